@@ -1,0 +1,57 @@
+"""The Exchange: the one object that carries a request through the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from stanchion.guards.base import Finding
+from stanchion.knowledge.base import Passage
+
+if TYPE_CHECKING:
+    from stanchion.providers.base import ChatRequest, Completion
+
+Decision = Literal["pass", "redact", "block", "hold", "error"]
+
+
+@dataclass(slots=True)
+class Principal:
+    """Who is calling: a user with a role, identified by one API key."""
+
+    key_id: str
+    user: str
+    role: str
+    app: str | None = None
+
+
+@dataclass(slots=True)
+class Exchange:
+    """Request state from authenticate to record; the record stage writes it as a trace."""
+
+    id: str
+    app: str
+    started: float
+    request: ChatRequest
+    principal: Principal | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    prompt_id: str | None = None
+    rendered: list[dict[str, Any]] = field(default_factory=list)
+    route: str | None = None
+    completion: Completion | None = None
+    findings: list[Finding] = field(default_factory=list)
+    pseudonyms: dict[str, str] = field(default_factory=dict)
+    decision: Decision = "pass"
+    reply: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    cost: float = 0.0
+    status: int = 200
+    error: str | None = None
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def response_text(self) -> str:
+        """The text the caller gets: a decided reply, else the model's content."""
+        if self.reply is not None:
+            return self.reply
+        return self.completion.content if self.completion else ""

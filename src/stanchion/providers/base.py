@@ -1,0 +1,74 @@
+"""The provider contract: one request in, one completion (or a stream of chunks) out.
+
+    class Echo:
+        name = "echo"
+        async def complete(self, request: ChatRequest) -> Completion:
+            text = request.messages[-1]["content"]
+            return Completion(content=text, model="echo", usage=Usage(1, 1))
+        async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+            yield Chunk(content=request.messages[-1]["content"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    """An OpenAI-shaped chat request, already validated.
+
+    ``params`` holds the optional sampling fields (temperature, max_tokens, stop, ...)
+    exactly as the client sent them; ``model`` is the upstream model id for the route.
+    """
+
+    model: str
+    messages: list[dict[str, Any]]
+    stream: bool = False
+    include_usage: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+    user: str | None = None
+    context: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    counted: bool = False
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(slots=True)
+class Completion:
+    content: str
+    model: str
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str = "stop"
+    provider: str = ""
+    route: str = ""
+
+
+@dataclass(slots=True)
+class Chunk:
+    """One piece of a streamed answer; the last chunk of a stream may carry usage."""
+
+    content: str = ""
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    model: str = ""
+
+
+class Provider(Protocol):
+    name: str
+
+    async def complete(self, request: ChatRequest) -> Completion: ...
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]: ...
+
+    async def aclose(self) -> None: ...

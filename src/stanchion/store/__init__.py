@@ -1,0 +1,1 @@
+"""Storage: tables, migrations, encryption, the audit chain and the trace writer."""

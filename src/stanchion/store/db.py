@@ -1,0 +1,99 @@
+"""The store: one SQLAlchemy engine (SQLite WAL embedded, PostgreSQL at scale).
+
+The core is async; database calls are blocking, so they run in worker threads through
+``Store.run`` and never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+
+from stanchion.errors import StoreError
+
+T = TypeVar("T")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgresql://`` and pick the psycopg 3 driver for it."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class Store:
+    """The database behind one app: an engine, migrations, and a thread hop."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalize_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            path = self.url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(
+                self.url, connect_args={"check_same_thread": False, "timeout": 30}
+            )
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(self.url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking database function in a worker thread."""
+        return await asyncio.to_thread(fn, *args)
+
+    def connect(self) -> Connection:
+        return self.engine.connect()
+
+    def _alembic_config(self) -> Any:
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def upgrade(self) -> str | None:
+        """Apply every migration not yet applied; returns the new head revision."""
+        from alembic import command
+
+        command.upgrade(self._alembic_config(), "head")
+        return self.current_revision()
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+
+    def check_current(self) -> None:
+        """Refuse to serve a database that lacks migrations this code needs."""
+        current, head = self.current_revision(), self.head_revision()
+        if current != head:
+            raise StoreError(
+                f"database at {self.url!r} is at migration {current or 'none'}, code needs "
+                f"{head}: run `stanchion db upgrade`"
+            )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
