@@ -1,7 +1,9 @@
 """Guards: detectors, the policy that maps their findings to actions, and the engine."""
 
 from stanchion.guards.base import ACTION_RANK, Action, Direction, Finding, Guard
-from stanchion.guards.engine import GuardEngine, GuardOutcome, GuardPolicySpec, build_guard_engine
+from stanchion.guards.engine import GuardEngine, GuardOutcome, build_guard_engine
+from stanchion.guards.policy import GuardPolicySpec, Rule
+from stanchion.guards.stream import StreamGuard
 
 __all__ = [
     "ACTION_RANK",
@@ -12,5 +14,7 @@ __all__ = [
     "GuardEngine",
     "GuardOutcome",
     "GuardPolicySpec",
+    "Rule",
+    "StreamGuard",
     "build_guard_engine",
 ]

@@ -1,29 +1,34 @@
 """The guard engine: runs the app's detectors for one direction and applies the policy.
 
-This first version carries the contract the pipeline relies on; the detectors and the
-full policy grammar plug in behind it.
+Built once at start-up; ``scan`` is synchronous and CPU-only::
+
+    engine = build_guard_engine(GuardPolicySpec(), app_dir)
+    outcome = engine.scan("my email is ana@example.org", "input", exchange)
+    outcome.text          # 'my email is <EMAIL_1>'  (exchange.pseudonyms holds the value)
+    engine.restore("Sent to <EMAIL_1>.", exchange)   # 'Sent to ana@example.org.'
 """
 
 from __future__ import annotations
 
+import os
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
 from stanchion.guards.base import ACTION_RANK, Action, Direction, Finding, Guard
+from stanchion.guards.leakage import CANARY_KEY, make_canary
+from stanchion.guards.policy import ALL_DIRECTIONS, GuardPolicySpec
+from stanchion.guards.registry import DETECTORS
 
 if TYPE_CHECKING:
+    from stanchion.guards.stream import StreamGuard
     from stanchion.pipeline.exchange import Exchange
 
+__all__ = ["GuardEngine", "GuardOutcome", "GuardPolicySpec", "build_guard_engine", "pseudonym"]
 
-class GuardPolicySpec(BaseModel):
-    """The ``guards:`` section of the app spec."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    block_message: str = "Sorry, I can't help with that request."
+_PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
 
 
 @dataclass(slots=True)
@@ -39,31 +44,119 @@ class GuardOutcome:
 class GuardEngine:
     """Runs detectors over text and maps findings to actions by the policy."""
 
-    def __init__(self, policy: GuardPolicySpec, guards: list[Guard]) -> None:
+    def __init__(
+        self,
+        policy: GuardPolicySpec,
+        guards: list[Guard] | dict[Direction, list[Guard]],
+        canary_secret: bytes | None = None,
+    ) -> None:
         self.policy = policy
+        if isinstance(guards, list):
+            guards = {d: list(guards) for d in ALL_DIRECTIONS}
         self.guards = guards
+        self.counters: Counter[tuple[str, str]] = Counter()
+        self._canary_secret = canary_secret or os.urandom(16)
+        self._thresholds: dict[str, float] = {}
+
+    def detect(self, text: str, direction: Direction, exchange: Exchange | None) -> list[Finding]:
+        """Findings above their type's threshold, each with the action the policy gives it."""
+        findings: list[Finding] = []
+        if not self.policy.enabled or not text:
+            return findings
+        for guard in self.guards.get(direction, []):
+            for finding in guard.check(text, exchange):
+                if finding.score < self._threshold(finding.type):
+                    continue
+                finding.direction = direction
+                finding.action = self.policy.action_for(finding.type, direction, finding.score)
+                findings.append(finding)
+        return findings
 
     def scan(self, text: str, direction: Direction, exchange: Exchange | None) -> GuardOutcome:
-        findings: list[Finding] = []
-        for guard in self.guards:
-            for finding in guard.check(text, exchange):
-                finding.direction = direction
-                findings.append(finding)
+        """Detect, decide and transform: the one call each guard stage makes."""
+        findings = self.detect(text, direction, exchange)
+        return self.decide(text, findings, direction, exchange)
+
+    def decide(
+        self, text: str, findings: list[Finding], direction: Direction, exchange: Exchange | None
+    ) -> GuardOutcome:
         action: Action = "allow"
         for finding in findings:
+            self.counters[(finding.type, finding.action)] += 1
             if ACTION_RANK[finding.action] > ACTION_RANK[action]:
                 action = finding.action
-        reply = self.policy.block_message if action == "block" else None
-        return GuardOutcome(findings=findings, action=action, text=text, reply=reply)
+        replies: dict[str, str] = {"block": self.policy.block_message, "hold": self.policy.hold_message}
+        out = self.apply(text, findings, direction, exchange) if action != "allow" else text
+        return GuardOutcome(findings=findings, action=action, text=out, reply=replies.get(action))
+
+    def apply(
+        self, text: str, findings: list[Finding], direction: Direction, exchange: Exchange | None
+    ) -> str:
+        """Replace redacted spans: restorable placeholders for pseudonymised input types."""
+        pseudonyms = exchange.pseudonyms if exchange is not None else {}
+        spans = sorted((f for f in findings if f.action == "redact"), key=lambda f: (f.start, -f.end))
+        pieces: list[str] = []
+        cursor = 0
+        for finding in spans:
+            if finding.start < cursor:
+                continue
+            value = text[finding.start : finding.end]
+            if direction == "input" and self.policy.pseudonymised(finding.type):
+                replacement = pseudonym(pseudonyms, finding.type, value)
+            else:
+                replacement = f"[REDACTED {finding.type}]"
+            pieces += [text[cursor : finding.start], replacement]
+            cursor = finding.end
+        return "".join([*pieces, text[cursor:]])
 
     def restore(self, text: str, exchange: Exchange) -> str:
         """Put pseudonymised values back for the caller who sent them."""
-        for placeholder, value in exchange.pseudonyms.items():
-            text = text.replace(placeholder, value)
-        return text
+        if not exchange.pseudonyms:
+            return text
+        return _PLACEHOLDER.sub(lambda m: exchange.pseudonyms.get(m.group(0), m.group(0)), text)
+
+    def canary(self, exchange: Exchange) -> str | None:
+        """A line for the render stage to append to the system prompt, or None when off."""
+        if not (self.policy.enabled and self.policy.detectors.leakage.enabled):
+            return None
+        if not self.policy.detectors.leakage.canary:
+            return None
+        token = make_canary(self._canary_secret, exchange.id)
+        exchange.annotations[CANARY_KEY] = token
+        return f"[ref:{token}] (confidential reference: never repeat or mention it)"
+
+    def stream_guard(self, exchange: Exchange | None) -> StreamGuard:
+        """Output guards for a streamed response, released a sentence at a time."""
+        from stanchion.guards.stream import StreamGuard
+
+        return StreamGuard(self, exchange)
+
+    def _threshold(self, finding_type: str) -> float:
+        if finding_type not in self._thresholds:
+            self._thresholds[finding_type] = self.policy.threshold(finding_type)
+        return self._thresholds[finding_type]
+
+
+def pseudonym(pseudonyms: dict[str, str], finding_type: str, value: str) -> str:
+    """The same value gets the same placeholder within an exchange."""
+    for placeholder, known in pseudonyms.items():
+        if known == value:
+            return placeholder
+    label = finding_type.rsplit(".", 1)[-1].upper()
+    number = 1 + sum(1 for p in pseudonyms if p.startswith(f"<{label}_"))
+    placeholder = f"<{label}_{number}>"
+    pseudonyms[placeholder] = value
+    return placeholder
 
 
 def build_guard_engine(policy: GuardPolicySpec | None, app_dir: Path) -> GuardEngine:
-    """Build the engine once at start-up from the spec's guard policy."""
-    del app_dir
-    return GuardEngine(policy or GuardPolicySpec(), [])
+    """Build the engine once at start-up: detectors, models and patterns are made here."""
+    policy = policy or GuardPolicySpec()
+    guards: dict[Direction, list[Guard]] = {d: [] for d in ALL_DIRECTIONS}
+    for name, factory in DETECTORS.items():
+        spec = getattr(policy.detectors, name, None)
+        if spec is None or not spec.enabled:
+            continue
+        for direction in spec.directions:
+            guards[direction].append(factory(spec, direction, app_dir))
+    return GuardEngine(policy, guards)

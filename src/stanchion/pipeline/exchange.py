@@ -32,6 +32,7 @@ class Exchange:
     app: str
     started: float
     request: ChatRequest
+    authorization: str | None = None
     principal: Principal | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)

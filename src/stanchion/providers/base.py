@@ -62,6 +62,7 @@ class Chunk:
     finish_reason: str | None = None
     usage: Usage | None = None
     model: str = ""
+    route: str = ""
 
 
 class Provider(Protocol):

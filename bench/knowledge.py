@@ -1,0 +1,123 @@
+"""Grounding and retrieval figures on the public sets in ../shared/datasets.
+
+    python bench/knowledge.py grounding [--fit]   # dev/test halves per set, threshold on dev
+    python bench/knowledge.py retrieval           # clapnq recall@5/10, MRR@10, latency, refusals
+    python bench/knowledge.py speed               # validate() on a 300-word answer, 5 passages
+
+Every file is split in two halves by sha256 of the example id: weights (with --fit) and
+the threshold are chosen on the pooled DEV halves, figures are reported on the TEST halves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from stanchion.knowledge import grounding
+from stanchion.knowledge.evaluation import binary_metrics, percentile, read_jsonl
+from stanchion.knowledge.grounding import Source, aggregate, claim_features, content_terms
+from stanchion.knowledge.grounding import split_claims, support
+from stanchion.knowledge.spec import Grounding
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+if not DATA.exists():
+    DATA = Path("/work/shared/datasets")
+SETS = ["begin_dev", "halueval_qa_one_turn", "frank_valid", "wice_dev", "summedits_evaluation"]
+
+
+def half(row_id: str) -> str:
+    return "dev" if hashlib.sha256(row_id.encode()).digest()[0] < 128 else "test"
+
+
+def features(row: dict) -> list[float]:
+    source = Source.of(list(row["sources"]))
+    skip = {t for t, _, _ in content_terms(row.get("question") or "")} - source.terms
+    answer = row["response"]
+    per = [claim_features(answer[s:e], source, skip)[0] for s, e in split_claims(answer)]
+    return aggregate(per) if per else list(grounding.NEUTRAL)
+
+
+def fit(xs: list[list[float]], ys: list[int], epochs: int = 400, lr: float = 0.5) -> list[float]:
+    """Class-balanced logistic regression by full-batch gradient descent (pure Python)."""
+    w = [0.0] * (len(xs[0]) + 1)
+    pos = sum(ys)
+    cw = {1: len(ys) / (2 * pos), 0: len(ys) / (2 * (len(ys) - pos))}
+    for _ in range(epochs):
+        grad = [0.0] * len(w)
+        for x, y in zip(xs, ys, strict=True):
+            z = w[0] + sum(a * b for a, b in zip(w[1:], x, strict=True))
+            err = (1 / (1 + math.exp(-z)) - y) * cw[y]
+            grad[0] += err
+            for i, v in enumerate(x):
+                grad[i + 1] += err * v
+        w = [a - lr * g / len(xs) for a, g in zip(w, grad, strict=True)]
+    return w
+
+
+def best_threshold(scores: list[float], ys: list[int]) -> float:
+    best, best_t = -1.0, 0.5
+    for t in sorted(set(round(s, 3) for s in scores)):
+        pred = [int(s >= t) for s in scores]
+        ba = binary_metrics(ys, pred, scores)["balanced_accuracy"]
+        if ba > best:
+            best, best_t = ba, t
+    return best_t
+
+
+def run_grounding(refit: bool) -> None:
+    data = {name: list(read_jsonl(DATA / "grounding" / f"{name}.jsonl")) for name in SETS}
+    feats = {name: [features(r) for r in rows] for name, rows in data.items()}
+    dev_x, dev_y = [], []
+    for name, rows in data.items():
+        for r, f in zip(rows, feats[name], strict=True):
+            if half(r["id"]) == "dev":
+                dev_x.append(f)
+                dev_y.append(int(r["label"]))
+    if refit:
+        w = fit(dev_x, dev_y)
+        print("fitted WEIGHTS =", tuple(round(v, 3) for v in w))
+        grounding.WEIGHTS = tuple(w)
+    threshold = best_threshold([support(x) for x in dev_x], dev_y)
+    print(f"threshold chosen on pooled dev halves: {threshold}  (shipped: {Grounding().threshold})")
+    print(f"{'set (test half)':28} {'n':>5} {'BA':>6} {'F1':>6} {'AUROC':>6}")
+    for name, rows in data.items():
+        pairs = [(f, int(r["label"])) for r, f in zip(rows, feats[name], strict=True)
+                 if half(r["id"]) == "test"]
+        scores = [support(f) for f, _ in pairs]
+        ys = [y for _, y in pairs]
+        m = binary_metrics(ys, [int(s >= threshold) for s in scores], scores)
+        print(f"{name:28} {m['n']:>5} {m['balanced_accuracy']:6.3f} {m['f1']:6.3f} "
+              f"{m['auroc']:6.3f}")
+
+
+def run_speed() -> None:
+    rng = random.Random(7)
+    vocab = [f"word{i}" for i in range(3000)] + ["the", "a", "of", "and", "in", "to"]
+    passages = [" ".join(rng.choice(vocab) for _ in range(200)) + "." for _ in range(5)]
+    answer = ". ".join(" ".join(rng.choice(vocab) for _ in range(15)) for _ in range(20)) + "."
+    validator = grounding.Validator(Grounding())
+    times = []
+    for _ in range(300):
+        started = time.perf_counter()
+        validator.validate(answer, passages)
+        times.append((time.perf_counter() - started) * 1000)
+    print(f"validate 300-word answer vs 5x200-word passages: p50 {percentile(times, 50):.2f} ms"
+          f"  p95 {percentile(times, 95):.2f} ms  mean {statistics.mean(times):.2f} ms")
+
+
+if __name__ == "__main__":
+    what = sys.argv[1] if len(sys.argv) > 1 else "grounding"
+    if what == "grounding":
+        run_grounding("--fit" in sys.argv)
+    elif what == "speed":
+        run_speed()
+    elif what == "retrieval":
+        from bench.retrieval_size import run_clapnq
+
+        run_clapnq(json.loads("{}"))

@@ -1,0 +1,37 @@
+"""``stanchion ask``: one question to a running server, with citations and findings."""
+
+from __future__ import annotations
+
+import click
+import httpx
+
+from stanchion.cli.common import fails_cleanly
+from stanchion.settings import Settings
+
+
+@click.command()
+@click.argument("question")
+@click.option("--url", default="http://127.0.0.1:8000/v1", show_default=True)
+@click.option("--key", default=None, help="API key (default: $STANCHION_API_KEY)")
+@click.option("--model", required=True, help="a route name or the app name")
+@fails_cleanly
+def ask(question: str, url: str, key: str | None, model: str) -> None:
+    """Ask a question; print the answer, its citations and the guard findings."""
+    key = key or Settings.from_env().api_key
+    if not key:
+        raise click.UsageError("pass --key or set STANCHION_API_KEY")
+    body = {"model": model, "messages": [{"role": "user", "content": question}]}
+    resp = httpx.post(url.rstrip("/") + "/chat/completions", json=body,
+                      headers={"authorization": f"Bearer {key}"}, timeout=120, trust_env=False)
+    data = resp.json()
+    if resp.status_code != 200:
+        err = data.get("error", {})
+        raise click.ClickException(f"{resp.status_code} {err.get('type')}: {err.get('message')}")
+    click.echo(data["choices"][0]["message"]["content"])
+    ext = data.get("stanchion", {})
+    for c in ext.get("citations", []):
+        click.echo(f"  [{c['marker']}] {c['title']} — {c['section']} "
+                   f"({c['doc_id']} v{c['version']}, chars {c['start']}-{c['end']})")
+    for f in ext.get("findings", []):
+        click.echo(f"  ! {f['type']} ({f['direction']}, score {f['score']}) -> {f['action']}")
+    click.echo(f"  trace {ext.get('trace_id')} · decision {ext.get('decision')}")

@@ -1,0 +1,84 @@
+"""``stanchion keys create|list|revoke``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from pathlib import Path
+
+import click
+
+from stanchion.access import BUILTIN_ROLES
+from stanchion.cli.common import actor, app_option, app_store, fails_cleanly, table
+from stanchion.store.keys import create_key, list_keys, revoke_key
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    m = _DURATION.match(text)
+    if not m:
+        raise click.BadParameter("use a number and a unit: 30d, 12h, 15m")
+    return int(m.group(1)) * _UNIT[m.group(2)]
+
+
+@click.group()
+def keys() -> None:
+    """API keys: printed once, stored hashed."""
+
+
+@keys.command("create")
+@app_option
+@click.option("--user", required=True, help="who the key is for")
+@click.option("--role", required=True, help=f"one of {', '.join(sorted(BUILTIN_ROLES))} or a spec role")
+@click.option("--expires-in", default=None, help="e.g. 30d, 12h")
+@click.option("--quiet", is_flag=True, help="print only the key")
+@fails_cleanly
+def create(app_dir: Path, user: str, role: str, expires_in: str | None, quiet: bool) -> None:
+    """Create a key; it is shown once and stored only as a hash."""
+    spec, store = app_store(app_dir)
+    roles = set(BUILTIN_ROLES) | set(spec.roles.extra)
+    if role not in roles:
+        raise click.BadParameter(f"unknown role {role!r}; known: {', '.join(sorted(roles))}")
+    expires = time.time() + parse_duration(expires_in) if expires_in else None
+    store.check_current()
+    with store.engine.begin() as conn:
+        secret, rec = create_key(conn, user=user, role=role, actor=actor(), app=spec.app,
+                                 expires_at=expires)
+    if quiet:
+        click.echo(secret)
+        return
+    click.echo(f"created key {rec.id} for {user} ({role}); it is shown only now:\n{secret}")
+
+
+def _when(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
+
+
+@keys.command("list")
+@app_option
+@fails_cleanly
+def list_(app_dir: Path) -> None:
+    """List keys (never their secrets)."""
+    _, store = app_store(app_dir)
+    with store.engine.connect() as conn:
+        rows = list_keys(conn)
+    click.echo(table(["id", "prefix", "user", "role", "created", "expires", "revoked"],
+                     [[k.id, k.prefix + "…", k.user, k.role, _when(k.created_at),
+                       _when(k.expires_at), _when(k.revoked_at)] for k in rows]))
+
+
+@keys.command("revoke")
+@app_option
+@click.argument("key_id")
+@fails_cleanly
+def revoke(app_dir: Path, key_id: str) -> None:
+    """Revoke a key by id or printed prefix."""
+    _, store = app_store(app_dir)
+    with store.engine.begin() as conn:
+        ok = revoke_key(conn, key_id, actor=actor())
+    if not ok:
+        raise click.ClickException(f"no live key {key_id!r}")
+    click.echo(f"revoked {key_id}")

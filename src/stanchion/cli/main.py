@@ -1,0 +1,27 @@
+"""The ``stanchion`` command: one group per concern, each in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from stanchion import __version__
+from stanchion.cli.ask import ask
+from stanchion.cli.db import audit, db
+from stanchion.cli.keys import keys
+from stanchion.cli.report import report
+from stanchion.cli.serve import quickstart, serve
+from stanchion.cli.spec import spec
+
+
+@click.group()
+@click.version_option(__version__, prog_name="stanchion")
+def cli() -> None:
+    """stanchion: take a generative-AI app from proof of concept to production."""
+
+
+for command in (quickstart, serve, ask, keys, db, audit, report, spec):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="stanchion")

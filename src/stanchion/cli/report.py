@@ -1,0 +1,56 @@
+"""``stanchion report cost``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from stanchion.cli.common import app_option, app_store, fails_cleanly, table
+from stanchion.cli.keys import parse_duration
+from stanchion.reports.cost import cost_report
+
+
+@click.group()
+def report() -> None:
+    """Reports over recorded traces."""
+
+
+def _money(value: float | None, currency: str) -> str:
+    return "n/a" if value is None else f"{value:.6f} {currency}"
+
+
+@report.command("cost")
+@app_option
+@click.option("--period", default="30d", show_default=True, help="how far back: 24h, 7d, 30d")
+@fails_cleanly
+def cost(app_dir: Path, period: str) -> None:
+    """Cost per output, per 1,000 requests and tokens per request, against the human cost."""
+    spec, store = app_store(app_dir)
+    until = time.time()
+    since = until - parse_duration(period)
+    with store.engine.connect() as conn:
+        rep = cost_report(conn, spec, since, until)
+    cur = rep.currency
+    click.echo(f"app {spec.app}: last {period}, {rep.requests} requests, {rep.answered} answered\n")
+    click.echo(table(
+        ["route", "requests", "answered", "cost", "prompt tok", "completion tok", "mean ms"],
+        [[r.route or "(none)", r.requests, r.answered, r.cost, r.prompt_tokens,
+          r.completion_tokens, round(r.mean_latency_ms, 1)] for r in rep.routes],
+    ))
+    tpr = rep.tokens_per_request
+    rows = [
+        ["cost per output", _money(rep.cost_per_output, cur)],
+        ["cost per 1,000 requests", _money(rep.cost_per_1k_requests, cur)],
+        ["tokens per request", "n/a" if tpr is None else f"{tpr:.1f}"],
+        ["human cost per task", _money(rep.human_per_task, cur)],
+        ["human / AI cost ratio", "n/a" if rep.human_ratio is None else f"{rep.human_ratio:,.0f}x"],
+    ]
+    if rep.minutes_saved_per_task is not None:
+        rows.append(["minutes saved per task", f"{rep.minutes_saved_per_task:.2f}"])
+    ceiling = spec.goal.kpis.cost_per_output_max
+    if ceiling is not None and rep.cost_per_output is not None:
+        verdict = "within" if rep.cost_per_output <= ceiling else "ABOVE"
+        rows.append(["KPI cost per output ceiling", f"{ceiling} {cur} ({verdict})"])
+    click.echo("\n" + table(["figure", "value"], rows))

@@ -1,0 +1,95 @@
+"""``stanchion serve`` and ``stanchion quickstart``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import click
+
+from stanchion.cli.common import actor, app_option, fails_cleanly, load_app
+from stanchion.runtime import build_runtime, key_file, open_store
+from stanchion.settings import Settings
+from stanchion.store.crypto import new_key_file
+from stanchion.store.keys import create_key
+
+EXAMPLE = Path("examples/support-assistant")
+
+
+def preflight(spec_file: Path, settings: Settings) -> None:
+    """Build everything once before binding the port, so a bad setup fails with one line."""
+    rt = build_runtime(spec_file, settings)
+    asyncio.run(rt.aclose())
+
+
+def run_server(spec_file: Path, host: str, port: int, workers: int, settings: Settings) -> None:
+    import uvicorn
+
+    os.environ["STANCHION_SPEC"] = str(spec_file.resolve())
+    uvicorn.run(
+        "stanchion.server.factory:app_from_env", factory=True, host=host, port=port,
+        workers=workers, loop="uvloop", http="httptools", log_level=settings.log_level,
+        access_log=False, timeout_graceful_shutdown=30,
+    )
+
+
+@click.command()
+@app_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@fails_cleanly
+def serve(app_dir: Path, host: str, port: int, workers: int) -> None:
+    """Serve the app's OpenAI-compatible API. SIGTERM drains and writes pending traces."""
+    settings = Settings.from_env()
+    preflight(app_dir, settings)
+    run_server(app_dir, host, port, workers, settings)
+
+
+def _snippets(key: str, host: str, port: int, model: str) -> str:
+    base = f"http://{host}:{port}/v1"
+    return f"""
+API key (shown once): {key}
+
+curl:
+  curl -s {base}/chat/completions -H "Authorization: Bearer {key}" \\
+    -H "Content-Type: application/json" \\
+    -d '{{"model": "{model}", "messages": [{{"role": "user", "content": "How long do refunds take?"}}]}}'
+
+openai SDK:
+  from openai import OpenAI
+  client = OpenAI(base_url="{base}", api_key="{key}")
+  r = client.chat.completions.create(model="{model}",
+        messages=[{{"role": "user", "content": "How long do refunds take?"}}])
+  print(r.choices[0].message.content)
+"""
+
+
+@click.command()
+@click.option("--app", "app_dir", default=None, type=click.Path(path_type=Path),
+              help="the app (default: the bundled support-assistant example)")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="set up and print, but do not serve")
+@fails_cleanly
+def quickstart(app_dir: Path | None, host: str, port: int, no_serve: bool) -> None:
+    """Set up the example app (key file, database, an admin key) and serve it offline."""
+    app_dir = app_dir or EXAMPLE
+    spec, folder, settings = load_app(app_dir)
+    kf = key_file(spec, folder, settings)
+    if not settings.encryption_key and not kf.exists():
+        new_key_file(kf)
+        click.echo(f"wrote a new encryption key to {kf} (mode 0600)")
+    store = open_store(spec, folder, settings)
+    head = store.upgrade()
+    click.echo(f"database ready at {store.url} ({head})")
+    with store.engine.begin() as conn:
+        secret, _ = create_key(conn, user="quickstart", role="admin", actor=actor(), app=spec.app)
+    store.dispose()
+    click.echo(_snippets(secret, host, port, spec.app))
+    if no_serve:
+        return
+    click.echo(f"serving {spec.app} on http://{host}:{port} (Ctrl-C stops)")
+    preflight(app_dir, settings)
+    run_server(app_dir, host, port, 1, settings)

@@ -1,0 +1,76 @@
+"""System-prompt leakage in the output: a canary token, and overlap with the rendered prompt.
+
+The render stage asks the engine for a canary line and appends it to the system prompt; a
+response that repeats the token, or a run of ``min_overlap_words`` consecutive words of the
+system prompt, leaks it::
+
+    line = engine.canary(exchange)         # "[ref:sc-3f9a...] (confidential, never repeat)"
+    system_prompt += "\\n" + line          # done by the render stage
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from typing import TYPE_CHECKING, Any
+
+from stanchion.guards.base import Finding
+
+if TYPE_CHECKING:
+    from stanchion.guards.policy import LeakageSpec
+    from stanchion.pipeline.exchange import Exchange
+
+CANARY_KEY = "guards.canary"
+_CANARY = re.compile(r"sc-[0-9a-f]{16}")
+_WORD = re.compile(r"\w+")
+
+
+def make_canary(secret: bytes, exchange_id: str) -> str:
+    """A token unique to the exchange that no honest answer contains."""
+    return "sc-" + hmac.new(secret, exchange_id.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def system_prompt(rendered: list[dict[str, Any]]) -> str:
+    parts = []
+    for message in rendered:
+        if message.get("role") in ("system", "developer"):
+            content = message.get("content")
+            if isinstance(content, list):
+                content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+            parts.append(str(content or ""))
+    return "\n".join(parts)
+
+
+class LeakageGuard:
+    name = "leakage"
+    version = "1"
+
+    def __init__(self, spec: LeakageSpec) -> None:
+        self.n = spec.min_overlap_words
+        self.detector = f"{self.name}@{self.version}"
+
+    def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
+        found = []
+        canary = _CANARY.search(text)
+        if canary is not None:
+            found.append(Finding("leak.system_prompt", canary.start(), canary.end(), 1.0, self.detector))
+        if exchange is not None:
+            leak = self._overlap(text, system_prompt(exchange.rendered))
+            if leak is not None:
+                found.append(leak)
+        return found
+
+    def _overlap(self, text: str, prompt: str) -> Finding | None:
+        prompt_words = [w.lower() for w in _WORD.findall(_CANARY.sub(" ", prompt))]
+        if len(prompt_words) < self.n:
+            return None
+        shingles = {tuple(prompt_words[i : i + self.n]) for i in range(len(prompt_words) - self.n + 1)}
+        words = list(_WORD.finditer(text))
+        lowered = [m.group(0).lower() for m in words]
+        hits = [i for i in range(len(words) - self.n + 1) if tuple(lowered[i : i + self.n]) in shingles]
+        if not hits:
+            return None
+        score = min(1.0, 0.6 + 0.05 * len(hits))
+        start, end = words[hits[0]].start(), words[hits[-1] + self.n - 1].end()
+        return Finding("leak.system_prompt", start, end, score, self.detector)

@@ -1,0 +1,94 @@
+"""Undo the cheap disguises before matching: confusables, zero-width characters, spacing, base64.
+
+Detectors match on a normalised copy of the text and report spans in the *original* text,
+so every normalised character keeps the index of the character it came from::
+
+    view = normalize("pаypal\u200b")   # Cyrillic 'а', zero-width space
+    view.text == "paypal"; view.span(0, 6) == (0, 6)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad")
+
+# The Latin look-alikes that NFKC leaves alone (Cyrillic and Greek letters are distinct
+# code points, not compatibility forms), limited to the ones seen in spoofing.
+CONFUSABLES = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+        "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w",
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+        "С": "C", "Т": "T", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S",
+        "α": "a", "ο": "o", "ν": "v", "τ": "t", "ι": "i", "κ": "k", "ρ": "p",
+        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TextView:
+    """A normalised copy of a text with the original index of each of its characters."""
+
+    original: str
+    text: str
+    offsets: tuple[int, ...] | None  # None: identical to the original
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the normalised text back to the original text."""
+        if self.offsets is None:
+            return start, end
+        if start >= len(self.offsets):
+            return len(self.original), len(self.original)
+        last = self.offsets[max(start, end - 1)] + 1 if end > start else self.offsets[start]
+        return self.offsets[start], last
+
+
+@lru_cache(maxsize=64)
+def normalize(text: str) -> TextView:
+    """NFKC, confusables folded to Latin, zero-width characters dropped (cached per text)."""
+    if text.isascii():
+        return TextView(text, text, None)
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        if char in ZERO_WIDTH:
+            continue
+        folded = unicodedata.normalize("NFKC", char).translate(CONFUSABLES) if ord(char) > 127 else char
+        chars.append(folded)
+        offsets.extend([index] * len(folded))
+    return TextView(text, "".join(chars), tuple(offsets))
+
+
+_SPACED = re.compile(r"\b(?:\w[ _.\-]){3,}\w\b")
+_B64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
+
+
+def collapse_spacing(text: str) -> str:
+    """Join letters written one by one ("i g n o r e" -> "ignore")."""
+    return _SPACED.sub(lambda m: re.sub(r"[ _.\-]", "", m.group(0)), text)
+
+
+def decoded_segments(text: str) -> list[tuple[int, int, str]]:
+    """Base64 runs in the text that decode to readable text: (start, end, decoded)."""
+    found: list[tuple[int, int, str]] = []
+    for match in _B64.finditer(text):
+        token = match.group(0)
+        if token.isalpha() or token.isdigit():
+            continue
+        try:
+            raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+            decoded = raw.decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            continue
+        printable = sum(c.isprintable() or c.isspace() for c in decoded)
+        if decoded and printable / len(decoded) > 0.95 and " " in decoded:
+            found.append((match.start(), match.end(), decoded))
+    return found

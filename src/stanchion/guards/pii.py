@@ -1,0 +1,262 @@
+"""Personal data: pattern recognisers with checksums, phone numbers, names and addresses.
+
+Each recogniser finds candidate spans of one type and scores them; the guard runs the ones
+the policy lists (``RECOGNISERS`` is the registry), on the normalised text, and keeps the
+best-scoring of overlapping spans::
+
+    guard = PiiGuard(PiiSpec())
+    [f.type for f in guard.check("mail me at ana@example.org", None)]  # ['pii.email']
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Protocol
+
+import phonenumbers
+
+from stanchion.guards.base import Finding
+from stanchion.guards.context import ContextWords
+from stanchion.guards.normalize import normalize
+from stanchion.guards.pii_names import AddressRecogniser, PersonRecogniser
+
+if TYPE_CHECKING:
+    from stanchion.guards.policy import PiiSpec
+    from stanchion.pipeline.exchange import Exchange
+
+VERSION = "1"
+Match = tuple[int, int, float]
+
+
+class Recogniser(Protocol):
+    type: str
+
+    def find(self, text: str) -> Iterator[Match]: ...
+
+
+class RegexRecogniser:
+    """A pattern, an optional validator of the matched value, a base score and context."""
+
+    def __init__(
+        self,
+        type_: str,
+        pattern: str,
+        score: float,
+        context: ContextWords | None = None,
+        valid: Callable[[str], bool] | None = None,
+        flags: int = 0,
+    ) -> None:
+        self.type = type_
+        self.pattern = re.compile(pattern, flags)
+        self.score = score
+        self.context = context
+        self.valid = valid
+
+    def find(self, text: str) -> Iterator[Match]:
+        for m in self.pattern.finditer(text):
+            if self.valid is not None and not self.valid(m.group(0)):
+                continue
+            score = self.score
+            if self.context is not None:
+                score = self.context.adjust(text, m.start(), m.end(), score)
+            yield m.start(), m.end(), score
+
+
+def luhn(value: str) -> bool:
+    digits = [int(c) for c in value if c.isdigit()]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+_CARD_PREFIX = re.compile(r"^(?:4|5[0-9]|2[2-7]|3[0-9]|6[0-9]|1800|2131)")
+
+
+def valid_card(value: str) -> bool:
+    digits = re.sub(r"\D", "", value)
+    return 12 <= len(digits) <= 19 and bool(_CARD_PREFIX.match(digits)) and luhn(digits)
+
+
+def valid_iban(value: str) -> bool:
+    compact = re.sub(r"\s", "", value).upper()
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def valid_ssn(value: str) -> bool:
+    """The SSA never issues area 000, 666 or 900-999, group 00 or serial 0000."""
+    digits = re.sub(r"\D", "", value)
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+        return False
+    return len(set(digits)) > 1 and digits not in ("123456789",)
+
+
+def valid_ip(value: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return not (ip.version == 4 and value.count(".") != 3)
+
+
+class PhoneRecogniser:
+    """Candidates by a loose pattern, confirmed by ``phonenumbers`` in the app's regions."""
+
+    type = "pii.phone"
+    _candidate = re.compile(
+        r"(?<![\w+/.:-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d[\d .\-()]{4,16}\d(?![\w/:-])"
+    )
+    _date_like = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
+
+    def __init__(self, regions: list[str], extra_context: list[str]) -> None:
+        self.regions = regions
+        self.context = ContextWords(
+            ["phone", "call", "tel", "telephone", "mobile", "cell", "fax", "number", "reach",
+             "contact", "text me", "whatsapp", "dial", "office", "home", "work", *extra_context],
+            ["order", "invoice", "account", "isbn", "tracking", "serial", "id", "ref", "card",
+             "credit", "iban", "license", "licence", "zip", "postal", "postcode", "apt", "suite"],
+            boost=0.3,
+        )  # fmt: skip
+
+    def find(self, text: str) -> Iterator[Match]:
+        for m in self._candidate.finditer(text):
+            value = m.group(0).strip()
+            digits = sum(c.isdigit() for c in value)
+            if digits < 7 or digits > 15 or self._date_like.match(value):
+                continue
+            score = self._score(value)
+            if score > 0:
+                start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+                yield start, start + len(value), self.context.adjust(text, m.start(), m.end(), score)
+
+    def _score(self, value: str) -> float:
+        regions: list[str | None] = [None] if value.startswith("+") else list(self.regions)
+        best = 0.0
+        for region in regions:
+            try:
+                number = phonenumbers.parse(value, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                return 0.6
+            if phonenumbers.is_possible_number(number):
+                best = 0.35
+        return best
+
+
+class IbanRecogniser:
+    """Country code, check digits, then the account; printed in groups of four or not.
+
+    A greedy pattern also swallows the words after the IBAN ("... 6119 to"), so the candidate
+    is shortened a group at a time until the mod-97 check passes.
+    """
+
+    type = "pii.iban"
+    _candidate = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", re.IGNORECASE)
+
+    def find(self, text: str) -> Iterator[Match]:
+        for m in self._candidate.finditer(text):
+            value = m.group(0)
+            while len(value) >= 15:
+                if valid_iban(value):
+                    yield m.start(), m.start() + len(value), 0.95
+                    break
+                cut = value.rfind(" ")
+                value = value[:cut] if cut > 0 else value[:-1]
+
+
+DATE = (
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
+    r"|(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
+    r"[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+\d{4})"
+)
+_DOB_CONTEXT = ContextWords(["born", "birth", "dob", "d.o.b", "birthday", "date of birth", "b."])
+
+
+class DateOfBirthRecogniser:
+    """A date is personal data when it is a birth date: it needs a birth word nearby."""
+
+    type = "pii.date_of_birth"
+    _date = re.compile(r"\b" + DATE + r"\b", re.IGNORECASE)
+
+    def find(self, text: str) -> Iterator[Match]:
+        for m in self._date.finditer(text):
+            if _DOB_CONTEXT.has_raise(text, m.start(), m.end()):
+                yield m.start(), m.end(), 0.85
+
+
+def _pattern_recognisers() -> dict[str, Recogniser]:
+    card_ctx = ContextWords(["card", "visa", "mastercard", "amex", "credit", "debit", "pay"])
+    ssn_ctx = ContextWords(["ssn", "social security", "social-security", "ss#", "ss #"])
+    return {
+        "email": RegexRecogniser(
+            "pii.email",
+            r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+            0.95,
+        ),
+        "credit_card": RegexRecogniser(
+            "pii.credit_card", r"(?<![\d+-])\d(?:[ -]?\d){11,18}(?![\d-])", 0.8, card_ctx, valid_card
+        ),
+        "iban": IbanRecogniser(),
+        "us_ssn": RegexRecogniser(
+            "pii.us_ssn", r"(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])", 0.55, ssn_ctx, valid_ssn
+        ),
+        "ip_address": RegexRecogniser(
+            "pii.ip_address",
+            r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w.:])",
+            0.8,
+            ContextWords(["ip", "address", "host", "server"], ["version", "v."], 0.15),
+            valid_ip,
+        ),
+        "date_of_birth": DateOfBirthRecogniser(),
+    }
+
+
+class PiiGuard:
+    """The PII detector: the recognisers the policy turned on, over the normalised text."""
+
+    name = "pii"
+    version = VERSION
+
+    def __init__(self, spec: PiiSpec) -> None:
+        available: dict[str, Recogniser] = {
+            **_pattern_recognisers(),
+            "phone": PhoneRecogniser(spec.regions, spec.context_words.get("phone", [])),
+            "person": PersonRecogniser(),
+            "address": AddressRecogniser(),
+        }
+        unknown = set(spec.types) - set(available)
+        if unknown:
+            raise ValueError(f"unknown PII types: {sorted(unknown)}")
+        self.recognisers = [available[t] for t in spec.types]
+        self.detector = f"{self.name}@{self.version}"
+
+    def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
+        view = normalize(text)
+        found: list[Finding] = []
+        for recogniser in self.recognisers:
+            for start, end, score in recogniser.find(view.text):
+                s, e = view.span(start, end)
+                found.append(Finding(recogniser.type, s, e, score, self.detector))
+        return resolve_overlaps(found)
+
+
+# A checksum beats a pattern: a Luhn-valid card number is also a "possible" phone number.
+PRIORITY = {"pii.email": 3, "pii.credit_card": 3, "pii.iban": 3, "pii.us_ssn": 2, "pii.ip_address": 2, "pii.phone": 1}
+
+
+def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Of overlapping spans keep the surer type, then the higher score, then the longer span."""
+    kept: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (-PRIORITY.get(f.type, 0), -f.score, f.start - f.end)):
+        if all(f.end <= k.start or f.start >= k.end for k in kept):
+            kept.append(f)
+    return sorted(kept, key=lambda f: f.start)

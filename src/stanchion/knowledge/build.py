@@ -1,0 +1,80 @@
+"""``build_knowledge``: the one object the pipeline holds for retrieval and validation.
+
+    knowledge = build_knowledge(spec.knowledge, app_dir, store, cipher, app="support")
+    await knowledge.start()
+    passages = await knowledge.retriever.search("how long do refunds take?", 5)
+    if not passages:
+        reply = knowledge.no_evidence_reply
+    validation = knowledge.validate(answer, passages)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from stanchion.knowledge import index_local, index_pg  # noqa: F401  (register backends)
+from stanchion.knowledge.backends import BACKENDS
+from stanchion.knowledge.catalog import Catalog, load_catalog
+from stanchion.knowledge.grounding import Validation, Validator
+from stanchion.knowledge.base import Passage
+from stanchion.knowledge.retriever import KnowledgeRetriever
+from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.knowledge.versions import VersionInfo, approve, retire
+from stanchion.store.crypto import Cipher
+from stanchion.store.db import Store
+
+Change = Callable[[Connection, str, str, int | None, str], VersionInfo]
+
+
+@dataclass(slots=True)
+class Knowledge:
+    spec: KnowledgeSpec
+    app: str
+    store: Store
+    retriever: KnowledgeRetriever
+    validator: Validator
+
+    @property
+    def no_evidence_reply(self) -> str:
+        return self.spec.no_evidence.reply
+
+    async def start(self) -> None:
+        """Bring the index up to date with the store (call once at start-up)."""
+        await self.retriever.refresh(force=True)
+
+    def validate(self, answer: str, passages: list[Passage]) -> Validation:
+        """Check an answer against its passages and the catalog (sync, CPU only)."""
+        return self.validator.validate(answer, [p.text for p in passages])
+
+    async def approve(self, doc_id: str, version: int | None, actor: str) -> VersionInfo:
+        info = await self.store.run(self._change, approve, doc_id, version, actor)
+        await self.retriever.refresh(force=True)
+        return info
+
+    async def retire(self, doc_id: str, version: int | None, actor: str) -> VersionInfo:
+        info = await self.store.run(self._change, retire, doc_id, version, actor)
+        await self.retriever.refresh(force=True)
+        return info
+
+    def _change(self, fn: Change, doc_id: str, version: int | None, actor: str) -> VersionInfo:
+        with self.store.engine.begin() as conn:
+            return fn(conn, self.app, doc_id, version, actor)
+
+    def close(self) -> None:
+        self.retriever.backend.close()
+
+
+def build_knowledge(spec: KnowledgeSpec, app_dir: Path, store: Store, cipher: Cipher,
+                    app: str | None = None) -> Knowledge:
+    """Wire the backend named in the spec, the retriever, the validator and the catalog."""
+    name = app or app_dir.resolve().name
+    backend = BACKENDS[spec.retrieval.backend](spec, app_dir, store, name)
+    retriever = KnowledgeRetriever(backend, store, cipher, name,
+                                   min_score=spec.retrieval.min_score,
+                                   refresh_seconds=spec.retrieval.refresh_seconds)
+    catalog: Catalog | None = load_catalog(spec.catalog, store) if spec.catalog else None
+    return Knowledge(spec, name, store, retriever, Validator(spec.grounding, catalog))

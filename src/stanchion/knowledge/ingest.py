@@ -1,0 +1,159 @@
+"""Ingest: read every source of the spec, store changed content as new draft versions.
+
+Unchanged content (same sha256) is skipped; a file that cannot be read is reported and the
+rest of the batch still goes in::
+
+    report = ingest(spec, Path("."), store, cipher, app="support")
+    print(report.counts())   # {'new': 12, 'changed': 0, 'unchanged': 3, 'error': 1}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from stanchion.knowledge.chunking import chunk_text
+from stanchion.knowledge.loaders import LoadError, Loaded, load_file
+from stanchion.knowledge.spec import FileSource, KnowledgeSpec, SqlSource
+from stanchion.knowledge.versions import NewVersion, add_version, approve, latest
+from stanchion.store.crypto import Cipher
+from stanchion.store.db import Store, normalize_url
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One document to ingest; ``read`` returns its raw content hash and loaded text."""
+
+    doc_id: str
+    source: str
+    read: Callable[[], tuple[str, Loaded]]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    doc_id: str
+    status: str  # new | changed | unchanged | error
+    version: int | None = None
+    chunks: int = 0
+    message: str = ""
+
+
+@dataclass(slots=True)
+class IngestReport:
+    results: list[ItemResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(r.status for r in self.results)
+        return {s: c.get(s, 0) for s in ("new", "changed", "unchanged", "error")}
+
+    @property
+    def errors(self) -> list[ItemResult]:
+        return [r for r in self.results if r.status == "error"]
+
+
+def _file_item(path: Path, app_dir: Path) -> Item:
+    def read() -> tuple[str, Loaded]:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return digest, load_file(path)
+
+    rel = path.relative_to(app_dir).as_posix()
+    return Item(rel, rel, read)
+
+
+def file_items(source: FileSource, app_dir: Path) -> Iterator[Item]:
+    seen: set[Path] = set()
+    for pattern in source.files:
+        for path in sorted(app_dir.glob(pattern)):
+            if path.is_file() and path not in seen:
+                seen.add(path)
+                yield _file_item(path, app_dir)
+
+
+def sql_items(source: SqlSource) -> Iterator[Item]:
+    """One item per row of the source query (the CRM / ERP / warehouse case)."""
+    engine = create_engine(normalize_url(source.url))
+    try:
+        with engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(text(source.query))]
+    finally:
+        engine.dispose()
+    for row in rows:
+        yield _row_item(source, row)
+
+
+def _row_item(source: SqlSource, row: dict[str, Any]) -> Item:
+    if source.id_column not in row:
+        raise LoadError(f"source {source.name}: query returns no column {source.id_column!r}")
+    title = str(row.get(source.title_column, "") if source.title_column else "")
+    key = str(row[source.id_column])
+    parts = [str(row[c]) for c in source.text_columns if row.get(c) not in (None, "")]
+    if len(source.text_columns) > 1:
+        parts = [f"{c}: {row[c]}" for c in source.text_columns if row.get(c) not in (None, "")]
+    body = (f"# {title}\n\n" if title else "") + "\n\n".join(parts)
+
+    def read() -> tuple[str, Loaded]:
+        if not parts:
+            raise LoadError(f"{source.name}:{key}: empty row")
+        return hashlib.sha256(body.encode()).hexdigest(), Loaded(body, title or key, "sql")
+
+    return Item(f"{source.name}:{key}", f"sql:{source.name}", read)
+
+
+def collect(spec: KnowledgeSpec, app_dir: Path) -> tuple[list[Item], list[ItemResult]]:
+    items: list[Item] = []
+    failed: list[ItemResult] = []
+    for source in spec.sources:
+        try:
+            items += (file_items(source, app_dir) if isinstance(source, FileSource)
+                      else sql_items(source))
+        except Exception as exc:  # a source that cannot be reached is reported, not fatal
+            name = source.name if isinstance(source, SqlSource) else ",".join(source.files)
+            failed.append(ItemResult(name, "error", message=str(exc).splitlines()[0]))
+    return items, failed
+
+
+def ingest_item(store: Store, spec: KnowledgeSpec, item: Item, cipher: Cipher, app: str,
+                approve_as: str | None = None) -> ItemResult:
+    try:
+        digest, loaded = item.read()
+    except (LoadError, OSError) as exc:
+        return ItemResult(item.doc_id, "error", message=str(exc))
+    with store.engine.begin() as conn:
+        prev = latest(conn, item.doc_id)
+        if prev is not None and prev.content_hash == digest:
+            return ItemResult(item.doc_id, "unchanged", prev.version, prev.n_chunks)
+        chunks = chunk_text(loaded.text, spec.chunking.size, spec.chunking.overlap)
+        new = NewVersion(app, item.doc_id, item.source, loaded.title, loaded.format,
+                         loaded.text, digest, chunks)
+        number = add_version(conn, new, cipher)
+        if approve_as:
+            approve(conn, app, item.doc_id, number, approve_as)
+    return ItemResult(item.doc_id, "changed" if prev else "new", number, len(chunks))
+
+
+def ingest(spec: KnowledgeSpec, app_dir: Path, store: Store, cipher: Cipher, app: str,
+           progress: Callable[[str], None] | None = None,
+           approve_as: str | None = None) -> IngestReport:
+    """Ingest every source; ``approve_as`` approves each new version as that actor."""
+    started = time.perf_counter()
+    items, failed = collect(spec, app_dir)
+    report = IngestReport(list(failed))
+    for item in items:
+        report.results.append(ingest_item(store, spec, item, cipher, app, approve_as))
+        if progress:
+            progress(item.doc_id)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def count_items(spec: KnowledgeSpec, app_dir: Path) -> int:
+    return sum(len(list(file_items(s, app_dir))) for s in spec.sources
+               if isinstance(s, FileSource))

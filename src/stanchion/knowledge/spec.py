@@ -1,0 +1,110 @@
+"""The ``knowledge:`` section of stanchion.yaml.
+
+    knowledge:
+      sources:
+        - files: ["docs/**/*.md", "docs/**/*.pdf"]
+        - name: crm
+          url: sqlite:///crm.db
+          query: "select id, name, notes from accounts"
+          id_column: id
+          title_column: name
+          text_columns: [notes]
+      chunking: {size: 180, overlap: 30}
+      retrieval: {k: 5, min_score: 0.35, backend: local}
+      no_evidence: {reply: "I don't have that in the approved documents."}
+      grounding: {threshold: 0.5, action: caveat}
+      catalog: {table: products, key_column: name, fact_columns: [price, features]}
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+GroundingAction = Literal["flag", "caveat", "hold", "block"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileSource(_Model):
+    """Files matched by globs relative to the app folder."""
+
+    files: list[str] = Field(min_length=1)
+
+
+class SqlSource(_Model):
+    """Rows of any SQL database (SQLAlchemy URL): one document per row."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    url: str
+    query: str
+    id_column: str = "id"
+    title_column: str | None = None
+    text_columns: list[str] = Field(min_length=1)
+
+
+class Chunking(_Model):
+    size: int = Field(default=180, ge=20, le=4000, description="words per chunk")
+    overlap: int = Field(default=30, ge=0, description="words repeated between chunks")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Chunking:
+        if self.overlap >= self.size:
+            raise ValueError("chunking.overlap must be smaller than chunking.size")
+        return self
+
+
+class Embeddings(_Model):
+    """An OpenAI-compatible embeddings endpoint for hybrid retrieval (optional)."""
+
+    base_url: str
+    model: str
+    api_key: str | None = None
+    weight: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class Retrieval(_Model):
+    k: int = Field(default=5, ge=1, le=50)
+    min_score: float = Field(
+        default=0.2, ge=0.0, le=1.0, description="least query coverage of a passage"
+    )
+    backend: Literal["local", "postgres"] = "local"
+    index_path: str = ".stanchion/index.sqlite"
+    refresh_seconds: float = Field(default=2.0, gt=0.0)
+    embeddings: Embeddings | None = None
+
+
+class NoEvidence(_Model):
+    reply: str = "I don't have that in the approved documents."
+
+
+class Grounding(_Model):
+    enabled: bool = True
+    threshold: float = Field(default=0.57, ge=0.0, le=1.0, description="least claim support")
+    action: GroundingAction = "caveat"
+    number_action: GroundingAction = "caveat"
+    caveat: str = "Parts of this answer could not be verified against the approved documents."
+
+
+class Catalog(_Model):
+    """A structured table of product facts that answers are checked against."""
+
+    url: str | None = Field(default=None, description="SQLAlchemy URL; default: the app store")
+    table: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")
+    key_column: str = "name"
+    fact_columns: list[str] = Field(default_factory=list)
+    features_column: str | None = None
+    action: GroundingAction = "hold"
+    unknown_feature_action: GroundingAction = "flag"
+
+
+class KnowledgeSpec(_Model):
+    sources: list[FileSource | SqlSource] = Field(default_factory=list)
+    chunking: Chunking = Field(default_factory=Chunking)
+    retrieval: Retrieval = Field(default_factory=Retrieval)
+    no_evidence: NoEvidence = Field(default_factory=NoEvidence)
+    grounding: Grounding = Field(default_factory=Grounding)
+    catalog: Catalog | None = None

@@ -1,0 +1,95 @@
+"""Shared text normalisation: one tokenizer for indexing, querying and grounding checks.
+
+    >>> terms("Refunds are processed within 5 business days")
+    ['refund', 'process', '5', 'business', 'day']
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'][A-Za-z0-9]+)*")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not of off on once only or other
+    our ours ourselves out over own same she should so some such than that the their theirs
+    them themselves then there these they this those through to too under until up very was
+    we were what when where which while who whom why will with would you your yours yourself
+    yourselves s t don now let lets us may might must shall get got one ll re ve d m""".split()
+)
+
+_SUFFIXES = (
+    ("ational", "ate"),
+    ("ization", "ize"),
+    ("fulness", "ful"),
+    ("ousness", "ous"),
+    ("iveness", "ive"),
+    ("ements", ""),
+    ("ement", ""),
+    ("ments", ""),
+    ("ment", ""),
+    ("ingly", ""),
+    ("edly", ""),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("sses", "ss"),
+    ("ness", ""),
+    ("ings", ""),
+    ("ing", ""),
+    ("ers", ""),
+    ("er", ""),
+    ("ed", ""),
+    ("ly", ""),
+    ("es", ""),
+    ("s", ""),
+)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to join 'refunds'/'refunded'/'refund'."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            base = word[: -len(suffix)] + repl
+            if suffix in ("ing", "ed", "ings", "edly", "ingly") and len(base) > 3:
+                if base[-1] == base[-2] and base[-1] not in "lsz":
+                    base = base[:-1]
+            return base
+    return word
+
+
+def normalize_word(raw: str) -> str:
+    """Lower-case a raw token and drop the thousands separators of numbers."""
+    w = raw.lower()
+    if w[0].isdigit():
+        w = w.replace(",", "")
+    return w.replace("'", "")
+
+
+def words(text: str) -> list[tuple[str, int, int]]:
+    """Raw word tokens with their character spans."""
+    return [(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
+
+
+def terms(text: str) -> list[str]:
+    """Content terms: lower-cased, stemmed, stop words removed."""
+    out = []
+    for m in WORD.finditer(text):
+        w = normalize_word(m.group())
+        if w in STOPWORDS:
+            continue
+        out.append(stem(w))
+    return out
+
+
+def term_string(text: str) -> str:
+    """The indexable form of a text: its terms joined by spaces (no original order kept)."""
+    return " ".join(sorted(terms(text)))

@@ -1,0 +1,110 @@
+"""The pipeline: the stage list, assembled in one place, and the loop that runs it.
+
+    authenticate -> authorize -> admit -> guard_input -> retrieve -> render
+        -> generate -> guard_output -> decide -> record
+
+A stage that decides early (a blocked prompt) makes the rest skip to ``decide``; ``record``
+runs for every authenticated request, failed ones included.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from stanchion.errors import ApiError
+from stanchion.pipeline.exchange import Exchange
+from stanchion.pipeline.stage import Stage
+from stanchion.pipeline.stages.admit import Admit
+from stanchion.pipeline.stages.authenticate import Authenticate
+from stanchion.pipeline.stages.authorize import Authorize
+from stanchion.pipeline.stages.decide import Decide
+from stanchion.pipeline.stages.generate import Generate
+from stanchion.pipeline.stages.guard_input import GuardInput
+from stanchion.pipeline.stages.guard_output import GuardOutput
+from stanchion.pipeline.stages.record import Record
+from stanchion.pipeline.stages.render import Render
+from stanchion.pipeline.stages.retrieve import Retrieve
+from stanchion.pipeline.streaming import stream_answer
+from stanchion.providers.base import Chunk
+from stanchion.runtime import Runtime
+
+_now = time.perf_counter
+
+
+async def run_stages(ex: Exchange, stages: list[Stage]) -> None:
+    for stage in stages:
+        if ex.decision != "pass" and not isinstance(stage, Decide):
+            continue
+        t0 = _now()
+        await stage(ex)
+        ex.timings[stage.name] = (_now() - t0) * 1000
+
+
+@dataclass
+class Pipeline:
+    before: list[Stage]
+    generate: Generate
+    after: list[Stage]
+    record: Record
+    rt: Runtime
+
+    async def _fail(self, ex: Exchange, err: ApiError) -> None:
+        ex.status, ex.error, ex.decision = err.status, err.message, "error"
+        if ex.principal is not None:
+            await self.record(ex)
+
+    async def run(self, ex: Exchange) -> None:
+        """Run every stage for a non-streaming request; raises ``ApiError`` after recording."""
+        try:
+            await run_stages(ex, self.before)
+            if ex.decision == "pass":
+                t0 = _now()
+                await self.generate(ex)
+                ex.timings["generate"] = (_now() - t0) * 1000
+            await run_stages(ex, self.after)
+        except ApiError as err:
+            await self._fail(ex, err)
+            raise
+        await self.record(ex)
+
+    async def prepare(self, ex: Exchange) -> None:
+        """The stages before generation, for a stream: errors here are still HTTP errors."""
+        try:
+            await run_stages(ex, self.before)
+        except ApiError as err:
+            await self._fail(ex, err)
+            raise
+
+    def stream(self, ex: Exchange) -> AsyncIterator[Chunk | ApiError]:
+        """The streamed answer; after the last chunk the remaining stages run and record."""
+        return stream_answer(self, ex)
+
+    async def finish(self, ex: Exchange) -> None:
+        await run_stages(ex, self.after)
+        await self.record(ex)
+
+
+def build_pipeline(rt: Runtime) -> Pipeline:
+    """Assemble the stage list from the spec: the one place the order is written."""
+    before: list[Stage] = [
+        Authenticate(rt.keys),
+        Authorize(rt.access),
+        Admit(rt.counters, rt.spec.limits, rt.clock),
+        GuardInput(rt.guards),
+    ]
+    if rt.retriever is not None:
+        before.append(Retrieve(rt.retriever, rt.guards))
+    before.append(Render(rt.prompt))
+    after: list[Stage] = [
+        GuardOutput(rt.guards),
+        Decide(rt.guards, rt.spec.guards.block_message),
+    ]
+    return Pipeline(
+        before=before,
+        generate=Generate(rt.router, rt.spec),
+        after=after,
+        record=Record(rt.traces, rt.metrics, rt.counters),
+        rt=rt,
+    )

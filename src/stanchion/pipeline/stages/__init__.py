@@ -1,0 +1,1 @@
+"""One module per stage, in the order the pipeline runs them."""

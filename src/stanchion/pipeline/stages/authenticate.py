@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from stanchion.access import KeyCache
+from stanchion.pipeline.exchange import Exchange
+
+
+class Authenticate:
+    """Resolve the bearer key to a principal (401 when missing, unknown, expired or revoked)."""
+
+    name = "authenticate"
+
+    def __init__(self, keys: KeyCache) -> None:
+        self.keys = keys
+
+    async def __call__(self, ex: Exchange) -> None:
+        ex.principal = await self.keys.principal(ex.authorization)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from stanchion.guards import Finding, GuardEngine
+from stanchion.knowledge.base import Passage, Retriever
+from stanchion.pipeline.exchange import Exchange
+from stanchion.providers.tokens import message_text
+
+
+class Retrieve:
+    """Find approved passages for the last user turn; drop any that carry injected orders.
+
+    Passages are immutable versions, so each one's context scan is done once and cached.
+    """
+
+    name = "retrieve"
+
+    def __init__(self, retriever: Retriever, engine: GuardEngine, k: int = 5) -> None:
+        self.retriever, self.engine, self.k = retriever, engine, k
+        self._verdicts: dict[tuple[str, int, int], tuple[list[Finding], bool]] = {}
+
+    def _verdict(self, p: Passage, ex: Exchange) -> tuple[list[Finding], bool]:
+        key = (p.doc_id, p.version, p.start)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            out = self.engine.scan(p.text, "context", ex)
+            verdict = (out.findings, out.action in ("block", "hold"))
+            if len(self._verdicts) > 100_000:
+                self._verdicts.clear()
+            self._verdicts[key] = verdict
+        return verdict
+
+    async def __call__(self, ex: Exchange) -> None:
+        query = next((message_text(m) for m in reversed(ex.messages) if m.get("role") == "user"), "")
+        if not query.strip():
+            return
+        kept = []
+        for passage in await self.retriever.search(query, self.k):
+            findings, drop = self._verdict(passage, ex)
+            ex.findings.extend(findings)
+            if not drop:
+                kept.append(passage)
+        ex.passages = kept

@@ -1,0 +1,182 @@
+"""The router: per-route timeout, retries with jittered backoff, fallbacks, circuit breaker.
+
+Upstream errors become ``ApiError`` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from stanchion.errors import ApiError, BadRequest, RateLimited, UpstreamError, UpstreamTimeout
+from stanchion.providers.base import ChatRequest, Chunk, Completion, Provider
+from stanchion.providers.errors import ProviderError
+from stanchion.spec.model import Route
+
+BACKOFF_BASE = 0.25
+BACKOFF_CAP = 8.0
+
+
+class Breaker:
+    """Opens after ``threshold`` consecutive failures; lets one trial through after ``cooldown``."""
+
+    def __init__(self, threshold: int, cooldown: float, clock: Callable[[], float]) -> None:
+        self.threshold, self.cooldown, self.clock = threshold, cooldown, clock
+        self.failures = 0
+        self.opened_at: float | None = None
+
+    @property
+    def state(self) -> str:
+        if self.opened_at is None:
+            return "closed"
+        return "half-open" if self.clock() - self.opened_at >= self.cooldown else "open"
+
+    def allow(self) -> bool:
+        return self.state != "open"
+
+    def success(self) -> None:
+        self.failures, self.opened_at = 0, None
+
+    def failure(self) -> None:
+        self.failures += 1
+        if self.failures >= self.threshold or self.opened_at is not None:
+            self.opened_at = self.clock()
+
+
+@dataclass(slots=True)
+class RouteState:
+    route: Route
+    provider: Provider
+    breaker: Breaker
+
+
+@dataclass(slots=True)
+class Attempt:
+    route: str
+    status: int
+    error: str
+
+
+def translate(err: ProviderError) -> ApiError:
+    if err.status == -1:
+        return UpstreamTimeout(err.message)
+    if err.status == 429:
+        return RateLimited(err.message, retry_after=err.retry_after)
+    if err.status in (400, 404, 413, 422):
+        return BadRequest(err.message, code="upstream_rejected")
+    return UpstreamError(err.message)
+
+
+@dataclass
+class Router:
+    states: dict[str, RouteState]
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+    max_retry_wait: float = 30.0
+
+    def chain(self, name: str) -> list[RouteState]:
+        first = self.states[name]
+        return [first, *(self.states[f] for f in first.route.fallbacks)]
+
+    def _delay(self, attempt: int, err: ProviderError) -> float | None:
+        """Seconds to wait before the next try; None when the wait is too long to be worth it."""
+        if err.retry_after is not None:
+            return err.retry_after if err.retry_after <= self.max_retry_wait else None
+        return self.rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+
+    async def _with_retries(
+        self, st: RouteState, call: Callable[[], Any], attempts: list[Attempt]
+    ) -> Any:
+        last: ProviderError | None = None
+        for attempt in range(st.route.retries + 1):
+            try:
+                async with asyncio.timeout(st.route.timeout):
+                    result = await call()
+                st.breaker.success()
+                return result
+            except TimeoutError:
+                last = ProviderError(-1, f"route {st.route.name!r} timed out after {st.route.timeout}s")
+            except ProviderError as exc:
+                last = exc
+            attempts.append(Attempt(st.route.name, last.status, last.message))
+            if not last.retryable:
+                raise translate(last)
+            delay = self._delay(attempt, last)
+            if delay is None or attempt == st.route.retries:
+                break
+            await asyncio.sleep(delay)
+        st.breaker.failure()
+        assert last is not None
+        raise last
+
+    async def complete(
+        self, name: str, request: ChatRequest, attempts: list[Attempt]
+    ) -> Completion:
+        last: ProviderError | None = None
+        for st in self.chain(name):
+            if not st.breaker.allow():
+                attempts.append(Attempt(st.route.name, 0, "circuit open"))
+                continue
+            req = _for_route(request, st.route)
+            try:
+                completion: Completion = await self._with_retries(
+                    st, lambda st=st, req=req: st.provider.complete(req), attempts
+                )
+            except ProviderError as exc:
+                last = exc
+                continue
+            completion.route = st.route.name
+            return completion
+        raise translate(last) if last else UpstreamError(f"every route for {name!r} is unavailable")
+
+    async def stream(
+        self, name: str, request: ChatRequest, attempts: list[Attempt]
+    ) -> AsyncIterator[Chunk]:
+        """Retries and fallbacks apply until the first chunk; after that errors surface."""
+        last: ProviderError | None = None
+        for st in self.chain(name):
+            if not st.breaker.allow():
+                attempts.append(Attempt(st.route.name, 0, "circuit open"))
+                continue
+            req = _for_route(request, st.route)
+            try:
+                gen, first = await self._with_retries(st, lambda st=st, req=req: _open(st, req), attempts)
+            except ProviderError as exc:
+                last = exc
+                continue
+            first.route = st.route.name
+            yield first
+            try:
+                async for chunk in gen:
+                    yield chunk
+            except ProviderError as exc:
+                raise translate(exc) from None
+            return
+        raise translate(last) if last else UpstreamError(f"every route for {name!r} is unavailable")
+
+    async def aclose(self) -> None:
+        for st in self.states.values():
+            await st.provider.aclose()
+
+
+def _for_route(request: ChatRequest, route: Route) -> ChatRequest:
+    if route.model is None or request.model == route.model:
+        return request
+    return ChatRequest(
+        model=route.model, messages=request.messages, stream=request.stream,
+        include_usage=request.include_usage, params=request.params, user=request.user,
+        context=request.context,
+    )
+
+
+async def _open(st: RouteState, req: ChatRequest) -> tuple[AsyncIterator[Chunk], Chunk]:
+    gen = aiter(st.provider.stream(req))
+    try:
+        first = await anext(gen)
+    except StopAsyncIteration:
+        first = Chunk(finish_reason="stop")
+    return gen, first

@@ -1,0 +1,1 @@
+"""Versioned artifacts: prompt templates and model routes."""

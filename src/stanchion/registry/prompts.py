@@ -1,0 +1,43 @@
+"""Prompt templates: a file plus variables, identified by the hash of what it renders from.
+
+Templates use ``{{ name }}`` placeholders; an unknown placeholder is a spec error at load,
+not a surprise at request time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from stanchion.errors import SpecError
+from stanchion.spec.model import AppSpec
+
+_VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+@dataclass(frozen=True, slots=True)
+class PromptVersion:
+    name: str
+    id: str
+    text: str
+
+
+def render_template(template: str, variables: dict[str, str], source: str) -> str:
+    missing = sorted({m for m in _VAR.findall(template) if m not in variables})
+    if missing:
+        raise SpecError([f"{source}: template uses undefined variables: {', '.join(missing)}"])
+    return _VAR.sub(lambda m: variables[m.group(1)], template)
+
+
+def load_system_prompt(spec: AppSpec, app_dir: Path) -> PromptVersion | None:
+    """Render the system prompt once at start-up; its id names the exact content."""
+    system = spec.prompts.system
+    if system is None:
+        return None
+    path = app_dir / system.file
+    template = path.read_text(encoding="utf-8")
+    text = render_template(template, dict(system.variables), str(path))
+    digest = hashlib.sha256(template.encode() + repr(sorted(system.variables.items())).encode())
+    return PromptVersion("system", f"system@{digest.hexdigest()[:12]}", text)

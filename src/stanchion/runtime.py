@@ -1,0 +1,122 @@
+"""Everything a serving process builds once from the spec and the settings."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stanchion.access import Access, KeyCache, role_table
+from stanchion.guards import GuardEngine, build_guard_engine
+from stanchion.knowledge.base import Retriever
+from stanchion.knowledge.folder import FolderRetriever
+from stanchion.limits import Counters, build_counters
+from stanchion.providers.registry import build_provider
+from stanchion.providers.router import Breaker, Router, RouteState
+from stanchion.registry.prompts import PromptVersion, load_system_prompt
+from stanchion.settings import Settings
+from stanchion.spec import AppSpec, load_spec
+from stanchion.store.crypto import Cipher, load_cipher
+from stanchion.store.db import Store
+from stanchion.store.traces import TraceWriter
+from stanchion.telemetry.metrics import Metrics
+
+
+def database_url(spec: AppSpec, app_dir: Path, settings: Settings) -> str:
+    """The store URL; a relative SQLite path is relative to the app's folder."""
+    url = settings.database_url or spec.storage.url
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str((app_dir / url[len(prefix):]).resolve())
+    return url
+
+
+def key_file(spec: AppSpec, app_dir: Path, settings: Settings) -> Path:
+    if settings.key_file:
+        return settings.key_file
+    return app_dir / (spec.storage.key_file or ".stanchion/master.key")
+
+
+def new_trace_id() -> str:
+    return secrets.token_hex(12)
+
+
+@dataclass
+class Runtime:
+    spec: AppSpec
+    app_dir: Path
+    settings: Settings
+    store: Store
+    cipher: Cipher
+    access: Access
+    keys: KeyCache
+    counters: Counters
+    guards: GuardEngine
+    retriever: Retriever | None
+    prompt: PromptVersion | None
+    router: Router
+    traces: TraceWriter
+    metrics: Metrics
+    clock: Callable[[], float] = time.time
+    new_id: Callable[[], str] = new_trace_id
+    routes_by_name: dict[str, str] = field(default_factory=dict)
+
+    def resolve_model(self, requested: str) -> str | None:
+        """The route a request's ``model`` names: a route name or the app's name."""
+        return self.routes_by_name.get(requested)
+
+    async def aclose(self) -> None:
+        self.traces.close()
+        await self.router.aclose()
+        await self.counters.aclose()
+        self.store.dispose()
+
+
+def open_store(spec: AppSpec, app_dir: Path, settings: Settings) -> Store:
+    return Store(database_url(spec, app_dir, settings))
+
+
+def build_router(spec: AppSpec, settings: Settings) -> Router:
+    states = {
+        r.name: RouteState(r, build_provider(r, settings.env_value),
+                           Breaker(int(r.options.get("breaker_threshold", 5)),
+                                   float(r.options.get("breaker_cooldown", 30.0)), time.monotonic))
+        for r in spec.models.routes
+    }
+    return Router(states)
+
+
+def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True) -> Runtime:
+    """Load the spec and build the process's parts; fails early and clearly."""
+    spec = load_spec(spec_file)
+    app_dir = (spec_file if spec_file.is_dir() else spec_file.parent).resolve()
+    cipher = load_cipher(settings.encryption_key, key_file(spec, app_dir, settings))
+    store = open_store(spec, app_dir, settings)
+    if check_db:
+        store.check_current()
+    metrics = Metrics()
+    retriever: Retriever | None = None
+    if spec.documents is not None:
+        retriever = FolderRetriever(app_dir / spec.documents.folder)
+    routes_by_name = {r.name: r.name for r in spec.models.routes}
+    routes_by_name.setdefault(spec.app, spec.models.default)
+    return Runtime(
+        spec=spec,
+        app_dir=app_dir,
+        settings=settings,
+        store=store,
+        cipher=cipher,
+        access=Access(role_table(spec.roles.extra), spec.app),
+        keys=KeyCache(store, settings.auth_cache_seconds),
+        counters=build_counters(settings.redis_url or spec.limits.redis_url, spec.app),
+        guards=build_guard_engine(spec.guards, app_dir),
+        retriever=retriever,
+        prompt=load_system_prompt(spec, app_dir),
+        router=build_router(spec, settings),
+        traces=TraceWriter(store, cipher, batch=settings.trace_batch,
+                           flush_ms=settings.trace_flush_ms),
+        metrics=metrics,
+        routes_by_name=routes_by_name,
+    )

@@ -1,0 +1,92 @@
+"""``create_app``: the ASGI application for one app spec. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from stanchion import __version__
+from stanchion.errors import ApiError, InternalError, NotFound
+from stanchion.pipeline.pipeline import build_pipeline
+from stanchion.runtime import Runtime, build_runtime
+from stanchion.server import admin, misc
+from stanchion.server.chat import chat_completions
+from stanchion.server.http import error_response, json_response, public
+from stanchion.server.openapi import openapi_document
+from stanchion.settings import Settings
+
+log = logging.getLogger("stanchion.server")
+chat_completions.permission = "chat"  # type: ignore[attr-defined]
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/v1/chat/completions", chat_completions, methods=["POST"], name="chat_completions"),
+        Route("/v1/models", misc.list_models_ep, methods=["GET"], name="list_models"),
+        Route("/v1/traces/{trace_id}", misc.get_trace_ep, methods=["GET"], name="get_trace"),
+        Route("/healthz", misc.healthz, methods=["GET"], name="healthz"),
+        Route("/readyz", misc.readyz, methods=["GET"], name="readyz"),
+        Route("/metrics", misc.metrics_ep, methods=["GET"], name="metrics"),
+        Route("/admin/keys", admin.keys_list_ep, methods=["GET"], name="list_keys"),
+        Route("/admin/keys", admin.keys_create_ep, methods=["POST"], name="create_key"),
+        Route("/admin/keys/{key_id}", admin.keys_revoke_ep, methods=["DELETE"], name="revoke_key"),
+        Route("/admin/audit/verify", admin.audit_verify_ep, methods=["GET"], name="audit_verify"),
+        Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
+    ]
+
+
+@public
+async def openapi_json(request: Request) -> Response:
+    """This document."""
+    return json_response(request.app.state.openapi)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(NotFound(f"no route {request.method} {request.url.path}"))
+    err = ApiError(str(exc.detail))
+    err.status, err.type, err.code = exc.status_code, "invalid_request_error", "http_error"
+    return error_response(err)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(InternalError("internal error; the trace id is in the server log"))
+
+
+def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = None) -> Starlette:
+    """Build the app; the runtime (store, providers, writer) is built when the server starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        rt = runtime or build_runtime(spec_file, settings)
+        app.state.runtime = rt
+        app.state.pipeline = build_pipeline(rt)
+        try:
+            yield
+        finally:
+            await rt.aclose()
+
+    table = routes()
+    app = Starlette(
+        routes=table,
+        lifespan=lifespan,
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error,
+                            Exception: _unexpected},
+    )
+    app.state.openapi = openapi_document(table, __version__)
+    return app

@@ -1,0 +1,70 @@
+"""Models, health, readiness, metrics and traces."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from stanchion.errors import Forbidden, NotFound
+from stanchion.pipeline.exchange import Principal
+from stanchion.server.http import guarded, json_response, public, runtime
+from stanchion.store.traces import read_trace
+
+
+async def list_models(request: Request, _p: Principal) -> Response:
+    """The app's routes, as OpenAI model objects."""
+    rt = runtime(request)
+    created = int(rt.clock())
+    names = [r.name for r in rt.spec.models.routes]
+    if rt.spec.app not in names:
+        names.insert(0, rt.spec.app)
+    data = [{"id": n, "object": "model", "created": created, "owned_by": rt.spec.app} for n in names]
+    return json_response({"object": "list", "data": data})
+
+
+@public
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return json_response({"status": "ok"})
+
+
+@public
+async def readyz(request: Request) -> Response:
+    """Readiness: the database answers and the trace writer is alive."""
+    rt = runtime(request)
+
+    def ping() -> None:
+        with rt.store.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    try:
+        await rt.store.run(ping)
+    except Exception as exc:
+        return json_response({"status": "unavailable", "reason": f"database: {exc}"[:300]}, 503)
+    return json_response({"status": "ready", "traces_written": rt.traces.written,
+                          "traces_failed": rt.traces.failed})
+
+
+async def metrics(request: Request, _p: Principal) -> Response:
+    """Prometheus text format."""
+    rt = runtime(request)
+    body = rt.metrics.render()
+    body += f"stanchion_traces_written_total {rt.traces.written}\n"
+    return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
+
+
+async def get_trace(request: Request, principal: Principal) -> Response:
+    """One trace, decrypted: its owner or a role with ``traces.read`` may read it."""
+    rt = runtime(request)
+    trace = await rt.store.run(read_trace, rt.store, rt.cipher, request.path_params["trace_id"])
+    if trace is None:
+        raise NotFound("no such trace")
+    if trace["key_id"] != principal.key_id and not rt.access.allowed(principal, "traces.read"):
+        raise Forbidden("this trace belongs to another caller")
+    return json_response(trace)
+
+
+list_models_ep = guarded("models.read", list_models)
+metrics_ep = guarded("reports.read", metrics)
+get_trace_ep = guarded("chat", get_trace)

@@ -1,0 +1,68 @@
+"""Process settings, declared once: each has its env var, default, type and meaning.
+
+Nothing else in stanchion reads the environment; the CLI builds ``Settings`` and passes it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+def _setting(env: str, default: Any, doc: str) -> Any:
+    from dataclasses import field
+
+    return field(default=default, metadata={"env": env, "doc": doc})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a process may take from its environment."""
+
+    encryption_key: str | None = _setting(
+        "STANCHION_ENCRYPTION_KEY", None, "base64 AES-256 key for content at rest"
+    )
+    key_file: Path | None = _setting(
+        "STANCHION_KEY_FILE", None, "file holding the base64 key (default: <app>/.stanchion/master.key)"
+    )
+    database_url: str | None = _setting(
+        "STANCHION_DATABASE_URL", None, "overrides the spec's storage.url"
+    )
+    redis_url: str | None = _setting(
+        "STANCHION_REDIS_URL", None, "overrides the spec's limits.redis_url"
+    )
+    spec: Path | None = _setting("STANCHION_SPEC", None, "the app spec a worker process serves")
+    api_key: str | None = _setting("STANCHION_API_KEY", None, "key `stanchion ask` sends")
+    log_level: str = _setting("STANCHION_LOG_LEVEL", "warning", "uvicorn log level")
+    auth_cache_seconds: float = _setting(
+        "STANCHION_AUTH_CACHE_SECONDS", 5.0, "how long a key lookup is trusted before re-reading"
+    )
+    trace_batch: int = _setting("STANCHION_TRACE_BATCH", 256, "traces written per transaction")
+    trace_flush_ms: float = _setting(
+        "STANCHION_TRACE_FLUSH_MS", 50.0, "longest a trace waits before it is written"
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f.metadata["env"])
+            if raw is None or raw == "":
+                continue
+            kind = type(f.default) if f.default is not None else str
+            if f.name in ("key_file", "spec"):
+                values[f.name] = Path(raw)
+            elif kind in (int, float):
+                values[f.name] = kind(raw)
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def env_value(self, name: str) -> str | None:
+        """Read a secret named by the spec (a route's ``api_key_env``)."""
+        return os.environ.get(name)

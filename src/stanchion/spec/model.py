@@ -1,0 +1,145 @@
+"""The app spec (``stanchion.yaml``): the production contract of one app, validated at load."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from stanchion.guards.engine import GuardPolicySpec
+
+NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Kpis(Strict):
+    satisfaction: float | None = Field(None, ge=1, le=5, description="mean feedback score, 1-5")
+    factual_accuracy: float | None = Field(None, ge=0, le=1)
+    p95_latency_ms: float | None = Field(None, gt=0)
+    cost_per_output_max: float | None = Field(None, ge=0, description="money per answer")
+
+
+class Goal(Strict):
+    statement: str = Field(min_length=1)
+    kpis: Kpis = Kpis()
+
+
+class HumanCost(Strict):
+    per_task: float = Field(ge=0, description="what one task costs when a person does it")
+    currency: str = "USD"
+    minutes: float | None = Field(None, gt=0, description="minutes a person spends per task")
+
+
+class Owners(Strict):
+    business: str
+    it_security: str | None = None
+    legal: str | None = None
+    end_users: str | None = None
+
+
+class Price(Strict):
+    input: float = Field(0.0, ge=0, description="per 1M input tokens")
+    output: float = Field(0.0, ge=0, description="per 1M output tokens")
+
+
+class Route(Strict):
+    name: str = Field(pattern=NAME)
+    provider: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    model: str | None = None
+    base_url: str | None = None
+    api_key_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    price: Price = Price()
+    timeout: float = Field(30.0, gt=0, le=600)
+    retries: int = Field(2, ge=0, le=10)
+    fallbacks: list[str] = []
+    options: dict[str, Any] = {}
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_inline_credentials(cls, v: str | None) -> str | None:
+        if v is not None:
+            if not re.match(r"^https?://", v):
+                raise ValueError("must start with http:// or https://")
+            if re.match(r"^https?://[^/]*@", v):
+                raise ValueError("must not carry credentials; name them with api_key_env")
+        return v
+
+
+class Models(Strict):
+    default: str
+    routes: list[Route] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Models:
+        names = [r.name for r in self.routes]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"route names must be unique: {sorted(dupes)}")
+        if self.default not in names:
+            raise ValueError(f"default route {self.default!r} is not one of {names}")
+        for r in self.routes:
+            for fb in r.fallbacks:
+                if fb not in names or fb == r.name:
+                    raise ValueError(f"route {r.name!r} falls back to unknown route {fb!r}")
+        return self
+
+
+class PromptSpec(Strict):
+    file: str
+    variables: dict[str, str] = {}
+
+
+class Prompts(Strict):
+    system: PromptSpec | None = None
+
+
+class Storage(Strict):
+    url: str = "sqlite:///.stanchion/stanchion.db"
+    key_file: str | None = None
+
+
+class Limits(Strict):
+    max_body_bytes: int = Field(1_000_000, gt=0)
+    max_messages: int = Field(200, gt=0)
+    max_tokens: int = Field(4096, gt=0, description="ceiling on max_tokens a caller may ask")
+    requests_per_minute: int | None = Field(None, gt=0, description="per API key")
+    daily_budget: float | None = Field(None, gt=0, description="money per day for the whole app")
+    redis_url: str | None = None
+
+
+class Roles(Strict):
+    """Extra roles, or extra permissions for built-in roles: role -> permissions."""
+
+    extra: dict[str, list[str]] = {}
+
+
+class DocumentsSpec(Strict):
+    folder: str = "docs"
+
+
+class AppSpec(Strict):
+    """One app: what it is for, how it is served, and who answers for it."""
+
+    app: str = Field(pattern=NAME)
+    description: str = ""
+    goal: Goal
+    human_cost: HumanCost | None = None
+    owners: Owners
+    models: Models
+    prompts: Prompts = Prompts()
+    documents: DocumentsSpec | None = None
+    guards: GuardPolicySpec = GuardPolicySpec()
+    storage: Storage = Storage()
+    limits: Limits = Limits()
+    roles: Roles = Roles()
+    mode: Literal["production", "development"] = "production"
+
+    def route(self, name: str) -> Route | None:
+        for r in self.models.routes:
+            if r.name == name:
+                return r
+        return None

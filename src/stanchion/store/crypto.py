@@ -1,0 +1,93 @@
+"""Content encryption at rest: AES-256-GCM with a key id, so keys can be rotated.
+
+A blob is ``b"s1" + key_id (4 bytes) + nonce (12 bytes) + ciphertext+tag``. New content is
+sealed with the active key; any known key opens old content.
+
+    cipher = Cipher(os.urandom(32))
+    assert cipher.decrypt(cipher.encrypt(b"hello")) == b"hello"
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from stanchion.errors import CryptoError
+
+MAGIC = b"s1"
+
+
+def key_id(key: bytes) -> bytes:
+    return hashlib.sha256(b"stanchion-key-id" + key).digest()[:4]
+
+
+class Cipher:
+    """Seals and opens content; ``old_keys`` open blobs sealed before a rotation."""
+
+    def __init__(self, key: bytes, old_keys: tuple[bytes, ...] = ()) -> None:
+        if len(key) != 32:
+            raise CryptoError("the encryption key must be 32 bytes (base64 of 32 random bytes)")
+        self._active = key_id(key)
+        self._aead = {key_id(k): AESGCM(k) for k in (key, *old_keys)}
+
+    def encrypt(self, data: bytes, associated: bytes | None = None) -> bytes:
+        nonce = os.urandom(12)
+        return MAGIC + self._active + nonce + self._aead[self._active].encrypt(nonce, data, associated)
+
+    def decrypt(self, blob: bytes, associated: bytes | None = None) -> bytes:
+        if blob[:2] != MAGIC or len(blob) < 2 + 4 + 12 + 16:
+            raise CryptoError("not a stanchion encrypted blob")
+        aead = self._aead.get(blob[2:6])
+        if aead is None:
+            raise CryptoError("content was sealed with a key this process does not have")
+        try:
+            return aead.decrypt(blob[6:18], blob[18:], associated)
+        except InvalidTag:
+            raise CryptoError("content failed authentication (edited, or wrong key)") from None
+
+    def encrypt_text(self, text: str) -> bytes:
+        return self.encrypt(text.encode("utf-8"))
+
+    def decrypt_text(self, blob: bytes) -> str:
+        return self.decrypt(blob).decode("utf-8")
+
+
+def parse_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise CryptoError("the encryption key is not valid base64") from None
+    if len(key) != 32:
+        raise CryptoError(f"the encryption key must decode to 32 bytes, not {len(key)}")
+    return key
+
+
+def new_key_file(path: Path) -> bytes:
+    """Write a fresh random key readable by the owner only (0600)."""
+    key = os.urandom(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(base64.b64encode(key).decode() + "\n")
+    return key
+
+
+def load_cipher(env_key: str | None, key_file: Path | None) -> Cipher:
+    """The key from the env var, else from the key file; none is an error, never a default."""
+    if env_key:
+        return Cipher(parse_key(env_key))
+    if key_file is not None and key_file.is_file():
+        mode = key_file.stat().st_mode & 0o077
+        if mode:
+            raise CryptoError(f"{key_file} is readable by others; chmod 600 it")
+        return Cipher(parse_key(key_file.read_text()))
+    where = f" or a key file at {key_file}" if key_file else ""
+    raise CryptoError(
+        "no encryption key: set STANCHION_ENCRYPTION_KEY (base64 of 32 random bytes)"
+        f"{where}; content is never stored in clear"
+    )

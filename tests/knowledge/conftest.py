@@ -1,0 +1,70 @@
+"""Stores for the knowledge tests: real SQLite in tmp_path and real PostgreSQL.
+
+PostgreSQL tests get their own database, created and dropped here; outside CI they skip
+with a visible reason when the server is unreachable, with CI=true they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from stanchion.store.crypto import Cipher
+from stanchion.store.db import Store
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _pg_database() -> Iterator[str]:
+    name = f"stanchion_kn_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable: {exc.__class__.__name__}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'app.db'}")
+        s.upgrade()
+        yield s
+        s.dispose()
+        return
+    gen = _pg_database()
+    url = next(gen)
+    s = Store(url)
+    s.upgrade()
+    try:
+        yield s
+    finally:
+        s.dispose()
+        gen.close()
+
+
+@pytest.fixture
+def cipher() -> Cipher:
+    return Cipher(bytes(range(32)))
+
+
+@pytest.fixture
+def app_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "app"
+    (d / "docs").mkdir(parents=True)
+    return d
