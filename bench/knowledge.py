@@ -21,8 +21,14 @@ from pathlib import Path
 
 from stanchion.knowledge import grounding
 from stanchion.knowledge.evaluation import binary_metrics, percentile, read_jsonl
-from stanchion.knowledge.grounding import Source, aggregate, claim_features, content_terms
-from stanchion.knowledge.grounding import split_claims, support
+from stanchion.knowledge.grounding import (
+    Source,
+    aggregate,
+    claim_features,
+    content_terms,
+    split_claims,
+    support,
+)
 from stanchion.knowledge.spec import Grounding
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -87,13 +93,17 @@ def run_grounding(refit: bool) -> None:
     print(f"threshold chosen on pooled dev halves: {threshold}  (shipped: {Grounding().threshold})")
     print(f"{'set (test half)':28} {'n':>5} {'BA':>6} {'F1':>6} {'AUROC':>6}")
     for name, rows in data.items():
-        pairs = [(f, int(r["label"])) for r, f in zip(rows, feats[name], strict=True)
-                 if half(r["id"]) == "test"]
+        pairs = [
+            (f, int(r["label"]))
+            for r, f in zip(rows, feats[name], strict=True)
+            if half(r["id"]) == "test"
+        ]
         scores = [support(f) for f, _ in pairs]
         ys = [y for _, y in pairs]
         m = binary_metrics(ys, [int(s >= threshold) for s in scores], scores)
-        print(f"{name:28} {m['n']:>5} {m['balanced_accuracy']:6.3f} {m['f1']:6.3f} "
-              f"{m['auroc']:6.3f}")
+        print(
+            f"{name:28} {m['n']:>5} {m['balanced_accuracy']:6.3f} {m['f1']:6.3f} {m['auroc']:6.3f}"
+        )
 
 
 def run_speed() -> None:
@@ -107,8 +117,10 @@ def run_speed() -> None:
         started = time.perf_counter()
         validator.validate(answer, passages)
         times.append((time.perf_counter() - started) * 1000)
-    print(f"validate 300-word answer vs 5x200-word passages: p50 {percentile(times, 50):.2f} ms"
-          f"  p95 {percentile(times, 95):.2f} ms  mean {statistics.mean(times):.2f} ms")
+    print(
+        f"validate 300-word answer vs 5x200-word passages: p50 {percentile(times, 50):.2f} ms"
+        f"  p95 {percentile(times, 95):.2f} ms  mean {statistics.mean(times):.2f} ms"
+    )
 
 
 if __name__ == "__main__":
@@ -121,3 +133,61 @@ if __name__ == "__main__":
         from bench.retrieval_size import run_clapnq
 
         run_clapnq(json.loads("{}"))
+
+
+def run_example() -> None:
+    """The example app end to end: ingest + approve, retrieve, local answer, facts present."""
+    import asyncio
+    import tempfile
+
+    from stanchion.knowledge.build import build_knowledge
+    from stanchion.knowledge.ingest import ingest
+    from stanchion.knowledge.spec import KnowledgeSpec
+    from stanchion.providers.local import answer_from_passages
+    from stanchion.store.crypto import Cipher
+    from stanchion.store.db import Store
+
+    app = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
+    questions = list(read_jsonl(app / "evals" / "questions.jsonl"))
+    spec = KnowledgeSpec.model_validate(
+        {"sources": [{"files": ["docs/*.md"]}], "retrieval": {"index_path": "index.sqlite"}}
+    )
+
+    async def main(tmp: Path) -> None:
+        store = Store(f"sqlite:///{tmp / 'kn.db'}")
+        store.upgrade()
+        cipher = Cipher(bytes(32))
+        ingest(spec, app, store, cipher, "support-assistant", approve_as="bench")
+        knowledge = build_knowledge(spec, tmp, store, cipher, app="support-assistant")
+        await knowledge.start()
+        right = refused_ok = answered_bad = 0
+        for q in questions:
+            passages = await knowledge.retriever.search(q["question"], spec.retrieval.k)
+            answer = (
+                answer_from_passages(q["question"], [p.text for p in passages])
+                if (passages)
+                else knowledge.no_evidence_reply
+            )
+            refused = answer == knowledge.no_evidence_reply
+            if q["answerable"]:
+                ok = all(f.lower() in answer.lower() for f in q["facts"])
+                right += ok
+                if not ok:
+                    print(f"  miss {q['id']}: {q['question']} -> {answer[:120]}")
+            else:
+                refused_ok += refused
+                answered_bad += not refused
+        n_ans = sum(q["answerable"] for q in questions)
+        n_un = len(questions) - n_ans
+        print(
+            f"example app: answer accuracy {right}/{n_ans} = {right / n_ans:.3f}; "
+            f"correct refusals {refused_ok}/{n_un}"
+        )
+        knowledge.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(main(Path(tmp)))
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["example"]:
+    run_example()

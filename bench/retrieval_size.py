@@ -1,11 +1,12 @@
 """Retrieval figures: clapnq quality, and the latency / size curve of the local index.
 
-    python bench/retrieval_size.py clapnq            # recall@5/10, MRR@10, latency, refusals
-    python bench/retrieval_size.py size 10000 100000 # synthetic chunks: p50/p99 ms, MB, rows/s
+python bench/retrieval_size.py clapnq            # recall@5/10, MRR@10, latency, refusals
+python bench/retrieval_size.py size 10000 100000 # synthetic chunks: p50/p99 ms, MB, rows/s
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 import tempfile
@@ -24,16 +25,31 @@ DATA = Path("/work/shared/datasets/retrieval")
 
 def beir_index(beir: Beir, folder: Path, cipher: Cipher) -> LocalIndex:
     index = LocalIndex(folder / "index.sqlite", None, "bench")
-    rows = [(d["_id"], d["_id"], d["_id"], 1, d.get("title", ""), "", 0, len(d["text"]), "",
-             term_string(d.get("title", "")), term_string(d["text"]),
-             cipher.encrypt(d["text"].encode())) for d in beir.corpus]
+    rows = [
+        (
+            d["_id"],
+            d["_id"],
+            d["_id"],
+            1,
+            d.get("title", ""),
+            "",
+            0,
+            len(d["text"]),
+            "",
+            term_string(d.get("title", "")),
+            term_string(d["text"]),
+            cipher.encrypt(d["text"].encode()),
+        )
+        for d in beir.corpus
+    ]
     index.add(rows)
     return index
 
 
 def retriever_over(index: LocalIndex, cipher: Cipher) -> KnowledgeRetriever:
-    return KnowledgeRetriever(index, Store("sqlite://"), cipher, "bench", min_score=0.0,
-                              refresh_seconds=3600)
+    return KnowledgeRetriever(
+        index, Store("sqlite://"), cipher, "bench", min_score=0.0, refresh_seconds=3600
+    )
 
 
 def run_clapnq(_: object = None, floor: float = 0.2) -> None:
@@ -52,22 +68,26 @@ def run_clapnq(_: object = None, floor: float = 0.2) -> None:
             ranked[q["_id"]] = [h.doc_id for h in hits]
             best[q["_id"]] = hits[0].score if hits else 0.0
         m = retrieval_metrics(ranked, beir.qrels)
-        print(f"clapnq: {len(beir.corpus)} docs indexed in {build_s:.2f}s; "
-              f"recall@5 {m['recall@5']:.3f} recall@10 {m['recall@10']:.3f} "
-              f"MRR@10 {m['mrr@10']:.3f} over {m['queries']} answerable queries; "
-              f"p50 {percentile(times, 50):.2f} ms p99 {percentile(times, 99):.2f} ms")
+        print(
+            f"clapnq: {len(beir.corpus)} docs indexed in {build_s:.2f}s; "
+            f"recall@5 {m['recall@5']:.3f} recall@10 {m['recall@10']:.3f} "
+            f"MRR@10 {m['mrr@10']:.3f} over {m['queries']} answerable queries; "
+            f"p50 {percentile(times, 50):.2f} ms p99 {percentile(times, 99):.2f} ms"
+        )
         for t in (0.2, 0.3, 0.4, 0.5, 0.6):
             ans = [best[q["_id"]] >= t for q in beir.queries if q.get("answerable")]
             una = [best[q["_id"]] < t for q in beir.queries if not q.get("answerable")]
-            print(f"  min_score {t}: answerable served {sum(ans)}/{len(ans)}, "
-                  f"unanswerable refused {sum(una)}/{len(una)}")
+            print(
+                f"  min_score {t}: answerable served {sum(ans)}/{len(ans)}, "
+                f"unanswerable refused {sum(una)}/{len(una)}"
+            )
         index.close()
 
 
 def run_size(sizes: list[int]) -> None:
     rng = random.Random(1)
     vocab = [f"w{i}" for i in range(50_000)]
-    weights = [1 / (i + 1) for i in range(len(vocab))]  # Zipf-like
+    cum = list(itertools.accumulate(1 / (i + 1) for i in range(len(vocab))))  # Zipf-like
     cipher = Cipher(bytes(32))
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -76,9 +96,23 @@ def run_size(sizes: list[int]) -> None:
             while done < n:
                 batch = []
                 for i in range(done, min(n, done + 5000)):
-                    text = " ".join(rng.choices(vocab, weights, k=120))
-                    batch.append((f"c{i}", f"v{i // 10}", f"d{i // 10}", 1, "t", "", 0,
-                                  len(text), "", "t", text, cipher.encrypt(text.encode())))
+                    text = " ".join(rng.choices(vocab, cum_weights=cum, k=120))
+                    batch.append(
+                        (
+                            f"c{i}",
+                            f"v{i // 10}",
+                            f"d{i // 10}",
+                            1,
+                            "t",
+                            "",
+                            0,
+                            len(text),
+                            "",
+                            "t",
+                            text,
+                            cipher.encrypt(text.encode()),
+                        )
+                    )
                 index.add(batch)
                 done += len(batch)
             ingest_s = time.perf_counter() - started
@@ -89,9 +123,11 @@ def run_size(sizes: list[int]) -> None:
                 t0 = time.perf_counter()
                 retriever.search_sync(q, 5, min_score=0.0)
                 times.append((time.perf_counter() - t0) * 1000)
-            print(f"{n:>9} chunks: index {index.size_bytes() / 1e6:8.1f} MB, "
-                  f"insert {n / ingest_s:8.0f} chunks/s, query p50 {percentile(times, 50):6.2f} "
-                  f"ms p99 {percentile(times, 99):6.2f} ms")
+            print(
+                f"{n:>9} chunks: index {index.size_bytes() / 1e6:8.1f} MB, "
+                f"insert {n / ingest_s:8.0f} chunks/s, query p50 {percentile(times, 50):6.2f} "
+                f"ms p99 {percentile(times, 99):6.2f} ms"
+            )
             index.close()
 
 

@@ -37,7 +37,9 @@ def tiny_pdf(text: str) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -47,7 +49,8 @@ def write_formats(docs: Path) -> None:
     (docs / "page.html").write_text(
         "<html><head><title>Help</title><script>x()</script></head><body><h1>Help</h1>"
         "<p>Call support on weekdays.</p><table><tr><th>plan</th><th>price</th></tr>"
-        "<tr><td>Pro</td><td>$20</td></tr></table></body></html>")
+        "<tr><td>Pro</td><td>$20</td></tr></table></body></html>"
+    )
     (docs / "manual.pdf").write_bytes(tiny_pdf("The battery lasts ten hours"))
     document = docx.Document()
     document.add_heading("Returns", level=1)
@@ -95,11 +98,24 @@ def test_sql_source_rows_become_documents(
     crm = tmp_path / "crm.db"
     with sqlite3.connect(crm) as db:
         db.execute("create table accounts (id integer, name text, notes text)")
-        db.executemany("insert into accounts values (?,?,?)",
-                       [(1, "Acme", "Renewal due in March."), (2, "Globex", "Prefers email.")])
-    spec = KnowledgeSpec.model_validate({"sources": [{
-        "name": "crm", "url": f"sqlite:///{crm}", "query": "select * from accounts",
-        "id_column": "id", "title_column": "name", "text_columns": ["notes"]}]})
+        db.executemany(
+            "insert into accounts values (?,?,?)",
+            [(1, "Acme", "Renewal due in March."), (2, "Globex", "Prefers email.")],
+        )
+    spec = KnowledgeSpec.model_validate(
+        {
+            "sources": [
+                {
+                    "name": "crm",
+                    "url": f"sqlite:///{crm}",
+                    "query": "select * from accounts",
+                    "id_column": "id",
+                    "title_column": "name",
+                    "text_columns": ["notes"],
+                }
+            ]
+        }
+    )
     report = ingest(spec, app_dir, store, cipher, app="shop")
     assert report.counts()["new"] == 2
     assert ingest(spec, app_dir, store, cipher, app="shop").counts()["unchanged"] == 2
@@ -109,8 +125,11 @@ def test_sql_source_rows_become_documents(
 
 
 def test_chunks_follow_structure_and_overlap() -> None:
-    text = "# A\n\n" + " ".join(f"Sentence number {i} is here." for i in range(40)) + (
-        "\n\n## B\n\n| x | y |\n|---|---|\n| 1 | 2 |\n")
+    text = (
+        "# A\n\n"
+        + " ".join(f"Sentence number {i} is here." for i in range(40))
+        + ("\n\n## B\n\n| x | y |\n|---|---|\n| 1 | 2 |\n")
+    )
     chunks = chunk_text(text, 50, 10)
     assert all(text[c.start : c.end] == c.text for c in chunks)
     assert chunks[-1].section == "A > B" and chunks[-1].text.startswith("## B")

@@ -29,10 +29,12 @@ SHIPPING = "# Shipping\n\nStandard shipping takes 3 to 7 days. Express shipping 
 
 
 def spec_for(backend: str = "local") -> KnowledgeSpec:
-    return KnowledgeSpec.model_validate({
-        "sources": [{"files": ["docs/*.md"]}],
-        "retrieval": {"k": 3, "min_score": 0.2, "backend": backend, "refresh_seconds": 0.01},
-    })
+    return KnowledgeSpec.model_validate(
+        {
+            "sources": [{"files": ["docs/*.md"]}],
+            "retrieval": {"k": 3, "min_score": 0.2, "backend": backend, "refresh_seconds": 0.01},
+        }
+    )
 
 
 def backend_of(store: Store) -> str:
@@ -112,8 +114,7 @@ async def test_changed_file_is_new_version_and_retire_stops_serving(
         statuses = [(v.version, v.status) for v in list_versions(conn, "shop")]
         actions = list(conn.execute(select(audit_events.c.action, audit_events.c.target)))
     assert statuses == [(1, "retired"), (2, "retired")]
-    assert [a for a, _ in actions] == [
-        "knowledge.approve", "knowledge.approve", "knowledge.retire"]
+    assert [a for a, _ in actions] == ["knowledge.approve", "knowledge.approve", "knowledge.retire"]
     first.close()
     second.close()
 

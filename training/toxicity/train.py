@@ -56,8 +56,13 @@ def export(model: LogisticRegression, size: int) -> None:
         nz = np.nonzero(q)[0]
         weights.append({"i": nz.tolist(), "q": q[nz].tolist()})
         scales.append(scale)
-    raw = {"classes": CLASSES, "size": size, "bias": [float(model.intercept_[k]) for k in order],
-           "weights": weights, "scales": scales}
+    raw = {
+        "classes": CLASSES,
+        "size": size,
+        "bias": [float(model.intercept_[k]) for k in order],
+        "weights": weights,
+        "scales": scales,
+    }
     with gzip.open(OUT, "wt", encoding="utf-8") as fh:
         json.dump(raw, fh, separators=(",", ":"))
 
@@ -73,20 +78,31 @@ def main() -> None:
     test = [r for r in rows if not in_train(r["id"])]
     weight = {"hate": 3.0, "offensive": 1.0, "neither": 1.5}
     model = LogisticRegression(C=a.c, max_iter=3000)
-    model.fit(matrix([r["text"] for r in train], a.size), [r["label"] for r in train],
-              sample_weight=[weight[r["label"]] for r in train])
+    model.fit(
+        matrix([r["text"] for r in train], a.size),
+        [r["label"] for r in train],
+        sample_weight=[weight[r["label"]] for r in train],
+    )
     export(model, a.size)
     pred = model.predict(matrix([r["text"] for r in test], a.size))
     gold = [r["label"] for r in test]
-    tox = [(g != "neither", p != "neither") for g, p in zip(gold, pred)]
+    tox = [(g != "neither", p != "neither") for g, p in zip(gold, pred, strict=True)]
     tp = sum(g and p for g, p in tox)
     fp = sum(p and not g for g, p in tox)
     fn = sum(g and not p for g, p in tox)
-    hate = [p != "neither" for g, p in zip(gold, pred) if g == "hate"]
+    hate = [p != "neither" for g, p in zip(gold, pred, strict=True) if g == "hate"]
     f1 = 2 * tp / (2 * tp + fp + fn)
-    print(json.dumps({"train": len(train), "held_back": len(test), "toxic_f1": round(f1, 4),
-                      "hate_recall": round(sum(hate) / len(hate), 4),
-                      "bytes": OUT.stat().st_size}))
+    print(
+        json.dumps(
+            {
+                "train": len(train),
+                "held_back": len(test),
+                "toxic_f1": round(f1, 4),
+                "hate_recall": round(sum(hate) / len(hate), 4),
+                "bytes": OUT.stat().st_size,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+
 import click
-import httpx
 
 from stanchion.cli.common import fails_cleanly
 from stanchion.settings import Settings
@@ -21,12 +24,17 @@ def ask(question: str, url: str, key: str | None, model: str) -> None:
     if not key:
         raise click.UsageError("pass --key or set STANCHION_API_KEY")
     body = {"model": model, "messages": [{"role": "user", "content": question}]}
-    resp = httpx.post(url.rstrip("/") + "/chat/completions", json=body,
-                      headers={"authorization": f"Bearer {key}"}, timeout=120, trust_env=False)
-    data = resp.json()
-    if resp.status_code != 200:
-        err = data.get("error", {})
-        raise click.ClickException(f"{resp.status_code} {err.get('type')}: {err.get('message')}")
+    req = urllib.request.Request(
+        url.rstrip("/") + "/chat/completions", data=json.dumps(body).encode(), method="POST",
+        headers={"authorization": f"Bearer {key}", "content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            data = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        err = json.loads(exc.read() or b"{}").get("error", {})
+        raise click.ClickException(f"{exc.code} {err.get('type')}: {err.get('message')}") from None
+    except urllib.error.URLError as exc:
+        raise click.ClickException(f"cannot reach {url}: {exc.reason}") from None
     click.echo(data["choices"][0]["message"]["content"])
     ext = data.get("stanchion", {})
     for c in ext.get("citations", []):

@@ -9,11 +9,22 @@ import click
 
 from stanchion.cli.common import actor, app_option, app_store, fails_cleanly
 from stanchion.store.audit import append_audit, verify
+from stanchion.store.db import Store
 
 
 @click.group()
 def db() -> None:
     """The database."""
+
+
+def upgrade_audited(store: Store) -> str:
+    """Migrate to head; a change of schema is an audit event. Returns a one-line summary."""
+    before = store.current_revision()
+    head = store.upgrade()
+    if before != head:
+        with store.engine.begin() as conn:
+            append_audit(conn, actor(), "db.upgrade", head or "", {"from": before})
+    return f"database at {head} (was {before or 'empty'})"
 
 
 @db.command("upgrade")
@@ -22,12 +33,7 @@ def db() -> None:
 def upgrade(app_dir: Path) -> None:
     """Apply pending migrations (SQLite or PostgreSQL)."""
     _, store = app_store(app_dir)
-    before = store.current_revision()
-    head = store.upgrade()
-    if before != head:
-        with store.engine.begin() as conn:
-            append_audit(conn, actor(), "db.upgrade", head or "", {"from": before})
-    click.echo(f"database at {head} (was {before or 'empty'})")
+    click.echo(upgrade_audited(store))
 
 
 @click.group()

@@ -34,7 +34,12 @@ def guard() -> None:
 
 @guard.command()
 @click.argument("text")
-@click.option("--direction", type=click.Choice(["input", "output", "context"]), default="input", show_default=True)
+@click.option(
+    "--direction",
+    type=click.Choice(["input", "output", "context"]),
+    default="input",
+    show_default=True,
+)
 @policy_option
 @click.option("--json", "as_json", is_flag=True, help="one JSON object instead of the table")
 def check(text: str, direction: str, policy_path: Path | None, as_json: bool) -> None:
@@ -47,7 +52,10 @@ def check(text: str, direction: str, policy_path: Path | None, as_json: bool) ->
             "findings": [f.to_record() for f in outcome.findings],
         }))  # fmt: skip
         return
-    rows = [[f.type, f"{f.start}-{f.end}", f"{f.score:.2f}", f.action, f.detector] for f in outcome.findings]
+    rows = [
+        [f.type, f"{f.start}-{f.end}", f"{f.score:.2f}", f.action, f.detector]
+        for f in outcome.findings
+    ]
     _table(["type", "span", "score", "action", "detector"], rows)
     click.echo(f"action: {outcome.action}")
     if outcome.text != text:
@@ -57,13 +65,25 @@ def check(text: str, direction: str, policy_path: Path | None, as_json: bool) ->
 
 
 @guard.command("eval")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--kind", type=click.Choice(["pii", "injection", "toxicity"]), help="default: from the fields")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--kind", type=click.Choice(["pii", "injection", "toxicity"]), help="default: from the fields"
+)
 @policy_option
 @click.option("--json", "as_json", is_flag=True, help="one JSON object with the figures")
-@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path), help="write one line per example")
+@click.option(
+    "--predictions",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write one line per example",
+)
 def eval_(
-    files: tuple[Path, ...], kind: str | None, policy_path: Path | None, as_json: bool, predictions: Path | None
+    files: tuple[Path, ...],
+    kind: str | None,
+    policy_path: Path | None,
+    as_json: bool,
+    predictions: Path | None,
 ) -> None:
     """Measure the guards on FILES (JSONL of the shared datasets' shapes), pooled."""
     engine = load_engine(policy_path)
@@ -94,7 +114,7 @@ def _print_figures(figures: dict[str, Any]) -> None:
 
 def _row(name: str, m: dict[str, Any]) -> list[str]:
     keys = ("precision", "recall", "f1", "false_positive_rate", "tp", "fp", "fn")
-    return [name, *(_fmt(m[k]) if k in m else "" for k in keys)]
+    return [name, *(_fmt(m[k]) if m.get(k) is not None else "" for k in keys)]
 
 
 def _fmt(value: Any) -> str:

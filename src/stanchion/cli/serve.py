@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from stanchion.cli.db import upgrade_audited
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app
 from stanchion.runtime import build_runtime, key_file, open_store
 from stanchion.settings import Settings
@@ -82,8 +83,7 @@ def quickstart(app_dir: Path | None, host: str, port: int, no_serve: bool) -> No
         new_key_file(kf)
         click.echo(f"wrote a new encryption key to {kf} (mode 0600)")
     store = open_store(spec, folder, settings)
-    head = store.upgrade()
-    click.echo(f"database ready at {store.url} ({head})")
+    click.echo(upgrade_audited(store))
     with store.engine.begin() as conn:
         secret, _ = create_key(conn, user="quickstart", role="admin", actor=actor(), app=spec.app)
     store.dispose()

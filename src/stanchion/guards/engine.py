@@ -85,7 +85,10 @@ class GuardEngine:
             self.counters[(finding.type, finding.action)] += 1
             if ACTION_RANK[finding.action] > ACTION_RANK[action]:
                 action = finding.action
-        replies: dict[str, str] = {"block": self.policy.block_message, "hold": self.policy.hold_message}
+        replies: dict[str, str] = {
+            "block": self.policy.block_message,
+            "hold": self.policy.hold_message,
+        }
         out = self.apply(text, findings, direction, exchange) if action != "allow" else text
         return GuardOutcome(findings=findings, action=action, text=out, reply=replies.get(action))
 
@@ -94,7 +97,9 @@ class GuardEngine:
     ) -> str:
         """Replace redacted spans: restorable placeholders for pseudonymised input types."""
         pseudonyms = exchange.pseudonyms if exchange is not None else {}
-        spans = sorted((f for f in findings if f.action == "redact"), key=lambda f: (f.start, -f.end))
+        spans = sorted(
+            (f for f in findings if f.action == "redact"), key=lambda f: (f.start, -f.end)
+        )
         pieces: list[str] = []
         cursor = 0
         for finding in spans:

@@ -30,7 +30,14 @@ TYPE_NAMES = {
     "pii.date_of_birth": "DATE_TIME", "pii.address": "LOCATION", "pii.person": "PERSON",
 }  # fmt: skip
 SYNONYMS = {"STREET_ADDRESS": "LOCATION", "GPE": "LOCATION", "ADDRESS": "LOCATION"}
-PATTERN_TYPES = ("CREDIT_CARD", "EMAIL_ADDRESS", "IBAN_CODE", "IP_ADDRESS", "PHONE_NUMBER", "US_SSN")
+PATTERN_TYPES = (
+    "CREDIT_CARD",
+    "EMAIL_ADDRESS",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "PHONE_NUMBER",
+    "US_SSN",
+)
 ATTACK_PREFIXES = ("injection.", "jailbreak")
 Row = dict[str, Any]
 
@@ -44,7 +51,9 @@ class Run:
 
 
 def read_jsonl(path: Path) -> list[Row]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def kind_of(rows: list[Row]) -> str:
@@ -70,7 +79,10 @@ def predict_pii(engine: GuardEngine, rows: Iterable[Row]) -> Run:
     run = Run()
     for row in rows:
         found = [f for f in _timed(engine, row["text"], "input", run) if f.type in TYPE_NAMES]
-        spans = [{"type": TYPE_NAMES[f.type], "start": f.start, "end": f.end, "score": round(f.score, 4)} for f in found]
+        spans = [
+            {"type": TYPE_NAMES[f.type], "start": f.start, "end": f.end, "score": round(f.score, 4)}
+            for f in found
+        ]
         run.predictions.append({"id": row["id"], "spans": spans})
     return run
 
@@ -79,17 +91,25 @@ def predict_injection(engine: GuardEngine, rows: Iterable[Row]) -> Run:
     run = Run()
     for row in rows:
         direction: Direction = "context" if row.get("context") else "input"
-        found = [f for f in _timed(engine, row["text"], direction, run) if f.type.startswith(ATTACK_PREFIXES)]
+        found = [
+            f
+            for f in _timed(engine, row["text"], direction, run)
+            if f.type.startswith(ATTACK_PREFIXES)
+        ]
         score = max((f.score for f in found), default=0.0)
         types = sorted({f.type for f in found})
-        run.predictions.append({"id": row["id"], "label": int(bool(found)), "score": round(score, 4), "types": types})
+        run.predictions.append(
+            {"id": row["id"], "label": int(bool(found)), "score": round(score, 4), "types": types}
+        )
     return run
 
 
 def predict_toxicity(engine: GuardEngine, rows: Iterable[Row]) -> Run:
     run = Run()
     for row in rows:
-        found = [f for f in _timed(engine, row["text"], "output", run) if f.type.startswith("toxicity.")]
+        found = [
+            f for f in _timed(engine, row["text"], "output", run) if f.type.startswith("toxicity.")
+        ]
         label = "neither"
         if found:
             label = "hate" if any(f.type == "toxicity.hate" for f in found) else "offensive"
@@ -159,7 +179,11 @@ def score_injection(gold: list[Row], predictions: list[Row]) -> dict[str, Any]:
     out = score_binary(labels, predicted)
     per: dict[str, Any] = {}
     for kind in sorted({str(g.get("kind", "attack" if g["label"] else "benign")) for g in gold}):
-        idx = [i for i, g in enumerate(gold) if str(g.get("kind", "attack" if g["label"] else "benign")) == kind]
+        idx = [
+            i
+            for i, g in enumerate(gold)
+            if str(g.get("kind", "attack" if g["label"] else "benign")) == kind
+        ]
         per[kind] = score_binary([labels[i] for i in idx], [predicted[i] for i in idx])
     out["per_type"] = per
     return out
@@ -168,7 +192,9 @@ def score_injection(gold: list[Row], predictions: list[Row]) -> dict[str, Any]:
 def score_toxicity(gold: list[Row], predictions: list[Row]) -> dict[str, Any]:
     by_id = {str(p["id"]): p for p in predictions}
     labels = [int(g["label"] != "neither") for g in gold]
-    predicted = [int(by_id.get(str(g["id"]), {}).get("label", "neither") != "neither") for g in gold]
+    predicted = [
+        int(by_id.get(str(g["id"]), {}).get("label", "neither") != "neither") for g in gold
+    ]
     out = score_binary(labels, predicted)
     hate = [p for g, p in zip(gold, predicted, strict=True) if g["label"] == "hate"]
     out["hate_recall"] = sum(hate) / len(hate) if hate else None
@@ -189,11 +215,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def evaluate(engine: GuardEngine, rows: list[Row], kind: str | None = None) -> tuple[dict[str, Any], Run]:
+def evaluate(
+    engine: GuardEngine, rows: list[Row], kind: str | None = None
+) -> tuple[dict[str, Any], Run]:
     """Run the engine over labelled rows and score it; returns the figures and the run."""
     kind = kind or kind_of(rows)
     run = PREDICTORS[kind](engine, rows)
     figures = SCORERS[kind](rows, run.predictions)
+    figures.setdefault("false_positive_rate", None)  # spans have no negatives to count
     figures.update(kind=kind, n=len(rows), p50_ms=percentile(run.latencies_ms, 0.5),
                    p99_ms=percentile(run.latencies_ms, 0.99))  # fmt: skip
     return figures, run

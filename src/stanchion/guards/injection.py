@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the signal table keeps one regex per line, readable side by side)
 """Prompt injection and jailbreaks, in the user's message and in retrieved content.
 
 A table of weighted signals (phrases of the attacks' grammar, not memorised prompts) is
@@ -29,16 +30,29 @@ VERSION = "1"
 Kind = Literal["injection", "jailbreak"]
 
 
+Start = Literal["word", "sentence", "line"]
+
+
 @dataclass(frozen=True, slots=True)
 class Signal:
+    """A weighted pattern, matched on the lower-cased text unless ``cased``.
+
+    Patterns start with a literal, never with ``\\b`` or a look-behind, so the regex engine can
+    skip to candidate positions; where the match must begin (a word, a sentence, a line) is
+    checked afterwards. That keeps all signals over a 2 KB prompt near 0.1 ms.
+    """
+
     weight: float
     kind: Kind
     pattern: str
     context_only: bool = False
+    start: Start = "word"
+    cased: bool = False
 
 
 _OBJ = r"(?:instructions?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
+_REPLY = r"(?:reply|response|answer|output|message|summary|solution|implementation|codebase)"
 _OUT = r"(?:reply|response|answer|output|message|summary|solution|code|codebase|implementation|program|script|text)"
 _TASK_VERB = (
     r"(?:explain|describe|write|compose|draft|translate|provide|create|develop|generate|list|tell"
@@ -51,36 +65,48 @@ _TASK_VERB = (
 )
 
 SIGNALS: dict[str, Signal] = {
-    "ignore_previous": Signal(0.9, "injection", rf"\b(?:ignore|disregard|forget|override|bypass|skip|drop)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
-    "new_instructions": Signal(0.6, "injection", r"\b(?:new|updated|real|actual|following) (?:instructions?|task|rules)\s*(?::|are\b|is\b)"),
-    "reveal_prompt": Signal(0.85, "injection", r"\b(?:reveal|show|print|repeat|output|display|leak|tell me|give me|what (?:is|are|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:system prompt|initial (?:prompt|instructions)|original instructions|hidden (?:prompt|instructions)|instructions (?:above|you were given)|prompt above)"),
-    "system_tag": Signal(0.6, "injection", r"(?:^|\n)\s*(?:\[?(?:system|admin|developer)\]?\s*(?:override|note|message|instruction|prompt)?\s*:|<\|?(?:system|im_start)\|?>|###\s*(?:system|instruction))"),
-    "dan": Signal(0.85, "jailbreak", r"\b(?:do anything now|DAN\b|developer mode|jailbr(?:eak|oken)|DUDE\b|STAN\b|AIM\b|evil confidant|BetterDAN|anti-?gpt|opposite mode|god mode|unrestricted mode)"),
-    "no_restrictions": Signal(0.6, "jailbreak", r"\b(?:no|without|free of|free from|beyond|any)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)"),
-    "unfiltered": Signal(0.55, "jailbreak", r"\b(?:unfiltered|uncensored|amoral|unethical|immoral|unrestricted|unbound|unlimited|lawless|no[- ]holds[- ]barred)\b"),
-    "policy": Signal(0.5, "jailbreak", r"\b(?:openai|anthropic|content|usage|safety)(?:'s)?\s+(?:content\s+)?polic(?:y|ies)"),
-    "never_refuse": Signal(0.6, "jailbreak", r"\b(?:never|don'?t|do not|won'?t|will not|cannot|can'?t|must not|shouldn'?t)\s+(?:\w+\s+){0,2}(?:refuse|decline|reject|say (?:no|sorry|that you can'?t)|apologi[sz]e|warn|censor|hold back|include (?:any )?(?:warnings?|disclaimers?))"),
-    "regardless": Signal(0.5, "jailbreak", r"\bregardless (?:of )?(?:the |how |whether |its |of )?(?:\w+\s+)?(?:content|legal|legality|ethic|moral|harm|danger|dangerous|offensive|illegal|inappropriate)"),
-    "roleplay": Signal(0.45, "jailbreak", r"\b(?:pretend (?:to be|you are|that you)|act as (?:if|an?|my)|you are (?:now|going to|about to) (?:act|be|play|pretend|simulate)|from now on,? you|role[- ]?play|stay in character|break(?:ing)? character|simulate (?:an?|the)|you will (?:now )?(?:act|respond) as|hypothetical (?:response|scenario|story|world))"),
-    "persona": Signal(0.4, "jailbreak", r"\b(?:character|persona|alter ego|fictional (?:ai|character|world)|in this (?:story|game|fiction)|two (?:different |separate )?(?:responses|answers|personalities)|dual (?:response|personality))"),
-    "harmful_ask": Signal(0.35, "jailbreak", r"\b(?:illegal|harmful|dangerous|explicit|offensive|malicious|unethical) (?:content|activities|things|information|requests?|questions?|instructions?)"),
-    "placeholder": Signal(0.8, "jailbreak", r"\[INSERT PROMPT HERE\]|\{(?:prompt|question|query)\}"),
-    "lock_emoji": Signal(0.45, "jailbreak", r"🔓|🔒|\((?:🔓|🔒)?\s*(?:developer mode|normal) output\)|\b(?:normal|classic|filtered|jailbroken) (?:response|mode|output)\b"),
-    "obey": Signal(0.45, "jailbreak", r"\b(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answer (?:every|any|all) (?:question|request)s?)"),
+    "ignore_previous": Signal(0.9, "injection", rf"(?:ignore|disregard|forget|override|bypass|skip|drop)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
+    "new_instructions": Signal(0.6, "injection", r"(?:new|updated|real|actual|following) (?:instructions?|task|rules)\s*(?::|are\b|is\b)"),
+    "reveal_prompt": Signal(0.85, "injection", r"(?:reveal|show|print|repeat|output|display|leak|tell me|give me|what (?:is|are|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:system prompt|initial (?:prompt|instructions)|original instructions|hidden (?:prompt|instructions)|instructions (?:above|you were given)|prompt above)"),
+    "system_tag": Signal(0.6, "injection", r"(?:\[?(?:system|admin|developer)\]?\s*(?:override|note|message|instruction|prompt)?\s*:|<\|?(?:system|im_start)\|?>|###\s*(?:system|instruction))", start="line"),
+    "dan": Signal(0.85, "jailbreak", r"(?:do anything now|developer mode|jailbr(?:eak|oken)|evil confidant|betterdan|anti-?gpt|opposite mode|god mode|unrestricted mode)"),
+    "dan_name": Signal(0.85, "jailbreak", r"(?:DAN|DUDE|STAN|AIM)\b", cased=True),
+    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)"),
+    "unfiltered": Signal(0.55, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b"),
+    "policy": Signal(0.5, "jailbreak", r"(?:openai|anthropic|content|usage|safety)(?:'s)?\s+(?:content\s+)?polic(?:y|ies)"),
+    "never_refuse": Signal(0.6, "jailbreak", r"(?:never|don'?t|do not|won'?t|will not|cannot|can'?t|must not|shouldn'?t)\s+(?:\w+\s+){0,2}(?:refuse|decline|reject|say (?:no|sorry|that you can'?t)|apologi[sz]e|warn|censor|hold back|include (?:any )?(?:warnings?|disclaimers?))"),
+    "regardless": Signal(0.5, "jailbreak", r"regardless (?:of )?(?:the |how |whether |its |of )?(?:\w+\s+)?(?:content|legal|legality|ethic|moral|harm|danger|dangerous|offensive|illegal|inappropriate)"),
+    "roleplay": Signal(0.5, "jailbreak", r"(?:pretend (?:to be|you are|that you)|act as (?:if|an?|my)|you are (?:now|going to|about to) (?:act|be|play|pretend|simulate)|from now on,? you|role[- ]?play|stay in character|break(?:ing)? character|simulate (?:an?|the)|you will (?:now )?(?:act|respond) as|hypothetical (?:response|scenario|story|world))"),
+    "persona": Signal(0.4, "jailbreak", r"(?:character|persona|alter ego|fictional (?:ai|character|world)|in this (?:story|game|fiction)|two (?:different |separate )?(?:responses|answers|personalities)|dual (?:response|personality))"),
+    "harmful_ask": Signal(0.35, "jailbreak", r"(?:illegal|harmful|dangerous|explicit|offensive|malicious|unethical) (?:content|activities|things|information|requests?|questions?|instructions?)"),
+    "placeholder": Signal(0.8, "jailbreak", r"(?:\[insert prompt here\]|\{(?:prompt|question|query)\})"),
+    "lock_emoji": Signal(0.45, "jailbreak", r"(?:🔓|🔒|\((?:🔓|🔒)?\s*(?:developer mode|normal) output\)|(?:normal|classic|filtered|jailbroken) (?:response|mode|output)\b)"),
+    "obey": Signal(0.45, "jailbreak", r"(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answer (?:every|any|all) (?:question|request)s?)"),
     # Retrieved content that talks to the assistant about its output is the anomaly itself.
-    "addresses_output": Signal(0.75, "injection", rf"(?:^|[.!?\n]\s*)(?:please\s+)?{_TASK_VERB}\b[^.\n]{{0,90}}\b(?:your|the assistant'?s?|ai'?s?)\s+(?:\w+\s+)?{_OUT}\b", True),
-    "in_your_output": Signal(0.7, "injection", rf"\b(?:in|to|into|within|throughout|of) your {_OUT}\b", True),
-    "merge_code": Signal(0.75, "injection", r"\b(?:following|subsequent|below|this|next) code\s+(?:block|snippet|excerpt|section|segment|fragment)\b", True),
-    "to_ai": Signal(0.8, "injection", r"\b(?:ai|assistant|chatbot|language model|llm|gpt|claude|model)\s*[,:]\s*(?:please\s+)?(?:ignore|you must|do not|don'?t|respond|reply|answer|print|say|tell|include)", True),
-    "hide_from_user": Signal(0.9, "injection", r"\b(?:do not|don'?t|never)\s+(?:tell|inform|mention|reveal|show)\s+(?:this\s+)?(?:to\s+)?the user\b|\bwhen (?:you|the (?:assistant|ai|model)) (?:read|summari[sz]e|process|see)s? this\b", True),
-    "task_line": Signal(0.65, "injection", rf"(?:^|\n)[ \t]*(?:please\s+)?(?:{_TASK_VERB})\b[^\n|]{{3,160}}(?:\n|$)", True),
-    "question_line": Signal(0.55, "injection", r"(?:^|\n)[ \t]*(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True),
+    "addresses_output": Signal(0.75, "injection", rf"{_TASK_VERB}\b[^.\n]{{0,90}}\b(?:your|the assistant'?s?|ai'?s?)\s+(?:\w+\s+)?{_OUT}\b", True, "sentence"),
+    "in_your_output": Signal(0.7, "injection", rf"(?:in|to|into|within|throughout|of) your {_REPLY}\b", True),
+    "merge_code": Signal(0.75, "injection", r"(?:following|subsequent|below|this|next) code\s+(?:block|snippet|excerpt|section|segment|fragment)\b", True),
+    "to_ai": Signal(0.8, "injection", r"(?:ai|assistant|chatbot|language model|llm|gpt|claude|model)\s*[,:]\s*(?:please\s+)?(?:ignore|you must|do not|don'?t|respond|reply|answer|print|say|tell|include)", True),
+    "hide_from_user": Signal(0.9, "injection", r"(?:(?:do not|don'?t|never)\s+(?:tell|inform|mention|reveal|show)\s+(?:this\s+)?(?:to\s+)?the user\b|when (?:you|the (?:assistant|ai|model)) (?:read|summari[sz]e|process|see)s? this\b)", True),
+    "task_line": Signal(0.65, "injection", rf"{_TASK_VERB}[ \t]+\w+(?:[ \t]+[^\s|`]+){{2,30}}[ \t]*[^:\s](?:\n|$)", True, "line"),
+    "question_line": Signal(0.55, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
 }  # fmt: skip
 
+_BEFORE_SENTENCE = frozenset(".!?\n:")
 
-def _compile(signals: dict[str, Signal], context: bool) -> re.Pattern[str]:
-    parts = [f"(?P<{n}>{s.pattern})" for n, s in signals.items() if context or not s.context_only]
-    return re.compile("|".join(parts), re.IGNORECASE)
+
+def _starts_well(text: str, start: int, where: Start) -> bool:
+    """Whether a match begins a word, a sentence or a line (an optional 'please' allowed)."""
+    if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        return False
+    if where == "word":
+        return True
+    before = text[max(0, start - 80) : start].rstrip(" \t")
+    if before.endswith("please"):
+        before = before[:-6].rstrip(" \t")
+    if not before:
+        return True
+    return before[-1] == "\n" or (where == "sentence" and before[-1] in _BEFORE_SENTENCE)
 
 
 @dataclass(slots=True)
@@ -100,49 +126,54 @@ class InjectionGuard:
     def __init__(self, spec: InjectionSpec, direction: Direction = "input") -> None:
         signals = dict(SIGNALS)
         for i, phrase in enumerate(spec.extra_phrases):
-            signals[f"extra_{i}"] = Signal(0.9, "injection", re.escape(phrase))
-        self.signals = signals
-        self.patterns = {False: _compile(signals, False), True: _compile(signals, True)}
+            signals[f"extra_{i}"] = Signal(0.9, "injection", re.escape(phrase.lower()))
+        in_context = direction == "context"
+        self.signals = {n: s for n, s in signals.items() if in_context or not s.context_only}
+        self.patterns = {n: re.compile(s.pattern) for n, s in self.signals.items()}
         self.detector = f"{self.name}@{self.version}"
         self.direction = direction
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         view = normalize(text)
-        in_context = self.direction == "context"
-        evidence = self._evidence(view.text, in_context)
+        evidence = self._evidence(view.text)
         collapsed = collapse_spacing(view.text)
         if collapsed != view.text:
-            despaced = self._evidence(collapsed, in_context)
+            despaced = self._evidence(collapsed)
             if despaced is not None:
                 despaced.start, despaced.end = 0, len(view.text)
             evidence = _stronger(evidence, despaced, len(view.text))
         for start, end, decoded in decoded_segments(view.text):
-            inner = self._evidence(decoded, in_context)
+            inner = self._evidence(decoded)
             if inner is not None:
                 inner.start, inner.end = start, end
                 evidence = _stronger(evidence, inner, len(view.text))
         if evidence is None:
             return []
+        in_context = self.direction == "context"
         kind = "injection.indirect" if in_context else "injection.direct"
         if evidence.kind == "jailbreak" and not in_context:
             kind = "jailbreak"
         start, end = view.span(evidence.start, evidence.end)
         return [Finding(kind, start, end, evidence.score, self.detector)]
 
-    def _evidence(self, text: str, in_context: bool) -> Evidence | None:
+    def _evidence(self, text: str) -> Evidence | None:
+        lower = text.lower()
         seen: dict[str, re.Match[str]] = {}
-        for m in self.patterns[in_context].finditer(text):
-            if m.lastgroup is not None:
-                seen.setdefault(m.lastgroup, m)
+        for name, pattern in self.patterns.items():
+            signal = self.signals[name]
+            subject = text if signal.cased else lower
+            for m in pattern.finditer(subject):
+                if _starts_well(subject, m.start(), signal.start):
+                    seen[name] = m
+                    break
         if not seen:
             return None
-        weights = {name: self.signals[name] for name in seen}
         miss = 1.0
         by_kind: dict[Kind, float] = {"injection": 0.0, "jailbreak": 0.0}
-        for signal in weights.values():
-            miss *= 1.0 - signal.weight
-            by_kind[signal.kind] += signal.weight
-        strongest = max(seen, key=lambda n: weights[n].weight)
+        for name in seen:
+            miss *= 1.0 - self.signals[name].weight
+            by_kind[self.signals[name].kind] += self.signals[name].weight
+        strongest = max(seen, key=lambda n: self.signals[n].weight)
         kind: Kind = "jailbreak" if by_kind["jailbreak"] > by_kind["injection"] else "injection"
         start, end = _line_of(text, *seen[strongest].span())
         return Evidence(1.0 - miss, kind, start, end)

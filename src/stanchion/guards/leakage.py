@@ -54,7 +54,9 @@ class LeakageGuard:
         found = []
         canary = _CANARY.search(text)
         if canary is not None:
-            found.append(Finding("leak.system_prompt", canary.start(), canary.end(), 1.0, self.detector))
+            found.append(
+                Finding("leak.system_prompt", canary.start(), canary.end(), 1.0, self.detector)
+            )
         if exchange is not None:
             leak = self._overlap(text, system_prompt(exchange.rendered))
             if leak is not None:
@@ -65,10 +67,14 @@ class LeakageGuard:
         prompt_words = [w.lower() for w in _WORD.findall(_CANARY.sub(" ", prompt))]
         if len(prompt_words) < self.n:
             return None
-        shingles = {tuple(prompt_words[i : i + self.n]) for i in range(len(prompt_words) - self.n + 1)}
+        shingles = {
+            tuple(prompt_words[i : i + self.n]) for i in range(len(prompt_words) - self.n + 1)
+        }
         words = list(_WORD.finditer(text))
         lowered = [m.group(0).lower() for m in words]
-        hits = [i for i in range(len(words) - self.n + 1) if tuple(lowered[i : i + self.n]) in shingles]
+        hits = [
+            i for i in range(len(words) - self.n + 1) if tuple(lowered[i : i + self.n]) in shingles
+        ]
         if not hits:
             return None
         score = min(1.0, 0.6 + 0.05 * len(hits))

@@ -33,6 +33,9 @@ CONFUSABLES = str.maketrans(
 )  # fmt: skip
 
 
+_SPECIAL = re.compile("[" + "".join(ZERO_WIDTH) + "".join(chr(k) for k in CONFUSABLES) + "]")
+
+
 @dataclass(frozen=True, slots=True)
 class TextView:
     """A normalised copy of a text with the original index of each of its characters."""
@@ -54,14 +57,16 @@ class TextView:
 @lru_cache(maxsize=64)
 def normalize(text: str) -> TextView:
     """NFKC, confusables folded to Latin, zero-width characters dropped (cached per text)."""
-    if text.isascii():
+    if text.isascii() or (unicodedata.is_normalized("NFKC", text) and not _SPECIAL.search(text)):
         return TextView(text, text, None)
     chars: list[str] = []
     offsets: list[int] = []
     for index, char in enumerate(text):
         if char in ZERO_WIDTH:
             continue
-        folded = unicodedata.normalize("NFKC", char).translate(CONFUSABLES) if ord(char) > 127 else char
+        folded = (
+            unicodedata.normalize("NFKC", char).translate(CONFUSABLES) if ord(char) > 127 else char
+        )
         chars.append(folded)
         offsets.extend([index] * len(folded))
     return TextView(text, "".join(chars), tuple(offsets))

@@ -46,22 +46,36 @@ class RegexRecogniser:
         score: float,
         context: ContextWords | None = None,
         valid: Callable[[str], bool] | None = None,
-        flags: int = 0,
+        not_after: str = "",
+        gate: str = "",
     ) -> None:
         self.type = type_
-        self.pattern = re.compile(pattern, flags)
+        self.pattern = re.compile(pattern)
         self.score = score
         self.context = context
         self.valid = valid
+        self.not_after = not_after
+        self.gate = gate
 
     def find(self, text: str) -> Iterator[Match]:
+        # Patterns start with a literal or a small class (no look-behind), so the engine skips
+        # ahead; the character before is checked here and a gate skips the scan altogether.
+        if self.gate and self.gate not in text:
+            return
         for m in self.pattern.finditer(text):
+            if m.start() and not_after(text[m.start() - 1], self.not_after):
+                continue
             if self.valid is not None and not self.valid(m.group(0)):
                 continue
             score = self.score
             if self.context is not None:
                 score = self.context.adjust(text, m.start(), m.end(), score)
             yield m.start(), m.end(), score
+
+
+def not_after(char: str, forbidden: str) -> bool:
+    """Whether ``char`` (just before a match) rules the match out: ``w`` stands for \\w."""
+    return char in forbidden or ("w" in forbidden and (char.isalnum() or char == "_"))
 
 
 def luhn(value: str) -> bool:
@@ -112,7 +126,7 @@ class PhoneRecogniser:
 
     type = "pii.phone"
     _candidate = re.compile(
-        r"(?<![\w+/.:-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d[\d .\-()]{4,16}\d(?![\w/:-])"
+        r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d[\d .\-()]{4,16}\d(?![\w/:]|-\d)"
     )
     _date_like = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 
@@ -128,6 +142,8 @@ class PhoneRecogniser:
 
     def find(self, text: str) -> Iterator[Match]:
         for m in self._candidate.finditer(text):
+            if m.start() and not_after(text[m.start() - 1], "w+/.:-"):
+                continue
             value = m.group(0).strip()
             digits = sum(c.isdigit() for c in value)
             if digits < 7 or digits > 15 or self._date_like.match(value):
@@ -135,7 +151,11 @@ class PhoneRecogniser:
             score = self._score(value)
             if score > 0:
                 start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-                yield start, start + len(value), self.context.adjust(text, m.start(), m.end(), score)
+                yield (
+                    start,
+                    start + len(value),
+                    self.context.adjust(text, m.start(), m.end(), score),
+                )
 
     def _score(self, value: str) -> float:
         regions: list[str | None] = [None] if value.startswith("+") else list(self.regions)
@@ -187,7 +207,11 @@ class DateOfBirthRecogniser:
     type = "pii.date_of_birth"
     _date = re.compile(r"\b" + DATE + r"\b", re.IGNORECASE)
 
+    _gate = re.compile(r"(?i)born|birth|dob|d\.o\.b|b\. ")
+
     def find(self, text: str) -> Iterator[Match]:
+        if self._gate.search(text) is None:
+            return
         for m in self._date.finditer(text):
             if _DOB_CONTEXT.has_raise(text, m.start(), m.end()):
                 yield m.start(), m.end(), 0.85
@@ -195,29 +219,51 @@ class DateOfBirthRecogniser:
 
 def _pattern_recognisers() -> dict[str, Recogniser]:
     card_ctx = ContextWords(["card", "visa", "mastercard", "amex", "credit", "debit", "pay"])
+    ip_ctx = ContextWords(["ip", "address", "host", "server"], ["version", "v."], 0.15)
     ssn_ctx = ContextWords(["ssn", "social security", "social-security", "ss#", "ss #"])
     return {
         "email": RegexRecogniser(
             "pii.email",
-            r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+            r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
             0.95,
+            not_after="w.+-",
+            gate="@",
         ),
         "credit_card": RegexRecogniser(
-            "pii.credit_card", r"(?<![\d+-])\d(?:[ -]?\d){11,18}(?![\d-])", 0.8, card_ctx, valid_card
+            "pii.credit_card",
+            r"\d(?:[ -]?\d){11,18}(?![\d-])",
+            0.8,
+            card_ctx,
+            valid_card,
+            "0123456789+-",
         ),
         "iban": IbanRecogniser(),
         "us_ssn": RegexRecogniser(
-            "pii.us_ssn", r"(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])", 0.55, ssn_ctx, valid_ssn
+            "pii.us_ssn",
+            r"\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])",
+            0.55,
+            ssn_ctx,
+            valid_ssn,
+            "0123456789-",
         ),
         "ip_address": RegexRecogniser(
+            "pii.ip_address", r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.:])", 0.8, ip_ctx, valid_ip, "w.:"
+        ),
+        "ipv6_address": RegexRecogniser(
             "pii.ip_address",
-            r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w.:])",
+            r"[0-9A-Fa-f]{0,4}::?[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){1,6}(?![\w.:])",
             0.8,
-            ContextWords(["ip", "address", "host", "server"], ["version", "v."], 0.15),
+            ip_ctx,
             valid_ip,
+            "w.:",
+            gate="::",
         ),
         "date_of_birth": DateOfBirthRecogniser(),
     }
+
+
+# A type the policy names may be served by more than one recogniser.
+COMPANIONS = {"ip_address": ("ip_address", "ipv6_address")}
 
 
 class PiiGuard:
@@ -236,7 +282,7 @@ class PiiGuard:
         unknown = set(spec.types) - set(available)
         if unknown:
             raise ValueError(f"unknown PII types: {sorted(unknown)}")
-        self.recognisers = [available[t] for t in spec.types]
+        self.recognisers = [available[r] for t in spec.types for r in COMPANIONS.get(t, (t,))]
         self.detector = f"{self.name}@{self.version}"
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
@@ -250,7 +296,15 @@ class PiiGuard:
 
 
 # A checksum beats a pattern: a Luhn-valid card number is also a "possible" phone number.
-PRIORITY = {"pii.email": 3, "pii.credit_card": 3, "pii.iban": 3, "pii.us_ssn": 2, "pii.ip_address": 2, "pii.phone": 1}
+PRIORITY = {
+    "pii.email": 3,
+    "pii.credit_card": 3,
+    "pii.iban": 3,
+    "pii.us_ssn": 2,
+    "pii.ip_address": 2,
+    "pii.phone": 1,
+    "pii.address": 1,
+}
 
 
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:

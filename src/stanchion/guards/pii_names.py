@@ -28,15 +28,38 @@ COMMON_WORDS = frozenset(
     street road park lane court house city state north south east west english french german
     christian major general lord judge sir about after before during from into over under with
     without monday tuesday wednesday thursday friday saturday sunday january february july
-    september october november december god jesus christ""".split()
+    september october november december god jesus christ united states kingdom day weekly royal
+    princess prince queen national international bay france georgia jordan israel chad india china
+    kenya egypt paris london berlin sydney victoria florence virginia carolina austin dallas
+    houston phoenix denver orlando savannah""".split()  # noqa: SIM905
 )
-TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Madam|Rev|Capt|Sgt|Lt|Col|Gen)\.?"
+# A run ending in one of these names an organisation or a place, not a person.
+NOT_PERSON_TAIL = frozenset(
+    """inc llc ltd corp co company group service services research investments bank university
+    college school institute hospital foundation association society agency lines airlines
+    systems technologies solutions partners holdings weekly times news magazine day street
+    road avenue bay river lake mountain island city county""".split()  # noqa: SIM905
+)
 _WORD = r"[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿā-ſ'’-]+"
 _INITIAL = r"[A-Z]\."
-_NAME_RUN = re.compile(rf"\b(?:{_WORD}|{_INITIAL})(?:[ ](?:{_WORD}|{_INITIAL})){{0,3}}")
-_TITLE_BEFORE = re.compile(rf"\b{TITLES}\s*$")
-_CUE_BEFORE = re.compile(
-    r"(?i)(?:my name is|name:|i am|i'm|called|named|dear|signed|regards,|from|by|with|contact)\s*$"
+_NAME_RUN = re.compile(rf"(?:{_WORD}|{_INITIAL})(?:[ ](?:{_WORD}|{_INITIAL})){{0,3}}")
+_TITLES = frozenset(
+    "mr mrs ms miss mx dr prof sir dame madam rev capt sgt lt col gen".split()  # noqa: SIM905
+)
+_CUES = (
+    "my name is",
+    "name:",
+    "i am",
+    "i'm",
+    "called",
+    "named",
+    "dear",
+    "signed",
+    "regards,",
+    "from",
+    "by",
+    "with",
+    "contact",
 )
 
 
@@ -63,6 +86,8 @@ class PersonRecogniser:
 
     def find(self, text: str) -> Iterator[Match]:
         for m in _NAME_RUN.finditer(text):
+            if m.start() and text[m.start() - 1].isalnum():
+                continue
             words = m.group(0).split(" ")
             start = m.start()
             while words and words[0].lower().strip(".") in COMMON_WORDS:
@@ -79,14 +104,20 @@ class PersonRecogniser:
         known_first = lower[0] in self.first and lower[0] not in COMMON_WORDS
         known_last = lower[-1] in self.last and lower[-1] not in COMMON_WORDS
         has_initial = any(len(w) == 2 and w.endswith(".") for w in words[1:-1])
+        if lower[-1] in NOT_PERSON_TAIL:
+            return 0.0
         score = 0.0
         if len(words) >= 2:
-            score = 0.35 + 0.3 * known_first + 0.2 * known_last + 0.2 * has_initial
-        elif known_first or known_last:
+            score = 0.3 + 0.3 * known_first + 0.15 * known_last + 0.25 * has_initial
+        elif known_first:
+            score = 0.55
+        elif known_last:
             score = 0.3
-        if _TITLE_BEFORE.search(before):
+        tail = before.rstrip().rstrip(".").lower()
+        last_word = tail.rsplit(None, 1)[-1] if tail else ""
+        if last_word in _TITLES:
             score = max(score, 0.6) + 0.3
-        elif _CUE_BEFORE.search(before) and score:
+        elif score and tail.endswith(_CUES):
             score += 0.15
         if any(w.lower() in COMMON_WORDS for w in words[1:]):
             score -= 0.3
@@ -103,15 +134,22 @@ _EU_STREET = (
     r"|gade|gatan|vägen|gränd|laan|straat|gracht|utca|út|ulica|ul\.|cesta|iela|gatve|tänav)"
 )
 _UNIT = r"(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|Fl\.?)\s*#?\s*\d+[A-Z]?"
-_ADDRESS = re.compile(
-    rf"\b\d{{1,6}}[A-Z]?\s+(?:[A-Z][\w'.-]*\s+){{1,4}}{_STREET}(?:,?\s+{_UNIT})?"
-    rf"|\b(?:Via|Rue|Calle|Avenida|Rua|Viale|Piazza|Plaza|Avenue)\s+(?:[\w'-]+\s+){{0,3}}[\w'-]+,?\s+\d{{1,5}}"
-    rf"|\b{_EU_STREET}\s+\d{{1,5}}[a-zA-Z]?\b"
-    rf"|\b{_UNIT}"
-    r"|\b(?:PSC|Unit)\s+\d{4},\s+Box\s+\d{4}(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?"
-    r"|\b(?:P\.?\s?O\.?\s+Box|Box)\s+\d+",
+# Separate patterns, each starting with a literal or a digit (fast to scan for); the word
+# boundary before a match is checked in ``find``.
+_ADDRESSES = [
+    re.compile(p)
+    for p in (
+        rf"\d{{1,6}}[A-Z]?\s+(?:[A-Z][\w'.-]*\s+){{1,4}}{_STREET}(?:,?\s+{_UNIT})?",
+        r"(?:Via|Rue|Calle|Avenida|Rua|Viale|Piazza|Plaza|Avenue)\s+(?:[\w'-]+\s+){0,3}[\w'-]+,?\s+\d{1,5}",
+        rf"{_EU_STREET}\s+\d{{1,5}}[a-zA-Z]?\b",
+        _UNIT,
+        r"(?:PSC|Unit)\s+\d{4},\s+Box\s+\d{4}(?:\s+(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?",
+        r"(?:P\.?\s?O\.?\s+Box|Box)\s+\d+",
+    )
+]
+_ADDRESS_TAIL = re.compile(
+    r",?\s*\n?\s*(?:[A-Z][\w'-]*\s?){1,3},?\s*\n?\s*,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 )
-_ADDRESS_TAIL = re.compile(r",?\s*\n?\s*(?:[A-Z][\w'-]*\s?){1,3},?\s*\n?\s*,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?")
 
 
 class AddressRecogniser:
@@ -120,7 +158,9 @@ class AddressRecogniser:
     type = "pii.address"
 
     def find(self, text: str) -> Iterator[Match]:
-        for m in _ADDRESS.finditer(text):
+        for m in (m for pattern in _ADDRESSES for m in pattern.finditer(text)):
+            if m.start() and text[m.start() - 1].isalnum():
+                continue
             end = m.end()
             tail = _ADDRESS_TAIL.match(text, end)
             if tail is not None:

@@ -31,6 +31,10 @@ from stanchion.guards.base import Action, Direction
 ALL_DIRECTIONS: list[Direction] = ["input", "output", "context"]
 
 
+def _directions(*names: Direction) -> list[Direction]:
+    return list(names or ALL_DIRECTIONS)
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -39,11 +43,11 @@ class DetectorSpec(_Spec):
     """What every detector shares: on or off, and which directions it looks at."""
 
     enabled: bool = True
-    directions: list[Direction] = Field(default_factory=lambda: list(ALL_DIRECTIONS))
+    directions: list[Direction] = Field(default_factory=_directions)
 
 
 class PiiSpec(DetectorSpec):
-    directions: list[Direction] = Field(default_factory=lambda: ["input", "output"])
+    directions: list[Direction] = Field(default_factory=lambda: _directions("input", "output"))
     types: list[str] = Field(
         default_factory=lambda: [
             "email", "phone", "credit_card", "iban", "us_ssn", "ip_address", "date_of_birth",
@@ -61,12 +65,12 @@ class SecretsSpec(DetectorSpec):
 
 
 class InjectionSpec(DetectorSpec):
-    directions: list[Direction] = Field(default_factory=lambda: ["input", "context"])
+    directions: list[Direction] = Field(default_factory=lambda: _directions("input", "context"))
     extra_phrases: list[str] = Field(default_factory=list)
 
 
 class ToxicitySpec(DetectorSpec):
-    directions: list[Direction] = Field(default_factory=lambda: ["output"])
+    directions: list[Direction] = Field(default_factory=lambda: _directions("output"))
     threshold: float = 0.5
     words: list[str] = Field(default_factory=list, description="Per-app denied words.")
     words_file: Path | None = Field(None, description="One word a line, relative to the app.")
@@ -82,13 +86,13 @@ class DeniedTopic(_Spec):
 
 class TopicsSpec(DetectorSpec):
     enabled: bool = False
-    directions: list[Direction] = Field(default_factory=lambda: ["input", "output"])
+    directions: list[Direction] = Field(default_factory=lambda: _directions("input", "output"))
     threshold: float = 0.3
     denied: list[DeniedTopic] = Field(default_factory=list)
 
 
 class LeakageSpec(DetectorSpec):
-    directions: list[Direction] = Field(default_factory=lambda: ["output"])
+    directions: list[Direction] = Field(default_factory=lambda: _directions("output"))
     canary: bool = True
     min_overlap_words: int = Field(8, description="A run of this many system-prompt words leaks.")
 

@@ -24,35 +24,43 @@ if TYPE_CHECKING:
 
 VERSION = "1"
 
+# No pattern starts with \b or a look-behind: a literal first character lets the regex
+# engine skip ahead, which keeps one pass over a 2 KB prompt in the tens of microseconds.
+# The word boundary is checked after the match (``_starts_word``).
 PROVIDERS: dict[str, str] = {
-    "private_key": r"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|$)",
-    "aws_access_key": r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b",
-    "github_token": r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
-    "gitlab_token": r"\bglpat-[A-Za-z0-9_-]{20,}",
-    "slack_token": r"\bxox[abposr]-[A-Za-z0-9-]{10,}",
+    "private_key": (
+        r"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+        r"(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|$)"
+    ),
+    "aws_access_key": r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b",
+    "github_token": r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+    "gitlab_token": r"glpat-[A-Za-z0-9_-]{20,}",
+    "slack_token": r"xox[abposr]-[A-Za-z0-9-]{10,}",
     "slack_webhook": r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}",
-    "stripe_key": r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}",
-    "anthropic_key": r"\bsk-ant-[A-Za-z0-9_-]{20,}",
-    "openai_key": r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
-    "google_api_key": r"\bAIza[0-9A-Za-z_-]{35}",
-    "sendgrid_key": r"\bSG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}",
-    "twilio_key": r"\b(?:SK|AC)[0-9a-f]{32}\b",
-    "npm_token": r"\bnpm_[A-Za-z0-9]{36}\b",
-    "pypi_token": r"\bpypi-AgE[A-Za-z0-9_-]{50,}",
-    "huggingface_token": r"\bhf_[A-Za-z]{30,40}\b",
+    "stripe_key": r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}",
+    "anthropic_key": r"sk-ant-[A-Za-z0-9_-]{20,}",
+    "openai_key": r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
+    "google_api_key": r"AIza[0-9A-Za-z_-]{35}",
+    "sendgrid_key": r"SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}",
+    "twilio_key": r"(?:SK|AC)[0-9a-f]{32}\b",
+    "npm_token": r"npm_[A-Za-z0-9]{36}\b",
+    "pypi_token": r"pypi-AgE[A-Za-z0-9_-]{50,}",
+    "huggingface_token": r"hf_[A-Za-z]{30,40}\b",
     "azure_storage_key": r"AccountKey=[A-Za-z0-9+/]{80,90}={0,2}",
-    "jwt": r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-    "bearer_token": r"(?i:\bbearer)\s+[A-Za-z0-9._~+/-]{20,}=*",
-    "url_password": r"\b[a-z][a-z0-9+.-]{1,20}://[^\s:/@]{1,64}:[^\s/@]{3,128}@[^\s/]+",
-    "connection_string": r"(?:^|[;\s\"'])(?i:password|pwd)\s*=\s*[^;\s\"']{3,}",
+    "jwt": r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    "bearer_token": r"(?:[Bb]earer|BEARER)\s+[A-Za-z0-9._~+/-]{20,}=*",
+    "url_password": r"://[^\s:/@]{1,64}:[^\s/@]{3,128}@[^\s/]+",
+    "connection_string": r"(?:[Pp]assword|PASSWORD|[Pp]wd|PWD)\s*=\s*[^;\s\"']{3,}",
 }
-_PROVIDERS = re.compile("|".join(f"(?P<{k}>{v})" for k, v in PROVIDERS.items()), re.MULTILINE)
+# One pattern each: a union of them would lose the first-character skip and run 10x slower.
+_PROVIDERS = {kind: re.compile(pattern) for kind, pattern in PROVIDERS.items()}
 _ASSIGNMENT = re.compile(
-    r"(?i)\b([\w.-]*(?:secret|token|api[_-]?key|apikey|access[_-]?key|passw(?:or)?d|passwd|pwd"
-    r"|auth|credential|private[_-]?key|client[_-]?secret)[\w.-]*)[\"']?\s*(?::=|=>|[:=])\s*"
-    r"[\"']?([^\s\"',;}{)<>]{6,})"
+    r"(secret|token|api[_-]?key|apikey|access[_-]?key|passw(?:or)?d|passwd|pwd|auth|credential"
+    r"|private[_-]?key|client[_-]?secret)[\w.-]*[\"']?\s*(?::=|=>|[:=])\s*[\"']?([^\s\"',;}{)<>]{6,})"
 )
-_PLACEHOLDER = re.compile(r"(?i)^(?:\$|<|\{|%|x{4,}|\*{3,}|your|example|changeme|none|null|true|false)")
+_PLACEHOLDER = re.compile(
+    r"(?i)^(?:\$|<|\{|%|x{4,}|\*{3,}|your|example|changeme|none|null|true|false)"
+)
 
 
 def shannon_entropy(value: str) -> float:
@@ -75,20 +83,22 @@ class SecretsGuard:
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         view = normalize(text)
         found: list[Finding] = []
-        for m in _PROVIDERS.finditer(view.text):
-            kind = m.lastgroup or "generic"
-            start, end = view.span(*_value_span(m, kind))
-            found.append(Finding(f"secret.{kind}", start, end, 0.95, self.detector))
+        for kind, pattern in _PROVIDERS.items():
+            for m in pattern.finditer(view.text):
+                if not _starts_word(view.text, m.start()) and kind != "url_password":
+                    continue
+                start, end = view.span(*_value_span(m))
+                found.append(Finding(f"secret.{kind}", start, end, 0.95, self.detector))
         taken = [(f.start, f.end) for f in found]
-        for m in _ASSIGNMENT.finditer(view.text):
-            score = self._assignment_score(m.group(1), m.group(2))
+        for m in _ASSIGNMENT.finditer(view.text.lower()):
+            score = self._assignment_score(m.group(1), view.text[m.start(2) : m.end(2)])
             start, end = view.span(m.start(2), m.end(2))
             if score and all(end <= s or start >= e for s, e in taken):
                 found.append(Finding("secret.generic", start, end, score, self.detector))
         return found
 
     def _assignment_score(self, name: str, value: str) -> float:
-        if _PLACEHOLDER.match(value) or value.isalpha() and value.islower():
+        if _PLACEHOLDER.match(value) or (value.isalpha() and value.islower()):
             return 0.0
         is_password = bool(re.search(r"(?i)pass|pwd", name))
         entropy = shannon_entropy(value)
@@ -100,15 +110,19 @@ class SecretsGuard:
         return 0.0
 
 
-def _value_span(m: re.Match[str], kind: str) -> tuple[int, int]:
+def _value_span(m: re.Match[str]) -> tuple[int, int]:
     """Report the secret itself, not the key word or the prefix around it."""
-    start, end = m.span(kind)
-    value = m.group(kind)
+    start, end = m.span()
+    value = m.group(0)
+    kind = next(k for k, p in _PROVIDERS.items() if p is m.re)
     if kind == "connection_string":
         after = value.index("=") + 1
         return start + after + len(value[after:]) - len(value[after:].lstrip()), end
     if kind == "url_password":
-        scheme_user = value.index("://") + 3
-        colon = value.index(":", scheme_user)
+        colon = value.index(":", 3)
         return start + colon + 1, start + value.rindex("@")
     return start, end
+
+
+def _starts_word(text: str, start: int) -> bool:
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")

@@ -31,13 +31,26 @@ STOP = frozenset(
     being do does did have has had i me my we our you your he she it its they them their this that
     these those what which who whom how why when where can could should would will shall may might
     must not no yes so than then there here some any all more most very just also into over out up
-    down off again please tell give want need know like get make let help question""".split()
+    down off again please tell give want need know like get make let help question""".split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[a-z][a-z'-]+")
 
 
 def stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed", "ly", "s"):
+    for suffix in (
+        "ations",
+        "ation",
+        "ings",
+        "ing",
+        "ies",
+        "ied",
+        "ers",
+        "er",
+        "es",
+        "ed",
+        "ly",
+        "s",
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
     return word
@@ -76,7 +89,9 @@ class TopicGuard:
         for topic in self.topics:
             score = topic.score(vector)
             if score >= topic.threshold:
-                found.append(Finding(topic.type, 0, len(text), min(1.0, score + 0.5), self.detector))
+                found.append(
+                    Finding(topic.type, 0, len(text), min(1.0, score + 0.5), self.detector)
+                )
         return found
 
 

@@ -18,6 +18,7 @@ import zlib
 from array import array
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from stanchion.pipeline.exchange import Exchange
 
 MODEL_FILE = "toxicity.json.gz"
-LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})  # fmt: skip
+LEET = str.maketrans("013457@$!", "oieastasi")
 _TOKEN = re.compile(r"[a-z][a-z']*")
 _MENTION = re.compile(r"@\w+|https?://\S+|&\w+;")
 _REPEAT = re.compile(r"(.)\1{2,}")
@@ -39,7 +40,11 @@ def clean(text: str) -> str:
     """Lower-case, undo confusables, leetspeak, spacing and stretched letters."""
     text = _MENTION.sub(" ", normalize(text).text).lower()
     text = collapse_spacing(text)
-    text = re.sub(r"(?<=[a-z])[0-9@$!](?=[a-z0-9@$!]*[a-z])|(?<=\s)[@$](?=[a-z])", lambda m: m.group(0).translate(LEET), text)
+    text = re.sub(
+        r"(?<=[a-z])[0-9@$!](?=[a-z0-9@$!]*[a-z])|(?<=\s)[@$](?=[a-z])",
+        lambda m: m.group(0).translate(LEET),
+        text,
+    )
     return _REPEAT.sub(r"\1\1", text)
 
 
@@ -47,7 +52,7 @@ def features(text: str) -> list[str]:
     """Word unigrams and bigrams and character 2-5-grams inside words."""
     words = _TOKEN.findall(clean(text))
     out = [f"w:{w}" for w in words]
-    out += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    out += [f"b:{a} {b}" for a, b in pairwise(words)]
     for w in words:
         padded = f" {w} "
         for n in (3, 4, 5):
@@ -62,7 +67,9 @@ def bucket(feature: str, size: int) -> int:
 class ToxicityModel:
     """Multinomial logistic regression over hashed, L2-normalised binary features."""
 
-    def __init__(self, classes: list[str], size: int, bias: list[float], weights: list[array[float]]) -> None:
+    def __init__(
+        self, classes: list[str], size: int, bias: list[float], weights: list[array[float]]
+    ) -> None:
         self.classes = classes
         self.size = size
         self.bias = bias
@@ -85,7 +92,10 @@ class ToxicityModel:
     def predict(self, text: str) -> dict[str, float]:
         buckets = {bucket(f, self.size) for f in features(text)}
         norm = 1.0 / math.sqrt(len(buckets)) if buckets else 0.0
-        logits = [b + norm * sum(w[i] for i in buckets) for b, w in zip(self.bias, self.weights, strict=True)]
+        logits = [
+            b + norm * sum(w[i] for i in buckets)
+            for b, w in zip(self.bias, self.weights, strict=True)
+        ]
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
@@ -110,8 +120,12 @@ class ToxicityGuard:
         if spec.words_file is not None:
             path = spec.words_file if spec.words_file.is_absolute() else app_dir / spec.words_file
             words += [w.strip() for w in path.read_text().splitlines() if w.strip()]
-        listed = sorted({clean(w).strip() for w in words} - {clean(w).strip() for w in spec.allow_words})
-        self.words = re.compile(r"\b(?:" + "|".join(map(re.escape, listed)) + r")\b") if listed else None
+        listed = sorted(
+            {clean(w).strip() for w in words} - {clean(w).strip() for w in spec.allow_words}
+        )
+        self.words = (
+            re.compile(r"\b(?:" + "|".join(map(re.escape, listed)) + r")\b") if listed else None
+        )
         self.detector = f"{self.name}@{self.version}"
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:

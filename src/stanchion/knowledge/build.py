@@ -1,11 +1,11 @@
 """``build_knowledge``: the one object the pipeline holds for retrieval and validation.
 
-    knowledge = build_knowledge(spec.knowledge, app_dir, store, cipher, app="support")
-    await knowledge.start()
-    passages = await knowledge.retriever.search("how long do refunds take?", 5)
-    if not passages:
-        reply = knowledge.no_evidence_reply
-    validation = knowledge.validate(answer, passages)
+knowledge = build_knowledge(spec.knowledge, app_dir, store, cipher, app="support")
+await knowledge.start()
+passages = await knowledge.retriever.search("how long do refunds take?", 5)
+if not passages:
+    reply = knowledge.no_evidence_reply
+validation = knowledge.validate(answer, passages)
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sqlalchemy import Connection
 
 from stanchion.knowledge import index_local, index_pg  # noqa: F401  (register backends)
 from stanchion.knowledge.backends import BACKENDS
+from stanchion.knowledge.base import Passage
 from stanchion.knowledge.catalog import Catalog, load_catalog
 from stanchion.knowledge.grounding import Validation, Validator
-from stanchion.knowledge.base import Passage
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.versions import VersionInfo, approve, retire
@@ -46,9 +46,10 @@ class Knowledge:
         """Bring the index up to date with the store (call once at start-up)."""
         await self.retriever.refresh(force=True)
 
-    def validate(self, answer: str, passages: list[Passage]) -> Validation:
-        """Check an answer against its passages and the catalog (sync, CPU only)."""
-        return self.validator.validate(answer, [p.text for p in passages])
+    def validate(self, answer: str, passages: list[Passage], question: str = "") -> Validation:
+        """Check an answer against its passages and the catalog (sync, CPU only); the
+        question, when given, keeps its own words from counting as unsupported."""
+        return self.validator.validate(answer, [p.text for p in passages], question)
 
     async def approve(self, doc_id: str, version: int | None, actor: str) -> VersionInfo:
         info = await self.store.run(self._change, approve, doc_id, version, actor)
@@ -68,13 +69,19 @@ class Knowledge:
         self.retriever.backend.close()
 
 
-def build_knowledge(spec: KnowledgeSpec, app_dir: Path, store: Store, cipher: Cipher,
-                    app: str | None = None) -> Knowledge:
+def build_knowledge(
+    spec: KnowledgeSpec, app_dir: Path, store: Store, cipher: Cipher, app: str | None = None
+) -> Knowledge:
     """Wire the backend named in the spec, the retriever, the validator and the catalog."""
     name = app or app_dir.resolve().name
     backend = BACKENDS[spec.retrieval.backend](spec, app_dir, store, name)
-    retriever = KnowledgeRetriever(backend, store, cipher, name,
-                                   min_score=spec.retrieval.min_score,
-                                   refresh_seconds=spec.retrieval.refresh_seconds)
+    retriever = KnowledgeRetriever(
+        backend,
+        store,
+        cipher,
+        name,
+        min_score=spec.retrieval.min_score,
+        refresh_seconds=spec.retrieval.refresh_seconds,
+    )
     catalog: Catalog | None = load_catalog(spec.catalog, store) if spec.catalog else None
     return Knowledge(spec, name, store, retriever, Validator(spec.grounding, catalog))

@@ -27,7 +27,8 @@ DETECTOR = "catalog@1"
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 CLAIM_VERBS = re.compile(
     r"\b(?:includes?|including|supports?|offers?|has|have|comes? with|provides?|features?)\b\s+",
-    re.I)
+    re.I,
+)
 MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:usd|eur|gbp|dollars?|euros?)\b", re.I)
 ITEM_SPLIT = re.compile(r",|\band\b|\bor\b|;")
 PRICE_WORDS = frozenset({"price", "cost", "costs", "priced", "per", "month", "year", "pay"})
@@ -55,12 +56,15 @@ class Catalog:
     def __init__(self, spec: CatalogSpec, products: list[Product]) -> None:
         self.spec = spec
         self.products = sorted(products, key=lambda p: -len(p.name))
-        self._pattern = re.compile(
-            r"\b(" + "|".join(re.escape(p.name) for p in self.products) + r")\b", re.I
-        ) if products else None
+        self._pattern = (
+            re.compile(r"\b(" + "|".join(re.escape(p.name) for p in self.products) + r")\b", re.I)
+            if products
+            else None
+        )
         self.all_features = {f for p in products for f in p.features}
         self._fact_words = PRICE_WORDS | {
-            t for c in spec.fact_columns for t in terms(c.replace("_", " "))}
+            t for c in spec.fact_columns for t in terms(c.replace("_", " "))
+        }
 
     @classmethod
     def from_rows(cls, spec: CatalogSpec, rows: list[dict[str, Any]]) -> Catalog:
@@ -73,8 +77,10 @@ class Catalog:
         return cls(spec, products)
 
     def policy_actions(self) -> dict[str, str]:
-        return {"catalog.contradiction": self.spec.action,
-                "catalog.unknown_feature": self.spec.unknown_feature_action}
+        return {
+            "catalog.contradiction": self.spec.action,
+            "catalog.unknown_feature": self.spec.unknown_feature_action,
+        }
 
     def check(self, answer: str) -> list[Finding]:
         if self._pattern is None:
@@ -92,8 +98,11 @@ class Catalog:
         return out
 
     def _finding(self, kind: str, start: int, end: int) -> Finding:
-        action = self.spec.action if kind == "catalog.contradiction" else (
-            self.spec.unknown_feature_action)
+        action = (
+            self.spec.action
+            if kind == "catalog.contradiction"
+            else (self.spec.unknown_feature_action)
+        )
         return Finding(kind, start, end, 1.0, DETECTOR, "output", ACTIONS[action])
 
     def _facts(self, product: Product, sentence: str, offset: int) -> list[Finding]:
@@ -112,8 +121,9 @@ class Catalog:
                 number = float(m.group().replace(",", ""))
                 if number == expected or not self._about(column, sentence, m, is_price):
                     continue
-                out.append(self._finding("catalog.contradiction", offset + m.start(),
-                                         offset + m.end()))
+                out.append(
+                    self._finding("catalog.contradiction", offset + m.start(), offset + m.end())
+                )
         return out
 
     @staticmethod
@@ -169,7 +179,9 @@ def load_catalog(spec: CatalogSpec, store: Store) -> Catalog:
     cols = ", ".join(dict.fromkeys(columns))
     try:
         with engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(text(f"SELECT {cols} FROM {spec.table}"))]
+            rows = [
+                dict(r._mapping) for r in conn.execute(text(f"SELECT {cols} FROM {spec.table}"))
+            ]
     finally:
         if spec.url:
             engine.dispose()

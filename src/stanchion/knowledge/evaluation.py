@@ -60,9 +60,14 @@ def binary_metrics(gold: list[int], predicted: list[int], scores: list[float]) -
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     specificity = tn / (tn + fp) if tn + fp else 0.0
-    return {"n": len(gold), "precision": precision, "recall": recall, "f1": f1,
-            "balanced_accuracy": (recall + specificity) / 2,
-            "auroc": auroc([-s for s in scores], [g == 0 for g in gold])}
+    return {
+        "n": len(gold),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "balanced_accuracy": (recall + specificity) / 2,
+        "auroc": auroc([-s for s in scores], [g == 0 for g in gold]),
+    }
 
 
 @dataclass(slots=True)
@@ -104,8 +109,11 @@ class Beir:
             parts = line.split("\t")
             if len(parts) >= 3 and float(parts[2]) > 0:
                 qrels.setdefault(parts[0], set()).add(parts[1])
-        return cls(list(read_jsonl(folder / "corpus.jsonl")),
-                   list(read_jsonl(folder / "queries.jsonl")), qrels)
+        return cls(
+            list(read_jsonl(folder / "corpus.jsonl")),
+            list(read_jsonl(folder / "queries.jsonl")),
+            qrels,
+        )
 
 
 def retrieval_metrics(ranked: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from stanchion.guards.base import Action, Finding
@@ -27,15 +28,50 @@ DETECTOR = "grounding@1"
 CLAIM_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 NUMBER = re.compile(r"^\d[\d.,]*$")
 ACTIONS: dict[GroundingAction, Action] = {
-    "flag": "flag", "caveat": "flag", "hold": "hold", "block": "block"}
+    "flag": "flag",
+    "caveat": "flag",
+    "hold": "hold",
+    "block": "block",
+}
 
 # Feature weights (bias first); see FEATURES for the order. Fitted by bench/knowledge.py.
 WEIGHTS = (-1.05, 0.496, -0.128, 1.435, 0.513, -1.321, -1.319, -0.347, -0.584, 0.227)
-FEATURES = ("coverage", "window", "bigrams", "idf_coverage", "novel_number", "novel_name",
-            "novel_count", "negation_mismatch", "length")
-NEGATIONS = frozenset({"not", "no", "never", "without", "nor", "none", "cannot", "excluding",
-                       "neither", "nothing", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent",
-                       "werent", "wont", "cant", "couldnt", "shouldnt"})
+FEATURES = (
+    "coverage",
+    "window",
+    "bigrams",
+    "idf_coverage",
+    "novel_number",
+    "novel_name",
+    "novel_count",
+    "negation_mismatch",
+    "length",
+)
+NEGATIONS = frozenset(
+    {
+        "not",
+        "no",
+        "never",
+        "without",
+        "nor",
+        "none",
+        "cannot",
+        "excluding",
+        "neither",
+        "nothing",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "wont",
+        "cant",
+        "couldnt",
+        "shouldnt",
+    }
+)
 
 
 NEUTRAL = (1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
@@ -62,7 +98,7 @@ class Source:
             for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
                 toks = [t for t, _, _ in content_terms(sentence)]
                 terms.update(toks)
-                bigrams.update(zip(toks, toks[1:], strict=False))
+                bigrams.update(pairwise(toks))
                 windows.append(set(toks))
                 negated.append(has_negation(sentence))
                 for t in set(toks):
@@ -73,8 +109,9 @@ class Source:
 
 
 def has_negation(text: str) -> bool:
-    return any(normalize_word(w) in NEGATIONS or w.lower().endswith("n't")
-               for w, _, _ in words(text))
+    return any(
+        normalize_word(w) in NEGATIONS or w.lower().endswith("n't") for w, _, _ in words(text)
+    )
 
 
 def content_terms(text: str) -> list[tuple[str, int, int]]:
@@ -99,8 +136,13 @@ class Claim:
     features: list[float] = field(default_factory=list)
 
     def to_record(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "score": round(self.score, 4),
-                "supported": self.supported, "unsupported": self.unsupported}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+            "supported": self.supported,
+            "unsupported": self.unsupported,
+        }
 
 
 @dataclass(slots=True)
@@ -119,9 +161,13 @@ class Validation:
         return self.score >= self.threshold
 
     def to_record(self) -> dict[str, Any]:
-        return {"groundedness": round(self.score, 4), "grounded": self.grounded,
-                "claims": [c.to_record() for c in self.claims],
-                "findings": [f.to_record() for f in self.findings], "caveat": self.caveat}
+        return {
+            "groundedness": round(self.score, 4),
+            "grounded": self.grounded,
+            "claims": [c.to_record() for c in self.claims],
+            "findings": [f.to_record() for f in self.findings],
+            "caveat": self.caveat,
+        }
 
 
 def split_claims(text: str) -> list[tuple[int, int]]:
@@ -147,20 +193,31 @@ def claim_features(claim: str, source: Source, skip: set[str]) -> tuple[list[flo
     terms = [t for t, _, _ in toks]
     coverage = sum(present) / len(toks)
     idf_cov = sum(weight[t] for t, p in zip(terms, present, strict=True) if p) / sum(
-        weight[t] for t in terms)
+        weight[t] for t in terms
+    )
     uniq = set(terms)
     overlaps = [len(uniq & w) for w in source.windows]
     best = max(range(len(overlaps)), key=overlaps.__getitem__) if overlaps else -1
     window = overlaps[best] / len(uniq) if overlaps else 0.0
     negation = float(has_negation(claim) != (source.negated[best] if best >= 0 else False))
-    pairs = list(zip(terms, terms[1:], strict=False))
+    pairs = list(pairwise(terms))
     bigrams = sum(p in source.bigrams for p in pairs) / len(pairs) if pairs else coverage
     missing = [(s, e) for (t, s, e), p in zip(toks, present, strict=True) if not p]
-    numbers = [(s, e) for (t, s, e), p in zip(toks, present, strict=True)
-               if not p and NUMBER.match(t)]
+    numbers = [
+        (s, e) for (t, s, e), p in zip(toks, present, strict=True) if not p and NUMBER.match(t)
+    ]
     novel_name = float(any(t in names and not p for t, p in zip(terms, present, strict=True)))
-    feats = [coverage, window, bigrams, idf_cov, float(bool(numbers)), novel_name,
-             math.log1p(len(missing)), negation, math.log1p(len(toks))]
+    feats = [
+        coverage,
+        window,
+        bigrams,
+        idf_cov,
+        float(bool(numbers)),
+        novel_name,
+        math.log1p(len(missing)),
+        negation,
+        math.log1p(len(toks)),
+    ]
     return feats, [missing, numbers]
 
 
@@ -188,9 +245,18 @@ class Validator:
         for s, e in split_claims(answer):
             feats, (missing, numbers) = claim_features(answer[s:e], source, skip)
             score = support(feats)
-            out.append(Claim(s, e, answer[s:e], score, score >= self.policy.threshold,
-                             [(s + a, s + b) for a, b in missing],
-                             [(s + a, s + b) for a, b in numbers], feats))
+            out.append(
+                Claim(
+                    s,
+                    e,
+                    answer[s:e],
+                    score,
+                    score >= self.policy.threshold,
+                    [(s + a, s + b) for a, b in missing],
+                    [(s + a, s + b) for a, b in numbers],
+                    feats,
+                )
+            )
         return out
 
     def validate(self, answer: str, sources: list[str], question: str = "") -> Validation:
@@ -209,16 +275,28 @@ class Validator:
         act, num_act = ACTIONS[self.policy.action], ACTIONS[self.policy.number_action]
         for c in claims:
             if not c.supported:
-                out.append(Finding("grounding.unsupported", c.start, c.end, 1.0 - c.score,
-                                   DETECTOR, "output", act))
+                out.append(
+                    Finding(
+                        "grounding.unsupported",
+                        c.start,
+                        c.end,
+                        1.0 - c.score,
+                        DETECTOR,
+                        "output",
+                        act,
+                    )
+                )
             for s, e in c.novel_numbers:
-                out.append(Finding("grounding.unsupported_number", s, e, 1.0, DETECTOR,
-                                   "output", num_act))
+                out.append(
+                    Finding("grounding.unsupported_number", s, e, 1.0, DETECTOR, "output", num_act)
+                )
         return out
 
     def _wants_caveat(self, findings: list[Finding]) -> bool:
-        caveats = {"grounding.unsupported": self.policy.action,
-                   "grounding.unsupported_number": self.policy.number_action}
+        caveats: dict[str, str] = {
+            "grounding.unsupported": self.policy.action,
+            "grounding.unsupported_number": self.policy.number_action,
+        }
         if self.catalog is not None:
             caveats.update(self.catalog.policy_actions())
         return any(caveats.get(f.type) == "caveat" for f in findings)

@@ -60,23 +60,30 @@ class LocalIndex:
         with self._lock:
             hits = self._db.execute(
                 f"SELECT rowid, bm25(fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS r FROM fts "
-                "WHERE fts MATCH ? ORDER BY r LIMIT ?", (fts_query(query_terms), n)).fetchall()
+                "WHERE fts MATCH ? ORDER BY r LIMIT ?",
+                (fts_query(query_terms), n),
+            ).fetchall()
             if not hits:
                 return []
             rank = {rowid: -r for rowid, r in hits}
             marks = ",".join("?" * len(hits))
             rows = self._db.execute(
-                "SELECT rowid, chunk_id, doc_id, version, title, section, start, \"end\", source,"
-                f" title_terms || ' ' || terms, text_enc FROM chunks WHERE rowid IN ({marks})", list(rank)).fetchall()
-        out = [Candidate(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], rank[r[0]])
-               for r in rows]
+                'SELECT rowid, chunk_id, doc_id, version, title, section, start, "end", source,'
+                f" title_terms || ' ' || terms, text_enc FROM chunks WHERE rowid IN ({marks})",
+                list(rank),
+            ).fetchall()
+        out = [
+            Candidate(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], rank[r[0]])
+            for r in rows
+        ]
         return sorted(out, key=lambda c: -c.rank)
 
     def doc_freq(self, query_terms: list[str]) -> tuple[int, dict[str, int]]:
         marks = ",".join("?" * len(query_terms))
         with self._lock:
             rows = self._db.execute(
-                f"SELECT term, doc FROM vocab WHERE term IN ({marks})", query_terms).fetchall()
+                f"SELECT term, doc FROM vocab WHERE term IN ({marks})", query_terms
+            ).fetchall()
         return self._n, {t: int(d) for t, d in rows}
 
     def add(self, rows: list[ChunkRow]) -> None:
@@ -87,10 +94,14 @@ class LocalIndex:
             for row in rows:
                 cur = self._db.execute(
                     "INSERT INTO chunks (chunk_id, version_id, doc_id, version, title, section,"
-                    " start, \"end\", source, title_terms, terms, text_enc)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", row)
-                self._db.execute("INSERT INTO fts (rowid, title_terms, terms) VALUES (?,?,?)",
-                                 (cur.lastrowid, row[9], row[10]))
+                    ' start, "end", source, title_terms, terms, text_enc)'
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    row,
+                )
+                self._db.execute(
+                    "INSERT INTO fts (rowid, title_terms, terms) VALUES (?,?,?)",
+                    (cur.lastrowid, row[9], row[10]),
+                )
             self._db.execute("COMMIT")
             self._n = self._count()
 
@@ -101,8 +112,11 @@ class LocalIndex:
                 for rowid, tt, terms in self._db.execute(
                     "SELECT rowid, title_terms, terms FROM chunks WHERE version_id=?", (vid,)
                 ).fetchall():
-                    self._db.execute("INSERT INTO fts (fts, rowid, title_terms, terms)"
-                                     " VALUES ('delete', ?, ?, ?)", (rowid, tt, terms))
+                    self._db.execute(
+                        "INSERT INTO fts (fts, rowid, title_terms, terms)"
+                        " VALUES ('delete', ?, ?, ?)",
+                        (rowid, tt, terms),
+                    )
                 self._db.execute("DELETE FROM chunks WHERE version_id=?", (vid,))
             self._db.execute("COMMIT")
             self._n = self._count()
@@ -113,16 +127,22 @@ class LocalIndex:
 
     def set_generation(self, generation: int) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)",
-                             (str(generation),))
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation),)
+            )
 
     def sync(self, generation: int) -> None:
         """Mirror the approved versions of the store: add new ones, drop retired ones."""
         if self.store is None:
             return
         with self.store.engine.connect() as conn:
-            approved = set(conn.execute(select(kn_versions.c.id).where(
-                kn_versions.c.app == self.app, kn_versions.c.status == "approved")).scalars())
+            approved = set(
+                conn.execute(
+                    select(kn_versions.c.id).where(
+                        kn_versions.c.app == self.app, kn_versions.c.status == "approved"
+                    )
+                ).scalars()
+            )
         present = self.versions()
         self.remove_versions(sorted(present - approved))
         missing = sorted(approved - present)
@@ -134,17 +154,30 @@ class LocalIndex:
         from stanchion.knowledge.text import term_string
 
         assert self.store is not None
-        q = (select(kn_chunks.c.id, kn_chunks.c.version_id, kn_versions.c.doc_id,
-                    kn_versions.c.version, kn_versions.c.title, kn_chunks.c.section,
-                    kn_chunks.c.start, kn_chunks.c.end, kn_documents.c.source,
-                    kn_chunks.c.terms, kn_chunks.c.text_enc)
-             .join(kn_versions, kn_versions.c.id == kn_chunks.c.version_id)
-             .join(kn_documents, kn_documents.c.id == kn_versions.c.doc_id)
-             .where(kn_chunks.c.version_id.in_(version_ids)))
+        q = (
+            select(
+                kn_chunks.c.id,
+                kn_chunks.c.version_id,
+                kn_versions.c.doc_id,
+                kn_versions.c.version,
+                kn_versions.c.title,
+                kn_chunks.c.section,
+                kn_chunks.c.start,
+                kn_chunks.c.end,
+                kn_documents.c.source,
+                kn_chunks.c.terms,
+                kn_chunks.c.text_enc,
+            )
+            .join(kn_versions, kn_versions.c.id == kn_chunks.c.version_id)
+            .join(kn_documents, kn_documents.c.id == kn_versions.c.doc_id)
+            .where(kn_chunks.c.version_id.in_(version_ids))
+        )
         with self.store.engine.connect() as conn:
             rows: list[Any] = list(conn.execute(q))
-        return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], term_string(r[4]),
-                 r[9], r[10]) for r in rows]
+        return [
+            (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], term_string(r[4]), r[9], r[10])
+            for r in rows
+        ]
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*"))

@@ -57,8 +57,9 @@ class PostgresIndex:
     def doc_freq(self, query_terms: list[str]) -> tuple[int, dict[str, int]]:
         with self.store.engine.connect() as conn:
             n = int(conn.execute(COUNT, {"app": self.app}).scalar() or 0)
-            rows = conn.execute(DOC_FREQ, {"app": self.app,
-                                           "terms": [_lexeme(t) for t in query_terms]}).all()
+            rows = conn.execute(
+                DOC_FREQ, {"app": self.app, "terms": [_lexeme(t) for t in query_terms]}
+            ).all()
         return n, {t.strip("'"): int(df) for t, df in rows}
 
     def sync(self, generation: int) -> None:

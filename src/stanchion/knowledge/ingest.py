@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from stanchion.knowledge.chunking import chunk_text
-from stanchion.knowledge.loaders import LoadError, Loaded, load_file
+from stanchion.knowledge.loaders import Loaded, LoadError, load_file
 from stanchion.knowledge.spec import FileSource, KnowledgeSpec, SqlSource
 from stanchion.knowledge.versions import NewVersion, add_version, approve, latest
 from stanchion.store.crypto import Cipher
@@ -112,16 +112,23 @@ def collect(spec: KnowledgeSpec, app_dir: Path) -> tuple[list[Item], list[ItemRe
     failed: list[ItemResult] = []
     for source in spec.sources:
         try:
-            items += (file_items(source, app_dir) if isinstance(source, FileSource)
-                      else sql_items(source))
+            items += (
+                file_items(source, app_dir) if isinstance(source, FileSource) else sql_items(source)
+            )
         except Exception as exc:  # a source that cannot be reached is reported, not fatal
             name = source.name if isinstance(source, SqlSource) else ",".join(source.files)
             failed.append(ItemResult(name, "error", message=str(exc).splitlines()[0]))
     return items, failed
 
 
-def ingest_item(store: Store, spec: KnowledgeSpec, item: Item, cipher: Cipher, app: str,
-                approve_as: str | None = None) -> ItemResult:
+def ingest_item(
+    store: Store,
+    spec: KnowledgeSpec,
+    item: Item,
+    cipher: Cipher,
+    app: str,
+    approve_as: str | None = None,
+) -> ItemResult:
     try:
         digest, loaded = item.read()
     except (LoadError, OSError) as exc:
@@ -131,17 +138,24 @@ def ingest_item(store: Store, spec: KnowledgeSpec, item: Item, cipher: Cipher, a
         if prev is not None and prev.content_hash == digest:
             return ItemResult(item.doc_id, "unchanged", prev.version, prev.n_chunks)
         chunks = chunk_text(loaded.text, spec.chunking.size, spec.chunking.overlap)
-        new = NewVersion(app, item.doc_id, item.source, loaded.title, loaded.format,
-                         loaded.text, digest, chunks)
+        new = NewVersion(
+            app, item.doc_id, item.source, loaded.title, loaded.format, loaded.text, digest, chunks
+        )
         number = add_version(conn, new, cipher)
         if approve_as:
             approve(conn, app, item.doc_id, number, approve_as)
     return ItemResult(item.doc_id, "changed" if prev else "new", number, len(chunks))
 
 
-def ingest(spec: KnowledgeSpec, app_dir: Path, store: Store, cipher: Cipher, app: str,
-           progress: Callable[[str], None] | None = None,
-           approve_as: str | None = None) -> IngestReport:
+def ingest(
+    spec: KnowledgeSpec,
+    app_dir: Path,
+    store: Store,
+    cipher: Cipher,
+    app: str,
+    progress: Callable[[str], None] | None = None,
+    approve_as: str | None = None,
+) -> IngestReport:
     """Ingest every source; ``approve_as`` approves each new version as that actor."""
     started = time.perf_counter()
     items, failed = collect(spec, app_dir)
@@ -155,5 +169,4 @@ def ingest(spec: KnowledgeSpec, app_dir: Path, store: Store, cipher: Cipher, app
 
 
 def count_items(spec: KnowledgeSpec, app_dir: Path) -> int:
-    return sum(len(list(file_items(s, app_dir))) for s in spec.sources
-               if isinstance(s, FileSource))
+    return sum(len(list(file_items(s, app_dir))) for s in spec.sources if isinstance(s, FileSource))

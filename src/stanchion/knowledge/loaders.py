@@ -61,8 +61,9 @@ def load_file(path: Path) -> Loaded:
         raise LoadError(f"{path.name}: cannot read as {path.suffix[1:]}: {exc}") from exc
     if not loaded.text.strip():
         raise LoadError(f"{path.name}: no text found")
-    return Loaded(loaded.text, loaded.title or _first_heading(loaded.text) or path.stem,
-                  loaded.format)
+    return Loaded(
+        loaded.text, loaded.title or _first_heading(loaded.text) or path.stem, loaded.format
+    )
 
 
 def _first_heading(text: str) -> str:
@@ -111,7 +112,7 @@ def _flatten(value: Any, prefix: str = "") -> list[str]:
     if isinstance(value, dict):
         out: list[str] = []
         for k, v in value.items():
-            out += _flatten(v, f"{prefix}{k}: " if not prefix else f"{prefix}{k}: ")
+            out += _flatten(v, f"{prefix}{k}: ")
         return out
     if isinstance(value, list):
         return [line for item in value for line in _flatten(item, prefix)]
@@ -165,8 +166,7 @@ def load_docx(data: bytes) -> Loaded:
         elif child in tables:
             rows = [[cell.text for cell in row.cells] for row in tables[child].rows]
             blocks.append(table_rows(rows))
-    return Loaded("\n\n".join(blocks), title=document.core_properties.title or "",
-                  format="docx")
+    return Loaded("\n\n".join(blocks), title=document.core_properties.title or "", format="docx")
 
 
 class _HtmlToText(HTMLParser):
@@ -231,7 +231,8 @@ def load_html(data: bytes) -> Loaded:
     parser.feed(_decode(data))
     parser.close()
     raw = "".join(parser.out)
-    blocks = [" ".join(b.split()) if not b.lstrip().startswith("|") else b.strip()
-              for b in raw.split("\n\n")]
-    return Loaded("\n\n".join(b for b in blocks if b), title=parser.title.strip(),
-                  format="html")
+    blocks = [
+        " ".join(b.split()) if not b.lstrip().startswith("|") else b.strip()
+        for b in raw.split("\n\n")
+    ]
+    return Loaded("\n\n".join(b for b in blocks if b), title=parser.title.strip(), format="html")

@@ -36,9 +36,17 @@ def coverage(qterms: list[str], weights: dict[str, float], chunk_terms: set[str]
 class KnowledgeRetriever:
     """``Retriever`` over one backend; ``search`` returns at most k passages above min_score."""
 
-    def __init__(self, backend: Backend, store: Store, cipher: Cipher, app: str, *,
-                 min_score: float, refresh_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        store: Store,
+        cipher: Cipher,
+        app: str,
+        *,
+        min_score: float,
+        refresh_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.backend, self.store, self.cipher, self.app = backend, store, cipher, app
         self.min_score, self.refresh_seconds, self.clock = min_score, refresh_seconds, clock
         self._generation: int | None = None
@@ -84,5 +92,6 @@ class KnowledgeRetriever:
 
     def _passage(self, c: Candidate, score: float) -> Passage:
         body = self.cipher.decrypt(bytes(c.text_enc)).decode()
-        return Passage(c.doc_id, c.version, c.title, c.section, c.start, c.end, body, score,
-                       c.source)
+        return Passage(
+            c.doc_id, c.version, c.title, c.section, c.start, c.end, body, score, c.source
+        )

@@ -1,19 +1,19 @@
 """The ``knowledge:`` section of stanchion.yaml.
 
-    knowledge:
-      sources:
-        - files: ["docs/**/*.md", "docs/**/*.pdf"]
-        - name: crm
-          url: sqlite:///crm.db
-          query: "select id, name, notes from accounts"
-          id_column: id
-          title_column: name
-          text_columns: [notes]
-      chunking: {size: 180, overlap: 30}
-      retrieval: {k: 5, min_score: 0.35, backend: local}
-      no_evidence: {reply: "I don't have that in the approved documents."}
-      grounding: {threshold: 0.5, action: caveat}
-      catalog: {table: products, key_column: name, fact_columns: [price, features]}
+knowledge:
+  sources:
+    - files: ["docs/**/*.md", "docs/**/*.pdf"]
+    - name: crm
+      url: sqlite:///crm.db
+      query: "select id, name, notes from accounts"
+      id_column: id
+      title_column: name
+      text_columns: [notes]
+  chunking: {size: 180, overlap: 30}
+  retrieval: {k: 5, min_score: 0.35, backend: local}
+  no_evidence: {reply: "I don't have that in the approved documents."}
+  grounding: {threshold: 0.5, action: caveat}
+  catalog: {table: products, key_column: name, fact_columns: [price, features]}
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Shared text normalisation: one tokenizer for indexing, querying and grounding checks.
 
-    >>> terms("Refunds are processed within 5 business days")
-    ['refund', 'process', '5', 'business', 'day']
+>>> terms("Refunds are processed within 5 business days")
+['refund', 'process', '5', 'business', 'day']
 """
 
 from __future__ import annotations
@@ -12,14 +12,153 @@ from functools import lru_cache
 WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'][A-Za-z0-9]+)*")
 
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just me more most my myself no nor not of off on once only or other
-    our ours ourselves out over own same she should so some such than that the their theirs
-    them themselves then there these they this those through to too under until up very was
-    we were what when where which while who whom why will with would you your yours yourself
-    yourselves s t don now let lets us may might must shall get got one ll re ve d m""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "s",
+        "t",
+        "don",
+        "now",
+        "let",
+        "lets",
+        "us",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "get",
+        "got",
+        "one",
+        "ll",
+        "re",
+        "ve",
+        "d",
+        "m",
+    ]
 )
 
 _SUFFIXES = (
@@ -59,9 +198,9 @@ def stem(word: str) -> str:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
             base = word[: -len(suffix)] + repl
-            if suffix in ("ing", "ed", "ings", "edly", "ingly") and len(base) > 3:
-                if base[-1] == base[-2] and base[-1] not in "lsz":
-                    base = base[:-1]
+            doubled = len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz"
+            if doubled and suffix in ("ing", "ed", "ings", "edly", "ingly"):
+                base = base[:-1]
             return base
     return word
 

@@ -57,8 +57,10 @@ def version_id(doc_id: str, version: int, content_hash: str) -> str:
 
 def latest(conn: Connection, doc_id: str) -> VersionInfo | None:
     row = conn.execute(
-        select(kn_versions).where(kn_versions.c.doc_id == doc_id)
-        .order_by(kn_versions.c.version.desc()).limit(1)
+        select(kn_versions)
+        .where(kn_versions.c.doc_id == doc_id)
+        .order_by(kn_versions.c.version.desc())
+        .limit(1)
     ).first()
     return _info(row) if row else None
 
@@ -66,8 +68,18 @@ def latest(conn: Connection, doc_id: str) -> VersionInfo | None:
 def _info(row: Any) -> VersionInfo:
     m = row._mapping
     return VersionInfo(
-        m["id"], m["doc_id"], m["version"], m["status"], m["title"], m["format"], m["size"],
-        m["n_chunks"], m["content_hash"], m["created_at"], m["changed_at"], m["changed_by"],
+        m["id"],
+        m["doc_id"],
+        m["version"],
+        m["status"],
+        m["title"],
+        m["format"],
+        m["size"],
+        m["n_chunks"],
+        m["content_hash"],
+        m["created_at"],
+        m["changed_at"],
+        m["changed_by"],
     )
 
 
@@ -89,33 +101,63 @@ def add_version(conn: Connection, new: NewVersion, cipher: Cipher, now: Clock = 
     prev = latest(conn, new.doc_id)
     number = prev.version + 1 if prev else 1
     if prev is None:
-        conn.execute(kn_documents.insert().values(
-            id=new.doc_id, app=new.app, source=new.source, title=new.title, created_at=at))
+        conn.execute(
+            kn_documents.insert().values(
+                id=new.doc_id, app=new.app, source=new.source, title=new.title, created_at=at
+            )
+        )
     else:
-        conn.execute(kn_documents.update().where(kn_documents.c.id == new.doc_id)
-                     .values(title=new.title))
+        conn.execute(
+            kn_documents.update().where(kn_documents.c.id == new.doc_id).values(title=new.title)
+        )
     vid = version_id(new.doc_id, number, new.content_hash)
-    conn.execute(kn_versions.insert().values(
-        id=vid, doc_id=new.doc_id, app=new.app, version=number, content_hash=new.content_hash,
-        status="draft", format=new.format, title=new.title, size=len(new.text),
-        n_chunks=len(new.chunks), created_at=at, changed_at=at, changed_by=None,
-        text_enc=cipher.encrypt(new.text.encode()),
-    ))
+    conn.execute(
+        kn_versions.insert().values(
+            id=vid,
+            doc_id=new.doc_id,
+            app=new.app,
+            version=number,
+            content_hash=new.content_hash,
+            status="draft",
+            format=new.format,
+            title=new.title,
+            size=len(new.text),
+            n_chunks=len(new.chunks),
+            created_at=at,
+            changed_at=at,
+            changed_by=None,
+            text_enc=cipher.encrypt(new.text.encode()),
+        )
+    )
     if new.chunks:
-        conn.execute(kn_chunks.insert(), [
-            {"id": f"{vid}:{c.ordinal}", "version_id": vid, "ordinal": c.ordinal,
-             "section": c.section[:500], "start": c.start, "end": c.end,
-             "terms": term_string(c.section + "\n" + c.text),
-             "text_enc": cipher.encrypt(c.text.encode())}
-            for c in new.chunks
-        ])
+        conn.execute(
+            kn_chunks.insert(),
+            [
+                {
+                    "id": f"{vid}:{c.ordinal}",
+                    "version_id": vid,
+                    "ordinal": c.ordinal,
+                    "section": c.section[:500],
+                    "start": c.start,
+                    "end": c.end,
+                    "terms": term_string(c.section + "\n" + c.text),
+                    "text_enc": cipher.encrypt(c.text.encode()),
+                }
+                for c in new.chunks
+            ],
+        )
     return number
 
 
 def _find(conn: Connection, app: str, doc_id: str, version: int | None) -> VersionInfo:
     q = select(kn_versions).where(kn_versions.c.doc_id == doc_id, kn_versions.c.app == app)
-    q = q.where(kn_versions.c.version == version) if version is not None else q.where(
-        kn_versions.c.status == "draft").order_by(kn_versions.c.version.desc()).limit(1)
+    q = (
+        q.where(kn_versions.c.version == version)
+        if version is not None
+        else q.where(kn_versions.c.status == "draft")
+        .order_by(kn_versions.c.version.desc())
+        .limit(1)
+    )
     row = conn.execute(q).first()
     if row is None:
         what = f"version {version}" if version is not None else "draft version"
@@ -125,8 +167,11 @@ def _find(conn: Connection, app: str, doc_id: str, version: int | None) -> Versi
 
 def bump_generation(conn: Connection, app: str, now: Clock = time.time) -> None:
     """Tell every replica that the set of approved versions changed."""
-    done = conn.execute(update(kn_state).where(kn_state.c.app == app).values(
-        generation=kn_state.c.generation + 1, changed_at=now()))
+    done = conn.execute(
+        update(kn_state)
+        .where(kn_state.c.app == app)
+        .values(generation=kn_state.c.generation + 1, changed_at=now())
+    )
     if done.rowcount == 0:
         conn.execute(kn_state.insert().values(app=app, generation=1, changed_at=now()))
 
@@ -137,36 +182,58 @@ def generation(conn: Connection, app: str) -> int:
 
 
 def _set_status(conn: Connection, vid: str, status: Status, actor: str, at: float) -> None:
-    conn.execute(kn_versions.update().where(kn_versions.c.id == vid)
-                 .values(status=status, changed_at=at, changed_by=actor))
+    conn.execute(
+        kn_versions.update()
+        .where(kn_versions.c.id == vid)
+        .values(status=status, changed_at=at, changed_by=actor)
+    )
 
 
-def approve(conn: Connection, app: str, doc_id: str, version: int | None, actor: str,
-            now: Clock = time.time) -> VersionInfo:
+def approve(
+    conn: Connection, app: str, doc_id: str, version: int | None, actor: str, now: Clock = time.time
+) -> VersionInfo:
     """Approve a version (default: the newest draft); the approved one it replaces retires."""
     info = _find(conn, app, doc_id, version)
     if info.status != "draft":
         raise VersionError(f"{doc_id} v{info.version} is {info.status}, only drafts are approved")
     at = now()
-    replaced = conn.execute(select(kn_versions.c.id, kn_versions.c.version).where(
-        kn_versions.c.doc_id == doc_id, kn_versions.c.status == "approved")).all()
+    replaced = conn.execute(
+        select(kn_versions.c.id, kn_versions.c.version).where(
+            kn_versions.c.doc_id == doc_id, kn_versions.c.status == "approved"
+        )
+    ).all()
     for row in replaced:
         _set_status(conn, row.id, "retired", actor, at)
     _set_status(conn, info.id, "approved", actor, at)
-    append_audit(conn, actor, "knowledge.approve", f"{doc_id}@{info.version}", {
-        "app": app, "doc_id": doc_id, "version": info.version, "content_hash": info.content_hash,
-        "supersedes": [r.version for r in replaced]})
+    append_audit(
+        conn,
+        actor,
+        "knowledge.approve",
+        f"{doc_id}@{info.version}",
+        {
+            "app": app,
+            "doc_id": doc_id,
+            "version": info.version,
+            "content_hash": info.content_hash,
+            "supersedes": [r.version for r in replaced],
+        },
+    )
     bump_generation(conn, app, now)
     return _find(conn, app, doc_id, info.version)
 
 
-def retire(conn: Connection, app: str, doc_id: str, version: int | None, actor: str,
-           now: Clock = time.time) -> VersionInfo:
+def retire(
+    conn: Connection, app: str, doc_id: str, version: int | None, actor: str, now: Clock = time.time
+) -> VersionInfo:
     """Retire a version (default: the approved one); it stops being served at once."""
     if version is None:
-        row = conn.execute(select(kn_versions.c.version).where(
-            kn_versions.c.doc_id == doc_id, kn_versions.c.app == app,
-            kn_versions.c.status == "approved")).first()
+        row = conn.execute(
+            select(kn_versions.c.version).where(
+                kn_versions.c.doc_id == doc_id,
+                kn_versions.c.app == app,
+                kn_versions.c.status == "approved",
+            )
+        ).first()
         if row is None:
             raise VersionError(f"document {doc_id!r} has no approved version to retire")
         version = int(row.version)
@@ -174,8 +241,13 @@ def retire(conn: Connection, app: str, doc_id: str, version: int | None, actor: 
     if info.status == "retired":
         raise VersionError(f"{doc_id} v{info.version} is already retired")
     _set_status(conn, info.id, "retired", actor, now())
-    append_audit(conn, actor, "knowledge.retire", f"{doc_id}@{info.version}", {
-        "app": app, "doc_id": doc_id, "version": info.version, "was": info.status})
+    append_audit(
+        conn,
+        actor,
+        "knowledge.retire",
+        f"{doc_id}@{info.version}",
+        {"app": app, "doc_id": doc_id, "version": info.version, "was": info.status},
+    )
     bump_generation(conn, app, now)
     return _find(conn, app, doc_id, info.version)
 
@@ -188,14 +260,20 @@ def list_versions(conn: Connection, app: str, status: str | None = None) -> list
     return [_info(r) for r in rows]
 
 
-def show(conn: Connection, app: str, doc_id: str, version: int | None,
-         cipher: Cipher) -> tuple[VersionInfo, str]:
+def show(
+    conn: Connection, app: str, doc_id: str, version: int | None, cipher: Cipher
+) -> tuple[VersionInfo, str]:
     """One version's metadata and decrypted text (default: the newest version)."""
     if version is None:
-        version = conn.execute(select(func.max(kn_versions.c.version)).where(
-            kn_versions.c.doc_id == doc_id, kn_versions.c.app == app)).scalar()
+        version = conn.execute(
+            select(func.max(kn_versions.c.version)).where(
+                kn_versions.c.doc_id == doc_id, kn_versions.c.app == app
+            )
+        ).scalar()
         if version is None:
             raise VersionError(f"no document {doc_id!r} in app {app!r}")
     info = _find(conn, app, doc_id, version)
-    blob = conn.execute(select(kn_versions.c.text_enc).where(kn_versions.c.id == info.id)).scalar()
-    return info, cipher.decrypt(blob).decode()
+    blob: bytes = conn.execute(
+        select(kn_versions.c.text_enc).where(kn_versions.c.id == info.id)
+    ).scalar_one()
+    return info, cipher.decrypt(bytes(blob)).decode()

@@ -37,6 +37,7 @@ class Exchange:
     messages: list[dict[str, Any]] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     prompt_id: str | None = None
+    system_prompt: str = ""
     rendered: list[dict[str, Any]] = field(default_factory=list)
     route: str | None = None
     completion: Completion | None = None

@@ -1,25 +1,56 @@
-"""Shared HTTP plumbing for upstream providers: one pooled client, errors translated once."""
+"""Shared HTTP plumbing for upstream providers: one pooled aiohttp session per route,
+errors translated once.
+
+aiohttp rather than httpx on this path: under load httpx's pool checks every idle
+connection for readability and goes through anyio on each request, which profiled at over
+half of the gateway's CPU time per request; aiohttp's client costs a fraction of that.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 
 from stanchion.providers.errors import ProviderError, parse_retry_after
 
+JSON_HEADERS = {"content-type": "application/json"}
+SSE_HEADERS = {"content-type": "application/json", "accept": "text/event-stream"}
 
-def make_client(base_url: str, headers: dict[str, str], timeout: float) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=base_url.rstrip("/") + "/",
-        headers=headers,
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-        limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
-        trust_env=False,
-    )
+
+class HttpClient:
+    """A base URL, default headers and a timeout; the session opens on first use, inside
+    the event loop that will run it."""
+
+    def __init__(self, base_url: str, headers: dict[str, str], timeout: float) -> None:
+        self.base = base_url.rstrip("/") + "/"
+        self.headers = headers
+        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers=self.headers, timeout=self.timeout, trust_env=False,
+                connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300),
+                auto_decompress=True,
+            )
+        return self._session
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def make_client(base_url: str, headers: dict[str, str], timeout: float) -> HttpClient:
+    return HttpClient(base_url, headers, timeout)
 
 
 def _error_message(body: bytes) -> str:
@@ -33,50 +64,48 @@ def _error_message(body: bytes) -> str:
     return str(err or data)[:200]
 
 
-def raise_for_status(resp: httpx.Response, body: bytes) -> None:
-    if resp.status_code >= 400:
-        raise ProviderError(
-            resp.status_code,
-            f"upstream answered {resp.status_code}: {_error_message(body)}",
-            parse_retry_after(resp.headers.get("retry-after")),
-        )
+def _status_error(status: int, headers: Any, body: bytes) -> ProviderError:
+    return ProviderError(status, f"upstream answered {status}: {_error_message(body)}",
+                         parse_retry_after(headers.get("retry-after")))
 
 
-async def post_json(client: httpx.AsyncClient, path: str, payload: dict[str, Any]) -> Any:
+def _translate(exc: BaseException) -> ProviderError:
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return ProviderError(-1, f"upstream timed out: {type(exc).__name__}")
+    return ProviderError(0, f"upstream connection failed: {type(exc).__name__}: {exc}")
+
+
+async def post_json(client: HttpClient, path: str, payload: dict[str, Any]) -> Any:
     try:
-        resp = await client.post(path, content=orjson.dumps(payload),
-                                 headers={"content-type": "application/json"})
-    except httpx.TimeoutException as exc:
-        raise ProviderError(-1, f"upstream timed out: {type(exc).__name__}") from None
-    except httpx.HTTPError as exc:
-        raise ProviderError(0, f"upstream unreachable: {type(exc).__name__}: {exc}") from None
-    raise_for_status(resp, resp.content)
+        async with client.session().post(client.url(path), data=orjson.dumps(payload),
+                                         headers=JSON_HEADERS) as resp:
+            body = await resp.read()
+            if resp.status >= 400:
+                raise _status_error(resp.status, resp.headers, body)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise _translate(exc) from None
     try:
-        return orjson.loads(resp.content)
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
         raise ProviderError(502, "upstream sent a body that is not JSON") from None
 
 
 @asynccontextmanager
 async def sse_lines(
-    client: httpx.AsyncClient, path: str, payload: dict[str, Any]
+    client: HttpClient, path: str, payload: dict[str, Any]
 ) -> AsyncIterator[AsyncIterator[str]]:
     """Open a streaming POST and yield an iterator over its ``data:`` payloads."""
     try:
-        async with client.stream(
-            "POST", path, content=orjson.dumps(payload),
-            headers={"content-type": "application/json", "accept": "text/event-stream"},
-        ) as resp:
-            if resp.status_code >= 400:
-                raise_for_status(resp, await resp.aread())
+        async with client.session().post(client.url(path), data=orjson.dumps(payload),
+                                         headers=SSE_HEADERS) as resp:
+            if resp.status >= 400:
+                raise _status_error(resp.status, resp.headers, await resp.read())
             yield _data_lines(resp)
-    except httpx.TimeoutException as exc:
-        raise ProviderError(-1, f"upstream timed out: {type(exc).__name__}") from None
-    except httpx.HTTPError as exc:
-        raise ProviderError(0, f"upstream connection failed: {type(exc).__name__}: {exc}") from None
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise _translate(exc) from None
 
 
-async def _data_lines(resp: httpx.Response) -> AsyncIterator[str]:
-    async for line in resp.aiter_lines():
-        if line.startswith("data:"):
-            yield line[5:].strip()
+async def _data_lines(resp: aiohttp.ClientResponse) -> AsyncIterator[str]:
+    async for raw in resp.content:
+        if raw.startswith(b"data:"):
+            yield raw[5:].strip().decode("utf-8")

@@ -26,21 +26,45 @@ def _terms(text: str) -> set[str]:
 
 
 def answer_from_passages(question: str, passages: list[str]) -> str:
-    """Pick the sentences that share most terms with the question, cited by passage number."""
-    wanted = _terms(question)
-    scored: list[tuple[float, int, int, str]] = []
+    """Extract the sentences that best answer the question, each cited by passage number.
+
+    Sentences are scored by the IDF-weighted share of the question's (stemmed) terms they
+    cover, counting the passage's headings as context; a second sentence is added only when
+    it scores close to the best one and brings terms the first lacks.
+    """
+    import math
+
+    from stanchion.knowledge.text import terms as stemmed
+
+    wanted = set(stemmed(question))
+    candidates: list[tuple[int, int, str, set[str]]] = []
     for pi, passage in enumerate(passages):
-        for si, sentence in enumerate(s.strip() for s in _SENTENCE.split(passage)):
-            if len(sentence) < 3 or sentence.startswith("#"):
-                continue
-            overlap = len(wanted & _terms(sentence))
-            if overlap:
-                scored.append((overlap / (1 + 0.01 * len(sentence)), pi, si, sentence))
-    if not scored:
+        heading: set[str] = set()
+        for si, raw in enumerate(_SENTENCE.split(passage)):
+            sentence = raw.strip()
+            if sentence.startswith("#"):
+                heading |= set(stemmed(sentence))
+            elif len(sentence) >= 3 and not sentence.startswith("|---"):
+                candidates.append((pi, si, sentence, set(stemmed(sentence)) | heading))
+    if not wanted or not candidates:
         return NO_ANSWER
-    best = sorted(scored, reverse=True)[:2]
-    best.sort(key=lambda t: (t[1], t[2]))
-    return " ".join(f"{s} [{pi + 1}]" for _, pi, _, s in best)
+    n = len(candidates)
+    idf = {t: math.log(1 + n / (1 + sum(t in c[3] for c in candidates))) for t in wanted}
+    total = sum(idf.values()) or 1.0
+    scored = sorted(
+        ((sum(idf[t] for t in wanted & c[3]) / total - 0.002 * len(c[2]), c) for c in candidates),
+        key=lambda x: -x[0],
+    )
+    best_score, best = scored[0]
+    if best_score <= 0:
+        return NO_ANSWER
+    chosen = [best]
+    for score, cand in scored[1:4]:
+        if score >= 0.75 * best_score and (wanted & cand[3]) - best[3]:
+            chosen.append(cand)
+            break
+    chosen.sort(key=lambda c: (c[0], c[1]))
+    return " ".join(f"{c[2]} [{c[0] + 1}]" for c in chosen)
 
 
 class LocalProvider:

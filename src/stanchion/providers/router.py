@@ -6,6 +6,7 @@ Upstream errors become ``ApiError`` here and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -124,7 +125,7 @@ class Router:
             req = _for_route(request, st.route)
             try:
                 completion: Completion = await self._with_retries(
-                    st, lambda st=st, req=req: st.provider.complete(req), attempts
+                    st, functools.partial(st.provider.complete, req), attempts
                 )
             except ProviderError as exc:
                 last = exc
@@ -144,7 +145,7 @@ class Router:
                 continue
             req = _for_route(request, st.route)
             try:
-                gen, first = await self._with_retries(st, lambda st=st, req=req: _open(st, req), attempts)
+                gen, first = await self._with_retries(st, functools.partial(_open, st, req), attempts)
             except ProviderError as exc:
                 last = exc
                 continue

@@ -16,7 +16,7 @@ from stanchion.server.http import json_response, read_json, runtime
 from stanchion.server.sse import ChunkWriter, completion_json
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
-PASSED_PARAMS = {
+PASSED_PARAMS: dict[str, type | tuple[type, ...]] = {
     "temperature": (int, float), "top_p": (int, float), "max_tokens": int,
     "max_completion_tokens": int, "stop": (str, list), "presence_penalty": (int, float),
     "frequency_penalty": (int, float), "seed": int, "n": int, "response_format": dict,

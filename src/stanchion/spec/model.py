@@ -25,7 +25,7 @@ class Kpis(Strict):
 
 class Goal(Strict):
     statement: str = Field(min_length=1)
-    kpis: Kpis = Kpis()
+    kpis: Kpis = Field(default_factory=Kpis)
 
 
 class HumanCost(Strict):
@@ -52,7 +52,7 @@ class Route(Strict):
     model: str | None = None
     base_url: str | None = None
     api_key_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")
-    price: Price = Price()
+    price: Price = Field(default_factory=Price)
     timeout: float = Field(30.0, gt=0, le=600)
     retries: int = Field(2, ge=0, le=10)
     fallbacks: list[str] = []
@@ -130,12 +130,12 @@ class AppSpec(Strict):
     human_cost: HumanCost | None = None
     owners: Owners
     models: Models
-    prompts: Prompts = Prompts()
+    prompts: Prompts = Field(default_factory=Prompts)
     documents: DocumentsSpec | None = None
-    guards: GuardPolicySpec = GuardPolicySpec()
-    storage: Storage = Storage()
-    limits: Limits = Limits()
-    roles: Roles = Roles()
+    guards: GuardPolicySpec = Field(default_factory=GuardPolicySpec)
+    storage: Storage = Field(default_factory=Storage)
+    limits: Limits = Field(default_factory=Limits)
+    roles: Roles = Field(default_factory=Roles)
     mode: Literal["production", "development"] = "production"
 
     def route(self, name: str) -> Route | None:

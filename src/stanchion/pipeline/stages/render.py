@@ -20,7 +20,12 @@ def sources_block(ex: Exchange) -> str:
 
 
 class Render:
-    """Build the messages the model sees: the app's system prompt, sources, the conversation."""
+    """Build the messages the model sees: the app's system prompt, sources, the conversation.
+
+    The sources go in a message of their own, so that ``ex.system_prompt`` is exactly the
+    app's confidential instructions (what leakage checks protect) and not the documents the
+    answer is meant to quote.
+    """
 
     name = "render"
 
@@ -28,12 +33,12 @@ class Render:
         self.prompt = prompt
 
     async def __call__(self, ex: Exchange) -> None:
-        system = [self.prompt.text] if self.prompt else []
-        if ex.passages:
-            system.append(sources_block(ex))
         rendered: list[dict[str, Any]] = []
-        if system:
-            rendered.append({"role": "system", "content": "\n\n".join(system)})
+        if self.prompt:
+            ex.system_prompt = self.prompt.text
+            rendered.append({"role": "system", "content": self.prompt.text})
+        if ex.passages:
+            rendered.append({"role": "system", "content": sources_block(ex)})
         rendered.extend(ex.messages)
         ex.rendered = rendered
         ex.prompt_id = self.prompt.id if self.prompt else None

@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.Column("changed_by", sa.String(200), nullable=True),
         sa.Column("text_enc", sa.LargeBinary, nullable=False),
     )
-    op.create_index(
-        "ux_kn_versions_doc_version", "kn_versions", ["doc_id", "version"], unique=True
-    )
+    op.create_index("ux_kn_versions_doc_version", "kn_versions", ["doc_id", "version"], unique=True)
     op.create_index("ix_kn_versions_app_status", "kn_versions", ["app", "status"])
     op.create_table(
         "kn_chunks",

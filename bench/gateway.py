@@ -1,0 +1,93 @@
+"""Gateway overhead and throughput, side by side with LiteLLM's proxy and a direct call.
+
+    python bench/gateway.py [--litellm] [--json FILE] [--stream] [--concs 1,10] [--dur 15]
+
+Builds a throw-away app whose one route, ``mock-gpt``, points at the shared harness's mock
+upstream (127.0.0.1:18080), with the full default pipeline of the day (keys, admission,
+input and output guards, retrieval over the example's documents, prompt rendering,
+encrypted traces in SQLite). Then it runs ``../shared/bench/compare.py`` against
+``stanchion serve`` with one worker. Any option it does not know goes to compare.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("STANCHION_SHARED", ROOT.parent / "shared"))
+EXAMPLE = ROOT / "examples" / "support-assistant"
+
+SPEC = """\
+app: bench
+goal: {{statement: measure the gateway}}
+owners: {{business: bench@example.com}}
+human_cost: {{per_task: 4.5, minutes: 6}}
+models:
+  default: mock-gpt
+  routes:
+    - name: mock-gpt
+      provider: {kind}
+      model: mock-gpt
+      base_url: {url}
+      price: {{input: 0.15, output: 0.6}}
+      timeout: 30
+      retries: 0
+prompts:
+  system:
+    file: prompts/system.md
+    variables: {{company: Lumen Home, tone: brief}}
+{docs}limits:
+  max_body_bytes: 1000000
+"""
+
+
+def stanchion_bin() -> str:
+    here = Path(sys.executable).parent / "stanchion"
+    return str(here) if here.exists() else "stanchion"
+
+
+def make_app(folder: Path, kind: str, docs: bool, mock_port: int) -> str:
+    """Write the bench app, its key file and database; return an API key."""
+    shutil.copytree(EXAMPLE / "prompts", folder / "prompts")
+    if docs:
+        shutil.copytree(EXAMPLE / "docs", folder / "docs")
+    url = f"http://127.0.0.1:{mock_port}" + ("/v1" if kind == "openai" else "")
+    (folder / "stanchion.yaml").write_text(SPEC.format(
+        kind=kind, url=url, docs="documents: {folder: docs}\n" if docs else ""))
+    exe = stanchion_bin()
+    subprocess.run([exe, "quickstart", "--app", str(folder), "--no-serve"], check=True,
+                   stdout=subprocess.DEVNULL)
+    out = subprocess.run([exe, "keys", "create", "--app", str(folder), "--user", "bench",
+                          "--role", "user", "--quiet"], check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--upstream-kind", default="openai", choices=["openai", "anthropic"])
+    ap.add_argument("--no-docs", action="store_true", help="serve without the retrieve stage")
+    ap.add_argument("--mock-port", type=int, default=18080)
+    args, rest = ap.parse_known_args()
+    compare = SHARED / "bench" / "compare.py"
+    if not compare.exists():
+        sys.exit(f"no harness at {compare}: set STANCHION_SHARED to the shared folder")
+    folder = Path(tempfile.mkdtemp(prefix="stanchion-bench-"))
+    try:
+        key = make_app(folder, args.upstream_kind, not args.no_docs, args.mock_port)
+        target = f"exec {stanchion_bin()} serve --app {folder} --host 127.0.0.1 --port {{port}}"
+        cmd = [sys.executable, str(compare), "--target", target, "--target-key", key,
+               "--target-name", "stanchion", "--target-model", "mock-gpt",
+               "--upstream-kind", args.upstream_kind, "--mock-port", str(args.mock_port), *rest]
+        sys.exit(subprocess.run(cmd, cwd=ROOT).returncode)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

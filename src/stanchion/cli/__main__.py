@@ -1,0 +1,3 @@
+from stanchion.cli.main import main
+
+main()

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+
+from stanchion.guards import GuardEngine
+from stanchion.guards.pii import valid_iban, valid_ssn
+
+from .conftest import make_exchange
+
+
+def types(engine: GuardEngine, text: str) -> list[str]:
+    return [f.type for f in engine.detect(text, "input", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to ana.lopez@example.org today", "pii.email"),
+        ("call me on +44 20 7946 0958", "pii.phone"),
+        ("my phone number is (415) 555-2671", "pii.phone"),
+        ("card 4111 1111 1111 1111 exp 09/27", "pii.credit_card"),
+        ("pay to GB82 WEST 1234 5698 7654 32 please", "pii.iban"),
+        ("my ssn is 536-22-1234", "pii.us_ssn"),
+        ("the server is at 192.168.10.4", "pii.ip_address"),
+        ("ipv6 host 2001:db8::8a2e:370:7334 is down", "pii.ip_address"),
+        ("I was born on 12 March 1984", "pii.date_of_birth"),
+        ("ship it to 221 Baker Street, Apt 4", "pii.address"),
+        ("Please ask Dr. Watson about it", "pii.person"),
+        ("Mary Johnson will join the call", "pii.person"),
+    ],
+)
+def test_detects(engine: GuardEngine, text: str, expected: str) -> None:
+    assert expected in types(engine, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "card 4111 1111 1111 1112",  # fails Luhn
+        "order 1234 5678 9012 3456 shipped",  # fails Luhn
+        "GB82 WEST 1234 5698 7654 33",  # fails mod-97
+        "ssn 666-12-3456 and 900-12-3456 and 123-00-4567",  # never issued
+        "version 1.2.3 of the library",
+        "The meeting is on Monday at the United States embassy",
+        "what is the capital of France?",
+    ],
+)
+def test_ignores(engine: GuardEngine, text: str) -> None:
+    assert not [t for t in types(engine, text) if t != "pii.person"], types(engine, text)
+    assert "pii.person" not in types(engine, text)
+
+
+def test_checksums() -> None:
+    assert valid_iban("DE89370400440532013000")
+    assert not valid_iban("DE89370400440532013001")
+    assert valid_ssn("536-22-1234")
+    assert not valid_ssn("000-22-1234")
+    assert not valid_ssn("536-22-0000")
+
+
+def test_context_words_raise_and_lower(engine: GuardEngine) -> None:
+    with_context = engine.detect("ssn: 536-22-1234", "input", None)[0].score
+    without = engine.detect("ref 536-22-1234", "input", None)[0].score
+    assert with_context > without
+
+
+def test_zero_width_and_fullwidth_digits_do_not_hide_a_card(engine: GuardEngine) -> None:
+    text = "card 4111\u200b1111\u200b1111\u200b1111 and ４１１１ １１１１ １１１１ １１１１"
+    found = [f for f in engine.detect(text, "input", None) if f.type == "pii.credit_card"]
+    assert len(found) == 2
+    assert text[found[0].start : found[0].end].startswith("4111")
+
+
+def test_confusable_email_span_maps_to_original(engine: GuardEngine) -> None:
+    text = "mail \u0430na@example.org now"  # Cyrillic a
+    (found,) = [f for f in engine.detect(text, "input", None) if f.type == "pii.email"]
+    assert text[found.start : found.end] == "\u0430na@example.org"
+
+
+def test_pseudonymise_and_restore(engine: GuardEngine) -> None:
+    ex = make_exchange()
+    text = "Email ana@example.org or bob@example.org; again ana@example.org"
+    outcome = engine.scan(text, "input", ex)
+    assert outcome.action == "redact"
+    assert outcome.text == "Email <EMAIL_1> or <EMAIL_2>; again <EMAIL_1>"
+    assert ex.pseudonyms == {"<EMAIL_1>": "ana@example.org", "<EMAIL_2>": "bob@example.org"}
+    second = engine.scan("and ana@example.org in the next message", "input", ex)
+    assert second.text == "and <EMAIL_1> in the next message"
+    assert engine.restore("I wrote to <EMAIL_2> and <EMAIL_1>.", ex) == (
+        "I wrote to bob@example.org and ana@example.org."
+    )
+    assert engine.restore("<EMAIL_9> is unknown", ex) == "<EMAIL_9> is unknown"
+
+
+def test_records_never_hold_the_value(engine: GuardEngine) -> None:
+    outcome = engine.scan("ssn 536-22-1234", "input", make_exchange())
+    record = outcome.findings[0].to_record()
+    assert "536-22-1234" not in str(record)
+    assert record["type"] == "pii.us_ssn" and record["action"] == "redact"
