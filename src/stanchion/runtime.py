@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 from collections.abc import Callable
@@ -10,8 +11,7 @@ from pathlib import Path
 
 from stanchion.access import Access, KeyCache, role_table
 from stanchion.guards import GuardEngine, build_guard_engine
-from stanchion.knowledge.base import Retriever
-from stanchion.knowledge.folder import FolderRetriever
+from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.limits import Counters, build_counters
 from stanchion.providers.registry import build_provider
 from stanchion.providers.router import Breaker, Router, RouteState
@@ -19,18 +19,14 @@ from stanchion.registry.prompts import PromptVersion, load_system_prompt
 from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
 from stanchion.store.crypto import Cipher, load_cipher
-from stanchion.store.db import Store
+from stanchion.store.db import Store, resolve_sqlite
 from stanchion.store.traces import TraceWriter
 from stanchion.telemetry.metrics import Metrics
 
 
 def database_url(spec: AppSpec, app_dir: Path, settings: Settings) -> str:
     """The store URL; a relative SQLite path is relative to the app's folder."""
-    url = settings.database_url or spec.storage.url
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        return prefix + str((app_dir / url[len(prefix):]).resolve())
-    return url
+    return resolve_sqlite(settings.database_url or spec.storage.url, app_dir)
 
 
 def key_file(spec: AppSpec, app_dir: Path, settings: Settings) -> Path:
@@ -39,8 +35,13 @@ def key_file(spec: AppSpec, app_dir: Path, settings: Settings) -> Path:
     return app_dir / (spec.storage.key_file or ".stanchion/master.key")
 
 
+_ID_PREFIX = secrets.token_hex(6)
+_ID_COUNT = itertools.count(1)
+
+
 def new_trace_id() -> str:
-    return secrets.token_hex(12)
+    """Unique across processes (a random prefix per process) and cheap: no syscall per id."""
+    return f"{_ID_PREFIX}{next(_ID_COUNT):012x}"
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Runtime:
     keys: KeyCache
     counters: Counters
     guards: GuardEngine
-    retriever: Retriever | None
+    knowledge: Knowledge | None
     prompt: PromptVersion | None
     router: Router
     traces: TraceWriter
@@ -67,8 +68,14 @@ class Runtime:
         """The route a request's ``model`` names: a route name or the app's name."""
         return self.routes_by_name.get(requested)
 
+    async def start(self) -> None:
+        if self.knowledge is not None:
+            await self.knowledge.start()
+
     async def aclose(self) -> None:
         self.traces.close()
+        if self.knowledge is not None:
+            self.knowledge.close()
         await self.router.aclose()
         await self.counters.aclose()
         self.store.dispose()
@@ -97,9 +104,9 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     if check_db:
         store.check_current()
     metrics = Metrics()
-    retriever: Retriever | None = None
-    if spec.documents is not None:
-        retriever = FolderRetriever(app_dir / spec.documents.folder)
+    knowledge = None
+    if spec.knowledge is not None:
+        knowledge = build_knowledge(spec.knowledge, app_dir, store, cipher, app=spec.app)
     routes_by_name = {r.name: r.name for r in spec.models.routes}
     routes_by_name.setdefault(spec.app, spec.models.default)
     return Runtime(
@@ -112,7 +119,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         keys=KeyCache(store, settings.auth_cache_seconds),
         counters=build_counters(settings.redis_url or spec.limits.redis_url, spec.app),
         guards=build_guard_engine(spec.guards, app_dir),
-        retriever=retriever,
+        knowledge=knowledge,
         prompt=load_system_prompt(spec, app_dir),
         router=build_router(spec, settings),
         traces=TraceWriter(store, cipher, batch=settings.trace_batch,

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, table
 from stanchion.knowledge.build import build_knowledge
@@ -37,6 +36,7 @@ from stanchion.knowledge.spec import Grounding, KnowledgeSpec
 from stanchion.knowledge.text import term_string
 from stanchion.knowledge.versions import approve, list_versions, retire, show
 from stanchion.runtime import key_file, open_store
+from stanchion.spec import AppSpec
 from stanchion.store.crypto import Cipher, load_cipher
 from stanchion.store.db import Store
 
@@ -52,24 +52,18 @@ class Ctx:
     cipher: Cipher
 
 
-def knowledge_spec(spec: Any, folder: Path) -> KnowledgeSpec:
-    """The spec's ``knowledge:`` section; without one, every file of ``documents.folder``."""
-    found = getattr(spec, "knowledge", None)
-    if isinstance(found, KnowledgeSpec):
-        return found
-    path = folder / "stanchion.yaml"
-    raw = yaml.safe_load(path.read_text()) if path.is_file() else {}
-    if isinstance(raw, dict) and raw.get("knowledge"):
-        return KnowledgeSpec.model_validate(raw["knowledge"])
-    docs = getattr(getattr(spec, "documents", None), "folder", None) or "docs"
-    return KnowledgeSpec.model_validate({"sources": [{"files": [f"{docs}/**/*"]}]})
+def knowledge_spec(spec: AppSpec) -> KnowledgeSpec:
+    """The spec's ``knowledge:`` section; an app without one has nothing to ingest."""
+    if spec.knowledge is None:
+        raise click.ClickException(f"app {spec.app!r} has no `knowledge:` section in its spec")
+    return spec.knowledge
 
 
 def open_ctx(app_dir: Path, db: str | None) -> Ctx:
     spec, folder, settings = load_app(app_dir)
     store = Store(db) if db else open_store(spec, folder, settings)
     cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
-    return Ctx(spec.app, folder, knowledge_spec(spec, folder), store, cipher)
+    return Ctx(spec.app, folder, knowledge_spec(spec), store, cipher)
 
 
 @click.command()

@@ -8,6 +8,7 @@ from stanchion import __version__
 from stanchion.cli.ask import ask
 from stanchion.cli.db import audit, db
 from stanchion.cli.keys import keys
+from stanchion.cli.knowledge import docs, ground, ingest, retrieval
 from stanchion.cli.report import report
 from stanchion.cli.serve import quickstart, serve
 from stanchion.cli.spec import spec
@@ -19,7 +20,8 @@ def cli() -> None:
     """stanchion: take a generative-AI app from proof of concept to production."""
 
 
-for command in (quickstart, serve, ask, keys, db, audit, report, spec):
+for command in (quickstart, serve, ask, keys, db, audit, report, spec, ingest, docs, ground,
+                retrieval):
     cli.add_command(command)
 
 

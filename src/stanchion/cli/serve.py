@@ -12,7 +12,8 @@ from stanchion.cli.db import upgrade_audited
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app
 from stanchion.runtime import build_runtime, key_file, open_store
 from stanchion.settings import Settings
-from stanchion.store.crypto import new_key_file
+from stanchion.knowledge.ingest import ingest
+from stanchion.store.crypto import load_cipher, new_key_file
 from stanchion.store.keys import create_key
 
 EXAMPLE = Path("examples/support-assistant")
@@ -84,6 +85,11 @@ def quickstart(app_dir: Path | None, host: str, port: int, no_serve: bool) -> No
         click.echo(f"wrote a new encryption key to {kf} (mode 0600)")
     store = open_store(spec, folder, settings)
     click.echo(upgrade_audited(store))
+    if spec.knowledge is not None:
+        cipher = load_cipher(settings.encryption_key, kf)
+        report = ingest(spec.knowledge, folder, store, cipher, spec.app, approve_as=actor())
+        counts = " ".join(f"{k}: {v}" for k, v in report.counts().items())
+        click.echo(f"knowledge ingested and approved ({counts})")
     with store.engine.begin() as conn:
         secret, _ = create_key(conn, user="quickstart", role="admin", actor=actor(), app=spec.app)
     store.dispose()

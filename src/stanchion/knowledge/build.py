@@ -83,5 +83,5 @@ def build_knowledge(
         min_score=spec.retrieval.min_score,
         refresh_seconds=spec.retrieval.refresh_seconds,
     )
-    catalog: Catalog | None = load_catalog(spec.catalog, store) if spec.catalog else None
+    catalog: Catalog | None = load_catalog(spec.catalog, store, app_dir) if spec.catalog else None
     return Knowledge(spec, name, store, retriever, Validator(spec.grounding, catalog))

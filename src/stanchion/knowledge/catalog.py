@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from stanchion.guards.base import Finding
 from stanchion.knowledge.grounding import ACTIONS, split_claims
 from stanchion.knowledge.spec import Catalog as CatalogSpec
 from stanchion.knowledge.text import STOPWORDS, stem, terms
-from stanchion.store.db import Store, normalize_url
+from stanchion.store.db import Store, normalize_url, resolve_sqlite
 
 DETECTOR = "catalog@1"
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -170,9 +171,22 @@ class Catalog:
         return "catalog.unknown_feature"
 
 
-def load_catalog(spec: CatalogSpec, store: Store) -> Catalog:
+def _seed(engine: Engine, spec: CatalogSpec, app_dir: Path) -> None:
+    """Create the catalog from its seed SQL when the table does not exist yet (demos, tests)."""
+    if spec.seed is None or inspect(engine).has_table(spec.table):
+        return
+    script = (app_dir / spec.seed).read_text(encoding="utf-8")
+    with engine.begin() as conn:
+        for statement in (s.strip() for s in re.split(r";[ \t]*(?:\n|$)", script)):
+            if statement and not all(line.startswith("--") for line in statement.splitlines()):
+                conn.exec_driver_sql(statement)
+
+
+def load_catalog(spec: CatalogSpec, store: Store, app_dir: Path) -> Catalog:
     """Read the catalog table once (at start-up) from its URL or the app's store."""
-    engine = create_engine(normalize_url(spec.url)) if spec.url else store.engine
+    url = normalize_url(resolve_sqlite(spec.url, app_dir)) if spec.url else None
+    engine = create_engine(url) if url else store.engine
+    _seed(engine, spec, app_dir)
     columns = [spec.key_column, *spec.fact_columns]
     if spec.features_column:
         columns.append(spec.features_column)

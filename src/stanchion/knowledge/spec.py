@@ -62,7 +62,7 @@ class Embeddings(_Model):
 
     base_url: str
     model: str
-    api_key: str | None = None
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
     weight: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
@@ -93,6 +93,9 @@ class Catalog(_Model):
     """A structured table of product facts that answers are checked against."""
 
     url: str | None = Field(default=None, description="SQLAlchemy URL; default: the app store")
+    seed: str | None = Field(
+        default=None, description="SQL file (relative to the app) run once if the table is missing"
+    )
     table: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")
     key_column: str = "name"
     fact_columns: list[str] = Field(default_factory=list)

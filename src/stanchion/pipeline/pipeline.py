@@ -94,11 +94,11 @@ def build_pipeline(rt: Runtime) -> Pipeline:
         Admit(rt.counters, rt.spec.limits, rt.clock),
         GuardInput(rt.guards),
     ]
-    if rt.retriever is not None:
-        before.append(Retrieve(rt.retriever, rt.guards))
+    if rt.knowledge is not None:
+        before.append(Retrieve(rt.knowledge, rt.guards))
     before.append(Render(rt.prompt))
     after: list[Stage] = [
-        GuardOutput(rt.guards),
+        GuardOutput(rt.guards, rt.knowledge),
         Decide(rt.guards, rt.spec.guards.block_message),
     ]
     return Pipeline(

@@ -74,6 +74,7 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         rt = runtime or build_runtime(spec_file, settings)
+        await rt.start()
         app.state.runtime = rt
         app.state.pipeline = build_pipeline(rt)
         try:

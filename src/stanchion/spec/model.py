@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stanchion.guards.engine import GuardPolicySpec
+from stanchion.knowledge.spec import KnowledgeSpec
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -117,10 +118,6 @@ class Roles(Strict):
     extra: dict[str, list[str]] = {}
 
 
-class DocumentsSpec(Strict):
-    folder: str = "docs"
-
-
 class AppSpec(Strict):
     """One app: what it is for, how it is served, and who answers for it."""
 
@@ -131,7 +128,7 @@ class AppSpec(Strict):
     owners: Owners
     models: Models
     prompts: Prompts = Field(default_factory=Prompts)
-    documents: DocumentsSpec | None = None
+    knowledge: KnowledgeSpec | None = None
     guards: GuardPolicySpec = Field(default_factory=GuardPolicySpec)
     storage: Storage = Field(default_factory=Storage)
     limits: Limits = Field(default_factory=Limits)

@@ -36,6 +36,14 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def resolve_sqlite(url: str, base: Path) -> str:
+    """A relative SQLite path is relative to ``base`` (the app's folder)."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url
+
+
 class Store:
     """The database behind one app: an engine, migrations, and a thread hop."""
 

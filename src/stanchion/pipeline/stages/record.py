@@ -29,6 +29,9 @@ class Record:
         if ex.cost:
             m.inc("stanchion_cost_total", labels[:2], ex.cost)
             await self.counters.add("spend", ex.cost, DAY)
+        if "grounded" in ex.annotations:
+            grounded = "yes" if ex.annotations["grounded"] else "no"
+            m.inc("stanchion_grounding_checks_total", (labels[0], ("grounded", grounded)))
         for f in ex.findings:
             m.inc("stanchion_findings_total", (("type", f.type), ("action", f.action)))
         self.traces.submit(ex)

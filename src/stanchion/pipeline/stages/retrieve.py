@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from stanchion.guards import Finding, GuardEngine
-from stanchion.knowledge.base import Passage, Retriever
+from stanchion.knowledge.base import Passage
+from stanchion.knowledge.build import Knowledge
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.tokens import message_text
 
@@ -9,13 +10,16 @@ from stanchion.providers.tokens import message_text
 class Retrieve:
     """Find approved passages for the last user turn; drop any that carry injected orders.
 
-    Passages are immutable versions, so each one's context scan is done once and cached.
+    With nothing relevant enough, the app answers per its no-evidence policy instead of
+    letting the model guess. Passages are immutable versions, so each one's context scan
+    is done once and cached.
     """
 
     name = "retrieve"
 
-    def __init__(self, retriever: Retriever, engine: GuardEngine, k: int = 5) -> None:
-        self.retriever, self.engine, self.k = retriever, engine, k
+    def __init__(self, knowledge: Knowledge, engine: GuardEngine) -> None:
+        self.knowledge, self.engine = knowledge, engine
+        self.k = knowledge.spec.retrieval.k
         self._verdicts: dict[tuple[str, int, int], tuple[list[Finding], bool]] = {}
 
     def _verdict(self, p: Passage, ex: Exchange) -> tuple[list[Finding], bool]:
@@ -31,12 +35,15 @@ class Retrieve:
 
     async def __call__(self, ex: Exchange) -> None:
         query = next((message_text(m) for m in reversed(ex.messages) if m.get("role") == "user"), "")
-        if not query.strip():
-            return
         kept = []
-        for passage in await self.retriever.search(query, self.k):
-            findings, drop = self._verdict(passage, ex)
-            ex.findings.extend(findings)
-            if not drop:
-                kept.append(passage)
+        if query.strip():
+            for passage in await self.knowledge.retriever.search(query, self.k):
+                findings, drop = self._verdict(passage, ex)
+                ex.findings.extend(findings)
+                if not drop:
+                    kept.append(passage)
         ex.passages = kept
+        if not kept:
+            ex.decision = "refuse"
+            ex.reply = self.knowledge.no_evidence_reply
+            ex.annotations["no_evidence"] = True
