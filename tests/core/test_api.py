@@ -36,7 +36,9 @@ def test_sync_sdk_answer_usage_and_trace(db_url: str, up: Upstream, gateway_fact
     assert r.usage is not None and (r.usage.prompt_tokens, r.usage.completion_tokens) == (11, 7)
     sent = up.requests[-1]["body"]
     assert sent["model"] == "up-model" and sent["temperature"] == 0.2
-    assert sent["messages"][0] == {"role": "system", "content": "You are the assistant of Acme."}
+    system = sent["messages"][0]
+    assert system["role"] == "system"
+    assert system["content"].startswith("You are the assistant of Acme.\n[ref:sc-")
     trace_id = r.model_extra["stanchion"]["trace_id"]
     trace = wait_trace(gw, trace_id)
     assert trace["status"] == 200 and trace["decision"] == "pass"

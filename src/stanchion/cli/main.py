@@ -7,6 +7,7 @@ import click
 from stanchion import __version__
 from stanchion.cli.ask import ask
 from stanchion.cli.db import audit, db
+from stanchion.cli.guard import guard
 from stanchion.cli.keys import keys
 from stanchion.cli.knowledge import docs, ground, ingest, retrieval
 from stanchion.cli.report import report
@@ -21,7 +22,7 @@ def cli() -> None:
 
 
 for command in (quickstart, serve, ask, keys, db, audit, report, spec, ingest, docs, ground,
-                retrieval):
+                retrieval, guard):
     cli.add_command(command)
 
 

@@ -49,6 +49,7 @@ class LeakageGuard:
     def __init__(self, spec: LeakageSpec) -> None:
         self.n = spec.min_overlap_words
         self.detector = f"{self.name}@{self.version}"
+        self._shingles: dict[str, frozenset[tuple[str, ...]]] = {}
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         found = []
@@ -58,18 +59,29 @@ class LeakageGuard:
                 Finding("leak.system_prompt", canary.start(), canary.end(), 1.0, self.detector)
             )
         if exchange is not None:
-            leak = self._overlap(text, system_prompt(exchange.rendered))
+            # The render stage names the app's own instructions; the sources it adds in a
+            # separate message are meant to be quoted, so they are not protected.
+            prompt = exchange.system_prompt or system_prompt(exchange.rendered)
+            leak = self._overlap(text, prompt)
             if leak is not None:
                 found.append(leak)
         return found
 
+    def _prompt_shingles(self, prompt: str) -> frozenset[tuple[str, ...]]:
+        """A prompt version is rendered once and reused, so its shingles are built once."""
+        cached = self._shingles.get(prompt)
+        if cached is None:
+            words = [w.lower() for w in _WORD.findall(_CANARY.sub(" ", prompt))]
+            cached = frozenset(tuple(words[i : i + self.n]) for i in range(len(words) - self.n + 1))
+            if len(self._shingles) > 256:
+                self._shingles.clear()
+            self._shingles[prompt] = cached
+        return cached
+
     def _overlap(self, text: str, prompt: str) -> Finding | None:
-        prompt_words = [w.lower() for w in _WORD.findall(_CANARY.sub(" ", prompt))]
-        if len(prompt_words) < self.n:
+        shingles = self._prompt_shingles(prompt)
+        if not shingles:
             return None
-        shingles = {
-            tuple(prompt_words[i : i + self.n]) for i in range(len(prompt_words) - self.n + 1)
-        }
         words = list(_WORD.finditer(text))
         lowered = [m.group(0).lower() for m in words]
         hits = [

@@ -96,7 +96,7 @@ def build_pipeline(rt: Runtime) -> Pipeline:
     ]
     if rt.knowledge is not None:
         before.append(Retrieve(rt.knowledge, rt.guards))
-    before.append(Render(rt.prompt))
+    before.append(Render(rt.prompt, rt.guards))
     after: list[Stage] = [
         GuardOutput(rt.guards, rt.knowledge),
         Decide(rt.guards, rt.spec.guards.block_message),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stanchion.guards import GuardEngine
 from stanchion.pipeline.exchange import Exchange
 from stanchion.registry.prompts import PromptVersion
 
@@ -29,14 +30,16 @@ class Render:
 
     name = "render"
 
-    def __init__(self, prompt: PromptVersion | None) -> None:
-        self.prompt = prompt
+    def __init__(self, prompt: PromptVersion | None, engine: GuardEngine) -> None:
+        self.prompt, self.engine = prompt, engine
 
     async def __call__(self, ex: Exchange) -> None:
         rendered: list[dict[str, Any]] = []
         if self.prompt:
             ex.system_prompt = self.prompt.text
-            rendered.append({"role": "system", "content": self.prompt.text})
+            canary = self.engine.canary(ex)
+            text = f"{self.prompt.text}\n{canary}" if canary else self.prompt.text
+            rendered.append({"role": "system", "content": text})
         if ex.passages:
             rendered.append({"role": "system", "content": sources_block(ex)})
         rendered.extend(ex.messages)
