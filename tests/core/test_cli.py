@@ -89,7 +89,7 @@ def test_serve_answers_and_drains_on_sigterm(app: Path) -> None:
                 messages=[{"role": "user", "content": "How long do card refunds take?"}])
         answer = r.choices[0].message.content or ""
         assert "5 to 7 business days" in answer
-        assert r.model_extra["stanchion"]["citations"][0]["doc_id"] == "refund-policy"
+        assert r.model_extra["stanchion"]["citations"][0]["doc_id"] == "docs/refund-policy.md"
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
