@@ -93,7 +93,9 @@ def test_serve_answers_and_drains_on_sigterm(app: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, out
+    # uvicorn re-raises the signal once its graceful shutdown is done
+    assert proc.returncode in (0, -signal.SIGTERM), out
+    assert "Traceback" not in out, out
     store = Store(f"sqlite:///{app / '.stanchion' / 'stanchion.db'}")
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(traces)).scalar() == 20
