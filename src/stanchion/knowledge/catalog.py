@@ -30,7 +30,7 @@ CLAIM_VERBS = re.compile(
     r"\b(?:includes?|including|supports?|offers?|has|have|comes? with|provides?|features?)\b\s+",
     re.I,
 )
-MONEY = re.compile(r"[$€£]\s?\d|\d\s?(?:usd|eur|gbp|dollars?|euros?)\b", re.I)
+MONEY = re.compile(r"[$€£]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|dollars?|euros?)\b", re.I)
 ITEM_SPLIT = re.compile(r",|\band\b|\bor\b|;")
 PRICE_WORDS = frozenset({"price", "cost", "costs", "priced", "per", "month", "year", "pay"})
 
