@@ -45,7 +45,11 @@ async def test_redis_counters_are_shared(redis_counters: Any) -> None:
     assert await b.hit("rpm:k", 60) == 2
     await a.add("spend", 0.25, 86400)
     await b.add("spend", 0.5, 86400)
-    assert await RedisCounters(REDIS_URL, a.prefix).total("spend", 86400) == pytest.approx(0.75)
+    third = RedisCounters(REDIS_URL, a.prefix)
+    try:
+        assert await third.total("spend", 86400) == pytest.approx(0.75)
+    finally:
+        await third.aclose()
 
 
 async def test_local_counters_roll_over_by_window() -> None:
