@@ -58,13 +58,32 @@ def make_app(folder: Path, kind: str, docs: bool, mock_port: int) -> str:
     if docs:
         shutil.copytree(EXAMPLE / "docs", folder / "docs")
     url = f"http://127.0.0.1:{mock_port}" + ("/v1" if kind == "openai" else "")
-    (folder / "stanchion.yaml").write_text(SPEC.format(
-        kind=kind, url=url, docs="documents: {folder: docs}\n" if docs else ""))
+    (folder / "stanchion.yaml").write_text(
+        SPEC.format(kind=kind, url=url, docs="documents: {folder: docs}\n" if docs else "")
+    )
     exe = stanchion_bin()
-    subprocess.run([exe, "quickstart", "--app", str(folder), "--no-serve"], check=True,
-                   stdout=subprocess.DEVNULL)
-    out = subprocess.run([exe, "keys", "create", "--app", str(folder), "--user", "bench",
-                          "--role", "user", "--quiet"], check=True, capture_output=True, text=True)
+    subprocess.run(
+        [exe, "quickstart", "--app", str(folder), "--no-serve"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    out = subprocess.run(
+        [
+            exe,
+            "keys",
+            "create",
+            "--app",
+            str(folder),
+            "--user",
+            "bench",
+            "--role",
+            "user",
+            "--quiet",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip()
 
 
@@ -81,9 +100,23 @@ def main() -> None:
     try:
         key = make_app(folder, args.upstream_kind, not args.no_docs, args.mock_port)
         target = f"exec {stanchion_bin()} serve --app {folder} --host 127.0.0.1 --port {{port}}"
-        cmd = [sys.executable, str(compare), "--target", target, "--target-key", key,
-               "--target-name", "stanchion", "--target-model", "mock-gpt",
-               "--upstream-kind", args.upstream_kind, "--mock-port", str(args.mock_port), *rest]
+        cmd = [
+            sys.executable,
+            str(compare),
+            "--target",
+            target,
+            "--target-key",
+            key,
+            "--target-name",
+            "stanchion",
+            "--target-model",
+            "mock-gpt",
+            "--upstream-kind",
+            args.upstream_kind,
+            "--mock-port",
+            str(args.mock_port),
+            *rest,
+        ]
         sys.exit(subprocess.run(cmd, cwd=ROOT).returncode)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

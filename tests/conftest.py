@@ -90,8 +90,9 @@ class Gateway:
         (folder / "stanchion.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
         self.spec_file = folder / "stanchion.yaml"
         self.key = base64.b64encode(secrets.token_bytes(32)).decode()
-        self.settings = Settings(encryption_key=self.key, database_url=db_url,
-                                 auth_cache_seconds=0.0, trace_flush_ms=5.0)
+        self.settings = Settings(
+            encryption_key=self.key, database_url=db_url, auth_cache_seconds=0.0, trace_flush_ms=5.0
+        )
         self.store = Store(db_url)
         self.store.upgrade()
         self.server: Any = None
@@ -120,8 +121,9 @@ class Gateway:
 def gateway_factory(tmp_path: Path) -> Iterator[Any]:
     made: list[Gateway] = []
 
-    def make(db_url: str, routes: list[dict[str, Any]], start: bool = True,
-             **extra: Any) -> Gateway:
+    def make(
+        db_url: str, routes: list[dict[str, Any]], start: bool = True, **extra: Any
+    ) -> Gateway:
         spec = {**BASE_SPEC, "models": {"default": routes[0]["name"], "routes": routes}, **extra}
         folder = tmp_path / f"app{len(made)}"
         folder.mkdir()
@@ -137,5 +139,13 @@ def gateway_factory(tmp_path: Path) -> Iterator[Any]:
 
 
 def openai_route(up: Upstream, name: str = "gpt", **kw: Any) -> dict[str, Any]:
-    return {"name": name, "provider": "openai", "model": "up-model", "base_url": up.base_url,
-            "price": {"input": 1.0, "output": 2.0}, "timeout": 5, "retries": 2, **kw}
+    return {
+        "name": name,
+        "provider": "openai",
+        "model": "up-model",
+        "base_url": up.base_url,
+        "price": {"input": 1.0, "output": 2.0},
+        "timeout": 5,
+        "retries": 2,
+        **kw,
+    }

@@ -46,18 +46,27 @@ class Upstream:
     def _step(self) -> dict[str, Any]:
         return self.queue.popleft() if self.queue else {}
 
-    async def _prepare(self, request: Request) -> tuple[dict[str, Any], dict[str, Any], Response | None]:
+    async def _prepare(
+        self, request: Request
+    ) -> tuple[dict[str, Any], dict[str, Any], Response | None]:
         body = await request.json()
-        self.requests.append({"path": request.url.path, "body": body,
-                              "headers": dict(request.headers)})
+        self.requests.append(
+            {"path": request.url.path, "body": body, "headers": dict(request.headers)}
+        )
         step = self._step()
         if step.get("delay"):
             await asyncio.sleep(step["delay"])
         if step.get("status"):
             headers = {"retry-after": str(step["retry_after"])} if "retry_after" in step else {}
-            return body, step, JSONResponse({"error": {"message": f"scripted {step['status']}",
-                                                       "type": "upstream"}},
-                                            status_code=step["status"], headers=headers)
+            return (
+                body,
+                step,
+                JSONResponse(
+                    {"error": {"message": f"scripted {step['status']}", "type": "upstream"}},
+                    status_code=step["status"],
+                    headers=headers,
+                ),
+            )
         return body, step, None
 
     @staticmethod
@@ -73,31 +82,63 @@ class Upstream:
         if failure:
             return failure
         text = self._reply(body, step)
-        usage = None if step.get("no_usage") else {"prompt_tokens": 11, "completion_tokens": 7,
-                                                     "total_tokens": 18}
+        usage = (
+            None
+            if step.get("no_usage")
+            else {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
+        )
         if not body.get("stream"):
-            return JSONResponse({
-                "id": "up-1", "object": "chat.completion", "created": int(time.time()),
-                "model": body["model"] + "-2026",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                             "finish_reason": "stop"}],
-                **({"usage": usage} if usage else {}),
-            })
-        return StreamingResponse(self._openai_events(body, text, usage, step),
-                                 media_type="text/event-stream")
+            return JSONResponse(
+                {
+                    "id": "up-1",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body["model"] + "-2026",
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": text},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    **({"usage": usage} if usage else {}),
+                }
+            )
+        return StreamingResponse(
+            self._openai_events(body, text, usage, step), media_type="text/event-stream"
+        )
 
-    async def _openai_events(self, body: dict[str, Any], text: str, usage: Any, step: dict[str, Any]) -> Any:
-        head = {"id": "up-1", "object": "chat.completion.chunk", "created": 1,
-                "model": body["model"] + "-2026"}
+    async def _openai_events(
+        self, body: dict[str, Any], text: str, usage: Any, step: dict[str, Any]
+    ) -> Any:
+        head = {
+            "id": "up-1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": body["model"] + "-2026",
+        }
         words = text.split(" ")
         for i, w in enumerate(words):
             piece = w if i == 0 else " " + w
-            yield "data: " + json.dumps({**head, "choices": [{"index": 0, "delta": {"content": piece},
-                                                               "finish_reason": None}]}) + "\n\n"
+            yield (
+                "data: "
+                + json.dumps(
+                    {
+                        **head,
+                        "choices": [
+                            {"index": 0, "delta": {"content": piece}, "finish_reason": None}
+                        ],
+                    }
+                )
+                + "\n\n"
+            )
             if step.get("chunk_delay"):
                 await asyncio.sleep(step["chunk_delay"])
-        yield "data: " + json.dumps({**head, "choices": [{"index": 0, "delta": {},
-                                                           "finish_reason": "stop"}]}) + "\n\n"
+        yield (
+            "data: "
+            + json.dumps({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            + "\n\n"
+        )
         if usage and (body.get("stream_options") or {}).get("include_usage"):
             yield "data: " + json.dumps({**head, "choices": [], "usage": usage}) + "\n\n"
         yield "data: [DONE]\n\n"
@@ -108,32 +149,52 @@ class Upstream:
             return failure
         text = self._reply(body, step)
         if not body.get("stream"):
-            return JSONResponse({
-                "id": "msg_1", "type": "message", "role": "assistant", "model": body["model"],
-                "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
-                "usage": {"input_tokens": 13, "output_tokens": 5},
-            })
+            return JSONResponse(
+                {
+                    "id": "msg_1",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": body["model"],
+                    "content": [{"type": "text", "text": text}],
+                    "stop_reason": "end_turn",
+                    "usage": {"input_tokens": 13, "output_tokens": 5},
+                }
+            )
         return StreamingResponse(self._anthropic_events(body, text), media_type="text/event-stream")
 
     async def _anthropic_events(self, body: dict[str, Any], text: str) -> Any:
         def ev(kind: str, data: dict[str, Any]) -> str:
             return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n"
 
-        yield ev("message_start", {"message": {"id": "msg_1", "model": body["model"],
-                                               "usage": {"input_tokens": 13, "output_tokens": 0}}})
+        yield ev(
+            "message_start",
+            {
+                "message": {
+                    "id": "msg_1",
+                    "model": body["model"],
+                    "usage": {"input_tokens": 13, "output_tokens": 0},
+                }
+            },
+        )
         yield ev("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
         for i, w in enumerate(text.split(" ")):
-            yield ev("content_block_delta", {"index": 0, "delta": {"type": "text_delta",
-                                                                   "text": w if i == 0 else " " + w}})
+            yield ev(
+                "content_block_delta",
+                {"index": 0, "delta": {"type": "text_delta", "text": w if i == 0 else " " + w}},
+            )
         yield ev("content_block_stop", {"index": 0})
-        yield ev("message_delta", {"delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 5}})
+        yield ev(
+            "message_delta", {"delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 5}}
+        )
         yield ev("message_stop", {})
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/v1/chat/completions", self.openai, methods=["POST"]),
-            Route("/v1/messages", self.anthropic, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/v1/chat/completions", self.openai, methods=["POST"]),
+                Route("/v1/messages", self.anthropic, methods=["POST"]),
+            ]
+        )
 
     def start(self) -> None:
         self._server, self.port = serve_in_thread(self.app())
@@ -150,8 +211,9 @@ def serve_in_thread(app: Any, port: int = 0) -> tuple[uvicorn.Server, int]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False,
-                            timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, timeout_graceful_shutdown=5
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -16,11 +16,11 @@ from stanchion.store.db import Store
 from stanchion.store.keys import KeyRecord, find_key, hash_key
 
 PERMISSIONS = (
-    "chat",          # POST /v1/chat/completions
-    "models.read",   # GET /v1/models
-    "feedback",      # rate answers
-    "traces.read",   # read any trace
-    "review",        # the human review queue
+    "chat",  # POST /v1/chat/completions
+    "models.read",  # GET /v1/models
+    "feedback",  # rate answers
+    "traces.read",  # read any trace
+    "review",  # the human review queue
     "knowledge.approve",
     "prompts.approve",
     "reports.read",
@@ -29,8 +29,18 @@ PERMISSIONS = (
 )
 BUILTIN_ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
-    "owner": frozenset({"chat", "models.read", "feedback", "traces.read", "knowledge.approve",
-                        "prompts.approve", "reports.read", "audit.read"}),
+    "owner": frozenset(
+        {
+            "chat",
+            "models.read",
+            "feedback",
+            "traces.read",
+            "knowledge.approve",
+            "prompts.approve",
+            "reports.read",
+            "audit.read",
+        }
+    ),
     "reviewer": frozenset({"chat", "models.read", "feedback", "traces.read", "review"}),
     "user": frozenset({"chat", "models.read", "feedback"}),
 }
@@ -82,8 +92,9 @@ class KeyCache:
 
     async def principal(self, authorization: str | None) -> Principal:
         if not authorization or not authorization.startswith(("Bearer ", "bearer ")):
-            raise Unauthorized("missing API key: send Authorization: Bearer sk-...",
-                               code="missing_api_key")
+            raise Unauthorized(
+                "missing API key: send Authorization: Bearer sk-...", code="missing_api_key"
+            )
         secret = authorization[7:].strip()
         now = self.clock()
         entry = self._entries.get(secret)

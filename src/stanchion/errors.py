@@ -1,14 +1,14 @@
 """One error tree, rendered once as OpenAI's error JSON.
 
-    StanchionError
-    ├── SpecError            the app spec is invalid (file, line, field)
-    ├── StoreError           the database is missing, old or unreachable
-    ├── CryptoError          no key, or content that does not decrypt
-    └── ApiError             anything a request can fail with; carries HTTP status
-        ├── BadRequest (400)       ├── NotFound (404)        ├── RateLimited (429)
-        ├── Unauthorized (401)     ├── PayloadTooLarge (413) ├── UpstreamError (502)
-        ├── Forbidden (403)        ├── Unprocessable (422)   ├── UpstreamTimeout (504)
-        └── InternalError (500)
+StanchionError
+├── SpecError            the app spec is invalid (file, line, field)
+├── StoreError           the database is missing, old or unreachable
+├── CryptoError          no key, or content that does not decrypt
+└── ApiError             anything a request can fail with; carries HTTP status
+    ├── BadRequest (400)       ├── NotFound (404)        ├── RateLimited (429)
+    ├── Unauthorized (401)     ├── PayloadTooLarge (413) ├── UpstreamError (502)
+    ├── Forbidden (403)        ├── Unprocessable (422)   ├── UpstreamTimeout (504)
+    └── InternalError (500)
 """
 
 from __future__ import annotations

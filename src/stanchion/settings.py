@@ -7,42 +7,52 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 
-def _setting(env: str, default: Any, doc: str) -> Any:
-    from dataclasses import field
-
-    return field(default=default, metadata={"env": env, "doc": doc})
+def _meta(env: str, doc: str) -> dict[str, str]:
+    return {"env": env, "doc": doc}
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a process may take from its environment."""
 
-    encryption_key: str | None = _setting(
-        "STANCHION_ENCRYPTION_KEY", None, "base64 AES-256 key for content at rest"
+    encryption_key: str | None = field(
+        default=None,
+        metadata=_meta("STANCHION_ENCRYPTION_KEY", "base64 AES-256 key for content at rest"),
     )
-    key_file: Path | None = _setting(
-        "STANCHION_KEY_FILE", None, "file holding the base64 key (default: <app>/.stanchion/master.key)"
+    key_file: Path | None = field(
+        default=None,
+        metadata=_meta("STANCHION_KEY_FILE", "the key file (default: <app>/.stanchion/master.key)"),
     )
-    database_url: str | None = _setting(
-        "STANCHION_DATABASE_URL", None, "overrides the spec's storage.url"
+    database_url: str | None = field(
+        default=None, metadata=_meta("STANCHION_DATABASE_URL", "overrides the spec's storage.url")
     )
-    redis_url: str | None = _setting(
-        "STANCHION_REDIS_URL", None, "overrides the spec's limits.redis_url"
+    redis_url: str | None = field(
+        default=None, metadata=_meta("STANCHION_REDIS_URL", "overrides limits.redis_url")
     )
-    spec: Path | None = _setting("STANCHION_SPEC", None, "the app spec a worker process serves")
-    api_key: str | None = _setting("STANCHION_API_KEY", None, "key `stanchion ask` sends")
-    log_level: str = _setting("STANCHION_LOG_LEVEL", "warning", "uvicorn log level")
-    auth_cache_seconds: float = _setting(
-        "STANCHION_AUTH_CACHE_SECONDS", 5.0, "how long a key lookup is trusted before re-reading"
+    spec: Path | None = field(
+        default=None, metadata=_meta("STANCHION_SPEC", "the app spec a worker process serves")
     )
-    trace_batch: int = _setting("STANCHION_TRACE_BATCH", 256, "traces written per transaction")
-    trace_flush_ms: float = _setting(
-        "STANCHION_TRACE_FLUSH_MS", 50.0, "longest a trace waits before it is written"
+    api_key: str | None = field(
+        default=None, metadata=_meta("STANCHION_API_KEY", "the key `stanchion ask` sends")
+    )
+    log_level: str = field(
+        default="warning", metadata=_meta("STANCHION_LOG_LEVEL", "uvicorn log level")
+    )
+    auth_cache_seconds: float = field(
+        default=5.0,
+        metadata=_meta("STANCHION_AUTH_CACHE_SECONDS", "how long a key lookup is trusted"),
+    )
+    trace_batch: int = field(
+        default=256, metadata=_meta("STANCHION_TRACE_BATCH", "traces written per transaction")
+    )
+    trace_flush_ms: float = field(
+        default=50.0,
+        metadata=_meta("STANCHION_TRACE_FLUSH_MS", "longest a trace waits before it is written"),
     )
 
     @classmethod

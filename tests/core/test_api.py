@@ -31,7 +31,8 @@ def test_sync_sdk_answer_usage_and_trace(db_url: str, up: Upstream, gateway_fact
     gw = gateway_factory(db_url, [openai_route(up)])
     client = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
     r = client.chat.completions.create(
-        model="gpt", messages=[{"role": "user", "content": "hello there"}], temperature=0.2)
+        model="gpt", messages=[{"role": "user", "content": "hello there"}], temperature=0.2
+    )
     assert r.choices[0].message.content == "echo: hello there"
     assert r.usage is not None and (r.usage.prompt_tokens, r.usage.completion_tokens) == (11, 7)
     sent = up.requests[-1]["body"]
@@ -45,8 +46,16 @@ def test_sync_sdk_answer_usage_and_trace(db_url: str, up: Upstream, gateway_fact
     assert trace["model"] == "up-model-2026" and trace["route"] == "gpt"
     assert trace["cost"] == pytest.approx((11 * 1.0 + 7 * 2.0) / 1e6)
     assert trace["prompt_id"].startswith("system@")
-    assert set(trace["timings"]) >= {"authenticate", "authorize", "admit", "guard_input",
-                                     "render", "generate", "guard_output", "decide"}
+    assert set(trace["timings"]) >= {
+        "authenticate",
+        "authorize",
+        "admit",
+        "guard_input",
+        "render",
+        "generate",
+        "guard_output",
+        "decide",
+    }
     assert trace["request"]["messages"][-1]["content"] == "hello there"
     assert trace["response"]["content"] == "echo: hello there"
 
@@ -61,14 +70,21 @@ def test_content_is_encrypted_at_rest(sqlite_url: str, up: Upstream, gateway_fac
     assert len(raw) > 0 and b"zebra-42" not in raw
 
 
-async def test_async_sdk_and_streaming_with_usage(db_url: str, up: Upstream, gateway_factory: Any) -> None:
+async def test_async_sdk_and_streaming_with_usage(
+    db_url: str, up: Upstream, gateway_factory: Any
+) -> None:
     gw = gateway_factory(db_url, [openai_route(up)])
     client = openai.AsyncOpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
-    r = await client.chat.completions.create(model="gpt", messages=[{"role": "user", "content": "hi"}])
+    r = await client.chat.completions.create(
+        model="gpt", messages=[{"role": "user", "content": "hi"}]
+    )
     assert r.choices[0].message.content == "echo: hi"
     stream = await client.chat.completions.create(
-        model="gpt", messages=[{"role": "user", "content": "one two three four"}],
-        stream=True, stream_options={"include_usage": True})
+        model="gpt",
+        messages=[{"role": "user", "content": "one two three four"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
     text, usage, finish, trace_id = "", None, None, None
     async for chunk in stream:
         if chunk.choices:
@@ -85,11 +101,16 @@ async def test_async_sdk_and_streaming_with_usage(db_url: str, up: Upstream, gat
     assert trace["stream"] is True and trace["response"]["content"] == text
 
 
-def test_sync_streaming_without_usage_option(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
+def test_sync_streaming_without_usage_option(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
     gw = gateway_factory(sqlite_url, [openai_route(up)])
     client = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
-    chunks = list(client.chat.completions.create(
-        model="gpt", messages=[{"role": "user", "content": "a b"}], stream=True))
+    chunks = list(
+        client.chat.completions.create(
+            model="gpt", messages=[{"role": "user", "content": "a b"}], stream=True
+        )
+    )
     assert all(c.usage is None for c in chunks)
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "echo: a b"
 
@@ -112,13 +133,22 @@ BAD_BODIES = [
     (b'{"model": "gpt", "messages": "hi"}', 422, "unprocessable"),
     (b'{"model": "gpt", "messages": [{"role": "wizard", "content": "x"}]}', 422, "unprocessable"),
     (b'{"model": "gpt", "messages": [{"role": "user", "content": 5}]}', 422, "unprocessable"),
-    (b'{"model": "gpt", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}',
-     422, "unprocessable"),
-    (b'{"model": "gpt", "messages": [{"role": "user", "content": "x"}], "bogus": 1}', 400,
-     "invalid_request"),
+    (
+        b'{"model": "gpt", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}',
+        422,
+        "unprocessable",
+    ),
+    (
+        b'{"model": "gpt", "messages": [{"role": "user", "content": "x"}], "bogus": 1}',
+        400,
+        "invalid_request",
+    ),
     (b'{"model": "nope", "messages": [{"role": "user", "content": "x"}]}', 404, "model_not_found"),
-    (b'{"model": "gpt", "messages": [{"role": "user", "content": "' + b"x" * 30000 + b'"}]}',
-     413, "request_too_large"),
+    (
+        b'{"model": "gpt", "messages": [{"role": "user", "content": "' + b"x" * 30000 + b'"}]}',
+        413,
+        "request_too_large",
+    ),
 ]
 
 
@@ -128,8 +158,11 @@ def test_bad_input_gets_openai_error(
 ) -> None:
     gw = gateway_factory(sqlite_url, [openai_route(up)])
     key = gw.make_key()
-    r = httpx.post(gw.url + "/v1/chat/completions", content=body,
-                   headers={"authorization": f"Bearer {key}", "content-type": "application/json"})
+    r = httpx.post(
+        gw.url + "/v1/chat/completions",
+        content=body,
+        headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
+    )
     assert r.status_code == status, r.text
     err = r.json()["error"]
     assert err["code"] == code and err["message"] and err["type"]
@@ -147,8 +180,12 @@ def test_auth_errors(db_url: str, up: Upstream, gateway_factory: Any) -> None:
         rec = find_key(conn, revoked)
         assert rec is not None
         revoke_key(conn, rec.id, actor="test")
-    cases = {None: "missing API key", "Bearer sk-stn-wrong": "invalid API key",
-             f"Bearer {expired}": "expired", f"Bearer {revoked}": "revoked"}
+    cases = {
+        None: "missing API key",
+        "Bearer sk-stn-wrong": "invalid API key",
+        f"Bearer {expired}": "expired",
+        f"Bearer {revoked}": "revoked",
+    }
     for header, words in cases.items():
         headers = {"authorization": header} if header else {}
         r = httpx.post(gw.url + "/v1/chat/completions", json=body, headers=headers)
@@ -161,22 +198,37 @@ def test_auth_errors(db_url: str, up: Upstream, gateway_factory: Any) -> None:
 
 
 def test_roles_are_checked_on_routes(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
-    gw = gateway_factory(sqlite_url, [openai_route(up)], roles={"extra": {"auditor": ["audit.read"]}})
+    gw = gateway_factory(
+        sqlite_url, [openai_route(up)], roles={"extra": {"auditor": ["audit.read"]}}
+    )
     user, admin, auditor = gw.make_key("user"), gw.make_key("admin"), gw.make_key("auditor")
     r = httpx.get(gw.url + "/admin/keys", headers={"authorization": f"Bearer {user}"})
     assert r.status_code == 403 and r.json()["error"]["type"] == "permission_error"
-    r = httpx.post(gw.url + "/v1/chat/completions", headers={"authorization": f"Bearer {auditor}"},
-                   json={"model": "gpt", "messages": [{"role": "user", "content": "x"}]})
+    r = httpx.post(
+        gw.url + "/v1/chat/completions",
+        headers={"authorization": f"Bearer {auditor}"},
+        json={"model": "gpt", "messages": [{"role": "user", "content": "x"}]},
+    )
     assert r.status_code == 403
-    assert httpx.get(gw.url + "/admin/audit/verify",
-                     headers={"authorization": f"Bearer {auditor}"}).json()["ok"] is True
-    r = httpx.post(gw.url + "/admin/keys", headers={"authorization": f"Bearer {admin}"},
-                   json={"user": "bob", "role": "user"})
+    assert (
+        httpx.get(
+            gw.url + "/admin/audit/verify", headers={"authorization": f"Bearer {auditor}"}
+        ).json()["ok"]
+        is True
+    )
+    r = httpx.post(
+        gw.url + "/admin/keys",
+        headers={"authorization": f"Bearer {admin}"},
+        json={"user": "bob", "role": "user"},
+    )
     assert r.status_code == 201 and r.json()["key"].startswith("sk-")
     new_id = r.json()["id"]
     r = httpx.delete(gw.url + f"/admin/keys/{new_id}", headers={"authorization": f"Bearer {admin}"})
     assert r.status_code == 200
-    assert httpx.get(gw.url + "/metrics", headers={"authorization": f"Bearer {user}"}).status_code == 403
+    assert (
+        httpx.get(gw.url + "/metrics", headers={"authorization": f"Bearer {user}"}).status_code
+        == 403
+    )
     metrics = httpx.get(gw.url + "/metrics", headers={"authorization": f"Bearer {admin}"}).text
     assert "stanchion_traces_written_total" in metrics
     r = httpx.get(gw.url + "/nowhere")
@@ -190,13 +242,20 @@ def test_every_route_declares_a_permission() -> None:
         assert getattr(route.endpoint, "permission", None), route.path
 
 
-def test_rate_limit_gives_429_with_retry_after(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
-    gw = gateway_factory(sqlite_url, [openai_route(up)],
-                         limits={"requests_per_minute": 2, "max_body_bytes": 20000})
+def test_rate_limit_gives_429_with_retry_after(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(
+        sqlite_url, [openai_route(up)], limits={"requests_per_minute": 2, "max_body_bytes": 20000}
+    )
     key = gw.make_key()
     body = {"model": "gpt", "messages": [{"role": "user", "content": "x"}]}
-    codes = [httpx.post(gw.url + "/v1/chat/completions", json=body,
-                        headers={"authorization": f"Bearer {key}"}) for _ in range(3)]
+    codes = [
+        httpx.post(
+            gw.url + "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}
+        )
+        for _ in range(3)
+    ]
     assert [c.status_code for c in codes] == [200, 200, 429]
     assert int(codes[2].headers["retry-after"]) >= 0
     assert codes[2].json()["error"]["type"] == "rate_limit_error"

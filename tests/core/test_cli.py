@@ -25,8 +25,13 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "support-assistant"
 
 def run(*args: str, app: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STANCHION_")}
-    proc = subprocess.run([sys.executable, "-m", "stanchion.cli", *args, "--app", str(app)],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "stanchion.cli", *args, "--app", str(app)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(proc.stdout + proc.stderr)
     return proc
@@ -59,7 +64,9 @@ def test_quickstart_keys_audit(app: Path) -> None:
     assert bad_role.returncode != 0 and "unknown role" in bad_role.stderr
     assert "ok: 16 events" in run("audit", "verify", app=app).stdout  # upgrade, 12 docs, 3 keys
     db = app / ".stanchion" / "stanchion.db"
-    subprocess.run(["sqlite3", str(db), "UPDATE audit_events SET actor='x' WHERE seq=2"], check=False)
+    subprocess.run(
+        ["sqlite3", str(db), "UPDATE audit_events SET actor='x' WHERE seq=2"], check=False
+    )
     if shutil.which("sqlite3"):
         tampered = run("audit", "verify", app=app, check=False)
         assert tampered.returncode == 1 and "TAMPERED at event 2" in tampered.stdout
@@ -73,7 +80,11 @@ def test_serve_answers_and_drains_on_sigterm(app: Path) -> None:
     env["STANCHION_TRACE_FLUSH_MS"] = "2000"
     proc = subprocess.Popen(
         [sys.executable, "-m", "stanchion.cli", "serve", "--app", str(app), "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -86,7 +97,8 @@ def test_serve_answers_and_drains_on_sigterm(app: Path) -> None:
         for _ in range(20):
             r = client.chat.completions.create(
                 model="support-assistant",
-                messages=[{"role": "user", "content": "How long do card refunds take?"}])
+                messages=[{"role": "user", "content": "How long do card refunds take?"}],
+            )
         answer = r.choices[0].message.content or ""
         assert "5 to 7 business days" in answer
         assert r.model_extra["stanchion"]["citations"][0]["doc_id"] == "docs/refund-policy.md"

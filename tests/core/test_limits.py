@@ -61,13 +61,18 @@ async def test_local_counters_roll_over_by_window() -> None:
 
 
 def test_daily_budget_gives_429(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
-    gw = gateway_factory(sqlite_url, [openai_route(up, price={"input": 100000, "output": 0})],
-                         limits={"daily_budget": 1.0, "max_body_bytes": 20000})
+    gw = gateway_factory(
+        sqlite_url,
+        [openai_route(up, price={"input": 100000, "output": 0})],
+        limits={"daily_budget": 1.0, "max_body_bytes": 20000},
+    )
     key = gw.make_key()
     body = {"model": "gpt", "messages": [{"role": "user", "content": "x"}]}
-    first = httpx.post(gw.url + "/v1/chat/completions", json=body,
-                       headers={"authorization": f"Bearer {key}"})
+    first = httpx.post(
+        gw.url + "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}
+    )
     assert first.status_code == 200
-    second = httpx.post(gw.url + "/v1/chat/completions", json=body,
-                        headers={"authorization": f"Bearer {key}"})
+    second = httpx.post(
+        gw.url + "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}
+    )
     assert second.status_code == 429 and second.json()["error"]["code"] == "budget_exceeded"

@@ -41,8 +41,10 @@ def test_honours_retry_after(sqlite_url: str, up: Upstream, gateway_factory: Any
 
 
 def test_falls_back_after_retries(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
-    routes = [openai_route(up, retries=1, fallbacks=["backup"]),
-              {"name": "backup", "provider": "scripted", "options": {"replies": ["from backup"]}}]
+    routes = [
+        openai_route(up, retries=1, fallbacks=["backup"]),
+        {"name": "backup", "provider": "scripted", "options": {"replies": ["from backup"]}},
+    ]
     gw = gateway_factory(sqlite_url, routes)
     up.script({"status": 500}, {"status": 500})
     r = client(gw).chat.completions.create(model="gpt", messages=MSG)
@@ -58,31 +60,49 @@ def test_client_errors_are_not_retried(sqlite_url: str, up: Upstream, gateway_fa
     assert len(up.requests) == 1
 
 
-def test_exhausted_upstream_gives_502_and_timeout_504(sqlite_url: str, up: Upstream,
-                                                       gateway_factory: Any) -> None:
-    gw = gateway_factory(sqlite_url, [openai_route(up, retries=0),
-                                      openai_route(up, name="slow", retries=0, timeout=0.3)])
+def test_exhausted_upstream_gives_502_and_timeout_504(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(
+        sqlite_url,
+        [openai_route(up, retries=0), openai_route(up, name="slow", retries=0, timeout=0.3)],
+    )
     key = gw.make_key()
     up.script({"status": 503})
-    r = httpx.post(gw.url + "/v1/chat/completions", headers={"authorization": f"Bearer {key}"},
-                   json={"model": "gpt", "messages": MSG})
+    r = httpx.post(
+        gw.url + "/v1/chat/completions",
+        headers={"authorization": f"Bearer {key}"},
+        json={"model": "gpt", "messages": MSG},
+    )
     assert r.status_code == 502 and r.json()["error"]["type"] == "upstream_error"
     up.script({"delay": 1.0})
-    r = httpx.post(gw.url + "/v1/chat/completions", headers={"authorization": f"Bearer {key}"},
-                   json={"model": "slow", "messages": MSG})
+    r = httpx.post(
+        gw.url + "/v1/chat/completions",
+        headers={"authorization": f"Bearer {key}"},
+        json={"model": "slow", "messages": MSG},
+    )
     assert r.status_code == 504 and r.json()["error"]["code"] == "upstream_timeout"
 
 
-def test_circuit_breaker_skips_a_failing_route(sqlite_url: str, up: Upstream,
-                                               gateway_factory: Any) -> None:
-    routes = [openai_route(up, retries=0, fallbacks=["backup"],
-                           options={"breaker_threshold": 2, "breaker_cooldown": 60}),
-              {"name": "backup", "provider": "scripted", "options": {"replies": ["b"]}}]
+def test_circuit_breaker_skips_a_failing_route(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    routes = [
+        openai_route(
+            up,
+            retries=0,
+            fallbacks=["backup"],
+            options={"breaker_threshold": 2, "breaker_cooldown": 60},
+        ),
+        {"name": "backup", "provider": "scripted", "options": {"replies": ["b"]}},
+    ]
     gw = gateway_factory(sqlite_url, routes)
     c = client(gw)
     up.script({"status": 500}, {"status": 500})
     for _ in range(2):
-        assert c.chat.completions.create(model="gpt", messages=MSG).choices[0].message.content == "b"
+        assert (
+            c.chat.completions.create(model="gpt", messages=MSG).choices[0].message.content == "b"
+        )
     assert len(up.requests) == 2
     c.chat.completions.create(model="gpt", messages=MSG)
     assert len(up.requests) == 2, "an open circuit must not call the upstream"
@@ -105,30 +125,44 @@ def test_breaker_half_opens_after_cooldown() -> None:
 
 
 def test_anthropic_complete_and_stream(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
-    route = {"name": "claude", "provider": "anthropic", "model": "claude-x",
-             "base_url": up.root_url, "price": {"input": 3, "output": 15}}
+    route = {
+        "name": "claude",
+        "provider": "anthropic",
+        "model": "claude-x",
+        "base_url": up.root_url,
+        "price": {"input": 3, "output": 15},
+    }
     gw = gateway_factory(sqlite_url, [route])
     c = client(gw)
-    r = c.chat.completions.create(model="claude", max_tokens=50, messages=[
-        {"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}])
+    r = c.chat.completions.create(
+        model="claude",
+        max_tokens=50,
+        messages=[{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
+    )
     assert r.choices[0].message.content == "echo: hi"
     assert r.usage is not None and (r.usage.prompt_tokens, r.usage.completion_tokens) == (13, 5)
     sent = up.requests[-1]["body"]
     assert sent["max_tokens"] == 50 and "be brief" in sent["system"]
     assert all(m["role"] != "system" for m in sent["messages"])
-    chunks = list(c.chat.completions.create(model="claude", messages=MSG, stream=True,
-                                            stream_options={"include_usage": True}))
+    chunks = list(
+        c.chat.completions.create(
+            model="claude", messages=MSG, stream=True, stream_options={"include_usage": True}
+        )
+    )
     text = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
     assert text == "echo: ping"
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 5
 
 
-def test_missing_usage_is_counted_offline(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
+def test_missing_usage_is_counted_offline(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
     gw = gateway_factory(sqlite_url, [openai_route(up)])
     up.script({"no_usage": True, "content": "Refunds take five business days."})
     r = client(gw).chat.completions.create(model="gpt", messages=MSG)
     assert r.usage is not None and r.usage.completion_tokens == count_tokens(
-        "Refunds take five business days.")
+        "Refunds take five business days."
+    )
     assert r.usage.prompt_tokens > 5
 
 
@@ -149,8 +183,9 @@ def test_retry_after_parsing() -> None:
 async def test_openai_provider_unreachable() -> None:
     from stanchion.providers.openai_http import OpenAIProvider
 
-    p = OpenAIProvider(base_url="http://127.0.0.1:9/v1", model="m", api_key=None, timeout=2,
-                       options={})
+    p = OpenAIProvider(
+        base_url="http://127.0.0.1:9/v1", model="m", api_key=None, timeout=2, options={}
+    )
     with pytest.raises(ProviderError) as info:
         await p.complete(ChatRequest(model="m", messages=MSG))
     assert info.value.status == 0 and info.value.retryable

@@ -73,14 +73,27 @@ def test_audit_catches_a_delete(store: Store) -> None:
 def test_audit_catches_an_insert(store: Store) -> None:
     chain(store)
     with store.engine.begin() as conn:
-        conn.execute(update(audit_events).values(seq=audit_events.c.seq + 100)
-                     .where(audit_events.c.seq >= 4))
-        conn.execute(update(audit_events).values(seq=audit_events.c.seq - 99)
-                     .where(audit_events.c.seq >= 100))
+        conn.execute(
+            update(audit_events).values(seq=audit_events.c.seq + 100).where(audit_events.c.seq >= 4)
+        )
+        conn.execute(
+            update(audit_events)
+            .values(seq=audit_events.c.seq - 99)
+            .where(audit_events.c.seq >= 100)
+        )
         last = conn.execute(select(audit_events).where(audit_events.c.seq == 3)).one()
-        conn.execute(insert(audit_events).values(
-            seq=4, at=last.at, actor="mallory", action="key.create", target="x", detail="{}",
-            prev_hash=last.hash, hash="f" * 64))
+        conn.execute(
+            insert(audit_events).values(
+                seq=4,
+                at=last.at,
+                actor="mallory",
+                action="key.create",
+                target="x",
+                detail="{}",
+                prev_hash=last.hash,
+                hash="f" * 64,
+            )
+        )
         rep = verify(conn)
     assert not rep.ok and rep.first_bad_seq == 4
     store.dispose()
@@ -116,6 +129,7 @@ def test_key_file_is_0600_and_loose_files_refused(tmp_path: Path) -> None:
 def test_server_refuses_to_start_without_a_key(tmp_path: Path) -> None:
     (tmp_path / "stanchion.yaml").write_text(
         "app: demo\ngoal: {statement: x}\nowners: {business: b}\n"
-        "models: {default: l, routes: [{name: l, provider: local}]}\n")
+        "models: {default: l, routes: [{name: l, provider: local}]}\n"
+    )
     with pytest.raises(CryptoError, match="STANCHION_ENCRYPTION_KEY"):
         build_runtime(tmp_path, Settings())

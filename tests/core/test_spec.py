@@ -53,13 +53,17 @@ def test_inline_secret_is_refused(tmp_path: Path) -> None:
 
 
 def test_credentials_in_url_refused(tmp_path: Path) -> None:
-    text = GOOD.replace("provider: local", "provider: openai\n      base_url: https://u:p@x.example/v1")
+    text = GOOD.replace(
+        "provider: local", "provider: openai\n      base_url: https://u:p@x.example/v1"
+    )
     (err,) = errors(tmp_path, text)
     assert "base_url" in err and "credentials" in err and ":11:" in err
 
 
 def test_several_errors_one_line_each(tmp_path: Path) -> None:
-    text = GOOD.replace("default: main", "default: missing").replace("app: demo", "app: 'bad name!'")
+    text = GOOD.replace("default: main", "default: missing").replace(
+        "app: demo", "app: 'bad name!'"
+    )
     errs = errors(tmp_path, text)
     assert len(errs) == 2
     assert any(":1: app:" in e for e in errs)

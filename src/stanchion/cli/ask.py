@@ -25,8 +25,11 @@ def ask(question: str, url: str, key: str | None, model: str) -> None:
         raise click.UsageError("pass --key or set STANCHION_API_KEY")
     body = {"model": model, "messages": [{"role": "user", "content": question}]}
     req = urllib.request.Request(
-        url.rstrip("/") + "/chat/completions", data=json.dumps(body).encode(), method="POST",
-        headers={"authorization": f"Bearer {key}", "content-type": "application/json"})
+        url.rstrip("/") + "/chat/completions",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=120) as resp:
             data = json.loads(resp.read())
@@ -38,8 +41,10 @@ def ask(question: str, url: str, key: str | None, model: str) -> None:
     click.echo(data["choices"][0]["message"]["content"])
     ext = data.get("stanchion", {})
     for c in ext.get("citations", []):
-        click.echo(f"  [{c['marker']}] {c['title']} — {c['section']} "
-                   f"({c['doc_id']} v{c['version']}, chars {c['start']}-{c['end']})")
+        click.echo(
+            f"  [{c['marker']}] {c['title']} — {c['section']} "
+            f"({c['doc_id']} v{c['version']}, chars {c['start']}-{c['end']})"
+        )
     for f in ext.get("findings", []):
         click.echo(f"  ! {f['type']} ({f['direction']}, score {f['score']}) -> {f['action']}")
     click.echo(f"  trace {ext.get('trace_id')} · decision {ext.get('decision')}")

@@ -21,8 +21,12 @@ from stanchion.store.db import Store
 F = TypeVar("F", bound=Callable[..., Any])
 
 app_option = click.option(
-    "--app", "app_dir", default=".", show_default=True,
-    type=click.Path(path_type=Path), help="the app's folder (with stanchion.yaml) or the spec file",
+    "--app",
+    "app_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="the app's folder (with stanchion.yaml) or the spec file",
 )
 
 

@@ -32,7 +32,9 @@ def keys() -> None:
 @keys.command("create")
 @app_option
 @click.option("--user", required=True, help="who the key is for")
-@click.option("--role", required=True, help=f"one of {', '.join(sorted(BUILTIN_ROLES))} or a spec role")
+@click.option(
+    "--role", required=True, help=f"one of {', '.join(sorted(BUILTIN_ROLES))} or a spec role"
+)
 @click.option("--expires-in", default=None, help="e.g. 30d, 12h")
 @click.option("--quiet", is_flag=True, help="print only the key")
 @fails_cleanly
@@ -45,8 +47,9 @@ def create(app_dir: Path, user: str, role: str, expires_in: str | None, quiet: b
     expires = time.time() + parse_duration(expires_in) if expires_in else None
     store.check_current()
     with store.engine.begin() as conn:
-        secret, rec = create_key(conn, user=user, role=role, actor=actor(), app=spec.app,
-                                 expires_at=expires)
+        secret, rec = create_key(
+            conn, user=user, role=role, actor=actor(), app=spec.app, expires_at=expires
+        )
     if quiet:
         click.echo(secret)
         return
@@ -65,9 +68,23 @@ def list_(app_dir: Path) -> None:
     _, store = app_store(app_dir)
     with store.engine.connect() as conn:
         rows = list_keys(conn)
-    click.echo(table(["id", "prefix", "user", "role", "created", "expires", "revoked"],
-                     [[k.id, k.prefix + "…", k.user, k.role, _when(k.created_at),
-                       _when(k.expires_at), _when(k.revoked_at)] for k in rows]))
+    click.echo(
+        table(
+            ["id", "prefix", "user", "role", "created", "expires", "revoked"],
+            [
+                [
+                    k.id,
+                    k.prefix + "…",
+                    k.user,
+                    k.role,
+                    _when(k.created_at),
+                    _when(k.expires_at),
+                    _when(k.revoked_at),
+                ]
+                for k in rows
+            ],
+        )
+    )
 
 
 @keys.command("revoke")

@@ -34,11 +34,23 @@ def cost(app_dir: Path, period: str) -> None:
         rep = cost_report(conn, spec, since, until)
     cur = rep.currency
     click.echo(f"app {spec.app}: last {period}, {rep.requests} requests, {rep.answered} answered\n")
-    click.echo(table(
-        ["route", "requests", "answered", "cost", "prompt tok", "completion tok", "mean ms"],
-        [[r.route or "(none)", r.requests, r.answered, r.cost, r.prompt_tokens,
-          r.completion_tokens, round(r.mean_latency_ms, 1)] for r in rep.routes],
-    ))
+    click.echo(
+        table(
+            ["route", "requests", "answered", "cost", "prompt tok", "completion tok", "mean ms"],
+            [
+                [
+                    r.route or "(none)",
+                    r.requests,
+                    r.answered,
+                    r.cost,
+                    r.prompt_tokens,
+                    r.completion_tokens,
+                    round(r.mean_latency_ms, 1),
+                ]
+                for r in rep.routes
+            ],
+        )
+    )
     tpr = rep.tokens_per_request
     rows = [
         ["cost per output", _money(rep.cost_per_output, cur)],

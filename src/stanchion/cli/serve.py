@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from stanchion.cli.db import upgrade_audited
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app
+from stanchion.cli.db import upgrade_audited
+from stanchion.knowledge.ingest import ingest
 from stanchion.runtime import build_runtime, key_file, open_store
 from stanchion.settings import Settings
-from stanchion.knowledge.ingest import ingest
 from stanchion.store.crypto import load_cipher, new_key_file
 from stanchion.store.keys import create_key
 
@@ -30,9 +30,16 @@ def run_server(spec_file: Path, host: str, port: int, workers: int, settings: Se
 
     os.environ["STANCHION_SPEC"] = str(spec_file.resolve())
     uvicorn.run(
-        "stanchion.server.factory:app_from_env", factory=True, host=host, port=port,
-        workers=workers, loop="uvloop", http="httptools", log_level=settings.log_level,
-        access_log=False, timeout_graceful_shutdown=30,
+        "stanchion.server.factory:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=30,
     )
 
 
@@ -57,7 +64,7 @@ API key (shown once): {key}
 curl:
   curl -s {base}/chat/completions -H "Authorization: Bearer {key}" \\
     -H "Content-Type: application/json" \\
-    -d '{{"model": "{model}", "messages": [{{"role": "user", "content": "How long do refunds take?"}}]}}'
+    -d '{{"model": "{model}", "messages": [{{"role": "user", "content": "Refund time?"}}]}}'
 
 openai SDK:
   from openai import OpenAI
@@ -69,8 +76,13 @@ openai SDK:
 
 
 @click.command()
-@click.option("--app", "app_dir", default=None, type=click.Path(path_type=Path),
-              help="the app (default: the bundled support-assistant example)")
+@click.option(
+    "--app",
+    "app_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="the app (default: the bundled support-assistant example)",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="set up and print, but do not serve")

@@ -21,12 +21,17 @@ def spec() -> None:
 def check(app_dir: Path) -> None:
     """Validate stanchion.yaml; each problem is one line naming file, line and field."""
     loaded, _, settings = load_app(app_dir)
-    missing = [f"route {r.name!r}: env var {r.api_key_env} is not set"
-               for r in loaded.models.routes if r.api_key_env and not settings.env_value(r.api_key_env)]
+    missing = [
+        f"route {r.name!r}: env var {r.api_key_env} is not set"
+        for r in loaded.models.routes
+        if r.api_key_env and not settings.env_value(r.api_key_env)
+    ]
     for r in loaded.models.routes:
         if not r.api_key_env or settings.env_value(r.api_key_env):
             build_provider(r, settings.env_value)
-    click.echo(f"ok: app {loaded.app!r}, {len(loaded.models.routes)} routes, "
-               f"default {loaded.models.default!r}")
+    click.echo(
+        f"ok: app {loaded.app!r}, {len(loaded.models.routes)} routes, "
+        f"default {loaded.models.default!r}"
+    )
     for line in missing:
         click.echo(f"warning: {line} (needed to serve)")

@@ -1,8 +1,8 @@
 """The retrieval contract: find the passages of approved knowledge for a query.
 
-    class Fixed:
-        async def search(self, query: str, k: int) -> list[Passage]:
-            return [Passage("faq", 1, "FAQ", "Refunds", 0, 42, "Refunds take 5 days.", 1.0)]
+class Fixed:
+    async def search(self, query: str, k: int) -> list[Passage]:
+        return [Passage("faq", 1, "FAQ", "Refunds", 0, 42, "Refunds take 5 days.", 1.0)]
 """
 
 from __future__ import annotations

@@ -5,15 +5,59 @@ remaining stages run and the exchange is recorded."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from stanchion.errors import ApiError, Forbidden
+from stanchion.guards import GuardEngine, GuardOutcome
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import Chunk, Completion, Usage
 from stanchion.providers.router import Attempt
 
 if TYPE_CHECKING:
     from stanchion.pipeline.pipeline import Pipeline
+
+STOPS = ("block", "hold")
+
+
+@dataclass(slots=True)
+class _Collected:
+    """What the upstream stream said, gathered for the trace."""
+
+    parts: list[str] = field(default_factory=list)
+    usage: Usage | None = None
+    finish: str = "stop"
+    model: str = ""
+
+    def absorb(self, chunk: Chunk, ex: Exchange) -> None:
+        ex.route = chunk.route or ex.route
+        self.model = chunk.model or self.model
+        self.usage = chunk.usage or self.usage
+        self.finish = chunk.finish_reason or self.finish
+        if chunk.content:
+            self.parts.append(chunk.content)
+
+    def completion(self, route: str) -> Completion:
+        return Completion(
+            content="".join(self.parts),
+            model=self.model,
+            usage=self.usage or Usage(),
+            finish_reason=self.finish,
+            route=route,
+        )
+
+
+def _stopped(ex: Exchange, outcome: GuardOutcome | None) -> ApiError | None:
+    if outcome is None:
+        return None
+    ex.findings.extend(outcome.findings)
+    if outcome.action not in STOPS:
+        return None
+    return Forbidden("the answer was stopped by the output policy", code="output_blocked")
+
+
+def _emit(engine: GuardEngine, ex: Exchange, text: str) -> Chunk:
+    return Chunk(content=engine.restore(text, ex) if ex.pseudonyms else text)
 
 
 async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | ApiError]:
@@ -26,48 +70,29 @@ async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | A
     engine = pipe.rt.guards
     guard = engine.stream_guard(ex)
     ex.annotations["streamed"] = True
-    parts: list[str] = []
-    usage: Usage | None = None
-    finish, model = "stop", ""
-    attempts: list[Attempt] = []
+    got, attempts = _Collected(), list[Attempt]()
     failure: ApiError | None = None
     try:
         async for chunk in pipe.generate.stream(ex, attempts):
-            ex.route = chunk.route or ex.route
-            model = chunk.model or model
-            usage = chunk.usage or usage
-            finish = chunk.finish_reason or finish
+            got.absorb(chunk, ex)
             if not chunk.content:
                 continue
-            parts.append(chunk.content)
-            emit, outcome = guard.feed(chunk.content)
-            if emit:
-                yield Chunk(content=engine.restore(emit, ex) if ex.pseudonyms else emit)
-            if outcome is not None:
-                ex.findings.extend(outcome.findings)
-                if outcome.action == "block":
-                    failure = Forbidden("the answer was stopped by the output policy",
-                                        code="output_blocked")
-                    break
+            safe, outcome = guard.feed(chunk.content)
+            if safe:
+                yield _emit(engine, ex, safe)
+            failure = _stopped(ex, outcome)
+            if failure:
+                break
         if failure is None:
-            emit, outcome = guard.flush()
-            if outcome is not None:
-                ex.findings.extend(outcome.findings)
-                if outcome.action == "block":
-                    failure = Forbidden("the answer was stopped by the output policy",
-                                        code="output_blocked")
-            if emit and failure is None:
-                yield Chunk(content=engine.restore(emit, ex) if ex.pseudonyms else emit)
+            safe, outcome = guard.flush()
+            failure = _stopped(ex, outcome)
+            if safe and failure is None:
+                yield _emit(engine, ex, safe)
     except ApiError as err:
         failure = err
-    completion = Completion(content="".join(parts), model=model, usage=usage or Usage(),
-                            finish_reason=finish, route=ex.route or "")
-    pipe.generate.settle(ex, completion, attempts)
+    pipe.generate.settle(ex, got.completion(ex.route or ""), attempts)
     if failure is not None:
         ex.status, ex.error = failure.status, failure.message
         ex.decision = "block" if failure.code == "output_blocked" else "error"
     await pipe.finish(ex)
-    if failure is not None:
-        yield failure
-        return
-    yield Chunk(finish_reason=finish, model=model)
+    yield failure if failure is not None else Chunk(finish_reason=got.finish, model=got.model)

@@ -12,8 +12,12 @@ from stanchion.providers.errors import ProviderError
 from stanchion.providers.http import make_client, post_json, sse_lines
 from stanchion.providers.tokens import message_text
 
-STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
-                "tool_use": "tool_calls"}
+STOP_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+}
 VERSION = "2023-06-01"
 
 
@@ -39,7 +43,12 @@ class AnthropicProvider:
     name = "anthropic"
 
     def __init__(
-        self, *, base_url: str, model: str, api_key: str | None, timeout: float,
+        self,
+        *,
+        base_url: str,
+        model: str,
+        api_key: str | None,
+        timeout: float,
         options: dict[str, Any],
     ) -> None:
         headers = {"anthropic-version": str(options.get("version", VERSION))}
@@ -55,7 +64,8 @@ class AnthropicProvider:
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": turns,
-            "max_tokens": p.get("max_completion_tokens") or p.get("max_tokens")
+            "max_tokens": p.get("max_completion_tokens")
+            or p.get("max_tokens")
             or self.default_max_tokens,
         }
         if system:
@@ -103,7 +113,9 @@ class AnthropicProvider:
                     if text:
                         yield Chunk(content=text, model=model)
                 elif kind == "message_delta":
-                    usage.completion_tokens = int((event.get("usage") or {}).get("output_tokens") or 0)
+                    usage.completion_tokens = int(
+                        (event.get("usage") or {}).get("output_tokens") or 0
+                    )
                     reason = (event.get("delta") or {}).get("stop_reason") or ""
                     yield Chunk(finish_reason=STOP_REASONS.get(reason, "stop"), model=model)
                 elif kind == "error":

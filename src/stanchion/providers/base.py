@@ -1,12 +1,12 @@
 """The provider contract: one request in, one completion (or a stream of chunks) out.
 
-    class Echo:
-        name = "echo"
-        async def complete(self, request: ChatRequest) -> Completion:
-            text = request.messages[-1]["content"]
-            return Completion(content=text, model="echo", usage=Usage(1, 1))
-        async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
-            yield Chunk(content=request.messages[-1]["content"])
+class Echo:
+    name = "echo"
+    async def complete(self, request: ChatRequest) -> Completion:
+        text = request.messages[-1]["content"]
+        return Completion(content=text, model="echo", usage=Usage(1, 1))
+    async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
+        yield Chunk(content=request.messages[-1]["content"])
 """
 
 from __future__ import annotations

@@ -35,7 +35,9 @@ class HttpClient:
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                headers=self.headers, timeout=self.timeout, trust_env=False,
+                headers=self.headers,
+                timeout=self.timeout,
+                trust_env=False,
                 connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300),
                 auto_decompress=True,
             )
@@ -65,8 +67,11 @@ def _error_message(body: bytes) -> str:
 
 
 def _status_error(status: int, headers: Any, body: bytes) -> ProviderError:
-    return ProviderError(status, f"upstream answered {status}: {_error_message(body)}",
-                         parse_retry_after(headers.get("retry-after")))
+    return ProviderError(
+        status,
+        f"upstream answered {status}: {_error_message(body)}",
+        parse_retry_after(headers.get("retry-after")),
+    )
 
 
 def _translate(exc: BaseException) -> ProviderError:
@@ -77,12 +82,13 @@ def _translate(exc: BaseException) -> ProviderError:
 
 async def post_json(client: HttpClient, path: str, payload: dict[str, Any]) -> Any:
     try:
-        async with client.session().post(client.url(path), data=orjson.dumps(payload),
-                                         headers=JSON_HEADERS) as resp:
+        async with client.session().post(
+            client.url(path), data=orjson.dumps(payload), headers=JSON_HEADERS
+        ) as resp:
             body = await resp.read()
             if resp.status >= 400:
                 raise _status_error(resp.status, resp.headers, body)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         raise _translate(exc) from None
     try:
         return orjson.loads(body)
@@ -96,12 +102,13 @@ async def sse_lines(
 ) -> AsyncIterator[AsyncIterator[str]]:
     """Open a streaming POST and yield an iterator over its ``data:`` payloads."""
     try:
-        async with client.session().post(client.url(path), data=orjson.dumps(payload),
-                                         headers=SSE_HEADERS) as resp:
+        async with client.session().post(
+            client.url(path), data=orjson.dumps(payload), headers=SSE_HEADERS
+        ) as resp:
             if resp.status >= 400:
                 raise _status_error(resp.status, resp.headers, await resp.read())
             yield _data_lines(resp)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         raise _translate(exc) from None
 
 

@@ -4,6 +4,7 @@ from the passages the retrieve stage found. With no passages it says so, never g
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,9 +16,60 @@ NO_ANSWER = "I don't have that in the approved documents."
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _STOP = frozenset(
-    "a an the and or of to in on for with is are was were be do does did how what when where "
-    "which who why can i my me you your it its this that there from by at as if not no yes "
-    "we our us about any have has".split()
+    {
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "do",
+        "does",
+        "did",
+        "how",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "can",
+        "i",
+        "my",
+        "me",
+        "you",
+        "your",
+        "it",
+        "its",
+        "this",
+        "that",
+        "there",
+        "from",
+        "by",
+        "at",
+        "as",
+        "if",
+        "not",
+        "no",
+        "yes",
+        "we",
+        "our",
+        "us",
+        "about",
+        "any",
+        "have",
+        "has",
+    }
 )
 
 
@@ -32,8 +84,6 @@ def answer_from_passages(question: str, passages: list[str]) -> str:
     cover, counting the passage's headings as context; a second sentence is added only when
     it scores close to the best one and brings terms the first lacks.
     """
-    import math
-
     from stanchion.knowledge.text import terms as stemmed
 
     wanted = set(stemmed(question))

@@ -24,7 +24,12 @@ class OpenAIProvider:
     name = "openai"
 
     def __init__(
-        self, *, base_url: str, model: str, api_key: str | None, timeout: float,
+        self,
+        *,
+        base_url: str,
+        model: str,
+        api_key: str | None,
+        timeout: float,
         options: dict[str, Any],
     ) -> None:
         headers = {}
@@ -38,8 +43,11 @@ class OpenAIProvider:
         self.client = make_client(base_url, headers, timeout)
 
     def _payload(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
-        payload: dict[str, Any] = {**request.params, "model": self.model,
-                                   "messages": request.messages}
+        payload: dict[str, Any] = {
+            **request.params,
+            "model": self.model,
+            "messages": request.messages,
+        }
         if stream:
             payload["stream"] = True
             payload["stream_options"] = {"include_usage": True}

@@ -29,11 +29,18 @@ def provider_names() -> list[str]:
 def build_provider(route: Route, secret: Callable[[str], str | None]) -> Provider:
     """Instantiate a route's provider; a missing base URL or key env var is a spec error."""
     if route.provider not in _FACTORIES:
-        raise SpecError([f"route {route.name!r}: unknown provider {route.provider!r} "
-                         f"(known: {', '.join(provider_names())})"])
+        raise SpecError(
+            [
+                f"route {route.name!r}: unknown provider {route.provider!r} "
+                f"(known: {', '.join(provider_names())})"
+            ]
+        )
     factory, needs_url = _FACTORIES[route.provider]
-    kwargs: dict[str, Any] = {"options": route.options, "timeout": route.timeout,
-                              "model": route.model or route.name}
+    kwargs: dict[str, Any] = {
+        "options": route.options,
+        "timeout": route.timeout,
+        "model": route.model or route.name,
+    }
     if needs_url:
         if not route.base_url:
             raise SpecError([f"route {route.name!r}: provider {route.provider!r} needs base_url"])

@@ -100,7 +100,9 @@ class Router:
                 st.breaker.success()
                 return result
             except TimeoutError:
-                last = ProviderError(-1, f"route {st.route.name!r} timed out after {st.route.timeout}s")
+                last = ProviderError(
+                    -1, f"route {st.route.name!r} timed out after {st.route.timeout}s"
+                )
             except ProviderError as exc:
                 last = exc
             attempts.append(Attempt(st.route.name, last.status, last.message))
@@ -145,7 +147,9 @@ class Router:
                 continue
             req = _for_route(request, st.route)
             try:
-                gen, first = await self._with_retries(st, functools.partial(_open, st, req), attempts)
+                gen, first = await self._with_retries(
+                    st, functools.partial(_open, st, req), attempts
+                )
             except ProviderError as exc:
                 last = exc
                 continue
@@ -168,8 +172,12 @@ def _for_route(request: ChatRequest, route: Route) -> ChatRequest:
     if route.model is None or request.model == route.model:
         return request
     return ChatRequest(
-        model=route.model, messages=request.messages, stream=request.stream,
-        include_usage=request.include_usage, params=request.params, user=request.user,
+        model=route.model,
+        messages=request.messages,
+        stream=request.stream,
+        include_usage=request.include_usage,
+        params=request.params,
+        user=request.user,
         context=request.context,
     )
 

@@ -1,12 +1,12 @@
 """The ``scripted`` provider: plays a fixed list of replies and failures, for tests.
 
-    routes:
-      - name: flaky
-        provider: scripted
-        options:
-          replies:
-            - {error: 503, retry_after: 0.01}
-            - "Refunds take 5 business days."
+routes:
+  - name: flaky
+    provider: scripted
+    options:
+      replies:
+        - {error: 503, retry_after: 0.01}
+        - "Refunds take 5 business days."
 """
 
 from __future__ import annotations

@@ -39,5 +39,27 @@ def load_system_prompt(spec: AppSpec, app_dir: Path) -> PromptVersion | None:
     path = app_dir / system.file
     template = path.read_text(encoding="utf-8")
     text = render_template(template, dict(system.variables), str(path))
-    digest = hashlib.sha256(template.encode() + repr(sorted(system.variables.items())).encode())
-    return PromptVersion("system", f"system@{digest.hexdigest()[:12]}", text)
+    return PromptVersion("system", f"system@{template_hash(template, dict(system.variables))[:12]}",
+                         text)
+
+
+def template_hash(template: str, variables: dict[str, str]) -> str:
+    """The content hash of a prompt: the template and its variables, nothing else."""
+    digest = hashlib.sha256(template.encode() + repr(sorted(variables.items())).encode())
+    return digest.hexdigest()
+
+
+def prompt_content(spec: AppSpec, app_dir: Path) -> dict[str, dict[str, object]]:
+    """The prompts the app's files define now, by name: ``{"system": {template, variables}}``."""
+    system = spec.prompts.system
+    if system is None:
+        return {}
+    template = (app_dir / system.file).read_text(encoding="utf-8")
+    return {"system": {"template": template, "variables": dict(system.variables)}}
+
+
+def prompt_from_content(name: str, vid: str, content: dict[str, object]) -> PromptVersion:
+    """Render a stored version (checked at push, so a stored template always renders)."""
+    template = str(content["template"])
+    variables = {str(k): str(v) for k, v in dict(content.get("variables") or {}).items()}  # type: ignore[call-overload]
+    return PromptVersion(name, vid, render_template(template, variables, vid))

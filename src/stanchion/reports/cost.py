@@ -75,7 +75,9 @@ def cost_report(conn: Connection, spec: AppSpec, since: float, until: float) -> 
     answered = func.sum(case((traces.c.status == 200, 1), else_=0))
     stmt = (
         select(
-            func.coalesce(traces.c.route, ""), func.count(), func.coalesce(answered, 0),
+            func.coalesce(traces.c.route, ""),
+            func.count(),
+            func.coalesce(answered, 0),
             func.coalesce(func.sum(traces.c.cost), 0.0),
             func.coalesce(func.sum(traces.c.prompt_tokens), 0),
             func.coalesce(func.sum(traces.c.completion_tokens), 0),
@@ -85,11 +87,16 @@ def cost_report(conn: Connection, spec: AppSpec, since: float, until: float) -> 
         .group_by(traces.c.route)
         .order_by(traces.c.route)
     )
-    routes = [RouteCost(r[0], int(r[1]), int(r[2]), float(r[3]), int(r[4]), int(r[5]), float(r[6]))
-              for r in conn.execute(stmt)]
+    routes = [
+        RouteCost(r[0], int(r[1]), int(r[2]), float(r[3]), int(r[4]), int(r[5]), float(r[6]))
+        for r in conn.execute(stmt)
+    ]
     human = spec.human_cost
     return CostReport(
-        since, until, routes,
-        human.per_task if human else None, human.minutes if human else None,
+        since,
+        until,
+        routes,
+        human.per_task if human else None,
+        human.minutes if human else None,
         human.currency if human else "USD",
     )

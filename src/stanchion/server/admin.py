@@ -16,9 +16,16 @@ from stanchion.store.keys import KeyRecord, create_key, list_keys, revoke_key
 
 
 def key_json(rec: KeyRecord) -> dict[str, Any]:
-    return {"id": rec.id, "prefix": rec.prefix, "user": rec.user, "role": rec.role,
-            "app": rec.app, "created_at": rec.created_at, "expires_at": rec.expires_at,
-            "revoked_at": rec.revoked_at}
+    return {
+        "id": rec.id,
+        "prefix": rec.prefix,
+        "user": rec.user,
+        "role": rec.role,
+        "app": rec.app,
+        "created_at": rec.created_at,
+        "expires_at": rec.expires_at,
+        "revoked_at": rec.revoked_at,
+    }
 
 
 async def keys_list(request: Request, _p: Principal) -> Response:
@@ -46,8 +53,14 @@ async def keys_create(request: Request, principal: Principal) -> Response:
 
     def run() -> tuple[str, KeyRecord]:
         with rt.store.engine.begin() as conn:
-            return create_key(conn, user=user, role=role, actor=f"key:{principal.key_id}",
-                              app=rt.spec.app, expires_at=expires)
+            return create_key(
+                conn,
+                user=user,
+                role=role,
+                actor=f"key:{principal.key_id}",
+                app=rt.spec.app,
+                expires_at=expires,
+            )
 
     secret, rec = await rt.store.run(run)
     return json_response({**key_json(rec), "key": secret}, 201)
@@ -75,8 +88,14 @@ async def audit_verify(request: Request, _p: Principal) -> Response:
             return verify(conn)
 
     report = await rt.store.run(run)
-    return json_response({"events": report.events, "ok": report.ok,
-                          "first_bad_seq": report.first_bad_seq, "problem": report.problem})
+    return json_response(
+        {
+            "events": report.events,
+            "ok": report.ok,
+            "first_bad_seq": report.first_bad_seq,
+            "problem": report.problem,
+        }
+    )
 
 
 keys_list_ep = guarded("keys.manage", keys_list)

@@ -17,14 +17,36 @@ from stanchion.server.sse import ChunkWriter, completion_json
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 PASSED_PARAMS: dict[str, type | tuple[type, ...]] = {
-    "temperature": (int, float), "top_p": (int, float), "max_tokens": int,
-    "max_completion_tokens": int, "stop": (str, list), "presence_penalty": (int, float),
-    "frequency_penalty": (int, float), "seed": int, "n": int, "response_format": dict,
-    "logit_bias": dict, "tools": list, "tool_choice": (str, dict), "parallel_tool_calls": bool,
-    "reasoning_effort": str, "metadata": dict,
+    "temperature": (int, float),
+    "top_p": (int, float),
+    "max_tokens": int,
+    "max_completion_tokens": int,
+    "stop": (str, list),
+    "presence_penalty": (int, float),
+    "frequency_penalty": (int, float),
+    "seed": int,
+    "n": int,
+    "response_format": dict,
+    "logit_bias": dict,
+    "tools": list,
+    "tool_choice": (str, dict),
+    "parallel_tool_calls": bool,
+    "reasoning_effort": str,
+    "metadata": dict,
 }
-IGNORED = frozenset({"stream", "stream_options", "model", "messages", "user", "store",
-                     "logprobs", "top_logprobs", "service_tier"})
+IGNORED = frozenset(
+    {
+        "stream",
+        "stream_options",
+        "model",
+        "messages",
+        "user",
+        "store",
+        "logprobs",
+        "top_logprobs",
+        "service_tier",
+    }
+)
 
 
 def _check_messages(messages: Any, max_messages: int) -> list[dict[str, Any]]:
@@ -41,13 +63,16 @@ def _check_messages(messages: Any, max_messages: int) -> list[dict[str, Any]]:
         if not isinstance(m, dict):
             raise Unprocessable(f"{where} must be an object", param=where)
         if m.get("role") not in ROLES:
-            raise Unprocessable(f"{where}.role must be one of {sorted(ROLES)}", param=f"{where}.role")
+            raise Unprocessable(
+                f"{where}.role must be one of {sorted(ROLES)}", param=f"{where}.role"
+            )
         content = m.get("content")
         if content is None and m.get("role") != "assistant":
             raise BadRequest(f"{where}.content is required", param=f"{where}.content")
         if content is not None and not isinstance(content, (str, list)):
-            raise Unprocessable(f"{where}.content must be a string or an array of parts",
-                                param=f"{where}.content")
+            raise Unprocessable(
+                f"{where}.content must be a string or an array of parts", param=f"{where}.content"
+            )
     return messages
 
 
@@ -61,7 +86,7 @@ def _check_params(body: dict[str, Any]) -> dict[str, Any]:
             continue
         if value is None:
             continue
-        if not isinstance(value, kind) or isinstance(value, bool) and kind in (int, (int, float)):
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, (int, float))):
             raise Unprocessable(f"{key} has the wrong type", param=key)
         params[key] = value
     return params
@@ -76,8 +101,11 @@ def parse_chat(body: Any, rt: Runtime) -> tuple[ChatRequest, str]:
         raise BadRequest("missing required field: model", param="model")
     route = rt.resolve_model(model)
     if route is None:
-        raise NotFound(f"the model {model!r} does not exist for this app", code="model_not_found",
-                       param="model")
+        raise NotFound(
+            f"the model {model!r} does not exist for this app",
+            code="model_not_found",
+            param="model",
+        )
     messages = _check_messages(body.get("messages"), rt.spec.limits.max_messages)
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
@@ -86,9 +114,14 @@ def parse_chat(body: Any, rt: Runtime) -> tuple[ChatRequest, str]:
     if not isinstance(options, dict):
         raise Unprocessable("stream_options must be an object", param="stream_options")
     user = body.get("user")
-    request = ChatRequest(model=model, messages=messages, stream=stream,
-                          include_usage=bool(options.get("include_usage")),
-                          params=_check_params(body), user=user if isinstance(user, str) else None)
+    request = ChatRequest(
+        model=model,
+        messages=messages,
+        stream=stream,
+        include_usage=bool(options.get("include_usage")),
+        params=_check_params(body),
+        user=user if isinstance(user, str) else None,
+    )
     return request, route
 
 
@@ -97,9 +130,15 @@ async def chat_completions(request: Request) -> Response:
     body = await read_json(request, rt.spec.limits.max_body_bytes)
     chat, route = parse_chat(body, rt)
     now = rt.clock()
-    ex = Exchange(id=rt.new_id(), app=rt.spec.app, started=now, request=chat,
-                  authorization=request.headers.get("authorization"),
-                  messages=list(chat.messages), route=route)
+    ex = Exchange(
+        id=rt.new_id(),
+        app=rt.spec.app,
+        started=now,
+        request=chat,
+        authorization=request.headers.get("authorization"),
+        messages=list(chat.messages),
+        route=route,
+    )
     pipe = request.app.state.pipeline
     headers = {"x-stanchion-trace-id": ex.id}
     if not chat.stream:
@@ -107,8 +146,11 @@ async def chat_completions(request: Request) -> Response:
         return json_response(completion_json(ex, route, int(now)), headers=headers)
     await pipe.prepare(ex)
     writer = ChunkWriter(ex, route, int(now))
-    return StreamingResponse(_events(pipe.stream(ex), writer, ex), media_type="text/event-stream",
-                             headers={**headers, "cache-control": "no-cache"})
+    return StreamingResponse(
+        _events(pipe.stream(ex), writer, ex),
+        media_type="text/event-stream",
+        headers={**headers, "cache-control": "no-cache"},
+    )
 
 
 async def _events(

@@ -49,7 +49,9 @@ async def read_json(request: Request, limit: int) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"the request body is not valid JSON: {exc}", code="invalid_json") from None
+        raise BadRequest(
+            f"the request body is not valid JSON: {exc}", code="invalid_json"
+        ) from None
 
 
 def runtime(request: Request) -> Runtime:
@@ -72,6 +74,8 @@ def guarded(permission: str, handler: Handler) -> Callable[[Request], Awaitable[
     return endpoint
 
 
-def public(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+def public(
+    handler: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
     handler.permission = PUBLIC  # type: ignore[attr-defined]
     return handler

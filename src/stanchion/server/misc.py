@@ -19,7 +19,9 @@ async def list_models(request: Request, _p: Principal) -> Response:
     names = [r.name for r in rt.spec.models.routes]
     if rt.spec.app not in names:
         names.insert(0, rt.spec.app)
-    data = [{"id": n, "object": "model", "created": created, "owned_by": rt.spec.app} for n in names]
+    data = [
+        {"id": n, "object": "model", "created": created, "owned_by": rt.spec.app} for n in names
+    ]
     return json_response({"object": "list", "data": data})
 
 
@@ -42,8 +44,9 @@ async def readyz(request: Request) -> Response:
         await rt.store.run(ping)
     except Exception as exc:
         return json_response({"status": "unavailable", "reason": f"database: {exc}"[:300]}, 503)
-    return json_response({"status": "ready", "traces_written": rt.traces.written,
-                          "traces_failed": rt.traces.failed})
+    return json_response(
+        {"status": "ready", "traces_written": rt.traces.written, "traces_failed": rt.traces.failed}
+    )
 
 
 async def metrics(request: Request, _p: Principal) -> Response:

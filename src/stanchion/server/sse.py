@@ -11,8 +11,11 @@ from stanchion.providers.base import Usage
 
 
 def usage_json(u: Usage) -> dict[str, int]:
-    return {"prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
-            "total_tokens": u.total_tokens}
+    return {
+        "prompt_tokens": u.prompt_tokens,
+        "completion_tokens": u.completion_tokens,
+        "total_tokens": u.total_tokens,
+    }
 
 
 def extension(ex: Exchange) -> dict[str, Any]:
@@ -33,12 +36,14 @@ def completion_json(ex: Exchange, model: str, created: int) -> dict[str, Any]:
         "object": "chat.completion",
         "created": created,
         "model": model,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": ex.response_text, "refusal": None},
-            "finish_reason": comp.finish_reason if comp and ex.decision == "pass" else "stop",
-            "logprobs": None,
-        }],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": ex.response_text, "refusal": None},
+                "finish_reason": comp.finish_reason if comp and ex.decision == "pass" else "stop",
+                "logprobs": None,
+            }
+        ],
         "usage": usage_json(comp.usage if comp else Usage()),
         "stanchion": extension(ex),
     }
@@ -49,8 +54,12 @@ class ChunkWriter:
 
     def __init__(self, ex: Exchange, model: str, created: int) -> None:
         self.ex = ex
-        self.head = {"id": f"chatcmpl-{ex.id}", "object": "chat.completion.chunk",
-                     "created": created, "model": model}
+        self.head = {
+            "id": f"chatcmpl-{ex.id}",
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+        }
         self.started = False
 
     def _event(self, payload: dict[str, Any]) -> bytes:
@@ -61,13 +70,21 @@ class ChunkWriter:
         if not self.started:
             delta["role"] = "assistant"
             self.started = True
-        return self._event({**self.head, "choices": [
-            {"index": 0, "delta": delta, "finish_reason": None, "logprobs": None}]})
+        return self._event(
+            {
+                **self.head,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": None, "logprobs": None}],
+            }
+        )
 
     def finish(self, reason: str) -> bytes:
-        return self._event({**self.head, "choices": [
-            {"index": 0, "delta": {}, "finish_reason": reason, "logprobs": None}],
-            "stanchion": extension(self.ex)})
+        return self._event(
+            {
+                **self.head,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": reason, "logprobs": None}],
+                "stanchion": extension(self.ex),
+            }
+        )
 
     def usage(self, u: Usage) -> bytes:
         return self._event({**self.head, "choices": [], "usage": usage_json(u)})

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from stanchion.guards.engine import GuardPolicySpec
 from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.registry.spec import RegistrySpec
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -133,6 +134,7 @@ class AppSpec(Strict):
     storage: Storage = Field(default_factory=Storage)
     limits: Limits = Field(default_factory=Limits)
     roles: Roles = Field(default_factory=Roles)
+    registry: RegistrySpec = Field(default_factory=RegistrySpec)
     mode: Literal["production", "development"] = "production"
 
     def route(self, name: str) -> Route | None:

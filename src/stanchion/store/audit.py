@@ -19,13 +19,19 @@ from stanchion.store.schema import audit_events
 GENESIS = "0" * 64
 
 
-def _digest(prev: str, seq: int, at: float, actor: str, action: str, target: str, detail: str) -> str:
+def _digest(
+    prev: str, seq: int, at: float, actor: str, action: str, target: str, detail: str
+) -> str:
     payload = orjson.dumps([prev, seq, repr(at), actor, action, target, detail])
     return hashlib.sha256(payload).hexdigest()
 
 
 def append_audit(
-    conn: Connection, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None
+    conn: Connection,
+    actor: str,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
 ) -> int:
     """Append one event inside the caller's transaction; returns its sequence number."""
     if conn.dialect.name == "postgresql":
@@ -38,8 +44,14 @@ def append_audit(
     body = orjson.dumps(detail or {}, option=orjson.OPT_SORT_KEYS).decode()
     conn.execute(
         audit_events.insert().values(
-            seq=seq, at=at, actor=actor, action=action, target=target, detail=body,
-            prev_hash=prev, hash=_digest(prev, seq, at, actor, action, target, body),
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            target=target,
+            detail=body,
+            prev_hash=prev,
+            hash=_digest(prev, seq, at, actor, action, target, body),
         )
     )
     return seq
@@ -63,7 +75,12 @@ def verify(conn: Connection) -> AuditReport:
             kind = "deleted" if row.seq > expected else "inserted"
             return AuditReport(count, False, row.seq, f"event {expected} is missing or {kind}")
         if row.prev_hash != prev:
-            return AuditReport(count, False, row.seq, "previous-hash link broken (row inserted or deleted before it)")
+            return AuditReport(
+                count,
+                False,
+                row.seq,
+                "previous-hash link broken (row inserted or deleted before it)",
+            )
         digest = _digest(prev, row.seq, row.at, row.actor, row.action, row.target, row.detail)
         if digest != row.hash:
             return AuditReport(count, False, row.seq, "contents do not match their hash (edited)")

@@ -37,7 +37,9 @@ class Cipher:
 
     def encrypt(self, data: bytes, associated: bytes | None = None) -> bytes:
         nonce = os.urandom(12)
-        return MAGIC + self._active + nonce + self._aead[self._active].encrypt(nonce, data, associated)
+        return (
+            MAGIC + self._active + nonce + self._aead[self._active].encrypt(nonce, data, associated)
+        )
 
     def decrypt(self, blob: bytes, associated: bytes | None = None) -> bytes:
         if blob[:2] != MAGIC or len(blob) < 2 + 4 + 12 + 16:

@@ -40,7 +40,7 @@ def resolve_sqlite(url: str, base: Path) -> str:
     """A relative SQLite path is relative to ``base`` (the app's folder)."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        return prefix + str((base / url[len(prefix):]).resolve())
+        return prefix + str((base / url[len(prefix) :]).resolve())
     return url
 
 

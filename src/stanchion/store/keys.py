@@ -9,6 +9,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 
@@ -42,31 +43,60 @@ class KeyRecord:
         return None
 
 
-def _record(row: object) -> KeyRecord:
+def _record(row: Any) -> KeyRecord:
     return KeyRecord(
-        id=row.id, prefix=row.prefix, user=row.user, role=row.role, app=row.app,  # type: ignore[attr-defined]
-        created_at=row.created_at, expires_at=row.expires_at, revoked_at=row.revoked_at,  # type: ignore[attr-defined]
+        id=row.id,
+        prefix=row.prefix,
+        user=row.user,
+        role=row.role,
+        app=row.app,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
     )
 
 
 def create_key(
-    conn: Connection, *, user: str, role: str, actor: str, app: str | None = None,
+    conn: Connection,
+    *,
+    user: str,
+    role: str,
+    actor: str,
+    app: str | None = None,
     expires_at: float | None = None,
 ) -> tuple[str, KeyRecord]:
     """Make a key; the secret is returned here and never again."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     rec = KeyRecord(
-        id=secrets.token_hex(8), prefix=secret[:12], user=user, role=role, app=app,
-        created_at=time.time(), expires_at=expires_at, revoked_at=None,
+        id=secrets.token_hex(8),
+        prefix=secret[:12],
+        user=user,
+        role=role,
+        app=app,
+        created_at=time.time(),
+        expires_at=expires_at,
+        revoked_at=None,
     )
     conn.execute(
         api_keys.insert().values(
-            id=rec.id, prefix=rec.prefix, hash=hash_key(secret), user=user, role=role, app=app,
-            created_at=rec.created_at, expires_at=expires_at, revoked_at=None,
+            id=rec.id,
+            prefix=rec.prefix,
+            hash=hash_key(secret),
+            user=user,
+            role=role,
+            app=app,
+            created_at=rec.created_at,
+            expires_at=expires_at,
+            revoked_at=None,
         )
     )
-    append_audit(conn, actor, "key.create", rec.id, {"user": user, "role": role, "app": app,
-                                                      "expires_at": expires_at})
+    append_audit(
+        conn,
+        actor,
+        "key.create",
+        rec.id,
+        {"user": user, "role": role, "app": app, "expires_at": expires_at},
+    )
     return secret, rec
 
 
@@ -84,7 +114,9 @@ def revoke_key(conn: Connection, key_id: str, *, actor: str) -> bool:
     """Revoke by id (or by the printed prefix); False when no live key matched."""
     cond = (api_keys.c.id == key_id) | (api_keys.c.prefix == key_id)
     result = conn.execute(
-        update(api_keys).where(cond & api_keys.c.revoked_at.is_(None)).values(revoked_at=time.time())
+        update(api_keys)
+        .where(cond & api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=time.time())
     )
     if result.rowcount == 0:
         return False

@@ -62,7 +62,12 @@ class TraceWriter:
     """Batches exchanges into inserts on a daemon thread."""
 
     def __init__(
-        self, store: Store, cipher: Cipher, *, batch: int = 256, flush_ms: float = 50.0,
+        self,
+        store: Store,
+        cipher: Cipher,
+        *,
+        batch: int = 256,
+        flush_ms: float = 50.0,
         on_written: Callable[[int], None] | None = None,
     ) -> None:
         self.store, self.cipher = store, cipher
@@ -86,7 +91,11 @@ class TraceWriter:
         while len(items) < self.batch:
             remaining = deadline - time.monotonic()
             try:
-                item = self._q.get(timeout=max(remaining, 0)) if remaining > 0 else self._q.get_nowait()
+                item = (
+                    self._q.get(timeout=max(remaining, 0))
+                    if remaining > 0
+                    else self._q.get_nowait()
+                )
             except queue.Empty:
                 break
             if item is _STOP:

@@ -7,7 +7,6 @@ from stanchion.knowledge.build import Knowledge
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.tokens import message_text
 
-
 CITATION = re.compile(r"\[\d{1,3}\]")
 
 
@@ -41,8 +40,9 @@ class GuardOutput:
                 ex.reply = out.text
         if self.knowledge is None:
             return
-        question = next((message_text(m) for m in reversed(ex.messages)
-                         if m.get("role") == "user"), "")
+        question = next(
+            (message_text(m) for m in reversed(ex.messages) if m.get("role") == "user"), ""
+        )
         v = self.knowledge.validate(mask_citations(content), ex.passages, question)
         ex.findings.extend(v.findings)
         ex.annotations["groundedness"] = round(v.score, 4)

@@ -24,8 +24,9 @@ class Record:
         if ex.completion is not None:
             u = ex.completion.usage
             m.inc("stanchion_tokens_total", (*labels[:2], ("kind", "prompt")), u.prompt_tokens)
-            m.inc("stanchion_tokens_total", (*labels[:2], ("kind", "completion")),
-                  u.completion_tokens)
+            m.inc(
+                "stanchion_tokens_total", (*labels[:2], ("kind", "completion")), u.completion_tokens
+            )
         if ex.cost:
             m.inc("stanchion_cost_total", labels[:2], ex.cost)
             await self.counters.add("spend", ex.cost, DAY)

@@ -34,7 +34,9 @@ class Retrieve:
         return verdict
 
     async def __call__(self, ex: Exchange) -> None:
-        query = next((message_text(m) for m in reversed(ex.messages) if m.get("role") == "user"), "")
+        query = next(
+            (message_text(m) for m in reversed(ex.messages) if m.get("role") == "user"), ""
+        )
         kept = []
         if query.strip():
             for passage in await self.knowledge.retriever.search(query, self.k):
