@@ -47,6 +47,12 @@ prompts:
 """
 
 
+KNOWLEDGE = """\
+knowledge:
+  sources: [{files: ["docs/*.md"]}]
+"""
+
+
 def stanchion_bin() -> str:
     here = Path(sys.executable).parent / "stanchion"
     return str(here) if here.exists() else "stanchion"
@@ -59,7 +65,7 @@ def make_app(folder: Path, kind: str, docs: bool, mock_port: int) -> str:
         shutil.copytree(EXAMPLE / "docs", folder / "docs")
     url = f"http://127.0.0.1:{mock_port}" + ("/v1" if kind == "openai" else "")
     (folder / "stanchion.yaml").write_text(
-        SPEC.format(kind=kind, url=url, docs="documents: {folder: docs}\n" if docs else "")
+        SPEC.format(kind=kind, url=url, docs=KNOWLEDGE if docs else "")
     )
     exe = stanchion_bin()
     subprocess.run(

@@ -10,14 +10,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stanchion.access import Access, KeyCache, role_table
+from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.limits import Counters, build_counters
 from stanchion.providers.registry import build_provider
 from stanchion.providers.router import Breaker, Router, RouteState
+from stanchion.registry.cache import LabelCache
 from stanchion.registry.prompts import PromptVersion, load_system_prompt
+from stanchion.registry.versions import route_version_id
 from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
+from stanchion.spec.model import Route
 from stanchion.store.crypto import Cipher, load_cipher
 from stanchion.store.db import Store, resolve_sqlite
 from stanchion.store.traces import TraceWriter
@@ -60,6 +64,8 @@ class Runtime:
     router: Router
     traces: TraceWriter
     metrics: Metrics
+    labels: LabelCache
+    holds: HoldQueue
     clock: Callable[[], float] = time.time
     new_id: Callable[[], str] = new_trace_id
     routes_by_name: dict[str, str] = field(default_factory=dict)
@@ -69,10 +75,12 @@ class Runtime:
         return self.routes_by_name.get(requested)
 
     async def start(self) -> None:
+        await self.labels.start()
         if self.knowledge is not None:
             await self.knowledge.start()
 
     async def aclose(self) -> None:
+        await self.labels.aclose()
         self.traces.close()
         if self.knowledge is not None:
             self.knowledge.close()
@@ -85,14 +93,49 @@ def open_store(spec: AppSpec, app_dir: Path, settings: Settings) -> Store:
     return Store(database_url(spec, app_dir, settings))
 
 
+def route_state(route: Route, settings: Settings) -> RouteState:
+    return RouteState(
+        route,
+        build_provider(route, settings.env_value),
+        Breaker(
+            int(route.options.get("breaker_threshold", 5)),
+            float(route.options.get("breaker_cooldown", 30.0)),
+            time.monotonic,
+        ),
+    )
+
+
 def build_router(spec: AppSpec, settings: Settings) -> Router:
-    states = {
-        r.name: RouteState(r, build_provider(r, settings.env_value),
-                           Breaker(int(r.options.get("breaker_threshold", 5)),
-                                   float(r.options.get("breaker_cooldown", 30.0)), time.monotonic))
-        for r in spec.models.routes
-    }
-    return Router(states)
+    return Router({r.name: route_state(r, settings) for r in spec.models.routes})
+
+
+def build_labels(
+    spec: AppSpec,
+    store: Store,
+    cipher: Cipher,
+    prompt: PromptVersion | None,
+    router: Router,
+    settings: Settings,
+) -> LabelCache:
+    """The label cache; a labelled route version unlike the spec's is served under its id."""
+
+    def install(vid: str, route: Route) -> str:
+        if vid not in router.states:
+            kept = [f for f in route.fallbacks if f in router.states]
+            router.states[vid] = route_state(route.model_copy(update={"fallbacks": kept}), settings)
+        return vid
+
+    reg = spec.registry
+    return LabelCache(
+        store,
+        cipher,
+        spec.app,
+        reg.serve,
+        reg.refresh_seconds,
+        prompt_files={prompt.name: prompt} if prompt else {},
+        route_files={r.name: route_version_id(r) for r in spec.models.routes},
+        install_route=install,
+    )
 
 
 def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True) -> Runtime:
@@ -107,6 +150,8 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     knowledge = None
     if spec.knowledge is not None:
         knowledge = build_knowledge(spec.knowledge, app_dir, store, cipher, app=spec.app)
+    prompt = load_system_prompt(spec, app_dir)
+    router = build_router(spec, settings)
     routes_by_name = {r.name: r.name for r in spec.models.routes}
     routes_by_name.setdefault(spec.app, spec.models.default)
     return Runtime(
@@ -120,10 +165,12 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         counters=build_counters(settings.redis_url or spec.limits.redis_url, spec.app),
         guards=build_guard_engine(spec.guards, app_dir),
         knowledge=knowledge,
-        prompt=load_system_prompt(spec, app_dir),
-        router=build_router(spec, settings),
+        prompt=prompt,
+        router=router,
         traces=TraceWriter(store, cipher, batch=settings.trace_batch,
                            flush_ms=settings.trace_flush_ms),
         metrics=metrics,
+        labels=build_labels(spec, store, cipher, prompt, router, settings),
+        holds=HoldQueue(store, cipher),
         routes_by_name=routes_by_name,
     )

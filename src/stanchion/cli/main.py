@@ -7,10 +7,14 @@ import click
 from stanchion import __version__
 from stanchion.cli.ask import ask
 from stanchion.cli.db import audit, db
+from stanchion.cli.evals import evals
 from stanchion.cli.guard import guard
 from stanchion.cli.keys import keys
 from stanchion.cli.knowledge import docs, ground, ingest, retrieval
+from stanchion.cli.models import models
+from stanchion.cli.prompts import prompts
 from stanchion.cli.report import report
+from stanchion.cli.review import review_group
 from stanchion.cli.serve import quickstart, serve
 from stanchion.cli.spec import spec
 
@@ -22,7 +26,7 @@ def cli() -> None:
 
 
 for command in (quickstart, serve, ask, keys, db, audit, report, spec, ingest, docs, ground,
-                retrieval, guard):
+                retrieval, guard, prompts, models, review_group, evals):
     cli.add_command(command)
 
 

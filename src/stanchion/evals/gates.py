@@ -1,7 +1,7 @@
 """Gates: ``"accuracy>=0.95,p95_ms<=2000"`` checked against an experiment's summary.
 
-    failures = check(parse("accuracy>=0.95,p95_ms<=2000"), {"accuracy": 0.9, "p95_ms": 800})
-    assert failures == ["accuracy 0.9 is not >= 0.95"]
+failures = check(parse("accuracy>=0.95,p95_ms<=2000"), {"accuracy": 0.9, "p95_ms": 800})
+assert failures == ["accuracy 0.9 is not >= 0.95"]
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from stanchion.errors import BadRequest
 
 OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
 }
 _GATE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(>=|<=|==|>|<)\s*(-?[0-9.]+(?:e-?\d+)?)\s*$")
 
@@ -34,8 +38,9 @@ def parse(text: str) -> list[Gate]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         m = _GATE.match(part)
         if not m:
-            raise BadRequest(f"gate {part!r} is not METRIC OP NUMBER (like accuracy>=0.95)",
-                             param="gate")
+            raise BadRequest(
+                f"gate {part!r} is not METRIC OP NUMBER (like accuracy>=0.95)", param="gate"
+            )
         gates.append(Gate(m.group(1), m.group(2), float(m.group(3))))
     return gates
 

@@ -57,6 +57,7 @@ class GuardEngine:
         self.counters: Counter[tuple[str, str]] = Counter()
         self._canary_secret = canary_secret or os.urandom(16)
         self._thresholds: dict[str, float] = {}
+        self._rules: dict[tuple[str, Direction], tuple[tuple[float, Action], ...]] = {}
 
     def detect(self, text: str, direction: Direction, exchange: Exchange | None) -> list[Finding]:
         """Findings above their type's threshold, each with the action the policy gives it."""
@@ -68,7 +69,7 @@ class GuardEngine:
                 if finding.score < self._threshold(finding.type):
                     continue
                 finding.direction = direction
-                finding.action = self.policy.action_for(finding.type, direction, finding.score)
+                finding.action = self._action(finding.type, direction, finding.score)
                 findings.append(finding)
         return findings
 
@@ -135,6 +136,17 @@ class GuardEngine:
         from stanchion.guards.stream import StreamGuard
 
         return StreamGuard(self, exchange)
+
+    def _action(self, finding_type: str, direction: Direction, score: float) -> Action:
+        """``policy.action_for``, with the rules that can apply worked out once per type."""
+        key = (finding_type, direction)
+        rules = self._rules.get(key)
+        if rules is None:
+            rules = self._rules[key] = self.policy.candidate_rules(finding_type, direction)
+        for min_score, action in rules:
+            if score >= min_score:
+                return action
+        return self.policy.default_action
 
     def _threshold(self, finding_type: str) -> float:
         if finding_type not in self._thresholds:

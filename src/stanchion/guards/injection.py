@@ -92,6 +92,33 @@ SIGNALS: dict[str, Signal] = {
     "question_line": Signal(0.55, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
 }  # fmt: skip
 
+# Literals every match of a signal contains (in the text it is matched on). A signal's
+# pattern runs only when one of them is there: an ``in`` test costs about a microsecond over a
+# 2 KB prompt, a pattern ten or more, and most prompts hold none of them. No entry: always run.
+NEEDLES: dict[str, tuple[str, ...]] = {
+    "ignore_previous": ("ignore", "disregard", "forget", "override", "bypass", "skip", "drop"),
+    "new_instructions": ("instruction", "task", "rules"),
+    "reveal_prompt": ("prompt", "instructions"),
+    "system_tag": (":", "<", "###"),
+    "dan": ("anything now", "mode", "jailbr", "confidant", "betterdan", "gpt"),
+    "dan_name": ("DAN", "DUDE", "STAN", "AIM"),
+    "unfiltered": ("unfiltered", "uncensored", "amoral", "unrestricted", "unbound", "lawless", "holds"),
+    "policy": ("polic",),
+    "never_refuse": ("refuse", "decline", "reject", "say ", "apologi", "warn", "censor", "hold back", "include"),
+    "regardless": ("regardless",),
+    "roleplay": ("pretend", "act as", "you are ", "from now on", "role", "character", "simulate", "you will ", "hypothetical"),
+    "persona": ("character", "persona", "alter ego", "fictional", "in this ", "responses", "answers", "personalities", "dual "),
+    "harmful_ask": ("illegal", "harmful", "dangerous", "explicit", "offensive", "malicious", "unethical"),
+    "placeholder": ("[insert prompt here]", "{"),
+    "lock_emoji": ("🔓", "🔒", "output", "normal", "classic", "filtered", "jailbroken"),
+    "obey": ("you must", "you will", "you shall", "always ", "answer"),
+    "addresses_output": ("your", "assistant", "ai"),
+    "in_your_output": ("your ",),
+    "merge_code": ("code",),
+    "to_ai": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "claude"),
+    "hide_from_user": ("the user", "when "),
+}
+
 _BEFORE_SENTENCE = frozenset(".!?\n:")
 
 
@@ -125,11 +152,17 @@ class InjectionGuard:
 
     def __init__(self, spec: InjectionSpec, direction: Direction = "input") -> None:
         signals = dict(SIGNALS)
+        needles = dict(NEEDLES)
         for i, phrase in enumerate(spec.extra_phrases):
             signals[f"extra_{i}"] = Signal(0.9, "injection", re.escape(phrase.lower()))
+            needles[f"extra_{i}"] = (phrase.lower(),)
         in_context = direction == "context"
         self.signals = {n: s for n, s in signals.items() if in_context or not s.context_only}
         self.patterns = {n: re.compile(s.pattern) for n, s in self.signals.items()}
+        self._runs = [
+            (name, signal, self.patterns[name], needles.get(name, ()))
+            for name, signal in self.signals.items()
+        ]
         self.detector = f"{self.name}@{self.version}"
         self.direction = direction
 
@@ -159,9 +192,10 @@ class InjectionGuard:
     def _evidence(self, text: str) -> Evidence | None:
         lower = text.lower()
         seen: dict[str, re.Match[str]] = {}
-        for name, pattern in self.patterns.items():
-            signal = self.signals[name]
+        for name, signal, pattern, needles in self._runs:
             subject = text if signal.cased else lower
+            if needles and not any(needle in subject for needle in needles):
+                continue
             for m in pattern.finditer(subject):
                 if _starts_well(subject, m.start(), signal.start):
                     seen[name] = m

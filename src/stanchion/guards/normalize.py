@@ -73,17 +73,25 @@ def normalize(text: str) -> TextView:
 
 
 _SPACED = re.compile(r"\b(?:\w[ _.\-]){3,}\w\b")
+# Every spaced-out run holds two one-letter tokens between separators; this starts with a
+# character class, so the engine skips ahead, and it rules out most texts in a third of the time.
+_SPACED_GATE = re.compile(r"[ _.\-]\w[ _.\-]\w[ _.\-]")
+_SEPARATORS = re.compile(r"[ _.\-]")
 _B64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
 
 
 def collapse_spacing(text: str) -> str:
     """Join letters written one by one ("i g n o r e" -> "ignore")."""
-    return _SPACED.sub(lambda m: re.sub(r"[ _.\-]", "", m.group(0)), text)
+    if _SPACED_GATE.search(text) is None:
+        return text
+    return _SPACED.sub(lambda m: _SEPARATORS.sub("", m.group(0)), text)
 
 
 def decoded_segments(text: str) -> list[tuple[int, int, str]]:
     """Base64 runs in the text that decode to readable text: (start, end, decoded)."""
     found: list[tuple[int, int, str]] = []
+    if max(map(len, text.split()), default=0) < 16:  # a run has no spaces: cheap to rule out
+        return found
     for match in _B64.finditer(text):
         token = match.group(0)
         if token.isalpha() or token.isdigit():

@@ -11,6 +11,7 @@ best-scoring of overlapping spans::
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_right
 import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
@@ -20,6 +21,7 @@ import phonenumbers
 from stanchion.guards.base import Finding
 from stanchion.guards.context import ContextWords
 from stanchion.guards.normalize import normalize
+from stanchion.guards.numbers import number_runs, number_windows
 from stanchion.guards.pii_names import AddressRecogniser, PersonRecogniser
 
 if TYPE_CHECKING:
@@ -37,7 +39,10 @@ class Recogniser(Protocol):
 
 
 class RegexRecogniser:
-    """A pattern, an optional validator of the matched value, a base score and context."""
+    """A pattern, an optional validator of the matched value, a base score and context.
+
+    ``numeric`` patterns match only characters of a number run and are scanned in those runs.
+    """
 
     def __init__(
         self,
@@ -48,6 +53,7 @@ class RegexRecogniser:
         valid: Callable[[str], bool] | None = None,
         not_after: str = "",
         gate: str = "",
+        numeric: bool = False,
     ) -> None:
         self.type = type_
         self.pattern = re.compile(pattern)
@@ -56,13 +62,16 @@ class RegexRecogniser:
         self.valid = valid
         self.not_after = not_after
         self.gate = gate
+        self.numeric = numeric
 
     def find(self, text: str) -> Iterator[Match]:
         # Patterns start with a literal or a small class (no look-behind), so the engine skips
         # ahead; the character before is checked here and a gate skips the scan altogether.
         if self.gate and self.gate not in text:
             return
-        for m in self.pattern.finditer(text):
+        windows = number_windows(text) if self.numeric else [(0, len(text))]
+        matches = (m for start, end in windows for m in self.pattern.finditer(text, start, end))
+        for m in matches:
             if m.start() and not_after(text[m.start() - 1], self.not_after):
                 continue
             if self.valid is not None and not self.valid(m.group(0)):
@@ -132,6 +141,7 @@ class PhoneRecogniser:
 
     def __init__(self, regions: list[str], extra_context: list[str]) -> None:
         self.regions = regions
+        self._scores: dict[str, float] = {}
         self.context = ContextWords(
             ["phone", "call", "tel", "telephone", "mobile", "cell", "fax", "number", "reach",
              "contact", "text me", "whatsapp", "dial", "office", "home", "work", *extra_context],
@@ -141,7 +151,8 @@ class PhoneRecogniser:
         )  # fmt: skip
 
     def find(self, text: str) -> Iterator[Match]:
-        for m in self._candidate.finditer(text):
+        windows = number_windows(text)
+        for m in (m for s, e in windows for m in self._candidate.finditer(text, s, e)):
             if m.start() and not_after(text[m.start() - 1], "w+/.:-"):
                 continue
             value = m.group(0).strip()
@@ -158,6 +169,15 @@ class PhoneRecogniser:
                 )
 
     def _score(self, value: str) -> float:
+        # Parsing costs ~70 us a region; prose repeats its candidates (year ranges, ids).
+        score = self._scores.get(value)
+        if score is None:
+            if len(self._scores) > 4096:
+                self._scores.clear()
+            score = self._scores[value] = self._parse(value)
+        return score
+
+    def _parse(self, value: str) -> float:
         regions: list[str | None] = [None] if value.startswith("+") else list(self.regions)
         best = 0.0
         for region in regions:
@@ -183,7 +203,16 @@ class IbanRecogniser:
     _candidate = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b", re.IGNORECASE)
 
     def find(self, text: str) -> Iterator[Match]:
-        for m in self._candidate.finditer(text):
+        # A match starts two letters before a digit: only where a number run begins.
+        end = 0
+        for run, _ in number_runs(text):
+            start = run - 2
+            if start < end or start < 0 or not text[start:run].isalpha():
+                continue
+            m = self._candidate.match(text, start)
+            if m is None:
+                continue
+            end = m.end()
             value = m.group(0)
             while len(value) >= 15:
                 if valid_iban(value):
@@ -236,6 +265,7 @@ def _pattern_recognisers() -> dict[str, Recogniser]:
             card_ctx,
             valid_card,
             "0123456789+-",
+            numeric=True,
         ),
         "iban": IbanRecogniser(),
         "us_ssn": RegexRecogniser(
@@ -245,9 +275,16 @@ def _pattern_recognisers() -> dict[str, Recogniser]:
             ssn_ctx,
             valid_ssn,
             "0123456789-",
+            numeric=True,
         ),
         "ip_address": RegexRecogniser(
-            "pii.ip_address", r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.:])", 0.8, ip_ctx, valid_ip, "w.:"
+            "pii.ip_address",
+            r"\d{1,3}(?:\.\d{1,3}){3}(?![\w.:])",
+            0.8,
+            ip_ctx,
+            valid_ip,
+            "w.:",
+            numeric=True,
         ),
         "ipv6_address": RegexRecogniser(
             "pii.ip_address",
@@ -310,7 +347,11 @@ PRIORITY = {
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     """Of overlapping spans keep the surer type, then the higher score, then the longer span."""
     kept: list[Finding] = []
+    starts: list[int] = []  # of ``kept``, which never overlap, in text order
     for f in sorted(findings, key=lambda f: (-PRIORITY.get(f.type, 0), -f.score, f.start - f.end)):
-        if all(f.end <= k.start or f.start >= k.end for k in kept):
-            kept.append(f)
-    return sorted(kept, key=lambda f: f.start)
+        i = bisect_right(starts, f.start)
+        if (i and kept[i - 1].end > f.start) or (i < len(kept) and kept[i].start < f.end):
+            continue
+        starts.insert(i, f.start)
+        kept.insert(i, f)
+    return kept

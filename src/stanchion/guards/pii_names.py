@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
+from stanchion.guards.numbers import number_runs
+
 Match = tuple[int, int, float]
 
 # Capitalised words that are census names but far more often ordinary words at the start
@@ -83,45 +85,71 @@ class PersonRecogniser:
 
     def __init__(self) -> None:
         self.first, self.last = gazetteer()
+        self._shapes: dict[str, Shape | None] = {}
 
     def find(self, text: str) -> Iterator[Match]:
+        shapes = self._shapes
+        if len(shapes) > 20_000:
+            shapes.clear()
         for m in _NAME_RUN.finditer(text):
-            if m.start() and text[m.start() - 1].isalnum():
-                continue
-            words = m.group(0).split(" ")
             start = m.start()
-            while words and words[0].lower().strip(".") in COMMON_WORDS:
-                start += len(words[0]) + 1
-                words = words[1:]
-            if not words:
+            if start and text[start - 1].isalnum():
                 continue
-            score = self._score(words, text[max(0, start - 24) : start])
+            run = m.group(0)
+            if run in shapes:
+                shape = shapes[run]
+            else:
+                shape = shapes[run] = self._shape(run)
+            if shape is None:
+                continue
+            skip, length, base, penalty = shape
+            start += skip
+            score = _adjust(base, penalty, text[max(0, start - 24) : start])
             if score > 0:
-                yield start, start + len(" ".join(words)), score
+                yield start, start + length, score
 
-    def _score(self, words: list[str], before: str) -> float:
+    def _shape(self, run: str) -> Shape | None:
+        """What a run scores by itself (remembered: capitalised runs repeat across texts);
+        the words just before it (a title, a cue) are looked at per match."""
+        words = run.split(" ")
+        skip = 0
+        while words and words[0].lower().strip(".") in COMMON_WORDS:
+            skip += len(words[0]) + 1
+            words = words[1:]
+        if not words:
+            return None
         lower = [w.lower().strip(".’'") for w in words]
         known_first = lower[0] in self.first and lower[0] not in COMMON_WORDS
         known_last = lower[-1] in self.last and lower[-1] not in COMMON_WORDS
         has_initial = any(len(w) == 2 and w.endswith(".") for w in words[1:-1])
         if lower[-1] in NOT_PERSON_TAIL:
-            return 0.0
-        score = 0.0
+            return None
+        base = 0.0
         if len(words) >= 2:
-            score = 0.3 + 0.3 * known_first + 0.15 * known_last + 0.25 * has_initial
+            base = 0.3 + 0.3 * known_first + 0.15 * known_last + 0.25 * has_initial
         elif known_first:
-            score = 0.55
+            base = 0.55
         elif known_last:
-            score = 0.3
-        tail = before.rstrip().rstrip(".").lower()
-        last_word = tail.rsplit(None, 1)[-1] if tail else ""
-        if last_word in _TITLES:
-            score = max(score, 0.6) + 0.3
-        elif score and tail.endswith(_CUES):
-            score += 0.15
-        if any(w.lower() in COMMON_WORDS for w in words[1:]):
-            score -= 0.3
-        return min(score, 1.0)
+            base = 0.3
+        penalty = any(w.lower() in COMMON_WORDS for w in words[1:])
+        return skip, len(" ".join(words)), base, penalty
+
+
+# (characters skipped at the start, length, score before context, common word inside)
+Shape = tuple[int, int, float, bool]
+
+
+def _adjust(score: float, penalty: bool, before: str) -> float:
+    """A title just before a run makes it a name; a cue phrase makes a likely name surer."""
+    tail = before.rstrip().rstrip(".").lower()
+    last_word = tail.rsplit(None, 1)[-1] if tail else ""
+    if last_word in _TITLES:
+        score = max(score, 0.6) + 0.3
+    elif score and tail.endswith(_CUES):
+        score += 0.15
+    if penalty:
+        score -= 0.3
+    return min(score, 1.0)
 
 
 _STREET = (
@@ -147,9 +175,26 @@ _ADDRESSES = [
         r"(?:P\.?\s?O\.?\s+Box|Box)\s+\d+",
     )
 ]
+_EU_LINE = _ADDRESSES[2]
 _ADDRESS_TAIL = re.compile(
     r",?\s*\n?\s*(?:[A-Z][\w'-]*\s?){1,3},?\s*\n?\s*,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 )
+
+
+_EU_SUFFIXES = tuple(
+    ["straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "ring", "katu", "tie", "kuja", "vej", "gade", "gatan", "vägen", "gränd", "laan", "straat", "gracht", "utca", "út", "ulica", "ul.", "cesta", "iela", "gatve", "tänav"]
+)
+
+
+def _eu_street_possible(text: str) -> bool:
+    """A European street line ends in a street suffix, spaces, then a number run: the slow
+    pattern (it tries every capitalised word) runs only when some number run follows one."""
+    for start, _ in number_runs(text):
+        if start and text[start - 1].isspace():
+            before = text[max(0, start - 40) : start].rstrip()
+            if not before or before.endswith(_EU_SUFFIXES):
+                return True
+    return False
 
 
 class AddressRecogniser:
@@ -158,7 +203,8 @@ class AddressRecogniser:
     type = "pii.address"
 
     def find(self, text: str) -> Iterator[Match]:
-        for m in (m for pattern in _ADDRESSES for m in pattern.finditer(text)):
+        patterns = [p for p in _ADDRESSES if p is not _EU_LINE or _eu_street_possible(text)]
+        for m in (m for pattern in patterns for m in pattern.finditer(text)):
             if m.start() and text[m.start() - 1].isalnum():
                 continue
             end = m.end()

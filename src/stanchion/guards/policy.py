@@ -155,13 +155,21 @@ class GuardPolicySpec(_Spec):
 
     def action_for(self, finding_type: str, direction: Direction, score: float) -> Action:
         """First matching rule of the app, then of the defaults, else ``default_action``."""
-        rules = [*self.rules, *(DEFAULT_RULES if self.default_rules else ())]
-        for rule in rules:
-            if rule.direction not in (None, direction) or score < rule.min_score:
-                continue
-            if fnmatchcase(finding_type, rule.match):
-                return rule.action
+        for min_score, action in self.candidate_rules(finding_type, direction):
+            if score >= min_score:
+                return action
         return self.default_action
+
+    def candidate_rules(
+        self, finding_type: str, direction: Direction
+    ) -> tuple[tuple[float, Action], ...]:
+        """(min_score, action) of the rules matching a type and direction, in order."""
+        rules = [*self.rules, *(DEFAULT_RULES if self.default_rules else ())]
+        return tuple(
+            (rule.min_score, rule.action)
+            for rule in rules
+            if rule.direction in (None, direction) and fnmatchcase(finding_type, rule.match)
+        )
 
     def pseudonymised(self, finding_type: str) -> bool:
         return any(fnmatchcase(finding_type, g) for g in self.pseudonymise)

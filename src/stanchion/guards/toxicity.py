@@ -19,6 +19,7 @@ from array import array
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,27 +37,41 @@ _MENTION = re.compile(r"@\w+|https?://\S+|&\w+;")
 _REPEAT = re.compile(r"(.)\1{2,}")
 
 
+# A leet character inside a word ("st1d") or a sigil starting one ("$hit"). The pattern starts
+# with the character class (the look-behinds come after it), so the engine skips ahead.
+_LEET_CHAR = re.compile(r"[0-9@$!](?:(?<=[a-z].)(?=[a-z0-9@$!]*[a-z])|(?<=\s[@$])(?=[a-z]))")
+# Bounded memo tables of feature buckets: words and word pairs repeat across requests.
+CACHE_LIMIT = 50_000
+
+
+def _unleet(m: re.Match[str]) -> str:
+    return m.group(0).translate(LEET)
+
+
 def clean(text: str) -> str:
     """Lower-case, undo confusables, leetspeak, spacing and stretched letters."""
     text = _MENTION.sub(" ", normalize(text).text).lower()
     text = collapse_spacing(text)
-    text = re.sub(
-        r"(?<=[a-z])[0-9@$!](?=[a-z0-9@$!]*[a-z])|(?<=\s)[@$](?=[a-z])",
-        lambda m: m.group(0).translate(LEET),
-        text,
-    )
+    text = _LEET_CHAR.sub(_unleet, text)
     return _REPEAT.sub(r"\1\1", text)
 
 
+def word_features(word: str) -> list[str]:
+    """The features one word brings by itself: the word and its character 3-5-grams."""
+    padded = f" {word} "
+    out = [f"w:{word}"]
+    for n in (3, 4, 5):
+        out += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
+    return out
+
+
 def features(text: str) -> list[str]:
-    """Word unigrams and bigrams and character 2-5-grams inside words."""
+    """Word unigrams and bigrams and character 3-5-grams inside words (training and tests)."""
     words = _TOKEN.findall(clean(text))
     out = [f"w:{w}" for w in words]
     out += [f"b:{a} {b}" for a, b in pairwise(words)]
     for w in words:
-        padded = f" {w} "
-        for n in (3, 4, 5):
-            out += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
+        out += word_features(w)[1:]
     return out
 
 
@@ -74,6 +89,9 @@ class ToxicityModel:
         self.size = size
         self.bias = bias
         self.weights = weights
+        self._rows = [_float_list(w) for w in weights]
+        self._words: dict[str, tuple[int, ...]] = {}
+        self._pairs: dict[tuple[str, str], int] = {}
 
     @classmethod
     def load(cls, path: Path | None = None) -> ToxicityModel:
@@ -89,17 +107,46 @@ class ToxicityModel:
             weights.append(dense)
         return cls(list(raw["classes"]), size, [float(b) for b in raw["bias"]], weights)
 
+    def buckets(self, cleaned: str) -> set[int]:
+        """The hashed features of a cleaned text: ``{bucket(f) for f in features(text)}``,
+        with each word's and each word pair's buckets remembered (hashing was most of the cost).
+        """
+        words = _TOKEN.findall(cleaned)
+        unique, bigrams = set(words), set(pairwise(words))
+        known, pairs = self._words, self._pairs
+        out: set[int] = set()
+        try:
+            out.update(*map(known.__getitem__, unique), map(pairs.__getitem__, bigrams))
+        except KeyError:
+            for table in (known, pairs):
+                if len(table) > CACHE_LIMIT:
+                    table.clear()
+            for word in unique - known.keys():
+                known[word] = tuple({bucket(f, self.size) for f in word_features(word)})
+            for a, b in bigrams - pairs.keys():
+                pairs[a, b] = bucket(f"b:{a} {b}", self.size)
+            out.update(*map(known.__getitem__, unique), map(pairs.__getitem__, bigrams))
+        return out
+
     def predict(self, text: str) -> dict[str, float]:
-        buckets = {bucket(f, self.size) for f in features(text)}
+        return self.predict_clean(clean(text))
+
+    def predict_clean(self, cleaned: str) -> dict[str, float]:
+        """``predict`` on text already passed through :func:`clean`."""
+        buckets = self.buckets(cleaned)
         norm = 1.0 / math.sqrt(len(buckets)) if buckets else 0.0
-        logits = [
-            b + norm * sum(w[i] for i in buckets)
-            for b, w in zip(self.bias, self.weights, strict=True)
-        ]
+        pick = itemgetter(*buckets) if len(buckets) > 1 else lambda row: [row[i] for i in buckets]
+        logits = [b + norm * sum(pick(row)) for b, row in zip(self.bias, self._rows, strict=True)]
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
         return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+
+
+def _float_list(weights: array[float]) -> list[float]:
+    """The weights as a list, sharing one float object per distinct (quantised) value."""
+    shared: dict[float, float] = {}
+    return [shared.setdefault(v, v) for v in weights]
 
 
 @lru_cache(maxsize=1)
@@ -132,11 +179,12 @@ class ToxicityGuard:
         if not text.strip():
             return []
         found: list[Finding] = []
-        probs = self.model.predict(text)
+        cleaned = clean(text)
+        probs = self.model.predict_clean(cleaned)
         toxic = probs.get("hate", 0.0) + probs.get("offensive", 0.0)
         if toxic >= self.threshold:
             kind = "hate" if probs.get("hate", 0.0) >= 0.5 * toxic else "offensive"
             found.append(Finding(f"toxicity.{kind}", 0, len(text), toxic, self.detector))
-        if self.words is not None and self.words.search(clean(text)):
+        if self.words is not None and self.words.search(cleaned):
             found.append(Finding("toxicity.offensive", 0, len(text), 1.0, f"{self.name}-words@1"))
         return found

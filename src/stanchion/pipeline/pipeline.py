@@ -96,14 +96,14 @@ def build_pipeline(rt: Runtime) -> Pipeline:
     ]
     if rt.knowledge is not None:
         before.append(Retrieve(rt.knowledge, rt.guards))
-    before.append(Render(rt.prompt, rt.guards))
+    before.append(Render(rt.labels, rt.guards))
     after: list[Stage] = [
         GuardOutput(rt.guards, rt.knowledge),
-        Decide(rt.guards, rt.spec.guards.block_message),
+        Decide(rt.guards, rt.spec.guards.block_message, rt.holds.hold),
     ]
     return Pipeline(
         before=before,
-        generate=Generate(rt.router, rt.spec),
+        generate=Generate(rt.router, rt.spec, rt.labels),
         after=after,
         record=Record(rt.traces, rt.metrics, rt.counters),
         rt=rt,

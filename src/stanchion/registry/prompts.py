@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from stanchion.errors import SpecError
 from stanchion.spec.model import AppSpec
@@ -39,8 +40,9 @@ def load_system_prompt(spec: AppSpec, app_dir: Path) -> PromptVersion | None:
     path = app_dir / system.file
     template = path.read_text(encoding="utf-8")
     text = render_template(template, dict(system.variables), str(path))
-    return PromptVersion("system", f"system@{template_hash(template, dict(system.variables))[:12]}",
-                         text)
+    return PromptVersion(
+        "system", f"system@{template_hash(template, dict(system.variables))[:12]}", text
+    )
 
 
 def template_hash(template: str, variables: dict[str, str]) -> str:
@@ -49,7 +51,7 @@ def template_hash(template: str, variables: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def prompt_content(spec: AppSpec, app_dir: Path) -> dict[str, dict[str, object]]:
+def prompt_content(spec: AppSpec, app_dir: Path) -> dict[str, dict[str, Any]]:
     """The prompts the app's files define now, by name: ``{"system": {template, variables}}``."""
     system = spec.prompts.system
     if system is None:

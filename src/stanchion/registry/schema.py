@@ -36,8 +36,14 @@ reg_versions = Table(
     Column("message", Text, nullable=False),
     Column("created_at", Double, nullable=False),
 )
-Index("ux_reg_versions_number", reg_versions.c.app, reg_versions.c.kind, reg_versions.c.name,
-      reg_versions.c.number, unique=True)
+Index(
+    "ux_reg_versions_number",
+    reg_versions.c.app,
+    reg_versions.c.kind,
+    reg_versions.c.name,
+    reg_versions.c.number,
+    unique=True,
+)
 
 reg_labels = Table(
     "reg_labels",
@@ -68,8 +74,13 @@ reg_label_history = Table(
     Column("actor", String(200), nullable=False),
     Column("undone", Boolean, nullable=False),
 )
-Index("ix_reg_label_history_label", reg_label_history.c.app, reg_label_history.c.kind,
-      reg_label_history.c.name, reg_label_history.c.label)
+Index(
+    "ix_reg_label_history_label",
+    reg_label_history.c.app,
+    reg_label_history.c.kind,
+    reg_label_history.c.name,
+    reg_label_history.c.label,
+)
 
 reg_approvals = Table(
     "reg_approvals",
@@ -85,8 +96,12 @@ reg_approvals = Table(
     Column("comment", Text, nullable=False),
     Column("at", Double, nullable=False),
 )
-Index("ix_reg_approvals_version", reg_approvals.c.app, reg_approvals.c.kind,
-      reg_approvals.c.version_id)
+Index(
+    "ix_reg_approvals_version",
+    reg_approvals.c.app,
+    reg_approvals.c.kind,
+    reg_approvals.c.version_id,
+)
 
 reg_state = Table(
     "reg_state",

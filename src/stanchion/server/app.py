@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from stanchion import __version__
 from stanchion.errors import ApiError, InternalError, NotFound
 from stanchion.pipeline.pipeline import build_pipeline
 from stanchion.runtime import Runtime, build_runtime
-from stanchion.server import admin, misc
+from stanchion.server import admin, misc, versioning
 from stanchion.server.chat import chat_completions
 from stanchion.server.http import error_response, json_response, public
 from stanchion.server.openapi import openapi_document
@@ -40,6 +41,7 @@ def routes() -> list[Route]:
         Route("/admin/keys/{key_id}", admin.keys_revoke_ep, methods=["DELETE"], name="revoke_key"),
         Route("/admin/audit/verify", admin.audit_verify_ep, methods=["GET"], name="audit_verify"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
+        *versioning.routes(),
     ]
 
 
@@ -77,6 +79,10 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         await rt.start()
         app.state.runtime = rt
         app.state.pipeline = build_pipeline(rt)
+        # Everything built so far lives as long as the process: keep it out of the
+        # collector's full passes, which otherwise stall the event loop under load.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

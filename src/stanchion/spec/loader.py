@@ -5,6 +5,7 @@ Every error is one line: ``stanchion.yaml:12: models.routes.0.timeout: must be >
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from stanchion.errors import SpecError
 from stanchion.spec.model import AppSpec
 
 SPEC_NAME = "stanchion.yaml"
+SECRET_WORDS = re.compile(r"key|token|secret|password", re.I)
 
 
 def _lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
@@ -67,7 +69,9 @@ def load_spec(path: Path) -> AppSpec:
             field = ".".join(str(p) for p in loc) or "(top level)"
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
-                msg = "unknown field (secrets go in env vars, named by *_env fields)"
+                msg = "unknown field"
+                if SECRET_WORDS.search(field):
+                    msg += " (secrets go in env vars, named by *_env fields)"
             errors.append(f"{path}:{_line_for(loc, lines)}: {field}: {msg}")
         raise SpecError(errors) from None
     _check_files(spec, path, lines, text)

@@ -7,16 +7,21 @@ from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
 from stanchion.providers.router import Attempt, Router
 from stanchion.providers.tokens import count_message_tokens, count_tokens
+from stanchion.registry.cache import LabelCache
 from stanchion.spec.model import AppSpec
 
 
 class Generate:
-    """Call the route the request resolved to, through the router (retries, fallbacks)."""
+    """Call the route the request resolved to, through the router (retries, fallbacks).
+
+    The route's version comes from the label cache (per user during a canary) and is
+    recorded as ``annotations["model_version"]``.
+    """
 
     name = "generate"
 
-    def __init__(self, router: Router, spec: AppSpec) -> None:
-        self.router = router
+    def __init__(self, router: Router, spec: AppSpec, labels: LabelCache) -> None:
+        self.router, self.labels = router, labels
         self.prices = {r.name: (r.price.input, r.price.output) for r in spec.models.routes}
 
     def _request(self, ex: Exchange) -> ChatRequest:
@@ -27,6 +32,15 @@ class Generate:
             context=[p.text for p in ex.passages],
         )
 
+    def _target(self, ex: Exchange) -> str:
+        """The router key for this request's route version (the route name by default)."""
+        name = ex.route or ""
+        picked = self.labels.model(name, ex.principal.user if ex.principal else "")
+        if picked is None:
+            return name
+        ex.annotations["model_version"] = picked[1]
+        return picked[0]
+
     def settle(self, ex: Exchange, completion: Completion, attempts: list[Attempt]) -> None:
         """Fill usage the provider did not report, and price the answer by its route."""
         if attempts:
@@ -36,6 +50,9 @@ class Generate:
             completion.usage = Usage(count_message_tokens(ex.rendered),
                                      count_tokens(completion.content), counted=True)
         ex.completion = completion
+        if completion.route and completion.route != ex.route:
+            fallback = self.labels.models.get(completion.route)
+            ex.annotations["model_version"] = fallback.stable_id if fallback else None
         ex.route = completion.route or ex.route
         price_in, price_out = self.prices.get(ex.route or "", (0.0, 0.0))
         u = completion.usage
@@ -44,11 +61,11 @@ class Generate:
     async def __call__(self, ex: Exchange) -> None:
         attempts: list[Attempt] = []
         try:
-            completion = await self.router.complete(ex.route or "", self._request(ex), attempts)
+            completion = await self.router.complete(self._target(ex), self._request(ex), attempts)
         finally:
             if attempts:
                 ex.annotations["attempts"] = [asdict(a) for a in attempts]
         self.settle(ex, completion, attempts)
 
     def stream(self, ex: Exchange, attempts: list[Attempt]) -> AsyncIterator[Chunk]:
-        return self.router.stream(ex.route or "", self._request(ex), attempts)
+        return self.router.stream(self._target(ex), self._request(ex), attempts)

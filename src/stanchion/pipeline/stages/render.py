@@ -4,7 +4,7 @@ from typing import Any
 
 from stanchion.guards import GuardEngine
 from stanchion.pipeline.exchange import Exchange
-from stanchion.registry.prompts import PromptVersion
+from stanchion.registry.cache import LabelCache
 
 SOURCES_HEADER = (
     "Answer only from the numbered sources below and cite each fact with its marker, "
@@ -25,23 +25,25 @@ class Render:
 
     The sources go in a message of their own, so that ``ex.system_prompt`` is exactly the
     app's confidential instructions (what leakage checks protect) and not the documents the
-    answer is meant to quote.
+    answer is meant to quote. The prompt version comes from the label cache (no database
+    read), per user during a canary; ``ex.prompt_id`` names the exact version.
     """
 
     name = "render"
 
-    def __init__(self, prompt: PromptVersion | None, engine: GuardEngine) -> None:
-        self.prompt, self.engine = prompt, engine
+    def __init__(self, labels: LabelCache, engine: GuardEngine, prompt: str = "system") -> None:
+        self.labels, self.engine, self.prompt = labels, engine, prompt
 
     async def __call__(self, ex: Exchange) -> None:
         rendered: list[dict[str, Any]] = []
-        if self.prompt:
-            ex.system_prompt = self.prompt.text
+        prompt = self.labels.prompt(self.prompt, ex.principal.user if ex.principal else "")
+        if prompt:
+            ex.system_prompt = prompt.text
             canary = self.engine.canary(ex)
-            text = f"{self.prompt.text}\n{canary}" if canary else self.prompt.text
+            text = f"{prompt.text}\n{canary}" if canary else prompt.text
             rendered.append({"role": "system", "content": text})
         if ex.passages:
             rendered.append({"role": "system", "content": sources_block(ex)})
         rendered.extend(ex.messages)
         ex.rendered = rendered
-        ex.prompt_id = self.prompt.id if self.prompt else None
+        ex.prompt_id = prompt.id if prompt else None

@@ -1,0 +1,63 @@
+"""Feedback: one 1-5 score per user and trace (a later rating replaces the earlier one),
+with an optional comment and correction, stored encrypted."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, update
+
+from stanchion.registry.schema import feedback
+from stanchion.store.crypto import Cipher
+
+LOW_SCORE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    trace_id: str
+    app: str
+    user: str
+    key_id: str | None
+    score: int
+    comment: str | None
+    correction: str | None
+
+
+def record(
+    conn: Connection, cipher: Cipher, rating: Rating, now: Callable[[], float] = time.time
+) -> bool:
+    """Store a rating; True when it replaced the user's earlier rating of the trace."""
+    values = {
+        "score": rating.score,
+        "comment_enc": _seal(cipher, rating.comment),
+        "correction_enc": _seal(cipher, rating.correction),
+        "key_id": rating.key_id,
+        "updated_at": now(),
+    }
+    done = conn.execute(
+        update(feedback)
+        .where(feedback.c.trace_id == rating.trace_id, feedback.c.user == rating.user)
+        .values(**values)
+    )
+    if done.rowcount:
+        return True
+    conn.execute(
+        feedback.insert().values(
+            trace_id=rating.trace_id, user=rating.user, app=rating.app, created_at=now(), **values
+        )
+    )
+    return False
+
+
+def scores(conn: Connection, app: str, trace_id: str) -> list[int]:
+    rows = conn.execute(
+        select(feedback.c.score).where(feedback.c.app == app, feedback.c.trace_id == trace_id)
+    ).all()
+    return [int(r.score) for r in rows]
+
+
+def _seal(cipher: Cipher, text: str | None) -> bytes | None:
+    return cipher.encrypt_text(text) if text else None
