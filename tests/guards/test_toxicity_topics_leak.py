@@ -70,3 +70,13 @@ def test_canary_and_prompt_overlap_leaks(engine: GuardEngine) -> None:
 def test_canary_is_stable_per_exchange(engine: GuardEngine) -> None:
     a, b = make_exchange(exchange_id="a"), make_exchange(exchange_id="b")
     assert engine.canary(a) == engine.canary(a) != engine.canary(b)
+
+
+def test_cached_feature_buckets_match_training_features() -> None:
+    from stanchion.guards.toxicity import bucket, clean, features, shipped_model
+
+    model = shipped_model()
+    for text in ("you are a st\u200bup1d 1d10t!!!", "Thanks, the the meeting moved", "", "a"):
+        expected = {bucket(f, model.size) for f in features(text)}
+        assert model.buckets(clean(text)) == expected
+        assert model.buckets(clean(text)) == expected  # second time from the memo tables

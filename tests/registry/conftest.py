@@ -13,8 +13,10 @@ import pytest
 from tests.conftest import Gateway
 
 FAST = {"refresh_seconds": 0.1}
-PROMPT_V2 = {"template": "You are the terse assistant of {{ company }}.",
-             "variables": {"company": "Acme"}}
+PROMPT_V2 = {
+    "template": "You are the terse assistant of {{ company }}.",
+    "variables": {"company": "Acme"},
+}
 
 
 _OPEN: list[httpx.Client] = []
@@ -46,7 +48,8 @@ def ext(r: Any) -> dict[str, Any]:
 
 
 def push(c: httpx.Client, content: dict[str, Any], name: str = "system", msg: str = "") -> Any:
-    r = c.post("/admin/registry/prompts/versions",
-               json={"name": name, "content": content, "message": msg})
+    r = c.post(
+        "/admin/registry/prompts/versions", json={"name": name, "content": content, "message": msg}
+    )
     assert r.status_code in (200, 201), r.text
     return r.json()

@@ -17,7 +17,9 @@ HOLD_POLICY = {
 }
 
 
-def test_feedback_validation_and_replacement(db_url: str, up: Upstream, gateway_factory: Any) -> None:
+def test_feedback_validation_and_replacement(
+    db_url: str, up: Upstream, gateway_factory: Any
+) -> None:
     gw = gateway_factory(db_url, [openai_route(up)])
     alice_key, bob_key = gw.make_key(user="alice"), gw.make_key(user="bob")
     trace_id = ext(chat(gw, alice_key))["trace_id"]
@@ -26,9 +28,14 @@ def test_feedback_validation_and_replacement(db_url: str, up: Upstream, gateway_
     assert r.status_code == 201 and r.json()["replaced"] is False
     r = alice.post("/v1/feedback", json={"trace_id": trace_id, "score": 5})
     assert r.status_code == 200 and r.json()["replaced"] is True
-    cases = [({"trace_id": trace_id, "score": 0}, 400), ({"trace_id": trace_id, "score": 6}, 400),
-             ({"trace_id": trace_id, "score": "5"}, 422), ({"trace_id": trace_id}, 400),
-             ({"score": 3}, 400), ({"trace_id": trace_id, "score": True}, 422)]
+    cases = [
+        ({"trace_id": trace_id, "score": 0}, 400),
+        ({"trace_id": trace_id, "score": 6}, 400),
+        ({"trace_id": trace_id, "score": "5"}, 422),
+        ({"trace_id": trace_id}, 400),
+        ({"score": 3}, 400),
+        ({"trace_id": trace_id, "score": True}, 422),
+    ]
     for body, status in cases:
         r = alice.post("/v1/feedback", json=body)
         assert r.status_code == status, (body, r.text)
@@ -43,11 +50,20 @@ def test_feedback_validation_and_replacement(db_url: str, up: Upstream, gateway_
     rev = api(gw, gw.make_key("reviewer", user="rita"))
     items = rev.get("/admin/review").json()["data"]
     assert [(i["trace_id"], i["reason"], i["question"]) for i in items] == [
-        (low, "low_rating", "second question")]
+        (low, "low_rating", "second question")
+    ]
     assert alice.get("/admin/review").status_code == 403
+    owner = api(gw, gw.make_key("owner", user="olga"))
+    report = owner.get("/admin/reports/versions").json()
+    assert report["satisfaction_target"] == 4.2
+    [row] = report["data"]
+    assert row["prompt_version"].startswith("system@") and row["model_version"].startswith("gpt@")
+    assert (row["requests"], row["ratings"], row["satisfaction"]) == (2, 2, 3.5)
 
 
-def test_hold_is_released_once_by_a_reviewer(db_url: str, up: Upstream, gateway_factory: Any) -> None:
+def test_hold_is_released_once_by_a_reviewer(
+    db_url: str, up: Upstream, gateway_factory: Any
+) -> None:
     gw = gateway_factory(db_url, [openai_route(up)], guards=HOLD_POLICY)
     key = gw.make_key(user="alice")
     alice = api(gw, key)
@@ -57,7 +73,10 @@ def test_hold_is_released_once_by_a_reviewer(db_url: str, up: Upstream, gateway_
     assert "frobnicate" not in (first.choices[0].message.content or "")
     t1, t2 = ext(first)["trace_id"], ext(second)["trace_id"]
     assert alice.get(f"/v1/traces/{t1}/answer").json() == {
-        "trace_id": t1, "status": "held", "content": None}
+        "trace_id": t1,
+        "status": "held",
+        "content": None,
+    }
     rita = api(gw, gw.make_key("reviewer", user="rita"))
     raj = api(gw, gw.make_key("reviewer", user="raj"))
     assert {i["trace_id"] for i in rita.get("/admin/review").json()["data"]} == {t1, t2}
@@ -72,8 +91,11 @@ def test_hold_is_released_once_by_a_reviewer(db_url: str, up: Upstream, gateway_
         r = rita.post(f"/admin/review/{t1}/{action}", json={"content": "again"})
         assert r.status_code == 409, action
     assert alice.get(f"/v1/traces/{t1}/answer").json() == {
-        "trace_id": t1, "status": "released", "content": "Ask support to reset it.",
-        "edited": True}
+        "trace_id": t1,
+        "status": "released",
+        "content": "Ask support to reset it.",
+        "edited": True,
+    }
     r = raj.post(f"/admin/review/{t2}/approve", json={"note": "fine"})
     assert r.json()["final"] == "frobnicate twice"
     assert raj.post(f"/admin/review/{t2}/reject").status_code == 409

@@ -22,7 +22,9 @@ def system_sent(up: Upstream) -> str:
     return content
 
 
-def test_versions_are_immutable_and_diffable(db_url: str, up: Upstream, gateway_factory: Any) -> None:
+def test_versions_are_immutable_and_diffable(
+    db_url: str, up: Upstream, gateway_factory: Any
+) -> None:
     gw = gateway_factory(db_url, [openai_route(up)], registry=FAST)
     c = api(gw, gw.make_key("owner", user="ana"))
     v1 = push(c, V1, msg="from the file")
@@ -42,12 +44,18 @@ def test_versions_are_immutable_and_diffable(db_url: str, up: Upstream, gateway_
     diff = c.get("/admin/registry/prompts/diff", params={"a": "1", "b": "2"}).json()["diff"]
     assert "-You are the assistant of {{ company }}." in diff
     assert "+You are the terse assistant of {{ company }}." in diff
-    bad = c.post("/admin/registry/prompts/versions",
-                 json={"name": "system", "content": {"template": "Hi {{ nobody }}"}})
+    bad = c.post(
+        "/admin/registry/prompts/versions",
+        json={"name": "system", "content": {"template": "Hi {{ nobody }}"}},
+    )
     assert bad.status_code == 400
     user = api(gw, gw.make_key("user", user="eve"))
-    assert user.post("/admin/registry/prompts/versions",
-                     json={"name": "system", "content": V1}).status_code == 403
+    assert (
+        user.post(
+            "/admin/registry/prompts/versions", json={"name": "system", "content": V1}
+        ).status_code
+        == 403
+    )
 
 
 def test_label_serves_moves_and_rolls_back(db_url: str, up: Upstream, gateway_factory: Any) -> None:
@@ -68,8 +76,12 @@ def test_label_serves_moves_and_rolls_back(db_url: str, up: Upstream, gateway_fa
     assert ext(chat(gw, key))["prompt_id"] == v1["id"]
     back = c.post("/admin/registry/prompts/labels/production/rollback", json={"name": "system"})
     assert back.json()["version_id"] == v2["id"]
-    assert c.post("/admin/registry/prompts/labels/production/rollback",
-                  json={"name": "system"}).status_code == 400
+    assert (
+        c.post(
+            "/admin/registry/prompts/labels/production/rollback", json={"name": "system"}
+        ).status_code
+        == 400
+    )
     labels = c.get("/admin/registry/prompts/labels").json()["data"]
     assert [(x["label"], x["version_id"]) for x in labels] == [("production", v2["id"])]
 
@@ -78,8 +90,12 @@ APPROVALS = {**FAST, "approvers": ["owner", "legal"]}
 
 
 def test_approval_rules(db_url: str, up: Upstream, gateway_factory: Any) -> None:
-    gw = gateway_factory(db_url, [openai_route(up)], registry=APPROVALS,
-                         roles={"extra": {"legal": ["prompts.approve", "reports.read"]}})
+    gw = gateway_factory(
+        db_url,
+        [openai_route(up)],
+        registry=APPROVALS,
+        roles={"extra": {"legal": ["prompts.approve", "reports.read"]}},
+    )
     ana = api(gw, gw.make_key("owner", user="ana"))
     bob = api(gw, gw.make_key("owner", user="bob"))
     lea = api(gw, gw.make_key("legal", user="lea"))
@@ -97,15 +113,23 @@ def test_approval_rules(db_url: str, up: Upstream, gateway_factory: Any) -> None
     r = ana.put(move[0], json=move[1])
     assert r.status_code == 403 and r.json()["error"]["code"] == "approval_required"
     assert bob.post(approve, json=body).json()["outstanding"] == [
-        "needs an approval from role 'legal'"]
-    assert lea.post(f"/admin/registry/prompts/versions/{v}/reject",
-                    json={"label": "production", "comment": "claims"}).status_code == 201
+        "needs an approval from role 'legal'"
+    ]
+    assert (
+        lea.post(
+            f"/admin/registry/prompts/versions/{v}/reject",
+            json={"label": "production", "comment": "claims"},
+        ).status_code
+        == 201
+    )
     r = ana.put(move[0], json=move[1])
     assert r.status_code == 403 and "rejected by lea" in r.json()["error"]["message"]
     assert lea.post(approve, json=body).json()["outstanding"] == []
     assert ana.put(move[0], json=move[1]).status_code == 200
-    assert ana.put("/admin/registry/prompts/labels/staging", json={"version": "1"}).status_code \
-        in (200, 404)
+    assert ana.put("/admin/registry/prompts/labels/staging", json={"version": "1"}).status_code in (
+        200,
+        404,
+    )
     with gw.store.engine.connect() as conn:
         actions = [r.action for r in conn.execute(select(audit_events.c.action))]
     assert actions.count("prompt.approve") == 2 and actions.count("prompt.reject") == 1
@@ -118,8 +142,9 @@ def test_canary_splits_sticky_by_user(db_url: str, up: Upstream, gateway_factory
     c = api(gw, gw.make_key("owner", user="ana"))
     v1, v2 = push(c, V1)["id"], push(c, PROMPT_V2)["id"]
     c.put("/admin/registry/prompts/labels/production", json={"version": v1})
-    r = c.put("/admin/registry/prompts/labels/production",
-              json={"version": v2, "canary_percent": 30})
+    r = c.put(
+        "/admin/registry/prompts/labels/production", json={"version": v2, "canary_percent": 30}
+    )
     assert r.status_code == 200 and r.json()["canary_id"] == v2
     users = [f"user{i}" for i in range(120)]
     keys = {u: gw.make_key(user=u) for u in users}
@@ -132,10 +157,13 @@ def test_canary_splits_sticky_by_user(db_url: str, up: Upstream, gateway_factory
     assert abs(share - 0.30) < 0.015
 
 
-def test_label_move_reaches_another_replica(db_url: str, up: Upstream, gateway_factory: Any) -> None:
+def test_label_move_reaches_another_replica(
+    db_url: str, up: Upstream, gateway_factory: Any
+) -> None:
     gw1 = gateway_factory(db_url, [openai_route(up)], registry={**FAST, "protected": []})
-    gw2 = gateway_factory(db_url, [openai_route(up)], start=False,
-                          registry={**FAST, "protected": []})
+    gw2 = gateway_factory(
+        db_url, [openai_route(up)], start=False, registry={**FAST, "protected": []}
+    )
     gw2.settings, gw2.key = gw1.settings, gw1.key
     gw2.start()
     c = api(gw1, gw1.make_key("owner", user="ana"))

@@ -25,8 +25,25 @@ def cli() -> None:
     """stanchion: take a generative-AI app from proof of concept to production."""
 
 
-for command in (quickstart, serve, ask, keys, db, audit, report, spec, ingest, docs, ground,
-                retrieval, guard, prompts, models, review_group, evals):
+for command in (
+    quickstart,
+    serve,
+    ask,
+    keys,
+    db,
+    audit,
+    report,
+    spec,
+    ingest,
+    docs,
+    ground,
+    retrieval,
+    guard,
+    prompts,
+    models,
+    review_group,
+    evals,
+):
     cli.add_command(command)
 
 

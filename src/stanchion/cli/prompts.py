@@ -46,8 +46,12 @@ class Registry:
         return self.spec.app
 
     def tx(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
-        with self.store.engine.begin() as conn:
-            return fn(conn, *args, **kw)
+        """One transaction; the pool is closed after it (a CLI holds no connections)."""
+        try:
+            with self.store.engine.begin() as conn:
+                return fn(conn, *args, **kw)
+        finally:
+            self.store.engine.dispose()
 
 
 def open_registry(app_dir: Path, kind: str) -> Registry:

@@ -50,6 +50,7 @@ class LeakageGuard:
         self.n = spec.min_overlap_words
         self.detector = f"{self.name}@{self.version}"
         self._shingles: dict[str, frozenset[tuple[str, ...]]] = {}
+        self._first_words: dict[frozenset[tuple[str, ...]], frozenset[str]] = {}
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         found = []
@@ -78,17 +79,29 @@ class LeakageGuard:
             self._shingles[prompt] = cached
         return cached
 
+    def _firsts(self, shingles: frozenset[tuple[str, ...]]) -> frozenset[str]:
+        """The words a shingle starts with: most output words are none, and skip the tuple."""
+        firsts = self._first_words.get(shingles)
+        if firsts is None:
+            if len(self._first_words) > 256:
+                self._first_words.clear()
+            firsts = self._first_words[shingles] = frozenset(s[0] for s in shingles)
+        return firsts
+
     def _overlap(self, text: str, prompt: str) -> Finding | None:
         shingles = self._prompt_shingles(prompt)
         if not shingles:
             return None
-        words = list(_WORD.finditer(text))
-        lowered = [m.group(0).lower() for m in words]
+        firsts = self._firsts(shingles)
+        lowered = [w.lower() for w in _WORD.findall(text)]
         hits = [
-            i for i in range(len(words) - self.n + 1) if tuple(lowered[i : i + self.n]) in shingles
+            i
+            for i in range(len(lowered) - self.n + 1)
+            if lowered[i] in firsts and tuple(lowered[i : i + self.n]) in shingles
         ]
         if not hits:
             return None
+        words = list(_WORD.finditer(text))
         score = min(1.0, 0.6 + 0.05 * len(hits))
         start, end = words[hits[0]].start(), words[hits[-1] + self.n - 1].end()
         return Finding("leak.system_prompt", start, end, score, self.detector)

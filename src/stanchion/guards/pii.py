@@ -11,8 +11,8 @@ best-scoring of overlapping spans::
 from __future__ import annotations
 
 import ipaddress
-from bisect import bisect_right
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
 

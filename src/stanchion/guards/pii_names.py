@@ -181,9 +181,11 @@ _ADDRESS_TAIL = re.compile(
 )
 
 
-_EU_SUFFIXES = tuple(
-    ["straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "ring", "katu", "tie", "kuja", "vej", "gade", "gatan", "vägen", "gränd", "laan", "straat", "gracht", "utca", "út", "ulica", "ul.", "cesta", "iela", "gatve", "tänav"]
-)
+_EU_SUFFIXES = (
+    "straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "ring", "katu", "tie", "kuja",
+    "vej", "gade", "gatan", "vägen", "gränd", "laan", "straat", "gracht", "utca", "út", "ulica",
+    "ul.", "cesta", "iela", "gatve", "tänav",
+)  # fmt: skip
 
 
 def _eu_street_possible(text: str) -> bool:

@@ -121,10 +121,12 @@ class ToxicityModel:
             for table in (known, pairs):
                 if len(table) > CACHE_LIMIT:
                     table.clear()
-            for word in unique - known.keys():
-                known[word] = tuple({bucket(f, self.size) for f in word_features(word)})
-            for a, b in bigrams - pairs.keys():
-                pairs[a, b] = bucket(f"b:{a} {b}", self.size)
+            for word in unique:
+                if word not in known:
+                    known[word] = tuple({bucket(f, self.size) for f in word_features(word)})
+            for a, b in bigrams:
+                if (a, b) not in pairs:
+                    pairs[a, b] = bucket(f"b:{a} {b}", self.size)
             out.update(*map(known.__getitem__, unique), map(pairs.__getitem__, bigrams))
         return out
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from stanchion.errors import BadRequest, NotFound
 from stanchion.pipeline.exchange import Principal
 from stanchion.registry import labels, versions
+from stanchion.reports.versions import version_report
 from stanchion.runtime import Runtime
 from stanchion.server.http import guarded, json_response, read_json, runtime
 
@@ -209,6 +210,31 @@ async def version_reject(request: Request, principal: Principal) -> Response:
     return await _decide(request, principal, False)
 
 
+async def versions_report(request: Request, _p: Principal) -> Response:
+    """Versions side by side over ``?days=`` (default 7): satisfaction against the spec's
+    target, groundedness, block rate, latency, cost per answer."""
+    rt = runtime(request)
+    try:
+        days = float(request.query_params.get("days", "7"))
+    except ValueError:
+        raise BadRequest("days must be a number", param="days") from None
+    now = rt.clock()
+
+    def run() -> list[Any]:
+        with rt.store.engine.connect() as conn:
+            return version_report(conn, rt.spec.app, now - days * 86_400, now + 1)
+
+    rows = await rt.store.run(run)
+    return json_response(
+        {
+            "days": days,
+            "satisfaction_target": rt.spec.goal.kpis.satisfaction,
+            "data": [r.to_record() for r in rows],
+        }
+    )
+
+
+versions_report_ep = guarded("reports.read", versions_report)
 versions_list_ep = guarded("reports.read", versions_list)
 version_show_ep = guarded("reports.read", version_show)
 version_push_ep = guarded("prompts.approve", version_push)

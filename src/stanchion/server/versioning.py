@@ -47,6 +47,12 @@ def routes() -> list[Route]:
             methods=["POST"],
             name="registry_rollback",
         ),
+        Route(
+            "/admin/reports/versions",
+            reg.versions_report_ep,
+            methods=["GET"],
+            name="report_versions",
+        ),
         Route("/v1/feedback", feedback.post_feedback_ep, methods=["POST"], name="feedback"),
         Route(
             "/v1/traces/{trace_id}/answer", review.answer_ep, methods=["GET"], name="trace_answer"

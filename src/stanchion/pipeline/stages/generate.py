@@ -27,8 +27,12 @@ class Generate:
     def _request(self, ex: Exchange) -> ChatRequest:
         req = ex.request
         return ChatRequest(
-            model=req.model, messages=ex.rendered, stream=req.stream,
-            include_usage=req.include_usage, params=req.params, user=req.user,
+            model=req.model,
+            messages=ex.rendered,
+            stream=req.stream,
+            include_usage=req.include_usage,
+            params=req.params,
+            user=req.user,
             context=[p.text for p in ex.passages],
         )
 
@@ -47,8 +51,9 @@ class Generate:
             ex.annotations["attempts"] = [asdict(a) for a in attempts]
         usage = completion.usage
         if usage.prompt_tokens == 0 and usage.completion_tokens == 0:
-            completion.usage = Usage(count_message_tokens(ex.rendered),
-                                     count_tokens(completion.content), counted=True)
+            completion.usage = Usage(
+                count_message_tokens(ex.rendered), count_tokens(completion.content), counted=True
+            )
         ex.completion = completion
         if completion.route and completion.route != ex.route:
             fallback = self.labels.models.get(completion.route)
