@@ -22,6 +22,8 @@ PERMISSIONS = (
     "traces.read",  # read any trace
     "review",  # the human review queue
     "knowledge.approve",
+    "prompts.read",  # list, show and diff versions and labels
+    "prompts.manage",  # push versions, move labels, roll back
     "prompts.approve",
     "reports.read",
     "keys.manage",
@@ -36,12 +38,16 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
             "feedback",
             "traces.read",
             "knowledge.approve",
+            "prompts.read",
+            "prompts.manage",
             "prompts.approve",
             "reports.read",
             "audit.read",
         }
     ),
-    "reviewer": frozenset({"chat", "models.read", "feedback", "traces.read", "review"}),
+    "reviewer": frozenset(
+        {"chat", "models.read", "feedback", "traces.read", "review", "prompts.read"}
+    ),
     "user": frozenset({"chat", "models.read", "feedback"}),
 }
 

@@ -82,6 +82,7 @@ def build_knowledge(
         name,
         min_score=spec.retrieval.min_score,
         refresh_seconds=spec.retrieval.refresh_seconds,
+        min_answerability=spec.retrieval.min_answerability,
     )
     catalog: Catalog | None = load_catalog(spec.catalog, store, app_dir) if spec.catalog else None
     return Knowledge(spec, name, store, retriever, Validator(spec.grounding, catalog))

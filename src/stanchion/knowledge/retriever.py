@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from stanchion.knowledge.answerability import assess
 from stanchion.knowledge.backends import Backend, Candidate, idf
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.text import terms
@@ -45,10 +46,12 @@ class KnowledgeRetriever:
         *,
         min_score: float,
         refresh_seconds: float,
+        min_answerability: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.backend, self.store, self.cipher, self.app = backend, store, cipher, app
         self.min_score, self.refresh_seconds, self.clock = min_score, refresh_seconds, clock
+        self.min_answerability = min_answerability
         self._generation: int | None = None
         self._checked = float("-inf")
         self._lock = asyncio.Lock()
@@ -73,22 +76,48 @@ class KnowledgeRetriever:
             return generation(conn, self.app)
 
     async def search(self, query: str, k: int) -> list[Passage]:
+        """The passages for ``query``, or none when they cannot answer it (see answerability)."""
         await self.refresh()
-        return await asyncio.to_thread(self.search_sync, query, k)
+        return await asyncio.to_thread(self.answerable_search, query, k)
+
+    def answerable_search(self, query: str, k: int) -> list[Passage]:
+        passages, weights = self._ranked(query, k, None)
+        if passages and self.min_answerability > 0:
+            pairs = [(p.title, p.text) for p in passages]
+            if assess(query, weights, pairs) < self.min_answerability:
+                return []
+        return passages
 
     def search_sync(self, query: str, k: int, min_score: float | None = None) -> list[Passage]:
         """Rank candidates by BM25, keep those covering at least ``min_score`` of the query."""
+        return self._ranked(query, k, min_score)[0]
+
+    def answerability(self, query: str, passages: list[Passage]) -> float:
+        """How well ``passages`` (best first) can answer ``query``, in [0, 1]."""
+        return assess(query, self.term_weights(query), [(p.title, p.text) for p in passages])
+
+    def term_weights(self, query: str) -> dict[str, float]:
+        """1 + IDF of each of the query's terms in the served corpus."""
+        qterms = query_terms(query)
+        if not qterms:
+            return {}
+        n, df = self.backend.doc_freq(qterms)
+        return {t: 1.0 + idf(max(n, 1), df.get(t, 0)) for t in qterms}
+
+    def _ranked(
+        self, query: str, k: int, min_score: float | None
+    ) -> tuple[list[Passage], dict[str, float]]:
         qterms = query_terms(query)
         cands = self.backend.candidates(qterms, max(CANDIDATES, 4 * k))
         if not cands:
-            return []
+            return [], {}
         n, df = self.backend.doc_freq(qterms)
         weights = {t: 1.0 + idf(max(n, 1), df.get(t, 0)) for t in qterms}
         floor = self.min_score if min_score is None else min_score
         scored = [(c, coverage(qterms, weights, set(c.terms.split()))) for c in cands]
         top = max(c.rank for c, _ in scored) or 1.0
         scored.sort(key=lambda cs: -(0.5 * cs[0].rank / top + 0.5 * cs[1]))
-        return [self._passage(c, s) for c, s in scored if s >= floor][:k]
+        return [self._passage(c, s) for c, s in scored if s >= floor][:k], weights
 
     def _passage(self, c: Candidate, score: float) -> Passage:
         body = self.cipher.decrypt(bytes(c.text_enc)).decode()

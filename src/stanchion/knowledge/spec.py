@@ -71,6 +71,12 @@ class Retrieval(_Model):
     min_score: float = Field(
         default=0.2, ge=0.0, le=1.0, description="least query coverage of a passage"
     )
+    min_answerability: float = Field(
+        default=0.29,
+        ge=0.0,
+        le=1.0,
+        description="least answerability of the question from the passages; 0 = score only",
+    )
     backend: Literal["local", "postgres"] = "local"
     index_path: str = ".stanchion/index.sqlite"
     refresh_seconds: float = Field(default=2.0, gt=0.0)

@@ -92,8 +92,11 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
     app = Starlette(
         routes=table,
         lifespan=lifespan,
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error,
-                            Exception: _unexpected},
+        exception_handlers={
+            ApiError: _api_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
     )
     app.state.openapi = openapi_document(table, __version__)
     return app
