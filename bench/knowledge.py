@@ -11,7 +11,6 @@ the threshold are chosen on the pooled DEV halves, figures are reported on the T
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import random
 import statistics
@@ -177,7 +176,6 @@ def run_example() -> None:
         asyncio.run(main(Path(tmp)))
 
 
-
 Row = tuple[str, bool, bool, list[float] | None]
 
 
@@ -186,6 +184,7 @@ def clapnq_answerability() -> list[Row]:
     the top k=5 passages above the default min_score."""
     from retrieval_size import DATA as RETRIEVAL
     from retrieval_size import beir_index, retriever_over
+
     from stanchion.knowledge.evaluation import Beir
     from stanchion.store.crypto import Cipher
 

@@ -25,9 +25,15 @@ import re
 
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, terms, words
 
-WEIGHTS = (-2.07, 2.02, 0.97, 0.21)
+WEIGHTS = (-2.0, 1.71, 1.13, 0.25)
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 OPENER = re.compile(r"(?:^|[.!?:;\n\"(]\s*)$")
+# the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
+FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b", re.I)
+
+
+def frame_terms(question: str) -> set[str]:
+    return {t for m in FRAME.finditer(question) for t in terms(m.group(1) or m.group(2))}
 
 
 def named_terms(question: str) -> set[str]:
@@ -44,9 +50,7 @@ def named_terms(question: str) -> set[str]:
     return out
 
 
-def sentence_coverage(
-    qterms: list[str], weights: dict[str, float], title: str, text: str
-) -> float:
+def sentence_coverage(qterms: list[str], weights: dict[str, float], title: str, text: str) -> float:
     """Best IDF-weighted share of the question's terms in one sentence (+ title, heading)."""
     total = sum(weights[t] for t in qterms) or 1.0
     context = set(terms(title))
@@ -86,7 +90,8 @@ def evidence(
 ) -> list[float] | None:
     """The model's features, or None when there is nothing to judge or a named thing of the
     question is in none of the passages."""
-    qterms = [t for t in dict.fromkeys(terms(question)) if t in weights]
+    frame = frame_terms(question)
+    qterms = [t for t in dict.fromkeys(terms(question)) if t in weights and t not in frame]
     if not qterms or not passages:
         return None
     present: set[str] = set()

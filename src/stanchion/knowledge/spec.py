@@ -72,7 +72,7 @@ class Retrieval(_Model):
         default=0.2, ge=0.0, le=1.0, description="least query coverage of a passage"
     )
     min_answerability: float = Field(
-        default=0.29,
+        default=0.3,
         ge=0.0,
         le=1.0,
         description="least answerability of the question from the passages; 0 = score only",

@@ -99,7 +99,7 @@ def build_pipeline(rt: Runtime) -> Pipeline:
     before.append(Render(rt.labels, rt.guards))
     after: list[Stage] = [
         GuardOutput(rt.guards, rt.knowledge),
-        Decide(rt.guards, rt.spec.guards.block_message, rt.holds.hold),
+        Decide(rt.guards, rt.holds.hold),
     ]
     return Pipeline(
         before=before,

@@ -77,17 +77,58 @@ def _terms(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-def answer_from_passages(question: str, passages: list[str]) -> str:
-    """Extract the sentences that best answer the question, each cited by passage number.
+_DURATION = (
+    r"\b(\d+|one|two|three|four|five|six|seven|a|an)\s+(to\s+\d+\s+)?(business\s+)?"
+    r"(second|minute|hour|day|week|month|year)s?\b|\b(within|until|once|after|before|"
+    r"immediately|same day)\b"
+)
+_ANSWER_TYPES = (
+    (
+        re.compile(r"\b(how (long|fast|soon|quickly)|when|until)\b", re.I),
+        re.compile(_DURATION, re.I),
+    ),
+    (
+        re.compile(r"\b(how much|price|cost|fee|charge)\b", re.I),
+        re.compile(r"\d+(\.\d+)?\s*(USD|EUR|GBP|dollars?)|[$€£]\s*\d|\bfree\b", re.I),
+    ),
+    (re.compile(r"\bhow many\b", re.I), re.compile(r"\b\d+|\b(one|two|three|four|five)\b", re.I)),
+    (
+        re.compile(r"\bwhere\b", re.I),
+        re.compile(r"\b(on|from|at|under|in) (the|your|any) |@|\bpage\b", re.I),
+    ),
+)
+_PRONOUN = re.compile(r"^(It|They|This|These|That|Those|He|She)\b")
 
-    Sentences are scored by the IDF-weighted share of the question's (stemmed) terms they
-    cover, counting the passage's headings as context; a second sentence is added only when
-    it scores close to the best one and brings terms the first lacks.
-    """
+
+def _answer_type(question: str) -> re.Pattern[str] | None:
+    """The pattern an answer sentence should match: a duration for 'how long', a price for
+    'how much', a number for 'how many', a place for 'where'."""
+    for asks, answer in _ANSWER_TYPES:
+        if asks.search(question):
+            return answer
+    return None
+
+
+def _matches(term: str, found: set[str]) -> bool:
+    """Equal stems, or one a short extension of the other ('wir'/'wire', 'tak'/'take')."""
+    if term in found:
+        return True
+    return len(term) >= 3 and any(
+        len(f) >= 3
+        and 0 < abs(len(f) - len(term)) <= 2
+        and (f.startswith(term) or term.startswith(f))
+        for f in found
+    )
+
+
+_Candidate = tuple[int, int, str, set[str]]
+
+
+def _candidates(passages: list[str]) -> list[_Candidate]:
+    """(passage, position, sentence, its terms + its section's headings) per sentence."""
     from stanchion.knowledge.text import terms as stemmed
 
-    wanted = set(stemmed(question))
-    candidates: list[tuple[int, int, str, set[str]]] = []
+    out: list[_Candidate] = []
     for pi, passage in enumerate(passages):
         heading: set[str] = set()
         for si, raw in enumerate(_SENTENCE.split(passage)):
@@ -95,24 +136,60 @@ def answer_from_passages(question: str, passages: list[str]) -> str:
             if sentence.startswith("#"):
                 heading |= set(stemmed(sentence))
             elif len(sentence) >= 3 and not sentence.startswith("|---"):
-                candidates.append((pi, si, sentence, set(stemmed(sentence)) | heading))
+                out.append((pi, si, sentence, set(stemmed(sentence)) | heading))
+    return out
+
+
+def _with_antecedent(chosen: list[_Candidate], candidates: list[_Candidate]) -> list[_Candidate]:
+    """A sentence opening with a pronoun ('It does not...') brings the one before it."""
+    by_place = {(c[0], c[1]): c for c in candidates}
+    out = list(chosen)
+    for c in chosen:
+        before = by_place.get((c[0], c[1] - 1))
+        if _PRONOUN.match(c[2]) and before is not None and before not in out:
+            out.append(before)
+    return out
+
+
+def answer_from_passages(question: str, passages: list[str]) -> str:
+    """Extract the sentences that best answer the question, each cited by passage number.
+
+    Sentences are scored by the IDF-weighted share of the question's (stemmed) terms they
+    cover, counting the passage's headings as context, plus a bonus when they hold the kind
+    of answer asked for (a duration for 'how long', a price for 'how much'...). Up to two
+    more sentences scoring close to the best join it when they add question terms, or hold
+    the asked-for kind of answer in the same passage ('card ... PayPal refunds take').
+    """
+    from stanchion.knowledge.text import terms as stemmed
+
+    wanted = set(stemmed(question))
+    candidates = _candidates(passages)
     if not wanted or not candidates:
         return NO_ANSWER
     n = len(candidates)
-    idf = {t: math.log(1 + n / (1 + sum(t in c[3] for c in candidates))) for t in wanted}
+    idf = {t: math.log(1 + n / (1 + sum(_matches(t, c[3]) for c in candidates))) for t in wanted}
     total = sum(idf.values()) or 1.0
-    scored = sorted(
-        ((sum(idf[t] for t in wanted & c[3]) / total - 0.002 * len(c[2]), c) for c in candidates),
-        key=lambda x: -x[0],
-    )
+    kind = _answer_type(question)
+
+    def score(c: _Candidate) -> float:
+        covered = sum(idf[t] for t in wanted if _matches(t, c[3])) / total
+        typed = 0.25 if kind is not None and kind.search(c[2]) else 0.0
+        return covered + typed * (covered > 0) - 0.002 * len(c[2])
+
+    scored = sorted(((score(c), c) for c in candidates), key=lambda x: -x[0])
     best_score, best = scored[0]
     if best_score <= 0:
         return NO_ANSWER
-    chosen = [best]
-    for score, cand in scored[1:4]:
-        if score >= 0.75 * best_score and (wanted & cand[3]) - best[3]:
-            chosen.append(cand)
+    chosen, seen = [best], {t for t in wanted if _matches(t, best[3])}
+    for s, cand in scored[1:5]:
+        if len(chosen) == 3 or s < 0.75 * best_score:
             break
+        new = {t for t in wanted if _matches(t, cand[3])} - seen
+        same_kind = kind is not None and cand[0] == best[0] and bool(kind.search(cand[2]))
+        if new or same_kind:
+            chosen.append(cand)
+            seen |= new
+    chosen = _with_antecedent(chosen, candidates)
     chosen.sort(key=lambda c: (c[0], c[1]))
     return " ".join(f"{c[2]} [{c[0] + 1}]" for c in chosen)
 

@@ -7,9 +7,6 @@ from stanchion.pipeline.exchange import Exchange
 
 Hold = Callable[[Exchange, str | None], Awaitable[None]]
 
-HOLD_MESSAGE = "This answer is waiting for a human review before it can be shown."
-
-
 class Decide:
     """Turn the findings into one decision, and the text the caller gets.
 
@@ -19,8 +16,10 @@ class Decide:
 
     name = "decide"
 
-    def __init__(self, engine: GuardEngine, block_message: str, hold: Hold | None = None) -> None:
-        self.engine, self.block_message, self.hold = engine, block_message, hold
+    def __init__(self, engine: GuardEngine, hold: Hold | None = None) -> None:
+        self.engine, self.hold = engine, hold
+        self.block_message = engine.policy.block_message
+        self.hold_message = engine.policy.hold_message
 
     async def __call__(self, ex: Exchange) -> None:
         strongest = max((ACTION_RANK[f.action] for f in ex.findings), default=0)
@@ -38,6 +37,6 @@ class Decide:
             if self.hold is not None:
                 await self.hold(ex, held)
             ex.annotations["held"] = True
-            ex.reply = HOLD_MESSAGE
+            ex.reply = self.hold_message
         elif ex.pseudonyms and not ex.annotations.get("streamed"):
             ex.reply = self.engine.restore(ex.response_text, ex)
