@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from stanchion.guards.base import Finding
 from stanchion.knowledge.grounding import ACTIONS, split_claims
@@ -176,10 +177,16 @@ def _seed(engine: Engine, spec: CatalogSpec, app_dir: Path) -> None:
     if spec.seed is None or inspect(engine).has_table(spec.table):
         return
     script = (app_dir / spec.seed).read_text(encoding="utf-8")
-    with engine.begin() as conn:
-        for statement in (s.strip() for s in re.split(r";[ \t]*(?:\n|$)", script)):
-            if statement and not all(line.startswith("--") for line in statement.splitlines()):
-                conn.exec_driver_sql(statement)
+    try:
+        with engine.begin() as conn:
+            for statement in (s.strip() for s in re.split(r";[ \t]*(?:\n|$)", script)):
+                if statement and not all(ln.startswith("--") for ln in statement.splitlines()):
+                    conn.exec_driver_sql(statement)
+    except DBAPIError:
+        # Two replicas starting together both saw no table; the loser's transaction fails
+        # on the winner's rows. The catalog is there either way; anything else re-raises.
+        if not inspect(engine).has_table(spec.table):
+            raise
 
 
 def load_catalog(spec: CatalogSpec, store: Store, app_dir: Path) -> Catalog:
