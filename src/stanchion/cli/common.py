@@ -51,9 +51,14 @@ def load_app(app_dir: Path) -> tuple[AppSpec, Path, Settings]:
     return spec, folder, Settings.from_env()
 
 
-def app_store(app_dir: Path) -> tuple[AppSpec, Store]:
+def app_store(app_dir: Path, *, migrated: bool = True) -> tuple[AppSpec, Store]:
+    """The app's spec and store; unless ``migrated=False``, a store that lacks migrations
+    this code needs is a one-line error (run `stanchion db upgrade`)."""
     spec, folder, settings = load_app(app_dir)
-    return spec, open_store(spec, folder, settings)
+    store = open_store(spec, folder, settings)
+    if migrated:
+        store.check_current()
+    return spec, store
 
 
 def actor() -> str:

@@ -32,7 +32,7 @@ def upgrade_audited(store: Store) -> str:
 @fails_cleanly
 def upgrade(app_dir: Path) -> None:
     """Apply pending migrations (SQLite or PostgreSQL)."""
-    _, store = app_store(app_dir)
+    _, store = app_store(app_dir, migrated=False)
     click.echo(upgrade_audited(store))
 
 

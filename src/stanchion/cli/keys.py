@@ -45,7 +45,6 @@ def create(app_dir: Path, user: str, role: str, expires_in: str | None, quiet: b
     if role not in roles:
         raise click.BadParameter(f"unknown role {role!r}; known: {', '.join(sorted(roles))}")
     expires = time.time() + parse_duration(expires_in) if expires_in else None
-    store.check_current()
     with store.engine.begin() as conn:
         secret, rec = create_key(
             conn, user=user, role=role, actor=actor(), app=spec.app, expires_at=expires

@@ -57,7 +57,9 @@ class Registry:
 def open_registry(app_dir: Path, kind: str) -> Registry:
     spec, folder, settings = load_app(app_dir)
     cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
-    return Registry(spec, folder, open_store(spec, folder, settings), cipher, kind)
+    store = open_store(spec, folder, settings)
+    store.check_current()
+    return Registry(spec, folder, store, cipher, kind)
 
 
 def when(at: float) -> str:

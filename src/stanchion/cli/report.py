@@ -10,6 +10,7 @@ import click
 from stanchion.cli.common import app_option, app_store, fails_cleanly, table
 from stanchion.cli.keys import parse_duration
 from stanchion.reports.cost import cost_report
+from stanchion.reports.versions import version_report
 
 
 @click.group()
@@ -66,3 +67,48 @@ def cost(app_dir: Path, period: str) -> None:
         verdict = "within" if rep.cost_per_output <= ceiling else "ABOVE"
         rows.append(["KPI cost per output ceiling", f"{ceiling} {cur} ({verdict})"])
     click.echo("\n" + table(["figure", "value"], rows))
+
+
+@report.command("versions")
+@app_option
+@click.option("--period", default="7d", show_default=True, help="how far back: 24h, 7d, 30d")
+@fails_cleanly
+def versions(app_dir: Path, period: str) -> None:
+    """Prompt and model versions side by side (the canary report)."""
+    spec, store = app_store(app_dir)
+    until = time.time()
+    with store.engine.connect() as conn:
+        rows = version_report(conn, spec.app, until - parse_duration(period), until)
+    target = spec.goal.kpis.satisfaction
+    click.echo(f"app {spec.app}: last {period}; satisfaction target {target or 'none'}\n")
+    click.echo(
+        table(
+            [
+                "prompt",
+                "model",
+                "requests",
+                "ratings",
+                "satisfaction",
+                "groundedness",
+                "block rate",
+                "p50 ms",
+                "p95 ms",
+                "cost/answer",
+            ],
+            [
+                [
+                    v.prompt_version,
+                    v.model_version,
+                    v.requests,
+                    v.ratings,
+                    v.satisfaction,
+                    v.groundedness,
+                    v.block_rate,
+                    v.p50_ms,
+                    v.p95_ms,
+                    v.cost_per_answer,
+                ]
+                for v in rows
+            ],
+        )
+    )

@@ -22,6 +22,7 @@ from stanchion.guards.base import Finding
 from stanchion.guards.context import ContextWords
 from stanchion.guards.normalize import normalize
 from stanchion.guards.numbers import number_runs, number_windows
+from stanchion.guards.pii_dates import DateOfBirthRecogniser
 from stanchion.guards.pii_names import AddressRecogniser, PersonRecogniser
 
 if TYPE_CHECKING:
@@ -220,30 +221,6 @@ class IbanRecogniser:
                     break
                 cut = value.rfind(" ")
                 value = value[:cut] if cut > 0 else value[:-1]
-
-
-DATE = (
-    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
-    r"|(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
-    r"[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+\d{4})"
-)
-_DOB_CONTEXT = ContextWords(["born", "birth", "dob", "d.o.b", "birthday", "date of birth", "b."])
-
-
-class DateOfBirthRecogniser:
-    """A date is personal data when it is a birth date: it needs a birth word nearby."""
-
-    type = "pii.date_of_birth"
-    _date = re.compile(r"\b" + DATE + r"\b", re.IGNORECASE)
-
-    _gate = re.compile(r"(?i)born|birth|dob|d\.o\.b|b\. ")
-
-    def find(self, text: str) -> Iterator[Match]:
-        if self._gate.search(text) is None:
-            return
-        for m in self._date.finditer(text):
-            if _DOB_CONTEXT.has_raise(text, m.start(), m.end()):
-                yield m.start(), m.end(), 0.85
 
 
 def _pattern_recognisers() -> dict[str, Recogniser]:

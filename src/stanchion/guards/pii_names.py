@@ -44,7 +44,11 @@ NOT_PERSON_TAIL = frozenset(
 )
 _WORD = r"[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿā-ſ'’-]+"
 _INITIAL = r"[A-Z]\."
-_NAME_RUN = re.compile(rf"(?:{_WORD}|{_INITIAL})(?:[ ](?:{_WORD}|{_INITIAL})){{0,3}}")
+# ``(?:{_WORD}|{_INITIAL})`` with the first letter taken out of the alternation: a pattern that
+# starts with a character class lets the engine skip to capital letters (twice as fast).
+_NAME_RUN = re.compile(
+    rf"[A-ZÀ-ÖØ-ÞĀ-ſ](?:[a-zß-öø-ÿā-ſ'’-]+|(?<=[A-Z])\.)(?:[ ](?:{_WORD}|{_INITIAL})){{0,3}}"
+)
 _TITLES = frozenset(
     "mr mrs ms miss mx dr prof sir dame madam rev capt sgt lt col gen".split()  # noqa: SIM905
 )
@@ -199,14 +203,51 @@ def _eu_street_possible(text: str) -> bool:
     return False
 
 
+# Literals every match of ``_ADDRESSES[i]`` holds: the pattern runs only when one is there.
+_ADDRESS_NEEDLES: dict[int, tuple[str, ...]] = {
+    1: ("Via", "Rue", "Calle", "Aven", "Rua", "Piazza", "Plaza"),
+    3: ("Ap", "Suite", "Ste", "Unit", "Fl"),
+    4: ("PSC", "Unit"),
+    5: ("Box",),
+}
+_STREET_LINE = _ADDRESSES[0]
+# Where a street line can start: its house number (at most six digits) ends a digit run that
+# a space or a letter and a space follows. Trying the pattern only there gives the matches of
+# ``finditer`` (a match never ends inside a digit run) without trying every digit.
+_HOUSE_NUMBER = re.compile(r"\d{1,6}(?=[A-Z]?\s)")
+
+
+def _street_lines(text: str) -> Iterator[re.Match[str]]:
+    cursor = 0
+    for candidate in _HOUSE_NUMBER.finditer(text):
+        start = candidate.start()
+        if start < cursor:
+            continue
+        m = _STREET_LINE.match(text, start)
+        if m is not None:
+            cursor = m.end()
+            yield m
+
+
+def _address_matches(text: str) -> Iterator[re.Match[str]]:
+    """Each pattern's ``finditer`` in turn, skipping those that cannot match."""
+    yield from _street_lines(text)
+    for index, pattern in enumerate(_ADDRESSES[1:], 1):
+        needles = _ADDRESS_NEEDLES.get(index)
+        if needles is not None and not any(needle in text for needle in needles):
+            continue
+        if pattern is _EU_LINE and not _eu_street_possible(text):
+            continue
+        yield from pattern.finditer(text)
+
+
 class AddressRecogniser:
     """Street lines (house number and street word), unit designators, PO and military boxes."""
 
     type = "pii.address"
 
     def find(self, text: str) -> Iterator[Match]:
-        patterns = [p for p in _ADDRESSES if p is not _EU_LINE or _eu_street_possible(text)]
-        for m in (m for pattern in patterns for m in pattern.finditer(text)):
+        for m in _address_matches(text):
             if m.start() and text[m.start() - 1].isalnum():
                 continue
             end = m.end()
