@@ -117,11 +117,10 @@ def corpus(root: Path) -> Iterator[tuple[str, str]]:
 
 
 def dump(root: Path, out: Path, only: str | None) -> None:
+    import stanchion.guards
     from stanchion.guards import GuardPolicySpec, build_guard_engine
     from stanchion.pipeline.exchange import Exchange
     from stanchion.providers.base import ChatRequest
-
-    import stanchion.guards
 
     print("scanning with", stanchion.guards.__file__, file=sys.stderr)
     request = ChatRequest(model="m", messages=[{"role": "user", "content": "hi"}])
@@ -167,7 +166,8 @@ def run_side(src: Path, root: Path, out: Path, only: str | None) -> float:
 def compare(before: Path, after: Path) -> int:
     diffs = total = 0
     with before.open(encoding="utf-8") as a, after.open(encoding="utf-8") as b:
-        for total, (x, y) in enumerate(zip(a, b, strict=True), 1):
+        for x, y in zip(a, b, strict=True):
+            total += 1
             if x != y:
                 diffs += 1
                 if diffs <= 10:
