@@ -193,3 +193,43 @@ def test_catalog_contradiction_is_held(db_url: str, up: Upstream, gateway_factor
     trace = wait_trace(gw, ext["trace_id"])
     assert trace["decision"] == "hold"
     assert time.time() - trace["created_at"] < 60
+
+
+def test_spec_policy_applies_through_the_api(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    guards = {
+        "detectors": {
+            "topics": {
+                "enabled": True,
+                "denied": [
+                    {
+                        "name": "legal_advice",
+                        "description": "advice on lawsuits, suing, courts, contracts",
+                        "examples": [
+                            "Can I sue my landlord?",
+                            "Should I take my employer to court?",
+                        ],
+                    }
+                ],
+            }
+        },
+        "rules": [
+            {"match": "topic.*", "direction": "input", "action": "block"},
+            {"match": "pii.email", "direction": "output", "action": "redact"},
+        ],
+        "block_message": "Legal questions go to legal@acme.example.",
+    }
+    gw = gateway_factory(sqlite_url, [openai_route(up)], guards=guards)
+    c = client(gw)
+    r = c.chat.completions.create(
+        model="gpt",
+        messages=[{"role": "user", "content": "Can I sue my landlord over the deposit?"}],
+    )
+    assert r.model_extra["stanchion"]["decision"] == "block"
+    assert r.choices[0].message.content == "Legal questions go to legal@acme.example."
+    assert up.requests == []
+    up.script({"content": "Write to support@acme.example for help."})
+    r = c.chat.completions.create(model="gpt", messages=[{"role": "user", "content": "help?"}])
+    assert "support@acme.example" not in (r.choices[0].message.content or "")
+    assert r.model_extra["stanchion"]["decision"] == "redact"
