@@ -2,6 +2,7 @@
 
 python bench/retrieval_size.py clapnq            # recall@5/10, MRR@10, latency, refusals
 python bench/retrieval_size.py size 10000 100000 # synthetic chunks: p50/p99 ms, MB, rows/s
+python bench/retrieval_size.py pg                # clapnq on the postgres backend vs local
 """
 
 from __future__ import annotations
@@ -84,6 +85,105 @@ def run_clapnq(_: object = None, floor: float = 0.2) -> None:
         index.close()
 
 
+def clapnq_figures(retriever: KnowledgeRetriever, beir: Beir) -> str:
+    ranked, times = {}, []
+    for q in beir.queries:
+        t0 = time.perf_counter()
+        hits = retriever.search_sync(q["text"], 10, min_score=0.0)
+        times.append((time.perf_counter() - t0) * 1000)
+        ranked[q["_id"]] = [h.doc_id for h in hits]
+    m = retrieval_metrics(ranked, beir.qrels)
+    return (
+        f"recall@5 {m['recall@5']:.3f} recall@10 {m['recall@10']:.3f} MRR@10 {m['mrr@10']:.3f}"
+        f" ({m['queries']} answerable queries); p50 {percentile(times, 50):.2f} ms"
+        f" p99 {percentile(times, 99):.2f} ms"
+    )
+
+
+def pg_store(beir: Beir, url: str, cipher: Cipher) -> Store:
+    """The corpus as approved versions in a PostgreSQL store, one chunk per document,
+    with the term bags ingest writes (section + text; the title lives on the version)."""
+    from stanchion.knowledge.schema import kn_chunks, kn_documents, kn_versions
+
+    store = Store(url)
+    store.upgrade()
+    docs, versions, chunks = [], [], []
+    for d in beir.corpus:
+        i, body = str(d["_id"]), d["text"]
+        docs.append(
+            {"id": i, "app": "bench", "source": "", "title": d.get("title", ""), "created_at": 0.0}
+        )
+        versions.append(
+            {
+                "id": i,
+                "doc_id": i,
+                "app": "bench",
+                "version": 1,
+                "content_hash": i,
+                "status": "approved",
+                "format": "txt",
+                "title": d.get("title", ""),
+                "size": len(body),
+                "n_chunks": 1,
+                "created_at": 0.0,
+                "changed_at": 0.0,
+                "changed_by": None,
+                "text_enc": b"",
+            }
+        )
+        chunks.append(
+            {
+                "id": i,
+                "version_id": i,
+                "ordinal": 0,
+                "section": "",
+                "start": 0,
+                "end": len(body),
+                "terms": term_string("\n" + body),
+                "text_enc": cipher.encrypt(body.encode()),
+            }
+        )
+    with store.engine.begin() as conn:
+        conn.execute(kn_documents.insert(), docs)
+        conn.execute(kn_versions.insert(), versions)
+        conn.execute(kn_chunks.insert(), chunks)
+    return store
+
+
+def run_pg(admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test") -> None:
+    """clapnq through the postgres backend next to the local one (own database, dropped)."""
+    from sqlalchemy import create_engine, text
+
+    from stanchion.knowledge.index_pg import PostgresIndex
+
+    beir = Beir.load(DATA / "clapnq")
+    cipher = Cipher(bytes(32))
+    name = f"stanchion_bench_{int(time.time())}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        store = pg_store(beir, admin.rsplit("/", 1)[0] + "/" + name, cipher)
+        pg = KnowledgeRetriever(
+            PostgresIndex(store, "bench"),
+            store,
+            cipher,
+            "bench",
+            min_score=0.0,
+            refresh_seconds=3600,
+        )
+        print("clapnq postgres:", clapnq_figures(pg, beir))
+        store.dispose()
+        with tempfile.TemporaryDirectory() as tmp:
+            index = beir_index(beir, Path(tmp), cipher)
+            print("clapnq local:   ", clapnq_figures(retriever_over(index, cipher), beir))
+            index.close()
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
 def run_size(sizes: list[int]) -> None:
     rng = random.Random(1)
     vocab = [f"w{i}" for i in range(50_000)]
@@ -132,7 +232,9 @@ def run_size(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["size"]:
+    if sys.argv[1:2] == ["pg"]:
+        run_pg()
+    elif sys.argv[1:2] == ["size"]:
         run_size([int(a) for a in sys.argv[2:]] or [10_000, 100_000])
     else:
         run_clapnq()

@@ -21,6 +21,7 @@ from stanchion.knowledge.backends import BACKENDS
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.catalog import Catalog, load_catalog
 from stanchion.knowledge.grounding import Validation, Validator
+from stanchion.knowledge.retokenize import retokenize
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.versions import VersionInfo, approve, retire
@@ -43,8 +44,14 @@ class Knowledge:
         return self.spec.no_evidence.reply
 
     async def start(self) -> None:
-        """Bring the index up to date with the store (call once at start-up)."""
+        """Bring the index up to date with the store (call once at start-up); term bags
+        stored by an older tokenizer are rewritten first."""
+        await self.store.run(self._retokenize)
         await self.retriever.refresh(force=True)
+
+    def _retokenize(self) -> int:
+        with self.store.engine.begin() as conn:
+            return retokenize(conn, self.retriever.cipher, self.app)
 
     def validate(self, answer: str, passages: list[Passage], question: str = "") -> Validation:
         """Check an answer against its passages and the catalog (sync, CPU only); the

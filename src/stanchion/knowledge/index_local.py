@@ -17,6 +17,7 @@ from sqlalchemy import select
 from stanchion.knowledge.backends import Candidate, fts_query, register_backend
 from stanchion.knowledge.schema import kn_chunks, kn_documents, kn_versions
 from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.knowledge.text import TERMS_VERSION, term_string
 from stanchion.store.db import Store
 
 SCHEMA = """
@@ -31,6 +32,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title_terms, terms, content='', tokenize="unicode61 tokenchars '.'");
 CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row');
 """
+TABLES = ("vocab", "fts", "chunks", "meta")
 TITLE_WEIGHT, BODY_WEIGHT = 0.6, 1.0
 ChunkRow = tuple[str, str, str, int, str, str, int, int, str, str, str, bytes]
 
@@ -45,7 +47,20 @@ class LocalIndex:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
+        if self._terms_version() != TERMS_VERSION:
+            self._reset()
         self._n = self._count()
+
+    def _terms_version(self) -> int | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key='terms_version'").fetchone()
+        return int(row[0]) if row else None
+
+    def _reset(self) -> None:
+        """Drop term bags of another tokenizer; the next sync re-adds every approved version."""
+        for table in TABLES:
+            self._db.execute(f"DROP TABLE IF EXISTS {table}")
+        self._db.executescript(SCHEMA)
+        self._db.execute("INSERT INTO meta VALUES ('terms_version', ?)", (str(TERMS_VERSION),))
 
     def _count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
@@ -151,8 +166,6 @@ class LocalIndex:
         self.set_generation(generation)
 
     def _fetch(self, version_ids: list[str]) -> list[ChunkRow]:
-        from stanchion.knowledge.text import term_string
-
         assert self.store is not None
         q = (
             select(

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from stanchion.errors import StoreError
-from stanchion.knowledge.backends import Candidate, register_backend
+from stanchion.knowledge.backends import Candidate, idf, register_backend
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.store.db import Store
 
@@ -36,6 +36,22 @@ WHERE v.app = :app AND v.status = 'approved'
 """)
 
 
+POOL = 100
+K1, B = 1.2, 0.75
+
+
+def bm25(query_terms: list[str], bag: list[str], n: int, df: dict[str, int], avg: float) -> float:
+    tf: dict[str, int] = {}
+    for t in bag:
+        tf[t] = tf.get(t, 0) + 1
+    norm = K1 * (1 - B + B * len(bag) / avg)
+    return sum(
+        idf(max(n, 1), df.get(t, 0)) * tf[t] * (K1 + 1) / (tf[t] + norm)
+        for t in query_terms
+        if t in tf
+    )
+
+
 def _lexeme(term: str) -> str:
     return "'" + term.replace("'", "").replace("\\", "") + "'"
 
@@ -47,12 +63,35 @@ class PostgresIndex:
         self.store, self.app = store, app
 
     def candidates(self, query_terms: list[str], n: int) -> list[Candidate]:
+        """The ``n`` best by BM25 among the ``POOL`` best by ts_rank: ts_rank ignores how rare
+        a term is, so it only gathers candidates; the local index ranks by BM25 too."""
         if not query_terms:
             return []
         q = " | ".join(_lexeme(t) for t in query_terms)
         with self.store.engine.connect() as conn:
-            rows = conn.execute(SEARCH, {"q": q, "app": self.app, "n": n}).all()
-        return [Candidate(*r) for r in rows]
+            rows = conn.execute(SEARCH, {"q": q, "app": self.app, "n": max(n, POOL)}).all()
+        if not rows:
+            return []
+        total, df = self.doc_freq(query_terms)
+        bags = [r[8].split() for r in rows]
+        avg = sum(len(b) for b in bags) / len(bags) or 1.0
+        scored = [
+            Candidate(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                bm25(query_terms, bag, total, df, avg),
+            )
+            for r, bag in zip(rows, bags, strict=True)
+        ]
+        return sorted(scored, key=lambda c: -c.rank)[:n]
 
     def doc_freq(self, query_terms: list[str]) -> tuple[int, dict[str, int]]:
         with self.store.engine.connect() as conn:

@@ -89,7 +89,7 @@ class NoEvidence(_Model):
 
 class Grounding(_Model):
     enabled: bool = True
-    threshold: float = Field(default=0.57, ge=0.0, le=1.0, description="least claim support")
+    threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="least claim support")
     action: GroundingAction = "caveat"
     number_action: GroundingAction = "caveat"
     caveat: str = "Parts of this answer could not be verified against the approved documents."

@@ -1,7 +1,7 @@
 """Shared text normalisation: one tokenizer for indexing, querying and grounding checks.
 
 >>> terms("Refunds are processed within 5 business days")
-['refund', 'process', '5', 'business', 'day']
+['refund', 'process', 'within', '5', 'busi', 'day']
 """
 
 from __future__ import annotations
@@ -188,11 +188,25 @@ _SUFFIXES = (
 )
 
 
+# Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
+# rebuilt (the local index file, and the store's chunk terms at start-up).
+TERMS_VERSION = 2
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to join 'refunds'/'refunded'/'refund'."""
+    """A light suffix stripper: enough to join 'refunds'/'refunded'/'refund' and
+    'cancel'/'cancelled', 'retire'/'retired'.
+
+    >>> [stem(w) for w in ("cancel", "cancelled", "retire", "retired", "calls")]
+    ['cancel', 'cancel', 'retir', 'retir', 'call']
+    """
     if len(word) <= 3 or not word.isalpha():
         return word
+    return _tidy(_strip(word))
+
+
+def _strip(word: str) -> str:
     for suffix, repl in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
@@ -203,6 +217,16 @@ def stem(word: str) -> str:
                 base = base[:-1]
             return base
     return word
+
+
+def _tidy(base: str) -> str:
+    """Join what the suffix strip leaves apart: a final 'e' ('retire' vs 'retir(ed)') and a
+    final 'll' after a longer stem ('cancel' vs 'cancell(ed)'), as Porter's step 5 does."""
+    if len(base) > 3 and base.endswith("e"):
+        return base[:-1]
+    if len(base) > 4 and base.endswith("ll"):
+        return base[:-1]
+    return base
 
 
 def normalize_word(raw: str) -> str:

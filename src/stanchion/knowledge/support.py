@@ -1,0 +1,216 @@
+"""Lexical evidence for one claim against its sources, and the model that scores it.
+
+Each claim is aligned to the source sentences (single sentences and adjacent pairs) that
+cover most of its IDF-weighted terms; besides whole-source coverage, the features look at
+that alignment: the best sentence's coverage, the top-3 sentences' joint coverage, and
+mismatches against them (negation present on one side only, an antonym of a claim word in
+place of the word). Coverage against all sources grows with their length, so the number of
+source sentences is a feature too. Weights are fitted by ``bench/knowledge.py grounding
+--fit`` on the development halves of the public grounding sets and ship as constants.
+
+    s = Source.of(["Refunds take 5 days."])
+    feats, _ = claim_features("Refunds take 9 days.", s, set())
+    assert feats[FEATURES.index("novel_number")] == 1.0
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from stanchion.knowledge.antonyms import ANTONYMS
+from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+NUMBER = re.compile(r"^\d[\d.,]*$")
+TOP = 3
+FEATURES = (
+    "idf_coverage",
+    "align",
+    "cover_top3",
+    "bigrams",
+    "novel_number",
+    "novel_name",
+    "novel_count",
+    "negation_mismatch",
+    "antonym",
+    "length",
+)
+EVIDENCE = 4  # the first four are evidence (an answer takes its weakest), the rest novelty
+ANSWER_FEATURES = (*FEATURES, "mean_idf_coverage", "mean_cover_top3", "source_sentences")
+NEUTRAL = (1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+# Bias first, then ANSWER_FEATURES in order. Fitted by bench/knowledge.py grounding --fit.
+WEIGHTS: tuple[float, ...] = (
+    *(-1.84, -0.442, 0.657, -0.65, 2.088, -1.826, -1.822, 0.178),
+    *(-0.535, -1.071, -0.463, 1.69, 0.459, 0.405),
+)
+NEGATIONS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "without",
+        "nor",
+        "none",
+        "cannot",
+        "excluding",
+        "neither",
+        "nothing",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "wont",
+        "cant",
+        "couldnt",
+        "shouldnt",
+    ]
+)
+
+
+def has_negation(text: str) -> bool:
+    return any(
+        normalize_word(w) in NEGATIONS or w.lower().endswith("n't") for w, _, _ in words(text)
+    )
+
+
+def content_terms(text: str) -> list[tuple[str, int, int]]:
+    """(stemmed term, start, end) of the words that carry content."""
+    out = []
+    for raw, s, e in words(text):
+        w = normalize_word(raw)
+        if w not in STOPWORDS:
+            out.append((stem(w), s, e))
+    return out
+
+
+def all_stems(text: str) -> set[str]:
+    return {stem(normalize_word(w)) for w, _, _ in words(text)}
+
+
+@dataclass(slots=True)
+class Window:
+    """One source sentence, or two adjacent ones."""
+
+    terms: set[str]
+    stems: set[str]
+    negated: bool
+
+    def __or__(self, other: Window) -> Window:
+        return Window(
+            self.terms | other.terms, self.stems | other.stems, self.negated or other.negated
+        )
+
+
+@dataclass(slots=True)
+class Source:
+    """The sources prepared once: term set, bigrams, document frequencies, windows."""
+
+    terms: set[str]
+    bigrams: set[tuple[str, str]]
+    windows: list[Window]
+    df: dict[str, int]
+    sentences: int
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Source:
+        terms: set[str] = set()
+        bigrams: set[tuple[str, str]] = set()
+        single: list[Window] = []
+        df: dict[str, int] = {}
+        for text in texts:
+            for sentence in SENTENCE_END.split(text):
+                if not sentence.strip():
+                    continue
+                toks = [t for t, _, _ in content_terms(sentence)]
+                terms.update(toks)
+                bigrams.update(pairwise(toks))
+                single.append(Window(set(toks), all_stems(sentence), has_negation(sentence)))
+                for t in set(toks):
+                    df[t] = df.get(t, 0) + 1
+        merged = [a | b for a, b in pairwise(single)]
+        return cls(terms, bigrams, single + merged, df, len(single))
+
+
+def _weighted(weight: dict[str, float], terms: set[str], within: set[str]) -> float:
+    total = sum(weight[t] for t in terms)
+    return sum(weight[t] for t in terms if t in within) / total if total else 1.0
+
+
+def _alignment(
+    claim: str, uniq: set[str], weight: dict[str, float], source: Source
+) -> tuple[float, float, float, float]:
+    """(best window coverage, top-3 joint coverage, negation mismatch, antonym swap)."""
+    if not source.windows:
+        return 0.0, 0.0, float(has_negation(claim)), 0.0
+    scores = [_weighted(weight, uniq, w.terms) for w in source.windows]
+    order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:TOP]
+    best = source.windows[order[0]]
+    top_terms = set().union(*(source.windows[i].terms for i in order))
+    top_stems = set().union(*(source.windows[i].stems for i in order))
+    negation = float(has_negation(claim) != best.negated)
+    antonym = float(
+        any(
+            ANTONYMS.get(t, frozenset()) & top_stems and t not in top_stems
+            for t in all_stems(claim)
+        )
+    )
+    return scores[order[0]], _weighted(weight, uniq, top_terms), negation, antonym
+
+
+def claim_features(claim: str, source: Source, skip: set[str]) -> tuple[list[float], list[Any]]:
+    """Feature vector of one claim (FEATURES), plus the spans of its unsupported words and
+    numbers."""
+    toks = [(t, s, e) for t, s, e in content_terms(claim) if t not in skip]
+    if not toks:
+        return list(NEUTRAL), [[], []]
+    names = {t for t, s, _ in toks if claim[s].isupper() and s > 0}
+    n_src = max(source.sentences, 1)
+    weight = {t: math.log(1 + n_src / (1 + source.df.get(t, 0))) + 0.5 for t, _, _ in toks}
+    terms = [t for t, _, _ in toks]
+    uniq = set(terms)
+    present = [t in source.terms for t in terms]
+    align, cover, negation, antonym = _alignment(claim, uniq, weight, source)
+    pairs = list(pairwise(terms))
+    bigrams = sum(p in source.bigrams for p in pairs) / len(pairs) if pairs else sum(present)
+    missing = [(s, e) for (_, s, e), p in zip(toks, present, strict=True) if not p]
+    numbers = [
+        (s, e) for (t, s, e), p in zip(toks, present, strict=True) if not p and NUMBER.match(t)
+    ]
+    feats = [
+        _weighted(weight, uniq, source.terms),
+        align,
+        cover,
+        min(bigrams, 1.0),
+        float(bool(numbers)),
+        float(any(t not in source.terms for t in names)),
+        math.log1p(len(missing)),
+        negation,
+        antonym,
+        math.log1p(len(toks)),
+    ]
+    return feats, [missing, numbers]
+
+
+def aggregate(per_claim: list[list[float]], source: Source) -> list[float]:
+    """An answer's features (ANSWER_FEATURES): its weakest evidence (min), strongest novelty
+    (max), mean coverage, and the size of its sources."""
+    cols = list(zip(*per_claim, strict=True))
+    mean = [sum(cols[i]) / len(cols[i]) for i in (0, 2)]
+    return (
+        [min(c) for c in cols[:EVIDENCE]]
+        + [max(c) for c in cols[EVIDENCE:]]
+        + mean
+        + [math.log1p(source.sentences)]
+    )
+
+
+def support(feats: list[float]) -> float:
+    z = WEIGHTS[0] + sum(w * f for w, f in zip(WEIGHTS[1:], feats, strict=True))
+    return 1.0 / (1.0 + math.exp(-z))
