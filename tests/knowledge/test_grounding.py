@@ -71,3 +71,29 @@ def test_catalog_contradiction_and_unknown_feature() -> None:
 def test_catalog_agrees_with_correct_facts() -> None:
     answer = "The Lumen Hub costs $79 and has a status light."
     assert Validator(Grounding(enabled=False), CATALOG).validate(answer, []).findings == []
+
+
+def test_words_echoed_from_the_question_are_not_excused() -> None:
+    question = "Do Visa refunds to Norway take 5 to 7 business days?"
+    answer = "Visa refunds to Norway take 5 to 7 business days."
+    v = Validator(Grounding()).validate(answer, SOURCES, question)
+    assert not v.grounded
+    assert {answer[s:e] for s, e in v.claims[0].unsupported} == {"Visa", "Norway"}
+
+
+def test_answer_mixes_mean_and_weakest_claim() -> None:
+    supported = "Refunds go back to the original payment method."
+    made_up = "Refunds also earn loyalty points redeemable at partner airlines."
+    validator = Validator(Grounding())
+    one = validator.validate(supported, SOURCES)
+    mixed = validator.validate(f"{supported} {made_up}", SOURCES)
+    assert one.grounded and not mixed.grounded
+    assert mixed.claims[0].score > validator.policy.threshold > mixed.claims[1].score
+
+
+def test_claims_without_content_words_do_not_dilute_the_answer() -> None:
+    answer = "Card refunds take 5 to 7 business days to appear."
+    validator = Validator(Grounding())
+    plain = validator.validate(answer, SOURCES)
+    chatty = validator.validate(f"So there it is. {answer}", SOURCES)
+    assert chatty.score == plain.score and chatty.claims[0].supported

@@ -22,14 +22,13 @@ from stanchion.knowledge.support import (
     Source,
     aggregate,
     claim_features,
-    content_terms,
     support,
 )
 
 if TYPE_CHECKING:
     from stanchion.knowledge.catalog import Catalog
 
-DETECTOR = "grounding@2"
+DETECTOR = "grounding@3"
 CLAIM_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 ACTIONS: dict[GroundingAction, Action] = {
     "flag": "flag",
@@ -62,7 +61,7 @@ class Claim:
 
 @dataclass(slots=True)
 class Validation:
-    """Groundedness in [0, 1] (the weakest claim's support), claims, findings, caveat."""
+    """Groundedness in [0, 1] (the answer's support over its claims), claims, findings, caveat."""
 
     score: float
     claims: list[Claim]
@@ -102,11 +101,10 @@ class Validator:
     def __init__(self, policy: Grounding, catalog: Catalog | None = None) -> None:
         self.policy, self.catalog = policy, catalog
 
-    def claims(self, answer: str, source: Source, question: str = "") -> list[Claim]:
-        skip = {t for t, _, _ in content_terms(question)} - source.terms
+    def claims(self, answer: str, source: Source) -> list[Claim]:
         out = []
         for s, e in split_claims(answer):
-            feats, (missing, numbers) = claim_features(answer[s:e], source, skip)
+            feats, (missing, numbers) = claim_features(answer[s:e], source)
             score = support(aggregate([feats], source))
             out.append(
                 Claim(
@@ -123,8 +121,11 @@ class Validator:
         return out
 
     def validate(self, answer: str, sources: list[str], question: str = "") -> Validation:
+        """``question`` does not excuse answer words missing from the sources: words echoed
+        from the question but absent from the passages are as unsupported as any other
+        (excusing them cost 2-3 points of balanced accuracy on begin and halueval)."""
         source = Source.of(sources)
-        claims = self.claims(answer, source, question)
+        claims = self.claims(answer, source)
         score = support(aggregate([c.features for c in claims], source)) if claims else 1.0
         findings: list[Finding] = []
         if self.policy.enabled:

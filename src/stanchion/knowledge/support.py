@@ -5,11 +5,12 @@ cover most of its IDF-weighted terms; besides whole-source coverage, the feature
 that alignment: the best sentence's coverage, the top-3 sentences' joint coverage, and
 mismatches against them (negation present on one side only, an antonym of a claim word in
 place of the word). Coverage against all sources grows with their length, so the number of
-source sentences is a feature too. Weights are fitted by ``bench/knowledge.py grounding
---fit`` on the development halves of the public grounding sets and ship as constants.
+source sentences is a feature too. An answer mixes its claims' mean and weakest evidence
+(``aggregate``). Weights are fitted by ``bench/knowledge.py grounding --fit`` on the
+development halves of the public grounding sets and ship as constants.
 
     s = Source.of(["Refunds take 5 days."])
-    feats, _ = claim_features("Refunds take 9 days.", s, set())
+    feats, _ = claim_features("Refunds take 9 days.", s)
     assert feats[FEATURES.index("novel_number")] == 1.0
 """
 
@@ -39,13 +40,21 @@ FEATURES = (
     "antonym",
     "length",
 )
-EVIDENCE = 4  # the first four are evidence (an answer takes its weakest), the rest novelty
-ANSWER_FEATURES = (*FEATURES, "mean_idf_coverage", "mean_cover_top3", "source_sentences")
+EVIDENCE = 4  # the first four are evidence (an answer takes their mean and minimum)
+NOVEL, LENGTH = FEATURES.index("novel_count"), FEATURES.index("length")
+ANSWER_FEATURES = (
+    *(f"mean_{f}" for f in FEATURES[:EVIDENCE]),
+    *(f"min_{f}" for f in FEATURES[:EVIDENCE]),
+    *(f"max_{f}" for f in FEATURES[EVIDENCE:]),
+    "total_novel_count",
+    "source_sentences",
+    "claims",
+)
 NEUTRAL = (1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 # Bias first, then ANSWER_FEATURES in order. Fitted by bench/knowledge.py grounding --fit.
 WEIGHTS: tuple[float, ...] = (
-    *(-1.84, -0.442, 0.657, -0.65, 2.088, -1.826, -1.822, 0.178),
-    *(-0.535, -1.071, -0.463, 1.69, 0.459, 0.405),
+    *(-1.241, 0.548, 0.301, 0.269, 0.884, 0.263, 0.257, 0.127, 0.703),
+    *(-1.008, -1.418, -0.379, -0.443, -0.392, -0.48, 0.27, 0.365, -0.043),
 )
 NEGATIONS = frozenset(
     [
@@ -164,10 +173,10 @@ def _alignment(
     return scores[order[0]], _weighted(weight, uniq, top_terms), negation, antonym
 
 
-def claim_features(claim: str, source: Source, skip: set[str]) -> tuple[list[float], list[Any]]:
+def claim_features(claim: str, source: Source) -> tuple[list[float], list[Any]]:
     """Feature vector of one claim (FEATURES), plus the spans of its unsupported words and
-    numbers."""
-    toks = [(t, s, e) for t, s, e in content_terms(claim) if t not in skip]
+    numbers. A claim without content words ("So there it is.") gets NEUTRAL, length 0."""
+    toks = content_terms(claim)
     if not toks:
         return list(NEUTRAL), [[], []]
     names = {t for t, s, _ in toks if claim[s].isupper() and s > 0}
@@ -199,15 +208,17 @@ def claim_features(claim: str, source: Source, skip: set[str]) -> tuple[list[flo
 
 
 def aggregate(per_claim: list[list[float]], source: Source) -> list[float]:
-    """An answer's features (ANSWER_FEATURES): its weakest evidence (min), strongest novelty
-    (max), mean coverage, and the size of its sources."""
-    cols = list(zip(*per_claim, strict=True))
-    mean = [sum(cols[i]) / len(cols[i]) for i in (0, 2)]
+    """An answer's features (ANSWER_FEATURES): mean and weakest evidence over its claims,
+    strongest novelty, all its novel words, the size of its sources and its claim count.
+    Claims without content words (length 0) do not count unless no claim has any."""
+    claims = [f for f in per_claim if f[LENGTH] > 0] or [list(NEUTRAL)]
+    cols = list(zip(*claims, strict=True))
+    novel = sum(math.expm1(f[NOVEL]) for f in claims)
     return (
-        [min(c) for c in cols[:EVIDENCE]]
+        [sum(c) / len(c) for c in cols[:EVIDENCE]]
+        + [min(c) for c in cols[:EVIDENCE]]
         + [max(c) for c in cols[EVIDENCE:]]
-        + mean
-        + [math.log1p(source.sentences)]
+        + [math.log1p(novel), math.log1p(source.sentences), math.log(len(claims))]
     )
 
 
