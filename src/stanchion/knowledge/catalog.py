@@ -12,11 +12,12 @@ another product is a contradiction, a feature of none is unknown.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from stanchion.guards.base import Finding
@@ -34,6 +35,8 @@ CLAIM_VERBS = re.compile(
 MONEY = re.compile(r"[$€£]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|dollars?|euros?)\b", re.I)
 ITEM_SPLIT = re.compile(r",|\band\b|\bor\b|;")
 PRICE_WORDS = frozenset({"price", "cost", "costs", "priced", "per", "month", "year", "pay"})
+
+SEED_WAIT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,21 +175,39 @@ class Catalog:
         return "catalog.unknown_feature"
 
 
+def _rows(engine: Engine, table: str) -> int:
+    """Rows in the table, or -1 when it does not exist (yet)."""
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar() or 0)
+    except DBAPIError:
+        return -1
+
+
 def _seed(engine: Engine, spec: CatalogSpec, app_dir: Path) -> None:
-    """Create the catalog from its seed SQL when the table does not exist yet (demos, tests)."""
-    if spec.seed is None or inspect(engine).has_table(spec.table):
+    """Load the seed SQL when the catalog table is missing or empty (demos, tests).
+
+    Several replicas may start at once: a loser's statements fail on the winner's rows (or
+    its lock), and every replica then waits until the catalog has rows.
+    """
+    if spec.seed is None or _rows(engine, spec.table) > 0:
         return
     script = (app_dir / spec.seed).read_text(encoding="utf-8")
+    failure: DBAPIError | None = None
     try:
         with engine.begin() as conn:
             for statement in (s.strip() for s in re.split(r";[ \t]*(?:\n|$)", script)):
                 if statement and not all(ln.startswith("--") for ln in statement.splitlines()):
                     conn.exec_driver_sql(statement)
-    except DBAPIError:
-        # Two replicas starting together both saw no table; the loser's transaction fails
-        # on the winner's rows. The catalog is there either way; anything else re-raises.
-        if not inspect(engine).has_table(spec.table):
-            raise
+    except DBAPIError as exc:
+        failure = exc
+    deadline = time.monotonic() + SEED_WAIT_S
+    while _rows(engine, spec.table) <= 0:
+        if time.monotonic() > deadline:
+            if failure is not None:
+                raise failure
+            return
+        time.sleep(0.05)
 
 
 def load_catalog(spec: CatalogSpec, store: Store, app_dir: Path) -> Catalog:
