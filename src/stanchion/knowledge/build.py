@@ -10,21 +10,26 @@ validation = knowledge.validate(answer, passages)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection
 
+from stanchion.errors import SpecError
 from stanchion.knowledge import index_local, index_pg  # noqa: F401  (register backends)
-from stanchion.knowledge.backends import BACKENDS
+from stanchion.knowledge.backends import BACKENDS, Backend
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.catalog import Catalog, load_catalog
+from stanchion.knowledge.dense import ChunkSource, DenseIndex
+from stanchion.knowledge.embedders import Secret, build_embedder
 from stanchion.knowledge.grounding import Validation, Validator
 from stanchion.knowledge.retokenize import retokenize
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.versions import VersionInfo, approve, retire
+from stanchion.settings import Settings
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
@@ -38,6 +43,7 @@ class Knowledge:
     store: Store
     retriever: KnowledgeRetriever
     validator: Validator
+    _closing: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def no_evidence_reply(self) -> str:
@@ -73,15 +79,39 @@ class Knowledge:
             return fn(conn, self.app, doc_id, version, actor)
 
     def close(self) -> None:
+        """Close the index; an embedder's HTTP session closes on the running loop, if any
+        (``aclose`` awaits it)."""
         self.retriever.backend.close()
+        dense = self.retriever.dense
+        if dense is None:
+            return
+        try:
+            task = asyncio.get_running_loop().create_task(dense.aclose())
+        except RuntimeError:
+            return
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def aclose(self) -> None:
+        self.retriever.backend.close()
+        if self.retriever.dense is not None:
+            await self.retriever.dense.aclose()
 
 
 def build_knowledge(
-    spec: KnowledgeSpec, app_dir: Path, store: Store, cipher: Cipher, app: str | None = None
+    spec: KnowledgeSpec,
+    app_dir: Path,
+    store: Store,
+    cipher: Cipher,
+    app: str | None = None,
+    secret: Secret | None = None,
 ) -> Knowledge:
-    """Wire the backend named in the spec, the retriever, the validator and the catalog."""
+    """Wire the backend named in the spec, the dense index (when an embedder is set), the
+    retriever, the validator and the catalog. ``secret`` reads the env var an embedder's
+    ``api_key_env`` names (default: ``Settings().env_value``)."""
     name = app or app_dir.resolve().name
     backend = BACKENDS[spec.retrieval.backend](spec, app_dir, store, name)
+    emb = spec.retrieval.embeddings
     retriever = KnowledgeRetriever(
         backend,
         store,
@@ -90,6 +120,21 @@ def build_knowledge(
         min_score=spec.retrieval.min_score,
         refresh_seconds=spec.retrieval.refresh_seconds,
         min_answerability=spec.retrieval.min_answerability,
+        dense=_dense(spec, backend, store, name, secret),
+        weight=emb.weight if emb else 0.0,
+        min_similarity=emb.min_similarity if emb else 1.0,
     )
     catalog: Catalog | None = load_catalog(spec.catalog, store, app_dir) if spec.catalog else None
     return Knowledge(spec, name, store, retriever, Validator(spec.grounding, catalog))
+
+
+def _dense(
+    spec: KnowledgeSpec, backend: Backend, store: Store, app: str, secret: Secret | None
+) -> DenseIndex | None:
+    emb = spec.retrieval.embeddings
+    if emb is None:
+        return None
+    if not isinstance(backend, ChunkSource):
+        raise SpecError([f"retrieval.backend {spec.retrieval.backend!r} cannot serve dense hits"])
+    embedder = build_embedder(emb, secret or Settings().env_value)
+    return DenseIndex(embedder, backend, store, app, emb.cache_size)

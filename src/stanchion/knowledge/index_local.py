@@ -93,6 +93,21 @@ class LocalIndex:
         ]
         return sorted(out, key=lambda c: -c.rank)
 
+    def chunks(self, chunk_ids: list[str]) -> list[Candidate]:
+        """The indexed (so approved) chunks among ``chunk_ids``, unranked (the dense path)."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        with self._lock:
+            rows = self._db.execute(
+                'SELECT chunk_id, doc_id, version, title, section, start, "end", source,'
+                f" title_terms || ' ' || terms, text_enc FROM chunks WHERE chunk_id IN ({marks})",
+                chunk_ids,
+            ).fetchall()
+        return [
+            Candidate(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], 0.0) for r in rows
+        ]
+
     def doc_freq(self, query_terms: list[str]) -> tuple[int, dict[str, int]]:
         marks = ",".join("?" * len(query_terms))
         with self._lock:

@@ -30,6 +30,14 @@ SELECT t, (SELECT count(*) FROM kn_chunks c JOIN kn_versions v ON v.id = c.versi
            WHERE v.app = :app AND v.status = 'approved' AND c.tsv @@ to_tsquery('simple', t))
 FROM unnest(CAST(:terms AS text[])) t
 """)
+CHUNKS = text("""
+SELECT c.id, v.doc_id, v.version, v.title, c.section, c.start, c."end", d.source, c.terms,
+       c.text_enc
+FROM kn_chunks c
+JOIN kn_versions v ON v.id = c.version_id
+JOIN kn_documents d ON d.id = v.doc_id
+WHERE v.app = :app AND v.status = 'approved' AND c.id = ANY(CAST(:ids AS text[]))
+""")
 COUNT = text("""
 SELECT count(*) FROM kn_chunks c JOIN kn_versions v ON v.id = c.version_id
 WHERE v.app = :app AND v.status = 'approved'
@@ -92,6 +100,16 @@ class PostgresIndex:
             for r, bag in zip(rows, bags, strict=True)
         ]
         return sorted(scored, key=lambda c: -c.rank)[:n]
+
+    def chunks(self, chunk_ids: list[str]) -> list[Candidate]:
+        """The approved chunks among ``chunk_ids`` now, unranked (the dense path)."""
+        if not chunk_ids:
+            return []
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(CHUNKS, {"app": self.app, "ids": chunk_ids}).all()
+        return [
+            Candidate(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], 0.0) for r in rows
+        ]
 
     def doc_freq(self, query_terms: list[str]) -> tuple[int, dict[str, int]]:
         with self.store.engine.connect() as conn:

@@ -1,7 +1,9 @@
 """Ingest: read every source of the spec, store changed content as new draft versions.
 
 Unchanged content (same sha256) is skipped; a file that cannot be read is reported and the
-rest of the batch still goes in::
+rest of the batch still goes in. With ``retrieval.embeddings`` set, the chunks of every new
+(or not yet embedded) version get a vector too; an embedder failure is one ``error`` row
+named ``embeddings`` and the next ingest retries what is missing::
 
     report = ingest(spec, Path("."), store, cipher, app="support")
     print(report.counts())   # {'new': 12, 'changed': 0, 'unchanged': 3, 'error': 1}
@@ -20,9 +22,12 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from stanchion.knowledge.chunking import chunk_text
+from stanchion.knowledge.embed_ingest import VectorWriter
+from stanchion.knowledge.embedders import Secret, build_embedder
 from stanchion.knowledge.loaders import Loaded, LoadError, load_file
 from stanchion.knowledge.spec import FileSource, KnowledgeSpec, SqlSource
-from stanchion.knowledge.versions import NewVersion, add_version, approve, latest
+from stanchion.knowledge.versions import NewVersion, add_version, approve, latest, version_id
+from stanchion.settings import Settings
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store, normalize_url
 
@@ -43,12 +48,14 @@ class ItemResult:
     version: int | None = None
     chunks: int = 0
     message: str = ""
+    version_id: str = ""
 
 
 @dataclass(slots=True)
 class IngestReport:
     results: list[ItemResult] = field(default_factory=list)
     seconds: float = 0.0
+    embedded: int = 0  # chunks given a vector
 
     def counts(self) -> dict[str, int]:
         c = Counter(r.status for r in self.results)
@@ -136,7 +143,7 @@ def ingest_item(
     with store.engine.begin() as conn:
         prev = latest(conn, item.doc_id)
         if prev is not None and prev.content_hash == digest:
-            return ItemResult(item.doc_id, "unchanged", prev.version, prev.n_chunks)
+            return ItemResult(item.doc_id, "unchanged", prev.version, prev.n_chunks, "", prev.id)
         chunks = chunk_text(loaded.text, spec.chunking.size, spec.chunking.overlap)
         new = NewVersion(
             app, item.doc_id, item.source, loaded.title, loaded.format, loaded.text, digest, chunks
@@ -144,7 +151,9 @@ def ingest_item(
         number = add_version(conn, new, cipher)
         if approve_as:
             approve(conn, app, item.doc_id, number, approve_as)
-    return ItemResult(item.doc_id, "changed" if prev else "new", number, len(chunks))
+    status = "changed" if prev else "new"
+    vid = version_id(item.doc_id, number, digest)
+    return ItemResult(item.doc_id, status, number, len(chunks), "", vid)
 
 
 def ingest(
@@ -155,17 +164,41 @@ def ingest(
     app: str,
     progress: Callable[[str], None] | None = None,
     approve_as: str | None = None,
+    secret: Secret | None = None,
 ) -> IngestReport:
-    """Ingest every source; ``approve_as`` approves each new version as that actor."""
+    """Ingest every source; ``approve_as`` approves each new version as that actor;
+    ``secret`` reads an embedder's ``api_key_env`` (default: ``Settings().env_value``)."""
     started = time.perf_counter()
     items, failed = collect(spec, app_dir)
     report = IngestReport(list(failed))
-    for item in items:
-        report.results.append(ingest_item(store, spec, item, cipher, app, approve_as))
-        if progress:
-            progress(item.doc_id)
+    writer = vector_writer(spec, store, cipher, app, secret)
+    try:
+        for item in items:
+            result = ingest_item(store, spec, item, cipher, app, approve_as)
+            report.results.append(result)
+            writer.add(result.version_id, result.chunks, _announce(progress, item.doc_id))
+        writer.finish()
+    finally:
+        writer.close()
+    if writer.error:
+        report.results.append(ItemResult("embeddings", "error", message=writer.error))
+    report.embedded = writer.embedded
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _announce(progress: Callable[[str], None] | None, doc_id: str) -> Callable[[], None]:
+    return (lambda: progress(doc_id)) if progress else (lambda: None)
+
+
+def vector_writer(
+    spec: KnowledgeSpec, store: Store, cipher: Cipher, app: str, secret: Secret | None
+) -> VectorWriter:
+    emb = spec.retrieval.embeddings
+    if emb is None:
+        return VectorWriter(store, cipher, app, None)
+    embedder = build_embedder(emb, secret or Settings().env_value)
+    return VectorWriter(store, cipher, app, embedder, emb.batch_size * emb.concurrency)
 
 
 def count_items(spec: KnowledgeSpec, app_dir: Path) -> int:

@@ -4,6 +4,7 @@ A document has versions; a version is ``draft`` until approved, then ``approved`
 ``retired``. Document and chunk text is encrypted; ``terms`` keeps only the sorted bag of
 index terms (what a full-text index holds anyway) so a shared backend can search it.
 ``kn_state.generation`` changes with every approval or retirement so replicas notice.
+``kn_vectors`` holds chunk embeddings for hybrid retrieval (only when an embedder is set).
 """
 
 from __future__ import annotations
@@ -62,4 +63,16 @@ kn_state = Table(
     Column("app", String(100), primary_key=True),
     Column("generation", Integer, nullable=False),
     Column("changed_at", Double, nullable=False),
+)
+
+# One dense vector per chunk (float32, little-endian, unit length) under the embedder's
+# ``model``; a chunk embedded by another model is re-embedded, replacing its row.
+kn_vectors = Table(
+    "kn_vectors",
+    metadata,
+    Column("chunk_id", String(60), primary_key=True),
+    Column("version_id", String(40), nullable=False, index=True),
+    Column("model", String(200), nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
 )

@@ -18,9 +18,10 @@ knowledge:
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 GroundingAction = Literal["flag", "caveat", "hold", "block"]
 
@@ -58,12 +59,36 @@ class Chunking(_Model):
 
 
 class Embeddings(_Model):
-    """An OpenAI-compatible embeddings endpoint for hybrid retrieval (optional)."""
+    """Dense vectors for hybrid retrieval (optional); ``provider`` names a registered embedder
+    (``openai``: any OpenAI-compatible ``POST {base_url}/embeddings``)."""
 
-    base_url: str
+    provider: str = "openai"
+    base_url: str | None = None
     model: str
     api_key_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
-    weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    dimensions: int | None = Field(default=None, ge=1, description="ask for shorter vectors")
+    weight: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="share of the dense ranking in the fusion"
+    )
+    min_similarity: float = Field(
+        default=0.5,
+        ge=-1.0,
+        le=1.0,
+        description="least cosine for a passage the words miss (per model: calibrate it)",
+    )
+    batch_size: int = Field(default=64, ge=1, le=2048, description="texts per request")
+    concurrency: int = Field(default=4, ge=1, le=64, description="requests in flight at ingest")
+    timeout: float = Field(default=30.0, gt=0.0, description="seconds per ingest request")
+    query_timeout: float = Field(default=3.0, gt=0.0, description="seconds per query embedding")
+    retries: int = Field(default=3, ge=0, le=10, description="on 429, 5xx and connection errors")
+    cache_size: int = Field(default=1024, ge=0, description="recent query vectors kept")
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_inline_credentials(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/@]+(/|$)", v):
+            raise ValueError("must be http(s)://host/... without credentials (use api_key_env)")
+        return v
 
 
 class Retrieval(_Model):
@@ -89,7 +114,9 @@ class NoEvidence(_Model):
 
 class Grounding(_Model):
     enabled: bool = True
-    threshold: float = Field(default=0.4, ge=0.0, le=1.0, description="least claim support")
+    threshold: float = Field(
+        default=0.42, ge=0.0, le=1.0, description="least support of the answer and of each claim"
+    )
     action: GroundingAction = "caveat"
     number_action: GroundingAction = "caveat"
     caveat: str = "Parts of this answer could not be verified against the approved documents."
