@@ -4,8 +4,11 @@
 
 Builds a throw-away app whose one route, ``mock-gpt``, points at the shared harness's mock
 upstream (127.0.0.1:18080), with the full default pipeline of the day (keys, admission,
-input and output guards, retrieval over the example's documents, prompt rendering,
-encrypted traces in SQLite). Then it runs ``../shared/bench/compare.py`` against
+input and output guards, retrieval over the example's approved documents, prompt rendering,
+the grounding check of the answer, encrypted traces in SQLite). With documents, every request
+asks a question the documents answer (the harness's default "Say hello" would be refused by
+the no-evidence policy without reaching the model); ``--no-docs`` keeps the harness's prompt
+and serves without retrieval. Then it runs ``../shared/bench/compare.py`` against
 ``stanchion serve`` with one worker. Any option it does not know goes to compare.py.
 """
 
@@ -47,6 +50,7 @@ prompts:
 """
 
 
+QUESTION = "How long do card refunds take after you receive my return?"
 KNOWLEDGE = """\
 knowledge:
   sources: [{files: ["docs/*.md"]}]
@@ -105,6 +109,12 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="stanchion-bench-"))
     try:
         key = make_app(folder, args.upstream_kind, not args.no_docs, args.mock_port)
+        if not args.no_docs and "--prompt-file" not in rest:
+            # The harness's default prompt ("Say hello...") has no answer in the documents,
+            # so the app would refuse it without calling the model; ask what it can answer.
+            question = folder / "question.txt"
+            question.write_text(QUESTION)
+            rest = ["--prompt-file", str(question), *rest]
         target = f"exec {stanchion_bin()} serve --app {folder} --host 127.0.0.1 --port {{port}}"
         cmd = [
             sys.executable,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from stanchion.guards.base import Action, Finding
 from stanchion.knowledge.spec import Grounding, GroundingAction
 from stanchion.knowledge.support import (
+    SentenceCache,
     Source,
     aggregate,
     claim_features,
@@ -100,6 +101,7 @@ class Validator:
 
     def __init__(self, policy: Grounding, catalog: Catalog | None = None) -> None:
         self.policy, self.catalog = policy, catalog
+        self._sentences: SentenceCache = {}
 
     def claims(self, answer: str, source: Source) -> list[Claim]:
         out = []
@@ -124,7 +126,7 @@ class Validator:
         """``question`` does not excuse answer words missing from the sources: words echoed
         from the question but absent from the passages are as unsupported as any other
         (excusing them cost 2-3 points of balanced accuracy on begin and halueval)."""
-        source = Source.of(sources)
+        source = Source.of(sources, self._sentences)
         claims = self.claims(answer, source)
         score = support(aggregate([c.features for c in claims], source)) if claims else 1.0
         findings: list[Finding] = []

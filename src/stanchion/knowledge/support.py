@@ -128,23 +128,41 @@ class Source:
     sentences: int
 
     @classmethod
-    def of(cls, texts: list[str]) -> Source:
+    def of(cls, texts: list[str], cache: SentenceCache | None = None) -> Source:
+        """``cache`` keeps each text's analysed sentences: retrieved passages are immutable
+        versions and come back request after request, so they are analysed once."""
         terms: set[str] = set()
         bigrams: set[tuple[str, str]] = set()
         single: list[Window] = []
         df: dict[str, int] = {}
         for text in texts:
-            for sentence in SENTENCE_END.split(text):
-                if not sentence.strip():
-                    continue
-                toks = [t for t, _, _ in content_terms(sentence)]
+            for toks, window in _sentences(text, cache):
                 terms.update(toks)
                 bigrams.update(pairwise(toks))
-                single.append(Window(set(toks), all_stems(sentence), has_negation(sentence)))
+                single.append(window)
                 for t in set(toks):
                     df[t] = df.get(t, 0) + 1
         merged = [a | b for a, b in pairwise(single)]
         return cls(terms, bigrams, single + merged, df, len(single))
+
+
+SentenceCache = dict[str, list[tuple[list[str], Window]]]
+SENTENCE_CACHE_SIZE = 4096
+
+
+def _sentences(text: str, cache: SentenceCache | None) -> list[tuple[list[str], Window]]:
+    found = cache.get(text) if cache is not None else None
+    if found is None:
+        found = []
+        for sentence in SENTENCE_END.split(text):
+            if sentence.strip():
+                toks = [t for t, _, _ in content_terms(sentence)]
+                found.append((toks, Window(set(toks), all_stems(sentence), has_negation(sentence))))
+        if cache is not None:
+            if len(cache) >= SENTENCE_CACHE_SIZE:
+                cache.clear()
+            cache[text] = found
+    return found
 
 
 def _weighted(weight: dict[str, float], terms: set[str], within: set[str]) -> float:
