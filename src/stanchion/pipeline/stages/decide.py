@@ -7,6 +7,7 @@ from stanchion.pipeline.exchange import Exchange
 
 Hold = Callable[[Exchange, str | None], Awaitable[None]]
 
+
 class Decide:
     """Turn the findings into one decision, and the text the caller gets.
 
