@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from stanchion.guards import GuardEngine
+from stanchion.guards.normalize import CONFUSABLES, ZERO_WIDTH, normalize
 from stanchion.guards.pii import valid_iban, valid_ssn
+from stanchion.guards.pii_dates import _DATE, _GATE, _GATE_CASED, date_matches
 
 from .conftest import make_exchange
 
@@ -107,3 +111,66 @@ def test_numbers_are_found_only_inside_number_runs(engine: GuardEngine) -> None:
     assert sorted(types(engine, text)) == [
         "pii.credit_card", "pii.iban", "pii.ip_address", "pii.phone"
     ]  # fmt: skip
+
+
+def _normalize_per_character(text: str) -> tuple[str, tuple[int, ...]]:
+    """The straightforward version: every character folded on its own."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        if char in ZERO_WIDTH:
+            continue
+        folded = (
+            unicodedata.normalize("NFKC", char).translate(CONFUSABLES) if ord(char) > 127 else char
+        )
+        chars.append(folded)
+        offsets.extend([index] * len(folded))
+    return "".join(chars), tuple(offsets)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ﬁle №5 at ½ past, café\u00a0Zoë",
+        "pаypal\u200b login\u00ad here ＡＢＣ １２３",
+        "e\u0301 combining, Ǆ, ㎏, ﬃ, ² and ³…",
+        "\u200bonly a zero width at the start and the end\ufeff",
+    ],
+)
+def test_normalize_folds_each_character_on_its_own(text: str) -> None:
+    view = normalize(text)
+    assert view.offsets is not None
+    assert (view.text, tuple(view.offsets)) == _normalize_per_character(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "born 4 May 1990, moved 2001-03-04, left on Mar. 3rd, 2020 and 12/05/99",
+        "Summary: the mayor, born in Decatur in December 1950, married in june 1972",
+        "a1990 x_May 2001 MAY 2001 (may 2001) 3rd Septembers 2004",
+        "né le 3 mars 1990 – born ſeptember 12, 1980, İstanbul ٣ May ١٩٩٠ éMay 2001",
+        "",
+    ],
+)
+def test_dates_are_tried_only_where_one_can_start(text: str) -> None:
+    expected = [m.span() for m in _DATE.finditer(text)]
+    assert [m.span() for m in date_matches(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BORN in",
+        "bİrth",
+        "bırth",
+        "D.O.B 1990",
+        "b. 1990",
+        "Dob",
+        "unborn",
+        "nothing here",
+        "bıRTh–",
+    ],
+)
+def test_birth_word_without_the_case_flag_agrees(text: str) -> None:
+    assert (_GATE_CASED.search(text) is None) == (_GATE.search(text) is None)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from stanchion.guards import GuardEngine, GuardPolicySpec
+from stanchion.guards.engine import _Placeholders, pseudonym
 
 from .conftest import make_engine, make_exchange
 
@@ -85,3 +87,21 @@ def test_stream_sees_leak_across_chunks(engine: GuardEngine) -> None:
         )
     ]
     assert any(stop is not None for _, stop in outputs)
+
+
+def test_placeholders_of_one_scan_match_pseudonym_one_by_one() -> None:
+    rnd = random.Random(5)
+    types = ["pii.email", "pii.phone", "x.phone_number", "pii.us", "pii.us_ssn"]
+    labels = ["EMAIL", "PHONE", "PHONE_NUMBER", "US", "US_SSN"]
+    values = [f"v{i}" for i in range(6)]
+    for _ in range(2000):
+        start = {
+            f"<{rnd.choice(labels)}_{rnd.randrange(1, 4)}>": rnd.choice(values)
+            for _ in range(rnd.randrange(0, 5))
+        }
+        one_by_one, batched = dict(start), dict(start)
+        placeholders = _Placeholders(batched)
+        for _ in range(rnd.randrange(1, 10)):
+            kind, value = rnd.choice(types), rnd.choice(values)
+            assert placeholders.get(kind, value) == pseudonym(one_by_one, kind, value)
+        assert list(batched.items()) == list(one_by_one.items())

@@ -58,6 +58,7 @@ class GuardEngine:
         self._canary_secret = canary_secret or os.urandom(16)
         self._thresholds: dict[str, float] = {}
         self._rules: dict[tuple[str, Direction], tuple[tuple[float, Action], ...]] = {}
+        self._pseudonymise: dict[str, bool] = {}
 
     def detect(self, text: str, direction: Direction, exchange: Exchange | None) -> list[Finding]:
         """Findings above their type's threshold, each with the action the policy gives it."""
@@ -103,12 +104,15 @@ class GuardEngine:
         )
         pieces: list[str] = []
         cursor = 0
+        placeholders: _Placeholders | None = None
         for finding in spans:
             if finding.start < cursor:
                 continue
             value = text[finding.start : finding.end]
-            if direction == "input" and self.policy.pseudonymised(finding.type):
-                replacement = pseudonym(pseudonyms, finding.type, value)
+            if direction == "input" and self._pseudonymised(finding.type):
+                if placeholders is None:
+                    placeholders = _Placeholders(pseudonyms)
+                replacement = placeholders.get(finding.type, value)
             else:
                 replacement = f"[REDACTED {finding.type}]"
             pieces += [text[cursor : finding.start], replacement]
@@ -148,6 +152,12 @@ class GuardEngine:
                 return action
         return self.policy.default_action
 
+    def _pseudonymised(self, finding_type: str) -> bool:
+        known = self._pseudonymise.get(finding_type)
+        if known is None:
+            known = self._pseudonymise[finding_type] = self.policy.pseudonymised(finding_type)
+        return known
+
     def _threshold(self, finding_type: str) -> float:
         if finding_type not in self._thresholds:
             self._thresholds[finding_type] = self.policy.threshold(finding_type)
@@ -164,6 +174,42 @@ def pseudonym(pseudonyms: dict[str, str], finding_type: str, value: str) -> str:
     placeholder = f"<{label}_{number}>"
     pseudonyms[placeholder] = value
     return placeholder
+
+
+class _Placeholders:
+    """``pseudonym`` for the findings of one scan: the exchange's placeholders are read once
+    (by value, and counted per label), not once per finding; same placeholders, same order."""
+
+    def __init__(self, pseudonyms: dict[str, str]) -> None:
+        self.pseudonyms = pseudonyms
+        self.by_value: dict[str, str] = {}
+        self.counts: dict[str, int] = {}
+        self._index()
+
+    def _index(self) -> None:
+        self.by_value.clear()
+        for placeholder, known in self.pseudonyms.items():
+            self.by_value.setdefault(known, placeholder)
+
+    def get(self, finding_type: str, value: str) -> str:
+        placeholder = self.by_value.get(value)
+        if placeholder is not None:
+            return placeholder
+        label = finding_type.rsplit(".", 1)[-1].upper()
+        if label not in self.counts:
+            prefix = f"<{label}_"
+            self.counts[label] = sum(1 for p in self.pseudonyms if p.startswith(prefix))
+        placeholder = f"<{label}_{self.counts[label] + 1}>"
+        if placeholder in self.pseudonyms:  # overwrites another value's placeholder
+            self.pseudonyms[placeholder] = value
+            self._index()
+            return placeholder
+        self.pseudonyms[placeholder] = value
+        self.by_value[value] = placeholder
+        for known in self.counts:
+            if placeholder.startswith(f"<{known}_"):
+                self.counts[known] += 1
+        return placeholder
 
 
 def build_guard_engine(policy: GuardPolicySpec | None, app_dir: Path) -> GuardEngine:

@@ -13,6 +13,7 @@ import base64
 import binascii
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,7 +43,7 @@ class TextView:
 
     original: str
     text: str
-    offsets: tuple[int, ...] | None  # None: identical to the original
+    offsets: Sequence[int] | None  # None: identical to the original; a range: same indices
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of the normalised text back to the original text."""
@@ -54,21 +55,55 @@ class TextView:
         return self.offsets[start], last
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=4096)
+def _fold(char: str) -> str:
+    """What one non-ASCII character becomes: nothing, or its NFKC form with confusables folded."""
+    if char in ZERO_WIDTH:
+        return ""
+    return unicodedata.normalize("NFKC", char).translate(CONFUSABLES)
+
+
 @lru_cache(maxsize=64)
 def normalize(text: str) -> TextView:
-    """NFKC, confusables folded to Latin, zero-width characters dropped (cached per text)."""
+    """NFKC, confusables folded to Latin, zero-width characters dropped (cached per text).
+
+    Character by character. When each character of the text becomes exactly one character
+    (Cyrillic or Greek words, say), every index stays where it was: each distinct character is
+    replaced in one ``str.replace``. Otherwise ASCII stretches are copied whole and only the
+    other characters are folded one at a time (each character's fold is remembered).
+    """
     if text.isascii() or (unicodedata.is_normalized("NFKC", text) and not _SPECIAL.search(text)):
         return TextView(text, text, None)
+    folds = {char: _fold(char) for char in set(text) if char > "\x7f"}
+    changed = {char: folded for char, folded in folds.items() if folded != char}
+    if all(len(folded) == 1 for folded in changed.values()) and changed.keys().isdisjoint(
+        changed.values()
+    ):
+        out = text
+        for char, folded in changed.items():
+            out = out.replace(char, folded)
+        return TextView(text, out, range(len(text)))
+    return _fold_each(text)
+
+
+def _fold_each(text: str) -> TextView:
     chars: list[str] = []
     offsets: list[int] = []
-    for index, char in enumerate(text):
-        if char in ZERO_WIDTH:
-            continue
-        folded = (
-            unicodedata.normalize("NFKC", char).translate(CONFUSABLES) if ord(char) > 127 else char
-        )
+    cursor = 0
+    for match in _NON_ASCII.finditer(text):
+        index = match.start()
+        if index > cursor:
+            chars.append(text[cursor:index])
+            offsets.extend(range(cursor, index))
+        folded = _fold(match.group())
         chars.append(folded)
         offsets.extend([index] * len(folded))
+        cursor = index + 1
+    chars.append(text[cursor:])
+    offsets.extend(range(cursor, len(text)))
     return TextView(text, "".join(chars), tuple(offsets))
 
 

@@ -90,11 +90,14 @@ class PersonRecogniser:
     def __init__(self) -> None:
         self.first, self.last = gazetteer()
         self._shapes: dict[str, Shape | None] = {}
+        self._contexts: dict[str, int] = {}
 
     def find(self, text: str) -> Iterator[Match]:
-        shapes = self._shapes
+        shapes, contexts = self._shapes, self._contexts
         if len(shapes) > 20_000:
             shapes.clear()
+        if len(contexts) > 20_000:
+            contexts.clear()
         for m in _NAME_RUN.finditer(text):
             start = m.start()
             if start and text[start - 1].isalnum():
@@ -108,7 +111,11 @@ class PersonRecogniser:
                 continue
             skip, length, base, penalty = shape
             start += skip
-            score = _adjust(base, penalty, text[max(0, start - 24) : start])
+            before = text[max(0, start - 24) : start]
+            context = contexts.get(before)
+            if context is None:
+                context = contexts[before] = _context(before)
+            score = _adjust(base, penalty, context)
             if score > 0:
                 yield start, start + length, score
 
@@ -143,13 +150,24 @@ class PersonRecogniser:
 Shape = tuple[int, int, float, bool]
 
 
-def _adjust(score: float, penalty: bool, before: str) -> float:
-    """A title just before a run makes it a name; a cue phrase makes a likely name surer."""
+_TITLE, _CUE = 1, 2
+
+
+def _context(before: str) -> int:
+    """What the words just before a run are: a title, a cue phrase, or neither (0)
+    (remembered per string: the same few words come before many runs)."""
     tail = before.rstrip().rstrip(".").lower()
     last_word = tail.rsplit(None, 1)[-1] if tail else ""
     if last_word in _TITLES:
+        return _TITLE
+    return _CUE if tail.endswith(_CUES) else 0
+
+
+def _adjust(score: float, penalty: bool, context: int) -> float:
+    """A title just before a run makes it a name; a cue phrase makes a likely name surer."""
+    if context == _TITLE:
         score = max(score, 0.6) + 0.3
-    elif score and tail.endswith(_CUES):
+    elif score and context == _CUE:
         score += 0.15
     if penalty:
         score -= 0.3
