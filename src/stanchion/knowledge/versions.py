@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select
 
 from stanchion.errors import StanchionError
 from stanchion.knowledge.chunking import Chunk
 from stanchion.knowledge.schema import kn_chunks, kn_documents, kn_state, kn_versions
 from stanchion.knowledge.text import term_string
+from stanchion.store import generation as generations
 from stanchion.store.audit import append_audit
 from stanchion.store.crypto import Cipher
 
@@ -167,18 +168,11 @@ def _find(conn: Connection, app: str, doc_id: str, version: int | None) -> Versi
 
 def bump_generation(conn: Connection, app: str, now: Clock = time.time) -> None:
     """Tell every replica that the set of approved versions changed."""
-    done = conn.execute(
-        update(kn_state)
-        .where(kn_state.c.app == app)
-        .values(generation=kn_state.c.generation + 1, changed_at=now())
-    )
-    if done.rowcount == 0:
-        conn.execute(kn_state.insert().values(app=app, generation=1, changed_at=now()))
+    generations.bump(conn, kn_state, app, now)
 
 
 def generation(conn: Connection, app: str) -> int:
-    value = conn.execute(select(kn_state.c.generation).where(kn_state.c.app == app)).scalar()
-    return int(value or 0)
+    return generations.read(conn, kn_state, app)
 
 
 def _set_status(conn: Connection, vid: str, status: Status, actor: str, at: float) -> None:

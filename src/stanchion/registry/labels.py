@@ -28,6 +28,7 @@ from stanchion.registry.schema import (
     reg_versions,
 )
 from stanchion.registry.spec import RegistrySpec
+from stanchion.store import generation as generations
 from stanchion.store.audit import append_audit
 
 Clock = Callable[[], float]
@@ -59,19 +60,12 @@ def _head(conn: Connection, app: str, kind: str, vid: str) -> Any:
 
 
 def bump_generation(conn: Connection, app: str, now: Clock = time.time) -> None:
-    done = conn.execute(
-        update(reg_state)
-        .where(reg_state.c.app == app)
-        .values(generation=reg_state.c.generation + 1, changed_at=now())
-    )
-    if done.rowcount == 0:
-        conn.execute(reg_state.insert().values(app=app, generation=1, changed_at=now()))
+    """Tell every replica that a label moved."""
+    generations.bump(conn, reg_state, app, now)
 
 
 def generation(conn: Connection, app: str) -> int:
-    return int(
-        conn.execute(select(reg_state.c.generation).where(reg_state.c.app == app)).scalar() or 0
-    )
+    return generations.read(conn, reg_state, app)
 
 
 def decide(
