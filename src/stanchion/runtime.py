@@ -14,7 +14,8 @@ from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.limits import Counters, build_counters
-from stanchion.providers.registry import build_provider
+from stanchion.providers.egress import Egress
+from stanchion.providers.registry import build_provider, egress_for
 from stanchion.providers.router import Breaker, Router, RouteState
 from stanchion.registry.cache import LabelCache
 from stanchion.registry.prompts import PromptVersion, load_system_prompt
@@ -74,6 +75,10 @@ class Runtime:
         """The route a request's ``model`` names: a route name or the app's name."""
         return self.routes_by_name.get(requested)
 
+    def health_issues(self) -> list[str]:
+        """Short lines for readiness: what this replica serves that is not what it was told."""
+        return self.labels.health_issues()
+
     async def start(self) -> None:
         await self.labels.start()
         if self.knowledge is not None:
@@ -93,10 +98,10 @@ def open_store(spec: AppSpec, app_dir: Path, settings: Settings) -> Store:
     return Store(database_url(spec, app_dir, settings))
 
 
-def route_state(route: Route, settings: Settings) -> RouteState:
+def route_state(route: Route, settings: Settings, egress: Egress | None = None) -> RouteState:
     return RouteState(
         route,
-        build_provider(route, settings.env_value),
+        build_provider(route, settings.env_value, egress),
         Breaker(
             int(route.options.get("breaker_threshold", 5)),
             float(route.options.get("breaker_cooldown", 30.0)),
@@ -106,7 +111,8 @@ def route_state(route: Route, settings: Settings) -> RouteState:
 
 
 def build_router(spec: AppSpec, settings: Settings) -> Router:
-    return Router({r.name: route_state(r, settings) for r in spec.models.routes})
+    egress = egress_for(spec.models)
+    return Router({r.name: route_state(r, settings, egress) for r in spec.models.routes}, egress)
 
 
 def build_labels(
@@ -116,13 +122,15 @@ def build_labels(
     prompt: PromptVersion | None,
     router: Router,
     settings: Settings,
+    metrics: Metrics | None = None,
 ) -> LabelCache:
     """The label cache; a labelled route version unlike the spec's is served under its id."""
 
     def install(vid: str, route: Route) -> str:
         if vid not in router.states:
             kept = [f for f in route.fallbacks if f in router.states]
-            router.states[vid] = route_state(route.model_copy(update={"fallbacks": kept}), settings)
+            fixed = route.model_copy(update={"fallbacks": kept})
+            router.states[vid] = route_state(fixed, settings, router.egress)
         return vid
 
     reg = spec.registry
@@ -135,6 +143,7 @@ def build_labels(
         prompt_files={prompt.name: prompt} if prompt else {},
         route_files={r.name: route_version_id(r) for r in spec.models.routes},
         install_route=install,
+        metrics=metrics,
     )
 
 
@@ -173,7 +182,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
             store, cipher, batch=settings.trace_batch, flush_ms=settings.trace_flush_ms
         ),
         metrics=metrics,
-        labels=build_labels(spec, store, cipher, prompt, router, settings),
+        labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),
         holds=HoldQueue(store, cipher),
         routes_by_name=routes_by_name,
     )

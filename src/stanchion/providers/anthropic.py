@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
+from stanchion.providers.egress import Egress
 from stanchion.providers.errors import ProviderError
 from stanchion.providers.http import make_client, post_json, sse_lines
 from stanchion.providers.tokens import message_text
@@ -50,13 +51,14 @@ class AnthropicProvider:
         api_key: str | None,
         timeout: float,
         options: dict[str, Any],
+        egress: Egress | None = None,
     ) -> None:
         headers = {"anthropic-version": str(options.get("version", VERSION))}
         if api_key:
             headers["x-api-key"] = api_key
         self.model = model
         self.default_max_tokens = int(options.get("max_tokens", 1024))
-        self.client = make_client(base_url, headers, timeout)
+        self.client = make_client(base_url, headers, timeout, egress)
 
     def _payload(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
         system, turns = to_messages(request)

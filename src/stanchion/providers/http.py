@@ -1,5 +1,7 @@
 """Shared HTTP plumbing for upstream providers: one pooled aiohttp session per route,
-errors translated once.
+errors translated once, every connection through the egress allowlist (the base URL is
+checked once when the client is built, each resolved address when it connects; redirects
+are not followed, so a reply cannot send the key elsewhere).
 
 aiohttp rather than httpx on this path: under load httpx's pool checks every idle
 connection for readability and goes through anyio on each request, which profiled at over
@@ -16,6 +18,8 @@ from typing import Any
 import aiohttp
 import orjson
 
+from stanchion.errors import SpecError
+from stanchion.providers.egress import Egress, EgressRefused, GuardedResolver
 from stanchion.providers.errors import ProviderError, parse_retry_after
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -26,7 +30,17 @@ class HttpClient:
     """A base URL, default headers and a timeout; the session opens on first use, inside
     the event loop that will run it."""
 
-    def __init__(self, base_url: str, headers: dict[str, str], timeout: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        headers: dict[str, str],
+        timeout: float,
+        egress: Egress | None = None,
+    ) -> None:
+        self.egress = egress if egress is not None else Egress.anywhere()
+        problem = self.egress.url_problem(base_url)
+        if problem:
+            raise SpecError([f"{base_url}: {problem}"])
         self.base = base_url.rstrip("/") + "/"
         self.headers = headers
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
@@ -38,7 +52,9 @@ class HttpClient:
                 headers=self.headers,
                 timeout=self.timeout,
                 trust_env=False,
-                connector=aiohttp.TCPConnector(limit=512, ttl_dns_cache=300),
+                connector=aiohttp.TCPConnector(
+                    limit=512, ttl_dns_cache=300, resolver=GuardedResolver(self.egress)
+                ),
                 auto_decompress=True,
             )
         return self._session
@@ -51,8 +67,10 @@ class HttpClient:
             await self._session.close()
 
 
-def make_client(base_url: str, headers: dict[str, str], timeout: float) -> HttpClient:
-    return HttpClient(base_url, headers, timeout)
+def make_client(
+    base_url: str, headers: dict[str, str], timeout: float, egress: Egress | None = None
+) -> HttpClient:
+    return HttpClient(base_url, headers, timeout, egress)
 
 
 def _error_message(body: bytes) -> str:
@@ -75,6 +93,8 @@ def _status_error(status: int, headers: Any, body: bytes) -> ProviderError:
 
 
 def _translate(exc: BaseException) -> ProviderError:
+    if isinstance(getattr(exc, "os_error", None), EgressRefused):
+        return ProviderError(403, "the route's upstream address is not allowed by egress policy")
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
         return ProviderError(-1, f"upstream timed out: {type(exc).__name__}")
     return ProviderError(0, f"upstream connection failed: {type(exc).__name__}: {exc}")
@@ -83,7 +103,10 @@ def _translate(exc: BaseException) -> ProviderError:
 async def post_json(client: HttpClient, path: str, payload: dict[str, Any]) -> Any:
     try:
         async with client.session().post(
-            client.url(path), data=orjson.dumps(payload), headers=JSON_HEADERS
+            client.url(path),
+            data=orjson.dumps(payload),
+            headers=JSON_HEADERS,
+            allow_redirects=False,
         ) as resp:
             body = await resp.read()
             if resp.status >= 400:
@@ -103,7 +126,7 @@ async def sse_lines(
     """Open a streaming POST and yield an iterator over its ``data:`` payloads."""
     try:
         async with client.session().post(
-            client.url(path), data=orjson.dumps(payload), headers=SSE_HEADERS
+            client.url(path), data=orjson.dumps(payload), headers=SSE_HEADERS, allow_redirects=False
         ) as resp:
             if resp.status >= 400:
                 raise _status_error(resp.status, resp.headers, await resp.read())

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
+from stanchion.providers.egress import Egress
 from stanchion.providers.errors import ProviderError
 from stanchion.providers.http import make_client, post_json, sse_lines
 
@@ -31,6 +32,7 @@ class OpenAIProvider:
         api_key: str | None,
         timeout: float,
         options: dict[str, Any],
+        egress: Egress | None = None,
     ) -> None:
         headers = {}
         path = "chat/completions"
@@ -40,7 +42,7 @@ class OpenAIProvider:
         elif api_key:
             headers["authorization"] = f"Bearer {api_key}"
         self.model, self.path = model, path
-        self.client = make_client(base_url, headers, timeout)
+        self.client = make_client(base_url, headers, timeout, egress)
 
     def _payload(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
         payload: dict[str, Any] = {

@@ -15,6 +15,7 @@ from typing import Any
 
 from stanchion.errors import ApiError, BadRequest, RateLimited, UpstreamError, UpstreamTimeout
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Provider
+from stanchion.providers.egress import Egress
 from stanchion.providers.errors import ProviderError
 from stanchion.spec.model import Route
 
@@ -75,6 +76,7 @@ def translate(err: ProviderError) -> ApiError:
 @dataclass
 class Router:
     states: dict[str, RouteState]
+    egress: Egress = field(default_factory=Egress.anywhere)
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
     max_retry_wait: float = 30.0

@@ -20,12 +20,14 @@ from typing import Any, Generic, TypeVar
 import orjson
 from sqlalchemy import select
 
+from stanchion.errors import StanchionError
 from stanchion.registry.labels import generation
 from stanchion.registry.prompts import PromptVersion, prompt_from_content
 from stanchion.registry.schema import reg_labels, reg_versions
 from stanchion.spec.model import Route
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
+from stanchion.telemetry.metrics import Metrics
 
 T = TypeVar("T")
 log = logging.getLogger("stanchion.registry")
@@ -62,6 +64,33 @@ class Snapshot:
     generation: int
     labels: list[Any] = field(default_factory=list)
     contents: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    broken: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class Unloadable(Exception):
+    """A labelled version this process cannot serve (the reason is the message)."""
+
+
+Problems = dict[tuple[str, str, str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    kind: str
+    name: str
+    version_id: str
+    reason: str
+    serving: str | None
+
+    def short(self) -> str:
+        instead = f"serving {self.serving}" if self.serving else "not serving it"
+        return f"{self.kind} {self.name}: version {self.version_id} cannot be loaded; {instead}"
+
+    def detail(self) -> str:
+        return f"registry: {self.short()} (the last good version): {self.reason}"
+
+    def to_record(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.__slots__}
 
 
 class LabelCache:
@@ -78,10 +107,17 @@ class LabelCache:
         prompt_files: dict[str, PromptVersion],
         route_files: dict[str, str],
         install_route: RouteInstaller | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store, self.cipher, self.app, self.label = store, cipher, app, label
         self.refresh_seconds = refresh_seconds
         self.install_route = install_route
+        self.metrics = metrics
+        self.problems: dict[tuple[str, str, str], Problem] = {}
+        self._loaders: dict[str, Callable[[str, str, dict[str, Any]], Any]] = {
+            "prompt": prompt_from_content,
+            "model": self._route_key,
+        }
         self._prompt_files = {n: Slot(p, p.id) for n, p in prompt_files.items()}
         self._route_files = {n: Slot((n, vid), vid) for n, vid in route_files.items()}
         self.prompts: dict[str, Slot[PromptVersion]] = dict(self._prompt_files)
@@ -127,9 +163,12 @@ class LabelCache:
                     ).where(reg_versions.c.app == self.app, reg_versions.c.id.in_(wanted))
                 ).all()
                 for r in rows:
-                    snap.contents[(r.kind, r.id)] = orjson.loads(
-                        self.cipher.decrypt(bytes(r.content_enc))
-                    )
+                    try:
+                        content = orjson.loads(self.cipher.decrypt(bytes(r.content_enc)))
+                    except (StanchionError, orjson.JSONDecodeError) as exc:
+                        snap.broken[(r.kind, r.id)] = f"its content does not decrypt: {exc}"
+                        continue
+                    snap.contents[(r.kind, r.id)] = content
             return snap
 
     def _route_key(self, name: str, vid: str, content: dict[str, Any]) -> tuple[str, str]:
@@ -141,33 +180,73 @@ class LabelCache:
             return (name, vid)
         return (self.install_route(vid, Route.model_validate(content)), vid)
 
+    def _load(self, kind: str, name: str, vid: str, snap: Snapshot) -> Any:
+        """What serving ``vid`` means here (a prompt, a router key); ``Unloadable`` if it
+        cannot be served, with the reason."""
+        if (kind, vid) in snap.broken:
+            raise Unloadable(snap.broken[(kind, vid)])
+        content = snap.contents.get((kind, vid))
+        if content is None:
+            raise Unloadable("it is not in the store")
+        try:
+            return self._loaders[kind](name, vid, content)
+        except Exception as exc:  # any failure of one version must not stop the replica
+            raise Unloadable(" ".join(str(exc).split())[:500] or type(exc).__name__) from None
+
+    def _slot(self, row: Any, snap: Snapshot, last: Slot[Any] | None, found: Problems) -> Any:
+        """The label's slot, or ``last`` (what was served before) if its version fails."""
+        try:
+            stable = self._load(row.kind, row.name, row.version_id, snap)
+        except Unloadable as exc:
+            found[(row.kind, row.name, row.version_id)] = str(exc)
+            return last
+        canary, cid = None, row.canary_id
+        if cid:
+            try:
+                canary = self._load(row.kind, row.name, cid, snap)
+            except Unloadable as exc:
+                found[(row.kind, row.name, cid)] = str(exc)
+        return Slot(
+            stable, row.version_id, canary, cid if canary is not None else None, row.canary_percent
+        )
+
     def _apply(self, snap: Snapshot) -> None:
-        prompts = dict(self._prompt_files)
-        models = dict(self._route_files)
+        served: dict[str, dict[str, Slot[Any]]] = {
+            "prompt": dict(self._prompt_files),
+            "model": dict(self._route_files),
+        }
+        current: dict[str, dict[str, Slot[Any]]] = {"prompt": self.prompts, "model": self.models}
+        found: Problems = {}
         for row in snap.labels:
-            stable = snap.contents.get((row.kind, row.version_id))
-            if stable is None:
+            if row.kind not in served:
                 continue
-            canary = snap.contents.get((row.kind, row.canary_id)) if row.canary_id else None
-            cid = row.canary_id if canary is not None else None
-            if row.kind == "prompt":
-                prompts[row.name] = Slot(
-                    prompt_from_content(row.name, row.version_id, stable),
-                    row.version_id,
-                    prompt_from_content(row.name, cid, canary) if cid and canary else None,
-                    cid,
-                    row.canary_percent,
-                )
-            else:
-                models[row.name] = Slot(
-                    self._route_key(row.name, row.version_id, stable),
-                    row.version_id,
-                    self._route_key(row.name, cid, canary) if cid and canary else None,
-                    cid,
-                    row.canary_percent,
-                )
-        self.prompts, self.models = prompts, models
+            slot = self._slot(row, snap, current[row.kind].get(row.name), found)
+            if slot is not None:
+                served[row.kind][row.name] = slot
+        self.prompts, self.models = served["prompt"], served["model"]
         self.generation = snap.generation
+        self._report(found)
+
+    def _report(self, found: Problems) -> None:
+        """Say loudly, once per version, what cannot be served and what is served instead."""
+        slots: dict[str, dict[str, Slot[Any]]] = {"prompt": self.prompts, "model": self.models}
+        problems: dict[tuple[str, str, str], Problem] = {}
+        for (kind, name, vid), why in found.items():
+            slot = slots[kind].get(name)
+            problem = Problem(kind, name, vid, why, slot.stable_id if slot else None)
+            problems[(kind, name, vid)] = problem
+            if (kind, name, vid) not in self.problems:
+                log.error("%s", problem.detail())
+                if self.metrics is not None:
+                    self.metrics.inc("stanchion_registry_unloadable_total", (("kind", kind),))
+        for key in self.problems.keys() - problems.keys():
+            log.warning("registry: %s %s version %s is no longer a problem", *key)
+        self.problems = problems
+        if self.metrics is not None:
+            self.metrics.set_gauge("stanchion_registry_unloadable_versions", len(problems))
+
+    def health_issues(self) -> list[str]:
+        return [p.short() for p in self.problems.values()]
 
     async def refresh(self) -> bool:
         """Reload if a label moved since the last look; True when it did."""

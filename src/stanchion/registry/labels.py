@@ -32,6 +32,7 @@ from stanchion.store import generation as generations
 from stanchion.store.audit import append_audit
 
 Clock = Callable[[], float]
+Verify = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,9 +262,11 @@ def move(
     rules: RegistrySpec,
     canary_percent: int | None = None,
     now: Clock = time.time,
+    verify: Verify | None = None,
 ) -> LabelState:
     """Point ``label`` at ``vid``; with ``canary_percent``, ``vid`` takes that share of users
-    while the label's current version keeps the rest (0 ends the canary)."""
+    while the label's current version keeps the rest (0 ends the canary). ``verify(vid)``
+    raises if the version cannot be served; then nothing is written."""
     name = _head(conn, app, kind, vid).name
     current = get_label(conn, app, kind, name, label)
     if canary_percent is None:
@@ -284,6 +287,8 @@ def move(
         )
     if state.canary_id is not None or canary_percent is None:
         _check(conn, app, kind, vid, label, rules)
+        if verify is not None:
+            verify(vid)
     _write(conn, app, kind, state, history=True)
     append_audit(
         conn,
@@ -305,6 +310,7 @@ def rollback(
     actor: str,
     rules: RegistrySpec,
     now: Clock = time.time,
+    verify: Verify | None = None,
 ) -> LabelState:
     """Move ``label`` back to where it pointed before its last move (repeatable)."""
     rows = conn.execute(
@@ -327,6 +333,8 @@ def rollback(
     )
     for vid in filter(None, (state.version_id, state.canary_id)):
         _check(conn, app, kind, vid, label, rules)
+        if verify is not None:
+            verify(vid)
     conn.execute(
         update(reg_label_history).where(reg_label_history.c.seq == latest.seq).values(undone=True)
     )

@@ -1,5 +1,9 @@
 """The registry admin API: versions (push, list, show, diff), labels (move, canary,
-rollback), approvals. Versions have no update or delete route: they are immutable."""
+rollback), approvals. Versions have no update or delete route: they are immutable.
+
+A version is checked when pushed and again when a label moves to it (``check_version``:
+the spec's models, its provider registry and its ``models.allow``), inside the move's
+transaction: a version that cannot be served never takes a label."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from starlette.responses import Response
 from stanchion.errors import BadRequest, NotFound
 from stanchion.pipeline.exchange import Principal
 from stanchion.registry import labels, versions
+from stanchion.registry.validate import check_version
 from stanchion.reports.versions import version_report
 from stanchion.runtime import Runtime
 from stanchion.server.http import guarded, json_response, read_json, runtime
@@ -52,6 +57,32 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _check(rt: Runtime, kind: str, name: str, content: dict[str, Any]) -> None:
+    check_version(kind, name, content, egress=rt.router.egress, secret=rt.settings.env_value)
+
+
+def _verifier(rt: Runtime, conn: Connection, kind: str) -> labels.Verify:
+    """Check a stored version before a label points at it (it may predate today's rules)."""
+
+    def verify(vid: str) -> None:
+        v = versions.get(conn, rt.cipher, rt.spec.app, kind, vid)
+        _check(rt, kind, v.name, v.content)
+
+    return verify
+
+
+def _moved(rt: Runtime, kind: str, state: labels.LabelState) -> dict[str, Any]:
+    """The new state, with a warning if this replica could not load what the label names."""
+    record = state.to_record()
+    ids = {state.version_id, state.canary_id}
+    problems = [
+        p.detail() for p in rt.labels.problems.values() if p.kind == kind and p.version_id in ids
+    ]
+    if problems:
+        record["warnings"] = problems
+    return record
+
+
 async def versions_list(request: Request, _p: Principal) -> Response:
     """Every version of every name (``?name=`` for one), oldest first, without content."""
     rt, kind = runtime(request), kind_of(request)
@@ -83,13 +114,15 @@ async def version_push(request: Request, principal: Principal) -> Response:
     content = body.get("content")
     if not isinstance(content, dict):
         raise BadRequest("content must be an object", param="content")
+    name = _str(body, "name")
+    _check(rt, kind, name, content)
     v, created = await in_tx(
         rt,
         versions.push,
         rt.cipher,
         rt.spec.app,
         kind,
-        _str(body, "name"),
+        name,
         content,
         author=principal.user,
         message=_str(body, "message", required=False),
@@ -116,7 +149,14 @@ async def versions_diff(request: Request, _p: Principal) -> Response:
 async def labels_list(request: Request, _p: Principal) -> Response:
     rt, kind = runtime(request), kind_of(request)
     found = await in_tx(rt, labels.list_labels, rt.spec.app, kind)
-    return json_response({"data": [s.to_record() for s in found], "served": rt.spec.registry.serve})
+    unloadable = [p.to_record() for p in rt.labels.problems.values() if p.kind == kind]
+    return json_response(
+        {
+            "data": [s.to_record() for s in found],
+            "served": rt.spec.registry.serve,
+            "unloadable": unloadable,
+        }
+    )
 
 
 async def label_move(request: Request, principal: Principal) -> Response:
@@ -138,29 +178,35 @@ async def label_move(request: Request, principal: Principal) -> Response:
             actor=principal.user,
             rules=rt.spec.registry,
             canary_percent=pct,
+            verify=_verifier(rt, conn, kind),
         )
 
     state = await in_tx(rt, run)
     await rt.labels.refresh()
-    return json_response(state.to_record())
+    return json_response(_moved(rt, kind, state))
 
 
 async def label_rollback(request: Request, principal: Principal) -> Response:
     """Move a label back to where it pointed before its last move."""
     rt, kind = runtime(request), kind_of(request)
     body = await _body(request)
-    state = await in_tx(
-        rt,
-        labels.rollback,
-        rt.spec.app,
-        kind,
-        _str(body, "name"),
-        request.path_params["label"],
-        actor=principal.user,
-        rules=rt.spec.registry,
-    )
+    name = _str(body, "name")
+
+    def run(conn: Connection) -> labels.LabelState:
+        return labels.rollback(
+            conn,
+            rt.spec.app,
+            kind,
+            name,
+            request.path_params["label"],
+            actor=principal.user,
+            rules=rt.spec.registry,
+            verify=_verifier(rt, conn, kind),
+        )
+
+    state = await in_tx(rt, run)
     await rt.labels.refresh()
-    return json_response(state.to_record())
+    return json_response(_moved(rt, kind, state))
 
 
 async def _decide(request: Request, principal: Principal, approve: bool) -> Response:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from stanchion.guards.engine import GuardPolicySpec
 from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.providers.egress import parse_rule, reserved_secret
 from stanchion.registry.spec import RegistrySpec
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -60,6 +61,13 @@ class Route(Strict):
     fallbacks: list[str] = []
     options: dict[str, Any] = {}
 
+    @field_validator("api_key_env")
+    @classmethod
+    def _not_our_own(cls, v: str | None) -> str | None:
+        if v is not None and reserved_secret(v):
+            raise ValueError("STANCHION_* settings (the encryption key...) are never credentials")
+        return v
+
     @field_validator("base_url")
     @classmethod
     def _no_inline_credentials(cls, v: str | None) -> str | None:
@@ -71,9 +79,35 @@ class Route(Strict):
         return v
 
 
+class ModelAllow(Strict):
+    """What a route version pushed through the API may use, besides what the spec's own
+    routes use: secret env names (globs) and upstream hosts (host, host:port, CIDR)."""
+
+    secrets: list[str] = Field([], description="env var names or globs, e.g. AZURE_*")
+    hosts: list[str] = Field([], description="host, host:port, *.domain, IP or CIDR")
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_globs(cls, v: list[str]) -> list[str]:
+        for glob in v:
+            if not re.match(r"^[A-Z_*?][A-Z0-9_*?]*$", glob):
+                raise ValueError(f"{glob!r} is not an env var name or glob (A-Z, 0-9, _, *, ?)")
+            if reserved_secret(glob.rstrip("*?")) or glob.startswith("STANCHION"):
+                raise ValueError(f"{glob!r}: STANCHION_* settings are never credentials")
+        return v
+
+    @field_validator("hosts")
+    @classmethod
+    def _host_rules(cls, v: list[str]) -> list[str]:
+        for entry in v:
+            parse_rule(entry)
+        return v
+
+
 class Models(Strict):
     default: str
     routes: list[Route] = Field(min_length=1)
+    allow: ModelAllow = Field(default_factory=ModelAllow)
 
     @model_validator(mode="after")
     def _references(self) -> Models:

@@ -25,9 +25,13 @@ class Metrics:
         self.counters: dict[str, dict[Labels, float]] = defaultdict(lambda: defaultdict(float))
         self.hists: dict[str, dict[Labels, list[float]]] = defaultdict(dict)
         self.help: dict[str, str] = {}
+        self.gauges: dict[str, dict[Labels, float]] = defaultdict(dict)
 
     def inc(self, name: str, labels: Labels = (), value: float = 1.0) -> None:
         self.counters[name][labels] += value
+
+    def set_gauge(self, name: str, value: float, labels: Labels = ()) -> None:
+        self.gauges[name][labels] = value
 
     def observe(self, name: str, value: float, labels: Labels = ()) -> None:
         series = self.hists[name].get(labels)
@@ -41,6 +45,9 @@ class Metrics:
         for name, series in sorted(self.counters.items()):
             out.append(f"# TYPE {name} counter")
             out.extend(f"{name}{_fmt(lb)} {v:g}" for lb, v in series.items())
+        for name, gseries in sorted(self.gauges.items()):
+            out.append(f"# TYPE {name} gauge")
+            out.extend(f"{name}{_fmt(lb)} {v:g}" for lb, v in gseries.items())
         for name, hseries in sorted(self.hists.items()):
             out.append(f"# TYPE {name} histogram")
             for lb, counts in hseries.items():
