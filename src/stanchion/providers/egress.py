@@ -226,8 +226,9 @@ class GuardedResolver(AbstractResolver):
         return kept
 
     async def close(self) -> None:
-        if self._base is not None:
-            await self._base.close()
+        base, self._base = self._base, None
+        if base is not None:
+            await base.close()
 
 
 def _resolved_ok(egress: Egress, result: Any, port: int) -> bool:

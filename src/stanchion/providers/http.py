@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from aiohttp.abc import AbstractResolver
 
 from stanchion.errors import SpecError
 from stanchion.providers.egress import Egress, EgressRefused, GuardedResolver
@@ -36,6 +37,7 @@ class HttpClient:
         headers: dict[str, str],
         timeout: float,
         egress: Egress | None = None,
+        dns: AbstractResolver | None = None,
     ) -> None:
         self.egress = egress if egress is not None else Egress.anywhere()
         problem = self.egress.url_problem(base_url)
@@ -45,6 +47,7 @@ class HttpClient:
         self.headers = headers
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
         self._session: aiohttp.ClientSession | None = None
+        self._resolver = GuardedResolver(self.egress, dns)
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -53,7 +56,7 @@ class HttpClient:
                 timeout=self.timeout,
                 trust_env=False,
                 connector=aiohttp.TCPConnector(
-                    limit=512, ttl_dns_cache=300, resolver=GuardedResolver(self.egress)
+                    limit=512, ttl_dns_cache=300, resolver=self._resolver
                 ),
                 auto_decompress=True,
             )
@@ -65,6 +68,7 @@ class HttpClient:
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
+        await self._resolver.close()
 
 
 def make_client(
