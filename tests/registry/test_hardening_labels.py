@@ -17,6 +17,7 @@ from stanchion.registry.schema import reg_label_history, reg_labels
 from stanchion.store.schema import audit_events
 from tests.conftest import Gateway, openai_route
 from tests.registry.conftest import FAST, api, chat
+from tests.registry.test_cli_evals import run
 from tests.registry.test_hardening_secrets import force_label, plant, push, refused, route
 from tests.upstream import Upstream
 
@@ -148,3 +149,16 @@ def test_a_restart_with_a_bad_version_in_the_store_still_starts(
     assert issues[1].startswith(
         f"prompt system: version {bad_prompt} cannot be loaded; serving system@"
     )
+
+
+def test_the_cli_refuses_a_label_move_to_an_unloadable_version(
+    db_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw: Gateway = gateway_factory(db_url, [openai_route(up)], start=False, registry=OPEN)
+    bad = plant(gw, route(provider="nope", base_url=up.base_url))
+    evil = plant(gw, route(base_url="http://169.254.169.254/v1"))
+    for vid, words in ((bad, "unknown provider 'nope'"), (evil, "not in models.allow.hosts")):
+        out = run(gw, "models", "label", "production", vid, code=2)
+        assert words in out, out
+    with gw.store.engine.connect() as conn:
+        assert conn.execute(select(reg_labels)).first() is None

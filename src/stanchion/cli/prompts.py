@@ -21,8 +21,10 @@ from sqlalchemy import Connection
 
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, table
 from stanchion.errors import Unauthorized
+from stanchion.providers.registry import egress_for
 from stanchion.registry import labels, versions
 from stanchion.registry.prompts import prompt_content
+from stanchion.registry.validate import stored_verifier
 from stanchion.runtime import key_file, open_store
 from stanchion.spec import AppSpec
 from stanchion.store.crypto import Cipher, load_cipher
@@ -44,6 +46,11 @@ class Registry:
     @property
     def app(self) -> str:
         return self.spec.app
+
+    def verifier(self, conn: Connection) -> labels.Verify:
+        """Refuse a label move to a version the spec's rules do not let a server load."""
+        egress = egress_for(self.spec.models)
+        return stored_verifier(conn, self.cipher, self.app, self.kind, egress=egress, secret=None)
 
     def tx(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
         """One transaction; the pool is closed after it (a CLI holds no connections)."""
@@ -177,6 +184,7 @@ def label(kind: str, label: str, ref: str, canary: int | None, app_dir: Path) ->
             actor=actor(),
             rules=reg.spec.registry,
             canary_percent=canary,
+            verify=reg.verifier(conn),
         )
 
     s = reg.tx(run)
@@ -198,7 +206,16 @@ def rollback(kind: str, label: str, name: str | None, app_dir: Path) -> None:
     if target is None:
         raise click.UsageError(f"give --name, one of {names}")
     s = reg.tx(
-        labels.rollback, reg.app, kind, target, label, actor=actor(), rules=reg.spec.registry
+        lambda conn: labels.rollback(
+            conn,
+            reg.app,
+            kind,
+            target,
+            label,
+            actor=actor(),
+            rules=reg.spec.registry,
+            verify=reg.verifier(conn),
+        )
     )
     click.echo(f"{s.name}:{s.label} -> {s.version_id} (rolled back)")
 

@@ -26,10 +26,10 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
+from yarl import URL
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -144,14 +144,14 @@ class Egress:
         """Listed hosts plus the hosts (with their ports) of ``urls``: the spec's routes."""
         rules = [parse_rule(h) for h in hosts]
         for url in urls:
-            parts = urlsplit(url)
-            if parts.hostname:
-                port = parts.port or DEFAULT_PORTS.get(parts.scheme, 0)
-                ip = _ip(parts.hostname)
+            parts = URL(url)
+            if parts.host:
+                port = parts.port or 0
+                ip = _ip(parts.host)
                 rules.append(
                     HostRule(net=ipaddress.ip_network(ip), port=port)
                     if ip is not None
-                    else HostRule(name=parts.hostname.lower().rstrip("."), port=port)
+                    else HostRule(name=parts.host.lower().rstrip("."), port=port)
                 )
         return cls(tuple(dict.fromkeys(rules)), tuple(dict.fromkeys(secrets)))
 
@@ -178,24 +178,24 @@ class Egress:
         return not _never(ip)
 
     def url_problem(self, url: str) -> str | None:
-        """Why ``url`` may not be called, or None: scheme, credentials, host, address."""
+        """Why ``url`` may not be called, or None: scheme, credentials, host, address. Parsed
+        by yarl, the parser the connection itself uses, so the two cannot disagree."""
         try:
-            parts = urlsplit(url)
-            port = parts.port or DEFAULT_PORTS.get(parts.scheme, 0)
+            parts = URL(url)
+            port = parts.port or 0
         except ValueError as exc:
             return f"base_url is not a valid URL: {exc}"
         if parts.scheme not in DEFAULT_PORTS:
             return "base_url must use http or https"
-        if parts.username is not None or parts.password is not None:
+        if parts.user is not None or parts.password is not None:
             return "base_url must not carry credentials"
-        host = (parts.hostname or "").lower().rstrip(".")
+        host = (parts.host or "").lower().rstrip(".")
         if not host:
             return "base_url has no host"
         ip = _ip(host)
         if ip is not None:
-            if not self.address_ok(ip, port) or not (
-                self.any_host or any(r.holds(ip, port) for r in self.rules)
-            ):
+            held = self.any_host or any(r.holds(ip, port) for r in self.rules)
+            if not held or not self.address_ok(ip, port):
                 return f"host {host}:{port} is not in models.allow.hosts"
             return None
         if host in METADATA_NAMES and not any(r.name == host for r in self.rules):

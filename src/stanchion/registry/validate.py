@@ -12,12 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import Connection
 
 from stanchion.errors import BadRequest, SpecError
 from stanchion.providers.egress import Egress
 from stanchion.providers.registry import Secret, route_problems
+from stanchion.registry import versions
+from stanchion.registry.labels import Verify
 from stanchion.registry.prompts import prompt_from_content
 from stanchion.spec.model import Route
+from stanchion.store.crypto import Cipher
 
 Check = Callable[[str, dict[str, Any], Egress, Secret | None], None]
 
@@ -66,3 +70,22 @@ def check_version(
     if check is None:
         raise BadRequest(f"kind must be one of {sorted(CHECKS)}", param="kind")
     check(name, content, egress, secret)
+
+
+def stored_verifier(
+    conn: Connection,
+    cipher: Cipher,
+    app: str,
+    kind: str,
+    *,
+    egress: Egress,
+    secret: Secret | None,
+) -> Verify:
+    """For ``labels.move``/``rollback``: check a stored version (it may predate today's
+    rules) before a label points at it, inside the move's transaction."""
+
+    def verify(vid: str) -> None:
+        v = versions.get(conn, cipher, app, kind, vid)
+        check_version(kind, v.name, v.content, egress=egress, secret=secret)
+
+    return verify

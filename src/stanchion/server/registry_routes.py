@@ -17,7 +17,7 @@ from starlette.responses import Response
 from stanchion.errors import BadRequest, NotFound
 from stanchion.pipeline.exchange import Principal
 from stanchion.registry import labels, versions
-from stanchion.registry.validate import check_version
+from stanchion.registry.validate import check_version, stored_verifier
 from stanchion.reports.versions import version_report
 from stanchion.runtime import Runtime
 from stanchion.server.http import guarded, json_response, read_json, runtime
@@ -62,13 +62,14 @@ def _check(rt: Runtime, kind: str, name: str, content: dict[str, Any]) -> None:
 
 
 def _verifier(rt: Runtime, conn: Connection, kind: str) -> labels.Verify:
-    """Check a stored version before a label points at it (it may predate today's rules)."""
-
-    def verify(vid: str) -> None:
-        v = versions.get(conn, rt.cipher, rt.spec.app, kind, vid)
-        _check(rt, kind, v.name, v.content)
-
-    return verify
+    return stored_verifier(
+        conn,
+        rt.cipher,
+        rt.spec.app,
+        kind,
+        egress=rt.router.egress,
+        secret=rt.settings.env_value,
+    )
 
 
 def _moved(rt: Runtime, kind: str, state: labels.LabelState) -> dict[str, Any]:
