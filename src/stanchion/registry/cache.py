@@ -87,7 +87,7 @@ class Problem:
         return f"{self.kind} {self.name}: version {self.version_id} cannot be loaded; {instead}"
 
     def detail(self) -> str:
-        return f"registry: {self.short()} (the last good version): {self.reason}"
+        return f"registry: {self.short()}: {self.reason}"
 
     def to_record(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self.__slots__}
@@ -258,6 +258,16 @@ class LabelCache:
                 return False
             self._apply(snap)
             return True
+
+    async def refresh_after_move(self) -> str | None:
+        """``refresh`` right after a committed move: a failure here is a warning for the
+        mover (every replica retries at its next look), not an error for a move that holds."""
+        try:
+            await self.refresh()
+        except Exception:  # the move is committed whatever this replica's reload does
+            log.exception("reloading labels after a move failed; retrying every refresh")
+            return "this replica could not reload its labels yet; it retries every refresh"
+        return None
 
     async def _watch(self) -> None:
         while True:

@@ -72,16 +72,18 @@ def _verifier(rt: Runtime, conn: Connection, kind: str) -> labels.Verify:
     )
 
 
-def _moved(rt: Runtime, kind: str, state: labels.LabelState) -> dict[str, Any]:
-    """The new state, with a warning if this replica could not load what the label names."""
+async def _moved(rt: Runtime, kind: str, state: labels.LabelState) -> Response:
+    """The committed state; ``warnings`` if this replica cannot serve it yet."""
     record = state.to_record()
+    failed = await rt.labels.refresh_after_move()
     ids = {state.version_id, state.canary_id}
     problems = [
         p.detail() for p in rt.labels.problems.values() if p.kind == kind and p.version_id in ids
     ]
-    if problems:
-        record["warnings"] = problems
-    return record
+    warnings = [*([failed] if failed else []), *problems]
+    if warnings:
+        record["warnings"] = warnings
+    return json_response(record)
 
 
 async def versions_list(request: Request, _p: Principal) -> Response:
@@ -182,9 +184,7 @@ async def label_move(request: Request, principal: Principal) -> Response:
             verify=_verifier(rt, conn, kind),
         )
 
-    state = await in_tx(rt, run)
-    await rt.labels.refresh()
-    return json_response(_moved(rt, kind, state))
+    return await _moved(rt, kind, await in_tx(rt, run))
 
 
 async def label_rollback(request: Request, principal: Principal) -> Response:
@@ -205,9 +205,7 @@ async def label_rollback(request: Request, principal: Principal) -> Response:
             verify=_verifier(rt, conn, kind),
         )
 
-    state = await in_tx(rt, run)
-    await rt.labels.refresh()
-    return json_response(_moved(rt, kind, state))
+    return await _moved(rt, kind, await in_tx(rt, run))
 
 
 async def _decide(request: Request, principal: Principal, approve: bool) -> Response:
