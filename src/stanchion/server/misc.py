@@ -44,11 +44,11 @@ async def readyz(request: Request) -> Response:
         await rt.store.run(ping)
     except Exception as exc:
         return json_response({"status": "unavailable", "reason": f"database: {exc}"[:300]}, 503)
-    ready = {"status": "ready", "traces_written": rt.traces.written}
-    ready["traces_failed"] = rt.traces.failed
     if issues := rt.health_issues():  # serving, but not all of what the labels name
-        ready |= {"status": "degraded", "issues": issues}
-    return json_response(ready)
+        return json_response({"status": "degraded", "issues": issues})
+    return json_response(
+        {"status": "ready", "traces_written": rt.traces.written, "traces_failed": rt.traces.failed}
+    )
 
 
 async def metrics(request: Request, _p: Principal) -> Response:
