@@ -247,3 +247,15 @@ def test_provider_key_goes_only_to_its_listed_host(listener: Listener) -> None:
     with pytest.raises(ProviderError):
         asyncio.run(go())
     assert listener.connections == 1
+
+
+def test_a_wildcard_name_may_not_resolve_inside(listener: Listener) -> None:
+    dns = FakeDNS({"a.corp.test": ["127.0.0.1"], "b.corp.test": ["127.0.0.1"]})
+    port = listener.port
+    egress = Egress.build(hosts=["*.corp.test", f"b.corp.test:{port}"])
+    with pytest.raises(ProviderError) as err:
+        call(HttpClient(f"http://a.corp.test:{port}/v1", {}, 2, egress, dns))
+    assert err.value.status == 403 and listener.connections == 0
+    with pytest.raises(ProviderError) as err:
+        call(HttpClient(f"http://b.corp.test:{port}/v1", {}, 2, egress, dns))
+    assert err.value.status != 403 and listener.connections == 1

@@ -10,7 +10,8 @@ The spec (the file an operator controls) names it; the spec's own routes are alw
 A route version pushed through the API may name only those secrets and hosts. Addresses are
 checked where the connection is made (``GuardedResolver``, after DNS): link-local and cloud
 metadata addresses are refused unless a listed network holds them, so a name that resolves
-to 169.254.169.254 is refused like the literal. No ``STANCHION_*`` variable (the encryption
+to 169.254.169.254 is refused like the literal; a name matched only by a ``*.`` rule may not
+resolve to private or loopback addresses either. No ``STANCHION_*`` variable (the encryption
 key, the database URL) is ever a provider credential.
 
     egress = Egress.build(hosts=["api.openai.com"], secrets=["OPENAI_API_KEY"])
@@ -171,11 +172,18 @@ class Egress:
         host = host.lower().rstrip(".")
         return self.any_host or any(r.matches_name(host, port) for r in self.rules)
 
-    def address_ok(self, ip: IP, port: int | None) -> bool:
-        """A listed network admits anything in it; otherwise never link-local or metadata."""
+    def named_exactly(self, host: str, port: int) -> bool:
+        """Listed by its own name (not a ``*.`` rule): the operator vouches for where it
+        resolves, private addresses included."""
+        host = host.lower().rstrip(".")
+        return self.any_host or any(r.name == host and r.port in (None, port) for r in self.rules)
+
+    def address_ok(self, ip: IP, port: int | None, private_ok: bool = True) -> bool:
+        """A listed network admits anything in it; otherwise never link-local or metadata,
+        and private or loopback only for a name listed exactly (``private_ok``)."""
         if any(r.holds(ip, port) for r in self.rules):
             return True
-        return not _never(ip)
+        return not _never(ip) and (private_ok or ip.is_global)
 
     def url_problem(self, url: str) -> str | None:
         """Why ``url`` may not be called, or None: scheme, credentials, host, address. Parsed
@@ -220,7 +228,8 @@ class GuardedResolver(AbstractResolver):
         if self._base is None:
             self._base = DefaultResolver()
         found = await self._base.resolve(host, port, family)
-        kept = [r for r in found if _resolved_ok(self.egress, r, port)]
+        exact = self.egress.named_exactly(host, port)
+        kept = [r for r in found if _resolved_ok(self.egress, r, port, exact)]
         if not kept:
             raise EgressRefused(f"{host} resolves only to addresses egress does not allow")
         return kept
@@ -231,6 +240,6 @@ class GuardedResolver(AbstractResolver):
             await base.close()
 
 
-def _resolved_ok(egress: Egress, result: Any, port: int) -> bool:
+def _resolved_ok(egress: Egress, result: Any, port: int, private_ok: bool) -> bool:
     ip = _ip(str(result["host"]).split("%", 1)[0])
-    return ip is not None and egress.address_ok(ip, port)
+    return ip is not None and egress.address_ok(ip, port, private_ok)
