@@ -162,3 +162,17 @@ def test_the_cli_refuses_a_label_move_to_an_unloadable_version(
         assert words in out, out
     with gw.store.engine.connect() as conn:
         assert conn.execute(select(reg_labels)).first() is None
+
+
+def test_an_unloadable_version_is_reported_without_its_values(
+    db_url: str, up: Upstream, gateway_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    gw = gateway_factory(db_url, [openai_route(up)], registry=OPEN)
+    c = api(gw, gw.make_key("owner", user="ana"))
+    bad = plant(gw, route(base_url="http://user:hunter2@127.0.0.1:1/v1"))
+    with caplog.at_level(logging.INFO, logger="stanchion"):
+        force_label(gw, bad)
+        wait_for(lambda: bool(c.get("/admin/registry/models/labels").json()["unloadable"]))
+    reason = c.get("/admin/registry/models/labels").json()["unloadable"][0]["reason"]
+    assert "credentials" in reason and "hunter2" not in reason
+    assert not any("hunter2" in r.getMessage() for r in caplog.records)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import orjson
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from stanchion.errors import StanchionError
@@ -91,6 +92,15 @@ class Problem:
 
     def to_record(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self.__slots__}
+
+
+def _reason(exc: Exception) -> str:
+    """One line; a validation error without the values it saw (a URL may hold a password)."""
+    if isinstance(exc, ValidationError):
+        text = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    else:
+        text = " ".join(str(exc).split())
+    return text[:500] or type(exc).__name__
 
 
 class LabelCache:
@@ -191,7 +201,7 @@ class LabelCache:
         try:
             return self._loaders[kind](name, vid, content)
         except Exception as exc:  # any failure of one version must not stop the replica
-            raise Unloadable(" ".join(str(exc).split())[:500] or type(exc).__name__) from None
+            raise Unloadable(_reason(exc)) from None
 
     def _slot(self, row: Any, snap: Snapshot, last: Slot[Any] | None, found: Problems) -> Any:
         """The label's slot, or ``last`` (what was served before) if its version fails."""
