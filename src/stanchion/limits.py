@@ -41,7 +41,23 @@ class Reservation:
     amount: float
 
 
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """The outcome of one admission: ``wait`` > 0 when the rate refused (seconds until it
+    would not); ``reservation`` None with ``wait`` 0 when the budget is spent."""
+
+    wait: float
+    reservation: Reservation | None
+
+
 class Counters(Protocol):
+    async def admit(
+        self, rate_key: str, limit: int, period: float, amount: float, budget: float, window: int
+    ) -> Admission:
+        """``rate`` (when ``limit``) then ``reserve`` on "spend" (when ``budget``), as one
+        atomic step: one round trip to a shared store."""
+        ...
+
     async def rate(self, key: str, limit: int, period: float) -> float:
         """Admit one event if fewer than ``limit`` happened in the last ``period`` seconds:
         0.0, else the seconds until one would be admitted (nothing is counted then)."""
@@ -122,6 +138,16 @@ class LocalCounters:
         held[rid] = (amount, self.clock() + self.ttl)
         return Reservation(rid, key, b[1], amount)
 
+    async def admit(
+        self, rate_key: str, limit: int, period: float, amount: float, budget: float, window: int
+    ) -> Admission:
+        if limit:
+            wait = await self.rate(rate_key, limit, period)
+            if wait:
+                return Admission(wait, None)
+        held = await self.reserve("spend", amount, budget, window) if budget else None
+        return Admission(0.0, held)
+
     async def settle(self, reservation: Reservation, actual: float) -> None:
         b = (reservation.key, reservation.bucket)
         self._held.get(b, {}).pop(reservation.id, None)
@@ -140,37 +166,65 @@ class LocalCounters:
         return None
 
 
-# KEYS[1]: the log (a sorted set of admission times). ARGV: now, period, limit, member.
-_RATE = """
-local now, period, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
-local n = redis.call('ZCARD', KEYS[1])
-if n >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
-  return tostring(math.max(tonumber(oldest[2]) + period - now, 0.001))
+# The rate step. KEYS[1]: the log (a sorted set of admission times).
+# ARGV: now, period, limit, member. Returns the wait as a string ('0': admitted).
+_RATE_STEP = """
+local function rate(log, now, period, limit, member)
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', now - period)
+  local n = redis.call('ZCARD', log)
+  if n >= limit then
+    local oldest = redis.call('ZRANGE', log, n - limit, n - limit, 'WITHSCORES')
+    return tostring(math.max(tonumber(oldest[2]) + period - now, 0.001))
+  end
+  redis.call('ZADD', log, now, member)
+  redis.call('PEXPIRE', log, math.ceil(period * 1000) + 1000)
+  return '0'
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], math.ceil(period * 1000) + 1000)
-return '0'
 """
 
-# KEYS: spent (a float), holds (hash id -> amount), expiry (sorted set id -> expires at).
-# ARGV: now, amount, budget, id, ttl, key ttl.
-_RESERVE = """
-local now = tonumber(ARGV[1])
-local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)
-if #dead > 0 then
-  redis.call('HDEL', KEYS[2], unpack(dead))
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+# The budget step. Keys: spent (a float), holds (hash id -> amount), expiry (sorted set
+# id -> expires at). Returns 1 when ``amount`` is now held, 0 when the budget is spent.
+_RESERVE_STEP = """
+local function reserve(spent, holds, expiry, now, amount, budget, id, ttl, keyttl)
+  local dead = redis.call('ZRANGEBYSCORE', expiry, '-inf', now)
+  if #dead > 0 then
+    redis.call('HDEL', holds, unpack(dead))
+    redis.call('ZREMRANGEBYSCORE', expiry, '-inf', now)
+  end
+  local used = tonumber(redis.call('GET', spent) or '0')
+  for _, v in ipairs(redis.call('HVALS', holds)) do used = used + tonumber(v) end
+  if used >= tonumber(budget) then return 0 end
+  redis.call('HSET', holds, id, amount)
+  redis.call('ZADD', expiry, now + tonumber(ttl), id)
+  redis.call('EXPIRE', holds, keyttl)
+  redis.call('EXPIRE', expiry, keyttl)
+  return 1
 end
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-for _, v in ipairs(redis.call('HVALS', KEYS[2])) do used = used + tonumber(v) end
-if used >= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[2], ARGV[4], ARGV[2])
-redis.call('ZADD', KEYS[3], now + tonumber(ARGV[5]), ARGV[4])
-for i = 2, 3 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
-return 1
 """
+
+_RATE = (
+    _RATE_STEP + "return rate(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), "
+    "tonumber(ARGV[3]), ARGV[4])"
+)
+_RESERVE = (
+    _RESERVE_STEP + "return reserve(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), "
+    "ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])"
+)
+# KEYS: log, spent, holds, expiry. ARGV: now, period, limit (0: none), member, amount,
+# budget (0: none), id, ttl, key ttl. Returns {wait, held}.
+_ADMIT = (
+    _RATE_STEP
+    + _RESERVE_STEP
+    + """
+local now = tonumber(ARGV[1])
+if tonumber(ARGV[3]) > 0 then
+  local wait = rate(KEYS[1], now, tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+  if wait ~= '0' then return {wait, 0} end
+end
+if tonumber(ARGV[6]) == 0 then return {'0', 0} end
+return {'0', reserve(KEYS[2], KEYS[3], KEYS[4], now, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])}
+"""
+)
 
 # KEYS: spent, holds, expiry. ARGV: id, actual, key ttl.
 _SETTLE = """
@@ -214,10 +268,24 @@ class RedisCounters:
         self._reserve = self.redis.register_script(_RESERVE)
         self._settle = self.redis.register_script(_SETTLE)
         self._total = self.redis.register_script(_TOTAL)
+        self._admit = self.redis.register_script(_ADMIT)
 
     def _keys(self, key: str, bucket: int) -> list[str]:
         base = f"{self.prefix}:{key}:{bucket}"
         return [base, f"{base}:holds", f"{base}:expiry"]
+
+    async def admit(
+        self, rate_key: str, limit: int, period: float, amount: float, budget: float, window: int
+    ) -> Admission:
+        now = self.clock()
+        bucket, rid = int(now // window), _new_id()
+        keys = [f"{self.prefix}:log:{rate_key}", *self._keys("spend", bucket)]
+        args: list[str | float] = [now, period, limit or 0, f"{now:.6f}:{rid}"]
+        args += [repr(amount), repr(budget or 0), rid, self.ttl, window + 3600]
+        wait, held = await self._admit(keys=keys, args=args)
+        if held:
+            return Admission(0.0, Reservation(rid, "spend", bucket, amount))
+        return Admission(float(wait), None)
 
     async def rate(self, key: str, limit: int, period: float) -> float:
         member = f"{self.clock():.6f}:{_new_id()}"

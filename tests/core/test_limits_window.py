@@ -127,3 +127,15 @@ async def test_settle_adds_the_real_cost_to_the_day_it_was_reserved(
     assert await c.total("spend", 86_400) == 0.0
     clock.t -= 2
     assert await c.total("spend", 86_400) == pytest.approx(3.0)
+
+
+async def test_admit_refused_by_rate_holds_no_budget(make: Callable[..., Counters]) -> None:
+    clock = Clock(30_000.0)
+    c = make(clock)
+    first = await c.admit("rpm:k", 1, 60, 2.0, 10.0, 86_400)
+    assert first.wait == 0.0 and first.reservation is not None
+    second = await c.admit("rpm:k", 1, 60, 2.0, 10.0, 86_400)
+    assert second.wait > 0 and second.reservation is None
+    assert await c.total("spend", 86_400) == pytest.approx(2.0)
+    spent = await c.admit("rpm:other", 0, 60, 9.0, 2.0, 86_400)
+    assert spent.wait == 0.0 and spent.reservation is None  # the budget, not the rate

@@ -77,21 +77,22 @@ class Admit:
 
     async def __call__(self, ex: Exchange) -> None:
         out_tokens = self._asked(ex)
-        rpm = self.limits.requests_per_minute
-        if rpm and ex.principal:
-            wait = await self.counters.rate(f"rpm:{ex.principal.key_id}", rpm, MINUTE)
-            if wait:
-                raise RateLimited(
-                    f"rate limit of {rpm} requests per minute reached for this key",
-                    retry_after=round(wait, 1),
-                )
+        rpm = self.limits.requests_per_minute if ex.principal else None
         budget = self.limits.daily_budget
-        if budget:
-            held = await self.counters.reserve("spend", self.estimate(ex, out_tokens), budget, DAY)
-            if held is None:
-                raise RateLimited(
-                    f"this app's daily budget of {budget:g} is spent",
-                    code="budget_exceeded",
-                    retry_after=DAY - self.clock() % DAY,
-                )
-            ex.reservation = held
+        if not rpm and not budget:
+            return
+        amount = self.estimate(ex, out_tokens) if budget else 0.0
+        key = f"rpm:{ex.principal.key_id}" if ex.principal else ""
+        got = await self.counters.admit(key, rpm or 0, MINUTE, amount, budget or 0.0, DAY)
+        if got.wait:
+            raise RateLimited(
+                f"rate limit of {rpm} requests per minute reached for this key",
+                retry_after=round(got.wait, 1),
+            )
+        if budget and got.reservation is None:
+            raise RateLimited(
+                f"this app's daily budget of {budget:g} is spent",
+                code="budget_exceeded",
+                retry_after=DAY - self.clock() % DAY,
+            )
+        ex.reservation = got.reservation
