@@ -1,91 +1,319 @@
-"""Admission counters: requests per key per minute and money per app per day.
+"""Admission counters: requests per key in a sliding minute, and money per app per day.
 
-In process by default; with a Redis URL the counters are shared by every replica. Redis
-is asked once per request for the rate (INCR+EXPIRE in one pipeline); the day's spend is
-read at most once a second.
+In process by default; with a Redis URL every replica shares them, and each decision is one
+atomic Lua script, so no two replicas can both take the last unit of a limit.
+
+- **Rate**: a sliding window log. No window of ``period`` seconds ever admits more than the
+  limit, including across the boundary of a clock minute (a fixed window admits up to twice
+  the limit there). Memory is one timestamp per admitted request in the window.
+- **Budget**: the estimated cost of a request is *reserved* before the model is called and
+  *settled* with the real cost after. A request is admitted while the day's settled spend
+  plus the reservations in flight is under the budget, so the overshoot is bounded by one
+  request's estimate plus what the requests in flight cost beyond their estimates (today's
+  estimate counts the prompt and the ``max_tokens`` ceiling, so that part is normally 0).
+  A reservation whose replica died is dropped after ``ttl`` seconds.
+
+>>> import asyncio
+>>> c = LocalCounters(clock=lambda: 0.0)
+>>> asyncio.run(c.rate("key", limit=1, period=60)), asyncio.run(c.rate("key", 1, 60))
+(0.0, 60.0)
 """
 
 from __future__ import annotations
 
+import secrets
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+RESERVATION_TTL = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Money held for one request until it is settled (or its ``ttl`` runs out)."""
+
+    id: str
+    key: str
+    bucket: int
+    amount: float
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """The outcome of one admission: ``wait`` > 0 when the rate refused (seconds until it
+    would not); ``reservation`` None with ``wait`` 0 when the budget is spent."""
+
+    wait: float
+    reservation: Reservation | None
 
 
 class Counters(Protocol):
-    async def hit(self, key: str, window: int) -> int:
-        """Count one event in the current ``window``-second bucket; return the count."""
+    async def admit(
+        self, rate_key: str, limit: int, period: float, amount: float, budget: float, window: int
+    ) -> Admission:
+        """``rate`` (when ``limit``) then ``reserve`` on "spend" (when ``budget``), as one
+        atomic step: one round trip to a shared store."""
         ...
 
-    async def add(self, key: str, amount: float, window: int) -> None: ...
+    async def rate(self, key: str, limit: int, period: float) -> float:
+        """Admit one event if fewer than ``limit`` happened in the last ``period`` seconds:
+        0.0, else the seconds until one would be admitted (nothing is counted then)."""
+        ...
 
-    async def total(self, key: str, window: int) -> float: ...
+    async def reserve(
+        self, key: str, amount: float, budget: float, window: int
+    ) -> Reservation | None:
+        """Hold ``amount`` if settled spend + reservations in this ``window`` is under
+        ``budget``; None (nothing held) otherwise."""
+        ...
+
+    async def settle(self, reservation: Reservation, actual: float) -> None:
+        """Release the hold and add the real cost to the window it was taken in."""
+        ...
+
+    async def add(self, key: str, amount: float, window: int) -> None:
+        """Add spend that was never reserved."""
+        ...
+
+    async def total(self, key: str, window: int) -> float:
+        """Settled spend plus live reservations in the current window."""
+        ...
 
     async def aclose(self) -> None: ...
 
 
+def _new_id() -> str:
+    return secrets.token_hex(8)
+
+
 class LocalCounters:
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self.clock = clock
-        self._counts: dict[tuple[str, int], float] = {}
+    """One process's counters (the embedded default). Single-threaded under the event loop,
+    so each method is atomic as long as it does not await."""
+
+    def __init__(self, clock: Callable[[], float] = time.time, ttl: float = RESERVATION_TTL):
+        self.clock, self.ttl = clock, ttl
+        self._logs: dict[str, deque[float]] = {}
+        self._spent: dict[tuple[str, int], float] = {}
+        self._held: dict[tuple[str, int], dict[str, tuple[float, float]]] = {}
+
+    async def rate(self, key: str, limit: int, period: float) -> float:
+        now = self.clock()
+        log = self._logs.get(key)
+        if log is None:
+            if len(self._logs) > 50_000:
+                self._logs = {k: v for k, v in self._logs.items() if v and v[-1] > now - period}
+            log = self._logs[key] = deque()
+        while log and log[0] <= now - period:
+            log.popleft()
+        if len(log) >= limit:
+            return max(log[len(log) - limit] + period - now, 0.001)
+        log.append(now)
+        return 0.0
 
     def _bucket(self, key: str, window: int) -> tuple[str, int]:
         bucket = int(self.clock() // window)
-        if len(self._counts) > 50_000:
-            self._counts = {k: v for k, v in self._counts.items() if k[1] >= bucket - 1}
+        if len(self._spent) > 10_000:
+            self._spent = {k: v for k, v in self._spent.items() if k[1] >= bucket - 1}
+            self._held = {k: v for k, v in self._held.items() if k[1] >= bucket - 1}
         return key, bucket
 
-    async def hit(self, key: str, window: int) -> int:
+    def _live(self, b: tuple[str, int]) -> dict[str, tuple[float, float]]:
+        now = self.clock()
+        held = self._held.setdefault(b, {})
+        for rid in [r for r, (_, expires) in held.items() if expires <= now]:
+            del held[rid]
+        return held
+
+    async def reserve(
+        self, key: str, amount: float, budget: float, window: int
+    ) -> Reservation | None:
         b = self._bucket(key, window)
-        self._counts[b] = self._counts.get(b, 0) + 1
-        return int(self._counts[b])
+        held = self._live(b)
+        if self._spent.get(b, 0.0) + sum(a for a, _ in held.values()) >= budget:
+            return None
+        rid = _new_id()
+        held[rid] = (amount, self.clock() + self.ttl)
+        return Reservation(rid, key, b[1], amount)
+
+    async def admit(
+        self, rate_key: str, limit: int, period: float, amount: float, budget: float, window: int
+    ) -> Admission:
+        if limit:
+            wait = await self.rate(rate_key, limit, period)
+            if wait:
+                return Admission(wait, None)
+        held = await self.reserve("spend", amount, budget, window) if budget else None
+        return Admission(0.0, held)
+
+    async def settle(self, reservation: Reservation, actual: float) -> None:
+        b = (reservation.key, reservation.bucket)
+        self._held.get(b, {}).pop(reservation.id, None)
+        if actual:
+            self._spent[b] = self._spent.get(b, 0.0) + actual
 
     async def add(self, key: str, amount: float, window: int) -> None:
         b = self._bucket(key, window)
-        self._counts[b] = self._counts.get(b, 0.0) + amount
+        self._spent[b] = self._spent.get(b, 0.0) + amount
 
     async def total(self, key: str, window: int) -> float:
-        return self._counts.get(self._bucket(key, window), 0.0)
+        b = self._bucket(key, window)
+        return self._spent.get(b, 0.0) + sum(a for a, _ in self._live(b).values())
 
     async def aclose(self) -> None:
         return None
 
 
+# The rate step. KEYS[1]: the log (a sorted set of admission times).
+# ARGV: now, period, limit, member. Returns the wait as a string ('0': admitted).
+_RATE_STEP = """
+local function rate(log, now, period, limit, member)
+  redis.call('ZREMRANGEBYSCORE', log, '-inf', now - period)
+  local n = redis.call('ZCARD', log)
+  if n >= limit then
+    local oldest = redis.call('ZRANGE', log, n - limit, n - limit, 'WITHSCORES')
+    return tostring(math.max(tonumber(oldest[2]) + period - now, 0.001))
+  end
+  redis.call('ZADD', log, now, member)
+  redis.call('PEXPIRE', log, math.ceil(period * 1000) + 1000)
+  return '0'
+end
+"""
+
+# The budget step. Keys: spent (a float), holds (hash id -> amount), expiry (sorted set
+# id -> expires at). Returns 1 when ``amount`` is now held, 0 when the budget is spent.
+_RESERVE_STEP = """
+local function reserve(spent, holds, expiry, now, amount, budget, id, ttl, keyttl)
+  local dead = redis.call('ZRANGEBYSCORE', expiry, '-inf', now)
+  if #dead > 0 then
+    redis.call('HDEL', holds, unpack(dead))
+    redis.call('ZREMRANGEBYSCORE', expiry, '-inf', now)
+  end
+  local used = tonumber(redis.call('GET', spent) or '0')
+  for _, v in ipairs(redis.call('HVALS', holds)) do used = used + tonumber(v) end
+  if used >= tonumber(budget) then return 0 end
+  redis.call('HSET', holds, id, amount)
+  redis.call('ZADD', expiry, now + tonumber(ttl), id)
+  redis.call('EXPIRE', holds, keyttl)
+  redis.call('EXPIRE', expiry, keyttl)
+  return 1
+end
+"""
+
+_RATE = (
+    _RATE_STEP + "return rate(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), "
+    "tonumber(ARGV[3]), ARGV[4])"
+)
+_RESERVE = (
+    _RESERVE_STEP + "return reserve(KEYS[1], KEYS[2], KEYS[3], tonumber(ARGV[1]), "
+    "ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])"
+)
+# KEYS: log, spent, holds, expiry. ARGV: now, period, limit (0: none), member, amount,
+# budget (0: none), id, ttl, key ttl. Returns {wait, held}.
+_ADMIT = (
+    _RATE_STEP
+    + _RESERVE_STEP
+    + """
+local now = tonumber(ARGV[1])
+if tonumber(ARGV[3]) > 0 then
+  local wait = rate(KEYS[1], now, tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+  if wait ~= '0' then return {wait, 0} end
+end
+if tonumber(ARGV[6]) == 0 then return {'0', 0} end
+return {'0', reserve(KEYS[2], KEYS[3], KEYS[4], now, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])}
+"""
+)
+
+# KEYS: spent, holds, expiry. ARGV: id, actual, key ttl.
+_SETTLE = """
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+if tonumber(ARGV[2]) ~= 0 then
+  redis.call('INCRBYFLOAT', KEYS[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+return 1
+"""
+
+# KEYS: spent, holds, expiry. ARGV: now.
+_TOTAL = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local live = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf')
+if #live > 0 then
+  for _, v in ipairs(redis.call('HMGET', KEYS[2], unpack(live))) do
+    if v then used = used + tonumber(v) end
+  end
+end
+return tostring(used)
+"""
+
+
 class RedisCounters:
-    def __init__(self, url: str, prefix: str, clock: Callable[[], float] = time.time) -> None:
+    """Counters shared by every replica through one Redis; each call is one script."""
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str,
+        clock: Callable[[], float] = time.time,
+        ttl: float = RESERVATION_TTL,
+    ) -> None:
         import redis.asyncio as aioredis
 
         self.redis: Any = aioredis.from_url(url)
-        self.prefix, self.clock = prefix, clock
-        self._cache: dict[str, tuple[float, float]] = {}
+        self.prefix, self.clock, self.ttl = prefix, clock, ttl
+        self._rate = self.redis.register_script(_RATE)
+        self._reserve = self.redis.register_script(_RESERVE)
+        self._settle = self.redis.register_script(_SETTLE)
+        self._total = self.redis.register_script(_TOTAL)
+        self._admit = self.redis.register_script(_ADMIT)
 
-    def _name(self, key: str, window: int) -> str:
-        return f"{self.prefix}:{key}:{int(self.clock() // window)}"
+    def _keys(self, key: str, bucket: int) -> list[str]:
+        base = f"{self.prefix}:{key}:{bucket}"
+        return [base, f"{base}:holds", f"{base}:expiry"]
 
-    async def hit(self, key: str, window: int) -> int:
-        name = self._name(key, window)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.incr(name)
-            pipe.expire(name, window + 1)
-            count, _ = await pipe.execute()
-        return int(count)
+    async def admit(
+        self, rate_key: str, limit: int, period: float, amount: float, budget: float, window: int
+    ) -> Admission:
+        now = self.clock()
+        bucket, rid = int(now // window), _new_id()
+        keys = [f"{self.prefix}:log:{rate_key}", *self._keys("spend", bucket)]
+        args: list[str | float] = [now, period, limit or 0, f"{now:.6f}:{rid}"]
+        args += [repr(amount), repr(budget or 0), rid, self.ttl, window + 3600]
+        wait, held = await self._admit(keys=keys, args=args)
+        if held:
+            return Admission(0.0, Reservation(rid, "spend", bucket, amount))
+        return Admission(float(wait), None)
+
+    async def rate(self, key: str, limit: int, period: float) -> float:
+        member = f"{self.clock():.6f}:{_new_id()}"
+        wait = await self._rate(
+            keys=[f"{self.prefix}:log:{key}"], args=[self.clock(), period, limit, member]
+        )
+        return float(wait)
+
+    async def reserve(
+        self, key: str, amount: float, budget: float, window: int
+    ) -> Reservation | None:
+        now = self.clock()
+        bucket, rid = int(now // window), _new_id()
+        args: list[str | float] = [now, repr(amount), repr(budget), rid, self.ttl, window + 3600]
+        ok = await self._reserve(keys=self._keys(key, bucket), args=args)
+        return Reservation(rid, key, bucket, amount) if int(ok) else None
+
+    async def settle(self, reservation: Reservation, actual: float) -> None:
+        keys = self._keys(reservation.key, reservation.bucket)
+        await self._settle(keys=keys, args=[reservation.id, repr(actual), 2 * 86_400])
 
     async def add(self, key: str, amount: float, window: int) -> None:
-        name = self._name(key, window)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.incrbyfloat(name, amount)
-            pipe.expire(name, window + 1)
-            await pipe.execute()
+        keys = self._keys(key, int(self.clock() // window))
+        await self._settle(keys=keys, args=["-", repr(amount), window + 3600])
 
     async def total(self, key: str, window: int) -> float:
         now = self.clock()
-        name = self._name(key, window)
-        cached = self._cache.get(name)
-        if cached and now - cached[1] < 1.0:
-            return cached[0]
-        value = float(await self.redis.get(name) or 0.0)
-        self._cache[name] = (value, now)
-        return value
+        return float(await self._total(keys=self._keys(key, int(now // window)), args=[now]))
 
     async def aclose(self) -> None:
         await self.redis.aclose()

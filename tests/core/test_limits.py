@@ -41,23 +41,27 @@ async def redis_counters() -> Any:
 
 async def test_redis_counters_are_shared(redis_counters: Any) -> None:
     a, b = redis_counters
-    assert await a.hit("rpm:k", 60) == 1
-    assert await b.hit("rpm:k", 60) == 2
+    assert await a.rate("rpm:k", 2, 60) == 0.0
+    assert await b.rate("rpm:k", 2, 60) == 0.0
+    assert await a.rate("rpm:k", 2, 60) > 0
     await a.add("spend", 0.25, 86400)
-    await b.add("spend", 0.5, 86400)
+    held = await b.reserve("spend", 0.5, 10.0, 86400)
+    assert held is not None
     third = RedisCounters(REDIS_URL, a.prefix)
     try:
         assert await third.total("spend", 86400) == pytest.approx(0.75)
+        await third.settle(held, 0.125)
+        assert await a.total("spend", 86400) == pytest.approx(0.375)
     finally:
         await third.aclose()
 
 
-async def test_local_counters_roll_over_by_window() -> None:
+async def test_local_rate_is_a_sliding_window() -> None:
     now = [0.0]
     c = LocalCounters(lambda: now[0])
-    assert [await c.hit("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert [await c.rate("k", 3, 60) for _ in range(3)] == [0.0, 0.0, 0.0]
     now[0] = 61
-    assert await c.hit("k", 60) == 1
+    assert await c.rate("k", 3, 60) == 0.0
 
 
 def test_daily_budget_gives_429(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:

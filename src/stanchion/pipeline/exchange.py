@@ -50,6 +50,7 @@ class Exchange:
     status: int = 200
     error: str | None = None
     annotations: dict[str, Any] = field(default_factory=dict)
+    reservation: Any = None  # budget held by admit until record settles it (limits.Reservation)
 
     @property
     def response_text(self) -> str:

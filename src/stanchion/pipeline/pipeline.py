@@ -86,12 +86,20 @@ class Pipeline:
         await self.record(ex)
 
 
+def context_budget(rt: Runtime) -> int:
+    """The most tokens retrieved sources can add to a prompt: k chunks of ``size`` words."""
+    if rt.knowledge is None:
+        return 0
+    spec = rt.knowledge.spec
+    return spec.retrieval.k * (spec.chunking.size * 4 // 3 + 16)
+
+
 def build_pipeline(rt: Runtime) -> Pipeline:
     """Assemble the stage list from the spec: the one place the order is written."""
     before: list[Stage] = [
         Authenticate(rt.keys),
         Authorize(rt.access),
-        Admit(rt.counters, rt.spec.limits, rt.clock),
+        Admit(rt.counters, rt.spec, rt.clock, rt.labels, context_budget(rt)),
         GuardInput(rt.guards),
     ]
     if rt.knowledge is not None:

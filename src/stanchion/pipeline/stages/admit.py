@@ -5,40 +5,94 @@ from collections.abc import Callable
 from stanchion.errors import BadRequest, RateLimited
 from stanchion.limits import Counters
 from stanchion.pipeline.exchange import Exchange
-from stanchion.spec.model import Limits
+from stanchion.providers.tokens import count_message_tokens, count_tokens
+from stanchion.registry.cache import LabelCache
+from stanchion.spec.model import AppSpec
 
 MINUTE, DAY = 60, 86_400
 
 
+def route_prices(spec: AppSpec) -> dict[str, tuple[float, float]]:
+    """The dearest (input, output) price per 1M tokens a request to each route can incur:
+    the route's own or any of its fallbacks'."""
+    own = {r.name: (r.price.input, r.price.output) for r in spec.models.routes}
+    out = {}
+    for r in spec.models.routes:
+        chain = [own[r.name], *(own[f] for f in r.fallbacks if f in own)]
+        out[r.name] = (max(p[0] for p in chain), max(p[1] for p in chain))
+    return out
+
+
 class Admit:
-    """Per-key request rate, the app's daily budget, and the ceiling on ``max_tokens``."""
+    """Per-key request rate (sliding minute), the app's daily budget (reserved before the
+    model is called, settled by ``record``), and the ceiling on both token fields."""
 
     name = "admit"
 
-    def __init__(self, counters: Counters, limits: Limits, clock: Callable[[], float]) -> None:
-        self.counters, self.limits, self.clock = counters, limits, clock
+    def __init__(
+        self,
+        counters: Counters,
+        spec: AppSpec,
+        clock: Callable[[], float],
+        labels: LabelCache | None = None,
+        context_tokens: int = 0,
+    ) -> None:
+        self.counters, self.limits, self.clock = counters, spec.limits, clock
+        self.prices = route_prices(spec)
+        self.labels, self.context_tokens = labels, context_tokens
+        self._prompt_tokens: dict[str, int] = {}
+
+    def _overhead(self, ex: Exchange) -> int:
+        """Tokens the render stage adds: the system prompt (counted once per version) and
+        the most the sources can take."""
+        user = ex.principal.user if ex.principal else ""
+        prompt = self.labels.prompt("system", user) if self.labels else None
+        if prompt is None:
+            return self.context_tokens
+        n = self._prompt_tokens.get(prompt.id)
+        if n is None:
+            n = self._prompt_tokens[prompt.id] = count_tokens(prompt.text) + 8
+        return n + self.context_tokens
+
+    def _asked(self, ex: Exchange) -> int:
+        ceiling = self.limits.max_tokens
+        asked = ceiling
+        for name in ("max_completion_tokens", "max_tokens"):
+            value = ex.request.params.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                if value > ceiling:
+                    raise BadRequest(
+                        f"{name} {value} is above this app's limit of {ceiling}", param=name
+                    )
+                asked = min(asked, value)
+        return asked
+
+    def estimate(self, ex: Exchange, out_tokens: int) -> float:
+        """The most this request should cost: its prompt and the output it may ask for."""
+        price_in, price_out = self.prices.get(ex.route or "", (0.0, 0.0))
+        if not price_in and not price_out:
+            return 0.0
+        prompt = count_message_tokens(ex.messages) + self._overhead(ex)
+        return (prompt * price_in + out_tokens * price_out) / 1_000_000
 
     async def __call__(self, ex: Exchange) -> None:
-        asked = ex.request.params.get("max_completion_tokens") or ex.request.params.get(
-            "max_tokens"
-        )
-        if isinstance(asked, int) and asked > self.limits.max_tokens:
-            raise BadRequest(
-                f"max_tokens {asked} is above this app's limit of {self.limits.max_tokens}",
-                param="max_tokens",
-            )
-        rpm = self.limits.requests_per_minute
-        key = f"rpm:{ex.principal.key_id}" if ex.principal else None
-        if rpm and key and await self.counters.hit(key, MINUTE) > rpm:
-            wait = MINUTE - self.clock() % MINUTE
+        out_tokens = self._asked(ex)
+        rpm = self.limits.requests_per_minute if ex.principal else None
+        budget = self.limits.daily_budget
+        if not rpm and not budget:
+            return
+        amount = self.estimate(ex, out_tokens) if budget else 0.0
+        key = f"rpm:{ex.principal.key_id}" if ex.principal else ""
+        got = await self.counters.admit(key, rpm or 0, MINUTE, amount, budget or 0.0, DAY)
+        if got.wait:
             raise RateLimited(
                 f"rate limit of {rpm} requests per minute reached for this key",
-                retry_after=round(wait, 1),
+                retry_after=round(got.wait, 1),
             )
-        budget = self.limits.daily_budget
-        if budget and await self.counters.total("spend", DAY) >= budget:
+        if budget and got.reservation is None:
             raise RateLimited(
                 f"this app's daily budget of {budget:g} is spent",
                 code="budget_exceeded",
                 retry_after=DAY - self.clock() % DAY,
             )
+        ex.reservation = got.reservation

@@ -29,6 +29,10 @@ class Record:
             )
         if ex.cost:
             m.inc("stanchion_cost_total", labels[:2], ex.cost)
+        if ex.reservation is not None:
+            reservation, ex.reservation = ex.reservation, None
+            await self.counters.settle(reservation, ex.cost)
+        elif ex.cost:
             await self.counters.add("spend", ex.cost, DAY)
         if "grounded" in ex.annotations:
             grounded = "yes" if ex.annotations["grounded"] else "no"
