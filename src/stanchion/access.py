@@ -103,17 +103,20 @@ _MISSING = "missing API key: send Authorization: Bearer sk-..."
 
 def bearer_token(authorization: str | None) -> str:
     """The token of an ``Authorization: Bearer`` header (the scheme in any case); 401 when
-    there is none, or when it cannot be one of our keys (too long, wrong characters or
-    prefix), so that no lookup is spent on it."""
+    there is none, or when it is too long to be one of our keys."""
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer":
-        raise Unauthorized(_MISSING, code="missing_api_key")
     token = token.strip()
-    if not token:
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized(_MISSING, code="missing_api_key")
-    if len(token) > MAX_TOKEN or _TOKEN.fullmatch(token) is None:
+    if len(token) > MAX_TOKEN:
         raise Unauthorized("invalid API key")
     return token
+
+
+def could_be_key(token: str) -> bool:
+    """Whether ``token`` has the shape of the keys we issue (prefix, alphabet), so that no
+    lookup is spent on one that does not."""
+    return _TOKEN.fullmatch(token) is not None
 
 
 class KeyCache:
@@ -150,10 +153,8 @@ class KeyCache:
             return find_key(conn, secret)
 
     async def _resolve(self, secret: str, now: float) -> KeyRecord | None:
-        entry = self._entries.get(secret)
-        if entry is not None and now - entry.checked <= self.ttl:
-            self._entries.move_to_end(secret)
-            return entry.record
+        if not could_be_key(secret):
+            return None
         digest = hash_key(secret)
         seen = self._unknown.get(digest)
         if seen is not None and now - seen <= self.ttl:
@@ -170,7 +171,12 @@ class KeyCache:
     async def principal(self, authorization: str | None) -> Principal:
         secret = bearer_token(authorization)
         now = self.clock()
-        rec = await self._resolve(secret, now)
+        entry = self._entries.get(secret)
+        if entry is not None and now - entry.checked <= self.ttl:
+            self._entries.move_to_end(secret)
+            rec: KeyRecord | None = entry.record
+        else:
+            rec = await self._resolve(secret, now)
         if rec is None:
             raise Unauthorized("invalid API key")
         reason = rec.usable(now)
