@@ -22,7 +22,7 @@ from stanchion.pipeline.exchange import Principal
 from stanchion.providers.tokens import message_text
 from stanchion.runtime import Runtime
 from stanchion.server.http import guarded, json_response, read_json, runtime
-from stanchion.server.misc import app_trace
+from stanchion.server.misc import MAX_TRACE_ID, app_trace
 
 TRACE_WAIT = 3.0
 MAX_TEXT = 10_000
@@ -48,6 +48,8 @@ def parse_rating(body: Any, principal: Principal, app: str) -> Rating:
         raise BadRequest(
             "trace_id is required (the stanchion.trace_id of the answer)", param="trace_id"
         )
+    if len(trace_id) > MAX_TRACE_ID:
+        raise BadRequest(f"trace_id is over {MAX_TRACE_ID} characters", param="trace_id")
     if score is None:
         raise BadRequest("score is required: an integer from 1 to 5", param="score")
     if not isinstance(score, int) or isinstance(score, bool):
