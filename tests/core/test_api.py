@@ -20,7 +20,7 @@ def wait_trace(gw: Any, trace_id: str) -> dict[str, Any]:
     cipher = Cipher(parse_key(gw.key))
     deadline = time.time() + 5
     while time.time() < deadline:
-        trace = read_trace(gw.store, cipher, trace_id, app="demo")
+        trace = read_trace(gw.store, cipher, trace_id)
         if trace is not None:
             return trace
         time.sleep(0.02)

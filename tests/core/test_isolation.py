@@ -17,7 +17,9 @@ from typing import Any
 import httpx
 
 from stanchion.runtime import new_trace_id
+from stanchion.store.crypto import Cipher, parse_key
 from stanchion.store.keys import create_key
+from stanchion.store.traces import read_trace
 from tests.conftest import Gateway, openai_route
 from tests.registry.conftest import api, chat, ext
 from tests.upstream import Upstream
@@ -84,6 +86,11 @@ def test_apps_sharing_a_database_are_isolated(
                     review_reads(other, held_id), review_reads(other, missing), strict=True
                 ):
                     same_as_missing(found, absent, (held_id, missing))
+    # the store's read is scoped the same way
+    cipher = Cipher(parse_key(app_a.key))
+    assert read_trace(app_a.store, cipher, plain, "other") is None
+    found = read_trace(app_a.store, cipher, plain, "demo")
+    assert found is not None and found["app"] == "demo"
     # app A's key on app B's server is refused outright
     r = api(app_b, alice_a).get(f"/v1/traces/{plain}")
     assert r.status_code == 403

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from sqlalchemy import text
@@ -68,8 +67,7 @@ async def app_trace(rt: Runtime, trace_id: str) -> dict[str, Any] | None:
     """This app's trace ``trace_id``, or None (never another app's, in a shared database)."""
     if len(trace_id) > MAX_TRACE_ID:
         return None
-    read = functools.partial(read_trace, app=rt.spec.app)
-    return await rt.store.run(read, rt.store, rt.cipher, trace_id)
+    return await rt.store.run(read_trace, rt.store, rt.cipher, trace_id, rt.spec.app)
 
 
 def caller_view(trace: dict[str, Any]) -> dict[str, Any]:
