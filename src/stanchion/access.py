@@ -6,14 +6,17 @@ or grant built-in roles more (``roles.extra``).
 
 from __future__ import annotations
 
+import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from stanchion.errors import Forbidden, Unauthorized
 from stanchion.pipeline.exchange import Principal
 from stanchion.store.db import Store
-from stanchion.store.keys import KeyRecord, find_key, hash_key
+from stanchion.store.keys import KEY_PREFIX, KeyRecord, find_key, hash_key
 
 PERMISSIONS = (
     "chat",  # POST /v1/chat/completions
@@ -68,6 +71,18 @@ class Access:
     def allowed(self, principal: Principal, permission: str) -> bool:
         return permission in self.roles.get(principal.role, frozenset())
 
+    def may_read(self, principal: Principal, owner_key: str | None, owner_user: str | None) -> bool:
+        """Whether ``principal`` may read a record of this app (a trace, its answer) owned by
+        that key or user: its owner (the same key, or the same user within this app) or a
+        role with ``traces.read``. The record must already be known to belong to this app."""
+        if principal.app is not None and principal.app != self.app:
+            return False
+        return (
+            principal.key_id == owner_key
+            or principal.user == owner_user
+            or self.allowed(principal, "traces.read")
+        )
+
     def require(self, principal: Principal, permission: str) -> None:
         if principal.app is not None and principal.app != self.app:
             raise Forbidden(f"this key is for app {principal.app!r}, not {self.app!r}")
@@ -77,39 +92,91 @@ class Access:
 
 @dataclass(slots=True)
 class _Entry:
-    record: KeyRecord | None
+    record: KeyRecord
     checked: float
+
+
+MAX_TOKEN = 256
+_TOKEN = re.compile(re.escape(KEY_PREFIX) + r"[A-Za-z0-9_-]+")
+_MISSING = "missing API key: send Authorization: Bearer sk-..."
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer`` header (the scheme in any case); 401 when
+    there is none, or when it is too long to be one of our keys."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized(_MISSING, code="missing_api_key")
+    if len(token) > MAX_TOKEN:
+        raise Unauthorized("invalid API key")
+    return token
+
+
+def could_be_key(token: str) -> bool:
+    """Whether ``token`` has the shape of the keys we issue (prefix, alphabet), so that no
+    lookup is spent on one that does not."""
+    return _TOKEN.fullmatch(token) is not None
 
 
 class KeyCache:
     """Resolves bearer tokens to principals, trusting a lookup for ``ttl`` seconds.
 
+    Memory is bounded whatever callers send: tokens that cannot be keys are refused before
+    any lookup, known keys sit in an LRU of ``max_keys`` entries, and unknown tokens in a
+    small LRU of ``max_unknown`` hashes (so a flood of one wrong key costs one lookup per
+    ``ttl``, and a flood of distinct ones costs a lookup each but no memory).
+
     A revocation made through this process takes effect at once (``forget``); one made on
     another replica takes effect within ``ttl``.
     """
 
-    def __init__(self, store: Store, ttl: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ttl: float,
+        clock: Callable[[], float] = time.time,
+        *,
+        max_keys: int = 10_000,
+        max_unknown: int = 1_024,
+    ) -> None:
         self.store, self.ttl, self.clock = store, ttl, clock
-        self._entries: dict[str, _Entry] = {}
+        self.max_keys, self.max_unknown = max_keys, max_unknown
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._unknown: OrderedDict[str, float] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries) + len(self._unknown)
 
     def _lookup(self, secret: str) -> KeyRecord | None:
         with self.store.engine.connect() as conn:
             return find_key(conn, secret)
 
+    async def _resolve(self, secret: str, now: float) -> KeyRecord | None:
+        if not could_be_key(secret):
+            return None
+        digest = hash_key(secret)
+        seen = self._unknown.get(digest)
+        if seen is not None and now - seen <= self.ttl:
+            return None
+        record = await self.store.run(self._lookup, secret)
+        if record is None:
+            self._entries.pop(secret, None)
+            _remember(self._unknown, digest, now, self.max_unknown)
+        else:
+            self._unknown.pop(digest, None)
+            _remember(self._entries, secret, _Entry(record, now), self.max_keys)
+        return record
+
     async def principal(self, authorization: str | None) -> Principal:
-        if not authorization or not authorization.startswith(("Bearer ", "bearer ")):
-            raise Unauthorized(
-                "missing API key: send Authorization: Bearer sk-...", code="missing_api_key"
-            )
-        secret = authorization[7:].strip()
+        secret = bearer_token(authorization)
         now = self.clock()
         entry = self._entries.get(secret)
-        if entry is None or now - entry.checked > self.ttl:
-            entry = _Entry(await self.store.run(self._lookup, secret), now)
-            if len(self._entries) > 100_000:
-                self._entries.clear()
-            self._entries[secret] = entry
-        rec = entry.record
+        if entry is not None and now - entry.checked <= self.ttl:
+            self._entries.move_to_end(secret)
+            rec: KeyRecord | None = entry.record
+        else:
+            rec = await self._resolve(secret, now)
         if rec is None:
             raise Unauthorized("invalid API key")
         reason = rec.usable(now)
@@ -119,9 +186,16 @@ class KeyCache:
 
     def forget(self, key_id: str) -> None:
         for secret, entry in list(self._entries.items()):
-            if entry.record is not None and key_id in (entry.record.id, entry.record.prefix):
+            if key_id in (entry.record.id, entry.record.prefix):
                 del self._entries[secret]
 
     @staticmethod
     def fingerprint(secret: str) -> str:
         return hash_key(secret)[:12]
+
+
+def _remember(lru: OrderedDict[str, Any], key: str, value: Any, limit: int) -> None:
+    lru[key] = value
+    lru.move_to_end(key)
+    while len(lru) > limit:
+        lru.popitem(last=False)

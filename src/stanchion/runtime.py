@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import secrets
 import time
 from collections.abc import Callable
@@ -40,13 +39,10 @@ def key_file(spec: AppSpec, app_dir: Path, settings: Settings) -> Path:
     return app_dir / (spec.storage.key_file or ".stanchion/master.key")
 
 
-_ID_PREFIX = secrets.token_hex(6)
-_ID_COUNT = itertools.count(1)
-
-
 def new_trace_id() -> str:
-    """Unique across processes (a random prefix per process) and cheap: no syscall per id."""
-    return f"{_ID_PREFIX}{next(_ID_COUNT):012x}"
+    """128 random bits from the OS: a trace id names an answer to whoever holds it, so it
+    must be unguessable (a counter lets anyone walk other callers' ids). About 0.6 us."""
+    return secrets.token_hex(16)
 
 
 @dataclass

@@ -172,7 +172,7 @@ def test_bad_input_gets_openai_error(
 def test_auth_errors(db_url: str, up: Upstream, gateway_factory: Any) -> None:
     gw = gateway_factory(db_url, [openai_route(up)])
     body = {"model": "gpt", "messages": [{"role": "user", "content": "x"}]}
-    expired = gw.make_key(expires_at=time.time() - 1)
+    expired = gw.make_key(expires_at=time.time() + 0.2)  # a past expiry is refused
     revoked = gw.make_key()
     from stanchion.store.keys import find_key, revoke_key
 
@@ -180,6 +180,7 @@ def test_auth_errors(db_url: str, up: Upstream, gateway_factory: Any) -> None:
         rec = find_key(conn, revoked)
         assert rec is not None
         revoke_key(conn, rec.id, actor="test")
+    time.sleep(0.25)
     cases = {
         None: "missing API key",
         "Bearer sk-stn-wrong": "invalid API key",

@@ -41,7 +41,7 @@ def test_feedback_validation_and_replacement(
         assert r.status_code == status, (body, r.text)
         assert r.json()["error"]["param"] in ("score", "trace_id")
     r = bob.post("/v1/feedback", json={"trace_id": trace_id, "score": 1})
-    assert r.status_code == 403 and r.json()["error"]["code"] == "not_your_trace"
+    assert r.status_code == 404 and r.json()["error"]["param"] == "trace_id"  # not 403: hidden
     r = alice.post("/v1/feedback", json={"trace_id": "nope", "score": 3})
     assert r.status_code == 404 and r.json()["error"]["param"] == "trace_id"
     low = ext(chat(gw, alice_key, "second question"))["trace_id"]
@@ -101,7 +101,7 @@ def test_hold_is_released_once_by_a_reviewer(
     assert raj.post(f"/admin/review/{t2}/reject").status_code == 409
     assert alice.get(f"/v1/traces/{t2}/answer").json()["content"] == "frobnicate twice"
     other = api(gw, gw.make_key(user="mallory"))
-    assert other.get(f"/v1/traces/{t2}/answer").status_code == 403
+    assert other.get(f"/v1/traces/{t2}/answer").status_code == 404
     assert rita.post(f"/admin/review/{t1}/bogus").status_code == 404
     with gw.store.engine.connect() as conn:
         actions = [r.action for r in conn.execute(select(audit_events.c.action))]

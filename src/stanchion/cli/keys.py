@@ -11,17 +11,25 @@ import click
 
 from stanchion.access import BUILTIN_ROLES
 from stanchion.cli.common import actor, app_option, app_store, fails_cleanly, table
-from stanchion.store.keys import create_key, list_keys, revoke_key
+from stanchion.store.keys import MAX_LIFETIME, create_key, list_keys, revoke_key
 
-_DURATION = re.compile(r"^(\d+)([smhd])$")
+_DURATION = re.compile(r"([0-9]{1,9})([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text: str) -> float:
-    m = _DURATION.match(text)
+    """Seconds in ``30d``, ``12h``, ``15m`` or ``90s``: more than zero, at most ten years."""
+    m = _DURATION.fullmatch(text.strip())
     if not m:
-        raise click.BadParameter("use a number and a unit: 30d, 12h, 15m")
-    return int(m.group(1)) * _UNIT[m.group(2)]
+        raise click.BadParameter(
+            "use a number and a unit: 30d, 12h, 15m", param_hint="--expires-in"
+        )
+    seconds = int(m.group(1)) * _UNIT[m.group(2)]
+    if not 0 < seconds <= MAX_LIFETIME:
+        raise click.BadParameter(
+            "a key may expire from 1s to ten years (3650d) from now", param_hint="--expires-in"
+        )
+    return seconds
 
 
 @click.group()
@@ -56,7 +64,14 @@ def create(app_dir: Path, user: str, role: str, expires_in: str | None, quiet: b
 
 
 def _when(ts: float | None) -> str:
-    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
+    """A time for the table; a stored value no calendar can show is printed as it is, so
+    one bad row never stops ``keys list``."""
+    if ts is None:
+        return ""
+    try:
+        return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError, TypeError):
+        return f"invalid ({ts!r})"[:40]
 
 
 @keys.command("list")

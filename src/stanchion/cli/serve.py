@@ -28,6 +28,8 @@ def preflight(spec_file: Path, settings: Settings) -> None:
 def run_server(spec_file: Path, host: str, port: int, workers: int, settings: Settings) -> None:
     import uvicorn
 
+    from stanchion.server.protocol import MAX_HEAD_BYTES
+
     os.environ["STANCHION_SPEC"] = str(spec_file.resolve())
     uvicorn.run(
         "stanchion.server.factory:app_from_env",
@@ -36,7 +38,9 @@ def run_server(spec_file: Path, host: str, port: int, workers: int, settings: Se
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        # httptools, with a limit on the request head it lacks (an 8 MB header is a 431).
+        http="stanchion.server.protocol:BoundedHttpToolsProtocol",
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         log_level=settings.log_level,
         access_log=False,
         timeout_graceful_shutdown=30,

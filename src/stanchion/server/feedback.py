@@ -15,25 +15,25 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stanchion.errors import BadRequest, Forbidden, NotFound, Unprocessable
+from stanchion.errors import BadRequest, NotFound, Unprocessable
 from stanchion.evals.feedback import LOW_SCORE, Rating, record
 from stanchion.evals.review import NewItem, enqueue
 from stanchion.pipeline.exchange import Principal
 from stanchion.providers.tokens import message_text
 from stanchion.runtime import Runtime
 from stanchion.server.http import guarded, json_response, read_json, runtime
-from stanchion.store.traces import read_trace
+from stanchion.server.misc import MAX_TRACE_ID, app_trace
 
 TRACE_WAIT = 3.0
 MAX_TEXT = 10_000
 
 
 async def find_trace(rt: Runtime, trace_id: str) -> dict[str, Any] | None:
-    """The trace, waiting briefly for the writer when it is not stored yet."""
+    """This app's trace, waiting briefly for the writer when it is not stored yet."""
     deadline = asyncio.get_running_loop().time() + TRACE_WAIT
     delay = 0.02
     while True:
-        trace = await rt.store.run(read_trace, rt.store, rt.cipher, trace_id)
+        trace = await app_trace(rt, trace_id)
         if trace is not None or asyncio.get_running_loop().time() >= deadline:
             return trace
         await asyncio.sleep(delay)
@@ -48,6 +48,8 @@ def parse_rating(body: Any, principal: Principal, app: str) -> Rating:
         raise BadRequest(
             "trace_id is required (the stanchion.trace_id of the answer)", param="trace_id"
         )
+    if len(trace_id) > MAX_TRACE_ID:
+        raise BadRequest(f"trace_id is over {MAX_TRACE_ID} characters", param="trace_id")
     if score is None:
         raise BadRequest("score is required: an integer from 1 to 5", param="score")
     if not isinstance(score, int) or isinstance(score, bool):
@@ -93,10 +95,9 @@ async def post_feedback(request: Request, principal: Principal) -> Response:
     rt = runtime(request)
     rating = parse_rating(await read_json(request, 50_000), principal, rt.spec.app)
     trace = await find_trace(rt, rating.trace_id)
-    if trace is None or trace["app"] != rt.spec.app:
-        raise NotFound(f"no trace {rating.trace_id!r}", param="trace_id")
-    if trace["user"] != principal.user:
-        raise Forbidden("you can rate only answers given to you", code="not_your_trace")
+    # Someone else's answer is "not found" like a missing one: a 403 would confirm it exists.
+    if trace is None or trace["user"] != principal.user:
+        raise NotFound(f"no answer of yours has trace id {rating.trace_id!r}", param="trace_id")
 
     def run() -> tuple[bool, bool]:
         with rt.store.engine.begin() as conn:

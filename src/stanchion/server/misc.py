@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from stanchion.errors import Forbidden, NotFound
+from stanchion.errors import NotFound
 from stanchion.pipeline.exchange import Principal
+from stanchion.runtime import Runtime
 from stanchion.server.http import guarded, json_response, public, runtime
 from stanchion.store.traces import read_trace
 
@@ -59,14 +62,39 @@ async def metrics(request: Request, _p: Principal) -> Response:
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
 
 
+MAX_TRACE_ID = 64
+
+
+async def app_trace(rt: Runtime, trace_id: str) -> dict[str, Any] | None:
+    """This app's trace ``trace_id``, or None (never another app's, in a shared database)."""
+    if len(trace_id) > MAX_TRACE_ID:
+        return None
+    return await rt.store.run(read_trace, rt.store, rt.cipher, trace_id, rt.spec.app)
+
+
+def caller_view(trace: dict[str, Any]) -> dict[str, Any]:
+    """What the trace's own caller sees: upstream error details (exception names, hosts)
+    stay with operators holding ``traces.read``."""
+    annotations = dict(trace.get("annotations") or {})
+    if "attempts" in annotations:
+        annotations["attempts"] = [
+            {"route": a.get("route"), "status": a.get("status")}
+            for a in annotations["attempts"]
+            if isinstance(a, dict)
+        ]
+    return {**trace, "annotations": annotations}
+
+
 async def get_trace(request: Request, principal: Principal) -> Response:
-    """One trace, decrypted: its owner or a role with ``traces.read`` may read it."""
+    """One trace of this app, decrypted: its owner or a role with ``traces.read`` may read
+    it. Another caller's trace answers 404 like a missing one, so its existence stays
+    hidden."""
     rt = runtime(request)
-    trace = await rt.store.run(read_trace, rt.store, rt.cipher, request.path_params["trace_id"])
-    if trace is None:
+    trace = await app_trace(rt, request.path_params["trace_id"])
+    if trace is None or not rt.access.may_read(principal, trace["key_id"], trace["user"]):
         raise NotFound("no such trace")
-    if trace["key_id"] != principal.key_id and not rt.access.allowed(principal, "traces.read"):
-        raise Forbidden("this trace belongs to another caller")
+    if not rt.access.allowed(principal, "traces.read"):
+        trace = caller_view(trace)
     return json_response(trace)
 
 

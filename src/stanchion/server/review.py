@@ -8,12 +8,12 @@ from typing import Any, cast
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stanchion.errors import BadRequest, Forbidden, NotFound
+from stanchion.errors import BadRequest, NotFound
 from stanchion.evals import review
 from stanchion.pipeline.exchange import Principal
 from stanchion.server.http import guarded, json_response, read_json, runtime
+from stanchion.server.misc import app_trace
 from stanchion.server.registry_routes import in_tx
-from stanchion.store.traces import read_trace
 
 STATUSES = ("open", "pending", "claimed", "approved", "edited", "rejected")
 
@@ -81,18 +81,15 @@ async def answer(request: Request, principal: Principal) -> Response:
     owner = (item.key_id, item.user) if item else None
     recorded = None
     if item is None or item.reason != "hold":
-        trace = await rt.store.run(read_trace, rt.store, rt.cipher, trace_id)
+        trace = await app_trace(rt, trace_id)
         if trace is None:
             raise NotFound("no such trace")
         owner = (trace["key_id"], trace["user"])
         recorded = (trace.get("response") or {}).get("content")
     assert owner is not None
-    if (
-        principal.key_id not in owner
-        and principal.user != owner[1]
-        and not rt.access.allowed(principal, "traces.read")
-    ):
-        raise Forbidden("this trace belongs to another caller")
+    # Both records are this app's; another caller's trace is "not found" like a missing one.
+    if not rt.access.may_read(principal, *owner):
+        raise NotFound("no such trace")
     return json_response({"trace_id": trace_id, **review.client_view(item, recorded)})
 
 

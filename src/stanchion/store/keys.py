@@ -6,6 +6,7 @@ Keys are 256-bit random strings, so a fast hash is enough: there is nothing to b
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -13,10 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from stanchion.errors import BadRequest
 from stanchion.store.audit import append_audit
 from stanchion.store.schema import api_keys
 
 KEY_PREFIX = "sk-stn-"
+MAX_LIFETIME = 10 * 365 * 86400
+MAX_USER = 200
 
 
 def hash_key(key: str) -> str:
@@ -56,6 +60,28 @@ def _record(row: Any) -> KeyRecord:
     )
 
 
+def check_expiry(expires_at: object, now: float) -> float | None:
+    """A key's expiry as epoch seconds: a real number in the future, at most ten years
+    ahead, or None (never). Anything else is refused before it can reach the table."""
+    if expires_at is None:
+        return None
+    if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float)):
+        raise BadRequest("expires_at must be epoch seconds (a number)", param="expires_at")
+    if not math.isfinite(expires_at) or expires_at <= now:
+        raise BadRequest("expires_at must be a time in the future", param="expires_at")
+    if expires_at > now + MAX_LIFETIME:
+        raise BadRequest("expires_at may be at most ten years ahead", param="expires_at")
+    return float(expires_at)
+
+
+def check_user(user: object) -> str:
+    if not isinstance(user, str) or not user.strip():
+        raise BadRequest("user is required", param="user")
+    if len(user) > MAX_USER or "\x00" in user:
+        raise BadRequest(f"user must be at most {MAX_USER} characters, without NUL", param="user")
+    return user
+
+
 def create_key(
     conn: Connection,
     *,
@@ -65,7 +91,13 @@ def create_key(
     app: str | None = None,
     expires_at: float | None = None,
 ) -> tuple[str, KeyRecord]:
-    """Make a key; the secret is returned here and never again."""
+    """Make a key; the secret is returned here and never again.
+
+    A bad ``expires_at`` or ``user`` is refused here (``BadRequest``), whichever door the
+    request came in by: the API, the CLI or code.
+    """
+    now = time.time()
+    user, expires_at = check_user(user), check_expiry(expires_at, now)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     rec = KeyRecord(
         id=secrets.token_hex(8),
@@ -73,7 +105,7 @@ def create_key(
         user=user,
         role=role,
         app=app,
-        created_at=time.time(),
+        created_at=now,
         expires_at=expires_at,
         revoked_at=None,
     )

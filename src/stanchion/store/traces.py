@@ -131,12 +131,21 @@ class TraceWriter:
         self._thread.join(timeout)
 
 
-def read_trace(store: Store, cipher: Cipher, trace_id: str) -> dict[str, Any] | None:
+def read_trace(
+    store: Store, cipher: Cipher, trace_id: str, app: str | None = None
+) -> dict[str, Any] | None:
+    """One trace, decrypted, as plain JSON-ready data. With ``app`` (every route passes its
+    own), None when that app has no trace with this id: another app's trace in a shared
+    database is not there for it. Without, any app's (operators' tools, tests)."""
+    query = select(traces).where(traces.c.id == trace_id)
+    if app is not None:
+        query = query.where(traces.c.app == app)
     with store.engine.connect() as conn:
-        row = conn.execute(select(traces).where(traces.c.id == trace_id)).first()
+        row = conn.execute(query).first()
     if row is None:
         return None
-    data = dict(row._mapping)
+    # Column names are SQLAlchemy ``quoted_name`` objects, a str subclass orjson refuses.
+    data = {str(key): value for key, value in row._mapping.items()}
     for col, out in (("request_enc", "request"), ("response_enc", "response")):
         blob = data.pop(col)
         data[out] = orjson.loads(cipher.decrypt(blob)) if blob else None

@@ -1,14 +1,49 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 
+from stanchion.errors import ApiError
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
 from stanchion.providers.router import Attempt, Router
 from stanchion.providers.tokens import count_message_tokens, count_tokens
 from stanchion.registry.cache import LabelCache
 from stanchion.spec.model import AppSpec
+
+log = logging.getLogger("stanchion.upstream")
+_PUBLIC = {
+    "upstream_timeout": "the model did not answer in time",
+    "rate_limit_exceeded": "the model provider is busy; retry later",
+    "upstream_rejected": "the model provider refused this request",
+}
+
+
+def public_error(err: ApiError, trace_id: str) -> ApiError:
+    """The same failure (class, status, code, retry-after) with a message that names no
+    upstream host, exception or body: those go to the log, under the trace id the client
+    is given."""
+    log.warning("trace %s: %s", trace_id, err.message)
+    what = _PUBLIC.get(err.code or "", "the model provider failed")
+    return type(err)(
+        f"{what} (trace {trace_id}; the details are in the server log)",
+        code=err.code,
+        param=err.param,
+        retry_after=err.retry_after,
+    )
+
+
+async def _public_stream(chunks: AsyncIterator[Chunk], trace_id: str) -> AsyncIterator[Chunk]:
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except ApiError as err:
+        raise public_error(err, trace_id) from None
+    finally:
+        close = getattr(chunks, "aclose", None)
+        if close is not None:
+            await close()
 
 
 class Generate:
@@ -67,10 +102,13 @@ class Generate:
         attempts: list[Attempt] = []
         try:
             completion = await self.router.complete(self._target(ex), self._request(ex), attempts)
+        except ApiError as err:
+            raise public_error(err, ex.id) from None
         finally:
             if attempts:
                 ex.annotations["attempts"] = [asdict(a) for a in attempts]
         self.settle(ex, completion, attempts)
 
     def stream(self, ex: Exchange, attempts: list[Attempt]) -> AsyncIterator[Chunk]:
-        return self.router.stream(self._target(ex), self._request(ex), attempts)
+        chunks = self.router.stream(self._target(ex), self._request(ex), attempts)
+        return _public_stream(chunks, ex.id)
