@@ -35,8 +35,9 @@ from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Grounding, KnowledgeSpec
 from stanchion.knowledge.text import term_string
 from stanchion.knowledge.versions import approve, list_versions, retire, show
-from stanchion.runtime import key_file, open_store
+from stanchion.runtime import audit_keys, key_file, open_store
 from stanchion.spec import AppSpec
+from stanchion.store.audit import bind_audit
 from stanchion.store.crypto import Cipher, load_cipher
 from stanchion.store.db import Store
 
@@ -61,8 +62,12 @@ def knowledge_spec(spec: AppSpec) -> KnowledgeSpec:
 
 def open_ctx(app_dir: Path, db: str | None) -> Ctx:
     spec, folder, settings = load_app(app_dir)
-    store = Store(db) if db else open_store(spec, folder, settings)
     cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
+    if db:
+        store = Store(db)
+        bind_audit(store.engine, audit_keys(spec, folder, settings, cipher))
+    else:
+        store = open_store(spec, folder, settings, cipher)
     return Ctx(spec.app, folder, knowledge_spec(spec), store, cipher)
 
 

@@ -57,7 +57,7 @@ class Registry:
 def open_registry(app_dir: Path, kind: str) -> Registry:
     spec, folder, settings = load_app(app_dir)
     cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
-    store = open_store(spec, folder, settings)
+    store = open_store(spec, folder, settings, cipher)
     store.check_current()
     return Registry(spec, folder, store, cipher, kind)
 
