@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, table
+from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, safe_block, table
 from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.evaluation import (
     Beir,
@@ -140,14 +140,14 @@ def docs_show(doc_id: str, version: int | None, app_dir: Path, db: str | None) -
     with ctx.store.engine.connect() as conn:
         info, text = show(conn, ctx.name, doc_id, version, ctx.cipher)
     click.echo(json.dumps(info.to_record(), indent=2))
-    click.echo(text)
+    click.echo(safe_block(text))
 
 
 def _change(fn: Any, doc_id: str, version: int | None, app_dir: Path, db: str | None) -> None:
     ctx = open_ctx(app_dir, db)
     with ctx.store.engine.begin() as conn:
         info = fn(conn, ctx.name, doc_id, version, actor())
-    click.echo(f"{info.doc_id} v{info.version}: {info.status}")
+    click.echo(f"{safe(info.doc_id)} v{info.version}: {safe(info.status)}")
 
 
 @docs.command("approve")
