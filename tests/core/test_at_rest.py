@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from stanchion.errors import BadRequest
 from stanchion.evals.review import NewItem, claim, decide, enqueue, get_item
 from stanchion.registry.schema import review_items
 from stanchion.runtime import build_runtime
@@ -57,6 +58,15 @@ def test_reviewer_notes_and_audit_details_are_sealed(
     assert "Jane" not in raw_note and all("Jane" not in d and "shop" not in d for d in details)
     assert item is not None and item.note == NOTE
     assert opened[-1]["note"] == NOTE and opened[-1]["app"] == "shop"
+
+
+def test_a_note_that_is_not_text_is_a_bad_request(sealed_store: tuple[Store, Cipher]) -> None:
+    store, cipher = sealed_store
+    new = NewItem("t3", "shop", "hold", None, "alice", None, "q?", "a.")
+    with store.engine.begin() as conn:
+        enqueue(conn, cipher, new)
+        with pytest.raises(BadRequest, match="note"):
+            decide(conn, cipher, "shop", "t3", "rita", "approve", note={"x": [1]})  # type: ignore[arg-type]
 
 
 def test_notes_written_before_sealing_still_read(sealed_store: tuple[Store, Cipher]) -> None:

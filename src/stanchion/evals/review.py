@@ -182,6 +182,8 @@ def decide(
     now: Clock = time.time,
 ) -> ReviewItem:
     """Approve (release as held), edit (release ``text``) or reject; exactly once."""
+    if not isinstance(note, str):
+        raise BadRequest("`note` must be a string", param="note")
     if action == "edit" and not (text and text.strip()):
         raise BadRequest("an edit needs the corrected answer in `content`", param="content")
     current = get_item(conn, cipher, app, trace_id)
