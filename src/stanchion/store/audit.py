@@ -39,6 +39,7 @@ from stanchion.store.audit_chain import (
     GENESIS,
     MARKER,
     PENDING,
+    RESET,
     AuditKeys,
     BrokenCheckpoint,
     Head,
@@ -51,7 +52,6 @@ from stanchion.store.audit_chain import (
     marker_end,
     read_checkpoint,
     row_payload,
-    write_checkpoint,
 )
 from stanchion.store.schema import audit_events
 
@@ -86,6 +86,12 @@ def _legacy_end(conn: Connection, keys: AuditKeys, last: Any) -> tuple[int, Any]
     return last.seq, last_row(conn)
 
 
+def _lock(conn: Connection) -> None:
+    """One appender at a time on PostgreSQL (SQLite has one writer anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"))
+
+
 def append_audit(
     conn: Connection,
     actor: str,
@@ -98,8 +104,7 @@ def append_audit(
     Its checkpoint is written when the transaction commits; a rollback forgets it.
     """
     keys = bound_keys(conn)
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"))
+    _lock(conn)
     last = last_row(conn)
     end = 0
     if keys is not None:
@@ -275,6 +280,7 @@ def accept_head(conn: Connection, actor: str) -> AuditReport:
     keys = bound_keys(conn)
     if keys is None:
         raise CryptoError("accepting the audit head needs the encryption key")
+    _lock(conn)
     walk = _walk(conn, keys, _accept_end(conn, keys), 0)
     if walk.bad_seq is not None:
         return AuditReport(walk.count, False, walk.bad_seq, walk.problem, keyed=True)
@@ -282,7 +288,6 @@ def accept_head(conn: Connection, actor: str) -> AuditReport:
         old = read_checkpoint(keys)
     except BrokenCheckpoint:
         old = None
-    conn.info.pop(PENDING, None)
     end = old.legacy_end if old else (marker_end(conn, keys) or 0)
     seq, digest = insert_event(
         conn,
@@ -290,7 +295,7 @@ def accept_head(conn: Connection, actor: str) -> AuditReport:
         last_row(conn),
         (actor, "audit.accept", "", {"replaced": old.seq if old else None}),
     )
-    write_checkpoint(keys, Head(seq, digest, end), reset=True)
+    conn.info[PENDING], conn.info[RESET] = Head(seq, digest, end), True
     return AuditReport(walk.count + 1, True, keyed=True, legacy_end=end, checkpoint_seq=seq)
 
 

@@ -27,6 +27,7 @@ CHECKPOINT_PURPOSE = b"stanchion/audit-checkpoint/v1"
 MARKER = "audit.keyed"
 _OPTION = "stanchion_audit"
 PENDING = "stanchion_audit_head"
+RESET = "stanchion_audit_reset"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,17 +139,20 @@ def write_checkpoint(keys: AuditKeys, head: Head, *, reset: bool = False) -> Non
 
 def _on_commit(conn: Connection) -> None:
     head: Head | None = conn.info.pop(PENDING, None)
+    reset = bool(conn.info.pop(RESET, False))
     keys = conn.get_execution_options().get(_OPTION)
     if head is not None and keys is not None:
-        write_checkpoint(keys, head)
+        write_checkpoint(keys, head, reset=reset)
 
 
 def _on_rollback(conn: Connection) -> None:
     conn.info.pop(PENDING, None)
+    conn.info.pop(RESET, None)
 
 
 def _on_reset(_dbapi: Any, record: Any, _state: Any) -> None:
     record.info.pop(PENDING, None)
+    record.info.pop(RESET, None)
 
 
 # -- rows --------------------------------------------------------------------------------
