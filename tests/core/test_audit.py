@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +277,28 @@ def test_checkpoint_in_a_second_store(db_url: str, tmp_path: Path, key: bytes) -
     second.dispose()
     assert not rep.ok and "events 4..4 deleted (truncated)" in rep.problem
     assert (tmp_path / "witness" / "cp.db").stat().st_mode & 0o777 == 0o600
+
+
+def test_concurrent_appenders_keep_one_chain_and_checkpoint(db_url: str, tmp_path: Path) -> None:
+    """Four appenders on separate engines (as separate replicas are) sharing one checkpoint."""
+    key = os.urandom(32)
+    stores = [Store(db_url) for _ in range(4)]
+    stores[0].upgrade()
+    for s in stores:
+        bind_audit(s.engine, AuditKeys.from_cipher(Cipher(key), FileCheckpoints(tmp_path / "cp")))
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda s: fill(s, 15), stores))
+    rep = check(stores[0])
+    for s in stores:
+        s.dispose()
+    assert rep.ok and rep.events == 60 and rep.checkpoint_seq == 60
+
+
+def test_a_checkpoint_that_cannot_be_written_stops_the_commit(store: Store, tmp_path: Path) -> None:
+    fill(store, 2)
+    (tmp_path / "cp").unlink()
+    (tmp_path / "cp").mkdir()  # a folder where the file should be: every write fails
+    with pytest.raises(OSError), store.engine.begin() as conn:
+        append_audit(conn, "ana", "key.create", "lost")
+    with store.engine.connect() as conn:
+        assert [r.target for r in rows(conn)] == ["k0", "k1"]

@@ -87,9 +87,13 @@ def _legacy_end(conn: Connection, keys: AuditKeys, last: Any) -> tuple[int, Any]
 
 
 def _lock(conn: Connection) -> None:
-    """One appender at a time on PostgreSQL (SQLite has one writer anyway)."""
+    """One appender at a time, taken before the head is read: on SQLite a write that
+    changes nothing takes the database's write lock (a read first would let two appenders
+    pick the same next number)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        conn.execute(text("UPDATE audit_events SET seq = seq WHERE 0 = 1"))
 
 
 def append_audit(
