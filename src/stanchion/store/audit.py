@@ -38,11 +38,11 @@ from stanchion.errors import CryptoError
 from stanchion.store.audit_chain import (
     GENESIS,
     MARKER,
-    PENDING,
-    RESET,
     AuditKeys,
     BrokenCheckpoint,
     Head,
+    arm,
+    armed_head,
     bind_audit,
     bound_keys,
     insert_event,
@@ -69,7 +69,7 @@ __all__ = [
 
 def _legacy_end(conn: Connection, keys: AuditKeys, last: Any) -> tuple[int, Any]:
     """Where the old scheme ends, writing the marker when an unkeyed chain meets its key."""
-    pending: Head | None = conn.info.get(PENDING)
+    pending = armed_head(conn)
     if pending is not None:
         return pending.legacy_end, last
     try:
@@ -115,7 +115,7 @@ def append_audit(
         end, last = _legacy_end(conn, keys, last)
     seq, digest = insert_event(conn, keys, last, (actor, action, target, detail or {}))
     if keys is not None:
-        conn.info[PENDING] = Head(seq, digest, end)
+        arm(conn, Head(seq, digest, end))
     return seq
 
 
@@ -299,7 +299,7 @@ def accept_head(conn: Connection, actor: str) -> AuditReport:
         last_row(conn),
         (actor, "audit.accept", "", {"replaced": old.seq if old else None}),
     )
-    conn.info[PENDING], conn.info[RESET] = Head(seq, digest, end), True
+    arm(conn, Head(seq, digest, end), reset=True)
     return AuditReport(walk.count + 1, True, keyed=True, legacy_end=end, checkpoint_seq=seq)
 
 
