@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from stanchion.cli.common import actor, app_option, app_store, fails_cleanly
-from stanchion.store.audit import AuditReport, accept_head, append_audit, verify
+from stanchion.store.audit import AuditReport, accept_head, append_audit, audit_ready, verify
 from stanchion.store.db import Store
 
 
@@ -18,7 +18,10 @@ def db() -> None:
 
 
 def upgrade_audited(store: Store) -> str:
-    """Migrate to head; a change of schema is an audit event. Returns a one-line summary."""
+    """Migrate to head; a change of schema is an audit event. Returns a one-line summary.
+    Without the key the event cannot be written, so nothing is migrated either."""
+    with store.engine.connect() as conn:
+        audit_ready(conn)
     before = store.current_revision()
     head = store.upgrade()
     if before != head:

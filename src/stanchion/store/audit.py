@@ -61,6 +61,7 @@ __all__ = [
     "AuditReport",
     "accept_head",
     "append_audit",
+    "audit_ready",
     "bind_audit",
     "open_detail",
     "verify",
@@ -117,6 +118,11 @@ def append_audit(
     if keys is not None:
         arm(conn, Head(seq, digest, end))
     return seq
+
+
+def audit_ready(conn: Connection) -> None:
+    """Raise the one-line reason when this engine may not append (no master key)."""
+    bound_keys(conn)
 
 
 def open_detail(conn: Connection, stored: str) -> dict[str, Any]:
