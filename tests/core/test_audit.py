@@ -19,6 +19,7 @@ from stanchion.store.audit import (
     GENESIS,
     AuditKeys,
     AuditReport,
+    accept_head,
     append_audit,
     bind_audit,
     open_detail,
@@ -302,3 +303,29 @@ def test_a_checkpoint_that_cannot_be_written_stops_the_commit(store: Store, tmp_
         append_audit(conn, "ana", "key.create", "lost")
     with store.engine.connect() as conn:
         assert [r.target for r in rows(conn)] == ["k0", "k1"]
+
+
+def test_accept_reanchors_after_a_deliberate_restore(store: Store, raw: Store) -> None:
+    fill(store)
+    with raw.engine.begin() as conn:
+        conn.execute(delete(audit_events).where(audit_events.c.seq > 3))
+    assert "truncated" in check(store).problem
+    with store.engine.begin() as conn:
+        accepted = accept_head(conn, "cli:ops")
+    assert accepted.ok and accepted.checkpoint_seq == 4
+    fill(store, 2, start=10)
+    rep = check(store)
+    assert rep.ok and rep.events == 6 and rep.checkpoint_seq == 6
+    with store.engine.connect() as conn:
+        event = rows(conn)[3]
+        assert (event.action, open_detail(conn, event.detail)) == ("audit.accept", {"replaced": N})
+
+
+def test_accept_refuses_a_broken_chain(store: Store, raw: Store) -> None:
+    fill(store)
+    with raw.engine.begin() as conn:
+        conn.execute(update(audit_events).where(audit_events.c.seq == 2).values(actor="mallory"))
+    with store.engine.begin() as conn:
+        refused = accept_head(conn, "cli:ops")
+    assert not refused.ok and refused.first_bad_seq == 2
+    assert check(store).checkpoint_seq == N
