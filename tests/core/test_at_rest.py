@@ -79,6 +79,13 @@ def test_notes_written_before_sealing_still_read(sealed_store: tuple[Store, Ciph
     assert item is not None and item.note == "old plain note"
 
 
+def test_in_memory_sqlite_makes_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        Store(url).dispose()
+    assert list(tmp_path.iterdir()) == []
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 

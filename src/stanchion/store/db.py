@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 
 from stanchion.errors import StoreError
@@ -52,7 +52,7 @@ class Store:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
-            path = self.url.split("///", 1)[-1]
+            path = make_url(self.url).database
             if path and path != ":memory:" and not path.startswith("file:"):
                 private_file(Path(path))
             self.engine: Engine = create_engine(
