@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stanchion.access import Access, KeyCache, role_table
+from stanchion.errors import CryptoError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
 from stanchion.knowledge.build import Knowledge, build_knowledge
@@ -22,6 +23,8 @@ from stanchion.registry.versions import route_version_id
 from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
 from stanchion.spec.model import Route
+from stanchion.store.audit import AuditKeys, bind_audit
+from stanchion.store.checkpoints import open_checkpoints
 from stanchion.store.crypto import Cipher, load_cipher
 from stanchion.store.db import Store, resolve_sqlite
 from stanchion.store.traces import TraceWriter
@@ -90,8 +93,26 @@ class Runtime:
         self.store.dispose()
 
 
-def open_store(spec: AppSpec, app_dir: Path, settings: Settings) -> Store:
-    return Store(database_url(spec, app_dir, settings))
+def open_store(
+    spec: AppSpec, app_dir: Path, settings: Settings, cipher: Cipher | None = None
+) -> Store:
+    """The app's store, its audit log keyed by the master key (loaded when not given)."""
+    store = Store(database_url(spec, app_dir, settings))
+    bind_audit(store.engine, audit_keys(spec, app_dir, settings, cipher))
+    return store
+
+
+def audit_keys(
+    spec: AppSpec, app_dir: Path, settings: Settings, cipher: Cipher | None = None
+) -> AuditKeys:
+    """The audit chain's keys and checkpoint; without a master key, appends are refused."""
+    if cipher is None:
+        try:
+            cipher = load_cipher(settings.encryption_key, key_file(spec, app_dir, settings))
+        except CryptoError as exc:
+            return AuditKeys.refusing(f"{exc} (the audit log is keyed by it)")
+    where = settings.audit_checkpoint or str(app_dir / ".stanchion" / "audit.checkpoint")
+    return AuditKeys.from_cipher(cipher, open_checkpoints(where, spec.app))
 
 
 def route_state(route: Route, settings: Settings, egress: Egress | None = None) -> RouteState:
@@ -148,7 +169,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     spec = load_spec(spec_file)
     app_dir = (spec_file if spec_file.is_dir() else spec_file.parent).resolve()
     cipher = load_cipher(settings.encryption_key, key_file(spec, app_dir, settings))
-    store = open_store(spec, app_dir, settings)
+    store = open_store(spec, app_dir, settings, cipher)
     if check_db:
         store.check_current()
     metrics = Metrics()

@@ -50,6 +50,14 @@ class Settings:
     trace_batch: int = field(
         default=256, metadata=_meta("STANCHION_TRACE_BATCH", "traces written per transaction")
     )
+    audit_checkpoint: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_AUDIT_CHECKPOINT",
+            "where the audit head's signed checkpoint is kept: a file, or a database URL of a"
+            " second store shared by hosts (default: <app>/.stanchion/audit.checkpoint)",
+        ),
+    )
     trace_flush_ms: float = field(
         default=50.0,
         metadata=_meta("STANCHION_TRACE_FLUSH_MS", "longest a trace waits before it is written"),

@@ -8,7 +8,7 @@ import urllib.request
 
 import click
 
-from stanchion.cli.common import fails_cleanly
+from stanchion.cli.common import fails_cleanly, safe, safe_block
 from stanchion.settings import Settings
 
 
@@ -35,16 +35,21 @@ def ask(question: str, url: str, key: str | None, model: str) -> None:
             data = json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         err = json.loads(exc.read() or b"{}").get("error", {})
-        raise click.ClickException(f"{exc.code} {err.get('type')}: {err.get('message')}") from None
+        raise click.ClickException(
+            f"{exc.code} {safe(err.get('type'))}: {safe(err.get('message'))}"
+        ) from None
     except urllib.error.URLError as exc:
         raise click.ClickException(f"cannot reach {url}: {exc.reason}") from None
-    click.echo(data["choices"][0]["message"]["content"])
+    click.echo(safe_block(data["choices"][0]["message"]["content"]))
     ext = data.get("stanchion", {})
     for c in ext.get("citations", []):
         click.echo(
-            f"  [{c['marker']}] {c['title']} — {c['section']} "
-            f"({c['doc_id']} v{c['version']}, chars {c['start']}-{c['end']})"
+            f"  [{safe(c['marker'])}] {safe(c['title'])} — {safe(c['section'])} "
+            f"({safe(c['doc_id'])} v{safe(c['version'])}, chars {c['start']}-{c['end']})"
         )
     for f in ext.get("findings", []):
-        click.echo(f"  ! {f['type']} ({f['direction']}, score {f['score']}) -> {f['action']}")
-    click.echo(f"  trace {ext.get('trace_id')} · decision {ext.get('decision')}")
+        click.echo(
+            f"  ! {safe(f['type'])} ({safe(f['direction'])}, score {safe(f['score'])})"
+            f" -> {safe(f['action'])}"
+        )
+    click.echo(f"  trace {safe(ext.get('trace_id'))} · decision {safe(ext.get('decision'))}")

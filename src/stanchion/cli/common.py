@@ -1,4 +1,9 @@
-"""What every command shares: finding the app, one-line errors, tables."""
+"""What every command shares: finding the app, one-line errors, tables, and ``safe``: the
+one way user-controlled text reaches a terminal (names, notes, titles, messages, ids).
+
+    click.echo(f"created key {rec.id} for {safe(user)}")
+    click.echo(table(["user"], [[user]]))   # every cell goes through ``safe``
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import asyncio
 import functools
 import getpass
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +45,7 @@ def fails_cleanly(fn: F) -> F:
             return fn(*args, **kwargs)
         except StanchionError as exc:
             for line in str(exc).splitlines() or [type(exc).__name__]:
-                click.echo(f"error: {line}", err=True)
+                click.echo(f"error: {safe(line)}", err=True)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
@@ -68,8 +74,54 @@ def actor() -> str:
         return "cli:unknown"
 
 
+# Characters a terminal acts on instead of showing: C0/C1 controls (newline, carriage
+# return, escape sequences), format characters (bidi overrides, zero-width), line and
+# paragraph separators, and unassigned or private code points.
+_HIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"))
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(ch: str) -> str:
+    if unicodedata.category(ch) not in _HIDDEN:
+        return ch
+    code = ord(ch)
+    if ch in _NAMED:
+        return _NAMED[ch]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _clean(value: Any, keep: frozenset[str]) -> str:
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch in keep else _escape(ch) for ch in text)
+
+
+def safe(value: Any) -> str:
+    """Text for one line of a terminal: every control, format or separator character is
+    shown escaped (``\\n``, ``\\x1b``, ``\\u202e``), so a name cannot start a new table row,
+    move the cursor, recolour or reorder what follows. None is the empty string.
+
+        assert safe("bob\\nroot  admin") == "bob\\\\nroot  admin"
+    """
+    return _clean(value, frozenset())
+
+
+_LINES = frozenset("\n\t")
+
+
+def safe_block(value: Any) -> str:
+    """Like ``safe`` for multi-line content (a document, a prompt, an answer): newlines and
+    tabs stay, everything else a terminal would act on is escaped."""
+    return _clean(value, _LINES)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(h) for h in headers]] + [[_cell(c) for c in r] for r in rows]
+    cells = [[safe(h) for h in headers]] + [[_cell(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -79,7 +131,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.6f}".rstrip("0").rstrip(".") if abs(value) < 1 else f"{value:,.2f}"
-    return "" if value is None else str(value)
+    return safe(value)
 
 
 def run_async(coro: Any) -> Any:

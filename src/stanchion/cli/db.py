@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from stanchion.cli.common import actor, app_option, app_store, fails_cleanly
-from stanchion.store.audit import append_audit, verify
+from stanchion.store.audit import AuditReport, accept_head, append_audit, audit_ready, verify
 from stanchion.store.db import Store
 
 
@@ -18,7 +18,10 @@ def db() -> None:
 
 
 def upgrade_audited(store: Store) -> str:
-    """Migrate to head; a change of schema is an audit event. Returns a one-line summary."""
+    """Migrate to head; a change of schema is an audit event. Returns a one-line summary.
+    Without the key the event cannot be written, so nothing is migrated either."""
+    with store.engine.connect() as conn:
+        audit_ready(conn)
     before = store.current_revision()
     head = store.upgrade()
     if before != head:
@@ -38,19 +41,56 @@ def upgrade(app_dir: Path) -> None:
 
 @click.group()
 def audit() -> None:
-    """The hash-chained audit log."""
+    """The keyed, hash-chained audit log and its signed checkpoint."""
+
+
+def describe(report: AuditReport) -> str:
+    """One line for a person: the verdict, then how the chain was checked."""
+    how = []
+    if report.keyed:
+        how.append("keyed")
+        if report.legacy_end:
+            how.append(f"events 1..{report.legacy_end} under the old unkeyed scheme")
+        if report.checkpoint_seq is not None:
+            how.append(f"signed checkpoint at event {report.checkpoint_seq}")
+    if report.note:
+        how.append(report.note)
+    tail = f" ({'; '.join(how)})" if how else ""
+    if report.ok:
+        return f"ok: {report.events} events, chain intact{tail}"
+    where = f"event {report.first_bad_seq}" if report.first_bad_seq else "the checkpoint"
+    return f"TAMPERED at {where}: {report.problem}{tail}"
 
 
 @audit.command("verify")
 @app_option
 @fails_cleanly
 def verify_cmd(app_dir: Path) -> None:
-    """Check the chain; report the first edited, inserted or deleted event."""
+    """Check the chain and its checkpoint: edits, inserts, deletions, reordering,
+    truncation and rewrites; exit 1 at the first problem."""
     _, store = app_store(app_dir)
     with store.engine.connect() as conn:
         report = verify(conn)
-    if report.ok:
-        click.echo(f"ok: {report.events} events, chain intact")
-        return
-    click.echo(f"TAMPERED at event {report.first_bad_seq}: {report.problem}")
-    sys.exit(1)
+    store.dispose()
+    click.echo(describe(report))
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit.command("accept")
+@app_option
+@click.option("--yes", is_flag=True, help="confirm: the current head becomes the checkpoint")
+@fails_cleanly
+def accept_cmd(app_dir: Path, yes: bool) -> None:
+    """After restoring the database from a backup on purpose: sign its current head as the
+    checkpoint (refused when the chain itself is broken; recorded as an event)."""
+    if not yes:
+        click.echo("error: this re-anchors the audit log at its current head; add --yes", err=True)
+        sys.exit(2)
+    _, store = app_store(app_dir)
+    with store.engine.begin() as conn:
+        report = accept_head(conn, actor())
+    store.dispose()
+    click.echo(describe(report))
+    if not report.ok:
+        sys.exit(1)

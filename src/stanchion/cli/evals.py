@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, table
+from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, table
 from stanchion.cli.prompts import open_registry, when
 from stanchion.evals import experiments
 from stanchion.evals.datasets import parse_jsonl, push_dataset
@@ -51,7 +51,7 @@ def dataset(file: Path, name: str | None, message: str, app_dir: Path) -> None:
         message=message,
     )
     state = "new" if created else "unchanged"
-    click.echo(f"{name or file.stem}: v{version}, {len(examples)} examples ({state})")
+    click.echo(f"{safe(name or file.stem)}: v{version}, {len(examples)} examples ({state})")
 
 
 def _summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -115,15 +115,15 @@ def run(
         click.echo(json.dumps({"id": exp.id, "summary": exp.summary, "gate_failures": failures}))
     else:
         click.echo(
-            f"experiment {exp.id}: {exp.dataset} v{exp.dataset_version}, "
-            f"prompt {exp.prompt_version}, model {exp.model_version}"
+            f"experiment {safe(exp.id)}: {safe(exp.dataset)} v{exp.dataset_version}, "
+            f"prompt {safe(exp.prompt_version)}, model {safe(exp.model_version)}"
         )
         click.echo(table(["metric", "value"], _summary_rows(exp.summary)))
         for r in exp.results:
             if not r.passed:
-                click.echo(f"FAIL {r.id}: {'; '.join(r.reasons)}")
+                click.echo(f"FAIL {safe(r.id)}: {safe('; '.join(r.reasons))}")
     for f in failures:
-        click.echo(f"gate failed: {f}", err=True)
+        click.echo(f"gate failed: {safe(f)}", err=True)
     if failures:
         raise SystemExit(1)
 
@@ -142,8 +142,10 @@ def compare(a: str, b: str, app_dir: Path) -> None:
     """Two experiments side by side, and the examples whose result changed."""
     ea, eb = _load(app_dir, a), _load(app_dir, b)
     cmp = experiments.compare(ea, eb)
-    click.echo(f"A = {ea.id} (prompt {ea.prompt_version}, model {ea.model_version})")
-    click.echo(f"B = {eb.id} (prompt {eb.prompt_version}, model {eb.model_version})")
+    for tag, e in (("A", ea), ("B", eb)):
+        click.echo(
+            f"{tag} = {safe(e.id)} (prompt {safe(e.prompt_version)}, model {safe(e.model_version)})"
+        )
     click.echo(table(["metric", "A", "B"], cmp.metrics))
     if not cmp.changed:
         click.echo("no example changed result")
@@ -151,7 +153,7 @@ def compare(a: str, b: str, app_dir: Path) -> None:
         was = "pass" if ra and ra.passed else "fail"
         now = "pass" if rb and rb.passed else "fail"
         why = "; ".join(rb.reasons if rb and not rb.passed else ra.reasons if ra else [])
-        click.echo(f"{ex_id}: {was} -> {now}  {why}")
+        click.echo(f"{safe(ex_id)}: {was} -> {now}  {safe(why)}")
 
 
 @evals.command("list")

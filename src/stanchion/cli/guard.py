@@ -9,6 +9,7 @@ from typing import Any
 import click
 import yaml
 
+from stanchion.cli.common import safe, safe_block
 from stanchion.guards import GuardEngine, GuardPolicySpec, build_guard_engine
 from stanchion.guards.evaluation import evaluate, read_jsonl
 
@@ -57,11 +58,11 @@ def check(text: str, direction: str, policy_path: Path | None, as_json: bool) ->
         for f in outcome.findings
     ]
     _table(["type", "span", "score", "action", "detector"], rows)
-    click.echo(f"action: {outcome.action}")
+    click.echo(f"action: {safe(outcome.action)}")
     if outcome.text != text:
-        click.echo(f"text:   {outcome.text}")
+        click.echo(f"text:   {safe_block(outcome.text)}")
     if outcome.reply:
-        click.echo(f"reply:  {outcome.reply}")
+        click.echo(f"reply:  {safe_block(outcome.reply)}")
 
 
 @guard.command("eval")
@@ -109,7 +110,7 @@ def _print_figures(figures: dict[str, Any]) -> None:
     _table(head, rows)
     extra = {k: figures[k] for k in ("hate_recall",) if figures.get(k) is not None}
     extra.update(n=figures["n"], p50_ms=figures["p50_ms"], p99_ms=figures["p99_ms"])
-    click.echo("  ".join(f"{k}={_fmt(v)}" for k, v in extra.items()))
+    click.echo("  ".join(f"{safe(k)}={safe(_fmt(v))}" for k, v in extra.items()))
 
 
 def _row(name: str, m: dict[str, Any]) -> list[str]:
@@ -122,6 +123,7 @@ def _fmt(value: Any) -> str:
 
 
 def _table(head: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    for row in [head, *rows]:
-        click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    cells = [[safe(c) for c in r] for r in [head, *rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

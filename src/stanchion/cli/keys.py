@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from stanchion.access import BUILTIN_ROLES
-from stanchion.cli.common import actor, app_option, app_store, fails_cleanly, table
+from stanchion.cli.common import actor, app_option, app_store, fails_cleanly, safe, table
 from stanchion.store.keys import MAX_LIFETIME, create_key, list_keys, revoke_key
 
 _DURATION = re.compile(r"([0-9]{1,9})([smhd])")
@@ -60,7 +60,9 @@ def create(app_dir: Path, user: str, role: str, expires_in: str | None, quiet: b
     if quiet:
         click.echo(secret)
         return
-    click.echo(f"created key {rec.id} for {user} ({role}); it is shown only now:\n{secret}")
+    click.echo(
+        f"created key {rec.id} for {safe(user)} ({safe(role)}); it is shown only now:\n{secret}"
+    )
 
 
 def _when(ts: float | None) -> str:
@@ -112,4 +114,4 @@ def revoke(app_dir: Path, key_id: str) -> None:
         ok = revoke_key(conn, key_id, actor=actor())
     if not ok:
         raise click.ClickException(f"no live key {key_id!r}")
-    click.echo(f"revoked {key_id}")
+    click.echo(f"revoked {safe(key_id)}")

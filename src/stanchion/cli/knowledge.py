@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, table
+from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, safe_block, table
 from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.evaluation import (
     Beir,
@@ -35,8 +35,9 @@ from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Grounding, KnowledgeSpec
 from stanchion.knowledge.text import term_string
 from stanchion.knowledge.versions import approve, list_versions, retire, show
-from stanchion.runtime import key_file, open_store
+from stanchion.runtime import audit_keys, key_file, open_store
 from stanchion.spec import AppSpec
+from stanchion.store.audit import bind_audit
 from stanchion.store.crypto import Cipher, load_cipher
 from stanchion.store.db import Store
 
@@ -61,8 +62,12 @@ def knowledge_spec(spec: AppSpec) -> KnowledgeSpec:
 
 def open_ctx(app_dir: Path, db: str | None) -> Ctx:
     spec, folder, settings = load_app(app_dir)
-    store = Store(db) if db else open_store(spec, folder, settings)
     cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
+    if db:
+        store = Store(db)
+        bind_audit(store.engine, audit_keys(spec, folder, settings, cipher))
+    else:
+        store = open_store(spec, folder, settings, cipher)
     return Ctx(spec.app, folder, knowledge_spec(spec), store, cipher)
 
 
@@ -135,14 +140,14 @@ def docs_show(doc_id: str, version: int | None, app_dir: Path, db: str | None) -
     with ctx.store.engine.connect() as conn:
         info, text = show(conn, ctx.name, doc_id, version, ctx.cipher)
     click.echo(json.dumps(info.to_record(), indent=2))
-    click.echo(text)
+    click.echo(safe_block(text))
 
 
 def _change(fn: Any, doc_id: str, version: int | None, app_dir: Path, db: str | None) -> None:
     ctx = open_ctx(app_dir, db)
     with ctx.store.engine.begin() as conn:
         info = fn(conn, ctx.name, doc_id, version, actor())
-    click.echo(f"{info.doc_id} v{info.version}: {info.status}")
+    click.echo(f"{safe(info.doc_id)} v{info.version}: {safe(info.status)}")
 
 
 @docs.command("approve")

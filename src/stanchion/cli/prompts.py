@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Connection
 
-from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, table
+from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, safe_block, table
 from stanchion.errors import Unauthorized
 from stanchion.providers.registry import egress_for
 from stanchion.registry import labels, versions
@@ -64,7 +64,7 @@ class Registry:
 def open_registry(app_dir: Path, kind: str) -> Registry:
     spec, folder, settings = load_app(app_dir)
     cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
-    store = open_store(spec, folder, settings)
+    store = open_store(spec, folder, settings, cipher)
     store.check_current()
     return Registry(spec, folder, store, cipher, kind)
 
@@ -98,7 +98,7 @@ def push(kind: str, app_dir: Path, message: str, author: str | None) -> None:
             message=message,
         )
         state = "new" if created else "unchanged"
-        click.echo(f"{name}: v{v.number} {v.id} ({state})")
+        click.echo(f"{safe(name)}: v{v.number} {safe(v.id)} ({state})")
 
 
 @click.command("list")
@@ -139,8 +139,10 @@ def show(kind: str, ref: str, app_dir: Path) -> None:
     """One version: an id, NAME:N, vN or a label."""
     reg = open_registry(app_dir, kind)
     v = reg.tx(versions.resolve_ref, reg.cipher, reg.app, kind, ref)
-    click.echo(f"{v.id}  v{v.number}  by {v.author}  {when(v.created_at)}  {v.message}\n")
-    click.echo(v.text())
+    click.echo(
+        f"{safe(v.id)}  v{v.number}  by {safe(v.author)}  {when(v.created_at)}  {safe(v.message)}\n"
+    )
+    click.echo(safe_block(v.text()))
 
 
 @click.command()
@@ -154,7 +156,7 @@ def diff(kind: str, a: str, b: str, app_dir: Path) -> None:
     reg = open_registry(app_dir, kind)
     va = reg.tx(versions.resolve_ref, reg.cipher, reg.app, kind, a)
     vb = reg.tx(versions.resolve_ref, reg.cipher, reg.app, kind, b)
-    click.echo(versions.diff(va, vb) or "(no difference)")
+    click.echo(safe_block(versions.diff(va, vb)) or "(no difference)")
 
 
 @click.command()
@@ -189,7 +191,7 @@ def label(kind: str, label: str, ref: str, canary: int | None, app_dir: Path) ->
 
     s = reg.tx(run)
     split = f", canary {s.canary_id} at {s.canary_percent}%" if s.canary_id else ""
-    click.echo(f"{s.name}:{s.label} -> {s.version_id}{split}")
+    click.echo(f"{safe(s.name)}:{safe(s.label)} -> {safe(s.version_id)}{safe(split)}")
 
 
 @click.command()
@@ -217,7 +219,7 @@ def rollback(kind: str, label: str, name: str | None, app_dir: Path) -> None:
             verify=reg.verifier(conn),
         )
     )
-    click.echo(f"{s.name}:{s.label} -> {s.version_id} (rolled back)")
+    click.echo(f"{safe(s.name)}:{safe(s.label)} -> {safe(s.version_id)} (rolled back)")
 
 
 def _decide(
@@ -245,8 +247,8 @@ def _decide(
         return labels.missing_approvals(conn, reg.app, kind, v.id, label, reg.spec.registry)
 
     missing = reg.tx(run)
-    click.echo(f"{'approved' if ok else 'rejected'} by {rec.user} ({rec.role})")
-    click.echo("outstanding: " + ("; ".join(missing) or "none"))
+    click.echo(f"{'approved' if ok else 'rejected'} by {safe(rec.user)} ({safe(rec.role)})")
+    click.echo("outstanding: " + safe("; ".join(missing) or "none"))
 
 
 key_option = click.option(

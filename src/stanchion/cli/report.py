@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from stanchion.cli.common import app_option, app_store, fails_cleanly, table
+from stanchion.cli.common import app_option, app_store, fails_cleanly, safe, table
 from stanchion.cli.keys import parse_duration
 from stanchion.reports.cost import cost_report
 from stanchion.reports.versions import version_report
@@ -34,7 +34,10 @@ def cost(app_dir: Path, period: str) -> None:
     with store.engine.connect() as conn:
         rep = cost_report(conn, spec, since, until)
     cur = rep.currency
-    click.echo(f"app {spec.app}: last {period}, {rep.requests} requests, {rep.answered} answered\n")
+    click.echo(
+        f"app {safe(spec.app)}: last {safe(period)}, {rep.requests} requests,"
+        f" {rep.answered} answered\n"
+    )
     click.echo(
         table(
             ["route", "requests", "answered", "cost", "prompt tok", "completion tok", "mean ms"],
@@ -80,7 +83,9 @@ def versions(app_dir: Path, period: str) -> None:
     with store.engine.connect() as conn:
         rows = version_report(conn, spec.app, until - parse_duration(period), until)
     target = spec.goal.kpis.satisfaction
-    click.echo(f"app {spec.app}: last {period}; satisfaction target {target or 'none'}\n")
+    click.echo(
+        f"app {safe(spec.app)}: last {safe(period)}; satisfaction target {target or 'none'}\n"
+    )
     click.echo(
         table(
             [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from stanchion.cli.common import actor, app_option, fails_cleanly, table
+from stanchion.cli.common import actor, app_option, fails_cleanly, safe, table
 from stanchion.cli.prompts import open_registry, when
 from stanchion.errors import NotFound
 from stanchion.evals import review
@@ -57,7 +57,7 @@ def show(trace_id: str, app_dir: Path) -> None:
     if item is None:
         raise NotFound(f"trace {trace_id!r} is not in the review queue")
     for k, v in item.to_record().items():
-        click.echo(f"{k}: {v}")
+        click.echo(f"{k}: {safe(v)}")
 
 
 @review_group.command()
@@ -68,7 +68,7 @@ def show(trace_id: str, app_dir: Path) -> None:
 def claim(trace_id: str, who: str | None, app_dir: Path) -> None:
     reg = open_registry(app_dir, "review")
     item = reg.tx(review.claim, reg.cipher, reg.app, trace_id, who or actor())
-    click.echo(f"{item.trace_id}: {item.status} by {item.claimed_by}")
+    click.echo(f"{safe(item.trace_id)}: {item.status} by {safe(item.claimed_by)}")
 
 
 @review_group.command()
@@ -94,7 +94,7 @@ def decide(
         text=content,
         note=note,
     )
-    click.echo(f"{item.trace_id}: {item.status} by {item.decided_by}")
+    click.echo(f"{safe(item.trace_id)}: {item.status} by {safe(item.decided_by)}")
 
 
 @review_group.command()
@@ -133,4 +133,5 @@ def promote(dataset: str, app_dir: Path) -> None:
         author=actor(),
         message=f"promoted {len(new)} reviewed answers",
     )
-    click.echo(f"{dataset}: v{version}, +{len(new)} examples ({'new' if created else 'unchanged'})")
+    state = "new" if created else "unchanged"
+    click.echo(f"{safe(dataset)}: v{version}, +{len(new)} examples ({state})")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from stanchion.cli.common import actor, app_option, fails_cleanly, load_app
+from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe
 from stanchion.cli.db import upgrade_audited
 from stanchion.knowledge.ingest import ingest
 from stanchion.runtime import build_runtime, key_file, open_store
@@ -112,6 +112,6 @@ def quickstart(app_dir: Path | None, host: str, port: int, no_serve: bool) -> No
     click.echo(_snippets(secret, host, port, spec.app))
     if no_serve:
         return
-    click.echo(f"serving {spec.app} on http://{host}:{port} (Ctrl-C stops)")
+    click.echo(f"serving {safe(spec.app)} on http://{safe(host)}:{port} (Ctrl-C stops)")
     preflight(app_dir, settings)
     run_server(app_dir, host, port, 1, settings)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from stanchion.cli.common import app_option, fails_cleanly, load_app
+from stanchion.cli.common import app_option, fails_cleanly, load_app, safe
 from stanchion.providers.registry import build_provider
 
 
@@ -34,4 +34,4 @@ def check(app_dir: Path) -> None:
         f"default {loaded.models.default!r}"
     )
     for line in missing:
-        click.echo(f"warning: {line} (needed to serve)")
+        click.echo(f"warning: {safe(line)} (needed to serve)")

@@ -4,7 +4,8 @@
 
 A held answer reaches its user only once a reviewer approves it (as it was) or edits it
 (the edited text is released). Each decision is one conditional update, so two reviewers
-racing cannot both release; each is an audit event. Texts are stored encrypted.
+racing cannot both release; each is an audit event. Texts are stored encrypted, the
+reviewer's note too (notes written before sealing began read back as they were).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def _item(row: Any, cipher: Cipher) -> ReviewItem:
         row.claimed_by,
         row.decided_by,
         row.decided_at,
-        row.note,
+        cipher.open_text(row.note) if row.note is not None else None,
         row.created_at,
     )
 
@@ -181,6 +182,8 @@ def decide(
     now: Clock = time.time,
 ) -> ReviewItem:
     """Approve (release as held), edit (release ``text``) or reject; exactly once."""
+    if not isinstance(note, str):
+        raise BadRequest("`note` must be a string", param="note")
     if action == "edit" and not (text and text.strip()):
         raise BadRequest("an edit needs the corrected answer in `content`", param="content")
     current = get_item(conn, cipher, app, trace_id)
@@ -201,7 +204,7 @@ def decide(
             status=FINAL[action],
             decided_by=reviewer,
             decided_at=now(),
-            note=note,
+            note=cipher.seal_text(note),
             final_enc=cipher.encrypt_text(final) if final is not None else None,
             claimed_by=reviewer,
         )

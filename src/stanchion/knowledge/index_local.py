@@ -19,6 +19,7 @@ from stanchion.knowledge.schema import kn_chunks, kn_documents, kn_versions
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.text import TERMS_VERSION, term_string
 from stanchion.store.db import Store
+from stanchion.store.files import private_file
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,7 +42,7 @@ class LocalIndex:
     """One FTS5 file; thread-safe through one lock (queries take a few milliseconds)."""
 
     def __init__(self, path: Path, store: Store | None, app: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         self.path, self.store, self.app = path, store, app
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")

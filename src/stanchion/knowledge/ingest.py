@@ -12,11 +12,12 @@ named ``embeddings`` and the next ingest retries what is missing::
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -24,7 +25,7 @@ from sqlalchemy import create_engine, text
 from stanchion.knowledge.chunking import chunk_text
 from stanchion.knowledge.embed_ingest import VectorWriter
 from stanchion.knowledge.embedders import Secret, build_embedder
-from stanchion.knowledge.loaders import Loaded, LoadError, load_file
+from stanchion.knowledge.loaders import Loaded, LoadError, load_bytes
 from stanchion.knowledge.spec import FileSource, KnowledgeSpec, SqlSource
 from stanchion.knowledge.versions import NewVersion, add_version, approve, latest, version_id
 from stanchion.settings import Settings
@@ -66,22 +67,53 @@ class IngestReport:
         return [r for r in self.results if r.status == "error"]
 
 
-def _file_item(path: Path, app_dir: Path) -> Item:
-    def read() -> tuple[str, Loaded]:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        return digest, load_file(path)
+def check_pattern(pattern: str) -> None:
+    """A ``files`` glob names files under the app folder: no absolute path, no ``..``."""
+    parts = PurePosixPath(pattern.replace("\\", "/")).parts
+    if pattern.startswith(("/", "~")) or PureWindowsPath(pattern).anchor or ".." in parts:
+        raise LoadError(
+            f"files pattern {pattern!r} reaches outside the app folder (relative globs only,"
+            " without '..')"
+        )
 
-    rel = path.relative_to(app_dir).as_posix()
+
+def confined(path: Path, root: Path, rel: str) -> Path:
+    """The real file behind ``path``; one that lies outside ``root`` is refused."""
+    real = path.resolve(strict=True)
+    if not real.is_relative_to(root):
+        raise LoadError(f"{rel}: symlink to a file outside the app folder, refused")
+    return real
+
+
+def _read_plain(real: Path) -> bytes:
+    """Read without following a symlink swapped in since the check."""
+    fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def _file_item(path: Path, root: Path) -> Item:
+    rel = path.relative_to(root).as_posix()
+
+    def read() -> tuple[str, Loaded]:
+        data = _read_plain(confined(path, root, rel))
+        return hashlib.sha256(data).hexdigest(), load_bytes(path, data)
+
     return Item(rel, rel, read)
 
 
 def file_items(source: FileSource, app_dir: Path) -> Iterator[Item]:
+    """One item per file the globs match inside the app folder. A pattern reaching out is an
+    error; a matched symlink that leads out is an item whose reading is refused."""
+    for pattern in source.files:
+        check_pattern(pattern)
+    root = app_dir.resolve()
     seen: set[Path] = set()
     for pattern in source.files:
-        for path in sorted(app_dir.glob(pattern)):
+        for path in sorted(root.glob(pattern)):
             if path.is_file() and path not in seen:
                 seen.add(path)
-                yield _file_item(path, app_dir)
+                yield _file_item(path, root)
 
 
 def sql_items(source: SqlSource) -> Iterator[Item]:
@@ -202,4 +234,13 @@ def vector_writer(
 
 
 def count_items(spec: KnowledgeSpec, app_dir: Path) -> int:
-    return sum(len(list(file_items(s, app_dir))) for s in spec.sources if isinstance(s, FileSource))
+    """How many files the sources match (for a progress bar); a bad pattern counts none,
+    ``ingest`` reports it."""
+    total = 0
+    for source in spec.sources:
+        if isinstance(source, FileSource):
+            try:
+                total += sum(1 for _ in file_items(source, app_dir))
+            except LoadError:
+                continue
+    return total

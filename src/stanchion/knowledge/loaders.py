@@ -47,10 +47,14 @@ def loader(*exts: str) -> Callable[[Loader], Loader]:
 
 def load_file(path: Path) -> Loaded:
     """Read ``path`` with the loader for its extension; raises LoadError with the reason."""
+    return load_bytes(path, path.read_bytes())
+
+
+def load_bytes(path: Path, data: bytes) -> Loaded:
+    """Parse ``data`` read from ``path`` (its name picks the loader and titles errors)."""
     fn = LOADERS.get(path.suffix.lower())
     if fn is None:
         raise LoadError(f"{path.name}: unsupported file type {path.suffix or '(none)'}")
-    data = path.read_bytes()
     if not data.strip():
         raise LoadError(f"{path.name}: empty file")
     try:

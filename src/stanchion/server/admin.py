@@ -88,14 +88,7 @@ async def audit_verify(request: Request, _p: Principal) -> Response:
             return verify(conn)
 
     report = await rt.store.run(run)
-    return json_response(
-        {
-            "events": report.events,
-            "ok": report.ok,
-            "first_bad_seq": report.first_bad_seq,
-            "problem": report.problem,
-        }
-    )
+    return json_response(report.to_record())
 
 
 keys_list_ep = guarded("keys.manage", keys_list)

@@ -15,11 +15,15 @@ import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from stanchion.errors import CryptoError
+from stanchion.store.files import private_dir
 
 MAGIC = b"s1"
+SEALED = "s1:"
 
 
 def key_id(key: bytes) -> bytes:
@@ -33,7 +37,19 @@ class Cipher:
         if len(key) != 32:
             raise CryptoError("the encryption key must be 32 bytes (base64 of 32 random bytes)")
         self._active = key_id(key)
-        self._aead = {key_id(k): AESGCM(k) for k in (key, *old_keys)}
+        self._keys = (key, *old_keys)
+        self._aead = {key_id(k): AESGCM(k) for k in self._keys}
+
+    def derive(self, purpose: bytes) -> tuple[bytes, ...]:
+        """Subkeys for one ``purpose`` (HKDF-SHA256), the active key's first, then one per old
+        key; a distinct label per use makes one use's key worthless for any other.
+
+            chain_keys = cipher.derive(b"stanchion/audit-chain/v1")
+        """
+        return tuple(
+            HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(k)
+            for k in self._keys
+        )
 
     def encrypt(self, data: bytes, associated: bytes | None = None) -> bytes:
         nonce = os.urandom(12)
@@ -58,6 +74,23 @@ class Cipher:
     def decrypt_text(self, blob: bytes) -> str:
         return self.decrypt(blob).decode("utf-8")
 
+    def seal_text(self, text: str) -> str:
+        """Seal text for a text column: ``SEALED`` + base64 of the blob.
+
+        assert cipher.open_text(cipher.seal_text("note")) == "note"
+        """
+        return SEALED + base64.b64encode(self.encrypt(text.encode("utf-8"))).decode()
+
+    def open_text(self, stored: str) -> str:
+        """Open a sealed text column; text stored before sealing began is returned as is."""
+        if not stored.startswith(SEALED):
+            return stored
+        try:
+            blob = base64.b64decode(stored[len(SEALED) :], validate=True)
+        except ValueError:
+            raise CryptoError("a sealed text is not valid base64 (edited)") from None
+        return self.decrypt(blob).decode("utf-8")
+
 
 def parse_key(text: str) -> bytes:
     try:
@@ -72,7 +105,7 @@ def parse_key(text: str) -> bytes:
 def new_key_file(path: Path) -> bytes:
     """Write a fresh random key readable by the owner only (0600)."""
     key = os.urandom(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(base64.b64encode(key).decode() + "\n")
