@@ -6,7 +6,7 @@ same functions as ``/admin/review``.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from stanchion.evals import review
 from stanchion.server.registry_routes import in_tx
+from stanchion.store.traces import read_trace
 from stanchion.ui.web import HEADERS, Console, PageError, Viewer, form, rt_of
 
 STATUSES = ("open", "approved", "edited", "rejected")
@@ -53,6 +54,10 @@ async def item_page(ui: Console, request: Request, viewer: Viewer) -> Response:
     item = await in_tx(rt, review.get_item, rt.cipher, rt.spec.app, trace_id)
     if item is None:
         raise PageError(404, "This trace is not in the review queue.")
+    passages: list[dict[str, Any]] = []
+    if viewer.can("traces.read"):
+        trace = await rt.store.run(read_trace, rt.store, rt.cipher, trace_id)
+        passages = ((trace or {}).get("response") or {}).get("passages") or []
     return ui.html(
         request,
         "review_item.html",
@@ -61,6 +66,7 @@ async def item_page(ui: Console, request: Request, viewer: Viewer) -> Response:
         item=item,
         is_open=item.status in review.OPEN,
         mine=item.claimed_by == viewer.principal.user,
+        passages=passages,
     )
 
 

@@ -159,7 +159,7 @@ async def trace_page(ui: Console, request: Request, viewer: Viewer) -> Response:
         messages=[_message(m) for m in request_messages],
         answer=response.get("content"),
         passages=response.get("passages") or [],
-        bars=waterfall(trace.get("timings") or {}),
+        bars=waterfall(trace.get("timings") or {}, width=360),
         ratings=ratings,
         item=item,
         model_version=(trace.get("annotations") or {}).get("model_version"),
