@@ -11,17 +11,16 @@ and (app, updated_at) indexes; the cost figures come from ``reports.cost``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Integer, case, cast, func, select
+from sqlalchemy import Connection, Integer, case, cast, func, select, text
 
 from stanchion.evals.experiments import list_experiments
 from stanchion.registry.schema import feedback
-from stanchion.reports.cost import CostReport, cost_report
+from stanchion.reports.cost import CostReport, RouteCost
+from stanchion.reports.rollup import HOUR, SUMS, Hour, hourly, p95
 from stanchion.spec.model import AppSpec
-from stanchion.store.schema import traces
 
 AMBER_SLACK = 0.10  # within 10% of its target a KPI is amber, beyond it red
 RATE_LIMITS = (0.05, 0.10)  # block / hold / refusal share: green below 5%, red from 10%
@@ -70,58 +69,27 @@ def _count_if(cond: Any) -> Any:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def _trace_buckets(
-    conn: Connection, app: str, since: float, until: float, n: int
-) -> dict[int, dict[str, float]]:
-    c = traces.c
-    b = _bucket(conn, c.created_at, since, (until - since) / n).label("b")
-    q = (
-        select(
-            b,
-            func.count().label("requests"),
-            _count_if(c.status == 200).label("answered"),
-            _count_if(c.decision == "block").label("block"),
-            _count_if(c.decision == "hold").label("hold"),
-            _count_if(c.decision == "refuse").label("refuse"),
-            _count_if(c.annotations.like('%"grounded":true%')).label("grounded"),
-            _count_if(c.annotations.like('%"grounded":false%')).label("ungrounded"),
-            func.coalesce(func.sum(c.cost), 0.0).label("cost"),
-            func.count(func.distinct(c.user)).label("users"),
-        )
-        .where(c.app == app, c.created_at >= since, c.created_at < until)
-        .group_by(b)
+ACTIVE_USERS = text(
+    """
+    WITH RECURSIVE u(name) AS (
+        SELECT min("user") FROM traces WHERE app = :app
+        UNION ALL
+        SELECT (SELECT min("user") FROM traces WHERE app = :app AND "user" > u.name)
+        FROM u WHERE u.name IS NOT NULL
     )
-    return {
-        int(r.b): {k: float(v) for k, v in r._mapping.items() if k != "b"} for r in conn.execute(q)
-    }
+    SELECT count(*) FROM u WHERE u.name IS NOT NULL AND EXISTS (
+        SELECT 1 FROM traces t WHERE t.app = :app AND t."user" = u.name
+        AND t.created_at >= :since AND t.created_at < :until
+    )
+    """
+)
 
 
-def _p95(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def _latency_p95(
-    conn: Connection, app: str, since: float, until: float, n: int
-) -> tuple[float | None, dict[int, float]]:
-    c = traces.c
-    where = (c.app == app, c.created_at >= since, c.created_at < until, c.status == 200)
-    b = _bucket(conn, c.created_at, since, (until - since) / n).label("b")
-    if conn.dialect.name == "postgresql":
-        pct = func.percentile_cont(0.95).within_group(c.latency_ms)
-        total = conn.execute(select(pct).where(*where)).scalar()
-        per = {
-            int(r[0]): float(r[1]) for r in conn.execute(select(b, pct).where(*where).group_by(b))
-        }
-        return (float(total) if total is not None else None), per
-    rows = conn.execute(select(b, c.latency_ms).where(*where)).all()
-    groups: dict[int, list[float]] = {}
-    for bucket, ms in rows:
-        groups.setdefault(int(bucket), []).append(float(ms))
-    per = {k: v for k, v in ((k, _p95(vs)) for k, vs in groups.items()) if v is not None}
-    return _p95([float(r[1]) for r in rows]), per
+def active_users(conn: Connection, app: str, since: float, until: float) -> int:
+    """Distinct users in the period: one index probe per known user (a skip scan over
+    (app, user, created_at)) instead of a pass over every trace of the period."""
+    n = conn.execute(ACTIVE_USERS, {"app": app, "since": since, "until": until}).scalar()
+    return int(n or 0)
 
 
 def _ratings(
@@ -159,28 +127,55 @@ def _money(v: float | None, currency: str) -> str:
 class _Ctx:
     """The figures one report is made of, read once."""
 
-    def __init__(self, conn: Connection, spec: AppSpec, since: float, until: float, n: int):
-        self.spec, self.n = spec, n
-        self.buckets = _trace_buckets(conn, spec.app, since, until, n)
-        self.totals = {
-            k: sum(b[k] for b in self.buckets.values())
-            for k in ("requests", "answered", "block", "hold", "refuse", "grounded", "ungrounded")
-        }
-        self.p95, self.p95_per = _latency_p95(conn, spec.app, since, until, n)
+    def __init__(
+        self, conn: Connection, spec: AppSpec, since: float, until: float, n: int, now: float
+    ):
+        self.spec, self.n, self.since = spec, n, since
+        hours = hourly(conn, spec.app, since, until, now)
+        width = (until - since) / n
+        self.buckets: dict[int, Hour] = {}
+        self.total = Hour()
+        for h, agg in hours.items():
+            i = min(max(int((h * HOUR - since) // width), 0), n - 1)
+            self.buckets.setdefault(i, Hour()).add(agg)
+            self.total.add(agg)
+        self.totals = {k: float(self.total.counts.get(k, 0)) for k in SUMS}
+        self.p95 = p95(self.total.hist)
+        self.p95_per = {i: v for i, b in self.buckets.items() if (v := p95(b.hist)) is not None}
         self.ratings, self.ratings_per = _ratings(conn, spec.app, since, until, n)
-        self.users = conn.execute(
-            select(func.count(func.distinct(traces.c.user))).where(
-                traces.c.app == spec.app,
-                traces.c.created_at >= since,
-                traces.c.created_at < until,
-            )
-        ).scalar_one()
+        self.users = active_users(conn, spec.app, since, until)
         last = list_experiments(conn, spec.app, limit=1)
         self.last_eval: dict[str, Any] | None = last[0] if last else None
-        self.cost = cost_report(conn, spec, since, until)
+        self.cost = self._cost_report(until)
+
+    def _cost_report(self, until: float) -> CostReport:
+        t, answered = self.total, int(self.totals["answered"])
+        mean = t.latency_sum / answered if answered else 0.0
+        route = RouteCost(
+            "all",
+            int(self.totals["requests"]),
+            answered,
+            t.cost,
+            t.counts.get("prompt_tokens", 0),
+            t.counts.get("completion_tokens", 0),
+            mean,
+        )
+        human = self.spec.human_cost
+        return CostReport(
+            self.since,
+            until,
+            [route] if route.requests else [],
+            human.per_task if human else None,
+            human.minutes if human else None,
+            human.currency if human else "USD",
+        )
 
     def per_bucket(self, fn: Any) -> list[float | None]:
-        return [fn(self.buckets[i]) if i in self.buckets else None for i in range(self.n)]
+        return [fn(self._figures(i)) if i in self.buckets else None for i in range(self.n)]
+
+    def _figures(self, i: int) -> dict[str, float]:
+        b = self.buckets[i]
+        return {**{k: float(b.counts.get(k, 0)) for k in SUMS}, "cost": b.cost}
 
 
 def _satisfaction(x: _Ctx) -> Kpi:
@@ -267,7 +262,7 @@ def _adoption(x: _Ctx) -> Kpi:
         f"{users} active user{'' if users == 1 else 's'}",
         "no target",
         "none",
-        x.per_bucket(lambda b: b["users"]),
+        x.per_bucket(lambda b: b["requests"]),
         [
             ("requests", f"{int(requests)}"),
             ("per user", "—" if per_user is None else f"{per_user:.1f}"),
@@ -311,12 +306,23 @@ BUILDERS = (
 
 
 def kpi_report(
-    conn: Connection, spec: AppSpec, since: float, until: float, buckets: int = 14
+    conn: Connection,
+    spec: AppSpec,
+    since: float,
+    until: float,
+    buckets: int = 14,
+    now: float | None = None,
 ) -> KpiReport:
-    """Every KPI of the spec for [since, until), each with ``buckets`` trend points."""
+    """Every KPI of the spec for [since, until), each with ``buckets`` trend points.
+
+    The period starts at the top of the hour that holds ``since`` (the rollups are
+    hourly). Hours closed by ``now`` are frozen into ``kpi_hours`` on the way: call it in
+    a transaction that commits (``engine.begin()``).
+    """
     if until <= since:
         raise ValueError("the period must end after it starts")
-    ctx = _Ctx(conn, spec, since, until, buckets)
+    since = since // HOUR * HOUR
+    ctx = _Ctx(conn, spec, since, until, buckets, until if now is None else now)
     return KpiReport(
         since, until, int(ctx.totals["requests"]), [b(ctx) for b in BUILDERS], ctx.cost
     )

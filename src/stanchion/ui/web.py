@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -150,6 +151,7 @@ class Console:
         self, permission: str | None, handler: Handler
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            t0 = time.perf_counter()  # reported as Server-Timing: session lookup included
             viewer = await self.viewer(request)
             if viewer is None:
                 if request.method != "GET":
@@ -167,11 +169,13 @@ class Console:
                     form = await read_form(request)
                     self.check_csrf(request, viewer, form)
                     request.state.form = form
-                return await handler(request, viewer)
+                resp = await handler(request, viewer)
             except PageError as exc:
-                return self.error(request, exc.status, exc.message, viewer)
+                resp = self.error(request, exc.status, exc.message, viewer)
             except ApiError as exc:
-                return self.error(request, exc.status, exc.message, viewer)
+                resp = self.error(request, exc.status, exc.message, viewer)
+            resp.headers["server-timing"] = f"page;dur={(time.perf_counter() - t0) * 1000:.1f}"
+            return resp
 
         endpoint.__name__ = getattr(handler, "func", handler).__name__
         endpoint.permission = permission or "session"  # type: ignore[attr-defined]

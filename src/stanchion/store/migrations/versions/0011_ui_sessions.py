@@ -1,4 +1,4 @@
-"""Console sessions, and trace indexes for the console's filtered lists.
+"""Console sessions, hourly KPI rollups, and trace indexes for the console's lists.
 
 Revision ID: 0011_ui_sessions
 Revises: 0004_embeddings
@@ -18,6 +18,18 @@ TRACE_INDEXES = {
     "ix_traces_app_key_created": ["app", "key_id", "created_at"],
 }
 
+KPI_COUNTS = (
+    "requests",
+    "answered",
+    "block",
+    "hold",
+    "refuse",
+    "grounded",
+    "ungrounded",
+    "prompt_tokens",
+    "completion_tokens",
+)
+
 
 def upgrade() -> None:
     op.create_table(
@@ -32,9 +44,19 @@ def upgrade() -> None:
     op.create_index("ix_ui_sessions_key", "ui_sessions", ["key_id"])
     for name, cols in TRACE_INDEXES.items():
         op.create_index(name, "traces", cols)
+    op.create_table(
+        "kpi_hours",
+        sa.Column("app", sa.String(100), primary_key=True),
+        sa.Column("hour", sa.Integer, primary_key=True),
+        *(sa.Column(name, sa.Integer, nullable=False) for name in KPI_COUNTS),
+        sa.Column("cost", sa.Double, nullable=False),
+        sa.Column("latency_sum", sa.Double, nullable=False),
+        sa.Column("latency_hist", sa.Text, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("kpi_hours")
     for name in TRACE_INDEXES:
         op.drop_index(name, "traces")
     op.drop_index("ix_ui_sessions_key", "ui_sessions")
