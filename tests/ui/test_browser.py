@@ -63,6 +63,16 @@ class Served:
             capture_output=True,
             timeout=120,
         )
+        (folder / "docs" / "loyalty.md").write_text(
+            "# Loyalty points\n\nEvery order earns one point per dollar.\n"
+        )
+        subprocess.run(  # a draft: ingested, not approved
+            [*cli, "ingest", "--app", str(folder)],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -164,6 +174,8 @@ def test_console_in_chromium(served: Served, request: pytest.FixtureRequest) -> 
             _pilot_asks_and_rates(browser, served, shots, problems)
             _owner_overview_and_traces(browser, served, shots, problems, expect)
             _reviewer_releases(browser, served, shots, problems, expect)
+            _prompt_approved_and_label_moved(browser, served, shots, problems, expect)
+            _draft_document_approved(browser, served, shots, problems, expect)
         finally:
             browser.close()
     assert problems == []
@@ -240,3 +252,57 @@ def _reviewer_releases(
     shots(page, "review-approved")
     page.locator("#signout").click()
     page.wait_for_url(re.compile(r".*/ui/login$"))
+
+
+def _prompt_approved_and_label_moved(
+    browser: Any, served: Served, shots: Shots, problems: list[str], expect: Any
+) -> None:
+    author = served.key("owner", "olga")
+    content = {
+        "template": "You are the terse assistant of {{ company }}.",
+        "variables": {"company": "Lumen Home"},
+    }
+    r = httpx.post(
+        served.url + "/admin/registry/prompts/versions",
+        headers={"authorization": f"Bearer {author}"},
+        json={"name": "system", "content": content, "message": "terser"},
+    )
+    assert r.status_code == 201, r.text
+    vid = r.json()["id"]
+    page = _sign_in(browser, served.url, served.key("owner", "otto"), problems)
+    page.goto("/ui/registry/prompts")
+    row = page.locator("#versions tr", has_text=vid)
+    row.locator("input[name=comment]").fill("reads well")
+    row.locator("button.approve").click()
+    page.wait_for_load_state()
+    expect(page.locator("#versions tr", has_text=vid)).to_contain_text("ready")
+    shots(page, "prompts-approved")
+    admin = _sign_in(browser, served.url, served.key("admin", "ada"), problems)
+    admin.goto("/ui/registry/prompts")
+    admin.select_option("#move-version", vid)
+    admin.click("#move")
+    admin.wait_for_load_state()
+    expect(admin.locator("#labels .label-version").first).to_have_text(vid)
+    shots(admin, "prompts-label-moved")
+    admin.locator("#diff").click()
+    admin.wait_for_selector("#diff-text")
+    shots(admin, "prompts-diff")
+
+
+def _draft_document_approved(
+    browser: Any, served: Served, shots: Shots, problems: list[str], expect: Any
+) -> None:
+    page = _sign_in(browser, served.url, served.key("owner", "olga"), problems)
+    page.goto("/ui/knowledge?status=draft")
+    expect(page.locator("#drafts")).to_have_text("1")
+    shots(page, "knowledge-drafts")
+    page.locator("a.doc-link").first.click()
+    page.wait_for_selector("#approve-doc")
+    shots(page, "knowledge-draft")
+    page.click("#approve-doc")
+    page.wait_for_url(re.compile(r".*/ui/knowledge$"))
+    page.goto("/ui/knowledge?status=draft")
+    expect(page.locator("#drafts")).to_have_text("0")
+    page.goto("/ui/knowledge")
+    expect(page.locator("#documents")).to_contain_text("Loyalty points")
+    shots(page, "knowledge")

@@ -243,3 +243,36 @@ def test_trace_filters_and_keyset_pages(
             break
         path = "/ui/traces" + nxt.group(1)
     assert sorted(seen) == sorted(ids)
+
+
+def test_a_second_role_approves_a_prompt_version_and_the_label_moves(
+    db_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    from tests.registry.conftest import PROMPT_V2, api, push
+
+    gw = gateway_factory(db_url, [openai_route(up)])
+    v2 = push(api(gw, gw.make_key("owner", user="olga")), PROMPT_V2, msg="terse")["id"]
+    olga, ada = signed_in(gw, "owner", "olga"), signed_in(gw, "admin", "ada")
+    page = ada.get("/ui/registry/prompts")
+    assert v2 in page.text and "terse" in page.text
+    decision = {"version": v2, "label": "production", "decision": "approve"}
+    r = olga.post("/ui/registry/prompts/decide", decision)
+    assert r.status_code == 403 and "author" in r.text  # no self-approval
+    r = ada.post("/ui/registry/prompts/decide", decision)
+    assert r.status_code == 403 and "approvers: owner" in r.text
+    rita = signed_in(gw, "reviewer", "rita")
+    assert rita.get("/ui/registry/prompts").status_code == 200
+    assert rita.post("/ui/registry/prompts/decide", decision).status_code == 403
+    r = ada.post("/ui/registry/prompts/move", {"label": "production", "version": v2})
+    assert r.status_code == 403 and "approv" in r.text
+    otto = signed_in(gw, "owner", "otto")
+    r = otto.post("/ui/registry/prompts/decide", {**decision, "comment": "ok"})
+    assert r.status_code == 303
+    r = ada.post("/ui/registry/prompts/move", {"label": "production", "version": v2})
+    assert r.status_code == 303
+    labels = ada.get("/ui/registry/prompts").text
+    assert f'<td class="mono label-version">{v2}</td>' in labels
+    diff = ada.get(f"/ui/registry/prompts/diff?a={v2}&b={v2}")
+    assert diff.status_code == 200
+    assert ada.get("/ui/registry/nope").status_code == 404
+    assert signed_in(gw, "user", "uma").get("/ui/registry/prompts").status_code == 403

@@ -12,7 +12,7 @@ from pathlib import Path
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from stanchion.ui import audit, overview, playground, review, signin, traces
+from stanchion.ui import audit, knowledge, overview, playground, registry, review, signin, traces
 from stanchion.ui.web import Console
 
 STATIC = Path(__file__).parent / "static"
@@ -46,6 +46,41 @@ def console_routes(ui: Console) -> list[Route | Mount]:
             methods=["POST"],
         ),
         Route("/audit", page("audit.read", partial(audit.audit_log, ui)), methods=["GET"]),
+        Route(
+            "/registry/{kind}",
+            page("prompts.read", partial(registry.registry_page, ui)),
+            methods=["GET"],
+        ),
+        Route(
+            "/registry/{kind}/diff",
+            page("prompts.read", partial(registry.diff_page, ui)),
+            methods=["GET"],
+        ),
+        Route(
+            "/registry/{kind}/decide",
+            page("prompts.approve", partial(registry.decide, ui)),
+            methods=["POST"],
+        ),
+        Route(
+            "/registry/{kind}/move",
+            page("prompts.manage", partial(registry.move, ui)),
+            methods=["POST"],
+        ),
+        Route(
+            "/knowledge",
+            page("knowledge.approve", partial(knowledge.documents, ui)),
+            methods=["GET"],
+        ),
+        Route(
+            "/knowledge/doc",
+            page("knowledge.approve", partial(knowledge.document, ui)),
+            methods=["GET"],
+        ),
+        Route(
+            "/knowledge/change",
+            page("knowledge.approve", partial(knowledge.change, ui)),
+            methods=["POST"],
+        ),
         Mount("/static", StaticFiles(directory=STATIC), name="ui_static"),
     ]
 

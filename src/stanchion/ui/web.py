@@ -44,6 +44,9 @@ NAV = (
     ("traces", "Traces", "chat"),
     ("playground", "Playground", "chat"),
     ("review", "Review", "review"),
+    ("registry/prompts", "Prompts", "prompts.read"),
+    ("registry/models", "Models", "prompts.read"),
+    ("knowledge", "Knowledge", "knowledge.approve"),
     ("audit", "Audit", "audit.read"),
 )
 
