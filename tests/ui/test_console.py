@@ -276,3 +276,55 @@ def test_a_second_role_approves_a_prompt_version_and_the_label_moves(
     assert diff.status_code == 200
     assert ada.get("/ui/registry/nope").status_code == 404
     assert signed_in(gw, "user", "uma").get("/ui/registry/prompts").status_code == 403
+
+
+def _experiment(gw: Any, exp_id: str, at: float, passed: bool) -> None:
+    import base64
+    from dataclasses import asdict
+
+    import orjson
+
+    from stanchion.evals.scoring import Result
+    from stanchion.registry.schema import eval_experiments
+    from stanchion.store.crypto import Cipher
+
+    results = [
+        Result("e1", True, [], "pass", "5 to 7 days", 12.0, "t1"),
+        Result("e2", passed, [] if passed else ["missing fact: 30 days"], "pass", XSS, 9.0, "t2"),
+    ]
+    blob = Cipher(base64.b64decode(gw.key)).encrypt(orjson.dumps([asdict(r) for r in results]))
+    summary = {"accuracy": 1.0 if passed else 0.5, "p95_ms": 12.0}
+    with gw.store.engine.begin() as conn:
+        conn.execute(
+            eval_experiments.insert().values(
+                id=exp_id,
+                app="demo",
+                dataset="faq",
+                dataset_version=1,
+                prompt_version=None,
+                model_version=None,
+                target="gpt",
+                actor="test",
+                created_at=at,
+                summary=orjson.dumps(summary).decode(),
+                results_enc=blob,
+            )
+        )
+
+
+def test_experiments_one_experiment_and_a_comparison(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    _experiment(gw, "exp-old", time.time() - 60, passed=False)
+    _experiment(gw, "exp-new", time.time(), passed=True)
+    owner = signed_in(gw, "owner", "olga")
+    listing = owner.get("/ui/evals").text
+    assert "exp-old" in listing and "exp-new" in listing
+    one = owner.get("/ui/evals/exp-old").text
+    assert "missing fact: 30 days" in one and "<script>alert" not in one
+    cmp = owner.get("/ui/evals/compare?a=exp-old&b=exp-new").text
+    assert "e2" in cmp and "fail: missing fact: 30 days" in cmp
+    assert owner.get("/ui/evals/nope").status_code == 404
+    assert "100.0%" in owner.get("/ui/overview").text.split('id="kpi-factual_accuracy"')[1][:400]
+    assert signed_in(gw, "reviewer", "rita").get("/ui/evals").status_code == 403

@@ -12,7 +12,17 @@ from pathlib import Path
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from stanchion.ui import audit, knowledge, overview, playground, registry, review, signin, traces
+from stanchion.ui import (
+    audit,
+    evals,
+    knowledge,
+    overview,
+    playground,
+    registry,
+    review,
+    signin,
+    traces,
+)
 from stanchion.ui.web import Console
 
 STATIC = Path(__file__).parent / "static"
@@ -65,6 +75,17 @@ def console_routes(ui: Console) -> list[Route | Mount]:
             "/registry/{kind}/move",
             page("prompts.manage", partial(registry.move, ui)),
             methods=["POST"],
+        ),
+        Route("/evals", page("reports.read", partial(evals.experiment_list, ui)), methods=["GET"]),
+        Route(
+            "/evals/compare",
+            page("reports.read", partial(evals.compare_page, ui)),
+            methods=["GET"],
+        ),
+        Route(
+            "/evals/{exp}",
+            page("reports.read", partial(evals.experiment_page, ui)),
+            methods=["GET"],
         ),
         Route(
             "/knowledge",

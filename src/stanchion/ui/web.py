@@ -47,6 +47,7 @@ NAV = (
     ("registry/prompts", "Prompts", "prompts.read"),
     ("registry/models", "Models", "prompts.read"),
     ("knowledge", "Knowledge", "knowledge.approve"),
+    ("evals", "Evals", "reports.read"),
     ("audit", "Audit", "audit.read"),
 )
 
