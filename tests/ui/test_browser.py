@@ -228,6 +228,8 @@ def _owner_overview_and_traces(
     page.wait_for_selector("svg.waterfall rect")
     assert "What does the warranty not cover?" in page.content()
     shots(page, "trace")
+    page.goto("/ui/evals")
+    shots(page, "evals")
     page.goto("/ui/audit?verify=1")
     expect(page.locator("#chain")).to_contain_text("Chain intact")
     shots(page, "audit")
