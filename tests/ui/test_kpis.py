@@ -104,3 +104,25 @@ def test_grades() -> None:
     assert grade(1050, 1000, False) == "amber"
     assert grade(2000, 1000, False) == "red"
     assert grade(None, 1000, False) == grade(1.0, None, True) == "none"
+
+
+def test_report_kpis_cli_prints_the_same_report(
+    sqlite_url: str, gateway_factory: Any, up: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from stanchion.cli.main import cli
+    from tests.conftest import openai_route
+
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False)
+    now = time.time()
+    with gw.store.engine.begin() as conn:
+        conn.execute(
+            traces.insert(),
+            [_trace(i, now - 60 * i) for i in range(10)],
+        )
+    env = {"STANCHION_DATABASE_URL": sqlite_url, "STANCHION_ENCRYPTION_KEY": gw.key}
+    out = CliRunner().invoke(cli, ["report", "kpis", "--app", str(gw.folder)], env=env)
+    assert out.exit_code == 0, out.output
+    assert "10 requests" in out.output and "p95 latency" in out.output
+    assert "Held for review" in out.output
