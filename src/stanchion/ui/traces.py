@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stanchion.evals.review import ReviewItem, get_item
+from stanchion.knowledge import versions as kv
 from stanchion.store.trace_query import (
     DECISIONS,
     TraceFilter,
@@ -144,12 +145,16 @@ async def trace_page(ui: Console, request: Request, viewer: Viewer) -> Response:
         raise PageError(404, "No such trace.")
     if not _may_read(viewer, trace):
         raise PageError(403, "This trace belongs to another caller.")
+    response = trace.get("response") or {}
+    answers = response.get("content") or ""
+    if item is not None and item.answer and viewer.can("traces.read"):
+        answers += "\n" + item.answer  # a held answer's citations count too
+    passages = await rt.store.run(_with_text, rt, response.get("passages") or [], answers)
     for r in ratings:
         for col in ("comment", "correction"):
             blob = r.pop(f"{col}_enc")
             r[col] = rt.cipher.decrypt_text(bytes(blob)) if blob is not None else None
     request_messages = (trace.get("request") or {}).get("messages") or []
-    response = trace.get("response") or {}
     return ui.html(
         request,
         "trace.html",
@@ -158,7 +163,7 @@ async def trace_page(ui: Console, request: Request, viewer: Viewer) -> Response:
         t=trace,
         messages=[_message(m) for m in request_messages],
         answer=response.get("content"),
-        passages=response.get("passages") or [],
+        passages=passages,
         bars=waterfall(trace.get("timings") or {}, width=360),
         ratings=ratings,
         item=item,
@@ -173,3 +178,22 @@ def _message(m: Any) -> dict[str, str]:
     if not isinstance(m, dict):
         return {"role": "?", "text": str(m)}
     return {"role": str(m.get("role", "?")), "text": message_text(m)}
+
+
+def _with_text(rt: Any, passages: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
+    """Each passage with its text (cut from the document version it came from) and whether
+    the answer cites it (``[n]``); a document since deleted just has no text."""
+    texts: dict[tuple[str, int], str | None] = {}
+    out = []
+    with rt.store.engine.connect() as conn:
+        for n, p in enumerate(passages, 1):
+            key = (str(p.get("doc_id")), int(p.get("version") or 0))
+            if key not in texts:
+                try:
+                    texts[key] = kv.show(conn, rt.spec.app, key[0], key[1], rt.cipher)[1]
+                except kv.VersionError:
+                    texts[key] = None
+            doc = texts[key]
+            start, end = int(p.get("start") or 0), int(p.get("end") or 0)
+            out.append({**p, "text": doc[start:end] if doc else None, "cited": f"[{n}]" in answer})
+    return out
