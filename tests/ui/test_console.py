@@ -270,7 +270,10 @@ def test_a_second_role_approves_a_prompt_version_and_the_label_moves(
     assert r.status_code == 303
     r = ada.post("/ui/registry/prompts/move", {"label": "production", "version": v2})
     assert r.status_code == 303
+    chat(gw, gw.make_key("user", user="uma"), "after the move")
+    time.sleep(0.3)
     labels = ada.get("/ui/registry/prompts").text
+    assert f'<td class="mono">{v2}</td>' in labels.split('id="versions-report"')[1]
     assert f'<td class="mono label-version">{v2}</td>' in labels
     diff = ada.get(f"/ui/registry/prompts/diff?a={v2}&b={v2}")
     assert diff.status_code == 200

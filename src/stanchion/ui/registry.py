@@ -13,10 +13,12 @@ from starlette.responses import RedirectResponse, Response
 
 from stanchion.registry import labels, versions
 from stanchion.registry.validate import stored_verifier
+from stanchion.reports.versions import version_report
 from stanchion.server.registry_routes import KINDS, in_tx
 from stanchion.ui.web import HEADERS, Console, PageError, Viewer, form, rt_of
 
 SHOWN = 50  # newest versions listed per kind
+REPORT_SECONDS = 86_400.0  # the side-by-side report reads every trace of its period
 
 
 def _kind(request: Request) -> tuple[str, str]:
@@ -47,9 +49,14 @@ async def registry_page(ui: Console, request: Request, viewer: Viewer) -> Respon
         }
 
     data = await in_tx(rt, read)
+    report: list[Any] = []
+    if viewer.can("reports.read"):
+        now = rt.clock()
+        report = await in_tx(rt, version_report, rt.spec.app, now - REPORT_SECONDS, now + 1)
     return ui.html(
         request,
         "registry.html",
+        report=report,
         viewer=viewer,
         page=f"registry/{path}",
         kind=path,
