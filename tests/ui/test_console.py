@@ -331,3 +331,43 @@ def test_experiments_one_experiment_and_a_comparison(
     assert owner.get("/ui/evals/nope").status_code == 404
     assert "100.0%" in owner.get("/ui/overview").text.split('id="kpi-factual_accuracy"')[1][:400]
     assert signed_in(gw, "reviewer", "rita").get("/ui/evals").status_code == 403
+
+
+def test_hostile_parameters_get_a_clear_4xx(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    key = gw.make_key("admin", user="ada")
+    for target in ("//evil.example/ui/", "https://evil.example", "/ui/..//evil", "/\\evil"):
+        b = Browser(gw)
+        page = b.http.get("/ui/login", params={"next": target})
+        r = b.http.post(
+            "/ui/login", data={"pre": hidden(page.text, "pre"), "key": key, "next": target}
+        )
+        assert r.headers["location"] == "/ui/overview", target
+    b = signed_in(gw, "admin", "ada")
+    hostile = [
+        ("/ui/traces/" + "a" * 500, 404),
+        ("/ui/traces?before=1e400:x", 400),
+        ("/ui/traces?since=nan", 400),
+        ("/ui/traces?user=" + "u" * 300, 400),
+        ("/ui/review/" + "r" * 100, 404),
+        ("/ui/review?status=<x>", 400),
+        ("/ui/audit?before=-1", 400),
+        ("/ui/knowledge/doc?doc=nope&version=1", 404),
+        ("/ui/knowledge/doc?doc=x&version=abc", 400),
+        ("/ui/evals/compare?a=x", 404),
+        ("/ui/playground?trace=" + "t" * 100, 404),
+    ]
+    for path, status in hostile:
+        r = b.get(path)
+        assert r.status_code == status, (path, r.status_code)
+        assert "text/html" in r.headers["content-type"]
+    r = b.http.post(
+        "/ui/playground/ask",
+        content=b"x" * 300_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 413
+    b.http.cookies.set("stn_session", "x" * 5000, path="/ui")
+    assert b.http.get("/ui/overview").status_code == 303
