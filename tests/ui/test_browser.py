@@ -131,6 +131,8 @@ class Shots:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):  # one run's pages, not a mix of runs
+            old.unlink()
         self.n = 0
 
     def __call__(self, page: Any, name: str) -> None:
