@@ -62,6 +62,16 @@ class Settings:
         default=50.0,
         metadata=_meta("STANCHION_TRACE_FLUSH_MS", "longest a trace waits before it is written"),
     )
+    ui_idle_seconds: float = field(
+        default=1800.0,
+        metadata=_meta("STANCHION_UI_IDLE_SECONDS", "a console session ends after this idle"),
+    )
+    ui_absolute_seconds: float = field(
+        default=43200.0,
+        metadata=_meta(
+            "STANCHION_UI_ABSOLUTE_SECONDS", "a console session ends this long after sign-in"
+        ),
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

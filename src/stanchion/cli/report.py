@@ -1,4 +1,4 @@
-"""``stanchion report cost``."""
+"""``stanchion report cost``, ``versions`` and ``kpis``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 from stanchion.cli.common import app_option, app_store, fails_cleanly, safe, table
 from stanchion.cli.keys import parse_duration
 from stanchion.reports.cost import cost_report
+from stanchion.reports.kpis import kpi_report
 from stanchion.reports.versions import version_report
 
 
@@ -117,3 +118,21 @@ def versions(app_dir: Path, period: str) -> None:
             ],
         )
     )
+
+
+@report.command("kpis")
+@app_option
+@click.option("--period", default="7d", show_default=True, help="how far back: 24h, 7d, 30d")
+@fails_cleanly
+def kpis(app_dir: Path, period: str) -> None:
+    """Each KPI of the spec against its target (the console's overview, as a table)."""
+    spec, store = app_store(app_dir)
+    until = time.time()
+    with store.engine.begin() as conn:
+        rep = kpi_report(conn, spec, until - parse_duration(period), until)
+    click.echo(f"app {spec.app}: last {period}, {rep.requests} requests\n")
+    rows = [
+        [k.label, k.display, k.target, k.status, "; ".join(f"{a} {b}" for a, b in k.details)]
+        for k in rep.kpis
+    ]
+    click.echo(table(["KPI", "value", "target", "status", "details"], rows))

@@ -23,6 +23,7 @@ from stanchion.server.chat import chat_completions
 from stanchion.server.http import error_response, json_response, public
 from stanchion.server.openapi import openapi_document
 from stanchion.settings import Settings
+from stanchion.ui import console_mount
 
 log = logging.getLogger("stanchion.server")
 chat_completions.permission = "chat"  # type: ignore[attr-defined]
@@ -90,7 +91,7 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
 
     table = routes()
     app = Starlette(
-        routes=table,
+        routes=[*table, console_mount()],  # the console (/ui) is not part of the API document
         lifespan=lifespan,
         exception_handlers={
             ApiError: _api_error,

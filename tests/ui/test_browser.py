@@ -1,0 +1,313 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright, against a real
+``stanchion serve`` of the example app on SQLite and on PostgreSQL.
+
+Every page visited is saved as a screenshot in ``$STANCHION_SCREENSHOTS`` (default
+``.stanchion-screenshots/<db>/``) for people to look at; the path is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from stanchion.store.db import Store
+from stanchion.store.keys import create_key
+from tests.conftest import _pg_database
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "support-assistant"
+XSS = '<img src=x onerror=alert(1)><script>alert("x")</script>'
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """The example app, set up by the CLI and served by ``stanchion serve``."""
+
+    def __init__(self, folder: Path, db_url: str) -> None:
+        shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns(".stanchion"))
+        spec = yaml.safe_load((folder / "stanchion.yaml").read_text())
+        spec["guards"] = {
+            "detectors": {"toxicity": {"words": ["surges"]}},
+            "rules": [{"match": "toxicity.*", "direction": "output", "action": "hold"}],
+        }
+        (folder / "stanchion.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+        (folder / "docs" / "gift-cards.md").write_text(
+            f"# Gift cards {XSS}\n\nGift cards never expire. {XSS} They cannot be refunded.\n"
+        )
+        self.folder, self.db_url = folder, db_url
+        self.env = {**os.environ, "STANCHION_DATABASE_URL": db_url}
+        cli = [sys.executable, "-m", "stanchion.cli"]
+        subprocess.run(
+            [*cli, "quickstart", "--app", str(folder), "--no-serve"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        (folder / "docs" / "loyalty.md").write_text(
+            "# Loyalty points\n\nEvery order earns one point per dollar.\n"
+        )
+        subprocess.run(  # a draft: ingested, not approved
+            [*cli, "ingest", "--app", str(folder)],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [*cli, "serve", "--app", str(folder), "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("stanchion serve did not start")
+
+    def key(self, role: str, user: str) -> str:
+        store = Store(self.db_url)
+        try:
+            with store.engine.begin() as conn:
+                secret, _ = create_key(
+                    conn, user=user, role=role, actor="test", app="support-assistant"
+                )
+        finally:
+            store.dispose()
+        return secret
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/console.db"
+        app = Served(tmp_path / "app", url)
+        yield app
+        app.stop()
+        return
+    gen = _pg_database()
+    url = next(gen)
+    app = Served(tmp_path / "app", url)
+    try:
+        yield app
+    finally:
+        app.stop()
+        gen.close()
+
+
+class Shots:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):  # one run's pages, not a mix of runs
+            old.unlink()
+        self.n = 0
+
+    def __call__(self, page: Any, name: str) -> None:
+        self.n += 1
+        page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
+
+
+def _watch(page: Any, problems: list[str]) -> None:
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console: {m.text}")
+            if "Content Security Policy" in m.text
+            or (m.type == "error" and "Failed to load resource" not in m.text)
+            else None
+        ),
+    )
+
+
+def _sign_in(browser: Any, base: str, key: str, problems: list[str]) -> Any:
+    page = browser.new_context(base_url=base).new_page()
+    _watch(page, problems)
+    page.goto("/ui/login")
+    page.fill("#key", key)
+    page.click("#signin")
+    page.wait_for_load_state()
+    return page
+
+
+def test_console_in_chromium(served: Served, request: pytest.FixtureRequest) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    default = ROOT / ".stanchion-screenshots" / request.node.callspec.id
+    shots = Shots(Path(os.environ.get("STANCHION_SCREENSHOTS") or default))
+    print(f"\nscreenshots: {shots.folder}")
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            _pilot_asks_and_rates(browser, served, shots, problems)
+            _owner_overview_and_traces(browser, served, shots, problems, expect)
+            _reviewer_releases(browser, served, shots, problems, expect)
+            _prompt_approved_and_label_moved(browser, served, shots, problems, expect)
+            _draft_document_approved(browser, served, shots, problems, expect)
+        finally:
+            browser.close()
+    assert problems == []
+
+
+def _pilot_asks_and_rates(browser: Any, served: Served, shots: Shots, problems: list[str]) -> None:
+    login = browser.new_context(base_url=served.url).new_page()
+    login.goto("/ui/login")
+    shots(login, "login")
+    page = _sign_in(browser, served.url, served.key("user", XSS), problems)
+    assert page.url.endswith("/ui/playground")
+    page.fill("#question", "How long do refunds take?")
+    page.click("#ask")
+    page.wait_for_selector("#answer")
+    assert page.locator("#citations li").count() >= 1
+    page.check("input[name=score][value='5']")
+    page.fill("#comment", f"clear {XSS}")
+    page.click("#rate")
+    page.wait_for_selector("#rated")
+    shots(page, "playground-rated")
+    page.fill("#question", "What does the warranty not cover?")
+    page.click("#ask")
+    page.wait_for_selector("#answer")
+    assert "surges" not in page.inner_text("#answer")  # held: the caller waits for a reviewer
+    page.fill("#question", "Do gift cards expire?")
+    page.click("#ask")
+    page.wait_for_selector("#citations")
+    shots(page, "playground-xss-document")
+    page.goto("/ui/traces")
+    shots(page, "own-conversations")
+    assert page.goto("/ui/overview").status == 403  # type: ignore[union-attr]
+
+
+def _owner_overview_and_traces(
+    browser: Any, served: Served, shots: Shots, problems: list[str], expect: Any
+) -> None:
+    page = _sign_in(browser, served.url, served.key("owner", "olga"), problems)
+    assert page.url.endswith("/ui/overview")
+    expect(page.locator("#kpi-satisfaction .value")).to_have_text("5.00 / 5")
+    shots(page, "overview")
+    page.click("#kpi-hold_rate")
+    page.wait_for_selector("#trace-list")
+    page.goto("/ui/traces")
+    page.select_option("#f-decision", "hold")
+    page.click("#apply")
+    links = page.locator("a.trace-link")
+    expect(links).to_have_count(1)
+    shots(page, "traces-filtered")
+    links.first.click()
+    page.wait_for_selector("svg.waterfall rect")
+    assert "What does the warranty not cover?" in page.content()
+    expect(page.locator(".passage.cited").first).to_contain_text("power surges")
+    shots(page, "trace")
+    page.goto("/ui/evals")
+    shots(page, "evals")
+    page.goto("/ui/audit?verify=1")
+    expect(page.locator("#chain")).to_contain_text("Chain intact")
+    shots(page, "audit")
+
+
+def _reviewer_releases(
+    browser: Any, served: Served, shots: Shots, problems: list[str], expect: Any
+) -> None:
+    page = _sign_in(browser, served.url, served.key("reviewer", "rita"), problems)
+    page.goto("/ui/review")
+    expect(page.locator("#depth")).to_contain_text("1 waiting")
+    shots(page, "review-queue")
+    page.locator("a.item-link").first.click()
+    page.wait_for_selector("#claim")
+    page.keyboard.press("c")
+    page.wait_for_selector("#approve")
+    shots(page, "review-claimed")
+    page.keyboard.press("a")
+    page.wait_for_url(re.compile(r".*/ui/review$"))
+    expect(page.locator("#depth")).to_contain_text("0 waiting")
+    page.goto("/ui/review?status=approved")
+    shots(page, "review-approved")
+    page.locator("#signout").click()
+    page.wait_for_url(re.compile(r".*/ui/login$"))
+
+
+def _prompt_approved_and_label_moved(
+    browser: Any, served: Served, shots: Shots, problems: list[str], expect: Any
+) -> None:
+    author = served.key("owner", "olga")
+    content = {
+        "template": "You are the terse assistant of {{ company }}.",
+        "variables": {"company": "Lumen Home"},
+    }
+    r = httpx.post(
+        served.url + "/admin/registry/prompts/versions",
+        headers={"authorization": f"Bearer {author}"},
+        json={"name": "system", "content": content, "message": "terser"},
+    )
+    assert r.status_code == 201, r.text
+    vid = r.json()["id"]
+    page = _sign_in(browser, served.url, served.key("owner", "otto"), problems)
+    page.goto("/ui/registry/prompts")
+    row = page.locator("#versions tr", has_text=vid)
+    row.locator("input[name=comment]").fill("reads well")
+    row.locator("button.approve").click()
+    page.wait_for_load_state()
+    expect(page.locator("#versions tr", has_text=vid)).to_contain_text("ready")
+    shots(page, "prompts-approved")
+    admin = _sign_in(browser, served.url, served.key("admin", "ada"), problems)
+    admin.goto("/ui/registry/prompts")
+    admin.select_option("#move-version", vid)
+    admin.click("#move")
+    admin.wait_for_load_state()
+    expect(admin.locator("#labels .label-version").first).to_have_text(vid)
+    shots(admin, "prompts-label-moved")
+    admin.locator("#diff").click()
+    admin.wait_for_selector("#diff-text")
+    shots(admin, "prompts-diff")
+
+
+def _draft_document_approved(
+    browser: Any, served: Served, shots: Shots, problems: list[str], expect: Any
+) -> None:
+    page = _sign_in(browser, served.url, served.key("owner", "olga"), problems)
+    page.goto("/ui/knowledge?status=draft")
+    expect(page.locator("#drafts")).to_have_text("1")
+    shots(page, "knowledge-drafts")
+    page.locator("a.doc-link").first.click()
+    page.wait_for_selector("#approve-doc")
+    shots(page, "knowledge-draft")
+    page.click("#approve-doc")
+    page.wait_for_url(re.compile(r".*/ui/knowledge$"))
+    page.goto("/ui/knowledge?status=draft")
+    expect(page.locator("#drafts")).to_have_text("0")
+    page.goto("/ui/knowledge")
+    expect(page.locator("#documents")).to_contain_text("Loyalty points")
+    shots(page, "knowledge")

@@ -1,0 +1,128 @@
+"""``kpi_report`` on real SQLite and PostgreSQL: the figures, the hourly rollups frozen on
+read (the same figures as summing the traces live), and the grades."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from stanchion.evals.feedback import Rating, record
+from stanchion.reports.kpis import grade, kpi_report
+from stanchion.reports.rollup import HOUR, kpi_hours
+from stanchion.spec.model import AppSpec
+from stanchion.store.crypto import Cipher
+from stanchion.store.db import Store
+from stanchion.store.schema import traces
+
+SPEC = AppSpec.model_validate(
+    yaml.safe_load(
+        """
+app: demo
+goal:
+  statement: test
+  kpis: {satisfaction: 4.2, p95_latency_ms: 1000, cost_per_output_max: 0.01}
+owners: {business: b@example.com}
+human_cost: {per_task: 3.0, minutes: 5}
+models: {default: m, routes: [{name: m, provider: local}]}
+"""
+    )
+)
+
+
+def _trace(i: int, at: float, **kw: Any) -> dict[str, Any]:
+    row = {
+        "id": f"t{i:05d}",
+        "app": "demo",
+        "created_at": at,
+        "user": f"u{i % 3}",
+        "status": 200,
+        "decision": "pass",
+        "stream": False,
+        "prompt_tokens": 10,
+        "completion_tokens": 5,
+        "cost": 0.002,
+        "latency_ms": 100.0 + i,
+        "timings": "{}",
+        "findings": "[]",
+        "annotations": '{"grounded":true}',
+    }
+    return {**row, **kw}
+
+
+def _by_key(report: Any) -> dict[str, Any]:
+    return {k.key: k for k in report.kpis}
+
+
+def test_kpis_from_frozen_hours_equal_the_live_figures(db_url: str) -> None:
+    store = Store(db_url)
+    store.upgrade()
+    now = (time.time() // HOUR) * HOUR + 1800
+    rows = [_trace(i, now - 5 * HOUR + i * 60) for i in range(200)]  # 5 closed hours, 1 open
+    rows[0] |= {"decision": "block", "status": 200}
+    rows[1] |= {"decision": "hold"}
+    rows[2] |= {"annotations": '{"grounded":false}'}
+    rows[3] |= {"status": 502, "decision": "error", "latency_ms": 9000.0}
+    cipher = Cipher(b"k" * 32)
+    with store.engine.begin() as conn:
+        conn.execute(traces.insert(), rows)
+        for i, score in enumerate((5, 4, 2)):
+            record(conn, cipher, Rating(f"t{i:05d}", "demo", f"u{i}", None, score, None, None))
+    since, until = now - 24 * HOUR, now
+    with store.engine.begin() as conn:
+        first = kpi_report(conn, SPEC, since, until)
+        frozen = conn.execute(select(func.count()).select_from(kpi_hours)).scalar()
+    with store.engine.begin() as conn:
+        again = kpi_report(conn, SPEC, since, until)
+        live = kpi_report(conn, SPEC, since, until, now=since)  # nothing closed: all live
+    assert frozen and frozen >= 5
+    for report in (first, again, live):
+        k = _by_key(report)
+        assert report.requests == 200
+        assert k["block_rate"].value == pytest.approx(1 / 200)
+        assert k["hold_rate"].value == pytest.approx(1 / 200)
+        assert k["satisfaction"].value == pytest.approx(11 / 3)
+        assert k["satisfaction"].status == "red"
+        assert k["adoption"].value == 3
+        assert k["cost_per_output"].value == pytest.approx(0.4 / 199)
+        exact = sorted(100.0 + i for i in range(200) if i != 3)[int(0.95 * 199) - 1]
+        assert k["p95_latency"].value == pytest.approx(exact, rel=0.03)
+        assert k["p95_latency"].status == "green"
+        assert "99.5%" in dict(k["factual_accuracy"].details)["live groundedness"]
+    assert [k.trend for k in first.kpis] == [k.trend for k in again.kpis]
+    store.dispose()
+
+
+def test_grades() -> None:
+    assert grade(4.3, 4.2, True) == "green"
+    assert grade(4.0, 4.2, True) == "amber"
+    assert grade(3.0, 4.2, True) == "red"
+    assert grade(900, 1000, False) == "green"
+    assert grade(1050, 1000, False) == "amber"
+    assert grade(2000, 1000, False) == "red"
+    assert grade(None, 1000, False) == grade(1.0, None, True) == "none"
+
+
+def test_report_kpis_cli_prints_the_same_report(
+    sqlite_url: str, gateway_factory: Any, up: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from stanchion.cli.main import cli
+    from tests.conftest import openai_route
+
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False)
+    now = time.time()
+    with gw.store.engine.begin() as conn:
+        conn.execute(
+            traces.insert(),
+            [_trace(i, now - 60 * i) for i in range(10)],
+        )
+    env = {"STANCHION_DATABASE_URL": sqlite_url, "STANCHION_ENCRYPTION_KEY": gw.key}
+    out = CliRunner().invoke(cli, ["report", "kpis", "--app", str(gw.folder)], env=env)
+    assert out.exit_code == 0, out.output
+    assert "10 requests" in out.output and "p95 latency" in out.output
+    assert "Held for review" in out.output
