@@ -22,8 +22,6 @@ import httpx
 import pytest
 import yaml
 
-from stanchion.store.db import Store
-from stanchion.store.keys import create_key
 from tests.conftest import _pg_database
 
 CHROMIUM = "/usr/bin/chromium"
@@ -92,15 +90,30 @@ class Served:
         raise RuntimeError("stanchion serve did not start")
 
     def key(self, role: str, user: str) -> str:
-        store = Store(self.db_url)
-        try:
-            with store.engine.begin() as conn:
-                secret, _ = create_key(
-                    conn, user=user, role=role, actor="test", app="support-assistant"
-                )
-        finally:
-            store.dispose()
-        return secret
+        """A key made as an operator makes one: through the CLI, whose store holds the audit
+        chain's key (an unkeyed append after keyed events reads as a rewrite, rightly)."""
+        made = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "stanchion.cli",
+                "keys",
+                "create",
+                "--app",
+                str(self.folder),
+                "--user",
+                user,
+                "--role",
+                role,
+                "--quiet",
+            ],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return made.stdout.strip()
 
     def stop(self) -> None:
         self.proc.terminate()

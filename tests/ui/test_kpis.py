@@ -70,7 +70,9 @@ def test_kpis_from_frozen_hours_equal_the_live_figures(db_url: str) -> None:
     with store.engine.begin() as conn:
         conn.execute(traces.insert(), rows)
         for i, score in enumerate((5, 4, 2)):
-            record(conn, cipher, Rating(f"t{i:05d}", "demo", f"u{i}", None, score, None, None))
+            rated_at = now - 5 * HOUR + i * 60 + 30  # beside the trace, not at the wall clock
+            rating = Rating(f"t{i:05d}", "demo", f"u{i}", None, score, None, None)
+            record(conn, cipher, rating, now=lambda t=rated_at: t)
     since, until = now - 24 * HOUR, now
     with store.engine.begin() as conn:
         first = kpi_report(conn, SPEC, since, until)
