@@ -98,5 +98,8 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
             Exception: _unexpected,
         },
     )
+    # A redirect to the slashed path would be built from the Host header (an open
+    # redirect to any host the client names): a wrong path is a 404 instead.
+    app.router.redirect_slashes = False
     app.state.openapi = openapi_document(table, __version__)
     return app

@@ -3,6 +3,7 @@ rollback), approvals. Versions have no update or delete route: they are immutabl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from stanchion.server.http import guarded, json_response, read_json, runtime
 
 T = TypeVar("T")
 KINDS = {"prompts": "prompt", "models": "model"}
+MAX_REPORT_DAYS = 3_660
 
 
 def kind_of(request: Request) -> str:
@@ -217,7 +219,9 @@ async def versions_report(request: Request, _p: Principal) -> Response:
     try:
         days = float(request.query_params.get("days", "7"))
     except ValueError:
-        raise BadRequest("days must be a number", param="days") from None
+        days = math.nan
+    if not 0 < days <= MAX_REPORT_DAYS:
+        raise BadRequest(f"days must be a number from 0 to {MAX_REPORT_DAYS}", param="days")
     now = rt.clock()
 
     def run() -> list[Any]:

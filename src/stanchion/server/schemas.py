@@ -1,0 +1,413 @@
+"""Request bodies, declared once as pydantic models: they validate every request and give
+the OpenAPI document its schemas (``server/openapi.py``).
+
+    chat = parse(ChatCompletionRequest, body, context={"max_tokens": 4096})
+
+Typed fields are strict (no "1" for 1, no true for 1) and follow OpenAI's own ranges.
+Fields OpenAI adds after this file pass through to the upstream untouched, as long as
+their names look like parameter names; ``check_depth`` bounds nesting before any of it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from stanchion.errors import ApiError, BadRequest, Unprocessable
+
+MAX_DEPTH = 32
+MAX_EXTRA_FIELDS = 32
+M = TypeVar("M", bound=BaseModel)
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    if CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_printable)]
+Text = Annotated[str, Field(max_length=1_000_000)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+EXTRA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+class Open(BaseModel):
+    """Typed fields strict, unknown fields kept (OpenAI adds fields over time)."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+
+class Closed(BaseModel):
+    """Every field declared: our own admin bodies."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# -- messages -------------------------------------------------------------------------
+
+
+class TextPart(Open):
+    type: Literal["text"]
+    text: Text
+
+
+class ImageUrl(Open):
+    url: Text
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+class ImagePart(Open):
+    type: Literal["image_url"]
+    image_url: ImageUrl
+
+
+class InputAudio(Open):
+    data: Text
+    format: Annotated[str, Field(max_length=16)]
+
+
+class AudioPart(Open):
+    type: Literal["input_audio"]
+    input_audio: InputAudio
+
+
+class FileRef(Open):
+    file_id: Name | None = None
+    file_data: Text | None = None
+    filename: Name | None = None
+
+
+class FilePart(Open):
+    type: Literal["file"]
+    file: FileRef
+
+
+class RefusalPart(Open):
+    type: Literal["refusal"]
+    refusal: Text
+
+
+def by_type(tags: dict[str, str]) -> Discriminator:
+    """Pick a union member by ``type``; errors name the member's class, never a field."""
+
+    def pick(value: Any) -> str | None:
+        kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+        return tags.get(kind) if isinstance(kind, str) else None
+
+    return Discriminator(
+        pick,
+        custom_error_type="unknown_type",
+        custom_error_message=f"type must be one of {sorted(tags)}",
+    )
+
+
+Part = Annotated[
+    Annotated[TextPart, Tag("TextPart")]
+    | Annotated[ImagePart, Tag("ImagePart")]
+    | Annotated[AudioPart, Tag("AudioPart")]
+    | Annotated[FilePart, Tag("FilePart")]
+    | Annotated[RefusalPart, Tag("RefusalPart")],
+    by_type(
+        {
+            "text": "TextPart",
+            "image_url": "ImagePart",
+            "input_audio": "AudioPart",
+            "file": "FilePart",
+            "refusal": "RefusalPart",
+        }
+    ),
+]
+
+
+class FunctionCall(Open):
+    name: Name
+    arguments: Text
+
+
+class ToolCall(Open):
+    id: Name
+    type: Literal["function"]
+    function: FunctionCall
+
+
+class Message(Open):
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: Text | list[Part] | None = None
+    name: Name | None = None
+    tool_calls: Annotated[list[ToolCall], Field(max_length=128)] | None = None
+    tool_call_id: Name | None = None
+
+    @model_validator(mode="after")
+    def _content_and_ids(self) -> Message:
+        if self.content is None and self.role != "assistant":
+            raise ValueError("content is required for this role")
+        if self.role == "tool" and self.tool_call_id is None:
+            raise ValueError("a tool message needs the tool_call_id it answers")
+        return self
+
+
+# -- tools and formats ----------------------------------------------------------------
+
+FunctionName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class FunctionDef(Open):
+    name: FunctionName
+    description: Annotated[str, Field(max_length=10_000)] | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class Tool(Open):
+    type: Literal["function"]
+    function: FunctionDef
+
+
+class NamedFunction(Open):
+    name: FunctionName
+
+
+class NamedToolChoice(Open):
+    type: Literal["function"]
+    function: NamedFunction
+
+
+class JsonSchemaFormat(Open):
+    name: FunctionName
+    description: str | None = None
+    schema_: dict[str, Any] | None = Field(None, alias="schema")
+    strict: bool | None = None
+
+
+class TextFormat(Open):
+    type: Literal["text"]
+
+
+class JsonObjectFormat(Open):
+    type: Literal["json_object"]
+
+
+class JsonSchemaResponse(Open):
+    type: Literal["json_schema"]
+    json_schema: JsonSchemaFormat
+
+
+ResponseFormat = Annotated[
+    Annotated[TextFormat, Tag("TextFormat")]
+    | Annotated[JsonObjectFormat, Tag("JsonObjectFormat")]
+    | Annotated[JsonSchemaResponse, Tag("JsonSchemaResponse")],
+    by_type(
+        {
+            "text": "TextFormat",
+            "json_object": "JsonObjectFormat",
+            "json_schema": "JsonSchemaResponse",
+        }
+    ),
+]
+
+
+class StreamOptions(Open):
+    include_usage: bool | None = None
+
+
+# -- the chat request -----------------------------------------------------------------
+
+Tokens = Annotated[int, Field(ge=1)]
+Penalty = Annotated[Finite, Field(ge=-2, le=2)]
+TokenId = Annotated[str, Field(pattern=r"^[0-9]{1,9}$")]
+Bias = Annotated[int, Field(ge=-100, le=100)]
+Stop = Annotated[str, Field(min_length=1, max_length=1_000)]
+MetaKey = Annotated[str, Field(min_length=1, max_length=64)]
+MetaValue = Annotated[str, Field(max_length=512)]
+
+
+class ChatCompletionRequest(Open):
+    """OpenAI's chat request. ``n`` is 1: the gateway guards and records one answer."""
+
+    model: Name
+    messages: Annotated[list[Message], Field(min_length=1)]
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    temperature: Annotated[Finite, Field(ge=0, le=2)] | None = None
+    top_p: Annotated[Finite, Field(ge=0, le=1)] | None = None
+    n: Annotated[int, Field(ge=1)] | None = None
+    max_tokens: Tokens | None = None
+    max_completion_tokens: Tokens | None = None
+    stop: Stop | Annotated[list[Stop], Field(max_length=4)] | None = None
+    presence_penalty: Penalty | None = None
+    frequency_penalty: Penalty | None = None
+    logit_bias: Annotated[dict[TokenId, Bias], Field(max_length=300)] | None = None
+    seed: Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | None = None
+    response_format: ResponseFormat | None = None
+    tools: Annotated[list[Tool], Field(max_length=128)] | None = None
+    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
+    metadata: Annotated[dict[MetaKey, MetaValue], Field(max_length=16)] | None = None
+    user: Name | None = None
+    store: bool | None = None
+    logprobs: bool | None = None
+    top_logprobs: Annotated[int, Field(ge=0, le=20)] | None = None
+    service_tier: Annotated[str, Field(max_length=32)] | None = None
+
+    @field_validator("n")
+    @classmethod
+    def _one_choice(cls, n: int | None) -> int | None:
+        if n is not None and n > 1:
+            raise ValueError("n must be 1: this gateway guards and records one choice per request")
+        return n
+
+    @model_validator(mode="after")
+    def _ceiling_and_extras(self, info: ValidationInfo) -> ChatCompletionRequest:
+        ceiling = (info.context or {}).get("max_tokens")
+        for field in ("max_tokens", "max_completion_tokens"):
+            asked = getattr(self, field)
+            if ceiling is not None and asked is not None and asked > ceiling:
+                raise FieldProblem(field, f"{field} {asked} is above this app's limit of {ceiling}")
+        extra = self.model_extra or {}
+        if len(extra) > MAX_EXTRA_FIELDS:
+            raise ValueError(f"too many unrecognized fields (over {MAX_EXTRA_FIELDS})")
+        for name in extra:
+            if not EXTRA_NAME.fullmatch(name):
+                raise FieldProblem(name[:64], "unrecognized fields must be named like parameters")
+        return self
+
+
+class FieldProblem(ValueError):
+    """A rule that names its own field (pydantic would name the model)."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+# -- admin bodies ---------------------------------------------------------------------
+
+
+class KeyCreate(Closed):
+    """``POST /admin/keys``: a key for ``user`` with ``role``, optionally expiring."""
+
+    user: Name
+    role: Annotated[str, Field(min_length=1, max_length=64)]
+    expires_at: Annotated[Finite, Field(gt=0, le=253_402_300_799)] | None = Field(
+        None, description="epoch seconds (at most the year 9999)"
+    )
+
+
+class Feedback(Closed):
+    """``POST /v1/feedback``: rate an answer you received."""
+
+    trace_id: Name
+    score: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[str, Field(max_length=10_000)] | None = None
+    correction: Annotated[str, Field(max_length=10_000)] | None = None
+
+
+class ReviewDecision(Closed):
+    """``POST /admin/review/{trace_id}/{action}``: ``content`` replaces the answer (edit)."""
+
+    content: Annotated[str, Field(max_length=1_000_000)] | None = None
+    note: Annotated[str, Field(max_length=10_000)] = ""
+
+
+class VersionPush(Closed):
+    name: Name
+    content: dict[str, Any]
+    message: Annotated[str, Field(max_length=10_000)] = ""
+
+
+class LabelMove(Closed):
+    version: Name
+    canary_percent: Annotated[int, Field(ge=0, le=100)] | None = None
+
+
+class Rollback(Closed):
+    name: Name
+
+
+class Decision(Closed):
+    label: Name
+    comment: Annotated[str, Field(max_length=10_000)] = ""
+
+
+# -- turning pydantic errors into OpenAI's ----------------------------------------------
+
+TYPE_ERRORS = frozenset({"literal_error", "union_tag_invalid", "unknown_type", "enum"})
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Refuse JSON nested deeper than ``limit`` (400): nothing downstream recurses on it."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise BadRequest(f"the request body is nested deeper than {limit} levels")
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+
+
+def parse(model: type[M], body: Any, context: dict[str, Any] | None = None) -> M:
+    """Validate ``body`` against ``model``; the first problem becomes OpenAI's error JSON."""
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    try:
+        return model.model_validate(body, context=context)
+    except ValidationError as exc:
+        raise to_api_error(exc.errors(include_url=False, include_input=False)) from None
+
+
+def to_api_error(errors: list[ErrorDetails]) -> ApiError:
+    # The most specific problem: a union reports one error per member, the deepest is
+    # the member the client meant (a list of parts, not a string).
+    first = max(errors, key=lambda e: len(e["loc"]))
+    param = _param(first["loc"])
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldProblem):
+        return BadRequest(str(cause), param=cause.param)
+    kind = first["type"]
+    message = first["msg"].removeprefix("Value error, ")
+    if kind == "missing":
+        return BadRequest(f"missing required field: {param}", param=param)
+    if kind == "extra_forbidden":
+        return BadRequest(f"unrecognized request argument: {param}", param=param)
+    text = f"{param}: {message}" if param else message
+    if kind.endswith("_type") or kind in TYPE_ERRORS:
+        return Unprocessable(text, param=param)
+    return BadRequest(text, param=param)
+
+
+def _param(loc: tuple[int | str, ...]) -> str | None:
+    """``messages[0].content``, leaving out the labels pydantic gives union members."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in _LABELS or "[" in part or part.startswith(_LABEL_PREFIXES):
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out or None
+
+
+_LABEL_PREFIXES = ("constrained-", "function-", "lax-or-", "json-or-", "tagged-")
+_LABELS = frozenset(
+    {"str", "int", "float", "bool", "none", "dict", "list", "nullable", "union"}
+    | {name for name, v in globals().items() if isinstance(v, type) and issubclass(v, BaseModel)}
+)
