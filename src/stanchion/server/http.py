@@ -7,10 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import orjson
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
-
-from pydantic import BaseModel
 
 from stanchion.errors import ApiError, BadRequest, PayloadTooLarge, RequestTimeout
 from stanchion.pipeline.exchange import Principal

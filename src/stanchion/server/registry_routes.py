@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,7 +17,8 @@ from stanchion.pipeline.exchange import Principal
 from stanchion.registry import labels, versions
 from stanchion.reports.versions import version_report
 from stanchion.runtime import Runtime
-from stanchion.server.http import guarded, json_response, read_json, runtime
+from stanchion.server import schemas
+from stanchion.server.http import guarded, json_response, read_model, runtime
 
 T = TypeVar("T")
 KINDS = {"prompts": "prompt", "models": "model"}
@@ -47,11 +49,9 @@ def _str(body: dict[str, Any], field: str, *, required: bool = True, default: st
     return value
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    body = await read_json(request, 200_000)
-    if not isinstance(body, dict):
-        raise BadRequest("the request body must be a JSON object")
-    return body
+async def _body(request: Request, model: type[BaseModel]) -> dict[str, Any]:
+    """The body, validated by its model (``server/schemas.py``, which documents it)."""
+    return (await read_model(request, model, 200_000)).model_dump(by_alias=True)
 
 
 async def versions_list(request: Request, _p: Principal) -> Response:
@@ -81,7 +81,7 @@ async def version_show(request: Request, _p: Principal) -> Response:
 async def version_push(request: Request, principal: Principal) -> Response:
     """Register content; the same content again returns the existing version (200)."""
     rt, kind = runtime(request), kind_of(request)
-    body = await _body(request)
+    body = await _body(request, schemas.VersionPush)
     content = body.get("content")
     if not isinstance(content, dict):
         raise BadRequest("content must be an object", param="content")
@@ -124,7 +124,7 @@ async def labels_list(request: Request, _p: Principal) -> Response:
 async def label_move(request: Request, principal: Principal) -> Response:
     """Point a label at a version, or (``canary_percent``) split a share of users to it."""
     rt, kind = runtime(request), kind_of(request)
-    body = await _body(request)
+    body = await _body(request, schemas.LabelMove)
     pct = body.get("canary_percent")
     if pct is not None and (not isinstance(pct, int) or isinstance(pct, bool)):
         raise BadRequest("canary_percent must be an integer 0-100", param="canary_percent")
@@ -150,7 +150,7 @@ async def label_move(request: Request, principal: Principal) -> Response:
 async def label_rollback(request: Request, principal: Principal) -> Response:
     """Move a label back to where it pointed before its last move."""
     rt, kind = runtime(request), kind_of(request)
-    body = await _body(request)
+    body = await _body(request, schemas.Rollback)
     state = await in_tx(
         rt,
         labels.rollback,
@@ -167,7 +167,7 @@ async def label_rollback(request: Request, principal: Principal) -> Response:
 
 async def _decide(request: Request, principal: Principal, approve: bool) -> Response:
     rt, kind = runtime(request), kind_of(request)
-    body = await _body(request)
+    body = await _body(request, schemas.Decision)
     label = _str(body, "label")
     await in_tx(
         rt,

@@ -324,7 +324,7 @@ class ReviewDecision(Closed):
     """``POST /admin/review/{trace_id}/{action}``: ``content`` replaces the answer (edit)."""
 
     content: Annotated[str, Field(max_length=1_000_000)] | None = None
-    note: Annotated[str, Field(max_length=10_000)] = ""
+    note: Annotated[str, Field(max_length=10_000)] | None = None
 
 
 class VersionPush(Closed):
