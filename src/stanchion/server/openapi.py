@@ -69,7 +69,7 @@ BODIES: dict[str, type[BaseModel]] = {
 OPTIONAL_BODIES = frozenset({"review_decide"})
 # path parameters that take one of a few words; the others are strings
 PATH_ENUMS = {"kind": ["prompts", "models"], "action": ["approve", "edit", "reject"]}
-STRING = {"type": "string", "minLength": 1, "maxLength": 256}
+STRING = {"type": "string", "minLength": 1}
 QUERIES: dict[str, list[dict[str, Any]]] = {
     "review_list": [
         {

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -30,7 +31,7 @@ from pydantic_core import ErrorDetails
 from stanchion.errors import ApiError, BadRequest, Unprocessable
 
 MAX_DEPTH = 32
-MAX_EXTRA_FIELDS = 32
+MAX_PROPERTIES = 64
 M = TypeVar("M", bound=BaseModel)
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -42,7 +43,20 @@ def _printable(value: str) -> str:
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_printable)]
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Name = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=256, json_schema_extra={"pattern": "^[^\\u0000-\\u001F\\u007F]+$"}
+    ),
+    AfterValidator(_printable),
+]
+# JSON Schema counts 1.0 as an integer; true and "1" stay refused. (After the bounds in
+# ``Annotated``, or the document loses them.)
+WHOLE = BeforeValidator(_whole)
 Text = Annotated[str, Field(max_length=1_000_000)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 EXTRA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -104,17 +118,17 @@ class RefusalPart(Open):
     refusal: Text
 
 
-def by_type(tags: dict[str, str]) -> Discriminator:
-    """Pick a union member by ``type``; errors name the member's class, never a field."""
+def tagged_by(field: str, tags: dict[str, str]) -> Discriminator:
+    """Pick a union member by ``field``; errors name the member's class, never a field."""
 
     def pick(value: Any) -> str | None:
-        kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+        kind = value.get(field) if isinstance(value, dict) else getattr(value, field, None)
         return tags.get(kind) if isinstance(kind, str) else None
 
     return Discriminator(
         pick,
-        custom_error_type="unknown_type",
-        custom_error_message=f"type must be one of {sorted(tags)}",
+        custom_error_type=f"unknown_{field}",
+        custom_error_message=f"{field} must be one of {sorted(tags)}",
     )
 
 
@@ -124,16 +138,20 @@ Part = Annotated[
     | Annotated[AudioPart, Tag("AudioPart")]
     | Annotated[FilePart, Tag("FilePart")]
     | Annotated[RefusalPart, Tag("RefusalPart")],
-    by_type(
+    tagged_by(
+        "type",
         {
             "text": "TextPart",
             "image_url": "ImagePart",
             "input_audio": "AudioPart",
             "file": "FilePart",
             "refusal": "RefusalPart",
-        }
+        },
     ),
 ]
+
+
+Content = Text | list[Part]
 
 
 class FunctionCall(Open):
@@ -147,20 +165,53 @@ class ToolCall(Open):
     function: FunctionCall
 
 
-class Message(Open):
-    role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: Text | list[Part] | None = None
+class _Turn(Open):
     name: Name | None = None
-    tool_calls: Annotated[list[ToolCall], Field(max_length=128)] | None = None
-    tool_call_id: Name | None = None
 
-    @model_validator(mode="after")
-    def _content_and_ids(self) -> Message:
-        if self.content is None and self.role != "assistant":
-            raise ValueError("content is required for this role")
-        if self.role == "tool" and self.tool_call_id is None:
-            raise ValueError("a tool message needs the tool_call_id it answers")
-        return self
+
+class SystemMessage(_Turn):
+    role: Literal["system"]
+    content: Content
+
+
+class DeveloperMessage(_Turn):
+    role: Literal["developer"]
+    content: Content
+
+
+class UserMessage(_Turn):
+    role: Literal["user"]
+    content: Content
+
+
+class AssistantMessage(_Turn):
+    role: Literal["assistant"]
+    content: Content | None = None
+    tool_calls: Annotated[list[ToolCall], Field(max_length=128)] | None = None
+    refusal: Text | None = None
+
+
+class ToolMessage(_Turn):
+    role: Literal["tool"]
+    content: Content
+    tool_call_id: Name
+
+
+ROLES = {
+    "system": "SystemMessage",
+    "developer": "DeveloperMessage",
+    "user": "UserMessage",
+    "assistant": "AssistantMessage",
+    "tool": "ToolMessage",
+}
+Message = Annotated[
+    Annotated[SystemMessage, Tag("SystemMessage")]
+    | Annotated[DeveloperMessage, Tag("DeveloperMessage")]
+    | Annotated[UserMessage, Tag("UserMessage")]
+    | Annotated[AssistantMessage, Tag("AssistantMessage")]
+    | Annotated[ToolMessage, Tag("ToolMessage")],
+    tagged_by("role", ROLES),
+]
 
 
 # -- tools and formats ----------------------------------------------------------------
@@ -213,12 +264,13 @@ ResponseFormat = Annotated[
     Annotated[TextFormat, Tag("TextFormat")]
     | Annotated[JsonObjectFormat, Tag("JsonObjectFormat")]
     | Annotated[JsonSchemaResponse, Tag("JsonSchemaResponse")],
-    by_type(
+    tagged_by(
+        "type",
         {
             "text": "TextFormat",
             "json_object": "JsonObjectFormat",
             "json_schema": "JsonSchemaResponse",
-        }
+        },
     ),
 ]
 
@@ -229,10 +281,10 @@ class StreamOptions(Open):
 
 # -- the chat request -----------------------------------------------------------------
 
-Tokens = Annotated[int, Field(ge=1)]
+Tokens = Annotated[int, Field(ge=1), WHOLE]
 Penalty = Annotated[Finite, Field(ge=-2, le=2)]
 TokenId = Annotated[str, Field(pattern=r"^[0-9]{1,9}$")]
-Bias = Annotated[int, Field(ge=-100, le=100)]
+Bias = Annotated[int, Field(ge=-100, le=100), WHOLE]
 Stop = Annotated[str, Field(min_length=1, max_length=1_000)]
 MetaKey = Annotated[str, Field(min_length=1, max_length=64)]
 MetaValue = Annotated[str, Field(max_length=512)]
@@ -241,20 +293,27 @@ MetaValue = Annotated[str, Field(max_length=512)]
 class ChatCompletionRequest(Open):
     """OpenAI's chat request. ``n`` is 1: the gateway guards and records one answer."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]{0,63}$"},
+            "maxProperties": MAX_PROPERTIES,
+        }
+    )
+
     model: Name
     messages: Annotated[list[Message], Field(min_length=1)]
     stream: bool = False
     stream_options: StreamOptions | None = None
     temperature: Annotated[Finite, Field(ge=0, le=2)] | None = None
     top_p: Annotated[Finite, Field(ge=0, le=1)] | None = None
-    n: Annotated[int, Field(ge=1)] | None = None
+    n: Annotated[int, Field(ge=1), WHOLE] | None = None
     max_tokens: Tokens | None = None
     max_completion_tokens: Tokens | None = None
     stop: Stop | Annotated[list[Stop], Field(max_length=4)] | None = None
     presence_penalty: Penalty | None = None
     frequency_penalty: Penalty | None = None
     logit_bias: Annotated[dict[TokenId, Bias], Field(max_length=300)] | None = None
-    seed: Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | None = None
+    seed: Annotated[int, Field(ge=-(2**63), le=2**63 - 1), WHOLE] | None = None
     response_format: ResponseFormat | None = None
     tools: Annotated[list[Tool], Field(max_length=128)] | None = None
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
@@ -264,8 +323,15 @@ class ChatCompletionRequest(Open):
     user: Name | None = None
     store: bool | None = None
     logprobs: bool | None = None
-    top_logprobs: Annotated[int, Field(ge=0, le=20)] | None = None
+    top_logprobs: Annotated[int, Field(ge=0, le=20), WHOLE] | None = None
     service_tier: Annotated[str, Field(max_length=32)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and len(data) > MAX_PROPERTIES:
+            raise ValueError(f"the request has over {MAX_PROPERTIES} fields")
+        return data
 
     @field_validator("n")
     @classmethod
@@ -281,10 +347,7 @@ class ChatCompletionRequest(Open):
             asked = getattr(self, field)
             if ceiling is not None and asked is not None and asked > ceiling:
                 raise FieldProblem(field, f"{field} {asked} is above this app's limit of {ceiling}")
-        extra = self.model_extra or {}
-        if len(extra) > MAX_EXTRA_FIELDS:
-            raise ValueError(f"too many unrecognized fields (over {MAX_EXTRA_FIELDS})")
-        for name in extra:
+        for name in self.model_extra or {}:
             if not EXTRA_NAME.fullmatch(name):
                 raise FieldProblem(name[:64], "unrecognized fields must be named like parameters")
         return self
@@ -315,7 +378,7 @@ class Feedback(Closed):
     """``POST /v1/feedback``: rate an answer you received."""
 
     trace_id: Name
-    score: Annotated[int, Field(ge=1, le=5)]
+    score: Annotated[int, Field(ge=1, le=5), WHOLE]
     comment: Annotated[str, Field(max_length=10_000)] | None = None
     correction: Annotated[str, Field(max_length=10_000)] | None = None
 
@@ -335,7 +398,7 @@ class VersionPush(Closed):
 
 class LabelMove(Closed):
     version: Name
-    canary_percent: Annotated[int, Field(ge=0, le=100)] | None = None
+    canary_percent: Annotated[int, Field(ge=0, le=100), WHOLE] | None = None
 
 
 class Rollback(Closed):
@@ -349,7 +412,7 @@ class Decision(Closed):
 
 # -- turning pydantic errors into OpenAI's ----------------------------------------------
 
-TYPE_ERRORS = frozenset({"literal_error", "union_tag_invalid", "unknown_type", "enum"})
+TYPE_ERRORS = frozenset({"literal_error", "unknown_type", "unknown_role", "enum"})
 
 
 def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
@@ -382,6 +445,8 @@ def to_api_error(errors: list[ErrorDetails]) -> ApiError:
     if isinstance(cause, FieldProblem):
         return BadRequest(str(cause), param=cause.param)
     kind = first["type"]
+    if kind.startswith("unknown_"):  # a tagged union: name the tag field itself
+        param = f"{param}.{kind.removeprefix('unknown_')}" if param else param
     message = first["msg"].removeprefix("Value error, ")
     if kind == "missing":
         return BadRequest(f"missing required field: {param}", param=param)
