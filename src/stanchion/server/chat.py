@@ -27,7 +27,8 @@ NOT_FORWARDED = frozenset(
 def parse_chat(body: Any, rt: Runtime) -> tuple[ChatRequest, str]:
     """Validate an OpenAI chat request; returns it and the route it names."""
     limits = rt.spec.limits
-    chat = parse(ChatCompletionRequest, body, {"max_tokens": limits.max_tokens})
+    chat = parse(ChatCompletionRequest, body)
+    chat.check_limits(body, limits.max_tokens)
     route = rt.resolve_model(chat.model)
     if route is None:
         raise NotFound(

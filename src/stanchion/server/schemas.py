@@ -1,7 +1,8 @@
 """Request bodies, declared once as pydantic models: they validate every request and give
 the OpenAPI document its schemas (``server/openapi.py``).
 
-    chat = parse(ChatCompletionRequest, body, context={"max_tokens": 4096})
+    chat = parse(ChatCompletionRequest, body)
+    chat.check_limits(body, max_tokens=4096)
 
 Typed fields are strict (no "1" for 1, no true for 1) and follow OpenAI's own ranges.
 Fields OpenAI adds after this file pass through to the upstream untouched, as long as
@@ -14,17 +15,12 @@ import re
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     ValidationError,
-    ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic_core import ErrorDetails
 
@@ -34,26 +30,14 @@ MAX_DEPTH = 32
 MAX_PROPERTIES = 64
 M = TypeVar("M", bound=BaseModel)
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _printable(value: str) -> str:
-    if CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"  # no control characters (NUL breaks PostgreSQL text)
 
 
 def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-Name = Annotated[
-    str,
-    Field(
-        min_length=1, max_length=256, json_schema_extra={"pattern": "^[^\\u0000-\\u001F\\u007F]+$"}
-    ),
-    AfterValidator(_printable),
-]
+Name = Annotated[str, Field(min_length=1, max_length=256, pattern=PRINTABLE)]
 # JSON Schema counts 1.0 as an integer; true and "1" stay refused. (After the bounds in
 # ``Annotated``, or the document loses them.)
 WHOLE = BeforeValidator(_whole)
@@ -118,36 +102,9 @@ class RefusalPart(Open):
     refusal: Text
 
 
-def tagged_by(field: str, tags: dict[str, str]) -> Discriminator:
-    """Pick a union member by ``field``; errors name the member's class, never a field."""
-
-    def pick(value: Any) -> str | None:
-        kind = value.get(field) if isinstance(value, dict) else getattr(value, field, None)
-        return tags.get(kind) if isinstance(kind, str) else None
-
-    return Discriminator(
-        pick,
-        custom_error_type=f"unknown_{field}",
-        custom_error_message=f"{field} must be one of {sorted(tags)}",
-    )
-
-
 Part = Annotated[
-    Annotated[TextPart, Tag("TextPart")]
-    | Annotated[ImagePart, Tag("ImagePart")]
-    | Annotated[AudioPart, Tag("AudioPart")]
-    | Annotated[FilePart, Tag("FilePart")]
-    | Annotated[RefusalPart, Tag("RefusalPart")],
-    tagged_by(
-        "type",
-        {
-            "text": "TextPart",
-            "image_url": "ImagePart",
-            "input_audio": "AudioPart",
-            "file": "FilePart",
-            "refusal": "RefusalPart",
-        },
-    ),
+    TextPart | ImagePart | AudioPart | FilePart | RefusalPart,
+    Field(discriminator="type"),
 ]
 
 
@@ -197,20 +154,9 @@ class ToolMessage(_Turn):
     tool_call_id: Name
 
 
-ROLES = {
-    "system": "SystemMessage",
-    "developer": "DeveloperMessage",
-    "user": "UserMessage",
-    "assistant": "AssistantMessage",
-    "tool": "ToolMessage",
-}
 Message = Annotated[
-    Annotated[SystemMessage, Tag("SystemMessage")]
-    | Annotated[DeveloperMessage, Tag("DeveloperMessage")]
-    | Annotated[UserMessage, Tag("UserMessage")]
-    | Annotated[AssistantMessage, Tag("AssistantMessage")]
-    | Annotated[ToolMessage, Tag("ToolMessage")],
-    tagged_by("role", ROLES),
+    SystemMessage | DeveloperMessage | UserMessage | AssistantMessage | ToolMessage,
+    Field(discriminator="role"),
 ]
 
 
@@ -261,17 +207,8 @@ class JsonSchemaResponse(Open):
 
 
 ResponseFormat = Annotated[
-    Annotated[TextFormat, Tag("TextFormat")]
-    | Annotated[JsonObjectFormat, Tag("JsonObjectFormat")]
-    | Annotated[JsonSchemaResponse, Tag("JsonSchemaResponse")],
-    tagged_by(
-        "type",
-        {
-            "text": "TextFormat",
-            "json_object": "JsonObjectFormat",
-            "json_schema": "JsonSchemaResponse",
-        },
-    ),
+    TextFormat | JsonObjectFormat | JsonSchemaResponse,
+    Field(discriminator="type"),
 ]
 
 
@@ -326,13 +263,6 @@ class ChatCompletionRequest(Open):
     top_logprobs: Annotated[int, Field(ge=0, le=20), WHOLE] | None = None
     service_tier: Annotated[str, Field(max_length=32)] | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _few_fields(cls, data: Any) -> Any:
-        if isinstance(data, dict) and len(data) > MAX_PROPERTIES:
-            raise ValueError(f"the request has over {MAX_PROPERTIES} fields")
-        return data
-
     @field_validator("n")
     @classmethod
     def _one_choice(cls, n: int | None) -> int | None:
@@ -340,25 +270,20 @@ class ChatCompletionRequest(Open):
             raise ValueError("n must be 1: this gateway guards and records one choice per request")
         return n
 
-    @model_validator(mode="after")
-    def _ceiling_and_extras(self, info: ValidationInfo) -> ChatCompletionRequest:
-        ceiling = (info.context or {}).get("max_tokens")
+    def check_limits(self, body: dict[str, Any], max_tokens: int) -> None:
+        """The app's ceiling on both token fields, and the names of fields OpenAI added
+        after this model (they pass through to the upstream)."""
+        if len(body) > MAX_PROPERTIES:
+            raise BadRequest(f"the request has over {MAX_PROPERTIES} fields")
         for field in ("max_tokens", "max_completion_tokens"):
             asked = getattr(self, field)
-            if ceiling is not None and asked is not None and asked > ceiling:
-                raise FieldProblem(field, f"{field} {asked} is above this app's limit of {ceiling}")
+            if asked is not None and asked > max_tokens:
+                raise BadRequest(
+                    f"{field} {asked} is above this app's limit of {max_tokens}", param=field
+                )
         for name in self.model_extra or {}:
             if not EXTRA_NAME.fullmatch(name):
-                raise FieldProblem(name[:64], "unrecognized fields must be named like parameters")
-        return self
-
-
-class FieldProblem(ValueError):
-    """A rule that names its own field (pydantic would name the model)."""
-
-    def __init__(self, param: str, message: str) -> None:
-        super().__init__(message)
-        self.param = param
+                raise BadRequest("unrecognized fields must be named like parameters", param=name)
 
 
 # -- admin bodies ---------------------------------------------------------------------
@@ -412,7 +337,7 @@ class Decision(Closed):
 
 # -- turning pydantic errors into OpenAI's ----------------------------------------------
 
-TYPE_ERRORS = frozenset({"literal_error", "unknown_type", "unknown_role", "enum"})
+TYPE_ERRORS = frozenset({"literal_error", "union_tag_invalid", "union_tag_not_found", "enum"})
 
 
 def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
@@ -426,53 +351,52 @@ def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
 
 
-def parse(model: type[M], body: Any, context: dict[str, Any] | None = None) -> M:
+def parse(model: type[M], body: Any) -> M:
     """Validate ``body`` against ``model``; the first problem becomes OpenAI's error JSON."""
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     try:
-        return model.model_validate(body, context=context)
+        return model.model_validate(body)
     except ValidationError as exc:
-        raise to_api_error(exc.errors(include_url=False, include_input=False)) from None
+        raise to_api_error(exc.errors(include_url=False, include_input=False), body) from None
 
 
-def to_api_error(errors: list[ErrorDetails]) -> ApiError:
+def to_api_error(errors: list[ErrorDetails], body: Any) -> ApiError:
     # The most specific problem: a union reports one error per member, the deepest is
     # the member the client meant (a list of parts, not a string).
     first = max(errors, key=lambda e: len(e["loc"]))
-    param = _param(first["loc"])
-    cause = (first.get("ctx") or {}).get("error")
-    if isinstance(cause, FieldProblem):
-        return BadRequest(str(cause), param=cause.param)
-    kind = first["type"]
-    if kind.startswith("unknown_"):  # a tagged union: name the tag field itself
-        param = f"{param}.{kind.removeprefix('unknown_')}" if param else param
-    message = first["msg"].removeprefix("Value error, ")
+    kind, message = first["type"], first["msg"].removeprefix("Value error, ")
+    ctx = first.get("ctx") or {}
+    param = _param(first["loc"], body, kind == "missing")
+    if "discriminator" in ctx:  # a tagged union: name the tag field itself
+        tag = str(ctx["discriminator"]).strip("'")
+        param = f"{param}.{tag}" if param else tag
+        message = f"must be one of {ctx.get('expected_tags', '')}"
     if kind == "missing":
         return BadRequest(f"missing required field: {param}", param=param)
     if kind == "extra_forbidden":
         return BadRequest(f"unrecognized request argument: {param}", param=param)
+    if ctx.get("pattern") == PRINTABLE:
+        message = "must not contain control characters"
     text = f"{param}: {message}" if param else message
     if kind.endswith("_type") or kind in TYPE_ERRORS:
         return Unprocessable(text, param=param)
     return BadRequest(text, param=param)
 
 
-def _param(loc: tuple[int | str, ...]) -> str | None:
-    """``messages[0].content``, leaving out the labels pydantic gives union members."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in _LABELS or "[" in part or part.startswith(_LABEL_PREFIXES):
-            continue
-        else:
-            out += f".{part}" if out else part
+def _param(loc: tuple[int | str, ...], body: Any, missing: bool) -> str | None:
+    """``messages[0].content[1].text``: the path through the body the client sent.
+
+    pydantic's ``loc`` also holds the labels of union members and the tags of tagged
+    unions; following the body keeps only the steps that exist in it (and, for a missing
+    field, the last step, which names it)."""
+    out, node = "", body
+    for i, step in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
+            out, node = out + f"[{step}]", node[step]
+        elif isinstance(step, str) and isinstance(node, dict) and step in node:
+            out, node = (f"{out}.{step}" if out else step), node[step]
+        elif last and missing and isinstance(step, str):
+            out = f"{out}.{step}" if out else step
     return out or None
-
-
-_LABEL_PREFIXES = ("constrained-", "function-", "lax-or-", "json-or-", "tagged-")
-_LABELS = frozenset(
-    {"str", "int", "float", "bool", "none", "dict", "list", "nullable", "union"}
-    | {name for name, v in globals().items() if isinstance(v, type) and issubclass(v, BaseModel)}
-)
