@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from stanchion.server.schemas import MAX_DEPTH, check_depth, parse
 Handler = Callable[[Request, Principal], Awaitable[Response]]
 PUBLIC = "public"
 M = TypeVar("M", bound=BaseModel)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -88,11 +90,22 @@ async def authenticate(request: Request, permission: str) -> Principal:
     return principal
 
 
+def check_params(request: Request) -> None:
+    """Path and query values are names and ids: no control characters (400). A NUL would
+    otherwise reach PostgreSQL, which refuses it in text (a 500)."""
+    values = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in values:
+        if isinstance(value, str) and CONTROL.search(value):
+            raise BadRequest(f"{name} must not contain control characters", param=name)
+
+
 def guarded(permission: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a handler so that it runs only for a principal holding ``permission``."""
 
     async def endpoint(request: Request) -> Response:
-        return await handler(request, await authenticate(request, permission))
+        principal = await authenticate(request, permission)
+        check_params(request)
+        return await handler(request, principal)
 
     endpoint.permission = permission  # type: ignore[attr-defined]
     endpoint.__name__ = handler.__name__

@@ -38,6 +38,9 @@ def _whole(value: Any) -> Any:
 
 
 Name = Annotated[str, Field(min_length=1, max_length=256, pattern=PRINTABLE)]
+NO_NUL = r"^[^\x00]*$"
+# Free text stored by an admin route (notes, comments): any text but NUL.
+Prose = Annotated[str, Field(max_length=10_000, pattern=NO_NUL)]
 # JSON Schema counts 1.0 as an integer; true and "1" stay refused. (After the bounds in
 # ``Annotated``, or the document loses them.)
 WHOLE = BeforeValidator(_whole)
@@ -304,21 +307,21 @@ class Feedback(Closed):
 
     trace_id: Name
     score: Annotated[int, Field(ge=1, le=5), WHOLE]
-    comment: Annotated[str, Field(max_length=10_000)] | None = None
-    correction: Annotated[str, Field(max_length=10_000)] | None = None
+    comment: Prose | None = None
+    correction: Prose | None = None
 
 
 class ReviewDecision(Closed):
     """``POST /admin/review/{trace_id}/{action}``: ``content`` replaces the answer (edit)."""
 
-    content: Annotated[str, Field(max_length=1_000_000)] | None = None
-    note: Annotated[str, Field(max_length=10_000)] | None = None
+    content: Annotated[str, Field(max_length=1_000_000, pattern=NO_NUL)] | None = None
+    note: Prose | None = None
 
 
 class VersionPush(Closed):
     name: Name
     content: dict[str, Any]
-    message: Annotated[str, Field(max_length=10_000)] = ""
+    message: Prose = ""
 
 
 class LabelMove(Closed):
@@ -332,11 +335,15 @@ class Rollback(Closed):
 
 class Decision(Closed):
     label: Name
-    comment: Annotated[str, Field(max_length=10_000)] = ""
+    comment: Prose = ""
 
 
 # -- turning pydantic errors into OpenAI's ----------------------------------------------
 
+PATTERN_MESSAGES = {
+    PRINTABLE: "must not contain control characters",
+    NO_NUL: "must not contain NUL characters",
+}
 TYPE_ERRORS = frozenset({"literal_error", "union_tag_invalid", "union_tag_not_found", "enum"})
 
 
@@ -376,8 +383,8 @@ def to_api_error(errors: list[ErrorDetails], body: Any) -> ApiError:
         return BadRequest(f"missing required field: {param}", param=param)
     if kind == "extra_forbidden":
         return BadRequest(f"unrecognized request argument: {param}", param=param)
-    if ctx.get("pattern") == PRINTABLE:
-        message = "must not contain control characters"
+    if ctx.get("pattern") in PATTERN_MESSAGES:
+        message = PATTERN_MESSAGES[ctx["pattern"]]
     text = f"{param}: {message}" if param else message
     if kind.endswith("_type") or kind in TYPE_ERRORS:
         return Unprocessable(text, param=param)
