@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from stanchion.store.keys import create_key
-from tests.conftest import BASE_SPEC, Gateway, openai_route
+from tests.conftest import BASE_SPEC, Gateway, _pg_database, openai_route
 from tests.upstream import Upstream
 
 EXAMPLES = int(os.environ.get("STANCHION_SCHEMATHESIS_EXAMPLES", "25"))
@@ -39,18 +39,29 @@ CHECKS = ",".join(
 ST = Path(sys.executable).parent / "schemathesis"
 
 
-@pytest.fixture(scope="module")
-def st_gateway(tmp_path_factory: pytest.TempPathFactory, upstream: Upstream) -> Iterator[Gateway]:
-    folder = tmp_path_factory.mktemp("schemathesis")
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def st_gateway(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, upstream: Upstream
+) -> Iterator[Gateway]:
+    """PostgreSQL for the admin run (it refuses what SQLite stores, NUL in text), SQLite
+    for the user run."""
+    folder = tmp_path_factory.mktemp(f"schemathesis-{request.param}")
+    urls = (
+        iter([f"sqlite:///{folder}/stanchion.db"]) if request.param == "sqlite" else _pg_database()
+    )
     spec = {**BASE_SPEC, "models": {"default": "gpt", "routes": [openai_route(upstream)]}}
-    gw = Gateway(folder, f"sqlite:///{folder}/stanchion.db", spec)
+    gw = Gateway(folder, next(urls), spec)
     gw.start()
     yield gw
     gw.stop()
+    for _ in urls:  # drops the PostgreSQL database
+        pass
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("role", ["admin", "user"])
+@pytest.mark.parametrize(
+    ("role", "st_gateway"), [("admin", "postgresql"), ("user", "sqlite")], indirect=["st_gateway"]
+)
 def test_schemathesis_finds_nothing(st_gateway: Gateway, role: str, tmp_path: Path) -> None:
     with st_gateway.store.engine.begin() as conn:
         key, _ = create_key(conn, user=f"st-{role}", role=role, actor="test", app="demo")
@@ -82,8 +93,8 @@ def test_schemathesis_finds_nothing(st_gateway: Gateway, role: str, tmp_path: Pa
         env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
     )
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
-    operations = sum(
-        len(p) for p in httpx.get(st_gateway.url + "/openapi.json").json()["paths"].values()
-    )
+    doc = httpx.get(st_gateway.url + "/openapi.json").json()
+    operations = sum(len(p) for p in doc["paths"].values())
     tested = re.search(r"Tested: (\d+)", run.stdout)
-    assert tested and int(tested.group(1)) == operations, run.stdout[-3000:]
+    # the CLI leaves out the operation that serves the document it loaded
+    assert tested and int(tested.group(1)) == operations - 1, run.stdout[-3000:]
