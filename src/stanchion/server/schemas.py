@@ -265,6 +265,9 @@ class ChatCompletionRequest(Open):
     logprobs: bool | None = None
     top_logprobs: Annotated[int, Field(ge=0, le=20), WHOLE] | None = None
     service_tier: Annotated[str, Field(max_length=32)] | None = None
+    # The guards read text: an answer in audio would leave unguarded.
+    modalities: list[Literal["text"]] | None = None
+    audio: None = Field(None, description="audio output is refused: the guards read text")
 
     @field_validator("n")
     @classmethod
