@@ -13,7 +13,13 @@ Content-Length larger than the body), ``"openai_shape": false`` (the answer come
 the HTTP server layer, before the app, so it is not JSON).
 
 Every answer must be in ``expect``, never 5xx, within the time limit; a 4xx carries
-OpenAI's error JSON; a redirect never names a host (no Host-header reflection).
+OpenAI's error JSON; a redirect never names a host (no Host-header reflection). A line that
+breaks this format fails on its own, by its id.
+
+The gateway: ``tests/conftest.py``'s ``BASE_SPEC`` (app ``demo``, 20 KB bodies) with one
+OpenAI-compatible route ``gpt`` on the local upstream, a body read timeout of 1 s, one
+database per backend for the whole corpus, and fresh keys for every request, for the user
+``corpus-<id>`` (``other_app_user`` is a key of app ``other`` in the same database).
 """
 
 from __future__ import annotations
@@ -49,9 +55,28 @@ FIELDS = {
     "socket",
     "openai_shape",
     "note",
+    "description",
 }
 DEFAULT_LIMIT = 5.0
 BODY_TIMEOUT = 1.0  # the gateway's body read timeout here, well under DEFAULT_LIMIT
+
+
+def _problem(case: Any, seen: set[str]) -> str | None:
+    """What is wrong with a corpus line, or None (a bad line fails alone, by its id)."""
+    if not isinstance(case, dict) or not {"id", "method", "path", "expect"} <= set(case):
+        return "each line is an object with id, method, path and expect"
+    if set(case) - FIELDS:
+        return f"unknown fields {sorted(set(case) - FIELDS)}; known: {sorted(FIELDS)}"
+    if case["id"] in seen:
+        return f"duplicate id {case['id']}"
+    if case.get("auth", "none") not in AUTHS:
+        return f"auth must be one of {AUTHS}"
+    if "json" in case and "raw" in case:
+        return "json or raw, not both"
+    expect = case["expect"]
+    if not expect or not all(isinstance(s, int) and 100 <= s < 500 for s in expect):
+        return "expect lists the allowed statuses, all below 500"
+    return None
 
 
 def load_cases() -> list[Any]:
@@ -61,14 +86,15 @@ def load_cases() -> list[Any]:
         for n, line in enumerate(file.read_text().splitlines(), 1):
             if not line.strip():
                 continue
-            case = json.loads(line)
-            where = f"{file.name}:{n}"
-            assert isinstance(case, dict), where
-            assert not set(case) - FIELDS, f"{where}: unknown fields {set(case) - FIELDS}"
-            assert case["id"] not in seen, f"{where}: duplicate id {case['id']}"
-            assert case.get("auth", "none") in AUTHS, where
-            assert not ("json" in case and "raw" in case), f"{where}: json or raw, not both"
-            assert case["expect"] and all(100 <= s < 500 for s in case["expect"]), where
+            try:
+                case = json.loads(line)
+            except ValueError as exc:
+                case = {"id": f"line{n}", "problem": f"not JSON: {exc}"}
+            problem = case.get("problem") if isinstance(case, dict) else None
+            problem = problem or _problem(case, seen)
+            if problem:
+                ident = case.get("id") if isinstance(case, dict) else None
+                case = {"id": str(ident or f"line{n}"), "problem": f"{file.name}:{n}: {problem}"}
             seen.add(case["id"])
             cases.append(pytest.param(case, id=f"{file.stem}:{case['id']}"))
     return cases
@@ -140,7 +166,8 @@ def _send_socket(port: int, case: dict[str, Any], headers: dict[str, str], limit
     """Byte for byte: the head as given (no Content-Length computed), then ``raw``."""
     head = [f"{case['method']} {case['path']} HTTP/1.1", "host: 127.0.0.1"]
     head += [f"{k}: {v}" for k, v in headers.items()]
-    data = ("\r\n".join(head) + "\r\n\r\n").encode() + case.get("raw", "").encode()
+    body = json.dumps(case["json"]) if "json" in case else case.get("raw", "")
+    data = ("\r\n".join(head) + "\r\n\r\n").encode() + body.encode("utf-8", "surrogatepass")
     with socket.create_connection(("127.0.0.1", port), timeout=limit + 2) as sock:
         sock.sendall(data)
         received = b""
@@ -178,6 +205,8 @@ def _check_error_shape(body: bytes, where: str) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_attack(corpus_gateway: Gateway, up: Upstream, case: dict[str, Any]) -> None:
+    if "problem" in case:
+        pytest.fail(case["problem"])
     gw = corpus_gateway
     key = _key(gw, case.get("auth", "none"), user=f"corpus-{case['id']}"[:60])
     headers = _headers(case, key)
