@@ -8,7 +8,7 @@ StanchionError
     ├── BadRequest (400)       ├── NotFound (404)        ├── RateLimited (429)
     ├── Unauthorized (401)     ├── PayloadTooLarge (413) ├── UpstreamError (502)
     ├── Forbidden (403)        ├── Unprocessable (422)   ├── UpstreamTimeout (504)
-    └── InternalError (500)
+    ├── RequestTimeout (408)   └── InternalError (500)
 """
 
 from __future__ import annotations
@@ -77,6 +77,10 @@ class Forbidden(ApiError):
 
 class NotFound(ApiError):
     status, type, code = 404, "invalid_request_error", "not_found"
+
+
+class RequestTimeout(ApiError):
+    status, type, code = 408, "invalid_request_error", "request_timeout"
 
 
 class PayloadTooLarge(ApiError):

@@ -58,6 +58,10 @@ class Settings:
             " second store shared by hosts (default: <app>/.stanchion/audit.checkpoint)",
         ),
     )
+    body_timeout_seconds: float = field(
+        default=10.0,
+        metadata=_meta("STANCHION_BODY_TIMEOUT_SECONDS", "longest a request body may take (408)"),
+    )
     trace_flush_ms: float = field(
         default=50.0,
         metadata=_meta("STANCHION_TRACE_FLUSH_MS", "longest a trace waits before it is written"),

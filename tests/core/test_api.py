@@ -139,7 +139,7 @@ BAD_BODIES = [
         "unprocessable",
     ),
     (
-        b'{"model": "gpt", "messages": [{"role": "user", "content": "x"}], "bogus": 1}',
+        b'{"model": "gpt", "messages": [{"role": "user", "content": "x"}], "bo gus": 1}',
         400,
         "invalid_request",
     ),

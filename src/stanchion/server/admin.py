@@ -10,7 +10,8 @@ from starlette.responses import Response
 from stanchion.access import BUILTIN_ROLES
 from stanchion.errors import BadRequest, NotFound
 from stanchion.pipeline.exchange import Principal
-from stanchion.server.http import guarded, json_response, read_json, runtime
+from stanchion.server.http import guarded, json_response, read_model, runtime
+from stanchion.server.schemas import KeyCreate
 from stanchion.store.audit import verify
 from stanchion.store.keys import KeyRecord, create_key, list_keys, revoke_key
 
@@ -41,25 +42,19 @@ async def keys_list(request: Request, _p: Principal) -> Response:
 async def keys_create(request: Request, principal: Principal) -> Response:
     """Create a key; the secret is in this response only."""
     rt = runtime(request)
-    body = await read_json(request, 10_000)
-    user, role = body.get("user"), body.get("role")
-    if not isinstance(user, str) or not user:
-        raise BadRequest("user is required", param="user")
-    if role not in rt.access.roles:
+    body = await read_model(request, KeyCreate, 10_000)
+    if body.role not in rt.access.roles:
         raise BadRequest(f"role must be one of {sorted(rt.access.roles)}", param="role")
-    expires = body.get("expires_at")
-    if expires is not None and not isinstance(expires, (int, float)):
-        raise BadRequest("expires_at must be epoch seconds", param="expires_at")
 
     def run() -> tuple[str, KeyRecord]:
         with rt.store.engine.begin() as conn:
             return create_key(
                 conn,
-                user=user,
-                role=role,
+                user=body.user,
+                role=body.role,
                 actor=f"key:{principal.key_id}",
                 app=rt.spec.app,
-                expires_at=expires,
+                expires_at=body.expires_at,
             )
 
     secret, rec = await rt.store.run(run)

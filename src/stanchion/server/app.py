@@ -63,7 +63,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return error_response(NotFound(f"no route {request.method} {request.url.path}"))
     err = ApiError(str(exc.detail))
     err.status, err.type, err.code = exc.status_code, "invalid_request_error", "http_error"
-    return error_response(err)
+    response = error_response(err)
+    if exc.status_code == 405:
+        response.headers["allow"] = _allowed(request)
+    return response
+
+
+def _allowed(request: Request) -> str:
+    """Every method the path answers, across the routes that share it (RFC 9110)."""
+    path = request.url.path
+    methods = {
+        m
+        for route in request.app.routes
+        if isinstance(route, Route) and route.path_regex.match(path)
+        for m in route.methods or ()
+    }
+    return ", ".join(sorted(methods))
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -99,5 +114,8 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
             Exception: _unexpected,
         },
     )
+    # A redirect to the slashed path would be built from the Host header (an open
+    # redirect to any host the client names): a wrong path is a 404 instead.
+    app.router.redirect_slashes = False
     app.state.openapi = openapi_document(table, __version__)
     return app

@@ -21,8 +21,9 @@ from stanchion.evals.review import NewItem, enqueue
 from stanchion.pipeline.exchange import Principal
 from stanchion.providers.tokens import message_text
 from stanchion.runtime import Runtime
-from stanchion.server.http import guarded, json_response, read_json, runtime
+from stanchion.server.http import guarded, json_response, read_model, runtime
 from stanchion.server.misc import MAX_TRACE_ID, app_trace
+from stanchion.server.schemas import Feedback as FeedbackBody
 
 TRACE_WAIT = 3.0
 MAX_TEXT = 10_000
@@ -93,7 +94,8 @@ def _low_item(trace: dict[str, Any]) -> NewItem:
 async def post_feedback(request: Request, principal: Principal) -> Response:
     """Rate an answer you received (1-5); rating it again replaces your earlier rating."""
     rt = runtime(request)
-    rating = parse_rating(await read_json(request, 50_000), principal, rt.spec.app)
+    body = await read_model(request, FeedbackBody, 50_000)
+    rating = parse_rating(body.model_dump(), principal, rt.spec.app)
     trace = await find_trace(rt, rating.trace_id)
     # Someone else's answer is "not found" like a missing one: a 403 would confirm it exists.
     if trace is None or trace["user"] != principal.user:

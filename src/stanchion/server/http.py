@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stanchion.errors import ApiError, BadRequest, PayloadTooLarge
+from stanchion.errors import ApiError, BadRequest, PayloadTooLarge, RequestTimeout
 from stanchion.pipeline.exchange import Principal
 from stanchion.runtime import Runtime
+from stanchion.server.schemas import MAX_DEPTH, check_depth, parse
 
 Handler = Callable[[Request, Principal], Awaitable[Response]]
 PUBLIC = "public"
+M = TypeVar("M", bound=BaseModel)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -25,33 +31,50 @@ def error_response(err: ApiError) -> Response:
     headers = {}
     if err.retry_after is not None:
         headers["retry-after"] = str(max(int(err.retry_after + 0.999), 0))
+    if isinstance(err, RequestTimeout):
+        headers["connection"] = "close"
     return json_response(err.body(), err.status, headers)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing (413) as soon as it passes ``limit`` bytes."""
+    """The raw body, refusing (413) as soon as it passes ``limit`` bytes, and (408) when it
+    does not arrive in full within the ``body_timeout_seconds`` setting: a client that
+    declares more than it sends does not hold a connection."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is {declared} bytes; the limit is {limit}")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(runtime(request).settings.body_timeout_seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestTimeout("the request body did not arrive in time") from None
     return b"".join(chunks)
 
 
 async def read_json(request: Request, limit: int) -> Any:
+    """The body as JSON: valid, and nested no deeper than ``schemas.MAX_DEPTH`` (400)."""
     body = await read_body(request, limit)
     if not body:
         raise BadRequest("the request body is empty; send a JSON object")
     try:
-        return orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(
             f"the request body is not valid JSON: {exc}", code="invalid_json"
         ) from None
+    if body.count(b"{") + body.count(b"[") > MAX_DEPTH:
+        check_depth(value)
+    return value
+
+
+async def read_model(request: Request, model: type[M], limit: int) -> M:
+    """The body, validated as ``model`` (400/422 in OpenAI's shape naming the field)."""
+    return parse(model, await read_json(request, limit))
 
 
 def runtime(request: Request) -> Runtime:
@@ -59,13 +82,29 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
+async def authenticate(request: Request, permission: str) -> Principal:
+    """The caller, holding ``permission`` (401/403); before any of the body is read."""
+    rt = runtime(request)
+    principal = await rt.keys.principal(request.headers.get("authorization"))
+    rt.access.require(principal, permission)
+    return principal
+
+
+def check_params(request: Request) -> None:
+    """Path and query values are names and ids: no control characters (400). A NUL would
+    otherwise reach PostgreSQL, which refuses it in text (a 500)."""
+    values = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in values:
+        if isinstance(value, str) and CONTROL.search(value):
+            raise BadRequest(f"{name} must not contain control characters", param=name)
+
+
 def guarded(permission: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a handler so that it runs only for a principal holding ``permission``."""
 
     async def endpoint(request: Request) -> Response:
-        rt = runtime(request)
-        principal = await rt.keys.principal(request.headers.get("authorization"))
-        rt.access.require(principal, permission)
+        principal = await authenticate(request, permission)
+        check_params(request)
         return await handler(request, principal)
 
     endpoint.permission = permission  # type: ignore[attr-defined]

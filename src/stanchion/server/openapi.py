@@ -1,18 +1,26 @@
-"""The OpenAPI document, built from the route table so it cannot drift from it."""
+"""The OpenAPI document, built from the route table and the request models
+(``server/schemas.py``), so it cannot drift from either: every path parameter, query
+parameter, body and status a route answers with is declared here once.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from starlette.routing import Route
 
+from stanchion.server import schemas
+
+REF = "#/components/schemas/{model}"
 ERROR = {
     "type": "object",
     "required": ["error"],
     "properties": {
         "error": {
             "type": "object",
-            "required": ["message", "type"],
+            "required": ["message", "type", "param", "code"],
             "properties": {
                 "message": {"type": "string"},
                 "type": {"type": "string"},
@@ -22,36 +30,9 @@ ERROR = {
         }
     },
 }
-MESSAGE = {
-    "type": "object",
-    "required": ["role"],
-    "properties": {
-        "role": {"enum": ["system", "developer", "user", "assistant", "tool"]},
-        "content": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "object"}}]},
-    },
-}
-CHAT_REQUEST = {
-    "type": "object",
-    "required": ["model", "messages"],
-    "properties": {
-        "model": {"type": "string", "description": "a route name of the app, or the app name"},
-        "messages": {
-            "type": "array",
-            "minItems": 1,
-            "items": {"$ref": "#/components/schemas/Message"},
-        },
-        "stream": {"type": "boolean"},
-        "stream_options": {"type": "object", "properties": {"include_usage": {"type": "boolean"}}},
-        "temperature": {"type": "number"},
-        "top_p": {"type": "number"},
-        "max_tokens": {"type": "integer"},
-        "max_completion_tokens": {"type": "integer"},
-        "stop": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-        "user": {"type": "string"},
-    },
-}
 CHAT_RESPONSE = {
     "type": "object",
+    "required": ["id", "object", "created", "model", "choices"],
     "properties": {
         "id": {"type": "string"},
         "object": {"const": "chat.completion"},
@@ -71,20 +52,101 @@ CHAT_RESPONSE = {
         },
     },
 }
-BODIES = {"/v1/chat/completions": "ChatCompletionRequest"}
-RESPONSES = {"/v1/chat/completions": "ChatCompletion"}
-STATUSES = {
+OBJECT = {"type": "object"}
+
+# route name -> the model of its JSON body
+BODIES: dict[str, type[BaseModel]] = {
+    "chat_completions": schemas.ChatCompletionRequest,
+    "create_key": schemas.KeyCreate,
+    "feedback": schemas.Feedback,
+    "review_decide": schemas.ReviewDecision,
+    "registry_push": schemas.VersionPush,
+    "registry_label_move": schemas.LabelMove,
+    "registry_rollback": schemas.Rollback,
+    "registry_approve": schemas.Decision,
+    "registry_reject": schemas.Decision,
+}
+OPTIONAL_BODIES = frozenset({"review_decide"})
+# path parameters that take one of a few words; the others are strings
+PATH_ENUMS = {"kind": ["prompts", "models"], "action": ["approve", "edit", "reject"]}
+STRING = {"type": "string", "minLength": 1}
+QUERIES: dict[str, list[dict[str, Any]]] = {
+    "review_list": [
+        {
+            "name": "status",
+            "schema": {"enum": ["open", "pending", "claimed", "approved", "edited", "rejected"]},
+        }
+    ],
+    "registry_versions": [{"name": "name", "schema": STRING}],
+    "registry_version": [{"name": "name", "schema": STRING}],
+    "registry_diff": [
+        {"name": "a", "required": True, "schema": STRING},
+        {"name": "b", "required": True, "schema": STRING},
+    ],
+    "report_versions": [
+        {"name": "days", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 3660}}
+    ],
+}
+# route name -> its success statuses (200 when not listed)
+SUCCESS = {
+    "create_key": ("201",),
+    "feedback": ("200", "201"),
+    "registry_push": ("200", "201"),
+    "registry_approve": ("201",),
+    "registry_reject": ("201",),
+}
+RESPONSES = {"chat_completions": "ChatCompletion"}
+ERRORS = {
     "400": "invalid request",
     "401": "missing or bad key",
     "403": "not permitted",
     "404": "not found",
+    "405": "method not allowed",
+    "408": "the body did not arrive in time",
+    "409": "conflicts with the current state",
     "413": "body too large",
     "422": "wrong types",
     "429": "rate or budget limit",
-    "500": "server error",
-    "502": "upstream failed",
-    "504": "upstream timed out",
 }
+UPSTREAM_ERRORS = {"502": "upstream failed", "503": "unavailable", "504": "upstream timed out"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _parameters(route: Route) -> list[dict[str, Any]]:
+    params = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"enum": PATH_ENUMS[name]} if name in PATH_ENUMS else STRING,
+        }
+        for name in route.param_convertors
+    ]
+    return params + [{"in": "query", **q} for q in QUERIES.get(route.name, [])]
+
+
+def _responses(route: Route, public: bool) -> dict[str, Any]:
+    ok_schema = (
+        {"$ref": REF.format(model=RESPONSES[route.name])} if route.name in RESPONSES else OBJECT
+    )
+    content = _json(ok_schema)
+    if route.name == "chat_completions":
+        content["text/event-stream"] = {"schema": {"type": "string"}}
+    if route.name == "metrics":
+        content = {"text/plain": {"schema": {"type": "string"}}}
+    out: dict[str, Any] = {
+        code: {"description": "OK", "content": content}
+        for code in SUCCESS.get(route.name, ("200",))
+    }
+    errors = {} if public else dict(ERRORS)
+    if route.name in ("chat_completions", "readyz"):
+        errors |= UPSTREAM_ERRORS
+    for code, text in errors.items():
+        out[code] = {"description": text, "content": _json({"$ref": REF.format(model="Error")})}
+    return out
 
 
 def _operation(route: Route, method: str) -> dict[str, Any]:
@@ -95,32 +157,25 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
         "operationId": f"{method}_{route.name}",
         "summary": doc[0] if doc else route.path,
         "x-permission": permission,
-        "responses": {"200": {"description": "OK"}},
+        "parameters": _parameters(route),
+        "responses": _responses(route, permission == "public"),
     }
-    if route.path in RESPONSES:
-        op["responses"]["200"]["content"] = {
-            "application/json": {
-                "schema": {"$ref": f"#/components/schemas/{RESPONSES[route.path]}"}
-            },
-            "text/event-stream": {"schema": {"type": "string"}},
-        }
-    if route.path in BODIES:
+    model = BODIES.get(route.name)
+    if model is not None:
         op["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{BODIES[route.path]}"}
-                }
-            },
+            "required": route.name not in OPTIONAL_BODIES,
+            "content": _json({"$ref": REF.format(model=model.__name__)}),
         }
     if permission != "public":
         op["security"] = [{"bearer": []}]
-        for code, text in STATUSES.items():
-            op["responses"][code] = {
-                "description": text,
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            }
     return op
+
+
+def _schemas() -> dict[str, Any]:
+    _, defs = models_json_schema(
+        [(m, "validation") for m in dict.fromkeys(BODIES.values())], ref_template=REF
+    )
+    return {**defs["$defs"], "Error": ERROR, "ChatCompletion": CHAT_RESPONSE}
 
 
 def openapi_document(routes: list[Route], version: str) -> dict[str, Any]:
@@ -138,11 +193,6 @@ def openapi_document(routes: list[Route], version: str) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": ERROR,
-                "Message": MESSAGE,
-                "ChatCompletionRequest": CHAT_REQUEST,
-                "ChatCompletion": CHAT_RESPONSE,
-            },
+            "schemas": _schemas(),
         },
     }

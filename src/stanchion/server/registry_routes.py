@@ -7,9 +7,11 @@ transaction: a version that cannot be served never takes a label."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,10 +22,12 @@ from stanchion.registry import labels, versions
 from stanchion.registry.validate import check_version, stored_verifier
 from stanchion.reports.versions import version_report
 from stanchion.runtime import Runtime
-from stanchion.server.http import guarded, json_response, read_json, runtime
+from stanchion.server import schemas
+from stanchion.server.http import guarded, json_response, read_model, runtime
 
 T = TypeVar("T")
 KINDS = {"prompts": "prompt", "models": "model"}
+MAX_REPORT_DAYS = 3_660
 
 
 def kind_of(request: Request) -> str:
@@ -50,11 +54,9 @@ def _str(body: dict[str, Any], field: str, *, required: bool = True, default: st
     return value
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    body = await read_json(request, 200_000)
-    if not isinstance(body, dict):
-        raise BadRequest("the request body must be a JSON object")
-    return body
+async def _body(request: Request, model: type[BaseModel]) -> dict[str, Any]:
+    """The body, validated by its model (``server/schemas.py``, which documents it)."""
+    return (await read_model(request, model, 200_000)).model_dump(by_alias=True)
 
 
 def _check(rt: Runtime, kind: str, name: str, content: dict[str, Any]) -> None:
@@ -113,7 +115,7 @@ async def version_show(request: Request, _p: Principal) -> Response:
 async def version_push(request: Request, principal: Principal) -> Response:
     """Register content; the same content again returns the existing version (200)."""
     rt, kind = runtime(request), kind_of(request)
-    body = await _body(request)
+    body = await _body(request, schemas.VersionPush)
     content = body.get("content")
     if not isinstance(content, dict):
         raise BadRequest("content must be an object", param="content")
@@ -165,7 +167,7 @@ async def labels_list(request: Request, _p: Principal) -> Response:
 async def label_move(request: Request, principal: Principal) -> Response:
     """Point a label at a version, or (``canary_percent``) split a share of users to it."""
     rt, kind = runtime(request), kind_of(request)
-    body = await _body(request)
+    body = await _body(request, schemas.LabelMove)
     pct = body.get("canary_percent")
     if pct is not None and (not isinstance(pct, int) or isinstance(pct, bool)):
         raise BadRequest("canary_percent must be an integer 0-100", param="canary_percent")
@@ -190,7 +192,7 @@ async def label_move(request: Request, principal: Principal) -> Response:
 async def label_rollback(request: Request, principal: Principal) -> Response:
     """Move a label back to where it pointed before its last move."""
     rt, kind = runtime(request), kind_of(request)
-    body = await _body(request)
+    body = await _body(request, schemas.Rollback)
     name = _str(body, "name")
 
     def run(conn: Connection) -> labels.LabelState:
@@ -210,7 +212,7 @@ async def label_rollback(request: Request, principal: Principal) -> Response:
 
 async def _decide(request: Request, principal: Principal, approve: bool) -> Response:
     rt, kind = runtime(request), kind_of(request)
-    body = await _body(request)
+    body = await _body(request, schemas.Decision)
     label = _str(body, "label")
     await in_tx(
         rt,
@@ -262,7 +264,9 @@ async def versions_report(request: Request, _p: Principal) -> Response:
     try:
         days = float(request.query_params.get("days", "7"))
     except ValueError:
-        raise BadRequest("days must be a number", param="days") from None
+        days = math.nan
+    if not 0 < days <= MAX_REPORT_DAYS:
+        raise BadRequest(f"days must be a number from 0 to {MAX_REPORT_DAYS}", param="days")
     now = rt.clock()
 
     def run() -> list[Any]:

@@ -3,7 +3,7 @@ request's caller polls until a reviewer releases it."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,9 +11,10 @@ from starlette.responses import Response
 from stanchion.errors import BadRequest, NotFound
 from stanchion.evals import review
 from stanchion.pipeline.exchange import Principal
-from stanchion.server.http import guarded, json_response, read_json, runtime
+from stanchion.server.http import guarded, json_response, read_model, runtime
 from stanchion.server.misc import app_trace
 from stanchion.server.registry_routes import in_tx
+from stanchion.server.schemas import ReviewDecision
 
 STATUSES = ("open", "pending", "claimed", "approved", "edited", "rejected")
 
@@ -50,14 +51,10 @@ async def queue_decide(request: Request, principal: Principal) -> Response:
     action = request.path_params["action"]
     if action not in review.FINAL:
         raise NotFound(f"no review action {action!r}; use approve, edit or reject")
-    body: Any = {}
-    if int(request.headers.get("content-length") or 0) > 0:
-        body = await read_json(request, 200_000)
-    if not isinstance(body, dict):
-        raise BadRequest("the request body must be a JSON object")
-    text, note = body.get("content"), body.get("note") or ""
-    if (text is not None and not isinstance(text, str)) or not isinstance(note, str):
-        raise BadRequest("content and note must be strings")
+    body = ReviewDecision()
+    if request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers:
+        body = await read_model(request, ReviewDecision, 200_000)
+    text, note = body.content, body.note or ""
     item = await in_tx(
         rt,
         review.decide,
