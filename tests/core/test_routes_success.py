@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from stanchion import __version__
 from stanchion.server.app import routes
