@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stanchion.access import Access, KeyCache, role_table
+from stanchion.errors import StoreError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
 from stanchion.knowledge.build import Knowledge, build_knowledge
@@ -24,6 +25,7 @@ from stanchion.spec import AppSpec, load_spec
 from stanchion.spec.model import Route
 from stanchion.store.crypto import Cipher, load_cipher
 from stanchion.store.db import Store, resolve_sqlite
+from stanchion.store.spool import Spool
 from stanchion.store.traces import TraceWriter
 from stanchion.telemetry.metrics import Metrics
 
@@ -37,6 +39,20 @@ def key_file(spec: AppSpec, app_dir: Path, settings: Settings) -> Path:
     if settings.key_file:
         return settings.key_file
     return app_dir / (spec.storage.key_file or ".stanchion/master.key")
+
+
+DURABILITY = {"os": False, "fsync": True}
+
+
+def open_spool(app_dir: Path, settings: Settings) -> Spool:
+    """The local trace spool; ``durability: fsync`` adds a group-committed fsync."""
+    fsync = DURABILITY.get(settings.durability)
+    if fsync is None:
+        raise StoreError(
+            f"STANCHION_DURABILITY is {settings.durability!r}; use one of {sorted(DURABILITY)}"
+        )
+    folder = settings.spool_dir or app_dir / ".stanchion" / "spool"
+    return Spool(folder, max_bytes=int(settings.spool_max_mb * (1 << 20)), fsync=fsync)
 
 
 _ID_PREFIX = secrets.token_hex(6)
@@ -170,7 +186,12 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         prompt=prompt,
         router=router,
         traces=TraceWriter(
-            store, cipher, batch=settings.trace_batch, flush_ms=settings.trace_flush_ms
+            store,
+            cipher,
+            spool=open_spool(app_dir, settings),
+            metrics=metrics,
+            batch=settings.trace_batch,
+            flush_ms=settings.trace_flush_ms,
         ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings),
