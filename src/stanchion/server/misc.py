@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -10,6 +12,8 @@ from stanchion.errors import Forbidden, NotFound
 from stanchion.pipeline.exchange import Principal
 from stanchion.server.http import guarded, json_response, public, runtime
 from stanchion.store.traces import read_trace
+
+log = logging.getLogger("stanchion.server")
 
 
 async def list_models(request: Request, _p: Principal) -> Response:
@@ -43,9 +47,17 @@ async def readyz(request: Request) -> Response:
     try:
         await rt.store.run(ping)
     except Exception as exc:
-        return json_response({"status": "unavailable", "reason": f"database: {exc}"[:300]}, 503)
+        # Anyone may ask: the driver's message (host, port, database name) stays in the log.
+        log.warning("readiness: the database is unreachable: %s", type(exc).__name__)
+        return json_response({"status": "unavailable", "reason": "database unreachable"}, 503)
+    w = rt.traces
     return json_response(
-        {"status": "ready", "traces_written": rt.traces.written, "traces_failed": rt.traces.failed}
+        {
+            "status": "ready",
+            "traces_written": w.written,
+            "traces_failed": w.failed,
+            "traces_dead_letters": w.dead,
+        }
     )
 
 
