@@ -91,7 +91,8 @@ class Spool:
         fsync: bool = False,
     ) -> None:
         _secure_folder(folder)
-        self.folder, self.max_bytes, self.segment_bytes = folder, max_bytes, segment_bytes
+        self.folder, self.max_bytes = folder, max_bytes
+        self.segment_bytes = min(segment_bytes, max(max_bytes // 8, 1))
         self.fsync = fsync
         self._lock = threading.Lock()
         self._prefix = f"{os.getpid()}-{secrets.token_hex(4)}"
@@ -116,6 +117,9 @@ class Spool:
         """Write one sealed record; returns its segment and sequence number."""
         data = HEAD.pack(len(record)) + record
         with self._lock:
+            cur = self._current
+            if self.total + len(data) > self.max_bytes and cur.size and cur.done >= cur.appended:
+                self._rotate()  # the current segment is all stored: its bytes do not count
             if self.total + len(data) > self.max_bytes:
                 raise SpoolFull(
                     f"the trace spool holds {self.total} bytes of traces the store has not "

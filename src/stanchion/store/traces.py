@@ -361,3 +361,32 @@ def read_trace(store: Store, cipher: Cipher, trace_id: str) -> dict[str, Any] | 
     for col in ("timings", "findings", "annotations"):
         data[col] = orjson.loads(data[col])
     return data
+
+
+def list_dead_letters(conn: Connection, app: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest dead letters of an app, without their sealed records."""
+    t = trace_dead_letters
+    rows = conn.execute(
+        select(t.c.id, t.c.at, t.c.attempts, t.c.error)
+        .where(t.c.app == app)
+        .order_by(t.c.at.desc())
+        .limit(limit)
+    )
+    return [{str(k): v for k, v in r._mapping.items()} for r in rows]
+
+
+def open_dead_letter(
+    conn: Connection, cipher: Cipher, app: str, trace_id: str
+) -> dict[str, Any] | None:
+    """One dead letter with its trace opened (content decrypted), for an operator."""
+    t = trace_dead_letters
+    row = conn.execute(select(t).where(t.c.app == app, t.c.id == trace_id)).first()
+    if row is None:
+        return None
+    data = {str(k): v for k, v in row._mapping.items()}
+    trace = open_record(data.pop("record"), cipher)
+    for col, out in (("request_enc", "request"), ("response_enc", "response")):
+        blob = trace.pop(col)
+        trace[out] = orjson.loads(cipher.decrypt(blob)) if blob else None
+    data["trace"] = trace
+    return data
