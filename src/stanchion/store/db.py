@@ -39,6 +39,14 @@ def unreachable(exc: BaseException) -> bool:
     return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError))
 
 
+def refused(exc: BaseException) -> bool:
+    """Whether the store refused the values of a write (a row's fault, so retrying that row
+    alone can tell), as opposed to the store being away or lacking its tables."""
+    if isinstance(exc, (sa_exc.DataError, sa_exc.IntegrityError)):
+        return True
+    return not isinstance(exc, (sa_exc.DBAPIError, sa_exc.TimeoutError))
+
+
 def normalize_url(url: str) -> str:
     """Accept ``postgresql://`` and pick the psycopg 3 driver for it."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):

@@ -6,8 +6,8 @@ so a killed process loses nothing: the next start replays what the store did not
 Inserts skip ids already stored, so a replay never duplicates.
 
 Failures, by kind:
-- the store is unreachable (down, refused, read-only, locked): the batch waits and is
-  retried with a capped backoff; the traces stay in the spool meanwhile;
+- the store is unreachable (down, refused, read-only, locked, its tables missing): the batch
+  waits and is retried with a capped backoff; the traces stay in the spool meanwhile;
 - the store refuses a row (a value the driver rejects): the batch is split, each row is
   retried on its own, and a row that still fails is set aside, sealed, in
   ``trace_dead_letters`` (``stanchion traces dead-letters``, metric
@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 
 from stanchion.pipeline.exchange import Exchange
 from stanchion.store.crypto import Cipher
-from stanchion.store.db import Store, unreachable
+from stanchion.store.db import Store, refused
 from stanchion.store.schema import trace_dead_letters, traces
 from stanchion.store.spool import Segment, Spool
 from stanchion.telemetry.metrics import Metrics
@@ -272,7 +272,7 @@ class TraceWriter:
                 with self.store.engine.begin() as conn:
                     fn(conn)
             except Exception as exc:
-                if not unreachable(exc):
+                if refused(exc):
                     return exc
                 self._unreachable(exc)
                 time.sleep(backoff)
@@ -317,7 +317,11 @@ class TraceWriter:
         error = self._attempt(lambda conn: insert_new(conn, trace_dead_letters, [letter]))
         if error is not None:
             self.failed += 1
-            log.error("trace %s: no dead letter either (%s); kept in the spool", p.trace_id, error)
+            log.error(
+                "trace %s: no dead letter either (%s); kept in the spool",
+                p.trace_id,
+                _reason(error),
+            )
             return
         self.dead += 1
         if self.metrics is not None:
