@@ -213,3 +213,19 @@ def test_spool_segments_left_by_a_dead_process_are_replayed_once(tmp_path: Path)
     second.close()
     third.close()
     assert not list((tmp_path / "sp").iterdir())
+
+
+def test_an_unwritable_spool_folder_fails_at_start_with_one_line(
+    gateway_factory: Any, sqlite_url: str, up: Upstream, tmp_path: Path
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False)
+    (tmp_path / "a-file").write_text("")
+    env = {
+        "STANCHION_DATABASE_URL": sqlite_url,
+        "STANCHION_ENCRYPTION_KEY": gw.key,
+        "STANCHION_SPOOL_DIR": str(tmp_path / "a-file" / "spool"),
+    }
+    result = CliRunner().invoke(cli, ["serve", "--app", str(gw.folder)], env=env)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "cannot write the trace spool" in lines[0], lines

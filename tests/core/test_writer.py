@@ -10,10 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from stanchion.cli.main import cli
+from stanchion.errors import StoreError
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Completion, Usage
 from stanchion.store.crypto import Cipher
@@ -122,3 +124,6 @@ def test_spool_folder_and_files_are_private(tmp_path: Path) -> None:
     spool.done([seg])
     spool.close()
     assert not list((tmp_path / "sp").iterdir())
+    (tmp_path / "link").symlink_to(tmp_path / "sp")
+    with pytest.raises(StoreError, match="symlink"):
+        Spool(tmp_path / "link")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -110,6 +111,9 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
+            # Handled here, not re-raised to the server (which would log it twice and
+            # close the connection): a store that went away is an expected condition.
+            SQLAlchemyError: _unexpected,
             Exception: _unexpected,
         },
     )

@@ -58,10 +58,19 @@ class Segment:
 
 
 def _secure_folder(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if folder.is_symlink() or not folder.is_dir():
-        raise StoreError(f"the trace spool {folder} is not a plain folder")
-    os.chmod(folder, 0o700)
+    if folder.is_symlink():
+        raise StoreError(f"the trace spool {folder} is a symlink; give it a plain folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
+        probe = folder / f".probe-{secrets.token_hex(4)}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write the trace spool at {folder} ({exc.strerror or type(exc).__name__}); "
+            "set STANCHION_SPOOL_DIR to a writable folder"
+        ) from None
 
 
 def read_records(fd: int) -> Iterator[bytes]:
