@@ -16,6 +16,7 @@ Failures, by kind:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import queue
@@ -138,7 +139,9 @@ class Pending:
 
     @property
     def trace_id(self) -> str:
-        return str(self.row["id"]) if self.row else f"unreadable-{id(self):x}"
+        if self.row is not None:
+            return str(self.row["id"])
+        return "unreadable-" + hashlib.sha256(self.record or b"").hexdigest()[:28]
 
 
 def _insert_one(conn: Connection, row: dict[str, Any]) -> None:
