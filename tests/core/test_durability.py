@@ -84,6 +84,7 @@ def test_fsync_durability_group_commits_each_trace(
             ids.append(r.headers["x-stanchion-trace-id"])
     _wait(lambda: _stored(gw, ids) == set(ids))
     assert gw.server.config.app.state.runtime.traces.spool.syncer.rounds >= 5
+    _wait(lambda: httpx.get(gw.url + "/readyz").json()["traces_waiting"] == 0)
 
 
 def test_an_unknown_durability_setting_fails_at_start(

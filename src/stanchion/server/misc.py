@@ -57,6 +57,7 @@ async def readyz(request: Request) -> Response:
             "traces_written": w.written,
             "traces_failed": w.failed,
             "traces_dead_letters": w.dead,
+            "traces_waiting": w.spool.pending() if w.spool is not None else 0,
         }
     )
 
