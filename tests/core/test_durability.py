@@ -67,6 +67,13 @@ def test_an_abandoned_stream_is_recorded_as_cancelled_with_its_spend(
     assert 0 < trace["completion_tokens"] < 200 * 3
     assert trace["prompt_tokens"] > 0 and trace["cost"] > 0
     assert trace["response"]["content"].startswith("word0. word1.")  # what it produced
+    with httpx.Client(base_url=gw.url, headers=headers) as client:  # read to the end: pass
+        r = client.post("/v1/chat/completions", json=body)
+        assert r.text.endswith("data: [DONE]\n\n")
+    whole = r.headers["x-stanchion-trace-id"]
+    _wait(lambda: bool(_stored(gw, [whole])))
+    done = read_trace(gw.store, cipher, whole)
+    assert done is not None and (done["decision"], done["status"]) == ("pass", 200)
 
 
 def test_fsync_durability_group_commits_each_trace(
