@@ -3,12 +3,14 @@
 StanchionError
 ├── SpecError            the app spec is invalid (file, line, field)
 ├── StoreError           the database is missing, old or unreachable
+│   └── SpoolFull        the local trace spool reached its size limit
 ├── CryptoError          no key, or content that does not decrypt
 └── ApiError             anything a request can fail with; carries HTTP status
     ├── BadRequest (400)       ├── NotFound (404)        ├── RateLimited (429)
     ├── Unauthorized (401)     ├── PayloadTooLarge (413) ├── UpstreamError (502)
     ├── Forbidden (403)        ├── Unprocessable (422)   ├── UpstreamTimeout (504)
-    ├── RequestTimeout (408)   └── InternalError (500)
+    ├── RequestTimeout (408)   ├── InternalError (500)
+    │                          └── ServiceUnavailable (503)
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ class SpecError(StanchionError):
 
 
 class StoreError(StanchionError):
+    pass
+
+
+class SpoolFull(StoreError):
     pass
 
 
@@ -105,3 +111,7 @@ class UpstreamError(ApiError):
 
 class UpstreamTimeout(ApiError):
     status, type, code = 504, "upstream_error", "upstream_timeout"
+
+
+class ServiceUnavailable(ApiError):
+    status, type, code = 503, "server_error", "service_unavailable"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stanchion.access import Access, KeyCache, role_table
-from stanchion.errors import CryptoError
+from stanchion.errors import CryptoError, StoreError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
 from stanchion.knowledge.build import Knowledge, build_knowledge
@@ -27,6 +27,7 @@ from stanchion.store.audit import AuditKeys, bind_audit
 from stanchion.store.checkpoints import open_checkpoints
 from stanchion.store.crypto import Cipher, load_cipher
 from stanchion.store.db import Store, resolve_sqlite
+from stanchion.store.spool import Spool
 from stanchion.store.traces import TraceWriter
 from stanchion.telemetry.metrics import Metrics
 
@@ -40,6 +41,20 @@ def key_file(spec: AppSpec, app_dir: Path, settings: Settings) -> Path:
     if settings.key_file:
         return settings.key_file
     return app_dir / (spec.storage.key_file or ".stanchion/master.key")
+
+
+DURABILITY = {"os": False, "fsync": True}
+
+
+def open_spool(app_dir: Path, settings: Settings) -> Spool:
+    """The local trace spool; ``durability: fsync`` adds a group-committed fsync."""
+    fsync = DURABILITY.get(settings.durability)
+    if fsync is None:
+        raise StoreError(
+            f"STANCHION_DURABILITY is {settings.durability!r}; use one of {sorted(DURABILITY)}"
+        )
+    folder = settings.spool_dir or app_dir / ".stanchion" / "spool"
+    return Spool(folder, max_bytes=int(settings.spool_max_mb * (1 << 20)), fsync=fsync)
 
 
 def new_trace_id() -> str:
@@ -196,7 +211,12 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         prompt=prompt,
         router=router,
         traces=TraceWriter(
-            store, cipher, batch=settings.trace_batch, flush_ms=settings.trace_flush_ms
+            store,
+            cipher,
+            spool=open_spool(app_dir, settings),
+            metrics=metrics,
+            batch=settings.trace_batch,
+            flush_ms=settings.trace_flush_ms,
         ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),

@@ -77,6 +77,28 @@ class Settings:
         ),
     )
 
+    spool_dir: Path | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_SPOOL_DIR", "the local trace spool (default: <app>/.stanchion/spool)"
+        ),
+    )
+    spool_max_mb: float = field(
+        default=64.0,
+        metadata=_meta(
+            "STANCHION_SPOOL_MAX_MB",
+            "traces the store has not taken yet, at most (then requests answer 503)",
+        ),
+    )
+    durability: str = field(
+        default="os",
+        metadata=_meta(
+            "STANCHION_DURABILITY",
+            "os: each trace is written to the OS before its answer leaves (survives a killed "
+            "process); fsync: also group-committed to disk (survives a power loss)",
+        ),
+    )
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if env is None else env
@@ -86,7 +108,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             kind = type(f.default) if f.default is not None else str
-            if f.name in ("key_file", "spec"):
+            if f.name in ("key_file", "spec", "spool_dir"):
                 values[f.name] = Path(raw)
             elif kind in (int, float):
                 values[f.name] = kind(raw)

@@ -17,6 +17,7 @@ from stanchion.cli.report import report
 from stanchion.cli.review import review_group
 from stanchion.cli.serve import quickstart, serve
 from stanchion.cli.spec import spec
+from stanchion.cli.traces import traces
 
 
 @click.group()
@@ -43,6 +44,7 @@ for command in (
     models,
     review_group,
     evals,
+    traces,
 ):
     cli.add_command(command)
 

@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe
 from stanchion.cli.db import upgrade_audited
+from stanchion.errors import StoreError
 from stanchion.knowledge.ingest import ingest
 from stanchion.runtime import build_runtime, key_file, open_store
 from stanchion.settings import Settings
@@ -21,7 +23,15 @@ EXAMPLE = Path("examples/support-assistant")
 
 def preflight(spec_file: Path, settings: Settings) -> None:
     """Build everything once before binding the port, so a bad setup fails with one line."""
-    rt = build_runtime(spec_file, settings)
+    try:
+        rt = build_runtime(spec_file, settings)
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None) or exc
+        first = (str(orig).splitlines() or [""])[0]
+        raise StoreError(
+            f"cannot use the database ({type(orig).__name__}: {first}); "
+            "check STANCHION_DATABASE_URL or the spec's storage.url"
+        ) from None
     asyncio.run(rt.aclose())
 
 

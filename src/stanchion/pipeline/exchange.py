@@ -11,7 +11,7 @@ from stanchion.knowledge.base import Passage
 if TYPE_CHECKING:
     from stanchion.providers.base import ChatRequest, Completion
 
-Decision = Literal["pass", "redact", "block", "hold", "refuse", "error"]
+Decision = Literal["pass", "redact", "block", "hold", "refuse", "error", "cancelled"]
 
 
 @dataclass(slots=True)

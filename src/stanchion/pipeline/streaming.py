@@ -1,12 +1,17 @@
 """Streaming: chunks pass through the output stream guard (sentence-buffered) on their way
 to the caller; a block stops the stream with an error event. Once the stream ends, the
-remaining stages run and the exchange is recorded."""
+remaining stages run and the exchange is recorded; a stream the caller abandons is recorded
+as ``cancelled``."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import anyio
 
 from stanchion.errors import ApiError, Forbidden
 from stanchion.guards import GuardEngine, GuardOutcome
@@ -18,6 +23,8 @@ if TYPE_CHECKING:
     from stanchion.pipeline.pipeline import Pipeline
 
 STOPS = ("block", "hold")
+CLIENT_CLOSED = 499  # nginx's status for a request whose client closed the connection
+log = logging.getLogger("stanchion.pipeline")
 
 
 @dataclass(slots=True)
@@ -61,17 +68,46 @@ def _emit(engine: GuardEngine, ex: Exchange, text: str) -> Chunk:
 
 
 async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | ApiError]:
-    """Yield chunks for the caller; the last item may be an ``ApiError`` (sent as an event)."""
+    """Yield chunks for the caller; the last item may be an ``ApiError`` (sent as an event).
+
+    A caller that goes away mid-stream still leaves a trace and its spend: the exchange is
+    recorded as ``cancelled`` with the tokens the model produced so far and their cost.
+    """
     if ex.decision != "pass":
         await pipe.finish(ex)
         yield Chunk(content=ex.response_text, model=ex.route or "")
         yield Chunk(finish_reason="stop")
         return
-    engine = pipe.rt.guards
-    guard = engine.stream_guard(ex)
     ex.annotations["streamed"] = True
     got, attempts = _Collected(), list[Attempt]()
-    failure: ApiError | None = None
+    try:
+        failure: ApiError | None = None
+        async for item in _relay(pipe, ex, got, attempts):
+            if isinstance(item, ApiError):
+                failure = item
+                break
+            yield item
+    except (asyncio.CancelledError, GeneratorExit):
+        await _record_cancelled(pipe, ex, got, attempts)
+        raise
+    pipe.generate.settle(ex, got.completion(ex.route or ""), attempts)
+    if failure is not None:
+        ex.status, ex.error = failure.status, failure.message
+        ex.decision = "block" if failure.code == "output_blocked" else "error"
+    try:
+        with anyio.CancelScope(shield=True):
+            await pipe.finish(ex)
+    except ApiError as err:
+        failure = err
+    yield failure if failure is not None else Chunk(finish_reason=got.finish, model=got.model)
+
+
+async def _relay(
+    pipe: Pipeline, ex: Exchange, got: _Collected, attempts: list[Attempt]
+) -> AsyncIterator[Chunk | ApiError]:
+    """The upstream stream through the output guard; an ``ApiError`` item ends it."""
+    engine = pipe.rt.guards
+    guard = engine.stream_guard(ex)
     try:
         async for chunk in pipe.generate.stream(ex, attempts):
             got.absorb(chunk, ex)
@@ -82,17 +118,28 @@ async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | A
                 yield _emit(engine, ex, safe)
             failure = _stopped(ex, outcome)
             if failure:
-                break
-        if failure is None:
-            safe, outcome = guard.flush()
-            failure = _stopped(ex, outcome)
-            if safe and failure is None:
-                yield _emit(engine, ex, safe)
+                yield failure
+                return
+        safe, outcome = guard.flush()
+        failure = _stopped(ex, outcome)
+        if safe and failure is None:
+            yield _emit(engine, ex, safe)
+        if failure is not None:
+            yield failure
     except ApiError as err:
-        failure = err
+        yield err
+
+
+async def _record_cancelled(
+    pipe: Pipeline, ex: Exchange, got: _Collected, attempts: list[Attempt]
+) -> None:
+    """Price what the model produced before the caller left, and record it (shielded from
+    the cancellation that brought us here)."""
     pipe.generate.settle(ex, got.completion(ex.route or ""), attempts)
-    if failure is not None:
-        ex.status, ex.error = failure.status, failure.message
-        ex.decision = "block" if failure.code == "output_blocked" else "error"
-    await pipe.finish(ex)
-    yield failure if failure is not None else Chunk(finish_reason=got.finish, model=got.model)
+    ex.status, ex.decision = CLIENT_CLOSED, "cancelled"
+    ex.error = "the client disconnected before the stream ended"
+    try:
+        with anyio.CancelScope(shield=True):
+            await pipe.record(ex)
+    except Exception:
+        log.exception("recording the cancelled stream %s failed", ex.id)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,14 +16,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from stanchion import __version__
-from stanchion.errors import ApiError, InternalError, NotFound
+from stanchion.errors import ApiError, InternalError, NotFound, ServiceUnavailable
 from stanchion.pipeline.pipeline import build_pipeline
-from stanchion.runtime import Runtime, build_runtime
+from stanchion.runtime import Runtime, build_runtime, new_trace_id
 from stanchion.server import admin, misc, versioning
 from stanchion.server.chat import chat_completions
 from stanchion.server.http import error_response, json_response, public
 from stanchion.server.openapi import openapi_document
 from stanchion.settings import Settings
+from stanchion.store.db import unreachable
 from stanchion.ui import console_mount
 
 log = logging.getLogger("stanchion.server")
@@ -82,8 +84,22 @@ def _allowed(request: Request) -> str:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(InternalError("internal error; the trace id is in the server log"))
+    """500, or 503 when the store is away; either way with an id that the log line carries."""
+    rt = getattr(request.app.state, "runtime", None)
+    trace_id = rt.new_id() if rt is not None else new_trace_id()
+    where = f"{request.method} {request.url.path}"
+    err: ApiError
+    if unreachable(exc):
+        log.error("store unreachable on %s (trace id %s): %s", where, trace_id, type(exc).__name__)
+        err = ServiceUnavailable(
+            f"the store is unreachable; retry later (trace id {trace_id})", retry_after=5
+        )
+    else:
+        log.exception("unhandled error on %s (trace id %s)", where, trace_id)
+        err = InternalError(f"internal error (trace id {trace_id}, in the server log)")
+    response = error_response(err)
+    response.headers["x-stanchion-trace-id"] = trace_id
+    return response
 
 
 def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = None) -> Starlette:
@@ -111,6 +127,9 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
+            # Handled here, not re-raised to the server (which would log it twice and
+            # close the connection): a store that went away is an expected condition.
+            SQLAlchemyError: _unexpected,
             Exception: _unexpected,
         },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import text
@@ -13,6 +14,8 @@ from stanchion.pipeline.exchange import Principal
 from stanchion.runtime import Runtime
 from stanchion.server.http import guarded, json_response, public, runtime
 from stanchion.store.traces import read_trace
+
+log = logging.getLogger("stanchion.server")
 
 
 async def list_models(request: Request, _p: Principal) -> Response:
@@ -46,11 +49,20 @@ async def readyz(request: Request) -> Response:
     try:
         await rt.store.run(ping)
     except Exception as exc:
-        return json_response({"status": "unavailable", "reason": f"database: {exc}"[:300]}, 503)
+        # Anyone may ask: the driver's message (host, port, database name) stays in the log.
+        log.warning("readiness: the database is unreachable: %s", type(exc).__name__)
+        return json_response({"status": "unavailable", "reason": "database unreachable"}, 503)
     if issues := rt.health_issues():  # serving, but not all of what the labels name
         return json_response({"status": "degraded", "issues": issues})
+    w = rt.traces
     return json_response(
-        {"status": "ready", "traces_written": rt.traces.written, "traces_failed": rt.traces.failed}
+        {
+            "status": "ready",
+            "traces_written": w.written,
+            "traces_failed": w.failed,
+            "traces_dead_letters": w.dead,
+            "traces_waiting": w.spool.pending() if w.spool is not None else 0,
+        }
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from stanchion.errors import StoreError
@@ -28,6 +29,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=5000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is away (down, refused, read-only, locked, gone)
+    rather than that one statement or value was wrong: the first is retried, never blamed
+    on a row."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError))
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether the store refused the values of a write (a row's fault, so retrying that row
+    alone can tell), as opposed to the store being away or lacking its tables."""
+    if isinstance(exc, (sa_exc.DataError, sa_exc.IntegrityError)):
+        return True
+    return not isinstance(exc, (sa_exc.DBAPIError, sa_exc.TimeoutError))
 
 
 def normalize_url(url: str) -> str:

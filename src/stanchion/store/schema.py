@@ -63,6 +63,18 @@ traces = Table(
 )
 Index("ix_traces_app_created", traces.c.app, traces.c.created_at)
 
+trace_dead_letters = Table(
+    "trace_dead_letters",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("app", String(100), nullable=False),
+    Column("at", Double, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("record", LargeBinary, nullable=False),
+)
+Index("ix_trace_dead_letters_app_at", trace_dead_letters.c.app, trace_dead_letters.c.at)
+
 audit_events = Table(
     "audit_events",
     metadata,

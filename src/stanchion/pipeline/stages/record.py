@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from stanchion.errors import ServiceUnavailable, SpoolFull
 from stanchion.limits import Counters
 from stanchion.pipeline.exchange import Exchange
 from stanchion.store.traces import TraceWriter
@@ -9,7 +10,9 @@ DAY = 86_400
 
 
 class Record:
-    """Hand the exchange to the trace writer and count it. Runs for every authenticated call."""
+    """Hand the exchange to the trace writer and count it. Runs for every authenticated call.
+
+    The trace is in the local spool when this returns, so before the answer leaves."""
 
     name = "record"
 
@@ -39,4 +42,10 @@ class Record:
             m.inc("stanchion_grounding_checks_total", (labels[0], ("grounded", grounded)))
         for f in ex.findings:
             m.inc("stanchion_findings_total", (("type", f.type), ("action", f.action)))
-        self.traces.submit(ex)
+        try:
+            await self.traces.commit(ex)
+        except SpoolFull:
+            # No answer leaves without its trace: with the store away this long, refuse.
+            raise ServiceUnavailable(
+                "traces cannot be recorded right now; retry later", retry_after=5
+            ) from None

@@ -7,8 +7,8 @@ Revises: 0004_embeddings
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_ui_sessions"
-down_revision = "0004_embeddings"
+revision = "0006_ui_sessions"
+down_revision = "0005_dead_letters"
 branch_labels = None
 depends_on = None
 
