@@ -1,0 +1,229 @@
+"""Which catalog products a piece of messy text names: lower case, partial names ("the
+doorbell"), typos ("thermostst"), plurals and packs ("color bulbs 4 pack"), and names of
+products the catalog does not hold ("the doorbell pro", "a 2-pack of hubs").
+
+The word leading (nearly) every name (the brand) does not identify a product; the others
+do. A product is named when one of its identifying tokens is in the text; among the products
+named, the one whose identifying tokens the text covers best wins, and a pack row wins over
+its single row only when the text asks for that quantity.
+
+    names = NameIndex(["Lumen Hub", "Lumen Bulb Color", "Lumen Bulb Color 4-pack"])
+    names.match("how much r 4 color bulbs in a pack").products  # -> ["Lumen Bulb Color 4-pack"]
+    names.match("price of the hub pro").unknown                 # -> ["hub pro"]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from stanchion.knowledge.text import STOPWORDS, stem
+
+_TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+NUMBER_WORDS = {
+    "one": "1",
+    "single": "1",
+    "two": "2",
+    "pair": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "eight": "8",
+    "ten": "10",
+    "twelve": "12",
+    "dozen": "12",
+}
+PACK_WORDS = frozenset({"pack", "pk", "set", "bundl", "kit", "multipack", "box"})
+# Words that make a different model of a named product ("Doorbell Pro", "Hub 2nd gen").
+_VARIANTS = (
+    "pro max plus ultra lite mini micro nano xl xxl gen generation ii iii iv se neo air duo "
+    "elite premium deluxe outdoor indoor"
+)
+VARIANT_WORDS = frozenset(stem(w) for w in _VARIANTS.split())
+
+
+def spans(text: str) -> list[tuple[str, int, int]]:
+    """(token, start, end): lower-cased, stemmed, number words as digits; letters and
+    digits split ("4pack")."""
+    out = []
+    for m in _TOKEN.finditer(text.lower()):
+        word = NUMBER_WORDS.get(m.group(), m.group())
+        out.append((stem(word) if word.isalpha() else word, m.start(), m.end()))
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t, _, _ in spans(text)]
+
+
+@lru_cache(maxsize=65_536)
+def close(word: str, name_token: str) -> bool:
+    """The same token, a typo of it (one edit, two for long words; none under five letters,
+    where "plus" and "plug" are different words), or an abbreviation ("thermo" for
+    "thermostat", "camera" for a short name token like "cam")."""
+    if word == name_token:
+        return True
+    if not (word.isalpha() and name_token.isalpha()):
+        return False
+    if len(word) >= 5 and name_token.startswith(word):
+        return True
+    if len(name_token) <= 3 and word.startswith(name_token) and len(word) - len(name_token) <= 3:
+        return True
+    if min(len(word), len(name_token)) < 5:
+        return False
+    return _edits(word, name_token, 2 if len(name_token) >= 8 else 1)
+
+
+def _edits(a: str, b: str, limit: int) -> bool:
+    """Damerau-Levenshtein distance <= limit (a transposition is one edit)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return False
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
+
+
+def pack_at(toks: list[str]) -> tuple[int, int, int] | None:
+    """(quantity, first, last token) of a pack the tokens speak of: "4 pack", "pack of 4",
+    "set of two"."""
+    for i, t in enumerate(toks):
+        if t not in PACK_WORDS:
+            continue
+        for j in (i - 1, i + 1, i + 2):
+            if 0 <= j < len(toks) and toks[j].isdigit() and (j != i + 2 or toks[i + 1] == "of"):
+                return int(toks[j]), min(i, j), max(i, j)
+    return None
+
+
+def pack_size(toks: list[str]) -> int | None:
+    found = pack_at(toks)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    name: str
+    ident: frozenset[str]  # tokens that identify it (not the brand)
+    family: frozenset[str]  # ident without pack words and the pack quantity
+    pack: int | None
+
+
+@dataclass(slots=True)
+class Match:
+    products: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+class NameIndex:
+    """Product names prepared once; ``match`` is cached per text."""
+
+    def __init__(self, names: list[str]) -> None:
+        toks = {n: tokens(n) for n in names}
+        leads: dict[str, int] = {}
+        for ts in toks.values():
+            if ts:
+                leads[ts[0]] = leads.get(ts[0], 0) + 1
+        # the brand: a leading word of (nearly) every name; it names no product by itself
+        self.brand = frozenset(
+            t for t, c in leads.items() if len(names) >= 2 and c >= 0.8 * len(names)
+        )
+        self.names = [self._name(n, ts) for n, ts in toks.items()]
+        self.vocab = frozenset(t for n in self.names for t in n.ident)
+        self.match = lru_cache(maxsize=4096)(self._match)
+
+    def _name(self, name: str, toks: list[str]) -> Name:
+        ident = frozenset(t for t in toks if t not in self.brand and t not in STOPWORDS)
+        ident = ident or frozenset(toks)
+        pack = pack_size(toks)
+        family = frozenset(t for t in ident if t not in PACK_WORDS and t != str(pack))
+        return Name(name, ident, family, pack)
+
+    def _hits(self, toks: list[str]) -> dict[str, set[int]]:
+        """Per name token, the positions of the text's tokens close to it."""
+        hits: dict[str, set[int]] = {}
+        for i, t in enumerate(toks):
+            if t in STOPWORDS or t in self.brand:
+                continue
+            for v in self.vocab:
+                if close(t, v):
+                    hits.setdefault(v, set()).add(i)
+        return hits
+
+    def _match(self, text: str) -> Match:
+        found = spans(text)
+        toks = [t for t, _, _ in found]
+        hits = self._hits(toks)
+        named = [n for n in self.names if n.family & hits.keys()]
+        best = [n for n in named if not any(_beats(o, n, hits) for o in named)]
+        out = Match()
+        for fam in dict.fromkeys(n.family for n in best):
+            members = [n for n in self.names if n.family == fam]
+            where = sorted(i for t in fam for i in hits.get(t, ()))
+            asked, lo, hi = _quantity(toks, where)
+            chosen = next((n for n in members if n.pack == asked), None)
+            own = frozenset().union(*(n.ident for n in members))
+            variant = self._variant(toks, hits, fam, own)
+            if variant is None and asked not in (None, 1) and chosen is None:
+                variant = (min(lo, where[0]), max(hi, where[-1]))
+            if variant is not None:
+                phrase = text[found[variant[0]][1] : found[variant[1]][2]]
+                out.unknown += [phrase] if phrase not in out.unknown else []
+                continue
+            picked = chosen or next((n for n in best if n.family == fam), members[0])
+            out.products.append(picked.name)
+        return out
+
+    def _variant(
+        self, toks: list[str], hits: dict[str, set[int]], fam: frozenset[str], own: frozenset[str]
+    ) -> tuple[int, int] | None:
+        """The token span of a model word next to the name that the name does not have:
+        "doorbell PRO", "MINI thermostat", "hub 2" (a bare number right after the name)."""
+        where = sorted(i for t in fam for i in hits.get(t, ()))
+        if not where:
+            return None
+        lo, hi = where[0], where[-1]
+        around = [(lo - 1, -1), (hi + 1, 1)]
+        for i, side in around:
+            if not 0 <= i < len(toks):
+                continue
+            t = toks[i]
+            other = t.isalpha() and t in self.vocab and t not in own
+            other = other and not any(close(t, f) for f in own)
+            bare = t.isdigit() and side == 1 and (i + 1 == len(toks) or toks[i + 1] in STOPWORDS)
+            if (t in VARIANT_WORDS and t not in fam) or (other and t not in PACK_WORDS) or bare:
+                return min(i, lo), max(i, hi)
+        return None
+
+
+def _quantity(toks: list[str], where: list[int]) -> tuple[int | None, int, int]:
+    """(quantity, first, last token) of the pack asked for: a pack phrase, or a number just
+    before the name when a pack word is in the text ("4 color bulbs in a pack")."""
+    found = pack_at(toks)
+    if found is not None:
+        return found
+    if where and any(t in PACK_WORDS for t in toks):
+        before = where[0] - 1
+        if before >= 0 and toks[before].isdigit():
+            return int(toks[before]), before, before
+    return None, len(toks), -1
+
+
+def _beats(a: Name, b: Name, hits: dict[str, set[int]]) -> bool:
+    """Does ``a`` explain the text better than ``b`` (covers more of it, or as much with
+    fewer tokens the text does not mention)?"""
+    got_a, got_b = a.ident & hits.keys(), b.ident & hits.keys()
+    if got_b < got_a:
+        return True
+    return got_a == got_b and len(a.ident - got_a) < len(b.ident - got_b)
