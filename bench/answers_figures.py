@@ -1,0 +1,162 @@
+"""Figures for bench/answers.py: shares per set, split and category, the tables, the
+answerability trade-off curve and its plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from answers_app import Outcome, say, spec_values
+
+COLUMNS = ("n", "answerable_correct", "unanswerable_declined", "accuracy")
+MIN_CATEGORY = 3  # a category needs this many examples to be called the worst
+
+
+def shares(outs: list[Outcome]) -> dict[str, Any]:
+    ans = [o for o in outs if o.answerable]
+    una = [o for o in outs if not o.answerable]
+    return {
+        "n": len(outs),
+        "answerable": len(ans),
+        "unanswerable": len(una),
+        "answerable_correct": round(sum(o.passed for o in ans) / len(ans), 4) if ans else None,
+        "unanswerable_declined": round(sum(o.passed for o in una) / len(una), 4) if una else None,
+        "accuracy": round(sum(o.passed for o in outs) / len(outs), 4) if outs else None,
+    }
+
+
+def failure_kind(o: Outcome) -> str:
+    if o.passed:
+        return "passed"
+    if not o.answerable:
+        return f"answered unanswerable ({o.decision})"
+    if o.decision == "refuse":
+        return "refused answerable"
+    if o.decision not in ("pass", "redact"):
+        return f"decision {o.decision}"
+    return "missing fact"
+
+
+def summarize(outs: list[Outcome]) -> dict[str, Any]:
+    cats: dict[str, list[Outcome]] = {}
+    for o in outs:
+        cats.setdefault(o.category, []).append(o)
+    per_cat = {c: shares(v) for c, v in sorted(cats.items())}
+    big = {c: s for c, s in per_cat.items() if s["n"] >= MIN_CATEGORY}
+    worst = min(big, key=lambda c: big[c]["accuracy"]) if big else None
+    kinds: dict[str, int] = {}
+    for o in outs:
+        kinds[failure_kind(o)] = kinds.get(failure_kind(o), 0) + 1
+    lat = sorted(o.ms for o in outs)
+    return {
+        **shares(outs),
+        "p50_ms": lat[len(lat) // 2] if lat else None,
+        "categories": per_cat,
+        "worst_category": worst,
+        "outcomes": dict(sorted(kinds.items(), key=lambda kv: -kv[1])),
+    }
+
+
+def fmt(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def print_table(title: str, rows: list[list[Any]], headers: list[str]) -> None:
+    cells = [headers, *[[fmt(v) for v in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    print(f"\n{title}")
+    for i, row in enumerate(cells):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def report(summaries: dict[str, dict[str, Any]]) -> None:
+    heads = ["set/split", "n", "answerable ok", "unanswerable declined", "accuracy", "worst"]
+    rows = [[k, *(s[c] for c in COLUMNS), s["worst_category"]] for k, s in summaries.items()]
+    print_table("answers (offline, local route)", rows, heads)
+    for key, s in summaries.items():
+        cat_rows = [
+            [c, v["n"], v["answerable_correct"], v["unanswerable_declined"], v["accuracy"]]
+            for c, v in s["categories"].items()
+        ]
+        print_table(f"{key} by category", cat_rows, ["category", *heads[1:5]])
+        print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in s["outcomes"].items()))
+
+
+def default_threshold(outs: list[Outcome], spec: dict[str, Any]) -> dict[str, float]:
+    """Where the default sits: the threshold the traces name, else the spec's own numbers."""
+    seen = [t for o in outs if (t := o.evidence("threshold")) is not None]
+    if seen:
+        return {"threshold (trace)": max(set(seen), key=seen.count)}
+    return {
+        path: float(v)
+        for path, v in spec_values(spec)
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+
+
+def sweep(outs: list[Outcome], defaults: dict[str, float]) -> dict[str, Any]:
+    """The trade-off over thresholds of the recorded answerability score."""
+    ans = [o for o in outs if o.answerable]
+    una = [o for o in outs if not o.answerable]
+    scored = [o for o in outs if o.answerability is not None]
+    if not ans or not una or not scored:
+        return {"error": "no answerability scores in the traces", "defaults": defaults}
+    points = []
+    for step in range(21):
+        t = step / 20
+
+        def kept(o: Outcome, t: float = t) -> bool:
+            return o.answerability is not None and o.answerability >= t
+
+        right = sum(o.passed for o in ans if kept(o)) / len(ans)
+        wrong = sum(o.decision != "refuse" for o in una if kept(o)) / len(una)
+        points.append({"threshold": t, "answered_correctly": right, "answered_unanswerable": wrong})
+    return {"points": points, "defaults": defaults, "scored": len(scored)}
+
+
+def near(threshold: float, marks: set[float]) -> bool:
+    return any(abs(threshold - m) < 0.025 for m in marks)
+
+
+def print_sweep(name: str, curve: dict[str, Any]) -> None:
+    if "points" not in curve:
+        print(f"\nsweep {name}: {curve['error']} (defaults {curve['defaults']})")
+        return
+    marks = set(curve["defaults"].values())
+    rows = [
+        [
+            p["threshold"],
+            p["answered_correctly"],
+            p["answered_unanswerable"],
+            "<- spec default" if near(p["threshold"], marks) else "",
+        ]
+        for p in curve["points"]
+    ]
+    heads = ["threshold", "answered correctly", "answered unanswerable", ""]
+    print_table(f"sweep {name} (defaults {curve['defaults']})", rows, heads)
+
+
+def plot(curves: dict[str, dict[str, Any]], out: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        say("matplotlib is not installed: no plot")
+        return
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for name, curve in curves.items():
+        pts = curve.get("points") or []
+        ax.plot([p["answered_unanswerable"] for p in pts], [p["answered_correctly"] for p in pts])
+        ax.lines[-1].set_label(name)
+        for p in pts:
+            if near(p["threshold"], set(curve["defaults"].values())):
+                ax.scatter([p["answered_unanswerable"]], [p["answered_correctly"]], marker="o")
+    ax.set_xlabel("unanswerable questions answered (share)")
+    ax.set_ylabel("answerable questions answered correctly (share)")
+    ax.legend()
+    fig.savefig(out, dpi=120)
+    say(f"wrote {out}")
