@@ -136,7 +136,8 @@ def read_trace(store: Store, cipher: Cipher, trace_id: str) -> dict[str, Any] | 
         row = conn.execute(select(traces).where(traces.c.id == trace_id)).first()
     if row is None:
         return None
-    data = dict(row._mapping)
+    # SQLAlchemy's column keys are a str subclass, which orjson refuses as dict keys.
+    data = {str(k): v for k, v in row._mapping.items()}
     for col, out in (("request_enc", "request"), ("response_enc", "response")):
         blob = data.pop(col)
         data[out] = orjson.loads(cipher.decrypt(blob)) if blob else None
