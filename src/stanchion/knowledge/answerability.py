@@ -1,83 +1,130 @@
-"""Can the retrieved passages answer the question at all? A score in [0, 1].
+"""Can the retrieved passages answer the question at all? A calibrated score in [0, 1].
 
 Retrieval coverage alone lets through questions whose topic words match but whose point
-does not ("Do you ship to Australia?" against the shipping page). The score combines:
+does not ("Do you ship to Australia?" against the shipping page). The score is a logistic
+model over the question's concepts (see ``knowledge.query``), fitted with cross-validation
+on answerable and unanswerable questions (``python bench/knowledge.py answerability --fit``):
 
-- passage coverage: the IDF-weighted share of the question's terms the best passage holds;
+- coverage: the IDF-weighted share of the question's known concepts the best passage holds;
 - sentence alignment: the same share for the best single sentence (headings and the title
   count as context), since an answer sits in one place, not spread over a page;
-- the rarest term: whether the question's highest-IDF term is in the best passage;
-- named things: a capitalised word (not opening a sentence) or a token with digits in the
-  question ("Bitcoin", "Berlin", "4K", "1998") must occur in one of the passages, else 0.
+- the rarest concept: whether the question's highest-IDF known concept is in a passage;
+- novelty: the weight share of the question's words the corpus has never seen.
 
-The weights are a logistic model fitted on the DEV half of clapnq (answerable vs not;
-``python bench/knowledge.py answerability --fit``).
+A named thing the corpus could plausibly hold but the passages lack vetoes the answer (score
+0): a country or carrier ("ship to Australia", "DHL"), or a product-like name (an unknown
+word right after a brand word that opens several titles: "Lumen Speaker"). Numbers, cities,
+times of day and misspelt corpus words never veto.
 
->>> weights = {"ship": 2.0, "australia": 4.0}
->>> assess("Do you ship to Australia?", weights, [("Shipping", "We ship to Canada.")])
-0.0
+>>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
+>>> vocab = Vocabulary(20, {"ship": 4, "canada": 1, "day": 9})
+>>> q = parse("Do you ship to Australia?", vocab, Glossary({}))
+>>> assess(q, vocab, [("Shipping", "We ship to Canada in 5 days.")]).missing
+['australia']
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, terms, words
+from stanchion.knowledge.query.gazetteer import named_places
+from stanchion.knowledge.query.glossary import TOKEN, token_term
+from stanchion.knowledge.query.parse import Concept, Query
+from stanchion.knowledge.query.vocabulary import Vocabulary
+from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
-WEIGHTS = (-2.0, 1.71, 1.13, 0.25)
+# intercept, coverage, sentence coverage, rarest concept present, novelty
+WEIGHTS = (-2.0, 1.71, 1.13, 0.25, -1.0)
+FEATURES = ("coverage", "sentence", "rarest", "novelty")
+THRESHOLD = 0.3  # the fitted default (bench/knowledge.py answerability --fit)
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-OPENER = re.compile(r"(?:^|[.!?:;\n\"(]\s*)$")
-# the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
-FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b", re.I)
+Decision = Literal["answer", "borderline", "refuse"]
+Pair = tuple[str, str]
 
 
-def frame_terms(question: str) -> set[str]:
-    return {t for m in FRAME.finditer(question) for t in terms(m.group(1) or m.group(2))}
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The score and the evidence it was computed from (what the trace records)."""
+
+    score: float
+    features: dict[str, float] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def record(self, decision: Decision) -> dict[str, Any]:
+        feats: dict[str, Any] = {k: round(v, 4) for k, v in self.features.items()}
+        if self.missing:
+            feats["missing"] = self.missing
+        return {"score": round(self.score, 4), "decision": decision, "features": feats}
 
 
-def named_terms(question: str) -> set[str]:
-    """Terms of the question that name something: capitalised mid-sentence, or with digits."""
-    out = set()
-    for raw, start, _ in words(question):
-        word = normalize_word(raw)
-        if word in STOPWORDS:
-            continue
-        digits = any(ch.isdigit() for ch in raw)
-        capital = raw[0].isupper() and not OPENER.search(question[:start])
-        if digits or capital:
-            out.add(stem(word))
-    return out
-
-
-def sentence_coverage(qterms: list[str], weights: dict[str, float], title: str, text: str) -> float:
-    """Best IDF-weighted share of the question's terms in one sentence (+ title, heading)."""
-    total = sum(weights[t] for t in qterms) or 1.0
+def _sentence_bags(title: str, text: str) -> list[set[str]]:
+    """Each sentence's terms with its title and heading as context."""
     context = set(terms(title))
-    best = 0.0
+    bags = []
     for raw in SENTENCE.split(text):
         sentence = raw.strip()
-        found = set(terms(sentence))
+        found = set(index_terms(sentence))
         if sentence.startswith("#"):
             context = set(terms(title)) | found
             continue
-        best = max(best, sum(weights[t] for t in qterms if t in found | context) / total)
-    return best
+        bags.append(found | context)
+    return bags
 
 
-def features(
-    qterms: list[str], weights: dict[str, float], passages: list[tuple[str, str]]
-) -> list[float]:
-    """[passage coverage, sentence coverage, rarest term present] of the best passage."""
-    title, text = passages[0]
-    found = set(terms(title)) | set(terms(text))
-    total = sum(weights[t] for t in qterms) or 1.0
-    rare = max(qterms, key=lambda t: weights[t])
+def _share(concepts: list[Concept], bag: set[str], total: float) -> float:
+    return sum(c.weight for c in concepts if c.present(bag)) / total
+
+
+def features(query: Query, passages: list[Pair]) -> list[float] | None:
+    """[coverage, sentence coverage, rarest present, novelty], None with nothing to judge."""
+    content = query.content()
+    known = [c for c in content if c.known]
+    if not known or not passages:
+        return None
+    total = sum(c.weight for c in known)
+    bags = [set(index_terms(title)) | set(index_terms(text)) for title, text in passages]
+    sentences = [b for title, text in passages for b in _sentence_bags(title, text)]
+    rare = max(known, key=lambda c: c.weight)
+    unknown = sum(c.weight for c in content if not c.known)
     return [
-        sum(weights[t] for t in qterms if t in found) / total,
-        sentence_coverage(qterms, weights, title, text),
-        float(rare in found),
+        max(_share(known, bag, total) for bag in bags),
+        max((_share(known, bag, total) for bag in sentences), default=0.0),
+        float(any(rare.present(bag) for bag in bags)),
+        unknown / (unknown + total),
     ]
+
+
+def missing_names(text: str, vocab: Vocabulary, present: set[str]) -> list[str]:
+    """Places, carriers and product-like names of ``text`` the passages do not hold."""
+    tokens = [m.group() for m in TOKEN.finditer(text)]
+    keys = [token_term(t) or "" for t in tokens]
+    out = [
+        name
+        for name, aliases in named_places([k for k in keys if k])
+        if not any(all(t in present for t in alias) for alias in aliases)
+    ]
+    for i, key in enumerate(keys):
+        if key in vocab.names:
+            out.extend(_unknown_after(tokens, keys, i, vocab, present))
+    return list(dict.fromkeys(out))
+
+
+def _unknown_after(
+    tokens: list[str], keys: list[str], i: int, vocab: Vocabulary, present: set[str]
+) -> list[str]:
+    """Words of a name opened by a brand word at ``i`` that the corpus has never seen."""
+    out = []
+    for raw, key in list(zip(tokens, keys, strict=True))[i + 1 : i + 3]:
+        if not key or not raw.isalpha():
+            break
+        if normalize_word(raw) in STOPWORDS:
+            break
+        if key not in vocab and key not in present and vocab.correct(key) is None:
+            out.append(key)
+    return out
 
 
 def probability(x: list[float]) -> float:
@@ -85,25 +132,19 @@ def probability(x: list[float]) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def evidence(
-    question: str, weights: dict[str, float], passages: list[tuple[str, str]]
-) -> list[float] | None:
-    """The model's features, or None when there is nothing to judge or a named thing of the
-    question is in none of the passages."""
-    frame = frame_terms(question)
-    qterms = [t for t in dict.fromkeys(terms(question)) if t in weights and t not in frame]
-    if not qterms or not passages:
-        return None
+def assess(
+    query: Query, vocab: Vocabulary, passages: list[Pair], context: tuple[str, ...] = ()
+) -> Assessment:
+    """Answerability of ``query`` from (title, text) passages, best first; ``context``: the
+    texts of earlier turns it leans on (their named things must be covered too)."""
+    x = features(query, passages)
+    if x is None:
+        return Assessment(0.0)
     present: set[str] = set()
     for title, text in passages:
-        present |= set(terms(title)) | set(terms(text))
-    if named_terms(question) - present:
-        return None
-    return features(qterms, weights, passages)
-
-
-def assess(question: str, weights: dict[str, float], passages: list[tuple[str, str]]) -> float:
-    """Answerability of ``question`` from (title, text) passages, best first; weights: the
-    IDF weight of each of the question's terms in the searched corpus."""
-    x = evidence(question, weights, passages)
-    return 0.0 if x is None else probability(x)
+        present |= set(index_terms(title)) | set(index_terms(text))
+    missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
+    feats = dict(zip(FEATURES, x, strict=True))
+    if missing:
+        return Assessment(0.0, feats, list(dict.fromkeys(missing)))
+    return Assessment(probability(x), feats)
