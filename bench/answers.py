@@ -46,7 +46,15 @@ from answers_app import (
     write_spec,
 )
 from answers_clapnq import run_clapnq
-from answers_figures import default_threshold, plot, print_sweep, report, summarize, sweep
+from answers_figures import (
+    default_threshold,
+    plot,
+    print_failures,
+    print_sweep,
+    report,
+    summarize,
+    sweep,
+)
 
 SETS = {"messy": "messy-{}.jsonl", "messy2": "messy2-{}.jsonl", "questions": "questions.jsonl"}
 SPLITS = ("dev", "heldout")
@@ -114,6 +122,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--sweep", action="store_true", help="open the gate, print the curve")
     ap.add_argument("--plot", type=Path, default=None, help="the curve as PNG (matplotlib)")
     ap.add_argument("--clapnq", action="store_true", help="the clapnq-derived set instead")
+    ap.add_argument("--failures", type=int, default=0, help="list the first N failures")
     ap.add_argument("--verbose", action="store_true", help="show the app's error logs")
     args = ap.parse_args(argv)
     args.sets = [s for s in args.sets.split(",") if s]
@@ -134,6 +143,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     else:
         result = asyncio.run(run_sets(args))
         report(result["summaries"])
+    if args.failures:
+        print_failures(result["results"], args.failures)
     for name, curve in (result.get("sweep") or {}).items():
         print_sweep(name, curve)
     if args.plot:

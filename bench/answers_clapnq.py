@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ from answers_app import (
     open_gate,
     say,
     serve,
+    stanchion_bin,
     temp_folder,
     write_spec,
 )
@@ -108,6 +112,30 @@ async def ask_all(served: Served, jobs: list[tuple[dict[str, Any], str, str]], c
     return outs
 
 
+def retriever_recall(jobs: list[tuple[dict[str, Any], str, str]]) -> dict[str, Any]:
+    """recall@5/10 of the retriever alone (``stanchion retrieval eval``), per split and wording."""
+    out: dict[str, Any] = {}
+    for split in sorted({s for _, s, _ in jobs}):
+        rows = [r for r, s, v in jobs if s == split and v == "original"]
+        for variant, field in (("original", "original"), ("messy", "text")):
+            with tempfile.TemporaryDirectory() as tmp:
+                beir = Path(tmp) / f"{split}-{variant}"
+                beir.mkdir()
+                shutil.copyfile(DATA / "corpus.jsonl", beir / "corpus.jsonl")
+                queries = [{"_id": r["id"], "text": r[field]} for r in rows]
+                (beir / "queries.jsonl").write_bytes(b"\n".join(map(orjson.dumps, queries)))
+                qrels = [f"{r['id']}\t{doc}\t1" for r in rows for doc in r["relevant"]]
+                (beir / "qrels.tsv").write_text("\n".join(["query-id\tcorpus-id\tscore", *qrels]))
+                cmd = [stanchion_bin(), "retrieval", "eval", str(beir), "--json"]
+                done = subprocess.run(cmd, capture_output=True, text=True)
+                found = orjson.loads(done.stdout) if done.returncode == 0 else {}
+                out[f"{split}/{variant}"] = found.get(beir.name, {"error": done.stderr[-300:]})
+    heads = ["split/wording", "recall@5", "recall@10", "mrr@10"]
+    rows_out = [[k, *(v.get(h) for h in heads[1:])] for k, v in out.items()]
+    print_table("clapnq, the retriever alone (stanchion retrieval eval)", rows_out, heads)
+    return out
+
+
 def figures(outs: list[Outcome]) -> dict[str, Any]:
     recalls = [o.annotations["recall"] for o in outs if o.annotations.get("recall") is not None]
     ans = [o for o in outs if o.answerable]
@@ -164,6 +192,7 @@ async def run_clapnq(args: argparse.Namespace) -> dict[str, Any]:
     ]
     outs, spec = await clapnq_pass(args, jobs, gate_open=False)
     result: dict[str, Any] = {"clapnq": report(by_wording(outs, kinds=True))}
+    result["retriever"] = retriever_recall(jobs)
     result["summaries"] = {k: summarize(v) for k, v in by_wording(outs, kinds=False).items()}
     result["results"] = [o.__dict__ for o in outs]
     if args.sweep:

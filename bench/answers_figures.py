@@ -84,6 +84,17 @@ def report(summaries: dict[str, dict[str, Any]]) -> None:
         print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in s["outcomes"].items()))
 
 
+def print_failures(results: list[dict[str, Any]], limit: int) -> None:
+    """The failing examples: id, category, what went wrong, the start of the answer."""
+    failed = [r for r in results if not r["passed"]][:limit]
+    print(f"\nfailures (first {len(failed)})")
+    for r in failed:
+        score = (r["annotations"].get("answerability") or {}).get("score")
+        why = "; ".join(r["reasons"]) or r["decision"]
+        answer = " ".join(r["answer"].split())[:160]
+        print(f"  {r['id']} [{r['category']}] {why} | score={fmt(score)} | {answer}")
+
+
 def default_threshold(outs: list[Outcome], spec: dict[str, Any]) -> dict[str, float]:
     """Where the default sits: the threshold the traces name, else the spec's own numbers."""
     seen = [t for o in outs if (t := o.evidence("threshold")) is not None]
