@@ -96,15 +96,25 @@ def print_failures(results: list[dict[str, Any]], limit: int) -> None:
 
 
 def default_threshold(outs: list[Outcome], spec: dict[str, Any]) -> dict[str, float]:
-    """Where the default sits: the threshold the traces name, else the spec's own numbers."""
+    """Where the default sits: the threshold the traces name, else the spec's own threshold,
+    else the lowest score the default run did not refuse on (inferred from the decisions)."""
     seen = [t for o in outs if (t := o.evidence("threshold")) is not None]
     if seen:
         return {"threshold (trace)": max(set(seen), key=seen.count)}
-    return {
+    explicit = {
         path: float(v)
         for path, v in spec_values(spec)
-        if isinstance(v, int | float) and not isinstance(v, bool)
+        if path.endswith(("threshold", "min_answerability")) and isinstance(v, int | float)
     }
+    if explicit:
+        return explicit
+    answered = [
+        score
+        for o in outs
+        if (score := o.answerability) is not None
+        and (o.annotations.get("answerability") or {}).get("decision") != "refuse"
+    ]
+    return {"lowest score answered (trace)": min(answered)} if answered else {}
 
 
 def sweep(outs: list[Outcome], defaults: dict[str, float]) -> dict[str, Any]:
@@ -115,8 +125,7 @@ def sweep(outs: list[Outcome], defaults: dict[str, float]) -> dict[str, Any]:
     if not ans or not una or not scored:
         return {"error": "no answerability scores in the traces", "defaults": defaults}
     points = []
-    for step in range(21):
-        t = step / 20
+    for t in sorted({step / 20 for step in range(21)} | set(defaults.values())):
 
         def kept(o: Outcome, t: float = t) -> bool:
             return o.answerability is not None and o.answerability >= t
@@ -128,7 +137,7 @@ def sweep(outs: list[Outcome], defaults: dict[str, float]) -> dict[str, Any]:
 
 
 def near(threshold: float, marks: set[float]) -> bool:
-    return any(abs(threshold - m) < 0.025 for m in marks)
+    return any(abs(threshold - m) < 1e-9 for m in marks)
 
 
 def print_sweep(name: str, curve: dict[str, Any]) -> None:
@@ -161,13 +170,16 @@ def plot(curves: dict[str, dict[str, Any]], out: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 5))
     for name, curve in curves.items():
         pts = curve.get("points") or []
-        ax.plot([p["answered_unanswerable"] for p in pts], [p["answered_correctly"] for p in pts])
-        ax.lines[-1].set_label(name)
-        for p in pts:
-            if near(p["threshold"], set(curve["defaults"].values())):
-                ax.scatter([p["answered_unanswerable"]], [p["answered_correctly"]], marker="o")
+        xs = [p["answered_unanswerable"] for p in pts]
+        (line,) = ax.plot(xs, [p["answered_correctly"] for p in pts], label=name)
+        marks = set(curve["defaults"].values())
+        for p in (p for p in pts if near(p["threshold"], marks)):
+            ax.scatter(
+                [p["answered_unanswerable"]], [p["answered_correctly"]], color=line.get_color()
+            )
     ax.set_xlabel("unanswerable questions answered (share)")
     ax.set_ylabel("answerable questions answered correctly (share)")
+    ax.set_title("answerability threshold trade-off (dots: the default)")
     ax.legend()
     fig.savefig(out, dpi=120)
     say(f"wrote {out}")
