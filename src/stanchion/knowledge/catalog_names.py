@@ -61,15 +61,13 @@ def tokens(text: str) -> list[str]:
 @lru_cache(maxsize=65_536)
 def close(word: str, name_token: str) -> bool:
     """The same token, a typo of it (one edit, two for long words; none under five letters,
-    where "plus" and "plug" are different words), or an abbreviation ("thermo" for
-    "thermostat", "camera" for a short name token like "cam")."""
+    where "plus" and "plug" are different words), or a shortening ("thermo" for
+    "thermostat"); a longer word is not its name token's extension ("came" is no "cam")."""
     if word == name_token:
         return True
     if not (word.isalpha() and name_token.isalpha()):
         return False
     if len(word) >= 5 and name_token.startswith(word):
-        return True
-    if len(name_token) <= 3 and word.startswith(name_token) and len(word) - len(name_token) <= 3:
         return True
     if min(len(word), len(name_token)) < 5:
         return False

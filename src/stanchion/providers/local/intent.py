@@ -1,0 +1,137 @@
+"""What kind of answer a question asks for, read from its wording (typos and lower case
+tolerated): a duration, a price, a count, a place, a time, the steps of a procedure, a
+yes or no, or what still works without something.
+
+>>> intent_of("hw long til the thermostat learns my shedule").kind
+'duration'
+>>> intent_of("can i retrun a gift card").yes_no
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from stanchion.knowledge.catalog_names import close
+from stanchion.knowledge.text import stem
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NUM = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)"
+_UNIT = r"(?:second|minute|hour|day|week|month|year|business day)s?"
+# What an answer sentence holds, per kind (compiled once).
+ANSWER_KINDS: dict[str, re.Pattern[str]] = {
+    "duration": re.compile(
+        rf"\b{_NUM}(?:\s+to\s+\d+)?(?:\s+business)?[\s-]+{_UNIT}\b|\b(?:within|until|"
+        r"immediately|same day|overnight)\b",
+        re.I,
+    ),
+    "time": re.compile(
+        rf"\b{_NUM}(?:\s+to\s+\d+)?(?:\s+business)?[\s-]+{_UNIT}\b|\b(?:within|until|once|after|"
+        r"before|when|immediately|same day|as soon as)\b|\b\d{1,2}\s*(?:am|pm)\b",
+        re.I,
+    ),
+    "price": re.compile(
+        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?)\b|[$€£]\s*\d|\bfree\b", re.I
+    ),
+    "count": re.compile(
+        r"\b\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.I
+    ),
+    "percent": re.compile(r"\d+(?:\s+to\s+\d+)?\s*(?:%|percent)", re.I),
+    "place": re.compile(
+        r"\b(?:on|from|at|under|in|to|via|through)\s+(?:the|your|any|a)\b|@|\bpage\b|"
+        r"\bsettings\b|\bapp\b|\bmenu\b|\bemail\b|\b[A-Z][a-z]+,\s+[A-Z][a-z]+",
+    ),
+}
+# The kinds whose absence from every passage means the passages cannot answer.
+STRICT = frozenset({"duration", "price", "count"})
+
+_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("duration", re.compile(rf"\bhow (?:long|soon|quickly|fast)\b|\bhow many {_UNIT}\b")),
+    ("duration", re.compile(r"\b(?:until|till|til|by) when\b|\bhow much time\b|\btimeframe\b")),
+    ("duration", re.compile(r"\btime frame\b|\bturnaround\b|\bhow long\b|\blong (?:is|does)\b")),
+    ("percent", re.compile(r"\bhow much\b.*\b(?:save|saving|savings|less|lower|reduce)\b")),
+    ("price", re.compile(r"\bhow much\b|\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b")),
+    ("price", re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b|\$")),
+    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bmax(?:imum)?\b|\bup to\b")),
+    ("place", re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),
+    ("time", re.compile(r"\bwhen\b|\bwhat time\b|\bhow late\b|\bdeadline\b")),
+)
+_STEPS = re.compile(
+    r"\bhow (?:do|can|should|would|to)\b|\bhow i\b|\bsteps?\b|\bwhat (?:do|should|can) i do\b|"
+    r"\bwhat do i need to do\b|\bprocedure\b|\bprocess\b|\bset ?up\b|\binstructions?\b"
+)
+_YES_NO_WORDS = (
+    "do does did is are was were can could will would should shall has have had may am "
+    "dont doesnt isnt arent cant wont"
+)
+_YES_NO_START = frozenset(_YES_NO_WORDS.split())
+_YES_NO_ANY = re.compile(
+    r"\b(?:wondering if|whether|any chance|is it (?:possible|ok|okay)|am i|do i|can i|"
+    r"will (?:it|you|the)|does (?:it|the|my)|is (?:it|there|the|my)|are (?:they|there|the))\b"
+)
+_TARGET = re.compile(r"\b(?:how many|number of)\s+([a-z]+)")
+_WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
+_WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
+_CUE_WORDS = (
+    "long",
+    "much",
+    "many",
+    "where",
+    "when",
+    "cost",
+    "price",
+    "steps",
+    "does",
+    "until",
+    "charge",
+    "quickly",
+    "without",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    kind: str | None  # a key of ANSWER_KINDS
+    yes_no: bool
+    steps: bool
+    without: bool
+    target: str = ""  # the stemmed noun counted ("how many COLORS"), if any
+    lent: bool = False  # read from an earlier turn: a preference, never a requirement
+
+    @property
+    def empty(self) -> bool:
+        return self.kind is None and not (self.yes_no or self.steps or self.without)
+
+    @property
+    def strict(self) -> bool:
+        return self.kind in STRICT and not self.lent
+
+
+@lru_cache(maxsize=512)
+def _fix(word: str) -> str:
+    """A misspelt cue word as the cue ("hw" stays, "lnog" -> "long", "wher" -> "where")."""
+    if len(word) < 4 or word in _CUE_WORDS:
+        return word
+    return next((c for c in _CUE_WORDS if len(c) >= 4 and close(word, c)), word)
+
+
+def normalized(question: str) -> str:
+    words = [_fix(w.replace("'", "")) for w in _WORD.findall(question.lower())]
+    return " ".join("how" if w in ("hw", "hoe", "hiw") else w for w in words)
+
+
+@lru_cache(maxsize=4096)
+def intent_of(question: str) -> Intent:
+    text = normalized(question)
+    kind = next((k for k, cue in _CUES if cue.search(text)), None)
+    first = text.split(" ", 1)[0] if text else ""
+    asks_what = bool(_WH.search(text))
+    yes_no = kind is None and (
+        first in _YES_NO_START or (not asks_what and bool(_YES_NO_ANY.search(text)))
+    )
+    steps = kind is None and not yes_no and bool(_STEPS.search(text))
+    counted = _TARGET.search(text)
+    target = stem(counted.group(1)) if counted else ""
+    return Intent(kind, yes_no, steps, bool(_WITHOUT.search(text)), target)
