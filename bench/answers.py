@@ -42,12 +42,14 @@ from answers_app import (
     run_rows,
     say,
     serve,
+    source_texts,
     temp_folder,
     write_spec,
 )
 from answers_clapnq import run_clapnq
 from answers_figures import (
     default_threshold,
+    failure_cause,
     plot,
     print_failures,
     print_sweep,
@@ -83,8 +85,12 @@ async def run_pass(
         if gate_open and open_gate(folder) is None:
             say("could not open the answerability gate: the curve is the default's only")
         say(f"{'gate open: ' if gate_open else ''}{len(jobs)} examples in {folder}")
+        texts = source_texts(folder)
         async with serve(folder) as served:
-            return await run_rows(served, jobs, args.concurrency), spec
+            outs = await run_rows(served, jobs, args.concurrency)
+    for o in outs:
+        o.cause = failure_cause(o, texts)
+    return outs, spec
 
 
 def group(outs: list[Outcome]) -> dict[str, list[Outcome]]:

@@ -4,6 +4,7 @@ process; one example asked, scored and its trace's annotations read."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import subprocess
 import sys
@@ -129,6 +130,7 @@ class Outcome:
     trace_id: str | None
     ms: float
     annotations: dict[str, Any] = field(default_factory=dict)
+    cause: str = ""
 
     def evidence(self, name: str) -> float | None:
         """A number of the trace's answerability evidence: ``score``, ``threshold``."""
@@ -228,3 +230,18 @@ def temp_folder() -> Iterator[Path]:
         yield tmp / "app"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def source_texts(folder: Path) -> dict[str, str]:
+    """What a citation's ``doc_id`` points at, to tell a retrieval miss from a wrong
+    sentence: documents by their path in the app, catalog rows by ``catalog:<key>``."""
+    texts = {
+        str(p.relative_to(folder)): p.read_text(errors="replace")
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix in (".md", ".txt") and ".stanchion" not in p.parts
+    }
+    for sql in folder.glob("*.sql"):
+        for line in sql.read_text().splitlines():
+            for key in re.findall(r"\('[^']*', '([^']*)'", line):
+                texts[f"catalog:{key}"] = line
+    return texts

@@ -90,6 +90,15 @@ async def ask_one(served: Served, row: dict[str, Any], split: str, variant: str)
         round(ms, 2),
     )
     out.annotations = {"recall": recall}
+    out.cause = (
+        "passed"
+        if passed
+        else "unanswerable answered"
+        if not row["answerable"]
+        else "answerable refused"
+        if not answered
+        else "answered without the relevant passage"
+    )
     return out
 
 

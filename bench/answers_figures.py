@@ -25,16 +25,37 @@ def shares(outs: list[Outcome]) -> dict[str, Any]:
     }
 
 
-def failure_kind(o: Outcome) -> str:
+PARTIAL = "i don't have information about"
+
+
+def refusal_cause(o: Outcome) -> str:
+    found = o.annotations.get("answerability")
+    if o.annotations.get("no_evidence") and not isinstance(found, dict):
+        return "refused answerable: nothing retrieved"
+    if isinstance(found, dict) and found.get("decision") == "refuse":
+        return "refused answerable: answerability gate"
+    if o.annotations.get("responder_refused"):
+        return "refused answerable: responder found no sentence"
+    return "refused answerable: other"
+
+
+def failure_cause(o: Outcome, texts: dict[str, str]) -> str:
+    """Why an example failed, from the decision, the trace's annotations and the cited
+    sources (a missing fact that a cited source holds: the wrong sentence was picked)."""
     if o.passed:
         return "passed"
     if not o.answerable:
-        return f"answered unanswerable ({o.decision})"
+        said = "declined in words, decision " if PARTIAL in o.answer.lower() else "answered, "
+        return f"unanswerable {said}{o.decision}"
     if o.decision == "refuse":
-        return "refused answerable"
+        return refusal_cause(o)
     if o.decision not in ("pass", "redact"):
-        return f"decision {o.decision}"
-    return "missing fact"
+        return f"answerable, decision {o.decision}"
+    missing = [r.removeprefix("missing fact: ") for r in o.reasons if r.startswith("missing")]
+    cited = " ".join(texts.get(d, "") for d in o.cited).lower()
+    if missing and all(f.lower() in cited for f in missing):
+        return "missing fact: a cited source holds it (wrong sentence)"
+    return "missing fact: not in the cited sources (retrieval)"
 
 
 def summarize(outs: list[Outcome]) -> dict[str, Any]:
@@ -46,7 +67,7 @@ def summarize(outs: list[Outcome]) -> dict[str, Any]:
     worst = min(big, key=lambda c: big[c]["accuracy"]) if big else None
     kinds: dict[str, int] = {}
     for o in outs:
-        kinds[failure_kind(o)] = kinds.get(failure_kind(o), 0) + 1
+        kinds[o.cause] = kinds.get(o.cause, 0) + 1
     lat = sorted(o.ms for o in outs)
     return {
         **shares(outs),
@@ -90,7 +111,7 @@ def print_failures(results: list[dict[str, Any]], limit: int) -> None:
     print(f"\nfailures (first {len(failed)})")
     for r in failed:
         score = (r["annotations"].get("answerability") or {}).get("score")
-        why = "; ".join(r["reasons"]) or r["decision"]
+        why = "; ".join([r["cause"], *r["reasons"]])
         answer = " ".join(r["answer"].split())[:160]
         print(f"  {r['id']} [{r['category']}] {why} | score={fmt(score)} | {answer}")
 
