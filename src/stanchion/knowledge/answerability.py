@@ -36,10 +36,12 @@ from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
-# intercept, coverage, sentence coverage, rarest concept present, novelty
-WEIGHTS = (-2.0, 1.71, 1.13, 0.25, -1.0)
-FEATURES = ("coverage", "sentence", "rarest", "novelty")
-THRESHOLD = 0.3  # the fitted default (bench/knowledge.py answerability --fit)
+# Fitted by bench/answerability_fit.py --fit (features chosen by leave-one-source-out over
+# clapnq dev and the example app's dev sets; the threshold by 5-fold cross-validation).
+FEATURES = ("coverage", "sentence")
+WEIGHTS = (-1.059, 0.773, 0.735)  # intercept, then one per feature
+L2 = 0.03
+THRESHOLD = 0.51
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
 Pair = tuple[str, str]
@@ -78,23 +80,30 @@ def _share(concepts: list[Concept], bag: set[str], total: float) -> float:
     return sum(c.weight for c in concepts if c.present(bag)) / total
 
 
-def features(query: Query, passages: list[Pair]) -> list[float] | None:
-    """[coverage, sentence coverage, rarest present, novelty], None with nothing to judge."""
-    content = query.content()
+def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
+    """Every candidate feature (the model uses ``FEATURES``); None with nothing to judge."""
+    content = query.judged()
     known = [c for c in content if c.known]
     if not known or not passages:
         return None
     total = sum(c.weight for c in known)
+    heaviest = max(c.weight for c in content)
     bags = [set(index_terms(title)) | set(index_terms(text)) for title, text in passages]
-    sentences = [b for title, text in passages for b in _sentence_bags(title, text)]
+    sentences = [b for title, text in passages for b in _sentence_bags(title, text)] or [set()]
+    best = max(sentences, key=lambda b: _share(known, b, total))
     rare = max(known, key=lambda c: c.weight)
     unknown = sum(c.weight for c in content if not c.known)
-    return [
-        max(_share(known, bag, total) for bag in bags),
-        max((_share(known, bag, total) for bag in sentences), default=0.0),
-        float(any(rare.present(bag) for bag in bags)),
-        unknown / (unknown + total),
-    ]
+    absent = [c.weight for c in known if not any(c.present(b) for b in bags)]
+    matched = sum(c.weight for c in known if c.present(best))
+    return {
+        "coverage": max(_share(known, bag, total) for bag in bags),
+        "sentence": _share(known, best, total),
+        "rarest": float(any(rare.present(bag) for bag in bags)),
+        "novelty": unknown / (unknown + total),
+        "unmatched": max(absent, default=0.0) / heaviest,
+        "size": min(1.0, math.log1p(len(content)) / math.log(30)),
+        "matched": min(1.0, math.log1p(matched) / math.log(40)),
+    }
 
 
 def missing_names(text: str, vocab: Vocabulary, present: set[str]) -> list[str]:
@@ -137,14 +146,14 @@ def assess(
 ) -> Assessment:
     """Answerability of ``query`` from (title, text) passages, best first; ``context``: the
     texts of earlier turns it leans on (their named things must be covered too)."""
-    x = features(query, passages)
-    if x is None:
+    feats = features(query, passages)
+    if feats is None:
         return Assessment(0.0)
+    x = [feats[name] for name in FEATURES]
     present: set[str] = set()
     for title, text in passages:
         present |= set(index_terms(title)) | set(index_terms(text))
     missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
-    feats = dict(zip(FEATURES, x, strict=True))
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x), feats)

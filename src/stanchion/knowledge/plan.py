@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
 from stanchion.knowledge.base import Passage
-from stanchion.knowledge.query import Query, is_followup, salient_words, split_parts
+from stanchion.knowledge.query import Ask, Query, is_followup, salient_words, split_asks
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
 from stanchion.knowledge.vectors import Vector
@@ -97,21 +97,21 @@ class Planner:
     async def plan(self, turns: list[str], k: int) -> Plan:
         """The plan for the last of ``turns`` (the user's messages, oldest first)."""
         await self.retriever.refresh()
-        parts = split_parts(turns[-1])
+        parts = split_asks(turns[-1])
         dense = self.retriever.dense
-        vecs = [await dense.query_vector(p) for p in parts] if dense is not None else []
+        vecs = [await dense.query_vector(p.text) for p in parts] if dense is not None else []
         return await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs)
 
     def plan_sync(
-        self, turns: list[str], parts: list[str], k: int, vecs: list[Vector | None]
+        self, turns: list[str], parts: list[Ask], k: int, vecs: list[Vector | None]
     ) -> Plan:
         earlier = self._earlier(turns[:-1])
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
-        for i, text in enumerate(parts):
-            context = parts[i - 1] if i else earlier
+        for i, ask in enumerate(parts):
+            context = parts[i - 1].text if i else earlier
             vec = vecs[i] if i < len(vecs) else None
-            planned.append(self._part(text, context, per_part, vec))
+            planned.append(self._part(ask, context, per_part, vec))
         decision = max((p.decision for p in planned), key=ORDER.__getitem__)
         if decision == "borderline" and self.policy.borderline_action == "refuse":
             decision = "refuse"
@@ -128,10 +128,13 @@ class Planner:
             return turns[-2] + " " + last
         return last
 
-    def _part(self, text: str, context: str, k: int, vec: Vector | None) -> PartPlan:
+    def _part(self, part: Ask, context: str, k: int, vec: Vector | None) -> PartPlan:
         r = self.retriever
-        query = r.parse(text)
+        text = part.text
+        query = r.parse(part.ask)
         question, leaned = text, ""
+        if part.context:
+            query = query.with_context(r.parse(part.context))
         if context and is_followup(text, query):
             before = r.parse(context)
             query = query.with_context(before)
@@ -141,7 +144,8 @@ class Planner:
         passages = r.ranked(query, k, None, vec)
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
         evidence = passages + [p for p in rows if p not in passages]
-        assessment = r.assess(query, evidence, (leaned,) if leaned else ())
+        around = tuple(t for t in (part.context, leaned) if t)
+        assessment = r.assess(query, evidence, around)
         decision = self.decide(assessment.score, bool(evidence))
         return PartPlan(text, question, query, evidence, assessment, decision)
 

@@ -121,13 +121,16 @@ BorderlineAction = Literal["caveat", "refuse", "hold"]
 
 class Answerability(_Model):
     """When retrieved passages may answer a question: a calibrated score against a threshold,
-    and a band around it where the app answers with a caveat, refuses, or holds for review."""
+    and a borderline band where the app answers with a caveat, refuses, or holds for review.
+
+    ``borderline: 0.1`` makes [threshold, threshold + 0.1) borderline (what scores below the
+    threshold is refused either way); ``borderline: [0.4, 0.6]`` sets the band itself."""
 
     threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="null: the fitted default"
     )
     borderline: float | tuple[float, float] = Field(
-        default=0.0, description="a margin around the threshold, or a [low, high] band"
+        default=0.0, description="a margin above the threshold, or a [low, high] band"
     )
     borderline_action: BorderlineAction = "caveat"
     caveat: str = "I may not have the full answer to this in the approved documents."
@@ -147,7 +150,7 @@ class Answerability(_Model):
         """[low, high): below low refuse, from high answer, between: the borderline action."""
         if isinstance(self.borderline, tuple):
             return self.borderline
-        return max(0.0, threshold - self.borderline), min(1.0, threshold + self.borderline)
+        return threshold, min(1.0, threshold + self.borderline)
 
 
 Glossary = dict[str, list[str]]

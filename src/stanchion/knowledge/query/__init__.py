@@ -6,10 +6,17 @@
 
 from stanchion.knowledge.query.glossary import Glossary
 from stanchion.knowledge.query.parse import Concept, Query, parse
-from stanchion.knowledge.query.turns import is_followup, salient_words, split_parts
+from stanchion.knowledge.query.turns import (
+    Ask,
+    is_followup,
+    salient_words,
+    split_asks,
+    split_parts,
+)
 from stanchion.knowledge.query.vocabulary import Vocabulary
 
 __all__ = [
+    "Ask",
     "Concept",
     "Glossary",
     "Query",
@@ -17,5 +24,6 @@ __all__ = [
     "is_followup",
     "parse",
     "salient_words",
+    "split_asks",
     "split_parts",
 ]

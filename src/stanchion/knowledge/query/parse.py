@@ -26,7 +26,17 @@ from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
 # the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
 FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b", re.I)
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")  # what the input guard put for a name or a number
 CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
+# Words of chat and of asking, not of a subject: dropped from questions (never from the index).
+_FILLERS = """im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt isnt arent wasnt
+    hasnt havent shouldnt thats whats whos wheres hows theres heres lets u ur ya yeah yes
+    yep ok okay hi hey hello thanks thank thx pls please tho though btw lol hmm wanna gonna
+    gotta kinda sorta still already yet even really actually basically just maybe anyway
+    anything something someone somebody anyone anybody everything thing things stuff way
+    need needs want wants wanted know knew think thought like would could ask asking
+    wondering wonder tell say said sure quick question questions help thanks"""
+FILLERS = frozenset(_FILLERS.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,10 @@ class Query:
     def content(self) -> list[Concept]:
         """The concepts that carry the question's point (not its frame, not earlier turns)."""
         return [c for c in self.concepts if not c.frame and c.how != "context"]
+
+    def judged(self) -> list[Concept]:
+        """What answerability weighs: every concept but the frame, earlier turns' included."""
+        return [c for c in self.concepts if not c.frame]
 
     def with_context(self, context: Query) -> Query:
         carried = [
@@ -116,7 +130,7 @@ def _units(text: str, vocab: Vocabulary) -> list[_Unit]:
         elif i + 1 < len(tokens) and (pair := _pair(raw, tokens[i + 1], vocab)) is not None:
             units.append(pair)
             i += 1
-        elif normalize_word(raw) not in STOPWORDS:
+        elif normalize_word(raw) not in STOPWORDS and normalize_word(raw) not in FILLERS:
             units.append(_word(raw, vocab))
         i += 1
     return units
@@ -174,7 +188,7 @@ def _concept(u: _Unit, vocab: Vocabulary, frame: set[str]) -> Concept:
 def parse(text: str, vocab: Vocabulary, glossary: Glossary) -> Query:
     """The concepts of ``text`` against the corpus vocabulary and the glossary."""
     frame = frame_terms(text)
-    units = _glossed(_units(text, vocab), glossary)
+    units = _glossed(_units(PLACEHOLDER.sub(" ", text), vocab), glossary)
     concepts: dict[tuple[Phrase, ...], Concept] = {}
     for u in units:
         c = _concept(u, vocab, frame)
