@@ -71,10 +71,10 @@ def close(word: str, name_token: str) -> bool:
         return True
     if min(len(word), len(name_token)) < 5:
         return False
-    return _edits(word, name_token, 2 if len(name_token) >= 8 else 1)
+    return within_edits(word, name_token, 2 if len(name_token) >= 8 else 1)
 
 
-def _edits(a: str, b: str, limit: int) -> bool:
+def within_edits(a: str, b: str, limit: int) -> bool:
     """Damerau-Levenshtein distance <= limit (a transposition is one edit)."""
     if abs(len(a) - len(b)) > limit:
         return False

@@ -39,7 +39,7 @@ _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
 EXTRA, CLOSE_TO_BEST, STEPS_MAX = 2, 0.75, 4
 KIND_BONUS, WITHOUT_BONUS, CONDITION_BONUS, TARGET_BONUS = 0.25, 0.2, 0.1, 0.3
-DEMOTED, REPEATED = 0.05, 0.3
+DEMOTED, REPEATED, LEAD_BONUS = 0.12, 0.3, 0.15
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "not found"
 YES_NO_COVER = 0.75
@@ -68,6 +68,11 @@ class _Part:
     total: float
     demoted: frozenset[int]  # passages whose sentences lose ties (catalog rows)
     said: str = ""  # what the assistant already answered in earlier turns
+    asked: frozenset[str] = frozenset()  # the concepts of the part itself (not lent)
+
+    def speaks_to(self, s: Sentence) -> bool:
+        """Does the sentence hold one of the part's own concepts (not only lent ones)?"""
+        return any(found(self.wanted[t], s.terms) for t in self.asked)
 
     def cover(self, s: Sentence) -> float:
         got = 0.0
@@ -76,6 +81,18 @@ class _Part:
                 got += self.weight[t]
             elif found(alts, s.terms):
                 got += HEADING * self.weight[t]
+        return got / self.total if self.total else 0.0
+
+    def predicates(self, s: Sentence) -> bool:
+        """Does the sentence say something of the question beyond naming its subject (a
+        term of the question in the sentence but not in its headings)?"""
+        return any(
+            found(alts, s.own) and not found(alts, s.context) for alts in self.wanted.values()
+        )
+
+    def lead(self, s: Sentence) -> float:
+        """The share of the question the sentence opens with (its subject)."""
+        got = sum(self.weight[t] for t, alts in self.wanted.items() if found(alts, s.lead))
         return got / self.total if self.total else 0.0
 
     def new_terms(self, s: Sentence, seen: set[str]) -> set[str]:
@@ -93,6 +110,7 @@ class _Part:
             bonus += CONDITION_BONUS
         if self.intent.target and self.intent.target in s.counted:
             bonus += TARGET_BONUS
+        bonus += LEAD_BONUS * self.lead(s)
         if c[0] in self.demoted:
             bonus -= DEMOTED
         if self.said and s.text in self.said:
@@ -162,7 +180,8 @@ def _part(question: str, candidates: list[Candidate], analyzer: Analyzer, ctx: C
         t: scale[t] * math.log(1 + n / (1 + sum(found(alts, s.terms) for _, s in candidates)))
         for t, alts in wanted.items()
     }
-    return _Part(intent, wanted, weight, sum(weight.values()), ctx.demoted, ctx.said)
+    asked = frozenset(t for t in wanted if scale[t] >= 1.0)
+    return _Part(intent, wanted, weight, sum(weight.values()), ctx.demoted, ctx.said, asked)
 
 
 def _steps(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
@@ -227,8 +246,12 @@ def answer_part(
     if not ranked or ranked[0][0] <= 0:
         return None
     best = ranked[0][1]
+    if part.asked and not part.speaks_to(best[1]):
+        return None  # only the words lent by an earlier turn match: not this question
     if multi and not ctx.judged and part.cover(best[1]) < PART_MIN_COVER:
         return None
+    if part.intent.yes_no and not any(part.predicates(c[1]) for s, c in ranked[:3] if s > 0):
+        return None  # "is the bulb dimmable?" against "the bulb is an E26 bulb": no answer
     chosen = _steps(best, candidates) if part.intent.steps else _others(part, ranked)
     return _verdict(part, question, best[1]), _with_antecedent(chosen, candidates)
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from stanchion.knowledge.catalog_names import close
+from stanchion.knowledge.catalog_names import within_edits
 from stanchion.knowledge.text import stem
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -68,9 +68,11 @@ _YES_NO_WORDS = (
 )
 _YES_NO_START = frozenset(_YES_NO_WORDS.split())
 _YES_NO_ANY = re.compile(
-    r"\b(?:wondering if|whether|any chance|is it (?:possible|ok|okay)|am i|do i|can i|"
-    r"will (?:it|you|the)|does (?:it|the|my)|is (?:it|there|the|my)|are (?:they|there|the))\b"
+    r"\b(?:wondering if|whether|any chance|is it (?:possible|ok|okay)|am i|"
+    r"(?:do|does|can|could|will|would|is|are|should) (?:i|you|we|it|they|there|the|my|your|"
+    r"this|that|these|those))\b"
 )
+_OPENERS = frozenset({"and", "also", "plus", "so", "ok", "okay", "but", "then", "oh", "btw"})
 _TARGET = re.compile(r"\b(?:how many|number of)\s+([a-z]+)")
 _WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
 _WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
@@ -114,7 +116,7 @@ def _fix(word: str) -> str:
     """A misspelt cue word as the cue ("hw" stays, "lnog" -> "long", "wher" -> "where")."""
     if len(word) < 4 or word in _CUE_WORDS:
         return word
-    return next((c for c in _CUE_WORDS if len(c) >= 4 and close(word, c)), word)
+    return next((c for c in _CUE_WORDS if within_edits(word, c, 1)), word)
 
 
 def normalized(question: str) -> str:
@@ -126,7 +128,7 @@ def normalized(question: str) -> str:
 def intent_of(question: str) -> Intent:
     text = normalized(question)
     kind = next((k for k, cue in _CUES if cue.search(text)), None)
-    first = text.split(" ", 1)[0] if text else ""
+    first = next((w for w in text.split(" ") if w not in _OPENERS), "")
     asks_what = bool(_WH.search(text))
     yes_no = kind is None and (
         first in _YES_NO_START or (not asks_what and bool(_YES_NO_ANY.search(text)))

@@ -16,7 +16,8 @@ from stanchion.knowledge.catalog_names import close
 from stanchion.knowledge.text import terms
 from stanchion.providers.local.intent import ANSWER_KINDS
 
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |\|)")
 _CONDITION = re.compile(r"\b(?:if|unless|as long as|provided|once|except|but|when)\b", re.I)
 _NEGATION = re.compile(
     r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|none|nothing)\b", re.I
@@ -31,6 +32,7 @@ _COUNTED = re.compile(
     re.I,
 )
 CACHE_SIZE = 4096
+LEAD_WORDS = 4
 
 
 def _counted(sentence: str) -> frozenset[str]:
@@ -61,13 +63,35 @@ class Sentence:
     negated: bool  # its main clause (before any condition) is negated
     conditional: bool  # it states a condition or limit ("if", "within", "only")
     counted: frozenset[str]  # terms right after a number ("16 million COLORS", "64 DEVICES")
+    lead: frozenset[str]  # the terms of its first words: what it is about
+    context: frozenset[str]  # its document's title and section headings
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, with lines wrapped inside a paragraph joined; a heading, list item or table
+    row is a sentence of its own."""
+    blocks: list[list[str]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            blocks.append([])
+        elif _BLOCK_START.match(line) or not blocks:
+            blocks.append([line.strip()])
+        else:
+            blocks[-1].append(line.strip())
+        if blocks and blocks[-1] and blocks[-1][0].startswith("#"):
+            blocks.append([])
+    out = []
+    for block in blocks:
+        if block:
+            out.extend(SENTENCE.split(" ".join(block)))
+    return out
 
 
 def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     top = heading = frozenset(terms(title))
     section = 0
-    for position, raw in enumerate(SENTENCE.split(text)):
+    for position, raw in enumerate(split_sentences(text)):
         sentence = raw.strip()
         if sentence.startswith("#"):
             found = frozenset(terms(sentence))
@@ -98,6 +122,8 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 negated,
                 conditional,
                 _counted(sentence),
+                frozenset(terms(" ".join(sentence.split()[:LEAD_WORDS]))),
+                heading,
             )
         )
     return tuple(out)
