@@ -106,7 +106,7 @@ class _Part:
         bonus = KIND_BONUS if self.intent.kind in s.kinds else 0.0
         if self.intent.without and ({"without", "onli"} & s.terms):
             bonus += WITHOUT_BONUS
-        if self.intent.yes_no and s.conditional:
+        if self.intent.yes_no and s.conditional and not self.intent.lent:
             bonus += CONDITION_BONUS
         if self.intent.target and self.intent.target in s.counted:
             bonus += TARGET_BONUS

@@ -44,19 +44,21 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
         r"\bsettings\b|\bapp\b|\bmenu\b|\bemail\b|\b[A-Z][a-z]+,\s+[A-Z][a-z]+",
     ),
 }
-# The kinds whose absence from every passage means the passages cannot answer.
-STRICT = frozenset({"duration", "price", "count"})
-
-_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("duration", re.compile(rf"\bhow (?:long|soon|quickly|fast)\b|\bhow many {_UNIT}\b")),
-    ("duration", re.compile(r"\b(?:until|till|til|by) when\b|\bhow much time\b|\btimeframe\b")),
-    ("duration", re.compile(r"\btime frame\b|\bturnaround\b|\bhow long\b|\blong (?:is|does)\b")),
-    ("percent", re.compile(r"\bhow much\b.*\b(?:save|saving|savings|less|lower|reduce)\b")),
-    ("price", re.compile(r"\bhow much\b|\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b")),
-    ("price", re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b|\$")),
-    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bmax(?:imum)?\b|\bup to\b")),
-    ("place", re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),
-    ("time", re.compile(r"\bwhen\b|\bwhat time\b|\bhow late\b|\bdeadline\b")),
+# (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
+# without one cannot answer; a loose cue only prefers it ("do you offer a price match?").
+_CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
+    ("duration", True, re.compile(rf"\bhow (?:long|soon|quickly)\b|\bhow many {_UNIT}\b")),
+    ("duration", True, re.compile(r"\b(?:until|till|til|by) when\b|\bhow much time\b")),
+    ("duration", False, re.compile(r"\bhow fast\b|\btime ?frame\b|\bturnaround\b")),
+    ("percent", False, re.compile(r"\bhow much\b.*\b(?:save|saving|savings|less|lower)\b")),
+    ("price", True, re.compile(r"\bhow much\b|\b(?:price|cost|pricing) (?:of|for)\b")),
+    ("price", True, re.compile(r"\bwhat(?:s| is| does| do| are| will)?\b.*\bcosts?\b")),
+    ("price", False, re.compile(r"\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b|\$")),
+    ("price", False, re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b")),
+    ("count", True, re.compile(r"\bhow many\b")),
+    ("count", False, re.compile(r"\bnumber of\b|\bmax(?:imum)?\b|\bup to\b")),
+    ("place", False, re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),
+    ("time", False, re.compile(r"\bwhen\b|\bwhat time\b|\bhow late\b|\bdeadline\b")),
 )
 _STEPS = re.compile(
     r"\bhow (?:do|can|should|would|to)\b|\bhow i\b|\bsteps?\b|\bwhat (?:do|should|can) i do\b|"
@@ -76,26 +78,14 @@ _OPENERS = frozenset({"and", "also", "plus", "so", "ok", "okay", "but", "then", 
 _TARGET = re.compile(r"\b(?:how many|number of)\s+([a-z]+)")
 _WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
 _WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
-_CUE_WORDS = (
-    "long",
-    "much",
-    "many",
-    "where",
-    "when",
-    "cost",
-    "price",
-    "steps",
-    "does",
-    "until",
-    "charge",
-    "quickly",
-    "without",
-)
+# Words after "how" whose typos are worth mending ("how lnog", "how mcuh").
+_HOW_WORDS = ("long", "much", "many", "soon", "often", "quickly")
 
 
 @dataclass(frozen=True, slots=True)
 class Intent:
     kind: str | None  # a key of ANSWER_KINDS
+    asks_for: bool  # the cue asks for that kind (see _CUES)
     yes_no: bool
     steps: bool
     without: bool
@@ -108,32 +98,39 @@ class Intent:
 
     @property
     def strict(self) -> bool:
-        return self.kind in STRICT and not self.lent
+        return self.asks_for and not self.lent
 
 
 @lru_cache(maxsize=512)
 def _fix(word: str) -> str:
-    """A misspelt cue word as the cue ("hw" stays, "lnog" -> "long", "wher" -> "where")."""
-    if len(word) < 4 or word in _CUE_WORDS:
+    """A misspelt word after "how" as the word meant ("lnog" -> "long")."""
+    if word in _HOW_WORDS:
         return word
-    return next((c for c in _CUE_WORDS if within_edits(word, c, 1)), word)
+    return next((c for c in _HOW_WORDS if within_edits(word, c, 1)), word)
+
+
+# Chat spellings of question words.
+_SPELLINGS = {"hw": "how", "hoe": "how", "hwo": "how", "wat": "what", "wht": "what"}
+_SPELLINGS |= {"wher": "where", "whre": "where", "wen": "when", "whn": "when"}
 
 
 def normalized(question: str) -> str:
-    words = [_fix(w.replace("'", "")) for w in _WORD.findall(question.lower())]
-    return " ".join("how" if w in ("hw", "hoe", "hiw") else w for w in words)
+    words = [_SPELLINGS.get(w, w).replace("'", "") for w in _WORD.findall(question.lower())]
+    return " ".join(_fix(w) if i and words[i - 1] == "how" else w for i, w in enumerate(words))
 
 
 @lru_cache(maxsize=4096)
 def intent_of(question: str) -> Intent:
     text = normalized(question)
-    kind = next((k for k, cue in _CUES if cue.search(text)), None)
+    kind, asks_for = next(
+        ((k, strict) for k, strict, cue in _CUES if cue.search(text)), (None, False)
+    )
     first = next((w for w in text.split(" ") if w not in _OPENERS), "")
     asks_what = bool(_WH.search(text))
-    yes_no = kind is None and (
+    yes_no = not asks_for and (
         first in _YES_NO_START or (not asks_what and bool(_YES_NO_ANY.search(text)))
     )
-    steps = kind is None and not yes_no and bool(_STEPS.search(text))
+    steps = not asks_for and not yes_no and bool(_STEPS.search(text))
     counted = _TARGET.search(text)
     target = stem(counted.group(1)) if counted else ""
-    return Intent(kind, yes_no, steps, bool(_WITHOUT.search(text)), target)
+    return Intent(kind, asks_for, yes_no, steps, bool(_WITHOUT.search(text)), target)
