@@ -132,7 +132,7 @@ def _unknown_after(
         if normalize_word(raw) in STOPWORDS:
             break
         if key not in vocab and key not in present and vocab.correct(key) is None:
-            out.append(key)
+            out.append(normalize_word(raw))
     return out
 
 

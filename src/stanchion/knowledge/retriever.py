@@ -150,7 +150,9 @@ class KnowledgeRetriever:
             return []
         scored = [(c, coverage(query, set(c.terms.split())), 0.0) for c in cands]
         top = max((c.rank for c in cands), default=0.0) or 1.0
-        scored.sort(key=lambda cs: -(0.5 * cs[0].rank / top + 0.5 * cs[1]))
+        # a follow-up's carried terms weigh half in coverage, but BM25 cannot weigh them
+        lexical = 0.2 if query.leans else 0.5
+        scored.sort(key=lambda cs: -(lexical * cs[0].rank / top + (1 - lexical) * cs[1]))
         if dense:
             scored = self._fused(scored, dense, query)
         kept = [

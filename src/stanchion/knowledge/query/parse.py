@@ -69,6 +69,11 @@ class Query:
         """The concepts that carry the question's point (not its frame, not earlier turns)."""
         return [c for c in self.concepts if not c.frame and c.how != "context"]
 
+    @property
+    def leans(self) -> bool:
+        """Whether it carries concepts of earlier turns or statements."""
+        return any(c.how == "context" for c in self.concepts)
+
     def judged(self) -> list[Concept]:
         """What answerability weighs: every concept but the frame, earlier turns' included."""
         return [c for c in self.concepts if not c.frame]

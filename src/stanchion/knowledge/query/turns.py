@@ -118,7 +118,7 @@ def is_followup(text: str, query: Query) -> bool:
     own = [c for c in query.content() if c.known]
     if len(own) <= 1:
         return True
-    return len(own) <= 3 and bool(PRONOUN.search(text) or ELLIPSIS.search(text))
+    return len(own) <= 2 and bool(PRONOUN.search(text) or ELLIPSIS.search(text))
 
 
 def salient_words(query: Query, limit: int = 4) -> list[str]:

@@ -1,0 +1,137 @@
+"""Answerability decisions: named things the corpus could hold, per-part decisions, and the
+spec's borderline action through the HTTP API (caveat, refuse, hold), evidence in the trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from stanchion.knowledge.answerability import assess, missing_names
+from stanchion.knowledge.ingest import ingest
+from stanchion.knowledge.query import Glossary, Vocabulary, parse
+from stanchion.knowledge.spec import Answerability, KnowledgeSpec
+from stanchion.store.crypto import Cipher, parse_key
+from stanchion.store.db import Store
+from tests.core.test_api import wait_trace
+from tests.knowledge.test_query_understanding import DOCS, knowledge_over
+
+VOCAB = Vocabulary(
+    8,
+    {"orbit": 4, "lamp": 2, "speaker": 2, "cost": 2, "deliv": 1, "germany": 1, "day": 3},
+    ["Orbit Lamp", "Orbit Speaker", "Delivery"],
+)
+
+
+def test_named_things_the_corpus_could_hold_veto_when_absent() -> None:
+    present = {"orbit", "lamp", "cost", "deliv", "germany", "day"}
+    assert missing_names("how much is the orbit blender?", VOCAB, present) == ["blender"]
+    assert missing_names("do you deliver to Brazil?", VOCAB, present) == ["brazil"]
+    assert missing_names("Do you deliver to Germany?", VOCAB, present) == []
+
+
+def test_cities_numbers_and_misspelt_corpus_words_do_not_veto() -> None:
+    present = {"orbit", "lamp", "cost", "deliv", "day"}
+    for question in (
+        "I live in Springfield, how many days does delivery take?",
+        "what does the Orbit Lammp cost at 9 pm on a Sunday?",
+        "does the orbit lamp cost 35 in 2026",
+    ):
+        assert missing_names(question, VOCAB, present) == [], question
+
+
+def test_a_veto_is_recorded_as_evidence() -> None:
+    query = parse("how much is the orbit blender?", VOCAB, Glossary({}))
+    verdict = assess(query, VOCAB, [("Orbit Lamp", "The Orbit Lamp costs 35 EUR.")])
+    assert verdict.score == 0.0 and verdict.missing == ["blender"]
+    record = verdict.record("refuse")
+    assert record["features"]["missing"] == ["blender"] and "coverage" in record["features"]
+
+
+async def test_a_product_the_corpus_lacks_is_declined(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    declined = await kn.plan(["how much does the orbit toaster cost?"], 3)
+    assert declined.decision == "refuse"
+    assert declined.annotations()["answerability"]["features"]["missing"] == ["toaster"]
+    answered = await kn.plan(["how much does the orbit lamp cost?"], 3)
+    assert answered.decision == "answer" and "35 EUR" in answered.passages[0].text
+    kn.close()
+
+
+async def test_each_part_is_decided_and_reported(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    plan = await kn.plan(["What does the orbit lamp cost? And do you ship parcels to Peru?"], 3)
+    notes = plan.annotations()
+    assert plan.decision == "answer"
+    assert [p["decision"] for p in notes["part_answerability"]] == ["answer", "refuse"]
+    assert all("Peru" not in p.text for p in plan.passages)
+    kn.close()
+
+
+def test_band_is_a_margin_above_the_threshold_or_explicit() -> None:
+    assert Answerability(borderline=0.1).band(0.5) == (0.5, 0.6)
+    assert Answerability(borderline=(0.2, 0.7)).band(0.5) == (0.2, 0.7)
+    assert Answerability().band(0.5) == (0.5, 0.5)
+
+
+def borderline_gateway(db_url: str, gateway_factory: Any, action: str) -> Any:
+    knowledge = {
+        "sources": [{"files": ["docs/*.md"]}],
+        "answerability": {"borderline": [0.0, 0.999], "borderline_action": action},
+    }
+    gw = gateway_factory(
+        db_url, [{"name": "offline", "provider": "local"}], start=False, knowledge=knowledge
+    )
+    (gw.folder / "docs").mkdir()
+    for name, body in DOCS.items():
+        (gw.folder / "docs" / name).write_text(body)
+    spec = KnowledgeSpec.model_validate(knowledge)
+    ingest(spec, gw.folder, gw.store, Cipher(parse_key(gw.key)), "demo", approve_as="owner")
+    gw.start()
+    return gw
+
+
+def ask(gw: Any, question: str) -> Any:
+    c = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key("user"), max_retries=0)
+    return c.chat.completions.create(
+        model="offline", messages=[{"role": "user", "content": question}]
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "decision"), [("caveat", "pass"), ("refuse", "refuse"), ("hold", "hold")]
+)
+def test_borderline_action_from_the_spec(
+    sqlite_url: str, gateway_factory: Any, action: str, decision: str
+) -> None:
+    gw = borderline_gateway(sqlite_url, gateway_factory, action)
+    r = ask(gw, "how many hours does the orbit speaker battery last?")
+    ext = r.model_extra["stanchion"]
+    text = r.choices[0].message.content or ""
+    assert ext["decision"] == decision
+    if action == "caveat":
+        assert "20 hours" in text and Answerability().caveat in text
+    else:
+        assert "20 hours" not in text
+    trace = wait_trace(gw, ext["trace_id"])
+    evidence = trace["annotations"]["answerability"]
+    assert evidence["decision"] == ("refuse" if action == "refuse" else "borderline")
+    assert 0.0 < evidence["score"] < 1.0 and "coverage" in evidence["features"]
+    assert trace["annotations"]["parts"] == ["how many hours does the orbit speaker battery last?"]
+
+
+def test_answerability_evidence_reaches_the_trace_on_postgres(
+    db_url: str, gateway_factory: Any
+) -> None:
+    gw = borderline_gateway(db_url, gateway_factory, "caveat")
+    r = ask(gw, "do you ship the orbit lamp to Peru?")
+    ext = r.model_extra["stanchion"]
+    assert ext["decision"] == "refuse"
+    trace = wait_trace(gw, ext["trace_id"])
+    assert trace["annotations"]["answerability"]["features"]["missing"] == ["peru"]
