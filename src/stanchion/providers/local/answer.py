@@ -18,9 +18,9 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from stanchion.knowledge.text import stem, terms
+from stanchion.knowledge.text import stem
 from stanchion.providers.local.intent import Intent, intent_of
-from stanchion.providers.local.sentences import Analyzer, Sentence
+from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
 
 NO_ANSWER = "I don't have that in the approved documents."
 MISSING = 'I don\'t have information about "{part}" in the approved documents.'
@@ -36,6 +36,7 @@ _FRAME_WORDS = (
     "wat whats anyone question get going wondering happen happens"
 )
 _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
+_ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
 EXTRA, CLOSE_TO_BEST, STEPS_MAX = 2, 0.75, 4
 KIND_BONUS, WITHOUT_BONUS, CONDITION_BONUS, TARGET_BONUS = 0.25, 0.2, 0.1, 0.3
@@ -127,7 +128,7 @@ def split_context(part: str) -> tuple[str, str]:
 
 def _terms(text: str) -> list[str]:
     out = []
-    for t in terms(text):
+    for t in words_of(text):
         out.append(t)
         letters = "".join(ch for ch in t if ch.isalpha())
         if letters != t and len(letters) >= 3 and not t.isalpha():
@@ -256,6 +257,12 @@ def answer_part(
     return _verdict(part, question, best[1]), _with_antecedent(chosen, candidates)
 
 
+def asks(part: str) -> bool:
+    """Is this part of a message a question (not "I bought it last week.")?"""
+    intent = intent_of(part)
+    return "?" in part or not intent.empty or bool(_ASKS.search(part.lower()))
+
+
 def answer(
     question: str,
     passages: list[str],
@@ -295,14 +302,15 @@ def answer(
         found = None if n in declined else answer_part(part, candidates, analyzer, multi, ctx)
         if found is None:
             topic = split_context(part)[0].strip(" ?.!,;")
-            out.append(MISSING.format(part=topic) if multi else NO_ANSWER)
+            if multi and asks(topic):
+                out.append(MISSING.format(part=topic))
             continue
         answered += 1
         lead, chosen = found
         fresh = [c for c in chosen if c not in said]
         said.update(chosen)
-        cited = " ".join(f"{s.text} [{i + 1}]" for i, s in fresh)
-        out.append((lead + cited).strip() if fresh or lead else "")
+        if fresh:
+            out.append(lead + " ".join(f"{s.text} [{i + 1}]" for i, s in fresh))
     if not answered:
         return Answer(NO_ANSWER, True)
     return Answer(" ".join(t for t in out if t), False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from stanchion.knowledge.catalog_names import close
-from stanchion.knowledge.text import terms
+from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.intent import ANSWER_KINDS
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -40,6 +40,21 @@ def _counted(sentence: str) -> frozenset[str]:
     for m in _COUNTED.finditer(sentence):
         out.update(terms(m.group(1))[:1])
     return frozenset(out)
+
+
+_IRREGULAR_FORMS = (
+    "sold:sell bought:buy sent:send paid:pay went:go gone:go got:get gotten:get broke:break "
+    "broken:break took:take taken:take gave:give given:give made:make kept:keep left:leave "
+    "lost:lose told:tell held:hold brought:bring found:find chose:choose chosen:choose "
+    "wrote:write written:write ran:run stolen:steal stole:steal fell:fall fallen:fall "
+    "won:win spent:spend put:put"
+)
+IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULAR_FORMS.split())}
+
+
+def words_of(text: str) -> list[str]:
+    """The text's terms, irregular verb forms as their base ("sold" -> "sell")."""
+    return [IRREGULAR.get(t, t) for t in terms(text)]
 
 
 def _implied(sentence: str) -> frozenset[str]:
@@ -105,7 +120,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             continue
         kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
         main = _CONDITION.split(sentence, maxsplit=1)[0]
-        words = frozenset(terms(sentence)) | _implied(sentence)
+        words = frozenset(words_of(sentence)) | _implied(sentence)
         if _PRONOUN.match(sentence):
             words |= top  # "It needs a C-wire": 'it' is what the document is about
         negated = bool(_NEGATION.search(main))
