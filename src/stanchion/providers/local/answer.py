@@ -105,6 +105,7 @@ class _Part:
         if covered <= 0:
             return 0.0
         bonus = KIND_BONUS if self.intent.kind in s.kinds else 0.0
+        bonus *= 0.5 if self.intent.lent else 1.0
         if self.intent.without and ({"without", "onli"} & s.terms):
             bonus += WITHOUT_BONUS
         if self.intent.yes_no and s.conditional and not self.intent.lent:
@@ -242,13 +243,13 @@ def answer_part(
         return None
     pool = candidates
     if part.intent.strict:
-        pool = [c for c in candidates if part.intent.kind in c[1].kinds]
+        pool = [c for c in pool if part.intent.kind in c[1].kinds]
+    if part.asked:  # not a sentence that only holds the words lent by an earlier turn
+        pool = [c for c in pool if part.speaks_to(c[1])]
     ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
-    if not ranked or ranked[0][0] <= 0:
-        return None
+    if not ranked or part.cover(ranked[0][1][1]) <= 0:
+        return None  # (a long message's score can be below 0 from its length alone)
     best = ranked[0][1]
-    if part.asked and not part.speaks_to(best[1]):
-        return None  # only the words lent by an earlier turn match: not this question
     if multi and not ctx.judged and part.cover(best[1]) < PART_MIN_COVER:
         return None
     if part.intent.yes_no and not any(part.predicates(c[1]) for s, c in ranked[:3] if s > 0):
