@@ -3,6 +3,7 @@
     python bench/knowledge.py grounding [--fit]   # dev/test halves per set, threshold on dev
     python bench/knowledge.py retrieval           # clapnq recall@5/10, MRR@10, latency, refusals
     python bench/knowledge.py speed               # validate() on a 300-word answer, 5 passages
+    python bench/knowledge.py query-speed         # retrieval + answerability per request
 
 Every file is split in two halves by sha256 of the example id: weights (with --fit), their
 regularisation (cross-validated) and the threshold are chosen on the pooled DEV halves,
@@ -242,6 +243,65 @@ def run_example() -> None:
         asyncio.run(main(Path(tmp)))
 
 
+def run_query_speed(rounds: int = 20) -> None:
+    """Per-request cost of retrieval + answerability on the example app's DEV questions (the
+    messy sets' user turns): ``Knowledge.plan`` where it exists (issue 15: parts, follow-ups,
+    spelling, glossary, per-part answerability), else ``retriever.search`` (the code before).
+    Run it against another checkout's package with PYTHONPATH=<that>/src for a side by side."""
+    import asyncio
+    import json
+
+    import yaml
+
+    from stanchion.knowledge.build import build_knowledge
+    from stanchion.knowledge.ingest import ingest
+    from stanchion.knowledge.spec import KnowledgeSpec
+    from stanchion.store.crypto import Cipher
+    from stanchion.store.db import Store
+
+    app = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
+    turns = []
+    for name in ("messy-dev", "messy2-dev", "questions"):
+        for line in (app / "evals" / f"{name}.jsonl").read_text().splitlines():
+            e = json.loads(line)
+            msgs = e.get("messages") or [{"role": "user", "content": e["question"]}]
+            turns.append([m["content"] for m in msgs if m["role"] == "user"])
+
+    async def main(tmp: Path) -> None:
+        raw = yaml.safe_load((app / "stanchion.yaml").read_text())["knowledge"]
+        raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
+        raw.pop("catalog", None)
+        known = set(KnowledgeSpec.model_fields)
+        spec = KnowledgeSpec.model_validate({k: v for k, v in raw.items() if k in known})
+        store = Store(f"sqlite:///{tmp / 'kn.db'}")
+        store.upgrade()
+        cipher = Cipher(bytes(32))
+        ingest(spec, app, store, cipher, "support-assistant", approve_as="bench")
+        knowledge = build_knowledge(spec, app, store, cipher, app="support-assistant")
+        await knowledge.start()
+        plan = getattr(knowledge, "plan", None)
+        what = "Knowledge.plan" if plan is not None else "retriever.search"
+        for label, n in (("first sight", 1), ("asked again", rounds)):
+            times = []
+            for _ in range(n):
+                for t in turns:
+                    started = time.perf_counter()
+                    if plan is not None:
+                        await plan(t, spec.retrieval.k)
+                    else:
+                        await knowledge.retriever.search(t[-1], spec.retrieval.k)
+                    times.append((time.perf_counter() - started) * 1e6)
+            print(
+                f"{what}, {len(turns)} questions x {n} ({label}): mean "
+                f"{statistics.mean(times):.0f} us  p50 {percentile(times, 50):.0f} us"
+                f"  p95 {percentile(times, 95):.0f} us"
+            )
+        knowledge.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(main(Path(tmp)))
+
+
 Row = tuple[str, bool, bool, list[float] | None]
 
 
@@ -320,3 +380,5 @@ if __name__ == "__main__":
         run_answerability("--fit" in sys.argv)
     elif what == "example":
         run_example()
+    elif what == "query-speed":
+        run_query_speed()

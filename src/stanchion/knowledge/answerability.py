@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from stanchion.knowledge.query.gazetteer import named_places
@@ -62,21 +63,24 @@ class Assessment:
         return {"score": round(self.score, 4), "decision": decision, "features": feats}
 
 
-def _sentence_bags(title: str, text: str) -> list[set[str]]:
-    """Each sentence's terms with its title and heading as context."""
-    context = set(terms(title))
+@lru_cache(maxsize=4096)
+def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+    """A passage's terms, and each sentence's with its title and heading as context (cached:
+    passages are immutable versions, asked about again and again)."""
+    context = frozenset(terms(title))
     bags = []
     for raw in SENTENCE.split(text):
         sentence = raw.strip()
-        found = set(index_terms(sentence))
+        found = frozenset(index_terms(sentence))
         if sentence.startswith("#"):
-            context = set(terms(title)) | found
+            context = frozenset(terms(title)) | found
             continue
         bags.append(found | context)
-    return bags
+    whole = frozenset(index_terms(title)) | frozenset(index_terms(text))
+    return whole, tuple(bags)
 
 
-def _share(concepts: list[Concept], bag: set[str], total: float) -> float:
+def _share(concepts: list[Concept], bag: frozenset[str], total: float) -> float:
     return sum(c.weight for c in concepts if c.present(bag)) / total
 
 
@@ -88,8 +92,9 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
         return None
     total = sum(c.weight for c in known)
     heaviest = max(c.weight for c in content)
-    bags = [set(index_terms(title)) | set(index_terms(text)) for title, text in passages]
-    sentences = [b for title, text in passages for b in _sentence_bags(title, text)] or [set()]
+    cached = [passage_bags(title, text) for title, text in passages]
+    bags = [whole for whole, _ in cached]
+    sentences = [b for _, sents in cached for b in sents] or [frozenset()]
     best = max(sentences, key=lambda b: _share(known, b, total))
     rare = max(known, key=lambda c: c.weight)
     unknown = sum(c.weight for c in content if not c.known)
@@ -152,7 +157,7 @@ def assess(
     x = [feats[name] for name in FEATURES]
     present: set[str] = set()
     for title, text in passages:
-        present |= set(index_terms(title)) | set(index_terms(text))
+        present |= passage_bags(title, text)[0]
     missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))

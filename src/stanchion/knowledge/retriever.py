@@ -30,12 +30,13 @@ from stanchion.store.db import Store
 CANDIDATES = 40
 RRF_K = 60
 RELATIVE_CUTOFF = 0.5
+PARSED = 10_000  # parsed questions kept per index generation
 Scored = tuple[Candidate, float, float]  # candidate, coverage, cosine (0 if unknown)
 
 
-def coverage(query: Query, chunk_terms: set[str]) -> float:
+def coverage(query: Query, chunk_terms: set[str], total: float | None = None) -> float:
     """The weighted share of the query's concepts a chunk holds (any alternative counts)."""
-    total = sum(c.weight for c in query.concepts)
+    total = query.total if total is None else total
     if total <= 0:
         return 0.0
     return sum(c.weight for c in query.concepts if c.present(chunk_terms)) / total
@@ -68,6 +69,8 @@ class KnowledgeRetriever:
         self.dense, self.weight, self.min_similarity = dense, weight, min_similarity
         self.glossary = glossary if glossary is not None else Glossary({})
         self._vocab: Vocabulary | None = None
+        self._parsed: dict[str, Query] = {}
+        self._parsed_for: Vocabulary | None = None
         self._generation: int | None = None
         self._checked = float("-inf")
         self._lock = asyncio.Lock()
@@ -107,7 +110,15 @@ class KnowledgeRetriever:
         return self._vocab
 
     def parse(self, text: str) -> Query:
-        return parse(text, self.vocabulary, self.glossary)
+        """``text`` as concepts of the served corpus (cached per index generation: the same
+        questions, and a conversation's earlier turns, come back again and again)."""
+        vocab = self.vocabulary
+        if self._parsed_for is not vocab or len(self._parsed) > PARSED:
+            self._parsed, self._parsed_for = {}, vocab
+        query = self._parsed.get(text)
+        if query is None:
+            query = self._parsed[text] = parse(text, vocab, self.glossary)
+        return query
 
     async def search(self, query: str, k: int) -> list[Passage]:
         """The passages for ``query``, or none when they cannot answer it (see answerability)."""
@@ -148,7 +159,8 @@ class KnowledgeRetriever:
         dense = self.dense.hits(vec, pool) if self.dense is not None and vec is not None else []
         if not cands and not dense:
             return []
-        scored = [(c, coverage(query, set(c.terms.split())), 0.0) for c in cands]
+        total = query.total
+        scored = [(c, coverage(query, set(c.terms.split()), total), 0.0) for c in cands]
         top = max((c.rank for c in cands), default=0.0) or 1.0
         # a follow-up's carried terms weigh half in coverage, but BM25 cannot weigh them
         lexical = 0.2 if query.leans else 0.5

@@ -49,7 +49,10 @@ class Concept:
     frame: bool = False
 
     def present(self, bag: set[str] | frozenset[str]) -> bool:
-        return any(all(t in bag for t in alt) for alt in self.alts)
+        alts = self.alts
+        if len(alts) == 1 and len(alts[0]) == 1:
+            return alts[0][0] in bag
+        return any(all(t in bag for t in alt) for alt in alts)
 
     @property
     def key(self) -> str:
@@ -60,6 +63,10 @@ class Concept:
 class Query:
     text: str
     concepts: tuple[Concept, ...]
+
+    @property
+    def total(self) -> float:
+        return sum(c.weight for c in self.concepts)
 
     def terms(self) -> list[str]:
         """Every term of every alternative, once: what the backend is asked for."""
