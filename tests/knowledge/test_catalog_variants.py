@@ -53,6 +53,12 @@ def test_bundles_and_pack_sizes_the_catalog_lacks_are_not_misread() -> None:
     assert held("The Nova Sensor works with Nova Cloud, which costs 2.99 USD per month.") == []
 
 
+def test_a_pack_size_is_not_read_as_a_fact() -> None:
+    assert held("The Nova Lamp 3-pack has a 2-year warranty.") == []
+    assert held("A pack of 3 Nova Lamps has a 2-year warranty.") == []
+    assert held("The Nova Lamp 3-pack has a 5-year warranty.") == ["5"]
+
+
 def test_a_real_contradiction_is_still_held() -> None:
     v = Validator(Grounding(enabled=False), CATALOG).validate("The lamp costs 19 USD.", [])
     assert [f.type for f in v.findings] == ["catalog.contradiction"]

@@ -50,6 +50,8 @@ FOR_COUNT = re.compile(
     r"(?!\s*(?:usd|eur|gbp|days?|weeks?|months?|years?|hours?|minutes?|%|percent|business))",
     re.I,
 )
+PACK_SIZE_AFTER = re.compile(r"[\s-]*(?:pack|pk|set|bundle|count|ct|x\b)", re.I)
+PACK_SIZE_BEFORE = re.compile(r"\b(?:pack|set|bundle|box) of\s*$", re.I)
 CURRENCIES = frozenset({"usd", "eur", "gbp", "chf", "cad", "aud", "jpy"})
 PRICE_WORDS = frozenset({"price", "cost", "costs", "priced", "per", "month", "year", "pay"})
 
@@ -235,6 +237,10 @@ class Catalog:
             if not (near or (is_price and MONEY.search(clause))):
                 continue
             for m in NUMBER.finditer(clause):
+                if PACK_SIZE_AFTER.match(clause, m.end()) or PACK_SIZE_BEFORE.search(
+                    clause, 0, m.start()
+                ):
+                    continue  # "4-pack", "pack of 4": a quantity, never a fact's value
                 number = float(m.group().replace(",", ""))
                 if number != expected and self._about(column, clause, m, is_price):
                     out.append(m)

@@ -38,7 +38,7 @@ _FRAME_WORDS = (
 _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
 _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
-EXTRA, CLOSE_TO_BEST, STEPS_MAX = 2, 0.75, 4
+EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX = 2, 0.75, 0.5, 4
 KIND_BONUS, WITHOUT_BONUS, CONDITION_BONUS, TARGET_BONUS = 0.25, 0.2, 0.1, 0.3
 DEMOTED, REPEATED, LEAD_BONUS = 0.12, 0.3, 0.15
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
@@ -206,6 +206,12 @@ def _others(part: _Part, ranked: list[tuple[float, Candidate]]) -> list[Candidat
         if new or same_kind:
             chosen.append(cand)
             seen |= new
+    for s, cand in ranked[1:]:
+        if len(chosen) > EXTRA or s < SAME_SECTION * best_score:
+            break
+        fresh = cand not in chosen and not (part.said and cand[1].text in part.said)
+        if fresh and (cand[0], cand[1].section) == (best[0], best[1].section):
+            chosen.append(cand)  # the rest of a short section: "...until it ships. After..."
     return chosen
 
 
