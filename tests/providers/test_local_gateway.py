@@ -11,7 +11,9 @@ import openai
 from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.store.crypto import Cipher, parse_key
+from tests.conftest import openai_route
 from tests.core.test_api import wait_trace
+from tests.upstream import Upstream
 
 DOCS = {
     "kettle.md": "# Orbit Kettle\n\n## Overview\nThe Orbit Kettle boils 1.7 litres in about "
@@ -108,3 +110,33 @@ def test_a_question_nothing_answers_is_declined(sqlite_url: str, gateway_factory
         assert ext["decision"] == "refuse"
         assert "approved documents" in text
         assert wait_trace(gw, ext["trace_id"])["decision"] == "refuse"
+
+
+def test_a_real_model_gets_the_catalog_rows_as_numbered_sources(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(
+        sqlite_url,
+        [openai_route(up), {"name": "offline", "provider": "local"}],
+        start=False,
+        knowledge=KNOWLEDGE,
+    )
+    (gw.folder / "docs").mkdir()
+    for name, text in DOCS.items():
+        (gw.folder / "docs" / name).write_text(text)
+    (gw.folder / "catalog.sql").write_text(CATALOG_SQL)
+    spec = KnowledgeSpec.model_validate(KNOWLEDGE)
+    ingest(spec, gw.folder, gw.store, Cipher(parse_key(gw.key)), "demo", approve_as="owner")
+    gw.start()
+    up.script({"content": "The Orbit Kettle costs 39.50 USD. [1]"})
+    c = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
+    r = c.chat.completions.create(
+        model="gpt", messages=[{"role": "user", "content": "what does the orbit kettle cost"}]
+    )
+    sources = next(
+        m["content"]
+        for m in up.requests[-1]["body"]["messages"]
+        if m["role"] == "system" and "numbered sources" in m["content"]
+    )
+    assert "Catalog: Orbit Kettle\nOrbit Kettle costs 39.50 USD." in sources
+    assert r.model_extra["stanchion"]["decision"] == "pass"
