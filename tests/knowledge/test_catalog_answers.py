@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from stanchion.knowledge.catalog import Catalog, fact_sentence, load_catalog
+from stanchion.knowledge.catalog_names import NameIndex
 from stanchion.knowledge.spec import Catalog as CatalogSpec
 from stanchion.store.db import Store
 
@@ -82,3 +83,16 @@ def test_the_example_catalog_is_evidence_for_its_own_products(tmp_path: Path) ->
     (pack,) = catalog.passages_for("whats a 4 pack of colour bulbs cost")
     assert pack.text.startswith("Lumen Bulb Color 4-pack costs 79 USD.")
     assert catalog.passages_for("price of the lumen doorbell pro") == []
+
+
+def test_words_that_only_stem_like_a_name_do_not_name_it() -> None:
+    names = NameIndex(["Acme Doorbell Cam", "Acme Hub", "Acme Plug"])
+    assert names.match("the shipping email came this morning").products == []
+    assert names.match("is lumen plus worth it").products == []  # 'plus' is no typo of 'plug'
+    assert names.match("two doorbell cams and a hub").products == ["Acme Doorbell Cam", "Acme Hub"]
+
+
+def test_a_colour_or_model_number_the_catalog_lacks_is_a_product_not_sold() -> None:
+    assert titles("orbit kettle white price") == []
+    assert titles("is the kettle 2 out yet") == []
+    assert titles("kettle 2 years warranty?") == ["Orbit Kettle"]

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from stanchion.knowledge.text import STOPWORDS, stem
+from stanchion.knowledge.text import STOPWORDS
 
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
 NUMBER_WORDS = {
@@ -35,22 +35,41 @@ NUMBER_WORDS = {
     "twelve": "12",
     "dozen": "12",
 }
-PACK_WORDS = frozenset({"pack", "pk", "set", "bundl", "kit", "multipack", "box"})
+PACK_WORDS = frozenset({"pack", "pk", "set", "bundle", "kit", "multipack", "box"})
 # Words that make a different model of a named product ("Doorbell Pro", "Hub 2nd gen").
 _VARIANTS = (
     "pro max plus ultra lite mini micro nano xl xxl gen generation ii iii iv se neo air duo "
-    "elite premium deluxe outdoor indoor"
+    "elite premium deluxe outdoor indoor white black red blue green grey gray silver gold "
+    "pink purple yellow orange brown"
 )
-VARIANT_WORDS = frozenset(stem(w) for w in _VARIANTS.split())
+# Words after a number that make it a quantity, not a model ("hub 2 YEARS", "2 BULBS").
+_UNIT_WORDS = (
+    "year month week day hour minute second usd eur gbp dollar euro percent gb tb mb "
+    "watt volt lumen inch cm mm m ft foot feet meter device piece unit time"
+)
+_UNITS = frozenset(_UNIT_WORDS.split())
+VARIANT_WORDS = frozenset(_VARIANTS.split())
+
+
+def singular(word: str) -> str:
+    """Plural to singular only ("bulbs", "batteries", "boxes"); a full stemmer would make
+    "came" the name token "cam"."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    return word[:-1]
 
 
 def spans(text: str) -> list[tuple[str, int, int]]:
-    """(token, start, end): lower-cased, stemmed, number words as digits; letters and
+    """(token, start, end): lower-cased, singular, number words as digits; letters and
     digits split ("4pack")."""
     out = []
     for m in _TOKEN.finditer(text.lower()):
         word = NUMBER_WORDS.get(m.group(), m.group())
-        out.append((stem(word) if word.isalpha() else word, m.start(), m.end()))
+        out.append((singular(word) if word.isalpha() else word, m.start(), m.end()))
     return out
 
 
@@ -199,10 +218,16 @@ class NameIndex:
             t = toks[i]
             other = t.isalpha() and t in self.vocab and t not in own
             other = other and not any(close(t, f) for f in own)
-            bare = t.isdigit() and side == 1 and (i + 1 == len(toks) or toks[i + 1] in STOPWORDS)
+            bare = t.isdigit() and side == 1 and not _quantity_of(toks, i, self.vocab)
             if (t in VARIANT_WORDS and t not in fam) or (other and t not in PACK_WORDS) or bare:
                 return min(i, lo), max(i, hi)
         return None
+
+
+def _quantity_of(toks: list[str], i: int, names: frozenset[str]) -> bool:
+    """Is the number at ``i`` a quantity ("2 years", "2 bulbs") rather than a model ("2")?"""
+    after = toks[i + 1] if i + 1 < len(toks) else ""
+    return after in _UNITS or after in PACK_WORDS or after in names
 
 
 def _quantity(toks: list[str], where: list[int]) -> tuple[int | None, int, int]:

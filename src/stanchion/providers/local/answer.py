@@ -36,6 +36,7 @@ _FRAME_WORDS = (
     "wat whats anyone question get going wondering happen happens"
 )
 _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
+_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
 EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX = 2, 0.75, 0.5, 4
@@ -170,12 +171,25 @@ def _concepts(
     return wanted, weights
 
 
+def focus(text: str) -> tuple[str, str]:
+    """(the sentences that ask, the ones that tell) of a part: "My son gave me your hub.
+    How long does setup take?" asks the second; the first is its context."""
+    sentences = [x for x in _SPLIT.split(text.strip()) if x]
+    if len(sentences) < 2:
+        return text, ""
+    asking = [x for x in sentences if asks(x)]
+    if not asking or len(asking) == len(sentences):
+        return text, ""
+    return " ".join(asking), " ".join(x for x in sentences if x not in asking)
+
+
 def _part(question: str, candidates: list[Candidate], analyzer: Analyzer, ctx: Context) -> _Part:
     main, carried = split_context(question)
+    main, told = focus(main)
     intent = intent_of(main)
     if intent.empty and ctx.earlier:
         intent = replace(intent_of(ctx.earlier), lent=True)  # "and to canada?": as before
-    lent = {t: CARRIED for t in _terms(carried)}
+    lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
     wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx)
     n = len(candidates)
     weight = {
