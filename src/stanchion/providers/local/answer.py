@@ -31,7 +31,7 @@ _CONTRAST = re.compile(
 )
 # Words that frame a question or fill a message but name nothing to look for.
 _FRAME_WORDS = (
-    "long much many take takes soon quickly fast often also still need needs want know "
+    "long much many take takes soon quickly fast often also still want know "
     "tell please pls plz thanks thank hi hey hello ok okay u r ur im ya yeah nah tho "
     "wat whats anyone question get going wondering happen happens"
 )
