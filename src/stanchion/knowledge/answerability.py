@@ -39,10 +39,10 @@ from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, ter
 
 # Fitted by bench/answerability_fit.py --fit (features chosen by leave-one-source-out over
 # clapnq dev and the example app's dev sets; the threshold by 5-fold cross-validation).
-FEATURES = ("coverage", "sentence")
-WEIGHTS = (-1.059, 0.773, 0.735)  # intercept, then one per feature
-L2 = 0.03
-THRESHOLD = 0.51
+FEATURES = ("coverage", "size", "rarest")
+WEIGHTS = (-3.812, 3.296, 1.128, 0.989)  # intercept, then one per feature
+L2 = 0.001
+THRESHOLD = 0.54
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
 Pair = tuple[str, str]

@@ -27,9 +27,10 @@ from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 # the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
 FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b", re.I)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")  # what the input guard put for a name or a number
-CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
+CONTEXT_WEIGHT = 0.5
+OWN_ENOUGH = 2  # known concepts a question needs to be judged without its context  # a term carried over from an earlier turn counts half
 # Words of chat and of asking, not of a subject: dropped from questions (never from the index).
-_FILLERS = """im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt isnt arent wasnt
+_FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt isnt arent wasnt
     hasnt havent shouldnt thats whats whos wheres hows theres heres lets u ur ya yeah yes
     yep ok okay hi hey hello thanks thank thx pls please tho though btw lol hmm wanna gonna
     gotta kinda sorta still already yet even really actually basically just maybe anyway
