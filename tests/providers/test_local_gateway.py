@@ -20,6 +20,8 @@ DOCS = {
     "three minutes.\n\n## Warranty\nThe Orbit Kettle has a 12-month warranty.\n",
     "lamp.md": "# Orbit Lamp\n\n## Overview\nThe Orbit Lamp is a dimmable desk lamp.\n\n"
     "## Price\nThe Orbit Lamp costs 30 USD, or 80 USD for a pack of three.\n",
+    "care.md": "# Cleaning\n\n## Shades\nWipe lamp shades with a dry cloth. Never use "
+    "water on a shade.\n",
 }
 CATALOG_SQL = (
     "CREATE TABLE items (name TEXT, price_usd NUMERIC, warranty_months INTEGER, perks TEXT);\n"
@@ -110,6 +112,22 @@ def test_a_question_nothing_answers_is_declined(sqlite_url: str, gateway_factory
         assert ext["decision"] == "refuse"
         assert "approved documents" in text
         assert wait_trace(gw, ext["trace_id"])["decision"] == "refuse"
+
+
+def test_the_responder_declines_when_retrieval_passed_but_no_sentence_answers(
+    sqlite_url: str, gateway_factory: Any
+) -> None:
+    gw = shop(sqlite_url, gateway_factory)
+    question = "how long does cleaning a shade take?"  # no duration in any passage
+    text, ext = ask(gw, question)
+    trace = wait_trace(gw, ext["trace_id"])
+    assert trace["annotations"].get("responder_refused") is True
+    assert ext["decision"] == "refuse" and trace["decision"] == "refuse"
+    assert text.startswith("I don't have that in the approved documents.")
+    streamed, ext = ask(gw, question, stream=True)
+    trace = wait_trace(gw, ext["trace_id"])
+    assert trace["decision"] == "refuse" and trace["annotations"]["responder_refused"] is True
+    assert streamed == "I don't have that in the approved documents."
 
 
 def test_a_real_model_gets_the_catalog_rows_as_numbered_sources(
