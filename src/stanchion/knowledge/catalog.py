@@ -169,7 +169,8 @@ class Catalog:
             named = self.names.match(sentence).products
             if not named:
                 continue
-            out += self._facts(sentence, s)
+            if NUMBER.search(sentence):
+                out += self._facts(sentence, s)
             families = {self.families[n] for n in named}
             if len(families) == 1:  # comparisons across products: the grounding check
                 out += self._features(self.by_name[named[0]], sentence, s)

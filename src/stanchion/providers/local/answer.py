@@ -43,6 +43,7 @@ EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX = 2, 0.75, 0.5, 4
 KIND_BONUS, WITHOUT_BONUS, CONDITION_BONUS, TARGET_BONUS = 0.25, 0.2, 0.1, 0.3
 DEMOTED, REPEATED, LEAD_BONUS = 0.12, 0.3, 0.15
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
+TOPIC_WORDS = 14
 PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "not found"
 YES_NO_COVER = 0.75
 
@@ -278,6 +279,15 @@ def answer_part(
     return _verdict(part, question, best[1]), _with_antecedent(chosen, candidates)
 
 
+def topic_of(part: str) -> str:
+    """What a part asks, to name it: its asking sentence, at most TOPIC_WORDS words."""
+    asked = focus(split_context(part)[0])[0]
+    last = [x for x in _SPLIT.split(asked.strip()) if x][-1:] or [asked]
+    words = last[0].split()
+    short = " ".join(words[-TOPIC_WORDS:])
+    return ("..." if len(words) > TOPIC_WORDS else "") + short.strip(" ?.!,;")
+
+
 def asks(part: str) -> bool:
     """Is this part of a message a question (not "I bought it last week.")?"""
     intent = intent_of(part)
@@ -322,7 +332,7 @@ def answer(
     for n, part in enumerate(asked):
         found = None if n in declined else answer_part(part, candidates, analyzer, multi, ctx)
         if found is None:
-            topic = split_context(part)[0].strip(" ?.!,;")
+            topic = topic_of(part)
             if multi and asks(topic):
                 out.append(MISSING.format(part=topic))
             continue
