@@ -154,7 +154,16 @@ def sweep(outs: list[Outcome], defaults: dict[str, float]) -> dict[str, Any]:
         right = sum(o.passed for o in ans if kept(o)) / len(ans)
         wrong = sum(o.decision != "refuse" for o in una if kept(o)) / len(una)
         points.append({"threshold": t, "answered_correctly": right, "answered_unanswerable": wrong})
-    return {"points": points, "defaults": defaults, "scored": len(scored)}
+    return {"points": points, "defaults": defaults, "scored": len(scored), "auc": auc(ans, una)}
+
+
+def auc(ans: list[Outcome], una: list[Outcome]) -> float:
+    """How well the score alone separates answerable from unanswerable questions (ROC AUC;
+    0.5 is chance); an unscored question counts as 0."""
+    pos = [o.answerability or 0.0 for o in ans]
+    neg = [o.answerability or 0.0 for o in una]
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return round(wins / (len(pos) * len(neg)), 4)
 
 
 def near(threshold: float, marks: set[float]) -> bool:
@@ -176,7 +185,8 @@ def print_sweep(name: str, curve: dict[str, Any]) -> None:
         for p in curve["points"]
     ]
     heads = ["threshold", "answered correctly", "answered unanswerable", ""]
-    print_table(f"sweep {name} (defaults {curve['defaults']})", rows, heads)
+    title = f"sweep {name} (AUC {curve['auc']}, defaults {curve['defaults']})"
+    print_table(title, rows, heads)
 
 
 def plot(curves: dict[str, dict[str, Any]], out: Path) -> None:
