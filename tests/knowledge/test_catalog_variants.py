@@ -3,10 +3,13 @@ the words around it speak of (single, pack, bundle), and a real contradiction is
 
 from __future__ import annotations
 
-from stanchion.knowledge.catalog import Catalog
+from pathlib import Path
+
+from stanchion.knowledge.catalog import Catalog, load_catalog
 from stanchion.knowledge.grounding import Validator
 from stanchion.knowledge.spec import Catalog as CatalogSpec
 from stanchion.knowledge.spec import Grounding
+from stanchion.store.db import Store
 
 SPEC = CatalogSpec(
     table="items", fact_columns=["price_usd", "warranty_years"], features_column="features"
@@ -65,3 +68,27 @@ def test_a_real_contradiction_is_still_held() -> None:
     assert v.findings[0].action == "hold"
     assert held("The Nova Sensor has a 2-year warranty.") == ["2"]
     assert held("The Nova Sensor has a 3-year warranty.") == []
+
+
+def test_no_sentence_of_the_example_documents_contradicts_the_example_catalog(
+    tmp_path: Path,
+) -> None:
+    app = Path(__file__).resolve().parents[2] / "examples" / "support-assistant"
+    spec = CatalogSpec(
+        url=f"sqlite:///{tmp_path / 'catalog.db'}",
+        seed=str(app / "catalog.sql"),
+        table="products",
+        fact_columns=["price_usd", "warranty_years"],
+        features_column="features",
+    )
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        catalog = load_catalog(spec, store, app)
+    finally:
+        store.dispose()
+    for doc in sorted((app / "docs").glob("*.md")):
+        text = doc.read_text(encoding="utf-8")
+        found = [f for f in catalog.check(text) if f.type == "catalog.contradiction"]
+        assert found == [], (doc.name, [text[f.start : f.end] for f in found])
+    rows = " ".join(p.text for p in catalog.passages_for("hub bulb color 4 pack thermostat"))
+    assert rows and catalog.check(rows) == []

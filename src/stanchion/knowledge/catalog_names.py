@@ -185,21 +185,34 @@ class NameIndex:
         named = [n for n in self.names if n.family & hits.keys()]
         best = [n for n in named if not any(_beats(o, n, hits) for o in named)]
         out = Match()
-        for fam in dict.fromkeys(n.family for n in best):
+        unknown: list[tuple[int, int]] = []
+        picked: list[tuple[str, list[int]]] = []
+        families = list(dict.fromkeys(n.family for n in best))
+        places = {fam: sorted(i for t in fam for i in hits.get(t, ())) for fam in families}
+        pack = pack_at(toks)
+        owner = min(families, key=lambda f: _distance(pack, places[f]), default=None)
+        for fam in families:
             members = [n for n in self.names if n.family == fam]
-            where = sorted(i for t in fam for i in hits.get(t, ()))
-            asked, lo, hi = _quantity(toks, where)
+            where = places[fam]
+            asked, lo, hi = _quantity(toks, where, pack if fam == owner else None)
             chosen = next((n for n in members if n.pack == asked), None)
             own = frozenset().union(*(n.ident for n in members))
             variant = self._variant(toks, hits, fam, own)
             if variant is None and asked not in (None, 1) and chosen is None:
                 variant = (min(lo, where[0]), max(hi, where[-1]))
             if variant is not None:
+                unknown.append(variant)
                 phrase = text[found[variant[0]][1] : found[variant[1]][2]]
                 out.unknown += [phrase] if phrase not in out.unknown else []
                 continue
-            picked = chosen or next((n for n in best if n.family == fam), members[0])
-            out.products.append(picked.name)
+            name = chosen or next((n for n in best if n.family == fam), members[0])
+            picked.append((name.name, where))
+        # "mini thermostat": 'mini' is in the unknown model's name, not the Plug Mini
+        out.products = [
+            name
+            for name, where in picked
+            if not all(any(a <= i <= b for a, b in unknown) for i in where)
+        ]
         return out
 
     def _variant(
@@ -216,10 +229,10 @@ class NameIndex:
             if not 0 <= i < len(toks):
                 continue
             t = toks[i]
-            other = t.isalpha() and t in self.vocab and t not in own
-            other = other and not any(close(t, f) for f in own)
+            # another product's name next to this one is a list ("hub bulb and plug
+            # prices"), not a model; a model word, a colour or a bare number is
             bare = t.isdigit() and side == 1 and not _quantity_of(toks, i, self.vocab)
-            if (t in VARIANT_WORDS and t not in fam) or (other and t not in PACK_WORDS) or bare:
+            if (t in VARIANT_WORDS and t not in own) or bare:
                 return min(i, lo), max(i, hi)
         return None
 
@@ -230,13 +243,21 @@ def _quantity_of(toks: list[str], i: int, names: frozenset[str]) -> bool:
     return after in _UNITS or after in PACK_WORDS or after in names
 
 
-def _quantity(toks: list[str], where: list[int]) -> tuple[int | None, int, int]:
-    """(quantity, first, last token) of the pack asked for: a pack phrase, or a number just
-    before the name when a pack word is in the text ("4 color bulbs in a pack")."""
-    found = pack_at(toks)
-    if found is not None:
-        return found
-    if where and any(t in PACK_WORDS for t in toks):
+def _distance(pack: tuple[int, int, int] | None, where: list[int]) -> int:
+    if pack is None or not where:
+        return 1 << 30
+    return min(abs(pack[1] - i) for i in where)
+
+
+def _quantity(
+    toks: list[str], where: list[int], pack: tuple[int, int, int] | None
+) -> tuple[int | None, int, int]:
+    """(quantity, first, last token) of the pack asked for: the pack phrase nearest this
+    name, or a number just before the name when a pack word is in the text ("4 color
+    bulbs in a pack")."""
+    if pack is not None:
+        return pack
+    if where and any(t in PACK_WORDS for t in toks) and pack_at(toks) is None:
         before = where[0] - 1
         if before >= 0 and toks[before].isdigit():
             return int(toks[before]), before, before
