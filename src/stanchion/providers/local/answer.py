@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from stanchion.knowledge.text import stem
 from stanchion.providers.local.intent import Intent, intent_of
@@ -54,13 +54,18 @@ Alts = tuple[tuple[frozenset[str], ...], ...]
 
 
 def found(alts: Alts, bag: frozenset[str]) -> bool:
-    return any(all(eq & bag for eq in alt) for alt in alts)
+    if len(alts) == 1 and len(alts[0]) == 1:
+        return not alts[0][0].isdisjoint(bag)
+    return any(all(not eq.isdisjoint(bag) for eq in alt) for alt in alts)
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     text: str
     refused: bool
+
+
+Hits = tuple[frozenset[str], frozenset[str], frozenset[str]]  # in own words, anywhere, lead
 
 
 @dataclass(slots=True)
@@ -72,34 +77,41 @@ class _Part:
     demoted: frozenset[int]  # passages whose sentences lose ties (catalog rows)
     said: str = ""  # what the assistant already answered in earlier turns
     asked: frozenset[str] = frozenset()  # the concepts of the part itself (not lent)
+    memo: dict[int, Hits] = field(default_factory=dict)  # per sentence, for this part
+
+    def hits(self, s: Sentence) -> Hits:
+        """The part's concepts the sentence holds: in its own words, anywhere (headings
+        too), in its opening words; computed once per sentence and part."""
+        got = self.memo.get(id(s))
+        if got is None:
+            own = frozenset(t for t, alts in self.wanted.items() if found(alts, s.own))
+            rest = (t for t, alts in self.wanted.items() if t not in own and found(alts, s.terms))
+            lead = frozenset(t for t in own if found(self.wanted[t], s.lead))
+            got = self.memo[id(s)] = (own, own.union(rest), lead)
+        return got
 
     def speaks_to(self, s: Sentence) -> bool:
         """Does the sentence hold one of the part's own concepts (not only lent ones)?"""
-        return any(found(self.wanted[t], s.terms) for t in self.asked)
+        return not self.asked.isdisjoint(self.hits(s)[1])
 
     def cover(self, s: Sentence) -> float:
-        got = 0.0
-        for t, alts in self.wanted.items():
-            if found(alts, s.own):
-                got += self.weight[t]
-            elif found(alts, s.terms):
-                got += HEADING * self.weight[t]
+        own, anywhere, _ = self.hits(s)
+        got = sum(self.weight[t] for t in own)
+        got += HEADING * sum(self.weight[t] for t in anywhere - own)
         return got / self.total if self.total else 0.0
 
     def predicates(self, s: Sentence) -> bool:
         """Does the sentence say something of the question beyond naming its subject (a
         term of the question in the sentence but not in its headings)?"""
-        return any(
-            found(alts, s.own) and not found(alts, s.context) for alts in self.wanted.values()
-        )
+        return any(not found(self.wanted[t], s.context) for t in self.hits(s)[0])
 
     def lead(self, s: Sentence) -> float:
         """The share of the question the sentence opens with (its subject)."""
-        got = sum(self.weight[t] for t, alts in self.wanted.items() if found(alts, s.lead))
+        got = sum(self.weight[t] for t in self.hits(s)[2])
         return got / self.total if self.total else 0.0
 
     def new_terms(self, s: Sentence, seen: set[str]) -> set[str]:
-        return {t for t, alts in self.wanted.items() if found(alts, s.terms)} - seen
+        return set(self.hits(s)[1]) - seen
 
     def score(self, c: Candidate) -> float:
         s = c[1]
@@ -192,13 +204,16 @@ def _part(question: str, candidates: list[Candidate], analyzer: Analyzer, ctx: C
         intent = replace(intent_of(ctx.earlier), lent=True)  # "and to canada?": as before
     lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
     wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx)
+    part = _Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
+    part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
+    df = dict.fromkeys(wanted, 0)
+    for _, s in candidates:
+        for t in part.hits(s)[1]:
+            df[t] += 1
     n = len(candidates)
-    weight = {
-        t: scale[t] * math.log(1 + n / (1 + sum(found(alts, s.terms) for _, s in candidates)))
-        for t, alts in wanted.items()
-    }
-    asked = frozenset(t for t in wanted if scale[t] >= 1.0)
-    return _Part(intent, wanted, weight, sum(weight.values()), ctx.demoted, ctx.said, asked)
+    part.weight = {t: scale[t] * math.log(1 + n / (1 + df[t])) for t in wanted}
+    part.total = sum(part.weight.values())
+    return part
 
 
 def _steps(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
