@@ -7,8 +7,8 @@ from pathlib import Path
 from stanchion.knowledge.answerability import assess
 from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
+from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.local import answer_from_passages
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store

@@ -8,6 +8,8 @@ from typing import Any
 
 import openai
 import pytest
+from tests.core.test_api import wait_trace
+from tests.knowledge.test_query_understanding import DOCS, knowledge_over
 
 from stanchion.knowledge.answerability import assess, missing_names
 from stanchion.knowledge.ingest import ingest
@@ -15,8 +17,6 @@ from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.spec import Answerability, KnowledgeSpec
 from stanchion.store.crypto import Cipher, parse_key
 from stanchion.store.db import Store
-from tests.core.test_api import wait_trace
-from tests.knowledge.test_query_understanding import DOCS, knowledge_over
 
 VOCAB = Vocabulary(
     8,

@@ -25,18 +25,18 @@ from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
 # the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
-FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b", re.I)
+FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b|\b(look|looks)\s+like\b", re.I)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")  # what the input guard put for a name or a number
-CONTEXT_WEIGHT = 0.5
-OWN_ENOUGH = 2  # known concepts a question needs to be judged without its context  # a term carried over from an earlier turn counts half
+CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
 # Words of chat and of asking, not of a subject: dropped from questions (never from the index).
-_FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt isnt arent wasnt
-    hasnt havent shouldnt thats whats whos wheres hows theres heres lets u ur ya yeah yes
-    yep ok okay hi hey hello thanks thank thx pls please tho though btw lol hmm wanna gonna
-    gotta kinda sorta still already yet even really actually basically just maybe anyway
-    anything something someone somebody anyone anybody everything thing things stuff way
-    need needs want wants wanted know knew think thought like would could ask asking
-    wondering wonder tell say said sure quick question questions help thanks"""
+_FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt isnt
+    arent wasnt hasnt havent shouldnt thats whats whos wheres hows theres heres lets u
+    ur ya yeah yes yep ok okay hi hey hello thanks thank thx pls please tho though btw
+    lol hmm wanna gonna gotta kinda sorta still already yet even really actually
+    basically just maybe anyway anything something someone somebody anyone anybody
+    everything thing things stuff way need needs want wants wanted know knew think
+    thought like would could ask asking wondering wonder tell say said sure quick
+    question questions help thanks"""
 FILLERS = frozenset(_FILLERS.split())
 
 
@@ -104,7 +104,10 @@ class _Unit:
 
 
 def frame_terms(question: str) -> set[str]:
-    return {stem(normalize_word(m.group(1) or m.group(2))) for m in FRAME.finditer(question)}
+    return {
+        stem(normalize_word(m.group(1) or m.group(2) or m.group(3)))
+        for m in FRAME.finditer(question)
+    }
 
 
 def _word(raw: str, vocab: Vocabulary) -> _Unit:
