@@ -50,6 +50,7 @@ ALL_FEATURES = (
     "sentence_all",
     "rarest",
     "novelty",
+    "terse_novelty",
     "unmatched",
     "size",
     "matched",

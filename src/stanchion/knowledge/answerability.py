@@ -43,6 +43,7 @@ FEATURES = ("coverage", "unmatched")
 WEIGHTS = (-2.37, 3.392, -0.232)  # intercept, then one per feature
 L2 = 0.001
 THRESHOLD = 0.49
+TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
 Pair = tuple[str, str]
@@ -108,6 +109,7 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
         "sentence": _share(known, best, total),
         "rarest": float(any(rare.present(bag) for bag in bags)),
         "novelty": unknown / (unknown + total),
+        "terse_novelty": unknown / (unknown + total) if len(content) <= TERSE else 0.0,
         "unmatched": max(absent, default=0.0) / heaviest,
         "size": min(1.0, math.log1p(len(content)) / math.log(30)),
         "matched": min(1.0, math.log1p(matched) / math.log(40)),
