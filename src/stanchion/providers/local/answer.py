@@ -44,6 +44,10 @@ KIND_BONUS, WITHOUT_BONUS, CONDITION_BONUS, TARGET_BONUS = 0.25, 0.2, 0.1, 0.3
 DEMOTED, REPEATED, LEAD_BONUS = 0.12, 0.3, 0.15
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 TOPIC_WORDS = 14
+# A part the caller judged unanswerable is still answered when one sentence holds this much
+# of it (and the kind it asks for): the rest of its message was answerable, so the gate's
+# doubt about this part is weighed against the responder's evidence.
+OVERRIDE = 0.5
 PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "not found"
 YES_NO_COVER = 0.75
 
@@ -271,9 +275,10 @@ def answer_part(
     analyzer: Analyzer,
     multi: bool = False,
     ctx: Context = Context(),
+    bar: float = 0.0,
 ) -> tuple[str, list[Candidate]] | None:
     """(a lead-in, the chosen sentences) for one question, or None when the candidates
-    cannot answer it."""
+    cannot answer it (or cover less than ``bar`` of it)."""
     part = _part(question, candidates, analyzer, ctx)
     if not part.wanted or not candidates:
         return None
@@ -286,6 +291,8 @@ def answer_part(
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
     best = ranked[0][1]
+    if part.cover(best[1]) < bar:
+        return None
     if multi and not ctx.judged and part.cover(best[1]) < PART_MIN_COVER:
         return None
     if part.intent.yes_no and not any(part.predicates(c[1]) for s, c in ranked[:3] if s > 0):
@@ -344,12 +351,16 @@ def answer(
     out: list[str] = []
     said: set[Candidate] = set()
     answered = 0
+    questions = [asks(focus(split_context(p)[0])[0]) for p in asked]
     for n, part in enumerate(asked):
-        found = None if n in declined else answer_part(part, candidates, analyzer, multi, ctx)
+        if multi and any(questions) and not questions[n]:
+            continue  # "I bought a thermostat last week." is context, not a question
+        found = answer_part(
+            part, candidates, analyzer, multi, ctx, OVERRIDE if n in declined else 0.0
+        )
         if found is None:
-            topic = topic_of(part)
-            if multi and asks(topic):
-                out.append(MISSING.format(part=topic))
+            if multi and questions[n]:
+                out.append(MISSING.format(part=topic_of(part)))
             continue
         answered += 1
         lead, chosen = found
