@@ -170,3 +170,32 @@ def test_passages_are_analysed_once_per_text() -> None:
     analyzer = Analyzer()
     first = analyzer.sentences(CARE)
     assert analyzer.sentences(CARE) is first
+
+
+def test_a_part_that_only_tells_is_context_not_a_question() -> None:
+    found = answer(
+        "q",
+        [CARE],
+        parts=["I bought an Orbit Kettle for my flat last month.", "how often do i descale it?"],
+        analyzer=Analyzer(),
+    )
+    assert found.text == "Descale the kettle every 4 weeks. [1]"
+
+
+def test_a_declined_part_is_answered_only_on_strong_evidence() -> None:
+    strong = answer(
+        "q",
+        [CARE],
+        parts=["where is the showroom", "how long is the kettle warranty"],
+        decisions=["answer", "refuse"],
+        analyzer=Analyzer(),
+    )
+    assert "12-month warranty" in strong.text
+    weak = answer(
+        "q",
+        [CARE],
+        parts=["where is the showroom", "how long is the warranty on refurbished toasters"],
+        decisions=["answer", "refuse"],
+        analyzer=Analyzer(),
+    )
+    assert "12-month" not in weak.text and "I don't have information about" in weak.text
