@@ -11,7 +11,7 @@ import pytest
 from tests.core.test_api import wait_trace
 from tests.knowledge.test_query_understanding import DOCS, knowledge_over
 
-from stanchion.knowledge.answerability import assess, missing_names
+from stanchion.knowledge.answerability import THRESHOLD, assess, missing_names
 from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.spec import Answerability, KnowledgeSpec
@@ -123,6 +123,7 @@ def test_borderline_action_from_the_spec(
     evidence = trace["annotations"]["answerability"]
     assert evidence["decision"] == ("refuse" if action == "refuse" else "borderline")
     assert 0.0 < evidence["score"] < 1.0 and "coverage" in evidence["features"]
+    assert evidence["threshold"] == THRESHOLD
     assert trace["annotations"]["parts"] == ["how many hours does the orbit speaker battery last?"]
 
 

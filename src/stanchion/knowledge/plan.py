@@ -58,10 +58,12 @@ class Plan:
     def score(self) -> float:
         return max((p.assessment.score for p in self.parts), default=0.0)
 
-    def annotations(self) -> dict[str, Any]:
+    def annotations(self, threshold: float | None = None) -> dict[str, Any]:
         best = max(self.parts, key=lambda p: p.assessment.score, default=None)
         record = best.record() if best else {"score": 0.0, "features": {}}
         record["decision"] = self.decision
+        if threshold is not None:
+            record["threshold"] = threshold
         out: dict[str, Any] = {
             "query": self.question,
             "parts": [p.question for p in self.parts],

@@ -44,7 +44,7 @@ class Retrieve:
         plan: Plan | None = None
         if turns and turns[-1].strip():
             plan = await self.knowledge.plan(turns, self.k)
-            ex.annotations.update(plan.annotations())
+            ex.annotations.update(plan.annotations(self.knowledge.planner.threshold))
             for passage in plan.passages:
                 findings, drop = self._verdict(passage, ex)
                 ex.findings.extend(findings)
