@@ -199,3 +199,9 @@ def test_a_declined_part_is_answered_only_on_strong_evidence() -> None:
         analyzer=Analyzer(),
     )
     assert "12-month" not in weak.text and "I don't have information about" in weak.text
+
+
+def test_a_unit_or_currency_no_sentence_states_is_not_answered() -> None:
+    assert ask("how much is a return in canadian dollars?") == NO_ANSWER
+    assert ask("whats the showroom distance in miles") == NO_ANSWER
+    assert ask("what do returns cost in euros").startswith("Returns cost 4.50 EUR")

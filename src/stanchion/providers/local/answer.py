@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from stanchion.knowledge.text import stem
 from stanchion.providers.local.intent import Intent, intent_of
 from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
+from stanchion.providers.local.units import asked_unit
 
 NO_ANSWER = "I don't have that in the approved documents."
 MISSING = 'I don\'t have information about "{part}" in the approved documents.'
@@ -285,6 +286,9 @@ def answer_part(
     pool = candidates
     if part.intent.strict:
         pool = [c for c in pool if part.intent.kind in c[1].kinds]
+    unit = asked_unit(split_context(question)[0])
+    if unit:  # "in canadian dollars", "in feet": a sentence stating it, or no answer
+        pool = [c for c in pool if unit in c[1].units]
     if part.asked:  # not a sentence that only holds the words lent by an earlier turn
         pool = [c for c in pool if part.speaks_to(c[1])]
     ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])

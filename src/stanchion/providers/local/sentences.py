@@ -15,6 +15,7 @@ from functools import lru_cache
 from stanchion.knowledge.catalog_names import close
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.intent import ANSWER_KINDS
+from stanchion.providers.local.units import stated_units
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |\|)")
@@ -80,6 +81,7 @@ class Sentence:
     counted: frozenset[str]  # terms right after a number ("16 million COLORS", "64 DEVICES")
     lead: frozenset[str]  # the terms of its first words: what it is about
     context: frozenset[str]  # its document's title and section headings
+    units: frozenset[str]  # units and currencies it states (units.py)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -139,6 +141,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 _counted(sentence),
                 frozenset(terms(" ".join(sentence.split()[:LEAD_WORDS]))),
                 heading,
+                stated_units(sentence),
             )
         )
     return tuple(out)
