@@ -42,7 +42,7 @@ _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
 EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX = 2, 0.75, 0.5, 4
 KIND_BONUS, WITHOUT_BONUS, CONDITION_BONUS, TARGET_BONUS = 0.25, 0.2, 0.1, 0.3
-DEMOTED, REPEATED, LEAD_BONUS = 0.12, 0.3, 0.15
+DEMOTED, REPEATED, LEAD_BONUS, UNASKED_NEGATION = 0.12, 0.3, 0.15, 0.1
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 TOPIC_WORDS = 14
 # A part the caller judged unanswerable is still answered when one sentence holds this much
@@ -134,6 +134,8 @@ class _Part:
         bonus += LEAD_BONUS * self.lead(s)
         if c[0] in self.demoted:
             bonus -= DEMOTED
+        if s.negated and not self.intent.negated and not self.intent.yes_no:
+            bonus -= UNASKED_NEGATION  # "what is covered" wants the coverage, not exclusions
         if self.said and s.text in self.said:
             bonus -= REPEATED  # a follow-up rarely wants the answer it just got
         return covered + bonus - 0.002 * len(s.text)

@@ -76,6 +76,7 @@ _YES_NO_ANY = re.compile(
 )
 _OPENERS = frozenset({"and", "also", "plus", "so", "ok", "okay", "but", "then", "oh", "btw"})
 _TARGET = re.compile(r"\b(?:how many|number of)\s+([a-z]+)")
+_NOT = re.compile(r"\b(?:not|no|never|cannot|cant|dont|doesnt|isnt|arent|wont|nothing|except)\b")
 _WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
 _WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
 # Words after "how" whose typos are worth mending ("how lnog", "how mcuh").
@@ -91,6 +92,7 @@ class Intent:
     without: bool
     target: str = ""  # the stemmed noun counted ("how many COLORS"), if any
     lent: bool = False  # read from an earlier turn: a preference, never a requirement
+    negated: bool = False  # "what is NOT covered", "which items can't be returned"
 
     @property
     def empty(self) -> bool:
@@ -133,4 +135,6 @@ def intent_of(question: str) -> Intent:
     steps = not asks_for and not yes_no and bool(_STEPS.search(text))
     counted = _TARGET.search(text)
     target = stem(counted.group(1)) if counted else ""
-    return Intent(kind, asks_for, yes_no, steps, bool(_WITHOUT.search(text)), target)
+    without = bool(_WITHOUT.search(text))
+    negated = bool(_NOT.search(text))
+    return Intent(kind, asks_for, yes_no, steps, without, target, negated=negated)
