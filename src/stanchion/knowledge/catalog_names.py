@@ -15,6 +15,7 @@ its single row only when the text asks for that quantity.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -73,8 +74,9 @@ def spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def tokens(text: str) -> list[str]:
-    return [t for t, _, _ in spans(text)]
+@lru_cache(maxsize=8192)
+def tokens(text: str) -> tuple[str, ...]:
+    return tuple(t for t, _, _ in spans(text))
 
 
 @lru_cache(maxsize=65_536)
@@ -112,7 +114,7 @@ def within_edits(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
-def pack_at(toks: list[str]) -> tuple[int, int, int] | None:
+def pack_at(toks: Sequence[str]) -> tuple[int, int, int] | None:
     """(quantity, first, last token) of a pack the tokens speak of: "4 pack", "pack of 4",
     "set of two"."""
     for i, t in enumerate(toks):
@@ -124,7 +126,7 @@ def pack_at(toks: list[str]) -> tuple[int, int, int] | None:
     return None
 
 
-def pack_size(toks: list[str]) -> int | None:
+def pack_size(toks: Sequence[str]) -> int | None:
     found = pack_at(toks)
     return found[0] if found else None
 
@@ -160,7 +162,7 @@ class NameIndex:
         self.vocab = frozenset(t for n in self.names for t in n.ident)
         self.match = lru_cache(maxsize=4096)(self._match)
 
-    def _name(self, name: str, toks: list[str]) -> Name:
+    def _name(self, name: str, toks: Sequence[str]) -> Name:
         ident = frozenset(t for t in toks if t not in self.brand and t not in STOPWORDS)
         ident = ident or frozenset(toks)
         pack = pack_size(toks)
