@@ -36,6 +36,7 @@ def test_single_and_pack_prices_in_one_sentence_are_not_a_contradiction() -> Non
     assert held("A Nova Lamp is 30 USD; a 3-pack is 80 USD.") == []
     assert held("Nova lamps cost 30 USD each, or 80 USD for three.") == []
     assert held("The Nova Lamp 3-pack costs 80 USD.") == []
+    assert held("Three Nova Lamps cost 80 USD.") == []
 
 
 def test_a_price_is_matched_to_the_row_its_words_name() -> None:

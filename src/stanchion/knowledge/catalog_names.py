@@ -197,6 +197,9 @@ class NameIndex:
             members = [n for n in self.names if n.family == fam]
             where = places[fam]
             asked, lo, hi = _quantity(toks, where, pack if fam == owner else None)
+            before = self._before(toks, where[0]) if where else ""
+            if asked is None and before.isdigit() and any(n.pack == int(before) for n in members):
+                asked = int(before)  # "four color bulbs cost 79 USD": the 4-pack row
             chosen = next((n for n in members if n.pack == asked), None)
             own = frozenset().union(*(n.ident for n in members))
             variant = self._variant(toks, hits, fam, own)
@@ -216,6 +219,13 @@ class NameIndex:
             if not all(any(a <= i <= b for a, b in unknown) for i in where)
         ]
         return out
+
+    def _before(self, toks: Sequence[str], first: int) -> str:
+        """The token before a name, past the brand ("three Nova lamps" -> "3")."""
+        i = first - 1
+        while i >= 0 and toks[i] in self.brand:
+            i -= 1
+        return toks[i] if i >= 0 else ""
 
     def _variant(
         self, toks: list[str], hits: dict[str, set[int]], fam: frozenset[str], own: frozenset[str]
