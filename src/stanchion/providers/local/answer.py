@@ -8,7 +8,8 @@ a yes/no question with the sentence that states the condition, led by "Yes." or 
 that sentence covers the whole question. A part the passages cannot answer (no sentence
 shares its point, or none holds the duration, price or count it asks for) is named as such.
 
->>> answer("How long do PayPal refunds take?", ["PayPal refunds take 2 to 3 business days."])
+>>> passages = ["PayPal refunds take 2 to 3 business days."]
+>>> answer("How long do PayPal refunds take?", passages, analyzer=Analyzer())
 Answer(text='PayPal refunds take 2 to 3 business days. [1]', refused=False)
 """
 
