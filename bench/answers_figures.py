@@ -3,6 +3,7 @@ answerability trade-off curve and its plot."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,13 @@ def shares(outs: list[Outcome]) -> dict[str, Any]:
 
 
 PARTIAL = "i don't have information about"
+TOKEN = re.compile(r"[a-z]+|\d+")
+
+
+def loose(text: str) -> str:
+    """Words without hyphens, plural s or zero decimals: '3-year' and '3 years' meet."""
+    words = TOKEN.findall(text.lower().replace(".00", ""))
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 
 def refusal_cause(o: Outcome) -> str:
@@ -52,6 +60,8 @@ def failure_cause(o: Outcome, texts: dict[str, str]) -> str:
     if o.decision not in ("pass", "redact"):
         return f"answerable, decision {o.decision}"
     missing = [r.removeprefix("missing fact: ") for r in o.reasons if r.startswith("missing")]
+    if missing and all(loose(f) in loose(o.answer) for f in missing):
+        return "missing fact: said in other words ('2 years' for '2-year', '79.00' for '79')"
     cited = " ".join(texts.get(d, "") for d in o.cited).lower()
     if missing and all(f.lower() in cited for f in missing):
         return "missing fact: a cited source holds it (wrong sentence)"
