@@ -136,3 +136,34 @@ def test_answerability_evidence_reaches_the_trace_on_postgres(
     assert ext["decision"] == "refuse"
     trace = wait_trace(gw, ext["trace_id"])
     assert trace["annotations"]["answerability"]["features"]["missing"] == ["peru"]
+
+
+async def test_a_model_or_pack_the_catalog_does_not_hold_is_declined(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    """The documents know the product family, the catalog knows which models exist: a
+    question about another model is not answered with its neighbour's facts."""
+    from stanchion.knowledge.catalog import Catalog
+    from stanchion.knowledge.plan import Planner
+    from stanchion.knowledge.query import split_asks
+    from stanchion.knowledge.spec import Catalog as CatalogSpec
+
+    spec = CatalogSpec(table="items", key_column="title", fact_columns=["price_eur"])
+    rows = [{"title": "Orbit Lamp", "price_eur": 35}, {"title": "Orbit Speaker", "price_eur": 59}]
+    kn = await knowledge_over(store, cipher, app_dir)
+    planner = Planner(kn.retriever, Answerability(), Catalog.from_rows(spec, rows))
+
+    def plan(text: str) -> Any:
+        return planner.plan_sync([text], split_asks(text), 3, [])
+
+    sold = plan("how much is the orbit lamp?")
+    assert sold.decision == "answer"
+    for question, name in (
+        ("how much is the orbit lamp pro?", "lamp pro"),
+        ("price of a 6-pack of orbit speakers", "6-pack of orbit speakers"),
+    ):
+        other = plan(question)
+        assert other.decision == "refuse", question
+        evidence = other.annotations()["answerability"]
+        assert evidence["score"] == 0.0 and name in evidence["features"]["missing"]
+    kn.close()

@@ -30,6 +30,8 @@ ORDER: dict[Decision, int] = {"refuse": 0, "borderline": 1, "answer": 2}
 class CatalogEvidence(Protocol):
     def passages_for(self, question: str) -> list[Passage]: ...
 
+    def unknown_names(self, question: str) -> list[str]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class PartPlan:
@@ -148,6 +150,10 @@ class Planner:
         evidence = passages + [p for p in rows if p not in passages]
         around = tuple(t for t in (part.context, leaned) if t)
         assessment = r.assess(query, evidence, around)
+        unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
+        if unsold:  # a model or pack the catalog does not hold: its facts are no one's
+            missing = list(dict.fromkeys([*assessment.missing, *unsold]))
+            assessment = Assessment(0.0, assessment.features, missing)
         decision = self.decide(assessment.score, bool(evidence))
         return PartPlan(text, question, query, evidence, assessment, decision)
 
