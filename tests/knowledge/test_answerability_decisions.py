@@ -167,3 +167,11 @@ async def test_a_model_or_pack_the_catalog_does_not_hold_is_declined(
         evidence = other.annotations()["answerability"]
         assert evidence["score"] == 0.0 and name in evidence["features"]["missing"]
     kn.close()
+
+
+def test_a_title_case_name_ends_at_its_first_lower_case_word() -> None:
+    present = {"orbit", "lamp", "cost", "day"}
+    assert missing_names("We had the Orbit Lamp installed, is it dimmed?", VOCAB, present) == []
+    assert missing_names("Does Orbit Lamp Deluxe cost more?", VOCAB, present) == ["deluxe"]
+    assert missing_names("Is there an Orbit blender?", VOCAB, present) == ["blender"]
+    assert missing_names("is there an orbit lamp blender", VOCAB, present) == ["blender"]

@@ -134,11 +134,15 @@ def missing_names(text: str, vocab: Vocabulary, present: set[str]) -> list[str]:
 def _unknown_after(
     tokens: list[str], keys: list[str], i: int, vocab: Vocabulary, present: set[str]
 ) -> list[str]:
-    """Words of a name opened by a brand word at ``i`` that the corpus has never seen."""
+    """Words of a name opened by a brand word at ``i`` that the corpus has never seen. A
+    name written in title case ends at its first lower-case word ("the Lumen Thermostat
+    installed"); otherwise it runs two words on ("Lumen smart lock")."""
     out = []
-    for raw, key in list(zip(tokens, keys, strict=True))[i + 1 : i + 3]:
-        if not key or not raw.isalpha():
+    titled = tokens[i][:1].isupper()
+    for k, (raw, key) in enumerate(list(zip(tokens, keys, strict=True))[i + 1 : i + 3]):
+        if not key or not raw.isalpha() or (titled and k and raw.islower()):
             break
+        titled = titled and raw[:1].isupper()
         if normalize_word(raw) in STOPWORDS:
             break
         if key not in vocab and key not in present and vocab.correct(key) is None:
