@@ -101,7 +101,7 @@ def main() -> None:
         joined = []
         for label in (True, False):
             same = [r for r in rows if r["answerable"] is label]
-            for a, b in list(zip(same[0::2], same[1::2]))[: len(same) // 5]:
+            for a, b in list(zip(same[0::2], same[1::2], strict=False))[: len(same) // 5]:
                 rng = seeded(f"{a['id']}+{b['id']}")
                 joiner = rng.choice(JOINERS)
                 joined.append(
