@@ -175,3 +175,25 @@ def test_a_title_case_name_ends_at_its_first_lower_case_word() -> None:
     assert missing_names("Does Orbit Lamp Deluxe cost more?", VOCAB, present) == ["deluxe"]
     assert missing_names("Is there an Orbit blender?", VOCAB, present) == ["blender"]
     assert missing_names("is there an orbit lamp blender", VOCAB, present) == ["blender"]
+
+
+async def test_a_follow_up_part_leans_through_the_part_before_on_the_earlier_turn(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    """'how long would that take?' after 'I'd like to send a lamp to Portugal' in a turn that
+    answers 'how long does delivery take?': the topic is only in the earlier turn."""
+    (app_dir / "docs").mkdir(exist_ok=True)
+    (app_dir / "docs" / "shipping.md").write_text(
+        "# Shipping\n\n## Delivery times\nDelivery takes 2 days within Spain and 4 to 6 days "
+        "to Portugal.\n"
+    )
+    kn = await knowledge_over(store, cipher, app_dir)
+    turns = [
+        "how long does delivery take?",
+        "Thanks. I'd like to send a lamp and a router to Portugal. how long would that take?",
+    ]
+    plan = await kn.plan(turns, 3)
+    leaning = plan.parts[-1]
+    assert "delivery" in [c.words for c in leaning.query.concepts if c.how == "context"]
+    assert leaning.passages[0].doc_id == "docs/shipping.md"
+    kn.close()

@@ -113,7 +113,8 @@ class Planner:
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
         for i, ask in enumerate(parts):
-            context = parts[i - 1].text if i else earlier
+            # a follow-up leans on the part before it and on what that part leaned on
+            context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             vec = vecs[i] if i < len(vecs) else None
             planned.append(self._part(ask, context, per_part, vec))
         decision = max((p.decision for p in planned), key=ORDER.__getitem__)
