@@ -3,8 +3,9 @@
 The last user turn is split into its questions (``query.split_parts``); a part that leans on
 earlier ones ("can I still send it back?") carries the salient concepts of the turn before;
 each part is retrieved and judged on its own, with the catalog rows of the products it names
-as evidence too. The message is answerable when one of its parts is; the parts it cannot
-answer are reported so the responder says so.
+as evidence too; a model or pack the catalog does not hold ("hub pro") vetoes its part. The
+message is answerable when one of its parts is; the parts it cannot answer are reported so
+the responder says so.
 
     planner = Planner(retriever, spec.answerability, catalog)
     plan = await planner.plan(["how long does shipping take? and do you ship to Peru?"], 4)
