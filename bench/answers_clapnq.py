@@ -47,6 +47,9 @@ def strip_app_knowledge(spec: dict[str, Any]) -> None:
     knowledge["sources"] = [{"files": ["docs/*.md"]}]
     for key in [k for k in knowledge if any(word in k for word in APP_ONLY)]:
         del knowledge[key]
+    gate = knowledge.get("answerability")
+    if isinstance(gate, dict):  # a threshold fitted on the example's questions is not for this
+        gate.pop("threshold", None)
 
 
 def build_app(folder: Path) -> None:
