@@ -3,6 +3,8 @@
     python bench/knowledge.py grounding [--fit]   # dev/test halves per set, threshold on dev
     python bench/knowledge.py retrieval           # clapnq recall@5/10, MRR@10, latency, refusals
     python bench/knowledge.py speed               # validate() on a 300-word answer, 5 passages
+    python bench/knowledge.py query-speed         # retrieval + answerability per request
+    python bench/knowledge.py answerability [--fit]   # = bench/answerability_fit.py
 
 Every file is split in two halves by sha256 of the example id: weights (with --fit), their
 regularisation (cross-validated) and the threshold are chosen on the pooled DEV halves,
@@ -20,10 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from stanchion.knowledge import answerability, grounding, support
+from stanchion.knowledge import grounding, support
 from stanchion.knowledge.evaluation import binary_metrics, percentile, read_jsonl
 from stanchion.knowledge.grounding import split_claims
-from stanchion.knowledge.spec import Grounding, Retrieval
+from stanchion.knowledge.spec import Grounding
 from stanchion.knowledge.support import Source, aggregate, claim_features
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -242,68 +244,63 @@ def run_example() -> None:
         asyncio.run(main(Path(tmp)))
 
 
-Row = tuple[str, bool, bool, list[float] | None]
+def run_query_speed(rounds: int = 20) -> None:
+    """Per-request cost of retrieval + answerability on the example app's DEV questions (the
+    messy sets' user turns): ``Knowledge.plan`` where it exists (issue 15: parts, follow-ups,
+    spelling, glossary, per-part answerability), else ``retriever.search`` (the code before).
+    Run it against another checkout's package with PYTHONPATH=<that>/src for a side by side."""
+    import asyncio
+    import json
 
+    import yaml
 
-def clapnq_answerability() -> list[Row]:
-    """(query id, answerable, any passage, features or None) per clapnq query, as served:
-    the top k=5 passages above the default min_score."""
-    from retrieval_size import DATA as RETRIEVAL
-    from retrieval_size import beir_index, retriever_over
-
-    from stanchion.knowledge.evaluation import Beir
+    from stanchion.knowledge.build import build_knowledge
+    from stanchion.knowledge.ingest import ingest
+    from stanchion.knowledge.spec import KnowledgeSpec
     from stanchion.store.crypto import Cipher
+    from stanchion.store.db import Store
 
-    beir = Beir.load(RETRIEVAL / "clapnq")
-    cipher = Cipher(bytes(32))
-    out = []
-    with tempfile.TemporaryDirectory() as tmp:
-        index = beir_index(beir, Path(tmp), cipher)
-        retriever = retriever_over(index, cipher)
-        for q in beir.queries:
-            hits = retriever.search_sync(q["text"], 5, min_score=Retrieval().min_score)
-            pairs = [(h.title, h.text) for h in hits]
-            x = answerability.evidence(q["text"], retriever.term_weights(q["text"]), pairs)
-            out.append((str(q["_id"]), bool(q["answerable"]), bool(hits), x))
-        index.close()
-    return out
+    app = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
+    turns = []
+    for name in ("messy-dev", "messy2-dev", "questions"):
+        for line in (app / "evals" / f"{name}.jsonl").read_text().splitlines():
+            e = json.loads(line)
+            msgs = e.get("messages") or [{"role": "user", "content": e["question"]}]
+            turns.append([m["content"] for m in msgs if m["role"] == "user"])
 
-
-def served(rows: list[Row], t: float) -> tuple[int, int, int, int]:
-    """(answerable served, answerable, unanswerable refused, unanswerable) at threshold t
-    (0: retrieval's min_score alone)."""
-
-    def ok(hit: bool, x: list[float] | None) -> bool:
-        return hit and (t <= 0 or (x is not None and answerability.probability(x) >= t))
-
-    ans = [ok(h, x) for _, a, h, x in rows if a]
-    una = [not ok(h, x) for _, a, h, x in rows if not a]
-    return sum(ans), len(ans), sum(una), len(una)
-
-
-def run_answerability(refit: bool) -> None:
-    rows = clapnq_answerability()
-    dev = [r for r in rows if half(r[0]) == "dev"]
-    test = [r for r in rows if half(r[0]) == "test"]
-    if refit:
-        fitted = [(x, int(a)) for _, a, _, x in dev if x is not None]
-        w = fit([x for x, _ in fitted], [y for _, y in fitted], epochs=3000, lr=1.0)
-        print("fitted WEIGHTS =", tuple(round(v, 2) for v in w))
-        answerability.WEIGHTS = tuple(w)
-    # the highest threshold that still serves >= 90% of the answerable DEV questions
-    chosen = 0.0
-    for step in range(1, 100):
-        a, na, _, _ = served(dev, step / 100)
-        if a >= 0.9 * na:
-            chosen = step / 100
-    print(f"threshold chosen on clapnq dev: {chosen}  (shipped: {Retrieval().min_answerability})")
-    for name, part in (("dev", dev), ("test", test)):
-        for t in sorted({0.0, chosen, Retrieval().min_answerability}):
-            a, na, u, nu = served(part, t)
+    async def main(tmp: Path) -> None:
+        raw = yaml.safe_load((app / "stanchion.yaml").read_text())["knowledge"]
+        raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
+        raw.pop("catalog", None)
+        known = set(KnowledgeSpec.model_fields)
+        spec = KnowledgeSpec.model_validate({k: v for k, v in raw.items() if k in known})
+        store = Store(f"sqlite:///{tmp / 'kn.db'}")
+        store.upgrade()
+        cipher = Cipher(bytes(32))
+        ingest(spec, app, store, cipher, "support-assistant", approve_as="bench")
+        knowledge = build_knowledge(spec, app, store, cipher, app="support-assistant")
+        await knowledge.start()
+        plan = getattr(knowledge, "plan", None)
+        what = "Knowledge.plan" if plan is not None else "retriever.search"
+        for label, n in (("first sight", 1), ("asked again", rounds)):
+            times = []
+            for _ in range(n):
+                for t in turns:
+                    started = time.perf_counter()
+                    if plan is not None:
+                        await plan(t, spec.retrieval.k)
+                    else:
+                        await knowledge.retriever.search(t[-1], spec.retrieval.k)
+                    times.append((time.perf_counter() - started) * 1e6)
             print(
-                f"  clapnq {name:4} min_answerability {t:.2f}: answerable served {a}/{na} "
-                f"= {a / na:.3f}, unanswerable refused {u}/{nu} = {u / nu:.3f}"
+                f"{what}, {len(turns)} questions x {n} ({label}): mean "
+                f"{statistics.mean(times):.0f} us  p50 {percentile(times, 50):.0f} us"
+                f"  p95 {percentile(times, 95):.0f} us"
             )
+        knowledge.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(main(Path(tmp)))
 
 
 if __name__ == "__main__":
@@ -317,6 +314,10 @@ if __name__ == "__main__":
 
         run_clapnq()
     elif what == "answerability":
-        run_answerability("--fit" in sys.argv)
+        from answerability_fit import main as fit_answerability
+
+        fit_answerability("--fit" in sys.argv)
     elif what == "example":
         run_example()
+    elif what == "query-speed":
+        run_query_speed()

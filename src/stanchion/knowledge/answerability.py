@@ -1,83 +1,153 @@
-"""Can the retrieved passages answer the question at all? A score in [0, 1].
+"""Can the retrieved passages answer the question at all? A calibrated score in [0, 1].
 
 Retrieval coverage alone lets through questions whose topic words match but whose point
-does not ("Do you ship to Australia?" against the shipping page). The score combines:
+does not ("Do you ship to Australia?" against the shipping page). The score is a logistic
+model over the question's concepts (see ``knowledge.query``) and the passages. Candidate
+features (``features``): coverage of the known concepts by the best passage, and by the best
+single sentence (headings and title as context), the same counting unknown words, whether
+the rarest concept is present, the weight share of words the corpus never saw, the heaviest
+concept no passage holds ("unmatched"), the question's size, the weight matched in the best
+sentence. Which of them the model uses (``FEATURES``), their weights and the threshold are
+fitted on answerable and unanswerable DEV questions of several sources with
+leave-one-source-out and cross-validation: ``python bench/answerability_fit.py --fit``.
 
-- passage coverage: the IDF-weighted share of the question's terms the best passage holds;
-- sentence alignment: the same share for the best single sentence (headings and the title
-  count as context), since an answer sits in one place, not spread over a page;
-- the rarest term: whether the question's highest-IDF term is in the best passage;
-- named things: a capitalised word (not opening a sentence) or a token with digits in the
-  question ("Bitcoin", "Berlin", "4K", "1998") must occur in one of the passages, else 0.
+A named thing the corpus could plausibly hold but the passages lack vetoes the answer (score
+0): a country or carrier ("ship to Australia", "DHL"), or a product-like name (an unknown
+word right after a brand word that opens several titles: "Lumen Speaker"). Numbers, cities,
+times of day and misspelt corpus words never veto.
 
-The weights are a logistic model fitted on the DEV half of clapnq (answerable vs not;
-``python bench/knowledge.py answerability --fit``).
-
->>> weights = {"ship": 2.0, "australia": 4.0}
->>> assess("Do you ship to Australia?", weights, [("Shipping", "We ship to Canada.")])
-0.0
+>>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
+>>> vocab = Vocabulary(20, {"ship": 4, "canada": 1, "day": 9})
+>>> q = parse("Do you ship to Australia?", vocab, Glossary({}))
+>>> assess(q, vocab, [("Shipping", "We ship to Canada in 5 days.")]).missing
+['australia']
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
 
-from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, terms, words
+from stanchion.knowledge.query.gazetteer import named_places
+from stanchion.knowledge.query.glossary import TOKEN, token_term
+from stanchion.knowledge.query.parse import Concept, Query
+from stanchion.knowledge.query.vocabulary import Vocabulary
+from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
-WEIGHTS = (-2.0, 1.71, 1.13, 0.25)
+# Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
+# over clapnq dev and the example app's dev sets, the threshold by 5-fold cross-validation.
+FEATURES = ("coverage", "unmatched")
+WEIGHTS = (-2.37, 3.392, -0.232)  # intercept, then one per feature
+L2 = 0.001
+THRESHOLD = 0.49
+TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-OPENER = re.compile(r"(?:^|[.!?:;\n\"(]\s*)$")
-# the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
-FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b", re.I)
+Decision = Literal["answer", "borderline", "refuse"]
+Pair = tuple[str, str]
 
 
-def frame_terms(question: str) -> set[str]:
-    return {t for m in FRAME.finditer(question) for t in terms(m.group(1) or m.group(2))}
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The score and the evidence it was computed from (what the trace records)."""
+
+    score: float
+    features: dict[str, float] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def record(self, decision: Decision) -> dict[str, Any]:
+        feats: dict[str, Any] = {k: round(v, 4) for k, v in self.features.items()}
+        if self.missing:
+            feats["missing"] = self.missing
+        return {"score": round(self.score, 4), "decision": decision, "features": feats}
 
 
-def named_terms(question: str) -> set[str]:
-    """Terms of the question that name something: capitalised mid-sentence, or with digits."""
-    out = set()
-    for raw, start, _ in words(question):
-        word = normalize_word(raw)
-        if word in STOPWORDS:
-            continue
-        digits = any(ch.isdigit() for ch in raw)
-        capital = raw[0].isupper() and not OPENER.search(question[:start])
-        if digits or capital:
-            out.add(stem(word))
-    return out
-
-
-def sentence_coverage(qterms: list[str], weights: dict[str, float], title: str, text: str) -> float:
-    """Best IDF-weighted share of the question's terms in one sentence (+ title, heading)."""
-    total = sum(weights[t] for t in qterms) or 1.0
-    context = set(terms(title))
-    best = 0.0
+@lru_cache(maxsize=4096)
+def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+    """A passage's terms, and each sentence's with its title and heading as context (cached:
+    passages are immutable versions, asked about again and again)."""
+    context = frozenset(terms(title))
+    bags = []
     for raw in SENTENCE.split(text):
         sentence = raw.strip()
-        found = set(terms(sentence))
+        found = frozenset(index_terms(sentence))
         if sentence.startswith("#"):
-            context = set(terms(title)) | found
+            context = frozenset(terms(title)) | found
             continue
-        best = max(best, sum(weights[t] for t in qterms if t in found | context) / total)
-    return best
+        bags.append(found | context)
+    whole = frozenset(index_terms(title)) | frozenset(index_terms(text))
+    return whole, tuple(bags)
 
 
-def features(
-    qterms: list[str], weights: dict[str, float], passages: list[tuple[str, str]]
-) -> list[float]:
-    """[passage coverage, sentence coverage, rarest term present] of the best passage."""
-    title, text = passages[0]
-    found = set(terms(title)) | set(terms(text))
-    total = sum(weights[t] for t in qterms) or 1.0
-    rare = max(qterms, key=lambda t: weights[t])
-    return [
-        sum(weights[t] for t in qterms if t in found) / total,
-        sentence_coverage(qterms, weights, title, text),
-        float(rare in found),
+def _share(concepts: list[Concept], bag: frozenset[str], total: float) -> float:
+    return sum(c.weight for c in concepts if c.present(bag)) / total
+
+
+def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
+    """Every candidate feature (the model uses ``FEATURES``); None with nothing to judge."""
+    content = query.judged()
+    known = [c for c in content if c.known]
+    if not known or not passages:
+        return None
+    total = sum(c.weight for c in known)
+    heaviest = max(c.weight for c in content)
+    cached = [passage_bags(title, text) for title, text in passages]
+    bags = [whole for whole, _ in cached]
+    sentences = [b for _, sents in cached for b in sents] or [frozenset()]
+    best = max(sentences, key=lambda b: _share(known, b, total))
+    rare = max(known, key=lambda c: c.weight)
+    unknown = sum(c.weight for c in content if not c.known)
+    absent = [c.weight for c in known if not any(c.present(b) for b in bags)]
+    matched = sum(c.weight for c in known if c.present(best))
+    everything = total + unknown
+    return {
+        "coverage": max(_share(known, bag, total) for bag in bags),
+        "coverage_all": max(_share(known, bag, everything) for bag in bags),
+        "sentence_all": _share(known, best, everything),
+        "sentence": _share(known, best, total),
+        "rarest": float(any(rare.present(bag) for bag in bags)),
+        "novelty": unknown / (unknown + total),
+        "terse_novelty": unknown / (unknown + total) if len(content) <= TERSE else 0.0,
+        "unmatched": max(absent, default=0.0) / heaviest,
+        "size": min(1.0, math.log1p(len(content)) / math.log(30)),
+        "matched": min(1.0, math.log1p(matched) / math.log(40)),
+    }
+
+
+def missing_names(text: str, vocab: Vocabulary, present: set[str]) -> list[str]:
+    """Places, carriers and product-like names of ``text`` the passages do not hold."""
+    tokens = [m.group() for m in TOKEN.finditer(text)]
+    keys = [token_term(t) or "" for t in tokens]
+    out = [
+        name
+        for name, aliases in named_places([k for k in keys if k])
+        if not any(all(t in present for t in alias) for alias in aliases)
     ]
+    for i, key in enumerate(keys):
+        if key in vocab.names:
+            out.extend(_unknown_after(tokens, keys, i, vocab, present))
+    return list(dict.fromkeys(out))
+
+
+def _unknown_after(
+    tokens: list[str], keys: list[str], i: int, vocab: Vocabulary, present: set[str]
+) -> list[str]:
+    """Words of a name opened by a brand word at ``i`` that the corpus has never seen. A
+    name written in title case ends at its first lower-case word ("the Lumen Thermostat
+    installed"); otherwise it runs two words on ("Lumen smart lock")."""
+    out = []
+    titled = tokens[i][:1].isupper()
+    for k, (raw, key) in enumerate(list(zip(tokens, keys, strict=True))[i + 1 : i + 3]):
+        if not key or not raw.isalpha() or (titled and k and raw.islower()):
+            break
+        titled = titled and raw[:1].isupper()
+        if normalize_word(raw) in STOPWORDS:
+            break
+        if key not in vocab and key not in present and vocab.correct(key) is None:
+            out.append(normalize_word(raw))
+    return out
 
 
 def probability(x: list[float]) -> float:
@@ -85,25 +155,19 @@ def probability(x: list[float]) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def evidence(
-    question: str, weights: dict[str, float], passages: list[tuple[str, str]]
-) -> list[float] | None:
-    """The model's features, or None when there is nothing to judge or a named thing of the
-    question is in none of the passages."""
-    frame = frame_terms(question)
-    qterms = [t for t in dict.fromkeys(terms(question)) if t in weights and t not in frame]
-    if not qterms or not passages:
-        return None
+def assess(
+    query: Query, vocab: Vocabulary, passages: list[Pair], context: tuple[str, ...] = ()
+) -> Assessment:
+    """Answerability of ``query`` from (title, text) passages, best first; ``context``: the
+    texts of earlier turns it leans on (their named things must be covered too)."""
+    feats = features(query, passages)
+    if feats is None:
+        return Assessment(0.0)
+    x = [feats[name] for name in FEATURES]
     present: set[str] = set()
     for title, text in passages:
-        present |= set(terms(title)) | set(terms(text))
-    if named_terms(question) - present:
-        return None
-    return features(qterms, weights, passages)
-
-
-def assess(question: str, weights: dict[str, float], passages: list[tuple[str, str]]) -> float:
-    """Answerability of ``question`` from (title, text) passages, best first; weights: the
-    IDF weight of each of the question's terms in the searched corpus."""
-    x = evidence(question, weights, passages)
-    return 0.0 if x is None else probability(x)
+        present |= passage_bags(title, text)[0]
+    missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
+    if missing:
+        return Assessment(0.0, feats, list(dict.fromkeys(missing)))
+    return Assessment(probability(x), feats)

@@ -38,6 +38,11 @@ class Backend(Protocol):
         """Number of searchable chunks, and how many contain each term."""
         ...
 
+    def vocabulary(self) -> tuple[int, dict[str, int], list[str]]:
+        """Number of searchable chunks, each term's document frequency, the document titles
+        (read once per index generation: spelling, weights and name words come from it)."""
+        ...
+
     def sync(self, generation: int) -> None:
         """Serve exactly the versions approved in the store now (called when it changed)."""
         ...

@@ -25,6 +25,8 @@ from stanchion.knowledge.catalog import Catalog, load_catalog
 from stanchion.knowledge.dense import ChunkSource, DenseIndex
 from stanchion.knowledge.embedders import Secret, build_embedder
 from stanchion.knowledge.grounding import Validation, Validator
+from stanchion.knowledge.plan import Plan, Planner
+from stanchion.knowledge.query import Glossary
 from stanchion.knowledge.retokenize import retokenize
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import KnowledgeSpec
@@ -43,11 +45,16 @@ class Knowledge:
     store: Store
     retriever: KnowledgeRetriever
     validator: Validator
+    planner: Planner
     _closing: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def no_evidence_reply(self) -> str:
         return self.spec.no_evidence.reply
+
+    async def plan(self, turns: list[str], k: int) -> Plan:
+        """Passages and the answerability decision for the last of the user's ``turns``."""
+        return await self.planner.plan(turns, k)
 
     async def start(self) -> None:
         """Bring the index up to date with the store (call once at start-up); term bags
@@ -119,13 +126,18 @@ def build_knowledge(
         name,
         min_score=spec.retrieval.min_score,
         refresh_seconds=spec.retrieval.refresh_seconds,
-        min_answerability=spec.retrieval.min_answerability,
         dense=_dense(spec, backend, store, name, secret),
         weight=emb.weight if emb else 0.0,
         min_similarity=emb.min_similarity if emb else 1.0,
+        glossary=Glossary(spec.glossary),
+        relative_cutoff=spec.retrieval.relative_cutoff,
     )
     catalog: Catalog | None = load_catalog(spec.catalog, store, app_dir) if spec.catalog else None
-    return Knowledge(spec, name, store, retriever, Validator(spec.grounding, catalog))
+    evidence = catalog if hasattr(catalog, "passages_for") else None
+    planner = Planner(retriever, spec.answerability, evidence, spec.retrieval.min_answerability)
+    retriever.threshold = planner.threshold
+    validator = Validator(spec.grounding, catalog)
+    return Knowledge(spec, name, store, retriever, validator, planner)
 
 
 def _dense(

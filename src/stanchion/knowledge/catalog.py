@@ -21,6 +21,14 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from stanchion.guards.base import Finding
+from stanchion.knowledge.base import Passage
+from stanchion.knowledge.catalog_names import (
+    NUMBER_WORDS,
+    PACK_WORDS,
+    NameIndex,
+    pack_size,
+    tokens,
+)
 from stanchion.knowledge.grounding import ACTIONS, split_claims
 from stanchion.knowledge.spec import Catalog as CatalogSpec
 from stanchion.knowledge.text import STOPWORDS, stem, terms
@@ -34,6 +42,17 @@ CLAIM_VERBS = re.compile(
 )
 MONEY = re.compile(r"[$€£]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|dollars?|euros?)\b", re.I)
 ITEM_SPLIT = re.compile(r",|\band\b|\bor\b|;")
+CLAUSE = re.compile(r",|;|\(|\)|\s-\s|\b(?:or|and|but|while|whereas|versus|vs)\b")
+PER_UNIT = re.compile(r"\b(?:each|apiece|per (?:unit|piece|item|bulb|device))\b", re.I)
+RECURRING = re.compile(r"(?:per|a|/|every)\s*(?:month|year|week)|monthly|yearly|annual", re.I)
+FOR_COUNT = re.compile(
+    r"\bfor (?:a |the )?(\d+|two|three|four|five|six|eight|ten|twelve)\b"
+    r"(?!\s*(?:usd|eur|gbp|days?|weeks?|months?|years?|hours?|minutes?|%|percent|business))",
+    re.I,
+)
+PACK_SIZE_AFTER = re.compile(r"[\s-]*(?:pack|pk|set|bundle|count|ct|x\b)", re.I)
+PACK_SIZE_BEFORE = re.compile(r"\b(?:pack|set|bundle|box) of\s*$", re.I)
+CURRENCIES = frozenset({"usd", "eur", "gbp", "chf", "cad", "aud", "jpy"})
 PRICE_WORDS = frozenset({"price", "cost", "costs", "priced", "per", "month", "year", "pay"})
 
 SEED_WAIT_S = 10.0
@@ -44,6 +63,7 @@ class Product:
     name: str
     facts: dict[str, Any]
     features: tuple[frozenset[str], ...]
+    features_text: str = ""
 
 
 def _num(value: Any) -> float | None:
@@ -57,19 +77,40 @@ def _feature_terms(raw: str) -> frozenset[str]:
     return frozenset(terms(raw))
 
 
+def _plain(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+
+
+def fact_sentence(name: str, column: str, value: Any) -> str:
+    """One fact column as a sentence: "Lumen Hub costs 79 USD.", "Lumen Hub warranty: 2
+    years." (the unit is the column name's last word, the label the words before it)."""
+    if value is None or str(value).strip() == "":
+        return ""
+    words = column.lower().split("_")
+    number = _num(value) if isinstance(value, int | float) or NUMBER.fullmatch(str(value)) else None
+    unit = words[-1] if len(words) > 1 else ""
+    if number is not None and ({"price", "cost"} & set(words) or unit in CURRENCIES):
+        currency = f" {unit.upper()}" if unit in CURRENCIES else ""
+        return f"{name} costs {_plain(number)}{currency}."
+    label = " ".join(words[:-1] if unit else words)
+    if number is None:
+        return f"{name} {label or unit}: {value}."
+    shown = unit[:-1] if number == 1 and unit.endswith("s") else unit
+    return f"{name} {label}: {_plain(number)} {shown}".rstrip() + "."
+
+
 class Catalog:
     def __init__(self, spec: CatalogSpec, products: list[Product]) -> None:
         self.spec = spec
         self.products = sorted(products, key=lambda p: -len(p.name))
-        self._pattern = (
-            re.compile(r"\b(" + "|".join(re.escape(p.name) for p in self.products) + r")\b", re.I)
-            if products
-            else None
-        )
+        self.by_name = {p.name: p for p in self.products}
+        self.names = NameIndex([p.name for p in self.products])
+        self.families = {n.name: n.family for n in self.names.names}
         self.all_features = {f for p in products for f in p.features}
         self._fact_words = PRICE_WORDS | {
             t for c in spec.fact_columns for t in terms(c.replace("_", " "))
         }
+        self._passages = {p.name: self._passage(p) for p in self.products}
 
     @classmethod
     def from_rows(cls, spec: CatalogSpec, rows: list[dict[str, Any]]) -> Catalog:
@@ -78,7 +119,7 @@ class Catalog:
             raw = str(row.get(spec.features_column, "") or "") if spec.features_column else ""
             feats = tuple(_feature_terms(f) for f in re.split(r"[;,|\n]", raw) if f.strip())
             facts = {c: row.get(c) for c in spec.fact_columns}
-            products.append(Product(str(row[spec.key_column]), facts, feats))
+            products.append(Product(str(row[spec.key_column]), facts, feats, raw.strip()))
         return cls(spec, products)
 
     def policy_actions(self) -> dict[str, str]:
@@ -87,19 +128,52 @@ class Catalog:
             "catalog.unknown_feature": self.spec.unknown_feature_action,
         }
 
+    def passages_for(self, question: str) -> list[Passage]:
+        """The rows of the products the question names, as cited evidence (one sentence per
+        fact). A product the catalog does not hold ("the doorbell pro") gets none, so its
+        neighbour's price is never offered as the answer.
+
+        >>> catalog.passages_for("how much r the color bulbs 4 pack")[0].text
+        'Lumen Bulb Color 4-pack costs 79 USD. ...'
+        """
+        return [self._passages[name] for name in self.names.match(question).products]
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Phrases of the question that name a model or pack the catalog does not hold
+        ("doorbell pro", "hub 2-pack"); a caller may treat one whose words its corpus lacks
+        as a reason to decline."""
+        return list(self.names.match(question).unknown)
+
+    def _passage(self, product: Product) -> Passage:
+        sentences = [fact_sentence(product.name, c, v) for c, v in product.facts.items()]
+        if product.features_text:
+            features = "; ".join(f.strip() for f in re.split(r"[;|\n]", product.features_text))
+            sentences.append(f"{product.name} features: {features}.")
+        body = " ".join(s for s in sentences if s)
+        return Passage(
+            f"catalog:{product.name}",
+            1,
+            product.name,
+            "Catalog",
+            0,
+            len(body),
+            body,
+            1.0,
+            "catalog",
+        )
+
     def check(self, answer: str) -> list[Finding]:
-        if self._pattern is None:
-            return []
-        by_name = {p.name.lower(): p for p in self.products}
         out: list[Finding] = []
         for s, e in split_claims(answer):
             sentence = answer[s:e]
-            named = {m.group(1).lower() for m in self._pattern.finditer(sentence)}
-            if len(named) != 1:
-                continue  # comparisons across products are left to the grounding check
-            product = by_name[named.pop()]
-            out += self._facts(product, sentence, s)
-            out += self._features(product, sentence, s)
+            named = self.names.match(sentence).products
+            if not named:
+                continue
+            if NUMBER.search(sentence):
+                out += self._facts(sentence, s)
+            families = {self.families[n] for n in named}
+            if len(families) == 1:  # comparisons across products: the grounding check
+                out += self._features(self.by_name[named[0]], sentence, s)
         return out
 
     def _finding(self, kind: str, start: int, end: int) -> Finding:
@@ -110,25 +184,67 @@ class Catalog:
         )
         return Finding(kind, start, end, 1.0, DETECTOR, "output", ACTIONS[action])
 
-    def _facts(self, product: Product, sentence: str, offset: int) -> list[Finding]:
+    def _clauses(self, sentence: str) -> list[tuple[int, str, Product | None]]:
+        """(offset, text, the product it speaks of) per clause. A clause that names no
+        product speaks of the last one named, or of that product's pack when it names a
+        quantity ("..., or 79 USD for a pack of four"); a unit or bundle price, or a pack
+        size the catalog does not have, is nobody's."""
+        out: list[tuple[int, str, Product | None]] = []
+        current: Product | None = None
+        cuts = [0, *(x for m in CLAUSE.finditer(sentence) for x in m.span()), len(sentence)]
+        for start, end in zip(cuts[::2], cuts[1::2], strict=True):
+            piece = sentence[start:end]
+            match = self.names.match(piece)
+            toks = tokens(piece)
+            if match.products or match.unknown:
+                current = self.by_name[match.products[0]] if len(match.products) == 1 else None
+            elif current is not None and (PER_UNIT.search(piece) or PACK_WORDS & set(toks)):
+                current = self._member(current, pack_size(toks))
+            elif current is not None and (quantity := FOR_COUNT.search(piece)):
+                count = NUMBER_WORDS.get(quantity.group(1).lower(), quantity.group(1))
+                current = self._member(current, int(count))
+            out.append((start, piece, current))
+        return out
+
+    def _member(self, product: Product, pack: int | None) -> Product | None:
+        family = self.families[product.name]
+        for n in self.names.names:
+            if pack is not None and n.family == family and n.pack == pack:
+                return self.by_name[n.name]
+        return None
+
+    def _facts(self, sentence: str, offset: int) -> list[Finding]:
         out = []
-        lowered = sentence.lower()
+        for start, piece, product in self._clauses(sentence):
+            if product is None:
+                continue
+            for m in self._wrong_numbers(product, piece):
+                at = offset + start
+                out.append(self._finding("catalog.contradiction", at + m.start(), at + m.end()))
+        return out
+
+    def _wrong_numbers(self, product: Product, clause: str) -> list[re.Match[str]]:
+        out = []
+        lowered = clause.lower()
         for column, value in product.facts.items():
             expected = _num(value)
             if expected is None:
                 continue
             is_price = "price" in column.lower() or "cost" in column.lower()
+            if is_price and RECURRING.search(lowered) and not RECURRING.search(column):
+                continue  # "3.99 USD per month" is a subscription, not the product's price
             words = set(terms(column.replace("_", " "))) | ({"price"} if is_price else set())
             near = any(stem(w) in words for w in re.findall(r"[a-z]+", lowered))
-            if not (near or (is_price and MONEY.search(sentence))):
+            if not (near or (is_price and MONEY.search(clause))):
                 continue
-            for m in NUMBER.finditer(sentence):
+            for m in NUMBER.finditer(clause):
+                if PACK_SIZE_AFTER.match(clause, m.end()) or PACK_SIZE_BEFORE.search(
+                    clause, 0, m.start()
+                ):
+                    continue  # "4-pack", "pack of 4": a quantity, never a fact's value
                 number = float(m.group().replace(",", ""))
-                if number == expected or not self._about(column, sentence, m, is_price):
-                    continue
-                out.append(
-                    self._finding("catalog.contradiction", offset + m.start(), offset + m.end())
-                )
+                if number != expected and self._about(column, clause, m, is_price):
+                    out.append(m)
         return out
 
     @staticmethod
@@ -168,7 +284,11 @@ class Catalog:
         def matches(feature: frozenset[str]) -> bool:
             return bool(feature) and len(item & feature) / len(feature) >= 0.6
 
-        if any(matches(f) for f in product.features):
+        family = self.families[product.name]
+        own = [
+            f for n in self.names.names if n.family == family for f in self.by_name[n.name].features
+        ]
+        if any(matches(f) for f in own):
             return None
         if any(matches(f) for f in self.all_features):
             return "catalog.contradiction"

@@ -117,6 +117,12 @@ class LocalIndex:
             ).fetchall()
         return self._n, {t: int(d) for t, d in rows}
 
+    def vocabulary(self) -> tuple[int, dict[str, int], list[str]]:
+        with self._lock:
+            df = {str(t): int(d) for t, d in self._db.execute("SELECT term, doc FROM vocab")}
+            titles = [str(r[0]) for r in self._db.execute("SELECT DISTINCT title FROM chunks")]
+        return self._n, df, titles
+
     def add(self, rows: list[ChunkRow]) -> None:
         """Insert chunk rows: (chunk_id, version_id, doc_id, version, title, section, start,
         end, source, title_terms, terms, text_enc)."""

@@ -42,7 +42,12 @@ COUNT = text("""
 SELECT count(*) FROM kn_chunks c JOIN kn_versions v ON v.id = c.version_id
 WHERE v.app = :app AND v.status = 'approved'
 """)
-
+VOCABULARY = text("""
+SELECT word, ndoc FROM ts_stat(format(
+    'SELECT c.tsv FROM kn_chunks c JOIN kn_versions v ON v.id = c.version_id'
+    ' WHERE v.app = %L AND v.status = ''approved''', CAST(:app AS text)))
+""")
+TITLES = text("SELECT DISTINCT title FROM kn_versions WHERE app = :app AND status = 'approved'")
 
 POOL = 100
 K1, B = 1.2, 0.75
@@ -118,6 +123,13 @@ class PostgresIndex:
                 DOC_FREQ, {"app": self.app, "terms": [_lexeme(t) for t in query_terms]}
             ).all()
         return n, {t.strip("'"): int(df) for t, df in rows}
+
+    def vocabulary(self) -> tuple[int, dict[str, int], list[str]]:
+        with self.store.engine.connect() as conn:
+            n = int(conn.execute(COUNT, {"app": self.app}).scalar() or 0)
+            df = {str(w): int(d) for w, d in conn.execute(VOCABULARY, {"app": self.app})}
+            titles = [str(t) for t in conn.execute(TITLES, {"app": self.app}).scalars()]
+        return n, df, titles
 
     def sync(self, generation: int) -> None:
         """Nothing to mirror: every query reads the current approval state."""

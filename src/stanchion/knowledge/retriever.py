@@ -17,11 +17,11 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from stanchion.knowledge.answerability import assess
-from stanchion.knowledge.backends import Backend, Candidate, idf
+from stanchion.knowledge.answerability import Assessment, assess
+from stanchion.knowledge.backends import Backend, Candidate
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.dense import DenseIndex
-from stanchion.knowledge.text import terms
+from stanchion.knowledge.query import Glossary, Query, Vocabulary, parse
 from stanchion.knowledge.vectors import Vector
 from stanchion.knowledge.versions import generation
 from stanchion.store.crypto import Cipher
@@ -29,22 +29,22 @@ from stanchion.store.db import Store
 
 CANDIDATES = 40
 RRF_K = 60
+RELATIVE_CUTOFF = 0.5
+PARSED = 10_000  # parsed questions kept per index generation
 Scored = tuple[Candidate, float, float]  # candidate, coverage, cosine (0 if unknown)
 
 
-def query_terms(query: str) -> list[str]:
-    return list(dict.fromkeys(terms(query)))
-
-
-def coverage(qterms: list[str], weights: dict[str, float], chunk_terms: set[str]) -> float:
-    total = sum(weights[t] for t in qterms)
+def coverage(query: Query, chunk_terms: set[str], total: float | None = None) -> float:
+    """The weighted share of the query's concepts a chunk holds (any alternative counts)."""
+    total = query.total if total is None else total
     if total <= 0:
         return 0.0
-    return sum(weights[t] for t in qterms if t in chunk_terms) / total
+    return sum(c.weight for c in query.concepts if c.present(chunk_terms)) / total
 
 
 class KnowledgeRetriever:
-    """``Retriever`` over one backend; ``search`` returns at most k passages above min_score."""
+    """``Retriever`` over one backend; ``search`` returns at most k passages, or none when
+    they cannot answer the question (below ``threshold`` answerability)."""
 
     def __init__(
         self,
@@ -55,22 +55,29 @@ class KnowledgeRetriever:
         *,
         min_score: float,
         refresh_seconds: float,
-        min_answerability: float = 0.0,
+        threshold: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         dense: DenseIndex | None = None,
         weight: float = 0.5,
         min_similarity: float = 1.0,
+        glossary: Glossary | None = None,
+        relative_cutoff: float = RELATIVE_CUTOFF,
     ) -> None:
         self.backend, self.store, self.cipher, self.app = backend, store, cipher, app
         self.min_score, self.refresh_seconds, self.clock = min_score, refresh_seconds, clock
-        self.min_answerability = min_answerability
+        self.threshold, self.relative_cutoff = threshold, relative_cutoff
         self.dense, self.weight, self.min_similarity = dense, weight, min_similarity
+        self.glossary = glossary if glossary is not None else Glossary({})
+        self._vocab: Vocabulary | None = None
+        self._parsed: dict[str, Query] = {}
+        self._parsed_for: Vocabulary | None = None
         self._generation: int | None = None
         self._checked = float("-inf")
         self._lock = asyncio.Lock()
 
     async def refresh(self, force: bool = False) -> bool:
-        """Re-sync the backend if the store's generation moved; True when it did."""
+        """Re-sync the backend (and rebuild the vocabulary) if the store's generation moved;
+        True when it did."""
         if not force and self.clock() - self._checked < self.refresh_seconds:
             return False
         async with self._lock:
@@ -83,12 +90,35 @@ class KnowledgeRetriever:
             await self.store.run(self.backend.sync, current)
             if self.dense is not None:
                 await self.store.run(self.dense.sync)
+            self._vocab = await self.store.run(self._load_vocabulary)
             self._generation = current
             return True
 
     def _read_generation(self) -> int:
         with self.store.engine.connect() as conn:
             return generation(conn, self.app)
+
+    def _load_vocabulary(self) -> Vocabulary:
+        n, df, titles = self.backend.vocabulary()
+        return Vocabulary(n, df, titles)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The served corpus's vocabulary, built once per index generation."""
+        if self._vocab is None:
+            self._vocab = self._load_vocabulary()
+        return self._vocab
+
+    def parse(self, text: str) -> Query:
+        """``text`` as concepts of the served corpus (cached per index generation: the same
+        questions, and a conversation's earlier turns, come back again and again)."""
+        vocab = self.vocabulary
+        if self._parsed_for is not vocab or len(self._parsed) > PARSED:
+            self._parsed, self._parsed_for = {}, vocab
+        query = self._parsed.get(text)
+        if query is None:
+            query = self._parsed[text] = parse(text, vocab, self.glossary)
+        return query
 
     async def search(self, query: str, k: int) -> list[Passage]:
         """The passages for ``query``, or none when they cannot answer it (see answerability)."""
@@ -97,69 +127,77 @@ class KnowledgeRetriever:
         return await asyncio.to_thread(self.answerable_search, query, k, vec)
 
     def answerable_search(self, query: str, k: int, vec: Vector | None = None) -> list[Passage]:
-        passages, weights = self._ranked(query, k, None, vec)
-        if passages and self.min_answerability > 0:
-            pairs = [(p.title, p.text) for p in passages]
-            if assess(query, weights, pairs) < self.min_answerability:
-                return []
+        q = self.parse(query)
+        passages = self.ranked(q, k, None, vec)
+        if passages and self.threshold > 0 and self.assess(q, passages).score < self.threshold:
+            return []
         return passages
 
     def search_sync(
         self, query: str, k: int, min_score: float | None = None, vec: Vector | None = None
     ) -> list[Passage]:
         """Rank candidates by BM25 (fused with the dense ranking when ``vec`` is the query's
-        vector), keep those covering at least ``min_score`` of the query."""
-        return self._ranked(query, k, min_score, vec)[0]
+        vector); ``min_score`` given: keep those covering at least that share of the query,
+        else the best and those within ``relative_cutoff`` of it."""
+        return self.ranked(self.parse(query), k, min_score, vec)
 
     def answerability(self, query: str, passages: list[Passage]) -> float:
         """How well ``passages`` (best first) can answer ``query``, in [0, 1]."""
-        return assess(query, self.term_weights(query), [(p.title, p.text) for p in passages])
+        return self.assess(self.parse(query), passages).score
 
-    def term_weights(self, query: str) -> dict[str, float]:
-        """1 + IDF of each of the query's terms in the served corpus."""
-        qterms = query_terms(query)
-        if not qterms:
-            return {}
-        n, df = self.backend.doc_freq(qterms)
-        return {t: 1.0 + idf(max(n, 1), df.get(t, 0)) for t in qterms}
+    def assess(
+        self, query: Query, passages: list[Passage], context: tuple[str, ...] = ()
+    ) -> Assessment:
+        pairs = [(p.title, p.text) for p in passages]
+        return assess(query, self.vocabulary, pairs, context)
 
-    def _ranked(
-        self, query: str, k: int, min_score: float | None, vec: Vector | None = None
-    ) -> tuple[list[Passage], dict[str, float]]:
-        qterms = query_terms(query)
+    def ranked(
+        self, query: Query, k: int, min_score: float | None = None, vec: Vector | None = None
+    ) -> list[Passage]:
         pool = max(CANDIDATES, 4 * k)
-        cands = self.backend.candidates(qterms, pool)
+        cands = self.backend.candidates(query.terms(), pool)
         dense = self.dense.hits(vec, pool) if self.dense is not None and vec is not None else []
         if not cands and not dense:
-            return [], {}
-        n, df = self.backend.doc_freq(qterms) if qterms else (0, {})
-        weights = {t: 1.0 + idf(max(n, 1), df.get(t, 0)) for t in qterms}
-        floor = self.min_score if min_score is None else min_score
-        scored = [(c, coverage(qterms, weights, set(c.terms.split())), 0.0) for c in cands]
+            return []
+        total = query.total
+        scored = [(c, coverage(query, set(c.terms.split()), total), 0.0) for c in cands]
         top = max((c.rank for c in cands), default=0.0) or 1.0
-        scored.sort(key=lambda cs: -(0.5 * cs[0].rank / top + 0.5 * cs[1]))
+        # a follow-up's carried terms weigh half in coverage, but BM25 cannot weigh them
+        lexical = 0.2 if query.leans else 0.5
+        scored.sort(key=lambda cs: -(lexical * cs[0].rank / top + (1 - lexical) * cs[1]))
         if dense:
-            scored = self._fused(scored, dense, qterms, weights)
+            scored = self._fused(scored, dense, query)
         kept = [
             self._passage(c, max(cov, sim if sim >= self.min_similarity else 0.0))
-            for c, cov, sim in scored
-            if cov >= floor or (dense and sim >= self.min_similarity)
+            for c, cov, sim in self._cut(scored, min_score, bool(dense))
         ]
-        return kept[:k], weights
+        return kept[:k]
+
+    def _cut(self, scored: list[Scored], min_score: float | None, dense: bool) -> list[Scored]:
+        """An explicit floor keeps what reaches it; otherwise the first hit always stays
+        (answerability decides whether it answers) with those near the best coverage."""
+        if min_score is not None:
+            return [
+                s for s in scored if s[1] >= min_score or (dense and s[2] >= self.min_similarity)
+            ]
+        if not scored:
+            return []
+        best = max(cov for _, cov, _ in scored)
+        floor = max(self.min_score, self.relative_cutoff * best)
+        head, rest = scored[0], scored[1:]
+        return [head] + [
+            s for s in rest if s[1] >= floor or (dense and s[2] >= self.min_similarity)
+        ]
 
     def _fused(
-        self,
-        lexical: list[Scored],
-        dense: list[tuple[Candidate, float]],
-        qterms: list[str],
-        weights: dict[str, float],
+        self, lexical: list[Scored], dense: list[tuple[Candidate, float]], query: Query
     ) -> list[Scored]:
         """Weighted reciprocal rank fusion of the BM25 order and the cosine order."""
         rows: dict[str, Scored] = {c.chunk_id: (c, cov, 0.0) for c, cov, _ in lexical}
         fused = {cid: (1.0 - self.weight) / (RRF_K + i) for i, cid in enumerate(rows, 1)}
         for i, (c, sim) in enumerate(dense, 1):
             known = rows.get(c.chunk_id)
-            cov = known[1] if known else coverage(qterms, weights, set(c.terms.split()))
+            cov = known[1] if known else coverage(query, set(c.terms.split()))
             rows[c.chunk_id] = (known[0] if known else c, cov, sim)
             fused[c.chunk_id] = fused.get(c.chunk_id, 0.0) + self.weight / (RRF_K + i)
         return sorted(rows.values(), key=lambda r: -fused[r[0].chunk_id])

@@ -11,6 +11,8 @@ knowledge:
       text_columns: [notes]
   chunking: {size: 180, overlap: 30}
   retrieval: {k: 5, min_score: 0.35, backend: local}
+  glossary: {refund: ["money back"], return: ["send back"]}
+  answerability: {threshold: null, borderline: 0.05, borderline_action: caveat}
   no_evidence: {reply: "I don't have that in the approved documents."}
   grounding: {threshold: 0.5, action: caveat}
   catalog: {table: products, key_column: name, fact_columns: [price, features]}
@@ -96,16 +98,76 @@ class Retrieval(_Model):
     min_score: float = Field(
         default=0.2, ge=0.0, le=1.0, description="least query coverage of a passage"
     )
-    min_answerability: float = Field(
-        default=0.3,
+    min_answerability: float | None = Field(
+        default=None,
         ge=0.0,
         le=1.0,
-        description="least answerability of the question from the passages; 0 = score only",
+        description="legacy spelling of answerability.threshold (0 = never refuse on it)",
+    )
+    relative_cutoff: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="keep hits covering this share of the best hit's coverage (the best stays)",
     )
     backend: Literal["local", "postgres"] = "local"
     index_path: str = ".stanchion/index.sqlite"
     refresh_seconds: float = Field(default=2.0, gt=0.0)
     embeddings: Embeddings | None = None
+
+
+BorderlineAction = Literal["caveat", "refuse", "hold"]
+
+
+class Answerability(_Model):
+    """When retrieved passages may answer a question: a calibrated score against a threshold,
+    and a borderline band where the app answers with a caveat, refuses, or holds for review.
+
+    ``borderline: 0.1`` makes [threshold, threshold + 0.1) borderline (what scores below the
+    threshold is refused either way); ``borderline: [0.4, 0.6]`` sets the band itself."""
+
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="null: the fitted default"
+    )
+    borderline: float | tuple[float, float] = Field(
+        default=0.0, description="a margin above the threshold, or a [low, high] band"
+    )
+    borderline_action: BorderlineAction = "caveat"
+    caveat: str = "I may not have the full answer to this in the approved documents."
+
+    @field_validator("borderline")
+    @classmethod
+    def _band(cls, v: float | tuple[float, float]) -> float | tuple[float, float]:
+        if isinstance(v, tuple):
+            low, high = v
+            if not 0.0 <= low <= high <= 1.0:
+                raise ValueError("borderline band must be [low, high] with 0 <= low <= high <= 1")
+        elif not 0.0 <= v <= 0.5:
+            raise ValueError("borderline margin must be between 0 and 0.5")
+        return v
+
+    def band(self, threshold: float) -> tuple[float, float]:
+        """[low, high): below low refuse, from high answer, between: the borderline action."""
+        if isinstance(self.borderline, tuple):
+            return self.borderline
+        return threshold, min(1.0, threshold + self.borderline)
+
+
+Glossary = dict[str, list[str]]
+
+
+def _check_glossary(v: Glossary) -> Glossary:
+    if len(v) > 5000:
+        raise ValueError("glossary: at most 5000 terms")
+    for term, synonyms in v.items():
+        for phrase in (term, *synonyms):
+            if not isinstance(phrase, str) or not phrase.strip() or len(phrase) > 200:
+                raise ValueError(f"glossary {term!r}: phrases must be 1-200 characters")
+            if not re.search(r"[A-Za-z0-9]", phrase):
+                raise ValueError(f"glossary {term!r}: {phrase!r} has no letters or digits")
+        if len(synonyms) > 50:
+            raise ValueError(f"glossary {term!r}: at most 50 synonyms")
+    return v
 
 
 class NoEvidence(_Model):
@@ -144,3 +206,12 @@ class KnowledgeSpec(_Model):
     no_evidence: NoEvidence = Field(default_factory=NoEvidence)
     grounding: Grounding = Field(default_factory=Grounding)
     catalog: Catalog | None = None
+    glossary: Glossary = Field(
+        default_factory=dict, description="term -> synonyms customers use for it"
+    )
+    answerability: Answerability = Field(default_factory=Answerability)
+
+    @field_validator("glossary")
+    @classmethod
+    def _glossary(cls, v: Glossary) -> Glossary:
+        return _check_glossary(v)

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'][A-Za-z0-9]+)*")
+HYPHENATED = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+")
 
 STOPWORDS = frozenset(
     [
@@ -190,7 +191,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 2
+TERMS_VERSION = 3
 
 
 @lru_cache(maxsize=200_000)
@@ -253,6 +254,26 @@ def terms(text: str) -> list[str]:
     return out
 
 
+def joined(word: str) -> str:
+    """The one-word form of a compound: 'Wi-Fi' -> 'wifi', 'e-mail' -> 'email'."""
+    return stem(normalize_word(word.replace("-", "")))
+
+
+def compounds(text: str) -> list[str]:
+    """The joined form of each hyphenated word of ``text``.
+
+    >>> compounds("Wi-Fi and two-factor codes by e-mail")
+    ['wifi', 'twofactor', 'email']
+    """
+    return [joined(m.group()) for m in HYPHENATED.finditer(text)]
+
+
+def index_terms(text: str) -> list[str]:
+    """What the index stores for a text: its terms, plus the joined form of its compounds, so
+    'wifi', 'wi-fi' and 'wi fi' in a question all find a page that writes 'Wi-Fi'."""
+    return terms(text) + compounds(text)
+
+
 def term_string(text: str) -> str:
-    """The indexable form of a text: its terms joined by spaces (no original order kept)."""
-    return " ".join(sorted(terms(text)))
+    """The indexable form of a text: its index terms joined by spaces (no order kept)."""
+    return " ".join(sorted(index_terms(text)))

@@ -22,6 +22,12 @@ class ChatRequest:
 
     ``params`` holds the optional sampling fields (temperature, max_tokens, stop, ...)
     exactly as the client sent them; ``model`` is the upstream model id for the route.
+    ``context`` holds the retrieved passages' texts (``titles``, ``sources``: their titles and
+    origins, e.g. "catalog", in the same order);
+    ``question`` is the standalone question after follow-ups are resolved, ``parts`` its
+    sub-questions when the message asks several, ``part_decisions`` the answerability
+    decision per part ("answer", "borderline", "refuse") when the retrieve stage made one;
+    ``glossary`` the app's synonyms (term -> what customers call it), for extractive answers.
     """
 
     model: str
@@ -31,6 +37,12 @@ class ChatRequest:
     params: dict[str, Any] = field(default_factory=dict)
     user: str | None = None
     context: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    question: str = ""
+    parts: list[str] = field(default_factory=list)
+    part_decisions: list[str] = field(default_factory=list)
+    glossary: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -52,6 +64,7 @@ class Completion:
     finish_reason: str = "stop"
     provider: str = ""
     route: str = ""
+    refused: bool = False  # the provider found nothing to answer with (the app declines)
 
 
 @dataclass(slots=True)
@@ -63,6 +76,7 @@ class Chunk:
     usage: Usage | None = None
     model: str = ""
     route: str = ""
+    refused: bool = False
 
 
 class Provider(Protocol):

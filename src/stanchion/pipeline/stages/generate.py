@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from typing import Any
 
 from stanchion.errors import ApiError
 from stanchion.pipeline.exchange import Exchange
@@ -50,7 +51,10 @@ class Generate:
     """Call the route the request resolved to, through the router (retries, fallbacks).
 
     The route's version comes from the label cache (per user during a canary) and is
-    recorded as ``annotations["model_version"]``.
+    recorded as ``annotations["model_version"]``. The provider gets the standalone question
+    and its parts (``annotations["query"]`` / ``["parts"]`` from the retrieve stage); a
+    completion the provider marks refused (nothing in the passages answers) is declined
+    with the app's no-evidence reply, as the retrieve stage would have.
     """
 
     name = "generate"
@@ -58,6 +62,8 @@ class Generate:
     def __init__(self, router: Router, spec: AppSpec, labels: LabelCache) -> None:
         self.router, self.labels = router, labels
         self.prices = {r.name: (r.price.input, r.price.output) for r in spec.models.routes}
+        self.no_evidence = spec.knowledge.no_evidence.reply if spec.knowledge else None
+        self.glossary = spec.knowledge.glossary if spec.knowledge else {}
 
     def _request(self, ex: Exchange) -> ChatRequest:
         req = ex.request
@@ -69,6 +75,12 @@ class Generate:
             params=req.params,
             user=req.user,
             context=[p.text for p in ex.passages],
+            titles=[p.title for p in ex.passages],
+            sources=[p.source for p in ex.passages],
+            question=str(ex.annotations.get("query") or ""),
+            parts=[str(p) for p in ex.annotations.get("parts") or []],
+            part_decisions=_decisions(ex.annotations.get("part_answerability")),
+            glossary=self.glossary,
         )
 
     def _target(self, ex: Exchange) -> str:
@@ -90,6 +102,8 @@ class Generate:
                 count_message_tokens(ex.rendered), count_tokens(completion.content), counted=True
             )
         ex.completion = completion
+        if completion.refused or ex.annotations.pop("_refused", False):
+            self._decline(ex)
         if completion.route and completion.route != ex.route:
             fallback = self.labels.models.get(completion.route)
             ex.annotations["model_version"] = fallback.stable_id if fallback else None
@@ -109,6 +123,26 @@ class Generate:
                 ex.annotations["attempts"] = [asdict(a) for a in attempts]
         self.settle(ex, completion, attempts)
 
+    def _decline(self, ex: Exchange) -> None:
+        ex.decision = "refuse"
+        ex.annotations["responder_refused"] = True
+        if self.no_evidence and not ex.annotations.get("streamed"):
+            ex.reply = self.no_evidence
+
     def stream(self, ex: Exchange, attempts: list[Attempt]) -> AsyncIterator[Chunk]:
         chunks = self.router.stream(self._target(ex), self._request(ex), attempts)
-        return _public_stream(chunks, ex.id)
+        return _watch(ex, _public_stream(chunks, ex.id))
+
+
+async def _watch(ex: Exchange, chunks: AsyncIterator[Chunk]) -> AsyncIterator[Chunk]:
+    """Pass a stream through, noting a refusal on its last chunk for ``settle``."""
+    async for chunk in chunks:
+        if chunk.refused:
+            ex.annotations["_refused"] = True
+        yield chunk
+
+
+def _decisions(per_part: Any) -> list[str]:
+    if not isinstance(per_part, list):
+        return []
+    return [str(p.get("decision", "")) if isinstance(p, dict) else "" for p in per_part]

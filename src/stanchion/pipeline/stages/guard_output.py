@@ -49,3 +49,6 @@ class GuardOutput:
         ex.annotations["grounded"] = v.grounded
         if v.caveat and not streamed:
             ex.reply = (ex.reply if ex.reply is not None else content) + "\n\n" + v.caveat
+        borderline = ex.annotations.get("caveat")
+        if borderline and not streamed:
+            ex.reply = (ex.reply if ex.reply is not None else content) + "\n\n" + borderline

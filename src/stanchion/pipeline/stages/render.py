@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from stanchion.guards import GuardEngine
+from stanchion.knowledge.base import Passage
 from stanchion.pipeline.exchange import Exchange
 from stanchion.registry.cache import LabelCache
 
@@ -12,11 +13,18 @@ SOURCES_HEADER = (
 )
 
 
+def _heading(p: Passage) -> str:
+    if p.source == "catalog":
+        return f"Catalog: {p.title}"
+    return f"{p.title} — {p.section}" if p.section and p.section != p.title else p.title
+
+
 def sources_block(ex: Exchange) -> str:
+    """The numbered sources a model answers from: document passages, and catalog rows
+    ("[3] Catalog: Lumen Hub") when the question names a product."""
     parts = [SOURCES_HEADER]
     for i, p in enumerate(ex.passages, 1):
-        heading = f"{p.title} — {p.section}" if p.section and p.section != p.title else p.title
-        parts.append(f"[{i}] {heading}\n{p.text}")
+        parts.append(f"[{i}] {_heading(p)}\n{p.text}")
     return "\n\n".join(parts)
 
 

@@ -3,16 +3,20 @@ from __future__ import annotations
 from stanchion.guards import Finding, GuardEngine
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.build import Knowledge
+from stanchion.knowledge.plan import Plan
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.tokens import message_text
 
 
 class Retrieve:
-    """Find approved passages for the last user turn; drop any that carry injected orders.
+    """Find approved passages for the user's question; drop any that carry injected orders.
 
-    With nothing relevant enough, the app answers per its no-evidence policy instead of
-    letting the model guess. Passages are immutable versions, so each one's context scan
-    is done once and cached.
+    The last user turn is read as the questions it asks, follow-ups completed from earlier
+    turns (``knowledge.plan``). When the passages cannot answer any part, the app answers per
+    its no-evidence policy instead of letting the model guess; a borderline case gets the
+    spec's ``answerability.borderline_action`` (answer with a caveat, refuse, or hold for
+    review). The evidence of the decision goes to ``ex.annotations`` and so to the trace.
+    Passages are immutable versions, so each one's context scan is done once and cached.
     """
 
     name = "retrieve"
@@ -20,6 +24,7 @@ class Retrieve:
     def __init__(self, knowledge: Knowledge, engine: GuardEngine) -> None:
         self.knowledge, self.engine = knowledge, engine
         self.k = knowledge.spec.retrieval.k
+        self.policy = knowledge.spec.answerability
         self._verdicts: dict[tuple[str, int, int], tuple[list[Finding], bool]] = {}
 
     def _verdict(self, p: Passage, ex: Exchange) -> tuple[list[Finding], bool]:
@@ -34,18 +39,32 @@ class Retrieve:
         return verdict
 
     async def __call__(self, ex: Exchange) -> None:
-        query = next(
-            (message_text(m) for m in reversed(ex.messages) if m.get("role") == "user"), ""
-        )
-        kept = []
-        if query.strip():
-            for passage in await self.knowledge.retriever.search(query, self.k):
+        turns = [message_text(m) for m in ex.messages if m.get("role") == "user"]
+        kept: list[Passage] = []
+        plan: Plan | None = None
+        if turns and turns[-1].strip():
+            plan = await self.knowledge.plan(turns, self.k)
+            ex.annotations.update(plan.annotations(self.knowledge.planner.threshold))
+            for passage in plan.passages:
                 findings, drop = self._verdict(passage, ex)
                 ex.findings.extend(findings)
                 if not drop:
                     kept.append(passage)
         ex.passages = kept
-        if not kept:
-            ex.decision = "refuse"
-            ex.reply = self.knowledge.no_evidence_reply
-            ex.annotations["no_evidence"] = True
+        if plan is None or not kept or plan.decision == "refuse":
+            self._refuse(ex)
+        elif plan.decision == "borderline":
+            self._borderline(ex, plan)
+
+    def _refuse(self, ex: Exchange) -> None:
+        ex.decision = "refuse"
+        ex.reply = self.knowledge.no_evidence_reply
+        ex.annotations["no_evidence"] = True
+
+    def _borderline(self, ex: Exchange, plan: Plan) -> None:
+        if self.policy.borderline_action == "hold":
+            ex.findings.append(
+                Finding("answerability", 0, 0, plan.score, "answerability", "input", "hold")
+            )
+        else:
+            ex.annotations["caveat"] = self.policy.caveat

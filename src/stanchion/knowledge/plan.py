@@ -1,0 +1,175 @@
+"""From a conversation to the evidence for one answer.
+
+The last user turn is split into its questions (``query.split_parts``); a part that leans on
+earlier ones ("can I still send it back?") carries the salient concepts of the turn before;
+each part is retrieved and judged on its own, with the catalog rows of the products it names
+as evidence too; a model or pack the catalog does not hold ("hub pro") vetoes its part. The
+message is answerable when one of its parts is; the parts it cannot answer are reported so
+the responder says so.
+
+    planner = Planner(retriever, spec.answerability, catalog)
+    plan = await planner.plan(["how long does shipping take? and do you ship to Peru?"], 4)
+    plan.decision, [p.decision for p in plan.parts]   # 'answer', ['answer', 'refuse']
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
+from stanchion.knowledge.base import Passage
+from stanchion.knowledge.query import Ask, Query, is_followup, salient_words, split_asks
+from stanchion.knowledge.retriever import KnowledgeRetriever
+from stanchion.knowledge.spec import Answerability
+from stanchion.knowledge.vectors import Vector
+
+ORDER: dict[Decision, int] = {"refuse": 0, "borderline": 1, "answer": 2}
+
+
+class CatalogEvidence(Protocol):
+    def passages_for(self, question: str) -> list[Passage]: ...
+
+    def unknown_names(self, question: str) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PartPlan:
+    text: str
+    question: str  # standalone: the part with what it leans on from earlier turns
+    query: Query
+    passages: list[Passage]
+    assessment: Assessment
+    decision: Decision
+
+    def record(self) -> dict[str, Any]:
+        return {"question": self.question, **self.assessment.record(self.decision)}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    parts: list[PartPlan]
+    decision: Decision
+    passages: list[Passage]
+
+    @property
+    def question(self) -> str:
+        return " ".join(p.question for p in self.parts)
+
+    @property
+    def score(self) -> float:
+        return max((p.assessment.score for p in self.parts), default=0.0)
+
+    def annotations(self, threshold: float | None = None) -> dict[str, Any]:
+        best = max(self.parts, key=lambda p: p.assessment.score, default=None)
+        record = best.record() if best else {"score": 0.0, "features": {}}
+        record["decision"] = self.decision
+        if threshold is not None:
+            record["threshold"] = threshold
+        out: dict[str, Any] = {
+            "query": self.question,
+            "parts": [p.question for p in self.parts],
+            "answerability": record,
+        }
+        if len(self.parts) > 1:
+            out["part_answerability"] = [p.record() for p in self.parts]
+        return out
+
+
+class Planner:
+    """Parts, follow-ups, per-part retrieval and answerability; thresholds from the spec."""
+
+    def __init__(
+        self,
+        retriever: KnowledgeRetriever,
+        policy: Answerability,
+        catalog: CatalogEvidence | None = None,
+        legacy_threshold: float | None = None,
+    ) -> None:
+        self.retriever, self.policy, self.catalog = retriever, policy, catalog
+        chosen = policy.threshold if policy.threshold is not None else THRESHOLD
+        self.threshold = legacy_threshold if legacy_threshold is not None else chosen
+        self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
+
+    def decide(self, score: float, has_passages: bool) -> Decision:
+        if not has_passages:
+            return "refuse"
+        if self.threshold <= 0 or score >= self.high:
+            return "answer"
+        return "borderline" if score >= self.low else "refuse"
+
+    async def plan(self, turns: list[str], k: int) -> Plan:
+        """The plan for the last of ``turns`` (the user's messages, oldest first)."""
+        await self.retriever.refresh()
+        parts = split_asks(turns[-1])
+        dense = self.retriever.dense
+        vecs = [await dense.query_vector(p.text) for p in parts] if dense is not None else []
+        return await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs)
+
+    def plan_sync(
+        self, turns: list[str], parts: list[Ask], k: int, vecs: list[Vector | None]
+    ) -> Plan:
+        earlier = self._earlier(turns[:-1])
+        per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
+        planned: list[PartPlan] = []
+        for i, ask in enumerate(parts):
+            # a follow-up leans on the part before it and on what that part leaned on
+            context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
+            vec = vecs[i] if i < len(vecs) else None
+            planned.append(self._part(ask, context, per_part, vec))
+        decision = max((p.decision for p in planned), key=ORDER.__getitem__)
+        if decision == "borderline" and self.policy.borderline_action == "refuse":
+            decision = "refuse"
+        usable = [p for p in planned if ORDER[p.decision] >= max(ORDER[decision], 1)]
+        return Plan(planned, decision, _merge(usable))
+
+    def _earlier(self, turns: list[str]) -> str:
+        """The earlier user turns a follow-up may lean on: the last one, and the one before
+        it when the last was itself a follow-up."""
+        if not turns:
+            return ""
+        last = turns[-1]
+        if len(turns) > 1 and is_followup(last, self.retriever.parse(last)):
+            return turns[-2] + " " + last
+        return last
+
+    def _part(self, part: Ask, context: str, k: int, vec: Vector | None) -> PartPlan:
+        r = self.retriever
+        text = part.text
+        query = r.parse(part.ask)
+        question, leaned = text, ""
+        if part.context:
+            query = query.with_context(r.parse(part.context))
+        if context and is_followup(text, query):
+            before = r.parse(context)
+            query = query.with_context(before)
+            words = salient_words(before)
+            question = f"{text} ({', '.join(words)})" if words else text
+            leaned = context
+        passages = r.ranked(query, k, None, vec)
+        rows = self.catalog.passages_for(question) if self.catalog is not None else []
+        evidence = passages + [p for p in rows if p not in passages]
+        around = tuple(t for t in (part.context, leaned) if t)
+        assessment = r.assess(query, evidence, around)
+        unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
+        if unsold:  # a model or pack the catalog does not hold: its facts are no one's
+            missing = list(dict.fromkeys([*assessment.missing, *unsold]))
+            assessment = Assessment(0.0, assessment.features, missing)
+        decision = self.decide(assessment.score, bool(evidence))
+        return PartPlan(text, question, query, evidence, assessment, decision)
+
+
+def _merge(parts: list[PartPlan]) -> list[Passage]:
+    """The parts' passages interleaved best first, each span once."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Passage] = []
+    for rank in range(max((len(p.passages) for p in parts), default=0)):
+        for part in parts:
+            if rank < len(part.passages):
+                p = part.passages[rank]
+                key = (p.doc_id, p.version, p.start)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(p)
+    return out

@@ -1,0 +1,212 @@
+"""A question as concepts: what it asks about, each written any way the corpus might.
+
+A concept is a set of alternatives (each a tuple of terms that must all be present): the
+word as stemmed, its joined compound ("wi fi" -> "wifi"), its spelling correction against
+the corpus ("refnd" -> "refund"), a split of a run-together word, or the phrases of a
+glossary group ("money back" <-> "refund"). Retrieval searches every alternative's terms;
+coverage and answerability count a concept once, at the weight of its commonest form.
+
+>>> from stanchion.knowledge.query.glossary import Glossary
+>>> vocab = Vocabulary(20, {"wifi": 2, "wi": 2, "fi": 2, "refund": 5, "password": 3})
+>>> q = parse("my wi fi pasword, refnd?", vocab, Glossary({"refund": ["money back"]}, False))
+>>> [(c.how, c.alts) for c in q.concepts][:2]
+[('compound', (('wifi',), ('wi', 'fi'))), ('spelling', (('password',),))]
+>>> q.concepts[2].alts
+(('refund',), ('money', 'back'))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
+from stanchion.knowledge.query.vocabulary import Vocabulary
+from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
+
+# the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
+FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b|\b(look|looks)\s+like\b", re.I)
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")  # what the input guard put for a name or a number
+CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
+# Words of chat and of asking, not of a subject: dropped from questions (never from the index).
+_FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt isnt
+    arent wasnt hasnt havent shouldnt thats whats whos wheres hows theres heres lets u
+    ur ya yeah yes yep ok okay hi hey hello thanks thank thx pls please tho though btw
+    lol hmm wanna gonna gotta kinda sorta still already yet even really actually
+    basically just maybe anyway anything something someone somebody anyone anybody
+    everything thing things stuff way need needs want wants wanted know knew think
+    thought like would could ask asking wondering wonder tell say said sure quick
+    question questions help thanks"""
+FILLERS = frozenset(_FILLERS.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    alts: tuple[Phrase, ...]
+    words: str
+    weight: float
+    known: bool
+    how: str = "word"  # word | compound | spelling | split | glossary | context
+    frame: bool = False
+
+    def present(self, bag: set[str] | frozenset[str]) -> bool:
+        alts = self.alts
+        if len(alts) == 1 and len(alts[0]) == 1:
+            return alts[0][0] in bag
+        return any(all(t in bag for t in alt) for alt in alts)
+
+    @property
+    def key(self) -> str:
+        return self.alts[0][0]
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    concepts: tuple[Concept, ...]
+
+    @property
+    def total(self) -> float:
+        return sum(c.weight for c in self.concepts)
+
+    def terms(self) -> list[str]:
+        """Every term of every alternative, once: what the backend is asked for."""
+        return list(dict.fromkeys(t for c in self.concepts for alt in c.alts for t in alt))
+
+    def content(self) -> list[Concept]:
+        """The concepts that carry the question's point (not its frame, not earlier turns)."""
+        return [c for c in self.concepts if not c.frame and c.how != "context"]
+
+    @property
+    def leans(self) -> bool:
+        """Whether it carries concepts of earlier turns or statements."""
+        return any(c.how == "context" for c in self.concepts)
+
+    def judged(self) -> list[Concept]:
+        """What answerability weighs: every concept but the frame, earlier turns' included."""
+        return [c for c in self.concepts if not c.frame]
+
+    def with_context(self, context: Query) -> Query:
+        carried = [
+            replace(c, how="context", weight=c.weight * CONTEXT_WEIGHT)
+            for c in context.content()
+            if c.known and not any(c.alts == own.alts for own in self.concepts)
+        ]
+        return Query(self.text, self.concepts + tuple(carried))
+
+
+@dataclass(slots=True)
+class _Unit:
+    raw: str
+    alts: list[Phrase]
+    how: str
+    known: bool
+
+
+def frame_terms(question: str) -> set[str]:
+    return {
+        stem(normalize_word(m.group(1) or m.group(2) or m.group(3)))
+        for m in FRAME.finditer(question)
+    }
+
+
+def _word(raw: str, vocab: Vocabulary) -> _Unit:
+    term = stem(normalize_word(raw))
+    if term in vocab:
+        return _Unit(raw, [(term,)], "word", True)
+    fixed = vocab.correct(term)
+    if fixed is not None:
+        return _Unit(raw, [(fixed,)], "spelling", True)
+    split = _split(term, vocab)
+    if split is not None:
+        return _Unit(raw, [split], "split", True)
+    return _Unit(raw, [(term,)], "word", False)
+
+
+def _split(term: str, vocab: Vocabulary) -> Phrase | None:
+    """A run-together word of two corpus terms ("doorbellcam"), or None."""
+    if not term.isalpha() or len(term) < 7:
+        return None
+    for i in range(3, len(term) - 2):
+        left, right = stem(term[:i]), stem(term[i:])
+        if left in vocab and right in vocab and left not in STOPWORDS and right not in STOPWORDS:
+            return (left, right)
+    return None
+
+
+def _units(text: str, vocab: Vocabulary) -> list[_Unit]:
+    """Tokens as units: stop words dropped, compounds joined when the corpus has the join."""
+    tokens = [m.group() for m in TOKEN.finditer(text)]
+    units: list[_Unit] = []
+    i = 0
+    while i < len(tokens):
+        raw = tokens[i]
+        if "-" in raw:
+            units.extend(_hyphenated(raw, vocab))
+        elif i + 1 < len(tokens) and (pair := _pair(raw, tokens[i + 1], vocab)) is not None:
+            units.append(pair)
+            i += 1
+        elif normalize_word(raw) not in STOPWORDS and normalize_word(raw) not in FILLERS:
+            units.append(_word(raw, vocab))
+        i += 1
+    return units
+
+
+def _hyphenated(raw: str, vocab: Vocabulary) -> list[_Unit]:
+    term = token_term(raw)
+    if term and term in vocab:
+        return [_Unit(raw, [(term,)], "compound", True)]
+    parts = [p for p in raw.split("-") if p and normalize_word(p) not in STOPWORDS]
+    return [_word(p, vocab) for p in parts]
+
+
+def _pair(a: str, b: str, vocab: Vocabulary) -> _Unit | None:
+    if "-" in b or not (a + b).isalnum():
+        return None
+    term = stem(normalize_word(a + b))
+    if term not in vocab:
+        return None
+    parts = tuple(stem(normalize_word(w)) for w in (a, b) if normalize_word(w) not in STOPWORDS)
+    alts: list[Phrase] = [(term,), parts] if parts else [(term,)]
+    return _Unit(f"{a} {b}", alts, "compound", True)
+
+
+def _glossed(units: list[_Unit], glossary: Glossary) -> list[_Unit]:
+    keys = [u.alts[0][0] if len(u.alts[0]) == 1 else "" for u in units]
+    out: list[_Unit] = []
+    i = 0
+    while i < len(units):
+        hit = glossary.match(keys, i) if keys[i] else None
+        if hit is None:
+            out.append(units[i])
+            i += 1
+            continue
+        size, group = hit
+        span = units[i : i + size]
+        phrase = tuple(keys[i : i + size])
+        own = span[0].alts if size == 1 else [phrase]
+        alts = [*own, *(p for p in glossary.groups[group] if p not in own)]
+        raw = " ".join(u.raw for u in span)
+        out.append(_Unit(raw, alts, "glossary", True))
+        i += size
+    return out
+
+
+def _concept(u: _Unit, vocab: Vocabulary, frame: set[str]) -> Concept:
+    known = [alt for alt in u.alts if all(t in vocab for t in alt)]
+    weight = min((max(vocab.weight(t) for t in alt) for alt in known), default=None)
+    if weight is None:
+        weight = vocab.weight(u.alts[0][0])
+    is_frame = u.how == "word" and u.alts[0][0] in frame
+    return Concept(tuple(u.alts), u.raw, weight, bool(known), u.how, is_frame)
+
+
+def parse(text: str, vocab: Vocabulary, glossary: Glossary) -> Query:
+    """The concepts of ``text`` against the corpus vocabulary and the glossary."""
+    frame = frame_terms(text)
+    units = _glossed(_units(PLACEHOLDER.sub(" ", text), vocab), glossary)
+    concepts: dict[tuple[Phrase, ...], Concept] = {}
+    for u in units:
+        c = _concept(u, vocab, frame)
+        concepts.setdefault(c.alts, c)
+    return Query(text, tuple(concepts.values()))

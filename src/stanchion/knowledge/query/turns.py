@@ -1,0 +1,129 @@
+"""A message as questions, and a follow-up made standalone.
+
+``split_parts`` cuts a message into the questions it asks: sentences, and clauses joined by
+"and"/"also" before a new question word. A statement ("I ordered the hub on Monday.") is
+context for the question after it, not a question of its own. ``is_followup`` tells a turn
+that leans on earlier ones ("can I still send it back?", "and to Canada?"); the retriever
+then carries the salient concepts of the earlier user turns into its query.
+
+>>> split_parts("I ordered a hub monday. Can I still cancel it? also how long do refunds take")
+['I ordered a hub monday. Can I still cancel it?', 'also how long do refunds take']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stanchion.knowledge.query.parse import Query
+
+MAX_PARTS = 4
+_QWORD = (
+    r"how|what|whats|what's|when|where|which|who|why|can|could|do|does|did|is|are|will|would"
+    r"|should|shall|may|am|was|were|have|has|any|tell|explain|show|give|list"
+)
+_LEADS = r"how|what|whats|when|where|which|who|why|can|could|do|does|is|are|will|would|should"
+SENTENCES = re.compile(r"(?<=[?!.])\s+|\n+|;\s+|(?<=\?)(?=\S)")
+CLAUSES = re.compile(
+    rf",?\s+(?:and|also|but)\s+(?:also\s+|then\s+)?(?=(?:{_LEADS})\b)"
+    r"|,\s+(?=(?:how|what|when|where|which|why)\b)",
+    re.I,
+)
+ASK = re.compile(
+    rf"\?\s*$|^\W*(?:(?:ok|okay|so|and|also|hi|hey|hello|thanks|please|pls)\W+)*(?:{_QWORD})\b"
+    r"|\b(?:i need|i want|i would like|i'd like|please|pls|tell me|let me know|help me"
+    r"|wondering|wanted to ask|want to know|wanted to know)\b"
+    r"|\b(?:how|what|when|where|which|why)\b",
+    re.I,
+)
+# the courtesies of a message, not its questions: "Hi Lumen team,", "Thanks so much, Linda"
+GREETING = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^,.!?\n]{0,40}[,.!\n]"
+    r"|i hope (?:you(?:'re| are)|this finds you)[^.!?\n]*[.!\n])\s*",
+    re.I,
+)
+CLOSING = re.compile(
+    r"(?:[.!?]|^)\s*(?:(?:many |thanks? |thank you )?(?:thanks|thank you|cheers|best|regards"
+    r"|kind regards|best regards|best wishes|sincerely)(?: so much| in advance| a lot)?"
+    r"[,.!]?\s*(?:[A-Za-z<>_0-9]+\s*){0,3}[.!]?\s*)$",
+    re.I,
+)
+PRONOUN = re.compile(
+    r"\b(?:it|its|it's|they|them|their|that|this|those|these|one|ones|there)\b", re.I
+)
+ELLIPSIS = re.compile(r"^\W*(?:and|also|what about|how about|what if|same|then|or)\b", re.I)
+
+
+def strip_courtesies(text: str) -> str:
+    """The message without its greeting and sign-off."""
+    before = None
+    while before != text:
+        before = text
+        text = GREETING.sub("", text, count=1)
+    m = CLOSING.search(text)
+    if m and m.start() > 0:
+        text = text[: m.start() + 1]
+    return text.strip() or before.strip()
+
+
+def _pieces(text: str) -> list[str]:
+    out: list[str] = []
+    for sentence in SENTENCES.split(strip_courtesies(text)):
+        out.extend(p.strip() for p in CLAUSES.split(sentence) if p and p.strip())
+    return [p for p in out if re.search(r"[A-Za-z0-9]", p)]
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One question of a message and the statements around it (its context)."""
+
+    ask: str
+    context: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.context} {self.ask}".strip() if self.context else self.ask
+
+
+def split_asks(text: str) -> list[Ask]:
+    """The questions of a message; a statement is context for the question after it (or,
+    at the end of the message, for the one before)."""
+    asks: list[Ask] = []
+    pending: list[str] = []
+    for piece in _pieces(text):
+        if ASK.search(piece):
+            asks.append(Ask(piece, " ".join(pending)))
+            pending = []
+        else:
+            pending.append(piece)
+    if pending and asks:
+        last = asks[-1]
+        asks[-1] = Ask(last.ask, " ".join([last.context, *pending]).strip())
+    elif pending:
+        asks.append(Ask(" ".join(pending)))
+    if len(asks) > MAX_PARTS:
+        rest = asks[MAX_PARTS - 1 :]
+        merged = Ask(" ".join(a.ask for a in rest), " ".join(a.context for a in rest).strip())
+        asks = [*asks[: MAX_PARTS - 1], merged]
+    return asks or [Ask(text.strip())]
+
+
+def split_parts(text: str) -> list[str]:
+    """The questions of a message, each with the statements that lead up to it."""
+    return [a.text for a in split_asks(text)]
+
+
+def is_followup(text: str, query: Query) -> bool:
+    """A turn that needs earlier ones: a pronoun or ellipsis with few concepts of its own, or
+    almost no concept at all ("and for express?", "can I still send it back?")."""
+    own = [c for c in query.content() if c.known]
+    if len(own) <= 1:
+        return True
+    return len(own) <= 2 and bool(PRONOUN.search(text) or ELLIPSIS.search(text))
+
+
+def salient_words(query: Query, limit: int = 4) -> list[str]:
+    """The raw words of the heaviest known concepts, in the order the turn wrote them."""
+    ranked = sorted((c for c in query.content() if c.known), key=lambda c: -c.weight)[:limit]
+    keep = {id(c) for c in ranked}
+    return [c.words for c in query.concepts if id(c) in keep]

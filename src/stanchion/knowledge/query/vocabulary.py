@@ -1,0 +1,104 @@
+"""The searched corpus's vocabulary: document frequencies, spelling variants, name words.
+
+Built once per index generation (``Vocabulary.build``), so a request never walks the whole
+vocabulary: a misspelt word is looked up in a deletion index (SymSpell's idea: a word and
+every form of it with one letter deleted point at the corpus terms they came from).
+
+>>> v = Vocabulary(10, {"refund": 4, "ship": 6, "warranty": 2}, ["Lumen Hub", "Lumen Bulb"])
+>>> v.correct("refnd"), v.correct("warrenty"), v.correct("lock"), "lumen" in v.names
+('refund', 'warranty', None, True)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from stanchion.knowledge.backends import idf
+from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
+
+SPELL_TERMS = 50_000  # the most frequent terms a typo may be corrected to
+SHORTEST = 5  # shorter words are too often real words the corpus just lacks ("lock", "look")
+
+
+def max_distance(term: str) -> int:
+    """Edits tolerated in a misspelt term: none under SHORTEST letters, 2 from 9 letters."""
+    if len(term) < SHORTEST:
+        return 0
+    return 1 if len(term) < 9 else 2
+
+
+def deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def osa(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a transposition is one edit), capped at limit+1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return min(prev[-1], limit + 1)
+
+
+def name_words(titles: Iterable[str]) -> frozenset[str]:
+    """Terms that open two or more document titles: a brand or product family ("Lumen Hub",
+    "Lumen Bulb"), whose unknown neighbours in a question name a product the corpus lacks."""
+    first: Counter[str] = Counter()
+    for title in set(titles):
+        tokens = [normalize_word(w) for w, _, _ in words(title)]
+        tokens = [t for t in tokens if t not in STOPWORDS]
+        if tokens:
+            first[stem(tokens[0])] += 1
+    return frozenset(t for t, c in first.items() if c >= 2)
+
+
+class Vocabulary:
+    """Terms of the served chunks with the number of chunks holding each."""
+
+    def __init__(self, n: int, df: Mapping[str, int], titles: Iterable[str] = ()) -> None:
+        self.n, self.df = max(n, 1), dict(df)
+        self.names = name_words(titles)
+        self._max_weight = 1.0 + idf(self.n, 0)
+        self._deletes: dict[str, list[str]] = {}
+        spellable = [t for t in self.df if t.isalpha() and len(t) >= SHORTEST - 1]
+        spellable.sort(key=lambda t: -self.df[t])
+        for term in spellable[:SPELL_TERMS]:
+            for key in deletions(term) | {term}:
+                self._deletes.setdefault(key, []).append(term)
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.df
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def weight(self, term: str) -> float:
+        """1 + IDF: a term no chunk holds weighs the most."""
+        df = self.df.get(term, 0)
+        return 1.0 + idf(self.n, df) if df else self._max_weight
+
+    def correct(self, term: str) -> str | None:
+        """The corpus term ``term`` is most likely a misspelling of (fewest edits, then the most
+        frequent), or None: known terms, numbers and short words are left alone."""
+        limit = max_distance(term)
+        if not limit or term in self.df or not term.isalpha():
+            return None
+        keys = deletions(term) | {term}
+        if limit > 1:
+            keys |= {d2 for d1 in list(keys) for d2 in deletions(d1)}
+        found = {c for key in keys for c in self._deletes.get(key, ())}
+        best: tuple[int, int, str] | None = None
+        for cand in found:
+            dist = osa(term, cand, limit)
+            if dist <= limit and (best is None or (dist, -self.df[cand], cand) < best):
+                best = (dist, -self.df[cand], cand)
+        return best[2] if best else None

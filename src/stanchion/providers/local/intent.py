@@ -1,0 +1,140 @@
+"""What kind of answer a question asks for, read from its wording (typos and lower case
+tolerated): a duration, a price, a count, a place, a time, the steps of a procedure, a
+yes or no, or what still works without something.
+
+>>> intent_of("hw long til the thermostat learns my shedule").kind
+'duration'
+>>> intent_of("can i retrun a gift card").yes_no
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from stanchion.knowledge.catalog_names import within_edits
+from stanchion.knowledge.text import stem
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NUM = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)"
+_UNIT = r"(?:second|minute|hour|day|week|month|year|business day)s?"
+# What an answer sentence holds, per kind (compiled once).
+ANSWER_KINDS: dict[str, re.Pattern[str]] = {
+    "duration": re.compile(
+        rf"\b{_NUM}(?:\s+to\s+\d+)?(?:\s+business)?[\s-]+{_UNIT}\b|\b(?:within|until|"
+        r"immediately|same day|overnight)\b",
+        re.I,
+    ),
+    "time": re.compile(
+        rf"\b{_NUM}(?:\s+to\s+\d+)?(?:\s+business)?[\s-]+{_UNIT}\b|\b(?:within|until|once|after|"
+        r"before|when|immediately|same day|as soon as)\b|\b\d{1,2}\s*(?:am|pm)\b",
+        re.I,
+    ),
+    "price": re.compile(
+        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?)\b|[$€£]\s*\d|\bfree\b", re.I
+    ),
+    "count": re.compile(
+        r"\b\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.I
+    ),
+    "percent": re.compile(r"\d+(?:\s+to\s+\d+)?\s*(?:%|percent)", re.I),
+    "place": re.compile(
+        r"\b(?:on|from|at|under|in|to|via|through)\s+(?:the|your|any|a)\b|@|\bpage\b|"
+        r"\bsettings\b|\bapp\b|\bmenu\b|\bemail\b|\b[A-Z][a-z]+,\s+[A-Z][a-z]+",
+    ),
+}
+# (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
+# without one cannot answer; a loose cue only prefers it ("do you offer a price match?").
+_CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
+    ("duration", True, re.compile(rf"\bhow (?:long|soon|quickly)\b|\bhow many {_UNIT}\b")),
+    ("duration", True, re.compile(r"\b(?:until|till|til|by) when\b|\bhow much time\b")),
+    ("duration", False, re.compile(r"\bhow fast\b|\btime ?frame\b|\bturnaround\b")),
+    ("percent", False, re.compile(r"\bhow much\b.*\b(?:save|saving|savings|less|lower)\b")),
+    ("price", True, re.compile(r"\bhow much\b|\b(?:price|cost|pricing) (?:of|for)\b")),
+    ("price", True, re.compile(r"\bwhat(?:s| is| does| do| are| will)?\b.*\bcosts?\b")),
+    ("price", False, re.compile(r"\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b|\$")),
+    ("price", False, re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b")),
+    ("count", True, re.compile(r"\bhow many\b")),
+    ("count", False, re.compile(r"\bnumber of\b|\bmax(?:imum)?\b|\bup to\b")),
+    ("place", False, re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),
+    ("time", False, re.compile(r"\bwhen\b|\bwhat time\b|\bhow late\b|\bdeadline\b")),
+)
+_STEPS = re.compile(
+    r"\bhow (?:do|can|should|would|to)\b|\bhow i\b|\bsteps?\b|\bwhat (?:do|should|can) i do\b|"
+    r"\bwhat do i need to do\b|\bprocedure\b|\bprocess\b|\bset ?up\b|\binstructions?\b"
+)
+_YES_NO_WORDS = (
+    "do does did is are was were can could will would should shall has have had may am "
+    "dont doesnt isnt arent cant wont"
+)
+_YES_NO_START = frozenset(_YES_NO_WORDS.split())
+_YES_NO_ANY = re.compile(
+    r"\b(?:wondering if|whether|any chance|is it (?:possible|ok|okay)|am i|"
+    r"(?:do|does|can|could|will|would|is|are|should) (?:i|you|we|it|they|there|the|my|your|"
+    r"this|that|these|those))\b"
+)
+_OPENERS = frozenset({"and", "also", "plus", "so", "ok", "okay", "but", "then", "oh", "btw"})
+_TARGET = re.compile(r"\b(?:how many|number of)\s+([a-z]+)")
+_NOT = re.compile(r"\b(?:not|no|never|cannot|cant|dont|doesnt|isnt|arent|wont|nothing|except)\b")
+_WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
+_WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
+# Words after "how" whose typos are worth mending ("how lnog", "how mcuh").
+_HOW_WORDS = ("long", "much", "many", "soon", "often", "quickly")
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    kind: str | None  # a key of ANSWER_KINDS
+    asks_for: bool  # the cue asks for that kind (see _CUES)
+    yes_no: bool
+    steps: bool
+    without: bool
+    target: str = ""  # the stemmed noun counted ("how many COLORS"), if any
+    lent: bool = False  # read from an earlier turn: a preference, never a requirement
+    negated: bool = False  # "what is NOT covered", "which items can't be returned"
+
+    @property
+    def empty(self) -> bool:
+        return self.kind is None and not (self.yes_no or self.steps or self.without)
+
+    @property
+    def strict(self) -> bool:
+        return self.asks_for and not self.lent
+
+
+@lru_cache(maxsize=512)
+def _fix(word: str) -> str:
+    """A misspelt word after "how" as the word meant ("lnog" -> "long")."""
+    if word in _HOW_WORDS:
+        return word
+    return next((c for c in _HOW_WORDS if within_edits(word, c, 1)), word)
+
+
+# Chat spellings of question words.
+_SPELLINGS = {"hw": "how", "hoe": "how", "hwo": "how", "wat": "what", "wht": "what"}
+_SPELLINGS |= {"wher": "where", "whre": "where", "wen": "when", "whn": "when"}
+
+
+def normalized(question: str) -> str:
+    words = [_SPELLINGS.get(w, w).replace("'", "") for w in _WORD.findall(question.lower())]
+    return " ".join(_fix(w) if i and words[i - 1] == "how" else w for i, w in enumerate(words))
+
+
+@lru_cache(maxsize=4096)
+def intent_of(question: str) -> Intent:
+    text = normalized(question)
+    kind, asks_for = next(
+        ((k, strict) for k, strict, cue in _CUES if cue.search(text)), (None, False)
+    )
+    first = next((w for w in text.split(" ") if w not in _OPENERS), "")
+    asks_what = bool(_WH.search(text))
+    yes_no = not asks_for and (
+        first in _YES_NO_START or (not asks_what and bool(_YES_NO_ANY.search(text)))
+    )
+    steps = not asks_for and not yes_no and bool(_STEPS.search(text))
+    counted = _TARGET.search(text)
+    target = stem(counted.group(1)) if counted else ""
+    without = bool(_WITHOUT.search(text))
+    negated = bool(_NOT.search(text))
+    return Intent(kind, asks_for, yes_no, steps, without, target, negated=negated)

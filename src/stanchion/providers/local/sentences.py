@@ -1,0 +1,205 @@
+"""Passages as sentences, analysed once per passage text: terms, the section's headings,
+the kinds of answer each sentence holds, and whether its main clause is negated.
+
+Retrieved passages are immutable versions that come back request after request, so the
+analysis is cached by text; a question's terms are matched to the vocabulary of what was
+analysed (equal stems, short extensions, typos) through a cache of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from stanchion.knowledge.catalog_names import close
+from stanchion.knowledge.text import stem, terms
+from stanchion.providers.local.intent import ANSWER_KINDS
+from stanchion.providers.local.units import stated_units
+
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |\|)")
+_CONDITION = re.compile(r"\b(?:if|unless|as long as|provided|once|except|but|when)\b", re.I)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|none|nothing)\b", re.I
+)
+_LIMIT = re.compile(r"\b(?:if|unless|as long as|provided|within|only|except|until)\b", re.I)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_URL = re.compile(r"https?://|www\.")
+_PRONOUN = re.compile(r"^(?:It|They|This|These|That|Those|He|She)\b")
+_COUNTED = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)"
+    r"(?:\s+(?:million|thousand|hundred|billion))?[\s-]+([A-Za-z][A-Za-z-]+)",
+    re.I,
+)
+CACHE_SIZE = 4096
+LEAD_WORDS = 4
+
+
+def _counted(sentence: str) -> frozenset[str]:
+    out: set[str] = set()
+    for m in _COUNTED.finditer(sentence):
+        out.update(terms(m.group(1))[:1])
+    return frozenset(out)
+
+
+_IRREGULAR_FORMS = (
+    "sold:sell bought:buy sent:send paid:pay went:go gone:go got:get gotten:get broke:break "
+    "broken:break took:take taken:take gave:give given:give made:make kept:keep left:leave "
+    "lost:lose told:tell held:hold brought:bring found:find chose:choose chosen:choose "
+    "wrote:write written:write ran:run stolen:steal stole:steal fell:fall fallen:fall "
+    "won:win spent:spend put:put"
+)
+IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULAR_FORMS.split())}
+
+
+def words_of(text: str) -> list[str]:
+    """The text's terms, irregular verb forms as their base ("sold" -> "sell")."""
+    return [IRREGULAR.get(t, t) for t in terms(text)]
+
+
+def _implied(sentence: str) -> frozenset[str]:
+    """Terms a sentence answers to without writing them: an address is an email, a URL a
+    link."""
+    out = {"email"} if _EMAIL.search(sentence) else set()
+    if _URL.search(sentence):
+        out |= {"link", "websit"}
+    return frozenset(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    passage: int  # filled per request (the same text may sit at another index)
+    position: int  # order within the passage
+    section: int  # sentences under the same heading share it
+    text: str
+    terms: frozenset[str]  # its own terms and its section's headings
+    own: frozenset[str]  # its own terms only
+    kinds: frozenset[str]  # keys of ANSWER_KINDS it holds
+    negated: bool  # its main clause (before any condition) is negated
+    conditional: bool  # it states a condition or limit ("if", "within", "only")
+    counted: frozenset[str]  # terms right after a number ("16 million COLORS", "64 DEVICES")
+    lead: frozenset[str]  # the terms of its first words: what it is about
+    context: frozenset[str]  # its document's title and section headings
+    units: frozenset[str]  # units and currencies it states (units.py)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, with lines wrapped inside a paragraph joined; a heading, list item or table
+    row is a sentence of its own."""
+    blocks: list[list[str]] = []
+    for line in text.splitlines():
+        if not line.strip():
+            blocks.append([])
+        elif _BLOCK_START.match(line) or not blocks:
+            blocks.append([line.strip()])
+        else:
+            blocks[-1].append(line.strip())
+        if blocks and blocks[-1] and blocks[-1][0].startswith("#"):
+            blocks.append([])
+    out = []
+    for block in blocks:
+        if block:
+            out.extend(SENTENCE.split(" ".join(block)))
+    return out
+
+
+def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
+    out: list[Sentence] = []
+    top = heading = frozenset(terms(title))
+    section = 0
+    for position, raw in enumerate(split_sentences(text)):
+        sentence = raw.strip()
+        if sentence.startswith("#"):
+            found = frozenset(terms(sentence))
+            if sentence.startswith("# "):
+                top = heading = found | frozenset(terms(title))
+            else:
+                heading = top | found
+            section += 1
+            continue
+        if len(sentence) < 3 or sentence.startswith("|---"):
+            continue
+        kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
+        main = _CONDITION.split(sentence, maxsplit=1)[0]
+        words = frozenset(words_of(sentence)) | _implied(sentence)
+        if _PRONOUN.match(sentence):
+            words |= top  # "It needs a C-wire": 'it' is what the document is about
+        negated = bool(_NEGATION.search(main))
+        conditional = bool(_LIMIT.search(sentence))
+        out.append(
+            Sentence(
+                0,
+                position,
+                section,
+                sentence,
+                words | heading,
+                words,
+                kinds,
+                negated,
+                conditional,
+                _counted(sentence),
+                frozenset(terms(" ".join(sentence.split()[:LEAD_WORDS]))),
+                heading,
+                stated_units(sentence),
+            )
+        )
+    return tuple(out)
+
+
+class Analyzer:
+    """Sentences per passage text and term equivalences over everything analysed."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[str, str], tuple[Sentence, ...]] = {}
+        self.vocabulary: set[str] = set()
+        self._equivalents: dict[str, frozenset[str]] = {}
+        self._glossaries: dict[int, tuple[object, list[tuple[frozenset[str], ...]]]] = {}
+
+    def sentences(self, text: str, title: str = "") -> tuple[Sentence, ...]:
+        key = (text, title)
+        found = self._texts.get(key)
+        if found is None:
+            if len(self._texts) >= CACHE_SIZE:
+                self._texts.clear()
+                self.vocabulary.clear()
+                self._equivalents.clear()
+            found = _analyse(text, title)
+            self._texts[key] = found
+            new = {t for s in found for t in s.terms} - self.vocabulary
+            if new:
+                self.vocabulary |= new
+                self._equivalents.clear()
+        return found
+
+    def glossary(self, groups: dict[str, list[str]]) -> list[tuple[frozenset[str], ...]]:
+        """A glossary as groups of forms (each form: its terms), compiled once per glossary."""
+        found = self._glossaries.get(id(groups))
+        if found is None or found[0] is not groups:
+            compiled = [
+                tuple(f for f in (frozenset(terms(x)) for x in (key, *syns)) if f)
+                for key, syns in groups.items()
+            ]
+            found = (groups, compiled)
+            self._glossaries[id(groups)] = found
+        return found[1]
+
+    def equivalents(self, term: str) -> frozenset[str]:
+        """The analysed terms a question term stands for: itself, a short extension of the
+        same stem ('wir'/'wire'), or, when it is not a known term, its typo ('pasword')."""
+        found = self._equivalents.get(term)
+        if found is None:
+            found = frozenset(v for v in self.vocabulary if _same(term, v, term in self.vocabulary))
+            self._equivalents[term] = found | {term}
+            found = self._equivalents[term]
+        return found
+
+
+@lru_cache(maxsize=65_536)
+def _same(term: str, known: str, term_is_known: bool) -> bool:
+    if term == known:
+        return True
+    near = len(term) >= 3 and len(known) >= 3 and 0 < abs(len(known) - len(term)) <= 2
+    if near and (known.startswith(term) or term.startswith(known)):
+        return True
+    return not term_is_known and close(term, known)

@@ -1,0 +1,181 @@
+"""Query understanding against a real index (SQLite/local and PostgreSQL backends): typos,
+compounds, glossary synonyms, several questions in one message, follow-ups, the cut-off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from stanchion.knowledge.build import Knowledge, build_knowledge
+from stanchion.knowledge.ingest import ingest
+from stanchion.knowledge.query import Glossary, Vocabulary, parse, split_parts
+from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.store.crypto import Cipher
+from stanchion.store.db import Store
+
+DOCS = {
+    "router.md": "# Mesh Router\n\n## Network\nThe Mesh Router creates a Wi-Fi network on the "
+    "2.4 and 5 GHz bands. It needs an Ethernet cable to the modem.\n\n## Security\nTurn on "
+    "two-factor authentication in the Account page. Codes come by e-mail or from an "
+    "authenticator app.\n",
+    "returns.md": "# Returns\n\n## Window\nUnused items can be returned within 45 days of "
+    "delivery for a refund.\n\n## Damaged parcels\nReport a damaged parcel within 48 hours "
+    "with a photo.\n",
+    "speaker.md": "# Orbit Speaker\n\n## Battery\nThe Orbit Speaker plays for 20 hours on one "
+    "charge.\n\n## Price\nThe Orbit Speaker costs 59 EUR.\n",
+    "lamp.md": "# Orbit Lamp\n\n## Light\nThe Orbit Lamp dims from 1 to 100 percent.\n\n"
+    "## Price\nThe Orbit Lamp costs 35 EUR.\n",
+}
+
+
+async def knowledge_over(store: Store, cipher: Cipher, app_dir: Path, **extra: Any) -> Knowledge:
+    for name, body in DOCS.items():
+        (app_dir / "docs" / name).write_text(body)
+    retrieval = {"backend": "local" if store.is_sqlite else "postgres", "k": 3}
+    retrieval.update(extra.pop("retrieval", {}))
+    spec = KnowledgeSpec.model_validate(
+        {"sources": [{"files": ["docs/*.md"]}], "retrieval": retrieval, **extra}
+    )
+    ingest(spec, app_dir, store, cipher, app="shop", approve_as="owner")
+    knowledge = build_knowledge(spec, app_dir, store, cipher, app="shop")
+    await knowledge.start()
+    return knowledge
+
+
+def sections(passages: list[Any]) -> list[str]:
+    return [p.section.split("\n")[-1].lstrip("# ") or p.title for p in passages]
+
+
+async def test_misspelt_words_find_their_passage(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    hits = await kn.retriever.search("how meny hours does the orbit speeker battry last", 3)
+    assert hits and hits[0].doc_id == "docs/speaker.md" and "20 hours" in hits[0].text
+    kinds = {c.words: c.how for c in kn.retriever.parse("speeker battry").concepts}
+    assert kinds == {"speeker": "spelling", "battry": "spelling"}
+    kn.close()
+
+
+@pytest.mark.parametrize("written", ["wifi", "wi fi", "Wi-Fi", "WIFI"])
+async def test_compounds_match_however_they_are_written(
+    store: Store, cipher: Cipher, app_dir: Path, written: str
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    hits = await kn.retriever.search(f"which {written} bands does the router use?", 3)
+    assert hits and "GHz bands" in hits[0].text
+    kn.close()
+
+
+async def test_email_and_two_factor_abbreviations(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    for question in ("do 2fa codes come by email?", "can I get two factor codes by e mail"):
+        hits = await kn.retriever.search(question, 3)
+        assert hits and "two-factor authentication" in hits[0].text, question
+    kn.close()
+
+
+async def test_glossary_synonym_from_the_spec(store: Store, cipher: Cipher, app_dir: Path) -> None:
+    kn = await knowledge_over(store, cipher, app_dir, glossary={"refund": ["money back"]})
+    hits = await kn.retriever.search("unused stuff, can i get my money back?", 3)
+    assert hits and "returned within 45 days" in hits[0].text
+    concept = kn.retriever.parse("money back").concepts[0]
+    assert concept.how == "glossary" and ("refund",) in concept.alts
+    kn.close()
+
+
+async def test_two_questions_in_one_message_retrieve_both(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    message = "How long does the orbit speaker battery last? and what does the orbit lamp cost"
+    plan = await kn.plan([message], 3)
+    assert len(plan.parts) == 2 and plan.decision == "answer"
+    texts = " ".join(p.text for p in plan.passages)
+    assert "20 hours" in texts and "35 EUR" in texts
+    assert plan.annotations()["parts"] == [p.question for p in plan.parts]
+    kn.close()
+
+
+async def test_a_follow_up_carries_the_earlier_turns_product(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    plan = await kn.plan(["does the orbit lamp dim?", "ok and what does it cost"], 3)
+    assert plan.decision == "answer"
+    assert "35 EUR" in plan.passages[0].text
+    assert "lamp" in plan.question.lower()
+    kn.close()
+
+
+async def test_the_best_hit_stays_below_the_floor(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir, retrieval={"min_score": 0.95})
+    question = "how many hours does the orbit speaker play in the garden shed"
+    hits = kn.retriever.search_sync(question, 3)
+    assert hits and "20 hours" in hits[0].text and hits[0].score < 0.95
+    assert kn.retriever.search_sync(question, 3, min_score=0.95) == []
+    kn.close()
+
+
+async def test_vocabulary_follows_the_index_generation(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    assert kn.retriever.vocabulary.correct("thermostta") is None
+    (app_dir / "docs" / "thermostat.md").write_text(
+        "# Thermostat\n\n## Schedule\nThe thermostat learns a schedule in a week.\n"
+    )
+    ingest(kn.spec, app_dir, store, cipher, app="shop", approve_as="owner")
+    await kn.retriever.refresh(force=True)
+    assert kn.retriever.vocabulary.correct("thermostta") == "thermostat"
+    kn.close()
+
+
+def test_spelling_leaves_short_words_numbers_and_known_terms_alone() -> None:
+    vocab = Vocabulary(50, {"look": 3, "delivery": 4, "2.4": 1, "ghz": 1, "return": 6})
+    assert vocab.correct("lock") is None
+    assert vocab.correct("2.5") is None
+    assert vocab.correct("return") is None
+    assert vocab.correct("delivrey") == "delivery"
+
+
+def test_parts_courtesies_and_statements() -> None:
+    assert split_parts("Hi team, how long is the battery life? Thanks so much, Ana") == [
+        "how long is the battery life?"
+    ]
+    assert split_parts("I bought a lamp last week. Can I return it?") == [
+        "I bought a lamp last week. Can I return it?"
+    ]
+    assert len(split_parts("what does the lamp cost, and does the speaker come in red?")) == 2
+    assert split_parts("are cables and adapters included?") == ["are cables and adapters included?"]
+
+
+def test_placeholders_of_the_input_guard_are_not_words() -> None:
+    vocab = Vocabulary(10, {"lamp": 2})
+    query = parse("the lamp please, <PERSON_1>", vocab, Glossary({}))
+    assert [c.words for c in query.concepts] == ["lamp"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"glossary": {"refund": [""]}},
+        {"glossary": {"refund": "money back"}},
+        {"glossary": {"refund": ["!!!"]}},
+        {"glossary": {"refund": ["x"] * 51}},
+        {"answerability": {"borderline": [0.6, 0.2]}},
+        {"answerability": {"borderline": 0.9}},
+        {"answerability": {"borderline_action": "shrug"}},
+        {"answerability": {"threshold": 1.5}},
+    ],
+)
+def test_spec_rejects_bad_glossaries_and_bands(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        KnowledgeSpec.model_validate(bad)

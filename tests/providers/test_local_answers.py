@@ -1,0 +1,207 @@
+"""The local responder picks the sentence that answers the kind of question asked, answers
+each part of a multi-part question, and names the part it cannot answer. The documents
+and questions are written for these tests (a kettle maker, not the example app)."""
+
+from __future__ import annotations
+
+import pytest
+
+from stanchion.providers.local import NO_ANSWER, answer_from_passages
+from stanchion.providers.local.answer import answer
+from stanchion.providers.local.intent import intent_of
+from stanchion.providers.local.sentences import Analyzer
+
+CARE = """# Orbit Kettle care
+
+## Descaling
+Descale the kettle every 4 weeks. Fill it with equal parts water and vinegar. Boil once and
+let it stand for 20 minutes. Rinse twice with clean water.
+
+## Warranty
+The kettle has a 12-month warranty. The warranty does not cover limescale damage.
+
+## Returns
+Unused kettles can be returned within 45 days of purchase if they are in the original box.
+Returns cost 4.50 EUR unless the kettle is faulty.
+
+## App
+Without the Orbit app you can still boil water and set the temperature by hand. Timers need
+the app.
+
+## Showroom
+Our showroom is at 12 Harbour Street, Leeds. Email help@orbit.example for repairs.
+"""
+ROW = "Orbit Kettle costs 39.50 EUR. Orbit Kettle warranty: 12 months."
+
+
+def ask(question: str, *passages: str) -> str:
+    return answer_from_passages(question, list(passages or [CARE]))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how long is the kettle warranty", "The kettle has a 12-month warranty. [1]"),
+        ("how oftn shud i descale it", "Descale the kettle every 4 weeks. [1]"),
+        ("how long do i let it stand", "Boil once and let it stand for 20 minutes. [1]"),
+        ("what does sending one back cost? (returns)", "Returns cost 4.50 EUR unless"),
+        ("where is ur showroom", "Our showroom is at 12 Harbour Street, Leeds. [1]"),
+        ("who do i email about a repair", "Email help@orbit.example for repairs. [1]"),
+        ("how many times do i rinse", "Rinse twice with clean water. [1]"),
+    ],
+)
+def test_the_sentence_holds_the_kind_of_answer_asked_for(question: str, expected: str) -> None:
+    assert ask(question).startswith(expected)
+
+
+def test_steps_come_in_order() -> None:
+    steps = ask("how do i descale my kettle?")
+    assert steps.index("every 4 weeks") < steps.index("vinegar") < steps.index("20 minutes")
+    assert steps.index("20 minutes") < steps.index("Rinse twice")
+
+
+def test_yes_no_answers_with_the_condition() -> None:
+    assert ask("can i return an unused kettle").startswith(
+        "Yes. Unused kettles can be returned within 45 days of purchase if they are in the "
+        "original box. [1]"
+    )
+    assert ask("does the warranty cover limescale?") == (
+        "No. The warranty does not cover limescale damage. [1]"
+    )
+    # a number or a contrast the sentence may not settle: the condition, without a verdict
+    assert ask("can i return it after 60 days").startswith("Unused kettles can be returned")
+
+
+def test_what_still_works_without_something() -> None:
+    assert ask("if i dont have the app what can i still do").startswith(
+        "Without the Orbit app you can still boil water"
+    )
+
+
+def test_catalog_rows_answer_prices_and_lose_ties_to_documents() -> None:
+    priced = answer(
+        "how much is the kettle", [CARE, ROW], analyzer=Analyzer(), sources=["", "catalog"]
+    )
+    assert priced.text == "Orbit Kettle costs 39.50 EUR. [2]"
+    same = "Orbit Kettle warranty: 12 months."
+    tie = answer("kettle warranty", [same, same], analyzer=Analyzer(), sources=["catalog", ""])
+    assert tie.text == "Orbit Kettle warranty: 12 months. [2]"
+
+
+def test_each_part_is_answered_and_the_unknown_one_named() -> None:
+    text = answer_from_passages(
+        "how long is the warranty, and do you sell teapots?",
+        [CARE],
+        parts=["how long is the warranty", "do you sell teapots?"],
+    )
+    assert text == (
+        "The kettle has a 12-month warranty. [1] I don't have information about "
+        '"do you sell teapots" in the approved documents.'
+    )
+
+
+def test_a_part_the_caller_refused_is_named_not_answered() -> None:
+    found = answer(
+        "q",
+        [CARE],
+        parts=["where is the showroom", "what does the kettle weigh (kettle)"],
+        decisions=["answer", "refuse"],
+        analyzer=Analyzer(),
+    )
+    assert found.text.startswith("Our showroom is at 12 Harbour Street")
+    assert found.text.endswith('"what does the kettle weigh" in the approved documents.')
+    assert not found.refused
+
+
+def test_a_yes_no_question_the_passages_only_name_the_subject_of_is_not_answered() -> None:
+    assert ask("is the orbit kettle dishwasher safe?") == NO_ANSWER
+    assert ask("is the kettle warranty 12 months?").startswith("The kettle has a 12-month")
+
+
+def test_nothing_that_answers_is_a_refusal() -> None:
+    # a price asked, no price anywhere: not the sentence that merely shares a word
+    assert ask("how much does the descaler cost", CARE.replace("4.50 EUR", "a fee")) == NO_ANSWER
+    found = answer("do you sell teapots", ["Returns are free."], analyzer=Analyzer())
+    assert found.refused and found.text == NO_ANSWER
+
+
+def test_a_follow_up_gets_a_new_sentence_not_the_last_answer() -> None:
+    doc = "The address can be changed until the order ships. After shipping, ask the carrier."
+    said = "The address can be changed until the order ships. [1]"
+    found = answer(
+        "and if it already shipped? (change, address)",
+        [doc],
+        history=[("user", "can i change the address"), ("assistant", said)],
+        analyzer=Analyzer(),
+    )
+    assert found.text == "After shipping, ask the carrier. [1]"
+
+
+def test_glossary_phrases_match_as_one_concept() -> None:
+    found = answer(
+        "can i get my money back for an unused kettle",
+        [CARE.replace("can be returned", "can be refunded")],
+        glossary={"refund": ["money back"]},
+        analyzer=Analyzer(),
+    )
+    assert "can be refunded within 45 days" in found.text
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "yes_no", "steps"),
+    [
+        ("HOW LNOG does delivery take", "duration", False, False),
+        ("wat does it cost", "price", False, False),
+        ("hw many bulbs in a pack", "count", False, False),
+        ("wher do i find my invoice", "place", False, False),
+        ("is return shipping free", None, True, False),
+        ("what is the warranty", None, False, False),
+        ("how do i reset the hub", None, False, True),
+    ],
+)
+def test_intent_survives_lower_case_and_typos(
+    question: str, kind: str | None, yes_no: bool, steps: bool
+) -> None:
+    intent = intent_of(question)
+    assert (intent.kind, intent.yes_no, intent.steps) == (kind, yes_no, steps)
+
+
+def test_passages_are_analysed_once_per_text() -> None:
+    analyzer = Analyzer()
+    first = analyzer.sentences(CARE)
+    assert analyzer.sentences(CARE) is first
+
+
+def test_a_part_that_only_tells_is_context_not_a_question() -> None:
+    found = answer(
+        "q",
+        [CARE],
+        parts=["I bought an Orbit Kettle for my flat last month.", "how often do i descale it?"],
+        analyzer=Analyzer(),
+    )
+    assert found.text == "Descale the kettle every 4 weeks. [1]"
+
+
+def test_a_declined_part_is_answered_only_on_strong_evidence() -> None:
+    strong = answer(
+        "q",
+        [CARE],
+        parts=["where is the showroom", "how long is the kettle warranty"],
+        decisions=["answer", "refuse"],
+        analyzer=Analyzer(),
+    )
+    assert "12-month warranty" in strong.text
+    weak = answer(
+        "q",
+        [CARE],
+        parts=["where is the showroom", "how long is the warranty on refurbished toasters"],
+        decisions=["answer", "refuse"],
+        analyzer=Analyzer(),
+    )
+    assert "12-month" not in weak.text and "I don't have information about" in weak.text
+
+
+def test_a_unit_or_currency_no_sentence_states_is_not_answered() -> None:
+    assert ask("how much is a return in canadian dollars?") == NO_ANSWER
+    assert ask("whats the showroom distance in miles") == NO_ANSWER
+    assert ask("what do returns cost in euros").startswith("Returns cost 4.50 EUR")
