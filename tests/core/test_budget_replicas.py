@@ -124,7 +124,8 @@ async def _load(ports: list[int], key: str, total: int, clients: int) -> list[in
     headers = {"authorization": f"Bearer {key}"}
     statuses: list[int] = []
     queue = iter(range(total))
-    limits = httpx.Limits(max_connections=clients)
+    # a fresh connection per request: no race with the server closing an idle keep-alive one
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=0)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
 
         async def worker() -> None:
