@@ -4,6 +4,7 @@ remaining stages run and the exchange is recorded."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -72,6 +73,7 @@ async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | A
     ex.annotations["streamed"] = True
     got, attempts = _Collected(), list[Attempt]()
     failure: ApiError | None = None
+    ex.stage_starts["generate"] = time.perf_counter()
     try:
         async for chunk in pipe.generate.stream(ex, attempts):
             got.absorb(chunk, ex)
@@ -79,6 +81,7 @@ async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | A
                 continue
             safe, outcome = guard.feed(chunk.content)
             if safe:
+                ex.first_token = ex.first_token or time.perf_counter()
                 yield _emit(engine, ex, safe)
             failure = _stopped(ex, outcome)
             if failure:
@@ -87,6 +90,7 @@ async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | A
             safe, outcome = guard.flush()
             failure = _stopped(ex, outcome)
             if safe and failure is None:
+                ex.first_token = ex.first_token or time.perf_counter()
                 yield _emit(engine, ex, safe)
     except ApiError as err:
         failure = err

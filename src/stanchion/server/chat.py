@@ -14,6 +14,7 @@ from stanchion.providers.base import ChatRequest, Chunk
 from stanchion.runtime import Runtime
 from stanchion.server.http import json_response, read_json, runtime
 from stanchion.server.sse import ChunkWriter, completion_json
+from stanchion.telemetry.logs import TRACE_ID
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 PASSED_PARAMS: dict[str, type | tuple[type, ...]] = {
@@ -139,6 +140,7 @@ async def chat_completions(request: Request) -> Response:
         messages=list(chat.messages),
         route=route,
     )
+    TRACE_ID.set(ex.id)  # on every log line of this request
     pipe = request.app.state.pipeline
     headers = {"x-stanchion-trace-id": ex.id}
     if not chat.stream:

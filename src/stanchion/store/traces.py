@@ -21,6 +21,7 @@ from stanchion.pipeline.exchange import Exchange
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.schema import traces
+from stanchion.telemetry.metrics import Metrics
 
 log = logging.getLogger("stanchion.traces")
 _STOP = object()
@@ -69,10 +70,12 @@ class TraceWriter:
         batch: int = 256,
         flush_ms: float = 50.0,
         on_written: Callable[[int], None] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store, self.cipher = store, cipher
         self.batch, self.flush_s = batch, flush_ms / 1000
         self.on_written = on_written
+        self.metrics = metrics
         self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="stanchion-traces", daemon=True)
         self._closed = False
@@ -118,9 +121,20 @@ class TraceWriter:
             self.written += len(rows)
             if self.on_written:
                 self.on_written(len(rows))
+            self._observe("stanchion_traces_written_total", items)
         except Exception:
             self.failed += len(items)
             log.exception("writing %d traces failed", len(items))
+            self._observe("stanchion_traces_failed_total", items)
+
+    def _observe(self, counter: str, items: list[Exchange]) -> None:
+        """Written or dead-lettered, how far behind the oldest was, how many still wait."""
+        if self.metrics is None:
+            return
+        self.metrics.inc(counter, (), len(items))
+        lag = time.perf_counter() - min(ex.t0 for ex in items)
+        self.metrics.set_gauge("stanchion_trace_lag_seconds", lag)
+        self.metrics.set_gauge("stanchion_trace_queue_depth", self._q.qsize())
 
     def close(self, timeout: float = 30.0) -> None:
         """Write everything queued, then stop the thread."""
