@@ -15,6 +15,7 @@ and the SDK's batch processor. Without an endpoint nothing is built or imported.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import Tracer
 
+log = logging.getLogger("stanchion.spans")
 _STOP = object()
 HEX_ID = 32
 
@@ -63,6 +65,9 @@ class _Ids:
     def generate_span_id(self) -> int:
         return self.random.generate_span_id()
 
+    def is_trace_id_random(self) -> bool:
+        return True  # stored trace ids are 128 random bits from the OS, like the SDK's
+
     def generate_trace_id(self) -> int:
         wanted, self.next_trace = self.next_trace, None
         return wanted if wanted else self.random.generate_trace_id()
@@ -77,17 +82,19 @@ def _trace_int(trace_id: str) -> int | None:
         return None
 
 
-def genai_attributes(ex: Exchange) -> dict[str, Any]:
-    """The GenAI semantic-convention attributes of one exchange (no content)."""
+def genai_attributes(ex: Exchange, providers: dict[str, str]) -> dict[str, Any]:
+    """The GenAI semantic-convention attributes of one exchange (no content); ``providers``
+    names each route's provider, for completions that do not say (streams)."""
     attrs: dict[str, Any] = {
         "gen_ai.operation.name": "chat",
         "gen_ai.request.model": ex.request.model,
     }
     comp = ex.completion
     if comp is not None:
+        provider = comp.provider or providers.get(ex.route or "", "")
         attrs |= {
-            "gen_ai.provider.name": comp.provider or "",
-            "gen_ai.system": comp.provider or "",
+            "gen_ai.provider.name": provider,
+            "gen_ai.system": provider,
             "gen_ai.response.model": comp.model,
             "gen_ai.response.finish_reasons": [comp.finish_reason or ""],
             "gen_ai.usage.input_tokens": comp.usage.prompt_tokens,
@@ -131,8 +138,11 @@ def content_attributes(ex: Exchange) -> dict[str, str]:
 class Spans:
     """Builds and exports the span tree of each submitted exchange on its own thread."""
 
-    def __init__(self, provider: TracerProvider, ids: _Ids, content: bool) -> None:
+    def __init__(
+        self, provider: TracerProvider, ids: _Ids, content: bool, providers: dict[str, str]
+    ) -> None:
         self.provider, self.ids, self.content = provider, ids, content
+        self.providers = providers
         self.tracer: Tracer = provider.get_tracer("stanchion", __version__)
         self._offset = time.time_ns() - time.perf_counter_ns()
         self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -150,13 +160,13 @@ class Spans:
             try:
                 self.emit(*item)
             except Exception:  # a span must never take the process down
-                continue
+                log.exception("a span tree could not be made")
 
     def emit(self, ex: Exchange, end: float) -> None:
         """The span tree of one exchange: the root, then a child per stage that ran."""
         from opentelemetry import context, trace
 
-        attrs = request_attributes(ex) | genai_attributes(ex)
+        attrs = request_attributes(ex) | genai_attributes(ex, self.providers)
         if self.content:
             attrs |= content_attributes(ex)
         self.ids.next_trace = _trace_int(ex.id)
@@ -185,7 +195,7 @@ class Spans:
         kind = trace.SpanKind.INTERNAL
         span_name = f"stage {name}"
         if name == "generate":
-            attrs |= genai_attributes(ex)
+            attrs |= genai_attributes(ex, self.providers)
             kind = trace.SpanKind.CLIENT
             span_name = f"chat {ex.completion.model if ex.completion else ex.request.model}"
             if ex.first_token is not None:
@@ -224,4 +234,5 @@ def build_spans(spec: AppSpec, settings: Settings) -> Spans | None:
         headers=parse_headers(settings.otlp_headers),
     )
     provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
-    return Spans(provider, ids, spec.telemetry.content)
+    providers = {r.name: r.provider for r in spec.models.routes}
+    return Spans(provider, ids, spec.telemetry.content, providers)
