@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import random
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -30,8 +31,9 @@ from stanchion.settings import Settings
 from stanchion.spec.model import AppSpec
 
 if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.trace import Tracer
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import SpanProcessor
+    from opentelemetry.trace import SpanContext
 
 log = logging.getLogger("stanchion.spans")
 _STOP = object()
@@ -51,26 +53,6 @@ def parse_headers(raw: str | None) -> dict[str, str]:
 def traces_url(endpoint: str) -> str:
     endpoint = endpoint.rstrip("/")
     return endpoint if endpoint.endswith("/v1/traces") else endpoint + "/v1/traces"
-
-
-class _Ids:
-    """The SDK's id source, told the stored trace id before each root span is started."""
-
-    def __init__(self) -> None:
-        from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-
-        self.random = RandomIdGenerator()
-        self.next_trace: int | None = None
-
-    def generate_span_id(self) -> int:
-        return self.random.generate_span_id()
-
-    def is_trace_id_random(self) -> bool:
-        return True  # stored trace ids are 128 random bits from the OS, like the SDK's
-
-    def generate_trace_id(self) -> int:
-        wanted, self.next_trace = self.next_trace, None
-        return wanted if wanted else self.random.generate_trace_id()
 
 
 def _trace_int(trace_id: str) -> int | None:
@@ -136,15 +118,22 @@ def content_attributes(ex: Exchange) -> dict[str, str]:
 
 
 class Spans:
-    """Builds and exports the span tree of each submitted exchange on its own thread."""
+    """Builds the span tree of each submitted exchange on its own thread and hands it to
+    the SDK's batch processor. The spans are made as finished ``ReadableSpan`` objects:
+    they describe an exchange that is over, so the live-span machinery (sampling, locks,
+    attribute re-validation: some 50 us a span) has nothing to add."""
 
-    def __init__(
-        self, provider: TracerProvider, ids: _Ids, content: bool, providers: dict[str, str]
-    ) -> None:
-        self.provider, self.ids, self.content = provider, ids, content
-        self.providers = providers
-        self.tracer: Tracer = provider.get_tracer("stanchion", __version__)
+    def __init__(self, processor: SpanProcessor, resource: Resource, content: bool) -> None:
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import ReadableSpan
+        from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+
+        self._readable, self._otel = ReadableSpan, trace
+        self.processor, self.resource, self.content = processor, resource, content
+        self.providers: dict[str, str] = {}
+        self.scope = InstrumentationScope("stanchion", __version__)
         self._offset = time.time_ns() - time.perf_counter_ns()
+        self._rng = random.Random()
         self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="stanchion-spans", daemon=True)
         self._thread.start()
@@ -162,54 +151,72 @@ class Spans:
             except Exception:  # a span must never take the process down
                 log.exception("a span tree could not be made")
 
+    def _context(self, trace_id: int) -> SpanContext:
+        span_id = self._rng.getrandbits(64) or 1
+        return self._otel.SpanContext(trace_id, span_id, False, self._otel.TraceFlags(1))
+
+    def _span(self, name: str, ctx: SpanContext, parent: SpanContext | None, **kw: Any) -> None:
+        span = self._readable(
+            name,
+            context=ctx,
+            parent=parent,
+            resource=self.resource,
+            instrumentation_scope=self.scope,
+            **kw,
+        )
+        self.processor.on_end(span)
+
     def emit(self, ex: Exchange, end: float) -> None:
         """The span tree of one exchange: the root, then a child per stage that ran."""
-        from opentelemetry import context, trace
-
+        SpanKind, Status, StatusCode = self._otel.SpanKind, self._otel.Status, self._otel.StatusCode
         attrs = request_attributes(ex) | genai_attributes(ex, self.providers)
         if self.content:
             attrs |= content_attributes(ex)
-        self.ids.next_trace = _trace_int(ex.id)
-        root = self.tracer.start_span(
-            f"chat {ex.request.model}",
-            context=context.Context(),
-            kind=trace.SpanKind.SERVER,
-            attributes=attrs,
-            start_time=self._ns(ex.t0),
-        )
-        if ex.decision == "error":
-            root.set_status(trace.StatusCode.ERROR)
-        parent = trace.set_span_in_context(root)
+        root = self._context(_trace_int(ex.id) or self._rng.getrandbits(128) or 1)
         marks = sorted(ex.stage_starts.items(), key=lambda kv: kv[1])
         for i, (name, start) in enumerate(marks):
             stop = marks[i + 1][1] if i + 1 < len(marks) else end
             if name in ex.timings:
                 stop = start + ex.timings[name] / 1000
-            self._stage(ex, name, start, stop, parent)
-        root.end(end_time=self._ns(end))
+            self._stage(ex, name, start, max(stop, start), root)
+        status = Status(StatusCode.ERROR) if ex.decision == "error" else Status(StatusCode.UNSET)
+        self._span(
+            f"chat {ex.request.model}",
+            root,
+            None,
+            kind=SpanKind.SERVER,
+            attributes=attrs,
+            status=status,
+            start_time=self._ns(ex.t0),
+            end_time=self._ns(end),
+        )
 
-    def _stage(self, ex: Exchange, name: str, start: float, stop: float, parent: Any) -> None:
-        from opentelemetry import trace
-
+    def _stage(self, ex: Exchange, name: str, start: float, stop: float, root: SpanContext) -> None:
+        SpanKind = self._otel.SpanKind
         attrs: dict[str, Any] = {"stanchion.stage": name}
-        kind = trace.SpanKind.INTERNAL
-        span_name = f"stage {name}"
+        kind, span_name = SpanKind.INTERNAL, f"stage {name}"
         if name == "generate":
             attrs |= genai_attributes(ex, self.providers)
-            kind = trace.SpanKind.CLIENT
+            kind = SpanKind.CLIENT
             span_name = f"chat {ex.completion.model if ex.completion else ex.request.model}"
             if ex.first_token is not None:
                 attrs["stanchion.time_to_first_token_s"] = ex.first_token - ex.t0
-        span = self.tracer.start_span(
-            span_name, context=parent, kind=kind, attributes=attrs, start_time=self._ns(start)
+        ctx = self._context(root.trace_id)
+        self._span(
+            span_name,
+            ctx,
+            root,
+            kind=kind,
+            attributes=attrs,
+            start_time=self._ns(start),
+            end_time=self._ns(stop),
         )
-        span.end(end_time=self._ns(max(stop, start)))
 
     def close(self, timeout: float = 10.0) -> None:
         """Export what is queued, then stop (blocking: call it off the event loop)."""
         self._q.put(_STOP)
         self._thread.join(timeout)
-        self.provider.shutdown()
+        self.processor.shutdown()
 
 
 def build_spans(spec: AppSpec, settings: Settings) -> Spans | None:
@@ -218,21 +225,19 @@ def build_spans(spec: AppSpec, settings: Settings) -> Spans | None:
         return None
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    ids = _Ids()
     resource = Resource.create(
         {
             "service.name": spec.telemetry.service_name or spec.app,
             "service.version": __version__,
         }
     )
-    provider = TracerProvider(resource=resource, id_generator=ids)  # type: ignore[arg-type]
     exporter = OTLPSpanExporter(
         endpoint=traces_url(settings.otlp_endpoint),
         headers=parse_headers(settings.otlp_headers),
     )
-    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
-    providers = {r.name: r.provider for r in spec.models.routes}
-    return Spans(provider, ids, spec.telemetry.content, providers)
+    processor = BatchSpanProcessor(exporter, max_queue_size=8192, schedule_delay_millis=500)
+    spans = Spans(processor, resource, spec.telemetry.content)
+    spans.providers = {r.name: r.provider for r in spec.models.routes}
+    return spans
