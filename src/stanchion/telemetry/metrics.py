@@ -24,7 +24,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client import multiprocess as mp
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -71,6 +78,9 @@ class Metrics:
     """The process's metrics; ``multiproc_dir`` set means several workers share them."""
 
     def __init__(self, multiproc_dir: Path | None = None) -> None:
+        # ``*_created`` series double a scrape and a multiprocess scrape has none: off for
+        # the process (the library's own switch), so one worker and N read the same.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.multiproc_dir = multiproc_dir
         self.registry = CollectorRegistry(auto_describe=False)
         self._families: dict[str, _Family] = {}
