@@ -15,6 +15,7 @@ from stanchion.pipeline.exchange import Principal
 from stanchion.runtime import Runtime
 from stanchion.server.http import guarded, json_response, public, runtime
 from stanchion.store.traces import read_trace
+from stanchion.telemetry.backlog import publish_backlog
 
 
 async def list_models(request: Request, _p: Principal) -> Response:
@@ -59,6 +60,7 @@ async def readyz(request: Request) -> Response:
 async def metrics(request: Request, _p: Principal) -> Response:
     """Prometheus text format."""
     rt = runtime(request)
+    await rt.store.run(publish_backlog, rt.metrics, rt.store, rt.spec.app, rt.clock)
     body = await asyncio.to_thread(rt.metrics.render)  # every worker's files: not on the loop
     return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -38,12 +38,14 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 BUCKETS: dict[str, tuple[float, ...]] = {"stanchion_groundedness_score": SCORE_BUCKETS}
 # How a worker's gauge combines with the others' in a multiprocess scrape.
-GaugeMode = Literal["livesum", "livemax"]
+GaugeMode = Literal["livesum", "livemax", "mostrecent"]
 GAUGE_MODES: dict[str, GaugeMode] = {
     "stanchion_trace_queue_depth": "livesum",
     "stanchion_trace_lag_seconds": "livemax",
     "stanchion_upstream_circuit_state": "livemax",
     "stanchion_registry_unloadable_versions": "livemax",
+    "stanchion_review_queue_depth": "mostrecent",
+    "stanchion_review_oldest_age_seconds": "mostrecent",
 }
 MAX_SERIES = 2000
 MAX_VALUE = 120
