@@ -1,4 +1,5 @@
-"""Ratings, the review queue's depth and age, and refusals, as a scrape shows them."""
+"""What a scrape shows: ratings, the review queue's depth and age, upstream retries,
+fallbacks and the circuit breaker."""
 
 from __future__ import annotations
 
@@ -36,3 +37,29 @@ def test_ratings_and_review_backlog(sqlite_url: str, up: Upstream, gateway_facto
     assert got["stanchion_ratings_total,app=demo,score=5"] == 1
     assert got["stanchion_review_queue_depth,app=demo"] == 2  # the low ratings wait for review
     assert got["stanchion_review_oldest_age_seconds,app=demo"] >= 0
+
+
+def test_upstream_retries_fallbacks_and_breaker(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    routes = [
+        openai_route(
+            up,
+            retries=1,
+            fallbacks=["backup"],
+            options={"breaker_threshold": 1, "breaker_cooldown": 60},
+        ),
+        {"name": "backup", "provider": "scripted", "options": {"replies": ["b"]}},
+    ]
+    gw = gateway_factory(sqlite_url, routes)
+    user, admin = gw.make_key(), gw.make_key(role="admin", user="ops")
+    up.reset()
+    up.script({"status": 500}, {"status": 500})
+    for _ in range(2):  # the first fails over after a retry; the second finds the circuit open
+        assert chat(gw, user).choices[0].message.content == "b"
+    got = scrape(gw, admin)
+    assert got["stanchion_upstream_retries_total,route=gpt"] == 1
+    assert got["stanchion_upstream_fallbacks_total,route=backup"] == 2
+    assert got["stanchion_upstream_short_circuits_total,route=gpt"] == 1
+    assert got["stanchion_upstream_circuit_state,route=gpt"] == 2
+    assert len(up.requests) == 2
