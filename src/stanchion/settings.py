@@ -85,6 +85,14 @@ class Settings:
         default=None,
         metadata=_meta("STANCHION_OTLP_HEADERS", "headers for the collector: k1=v1,k2=v2"),
     )
+    otlp_sample: float = field(
+        default=1.0,
+        metadata=_meta(
+            "STANCHION_OTLP_SAMPLE",
+            "share of passed requests whose spans are exported (0..1, by trace id); errors,"
+            " blocks, holds and refusals are always exported",
+        ),
+    )
     metrics_dir: Path | None = field(
         default=None,
         metadata=_meta(

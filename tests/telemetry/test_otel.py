@@ -80,15 +80,30 @@ def attrs(span: Any) -> dict[str, Any]:
     return out
 
 
-def _run(gateway_factory: Any, url: str, up: Upstream, content: bool, rx: Receiver) -> list[str]:
+def _run(
+    gateway_factory: Any,
+    url: str,
+    up: Upstream,
+    content: bool,
+    rx: Receiver,
+    sample: float = 1.0,
+    fail_first: bool = False,
+) -> list[str]:
     gw = gateway_factory(url, [openai_route(up)], start=False, telemetry={"content": content})
     gw.settings = dataclasses.replace(
-        gw.settings, otlp_endpoint=rx.url, otlp_headers="x-collector-key=s%3Dcret"
+        gw.settings,
+        otlp_endpoint=rx.url,
+        otlp_headers="x-collector-key=s%3Dcret",
+        otlp_sample=sample,
     )
     gw.start()
     client = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
     msgs: Any = [{"role": "user", "content": f"what is {MARKER}?"}]
     ids = []
+    if fail_first:
+        up.script({"status": 503}, {"status": 503}, {"status": 503})
+        with pytest.raises(openai.APIStatusError):
+            client.chat.completions.create(model="gpt", messages=msgs)
     for stream in (False, True, False):
         with client.chat.completions.with_streaming_response.create(
             model="gpt", messages=msgs, stream=stream, max_tokens=50
@@ -144,3 +159,15 @@ def test_content_is_exported_only_when_the_spec_says_so(
         a = attrs(root)
         assert MARKER in a["gen_ai.input.messages"]
         assert "gen_ai.output.messages" in a
+
+
+def test_sampling_keeps_every_failure(
+    gateway_factory: Any, sqlite_url: str, up: Upstream, receiver: Receiver
+) -> None:
+    up.reset()
+    _run(gateway_factory, sqlite_url, up, False, receiver, sample=0.0, fail_first=True)
+    roots = [s for s in receiver.spans if not s.parent_span_id]
+    assert len(roots) == 1  # the three answered requests were not sampled; the error was
+    a = attrs(roots[0])
+    assert a["stanchion.decision"] == "error" and a["http.response.status_code"] == 502
+    assert roots[0].status.code == 2  # STATUS_CODE_ERROR

@@ -123,7 +123,9 @@ class Spans:
     they describe an exchange that is over, so the live-span machinery (sampling, locks,
     attribute re-validation: some 50 us a span) has nothing to add."""
 
-    def __init__(self, processor: SpanProcessor, resource: Resource, content: bool) -> None:
+    def __init__(
+        self, processor: SpanProcessor, resource: Resource, content: bool, sample: float = 1.0
+    ) -> None:
         from opentelemetry import trace
         from opentelemetry.sdk.trace import ReadableSpan
         from opentelemetry.sdk.util.instrumentation import InstrumentationScope
@@ -131,6 +133,8 @@ class Spans:
         self._readable, self._otel = ReadableSpan, trace
         self.processor, self.resource, self.content = processor, resource, content
         self.providers: dict[str, str] = {}
+        # Decided when the exchange is over, so every unusual one can be kept.
+        self.keep_below = int(max(0.0, min(sample, 1.0)) * 16**8)
         self.scope = InstrumentationScope("stanchion", __version__)
         self._offset = time.time_ns() - time.perf_counter_ns()
         self._rng = random.Random()
@@ -139,7 +143,18 @@ class Spans:
         self._thread.start()
 
     def submit(self, ex: Exchange) -> None:
+        if ex.decision == "pass" and not self.sampled(ex.id):
+            return
         self._q.put((ex, time.perf_counter()))
+
+    def sampled(self, trace_id: str) -> bool:
+        """The same answer for the same trace id in every replica (its first 32 bits)."""
+        if self.keep_below >= 16**8:
+            return True
+        try:
+            return int(trace_id[:8], 16) < self.keep_below
+        except ValueError:
+            return True
 
     def _ns(self, mark: float) -> int:
         return self._offset + int(mark * 1e9)
@@ -238,6 +253,6 @@ def build_spans(spec: AppSpec, settings: Settings) -> Spans | None:
         headers=parse_headers(settings.otlp_headers),
     )
     processor = BatchSpanProcessor(exporter, max_queue_size=8192, schedule_delay_millis=500)
-    spans = Spans(processor, resource, spec.telemetry.content)
+    spans = Spans(processor, resource, spec.telemetry.content, settings.otlp_sample)
     spans.providers = {r.name: r.provider for r in spec.models.routes}
     return spans
