@@ -97,19 +97,19 @@ def _run(
         otlp_sample=sample,
     )
     gw.start()
-    client = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
     msgs: Any = [{"role": "user", "content": f"what is {MARKER}?"}]
     ids = []
-    if fail_first:
-        up.script({"status": 503}, {"status": 503}, {"status": 503})
-        with pytest.raises(openai.APIStatusError):
-            client.chat.completions.create(model="gpt", messages=msgs)
-    for stream in (False, True, False):
-        with client.chat.completions.with_streaming_response.create(
-            model="gpt", messages=msgs, stream=stream, max_tokens=50
-        ) as raw:
-            raw.read()
-            ids.append(raw.headers["x-stanchion-trace-id"])
+    with openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0) as client:
+        if fail_first:
+            up.script({"status": 503}, {"status": 503}, {"status": 503})
+            with pytest.raises(openai.APIStatusError):
+                client.chat.completions.create(model="gpt", messages=msgs)
+        for stream in (False, True, False):
+            with client.chat.completions.with_streaming_response.create(
+                model="gpt", messages=msgs, stream=stream, max_tokens=50
+            ) as raw:
+                raw.read()
+                ids.append(raw.headers["x-stanchion-trace-id"])
     gw.stop()  # shutting down exports what is queued
     return ids
 

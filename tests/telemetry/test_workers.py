@@ -109,7 +109,7 @@ def _load(url: str, key: str) -> list[str]:
                 pass
             return raw.headers["x-stanchion-trace-id"]
 
-    with ThreadPoolExecutor(8) as pool:
+    with client, ThreadPoolExecutor(8) as pool:
         ids = list(pool.map(plain, range(PLAIN)))
         ids += list(pool.map(streamed, range(STREAMED)))
     return ids
@@ -118,11 +118,11 @@ def _load(url: str, key: str) -> list[str]:
 def test_two_workers_add_up_and_log_json(served: Any, up: Upstream, tmp_path: Path) -> None:
     up.reset()
     up.script({"status": 503}, {"status": 503}, {"status": 503})  # one request fails, logged
-    client = openai.OpenAI(base_url=served.url + "/v1", api_key=served.gw.user, max_retries=0)
-    with pytest.raises(openai.APIStatusError) as failed:
-        client.chat.completions.create(
-            model="gpt", messages=[{"role": "user", "content": SECRET_WORDS}]
-        )
+    with (
+        openai.OpenAI(base_url=served.url + "/v1", api_key=served.gw.user, max_retries=0) as c,
+        pytest.raises(openai.APIStatusError) as failed,
+    ):
+        c.chat.completions.create(model="gpt", messages=[{"role": "user", "content": SECRET_WORDS}])
     found = re.search(r"trace ([0-9a-f]{32})", failed.value.message)
     assert found, failed.value.message
     failed_id = found.group(1)
