@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from stanchion.store.db import Store, resolve_sqlite
 from stanchion.store.spool import Spool
 from stanchion.store.traces import TraceWriter
 from stanchion.telemetry.metrics import Metrics
+from stanchion.telemetry.tracing import Spans, build_spans
 
 
 def database_url(spec: AppSpec, app_dir: Path, settings: Settings) -> str:
@@ -84,6 +86,7 @@ class Runtime:
     clock: Callable[[], float] = time.time
     new_id: Callable[[], str] = new_trace_id
     routes_by_name: dict[str, str] = field(default_factory=dict)
+    spans: Spans | None = None
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -101,11 +104,14 @@ class Runtime:
     async def aclose(self) -> None:
         await self.labels.aclose()
         self.traces.close()
+        if self.spans is not None:
+            await asyncio.to_thread(self.spans.close)
         if self.knowledge is not None:
             await self.knowledge.aclose()
         await self.router.aclose()
         await self.counters.aclose()
         self.store.dispose()
+        self.metrics.close()
 
 
 def open_store(
@@ -142,9 +148,10 @@ def route_state(route: Route, settings: Settings, egress: Egress | None = None) 
     )
 
 
-def build_router(spec: AppSpec, settings: Settings) -> Router:
+def build_router(spec: AppSpec, settings: Settings, metrics: Metrics | None = None) -> Router:
     egress = egress_for(spec.models)
-    return Router({r.name: route_state(r, settings, egress) for r in spec.models.routes}, egress)
+    states = {r.name: route_state(r, settings, egress) for r in spec.models.routes}
+    return Router(states, egress, metrics=metrics)
 
 
 def build_labels(
@@ -187,14 +194,14 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     store = open_store(spec, app_dir, settings, cipher)
     if check_db:
         store.check_current()
-    metrics = Metrics()
+    metrics = Metrics(settings.metrics_dir)
     knowledge = None
     if spec.knowledge is not None:
         knowledge = build_knowledge(
             spec.knowledge, app_dir, store, cipher, app=spec.app, secret=settings.env_value
         )
     prompt = load_system_prompt(spec, app_dir)
-    router = build_router(spec, settings)
+    router = build_router(spec, settings, metrics)
     routes_by_name = {r.name: r.name for r in spec.models.routes}
     routes_by_name.setdefault(spec.app, spec.models.default)
     return Runtime(
@@ -222,4 +229,5 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),
         holds=HoldQueue(store, cipher),
         routes_by_name=routes_by_name,
+        spans=build_spans(spec, settings),
     )

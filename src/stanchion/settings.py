@@ -99,6 +99,44 @@ class Settings:
         ),
     )
 
+    log_format: str = field(
+        default="text",
+        metadata=_meta(
+            "STANCHION_LOG_FORMAT", "text, or json: one JSON object a line with the trace id"
+        ),
+    )
+    access_log: bool = field(
+        default=False,
+        metadata=_meta("STANCHION_ACCESS_LOG", "log every HTTP request (in the log format)"),
+    )
+    otlp_endpoint: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_OTLP_ENDPOINT",
+            "an OTLP/HTTP collector (http://host:4318, or its full /v1/traces URL): spans are"
+            " exported there; unset, none are made",
+        ),
+    )
+    otlp_headers: str | None = field(
+        default=None,
+        metadata=_meta("STANCHION_OTLP_HEADERS", "headers for the collector: k1=v1,k2=v2"),
+    )
+    otlp_sample: float = field(
+        default=1.0,
+        metadata=_meta(
+            "STANCHION_OTLP_SAMPLE",
+            "share of passed requests whose spans are exported (0..1, by trace id); errors,"
+            " blocks, holds and refusals are always exported",
+        ),
+    )
+    metrics_dir: Path | None = field(
+        default=None,
+        metadata=_meta(
+            "PROMETHEUS_MULTIPROC_DIR",
+            "where workers share metrics; `stanchion serve --workers N` sets a private one",
+        ),
+    )
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if env is None else env
@@ -108,8 +146,10 @@ class Settings:
             if raw is None or raw == "":
                 continue
             kind = type(f.default) if f.default is not None else str
-            if f.name in ("key_file", "spec", "spool_dir"):
+            if f.name in ("key_file", "spec", "spool_dir", "metrics_dir"):
                 values[f.name] = Path(raw)
+            elif isinstance(f.default, bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             elif kind in (int, float):
                 values[f.name] = kind(raw)
             else:

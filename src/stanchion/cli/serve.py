@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -35,12 +39,35 @@ def preflight(spec_file: Path, settings: Settings) -> None:
     asyncio.run(rt.aclose())
 
 
+@contextmanager
+def shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, a private directory where each writes its metric values and
+    from which a scrape on any of them adds all up; removed when the server stops. It is
+    made per start, so counters never carry over from an earlier run."""
+    if workers <= 1:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="stanchion-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_server(spec_file: Path, host: str, port: int, workers: int, settings: Settings) -> None:
+    os.environ["STANCHION_SPEC"] = str(spec_file.resolve())
+    with shared_metrics(workers):
+        _uvicorn(host, port, workers, settings)
+
+
+def _uvicorn(host: str, port: int, workers: int, settings: Settings) -> None:
     import uvicorn
 
     from stanchion.server.protocol import MAX_HEAD_BYTES
+    from stanchion.telemetry.logs import log_config
 
-    os.environ["STANCHION_SPEC"] = str(spec_file.resolve())
     uvicorn.run(
         "stanchion.server.factory:app_from_env",
         factory=True,
@@ -51,8 +78,9 @@ def run_server(spec_file: Path, host: str, port: int, workers: int, settings: Se
         # httptools, with a limit on the request head it lacks (an 8 MB header is a 431).
         http="stanchion.server.protocol:BoundedHttpToolsProtocol",
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-        log_level=settings.log_level,
-        access_log=False,
+        log_config=log_config(settings),
+        log_level=None,  # the levels are in log_config
+        access_log=settings.access_log,
         timeout_graceful_shutdown=30,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -51,6 +52,11 @@ class Exchange:
     error: str | None = None
     annotations: dict[str, Any] = field(default_factory=dict)
     reservation: Any = None  # budget held by admit until record settles it (limits.Reservation)
+    # Monotonic marks (time.perf_counter) for metrics and spans: when the exchange began,
+    # when each stage began, when a stream's first token left.
+    t0: float = field(default_factory=time.perf_counter)
+    stage_starts: dict[str, float] = field(default_factory=dict)
+    first_token: float | None = None
 
     @property
     def response_text(self) -> str:

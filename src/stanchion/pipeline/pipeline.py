@@ -37,7 +37,7 @@ async def run_stages(ex: Exchange, stages: list[Stage]) -> None:
     for stage in stages:
         if ex.decision != "pass" and not isinstance(stage, Decide):
             continue
-        t0 = _now()
+        t0 = ex.stage_starts[stage.name] = _now()
         await stage(ex)
         ex.timings[stage.name] = (_now() - t0) * 1000
 
@@ -60,7 +60,7 @@ class Pipeline:
         try:
             await run_stages(ex, self.before)
             if ex.decision == "pass":
-                t0 = _now()
+                t0 = ex.stage_starts["generate"] = _now()
                 await self.generate(ex)
                 ex.timings["generate"] = (_now() - t0) * 1000
             await run_stages(ex, self.after)
@@ -113,6 +113,6 @@ def build_pipeline(rt: Runtime) -> Pipeline:
         before=before,
         generate=Generate(rt.router, rt.spec, rt.labels),
         after=after,
-        record=Record(rt.traces, rt.metrics, rt.counters),
+        record=Record(rt.traces, rt.metrics, rt.counters, rt.spans),
         rt=rt,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -79,6 +80,7 @@ async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | A
         yield Chunk(finish_reason="stop")
         return
     ex.annotations["streamed"] = True
+    ex.stage_starts["generate"] = time.perf_counter()
     got, attempts = _Collected(), list[Attempt]()
     try:
         failure: ApiError | None = None
@@ -115,6 +117,7 @@ async def _relay(
                 continue
             safe, outcome = guard.feed(chunk.content)
             if safe:
+                ex.first_token = ex.first_token or time.perf_counter()
                 yield _emit(engine, ex, safe)
             failure = _stopped(ex, outcome)
             if failure:
@@ -123,6 +126,7 @@ async def _relay(
         safe, outcome = guard.flush()
         failure = _stopped(ex, outcome)
         if safe and failure is None:
+            ex.first_token = ex.first_token or time.perf_counter()
             yield _emit(engine, ex, safe)
         if failure is not None:
             yield failure

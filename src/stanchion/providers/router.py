@@ -18,9 +18,11 @@ from stanchion.providers.base import ChatRequest, Chunk, Completion, Provider
 from stanchion.providers.egress import Egress
 from stanchion.providers.errors import ProviderError
 from stanchion.spec.model import Route
+from stanchion.telemetry.metrics import Metrics
 
 BACKOFF_BASE = 0.25
 BACKOFF_CAP = 8.0
+BREAKER_VALUE = {"closed": 0, "half-open": 1, "open": 2}
 
 
 class Breaker:
@@ -80,6 +82,19 @@ class Router:
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
     max_retry_wait: float = 30.0
+    metrics: Metrics | None = None
+
+    def _count(self, name: str, st: RouteState, **labels: str) -> None:
+        if self.metrics is not None:
+            self.metrics.inc(name, (("route", st.route.name), *labels.items()))
+
+    def _breaker(self, st: RouteState) -> None:
+        """Publish a breaker's state; called only when it may have changed."""
+        if self.metrics is not None:
+            value = BREAKER_VALUE[st.breaker.state]
+            self.metrics.set_gauge(
+                "stanchion_upstream_circuit_state", value, (("route", st.route.name),)
+            )
 
     def chain(self, name: str) -> list[RouteState]:
         first = self.states[name]
@@ -99,7 +114,10 @@ class Router:
             try:
                 async with asyncio.timeout(st.route.timeout):
                     result = await call()
+                troubled = st.breaker.failures or st.breaker.opened_at is not None
                 st.breaker.success()
+                if troubled:
+                    self._breaker(st)
                 return result
             except TimeoutError:
                 last = ProviderError(
@@ -113,8 +131,10 @@ class Router:
             delay = self._delay(attempt, last)
             if delay is None or attempt == st.route.retries:
                 break
+            self._count("stanchion_upstream_retries_total", st)
             await asyncio.sleep(delay)
         st.breaker.failure()
+        self._breaker(st)
         assert last is not None
         raise last
 
@@ -122,9 +142,10 @@ class Router:
         self, name: str, request: ChatRequest, attempts: list[Attempt]
     ) -> Completion:
         last: ProviderError | None = None
-        for st in self.chain(name):
+        for i, st in enumerate(self.chain(name)):
             if not st.breaker.allow():
                 attempts.append(Attempt(st.route.name, 0, "circuit open"))
+                self._count("stanchion_upstream_short_circuits_total", st)
                 continue
             req = _for_route(request, st.route)
             try:
@@ -135,6 +156,8 @@ class Router:
                 last = exc
                 continue
             completion.route = st.route.name
+            if i:
+                self._count("stanchion_upstream_fallbacks_total", st)
             return completion
         raise translate(last) if last else UpstreamError(f"every route for {name!r} is unavailable")
 
@@ -143,9 +166,10 @@ class Router:
     ) -> AsyncIterator[Chunk]:
         """Retries and fallbacks apply until the first chunk; after that errors surface."""
         last: ProviderError | None = None
-        for st in self.chain(name):
+        for i, st in enumerate(self.chain(name)):
             if not st.breaker.allow():
                 attempts.append(Attempt(st.route.name, 0, "circuit open"))
+                self._count("stanchion_upstream_short_circuits_total", st)
                 continue
             req = _for_route(request, st.route)
             try:
@@ -156,6 +180,8 @@ class Router:
                 last = exc
                 continue
             first.route = st.route.name
+            if i:
+                self._count("stanchion_upstream_fallbacks_total", st)
             yield first
             try:
                 async for chunk in gen:

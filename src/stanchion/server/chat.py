@@ -16,6 +16,7 @@ from stanchion.runtime import Runtime
 from stanchion.server.http import authenticate, json_response, read_json, runtime
 from stanchion.server.schemas import ChatCompletionRequest, parse
 from stanchion.server.sse import ChunkWriter, completion_json
+from stanchion.telemetry.logs import TRACE_ID
 
 # Fields the gateway checks but does not forward: it answers with one plain choice.
 NOT_FORWARDED = frozenset(
@@ -72,6 +73,7 @@ async def chat_completions(request: Request) -> Response:
         messages=list(chat.messages),
         route=route,
     )
+    TRACE_ID.set(ex.id)  # on every log line of this request
     pipe = request.app.state.pipeline
     headers = {"x-stanchion-trace-id": ex.id}
     if not chat.stream:

@@ -108,6 +108,7 @@ async def post_feedback(request: Request, principal: Principal) -> Response:
             return replaced, queued
 
     replaced, queued = await rt.store.run(run)
+    rt.metrics.inc("stanchion_ratings_total", (("app", rt.spec.app), ("score", str(rating.score))))
     return json_response(
         {
             "trace_id": rating.trace_id,

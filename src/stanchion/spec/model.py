@@ -147,6 +147,15 @@ class Limits(Strict):
     redis_url: str | None = None
 
 
+class Telemetry(Strict):
+    """What leaves the process in spans (OTLP): never content unless ``content`` says so."""
+
+    content: bool = Field(
+        False, description="export prompts and answers in spans (gen_ai.*.messages)"
+    )
+    service_name: str | None = Field(None, description="OTel service.name (default: the app)")
+
+
 class Roles(Strict):
     """Extra roles, or extra permissions for built-in roles: role -> permissions."""
 
@@ -169,6 +178,7 @@ class AppSpec(Strict):
     limits: Limits = Field(default_factory=Limits)
     roles: Roles = Field(default_factory=Roles)
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
+    telemetry: Telemetry = Field(default_factory=Telemetry)
     mode: Literal["production", "development"] = "production"
 
     def route(self, name: str) -> Route | None:

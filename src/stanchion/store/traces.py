@@ -172,6 +172,8 @@ class TraceWriter:
         self.batch, self.flush_s = batch, flush_ms / 1000
         self.row_attempts, self.max_backoff = row_attempts, max_backoff
         self.on_written = on_written
+        if metrics is not None:  # present from the first scrape, before any trace is written
+            metrics.inc("stanchion_traces_written_total", (), 0)
         self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="stanchion-traces", daemon=True)
         self._closing = False
@@ -340,6 +342,10 @@ class TraceWriter:
 
     def _stored(self, items: list[Pending]) -> None:
         self.written += len(items)
+        if self.metrics is not None:
+            self.metrics.inc("stanchion_traces_written_total", (), len(items))
+            if self.spool is not None:
+                self.metrics.set_gauge("stanchion_trace_queue_depth", self.spool.pending())
         if self.spool is not None:
             self.spool.done(p.segment for p in items)
         if self.on_written:

@@ -1,62 +1,140 @@
-"""Prometheus metrics in process memory, rendered in the text exposition format.
+"""Prometheus metrics through ``prometheus_client``, behind the small interface the code calls.
 
-Tiny on purpose: an observation is a dict update, cheap enough for the hot path.
+    m = Metrics()
+    m.inc("stanchion_requests_total", (("route", "gpt"), ("status", "200")))
+    m.observe("stanchion_request_seconds", 0.12, (("route", "gpt"),))
+    m.set_gauge("stanchion_trace_queue_depth", 3)
+    m.render()  # the text exposition
+
+A metric is declared the first time it is used, with the label names of that call; a
+series is cached by its label tuple, so an observation is one dict lookup and one locked
+add. Under ``stanchion serve --workers N`` each worker writes its values to files in a
+private directory (``multiproc_dir``) and a scrape on any worker adds up all of them.
+
+Label values come from the spec (app, route, version, stage, finding type) or from small
+fixed sets (status, decision, kind): never from users. As a last fence, a metric holds at
+most ``MAX_SERIES`` label sets; later ones are counted under ``OVERFLOW`` values.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client import multiprocess as mp
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
+BUCKETS: dict[str, tuple[float, ...]] = {"stanchion_groundedness_score": SCORE_BUCKETS}
+# How a worker's gauge combines with the others' in a multiprocess scrape.
+GaugeMode = Literal["livesum", "livemax", "mostrecent"]
+GAUGE_MODES: dict[str, GaugeMode] = {
+    "stanchion_trace_queue_depth": "livesum",
+    "stanchion_trace_lag_seconds": "livemax",
+    "stanchion_upstream_circuit_state": "livemax",
+    "stanchion_registry_unloadable_versions": "livemax",
+    "stanchion_review_queue_depth": "mostrecent",
+    "stanchion_review_oldest_age_seconds": "mostrecent",
+}
+MAX_SERIES = 2000
+MAX_VALUE = 120
+OVERFLOW = "__overflow__"
 
 Labels = tuple[tuple[str, str], ...]
+Child = Any  # a prometheus_client child (counter, gauge or histogram series)
 
 
-def _fmt(labels: Labels) -> str:
-    if not labels:
-        return ""
-    inner = ",".join(f'{k}="{v.replace(chr(34), chr(39))}"' for k, v in labels)
-    return "{" + inner + "}"
+class _Family:
+    """One metric and its cached series."""
+
+    def __init__(self, metric: Any, names: tuple[str, ...]) -> None:
+        self.metric, self.names = metric, names
+        self.children: dict[Labels, Child] = {}
+        self.lock = threading.Lock()
+
+    def child(self, labels: Labels) -> Child:
+        found = self.children.get(labels)
+        if found is not None:
+            return found
+        with self.lock:
+            if len(self.children) >= MAX_SERIES:
+                labels = tuple((k, OVERFLOW) for k, _ in labels)
+            values = [str(v)[:MAX_VALUE] for _, v in labels]
+            made = self.metric.labels(*values) if self.names else self.metric
+            self.children[labels] = made
+            return made
 
 
 class Metrics:
-    def __init__(self) -> None:
-        self.counters: dict[str, dict[Labels, float]] = defaultdict(lambda: defaultdict(float))
-        self.hists: dict[str, dict[Labels, list[float]]] = defaultdict(dict)
-        self.help: dict[str, str] = {}
-        self.gauges: dict[str, dict[Labels, float]] = defaultdict(dict)
+    """The process's metrics; ``multiproc_dir`` set means several workers share them."""
+
+    def __init__(self, multiproc_dir: Path | None = None) -> None:
+        # ``*_created`` series double a scrape and a multiprocess scrape has none: off for
+        # the process (the library's own switch), so one worker and N read the same.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
+        self.multiproc_dir = multiproc_dir
+        self.registry = CollectorRegistry(auto_describe=False)
+        self._families: dict[str, _Family] = {}
+        self._lock = threading.Lock()
+
+    def _family(self, name: str, labels: Labels, make: Callable[..., Any]) -> _Family:
+        fam = self._families.get(name)
+        if fam is None:
+            with self._lock:
+                fam = self._families.get(name)
+                if fam is None:
+                    names = tuple(k for k, _ in labels)
+                    fam = _Family(make(name, names), names)
+                    self._families[name] = fam
+        return fam
+
+    def _counter(self, name: str, names: tuple[str, ...]) -> Any:
+        return Counter(name, name.replace("_", " "), names, registry=self.registry)
+
+    def _gauge(self, name: str, names: tuple[str, ...]) -> Any:
+        mode = GAUGE_MODES.get(name, "livesum")
+        return Gauge(
+            name, name.replace("_", " "), names, registry=self.registry, multiprocess_mode=mode
+        )
+
+    def _histogram(self, name: str, names: tuple[str, ...]) -> Any:
+        buckets = BUCKETS.get(name, LATENCY_BUCKETS)
+        return Histogram(
+            name, name.replace("_", " "), names, registry=self.registry, buckets=buckets
+        )
 
     def inc(self, name: str, labels: Labels = (), value: float = 1.0) -> None:
-        self.counters[name][labels] += value
+        """Add ``value``; 0 declares the series, so a scrape shows it before its first event."""
+        child = self._family(name, labels, self._counter).child(labels)
+        if value:
+            child.inc(value)
 
     def set_gauge(self, name: str, value: float, labels: Labels = ()) -> None:
-        self.gauges[name][labels] = value
+        self._family(name, labels, self._gauge).child(labels).set(value)
 
     def observe(self, name: str, value: float, labels: Labels = ()) -> None:
-        series = self.hists[name].get(labels)
-        if series is None:
-            series = self.hists[name][labels] = [0.0] * (len(LATENCY_BUCKETS) + 2)
-        series[bisect.bisect_left(LATENCY_BUCKETS, value)] += 1
-        series[-1] += value
+        self._family(name, labels, self._histogram).child(labels).observe(value)
 
     def render(self) -> str:
-        out: list[str] = []
-        for name, series in sorted(self.counters.items()):
-            out.append(f"# TYPE {name} counter")
-            out.extend(f"{name}{_fmt(lb)} {v:g}" for lb, v in series.items())
-        for name, gseries in sorted(self.gauges.items()):
-            out.append(f"# TYPE {name} gauge")
-            out.extend(f"{name}{_fmt(lb)} {v:g}" for lb, v in gseries.items())
-        for name, hseries in sorted(self.hists.items()):
-            out.append(f"# TYPE {name} histogram")
-            for lb, counts in hseries.items():
-                running = 0.0
-                for bound, c in zip(LATENCY_BUCKETS, counts, strict=False):
-                    running += c
-                    out.append(f"{name}_bucket{_fmt((*lb, ('le', f'{bound:g}')))} {running:g}")
-                running += counts[len(LATENCY_BUCKETS)]
-                out.append(f"{name}_bucket{_fmt((*lb, ('le', '+Inf')))} {running:g}")
-                out.append(f"{name}_sum{_fmt(lb)} {counts[-1]:g}")
-                out.append(f"{name}_count{_fmt(lb)} {running:g}")
-        return "\n".join(out) + "\n"
+        """The text exposition: this process's metrics, or every worker's."""
+        if self.multiproc_dir is None:
+            return generate_latest(self.registry).decode()
+        scrape = CollectorRegistry()
+        mp.MultiProcessCollector(scrape, str(self.multiproc_dir))  # type: ignore[no-untyped-call]
+        return generate_latest(scrape).decode()
+
+    def close(self) -> None:
+        """A worker that stops: its live gauges leave the sum (its counters stay)."""
+        if self.multiproc_dir is not None:
+            mp.mark_process_dead(os.getpid(), str(self.multiproc_dir))  # type: ignore[no-untyped-call]
