@@ -10,9 +10,11 @@ the sources of the grounding sets and the example app's docs. Recall: the DEV
 indirect-injection attacks (BIPIA and CyberSecEval), each scanned whole, per attack source
 (BIPIA's attack family, CyberSecEval's injection variant); the worst source is named.
 
-Leave-one-source-out over the vocabulary: a word of ``_TASK_VERB`` is *fitted* when the
+Leave-one-source-out over the vocabulary: a word of ``TASK_VERBS`` is *fitted* when the
 attack lines it opens come from one source only (leave that source out and nothing supports
-it); ``--loso`` lists each word with its sources. The old module is loaded from git, so both
+it, so a detector developed without that source would not have it); ``--loso`` lists each
+word with its sources. The tree keeps no fitted word, so its per-source recall above is the
+leave-one-source-out recall; the worst source is named. The old module is loaded from git, so both
 revisions run in this one process.
 """
 
@@ -130,22 +132,29 @@ def table(title: str, old: dict[str, tuple[int, int]], new: dict[str, tuple[int,
     print(f"{'all':<34} {pct(*total_old):>22} {pct(*total_new):>22}")
 
 
-def loso_vocabulary(module: ModuleType, rows: list[tuple[str, str]]) -> None:
-    """Which attack sources each task verb opens a line in (one source: fitted)."""
-    verbs = getattr(module, "_TASK_VERB", "")
-    words = re.findall(r"[a-z' ]+(?:\[sz\]e)?", verbs.replace("(?:", "").replace(")", ""))
+def verb_support(words: list[str], rows: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """The attack sources in which some line opens with each verb ('please' allowed)."""
+    opens = {w: re.compile(rf"\s*(?:please\s+)?{re.escape(w)}\b") for w in words}
     support: dict[str, set[str]] = defaultdict(set)
     for source, text in rows:
         for line in text.lower().splitlines():
-            for word in words:
-                stem = word.replace("[sz]", "")
-                if re.match(rf"\s*(?:please\s+)?{re.escape(stem).replace('e$', '')}\b", line):
+            for word, pattern in opens.items():
+                if pattern.match(line):
                     support[word].add(source)
-    print("\nverb -> attack sources whose lines it opens (one source: fitted to it)")
+    return support
+
+
+def loso_vocabulary(module: ModuleType, rows: list[tuple[str, str]]) -> None:
+    """Leave one source out: a verb only one source supports is fitted to that source."""
+    words = list(module.TASK_VERBS)
+    support = verb_support(words, rows)
+    print("\ntask verb -> DEV attack sources whose lines it opens (one source: fitted)")
     for word in words:
         srcs = sorted(support.get(word, set()))
         tag = "FITTED" if len(srcs) == 1 else ("unused" if not srcs else "")
-        print(f"  {word:<16} {len(srcs):>2} {tag:<7} {', '.join(srcs)[:90]}")
+        print(f"  {word:<14} {len(srcs):>2} {tag:<7} {', '.join(srcs)[:90]}")
+    fitted = [w for w in words if len(support.get(w, ())) == 1]
+    print(f"fitted words left in this tree: {fitted or 'none'}")
 
 
 def main() -> None:

@@ -56,24 +56,24 @@ _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any
 # ("message", "code", "text" are left out: "include your order number in your message" and
 # "add this line to your code" are what documents say to their readers.)
 _REPLY = r"(?:reply|response|answer|output|summary|responses|replies|answers)"
-# Leave-one-source-out (bench/indirect_fp.py --loso) dropped the verbs whose attack lines came
-# from one DEV source only (blend, infuse, meld, enlist, jumble, anagram, ...): a word that
-# only one template uses describes the template, not the attack.
 # Verbs that ask for the assistant's work (text to produce, explain or transform). An
 # imperative alone is ordinary document text ("Use our map", "Contact support"): these only
 # count next to a mention of the assistant's reply, or as a task of their own that no reader
 # of a document is asked to do (write a poem, explain relativity).
-_PRODUCE = (
-    r"(?:explain|describe|write|compose|draft|translate|provide|create|develop|generate|outline"
-    r"|define|compare|calculate|solve|teach|summari[sz]e|break down|rewrite|suggest|recommend)"
-)
-_TASK_VERB = (
-    rf"(?:{_PRODUCE[3:-1]}|list|tell|give|show|name|share|replace|render|use|add|include|insert"
-    r"|append|integrate|modify|change|scramble|introduce"
-    r"|augment|enhance|encode|decode|reverse|promote|mention|emphasi[sz]e|direct"
-    r"|urge|encourage|merge|incorporate|fuse|ensure|consider|don'?t forget|remember|make sure"
-    r"|respond|reply|answer|say|print)"
-)
+# Leave-one-source-out (bench/indirect_fp.py --loso) decides the words: one whose attack lines
+# come from a single DEV source describes that template, not the attack, and is left out
+# (blend, infuse, meld, jumble, anagram, compose, translate, don't forget, ...). Words no DEV
+# attack uses were not taken from the data and stay.
+_PRODUCING = """explain write provide create generate outline define compare calculate solve teach
+    summarize summarise rewrite suggest recommend"""
+_TASKING = """list tell give show name share replace render use add include insert append integrate
+    modify change scramble introduce augment enhance encode decode reverse promote mention
+    emphasize emphasise direct urge encourage merge incorporate fuse ensure consider remember
+    respond reply answer say print"""
+PRODUCE_VERBS = _PRODUCING.split()
+TASK_VERBS = [*PRODUCE_VERBS, *_TASKING.split(), "make sure"]
+_PRODUCE = "(?:" + "|".join(PRODUCE_VERBS) + ")"
+_TASK_VERB = "(?:" + "|".join(TASK_VERBS) + ")"
 # Rewriting the reply letter by letter is a task on the output, never on the document.
 _UNIT = r"(?:letters?|vowels?|consonants?|words?|characters?|spaces?|sentences?)"
 
