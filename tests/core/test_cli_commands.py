@@ -140,7 +140,8 @@ def test_keys_list_and_revoke(app: Path) -> None:
 def test_report_versions(app: Path) -> None:
     out = ok("report", "versions", app=app)
     assert "app support-assistant: last 7d" in out and "satisfaction" in out
-    assert "use a number and a unit" in refused("report", "versions", "--period", "soon", app=app)
+    bad = refused("report", "versions", "--period", "soon", app=app)
+    assert "Invalid value for --period: use a number and a unit" in bad
 
 
 def test_eval_list(app: Path) -> None:
