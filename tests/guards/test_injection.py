@@ -100,6 +100,9 @@ def test_ordinary_documents_are_not_injections(engine: GuardEngine) -> None:
         "Reply on Twitter to join the discussion.",
         "Can I return an opened item?",
         "Contact support to reset your account:",
+        "He returned to act as scouting advisor from January to May 1977.",
+        "Players who are not drafted are unrestricted free agents.",
+        "Game design creates goals and rules for a role-playing game.",
     ],
 )
 def test_what_documents_say_to_their_readers_is_not_an_injection(

@@ -16,7 +16,7 @@ decoded, so the cheap disguises do not help::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from stanchion.guards.base import Direction, Finding
@@ -222,7 +222,11 @@ class InjectionGuard:
             signals[f"extra_{i}"] = Signal(0.9, "injection", re.escape(phrase.lower()))
             needles[f"extra_{i}"] = (phrase.lower(),)
         in_context = direction == "context"
-        self.signals = {n: s for n, s in signals.items() if in_context or not s.context_only}
+        self.signals = {
+            n: _in_documents(s) if in_context else s
+            for n, s in signals.items()
+            if in_context or not s.context_only
+        }
         self.patterns = {n: re.compile(s.pattern) for n, s in self.signals.items()}
         self._runs = [
             (name, signal, self.patterns[name], needles.get(name, ()))
@@ -276,6 +280,19 @@ class InjectionGuard:
         kind: Kind = "jailbreak" if by_kind["jailbreak"] > by_kind["injection"] else "injection"
         start, end = _line_of(text, *seen[strongest].span())
         return Evidence(1.0 - miss, kind, start, end)
+
+
+# A persona or "no limits" phrase in a document is prose ("act as a catalyst", "role-playing
+# games", "unrestricted free agents"); aimed at the model it comes with other signals. In
+# retrieved text a jailbreak signal counts for this much of its weight, so a persona or
+# restriction phrase alone stays under the default threshold (a DAN set-up still crosses it).
+DOCUMENT_JAILBREAK_WEIGHT = 0.6
+
+
+def _in_documents(signal: Signal) -> Signal:
+    if signal.kind != "jailbreak":
+        return signal
+    return replace(signal, weight=signal.weight * DOCUMENT_JAILBREAK_WEIGHT)
 
 
 def _line_of(text: str, start: int, end: int) -> tuple[int, int]:
