@@ -98,10 +98,12 @@ def test_admin_api_answers_400_for_bad_expiry(
             headers={**admin, "content-type": "application/json"},
             content=f'{{"user": "bob", "role": "user", "expires_at": {expires}}}',
         )
-        assert r.status_code in (400, 422), (expires, r.text)
+        assert r.status_code == 400, (expires, r.text)
         err = r.json()["error"]
         assert err["type"] == "invalid_request_error"
-        assert err["param"] == "expires_at" or err["code"] == "invalid_json", (expires, err)
+        # 1e999 overflows to infinity, which is not JSON: the body is refused as a whole
+        want = (None, "invalid_json") if "e999" in expires else ("expires_at", "invalid_request")
+        assert (err["param"], err["code"]) == want, (expires, err)
     r = httpx.get(gw.url + "/admin/keys", headers=admin)
     assert r.status_code == 200 and len(r.json()["data"]) == 1
 

@@ -7,9 +7,11 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -64,12 +66,11 @@ def test_quickstart_keys_audit(app: Path) -> None:
     assert bad_role.returncode != 0 and "unknown role" in bad_role.stderr
     assert "ok: 16 events" in run("audit", "verify", app=app).stdout  # upgrade, 12 docs, 3 keys
     db = app / ".stanchion" / "stanchion.db"
-    subprocess.run(
-        ["sqlite3", str(db), "UPDATE audit_events SET actor='x' WHERE seq=2"], check=False
-    )
-    if shutil.which("sqlite3"):
-        tampered = run("audit", "verify", app=app, check=False)
-        assert tampered.returncode == 1 and "TAMPERED at event 2" in tampered.stdout
+    # Tampered through Python's own sqlite3: no binary to look for, so no guard that skips.
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE audit_events SET actor='x' WHERE seq=2")
+    tampered = run("audit", "verify", app=app, check=False)
+    assert tampered.returncode == 1 and "TAMPERED at event 2" in tampered.stdout
 
 
 def test_serve_answers_and_drains_on_sigterm(app: Path) -> None:
@@ -106,7 +107,7 @@ def test_serve_answers_and_drains_on_sigterm(app: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     # uvicorn re-raises the signal once its graceful shutdown is done
-    assert proc.returncode in (0, -signal.SIGTERM), out
+    assert proc.returncode == -signal.SIGTERM, out
     assert "Traceback" not in out, out
     store = Store(f"sqlite:///{app / '.stanchion' / 'stanchion.db'}")
     with store.engine.connect() as conn:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Iterator
+
+import pytest
 
 import stanchion
+from stanchion.providers.registry import provider_names, register_provider, unregister_provider
+from stanchion.providers.scripted import ScriptedProvider
 
 
 def test_public_names_are_exactly_all() -> None:
@@ -15,9 +20,15 @@ def test_public_names_are_exactly_all() -> None:
     assert all(isinstance(getattr(stanchion, n), types.ModuleType) for n in extra), extra
 
 
-def test_a_provider_registers_by_name_without_editing_the_router() -> None:
-    from stanchion.providers.registry import provider_names, register_provider
-    from stanchion.providers.scripted import ScriptedProvider
-
+@pytest.fixture()
+def echo_provider() -> Iterator[str]:
+    """A provider registered for one test and unregistered after it, whatever the outcome."""
+    before = provider_names()
     register_provider("echo-test", ScriptedProvider, needs_url=False)
-    assert "echo-test" in provider_names()
+    yield "echo-test"
+    unregister_provider("echo-test")
+    assert provider_names() == before
+
+
+def test_a_provider_registers_by_name_without_editing_the_router(echo_provider: str) -> None:
+    assert echo_provider in provider_names()

@@ -57,10 +57,10 @@ def test_stream_releases_sentences_and_stops_on_block(engine: GuardEngine) -> No
     emitted, stop = guard.feed(". How are")
     assert (emitted, stop) == ("Hello there. ", None)
     emitted, stop = guard.feed(" you? You are a worthless stupid idiot. More text")
-    assert emitted == "How are you? " or stop is not None
-    if stop is None:
-        emitted, stop = guard.feed(" here.")
+    # The held sentence and the toxic one are judged together: neither is released.
+    assert emitted == ""
     assert stop is not None and stop.action == "block" and stop.reply
+    assert stop.text == "How are you? You are a worthless stupid idiot. "
     assert guard.feed("anything") == ("", None)
     assert guard.flush() == ("", None)
 

@@ -47,9 +47,12 @@ def ext(r: Any) -> dict[str, Any]:
     return out
 
 
-def push(c: httpx.Client, content: dict[str, Any], name: str = "system", msg: str = "") -> Any:
+def push(
+    c: httpx.Client, content: dict[str, Any], name: str = "system", msg: str = "", status: int = 201
+) -> Any:
+    """Push a prompt version: 201 when it is new, 200 when the same content is stored."""
     r = c.post(
         "/admin/registry/prompts/versions", json={"name": name, "content": content, "message": msg}
     )
-    assert r.status_code in (200, 201), r.text
+    assert r.status_code == status, r.text
     return r.json()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import getpass
+import json
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -37,16 +38,25 @@ app_option = click.option(
 
 
 def fails_cleanly(fn: F) -> F:
-    """Print stanchion errors as one line each (file:line: field: problem), exit 2."""
+    """Print stanchion errors as one line each (file:line: field: problem), exit 2.
+
+    A file a command reads that is missing, unreadable or not JSON is a bad input too: one
+    line naming it, never a traceback.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except StanchionError as exc:
-            for line in str(exc).splitlines() or [type(exc).__name__]:
-                click.echo(f"error: {safe(line)}", err=True)
-            sys.exit(2)
+            lines = str(exc).splitlines() or [type(exc).__name__]
+        except OSError as exc:
+            lines = [f"{exc.filename or ''}: {exc.strerror or exc}"]
+        except json.JSONDecodeError as exc:
+            lines = [f"not JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"]
+        for line in lines:
+            click.echo(f"error: {safe(line)}", err=True)
+        sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 

@@ -17,18 +17,17 @@ _DURATION = re.compile(r"([0-9]{1,9})([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_duration(text: str) -> float:
-    """Seconds in ``30d``, ``12h``, ``15m`` or ``90s``: more than zero, at most ten years."""
+def parse_duration(text: str, option: str = "--expires-in") -> float:
+    """Seconds in ``30d``, ``12h``, ``15m`` or ``90s``: more than zero, at most ten years.
+
+    Errors name ``option``, the flag the user typed (``report --period`` shares this parser).
+    """
     m = _DURATION.fullmatch(text.strip())
     if not m:
-        raise click.BadParameter(
-            "use a number and a unit: 30d, 12h, 15m", param_hint="--expires-in"
-        )
+        raise click.BadParameter("use a number and a unit: 30d, 12h, 15m", param_hint=option)
     seconds = int(m.group(1)) * _UNIT[m.group(2)]
     if not 0 < seconds <= MAX_LIFETIME:
-        raise click.BadParameter(
-            "a key may expire from 1s to ten years (3650d) from now", param_hint="--expires-in"
-        )
+        raise click.BadParameter("from 1s to ten years (3650d)", param_hint=option)
     return seconds
 
 

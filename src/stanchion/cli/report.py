@@ -31,7 +31,7 @@ def cost(app_dir: Path, period: str) -> None:
     """Cost per output, per 1,000 requests and tokens per request, against the human cost."""
     spec, store = app_store(app_dir)
     until = time.time()
-    since = until - parse_duration(period)
+    since = until - parse_duration(period, "--period")
     with store.engine.connect() as conn:
         rep = cost_report(conn, spec, since, until)
     cur = rep.currency
@@ -82,7 +82,7 @@ def versions(app_dir: Path, period: str) -> None:
     spec, store = app_store(app_dir)
     until = time.time()
     with store.engine.connect() as conn:
-        rows = version_report(conn, spec.app, until - parse_duration(period), until)
+        rows = version_report(conn, spec.app, until - parse_duration(period, "--period"), until)
     target = spec.goal.kpis.satisfaction
     click.echo(
         f"app {safe(spec.app)}: last {safe(period)}; satisfaction target {target or 'none'}\n"

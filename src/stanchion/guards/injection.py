@@ -16,7 +16,7 @@ decoded, so the cheap disguises do not help::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from stanchion.guards.base import Direction, Finding
@@ -52,17 +52,30 @@ class Signal:
 
 _OBJ = r"(?:instructions?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
-_REPLY = r"(?:reply|response|answer|output|message|summary|solution|implementation|codebase)"
-_OUT = r"(?:reply|response|answer|output|message|summary|solution|code|codebase|implementation|program|script|text)"
-_TASK_VERB = (
-    r"(?:explain|describe|write|compose|draft|translate|provide|create|develop|generate|list|tell"
-    r"|give|suggest|recommend|outline|define|compare|calculate|solve|show|teach|summari[sz]e"
-    r"|break down|name|share|convert|rewrite|replace|render|use|add|include|insert|append|integrate"
-    r"|modify|change|remove|combine|rearrange|scramble|jumble|misspell|introduce|augment|enhance"
-    r"|encode|decode|reverse|group|anagram|promote|mention|emphasi[sz]e|direct|urge|encourage"
-    r"|merge|inject|embed|incorporate|fuse|blend|adopt|absorb|enlist|engage|leverage|infuse|meld"
-    r"|ensure|consider|keep in mind|don'?t forget|remember|make sure|respond|reply|answer|say|print)"
-)
+# What the assistant hands back: a document that talks about "your reply" addresses the model.
+# ("message", "code", "text" are left out: "include your order number in your message" and
+# "add this line to your code" are what documents say to their readers.)
+_REPLY = r"(?:reply|response|answer|output|summary|responses|replies|answers)"
+# Verbs that ask for the assistant's work (text to produce, explain or transform). An
+# imperative alone is ordinary document text ("Use our map", "Contact support"): these only
+# count next to a mention of the assistant's reply, or as a task of their own that no reader
+# of a document is asked to do (write a poem, explain relativity).
+# Leave-one-source-out (bench/indirect_fp.py --loso) decides the words: one whose attack lines
+# come from a single DEV source describes that template, not the attack, and is left out
+# (blend, infuse, meld, jumble, anagram, compose, translate, don't forget, ...). Words no DEV
+# attack uses were not taken from the data and stay.
+_PRODUCING = """explain write provide create generate outline define compare calculate solve teach
+    summarize summarise rewrite suggest recommend"""
+_TASKING = """list tell give show name share replace render use add include insert append integrate
+    modify change scramble introduce augment enhance encode decode reverse promote mention
+    emphasize emphasise direct urge encourage merge incorporate fuse ensure consider remember
+    respond reply answer say print"""
+PRODUCE_VERBS = _PRODUCING.split()
+TASK_VERBS = [*PRODUCE_VERBS, *_TASKING.split(), "make sure"]
+_PRODUCE = "(?:" + "|".join(PRODUCE_VERBS) + ")"
+_TASK_VERB = "(?:" + "|".join(TASK_VERBS) + ")"
+# Rewriting the reply letter by letter is a task on the output, never on the document.
+_UNIT = r"(?:letters?|vowels?|consonants?|words?|characters?|spaces?|sentences?)"
 
 SIGNALS: dict[str, Signal] = {
     "ignore_previous": Signal(0.9, "injection", rf"(?:ignore|disregard|forget|override|bypass|skip|drop)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
@@ -83,13 +96,17 @@ SIGNALS: dict[str, Signal] = {
     "lock_emoji": Signal(0.45, "jailbreak", r"(?:🔓|🔒|\((?:🔓|🔒)?\s*(?:developer mode|normal) output\)|(?:normal|classic|filtered|jailbroken) (?:response|mode|output)\b)"),
     "obey": Signal(0.45, "jailbreak", r"(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answer (?:every|any|all) (?:question|request)s?)"),
     # Retrieved content that talks to the assistant about its output is the anomaly itself.
-    "addresses_output": Signal(0.75, "injection", rf"{_TASK_VERB}\b[^.\n]{{0,90}}\b(?:your|the assistant'?s?|ai'?s?)\s+(?:\w+\s+)?{_OUT}\b", True, "sentence"),
+    "addresses_output": Signal(0.75, "injection", rf"{_TASK_VERB}\b[^.\n]{{0,90}}\b(?:your|the assistant'?s?|ai'?s?)\s+(?:\w+\s+)?{_REPLY}\b", True, "sentence"),
     "in_your_output": Signal(0.7, "injection", rf"(?:in|to|into|within|throughout|of) your {_REPLY}\b", True),
+    # Content telling its reader to set the content itself aside overrides the user's task.
+    "ignore_content": Signal(0.8, "injection", r"(?:ignore|disregard|forget|skip)\s+(?:all\s+)?(?:the|this|that|these)\s+(?:\w+\s+)?(?:web ?page|page|content|document|email|e-mail|text|article|data|table|code|function|resume|paper|passage|context)\b", True),
     "merge_code": Signal(0.75, "injection", r"(?:following|subsequent|below|this|next) code\s+(?:block|snippet|excerpt|section|segment|fragment)\b", True),
     "to_ai": Signal(0.8, "injection", r"(?:ai|assistant|chatbot|language model|llm|gpt|claude|model)\s*[,:]\s*(?:please\s+)?(?:ignore|you must|do not|don'?t|respond|reply|answer|print|say|tell|include)", True),
     "hide_from_user": Signal(0.9, "injection", r"(?:(?:do not|don'?t|never)\s+(?:tell|inform|mention|reveal|show)\s+(?:this\s+)?(?:to\s+)?the user\b|when (?:you|the (?:assistant|ai|model)) (?:read|summari[sz]e|process|see)s? this\b)", True),
-    "task_line": Signal(0.65, "injection", rf"{_TASK_VERB}[ \t]+\w+(?:[ \t]+[^\s|`]+){{2,30}}[ \t]*[^:\s](?:\n|$)", True, "line"),
-    "question_line": Signal(0.55, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
+    "manipulate_text": Signal(0.65, "injection", rf"(?:replace|substitute|swap|scramble|jumble|misspell|rearrange|reverse|remove|capitali[sz]e|render|spell|group|anagram)\s+(?:\w+\s+){{0,3}}?(?:every|each|all|the)\s+(?:\w+\s+){{0,2}}?{_UNIT}\b", True, "sentence"),
+    "task_line": Signal(0.65, "injection", rf"{_PRODUCE}[ \t]+\w+(?:[ \t]+[^\s|`]+){{2,30}}[ \t]*[^:\s](?:\n|$)", True, "line"),
+    # A question on its own line is what FAQs are made of: evidence only beside other signals.
+    "question_line": Signal(0.3, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -161,6 +178,8 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     "addresses_output": ("your", "assistant", "ai"),
     "in_your_output": ("your ",),
     "merge_code": ("code",),
+    "ignore_content": ("ignore", "disregard", "forget", "skip"),
+    "manipulate_text": ("letter", "vowel", "consonant", "word", "character", "space", "sentence"),
     "to_ai": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "claude"),
     "hide_from_user": ("the user", "when "),
 }
@@ -203,7 +222,11 @@ class InjectionGuard:
             signals[f"extra_{i}"] = Signal(0.9, "injection", re.escape(phrase.lower()))
             needles[f"extra_{i}"] = (phrase.lower(),)
         in_context = direction == "context"
-        self.signals = {n: s for n, s in signals.items() if in_context or not s.context_only}
+        self.signals = {
+            n: _in_documents(s) if in_context else s
+            for n, s in signals.items()
+            if in_context or not s.context_only
+        }
         self.patterns = {n: re.compile(s.pattern) for n, s in self.signals.items()}
         self._runs = [
             (name, signal, self.patterns[name], needles.get(name, ()))
@@ -257,6 +280,19 @@ class InjectionGuard:
         kind: Kind = "jailbreak" if by_kind["jailbreak"] > by_kind["injection"] else "injection"
         start, end = _line_of(text, *seen[strongest].span())
         return Evidence(1.0 - miss, kind, start, end)
+
+
+# A persona or "no limits" phrase in a document is prose ("act as a catalyst", "role-playing
+# games", "unrestricted free agents"); aimed at the model it comes with other signals. In
+# retrieved text a jailbreak signal counts for this much of its weight, so a persona or
+# restriction phrase alone stays under the default threshold (a DAN set-up still crosses it).
+DOCUMENT_JAILBREAK_WEIGHT = 0.6
+
+
+def _in_documents(signal: Signal) -> Signal:
+    if signal.kind != "jailbreak":
+        return signal
+    return replace(signal, weight=signal.weight * DOCUMENT_JAILBREAK_WEIGHT)
 
 
 def _line_of(text: str, start: int, end: int) -> tuple[int, int]:

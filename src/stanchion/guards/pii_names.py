@@ -35,13 +35,17 @@ COMMON_WORDS = frozenset(
     kenya egypt paris london berlin sydney victoria florence virginia carolina austin dallas
     houston phoenix denver orlando savannah""".split()  # noqa: SIM905
 )
-# A run ending in one of these names an organisation or a place, not a person.
-NOT_PERSON_TAIL = frozenset(
-    """inc llc ltd corp co company group service services research investments bank university
-    college school institute hospital foundation association society agency lines airlines
-    systems technologies solutions partners holdings weekly times news magazine day street
-    road avenue bay river lake mountain island city county""".split()  # noqa: SIM905
-)
+# A run ending in one of these names an organisation or a place, not a person: a legal form,
+# an institution, or a place noun (closed classes, not words taken from the data). Business
+# and publication words that single DEV templates supplied (Weekly, Investments, Solutions,
+# Technologies, Day, ...) were dropped by leave-one-template-out, with the rest of their kind
+# (Times, Holdings, Airlines): DEV PERSON precision 0.889 -> 0.883 (two more false positives
+# out of 308 spans), recall unchanged at 0.513.
+LEGAL_FORMS = "inc llc llp ltd plc corp co gmbh ag company"
+INSTITUTIONS = """group bank university college school institute hospital foundation association
+    society agency"""
+PLACE_NOUNS = "street road avenue bay river lake mountain island city county"
+NOT_PERSON_TAIL = frozenset(f"{LEGAL_FORMS} {INSTITUTIONS} {PLACE_NOUNS}".split())
 _WORD = r"[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿā-ſ'’-]+"
 _INITIAL = r"[A-Z]\."
 # ``(?:{_WORD}|{_INITIAL})`` with the first letter taken out of the alternation: a pattern that

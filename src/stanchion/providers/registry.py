@@ -54,6 +54,11 @@ def register_provider(
     _FACTORIES[name] = Registration(factory, needs_url, options)
 
 
+def unregister_provider(name: str) -> None:
+    """Undo ``register_provider`` (a test's or a plugin's); unknown names are ignored."""
+    _FACTORIES.pop(name, None)
+
+
 def provider_names() -> list[str]:
     return sorted(_FACTORIES)
 
