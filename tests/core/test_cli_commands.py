@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from stanchion.cli.main import cli
 from stanchion.cli.prompts import open_registry
 from stanchion.evals import review
+from stanchion.store.db import Store
 from tests.conftest import Gateway, openai_route
 from tests.upstream import Upstream
 
@@ -78,7 +79,10 @@ def owner_key(app: Path) -> str:
 
 
 def test_db_upgrade(app: Path, tmp_path: Path) -> None:
-    assert "database at 0004_embeddings" in ok("db", "upgrade", app=app)
+    probe = Store(f"sqlite:///{tmp_path / 'probe.db'}")
+    head = probe.head_revision()
+    probe.dispose()
+    assert f"database at {head}" in ok("db", "upgrade", app=app)
     assert "cannot read" in refused("db", "upgrade", app=tmp_path / "nowhere", code=2)
 
 
@@ -260,6 +264,8 @@ COVERED: dict[str, list[str]] = {
     "audit verify": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors", "tests/core/test_cli.py::test_quickstart_keys_audit"],
     "audit accept": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors"],
     "report cost": ["tests/core/test_cli.py::test_serve_answers_and_drains_on_sigterm"],  # subprocess
+    "report kpis": ["tests/ui/test_kpis.py::test_report_kpis_cli_prints_the_same_report"],
+    "traces dead-letters": ["tests/core/test_writer.py::test_one_refused_row_loses_none_of_its_batch"],
     "report versions": ["tests/core/test_cli_commands.py::test_report_versions"],
     "spec check": ["tests/core/test_spec.py::test_cli_spec_check"],
     "ingest": ["tests/core/test_cli_commands.py::test_ingest_and_docs", "tests/core/test_cli_commands.py::test_docs_bad_inputs"],
