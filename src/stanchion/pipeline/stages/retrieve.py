@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from stanchion.guards import Finding, GuardEngine
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.build import Knowledge
@@ -7,9 +9,15 @@ from stanchion.knowledge.plan import Plan
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.tokens import message_text
 
+_Verdict = tuple[list[Finding], bool, str | None]
+
 
 class Retrieve:
-    """Find approved passages for the user's question; drop any that carry injected orders.
+    """Find approved passages for the user's question; cut injected orders out of them.
+
+    A passage whose context scan blocks or holds is dropped; one that it redacts (a planted
+    "ignore your instructions" line) goes on as the redacted text, so the model never sees
+    the planted line.
 
     The last user turn is read as the questions it asks, follow-ups completed from earlier
     turns (``knowledge.plan``). When the passages cannot answer any part, the app answers per
@@ -25,14 +33,17 @@ class Retrieve:
         self.knowledge, self.engine = knowledge, engine
         self.k = knowledge.spec.retrieval.k
         self.policy = knowledge.spec.answerability
-        self._verdicts: dict[tuple[str, int, int], tuple[list[Finding], bool]] = {}
+        self._verdicts: dict[tuple[str, int, int], _Verdict] = {}
 
-    def _verdict(self, p: Passage, ex: Exchange) -> tuple[list[Finding], bool]:
+    def _verdict(self, p: Passage, ex: Exchange) -> _Verdict:
+        """The passage's context scan: findings, whether to drop it, the text to use instead.
+        Context redaction has no per-request placeholders, so a version's verdict is cached."""
         key = (p.doc_id, p.version, p.start)
         verdict = self._verdicts.get(key)
         if verdict is None:
             out = self.engine.scan(p.text, "context", ex)
-            verdict = (out.findings, out.action in ("block", "hold"))
+            redacted = out.text if out.action == "redact" and out.text != p.text else None
+            verdict = (out.findings, out.action in ("block", "hold"), redacted)
             if len(self._verdicts) > 100_000:
                 self._verdicts.clear()
             self._verdicts[key] = verdict
@@ -46,10 +57,10 @@ class Retrieve:
             plan = await self.knowledge.plan(turns, self.k)
             ex.annotations.update(plan.annotations(self.knowledge.planner.threshold))
             for passage in plan.passages:
-                findings, drop = self._verdict(passage, ex)
+                findings, drop, redacted = self._verdict(passage, ex)
                 ex.findings.extend(findings)
                 if not drop:
-                    kept.append(passage)
+                    kept.append(passage if redacted is None else replace(passage, text=redacted))
         ex.passages = kept
         if plan is None or not kept or plan.decision == "refuse":
             self._refuse(ex)
