@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from stanchion.knowledge.answerability import Assessment, assess
 from stanchion.knowledge.backends import Backend, Candidate
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.dense import DenseIndex
 from stanchion.knowledge.query import Glossary, Query, Vocabulary, parse
+from stanchion.knowledge.sealed_terms import TermKey, approved_words
 from stanchion.knowledge.vectors import Vector
 from stanchion.knowledge.versions import generation
 from stanchion.store.crypto import Cipher
@@ -62,13 +63,17 @@ class KnowledgeRetriever:
         min_similarity: float = 1.0,
         glossary: Glossary | None = None,
         relative_cutoff: float = RELATIVE_CUTOFF,
+        words: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         self.backend, self.store, self.cipher, self.app = backend, store, cipher, app
         self.min_score, self.refresh_seconds, self.clock = min_score, refresh_seconds, clock
         self.threshold, self.relative_cutoff = threshold, relative_cutoff
         self.dense, self.weight, self.min_similarity = dense, weight, min_similarity
         self.glossary = glossary if glossary is not None else Glossary({})
+        self.key = TermKey(cipher)
+        self._corpus_words = words or self._approved_words  # an index without a store: given
         self._vocab: Vocabulary | None = None
+        self._words: dict[str, str] = {}  # term hash -> term, of the served corpus
         self._parsed: dict[str, Query] = {}
         self._parsed_for: Vocabulary | None = None
         self._generation: int | None = None
@@ -99,8 +104,23 @@ class KnowledgeRetriever:
             return generation(conn, self.app)
 
     def _load_vocabulary(self) -> Vocabulary:
-        n, df, titles = self.backend.vocabulary()
+        """The backend counts hashed terms; the words come from the versions' sealed word
+        lists, titles are opened: all in memory, never in clear at rest."""
+        n, hashed_df, sealed_titles = self.backend.vocabulary()
+        words = {self.key(w): w for w in self._corpus_words()}
+        df = {w: hashed_df[h] for h, w in words.items() if h in hashed_df}
+        titles = [self.cipher.open_text(t) for t in sealed_titles]
+        self._words = words
         return Vocabulary(n, df, titles)
+
+    def _approved_words(self) -> set[str]:
+        with self.store.engine.connect() as conn:
+            return approved_words(conn, self.cipher, self.app)
+
+    def _bag(self, c: Candidate) -> set[str]:
+        """A candidate's terms as words (its stored bag holds their hashes)."""
+        words = self._words
+        return {words.get(h, h) for h in c.terms.split()}
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -155,12 +175,12 @@ class KnowledgeRetriever:
         self, query: Query, k: int, min_score: float | None = None, vec: Vector | None = None
     ) -> list[Passage]:
         pool = max(CANDIDATES, 4 * k)
-        cands = self.backend.candidates(query.terms(), pool)
+        cands = self.backend.candidates([self.key(t) for t in query.terms()], pool)
         dense = self.dense.hits(vec, pool) if self.dense is not None and vec is not None else []
         if not cands and not dense:
             return []
         total = query.total
-        scored = [(c, coverage(query, set(c.terms.split()), total), 0.0) for c in cands]
+        scored = [(c, coverage(query, self._bag(c), total), 0.0) for c in cands]
         top = max((c.rank for c in cands), default=0.0) or 1.0
         # a follow-up's carried terms weigh half in coverage, but BM25 cannot weigh them
         lexical = 0.2 if query.leans else 0.5
@@ -197,13 +217,12 @@ class KnowledgeRetriever:
         fused = {cid: (1.0 - self.weight) / (RRF_K + i) for i, cid in enumerate(rows, 1)}
         for i, (c, sim) in enumerate(dense, 1):
             known = rows.get(c.chunk_id)
-            cov = known[1] if known else coverage(query, set(c.terms.split()))
+            cov = known[1] if known else coverage(query, self._bag(c))
             rows[c.chunk_id] = (known[0] if known else c, cov, sim)
             fused[c.chunk_id] = fused.get(c.chunk_id, 0.0) + self.weight / (RRF_K + i)
         return sorted(rows.values(), key=lambda r: -fused[r[0].chunk_id])
 
     def _passage(self, c: Candidate, score: float) -> Passage:
         body = self.cipher.decrypt(bytes(c.text_enc)).decode()
-        return Passage(
-            c.doc_id, c.version, c.title, c.section, c.start, c.end, body, score, c.source
-        )
+        title, section = self.cipher.open_text(c.title), self.cipher.open_text(c.section)
+        return Passage(c.doc_id, c.version, title, section, c.start, c.end, body, score, c.source)
