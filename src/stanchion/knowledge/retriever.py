@@ -73,7 +73,6 @@ class KnowledgeRetriever:
         self.key = TermKey(cipher)
         self._corpus_words = words or self._approved_words  # an index without a store: given
         self._vocab: Vocabulary | None = None
-        self._words: dict[str, str] = {}  # term hash -> term, of the served corpus
         self._parsed: dict[str, Query] = {}
         self._parsed_for: Vocabulary | None = None
         self._generation: int | None = None
@@ -107,20 +106,18 @@ class KnowledgeRetriever:
         """The backend counts hashed terms; the words come from the versions' sealed word
         lists, titles are opened: all in memory, never in clear at rest."""
         n, hashed_df, sealed_titles = self.backend.vocabulary()
-        words = {self.key(w): w for w in self._corpus_words()}
-        df = {w: hashed_df[h] for h, w in words.items() if h in hashed_df}
+        df = {w: hashed_df[h] for w in self._corpus_words() if (h := self.key(w)) in hashed_df}
         titles = [self.cipher.open_text(t) for t in sealed_titles]
-        self._words = words
         return Vocabulary(n, df, titles)
 
     def _approved_words(self) -> set[str]:
         with self.store.engine.connect() as conn:
             return approved_words(conn, self.cipher, self.app)
 
-    def _bag(self, c: Candidate) -> set[str]:
-        """A candidate's terms as words (its stored bag holds their hashes)."""
-        words = self._words
-        return {words.get(h, h) for h in c.terms.split()}
+    @staticmethod
+    def _bag(c: Candidate, asked: dict[str, str]) -> set[str]:
+        """The query terms (``asked``: hash -> term) a candidate's hashed bag holds."""
+        return {asked[h] for h in set(c.terms.split()).intersection(asked)}
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -175,18 +172,19 @@ class KnowledgeRetriever:
         self, query: Query, k: int, min_score: float | None = None, vec: Vector | None = None
     ) -> list[Passage]:
         pool = max(CANDIDATES, 4 * k)
-        cands = self.backend.candidates([self.key(t) for t in query.terms()], pool)
+        asked = {self.key(t): t for t in query.terms()}
+        cands = self.backend.candidates(list(asked), pool)
         dense = self.dense.hits(vec, pool) if self.dense is not None and vec is not None else []
         if not cands and not dense:
             return []
         total = query.total
-        scored = [(c, coverage(query, self._bag(c), total), 0.0) for c in cands]
+        scored = [(c, coverage(query, self._bag(c, asked), total), 0.0) for c in cands]
         top = max((c.rank for c in cands), default=0.0) or 1.0
         # a follow-up's carried terms weigh half in coverage, but BM25 cannot weigh them
         lexical = 0.2 if query.leans else 0.5
         scored.sort(key=lambda cs: -(lexical * cs[0].rank / top + (1 - lexical) * cs[1]))
         if dense:
-            scored = self._fused(scored, dense, query)
+            scored = self._fused(scored, dense, query, asked)
         kept = [
             self._passage(c, max(cov, sim if sim >= self.min_similarity else 0.0))
             for c, cov, sim in self._cut(scored, min_score, bool(dense))
@@ -210,14 +208,18 @@ class KnowledgeRetriever:
         ]
 
     def _fused(
-        self, lexical: list[Scored], dense: list[tuple[Candidate, float]], query: Query
+        self,
+        lexical: list[Scored],
+        dense: list[tuple[Candidate, float]],
+        query: Query,
+        asked: dict[str, str],
     ) -> list[Scored]:
         """Weighted reciprocal rank fusion of the BM25 order and the cosine order."""
         rows: dict[str, Scored] = {c.chunk_id: (c, cov, 0.0) for c, cov, _ in lexical}
         fused = {cid: (1.0 - self.weight) / (RRF_K + i) for i, cid in enumerate(rows, 1)}
         for i, (c, sim) in enumerate(dense, 1):
             known = rows.get(c.chunk_id)
-            cov = known[1] if known else coverage(query, self._bag(c))
+            cov = known[1] if known else coverage(query, self._bag(c, asked))
             rows[c.chunk_id] = (known[0] if known else c, cov, sim)
             fused[c.chunk_id] = fused.get(c.chunk_id, 0.0) + self.weight / (RRF_K + i)
         return sorted(rows.values(), key=lambda r: -fused[r[0].chunk_id])
