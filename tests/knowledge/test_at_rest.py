@@ -16,6 +16,7 @@ from sqlalchemy import select, text, update
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.schema import kn_chunks, kn_documents, kn_versions
+from stanchion.knowledge.sealed_terms import TermKey
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.text import stem, term_string
 from stanchion.store.crypto import SEALED, Cipher
@@ -140,3 +141,25 @@ async def test_a_store_from_before_sealing_is_sealed_at_start(
             conn.execute(text("VACUUM"))  # freed pages of the clear rows
         store.engine.dispose()
     _assert_sealed(_raw_store(store))
+
+
+def test_term_hashes_are_one_token_for_both_full_text_engines(cipher: Cipher) -> None:
+    """PostgreSQL's parser splits a token that opens like a number ("0e12ab" -> "0e12",
+    "ab"); a hash must stay one token whatever its digits."""
+    key = TermKey(cipher)
+    hashes = {key(f"w{i}") for i in range(5000)}
+    assert len(hashes) == 5000
+    assert all(h[0].isalpha() and h.isalnum() and h.isascii() for h in hashes)
+    assert key("refund") == TermKey(cipher)("refund") != TermKey(Cipher(bytes(32)))("refund")
+
+
+def test_postgres_keeps_every_term_hash_whole(store: Store, cipher: Cipher) -> None:
+    if store.is_sqlite:
+        return  # FTS5's unicode61 keeps any run of letters and digits whole
+    key = TermKey(cipher)
+    hashes = {key(f"w{i}") for i in range(20_000)} | {"t0e12345abcdef0123456789a"}
+    q = text(
+        "SELECT word FROM ts_stat(format('SELECT to_tsvector(''simple'', %L)', CAST(:bag AS text)))"
+    )
+    with store.engine.connect() as conn:
+        assert set(conn.execute(q, {"bag": " ".join(sorted(hashes))}).scalars()) == hashes

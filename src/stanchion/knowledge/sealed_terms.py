@@ -2,9 +2,11 @@
 
 Both backends search ``kn_chunks.terms`` (the local index copies it, PostgreSQL derives its
 tsvector from it), so a bag of clear stems would spell out every chunk. Each term is stored
-as HMAC-SHA256 under an HKDF subkey of the master key, truncated to 120 bits (24 base32
-letters): equal terms give equal hashes, so matching and BM25 statistics are unchanged, and
-the query side hashes its terms the same way. What needs the words themselves (spelling
+as HMAC-SHA256 under an HKDF subkey of the master key, truncated to 96 bits: "t" and 24
+hex digits, one token for FTS5 and PostgreSQL alike (the letter first: PostgreSQL's parser
+splits a token opening like a number, "0e12ab" -> "0e12", "ab"). Equal terms give equal
+hashes, so matching and BM25 statistics are unchanged, and the query side hashes its
+terms the same way. What needs the words themselves (spelling
 correction, IDF weights by word, coverage) reads them from each version's sealed word list
 (``kn_versions.words_enc``), opened into memory once per index generation.
 
@@ -16,7 +18,6 @@ correction, IDF weights by word, coverage) reads them from each version's sealed
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from stanchion.knowledge.schema import kn_versions
 from stanchion.store.crypto import Cipher
 
 PURPOSE = b"stanchion/index-terms/v1"
-DIGEST_BYTES = 15  # 120 bits: 24 base32 letters, one token for FTS5 and PostgreSQL alike
+DIGEST_BYTES = 12  # 96 bits: no collision in any real vocabulary
 MEMO = 500_000  # hashes kept (the corpus vocabulary and recent query terms)
 
 
@@ -35,14 +36,15 @@ class TermKey:
     """Hashes index terms under the active key's subkey (a rotation re-hashes at start)."""
 
     def __init__(self, cipher: Cipher) -> None:
-        self._key = cipher.derive(PURPOSE)[0]
+        self._mac = hmac.new(cipher.derive(PURPOSE)[0], digestmod=hashlib.sha256)
         self._memo: dict[str, str] = {}
 
     def __call__(self, term: str) -> str:
         found = self._memo.get(term)
         if found is None:
-            mac = hmac.new(self._key, term.encode("utf-8"), hashlib.sha256).digest()
-            found = base64.b32encode(mac[:DIGEST_BYTES]).decode().lower()
+            mac = self._mac.copy()  # the keyed state, computed once
+            mac.update(term.encode("utf-8"))
+            found = "t" + mac.digest()[:DIGEST_BYTES].hex()
             if len(self._memo) >= MEMO:
                 self._memo.clear()
             self._memo[term] = found
