@@ -32,6 +32,7 @@ CANDIDATES = 40
 RRF_K = 60
 RELATIVE_CUTOFF = 0.5
 PARSED = 10_000  # parsed questions kept per index generation
+OPENED = 100_000  # chunks whose sealed title and section are kept open in memory
 Scored = tuple[Candidate, float, float]  # candidate, coverage, cosine (0 if unknown)
 
 
@@ -73,6 +74,7 @@ class KnowledgeRetriever:
         self.key = TermKey(cipher)
         self._corpus_words = words or self._approved_words  # an index without a store: given
         self._vocab: Vocabulary | None = None
+        self._opened: dict[str, tuple[str, str]] = {}  # chunk id -> title, section
         self._parsed: dict[str, Query] = {}
         self._parsed_for: Vocabulary | None = None
         self._generation: int | None = None
@@ -207,6 +209,18 @@ class KnowledgeRetriever:
             s for s in rest if s[1] >= floor or (dense and s[2] >= self.min_similarity)
         ]
 
+    def _labels(self, c: Candidate) -> tuple[str, str]:
+        """A chunk's title and section, opened once (chunk ids are bound to the content)."""
+        labels = self._opened.get(c.chunk_id)
+        if labels is None:
+            if len(self._opened) >= OPENED:
+                self._opened.clear()
+            labels = self._opened[c.chunk_id] = (
+                self.cipher.open_text(c.title),
+                self.cipher.open_text(c.section),
+            )
+        return labels
+
     def _fused(
         self,
         lexical: list[Scored],
@@ -226,5 +240,5 @@ class KnowledgeRetriever:
 
     def _passage(self, c: Candidate, score: float) -> Passage:
         body = self.cipher.decrypt(bytes(c.text_enc)).decode()
-        title, section = self.cipher.open_text(c.title), self.cipher.open_text(c.section)
+        title, section = self._labels(c)
         return Passage(c.doc_id, c.version, title, section, c.start, c.end, body, score, c.source)
