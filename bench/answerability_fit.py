@@ -112,11 +112,12 @@ def clapnq_rows(tmp: Path) -> list[Row]:
     from retrieval_size import beir_index, retriever_over
 
     from stanchion.knowledge.evaluation import Beir
+    from stanchion.knowledge.index_local import beir_words
 
     beir = Beir.load(CLAPNQ)
     cipher = Cipher(bytes(32))
     index = beir_index(beir, tmp, cipher)
-    planner = Planner(retriever_over(index, cipher), Answerability())
+    planner = Planner(retriever_over(index, cipher, beir_words(beir)), Answerability())
     items = [
         (str(q["_id"]), [q["text"]], bool(q["answerable"]))
         for q in beir.queries

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from stanchion.knowledge.evaluation import Beir, percentile, retrieval_metrics
-from stanchion.knowledge.index_local import LocalIndex
+from stanchion.knowledge.index_local import LocalIndex, beir_words
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.text import term_string
 from stanchion.store.crypto import Cipher
@@ -25,7 +25,7 @@ DATA = Path("/work/shared/datasets/retrieval")
 
 
 def beir_index(beir: Beir, folder: Path, cipher: Cipher) -> LocalIndex:
-    index = LocalIndex(folder / "index.sqlite", None, "bench")
+    index = LocalIndex(folder / "index.sqlite", None, "bench", cipher)
     rows = [
         (
             d["_id"],
@@ -37,8 +37,8 @@ def beir_index(beir: Beir, folder: Path, cipher: Cipher) -> LocalIndex:
             0,
             len(d["text"]),
             "",
-            term_string(d.get("title", "")),
-            term_string(d["text"]),
+            index.key.bag(term_string(d.get("title", ""))),
+            index.key.bag(term_string(d["text"])),
             cipher.encrypt(d["text"].encode()),
         )
         for d in beir.corpus
@@ -47,9 +47,15 @@ def beir_index(beir: Beir, folder: Path, cipher: Cipher) -> LocalIndex:
     return index
 
 
-def retriever_over(index: LocalIndex, cipher: Cipher) -> KnowledgeRetriever:
+def retriever_over(index: LocalIndex, cipher: Cipher, words: set[str]) -> KnowledgeRetriever:
     return KnowledgeRetriever(
-        index, Store("sqlite://"), cipher, "bench", min_score=0.0, refresh_seconds=3600
+        index,
+        Store("sqlite://"),
+        cipher,
+        "bench",
+        min_score=0.0,
+        refresh_seconds=3600,
+        words=lambda: words,
     )
 
 
@@ -60,7 +66,7 @@ def run_clapnq(_: object = None, floor: float = 0.2) -> None:
         started = time.perf_counter()
         index = beir_index(beir, Path(tmp), cipher)
         build_s = time.perf_counter() - started
-        retriever = retriever_over(index, cipher)
+        retriever = retriever_over(index, cipher, beir_words(beir))
         ranked, times, best = {}, [], {}
         for q in beir.queries:
             t0 = time.perf_counter()
@@ -104,9 +110,11 @@ def pg_store(beir: Beir, url: str, cipher: Cipher) -> Store:
     """The corpus as approved versions in a PostgreSQL store, one chunk per document,
     with the term bags ingest writes (section + text; the title lives on the version)."""
     from stanchion.knowledge.schema import kn_chunks, kn_documents, kn_versions
+    from stanchion.knowledge.sealed_terms import TermKey, seal_words
 
     store = Store(url)
     store.upgrade()
+    key = TermKey(cipher)
     docs, versions, chunks = [], [], []
     for d in beir.corpus:
         i, body = str(d["_id"]), d["text"]
@@ -129,6 +137,9 @@ def pg_store(beir: Beir, url: str, cipher: Cipher) -> Store:
                 "changed_at": 0.0,
                 "changed_by": None,
                 "text_enc": b"",
+                "words_enc": seal_words(
+                    cipher, term_string(d.get("title", "") + "\n" + body).split()
+                ),
             }
         )
         chunks.append(
@@ -139,7 +150,7 @@ def pg_store(beir: Beir, url: str, cipher: Cipher) -> Store:
                 "section": "",
                 "start": 0,
                 "end": len(body),
-                "terms": term_string("\n" + body),
+                "terms": key.bag(term_string("\n" + body)),
                 "text_enc": cipher.encrypt(body.encode()),
             }
         )
@@ -176,7 +187,10 @@ def run_pg(admin: str = "postgresql+psycopg://postgres@127.0.0.1:5432/test") -> 
         store.dispose()
         with tempfile.TemporaryDirectory() as tmp:
             index = beir_index(beir, Path(tmp), cipher)
-            print("clapnq local:   ", clapnq_figures(retriever_over(index, cipher), beir))
+            print(
+                "clapnq local:   ",
+                clapnq_figures(retriever_over(index, cipher, beir_words(beir)), beir),
+            )
             index.close()
     finally:
         with engine.connect() as conn:
@@ -191,7 +205,7 @@ def run_size(sizes: list[int]) -> None:
     cipher = Cipher(bytes(32))
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            index = LocalIndex(Path(tmp) / "index.sqlite", None, "bench")
+            index = LocalIndex(Path(tmp) / "index.sqlite", None, "bench", cipher)
             started, done = time.perf_counter(), 0
             while done < n:
                 batch = []
@@ -208,15 +222,15 @@ def run_size(sizes: list[int]) -> None:
                             0,
                             len(text),
                             "",
-                            "t",
-                            text,
+                            index.key.bag("t"),
+                            index.key.bag(text),
                             cipher.encrypt(text.encode()),
                         )
                     )
                 index.add(batch)
                 done += len(batch)
             ingest_s = time.perf_counter() - started
-            retriever = retriever_over(index, cipher)
+            retriever = retriever_over(index, cipher, {*vocab, "t"})
             times = []
             for _ in range(200):
                 q = " ".join(rng.choices(vocab[50:5000], k=6))

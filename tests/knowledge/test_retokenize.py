@@ -1,4 +1,5 @@
-"""A stemmer change rebuilds stored term bags: store chunks and the local index file."""
+"""A stemmer change (or a store from before sealing) rebuilds stored term bags: store chunks
+and the local index file."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select, update
 from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.schema import kn_chunks
+from stanchion.knowledge.sealed_terms import TermKey
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.text import TERMS_VERSION, stem
 from stanchion.store.crypto import Cipher
@@ -40,8 +42,10 @@ async def test_old_term_bags_are_rebuilt_at_start(
     knowledge.close()
 
     # what the previous stemmer stored: "cancell", and a local index file of version 1
+    key = TermKey(cipher)
     with store.engine.begin() as conn:
-        conn.execute(update(kn_chunks).values(terms=func.replace(kn_chunks.c.terms, "cancel", "x")))
+        old = func.replace(kn_chunks.c.terms, key("cancel"), key("cancell"))
+        conn.execute(update(kn_chunks).values(terms=old))
     index = app_dir / spec.retrieval.index_path
     if index.exists():
         with sqlite3.connect(index) as db:
@@ -51,10 +55,10 @@ async def test_old_term_bags_are_rebuilt_at_start(
     hits = await stale.retriever.search(question, 3)
     assert hits and "cancel an order" in hits[0].text
     with store.engine.connect() as conn:
-        assert "cancel" in conn.execute(select(kn_chunks.c.terms)).scalar_one().split()
+        assert key("cancel") in conn.execute(select(kn_chunks.c.terms)).scalar_one().split()
     if index.exists():
         with sqlite3.connect(index) as db:
             row = db.execute("SELECT value FROM meta WHERE key='terms_version'").fetchone()
             served = db.execute("SELECT terms FROM chunks").fetchone()[0]
-        assert row == (str(TERMS_VERSION),) and "cancel" in served.split()
+        assert row[0].startswith(f"{TERMS_VERSION}:") and key("cancel") in served.split()
     stale.close()

@@ -28,7 +28,7 @@ from stanchion.knowledge.evaluation import (
     retrieval_metrics,
 )
 from stanchion.knowledge.grounding import Validator
-from stanchion.knowledge.index_local import LocalIndex
+from stanchion.knowledge.index_local import LocalIndex, beir_words
 from stanchion.knowledge.ingest import count_items
 from stanchion.knowledge.ingest import ingest as run_ingest
 from stanchion.knowledge.retriever import KnowledgeRetriever
@@ -120,7 +120,7 @@ def docs() -> None:
 def docs_list(app_dir: Path, db: str | None, status: str | None) -> None:
     ctx = open_ctx(app_dir, db)
     with ctx.store.engine.connect() as conn:
-        versions = list_versions(conn, ctx.name, status)
+        versions = list_versions(conn, ctx.name, status, ctx.cipher)
     click.echo(
         table(
             ["document", "version", "status", "chunks", "changed by", "title"],
@@ -270,7 +270,7 @@ def retrieval_eval(folder: Path, as_json: bool, predictions: Path | None) -> Non
     beir = Beir.load(folder)
     cipher = Cipher(bytes(32))
     with tempfile.TemporaryDirectory() as tmp:
-        index = LocalIndex(Path(tmp) / "index.sqlite", None, "eval")
+        index = LocalIndex(Path(tmp) / "index.sqlite", None, "eval", cipher)
         index.add(
             [
                 (
@@ -283,15 +283,21 @@ def retrieval_eval(folder: Path, as_json: bool, predictions: Path | None) -> Non
                     0,
                     0,
                     "",
-                    term_string(d.get("title", "")),
-                    term_string(d["text"]),
+                    index.key.bag(term_string(d.get("title", ""))),
+                    index.key.bag(term_string(d["text"])),
                     cipher.encrypt(d["text"].encode()),
                 )
                 for d in beir.corpus
             ]
         )
         retriever = KnowledgeRetriever(
-            index, Store("sqlite://"), cipher, "eval", min_score=0.0, refresh_seconds=3600
+            index,
+            Store("sqlite://"),
+            cipher,
+            "eval",
+            min_score=0.0,
+            refresh_seconds=3600,
+            words=lambda: beir_words(beir),
         )
         ranked, ms = {}, []
         for q in beir.queries:

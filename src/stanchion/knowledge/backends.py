@@ -1,7 +1,9 @@
 """Search backends behind the retriever, registered by name (``retrieval.backend``).
 
 A backend returns candidate chunks of APPROVED versions for a list of query terms, and the
-document frequency of those terms; the retriever does the scoring that both share.
+document frequency of those terms; the retriever does the scoring that both share. Terms
+are keyed hashes (``sealed_terms``) on both sides, titles and sections sealed text: a backend
+never sees a clear word, the retriever hashes the query's and opens what it returns.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
 
@@ -50,7 +53,7 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-BackendFactory = Callable[[KnowledgeSpec, Path, Store, str], Backend]
+BackendFactory = Callable[[KnowledgeSpec, Path, Store, str, Cipher], Backend]
 BACKENDS: dict[str, BackendFactory] = {}
 
 

@@ -30,7 +30,7 @@ from stanchion.knowledge.query import Glossary
 from stanchion.knowledge.retokenize import retokenize
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import KnowledgeSpec
-from stanchion.knowledge.versions import VersionInfo, approve, retire
+from stanchion.knowledge.versions import VersionInfo, approve, opened, retire
 from stanchion.settings import Settings
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -83,7 +83,7 @@ class Knowledge:
 
     def _change(self, fn: Change, doc_id: str, version: int | None, actor: str) -> VersionInfo:
         with self.store.engine.begin() as conn:
-            return fn(conn, self.app, doc_id, version, actor)
+            return opened(fn(conn, self.app, doc_id, version, actor), self.retriever.cipher)
 
     def close(self) -> None:
         """Close the index; an embedder's HTTP session closes on the running loop, if any
@@ -117,7 +117,7 @@ def build_knowledge(
     retriever, the validator and the catalog. ``secret`` reads the env var an embedder's
     ``api_key_env`` names (default: ``Settings().env_value``)."""
     name = app or app_dir.resolve().name
-    backend = BACKENDS[spec.retrieval.backend](spec, app_dir, store, name)
+    backend = BACKENDS[spec.retrieval.backend](spec, app_dir, store, name, cipher)
     emb = spec.retrieval.embeddings
     retriever = KnowledgeRetriever(
         backend,

@@ -1,8 +1,9 @@
 """The embedded index: SQLite FTS5 (BM25) in a file in the app folder.
 
 It mirrors the approved versions of the store and updates incrementally: a sync adds the
-chunks of newly approved versions and deletes those of retired ones. Chunk text stays
-encrypted (copied as stored); the full-text table is contentless and holds only terms.
+chunks of newly approved versions and deletes those of retired ones. Chunk text, titles
+and sections stay sealed (copied as stored); the full-text table is contentless and holds
+only keyed hashes of the terms (``sealed_terms``), the title's hashed here.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from sqlalchemy import select
 
 from stanchion.knowledge.backends import Candidate, fts_query, register_backend
 from stanchion.knowledge.schema import kn_chunks, kn_documents, kn_versions
+from stanchion.knowledge.sealed_terms import TermKey
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.text import TERMS_VERSION, term_string
+from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.files import private_file
 
@@ -35,33 +38,38 @@ CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row');
 """
 TABLES = ("vocab", "fts", "chunks", "meta")
 TITLE_WEIGHT, BODY_WEIGHT = 0.6, 1.0
+FORMAT_PROBE = "\0stanchion-index-format"  # its hash tells which key wrote the file
 ChunkRow = tuple[str, str, str, int, str, str, int, int, str, str, str, bytes]
 
 
 class LocalIndex:
     """One FTS5 file; thread-safe through one lock (queries take a few milliseconds)."""
 
-    def __init__(self, path: Path, store: Store | None, app: str) -> None:
+    def __init__(self, path: Path, store: Store | None, app: str, cipher: Cipher) -> None:
         private_file(path)
-        self.path, self.store, self.app = path, store, app
+        self.path, self.store, self.app, self.cipher = path, store, app, cipher
+        self.key = TermKey(cipher)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
-        if self._terms_version() != TERMS_VERSION:
+        # the tokenizer and the hashing key the term bags were written with (a new one: reset)
+        self._format = f"{TERMS_VERSION}:{self.key(FORMAT_PROBE)}"
+        if self._terms_version() != self._format:
             self._reset()
         self._n = self._count()
 
-    def _terms_version(self) -> int | None:
+    def _terms_version(self) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key='terms_version'").fetchone()
-        return int(row[0]) if row else None
+        return str(row[0]) if row else None
 
     def _reset(self) -> None:
-        """Drop term bags of another tokenizer; the next sync re-adds every approved version."""
+        """Drop term bags of another tokenizer or key; the next sync re-adds every approved
+        version."""
         for table in TABLES:
             self._db.execute(f"DROP TABLE IF EXISTS {table}")
         self._db.executescript(SCHEMA)
-        self._db.execute("INSERT INTO meta VALUES ('terms_version', ?)", (str(TERMS_VERSION),))
+        self._db.execute("INSERT INTO meta VALUES ('terms_version', ?)", (self._format,))
 
     def _count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
@@ -210,9 +218,25 @@ class LocalIndex:
         with self.store.engine.connect() as conn:
             rows: list[Any] = list(conn.execute(q))
         return [
-            (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], term_string(r[4]), r[9], r[10])
+            (
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                self._title_terms(r[4]),
+                r[9],
+                r[10],
+            )
             for r in rows
         ]
+
+    def _title_terms(self, sealed_title: str) -> str:
+        return self.key.bag(term_string(self.cipher.open_text(sealed_title)))
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*"))
@@ -222,5 +246,15 @@ class LocalIndex:
 
 
 @register_backend("local")
-def local_backend(spec: KnowledgeSpec, app_dir: Path, store: Store, app: str) -> LocalIndex:
-    return LocalIndex(app_dir / spec.retrieval.index_path, store, app)
+def local_backend(
+    spec: KnowledgeSpec, app_dir: Path, store: Store, app: str, cipher: Cipher
+) -> LocalIndex:
+    return LocalIndex(app_dir / spec.retrieval.index_path, store, app, cipher)
+
+
+def beir_words(beir: Any) -> set[str]:
+    """The index terms of an evaluation corpus held in memory (``evaluation.Beir``): the
+    words a retriever over an index without a store spells and weighs with."""
+    return {
+        w for d in beir.corpus for w in term_string(d.get("title", "") + "\n" + d["text"]).split()
+    }

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from stanchion.errors import StoreError
 from stanchion.knowledge.backends import Candidate, idf, register_backend
 from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
 SEARCH = text("""
@@ -139,5 +140,7 @@ class PostgresIndex:
 
 
 @register_backend("postgres")
-def postgres_backend(spec: KnowledgeSpec, app_dir: Path, store: Store, app: str) -> PostgresIndex:
+def postgres_backend(
+    spec: KnowledgeSpec, app_dir: Path, store: Store, app: str, cipher: Cipher
+) -> PostgresIndex:
     return PostgresIndex(store, app)

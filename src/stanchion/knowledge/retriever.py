@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from stanchion.knowledge.answerability import Assessment, assess
 from stanchion.knowledge.backends import Backend, Candidate
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.dense import DenseIndex
 from stanchion.knowledge.query import Glossary, Query, Vocabulary, parse
+from stanchion.knowledge.sealed_terms import TermKey, approved_words
 from stanchion.knowledge.vectors import Vector
 from stanchion.knowledge.versions import generation
 from stanchion.store.crypto import Cipher
@@ -31,6 +32,7 @@ CANDIDATES = 40
 RRF_K = 60
 RELATIVE_CUTOFF = 0.5
 PARSED = 10_000  # parsed questions kept per index generation
+OPENED = 100_000  # chunks whose sealed title and section are kept open in memory
 Scored = tuple[Candidate, float, float]  # candidate, coverage, cosine (0 if unknown)
 
 
@@ -62,13 +64,17 @@ class KnowledgeRetriever:
         min_similarity: float = 1.0,
         glossary: Glossary | None = None,
         relative_cutoff: float = RELATIVE_CUTOFF,
+        words: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         self.backend, self.store, self.cipher, self.app = backend, store, cipher, app
         self.min_score, self.refresh_seconds, self.clock = min_score, refresh_seconds, clock
         self.threshold, self.relative_cutoff = threshold, relative_cutoff
         self.dense, self.weight, self.min_similarity = dense, weight, min_similarity
         self.glossary = glossary if glossary is not None else Glossary({})
+        self.key = TermKey(cipher)
+        self._corpus_words = words or self._approved_words  # an index without a store: given
         self._vocab: Vocabulary | None = None
+        self._opened: dict[str, tuple[str, str]] = {}  # chunk id -> title, section
         self._parsed: dict[str, Query] = {}
         self._parsed_for: Vocabulary | None = None
         self._generation: int | None = None
@@ -99,8 +105,21 @@ class KnowledgeRetriever:
             return generation(conn, self.app)
 
     def _load_vocabulary(self) -> Vocabulary:
-        n, df, titles = self.backend.vocabulary()
+        """The backend counts hashed terms; the words come from the versions' sealed word
+        lists, titles are opened: all in memory, never in clear at rest."""
+        n, hashed_df, sealed_titles = self.backend.vocabulary()
+        df = {w: hashed_df[h] for w in self._corpus_words() if (h := self.key(w)) in hashed_df}
+        titles = [self.cipher.open_text(t) for t in sealed_titles]
         return Vocabulary(n, df, titles)
+
+    def _approved_words(self) -> set[str]:
+        with self.store.engine.connect() as conn:
+            return approved_words(conn, self.cipher, self.app)
+
+    @staticmethod
+    def _bag(c: Candidate, asked: dict[str, str]) -> set[str]:
+        """The query terms (``asked``: hash -> term) a candidate's hashed bag holds."""
+        return {asked[h] for h in set(c.terms.split()).intersection(asked)}
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -155,18 +174,19 @@ class KnowledgeRetriever:
         self, query: Query, k: int, min_score: float | None = None, vec: Vector | None = None
     ) -> list[Passage]:
         pool = max(CANDIDATES, 4 * k)
-        cands = self.backend.candidates(query.terms(), pool)
+        asked = {self.key(t): t for t in query.terms()}
+        cands = self.backend.candidates(list(asked), pool)
         dense = self.dense.hits(vec, pool) if self.dense is not None and vec is not None else []
         if not cands and not dense:
             return []
         total = query.total
-        scored = [(c, coverage(query, set(c.terms.split()), total), 0.0) for c in cands]
+        scored = [(c, coverage(query, self._bag(c, asked), total), 0.0) for c in cands]
         top = max((c.rank for c in cands), default=0.0) or 1.0
         # a follow-up's carried terms weigh half in coverage, but BM25 cannot weigh them
         lexical = 0.2 if query.leans else 0.5
         scored.sort(key=lambda cs: -(lexical * cs[0].rank / top + (1 - lexical) * cs[1]))
         if dense:
-            scored = self._fused(scored, dense, query)
+            scored = self._fused(scored, dense, query, asked)
         kept = [
             self._passage(c, max(cov, sim if sim >= self.min_similarity else 0.0))
             for c, cov, sim in self._cut(scored, min_score, bool(dense))
@@ -189,21 +209,36 @@ class KnowledgeRetriever:
             s for s in rest if s[1] >= floor or (dense and s[2] >= self.min_similarity)
         ]
 
+    def _labels(self, c: Candidate) -> tuple[str, str]:
+        """A chunk's title and section, opened once (chunk ids are bound to the content)."""
+        labels = self._opened.get(c.chunk_id)
+        if labels is None:
+            if len(self._opened) >= OPENED:
+                self._opened.clear()
+            labels = self._opened[c.chunk_id] = (
+                self.cipher.open_text(c.title),
+                self.cipher.open_text(c.section),
+            )
+        return labels
+
     def _fused(
-        self, lexical: list[Scored], dense: list[tuple[Candidate, float]], query: Query
+        self,
+        lexical: list[Scored],
+        dense: list[tuple[Candidate, float]],
+        query: Query,
+        asked: dict[str, str],
     ) -> list[Scored]:
         """Weighted reciprocal rank fusion of the BM25 order and the cosine order."""
         rows: dict[str, Scored] = {c.chunk_id: (c, cov, 0.0) for c, cov, _ in lexical}
         fused = {cid: (1.0 - self.weight) / (RRF_K + i) for i, cid in enumerate(rows, 1)}
         for i, (c, sim) in enumerate(dense, 1):
             known = rows.get(c.chunk_id)
-            cov = known[1] if known else coverage(query, set(c.terms.split()))
+            cov = known[1] if known else coverage(query, self._bag(c, asked))
             rows[c.chunk_id] = (known[0] if known else c, cov, sim)
             fused[c.chunk_id] = fused.get(c.chunk_id, 0.0) + self.weight / (RRF_K + i)
         return sorted(rows.values(), key=lambda r: -fused[r[0].chunk_id])
 
     def _passage(self, c: Candidate, score: float) -> Passage:
         body = self.cipher.decrypt(bytes(c.text_enc)).decode()
-        return Passage(
-            c.doc_id, c.version, c.title, c.section, c.start, c.end, body, score, c.source
-        )
+        title, section = self._labels(c)
+        return Passage(c.doc_id, c.version, title, section, c.start, c.end, body, score, c.source)

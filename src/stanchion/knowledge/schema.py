@@ -1,8 +1,9 @@
 """Knowledge tables, on the shared ``metadata``.
 
 A document has versions; a version is ``draft`` until approved, then ``approved`` or
-``retired``. Document and chunk text is encrypted; ``terms`` keeps only the sorted bag of
-index terms (what a full-text index holds anyway) so a shared backend can search it.
+``retired``. Document and chunk text, titles and sections are encrypted; ``terms`` keeps
+only the bag of keyed hashes of the index terms (``sealed_terms``) so a shared backend can
+search it, and ``words_enc`` the version's words themselves, sealed.
 ``kn_state.generation`` changes with every approval or retirement so replicas notice.
 ``kn_vectors`` holds chunk embeddings for hybrid retrieval (only when an embedder is set).
 """
@@ -19,7 +20,7 @@ kn_documents = Table(
     Column("id", String(300), primary_key=True),
     Column("app", String(100), nullable=False, index=True),
     Column("source", String(500), nullable=False),
-    Column("title", String(500), nullable=False),
+    Column("title", Text, nullable=False),  # sealed (Cipher.seal_text)
     Column("created_at", Double, nullable=False),
 )
 
@@ -33,13 +34,15 @@ kn_versions = Table(
     Column("content_hash", String(64), nullable=False),
     Column("status", String(16), nullable=False),
     Column("format", String(16), nullable=False),
-    Column("title", String(500), nullable=False),
+    Column("title", Text, nullable=False),  # sealed (Cipher.seal_text)
     Column("size", Integer, nullable=False),
     Column("n_chunks", Integer, nullable=False),
     Column("created_at", Double, nullable=False),
     Column("changed_at", Double, nullable=False),
     Column("changed_by", String(200), nullable=True),
     Column("text_enc", LargeBinary, nullable=False),
+    # the version's index terms, sealed: the vocabulary for spelling and weights
+    Column("words_enc", LargeBinary, nullable=True),
 )
 Index("ux_kn_versions_doc_version", kn_versions.c.doc_id, kn_versions.c.version, unique=True)
 Index("ix_kn_versions_app_status", kn_versions.c.app, kn_versions.c.status)
@@ -50,7 +53,7 @@ kn_chunks = Table(
     Column("id", String(60), primary_key=True),
     Column("version_id", String(40), nullable=False, index=True),
     Column("ordinal", Integer, nullable=False),
-    Column("section", String(500), nullable=False),
+    Column("section", Text, nullable=False),  # sealed (Cipher.seal_text)
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
     Column("terms", Text, nullable=False),

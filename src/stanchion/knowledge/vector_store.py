@@ -46,8 +46,10 @@ def chunk_texts(
         .where(kn_chunks.c.version_id.in_(version_ids))
         .order_by(kn_chunks.c.version_id, kn_chunks.c.ordinal)
     ).all()
+    open_ = cipher.open_text  # title and section are sealed
     return [
-        (r[0], r[1], "\n".join([r[2], r[3], cipher.decrypt(bytes(r[4])).decode()])) for r in rows
+        (r[0], r[1], "\n".join([open_(r[2]), open_(r[3]), cipher.decrypt(bytes(r[4])).decode()]))
+        for r in rows
     ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sqlalchemy import Connection, func, select
@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, select
 from stanchion.errors import StanchionError
 from stanchion.knowledge.chunking import Chunk
 from stanchion.knowledge.schema import kn_chunks, kn_documents, kn_state, kn_versions
+from stanchion.knowledge.sealed_terms import TermKey, seal_words
 from stanchion.knowledge.text import term_string
 from stanchion.store import generation as generations
 from stanchion.store.audit import append_audit
@@ -49,6 +50,11 @@ class VersionInfo:
 
     def to_record(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self.__slots__}
+
+
+def opened(info: VersionInfo, cipher: Cipher) -> VersionInfo:
+    """``info`` with its title opened (titles are sealed at rest)."""
+    return replace(info, title=cipher.open_text(info.title))
 
 
 def version_id(doc_id: str, version: int, content_hash: str) -> str:
@@ -97,21 +103,25 @@ class NewVersion:
 
 
 def add_version(conn: Connection, new: NewVersion, cipher: Cipher, now: Clock = time.time) -> int:
-    """Store a new draft version (and the document row on first sight); returns its number."""
+    """Store a new draft version (and the document row on first sight); returns its number.
+    Title and sections are sealed, the term bags hashed (``sealed_terms``)."""
     at = now()
     prev = latest(conn, new.doc_id)
     number = prev.version + 1 if prev else 1
+    title = cipher.seal_text(new.title)
     if prev is None:
         conn.execute(
             kn_documents.insert().values(
-                id=new.doc_id, app=new.app, source=new.source, title=new.title, created_at=at
+                id=new.doc_id, app=new.app, source=new.source, title=title, created_at=at
             )
         )
     else:
         conn.execute(
-            kn_documents.update().where(kn_documents.c.id == new.doc_id).values(title=new.title)
+            kn_documents.update().where(kn_documents.c.id == new.doc_id).values(title=title)
         )
     vid = version_id(new.doc_id, number, new.content_hash)
+    bags = [term_string(c.section + "\n" + c.text) for c in new.chunks]
+    words = {w for bag in [*bags, term_string(new.title)] for w in bag.split()}
     conn.execute(
         kn_versions.insert().values(
             id=vid,
@@ -121,16 +131,18 @@ def add_version(conn: Connection, new: NewVersion, cipher: Cipher, now: Clock = 
             content_hash=new.content_hash,
             status="draft",
             format=new.format,
-            title=new.title,
+            title=title,
             size=len(new.text),
             n_chunks=len(new.chunks),
             created_at=at,
             changed_at=at,
             changed_by=None,
             text_enc=cipher.encrypt(new.text.encode()),
+            words_enc=seal_words(cipher, words),
         )
     )
     if new.chunks:
+        key = TermKey(cipher)
         conn.execute(
             kn_chunks.insert(),
             [
@@ -138,13 +150,13 @@ def add_version(conn: Connection, new: NewVersion, cipher: Cipher, now: Clock = 
                     "id": f"{vid}:{c.ordinal}",
                     "version_id": vid,
                     "ordinal": c.ordinal,
-                    "section": c.section[:500],
+                    "section": cipher.seal_text(c.section[:500]),
                     "start": c.start,
                     "end": c.end,
-                    "terms": term_string(c.section + "\n" + c.text),
+                    "terms": key.bag(bag),
                     "text_enc": cipher.encrypt(c.text.encode()),
                 }
-                for c in new.chunks
+                for c, bag in zip(new.chunks, bags, strict=True)
             ],
         )
     return number
@@ -246,12 +258,16 @@ def retire(
     return _find(conn, app, doc_id, info.version)
 
 
-def list_versions(conn: Connection, app: str, status: str | None = None) -> list[VersionInfo]:
+def list_versions(
+    conn: Connection, app: str, status: str | None = None, cipher: Cipher | None = None
+) -> list[VersionInfo]:
+    """The app's versions; with ``cipher``, their titles opened."""
     q = select(kn_versions).where(kn_versions.c.app == app)
     if status:
         q = q.where(kn_versions.c.status == status)
     rows = conn.execute(q.order_by(kn_versions.c.doc_id, kn_versions.c.version)).all()
-    return [_info(r) for r in rows]
+    infos = [_info(r) for r in rows]
+    return [opened(i, cipher) for i in infos] if cipher else infos
 
 
 def show(
@@ -270,4 +286,4 @@ def show(
     blob: bytes = conn.execute(
         select(kn_versions.c.text_enc).where(kn_versions.c.id == info.id)
     ).scalar_one()
-    return info, cipher.decrypt(bytes(blob)).decode()
+    return opened(info, cipher), cipher.decrypt(bytes(blob)).decode()

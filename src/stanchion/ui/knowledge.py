@@ -22,7 +22,7 @@ async def documents(ui: Console, request: Request, viewer: Viewer) -> Response:
     status = request.query_params.get("status") or None
     if status is not None and status not in STATUSES:
         raise PageError(400, f"status must be one of {', '.join(STATUSES)}")
-    found = await in_tx(rt, kv.list_versions, rt.spec.app, status)
+    found = await in_tx(rt, kv.list_versions, rt.spec.app, status, rt.cipher)
     drafts = sum(1 for v in found if v.status == "draft")
     return ui.html(
         request,
