@@ -42,7 +42,7 @@ from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
 APP = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
-CLAPNQ = Path("/work/shared/datasets/retrieval/clapnq")
+CLAPNQ = Path(__file__).resolve().parents[2] / "shared" / "datasets/retrieval/clapnq"
 SOURCES = ("clapnq", "messy", "messy2")
 L2_GRID = (0.001, 0.01)
 ALL_FEATURES = (

@@ -34,7 +34,7 @@ from stanchion.knowledge.spec import KnowledgeSpec  # noqa: E402
 from stanchion.store.crypto import Cipher  # noqa: E402
 from stanchion.store.db import Store  # noqa: E402
 
-DATA = Path("/work/shared/datasets/retrieval/clapnq")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets/retrieval/clapnq"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WORDS_PER_PAGE = 500
 

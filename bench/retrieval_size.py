@@ -21,7 +21,7 @@ from stanchion.knowledge.text import term_string
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
-DATA = Path("/work/shared/datasets/retrieval")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets/retrieval"
 
 
 def beir_index(beir: Beir, folder: Path, cipher: Cipher) -> LocalIndex:

@@ -1,6 +1,6 @@
 """Build the messy clapnq-derived question set from the public clapnq retrieval sample.
 
-    python bench/data/clapnq/make_messy.py [/work/shared/datasets/retrieval/clapnq]
+    python bench/data/clapnq/make_messy.py [../shared/datasets/retrieval/clapnq]
 
 Every original question gets one messy variant made by seeded, deterministic
 transformations (the seed is the sha256 of the question id): lower case, punctuation
@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCE = Path("/work/shared/datasets/retrieval/clapnq")
+SOURCE = Path(__file__).resolve().parents[4] / "shared" / "datasets/retrieval/clapnq"
 ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 ARTICLES = {"a", "an", "the"}
 PREFIXES = ["hey quick question - ", "hi, ", "ok so ", "can u tell me ", "random q: "]
