@@ -16,8 +16,8 @@ from tests.upstream import Upstream
 REDIS_URL = os.environ.get("STANCHION_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
-@pytest.fixture()
-async def redis_counters() -> Any:
+async def redis_or_skip() -> None:
+    """Skip (visibly) when Redis is not there, except in CI, where it must be."""
     import redis.asyncio as aioredis
 
     probe = aioredis.from_url(REDIS_URL)
@@ -29,6 +29,11 @@ async def redis_counters() -> Any:
         pytest.skip(f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}")
     finally:
         await probe.aclose()
+
+
+@pytest.fixture()
+async def redis_counters() -> Any:
+    await redis_or_skip()
     prefix = f"stn-test-{secrets.token_hex(4)}"
     a, b = RedisCounters(REDIS_URL, prefix), RedisCounters(REDIS_URL, prefix)
     yield a, b

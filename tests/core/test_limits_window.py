@@ -6,15 +6,13 @@ Each case runs on the in-process counters and on the real Redis, with an injecte
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from stanchion.limits import Counters, LocalCounters, RedisCounters
-
-REDIS_URL = os.environ.get("STANCHION_TEST_REDIS", "redis://127.0.0.1:6379/0")
+from tests.core.test_limits import REDIS_URL, redis_or_skip
 
 
 class Clock:
@@ -25,20 +23,6 @@ class Clock:
         return self.t
 
 
-async def _redis_ok() -> None:
-    import redis.asyncio as aioredis
-
-    probe = aioredis.from_url(REDIS_URL)
-    try:
-        await probe.ping()
-    except Exception as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}")
-    finally:
-        await probe.aclose()
-
-
 @pytest.fixture(params=["local", "redis"])
 async def make(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Counters]]:
     """Counters of one kind; several calls share state (replicas of one app)."""
@@ -46,7 +30,7 @@ async def make(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Co
     shared_local: dict[int, LocalCounters] = {}
     prefix = f"stn-test-{secrets.token_hex(4)}"
     if request.param == "redis":
-        await _redis_ok()
+        await redis_or_skip()
 
     def factory(clock: Clock, ttl: float = 600.0) -> Counters:
         if request.param == "local":
