@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from stanchion.store.crypto import Cipher
 from stanchion.store.schema import traces
 from stanchion.store.spool import Spool
 from stanchion.store.traces import read_trace
-from tests.conftest import PG_ADMIN, openai_route
+from tests.conftest import PG_ADMIN, _pg_database, openai_route
 from tests.upstream import Upstream
 
 CHAT = {"model": "gpt", "messages": [{"role": "user", "content": "hello"}]}
@@ -126,10 +127,9 @@ def test_serve_against_a_wrong_port_prints_one_line(
 
 
 @pytest.fixture()
-def pg_url(db_url: str) -> str:
-    if db_url.startswith("sqlite"):
-        pytest.skip("the store is dropped and made again: a PostgreSQL database")
-    return db_url
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL database of its own: the store is dropped and made again."""
+    yield from _pg_database()
 
 
 def _drop(url: str) -> None:
