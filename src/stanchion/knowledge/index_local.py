@@ -217,23 +217,7 @@ class LocalIndex:
         )
         with self.store.engine.connect() as conn:
             rows: list[Any] = list(conn.execute(q))
-        return [
-            (
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                r[8],
-                self._title_terms(r[4]),
-                r[9],
-                r[10],
-            )
-            for r in rows
-        ]
+        return [(*r[:9], self._title_terms(r[4]), *r[9:11]) for r in rows]
 
     def _title_terms(self, sealed_title: str) -> str:
         return self.key.bag(term_string(self.cipher.open_text(sealed_title)))
