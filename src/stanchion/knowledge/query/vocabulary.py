@@ -11,13 +11,16 @@ every form of it with one letter deleted point at the corpus terms they came fro
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from stanchion.knowledge.backends import idf
+from stanchion.knowledge.query import english
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
 SPELL_TERMS = 50_000  # the most frequent terms a typo may be corrected to
+ABBREVIATION = 4  # the shortest clipped word expanded to the one corpus term it starts
 SHORTEST = 5  # shorter words are too often real words the corpus just lacks ("lock", "look")
 
 
@@ -74,6 +77,8 @@ class Vocabulary:
         for term in spellable[:SPELL_TERMS]:
             for key in deletions(term) | {term}:
                 self._deletes.setdefault(key, []).append(term)
+        self._sorted = sorted(spellable[:SPELL_TERMS])
+        english.load()  # read once per process, while the index is built, not on a question
 
     def __contains__(self, term: object) -> bool:
         return term in self.df
@@ -102,3 +107,16 @@ class Vocabulary:
             if dist <= limit and (best is None or (dist, -self.df[cand], cand) < best):
                 best = (dist, -self.df[cand], cand)
         return best[2] if best else None
+
+    def expand(self, term: str) -> str | None:
+        """The corpus term a clipped word abbreviates ("orig" -> "origin"), when exactly one
+        term of at least two more letters starts with it; None otherwise."""
+        if len(term) < ABBREVIATION or not term.isalpha() or term in self.df:
+            return None
+        i = bisect_left(self._sorted, term)
+        found: list[str] = []
+        while i < len(self._sorted) and self._sorted[i].startswith(term) and len(found) < 2:
+            if len(self._sorted[i]) >= len(term) + 2:
+                found.append(self._sorted[i])
+            i += 1
+        return found[0] if len(found) == 1 else None
