@@ -40,10 +40,10 @@ from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, ter
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
 # over clapnq dev and the example app's dev sets, the threshold by 5-fold cross-validation.
-FEATURES = ("sentence", "rarest", "ask_specific")
-WEIGHTS = (-3.732, 2.793, 0.279, 1.949)  # intercept, then one per feature
+FEATURES = ("sentence", "ask_specific")
+WEIGHTS = (-3.619, 2.879, 2.047)  # intercept, then one per feature
 L2 = 0.001
-THRESHOLD = 0.46
+THRESHOLD = 0.45
 NOVEL = 0.25  # rarity of an unseen word that makes it the point (see novel_points)
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")

@@ -9,8 +9,8 @@ occurrences per billion words, 7 for "the", 3 for "refurbished"; words under 2.5
 
 >>> zipf("door") > 4.5 > zipf("refurbished") > zipf("60fps")
 True
->>> commonness("Fixes") == zipf("fix")
-True
+>>> commonness("Fixes") == zipf("fix"), commonness("whst") == zipf("what")
+(True, True)
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ import gzip
 from functools import lru_cache
 from importlib.resources import files
 
+from stanchion.knowledge.query.spelling import deletions, osa
+
 FLOOR = 2.5  # the table's lowest entry; a word not in it is at most this common
+TYPO_BASE = 4.5  # a rare word one edit from a word this common is its typo ("whst")...
+TYPO_SHORTEST = 3
+TYPO_MAX = 3.0  # ...when it is rarer than this itself (the lists hold common misspellings)
 _SUFFIXES = ("ies", "es", "s", "ed", "ing", "er", "ly")
 
 
@@ -34,9 +39,33 @@ def _table() -> dict[str, float]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _typo_keys() -> dict[str, tuple[str, ...]]:
+    """Every common word and its one-letter deletions, pointing at the word (SymSpell)."""
+    keys: dict[str, list[str]] = {}
+    for word, z in _table().items():
+        if z >= TYPO_BASE and word.isalpha() and len(word) >= TYPO_SHORTEST:
+            for key in deletions(word) | {word}:
+                keys.setdefault(key, []).append(word)
+    return {k: tuple(v) for k, v in keys.items()}
+
+
 def load() -> None:
-    """Read the table now (once per process) rather than on the first question."""
+    """Read the tables now (once per process) rather than on the first question."""
     _table()
+    _typo_keys()
+
+
+def typo_of(word: str) -> str | None:
+    """The common English word ``word`` is one edit away from, when it is no common word
+    itself ("warrenty" -> "warranty"); None for words, short words and codes ("60fps")."""
+    w = word.lower()
+    if len(w) < TYPO_SHORTEST or not w.isalpha() or zipf(w) >= TYPO_MAX:
+        return None
+    index = _typo_keys()
+    found = {c for key in deletions(w) | {w} for c in index.get(key, ())}
+    best = min((c for c in found if osa(w, c, 1) <= 1), key=lambda c: -zipf(c), default=None)
+    return best
 
 
 def zipf(word: str) -> float:
@@ -44,6 +73,7 @@ def zipf(word: str) -> float:
     return _table().get(word.lower(), 0.0)
 
 
+@lru_cache(maxsize=65_536)
 def commonness(word: str) -> float:
     """The Zipf frequency of the word or of its base form ("fixes" as "fix"), the higher."""
     w = word.lower().replace("’", "'")
@@ -52,6 +82,8 @@ def commonness(word: str) -> float:
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             base = w[: -len(suffix)]
             best = max(best, zipf(base), zipf(base + "e"), zipf(base + "y"))
+    if best < TYPO_MAX and (typo := typo_of(w)) is not None:
+        return zipf(typo)
     return best
 
 
