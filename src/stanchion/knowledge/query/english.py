@@ -24,7 +24,7 @@ from stanchion.knowledge.query.spelling import deletions, osa
 FLOOR = 2.5  # the table's lowest entry; a word not in it is at most this common
 TYPO_BASE = 4.5  # a rare word one edit from a word this common is its typo ("whst")...
 TYPO_SHORTEST = 3
-TYPO_MAX = 3.0  # ...when it is rarer than this itself (the lists hold common misspellings)
+TYPO_MAX = 3.3  # ...when it is rarer than this itself (the lists hold common misspellings)
 _SUFFIXES = ("ies", "es", "s", "ed", "ing", "er", "ly")
 
 
