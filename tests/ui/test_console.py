@@ -277,6 +277,8 @@ def test_a_second_role_approves_a_prompt_version_and_the_label_moves(
     labels = ada.get("/ui/registry/prompts").text
     assert f'<td class="mono">{v2}</td>' in labels.split('id="versions-report"')[1]
     assert f'<td class="mono label-version">{v2}</td>' in labels
+    history = labels.split('id="label-history"')[1].split("</details>")[0]
+    assert f'<td>production</td><td class="mono">{v2}</td>' in history and "ada" in history
     diff = ada.get(f"/ui/registry/prompts/diff?a={v2}&b={v2}")
     assert diff.status_code == 200
     assert ada.get("/ui/registry/nope").status_code == 404

@@ -94,6 +94,7 @@ def ingest(app_dir: Path, db: str | None, approve_all: bool) -> None:
             ctx.name,
             progress=lambda _: bar.update(1),
             approve_as=actor() if approve_all else None,
+            actor=actor(),
         )
     click.echo(
         table(
