@@ -64,7 +64,7 @@ class Served:
         (folder / "docs" / "loyalty.md").write_text(
             "# Loyalty points\n\nEvery order earns one point per dollar.\n"
         )
-        (folder / "docs" / "empty-<i>x</i>.md").write_text("")  # an ingest error, named oddly
+        (folder / "docs" / "empty-<b>x.md").write_text("")  # an ingest error, named oddly
         ingested = subprocess.run(  # a draft: ingested, not approved
             [*cli, "ingest", "--app", str(folder)],
             env=self.env,
@@ -326,5 +326,5 @@ def _draft_document_approved(
     expect(page.locator("#drafts")).to_have_text("0")
     page.goto("/ui/knowledge")
     expect(page.locator("#documents")).to_contain_text("Loyalty points")
-    expect(page.locator("#ingest-errors")).to_contain_text("empty-<i>x</i>.md")
+    expect(page.locator("#ingest-errors")).to_contain_text("empty-<b>x.md")
     shots(page, "knowledge")
