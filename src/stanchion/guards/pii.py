@@ -22,8 +22,18 @@ from stanchion.guards.base import Finding
 from stanchion.guards.context import ContextWords
 from stanchion.guards.normalize import normalize
 from stanchion.guards.numbers import number_runs, number_windows
+from stanchion.guards.pii_address import HouseNumberLine
 from stanchion.guards.pii_dates import DateOfBirthRecogniser
+from stanchion.guards.pii_entities import (
+    LocationRecogniser,
+    NrpRecogniser,
+    OrganizationRecogniser,
+    TitleRecogniser,
+    UrlRecogniser,
+    ZipCodeRecogniser,
+)
 from stanchion.guards.pii_names import AddressRecogniser, PersonRecogniser
+from stanchion.guards.pii_times import AgeRecogniser, DateTimeRecogniser
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import PiiSpec
@@ -276,8 +286,26 @@ def _pattern_recognisers() -> dict[str, Recogniser]:
     }
 
 
+def _contextual_recognisers() -> dict[str, Recogniser]:
+    """Types that are personal data by what they say about someone, not by their shape."""
+    return {
+        "date_time": DateTimeRecogniser(),
+        "age": AgeRecogniser(),
+        "location": LocationRecogniser(),
+        "organization": OrganizationRecogniser(),
+        "nrp": NrpRecogniser(),
+        "title": TitleRecogniser(),
+        "zip_code": ZipCodeRecogniser(),
+        "url": UrlRecogniser(),
+        "house_line": HouseNumberLine(),
+    }
+
+
 # A type the policy names may be served by more than one recogniser.
-COMPANIONS = {"ip_address": ("ip_address", "ipv6_address")}
+COMPANIONS = {
+    "ip_address": ("ip_address", "ipv6_address"),
+    "address": ("address", "house_line"),
+}
 
 
 class PiiGuard:
@@ -292,6 +320,7 @@ class PiiGuard:
             "phone": PhoneRecogniser(spec.regions, spec.context_words.get("phone", [])),
             "person": PersonRecogniser(),
             "address": AddressRecogniser(),
+            **_contextual_recognisers(),
         }
         unknown = set(spec.types) - set(available)
         if unknown:
@@ -318,6 +347,10 @@ PRIORITY = {
     "pii.ip_address": 2,
     "pii.phone": 1,
     "pii.address": 1,
+    "pii.organization": 1,
+    "pii.age": 1,
+    "pii.zip_code": 1,
+    "pii.url": 1,
 }
 
 

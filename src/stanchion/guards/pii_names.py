@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from stanchion.guards.numbers import number_runs
+from stanchion.guards.pii_address import extend_address, widen_start
 
 Match = tuple[int, int, float]
 
@@ -202,6 +203,8 @@ _ADDRESSES = [
     )
 ]
 _EU_LINE = _ADDRESSES[2]
+# Words that end like a street ("-ring", "-weg") and start a sentence with a year after them.
+_NOT_STREETS = frozenset(["during", "spring", "string", "bring", "offering", "hiring", "ring"])
 _ADDRESS_TAIL = re.compile(
     r",?\s*\n?\s*(?:[A-Z][\w'-]*\s?){1,3},?\s*\n?\s*,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 )
@@ -273,7 +276,9 @@ class AddressRecogniser:
             if m.start() and text[m.start() - 1].isalnum():
                 continue
             end = m.end()
+            if m.re is _EU_LINE and m.group(0).split()[0].lower() in _NOT_STREETS:
+                continue
             tail = _ADDRESS_TAIL.match(text, end)
             if tail is not None:
                 end = tail.end()
-            yield m.start(), end, 0.75
+            yield widen_start(text, m.start()), extend_address(text, end), 0.75
