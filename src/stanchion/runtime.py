@@ -202,6 +202,9 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         )
     prompt = load_system_prompt(spec, app_dir)
     router = build_router(spec, settings, metrics)
+    judge = spec.knowledge.grounding.checker.route if spec.knowledge is not None else None
+    if knowledge is not None and judge:
+        knowledge.bind_judge(lambda request: router.complete(judge, request, []))
     routes_by_name = {r.name: r.name for r in spec.models.routes}
     routes_by_name.setdefault(spec.app, spec.models.default)
     return Runtime(
