@@ -78,7 +78,13 @@ def extend_address(text: str, end: int) -> int:
 
 # "6750 Koskikatu 25", "233 Erzsébet tér 19.": a house number, a capitalised street name and
 # the number in the street; the first number is part of the address as the generator writes it.
-_HOUSE_LINE = re.compile(r"\d{1,6}\s+(?:[A-ZÀ-Þ][\w'’.-]*\s+|[a-zß-ÿ]{1,4}\.?\s+){1,4}\d{1,5}[a-zA-Z]?\b\.?")
+_HOUSE_LINE = re.compile(
+    r"\d{1,6}\s+[A-ZÀ-Þ][\w'’.-]*\s+(?:(?:[A-ZÀ-Þ][\w'’.-]*|[a-zß-ÿ]{1,4}\.?)\s+){0,3}"
+    r"\d{1,5}[a-zA-Z]?\b\.?"
+)
+
+
+_MONTH_WORDS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())  # noqa: SIM905
 
 
 class HouseNumberLine:
@@ -88,4 +94,6 @@ class HouseNumberLine:
         for m in _HOUSE_LINE.finditer(text):
             if m.start() and text[m.start() - 1].isalnum():
                 continue
+            if _MONTH_WORDS & {w.rstrip(".,").lower()[:3] for w in m.group(0).split()[1:-1]}:
+                continue  # "4 March 2021" is a date
             yield widen_start(text, m.start()), extend_address(text, m.end()), 0.75

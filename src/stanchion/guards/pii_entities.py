@@ -23,8 +23,9 @@ from stanchion.guards.pii_lexicon import (
     LOWER_CASE_AMBIGUOUS,
     NRP_PAIRS,
     ORG_TAILS,
-    is_nrp,
+    NRP_FORMS,
     kind_of_place,
+    place_heads,
 )
 from stanchion.guards.pii_names import COMMON_WORDS, gazetteer
 
@@ -83,10 +84,14 @@ class LocationRecogniser:
     def find(self, text: str) -> Iterator[Match]:
         toks = tokens(text)
         first_names = gazetteer()[0]
+        heads = place_heads()
         i = 0
         while i < len(toks):
-            found = self._place(toks, i, text)
-            if found is None:
+            word = toks[i][2]
+            found = None
+            if word.rstrip(".").lower() in heads:
+                found = self._place(toks, i, text)
+            if found is None and word[0].isupper():
                 found = self._cued(toks, i, text, first_names)
             if found is None:
                 i += 1
@@ -146,12 +151,15 @@ class NrpRecogniser:
 
     def find(self, text: str) -> Iterator[Match]:
         toks = tokens(text)
-        for i, (start, end, word) in enumerate(toks):
+        for i, (start, _, word) in enumerate(toks):
             bare = word.rstrip(".")
-            if i + 1 < len(toks) and _phrase(toks, i, 2, text) in NRP_PAIRS:
+            lower = bare.lower()
+            if lower not in NRP_FORMS and lower not in _PAIR_HEADS:
+                continue
+            if i + 1 < len(toks) and (_phrase(toks, i, 2, text) or "").lower() in NRP_PAIRS:
                 yield start, toks[i + 1][1], 0.75
                 continue
-            if not is_nrp(bare):
+            if lower not in NRP_FORMS:
                 continue
             if not _capital(bare) and bare.lower() in LOWER_CASE_AMBIGUOUS:
                 continue
@@ -170,6 +178,7 @@ class NrpRecogniser:
         return False
 
 
+_PAIR_HEADS = frozenset(p.split(" ")[0] for p in NRP_PAIRS)
 _LANGUAGE_CUES = frozenset(
     """speak speaks spoke speaking study studying studied learn learning learned in into
     translate translated fluent""".split()  # noqa: SIM905
@@ -208,7 +217,7 @@ class OrganizationRecogniser:
         self, toks: tuple[Token, ...], i: int, text: str, surnames: frozenset[str]
     ) -> tuple[int, float] | None:
         start, _, word = toks[i]
-        if not _capital(word) and not _cue_before(text, start, _ORG_CUES):
+        if not _capital(word):
             return None
         run = self._run(toks, i, text)
         last = _bare(toks[i + run - 1][2])
@@ -222,7 +231,7 @@ class OrganizationRecogniser:
         listed = _listed_surnames(toks, i, text, surnames)
         if listed:
             return listed, 0.75
-        if _capital(word) and _cue_before(text, start, _ORG_CUES) and _bare(word) not in COMMON_WORDS:
+        if _bare(word) not in COMMON_WORDS and _cue_before(text, start, _ORG_CUES):
             return run, 0.6
         return None
 
@@ -264,10 +273,15 @@ class TitleRecogniser:
     def find(self, text: str) -> Iterator[Match]:
         toks = tokens(text)
         for i, (start, end, word) in enumerate(toks):
-            if _bare(word) in HONORIFICS and i + 1 < len(toks) and toks[i + 1][0] - end <= 2:
+            if len(word) > 18:
+                continue
+            bare = _bare(word)
+            if bare not in HONORIFICS and bare not in JOB_HEADS:
+                continue
+            if bare in HONORIFICS and i + 1 < len(toks) and toks[i + 1][0] - end <= 2:
                 if _capital(toks[i + 1][2]) or not _capital(word):
                     yield start, end, 0.85
-            elif _bare(word) in JOB_HEADS:
+            else:
                 found = self._job(toks, i, text)
                 if found is not None:
                     yield found

@@ -95,13 +95,20 @@ def places() -> dict[str, str]:
     return out
 
 
+_GROUPS = NATIONALITIES | RELIGIONS | POLITICAL
+# Every form a group word takes: as listed, and with a plural "s" or "es" ("surinameses").
+NRP_FORMS = _GROUPS | {w + "s" for w in _GROUPS} | {w + "es" for w in _GROUPS}
+
+
 def is_nrp(word: str) -> bool:
     """A nationality, religion or political group, singular or with a plural ending."""
-    lower = word.lower()
-    for candidate in (lower, lower[:-1], lower[:-2]):
-        if candidate in NATIONALITIES or candidate in RELIGIONS or candidate in POLITICAL:
-            return candidate == lower or lower.endswith(("s", "es"))
-    return False
+    return word.lower() in NRP_FORMS
+
+
+@lru_cache(maxsize=1)
+def place_heads() -> frozenset[str]:
+    """The first word of every place name (a word that is none cannot start a place)."""
+    return frozenset(name.split(" ")[0] for name in (*places(), *COUNTRY_ALIASES))
 
 
 def kind_of_place(name: str) -> str | None:

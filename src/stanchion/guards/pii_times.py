@@ -35,8 +35,8 @@ _FORMS: tuple[tuple[str, float], ...] = (
     (r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day", 0.8),
     (rf"{_TIME}{_ZONE}", 0.6),
     (r"\d{1,2}\s?(?:[ap]\.m\.|[ap]m)(?![a-z])", 0.7),
-    (r"(?:1[6-9]|20)\d0s", 0.6),
-    (r"(?:1[6-9]|20)\d\d", 0.5),
+    (r"(?:1[6-9]\d|20[0-3])0s", 0.6),
+    (r"(?:19\d\d|20[0-3]\d)", 0.5),
 )
 _DATE_TIME = re.compile(
     "|".join(f"(?P<f{i}>{pattern})" for i, (pattern, _) in enumerate(_FORMS)), re.IGNORECASE
