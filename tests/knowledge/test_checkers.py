@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.upstream import Upstream
 
 from stanchion.errors import SpecError
 from stanchion.knowledge.checkers import (
@@ -23,7 +24,6 @@ from stanchion.knowledge.spec import Grounding, GroundingChecker
 from stanchion.providers.egress import Egress
 from stanchion.providers.registry import build_provider
 from stanchion.spec.model import Route
-from tests.upstream import Upstream
 
 SOURCES = ["Card refunds take 5 to 7 business days."]
 ANSWER = "Refunds take days. Every customer also gets a voucher worth twenty dollars in cash today."
@@ -68,7 +68,7 @@ async def test_onnx_checker_scores_each_claim_and_reports_findings(tmp_path: Pat
     assert isinstance(checker, OnnxChecker)
     scores = await checker.score(["Refunds take days.", ANSWER.split(". ")[1]], SOURCES, "")
     # CLS + 8 premise + SEP + 3 claim + SEP = 14 tokens -> logit 2; the long claim -> -9.
-    assert scores[0] == pytest.approx(1 / (1 + 2.718281828 ** -2), abs=1e-4)
+    assert scores[0] == pytest.approx(1 / (1 + 2.718281828**-2), abs=1e-4)
     assert scores[1] < 0.001
     v = await Validator(Grounding()).acheck(ANSWER, SOURCES, "", checker)
     assert v.checker == "onnx" and not v.grounded
@@ -144,3 +144,25 @@ def test_lexical_overlap_is_the_share_of_content_words() -> None:
     assert lexical_overlap("Card refunds take days.", SOURCES) == 1.0
     assert lexical_overlap("Vouchers in Norway.", SOURCES) == 0.0
     assert json.dumps(lexical_overlap("", SOURCES)) == "1.0"
+
+
+def test_ground_eval_by_source_and_leave_one_out(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from stanchion.cli.knowledge import ground
+
+    rows = [
+        {"id": f"{d}{i}", "dataset": d, "sources": SOURCES, "label": label,
+         "response": "Card refunds take 5 to 7 business days." if label else "Vouchers in Oslo."}
+        for d in ("a", "b") for i, label in enumerate((1, 0, 1, 0))
+    ]  # fmt: skip
+    gold = tmp_path / "g.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for extra in (["--by", "source"], ["--leave-one-out"]):
+        result = CliRunner().invoke(ground, ["eval", str(gold), "--json", *extra])
+        assert result.exit_code == 0, result.output
+        figures = json.loads(result.output)
+        assert set(figures) == {"a", "b"}
+        assert figures["a"]["checker"] == 1.0 and figures["a"]["lexical"] == 1.0
+    table = CliRunner().invoke(ground, ["eval", str(gold), "--leave-one-out"])
+    assert "lexical bal.acc" in table.output

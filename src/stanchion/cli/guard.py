@@ -10,8 +10,8 @@ import click
 import yaml
 
 from stanchion.cli.common import safe, safe_block
-from stanchion.guards import GuardEngine, GuardPolicySpec, build_guard_engine
 from stanchion.evals.protocol import guard_groups
+from stanchion.guards import GuardEngine, GuardPolicySpec, build_guard_engine
 from stanchion.guards.evaluation import evaluate, read_jsonl
 
 policy_option = click.option(
@@ -105,7 +105,9 @@ def eval_(
         with predictions.open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(p) + "\n" for p in run.predictions)
     if by is not None or leave_one_out:
-        _print_groups(figures["kind"], rows, run.predictions, by or "source", leave_one_out, as_json)
+        _print_groups(
+            figures["kind"], rows, run.predictions, by or "source", leave_one_out, as_json
+        )
         return
     if as_json:
         click.echo(json.dumps(figures, sort_keys=True))
@@ -127,16 +129,28 @@ def _print_groups(
     groups: dict[str, dict[str, Any]] = figures["groups"]
     if kind != "pii":
         keys = sorted({k for m in groups.values() for k, v in m.items() if isinstance(v, float)})
-        _table(["group", *keys], [[g, *(_fmt(m.get(k, "")) for k in keys)] for g, m in groups.items()])
+        _table(
+            ["group", *keys], [[g, *(_fmt(m.get(k, "")) for k in keys)] for g, m in groups.items()]
+        )
         return
     types = sorted({t for m in groups.values() for t in m["per_type"]})
     rows_out = [
-        [g, _fmt(m["f1"]), *(_fmt(m["per_type"][t]["f1"]) if t in m["per_type"] else "" for t in types)]
+        [
+            g,
+            _fmt(m["f1"]),
+            *(_fmt(m["per_type"][t]["f1"]) if t in m["per_type"] else "" for t in types),
+        ]
         for g, m in groups.items()
     ]
     if "pooled" in figures:
         pooled = figures["pooled"]
-        rows_out.append(["pooled", _fmt(pooled["f1"]), *(_fmt(pooled["per_type"].get(t, {}).get("f1", "")) for t in types)])
+        rows_out.append(
+            [
+                "pooled",
+                _fmt(pooled["f1"]),
+                *(_fmt(pooled["per_type"].get(t, {}).get("f1", "")) for t in types),
+            ]
+        )
     _table(["group (f1)", "all", *types], rows_out)
 
 

@@ -20,8 +20,8 @@ import click
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, safe_block, table
 from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.evaluation import (
-    grounding_groups,
     Beir,
+    grounding_groups,
     grounding_report,
     percentile,
     predict_grounding,
@@ -214,9 +214,14 @@ def ground_check(sources_file: Path, answer_file: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--predictions", type=click.Path(path_type=Path), default=None)
 @click.option("--threshold", type=float, default=None, help="default: the shipped one")
-@click.option("--by", help="balanced accuracy per group (source: the dataset field), with the lexical baseline")
 @click.option(
-    "--leave-one-out", is_flag=True, help="thresholds chosen on the other groups (implies --by source)"
+    "--by",
+    help="balanced accuracy per group (source: the dataset field), with the lexical baseline",
+)
+@click.option(
+    "--leave-one-out",
+    is_flag=True,
+    help="thresholds chosen on the other groups (implies --by source)",
 )
 @fails_cleanly
 def ground_eval(
@@ -237,7 +242,22 @@ def ground_eval(
             click.echo(json.dumps(figures))
             return
         head = ["group", "n", "checker bal.acc", "lexical bal.acc", "checker thr", "lexical thr"]
-        click.echo(table(head, [(g, int(m["n"]), m["checker"], m["lexical"], m["checker_threshold"], m["lexical_threshold"]) for g, m in figures.items()]))
+        click.echo(
+            table(
+                head,
+                [
+                    (
+                        g,
+                        int(m["n"]),
+                        m["checker"],
+                        m["lexical"],
+                        m["checker_threshold"],
+                        m["lexical_threshold"],
+                    )
+                    for g, m in figures.items()
+                ],
+            )
+        )
         return
     results: dict[str, dict[str, float]] = {}
     lines: list[str] = []

@@ -22,7 +22,8 @@ MAX_FPR = 0.01
 def group_of(row: Row, by: str) -> str:
     """``source``: the ``dataset`` field; ``template``: ``meta.template_id``; else that field
     of the row or of its ``meta``."""
-    meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
+    found = row.get("meta")
+    meta: dict[str, Any] = found if isinstance(found, dict) else {}
     if by == "source":
         return str(row.get("dataset") or "unknown")
     if by == "template":
@@ -71,7 +72,8 @@ def _keep(pred: Row, thresholds: dict[str, float], only: str | None = None) -> R
     spans = [
         s
         for s in pred["spans"]
-        if (only is None or s["type"] == only) and s.get("score", 1.0) >= thresholds.get(s["type"], 0.0)
+        if (only is None or s["type"] == only)
+        and s.get("score", 1.0) >= thresholds.get(s["type"], 0.0)
     ]
     return {**pred, "spans": spans}
 
@@ -87,7 +89,9 @@ def leave_one_out_pii(
     held: list[Row] = [{}] * len(gold)
     for name, idx in groups.items():
         rest = _others(groups, name)
-        th = pii_thresholds([gold[i] for i in rest], [preds[i] for i in rest], score) if rest else {}
+        th = (
+            pii_thresholds([gold[i] for i in rest], [preds[i] for i in rest], score) if rest else {}
+        )
         for i in idx:
             held[i] = _keep(preds[i], th)
         out[name] = {**score([gold[i] for i in idx], [held[i] for i in idx]), "thresholds": th}
@@ -113,7 +117,9 @@ def best_mean_ba(
     inside = set(within)
     parts = [[i for i in idx if i in inside] for idx in groups.values()]
     parts = [p for p in parts if p]
-    candidates = sorted({round(scores[i], 3) for i in within})
+    seen = sorted({scores[i] for i in within})
+    step = max(1, len(seen) // 400)  # at most ~400 candidates: quantiles of the scores
+    candidates = seen[::step]
     best, best_t = -1.0, 0.5
     for t in candidates:
         mean = sum(
@@ -185,7 +191,7 @@ def guard_groups(
         return leave_one_out_pii(rows, preds, groups, score)
     if leave_one_out and kind == "injection":
         labels = [int(r["label"]) for r in rows]
-        scores = [float(p.get("score", p["label"])) for p in preds]
+        scores = [float(p.get("score") or p["label"]) for p in preds]
         return {"groups": leave_one_out_fpr(labels, scores, groups)}
     if leave_one_out:
         raise ValueError(f"--leave-one-out is for pii and injection, not {kind}")

@@ -60,7 +60,11 @@ _LEADING_NUMBER = re.compile(r"\d{1,6}[ ]$")
 def widen_start(text: str, start: int) -> int:
     """Take in a number just before the street line ("935 69 Gordon Terrace")."""
     m = _LEADING_NUMBER.search(text, max(0, start - 8), start)
-    return m.start() if m is not None and (not m.start() or not text[m.start() - 1].isalnum()) else start
+    return (
+        m.start()
+        if m is not None and (not m.start() or not text[m.start() - 1].isalnum())
+        else start
+    )
 
 
 def extend_address(text: str, end: int) -> int:

@@ -21,9 +21,9 @@ from stanchion.guards.pii_lexicon import (
     HONORIFICS,
     JOB_HEADS,
     LOWER_CASE_AMBIGUOUS,
+    NRP_FORMS,
     NRP_PAIRS,
     ORG_TAILS,
-    NRP_FORMS,
     kind_of_place,
     place_heads,
 )
@@ -167,7 +167,6 @@ class NrpRecogniser:
                 continue
             yield start, start + len(bare), 0.7 if _capital(bare) else 0.6
 
-
     @staticmethod
     def _not_a_group(toks: tuple[Token, ...], i: int, text: str) -> bool:
         """A language ("studying English") or part of a name ("European Union")."""
@@ -224,8 +223,11 @@ class OrganizationRecogniser:
         if run >= 2 and last in ORG_TAILS:
             return run, 0.85
         parts = word.split("-")
-        if len(parts) == 2 and all(p.lower() in surnames for p in parts) and i and not _capital(
-            toks[i - 1][2]
+        if (
+            len(parts) == 2
+            and all(p.lower() in surnames for p in parts)
+            and i
+            and not _capital(toks[i - 1][2])
         ):
             return 1, 0.65
         listed = _listed_surnames(toks, i, text, surnames)
@@ -241,9 +243,8 @@ class OrganizationRecogniser:
         n = 1
         while n < 6 and i + n < len(toks) and text[toks[i + n - 1][1] : toks[i + n][0]] == " ":
             word = toks[i + n][2]
-            if _capital(word) or _bare(word) in ORG_TAILS:
-                n += 1
-            elif word in _CONNECTORS and i + n + 1 < len(toks) and _capital(toks[i + n + 1][2]):
+            joins = word in _CONNECTORS and i + n + 1 < len(toks) and _capital(toks[i + n + 1][2])
+            if _capital(word) or _bare(word) in ORG_TAILS or joins:
                 n += 1
             else:
                 break
@@ -251,7 +252,7 @@ class OrganizationRecogniser:
 
 
 def _listed_surnames(toks: tuple[Token, ...], i: int, text: str, surnames: frozenset[str]) -> int:
-    """"Owens, Duran and Oneal": three surnames, a comma, "and" (a law firm's pattern)."""
+    """ "Owens, Duran and Oneal": three surnames, a comma, "and" (a law firm's pattern)."""
     if i + 4 >= len(toks):
         return 0
     words = [toks[i + k][2] for k in range(5)]
@@ -302,7 +303,10 @@ class TitleRecogniser:
         )
         if on_own_line:
             return start, end, 0.7
-        if before.rstrip().lower().endswith((", the", "as a", "as an", "as the")) and after[:1] in ",.":
+        if (
+            before.rstrip().lower().endswith((", the", "as a", "as an", "as the"))
+            and after[:1] in ",."
+        ):
             return start, end, 0.65
         return None
 
@@ -313,7 +317,8 @@ class ZipCodeRecogniser:
     type = "pii.zip_code"
     _pattern = re.compile(
         r"(?i)\b(?:zip(?:\s?code)?|postal\s?code|post\s?code)(?:\s+is)?\s*[:#]?\s*"
-        r"(?P<z>\d{3,5}(?:[- ]\d{2,4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b"
+        r"(?P<z>\d{3,5}(?:[- ]\d{2,4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d"
+        r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b"
     )
 
     def find(self, text: str) -> Iterator[Match]:

@@ -48,8 +48,12 @@ _YEAR_CUES = frozenset(
     """in during since until till by from of year years the a an circa early late mid around
     before after between and to on summer winter spring autumn fall""".split()  # noqa: SIM905
 )
-_NOT_YEAR_AFTER = re.compile(r"\s*(?:%|\$|€|£|[.,]\d|[-–]\d{1,2}\b(?!\d)|\s?(?:x|kb|mb|gb|km|kg|m\b))")
-_START = re.compile(r"(?i)[0-9]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)")
+_NOT_YEAR_AFTER = re.compile(
+    r"\s*(?:%|\$|€|£|[.,]\d|[-–]\d{1,2}\b(?!\d)|\s?(?:x|kb|mb|gb|km|kg|m\b))"
+)
+_START = re.compile(
+    r"(?i)[0-9]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
+)
 
 
 def _valid_numeric(value: str) -> bool:
@@ -77,13 +81,18 @@ class DateTimeRecogniser:
         cursor = 0
         for start_match in _START.finditer(text):
             start = start_match.start()
-            if start < cursor or (start and (text[start - 1].isalnum() or text[start - 1] in "$€£.:/+-")):
+            if start < cursor or (
+                start and (text[start - 1].isalnum() or text[start - 1] in "$€£.:/+-")
+            ):
                 continue
             m = _DATE_TIME.match(text, start)
             if m is None or m.lastindex is None:
                 continue
             end = m.end()
-            if end < len(text) and (text[end].isalnum() or text[end] in "-/:" and end + 1 < len(text) and text[end + 1].isdigit()):
+            if end < len(text) and (
+                text[end].isalnum()
+                or (text[end] in "-/:" and end + 1 < len(text) and text[end + 1].isdigit())
+            ):
                 continue
             form = m.lastindex - 1
             score = _SCORES[form]

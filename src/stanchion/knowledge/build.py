@@ -22,9 +22,9 @@ from stanchion.knowledge import index_local, index_pg  # noqa: F401  (register b
 from stanchion.knowledge.backends import BACKENDS, Backend
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.catalog import Catalog, load_catalog
+from stanchion.knowledge.checkers import Checker, CheckerError, Complete, LlmJudge, build_checker
 from stanchion.knowledge.dense import ChunkSource, DenseIndex
 from stanchion.knowledge.embedders import Secret, build_embedder
-from stanchion.knowledge.checkers import Checker, CheckerError, Complete, LlmJudge, build_checker
 from stanchion.knowledge.grounding import Validation, Validator
 from stanchion.knowledge.plan import Plan, Planner
 from stanchion.knowledge.query import Glossary

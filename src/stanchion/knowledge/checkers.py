@@ -62,7 +62,9 @@ class HashTokenizer:
         self.vocab, self.max_length = vocab_size, max_length
 
     def _ids(self, text: str) -> list[int]:
-        return [3 + zlib.crc32(w.encode()) % (self.vocab - 3) for w in re.findall(r"\w+", text.lower())]
+        return [
+            3 + zlib.crc32(w.encode()) % (self.vocab - 3) for w in re.findall(r"\w+", text.lower())
+        ]
 
     def pair(self, premise: str, claim: str) -> list[int]:
         hyp = self._ids(claim)[: self.max_length // 2]
@@ -109,7 +111,9 @@ class OnnxChecker:
             try:
                 import onnxruntime  # type: ignore[import-untyped, unused-ignore]
             except ImportError as exc:
-                raise CheckerError("the onnx checker needs onnxruntime (pip install stanchion[onnx])") from exc
+                raise CheckerError(
+                    "the onnx checker needs onnxruntime (pip install stanchion[onnx])"
+                ) from exc
             try:
                 self._session = onnxruntime.InferenceSession(
                     str(self.path), providers=["CPUExecutionProvider"]
@@ -177,7 +181,10 @@ class LlmJudge:
         user = f"Sources:\n{body}\n\nQuestion: {question}\n\nClaims:\n{listed}"
         request = ChatRequest(
             model=self.spec.route or "",
-            messages=[{"role": "system", "content": JUDGE_PROMPT}, {"role": "user", "content": user}],
+            messages=[
+                {"role": "system", "content": JUDGE_PROMPT},
+                {"role": "user", "content": user},
+            ],
             params={"temperature": 0},
         )
         try:
