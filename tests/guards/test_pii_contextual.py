@@ -119,3 +119,15 @@ def test_leave_one_out_is_refused_for_toxicity(tmp_path: Path) -> None:
     tox.write_text(json.dumps({"id": "1", "dataset": "x", "text": "hi", "label": "neither"}) + "\n")
     result = CliRunner().invoke(guard, ["eval", str(tox), "--by", "source", "--leave-one-out"])
     assert result.exit_code == 2 and "leave-one-out" in result.output
+
+
+def test_all_turns_every_type_on_once() -> None:
+    every = PiiGuard(PiiSpec(types=["all"]))
+    names = [type(r).__name__ for r in every.recognisers]
+    assert len({id(r) for r in every.recognisers}) == len(names) == 19
+    assert {"LocationRecogniser", "HouseNumberLine", "AgeRecogniser"} <= set(names)
+    assert ("pii.age", "45") in {
+        (f.type, t[f.start : f.end])
+        for t in ["Mr. Smith is 45 years old"]
+        for f in every.check(t, None)
+    }

@@ -166,3 +166,37 @@ def test_ground_eval_by_source_and_leave_one_out(tmp_path: Path) -> None:
         assert figures["a"]["checker"] == 1.0 and figures["a"]["lexical"] == 1.0
     table = CliRunner().invoke(ground, ["eval", str(gold), "--leave-one-out"])
     assert "lexical bal.acc" in table.output
+
+
+async def test_onnx_checker_with_a_tokenizer_file(tmp_path: Path) -> None:
+    tokenizers = pytest.importorskip("tokenizers")
+    tiny_nli(tmp_path)
+    words = "card refunds take 5 to 7 business days every customer".split()
+    vocab = {
+        "[PAD]": 0,
+        "[CLS]": 1,
+        "[SEP]": 2,
+        "[UNK]": 3,
+        **{w: i + 4 for i, w in enumerate(words)},
+    }
+    tok = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token="[UNK]"))
+    tok.normalizer = tokenizers.normalizers.Lowercase()
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
+    tok.post_processor = tokenizers.processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B [SEP]",
+        special_tokens=[("[CLS]", 1), ("[SEP]", 2)],
+    )
+    tok.save(str(tmp_path / "tokenizer.json"))
+    spec = GroundingChecker(
+        kind="onnx", model_path="nli.onnx", tokenizer_path="tokenizer.json", max_length=64
+    )
+    checker = build_checker(spec, tmp_path)
+    assert isinstance(checker, OnnxChecker)
+    # "Card refunds take 5 to 7 business days ." + "refunds take days ." -> 1+9+1+4+1 = 16.
+    scores = await checker.score(["Refunds take days."], SOURCES, "")
+    assert scores == [pytest.approx(0.5, abs=1e-6)]
+    with pytest.raises(CheckerError):
+        OnnxChecker(
+            GroundingChecker(kind="onnx", model_path="nli.onnx", tokenizer_path="x.json"), tmp_path
+        )

@@ -322,10 +322,13 @@ class PiiGuard:
             "address": AddressRecogniser(),
             **_contextual_recognisers(),
         }
-        unknown = set(spec.types) - set(available)
+        types = list(spec.types)
+        if "all" in types:  # every type; companions come with the type they serve
+            types = [t for t in available if t not in HIDDEN]
+        unknown = set(types) - set(available)
         if unknown:
             raise ValueError(f"unknown PII types: {sorted(unknown)}")
-        self.recognisers = [available[r] for t in spec.types for r in COMPANIONS.get(t, (t,))]
+        self.recognisers = [available[r] for t in types for r in COMPANIONS.get(t, (t,))]
         self.detector = f"{self.name}@{self.version}"
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
@@ -336,6 +339,9 @@ class PiiGuard:
                 s, e = view.span(start, end)
                 found.append(Finding(recogniser.type, s, e, score, self.detector))
         return resolve_overlaps(found)
+
+
+HIDDEN = frozenset(r for t, rs in COMPANIONS.items() for r in rs if r != t)
 
 
 # A checksum beats a pattern: a Luhn-valid card number is also a "possible" phone number.
