@@ -171,7 +171,7 @@ def test_ground_eval_by_source_and_leave_one_out(tmp_path: Path) -> None:
 async def test_onnx_checker_with_a_tokenizer_file(tmp_path: Path) -> None:
     tokenizers = pytest.importorskip("tokenizers")
     tiny_nli(tmp_path)
-    words = "card refunds take 5 to 7 business days every customer".split()
+    words = ["card", "refunds", "take", "5", "to", "7", "business", "days", "every", "customer"]
     vocab = {
         "[PAD]": 0,
         "[CLS]": 1,
