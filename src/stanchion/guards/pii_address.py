@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii_lexicon import places
 
 Match = tuple[int, int, float]
@@ -88,6 +89,7 @@ _HOUSE_LINE = re.compile(
 )
 
 
+_DIGITS = re.compile(r"\d+")
 _MONTH_WORDS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())  # noqa: SIM905
 
 
@@ -95,9 +97,19 @@ class HouseNumberLine:
     type = "pii.address"
 
     def find(self, text: str) -> Iterator[Match]:
-        for m in _HOUSE_LINE.finditer(text):
-            if m.start() and text[m.start() - 1].isalnum():
+        # A line starts at a number run (shared with the other recognisers of the scan).
+        cursor = 0
+        for run_start, run_end in number_runs(text):
+            m = None
+            for group in _DIGITS.finditer(text, run_start, run_end):
+                start = group.start()
+                if start >= cursor and not (start and text[start - 1].isalnum()):
+                    m = _HOUSE_LINE.match(text, start)
+                    if m is not None:
+                        break
+            if m is None:
                 continue
             if _MONTH_WORDS & {w.rstrip(".,").lower()[:3] for w in m.group(0).split()[1:-1]}:
                 continue  # "4 March 2021" is a date
+            cursor = m.end()
             yield widen_start(text, m.start()), extend_address(text, m.end()), 0.75

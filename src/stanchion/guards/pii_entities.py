@@ -40,6 +40,18 @@ def tokens(text: str) -> tuple[Token, ...]:
     return tuple((m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text))
 
 
+@lru_cache(maxsize=8)
+def bares(text: str) -> tuple[str, ...]:
+    """Each token lower-cased without its trailing period (what the lists hold)."""
+    return tuple(w.rstrip(".").lower() for _, _, w in tokens(text))
+
+
+@lru_cache(maxsize=8)
+def capitalised(text: str) -> tuple[int, ...]:
+    """Indices of the tokens that start with a capital letter."""
+    return tuple(i for i, (_, _, w) in enumerate(tokens(text)) if w[0].isupper())
+
+
 def _capital(word: str) -> bool:
     return word[0].isupper()
 
@@ -73,7 +85,19 @@ _STRONG_PLACE_CUES = (
 
 
 def _cue_before(text: str, start: int, cues: tuple[str, ...]) -> bool:
-    return text[max(0, start - 24) : start].rstrip().lower().endswith(cues)
+    return start in _after_cues(text, cues)
+
+
+@lru_cache(maxsize=16)
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    listed = "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'])(?:{listed})[ \t]*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=16)
+def _after_cues(text: str, cues: tuple[str, ...]) -> frozenset[int]:
+    """Where a word right after one of ``cues`` starts (one scan of the text per cue list)."""
+    return frozenset(m.end() for m in _cue_pattern(cues).finditer(text))
 
 
 class LocationRecogniser:
@@ -82,23 +106,25 @@ class LocationRecogniser:
     type = "pii.location"
 
     def find(self, text: str) -> Iterator[Match]:
-        toks = tokens(text)
+        toks, words = tokens(text), bares(text)
         first_names = gazetteer()[0]
-        heads = place_heads()
-        i = 0
-        while i < len(toks):
-            word = toks[i][2]
-            found = None
-            if word.rstrip(".").lower() in heads:
-                found = self._place(toks, i, text)
-            if found is None and word[0].isupper():
+        heads, lower_heads = place_heads(), place_heads(cased=False)
+        upper = set(capitalised(text))
+        candidates = sorted(
+            upper | {i for i, w in enumerate(words) if w in lower_heads and i not in upper}
+        )
+        cursor = 0
+        for i in candidates:
+            if i < cursor:
+                continue
+            found = self._place(toks, i, text) if words[i] in heads else None
+            if found is None and i in upper:
                 found = self._cued(toks, i, text, first_names)
             if found is None:
-                i += 1
                 continue
             n, score = found
             yield toks[i][0], toks[i + n - 1][1] - toks[i + n - 1][2].endswith("."), score
-            i += n
+            cursor = i + n
 
     def _place(self, toks: tuple[Token, ...], i: int, text: str) -> tuple[int, float] | None:
         for n in (3, 2, 1):
@@ -199,42 +225,40 @@ class OrganizationRecogniser:
     def find(self, text: str) -> Iterator[Match]:
         toks = tokens(text)
         surnames = gazetteer()[1]
-        i = 0
-        while i < len(toks):
+        cursor = 0
+        for i in capitalised(text):
+            if i < cursor:
+                continue
             found = self._named(toks, i, text, surnames)
             if found is None:
-                i += 1
                 continue
             n, score = found
             end = toks[i + n - 1][1]
             if _bare(toks[i + n - 1][2]) not in ORG_TAILS and toks[i + n - 1][2].endswith("."):
                 end -= 1
             yield toks[i][0], end, score
-            i += n
+            cursor = i + n
 
     def _named(
         self, toks: tuple[Token, ...], i: int, text: str, surnames: frozenset[str]
     ) -> tuple[int, float] | None:
-        start, _, word = toks[i]
-        if not _capital(word):
-            return None
-        run = self._run(toks, i, text)
-        last = _bare(toks[i + run - 1][2])
-        if run >= 2 and last in ORG_TAILS:
-            return run, 0.85
-        parts = word.split("-")
-        if (
-            len(parts) == 2
-            and all(p.lower() in surnames for p in parts)
-            and i
-            and not _capital(toks[i - 1][2])
-        ):
-            return 1, 0.65
-        listed = _listed_surnames(toks, i, text, surnames)
-        if listed:
-            return listed, 0.75
-        if _bare(word) not in COMMON_WORDS and _cue_before(text, start, _ORG_CUES):
-            return run, 0.6
+        start, end, word = toks[i]
+        words = bares(text)
+        if any(w in ORG_TAILS for w in words[i + 1 : i + 6]):
+            run = self._run(toks, i, text)
+            if run >= 2 and words[i + run - 1] in ORG_TAILS:
+                return run, 0.85
+        if "-" in word:
+            parts = word.split("-")
+            if len(parts) == 2 and all(p.lower() in surnames for p in parts) and i:
+                if not _capital(toks[i - 1][2]):
+                    return 1, 0.65
+        if text.startswith(", ", end):
+            listed = _listed_surnames(toks, i, text, surnames)
+            if listed:
+                return listed, 0.75
+        if _cue_before(text, start, _ORG_CUES) and words[i] not in COMMON_WORDS:
+            return self._run(toks, i, text), 0.6
         return None
 
     @staticmethod

@@ -105,10 +105,12 @@ def is_nrp(word: str) -> bool:
     return word.lower() in NRP_FORMS
 
 
-@lru_cache(maxsize=1)
-def place_heads() -> frozenset[str]:
-    """The first word of every place name (a word that is none cannot start a place)."""
-    return frozenset(name.split(" ")[0] for name in (*places(), *COUNTRY_ALIASES))
+@lru_cache(maxsize=2)
+def place_heads(cased: bool = True) -> frozenset[str]:
+    """The first word of every place name (a word that is none cannot start a place); with
+    ``cased=False`` only of countries and regions, the places found in lower case too."""
+    names = [n for n, kind in places().items() if cased or kind != "t"]
+    return frozenset(name.split(" ")[0] for name in (*names, *COUNTRY_ALIASES))
 
 
 def kind_of_place(name: str) -> str | None:
