@@ -248,11 +248,9 @@ class OrganizationRecogniser:
             run = self._run(toks, i, text)
             if run >= 2 and words[i + run - 1] in ORG_TAILS:
                 return run, 0.85
-        if "-" in word:
-            parts = word.split("-")
-            if len(parts) == 2 and all(p.lower() in surnames for p in parts) and i:
-                if not _capital(toks[i - 1][2]):
-                    return 1, 0.65
+        if "-" in word and _hyphenated_surnames(word, surnames):
+            if i and not _capital(toks[i - 1][2]):
+                return 1, 0.65
         if text.startswith(", ", end):
             listed = _listed_surnames(toks, i, text, surnames)
             if listed:
@@ -273,6 +271,12 @@ class OrganizationRecogniser:
             else:
                 break
         return n
+
+
+def _hyphenated_surnames(word: str, surnames: frozenset[str]) -> bool:
+    """ "Ellis-Ingram": two surnames joined (a firm's name when no first name stands before)."""
+    parts = word.split("-")
+    return len(parts) == 2 and all(p.lower() in surnames for p in parts)
 
 
 def _listed_surnames(toks: tuple[Token, ...], i: int, text: str, surnames: frozenset[str]) -> int:
