@@ -248,9 +248,9 @@ class OrganizationRecogniser:
             run = self._run(toks, i, text)
             if run >= 2 and words[i + run - 1] in ORG_TAILS:
                 return run, 0.85
-        if "-" in word and _hyphenated_surnames(word, surnames):
-            if i and not _capital(toks[i - 1][2]):
-                return 1, 0.65
+        firm = "-" in word and _hyphenated_surnames(word, surnames)
+        if firm and i and not _capital(toks[i - 1][2]):
+            return 1, 0.65
         if text.startswith(", ", end):
             listed = _listed_surnames(toks, i, text, surnames)
             if listed:
