@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.spec import KnowledgeSpec
-from stanchion.store.crypto import Cipher, parse_key
 from tests.conftest import openai_route
 from tests.core.test_api import wait_trace
 from tests.core.test_pipeline_e2e import KNOWLEDGE, client, write_docs
 from tests.upstream import Upstream
+
+from stanchion.knowledge.ingest import ingest
+from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.store.crypto import Cipher, parse_key
 
 JUDGED = {**KNOWLEDGE, "grounding": {"checker": {"kind": "llm", "route": "judge"}}}
 
