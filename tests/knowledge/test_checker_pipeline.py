@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from tests.conftest import openai_route
 from tests.core.test_api import wait_trace
 from tests.core.test_pipeline_e2e import KNOWLEDGE, client, write_docs
 from tests.upstream import Upstream
 
+from stanchion.errors import SpecError
 from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.runtime import build_runtime
 from stanchion.store.crypto import Cipher, parse_key
 
 JUDGED = {**KNOWLEDGE, "grounding": {"checker": {"kind": "llm", "route": "judge"}}}
@@ -44,3 +47,12 @@ def test_the_judge_route_scores_the_answer(
     )
     trace = wait_trace(gw, r.model_extra["stanchion"]["trace_id"])
     assert trace["annotations"]["groundedness"] > 0.42  # the offline checker took over
+
+
+def test_a_judge_route_the_spec_lacks_stops_the_start(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False, knowledge=JUDGED)
+    write_docs(gw.folder)
+    with pytest.raises(SpecError, match=r"checker\.route: no route named 'judge'"):
+        build_runtime(gw.spec_file, gw.settings)
