@@ -188,11 +188,30 @@ class Upstream:
         )
         yield ev("message_stop", {})
 
+    async def embeddings(self, request: Request) -> Response:
+        """OpenAI's embeddings: a deterministic vector per input (``dimensions`` long, 8 by
+        default), so a test can tell which text produced which vector."""
+        body, step, failure = await self._prepare(request)
+        if failure:
+            return failure
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        size = int(body.get("dimensions") or 8)
+        data = [
+            {"object": "embedding", "index": i, "embedding": fake_vector(str(t), size)}
+            for i, t in enumerate(texts)
+        ]
+        tokens = sum(len(str(t).split()) for t in texts)
+        usage = {} if step.get("no_usage") else {"prompt_tokens": tokens, "total_tokens": tokens}
+        return JSONResponse(
+            {"object": "list", "data": data, "model": body["model"] + "-2026", "usage": usage}
+        )
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/v1/chat/completions", self.openai, methods=["POST"]),
                 Route("/v1/messages", self.anthropic, methods=["POST"]),
+                Route("/v1/embeddings", self.embeddings, methods=["POST"]),
             ]
         )
 
@@ -202,6 +221,11 @@ class Upstream:
     def stop(self) -> None:
         if self._server:
             self._server.should_exit = True
+
+
+def fake_vector(text: str, size: int) -> list[float]:
+    """The upstream's vector for ``text``: its first value is the text's length."""
+    return [float(len(text))] + [((hash(text) >> i) % 7) / 7.0 for i in range(size - 1)]
 
 
 def serve_in_thread(app: Any, port: int = 0) -> tuple[uvicorn.Server, int]:
