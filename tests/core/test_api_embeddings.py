@@ -33,9 +33,7 @@ def routes(up: Upstream) -> list[dict[str, Any]]:
 
 def test_sdk_embeds_priced_and_traced(db_url: str, up: Upstream, gateway_factory: Any) -> None:
     gw = gateway_factory(db_url, routes(up))
-    raw = client(gw).embeddings.with_raw_response.create(
-        model="emb", input=["hello world", "abc"]
-    )
+    raw = client(gw).embeddings.with_raw_response.create(model="emb", input=["hello world", "abc"])
     r = raw.parse()  # the SDK asked for base64 (its default) and decoded it
     assert [len(d.embedding) for d in r.data] == [8, 8]
     assert [d.embedding[0] for d in r.data] == [11.0, 3.0]

@@ -15,6 +15,7 @@ from tests.core.test_api import wait_trace
 from tests.core.test_api_responses import TOOL_RELAY, tool_reply
 from tests.upstream import Upstream
 
+OSLO = {"city": "Oslo"}
 WEATHER = {
     "name": "get_weather",
     "description": "Weather for a city",
@@ -98,7 +99,7 @@ def test_tool_use_and_results_go_upstream_in_openai_shape(
                 "role": "assistant",
                 "content": [
                     {"type": "text", "text": "Checking."},
-                    {"type": "tool_use", "id": "tu_1", "name": "get_weather", "input": {"city": "Oslo"}},
+                    {"type": "tool_use", "id": "tu_1", "name": "get_weather", "input": OSLO},
                 ],
             },
             {
@@ -131,6 +132,7 @@ def test_guards_and_refusals(sqlite_url: str, up: Upstream, gateway_factory: Any
     assert up.requests == []
     key = {"x-api-key": gw.make_key()}
     user = {"role": "user", "content": "hi"}
+    use = {"type": "tool_use", "id": "a", "name": "f", "input": {}}
     for body in (
         {"model": "gpt", "messages": [user]},  # no max_tokens
         {"model": "gpt", "max_tokens": 8, "messages": []},
@@ -140,7 +142,7 @@ def test_guards_and_refusals(sqlite_url: str, up: Upstream, gateway_factory: Any
         {
             "model": "gpt",
             "max_tokens": 8,
-            "messages": [{"role": "user", "content": [{"type": "tool_use", "id": "a", "name": "f", "input": {}}]}],
+            "messages": [{"role": "user", "content": [use]}],
         },
     ):
         r = httpx.post(gw.url + "/v1/messages", json=body, headers=key)

@@ -153,9 +153,7 @@ def tool_reply(up: Upstream) -> None:
 
 
 @pytest.mark.xfail(strict=False, reason=TOOL_RELAY)
-def test_function_call_comes_back_json(
-    sqlite_url: str, up: Upstream, gateway_factory: Any
-) -> None:
+def test_function_call_comes_back_json(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
     gw = gateway_factory(sqlite_url, [openai_route(up)])
     tool_reply(up)
     r = client(gw).responses.create(model="gpt", input="Weather in Oslo?", tools=[WEATHER])  # type: ignore[list-item]
@@ -179,9 +177,7 @@ def test_function_call_comes_back_streamed(
             stream=True,
         )
     )
-    pieces = "".join(
-        e.delta for e in events if e.type == "response.function_call_arguments.delta"
-    )
+    pieces = "".join(e.delta for e in events if e.type == "response.function_call_arguments.delta")
     assert json.loads(pieces) == {"city": "Oslo"}
     done = events[-1].response  # type: ignore[union-attr]
     assert [o.type for o in done.output] == ["function_call"]
