@@ -1,0 +1,49 @@
+"""``n > 1`` on chat completions: n choices, each through the guards and recorded alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+import pytest
+
+from tests.conftest import openai_route
+from tests.core.test_api import wait_trace
+from tests.upstream import Upstream
+
+HI = [{"role": "user", "content": "hi"}]
+TOXIC = "Fine. You are a stupid worthless idiot, I hate you people. Bye now."
+
+
+def client(gw: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
+
+
+def test_n_choices_each_recorded(db_url: str, up: Upstream, gateway_factory: Any) -> None:
+    gw = gateway_factory(db_url, [openai_route(up)])
+    r = client(gw).chat.completions.create(model="gpt", messages=HI, n=3)  # type: ignore[arg-type]
+    assert [c.index for c in r.choices] == [0, 1, 2]
+    assert {c.message.content for c in r.choices} == {"echo: hi"}
+    assert r.usage is not None and r.usage.prompt_tokens == 33 and r.usage.completion_tokens == 21
+    assert len(up.requests) == 3 and all("n" not in q["body"] for q in up.requests)
+    ids = [c["trace_id"] for c in r.model_extra["stanchion"]["choices"]]
+    assert len(set(ids)) == 3
+    assert all(wait_trace(gw, i)["annotations"]["choices"] == 3 for i in ids)
+
+
+def test_each_choice_is_guarded(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    up.script({"content": "A calm answer."}, {"content": TOXIC})
+    r = client(gw).chat.completions.create(model="gpt", messages=HI, n=2)  # type: ignore[arg-type]
+    decisions = sorted(c["decision"] for c in r.model_extra["stanchion"]["choices"])
+    assert decisions == ["block", "pass"]
+    texts = [c.message.content or "" for c in r.choices]
+    assert "A calm answer." in texts and not any("idiot" in t for t in texts)
+
+
+def test_streaming_n_is_refused(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    with pytest.raises(openai.BadRequestError) as caught:
+        client(gw).chat.completions.create(model="gpt", messages=HI, n=2, stream=True)  # type: ignore[arg-type]
+    assert caught.value.param == "n"
+    assert up.requests == []
