@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import Route
 
-from stanchion.server import schemas
+from stanchion.server import schemas, shapes
 
 REF = "#/components/schemas/{model}"
 ERROR = {
@@ -65,7 +65,12 @@ BODIES: dict[str, type[BaseModel]] = {
     "registry_rollback": schemas.Rollback,
     "registry_approve": schemas.Decision,
     "registry_reject": schemas.Decision,
+    "embeddings": shapes.EmbeddingsRequest,
+    "responses": shapes.ResponsesRequest,
+    "messages": shapes.MessagesRequest,
 }
+MODEL_ROUTES = ("chat_completions", "embeddings", "responses", "messages")
+STREAMING = ("chat_completions", "responses", "messages")
 OPTIONAL_BODIES = frozenset({"review_decide"})
 # path parameters that take one of a few words; the others are strings
 PATH_ENUMS = {"kind": ["prompts", "models"], "action": ["approve", "edit", "reject"]}
@@ -133,7 +138,7 @@ def _responses(route: Route, public: bool) -> dict[str, Any]:
         {"$ref": REF.format(model=RESPONSES[route.name])} if route.name in RESPONSES else OBJECT
     )
     content = _json(ok_schema)
-    if route.name == "chat_completions":
+    if route.name in STREAMING:
         content["text/event-stream"] = {"schema": {"type": "string"}}
     if route.name == "metrics":
         content = {"text/plain": {"schema": {"type": "string"}}}
@@ -142,7 +147,7 @@ def _responses(route: Route, public: bool) -> dict[str, Any]:
         for code in SUCCESS.get(route.name, ("200",))
     }
     errors = {} if public else dict(ERRORS)
-    if route.name in ("chat_completions", "readyz"):
+    if route.name in (*MODEL_ROUTES, "readyz"):
         errors |= UPSTREAM_ERRORS
     for code, text in errors.items():
         out[code] = {"description": text, "content": _json({"$ref": REF.format(model="Error")})}
@@ -168,6 +173,8 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
         }
     if permission != "public":
         op["security"] = [{"bearer": []}]
+        if route.name == "messages":  # Anthropic clients send the key as x-api-key
+            op["security"].append({"x-api-key": []})
     return op
 
 
@@ -192,7 +199,10 @@ def openapi_document(routes: list[Route], version: str) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "x-api-key": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+            },
             "schemas": _schemas(),
         },
     }
