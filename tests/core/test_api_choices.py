@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import openai
-import pytest
 
 from tests.conftest import openai_route
 from tests.core.test_api import wait_trace
@@ -41,9 +40,39 @@ def test_each_choice_is_guarded(sqlite_url: str, up: Upstream, gateway_factory: 
     assert "A calm answer." in texts and not any("idiot" in t for t in texts)
 
 
-def test_streaming_n_is_refused(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
+def test_n_choices_streamed_each_guarded(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
     gw = gateway_factory(sqlite_url, [openai_route(up)])
-    with pytest.raises(openai.BadRequestError) as caught:
-        client(gw).chat.completions.create(model="gpt", messages=HI, n=2, stream=True)  # type: ignore[arg-type]
-    assert caught.value.param == "n"
-    assert up.requests == []
+    c = client(gw)
+    texts: dict[int, str] = {}
+    finish: dict[int, str] = {}
+    usage = None
+    for chunk in c.chat.completions.create(
+        model="gpt",
+        messages=HI,
+        n=3,  # type: ignore[arg-type]
+        stream=True,
+        stream_options={"include_usage": True},
+    ):
+        usage = chunk.usage or usage
+        for choice in chunk.choices:
+            texts[choice.index] = texts.get(choice.index, "") + (choice.delta.content or "")
+            if choice.finish_reason:
+                finish[choice.index] = choice.finish_reason
+    assert texts == {0: "echo: hi", 1: "echo: hi", 2: "echo: hi"}
+    assert finish == {0: "stop", 1: "stop", 2: "stop"}
+    assert usage is not None and usage.prompt_tokens == 33
+    up.script(
+        {"content": "A calm answer in a few words.", "chunk_delay": 0.01},
+        {"content": TOXIC, "chunk_delay": 0.01},
+    )
+    texts, finish = {}, {}
+    for chunk in c.chat.completions.create(model="gpt", messages=HI, n=2, stream=True):  # type: ignore[arg-type]
+        for choice in chunk.choices:
+            texts[choice.index] = texts.get(choice.index, "") + (choice.delta.content or "")
+            if choice.finish_reason:
+                finish[choice.index] = choice.finish_reason
+    assert sorted(finish.values()) == ["content_filter", "stop"]
+    assert "A calm answer in a few words." in texts.values()
+    assert not any("idiot" in t for t in texts.values())

@@ -4,8 +4,10 @@ as pydantic models (they validate and they document, as ``server/schemas.py`` do
 ``POST /v1/messages`` (Anthropic's Messages API). ``server/translate.py`` turns the last two
 into one chat request for the pipeline.
 
-Fields that a shape offers and the gateway cannot honour (stored conversations, server-side
-tools, token-id inputs the guards cannot read) are refused by name, never silently dropped.
+Fields that would change what the answer means and that the gateway cannot honour (stored
+conversations, server-side tools, token-id inputs the guards cannot read) are refused by
+name; hints with no chat equivalent (Anthropic's ``top_k``, Responses' ``reasoning`` or
+``include``) are accepted and not forwarded.
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ def _response_part(part: ResponsePart, where: str) -> Message:
     if isinstance(part, InputImage):
         if not part.image_url:
             raise BadRequest("input_image needs image_url (files are not stored)", param=where)
-        return {"type": "image_url", "image_url": _compact({"url": part.image_url})}
+        url = {"url": part.image_url, "detail": part.detail}
+        return {"type": "image_url", "image_url": _compact(url)}
     return {"type": "text", "text": part.text}
 
 
