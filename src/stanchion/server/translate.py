@@ -175,6 +175,7 @@ def _anthropic_turn(m: AnthropicMessage, i: int, out: list[Message]) -> None:
         return
     parts: list[Message] = []
     calls: list[Message] = []
+    before = len(out)
     for j, block in enumerate(m.content):
         where = f"messages[{i}].content[{j}]"
         if isinstance(block, ToolResultBlock):
@@ -189,7 +190,7 @@ def _anthropic_turn(m: AnthropicMessage, i: int, out: list[Message]) -> None:
             parts.append(_image(block, where))
         else:
             parts.append({"type": "text", "text": block.text})
-    if parts or not calls:
+    if parts or (not calls and len(out) == before):  # tool results alone make no turn
         out.append({"role": m.role, "content": _text_or_parts(parts)})
     if calls:
         _add_calls(out, calls)
