@@ -204,3 +204,18 @@ def test_tool_results_are_scanned_as_untrusted_context(
     assert "ignore all previous instructions" not in last["content"]
     findings = m.model_extra["stanchion"]["findings"]  # type: ignore[index]
     assert any(f["type"].startswith("injection") for f in findings)
+
+
+def test_stream_stopped_by_the_output_policy(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    up.script({"content": "Fine. You are a stupid worthless idiot, I hate you people. Bye now."})
+    seen = ""
+    with pytest.raises(anthropic.APIStatusError, match="stopped by the output policy"):
+        with client(gw).messages.stream(
+            model="gpt", max_tokens=64, messages=[{"role": "user", "content": "hi"}]
+        ) as stream:
+            for text in stream.text_stream:
+                seen += text
+    assert "idiot" not in seen
