@@ -24,7 +24,7 @@ from stanchion.errors import ApiError, InternalError
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Chunk, Usage
 from stanchion.runtime import Runtime
-from stanchion.server.http import json_response
+from stanchion.server.http import json_response, new_exchange
 from stanchion.server.sse import completion_json, extension, usage_json
 
 log = logging.getLogger("stanchion.server")
@@ -39,21 +39,11 @@ def choices_asked(body: Any) -> int:
 async def several_choices(
     request: Request, rt: Runtime, principal: Principal, chat: ChatRequest, route: str, n: int
 ) -> Response:
-    now = rt.clock()
     exchanges = [
-        Exchange(
-            id=rt.new_id(),
-            app=rt.spec.app,
-            started=now,
-            request=chat,
-            authorization=request.headers.get("authorization"),
-            principal=principal,
-            messages=list(chat.messages),
-            route=route,
-            annotations={"choice": i, "choices": n},
-        )
+        new_exchange(request, rt, principal, chat, route, {"choice": i, "choices": n})
         for i in range(n)
     ]
+    now = exchanges[0].started
     pipe = request.app.state.pipeline
     if chat.stream:
         await asyncio.gather(*(pipe.prepare(ex) for ex in exchanges))

@@ -15,6 +15,7 @@ from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import Chunk, Usage
 from stanchion.runtime import Runtime
 from stanchion.server.chat import parse_chat
+from stanchion.server.http import new_exchange
 from stanchion.telemetry.logs import TRACE_ID
 
 
@@ -35,17 +36,7 @@ def open_exchange(
 ) -> Exchange:
     """The exchange for a translated chat ``body``; ``endpoint`` is kept on the trace."""
     chat, route = parse_chat(body, rt)
-    ex = Exchange(
-        id=rt.new_id(),
-        app=rt.spec.app,
-        started=rt.clock(),
-        request=chat,
-        authorization=request.headers.get("authorization"),
-        principal=principal,
-        messages=list(chat.messages),
-        route=route,
-        annotations={"endpoint": endpoint},
-    )
+    ex = new_exchange(request, rt, principal, chat, route, {"endpoint": endpoint})
     TRACE_ID.set(ex.id)
     return ex
 
