@@ -212,10 +212,11 @@ def test_stream_stopped_by_the_output_policy(
     gw = gateway_factory(sqlite_url, [openai_route(up)])
     up.script({"content": "Fine. You are a stupid worthless idiot, I hate you people. Bye now."})
     seen = ""
-    with pytest.raises(anthropic.APIStatusError, match="stopped by the output policy"):
-        with client(gw).messages.stream(
-            model="gpt", max_tokens=64, messages=[{"role": "user", "content": "hi"}]
-        ) as stream:
-            for text in stream.text_stream:
-                seen += text
+    ask = {"model": "gpt", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
+    with (
+        pytest.raises(anthropic.APIStatusError, match="stopped by the output policy"),
+        client(gw).messages.stream(**ask) as stream,  # type: ignore[arg-type]
+    ):
+        for text in stream.text_stream:
+            seen += text
     assert "idiot" not in seen

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import anthropic
@@ -91,10 +92,12 @@ def _exchange() -> Exchange:
     return ex
 
 
-async def _chunks() -> AsyncIterator[Chunk | Any]:
+async def _chunks(as_objects: bool = False) -> AsyncIterator[Chunk | Any]:
     yield Chunk(content="Checking.")
     for delta in tool_call_deltas({"tool_calls": [CALL]}):
-        yield ToolChunk(tool_calls=[delta])
+        fn = SimpleNamespace(**{"name": None, "arguments": "", **delta["function"]})
+        as_object = SimpleNamespace(index=delta["index"], id=delta.get("id"), function=fn)
+        yield ToolChunk(tool_calls=[as_object if as_objects else delta])
     yield Chunk(finish_reason="tool_calls")
 
 
@@ -106,13 +109,16 @@ def _events(raw: bytes) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-async def _collect(writer: Any, ex: Exchange) -> list[tuple[str, dict[str, Any]]]:
-    return _events(b"".join([b async for b in relay(_chunks(), writer, ex)]))
+async def _collect(
+    writer: Any, ex: Exchange, as_objects: bool = False
+) -> list[tuple[str, dict[str, Any]]]:
+    return _events(b"".join([b async for b in relay(_chunks(as_objects), writer, ex)]))
 
 
-async def test_responses_stream_of_a_function_call() -> None:
+@pytest.mark.parametrize("as_objects", [False, True])
+async def test_responses_stream_of_a_function_call(as_objects: bool) -> None:
     ex = _exchange()
-    events = await _collect(ResponseEvents(ex, "m", 0, {}), ex)
+    events = await _collect(ResponseEvents(ex, "m", 0, {}), ex, as_objects)
     kinds = [k for k, _ in events]
     pieces = [d["delta"] for k, d in events if k == "response.function_call_arguments.delta"]
     assert len(pieces) == 2 and json.loads("".join(pieces)) == {"city": "Oslo"}

@@ -26,6 +26,7 @@ from stanchion.providers.base import ChatRequest, Chunk, Usage
 from stanchion.runtime import Runtime
 from stanchion.server.http import json_response, new_exchange
 from stanchion.server.sse import completion_json, extension, usage_json
+from stanchion.server.translate import delta_fields
 
 log = logging.getLogger("stanchion.server")
 
@@ -84,7 +85,7 @@ def _item(head: dict[str, Any], ex: Exchange, i: int, item: Chunk | ApiError) ->
     delta: dict[str, Any] = {"content": item.content} if item.content else {}
     calls = getattr(item, "tool_calls", None)
     if calls:
-        delta["tool_calls"] = calls
+        delta["tool_calls"] = [delta_fields(c) for c in calls]
     out = _chunk(head, i, delta) if delta else b""
     if item.finish_reason:
         finish = {"finish_reason": item.finish_reason}

@@ -16,6 +16,7 @@ from stanchion.providers.base import Chunk, Usage
 from stanchion.runtime import Runtime
 from stanchion.server.chat import parse_chat
 from stanchion.server.http import new_exchange
+from stanchion.server.translate import delta_fields
 from stanchion.telemetry.logs import TRACE_ID
 
 
@@ -53,8 +54,7 @@ async def relay(
         if item.content:
             yield events.delta(item.content)
         for delta in getattr(item, "tool_calls", None) or []:
-            if isinstance(delta, dict):
-                yield events.tool_delta(delta)
+            yield events.tool_delta(delta_fields(delta))
         if item.finish_reason:
             usage = ex.completion.usage if ex.completion is not None else Usage()
             yield events.finish(item.finish_reason, usage)

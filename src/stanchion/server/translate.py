@@ -255,6 +255,19 @@ def call_fields(call: Any) -> tuple[str, str, str]:
     )
 
 
+def delta_fields(delta: Any) -> Message:
+    """A streamed tool-call fragment as OpenAI's delta dict (``index``, ``id``, ``function``
+    with ``name`` and an ``arguments`` piece), from a dict or an object with those fields."""
+    if isinstance(delta, dict):
+        return delta
+    fn = getattr(delta, "function", delta)
+    return {
+        "index": getattr(delta, "index", 0),
+        "id": getattr(delta, "id", None),
+        "function": {"name": getattr(fn, "name", None), "arguments": getattr(fn, "arguments", "")},
+    }
+
+
 def relayed_calls(completion: Any, decision: str) -> list[tuple[str, str, str]]:
     """The tool calls the pipeline let through: none when the answer was blocked or held."""
     if completion is None or decision not in ("pass", "redact"):
