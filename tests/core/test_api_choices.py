@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import openai
+import pytest
 
 from tests.conftest import openai_route
 from tests.core.test_api import wait_trace
@@ -76,3 +77,16 @@ def test_n_choices_streamed_each_guarded(
     assert sorted(finish.values()) == ["content_filter", "stop"]
     assert "A calm answer in a few words." in texts.values()
     assert not any("idiot" in t for t in texts.values())
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_refused_choice_refuses_the_request(
+    stream: bool, sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    limits = {"max_body_bytes": 20000, "requests_per_minute": 2}
+    gw = gateway_factory(sqlite_url, [openai_route(up)], limits=limits)
+    with pytest.raises(openai.RateLimitError):
+        client(gw).chat.completions.create(model="gpt", messages=HI, n=3, stream=stream)  # type: ignore[arg-type]
+    if stream:
+        assert up.requests == [], "no choice of a refused stream reaches the model"
+    assert len(up.requests) <= 2

@@ -47,19 +47,36 @@ async def several_choices(
     now = exchanges[0].started
     pipe = request.app.state.pipeline
     if chat.stream:
-        await asyncio.gather(*(pipe.prepare(ex) for ex in exchanges))
+        await _all(pipe.prepare, exchanges, pipe)
         return StreamingResponse(
             _interleaved(pipe, exchanges, route, int(now)),
             media_type="text/event-stream",
             headers={"x-stanchion-trace-id": exchanges[0].id, "cache-control": "no-cache"},
         )
-    await asyncio.gather(*(pipe.run(ex) for ex in exchanges))
+    await _all(pipe.run, exchanges)
     answers = [completion_json(ex, route, int(now)) for ex in exchanges]
     body = answers[0]
     body["choices"] = [{**a["choices"][0], "index": i} for i, a in enumerate(answers)]
     body["usage"] = _usage(exchanges)
     body["stanchion"] = {**extension(exchanges[0]), "choices": [extension(ex) for ex in exchanges]}
     return json_response(body, headers={"x-stanchion-trace-id": exchanges[0].id})
+
+
+async def _all(step: Any, exchanges: list[Exchange], pipe: Any = None) -> None:
+    """Run ``step`` for every choice to its end; the first failure is the answer (each
+    failed choice is recorded by the pipeline). With ``pipe``, choices that were prepared
+    for a stream that will not start are recorded as failed too, so that the budget they
+    reserved is settled."""
+    results = await asyncio.gather(*(step(ex) for ex in exchanges), return_exceptions=True)
+    failure = next((r for r in results if isinstance(r, BaseException)), None)
+    if failure is None:
+        return
+    if pipe is not None and isinstance(failure, ApiError):
+        for ex, result in zip(exchanges, results, strict=True):
+            if not isinstance(result, BaseException):
+                ex.status, ex.error, ex.decision = failure.status, failure.message, "error"
+                await pipe.record(ex)
+    raise failure
 
 
 def _usage(exchanges: list[Exchange]) -> dict[str, int]:
