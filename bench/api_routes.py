@@ -7,7 +7,9 @@ A gateway on a real socket (SQLite store, a ``local`` route, default guards) ans
 same question as ``/v1/chat/completions``, ``/v1/responses`` and ``/v1/messages``, JSON and
 streamed, and ``/v1/embeddings`` (the offline hashing embedder) for the same text; requests
 go one at a time over one keep-alive connection. Prints p50 / p95 in milliseconds and the
-p50 difference from chat completions of the same mode. Never asserts times.
+p50 difference from chat completions of the same mode; then, in process, the microseconds
+of edge work each translated route adds (its own shape validated and translated, the answer
+shaped back). Never asserts times.
 """
 
 from __future__ import annotations
@@ -26,7 +28,17 @@ import httpx
 import uvicorn
 import yaml
 
+from stanchion.pipeline.exchange import Exchange
+from stanchion.providers.base import ChatRequest, Completion, Usage
 from stanchion.server.app import create_app
+from stanchion.server.replies import answer_of, messages_json, response_json
+from stanchion.server.shapes import (
+    EmbeddingsRequest,
+    MessagesRequest,
+    ResponsesRequest,
+    parse_open,
+)
+from stanchion.server.translate import messages_to_chat, responses_to_chat
 from stanchion.settings import Settings
 from stanchion.store.db import Store
 from stanchion.store.keys import create_key
@@ -94,6 +106,38 @@ def measure(client: httpx.Client, cases: list[tuple[str, str, dict[str, Any]]], 
     return times
 
 
+def edge_costs(n: int) -> list[tuple[str, float]]:
+    """Microseconds per request of the work the translated routes add, in process: the
+    request validated in its own shape and translated, and the answer shaped back (the chat
+    body is then validated by ``parse_chat`` as for chat completions)."""
+    ex = Exchange(id="b", app="bench", started=0.0, request=ChatRequest("m", []))
+    ex.completion = Completion("Card refunds take 5 to 7 business days. [1]", "m", Usage(40, 12))
+    answer = answer_of(ex, [])
+    _, responses_body = CALLS["responses"]
+    _, messages_body = CALLS["messages"]
+
+    def responses() -> None:
+        req = parse_open(ResponsesRequest, responses_body)
+        responses_to_chat(req)
+        response_json(ex, "local", 0, {}, answer)
+
+    def messages() -> None:
+        messages_to_chat(parse_open(MessagesRequest, messages_body))
+        messages_json(ex, "local", answer)
+
+    def embeddings() -> None:
+        parse_open(EmbeddingsRequest, {"model": "local", "input": QUESTION})
+
+    out = []
+    for name, fn in (("responses", responses), ("messages", messages), ("embeddings", embeddings)):
+        fn()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        out.append((name, (time.perf_counter() - t0) / n * 1e6))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=300)
@@ -118,6 +162,9 @@ def main() -> None:
         delta = f"{p50 - base[mode]:+.2f}" if name != "embeddings" else "-"
         print(f"{name:<12} {mode:<7} {p50:>8.2f} {p95:>8.2f} {delta:>12}")
     print(f"\n{n} requests per row, round robin after 20 warm-up rounds, one connection")
+    print(f"\n{'edge work':<12} {'us/request':>10}")
+    for name, us in edge_costs(20 * n):
+        print(f"{name:<12} {us:>10.1f}")
 
 
 if __name__ == "__main__":
