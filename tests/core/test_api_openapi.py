@@ -58,14 +58,16 @@ def test_failures_are_documented_with_the_error_schema() -> None:
 
 def test_translated_routes_are_documented() -> None:
     ops = {op["operationId"]: op for _, _, op in OPERATIONS}
-    for operation, model in (
-        ("post_embeddings", "EmbeddingsRequest"),
-        ("post_responses", "ResponsesRequest"),
-        ("post_messages", "MessagesRequest"),
+    for operation, model, answer in (
+        ("post_embeddings", "EmbeddingsRequest", "EmbeddingList"),
+        ("post_responses", "ResponsesRequest", "Response"),
+        ("post_messages", "MessagesRequest", "Message"),
     ):
         op = ops[operation]
         ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         assert ref.endswith("/" + model) and model in DOC["components"]["schemas"]
+        ok = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert ok.endswith("/" + answer) and answer in DOC["components"]["schemas"]
         assert op["x-permission"] == "chat" and "502" in op["responses"]
     for operation in ("post_responses", "post_messages"):
         assert "text/event-stream" in ops[operation]["responses"]["200"]["content"]

@@ -198,3 +198,25 @@ def test_function_outputs_are_scanned_as_untrusted_context(
     )
     last = up.requests[-1]["body"]["messages"][-1]
     assert last["role"] == "tool" and "Ignore all previous instructions" not in last["content"]
+
+
+def test_both_routes_check_the_chat_permission(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    roles = {"extra": {"auditor": ["models.read"]}}
+    gw = gateway_factory(sqlite_url, [openai_route(up)], roles=roles)
+    key = gw.make_key("auditor")
+    asks = {
+        "/v1/responses": {"model": "gpt", "input": "hi"},
+        "/v1/messages": {
+            "model": "gpt",
+            "max_tokens": 8,
+            "messages": [{"role": "user", "content": "hi"}],
+        },
+    }
+    for path, body in asks.items():
+        for header in ({"authorization": f"Bearer {key}"}, {"x-api-key": key}):
+            r = httpx.post(gw.url + path, json=body, headers=header)
+            expected = 403 if "authorization" in header or path == "/v1/messages" else 401
+            assert r.status_code == expected, (path, header, r.text)
+    assert up.requests == []

@@ -53,6 +53,41 @@ CHAT_RESPONSE = {
     },
 }
 OBJECT = {"type": "object"}
+EMBEDDING_LIST = {
+    "type": "object",
+    "required": ["object", "data", "model", "usage"],
+    "properties": {
+        "object": {"const": "list"},
+        "data": {"type": "array", "items": {"type": "object"}},
+        "model": {"type": "string"},
+        "usage": {"type": "object"},
+    },
+}
+RESPONSE = {
+    "type": "object",
+    "required": ["id", "object", "created_at", "status", "model", "output"],
+    "properties": {
+        "id": {"type": "string"},
+        "object": {"const": "response"},
+        "created_at": {"type": "integer"},
+        "status": {"enum": ["completed", "incomplete", "failed", "in_progress"]},
+        "model": {"type": "string"},
+        "output": {"type": "array", "items": {"type": "object"}},
+    },
+}
+MESSAGE = {
+    "type": "object",
+    "required": ["id", "type", "role", "model", "content", "stop_reason", "usage"],
+    "properties": {
+        "id": {"type": "string"},
+        "type": {"const": "message"},
+        "role": {"const": "assistant"},
+        "model": {"type": "string"},
+        "content": {"type": "array", "items": {"type": "object"}},
+        "stop_reason": {"type": "string"},
+        "usage": {"type": "object"},
+    },
+}
 
 # route name -> the model of its JSON body
 BODIES: dict[str, type[BaseModel]] = {
@@ -100,7 +135,12 @@ SUCCESS = {
     "registry_approve": ("201",),
     "registry_reject": ("201",),
 }
-RESPONSES = {"chat_completions": "ChatCompletion"}
+RESPONSES = {
+    "chat_completions": "ChatCompletion",
+    "embeddings": "EmbeddingList",
+    "responses": "Response",
+    "messages": "Message",
+}
 ERRORS = {
     "400": "invalid request",
     "401": "missing or bad key",
@@ -182,7 +222,8 @@ def _schemas() -> dict[str, Any]:
     _, defs = models_json_schema(
         [(m, "validation") for m in dict.fromkeys(BODIES.values())], ref_template=REF
     )
-    return {**defs["$defs"], "Error": ERROR, "ChatCompletion": CHAT_RESPONSE}
+    answers = {"EmbeddingList": EMBEDDING_LIST, "Response": RESPONSE, "Message": MESSAGE}
+    return {**defs["$defs"], "Error": ERROR, "ChatCompletion": CHAT_RESPONSE, **answers}
 
 
 def openapi_document(routes: list[Route], version: str) -> dict[str, Any]:
