@@ -87,6 +87,9 @@ class Upstream:
             if step.get("no_usage")
             else {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
         )
+        calls = tool_calls(step)
+        if calls:
+            text = step.get("content", "")
         if not body.get("stream"):
             return JSONResponse(
                 {
@@ -97,8 +100,8 @@ class Upstream:
                     "choices": [
                         {
                             "index": 0,
-                            "message": {"role": "assistant", "content": text},
-                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": text, **calls},
+                            "finish_reason": "tool_calls" if calls else "stop",
                         }
                     ],
                     **({"usage": usage} if usage else {}),
@@ -117,7 +120,7 @@ class Upstream:
             "created": 1,
             "model": body["model"] + "-2026",
         }
-        words = text.split(" ")
+        words = text.split(" ") if text or not step.get("tool_calls") else []
         for i, w in enumerate(words):
             piece = w if i == 0 else " " + w
             yield (
@@ -134,9 +137,13 @@ class Upstream:
             )
             if step.get("chunk_delay"):
                 await asyncio.sleep(step["chunk_delay"])
+        for delta in tool_call_deltas(step):
+            choice = {"index": 0, "delta": {"tool_calls": [delta]}, "finish_reason": None}
+            yield "data: " + json.dumps({**head, "choices": [choice]}) + "\n\n"
+        finish = "tool_calls" if step.get("tool_calls") else "stop"
         yield (
             "data: "
-            + json.dumps({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            + json.dumps({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
             + "\n\n"
         )
         if usage and (body.get("stream_options") or {}).get("include_usage"):
@@ -188,11 +195,30 @@ class Upstream:
         )
         yield ev("message_stop", {})
 
+    async def embeddings(self, request: Request) -> Response:
+        """OpenAI's embeddings: a deterministic vector per input (``dimensions`` long, 8 by
+        default), so a test can tell which text produced which vector."""
+        body, step, failure = await self._prepare(request)
+        if failure:
+            return failure
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        size = int(body.get("dimensions") or 8)
+        data = [
+            {"object": "embedding", "index": i, "embedding": fake_vector(str(t), size)}
+            for i, t in enumerate(texts)
+        ]
+        tokens = sum(len(str(t).split()) for t in texts)
+        usage = {} if step.get("no_usage") else {"prompt_tokens": tokens, "total_tokens": tokens}
+        return JSONResponse(
+            {"object": "list", "data": data, "model": body["model"] + "-2026", "usage": usage}
+        )
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/v1/chat/completions", self.openai, methods=["POST"]),
                 Route("/v1/messages", self.anthropic, methods=["POST"]),
+                Route("/v1/embeddings", self.embeddings, methods=["POST"]),
             ]
         )
 
@@ -202,6 +228,33 @@ class Upstream:
     def stop(self) -> None:
         if self._server:
             self._server.should_exit = True
+
+
+def tool_calls(step: dict[str, Any]) -> dict[str, Any]:
+    """A step's ``tool_calls`` ([{id, name, arguments}]) as an assistant message's field."""
+    calls = [
+        {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": a}}
+        for c in step.get("tool_calls") or []
+        for a in [c["arguments"]]
+    ]
+    return {"tool_calls": calls} if calls else {}
+
+
+def tool_call_deltas(step: dict[str, Any]) -> list[dict[str, Any]]:
+    """Streamed as OpenAI does: the id and name first, then the arguments in two pieces
+    split mid-token."""
+    out: list[dict[str, Any]] = []
+    for i, c in enumerate(step.get("tool_calls") or []):
+        args, cut = c["arguments"], len(c["arguments"]) // 2
+        head = {"name": c["name"], "arguments": ""}
+        out.append({"index": i, "id": c["id"], "type": "function", "function": head})
+        out += [{"index": i, "function": {"arguments": p}} for p in (args[:cut], args[cut:])]
+    return out
+
+
+def fake_vector(text: str, size: int) -> list[float]:
+    """The upstream's vector for ``text``: its first value is the text's length."""
+    return [float(len(text))] + [((hash(text) >> i) % 7) / 7.0 for i in range(size - 1)]
 
 
 def serve_in_thread(app: Any, port: int = 0) -> tuple[uvicorn.Server, int]:

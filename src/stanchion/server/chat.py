@@ -13,6 +13,7 @@ from stanchion.errors import ApiError, BadRequest, NotFound
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import ChatRequest, Chunk
 from stanchion.runtime import Runtime
+from stanchion.server.choices import choices_asked, several_choices
 from stanchion.server.http import authenticate, json_response, read_json, runtime
 from stanchion.server.schemas import ChatCompletionRequest, parse
 from stanchion.server.sse import ChunkWriter, completion_json
@@ -62,6 +63,8 @@ async def chat_completions(request: Request) -> Response:
     principal = await authenticate(request, "chat")
     body = await read_json(request, rt.spec.limits.max_body_bytes)
     chat, route = parse_chat(body, rt)
+    if (n := choices_asked(body)) > 1:
+        return await several_choices(request, rt, principal, chat, route, n)
     now = rt.clock()
     ex = Exchange(
         id=rt.new_id(),

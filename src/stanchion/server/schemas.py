@@ -231,7 +231,7 @@ MetaValue = Annotated[str, Field(max_length=512)]
 
 
 class ChatCompletionRequest(Open):
-    """OpenAI's chat request. ``n`` is 1: the gateway guards and records one answer."""
+    """OpenAI's chat request. ``n`` up to 8: each choice is guarded and recorded alone."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -272,8 +272,8 @@ class ChatCompletionRequest(Open):
     @field_validator("n")
     @classmethod
     def _one_choice(cls, n: int | None) -> int | None:
-        if n is not None and n > 1:
-            raise ValueError("n must be 1: this gateway guards and records one choice per request")
+        if n is not None and n > 8:
+            raise ValueError("n must be at most 8: each choice is guarded and recorded alone")
         return n
 
     def check_limits(self, body: dict[str, Any], max_tokens: int) -> None:
