@@ -48,6 +48,7 @@ class Upstream:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.queue: deque[dict[str, Any]] = deque()
+        self.default: dict[str, Any] = {}  # the behaviour when nothing is scripted
         self.port = 0
         self._server: uvicorn.Server | None = None
 
@@ -57,6 +58,7 @@ class Upstream:
     def reset(self) -> None:
         self.requests.clear()
         self.queue.clear()
+        self.default = {}
 
     @property
     def base_url(self) -> str:
@@ -67,7 +69,7 @@ class Upstream:
         return f"http://127.0.0.1:{self.port}"
 
     def _step(self) -> dict[str, Any]:
-        return self.queue.popleft() if self.queue else {}
+        return self.queue.popleft() if self.queue else self.default
 
     async def _prepare(
         self, request: Request

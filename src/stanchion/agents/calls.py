@@ -2,8 +2,9 @@
 
 For each call: was the tool offered to this caller (``tool.not_offered``: block); do the
 arguments parse and match their schema (``tool.invalid_arguments``: the policy's action);
-what do the guards find in each string value of the arguments (PII, secrets, injection:
-the ``arguments`` rules, then the app's input rules); is the tool risky (``tool.risky``:
+what do the guards find in each string value of the arguments (PII, secrets, direct and
+indirect injection: the detectors of the input and context directions; the ``arguments``
+rules, then the app's rules for the direction that found it); is the tool risky (``tool.risky``:
 hold for a reviewer). A redacted value is replaced inside the JSON, so the arguments stay
 JSON. Findings on arguments carry offsets into the string value they were found in.
 """
@@ -126,7 +127,13 @@ class CallChecker:
         return walk(value)
 
     def _scan_text(self, text: str, out: Checked, ex: Exchange) -> str:
-        found = self.engine.detect(text, "input", ex)
+        found: list[Finding] = []
+        seen: set[tuple[str, int, int]] = set()
+        for direction in self.policy.spec.scan_directions:
+            for f in self.engine.detect(text, direction, ex):
+                if (f.type, f.start, f.end) not in seen:
+                    seen.add((f.type, f.start, f.end))
+                    found.append(f)
         for f in found:
             f.action = self.policy.argument_action(f.type, f.score) or f.action
             f.direction = "output"

@@ -17,6 +17,7 @@ input guards (PII is only flagged, secrets and injections block). An app narrows
             required: [order_id]
       arguments:                     # guard findings in arguments, before the input rules
         - {match: "pii.*", action: flag}
+      scan_directions: [input, context]   # also indirect injection (default: input)
     structured_outputs:
       on_invalid: retry              # or error
 """
@@ -28,7 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from stanchion.guards.base import Action
+from stanchion.guards.base import Action, Direction
 
 
 class _Spec(BaseModel):
@@ -54,6 +55,10 @@ class ArgumentRule(_Spec):
     min_score: float = 0.0
 
 
+def _input_only() -> list[Direction]:
+    return ["input"]
+
+
 DEFAULT_ARGUMENT_RULES = (ArgumentRule(match="pii.*", action="flag"),)
 
 
@@ -64,6 +69,12 @@ class ToolsSpec(_Spec):
     unlisted: Literal["allow", "deny"] = "allow"
     rules: list[ToolRule] = Field(default_factory=list)
     scan_arguments: bool = True
+    scan_directions: list[Direction] = Field(
+        default_factory=_input_only,
+        description="whose detectors and rules scan arguments: input (PII, secrets, direct "
+        "injection); add context for indirect injection carried in third-party text (it also "
+        "fires on plain task instructions: bench/tools.py replay)",
+    )
     invalid_arguments: Action = Field(
         "block", description="arguments that are not JSON or fail their schema"
     )
