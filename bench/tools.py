@@ -62,12 +62,23 @@ CALLS = [
     {"id": "call_a", "name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}},
     {"id": "call_b", "name": "get_weather", "arguments": {"city": "Oslo", "unit": "c"}},
 ]
+CASES = [
+    ("text json (no tools, baseline)", False, {}),
+    ("tool calls json", False, {"tools": TOOLS}),
+    ("text stream (no tools, baseline)", True, {}),
+    ("tool calls stream", True, {"tools": TOOLS}),
+]
 UPSTREAM = """
 import sys, uvicorn
 sys.path.insert(0, {root!r})
 from tests.upstream import Upstream
 up = Upstream()
 up.default = {{"tool_calls": {calls!r}, "fragment": 3}}
+plain = up._prepare
+async def prepare(request):  # no tools offered: a plain echo, the baseline
+    body, step, failure = await plain(request)
+    return body, (step if body.get("tools") else {{}}), failure
+up._prepare = prepare
 uvicorn.run(up.app(), host="127.0.0.1", port={port}, log_level="warning", access_log=False)
 """
 
@@ -99,7 +110,7 @@ def one(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str,
     else:
         r = client.post(url, json=body, headers=headers)
         assert r.status_code == 200, r.text
-        assert r.json()["choices"][0]["message"]["tool_calls"], r.text
+        assert bool(r.json()["choices"][0]["message"].get("tool_calls")) == bool(body.get("tools"))
     return (time.perf_counter() - t0) * 1000
 
 
@@ -130,8 +141,8 @@ def latency(n: int) -> dict[str, Any]:
         wait_up(f"http://127.0.0.1:{gw_port}/healthz")
         ask = [{"role": "user", "content": "Weather in Paris and Oslo?"}]
         results: dict[str, Any] = {}
-        for stream in (False, True):
-            body = {"model": "mock-gpt", "messages": ask, "tools": TOOLS, "stream": stream}
+        for case, stream, tools in CASES:
+            body = {"model": "mock-gpt", "messages": ask, "stream": stream, **tools}
             direct = measure(f"http://127.0.0.1:{up_port}/v1/chat/completions", body, {}, n)
             via = measure(
                 f"http://127.0.0.1:{gw_port}/v1/chat/completions",
@@ -139,7 +150,7 @@ def latency(n: int) -> dict[str, Any]:
                 {"authorization": f"Bearer {key}"},
                 n,
             )
-            results["stream" if stream else "json"] = {"direct": direct, "gateway": via}
+            results[case] = {"direct": direct, "gateway": via}
         return results
     finally:
         for p in procs:
