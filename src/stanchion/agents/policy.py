@@ -27,8 +27,9 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from stanchion.agents.schemas import schema_problem
 from stanchion.guards.base import Action, Direction
 
 
@@ -45,6 +46,13 @@ class ToolRule(_Spec):
     parameters: dict[str, Any] | None = Field(
         None, description="JSON Schema the arguments must match (instead of the client's)"
     )
+
+    @field_validator("parameters")
+    @classmethod
+    def _compiles(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is not None and (problem := schema_problem(v)):
+            raise ValueError(f"not a usable JSON Schema: {problem}")
+        return v
 
 
 class ArgumentRule(_Spec):
