@@ -83,5 +83,5 @@ def check_value(schema: dict[str, Any], value: Any) -> str | None:
         # The value itself is never quoted: it may be what a redaction took out.
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.instance_path)
         keyword = str(err.schema_path[-1]) if err.schema_path else "schema"
-        return f"${path}: fails `{keyword[:64]}`"
+        return f"${path[:200]}: fails `{keyword[:64]}`"
     return None
