@@ -4,6 +4,7 @@ the real local upstream, with the official openai SDK's tool loop as the client.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -227,3 +228,17 @@ def test_a_malformed_upstream_tool_call_is_a_502(
     with pytest.raises(openai.APIStatusError) as caught:
         sdk(gw).chat.completions.create(model="gpt", messages=ASK, tools=[WEATHER])
     assert caught.value.status_code == 502
+
+
+def test_tool_call_arguments_are_sealed_at_rest(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    up.script({"tool_calls": [{"name": "get_weather", "arguments": {"city": "zebra-77-town"}}]})
+    r = sdk(gw).chat.completions.create(model="gpt", messages=ASK, tools=[WEATHER])
+    assert "zebra-77-town" in (r.choices[0].message.tool_calls or [])[0].function.arguments
+    wait_trace(gw, r.model_extra["stanchion"]["trace_id"])
+    gw.stop()
+    db = Path(sqlite_url.split("///")[1])
+    raw = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
+    assert raw and b"zebra-77-town" not in raw
