@@ -10,6 +10,7 @@ import click
 import yaml
 
 from stanchion.cli.common import safe, safe_block
+from stanchion.evals.protocol import guard_groups
 from stanchion.guards import GuardEngine, GuardPolicySpec, build_guard_engine
 from stanchion.guards.evaluation import evaluate, read_jsonl
 
@@ -79,12 +80,20 @@ def check(text: str, direction: str, policy_path: Path | None, as_json: bool) ->
     type=click.Path(dir_okay=False, path_type=Path),
     help="write one line per example",
 )
+@click.option("--by", help="figures per group: source (dataset), template, or a field")
+@click.option(
+    "--leave-one-out",
+    is_flag=True,
+    help="with --by: thresholds fitted on the other groups, measured on each",
+)
 def eval_(
     files: tuple[Path, ...],
     kind: str | None,
     policy_path: Path | None,
     as_json: bool,
     predictions: Path | None,
+    by: str | None = None,
+    leave_one_out: bool = False,
 ) -> None:
     """Measure the guards on FILES (JSONL of the shared datasets' shapes), pooled."""
     engine = load_engine(policy_path)
@@ -95,10 +104,54 @@ def eval_(
     if predictions is not None:
         with predictions.open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(p) + "\n" for p in run.predictions)
+    if by is not None or leave_one_out:
+        _print_groups(
+            figures["kind"], rows, run.predictions, by or "source", leave_one_out, as_json
+        )
+        return
     if as_json:
         click.echo(json.dumps(figures, sort_keys=True))
         return
     _print_figures(figures)
+
+
+def _print_groups(
+    kind: str, rows: list[dict[str, Any]], preds: list[dict[str, Any]], by: str, loo: bool,
+    as_json: bool,
+) -> None:  # fmt: skip
+    try:
+        figures = guard_groups(kind, rows, preds, by, loo)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(figures, sort_keys=True))
+        return
+    groups: dict[str, dict[str, Any]] = figures["groups"]
+    if kind != "pii":
+        keys = sorted({k for m in groups.values() for k, v in m.items() if isinstance(v, float)})
+        _table(
+            ["group", *keys], [[g, *(_fmt(m.get(k, "")) for k in keys)] for g, m in groups.items()]
+        )
+        return
+    types = sorted({t for m in groups.values() for t in m["per_type"]})
+    rows_out = [
+        [
+            g,
+            _fmt(m["f1"]),
+            *(_fmt(m["per_type"][t]["f1"]) if t in m["per_type"] else "" for t in types),
+        ]
+        for g, m in groups.items()
+    ]
+    if "pooled" in figures:
+        pooled = figures["pooled"]
+        rows_out.append(
+            [
+                "pooled",
+                _fmt(pooled["f1"]),
+                *(_fmt(pooled["per_type"].get(t, {}).get("f1", "")) for t in types),
+            ]
+        )
+    _table(["group (f1)", "all", *types], rows_out)
 
 
 def _print_figures(figures: dict[str, Any]) -> None:
