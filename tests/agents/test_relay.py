@@ -242,3 +242,23 @@ def test_tool_call_arguments_are_sealed_at_rest(
     db = Path(sqlite_url.split("///")[1])
     raw = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
     assert raw and b"zebra-77-town" not in raw
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_scripted_provider_plays_tool_calls(
+    sqlite_url: str, gateway_factory: Any, stream: bool
+) -> None:
+    """Offline, no upstream: a spec's scripted route answers with a tool call, then text."""
+    replies = [
+        {"tool_calls": [{"id": "s1", "name": "get_weather", "arguments": {"city": "Lisbon"}}]},
+        "Lisbon is sunny.",
+    ]
+    route = {"name": "gpt", "provider": "scripted", "options": {"replies": replies}}
+    gw = gateway_factory(sqlite_url, [route])
+    answer, messages = sdk_tool_loop(sdk(gw), list(ASK), [WEATHER], stream=stream)
+    assert answer == "Lisbon is sunny."
+    assert messages[-1] == {
+        "role": "tool",
+        "tool_call_id": "s1",
+        "content": "Lisbon: 21 degrees and sunny",
+    }
