@@ -69,6 +69,8 @@ def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
     principal = ex.principal
     request = {"messages": ex.request.messages, "params": ex.request.params}
     response = {"content": ex.response_text, "passages": [p.to_record() for p in ex.passages]}
+    if ex.tool_calls:  # what the caller got to execute (sealed, like the content)
+        response["tool_calls"] = ex.tool_calls
     return {
         "id": ex.id,
         "app": ex.app,
