@@ -347,3 +347,11 @@ def serve_in_thread(app: Any, port: int = 0) -> tuple[uvicorn.Server, int]:
         time.sleep(0.01)
     server.thread = thread  # type: ignore[attr-defined]
     return server, port
+
+
+def tool_call_deltas(step: dict[str, Any], size: int | None = None) -> list[dict[str, Any]]:
+    """A step's ``tool_calls`` streamed as OpenAI streams them (``_openai_call_deltas``), by
+    default each call's arguments in two pieces split mid-token."""
+    calls = _calls(step)
+    longest = max((len(c["arguments"]) for c in calls), default=2)
+    return _openai_call_deltas(calls, size or -(-longest // 2))

@@ -152,7 +152,6 @@ def tool_reply(up: Upstream) -> None:
     )
 
 
-@pytest.mark.xfail(strict=False, reason=TOOL_RELAY)
 def test_function_call_comes_back_json(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
     gw = gateway_factory(sqlite_url, [openai_route(up)])
     tool_reply(up)
@@ -163,7 +162,6 @@ def test_function_call_comes_back_json(sqlite_url: str, up: Upstream, gateway_fa
     assert json.loads(calls[0].arguments) == {"city": "Oslo"}
 
 
-@pytest.mark.xfail(strict=False, reason=TOOL_RELAY)
 def test_function_call_comes_back_streamed(
     sqlite_url: str, up: Upstream, gateway_factory: Any
 ) -> None:

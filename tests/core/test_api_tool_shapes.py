@@ -24,6 +24,10 @@ from stanchion.server.replies import MessageEvents, ResponseEvents
 from tests.upstream import tool_call_deltas
 
 CALL = {"id": "call_7", "name": "get_weather", "arguments": '{"city": "Oslo"}'}
+CITY = {"type": "object", "properties": {"city": {"type": "string"}}}
+# a call comes back only for a tool the request offered (docs/agents.md: tool.not_offered)
+RESPONSES_TOOL: Any = {"type": "function", "name": "get_weather", "parameters": CITY}
+MESSAGES_TOOL: Any = {"name": "get_weather", "input_schema": CITY}
 
 
 @dataclass
@@ -66,7 +70,7 @@ def tool_gateway(sqlite_url: str, gateway_factory: Any) -> Iterator[Any]:
 def test_responses_function_call_json(tool_gateway: Any) -> None:
     gw = tool_gateway
     c = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
-    r = c.responses.create(model="tm", input="Weather in Oslo?")
+    r = c.responses.create(model="tm", input="Weather in Oslo?", tools=[RESPONSES_TOOL])
     calls = [o for o in r.output if o.type == "function_call"]
     assert [(o.call_id, o.name, json.loads(o.arguments)) for o in calls] == [
         ("call_7", "get_weather", {"city": "Oslo"})
@@ -78,7 +82,10 @@ def test_messages_tool_use_json(tool_gateway: Any) -> None:
     gw = tool_gateway
     c = anthropic.Anthropic(base_url=gw.url, api_key=gw.make_key(), max_retries=0)
     m = c.messages.create(
-        model="tm", max_tokens=32, messages=[{"role": "user", "content": "Weather in Oslo?"}]
+        model="tm",
+        max_tokens=32,
+        messages=[{"role": "user", "content": "Weather in Oslo?"}],
+        tools=[MESSAGES_TOOL],
     )
     assert m.stop_reason == "tool_use"
     assert [(b.type, getattr(b, "input", None)) for b in m.content] == [
