@@ -152,6 +152,9 @@ async def _relay(
         if safe and failure is None:
             ex.first_token = ex.first_token or time.perf_counter()
             yield _emit(engine, ex, safe)
+        borderline = ex.annotations.get("caveat")
+        if borderline and failure is None and got.parts:  # known before the answer: sent too
+            yield Chunk(content="\n\n" + str(borderline))
         if failure is not None:
             yield failure
     except ApiError as err:
