@@ -57,6 +57,7 @@ class Exchange:
     t0: float = field(default_factory=time.perf_counter)
     stage_starts: dict[str, float] = field(default_factory=dict)
     first_token: float | None = None
+    cohort: str | None = None  # the rollout stage that admitted the caller (rollout/gate.py)
 
     @property
     def response_text(self) -> str:

@@ -28,6 +28,7 @@ from stanchion.pipeline.stages.render import Render
 from stanchion.pipeline.stages.retrieve import Retrieve
 from stanchion.pipeline.streaming import stream_answer
 from stanchion.providers.base import Chunk
+from stanchion.rollout.gate import CohortGate
 from stanchion.runtime import Runtime
 
 _now = time.perf_counter
@@ -99,6 +100,7 @@ def build_pipeline(rt: Runtime) -> Pipeline:
     before: list[Stage] = [
         Authenticate(rt.keys),
         Authorize(rt.access),
+        *([CohortGate(rt.cohorts)] if rt.cohorts is not None else []),
         Admit(rt.counters, rt.spec, rt.clock, rt.labels, context_budget(rt)),
         GuardInput(rt.guards),
     ]

@@ -11,6 +11,7 @@ from stanchion.guards.engine import GuardPolicySpec
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.egress import parse_rule, reserved_secret
 from stanchion.registry.spec import RegistrySpec
+from stanchion.rollout.spec import RolloutSpec
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -29,6 +30,7 @@ class Kpis(Strict):
 class Goal(Strict):
     statement: str = Field(min_length=1)
     kpis: Kpis = Field(default_factory=Kpis)
+    outcome: str | None = Field(None, description="the measurable outcome the goal is judged by")
 
 
 class HumanCost(Strict):
@@ -180,6 +182,7 @@ class AppSpec(Strict):
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
     telemetry: Telemetry = Field(default_factory=Telemetry)
     mode: Literal["production", "development"] = "production"
+    rollout: RolloutSpec | None = None
 
     def route(self, name: str) -> Route | None:
         for r in self.models.routes:
