@@ -86,7 +86,7 @@ def _audit(x: Ctx) -> Item:
     report = verify(x.conn)
     return Item(
         "security.audit", "Audit chain verified", 2, True, report.ok,
-        f"{report.events} events checked" + ("" if report.ok else f": {report.problem}"),
+        "chain verified" if report.ok else f"broken at event {report.first_bad_seq}: {report.problem}",
         "run `stanchion audit verify` and investigate the first broken event",
     )  # fmt: skip
 

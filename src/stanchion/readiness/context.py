@@ -50,7 +50,7 @@ def gather(
 ) -> Ctx:
     pilot, started = None, False
     if spec.rollout is not None:
-        pilot = measure(conn, spec.app, spec.rollout.stages[0].name, 0.0, now + 1)
+        pilot = measure(conn, spec.app, [spec.rollout.stages[0].name], 0.0, now + 1)
         started = current(conn, spec).since > 0
     return Ctx(
         conn=conn,

@@ -2,7 +2,7 @@
 who rate, and how fast reviewers decide.
 
 Themes are found offline: each comment becomes a bag of content words; a comment joins the
-theme whose words it shares most (cosine >= ``JOIN``), else starts one. A theme is named by
+theme whose words it shares most (cosine >= ``JOIN``, 0.4), else starts one. A theme is named by
 its most frequent words. Good enough to show owners what users keep saying, no model needed.
 """
 
@@ -20,7 +20,7 @@ from stanchion.registry.schema import feedback, review_items
 from stanchion.rollout.measure import percentile
 from stanchion.store.crypto import Cipher
 
-JOIN = 0.25
+JOIN = 0.4
 WORD = re.compile(r"[a-z][a-z'-]{2,}")
 STOP = frozenset(
     [

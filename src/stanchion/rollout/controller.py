@@ -67,7 +67,8 @@ def evaluate(conn: Connection, spec: AppSpec, now: float | None = None) -> Stage
     state = current(conn, spec)
     stage = plan(spec).stages[state.index]
     since = state.since
-    figures = measure(conn, spec.app, stage.name, since, now + 1e-6)
+    admitted = [s.name for s in plan(spec).stages[: state.index + 1]]
+    figures = measure(conn, spec.app, admitted, since, now + 1e-6)
     found = breaches(stage.gates, figures) if figures.rated >= stage.min_rated else []
     check = StageCheck(state, stage, figures, found, max(now - since, 0.0) if since else 0.0)
     check.missing.extend(_missing(spec, check))

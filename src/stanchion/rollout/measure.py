@@ -1,12 +1,13 @@
 """The figures a stage is judged by, read from its cohort's traces and their ratings.
 
-f = measure(conn, "support-assistant", cohort="pilot", since=st.since, until=now)
+f = measure(conn, "support-assistant", ["pilot"], since=st.since, until=now)
 problems = breaches(stage.gates, f)      # [] when every gate holds
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -47,12 +48,15 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def measure(conn: Connection, app: str, cohort: str | None, since: float, until: float) -> Figures:
-    """One pass over the period's traces (of ``cohort``, or all when None) and ratings."""
+def measure(
+    conn: Connection, app: str, cohorts: Sequence[str] | None, since: float, until: float
+) -> Figures:
+    """One pass over the period's traces (of those cohorts, or all when None) and their
+    ratings."""
     t = traces.c
     where = [t.app == app, t.created_at >= since, t.created_at < until]
-    if cohort is not None:
-        where.append(t.cohort == cohort)
+    if cohorts is not None:
+        where.append(t.cohort.in_(list(cohorts)))
     rows = conn.execute(
         select(t.id, t.user, t.decision, t.latency_ms, t.cost, t.annotations).where(*where)
     ).all()

@@ -65,6 +65,7 @@ BODIES: dict[str, type[BaseModel]] = {
     "registry_rollback": schemas.Rollback,
     "registry_approve": schemas.Decision,
     "registry_reject": schemas.Decision,
+    "create_signoff": schemas.SignoffCreate,
 }
 OPTIONAL_BODIES = frozenset({"review_decide"})
 # path parameters that take one of a few words; the others are strings
