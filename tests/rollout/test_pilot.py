@@ -17,6 +17,7 @@ from openai import OpenAI
 from sqlalchemy import select
 
 from stanchion.cli.main import cli
+from stanchion.rollout.alerts import add_sink
 from stanchion.runtime import audit_keys, open_store
 from stanchion.spec import load_spec
 from stanchion.store.audit import bind_audit, open_detail, verify
@@ -108,13 +109,8 @@ def cli_env(gw: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STANCHION_ENCRYPTION_KEY", gw.key)
 
 
-def test_scripted_pilot(pilot: Gateway, up: Upstream, monkeypatch: pytest.MonkeyPatch) -> None:
-    gw = pilot
-    keys = {u: gw.make_key(user=u) for u in PILOT}
-    outsider = gw.make_key(user="mallory")
-    owner = gw.make_key(role="owner", user=BUSINESS)
-
-    # Outside the cohort: a clear 403 in OpenAI's shape, saying the app is in pilot.
+def refused_outsider(gw: Gateway, outsider: str, up: Upstream) -> None:
+    """Outside the cohort: a clear 403 in OpenAI's shape, saying the app is in pilot."""
     with pytest.raises(openai.PermissionDeniedError) as denied:
         ask(gw, outsider)
     err = denied.value.body
@@ -122,15 +118,9 @@ def test_scripted_pilot(pilot: Gateway, up: Upstream, monkeypatch: pytest.Monkey
     assert "in pilot" in err["message"] and "wiki.example" in err["message"]
     assert up.requests == []  # the outsider never reached the model
 
-    before = items(gw, owner)
-    assert not before["pilot.launched"] and not before["pilot.ratings"]
 
-    assert admin(gw, owner, "POST", "/admin/rollout/advance").status_code == 403  # not started
-    cli_env(gw, monkeypatch)
-    result = CliRunner().invoke(cli, ["rollout", "start", "--app", str(gw.folder)])
-    assert result.exit_code == 0 and "stage pilot" in result.output, result.output
-
-    # Ten users ask and rate well; the staff role is admitted as "staff".
+def pilot_rates(gw: Gateway, keys: dict[str, str], owner: str) -> None:
+    """Ten users ask and rate well; the cohort is on each trace, staff are "staff"."""
     for key in keys.values():
         rate(gw, key, ask(gw, key), 5, "quick and clear about refunds")
     ask(gw, owner)
@@ -140,14 +130,13 @@ def test_scripted_pilot(pilot: Gateway, up: Upstream, monkeypatch: pytest.Monkey
             return list(conn.execute(select(traces.c.user, traces.c.cohort)).all())
 
     wait_for(lambda: len(cohorts()) == 12)  # the outsider's refusal is traced too
-    cohorts = cohorts()  # type: ignore[assignment]
-    assert {c for u, c in cohorts if u in PILOT} == {"pilot"}
-    assert {c for u, c in cohorts if u == BUSINESS} == {"staff"}
+    rows = cohorts()
+    assert {c for u, c in rows if u in PILOT} == {"pilot"}
+    assert {c for u, c in rows if u == BUSINESS} == {"staff"}
 
-    after = items(gw, owner)
-    assert after["pilot.launched"] and after["pilot.ratings"]  # red -> green
 
-    # Advancing needs the business owner's sign-off of the next stage.
+def advance_on_signoff(gw: Gateway, owner: str) -> None:
+    """Advancing needs the business owner's sign-off, against the current report."""
     r = admin(gw, owner, "POST", "/admin/rollout/advance")
     assert r.status_code == 403 and "approval of stage:everyone" in r.json()["error"]["message"]
     not_owner = gw.make_key(role="owner", user="someone-else")
@@ -160,6 +149,42 @@ def test_scripted_pilot(pilot: Gateway, up: Upstream, monkeypatch: pytest.Monkey
     r = admin(gw, owner, "POST", "/admin/rollout/advance")
     assert r.status_code == 200, r.text
     assert r.json()["stage"] == "everyone"
+
+
+def check_audit(gw: Gateway) -> None:
+    actions, chain_ok = audit_actions(gw)
+    assert chain_ok
+    names = [a for a, _ in actions]
+    assert names.index("rollout.start") < names.index("signoff.stage")
+    assert names.index("signoff.stage") < names.index("rollout.advance")
+    assert names.index("rollout.advance") < names.index("rollout.rollback")
+    alert = next(d for a, d in actions if a == "alert.raised")
+    assert alert["from"] == "everyone" and "satisfaction" in alert["breaches"][0]
+
+
+def test_scripted_pilot(pilot: Gateway, up: Upstream, monkeypatch: pytest.MonkeyPatch) -> None:
+    gw = pilot
+    keys = {u: gw.make_key(user=u) for u in PILOT}
+    outsider = gw.make_key(user="mallory")
+    owner = gw.make_key(role="owner", user=BUSINESS)
+    alerts: list[tuple[str, str]] = []
+    sink = lambda app, kind, message, detail: alerts.append((app, kind))  # noqa: E731
+    add_sink(sink)
+    monkeypatch.setattr("stanchion.rollout.alerts._SINKS", [sink])
+
+    refused_outsider(gw, outsider, up)
+    before = items(gw, owner)
+    assert not before["pilot.launched"] and not before["pilot.ratings"]
+    assert admin(gw, owner, "POST", "/admin/rollout/advance").status_code == 403  # not started
+    cli_env(gw, monkeypatch)
+    result = CliRunner().invoke(cli, ["rollout", "start", "--app", str(gw.folder)])
+    assert result.exit_code == 0 and "stage pilot" in result.output, result.output
+
+    pilot_rates(gw, keys, owner)
+    after = items(gw, owner)
+    assert after["pilot.launched"] and after["pilot.ratings"]  # red -> green
+
+    advance_on_signoff(gw, owner)
     ask(gw, outsider)  # everyone is in now
 
     # A deliberate ratings drop: the stage rolls back by itself, with an alert.
@@ -172,18 +197,12 @@ def test_scripted_pilot(pilot: Gateway, up: Upstream, monkeypatch: pytest.Monkey
     wait_for(rolled_back)
     with pytest.raises(openai.PermissionDeniedError):
         ask(gw, outsider)
-    actions, chain_ok = audit_actions(gw)
-    assert chain_ok
-    names = [a for a, _ in actions]
-    assert names.index("rollout.start") < names.index("signoff.stage")
-    assert names.index("signoff.stage") < names.index("rollout.advance")
-    assert names.index("rollout.advance") < names.index("rollout.rollback")
-    alert = next(d for a, d in actions if a == "alert.raised")
-    assert alert["from"] == "everyone" and "satisfaction" in alert["breaches"][0]
+    assert alerts == [("demo", "rollout.gate_breached")]
+    check_audit(gw)
 
-    # The people loop: the comments' themes, the share of users who rated.
+    # The people loop: the comments' themes, the share of users who rated (of 12).
     people = admin(gw, owner, "GET", "/admin/readiness").json()["people"]
-    assert people["raters"] == 10
+    assert people["raters"] == 10 and people["rated_share"] == round(10 / 12, 4)
     themes = {t["theme"]: t for t in people["themes"]}
     assert len(themes) == 2, themes
     assert sorted(t["comments"] for t in themes.values()) == [5, 10]

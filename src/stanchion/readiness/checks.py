@@ -84,9 +84,10 @@ def _keys(x: Ctx) -> Item:
 
 def _audit(x: Ctx) -> Item:
     report = verify(x.conn)
+    ev = f"broken at event {report.first_bad_seq}: {report.problem}"
     return Item(
         "security.audit", "Audit chain verified", 2, True, report.ok,
-        "chain verified" if report.ok else f"broken at event {report.first_bad_seq}: {report.problem}",
+        "chain verified" if report.ok else ev,
         "run `stanchion audit verify` and investigate the first broken event",
     )  # fmt: skip
 
