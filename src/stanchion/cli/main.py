@@ -6,6 +6,7 @@ import click
 
 from stanchion import __version__
 from stanchion.cli.ask import ask
+from stanchion.cli.canary import canary
 from stanchion.cli.db import audit, db
 from stanchion.cli.evals import evals
 from stanchion.cli.guard import guard
@@ -52,6 +53,7 @@ for command in (
     signoff,
     signoffs_list,
     readiness_cmd,
+    canary,
 ):
     cli.add_command(command)
 

@@ -66,7 +66,7 @@ def _echo_check(check: controller.StageCheck) -> None:
         click.echo(f"to advance: {safe(line)}")
 
 
-def _with_store(app_dir: Path, fn: Callable[[Connection, AppSpec], T]) -> T:
+def with_store(app_dir: Path, fn: Callable[[Connection, AppSpec], T]) -> T:
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
     store.check_current()
@@ -82,7 +82,7 @@ def _with_store(app_dir: Path, fn: Callable[[Connection, AppSpec], T]) -> T:
 @fails_cleanly
 def status(app_dir: Path) -> None:
     """The current stage, its cohort's figures, and what stands before the next stage."""
-    _echo_check(_with_store(app_dir, lambda c, s: controller.evaluate(c, s)))
+    _echo_check(with_store(app_dir, lambda c, s: controller.evaluate(c, s)))
 
 
 @rollout.command("start")
@@ -90,7 +90,7 @@ def status(app_dir: Path) -> None:
 @fails_cleanly
 def start(app_dir: Path) -> None:
     """Open the first stage (the pilot): its gates are measured from now."""
-    st = _with_store(app_dir, lambda c, s: controller.start(c, s, actor(), time.time()))
+    st = with_store(app_dir, lambda c, s: controller.start(c, s, actor(), time.time()))
     click.echo(f"rollout started at stage {safe(st.stage)}")
 
 
@@ -99,7 +99,7 @@ def start(app_dir: Path) -> None:
 @fails_cleanly
 def advance(app_dir: Path) -> None:
     """Advance to the next stage: the gates held for the stage's period, approvers signed."""
-    st = _with_store(app_dir, lambda c, s: controller.advance(c, s, actor=actor()))
+    st = with_store(app_dir, lambda c, s: controller.advance(c, s, actor=actor()))
     click.echo(f"advanced to stage {safe(st.stage)}")
 
 
@@ -108,7 +108,7 @@ def advance(app_dir: Path) -> None:
 @fails_cleanly
 def tick_cmd(app_dir: Path) -> None:
     """Run the automatic checks once (roll back on a breach, auto-advance); for cron."""
-    moved = _with_store(app_dir, lambda c, s: controller.tick(c, s))
+    moved = with_store(app_dir, lambda c, s: controller.tick(c, s))
     click.echo(f"moved: {moved}" if moved else "no move")
 
 
@@ -123,7 +123,7 @@ def signoff(subject: str, function: str, comment: str, app_dir: Path) -> None:
     readiness report as it stands now (its hash is recorded)."""
     rep = build_report(app_dir)
     s = Signoff(subject, function, actor(), rep.hash, comment)
-    _with_store(app_dir, lambda c, spec: sign(c, spec.app, s))
+    with_store(app_dir, lambda c, spec: sign(c, spec.app, s))
     click.echo(f"signed {safe(subject)} for {function} against report {rep.hash[:16]}")
 
 
@@ -132,7 +132,7 @@ def signoff(subject: str, function: str, comment: str, app_dir: Path) -> None:
 @fails_cleanly
 def signoffs_list(app_dir: Path) -> None:
     """Every sign-off: who, when, for which function, against which report."""
-    rows = _with_store(app_dir, lambda c, s: all_signoffs(c, s.app))
+    rows = with_store(app_dir, lambda c, s: all_signoffs(c, s.app))
     click.echo(
         table(
             ["subject", "function", "actor", "at", "report"],

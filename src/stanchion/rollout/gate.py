@@ -17,6 +17,7 @@ from collections.abc import Callable
 from stanchion.errors import Forbidden
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.registry.cache import bucket
+from stanchion.rollout.canary import judge_canaries
 from stanchion.rollout.controller import tick
 from stanchion.rollout.spec import RolloutSpec, Stage
 from stanchion.rollout.state import RolloutState, current
@@ -61,7 +62,10 @@ class Cohorts:
 
     def _tick(self) -> str | None:
         with self.store.engine.begin() as conn:
-            return tick(conn, self.spec, self.clock())
+            moved = tick(conn, self.spec, self.clock())
+        if self.ro.canary_auto:
+            judge_canaries(self.store, self.spec, self.clock())
+        return moved
 
     async def refresh(self) -> RolloutState:
         self.state = await self.store.run(self._read)

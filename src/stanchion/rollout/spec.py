@@ -6,6 +6,7 @@ rollout:
   approvers: [business, it_security]      # owner functions whose sign-off advances a stage
   training: https://wiki.example/assistant-howto   # shown to pilot users
   check_seconds: 30                       # how often each replica reloads the stage
+  canary_auto: true                       # judge canaries each check (rollout/canary.py)
   stages:
     - name: pilot
       users: [u01, u02]                   # named users (<= 10 for a pilot)
@@ -69,6 +70,9 @@ class RolloutSpec(_Strict):
     check_seconds: float = Field(30.0, gt=0, le=3600)
     review_max_age: float = Field(86_400.0, gt=0, description="oldest pending review, seconds")
     min_raters: int = Field(5, ge=1, description="users who must have rated in the pilot")
+    canary_auto: bool = Field(
+        False, description="judge running canaries every check and promote or roll back"
+    )
     tls: Literal["native", "proxy"] | None = Field(
         None, description="who terminates TLS: this server, or a declared proxy in front"
     )
