@@ -75,10 +75,11 @@ class Arms:
 
 
 def log_lambda(a: Running, b: Running, tau_sd: float) -> tuple[float, float]:
-    """(log Lambda, difference of means b - a); 0 when there is no spread to judge by."""
+    """(log Lambda, difference of means b - a). With no spread in either arm, a difference
+    is certain (infinite evidence) and equal means are none."""
     v = a.var / a.n + b.var / b.n
     if v <= 0:
-        return 0.0, b.mean - a.mean
+        return (math.inf if b.mean != a.mean else 0.0), b.mean - a.mean
     pooled = math.sqrt((a.var + b.var) / 2)
     tau2 = (tau_sd * pooled) ** 2
     d = b.mean - a.mean
