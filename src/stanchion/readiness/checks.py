@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, func, select
 
 from stanchion.evals.experiments import list_experiments
@@ -147,7 +146,7 @@ def _guardrails(x: Ctx) -> Item:
 def _evals(x: Ctx) -> Item:
     target = x.spec.goal.kpis.factual_accuracy
     runs = list_experiments(x.conn, x.spec.app, limit=1)
-    acc = orjson.loads(runs[0]["summary"]).get("accuracy") if runs else None
+    acc = runs[0]["summary"].get("accuracy") if runs else None
     ok = acc is not None and (target is None or acc >= target)
     ev = f"last eval accuracy {acc if acc is not None else 'none'} (target {target})"
     fix = "`stanchion eval run` on the app's dataset until it reaches the accuracy target"
