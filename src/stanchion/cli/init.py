@@ -79,6 +79,8 @@ def build_spec(a: dict[str, Any]) -> dict[str, Any]:
         if a[key]:
             owners[fn] = a[key]
     pilot = [u.strip() for u in str(a["pilot_users"]).split(",") if u.strip()]
+    if len(pilot) > 10:
+        raise click.UsageError(f"a pilot has at most 10 users ({len(pilot)} named)")
     spec: dict[str, Any] = {
         "app": a["name"],
         "goal": {
@@ -100,7 +102,7 @@ def build_spec(a: dict[str, Any]) -> dict[str, Any]:
     if pilot:
         spec["rollout"] = {
             "stages": [
-                {"name": "pilot", "users": pilot[:10], "min_rated": 30, "hold": 604800,
+                {"name": "pilot", "users": pilot, "min_rated": 30, "hold": 604800,
                  "gates": {"satisfaction": float(a["satisfaction"])}},
                 {"name": "everyone", "everyone": True},
             ]

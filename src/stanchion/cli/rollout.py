@@ -135,8 +135,11 @@ def signoffs_list(app_dir: Path) -> None:
     rows = with_store(app_dir, lambda c, s: all_signoffs(c, s.app))
     click.echo(
         table(
-            ["subject", "function", "actor", "at", "report"],
-            [[r.subject, r.function, r.actor, f"{r.at:.0f}", r.report_hash[:16]] for r in rows],
+            ["subject", "function", "actor", "at", "report", "comment"],
+            [
+                [r.subject, r.function, r.actor, f"{r.at:.0f}", r.report_hash[:16], r.comment]
+                for r in rows
+            ],
         )
     )
 
