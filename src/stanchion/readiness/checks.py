@@ -190,8 +190,10 @@ def _measured(x: Ctx) -> Item:
         and f.satisfaction >= k.satisfaction,
     }  # fmt: skip
     failing = [n for n, v in checks.items() if not v]
-    ev = (f"cost/output {f.cost_per_output}, p95 {f.p95_latency_ms} ms, satisfaction "
-          f"{f.satisfaction}; failing: {failing or 'none'}")  # fmt: skip
+    ev = (
+        f"cost/output {_g(f.cost_per_output)}, p95 {_g(f.p95_latency_ms)} ms, satisfaction "
+        f"{_g(f.satisfaction)}; failing: {failing or 'none'}"
+    )
     return Item(
         "measured",
         "Measured: cost, p95 and satisfaction at target",
@@ -201,6 +203,10 @@ def _measured(x: Ctx) -> Item:
         ev,
         "see `stanchion report kpis`; fix the KPI that misses",
     )
+
+
+def _g(value: float | None) -> str:
+    return "none" if value is None else f"{value:.4g}"
 
 
 def _monitoring(x: Ctx) -> Item:
