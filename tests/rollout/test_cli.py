@@ -78,11 +78,11 @@ def test_quickstart_works_from_any_folder(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(list((tmp_path / "support-assistant" / "docs").glob("*.md"))) >= 10
 
 
-def test_rollout_commands(gateway_factory: Any, sqlite_url: str, up: Upstream) -> None:
+def test_rollout_commands(gateway_factory: Any, db_url: str, up: Upstream) -> None:
     stages = [{"name": "pilot", "users": ["ana"]}, {"name": "all", "everyone": True}]
     rollout = {"approvers": ["business", "legal"], "stages": stages}
-    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False, rollout=rollout)
-    env = {"STANCHION_ENCRYPTION_KEY": gw.key, "STANCHION_DATABASE_URL": sqlite_url}
+    gw = gateway_factory(db_url, [openai_route(up)], start=False, rollout=rollout)
+    env = {"STANCHION_ENCRYPTION_KEY": gw.key, "STANCHION_DATABASE_URL": db_url}
 
     def stn(*args: str, code: int = 0) -> str:
         result = invoke(*args, "--app", str(gw.folder), env=env)
