@@ -12,6 +12,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from stanchion.cli.main import cli
+from stanchion.rollout import controller
 from stanchion.spec import load_spec
 from tests.conftest import openai_route
 from tests.upstream import Upstream
@@ -106,3 +107,24 @@ def test_rollout_commands(gateway_factory: Any, db_url: str, up: Upstream) -> No
     del spec["rollout"]
     (gw.folder / "stanchion.yaml").write_text(yaml.safe_dump(spec))
     assert "no rollout" in stn("rollout", "status", code=2)
+
+
+def test_auto_advance_waits_for_the_hold(
+    gateway_factory: Any, sqlite_url: str, up: Upstream
+) -> None:
+    stages = [
+        {"name": "pilot", "users": ["ana"], "hold": 3600, "auto_advance": True,
+         "gates": {"block_rate": 0.5}},
+        {"name": "all", "everyone": True},
+    ]  # fmt: skip
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False, rollout={"stages": stages})
+    spec = load_spec(gw.spec_file)
+    with gw.store.engine.begin() as conn:
+        assert controller.tick(conn, spec, now=1000.0) is None  # not started: nothing moves
+        controller.start(conn, spec, "test", 1000.0)
+        check = controller.evaluate(conn, spec, now=1010.0)
+        assert check.missing == ["gates held 10s of 3600s"]
+        assert controller.tick(conn, spec, now=1010.0) is None
+        assert controller.tick(conn, spec, now=4601.0) == "advance"
+        assert controller.evaluate(conn, spec, now=4602.0).state.stage == "all"
+        assert controller.tick(conn, spec, now=9999.0) is None  # the last stage stays

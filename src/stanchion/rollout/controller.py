@@ -101,17 +101,18 @@ def advance(
             f"stage {check.stage.name!r} cannot advance: {'; '.join(problems)}",
             code="rollout_not_ready",
         )
+    return _advance(conn, spec, check, actor, "gates held; approved", now)
+
+
+def _advance(
+    conn: Connection, spec: AppSpec, check: StageCheck, actor: str, note: str, now: float
+) -> RolloutState:
     target = plan(spec).stages[check.state.index + 1].name
+    detail = {"figures": check.figures.to_record()}
     return move_to(
-        conn,
-        spec,
-        target,
-        actor=actor,
-        action="advance",
-        note="gates held; approved",
-        detail={"figures": check.figures.to_record()},
+        conn, spec, target, actor=actor, action="advance", note=note, detail=detail,
         now=lambda: now,
-    )
+    )  # fmt: skip
 
 
 def _roll_back(conn: Connection, spec: AppSpec, check: StageCheck, now: float) -> RolloutState:
@@ -149,16 +150,6 @@ def tick(conn: Connection, spec: AppSpec, now: float | None = None) -> str | Non
         _roll_back(conn, spec, check, now)
         return "rollback"
     if check.stage.auto_advance and not check.missing:
-        target = plan(spec).stages[check.state.index + 1].name
-        move_to(
-            conn,
-            spec,
-            target,
-            actor=AUTO,
-            action="advance",
-            note="gates held for the period",
-            detail={"figures": check.figures.to_record()},
-            now=lambda: now,
-        )
+        _advance(conn, spec, check, AUTO, "gates held for the period", now)
         return "advance"
     return None
