@@ -120,16 +120,23 @@ def refused_outsider(gw: Gateway, outsider: str, up: Upstream) -> None:
 
 
 def pilot_rates(gw: Gateway, keys: dict[str, str], owner: str) -> None:
-    """Ten users ask and rate well; the cohort is on each trace, staff are "staff"."""
+    """Ten users ask and rate well; the cohort is on each trace, staff are "staff"; the
+    answers carry the training material."""
     for key in keys.values():
         rate(gw, key, ask(gw, key), 5, "quick and clear about refunds")
+    client = OpenAI(base_url=gw.url + "/v1", api_key=keys["u01"], max_retries=0)
+    r = client.chat.completions.create(model="gpt", messages=[{"role": "user", "content": "hi"}])
+    assert r.model_extra["stanchion"]["rollout"] == {  # type: ignore[index]
+        "cohort": "pilot",
+        "training": "https://wiki.example/assistant",
+    }
     ask(gw, owner)
 
     def cohorts() -> list[Any]:
         with gw.store.engine.connect() as conn:
             return list(conn.execute(select(traces.c.user, traces.c.cohort)).all())
 
-    wait_for(lambda: len(cohorts()) == 12)  # the outsider's refusal is traced too
+    wait_for(lambda: len(cohorts()) == 13)  # the outsider's refusal is traced too
     rows = cohorts()
     assert {c for u, c in rows if u in PILOT} == {"pilot"}
     assert {c for u, c in rows if u == BUSINESS} == {"staff"}

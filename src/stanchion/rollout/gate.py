@@ -107,6 +107,7 @@ class CohortGate:
 
     def __init__(self, cohorts: Cohorts) -> None:
         self.cohorts = cohorts
+        self.training = cohorts.ro.training
 
     def check(self, principal: Principal) -> str:
         state = self.cohorts.state
@@ -119,3 +120,5 @@ class CohortGate:
     async def __call__(self, ex: Exchange) -> None:
         if ex.principal is not None:
             ex.cohort = self.check(ex.principal)
+            # Shown to pilot users with each answer (``stanchion.rollout`` in the response).
+            ex.annotations["rollout"] = {"cohort": ex.cohort, "training": self.training}

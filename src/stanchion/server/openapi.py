@@ -48,6 +48,10 @@ CHAT_RESPONSE = {
                 "decision": {"type": "string"},
                 "citations": {"type": "array", "items": {"type": "object"}},
                 "findings": {"type": "array", "items": {"type": "object"}},
+                "rollout": {
+                    "type": "object",
+                    "description": "during a rollout: the caller's cohort and the training",
+                },
             },
         },
     },
