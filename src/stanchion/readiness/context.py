@@ -29,7 +29,13 @@ class Ctx:
     prompt_id: str | None
     started: bool
     pilot: Figures | None  # the first stage's cohort, all time
-    figures: Figures  # every trace of the last 30 days
+    figures: Figures  # the last 30 days: the rollout's cohorts, or every trace without one
+
+
+def cohorts(spec: AppSpec) -> list[str] | None:
+    """The users a report counts: with a rollout its cohorts (not staff, not evaluation
+    runs), else every trace."""
+    return [s.name for s in spec.rollout.stages] if spec.rollout else None
 
 
 def _prompt_id(spec: AppSpec, app_dir: Path) -> str | None:
@@ -62,5 +68,5 @@ def gather(
         prompt_id=_prompt_id(spec, app_dir),
         started=started,
         pilot=pilot,
-        figures=measure(conn, spec.app, None, now - WINDOW, now + 1),
+        figures=measure(conn, spec.app, cohorts(spec), now - WINDOW, now + 1),
     )

@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import Connection
 
 from stanchion.readiness.checks import Item, run_checks
-from stanchion.readiness.context import WINDOW, gather
+from stanchion.readiness.context import WINDOW, cohorts, gather
 from stanchion.readiness.people import cluster, comments, turnaround
 from stanchion.rollout.measure import measure
 from stanchion.settings import Settings
@@ -84,9 +84,7 @@ class Readiness:
 
 
 def people_loop(conn: Connection, spec: AppSpec, cipher: Cipher, since: float) -> dict[str, Any]:
-    # With a rollout, the users are its cohorts' (not staff, not evaluation runs).
-    cohorts = [s.name for s in spec.rollout.stages] if spec.rollout else None
-    f = measure(conn, spec.app, cohorts, since, since + WINDOW + 1)
+    f = measure(conn, spec.app, cohorts(spec), since, since + WINDOW + 1)
     return {
         "users": f.users,
         "raters": f.raters,

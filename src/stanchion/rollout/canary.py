@@ -142,6 +142,9 @@ def judge_canaries(store: Store, spec: AppSpec, now: float) -> list[Decision]:
             running = [s for s in list_labels(conn, spec.app, kind) if s.canary_id]
         for state in running:
             with store.engine.begin() as conn:
+                now_state = get_label(conn, spec.app, kind, state.name, state.label)
+                if now_state is None or now_state.canary_id != state.canary_id:
+                    continue  # another replica acted on it meanwhile
                 out.append(
                     check_canary(conn, spec, kind, state.name, state.label, apply=True, now=now)
                 )

@@ -3,6 +3,7 @@
 | route | permission |
 |---|---|
 | ``GET /admin/rollout`` | ``reports.read`` |
+| ``POST /admin/rollout/start`` | ``prompts.manage`` (opens the first stage) |
 | ``POST /admin/rollout/advance`` | ``prompts.manage`` (gates held, approvers signed) |
 | ``GET /admin/readiness`` | ``reports.read`` |
 | ``GET /admin/signoffs`` | ``audit.read`` |
@@ -41,6 +42,21 @@ async def rollout_status(request: Request, _p: Principal) -> Response:
             return controller.evaluate(conn, rt.spec, rt.clock()).to_record()
 
     return json_response(await rt.store.run(run))
+
+
+async def rollout_start(request: Request, principal: Principal) -> Response:
+    """Open the first stage (the pilot): its figures are measured from now."""
+    rt = runtime(request)
+
+    def run() -> dict[str, Any]:
+        with rt.store.engine.begin() as conn:
+            actor = f"key:{principal.key_id}"
+            return controller.start(conn, rt.spec, actor, rt.clock()).to_record()
+
+    started = await rt.store.run(run)
+    if rt.cohorts is not None:
+        await rt.cohorts.refresh()
+    return json_response(started)
 
 
 async def rollout_advance(request: Request, principal: Principal) -> Response:
@@ -112,6 +128,8 @@ def routes() -> list[Route]:
     return [
         Route("/admin/rollout", guarded("reports.read", rollout_status), methods=["GET"],
               name="rollout_status"),
+        Route("/admin/rollout/start", guarded("prompts.manage", rollout_start),
+              methods=["POST"], name="rollout_start"),
         Route("/admin/rollout/advance", guarded("prompts.manage", rollout_advance),
               methods=["POST"], name="rollout_advance"),
         Route("/admin/readiness", guarded("reports.read", readiness_report), methods=["GET"],
