@@ -48,10 +48,18 @@ def rollout_spec(check_seconds: float = 0.2) -> dict[str, Any]:
     }
 
 
+def answer(gw: Gateway, key: str, text: str = "How long do refunds take?") -> dict[str, Any]:
+    """The ``stanchion`` extension of an answer, through the official SDK."""
+    with OpenAI(base_url=gw.url + "/v1", api_key=key, max_retries=0) as client:
+        r = client.chat.completions.create(
+            model="gpt", messages=[{"role": "user", "content": text}]
+        )
+    ext: dict[str, Any] = r.model_extra["stanchion"]  # type: ignore[index]
+    return ext
+
+
 def ask(gw: Gateway, key: str, text: str = "How long do refunds take?") -> str:
-    client = OpenAI(base_url=gw.url + "/v1", api_key=key, max_retries=0)
-    r = client.chat.completions.create(model="gpt", messages=[{"role": "user", "content": text}])
-    trace_id: str = r.model_extra["stanchion"]["trace_id"]  # type: ignore[index]
+    trace_id: str = answer(gw, key, text)["trace_id"]
     return trace_id
 
 
@@ -124,9 +132,7 @@ def pilot_rates(gw: Gateway, keys: dict[str, str], owner: str) -> None:
     answers carry the training material."""
     for key in keys.values():
         rate(gw, key, ask(gw, key), 5, "quick and clear about refunds")
-    client = OpenAI(base_url=gw.url + "/v1", api_key=keys["u01"], max_retries=0)
-    r = client.chat.completions.create(model="gpt", messages=[{"role": "user", "content": "hi"}])
-    assert r.model_extra["stanchion"]["rollout"] == {  # type: ignore[index]
+    assert answer(gw, keys["u01"], "hi")["rollout"] == {
         "cohort": "pilot",
         "training": "https://wiki.example/assistant",
     }

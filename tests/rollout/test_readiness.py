@@ -89,11 +89,11 @@ def _serve(app: Path) -> Iterator[str]:
 
 def _pilot_traffic(url: str, keys: dict[str, str]) -> None:
     for user, key in keys.items():
-        client = OpenAI(base_url=url + "/v1", api_key=key, max_retries=0)
-        r = client.chat.completions.create(
-            model="support-assistant",
-            messages=[{"role": "user", "content": "How long do refunds take?"}],
-        )
+        with OpenAI(base_url=url + "/v1", api_key=key, max_retries=0) as client:
+            r = client.chat.completions.create(
+                model="support-assistant",
+                messages=[{"role": "user", "content": "How long do refunds take?"}],
+            )
         trace_id = r.model_extra["stanchion"]["trace_id"]  # type: ignore[index]
         body = {"trace_id": trace_id, "score": 5, "comment": f"clear refund answer ({user})"}
         got = httpx.post(
