@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,9 +25,11 @@ from stanchion.pipeline.exchange import Principal
 from stanchion.readiness.report import Readiness, readiness
 from stanchion.rollout import controller
 from stanchion.rollout.signoff import Signoff, all_signoffs, sign
+from stanchion.rollout.state import RolloutState
 from stanchion.runtime import Runtime
 from stanchion.server.http import guarded, json_response, read_model, runtime
 from stanchion.server.schemas import SignoffCreate
+from stanchion.spec.model import AppSpec
 
 
 def _report(rt: Runtime) -> Readiness:
@@ -44,35 +48,35 @@ async def rollout_status(request: Request, _p: Principal) -> Response:
     return json_response(await rt.store.run(run))
 
 
-async def rollout_start(request: Request, principal: Principal) -> Response:
-    """Open the first stage (the pilot): its figures are measured from now."""
+Move = Callable[[Connection, AppSpec, str, float], RolloutState]
+
+
+async def _move(request: Request, principal: Principal, move: Move) -> Response:
+    """Run a stage move in one transaction, then reload this replica's cohort cache."""
     rt = runtime(request)
 
     def run() -> dict[str, Any]:
         with rt.store.engine.begin() as conn:
-            actor = f"key:{principal.key_id}"
-            return controller.start(conn, rt.spec, actor, rt.clock()).to_record()
-
-    started = await rt.store.run(run)
-    if rt.cohorts is not None:
-        await rt.cohorts.refresh()
-    return json_response(started)
-
-
-async def rollout_advance(request: Request, principal: Principal) -> Response:
-    """Advance to the next stage (403 naming what is missing when it may not)."""
-    rt = runtime(request)
-
-    def run() -> dict[str, Any]:
-        with rt.store.engine.begin() as conn:
-            return controller.advance(
-                conn, rt.spec, actor=f"key:{principal.key_id}", now=rt.clock()
-            ).to_record()
+            return move(conn, rt.spec, f"key:{principal.key_id}", rt.clock()).to_record()
 
     moved = await rt.store.run(run)
     if rt.cohorts is not None:
         await rt.cohorts.refresh()
     return json_response(moved)
+
+
+async def rollout_start(request: Request, principal: Principal) -> Response:
+    """Open the first stage (the pilot): its figures are measured from now."""
+    return await _move(request, principal, controller.start)
+
+
+async def rollout_advance(request: Request, principal: Principal) -> Response:
+    """Advance to the next stage (403 naming what is missing when it may not)."""
+    return await _move(
+        request,
+        principal,
+        lambda c, spec, actor, now: controller.advance(c, spec, actor=actor, now=now),
+    )
 
 
 async def readiness_report(request: Request, _p: Principal) -> Response:
