@@ -21,6 +21,7 @@ from stanchion.rollout.alerts import add_sink
 from stanchion.runtime import audit_keys, open_store
 from stanchion.spec import load_spec
 from stanchion.store.audit import bind_audit, open_detail, verify
+from stanchion.store.db import Store
 from stanchion.store.schema import audit_events, traces
 from tests.conftest import Gateway, openai_route
 from tests.upstream import Upstream
@@ -219,3 +220,38 @@ def test_scripted_pilot(pilot: Gateway, up: Upstream, monkeypatch: pytest.Monkey
     themes = {t["theme"]: t for t in people["themes"]}
     assert len(themes) == 2, themes
     assert sorted(t["comments"] for t in themes.values()) == [5, 10]
+
+
+def test_a_sized_stage_seats_the_first_users(
+    gateway_factory: Any, sqlite_url: str, up: Upstream
+) -> None:
+    """A stage of ``size: 2`` admits the named pilot plus the first two others to come; the
+    third is refused, and the seats survive a restart (they are in the store)."""
+    stages = [{"name": "pilot", "users": ["ana"]}, {"name": "two", "size": 2},
+              {"name": "all", "everyone": True}]  # fmt: skip
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False, rollout={"stages": stages})
+    bind_audit(gw.store.engine, audit_keys(load_spec(gw.spec_file), gw.folder, gw.settings))
+    gw.start()
+    owner = gw.make_key(role="owner", user=BUSINESS)
+    x, y, z = (gw.make_key(user=u) for u in ("xavier", "yann", "zoe"))
+    with pytest.raises(openai.PermissionDeniedError):
+        ask(gw, x)  # still the pilot
+    assert admin(gw, owner, "POST", "/admin/rollout/start").status_code == 200
+    report = admin(gw, owner, "GET", "/admin/readiness").json()
+    body = {"subject": "stage:two", "function": "business", "report_hash": report["hash"]}
+    assert admin(gw, owner, "POST", "/admin/signoffs", json=body).status_code == 201
+    assert admin(gw, owner, "POST", "/admin/rollout/advance").json()["stage"] == "two"
+    assert answer(gw, x)["rollout"]["cohort"] == "two"
+    assert answer(gw, y)["rollout"]["cohort"] == "two"
+    with pytest.raises(openai.PermissionDeniedError) as full:
+        ask(gw, z)
+    assert full.value.body["code"] == "pilot_only"  # type: ignore[index]
+    gw.stop()
+    gw.store = Store(gw.settings.database_url or "")
+    bind_audit(gw.store.engine, audit_keys(load_spec(gw.spec_file), gw.folder, gw.settings))
+    gw.start()  # a new process: the seats come from the store
+    assert answer(gw, x)["rollout"]["cohort"] == "two"
+    with pytest.raises(openai.PermissionDeniedError):
+        ask(gw, z)
+    actions, chain_ok = audit_actions(gw)
+    assert chain_ok and [a for a, _ in actions].count("rollout.seat") == 2

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from stanchion.errors import Forbidden
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.registry.cache import bucket
+from stanchion.rollout import seats
 from stanchion.rollout.canary import judge_canaries
 from stanchion.rollout.controller import tick
 from stanchion.rollout.spec import RolloutSpec, Stage
@@ -43,12 +44,17 @@ class Cohorts:
         self.spec, self.ro, self.store, self.clock = spec, spec.rollout, store, clock
         self.named = [members(self.ro, s) for s in self.ro.stages]
         self.state: RolloutState | None = None
+        self.seats: dict[str, str] = {}  # user -> the sized stage whose seat they hold
+        self.index_of = {s.name: i for i, s in enumerate(self.ro.stages)}
         self._task: asyncio.Task[None] | None = None
 
     def admits(self, index: int, user: str, role: str) -> str | None:
         """The name of the earliest stage up to ``index`` that admits the user, else None."""
         if role in self.ro.staff_roles:
             return STAFF
+        seat = self.seats.get(user)
+        if seat is not None and self.index_of.get(seat, index + 1) <= index:
+            return seat
         for i, stage in enumerate(self.ro.stages[: index + 1]):
             if stage.everyone or user in self.named[i]:
                 return stage.name
@@ -56,9 +62,25 @@ class Cohorts:
                 return stage.name
         return None
 
-    def _read(self) -> RolloutState:
+    def _read(self) -> tuple[RolloutState, dict[str, str]]:
         with self.store.engine.connect() as conn:
-            return current(conn, self.spec)
+            return current(conn, self.spec), seats.load(conn, self.spec.app)
+
+    async def seat(self, index: int, user: str) -> str | None:
+        """A seat for ``user`` in the first sized stage up to ``index`` with room (one
+        database write, on the user's first request), else None."""
+        taken = seats.counts(self.seats)
+        for stage in self.ro.stages[: index + 1]:
+            if stage.size and taken[stage.name] < stage.size:
+
+                def run(name: str = stage.name, size: int = stage.size) -> bool:
+                    with self.store.engine.begin() as conn:
+                        return seats.take(conn, self.spec.app, user, name, size, self.clock())
+
+                if await self.store.run(run):
+                    self.seats[user] = stage.name
+                    return stage.name
+        return None
 
     def _tick(self) -> str | None:
         with self.store.engine.begin() as conn:
@@ -68,8 +90,9 @@ class Cohorts:
         return moved
 
     async def refresh(self) -> RolloutState:
-        self.state = await self.store.run(self._read)
-        return self.state
+        state, self.seats = await self.store.run(self._read)
+        self.state = state
+        return state
 
     async def _watch(self) -> None:
         while True:
@@ -109,16 +132,18 @@ class CohortGate:
         self.cohorts = cohorts
         self.training = cohorts.ro.training
 
-    def check(self, principal: Principal) -> str:
+    async def check(self, principal: Principal) -> str:
         state = self.cohorts.state
         index = state.index if state is not None else 0
         cohort = self.cohorts.admits(index, principal.user, principal.role)
+        if cohort is None:
+            cohort = await self.cohorts.seat(index, principal.user)
         if cohort is None:
             raise self.cohorts.refusal(self.cohorts.ro.stages[index].name)
         return cohort
 
     async def __call__(self, ex: Exchange) -> None:
         if ex.principal is not None:
-            ex.cohort = self.check(ex.principal)
+            ex.cohort = await self.check(ex.principal)
             # Shown to pilot users with each answer (``stanchion.rollout`` in the response).
             ex.annotations["rollout"] = {"cohort": ex.cohort, "training": self.training}

@@ -21,6 +21,15 @@ rollout_state = Table(
     Column("generation", Integer, nullable=False),
 )
 
+rollout_seats = Table(
+    "rollout_seats",
+    metadata,
+    Column("app", String(100), primary_key=True),
+    Column("user", String(200), primary_key=True),
+    Column("stage", String(100), nullable=False),
+    Column("at", Double, nullable=False),
+)
+
 signoffs = Table(
     "signoffs",
     metadata,

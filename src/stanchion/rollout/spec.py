@@ -15,6 +15,8 @@ rollout:
       hold: 604800                        # seconds the gates must hold before advancing
       min_rated: 30                       # rated answers before the gates are judged
       auto_advance: false
+    - name: hundred
+      size: 100                           # plus the next 100 users to come (seats)
     - name: wider
       percent: 10                         # plus a stable 10% of all users
     - name: everyone
@@ -54,6 +56,7 @@ class Stage(_Strict):
     users: list[str] = Field([], max_length=10_000)
     groups: list[str] = []
     percent: int = Field(0, ge=0, le=100, description="a stable share of all users")
+    size: int = Field(0, ge=0, le=1_000_000, description="up to this many more users, first come")
     everyone: bool = False
     gates: Gates = Field(default_factory=Gates)
     hold: float = Field(0.0, ge=0, description="seconds the gates must hold before advancing")

@@ -1,4 +1,5 @@
-"""Rollout: each trace's cohort, the rollout's current stage, and owners' sign-offs.
+"""Rollout: each trace's cohort, the rollout's current stage, sized stages' seats, and
+owners' sign-offs.
 
 Revision ID: 0008_rollout
 Revises: 0007_sealed_terms
@@ -27,6 +28,13 @@ def upgrade() -> None:
         sa.Column("generation", sa.Integer, nullable=False),
     )
     op.create_table(
+        "rollout_seats",
+        sa.Column("app", sa.String(100), primary_key=True),
+        sa.Column("user", sa.String(200), primary_key=True),
+        sa.Column("stage", sa.String(100), nullable=False),
+        sa.Column("at", sa.Double, nullable=False),
+    )
+    op.create_table(
         "signoffs",
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("app", sa.String(100), nullable=False),
@@ -43,6 +51,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_signoffs_app_subject", "signoffs")
     op.drop_table("signoffs")
+    op.drop_table("rollout_seats")
     op.drop_table("rollout_state")
     with op.batch_alter_table("traces") as batch:
         batch.drop_column("cohort")
