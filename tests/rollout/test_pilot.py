@@ -103,10 +103,8 @@ def wait_for(pred: Callable[[], bool], seconds: float = 10.0) -> None:
 
 
 @pytest.fixture()
-def pilot(gateway_factory: Any, sqlite_url: str, up: Upstream) -> Gateway:
-    gw: Gateway = gateway_factory(
-        sqlite_url, [openai_route(up)], start=False, rollout=rollout_spec()
-    )
+def pilot(gateway_factory: Any, db_url: str, up: Upstream) -> Gateway:
+    gw: Gateway = gateway_factory(db_url, [openai_route(up)], start=False, rollout=rollout_spec())
     # The test's own key writes go into the chain keyed, like the CLI's and the server's.
     bind_audit(gw.store.engine, audit_keys(load_spec(gw.spec_file), gw.folder, gw.settings))
     gw.start()
