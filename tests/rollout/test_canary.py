@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from stanchion.cli.main import cli
+from stanchion.registry.cache import bucket
 from stanchion.rollout.sequential import Arms, CanaryTest, Running, log_lambda
 from stanchion.rollout.simulate import Scenario, simulate
 from stanchion.store.schema import audit_events, traces
@@ -144,3 +146,45 @@ def test_real_canary_is_promoted_or_rolled_back(
         actions = [r.action for r in conn.execute(select(audit_events.c.action))]
     assert f"canary.{action}" in actions
     assert ("alert.raised" in actions) == (action == "rollback")
+
+
+def test_real_model_canary_is_rolled_back(
+    gateway_factory: Any, sqlite_url: str, up: Upstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A route version as the canary: each answer's arm is its ``model_version``."""
+    gw: Gateway = gateway_factory(
+        sqlite_url, [openai_route(up)], registry={**FAST, "protected": []}
+    )
+    owner = api(gw, gw.make_key("owner", user="ana"))
+    base = {"name": "gpt", "provider": "openai", "base_url": up.base_url, "timeout": 5}
+    versions = [
+        owner.post("/admin/registry/models/versions",
+                   json={"name": "gpt", "content": {**base, "model": m}}).json()["id"]
+        for m in ("up-model", "up-model-v2")
+    ]  # fmt: skip
+    v1, v2 = versions
+    owner.put("/admin/registry/models/labels/production", json={"version": v1})
+    r = owner.put(
+        "/admin/registry/models/labels/production", json={"version": v2, "canary_percent": 50}
+    )
+    assert r.status_code == 200 and r.json()["canary_id"] == v2
+    time.sleep(0.3)
+    served = Counter()
+    for i in range(90):
+        user = f"user{i}"
+        key = gw.make_key(user=user)
+        info = ext(chat(gw, key, "What is the refund period?"))
+        on_canary = up.requests[-1]["body"]["model"] == "up-model-v2"
+        assert on_canary == (bucket(v2, user) < 50)
+        served[on_canary] += 1
+        score = (3 if on_canary else 5) - i % 2
+        got = httpx.post(f"{gw.url}/v1/feedback", json={"trace_id": info["trace_id"],
+                         "score": score}, headers={"authorization": f"Bearer {key}"})  # fmt: skip
+        assert got.status_code in (200, 201), got.text
+    assert min(served.values()) >= 30
+    _wait_traces(gw, 90)
+    out = _check(gw, monkeypatch, "--kind", "model", "--name", "gpt")
+    assert "decision: rollback (applied)" in out, out
+    labels = owner.get("/admin/registry/models/labels").json()["data"]
+    production = next(x for x in labels if x["label"] == "production")
+    assert production["canary_id"] is None and production["version_id"] == v1
