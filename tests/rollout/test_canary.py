@@ -40,6 +40,16 @@ def test_log_lambda_matches_the_formula() -> None:
     assert log_lambda(a, b, 0.3) == pytest.approx((want, 1.5))
 
 
+def test_no_promotion_before_every_metric_with_data_is_judged() -> None:
+    prod, canary = Arms(), Arms()
+    for i in range(40):
+        prod.add({"cost": 0.004 + i % 2 * 1e-4, "rating": 4.0 if i < 10 else None})
+        canary.add({"cost": 0.002 + i % 2 * 1e-4, "rating": 4.0 if i < 10 else None})
+    d = CanaryTest(metrics=("cost", "rating")).decide(prod, canary)
+    assert d.better == ["cost"] and d.action == "continue"  # cheaper, ratings not in yet
+    assert CanaryTest(metrics=("cost",)).decide(prod, canary).action == "promote"
+
+
 def test_no_decision_before_min_n_then_a_clear_one() -> None:
     prod, canary = Arms(), Arms()
     test = CanaryTest(metrics=("rating",), min_n=30)
@@ -65,8 +75,12 @@ def test_simulation_false_alarms_and_power() -> None:
     assert worse.rates()["rollback"] >= 0.9 and worse.actions["promote"] == 0
 
 
-def _canary_app(gateway_factory: Any, url: str, up: Upstream) -> tuple[Gateway, httpx.Client]:
-    gw: Gateway = gateway_factory(url, [openai_route(up)], registry={**FAST, "protected": []})
+def _canary_app(
+    gateway_factory: Any, url: str, up: Upstream, **extra: Any
+) -> tuple[Gateway, httpx.Client]:
+    gw: Gateway = gateway_factory(
+        url, [openai_route(up)], registry={**FAST, "protected": []}, **extra
+    )
     owner = api(gw, gw.make_key("owner", user="ana"))
     v1, v2 = push(owner, V1)["id"], push(owner, PROMPT_V2)["id"]
     owner.put("/admin/registry/prompts/labels/production", json={"version": v1})
@@ -188,3 +202,21 @@ def test_real_model_canary_is_rolled_back(
     labels = owner.get("/admin/registry/models/labels").json()["data"]
     production = next(x for x in labels if x["label"] == "production")
     assert production["canary_id"] is None and production["version_id"] == v1
+
+
+def test_the_server_judges_canaries_by_itself(
+    gateway_factory: Any, sqlite_url: str, up: Upstream
+) -> None:
+    """With ``rollout.canary_auto``, each replica's rollout watcher acts on the decision."""
+    rollout = {"canary_auto": True, "check_seconds": 0.2,
+               "stages": [{"name": "everyone", "everyone": True}]}  # fmt: skip
+    gw, _ = _canary_app(gateway_factory, sqlite_url, up, rollout=rollout)
+    v2 = _v2(gw)
+    _traffic(gw, v2, {True: 3, False: 5})
+    end = time.monotonic() + 15
+    while _v2(gw) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert _v2(gw) == ""  # the split ended without a command
+    with gw.store.engine.connect() as conn:
+        actions = [r.action for r in conn.execute(select(audit_events.c.action))]
+    assert "canary.rollback" in actions and "alert.raised" in actions

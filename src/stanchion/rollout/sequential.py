@@ -1,6 +1,8 @@
 """The canary's sequential test: a mixture sequential probability ratio test (mSPRT,
 Robbins 1970; Johari et al., "Always valid inference", 2017) per metric, checked after
-every batch of traffic, so the canary can stop the moment the evidence is there.
+every batch of traffic, so the canary can stop the moment the evidence is there. A
+rollback needs one metric judged worse; a promotion needs one judged better, none worse,
+and every metric that has data judged (a cheaper canary waits for its ratings).
 
 For one metric, production's observations x and the canary's y, after n_x and n_y of them:
 the difference of means d = mean(y) - mean(x), its variance V = s_x^2/n_x + s_y^2/n_y,
@@ -110,9 +112,11 @@ class CanaryTest:
         better: list[str] = []
         worse: list[str] = []
         stats: dict[str, dict[str, float]] = {}
+        waiting = False  # a metric with data but too little to judge yet
         for name in self.metrics:
             a, b = prod.metrics[name], canary.metrics[name]
             if min(a.n, b.n) < self.min_n:
+                waiting = waiting or max(a.n, b.n) > 0
                 continue
             llr, d = log_lambda(a, b, self.tau_sd)
             stats[name] = {"n_prod": a.n, "n_canary": b.n, "diff": d, "log_lambda": llr}
@@ -120,7 +124,7 @@ class CanaryTest:
                 (better if (d > 0) == METRICS[name] else worse).append(name)
         if worse:
             action = "rollback"
-        elif better:
+        elif better and not waiting:
             action = "promote"
         elif canary.requests >= self.max_requests:
             action = "inconclusive"
