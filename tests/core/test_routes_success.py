@@ -51,6 +51,12 @@ SUCCESS_TESTS = {
     "get_review_show": "test_review_queue",
     "post_review_claim": "test_review_queue",
     "post_review_decide": "test_review_queue",
+    "get_rollout_status": "test_rollout_readiness_and_signoffs",
+    "post_rollout_start": "test_rollout_readiness_and_signoffs",
+    "post_rollout_advance": "test_rollout_readiness_and_signoffs",
+    "get_readiness": "test_rollout_readiness_and_signoffs",
+    "get_list_signoffs": "test_rollout_readiness_and_signoffs",
+    "post_create_signoff": "test_rollout_readiness_and_signoffs",
 }
 
 
@@ -160,3 +166,17 @@ def test_review_queue(db_url: str, up: Upstream, gateway_factory: Any) -> None:
         assert ok(rita.post(f"/admin/review/{trace_id}/claim"))["status"] == "claimed"
         done = ok(rita.post(f"/admin/review/{trace_id}/approve", json={"note": "fine"}))
         assert done["status"] == "approved"
+
+
+def test_rollout_readiness_and_signoffs(db_url: str, up: Upstream, gateway_factory: Any) -> None:
+    stages = [{"name": "pilot", "users": ["ana"]}, {"name": "all", "everyone": True}]
+    gw = gateway_factory(db_url, [openai_route(up)], rollout={"stages": stages})
+    with client(gw, gw.make_key("owner", user="biz@example.com")) as owner:
+        assert ok(owner.get("/admin/rollout"))["state"]["stage"] == "pilot"
+        assert ok(owner.post("/admin/rollout/start"))["stage"] == "pilot"
+        report = ok(owner.get("/admin/readiness"))
+        assert not report["ok"] and len(report["timeline"]) == 8
+        body = {"subject": "stage:all", "function": "business", "report_hash": report["hash"]}
+        assert ok(owner.post("/admin/signoffs", json=body), 201)["actor"] == "biz@example.com"
+        assert ok(owner.get("/admin/signoffs"))["data"][0]["subject"] == "stage:all"
+        assert ok(owner.post("/admin/rollout/advance"))["stage"] == "all"

@@ -31,6 +31,7 @@ from stanchion.pipeline.stages.structured import CheckStructured
 from stanchion.pipeline.stages.tools import CheckTools, OfferTools
 from stanchion.pipeline.streaming import stream_answer
 from stanchion.providers.base import Chunk
+from stanchion.rollout.gate import CohortGate
 from stanchion.runtime import Runtime
 
 _now = time.perf_counter
@@ -107,6 +108,7 @@ def build_pipeline(rt: Runtime) -> Pipeline:
     before: list[Stage] = [
         Authenticate(rt.keys),
         Authorize(rt.access),
+        *([CohortGate(rt.cohorts)] if rt.cohorts is not None else []),
         Admit(rt.counters, rt.spec, rt.clock, rt.labels, context_budget(rt)),
         GuardInput(rt.guards),
     ]

@@ -20,7 +20,7 @@ from stanchion.errors import ApiError, InternalError, NotFound, ServiceUnavailab
 from stanchion.pipeline.pipeline import build_pipeline
 from stanchion.providers.embedding import Embeddings
 from stanchion.runtime import Runtime, build_runtime, new_trace_id
-from stanchion.server import admin, misc, versioning
+from stanchion.server import admin, misc, rollout_routes, versioning
 from stanchion.server.chat import chat_completions
 from stanchion.server.embeddings import create_embeddings
 from stanchion.server.http import error_response, json_response, public
@@ -52,6 +52,7 @@ def routes() -> list[Route]:
         Route("/admin/audit/verify", admin.audit_verify_ep, methods=["GET"], name="audit_verify"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
         *versioning.routes(),
+        *rollout_routes.routes(),
     ]
 
 

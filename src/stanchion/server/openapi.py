@@ -48,6 +48,10 @@ CHAT_RESPONSE = {
                 "decision": {"type": "string"},
                 "citations": {"type": "array", "items": {"type": "object"}},
                 "findings": {"type": "array", "items": {"type": "object"}},
+                "rollout": {
+                    "type": "object",
+                    "description": "during a rollout: the caller's cohort and the training",
+                },
             },
         },
     },
@@ -103,6 +107,7 @@ BODIES: dict[str, type[BaseModel]] = {
     "embeddings": shapes.EmbeddingsRequest,
     "responses": shapes.ResponsesRequest,
     "messages": shapes.MessagesRequest,
+    "create_signoff": schemas.SignoffCreate,
 }
 MODEL_ROUTES = ("chat_completions", "embeddings", "responses", "messages")
 STREAMING = ("chat_completions", "responses", "messages")

@@ -410,3 +410,16 @@ def _param(loc: tuple[int | str, ...], body: Any, missing: bool) -> str | None:
         elif last and missing and isinstance(step, str):
             out = f"{out}.{step}" if out else step
     return out or None
+
+
+class SignoffCreate(Closed):
+    """An owner's sign-off of the goal, the go-live or a rollout stage (``stage:NAME``),
+    against the readiness report they saw (its hash, from ``GET /admin/readiness``)."""
+
+    subject: Annotated[
+        str,
+        Field(max_length=120, pattern=r"^(goal|go-live|stage:[A-Za-z0-9][A-Za-z0-9._-]{0,99})$"),
+    ]
+    function: Literal["business", "it_security", "legal", "end_users"]
+    report_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    comment: Annotated[str, Field(max_length=2000)] = ""

@@ -26,6 +26,7 @@ def extension(ex: Exchange) -> dict[str, Any]:
         "citations": [{"marker": i, **p.to_record()} for i, p in enumerate(ex.passages, 1)],
         "findings": [f.to_record() for f in ex.findings],
         "prompt_id": ex.prompt_id,
+        **({"rollout": ex.annotations["rollout"]} if "rollout" in ex.annotations else {}),
     }
 
 
