@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,7 +125,9 @@ def test_readiness_moves_from_red_to_green(example: Path) -> None:
     _key(example, "rita", "reviewer")
     _versions(example)
     stn(example, "eval", "dataset", str(example / "evals" / "questions.jsonl"))
-    assert "accuracy           0.8542" in stn(example, "eval", "run", "--dataset", "questions")
+    ran = stn(example, "eval", "run", "--dataset", "questions")
+    accuracy = float(re.search(r"accuracy\s+([0-9.]+)", ran).group(1))  # type: ignore[union-attr]
+    assert accuracy >= 0.85, ran  # at the pilot's target, so the evals item turns green
     stn(example, "rollout", "start")
     for url in _serve(example):
         _pilot_traffic(url, keys)
