@@ -11,7 +11,8 @@ import yaml
 
 from stanchion.cli.common import safe, safe_block
 from stanchion.guards import GuardEngine, GuardPolicySpec, build_guard_engine
-from stanchion.guards.evaluation import evaluate, read_jsonl
+from stanchion.guards.by_source import by_source, leave_one_out
+from stanchion.guards.evaluation import evaluate, kind_of, read_jsonl
 
 policy_option = click.option(
     "--policy", "policy_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -79,19 +80,41 @@ def check(text: str, direction: str, policy_path: Path | None, as_json: bool) ->
     type=click.Path(dir_okay=False, path_type=Path),
     help="write one line per example",
 )
+@click.option(
+    "--by", "by", type=click.Choice(["source"]), help="also one row per source (field dataset)"
+)
+@click.option(
+    "--leave-one-out",
+    "leave_out",
+    is_flag=True,
+    help="injection: refit the learned model without each source, measure on it (needs numpy)",
+)
+@click.option(
+    "--measure-only",
+    multiple=True,
+    help="with --leave-one-out: a source never trained on (e.g. GPL-3.0 records); repeatable",
+)
 def eval_(
     files: tuple[Path, ...],
     kind: str | None,
     policy_path: Path | None,
     as_json: bool,
     predictions: Path | None,
+    by: str | None,
+    leave_out: bool,
+    measure_only: tuple[str, ...],
 ) -> None:
     """Measure the guards on FILES (JSONL of the shared datasets' shapes), pooled."""
-    engine = load_engine(policy_path)
-    rows = [row for path in files for row in read_jsonl(path)]
+    rows = [{"dataset": path.stem, **row} for path in files for row in read_jsonl(path)]
     if not rows:
         raise click.UsageError("no examples in the files")
+    if leave_out:
+        _leave_one_out(rows, kind, measure_only, as_json)
+        return
+    engine = load_engine(policy_path)
     figures, run = evaluate(engine, rows, kind)
+    if by == "source":
+        figures["by_source"] = by_source(rows, run, figures["kind"])
     if predictions is not None:
         with predictions.open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(p) + "\n" for p in run.predictions)
@@ -99,6 +122,34 @@ def eval_(
         click.echo(json.dumps(figures, sort_keys=True))
         return
     _print_figures(figures)
+
+
+def _leave_one_out(
+    rows: list[dict[str, Any]], kind: str | None, measure_only: tuple[str, ...], as_json: bool
+) -> None:
+    if (kind or kind_of(rows)) != "injection":
+        raise click.UsageError("--leave-one-out refits the injection model: injection rows only")
+    if any("label" not in r or "text" not in r or "id" not in r for r in rows):
+        raise click.UsageError("every row needs id, text and label")
+    progress = None if as_json else (lambda line: click.echo(safe(line), err=True))
+    figures = leave_one_out(rows, measure_only, progress=progress)
+    if as_json:
+        click.echo(json.dumps(figures, sort_keys=True))
+        return
+    _print_sources(figures["per_source"])
+    pooled = figures["pooled"]
+    click.echo(f"pooled: recall={_fmt(pooled['recall'])} fpr={_fmt(pooled['false_positive_rate'])}")
+    for what, worst in figures["worst"].items():
+        click.echo(
+            f"worst {safe(what)}: "
+            + "  ".join(f"{safe(k)}={safe(_fmt(v))}" for k, v in worst.items())
+        )
+
+
+def _print_sources(per_source: dict[str, dict[str, Any]]) -> None:
+    head = ["source", "n", "precision", "recall", "f1", "fpr", "tp", "fp", "fn"]
+    rows = [[name, str(m["n"]), *_row("", m)[1:]] for name, m in per_source.items()]
+    _table(head, rows)
 
 
 def _print_figures(figures: dict[str, Any]) -> None:
@@ -111,6 +162,8 @@ def _print_figures(figures: dict[str, Any]) -> None:
     extra = {k: figures[k] for k in ("hate_recall",) if figures.get(k) is not None}
     extra.update(n=figures["n"], p50_ms=figures["p50_ms"], p99_ms=figures["p99_ms"])
     click.echo("  ".join(f"{safe(k)}={safe(_fmt(v))}" for k, v in extra.items()))
+    if "by_source" in figures:
+        _print_sources(figures["by_source"])
 
 
 def _row(name: str, m: dict[str, Any]) -> list[str]:

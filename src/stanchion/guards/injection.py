@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_grammar import (
@@ -28,13 +28,17 @@ from stanchion.guards.injection_grammar import (
     Start,
     sentence_around,
 )
+from stanchion.guards.injection_model import InjectionModel, words_of
+from stanchion.guards.injection_model import features as model_features
 from stanchion.guards.normalize import TextView, collapse_spacing, decoded_segments, normalize
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import InjectionSpec
     from stanchion.pipeline.exchange import Exchange
 
-VERSION = "1"
+VERSION = "2"
+# A learned score below this is not reported at all (the policy's cut is 0.5).
+LEARNED_FLOOR = 0.3
 
 
 _OBJ = r"(?:instructions?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
@@ -180,6 +184,8 @@ _BEFORE_SENTENCE = frozenset(".!?\n:")
 
 def _starts_well(text: str, start: int, where: Start) -> bool:
     """Whether a match begins a word, a sentence or a line (an optional 'please' allowed)."""
+    if where == "any":
+        return True
     if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
         return False
     if where == "word":
@@ -217,7 +223,12 @@ class InjectionGuard:
     name = "injection"
     version = VERSION
 
-    def __init__(self, spec: InjectionSpec, direction: Direction = "input") -> None:
+    def __init__(
+        self,
+        spec: InjectionSpec,
+        direction: Direction = "input",
+        model: InjectionModel | None = None,
+    ) -> None:
         signals = dict(SIGNALS)
         needles = dict(NEEDLES)
         for i, phrase in enumerate(spec.extra_phrases):
@@ -239,6 +250,7 @@ class InjectionGuard:
         }
         self.detector = f"{self.name}@{self.version}"
         self.direction = direction
+        self.model = model
 
     def observe(self, text: str) -> Observation:
         """The rules over the normalised text, its despaced form and its decoded parts."""
@@ -260,11 +272,25 @@ class InjectionGuard:
                 evidence = _stronger(evidence, inner, len(view.text))
         return Observation(view, evidence, fired, decoded_parts)
 
+    def model_words(self, seen: Observation) -> list[str]:
+        return words_of("\n".join([seen.view.text, *seen.decoded]))
+
+    def features(self, text: str) -> list[str]:
+        """What the model reads of a text (training): its words and the signals fired."""
+        seen = self.observe(text)
+        return model_features("\n".join([seen.view.text, *seen.decoded]), sorted(seen.fired))
+
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         seen = self.observe(text)
         evidence, view = seen.evidence, seen.view
-        if evidence is None:
-            return []
+        learned = 0.0
+        if self.model is not None and text.strip():
+            learned = self.model.score_words(self.model_words(seen), seen.fired)
+        if evidence is None or learned > evidence.score:
+            if learned < LEARNED_FLOOR:
+                return []
+            kind_of: Kind = evidence.kind if evidence is not None else "injection"
+            evidence = Evidence(learned, kind_of, 0, len(view.text))
         in_context = self.direction == "context"
         kind = "injection.indirect" if in_context else "injection.direct"
         if evidence.kind == "jailbreak" and not in_context:

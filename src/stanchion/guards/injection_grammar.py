@@ -13,11 +13,14 @@ from a small hand-written lexicon, not from the data::
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from stanchion.guards.normalize import CONFUSABLES
+
 Kind = Literal["injection", "jailbreak"]
-Start = Literal["word", "sentence", "line"]
+Start = Literal["word", "sentence", "line", "any"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +46,8 @@ _EXTRACT_VERB = r"\b(?:repeat|recite|print|output|display|show|reveal|tell|give|
 _HOLDS_PROMPT = r"(?:sentences|instructions?|prompts?|commands|directives|guidelines|rules you|(?:our|this|the entire|the whole|entire|previous|earlier|full) (?:conversation|discussion|chat)|chat history|transcript|initiali[sz]ation|configuration|system message|system prompt|starting instructions|first message|messages? (?:above|before)|lines above|words above|text above|everything|the above|entire (?:text|thing)|all (?:of )?the text)"
 # Where it is: before the user's turn, given to the model.
 _PLACE = r"\b(?:above|before (?:this|that|the|our|my|we|you)\b|previous|prior|preceding|so far|initial|initially|original|earlier|at the (?:beginning|start)|system|verbatim|word for word|you (?:were|have been|got|saw|received|encountered)|(?:you|we) (?:saw|exchanged|got|had)|given to you|in (?:the|your|our) (?:instructions?|prompt|conversation|discussion|chat|task)|our (?:conversation|discussion|chat|exchange)|this conversation|last (?:task|input|command|instruction))"
-_SECRET = r"(?:the|your|my|our|its|his|her|this|that) (?:\w+ )?(?:password|passcode|passphrase|pass code|secret (?:key|code|word|phrase|number)|access code|api key)"
-_ASK = r"\b(?:what(?:'s| is| was)|tell|share|reveal|give|confirm|provide|disclose|spell|print|write|show|output|hint|letters?|characters?|send|type|encode|translate|remind|can you|could you|would you|need|want|verify|say)"
+_SECRET = r"(?:the|your|its) (?:\w+ )?(?:password|passcode|passphrase|pass code|secret (?:key|code|word|phrase|number)|access code|api key)"
+_ASK = r"\b(?:what(?:'s| is| was)|tell|share|reveal|give|confirm|provide|disclose|spell|print|write|show|output|hint|letters?|characters?|send|type|encode|translate|remind|verify|say)"
 _PIVOT = r"(?:just kidding|never ?mind|changed my mind|don'?t (?:actually )?do that|do not do that|scratch that|forget (?:about )?(?:that|it|this|what i said|everything|all)|instead,? (?:do|say|print|output|tell|write|repeat|give|respond|answer|please)|rather than (?:answering|doing|summari[sz]ing|translating))"
 _AUTHORITY = r"(?:i am|i'm|as) (?:your|the|an?) (?:developer|creator|maintainer|administrator|admin|owner|programmer|operator|engineer who|technical maintainer|system administrator|god\b)|<\s*(?:system|god|admin|developer|debug)\s+mode\s*>|(?:maintenance|debug|admin|administrator|god|sudo|root|system) (?:mode|override|access)\b|administrator override|system (?:reset|upgrade|override)"
 _FAKE_TURN = r"(?:user|assistant|human|ai|system|chatgpt|bot|gpt)\s*:"
@@ -55,8 +58,14 @@ _SPLIT = r"(?:let'?s (?:assume|say|suppose) (?:we have|that we have) (?:two|thre
 # Override in other languages: a word for "ignore/forget" and one for "instructions" in the
 # same sentence (Spanish, French, German, Italian, Portuguese, Russian, Chinese, Japanese,
 # Korean, Hindi, Bengali, Vietnamese, Turkish, Indonesian, Tagalog, Thai, Arabic).
-_ML_IGNORE = r"(?:ignora|ignore[zr]?|olvida|olvide|desconsidera|oublie[zr]?|ignoriere|vergiss|vergessen|ignorieren|dimentica|esqueça|esqueca|игнорир\w*|забудь\w*|не обращай\w*|忽略|忽视|无视|無視|忘记|忘掉|無視して|忘れ|무시|잊어|अनदेखा|नजरअंदाज|भूल जा|উপেক্ষা|ভুলে যা|bỏ qua|quên|göz ardı|yok say|unut|abaikan|lupakan|huwag pansinin|kalimutan|ละเว้น|เพิกเฉย|ลืม|تجاهل|انس)"
-_ML_INSTR = r"(?:instrucciones|instructions|consignes|anweisungen|anleitungen|istruzioni|instruções|instrucoes|инструкци\w*|указани\w*|指令|指示|说明|命令|지시|지침|명령|निर्देश|নির্দেশ|hướng dẫn|chỉ dẫn|talimat\w*|instruksi|petunjuk|tagubilin|คำสั่ง|คำแนะนำ|التعليمات|تعليمات)"
+_ML_IGNORE = r"(?:ignora|ignore[zr]?|olvid|olvíd|missachte|desconsidera|oublie[zr]?|ignoriere|vergiss|vergessen|ignorieren|dimentica|esqueça|esqueca|игнорир\w*|забудь\w*|не обращай\w*|忽略|忽视|无视|無視|忘记|忘掉|無視して|忘れ|무시|잊어|अनदेखा|नजरअंदाज|भूल जा|উপেক্ষা|ভুলে যা|bỏ qua|quên|göz ardı|yok say|unut|abaikan|lupakan|huwag pansinin|kalimutan|ละเว้น|เพิกเฉย|ลืม|อย่าไปสนใจ|ไม่ต้องสนใจ|تجاهل|تغاضى|انس)"
+_ML_INSTR = r"(?:instrucciones|instructions|consignes|anweisungen|anleitungen|istruzioni|instruções|instrucoes|инструкци\w*|указани\w*|指令|指示|说明|命令|지시|지침|명령|निर्देश|নির্দেশ|hướng dẫn|chỉ dẫn|talimat\w*|instruksi|petunjuk|tagubilin|คำสั่ง|คำแนะนำ|التعليمات|تعليمات|reglas|règles|regeln|regole|regras|правил\w*|规则|規則|ルール|규칙|नियम|নিয়ম|quy tắc|kural\w*|aturan|panuntunan|กฎ|القواعد)"
+
+_ML_SECRET = r"(?:mot de passe|contraseña|passwort|senha|parola d'ordine|пароль|密码|密碼|パスワード|비밀번호|पासवर्ड|পাসওয়ার্ড|mật khẩu|şifre|kata sandi|รหัสผ่าน|كلمة المرور|كلمة السر|clé secrète|clave secreta|geheimen? schlüssel|chiave segreta|chave secreta|секретн\w* ключ|秘密鍵|秘密の鍵|密钥|秘密钥|비밀 키|गुप्त कुंजी|khóa bí mật|gizli anahtar|kunci rahasia|গোপন কী|lihim na susi|مفتاح\w* السري|กุญแจลับ)"
+_ML_ASK = r"(?:\?|quel|qual|cuál|cual|was ist|wie lautet|какой|какая|что|什么|是啥|何|무엇|뭐|क्या|là gì|nedir|ne\b|apa|ano|อะไร|ما هو|ما هي|কী|কি|confirm|compart|partag|teile|condividi|подтверд|скаж|确认|提供|告诉|確認|教え|확인|알려|पुष्टि|बताओ|xác nhận|cho tôi|onayla|paylaş|konfirmasi|beri|ยืนยัน|บอก|تأكيد|أخبرني)"
+# Machine translations of the same attacks carry these words in NFKC and with Cyrillic and
+# Greek look-alikes folded to Latin (as :func:`stanchion.guards.normalize.normalize` does).
+_ML = lambda p: unicodedata.normalize("NFKC", p).translate(CONFUSABLES)  # noqa: E731
 
 GRAMMAR: dict[str, Signal] = {
     "extract_prompt": Signal(0.8, "injection", _HOLDS_PROMPT, also=(_EXTRACT_VERB, _PLACE)),
@@ -67,16 +76,39 @@ GRAMMAR: dict[str, Signal] = {
     "separator": Signal(0.5, "injection", _SEPARATOR),
     "forced_output": Signal(0.35, "injection", _FORCED, start="sentence"),
     "payload_split": Signal(0.6, "injection", _SPLIT),
-    "override_ml": Signal(0.85, "injection", _ML_IGNORE, also=(_ML_INSTR,)),
+    "override_ml": Signal(0.85, "injection", _ML(_ML_IGNORE), start="any", also=(_ML(_ML_INSTR),)),
+    "ask_secret_ml": Signal(0.6, "injection", _ML(_ML_SECRET), start="any", also=(_ML(_ML_ASK),)),
+    "claim_mode": Signal(0.6, "injection", r"(?:i am god\b|i'm god\b|'[\w ]{0,30}(?:mode|reset|override|upgrade)')"),
     "regardless_previous": Signal(0.8, "injection", r"(?:regardless of|instead of|no matter) (?:\w+ ){0,2}(?:previous|prior|earlier|above|your|the) (?:tasks?|instructions?|rules|directives|guidelines|prompts?)"),
 }  # fmt: skip
 
 GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "ask_secret": ("pass", "secret", "access code", "api key"),
-    "extract_prompt": ("sentence", "instruction", "prompt", "command", "directive", "guideline", "rules", "conversation", "discussion", "chat", "transcript", "initiali", "configuration", "system", "message", "lines", "words", "text", "everything", "above"),
+    "extract_prompt": (
+        "sentence",
+        "instruction",
+        "prompt",
+        "command",
+        "directive",
+        "guideline",
+        "rules",
+        "conversation",
+        "discussion",
+        "chat",
+        "transcript",
+        "initiali",
+        "configuration",
+        "system",
+        "message",
+        "lines",
+        "words",
+        "text",
+        "everything",
+        "above",
+    ),
     "pivot": ("kidding", "mind", "do that", "scratch", "forget", "instead", "rather"),
     "fake_turn": (":",),
-    "forced_output": ("\"", "'", "“", "‘", "«"),
+    "forced_output": ('"', "'", "“", "‘", "«"),
     "payload_split": ("string", "+", "part 1", "concatenat"),
     "regardless_previous": ("regardless", "instead of", "no matter"),
 }
