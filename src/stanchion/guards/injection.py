@@ -41,7 +41,7 @@ VERSION = "2"
 LEARNED_FLOOR = 0.3
 
 
-_OBJ = r"(?:instructions?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
+_OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
 # What the assistant hands back: a document that talks about "your reply" addresses the model.
 # ("message", "code", "text" are left out: "include your order number in your message" and
@@ -69,7 +69,7 @@ _TASK_VERB = "(?:" + "|".join(TASK_VERBS) + ")"
 _UNIT = r"(?:letters?|vowels?|consonants?|words?|characters?|spaces?|sentences?)"
 
 SIGNALS: dict[str, Signal] = {
-    "ignore_previous": Signal(0.9, "injection", rf"(?:ignore|disregard|forget|override|bypass|skip|drop)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
+    "ignore_previous": Signal(0.9, "injection", rf"(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|erase|discard|disobey|neglect)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
     "new_instructions": Signal(0.6, "injection", r"(?:new|updated|real|actual|following) (?:instructions?|task|rules)\s*(?::|are\b|is\b)"),
     "reveal_prompt": Signal(0.85, "injection", r"(?:reveal|show|print|repeat|output|display|leak|tell me|give me|what (?:is|are|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:system prompt|initial (?:prompt|instructions)|original instructions|hidden (?:prompt|instructions)|instructions (?:above|you were given)|prompt above)"),
     "system_tag": Signal(0.6, "injection", r"(?:\[?(?:system|admin|developer)\]?\s*(?:override|note|message|instruction|prompt)?\s*:|<\|?(?:system|im_start)\|?>|###\s*(?:system|instruction))", start="line"),
@@ -106,7 +106,20 @@ SIGNALS: dict[str, Signal] = {
 # pattern runs only when one of them is there: an ``in`` test costs about a microsecond over a
 # 2 KB prompt, a pattern ten or more, and most prompts hold none of them. No entry: always run.
 NEEDLES: dict[str, tuple[str, ...]] = {
-    "ignore_previous": ("ignore", "disregard", "forget", "override", "bypass", "skip", "drop"),
+    "ignore_previous": (
+        "ignore",
+        "disregard",
+        "forget",
+        "override",
+        "bypass",
+        "skip",
+        "drop",
+        "abandon",
+        "erase",
+        "discard",
+        "disobey",
+        "neglect",
+    ),
     "new_instructions": ("instruction", "task", "rules"),
     "reveal_prompt": ("prompt", "instructions"),
     "system_tag": (":", "<", "###"),

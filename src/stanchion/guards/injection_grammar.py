@@ -41,14 +41,14 @@ class Signal:
     also: tuple[str, ...] = ()
 
 
-_EXTRACT_VERB = r"\b(?:repeat|recite|print|output|display|show|reveal|tell|give|list|write|echo|parrot|replay|playback|read|spell|translate|summari[sz]e|encode|paste|put|dump|copy|return|share|provide|disclose|leak|what (?:is|are|was|were)|what's|remind|mirror|quote|restate|transcribe)"
+_EXTRACT_VERB = r"\b(?:repeat|recite|print|output|display|show|reveal|tell|give|list|write|echo|parrot|replay|playback|read|spell|translate|summari[sz]e|encode|paste|put|dump|copy|return|share|provide|disclose|leak|what (?:is|are|was|were)|what's|remind|mirror|quote|restate|transcribe|reiterate|recap|recount|reproduce|duplicate|narrate|elucidate|inform me|let me know|present|regurgitate|dictate)"
 # What holds the prompt: its sentences, its instructions, the conversation so far.
-_HOLDS_PROMPT = r"(?:sentences|instructions?|prompts?|commands|directives|guidelines|rules you|(?:our|this|the entire|the whole|entire|previous|earlier|full) (?:conversation|discussion|chat)|chat history|transcript|initiali[sz]ation|configuration|system message|system prompt|starting instructions|first message|messages? (?:above|before)|lines above|words above|text above|everything|the above|entire (?:text|thing)|all (?:of )?the text)"
+_HOLDS_PROMPT = r"(?:sentences?|statements|phrases|directives?|dialogue|exchanges|all (?:the )?text|instructions?|prompts?|commands|directives|guidelines|rules you|(?:our|this|the entire|the whole|entire|previous|earlier|full) (?:conversation|discussion|chat)|chat history|transcript|initiali[sz]ation|configuration|system message|system prompt|starting instructions|first message|messages? (?:above|before)|lines above|words above|text above|everything|the above|entire (?:text|thing)|all (?:of )?the text)"
 # Where it is: before the user's turn, given to the model.
-_PLACE = r"\b(?:above|before (?:this|that|the|our|my|we|you)\b|previous|prior|preceding|so far|initial|initially|original|earlier|at the (?:beginning|start)|system|verbatim|word for word|you (?:were|have been|got|saw|received|encountered)|(?:you|we) (?:saw|exchanged|got|had)|given to you|in (?:the|your|our) (?:instructions?|prompt|conversation|discussion|chat|task)|our (?:conversation|discussion|chat|exchange)|this conversation|last (?:task|input|command|instruction))"
+_PLACE = r"\b(?:above|before (?:this|that|the|our|my|we|you)\b|previous|prior|preceding|so far|initial|initially|original|earlier|at the (?:beginning|start)|system|verbatim|word for word|you (?:were|have been|got|saw|received|encountered)|(?:you|we) (?:saw|exchanged|got|had)|given to you|in (?:the|your|our) (?:instructions?|prompt|conversation|discussion|chat|task)|our (?:conversation|discussion|chat|exchange)|this conversation|(?:last|most recent|latest) (?:task|input|command|instruction|directive)|(?:prior|preceding|the) directive|(?:we'?ve|we have|you'?ve|you have) (?:had|processed|interpreted|encountered|exchanged|received|seen)|our (?:entire|full|whole) )"
 _SECRET = r"(?:the|your|its) (?:\w+ )?(?:password|passcode|passphrase|pass code|secret (?:key|code|word|phrase|number)|access code|api key)"
 _ASK = r"\b(?:what(?:'s| is| was)|tell|share|reveal|give|confirm|provide|disclose|spell|print|write|show|output|hint|letters?|characters?|send|type|encode|translate|remind|verify|say)"
-_PIVOT = r"(?:just kidding|never ?mind|changed my mind|don'?t (?:actually )?do that|do not do that|scratch that|forget (?:about )?(?:that|it|this|what i said|everything|all)|instead,? (?:do|say|print|output|tell|write|repeat|give|respond|answer|please)|rather than (?:answering|doing|summari[sz]ing|translating))"
+_PIVOT = r"(?:change of plans?|only joking|just joking|ribbing|pulling your leg|don'?t follow that|disregard that|ignore that|abandon (?:all )?(?:prior|previous|earlier)|erase (?:all )?(?:prior|previous|earlier)|just kidding|never ?mind|changed my mind|don'?t (?:actually )?do that|do not do that|scratch that|forget (?:about )?(?:that|it|this|what i said|everything|all)|instead,? (?:do|say|print|output|tell|write|repeat|give|respond|answer|please)|rather than (?:answering|doing|summari[sz]ing|translating))"
 _AUTHORITY = r"(?:i am|i'm|as) (?:your|the|an?) (?:developer|creator|maintainer|administrator|admin|owner|programmer|operator|engineer who|technical maintainer|system administrator|god\b)|<\s*(?:system|god|admin|developer|debug)\s+mode\s*>|(?:maintenance|debug|admin|administrator|god|sudo|root|system) (?:mode|override|access)\b|administrator override|system (?:reset|upgrade|override)"
 _FAKE_TURN = r"(?:user|assistant|human|ai|system|chatgpt|bot|gpt)\s*:"
 _SEPARATOR = r"(?:new section|end of (?:input|prompt|instructions?|document|text|conversation)|\[end (?:input|of input|prompt)\]|[-=#*]{3,}\s*(?:new|end|begin)\s+(?:of\s+)?(?:instructions?|prompt|input|section|session|conversation|system|task)|begin (?:new )?(?:instructions?|session|prompt))"
@@ -67,6 +67,10 @@ _ML_ASK = r"(?:\?|quel|qual|cuál|cual|was ist|wie lautet|какой|какая|
 # Greek look-alikes folded to Latin (as :func:`stanchion.guards.normalize.normalize` does).
 _ML = lambda p: unicodedata.normalize("NFKC", p).translate(CONFUSABLES)  # noqa: E731
 
+_ML_PLACE = r"(?:上記|上面|以上の|前面|之前|初始化|最初の|أعلاه|السابقة|выше|предыдущ\w*|ci-dessus|précédentes|oben|vorherige\w*|anteriores|precedenti|sopra|위의|이전|ऊपर|पिछले|উপরের|trên|trước|yukarıdaki|önceki|di atas|sebelumnya|ข้างต้น|ก่อนหน้า)"
+# A model's own reply, faked at the end of the user's turn, so that it carries on from there.
+_FAKE_COMPLETION = r"(?:sure|certainly|okay|ok|absolutely|unquestionably|of course|here(?: it is| you go)?)\b[!,.]?[^\n]{0,80}:\s*$"
+
 GRAMMAR: dict[str, Signal] = {
     "extract_prompt": Signal(0.8, "injection", _HOLDS_PROMPT, also=(_EXTRACT_VERB, _PLACE)),
     "ask_secret": Signal(0.7, "injection", _SECRET, also=(_ASK,)),
@@ -78,11 +82,30 @@ GRAMMAR: dict[str, Signal] = {
     "payload_split": Signal(0.6, "injection", _SPLIT),
     "override_ml": Signal(0.85, "injection", _ML(_ML_IGNORE), start="any", also=(_ML(_ML_INSTR),)),
     "ask_secret_ml": Signal(0.6, "injection", _ML(_ML_SECRET), start="any", also=(_ML(_ML_ASK),)),
+    "extract_ml": Signal(0.7, "injection", _ML(_ML_PLACE), start="any", also=(_ML(_ML_INSTR),)),
+    "fake_completion": Signal(0.6, "injection", _FAKE_COMPLETION, start="line"),
+    "named_persona": Signal(0.35, "jailbreak", r"(?:you are|you're|you will be|become|transform into|known as|called|named|continue as|simulate being|pretend to be) (?:an? (?:ai|chatbot|bot|model) (?:called|named) )?[A-Z][A-Z0-9]{2,}\b", cased=True),
+    "refusal_format": Signal(0.6, "jailbreak", r"(?:your refusal|insert divider|semantically opposite|unhinged (?:in-depth )?(?:response|answer|reply)|liberated (?:response|answer)|(?:opposite|unaligned|evil|rebellious) (?:response|answer|personality|version)|answer why you can'?t|moral(?:izing)? (?:disclaimer|rant|lecture)|mandatory (?:\w+ )?warning|(?:does not|doesn'?t|do not|don'?t) have (?:a |any )?(?:content )?(?:filters?|restrictions|limits|guidelines))"),
     "claim_mode": Signal(0.6, "injection", r"(?:i am god\b|i'm god\b|'[\w ]{0,30}(?:mode|reset|override|upgrade)')"),
     "regardless_previous": Signal(0.8, "injection", r"(?:regardless of|instead of|no matter) (?:\w+ ){0,2}(?:previous|prior|earlier|above|your|the) (?:tasks?|instructions?|rules|directives|guidelines|prompts?)"),
 }  # fmt: skip
 
 GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
+    "refusal_format": (
+        "refusal",
+        "divider",
+        "opposite",
+        "unhinged",
+        "liberated",
+        "unaligned",
+        "evil",
+        "rebellious",
+        "can't",
+        "cant",
+        "moral",
+        "mandatory",
+        "have",
+    ),
     "ask_secret": ("pass", "secret", "access code", "api key"),
     "extract_prompt": (
         "sentence",
@@ -106,7 +129,22 @@ GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
         "everything",
         "above",
     ),
-    "pivot": ("kidding", "mind", "do that", "scratch", "forget", "instead", "rather"),
+    "pivot": (
+        "kidding",
+        "mind",
+        "do that",
+        "scratch",
+        "forget",
+        "instead",
+        "rather",
+        "plan",
+        "joking",
+        "ribbing",
+        "leg",
+        "that",
+        "abandon",
+        "erase",
+    ),
     "fake_turn": (":",),
     "forced_output": ('"', "'", "“", "‘", "«"),
     "payload_split": ("string", "+", "part 1", "concatenat"),
