@@ -41,7 +41,7 @@ def examples(folder: Path, size: int) -> list[Example]:
             row = json.loads(line)
             if row["dataset"] in MEASURE_ONLY:
                 continue
-            buckets = tuple(sorted({bucket(f, size) for f in reader.features(row["text"])}))
+            buckets = tuple(bucket(f, size) for f in reader.features(row["text"]))
             out.append(Example(buckets, int(row["label"]), row["dataset"]))
     return out
 

@@ -23,14 +23,21 @@ from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_grammar import (
     GRAMMAR,
     GRAMMAR_NEEDLES,
+    NON_ASCII,
     Kind,
     Signal,
     Start,
     sentence_around,
 )
-from stanchion.guards.injection_model import InjectionModel, words_of
+from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.injection_model import features as model_features
-from stanchion.guards.normalize import TextView, collapse_spacing, decoded_segments, normalize
+from stanchion.guards.normalize import (
+    TextView,
+    collapse_spacing,
+    decoded_segments,
+    normalize,
+    rot13_view,
+)
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import InjectionSpec
@@ -228,6 +235,11 @@ class Observation:
     evidence: Evidence | None
     fired: set[str]
     decoded: list[str]
+    collapsed: str
+
+    def model_text(self) -> str:
+        """The text the learned model reads: letters joined, decoded parts appended."""
+        return "\n".join([self.collapsed, *self.decoded]) if self.decoded else self.collapsed
 
 
 class InjectionGuard:
@@ -283,22 +295,24 @@ class InjectionGuard:
             if inner is not None:
                 inner.start, inner.end = start, end
                 evidence = _stronger(evidence, inner, len(view.text))
-        return Observation(view, evidence, fired, decoded_parts)
-
-    def model_words(self, seen: Observation) -> list[str]:
-        return words_of("\n".join([seen.view.text, *seen.decoded]))
+        rot13 = rot13_view(view.text)
+        if rot13 is not None:
+            decoded_parts.append(rot13)
+            inner = self._evidence(rot13, fired)
+            evidence = _stronger(evidence, inner, len(view.text))
+        return Observation(view, evidence, fired, decoded_parts, collapsed)
 
     def features(self, text: str) -> list[str]:
         """What the model reads of a text (training): its words and the signals fired."""
         seen = self.observe(text)
-        return model_features("\n".join([seen.view.text, *seen.decoded]), sorted(seen.fired))
+        return model_features(seen.model_text(), sorted(seen.fired))
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         seen = self.observe(text)
         evidence, view = seen.evidence, seen.view
         learned = 0.0
         if self.model is not None and text.strip():
-            learned = self.model.score_words(self.model_words(seen), seen.fired)
+            learned = self.model.score(seen.model_text(), seen.fired)
         if evidence is None or learned > evidence.score:
             if learned < LEARNED_FLOOR:
                 return []
@@ -313,10 +327,14 @@ class InjectionGuard:
 
     def _seen(self, text: str) -> dict[str, re.Match[str]]:
         lower = text.lower()
+        foreign = not lower.isascii()
         seen: dict[str, re.Match[str]] = {}
         for name, signal, pattern, needles in self._runs:
             subject = text if signal.cased else lower
-            if needles and not any(needle in subject for needle in needles):
+            gated = needles and not any(needle in subject for needle in needles)
+            if gated and not (foreign and NON_ASCII in needles):
+                continue
+            if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue
             for m in pattern.finditer(subject):
                 if _starts_well(subject, m.start(), signal.start) and self._also(name, subject, m):
