@@ -200,6 +200,8 @@ NEEDLES: dict[str, tuple[str, ...]] = {
 }
 
 _BEFORE_SENTENCE = frozenset(".!?\n:")
+# Cyrillic and the scripts after it: what a NON_ASCII needle stands for (accents alone do not).
+_OTHER_SCRIPT = re.compile("[\u0400-\uffff]")
 
 
 def _starts_well(text: str, start: int, where: Start) -> bool:
@@ -327,7 +329,7 @@ class InjectionGuard:
 
     def _seen(self, text: str) -> dict[str, re.Match[str]]:
         lower = text.lower()
-        foreign = not lower.isascii()
+        foreign = not lower.isascii() and _OTHER_SCRIPT.search(lower) is not None
         seen: dict[str, re.Match[str]] = {}
         for name, signal, pattern, needles in self._runs:
             subject = text if signal.cased else lower

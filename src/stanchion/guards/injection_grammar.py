@@ -72,7 +72,11 @@ _ML_PLACE = r"(?:上記|上面|以上の|前面|之前|初始化|最初の|أع�
 # A model's own reply, faked at the end of the user's turn, so that it carries on from there.
 _FAKE_COMPLETION = r"(?:sure|certainly|okay|ok|absolutely|unquestionably|of course|here(?: it is| you go)?)\b[!,.]?[^\n]{0,80}:\s*$"
 
+_EARLIER_RULES = r"(?:previous|prior|earlier|above|preceding|initial|original|old|system|your|all) (?:\w+ )?(?:instructions?|rules|directives|guidelines|prompts?|orders|commands|programming)"
+_SET_ASIDE = r"\b(?:ignore|disregard|forget|abandon|erase|discard|override|bypass|skip|drop|set (?:them |it )?aside|throw (?:them |it )?out|no longer (?:apply|matter|valid)|(?:are|is) (?:now )?(?:void|cancel+ed|obsolete|invalid|revoked)|null and void|(?:do not|don'?t|does not|doesn'?t) (?:apply|matter|count))"
+
 GRAMMAR: dict[str, Signal] = {
+    "override_any_order": Signal(0.85, "injection", _EARLIER_RULES, also=(_SET_ASIDE,)),
     "extract_prompt": Signal(0.8, "injection", _HOLDS_PROMPT, also=(_EXTRACT_VERB, _PLACE)),
     "ask_secret": Signal(0.7, "injection", _SECRET, also=(_ASK,)),
     "pivot": Signal(0.55, "injection", _PIVOT, start="sentence"),
@@ -91,7 +95,7 @@ GRAMMAR: dict[str, Signal] = {
     "regardless_previous": Signal(0.8, "injection", r"(?:regardless of|instead of|no matter) (?:\w+ ){0,2}(?:previous|prior|earlier|above|your|the) (?:tasks?|instructions?|rules|directives|guidelines|prompts?)"),
 }  # fmt: skip
 
-# In a needle list: "or any character outside ASCII" (the words of other scripts).
+# In a needle list: "or any character of another script" (Cyrillic onwards).
 NON_ASCII = "\x80"
 _ML_LATIN = (
     "instruc",
@@ -117,6 +121,16 @@ _ML_LATIN = (
     NON_ASCII,
 )
 GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
+    "override_any_order": (
+        "instruction",
+        "rules",
+        "directive",
+        "guideline",
+        "prompt",
+        "orders",
+        "commands",
+        "programming",
+    ),
     "override_ml": _ML_LATIN,
     "extract_ml": _ML_LATIN,
     "ask_secret_ml": (
