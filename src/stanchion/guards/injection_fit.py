@@ -47,9 +47,9 @@ def sample_weights(rows: Sequence[Example]) -> list[float]:
     so the 3,745 search queries do not drown 28 extraction prompts."""
     counts = Counter((r.source, r.label) for r in rows)
     share: dict[tuple[str, int], float] = {k: math.sqrt(n) for k, n in counts.items()}
-    per_class = Counter[int]()
+    per_class: dict[int, float] = {}
     for (_, label), s in share.items():
-        per_class[label] += s
+        per_class[label] = per_class.get(label, 0.0) + s
     return [share[r.source, r.label] / counts[r.source, r.label] / per_class[r.label] for r in rows]
 
 

@@ -64,9 +64,13 @@ _ML_INSTR = r"(?:instrucciones|instructions|consignes|anweisungen|anleitungen|is
 
 _ML_SECRET = r"(?:mot de passe|contraseña|passwort|senha|parola d'ordine|пароль|密码|密碼|パスワード|비밀번호|पासवर्ड|পাসওয়ার্ড|mật khẩu|şifre|kata sandi|รหัสผ่าน|كلمة المرور|كلمة السر|clé secrète|clave secreta|geheimen? schlüssel|chiave segreta|chave secreta|секретн\w* ключ|秘密鍵|秘密の鍵|密钥|秘密钥|비밀 키|गुप्त कुंजी|khóa bí mật|gizli anahtar|kunci rahasia|গোপন কী|lihim na susi|مفتاح\w* السري|กุญแจลับ)"
 _ML_ASK = r"(?:\?|quel|qual|cuál|cual|was ist|wie lautet|какой|какая|что|什么|是啥|何|무엇|뭐|क्या|là gì|nedir|ne\b|apa|ano|อะไร|ما هو|ما هي|কী|কি|confirm|compart|partag|teile|condividi|подтверд|скаж|确认|提供|告诉|確認|教え|확인|알려|पुष्टि|बताओ|xác nhận|cho tôi|onayla|paylaş|konfirmasi|beri|ยืนยัน|บอก|تأكيد|أخبرني)"
+
+
 # Machine translations of the same attacks carry these words in NFKC and with Cyrillic and
 # Greek look-alikes folded to Latin (as :func:`stanchion.guards.normalize.normalize` does).
-_ML = lambda p: unicodedata.normalize("NFKC", p).translate(CONFUSABLES)  # noqa: E731
+def _ML(pattern: str) -> str:
+    return unicodedata.normalize("NFKC", pattern).translate(CONFUSABLES)
+
 
 _ML_PLACE = r"(?:上記|上面|以上の|前面|之前|初始化|最初の|أعلاه|السابقة|выше|предыдущ\w*|ci-dessus|précédentes|oben|vorherige\w*|anteriores|precedenti|sopra|위의|이전|ऊपर|पिछले|উপরের|trên|trước|yukarıdaki|önceki|di atas|sebelumnya|ข้างต้น|ก่อนหน้า)"
 # A model's own reply, faked at the end of the user's turn, so that it carries on from there.
