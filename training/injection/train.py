@@ -50,7 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("datasets", type=Path, help="the shared datasets folder")
     ap.add_argument("--size", type=int, default=2**16)
-    ap.add_argument("--epochs", type=int, default=120)
+    ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--l2", type=float, default=1e-4)
     a = ap.parse_args()
     rows = examples(a.datasets / "injection", a.size)

@@ -74,7 +74,7 @@ def leave_one_out(
     rows: list[Row],
     exclude_from_training: Iterable[str] = (),
     size: int = 2**16,
-    epochs: int = 120,
+    epochs: int = 60,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Injection figures per held-out source: refit without it, then scan it.

@@ -313,7 +313,9 @@ class InjectionGuard:
         seen = self.observe(text)
         evidence, view = seen.evidence, seen.view
         learned = 0.0
-        if self.model is not None and text.strip():
+        # The model is a second opinion on texts where some signal fired: most prompts fire
+        # none, and they skip its cost (a few hundred look-ups per 2 KB).
+        if self.model is not None and seen.fired:
             learned = self.model.score(seen.model_text(), seen.fired)
         if evidence is None or learned > evidence.score:
             if learned < LEARNED_FLOOR:

@@ -24,7 +24,7 @@ TARGET_FPR = 0.01
 # Below the target so that a source never seen, a little harder than the folds, still
 # stays under it (the cut is the benign score at this share from the top).
 CUT_FPR = 0.005
-INNER_FOLDS = 3
+INNER_FOLDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ def sample_weights(rows: Sequence[Example]) -> list[float]:
 
 
 def fit(
-    rows: Sequence[Example], size: int, l2: float = 1e-4, epochs: int = 300
+    rows: Sequence[Example], size: int, l2: float = 1e-4, epochs: int = 60
 ) -> tuple[Any, float]:
     """Weighted logistic regression on L2-normalised binary rows: full-batch Adam."""
     np = _numpy()
@@ -110,7 +110,7 @@ def cut_by_cross_validation(rows: Sequence[Example], size: int, l2: float, epoch
 
 
 def fit_with_cut(
-    rows: Sequence[Example], size: int, l2: float = 1e-4, epochs: int = 300
+    rows: Sequence[Example], size: int, l2: float = 1e-4, epochs: int = 60
 ) -> InjectionModel:
     """A model on all rows with its bias shifted so that 0.5 is the cross-validated cut."""
     cut = cut_by_cross_validation(rows, size, l2, epochs)
