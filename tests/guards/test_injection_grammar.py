@@ -10,11 +10,7 @@ import pytest
 
 from stanchion.guards import GuardEngine
 from stanchion.guards.injection_model import features, shipped_model, words_of
-
-
-def attack_types(engine: GuardEngine, text: str, direction: str = "input") -> list[str]:
-    found = engine.detect(text, direction, None)  # type: ignore[arg-type]
-    return [f.type for f in found if f.type.startswith(("injection", "jailbreak"))]
+from tests.guards.test_injection import attack_types
 
 
 @pytest.mark.parametrize(

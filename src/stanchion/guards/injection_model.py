@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from stanchion.guards.toxicity import LEET
+from stanchion.guards.toxicity import word_features as word_pieces
 
 MODEL_FILE = "injection.json.gz"
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
@@ -34,18 +35,6 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # its first few hundred words, and the cost of a scan stays flat past 2 KB.
 MAX_CHARS = 6000
 CACHE_LIMIT = 50_000
-
-
-def word_pieces(word: str) -> list[str]:
-    """A word, its character 3- and 4-grams at either end and its 5-grams anywhere."""
-    padded = f" {word} "
-    size = len(padded)
-    out = [f"w:{word}"]
-    for n in (3, 4):
-        if size >= n:
-            out += [f"c:{padded[:n]}", f"c:{padded[size - n :]}"]
-    out += [f"c:{padded[i : i + 5]}" for i in range(size - 4)]
-    return out
 
 
 def words_of(text: str) -> list[str]:
