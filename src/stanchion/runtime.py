@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stanchion.access import Access, KeyCache, role_table
-from stanchion.errors import CryptoError, StoreError
+from stanchion.errors import CryptoError, SpecError, StoreError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
 from stanchion.knowledge.build import Knowledge, build_knowledge
@@ -202,6 +202,11 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         )
     prompt = load_system_prompt(spec, app_dir)
     router = build_router(spec, settings, metrics)
+    judge = spec.knowledge.grounding.checker.route if spec.knowledge is not None else None
+    if knowledge is not None and judge:
+        if judge not in router.states:
+            raise SpecError([f"knowledge.grounding.checker.route: no route named {judge!r}"])
+        knowledge.bind_judge(lambda request: router.complete(judge, request, []))
     routes_by_name = {r.name: r.name for r in spec.models.routes}
     routes_by_name.setdefault(spec.app, spec.models.default)
     return Runtime(

@@ -279,7 +279,7 @@ COVERED: dict[str, list[str]] = {
     "guard check": ["tests/guards/test_cli.py::test_check_prints_findings_and_action"],
     "guard eval": [
         "tests/guards/test_cli.py::test_eval_pii_json_and_predictions",
-        "tests/guards/test_cli.py::test_eval_by_source_and_leave_one_out",
+        "tests/guards/test_cli.py::test_leave_one_out_refits_the_injection_model",
     ],
     **{
         f"{kind} {cmd}": ["tests/core/test_cli_commands.py::test_registry_commands"]

@@ -45,6 +45,7 @@ PARAMS = [
     "next",
     "since",
     "until",
+    "q",
 ]
 VALUES = ["\x00", "'\"<>", "9" * 400, "-1", "1e999", "nan", "../../etc/passwd", "\r\n", "\u202e"]
 PATHS = [

@@ -43,7 +43,7 @@ class GuardOutput:
         question = next(
             (message_text(m) for m in reversed(ex.messages) if m.get("role") == "user"), ""
         )
-        v = self.knowledge.validate(mask_citations(content), ex.passages, question)
+        v = await self.knowledge.acheck(mask_citations(content), ex.passages, question)
         ex.findings.extend(v.findings)
         ex.annotations["groundedness"] = round(v.score, 4)
         ex.annotations["grounded"] = v.grounded
