@@ -204,6 +204,13 @@ _BEFORE_SENTENCE = frozenset(".!?\n:")
 _OTHER_SCRIPT = re.compile("[\u0400-\uffff]")
 
 
+def _has(found: dict[str, bool], subject: str, needle: str) -> bool:
+    known = found.get(needle)
+    if known is None:
+        known = found[needle] = needle in subject
+    return known
+
+
 def _starts_well(text: str, start: int, where: Start) -> bool:
     """Whether a match begins a word, a sentence or a line (an optional 'please' allowed)."""
     if where == "any":
@@ -333,11 +340,14 @@ class InjectionGuard:
         lower = text.lower()
         foreign = not lower.isascii() and _OTHER_SCRIPT.search(lower) is not None
         seen: dict[str, re.Match[str]] = {}
+        # Signals share needles ("instruction", "mode", ...): each is looked for once.
+        found: dict[str, bool] = {}
         for name, signal, pattern, needles in self._runs:
             subject = text if signal.cased else lower
-            gated = needles and not any(needle in subject for needle in needles)
-            if gated and not (foreign and NON_ASCII in needles):
-                continue
+            if needles and not (foreign and NON_ASCII in needles):
+                table = found if not signal.cased else {}
+                if not any(_has(table, subject, needle) for needle in needles):
+                    continue
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue
             for m in pattern.finditer(subject):
