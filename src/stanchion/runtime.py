@@ -21,6 +21,7 @@ from stanchion.providers.router import Breaker, Router, RouteState
 from stanchion.registry.cache import LabelCache
 from stanchion.registry.prompts import PromptVersion, load_system_prompt
 from stanchion.registry.versions import route_version_id
+from stanchion.rollout.gate import Cohorts
 from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
 from stanchion.spec.model import Route
@@ -87,6 +88,7 @@ class Runtime:
     new_id: Callable[[], str] = new_trace_id
     routes_by_name: dict[str, str] = field(default_factory=dict)
     spans: Spans | None = None
+    cohorts: Cohorts | None = None  # the rollout's stage, cached (rollout/gate.py)
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -100,8 +102,12 @@ class Runtime:
         await self.labels.start()
         if self.knowledge is not None:
             await self.knowledge.start()
+        if self.cohorts is not None:
+            await self.cohorts.start()
 
     async def aclose(self) -> None:
+        if self.cohorts is not None:
+            await self.cohorts.aclose()
         await self.labels.aclose()
         self.traces.close()
         if self.spans is not None:
@@ -235,4 +241,5 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         holds=HoldQueue(store, cipher),
         routes_by_name=routes_by_name,
         spans=build_spans(spec, settings),
+        cohorts=Cohorts(spec, store) if spec.rollout is not None else None,
     )

@@ -254,7 +254,7 @@ def test_ask(gateway_factory: object, db_url: str, up: Upstream) -> None:
 
 # Each command path and the tests that run it (file::test). In process unless marked.
 COVERED: dict[str, list[str]] = {
-    "quickstart": ["tests/core/test_cli_commands.py::example", "tests/core/test_cli.py::test_quickstart_keys_audit"],
+    "quickstart": ["tests/core/test_cli_commands.py::example", "tests/core/test_cli.py::test_quickstart_keys_audit", "tests/rollout/test_cli.py::test_quickstart_works_from_any_folder"],
     "serve": ["tests/core/test_cli.py::test_serve_answers_and_drains_on_sigterm", "tests/core/test_revocation.py::test_revoked_key_stops_on_both_replicas"],
     "ask": ["tests/core/test_cli_commands.py::test_ask"],
     "keys create": ["tests/core/test_cli_commands.py::test_registry_commands", "tests/core/test_cli.py::test_quickstart_keys_audit"],
@@ -294,6 +294,15 @@ COVERED: dict[str, list[str]] = {
     "eval run": ["tests/registry/test_cli_evals.py::test_push_eval_gate_and_required_eval"],
     "eval compare": ["tests/registry/test_cli_evals.py::test_push_eval_gate_and_required_eval"],
     "eval list": ["tests/core/test_cli_commands.py::test_eval_list"],
+    "init": ["tests/rollout/test_cli.py::test_init_from_flags_writes_a_valid_app", "tests/rollout/test_cli.py::test_init_refuses_bad_answers_without_a_terminal"],
+    **{
+        f"rollout {cmd}": ["tests/rollout/test_cli.py::test_rollout_commands"]
+        for cmd in ("status", "start", "advance", "tick")
+    },
+    "signoff": ["tests/rollout/test_cli.py::test_rollout_commands", "tests/rollout/test_readiness.py::test_readiness_moves_from_red_to_green"],
+    "signoffs": ["tests/rollout/test_cli.py::test_rollout_commands", "tests/rollout/test_readiness.py::test_readiness_moves_from_red_to_green"],
+    "readiness": ["tests/rollout/test_readiness.py::test_example_as_shipped_is_not_ready", "tests/rollout/test_readiness.py::test_readiness_moves_from_red_to_green"],
+    "canary check": ["tests/rollout/test_canary.py::test_real_canary_is_promoted_or_rolled_back"],
 }  # fmt: skip
 
 

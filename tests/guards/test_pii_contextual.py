@@ -40,6 +40,17 @@ def found(text: str) -> set[tuple[str, str]]:
         ("Mr. Leiva flew to Remniku on Tuesday", ("pii.location", "Remniku")),
         ("I work for Aunt Bertha Inc", ("pii.organization", "Aunt Bertha Inc")),
         ("The Vanguard Group is hiring", ("pii.organization", "The Vanguard Group")),
+        (
+            "Tomomi is from Hawkins, Richardson and Santana",
+            ("pii.organization", "Hawkins, Richardson and Santana"),
+        ),
+        (
+            "He goes to Lincoln Elementary School.",
+            ("pii.organization", "Lincoln Elementary School"),
+        ),
+        ("During 1971, Mayo-Walters invested heavily", ("pii.organization", "Mayo-Walters")),
+        ("We met in the Berlin office", ("pii.location", "Berlin")),
+        ("He moved to Toronto with his wife Priya.", ("pii.person", "Priya")),
         ("We are proud saudis", ("pii.nrp", "saudis")),
         ("It serves great Slovenian food.", ("pii.nrp", "Slovenian")),
         ("Mr. Leiva flew to Oslo", ("pii.title", "Mr.")),
@@ -60,6 +71,7 @@ def test_contextual_types(text: str, expected: tuple[str, str]) -> None:
         "Reading the manual takes 10 minutes.",
         "Call 555-0100 about order 12345.",
         "The policy covers all plans.",
+        "We need to add Lewis Forbes as guardian",
     ],
 )
 def test_ordinary_text_has_no_contextual_findings(text: str) -> None:

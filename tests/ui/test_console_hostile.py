@@ -22,6 +22,7 @@ PAGES = [
     "/ui/knowledge",
     "/ui/evals",
     "/ui/audit",
+    "/ui/readiness",
 ]
 PARAMS = [
     "period",

@@ -30,6 +30,12 @@ from stanchion.guards.pii_lexicon import (
 from stanchion.guards.pii_names import COMMON_WORDS, gazetteer
 
 Match = tuple[int, int, float]
+# Capitalised words that are more often not names; the place names among them stay places.
+_ORDINARY = COMMON_WORDS - frozenset(
+    "paris london berlin sydney dallas houston phoenix denver orlando".split()  # noqa: SIM905
+)
+# Legal forms that are also ordinary lower-case words: they end a name only in capitals.
+_SHORT_FORMS = frozenset("as ab ag sa nv bv oy co".split())  # noqa: SIM905
 Token = tuple[int, int, str]  # start, end, the word (a trailing period kept)
 
 _WORD = re.compile(r"[^\W\d_](?:[\w'’&-]*[^\W_])?\.?")
@@ -135,9 +141,11 @@ class LocationRecogniser:
             if kind is None or phrase is None:
                 continue
             cased = _capital(phrase)
-            before = text[max(0, toks[i][0] - 16) : toks[i][0]].split()
-            cue = bool(before) and before[-1].lower() in _PLACE_CUES
-            if kind == "t" and (not cased or _bare(phrase) in COMMON_WORDS):
+            before = text[max(0, toks[i][0] - 20) : toks[i][0]].lower().split()
+            if before and before[-1] == "the":
+                before.pop()
+            cue = bool(before) and before[-1] in _PLACE_CUES
+            if kind == "t" and (not cased or _bare(phrase) in _ORDINARY):
                 continue
             if kind == "t" and not cue and self._named_like(phrase):
                 continue
@@ -234,8 +242,9 @@ class OrganizationRecogniser:
                 continue
             n, score = found
             end = toks[i + n - 1][1]
-            if _bare(toks[i + n - 1][2]) not in ORG_TAILS and toks[i + n - 1][2].endswith("."):
-                end -= 1
+            last = toks[i + n - 1][2]
+            if last.endswith(".") and (_bare(last) not in ORG_TAILS or len(last) > 6):
+                end -= 1  # a sentence's period, not an abbreviation's ("Inc.", "Corp.")
             yield toks[i][0], end, score
             cursor = i + n
 
@@ -249,7 +258,7 @@ class OrganizationRecogniser:
             if run >= 2 and words[i + run - 1] in ORG_TAILS:
                 return run, 0.85
         firm = "-" in word and _hyphenated_surnames(word, surnames)
-        if firm and i and not _capital(toks[i - 1][2]):
+        if firm and not _after_first_name(toks, i, text):
             return 1, 0.65
         if text.startswith(", ", end):
             listed = _listed_surnames(toks, i, text, surnames)
@@ -266,11 +275,20 @@ class OrganizationRecogniser:
         while n < 6 and i + n < len(toks) and text[toks[i + n - 1][1] : toks[i + n][0]] == " ":
             word = toks[i + n][2]
             joins = word in _CONNECTORS and i + n + 1 < len(toks) and _capital(toks[i + n + 1][2])
-            if _capital(word) or _bare(word) in ORG_TAILS or joins:
+            tail = _bare(word) in ORG_TAILS and _bare(word) not in _SHORT_FORMS
+            if _capital(word) or tail or joins:
                 n += 1
             else:
                 break
         return n
+
+
+def _after_first_name(toks: tuple[Token, ...], i: int, text: str) -> bool:
+    """Whether a first name stands just before token i ("Mary Smith-Jones" is a person)."""
+    if not i or text[toks[i - 1][1] : toks[i][0]] != " ":
+        return False
+    word = toks[i - 1][2]
+    return _capital(word) and word.lower() in gazetteer()[0]
 
 
 def _hyphenated_surnames(word: str, surnames: frozenset[str]) -> bool:
@@ -281,13 +299,13 @@ def _hyphenated_surnames(word: str, surnames: frozenset[str]) -> bool:
 
 def _listed_surnames(toks: tuple[Token, ...], i: int, text: str, surnames: frozenset[str]) -> int:
     """ "Owens, Duran and Oneal": three surnames, a comma, "and" (a law firm's pattern)."""
-    if i + 4 >= len(toks):
+    if i + 3 >= len(toks):
         return 0
-    words = [toks[i + k][2] for k in range(5)]
-    if words[3].lower() != "and" or text[toks[i][1] : toks[i + 1][0]] != ", ":
+    words = [toks[i + k][2] for k in range(4)]
+    if words[2].lower() != "and" or text[toks[i][1] : toks[i + 1][0]] != ", ":
         return 0
-    names = (words[0], words[2], words[4])
-    return 5 if all(w.lower() in surnames for w in names) else 0
+    names = (words[0], words[1], words[3])
+    return 4 if all(w.lower() in surnames for w in names) else 0
 
 
 _LINE_BREAK = re.compile(r"[\n|]")

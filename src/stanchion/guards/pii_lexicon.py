@@ -79,7 +79,8 @@ ORG_TAILS = frozenset(
     gmbh ag sa nv bv oy ab as spa srl group holdings bank university college institute
     hospital foundation association society agency partners services solutions systems
     technologies labs laboratories consulting insurance industries enterprises ventures
-    capital media networks software pharmaceuticals airlines motors""".split()  # noqa: SIM905
+    capital media networks software pharmaceuticals airlines motors school academy museum
+    church council ministry clinic""".split()  # noqa: SIM905
 )
 
 

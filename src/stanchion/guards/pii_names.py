@@ -162,7 +162,9 @@ _TITLE, _CUE, _NAMING = 1, 2, 3
 _NAMING_CUES = (
     "my name is", "name:", "name is", "called", "named", "signed", "regards,", "directed by:",
     "directed by", "written by", "partner's name", "last name?", "first name?", "under my name",
-    "speak to", "follow up with", "meet with",
+    "speak to", "follow up with", "meet with", "my wife", "my husband", "my son", "my daughter",
+    "my friend", "my partner", "my brother", "my sister", "my mother", "my father", "his wife",
+    "her husband", "his son", "her son", "his daughter", "her daughter",
 )  # fmt: skip
 
 
@@ -184,7 +186,7 @@ def _adjust(score: float, penalty: bool, context: int) -> float:
         score = max(score, 0.6) + 0.3
     elif score and context == _CUE:
         score += 0.15
-    elif score and context == _NAMING:
+    elif context == _NAMING:
         score = max(score + 0.15, 0.6)
     if penalty:
         score -= 0.3

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from stanchion.guards.numbers import number_runs
+
 Match = tuple[int, int, float]
 
 _MONTH = (
@@ -105,11 +107,13 @@ class DateTimeRecogniser:
                 yield start, end, score
 
 
-_AGE = re.compile(
-    r"(?i)\b(?:(?P<a>\d{1,3})(?:[- ](?:years?|yrs?)[- ]old|[- ]year[- ]old|\s+years\s+of\s+age"
-    r"|\s?(?:y/o|yo)\b)"
-    r"|(?:aged|age(?:\s+of)?|age:|turn(?:ed|s|ing)?|reach(?:ed)?\s+the\s+age\s+of)\s+(?P<b>\d{1,3})\b)"
+# What follows a number of years ("19 year old") or comes before it ("aged 45", "turned 69").
+_AGE_AFTER = re.compile(
+    r"(?:[- ](?:years?|yrs?)[- ]old|[- ]year[- ]old|\s+years\s+of\s+age|\s?(?:y/o|yo)\b)",
+    re.IGNORECASE,
 )
+_AGE_BEFORE = ("aged", "age", "age of", "age:", "turn", "turned", "turns", "turning")
+_SHORT_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?![\d.,]\d|\d)")
 
 
 class AgeRecogniser:
@@ -118,10 +122,19 @@ class AgeRecogniser:
     type = "pii.age"
 
     def find(self, text: str) -> Iterator[Match]:
-        lower = text.lower()
-        if "old" not in lower and "age" not in lower and "turn" not in lower and "y" not in lower:
-            return
-        for m in _AGE.finditer(text):
-            group = "a" if m.group("a") is not None else "b"
-            if 0 < int(m.group(group)) < 125:
-                yield m.start(group), m.end(group), 0.85
+        # Every age is a number of one to three digits: only those are looked around.
+        for start, end in number_runs(text):
+            for m in _SHORT_NUMBER.finditer(text, start, end):
+                if not 0 < int(m.group(0)) < 125:
+                    continue
+                s, e = m.span()
+                if _AGE_AFTER.match(text, e) or _age_before(text, s):
+                    yield s, e, 0.85
+
+
+def _age_before(text: str, start: int) -> bool:
+    before = text[max(0, start - 16) : start]
+    if not before[-1:].isspace():
+        return False
+    words = before.lower().split()
+    return bool(words) and (words[-1] in _AGE_BEFORE or " ".join(words[-2:]) in _AGE_BEFORE)

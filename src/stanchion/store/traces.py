@@ -69,6 +69,8 @@ def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
     principal = ex.principal
     request = {"messages": ex.request.messages, "params": ex.request.params}
     response = {"content": ex.response_text, "passages": [p.to_record() for p in ex.passages]}
+    if ex.tool_calls:  # what the caller got to execute (sealed, like the content)
+        response["tool_calls"] = ex.tool_calls
     return {
         "id": ex.id,
         "app": ex.app,
@@ -92,6 +94,7 @@ def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
         "request_enc": cipher.encrypt(_dumpb(request)),
         "response_enc": cipher.encrypt(_dumpb(response)),
         "error": ex.error,
+        "cohort": ex.cohort,
     }
 
 
@@ -252,7 +255,9 @@ class TraceWriter:
 
     def _reopen(self, record: bytes, segment: Segment) -> Pending:
         try:
-            return Pending(open_record(record, self.cipher), segment)
+            row = open_record(record, self.cipher)
+            row.setdefault("cohort", None)  # spooled before traces had a cohort
+            return Pending(row, segment)
         except Exception as exc:
             return Pending(None, segment, record, f"unreadable spool record: {_reason(exc)}")
 

@@ -38,8 +38,8 @@ class GuardOutput:
             ex.findings.extend(out.findings)
             if out.text != content:
                 ex.reply = out.text
-        if self.knowledge is None:
-            return
+        if self.knowledge is None or (not content.strip() and ex.completion.tool_calls):
+            return  # a turn that only calls tools has no claims to ground
         question = next(
             (message_text(m) for m in reversed(ex.messages) if m.get("role") == "user"), ""
         )
