@@ -277,7 +277,10 @@ COVERED: dict[str, list[str]] = {
     "ground eval": ["tests/core/test_cli_commands.py::test_ground_check_and_eval"],
     "retrieval eval": ["tests/core/test_cli_commands.py::test_retrieval_eval"],
     "guard check": ["tests/guards/test_cli.py::test_check_prints_findings_and_action"],
-    "guard eval": ["tests/guards/test_cli.py::test_eval_pii_json_and_predictions"],
+    "guard eval": [
+        "tests/guards/test_cli.py::test_eval_pii_json_and_predictions",
+        "tests/guards/test_cli.py::test_leave_one_out_refits_the_injection_model",
+    ],
     **{
         f"{kind} {cmd}": ["tests/core/test_cli_commands.py::test_registry_commands"]
         for kind in ("prompts", "models")
