@@ -21,6 +21,7 @@ from stanchion.providers.router import Breaker, Router, RouteState
 from stanchion.registry.cache import LabelCache
 from stanchion.registry.prompts import PromptVersion, load_system_prompt
 from stanchion.registry.versions import route_version_id
+from stanchion.reports.rollup import rollup_writer
 from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
 from stanchion.spec.model import Route
@@ -224,6 +225,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
             metrics=metrics,
             batch=settings.trace_batch,
             flush_ms=settings.trace_flush_ms,
+            store_rows=rollup_writer(cipher),
         ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),

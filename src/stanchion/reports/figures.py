@@ -1,0 +1,200 @@
+"""Reading the rollups: a period's figures per key of one dimension, split into trend
+buckets, with users and ratings. Everything here is a grouped query over the rollup tables
+(``reports/rollup.py``) or the feedback table, never over the traces, except ratings per
+version, route or cohort, which look their rated traces up by primary key.
+
+    figs = period_figures(conn, "demo", "all", since, until, buckets=14)
+    figs["all"].total.counts["requests"], figs["all"].buckets[13].hist
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from stanchion.registry.schema import feedback
+from stanchion.reports.rollup import (
+    COUNTS,
+    DAY,
+    HOUR,
+    SUMS,
+    Hour,
+    dim_keys,
+    kpi_latency,
+    kpi_rollup,
+    kpi_terms,
+    kpi_users,
+)
+from stanchion.store.schema import traces
+
+
+@dataclass
+class Ratings:
+    count: int = 0
+    total: float = 0.0
+    total_sq: float = 0.0
+    high: int = 0  # rated 4 or 5
+    low: int = 0  # rated 1 or 2
+    per: dict[int, list[float]] = field(default_factory=dict)  # bucket -> [sum, count]
+
+    def add(self, score: float, bucket: int) -> None:
+        self.count += 1
+        self.total += score
+        self.total_sq += score * score
+        self.high += score >= 4
+        self.low += score <= 2
+        acc = self.per.setdefault(bucket, [0.0, 0.0])
+        acc[0] += score
+        acc[1] += 1
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+
+@dataclass
+class Figures:
+    """One key's figures over a period: the total and each trend bucket."""
+
+    total: Hour = field(default_factory=Hour)
+    buckets: dict[int, Hour] = field(default_factory=dict)
+    users: int = 0
+    returning: int = 0
+    ratings: Ratings = field(default_factory=Ratings)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A period cut into ``n`` trend buckets along whole hours."""
+
+    since: float
+    until: float
+    n: int
+
+    @property
+    def first(self) -> int:
+        return math.floor(self.since / HOUR)
+
+    @property
+    def end(self) -> int:
+        return max(math.ceil(self.until / HOUR), self.first + 1)
+
+    def bucket_of_hour(self, col: Any) -> Any:
+        return (col - self.first) * self.n // (self.end - self.first)
+
+    def bucket_of_time(self, at: float) -> int:
+        i = int((at - self.first * HOUR) * self.n // ((self.end - self.first) * HOUR))
+        return min(max(i, 0), self.n - 1)
+
+
+def _where(t: Any, app: str, dim: str, span: Span) -> tuple[Any, ...]:
+    return (t.c.app == app, t.c.dim == dim, t.c.hour >= span.first, t.c.hour < span.end)
+
+
+def _hours(conn: Connection, app: str, dim: str, span: Span) -> dict[str, Figures]:
+    r, lat = kpi_rollup, kpi_latency
+    out: dict[str, Figures] = defaultdict(Figures)
+    b = span.bucket_of_hour(r.c.hour).label("b")
+    sums = [func.sum(r.c[c]).label(c) for c in (*COUNTS, *SUMS)]
+    q = select(r.c.key, b, *sums).where(*_where(r, app, dim, span)).group_by(r.c.key, b)
+    for row in conn.execute(q):
+        h = Hour(
+            Counter({c: int(getattr(row, c) or 0) for c in COUNTS}),
+            {c: float(getattr(row, c) or 0.0) for c in SUMS},
+        )
+        fig = out[row.key]
+        fig.buckets[int(row.b)] = h
+        fig.total.add(h)
+    lb = span.bucket_of_hour(lat.c.hour).label("b")
+    q2 = (
+        select(lat.c.key, lb, lat.c.bin, func.sum(lat.c.n))
+        .where(*_where(lat, app, dim, span))
+        .group_by(lat.c.key, lb, lat.c.bin)
+    )
+    for key, bucket, bin_, n in conn.execute(q2):
+        fig = out[key]
+        fig.buckets.setdefault(int(bucket), Hour()).hist[int(bin_)] += int(n)
+        fig.total.hist[int(bin_)] += int(n)
+    return out
+
+
+def _users(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Figures]) -> None:
+    """Active users per key (distinct over the period's days) and returning users (active
+    in the period and in the one before it)."""
+    u = kpi_users.c
+    d0, d1 = math.floor(span.since / DAY), max(math.ceil(span.until / DAY), 1)
+    p0 = d0 - (d1 - d0)
+    base = (u.app == app, u.dim == dim)
+    q = select(u.key, func.count(func.distinct(u.user))).where(*base, u.day >= d0, u.day < d1)
+    for key, n in conn.execute(q.group_by(u.key)):
+        figs.setdefault(key, Figures()).users = int(n)
+    prev = (
+        select(u.key.label("k"), u.user.label("who"))
+        .where(*base, u.day >= p0, u.day < d0)
+        .distinct()
+        .subquery()
+    )
+    q2 = (
+        select(u.key, func.count(func.distinct(u.user)))
+        .join(prev, and_(prev.c.k == u.key, prev.c.who == u.user))
+        .where(*base, u.day >= d0, u.day < d1)
+        .group_by(u.key)
+    )
+    for key, n in conn.execute(q2):
+        figs.setdefault(key, Figures()).returning = int(n)
+
+
+def _ratings(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Figures]) -> None:
+    f = feedback.c
+    where = (f.app == app, f.updated_at >= span.since, f.updated_at < span.until)
+    if dim == "all":
+        q = select(f.score, f.updated_at).where(*where)
+        rows = ((float(s), at, "all") for s, at in conn.execute(q))
+    else:
+        t = traces.c
+        q2 = select(f.score, f.updated_at, t.prompt_id, t.route, t.model, t.annotations).join(
+            traces, t.id == f.trace_id
+        )
+        rows = (
+            (float(r.score), r.updated_at, _key_of(dim, r)) for r in conn.execute(q2.where(*where))
+        )
+    for score, at, key in rows:
+        figs.setdefault(key, Figures()).ratings.add(score, span.bucket_of_time(float(at)))
+
+
+def _key_of(dim: str, r: Any) -> str:
+    import orjson
+
+    try:
+        ann = orjson.loads(r.annotations or "{}")
+    except orjson.JSONDecodeError:
+        ann = {}
+    row = {"prompt_id": r.prompt_id, "route": r.route, "model": r.model}
+    return dict(dim_keys(row, ann if isinstance(ann, dict) else {}))[dim]
+
+
+def period_figures(
+    conn: Connection, app: str, dim: str, since: float, until: float, buckets: int = 1
+) -> dict[str, Figures]:
+    """Figures for [since, until) per key of ``dim`` ("all" has the one key "all")."""
+    span = Span(since, until, buckets)
+    figs = _hours(conn, app, dim, span)
+    _users(conn, app, dim, span, figs)
+    _ratings(conn, app, dim, span, figs)
+    return dict(figs)
+
+
+def term_counts(conn: Connection, app: str, since: float, until: float) -> Counter[str]:
+    """Questions per query term hash in [since, until) (whole hours)."""
+    span = Span(since, until, 1)
+    t = kpi_terms.c
+    q = (
+        select(t.term, func.sum(t.n))
+        .where(t.app == app, t.hour >= span.first, t.hour < span.end)
+        .group_by(t.term)
+    )
+    return Counter({term: int(n) for term, n in conn.execute(q)})
