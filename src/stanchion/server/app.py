@@ -20,6 +20,7 @@ from stanchion.errors import ApiError, InternalError, NotFound, ServiceUnavailab
 from stanchion.pipeline.pipeline import build_pipeline
 from stanchion.runtime import Runtime, build_runtime, new_trace_id
 from stanchion.server import admin, misc, versioning
+from stanchion.server import reports as report_routes
 from stanchion.server.chat import chat_completions
 from stanchion.server.http import error_response, json_response, public
 from stanchion.server.openapi import openapi_document
@@ -45,6 +46,7 @@ def routes() -> list[Route]:
         Route("/admin/audit/verify", admin.audit_verify_ep, methods=["GET"], name="audit_verify"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
         *versioning.routes(),
+        *report_routes.routes(),
     ]
 
 
