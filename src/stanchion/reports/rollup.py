@@ -244,7 +244,8 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], add: Seq
 
 def apply(conn: Connection, app: str, batch: Batch) -> None:
     """Add a batch's increments to the rollup tables (in the caller's transaction)."""
-    rollup, lat = [], []
+    rollup: list[dict[str, Any]] = []
+    lat: list[dict[str, Any]] = []
     for (hour, dim, key), h in batch.hours.items():
         base = {"app": app, "hour": hour, "dim": dim, "key": key}
         rollup.append({**base, **{c: h.counts.get(c, 0) for c in COUNTS}, **h.sums})

@@ -151,6 +151,10 @@ def store_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 StoreRows = Callable[[Connection, Sequence[dict[str, Any]]], None]
 
 
+def _store_one(store_rows: StoreRows, row: dict[str, Any], conn: Connection) -> None:
+    store_rows(conn, [row])
+
+
 class _GaveUp(Exception):
     """Closing while the store is unreachable: what is left stays in the spool."""
 
@@ -305,7 +309,7 @@ class TraceWriter:
         for p in items:
             for _ in range(self.row_attempts):
                 p.attempts += 1
-                error = self._attempt(partial(self.store_rows, rows=[p.row or {}]))
+                error = self._attempt(partial(_store_one, self.store_rows, p.row or {}))
                 if error is None:
                     self._stored([p])
                     break
