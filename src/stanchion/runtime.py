@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stanchion.access import Access, KeyCache, role_table
 from stanchion.errors import CryptoError, StoreError
@@ -88,6 +89,7 @@ class Runtime:
     new_id: Callable[[], str] = new_trace_id
     routes_by_name: dict[str, str] = field(default_factory=dict)
     spans: Spans | None = None
+    monitor: Any = None  # the alert evaluator (alerts.engine.Monitor) when rules exist
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -101,8 +103,15 @@ class Runtime:
         await self.labels.start()
         if self.knowledge is not None:
             await self.knowledge.start()
+        if self.spec.alerts.rules:
+            from stanchion.alerts.engine import build_monitor
+
+            self.monitor = build_monitor(self)
+            self.monitor.start()
 
     async def aclose(self) -> None:
+        if self.monitor is not None:
+            await self.monitor.aclose()
         await self.labels.aclose()
         self.traces.close()
         if self.spans is not None:

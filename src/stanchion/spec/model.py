@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from stanchion.alerts.spec import AlertsSpec
 from stanchion.guards.engine import GuardPolicySpec
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.egress import parse_rule, reserved_secret
@@ -180,6 +181,7 @@ class AppSpec(Strict):
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
     telemetry: Telemetry = Field(default_factory=Telemetry)
     mode: Literal["production", "development"] = "production"
+    alerts: AlertsSpec = Field(default_factory=AlertsSpec)
 
     def route(self, name: str) -> Route | None:
         for r in self.models.routes:
