@@ -162,7 +162,6 @@ def _score(rule: AlertRule, cur: Figures, base: Figures) -> tuple[Any, ...]:
         n = int(cur.total.counts.get("requests", 0))
         return float(n), None, float(n), max(n, rule.min_sample), rule.min_sample
     if s == "latency":
-        merge = lambda h: Counter({k // PSI_BINS: v for k, v in h.items()})  # noqa: E731
         hc, hb = cur.total.hist, base.total.hist
         nc, nb = sum(hc.values()), sum(hb.values())
         stat = psi(_coarse(hc), _coarse(hb)) if nc and nb else None
