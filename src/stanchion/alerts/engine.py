@@ -24,7 +24,7 @@ from stanchion.alerts.deliver import AlertEvent, Sink
 from stanchion.alerts.lease import Lease, RedisLease, StoreLease
 from stanchion.alerts.schema import alert_state
 from stanchion.alerts.spec import AlertRule
-from stanchion.reports.drift import Measure, measure
+from stanchion.reports.drift import Measure, Reader, measure
 from stanchion.spec.model import AppSpec
 from stanchion.store.db import Store
 
@@ -88,8 +88,9 @@ class Monitor:
                 r.rule: r
                 for r in conn.execute(select(alert_state).where(alert_state.c.app == self.spec.app))
             }
+            reader = Reader(conn, self.spec.app)
             for rule in self.spec.alerts.rules:
-                m = measure(conn, self.spec.app, rule, at)
+                m = measure(reader, self.spec.app, rule, at)
                 before = state.get(rule.name)
                 was = bool(before.firing) if before is not None else False
                 firing = m.breached or (was and not m.enough)  # too few to tell: unchanged

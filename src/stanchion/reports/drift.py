@@ -196,23 +196,42 @@ def windows(rule: AlertRule, now: float) -> tuple[float, float, float]:
     return start - hours_of(rule.baseline) * HOUR, start, end
 
 
-def measure(conn: Connection, app: str, rule: AlertRule, now: float) -> Measure:
+class Reader:
+    """The figures of one evaluation round, each window read once for all the rules."""
+
+    def __init__(self, conn: Connection, app: str) -> None:
+        self.conn, self.app = conn, app
+        self._figs: dict[tuple[float, float], Figures] = {}
+        self._terms: dict[tuple[float, float], Counter[str]] = {}
+
+    def figures(self, since: float, until: float) -> Figures:
+        key = (since, until)
+        if key not in self._figs:
+            figs = period_figures(self.conn, self.app, "all", since, until, users=False)
+            self._figs[key] = figs.get("all", Figures())
+        return self._figs[key]
+
+    def terms(self, since: float, until: float) -> Counter[str]:
+        key = (since, until)
+        if key not in self._terms:
+            self._terms[key] = term_counts(self.conn, self.app, since, until)
+        return self._terms[key]
+
+
+def _terms_score(r: Reader, b0: float, w0: float, w1: float) -> tuple[Any, ...]:
+    cur_t, base_t = r.terms(w0, w1), r.terms(b0, w0)
+    nc, nb = (int(r.figures(a, b).total.counts.get("requests", 0)) for a, b in ((w0, w1), (b0, w0)))
+    stat = js_divergence(cur_t, base_t) if cur_t and base_t else None
+    return stat, None, stat, nc, nb
+
+
+def measure(conn: Connection | Reader, app: str, rule: AlertRule, now: float) -> Measure:
+    r = conn if isinstance(conn, Reader) else Reader(conn, app)
     b0, w0, w1 = windows(rule, now)
     if rule.signal == "query_terms":
-        cur_t, base_t = term_counts(conn, app, w0, w1), term_counts(conn, app, b0, w0)
-        cur = period_figures(conn, app, "all", w0, w1).get("all", Figures())
-        base = period_figures(conn, app, "all", b0, w0).get("all", Figures())
-        nc, nb = (int(f.total.counts.get("requests", 0)) for f in (cur, base))
-        stat = js_divergence(cur_t, base_t) if cur_t and base_t else None
-        v, vb = stat, None
+        v, vb, stat, nc, nb = _terms_score(r, b0, w0, w1)
     else:
-        cur = period_figures(conn, app, "all", w0, w1).get("all", Figures())
-        base = (
-            period_figures(conn, app, "all", b0, w0).get("all", Figures())
-            if rule.test != "threshold" or rule.signal == "p95_latency_ms"
-            else Figures()
-        )
-        v, vb, stat, nc, nb = _score(rule, cur, base)
+        v, vb, stat, nc, nb = _score(rule, r.figures(w0, w1), r.figures(b0, w0))
     enough = nc >= rule.min_sample and (rule.test == "threshold" or nb >= rule.min_sample)
     return Measure(
         rule.name,

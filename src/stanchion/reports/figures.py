@@ -178,13 +178,24 @@ def _key_of(dim: str, r: Any) -> str:
 
 
 def period_figures(
-    conn: Connection, app: str, dim: str, since: float, until: float, buckets: int = 1
+    conn: Connection,
+    app: str,
+    dim: str,
+    since: float,
+    until: float,
+    buckets: int = 1,
+    *,
+    users: bool = True,
+    ratings: bool = True,
 ) -> dict[str, Figures]:
-    """Figures for [since, until) per key of ``dim`` ("all" has the one key "all")."""
+    """Figures for [since, until) per key of ``dim`` ("all" has the one key "all");
+    ``users`` and ``ratings`` may be left out when not needed."""
     span = Span(since, until, buckets)
     figs = _hours(conn, app, dim, span)
-    _users(conn, app, dim, span, figs)
-    _ratings(conn, app, dim, span, figs)
+    if users:
+        _users(conn, app, dim, span, figs)
+    if ratings:
+        _ratings(conn, app, dim, span, figs)
     return dict(figs)
 
 
