@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from stanchion import __version__
+from stanchion.cli.alerts import alerts
 from stanchion.cli.ask import ask
 from stanchion.cli.db import audit, db
 from stanchion.cli.evals import evals
@@ -45,6 +46,7 @@ for command in (
     review_group,
     evals,
     traces,
+    alerts,
 ):
     cli.add_command(command)
 
