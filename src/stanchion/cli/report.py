@@ -10,11 +10,14 @@ from pathlib import Path
 import click
 import orjson
 
-from stanchion.cli.common import app_option, app_store, fails_cleanly, safe, table
+from stanchion.cli.common import app_option, app_store, fails_cleanly, load_app, safe, table
 from stanchion.cli.keys import parse_duration
 from stanchion.reports.cost import cost_report
 from stanchion.reports.kpis import BY, Kpi, KpiReport, kpi_report
+from stanchion.reports.topics import topic_report
 from stanchion.reports.versions import version_report
+from stanchion.runtime import key_file, open_store
+from stanchion.store.crypto import load_cipher
 
 
 @click.group()
@@ -181,3 +184,31 @@ def kpis(app_dir: Path, period: str, by: str | None, as_json: bool, as_csv: bool
         n = rep.group_requests.get(key, 0)
         click.echo(f"\n{safe(by or '')} {safe(key)}: {n} requests\n")
         click.echo(table(head, _kpi_rows(group)))
+
+
+@report.command("topics")
+@app_option
+@click.option("--period", default="7d", show_default=True, help="how far back: 24h, 7d, 30d")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200))
+@click.option("--json", "as_json", is_flag=True, help="the themes as JSON")
+@fails_cleanly
+def topics(app_dir: Path, period: str, limit: int, as_json: bool) -> None:
+    """Refused and low-rated questions clustered into themes, with counts and examples:
+    what users ask that nobody planned for. Shows content (opened with the master key)."""
+    spec, folder, settings = load_app(app_dir)
+    cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
+    store = open_store(spec, folder, settings, cipher)
+    store.check_current()
+    until = time.time()
+    since = until - parse_duration(period, "--period")
+    with store.engine.connect() as conn:
+        themes = topic_report(conn, cipher, spec.app, since, until, limit)
+    if as_json:
+        click.echo(orjson.dumps([t.to_record() for t in themes]).decode())
+        return
+    click.echo(f"app {safe(spec.app)}: last {safe(period)}, {len(themes)} themes\n")
+    rows = [
+        [t.label, t.count, t.refused, t.low_rated, "yes" if t.unplanned else "", t.examples[0]]
+        for t in themes
+    ]
+    click.echo(table(["theme", "questions", "refused", "rated low", "unplanned", "e.g."], rows))

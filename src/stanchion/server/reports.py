@@ -10,9 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from stanchion.alerts.deliver import list_events
 from stanchion.errors import BadRequest
 from stanchion.pipeline.exchange import Principal
 from stanchion.reports.kpis import BY, kpi_report
+from stanchion.reports.topics import topic_report
 from stanchion.server.http import guarded, json_response, runtime
 
 PERIOD = re.compile(r"([1-9][0-9]{0,4})([hd])")
@@ -48,8 +50,40 @@ async def kpis(request: Request, _p: Principal) -> Response:
     return json_response({"app": rt.spec.app, **await rt.store.run(run)})
 
 
+async def topics(request: Request, _p: Principal) -> Response:
+    """Refused and low-rated questions over ``?period=`` (default 7d) clustered into themes
+    with counts and example questions. Content: ``traces.read`` only."""
+    rt = runtime(request)
+    period = period_seconds(request.query_params.get("period", "7d"))
+    until = rt.clock()
+
+    def run() -> list[dict[str, Any]]:
+        with rt.store.engine.connect() as conn:
+            themes = topic_report(conn, rt.cipher, rt.spec.app, until - period, until)
+            return [t.to_record() for t in themes]
+
+    return json_response({"app": rt.spec.app, "data": await rt.store.run(run)})
+
+
+async def alerts(request: Request, _p: Principal) -> Response:
+    """The latest alerts raised (firing, resolved, test) and their delivery."""
+    rt = runtime(request)
+
+    def run() -> list[dict[str, Any]]:
+        with rt.store.engine.connect() as conn:
+            return list_events(conn, rt.spec.app, 100)
+
+    return json_response({"app": rt.spec.app, "data": await rt.store.run(run)})
+
+
 kpis_ep = guarded("reports.read", kpis)
+topics_ep = guarded("traces.read", topics)
+alerts_ep = guarded("reports.read", alerts)
 
 
 def routes() -> list[Route]:
-    return [Route("/admin/reports/kpis", kpis_ep, methods=["GET"], name="report_kpis")]
+    return [
+        Route("/admin/reports/kpis", kpis_ep, methods=["GET"], name="report_kpis"),
+        Route("/admin/reports/topics", topics_ep, methods=["GET"], name="report_topics"),
+        Route("/admin/alerts", alerts_ep, methods=["GET"], name="alerts_list"),
+    ]
