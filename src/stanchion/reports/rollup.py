@@ -167,29 +167,30 @@ def _unanswerable(ann: dict[str, Any]) -> bool:
     )
 
 
-def _figures(row: dict[str, Any], ann: dict[str, Any]) -> Hour:
+def _figures(row: dict[str, Any], ann: dict[str, Any]) -> tuple[list[float], int | None]:
+    """A trace's figures in ``COUNTS + SUMS`` order, and its latency bin when answered."""
     status, decision = int(row.get("status") or 0), row.get("decision")
     grounded = ann.get("grounded")
-    counts = {
-        "requests": 1,
-        "answered": int(status == 200),
-        "block": int(decision == "block"),
-        "hold": int(decision == "hold"),
-        "refuse": int(decision == "refuse"),
-        "error": int(status >= 500 or decision == "error"),
-        "grounded": int(grounded is True),
-        "ungrounded": int(grounded is False),
-        "unanswerable": int(_unanswerable(ann)),
-        "prompt_tokens": int(row.get("prompt_tokens") or 0),
-        "completion_tokens": int(row.get("completion_tokens") or 0),
-    }
     cost = float(row.get("cost") or 0.0)
     ms = float(row.get("latency_ms") or 0.0)
-    h = Hour(Counter(counts), {"cost": cost, "cost_sq": cost * cost, "latency_sum": 0.0})
-    if status == 200:
-        h.sums["latency_sum"] = ms
-        h.hist[latency_bin(ms)] += 1
-    return h
+    answered = status == 200
+    values = [
+        1,
+        answered,
+        decision == "block",
+        decision == "hold",
+        decision == "refuse",
+        status >= 500 or decision == "error",
+        grounded is True,
+        grounded is False,
+        _unanswerable(ann),
+        int(row.get("prompt_tokens") or 0),
+        int(row.get("completion_tokens") or 0),
+        cost,
+        cost * cost,
+        ms if answered else 0.0,
+    ]
+    return [float(v) for v in values], latency_bin(ms) if answered else None
 
 
 def _annotations(row: dict[str, Any]) -> dict[str, Any]:
@@ -212,7 +213,8 @@ def _query_terms(ann: dict[str, Any]) -> list[str]:
 class Batch:
     """Rollup increments for a batch of traces, grouped in memory before one upsert each."""
 
-    hours: dict[tuple[int, str, str], Hour] = field(default_factory=dict)
+    sums: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)
+    bins: Counter[tuple[int, str, str, int]] = field(default_factory=Counter)
     users: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
     terms: Counter[tuple[int, str]] = field(default_factory=Counter)
 
@@ -220,11 +222,19 @@ class Batch:
         ann = _annotations(row)
         at = float(row["created_at"])
         hour, day = math.floor(at / HOUR), math.floor(at / DAY)
-        fig = _figures(row, ann)
+        values, bin_ = _figures(row, ann)
+        user = str(row["user"])[:200] if row.get("user") else None
         for dim, key in dim_keys(row, ann):
-            self.hours.setdefault((hour, dim, key), Hour()).add(fig)
-            if row.get("user"):
-                self.users[(day, dim, key, str(row["user"])[:200])] += 1
+            acc = self.sums.get((hour, dim, key))
+            if acc is None:
+                self.sums[(hour, dim, key)] = list(values)
+            else:
+                for i, v in enumerate(values):
+                    acc[i] += v
+            if bin_ is not None:
+                self.bins[(hour, dim, key, bin_)] += 1
+            if user is not None:
+                self.users[(day, dim, key, user)] += 1
         if term_hash is not None:
             for t in set(_query_terms(ann)):
                 self.terms[(hour, term_hash(t))] += 1
@@ -244,12 +254,21 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], add: Seq
 
 def apply(conn: Connection, app: str, batch: Batch) -> None:
     """Add a batch's increments to the rollup tables (in the caller's transaction)."""
-    rollup: list[dict[str, Any]] = []
-    lat: list[dict[str, Any]] = []
-    for (hour, dim, key), h in batch.hours.items():
-        base = {"app": app, "hour": hour, "dim": dim, "key": key}
-        rollup.append({**base, **{c: h.counts.get(c, 0) for c in COUNTS}, **h.sums})
-        lat.extend({**base, "bin": b, "n": n} for b, n in h.hist.items())
+    rollup = [
+        {
+            "app": app,
+            "hour": hour,
+            "dim": dim,
+            "key": key,
+            **{c: int(v) for c, v in zip(COUNTS, values[: len(COUNTS)], strict=True)},
+            **dict(zip(SUMS, values[len(COUNTS) :], strict=True)),
+        }
+        for (hour, dim, key), values in batch.sums.items()
+    ]
+    lat = [
+        {"app": app, "hour": hour, "dim": dim, "key": key, "bin": b, "n": n}
+        for (hour, dim, key, b), n in batch.bins.items()
+    ]
     _upsert(conn, kpi_rollup, rollup, (*COUNTS, *SUMS))
     _upsert(conn, kpi_latency, lat, ("n",))
     users = [
