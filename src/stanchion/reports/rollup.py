@@ -329,8 +329,8 @@ def rebuild(conn: Connection, app: str, chunk: int = 20_000) -> int:
     for table in (kpi_rollup, kpi_latency, kpi_users):
         conn.execute(table.delete().where(table.c.app == app))
     cols = [traces.c[c] for c in REBUILD_COLUMNS]
-    n, last = 0, ""
-    while True:  # keyset pages: no server-side cursor held open beside the upserts
+    batch, n, last = Batch(), 0, ""
+    while True:  # keyset pages: no server-side cursor held open; one upsert at the end
         page = conn.execute(
             select(*cols)
             .where(traces.c.app == app, traces.c.id > last)
@@ -340,8 +340,10 @@ def rebuild(conn: Connection, app: str, chunk: int = 20_000) -> int:
         rows = [dict(r) for r in page]
         if not rows:
             break
-        add_rows(conn, rows)
+        for row in rows:
+            batch.add(row, None)
         n, last = n + len(rows), rows[-1]["id"]
+    apply(conn, app, batch)
     return n
 
 
