@@ -3,6 +3,9 @@ are written (the same as rebuilding them from the traces), and the grades."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import time
 from typing import Any
 
@@ -124,3 +127,66 @@ def test_report_kpis_cli_prints_the_same_report(
     assert out.exit_code == 0, out.output
     assert "10 requests" in out.output and "p95 latency" in out.output
     assert "Held for review" in out.output
+
+
+def test_by_cohort_previous_period_and_returning_users(db_url: str) -> None:
+    store = Store(db_url)
+    store.upgrade()
+    now = (time.time() // HOUR) * HOUR + 1800
+    day = 24 * HOUR
+    before = [_trace(i, now - day - 3 * HOUR - i, user=f"old{i % 4}") for i in range(40)]
+    before[0] |= {"decision": "refuse"}
+    current = [
+        _trace(100 + i, now - 2 * HOUR - i, user=f"old{i % 2}" if i < 10 else f"new{i % 3}")
+        for i in range(60)
+    ]
+    for row in current[:20]:
+        row["annotations"] = '{"grounded":true,"cohort":"pilot"}'
+    for row in current[:6]:
+        row["decision"] = "refuse"
+    with store.engine.begin() as conn:
+        store_traces(conn, before + current)
+    with store.engine.connect() as conn:
+        rep = kpi_report(conn, SPEC, now - day, now, by="cohort")
+    k = _by_key(rep)
+    assert rep.requests == 60
+    assert k["refusal_rate"].value == pytest.approx(6 / 60)
+    assert k["refusal_rate"].previous == pytest.approx(1 / 40)
+    assert k["refusal_rate"].change == pytest.approx(6 / 60 - 1 / 40)
+    assert k["adoption"].value == 5 and k["adoption"].previous == 4
+    assert dict(k["adoption"].details)["returning users"] == "2"
+    assert rep.groups.keys() == {"all", "pilot"} and rep.group_requests == {"all": 40, "pilot": 20}
+    pilot = {x.key: x for x in rep.groups["pilot"]}
+    assert pilot["refusal_rate"].value == pytest.approx(6 / 20)
+    assert pilot["refusal_rate"].previous is None  # no pilot before
+    record = rep.to_record()
+    assert record["previous"]["until"] == rep.since and len(record["groups"]) == 2
+    store.dispose()
+
+
+def test_report_kpis_cli_json_and_csv(sqlite_url: str, gateway_factory: Any, up: Any) -> None:
+    from click.testing import CliRunner
+
+    from stanchion.cli.main import cli
+    from tests.conftest import openai_route
+
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False)
+    now = time.time()
+    rows = [
+        _trace(i, now - 60 * i, route="gpt" if i % 2 else "=cmd|' /C calc'!A0") for i in range(10)
+    ]
+    with gw.store.engine.begin() as conn:
+        store_traces(conn, rows)
+    env = {"STANCHION_DATABASE_URL": sqlite_url, "STANCHION_ENCRYPTION_KEY": gw.key}
+    run = CliRunner().invoke
+    out = run(cli, ["report", "kpis", "--app", str(gw.folder), "--json", "--by", "route"], env=env)
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["requests"] == 10 and {g["key"] for g in data["groups"]} >= {"gpt"}
+    out = run(cli, ["report", "kpis", "--app", str(gw.folder), "--csv", "--by", "route"], env=env)
+    assert out.exit_code == 0, out.output
+    lines = list(csv.reader(io.StringIO(out.output)))
+    assert lines[0][:3] == ["group", "kpi", "value"] and len(lines) == 1 + 3 * 9
+    assert not any(line[0].startswith("=") for line in lines)  # no formula reaches a sheet
+    bad = run(cli, ["report", "kpis", "--app", str(gw.folder), "--by", "user"], env=env)
+    assert bad.exit_code == 2

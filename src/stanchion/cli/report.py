@@ -146,6 +146,11 @@ def _kpi_rows(kpis: list[Kpi]) -> list[list[str]]:
     ]
 
 
+def _cell(text: str) -> str:
+    """A spreadsheet runs a cell opening with = + - @ (a route or cohort name) as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _csv(rep: KpiReport) -> str:
     out = io.StringIO()
     w = csv.writer(out)
@@ -153,7 +158,7 @@ def _csv(rep: KpiReport) -> str:
     groups = [("all", rep.kpis), *rep.groups.items()]
     for key, kpis in groups:
         for k in kpis:
-            w.writerow([key, k.key, k.value, k.previous, k.change, k.target, k.status])
+            w.writerow([_cell(key), k.key, k.value, k.previous, k.change, k.target, k.status])
     return out.getvalue()
 
 

@@ -14,12 +14,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, case, cast, func, select
+from sqlalchemy import Connection, Integer, and_, case, cast, func, select, union
 
 from stanchion.registry.schema import feedback
 from stanchion.reports.rollup import (
     COUNTS,
-    DAY,
     HOUR,
     SUMS,
     Hour,
@@ -27,6 +26,7 @@ from stanchion.reports.rollup import (
     kpi_latency,
     kpi_rollup,
     kpi_terms,
+    kpi_user_hours,
     kpi_users,
 )
 from stanchion.store.schema import traces
@@ -133,27 +133,44 @@ def _hours(conn: Connection, app: str, dim: str, span: Span) -> dict[str, Figure
     return out
 
 
+def user_set(app: str, dim: str, first: int, end: int) -> Any:
+    """(key, user) of everyone active in hours [first, end): whole days from ``kpi_users``,
+    the hours at either edge from ``kpi_user_hours``, so the read stays small for 90 days."""
+    d, h = kpi_users.c, kpi_user_hours.c
+    d0, d1 = -(-first // 24), end // 24
+    hours = (h.app == app, h.dim == dim)
+    parts = []
+    if d0 < d1:
+        days = select(d.key.label("k"), d.user.label("who"))
+        parts.append(days.where(d.app == app, d.dim == dim, d.day >= d0, d.day < d1))
+        edges = [(first, d0 * 24), (d1 * 24, end)]
+    else:
+        edges = [(first, end)]
+    for a, b in edges:
+        if a < b:
+            q = select(h.key.label("k"), h.user.label("who"))
+            parts.append(q.where(*hours, h.hour >= a, h.hour < b))
+    if not parts:
+        return None
+    return union(*parts).subquery() if len(parts) > 1 else parts[0].distinct().subquery()
+
+
 def _users(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Figures]) -> None:
-    """Active users per key (distinct over the period's days) and returning users (active
+    """Active users per key (distinct over the period's hours) and returning users (active
     in the period and in the one before it)."""
-    u = kpi_users.c
-    d0, d1 = math.floor(span.since / DAY), max(math.ceil(span.until / DAY), 1)
-    p0 = d0 - (d1 - d0)
-    base = (u.app == app, u.dim == dim)
-    q = select(u.key, func.count(func.distinct(u.user))).where(*base, u.day >= d0, u.day < d1)
-    for key, n in conn.execute(q.group_by(u.key)):
+    cur = user_set(app, dim, span.first, span.end)
+    if cur is None:
+        return
+    q = select(cur.c.k, func.count(func.distinct(cur.c.who))).group_by(cur.c.k)
+    for key, n in conn.execute(q):
         figs.setdefault(key, Figures()).users = int(n)
-    prev = (
-        select(u.key.label("k"), u.user.label("who"))
-        .where(*base, u.day >= p0, u.day < d0)
-        .distinct()
-        .subquery()
-    )
+    prev = user_set(app, dim, 2 * span.first - span.end, span.first)
+    if prev is None:
+        return
     q2 = (
-        select(u.key, func.count(func.distinct(u.user)))
-        .join(prev, and_(prev.c.k == u.key, prev.c.who == u.user))
-        .where(*base, u.day >= d0, u.day < d1)
-        .group_by(u.key)
+        select(cur.c.k, func.count(func.distinct(cur.c.who)))
+        .join(prev, and_(prev.c.k == cur.c.k, prev.c.who == cur.c.who))
+        .group_by(cur.c.k)
     )
     for key, n in conn.execute(q2):
         figs.setdefault(key, Figures()).returning = int(n)

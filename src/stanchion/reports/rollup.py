@@ -92,6 +92,16 @@ kpi_users = Table(
     Column("user", String(200), primary_key=True),
     Column("n", BigInteger, nullable=False),
 )
+kpi_user_hours = Table(  # the same per hour, read only at a period's partial-day edges
+    "kpi_user_hours",
+    metadata,
+    Column("app", String(100), primary_key=True),
+    Column("hour", Integer, primary_key=True),
+    Column("dim", String(16), primary_key=True),
+    Column("key", String(KEY_LEN), primary_key=True),
+    Column("user", String(200), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
 kpi_terms = Table(
     "kpi_terms",
     metadata,
@@ -216,6 +226,7 @@ class Batch:
     sums: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)
     bins: Counter[tuple[int, str, str, int]] = field(default_factory=Counter)
     users: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
+    user_hours: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
     terms: Counter[tuple[int, str]] = field(default_factory=Counter)
 
     def add(self, row: dict[str, Any], term_hash: TermHash | None) -> None:
@@ -235,6 +246,7 @@ class Batch:
                 self.bins[(hour, dim, key, bin_)] += 1
             if user is not None:
                 self.users[(day, dim, key, user)] += 1
+                self.user_hours[(hour, dim, key, user)] += 1
         if term_hash is not None:
             for t in set(_query_terms(ann)):
                 self.terms[(hour, term_hash(t))] += 1
@@ -276,6 +288,11 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
         for (d, dim, k, u), n in batch.users.items()
     ]
     _upsert(conn, kpi_users, users, ("n",))
+    hours = [
+        {"app": app, "hour": h, "dim": dim, "key": k, "user": u, "n": n}
+        for (h, dim, k, u), n in batch.user_hours.items()
+    ]
+    _upsert(conn, kpi_user_hours, hours, ("n",))
     terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms.items()]
     _upsert(conn, kpi_terms, terms, ("n",))
 
@@ -326,7 +343,7 @@ REBUILD_COLUMNS = (
 def rebuild(conn: Connection, app: str, chunk: int = 20_000) -> int:
     """Recompute an app's rollups from its stored traces (after a bulk load that bypassed
     the writer, or an upgrade). Query terms cannot be recovered from sealed traces."""
-    for table in (kpi_rollup, kpi_latency, kpi_users):
+    for table in (kpi_rollup, kpi_latency, kpi_users, kpi_user_hours):
         conn.execute(table.delete().where(table.c.app == app))
     cols = [traces.c[c] for c in REBUILD_COLUMNS]
     batch, n, last = Batch(), 0, ""

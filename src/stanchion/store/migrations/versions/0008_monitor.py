@@ -1,5 +1,5 @@
 """Monitoring: rollups maintained as traces are written (per hour and dimension, latency
-bins, users per day, query term hashes), alert state and events, and evaluator leases.
+bins, users per day and per hour, query term hashes), alert state and events, and evaluator leases.
 The frozen-on-read ``kpi_hours`` give way to them; existing traces are rolled up here.
 
 Revision ID: 0008_monitor
@@ -55,6 +55,15 @@ def _rollups() -> None:
         "kpi_users",
         sa.Column("app", sa.String(100), primary_key=True),
         sa.Column("day", sa.Integer, primary_key=True),
+        sa.Column("dim", sa.String(16), primary_key=True),
+        sa.Column("key", sa.String(200), primary_key=True),
+        sa.Column("user", sa.String(200), primary_key=True),
+        sa.Column("n", sa.BigInteger, nullable=False),
+    )
+    op.create_table(
+        "kpi_user_hours",
+        sa.Column("app", sa.String(100), primary_key=True),
+        sa.Column("hour", sa.Integer, primary_key=True),
         sa.Column("dim", sa.String(16), primary_key=True),
         sa.Column("key", sa.String(200), primary_key=True),
         sa.Column("user", sa.String(200), primary_key=True),
@@ -129,5 +138,5 @@ def downgrade() -> None:
     )
     for name in ("monitor_leases", "alert_events", "alert_state"):
         op.drop_table(name)
-    for name in ("kpi_terms", "kpi_users", "kpi_latency", "kpi_rollup"):
+    for name in ("kpi_terms", "kpi_user_hours", "kpi_users", "kpi_latency", "kpi_rollup"):
         op.drop_table(name)
