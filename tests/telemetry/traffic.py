@@ -49,7 +49,7 @@ def _question(rng: random.Random, templates: list[str]) -> str:
     return rng.choice(templates).format(p=rng.choice(PRODUCTS), c=rng.choice(CITIES))
 
 
-def _row(rng: random.Random, i: int, at: float, shifted: set[str]) -> dict[str, Any]:
+def make_row(rng: random.Random, i: int, at: float, shifted: set[str]) -> dict[str, Any]:
     new = "topic" in shifted and rng.random() < 0.25
     q = _question(rng, NEW_TOPIC if new else TOPICS[rng.choice(list(TOPICS))])
     r = rng.random()
@@ -98,7 +98,7 @@ def replay_hour(
 ) -> int:
     """Write one hour of traffic (and its ratings, on 15% of the answers)."""
     rows = [
-        _row(rng, index + j, hour_start + (j + 0.5) * HOUR / per_hour, shifted)
+        make_row(rng, index + j, hour_start + (j + 0.5) * HOUR / per_hour, shifted)
         for j in range(per_hour)
     ]
     store_traces(conn, rows, term_hash)

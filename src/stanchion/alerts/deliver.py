@@ -31,6 +31,7 @@ from stanchion.store.db import Store
 log = logging.getLogger("stanchion.alerts")
 COLORS = {"firing": "#d33", "resolved": "#2a2", "test": "#888"}
 RETRY_STATUS = frozenset({408, 425, 429})
+MAX_WAIT = 60.0  # the backoff doubles up to this
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -116,7 +117,7 @@ async def post_webhook(
             error = type(exc).__name__
         if attempt < channel.attempts:
             await sleep(wait)
-            wait *= 2
+            wait = min(wait * 2, MAX_WAIT)
     return {"ok": False, "attempts": channel.attempts, "error": error}
 
 

@@ -138,7 +138,7 @@ def _kpi_rows(kpis: list[Kpi]) -> list[list[str]]:
             k.display,
             k.target,
             k.status,
-            "—" if k.previous is None else f"{k.previous:.4g}",
+            k.previous_display,
             _change(k),
             "; ".join(f"{a} {b}" for a, b in k.details),
         ]

@@ -42,6 +42,7 @@ class Kpi:
     details: list[tuple[str, str]] = field(default_factory=list)
     link: dict[str, str] = field(default_factory=dict)  # trace-list filters behind the figure
     previous: float | None = None  # the same figure over the period before
+    previous_display: str = "—"
 
     @property
     def change(self) -> float | None:
@@ -58,6 +59,7 @@ class Kpi:
             "target": self.target,
             "status": self.status,
             "previous": self.previous,
+            "previous_display": self.previous_display,
             "change": self.change,
             "trend": self.trend,
             "details": dict(self.details),
@@ -307,7 +309,11 @@ def _kpis(
 ) -> list[Kpi]:
     now = _Ctx(spec, cur, span, last)
     before = _Ctx(spec, prev, (2 * span[0] - span[1], span[0], 1), last)
-    return [replace(b(now), previous=b(before).value) for b in BUILDERS]
+    out = []
+    for build in BUILDERS:
+        old = build(before)
+        out.append(replace(build(now), previous=old.value, previous_display=old.display))
+    return out
 
 
 def kpi_report(
