@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, case, cast, func, select, union
+from sqlalchemy import Connection, Integer, case, cast, func, select, text
 
 from stanchion.registry.schema import feedback
 from stanchion.reports.rollup import (
@@ -24,10 +24,9 @@ from stanchion.reports.rollup import (
     Hour,
     dim_keys,
     kpi_latency,
+    kpi_latency_days,
     kpi_rollup,
     kpi_terms,
-    kpi_user_hours,
-    kpi_users,
 )
 from stanchion.store.schema import traces
 
@@ -107,7 +106,7 @@ def _where(t: Any, app: str, dim: str, span: Span) -> tuple[Any, ...]:
 
 
 def _hours(conn: Connection, app: str, dim: str, span: Span) -> dict[str, Figures]:
-    r, lat = kpi_rollup, kpi_latency
+    r = kpi_rollup
     out: dict[str, Figures] = defaultdict(Figures)
     b = span.bucket_of_hour(r.c.hour).label("b")
     sums = [func.sum(r.c[c]).label(c) for c in (*COUNTS, *SUMS)]
@@ -120,60 +119,73 @@ def _hours(conn: Connection, app: str, dim: str, span: Span) -> dict[str, Figure
         fig = out[row.key]
         fig.buckets[int(row.b)] = h
         fig.total.add(h)
-    lb = span.bucket_of_hour(lat.c.hour).label("b")
-    q2 = (
-        select(lat.c.key, lb, lat.c.bin, func.sum(lat.c.n))
-        .where(*_where(lat, app, dim, span))
-        .group_by(lat.c.key, lb, lat.c.bin)
-    )
-    for key, bucket, bin_, n in conn.execute(q2):
+    for key, bucket, bin_, n in _latency(conn, app, dim, span):
         fig = out[key]
         fig.buckets.setdefault(int(bucket), Hour()).hist[int(bin_)] += int(n)
         fig.total.hist[int(bin_)] += int(n)
     return out
 
 
-def user_set(app: str, dim: str, first: int, end: int) -> Any:
-    """(key, user) of everyone active in hours [first, end): whole days from ``kpi_users``,
-    the hours at either edge from ``kpi_user_hours``, so the read stays small for 90 days."""
-    d, h = kpi_users.c, kpi_user_hours.c
-    d0, d1 = -(-first // 24), end // 24
-    hours = (h.app == app, h.dim == dim)
-    parts = []
+USERS = text(
+    """
+    WITH RECURSIVE u(name) AS (
+        SELECT min("user") FROM kpi_users WHERE app = :app AND dim = :dim AND key = :key
+        UNION ALL
+        SELECT (SELECT min("user") FROM kpi_users
+                WHERE app = :app AND dim = :dim AND key = :key AND "user" > u.name)
+        FROM u WHERE u.name IS NOT NULL
+    ),
+    seen AS (
+        SELECT
+            EXISTS (SELECT 1 FROM kpi_users t WHERE t.app = :app AND t.dim = :dim
+                    AND t.key = :key AND t."user" = u.name AND t.hour >= :h0 AND t.hour < :h1)
+            AS is_now,
+            EXISTS (SELECT 1 FROM kpi_users t WHERE t.app = :app AND t.dim = :dim
+                    AND t.key = :key AND t."user" = u.name AND t.hour >= :p0 AND t.hour < :h0)
+            AS was_before
+        FROM u WHERE u.name IS NOT NULL
+    )
+    SELECT coalesce(sum(CASE WHEN is_now THEN 1 ELSE 0 END), 0),
+           coalesce(sum(CASE WHEN is_now AND was_before THEN 1 ELSE 0 END), 0)
+    FROM seen
+    """
+)
+
+
+def _latency(conn: Connection, app: str, dim: str, span: Span) -> list[Any]:
+    """(key, bucket, bin, n): whole days from ``kpi_latency_days`` (each in the bucket of
+    its first hour), the partial days at either edge from ``kpi_latency``."""
+    d0, d1 = -(-span.first // 24), span.end // 24
+    rows: list[Any] = []
+    edges = [(span.first, span.end)]
     if d0 < d1:
-        days = select(d.key.label("k"), d.user.label("who"))
-        parts.append(days.where(d.app == app, d.dim == dim, d.day >= d0, d.day < d1))
-        edges = [(first, d0 * 24), (d1 * 24, end)]
-    else:
-        edges = [(first, end)]
-    for a, b in edges:
-        if a < b:
-            q = select(h.key.label("k"), h.user.label("who"))
-            parts.append(q.where(*hours, h.hour >= a, h.hour < b))
-    if not parts:
-        return None
-    return union(*parts).subquery() if len(parts) > 1 else parts[0].distinct().subquery()
+        t = kpi_latency_days
+        b = span.bucket_of_hour(t.c.day * 24).label("b")
+        q = select(t.c.key, b, t.c.bin, func.sum(t.c.n)).where(
+            t.c.app == app, t.c.dim == dim, t.c.day >= d0, t.c.day < d1
+        )
+        rows += conn.execute(q.group_by(t.c.key, b, t.c.bin)).all()
+        edges = [(span.first, d0 * 24), (d1 * 24, span.end)]
+    lat = kpi_latency
+    lb = span.bucket_of_hour(lat.c.hour).label("b")
+    for a, z in edges:
+        if a < z:
+            q2 = select(lat.c.key, lb, lat.c.bin, func.sum(lat.c.n)).where(
+                lat.c.app == app, lat.c.dim == dim, lat.c.hour >= a, lat.c.hour < z
+            )
+            rows += conn.execute(q2.group_by(lat.c.key, lb, lat.c.bin)).all()
+    return rows
 
 
 def _users(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Figures]) -> None:
-    """Active users per key (distinct over the period's hours) and returning users (active
-    in the period and in the one before it)."""
-    cur = user_set(app, dim, span.first, span.end)
-    if cur is None:
-        return
-    q = select(cur.c.k, func.count(func.distinct(cur.c.who))).group_by(cur.c.k)
-    for key, n in conn.execute(q):
-        figs.setdefault(key, Figures()).users = int(n)
-    prev = user_set(app, dim, 2 * span.first - span.end, span.first)
-    if prev is None:
-        return
-    q2 = (
-        select(cur.c.k, func.count(func.distinct(cur.c.who)))
-        .join(prev, and_(prev.c.k == cur.c.k, prev.c.who == cur.c.who))
-        .group_by(cur.c.k)
-    )
-    for key, n in conn.execute(q2):
-        figs.setdefault(key, Figures()).returning = int(n)
+    """Active users per key in the period's hours, and returning users (active in the
+    period and in the one before it): a skip scan over (key, user), so one index probe
+    or three per user ever seen, however many hours the period holds."""
+    p0 = 2 * span.first - span.end
+    for key in list(figs):
+        args = {"app": app, "dim": dim, "key": key, "h0": span.first, "h1": span.end, "p0": p0}
+        active, returning = conn.execute(USERS, args).one()
+        figs[key].users, figs[key].returning = int(active), int(returning)
 
 
 def _ratings(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Figures]) -> None:

@@ -59,47 +59,44 @@ SUMS = ("cost", "cost_sq", "latency_sum")
 KEY_LEN = 200
 
 
-def _key() -> list[Column[Any]]:
-    return [
-        Column("app", String(100), primary_key=True),
-        Column("hour", Integer, primary_key=True),
-        Column("dim", String(16), primary_key=True),
-        Column("key", String(KEY_LEN), primary_key=True),
-    ]
+def _cols(*names: str) -> list[Column[Any]]:
+    """Primary-key columns in this order: (app, dim, ...) keeps each dimension's rows
+    together, so a period of one dimension is one index range."""
+    types: dict[str, Any] = {
+        "app": String(100),
+        "dim": String(16),
+        "hour": Integer,
+        "day": Integer,
+        "key": String(KEY_LEN),
+        "bin": Integer,
+        "user": String(200),
+    }
+    return [Column(n, types[n], primary_key=True) for n in names]
 
 
 kpi_rollup = Table(
     "kpi_rollup",
     metadata,
-    *_key(),
+    *_cols("app", "dim", "hour", "key"),
     *(Column(n, BigInteger, nullable=False) for n in COUNTS),
     *(Column(n, Double, nullable=False) for n in SUMS),
 )
 kpi_latency = Table(
     "kpi_latency",
     metadata,
-    *_key(),
-    Column("bin", Integer, primary_key=True),
+    *_cols("app", "dim", "hour", "key", "bin"),
     Column("n", BigInteger, nullable=False),
 )
-kpi_users = Table(
+kpi_latency_days = Table(  # the same per UTC day: a long period reads whole days from here
+    "kpi_latency_days",
+    metadata,
+    *_cols("app", "dim", "day", "key", "bin"),
+    Column("n", BigInteger, nullable=False),
+)
+kpi_users = Table(  # (key, user) first: active users are one index probe per known user
     "kpi_users",
     metadata,
-    Column("app", String(100), primary_key=True),
-    Column("day", Integer, primary_key=True),
-    Column("dim", String(16), primary_key=True),
-    Column("key", String(KEY_LEN), primary_key=True),
-    Column("user", String(200), primary_key=True),
-    Column("n", BigInteger, nullable=False),
-)
-kpi_user_hours = Table(  # the same per hour, read only at a period's partial-day edges
-    "kpi_user_hours",
-    metadata,
-    Column("app", String(100), primary_key=True),
-    Column("hour", Integer, primary_key=True),
-    Column("dim", String(16), primary_key=True),
-    Column("key", String(KEY_LEN), primary_key=True),
-    Column("user", String(200), primary_key=True),
+    *_cols("app", "dim", "key", "user", "hour"),
     Column("n", BigInteger, nullable=False),
 )
 kpi_terms = Table(
@@ -226,13 +223,12 @@ class Batch:
     sums: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)
     bins: Counter[tuple[int, str, str, int]] = field(default_factory=Counter)
     users: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
-    user_hours: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
     terms: Counter[tuple[int, str]] = field(default_factory=Counter)
 
     def add(self, row: dict[str, Any], term_hash: TermHash | None) -> None:
         ann = _annotations(row)
         at = float(row["created_at"])
-        hour, day = math.floor(at / HOUR), math.floor(at / DAY)
+        hour = math.floor(at / HOUR)
         values, bin_ = _figures(row, ann)
         user = str(row["user"])[:200] if row.get("user") else None
         for dim, key in dim_keys(row, ann):
@@ -245,8 +241,7 @@ class Batch:
             if bin_ is not None:
                 self.bins[(hour, dim, key, bin_)] += 1
             if user is not None:
-                self.users[(day, dim, key, user)] += 1
-                self.user_hours[(hour, dim, key, user)] += 1
+                self.users[(hour, dim, key, user)] += 1
         if term_hash is not None:
             for t in set(_query_terms(ann)):
                 self.terms[(hour, term_hash(t))] += 1
@@ -283,16 +278,19 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
     ]
     _upsert(conn, kpi_rollup, rollup, (*COUNTS, *SUMS))
     _upsert(conn, kpi_latency, lat, ("n",))
+    days: Counter[tuple[int, str, str, int]] = Counter()
+    for (hour, dim, key, b), n in batch.bins.items():
+        days[(hour // 24, dim, key, b)] += n
+    lat_days = [
+        {"app": app, "day": d, "dim": dim, "key": key, "bin": b, "n": n}
+        for (d, dim, key, b), n in days.items()
+    ]
+    _upsert(conn, kpi_latency_days, lat_days, ("n",))
     users = [
-        {"app": app, "day": d, "dim": dim, "key": k, "user": u, "n": n}
-        for (d, dim, k, u), n in batch.users.items()
+        {"app": app, "hour": h, "dim": dim, "key": k, "user": u, "n": n}
+        for (h, dim, k, u), n in batch.users.items()
     ]
     _upsert(conn, kpi_users, users, ("n",))
-    hours = [
-        {"app": app, "hour": h, "dim": dim, "key": k, "user": u, "n": n}
-        for (h, dim, k, u), n in batch.user_hours.items()
-    ]
-    _upsert(conn, kpi_user_hours, hours, ("n",))
     terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms.items()]
     _upsert(conn, kpi_terms, terms, ("n",))
 
@@ -343,7 +341,7 @@ REBUILD_COLUMNS = (
 def rebuild(conn: Connection, app: str, chunk: int = 20_000) -> int:
     """Recompute an app's rollups from its stored traces (after a bulk load that bypassed
     the writer, or an upgrade). Query terms cannot be recovered from sealed traces."""
-    for table in (kpi_rollup, kpi_latency, kpi_users, kpi_user_hours):
+    for table in (kpi_rollup, kpi_latency, kpi_latency_days, kpi_users):
         conn.execute(table.delete().where(table.c.app == app))
     cols = [traces.c[c] for c in REBUILD_COLUMNS]
     batch, n, last = Batch(), 0, ""

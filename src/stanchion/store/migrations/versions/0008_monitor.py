@@ -1,10 +1,13 @@
-"""Monitoring: rollups maintained as traces are written (per hour and dimension, latency
-bins, users per day and per hour, query term hashes), alert state and events, and evaluator leases.
+"""Monitoring: rollups maintained as traces are written (per hour and dimension; latency
+bins per hour and per day; users per hour; query term hashes), alert state and events, and
+evaluator leases.
 The frozen-on-read ``kpi_hours`` give way to them; existing traces are rolled up here.
 
 Revision ID: 0008_monitor
 Revises: 0007_sealed_terms
 """
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -29,50 +32,46 @@ COUNTS = (
 )
 
 
-def _key() -> list[sa.Column]:  # type: ignore[type-arg]
-    return [
-        sa.Column("app", sa.String(100), primary_key=True),
-        sa.Column("hour", sa.Integer, primary_key=True),
-        sa.Column("dim", sa.String(16), primary_key=True),
-        sa.Column("key", sa.String(200), primary_key=True),
-    ]
+TYPES: dict[str, Any] = {
+    "app": sa.String(100),
+    "dim": sa.String(16),
+    "hour": sa.Integer,
+    "day": sa.Integer,
+    "key": sa.String(200),
+    "bin": sa.Integer,
+    "user": sa.String(200),
+}
+
+
+def _pk(*names: str) -> list[sa.Column]:  # type: ignore[type-arg]
+    return [sa.Column(n, TYPES[n], primary_key=True) for n in names]
 
 
 def _rollups() -> None:
     op.create_table(
         "kpi_rollup",
-        *_key(),
+        *_pk("app", "dim", "hour", "key"),
         *(sa.Column(n, sa.BigInteger, nullable=False) for n in COUNTS),
         *(sa.Column(n, sa.Double, nullable=False) for n in ("cost", "cost_sq", "latency_sum")),
     )
     op.create_table(
         "kpi_latency",
-        *_key(),
-        sa.Column("bin", sa.Integer, primary_key=True),
+        *_pk("app", "dim", "hour", "key", "bin"),
+        sa.Column("n", sa.BigInteger, nullable=False),
+    )
+    op.create_table(
+        "kpi_latency_days",
+        *_pk("app", "dim", "day", "key", "bin"),
         sa.Column("n", sa.BigInteger, nullable=False),
     )
     op.create_table(
         "kpi_users",
-        sa.Column("app", sa.String(100), primary_key=True),
-        sa.Column("day", sa.Integer, primary_key=True),
-        sa.Column("dim", sa.String(16), primary_key=True),
-        sa.Column("key", sa.String(200), primary_key=True),
-        sa.Column("user", sa.String(200), primary_key=True),
-        sa.Column("n", sa.BigInteger, nullable=False),
-    )
-    op.create_table(
-        "kpi_user_hours",
-        sa.Column("app", sa.String(100), primary_key=True),
-        sa.Column("hour", sa.Integer, primary_key=True),
-        sa.Column("dim", sa.String(16), primary_key=True),
-        sa.Column("key", sa.String(200), primary_key=True),
-        sa.Column("user", sa.String(200), primary_key=True),
+        *_pk("app", "dim", "key", "user", "hour"),
         sa.Column("n", sa.BigInteger, nullable=False),
     )
     op.create_table(
         "kpi_terms",
-        sa.Column("app", sa.String(100), primary_key=True),
-        sa.Column("hour", sa.Integer, primary_key=True),
+        *_pk("app", "hour"),
         sa.Column("term", sa.String(40), primary_key=True),
         sa.Column("n", sa.BigInteger, nullable=False),
     )
@@ -138,5 +137,5 @@ def downgrade() -> None:
     )
     for name in ("monitor_leases", "alert_events", "alert_state"):
         op.drop_table(name)
-    for name in ("kpi_terms", "kpi_user_hours", "kpi_users", "kpi_latency", "kpi_rollup"):
+    for name in ("kpi_terms", "kpi_users", "kpi_latency_days", "kpi_latency", "kpi_rollup"):
         op.drop_table(name)
