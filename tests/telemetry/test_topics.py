@@ -60,12 +60,15 @@ def test_topics_cli_and_api(sqlite_url: str, up: Upstream, gateway_factory: Any)
     env = {"STANCHION_DATABASE_URL": sqlite_url, "STANCHION_ENCRYPTION_KEY": gw.key}
     out = CliRunner().invoke(cli, ["report", "topics", "--app", str(gw.folder), "--json"], env=env)
     assert out.exit_code == 0, out.output
-    themes = {min(t["label"].split()): t for t in orjson.loads(out.output)}
+    found = orjson.loads(out.output)
+    themes = {
+        w: next(t for t in found if w in t["label"].split()) for w in ("bitcoin", "japan", "refund")
+    }
     assert themes["bitcoin"]["count"] == 4 and themes["bitcoin"]["refused"] == 4
     assert "bitcoin" in themes["bitcoin"]["label"] and "kettle" not in themes["bitcoin"]["label"]
     assert themes["japan"]["count"] == 2
     assert themes["refund"]["low_rated"] == 3 and themes["refund"]["refused"] == 0
-    assert {t["count"] for t in themes.values()} == {4, 3, 2}
+    assert sorted(t["count"] for t in found) == [2, 3, 4]
     assert not any("opening" in e for t in themes.values() for e in t["examples"])
     table = CliRunner().invoke(cli, ["report", "topics", "--app", str(gw.folder)], env=env)
     assert table.exit_code == 0 and "\x1b" not in table.output  # a question is escaped

@@ -136,7 +136,7 @@ def topic_report(
     known = _known(conn, cipher, app)
     themes = []
     for members in _clusters(bags)[:limit]:
-        counts = Counter(t for i in members for t in bags[i])
+        counts = Counter(t for i in members for t in sorted(bags[i]))  # ties: a stable label
         top = [t for t, _ in counts.most_common(3)]
         spelled = _surface([found[i][0] for i in members])
         examples = list(dict.fromkeys(found[i][0] for i in members))[:EXAMPLES]
