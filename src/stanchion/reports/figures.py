@@ -74,6 +74,7 @@ class Figures:
     buckets: dict[int, Hour] = field(default_factory=dict)
     users: int = 0
     returning: int = 0
+    users_before: int = 0  # active in the period of the same length just before
     ratings: Ratings = field(default_factory=Ratings)
 
 
@@ -129,10 +130,12 @@ def _hours(conn: Connection, app: str, dim: str, span: Span) -> dict[str, Figure
 USERS = text(
     """
     WITH RECURSIVE u(name) AS (
-        SELECT min("user") FROM kpi_users WHERE app = :app AND dim = :dim AND key = :key
+        SELECT (SELECT "user" FROM kpi_users WHERE app = :app AND dim = :dim AND key = :key
+                ORDER BY "user" LIMIT 1)
         UNION ALL
-        SELECT (SELECT min("user") FROM kpi_users
-                WHERE app = :app AND dim = :dim AND key = :key AND "user" > u.name)
+        SELECT (SELECT "user" FROM kpi_users
+                WHERE app = :app AND dim = :dim AND key = :key AND "user" > u.name
+                ORDER BY "user" LIMIT 1)
         FROM u WHERE u.name IS NOT NULL
     ),
     seen AS (
@@ -146,7 +149,8 @@ USERS = text(
         FROM u WHERE u.name IS NOT NULL
     )
     SELECT coalesce(sum(CASE WHEN is_now THEN 1 ELSE 0 END), 0),
-           coalesce(sum(CASE WHEN is_now AND was_before THEN 1 ELSE 0 END), 0)
+           coalesce(sum(CASE WHEN is_now AND was_before THEN 1 ELSE 0 END), 0),
+           coalesce(sum(CASE WHEN was_before THEN 1 ELSE 0 END), 0)
     FROM seen
     """
 )
@@ -178,14 +182,16 @@ def _latency(conn: Connection, app: str, dim: str, span: Span) -> list[Any]:
 
 
 def _users(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Figures]) -> None:
-    """Active users per key in the period's hours, and returning users (active in the
-    period and in the one before it): a skip scan over (key, user), so one index probe
-    or three per user ever seen, however many hours the period holds."""
+    """Active users per key in the period's hours, returning users (active in the period
+    and in the one before it) and the users of the period before: a skip scan over
+    (key, user), three index probes per user ever seen, however many hours the period
+    holds."""
     p0 = 2 * span.first - span.end
     for key in list(figs):
         args = {"app": app, "dim": dim, "key": key, "h0": span.first, "h1": span.end, "p0": p0}
-        active, returning = conn.execute(USERS, args).one()
-        figs[key].users, figs[key].returning = int(active), int(returning)
+        active, returning, before = conn.execute(USERS, args).one()
+        fig = figs[key]
+        fig.users, fig.returning, fig.users_before = int(active), int(returning), int(before)
 
 
 def _ratings(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Figures]) -> None:

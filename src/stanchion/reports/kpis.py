@@ -316,6 +316,13 @@ def _kpis(
     return out
 
 
+def _previous(figs: dict[str, Figures], cur: Figures, key: str) -> Figures:
+    """The period before, with its active users as the current period's read counted them."""
+    prev = figs.get(key, Figures())
+    prev.users = cur.users_before
+    return prev
+
+
 def kpi_report(
     conn: Connection,
     spec: AppSpec,
@@ -340,7 +347,7 @@ def kpi_report(
     last_eval = last[0] if last else None
     span = (since, until, buckets)
     cur = period_figures(conn, spec.app, "all", since, until, buckets).get("all", Figures())
-    prev = period_figures(conn, spec.app, "all", before, since).get("all", Figures())
+    prev = _previous(period_figures(conn, spec.app, "all", before, since, users=False), cur, "all")
     ctx = _Ctx(spec, cur, span, last_eval)
     report = KpiReport(
         since, until, int(ctx.totals["requests"]), _kpis(spec, cur, prev, span, last_eval), ctx.cost
@@ -348,7 +355,8 @@ def kpi_report(
     if by is None:
         return report
     cur_by = period_figures(conn, spec.app, by, since, until, buckets)
-    prev_by = period_figures(conn, spec.app, by, before, since)
+    prev_by = period_figures(conn, spec.app, by, before, since, users=False)
+    prev_by = {k: _previous(prev_by, f, k) for k, f in cur_by.items()}
     groups = {
         k: _kpis(spec, f, prev_by.get(k, Figures()), span, last_eval)
         for k, f in sorted(cur_by.items())
