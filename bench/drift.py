@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -133,12 +134,12 @@ def main() -> None:
     labels = list(NAMES)
     false: dict[str, int] = dict.fromkeys(labels, 0)
     rounds = 0
-    for seed in range(args.seeds):
+    for seed in range(args.seeds if args.steady_hours else 0):
         for _, label in replay(100 + seed, args.steady_hours, args.per_hour, None):
             false[label] += 1
         rounds += args.steady_hours
     delays: dict[tuple[str, str], list[float | None]] = {}
-    off_target: dict[str, int] = dict.fromkeys(TARGETS, 0)
+    off_target: dict[str, Counter[str]] = {k: Counter() for k in TARGETS}
     for kind, targets in TARGETS.items():
         for seed in range(args.seeds):
             fired = replay(200 + seed, SHIFT_AT + SHIFT_HOURS, args.per_hour, kind)
@@ -148,14 +149,14 @@ def main() -> None:
                 delays.setdefault((kind, t), []).append(
                     None if first is None else first - SHIFT_AT + 1
                 )
-            off_target[kind] += sum(1 for _, rule in fired if rule not in targets)
+            off_target[kind].update(rule for _, rule in fired if rule not in targets)
     print(
         f"steady replay: {args.seeds} seeds x {args.steady_hours} h x {args.per_hour}"
         f" questions/h = {rounds} evaluation rounds\n"
     )
     print(f"{'rule':28} {'false alarms':>12} {'per 1,000 rounds':>17}")
     for label in labels:
-        print(f"{label:28} {false[label]:12d} {1000 * false[label] / rounds:17.2f}")
+        print(f"{label:28} {false[label]:12d} {1000 * false[label] / max(rounds, 1):17.2f}")
     print(f"\nshifts from hour {SHIFT_AT} for {SHIFT_HOURS} h, {args.seeds} seeds each\n")
     print(
         f"{'shift':8} {'rule':28} {'delay h (median)':>17} {'each seed':>16} {'other alerts':>13}"
