@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stanchion.access import Access, KeyCache, role_table
 from stanchion.errors import CryptoError, SpecError, StoreError
@@ -21,6 +22,7 @@ from stanchion.providers.router import Breaker, Router, RouteState
 from stanchion.registry.cache import LabelCache
 from stanchion.registry.prompts import PromptVersion, load_system_prompt
 from stanchion.registry.versions import route_version_id
+from stanchion.reports.rollup import rollup_writer
 from stanchion.rollout.gate import Cohorts
 from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
@@ -89,6 +91,7 @@ class Runtime:
     routes_by_name: dict[str, str] = field(default_factory=dict)
     spans: Spans | None = None
     cohorts: Cohorts | None = None  # the rollout's stage, cached (rollout/gate.py)
+    monitor: Any = None  # the alert evaluator (alerts.engine.Monitor) when rules exist
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -104,10 +107,17 @@ class Runtime:
             await self.knowledge.start()
         if self.cohorts is not None:
             await self.cohorts.start()
+        if self.spec.alerts.rules:
+            from stanchion.alerts.engine import build_monitor
+
+            self.monitor = build_monitor(self)
+            self.monitor.start()
 
     async def aclose(self) -> None:
         if self.cohorts is not None:
             await self.cohorts.aclose()
+        if self.monitor is not None:
+            await self.monitor.aclose()
         await self.labels.aclose()
         self.traces.close()
         if self.spans is not None:
@@ -235,6 +245,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
             metrics=metrics,
             batch=settings.trace_batch,
             flush_ms=settings.trace_flush_ms,
+            store_rows=rollup_writer(cipher),
         ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),

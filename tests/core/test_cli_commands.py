@@ -265,6 +265,9 @@ COVERED: dict[str, list[str]] = {
     "audit accept": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors"],
     "report cost": ["tests/core/test_cli.py::test_serve_answers_and_drains_on_sigterm"],  # subprocess
     "report kpis": ["tests/ui/test_kpis.py::test_report_kpis_cli_prints_the_same_report"],
+    "report topics": ["tests/telemetry/test_topics.py::test_topics_cli_and_api"],
+    "alerts list": ["tests/telemetry/test_alerts_serve.py::test_alerts_cli_list_and_test"],
+    "alerts test": ["tests/telemetry/test_alerts_serve.py::test_alerts_cli_list_and_test"],
     "traces dead-letters": ["tests/core/test_writer.py::test_one_refused_row_loses_none_of_its_batch"],
     "report versions": ["tests/core/test_cli_commands.py::test_report_versions"],
     "spec check": ["tests/core/test_spec.py::test_cli_spec_check"],

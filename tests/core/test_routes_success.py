@@ -47,6 +47,9 @@ SUCCESS_TESTS = {
     "put_registry_label_move": "test_registry_versions_labels_and_report",
     "post_registry_rollback": "test_registry_versions_labels_and_report",
     "get_report_versions": "test_registry_versions_labels_and_report",
+    "get_report_kpis": "test_registry_versions_labels_and_report",
+    "get_report_topics": "test_registry_versions_labels_and_report",
+    "get_alerts_list": "test_registry_versions_labels_and_report",
     "get_review_list": "test_review_queue",
     "get_review_show": "test_review_queue",
     "post_review_claim": "test_review_queue",
@@ -153,6 +156,10 @@ def test_registry_versions_labels_and_report(
         back = ok(ana.post(f"{base}/labels/production/rollback", json={"name": "system"}))
         assert back
         assert "data" in ok(ana.get("/admin/reports/versions", params={"days": 1}))
+        kpis = ok(ana.get("/admin/reports/kpis", params={"period": "24h", "by": "version"}))
+        assert kpis["kpis"] and kpis["by"] == "version"
+        assert ok(ana.get("/admin/reports/topics", params={"period": "24h"}))["data"] == []
+        assert ok(ana.get("/admin/alerts"))["data"] == []
 
 
 def test_review_queue(db_url: str, up: Upstream, gateway_factory: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from stanchion import __version__
+from stanchion.cli.alerts import alerts
 from stanchion.cli.ask import ask
 from stanchion.cli.canary import canary
 from stanchion.cli.db import audit, db
@@ -54,6 +55,7 @@ for command in (
     signoffs_list,
     readiness_cmd,
     canary,
+    alerts,
 ):
     cli.add_command(command)
 

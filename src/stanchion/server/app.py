@@ -21,6 +21,7 @@ from stanchion.pipeline.pipeline import build_pipeline
 from stanchion.providers.embedding import Embeddings
 from stanchion.runtime import Runtime, build_runtime, new_trace_id
 from stanchion.server import admin, misc, rollout_routes, versioning
+from stanchion.server import reports as report_routes
 from stanchion.server.chat import chat_completions
 from stanchion.server.embeddings import create_embeddings
 from stanchion.server.http import error_response, json_response, public
@@ -53,6 +54,7 @@ def routes() -> list[Route]:
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
         *versioning.routes(),
         *rollout_routes.routes(),
+        *report_routes.routes(),
     ]
 
 

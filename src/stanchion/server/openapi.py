@@ -131,6 +131,13 @@ QUERIES: dict[str, list[dict[str, Any]]] = {
     "report_versions": [
         {"name": "days", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 3660}}
     ],
+    "report_kpis": [
+        {"name": "period", "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,4}[hd]$"}},
+        {"name": "by", "schema": {"enum": ["version", "route", "cohort"]}},
+    ],
+    "report_topics": [
+        {"name": "period", "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,4}[hd]$"}},
+    ],
 }
 # route name -> its success statuses (200 when not listed)
 SUCCESS = {

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stanchion.agents.policy import StructuredSpec, ToolsSpec
+from stanchion.alerts.spec import AlertsSpec
 from stanchion.guards.engine import GuardPolicySpec
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.egress import parse_rule, reserved_secret
@@ -186,6 +187,7 @@ class AppSpec(Strict):
     tools: ToolsSpec = Field(default_factory=ToolsSpec)
     structured_outputs: StructuredSpec = Field(default_factory=StructuredSpec)
     rollout: RolloutSpec | None = None
+    alerts: AlertsSpec = Field(default_factory=AlertsSpec)
 
     def route(self, name: str) -> Route | None:
         for r in self.models.routes:
