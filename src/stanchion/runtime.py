@@ -92,6 +92,7 @@ class Runtime:
     spans: Spans | None = None
     cohorts: Cohorts | None = None  # the rollout's stage, cached (rollout/gate.py)
     monitor: Any = None  # the alert evaluator (alerts.engine.Monitor) when rules exist
+    unforward: Callable[[], None] = lambda: None  # rollout alerts to the alert channels
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -112,8 +113,13 @@ class Runtime:
 
             self.monitor = build_monitor(self)
             self.monitor.start()
+        if self.cohorts is not None and self.spec.alerts.channels:
+            from stanchion.alerts.rollout_sink import forward_rollout_alerts
+
+            self.unforward = forward_rollout_alerts(self)
 
     async def aclose(self) -> None:
+        self.unforward()
         if self.cohorts is not None:
             await self.cohorts.aclose()
         if self.monitor is not None:

@@ -147,3 +147,4 @@ class CohortGate:
             ex.cohort = await self.check(ex.principal)
             # Shown to pilot users with each answer (``stanchion.rollout`` in the response).
             ex.annotations["rollout"] = {"cohort": ex.cohort, "training": self.training}
+            ex.annotations["cohort"] = ex.cohort  # the KPI rollups' cohort dimension
