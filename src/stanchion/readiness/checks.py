@@ -210,10 +210,10 @@ def _g(value: float | None) -> str:
 
 
 def _monitoring(x: Ctx) -> Item:
-    alerts = getattr(x.spec, "alerts", None)
-    ok = bool(x.settings.otlp_endpoint) or alerts is not None
+    rules = x.spec.alerts.rules
+    ok = bool(x.settings.otlp_endpoint) or bool(rules)
     otlp = "set" if x.settings.otlp_endpoint else "unset"
-    ev = f"OTLP endpoint {otlp}; alerts: {'set' if alerts else 'none'}"
+    ev = f"OTLP endpoint {otlp}; alert rules: {len(rules) or 'none'}"
     return Item(
         "monitoring",
         "Monitoring and alerts configured",
