@@ -13,6 +13,7 @@ from stanchion.access import Access, KeyCache, role_table
 from stanchion.errors import CryptoError, StoreError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
+from stanchion.identity.service import Sso, build_sso
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.limits import Counters, build_counters
 from stanchion.providers.egress import Egress
@@ -87,6 +88,7 @@ class Runtime:
     new_id: Callable[[], str] = new_trace_id
     routes_by_name: dict[str, str] = field(default_factory=dict)
     spans: Spans | None = None
+    sso: Sso | None = None
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -98,6 +100,8 @@ class Runtime:
 
     async def start(self) -> None:
         await self.labels.start()
+        if self.sso is not None:
+            await self.sso.start()
         if self.knowledge is not None:
             await self.knowledge.start()
 
@@ -109,6 +113,8 @@ class Runtime:
         if self.knowledge is not None:
             await self.knowledge.aclose()
         await self.router.aclose()
+        if self.sso is not None:
+            await self.sso.aclose()
         await self.counters.aclose()
         self.store.dispose()
         self.metrics.close()
@@ -204,14 +210,16 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     router = build_router(spec, settings, metrics)
     routes_by_name = {r.name: r.name for r in spec.models.routes}
     routes_by_name.setdefault(spec.app, spec.models.default)
+    roles = role_table(spec.roles.extra)
+    sso = build_sso(spec.sso, spec.app, settings, store, cipher, set(roles))
     return Runtime(
         spec=spec,
         app_dir=app_dir,
         settings=settings,
         store=store,
         cipher=cipher,
-        access=Access(role_table(spec.roles.extra), spec.app),
-        keys=KeyCache(store, settings.auth_cache_seconds),
+        access=Access(roles, spec.app),
+        keys=KeyCache(store, settings.auth_cache_seconds, tokens=sso.tokens if sso else None),
         counters=build_counters(settings.redis_url or spec.limits.redis_url, spec.app),
         guards=build_guard_engine(spec.guards, app_dir),
         knowledge=knowledge,
@@ -230,4 +238,5 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         holds=HoldQueue(store, cipher),
         routes_by_name=routes_by_name,
         spans=build_spans(spec, settings),
+        sso=sso,
     )

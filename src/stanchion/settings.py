@@ -136,6 +136,13 @@ class Settings:
             "where workers share metrics; `stanchion serve --workers N` sets a private one",
         ),
     )
+    ca_bundle: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_CA_BUNDLE",
+            "PEM file of extra CAs trusted for outbound TLS (identity provider, upstreams)",
+        ),
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

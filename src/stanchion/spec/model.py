@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stanchion.guards.engine import GuardPolicySpec
+from stanchion.identity.spec import SsoSpec
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.egress import parse_rule, reserved_secret
 from stanchion.registry.spec import RegistrySpec
@@ -180,6 +181,7 @@ class AppSpec(Strict):
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
     telemetry: Telemetry = Field(default_factory=Telemetry)
     mode: Literal["production", "development"] = "production"
+    sso: SsoSpec | None = None
 
     def route(self, name: str) -> Route | None:
         for r in self.models.routes:

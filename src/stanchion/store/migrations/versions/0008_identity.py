@@ -1,0 +1,32 @@
+"""SSO users' grants (sealed refresh tokens, removal times) and keys bound to an SSO user.
+
+Revision ID: 0008_identity
+Revises: 0007_sealed_terms
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008_identity"
+down_revision = "0007_sealed_terms"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sso_grants",
+        sa.Column("key_id", sa.String(32), primary_key=True),
+        sa.Column("subject", sa.String(255), nullable=False),
+        sa.Column("refresh_enc", sa.Text, nullable=True),
+        sa.Column("verified_at", sa.Double, nullable=False),
+        sa.Column("removed_at", sa.Double, nullable=True),
+    )
+    with op.batch_alter_table("api_keys") as batch:
+        batch.add_column(sa.Column("bound_to", sa.String(32), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("api_keys") as batch:
+        batch.drop_column("bound_to")
+    op.drop_table("sso_grants")
