@@ -58,6 +58,7 @@ class OidcProvider:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     jwks_fetches: int = 0
     port: int = 0
+    scheme: str = "http"
 
     def __post_init__(self) -> None:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "k1"}, private=True)
@@ -65,9 +66,11 @@ class OidcProvider:
 
     @property
     def issuer(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def start(self, **tls: Any) -> None:
+        """Serve; ``tls`` (ssl_certfile, ssl_keyfile) serves it over https."""
+        self.scheme = "https" if tls else "http"
         app = Starlette(
             routes=[
                 Route("/.well-known/openid-configuration", self._discovery),
@@ -76,7 +79,7 @@ class OidcProvider:
                 Route("/token", self._token, methods=["POST"]),
             ]
         )
-        self.server, self.port = serve_in_thread(app)
+        self.server, self.port = serve_in_thread(app, **tls)
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from stanchion.access import Access, KeyCache, role_table
 from stanchion.errors import CryptoError, StoreError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
+from stanchion.identity.provider import tls_context
 from stanchion.identity.service import Sso, build_sso
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.limits import Counters, build_counters
@@ -156,6 +158,8 @@ def route_state(route: Route, settings: Settings, egress: Egress | None = None) 
 
 def build_router(spec: AppSpec, settings: Settings, metrics: Metrics | None = None) -> Router:
     egress = egress_for(spec.models)
+    if settings.ca_bundle:  # upstreams behind a private CA: verified against it, never skipped
+        egress = dataclasses.replace(egress, tls=tls_context(settings.ca_bundle))
     states = {r.name: route_state(r, settings, egress) for r in spec.models.routes}
     return Router(states, egress, metrics=metrics)
 

@@ -44,8 +44,15 @@ def keys() -> None:
 )
 @click.option("--expires-in", default=None, help="e.g. 30d, 12h")
 @click.option("--quiet", is_flag=True, help="print only the key")
+@click.option(
+    "--bound-to",
+    default=None,
+    help="an SSO user's id (sso-..., see `keys list`): the key ends when they are removed",
+)
 @fails_cleanly
-def create(app_dir: Path, user: str, role: str, expires_in: str | None, quiet: bool) -> None:
+def create(
+    app_dir: Path, user: str, role: str, expires_in: str | None, quiet: bool, bound_to: str | None
+) -> None:
     """Create a key; it is shown once and stored only as a hash."""
     spec, store = app_store(app_dir)
     roles = set(BUILTIN_ROLES) | set(spec.roles.extra)
@@ -54,7 +61,13 @@ def create(app_dir: Path, user: str, role: str, expires_in: str | None, quiet: b
     expires = time.time() + parse_duration(expires_in) if expires_in else None
     with store.engine.begin() as conn:
         secret, rec = create_key(
-            conn, user=user, role=role, actor=actor(), app=spec.app, expires_at=expires
+            conn,
+            user=user,
+            role=role,
+            actor=actor(),
+            app=spec.app,
+            expires_at=expires,
+            bound_to=bound_to,
         )
     if quiet:
         click.echo(secret)
@@ -85,7 +98,7 @@ def list_(app_dir: Path) -> None:
         rows = list_keys(conn)
     click.echo(
         table(
-            ["id", "prefix", "user", "role", "created", "expires", "revoked"],
+            ["id", "prefix", "user", "role", "created", "expires", "revoked", "bound to"],
             [
                 [
                     k.id,
@@ -95,6 +108,7 @@ def list_(app_dir: Path) -> None:
                     _when(k.created_at),
                     _when(k.expires_at),
                     _when(k.revoked_at),
+                    k.bound_to or "",
                 ]
                 for k in rows
             ],

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,8 +20,10 @@ from stanchion.errors import StoreError
 from stanchion.knowledge.ingest import ingest
 from stanchion.runtime import build_runtime, key_file, open_store
 from stanchion.settings import Settings
+from stanchion.spec import load_spec
 from stanchion.store.crypto import load_cipher, new_key_file
 from stanchion.store.keys import create_key
+from stanchion.transport import server_options
 
 EXAMPLE = Path("examples/support-assistant")
 
@@ -56,13 +59,21 @@ def shared_metrics(workers: int) -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_server(spec_file: Path, host: str, port: int, workers: int, settings: Settings) -> None:
+def run_server(
+    spec_file: Path,
+    host: str,
+    port: int,
+    workers: int,
+    settings: Settings,
+    tls: tuple[str, str] | None = None,
+) -> None:
     os.environ["STANCHION_SPEC"] = str(spec_file.resolve())
+    edge = server_options(load_spec(spec_file).edge, *(tls or (None, None)))
     with shared_metrics(workers):
-        _uvicorn(host, port, workers, settings)
+        _uvicorn(host, port, workers, settings, edge)
 
 
-def _uvicorn(host: str, port: int, workers: int, settings: Settings) -> None:
+def _uvicorn(host: str, port: int, workers: int, settings: Settings, edge: dict[str, Any]) -> None:
     import uvicorn
 
     from stanchion.server.protocol import MAX_HEAD_BYTES
@@ -82,6 +93,7 @@ def _uvicorn(host: str, port: int, workers: int, settings: Settings) -> None:
         log_level=None,  # the levels are in log_config
         access_log=settings.access_log,
         timeout_graceful_shutdown=30,
+        **edge,  # TLS and the trusted proxies (transport.py)
     )
 
 
@@ -90,12 +102,29 @@ def _uvicorn(host: str, port: int, workers: int, settings: Settings) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
+@click.option(
+    "--tls-cert", type=click.Path(exists=True, dir_okay=False), help="PEM certificate chain"
+)
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="PEM private key")
 @fails_cleanly
-def serve(app_dir: Path, host: str, port: int, workers: int) -> None:
-    """Serve the app's OpenAI-compatible API. SIGTERM drains and writes pending traces."""
+def serve(
+    app_dir: Path,
+    host: str,
+    port: int,
+    workers: int,
+    tls_cert: str | None,
+    tls_key: str | None,
+) -> None:
+    """Serve the app's OpenAI-compatible API. SIGTERM drains and writes pending traces.
+
+    With --tls-cert and --tls-key it terminates TLS itself (TLS 1.2+ with forward secrecy,
+    HSTS); behind a proxy, name the proxy's addresses in the spec's edge.trusted_proxies."""
+    if bool(tls_cert) != bool(tls_key):
+        raise click.BadParameter("give both --tls-cert and --tls-key", param_hint="--tls-cert")
     settings = Settings.from_env()
     preflight(app_dir, settings)
-    run_server(app_dir, host, port, workers, settings)
+    tls = (tls_cert, tls_key) if tls_cert and tls_key else None
+    run_server(app_dir, host, port, workers, settings, tls)
 
 
 def _snippets(key: str, host: str, port: int, model: str) -> str:

@@ -12,6 +12,7 @@ from stanchion.identity.spec import SsoSpec
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.egress import parse_rule, reserved_secret
 from stanchion.registry.spec import RegistrySpec
+from stanchion.transport import EdgeSpec
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -182,6 +183,7 @@ class AppSpec(Strict):
     telemetry: Telemetry = Field(default_factory=Telemetry)
     mode: Literal["production", "development"] = "production"
     sso: SsoSpec | None = None
+    edge: EdgeSpec = Field(default_factory=EdgeSpec)
 
     def route(self, name: str) -> Route | None:
         for r in self.models.routes:
