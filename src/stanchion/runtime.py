@@ -29,8 +29,9 @@ from stanchion.spec import AppSpec, load_spec
 from stanchion.spec.model import Route
 from stanchion.store.audit import AuditKeys, bind_audit
 from stanchion.store.checkpoints import open_checkpoints
-from stanchion.store.crypto import Cipher, load_cipher
+from stanchion.store.crypto import Cipher, load_cipher, load_key, parse_key
 from stanchion.store.db import Store, resolve_sqlite
+from stanchion.store.keyring import LocalMasterKey, MasterKey, content_cipher, master_from_provider
 from stanchion.store.spool import Spool
 from stanchion.store.traces import TraceWriter
 from stanchion.telemetry.metrics import Metrics
@@ -125,10 +126,50 @@ class Runtime:
 def open_store(
     spec: AppSpec, app_dir: Path, settings: Settings, cipher: Cipher | None = None
 ) -> Store:
-    """The app's store, its audit log keyed by the master key (loaded when not given)."""
+    """The app's store, its audit log keyed by the content keys (loaded when not given)."""
+    return open_app_store(spec, app_dir, settings, cipher)[0]
+
+
+def open_app_store(
+    spec: AppSpec, app_dir: Path, settings: Settings, cipher: Cipher | None = None
+) -> tuple[Store, Cipher | None]:
+    """The app's store and the cipher for its content (the data keys, unwrapped by the
+    master key); None when there is no master key (audit appends are then refused)."""
     store = Store(database_url(spec, app_dir, settings))
+    if cipher is None:
+        try:
+            cipher = app_cipher(spec, app_dir, settings, store)
+        except CryptoError:
+            cipher = None
     bind_audit(store.engine, audit_keys(spec, app_dir, settings, cipher))
-    return store
+    return store, cipher
+
+
+def master_keys(
+    spec: AppSpec, app_dir: Path, settings: Settings
+) -> tuple[list[MasterKey], bytes | None]:
+    """The master key (and, mid-rotation, the previous one), and the local key's bytes."""
+    if settings.master_key_provider:
+        found: list[MasterKey] = [master_from_provider(settings.master_key_provider)]
+        raw = None
+    else:
+        raw = load_key(settings.encryption_key, key_file(spec, app_dir, settings))
+        found = [LocalMasterKey(raw)]
+    if settings.previous_encryption_key:
+        found.append(LocalMasterKey(parse_key(settings.previous_encryption_key)))
+    return found, raw
+
+
+def app_cipher(spec: AppSpec, app_dir: Path, settings: Settings, store: Store) -> Cipher:
+    """The content cipher: the app's data keys unwrapped by the master key (envelopes); a
+    store not migrated yet falls back to the master key itself, as before envelopes."""
+    masters, raw = master_keys(spec, app_dir, settings)
+    cipher = content_cipher(store, masters, raw)
+    if cipher is not None:
+        return cipher
+    if raw is None:
+        raise CryptoError("run `stanchion db upgrade`: a master-key provider needs data keys")
+    return Cipher(raw)
 
 
 def audit_keys(
@@ -200,8 +241,13 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     """Load the spec and build the process's parts; fails early and clearly."""
     spec = load_spec(spec_file)
     app_dir = (spec_file if spec_file.is_dir() else spec_file.parent).resolve()
-    cipher = load_cipher(settings.encryption_key, key_file(spec, app_dir, settings))
-    store = open_store(spec, app_dir, settings, cipher)
+    store = Store(database_url(spec, app_dir, settings))
+    try:
+        cipher = app_cipher(spec, app_dir, settings, store)
+    except CryptoError:
+        store.dispose()
+        raise
+    bind_audit(store.engine, audit_keys(spec, app_dir, settings, cipher))
     if check_db:
         store.check_current()
     metrics = Metrics(settings.metrics_dir)

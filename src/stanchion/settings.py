@@ -143,6 +143,22 @@ class Settings:
             "PEM file of extra CAs trusted for outbound TLS (identity provider, upstreams)",
         ),
     )
+    previous_encryption_key: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_PREVIOUS_ENCRYPTION_KEY",
+            "during a master-key rotation, the old master key (base64): data keys not yet"
+            " re-wrapped are opened with it",
+        ),
+    )
+    master_key_provider: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_MASTER_KEY_PROVIDER",
+            "name:config of a registered master-key provider (a KMS plug-in) used instead of"
+            " the local key",
+        ),
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -260,6 +260,7 @@ COVERED: dict[str, list[str]] = {
     "keys create": ["tests/core/test_cli_commands.py::test_registry_commands", "tests/core/test_cli.py::test_quickstart_keys_audit"],
     "keys list": ["tests/core/test_cli_commands.py::test_keys_list_and_revoke"],
     "keys revoke": ["tests/core/test_cli_commands.py::test_keys_list_and_revoke"],
+    "keys rotate-master": ["tests/identity/test_rotation.py::test_rotation_under_load"],
     "db upgrade": ["tests/core/test_cli_commands.py::test_db_upgrade"],
     "audit verify": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors", "tests/core/test_cli.py::test_quickstart_keys_audit"],
     "audit accept": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors"],

@@ -10,7 +10,19 @@ from pathlib import Path
 import click
 
 from stanchion.access import BUILTIN_ROLES
-from stanchion.cli.common import actor, app_option, app_store, fails_cleanly, safe, table
+from stanchion.cli.common import (
+    actor,
+    app_option,
+    app_store,
+    fails_cleanly,
+    load_app,
+    safe,
+    table,
+)
+from stanchion.runtime import master_keys
+from stanchion.store.audit import append_audit
+from stanchion.store.crypto import load_key
+from stanchion.store.keyring import LocalMasterKey, rewrap
 from stanchion.store.keys import MAX_LIFETIME, create_key, list_keys, revoke_key
 
 _DURATION = re.compile(r"([0-9]{1,9})([smhd])")
@@ -128,3 +140,42 @@ def revoke(app_dir: Path, key_id: str) -> None:
     if not ok:
         raise click.ClickException(f"no live key {key_id!r}")
     click.echo(f"revoked {safe(key_id)}")
+
+
+@keys.command("rotate-master")
+@app_option
+@click.option(
+    "--new-key-file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="the new master key (base64 of 32 random bytes, mode 0600)",
+)
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@fails_cleanly
+def rotate_master(app_dir: Path, new_key_file: Path, batch: int) -> None:
+    """Re-wrap every data key under a new master key, while the app keeps serving.
+
+    Content is never re-sealed: only the data keys' wrapping changes, a short transaction
+    per batch. Then give replicas the new key (STANCHION_ENCRYPTION_KEY or the key file);
+    one started before this finished also needs STANCHION_PREVIOUS_ENCRYPTION_KEY.
+    """
+    spec, folder, settings = load_app(app_dir)
+    _, store = app_store(app_dir)
+    masters, _ = master_keys(spec, folder, settings)
+    new = LocalMasterKey(load_key(None, new_key_file))
+    rows, seconds = 0, 0.0
+    try:
+        for old in masters:
+            if old.id != new.id:
+                done = rewrap(store, old, new, batch=batch)
+                rows, seconds = rows + done.rows, seconds + done.seconds
+        with store.engine.begin() as conn:
+            detail = {"rows": rows, "from": [m.id for m in masters]}
+            append_audit(conn, actor(), "keys.rotate_master", new.id, detail)
+    finally:
+        store.dispose()
+    rate = rows / seconds if seconds > 0 else 0.0
+    click.echo(
+        f"re-wrapped {rows} data keys under master key {new.id} in {seconds:.2f}s "
+        f"({rate:,.0f} rows/s); now give the app the new key"
+    )

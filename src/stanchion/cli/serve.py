@@ -18,10 +18,10 @@ from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, saf
 from stanchion.cli.db import upgrade_audited
 from stanchion.errors import StoreError
 from stanchion.knowledge.ingest import ingest
-from stanchion.runtime import build_runtime, key_file, open_store
+from stanchion.runtime import app_cipher, build_runtime, key_file, open_store
 from stanchion.settings import Settings
 from stanchion.spec import load_spec
-from stanchion.store.crypto import load_cipher, new_key_file
+from stanchion.store.crypto import new_key_file
 from stanchion.store.keys import create_key
 from stanchion.transport import server_options
 
@@ -169,7 +169,7 @@ def quickstart(app_dir: Path | None, host: str, port: int, no_serve: bool) -> No
     store = open_store(spec, folder, settings)
     click.echo(upgrade_audited(store))
     if spec.knowledge is not None:
-        cipher = load_cipher(settings.encryption_key, kf)
+        cipher = app_cipher(spec, folder, settings, store)
         report = ingest(spec.knowledge, folder, store, cipher, spec.app, approve_as=actor())
         counts = " ".join(f"{k}: {v}" for k, v in report.counts().items())
         click.echo(f"knowledge ingested and approved ({counts})")

@@ -114,13 +114,18 @@ def new_key_file(path: Path) -> bytes:
 
 def load_cipher(env_key: str | None, key_file: Path | None) -> Cipher:
     """The key from the env var, else from the key file; none is an error, never a default."""
+    return Cipher(load_key(env_key, key_file))
+
+
+def load_key(env_key: str | None, key_file: Path | None) -> bytes:
+    """The master key's bytes: from the env var, else from the key file (0600)."""
     if env_key:
-        return Cipher(parse_key(env_key))
+        return parse_key(env_key)
     if key_file is not None and key_file.is_file():
         mode = key_file.stat().st_mode & 0o077
         if mode:
             raise CryptoError(f"{key_file} is readable by others; chmod 600 it")
-        return Cipher(parse_key(key_file.read_text()))
+        return parse_key(key_file.read_text())
     where = f" or a key file at {key_file}" if key_file else ""
     raise CryptoError(
         "no encryption key: set STANCHION_ENCRYPTION_KEY (base64 of 32 random bytes)"

@@ -1,4 +1,5 @@
-"""SSO users' grants (sealed refresh tokens, removal times) and keys bound to an SSO user.
+"""Data keys wrapped by the master key (envelope encryption); SSO users' grants (sealed
+refresh tokens, removal times); keys bound to an SSO user.
 
 Revision ID: 0008_identity
 Revises: 0007_sealed_terms
@@ -24,9 +25,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("api_keys") as batch:
         batch.add_column(sa.Column("bound_to", sa.String(32), nullable=True))
+    op.create_table(
+        "data_keys",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("subject", sa.String(255), nullable=True),
+        sa.Column("wrapped", sa.LargeBinary, nullable=False),
+        sa.Column("master_id", sa.String(16), nullable=False),
+        sa.Column("created_at", sa.Double, nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False),
+    )
+    op.create_index("ix_data_keys_master", "data_keys", ["master_id"])
+    op.create_index("ix_data_keys_subject", "data_keys", ["kind", "subject"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_data_keys_subject", "data_keys")
+    op.drop_index("ix_data_keys_master", "data_keys")
+    op.drop_table("data_keys")
     with op.batch_alter_table("api_keys") as batch:
         batch.drop_column("bound_to")
     op.drop_table("sso_grants")

@@ -1,0 +1,240 @@
+"""Envelope encryption: content is sealed with data keys; data keys are stored only wrapped
+(AES-256-GCM) by a master key that comes from a provider (env var, file, or a plug-in such
+as a KMS), so the master key can be rotated by re-wrapping rows, never by re-sealing content.
+
+    master = master_key_from(settings, key_file)                  # the provider's key
+    cipher = content_cipher(store, [master])                      # data keys, unwrapped
+    rewrap(store, old=master, new=FileMasterKey(path))            # rotation, online
+
+The app's first data key is the key content was sealed with before envelopes existed (the
+master key of that time), so nothing is re-sealed: until the first rotation the data key and
+the master key are the same bytes; the first ``keys rotate-master`` separates them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Double,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from stanchion.errors import CryptoError
+from stanchion.store.crypto import Cipher, key_id
+from stanchion.store.db import Store
+from stanchion.store.schema import metadata
+
+data_keys = Table(
+    "data_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # app | subject
+    Column("subject", String(255), nullable=True),
+    Column("wrapped", LargeBinary, nullable=False),
+    Column("master_id", String(16), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("active", Boolean, nullable=False, default=False),
+)
+Index("ix_data_keys_master", data_keys.c.master_id)
+Index("ix_data_keys_subject", data_keys.c.kind, data_keys.c.subject)
+
+
+class MasterKey(Protocol):
+    """Wraps and unwraps data keys; a KMS plug-in implements these two calls remotely."""
+
+    id: str
+
+    def wrap(self, data_key: bytes, context: bytes) -> bytes: ...
+
+    def unwrap(self, wrapped: bytes, context: bytes) -> bytes: ...
+
+
+class LocalMasterKey:
+    """A 32-byte master key held by this process (from the env var or the key file)."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 32:
+            raise CryptoError("a master key must be 32 bytes")
+        self.id = key_id(key).hex()
+        self._aead = AESGCM(key)
+        self.raw = key
+
+    def wrap(self, data_key: bytes, context: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, data_key, b"stanchion/dek/" + context)
+
+    def unwrap(self, wrapped: bytes, context: bytes) -> bytes:
+        try:
+            return self._aead.decrypt(wrapped[:12], wrapped[12:], b"stanchion/dek/" + context)
+        except InvalidTag:
+            raise CryptoError("a data key failed to unwrap (wrong master key, or edited)") from None
+
+
+MasterFactory = Callable[[str], MasterKey]
+_PROVIDERS: dict[str, MasterFactory] = {}
+
+
+def register_master_provider(name: str, factory: MasterFactory) -> None:
+    """The plug-in point: ``STANCHION_MASTER_KEY_PROVIDER=name:config`` builds a master key
+    with ``factory(config)`` (a KMS client that wraps and unwraps remotely, say)."""
+    _PROVIDERS[name] = factory
+
+
+def master_from_provider(spec: str) -> MasterKey:
+    name, _, config = spec.partition(":")
+    factory = _PROVIDERS.get(name)
+    if factory is None:
+        raise CryptoError(f"no master key provider {name!r}; registered: {sorted(_PROVIDERS)}")
+    return factory(config)
+
+
+@dataclass(frozen=True, slots=True)
+class DataKey:
+    id: str
+    kind: str
+    subject: str | None
+    key: bytes
+    active: bool
+
+
+def _has_table(conn: Connection) -> bool:
+    return inspect(conn).has_table("data_keys")
+
+
+def _unwrap(row: object, masters: dict[str, MasterKey]) -> bytes:
+    master = masters.get(row.master_id)  # type: ignore[attr-defined]
+    if master is None:
+        raise CryptoError(
+            "data keys are wrapped by a master key this process does not have (mid-rotation:"
+            " set STANCHION_PREVIOUS_ENCRYPTION_KEY to the old one)"
+        )
+    return master.unwrap(row.wrapped, row.id.encode())  # type: ignore[attr-defined]
+
+
+def bootstrap(conn: Connection, master: MasterKey, legacy: bytes, now: float) -> None:
+    """The app's first data key: the key content was sealed with before envelopes."""
+    kid = key_id(legacy).hex()
+    conn.execute(
+        data_keys.insert().values(
+            id=kid,
+            kind="app",
+            subject=None,
+            wrapped=master.wrap(legacy, kid.encode()),
+            master_id=master.id,
+            created_at=now,
+            active=True,
+        )
+    )
+
+
+def app_keys(conn: Connection, masters: Iterable[MasterKey]) -> list[DataKey]:
+    by_id = {m.id: m for m in masters}
+    rows = conn.execute(select(data_keys).where(data_keys.c.kind == "app")).all()
+    return [DataKey(r.id, r.kind, r.subject, _unwrap(r, by_id), r.active) for r in rows]
+
+
+def content_cipher(store: Store, masters: list[MasterKey], legacy: bytes | None) -> Cipher | None:
+    """The cipher for content: the app's data keys, unwrapped (the active one seals). A store
+    not migrated yet has none: None (the caller keeps the master key, as before envelopes)."""
+    with store.engine.connect() as conn:
+        if not _has_table(conn):
+            return None
+        keys = app_keys(conn, masters)
+    if not keys:
+        if legacy is None:
+            raise CryptoError("no data key yet, and no local master key to start from")
+        try:
+            with store.engine.begin() as conn:
+                bootstrap(conn, masters[0], legacy, time.time())
+        except IntegrityError:
+            pass  # another replica made it first: the same key, read below
+        with store.engine.connect() as conn:
+            keys = app_keys(conn, masters)
+    active = [k.key for k in keys if k.active] or [keys[0].key]
+    return Cipher(active[0], tuple(k.key for k in keys if k.key != active[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrapped:
+    rows: int
+    seconds: float
+
+
+def rewrap(
+    store: Store,
+    old: MasterKey,
+    new: MasterKey,
+    *,
+    batch: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> Rewrapped:
+    """Re-wrap every data key under ``new``, a short transaction per batch, so readers and
+    writers never wait long; rows written under ``old`` meanwhile are swept up too."""
+    if old.id == new.id:
+        raise CryptoError("the new master key is the current one")
+    t0, done = time.perf_counter(), 0
+    while True:
+        with store.engine.begin() as conn:
+            rows = conn.execute(
+                select(data_keys.c.id, data_keys.c.wrapped)
+                .where(data_keys.c.master_id == old.id)
+                .limit(batch)
+            ).all()
+            for r in rows:
+                ctx = r.id.encode()
+                conn.execute(
+                    update(data_keys)
+                    .where(data_keys.c.id == r.id, data_keys.c.master_id == old.id)
+                    .values(wrapped=new.wrap(old.unwrap(r.wrapped, ctx), ctx), master_id=new.id)
+                )
+        done += len(rows)
+        if progress is not None:
+            progress(done)
+        if len(rows) < batch:
+            return Rewrapped(done, time.perf_counter() - t0)
+
+
+def subject_key_id(subject: str) -> str:
+    return "subj-" + hashlib.sha256(subject.encode()).hexdigest()[:40]
+
+
+def subject_key(conn: Connection, master: MasterKey, subject: str, *, create: bool) -> bytes | None:
+    """The data key of one data subject (made on first use when ``create``); None once it
+    was destroyed (erasure) or when there is none and ``create`` is False."""
+    kid = subject_key_id(subject)
+    row = conn.execute(select(data_keys).where(data_keys.c.id == kid)).first()
+    if row is not None:
+        return _unwrap(row, {master.id: master})
+    if not create:
+        return None
+    key = os.urandom(32)
+    conn.execute(
+        data_keys.insert().values(
+            id=kid,
+            kind="subject",
+            subject=subject,
+            wrapped=master.wrap(key, kid.encode()),
+            master_id=master.id,
+            created_at=time.time(),
+            active=True,
+        )
+    )
+    return key
