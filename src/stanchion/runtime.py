@@ -33,6 +33,7 @@ from stanchion.store.crypto import Cipher, load_cipher, load_key, parse_key
 from stanchion.store.db import Store, resolve_sqlite
 from stanchion.store.keyring import LocalMasterKey, MasterKey, content_cipher, master_from_provider
 from stanchion.store.spool import Spool
+from stanchion.store.subjects import SubjectKeys
 from stanchion.store.traces import TraceWriter
 from stanchion.telemetry.metrics import Metrics
 from stanchion.telemetry.tracing import Spans, build_spans
@@ -166,6 +167,7 @@ def app_cipher(spec: AppSpec, app_dir: Path, settings: Settings, store: Store) -
     masters, raw = master_keys(spec, app_dir, settings)
     cipher = content_cipher(store, masters, raw)
     if cipher is not None:
+        cipher.resolver = SubjectKeys(store, masters).resolve  # users' own keys, by id
         return cipher
     if raw is None:
         raise CryptoError("run `stanchion db upgrade`: a master-key provider needs data keys")
@@ -282,6 +284,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
             metrics=metrics,
             batch=settings.trace_batch,
             flush_ms=settings.trace_flush_ms,
+            reseal=SubjectKeys(store, master_keys(spec, app_dir, settings)[0]).reseal(cipher),
         ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),

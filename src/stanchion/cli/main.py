@@ -17,6 +17,7 @@ from stanchion.cli.report import report
 from stanchion.cli.review import review_group
 from stanchion.cli.serve import quickstart, serve
 from stanchion.cli.spec import spec
+from stanchion.cli.subjects import subjects
 from stanchion.cli.traces import traces
 
 
@@ -45,6 +46,7 @@ for command in (
     review_group,
     evals,
     traces,
+    subjects,
 ):
     cli.add_command(command)
 

@@ -13,7 +13,6 @@ the master key are the same bytes; the first ``keys rotate-master`` separates th
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -212,29 +211,46 @@ def rewrap(
             return Rewrapped(done, time.perf_counter() - t0)
 
 
-def subject_key_id(subject: str) -> str:
-    return "subj-" + hashlib.sha256(subject.encode()).hexdigest()[:40]
-
-
 def subject_key(conn: Connection, master: MasterKey, subject: str, *, create: bool) -> bytes | None:
     """The data key of one data subject (made on first use when ``create``); None once it
     was destroyed (erasure) or when there is none and ``create`` is False."""
-    kid = subject_key_id(subject)
-    row = conn.execute(select(data_keys).where(data_keys.c.id == kid)).first()
+    row = conn.execute(
+        select(data_keys).where(data_keys.c.kind == "subject", data_keys.c.subject == subject)
+    ).first()
     if row is not None:
         return _unwrap(row, {master.id: master})
     if not create:
         return None
-    key = os.urandom(32)
-    conn.execute(
-        data_keys.insert().values(
-            id=kid,
-            kind="subject",
-            subject=subject,
-            wrapped=master.wrap(key, kid.encode()),
-            master_id=master.id,
-            created_at=time.time(),
-            active=True,
-        )
+    for _ in range(3):  # ids are 4 bytes (what sealed blobs carry): a clash draws again
+        key = os.urandom(32)
+        kid = key_id(key).hex()
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    data_keys.insert().values(
+                        id=kid,
+                        kind="subject",
+                        subject=subject,
+                        wrapped=master.wrap(key, kid.encode()),
+                        master_id=master.id,
+                        created_at=time.time(),
+                        active=True,
+                    )
+                )
+            return key
+        except IntegrityError:
+            continue
+    raise CryptoError("could not draw a free data key id")
+
+
+def key_by_id(conn: Connection, masters: list[MasterKey], kid: str) -> bytes | None:
+    row = conn.execute(select(data_keys).where(data_keys.c.id == kid)).first()
+    return _unwrap(row, {m.id: m for m in masters}) if row is not None else None
+
+
+def destroy_subject(conn: Connection, subject: str) -> int:
+    """Erase a data subject's keys: everything sealed under them is unreadable from now on."""
+    done = conn.execute(
+        data_keys.delete().where(data_keys.c.kind == "subject", data_keys.c.subject == subject)
     )
-    return key
+    return int(done.rowcount or 0)
