@@ -24,6 +24,7 @@ from stanchion.providers.router import Breaker, Router, RouteState
 from stanchion.registry.cache import LabelCache
 from stanchion.registry.prompts import PromptVersion, load_system_prompt
 from stanchion.registry.versions import route_version_id
+from stanchion.retention.purge import purge_forever
 from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
 from stanchion.spec.model import Route
@@ -93,6 +94,7 @@ class Runtime:
     routes_by_name: dict[str, str] = field(default_factory=dict)
     spans: Spans | None = None
     sso: Sso | None = None
+    background: list[asyncio.Task[None]] = field(default_factory=list)
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -106,10 +108,15 @@ class Runtime:
         await self.labels.start()
         if self.sso is not None:
             await self.sso.start()
+        if self.spec.retention.periods():
+            purging = purge_forever(self.store, self.spec.app, self.spec.retention)
+            self.background.append(asyncio.create_task(purging))
         if self.knowledge is not None:
             await self.knowledge.start()
 
     async def aclose(self) -> None:
+        for task in self.background:
+            task.cancel()
         await self.labels.aclose()
         self.traces.close()
         if self.spans is not None:

@@ -263,6 +263,7 @@ COVERED: dict[str, list[str]] = {
     "keys rotate-master": ["tests/identity/test_rotation.py::test_rotation_under_load"],
     "subjects export": ["tests/identity/test_subjects.py::test_erase_and_export"],
     "subjects erase": ["tests/identity/test_subjects.py::test_erase_and_export"],
+    "retention purge": ["tests/identity/test_retention.py::test_purge_per_kind"],
     "db upgrade": ["tests/core/test_cli_commands.py::test_db_upgrade"],
     "audit verify": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors", "tests/core/test_cli.py::test_quickstart_keys_audit"],
     "audit accept": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors"],

@@ -14,6 +14,7 @@ from stanchion.cli.knowledge import docs, ground, ingest, retrieval
 from stanchion.cli.models import models
 from stanchion.cli.prompts import prompts
 from stanchion.cli.report import report
+from stanchion.cli.retention import retention
 from stanchion.cli.review import review_group
 from stanchion.cli.serve import quickstart, serve
 from stanchion.cli.spec import spec
@@ -47,6 +48,7 @@ for command in (
     evals,
     traces,
     subjects,
+    retention,
 ):
     cli.add_command(command)
 

@@ -12,6 +12,7 @@ from stanchion.identity.spec import SsoSpec
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.egress import parse_rule, reserved_secret
 from stanchion.registry.spec import RegistrySpec
+from stanchion.retention import RetentionSpec
 from stanchion.transport import EdgeSpec
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -184,6 +185,7 @@ class AppSpec(Strict):
     mode: Literal["production", "development"] = "production"
     sso: SsoSpec | None = None
     edge: EdgeSpec = Field(default_factory=EdgeSpec)
+    retention: RetentionSpec = Field(default_factory=RetentionSpec)
 
     def route(self, name: str) -> Route | None:
         for r in self.models.routes:

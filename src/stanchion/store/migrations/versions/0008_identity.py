@@ -37,9 +37,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_data_keys_master", "data_keys", ["master_id"])
     op.create_index("ix_data_keys_subject", "data_keys", ["kind", "subject"])
+    op.create_table(
+        "leases",
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("holder", sa.String(64), nullable=False),
+        sa.Column("until", sa.Double, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("leases")
     op.drop_index("ix_data_keys_subject", "data_keys")
     op.drop_index("ix_data_keys_master", "data_keys")
     op.drop_table("data_keys")
