@@ -29,6 +29,7 @@ from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
 from stanchion.spec.model import Route
 from stanchion.store.audit import AuditKeys, bind_audit
+from stanchion.store.audit_export import export_forever
 from stanchion.store.checkpoints import open_checkpoints
 from stanchion.store.crypto import Cipher, load_cipher, load_key, parse_key
 from stanchion.store.db import Store, resolve_sqlite
@@ -108,6 +109,15 @@ class Runtime:
         await self.labels.start()
         if self.sso is not None:
             await self.sso.start()
+        if self.settings.audit_export_dir is not None:
+            exporting = export_forever(
+                self.store,
+                self.cipher,
+                self.spec.app,
+                self.settings.audit_export_dir,
+                self.settings.audit_export_minutes,
+            )
+            self.background.append(asyncio.create_task(exporting))
         if self.spec.retention.periods():
             purging = purge_forever(self.store, self.spec.app, self.spec.retention)
             self.background.append(asyncio.create_task(purging))

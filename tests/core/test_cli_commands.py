@@ -264,6 +264,8 @@ COVERED: dict[str, list[str]] = {
     "subjects export": ["tests/identity/test_subjects.py::test_erase_and_export"],
     "subjects erase": ["tests/identity/test_subjects.py::test_erase_and_export"],
     "retention purge": ["tests/identity/test_retention.py::test_purge_per_kind"],
+    "audit export": ["tests/identity/test_audit_export.py::test_signed_checkpoints_and_export"],
+    "audit checkpoint": ["tests/identity/test_audit_export.py::test_signed_checkpoints_and_export"],
     "db upgrade": ["tests/core/test_cli_commands.py::test_db_upgrade"],
     "audit verify": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors", "tests/core/test_cli.py::test_quickstart_keys_audit"],
     "audit accept": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors"],

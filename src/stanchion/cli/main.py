@@ -6,6 +6,7 @@ import click
 
 from stanchion import __version__
 from stanchion.cli.ask import ask
+from stanchion.cli.audit_export import checkpoint_cmd, export_cmd
 from stanchion.cli.db import audit, db
 from stanchion.cli.evals import evals
 from stanchion.cli.guard import guard
@@ -51,6 +52,10 @@ for command in (
     retention,
 ):
     cli.add_command(command)
+
+
+audit.add_command(export_cmd)
+audit.add_command(checkpoint_cmd)
 
 
 def main() -> None:

@@ -14,7 +14,30 @@ branch_labels = None
 depends_on = None
 
 
+APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION stanchion_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql
+"""
+TRIGGERS = (
+    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events"
+    " FOR EACH ROW EXECUTE FUNCTION stanchion_audit_append_only()",
+    "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events"
+    " FOR EACH STATEMENT EXECUTE FUNCTION stanchion_audit_append_only()",
+    # the role the app runs as (this one, unless a separate owner runs migrations) and
+    # everyone else keep INSERT and SELECT only
+    "REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM PUBLIC, CURRENT_USER",
+)
+
+
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(APPEND_ONLY)
+        for statement in TRIGGERS:
+            op.execute(statement)
     op.create_table(
         "sso_grants",
         sa.Column("key_id", sa.String(32), primary_key=True),
@@ -46,6 +69,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
+        op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
+        op.execute("DROP FUNCTION IF EXISTS stanchion_audit_append_only()")
     op.drop_table("leases")
     op.drop_index("ix_data_keys_subject", "data_keys")
     op.drop_index("ix_data_keys_master", "data_keys")
