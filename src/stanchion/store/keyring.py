@@ -30,6 +30,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    bindparam,
     inspect,
     select,
     update,
@@ -197,12 +198,18 @@ def rewrap(
                 .where(data_keys.c.master_id == old.id)
                 .limit(batch)
             ).all()
-            for r in rows:
-                ctx = r.id.encode()
+            if rows:  # one executemany per batch (pipelined on PostgreSQL)
                 conn.execute(
                     update(data_keys)
-                    .where(data_keys.c.id == r.id, data_keys.c.master_id == old.id)
-                    .values(wrapped=new.wrap(old.unwrap(r.wrapped, ctx), ctx), master_id=new.id)
+                    .where(data_keys.c.id == bindparam("kid"), data_keys.c.master_id == old.id)
+                    .values(wrapped=bindparam("blob"), master_id=new.id),
+                    [
+                        {
+                            "kid": r.id,
+                            "blob": new.wrap(old.unwrap(r.wrapped, r.id.encode()), r.id.encode()),
+                        }
+                        for r in rows
+                    ],
                 )
         done += len(rows)
         if progress is not None:
