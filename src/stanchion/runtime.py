@@ -109,6 +109,7 @@ class Runtime:
         await self.labels.start()
         if self.sso is not None:
             await self.sso.start()
+            self.background.append(asyncio.create_task(self.sso.sweep_forever()))
         if self.settings.audit_export_dir is not None:
             exporting = export_forever(
                 self.store,

@@ -160,3 +160,35 @@ def test_jwt_pasted_as_a_key_is_refused(sso_app: Any, idp: OidcProvider, sqlite_
     b = Browser(gw)
     r = b.sign_in(idp.access_token("u-admin"))
     assert r.status_code == 401 and "SSO" in r.text
+
+
+def test_bound_key_ends_without_any_console_use(
+    sso_app: Any, idp: OidcProvider, sqlite_url: str
+) -> None:
+    """The background re-check: a user who never comes back to the console still loses the
+    keys bound to them within the re-check time once the provider drops them."""
+    gw = sso_app(sqlite_url, session_recheck_seconds=2)
+    idp.signed_in = "u-staff"
+    b = SsoBrowser(gw)
+    try:
+        assert b.sign_in().status_code == 303
+    finally:
+        b.close()
+    with gw.store.engine.begin() as conn:
+        bound, _ = create_key(
+            conn,
+            user="bo-bot",
+            role="user",
+            actor="t",
+            app="demo",
+            bound_to=sso_key_id(idp.issuer, "u-staff"),
+        )
+    headers = {"authorization": f"Bearer {bound}"}
+    assert httpx.get(gw.url + "/v1/models", headers=headers).status_code == 200
+    idp.users["u-staff"].removed = True
+    deadline = time.time() + 10
+    while httpx.get(gw.url + "/v1/models", headers=headers).status_code == 200:
+        assert time.time() < deadline, "the bound key outlived its removed user"
+        time.sleep(0.2)
+    r = httpx.get(gw.url + "/v1/models", headers=headers)
+    assert r.status_code == 401 and "removed" in r.json()["error"]["message"]

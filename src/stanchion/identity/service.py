@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,7 @@ from stanchion.identity.provider import IdentityProvider, ProviderRefused, tls_c
 from stanchion.identity.spec import SsoSpec
 from stanchion.identity.tokens import TokenVerifier, groups_of, user_of
 from stanchion.pipeline.exchange import Principal
+from stanchion.retention.purge import take_lease
 from stanchion.settings import Settings
 from stanchion.store import sso as users
 from stanchion.store.crypto import Cipher
@@ -138,6 +140,26 @@ class Sso:
 
         await self.store.run(write)
         return True
+
+    async def sweep_forever(self) -> None:
+        """Re-check with the provider, in the background, the users that keys are bound to
+        (their console sessions are re-checked on use; a bound key may be used with no
+        session at all). One replica at a time, through a lease."""
+        holder, every = secrets.token_hex(8), self.spec.session_recheck_seconds / 2
+        while True:
+            try:
+                for key_id in await self.store.run(self._due, holder, every):
+                    await self.keep_alive(key_id)
+            except Exception:  # the next pass tries again
+                log.exception("SSO re-check of bound users failed")
+            await asyncio.sleep(every)
+
+    def _due(self, holder: str, every: float) -> list[str]:
+        now = self.clock()
+        with self.store.engine.begin() as conn:
+            if not take_lease(conn, f"sso-recheck:{self.app}", holder, now, every * 2):
+                return []
+            return users.due_bound_users(conn, now + every)
 
     async def _removed(self, key_id: str, why: str) -> None:
         def write() -> None:

@@ -152,3 +152,23 @@ def removed(conn: Connection, key_id: str, now: float, why: str) -> None:
     )
     conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(expires_at=now))
     append_audit(conn, "sso", "sso.removed", key_id, {"why": why[:200]})
+
+
+def due_bound_users(conn: Connection, before: float, limit: int = 200) -> list[str]:
+    """SSO users with live keys bound to them whose provider check is due (``expires_at``
+    before ``before``): the background re-check's work list."""
+    bound = select(api_keys.c.bound_to).where(
+        api_keys.c.bound_to.is_not(None), api_keys.c.revoked_at.is_(None)
+    )
+    rows = conn.execute(
+        select(sso_grants.c.key_id)
+        .join(api_keys, api_keys.c.id == sso_grants.c.key_id)
+        .where(
+            sso_grants.c.key_id.in_(bound),
+            sso_grants.c.removed_at.is_(None),
+            sso_grants.c.refresh_enc.is_not(None),
+            api_keys.c.expires_at < before,
+        )
+        .limit(limit)
+    )
+    return [r.key_id for r in rows]
