@@ -5,7 +5,12 @@ outbound calls verify certificates and take a custom CA bundle."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import socket
 import ssl
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +141,51 @@ def test_upstream_over_tls_with_a_custom_ca(
         assert r.status_code == 200, r.text
     finally:
         secure_up.stop()
+
+
+@pytest.mark.slow
+def test_serve_command_terminates_tls(
+    gateway_factory: Any, up: Upstream, ca: CaFiles, sqlite_url: str
+) -> None:
+    """`stanchion serve --tls-cert --tls-key` as an operator runs it, in its own process."""
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STANCHION_")}
+    env.update(STANCHION_ENCRYPTION_KEY=gw.key, STANCHION_DATABASE_URL=sqlite_url)
+    cmd = [
+        sys.executable,
+        "-m",
+        "stanchion.cli",
+        "serve",
+        "--app",
+        str(gw.folder),
+        "--port",
+        str(port),
+        "--tls-cert",
+        str(ca.cert),
+        "--tls-key",
+        str(ca.key),
+    ]
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    trusting = ssl.create_default_context(cafile=str(ca.ca))
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                r = httpx.get(f"https://127.0.0.1:{port}/healthz", verify=trusting)
+                break
+            except httpx.HTTPError:
+                assert time.time() < deadline and proc.poll() is None, proc.communicate()[0]
+                time.sleep(0.2)
+        assert r.status_code == 200 and "max-age=" in r.headers["strict-transport-security"]
+        with pytest.raises(httpx.HTTPError):  # plain http on the TLS port is not served
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    half = subprocess.run([*cmd[:-2]], env=env, capture_output=True, text=True)
+    assert half.returncode == 2 and "both --tls-cert and --tls-key" in half.stderr
