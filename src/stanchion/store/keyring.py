@@ -129,20 +129,26 @@ def _unwrap(row: object, masters: dict[str, MasterKey]) -> bytes:
     return master.unwrap(row.wrapped, row.id.encode())  # type: ignore[attr-defined]
 
 
-def bootstrap(conn: Connection, master: MasterKey, legacy: bytes, now: float) -> None:
-    """The app's first data key: the key content was sealed with before envelopes."""
-    kid = key_id(legacy).hex()
+def _store_key(
+    conn: Connection, master: MasterKey, key: bytes, kind: str, subject: str | None, now: float
+) -> None:
+    kid = key_id(key).hex()  # the id sealed blobs carry, so a reader finds the key by it
     conn.execute(
         data_keys.insert().values(
             id=kid,
-            kind="app",
-            subject=None,
-            wrapped=master.wrap(legacy, kid.encode()),
+            kind=kind,
+            subject=subject,
+            wrapped=master.wrap(key, kid.encode()),
             master_id=master.id,
             created_at=now,
             active=True,
         )
     )
+
+
+def bootstrap(conn: Connection, master: MasterKey, legacy: bytes, now: float) -> None:
+    """The app's first data key: the key content was sealed with before envelopes."""
+    _store_key(conn, master, legacy, "app", None, now)
 
 
 def app_keys(conn: Connection, masters: Iterable[MasterKey]) -> list[DataKey]:
@@ -230,20 +236,9 @@ def subject_key(conn: Connection, master: MasterKey, subject: str, *, create: bo
         return None
     for _ in range(3):  # ids are 4 bytes (what sealed blobs carry): a clash draws again
         key = os.urandom(32)
-        kid = key_id(key).hex()
         try:
             with conn.begin_nested():
-                conn.execute(
-                    data_keys.insert().values(
-                        id=kid,
-                        kind="subject",
-                        subject=subject,
-                        wrapped=master.wrap(key, kid.encode()),
-                        master_id=master.id,
-                        created_at=time.time(),
-                        active=True,
-                    )
-                )
+                _store_key(conn, master, key, "subject", subject, time.time())
             return key
         except IntegrityError:
             continue
