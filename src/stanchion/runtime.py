@@ -9,6 +9,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
 
 from stanchion.access import Access, KeyCache, role_table
 from stanchion.errors import CryptoError, StoreError
@@ -257,6 +260,16 @@ def build_labels(
     )
 
 
+def subject_sealing(
+    spec: AppSpec, app_dir: Path, settings: Settings, store: Store, cipher: Cipher
+) -> Callable[[Connection, list[dict[str, Any]]], None] | None:
+    """With ``retention.subject_keys``, the trace writer's step that moves each row's content
+    under its user's own data key; None (content under the app's key) otherwise."""
+    if not spec.retention.subject_keys:
+        return None
+    return SubjectKeys(store, master_keys(spec, app_dir, settings)[0]).reseal(cipher)
+
+
 def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True) -> Runtime:
     """Load the spec and build the process's parts; fails early and clearly."""
     spec = load_spec(spec_file)
@@ -302,7 +315,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
             metrics=metrics,
             batch=settings.trace_batch,
             flush_ms=settings.trace_flush_ms,
-            reseal=SubjectKeys(store, master_keys(spec, app_dir, settings)[0]).reseal(cipher),
+            reseal=subject_sealing(spec, app_dir, settings, store, cipher),
         ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),

@@ -61,7 +61,8 @@ def erase(app_dir: Path, user: str, yes: bool) -> None:
     try:
         store.check_current()
         with store.engine.begin() as conn:
-            n = erase_subject(conn, user, actor())
+            done = erase_subject(conn, spec.app, user, actor())
     finally:
         store.dispose()
-    click.echo(f"erased {safe(user)}: {n} data key(s) destroyed; their content is unreadable")
+    counts = ", ".join(f"{k}: {v}" for k, v in done.items())
+    click.echo(f"erased {safe(user)} ({counts}); their content is unreadable")

@@ -8,6 +8,7 @@ the purge that enforces it (``retention/purge.py``), run by one replica at a tim
       review_days: 180        # decided review items
       eval_runs_days: 730
       purge_every_minutes: 60
+      subject_keys: true      # erasure by destroying the user's key (see store/subjects.py)
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ class RetentionSpec(BaseModel):
     review_days: float | None = Field(None, gt=0)
     eval_runs_days: float | None = Field(None, gt=0)
     purge_every_minutes: float = Field(60, ge=1, le=7 * 24 * 60)
+    subject_keys: bool = Field(
+        False,
+        description="seal each user's trace content under their own data key, so that"
+        " `subjects erase` makes every copy unreadable, backups included",
+    )
 
     def periods(self) -> dict[str, float]:
         """Kind -> seconds, for the kinds that have a period."""

@@ -1,5 +1,7 @@
-"""Data subjects: each user's trace content sealed under their own data key, so erasing the
-key erases the content everywhere it was copied, while rows, counts and the audit chain stay.
+"""Data subjects: with ``retention.subject_keys``, each user's trace content sealed under
+their own data key, so erasing the key erases the content everywhere it was copied (backups
+included), while rows, counts and the audit chain stay. Erasure also empties the content
+columns of the user's rows (traces, review items, feedback) in either mode.
 
 The request path seals with the app's data key (no store access on the event loop); the
 trace writer, already in its own thread and transaction, re-seals a row's content under its
@@ -21,9 +23,10 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from stanchion.errors import CryptoError
+from stanchion.registry.schema import feedback, review_items
 from stanchion.store.audit import append_audit
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -85,12 +88,27 @@ class SubjectKeys:
         self._by_id.clear()
 
 
-def erase_subject(conn: Connection, subject: str, actor: str) -> int:
-    """Destroy a subject's keys (their trace content becomes unreadable for good) and audit
-    it; traces keep their ids, times, costs and decisions for the reports."""
-    n = destroy_subject(conn, subject)
-    append_audit(conn, actor, "subject.erase", subject[:200], {"keys": n})
-    return n
+CONTENT = (
+    ("traces", traces, ("request_enc", "response_enc")),
+    ("review_items", review_items, ("question_enc", "answer_enc", "final_enc")),
+    ("feedback", feedback, ("comment_enc", "correction_enc")),
+)
+
+
+def erase_subject(conn: Connection, app: str, subject: str, actor: str) -> dict[str, int]:
+    """Erase a subject: their data keys destroyed (content sealed under them, wherever it was
+    copied, is unreadable for good) and every content column of their rows in this database
+    emptied; rows keep their ids, times, costs and decisions for the reports. Audited."""
+    done = {"keys": destroy_subject(conn, subject)}
+    for name, table, cols in CONTENT:
+        result = conn.execute(
+            update(table)
+            .where(table.c.app == app, table.c.user == subject)
+            .values(**dict.fromkeys(cols))
+        )
+        done[name] = int(result.rowcount or 0)
+    append_audit(conn, actor, "subject.erase", subject[:200], done)
+    return done
 
 
 def export_subject(conn: Connection, cipher: Cipher, app: str, subject: str) -> dict[str, Any]:
