@@ -4,6 +4,7 @@ master key alone and still opens everything sealed before."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import secrets
@@ -19,7 +20,14 @@ from click.testing import CliRunner
 from stanchion.cli.main import cli
 from stanchion.errors import CryptoError
 from stanchion.runtime import build_runtime
-from stanchion.store.keyring import LocalMasterKey, data_keys, subject_key
+from stanchion.store.db import Store
+from stanchion.store.keyring import (
+    LocalMasterKey,
+    data_keys,
+    finish_rotation,
+    rewrap,
+    subject_key,
+)
 from tests.conftest import openai_route
 from tests.upstream import Upstream
 
@@ -50,7 +58,7 @@ class Load:
 def test_rotation_under_load(
     db_url: str, gateway_factory: Any, up: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gw = gateway_factory(db_url, [openai_route(up)])
+    gw = gateway_factory(db_url, [openai_route(up)], retention={"subject_keys": True})
     key = gw.make_key("admin")
     before = httpx.post(
         gw.url + "/v1/chat/completions",
@@ -104,7 +112,14 @@ def test_rotation_under_load(
     assert masters == {LocalMasterKey(base64.b64decode(new_b64)).id}
     gw.stop()
 
-    # the old key alone no longer opens the data keys; the new one does, and old content reads
+    # until the rotation is finished, a replica holding only the old key still starts;
+    # after --finish (run with the new key), the old key opens nothing
+    asyncio.run(build_runtime(gw.spec_file, gw.settings).aclose())
+    monkeypatch.setenv("STANCHION_ENCRYPTION_KEY", new_b64)
+    done = CliRunner().invoke(
+        cli, ["keys", "rotate-master", "--finish", "--app", str(gw.folder)], catch_exceptions=False
+    )
+    assert done.exit_code == 0 and f"wrapping of {total} data keys" in done.output, done.output
     with pytest.raises(CryptoError):
         build_runtime(gw.spec_file, gw.settings)
     gw.settings = dataclasses.replace(gw.settings, encryption_key=new_b64)
@@ -118,3 +133,25 @@ def test_rotation_under_load(
     assert "keep me" in trace.text
     audit = httpx.get(gw.url + "/admin/audit/verify", headers={"authorization": f"Bearer {key}"})
     assert audit.json()["ok"] is True, audit.text
+
+
+def test_a_replica_with_the_old_key_keeps_working_until_finish(db_url: str) -> None:
+    """Mid-rotation, a replica not yet given the new key still opens data keys re-wrapped
+    under it (so its trace writer never stalls); after --finish the old key opens nothing."""
+    store = Store(db_url)
+    store.upgrade()
+    old, new = LocalMasterKey(secrets.token_bytes(32)), LocalMasterKey(secrets.token_bytes(32))
+    try:
+        with store.engine.begin() as conn:
+            key = subject_key(conn, old, "ana", create=True)
+        assert rewrap(store, old, new).rows == 1
+        with store.engine.connect() as conn:
+            assert subject_key(conn, old, "ana", create=False) == key
+            assert subject_key(conn, new, "ana", create=False) == key
+        assert finish_rotation(store, new) == 1
+        with store.engine.connect() as conn:
+            with pytest.raises(CryptoError):
+                subject_key(conn, old, "ana", create=False)
+            assert subject_key(conn, new, "ana", create=False) == key
+    finally:
+        store.dispose()

@@ -22,7 +22,7 @@ from stanchion.cli.common import (
 from stanchion.runtime import master_keys
 from stanchion.store.audit import append_audit
 from stanchion.store.crypto import load_key
-from stanchion.store.keyring import LocalMasterKey, rewrap
+from stanchion.store.keyring import LocalMasterKey, finish_rotation, rewrap
 from stanchion.store.keys import MAX_LIFETIME, create_key, list_keys, revoke_key
 
 _DURATION = re.compile(r"([0-9]{1,9})([smhd])")
@@ -146,22 +146,37 @@ def revoke(app_dir: Path, key_id: str) -> None:
 @app_option
 @click.option(
     "--new-key-file",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="the new master key (base64 of 32 random bytes, mode 0600)",
 )
 @click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--finish",
+    is_flag=True,
+    help="every replica has the new key: drop the old wrappings (run with the new key set)",
+)
 @fails_cleanly
-def rotate_master(app_dir: Path, new_key_file: Path, batch: int) -> None:
+def rotate_master(app_dir: Path, new_key_file: Path | None, batch: int, finish: bool) -> None:
     """Re-wrap every data key under a new master key, while the app keeps serving.
 
     Content is never re-sealed: only the data keys' wrapping changes, a short transaction
-    per batch. Then give replicas the new key (STANCHION_ENCRYPTION_KEY or the key file);
-    one started before this finished also needs STANCHION_PREVIOUS_ENCRYPTION_KEY.
+    per batch; the old wrapping is kept, so replicas still holding the old key keep working.
+    Then give replicas the new key (STANCHION_ENCRYPTION_KEY or the key file) and, once all
+    have it, run this again with --finish: after that the old key opens nothing.
     """
     spec, folder, settings = load_app(app_dir)
     _, store = app_store(app_dir)
     masters, _ = master_keys(spec, folder, settings)
+    if finish:
+        try:
+            n = finish_rotation(store, masters[0])
+        finally:
+            store.dispose()
+        click.echo(f"dropped the old wrapping of {n} data keys; the old master key opens nothing")
+        return
+    if new_key_file is None:
+        store.dispose()
+        raise click.UsageError("give --new-key-file, or --finish after a rotation")
     new = LocalMasterKey(load_key(None, new_key_file))
     rows, seconds = 0, 0.0
     try:

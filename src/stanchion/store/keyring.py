@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -52,6 +52,9 @@ data_keys = Table(
     Column("master_id", String(16), nullable=False),
     Column("created_at", Double, nullable=False),
     Column("active", Boolean, nullable=False, default=False),
+    # the wrapping before the last rotation, kept until `keys rotate-master --finish`
+    Column("prev_wrapped", LargeBinary, nullable=True),
+    Column("prev_master_id", String(16), nullable=True),
 )
 Index("ix_data_keys_master", data_keys.c.master_id)
 Index("ix_data_keys_subject", data_keys.c.kind, data_keys.c.subject)
@@ -119,14 +122,20 @@ def _has_table(conn: Connection) -> bool:
     return inspect(conn).has_table("data_keys")
 
 
-def _unwrap(row: object, masters: dict[str, MasterKey]) -> bytes:
-    master = masters.get(row.master_id)  # type: ignore[attr-defined]
-    if master is None:
-        raise CryptoError(
-            "data keys are wrapped by a master key this process does not have (mid-rotation:"
-            " set STANCHION_PREVIOUS_ENCRYPTION_KEY to the old one)"
-        )
-    return master.unwrap(row.wrapped, row.id.encode())  # type: ignore[attr-defined]
+def _unwrap(row: Any, masters: dict[str, MasterKey]) -> bytes:
+    """A data key, opened with the master that wraps it, or (until the rotation is finished)
+    with the one that wrapped it before: replicas not yet given the new key keep working."""
+    for master_id, wrapped in (
+        (row.master_id, row.wrapped),
+        (row.prev_master_id, row.prev_wrapped),
+    ):
+        master = masters.get(master_id) if master_id else None
+        if master is not None:
+            return master.unwrap(wrapped, row.id.encode())
+    raise CryptoError(
+        "data keys are wrapped by a master key this process does not have (mid-rotation:"
+        " set STANCHION_PREVIOUS_ENCRYPTION_KEY to the old one)"
+    )
 
 
 def _store_key(
@@ -200,19 +209,23 @@ def rewrap(
     while True:
         with store.engine.begin() as conn:
             rows = conn.execute(
-                select(data_keys.c.id, data_keys.c.wrapped)
-                .where(data_keys.c.master_id == old.id)
-                .limit(batch)
+                select(data_keys).where(data_keys.c.master_id == old.id).limit(batch)
             ).all()
             if rows:  # one executemany per batch (pipelined on PostgreSQL)
                 conn.execute(
                     update(data_keys)
                     .where(data_keys.c.id == bindparam("kid"), data_keys.c.master_id == old.id)
-                    .values(wrapped=bindparam("blob"), master_id=new.id),
+                    .values(
+                        wrapped=bindparam("blob"),
+                        master_id=new.id,
+                        prev_wrapped=bindparam("before"),
+                        prev_master_id=old.id,
+                    ),
                     [
                         {
                             "kid": r.id,
-                            "blob": new.wrap(old.unwrap(r.wrapped, r.id.encode()), r.id.encode()),
+                            "blob": new.wrap(_unwrap(r, {old.id: old}), r.id.encode()),
+                            "before": r.wrapped,
                         }
                         for r in rows
                     ],
@@ -255,4 +268,16 @@ def destroy_subject(conn: Connection, subject: str) -> int:
     done = conn.execute(
         data_keys.delete().where(data_keys.c.kind == "subject", data_keys.c.subject == subject)
     )
+    return int(done.rowcount or 0)
+
+
+def finish_rotation(store: Store, current: MasterKey) -> int:
+    """Drop the wrappings kept from before the rotation, once every replica has the new
+    master key: from then on the old master key opens nothing and can be destroyed."""
+    with store.engine.begin() as conn:
+        done = conn.execute(
+            update(data_keys)
+            .where(data_keys.c.master_id == current.id, data_keys.c.prev_wrapped.is_not(None))
+            .values(prev_wrapped=None, prev_master_id=None)
+        )
     return int(done.rowcount or 0)

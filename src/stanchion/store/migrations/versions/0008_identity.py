@@ -57,6 +57,8 @@ def upgrade() -> None:
         sa.Column("master_id", sa.String(16), nullable=False),
         sa.Column("created_at", sa.Double, nullable=False),
         sa.Column("active", sa.Boolean, nullable=False),
+        sa.Column("prev_wrapped", sa.LargeBinary, nullable=True),
+        sa.Column("prev_master_id", sa.String(16), nullable=True),
     )
     op.create_index("ix_data_keys_master", "data_keys", ["master_id"])
     op.create_index("ix_data_keys_subject", "data_keys", ["kind", "subject"])
