@@ -69,7 +69,11 @@ def main() -> None:
     db = args.db or f"sqlite:///{folder}/bench.db"
     up = Upstream()
     up.start()
-    spec = {**BASE_SPEC, "models": {"default": "gpt", "routes": [openai_route(up)]}}
+    spec = {
+        **BASE_SPEC,
+        "models": {"default": "gpt", "routes": [openai_route(up)]},
+        "retention": {"subject_keys": True},
+    }
     gw = Gateway(folder, db, spec)
     gw.start()
     key = gw.make_key("admin")
