@@ -80,7 +80,7 @@ def main() -> None:
     master = LocalMasterKey(base64.b64decode(gw.key))
     with gw.store.engine.begin() as conn:
         for i in range(args.subjects):
-            subject_key(conn, master, f"user-{i}", create=True)
+            subject_key(conn, master, "demo", f"user-{i}", create=True)
     new_key = folder / "new.key"
     new_key.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
     new_key.chmod(0o600)

@@ -186,9 +186,9 @@ def app_cipher(spec: AppSpec, app_dir: Path, settings: Settings, store: Store) -
     """The content cipher: the app's data keys unwrapped by the master key (envelopes); a
     store not migrated yet falls back to the master key itself, as before envelopes."""
     masters, raw = master_keys(spec, app_dir, settings)
-    cipher = content_cipher(store, masters, raw)
+    cipher = content_cipher(store, masters, raw, spec.app)
     if cipher is not None:
-        cipher.resolver = SubjectKeys(store, masters).resolve  # users' own keys, by id
+        cipher.resolver = SubjectKeys(store, masters, spec.app).resolve  # users' own keys, by id
         return cipher
     if raw is None:
         raise CryptoError("run `stanchion db upgrade`: a master-key provider needs data keys")
@@ -267,7 +267,7 @@ def subject_sealing(
     under its user's own data key; None (content under the app's key) otherwise."""
     if not spec.retention.subject_keys:
         return None
-    return SubjectKeys(store, master_keys(spec, app_dir, settings)[0]).reseal(cipher)
+    return SubjectKeys(store, master_keys(spec, app_dir, settings)[0], spec.app).reseal(cipher)
 
 
 def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True) -> Runtime:

@@ -69,7 +69,7 @@ def test_rotation_under_load(
     old_master = LocalMasterKey(base64.b64decode(gw.key))
     with gw.store.engine.begin() as conn:  # data keys of many subjects, to re-wrap
         for i in range(SUBJECTS):
-            subject_key(conn, old_master, f"user-{i}", create=True)
+            subject_key(conn, old_master, "demo", f"user-{i}", create=True)
     new_file = tmp_path / "new.key"
     new_b64 = base64.b64encode(secrets.token_bytes(32)).decode()
     new_file.write_text(new_b64 + "\n")
@@ -143,15 +143,15 @@ def test_a_replica_with_the_old_key_keeps_working_until_finish(db_url: str) -> N
     old, new = LocalMasterKey(secrets.token_bytes(32)), LocalMasterKey(secrets.token_bytes(32))
     try:
         with store.engine.begin() as conn:
-            key = subject_key(conn, old, "ana", create=True)
+            key = subject_key(conn, old, "demo", "ana", create=True)
         assert rewrap(store, old, new).rows == 1
         with store.engine.connect() as conn:
-            assert subject_key(conn, old, "ana", create=False) == key
-            assert subject_key(conn, new, "ana", create=False) == key
+            assert subject_key(conn, old, "demo", "ana", create=False) == key
+            assert subject_key(conn, new, "demo", "ana", create=False) == key
         assert finish_rotation(store, new) == 1
         with store.engine.connect() as conn:
             with pytest.raises(CryptoError):
-                subject_key(conn, old, "ana", create=False)
-            assert subject_key(conn, new, "ana", create=False) == key
+                subject_key(conn, old, "demo", "ana", create=False)
+            assert subject_key(conn, new, "demo", "ana", create=False) == key
     finally:
         store.dispose()

@@ -49,7 +49,7 @@ def stored(gw: Any, trace_id: str, key: str) -> dict[str, Any]:
 def with_subject_keys(gw: Any, master: bytes) -> Cipher:
     """A reader holding the master key and access to the live key table."""
     cipher = Cipher(master)
-    cipher.resolver = SubjectKeys(gw.store, [LocalMasterKey(master)], ttl=0).resolve
+    cipher.resolver = SubjectKeys(gw.store, [LocalMasterKey(master)], "demo", ttl=0).resolve
     return cipher
 
 

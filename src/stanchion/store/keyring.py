@@ -46,6 +46,7 @@ data_keys = Table(
     "data_keys",
     metadata,
     Column("id", String(64), primary_key=True),
+    Column("app", String(100), nullable=False),  # apps sharing a database keep their own keys
     Column("kind", String(16), nullable=False),  # app | subject
     Column("subject", String(255), nullable=True),
     Column("wrapped", LargeBinary, nullable=False),
@@ -57,7 +58,7 @@ data_keys = Table(
     Column("prev_master_id", String(16), nullable=True),
 )
 Index("ix_data_keys_master", data_keys.c.master_id)
-Index("ix_data_keys_subject", data_keys.c.kind, data_keys.c.subject)
+Index("ix_data_keys_subject", data_keys.c.app, data_keys.c.kind, data_keys.c.subject)
 
 
 class MasterKey(Protocol):
@@ -139,12 +140,20 @@ def _unwrap(row: Any, masters: dict[str, MasterKey]) -> bytes:
 
 
 def _store_key(
-    conn: Connection, master: MasterKey, key: bytes, kind: str, subject: str | None, now: float
+    conn: Connection,
+    master: MasterKey,
+    key: bytes,
+    where: tuple[str, str, str | None],
+    now: float,
 ) -> None:
-    kid = key_id(key).hex()  # the id sealed blobs carry, so a reader finds the key by it
+    app, kind, subject = where
+    # a subject key's row id is the id its sealed blobs carry, so a reader finds it by that;
+    # an app's key is loaded whole, so its id is scoped by the app
+    kid = key_id(key).hex() if kind == "subject" else f"app:{app}:{key_id(key).hex()}"[:64]
     conn.execute(
         data_keys.insert().values(
             id=kid,
+            app=app,
             kind=kind,
             subject=subject,
             wrapped=master.wrap(key, kid.encode()),
@@ -155,34 +164,38 @@ def _store_key(
     )
 
 
-def bootstrap(conn: Connection, master: MasterKey, legacy: bytes, now: float) -> None:
+def bootstrap(conn: Connection, master: MasterKey, legacy: bytes, app: str, now: float) -> None:
     """The app's first data key: the key content was sealed with before envelopes."""
-    _store_key(conn, master, legacy, "app", None, now)
+    _store_key(conn, master, legacy, (app, "app", None), now)
 
 
-def app_keys(conn: Connection, masters: Iterable[MasterKey]) -> list[DataKey]:
+def app_keys(conn: Connection, masters: Iterable[MasterKey], app: str) -> list[DataKey]:
     by_id = {m.id: m for m in masters}
-    rows = conn.execute(select(data_keys).where(data_keys.c.kind == "app")).all()
+    rows = conn.execute(
+        select(data_keys).where(data_keys.c.kind == "app", data_keys.c.app == app)
+    ).all()
     return [DataKey(r.id, r.kind, r.subject, _unwrap(r, by_id), r.active) for r in rows]
 
 
-def content_cipher(store: Store, masters: list[MasterKey], legacy: bytes | None) -> Cipher | None:
+def content_cipher(
+    store: Store, masters: list[MasterKey], legacy: bytes | None, app: str
+) -> Cipher | None:
     """The cipher for content: the app's data keys, unwrapped (the active one seals). A store
     not migrated yet has none: None (the caller keeps the master key, as before envelopes)."""
     with store.engine.connect() as conn:
         if not _has_table(conn):
             return None
-        keys = app_keys(conn, masters)
+        keys = app_keys(conn, masters, app)
     if not keys:
         if legacy is None:
             raise CryptoError("no data key yet, and no local master key to start from")
         try:
             with store.engine.begin() as conn:
-                bootstrap(conn, masters[0], legacy, time.time())
+                bootstrap(conn, masters[0], legacy, app, time.time())
         except IntegrityError:
             pass  # another replica made it first: the same key, read below
         with store.engine.connect() as conn:
-            keys = app_keys(conn, masters)
+            keys = app_keys(conn, masters, app)
     active = [k.key for k in keys if k.active] or [keys[0].key]
     return Cipher(active[0], tuple(k.key for k in keys if k.key != active[0]))
 
@@ -237,11 +250,15 @@ def rewrap(
             return Rewrapped(done, time.perf_counter() - t0)
 
 
-def subject_key(conn: Connection, master: MasterKey, subject: str, *, create: bool) -> bytes | None:
+def subject_key(
+    conn: Connection, master: MasterKey, app: str, subject: str, *, create: bool
+) -> bytes | None:
     """The data key of one data subject (made on first use when ``create``); None once it
     was destroyed (erasure) or when there is none and ``create`` is False."""
     row = conn.execute(
-        select(data_keys).where(data_keys.c.kind == "subject", data_keys.c.subject == subject)
+        select(data_keys).where(
+            data_keys.c.app == app, data_keys.c.kind == "subject", data_keys.c.subject == subject
+        )
     ).first()
     if row is not None:
         return _unwrap(row, {master.id: master})
@@ -251,7 +268,7 @@ def subject_key(conn: Connection, master: MasterKey, subject: str, *, create: bo
         key = os.urandom(32)
         try:
             with conn.begin_nested():
-                _store_key(conn, master, key, "subject", subject, time.time())
+                _store_key(conn, master, key, (app, "subject", subject), time.time())
             return key
         except IntegrityError:
             continue
@@ -263,10 +280,12 @@ def key_by_id(conn: Connection, masters: list[MasterKey], kid: str) -> bytes | N
     return _unwrap(row, {m.id: m for m in masters}) if row is not None else None
 
 
-def destroy_subject(conn: Connection, subject: str) -> int:
+def destroy_subject(conn: Connection, app: str, subject: str) -> int:
     """Erase a data subject's keys: everything sealed under them is unreadable from now on."""
     done = conn.execute(
-        data_keys.delete().where(data_keys.c.kind == "subject", data_keys.c.subject == subject)
+        data_keys.delete().where(
+            data_keys.c.app == app, data_keys.c.kind == "subject", data_keys.c.subject == subject
+        )
     )
     return int(done.rowcount or 0)
 

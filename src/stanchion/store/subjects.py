@@ -37,8 +37,10 @@ SUBJECT_KEY_TTL = 30.0
 
 
 class SubjectKeys:
-    def __init__(self, store: Store, masters: list[MasterKey], ttl: float = SUBJECT_KEY_TTL):
-        self.store, self.masters, self.ttl = store, masters, ttl
+    def __init__(
+        self, store: Store, masters: list[MasterKey], app: str, ttl: float = SUBJECT_KEY_TTL
+    ):
+        self.store, self.masters, self.app, self.ttl = store, masters, app, ttl
         self._by_id: OrderedDict[bytes, tuple[AESGCM | None, float]] = OrderedDict()
         self._by_subject: dict[str, tuple[bytes, float]] = {}
 
@@ -48,8 +50,11 @@ class SubjectKeys:
         hit = self._by_id.get(kid)
         if hit is not None and now - hit[1] <= self.ttl:
             return hit[0]
-        with self.store.engine.connect() as conn:
-            key = key_by_id(conn, self.masters, kid.hex())
+        try:
+            with self.store.engine.connect() as conn:
+                key = key_by_id(conn, self.masters, kid.hex())
+        except CryptoError:  # another app's key (a shared database): not ours to open
+            key = None
         aead = AESGCM(key) if key is not None else None
         self._by_id[kid] = (aead, now)
         while len(self._by_id) > 10_000:
@@ -61,7 +66,7 @@ class SubjectKeys:
         hit = self._by_subject.get(subject)
         if hit is not None and now - hit[1] <= self.ttl:
             return hit[0]
-        key = subject_key(conn, self.masters[0], subject, create=True)
+        key = subject_key(conn, self.masters[0], self.app, subject, create=True)
         assert key is not None
         if len(self._by_subject) > 10_000:
             self._by_subject.clear()
@@ -99,7 +104,7 @@ def erase_subject(conn: Connection, app: str, subject: str, actor: str) -> dict[
     """Erase a subject: their data keys destroyed (content sealed under them, wherever it was
     copied, is unreadable for good) and every content column of their rows in this database
     emptied; rows keep their ids, times, costs and decisions for the reports. Audited."""
-    done = {"keys": destroy_subject(conn, subject)}
+    done = {"keys": destroy_subject(conn, app, subject)}
     for name, table, cols in CONTENT:
         result = conn.execute(
             update(table)

@@ -51,6 +51,7 @@ def upgrade() -> None:
     op.create_table(
         "data_keys",
         sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("app", sa.String(100), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("subject", sa.String(255), nullable=True),
         sa.Column("wrapped", sa.LargeBinary, nullable=False),
@@ -61,7 +62,7 @@ def upgrade() -> None:
         sa.Column("prev_master_id", sa.String(16), nullable=True),
     )
     op.create_index("ix_data_keys_master", "data_keys", ["master_id"])
-    op.create_index("ix_data_keys_subject", "data_keys", ["kind", "subject"])
+    op.create_index("ix_data_keys_subject", "data_keys", ["app", "kind", "subject"])
     op.create_table(
         "leases",
         sa.Column("name", sa.String(100), primary_key=True),
