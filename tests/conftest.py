@@ -103,10 +103,12 @@ class Gateway:
             secret, _ = create_key(conn, user=user, role=role, actor="test", app="demo", **kw)
         return secret
 
-    def start(self) -> str:
+    def start(self, **options: Any) -> str:
+        """Serve on a socket; ``options`` go to uvicorn (``ssl_certfile`` serves https)."""
         app = create_app(self.spec_file, self.settings)
-        self.server, port = serve_in_thread(app)
-        self.url = f"http://127.0.0.1:{port}"
+        self.server, port = serve_in_thread(app, **options)
+        scheme = "https" if options.get("ssl_certfile") else "http"
+        self.url = f"{scheme}://127.0.0.1:{port}"
         return self.url
 
     def stop(self) -> None:

@@ -303,8 +303,8 @@ class Upstream:
             ]
         )
 
-    def start(self) -> None:
-        self._server, self.port = serve_in_thread(self.app())
+    def start(self, **options: Any) -> None:
+        self._server, self.port = serve_in_thread(self.app(), **options)
 
     def stop(self) -> None:
         if self._server:
@@ -327,15 +327,21 @@ def fake_vector(text: str, size: int) -> list[float]:
     return [float(len(text))] + [((hash(text) >> i) % 7) / 7.0 for i in range(size - 1)]
 
 
-def serve_in_thread(app: Any, port: int = 0) -> tuple[uvicorn.Server, int]:
-    """Run an ASGI app on a real socket in a daemon thread; returns the server and its port."""
+def serve_in_thread(app: Any, port: int = 0, **options: Any) -> tuple[uvicorn.Server, int]:
+    """Run an ASGI app on a real socket in a daemon thread; returns the server and its port.
+    ``options`` go to ``uvicorn.Config`` (TLS, proxy headers)."""
     import socket
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_level="warning", lifespan="on", access_log=False, timeout_graceful_shutdown=5
+        app,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        **options,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

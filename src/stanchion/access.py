@@ -11,9 +11,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from stanchion.errors import Forbidden, Unauthorized
+from stanchion.identity.tokens import could_be_jwt
 from stanchion.pipeline.exchange import Principal
 from stanchion.store.db import Store
 from stanchion.store.keys import KEY_PREFIX, KeyRecord, find_key, hash_key
@@ -119,6 +120,12 @@ def could_be_key(token: str) -> bool:
     return _TOKEN.fullmatch(token) is not None
 
 
+class BearerTokens(Protocol):
+    """Bearer tokens other than our keys: an identity provider's JWTs (``identity/tokens.py``)."""
+
+    async def principal(self, token: str) -> Principal: ...
+
+
 class KeyCache:
     """Resolves bearer tokens to principals, trusting a lookup for ``ttl`` seconds.
 
@@ -128,7 +135,8 @@ class KeyCache:
     ``ttl``, and a flood of distinct ones costs a lookup each but no memory).
 
     A revocation made through this process takes effect at once (``forget``); one made on
-    another replica takes effect within ``ttl``.
+    another replica takes effect within ``ttl``. Given ``tokens`` (the app has SSO), a bearer
+    token shaped like a JWT is checked there instead: our keys never have that shape.
     """
 
     def __init__(
@@ -139,8 +147,9 @@ class KeyCache:
         *,
         max_keys: int = 10_000,
         max_unknown: int = 1_024,
+        tokens: BearerTokens | None = None,
     ) -> None:
-        self.store, self.ttl, self.clock = store, ttl, clock
+        self.store, self.ttl, self.clock, self.tokens = store, ttl, clock, tokens
         self.max_keys, self.max_unknown = max_keys, max_unknown
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._unknown: OrderedDict[str, float] = OrderedDict()
@@ -169,6 +178,10 @@ class KeyCache:
         return record
 
     async def principal(self, authorization: str | None) -> Principal:
+        if self.tokens is not None:
+            scheme, _, token = (authorization or "").partition(" ")
+            if scheme.lower() == "bearer" and could_be_jwt(token.strip()):
+                return await self.tokens.principal(token.strip())
         secret = bearer_token(authorization)
         now = self.clock()
         entry = self._entries.get(secret)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 import time
 from collections.abc import Callable
@@ -10,10 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from stanchion.access import Access, KeyCache, role_table
 from stanchion.errors import CryptoError, SpecError, StoreError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
+from stanchion.identity.provider import tls_context
+from stanchion.identity.service import Sso, build_sso
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.limits import Counters, build_counters
 from stanchion.providers.egress import Egress
@@ -23,15 +28,19 @@ from stanchion.registry.cache import LabelCache
 from stanchion.registry.prompts import PromptVersion, load_system_prompt
 from stanchion.registry.versions import route_version_id
 from stanchion.reports.rollup import rollup_writer
+from stanchion.retention.purge import purge_forever
 from stanchion.rollout.gate import Cohorts
 from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
 from stanchion.spec.model import Route
 from stanchion.store.audit import AuditKeys, bind_audit
+from stanchion.store.audit_export import export_forever
 from stanchion.store.checkpoints import open_checkpoints
-from stanchion.store.crypto import Cipher, load_cipher
+from stanchion.store.crypto import Cipher, load_cipher, load_key, parse_key
 from stanchion.store.db import Store, resolve_sqlite
+from stanchion.store.keyring import LocalMasterKey, MasterKey, content_cipher, master_from_provider
 from stanchion.store.spool import Spool
+from stanchion.store.subjects import SubjectKeys
 from stanchion.store.traces import TraceWriter
 from stanchion.telemetry.metrics import Metrics
 from stanchion.telemetry.tracing import Spans, build_spans
@@ -93,6 +102,8 @@ class Runtime:
     cohorts: Cohorts | None = None  # the rollout's stage, cached (rollout/gate.py)
     monitor: Any = None  # the alert evaluator (alerts.engine.Monitor) when rules exist
     unforward: Callable[[], None] = lambda: None  # rollout alerts to the alert channels
+    sso: Sso | None = None
+    background: list[asyncio.Task[None]] = field(default_factory=list)
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -104,6 +115,21 @@ class Runtime:
 
     async def start(self) -> None:
         await self.labels.start()
+        if self.sso is not None:
+            await self.sso.start()
+            self.background.append(asyncio.create_task(self.sso.sweep_forever()))
+        if self.settings.audit_export_dir is not None:
+            exporting = export_forever(
+                self.store,
+                self.cipher,
+                self.spec.app,
+                self.settings.audit_export_dir,
+                self.settings.audit_export_minutes,
+            )
+            self.background.append(asyncio.create_task(exporting))
+        if self.spec.retention.periods():
+            purging = purge_forever(self.store, self.spec.app, self.spec.retention)
+            self.background.append(asyncio.create_task(purging))
         if self.knowledge is not None:
             await self.knowledge.start()
         if self.cohorts is not None:
@@ -124,6 +150,8 @@ class Runtime:
             await self.cohorts.aclose()
         if self.monitor is not None:
             await self.monitor.aclose()
+        for task in self.background:
+            task.cancel()
         await self.labels.aclose()
         self.traces.close()
         if self.spans is not None:
@@ -131,6 +159,8 @@ class Runtime:
         if self.knowledge is not None:
             await self.knowledge.aclose()
         await self.router.aclose()
+        if self.sso is not None:
+            await self.sso.aclose()
         await self.counters.aclose()
         self.store.dispose()
         self.metrics.close()
@@ -139,10 +169,51 @@ class Runtime:
 def open_store(
     spec: AppSpec, app_dir: Path, settings: Settings, cipher: Cipher | None = None
 ) -> Store:
-    """The app's store, its audit log keyed by the master key (loaded when not given)."""
+    """The app's store, its audit log keyed by the content keys (loaded when not given)."""
+    return open_app_store(spec, app_dir, settings, cipher)[0]
+
+
+def open_app_store(
+    spec: AppSpec, app_dir: Path, settings: Settings, cipher: Cipher | None = None
+) -> tuple[Store, Cipher | None]:
+    """The app's store and the cipher for its content (the data keys, unwrapped by the
+    master key); None when there is no master key (audit appends are then refused)."""
     store = Store(database_url(spec, app_dir, settings))
+    if cipher is None:
+        try:
+            cipher = app_cipher(spec, app_dir, settings, store)
+        except CryptoError:
+            cipher = None
     bind_audit(store.engine, audit_keys(spec, app_dir, settings, cipher))
-    return store
+    return store, cipher
+
+
+def master_keys(
+    spec: AppSpec, app_dir: Path, settings: Settings
+) -> tuple[list[MasterKey], bytes | None]:
+    """The master key (and, mid-rotation, the previous one), and the local key's bytes."""
+    if settings.master_key_provider:
+        found: list[MasterKey] = [master_from_provider(settings.master_key_provider)]
+        raw = None
+    else:
+        raw = load_key(settings.encryption_key, key_file(spec, app_dir, settings))
+        found = [LocalMasterKey(raw)]
+    if settings.previous_encryption_key:
+        found.append(LocalMasterKey(parse_key(settings.previous_encryption_key)))
+    return found, raw
+
+
+def app_cipher(spec: AppSpec, app_dir: Path, settings: Settings, store: Store) -> Cipher:
+    """The content cipher: the app's data keys unwrapped by the master key (envelopes); a
+    store not migrated yet falls back to the master key itself, as before envelopes."""
+    masters, raw = master_keys(spec, app_dir, settings)
+    cipher = content_cipher(store, masters, raw, spec.app)
+    if cipher is not None:
+        cipher.resolver = SubjectKeys(store, masters, spec.app).resolve  # users' own keys, by id
+        return cipher
+    if raw is None:
+        raise CryptoError("run `stanchion db upgrade`: a master-key provider needs data keys")
+    return Cipher(raw)
 
 
 def audit_keys(
@@ -172,6 +243,8 @@ def route_state(route: Route, settings: Settings, egress: Egress | None = None) 
 
 def build_router(spec: AppSpec, settings: Settings, metrics: Metrics | None = None) -> Router:
     egress = egress_for(spec.models)
+    if settings.ca_bundle:  # upstreams behind a private CA: verified against it, never skipped
+        egress = dataclasses.replace(egress, tls=tls_context(settings.ca_bundle))
     states = {r.name: route_state(r, settings, egress) for r in spec.models.routes}
     return Router(states, egress, metrics=metrics)
 
@@ -208,12 +281,27 @@ def build_labels(
     )
 
 
+def subject_sealing(
+    spec: AppSpec, app_dir: Path, settings: Settings, store: Store, cipher: Cipher
+) -> Callable[[Connection, list[dict[str, Any]]], None] | None:
+    """With ``retention.subject_keys``, the trace writer's step that moves each row's content
+    under its user's own data key; None (content under the app's key) otherwise."""
+    if not spec.retention.subject_keys:
+        return None
+    return SubjectKeys(store, master_keys(spec, app_dir, settings)[0], spec.app).reseal(cipher)
+
+
 def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True) -> Runtime:
     """Load the spec and build the process's parts; fails early and clearly."""
     spec = load_spec(spec_file)
     app_dir = (spec_file if spec_file.is_dir() else spec_file.parent).resolve()
-    cipher = load_cipher(settings.encryption_key, key_file(spec, app_dir, settings))
-    store = open_store(spec, app_dir, settings, cipher)
+    store = Store(database_url(spec, app_dir, settings))
+    try:
+        cipher = app_cipher(spec, app_dir, settings, store)
+    except CryptoError:
+        store.dispose()
+        raise
+    bind_audit(store.engine, audit_keys(spec, app_dir, settings, cipher))
     if check_db:
         store.check_current()
     metrics = Metrics(settings.metrics_dir)
@@ -231,14 +319,16 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         knowledge.bind_judge(lambda request: router.complete(judge, request, []))
     routes_by_name = {r.name: r.name for r in spec.models.routes}
     routes_by_name.setdefault(spec.app, spec.models.default)
+    roles = role_table(spec.roles.extra)
+    sso = build_sso(spec.sso, spec.app, settings, store, cipher, set(roles))
     return Runtime(
         spec=spec,
         app_dir=app_dir,
         settings=settings,
         store=store,
         cipher=cipher,
-        access=Access(role_table(spec.roles.extra), spec.app),
-        keys=KeyCache(store, settings.auth_cache_seconds),
+        access=Access(roles, spec.app),
+        keys=KeyCache(store, settings.auth_cache_seconds, tokens=sso.tokens if sso else None),
         counters=build_counters(settings.redis_url or spec.limits.redis_url, spec.app),
         guards=build_guard_engine(spec.guards, app_dir),
         knowledge=knowledge,
@@ -252,6 +342,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
             batch=settings.trace_batch,
             flush_ms=settings.trace_flush_ms,
             store_rows=rollup_writer(cipher),
+            reseal=subject_sealing(spec, app_dir, settings, store, cipher),
         ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),
@@ -259,4 +350,5 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         routes_by_name=routes_by_name,
         spans=build_spans(spec, settings),
         cohorts=Cohorts(spec, store) if spec.rollout is not None else None,
+        sso=sso,
     )

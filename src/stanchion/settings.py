@@ -136,6 +136,40 @@ class Settings:
             "where workers share metrics; `stanchion serve --workers N` sets a private one",
         ),
     )
+    ca_bundle: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_CA_BUNDLE",
+            "PEM file of extra CAs trusted for outbound TLS (identity provider, upstreams)",
+        ),
+    )
+    previous_encryption_key: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_PREVIOUS_ENCRYPTION_KEY",
+            "during a master-key rotation, the old master key (base64): data keys not yet"
+            " re-wrapped are opened with it",
+        ),
+    )
+    audit_export_dir: Path | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_AUDIT_EXPORT_DIR",
+            "a folder outside the database where serve writes Ed25519-signed audit checkpoints",
+        ),
+    )
+    audit_export_minutes: float = field(
+        default=60.0,
+        metadata=_meta("STANCHION_AUDIT_EXPORT_MINUTES", "how often those checkpoints are written"),
+    )
+    master_key_provider: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_MASTER_KEY_PROVIDER",
+            "name:config of a registered master-key provider (a KMS plug-in) used instead of"
+            " the local key",
+        ),
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -146,7 +180,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             kind = type(f.default) if f.default is not None else str
-            if f.name in ("key_file", "spec", "spool_dir", "metrics_dir"):
+            if f.name in ("key_file", "spec", "spool_dir", "metrics_dir", "audit_export_dir"):
                 values[f.name] = Path(raw)
             elif isinstance(f.default, bool):
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")

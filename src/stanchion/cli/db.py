@@ -6,9 +6,12 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy import Connection
 
-from stanchion.cli.common import actor, app_option, app_store, fails_cleanly
+from stanchion.cli.common import actor, app_option, app_store, fails_cleanly, load_app, safe
+from stanchion.runtime import app_cipher
 from stanchion.store.audit import AuditReport, accept_head, append_audit, audit_ready, verify
+from stanchion.store.audit_export import check_checkpoints
 from stanchion.store.db import Store
 
 
@@ -64,17 +67,34 @@ def describe(report: AuditReport) -> str:
 
 @audit.command("verify")
 @app_option
+@click.option(
+    "--checkpoints",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="also check the Ed25519-signed checkpoints exported to this folder",
+)
 @fails_cleanly
-def verify_cmd(app_dir: Path) -> None:
+def verify_cmd(app_dir: Path, checkpoints: Path | None) -> None:
     """Check the chain and its checkpoint: edits, inserts, deletions, reordering,
     truncation and rewrites; exit 1 at the first problem."""
     _, store = app_store(app_dir)
-    with store.engine.connect() as conn:
-        report = verify(conn)
-    store.dispose()
+    problems: list[str] = []
+    try:
+        with store.engine.connect() as conn:
+            report = verify(conn)
+            if checkpoints is not None:
+                problems = exported_problems(app_dir, store, conn, checkpoints)
+    finally:
+        store.dispose()
     click.echo(describe(report))
-    if not report.ok:
+    for line in problems:
+        click.echo(f"TAMPERED: {safe(line)}")
+    if not report.ok or problems:
         sys.exit(1)
+
+
+def exported_problems(app_dir: Path, store: Store, conn: Connection, folder: Path) -> list[str]:
+    spec, where, settings = load_app(app_dir)
+    return check_checkpoints(conn, app_cipher(spec, where, settings, store), folder)
 
 
 @audit.command("accept")

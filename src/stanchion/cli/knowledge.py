@@ -36,10 +36,10 @@ from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Grounding, KnowledgeSpec
 from stanchion.knowledge.text import term_string
 from stanchion.knowledge.versions import approve, list_versions, retire, show
-from stanchion.runtime import audit_keys, key_file, open_store
+from stanchion.runtime import app_cipher, audit_keys, open_store
 from stanchion.spec import AppSpec
 from stanchion.store.audit import bind_audit
-from stanchion.store.crypto import Cipher, load_cipher
+from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
 db_option = click.option("--db", default=None, help="store URL (default: the spec's storage)")
@@ -63,12 +63,13 @@ def knowledge_spec(spec: AppSpec) -> KnowledgeSpec:
 
 def open_ctx(app_dir: Path, db: str | None) -> Ctx:
     spec, folder, settings = load_app(app_dir)
-    cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
     if db:
         store = Store(db)
+        cipher = app_cipher(spec, folder, settings, store)
         bind_audit(store.engine, audit_keys(spec, folder, settings, cipher))
     else:
-        store = open_store(spec, folder, settings, cipher)
+        store = open_store(spec, folder, settings)
+        cipher = app_cipher(spec, folder, settings, store)
     return Ctx(spec.app, folder, knowledge_spec(spec), store, cipher)
 
 

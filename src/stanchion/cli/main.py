@@ -7,6 +7,7 @@ import click
 from stanchion import __version__
 from stanchion.cli.alerts import alerts
 from stanchion.cli.ask import ask
+from stanchion.cli.audit_export import checkpoint_cmd, export_cmd
 from stanchion.cli.canary import canary
 from stanchion.cli.db import audit, db
 from stanchion.cli.evals import evals
@@ -17,10 +18,12 @@ from stanchion.cli.knowledge import docs, ground, ingest, retrieval
 from stanchion.cli.models import models
 from stanchion.cli.prompts import prompts
 from stanchion.cli.report import report
+from stanchion.cli.retention import retention
 from stanchion.cli.review import review_group
 from stanchion.cli.rollout import readiness_cmd, rollout, signoff, signoffs_list
 from stanchion.cli.serve import quickstart, serve
 from stanchion.cli.spec import spec
+from stanchion.cli.subjects import subjects
 from stanchion.cli.traces import traces
 
 
@@ -56,8 +59,14 @@ for command in (
     readiness_cmd,
     canary,
     alerts,
+    subjects,
+    retention,
 ):
     cli.add_command(command)
+
+
+audit.add_command(export_cmd)
+audit.add_command(checkpoint_cmd)
 
 
 def main() -> None:

@@ -25,9 +25,9 @@ from stanchion.providers.registry import egress_for
 from stanchion.registry import labels, versions
 from stanchion.registry.prompts import prompt_content
 from stanchion.registry.validate import stored_verifier
-from stanchion.runtime import key_file, open_store
+from stanchion.runtime import app_cipher, open_store
 from stanchion.spec import AppSpec
-from stanchion.store.crypto import Cipher, load_cipher
+from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.keys import find_key
 
@@ -63,8 +63,8 @@ class Registry:
 
 def open_registry(app_dir: Path, kind: str) -> Registry:
     spec, folder, settings = load_app(app_dir)
-    cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
-    store = open_store(spec, folder, settings, cipher)
+    store = open_store(spec, folder, settings)
+    cipher = app_cipher(spec, folder, settings, store)
     store.check_current()
     return Registry(spec, folder, store, cipher, kind)
 

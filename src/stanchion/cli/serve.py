@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,10 +18,12 @@ from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, saf
 from stanchion.cli.db import upgrade_audited
 from stanchion.errors import StoreError
 from stanchion.knowledge.ingest import ingest
-from stanchion.runtime import build_runtime, key_file, open_store
+from stanchion.runtime import app_cipher, build_runtime, key_file, open_store
 from stanchion.settings import Settings
-from stanchion.store.crypto import load_cipher, new_key_file
+from stanchion.spec import load_spec
+from stanchion.store.crypto import new_key_file
 from stanchion.store.keys import create_key
+from stanchion.transport import server_options
 
 EXAMPLE = Path("examples/support-assistant")
 BUNDLED = Path(__file__).resolve().parents[1] / "example"  # ships in the package
@@ -70,13 +73,21 @@ def shared_metrics(workers: int) -> Iterator[None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_server(spec_file: Path, host: str, port: int, workers: int, settings: Settings) -> None:
+def run_server(
+    spec_file: Path,
+    host: str,
+    port: int,
+    workers: int,
+    settings: Settings,
+    tls: tuple[str, str] | None = None,
+) -> None:
     os.environ["STANCHION_SPEC"] = str(spec_file.resolve())
+    edge = server_options(load_spec(spec_file).edge, *(tls or (None, None)))
     with shared_metrics(workers):
-        _uvicorn(host, port, workers, settings)
+        _uvicorn(host, port, workers, settings, edge)
 
 
-def _uvicorn(host: str, port: int, workers: int, settings: Settings) -> None:
+def _uvicorn(host: str, port: int, workers: int, settings: Settings, edge: dict[str, Any]) -> None:
     import uvicorn
 
     from stanchion.server.protocol import MAX_HEAD_BYTES
@@ -96,6 +107,7 @@ def _uvicorn(host: str, port: int, workers: int, settings: Settings) -> None:
         log_level=None,  # the levels are in log_config
         access_log=settings.access_log,
         timeout_graceful_shutdown=30,
+        **edge,  # TLS and the trusted proxies (transport.py)
     )
 
 
@@ -104,12 +116,29 @@ def _uvicorn(host: str, port: int, workers: int, settings: Settings) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
+@click.option(
+    "--tls-cert", type=click.Path(exists=True, dir_okay=False), help="PEM certificate chain"
+)
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="PEM private key")
 @fails_cleanly
-def serve(app_dir: Path, host: str, port: int, workers: int) -> None:
-    """Serve the app's OpenAI-compatible API. SIGTERM drains and writes pending traces."""
+def serve(
+    app_dir: Path,
+    host: str,
+    port: int,
+    workers: int,
+    tls_cert: str | None,
+    tls_key: str | None,
+) -> None:
+    """Serve the app's OpenAI-compatible API. SIGTERM drains and writes pending traces.
+
+    With --tls-cert and --tls-key it terminates TLS itself (TLS 1.2+ with forward secrecy,
+    HSTS); behind a proxy, name the proxy's addresses in the spec's edge.trusted_proxies."""
+    if bool(tls_cert) != bool(tls_key):
+        raise click.BadParameter("give both --tls-cert and --tls-key", param_hint="--tls-cert")
     settings = Settings.from_env()
     preflight(app_dir, settings)
-    run_server(app_dir, host, port, workers, settings)
+    tls = (tls_cert, tls_key) if tls_cert and tls_key else None
+    run_server(app_dir, host, port, workers, settings, tls)
 
 
 def _snippets(key: str, host: str, port: int, model: str) -> str:
@@ -154,7 +183,7 @@ def quickstart(app_dir: Path | None, host: str, port: int, no_serve: bool) -> No
     store = open_store(spec, folder, settings)
     click.echo(upgrade_audited(store))
     if spec.knowledge is not None:
-        cipher = load_cipher(settings.encryption_key, kf)
+        cipher = app_cipher(spec, folder, settings, store)
         report = ingest(spec.knowledge, folder, store, cipher, spec.app, approve_as=actor())
         counts = " ".join(f"{k}: {v}" for k, v in report.counts().items())
         click.echo(f"knowledge ingested and approved ({counts})")

@@ -10,8 +10,7 @@ import orjson
 
 from stanchion.cli.common import app_option, fails_cleanly, load_app, table
 from stanchion.errors import NotFound
-from stanchion.runtime import key_file, open_store
-from stanchion.store.crypto import load_cipher
+from stanchion.runtime import app_cipher, open_store
 from stanchion.store.traces import list_dead_letters, open_dead_letter
 
 
@@ -41,7 +40,7 @@ def dead_letters(app_dir: Path, trace_id: str | None, limit: int) -> None:
                     )
                 )
                 return
-            cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
+            cipher = app_cipher(spec, folder, settings, store)
             letter = open_dead_letter(conn, cipher, spec.app, trace_id)
     finally:
         store.dispose()

@@ -24,8 +24,9 @@ import fnmatch
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -137,6 +138,7 @@ class Egress:
     secrets: tuple[str, ...] = ()
     any_host: bool = False
     any_secret: bool = False
+    tls: ssl.SSLContext | None = field(default=None, compare=False)  # custom CA bundle
 
     @classmethod
     def build(

@@ -56,7 +56,10 @@ class HttpClient:
                 timeout=self.timeout,
                 trust_env=False,
                 connector=aiohttp.TCPConnector(
-                    limit=512, ttl_dns_cache=300, resolver=self._resolver
+                    limit=512,
+                    ttl_dns_cache=300,
+                    resolver=self._resolver,
+                    ssl=self.egress.tls if self.egress.tls is not None else True,
                 ),
                 auto_decompress=True,
             )

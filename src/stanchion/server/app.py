@@ -30,6 +30,7 @@ from stanchion.server.openapi import openapi_document
 from stanchion.server.responses import create_response
 from stanchion.settings import Settings
 from stanchion.store.db import unreachable
+from stanchion.transport import Hsts
 from stanchion.ui import console_mount
 
 log = logging.getLogger("stanchion.server")
@@ -148,5 +149,6 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
     # A redirect to the slashed path would be built from the Host header (an open
     # redirect to any host the client names): a wrong path is a 404 instead.
     app.router.redirect_slashes = False
+    app.add_middleware(Hsts)
     app.state.openapi = openapi_document(table, __version__)
     return app

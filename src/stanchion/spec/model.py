@@ -10,10 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from stanchion.agents.policy import StructuredSpec, ToolsSpec
 from stanchion.alerts.spec import AlertsSpec
 from stanchion.guards.engine import GuardPolicySpec
+from stanchion.identity.spec import SsoSpec
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.egress import parse_rule, reserved_secret
 from stanchion.registry.spec import RegistrySpec
+from stanchion.retention import RetentionSpec
 from stanchion.rollout.spec import RolloutSpec
+from stanchion.transport import EdgeSpec
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -188,6 +191,9 @@ class AppSpec(Strict):
     structured_outputs: StructuredSpec = Field(default_factory=StructuredSpec)
     rollout: RolloutSpec | None = None
     alerts: AlertsSpec = Field(default_factory=AlertsSpec)
+    sso: SsoSpec | None = None
+    edge: EdgeSpec = Field(default_factory=EdgeSpec)
+    retention: RetentionSpec = Field(default_factory=RetentionSpec)
 
     def route(self, name: str) -> Route | None:
         for r in self.models.routes:

@@ -92,7 +92,9 @@ def _lock(conn: Connection) -> None:
     changes nothing takes the database's write lock (a read first would let two appenders
     pick the same next number)."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE"))
+        # an advisory lock, not LOCK TABLE: that needs UPDATE/DELETE/TRUNCATE on the table,
+        # which the app's role does not have (migration 0008: the audit log is append-only)
+        conn.execute(text("SELECT pg_advisory_xact_lock(7342013, 1)"))
     else:
         conn.execute(text("UPDATE audit_events SET seq = seq WHERE 0 = 1"))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -39,6 +40,8 @@ class Cipher:
         self._active = key_id(key)
         self._keys = (key, *old_keys)
         self._aead = {key_id(k): AESGCM(k) for k in self._keys}
+        # Keys not held here (a data subject's, looked up by id): set by the keyring.
+        self.resolver: Callable[[bytes], AESGCM | None] | None = None
 
     def derive(self, purpose: bytes) -> tuple[bytes, ...]:
         """Subkeys for one ``purpose`` (HKDF-SHA256), the active key's first, then one per old
@@ -61,12 +64,20 @@ class Cipher:
         if blob[:2] != MAGIC or len(blob) < 2 + 4 + 12 + 16:
             raise CryptoError("not a stanchion encrypted blob")
         aead = self._aead.get(blob[2:6])
+        if aead is None and self.resolver is not None:
+            aead = self.resolver(blob[2:6])
         if aead is None:
             raise CryptoError("content was sealed with a key this process does not have")
         try:
             return aead.decrypt(blob[6:18], blob[18:], associated)
         except InvalidTag:
             raise CryptoError("content failed authentication (edited, or wrong key)") from None
+
+    @staticmethod
+    def seal_with(key: bytes, data: bytes) -> bytes:
+        """Seal under one given key (a data subject's): any Cipher that can find it opens it."""
+        nonce = os.urandom(12)
+        return MAGIC + key_id(key) + nonce + AESGCM(key).encrypt(nonce, data, None)
 
     def encrypt_text(self, text: str) -> bytes:
         return self.encrypt(text.encode("utf-8"))
@@ -114,13 +125,18 @@ def new_key_file(path: Path) -> bytes:
 
 def load_cipher(env_key: str | None, key_file: Path | None) -> Cipher:
     """The key from the env var, else from the key file; none is an error, never a default."""
+    return Cipher(load_key(env_key, key_file))
+
+
+def load_key(env_key: str | None, key_file: Path | None) -> bytes:
+    """The master key's bytes: from the env var, else from the key file (0600)."""
     if env_key:
-        return Cipher(parse_key(env_key))
+        return parse_key(env_key)
     if key_file is not None and key_file.is_file():
         mode = key_file.stat().st_mode & 0o077
         if mode:
             raise CryptoError(f"{key_file} is readable by others; chmod 600 it")
-        return Cipher(parse_key(key_file.read_text()))
+        return parse_key(key_file.read_text())
     where = f" or a key file at {key_file}" if key_file else ""
     raise CryptoError(
         "no encryption key: set STANCHION_ENCRYPTION_KEY (base64 of 32 random bytes)"

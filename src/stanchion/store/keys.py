@@ -5,6 +5,7 @@ Keys are 256-bit random strings, so a fast hash is enough: there is nothing to b
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import secrets
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, select, update
 from stanchion.errors import BadRequest
 from stanchion.store.audit import append_audit
 from stanchion.store.schema import api_keys
+from stanchion.store.sso import PREFIX, why_gone
 
 KEY_PREFIX = "sk-stn-"
 MAX_LIFETIME = 10 * 365 * 86400
@@ -37,9 +39,13 @@ class KeyRecord:
     created_at: float
     expires_at: float | None
     revoked_at: float | None
+    bound_to: str | None = None
+    owner_gone: str | None = None
 
     def usable(self, now: float) -> str | None:
         """Why the key may not be used now, or None when it may."""
+        if self.owner_gone is not None:
+            return f"this API key's SSO user is gone: {self.owner_gone}"
         if self.revoked_at is not None:
             return "this API key was revoked"
         if self.expires_at is not None and self.expires_at <= now:
@@ -57,6 +63,7 @@ def _record(row: Any) -> KeyRecord:
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+        bound_to=row.bound_to,
     )
 
 
@@ -90,6 +97,7 @@ def create_key(
     actor: str,
     app: str | None = None,
     expires_at: float | None = None,
+    bound_to: str | None = None,
 ) -> tuple[str, KeyRecord]:
     """Make a key; the secret is returned here and never again.
 
@@ -98,6 +106,8 @@ def create_key(
     """
     now = time.time()
     user, expires_at = check_user(user), check_expiry(expires_at, now)
+    if bound_to is not None:
+        check_bound(conn, bound_to)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     rec = KeyRecord(
         id=secrets.token_hex(8),
@@ -108,6 +118,7 @@ def create_key(
         created_at=now,
         expires_at=expires_at,
         revoked_at=None,
+        bound_to=bound_to,
     )
     conn.execute(
         api_keys.insert().values(
@@ -120,6 +131,7 @@ def create_key(
             created_at=rec.created_at,
             expires_at=expires_at,
             revoked_at=None,
+            bound_to=bound_to,
         )
     )
     append_audit(
@@ -127,14 +139,32 @@ def create_key(
         actor,
         "key.create",
         rec.id,
-        {"user": user, "role": role, "app": app, "expires_at": expires_at},
+        {"user": user, "role": role, "app": app, "expires_at": expires_at, "bound_to": bound_to},
     )
     return secret, rec
 
 
+def check_bound(conn: Connection, bound_to: str) -> None:
+    """A key may be bound only to an SSO user this store knows and who may still act."""
+    known = conn.execute(select(api_keys.c.id).where(api_keys.c.id == bound_to)).first()
+    if not bound_to.startswith(PREFIX) or known is None:
+        raise BadRequest(f"no SSO user {bound_to!r} (see `keys list`)", param="bound_to")
+    gone = why_gone(conn, bound_to)
+    if gone:
+        raise BadRequest(gone, param="bound_to")
+
+
 def find_key(conn: Connection, secret: str) -> KeyRecord | None:
+    """The key of ``secret``; a key bound to an SSO user carries why that user is gone."""
     row = conn.execute(select(api_keys).where(api_keys.c.hash == hash_key(secret))).first()
-    return _record(row) if row else None
+    if row is None:
+        return None
+    rec = _record(row)
+    if rec.bound_to is not None:
+        gone = why_gone(conn, rec.bound_to)
+        if gone:
+            rec = dataclasses.replace(rec, owner_gone=gone)
+    return rec
 
 
 def list_keys(conn: Connection) -> list[KeyRecord]:

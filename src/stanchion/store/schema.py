@@ -33,6 +33,7 @@ api_keys = Table(
     Column("created_at", Double, nullable=False),
     Column("expires_at", Double, nullable=True),
     Column("revoked_at", Double, nullable=True),
+    Column("bound_to", String(32), nullable=True),  # an SSO user's key id: ends with them
 )
 
 traces = Table(

@@ -34,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from stanchion.errors import CryptoError
 from stanchion.pipeline.exchange import Exchange
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store, refused
@@ -154,10 +155,6 @@ def store_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 StoreRows = Callable[[Connection, Sequence[dict[str, Any]]], None]
 
 
-def _store_one(store_rows: StoreRows, row: dict[str, Any], conn: Connection) -> None:
-    store_rows(conn, [row])
-
-
 class _GaveUp(Exception):
     """Closing while the store is unreachable: what is left stays in the spool."""
 
@@ -178,8 +175,10 @@ class TraceWriter:
         max_backoff: float = 2.0,
         on_written: Callable[[int], None] | None = None,
         store_rows: StoreRows = store_new,
+        reseal: Callable[[Connection, list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.store, self.cipher, self.spool, self.metrics = store, cipher, spool, metrics
+        self.reseal = reseal  # content moved under each user's key as it is written
         self.batch, self.flush_s = batch, flush_ms / 1000
         self.row_attempts, self.max_backoff = row_attempts, max_backoff
         self.on_written = on_written
@@ -274,7 +273,7 @@ class TraceWriter:
         good = [p for p in items if p.row is not None]
         rows = [p.row for p in good if p.row is not None]
         if good:
-            error = self._attempt(lambda conn: self.store_rows(conn, rows))
+            error = self._attempt(lambda conn: self._insert(conn, rows))
             if error is None:
                 self._stored(good)
             else:
@@ -282,6 +281,11 @@ class TraceWriter:
         for p in items:
             if p.row is None:
                 self._dead(p)
+
+    def _insert(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if self.reseal is not None:
+            self.reseal(conn, rows)
+        self.store_rows(conn, rows)
 
     def _attempt(self, fn: Callable[[Connection], None]) -> Exception | None:
         """Run ``fn`` in a transaction; an unreachable store is waited for, a refusal returned."""
@@ -314,7 +318,7 @@ class TraceWriter:
         for p in items:
             for _ in range(self.row_attempts):
                 p.attempts += 1
-                error = self._attempt(partial(_store_one, self.store_rows, p.row or {}))
+                error = self._attempt(partial(self._insert, rows=[p.row or {}]))
                 if error is None:
                     self._stored([p])
                     break
@@ -393,7 +397,10 @@ def read_trace(
     data = {str(key): value for key, value in row._mapping.items()}
     for col, out in (("request_enc", "request"), ("response_enc", "response")):
         blob = data.pop(col)
-        data[out] = orjson.loads(cipher.decrypt(blob)) if blob else None
+        try:
+            data[out] = orjson.loads(cipher.decrypt(blob)) if blob else None
+        except CryptoError:  # its data subject was erased: the key is gone for good
+            data[out], data["erased"] = None, True
     for col in ("timings", "findings", "annotations"):
         data[col] = orjson.loads(data[col])
     return data

@@ -22,6 +22,7 @@ from stanchion.ui import (
     registry,
     review,
     signin,
+    sso,
     traces,
 )
 from stanchion.ui.web import Console
@@ -33,9 +34,13 @@ def console_routes(ui: Console) -> list[Route | Mount]:
     page = ui.page
     login_get, login_post = partial(signin.login_get, ui), partial(signin.login_post, ui)
     login_get.permission = login_post.permission = "public"  # type: ignore[attr-defined]
+    sso_start, sso_callback = partial(sso.sso_start, ui), partial(sso.sso_callback, ui)
+    sso_start.permission = sso_callback.permission = "public"  # type: ignore[attr-defined]
     return [
         Route("/login", login_get, methods=["GET"], name="ui_login"),
         Route("/login", login_post, methods=["POST"], name="ui_login_post"),
+        Route("/sso/start", sso_start, methods=["GET"], name="ui_sso_start"),
+        Route("/sso/callback", sso_callback, methods=["GET"], name="ui_sso_callback"),
         Route("/logout", page(None, partial(signin.logout, ui)), methods=["POST"]),
         Route("/", page(None, partial(signin.home, ui)), methods=["GET"]),
         Route("/overview", page("reports.read", partial(overview.overview, ui)), methods=["GET"]),

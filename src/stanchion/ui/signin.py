@@ -6,6 +6,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from stanchion.errors import ApiError
+from stanchion.identity.tokens import could_be_jwt
+from stanchion.pipeline.exchange import Principal
 from stanchion.store.audit import append_audit
 from stanchion.store.sessions import end_session, start_session
 from stanchion.ui.web import (
@@ -46,6 +48,7 @@ def _login_page(ui: Console, request: Request, status: int = 200, message: str =
         pre=token,
         message=message,
         next=_safe_next(request.query_params.get("next")) or "",
+        sso=rt_of(request).sso is not None,
     )
     resp.set_cookie(
         PRE_COOKIE,
@@ -75,23 +78,32 @@ async def login_post(ui: Console, request: Request) -> Response:
     if not same_token(data.get("pre"), request.cookies.get(PRE_COOKIE)):
         return _login_page(ui, request, 403, "The sign-in form expired: try again.")
     key = data.get("key", "").strip()
+    if could_be_jwt(key):  # an SSO token is not a key: sessions from SSO go through the provider
+        return _login_page(ui, request, 401, "Paste an API key here, or sign in with SSO.")
     try:
         principal = await rt.keys.principal(f"Bearer {key}")
         rt.access.require(principal, "chat")
     except ApiError as exc:
         return _login_page(ui, request, exc.status, f"Sign-in refused: {exc.message}")
+    return await open_session(request, principal, data.get("next"), "key")
+
+
+async def open_session(
+    request: Request, principal: Principal, next_path: str | None, method: str
+) -> Response:
+    """A new session for a principal already checked, and the redirect that sets its cookie."""
+    rt = rt_of(request)
 
     def begin() -> str:
         with rt.store.engine.begin() as conn:
             token, _ = start_session(conn, principal.key_id, rt.clock())
-            append_audit(
-                conn, principal.user, "ui.signin", principal.key_id, {"role": principal.role}
-            )
+            detail = {"role": principal.role, "method": method}
+            append_audit(conn, principal.user, "ui.signin", principal.key_id, detail)
             return token
 
     token = await rt.store.run(begin)
     perms = rt.access.roles.get(principal.role, frozenset())
-    target = _safe_next(data.get("next")) or _home("reports.read" in perms)
+    target = _safe_next(next_path) or _home("reports.read" in perms)
     resp = RedirectResponse(target, 303, headers=HEADERS)
     resp.set_cookie(
         COOKIE, token, path="/ui", httponly=True, samesite="strict", secure=secure(request)

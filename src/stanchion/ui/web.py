@@ -149,6 +149,8 @@ class Console:
         session = await rt.store.run(look)
         if session is None or (session.app is not None and session.app != rt.spec.app):
             return None
+        if rt.sso is not None and not await rt.sso.keep_alive(session.key_id):
+            return None  # the identity provider no longer vouches for this user
         principal = Principal(session.key_id, session.user, session.role, session.app)
         return Viewer(session, principal, rt.access.roles.get(session.role, frozenset()))
 
