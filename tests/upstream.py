@@ -25,6 +25,7 @@ class Upstream:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.queue: deque[dict[str, Any]] = deque()
+        self.delay = 0.0  # seconds every unscripted call takes (a slow model)
         self.port = 0
         self._server: uvicorn.Server | None = None
 
@@ -34,6 +35,7 @@ class Upstream:
     def reset(self) -> None:
         self.requests.clear()
         self.queue.clear()
+        self.delay = 0.0
 
     @property
     def base_url(self) -> str:
@@ -44,7 +46,9 @@ class Upstream:
         return f"http://127.0.0.1:{self.port}"
 
     def _step(self) -> dict[str, Any]:
-        return self.queue.popleft() if self.queue else {}
+        if self.queue:
+            return self.queue.popleft()
+        return {"delay": self.delay} if self.delay else {}
 
     async def _prepare(
         self, request: Request

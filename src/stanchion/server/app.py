@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,6 +23,7 @@ from stanchion.pipeline.pipeline import build_pipeline
 from stanchion.runtime import Runtime, build_runtime, new_trace_id
 from stanchion.server import admin, misc, versioning
 from stanchion.server.chat import chat_completions
+from stanchion.server.gate import GateMiddleware, build_gate
 from stanchion.server.http import error_response, json_response, public
 from stanchion.server.openapi import openapi_document
 from stanchion.settings import Settings
@@ -111,6 +114,8 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         await rt.start()
         app.state.runtime = rt
         app.state.pipeline = build_pipeline(rt)
+        app.state.gate = build_gate(rt.spec.limits)
+        watcher = asyncio.create_task(app.state.gate.watch(rt.settings.drain_file))
         # Everything built so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall the event loop under load.
         gc.collect()
@@ -118,12 +123,14 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         try:
             yield
         finally:
+            watcher.cancel()
             await rt.aclose()
 
     table = routes()
     app = Starlette(
         routes=[*table, console_mount()],  # the console (/ui) is not part of the API document
         lifespan=lifespan,
+        middleware=[Middleware(GateMiddleware)],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,

@@ -60,6 +60,9 @@ class Route(Strict):
     retries: int = Field(2, ge=0, le=10)
     fallbacks: list[str] = []
     options: dict[str, Any] = {}
+    deadline: float | None = Field(
+        None, gt=0, le=3600, description="seconds for a request, retries and fallbacks included"
+    )
 
     @field_validator("api_key_env")
     @classmethod
@@ -145,6 +148,14 @@ class Limits(Strict):
     requests_per_minute: int | None = Field(None, gt=0, description="per API key")
     daily_budget: float | None = Field(None, gt=0, description="money per day for the whole app")
     redis_url: str | None = None
+    tokens_per_minute: int | None = Field(None, gt=0, description="per API key, prompt + output")
+    concurrent_per_key: int | None = Field(None, gt=0, description="in flight per key, per worker")
+    max_in_flight: int = Field(256, gt=0, description="chat requests in flight per worker")
+    max_queue: int = Field(128, ge=0, description="requests waiting past max_in_flight; then 429")
+    queue_timeout: float = Field(0.5, gt=0, le=60, description="longest wait in the queue")
+    overload_lag_ms: float | None = Field(
+        20.0, gt=0, description="event-loop lag that lowers the in-flight limit (None: fixed)"
+    )
 
 
 class Telemetry(Strict):
