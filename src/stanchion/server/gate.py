@@ -2,12 +2,13 @@
 queue in front of them, and a fast refusal past it, before any of the request is read.
 
 - up to ``limit`` requests run at once; the next ``max_queue`` wait (first come, first
-  served) for at most ``queue_timeout`` seconds; anything beyond gets a 429 with
+  served) for at most ``queue_timeout`` seconds, while the loop keeps up (a queue in front
+  of a saturated CPU only adds to every answer's latency); anything beyond gets a 429 with
   ``Retry-After`` at once, so a flood costs each refused caller a few hundred microseconds
   instead of a timeout, and the requests admitted keep their latency;
 - ``limit`` adapts (AIMD) to the event loop's lag: when the loop is late by more than
-  ``lag_target`` (the worker's CPU is saturated) it drops to 90% of what is in flight, and
-  it grows again while the loop keeps up; so the same defaults hold for a slow upstream
+  ``lag_target`` (the worker's CPU is saturated) it halves, and it grows again while the
+  loop keeps up; so the same defaults hold for a slow upstream
   (many requests waiting cheaply) and for a CPU-bound pipeline (few at a time);
 - ``per_key`` caps one API key's requests in flight on this worker (429
   ``concurrency_limit_exceeded``); the key is the ``Authorization`` value, so the check
@@ -49,7 +50,7 @@ class Gate:
         queue_timeout: float = 0.5,
         per_key: int | None = None,
         lag_target: float | None = 0.02,
-        min_limit: int = 4,
+        min_limit: int = 16,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_limit = self.limit = limit
@@ -88,7 +89,7 @@ class Gate:
             )
         if self.try_enter(key):
             return
-        if len(self.waiting) >= self.max_queue:
+        if len(self.waiting) >= self.max_queue or self.lagging:
             self.refused += 1
             raise RateLimited(
                 "the gateway is at capacity; retry shortly", code="overloaded", retry_after=1
@@ -112,6 +113,11 @@ class Gate:
         if self.per_key is not None:
             self.keys[key] = self.keys.get(key, 0) + 1
 
+    @property
+    def lagging(self) -> bool:
+        """The loop is late: a queue would only add to every answer's latency."""
+        return self.lag_target is not None and self.lag > self.lag_target
+
     def leave(self, key: str, taken: bool = True) -> None:
         """Give the slot back: to the first waiter when the limit allows, else free it."""
         if taken and self.per_key is not None:
@@ -131,14 +137,15 @@ class Gate:
                 slot.set_result(None)
 
     def observe_lag(self, lag: float) -> None:
-        """AIMD on the loop's lag: back off when late, grow while the limit is what binds."""
+        """AIMD on the loop's lag: halve the limit when late, grow it (by an eighth) while
+        the loop keeps up and the limit is what binds."""
         self.lag = lag
         if self.lag_target is None:
             return
         if lag > self.lag_target:
-            self.limit = max(self.min_limit, min(self.limit, int(self.in_flight * 0.9)))
+            self.limit = max(self.min_limit, min(self.limit, self.in_flight) // 2)
         elif self.limit < self.max_limit and (self.in_flight >= self.limit - 1 or self.waiting):
-            self.limit = min(self.max_limit, self.limit + max(1, self.limit // 16))
+            self.limit = min(self.max_limit, self.limit + max(1, self.limit // 8))
             self._wake()
 
     async def watch(self, drain_file: str | None) -> None:
