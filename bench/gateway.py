@@ -5,9 +5,9 @@ LiteLLM's proxy side by side when a venv with it is given.
         [--workers 2] [--limits 'max_queue: 64'] [--litellm VENV] [--json FILE]
     python bench/gateway.py --compare [compare.py options]   # ../shared/bench, the reference
 
-Builds a throw-away app whose one route, ``mock-gpt``, points at the shared harness's mock
-upstream (127.0.0.1:18080; the harness's, or compare.py's with ``--compare``), with the full default pipeline of the day (keys, admission,
-input and output guards, retrieval over the example's approved documents, prompt rendering,
+Builds a throw-away app whose one route, ``mock-gpt``, points at a mock upstream on
+127.0.0.1:18080 (the harness's; compare.py's with ``--compare``), with the full default
+pipeline of the day (keys, admission, input and output guards, retrieval over the example's approved documents, prompt rendering,
 the grounding check of the answer, encrypted traces in SQLite). With documents, every request
 asks a question the documents answer (the harness's default "Say hello" would be refused by
 the no-evidence policy without reaching the model); ``--no-docs`` keeps the harness's prompt
@@ -115,7 +115,7 @@ def main() -> None:
     ap.add_argument("--no-docs", action="store_true", help="serve without the retrieve stage")
     ap.add_argument("--mock-port", type=int, default=18080)
     ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--limits", default="", help="extra spec limits, YAML flow items: 'max_queue: 64, queue_timeout: 0.2'")
+    ap.add_argument("--limits", default="", help="extra spec limits: 'max_queue: 64, ...'")
     ap.add_argument(
         "--compare", action="store_true", help="run ../shared/bench/compare.py (the reference)"
     )
