@@ -7,8 +7,9 @@ LiteLLM's proxy side by side when a venv with it is given.
 
 Builds a throw-away app whose one route, ``mock-gpt``, points at a mock upstream on
 127.0.0.1:18080 (the harness's; compare.py's with ``--compare``), with the full default
-pipeline of the day (keys, admission, input and output guards, retrieval over the example's approved documents, prompt rendering,
-the grounding check of the answer, encrypted traces in SQLite). With documents, every request
+pipeline of the day (keys, admission, input and output guards, retrieval over the
+example's approved documents, prompt rendering, the grounding check of the answer,
+encrypted traces in SQLite). With documents, every request
 asks a question the documents answer (the harness's default "Say hello" would be refused by
 the no-evidence policy without reaching the model); ``--no-docs`` keeps the harness's prompt
 and serves without retrieval. Then it loads ``stanchion serve`` (one worker unless
