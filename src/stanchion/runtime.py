@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stanchion.access import Access, KeyCache, role_table
+from stanchion.cache import ResponseCache, build_cache
 from stanchion.errors import CryptoError, StoreError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
@@ -87,6 +88,13 @@ class Runtime:
     new_id: Callable[[], str] = new_trace_id
     routes_by_name: dict[str, str] = field(default_factory=dict)
     spans: Spans | None = None
+    cache: ResponseCache | None = None
+
+    def generations(self) -> tuple[int | None, int | None]:
+        """The registry's and the knowledge's generations: a cached answer's key holds
+        both, so a label move, an approval or a retirement makes it unreachable."""
+        knowledge = self.knowledge.retriever.generation if self.knowledge else None
+        return self.labels.generation, knowledge
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -110,6 +118,8 @@ class Runtime:
             await self.knowledge.aclose()
         await self.router.aclose()
         await self.counters.aclose()
+        if self.cache is not None:
+            await self.cache.aclose()
         self.store.dispose()
         self.metrics.close()
 
@@ -204,7 +214,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     router = build_router(spec, settings, metrics)
     routes_by_name = {r.name: r.name for r in spec.models.routes}
     routes_by_name.setdefault(spec.app, spec.models.default)
-    return Runtime(
+    rt = Runtime(
         spec=spec,
         app_dir=app_dir,
         settings=settings,
@@ -231,3 +241,6 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         routes_by_name=routes_by_name,
         spans=build_spans(spec, settings),
     )
+    redis_url = settings.redis_url or spec.limits.redis_url
+    rt.cache = build_cache(spec.cache, spec.app, redis_url, rt.generations)
+    return rt

@@ -111,7 +111,7 @@ def build_pipeline(rt: Runtime) -> Pipeline:
     ]
     return Pipeline(
         before=before,
-        generate=Generate(rt.router, rt.spec, rt.labels),
+        generate=Generate(rt.router, rt.spec, rt.labels, rt.cache),
         after=after,
         record=Record(rt.traces, rt.metrics, rt.counters, rt.spans),
         rt=rt,

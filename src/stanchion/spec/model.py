@@ -158,6 +158,20 @@ class Limits(Strict):
     )
 
 
+class CacheSpec(Strict):
+    """Response caches, off by default: ``exact`` (the same rendered prompt and sources) and
+    ``near`` (the same one-turn question after normalisation, over the same sources)."""
+
+    exact: bool = False
+    near: bool = False
+    scope: Literal["user", "app"] = Field("user", description="who may share a cached answer")
+    ttl_seconds: float = Field(3600.0, gt=0, le=30 * 86_400)
+    max_entries: int = Field(10_000, gt=0, description="in-process entries per worker")
+    backend: Literal["auto", "local", "redis"] = Field(
+        "auto", description="auto: Redis when limits.redis_url (or STANCHION_REDIS_URL) is set"
+    )
+
+
 class Telemetry(Strict):
     """What leaves the process in spans (OTLP): never content unless ``content`` says so."""
 
@@ -190,6 +204,7 @@ class AppSpec(Strict):
     roles: Roles = Field(default_factory=Roles)
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
     telemetry: Telemetry = Field(default_factory=Telemetry)
+    cache: CacheSpec = Field(default_factory=CacheSpec)
     mode: Literal["production", "development"] = "production"
 
     def route(self, name: str) -> Route | None:

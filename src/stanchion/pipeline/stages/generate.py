@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Any
 
+from stanchion.cache import ResponseCache
 from stanchion.errors import ApiError
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
@@ -59,8 +60,14 @@ class Generate:
 
     name = "generate"
 
-    def __init__(self, router: Router, spec: AppSpec, labels: LabelCache) -> None:
-        self.router, self.labels = router, labels
+    def __init__(
+        self,
+        router: Router,
+        spec: AppSpec,
+        labels: LabelCache,
+        cache: ResponseCache | None = None,
+    ) -> None:
+        self.router, self.labels, self.cache = router, labels, cache
         self.prices = {r.name: (r.price.input, r.price.output) for r in spec.models.routes}
         self.no_evidence = spec.knowledge.no_evidence.reply if spec.knowledge else None
         self.glossary = spec.knowledge.glossary if spec.knowledge else {}
@@ -114,14 +121,29 @@ class Generate:
 
     async def __call__(self, ex: Exchange) -> None:
         attempts: list[Attempt] = []
+        target = self._target(ex)
+        if self.cache is not None and await self._cached(ex, self.cache, target):
+            return
         try:
-            completion = await self.router.complete(self._target(ex), self._request(ex), attempts)
+            completion = await self.router.complete(target, self._request(ex), attempts)
         except ApiError as err:
             raise public_error(err, ex.id) from None
         finally:
             if attempts:
                 ex.annotations["attempts"] = [asdict(a) for a in attempts]
         self.settle(ex, completion, attempts)
+        if self.cache is not None:
+            await self.cache.store(ex, target, completion)
+
+    async def _cached(self, ex: Exchange, cache: ResponseCache, target: str) -> bool:
+        """Answer from the cache: no upstream call, no tokens, no cost (what the first
+        answer cost is in ``annotations["saved"]``)."""
+        hit = await cache.lookup(ex, target)
+        if hit is None:
+            return False
+        ex.completion, ex.cost = hit[1], 0.0
+        ex.route = hit[1].route or ex.route
+        return True
 
     def _decline(self, ex: Exchange) -> None:
         ex.decision = "refuse"
