@@ -208,3 +208,68 @@ def test_cache_spec_refuses_redis_without_a_url(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="Redis URL"):
         build_cache(CacheSpec(exact=True, backend="redis"), "demo", None, lambda: None)
     assert build_cache(CacheSpec(), "demo", None, lambda: None) is None
+
+
+GOOD = [
+    ANSWER,
+    "Refunds to a card take 5 to 7 business days once we receive the return. [1]",
+    "Gift cards cannot be refunded. [2]",
+]
+WEAK = [
+    "The moon is made of green cheese and refunds are instant.",
+    "Card refunds take 30 business days and need a notarised form. [1]",
+]
+
+
+def test_the_cascade_escalates_exactly_the_weak_answers(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    routes = [
+        openai_route(up, name="cheap", model="small", cascade="strong",
+                     price={"input": 0.1, "output": 0.2}),
+        openai_route(up, name="strong", model="big", price={"input": 10.0, "output": 20.0}),
+    ]  # fmt: skip
+    gw = gateway_factory(sqlite_url, routes, start=False, knowledge=SPEC_KNOWLEDGE)
+    write_docs(gw.folder)
+    _ingest(gw)
+    gw.start()
+    key = gw.make_key()
+    c = openai.OpenAI(base_url=gw.url + "/v1", api_key=key, max_retries=0)
+    escalated = []
+    for i, cheap in enumerate(GOOD + WEAK):
+        up.reset()
+        up.script({"content": cheap}, {"content": ANSWER})
+        r = c.chat.completions.create(
+            model="cheap", messages=[{"role": "user", "content": f"{QUESTION} ({i})"}]
+        )
+        models = [q["body"]["model"] for q in up.requests]
+        trace = wait_trace(gw, r.model_extra["stanchion"]["trace_id"])
+        cascade = trace["annotations"]["cascade"]
+        if cascade["escalated"]:
+            escalated.append(cheap)
+            assert models == ["small", "big"] and r.choices[0].message.content == ANSWER
+            assert trace["route"] == "strong" and trace["annotations"]["saved"][0]["cost"] < 0
+        else:
+            assert models == ["small"] and r.choices[0].message.content == cheap
+            assert trace["annotations"]["saved"][0]["cost"] > 0
+    assert escalated == WEAK
+
+
+def test_context_is_trimmed_to_its_token_budget(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    limits = {"max_body_bytes": 20000, "context_tokens": 25}
+    gw = gateway_factory(
+        sqlite_url, [openai_route(up)], start=False, knowledge=SPEC_KNOWLEDGE, limits=limits
+    )
+    write_docs(gw.folder)
+    _ingest(gw)
+    gw.start()
+    up.script({"content": ANSWER})
+    r = ask(gw, gw.make_key(), "How long do card refunds take, and can gift cards be refunded?")
+    sent = "\n".join(m["content"] for m in up.requests[0]["body"]["messages"])
+    facts = ["5 to 7 business days", "Gift cards cannot be refunded"]
+    assert sum(f in sent for f in facts) == 1  # both retrieved, the better one kept
+    trace = wait_trace(gw, r.model_extra["stanchion"]["trace_id"])
+    trim = [s for s in trace["annotations"]["saved"] if s["by"] == "trim"]
+    assert len(trim) == 1 and trim[0]["prompt_tokens"] > 0

@@ -63,6 +63,9 @@ class Route(Strict):
     deadline: float | None = Field(
         None, gt=0, le=3600, description="seconds for a request, retries and fallbacks included"
     )
+    cascade: str | None = Field(
+        None, description="a stronger route that re-answers when this route's answer is weak"
+    )
 
     @field_validator("api_key_env")
     @classmethod
@@ -124,6 +127,8 @@ class Models(Strict):
             for fb in r.fallbacks:
                 if fb not in names or fb == r.name:
                     raise ValueError(f"route {r.name!r} falls back to unknown route {fb!r}")
+            if r.cascade is not None and (r.cascade not in names or r.cascade == r.name):
+                raise ValueError(f"route {r.name!r} cascades to unknown route {r.cascade!r}")
         return self
 
 
@@ -155,6 +160,9 @@ class Limits(Strict):
     queue_timeout: float = Field(0.5, gt=0, le=60, description="longest wait in the queue")
     overload_lag_ms: float | None = Field(
         20.0, gt=0, description="event-loop lag that lowers the in-flight limit (None: fixed)"
+    )
+    context_tokens: int | None = Field(
+        None, gt=0, description="the most tokens retrieved passages may add to a prompt"
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from stanchion.cache import ResponseCache
 from stanchion.errors import ApiError
+from stanchion.pipeline.cascade import Cascade
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
 from stanchion.providers.router import Attempt, Router
@@ -66,8 +67,9 @@ class Generate:
         spec: AppSpec,
         labels: LabelCache,
         cache: ResponseCache | None = None,
+        cascade: Cascade | None = None,
     ) -> None:
-        self.router, self.labels, self.cache = router, labels, cache
+        self.router, self.labels, self.cache, self.cascade = router, labels, cache, cascade
         self.prices = {r.name: (r.price.input, r.price.output) for r in spec.models.routes}
         self.no_evidence = spec.knowledge.no_evidence.reply if spec.knowledge else None
         self.glossary = spec.knowledge.glossary if spec.knowledge else {}
@@ -124,14 +126,23 @@ class Generate:
         target = self._target(ex)
         if self.cache is not None and await self._cached(ex, self.cache, target):
             return
+        request = self._request(ex)
         try:
-            completion = await self.router.complete(target, self._request(ex), attempts)
+            completion = await self.router.complete(target, request, attempts)
+            if self.cascade is not None:
+
+                async def stronger(route: str) -> Completion:
+                    return await self.router.complete(route, request, attempts)
+
+                completion = await self.cascade.run(ex, completion, stronger)
         except ApiError as err:
             raise public_error(err, ex.id) from None
         finally:
             if attempts:
                 ex.annotations["attempts"] = [asdict(a) for a in attempts]
         self.settle(ex, completion, attempts)
+        if self.cascade is not None and "cascade" in ex.annotations:
+            ex.cost += float(ex.annotations["cascade"].pop("cost", 0.0))
         if self.cache is not None:
             await self.cache.store(ex, target, completion)
 
