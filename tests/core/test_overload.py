@@ -59,6 +59,10 @@ def test_past_the_queue_a_flood_gets_fast_429s(
     assert max(t for t, _ in refused) < 0.4  # refused at once, not after the upstream's 0.6 s
     assert sorted(ok)[1] < 1.2 and max(ok) < 2.0  # two ran, two waited for them
     assert len(up.requests) == 4
+    scrape = httpx.get(
+        gw.url + "/metrics", headers={"authorization": f"Bearer {gw.make_key(role='admin')}"}
+    )
+    assert 'stanchion_admission_refused_total{code="overloaded"} 8.0' in scrape.text
 
 
 def test_a_queued_request_is_refused_after_the_queue_timeout(

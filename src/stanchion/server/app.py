@@ -114,7 +114,7 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         await rt.start()
         app.state.runtime = rt
         app.state.pipeline = build_pipeline(rt)
-        app.state.gate = build_gate(rt.spec.limits)
+        app.state.gate = build_gate(rt.spec.limits, rt.metrics)
         watcher = asyncio.create_task(app.state.gate.watch(rt.settings.drain_file))
         # Everything built so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall the event loop under load.

@@ -33,6 +33,7 @@ from typing import Any
 
 from stanchion.errors import ApiError, RateLimited, ServiceUnavailable
 from stanchion.server.http import error_response
+from stanchion.telemetry.metrics import Metrics
 
 Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
@@ -52,7 +53,9 @@ class Gate:
         lag_target: float | None = 0.02,
         min_limit: int = 16,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.max_limit = self.limit = limit
         self.max_queue, self.queue_timeout, self.per_key = max_queue, queue_timeout, per_key
         self.lag_target, self.min_limit, self.clock = lag_target, min(min_limit, limit), clock
@@ -83,6 +86,15 @@ class Gate:
 
     async def enter(self, key: str) -> None:
         """A slot for one request, or the error to answer it with."""
+        try:
+            await self._enter(key)
+        except ApiError as err:
+            self.refused += 1
+            if self.metrics is not None:
+                self.metrics.inc("stanchion_admission_refused_total", (("code", str(err.code)),))
+            raise
+
+    async def _enter(self, key: str) -> None:
         if self.draining:
             raise ServiceUnavailable(
                 "this replica is draining; retry on another", code="draining", retry_after=1
@@ -90,7 +102,6 @@ class Gate:
         if self.try_enter(key):
             return
         if len(self.waiting) >= self.max_queue or self.lagging:
-            self.refused += 1
             raise RateLimited(
                 "the gateway is at capacity; retry shortly", code="overloaded", retry_after=1
             )
@@ -105,7 +116,6 @@ class Gate:
             if slot.done() and not slot.cancelled():  # granted just as the wait ended
                 self.leave(key, taken=False)
             if isinstance(exc, TimeoutError):
-                self.refused += 1
                 raise RateLimited(
                     "the gateway is at capacity; retry shortly", code="overloaded", retry_after=1
                 ) from None
@@ -157,8 +167,16 @@ class Gate:
             await asyncio.sleep(TICK)
             self.observe_lag(max(self.clock() - t0 - TICK, 0.0))
             n += 1
+            if self.metrics is not None and n % 8 == 0:
+                self._publish(self.metrics)
             if drain_file and n % 20 == 0 and not self.draining:
                 self.draining = await asyncio.to_thread(Path(drain_file).exists)
+
+    def _publish(self, m: Metrics) -> None:
+        m.set_gauge("stanchion_admission_in_flight", self.in_flight)
+        m.set_gauge("stanchion_admission_limit", self.limit)
+        m.set_gauge("stanchion_admission_queued", len(self.waiting))
+        m.set_gauge("stanchion_event_loop_lag_seconds", self.lag)
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -193,7 +211,7 @@ class GateMiddleware:
             gate.leave(key)
 
 
-def build_gate(limits: Any) -> Gate:
+def build_gate(limits: Any, metrics: Metrics | None = None) -> Gate:
     """The gate the spec's ``limits`` describe (``spec.model.Limits``)."""
     lag = limits.overload_lag_ms
     return Gate(
@@ -202,4 +220,5 @@ def build_gate(limits: Any) -> Gate:
         queue_timeout=limits.queue_timeout,
         per_key=limits.concurrent_per_key,
         lag_target=lag / 1000 if lag is not None else None,
+        metrics=metrics,
     )
