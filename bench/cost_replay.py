@@ -46,6 +46,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "exact+near (user)": {"cache": {"exact": True, "near": True, "scope": "user"}},
     "exact+near (app)": {"cache": {"exact": True, "near": True, "scope": "app"}},
     "trim 300": {"limits": {"context_tokens": 300}},
+    "trim 120": {"limits": {"context_tokens": 120}},
 }
 VARIANTS = [
     str.lower,

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import secrets
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from stanchion.limits import LocalCounters, RedisCounters
 from tests.conftest import openai_route
@@ -151,24 +151,16 @@ async def test_local_tokens_per_minute_slide() -> None:
     assert wait == 0 and hold is not None
 
 
-async def test_redis_tokens_per_minute_are_shared(redis_counters: Any) -> None:
-    a, b = redis_counters
-    await _tokens_semantics(a, b)
-
-
-@pytest.fixture()
-async def redis_counters() -> Any:
-    import secrets
-
+async def test_redis_tokens_per_minute_are_shared() -> None:
     await redis_or_skip()
     prefix = f"stn-test-{secrets.token_hex(4)}"
     a, b = RedisCounters(REDIS_URL, prefix), RedisCounters(REDIS_URL, prefix)
-    yield a, b
-    keys = [k async for k in a.redis.scan_iter(match=f"{prefix}:*")]
-    if keys:
-        await a.redis.delete(*keys)
-    await a.aclose()
-    await b.aclose()
+    try:
+        await _tokens_semantics(a, b)
+    finally:
+        await a.redis.delete(f"{prefix}:tpm:tpm:k")
+        await a.aclose()
+        await b.aclose()
 
 
 def test_the_deadline_includes_retries(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
