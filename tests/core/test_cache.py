@@ -273,3 +273,17 @@ def test_context_is_trimmed_to_its_token_budget(
     trace = wait_trace(gw, r.model_extra["stanchion"]["trace_id"])
     trim = [s for s in trace["annotations"]["saved"] if s["by"] == "trim"]
     assert len(trim) == 1 and trim[0]["prompt_tokens"] > 0
+
+
+def test_a_request_with_personal_data_is_never_cached(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = cached_gateway(sqlite_url, gateway_factory, up, {"exact": True, "near": True})
+    gw.start()
+    key = gw.make_key()
+    up.script(*[{"content": ANSWER}] * 2)
+    question = "How long do card refunds take? I am maria.lopez@example.org"
+    ask(gw, key, question)
+    ask(gw, key, question)
+    assert answered(up) == 2
+    assert "maria.lopez@example.org" not in str(up.requests[0]["body"])  # it was pseudonymised

@@ -1,8 +1,9 @@
 """The response cache the generate stage consults: exact first, then near-duplicate.
 
-Only a whole, non-streamed, non-refused answer is stored. A hit is recorded in the trace
-with what it saved (an item of ``annotations["saved"]``: the tokens and the money the
-first answer cost), which ``stanchion report cost`` adds up.
+Only a whole, non-streamed, non-refused answer is stored, and only for a request that
+carried no personal data (nothing pseudonymised) and raised no finding on the way in. A hit
+is recorded in the trace with what it saved (an item of ``annotations["saved"]``: the
+tokens and the money the first answer cost), which ``stanchion report cost`` adds up.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ class ResponseCache:
 
     def keys(self, ex: Exchange, target: str) -> list[tuple[str, str]]:
         """(kind, key) for each cache that applies to this request, exact first."""
-        if ex.request.stream:
-            return []
+        if ex.request.stream or ex.pseudonyms or ex.findings:
+            return []  # personal data or a finding on the way in: never shared, never reused
         user = ex.principal.user if ex.principal and self.per_user else ""
         params = {k: v for k, v in ex.request.params.items() if k not in UNKEYED}
         common = [self.app, target, ex.prompt_id, self.generations(), user, params]
