@@ -21,6 +21,7 @@ HOST = "127.0.0.1"
 class Tally:
     by_status: dict[int, list[float]] = field(default_factory=dict)
     failed: Counter[str] = field(default_factory=Counter)
+    retried: int = 0  # sent again on a new connection: the kept-alive one had been closed
     started: float = 0.0
     ended: float = 0.0
 
@@ -41,6 +42,7 @@ class Tally:
             "ok_share": len(ok) / sent if sent else 0.0,
             "errors": sent - len(ok),
             "failed": dict(self.failed),
+            "retried": self.retried,
             "status": {str(s): len(v) for s, v in sorted(self.by_status.items())},
             "ok_ms": percentiles(ok),
         }
@@ -112,8 +114,20 @@ async def _one(
     """One request timed from ``t0``; returns the connection when it can be reused."""
     loop = asyncio.get_running_loop()
     try:
-        conn = conn or await Conn.open(port)
-        status, keep = await conn.roundtrip(request)
+        if conn is not None:
+            try:
+                status, keep = await conn.roundtrip(request)
+            except (ConnectionError, asyncio.IncompleteReadError) as e:
+                if getattr(e, "partial", b""):
+                    raise
+                # A kept-alive connection the server closed while it was idle (uvicorn does
+                # after 5 s): nothing came back, so send again on a new one, as clients do.
+                conn.close()
+                tally.retried += 1
+                conn = None
+        if conn is None:
+            conn = await Conn.open(port)
+            status, keep = await conn.roundtrip(request)
     except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as e:
         tally.failed[type(e).__name__] += 1
         if conn is not None:
