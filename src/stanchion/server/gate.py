@@ -169,7 +169,7 @@ class Gate:
             n += 1
             if self.metrics is not None and n % 8 == 0:
                 self._publish(self.metrics)
-            if drain_file and n % 20 == 0 and not self.draining:
+            if drain_file and n % 20 == 0:
                 self.draining = await asyncio.to_thread(Path(drain_file).exists)
 
     def _publish(self, m: Metrics) -> None:
