@@ -170,3 +170,25 @@ def test_the_deadline_includes_retries(sqlite_url: str, up: Upstream, gateway_fa
     assert status in (502, 504), r.text
     assert took < 1.2  # without the deadline: six 0.4 s tries plus backoff
     assert len(up.requests) <= 2
+
+
+def test_the_adaptive_limit_halves_on_lag_and_grows_back() -> None:
+    from stanchion.server.gate import Gate
+
+    g = Gate(limit=64, max_queue=8, lag_target=0.02, min_limit=16)
+    g.in_flight = 40
+    g.observe_lag(0.05)
+    assert g.limit == 20 and g.lagging
+    g.observe_lag(0.05)
+    assert g.limit == 16  # the floor
+    assert not g.try_enter("k")  # 40 in flight, limit 16
+    g.in_flight = 15
+    g.observe_lag(0.001)  # keeping up, and the limit binds: grow by an eighth (at least 1)
+    assert g.limit == 18 and not g.lagging
+    g.in_flight = 2
+    g.observe_lag(0.001)  # keeping up but the limit does not bind: unchanged
+    assert g.limit == 18
+    fixed = Gate(limit=64, lag_target=None)
+    fixed.in_flight = 40
+    fixed.observe_lag(1.0)
+    assert fixed.limit == 64 and not fixed.lagging

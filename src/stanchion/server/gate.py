@@ -6,10 +6,11 @@ queue in front of them, and a fast refusal past it, before any of the request is
   of a saturated CPU only adds to every answer's latency); anything beyond gets a 429 with
   ``Retry-After`` at once, so a flood costs each refused caller a few hundred microseconds
   instead of a timeout, and the requests admitted keep their latency;
-- ``limit`` adapts (AIMD) to the event loop's lag: when the loop is late by more than
-  ``lag_target`` (the worker's CPU is saturated) it halves, and it grows again while the
-  loop keeps up; so the same defaults hold for a slow upstream
-  (many requests waiting cheaply) and for a CPU-bound pipeline (few at a time);
+- optionally (``lag_target``; the spec's ``overload_lag_ms``) ``limit`` adapts (AIMD) to
+  the event loop's lag: when the loop is late by more than ``lag_target`` (the worker's
+  CPU is saturated) it halves (not below ``min_limit``), and it grows again while the loop
+  keeps up; so one setting serves a slow upstream (many requests waiting cheaply) and a
+  CPU-bound pipeline (few at a time);
 - ``per_key`` caps one API key's requests in flight on this worker (429
   ``concurrency_limit_exceeded``); the key is the ``Authorization`` value, so the check
   needs no store read;
