@@ -159,7 +159,7 @@ class Limits(Strict):
     max_queue: int = Field(128, ge=0, description="requests waiting past max_in_flight; then 429")
     queue_timeout: float = Field(0.5, gt=0, le=60, description="longest wait in the queue")
     overload_lag_ms: float | None = Field(
-        None, gt=0, description="event-loop lag that lowers the in-flight limit (None: fixed)"
+        20.0, gt=0, description="event-loop lag that lowers the in-flight limit (None: fixed)"
     )
     context_tokens: int | None = Field(
         None, gt=0, description="the most tokens retrieved passages may add to a prompt"
