@@ -56,6 +56,9 @@ ALL_FEATURES = (
     "unmatched",
     "size",
     "matched",
+    "ask_coverage",
+    "ask_specific",
+    "coverage_specific",
 )
 
 

@@ -18,14 +18,37 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 
+def _calls(step: dict[str, Any]) -> list[dict[str, Any]]:
+    """A step's ``tool_calls``: ``{"name", "arguments" (text or object), "id"?}`` each."""
+    out = []
+    for i, c in enumerate(step.get("tool_calls") or []):
+        args = c.get("arguments", {})
+        out.append(
+            {
+                "id": c.get("id", f"call_{i}"),
+                "name": c["name"],
+                "arguments": args if isinstance(args, str) else json.dumps(args),
+            }
+        )
+    return out
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    """Awkward fragments: every ``size`` characters, mid-key, mid-escape, mid-number."""
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
 class Upstream:
     """``script`` queues behaviours for the next calls: a dict with ``status``,
-    ``retry_after``, ``delay``, ``content``, ``no_usage``; when empty it echoes."""
+    ``retry_after``, ``delay``, ``content``, ``no_usage``, ``tool_calls`` (a list of
+    ``{"name", "arguments", "id"?}``, answered with ``finish_reason: tool_calls`` / Anthropic
+    ``tool_use`` blocks) and ``fragment`` (characters per streamed argument piece, default
+    3); when empty it echoes."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.queue: deque[dict[str, Any]] = deque()
-        self.delay = 0.0  # seconds every unscripted call takes (a slow model)
+        self.default: dict[str, Any] = {}  # the behaviour when nothing is scripted
         self.port = 0
         self._server: uvicorn.Server | None = None
 
@@ -35,7 +58,7 @@ class Upstream:
     def reset(self) -> None:
         self.requests.clear()
         self.queue.clear()
-        self.delay = 0.0
+        self.default = {}
 
     @property
     def base_url(self) -> str:
@@ -46,9 +69,7 @@ class Upstream:
         return f"http://127.0.0.1:{self.port}"
 
     def _step(self) -> dict[str, Any]:
-        if self.queue:
-            return self.queue.popleft()
-        return {"delay": self.delay} if self.delay else {}
+        return self.queue.popleft() if self.queue else self.default
 
     async def _prepare(
         self, request: Request
@@ -79,6 +100,10 @@ class Upstream:
             return str(step["content"])
         msgs = body.get("messages") or []
         last = msgs[-1].get("content") if msgs else ""
+        if isinstance(last, list):  # Anthropic blocks: the text and tool results it carries
+            pieces = [b.get("text", b.get("content")) for b in last if isinstance(b, dict)]
+            found = " ".join(p for p in pieces if isinstance(p, str))
+            return f"echo: {found}" if found else "echo"
         return f"echo: {last}" if isinstance(last, str) else "echo"
 
     async def openai(self, request: Request) -> Response:
@@ -86,6 +111,9 @@ class Upstream:
         if failure:
             return failure
         text = self._reply(body, step)
+        calls = _calls(step)
+        if calls and "content" not in step:
+            text = ""
         usage = (
             None
             if step.get("no_usage")
@@ -101,8 +129,29 @@ class Upstream:
                     "choices": [
                         {
                             "index": 0,
-                            "message": {"role": "assistant", "content": text},
-                            "finish_reason": "stop",
+                            "message": step.get("message")
+                            or {
+                                "role": "assistant",
+                                "content": text or None,
+                                **(
+                                    {
+                                        "tool_calls": [
+                                            {
+                                                "id": c["id"],
+                                                "type": "function",
+                                                "function": {
+                                                    "name": c["name"],
+                                                    "arguments": c["arguments"],
+                                                },
+                                            }
+                                            for c in calls
+                                        ]
+                                    }
+                                    if calls
+                                    else {}
+                                ),
+                            },
+                            "finish_reason": "tool_calls" if calls else "stop",
                         }
                     ],
                     **({"usage": usage} if usage else {}),
@@ -121,7 +170,7 @@ class Upstream:
             "created": 1,
             "model": body["model"] + "-2026",
         }
-        words = text.split(" ")
+        words = text.split(" ") if text else []
         for i, w in enumerate(words):
             piece = w if i == 0 else " " + w
             yield (
@@ -138,9 +187,14 @@ class Upstream:
             )
             if step.get("chunk_delay"):
                 await asyncio.sleep(step["chunk_delay"])
+        calls = _calls(step)
+        for delta in _openai_call_deltas(calls, int(step.get("fragment", 3))):
+            choice = {"index": 0, "delta": {"tool_calls": [delta]}, "finish_reason": None}
+            yield "data: " + json.dumps({**head, "choices": [choice]}) + "\n\n"
+        finish = "tool_calls" if calls else "stop"
         yield (
             "data: "
-            + json.dumps({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            + json.dumps({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
             + "\n\n"
         )
         if usage and (body.get("stream_options") or {}).get("include_usage"):
@@ -152,21 +206,39 @@ class Upstream:
         if failure:
             return failure
         text = self._reply(body, step)
+        calls = _calls(step)
+        if calls and "content" not in step:
+            text = ""
         if not body.get("stream"):
+            blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+            blocks += [
+                {
+                    "type": "tool_use",
+                    "id": c["id"],
+                    "name": c["name"],
+                    "input": json.loads(c["arguments"]),
+                }
+                for c in calls
+            ]
             return JSONResponse(
                 {
                     "id": "msg_1",
                     "type": "message",
                     "role": "assistant",
                     "model": body["model"],
-                    "content": [{"type": "text", "text": text}],
-                    "stop_reason": "end_turn",
+                    "content": blocks,
+                    "stop_reason": "tool_use" if calls else "end_turn",
                     "usage": {"input_tokens": 13, "output_tokens": 5},
                 }
             )
-        return StreamingResponse(self._anthropic_events(body, text), media_type="text/event-stream")
+        return StreamingResponse(
+            self._anthropic_events(body, text, calls, int(step.get("fragment", 3))),
+            media_type="text/event-stream",
+        )
 
-    async def _anthropic_events(self, body: dict[str, Any], text: str) -> Any:
+    async def _anthropic_events(
+        self, body: dict[str, Any], text: str, calls: list[dict[str, Any]], size: int = 3
+    ) -> Any:
         def ev(kind: str, data: dict[str, Any]) -> str:
             return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n"
 
@@ -180,23 +252,54 @@ class Upstream:
                 }
             },
         )
-        yield ev("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
-        for i, w in enumerate(text.split(" ")):
+        index = 0
+        if text or not calls:
             yield ev(
-                "content_block_delta",
-                {"index": 0, "delta": {"type": "text_delta", "text": w if i == 0 else " " + w}},
+                "content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}
             )
-        yield ev("content_block_stop", {"index": 0})
-        yield ev(
-            "message_delta", {"delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 5}}
-        )
+            for i, w in enumerate(text.split(" ")):
+                yield ev(
+                    "content_block_delta",
+                    {"index": 0, "delta": {"type": "text_delta", "text": w if i == 0 else " " + w}},
+                )
+            yield ev("content_block_stop", {"index": 0})
+            index = 1
+        for c in calls:
+            block = {"type": "tool_use", "id": c["id"], "name": c["name"], "input": {}}
+            yield ev("content_block_start", {"index": index, "content_block": block})
+            for piece in _pieces(json.dumps(json.loads(c["arguments"])), size):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                yield ev("content_block_delta", {"index": index, "delta": delta})
+            yield ev("content_block_stop", {"index": index})
+            index += 1
+        stop = "tool_use" if calls else "end_turn"
+        yield ev("message_delta", {"delta": {"stop_reason": stop}, "usage": {"output_tokens": 5}})
         yield ev("message_stop", {})
+
+    async def embeddings(self, request: Request) -> Response:
+        """OpenAI's embeddings: a deterministic vector per input (``dimensions`` long, 8 by
+        default), so a test can tell which text produced which vector."""
+        body, step, failure = await self._prepare(request)
+        if failure:
+            return failure
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        size = int(body.get("dimensions") or 8)
+        data = [
+            {"object": "embedding", "index": i, "embedding": fake_vector(str(t), size)}
+            for i, t in enumerate(texts)
+        ]
+        tokens = sum(len(str(t).split()) for t in texts)
+        usage = {} if step.get("no_usage") else {"prompt_tokens": tokens, "total_tokens": tokens}
+        return JSONResponse(
+            {"object": "list", "data": data, "model": body["model"] + "-2026", "usage": usage}
+        )
 
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/v1/chat/completions", self.openai, methods=["POST"]),
                 Route("/v1/messages", self.anthropic, methods=["POST"]),
+                Route("/v1/embeddings", self.embeddings, methods=["POST"]),
             ]
         )
 
@@ -206,6 +309,22 @@ class Upstream:
     def stop(self) -> None:
         if self._server:
             self._server.should_exit = True
+
+
+def _openai_call_deltas(calls: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    """OpenAI's streamed shape: per call a head (index, id, name, empty arguments), then
+    argument pieces carrying only the index."""
+    out: list[dict[str, Any]] = []
+    for i, c in enumerate(calls):
+        head = {"name": c["name"], "arguments": ""}
+        out.append({"index": i, "id": c["id"], "type": "function", "function": head})
+        out += [{"index": i, "function": {"arguments": p}} for p in _pieces(c["arguments"], size)]
+    return out
+
+
+def fake_vector(text: str, size: int) -> list[float]:
+    """The upstream's vector for ``text``: its first value is the text's length."""
+    return [float(len(text))] + [((hash(text) >> i) % 7) / 7.0 for i in range(size - 1)]
 
 
 def serve_in_thread(app: Any, port: int = 0) -> tuple[uvicorn.Server, int]:
@@ -228,3 +347,11 @@ def serve_in_thread(app: Any, port: int = 0) -> tuple[uvicorn.Server, int]:
         time.sleep(0.01)
     server.thread = thread  # type: ignore[attr-defined]
     return server, port
+
+
+def tool_call_deltas(step: dict[str, Any], size: int | None = None) -> list[dict[str, Any]]:
+    """A step's ``tool_calls`` streamed as OpenAI streams them (``_openai_call_deltas``), by
+    default each call's arguments in two pieces split mid-token."""
+    calls = _calls(step)
+    longest = max((len(c["arguments"]) for c in calls), default=2)
+    return _openai_call_deltas(calls, size or -(-longest // 2))

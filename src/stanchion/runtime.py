@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stanchion.access import Access, KeyCache, role_table
 from stanchion.cache import ResponseCache, build_cache
-from stanchion.errors import CryptoError, StoreError
+from stanchion.errors import CryptoError, SpecError, StoreError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
 from stanchion.knowledge.build import Knowledge, build_knowledge
@@ -22,6 +23,8 @@ from stanchion.providers.router import Breaker, Router, RouteState
 from stanchion.registry.cache import LabelCache
 from stanchion.registry.prompts import PromptVersion, load_system_prompt
 from stanchion.registry.versions import route_version_id
+from stanchion.reports.rollup import rollup_writer
+from stanchion.rollout.gate import Cohorts
 from stanchion.settings import Settings
 from stanchion.spec import AppSpec, load_spec
 from stanchion.spec.model import Route
@@ -88,6 +91,9 @@ class Runtime:
     new_id: Callable[[], str] = new_trace_id
     routes_by_name: dict[str, str] = field(default_factory=dict)
     spans: Spans | None = None
+    cohorts: Cohorts | None = None  # the rollout's stage, cached (rollout/gate.py)
+    monitor: Any = None  # the alert evaluator (alerts.engine.Monitor) when rules exist
+    unforward: Callable[[], None] = lambda: None  # rollout alerts to the alert channels
     cache: ResponseCache | None = None
 
     def generations(self) -> tuple[int | None, int | None]:
@@ -108,8 +114,24 @@ class Runtime:
         await self.labels.start()
         if self.knowledge is not None:
             await self.knowledge.start()
+        if self.cohorts is not None:
+            await self.cohorts.start()
+        if self.spec.alerts.rules:
+            from stanchion.alerts.engine import build_monitor
+
+            self.monitor = build_monitor(self)
+            self.monitor.start()
+        if self.cohorts is not None and self.spec.alerts.channels:
+            from stanchion.alerts.rollout_sink import forward_rollout_alerts
+
+            self.unforward = forward_rollout_alerts(self)
 
     async def aclose(self) -> None:
+        self.unforward()
+        if self.cohorts is not None:
+            await self.cohorts.aclose()
+        if self.monitor is not None:
+            await self.monitor.aclose()
         await self.labels.aclose()
         self.traces.close()
         if self.spans is not None:
@@ -212,6 +234,11 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         )
     prompt = load_system_prompt(spec, app_dir)
     router = build_router(spec, settings, metrics)
+    judge = spec.knowledge.grounding.checker.route if spec.knowledge is not None else None
+    if knowledge is not None and judge:
+        if judge not in router.states:
+            raise SpecError([f"knowledge.grounding.checker.route: no route named {judge!r}"])
+        knowledge.bind_judge(lambda request: router.complete(judge, request, []))
     routes_by_name = {r.name: r.name for r in spec.models.routes}
     routes_by_name.setdefault(spec.app, spec.models.default)
     rt = Runtime(
@@ -234,12 +261,14 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
             metrics=metrics,
             batch=settings.trace_batch,
             flush_ms=settings.trace_flush_ms,
+            store_rows=rollup_writer(cipher),
         ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),
         holds=HoldQueue(store, cipher),
         routes_by_name=routes_by_name,
         spans=build_spans(spec, settings),
+        cohorts=Cohorts(spec, store) if spec.rollout is not None else None,
     )
     redis_url = settings.redis_url or spec.limits.redis_url
     rt.cache = build_cache(spec.cache, spec.app, redis_url, rt.generations)

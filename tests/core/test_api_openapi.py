@@ -49,8 +49,28 @@ def test_failures_are_documented_with_the_error_schema() -> None:
         assert statuses & {"200", "201"}, f"{method} {path}"
         if op["x-permission"] != "public":
             assert {"400", "401", "403", "404", "422"} <= statuses, f"{method} {path}"
-            assert op["security"] == [{"bearer": []}]
+            assert op["security"][0] == {"bearer": []}
         for status, response in op["responses"].items():
             if status[0] in "45":
                 schema = response["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Error"}
+
+
+def test_translated_routes_are_documented() -> None:
+    ops = {op["operationId"]: op for _, _, op in OPERATIONS}
+    for operation, model, answer in (
+        ("post_embeddings", "EmbeddingsRequest", "EmbeddingList"),
+        ("post_responses", "ResponsesRequest", "Response"),
+        ("post_messages", "MessagesRequest", "Message"),
+    ):
+        op = ops[operation]
+        ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.endswith("/" + model) and model in DOC["components"]["schemas"]
+        ok = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        assert ok.endswith("/" + answer) and answer in DOC["components"]["schemas"]
+        assert op["x-permission"] == "chat" and "502" in op["responses"]
+    for operation in ("post_responses", "post_messages"):
+        assert "text/event-stream" in ops[operation]["responses"]["200"]["content"]
+    assert {"x-api-key": []} in ops["post_messages"]["security"]
+    messages = DOC["components"]["schemas"]["MessagesRequest"]
+    assert set(messages["required"]) == {"model", "max_tokens", "messages"}

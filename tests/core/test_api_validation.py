@@ -30,6 +30,7 @@ def test_typed_params_are_forwarded_as_sent_and_new_fields_pass_through(
 ) -> None:
     gw = gateway_factory(sqlite_url, [openai_route(up)])
     client = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
+    up.script({"content": '{"order": 7}'})  # response_format json_object is now enforced
     tool = {
         "type": "function",
         "function": {
@@ -76,7 +77,7 @@ def test_typed_params_are_forwarded_as_sent_and_new_fields_pass_through(
     [
         ({"max_completion_tokens": 1, "max_tokens": 1_000_000_000}, "max_tokens"),
         ({"max_tokens": 1, "max_completion_tokens": 5000}, "max_completion_tokens"),
-        ({"n": 3}, "n"),
+        ({"n": 9}, "n"),
         ({"temperature": 1e308}, "temperature"),
         ({"stop": [1, {}]}, "stop[0]"),
         ({"logit_bias": {"x": "y"}}, "logit_bias.x"),

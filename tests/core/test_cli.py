@@ -64,7 +64,8 @@ def test_quickstart_keys_audit(app: Path) -> None:
     assert "revoked" in run("keys", "revoke", key_id, app=app).stdout
     bad_role = run("keys", "create", "--user", "x", "--role", "wizard", app=app, check=False)
     assert bad_role.returncode != 0 and "unknown role" in bad_role.stderr
-    assert "ok: 16 events" in run("audit", "verify", app=app).stdout  # upgrade, 12 docs, 3 keys
+    verified = run("audit", "verify", app=app).stdout  # upgrade, ingest, 12 docs, 3 keys
+    assert "ok: 17 events" in verified
     db = app / ".stanchion" / "stanchion.db"
     # Tampered through Python's own sqlite3: no binary to look for, so no guard that skips.
     with closing(sqlite3.connect(db)) as conn, conn:

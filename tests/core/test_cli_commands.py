@@ -254,7 +254,7 @@ def test_ask(gateway_factory: object, db_url: str, up: Upstream) -> None:
 
 # Each command path and the tests that run it (file::test). In process unless marked.
 COVERED: dict[str, list[str]] = {
-    "quickstart": ["tests/core/test_cli_commands.py::example", "tests/core/test_cli.py::test_quickstart_keys_audit"],
+    "quickstart": ["tests/core/test_cli_commands.py::example", "tests/core/test_cli.py::test_quickstart_keys_audit", "tests/rollout/test_cli.py::test_quickstart_works_from_any_folder"],
     "serve": ["tests/core/test_cli.py::test_serve_answers_and_drains_on_sigterm", "tests/core/test_revocation.py::test_revoked_key_stops_on_both_replicas"],
     "ask": ["tests/core/test_cli_commands.py::test_ask"],
     "keys create": ["tests/core/test_cli_commands.py::test_registry_commands", "tests/core/test_cli.py::test_quickstart_keys_audit"],
@@ -265,6 +265,9 @@ COVERED: dict[str, list[str]] = {
     "audit accept": ["tests/core/test_audit_surface.py::test_cli_catches_truncation_and_accept_reanchors"],
     "report cost": ["tests/core/test_cli.py::test_serve_answers_and_drains_on_sigterm"],  # subprocess
     "report kpis": ["tests/ui/test_kpis.py::test_report_kpis_cli_prints_the_same_report"],
+    "report topics": ["tests/telemetry/test_topics.py::test_topics_cli_and_api"],
+    "alerts list": ["tests/telemetry/test_alerts_serve.py::test_alerts_cli_list_and_test"],
+    "alerts test": ["tests/telemetry/test_alerts_serve.py::test_alerts_cli_list_and_test"],
     "traces dead-letters": ["tests/core/test_writer.py::test_one_refused_row_loses_none_of_its_batch"],
     "report versions": ["tests/core/test_cli_commands.py::test_report_versions"],
     "spec check": ["tests/core/test_spec.py::test_cli_spec_check"],
@@ -277,7 +280,10 @@ COVERED: dict[str, list[str]] = {
     "ground eval": ["tests/core/test_cli_commands.py::test_ground_check_and_eval"],
     "retrieval eval": ["tests/core/test_cli_commands.py::test_retrieval_eval"],
     "guard check": ["tests/guards/test_cli.py::test_check_prints_findings_and_action"],
-    "guard eval": ["tests/guards/test_cli.py::test_eval_pii_json_and_predictions"],
+    "guard eval": [
+        "tests/guards/test_cli.py::test_eval_pii_json_and_predictions",
+        "tests/guards/test_cli.py::test_leave_one_out_refits_the_injection_model",
+    ],
     **{
         f"{kind} {cmd}": ["tests/core/test_cli_commands.py::test_registry_commands"]
         for kind in ("prompts", "models")
@@ -291,6 +297,15 @@ COVERED: dict[str, list[str]] = {
     "eval run": ["tests/registry/test_cli_evals.py::test_push_eval_gate_and_required_eval"],
     "eval compare": ["tests/registry/test_cli_evals.py::test_push_eval_gate_and_required_eval"],
     "eval list": ["tests/core/test_cli_commands.py::test_eval_list"],
+    "init": ["tests/rollout/test_cli.py::test_init_from_flags_writes_a_valid_app", "tests/rollout/test_cli.py::test_init_refuses_bad_answers_without_a_terminal"],
+    **{
+        f"rollout {cmd}": ["tests/rollout/test_cli.py::test_rollout_commands"]
+        for cmd in ("status", "start", "advance", "tick")
+    },
+    "signoff": ["tests/rollout/test_cli.py::test_rollout_commands", "tests/rollout/test_readiness.py::test_readiness_moves_from_red_to_green"],
+    "signoffs": ["tests/rollout/test_cli.py::test_rollout_commands", "tests/rollout/test_readiness.py::test_readiness_moves_from_red_to_green"],
+    "readiness": ["tests/rollout/test_readiness.py::test_example_as_shipped_is_not_ready", "tests/rollout/test_readiness.py::test_readiness_moves_from_red_to_green"],
+    "canary check": ["tests/rollout/test_canary.py::test_real_canary_is_promoted_or_rolled_back"],
 }  # fmt: skip
 
 

@@ -49,7 +49,7 @@ def test_past_the_queue_a_flood_gets_fast_429s(
         overload_lag_ms=None,
     )  # fmt: skip
     key = gw.make_key()
-    up.delay = 0.6
+    up.default = {"delay": 0.6}
     results = asyncio.run(_flood(gw.url, [key] * 12))
     ok = [t for s, t, _ in results if s == 200]
     refused = [(t, r) for s, t, r in results if s == 429]
@@ -72,7 +72,7 @@ def test_a_queued_request_is_refused_after_the_queue_timeout(
         gateway_factory, sqlite_url, up, max_in_flight=1, max_queue=5, queue_timeout=0.2,
         overload_lag_ms=None,
     )  # fmt: skip
-    up.delay = 0.8
+    up.default = {"delay": 0.8}
     results = asyncio.run(_flood(gw.url, [gw.make_key()] * 3))
     codes = sorted(s for s, _, _ in results)
     assert codes == [200, 429, 429]
@@ -83,7 +83,7 @@ def test_a_queued_request_is_refused_after_the_queue_timeout(
 def test_per_key_concurrency(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
     gw = _gateway(gateway_factory, sqlite_url, up, concurrent_per_key=1)
     a, b = gw.make_key(user="a"), gw.make_key(user="b")
-    up.delay = 0.5
+    up.default = {"delay": 0.5}
     results = asyncio.run(_flood(gw.url, [a, a, b]))
     by_key: dict[str, list[int]] = {}
     for (s, _, r), k in zip(results, [a, a, b], strict=True):

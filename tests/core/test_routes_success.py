@@ -22,6 +22,9 @@ APPROVALS = {"refresh_seconds": 0.1, "approvers": ["owner"]}
 
 SUCCESS_TESTS = {
     "post_chat_completions": "test_chat_trace_feedback_and_models",
+    "post_embeddings": "test_embeddings_responses_and_messages",
+    "post_responses": "test_embeddings_responses_and_messages",
+    "post_messages": "test_embeddings_responses_and_messages",
     "get_list_models": "test_chat_trace_feedback_and_models",
     "get_get_trace": "test_read_own_trace",
     "get_trace_answer": "test_chat_trace_feedback_and_models",
@@ -44,10 +47,19 @@ SUCCESS_TESTS = {
     "put_registry_label_move": "test_registry_versions_labels_and_report",
     "post_registry_rollback": "test_registry_versions_labels_and_report",
     "get_report_versions": "test_registry_versions_labels_and_report",
+    "get_report_kpis": "test_registry_versions_labels_and_report",
+    "get_report_topics": "test_registry_versions_labels_and_report",
+    "get_alerts_list": "test_registry_versions_labels_and_report",
     "get_review_list": "test_review_queue",
     "get_review_show": "test_review_queue",
     "post_review_claim": "test_review_queue",
     "post_review_decide": "test_review_queue",
+    "get_rollout_status": "test_rollout_readiness_and_signoffs",
+    "post_rollout_start": "test_rollout_readiness_and_signoffs",
+    "post_rollout_advance": "test_rollout_readiness_and_signoffs",
+    "get_readiness": "test_rollout_readiness_and_signoffs",
+    "get_list_signoffs": "test_rollout_readiness_and_signoffs",
+    "post_create_signoff": "test_rollout_readiness_and_signoffs",
 }
 
 
@@ -79,6 +91,17 @@ def test_chat_trace_feedback_and_models(db_url: str, up: Upstream, gateway_facto
         assert "gpt" in {m["id"] for m in ok(alice.get("/v1/models"))["data"]}
         assert ok(alice.post("/v1/feedback", json={"trace_id": trace_id, "score": 5}), 201)
         assert ok(alice.get(f"/v1/traces/{trace_id}/answer"))["trace_id"] == trace_id
+
+
+def test_embeddings_responses_and_messages(db_url: str, up: Upstream, gateway_factory: Any) -> None:
+    gw = gateway_factory(db_url, [openai_route(up)])
+    with client(gw, gw.make_key()) as alice:
+        vectors = ok(alice.post("/v1/embeddings", json={"model": "gpt", "input": ["hi"]}))
+        assert len(vectors["data"][0]["embedding"]) == 8
+        answer = ok(alice.post("/v1/responses", json={"model": "gpt", "input": "hi"}))
+        assert answer["output"][0]["content"][0]["text"] == "echo: hi"
+        body = {"model": "gpt", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
+        assert ok(alice.post("/v1/messages", json=body))["content"][0]["text"] == "echo: hi"
 
 
 def test_read_own_trace(db_url: str, up: Upstream, gateway_factory: Any) -> None:
@@ -133,6 +156,10 @@ def test_registry_versions_labels_and_report(
         back = ok(ana.post(f"{base}/labels/production/rollback", json={"name": "system"}))
         assert back
         assert "data" in ok(ana.get("/admin/reports/versions", params={"days": 1}))
+        kpis = ok(ana.get("/admin/reports/kpis", params={"period": "24h", "by": "version"}))
+        assert kpis["kpis"] and kpis["by"] == "version"
+        assert ok(ana.get("/admin/reports/topics", params={"period": "24h"}))["data"] == []
+        assert ok(ana.get("/admin/alerts"))["data"] == []
 
 
 def test_review_queue(db_url: str, up: Upstream, gateway_factory: Any) -> None:
@@ -146,3 +173,17 @@ def test_review_queue(db_url: str, up: Upstream, gateway_factory: Any) -> None:
         assert ok(rita.post(f"/admin/review/{trace_id}/claim"))["status"] == "claimed"
         done = ok(rita.post(f"/admin/review/{trace_id}/approve", json={"note": "fine"}))
         assert done["status"] == "approved"
+
+
+def test_rollout_readiness_and_signoffs(db_url: str, up: Upstream, gateway_factory: Any) -> None:
+    stages = [{"name": "pilot", "users": ["ana"]}, {"name": "all", "everyone": True}]
+    gw = gateway_factory(db_url, [openai_route(up)], rollout={"stages": stages})
+    with client(gw, gw.make_key("owner", user="biz@example.com")) as owner:
+        assert ok(owner.get("/admin/rollout"))["state"]["stage"] == "pilot"
+        assert ok(owner.post("/admin/rollout/start"))["stage"] == "pilot"
+        report = ok(owner.get("/admin/readiness"))
+        assert not report["ok"] and len(report["timeline"]) == 8
+        body = {"subject": "stage:all", "function": "business", "report_hash": report["hash"]}
+        assert ok(owner.post("/admin/signoffs", json=body), 201)["actor"] == "biz@example.com"
+        assert ok(owner.get("/admin/signoffs"))["data"][0]["subject"] == "stage:all"
+        assert ok(owner.post("/admin/rollout/advance"))["stage"] == "all"

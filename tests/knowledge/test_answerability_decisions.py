@@ -127,6 +127,17 @@ def test_borderline_action_from_the_spec(
     assert trace["annotations"]["parts"] == ["how many hours does the orbit speaker battery last?"]
 
 
+def test_a_streamed_borderline_answer_ends_with_the_caveat(
+    sqlite_url: str, gateway_factory: Any
+) -> None:
+    gw = borderline_gateway(sqlite_url, gateway_factory, "caveat")
+    c = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key("user"), max_retries=0)
+    question = [{"role": "user", "content": "how many hours does the orbit speaker battery last?"}]
+    stream = c.chat.completions.create(model="offline", messages=question, stream=True)
+    text = "".join(ch.choices[0].delta.content or "" for ch in stream if ch.choices)
+    assert "20 hours" in text and text.endswith("\n\n" + Answerability().caveat)
+
+
 def test_answerability_evidence_reaches_the_trace_on_postgres(
     db_url: str, gateway_factory: Any
 ) -> None:

@@ -101,3 +101,25 @@ def test_cli_ingest_with_an_absolute_glob_prints_no_traceback(
     assert "files pattern '/etc/*' reaches outside the app folder" in out
     assert "docs/link.md: symlink to a file outside the app folder, refused" in out
     assert SECRET not in out
+
+
+def test_each_run_is_an_audit_event_with_its_errors(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    from stanchion.knowledge.ingest import INGEST_EVENT
+    from stanchion.store.audit import verify
+    from stanchion.store.audit_query import latest_event
+
+    (app_dir / "docs" / "refunds.md").write_text("# Refunds\n\nRefunds take 5 days.\n")
+    (app_dir / "docs" / "blank.md").write_text("")
+    spec = KnowledgeSpec.model_validate({"sources": [{"files": ["docs/*.md"]}]})
+    report = ingest(spec, app_dir, store, cipher, app="shop", actor="olga")
+    assert report.counts()["error"] == 1
+    with store.engine.begin() as conn:
+        event = latest_event(conn, INGEST_EVENT, "shop")
+        assert latest_event(conn, INGEST_EVENT, "another-app") is None
+        assert verify(conn).ok
+    assert event is not None and event["actor"] == "olga"
+    assert event["detail"]["counts"] == {"new": 1, "changed": 0, "unchanged": 0, "error": 1}
+    blank = {"doc": "docs/blank.md", "message": "blank.md: empty file"}
+    assert event["detail"]["errors"] == [blank]

@@ -64,13 +64,14 @@ class Served:
         (folder / "docs" / "loyalty.md").write_text(
             "# Loyalty points\n\nEvery order earns one point per dollar.\n"
         )
-        subprocess.run(  # a draft: ingested, not approved
+        (folder / "docs" / "empty-<b>x.md").write_text("")  # an ingest error, named oddly
+        ingested = subprocess.run(  # a draft: ingested, not approved
             [*cli, "ingest", "--app", str(folder)],
             env=self.env,
-            check=True,
             capture_output=True,
             timeout=120,
         )
+        assert ingested.returncode == 1 and b"empty file" in ingested.stdout, ingested
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -325,4 +326,5 @@ def _draft_document_approved(
     expect(page.locator("#drafts")).to_have_text("0")
     page.goto("/ui/knowledge")
     expect(page.locator("#documents")).to_contain_text("Loyalty points")
+    expect(page.locator("#ingest-errors")).to_contain_text("empty-<b>x.md")
     shots(page, "knowledge")

@@ -6,7 +6,9 @@ import dataclasses
 import time
 from typing import Any
 
+from stanchion.store.crypto import Cipher, parse_key
 from stanchion.store.keys import revoke_key
+from stanchion.store.trace_query import TraceFilter, search_traces
 from tests.conftest import openai_route
 from tests.registry.conftest import chat, ext
 from tests.ui.conftest import HOLD_POLICY, Browser, hidden, signed_in
@@ -275,6 +277,8 @@ def test_a_second_role_approves_a_prompt_version_and_the_label_moves(
     labels = ada.get("/ui/registry/prompts").text
     assert f'<td class="mono">{v2}</td>' in labels.split('id="versions-report"')[1]
     assert f'<td class="mono label-version">{v2}</td>' in labels
+    history = labels.split('id="label-history"')[1].split("</details>")[0]
+    assert f'<td>production</td><td class="mono">{v2}</td>' in history and "ada" in history
     diff = ada.get(f"/ui/registry/prompts/diff?a={v2}&b={v2}")
     assert diff.status_code == 200
     assert ada.get("/ui/registry/nope").status_code == 404
@@ -371,3 +375,49 @@ def test_hostile_parameters_get_a_clear_4xx(
     assert r.status_code == 413
     b.http.cookies.set("stn_session", "x" * 5000, path="/ui")
     assert b.http.get("/ui/overview").status_code == 303
+
+
+def test_text_search_opens_sealed_content_only_for_whom_may_read_it(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    bob, carol = gw.make_key("user", user="bob"), gw.make_key("user", user="carol")
+    up.script({"content": "Refunds take five days."}, {"content": "Pick it up."}, {"content": "ok"})
+    refund = ext(chat(gw, bob, "Where is my REFUND for the kettle?"))["trace_id"]
+    other = ext(chat(gw, bob, "When does the shop open?"))["trace_id"]
+    carols = ext(chat(gw, carol, "my refund and the kettle, again"))["trace_id"]
+    time.sleep(0.2)
+    admin = signed_in(gw, "admin", "ada")
+    page = admin.get("/ui/traces?q=refund+kettle").text
+    assert refund in page and carols in page and other not in page
+    assert "traces opened and searched" in page
+    assert refund in admin.get("/ui/traces?q=five+days").text  # the answer is searched too
+    assert admin.get("/ui/traces?q=" + "x" * 201).status_code == 400
+    # a user searches their own conversations only: carol's words never find bob's trace
+    as_carol = Browser(gw)
+    as_carol.sign_in(carol)
+    found = as_carol.get("/ui/traces?q=kettle").text
+    assert carols in found and refund not in found
+
+
+def test_search_resumes_where_its_bounded_scan_stopped(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    key = gw.make_key("user", user="dan")
+    words = ["needle" if i % 3 == 0 else "hay" for i in range(7)]
+    ids = [ext(chat(gw, key, f"question {i} {w}"))["trace_id"] for i, w in enumerate(words)]
+    time.sleep(0.2)
+    cipher = Cipher(parse_key(gw.key))
+    seen: list[str] = []
+    cursor = None
+    with gw.store.engine.connect() as conn:
+        while True:
+            f = TraceFilter(before=cursor)
+            page = search_traces(conn, cipher, "demo", f, "NEEDLE", limit=50, scan=2)
+            assert page.scanned <= 2
+            seen += [r.id for r in page.rows]
+            if page.next is None:
+                break
+            cursor = page.next
+    assert sorted(seen) == sorted(ids[i] for i in (0, 3, 6))

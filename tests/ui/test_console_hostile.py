@@ -22,6 +22,7 @@ PAGES = [
     "/ui/knowledge",
     "/ui/evals",
     "/ui/audit",
+    "/ui/readiness",
 ]
 PARAMS = [
     "period",
@@ -45,6 +46,7 @@ PARAMS = [
     "next",
     "since",
     "until",
+    "q",
 ]
 VALUES = ["\x00", "'\"<>", "9" * 400, "-1", "1e999", "nan", "../../etc/passwd", "\r\n", "\u202e"]
 PATHS = [

@@ -1,22 +1,23 @@
-"""``kpi_report`` on real SQLite and PostgreSQL: the figures, the hourly rollups frozen on
-read (the same figures as summing the traces live), and the grades."""
+"""``kpi_report`` on real SQLite and PostgreSQL: the figures from the rollups kept as traces
+are written (the same as rebuilding them from the traces), and the grades."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import time
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import func, select
 
 from stanchion.evals.feedback import Rating, record
 from stanchion.reports.kpis import grade, kpi_report
-from stanchion.reports.rollup import HOUR, kpi_hours
+from stanchion.reports.rollup import HOUR, rebuild, store_traces
 from stanchion.spec.model import AppSpec
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
-from stanchion.store.schema import traces
 
 SPEC = AppSpec.model_validate(
     yaml.safe_load(
@@ -57,7 +58,7 @@ def _by_key(report: Any) -> dict[str, Any]:
     return {k.key: k for k in report.kpis}
 
 
-def test_kpis_from_frozen_hours_equal_the_live_figures(db_url: str) -> None:
+def test_kpis_from_rollups_equal_a_rebuild_from_the_traces(db_url: str) -> None:
     store = Store(db_url)
     store.upgrade()
     now = (time.time() // HOUR) * HOUR + 1800
@@ -68,7 +69,8 @@ def test_kpis_from_frozen_hours_equal_the_live_figures(db_url: str) -> None:
     rows[3] |= {"status": 502, "decision": "error", "latency_ms": 9000.0}
     cipher = Cipher(b"k" * 32)
     with store.engine.begin() as conn:
-        conn.execute(traces.insert(), rows)
+        store_traces(conn, rows[:120])
+        store_traces(conn, rows)  # a replay of the first 120 adds only the other 80
         for i, score in enumerate((5, 4, 2)):
             rated_at = now - 5 * HOUR + i * 60 + 30  # beside the trace, not at the wall clock
             rating = Rating(f"t{i:05d}", "demo", f"u{i}", None, score, None, None)
@@ -76,12 +78,12 @@ def test_kpis_from_frozen_hours_equal_the_live_figures(db_url: str) -> None:
     since, until = now - 24 * HOUR, now
     with store.engine.begin() as conn:
         first = kpi_report(conn, SPEC, since, until)
-        frozen = conn.execute(select(func.count()).select_from(kpi_hours)).scalar()
     with store.engine.begin() as conn:
-        again = kpi_report(conn, SPEC, since, until)
-        live = kpi_report(conn, SPEC, since, until, now=since)  # nothing closed: all live
-    assert frozen and frozen >= 5
-    for report in (first, again, live):
+        assert rebuild(conn, "demo") == 200
+        again = kpi_report(conn, SPEC, since, until, by="route")
+    assert again.groups.keys() == {"-"}
+    assert [k.value for k in again.groups["-"]] == [k.value for k in again.kpis]
+    for report in (first, again):
         k = _by_key(report)
         assert report.requests == 200
         assert k["block_rate"].value == pytest.approx(1 / 200)
@@ -119,12 +121,72 @@ def test_report_kpis_cli_prints_the_same_report(
     gw = gateway_factory(sqlite_url, [openai_route(up)], start=False)
     now = time.time()
     with gw.store.engine.begin() as conn:
-        conn.execute(
-            traces.insert(),
-            [_trace(i, now - 60 * i) for i in range(10)],
-        )
+        store_traces(conn, [_trace(i, now - 60 * i) for i in range(10)])
     env = {"STANCHION_DATABASE_URL": sqlite_url, "STANCHION_ENCRYPTION_KEY": gw.key}
     out = CliRunner().invoke(cli, ["report", "kpis", "--app", str(gw.folder)], env=env)
     assert out.exit_code == 0, out.output
     assert "10 requests" in out.output and "p95 latency" in out.output
     assert "Held for review" in out.output
+
+
+def test_by_cohort_previous_period_and_returning_users(db_url: str) -> None:
+    store = Store(db_url)
+    store.upgrade()
+    now = (time.time() // HOUR) * HOUR + 1800
+    day = 24 * HOUR
+    before = [_trace(i, now - day - 3 * HOUR - i, user=f"old{i % 4}") for i in range(40)]
+    before[0] |= {"decision": "refuse"}
+    current = [
+        _trace(100 + i, now - 2 * HOUR - i, user=f"old{i % 2}" if i < 10 else f"new{i % 3}")
+        for i in range(60)
+    ]
+    for row in current[:20]:
+        row["annotations"] = '{"grounded":true,"cohort":"pilot"}'
+    for row in current[:6]:
+        row["decision"] = "refuse"
+    with store.engine.begin() as conn:
+        store_traces(conn, before + current)
+    with store.engine.connect() as conn:
+        rep = kpi_report(conn, SPEC, now - day, now, by="cohort")
+    k = _by_key(rep)
+    assert rep.requests == 60
+    assert k["refusal_rate"].value == pytest.approx(6 / 60)
+    assert k["refusal_rate"].previous == pytest.approx(1 / 40)
+    assert k["refusal_rate"].change == pytest.approx(6 / 60 - 1 / 40)
+    assert k["adoption"].value == 5 and k["adoption"].previous == 4
+    assert dict(k["adoption"].details)["returning users"] == "2"
+    assert rep.groups.keys() == {"all", "pilot"} and rep.group_requests == {"all": 40, "pilot": 20}
+    pilot = {x.key: x for x in rep.groups["pilot"]}
+    assert pilot["refusal_rate"].value == pytest.approx(6 / 20)
+    assert pilot["refusal_rate"].previous is None  # no pilot before
+    record = rep.to_record()
+    assert record["previous"]["until"] == rep.since and len(record["groups"]) == 2
+    store.dispose()
+
+
+def test_report_kpis_cli_json_and_csv(sqlite_url: str, gateway_factory: Any, up: Any) -> None:
+    from click.testing import CliRunner
+
+    from stanchion.cli.main import cli
+    from tests.conftest import openai_route
+
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False)
+    now = time.time()
+    rows = [
+        _trace(i, now - 60 * i, route="gpt" if i % 2 else "=cmd|' /C calc'!A0") for i in range(10)
+    ]
+    with gw.store.engine.begin() as conn:
+        store_traces(conn, rows)
+    env = {"STANCHION_DATABASE_URL": sqlite_url, "STANCHION_ENCRYPTION_KEY": gw.key}
+    run = CliRunner().invoke
+    out = run(cli, ["report", "kpis", "--app", str(gw.folder), "--json", "--by", "route"], env=env)
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["requests"] == 10 and {g["key"] for g in data["groups"]} >= {"gpt"}
+    out = run(cli, ["report", "kpis", "--app", str(gw.folder), "--csv", "--by", "route"], env=env)
+    assert out.exit_code == 0, out.output
+    lines = list(csv.reader(io.StringIO(out.output)))
+    assert lines[0][:3] == ["group", "kpi", "value"] and len(lines) == 1 + 3 * 9
+    assert not any(line[0].startswith("=") for line in lines)  # no formula reaches a sheet
+    bad = run(cli, ["report", "kpis", "--app", str(gw.folder), "--by", "user"], env=env)
+    assert bad.exit_code == 2

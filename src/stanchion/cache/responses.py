@@ -20,6 +20,8 @@ from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import Completion, Usage
 
 UNKEYED = frozenset({"user", "stream", "stream_options"})
+# An answer to these is more than its text (tool calls, a checked schema): not cached.
+UNCACHED = frozenset({"tools", "functions", "tool_choice", "response_format"})
 
 
 class ResponseCache:
@@ -41,8 +43,8 @@ class ResponseCache:
 
     def keys(self, ex: Exchange, target: str) -> list[tuple[str, str]]:
         """(kind, key) for each cache that applies to this request, exact first."""
-        if ex.request.stream or ex.pseudonyms or ex.findings:
-            return []  # personal data or a finding on the way in: never shared, never reused
+        if ex.request.stream or ex.pseudonyms or ex.findings or UNCACHED & ex.request.params.keys():
+            return []  # personal data, a finding, tools or a schema: never shared, never reused
         user = ex.principal.user if ex.principal and self.per_user else ""
         params = {k: v for k, v in ex.request.params.items() if k not in UNKEYED}
         common = [self.app, target, ex.prompt_id, self.generations(), user, params]
@@ -85,6 +87,8 @@ class ResponseCache:
 
     async def store(self, ex: Exchange, target: str, completion: Completion) -> None:
         if completion.refused or completion.finish_reason != "stop" or ex.decision != "pass":
+            return
+        if getattr(completion, "tool_calls", None):
             return
         entry = orjson.dumps(
             {

@@ -10,8 +10,10 @@ import click
 import yaml
 
 from stanchion.cli.common import safe, safe_block
+from stanchion.evals.protocol import group_of, guard_groups
 from stanchion.guards import GuardEngine, GuardPolicySpec, build_guard_engine
-from stanchion.guards.evaluation import evaluate, read_jsonl
+from stanchion.guards.evaluation import evaluate, kind_of, read_jsonl
+from stanchion.guards.refit import refit_leave_one_out
 
 policy_option = click.option(
     "--policy", "policy_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -79,26 +81,113 @@ def check(text: str, direction: str, policy_path: Path | None, as_json: bool) ->
     type=click.Path(dir_okay=False, path_type=Path),
     help="write one line per example",
 )
+@click.option("--by", help="figures per group: source (dataset), template, or a field")
+@click.option(
+    "--leave-one-out",
+    is_flag=True,
+    help="with --by: thresholds fitted on the other groups, measured on each; injection: the "
+    "learned model is also refitted without each group (needs numpy)",
+)
+@click.option(
+    "--measure-only",
+    multiple=True,
+    help="with --leave-one-out: a group never trained on (e.g. GPL-3.0 records); repeatable",
+)
 def eval_(
     files: tuple[Path, ...],
     kind: str | None,
     policy_path: Path | None,
     as_json: bool,
     predictions: Path | None,
+    by: str | None = None,
+    leave_one_out: bool = False,
+    measure_only: tuple[str, ...] = (),
 ) -> None:
     """Measure the guards on FILES (JSONL of the shared datasets' shapes), pooled."""
-    engine = load_engine(policy_path)
-    rows = [row for path in files for row in read_jsonl(path)]
+    rows = [{"dataset": path.stem, **row} for path in files for row in read_jsonl(path)]
     if not rows:
         raise click.UsageError("no examples in the files")
+    if leave_one_out and (kind or kind_of(rows)) == "injection":
+        _refit_leave_one_out(rows, by or "source", measure_only, as_json)
+        return
+    engine = load_engine(policy_path)
     figures, run = evaluate(engine, rows, kind)
     if predictions is not None:
         with predictions.open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(p) + "\n" for p in run.predictions)
+    if by is not None or leave_one_out:
+        _print_groups(
+            figures["kind"], rows, run.predictions, by or "source", leave_one_out, as_json
+        )
+        return
     if as_json:
         click.echo(json.dumps(figures, sort_keys=True))
         return
     _print_figures(figures)
+
+
+def _refit_leave_one_out(
+    rows: list[dict[str, Any]], by: str, measure_only: tuple[str, ...], as_json: bool
+) -> None:
+    """Injection: each group scanned by a model refitted without it, then the thresholds."""
+    if any("label" not in r or "text" not in r or "id" not in r for r in rows):
+        raise click.UsageError("every row needs id, text and label")
+    progress = None if as_json else (lambda line: click.echo(safe(line), err=True))
+    refit = refit_leave_one_out(rows, measure_only, lambda r: group_of(r, by), progress)
+    preds = refit.pop("predictions")
+    if as_json:
+        figures = guard_groups("injection", rows, preds, by, True)
+        click.echo(json.dumps({**figures, "refit": refit}, sort_keys=True))
+        return
+    _print_groups("injection", rows, preds, by, True, False)
+    pooled = refit["pooled"]
+    click.echo(
+        f"refit, cut 0.5: recall={_fmt(pooled['recall'])} fpr={_fmt(pooled['false_positive_rate'])}"
+    )
+    for what, worst in refit["worst"].items():
+        click.echo(
+            f"worst {safe(what)}: "
+            + "  ".join(f"{safe(k)}={safe(_fmt(v))}" for k, v in worst.items())
+        )
+
+
+def _print_groups(
+    kind: str, rows: list[dict[str, Any]], preds: list[dict[str, Any]], by: str, loo: bool,
+    as_json: bool,
+) -> None:  # fmt: skip
+    try:
+        figures = guard_groups(kind, rows, preds, by, loo)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(figures, sort_keys=True))
+        return
+    groups: dict[str, dict[str, Any]] = figures["groups"]
+    if kind != "pii":
+        keys = sorted({k for m in groups.values() for k, v in m.items() if isinstance(v, float)})
+        _table(
+            ["group", *keys], [[g, *(_fmt(m.get(k, "")) for k in keys)] for g, m in groups.items()]
+        )
+        return
+    types = sorted({t for m in groups.values() for t in m["per_type"]})
+    rows_out = [
+        [
+            g,
+            _fmt(m["f1"]),
+            *(_fmt(m["per_type"][t]["f1"]) if t in m["per_type"] else "" for t in types),
+        ]
+        for g, m in groups.items()
+    ]
+    if "pooled" in figures:
+        pooled = figures["pooled"]
+        rows_out.append(
+            [
+                "pooled",
+                _fmt(pooled["f1"]),
+                *(_fmt(pooled["per_type"].get(t, {}).get("f1", "")) for t in types),
+            ]
+        )
+    _table(["group (f1)", "all", *types], rows_out)
 
 
 def _print_figures(figures: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, saf
 from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.evaluation import (
     Beir,
+    grounding_groups,
     grounding_report,
     percentile,
     predict_grounding,
@@ -94,6 +95,7 @@ def ingest(app_dir: Path, db: str | None, approve_all: bool) -> None:
             ctx.name,
             progress=lambda _: bar.update(1),
             approve_as=actor() if approve_all else None,
+            actor=actor(),
         )
     click.echo(
         table(
@@ -213,13 +215,51 @@ def ground_check(sources_file: Path, answer_file: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--predictions", type=click.Path(path_type=Path), default=None)
 @click.option("--threshold", type=float, default=None, help="default: the shipped one")
+@click.option(
+    "--by",
+    help="balanced accuracy per group (source: the dataset field), with the lexical baseline",
+)
+@click.option(
+    "--leave-one-out",
+    is_flag=True,
+    help="thresholds chosen on the other groups (implies --by source)",
+)
 @fails_cleanly
 def ground_eval(
-    files: tuple[Path, ...], as_json: bool, predictions: Path | None, threshold: float | None
+    files: tuple[Path, ...],
+    as_json: bool,
+    predictions: Path | None,
+    threshold: float | None,
+    by: str | None = None,
+    leave_one_out: bool = False,
 ) -> None:
     """Balanced accuracy, F1, AUROC and latency per normalized grounding file."""
     policy = Grounding() if threshold is None else Grounding(threshold=threshold)
     validator = Validator(policy)
+    if by is not None or leave_one_out:
+        rows = [row for path in files for row in read_jsonl(path)]
+        figures = grounding_groups(rows, validator, by or "source", leave_one_out)
+        if as_json:
+            click.echo(json.dumps(figures))
+            return
+        head = ["group", "n", "checker bal.acc", "lexical bal.acc", "checker thr", "lexical thr"]
+        click.echo(
+            table(
+                head,
+                [
+                    (
+                        g,
+                        int(m["n"]),
+                        m["checker"],
+                        m["lexical"],
+                        m["checker_threshold"],
+                        m["lexical_threshold"],
+                    )
+                    for g, m in figures.items()
+                ],
+            )
+        )
+        return
     results: dict[str, dict[str, float]] = {}
     lines: list[str] = []
     for path in files:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import click
 
 from stanchion import __version__
+from stanchion.cli.alerts import alerts
 from stanchion.cli.ask import ask
+from stanchion.cli.canary import canary
 from stanchion.cli.db import audit, db
 from stanchion.cli.evals import evals
 from stanchion.cli.guard import guard
+from stanchion.cli.init import init
 from stanchion.cli.keys import keys
 from stanchion.cli.knowledge import docs, ground, ingest, retrieval
 from stanchion.cli.models import models
 from stanchion.cli.prompts import prompts
 from stanchion.cli.report import report
 from stanchion.cli.review import review_group
+from stanchion.cli.rollout import readiness_cmd, rollout, signoff, signoffs_list
 from stanchion.cli.serve import quickstart, serve
 from stanchion.cli.spec import spec
 from stanchion.cli.traces import traces
@@ -45,6 +49,13 @@ for command in (
     review_group,
     evals,
     traces,
+    init,
+    rollout,
+    signoff,
+    signoffs_list,
+    readiness_cmd,
+    canary,
+    alerts,
 ):
     cli.add_command(command)
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from pathlib import Path
 
 import click
+import orjson
 
-from stanchion.cli.common import app_option, app_store, fails_cleanly, safe, table
+from stanchion.cli.common import app_option, app_store, fails_cleanly, load_app, safe, table
 from stanchion.cli.keys import parse_duration
 from stanchion.reports.cost import cost_report
-from stanchion.reports.kpis import kpi_report
+from stanchion.reports.kpis import BY, Kpi, KpiReport, kpi_report
 from stanchion.reports.savings import Saving, savings_report
+from stanchion.reports.topics import topic_report
 from stanchion.reports.versions import version_report
+from stanchion.runtime import key_file, open_store
+from stanchion.store.crypto import load_cipher
 
 
 @click.group()
@@ -140,19 +146,94 @@ def versions(app_dir: Path, period: str) -> None:
     )
 
 
+def _change(k: Kpi) -> str:
+    c = k.change
+    return "—" if c is None else f"{c:+.4g}"
+
+
+def _kpi_rows(kpis: list[Kpi]) -> list[list[str]]:
+    return [
+        [
+            k.label,
+            k.display,
+            k.target,
+            k.status,
+            k.previous_display,
+            _change(k),
+            "; ".join(f"{a} {b}" for a, b in k.details),
+        ]
+        for k in kpis
+    ]
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet runs a cell opening with = + - @ (a route or cohort name) as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(rep: KpiReport) -> str:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["group", "kpi", "value", "previous", "change", "target", "status"])
+    groups = [("all", rep.kpis), *rep.groups.items()]
+    for key, kpis in groups:
+        for k in kpis:
+            w.writerow([_cell(key), k.key, k.value, k.previous, k.change, k.target, k.status])
+    return out.getvalue()
+
+
 @report.command("kpis")
 @app_option
 @click.option("--period", default="7d", show_default=True, help="how far back: 24h, 7d, 30d")
+@click.option("--by", type=click.Choice(BY), default=None, help="a group per version/route/cohort")
+@click.option("--json", "as_json", is_flag=True, help="the report as JSON")
+@click.option("--csv", "as_csv", is_flag=True, help="one line per group and KPI, as CSV")
 @fails_cleanly
-def kpis(app_dir: Path, period: str) -> None:
-    """Each KPI of the spec against its target (the console's overview, as a table)."""
+def kpis(app_dir: Path, period: str, by: str | None, as_json: bool, as_csv: bool) -> None:
+    """Each KPI of the spec against its target and the previous period (the console's
+    overview, as a table), for the app and, with --by, per version, route or cohort."""
     spec, store = app_store(app_dir)
     until = time.time()
-    with store.engine.begin() as conn:
-        rep = kpi_report(conn, spec, until - parse_duration(period), until)
-    click.echo(f"app {spec.app}: last {period}, {rep.requests} requests\n")
+    with store.engine.connect() as conn:
+        rep = kpi_report(conn, spec, until - parse_duration(period, "--period"), until, by=by)
+    if as_json:
+        click.echo(orjson.dumps(rep.to_record()).decode())
+        return
+    if as_csv:
+        click.echo(_csv(rep), nl=False)
+        return
+    click.echo(f"app {safe(spec.app)}: last {safe(period)}, {rep.requests} requests\n")
+    head = ["KPI", "value", "target", "status", "previous", "change", "details"]
+    click.echo(table(head, _kpi_rows(rep.kpis)))
+    for key, group in rep.groups.items():
+        n = rep.group_requests.get(key, 0)
+        click.echo(f"\n{safe(by or '')} {safe(key)}: {n} requests\n")
+        click.echo(table(head, _kpi_rows(group)))
+
+
+@report.command("topics")
+@app_option
+@click.option("--period", default="7d", show_default=True, help="how far back: 24h, 7d, 30d")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200))
+@click.option("--json", "as_json", is_flag=True, help="the themes as JSON")
+@fails_cleanly
+def topics(app_dir: Path, period: str, limit: int, as_json: bool) -> None:
+    """Refused and low-rated questions clustered into themes, with counts and examples:
+    what users ask that nobody planned for. Shows content (opened with the master key)."""
+    spec, folder, settings = load_app(app_dir)
+    cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
+    store = open_store(spec, folder, settings, cipher)
+    store.check_current()
+    until = time.time()
+    since = until - parse_duration(period, "--period")
+    with store.engine.connect() as conn:
+        themes = topic_report(conn, cipher, spec.app, since, until, limit)
+    if as_json:
+        click.echo(orjson.dumps([t.to_record() for t in themes]).decode())
+        return
+    click.echo(f"app {safe(spec.app)}: last {safe(period)}, {len(themes)} themes\n")
     rows = [
-        [k.label, k.display, k.target, k.status, "; ".join(f"{a} {b}" for a, b in k.details)]
-        for k in rep.kpis
+        [t.label, t.count, t.refused, t.low_rated, "yes" if t.unplanned else "", t.examples[0]]
+        for t in themes
     ]
-    click.echo(table(["KPI", "value", "target", "status", "details"], rows))
+    click.echo(table(["theme", "questions", "refused", "rated low", "unplanned", "e.g."], rows))

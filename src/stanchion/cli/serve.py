@@ -23,6 +23,20 @@ from stanchion.store.crypto import load_cipher, new_key_file
 from stanchion.store.keys import create_key
 
 EXAMPLE = Path("examples/support-assistant")
+BUNDLED = Path(__file__).resolve().parents[1] / "example"  # ships in the package
+
+
+def example_app() -> Path:
+    """The example in a repository checkout; elsewhere, the bundled copy copied into
+    ``./support-assistant`` (the package folder may be read-only; the app writes there)."""
+    if (EXAMPLE / "stanchion.yaml").exists():
+        return EXAMPLE
+    dest = Path("support-assistant")
+    if not (dest / "stanchion.yaml").exists():
+        shutil.copytree(BUNDLED, dest, ignore=shutil.ignore_patterns(".stanchion"),
+                        dirs_exist_ok=True)  # fmt: skip
+        click.echo(f"copied the bundled example app to {dest.resolve()}")
+    return dest
 
 
 def preflight(spec_file: Path, settings: Settings) -> None:
@@ -131,7 +145,7 @@ openai SDK:
 @fails_cleanly
 def quickstart(app_dir: Path | None, host: str, port: int, no_serve: bool) -> None:
     """Set up the example app (key file, database, an admin key) and serve it offline."""
-    app_dir = app_dir or EXAMPLE
+    app_dir = app_dir or example_app()
     spec, folder, settings = load_app(app_dir)
     kf = key_file(spec, folder, settings)
     if not settings.encryption_key and not kf.exists():

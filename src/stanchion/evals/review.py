@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+import orjson
 from sqlalchemy import Connection, or_, select, update
 
 from stanchion.errors import ApiError, BadRequest, NotFound
@@ -31,6 +32,7 @@ Clock = Callable[[], float]
 Action = Literal["approve", "edit", "reject"]
 FINAL = {"approve": "approved", "edit": "edited", "reject": "rejected"}
 OPEN = ("pending", "claimed")
+HELD = ("hold", "tool_call")  # reasons whose caller waits for the reviewer
 REJECTED_REPLY = "A reviewer could not confirm this answer. A support agent will follow up."
 
 
@@ -225,13 +227,28 @@ def decide(
 
 def client_view(item: ReviewItem | None, recorded: str | None) -> dict[str, Any]:
     """What the answer's caller may see now: held, released (with text) or rejected."""
-    if item is None or item.reason != "hold":
+    if item is None or item.reason not in HELD:
         return {"status": "answered", "content": recorded}
     if item.status in OPEN:
         return {"status": "held", "content": None}
     if item.status == "rejected":
         return {"status": "rejected", "content": REJECTED_REPLY}
-    return {"status": "released", "content": item.final, "edited": item.status == "edited"}
+    released = {"status": "released", "content": item.final, "edited": item.status == "edited"}
+    return {**released, **_tool_calls(item)}
+
+
+def _tool_calls(item: ReviewItem) -> dict[str, Any]:
+    """A held tool call is released as ``{"content", "tool_calls"}`` (JSON, as the decide
+    stage queued it, or as the reviewer edited it); text that is not that is content."""
+    if item.reason != "tool_call" or not item.final:
+        return {}
+    try:
+        held = orjson.loads(item.final)
+    except orjson.JSONDecodeError:
+        return {}
+    if not isinstance(held, dict) or not isinstance(held.get("tool_calls"), list):
+        return {}
+    return {"content": held.get("content"), "tool_calls": held["tool_calls"]}
 
 
 class HoldQueue:
@@ -256,7 +273,7 @@ class HoldQueue:
             NewItem(
                 ex.id,
                 ex.app,
-                "hold",
+                "tool_call" if ex.annotations.get("tool_hold") else "hold",
                 p.key_id if p else None,
                 p.user if p else None,
                 ex.prompt_id,

@@ -181,6 +181,7 @@ async def run_experiment(
             version, examples = load_dataset(conn, rt.cipher, rt.spec.app, dataset, dataset_version)
         prompt_id, route = pin(rt, target)
         rt.holds.enabled = False  # an eval's holds are results, not work for reviewers
+        rt.cohorts = None  # an eval is not a user of the rollout: no cohort, no stage moves
         await rt.start()
         on_start(len(examples))
         key, key_id = _temp_key(rt, exp_id, actor)

@@ -28,6 +28,9 @@ TYPE_NAMES = {
     "pii.email": "EMAIL_ADDRESS", "pii.phone": "PHONE_NUMBER", "pii.credit_card": "CREDIT_CARD",
     "pii.iban": "IBAN_CODE", "pii.us_ssn": "US_SSN", "pii.ip_address": "IP_ADDRESS",
     "pii.date_of_birth": "DATE_TIME", "pii.address": "LOCATION", "pii.person": "PERSON",
+    "pii.date_time": "DATE_TIME", "pii.age": "AGE", "pii.location": "LOCATION",
+    "pii.organization": "ORGANIZATION", "pii.nrp": "NRP", "pii.title": "TITLE",
+    "pii.zip_code": "ZIP_CODE", "pii.url": "DOMAIN_NAME",
 }  # fmt: skip
 SYNONYMS = {"STREET_ADDRESS": "LOCATION", "GPE": "LOCATION", "ADDRESS": "LOCATION"}
 PATTERN_TYPES = (

@@ -17,40 +17,38 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from stanchion.guards.base import Direction, Finding
-from stanchion.guards.normalize import collapse_spacing, decoded_segments, normalize
+from stanchion.guards.injection_grammar import (
+    GRAMMAR,
+    GRAMMAR_NEEDLES,
+    NON_ASCII,
+    Kind,
+    Signal,
+    Start,
+    sentence_around,
+)
+from stanchion.guards.injection_model import InjectionModel
+from stanchion.guards.injection_model import features as model_features
+from stanchion.guards.normalize import (
+    TextView,
+    collapse_spacing,
+    decoded_segments,
+    normalize,
+    rot13_view,
+)
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import InjectionSpec
     from stanchion.pipeline.exchange import Exchange
 
-VERSION = "1"
-Kind = Literal["injection", "jailbreak"]
+VERSION = "2"
+# A learned score below this is not reported at all (the policy's cut is 0.5).
+LEARNED_FLOOR = 0.3
 
 
-Start = Literal["word", "sentence", "line"]
-
-
-@dataclass(frozen=True, slots=True)
-class Signal:
-    """A weighted pattern, matched on the lower-cased text unless ``cased``.
-
-    Patterns start with a literal, never with ``\\b`` or a look-behind, so the regex engine can
-    skip to candidate positions; where the match must begin (a word, a sentence, a line) is
-    checked afterwards. That keeps all signals over a 2 KB prompt near 0.1 ms.
-    """
-
-    weight: float
-    kind: Kind
-    pattern: str
-    context_only: bool = False
-    start: Start = "word"
-    cased: bool = False
-
-
-_OBJ = r"(?:instructions?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
+_OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
 # What the assistant hands back: a document that talks about "your reply" addresses the model.
 # ("message", "code", "text" are left out: "include your order number in your message" and
@@ -78,23 +76,24 @@ _TASK_VERB = "(?:" + "|".join(TASK_VERBS) + ")"
 _UNIT = r"(?:letters?|vowels?|consonants?|words?|characters?|spaces?|sentences?)"
 
 SIGNALS: dict[str, Signal] = {
-    "ignore_previous": Signal(0.9, "injection", rf"(?:ignore|disregard|forget|override|bypass|skip|drop)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
+    "ignore_previous": Signal(0.9, "injection", rf"(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|erase|discard|disobey|neglect)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
     "new_instructions": Signal(0.6, "injection", r"(?:new|updated|real|actual|following) (?:instructions?|task|rules)\s*(?::|are\b|is\b)"),
     "reveal_prompt": Signal(0.85, "injection", r"(?:reveal|show|print|repeat|output|display|leak|tell me|give me|what (?:is|are|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:system prompt|initial (?:prompt|instructions)|original instructions|hidden (?:prompt|instructions)|instructions (?:above|you were given)|prompt above)"),
     "system_tag": Signal(0.6, "injection", r"(?:\[?(?:system|admin|developer)\]?\s*(?:override|note|message|instruction|prompt)?\s*:|<\|?(?:system|im_start)\|?>|###\s*(?:system|instruction))", start="line"),
-    "dan": Signal(0.85, "jailbreak", r"(?:do anything now|developer mode|jailbr(?:eak|oken)|evil confidant|betterdan|anti-?gpt|opposite mode|god mode|unrestricted mode)"),
+    "dan": Signal(0.85, "jailbreak", r"(?:do anything now|developer mode|jailbroken|evil confidant|betterdan|anti-?gpt|opposite mode|god ?mode|unrestricted mode)"),
+    "jailbreak_word": Signal(0.4, "jailbreak", r"jailbreak"),
     "dan_name": Signal(0.85, "jailbreak", r"(?:DAN|DUDE|STAN|AIM)\b", cased=True),
     "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)"),
-    "unfiltered": Signal(0.55, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b"),
+    "unfiltered": Signal(0.4, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b"),
     "policy": Signal(0.5, "jailbreak", r"(?:openai|anthropic|content|usage|safety)(?:'s)?\s+(?:content\s+)?polic(?:y|ies)"),
     "never_refuse": Signal(0.6, "jailbreak", r"(?:never|don'?t|do not|won'?t|will not|cannot|can'?t|must not|shouldn'?t)\s+(?:\w+\s+){0,2}(?:refuse|decline|reject|say (?:no|sorry|that you can'?t)|apologi[sz]e|warn|censor|hold back|include (?:any )?(?:warnings?|disclaimers?))"),
     "regardless": Signal(0.5, "jailbreak", r"regardless (?:of )?(?:the |how |whether |its |of )?(?:\w+\s+)?(?:content|legal|legality|ethic|moral|harm|danger|dangerous|offensive|illegal|inappropriate)"),
-    "roleplay": Signal(0.5, "jailbreak", r"(?:pretend (?:to be|you are|that you)|act as (?:if|an?|my)|you are (?:now|going to|about to) (?:act|be|play|pretend|simulate)|from now on,? you|role[- ]?play|stay in character|break(?:ing)? character|simulate (?:an?|the)|you will (?:now )?(?:act|respond) as|hypothetical (?:response|scenario|story|world))"),
-    "persona": Signal(0.4, "jailbreak", r"(?:character|persona|alter ego|fictional (?:ai|character|world)|in this (?:story|game|fiction)|two (?:different |separate )?(?:responses|answers|personalities)|dual (?:response|personality))"),
+    "roleplay": Signal(0.25, "jailbreak", r"(?:pretend (?:to be|you are|that you)|act as (?:if|an?|my)|you are (?:now|going to|about to) (?:act|be|play|pretend|simulate)|from now on,? you|role[- ]?play|stay in character|break(?:ing)? character|simulate (?:an?|the)|you will (?:now )?(?:act|respond) as|hypothetical (?:response|scenario|story|world))"),
+    "persona": Signal(0.2, "jailbreak", r"(?:character|persona|alter ego|fictional (?:ai|character|world)|in this (?:story|game|fiction)|two (?:different |separate )?(?:responses|answers|personalities)|dual (?:response|personality))"),
     "harmful_ask": Signal(0.35, "jailbreak", r"(?:illegal|harmful|dangerous|explicit|offensive|malicious|unethical) (?:content|activities|things|information|requests?|questions?|instructions?)"),
     "placeholder": Signal(0.8, "jailbreak", r"(?:\[insert prompt here\]|\{(?:prompt|question|query)\})"),
     "lock_emoji": Signal(0.45, "jailbreak", r"(?:🔓|🔒|\((?:🔓|🔒)?\s*(?:developer mode|normal) output\)|(?:normal|classic|filtered|jailbroken) (?:response|mode|output)\b)"),
-    "obey": Signal(0.45, "jailbreak", r"(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answer (?:every|any|all) (?:question|request)s?)"),
+    "obey": Signal(0.3, "jailbreak", r"(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answer (?:every|any|all) (?:question|request)s?)"),
     # Retrieved content that talks to the assistant about its output is the anomaly itself.
     "addresses_output": Signal(0.75, "injection", rf"{_TASK_VERB}\b[^.\n]{{0,90}}\b(?:your|the assistant'?s?|ai'?s?)\s+(?:\w+\s+)?{_REPLY}\b", True, "sentence"),
     "in_your_output": Signal(0.7, "injection", rf"(?:in|to|into|within|throughout|of) your {_REPLY}\b", True),
@@ -107,17 +106,32 @@ SIGNALS: dict[str, Signal] = {
     "task_line": Signal(0.65, "injection", rf"{_PRODUCE}[ \t]+\w+(?:[ \t]+[^\s|`]+){{2,30}}[ \t]*[^:\s](?:\n|$)", True, "line"),
     # A question on its own line is what FAQs are made of: evidence only beside other signals.
     "question_line": Signal(0.3, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
+    **GRAMMAR,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
 # pattern runs only when one of them is there: an ``in`` test costs about a microsecond over a
 # 2 KB prompt, a pattern ten or more, and most prompts hold none of them. No entry: always run.
 NEEDLES: dict[str, tuple[str, ...]] = {
-    "ignore_previous": ("ignore", "disregard", "forget", "override", "bypass", "skip", "drop"),
+    "ignore_previous": (
+        "ignore",
+        "disregard",
+        "forget",
+        "override",
+        "bypass",
+        "skip",
+        "drop",
+        "abandon",
+        "erase",
+        "discard",
+        "disobey",
+        "neglect",
+    ),
     "new_instructions": ("instruction", "task", "rules"),
     "reveal_prompt": ("prompt", "instructions"),
     "system_tag": (":", "<", "###"),
     "dan": ("anything now", "mode", "jailbr", "confidant", "betterdan", "gpt"),
+    "jailbreak_word": ("jailbreak",),
     "dan_name": ("DAN", "DUDE", "STAN", "AIM"),
     "unfiltered": (
         "unfiltered",
@@ -182,13 +196,25 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     "manipulate_text": ("letter", "vowel", "consonant", "word", "character", "space", "sentence"),
     "to_ai": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "claude"),
     "hide_from_user": ("the user", "when "),
+    **GRAMMAR_NEEDLES,
 }
 
 _BEFORE_SENTENCE = frozenset(".!?\n:")
+# Cyrillic and the scripts after it: what a NON_ASCII needle stands for (accents alone do not).
+_OTHER_SCRIPT = re.compile("[\u0400-\uffff]")
+
+
+def _has(found: dict[str, bool], subject: str, needle: str) -> bool:
+    known = found.get(needle)
+    if known is None:
+        known = found[needle] = needle in subject
+    return known
 
 
 def _starts_well(text: str, start: int, where: Start) -> bool:
     """Whether a match begins a word, a sentence or a line (an optional 'please' allowed)."""
+    if where == "any":
+        return True
     if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
         return False
     if where == "word":
@@ -209,13 +235,34 @@ class Evidence:
     end: int
 
 
+@dataclass(slots=True)
+class Observation:
+    """What the rules saw in a text: the strongest evidence, every signal that fired, and
+    the decoded parts (base64) the model also reads."""
+
+    view: TextView
+    evidence: Evidence | None
+    fired: set[str]
+    decoded: list[str]
+    collapsed: str
+
+    def model_text(self) -> str:
+        """The text the learned model reads: letters joined, decoded parts appended."""
+        return "\n".join([self.collapsed, *self.decoded]) if self.decoded else self.collapsed
+
+
 class InjectionGuard:
     """Noisy-OR of signals over the normalised text, its despaced form and decoded base64."""
 
     name = "injection"
     version = VERSION
 
-    def __init__(self, spec: InjectionSpec, direction: Direction = "input") -> None:
+    def __init__(
+        self,
+        spec: InjectionSpec,
+        direction: Direction = "input",
+        model: InjectionModel | None = None,
+    ) -> None:
         signals = dict(SIGNALS)
         needles = dict(NEEDLES)
         for i, phrase in enumerate(spec.extra_phrases):
@@ -232,25 +279,56 @@ class InjectionGuard:
             (name, signal, self.patterns[name], needles.get(name, ()))
             for name, signal in self.signals.items()
         ]
+        self._also_patterns = {
+            n: [re.compile(p) for p in s.also] for n, s in self.signals.items() if s.also
+        }
         self.detector = f"{self.name}@{self.version}"
         self.direction = direction
+        self.model = model
 
-    def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
+    def observe(self, text: str) -> Observation:
+        """The rules over the normalised text, its despaced form and its decoded parts."""
         view = normalize(text)
-        evidence = self._evidence(view.text)
+        fired: set[str] = set()
+        evidence = self._evidence(view.text, fired)
         collapsed = collapse_spacing(view.text)
         if collapsed != view.text:
-            despaced = self._evidence(collapsed)
+            despaced = self._evidence(collapsed, fired)
             if despaced is not None:
                 despaced.start, despaced.end = 0, len(view.text)
             evidence = _stronger(evidence, despaced, len(view.text))
+        decoded_parts: list[str] = []
         for start, end, decoded in decoded_segments(view.text):
-            inner = self._evidence(decoded)
+            decoded_parts.append(decoded)
+            inner = self._evidence(decoded, fired)
             if inner is not None:
                 inner.start, inner.end = start, end
                 evidence = _stronger(evidence, inner, len(view.text))
-        if evidence is None:
-            return []
+        rot13 = rot13_view(view.text)
+        if rot13 is not None:
+            decoded_parts.append(rot13)
+            inner = self._evidence(rot13, fired)
+            evidence = _stronger(evidence, inner, len(view.text))
+        return Observation(view, evidence, fired, decoded_parts, collapsed)
+
+    def features(self, text: str) -> list[str]:
+        """What the model reads of a text (training): its words and the signals fired."""
+        seen = self.observe(text)
+        return model_features(seen.model_text(), sorted(seen.fired))
+
+    def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
+        seen = self.observe(text)
+        evidence, view = seen.evidence, seen.view
+        learned = 0.0
+        # The model is a second opinion on texts where some signal fired: most prompts fire
+        # none, and they skip its cost (a few hundred look-ups per 2 KB).
+        if self.model is not None and seen.fired:
+            learned = self.model.score(seen.model_text(), seen.fired)
+        if evidence is None or learned > evidence.score:
+            if learned < LEARNED_FLOOR:
+                return []
+            kind_of: Kind = evidence.kind if evidence is not None else "injection"
+            evidence = Evidence(learned, kind_of, 0, len(view.text))
         in_context = self.direction == "context"
         kind = "injection.indirect" if in_context else "injection.direct"
         if evidence.kind == "jailbreak" and not in_context:
@@ -258,17 +336,36 @@ class InjectionGuard:
         start, end = view.span(evidence.start, evidence.end)
         return [Finding(kind, start, end, evidence.score, self.detector)]
 
-    def _evidence(self, text: str) -> Evidence | None:
+    def _seen(self, text: str) -> dict[str, re.Match[str]]:
         lower = text.lower()
+        foreign = not lower.isascii() and _OTHER_SCRIPT.search(lower) is not None
         seen: dict[str, re.Match[str]] = {}
+        # Signals share needles ("instruction", "mode", ...): each is looked for once.
+        found: dict[str, bool] = {}
         for name, signal, pattern, needles in self._runs:
             subject = text if signal.cased else lower
-            if needles and not any(needle in subject for needle in needles):
+            if needles and not (foreign and NON_ASCII in needles):
+                table = found if not signal.cased else {}
+                if not any(_has(table, subject, needle) for needle in needles):
+                    continue
+            if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue
             for m in pattern.finditer(subject):
-                if _starts_well(subject, m.start(), signal.start):
+                if _starts_well(subject, m.start(), signal.start) and self._also(name, subject, m):
                     seen[name] = m
                     break
+        return seen
+
+    def _also(self, name: str, text: str, match: re.Match[str]) -> bool:
+        also = self._also_patterns.get(name)
+        if not also:
+            return True
+        window = sentence_around(text, match.start(), match.end())
+        return all(pattern.search(window) for pattern in also)
+
+    def _evidence(self, text: str, fired: set[str]) -> Evidence | None:
+        seen = self._seen(text)
+        fired.update(seen)
         if not seen:
             return None
         miss = 1.0

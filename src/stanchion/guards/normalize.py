@@ -140,3 +140,19 @@ def decoded_segments(text: str) -> list[tuple[int, int, str]]:
         if decoded and printable / len(decoded) > 0.95 and " " in decoded:
             found.append((match.start(), match.end(), decoded))
     return found
+
+
+_ROT13 = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZabcdefghijklm",
+)
+# Common words as ROT13 writes them ("the", "and", "you", "ignore", "instructions", "your").
+_ROT13_WORDS = (" gur ", " naq ", " lbh ", "vtaber", "vafgehpgvba", " lbhe ")
+
+
+def rot13_view(text: str) -> str | None:
+    """The text with ROT13 undone, when it reads like ROT13 (two of its common words)."""
+    lower = text.lower()
+    if sum(word in lower for word in _ROT13_WORDS) < 2:
+        return None
+    return text.translate(_ROT13)

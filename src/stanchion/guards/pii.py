@@ -22,8 +22,18 @@ from stanchion.guards.base import Finding
 from stanchion.guards.context import ContextWords
 from stanchion.guards.normalize import normalize
 from stanchion.guards.numbers import number_runs, number_windows
+from stanchion.guards.pii_address import HouseNumberLine
 from stanchion.guards.pii_dates import DateOfBirthRecogniser
+from stanchion.guards.pii_entities import (
+    LocationRecogniser,
+    NrpRecogniser,
+    OrganizationRecogniser,
+    TitleRecogniser,
+    UrlRecogniser,
+    ZipCodeRecogniser,
+)
 from stanchion.guards.pii_names import AddressRecogniser, PersonRecogniser
+from stanchion.guards.pii_times import AgeRecogniser, DateTimeRecogniser
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import PiiSpec
@@ -276,8 +286,26 @@ def _pattern_recognisers() -> dict[str, Recogniser]:
     }
 
 
+def _contextual_recognisers() -> dict[str, Recogniser]:
+    """Types that are personal data by what they say about someone, not by their shape."""
+    return {
+        "date_time": DateTimeRecogniser(),
+        "age": AgeRecogniser(),
+        "location": LocationRecogniser(),
+        "organization": OrganizationRecogniser(),
+        "nrp": NrpRecogniser(),
+        "title": TitleRecogniser(),
+        "zip_code": ZipCodeRecogniser(),
+        "url": UrlRecogniser(),
+        "house_line": HouseNumberLine(),
+    }
+
+
 # A type the policy names may be served by more than one recogniser.
-COMPANIONS = {"ip_address": ("ip_address", "ipv6_address")}
+COMPANIONS = {
+    "ip_address": ("ip_address", "ipv6_address"),
+    "address": ("address", "house_line"),
+}
 
 
 class PiiGuard:
@@ -292,11 +320,15 @@ class PiiGuard:
             "phone": PhoneRecogniser(spec.regions, spec.context_words.get("phone", [])),
             "person": PersonRecogniser(),
             "address": AddressRecogniser(),
+            **_contextual_recognisers(),
         }
-        unknown = set(spec.types) - set(available)
+        types = list(spec.types)
+        if "all" in types:  # every type; companions come with the type they serve
+            types = [t for t in available if t not in HIDDEN]
+        unknown = set(types) - set(available)
         if unknown:
             raise ValueError(f"unknown PII types: {sorted(unknown)}")
-        self.recognisers = [available[r] for t in spec.types for r in COMPANIONS.get(t, (t,))]
+        self.recognisers = [available[r] for t in types for r in COMPANIONS.get(t, (t,))]
         self.detector = f"{self.name}@{self.version}"
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
@@ -309,6 +341,9 @@ class PiiGuard:
         return resolve_overlaps(found)
 
 
+HIDDEN = frozenset(r for t, rs in COMPANIONS.items() for r in rs if r != t)
+
+
 # A checksum beats a pattern: a Luhn-valid card number is also a "possible" phone number.
 PRIORITY = {
     "pii.email": 3,
@@ -318,6 +353,10 @@ PRIORITY = {
     "pii.ip_address": 2,
     "pii.phone": 1,
     "pii.address": 1,
+    "pii.organization": 1,
+    "pii.age": 1,
+    "pii.zip_code": 1,
+    "pii.url": 1,
 }
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from stanchion.guards.numbers import number_runs
+from stanchion.guards.pii_address import extend_address, widen_start
 
 Match = tuple[int, int, float]
 
@@ -47,7 +48,7 @@ INSTITUTIONS = """group bank university college school institute hospital founda
 PLACE_NOUNS = "street road avenue bay river lake mountain island city county"
 NOT_PERSON_TAIL = frozenset(f"{LEGAL_FORMS} {INSTITUTIONS} {PLACE_NOUNS}".split())
 _WORD = r"[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿā-ſ'’-]+"
-_INITIAL = r"[A-Z]\."
+_INITIAL = r"[A-Z](?:\.|(?= [A-ZÀ-Þ][a-zß-ÿ]))"
 # ``(?:{_WORD}|{_INITIAL})`` with the first letter taken out of the alternation: a pattern that
 # starts with a character class lets the engine skip to capital letters (twice as fast).
 _NAME_RUN = re.compile(
@@ -136,7 +137,9 @@ class PersonRecogniser:
         lower = [w.lower().strip(".’'") for w in words]
         known_first = lower[0] in self.first and lower[0] not in COMMON_WORDS
         known_last = lower[-1] in self.last and lower[-1] not in COMMON_WORDS
-        has_initial = any(len(w) == 2 and w.endswith(".") for w in words[1:-1])
+        has_initial = any(
+            (len(w) == 2 and w.endswith(".")) or (len(w) == 1 and w.isupper()) for w in words[1:-1]
+        )
         if lower[-1] in NOT_PERSON_TAIL:
             return None
         base = 0.0
@@ -154,7 +157,15 @@ class PersonRecogniser:
 Shape = tuple[int, int, float, bool]
 
 
-_TITLE, _CUE = 1, 2
+_TITLE, _CUE, _NAMING = 1, 2, 3
+# Phrases after which a capitalised run names someone, known name or not.
+_NAMING_CUES = (
+    "my name is", "name:", "name is", "called", "named", "signed", "regards,", "directed by:",
+    "directed by", "written by", "partner's name", "last name?", "first name?", "under my name",
+    "speak to", "follow up with", "meet with", "my wife", "my husband", "my son", "my daughter",
+    "my friend", "my partner", "my brother", "my sister", "my mother", "my father", "his wife",
+    "her husband", "his son", "her son", "his daughter", "her daughter",
+)  # fmt: skip
 
 
 def _context(before: str) -> int:
@@ -164,6 +175,8 @@ def _context(before: str) -> int:
     last_word = tail.rsplit(None, 1)[-1] if tail else ""
     if last_word in _TITLES:
         return _TITLE
+    if tail.endswith(_NAMING_CUES):
+        return _NAMING
     return _CUE if tail.endswith(_CUES) else 0
 
 
@@ -173,6 +186,8 @@ def _adjust(score: float, penalty: bool, context: int) -> float:
         score = max(score, 0.6) + 0.3
     elif score and context == _CUE:
         score += 0.15
+    elif context == _NAMING:
+        score = max(score + 0.15, 0.6)
     if penalty:
         score -= 0.3
     return min(score, 1.0)
@@ -202,6 +217,8 @@ _ADDRESSES = [
     )
 ]
 _EU_LINE = _ADDRESSES[2]
+# Words that end like a street ("-ring", "-weg") and start a sentence with a year after them.
+_NOT_STREETS = frozenset(["during", "spring", "string", "bring", "offering", "hiring", "ring"])
 _ADDRESS_TAIL = re.compile(
     r",?\s*\n?\s*(?:[A-Z][\w'-]*\s?){1,3},?\s*\n?\s*,?\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?"
 )
@@ -273,7 +290,9 @@ class AddressRecogniser:
             if m.start() and text[m.start() - 1].isalnum():
                 continue
             end = m.end()
+            if m.re is _EU_LINE and m.group(0).split()[0].lower() in _NOT_STREETS:
+                continue
             tail = _ADDRESS_TAIL.match(text, end)
             if tail is not None:
                 end = tail.end()
-            yield m.start(), end, 0.75
+            yield widen_start(text, m.start()), extend_address(text, end), 0.75

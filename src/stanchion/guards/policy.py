@@ -67,6 +67,10 @@ class SecretsSpec(DetectorSpec):
 class InjectionSpec(DetectorSpec):
     directions: list[Direction] = Field(default_factory=lambda: _directions("input", "context"))
     extra_phrases: list[str] = Field(default_factory=list)
+    learned: list[Direction] = Field(
+        default_factory=lambda: _directions("input"),
+        description="Directions where the shipped n-gram model adds to the rules; [] for none.",
+    )
 
 
 class ToxicitySpec(DetectorSpec):

@@ -15,6 +15,7 @@ from typing import Any
 
 from stanchion.guards.base import Direction, Guard
 from stanchion.guards.injection import InjectionGuard
+from stanchion.guards.injection_model import shipped_model as shipped_injection_model
 from stanchion.guards.leakage import LeakageGuard
 from stanchion.guards.pii import PiiGuard
 from stanchion.guards.secrets import SecretsGuard
@@ -34,7 +35,11 @@ def register(name: str) -> Callable[[Factory], Factory]:
 
 
 register("secrets")(lambda spec, direction, app_dir: SecretsGuard(spec))
-register("injection")(lambda spec, direction, app_dir: InjectionGuard(spec, direction))
+register("injection")(
+    lambda spec, direction, app_dir: InjectionGuard(
+        spec, direction, shipped_injection_model() if direction in spec.learned else None
+    )
+)
 register("pii")(lambda spec, direction, app_dir: PiiGuard(spec))
 register("toxicity")(lambda spec, direction, app_dir: ToxicityGuard(spec, app_dir))
 register("topics")(lambda spec, direction, app_dir: TopicGuard(spec))

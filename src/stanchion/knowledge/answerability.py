@@ -31,18 +31,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
+from stanchion.knowledge.query.english import rarity, specificity
 from stanchion.knowledge.query.gazetteer import named_places
 from stanchion.knowledge.query.glossary import TOKEN, token_term
-from stanchion.knowledge.query.parse import Concept, Query
+from stanchion.knowledge.query.parse import PLACEHOLDER, Concept, Query
 from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
 # over clapnq dev and the example app's dev sets, the threshold by 5-fold cross-validation.
-FEATURES = ("coverage", "unmatched")
-WEIGHTS = (-2.37, 3.392, -0.232)  # intercept, then one per feature
+FEATURES = ("sentence", "ask_specific")
+WEIGHTS = (-3.619, 2.879, 2.047)  # intercept, then one per feature
 L2 = 0.001
-THRESHOLD = 0.49
+THRESHOLD = 0.45
+NOVEL = 0.25  # rarity of an unseen word that makes it the point (see novel_points)
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
@@ -85,6 +87,57 @@ def _share(concepts: list[Concept], bag: frozenset[str], total: float) -> float:
     return sum(c.weight for c in concepts if c.present(bag)) / total
 
 
+def _named(word: str, text: str) -> bool:
+    """A word written as a name or a code: a capital inside a sentence ("pay with Bitcoin"),
+    or letters and digits in one token ("4K", "60fps")."""
+    if any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word):
+        return True
+    if not word[:1].isupper():
+        return False
+    for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", text):
+        before = text[: m.start()].rstrip()
+        if before and before[-1] not in ".!?:\n\"'(":
+            return True
+    return False
+
+
+def novel_points(query: Query) -> list[str]:
+    """Words of the question itself (not its context) that the corpus has never seen and
+    that look like its point: rare in English ("refurbished", "60fps"), or written as a name
+    or a code that is not an everyday word ("Bitcoin", "4K"; not "Christmas")."""
+    out = []
+    for c in query.content():
+        if c.known or c.words.isdigit() or PLACEHOLDER.fullmatch(c.words):
+            continue
+        rare = rarity(c.words)
+        if rare >= NOVEL or (rare > 0 and _named(c.words, query.text)):
+            out.append(normalize_word(c.words))
+    return out
+
+
+def _specific(concepts: list[Concept], bags: list[frozenset[str]]) -> float:
+    """Coverage with each concept weighed by its specificity in English as well."""
+    weights = [(c, c.weight * specificity(c.words)) for c in concepts]
+    total = sum(w for _, w in weights)
+    if not total:
+        return 1.0
+    return max((sum(w for c, w in weights if c.present(b)) / total for b in bags), default=0.0)
+
+
+def _ask_features(query: Query, bags: list[frozenset[str]]) -> dict[str, float]:
+    """How much of what the question itself asks the best passage holds, and the same with
+    everyday words weighing less."""
+    known = [c for c in query.content() if c.known]
+    total = sum(c.weight for c in known)
+    cover = max((_share(known, bag, total) for bag in bags), default=0.0) if total else 1.0
+    judged = [c for c in query.judged() if c.known]
+    return {
+        "ask_coverage": cover,
+        "ask_specific": _specific(known, bags),
+        "coverage_specific": _specific(judged, bags),
+    }
+
+
 def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     """Every candidate feature (the model uses ``FEATURES``); None with nothing to judge."""
     content = query.judged()
@@ -113,6 +166,7 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
         "unmatched": max(absent, default=0.0) / heaviest,
         "size": min(1.0, math.log1p(len(content)) / math.log(30)),
         "matched": min(1.0, math.log1p(matched) / math.log(40)),
+        **_ask_features(query, bags),
     }
 
 
@@ -168,6 +222,7 @@ def assess(
     for title, text in passages:
         present |= passage_bags(title, text)[0]
     missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
+    missing += novel_points(query)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x), feats)

@@ -22,6 +22,7 @@ from stanchion.knowledge import index_local, index_pg  # noqa: F401  (register b
 from stanchion.knowledge.backends import BACKENDS, Backend
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.catalog import Catalog, load_catalog
+from stanchion.knowledge.checkers import Checker, CheckerError, Complete, LlmJudge, build_checker
 from stanchion.knowledge.dense import ChunkSource, DenseIndex
 from stanchion.knowledge.embedders import Secret, build_embedder
 from stanchion.knowledge.grounding import Validation, Validator
@@ -46,6 +47,7 @@ class Knowledge:
     retriever: KnowledgeRetriever
     validator: Validator
     planner: Planner
+    checker: Checker | None = None
     _closing: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
@@ -70,6 +72,17 @@ class Knowledge:
         """Check an answer against its passages and the catalog (sync, CPU only); the
         question, when given, keeps its own words from counting as unsupported."""
         return self.validator.validate(answer, [p.text for p in passages], question)
+
+    async def acheck(self, answer: str, passages: list[Passage], question: str = "") -> Validation:
+        """``validate`` through the checker the spec picked (model checkers fall back to the
+        offline one when they fail)."""
+        texts = [p.text for p in passages]
+        return await self.validator.acheck(answer, texts, question, self.checker)
+
+    def bind_judge(self, complete: Complete) -> None:
+        """Give an ``llm`` checker its way to the model (the runtime's router)."""
+        if isinstance(self.checker, LlmJudge):
+            self.checker.complete = complete
 
     async def approve(self, doc_id: str, version: int | None, actor: str) -> VersionInfo:
         info = await self.store.run(self._change, approve, doc_id, version, actor)
@@ -137,7 +150,11 @@ def build_knowledge(
     planner = Planner(retriever, spec.answerability, evidence, spec.retrieval.min_answerability)
     retriever.threshold = planner.threshold
     validator = Validator(spec.grounding, catalog)
-    return Knowledge(spec, name, store, retriever, validator, planner)
+    try:
+        checker = build_checker(spec.grounding.checker, app_dir)
+    except CheckerError as exc:
+        raise SpecError([f"knowledge.grounding.checker: {exc}"]) from exc
+    return Knowledge(spec, name, store, retriever, validator, planner, checker)
 
 
 def _dense(

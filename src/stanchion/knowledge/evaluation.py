@@ -129,3 +129,54 @@ def retrieval_metrics(ranked: dict[str, list[str]], qrels: dict[str, set[str]]) 
         mrr += next((1 / (i + 1) for i, d in enumerate(ids[:10]) if d in rel), 0.0)
     n = len(judged)
     return {"queries": n, "recall@5": r5 / n, "recall@10": r10 / n, "mrr@10": mrr / n}
+
+
+def grounding_groups(
+    rows: list[dict[str, Any]], validator: Validator, by: str, leave_one_out: bool
+) -> dict[str, dict[str, float]]:
+    """Balanced accuracy per group of the checker and of the lexical-overlap baseline.
+
+    Without ``leave_one_out`` the checker decides at its own threshold and the baseline at the
+    one threshold best on all rows pooled (sources weighed equally); with it, each is decided
+    at the threshold best on the other groups (``evals/protocol.py``)."""
+    from stanchion.evals.protocol import (
+        balanced_accuracy,
+        best_mean_ba,
+        group_rows,
+        leave_one_out_binary,
+    )
+    from stanchion.knowledge.checkers import lexical_overlap
+
+    labels = [int(r["label"]) for r in rows]
+    checker = [p.score for p in predict_grounding(rows, validator)]
+    lexical = [lexical_overlap(r["response"], list(r["sources"])) for r in rows]
+    groups = group_rows(rows, by)
+    if leave_one_out:
+        fitted = {
+            name: leave_one_out_binary(labels, scores, groups)
+            for name, scores in (("checker", checker), ("lexical", lexical))
+        }
+        return {
+            g: {
+                "n": len(idx),
+                "checker": fitted["checker"][g]["balanced_accuracy"],
+                "lexical": fitted["lexical"][g]["balanced_accuracy"],
+                "checker_threshold": fitted["checker"][g]["threshold"],
+                "lexical_threshold": fitted["lexical"][g]["threshold"],
+            }
+            for g, idx in groups.items()
+        }
+    every = list(range(len(rows)))
+    lex_t = best_mean_ba(labels, lexical, groups, every)
+    own_t = validator.policy.threshold
+    out = {}
+    for g, idx in groups.items():
+        ys = [labels[i] for i in idx]
+        out[g] = {
+            "n": len(idx),
+            "checker": balanced_accuracy(ys, [int(checker[i] >= own_t) for i in idx]),
+            "lexical": balanced_accuracy(ys, [int(lexical[i] >= lex_t) for i in idx]),
+            "checker_threshold": own_t,
+            "lexical_threshold": lex_t,
+        }
+    return out

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from stanchion.guards.base import Action, Finding
+from stanchion.knowledge.checkers import Checker, CheckerError
 from stanchion.knowledge.spec import Grounding, GroundingAction
 from stanchion.knowledge.support import (
     SentenceCache,
@@ -70,6 +71,7 @@ class Validation:
     caveat: str | None = None
 
     threshold: float = 0.5
+    checker: str = "offline"
 
     @property
     def grounded(self) -> bool:
@@ -82,6 +84,7 @@ class Validation:
             "claims": [c.to_record() for c in self.claims],
             "findings": [f.to_record() for f in self.findings],
             "caveat": self.caveat,
+            "checker": self.checker,
         }
 
 
@@ -129,13 +132,37 @@ class Validator:
         source = Source.of(sources, self._sentences)
         claims = self.claims(answer, source)
         score = support(aggregate([c.features for c in claims], source)) if claims else 1.0
+        return self._validation(claims, score, answer, "offline")
+
+    async def acheck(
+        self, answer: str, sources: list[str], question: str = "", checker: Checker | None = None
+    ) -> Validation:
+        """``validate`` with a model checker's claim scores; the offline checker when there is
+        none or it fails (then ``checker`` says "offline (fallback)")."""
+        spans = split_claims(answer)
+        if checker is None or not spans:
+            return self.validate(answer, sources, question)
+        try:
+            scores = await checker.score([answer[s:e] for s, e in spans], sources, question)
+        except (CheckerError, TimeoutError):
+            fallback = self.validate(answer, sources, question)
+            fallback.checker = "offline (fallback)"
+            return fallback
+        claims = self.claims(answer, Source.of(sources, self._sentences))
+        for claim, score in zip(claims, scores, strict=True):
+            claim.score, claim.supported = score, score >= self.policy.threshold
+        return self._validation(claims, min(scores), answer, checker.name)
+
+    def _validation(
+        self, claims: list[Claim], score: float, answer: str, checker: str
+    ) -> Validation:
         findings: list[Finding] = []
         if self.policy.enabled:
             findings += self._findings(claims)
         if self.catalog is not None:
             findings += self.catalog.check(answer)
         caveat = self.policy.caveat if findings and self._wants_caveat(findings) else None
-        return Validation(score, claims, findings, caveat, self.policy.threshold)
+        return Validation(score, claims, findings, caveat, self.policy.threshold, checker)
 
     def _findings(self, claims: list[Claim]) -> list[Finding]:
         out = []

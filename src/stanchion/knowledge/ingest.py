@@ -29,8 +29,12 @@ from stanchion.knowledge.loaders import Loaded, LoadError, load_bytes
 from stanchion.knowledge.spec import FileSource, KnowledgeSpec, SqlSource
 from stanchion.knowledge.versions import NewVersion, add_version, approve, latest, version_id
 from stanchion.settings import Settings
+from stanchion.store.audit import append_audit
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store, normalize_url
+
+INGEST_EVENT = "knowledge.ingest"  # the audit action of a run; the console shows its errors
+MAX_ERRORS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,11 @@ class IngestReport:
     def counts(self) -> dict[str, int]:
         c = Counter(r.status for r in self.results)
         return {s: c.get(s, 0) for s in ("new", "changed", "unchanged", "error")}
+
+    def summary(self) -> dict[str, object]:
+        """Counts and the first errors (document and message), for the audit event."""
+        errors = [{"doc": r.doc_id, "message": r.message[:500]} for r in self.errors]
+        return {"counts": self.counts(), "errors": errors[:MAX_ERRORS], "failed": len(errors)}
 
     @property
     def errors(self) -> list[ItemResult]:
@@ -197,9 +206,11 @@ def ingest(
     progress: Callable[[str], None] | None = None,
     approve_as: str | None = None,
     secret: Secret | None = None,
+    actor: str | None = None,
 ) -> IngestReport:
     """Ingest every source; ``approve_as`` approves each new version as that actor;
-    ``secret`` reads an embedder's ``api_key_env`` (default: ``Settings().env_value``)."""
+    ``secret`` reads an embedder's ``api_key_env`` (default: ``Settings().env_value``).
+    The run is an audit event (``knowledge.ingest``, its counts and errors) by ``actor``."""
     started = time.perf_counter()
     items, failed = collect(spec, app_dir)
     report = IngestReport(list(failed))
@@ -216,6 +227,8 @@ def ingest(
         report.results.append(ItemResult("embeddings", "error", message=writer.error))
     report.embedded = writer.embedded
     report.seconds = time.perf_counter() - started
+    with store.engine.begin() as conn:
+        append_audit(conn, actor or approve_as or "ingest", INGEST_EVENT, app, report.summary())
     return report
 
 

@@ -174,6 +174,36 @@ class NoEvidence(_Model):
     reply: str = "I don't have that in the approved documents."
 
 
+class GroundingChecker(_Model):
+    """Which checker scores claims: ``offline`` (lexical, shipped), ``onnx`` (an NLI or
+    cross-encoder model file) or ``llm`` (a judge through one of the app's routes). A model
+    checker that fails (missing file or package, timeout, unreadable reply) falls back to the
+    offline one for that answer."""
+
+    kind: Literal["offline", "onnx", "llm"] = "offline"
+    model_path: str | None = Field(
+        default=None, description="onnx: the .onnx file, relative to the app folder"
+    )
+    tokenizer_path: str | None = Field(
+        default=None, description="onnx: a tokenizer.json (needs the tokenizers package)"
+    )
+    vocab_size: int = Field(default=30522, ge=16, le=1_000_000)
+    max_length: int = Field(default=256, ge=8, le=4096)
+    entailment_index: int = Field(
+        default=0, ge=0, description="onnx: the output column of 'supported'"
+    )
+    route: str | None = Field(default=None, description="llm: the route (or label) to ask")
+    timeout: float = Field(default=15.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _needs(self) -> GroundingChecker:
+        if self.kind == "onnx" and not self.model_path:
+            raise ValueError("an onnx checker needs model_path")
+        if self.kind == "llm" and not self.route:
+            raise ValueError("an llm checker needs route")
+        return self
+
+
 class Grounding(_Model):
     enabled: bool = True
     threshold: float = Field(
@@ -182,6 +212,7 @@ class Grounding(_Model):
     action: GroundingAction = "caveat"
     number_action: GroundingAction = "caveat"
     caveat: str = "Parts of this answer could not be verified against the approved documents."
+    checker: GroundingChecker = Field(default_factory=GroundingChecker)
 
 
 class Catalog(_Model):

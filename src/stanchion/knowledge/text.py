@@ -191,7 +191,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 3
+TERMS_VERSION = 4
 
 
 @lru_cache(maxsize=200_000)
@@ -201,10 +201,15 @@ def stem(word: str) -> str:
 
     >>> [stem(w) for w in ("cancel", "cancelled", "retire", "retired", "calls")]
     ['cancel', 'cancel', 'retir', 'retir', 'call']
+    >>> {stem(w) for w in ("order", "orders", "ordered", "ordering")}
+    {'ord'}
     """
     if len(word) <= 3 or not word.isalpha():
         return word
-    return _tidy(_strip(word))
+    base = _strip(word)
+    if base != word and base.endswith("er"):
+        base = _strip(base)  # "ordered" -> "order" -> "ord", as "order" itself stems
+    return _tidy(base)
 
 
 def _strip(word: str) -> str:

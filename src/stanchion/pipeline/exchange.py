@@ -57,6 +57,10 @@ class Exchange:
     t0: float = field(default_factory=time.perf_counter)
     stage_starts: dict[str, float] = field(default_factory=dict)
     first_token: float | None = None
+    # The tool calls the caller gets, after the tool policy (``agents/``): OpenAI's shape,
+    # arguments restored from placeholders and redacted where the policy says.
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    cohort: str | None = None  # the rollout stage that admitted the caller (rollout/gate.py)
 
     @property
     def response_text(self) -> str:

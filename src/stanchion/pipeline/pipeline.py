@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from stanchion.agents.policy import ToolPolicy
 from stanchion.errors import ApiError
 from stanchion.pipeline.cascade import Cascade
 from stanchion.pipeline.exchange import Exchange
@@ -27,9 +28,12 @@ from stanchion.pipeline.stages.guard_output import GuardOutput
 from stanchion.pipeline.stages.record import Record
 from stanchion.pipeline.stages.render import Render
 from stanchion.pipeline.stages.retrieve import Retrieve
+from stanchion.pipeline.stages.structured import CheckStructured
+from stanchion.pipeline.stages.tools import CheckTools, OfferTools
 from stanchion.pipeline.stages.trim import Trim
 from stanchion.pipeline.streaming import stream_answer
 from stanchion.providers.base import Chunk
+from stanchion.rollout.gate import CohortGate
 from stanchion.runtime import Runtime
 
 _now = time.perf_counter
@@ -37,7 +41,8 @@ _now = time.perf_counter
 
 async def run_stages(ex: Exchange, stages: list[Stage]) -> None:
     for stage in stages:
-        if ex.decision != "pass" and not isinstance(stage, Decide):
+        decided = isinstance(stage, Decide) or getattr(stage, "after_decision", False)
+        if ex.decision != "pass" and not decided:
             continue
         t0 = ex.stage_starts[stage.name] = _now()
         await stage(ex)
@@ -84,7 +89,11 @@ class Pipeline:
         return stream_answer(self, ex)
 
     async def finish(self, ex: Exchange) -> None:
-        await run_stages(ex, self.after)
+        try:
+            await run_stages(ex, self.after)
+        except ApiError as err:  # e.g. a structured answer that fails its schema
+            await self._fail(ex, err)
+            raise
         await self.record(ex)
 
 
@@ -110,6 +119,7 @@ def build_pipeline(rt: Runtime) -> Pipeline:
     before: list[Stage] = [
         Authenticate(rt.keys),
         Authorize(rt.access),
+        *([CohortGate(rt.cohorts)] if rt.cohorts is not None else []),
         Admit(rt.counters, rt.spec, rt.clock, rt.labels, context_budget(rt)),
         GuardInput(rt.guards),
     ]
@@ -118,9 +128,13 @@ def build_pipeline(rt: Runtime) -> Pipeline:
         if rt.spec.limits.context_tokens:
             before.append(Trim(rt.spec, rt.spec.limits.context_tokens))
     before.append(Render(rt.labels, rt.guards))
+    tools = ToolPolicy(rt.spec.tools)
+    before.append(OfferTools(tools))
     after: list[Stage] = [
         GuardOutput(rt.guards, rt.knowledge),
+        CheckTools(tools, rt.guards),
         Decide(rt.guards, rt.holds.hold),
+        CheckStructured(),
     ]
     return Pipeline(
         before=before,

@@ -19,6 +19,7 @@ from stanchion.guards import GuardEngine, GuardOutcome
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import Chunk, Completion, Usage
 from stanchion.providers.router import Attempt
+from stanchion.providers.toolcalls import CallAssembler, stream_deltas
 
 if TYPE_CHECKING:
     from stanchion.pipeline.pipeline import Pipeline
@@ -36,6 +37,7 @@ class _Collected:
     usage: Usage | None = None
     finish: str = "stop"
     model: str = ""
+    calls: CallAssembler = field(default_factory=CallAssembler)
 
     def absorb(self, chunk: Chunk, ex: Exchange) -> None:
         ex.route = chunk.route or ex.route
@@ -44,6 +46,8 @@ class _Collected:
         self.finish = chunk.finish_reason or self.finish
         if chunk.content:
             self.parts.append(chunk.content)
+        for delta in chunk.tool_calls:  # held back until the whole call is checked
+            self.calls.feed(delta)
 
     def completion(self, route: str) -> Completion:
         return Completion(
@@ -52,7 +56,23 @@ class _Collected:
             usage=self.usage or Usage(),
             finish_reason=self.finish,
             route=route,
+            tool_calls=self.calls.calls(),
         )
+
+    def ending(self, ex: Exchange) -> list[Chunk]:
+        """After the remaining stages: the checked tool calls in OpenAI's streamed shape
+        (the upstream's own argument fragments where the arguments are unchanged), or the
+        reply that replaces them when the tool policy stopped the answer; then the finish."""
+        out: list[Chunk] = []
+        if ex.tool_calls:
+            for i, tc in enumerate(ex.tool_calls):
+                deltas = stream_deltas(i, tc, self.calls.fragments(tc["id"]))
+                out += [Chunk(tool_calls=[d]) for d in deltas]
+            return [*out, Chunk(finish_reason="tool_calls", model=self.model)]
+        if ex.annotations.get("tool_stopped") and ex.reply:
+            out.append(Chunk(content=ex.reply))
+        finish = "stop" if self.finish == "tool_calls" else self.finish
+        return [*out, Chunk(finish_reason=finish, model=self.model)]
 
 
 def _stopped(ex: Exchange, outcome: GuardOutcome | None) -> ApiError | None:
@@ -101,7 +121,11 @@ async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | A
             await pipe.finish(ex)
     except ApiError as err:
         failure = err
-    yield failure if failure is not None else Chunk(finish_reason=got.finish, model=got.model)
+    if failure is not None:
+        yield failure
+        return
+    for chunk in got.ending(ex):
+        yield chunk
 
 
 async def _relay(
@@ -128,6 +152,9 @@ async def _relay(
         if safe and failure is None:
             ex.first_token = ex.first_token or time.perf_counter()
             yield _emit(engine, ex, safe)
+        borderline = ex.annotations.get("caveat")
+        if borderline and failure is None and got.parts:  # known before the answer: sent too
+            yield Chunk(content="\n\n" + str(borderline))
         if failure is not None:
             yield failure
     except ApiError as err:

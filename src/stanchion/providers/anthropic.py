@@ -1,4 +1,5 @@
-"""Anthropic's Messages API, translated to and from the OpenAI shapes."""
+"""Anthropic's Messages API, translated to and from the OpenAI shapes
+(``anthropic_shapes.py``: messages, tools and tool calls)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from typing import Any
 
 import orjson
 
+from stanchion.providers.anthropic_shapes import ToolStream, from_blocks, to_messages, tool_fields
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
 from stanchion.providers.egress import Egress
 from stanchion.providers.errors import ProviderError
 from stanchion.providers.http import make_client, post_json, sse_lines
-from stanchion.providers.tokens import message_text
 
 STOP_REASONS = {
     "end_turn": "stop",
@@ -20,24 +21,6 @@ STOP_REASONS = {
     "tool_use": "tool_calls",
 }
 VERSION = "2023-06-01"
-
-
-def to_messages(request: ChatRequest) -> tuple[str, list[dict[str, Any]]]:
-    """Split out the system text; merge consecutive turns of one role as Anthropic requires."""
-    system: list[str] = []
-    turns: list[dict[str, Any]] = []
-    for m in request.messages:
-        text = message_text(m)
-        role = m.get("role")
-        if role in ("system", "developer"):
-            system.append(text)
-            continue
-        role = "assistant" if role == "assistant" else "user"
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"] += "\n\n" + text
-        else:
-            turns.append({"role": role, "content": text})
-    return "\n\n".join(system), turns
 
 
 class AnthropicProvider:
@@ -77,16 +60,16 @@ class AnthropicProvider:
                 payload[key] = p[key]
         if "stop" in p:
             payload["stop_sequences"] = [p["stop"]] if isinstance(p["stop"], str) else p["stop"]
+        payload.update(tool_fields(p))
         if stream:
             payload["stream"] = True
         return payload
 
     async def complete(self, request: ChatRequest) -> Completion:
         data = await post_json(self.client, "v1/messages", self._payload(request, False))
-        try:
-            text = "".join(b.get("text", "") for b in data["content"] if b.get("type") == "text")
-        except (KeyError, TypeError):
-            raise ProviderError(502, "upstream response has no content blocks") from None
+        if not isinstance(data, dict):
+            raise ProviderError(502, "upstream response has no content blocks")
+        text, calls = from_blocks(data.get("content"))
         usage = data.get("usage") or {}
         return Completion(
             content=text,
@@ -94,11 +77,13 @@ class AnthropicProvider:
             usage=Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
             finish_reason=STOP_REASONS.get(data.get("stop_reason") or "", "stop"),
             provider=self.name,
+            tool_calls=calls,
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
         usage = Usage()
         model = self.model
+        tools = ToolStream()
         async with sse_lines(self.client, "v1/messages", self._payload(request, True)) as lines:
             async for data in lines:
                 try:
@@ -110,9 +95,13 @@ class AnthropicProvider:
                     msg = event.get("message") or {}
                     model = msg.get("model") or model
                     usage.prompt_tokens = int((msg.get("usage") or {}).get("input_tokens") or 0)
+                elif kind == "content_block_start":
+                    if started := tools.start(event, model):
+                        yield started
                 elif kind == "content_block_delta":
-                    text = (event.get("delta") or {}).get("text") or ""
-                    if text:
+                    if piece := tools.delta(event, model):
+                        yield piece
+                    elif text := (event.get("delta") or {}).get("text") or "":
                         yield Chunk(content=text, model=model)
                 elif kind == "message_delta":
                     usage.completion_tokens = int(

@@ -65,11 +65,17 @@ class Completion:
     provider: str = ""
     route: str = ""
     refused: bool = False  # the provider found nothing to answer with (the app declines)
+    # OpenAI's shape: [{"id", "type": "function", "function": {"name", "arguments"}}],
+    # ``arguments`` a JSON text (docs/agents.md).
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class Chunk:
-    """One piece of a streamed answer; the last chunk of a stream may carry usage."""
+    """One piece of a streamed answer; the last chunk of a stream may carry usage.
+
+    ``tool_calls`` holds OpenAI's streamed deltas: ``{"index", "id"?, "type"?, "function":
+    {"name"?, "arguments"?}}``, the id and name on a call's first delta only."""
 
     content: str = ""
     finish_reason: str | None = None
@@ -77,6 +83,7 @@ class Chunk:
     model: str = ""
     route: str = ""
     refused: bool = False
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Provider(Protocol):

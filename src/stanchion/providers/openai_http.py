@@ -11,6 +11,7 @@ from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
 from stanchion.providers.egress import Egress
 from stanchion.providers.errors import ProviderError
 from stanchion.providers.http import make_client, post_json, sse_lines
+from stanchion.providers.toolcalls import calls_from_message, deltas_from_chunk
 
 
 def _usage(data: Any) -> Usage | None:
@@ -60,7 +61,7 @@ class OpenAIProvider:
         try:
             choice = data["choices"][0]
             content = choice["message"].get("content") or ""
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, AttributeError):
             raise ProviderError(502, "upstream response has no choices[0].message") from None
         return Completion(
             content=content,
@@ -68,6 +69,7 @@ class OpenAIProvider:
             usage=_usage(data.get("usage")) or Usage(),
             finish_reason=choice.get("finish_reason") or "stop",
             provider=self.name,
+            tool_calls=calls_from_message(choice["message"]),
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
@@ -86,7 +88,9 @@ class OpenAIProvider:
         choices = event.get("choices") or []
         if choices:
             choice = choices[0]
-            chunk.content = (choice.get("delta") or {}).get("content") or ""
+            delta = choice.get("delta") or {}
+            chunk.content = delta.get("content") or ""
+            chunk.tool_calls = deltas_from_chunk(delta)
             chunk.finish_reason = choice.get("finish_reason")
         return chunk
 

@@ -213,6 +213,30 @@ def list_labels(conn: Connection, app: str, kind: str) -> list[LabelState]:
     return [_state(r) for r in rows]
 
 
+def label_history(
+    conn: Connection, app: str, kind: str, limit: int = 50
+) -> list[dict[str, object]]:
+    """The newest label moves of an app's prompts or models, newest first; ``undone``: a
+    later rollback took this move back."""
+    h = reg_label_history
+    rows = conn.execute(
+        select(
+            h.c.name,
+            h.c.label,
+            h.c.version_id,
+            h.c.canary_id,
+            h.c.canary_percent,
+            h.c.at,
+            h.c.actor,
+            h.c.undone,
+        )
+        .where(h.c.app == app, h.c.kind == kind)
+        .order_by(h.c.seq.desc())
+        .limit(limit)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
 def _write(conn: Connection, app: str, kind: str, state: LabelState, history: bool) -> None:
     key = (
         reg_labels.c.app == app,

@@ -1,29 +1,33 @@
-"""The business KPIs of the spec against their targets, for one period, with a trend.
+"""The business KPIs of the spec against their targets, for one period, with a trend and
+the previous period beside each figure, for the whole app or per version, route or cohort.
 
-    report = kpi_report(conn, spec, since=now - 7 * 86400, until=now)
+    report = kpi_report(conn, spec, since=now - 7 * 86400, until=now, by="route")
     for k in report.kpis:
-        print(k.label, k.display, k.status)   # green | amber | red | none
+        print(k.label, k.display, k.status, k.previous)   # status: green | amber | red | none
+    for key, kpis in report.groups.items(): ...
 
-One function for the console's overview and the CLI. It reads the traces, the feedback
-and the last eval experiment through SQLAlchemy queries that use the (app, created_at)
-and (app, updated_at) indexes; the cost figures come from ``reports.cost``.
+One function for the console's overview, the CLI and ``GET /admin/reports/kpis``. It reads
+the rollups kept as traces are written (``reports/figures.py``), the feedback and the last
+eval experiment; never the raw traces.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, Integer, case, cast, func, select, text
+from sqlalchemy import Connection
 
 from stanchion.evals.experiments import list_experiments
-from stanchion.registry.schema import feedback
 from stanchion.reports.cost import CostReport, RouteCost
-from stanchion.reports.rollup import HOUR, SUMS, Hour, hourly, p95
+from stanchion.reports.figures import Figures, period_figures
+from stanchion.reports.rollup import HOUR, Hour, p95
 from stanchion.spec.model import AppSpec
 
 AMBER_SLACK = 0.10  # within 10% of its target a KPI is amber, beyond it red
 RATE_LIMITS = (0.05, 0.10)  # block / hold / refusal share: green below 5%, red from 10%
+BY = ("version", "route", "cohort")
+RATES = ("block", "hold", "refuse", "error", "grounded", "ungrounded", "answered", "requests")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,29 @@ class Kpi:
     trend: list[float | None]
     details: list[tuple[str, str]] = field(default_factory=list)
     link: dict[str, str] = field(default_factory=dict)  # trace-list filters behind the figure
+    previous: float | None = None  # the same figure over the period before
+    previous_display: str = "—"
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "value": self.value,
+            "display": self.display,
+            "target": self.target,
+            "status": self.status,
+            "previous": self.previous,
+            "previous_display": self.previous_display,
+            "change": self.change,
+            "trend": self.trend,
+            "details": dict(self.details),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +73,27 @@ class KpiReport:
     requests: int
     kpis: list[Kpi]
     cost: CostReport
+    by: str | None = None
+    groups: dict[str, list[Kpi]] = field(default_factory=dict)
+    group_requests: dict[str, int] = field(default_factory=dict)
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "since": self.since,
+            "until": self.until,
+            "previous": {"since": 2 * self.since - self.until, "until": self.since},
+            "requests": self.requests,
+            "kpis": [k.to_record() for k in self.kpis],
+            "by": self.by,
+            "groups": [
+                {
+                    "key": key,
+                    "requests": self.group_requests.get(key, 0),
+                    "kpis": [k.to_record() for k in kpis],
+                }
+                for key, kpis in self.groups.items()
+            ],
+        }
 
 
 def grade(value: float | None, target: float | None, higher_is_better: bool) -> str:
@@ -56,60 +104,6 @@ def grade(value: float | None, target: float | None, higher_is_better: bool) -> 
     else:
         ok, near = value <= target, value <= target * (1 + AMBER_SLACK)
     return "green" if ok else "amber" if near else "red"
-
-
-def _bucket(conn: Connection, col: Any, since: float, width: float) -> Any:
-    raw = (col - since) / width
-    if conn.dialect.name == "postgresql":
-        return cast(func.floor(raw), Integer)
-    return cast(raw, Integer)  # SQLite's CAST truncates, and raw is never negative here
-
-
-def _count_if(cond: Any) -> Any:
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-
-ACTIVE_USERS = text(
-    """
-    WITH RECURSIVE u(name) AS (
-        SELECT min("user") FROM traces WHERE app = :app
-        UNION ALL
-        SELECT (SELECT min("user") FROM traces WHERE app = :app AND "user" > u.name)
-        FROM u WHERE u.name IS NOT NULL
-    )
-    SELECT count(*) FROM u WHERE u.name IS NOT NULL AND EXISTS (
-        SELECT 1 FROM traces t WHERE t.app = :app AND t."user" = u.name
-        AND t.created_at >= :since AND t.created_at < :until
-    )
-    """
-)
-
-
-def active_users(conn: Connection, app: str, since: float, until: float) -> int:
-    """Distinct users in the period: one index probe per known user (a skip scan over
-    (app, user, created_at)) instead of a pass over every trace of the period."""
-    n = conn.execute(ACTIVE_USERS, {"app": app, "since": since, "until": until}).scalar()
-    return int(n or 0)
-
-
-def _ratings(
-    conn: Connection, app: str, since: float, until: float, n: int
-) -> tuple[dict[str, float], dict[int, float]]:
-    f = feedback.c
-    where = (f.app == app, f.updated_at >= since, f.updated_at < until)
-    b = _bucket(conn, f.updated_at, since, (until - since) / n).label("b")
-    total = conn.execute(
-        select(func.count(), func.avg(f.score), _count_if(f.score >= 4)).where(*where)
-    ).one()
-    per = {
-        int(r[0]): float(r[1])
-        for r in conn.execute(select(b, func.avg(f.score)).where(*where).group_by(b))
-    }
-    return {"count": float(total[0]), "mean": float(total[1] or 0), "high": float(total[2])}, per
-
-
-def _series(per: dict[int, float], n: int) -> list[float | None]:
-    return [per.get(i) for i in range(n)]
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -125,27 +119,26 @@ def _money(v: float | None, currency: str) -> str:
 
 
 class _Ctx:
-    """The figures one report is made of, read once."""
+    """The figures one report (or one group of it) is made of, read once."""
 
     def __init__(
-        self, conn: Connection, spec: AppSpec, since: float, until: float, n: int, now: float
+        self,
+        spec: AppSpec,
+        fig: Figures,
+        span: tuple[float, float, int],
+        last_eval: dict[str, Any] | None,
     ):
-        self.spec, self.n, self.since = spec, n, since
-        hours = hourly(conn, spec.app, since, until, now)
-        width = (until - since) / n
-        self.buckets: dict[int, Hour] = {}
-        self.total = Hour()
-        for h, agg in hours.items():
-            i = min(max(int((h * HOUR - since) // width), 0), n - 1)
-            self.buckets.setdefault(i, Hour()).add(agg)
-            self.total.add(agg)
-        self.totals = {k: float(self.total.counts.get(k, 0)) for k in SUMS}
+        self.spec, (self.since, until, self.n) = spec, span
+        self.fig, self.total = fig, fig.total
+        self.buckets: dict[int, Hour] = fig.buckets
+        self.totals = {k: float(self.total.counts.get(k, 0)) for k in RATES}
         self.p95 = p95(self.total.hist)
         self.p95_per = {i: v for i, b in self.buckets.items() if (v := p95(b.hist)) is not None}
-        self.ratings, self.ratings_per = _ratings(conn, spec.app, since, until, n)
-        self.users = active_users(conn, spec.app, since, until)
-        last = list_experiments(conn, spec.app, limit=1)
-        self.last_eval: dict[str, Any] | None = last[0] if last else None
+        r = fig.ratings
+        self.ratings = {"count": float(r.count), "mean": r.mean or 0.0, "high": float(r.high)}
+        self.ratings_per = {i: s / c for i, (s, c) in r.per.items() if c}
+        self.users = fig.users
+        self.last_eval = last_eval
         self.cost = self._cost_report(until)
 
     def _cost_report(self, until: float) -> CostReport:
@@ -175,7 +168,11 @@ class _Ctx:
 
     def _figures(self, i: int) -> dict[str, float]:
         b = self.buckets[i]
-        return {**{k: float(b.counts.get(k, 0)) for k in SUMS}, "cost": b.cost}
+        return {**{k: float(b.counts.get(k, 0)) for k in RATES}, "cost": b.cost}
+
+
+def _series(per: dict[int, float], n: int) -> list[float | None]:
+    return [per.get(i) for i in range(n)]
 
 
 def _satisfaction(x: _Ctx) -> Kpi:
@@ -266,6 +263,7 @@ def _adoption(x: _Ctx) -> Kpi:
         [
             ("requests", f"{int(requests)}"),
             ("per user", "—" if per_user is None else f"{per_user:.1f}"),
+            ("returning users", f"{x.fig.returning}"),
         ],
     )
 
@@ -302,7 +300,27 @@ BUILDERS = (
     _rate("block_rate", "block", "Blocked"),
     _rate("hold_rate", "hold", "Held for review"),
     _rate("refusal_rate", "refuse", "Refused"),
+    _rate("error_rate", "error", "Errors"),
 )
+
+
+def _kpis(
+    spec: AppSpec, cur: Figures, prev: Figures, span: tuple[float, float, int], last: Any
+) -> list[Kpi]:
+    now = _Ctx(spec, cur, span, last)
+    before = _Ctx(spec, prev, (2 * span[0] - span[1], span[0], 1), last)
+    out = []
+    for build in BUILDERS:
+        old = build(before)
+        out.append(replace(build(now), previous=old.value, previous_display=old.display))
+    return out
+
+
+def _previous(figs: dict[str, Figures], cur: Figures, key: str) -> Figures:
+    """The period before, with its active users as the current period's read counted them."""
+    prev = figs.get(key, Figures())
+    prev.users = cur.users_before
+    return prev
 
 
 def kpi_report(
@@ -311,18 +329,37 @@ def kpi_report(
     since: float,
     until: float,
     buckets: int = 14,
-    now: float | None = None,
+    by: str | None = None,
 ) -> KpiReport:
-    """Every KPI of the spec for [since, until), each with ``buckets`` trend points.
+    """Every KPI of the spec for [since, until), each with ``buckets`` trend points and its
+    value over the period of the same length just before; with ``by`` (version, route or
+    cohort) the same KPIs for each key of that dimension too.
 
-    The period starts at the top of the hour that holds ``since`` (the rollups are
-    hourly). Hours closed by ``now`` are frozen into ``kpi_hours`` on the way: call it in
-    a transaction that commits (``engine.begin()``).
+    The period starts at the top of the hour that holds ``since`` (the rollups are hourly).
     """
     if until <= since:
         raise ValueError("the period must end after it starts")
+    if by is not None and by not in BY:
+        raise ValueError(f"by must be one of {', '.join(BY)}")
     since = since // HOUR * HOUR
-    ctx = _Ctx(conn, spec, since, until, buckets, until if now is None else now)
-    return KpiReport(
-        since, until, int(ctx.totals["requests"]), [b(ctx) for b in BUILDERS], ctx.cost
+    before = 2 * since - until
+    last = list_experiments(conn, spec.app, limit=1)
+    last_eval = last[0] if last else None
+    span = (since, until, buckets)
+    cur = period_figures(conn, spec.app, "all", since, until, buckets).get("all", Figures())
+    prev = _previous(period_figures(conn, spec.app, "all", before, since, users=False), cur, "all")
+    ctx = _Ctx(spec, cur, span, last_eval)
+    report = KpiReport(
+        since, until, int(ctx.totals["requests"]), _kpis(spec, cur, prev, span, last_eval), ctx.cost
     )
+    if by is None:
+        return report
+    cur_by = period_figures(conn, spec.app, by, since, until, buckets)
+    prev_by = period_figures(conn, spec.app, by, before, since, users=False)
+    prev_by = {k: _previous(prev_by, f, k) for k, f in cur_by.items()}
+    groups = {
+        k: _kpis(spec, f, prev_by.get(k, Figures()), span, last_eval)
+        for k, f in sorted(cur_by.items())
+    }
+    counts = {k: int(f.total.counts.get("requests", 0)) for k, f in cur_by.items()}
+    return replace(report, by=by, groups=groups, group_requests=counts)

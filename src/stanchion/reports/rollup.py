@@ -1,73 +1,145 @@
-"""Hourly KPI rollups, materialized on read: an hour is summed from the traces once, after
-it has closed (plus a grace period for traces drained late from a replica's spool), and read
-back from ``kpi_hours`` ever after. The hours not yet closed are summed live.
+"""Hourly rollups maintained as traces are written: the reports, the drift tests and the
+alerts read these tables and never scan the raw traces.
 
-    hours = hourly(conn, "demo", since, until, now)   # {epoch hour: Hour}
+    with engine.begin() as conn:
+        store_traces(conn, rows)          # insert new traces and add them to the rollups
 
-Every figure is additive (counts, sums, a latency histogram on a log scale with 2.5% wide
-bins), so any period is a sum of hours and its p95 comes from the merged histogram.
+Each hour is kept per dimension: ``all`` (one key), ``version`` (prompt version / model
+version), ``route`` and ``cohort`` (``annotations["cohort"]``, "all" until a rollout sets
+it). Every figure is additive (counts, sums, a log-scale latency histogram with 2.5% wide
+bins, distinct users per day, keyed term hashes of the questions), so any period is a sum of
+hours and its p95 comes from the merged histogram. Replays of already stored traces are
+skipped (only the rows actually inserted are counted), and increments are upserts, so
+replicas writing the same hour at once add up.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Double,
     Integer,
     String,
     Table,
-    Text,
-    case,
-    cast,
-    func,
     select,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from stanchion.store.crypto import Cipher
 from stanchion.store.schema import metadata, traces
 
 HOUR = 3600
-GRACE = 600  # seconds after an hour ends before it is frozen into a rollup row
+DAY = 86_400
 BINS_PER_E = 40  # histogram resolution: bin width is e**(1/40), about 2.5%
-SUMS = ("requests", "answered", "block", "hold", "refuse", "grounded", "ungrounded")
+DIMS = ("all", "version", "route", "cohort")
+COUNTS = (
+    "requests",
+    "answered",
+    "block",
+    "hold",
+    "refuse",
+    "error",
+    "grounded",
+    "ungrounded",
+    "unanswerable",
+    "prompt_tokens",
+    "completion_tokens",
+)
+SUMS = ("cost", "cost_sq", "latency_sum")
+KEY_LEN = 200
 
-kpi_hours = Table(
-    "kpi_hours",
+
+def _cols(*names: str) -> list[Column[Any]]:
+    """Primary-key columns in this order: (app, dim, ...) keeps each dimension's rows
+    together, so a period of one dimension is one index range."""
+    types: dict[str, Any] = {
+        "app": String(100),
+        "dim": String(16),
+        "hour": Integer,
+        "day": Integer,
+        "key": String(KEY_LEN),
+        "bin": Integer,
+        "user": String(200),
+    }
+    return [Column(n, types[n], primary_key=True) for n in names]
+
+
+kpi_rollup = Table(
+    "kpi_rollup",
+    metadata,
+    *_cols("app", "dim", "hour", "key"),
+    *(Column(n, BigInteger, nullable=False) for n in COUNTS),
+    *(Column(n, Double, nullable=False) for n in SUMS),
+)
+kpi_latency = Table(
+    "kpi_latency",
+    metadata,
+    *_cols("app", "dim", "hour", "key", "bin"),
+    Column("n", BigInteger, nullable=False),
+)
+kpi_latency_days = Table(  # the same per UTC day: a long period reads whole days from here
+    "kpi_latency_days",
+    metadata,
+    *_cols("app", "dim", "day", "key", "bin"),
+    Column("n", BigInteger, nullable=False),
+)
+kpi_users = Table(  # (key, user) first: active users are one index probe per known user
+    "kpi_users",
+    metadata,
+    *_cols("app", "dim", "key", "user", "hour"),
+    Column("n", BigInteger, nullable=False),
+)
+kpi_terms = Table(
+    "kpi_terms",
     metadata,
     Column("app", String(100), primary_key=True),
     Column("hour", Integer, primary_key=True),
-    *(Column(name, Integer, nullable=False) for name in SUMS),
-    Column("prompt_tokens", Integer, nullable=False),
-    Column("completion_tokens", Integer, nullable=False),
-    Column("cost", Double, nullable=False),
-    Column("latency_sum", Double, nullable=False),
-    Column("latency_hist", Text, nullable=False),
+    Column("term", String(40), primary_key=True),
+    Column("n", BigInteger, nullable=False),
 )
+_INSERTS: dict[str, Callable[[Table], Any]] = {"sqlite": sqlite_insert, "postgresql": pg_insert}
+TermHash = Callable[[str], str]
 
 
 @dataclass
 class Hour:
+    """Figures of one or more hours, added up."""
+
     counts: Counter[str] = field(default_factory=Counter)
-    cost: float = 0.0
-    latency_sum: float = 0.0
+    sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SUMS, 0.0))
     hist: Counter[int] = field(default_factory=Counter)
 
     def add(self, other: Hour) -> None:
         self.counts.update(other.counts)
-        self.cost += other.cost
-        self.latency_sum += other.latency_sum
+        for k in SUMS:
+            self.sums[k] += other.sums[k]
         self.hist.update(other.hist)
+
+    @property
+    def cost(self) -> float:
+        return self.sums["cost"]
+
+    @property
+    def latency_sum(self) -> float:
+        return self.sums["latency_sum"]
 
 
 def latency_bin(ms: float) -> int:
     return math.floor(math.log(max(ms, 0.01)) * BINS_PER_E)
+
+
+def bin_upper(b: int) -> float:
+    return math.exp((b + 1) / BINS_PER_E)
 
 
 def p95(hist: Counter[int]) -> float | None:
@@ -79,110 +151,225 @@ def p95(hist: Counter[int]) -> float | None:
     for b in sorted(hist):
         seen += hist[b]
         if seen >= rank:
-            return math.exp((b + 1) / BINS_PER_E)
+            return bin_upper(b)
     return None
 
 
-def _count_if(cond: Any) -> Any:
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+def cohort_of(annotations: dict[str, Any]) -> str:
+    """A trace's cohort: what the rollout wrote in ``annotations["cohort"]``, else "all"."""
+    return str(annotations.get("cohort") or "all")[:KEY_LEN]
 
 
-def _figures() -> list[Any]:
-    c = traces.c
-    return [
-        func.count().label("requests"),
-        _count_if(c.status == 200).label("answered"),
-        _count_if(c.decision == "block").label("block"),
-        _count_if(c.decision == "hold").label("hold"),
-        _count_if(c.decision == "refuse").label("refuse"),
-        _count_if(c.annotations.like('%"grounded":true%')).label("grounded"),
-        _count_if(c.annotations.like('%"grounded":false%')).label("ungrounded"),
-        func.coalesce(func.sum(c.prompt_tokens), 0).label("prompt_tokens"),
-        func.coalesce(func.sum(c.completion_tokens), 0).label("completion_tokens"),
-        func.coalesce(func.sum(c.cost), 0.0).label("cost"),
+def dim_keys(row: dict[str, Any], ann: dict[str, Any]) -> list[tuple[str, str]]:
+    model = ann.get("model_version") or row.get("model") or "-"
+    version = f"{row.get('prompt_id') or '-'} / {model}"[:KEY_LEN]
+    route = str(row.get("route") or "-")[:KEY_LEN]
+    return [("all", "all"), ("version", version), ("route", route), ("cohort", cohort_of(ann))]
+
+
+def _unanswerable(ann: dict[str, Any]) -> bool:
+    plan = ann.get("answerability")
+    return bool(ann.get("no_evidence")) or (
+        isinstance(plan, dict) and plan.get("decision") == "refuse"
+    )
+
+
+def _figures(row: dict[str, Any], ann: dict[str, Any]) -> tuple[list[float], int | None]:
+    """A trace's figures in ``COUNTS + SUMS`` order, and its latency bin when answered."""
+    status, decision = int(row.get("status") or 0), row.get("decision")
+    grounded = ann.get("grounded")
+    cost = float(row.get("cost") or 0.0)
+    ms = float(row.get("latency_ms") or 0.0)
+    answered = status == 200
+    values = [
+        1,
+        answered,
+        decision == "block",
+        decision == "hold",
+        decision == "refuse",
+        status >= 500 or decision == "error",
+        grounded is True,
+        grounded is False,
+        _unanswerable(ann),
+        int(row.get("prompt_tokens") or 0),
+        int(row.get("completion_tokens") or 0),
+        cost,
+        cost * cost,
+        ms if answered else 0.0,
     ]
+    return [float(v) for v in values], latency_bin(ms) if answered else None
 
 
-def _sum_hours(conn: Connection, app: str, first: int, end: int) -> dict[int, Hour]:
-    """Hours [first, end) summed from the traces: figures grouped by hour, then the
-    answered latencies binned (in SQL on PostgreSQL, in Python elsewhere)."""
-    c = traces.c
-    where = (c.app == app, c.created_at >= first * HOUR, c.created_at < end * HOUR)
-    pg = conn.dialect.name == "postgresql"
-    hour = (
-        cast(func.floor(c.created_at / HOUR), Integer) if pg else cast(c.created_at / HOUR, Integer)
-    ).label("h")
-    out: dict[int, Hour] = {}
-    for r in conn.execute(select(hour, *_figures()).where(*where).group_by(hour)):
-        h = out.setdefault(int(r.h), Hour())
-        h.counts.update(
-            {k: int(getattr(r, k)) for k in (*SUMS, "prompt_tokens", "completion_tokens")}
-        )
-        h.cost = float(r.cost)
-    answered = (*where, c.status == 200)
-    if pg:
-        b = cast(func.floor(func.ln(func.greatest(c.latency_ms, 0.01)) * BINS_PER_E), Integer)
-        q = select(hour, b.label("b"), func.count(), func.sum(c.latency_ms)).where(*answered)
-        for h_, b_, n, total in conn.execute(q.group_by(hour, b)):
-            h = out.setdefault(int(h_), Hour())
-            h.hist[int(b_)] += int(n)
-            h.latency_sum += float(total)
-    else:
-        for h_, ms in conn.execute(select(hour, c.latency_ms).where(*answered)):
-            h = out.setdefault(int(h_), Hour())
-            h.hist[latency_bin(float(ms))] += 1
-            h.latency_sum += float(ms)
-    return out
+def _annotations(row: dict[str, Any]) -> dict[str, Any]:
+    raw = row.get("annotations") or "{}"
+    try:
+        ann = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return {}
+    return ann if isinstance(ann, dict) else {}
 
 
-def _row(app: str, hour: int, h: Hour) -> dict[str, Any]:
-    return {
-        "app": app,
-        "hour": hour,
-        **{k: h.counts.get(k, 0) for k in (*SUMS, "prompt_tokens", "completion_tokens")},
-        "cost": h.cost,
-        "latency_sum": h.latency_sum,
-        "latency_hist": orjson.dumps({str(k): v for k, v in h.hist.items()}).decode(),
-    }
+def _query_terms(ann: dict[str, Any]) -> list[str]:
+    from stanchion.knowledge.text import terms  # the index's own analyser
+
+    query = ann.get("query")
+    return terms(query) if isinstance(query, str) and query else []
 
 
-def _from_row(r: Any) -> Hour:
-    counts = Counter({k: int(getattr(r, k)) for k in (*SUMS, "prompt_tokens", "completion_tokens")})
-    hist = Counter({int(k): int(v) for k, v in orjson.loads(r.latency_hist).items()})
-    return Hour(counts, float(r.cost), float(r.latency_sum), hist)
+@dataclass
+class Batch:
+    """Rollup increments for a batch of traces, grouped in memory before one upsert each."""
+
+    sums: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)
+    bins: Counter[tuple[int, str, str, int]] = field(default_factory=Counter)
+    users: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
+    terms: Counter[tuple[int, str]] = field(default_factory=Counter)
+
+    def add(self, row: dict[str, Any], term_hash: TermHash | None) -> None:
+        ann = _annotations(row)
+        at = float(row["created_at"])
+        hour = math.floor(at / HOUR)
+        values, bin_ = _figures(row, ann)
+        user = str(row["user"])[:200] if row.get("user") else None
+        for dim, key in dim_keys(row, ann):
+            acc = self.sums.get((hour, dim, key))
+            if acc is None:
+                self.sums[(hour, dim, key)] = list(values)
+            else:
+                for i, v in enumerate(values):
+                    acc[i] += v
+            if bin_ is not None:
+                self.bins[(hour, dim, key, bin_)] += 1
+            if user is not None:
+                self.users[(hour, dim, key, user)] += 1
+        if term_hash is not None:
+            for t in set(_query_terms(ann)):
+                self.terms[(hour, term_hash(t))] += 1
 
 
-def _freeze(conn: Connection, app: str, hours: list[int]) -> dict[int, Hour]:
-    """Sum closed hours [first, end) and store them (an empty hour is stored too, so it
-    is never summed again). A replica racing us to the same hours is harmless."""
-    first, end = hours[0], hours[-1] + 1
-    summed = _sum_hours(conn, app, first, end)
-    rows = [_row(app, h, summed.get(h, Hour())) for h in hours]
-    if rows:
-        try:
-            with conn.begin_nested():
-                conn.execute(kpi_hours.insert(), rows)
-        except IntegrityError:
-            pass
-    return summed
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], add: Sequence[str]) -> None:
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    rows.sort(key=lambda r: tuple(r[k] for k in keys))  # one lock order: no deadlocks on PG
+    stmt = _INSERTS[conn.dialect.name](table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in add}
+    )
+    conn.execute(stmt, rows)
 
 
-def hourly(conn: Connection, app: str, since: float, until: float, now: float) -> dict[int, Hour]:
-    """Every hour of [since, until) that has traces: stored, frozen now, or summed live."""
-    first, end = math.floor(since / HOUR), math.ceil(until / HOUR)
-    closed = min(end, math.floor((now - GRACE) / HOUR))
-    stored = {
-        int(r.hour): _from_row(r)
-        for r in conn.execute(
-            select(kpi_hours).where(
-                kpi_hours.c.app == app, kpi_hours.c.hour >= first, kpi_hours.c.hour < closed
-            )
-        )
-    }
-    missing = sorted(set(range(first, closed)) - set(stored))
-    if missing:
-        fresh = _freeze(conn, app, missing)
-        stored.update({h: fresh[h] for h in missing if h in fresh})
-    if closed < end:
-        stored.update(_sum_hours(conn, app, max(closed, first), end))
-    return {h: v for h, v in stored.items() if v.counts.get("requests")}
+def apply(conn: Connection, app: str, batch: Batch) -> None:
+    """Add a batch's increments to the rollup tables (in the caller's transaction)."""
+    rollup = [
+        {
+            "app": app,
+            "hour": hour,
+            "dim": dim,
+            "key": key,
+            **{c: int(v) for c, v in zip(COUNTS, values[: len(COUNTS)], strict=True)},
+            **dict(zip(SUMS, values[len(COUNTS) :], strict=True)),
+        }
+        for (hour, dim, key), values in batch.sums.items()
+    ]
+    lat = [
+        {"app": app, "hour": hour, "dim": dim, "key": key, "bin": b, "n": n}
+        for (hour, dim, key, b), n in batch.bins.items()
+    ]
+    _upsert(conn, kpi_rollup, rollup, (*COUNTS, *SUMS))
+    _upsert(conn, kpi_latency, lat, ("n",))
+    days: Counter[tuple[int, str, str, int]] = Counter()
+    for (hour, dim, key, b), n in batch.bins.items():
+        days[(hour // 24, dim, key, b)] += n
+    lat_days = [
+        {"app": app, "day": d, "dim": dim, "key": key, "bin": b, "n": n}
+        for (d, dim, key, b), n in days.items()
+    ]
+    _upsert(conn, kpi_latency_days, lat_days, ("n",))
+    users = [
+        {"app": app, "hour": h, "dim": dim, "key": k, "user": u, "n": n}
+        for (h, dim, k, u), n in batch.users.items()
+    ]
+    _upsert(conn, kpi_users, users, ("n",))
+    terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms.items()]
+    _upsert(conn, kpi_terms, terms, ("n",))
+
+
+def add_rows(
+    conn: Connection, rows: Iterable[dict[str, Any]], term_hash: TermHash | None = None
+) -> None:
+    """Add trace rows (as ``store.traces.trace_row`` makes them) to the rollups."""
+    per_app: dict[str, Batch] = {}
+    for row in rows:
+        per_app.setdefault(str(row["app"]), Batch()).add(row, term_hash)
+    for app, batch in sorted(per_app.items()):
+        apply(conn, app, batch)
+
+
+def store_traces(
+    conn: Connection, rows: Sequence[dict[str, Any]], term_hash: TermHash | None = None
+) -> None:
+    """Insert the traces not stored yet and add exactly those to the rollups."""
+    from stanchion.store.traces import insert_new
+
+    ids = [r["id"] for r in rows]
+    seen = set(conn.execute(select(traces.c.id).where(traces.c.id.in_(ids))).scalars())
+    fresh = [r for r in rows if r["id"] not in seen]
+    if fresh:
+        insert_new(conn, traces, fresh)
+        add_rows(conn, fresh, term_hash)
+
+
+REBUILD_COLUMNS = (
+    "id",
+    "app",
+    "created_at",
+    "user",
+    "status",
+    "decision",
+    "route",
+    "model",
+    "prompt_id",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost",
+    "latency_ms",
+    "annotations",
+)
+
+
+def rebuild(conn: Connection, app: str, chunk: int = 20_000) -> int:
+    """Recompute an app's rollups from its stored traces (after a bulk load that bypassed
+    the writer, or an upgrade). Query terms cannot be recovered from sealed traces."""
+    for table in (kpi_rollup, kpi_latency, kpi_latency_days, kpi_users):
+        conn.execute(table.delete().where(table.c.app == app))
+    cols = [traces.c[c] for c in REBUILD_COLUMNS]
+    batch, n, last = Batch(), 0, ""
+    while True:  # keyset pages: no server-side cursor held open; one upsert at the end
+        page = conn.execute(
+            select(*cols)
+            .where(traces.c.app == app, traces.c.id > last)
+            .order_by(traces.c.id)
+            .limit(chunk)
+        ).mappings()
+        rows = [dict(r) for r in page]
+        if not rows:
+            break
+        for row in rows:
+            batch.add(row, None)
+        n, last = n + len(rows), rows[-1]["id"]
+    apply(conn, app, batch)
+    return n
+
+
+def rollup_writer(cipher: Cipher) -> Callable[[Connection, Sequence[dict[str, Any]]], None]:
+    """The trace writer's insert: traces and their rollups in one transaction, the query
+    terms counted as keyed hashes (the same keyed hash the index uses, never the words)."""
+    from stanchion.knowledge.sealed_terms import TermKey
+
+    term_hash = TermKey(cipher)
+
+    def write(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        store_traces(conn, rows, term_hash)
+
+    return write

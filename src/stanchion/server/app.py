@@ -20,12 +20,17 @@ from starlette.routing import Route
 from stanchion import __version__
 from stanchion.errors import ApiError, InternalError, NotFound, ServiceUnavailable
 from stanchion.pipeline.pipeline import build_pipeline
+from stanchion.providers.embedding import Embeddings
 from stanchion.runtime import Runtime, build_runtime, new_trace_id
-from stanchion.server import admin, misc, versioning
+from stanchion.server import admin, misc, rollout_routes, versioning
+from stanchion.server import reports as report_routes
 from stanchion.server.chat import chat_completions
+from stanchion.server.embeddings import create_embeddings
 from stanchion.server.gate import GateMiddleware, build_gate
 from stanchion.server.http import error_response, json_response, public
+from stanchion.server.messages import create_message
 from stanchion.server.openapi import openapi_document
+from stanchion.server.responses import create_response
 from stanchion.settings import Settings
 from stanchion.store.db import unreachable
 from stanchion.ui import console_mount
@@ -37,6 +42,9 @@ chat_completions.permission = "chat"  # type: ignore[attr-defined]
 def routes() -> list[Route]:
     return [
         Route("/v1/chat/completions", chat_completions, methods=["POST"], name="chat_completions"),
+        Route("/v1/embeddings", create_embeddings, methods=["POST"], name="embeddings"),
+        Route("/v1/responses", create_response, methods=["POST"], name="responses"),
+        Route("/v1/messages", create_message, methods=["POST"], name="messages"),
         Route("/v1/models", misc.list_models_ep, methods=["GET"], name="list_models"),
         Route("/v1/traces/{trace_id}", misc.get_trace_ep, methods=["GET"], name="get_trace"),
         Route("/healthz", misc.healthz, methods=["GET"], name="healthz"),
@@ -48,6 +56,8 @@ def routes() -> list[Route]:
         Route("/admin/audit/verify", admin.audit_verify_ep, methods=["GET"], name="audit_verify"),
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
         *versioning.routes(),
+        *rollout_routes.routes(),
+        *report_routes.routes(),
     ]
 
 
@@ -114,6 +124,7 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         await rt.start()
         app.state.runtime = rt
         app.state.pipeline = build_pipeline(rt)
+        app.state.embeddings = Embeddings(rt.router, rt.settings.env_value)
         app.state.gate = build_gate(rt.spec.limits, rt.metrics)
         watcher = asyncio.create_task(app.state.gate.watch(rt.settings.drain_file))
         # Everything built so far lives as long as the process: keep it out of the
@@ -124,6 +135,7 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
             yield
         finally:
             watcher.cancel()
+            await app.state.embeddings.aclose()
             await rt.aclose()
 
     table = routes()

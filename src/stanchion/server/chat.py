@@ -9,12 +9,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from stanchion.agents.schemas import schema_problem
 from stanchion.errors import ApiError, BadRequest, NotFound
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import ChatRequest, Chunk
 from stanchion.runtime import Runtime
+from stanchion.server.choices import choices_asked, several_choices
 from stanchion.server.http import authenticate, json_response, read_json, runtime
-from stanchion.server.schemas import ChatCompletionRequest, parse
+from stanchion.server.schemas import ChatCompletionRequest, JsonSchemaResponse, parse
 from stanchion.server.sse import ChunkWriter, completion_json
 from stanchion.telemetry.logs import TRACE_ID
 
@@ -41,6 +43,7 @@ def parse_chat(body: Any, rt: Runtime) -> tuple[ChatRequest, str]:
         raise BadRequest(
             f"too many messages ({len(chat.messages)} > {limits.max_messages})", param="messages"
         )
+    _check_schemas(chat)
     # The validated body is forwarded as the client sent it (the model's fields are
     # checked, not rewritten), so unknown fields reach the upstream unchanged.
     params = {k: v for k, v in body.items() if v is not None and k not in NOT_FORWARDED}
@@ -56,12 +59,30 @@ def parse_chat(body: Any, rt: Runtime) -> tuple[ChatRequest, str]:
     return request, route
 
 
+def _check_schemas(chat: ChatCompletionRequest) -> None:
+    """Tool parameter and response schemas must compile (offline, no remote ``$ref``)."""
+    for i, tool in enumerate(chat.tools or []):
+        params = tool.function.parameters
+        if params is not None and (problem := schema_problem(params)):
+            raise BadRequest(
+                f"invalid JSON Schema: {problem}", param=f"tools[{i}].function.parameters"
+            )
+    fmt = chat.response_format
+    schema = fmt.json_schema.schema_ if isinstance(fmt, JsonSchemaResponse) else None
+    if schema is not None and (problem := schema_problem(schema)):
+        raise BadRequest(
+            f"invalid JSON Schema: {problem}", param="response_format.json_schema.schema"
+        )
+
+
 async def chat_completions(request: Request) -> Response:
     """Chat completion, OpenAI's wire format (JSON or server-sent events)."""
     rt = runtime(request)
     principal = await authenticate(request, "chat")
     body = await read_json(request, rt.spec.limits.max_body_bytes)
     chat, route = parse_chat(body, rt)
+    if (n := choices_asked(body)) > 1:
+        return await several_choices(request, rt, principal, chat, route, n)
     now = rt.clock()
     ex = Exchange(
         id=rt.new_id(),
@@ -98,6 +119,8 @@ async def _events(
             return
         if item.content:
             yield writer.delta(item.content)
+        if item.tool_calls:
+            yield writer.tool_calls(item.tool_calls)
         if item.finish_reason:
             if not writer.started:
                 yield writer.delta("")

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stanchion.errors import ApiError, BadRequest, PayloadTooLarge, RequestTimeout
-from stanchion.pipeline.exchange import Principal
+from stanchion.pipeline.exchange import Exchange, Principal
+from stanchion.providers.base import ChatRequest
 from stanchion.runtime import Runtime
 from stanchion.server.schemas import MAX_DEPTH, check_depth, parse
 
@@ -118,3 +119,25 @@ def public(
 ) -> Callable[[Request], Awaitable[Response]]:
     handler.permission = PUBLIC  # type: ignore[attr-defined]
     return handler
+
+
+def new_exchange(
+    request: Request,
+    rt: Runtime,
+    principal: Principal,
+    chat: ChatRequest,
+    route: str,
+    annotations: dict[str, Any],
+) -> Exchange:
+    """A request's exchange, before any stage has run."""
+    return Exchange(
+        id=rt.new_id(),
+        app=rt.spec.app,
+        started=rt.clock(),
+        request=chat,
+        authorization=request.headers.get("authorization"),
+        principal=principal,
+        messages=list(chat.messages),
+        route=route,
+        annotations=annotations,
+    )

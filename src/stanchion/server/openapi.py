@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.routing import Route
 
-from stanchion.server import schemas
+from stanchion.server import schemas, shapes
 
 REF = "#/components/schemas/{model}"
 ERROR = {
@@ -48,11 +48,50 @@ CHAT_RESPONSE = {
                 "decision": {"type": "string"},
                 "citations": {"type": "array", "items": {"type": "object"}},
                 "findings": {"type": "array", "items": {"type": "object"}},
+                "rollout": {
+                    "type": "object",
+                    "description": "during a rollout: the caller's cohort and the training",
+                },
             },
         },
     },
 }
 OBJECT = {"type": "object"}
+EMBEDDING_LIST = {
+    "type": "object",
+    "required": ["object", "data", "model", "usage"],
+    "properties": {
+        "object": {"const": "list"},
+        "data": {"type": "array", "items": {"type": "object"}},
+        "model": {"type": "string"},
+        "usage": {"type": "object"},
+    },
+}
+RESPONSE = {
+    "type": "object",
+    "required": ["id", "object", "created_at", "status", "model", "output"],
+    "properties": {
+        "id": {"type": "string"},
+        "object": {"const": "response"},
+        "created_at": {"type": "integer"},
+        "status": {"enum": ["completed", "incomplete", "failed", "in_progress"]},
+        "model": {"type": "string"},
+        "output": {"type": "array", "items": {"type": "object"}},
+    },
+}
+MESSAGE = {
+    "type": "object",
+    "required": ["id", "type", "role", "model", "content", "stop_reason", "usage"],
+    "properties": {
+        "id": {"type": "string"},
+        "type": {"const": "message"},
+        "role": {"const": "assistant"},
+        "model": {"type": "string"},
+        "content": {"type": "array", "items": {"type": "object"}},
+        "stop_reason": {"type": "string"},
+        "usage": {"type": "object"},
+    },
+}
 
 # route name -> the model of its JSON body
 BODIES: dict[str, type[BaseModel]] = {
@@ -65,7 +104,13 @@ BODIES: dict[str, type[BaseModel]] = {
     "registry_rollback": schemas.Rollback,
     "registry_approve": schemas.Decision,
     "registry_reject": schemas.Decision,
+    "embeddings": shapes.EmbeddingsRequest,
+    "responses": shapes.ResponsesRequest,
+    "messages": shapes.MessagesRequest,
+    "create_signoff": schemas.SignoffCreate,
 }
+MODEL_ROUTES = ("chat_completions", "embeddings", "responses", "messages")
+STREAMING = ("chat_completions", "responses", "messages")
 OPTIONAL_BODIES = frozenset({"review_decide"})
 # path parameters that take one of a few words; the others are strings
 PATH_ENUMS = {"kind": ["prompts", "models"], "action": ["approve", "edit", "reject"]}
@@ -86,6 +131,13 @@ QUERIES: dict[str, list[dict[str, Any]]] = {
     "report_versions": [
         {"name": "days", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 3660}}
     ],
+    "report_kpis": [
+        {"name": "period", "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,4}[hd]$"}},
+        {"name": "by", "schema": {"enum": ["version", "route", "cohort"]}},
+    ],
+    "report_topics": [
+        {"name": "period", "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,4}[hd]$"}},
+    ],
 }
 # route name -> its success statuses (200 when not listed)
 SUCCESS = {
@@ -95,7 +147,12 @@ SUCCESS = {
     "registry_approve": ("201",),
     "registry_reject": ("201",),
 }
-RESPONSES = {"chat_completions": "ChatCompletion"}
+RESPONSES = {
+    "chat_completions": "ChatCompletion",
+    "embeddings": "EmbeddingList",
+    "responses": "Response",
+    "messages": "Message",
+}
 ERRORS = {
     "400": "invalid request",
     "401": "missing or bad key",
@@ -133,7 +190,7 @@ def _responses(route: Route, public: bool) -> dict[str, Any]:
         {"$ref": REF.format(model=RESPONSES[route.name])} if route.name in RESPONSES else OBJECT
     )
     content = _json(ok_schema)
-    if route.name == "chat_completions":
+    if route.name in STREAMING:
         content["text/event-stream"] = {"schema": {"type": "string"}}
     if route.name == "metrics":
         content = {"text/plain": {"schema": {"type": "string"}}}
@@ -142,7 +199,7 @@ def _responses(route: Route, public: bool) -> dict[str, Any]:
         for code in SUCCESS.get(route.name, ("200",))
     }
     errors = {} if public else dict(ERRORS)
-    if route.name in ("chat_completions", "readyz"):
+    if route.name in (*MODEL_ROUTES, "readyz"):
         errors |= UPSTREAM_ERRORS
     for code, text in errors.items():
         out[code] = {"description": text, "content": _json({"$ref": REF.format(model="Error")})}
@@ -168,6 +225,8 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
         }
     if permission != "public":
         op["security"] = [{"bearer": []}]
+        if route.name == "messages":  # Anthropic clients send the key as x-api-key
+            op["security"].append({"x-api-key": []})
     return op
 
 
@@ -175,7 +234,8 @@ def _schemas() -> dict[str, Any]:
     _, defs = models_json_schema(
         [(m, "validation") for m in dict.fromkeys(BODIES.values())], ref_template=REF
     )
-    return {**defs["$defs"], "Error": ERROR, "ChatCompletion": CHAT_RESPONSE}
+    answers = {"EmbeddingList": EMBEDDING_LIST, "Response": RESPONSE, "Message": MESSAGE}
+    return {**defs["$defs"], "Error": ERROR, "ChatCompletion": CHAT_RESPONSE, **answers}
 
 
 def openapi_document(routes: list[Route], version: str) -> dict[str, Any]:
@@ -192,7 +252,10 @@ def openapi_document(routes: list[Route], version: str) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "x-api-key": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+            },
             "schemas": _schemas(),
         },
     }

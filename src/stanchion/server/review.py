@@ -77,7 +77,7 @@ async def answer(request: Request, principal: Principal) -> Response:
     item = await in_tx(rt, review.get_item, rt.cipher, rt.spec.app, trace_id)
     owner = (item.key_id, item.user) if item else None
     recorded = None
-    if item is None or item.reason != "hold":
+    if item is None or item.reason not in review.HELD:
         trace = await app_trace(rt, trace_id)
         if trace is None:
             raise NotFound("no such trace")

@@ -231,7 +231,7 @@ MetaValue = Annotated[str, Field(max_length=512)]
 
 
 class ChatCompletionRequest(Open):
-    """OpenAI's chat request. ``n`` is 1: the gateway guards and records one answer."""
+    """OpenAI's chat request. ``n`` up to 8: each choice is guarded and recorded alone."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -272,8 +272,8 @@ class ChatCompletionRequest(Open):
     @field_validator("n")
     @classmethod
     def _one_choice(cls, n: int | None) -> int | None:
-        if n is not None and n > 1:
-            raise ValueError("n must be 1: this gateway guards and records one choice per request")
+        if n is not None and n > 8:
+            raise ValueError("n must be at most 8: each choice is guarded and recorded alone")
         return n
 
     def check_limits(self, body: dict[str, Any], max_tokens: int) -> None:
@@ -410,3 +410,16 @@ def _param(loc: tuple[int | str, ...], body: Any, missing: bool) -> str | None:
         elif last and missing and isinstance(step, str):
             out = f"{out}.{step}" if out else step
     return out or None
+
+
+class SignoffCreate(Closed):
+    """An owner's sign-off of the goal, the go-live or a rollout stage (``stage:NAME``),
+    against the readiness report they saw (its hash, from ``GET /admin/readiness``)."""
+
+    subject: Annotated[
+        str,
+        Field(max_length=120, pattern=r"^(goal|go-live|stage:[A-Za-z0-9][A-Za-z0-9._-]{0,99})$"),
+    ]
+    function: Literal["business", "it_security", "legal", "end_users"]
+    report_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    comment: Annotated[str, Field(max_length=2000)] = ""

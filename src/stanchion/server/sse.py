@@ -26,24 +26,32 @@ def extension(ex: Exchange) -> dict[str, Any]:
         "citations": [{"marker": i, **p.to_record()} for i, p in enumerate(ex.passages, 1)],
         "findings": [f.to_record() for f in ex.findings],
         "prompt_id": ex.prompt_id,
+        **({"rollout": ex.annotations["rollout"]} if "rollout" in ex.annotations else {}),
     }
+
+
+def message_json(ex: Exchange) -> tuple[dict[str, Any], str]:
+    """The answer's message and finish reason; tool calls as OpenAI sends them (content
+    null when there is no text)."""
+    comp = ex.completion
+    if ex.tool_calls:
+        text = ex.response_text
+        message = {"role": "assistant", "content": text or None, "refusal": None}
+        return {**message, "tool_calls": ex.tool_calls}, "tool_calls"
+    finish = comp.finish_reason if comp and ex.decision == "pass" else "stop"
+    message = {"role": "assistant", "content": ex.response_text, "refusal": None}
+    return message, "stop" if finish == "tool_calls" else finish
 
 
 def completion_json(ex: Exchange, model: str, created: int) -> dict[str, Any]:
     comp = ex.completion
+    message, finish = message_json(ex)
     return {
         "id": f"chatcmpl-{ex.id}",
         "object": "chat.completion",
         "created": created,
         "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": ex.response_text, "refusal": None},
-                "finish_reason": comp.finish_reason if comp and ex.decision == "pass" else "stop",
-                "logprobs": None,
-            }
-        ],
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
         "usage": usage_json(comp.usage if comp else Usage()),
         "stanchion": extension(ex),
     }
@@ -66,7 +74,13 @@ class ChunkWriter:
         return b"data: " + orjson.dumps(payload) + b"\n\n"
 
     def delta(self, content: str) -> bytes:
-        delta: dict[str, Any] = {"content": content}
+        return self._delta({"content": content})
+
+    def tool_calls(self, deltas: list[dict[str, Any]]) -> bytes:
+        """OpenAI's ``delta.tool_calls``: index, id, function name and argument pieces."""
+        return self._delta({"tool_calls": deltas})
+
+    def _delta(self, delta: dict[str, Any]) -> bytes:
         if not self.started:
             delta["role"] = "assistant"
             self.started = True

@@ -7,10 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from stanchion.agents.policy import StructuredSpec, ToolsSpec
+from stanchion.alerts.spec import AlertsSpec
 from stanchion.guards.engine import GuardPolicySpec
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.egress import parse_rule, reserved_secret
 from stanchion.registry.spec import RegistrySpec
+from stanchion.rollout.spec import RolloutSpec
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 
@@ -29,6 +32,7 @@ class Kpis(Strict):
 class Goal(Strict):
     statement: str = Field(min_length=1)
     kpis: Kpis = Field(default_factory=Kpis)
+    outcome: str | None = Field(None, description="the measurable outcome the goal is judged by")
 
 
 class HumanCost(Strict):
@@ -214,6 +218,10 @@ class AppSpec(Strict):
     telemetry: Telemetry = Field(default_factory=Telemetry)
     cache: CacheSpec = Field(default_factory=CacheSpec)
     mode: Literal["production", "development"] = "production"
+    tools: ToolsSpec = Field(default_factory=ToolsSpec)
+    structured_outputs: StructuredSpec = Field(default_factory=StructuredSpec)
+    rollout: RolloutSpec | None = None
+    alerts: AlertsSpec = Field(default_factory=AlertsSpec)
 
     def route(self, name: str) -> Route | None:
         for r in self.models.routes:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from stanchion.store.audit import open_detail
 from stanchion.store.schema import audit_events
 
 
@@ -30,3 +31,20 @@ def list_events(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1]["seq"] if more and rows else None)
+
+
+def latest_event(conn: Connection, action: str, target: str) -> dict[str, Any] | None:
+    """The newest event of ``action`` on ``target``, its detail opened (sealed details with
+    the bound key), or None."""
+    c = audit_events.c
+    row = conn.execute(
+        select(c.seq, c.at, c.actor, c.action, c.target, c.detail)
+        .where(c.action == action, c.target == target)
+        .order_by(c.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    event = dict(row._mapping)
+    event["detail"] = open_detail(conn, event["detail"])
+    return event

@@ -60,6 +60,7 @@ traces = Table(
     Column("request_enc", LargeBinary, nullable=True),
     Column("response_enc", LargeBinary, nullable=True),
     Column("error", Text, nullable=True),
+    Column("cohort", String(100), nullable=True),
 )
 Index("ix_traces_app_created", traces.c.app, traces.c.created_at)
 

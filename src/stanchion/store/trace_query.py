@@ -15,7 +15,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, and_, exists, or_, select
 
+from stanchion.errors import CryptoError
 from stanchion.registry.schema import feedback
+from stanchion.store.crypto import Cipher
 from stanchion.store.schema import traces
 
 LIST_COLUMNS = (
@@ -151,6 +153,79 @@ def list_traces(conn: Connection, app: str, f: TraceFilter, limit: int = 50) -> 
     more = len(rows) > limit
     rows = rows[:limit]
     return TracePage(rows, (rows[-1].created_at, rows[-1].id) if more and rows else None)
+
+
+SCAN = 2000  # traces opened per search page at most (content is sealed: no plaintext index)
+BATCH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class TraceSearch:
+    """A page of traces whose sealed text holds the words; ``scanned`` traces were opened,
+    ``next`` resumes where the scan stopped (the page may hold fewer than ``limit``)."""
+
+    rows: list[TraceRow]
+    next: tuple[float, str] | None
+    scanned: int
+
+
+def _sealed_text(cipher: Cipher, blob: bytes | None) -> str:
+    """The searchable text of a sealed request or response: its message and answer
+    contents, lower-cased ("" when it cannot be opened, e.g. an erased subject's)."""
+    if not blob:
+        return ""
+    try:
+        data = orjson.loads(cipher.decrypt(blob))
+    except (CryptoError, orjson.JSONDecodeError):
+        return ""
+    parts: list[str] = []
+    for m in data.get("messages") or [] if isinstance(data, dict) else []:
+        content = m.get("content") if isinstance(m, dict) else None
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, list):
+            parts += [str(p.get("text", "")) for p in content if isinstance(p, dict)]
+    if isinstance(data, dict) and isinstance(data.get("content"), str):
+        parts.append(data["content"])
+    return "\n".join(parts).lower()
+
+
+def search_traces(
+    conn: Connection,
+    cipher: Cipher,
+    app: str,
+    f: TraceFilter,
+    text: str,
+    limit: int = 50,
+    scan: int = SCAN,
+) -> TraceSearch:
+    """Newest first, the filtered traces whose request or answer holds every word of
+    ``text`` (case-insensitive). Content is encrypted at rest, so the filtered traces are
+    opened in batches and matched in memory, ``scan`` at most per call.
+
+        found = search_traces(conn, cipher, "demo", TraceFilter(decision="refuse"), "refund")
+    """
+    words = text.lower().split()
+    cols = (*LIST_COLUMNS, traces.c.request_enc, traces.c.response_enc)
+    order = (traces.c.created_at.desc(), traces.c.id.desc())
+    rows: list[TraceRow] = []
+    cursor, scanned = f.before, 0
+    while scanned < scan and len(rows) < limit:
+        batch_filter = TraceFilter(**{**{k: getattr(f, k) for k in f.__slots__}, "before": cursor})
+        q = select(*cols).where(*_conditions(app, batch_filter)).order_by(*order)
+        size = min(BATCH, scan - scanned)
+        batch = conn.execute(q.limit(size)).all()
+        for r in batch:
+            scanned += 1
+            cursor = (r.created_at, r.id)
+            body = _sealed_text(cipher, r.request_enc) + "\n" + _sealed_text(cipher, r.response_enc)
+            if all(w in body for w in words):
+                rows.append(_row(r))
+                if len(rows) == limit:
+                    break
+        if len(batch) < size and len(rows) < limit:
+            return TraceSearch(rows, None, scanned)  # nothing older to scan
+    return TraceSearch(rows, cursor, scanned)
 
 
 def trace_ratings(conn: Connection, app: str, trace_id: str) -> list[dict[str, Any]]:

@@ -69,6 +69,8 @@ def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
     principal = ex.principal
     request = {"messages": ex.request.messages, "params": ex.request.params}
     response = {"content": ex.response_text, "passages": [p.to_record() for p in ex.passages]}
+    if ex.tool_calls:  # what the caller got to execute (sealed, like the content)
+        response["tool_calls"] = ex.tool_calls
     return {
         "id": ex.id,
         "app": ex.app,
@@ -92,6 +94,7 @@ def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
         "request_enc": cipher.encrypt(_dumpb(request)),
         "response_enc": cipher.encrypt(_dumpb(response)),
         "error": ex.error,
+        "cohort": ex.cohort,
     }
 
 
@@ -144,8 +147,15 @@ class Pending:
         return "unreadable-" + hashlib.sha256(self.record or b"").hexdigest()[:28]
 
 
-def _insert_one(conn: Connection, row: dict[str, Any]) -> None:
-    insert_new(conn, traces, [row])
+def store_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    insert_new(conn, traces, rows)
+
+
+StoreRows = Callable[[Connection, Sequence[dict[str, Any]]], None]
+
+
+def _store_one(store_rows: StoreRows, row: dict[str, Any], conn: Connection) -> None:
+    store_rows(conn, [row])
 
 
 class _GaveUp(Exception):
@@ -167,11 +177,13 @@ class TraceWriter:
         row_attempts: int = 3,
         max_backoff: float = 2.0,
         on_written: Callable[[int], None] | None = None,
+        store_rows: StoreRows = store_new,
     ) -> None:
         self.store, self.cipher, self.spool, self.metrics = store, cipher, spool, metrics
         self.batch, self.flush_s = batch, flush_ms / 1000
         self.row_attempts, self.max_backoff = row_attempts, max_backoff
         self.on_written = on_written
+        self.store_rows = store_rows  # the runtime's also maintains the report rollups
         if metrics is not None:  # present from the first scrape, before any trace is written
             metrics.inc("stanchion_traces_written_total", (), 0)
         self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -252,7 +264,9 @@ class TraceWriter:
 
     def _reopen(self, record: bytes, segment: Segment) -> Pending:
         try:
-            return Pending(open_record(record, self.cipher), segment)
+            row = open_record(record, self.cipher)
+            row.setdefault("cohort", None)  # spooled before traces had a cohort
+            return Pending(row, segment)
         except Exception as exc:
             return Pending(None, segment, record, f"unreadable spool record: {_reason(exc)}")
 
@@ -260,7 +274,7 @@ class TraceWriter:
         good = [p for p in items if p.row is not None]
         rows = [p.row for p in good if p.row is not None]
         if good:
-            error = self._attempt(lambda conn: insert_new(conn, traces, rows))
+            error = self._attempt(lambda conn: self.store_rows(conn, rows))
             if error is None:
                 self._stored(good)
             else:
@@ -300,7 +314,7 @@ class TraceWriter:
         for p in items:
             for _ in range(self.row_attempts):
                 p.attempts += 1
-                error = self._attempt(partial(_insert_one, row=p.row or {}))
+                error = self._attempt(partial(_store_one, self.store_rows, p.row or {}))
                 if error is None:
                     self._stored([p])
                     break

@@ -33,6 +33,7 @@ def observe_exchange(m: Metrics, ex: Exchange, now: float | None = None) -> None
         m.inc("stanchion_refusals_total", (app, route))
     _usage(m, ex, app, route)
     _quality(m, ex, app)
+    _agents(m, ex, app)
 
 
 def _usage(m: Metrics, ex: Exchange, app: tuple[str, str], route: tuple[str, str]) -> None:
@@ -61,3 +62,17 @@ def _quality(m: Metrics, ex: Exchange, app: tuple[str, str]) -> None:
         m.observe("stanchion_groundedness_score", float(score), (app,))
     for f in ex.findings:
         m.inc("stanchion_findings_total", (("type", f.type), ("action", f.action)))
+
+
+def _agents(m: Metrics, ex: Exchange, app: tuple[str, str]) -> None:
+    """Tool calls by the spec's rule name (never the caller's tool name) and the action the
+    policy took; withheld offers; structured-output outcomes."""
+    tools = ex.annotations.get("tools") or {}
+    for call in tools.get("calls") or []:
+        labels = (app, ("tool", str(call["label"])), ("action", str(call["action"])))
+        m.inc("stanchion_tool_calls_total", labels)
+    if tools.get("withheld"):
+        m.inc("stanchion_tools_withheld_total", (app,), len(tools["withheld"]))
+    outcome = (ex.annotations.get("structured") or {}).get("outcome")
+    if outcome:
+        m.inc("stanchion_structured_outputs_total", (app, ("outcome", str(outcome))))

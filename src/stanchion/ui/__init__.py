@@ -18,6 +18,7 @@ from stanchion.ui import (
     knowledge,
     overview,
     playground,
+    readiness,
     registry,
     review,
     signin,
@@ -100,6 +101,16 @@ def console_routes(ui: Console) -> list[Route | Mount]:
         Route(
             "/knowledge/change",
             page("knowledge.approve", partial(knowledge.change, ui)),
+            methods=["POST"],
+        ),
+        Route(
+            "/readiness",
+            page("reports.read", partial(readiness.readiness_page, ui)),
+            methods=["GET"],
+        ),
+        Route(
+            "/readiness/signoff",
+            page("prompts.approve", partial(readiness.signoff, ui)),
             methods=["POST"],
         ),
         Mount("/static", StaticFiles(directory=STATIC), name="ui_static"),

@@ -11,7 +11,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from stanchion.knowledge import versions as kv
+from stanchion.knowledge.ingest import INGEST_EVENT
 from stanchion.server.registry_routes import in_tx
+from stanchion.store.audit_query import latest_event
 from stanchion.ui.web import HEADERS, Console, PageError, Viewer, form, rt_of
 
 STATUSES = ("draft", "approved", "retired")
@@ -24,6 +26,7 @@ async def documents(ui: Console, request: Request, viewer: Viewer) -> Response:
         raise PageError(400, f"status must be one of {', '.join(STATUSES)}")
     found = await in_tx(rt, kv.list_versions, rt.spec.app, status, rt.cipher)
     drafts = sum(1 for v in found if v.status == "draft")
+    last = await in_tx(rt, latest_event, INGEST_EVENT, rt.spec.app)
     return ui.html(
         request,
         "knowledge.html",
@@ -33,6 +36,7 @@ async def documents(ui: Console, request: Request, viewer: Viewer) -> Response:
         status=status or "",
         statuses=STATUSES,
         drafts=drafts,
+        ingest=last,
     )
 
 

@@ -45,6 +45,7 @@ async def registry_page(ui: Console, request: Request, viewer: Viewer) -> Respon
         return {
             "versions": list(reversed(found)),
             "labels": labels.list_labels(conn, rt.spec.app, kind),
+            "history": labels.label_history(conn, rt.spec.app, kind),
             "outstanding": outstanding,
         }
 

@@ -19,7 +19,9 @@ from stanchion.store.trace_query import (
     DECISIONS,
     TraceFilter,
     TracePage,
+    TraceSearch,
     list_traces,
+    search_traces,
     trace_ratings,
 )
 from stanchion.store.traces import read_trace
@@ -88,6 +90,11 @@ def parse_filter(params: Any) -> tuple[TraceFilter, dict[str, str]]:
         for k in (*TEXT_FIELDS, "since", "until", "decision", "min_latency", "rating", "grounded")
         if params.get(k)
     }
+    text = " ".join((params.get("q") or "").split())
+    if len(text) > 200:
+        raise PageError(400, "q is too long")
+    if text:
+        keep["q"] = text
     return f, keep
 
 
@@ -98,8 +105,12 @@ async def trace_list(ui: Console, request: Request, viewer: Viewer) -> Response:
     if not everyone:
         f = TraceFilter(**{**_fields(f), "user": None, "key_id": viewer.principal.key_id})
 
-    def read() -> TracePage:
+    text = keep.get("q", "")
+
+    def read() -> TracePage | TraceSearch:
         with rt.store.engine.connect() as conn:
+            if text:  # the sealed content is opened only for traces the viewer may read
+                return search_traces(conn, rt.cipher, rt.spec.app, f, text, PAGE_SIZE)
             return list_traces(conn, rt.spec.app, f, PAGE_SIZE)
 
     page = await rt.store.run(read)
@@ -116,6 +127,7 @@ async def trace_list(ui: Console, request: Request, viewer: Viewer) -> Response:
         next_href=next_href,
         everyone=everyone,
         decisions=DECISIONS,
+        scanned=page.scanned if isinstance(page, TraceSearch) else None,
     )
 
 

@@ -49,6 +49,7 @@ NAV = (
     ("knowledge", "Knowledge", "knowledge.approve"),
     ("evals", "Evals", "reports.read"),
     ("audit", "Audit", "audit.read"),
+    ("readiness", "Readiness", "reports.read"),
 )
 
 

@@ -20,13 +20,40 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from stanchion.knowledge.query.english import commonness
 from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
-from stanchion.knowledge.query.vocabulary import Vocabulary
+from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
 # the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
 FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b|\b(look|looks)\s+like\b", re.I)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")  # what the input guard put for a name or a number
+MEASURE = re.compile(r"(\d+(?:[.,]\d+)?)([a-z]{1,5})")  # a number and its unit in one token
+# units written after a number ("24v", "5ghz", "60fps"), in the words documents spell out
+UNITS = {
+    "v": "volt",
+    "w": "watt",
+    "a": "amp",
+    "kw": "kilowatt",
+    "wh": "watt",
+    "in": "inch",
+    "ft": "foot",
+    "lb": "pound",
+    "lbs": "pound",
+    "oz": "ounce",
+    "yr": "year",
+    "yrs": "year",
+    "mo": "month",
+    "min": "minute",
+    "mins": "minute",
+    "hr": "hour",
+    "hrs": "hour",
+    "sec": "second",
+    "mp": "megapixel",
+    "k": "thousand",
+    "fps": "frame",
+}
+CLIPPED = 3.5  # an English word at least this common is a word, not a clipped one ("door")
 CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
 # Words of chat and of asking, not of a subject: dropped from questions (never from the index).
 _FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt isnt
@@ -117,10 +144,40 @@ def _word(raw: str, vocab: Vocabulary) -> _Unit:
     fixed = vocab.correct(term)
     if fixed is not None:
         return _Unit(raw, [(fixed,)], "spelling", True)
+    measure = _measure(term, vocab)
+    if measure is not None:  # "5ghz" against "2.4 GHz", "24v" against "24-volt": the unit
+        return _Unit(raw, [measure], "split", True)
+    if commonness(raw) < CLIPPED:  # a rare word: clipped ("orig") or derived ("wattage")
+        base = vocab.expand(term) or _base(normalize_word(raw), vocab)
+        if base is not None:
+            return _Unit(raw, [(base,)], "spelling", True)
     split = _split(term, vocab)
     if split is not None:
         return _Unit(raw, [split], "split", True)
     return _Unit(raw, [(term,)], "word", False)
+
+
+def _measure(term: str, vocab: Vocabulary) -> Phrase | None:
+    """The unit of a number written with it ("24v" -> volt), when the corpus has the unit."""
+    m = MEASURE.fullmatch(term)
+    if m is None:
+        return None
+    unit = m.group(2)
+    for form in (unit, UNITS.get(unit, "")):
+        if form and stem(form) in vocab:
+            return (stem(form),)
+    return None
+
+
+def _base(word: str, vocab: Vocabulary) -> str | None:
+    """The longest corpus term that starts a rare derived word and is at least half of it
+    ("wattage" -> "watt")."""
+    if not word.isalpha():
+        return None
+    for k in range(len(word) - 1, max(ABBREVIATION, -(-len(word) * 11 // 20)) - 1, -1):
+        if word[:k] in vocab and word[:k] not in STOPWORDS:
+            return word[:k]
+    return None
 
 
 def _split(term: str, vocab: Vocabulary) -> Phrase | None:

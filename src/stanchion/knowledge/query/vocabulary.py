@@ -11,42 +11,17 @@ every form of it with one letter deleted point at the corpus terms they came fro
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from stanchion.knowledge.backends import idf
+from stanchion.knowledge.query import english
+from stanchion.knowledge.query.spelling import SHORTEST, deletions, max_distance, osa
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
 SPELL_TERMS = 50_000  # the most frequent terms a typo may be corrected to
-SHORTEST = 5  # shorter words are too often real words the corpus just lacks ("lock", "look")
-
-
-def max_distance(term: str) -> int:
-    """Edits tolerated in a misspelt term: none under SHORTEST letters, 2 from 9 letters."""
-    if len(term) < SHORTEST:
-        return 0
-    return 1 if len(term) < 9 else 2
-
-
-def deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def osa(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a transposition is one edit), capped at limit+1."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return min(prev[-1], limit + 1)
+ABBREVIATION = 4  # the shortest clipped word expanded to the one corpus term it starts
 
 
 def name_words(titles: Iterable[str]) -> frozenset[str]:
@@ -74,6 +49,8 @@ class Vocabulary:
         for term in spellable[:SPELL_TERMS]:
             for key in deletions(term) | {term}:
                 self._deletes.setdefault(key, []).append(term)
+        self._sorted = sorted(spellable[:SPELL_TERMS])
+        english.load()  # read once per process, while the index is built, not on a question
 
     def __contains__(self, term: object) -> bool:
         return term in self.df
@@ -102,3 +79,16 @@ class Vocabulary:
             if dist <= limit and (best is None or (dist, -self.df[cand], cand) < best):
                 best = (dist, -self.df[cand], cand)
         return best[2] if best else None
+
+    def expand(self, term: str) -> str | None:
+        """The corpus term a clipped word abbreviates ("orig" -> "origin"), when exactly one
+        term of at least two more letters starts with it; None otherwise."""
+        if len(term) < ABBREVIATION or not term.isalpha() or term in self.df:
+            return None
+        i = bisect_left(self._sorted, term)
+        found: list[str] = []
+        while i < len(self._sorted) and self._sorted[i].startswith(term) and len(found) < 2:
+            if len(self._sorted[i]) >= len(term) + 2:
+                found.append(self._sorted[i])
+            i += 1
+        return found[0] if len(found) == 1 else None

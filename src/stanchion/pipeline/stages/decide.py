@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import orjson
+
 from stanchion.guards import ACTION_RANK, GuardEngine
 from stanchion.pipeline.exchange import Exchange
 
@@ -12,7 +14,9 @@ class Decide:
     """Turn the findings into one decision, and the text the caller gets.
 
     A held answer is handed to ``hold`` (the review queue, encrypted) and the caller gets
-    the hold message until a reviewer releases it.
+    the hold message until a reviewer releases it. Tool calls leave only with an answer
+    that is not blocked or held; held ones wait in the queue with it (as JSON, reason
+    ``tool_call``), and the caller polls for them as for a held answer.
     """
 
     name = "decide"
@@ -31,10 +35,18 @@ class Decide:
                 ex.decision = "hold"
             elif strongest >= ACTION_RANK["redact"]:
                 ex.decision = "redact"
+        if ex.decision in ("block", "hold") and ex.tool_calls:
+            ex.annotations["tool_stopped"] = True
         if ex.decision == "block":
             ex.reply = ex.reply or self.block_message
+            ex.tool_calls = []
         elif ex.decision == "hold":
             held = ex.response_text if ex.completion else None
+            if ex.tool_calls:
+                ex.annotations["tool_hold"] = True
+                content = self.engine.restore(held or "", ex) or None
+                held = orjson.dumps({"content": content, "tool_calls": ex.tool_calls}).decode()
+                ex.tool_calls = []
             if self.hold is not None:
                 await self.hold(ex, held)
             ex.annotations["held"] = True

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
+from stanchion.agents.schemas import check
 from stanchion.cache import ResponseCache
 from stanchion.errors import ApiError
 from stanchion.pipeline.cascade import Cascade
 from stanchion.pipeline.exchange import Exchange
+from stanchion.pipeline.stages.structured import response_schema, retry_messages
+from stanchion.pipeline.stages.tools import model_params
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
 from stanchion.providers.router import Attempt, Router
 from stanchion.providers.tokens import count_message_tokens, count_tokens
@@ -73,6 +76,7 @@ class Generate:
         self.prices = {r.name: (r.price.input, r.price.output) for r in spec.models.routes}
         self.no_evidence = spec.knowledge.no_evidence.reply if spec.knowledge else None
         self.glossary = spec.knowledge.glossary if spec.knowledge else {}
+        self.retry_invalid_json = spec.structured_outputs.on_invalid == "retry"
 
     def _request(self, ex: Exchange) -> ChatRequest:
         req = ex.request
@@ -81,7 +85,7 @@ class Generate:
             messages=ex.rendered,
             stream=req.stream,
             include_usage=req.include_usage,
-            params=req.params,
+            params=model_params(ex),
             user=req.user,
             context=[p.text for p in ex.passages],
             titles=[p.title for p in ex.passages],
@@ -126,9 +130,10 @@ class Generate:
         target = self._target(ex)
         if self.cache is not None and await self._cached(ex, self.cache, target):
             return
-        request = self._request(ex)
         try:
+            request = self._request(ex)
             completion = await self.router.complete(target, request, attempts)
+            completion = await self._retry_structured(ex, target, request, completion, attempts)
             if self.cascade is not None:
 
                 async def stronger(route: str) -> Completion:
@@ -155,6 +160,31 @@ class Generate:
         ex.completion, ex.cost = hit[1], 0.0
         ex.route = hit[1].route or ex.route
         return True
+
+    async def _retry_structured(
+        self,
+        ex: Exchange,
+        target: str,
+        request: ChatRequest,
+        first: Completion,
+        attempts: list[Attempt],
+    ) -> Completion:
+        """One more call when the JSON answer misses its ``response_format`` schema; both
+        calls are paid for."""
+        schema = response_schema(request.params)
+        if schema is None or not self.retry_invalid_json or first.tool_calls:
+            return first
+        problem = check(schema, first.content)
+        if problem is None:
+            return first
+        ex.annotations["structured"] = {"retried": True, "first_problem": problem}
+        again = replace(request, messages=retry_messages(request.messages, first.content, problem))
+        second = await self.router.complete(target, again, attempts)
+        a, b = first.usage, second.usage
+        second.usage = Usage(
+            a.prompt_tokens + b.prompt_tokens, a.completion_tokens + b.completion_tokens, b.counted
+        )
+        return second
 
     def _decline(self, ex: Exchange) -> None:
         ex.decision = "refuse"

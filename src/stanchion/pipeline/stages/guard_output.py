@@ -38,12 +38,12 @@ class GuardOutput:
             ex.findings.extend(out.findings)
             if out.text != content:
                 ex.reply = out.text
-        if self.knowledge is None:
-            return
+        if self.knowledge is None or (not content.strip() and ex.completion.tool_calls):
+            return  # a turn that only calls tools has no claims to ground
         question = next(
             (message_text(m) for m in reversed(ex.messages) if m.get("role") == "user"), ""
         )
-        v = self.knowledge.validate(mask_citations(content), ex.passages, question)
+        v = await self.knowledge.acheck(mask_citations(content), ex.passages, question)
         ex.findings.extend(v.findings)
         ex.annotations["groundedness"] = round(v.score, 4)
         ex.annotations["grounded"] = v.grounded

@@ -1,0 +1,391 @@
+"""Places, organisations, groups (NRP), titles, postal codes and web addresses.
+
+The text is cut into words once (``tokens``, shared by the recognisers of one scan); each
+recogniser then looks words up in the lists of ``pii_lexicon`` and at the words around them:
+a country or region by name in any case, a city with a capital letter, an unknown capitalised
+name after "flew to" or "grew up in", an organisation by its legal form or after "work for",
+a nationality, religion or political group, an honorific before a name or a job title on a
+line of its own::
+
+    [text[s:e] for s, e, _ in LocationRecogniser().find(text := "She grew up in Kajaani, Finland")]
+    # ['Kajaani', 'Finland']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from stanchion.guards.pii_lexicon import (
+    HONORIFICS,
+    JOB_HEADS,
+    LOWER_CASE_AMBIGUOUS,
+    NRP_FORMS,
+    NRP_PAIRS,
+    ORG_TAILS,
+    kind_of_place,
+    place_heads,
+)
+from stanchion.guards.pii_names import COMMON_WORDS, gazetteer
+
+Match = tuple[int, int, float]
+# Capitalised words that are more often not names; the place names among them stay places.
+_ORDINARY = COMMON_WORDS - frozenset(
+    "paris london berlin sydney dallas houston phoenix denver orlando".split()  # noqa: SIM905
+)
+# Legal forms that are also ordinary lower-case words: they end a name only in capitals.
+_SHORT_FORMS = frozenset("as ab ag sa nv bv oy co".split())  # noqa: SIM905
+Token = tuple[int, int, str]  # start, end, the word (a trailing period kept)
+
+_WORD = re.compile(r"[^\W\d_](?:[\w'’&-]*[^\W_])?\.?")
+
+
+@lru_cache(maxsize=8)
+def tokens(text: str) -> tuple[Token, ...]:
+    return tuple((m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text))
+
+
+@lru_cache(maxsize=8)
+def bares(text: str) -> tuple[str, ...]:
+    """Each token lower-cased without its trailing period (what the lists hold)."""
+    return tuple(w.rstrip(".").lower() for _, _, w in tokens(text))
+
+
+@lru_cache(maxsize=8)
+def capitalised(text: str) -> tuple[int, ...]:
+    """Indices of the tokens that start with a capital letter."""
+    return tuple(i for i, (_, _, w) in enumerate(tokens(text)) if w[0].isupper())
+
+
+def _capital(word: str) -> bool:
+    return word[0].isupper()
+
+
+def _bare(word: str) -> str:
+    return word.rstrip(".").lower()
+
+
+def _phrase(toks: tuple[Token, ...], i: int, n: int, text: str) -> str | None:
+    """Words i..i+n-1 joined by single spaces, or None when something else stands between."""
+    words = [toks[i][2].rstrip(".")]
+    for k in range(i + 1, i + n):
+        if text[toks[k - 1][1] : toks[k][0]] != " ":
+            return None
+        words.append(toks[k][2].rstrip("."))
+    return " ".join(words)
+
+
+# Words just before a place (the last one or two words before it).
+_PLACE_CUES = frozenset(
+    """in from to at near visit visited visiting flew moved arrived live lives lived living
+    based born located headquartered via across""".split()  # noqa: SIM905
+)
+# Cues strong enough to make an unknown capitalised name a place.
+_STRONG_PLACE_CUES = (
+    "flew to", "grew up in", "moved here from", "moved to", "moved from", "arrived at",
+    "arrived in", "coming to", "i'm in", "i am in", "live in", "lives in", "lived in",
+    "based in", "born in", "trip to", "travelled to", "traveled to", "located in", "visit",
+    "from the city of", "town of", "city of",
+)  # fmt: skip
+
+
+def _cue_before(text: str, start: int, cues: tuple[str, ...]) -> bool:
+    return start in _after_cues(text, cues)
+
+
+@lru_cache(maxsize=16)
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    listed = "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'])(?:{listed})[ \t]*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=16)
+def _after_cues(text: str, cues: tuple[str, ...]) -> frozenset[int]:
+    """Where a word right after one of ``cues`` starts (one scan of the text per cue list)."""
+    return frozenset(m.end() for m in _cue_pattern(cues).finditer(text))
+
+
+class LocationRecogniser:
+    """Countries and regions by name; cities from GeoNames; names after a travel cue."""
+
+    type = "pii.location"
+
+    def find(self, text: str) -> Iterator[Match]:
+        toks, words = tokens(text), bares(text)
+        first_names = gazetteer()[0]
+        heads, lower_heads = place_heads(), place_heads(cased=False)
+        upper = set(capitalised(text))
+        candidates = sorted(
+            upper | {i for i, w in enumerate(words) if w in lower_heads and i not in upper}
+        )
+        cursor = 0
+        for i in candidates:
+            if i < cursor:
+                continue
+            found = self._place(toks, i, text) if words[i] in heads else None
+            if found is None and i in upper:
+                found = self._cued(toks, i, text, first_names)
+            if found is None:
+                continue
+            n, score = found
+            yield toks[i][0], toks[i + n - 1][1] - toks[i + n - 1][2].endswith("."), score
+            cursor = i + n
+
+    def _place(self, toks: tuple[Token, ...], i: int, text: str) -> tuple[int, float] | None:
+        for n in (3, 2, 1):
+            if i + n > len(toks):
+                continue
+            phrase = _phrase(toks, i, n, text)
+            kind = kind_of_place(phrase) if phrase else None
+            if kind is None or phrase is None:
+                continue
+            cased = _capital(phrase)
+            before = text[max(0, toks[i][0] - 20) : toks[i][0]].lower().split()
+            if before and before[-1] == "the":
+                before.pop()
+            cue = bool(before) and before[-1] in _PLACE_CUES
+            if kind == "t" and (not cased or _bare(phrase) in _ORDINARY):
+                continue
+            if kind == "t" and not cue and self._named_like(phrase):
+                continue
+            if kind != "t" and not cased and _bare(phrase) in COMMON_WORDS:
+                continue
+            base = 0.85 if kind != "t" else 0.55
+            return n, min(1.0, base + 0.25 * cue)
+        return None
+
+    @staticmethod
+    def _named_like(phrase: str) -> bool:
+        """A town named like a person ("Gary", "Moss") counts only after a place cue."""
+        first, last = gazetteer()
+        lower = phrase.lower()
+        return lower in first or lower in last
+
+    def _cued(
+        self, toks: tuple[Token, ...], i: int, text: str, first_names: frozenset[str]
+    ) -> tuple[int, float] | None:
+        start, _, word = toks[i]
+        if not _capital(word) or not _cue_before(text, start, _STRONG_PLACE_CUES):
+            return None
+        n = 1
+        while n < 3 and i + n < len(toks) and _capital(toks[i + n][2]):
+            if _phrase(toks, i, n + 1, text) is None:
+                break
+            n += 1
+        if _bare(word) in COMMON_WORDS or (_bare(word) in first_names and n > 1):
+            return None
+        return n, 0.6
+
+
+class NrpRecogniser:
+    """Nationalities, religions and political groups ("Norwegian", "saudis", "Sunni")."""
+
+    type = "pii.nrp"
+
+    def find(self, text: str) -> Iterator[Match]:
+        toks = tokens(text)
+        for i, (start, _, word) in enumerate(toks):
+            bare = word.rstrip(".")
+            lower = bare.lower()
+            if lower not in NRP_FORMS and lower not in _PAIR_HEADS:
+                continue
+            if i + 1 < len(toks) and (_phrase(toks, i, 2, text) or "").lower() in NRP_PAIRS:
+                yield start, toks[i + 1][1], 0.75
+                continue
+            if lower not in NRP_FORMS:
+                continue
+            if not _capital(bare) and bare.lower() in LOWER_CASE_AMBIGUOUS:
+                continue
+            if self._not_a_group(toks, i, text):
+                continue
+            yield start, start + len(bare), 0.7 if _capital(bare) else 0.6
+
+    @staticmethod
+    def _not_a_group(toks: tuple[Token, ...], i: int, text: str) -> bool:
+        """A language ("studying English") or part of a name ("European Union")."""
+        if i and _bare(toks[i - 1][2]) in _LANGUAGE_CUES:
+            return True
+        if i + 1 < len(toks) and text[toks[i][1] : toks[i + 1][0]] == " ":
+            return _capital(toks[i][2]) and _capital(toks[i + 1][2])
+        return False
+
+
+_PAIR_HEADS = frozenset(p.split(" ")[0] for p in NRP_PAIRS)
+_LANGUAGE_CUES = frozenset(
+    """speak speaks spoke speaking study studying studied learn learning learned in into
+    translate translated fluent""".split()  # noqa: SIM905
+)
+_ORG_CUES = (
+    "work for", "works for", "worked for", "working for", "work at", "works at", "worked at",
+    "employed by", "employed at", "joined", "address of", "became", "support", "recorded for",
+    "subsidiary of", "acquired by", "customer of", "at the company", "company",
+)  # fmt: skip
+_CONNECTORS = frozenset(["and", "&", "of", "for", "de"])
+
+
+class OrganizationRecogniser:
+    """A capitalised name ending in a legal form or an institution word, hyphenated or listed
+    surnames ("Ellis-Ingram", "Owens, Duran and Oneal"), or a name after "work for"."""
+
+    type = "pii.organization"
+
+    def find(self, text: str) -> Iterator[Match]:
+        toks = tokens(text)
+        surnames = gazetteer()[1]
+        cursor = 0
+        for i in capitalised(text):
+            if i < cursor:
+                continue
+            found = self._named(toks, i, text, surnames)
+            if found is None:
+                continue
+            n, score = found
+            end = toks[i + n - 1][1]
+            last = toks[i + n - 1][2]
+            if last.endswith(".") and (_bare(last) not in ORG_TAILS or len(last) > 6):
+                end -= 1  # a sentence's period, not an abbreviation's ("Inc.", "Corp.")
+            yield toks[i][0], end, score
+            cursor = i + n
+
+    def _named(
+        self, toks: tuple[Token, ...], i: int, text: str, surnames: frozenset[str]
+    ) -> tuple[int, float] | None:
+        start, end, word = toks[i]
+        words = bares(text)
+        if any(w in ORG_TAILS for w in words[i + 1 : i + 6]):
+            run = self._run(toks, i, text)
+            if run >= 2 and words[i + run - 1] in ORG_TAILS:
+                return run, 0.85
+        firm = "-" in word and _hyphenated_surnames(word, surnames)
+        if firm and not _after_first_name(toks, i, text):
+            return 1, 0.65
+        if text.startswith(", ", end):
+            listed = _listed_surnames(toks, i, text, surnames)
+            if listed:
+                return listed, 0.75
+        if _cue_before(text, start, _ORG_CUES) and words[i] not in COMMON_WORDS:
+            return self._run(toks, i, text), 0.6
+        return None
+
+    @staticmethod
+    def _run(toks: tuple[Token, ...], i: int, text: str) -> int:
+        """Capitalised words (and connectors between them) from i, at most six."""
+        n = 1
+        while n < 6 and i + n < len(toks) and text[toks[i + n - 1][1] : toks[i + n][0]] == " ":
+            word = toks[i + n][2]
+            joins = word in _CONNECTORS and i + n + 1 < len(toks) and _capital(toks[i + n + 1][2])
+            tail = _bare(word) in ORG_TAILS and _bare(word) not in _SHORT_FORMS
+            if _capital(word) or tail or joins:
+                n += 1
+            else:
+                break
+        return n
+
+
+def _after_first_name(toks: tuple[Token, ...], i: int, text: str) -> bool:
+    """Whether a first name stands just before token i ("Mary Smith-Jones" is a person)."""
+    if not i or text[toks[i - 1][1] : toks[i][0]] != " ":
+        return False
+    word = toks[i - 1][2]
+    return _capital(word) and word.lower() in gazetteer()[0]
+
+
+def _hyphenated_surnames(word: str, surnames: frozenset[str]) -> bool:
+    """ "Ellis-Ingram": two surnames joined (a firm's name when no first name stands before)."""
+    parts = word.split("-")
+    return len(parts) == 2 and all(p.lower() in surnames for p in parts)
+
+
+def _listed_surnames(toks: tuple[Token, ...], i: int, text: str, surnames: frozenset[str]) -> int:
+    """ "Owens, Duran and Oneal": three surnames, a comma, "and" (a law firm's pattern)."""
+    if i + 3 >= len(toks):
+        return 0
+    words = [toks[i + k][2] for k in range(4)]
+    if words[2].lower() != "and" or text[toks[i][1] : toks[i + 1][0]] != ", ":
+        return 0
+    names = (words[0], words[1], words[3])
+    return 4 if all(w.lower() in surnames for w in names) else 0
+
+
+_LINE_BREAK = re.compile(r"[\n|]")
+
+
+class TitleRecogniser:
+    """An honorific before a name ("Mr.", "Dr"), a job title on a line of its own or in
+    ", the <title>," apposition."""
+
+    type = "pii.title"
+
+    def find(self, text: str) -> Iterator[Match]:
+        toks = tokens(text)
+        for i, (start, end, word) in enumerate(toks):
+            if len(word) > 18:
+                continue
+            bare = _bare(word)
+            if bare not in HONORIFICS and bare not in JOB_HEADS:
+                continue
+            if bare in HONORIFICS and i + 1 < len(toks) and toks[i + 1][0] - end <= 2:
+                if _capital(toks[i + 1][2]) or not _capital(word):
+                    yield start, end, 0.85
+            else:
+                found = self._job(toks, i, text)
+                if found is not None:
+                    yield found
+
+    @staticmethod
+    def _job(toks: tuple[Token, ...], i: int, text: str) -> Match | None:
+        first = i
+        while first > i - 4 and first > 0:
+            gap = text[toks[first - 1][1] : toks[first][0]]
+            if gap != " " or _bare(toks[first - 1][2]) in COMMON_WORDS - {"assistant"}:
+                break
+            first -= 1
+        start, end = toks[first][0], toks[i][1]
+        before = text[max(0, start - 8) : start]
+        after = text[end : end + 2]
+        on_own_line = (not before.strip(" ") or _LINE_BREAK.search(before[-2:])) and (
+            not after.strip(" ") or _LINE_BREAK.match(after.lstrip(" ") or "\n")
+        )
+        if on_own_line:
+            return start, end, 0.7
+        if (
+            before.rstrip().lower().endswith((", the", "as a", "as an", "as the"))
+            and after[:1] in ",."
+        ):
+            return start, end, 0.65
+        return None
+
+
+class ZipCodeRecogniser:
+    """A postal code after "zip", "postal code" or "postcode"."""
+
+    type = "pii.zip_code"
+    _pattern = re.compile(
+        r"(?i)\b(?:zip(?:\s?code)?|postal\s?code|post\s?code)(?:\s+is)?\s*[:#]?\s*"
+        r"(?P<z>\d{3,5}(?:[- ]\d{2,4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d"
+        r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b"
+    )
+
+    def find(self, text: str) -> Iterator[Match]:
+        lower = text.lower()
+        if "zip" not in lower and "post" not in lower:
+            return
+        for m in self._pattern.finditer(text):
+            yield m.start("z"), m.end("z"), 0.8
+
+
+class UrlRecogniser:
+    """Web addresses (``http(s)://`` or ``www.``): they often name a person's site."""
+
+    type = "pii.url"
+    _pattern = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'|]+")
+
+    def find(self, text: str) -> Iterator[Match]:
+        if "http" not in text and "www." not in text and "WWW." not in text:
+            return
+        for m in self._pattern.finditer(text):
+            end = m.end()
+            while end > m.start() and text[end - 1] in ".,;:!?)]}":
+                end -= 1
+            yield m.start(), end, 0.7

@@ -1,0 +1,140 @@
+"""Dates, times and ages in the forms people write them, wherever they stand.
+
+A date or a time tells when something happened to someone: an ISO timestamp, a numeric date
+(validated: a month of 1-12, a day of 1-31), a month named with a day or a year, a weekday,
+a clock time, a year where a year is expected ("in 1980", "the 2016 act") or a decade.
+An age is a number of years said of a person ("a 19 year old", "aged 45", "I'll turn 42")::
+
+    [text[s:e] for s, e, _ in DateTimeRecogniser().find(text := "Seen on Monday, 2/19/1956")]
+    # ['Monday', '2/19/1956']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from stanchion.guards.numbers import number_runs
+
+Match = tuple[int, int, float]
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?(?:[AaPp]\.?[Mm]\.?))?"
+_ZONE = r"(?:Z|[+-]\d{2}:?\d{2}|\s?UTC|\s?GMT)?"
+# Each alternative is (pattern, score); the first that matches at a position wins.
+_FORMS: tuple[tuple[str, float], ...] = (
+    (rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T ]{_TIME}{_ZONE})?", 0.9),
+    (rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})(?:,?\s{_TIME})?", 0.8),
+    (rf"{_DAY}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}", 0.9),
+    (rf"{_MONTH}\s+{_DAY},?\s+\d{{4}}", 0.9),
+    (rf"{_MONTH}\s+\d{{4}}", 0.8),
+    (rf"{_DAY}\s+(?:of\s+)?{_MONTH}(?![a-z])", 0.7),
+    (rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?![\d:])", 0.7),
+    (r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day", 0.8),
+    (rf"{_TIME}{_ZONE}", 0.6),
+    (r"\d{1,2}\s?(?:[ap]\.m\.|[ap]m)(?![a-z])", 0.7),
+    (r"(?:1[6-9]\d|20[0-3])0s", 0.6),
+    (r"(?:19\d\d|20[0-3]\d)", 0.5),
+)
+_DATE_TIME = re.compile(
+    "|".join(f"(?P<f{i}>{pattern})" for i, (pattern, _) in enumerate(_FORMS)), re.IGNORECASE
+)
+_SCORES = tuple(score for _, score in _FORMS)
+_YEAR = len(_FORMS) - 1
+_NUMERIC_DATE = 1
+_YEAR_CUES = frozenset(
+    """in during since until till by from of year years the a an circa early late mid around
+    before after between and to on summer winter spring autumn fall""".split()  # noqa: SIM905
+)
+_NOT_YEAR_AFTER = re.compile(
+    r"\s*(?:%|\$|€|£|[.,]\d|[-–]\d{1,2}\b(?!\d)|\s?(?:x|kb|mb|gb|km|kg|m\b))"
+)
+_START = re.compile(
+    r"(?i)[0-9]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
+)
+
+
+def _valid_numeric(value: str) -> bool:
+    parts = re.split(r"[/.-]", value.split(" ")[0].rstrip(","))
+    first, second = int(parts[0]), int(parts[1])
+    # Month and day in either order (US and European writing).
+    return (1 <= first <= 12 and 1 <= second <= 31) or (1 <= second <= 12 and 1 <= first <= 31)
+
+
+def _year_score(text: str, start: int, end: int) -> float:
+    """A bare year counts where a year is expected: after "in", "during", "the" ..."""
+    if _NOT_YEAR_AFTER.match(text, end):
+        return 0.0
+    before = text[max(0, start - 16) : start].split()
+    last = before[-1].lower().strip("(,") if before else ""
+    return 0.75 if last in _YEAR_CUES else 0.5
+
+
+class DateTimeRecogniser:
+    """Dates and times in any common format; bare years only where a year is expected."""
+
+    type = "pii.date_time"
+
+    def find(self, text: str) -> Iterator[Match]:
+        cursor = 0
+        for start_match in _START.finditer(text):
+            start = start_match.start()
+            if start < cursor or (
+                start and (text[start - 1].isalnum() or text[start - 1] in "$€£.:/+-")
+            ):
+                continue
+            m = _DATE_TIME.match(text, start)
+            if m is None or m.lastindex is None:
+                continue
+            end = m.end()
+            if end < len(text) and (
+                text[end].isalnum()
+                or (text[end] in "-/:" and end + 1 < len(text) and text[end + 1].isdigit())
+            ):
+                continue
+            form = m.lastindex - 1
+            score = _SCORES[form]
+            if form == _YEAR:
+                score = _year_score(text, start, end)
+            elif form == _NUMERIC_DATE and not _valid_numeric(m.group(0)):
+                score = 0.0
+            if score > 0:
+                cursor = end
+                yield start, end, score
+
+
+# What follows a number of years ("19 year old") or comes before it ("aged 45", "turned 69").
+_AGE_AFTER = re.compile(
+    r"(?:[- ](?:years?|yrs?)[- ]old|[- ]year[- ]old|\s+years\s+of\s+age|\s?(?:y/o|yo)\b)",
+    re.IGNORECASE,
+)
+_AGE_BEFORE = ("aged", "age", "age of", "age:", "turn", "turned", "turns", "turning")
+_SHORT_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?![\d.,]\d|\d)")
+
+
+class AgeRecogniser:
+    """A number of years said of a person: "19 year old", "aged 45", "turned 69"."""
+
+    type = "pii.age"
+
+    def find(self, text: str) -> Iterator[Match]:
+        # Every age is a number of one to three digits: only those are looked around.
+        for start, end in number_runs(text):
+            for m in _SHORT_NUMBER.finditer(text, start, end):
+                if not 0 < int(m.group(0)) < 125:
+                    continue
+                s, e = m.span()
+                if _AGE_AFTER.match(text, e) or _age_before(text, s):
+                    yield s, e, 0.85
+
+
+def _age_before(text: str, start: int) -> bool:
+    before = text[max(0, start - 16) : start]
+    if not before[-1:].isspace():
+        return False
+    words = before.lower().split()
+    return bool(words) and (words[-1] in _AGE_BEFORE or " ".join(words[-2:]) in _AGE_BEFORE)

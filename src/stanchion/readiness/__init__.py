@@ -1,0 +1,1 @@
+"""The readiness gate: the production checklist with its evidence."""

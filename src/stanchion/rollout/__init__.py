@@ -1,0 +1,1 @@
+"""Pilot cohorts, stage moves, owners' sign-offs and the KPI-gated canary."""

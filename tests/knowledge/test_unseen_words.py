@@ -1,0 +1,99 @@
+"""Words the corpus never saw: the question's point, a paraphrase, a unit or a clipped word.
+
+The questions are written for these tests (a garden-tools shop), not taken from any
+evaluation set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from stanchion.knowledge.answerability import assess, novel_points
+from stanchion.knowledge.query import Glossary, Vocabulary, parse
+from stanchion.knowledge.query.english import commonness, rarity, specificity, zipf
+
+DF = {
+    "mow": 3,
+    "blad": 2,
+    "warranty": 2,
+    "year": 5,
+    "battery": 3,
+    "volt": 1,
+    "watt": 1,
+    "charg": 2,
+    "hour": 4,
+    "original": 1,
+    "packag": 1,
+    "return": 3,
+    "day": 6,
+    "cover": 2,
+}
+VOCAB = Vocabulary(30, DF)
+MOWER = [
+    ("Cordless mower", "The cordless mower runs on a 40-volt battery rated at 500 watts."),
+    ("Cordless mower", "A full charge takes 2 hours. The mower has a 3-year warranty."),
+    ("Returns", "Return it within 30 days in the original packaging."),
+]
+
+
+def _q(text: str) -> list[str]:
+    return novel_points(parse(text, VOCAB, Glossary({})))
+
+
+def test_the_english_table_orders_everyday_specific_and_coded_words() -> None:
+    assert zipf("the") > 6.5
+    assert zipf("door") > 4.5 > zipf("refurbished") > 2.5 > zipf("60fps")
+    assert commonness("Batteries") == zipf("battery")
+    assert rarity("door") == 0.0 and rarity("60fps") == 1.0
+    assert specificity("go") < specificity("warranty") == 1.0
+
+
+@pytest.mark.parametrize(
+    "question, point",
+    [
+        ("does the mower come refurbished", "refurbished"),
+        ("can I pay with Venmo for the mower", "venmo"),
+        ("does the mower have a 4K camera", "4k"),
+        ("is the blade made of titanium", "titanium"),
+    ],
+)
+def test_an_unseen_specific_word_of_the_question_is_its_point(question: str, point: str) -> None:
+    assert point in _q(question)
+    assert assess(parse(question, VOCAB, Glossary({})), VOCAB, MOWER).score == 0.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my mower died after a year, am I covered",  # died: everyday wording
+        "I bought it for Christmas, how long is the warranty",  # a capital, but an everyday word
+        "the battery on my mower goes flat, how long does a charge take",
+        "whst is the warrenty on teh mower",  # typos of common words the corpus cannot fix
+    ],
+)
+def test_everyday_unseen_words_are_paraphrase_not_the_point(question: str) -> None:
+    assert _q(question) == []
+    assert assess(parse(question, VOCAB, Glossary({})), VOCAB, MOWER).score > 0.3
+
+
+def test_context_words_never_make_the_point() -> None:
+    query = parse("how long is the warranty", VOCAB, Glossary({}))
+    context = parse("we had a thunderstorm and a hailstorm last night", VOCAB, Glossary({}))
+    assert novel_points(query.with_context(context)) == []
+
+
+def test_a_number_with_its_unit_matches_the_unit_the_documents_spell_out() -> None:
+    for question, term in (("is it a 40v battery", "volt"), ("is the motor 500w", "watt")):
+        concept = next(c for c in parse(question, VOCAB, Glossary({})).concepts if c.how == "split")
+        assert concept.known and concept.alts == ((term,),)
+    assert "60fps" in _q("does the mower camera record 60fps")
+
+
+def test_clipped_and_derived_rare_words_find_their_corpus_term() -> None:
+    concepts = parse("do i need the orig packaging, and the mower wattage", VOCAB, Glossary({}))
+    found = {c.words: c.alts for c in concepts.concepts if c.how == "spelling"}
+    assert found == {"orig": (("original",),), "wattage": (("watt",),)}
+    # an everyday word is a word, not a clipped one: "door" is not "doorbell"
+    doorbell = Vocabulary(10, {"doorbel": 2})
+    assert doorbell.expand("door") == "doorbel"
+    assert all(c.how == "word" for c in parse("door", doorbell, Glossary({})).concepts)
