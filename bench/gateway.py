@@ -1,15 +1,20 @@
-"""Gateway overhead and throughput, side by side with LiteLLM's proxy and a direct call.
+"""Gateway overhead and throughput through the project's own harness (bench/harness/), with
+LiteLLM's proxy side by side when a venv with it is given.
 
-    python bench/gateway.py [--litellm] [--json FILE] [--stream] [--concs 1,10] [--dur 15]
+    python bench/gateway.py [--cases c1,c10,half,overload] [--dur 10] [--stream] [--direct]
+        [--workers 2] [--limits 'max_queue: 64'] [--litellm VENV] [--json FILE]
+    python bench/gateway.py --compare [compare.py options]   # ../shared/bench, the reference
 
-Builds a throw-away app whose one route, ``mock-gpt``, points at the shared harness's mock
-upstream (127.0.0.1:18080), with the full default pipeline of the day (keys, admission,
-input and output guards, retrieval over the example's approved documents, prompt rendering,
-the grounding check of the answer, encrypted traces in SQLite). With documents, every request
+Builds a throw-away app whose one route, ``mock-gpt``, points at a mock upstream on
+127.0.0.1:18080 (the harness's; compare.py's with ``--compare``), with the full default
+pipeline of the day (keys, admission, input and output guards, retrieval over the
+example's approved documents, prompt rendering, the grounding check of the answer,
+encrypted traces in SQLite). With documents, every request
 asks a question the documents answer (the harness's default "Say hello" would be refused by
 the no-evidence policy without reaching the model); ``--no-docs`` keeps the harness's prompt
-and serves without retrieval. Then it runs ``../shared/bench/compare.py`` against
-``stanchion serve`` with one worker. Any option it does not know goes to compare.py.
+and serves without retrieval. Then it loads ``stanchion serve`` (one worker unless
+``--workers``) through ``bench/harness/run.py``; any option it does not know goes there (or
+to compare.py with ``--compare``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from harness.run import main as harness_main  # noqa: E402
+
 SHARED = Path(os.environ.get("STANCHION_SHARED", ROOT.parent / "shared"))
 EXAMPLE = ROOT / "examples" / "support-assistant"
 
@@ -45,8 +54,7 @@ prompts:
   system:
     file: prompts/system.md
     variables: {{company: Lumen Home, tone: brief}}
-{docs}limits:
-  max_body_bytes: 1000000
+{docs}limits: {{max_body_bytes: 1000000{limits}}}
 """
 
 
@@ -62,14 +70,19 @@ def stanchion_bin() -> str:
     return str(here) if here.exists() else "stanchion"
 
 
-def make_app(folder: Path, kind: str, docs: bool, mock_port: int) -> str:
+def make_app(folder: Path, kind: str, docs: bool, mock_port: int, limits: str = "") -> str:
     """Write the bench app, its key file and database; return an API key."""
     shutil.copytree(EXAMPLE / "prompts", folder / "prompts")
     if docs:
         shutil.copytree(EXAMPLE / "docs", folder / "docs")
     url = f"http://127.0.0.1:{mock_port}" + ("/v1" if kind == "openai" else "")
     (folder / "stanchion.yaml").write_text(
-        SPEC.format(kind=kind, url=url, docs=KNOWLEDGE if docs else "")
+        SPEC.format(
+            kind=kind,
+            url=url,
+            docs=KNOWLEDGE if docs else "",
+            limits=f", {limits}" if limits else "",
+        )
     )
     exe = stanchion_bin()
     subprocess.run(
@@ -102,40 +115,44 @@ def main() -> None:
     ap.add_argument("--upstream-kind", default="openai", choices=["openai", "anthropic"])
     ap.add_argument("--no-docs", action="store_true", help="serve without the retrieve stage")
     ap.add_argument("--mock-port", type=int, default=18080)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--limits", default="", help="extra spec limits: 'max_queue: 64, ...'")
+    ap.add_argument(
+        "--compare", action="store_true", help="run ../shared/bench/compare.py (the reference)"
+    )
     args, rest = ap.parse_known_args()
+    folder = Path(tempfile.mkdtemp(prefix="stanchion-bench-"))
+    try:
+        key = make_app(folder, args.upstream_kind, not args.no_docs, args.mock_port, args.limits)
+        serve = f"exec {stanchion_bin()} serve --app {folder} --host 127.0.0.1 --port {{port}}"
+        serve += f" --workers {args.workers}"
+        if args.compare:
+            sys.exit(_compare(folder, key, serve, args, rest))
+        question = [] if args.no_docs else ["--question", QUESTION]
+        # The harness's upstream answers on any port: the spec names it, so it is fixed here.
+        target = f"{serve} # {{upstream}}"
+        harness_main(
+            ["--target", target, "--key", key, "--name", "stanchion", *question, *rest],
+            upstream_port=args.mock_port,
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _compare(folder: Path, key: str, target: str, args: argparse.Namespace, rest: list[str]) -> int:
     compare = SHARED / "bench" / "compare.py"
     if not compare.exists():
         sys.exit(f"no harness at {compare}: set STANCHION_SHARED to the shared folder")
-    folder = Path(tempfile.mkdtemp(prefix="stanchion-bench-"))
-    try:
-        key = make_app(folder, args.upstream_kind, not args.no_docs, args.mock_port)
-        if not args.no_docs and "--prompt-file" not in rest:
-            # The harness's default prompt ("Say hello...") has no answer in the documents,
-            # so the app would refuse it without calling the model; ask what it can answer.
-            question = folder / "question.txt"
-            question.write_text(QUESTION)
-            rest = ["--prompt-file", str(question), *rest]
-        target = f"exec {stanchion_bin()} serve --app {folder} --host 127.0.0.1 --port {{port}}"
-        cmd = [
-            sys.executable,
-            str(compare),
-            "--target",
-            target,
-            "--target-key",
-            key,
-            "--target-name",
-            "stanchion",
-            "--target-model",
-            "mock-gpt",
-            "--upstream-kind",
-            args.upstream_kind,
-            "--mock-port",
-            str(args.mock_port),
-            *rest,
-        ]
-        sys.exit(subprocess.run(cmd, cwd=ROOT).returncode)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    if not args.no_docs and "--prompt-file" not in rest:
+        # The harness's default prompt ("Say hello...") has no answer in the documents,
+        # so the app would refuse it without calling the model; ask what it can answer.
+        question = folder / "question.txt"
+        question.write_text(QUESTION)
+        rest = ["--prompt-file", str(question), *rest]
+    cmd = [sys.executable, str(compare), "--target", target, "--target-key", key]
+    cmd += ["--target-name", "stanchion", "--target-model", "mock-gpt"]
+    cmd += ["--upstream-kind", args.upstream_kind, "--mock-port", str(args.mock_port), *rest]
+    return subprocess.run(cmd, cwd=ROOT).returncode
 
 
 if __name__ == "__main__":

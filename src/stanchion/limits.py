@@ -1,4 +1,5 @@
-"""Admission counters: requests per key in a sliding minute, and money per app per day.
+"""Admission counters: requests and tokens per key in a sliding minute, and money per app
+per day.
 
 In process by default; with a Redis URL every replica shares them, and each decision is one
 atomic Lua script, so no two replicas can both take the last unit of a limit.
@@ -6,6 +7,9 @@ atomic Lua script, so no two replicas can both take the last unit of a limit.
 - **Rate**: a sliding window log. No window of ``period`` seconds ever admits more than the
   limit, including across the boundary of a clock minute (a fixed window admits up to twice
   the limit there). Memory is one timestamp per admitted request in the window.
+- **Tokens**: a sliding minute in one-second buckets. A request counts its prompt and the
+  output it may ask for when admitted, corrected to its real usage when settled; it is
+  admitted while the minute's count is under the limit (so the overshoot is one request).
 - **Budget**: the estimated cost of a request is *reserved* before the model is called and
   *settled* with the real cost after. A request is admitted while the day's settled spend
   plus the reservations in flight is under the budget, so the overshoot is bounded by one
@@ -32,6 +36,16 @@ RESERVATION_TTL = 600.0
 
 
 @dataclass(frozen=True, slots=True)
+class TokenHold:
+    """Tokens counted against a per-minute limit at admission (the prompt and the output
+    asked for), corrected to the real usage when the request is settled."""
+
+    key: str
+    second: int
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
 class Reservation:
     """Money held for one request until it is settled (or its ``ttl`` runs out)."""
 
@@ -39,6 +53,7 @@ class Reservation:
     key: str
     bucket: int
     amount: float
+    tokens: TokenHold | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +85,16 @@ class Counters(Protocol):
         ``budget``; None (nothing held) otherwise."""
         ...
 
-    async def settle(self, reservation: Reservation, actual: float) -> None:
-        """Release the hold and add the real cost to the window it was taken in."""
+    async def settle(self, reservation: Reservation, actual: float, tokens: int = 0) -> None:
+        """Release the hold and add the real cost to the window it was taken in; correct
+        its token hold (if any) to ``tokens``."""
+        ...
+
+    async def take_tokens(
+        self, key: str, limit: int, tokens: int, period: float = 60.0
+    ) -> tuple[float, TokenHold | None]:
+        """Count ``tokens`` if fewer than ``limit`` were counted in the last ``period``
+        seconds: (0.0, the hold), else (seconds to wait, None) with nothing counted."""
         ...
 
     async def add(self, key: str, amount: float, window: int) -> None:
@@ -98,6 +121,7 @@ class LocalCounters:
         self._logs: dict[str, deque[float]] = {}
         self._spent: dict[tuple[str, int], float] = {}
         self._held: dict[tuple[str, int], dict[str, tuple[float, float]]] = {}
+        self._tokens: dict[str, dict[int, int]] = {}
 
     async def rate(self, key: str, limit: int, period: float) -> float:
         now = self.clock()
@@ -148,11 +172,29 @@ class LocalCounters:
         held = await self.reserve("spend", amount, budget, window) if budget else None
         return Admission(0.0, held)
 
-    async def settle(self, reservation: Reservation, actual: float) -> None:
+    async def settle(self, reservation: Reservation, actual: float, tokens: int = 0) -> None:
         b = (reservation.key, reservation.bucket)
         self._held.get(b, {}).pop(reservation.id, None)
         if actual:
             self._spent[b] = self._spent.get(b, 0.0) + actual
+        hold = reservation.tokens
+        if hold is not None:
+            seconds = self._tokens.get(hold.key, {})
+            if hold.second in seconds:
+                seconds[hold.second] += tokens - hold.tokens
+
+    async def take_tokens(
+        self, key: str, limit: int, tokens: int, period: float = 60.0
+    ) -> tuple[float, TokenHold | None]:
+        now = self.clock()
+        seconds = self._tokens.setdefault(key, {})
+        for s in [s for s in seconds if s <= now - period]:
+            del seconds[s]
+        if sum(seconds.values()) >= limit:
+            return max(min(seconds) + period - now, 0.001), None
+        second = int(now)
+        seconds[second] = seconds.get(second, 0) + tokens
+        return 0.0, TokenHold(key, second, tokens)
 
     async def add(self, key: str, amount: float, window: int) -> None:
         b = self._bucket(key, window)
@@ -237,6 +279,37 @@ end
 return 1
 """
 
+# Tokens per second in one hash (second -> tokens). KEYS: the hash. ARGV: now, period,
+# limit, tokens. Returns {wait, second}; wait '0' when counted.
+_TAKE_TOKENS = """
+local now, period = tonumber(ARGV[1]), tonumber(ARGV[2])
+local all = redis.call('HGETALL', KEYS[1])
+local used, oldest, dead = 0, nil, {}
+for i = 1, #all, 2 do
+  local s = tonumber(all[i])
+  if s <= now - period then table.insert(dead, all[i]) else
+    used = used + tonumber(all[i + 1])
+    if oldest == nil or s < oldest then oldest = s end
+  end
+end
+if #dead > 0 then redis.call('HDEL', KEYS[1], unpack(dead)) end
+if used >= tonumber(ARGV[3]) then
+  return {tostring(math.max(oldest + period - now, 0.001)), 0}
+end
+local second = math.floor(now)
+redis.call('HINCRBY', KEYS[1], second, ARGV[4])
+redis.call('EXPIRE', KEYS[1], math.ceil(period) + 60)
+return {'0', second}
+"""
+
+# KEYS: the hash. ARGV: second, correction. A second already expired stays gone.
+_FIX_TOKENS = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+end
+return 1
+"""
+
 # KEYS: spent, holds, expiry. ARGV: now.
 _TOTAL = """
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -269,6 +342,8 @@ class RedisCounters:
         self._settle = self.redis.register_script(_SETTLE)
         self._total = self.redis.register_script(_TOTAL)
         self._admit = self.redis.register_script(_ADMIT)
+        self._take_tokens = self.redis.register_script(_TAKE_TOKENS)
+        self._fix_tokens = self.redis.register_script(_FIX_TOKENS)
 
     def _keys(self, key: str, bucket: int) -> list[str]:
         base = f"{self.prefix}:{key}:{bucket}"
@@ -303,9 +378,23 @@ class RedisCounters:
         ok = await self._reserve(keys=self._keys(key, bucket), args=args)
         return Reservation(rid, key, bucket, amount) if int(ok) else None
 
-    async def settle(self, reservation: Reservation, actual: float) -> None:
+    async def settle(self, reservation: Reservation, actual: float, tokens: int = 0) -> None:
         keys = self._keys(reservation.key, reservation.bucket)
         await self._settle(keys=keys, args=[reservation.id, repr(actual), 2 * 86_400])
+        hold = reservation.tokens
+        if hold is not None and tokens != hold.tokens:
+            key = f"{self.prefix}:tpm:{hold.key}"
+            await self._fix_tokens(keys=[key], args=[hold.second, tokens - hold.tokens])
+
+    async def take_tokens(
+        self, key: str, limit: int, tokens: int, period: float = 60.0
+    ) -> tuple[float, TokenHold | None]:
+        keys = [f"{self.prefix}:tpm:{key}"]
+        args = [self.clock(), period, limit, tokens]
+        wait, second = await self._take_tokens(keys=keys, args=args)
+        if float(wait):
+            return float(wait), None
+        return 0.0, TokenHold(key, int(second), tokens)
 
     async def add(self, key: str, amount: float, window: int) -> None:
         keys = self._keys(key, int(self.clock() // window))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from stanchion.access import Access, KeyCache, role_table
+from stanchion.cache import ResponseCache, build_cache
 from stanchion.errors import CryptoError, SpecError, StoreError
 from stanchion.evals.review import HoldQueue
 from stanchion.guards import GuardEngine, build_guard_engine
@@ -104,6 +105,13 @@ class Runtime:
     unforward: Callable[[], None] = lambda: None  # rollout alerts to the alert channels
     sso: Sso | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    cache: ResponseCache | None = None
+
+    def generations(self) -> tuple[int | None, int | None]:
+        """The registry's and the knowledge's generations: a cached answer's key holds
+        both, so a label move, an approval or a retirement makes it unreachable."""
+        knowledge = self.knowledge.retriever.generation if self.knowledge else None
+        return self.labels.generation, knowledge
 
     def resolve_model(self, requested: str) -> str | None:
         """The route a request's ``model`` names: a route name or the app's name."""
@@ -162,6 +170,8 @@ class Runtime:
         if self.sso is not None:
             await self.sso.aclose()
         await self.counters.aclose()
+        if self.cache is not None:
+            await self.cache.aclose()
         self.store.dispose()
         self.metrics.close()
 
@@ -321,7 +331,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     routes_by_name.setdefault(spec.app, spec.models.default)
     roles = role_table(spec.roles.extra)
     sso = build_sso(spec.sso, spec.app, settings, store, cipher, set(roles))
-    return Runtime(
+    rt = Runtime(
         spec=spec,
         app_dir=app_dir,
         settings=settings,
@@ -352,3 +362,6 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         cohorts=Cohorts(spec, store) if spec.rollout is not None else None,
         sso=sso,
     )
+    redis_url = settings.redis_url or spec.limits.redis_url
+    rt.cache = build_cache(spec.cache, spec.app, redis_url, rt.generations)
+    return rt

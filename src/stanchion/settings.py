@@ -129,6 +129,13 @@ class Settings:
             " blocks, holds and refusals are always exported",
         ),
     )
+    drain_file: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_DRAIN_FILE",
+            "when this file exists the worker drains: new requests get 503, /readyz fails",
+        ),
+    )
     metrics_dir: Path | None = field(
         default=None,
         metadata=_meta(

@@ -14,6 +14,7 @@ from stanchion.cli.common import app_option, app_store, fails_cleanly, load_app,
 from stanchion.cli.keys import parse_duration
 from stanchion.reports.cost import cost_report
 from stanchion.reports.kpis import BY, Kpi, KpiReport, kpi_report
+from stanchion.reports.savings import Saving, savings_report
 from stanchion.reports.topics import topic_report
 from stanchion.reports.versions import version_report
 from stanchion.runtime import key_file, open_store
@@ -77,6 +78,25 @@ def cost(app_dir: Path, period: str) -> None:
         verdict = "within" if rep.cost_per_output <= ceiling else "ABOVE"
         rows.append(["KPI cost per output ceiling", f"{ceiling} {cur} ({verdict})"])
     click.echo("\n" + table(["figure", "value"], rows))
+    with store.engine.connect() as conn:
+        saved = savings_report(conn, spec.app, since, until)
+    if saved:
+        _savings(saved, rep.cost, cur)
+
+
+def _savings(saved: list[Saving], cost: float, cur: str) -> None:
+    """Each optimisation against the same traffic without it: recorded cost + its saving."""
+    rows = []
+    for s in saved:
+        without = cost + s.cost
+        share = f"{s.cost / without:.1%}" if without else "n/a"
+        rows.append([s.by, s.requests, s.tokens, _money(s.cost, cur), _money(without, cur), share])
+    total = sum(s.cost for s in saved)
+    rows.append(["all", sum(s.requests for s in saved), sum(s.tokens for s in saved),
+                 _money(total, cur), _money(cost + total, cur),
+                 f"{total / (cost + total):.1%}" if cost + total else "n/a"])  # fmt: skip
+    head = ["saved by", "requests", "tokens saved", "money saved", "cost without", "share"]
+    click.echo("\n" + table(head, rows))
 
 
 @report.command("versions")

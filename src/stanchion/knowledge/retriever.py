@@ -100,6 +100,11 @@ class KnowledgeRetriever:
             self._generation = current
             return True
 
+    @property
+    def generation(self) -> int | None:
+        """The store generation the index was last synced at (None before the first)."""
+        return self._generation
+
     def _read_generation(self) -> int:
         with self.store.engine.connect() as conn:
             return generation(conn, self.app)

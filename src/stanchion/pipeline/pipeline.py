@@ -1,6 +1,6 @@
 """The pipeline: the stage list, assembled in one place, and the loop that runs it.
 
-    authenticate -> authorize -> admit -> guard_input -> retrieve -> render
+    authenticate -> authorize -> admit -> guard_input -> retrieve -> [trim] -> render
         -> generate -> guard_output -> decide -> record
 
 A stage that decides early (a blocked prompt) makes the rest skip to ``decide``; ``record``
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from stanchion.agents.policy import ToolPolicy
 from stanchion.errors import ApiError
+from stanchion.pipeline.cascade import Cascade
 from stanchion.pipeline.exchange import Exchange
 from stanchion.pipeline.stage import Stage
 from stanchion.pipeline.stages.admit import Admit
@@ -29,6 +30,7 @@ from stanchion.pipeline.stages.render import Render
 from stanchion.pipeline.stages.retrieve import Retrieve
 from stanchion.pipeline.stages.structured import CheckStructured
 from stanchion.pipeline.stages.tools import CheckTools, OfferTools
+from stanchion.pipeline.stages.trim import Trim
 from stanchion.pipeline.streaming import stream_answer
 from stanchion.providers.base import Chunk
 from stanchion.rollout.gate import CohortGate
@@ -100,7 +102,16 @@ def context_budget(rt: Runtime) -> int:
     if rt.knowledge is None:
         return 0
     spec = rt.knowledge.spec
-    return spec.retrieval.k * (spec.chunking.size * 4 // 3 + 16)
+    most = spec.retrieval.k * (spec.chunking.size * 4 // 3 + 16)
+    trimmed = rt.spec.limits.context_tokens
+    return min(most, trimmed) if trimmed else most
+
+
+def build_cascade(rt: Runtime) -> Cascade | None:
+    """The model cascade when some route names a stronger one."""
+    if not any(r.cascade for r in rt.spec.models.routes):
+        return None
+    return Cascade(rt.spec, rt.knowledge)
 
 
 def build_pipeline(rt: Runtime) -> Pipeline:
@@ -114,6 +125,8 @@ def build_pipeline(rt: Runtime) -> Pipeline:
     ]
     if rt.knowledge is not None:
         before.append(Retrieve(rt.knowledge, rt.guards))
+        if rt.spec.limits.context_tokens:
+            before.append(Trim(rt.spec, rt.spec.limits.context_tokens))
     before.append(Render(rt.labels, rt.guards))
     tools = ToolPolicy(rt.spec.tools)
     before.append(OfferTools(tools))
@@ -125,7 +138,7 @@ def build_pipeline(rt: Runtime) -> Pipeline:
     ]
     return Pipeline(
         before=before,
-        generate=Generate(rt.router, rt.spec, rt.labels),
+        generate=Generate(rt.router, rt.spec, rt.labels, rt.cache, build_cascade(rt)),
         after=after,
         record=Record(rt.traces, rt.metrics, rt.counters, rt.spans),
         rt=rt,

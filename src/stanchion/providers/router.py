@@ -1,4 +1,5 @@
-"""The router: per-route timeout, retries with jittered backoff, fallbacks, circuit breaker.
+"""The router: per-route timeout, retries with jittered backoff, fallbacks, circuit breaker,
+and a deadline for the whole chain (``route.deadline``: no retry starts that cannot end in it).
 
 Upstream errors become ``ApiError`` here and nowhere else.
 """
@@ -106,13 +107,28 @@ class Router:
             return err.retry_after if err.retry_after <= self.max_retry_wait else None
         return self.rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
 
+    def _end(self, name: str) -> float | None:
+        """When the request's route deadline (retries and fallbacks included) runs out."""
+        deadline = self.states[name].route.deadline
+        return None if deadline is None else self.clock() + deadline
+
+    def _left(self, st: RouteState, end: float | None) -> float:
+        return st.route.timeout if end is None else min(st.route.timeout, end - self.clock())
+
     async def _with_retries(
-        self, st: RouteState, call: Callable[[], Any], attempts: list[Attempt]
+        self,
+        st: RouteState,
+        call: Callable[[], Any],
+        attempts: list[Attempt],
+        end: float | None = None,
     ) -> Any:
         last: ProviderError | None = None
         for attempt in range(st.route.retries + 1):
+            left = self._left(st, end)
+            if left <= 0:  # the deadline ran out: not this route's failure
+                raise last or ProviderError(-1, f"route {st.route.name!r}: the deadline ran out")
             try:
-                async with asyncio.timeout(st.route.timeout):
+                async with asyncio.timeout(left):
                     result = await call()
                 troubled = st.breaker.failures or st.breaker.opened_at is not None
                 st.breaker.success()
@@ -120,16 +136,14 @@ class Router:
                     self._breaker(st)
                 return result
             except TimeoutError:
-                last = ProviderError(
-                    -1, f"route {st.route.name!r} timed out after {st.route.timeout}s"
-                )
+                last = ProviderError(-1, f"route {st.route.name!r} timed out after {left:g}s")
             except ProviderError as exc:
                 last = exc
             attempts.append(Attempt(st.route.name, last.status, last.message))
             if not last.retryable:
                 raise translate(last)
             delay = self._delay(attempt, last)
-            if delay is None or attempt == st.route.retries:
+            if delay is None or attempt == st.route.retries or delay >= self._left(st, end):
                 break
             self._count("stanchion_upstream_retries_total", st)
             await asyncio.sleep(delay)
@@ -142,6 +156,7 @@ class Router:
         self, name: str, request: ChatRequest, attempts: list[Attempt]
     ) -> Completion:
         last: ProviderError | None = None
+        end = self._end(name)
         for i, st in enumerate(self.chain(name)):
             if not st.breaker.allow():
                 attempts.append(Attempt(st.route.name, 0, "circuit open"))
@@ -150,7 +165,7 @@ class Router:
             req = _for_route(request, st.route)
             try:
                 completion: Completion = await self._with_retries(
-                    st, functools.partial(st.provider.complete, req), attempts
+                    st, functools.partial(st.provider.complete, req), attempts, end
                 )
             except ProviderError as exc:
                 last = exc
@@ -166,6 +181,7 @@ class Router:
     ) -> AsyncIterator[Chunk]:
         """Retries and fallbacks apply until the first chunk; after that errors surface."""
         last: ProviderError | None = None
+        end = self._end(name)
         for i, st in enumerate(self.chain(name)):
             if not st.breaker.allow():
                 attempts.append(Attempt(st.route.name, 0, "circuit open"))
@@ -174,7 +190,7 @@ class Router:
             req = _for_route(request, st.route)
             try:
                 gen, first = await self._with_retries(
-                    st, functools.partial(_open, st, req), attempts
+                    st, functools.partial(_open, st, req), attempts, end
                 )
             except ProviderError as exc:
                 last = exc

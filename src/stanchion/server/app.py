@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -24,6 +26,7 @@ from stanchion.server import admin, misc, rollout_routes, versioning
 from stanchion.server import reports as report_routes
 from stanchion.server.chat import chat_completions
 from stanchion.server.embeddings import create_embeddings
+from stanchion.server.gate import GateMiddleware, build_gate
 from stanchion.server.http import error_response, json_response, public
 from stanchion.server.messages import create_message
 from stanchion.server.openapi import openapi_document
@@ -123,6 +126,8 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         app.state.runtime = rt
         app.state.pipeline = build_pipeline(rt)
         app.state.embeddings = Embeddings(rt.router, rt.settings.env_value)
+        app.state.gate = build_gate(rt.spec.limits, rt.metrics)
+        watcher = asyncio.create_task(app.state.gate.watch(rt.settings.drain_file))
         # Everything built so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall the event loop under load.
         gc.collect()
@@ -130,6 +135,7 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         try:
             yield
         finally:
+            watcher.cancel()
             await app.state.embeddings.aclose()
             await rt.aclose()
 
@@ -137,6 +143,7 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
     app = Starlette(
         routes=[*table, console_mount()],  # the console (/ui) is not part of the API document
         lifespan=lifespan,
+        middleware=[Middleware(GateMiddleware)],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,

@@ -44,6 +44,9 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     """Readiness: the database answers and the trace writer is alive."""
     rt = runtime(request)
+    gate = getattr(request.app.state, "gate", None)
+    if gate is not None and gate.draining:
+        return json_response({"status": "unavailable", "reason": "draining"}, 503)
 
     def ping() -> None:
         with rt.store.engine.connect() as conn:

@@ -67,6 +67,12 @@ class Route(Strict):
     retries: int = Field(2, ge=0, le=10)
     fallbacks: list[str] = []
     options: dict[str, Any] = {}
+    deadline: float | None = Field(
+        None, gt=0, le=3600, description="seconds for a request, retries and fallbacks included"
+    )
+    cascade: str | None = Field(
+        None, description="a stronger route that re-answers when this route's answer is weak"
+    )
 
     @field_validator("api_key_env")
     @classmethod
@@ -128,6 +134,8 @@ class Models(Strict):
             for fb in r.fallbacks:
                 if fb not in names or fb == r.name:
                     raise ValueError(f"route {r.name!r} falls back to unknown route {fb!r}")
+            if r.cascade is not None and (r.cascade not in names or r.cascade == r.name):
+                raise ValueError(f"route {r.name!r} cascades to unknown route {r.cascade!r}")
         return self
 
 
@@ -152,6 +160,31 @@ class Limits(Strict):
     requests_per_minute: int | None = Field(None, gt=0, description="per API key")
     daily_budget: float | None = Field(None, gt=0, description="money per day for the whole app")
     redis_url: str | None = None
+    tokens_per_minute: int | None = Field(None, gt=0, description="per API key, prompt + output")
+    concurrent_per_key: int | None = Field(None, gt=0, description="in flight per key, per worker")
+    max_in_flight: int = Field(256, gt=0, description="chat requests in flight per worker")
+    max_queue: int = Field(128, ge=0, description="requests waiting past max_in_flight; then 429")
+    queue_timeout: float = Field(0.5, gt=0, le=60, description="longest wait in the queue")
+    overload_lag_ms: float | None = Field(
+        20.0, gt=0, description="event-loop lag that lowers the in-flight limit (None: fixed)"
+    )
+    context_tokens: int | None = Field(
+        None, gt=0, description="the most tokens retrieved passages may add to a prompt"
+    )
+
+
+class CacheSpec(Strict):
+    """Response caches, off by default: ``exact`` (the same rendered prompt and sources) and
+    ``near`` (the same one-turn question after normalisation, over the same sources)."""
+
+    exact: bool = False
+    near: bool = False
+    scope: Literal["user", "app"] = Field("user", description="who may share a cached answer")
+    ttl_seconds: float = Field(3600.0, gt=0, le=30 * 86_400)
+    max_entries: int = Field(10_000, gt=0, description="in-process entries per worker")
+    backend: Literal["auto", "local", "redis"] = Field(
+        "auto", description="auto: Redis when limits.redis_url (or STANCHION_REDIS_URL) is set"
+    )
 
 
 class Telemetry(Strict):
@@ -186,6 +219,7 @@ class AppSpec(Strict):
     roles: Roles = Field(default_factory=Roles)
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
     telemetry: Telemetry = Field(default_factory=Telemetry)
+    cache: CacheSpec = Field(default_factory=CacheSpec)
     mode: Literal["production", "development"] = "production"
     tools: ToolsSpec = Field(default_factory=ToolsSpec)
     structured_outputs: StructuredSpec = Field(default_factory=StructuredSpec)

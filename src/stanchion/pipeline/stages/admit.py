@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from stanchion.errors import BadRequest, RateLimited
-from stanchion.limits import Counters
+from stanchion.limits import Counters, Reservation, TokenHold
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.tokens import count_message_tokens, count_tokens
 from stanchion.registry.cache import LabelCache
@@ -75,15 +75,41 @@ class Admit:
         prompt = count_message_tokens(ex.messages) + self._overhead(ex)
         return (prompt * price_in + out_tokens * price_out) / 1_000_000
 
+    async def _tokens(self, ex: Exchange, out_tokens: int) -> TokenHold | None:
+        """Count the request against its key's tokens per minute (429 past it)."""
+        tpm = self.limits.tokens_per_minute
+        if not tpm or ex.principal is None:
+            return None
+        asked = count_message_tokens(ex.messages) + self._overhead(ex) + out_tokens
+        wait, hold = await self.counters.take_tokens(f"tpm:{ex.principal.key_id}", tpm, asked)
+        if hold is None:
+            raise RateLimited(
+                f"rate limit of {tpm} tokens per minute reached for this key",
+                code="tokens_per_minute_exceeded",
+                retry_after=round(wait, 1),
+            )
+        return hold
+
     async def __call__(self, ex: Exchange) -> None:
         out_tokens = self._asked(ex)
         rpm = self.limits.requests_per_minute if ex.principal else None
         budget = self.limits.daily_budget
+        tokens = await self._tokens(ex, out_tokens)
         if not rpm and not budget:
+            if tokens is not None:
+                ex.reservation = Reservation("-", "spend", int(self.clock() // DAY), 0.0, tokens)
             return
         amount = self.estimate(ex, out_tokens) if budget else 0.0
         key = f"rpm:{ex.principal.key_id}" if ex.principal else ""
-        got = await self.counters.admit(key, rpm or 0, MINUTE, amount, budget or 0.0, DAY)
+        ex.reservation = await self._admit(key, rpm or 0, amount, budget or 0.0, tokens)
+
+    async def _admit(
+        self, key: str, rpm: int, amount: float, budget: float, tokens: TokenHold | None
+    ) -> Reservation | None:
+        got = await self.counters.admit(key, rpm, MINUTE, amount, budget, DAY)
+        refused = got.wait or (budget and got.reservation is None)
+        if refused and tokens is not None:  # the tokens were never used
+            await self.counters.settle(Reservation("-", "spend", 0, 0.0, tokens), 0.0, 0)
         if got.wait:
             raise RateLimited(
                 f"rate limit of {rpm} requests per minute reached for this key",
@@ -95,4 +121,9 @@ class Admit:
                 code="budget_exceeded",
                 retry_after=DAY - self.clock() % DAY,
             )
-        ex.reservation = got.reservation
+        held = got.reservation
+        if tokens is None:
+            return held
+        if held is None:
+            return Reservation("-", "spend", int(self.clock() // DAY), 0.0, tokens)
+        return Reservation(held.id, held.key, held.bucket, held.amount, tokens)

@@ -6,7 +6,9 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from stanchion.agents.schemas import check
+from stanchion.cache import ResponseCache
 from stanchion.errors import ApiError
+from stanchion.pipeline.cascade import Cascade
 from stanchion.pipeline.exchange import Exchange
 from stanchion.pipeline.stages.structured import response_schema, retry_messages
 from stanchion.pipeline.stages.tools import model_params
@@ -62,8 +64,15 @@ class Generate:
 
     name = "generate"
 
-    def __init__(self, router: Router, spec: AppSpec, labels: LabelCache) -> None:
-        self.router, self.labels = router, labels
+    def __init__(
+        self,
+        router: Router,
+        spec: AppSpec,
+        labels: LabelCache,
+        cache: ResponseCache | None = None,
+        cascade: Cascade | None = None,
+    ) -> None:
+        self.router, self.labels, self.cache, self.cascade = router, labels, cache, cascade
         self.prices = {r.name: (r.price.input, r.price.output) for r in spec.models.routes}
         self.no_evidence = spec.knowledge.no_evidence.reply if spec.knowledge else None
         self.glossary = spec.knowledge.glossary if spec.knowledge else {}
@@ -118,16 +127,39 @@ class Generate:
 
     async def __call__(self, ex: Exchange) -> None:
         attempts: list[Attempt] = []
+        target = self._target(ex)
+        if self.cache is not None and await self._cached(ex, self.cache, target):
+            return
         try:
-            target, request = self._target(ex), self._request(ex)
+            request = self._request(ex)
             completion = await self.router.complete(target, request, attempts)
             completion = await self._retry_structured(ex, target, request, completion, attempts)
+            if self.cascade is not None:
+
+                async def stronger(route: str) -> Completion:
+                    return await self.router.complete(route, request, attempts)
+
+                completion = await self.cascade.run(ex, completion, stronger)
         except ApiError as err:
             raise public_error(err, ex.id) from None
         finally:
             if attempts:
                 ex.annotations["attempts"] = [asdict(a) for a in attempts]
         self.settle(ex, completion, attempts)
+        if self.cascade is not None and "cascade" in ex.annotations:
+            ex.cost += float(ex.annotations["cascade"].pop("cost", 0.0))
+        if self.cache is not None:
+            await self.cache.store(ex, target, completion)
+
+    async def _cached(self, ex: Exchange, cache: ResponseCache, target: str) -> bool:
+        """Answer from the cache: no upstream call, no tokens, no cost (what the first
+        answer cost is in ``annotations["saved"]``)."""
+        hit = await cache.lookup(ex, target)
+        if hit is None:
+            return False
+        ex.completion, ex.cost = hit[1], 0.0
+        ex.route = hit[1].route or ex.route
+        return True
 
     async def _retry_structured(
         self,

@@ -37,7 +37,9 @@ class Record:
         observe_exchange(self.metrics, ex)
         if ex.reservation is not None:
             reservation, ex.reservation = ex.reservation, None
-            await self.counters.settle(reservation, ex.cost)
+            used = ex.completion.usage if ex.completion is not None else None
+            tokens = used.prompt_tokens + used.completion_tokens if used is not None else 0
+            await self.counters.settle(reservation, ex.cost, tokens)
         elif ex.cost:
             await self.counters.add("spend", ex.cost, DAY)
         try:
