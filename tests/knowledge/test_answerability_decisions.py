@@ -138,6 +138,30 @@ def test_a_streamed_borderline_answer_ends_with_the_caveat(
     assert "20 hours" in text and text.endswith("\n\n" + Answerability().caveat)
 
 
+def test_the_question_words_in_the_evidence_are_sealed_at_rest(
+    sqlite_url: str, gateway_factory: Any
+) -> None:
+    """The standalone question, its parts and the words the documents lack are content:
+    the stored row holds none of them in clear; the trace API gives them back."""
+    from sqlalchemy import select
+
+    from stanchion.store.schema import traces
+
+    gw = borderline_gateway(sqlite_url, gateway_factory, "caveat")
+    asked = "does the orbit lamp ship to Peru? and how long does the battery last"
+    ext = ask(gw, asked).model_extra["stanchion"]
+    trace = wait_trace(gw, ext["trace_id"])
+    assert trace["annotations"]["query"].startswith("does the orbit lamp ship to Peru?")
+    assert len(trace["annotations"]["parts"]) == 2
+    judged = [p for p in trace["annotations"]["part_answerability"] if p["features"].get("missing")]
+    assert judged and "peru" in judged[0]["features"]["missing"]
+    with gw.store.engine.connect() as conn:
+        raw = conn.execute(select(traces).where(traces.c.id == ext["trace_id"])).one()
+    clear = " ".join(str(v) for k, v in raw._mapping.items() if not str(k).endswith("_enc"))
+    for word in ("orbit", "Peru", "peru", "battery"):
+        assert word not in clear, word
+
+
 def test_answerability_evidence_reaches_the_trace_on_postgres(
     db_url: str, gateway_factory: Any
 ) -> None:

@@ -209,10 +209,9 @@ def _annotations(row: dict[str, Any]) -> dict[str, Any]:
     return ann if isinstance(ann, dict) else {}
 
 
-def _query_terms(ann: dict[str, Any]) -> list[str]:
+def _query_terms(query: Any) -> list[str]:
     from stanchion.knowledge.text import terms  # the index's own analyser
 
-    query = ann.get("query")
     return terms(query) if isinstance(query, str) and query else []
 
 
@@ -225,7 +224,11 @@ class Batch:
     users: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
     terms: Counter[tuple[int, str]] = field(default_factory=Counter)
 
-    def add(self, row: dict[str, Any], term_hash: TermHash | None) -> None:
+    def add(
+        self, row: dict[str, Any], term_hash: TermHash | None, question: str | None = None
+    ) -> None:
+        """``question``: the standalone question, which the trace keeps sealed (a trace
+        stored before it was sealed still has it in its annotations)."""
         ann = _annotations(row)
         at = float(row["created_at"])
         hour = math.floor(at / HOUR)
@@ -243,7 +246,7 @@ class Batch:
             if user is not None:
                 self.users[(hour, dim, key, user)] += 1
         if term_hash is not None:
-            for t in set(_query_terms(ann)):
+            for t in set(_query_terms(question or ann.get("query"))):
                 self.terms[(hour, term_hash(t))] += 1
 
 
@@ -295,19 +298,30 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
     _upsert(conn, kpi_terms, terms, ("n",))
 
 
+Questions = Callable[[dict[str, Any]], str | None]
+
+
 def add_rows(
-    conn: Connection, rows: Iterable[dict[str, Any]], term_hash: TermHash | None = None
+    conn: Connection,
+    rows: Iterable[dict[str, Any]],
+    term_hash: TermHash | None = None,
+    questions: Questions | None = None,
 ) -> None:
-    """Add trace rows (as ``store.traces.trace_row`` makes them) to the rollups."""
+    """Add trace rows (as ``store.traces.trace_row`` makes them) to the rollups;
+    ``questions`` opens a row's sealed question for its term counts."""
     per_app: dict[str, Batch] = {}
     for row in rows:
-        per_app.setdefault(str(row["app"]), Batch()).add(row, term_hash)
+        question = questions(row) if questions is not None and term_hash is not None else None
+        per_app.setdefault(str(row["app"]), Batch()).add(row, term_hash, question)
     for app, batch in sorted(per_app.items()):
         apply(conn, app, batch)
 
 
 def store_traces(
-    conn: Connection, rows: Sequence[dict[str, Any]], term_hash: TermHash | None = None
+    conn: Connection,
+    rows: Sequence[dict[str, Any]],
+    term_hash: TermHash | None = None,
+    questions: Questions | None = None,
 ) -> None:
     """Insert the traces not stored yet and add exactly those to the rollups."""
     from stanchion.store.traces import insert_new
@@ -317,7 +331,7 @@ def store_traces(
     fresh = [r for r in rows if r["id"] not in seen]
     if fresh:
         insert_new(conn, traces, fresh)
-        add_rows(conn, fresh, term_hash)
+        add_rows(conn, fresh, term_hash, questions)
 
 
 REBUILD_COLUMNS = (
@@ -366,10 +380,11 @@ def rollup_writer(cipher: Cipher) -> Callable[[Connection, Sequence[dict[str, An
     """The trace writer's insert: traces and their rollups in one transaction, the query
     terms counted as keyed hashes (the same keyed hash the index uses, never the words)."""
     from stanchion.knowledge.sealed_terms import TermKey
+    from stanchion.store.traces import sealed_question
 
     term_hash = TermKey(cipher)
 
     def write(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        store_traces(conn, rows, term_hash)
+        store_traces(conn, rows, term_hash, lambda row: sealed_question(row, cipher))
 
     return write

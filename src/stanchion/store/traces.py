@@ -64,14 +64,70 @@ def _dumps(value: Any) -> str:
     return _dumpb(value).decode()
 
 
+# Annotations that hold the user's words (the standalone question, its parts, the words the
+# documents lack): sealed with the response, merged back by ``read_trace``.
+WORDY = ("query", "parts", "part_answerability")
+
+
+def split_notes(annotations: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what may be stored in clear, what must be sealed) of a trace's annotations."""
+    clear = {k: v for k, v in annotations.items() if k not in WORDY}
+    sealed = {k: annotations[k] for k in WORDY if k in annotations}
+    judged = clear.get("answerability")
+    if isinstance(judged, dict):
+        judged = dict(judged)
+        if "question" in judged:
+            sealed["question"] = judged.pop("question")
+        feats = judged.get("features")
+        if isinstance(feats, dict) and "missing" in feats:
+            sealed["missing"] = feats["missing"]
+            judged["features"] = {k: v for k, v in feats.items() if k != "missing"}
+        clear["answerability"] = judged
+    return clear, sealed
+
+
+def merge_notes(annotations: dict[str, Any], sealed: dict[str, Any]) -> dict[str, Any]:
+    """``split_notes`` undone: the annotations as the pipeline wrote them."""
+    out = {**annotations, **{k: v for k, v in sealed.items() if k in WORDY}}
+    judged = out.get("answerability")
+    if isinstance(judged, dict):
+        judged = dict(judged)
+        if "question" in sealed:
+            judged["question"] = sealed["question"]
+        if "missing" in sealed:
+            judged["features"] = {**(judged.get("features") or {}), "missing": sealed["missing"]}
+        out["answerability"] = judged
+    return out
+
+
+def sealed_question(row: dict[str, Any], cipher: Cipher) -> str | None:
+    """The standalone question a stored row keeps sealed with its response, or None (no
+    knowledge, or sealed under a key this cipher does not hold: an erasable subject's)."""
+    blob = row.get("response_enc")
+    if not blob:
+        return None
+    try:
+        notes = orjson.loads(cipher.decrypt(blob)).get("notes") or {}
+    except (CryptoError, orjson.JSONDecodeError, AttributeError):
+        return None
+    query = notes.get("query") if isinstance(notes, dict) else None
+    return query if isinstance(query, str) else None
+
+
 def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
     """The stored form of an exchange: content sealed, findings as offsets only."""
     comp = ex.completion
     principal = ex.principal
     request = {"messages": ex.request.messages, "params": ex.request.params}
-    response = {"content": ex.response_text, "passages": [p.to_record() for p in ex.passages]}
+    response: dict[str, Any] = {
+        "content": ex.response_text,
+        "passages": [p.to_record() for p in ex.passages],
+    }
     if ex.tool_calls:  # what the caller got to execute (sealed, like the content)
         response["tool_calls"] = ex.tool_calls
+    annotations, notes = split_notes(ex.annotations)
+    if notes:
+        response["notes"] = notes
     return {
         "id": ex.id,
         "app": ex.app,
@@ -91,7 +147,7 @@ def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
         "latency_ms": sum(ex.timings.values()),
         "timings": _dumps(ex.timings),
         "findings": _dumps([f.to_record() for f in ex.findings]),
-        "annotations": _dumps(ex.annotations),
+        "annotations": _dumps(annotations),
         "request_enc": cipher.encrypt(_dumpb(request)),
         "response_enc": cipher.encrypt(_dumpb(response)),
         "error": ex.error,
@@ -403,6 +459,9 @@ def read_trace(
             data[out], data["erased"] = None, True
     for col in ("timings", "findings", "annotations"):
         data[col] = orjson.loads(data[col])
+    notes = data["response"].pop("notes", None) if data.get("response") else None
+    if isinstance(notes, dict):
+        data["annotations"] = merge_notes(data["annotations"], notes)
     return data
 
 
