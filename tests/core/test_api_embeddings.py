@@ -4,6 +4,7 @@ client and the real local upstream's ``/embeddings`` behind it."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,8 +19,22 @@ EMAIL = "maria.lopez@example.org"
 ROLES = {"extra": {"auditor": ["models.read"]}}
 
 
+_OPEN: list[openai.OpenAI] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Each SDK client's connections closed when its test ends, not whenever GC runs (an
+    unclosed socket is a ResourceWarning, an error in this suite)."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def client(gw: Any, role: str = "user") -> openai.OpenAI:
-    return openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(role), max_retries=0)
+    c = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(role), max_retries=0)
+    _OPEN.append(c)
+    return c
 
 
 def routes(up: Upstream) -> list[dict[str, Any]]:

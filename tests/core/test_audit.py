@@ -110,7 +110,7 @@ def test_intact_chain_is_keyed_sealed_and_checkpointed(store: Store, tmp_path: P
     assert rep.ok and rep.events == N and rep.keyed and rep.checkpoint_seq == N
     with store.engine.connect() as conn:
         first = rows(conn)[0]
-        assert "n0" not in first.detail and "role" not in first.detail
+        assert '"n0"' not in first.detail and '"role"' not in first.detail  # base64 has no "
         assert open_detail(conn, first.detail) == {"note": "n0", "role": "user"}
     assert (tmp_path / "cp").stat().st_mode & 0o777 == 0o600
 
