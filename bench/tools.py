@@ -1,7 +1,7 @@
 """Tool calls: the latency a tool-call round trip adds, and what the guards flag in the
 arguments of a tool-heavy replay.
 
-    python bench/tools.py latency [--n 300] [--json FILE]
+    python bench/tools.py latency [--n 300] [--litellm /tmp/bench-litellm-venv] [--json FILE]
     python bench/tools.py replay [--directions input,context] [--json FILE]
 
 ``latency`` starts the tests' local upstream (tests/upstream.py) in its own process,
@@ -11,6 +11,9 @@ It sends the same requests, one at a time, to the upstream directly and through 
 gateway, as JSON and as streams (time to the last byte), and prints p50/p90/p99 and the
 added latency. The gateway runs its full pipeline for these: keys, admission, input guards,
 the tool policy (offer, schema check, argument scan), output guards, encrypted traces.
+With ``--litellm VENV`` (a venv with LiteLLM's proxy, e.g. the one
+``../shared/bench/compare.py --litellm --install-only`` makes), LiteLLM's proxy (one
+worker, no database, no retries) is measured the same way in the same run.
 
 ``replay`` runs the tool policy (``agents/calls.py``, default ``tools:`` and guards) over a
 replay of 600 tool calls built from the shared datasets: knowledge-base searches with real
@@ -125,7 +128,30 @@ def pct(xs: list[float], q: float) -> float:
     return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def latency(n: int) -> dict[str, Any]:
+LITELLM_KEY = "sk-bench-litellm"
+
+
+def start_litellm(venv: Path, folder: Path, up_port: int) -> tuple[subprocess.Popen[bytes], int]:
+    """LiteLLM's proxy, one route to the same upstream, no database, callbacks or retries."""
+    port = free_port()
+    config = folder / "litellm.yaml"
+    config.write_text(
+        "model_list:\n  - model_name: mock-gpt\n    litellm_params:\n"
+        f"      model: openai/up-model\n      api_base: http://127.0.0.1:{up_port}/v1\n"
+        "      api_key: sk-mock\nlitellm_settings:\n  num_retries: 0\n  telemetry: false\n"
+        "general_settings:\n  master_key: os.environ/LITELLM_MASTER_KEY\n"
+    )
+    env = dict(os.environ, LITELLM_MASTER_KEY=LITELLM_KEY, LITELLM_LOCAL_MODEL_COST_MAP="True")
+    env["LITELLM_LOG"] = "ERROR"
+    env.pop("DATABASE_URL", None)
+    cmd = [str(venv / "bin" / "litellm"), "--config", str(config), "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--num_workers", "1"]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+    wait_up(f"http://127.0.0.1:{port}/health/liveliness", timeout=120)
+    return proc, port
+
+
+def latency(n: int, litellm: Path | None = None) -> dict[str, Any]:
     from bench.gateway import make_app, stanchion_bin
 
     up_port, gw_port = free_port(), free_port()
@@ -139,6 +165,10 @@ def latency(n: int) -> dict[str, Any]:
         procs.append(subprocess.Popen([*serve, "--port", str(gw_port)], start_new_session=True))
         wait_up(f"http://127.0.0.1:{up_port}/")
         wait_up(f"http://127.0.0.1:{gw_port}/healthz")
+        lite_port = 0
+        if litellm is not None:
+            proc, lite_port = start_litellm(litellm, folder, up_port)
+            procs.append(proc)
         ask = [{"role": "user", "content": "Weather in Paris and Oslo?"}]
         results: dict[str, Any] = {}
         for case, stream, tools in CASES:
@@ -151,6 +181,10 @@ def latency(n: int) -> dict[str, Any]:
                 n,
             )
             results[case] = {"direct": direct, "gateway": via}
+            if lite_port:
+                lite = f"http://127.0.0.1:{lite_port}/v1/chat/completions"
+                auth = {"authorization": f"Bearer {LITELLM_KEY}"}
+                results[case]["litellm"] = measure(lite, body, auth, n)
         return results
     finally:
         for p in procs:
@@ -163,12 +197,14 @@ def print_latency(results: dict[str, Any], n: int) -> None:
     print(f"\n### Tool-call round trip, {n} sequential requests each (ms, client to last byte)\n")
     print("| case | system | p50 | p90 | p99 | mean | added p50 | added p90 |")
     print("|---|---|---|---|---|---|---|---|")
+    names = {"direct": "direct", "gateway": "stanchion", "litellm": "LiteLLM proxy"}
     for case, got in results.items():
-        d, g = got["direct"], got["gateway"]
-        for name, xs in (("direct", d), ("stanchion", g)):
+        d = got["direct"]
+        for key, xs in got.items():
+            name = names[key]
             added = (
-                (f"{pct(g, 0.5) - pct(d, 0.5):.2f}", f"{pct(g, 0.9) - pct(d, 0.9):.2f}")
-                if name == "stanchion"
+                (f"{pct(xs, 0.5) - pct(d, 0.5):.2f}", f"{pct(xs, 0.9) - pct(d, 0.9):.2f}")
+                if key != "direct"
                 else ("", "")
             )
             print(
@@ -273,12 +309,13 @@ def main() -> None:
     ap.add_argument("what", choices=["latency", "replay"])
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--litellm", type=Path, help="latency: a venv with LiteLLM's proxy")
     ap.add_argument(
         "--directions", default="input", help="replay: scan_directions, e.g. input,context"
     )
     args = ap.parse_args()
     if args.what == "latency":
-        results: dict[str, Any] = latency(args.n)
+        results: dict[str, Any] = latency(args.n, args.litellm)
         print_latency(results, args.n)
     else:
         results = replay(args.directions.split(","))
