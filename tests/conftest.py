@@ -151,3 +151,20 @@ def openai_route(up: Upstream, name: str = "gpt", **kw: Any) -> dict[str, Any]:
         "retries": 2,
         **kw,
     }
+
+
+_SDK: list[Any] = []
+
+
+def tracked(client: Any) -> Any:
+    """An SDK client (openai, anthropic) closed when the test ends, not whenever the garbage
+    collector gets to it: its unclosed socket would be a ResourceWarning in a later test."""
+    _SDK.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_sdk_clients() -> Iterator[None]:
+    yield
+    while _SDK:
+        _SDK.pop().close()

@@ -10,7 +10,7 @@ import anthropic
 import httpx
 import pytest
 
-from tests.conftest import openai_route
+from tests.conftest import openai_route, tracked
 from tests.core.test_api import wait_trace
 from tests.core.test_api_responses import tool_reply
 from tests.upstream import Upstream
@@ -24,7 +24,9 @@ WEATHER = {
 
 
 def client(gw: Any, key: str | None = None) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=gw.url, api_key=key or gw.make_key(), max_retries=0)
+    return tracked(
+        anthropic.Anthropic(base_url=gw.url, api_key=key or gw.make_key(), max_retries=0)
+    )
 
 
 def test_text_answer_json(db_url: str, up: Upstream, gateway_factory: Any) -> None:

@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from tests.conftest import openai_route
+from tests.conftest import openai_route, tracked
 from tests.core.test_api import wait_trace
 from tests.upstream import Upstream
 
@@ -27,7 +27,7 @@ WEATHER = {
 
 
 def client(gw: Any) -> openai.OpenAI:
-    return openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
+    return tracked(openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0))
 
 
 def test_text_answer_json(db_url: str, up: Upstream, gateway_factory: Any) -> None:

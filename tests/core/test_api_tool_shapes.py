@@ -21,6 +21,7 @@ from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
 from stanchion.providers.registry import register_provider, unregister_provider
 from stanchion.server.edge import relay
 from stanchion.server.replies import MessageEvents, ResponseEvents
+from tests.conftest import tracked
 from tests.upstream import tool_call_deltas
 
 CALL = {"id": "call_7", "name": "get_weather", "arguments": '{"city": "Oslo"}'}
@@ -69,7 +70,7 @@ def tool_gateway(sqlite_url: str, gateway_factory: Any) -> Iterator[Any]:
 
 def test_responses_function_call_json(tool_gateway: Any) -> None:
     gw = tool_gateway
-    c = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0)
+    c = tracked(openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.make_key(), max_retries=0))
     r = c.responses.create(model="tm", input="Weather in Oslo?", tools=[RESPONSES_TOOL])
     calls = [o for o in r.output if o.type == "function_call"]
     assert [(o.call_id, o.name, json.loads(o.arguments)) for o in calls] == [
@@ -80,7 +81,7 @@ def test_responses_function_call_json(tool_gateway: Any) -> None:
 
 def test_messages_tool_use_json(tool_gateway: Any) -> None:
     gw = tool_gateway
-    c = anthropic.Anthropic(base_url=gw.url, api_key=gw.make_key(), max_retries=0)
+    c = tracked(anthropic.Anthropic(base_url=gw.url, api_key=gw.make_key(), max_retries=0))
     m = c.messages.create(
         model="tm",
         max_tokens=32,

@@ -60,6 +60,11 @@ class Cipher:
             MAGIC + self._active + nonce + self._aead[self._active].encrypt(nonce, data, associated)
         )
 
+    def holds(self, blob: bytes) -> bool:
+        """Whether this cipher's own keys sealed ``blob`` (no subject-key lookup: a caller on
+        the trace writer's path must not ask the store for a key it is still writing)."""
+        return blob[:2] == MAGIC and blob[2:6] in self._aead
+
     def decrypt(self, blob: bytes, associated: bytes | None = None) -> bytes:
         if blob[:2] != MAGIC or len(blob) < 2 + 4 + 12 + 16:
             raise CryptoError("not a stanchion encrypted blob")

@@ -102,9 +102,10 @@ def merge_notes(annotations: dict[str, Any], sealed: dict[str, Any]) -> dict[str
 
 def sealed_question(row: dict[str, Any], cipher: Cipher) -> str | None:
     """The standalone question a stored row keeps sealed with its response, or None (no
-    knowledge, or sealed under a key this cipher does not hold: an erasable subject's)."""
+    knowledge, or sealed under an erasable subject's key: not opened here, so its terms
+    stay out of the drift counts)."""
     blob = row.get("response_enc")
-    if not blob:
+    if not blob or not cipher.holds(blob):
         return None
     try:
         notes = orjson.loads(cipher.decrypt(blob)).get("notes") or {}
