@@ -360,9 +360,9 @@ class InjectionGuard:
             if signal.cased:
                 found = cased = cased or self._cased.scan(text)
             subject = found.text
-            if group is not None and not (foreign and NON_ASCII in group.needles):
-                if not found.any(group):
-                    continue
+            gated = group is not None and not (foreign and NON_ASCII in group.needles)
+            if gated and not found.any(group):  # type: ignore[arg-type]
+                continue
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue
             for m in pattern.finditer(subject):
