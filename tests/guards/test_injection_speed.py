@@ -1,7 +1,7 @@
 """The fast paths of the injection guard decide exactly what the slow ones did.
 
-Needles only decide whether a signal's pattern runs, so the guard must give the same
-observation as a reference that runs every pattern on every text. The needle index must say
+The guard must give the same observation as the guard did before (kept here as a reference:
+each needle looked for with ``in``, the needle tables as they were). The needle index must say
 ``needle in text`` for every needle and text, whatever the words around it.
 """
 
@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from stanchion.guards.injection import NEEDLES, InjectionGuard, Observation, _starts_well
+from stanchion.guards.injection import (
+    _OTHER_SCRIPT,
+    NEEDLES,
+    NON_ASCII,
+    InjectionGuard,
+    Observation,
+    _starts_well,
+)
 from stanchion.guards.injection_model import shipped_model
 from stanchion.guards.needles import NeedleIndex
 from stanchion.guards.policy import InjectionSpec
@@ -23,14 +30,40 @@ DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 ALL_NEEDLES = sorted({n for needles in NEEDLES.values() for n in needles})
 
 
+# The needles of the signals whose tables this change tightened, as they were (injection@2).
+OLD_NEEDLES: dict[str, tuple[str, ...]] = {
+    **{n: v for n, v in NEEDLES.items() if n != "no_restrictions"},
+    "system_tag": (":", "<", "###"),
+    "refusal_format": (
+        *("refusal", "divider", "opposite", "unhinged", "liberated", "unaligned", "evil"),
+        *("rebellious", "can't", "cant", "moral", "mandatory", "have"),
+    ),
+    "pivot": (
+        *("kidding", "mind", "do that", "scratch", "forget", "instead", "rather", "plan"),
+        *("joking", "ribbing", "leg", "that", "abandon", "erase"),
+    ),
+    "forced_output": (
+        *("only", "just", "exactly", "simply", "solely", "nothing but", "with", "by saying"),
+        *("the word", "the phrase", "the text", "the string"),
+    ),
+}
+
+
 class Reference(InjectionGuard):
-    """Every signal's pattern on every text: no needles, no early exit."""
+    """The guard as it was: each signal's old needles looked for with ``in``, one by one."""
 
     def _seen(self, text: str) -> dict[str, re.Match[str]]:
         lower = text.lower()
+        foreign = not lower.isascii() and _OTHER_SCRIPT.search(lower) is not None
         seen: dict[str, re.Match[str]] = {}
         for name, signal, pattern, _group in self._runs:
             subject = text if signal.cased else lower
+            needles = OLD_NEEDLES.get(name, ())
+            if name.startswith("extra_"):
+                needles = (signal.pattern.replace("\\", ""),)
+            gated = needles and not (foreign and NON_ASCII in needles)
+            if gated and not any(needle in subject for needle in needles):
+                continue
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue
             for m in pattern.finditer(subject):
