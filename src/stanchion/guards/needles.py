@@ -67,7 +67,12 @@ class NeedleIndex:
             key = _key(needle)
             if key is not None:
                 self._bits.setdefault(key, 1 << len(self._bits))
-        self._lengths = sorted({len(key) for key in self._bits})
+        # Keys of one character are looked for with ``in``; longer ones by their first two.
+        self._single = [(key, bit) for key, bit in self._bits.items() if len(key) == 1]
+        self._by_pair: dict[str, list[tuple[str, int]]] = {}
+        for key, bit in self._bits.items():
+            if len(key) > 1:
+                self._by_pair.setdefault(key[:2], []).append((key, bit))
         self._words: dict[str, int] = {}
 
     def group(self, needles: Iterable[str]) -> Group:
@@ -96,19 +101,21 @@ class NeedleIndex:
         return Present(text, mask)
 
     def _word_bits(self, word: str) -> int:
-        """The keys found in one word: every slice of a key's length looked up."""
+        """The keys found in one word: at each position, the keys that start with its pair."""
         mask = 0
         if len(word) > MAX_SLICED:
             for key, bit in self._bits.items():
                 if key in word:
                     mask |= bit
             return mask
-        get = self._bits.get
-        for size in self._lengths:
-            if size > len(word):
-                break
-            for i in range(len(word) - size + 1):
-                mask |= get(word[i : i + size], 0)
+        for key, bit in self._single:
+            if key in word:
+                mask |= bit
+        pairs = self._by_pair
+        for i in range(len(word) - 1):
+            for key, bit in pairs.get(word[i : i + 2], ()):
+                if word.startswith(key, i):
+                    mask |= bit
         return mask
 
 
