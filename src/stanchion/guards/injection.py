@@ -111,8 +111,11 @@ SIGNALS: dict[str, Signal] = {
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
-# pattern runs only when one of them is there: an ``in`` test costs about a microsecond over a
-# 2 KB prompt, a pattern ten or more, and most prompts hold none of them. No entry: always run.
+# pattern runs only when one of them is there: a pattern costs ten microseconds or more over a
+# 2 KB prompt, and most prompts hold none of them. No entry: always run. All needles are looked
+# up at once from the text's words (:class:`~stanchion.guards.needles.NeedleIndex`), so a
+# needle costs nothing per scan; a common word as a needle ("that", "with") makes its pattern
+# run on most texts: prefer the rarer literal every match also holds.
 NEEDLES: dict[str, tuple[str, ...]] = {
     "ignore_previous": (
         "ignore",
