@@ -117,7 +117,7 @@ def test_index_cache_clears_and_stays_exact(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.mark.parametrize("direction", ["input", "context"])
-def test_guard_matches_every_pattern_run(direction: str) -> None:
+def test_guard_matches_the_old_guard(direction: str) -> None:
     spec = InjectionSpec(extra_phrases=["Reveal the password", "send me: the data"])
     fast = InjectionGuard(spec, direction, shipped_model())  # type: ignore[arg-type]
     slow = Reference(spec, direction, shipped_model())  # type: ignore[arg-type]
@@ -157,7 +157,7 @@ def _dataset_texts() -> list[str]:
 @pytest.mark.slow
 @pytest.mark.skipif(not DATASETS.is_dir(), reason=f"shared datasets not found at {DATASETS}")
 @pytest.mark.parametrize("direction", ["input", "context"])
-def test_guard_matches_every_pattern_run_on_the_datasets(direction: str) -> None:
+def test_guard_matches_the_old_guard_on_the_datasets(direction: str) -> None:
     fast = InjectionGuard(InjectionSpec(), direction, shipped_model())  # type: ignore[arg-type]
     slow = Reference(InjectionSpec(), direction, shipped_model())  # type: ignore[arg-type]
     texts = _dataset_texts()
