@@ -154,7 +154,10 @@ def dump(root: Path, out: Path, only: str | None) -> None:
 
 
 def run_side(src: Path, root: Path, out: Path, only: str | None) -> float:
-    env = dict(os.environ, PYTHONPATH=str(src))
+    # One hash seed for both sides: the injection model sums the fired signals' weights in set
+    # order, which follows string hashes, so the last bit of a learned score varies between
+    # processes with the seed (the baseline differs from itself otherwise).
+    env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0")
     cmd = [sys.executable, __file__, "--datasets", str(root), "--dump", str(out)]
     if only:
         cmd += ["--only", only]

@@ -31,6 +31,7 @@ from stanchion.guards.injection_grammar import (
 )
 from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.injection_model import features as model_features
+from stanchion.guards.needles import Group, NeedleIndex, Present
 from stanchion.guards.normalize import (
     TextView,
     collapse_spacing,
@@ -110,8 +111,11 @@ SIGNALS: dict[str, Signal] = {
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
-# pattern runs only when one of them is there: an ``in`` test costs about a microsecond over a
-# 2 KB prompt, a pattern ten or more, and most prompts hold none of them. No entry: always run.
+# pattern runs only when one of them is there: a pattern costs ten microseconds or more over a
+# 2 KB prompt, and most prompts hold none of them. No entry: always run. All needles are looked
+# up at once from the text's words (:class:`~stanchion.guards.needles.NeedleIndex`), so a
+# needle costs nothing per scan; a common word as a needle ("that", "with") makes its pattern
+# run on most texts: prefer the rarer literal every match also holds.
 NEEDLES: dict[str, tuple[str, ...]] = {
     "ignore_previous": (
         "ignore",
@@ -129,7 +133,8 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     ),
     "new_instructions": ("instruction", "task", "rules"),
     "reveal_prompt": ("prompt", "instructions"),
-    "system_tag": (":", "<", "###"),
+    # Every match names a role (or "instruction" after "###"): ":" alone is in most texts.
+    "system_tag": ("system", "admin", "developer", "im_start", "instruction"),
     "dan": ("anything now", "mode", "jailbr", "confidant", "betterdan", "gpt"),
     "jailbreak_word": ("jailbreak",),
     "dan_name": ("DAN", "DUDE", "STAN", "AIM"),
@@ -141,6 +146,20 @@ NEEDLES: dict[str, tuple[str, ...]] = {
         "unbound",
         "lawless",
         "holds",
+    ),
+    "no_restrictions": (
+        "restrictions",
+        "limit",
+        "filter",
+        "censorship",
+        "boundaries",
+        "constraints",
+        "guidelines",
+        "rules",
+        "moral",
+        "ethics",
+        "principles",
+        "safeguards",
     ),
     "policy": ("polic",),
     "never_refuse": (
@@ -202,13 +221,6 @@ NEEDLES: dict[str, tuple[str, ...]] = {
 _BEFORE_SENTENCE = frozenset(".!?\n:")
 # Cyrillic and the scripts after it: what a NON_ASCII needle stands for (accents alone do not).
 _OTHER_SCRIPT = re.compile("[\u0400-\uffff]")
-
-
-def _has(found: dict[str, bool], subject: str, needle: str) -> bool:
-    known = found.get(needle)
-    if known is None:
-        known = found[needle] = needle in subject
-    return known
 
 
 def _starts_well(text: str, start: int, where: Start) -> bool:
@@ -275,8 +287,11 @@ class InjectionGuard:
             if in_context or not s.context_only
         }
         self.patterns = {n: re.compile(s.pattern) for n, s in self.signals.items()}
+        used = {n: needles.get(n, ()) for n, s in self.signals.items()}
+        self._lower = NeedleIndex(x for n, xs in used.items() if not signals[n].cased for x in xs)
+        self._cased = NeedleIndex(x for n, xs in used.items() if signals[n].cased for x in xs)
         self._runs = [
-            (name, signal, self.patterns[name], needles.get(name, ()))
+            (name, signal, self.patterns[name], self._group(signal, used[name]))
             for name, signal in self.signals.items()
         ]
         self._also_patterns = {
@@ -340,14 +355,17 @@ class InjectionGuard:
         lower = text.lower()
         foreign = not lower.isascii() and _OTHER_SCRIPT.search(lower) is not None
         seen: dict[str, re.Match[str]] = {}
-        # Signals share needles ("instruction", "mode", ...): each is looked for once.
-        found: dict[str, bool] = {}
-        for name, signal, pattern, needles in self._runs:
-            subject = text if signal.cased else lower
-            if needles and not (foreign and NON_ASCII in needles):
-                table = found if not signal.cased else {}
-                if not any(_has(table, subject, needle) for needle in needles):
-                    continue
+        # The text's words are read once; signals share needles ("instruction", "mode", ...).
+        present = self._lower.scan(lower)
+        cased: Present | None = None
+        for name, signal, pattern, group in self._runs:
+            found = present
+            if signal.cased:
+                found = cased = cased or self._cased.scan(text)
+            subject = found.text
+            gated = group is not None and not (foreign and NON_ASCII in group.needles)
+            if gated and not found.any(group):  # type: ignore[arg-type]
+                continue
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue
             for m in pattern.finditer(subject):
@@ -355,6 +373,11 @@ class InjectionGuard:
                     seen[name] = m
                     break
         return seen
+
+    def _group(self, signal: Signal, needles: tuple[str, ...]) -> Group | None:
+        if not needles:
+            return None
+        return (self._cased if signal.cased else self._lower).group(needles)
 
     def _also(self, name: str, text: str, match: re.Match[str]) -> bool:
         also = self._also_patterns.get(name)

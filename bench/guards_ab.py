@@ -1,0 +1,77 @@
+"""Guard latency of a baseline revision and the working tree, in alternating runs.
+
+    python bench/guards_ab.py [--baseline main] [--rounds 5] [--direction input] [--gc-freeze]
+
+The guards of ``--baseline`` are extracted to a temporary directory; each round runs
+:func:`bench.guards.latency` (every default guard of a direction over the 2 KB texts, three
+passes) once with the baseline and once with the working tree, each in a fresh subprocess,
+in alternating order. On a loaded machine the ratio of the two columns, taken side by side,
+is the figure to read; the medians over the rounds are printed last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIELDS = ("cpu_ms", "p50_ms", "p99_ms")
+
+
+def one_run(src: Path, root: Path, direction: str, freeze: bool) -> dict[str, float]:
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+        "from guards import latency; "
+        "freeze = sys.argv[4] == 'freeze'; "
+        "print(json.dumps(latency(Path(sys.argv[2]), None, sys.argv[3], freeze=freeze)))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(src))
+    how = "freeze" if freeze else "-"
+    cmd = [sys.executable, "-c", code, str(REPO / "bench"), str(root), direction, how]
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    figures: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return figures
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--datasets", type=Path, default=Path("../shared/datasets"))
+    ap.add_argument("--baseline", default="main")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--direction", default="input")
+    ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before timing")
+    a = ap.parse_args()
+    root = a.datasets.resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", a.baseline, "src"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        sides = {"baseline": Path(tmp) / "src", "working": REPO / "src"}
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+        print(f"{'round':>5} {'side':>9} " + " ".join(f"{f:>8}" for f in FIELDS))
+        for i in range(a.rounds):
+            order = list(sides) if i % 2 == 0 else list(reversed(sides))
+            for name in order:
+                figures = one_run(sides[name], root, a.direction, a.gc_freeze)
+                runs[name].append(figures)
+                print(f"{i:>5} {name:>9} " + " ".join(f"{figures[f]:8.3f}" for f in FIELDS))
+    print(f"\nmedian over {a.rounds} rounds ({a.direction}, 2 KB texts, ms per scan)")
+    print(f"{'side':>9} " + " ".join(f"{f:>8}" for f in FIELDS))
+    medians = {
+        name: {f: statistics.median(r[f] for r in rs) for f in FIELDS} for name, rs in runs.items()
+    }
+    for name, m in medians.items():
+        print(f"{name:>9} " + " ".join(f"{m[f]:8.3f}" for f in FIELDS))
+    ratio = {f: medians["working"][f] / medians["baseline"][f] for f in FIELDS}
+    print(f"{'ratio':>9} " + " ".join(f"{ratio[f]:8.2f}" for f in FIELDS))
+
+
+if __name__ == "__main__":
+    main()
