@@ -380,7 +380,7 @@ def rollup_writer(cipher: Cipher) -> Callable[[Connection, Sequence[dict[str, An
     """The trace writer's insert: traces and their rollups in one transaction, the query
     terms counted as keyed hashes (the same keyed hash the index uses, never the words)."""
     from stanchion.knowledge.sealed_terms import TermKey
-    from stanchion.store.traces import sealed_question
+    from stanchion.store.trace_notes import sealed_question
 
     term_hash = TermKey(cipher)
 
