@@ -69,6 +69,8 @@ def test_an_unseen_specific_word_of_the_question_is_its_point(question: str, poi
         "I bought it for Christmas, how long is the warranty",  # a capital, but an everyday word
         "the battery on my mower goes flat, how long does a charge take",
         "whst is the warrenty on teh mower",  # typos of common words the corpus cannot fix
+        "I vaguely remember a warranty on the mower, how long is it",  # how, not what
+        "how long til the mower battery is charged",  # chat spelling of "until"
     ],
 )
 def test_everyday_unseen_words_are_paraphrase_not_the_point(question: str) -> None:

@@ -13,7 +13,9 @@ leave-one-source-out and cross-validation: ``python bench/answerability_fit.py -
 
 A named thing the corpus could plausibly hold but the passages lack vetoes the answer (score
 0): a country or carrier ("ship to Australia", "DHL"), or a product-like name (an unknown
-word right after a brand word that opens several titles: "Lumen Speaker"). Numbers, cities,
+word right after a brand word that opens several titles: "Lumen Speaker"). A city stands for
+its country: it vetoes when the passages name countries but not its own ("I'm in Sydney"
+against "orders to Canada take..."), never against passages that name no country. Numbers,
 times of day and misspelt corpus words never veto.
 
 >>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
@@ -31,8 +33,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from stanchion.knowledge.query.english import rarity, specificity
-from stanchion.knowledge.query.gazetteer import named_places
+from stanchion.knowledge.query.english import rarity, specificity, zipf
+from stanchion.knowledge.query.gazetteer import named_places, unserved_cities
 from stanchion.knowledge.query.glossary import TOKEN, token_term
 from stanchion.knowledge.query.parse import PLACEHOLDER, Concept, Query
 from stanchion.knowledge.query.vocabulary import Vocabulary
@@ -44,6 +46,7 @@ FEATURES = ("sentence", "ask_specific")
 WEIGHTS = (-3.619, 2.879, 2.047)  # intercept, then one per feature
 L2 = 0.001
 THRESHOLD = 0.45
+ADJECTIVE = 3.0  # an "-ly" word whose base is at least this common is an adverb
 NOVEL = 0.25  # rarity of an unseen word that makes it the point (see novel_points)
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -110,9 +113,17 @@ def novel_points(query: Query) -> list[str]:
         if c.known or c.words.isdigit() or PLACEHOLDER.fullmatch(c.words):
             continue
         rare = rarity(c.words)
+        if _manner(c.words):
+            continue
         if rare >= NOVEL or (rare > 0 and _named(c.words, query.text)):
             out.append(normalize_word(c.words))
     return out
+
+
+def _manner(word: str) -> bool:
+    """An adverb of an English adjective ("vaguely", "honestly") says how, never what."""
+    w = word.lower()
+    return len(w) > 5 and w.endswith("ly") and w.isalpha() and zipf(w[:-2]) >= ADJECTIVE
 
 
 def _specific(concepts: list[Concept], bags: list[frozenset[str]]) -> float:
@@ -182,6 +193,7 @@ def missing_names(text: str, vocab: Vocabulary, present: set[str]) -> list[str]:
     for i, key in enumerate(keys):
         if key in vocab.names:
             out.extend(_unknown_after(tokens, keys, i, vocab, present))
+    out.extend(unserved_cities(text, present))
     return list(dict.fromkeys(out))
 
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.query import Ask, Query, is_followup, salient_words, split_asks
+from stanchion.knowledge.query.gazetteer import cities
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
 from stanchion.knowledge.vectors import Vector
@@ -141,12 +142,15 @@ class Planner:
         question, leaned = text, ""
         if part.context:
             query = query.with_context(r.parse(part.context))
+        words: list[str] = []
         if context and is_followup(text, query):
             before = r.parse(context)
             query = query.with_context(before)
             words = salient_words(before)
-            question = f"{text} ({', '.join(words)})" if words else text
             leaned = context
+        words += [c.country for c in cities(f"{part.context} {leaned} {text}")]  # "Toronto": Canada
+        if words:
+            question = f"{text} ({', '.join(dict.fromkeys(words))})"
         passages = r.ranked(query, k, None, vec)
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
         evidence = passages + [p for p in rows if p not in passages]

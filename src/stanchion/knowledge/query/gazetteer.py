@@ -7,7 +7,13 @@ Names that are also common words (Chad, Jordan, Turkey, Georgia) are left out.
 
 from __future__ import annotations
 
-from stanchion.knowledge.query.glossary import Phrase, phrase_terms
+import gzip
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+from stanchion.knowledge.query.english import commonness
+from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms, token_term
 
 COUNTRIES = """afghanistan|albania|algeria|andorra|angola|argentina|armenia|australia|austria|
 azerbaijan|bahamas|bahrain|bangladesh|barbados|belarus|belgium|belize|benin|bhutan|bolivia|
@@ -43,7 +49,8 @@ def _groups(table: str) -> list[tuple[Phrase, ...]]:
     return out
 
 
-GROUPS = _groups(COUNTRIES) + _groups(CARRIERS)
+COUNTRY_GROUPS = _groups(COUNTRIES)
+GROUPS = COUNTRY_GROUPS + _groups(CARRIERS)
 _BY_FIRST: dict[str, list[tuple[Phrase, int]]] = {}
 for _i, _group in enumerate(GROUPS):
     for _phrase in _group:
@@ -59,3 +66,87 @@ def named_places(keys: list[str]) -> list[tuple[str, tuple[Phrase, ...]]]:
                 found.append((" ".join(phrase), GROUPS[group]))
                 break
     return found
+
+
+# A city names its country: "I'm in Toronto" asks about Canada. Where a place is meant: after
+# one of these words, or written with a capital inside a sentence.
+LOCATIVE = frozenset("in to from near at around outside into live living based located".split())
+EVERYDAY = 5.0  # a lower-case city name this common in English is a word ("nice", "reading")
+CALENDAR = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    name: str  # as written
+    country: str  # the country's name, readable ("canada")
+    aliases: tuple[Phrase, ...]  # the city's terms, then its country's ways of being written
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, list[tuple[Phrase, str, tuple[Phrase, ...]]]]:
+    """City phrase -> (phrase, country, the country's aliases), indexed by first term."""
+    raw = files("stanchion.knowledge.query.data").joinpath("cities.txt.gz").read_bytes()
+    index: dict[str, list[tuple[Phrase, str, tuple[Phrase, ...]]]] = {}
+    for line in gzip.decompress(raw).decode().splitlines():
+        country, _, names = line.partition("\t")
+        aliases = _country_aliases(country)
+        for name in names.split("|"):
+            phrase = phrase_terms(name)
+            if phrase and not phrase[0].isdigit():
+                index.setdefault(phrase[0], []).append((phrase, country, aliases))
+    return index
+
+
+def _country_aliases(country: str) -> tuple[Phrase, ...]:
+    """The gazetteer's group for a GeoNames country name ("bosnia and herzegovina" is the
+    group of "bosnia"), or the name alone."""
+    terms = phrase_terms(country)
+    for phrase, group in _BY_FIRST.get(terms[0], ()) if terms else ():
+        if terms[: len(phrase)] == phrase and group < len(COUNTRY_GROUPS):
+            return GROUPS[group]
+    return (terms,) if terms else ()
+
+
+def cities(text: str) -> list[City]:
+    """The cities ``text`` names as places (see LOCATIVE), each with its country."""
+    return [city for _, _, city in city_spans([m.group() for m in TOKEN.finditer(text)])]
+
+
+def city_spans(tokens: list[str]) -> list[tuple[int, int, City]]:
+    """(first token, number of tokens, city) for each city the tokens name as a place."""
+    keys = [token_term(t) or "" for t in tokens]
+    out: list[tuple[int, int, City]] = []
+    for i, key in enumerate(keys):
+        for phrase, country, aliases in _cities().get(key, ()):
+            raw = tokens[i : i + len(phrase)]
+            if tuple(keys[i : i + len(phrase)]) == phrase and _meant(tokens, i, raw):
+                out.append((i, len(phrase), City(" ".join(raw), country, (phrase, *aliases))))
+                break
+    return out
+
+
+def _meant(tokens: list[str], i: int, raw: list[str]) -> bool:
+    word = " ".join(raw).lower()
+    if word in CALENDAR:
+        return False
+    capital = all(r[:1].isupper() for r in raw) and not raw[0].isupper()
+    if i and tokens[i - 1].lower() in LOCATIVE:
+        return capital or len(raw) > 1 or commonness(word) < EVERYDAY
+    return capital and i > 0 and commonness(word) < EVERYDAY
+
+
+def _held(phrase: Phrase, bag: set[str] | frozenset[str]) -> bool:
+    return all(t in bag for t in phrase)
+
+
+def unserved_cities(text: str, bag: set[str] | frozenset[str]) -> list[str]:
+    """The cities of ``text`` whose country passages naming other countries leave out: "I'm in
+    Sydney, how long is delivery?" against "Orders to Canada take 5 to 8 days" cannot be
+    answered; against passages that name no country at all it can."""
+    found = cities(text)
+    if not found or not any(_held(p, bag) for group in COUNTRY_GROUPS for p in group):
+        return []
+    return [c.name.lower() for c in found if not any(_held(p, bag) for p in c.aliases)]

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, replace
 
 from stanchion.knowledge.query.english import commonness
+from stanchion.knowledge.query.gazetteer import city_spans
 from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
 from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
@@ -63,7 +64,7 @@ _FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt 
     basically just maybe anyway anything something someone somebody anyone anybody
     everything thing things stuff way need needs want wants wanted know knew think
     thought like would could ask asking wondering wonder tell say said sure quick
-    question questions help thanks"""
+    question questions help thanks til till thru cuz coz bc abt"""
 FILLERS = frozenset(_FILLERS.split())
 
 
@@ -73,7 +74,7 @@ class Concept:
     words: str
     weight: float
     known: bool
-    how: str = "word"  # word | compound | spelling | split | glossary | context
+    how: str = "word"  # word | compound | spelling | split | glossary | place | context
     frame: bool = False
 
     def present(self, bag: set[str] | frozenset[str]) -> bool:
@@ -194,10 +195,16 @@ def _split(term: str, vocab: Vocabulary) -> Phrase | None:
 def _units(text: str, vocab: Vocabulary) -> list[_Unit]:
     """Tokens as units: stop words dropped, compounds joined when the corpus has the join."""
     tokens = [m.group() for m in TOKEN.finditer(text)]
+    places = {i: (n, city) for i, n, city in city_spans(tokens)}
     units: list[_Unit] = []
     i = 0
     while i < len(tokens):
         raw = tokens[i]
+        if i in places:  # "in Toronto": the city, or its country ("orders to Canada")
+            n, city = places[i]
+            units.append(_Unit(city.name, list(city.aliases), "place", True))
+            i += n
+            continue
         if "-" in raw:
             units.extend(_hyphenated(raw, vocab))
         elif i + 1 < len(tokens) and (pair := _pair(raw, tokens[i + 1], vocab)) is not None:

@@ -19,16 +19,17 @@ from stanchion.knowledge.text import stem
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NUM = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)"
-_UNIT = r"(?:second|minute|hour|day|week|month|year|business day)s?"
+_UNIT = r"(?:second|minute|hour|day|week|month|year|(?:business|working|calendar) day)s?"
+_DAYS_OF = r"(?:\s+(?:business|working|calendar))?"  # "2 to 4 working days"
 # What an answer sentence holds, per kind (compiled once).
 ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
-        rf"\b{_NUM}(?:\s+to\s+\d+)?(?:\s+business)?[\s-]+{_UNIT}\b|\b(?:within|until|"
+        rf"\b{_NUM}(?:\s+to\s+\d+)?{_DAYS_OF}[\s-]+{_UNIT}\b|\b(?:within|until|"
         r"immediately|same day|overnight)\b",
         re.I,
     ),
     "time": re.compile(
-        rf"\b{_NUM}(?:\s+to\s+\d+)?(?:\s+business)?[\s-]+{_UNIT}\b|\b(?:within|until|once|after|"
+        rf"\b{_NUM}(?:\s+to\s+\d+)?{_DAYS_OF}[\s-]+{_UNIT}\b|\b(?:within|until|once|after|"
         r"before|when|immediately|same day|as soon as)\b|\b\d{1,2}\s*(?:am|pm)\b",
         re.I,
     ),
