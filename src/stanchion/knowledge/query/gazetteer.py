@@ -70,12 +70,12 @@ def named_places(keys: list[str]) -> list[tuple[str, tuple[Phrase, ...]]]:
 
 # A city names its country: "I'm in Toronto" asks about Canada. Where a place is meant: after
 # one of these words, or written with a capital inside a sentence.
-LOCATIVE = frozenset("in to from near at around outside into live living based located".split())
+_LOCATIVE = "in to from near at around outside into live living based located"
+LOCATIVE = frozenset(_LOCATIVE.split())
 EVERYDAY = 5.0  # a lower-case city name this common in English is a word ("nice", "reading")
-CALENDAR = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-)
+_CALENDAR = """january february march april may june july august september october november
+    december monday tuesday wednesday thursday friday saturday sunday"""
+CALENDAR = frozenset(_CALENDAR.split())
 
 
 @dataclass(frozen=True, slots=True)
