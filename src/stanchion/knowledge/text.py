@@ -191,7 +191,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 4
+TERMS_VERSION = 5
 
 
 @lru_cache(maxsize=200_000)
@@ -273,10 +273,37 @@ def compounds(text: str) -> list[str]:
     return [joined(m.group()) for m in HYPHENATED.finditer(text)]
 
 
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_URL = re.compile(r"https?://|www\.")
+_PHONE = re.compile(r"(?<![\w.+-])\+?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,4}(?![\w.-])")
+_NOT_PHONE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,3}(?:[ .]\d{3})+")
+PHONE_DIGITS = 7
+
+
+def implied(text: str) -> list[str]:
+    """Terms a text answers to without writing them: an address is an email, a URL a link
+    or website, a phone number a phone to call ("who do I email?" -> "billing@shop.example").
+
+    >>> implied("Write to billing@shop.example or call +1 555 010 0199.")
+    ['email', 'phon', 'call']
+    """
+    out = ["email"] if _EMAIL.search(text) else []
+    if _URL.search(text):
+        out += ["link", "websit"]
+    if any(_is_phone(m.group()) for m in _PHONE.finditer(text)):
+        out += ["phon", "call"]
+    return out
+
+
+def _is_phone(found: str) -> bool:
+    return sum(ch.isdigit() for ch in found) >= PHONE_DIGITS and not _NOT_PHONE.fullmatch(found)
+
+
 def index_terms(text: str) -> list[str]:
     """What the index stores for a text: its terms, plus the joined form of its compounds, so
-    'wifi', 'wi-fi' and 'wi fi' in a question all find a page that writes 'Wi-Fi'."""
-    return terms(text) + compounds(text)
+    'wifi', 'wi-fi' and 'wi fi' in a question all find a page that writes 'Wi-Fi', plus what
+    it implies (``implied``)."""
+    return terms(text) + compounds(text) + implied(text)
 
 
 def term_string(text: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from stanchion.knowledge.catalog_names import close
-from stanchion.knowledge.text import stem, terms
+from stanchion.knowledge.text import implied, stem, terms
 from stanchion.providers.local.intent import ANSWER_KINDS
 from stanchion.providers.local.units import stated_units
 
@@ -24,8 +24,6 @@ _NEGATION = re.compile(
     r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|none|nothing)\b", re.I
 )
 _LIMIT = re.compile(r"\b(?:if|unless|as long as|provided|within|only|except|until)\b", re.I)
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
-_URL = re.compile(r"https?://|www\.")
 _PRONOUN = re.compile(r"^(?:It|They|This|These|That|Those|He|She)\b")
 _COUNTED = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)"
@@ -56,15 +54,6 @@ IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULA
 def words_of(text: str) -> list[str]:
     """The text's terms, irregular verb forms as their base ("sold" -> "sell")."""
     return [IRREGULAR.get(t, t) for t in terms(text)]
-
-
-def _implied(sentence: str) -> frozenset[str]:
-    """Terms a sentence answers to without writing them: an address is an email, a URL a
-    link."""
-    out = {"email"} if _EMAIL.search(sentence) else set()
-    if _URL.search(sentence):
-        out |= {"link", "websit"}
-    return frozenset(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +111,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             continue
         kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
         main = _CONDITION.split(sentence, maxsplit=1)[0]
-        words = frozenset(words_of(sentence)) | _implied(sentence)
+        words = frozenset(words_of(sentence)) | frozenset(implied(sentence))
         if _PRONOUN.match(sentence):
             words |= top  # "It needs a C-wire": 'it' is what the document is about
         negated = bool(_NEGATION.search(main))

@@ -1,0 +1,52 @@
+"""What a passage answers to without writing it: an address is an email, a number a phone.
+
+Questions and documents are written for these tests (a bicycle shop)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stanchion.knowledge.build import build_knowledge
+from stanchion.knowledge.ingest import ingest
+from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.knowledge.text import implied
+from stanchion.store.crypto import Cipher
+from stanchion.store.db import Store
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Write to repairs@bikes.example for a quote.", ["email"]),
+        ("Book online at https://bikes.example/book.", ["link", "websit"]),
+        ("Call the workshop on 0800 123 456.", ["phon", "call"]),
+        ("Ring +44 (20) 7946 0958 after 9 am.", ["phon", "call"]),
+        ("Frames cost 1 299 000 in total.", []),  # thousands, not a phone
+        ("Released 2025-01-02, version 2.4.1.", []),  # a date and a version
+        ("A pack of four costs 79 EUR.", []),
+    ],
+)
+def test_addresses_links_and_phone_numbers_imply_their_words(text: str, found: list[str]) -> None:
+    assert implied(text) == found
+
+
+async def test_who_do_i_call_finds_the_sentence_with_the_number(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    (app_dir / "docs" / "workshop.md").write_text(
+        "# Workshop\n\n## Repairs\nRepairs take 3 days. For a broken frame, ring 0800 123 456."
+        "\n\n## Parts\nSpare parts ship in 2 days.\n"
+    )
+    retrieval = {"backend": "local" if store.is_sqlite else "postgres", "k": 2}
+    spec = KnowledgeSpec.model_validate(
+        {"sources": [{"files": ["docs/*.md"]}], "retrieval": retrieval}
+    )
+    ingest(spec, app_dir, store, cipher, app="bikes", approve_as="owner")
+    kn = build_knowledge(spec, app_dir, store, cipher, app="bikes")
+    await kn.start()
+    plan = await kn.plan(["who do i call about a broken frame"], 2)
+    assert plan.decision == "answer"
+    assert "0800 123 456" in plan.passages[0].text
+    kn.close()
