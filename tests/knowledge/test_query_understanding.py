@@ -155,6 +155,15 @@ def test_parts_courtesies_and_statements() -> None:
     ]
     assert len(split_parts("what does the lamp cost, and does the speaker come in red?")) == 2
     assert split_parts("are cables and adapters included?") == ["are cables and adapters included?"]
+    for closing in (
+        "Thanks a million, Jo",
+        "Thank you very much for your help, Sam",
+        "thanks again",
+    ):
+        assert split_parts(f"Is the lamp dimmable? And if not, how bright is it? {closing}") == [
+            "Is the lamp dimmable?",
+            "And if not how bright is it?",  # its context, then the ask
+        ]
 
 
 def test_placeholders_of_the_input_guard_are_not_words() -> None:

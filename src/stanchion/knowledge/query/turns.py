@@ -44,7 +44,8 @@ GREETING = re.compile(
 )
 CLOSING = re.compile(
     r"(?:[.!?]|^)\s*(?:(?:many |thanks? |thank you )?(?:thanks|thank you|cheers|best|regards"
-    r"|kind regards|best regards|best wishes|sincerely)(?: so much| in advance| a lot)?"
+    r"|kind regards|best regards|best wishes|sincerely)(?: (?:so|very) much| in advance"
+    r"| a (?:lot|million|bunch|ton)| again| for (?:your|the|any) (?:help|time|reply|answer))*"
     r"[,.!]?\s*(?:[A-Za-z<>_0-9]+\s*){0,3}[.!]?\s*)$",
     re.I,
 )
