@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.query import Glossary, Vocabulary, parse, split_parts
+from stanchion.knowledge.query import Glossary, Vocabulary, parse, salient_words, split_parts
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -164,6 +164,16 @@ def test_parts_courtesies_and_statements() -> None:
             "Is the lamp dimmable?",
             "And if not how bright is it?",  # its context, then the ask
         ]
+
+
+def test_a_follow_up_part_leans_on_the_subject_not_on_what_was_asked_of_it() -> None:
+    vocab = Vocabulary(40, {"lamp": 3, "price": 4, "cost": 4, "much": 6, "bulb": 2, "watt": 2})
+    glossary = Glossary({"price": ["cost", "how much"]})
+    before = parse("how much is the lamp", vocab, glossary)
+    assert salient_words(before) == ["lamp"]
+    after = parse("what bulb does it take", vocab, glossary).with_context(before)
+    lent = [c.words for c in after.concepts if c.how == "context"]
+    assert lent == ["lamp"]
 
 
 def test_placeholders_of_the_input_guard_are_not_words() -> None:

@@ -115,10 +115,13 @@ class Query:
         return [c for c in self.concepts if not c.frame]
 
     def with_context(self, context: Query) -> Query:
+        """This query leaning on ``context``: its subject, not what it asked of it ("how much
+        is the hub" lends the hub, not the price)."""
+        asked = frame_terms(context.text)
         carried = [
             replace(c, how="context", weight=c.weight * CONTEXT_WEIGHT)
             for c in context.content()
-            if c.known and not any(c.alts == own.alts for own in self.concepts)
+            if c.known and c.key not in asked and not any(c.alts == o.alts for o in self.concepts)
         ]
         return Query(self.text, self.concepts + tuple(carried))
 

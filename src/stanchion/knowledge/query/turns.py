@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stanchion.knowledge.query.parse import Query
+from stanchion.knowledge.query.parse import Query, frame_terms
 
 MAX_PARTS = 4
 _QWORD = (
@@ -124,7 +124,11 @@ def is_followup(text: str, query: Query) -> bool:
 
 
 def salient_words(query: Query, limit: int = 4) -> list[str]:
-    """The raw words of the heaviest known concepts, in the order the turn wrote them."""
-    ranked = sorted((c for c in query.content() if c.known), key=lambda c: -c.weight)[:limit]
+    """The raw words of the heaviest known concepts, in the order the turn wrote them; not
+    what the turn asked of its subject ("how MUCH is the hub" lends "hub", not "much", even
+    where a glossary makes "how much" a concept)."""
+    asked = frame_terms(query.text)
+    subject = [c for c in query.content() if c.known and c.key not in asked]
+    ranked = sorted(subject, key=lambda c: -c.weight)[:limit]
     keep = {id(c) for c in ranked}
     return [c.words for c in query.concepts if id(c) in keep]
