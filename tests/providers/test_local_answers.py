@@ -205,3 +205,11 @@ def test_a_unit_or_currency_no_sentence_states_is_not_answered() -> None:
     assert ask("how much is a return in canadian dollars?") == NO_ANSWER
     assert ask("whats the showroom distance in miles") == NO_ANSWER
     assert ask("what do returns cost in euros").startswith("Returns cost 4.50 EUR")
+
+
+def test_a_judged_follow_up_whose_own_words_are_nowhere_answers_from_what_it_leans_on() -> None:
+    question = "and how would I go about that? (descale, kettle)"
+    judged = answer(question, [CARE], parts=[question], decisions=["answer"], analyzer=Analyzer())
+    assert "Descale the kettle every 4 weeks" in judged.text
+    # with no judgement from the caller, a sentence holding only lent words is no answer
+    assert answer(question, [CARE], parts=[question], analyzer=Analyzer()).text == NO_ANSWER

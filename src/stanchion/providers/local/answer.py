@@ -292,8 +292,12 @@ def answer_part(
     unit = asked_unit(split_context(question)[0])
     if unit:  # "in canadian dollars", "in feet": a sentence stating it, or no answer
         pool = [c for c in pool if unit in c[1].units]
-    if part.asked:  # not a sentence that only holds the words lent by an earlier turn
-        pool = [c for c in pool if part.speaks_to(c[1])]
+    if part.asked:  # not a sentence that only holds the words lent by an earlier turn...
+        own = [c for c in pool if part.speaks_to(c[1])]
+        # ...unless the caller judged the part answerable and none holds its own words
+        # ("where do I get it and in what format? (invoice)": "get" and "format" are in no
+        # sentence; the invoice sentence answers)
+        pool = own or (pool if ctx.judged and not bar else [])
     ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
