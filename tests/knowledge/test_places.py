@@ -51,7 +51,7 @@ def test_a_city_meant_as_a_place_names_its_country(text: str, country: str) -> N
     ],
 )
 def test_everyday_words_that_are_also_cities_are_not_places(text: str) -> None:
-    assert cities(text) == []
+    assert cities(text) == ()
 
 
 def test_the_city_concept_is_written_as_the_city_or_its_country() -> None:

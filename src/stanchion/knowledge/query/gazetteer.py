@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib.resources import files
 
 from stanchion.knowledge.query.english import commonness
-from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms, token_term
+from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms
 
 COUNTRIES = """afghanistan|albania|algeria|andorra|angola|argentina|armenia|australia|austria|
 azerbaijan|bahamas|bahrain|bangladesh|barbados|belarus|belgium|belize|benin|bhutan|bolivia|
@@ -86,18 +86,26 @@ class City:
 
 
 @lru_cache(maxsize=1)
-def _cities() -> dict[str, list[tuple[Phrase, str, tuple[Phrase, ...]]]]:
-    """City phrase -> (phrase, country, the country's aliases), indexed by first term."""
+def _cities() -> dict[str, list[tuple[tuple[str, ...], str, tuple[Phrase, ...]]]]:
+    """City words (lower case, as tokens) -> (words, country, the city's terms and its
+    country's aliases), indexed by first word: a question's tokens are looked up as written,
+    so no word is stemmed unless it starts a city's name."""
     raw = files("stanchion.knowledge.query.data").joinpath("cities.txt.gz").read_bytes()
-    index: dict[str, list[tuple[Phrase, str, tuple[Phrase, ...]]]] = {}
+    index: dict[str, list[tuple[tuple[str, ...], str, tuple[Phrase, ...]]]] = {}
     for line in gzip.decompress(raw).decode().splitlines():
         country, _, names = line.partition("\t")
         aliases = _country_aliases(country)
         for name in names.split("|"):
+            words = tuple(m.group() for m in TOKEN.finditer(name))
             phrase = phrase_terms(name)
-            if phrase and not phrase[0].isdigit():
-                index.setdefault(phrase[0], []).append((phrase, country, aliases))
+            if words and phrase and not words[0][0].isdigit():
+                index.setdefault(words[0], []).append((words, country, (phrase, *aliases)))
     return index
+
+
+def load() -> None:
+    """Read the cities table now (once per process) rather than on the first question."""
+    _cities()
 
 
 def _country_aliases(country: str) -> tuple[Phrase, ...]:
@@ -110,20 +118,23 @@ def _country_aliases(country: str) -> tuple[Phrase, ...]:
     return (terms,) if terms else ()
 
 
-def cities(text: str) -> list[City]:
-    """The cities ``text`` names as places (see LOCATIVE), each with its country."""
-    return [city for _, _, city in city_spans([m.group() for m in TOKEN.finditer(text)])]
+@lru_cache(maxsize=4096)
+def cities(text: str) -> tuple[City, ...]:
+    """The cities ``text`` names as places (see LOCATIVE), each with its country (cached: a
+    part's text is looked at by the planner and by answerability)."""
+    return tuple(city for _, _, city in city_spans([m.group() for m in TOKEN.finditer(text)]))
 
 
 def city_spans(tokens: list[str]) -> list[tuple[int, int, City]]:
     """(first token, number of tokens, city) for each city the tokens name as a place."""
-    keys = [token_term(t) or "" for t in tokens]
+    index = _cities()
+    lower = [t.lower() for t in tokens]
     out: list[tuple[int, int, City]] = []
-    for i, key in enumerate(keys):
-        for phrase, country, aliases in _cities().get(key, ()):
-            raw = tokens[i : i + len(phrase)]
-            if tuple(keys[i : i + len(phrase)]) == phrase and _meant(tokens, i, raw):
-                out.append((i, len(phrase), City(" ".join(raw), country, (phrase, *aliases))))
+    for i, word in enumerate(lower):
+        for words, country, aliases in index.get(word, ()):
+            raw = tokens[i : i + len(words)]
+            if tuple(lower[i : i + len(words)]) == words and _meant(tokens, i, raw):
+                out.append((i, len(words), City(" ".join(raw), country, aliases)))
                 break
     return out
 

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from stanchion.knowledge.backends import idf
-from stanchion.knowledge.query import english
+from stanchion.knowledge.query import english, gazetteer
 from stanchion.knowledge.query.spelling import SHORTEST, deletions, max_distance, osa
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
@@ -51,6 +51,7 @@ class Vocabulary:
                 self._deletes.setdefault(key, []).append(term)
         self._sorted = sorted(spellable[:SPELL_TERMS])
         english.load()  # read once per process, while the index is built, not on a question
+        gazetteer.load()
 
     def __contains__(self, term: object) -> bool:
         return term in self.df
