@@ -20,6 +20,8 @@ table) is not prose with a suffix and is skipped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import accumulate
 
 from stanchion.knowledge.query.english import zipf
 
@@ -44,6 +46,7 @@ _OTHER = re.compile(r"[^A-Za-z0-9'\-]")
 NOT_SOUP, SOUP, MARKUP = 0, 1, 2
 
 
+@lru_cache(maxsize=65_536)
 def token_kind(token: str) -> int:
     """MARKUP: odd characters in or around a token that is no bracketed word; SOUP: a glued
     or unknown ASCII word; NOT_SOUP otherwise (words, numbers, other scripts, names)."""
@@ -82,11 +85,18 @@ def line_score(line: str) -> float:
     if sum(1 for t in tokens[:HEAD] if token_kind(t)) > 1:
         return 0.0
     kinds = [token_kind(t) for t in tokens[HEAD:]]
-    best = 0
-    for i in range(len(kinds) - WINDOW + 1):
-        window = kinds[i : i + WINDOW]
-        if window.count(MARKUP) >= 2:
-            best = max(best, WINDOW - window.count(NOT_SOUP))
+    markup = [i for i, k in enumerate(kinds) if k == MARKUP]
+    if len(markup) < 2:
+        return 0.0
+    # Every window with two MARKUP tokens starts at most WINDOW - 1 before one of them.
+    soup = list(accumulate((k != NOT_SOUP for k in kinds), initial=0))
+    marks = list(accumulate((k == MARKUP for k in kinds), initial=0))
+    last = len(kinds) - WINDOW
+    starts = {i for m in markup for i in range(max(0, m - WINDOW + 1), min(m, last) + 1)}
+    best = max(
+        (soup[i + WINDOW] - soup[i] for i in starts if marks[i + WINDOW] - marks[i] >= 2),
+        default=0,
+    )
     return best / WINDOW
 
 
