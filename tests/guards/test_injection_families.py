@@ -39,7 +39,7 @@ def test_adversarial_suffixes_are_jailbreaks(engine: GuardEngine, text: str) -> 
         "You are {name}, a tutor. Use the format {topic} - {short summary} and label each part (Noun) or (Verb) in the answer.",
         "Write a Graphviz graph with layout=neato, overlap=false, node [shape=rectangle] as parameters and five nodes in a ring.",
         "Ma grand-mère disait toujours: « qui vivra verra ». Peux-tu expliquer ce proverbe et donner trois exemples d'usage ?",
-        "In C, why does printf(\"%d\\n\", x++ + ++x); print something different on gcc and clang? Is it undefined behaviour?",
+        'In C, why does printf("%d\\n", x++ + ++x); print something different on gcc and clang? Is it undefined behaviour?',
     ],
 )
 def test_markup_code_and_other_languages_are_no_suffix(engine: GuardEngine, text: str) -> None:
@@ -48,7 +48,9 @@ def test_markup_code_and_other_languages_are_no_suffix(engine: GuardEngine, text
 
 
 def test_token_kinds() -> None:
-    kinds = [token_kind(t) for t in ["(Noun)", "{name},", "similarlyNow", "]](", "café", "1,000", "zqxv"]]
+    kinds = [
+        token_kind(t) for t in ["(Noun)", "{name},", "similarlyNow", "]](", "café", "1,000", "zqxv"]
+    ]
     assert kinds == [0, 0, 1, 2, 0, 0, 1]
 
 
