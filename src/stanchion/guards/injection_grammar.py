@@ -69,15 +69,10 @@ _ML_ASK = r"(?:quel|qual|cuál|cual|was ist|wie lautet|какой|какая|ч�
 # Machine translations of the same attacks carry these words in NFKC and with Cyrillic and
 # Greek look-alikes folded to Latin (as :func:`stanchion.guards.normalize.normalize` does).
 def _ML(pattern: str) -> str:
-    folded = unicodedata.normalize("NFKC", pattern).translate(CONFUSABLES)
-    # A capital folds to Latin and is then lower-cased ("К" -> "K" -> "k"); its small letter
-    # is no look-alike and stays ("к"): a word of the lexicon may be met either way.
-    for char in sorted(set(folded)):
-        upper = char.upper()
-        latin = upper.translate(CONFUSABLES)
-        if latin != upper and char.translate(CONFUSABLES) == char:
-            folded = folded.replace(char, f"[{char}{latin.lower()}]")
-    return folded
+    # Not made case-proof: a Cyrillic capital folds to a Latin look-alike and its small letter
+    # does not ("К" -> "k", "к" stays), so "Какой" and "какой" differ; character classes for
+    # both cost 60-85 us more per non-ASCII 2 KB prompt (override and place patterns).
+    return unicodedata.normalize("NFKC", pattern).translate(CONFUSABLES)
 
 
 _ML_PLACE = r"(?:上記|上面|以上の|前面|之前|初始化|最初の|أعلاه|السابقة|выше|предыдущ\w*|ci-dessus|précédentes|oben|vorherige\w*|anteriores|precedenti|sopra|위의|이전|ऊपर|पिछले|উপরের|trên|trước|yukarıdaki|önceki|di atas|sebelumnya|ข้างต้น|ก่อนหน้า)"

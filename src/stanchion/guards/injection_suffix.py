@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 from stanchion.knowledge.query.english import zipf
 
@@ -36,6 +36,7 @@ HEAD = 5
 MAX_LINE = 1200
 # Odd characters: what prose rarely puts inside or around a word.
 _ODD = re.compile(r"[\[\]{}()<>\\$@|~^=`*_#%]")
+_ODD_TOKEN = re.compile(r"\S*[\[\]{}()<>\\$@|~^=`*_#%]\S*")
 _STRONG = re.compile(r"[\\{}\[\]<>|`~^$@]")
 _LETTERS = re.compile(r"[A-Za-z]{2}")
 _ALPHA = re.compile(r"[A-Za-z]+")
@@ -82,12 +83,16 @@ def line_score(line: str) -> float:
     tokens = line.split()
     if len(tokens) < WINDOW + HEAD or line.count('":') > 2:  # too short, or JSON
         return 0.0
+    # Markup first, from the tokens that hold an odd character (one regex pass): prose with a
+    # parenthesis or two never needs the word table for its other words.
+    odd = {m.group() for m in _ODD_TOKEN.finditer(line)}
+    body = tokens[HEAD:]
+    markup = [i for i, t in enumerate(body) if t in odd and token_kind(t) == MARKUP]
+    if len(markup) < 2 or all(b - a >= WINDOW for a, b in pairwise(markup)):
+        return 0.0
     if sum(1 for t in tokens[:HEAD] if token_kind(t)) > 1:
         return 0.0
-    kinds = [token_kind(t) for t in tokens[HEAD:]]
-    markup = [i for i, k in enumerate(kinds) if k == MARKUP]
-    if len(markup) < 2:
-        return 0.0
+    kinds = [token_kind(t) for t in body]
     # Every window with two MARKUP tokens starts at most WINDOW - 1 before one of them.
     soup = list(accumulate((k != NOT_SOUP for k in kinds), initial=0))
     marks = list(accumulate((k == MARKUP for k in kinds), initial=0))
