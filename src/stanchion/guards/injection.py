@@ -31,6 +31,7 @@ from stanchion.guards.injection_grammar import (
 )
 from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.injection_model import features as model_features
+from stanchion.guards.injection_suffix import SUFFIX_SIGNAL, suffix_evidence, warm_up
 from stanchion.guards.needles import Group, NeedleIndex, Present
 from stanchion.guards.normalize import (
     TextView,
@@ -300,6 +301,8 @@ class InjectionGuard:
         self.detector = f"{self.name}@{self.version}"
         self.direction = direction
         self.model = model
+        if direction == "input":
+            warm_up()
 
     def observe(self, text: str) -> Observation:
         """The rules over the normalised text, its despaced form and its decoded parts."""
@@ -324,7 +327,21 @@ class InjectionGuard:
             decoded_parts.append(rot13)
             inner = self._evidence(rot13, fired)
             evidence = _stronger(evidence, inner, len(view.text))
+        if self.direction == "input":
+            evidence = self._suffix(view.text, evidence, fired)
         return Observation(view, evidence, fired, decoded_parts, collapsed)
+
+    @staticmethod
+    def _suffix(text: str, evidence: Evidence | None, fired: set[str]) -> Evidence | None:
+        """An adversarial suffix adds its weight to the rest of the evidence (noisy OR)."""
+        weight = suffix_evidence(text)
+        if not weight:
+            return evidence
+        fired.add(SUFFIX_SIGNAL)
+        if evidence is None:
+            return Evidence(weight, "jailbreak", 0, len(text))
+        evidence.score = 1.0 - (1.0 - evidence.score) * (1.0 - weight)
+        return evidence
 
     def features(self, text: str) -> list[str]:
         """What the model reads of a text (training): its words and the signals fired."""
@@ -338,7 +355,7 @@ class InjectionGuard:
         # The model is a second opinion on texts where some signal fired: most prompts fire
         # none, and they skip its cost (a few hundred look-ups per 2 KB).
         if self.model is not None and seen.fired:
-            learned = self.model.score(seen.model_text(), seen.fired)
+            learned = self.model.score(seen.model_text(), sorted(seen.fired))
         if evidence is None or learned > evidence.score:
             if learned < LEARNED_FLOOR:
                 return []

@@ -106,7 +106,9 @@ class InjectionModel:
         for word in dict.fromkeys(words):
             found = known.get(word)
             if found is None:
-                pieces = [bucket(f, self.size) for f in set(word_pieces(word))]
+                # Sorted: a float sum in set order would vary in its last bit with the
+                # interpreter's hash seed, and so could a verdict at the cut.
+                pieces = [bucket(f, self.size) for f in sorted(set(word_pieces(word)))]
                 found = known[word] = (sum(self.weights[i] for i in pieces), len(pieces))
             total += found[0]
             count += found[1]
@@ -116,7 +118,7 @@ class InjectionModel:
                 weight = pairs[pair] = self.weights[bucket(f"b:{pair[0]} {pair[1]}", self.size)]
             total += weight
             count += 1
-        for signal in signals:
+        for signal in sorted(signals):
             total += self.weights[bucket(f"r:{signal}", self.size)]
             count += 1
         return _sigmoid(self.bias + total / math.sqrt(count)) if count else _sigmoid(self.bias)
