@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from stanchion.knowledge.build import Knowledge, build_knowledge
+from stanchion.knowledge.ingest import ingest
+from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
@@ -68,3 +71,19 @@ def app_dir(tmp_path: Path) -> Path:
     d = tmp_path / "app"
     (d / "docs").mkdir(parents=True)
     return d
+
+
+async def knowledge_from(
+    store: Store, cipher: Cipher, app_dir: Path, docs: dict[str, str], k: int = 3
+) -> Knowledge:
+    """A started Knowledge over ``docs`` (name -> markdown), ingested and approved."""
+    for name, body in docs.items():
+        (app_dir / "docs" / name).write_text(body)
+    retrieval = {"backend": "local" if store.is_sqlite else "postgres", "k": k}
+    spec = KnowledgeSpec.model_validate(
+        {"sources": [{"files": ["docs/*.md"]}], "retrieval": retrieval}
+    )
+    ingest(spec, app_dir, store, cipher, app="shop", approve_as="owner")
+    knowledge = build_knowledge(spec, app_dir, store, cipher, app="shop")
+    await knowledge.start()
+    return knowledge

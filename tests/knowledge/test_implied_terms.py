@@ -7,10 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.knowledge.conftest import knowledge_from
 
-from stanchion.knowledge.build import build_knowledge
-from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.text import implied
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -35,17 +33,11 @@ def test_addresses_links_and_phone_numbers_imply_their_words(text: str, found: l
 async def test_who_do_i_call_finds_the_sentence_with_the_number(
     store: Store, cipher: Cipher, app_dir: Path
 ) -> None:
-    (app_dir / "docs" / "workshop.md").write_text(
+    workshop = (
         "# Workshop\n\n## Repairs\nRepairs take 3 days. For a broken frame, ring 0800 123 456."
         "\n\n## Parts\nSpare parts ship in 2 days.\n"
     )
-    retrieval = {"backend": "local" if store.is_sqlite else "postgres", "k": 2}
-    spec = KnowledgeSpec.model_validate(
-        {"sources": [{"files": ["docs/*.md"]}], "retrieval": retrieval}
-    )
-    ingest(spec, app_dir, store, cipher, app="bikes", approve_as="owner")
-    kn = build_knowledge(spec, app_dir, store, cipher, app="bikes")
-    await kn.start()
+    kn = await knowledge_from(store, cipher, app_dir, {"workshop.md": workshop}, k=2)
     plan = await kn.plan(["who do i call about a broken frame"], 2)
     assert plan.decision == "answer"
     assert "0800 123 456" in plan.passages[0].text

@@ -9,12 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.knowledge.conftest import knowledge_from
 
-from stanchion.knowledge.build import Knowledge, build_knowledge
-from stanchion.knowledge.ingest import ingest
+from stanchion.knowledge.build import Knowledge
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.query.gazetteer import cities, unserved_cities
-from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.local import answer_from_passages
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -68,16 +67,7 @@ def test_a_city_vetoes_only_where_the_passages_name_other_countries() -> None:
 
 
 async def _knowledge(store: Store, cipher: Cipher, app_dir: Path) -> Knowledge:
-    for name, body in DOCS.items():
-        (app_dir / "docs" / name).write_text(body)
-    retrieval = {"backend": "local" if store.is_sqlite else "postgres", "k": 3}
-    spec = KnowledgeSpec.model_validate(
-        {"sources": [{"files": ["docs/*.md"]}], "retrieval": retrieval}
-    )
-    ingest(spec, app_dir, store, cipher, app="bikes", approve_as="owner")
-    kn = build_knowledge(spec, app_dir, store, cipher, app="bikes")
-    await kn.start()
-    return kn
+    return await knowledge_from(store, cipher, app_dir, DOCS)
 
 
 async def test_a_question_from_a_city_is_answered_for_its_country(
