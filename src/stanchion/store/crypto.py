@@ -14,6 +14,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -25,6 +26,14 @@ from stanchion.store.files import private_dir
 
 MAGIC = b"s1"
 SEALED = "s1:"
+
+
+class SubjectSealing(Protocol):
+    """Data subjects' own keys (``store/subjects.py``), for sealing their content."""
+
+    def sealer(self, conn: Any, subject: str) -> Cipher: ...
+
+    def cached(self, subject: str) -> Cipher | None: ...
 
 
 def key_id(key: bytes) -> bytes:
@@ -42,6 +51,25 @@ class Cipher:
         self._aead = {key_id(k): AESGCM(k) for k in self._keys}
         # Keys not held here (a data subject's, looked up by id): set by the keyring.
         self.resolver: Callable[[bytes], AESGCM | None] | None = None
+        # With ``retention.subject_keys``: each user's content sealed under their own key.
+        self.subjects: SubjectSealing | None = None
+
+    def for_subject(self, conn: Any, subject: str | None) -> Cipher:
+        """The cipher that seals ``subject``'s content (in ``conn``'s thread): their own key
+        with subject keys on, else this one.
+
+            comment_enc = cipher.for_subject(conn, "ana").encrypt_text(comment)
+        """
+        if subject and self.subjects is not None:
+            return self.subjects.sealer(conn, subject)
+        return self
+
+    def cached_for(self, subject: str | None) -> Cipher:
+        """``for_subject`` without touching the store (the event loop's side): the subject's
+        key when this process holds it (the authenticate stage fetched it), else this one."""
+        if subject and self.subjects is not None:
+            return self.subjects.cached(subject) or self
+        return self
 
     def derive(self, purpose: bytes) -> tuple[bytes, ...]:
         """Subkeys for one ``purpose`` (HKDF-SHA256), the active key's first, then one per old
@@ -77,12 +105,6 @@ class Cipher:
             return aead.decrypt(blob[6:18], blob[18:], associated)
         except InvalidTag:
             raise CryptoError("content failed authentication (edited, or wrong key)") from None
-
-    @staticmethod
-    def seal_with(key: bytes, data: bytes) -> bytes:
-        """Seal under one given key (a data subject's): any Cipher that can find it opens it."""
-        nonce = os.urandom(12)
-        return MAGIC + key_id(key) + nonce + AESGCM(key).encrypt(nonce, data, None)
 
     def encrypt_text(self, text: str) -> bytes:
         return self.encrypt(text.encode("utf-8"))
