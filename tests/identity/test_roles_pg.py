@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,14 +15,14 @@ import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from stanchion.cli.main import cli
 from stanchion.runtime import open_store
 from stanchion.spec import load_spec
 from stanchion.store.db import Store
-from tests.conftest import BASE_SPEC, PG_ADMIN, Gateway, openai_route
+from tests.conftest import BASE_SPEC, PG_ADMIN, Gateway, openai_route, pg_admin
 from tests.identity.test_subjects import chat, stored
 from tests.upstream import Upstream
 
@@ -34,14 +33,7 @@ BASE = PG_ADMIN.rsplit("/", 1)[0]
 def owned_db() -> Iterator[tuple[str, str]]:
     """(owner URL, serving URL): a database owned by a plain role that may create roles;
     the serving role does not exist yet."""
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {type(exc).__name__}")
+    admin = pg_admin()
     tag = secrets.token_hex(5)
     owner, app, db = f"stn_own_{tag}", f"stn_srv_{tag}", f"stn_{tag}"
     with admin.connect() as conn:
