@@ -24,10 +24,10 @@ from stanchion.registry.schema import feedback, review_items
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.keyring import LocalMasterKey
-from stanchion.store.schema import trace_dead_letters
+from stanchion.store.schema import trace_dead_letters, traces
 from stanchion.store.spool import SUFFIX, Spool
 from stanchion.store.subjects import SubjectKeys, erase_subject
-from stanchion.store.traces import TraceWriter, open_record
+from stanchion.store.traces import TraceWriter, open_record, read_trace
 from tests.conftest import openai_route
 from tests.core.test_writer import _exchange, _wait
 from tests.identity.test_subjects import chat, stored
@@ -160,4 +160,33 @@ def test_a_replica_drops_an_erased_key_within_the_poll(db_url: str) -> None:
     renewed = writer_side.cached("fay")
     assert renewed is not None and renewed is not sealer
     assert json.loads(replica.decrypt(renewed.encrypt(b'"again"'))) == "again"
+    store.dispose()
+
+
+def test_writer_fallback_reseals_under_a_committed_key(db_url: str) -> None:
+    """A trace submitted before its user's key was held (no authenticate stage: a replayed
+    spool) is moved under the user's key by the writer; when its batch is refused and
+    retried row by row, that key must still exist, or the stored row would never open."""
+    store = Store(db_url)
+    store.upgrade()
+    master = os.urandom(32)
+    cipher = Cipher(master)
+    keys = SubjectKeys(store, [LocalMasterKey(master)], "demo")
+    cipher.resolver, cipher.subjects = keys.resolve, keys
+    writer = TraceWriter(store, cipher, batch=10, flush_ms=300, reseal=keys.reseal(cipher))
+    try:
+        for i in range(3):
+            writer.submit(_exchange(i, prompt_tokens=2**70 if i == 1 else 5))
+        _wait(lambda: writer.written + writer.dead == 3)
+    finally:
+        writer.close()
+    assert (writer.written, writer.dead) == (2, 1)
+    reader = _reader(store, master)
+    for trace_id in ("t-000", "t-002"):
+        trace = read_trace(store, reader, trace_id)
+        assert trace is not None and not trace.get("erased"), trace
+        with store.engine.connect() as conn:
+            blob = conn.execute(select(traces.c.request_enc).where(traces.c.id == trace_id))
+            sealed = bytes(blob.scalar_one())
+        assert not cipher.holds(sealed)  # under alice's key, not the app's
     store.dispose()

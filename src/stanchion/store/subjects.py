@@ -115,13 +115,15 @@ class SubjectKeys:
         assert made is not None
         return Cipher(made)
 
-    def _load(self, subject: str) -> None:
+    def _load(self, subject: str) -> Cipher:
         self._sync()
-        if self._hit(subject) is None:
-            with self.store.engine.begin() as conn:  # committed before anything uses it
-                key = subject_key(conn, self.masters[0], self.app, subject, create=True)
-            assert key is not None
-            self._keep(subject, key)
+        found = self._hit(subject)
+        if found is not None:
+            return found
+        with self.store.engine.begin() as conn:  # committed before anything uses it
+            key = subject_key(conn, self.masters[0], self.app, subject, create=True)
+        assert key is not None
+        return self._keep(subject, key)
 
     async def warm(self, subject: str) -> None:
         """Hold the subject's key in memory for this request's ``cached`` (off the loop,
@@ -150,7 +152,9 @@ class SubjectKeys:
                 todo = [c for c in blobs if cipher.holds(row[c])]
                 if not user or not todo:
                     continue
-                sealer = self.sealer(conn, str(user))
+                # a key committed on its own: the row is changed in place, and a refused
+                # batch is retried row by row, so the key must outlive this transaction
+                sealer = self._load(str(user))
                 for col in todo:
                     row[col] = sealer.encrypt(cipher.decrypt(row[col]))
 
