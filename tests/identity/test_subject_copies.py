@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,15 @@ from tests.conftest import openai_route
 from tests.core.test_writer import _exchange, _wait
 from tests.identity.test_subjects import chat, stored
 from tests.upstream import Upstream
+
+
+@pytest.fixture()
+def store(db_url: str) -> Iterator[Store]:
+    """A migrated store, disposed even when the test fails (no connection left open)."""
+    made = Store(db_url)
+    made.upgrade()
+    yield made
+    made.dispose()
 
 
 def _reader(store: Store, master: bytes, poll: float = 0.0) -> Cipher:
@@ -98,9 +108,7 @@ def test_review_items_notes_and_feedback_follow_the_subject(
     assert item.json()["question"] is None and item.json()["note"] is None
 
 
-def test_spool_and_dead_letters_follow_the_subject(db_url: str, tmp_path: Path) -> None:
-    store = Store(db_url)
-    store.upgrade()
+def test_spool_and_dead_letters_follow_the_subject(store: Store, tmp_path: Path) -> None:
     master = os.urandom(32)
     cipher = Cipher(master)
     keys = SubjectKeys(store, [LocalMasterKey(master)], "demo")
@@ -128,12 +136,9 @@ def test_spool_and_dead_letters_follow_the_subject(db_url: str, tmp_path: Path) 
     for copy in (record, letter):
         with pytest.raises(CryptoError):
             open_record(copy, _reader(store, master))
-    store.dispose()
 
 
-def test_a_replica_drops_an_erased_key_within_the_poll(db_url: str) -> None:
-    store = Store(db_url)
-    store.upgrade()
+def test_a_replica_drops_an_erased_key_within_the_poll(store: Store) -> None:
     master = os.urandom(32)
     writer_side = SubjectKeys(store, [LocalMasterKey(master)], "demo")
     asyncio.run(writer_side.warm("fay"))
@@ -160,15 +165,12 @@ def test_a_replica_drops_an_erased_key_within_the_poll(db_url: str) -> None:
     renewed = writer_side.cached("fay")
     assert renewed is not None and renewed is not sealer
     assert json.loads(replica.decrypt(renewed.encrypt(b'"again"'))) == "again"
-    store.dispose()
 
 
-def test_writer_fallback_reseals_under_a_committed_key(db_url: str) -> None:
+def test_writer_fallback_reseals_under_a_committed_key(store: Store) -> None:
     """A trace submitted before its user's key was held (no authenticate stage: a replayed
     spool) is moved under the user's key by the writer; when its batch is refused and
     retried row by row, that key must still exist, or the stored row would never open."""
-    store = Store(db_url)
-    store.upgrade()
     master = os.urandom(32)
     cipher = Cipher(master)
     keys = SubjectKeys(store, [LocalMasterKey(master)], "demo")
@@ -189,4 +191,3 @@ def test_writer_fallback_reseals_under_a_committed_key(db_url: str) -> None:
             blob = conn.execute(select(traces.c.request_enc).where(traces.c.id == trace_id))
             sealed = bytes(blob.scalar_one())
         assert not cipher.holds(sealed)  # under alice's key, not the app's
-    store.dispose()
