@@ -14,8 +14,6 @@ erased by name too.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 
@@ -29,30 +27,18 @@ from stanchion.reports.rollup import (
     kpi_terms,
     kpi_users,
 )
-from stanchion.store.crypto import Cipher
+from stanchion.store.crypto import Cipher, KeyedHash
 
 PURPOSE = b"stanchion/kpi-user/v1"
 MEMO = 50_000
 
 
-class UserKey:
+class UserKey(KeyedHash):
     """A user's pseudonym in the rollups: ``u`` + 30 hex digits of an HMAC under a subkey of
     the app's content key (the same user, the same pseudonym, on every replica)."""
 
     def __init__(self, cipher: Cipher) -> None:
-        self._mac = hmac.new(cipher.derive(PURPOSE)[0], digestmod=hashlib.sha256)
-        self._memo: dict[str, str] = {}
-
-    def __call__(self, user: str) -> str:
-        found = self._memo.get(user)
-        if found is None:
-            mac = self._mac.copy()
-            mac.update(user.encode("utf-8"))
-            found = "u" + mac.hexdigest()[:30]
-            if len(self._memo) >= MEMO:
-                self._memo.clear()
-            self._memo[user] = found
-        return found
+        super().__init__(cipher, PURPOSE, "u", 15, MEMO)
 
 
 def erase_rollup_user(
