@@ -55,7 +55,7 @@ prompts:
     file: prompts/system.md
     variables: {{company: Lumen Home, tone: brief}}
 {docs}limits: {{max_body_bytes: 1000000{limits}}}
-"""
+{extra}"""
 
 
 QUESTION = "How long do card refunds take after you receive my return?"
@@ -70,7 +70,9 @@ def stanchion_bin() -> str:
     return str(here) if here.exists() else "stanchion"
 
 
-def make_app(folder: Path, kind: str, docs: bool, mock_port: int, limits: str = "") -> str:
+def make_app(
+    folder: Path, kind: str, docs: bool, mock_port: int, limits: str = "", extra: str = ""
+) -> str:
     """Write the bench app, its key file and database; return an API key."""
     shutil.copytree(EXAMPLE / "prompts", folder / "prompts")
     if docs:
@@ -82,6 +84,7 @@ def make_app(folder: Path, kind: str, docs: bool, mock_port: int, limits: str = 
             url=url,
             docs=KNOWLEDGE if docs else "",
             limits=f", {limits}" if limits else "",
+            extra=extra + "\n" if extra else "",
         )
     )
     exe = stanchion_bin()
@@ -118,12 +121,17 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--limits", default="", help="extra spec limits: 'max_queue: 64, ...'")
     ap.add_argument(
+        "--spec", default="", help="a top-level spec line: 'retention: {subject_keys: true}'"
+    )
+    ap.add_argument(
         "--compare", action="store_true", help="run ../shared/bench/compare.py (the reference)"
     )
     args, rest = ap.parse_known_args()
     folder = Path(tempfile.mkdtemp(prefix="stanchion-bench-"))
     try:
-        key = make_app(folder, args.upstream_kind, not args.no_docs, args.mock_port, args.limits)
+        key = make_app(
+            folder, args.upstream_kind, not args.no_docs, args.mock_port, args.limits, args.spec
+        )
         serve = f"exec {stanchion_bin()} serve --app {folder} --host 127.0.0.1 --port {{port}}"
         serve += f" --workers {args.workers}"
         if args.compare:

@@ -36,7 +36,9 @@ def up(upstream: Upstream) -> Upstream:
     return upstream
 
 
-def _pg_database() -> Iterator[str]:
+def pg_admin() -> Any:
+    """An AUTOCOMMIT engine on the test server as its superuser; the test is skipped when
+    there is no server (outside CI)."""
     from sqlalchemy import create_engine, text
 
     try:
@@ -47,6 +49,13 @@ def _pg_database() -> Iterator[str]:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {type(exc).__name__}")
+    return admin
+
+
+def _pg_database() -> Iterator[str]:
+    from sqlalchemy import text
+
+    admin = pg_admin()
     name = f"stn_{secrets.token_hex(6)}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
-
 from stanchion.access import Access, KeyCache, role_table
 from stanchion.cache import ResponseCache, build_cache
 from stanchion.errors import CryptoError, SpecError, StoreError
@@ -106,6 +104,7 @@ class Runtime:
     sso: Sso | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     cache: ResponseCache | None = None
+    subjects: SubjectKeys | None = None  # with retention.subject_keys (store/subjects.py)
 
     def generations(self) -> tuple[int | None, int | None]:
         """The registry's and the knowledge's generations: a cached answer's key holds
@@ -219,7 +218,10 @@ def app_cipher(spec: AppSpec, app_dir: Path, settings: Settings, store: Store) -
     masters, raw = master_keys(spec, app_dir, settings)
     cipher = content_cipher(store, masters, raw, spec.app)
     if cipher is not None:
-        cipher.resolver = SubjectKeys(store, masters, spec.app).resolve  # users' own keys, by id
+        subjects = SubjectKeys(store, masters, spec.app)
+        cipher.resolver = subjects.resolve  # users' own keys, found by the id a blob carries
+        if spec.retention.subject_keys:  # and each user's content sealed under their own
+            cipher.subjects = subjects
         return cipher
     if raw is None:
         raise CryptoError("run `stanchion db upgrade`: a master-key provider needs data keys")
@@ -291,14 +293,10 @@ def build_labels(
     )
 
 
-def subject_sealing(
-    spec: AppSpec, app_dir: Path, settings: Settings, store: Store, cipher: Cipher
-) -> Callable[[Connection, list[dict[str, Any]]], None] | None:
-    """With ``retention.subject_keys``, the trace writer's step that moves each row's content
-    under its user's own data key; None (content under the app's key) otherwise."""
-    if not spec.retention.subject_keys:
-        return None
-    return SubjectKeys(store, master_keys(spec, app_dir, settings)[0], spec.app).reseal(cipher)
+def subject_keys(cipher: Cipher) -> SubjectKeys | None:
+    """The users' own keys when the app seals each user's content under them (None: content
+    under the app's key)."""
+    return cipher.subjects if isinstance(cipher.subjects, SubjectKeys) else None
 
 
 def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True) -> Runtime:
@@ -331,6 +329,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
     routes_by_name.setdefault(spec.app, spec.models.default)
     roles = role_table(spec.roles.extra)
     sso = build_sso(spec.sso, spec.app, settings, store, cipher, set(roles))
+    subjects = subject_keys(cipher)
     rt = Runtime(
         spec=spec,
         app_dir=app_dir,
@@ -352,7 +351,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
             batch=settings.trace_batch,
             flush_ms=settings.trace_flush_ms,
             store_rows=rollup_writer(cipher),
-            reseal=subject_sealing(spec, app_dir, settings, store, cipher),
+            reseal=subjects.reseal(cipher) if subjects is not None else None,
         ),
         metrics=metrics,
         labels=build_labels(spec, store, cipher, prompt, router, settings, metrics),
@@ -361,6 +360,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
         spans=build_spans(spec, settings),
         cohorts=Cohorts(spec, store) if spec.rollout is not None else None,
         sso=sso,
+        subjects=subjects,
     )
     redis_url = settings.redis_url or spec.limits.redis_url
     rt.cache = build_cache(spec.cache, spec.app, redis_url, rt.generations)

@@ -31,6 +31,14 @@ class Settings:
     database_url: str | None = field(
         default=None, metadata=_meta("STANCHION_DATABASE_URL", "overrides the spec's storage.url")
     )
+    owner_database_url: str | None = field(
+        default=None,
+        metadata=_meta(
+            "STANCHION_OWNER_DATABASE_URL",
+            "PostgreSQL: the owner role `db upgrade` migrates as; it then grants the role of"
+            " STANCHION_DATABASE_URL (which `serve` uses) rows but no audit rewrites",
+        ),
+    )
     redis_url: str | None = field(
         default=None, metadata=_meta("STANCHION_REDIS_URL", "overrides limits.redis_url")
     )

@@ -17,7 +17,7 @@ from stanchion.store.audit import AuditKeys, append_audit, bind_audit, verify
 from stanchion.store.checkpoints import FileCheckpoints
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
-from tests.conftest import PG_ADMIN
+from tests.conftest import PG_ADMIN, pg_admin
 
 BASE = PG_ADMIN.rsplit("/", 1)[0]
 
@@ -25,14 +25,7 @@ BASE = PG_ADMIN.rsplit("/", 1)[0]
 @pytest.fixture()
 def app_role_db() -> Iterator[tuple[str, str]]:
     """A database owned by a plain (non-superuser) role, as an app would run with."""
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {type(exc).__name__}")
+    admin = pg_admin()
     tag = secrets.token_hex(5)
     role, db = f"stn_app_{tag}", f"stn_{tag}"
     with admin.connect() as conn:

@@ -49,6 +49,7 @@ def test_init_from_flags_writes_a_valid_app(tmp_path: Path) -> None:
     )  # fmt: skip
     assert spec.rollout is not None and spec.rollout.stages[0].users == ["ana", "bo", "cy"]
     assert spec.goal.kpis.satisfaction == 4.2 and spec.human_cost is not None
+    assert spec.retention.subject_keys  # new apps: erasure reaches every copy
     assert (app / "prompts" / "system.md").exists() and (app / "docs").is_dir()
     assert '"question"' in (app / "evals" / "dataset.jsonl").read_text()
     again = invoke("init", str(app), *FLAGS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -9,10 +10,12 @@ import click
 from sqlalchemy import Connection
 
 from stanchion.cli.common import actor, app_option, app_store, fails_cleanly, load_app, safe
-from stanchion.runtime import app_cipher
+from stanchion.errors import StoreError
+from stanchion.runtime import app_cipher, database_url, open_store
 from stanchion.store.audit import AuditReport, accept_head, append_audit, audit_ready, verify
 from stanchion.store.audit_export import check_checkpoints
 from stanchion.store.db import Store
+from stanchion.store.roles import grant_app_role
 
 
 @click.group()
@@ -37,9 +40,30 @@ def upgrade_audited(store: Store) -> str:
 @app_option
 @fails_cleanly
 def upgrade(app_dir: Path) -> None:
-    """Apply pending migrations (SQLite or PostgreSQL)."""
-    _, store = app_store(app_dir, migrated=False)
-    click.echo(upgrade_audited(store))
+    """Apply pending migrations (SQLite or PostgreSQL). With STANCHION_OWNER_DATABASE_URL,
+    migrate as that owner role, then grant the serving role (STANCHION_DATABASE_URL's)
+    INSERT and SELECT only on audit rows (made if missing)."""
+    spec, folder, settings = load_app(app_dir)
+    if not settings.owner_database_url:
+        _, store = app_store(app_dir, migrated=False)
+        click.echo(upgrade_audited(store))
+        return
+    serving = database_url(spec, folder, settings)
+    owner_settings = dataclasses.replace(settings, database_url=settings.owner_database_url)
+    owner = open_store(spec, folder, owner_settings)
+    try:
+        if owner.is_sqlite or serving == database_url(spec, folder, owner_settings):
+            raise StoreError(
+                "STANCHION_OWNER_DATABASE_URL is for PostgreSQL, beside a different"
+                " STANCHION_DATABASE_URL (the role that serves)"
+            )
+        click.echo(upgrade_audited(owner))
+        with owner.engine.begin() as conn:
+            role = grant_app_role(conn, serving)
+            append_audit(conn, actor(), "db.grant", role[:200], {"audit_events": "INSERT, SELECT"})
+    finally:
+        owner.dispose()
+    click.echo(f"serving role {safe(role)}: rows, but INSERT and SELECT only on audit_events")
 
 
 @click.group()

@@ -8,6 +8,7 @@ import click
 import orjson
 
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe
+from stanchion.reports.rollup_privacy import UserKey
 from stanchion.runtime import app_cipher, open_store
 from stanchion.store.audit import append_audit
 from stanchion.store.files import write_private
@@ -60,8 +61,9 @@ def erase(app_dir: Path, user: str, yes: bool) -> None:
     store = open_store(spec, folder, settings)
     try:
         store.check_current()
+        user_key = UserKey(app_cipher(spec, folder, settings, store))
         with store.engine.begin() as conn:
-            done = erase_subject(conn, spec.app, user, actor())
+            done = erase_subject(conn, spec.app, user, actor(), user_key)
     finally:
         store.dispose()
     counts = ", ".join(f"{k}: {v}" for k, v in done.items())

@@ -29,11 +29,13 @@ class Rating:
 def record(
     conn: Connection, cipher: Cipher, rating: Rating, now: Callable[[], float] = time.time
 ) -> bool:
-    """Store a rating; True when it replaced the user's earlier rating of the trace."""
+    """Store a rating; True when it replaced the user's earlier rating of the trace. The
+    texts are the rater's: sealed under their own key with subject keys on."""
+    sealer = cipher.for_subject(conn, rating.user)
     values = {
         "score": rating.score,
-        "comment_enc": _seal(cipher, rating.comment),
-        "correction_enc": _seal(cipher, rating.correction),
+        "comment_enc": _seal(sealer, rating.comment),
+        "correction_enc": _seal(sealer, rating.correction),
         "key_id": rating.key_id,
         "updated_at": now(),
     }

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import orjson
 from sqlalchemy import Connection, or_, select, update
 
-from stanchion.errors import ApiError, BadRequest, NotFound
+from stanchion.errors import ApiError, BadRequest, CryptoError, NotFound
 from stanchion.providers.tokens import message_text
 from stanchion.registry.schema import review_items
 from stanchion.store.audit import append_audit
@@ -75,7 +75,20 @@ class NewItem:
 
 
 def _open(cipher: Cipher, blob: Any) -> str | None:
-    return cipher.decrypt_text(bytes(blob)) if blob is not None else None
+    """A sealed text, or None: none stored, or its subject's key was destroyed (erased)."""
+    if blob is None:
+        return None
+    try:
+        return cipher.decrypt_text(bytes(blob))
+    except CryptoError:
+        return None
+
+
+def _note(cipher: Cipher, note: str | None) -> str | None:
+    try:
+        return cipher.open_text(note) if note is not None else None
+    except CryptoError:
+        return None
 
 
 def _item(row: Any, cipher: Cipher) -> ReviewItem:
@@ -93,7 +106,7 @@ def _item(row: Any, cipher: Cipher) -> ReviewItem:
         row.claimed_by,
         row.decided_by,
         row.decided_at,
-        cipher.open_text(row.note) if row.note is not None else None,
+        _note(cipher, row.note),
         row.created_at,
     )
 
@@ -105,6 +118,7 @@ def enqueue(conn: Connection, cipher: Cipher, new: NewItem, now: Clock = time.ti
     ).first()
     if exists is not None:
         return False
+    sealer = cipher.for_subject(conn, new.user)  # the asker's words: under their key
     conn.execute(
         review_items.insert().values(
             trace_id=new.trace_id,
@@ -114,8 +128,8 @@ def enqueue(conn: Connection, cipher: Cipher, new: NewItem, now: Clock = time.ti
             key_id=new.key_id,
             user=new.user,
             prompt_id=new.prompt_id,
-            question_enc=_seal(cipher, new.question),
-            answer_enc=_seal(cipher, new.answer),
+            question_enc=_seal(sealer, new.question),
+            answer_enc=_seal(sealer, new.answer),
             created_at=now(),
         )
     )
@@ -194,6 +208,7 @@ def decide(
     if action == "approve" and current.answer is None:
         raise BadRequest("nothing was generated to release; edit to write the answer")
     final = {"approve": current.answer, "edit": text, "reject": None}[action]
+    sealer = cipher.for_subject(conn, current.user)
     done = conn.execute(
         update(review_items)
         .where(
@@ -206,8 +221,8 @@ def decide(
             status=FINAL[action],
             decided_by=reviewer,
             decided_at=now(),
-            note=cipher.seal_text(note),
-            final_enc=cipher.encrypt_text(final) if final is not None else None,
+            note=sealer.seal_text(note),
+            final_enc=sealer.encrypt_text(final) if final is not None else None,
             claimed_by=reviewer,
         )
     )

@@ -18,37 +18,23 @@ correction, IDF weights by word, coverage) reads them from each version's sealed
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable
 
 from sqlalchemy import Connection, select
 
 from stanchion.knowledge.schema import kn_versions
-from stanchion.store.crypto import Cipher
+from stanchion.store.crypto import Cipher, KeyedHash
 
 PURPOSE = b"stanchion/index-terms/v1"
 DIGEST_BYTES = 12  # 96 bits: no collision in any real vocabulary
 MEMO = 500_000  # hashes kept (the corpus vocabulary and recent query terms)
 
 
-class TermKey:
+class TermKey(KeyedHash):
     """Hashes index terms under the active key's subkey (a rotation re-hashes at start)."""
 
     def __init__(self, cipher: Cipher) -> None:
-        self._mac = hmac.new(cipher.derive(PURPOSE)[0], digestmod=hashlib.sha256)
-        self._memo: dict[str, str] = {}
-
-    def __call__(self, term: str) -> str:
-        found = self._memo.get(term)
-        if found is None:
-            mac = self._mac.copy()  # the keyed state, computed once
-            mac.update(term.encode("utf-8"))
-            found = "t" + mac.digest()[:DIGEST_BYTES].hex()
-            if len(self._memo) >= MEMO:
-                self._memo.clear()
-            self._memo[term] = found
-        return found
+        super().__init__(cipher, PURPOSE, "t", DIGEST_BYTES, MEMO)
 
     def bag(self, terms: str) -> str:
         """A space-separated term bag (``text.term_string``) as hashes, in the same order."""

@@ -117,7 +117,7 @@ def build_cascade(rt: Runtime) -> Cascade | None:
 def build_pipeline(rt: Runtime) -> Pipeline:
     """Assemble the stage list from the spec: the one place the order is written."""
     before: list[Stage] = [
-        Authenticate(rt.keys),
+        Authenticate(rt.keys, rt.subjects),
         Authorize(rt.access),
         *([CohortGate(rt.cohorts)] if rt.cohorts is not None else []),
         Admit(rt.counters, rt.spec, rt.clock, rt.labels, context_budget(rt)),

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from stanchion.errors import CryptoError
 from stanchion.registry.schema import feedback, review_items
 from stanchion.rollout.measure import percentile
 from stanchion.store.crypto import Cipher
@@ -142,7 +143,13 @@ def comments(conn: Connection, cipher: Cipher, app: str, since: float) -> list[t
             f.app == app, f.updated_at >= since, f.comment_enc.is_not(None)
         )
     ).all()
-    return [(cipher.decrypt_text(r.comment_enc), int(r.score)) for r in rows]
+    out = []
+    for r in rows:
+        try:
+            out.append((cipher.decrypt_text(r.comment_enc), int(r.score)))
+        except CryptoError:  # its rater was erased (the key is gone): not there to read
+            continue
+    return out
 
 
 def turnaround(conn: Connection, app: str, since: float) -> dict[str, Any]:

@@ -223,6 +223,8 @@ class Batch:
     bins: Counter[tuple[int, str, str, int]] = field(default_factory=Counter)
     users: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
     terms: Counter[tuple[int, str]] = field(default_factory=Counter)
+    # users are counted by a keyed pseudonym (rollup_privacy.UserKey), never by name
+    user_key: Callable[[str], str] | None = None
 
     def add(
         self, row: dict[str, Any], term_hash: TermHash | None, question: str | None = None
@@ -234,6 +236,8 @@ class Batch:
         hour = math.floor(at / HOUR)
         values, bin_ = _figures(row, ann)
         user = str(row["user"])[:200] if row.get("user") else None
+        if user is not None and self.user_key is not None:
+            user = self.user_key(user)
         for dim, key in dim_keys(row, ann):
             acc = self.sums.get((hour, dim, key))
             if acc is None:
@@ -306,13 +310,15 @@ def add_rows(
     rows: Iterable[dict[str, Any]],
     term_hash: TermHash | None = None,
     questions: Questions | None = None,
+    user_key: Callable[[str], str] | None = None,
 ) -> None:
     """Add trace rows (as ``store.traces.trace_row`` makes them) to the rollups;
     ``questions`` opens a row's sealed question for its term counts."""
     per_app: dict[str, Batch] = {}
     for row in rows:
         question = questions(row) if questions is not None and term_hash is not None else None
-        per_app.setdefault(str(row["app"]), Batch()).add(row, term_hash, question)
+        batch = per_app.setdefault(str(row["app"]), Batch(user_key=user_key))
+        batch.add(row, term_hash, question)
     for app, batch in sorted(per_app.items()):
         apply(conn, app, batch)
 
@@ -322,6 +328,7 @@ def store_traces(
     rows: Sequence[dict[str, Any]],
     term_hash: TermHash | None = None,
     questions: Questions | None = None,
+    user_key: Callable[[str], str] | None = None,
 ) -> None:
     """Insert the traces not stored yet and add exactly those to the rollups."""
     from stanchion.store.traces import insert_new
@@ -331,7 +338,7 @@ def store_traces(
     fresh = [r for r in rows if r["id"] not in seen]
     if fresh:
         insert_new(conn, traces, fresh)
-        add_rows(conn, fresh, term_hash, questions)
+        add_rows(conn, fresh, term_hash, questions, user_key)
 
 
 REBUILD_COLUMNS = (
@@ -352,13 +359,15 @@ REBUILD_COLUMNS = (
 )
 
 
-def rebuild(conn: Connection, app: str, chunk: int = 20_000) -> int:
+def rebuild(
+    conn: Connection, app: str, chunk: int = 20_000, user_key: Callable[[str], str] | None = None
+) -> int:
     """Recompute an app's rollups from its stored traces (after a bulk load that bypassed
     the writer, or an upgrade). Query terms cannot be recovered from sealed traces."""
     for table in (kpi_rollup, kpi_latency, kpi_latency_days, kpi_users):
         conn.execute(table.delete().where(table.c.app == app))
     cols = [traces.c[c] for c in REBUILD_COLUMNS]
-    batch, n, last = Batch(), 0, ""
+    batch, n, last = Batch(user_key=user_key), 0, ""
     while True:  # keyset pages: no server-side cursor held open; one upsert at the end
         page = conn.execute(
             select(*cols)
@@ -380,11 +389,12 @@ def rollup_writer(cipher: Cipher) -> Callable[[Connection, Sequence[dict[str, An
     """The trace writer's insert: traces and their rollups in one transaction, the query
     terms counted as keyed hashes (the same keyed hash the index uses, never the words)."""
     from stanchion.knowledge.sealed_terms import TermKey
+    from stanchion.reports.rollup_privacy import UserKey
     from stanchion.store.trace_notes import sealed_question
 
-    term_hash = TermKey(cipher)
+    term_hash, user_key = TermKey(cipher), UserKey(cipher)
 
     def write(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        store_traces(conn, rows, term_hash, lambda row: sealed_question(row, cipher))
+        store_traces(conn, rows, term_hash, lambda row: sealed_question(row, cipher), user_key)
 
     return write

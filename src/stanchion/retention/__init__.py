@@ -7,6 +7,7 @@ the purge that enforces it (``retention/purge.py``), run by one replica at a tim
       feedback_days: 365
       review_days: 180        # decided review items
       eval_runs_days: 730
+      rollups_days: 1095      # the KPI rollups' hours; per-user rows go with traces_days
       purge_every_minutes: 60
       subject_keys: true      # erasure by destroying the user's key (see store/subjects.py)
 """
@@ -24,6 +25,12 @@ class RetentionSpec(BaseModel):
     feedback_days: float | None = Field(None, gt=0)
     review_days: float | None = Field(None, gt=0)
     eval_runs_days: float | None = Field(None, gt=0)
+    rollups_days: float | None = Field(
+        None,
+        gt=0,
+        description="KPI rollup hours kept; their per-user rows (pseudonymous) are kept no"
+        " longer than traces_days either",
+    )
     purge_every_minutes: float = Field(60, ge=1, le=7 * 24 * 60)
     subject_keys: bool = Field(
         False,
@@ -39,5 +46,10 @@ class RetentionSpec(BaseModel):
             "feedback": self.feedback_days,
             "review_items": self.review_days,
             "eval_runs": self.eval_runs_days,
+            "rollups": self.rollups_days,
+            "rollup_users": min(
+                (d for d in (self.rollups_days, self.traces_days) if d is not None),
+                default=None,
+            ),
         }
         return {k: v * 86400 for k, v in days.items() if v is not None}

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from stanchion.registry.schema import eval_experiments, feedback, review_items
+from stanchion.reports.rollup_privacy import prune_rollup_users, prune_rollups
 from stanchion.retention import RetentionSpec
 from stanchion.store.audit import append_audit
 from stanchion.store.db import Store
@@ -94,6 +95,10 @@ def _purge_kind(store: Store, app: str, kind: str, cutoff: float) -> int:
                 .values(request_enc=None, response_enc=None)
             ),
         )
+    if kind in ("rollups", "rollup_users"):
+        with store.engine.begin() as conn:
+            prune = prune_rollups if kind == "rollups" else prune_rollup_users
+            return prune(conn, app, cutoff)
     table, when, extra = KINDS[kind]
     cond = (table.c.app == app) & (when < cutoff)
     if extra is not None:

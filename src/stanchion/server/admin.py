@@ -26,6 +26,7 @@ def key_json(rec: KeyRecord) -> dict[str, Any]:
         "created_at": rec.created_at,
         "expires_at": rec.expires_at,
         "revoked_at": rec.revoked_at,
+        "bound_to": rec.bound_to,
     }
 
 
@@ -55,6 +56,7 @@ async def keys_create(request: Request, principal: Principal) -> Response:
                 actor=f"key:{principal.key_id}",
                 app=rt.spec.app,
                 expires_at=body.expires_at,
+                bound_to=body.bound_to,
             )
 
     secret, rec = await rt.store.run(run)

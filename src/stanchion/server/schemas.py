@@ -303,6 +303,9 @@ class KeyCreate(Closed):
     expires_at: Annotated[Finite, Field(gt=0, le=253_402_300_799)] | None = Field(
         None, description="epoch seconds (at most the year 9999)"
     )
+    bound_to: Annotated[str, Field(pattern=r"^sso-[0-9a-f]{24}$")] | None = Field(
+        None, description="an SSO user's id (`sso-...`): the key ends when that user does"
+    )
 
 
 class Feedback(Closed):

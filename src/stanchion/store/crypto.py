@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -25,6 +27,14 @@ from stanchion.store.files import private_dir
 
 MAGIC = b"s1"
 SEALED = "s1:"
+
+
+class SubjectSealing(Protocol):
+    """Data subjects' own keys (``store/subjects.py``), for sealing their content."""
+
+    def sealer(self, conn: Any, subject: str) -> Cipher: ...
+
+    def cached(self, subject: str) -> Cipher | None: ...
 
 
 def key_id(key: bytes) -> bytes:
@@ -42,6 +52,25 @@ class Cipher:
         self._aead = {key_id(k): AESGCM(k) for k in self._keys}
         # Keys not held here (a data subject's, looked up by id): set by the keyring.
         self.resolver: Callable[[bytes], AESGCM | None] | None = None
+        # With ``retention.subject_keys``: each user's content sealed under their own key.
+        self.subjects: SubjectSealing | None = None
+
+    def for_subject(self, conn: Any, subject: str | None) -> Cipher:
+        """The cipher that seals ``subject``'s content (in ``conn``'s thread): their own key
+        with subject keys on, else this one.
+
+            comment_enc = cipher.for_subject(conn, "ana").encrypt_text(comment)
+        """
+        if subject and self.subjects is not None:
+            return self.subjects.sealer(conn, subject)
+        return self
+
+    def cached_for(self, subject: str | None) -> Cipher:
+        """``for_subject`` without touching the store (the event loop's side): the subject's
+        key when this process holds it (the authenticate stage fetched it), else this one."""
+        if subject and self.subjects is not None:
+            return self.subjects.cached(subject) or self
+        return self
 
     def derive(self, purpose: bytes) -> tuple[bytes, ...]:
         """Subkeys for one ``purpose`` (HKDF-SHA256), the active key's first, then one per old
@@ -78,12 +107,6 @@ class Cipher:
         except InvalidTag:
             raise CryptoError("content failed authentication (edited, or wrong key)") from None
 
-    @staticmethod
-    def seal_with(key: bytes, data: bytes) -> bytes:
-        """Seal under one given key (a data subject's): any Cipher that can find it opens it."""
-        nonce = os.urandom(12)
-        return MAGIC + key_id(key) + nonce + AESGCM(key).encrypt(nonce, data, None)
-
     def encrypt_text(self, text: str) -> bytes:
         return self.encrypt(text.encode("utf-8"))
 
@@ -106,6 +129,30 @@ class Cipher:
         except ValueError:
             raise CryptoError("a sealed text is not valid base64 (edited)") from None
         return self.decrypt(blob).decode("utf-8")
+
+
+class KeyedHash:
+    """A memoised HMAC-SHA256 under the active key's ``purpose`` subkey, as ``prefix`` +
+    hex of the first ``size`` bytes: equal inputs, equal tokens, and no way back to them.
+
+        user_token = KeyedHash(cipher, b"stanchion/kpi-user/v1", "u", 15)("ana")
+    """
+
+    def __init__(self, cipher: Cipher, purpose: bytes, prefix: str, size: int, memo: int) -> None:
+        self._mac = hmac.new(cipher.derive(purpose)[0], digestmod=hashlib.sha256)
+        self._prefix, self._size, self._limit = prefix, size, memo
+        self._memo: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        found = self._memo.get(text)
+        if found is None:
+            mac = self._mac.copy()  # the keyed state, computed once
+            mac.update(text.encode("utf-8"))
+            found = self._prefix + mac.digest()[: self._size].hex()
+            if len(self._memo) >= self._limit:
+                self._memo.clear()
+            self._memo[text] = found
+        return found
 
 
 def parse_key(text: str) -> bytes:

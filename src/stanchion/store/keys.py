@@ -107,7 +107,7 @@ def create_key(
     now = time.time()
     user, expires_at = check_user(user), check_expiry(expires_at, now)
     if bound_to is not None:
-        check_bound(conn, bound_to)
+        check_bound(conn, bound_to, app)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     rec = KeyRecord(
         id=secrets.token_hex(8),
@@ -144,9 +144,13 @@ def create_key(
     return secret, rec
 
 
-def check_bound(conn: Connection, bound_to: str) -> None:
-    """A key may be bound only to an SSO user this store knows and who may still act."""
-    known = conn.execute(select(api_keys.c.id).where(api_keys.c.id == bound_to)).first()
+def check_bound(conn: Connection, bound_to: str, app: str | None = None) -> None:
+    """A key may be bound only to an SSO user this store knows and who may still act; with
+    ``app``, one of that app (another app's user in a shared database is not there)."""
+    query = select(api_keys.c.id).where(api_keys.c.id == bound_to)
+    if app is not None:
+        query = query.where(api_keys.c.app == app)
+    known = conn.execute(query).first()
     if not bound_to.startswith(PREFIX) or known is None:
         raise BadRequest(f"no SSO user {bound_to!r} (see `keys list`)", param="bound_to")
     gone = why_gone(conn, bound_to)

@@ -202,11 +202,13 @@ class TraceWriter:
         self._thread.start()
 
     def submit(self, ex: Exchange) -> None:
-        """Spool the trace (raises ``SpoolFull`` when the spool is at its limit) and queue it."""
-        row = trace_row(ex, self.cipher)
+        """Spool the trace (raises ``SpoolFull`` when the spool is at its limit) and queue it.
+        With subject keys, the row and its spooled copy are sealed under the user's key."""
+        sealer = self.cipher.cached_for(ex.principal.user if ex.principal else None)
+        row = trace_row(ex, sealer)
         segment = None
         if self.spool is not None:
-            segment, _ = self.spool.append(seal_record(row, self.cipher))
+            segment, _ = self.spool.append(seal_record(row, sealer))
         self._q.put(Pending(row, segment))
 
     async def commit(self, ex: Exchange) -> None:
@@ -334,8 +336,10 @@ class TraceWriter:
                 self._dead(p)
 
     def _dead(self, p: Pending) -> None:
-        record = p.record if p.record is not None else seal_record(p.row or {}, self.cipher)
-        app = str((p.row or {}).get("app", ""))
+        row = p.row or {}
+        sealer = self.cipher.cached_for(row.get("user"))
+        record = p.record if p.record is not None else seal_record(row, sealer)
+        app = str(row.get("app", ""))
         letter = {
             "id": p.trace_id,
             "app": app,

@@ -1,0 +1,78 @@
+"""What the KPI rollups keep about people, and how it goes: ``kpi_users`` holds a keyed hash
+of each user (never the name), an erasure cuts a subject's hash from their rows, and the
+rollups have a retention period like the traces they count.
+
+    user_key = UserKey(cipher)                 # rollup.py hashes every user with it
+    erase_rollup_user(conn, "shop", "ana", user_key)
+    prune_rollups(conn, "shop", cutoff)        # hours before cutoff deleted
+
+An erased subject's rows stay (so the distinct-user counts of past periods do not change)
+but carry a random tombstone instead of the hash: nothing links them to the person, nor to
+each other across apps. Rows written before the names were hashed (migration 0009) are
+erased by name too.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Table, delete, update
+
+from stanchion.reports.rollup import (
+    HOUR,
+    kpi_latency,
+    kpi_latency_days,
+    kpi_rollup,
+    kpi_terms,
+    kpi_users,
+)
+from stanchion.store.crypto import Cipher, KeyedHash
+
+PURPOSE = b"stanchion/kpi-user/v1"
+MEMO = 50_000
+
+
+class UserKey(KeyedHash):
+    """A user's pseudonym in the rollups: ``u`` + 30 hex digits of an HMAC under a subkey of
+    the app's content key (the same user, the same pseudonym, on every replica)."""
+
+    def __init__(self, cipher: Cipher) -> None:
+        super().__init__(cipher, PURPOSE, "u", 15, MEMO)
+
+
+def erase_rollup_user(
+    conn: Connection, app: str, subject: str, user_key: Callable[[str], str]
+) -> int:
+    """Replace a subject's pseudonym (and, in rows from before hashing, their name) in
+    ``kpi_users`` with a tombstone drawn for this erasure; the counts stay."""
+    n = 0
+    for name in dict.fromkeys((user_key(subject[:200]), subject[:200])):
+        # one tombstone per form: a pseudonym row and a name row of the same hour (written
+        # either side of the upgrade) stay two rows, as they were two users in the counts
+        done = conn.execute(
+            update(kpi_users)
+            .where(kpi_users.c.app == app, kpi_users.c.user == name)
+            .values(user="x" + secrets.token_hex(15))
+        )
+        n += int(done.rowcount or 0)
+    return n
+
+
+def _before(conn: Connection, table: Table, column: str, app: str, limit: int) -> int:
+    done = conn.execute(delete(table).where(table.c.app == app, table.c[column] < limit))
+    return int(done.rowcount or 0)
+
+
+def prune_rollups(conn: Connection, app: str, cutoff: float) -> int:
+    """Delete an app's rollup hours (and whole days) that began before ``cutoff``."""
+    hour = int(cutoff // HOUR)
+    tables = (kpi_rollup, kpi_latency, kpi_users, kpi_terms)
+    n = sum(_before(conn, t, "hour", app, hour) for t in tables)
+    return n + _before(conn, kpi_latency_days, "day", app, hour // 24)
+
+
+def prune_rollup_users(conn: Connection, app: str, cutoff: float) -> int:
+    """Delete an app's per-user rollup rows of the hours before ``cutoff`` (they follow the
+    traces they came from; the aggregate hours may be kept longer)."""
+    return _before(conn, kpi_users, "hour", app, int(cutoff // HOUR))
