@@ -16,6 +16,7 @@ Failures, by kind:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -45,6 +46,7 @@ from stanchion.telemetry.metrics import Metrics
 
 log = logging.getLogger("stanchion.traces")
 _STOP = object()
+_NAP = 0.01  # the batching thread's sleep step while a batch fills
 _BLOBS = ("request_enc", "response_enc")
 _LENS = struct.Struct(">II")
 _INSERTS: dict[str, Callable[[Table], Any]] = {"sqlite": sqlite_insert, "postgresql": pg_insert}
@@ -123,11 +125,15 @@ def open_record(blob: bytes, cipher: Cipher) -> dict[str, Any]:
     return row
 
 
+@functools.cache
+def _insert_new_stmt(dialect: str, table: Table) -> Any:
+    make = _INSERTS.get(dialect)
+    return make(table).on_conflict_do_nothing() if make else table.insert()
+
+
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert, skipping rows whose primary key is already stored (replays are no-ops)."""
-    make = _INSERTS.get(conn.dialect.name)
-    stmt = make(table).on_conflict_do_nothing() if make else table.insert()
-    conn.execute(stmt, list(rows))
+    conn.execute(_insert_new_stmt(conn.dialect.name, table), list(rows))
 
 
 def _reason(exc: BaseException) -> str:
@@ -216,18 +222,23 @@ class TraceWriter:
             await self.spool.syncer.wait()
 
     def _take(self) -> tuple[list[Pending], bool]:
+        """The next batch: the first trace, and what arrives until the flush interval ends
+        or the batch is full. The thread sleeps in short steps rather than waiting on the
+        queue, so a request's ``put`` does not wake it (one wake-up per trace, each a GIL
+        hand-off, cost the request path more than writing the trace)."""
         first = self._q.get()
         if first is _STOP:
             return [], True
-        items, deadline = [first], time.monotonic() + self.flush_s
-        while len(items) < self.batch:
+        deadline = time.monotonic() + self.flush_s
+        while self._q.qsize() < self.batch - 1:
             remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            time.sleep(min(remaining, _NAP))
+        items = [first]
+        while len(items) < self.batch:
             try:
-                item = (
-                    self._q.get(timeout=max(remaining, 0))
-                    if remaining > 0
-                    else self._q.get_nowait()
-                )
+                item = self._q.get_nowait()
             except queue.Empty:
                 break
             if item is _STOP:
