@@ -46,7 +46,6 @@ from stanchion.telemetry.metrics import Metrics
 
 log = logging.getLogger("stanchion.traces")
 _STOP = object()
-_NAP = 0.01  # the batching thread's sleep step while a batch fills
 _BLOBS = ("request_enc", "response_enc")
 _LENS = struct.Struct(">II")
 _INSERTS: dict[str, Callable[[Table], Any]] = {"sqlite": sqlite_insert, "postgresql": pg_insert}
@@ -222,20 +221,13 @@ class TraceWriter:
             await self.spool.syncer.wait()
 
     def _take(self) -> tuple[list[Pending], bool]:
-        """The next batch: the first trace, and what arrives until the flush interval ends
-        or the batch is full. The thread sleeps in short steps rather than waiting on the
-        queue, so a request's ``put`` does not wake it (one wake-up per trace, each a GIL
-        hand-off, cost the request path more than writing the trace)."""
-        first = self._q.get()
-        if first is _STOP:
-            return [], True
-        deadline = time.monotonic() + self.flush_s
-        while self._q.qsize() < self.batch - 1:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            time.sleep(min(remaining, _NAP))
-        items = [first]
+        """The next batch: what arrived during the last flush interval, at most ``batch``.
+        The thread polls the queue rather than waiting on it, so a request's ``put`` never
+        wakes it: a wake-up per batch (a GIL hand-off in the middle of a request) cost the
+        request path more than writing the traces did."""
+        while self._q.empty():
+            time.sleep(max(self.flush_s, 0.001))
+        items: list[Pending] = []
         while len(items) < self.batch:
             try:
                 item = self._q.get_nowait()
