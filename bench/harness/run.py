@@ -41,7 +41,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, proc: Proc, timeout: float = 60) -> None:
+def wait_ready(url: str, proc: Proc, timeout: float = 180) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.popen.poll() is not None:

@@ -107,6 +107,10 @@ def _uvicorn(host: str, port: int, workers: int, settings: Settings, edge: dict[
         log_level=None,  # the levels are in log_config
         access_log=settings.access_log,
         timeout_graceful_shutdown=30,
+        # A worker answers the supervisor's ping only once it has started Python and its
+        # imports: uvicorn's 5 s let a busy machine's supervisor kill every worker it spawns
+        # before it could answer, forever (seen with --workers 2 on a loaded 2-core host).
+        timeout_worker_healthcheck=60,
         **edge,  # TLS and the trusted proxies (transport.py)
     )
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from stanchion.knowledge.catalog import Catalog
 
 DETECTOR = "grounding@3"
+SOURCES = 1024  # prepared passage sets kept
 CLAIM_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 ACTIONS: dict[GroundingAction, Action] = {
     "flag": "flag",
@@ -105,6 +106,18 @@ class Validator:
     def __init__(self, policy: Grounding, catalog: Catalog | None = None) -> None:
         self.policy, self.catalog = policy, catalog
         self._sentences: SentenceCache = {}
+        self._sources: dict[tuple[str, ...], Source] = {}
+
+    def source(self, sources: list[str]) -> Source:
+        """The prepared sources of a passage set, kept (a Source is never changed): the
+        passages of a popular question come back together, request after request."""
+        key = tuple(sources)
+        found = self._sources.get(key)
+        if found is None:
+            if len(self._sources) >= SOURCES:
+                self._sources.clear()
+            found = self._sources[key] = Source.of(sources, self._sentences)
+        return found
 
     def claims(self, answer: str, source: Source) -> list[Claim]:
         out = []
@@ -129,7 +142,7 @@ class Validator:
         """``question`` does not excuse answer words missing from the sources: words echoed
         from the question but absent from the passages are as unsupported as any other
         (excusing them cost 2-3 points of balanced accuracy on begin and halueval)."""
-        source = Source.of(sources, self._sentences)
+        source = self.source(sources)
         claims = self.claims(answer, source)
         score = support(aggregate([c.features for c in claims], source)) if claims else 1.0
         return self._validation(claims, score, answer, "offline")
@@ -148,7 +161,7 @@ class Validator:
             fallback = self.validate(answer, sources, question)
             fallback.checker = "offline (fallback)"
             return fallback
-        claims = self.claims(answer, Source.of(sources, self._sentences))
+        claims = self.claims(answer, self.source(sources))
         for claim, score in zip(claims, scores, strict=True):
             claim.score, claim.supported = score, score >= self.policy.threshold
         return self._validation(claims, min(scores), answer, checker.name)

@@ -27,6 +27,7 @@ from stanchion.knowledge.spec import Answerability
 from stanchion.knowledge.vectors import Vector
 
 ORDER: dict[Decision, int] = {"refuse": 0, "borderline": 1, "answer": 2}
+PLANS = 4096  # plans kept per index generation (the same questions come back)
 
 
 class CatalogEvidence(Protocol):
@@ -92,6 +93,8 @@ class Planner:
         chosen = policy.threshold if policy.threshold is not None else THRESHOLD
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
+        self._plans: dict[tuple[tuple[str, ...], int], Plan] = {}
+        self._plans_for: object | None = None  # the index sync the plans were made at
 
     def decide(self, score: float, has_passages: bool) -> Decision:
         if not has_passages:
@@ -101,12 +104,27 @@ class Planner:
         return "borderline" if score >= self.low else "refuse"
 
     async def plan(self, turns: list[str], k: int) -> Plan:
-        """The plan for the last of ``turns`` (the user's messages, oldest first)."""
+        """The plan for the last of ``turns`` (the user's messages, oldest first).
+
+        Plans are kept per index sync (a plan is a pure function of the turns, the
+        served versions and the catalog): a question asked again is answered from memory,
+        on the loop, without a worker thread."""
         await self.retriever.refresh()
+        key, synced = (tuple(turns), k), self.retriever.synced
+        if self._plans_for is not synced:
+            self._plans, self._plans_for = {}, synced
+        known = self._plans.get(key)
+        if known is not None:
+            return known
         parts = split_asks(turns[-1])
         dense = self.retriever.dense
         vecs = [await dense.query_vector(p.text) for p in parts] if dense is not None else []
-        return await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs)
+        plan = await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs)
+        if synced is not None and self.retriever.synced is synced is self._plans_for:
+            if len(self._plans) >= PLANS:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
 
     def plan_sync(
         self, turns: list[str], parts: list[Ask], k: int, vecs: list[Vector | None]

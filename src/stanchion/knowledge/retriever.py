@@ -105,6 +105,12 @@ class KnowledgeRetriever:
         """The store generation the index was last synced at (None before the first)."""
         return self._generation
 
+    @property
+    def synced(self) -> object | None:
+        """A token that changes whenever ``refresh`` re-syncs the index (None before the
+        first): what was computed from the served versions holds while it is the same."""
+        return None if self._generation is None else self._vocab
+
     def _read_generation(self) -> int:
         with self.store.engine.connect() as conn:
             return generation(conn, self.app)

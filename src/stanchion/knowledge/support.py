@@ -83,24 +83,30 @@ NEGATIONS = frozenset(
 )
 
 
-def has_negation(text: str) -> bool:
+Words = list[tuple[str, int, int]]
+
+
+def has_negation(text: str, tokens: Words | None = None) -> bool:
+    """``tokens``: ``words(text)`` when the caller has them already (each pass over a
+    claim's words costs; a claim is read once)."""
     return any(
-        normalize_word(w) in NEGATIONS or w.lower().endswith("n't") for w, _, _ in words(text)
+        normalize_word(w) in NEGATIONS or w.lower().endswith("n't")
+        for w, _, _ in (words(text) if tokens is None else tokens)
     )
 
 
-def content_terms(text: str) -> list[tuple[str, int, int]]:
+def content_terms(text: str, tokens: Words | None = None) -> list[tuple[str, int, int]]:
     """(stemmed term, start, end) of the words that carry content."""
     out = []
-    for raw, s, e in words(text):
+    for raw, s, e in words(text) if tokens is None else tokens:
         w = normalize_word(raw)
         if w not in STOPWORDS:
             out.append((stem(w), s, e))
     return out
 
 
-def all_stems(text: str) -> set[str]:
-    return {stem(normalize_word(w)) for w, _, _ in words(text)}
+def all_stems(text: str, tokens: Words | None = None) -> set[str]:
+    return {stem(normalize_word(w)) for w, _, _ in (words(text) if tokens is None else tokens)}
 
 
 @dataclass(slots=True)
@@ -165,36 +171,43 @@ def _sentences(text: str, cache: SentenceCache | None) -> list[tuple[list[str], 
     return found
 
 
-def _weighted(weight: dict[str, float], terms: set[str], within: set[str]) -> float:
-    total = sum(weight[t] for t in terms)
+def _weighted(
+    weight: dict[str, float], terms: set[str], within: set[str], total: float | None = None
+) -> float:
+    """``total``: the sum of the terms' weights, when the caller has it (one claim is
+    weighed against every window: it is the same sum each time)."""
+    if total is None:
+        total = sum(weight[t] for t in terms)
     return sum(weight[t] for t in terms if t in within) / total if total else 1.0
 
 
 def _alignment(
-    claim: str, uniq: set[str], weight: dict[str, float], source: Source
+    claim: str, uniq: set[str], weight: dict[str, float], source: Source, tokens: Words
 ) -> tuple[float, float, float, float]:
     """(best window coverage, top-3 joint coverage, negation mismatch, antonym swap)."""
     if not source.windows:
-        return 0.0, 0.0, float(has_negation(claim)), 0.0
-    scores = [_weighted(weight, uniq, w.terms) for w in source.windows]
+        return 0.0, 0.0, float(has_negation(claim, tokens)), 0.0
+    total = sum(weight[t] for t in uniq)
+    scores = [_weighted(weight, uniq, w.terms, total) for w in source.windows]
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:TOP]
     best = source.windows[order[0]]
     top_terms = set().union(*(source.windows[i].terms for i in order))
     top_stems = set().union(*(source.windows[i].stems for i in order))
-    negation = float(has_negation(claim) != best.negated)
+    negation = float(has_negation(claim, tokens) != best.negated)
     antonym = float(
         any(
             ANTONYMS.get(t, frozenset()) & top_stems and t not in top_stems
-            for t in all_stems(claim)
+            for t in all_stems(claim, tokens)
         )
     )
-    return scores[order[0]], _weighted(weight, uniq, top_terms), negation, antonym
+    return scores[order[0]], _weighted(weight, uniq, top_terms, total), negation, antonym
 
 
 def claim_features(claim: str, source: Source) -> tuple[list[float], list[Any]]:
     """Feature vector of one claim (FEATURES), plus the spans of its unsupported words and
     numbers. A claim without content words ("So there it is.") gets NEUTRAL, length 0."""
-    toks = content_terms(claim)
+    tokens = words(claim)
+    toks = content_terms(claim, tokens)
     if not toks:
         return list(NEUTRAL), [[], []]
     names = {t for t, s, _ in toks if claim[s].isupper() and s > 0}
@@ -203,7 +216,7 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], list[Any]]:
     terms = [t for t, _, _ in toks]
     uniq = set(terms)
     present = [t in source.terms for t in terms]
-    align, cover, negation, antonym = _alignment(claim, uniq, weight, source)
+    align, cover, negation, antonym = _alignment(claim, uniq, weight, source, tokens)
     pairs = list(pairwise(terms))
     bigrams = sum(p in source.bigrams for p in pairs) / len(pairs) if pairs else sum(present)
     missing = [(s, e) for (_, s, e), p in zip(toks, present, strict=True) if not p]

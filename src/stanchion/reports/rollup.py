@@ -15,6 +15,7 @@ replicas writing the same hour at once add up.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -254,15 +255,23 @@ class Batch:
                 self.terms[(hour, term_hash(t))] += 1
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], add: Sequence[str]) -> None:
-    if not rows:
-        return
+@functools.cache
+def _upsert_stmt(dialect: str, table: Table, add: tuple[str, ...]) -> tuple[Any, list[str]]:
+    """The increment statement of a table, built once: building it (the ``excluded`` alias,
+    one expression per column) cost more than the upsert itself, on every writer batch."""
     keys = [c.name for c in table.primary_key.columns]
-    rows.sort(key=lambda r: tuple(r[k] for k in keys))  # one lock order: no deadlocks on PG
-    stmt = _INSERTS[conn.dialect.name](table)
+    stmt = _INSERTS[dialect](table)
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in add}
     )
+    return stmt, keys
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], add: Sequence[str]) -> None:
+    if not rows:
+        return
+    stmt, keys = _upsert_stmt(conn.dialect.name, table, tuple(add))
+    rows.sort(key=lambda r: tuple(r[k] for k in keys))  # one lock order: no deadlocks on PG
     conn.execute(stmt, rows)
 
 

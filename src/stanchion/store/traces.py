@@ -16,6 +16,7 @@ Failures, by kind:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -123,11 +124,15 @@ def open_record(blob: bytes, cipher: Cipher) -> dict[str, Any]:
     return row
 
 
+@functools.cache
+def _insert_new_stmt(dialect: str, table: Table) -> Any:
+    make = _INSERTS.get(dialect)
+    return make(table).on_conflict_do_nothing() if make else table.insert()
+
+
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert, skipping rows whose primary key is already stored (replays are no-ops)."""
-    make = _INSERTS.get(conn.dialect.name)
-    stmt = make(table).on_conflict_do_nothing() if make else table.insert()
-    conn.execute(stmt, list(rows))
+    conn.execute(_insert_new_stmt(conn.dialect.name, table), list(rows))
 
 
 def _reason(exc: BaseException) -> str:
@@ -218,18 +223,16 @@ class TraceWriter:
             await self.spool.syncer.wait()
 
     def _take(self) -> tuple[list[Pending], bool]:
-        first = self._q.get()
-        if first is _STOP:
-            return [], True
-        items, deadline = [first], time.monotonic() + self.flush_s
+        """The next batch: what arrived during the last flush interval, at most ``batch``.
+        The thread polls the queue rather than waiting on it, so a request's ``put`` never
+        wakes it: a wake-up per batch (a GIL hand-off in the middle of a request) cost the
+        request path more than writing the traces did."""
+        while self._q.empty():
+            time.sleep(max(self.flush_s, 0.001))
+        items: list[Pending] = []
         while len(items) < self.batch:
-            remaining = deadline - time.monotonic()
             try:
-                item = (
-                    self._q.get(timeout=max(remaining, 0))
-                    if remaining > 0
-                    else self._q.get_nowait()
-                )
+                item = self._q.get_nowait()
             except queue.Empty:
                 break
             if item is _STOP:

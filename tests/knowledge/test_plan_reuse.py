@@ -1,0 +1,53 @@
+"""Work kept between requests (issue 12's speed work): a repeated question's plan and a
+passage set's prepared sources. Kept only while what they were made from is served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.knowledge.test_query_understanding import knowledge_over
+
+from stanchion.knowledge.grounding import Validator
+from stanchion.knowledge.spec import Grounding
+from stanchion.store.crypto import Cipher
+from stanchion.store.db import Store
+
+LAMP = "how much does the orbit lamp cost?"
+
+
+async def test_a_repeated_question_is_planned_once_per_index_sync(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    first = await kn.plan([LAMP], 3)
+    assert first.decision == "answer" and "35 EUR" in first.passages[0].text
+    assert await kn.plan([LAMP], 3) is first
+    assert await kn.plan([LAMP], 2) is not first  # another k, another plan
+    assert await kn.plan(["hi", LAMP], 3) is not first  # another conversation too
+    await kn.retire("docs/lamp.md", None, "owner")
+    after = await kn.plan([LAMP], 3)
+    assert after is not first
+    assert all(p.doc_id != "docs/lamp.md" for p in after.passages)
+    kn.close()
+
+
+async def test_a_resync_drops_the_kept_plans(store: Store, cipher: Cipher, app_dir: Path) -> None:
+    kn = await knowledge_over(store, cipher, app_dir)
+    before = await kn.plan([LAMP], 3)
+    stale = kn.retriever.synced
+    await kn.retriever.refresh(force=True)  # an operator's re-sync: same versions, new index
+    assert kn.retriever.synced is not stale
+    plan = await kn.plan([LAMP], 3)
+    assert plan is not before and plan.passages == before.passages
+    assert await kn.plan([LAMP], 3) is plan
+    kn.close()
+
+
+def test_prepared_sources_are_shared_and_check_the_same() -> None:
+    texts = ["The Orbit Lamp costs 35 EUR.", "It dims from 1 to 100 percent."]
+    kept, fresh = Validator(Grounding()), Validator(Grounding())
+    assert kept.source(list(texts)) is kept.source(list(texts))
+    answer = "The Orbit Lamp costs 45 EUR and dims fully."
+    for _ in range(2):
+        a, b = kept.validate(answer, texts), fresh.validate(answer, list(texts))
+        assert a.to_record() == b.to_record() and a.score == b.score
