@@ -56,6 +56,28 @@ _NOT_YEAR_AFTER = re.compile(
 _START = re.compile(
     r"(?i)[0-9]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
 )
+# Month and weekday prefixes: where a written date or day can start.
+_STARTS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+           "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # fmt: skip
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_WORD_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _starts(text: str) -> list[int]:
+    """Where ``_START`` matches, without trying it at every position: in ASCII text the first
+    digit of each run and every month or weekday prefix at a word start (``str.find`` on the
+    lower-cased copy); other text falls back to the pattern (its case folding is wider)."""
+    if not text.isascii():
+        return [m.start() for m in _START.finditer(text)]
+    lower = text.lower()
+    starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
+    for needle in _STARTS:
+        index = lower.find(needle)
+        while index >= 0:
+            if not index or text[index - 1] not in _WORD_BEFORE:
+                starts.append(index)
+            index = lower.find(needle, index + 3)
+    return sorted(starts)
 
 
 def _valid_numeric(value: str) -> bool:
@@ -81,8 +103,7 @@ class DateTimeRecogniser:
 
     def find(self, text: str) -> Iterator[Match]:
         cursor = 0
-        for start_match in _START.finditer(text):
-            start = start_match.start()
+        for start in _starts(text):
             if start < cursor or (
                 start and (text[start - 1].isalnum() or text[start - 1] in "$€£.:/+-")
             ):
