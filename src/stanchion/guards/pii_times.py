@@ -63,18 +63,27 @@ _DIGIT_RUN = re.compile(r"[0-9]+")
 _WORD_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
+# The other characters the case-insensitive pattern takes for a needle's letters ("ſep",
+# "frı"); "İ" lower-cases to two characters, and such text falls back to the pattern.
+_FOLDED = tuple(
+    n.replace("s", "\u017f").replace("i", "\u0131") for n in _STARTS if set(n) & {"s", "i"}
+)
+
+
 def _starts(text: str) -> list[int]:
-    """Where ``_START`` matches, without trying it at every position: in ASCII text the first
-    digit of each run and every month or weekday prefix at a word start (``str.find`` on the
-    lower-cased copy); other text falls back to the pattern (its case folding is wider)."""
-    if not text.isascii():
-        return [m.start() for m in _START.finditer(text)]
+    """Where ``_START`` matches, without trying it at every position: the first digit of
+    each run and every month or weekday prefix at a word start (``str.find`` on the
+    lower-cased copy, when lower-casing keeps every character's index)."""
     lower = text.lower()
+    if len(lower) != len(text):
+        return [m.start() for m in _START.finditer(text)]
+    ascii_text = text.isascii()
     starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
-    for needle in _STARTS:
+    for needle in _STARTS if ascii_text else (*_STARTS, *_FOLDED):
         index = lower.find(needle)
         while index >= 0:
-            if not index or text[index - 1] not in _WORD_BEFORE:
+            before = text[index - 1] if index else " "
+            if before not in _WORD_BEFORE and (ascii_text or not before.isalnum()):
                 starts.append(index)
             index = lower.find(needle, index + 3)
     return sorted(starts)

@@ -3,8 +3,9 @@
 One ``findall`` cuts the text into words (a letter, then letters, digits, apostrophes,
 hyphens and ampersands, ending in a letter or digit, with a trailing period kept); their
 offsets are the running sum of the pieces' lengths, their lower-cased forms one ``lower()``
-of the joined words, and one pass looks every word up in the lexicons (``LEXICON``: word ->
-bits), so a recogniser visits only the words it could start a match at::
+of the joined words; the words of the lexicons (``pii_lexicon.lexicon()``: word -> bits) are
+found by one set intersection, then located; a recogniser visits only the words it could
+start a match at::
 
     w = words("She flew to Oslo.")
     [w.tokens[i][2] for i in w.capitalised]  # ['She', 'Oslo.']
@@ -16,7 +17,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress, count
+from operator import itemgetter
 
 from stanchion.guards.pii_lexicon import NRP, ORG_TAIL, PLACE_LOWER, TITLE, lexicon
 
@@ -25,6 +27,7 @@ Token = tuple[int, int, str]  # start, end, the word (a trailing period kept)
 _CORE = r"[^\W\d_](?:[\w'’&-]*[^\W_])?"
 # Everything up to a word (nothing there can start one), the word, its trailing period.
 _PIECES = re.compile(rf"([\W\d_]*)({_CORE})(\.?)")
+_FIRST = itemgetter(0)
 
 
 class Words:
@@ -45,14 +48,17 @@ class Words:
         ends = list(accumulate(map(len, chain.from_iterable(pieces)), initial=0))
         self.tokens = tuple(zip(ends[1::3], ends[3::3], map(str.__add__, cores, dots), strict=True))
         self.bares = tuple(" ".join(cores).lower().split(" "))
-        self.capitalised = tuple(i for i, core in enumerate(cores) if core[0].isupper())
-        get = lexicon.get
-        for i, word in enumerate(self.bares):
-            bits = get(word)
-            if bits:
+        self.capitalised = tuple(compress(count(), map(str.isupper, map(_FIRST, cores))))
+        bares = self.bares
+        for word in lexicon.keys() & set(bares):  # the few listed words, then where they are
+            bits, i = lexicon[word], bares.index(word)
+            while i >= 0:
                 for bit in (PLACE_LOWER, NRP, TITLE, ORG_TAIL):
                     if bits & bit:
                         self._hits.setdefault(bit, []).append(i)
+                i = _index(bares, word, i + 1)
+        for found in self._hits.values():
+            found.sort()
 
     def hits(self, bit: int) -> list[int]:
         """Indices of the words in the lexicon ``bit`` stands for, in order."""
@@ -102,6 +108,13 @@ class Cues:
                 return False
         start = toks[first][0]
         return not start or not (text[start - 1].isalnum() or text[start - 1] in "_'")
+
+
+def _index(items: tuple[str, ...], item: str, start: int) -> int:
+    try:
+        return items.index(item, start)
+    except ValueError:
+        return -1
 
 
 @lru_cache(maxsize=8)
