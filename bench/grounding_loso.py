@@ -20,19 +20,16 @@ import hashlib
 import json
 import statistics
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from knowledge import DATA, SETS, features  # noqa: E402
-
-from stanchion.knowledge.support import ANSWER_FEATURES  # noqa: E402
+from knowledge import DATA, SETS, features
+from stanchion.knowledge.support import ANSWER_FEATURES
 
 C_GRID = (0.03, 0.1, 0.3, 1.0)
-Scorer = Callable[[np.ndarray], np.ndarray]
 
 
 def sample_weights(sets: np.ndarray, ys: np.ndarray) -> np.ndarray:
