@@ -1,12 +1,15 @@
 """Guard latency of a baseline revision and the working tree, in alternating runs.
 
     python bench/guards_ab.py [--baseline main] [--rounds 5] [--direction input] [--gc-freeze]
+                              [--pii-types all]
 
 The guards of ``--baseline`` are extracted to a temporary directory; each round runs
 :func:`bench.guards.latency` (every default guard of a direction over the 2 KB texts, three
 passes) once with the baseline and once with the working tree, each in a fresh subprocess,
-in alternating order. On a loaded machine the ratio of the two columns, taken side by side,
-is the figure to read; the medians over the rounds are printed last.
+in alternating order. ``--pii-types`` measures a policy whose PII detector runs those types
+(``all``: the opt-in contextual ones too) instead of the default policy. On a loaded
+machine the ratio of the two columns, taken side by side, is the figure to read; the
+medians over the rounds are printed last.
 """
 
 from __future__ import annotations
@@ -24,16 +27,22 @@ REPO = Path(__file__).resolve().parents[1]
 FIELDS = ("cpu_ms", "p50_ms", "p99_ms")
 
 
-def one_run(src: Path, root: Path, direction: str, freeze: bool) -> dict[str, float]:
+def one_run(
+    src: Path, root: Path, direction: str, freeze: bool, pii_types: str = ""
+) -> dict[str, float]:
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
         "from guards import latency; "
+        "from stanchion.guards.policy import GuardPolicySpec; "
         "freeze = sys.argv[4] == 'freeze'; "
-        "print(json.dumps(latency(Path(sys.argv[2]), None, sys.argv[3], freeze=freeze)))"
+        "types = [t for t in sys.argv[5].split(',') if t]; "
+        "policy = GuardPolicySpec.model_validate({'detectors': {'pii': {'types': types}}}) "
+        "if types else None; "
+        "print(json.dumps(latency(Path(sys.argv[2]), policy, sys.argv[3], freeze=freeze)))"
     )
     env = dict(os.environ, PYTHONPATH=str(src))
     how = "freeze" if freeze else "-"
-    cmd = [sys.executable, "-c", code, str(REPO / "bench"), str(root), direction, how]
+    cmd = [sys.executable, "-c", code, str(REPO / "bench"), str(root), direction, how, pii_types]
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
     figures: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return figures
@@ -46,6 +55,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--direction", default="input")
     ap.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before timing")
+    ap.add_argument("--pii-types", default="", help="comma-separated PII types, e.g. all")
     a = ap.parse_args()
     root = a.datasets.resolve()
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,7 +69,7 @@ def main() -> None:
         for i in range(a.rounds):
             order = list(sides) if i % 2 == 0 else list(reversed(sides))
             for name in order:
-                figures = one_run(sides[name], root, a.direction, a.gc_freeze)
+                figures = one_run(sides[name], root, a.direction, a.gc_freeze, a.pii_types)
                 runs[name].append(figures)
                 print(f"{i:>5} {name:>9} " + " ".join(f"{figures[f]:8.3f}" for f in FIELDS))
     print(f"\nmedian over {a.rounds} rounds ({a.direction}, 2 KB texts, ms per scan)")

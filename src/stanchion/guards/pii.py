@@ -352,6 +352,7 @@ PRIORITY = {
     "pii.us_ssn": 2,
     "pii.ip_address": 2,
     "pii.phone": 1,
+    "pii.date_of_birth": 1,  # the surer reading of a date near a birth word
     "pii.address": 1,
     "pii.organization": 1,
     "pii.age": 1,

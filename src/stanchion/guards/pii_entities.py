@@ -1,7 +1,8 @@
 """Places, organisations, groups (NRP), titles, postal codes and web addresses.
 
-The text is cut into words once (``tokens``, shared by the recognisers of one scan); each
-recogniser then looks words up in the lists of ``pii_lexicon`` and at the words around them:
+The text is cut into words once (``pii_words.words``, shared by the recognisers of one scan,
+with the lexicon hits of every word from one pass); each recogniser visits only the words it
+could start at and looks at the words around them:
 a country or region by name in any case, a city with a capital letter, an unknown capitalised
 name after "flew to" or "grew up in", an organisation by its legal form or after "work for",
 a nationality, religion or political group, an honorific before a name or a job title on a
@@ -15,19 +16,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from stanchion.guards.pii_lexicon import (
     HONORIFICS,
-    JOB_HEADS,
     LOWER_CASE_AMBIGUOUS,
+    NRP,
     NRP_FORMS,
     NRP_PAIRS,
+    ORG_TAIL,
     ORG_TAILS,
+    PLACE_LOWER,
+    TITLE,
     kind_of_place,
     place_heads,
+    place_prefixes,
 )
 from stanchion.guards.pii_names import COMMON_WORDS, gazetteer
+from stanchion.guards.pii_words import Cues, Token, Words, words
 
 Match = tuple[int, int, float]
 # Capitalised words that are more often not names; the place names among them stay places.
@@ -36,26 +41,6 @@ _ORDINARY = COMMON_WORDS - frozenset(
 )
 # Legal forms that are also ordinary lower-case words: they end a name only in capitals.
 _SHORT_FORMS = frozenset("as ab ag sa nv bv oy co".split())  # noqa: SIM905
-Token = tuple[int, int, str]  # start, end, the word (a trailing period kept)
-
-_WORD = re.compile(r"[^\W\d_](?:[\w'’&-]*[^\W_])?\.?")
-
-
-@lru_cache(maxsize=8)
-def tokens(text: str) -> tuple[Token, ...]:
-    return tuple((m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text))
-
-
-@lru_cache(maxsize=8)
-def bares(text: str) -> tuple[str, ...]:
-    """Each token lower-cased without its trailing period (what the lists hold)."""
-    return tuple(w.rstrip(".").lower() for _, _, w in tokens(text))
-
-
-@lru_cache(maxsize=8)
-def capitalised(text: str) -> tuple[int, ...]:
-    """Indices of the tokens that start with a capital letter."""
-    return tuple(i for i, (_, _, w) in enumerate(tokens(text)) if w[0].isupper())
 
 
 def _capital(word: str) -> bool:
@@ -88,22 +73,7 @@ _STRONG_PLACE_CUES = (
     "based in", "born in", "trip to", "travelled to", "traveled to", "located in", "visit",
     "from the city of", "town of", "city of",
 )  # fmt: skip
-
-
-def _cue_before(text: str, start: int, cues: tuple[str, ...]) -> bool:
-    return start in _after_cues(text, cues)
-
-
-@lru_cache(maxsize=16)
-def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
-    listed = "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True))
-    return re.compile(rf"(?<![\w'])(?:{listed})[ \t]*", re.IGNORECASE)
-
-
-@lru_cache(maxsize=16)
-def _after_cues(text: str, cues: tuple[str, ...]) -> frozenset[int]:
-    """Where a word right after one of ``cues`` starts (one scan of the text per cue list)."""
-    return frozenset(m.end() for m in _cue_pattern(cues).finditer(text))
+_PLACE_CUE_WORDS = Cues(_STRONG_PLACE_CUES)
 
 
 class LocationRecogniser:
@@ -112,48 +82,57 @@ class LocationRecogniser:
     type = "pii.location"
 
     def find(self, text: str) -> Iterator[Match]:
-        toks, words = tokens(text), bares(text)
+        w = words(text)
+        toks, bare = w.tokens, w.bares
         first_names = gazetteer()[0]
-        heads, lower_heads = place_heads(), place_heads(cased=False)
-        upper = set(capitalised(text))
-        candidates = sorted(
-            upper | {i for i, w in enumerate(words) if w in lower_heads and i not in upper}
-        )
+        heads, cue_ends = place_heads(), _PLACE_CUE_WORDS.by_last
+        lower_case = w.hits(PLACE_LOWER)
+        upper = set(w.capitalised) if lower_case else None
         cursor = 0
-        for i in candidates:
+        for i in sorted(upper.union(lower_case)) if upper is not None else w.capitalised:
             if i < cursor:
                 continue
-            found = self._place(toks, i, text) if words[i] in heads else None
-            if found is None and i in upper:
-                found = self._cued(toks, i, text, first_names)
+            found = self._place(w, i, text) if bare[i] in heads else None
+            if found is None and i and bare[i - 1] in cue_ends and (upper is None or i in upper):
+                found = self._cued(w, i, text, first_names)
             if found is None:
                 continue
             n, score = found
             yield toks[i][0], toks[i + n - 1][1] - toks[i + n - 1][2].endswith("."), score
             cursor = i + n
 
-    def _place(self, toks: tuple[Token, ...], i: int, text: str) -> tuple[int, float] | None:
-        for n in (3, 2, 1):
+    def _place(self, w: Words, i: int, text: str) -> tuple[int, float] | None:
+        """The longest place name (three words at most) starting at word i, and its score."""
+        toks, bare = w.tokens, w.bares
+        two, three = place_prefixes()
+        for n in (3, 2, 1) if bare[i] in two else (1,):
             if i + n > len(toks):
                 continue
-            phrase = _phrase(toks, i, n, text)
+            if n == 3 and f"{bare[i]} {bare[i + 1]}" not in three:
+                continue
+            phrase = _phrase(toks, i, n, text) if n > 1 else toks[i][2].rstrip(".")
             kind = kind_of_place(phrase) if phrase else None
             if kind is None or phrase is None:
                 continue
-            cased = _capital(phrase)
-            before = text[max(0, toks[i][0] - 20) : toks[i][0]].lower().split()
-            if before and before[-1] == "the":
-                before.pop()
-            cue = bool(before) and before[-1] in _PLACE_CUES
-            if kind == "t" and (not cased or _bare(phrase) in _ORDINARY):
-                continue
-            if kind == "t" and not cue and self._named_like(phrase):
-                continue
-            if kind != "t" and not cased and _bare(phrase) in COMMON_WORDS:
-                continue
-            base = 0.85 if kind != "t" else 0.55
-            return n, min(1.0, base + 0.25 * cue)
+            score = self._score(kind, phrase, text, toks[i][0])
+            if score is not None:
+                return n, score
         return None
+
+    def _score(self, kind: str, phrase: str, text: str, start: int) -> float | None:
+        cased = _capital(phrase)
+        if kind == "t" and (not cased or _bare(phrase) in _ORDINARY):
+            return None
+        if kind != "t" and not cased and _bare(phrase) in COMMON_WORDS:
+            return None
+        before = text[max(0, start - 20) : start].lower().split()
+        if before and before[-1] == "the":
+            before.pop()
+        cue = bool(before) and before[-1] in _PLACE_CUES
+        if kind == "t" and not cue and self._named_like(phrase):
+            return None
+        base = 0.85 if kind != "t" else 0.55
+        return min(1.0, base + 0.25 * cue)
 
     @staticmethod
     def _named_like(phrase: str) -> bool:
@@ -163,10 +142,11 @@ class LocationRecogniser:
         return lower in first or lower in last
 
     def _cued(
-        self, toks: tuple[Token, ...], i: int, text: str, first_names: frozenset[str]
+        self, w: Words, i: int, text: str, first_names: frozenset[str]
     ) -> tuple[int, float] | None:
-        start, _, word = toks[i]
-        if not _capital(word) or not _cue_before(text, start, _STRONG_PLACE_CUES):
+        toks = w.tokens
+        word = toks[i][2]
+        if not _capital(word) or not _PLACE_CUE_WORDS.before(text, w, i):
             return None
         n = 1
         while n < 3 and i + n < len(toks) and _capital(toks[i + n][2]):
@@ -184,12 +164,12 @@ class NrpRecogniser:
     type = "pii.nrp"
 
     def find(self, text: str) -> Iterator[Match]:
-        toks = tokens(text)
-        for i, (start, _, word) in enumerate(toks):
+        w = words(text)
+        toks = w.tokens
+        for i in w.hits(NRP):
+            start, _, word = toks[i]
             bare = word.rstrip(".")
-            lower = bare.lower()
-            if lower not in NRP_FORMS and lower not in _PAIR_HEADS:
-                continue
+            lower = w.bares[i]
             if i + 1 < len(toks) and (_phrase(toks, i, 2, text) or "").lower() in NRP_PAIRS:
                 yield start, toks[i + 1][1], 0.75
                 continue
@@ -211,7 +191,6 @@ class NrpRecogniser:
         return False
 
 
-_PAIR_HEADS = frozenset(p.split(" ")[0] for p in NRP_PAIRS)
 _LANGUAGE_CUES = frozenset(
     """speak speaks spoke speaking study studying studied learn learning learned in into
     translate translated fluent""".split()  # noqa: SIM905
@@ -221,6 +200,7 @@ _ORG_CUES = (
     "employed by", "employed at", "joined", "address of", "became", "support", "recorded for",
     "subsidiary of", "acquired by", "customer of", "at the company", "company",
 )  # fmt: skip
+_ORG_CUE_WORDS = Cues(_ORG_CUES)
 _CONNECTORS = frozenset(["and", "&", "of", "for", "de"])
 
 
@@ -231,13 +211,14 @@ class OrganizationRecogniser:
     type = "pii.organization"
 
     def find(self, text: str) -> Iterator[Match]:
-        toks = tokens(text)
+        w = words(text)
+        toks = w.tokens
         surnames = gazetteer()[1]
         cursor = 0
-        for i in capitalised(text):
+        for i in w.capitalised:
             if i < cursor:
                 continue
-            found = self._named(toks, i, text, surnames)
+            found = self._named(w, i, text, surnames)
             if found is None:
                 continue
             n, score = found
@@ -249,13 +230,13 @@ class OrganizationRecogniser:
             cursor = i + n
 
     def _named(
-        self, toks: tuple[Token, ...], i: int, text: str, surnames: frozenset[str]
+        self, w: Words, i: int, text: str, surnames: frozenset[str]
     ) -> tuple[int, float] | None:
-        start, end, word = toks[i]
-        words = bares(text)
-        if any(w in ORG_TAILS for w in words[i + 1 : i + 6]):
+        toks, bare = w.tokens, w.bares
+        _, end, word = toks[i]
+        if w.hit_between(ORG_TAIL, i + 1, i + 5):
             run = self._run(toks, i, text)
-            if run >= 2 and words[i + run - 1] in ORG_TAILS:
+            if run >= 2 and bare[i + run - 1] in ORG_TAILS:
                 return run, 0.85
         firm = "-" in word and _hyphenated_surnames(word, surnames)
         if firm and not _after_first_name(toks, i, text):
@@ -264,7 +245,7 @@ class OrganizationRecogniser:
             listed = _listed_surnames(toks, i, text, surnames)
             if listed:
                 return listed, 0.75
-        if _cue_before(text, start, _ORG_CUES) and words[i] not in COMMON_WORDS:
+        if bare[i] not in COMMON_WORDS and _ORG_CUE_WORDS.before(text, w, i):
             return self._run(toks, i, text), 0.6
         return None
 
@@ -318,13 +299,13 @@ class TitleRecogniser:
     type = "pii.title"
 
     def find(self, text: str) -> Iterator[Match]:
-        toks = tokens(text)
-        for i, (start, end, word) in enumerate(toks):
+        w = words(text)
+        toks = w.tokens
+        for i in w.hits(TITLE):
+            start, end, word = toks[i]
             if len(word) > 18:
                 continue
-            bare = _bare(word)
-            if bare not in HONORIFICS and bare not in JOB_HEADS:
-                continue
+            bare = w.bares[i]
             if bare in HONORIFICS and i + 1 < len(toks) and toks[i + 1][0] - end <= 2:
                 if _capital(toks[i + 1][2]) or not _capital(word):
                     yield start, end, 0.85

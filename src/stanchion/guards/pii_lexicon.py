@@ -114,6 +114,36 @@ def place_heads(cased: bool = True) -> frozenset[str]:
     return frozenset(name.split(" ")[0] for name in (*names, *COUNTRY_ALIASES))
 
 
+@lru_cache(maxsize=1)
+def place_prefixes() -> tuple[frozenset[str], frozenset[str]]:
+    """(first words of the place names of two or more words, first two words of those of
+    three or more): a phrase is looked up only when its start begins some name that long."""
+    names = [name.split(" ") for name in (*places(), *COUNTRY_ALIASES)]
+    two = frozenset(parts[0] for parts in names if len(parts) >= 2)
+    three = frozenset(" ".join(parts[:2]) for parts in names if len(parts) >= 3)
+    return two, three
+
+
+# Bits of ``lexicon()``: the lists a word is in.
+PLACE_LOWER, NRP, TITLE, ORG_TAIL = 1, 2, 4, 8
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, int]:
+    """Word -> the lists it is in (``pii_words`` bits), for the one pass over a text's words."""
+    out: dict[str, int] = {}
+    groups = (
+        (place_heads(cased=False), PLACE_LOWER),
+        (NRP_FORMS | {p.split(" ")[0] for p in NRP_PAIRS}, NRP),
+        (HONORIFICS | JOB_HEADS, TITLE),
+        (ORG_TAILS, ORG_TAIL),
+    )
+    for listed, bit in groups:
+        for word in listed:
+            out[word] = out.get(word, 0) | bit
+    return out
+
+
 def kind_of_place(name: str) -> str | None:
     """The kind of a place name, or None (unknown, or a town named like a common word)."""
     lower = name.lower()

@@ -56,6 +56,37 @@ _NOT_YEAR_AFTER = re.compile(
 _START = re.compile(
     r"(?i)[0-9]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
 )
+# Month and weekday prefixes: where a written date or day can start.
+_STARTS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+           "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # fmt: skip
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_WORD_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+# The other characters the case-insensitive pattern takes for a needle's letters ("ſep",
+# "frı"); "İ" lower-cases to two characters, and such text falls back to the pattern.
+_FOLDED = tuple(
+    n.replace("s", "\u017f").replace("i", "\u0131") for n in _STARTS if set(n) & {"s", "i"}
+)
+
+
+def _starts(text: str) -> list[int]:
+    """Where ``_START`` matches, without trying it at every position: the first digit of
+    each run and every month or weekday prefix at a word start (``str.find`` on the
+    lower-cased copy, when lower-casing keeps every character's index)."""
+    lower = text.lower()
+    if len(lower) != len(text):
+        return [m.start() for m in _START.finditer(text)]
+    ascii_text = text.isascii()
+    starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
+    for needle in _STARTS if ascii_text else (*_STARTS, *_FOLDED):
+        index = lower.find(needle)
+        while index >= 0:
+            before = text[index - 1] if index else " "
+            if before not in _WORD_BEFORE and (ascii_text or not before.isalnum()):
+                starts.append(index)
+            index = lower.find(needle, index + 3)
+    return sorted(starts)
 
 
 def _valid_numeric(value: str) -> bool:
@@ -81,8 +112,7 @@ class DateTimeRecogniser:
 
     def find(self, text: str) -> Iterator[Match]:
         cursor = 0
-        for start_match in _START.finditer(text):
-            start = start_match.start()
+        for start in _starts(text):
             if start < cursor or (
                 start and (text[start - 1].isalnum() or text[start - 1] in "$€£.:/+-")
             ):

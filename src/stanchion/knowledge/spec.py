@@ -207,7 +207,7 @@ class GroundingChecker(_Model):
 class Grounding(_Model):
     enabled: bool = True
     threshold: float = Field(
-        default=0.42, ge=0.0, le=1.0, description="least support of the answer and of each claim"
+        default=0.487, ge=0.0, le=1.0, description="least support of the answer and of each claim"
     )
     action: GroundingAction = "caveat"
     number_action: GroundingAction = "caveat"

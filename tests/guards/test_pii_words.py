@@ -1,0 +1,74 @@
+"""The shared word pass of the contextual PII recognisers gives what the per-recogniser
+scans it replaced gave: the same words and offsets, cue phrases, and date starts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from stanchion.guards.pii_lexicon import NRP, ORG_TAIL, TITLE
+from stanchion.guards.pii_times import _START, _starts
+from stanchion.guards.pii_words import Cues, words
+
+# The tokenizer the shared pass replaced (one match object per word).
+_WORD = re.compile(r"[^\W\d_](?:[\w'’&-]*[^\W_])?\.?")
+
+TEXTS = [
+    "She flew to Oslo. Dr. Ana O'Neil-Smith works for Acme Holdings Inc. since 2019-03-04.",
+    "  U.S.A. 3rd_place _x Mr_ foo- 'quoted' AT&T, émigré Ærø İstanbul Straße  ",
+    "sunday brunch on Mon 5 Jan; monkeys, marches and 12:30pm at 10/11/2020 or 1990s",
+    "",
+    "1234 5678",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_words_match_the_reference_tokenizer(text: str) -> None:
+    w = words(text)
+    ref = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+    assert list(w.tokens) == ref
+    assert list(w.bares) == [t.rstrip(".").lower() for _, _, t in ref]
+    assert list(w.capitalised) == [i for i, (_, _, t) in enumerate(ref) if t[0].isupper()]
+
+
+def test_lexicon_hits_come_from_one_pass() -> None:
+    w = words("The Norwegian engineer met Mr Lee at Foo Ltd and two americans")
+    bares = w.bares
+    assert [bares[i] for i in w.hits(NRP)] == ["norwegian", "americans"]
+    assert {bares[i] for i in w.hits(TITLE)} >= {"engineer", "mr"}
+    ltd = bares.index("ltd")
+    assert w.hits(ORG_TAIL) == [ltd]
+    assert w.hit_between(ORG_TAIL, ltd - 2, ltd) and not w.hit_between(ORG_TAIL, 0, ltd - 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "cued"),
+    [
+        ("she grew up in Kajaani", True),
+        ("She Grew Up In\tKajaani", True),
+        ("she grew  up in Kajaani", False),  # two spaces inside the cue
+        ("she grew up in. Kajaani", False),
+        ("regrew up in Kajaani", False),
+        ("I'm in Oslo", True),
+        ("Kajaani", False),
+    ],
+)
+def test_cues_stand_right_before_the_word(text: str, cued: bool) -> None:
+    cues = Cues(["grew up in", "i'm in", "in"])
+    w = words(text)
+    last = len(w.tokens) - 1
+    assert cues.before(text, w, last) is (cued or text.endswith("in Kajaani"))
+
+
+def _kept(text: str, starts: list[int]) -> list[int]:
+    """The starts the date recogniser tries (it skips one after a letter, digit or sign)."""
+    return [i for i in starts if not i or not (text[i - 1].isalnum() or text[i - 1] in "$€£.:/+-")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*TEXTS, "Sep 5 and ſunday", "İstanbul on Mon 3", "$12 a:3 x_jan", "éjan frı ßsat", "Ωmay 1"],
+)
+def test_date_starts_equal_the_pattern(text: str) -> None:
+    assert _kept(text, _starts(text)) == _kept(text, [m.start() for m in _START.finditer(text)])
