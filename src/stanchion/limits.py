@@ -15,7 +15,10 @@ atomic Lua script, so no two replicas can both take the last unit of a limit.
   plus the reservations in flight is under the budget, so the overshoot is bounded by one
   request's estimate plus what the requests in flight cost beyond their estimates (today's
   estimate counts the prompt and the ``max_tokens`` ceiling, so that part is normally 0).
-  A reservation whose replica died is dropped after ``ttl`` seconds.
+  A reservation whose replica died is dropped after ``ttl`` seconds. A refusal says which
+  of the two filled the budget: the settled spend (final for the day) or reservations in
+  flight (``Admission.in_flight``: they settle at their real cost, usually well under the
+  estimate, so the same request is worth retrying in a moment).
 
 >>> import asyncio
 >>> c = LocalCounters(clock=lambda: 0.0)
@@ -59,10 +62,12 @@ class Reservation:
 @dataclass(frozen=True, slots=True)
 class Admission:
     """The outcome of one admission: ``wait`` > 0 when the rate refused (seconds until it
-    would not); ``reservation`` None with ``wait`` 0 when the budget is spent."""
+    would not); ``reservation`` None with ``wait`` 0 when the budget refused: spent, or
+    (``in_flight``) held by reservations in flight while the settled spend is under it."""
 
     wait: float
     reservation: Reservation | None
+    in_flight: bool = False
 
 
 class Counters(Protocol):
@@ -154,13 +159,19 @@ class LocalCounters:
     async def reserve(
         self, key: str, amount: float, budget: float, window: int
     ) -> Reservation | None:
+        return self._reserve(key, amount, budget, window)[0]
+
+    def _reserve(
+        self, key: str, amount: float, budget: float, window: int
+    ) -> tuple[Reservation | None, bool]:
+        """The reservation, or None and whether only reservations in flight refused it."""
         b = self._bucket(key, window)
-        held = self._live(b)
-        if self._spent.get(b, 0.0) + sum(a for a, _ in held.values()) >= budget:
-            return None
+        held, spent = self._live(b), self._spent.get(b, 0.0)
+        if spent + sum(a for a, _ in held.values()) >= budget:
+            return None, spent < budget
         rid = _new_id()
         held[rid] = (amount, self.clock() + self.ttl)
-        return Reservation(rid, key, b[1], amount)
+        return Reservation(rid, key, b[1], amount), False
 
     async def admit(
         self, rate_key: str, limit: int, period: float, amount: float, budget: float, window: int
@@ -169,8 +180,9 @@ class LocalCounters:
             wait = await self.rate(rate_key, limit, period)
             if wait:
                 return Admission(wait, None)
-        held = await self.reserve("spend", amount, budget, window) if budget else None
-        return Admission(0.0, held)
+        if not budget:
+            return Admission(0.0, None)
+        return Admission(0.0, *self._reserve("spend", amount, budget, window))
 
     async def settle(self, reservation: Reservation, actual: float, tokens: int = 0) -> None:
         b = (reservation.key, reservation.bucket)
@@ -225,7 +237,8 @@ end
 """
 
 # The budget step. Keys: spent (a float), holds (hash id -> amount), expiry (sorted set
-# id -> expires at). Returns 1 when ``amount`` is now held, 0 when the budget is spent.
+# id -> expires at). Returns 1 when ``amount`` is now held, 0 when the settled spend fills
+# the budget, -1 when the reservations in flight fill the rest of it.
 _RESERVE_STEP = """
 local function reserve(spent, holds, expiry, now, amount, budget, id, ttl, keyttl)
   local dead = redis.call('ZRANGEBYSCORE', expiry, '-inf', now)
@@ -233,9 +246,13 @@ local function reserve(spent, holds, expiry, now, amount, budget, id, ttl, keytt
     redis.call('HDEL', holds, unpack(dead))
     redis.call('ZREMRANGEBYSCORE', expiry, '-inf', now)
   end
-  local used = tonumber(redis.call('GET', spent) or '0')
+  local settled = tonumber(redis.call('GET', spent) or '0')
+  local used = settled
   for _, v in ipairs(redis.call('HVALS', holds)) do used = used + tonumber(v) end
-  if used >= tonumber(budget) then return 0 end
+  if used >= tonumber(budget) then
+    if settled >= tonumber(budget) then return 0 end
+    return -1
+  end
   redis.call('HSET', holds, id, amount)
   redis.call('ZADD', expiry, now + tonumber(ttl), id)
   redis.call('EXPIRE', holds, keyttl)
@@ -358,9 +375,9 @@ class RedisCounters:
         args: list[str | float] = [now, period, limit or 0, f"{now:.6f}:{rid}"]
         args += [repr(amount), repr(budget or 0), rid, self.ttl, window + 3600]
         wait, held = await self._admit(keys=keys, args=args)
-        if held:
+        if held == 1:
             return Admission(0.0, Reservation(rid, "spend", bucket, amount))
-        return Admission(float(wait), None)
+        return Admission(float(wait), None, held == -1)
 
     async def rate(self, key: str, limit: int, period: float) -> float:
         member = f"{self.clock():.6f}:{_new_id()}"
@@ -376,7 +393,7 @@ class RedisCounters:
         bucket, rid = int(now // window), _new_id()
         args: list[str | float] = [now, repr(amount), repr(budget), rid, self.ttl, window + 3600]
         ok = await self._reserve(keys=self._keys(key, bucket), args=args)
-        return Reservation(rid, key, bucket, amount) if int(ok) else None
+        return Reservation(rid, key, bucket, amount) if int(ok) == 1 else None
 
     async def settle(self, reservation: Reservation, actual: float, tokens: int = 0) -> None:
         keys = self._keys(reservation.key, reservation.bucket)

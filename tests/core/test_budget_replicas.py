@@ -5,6 +5,11 @@ The figures the hardening issue asks for are printed (pytest -s shows them) and 
 - budget: admitted answers against the answers the daily budget pays for (an overrun of
   about 5x before reservations);
 - rate: admitted requests against the per-key limit in one minute.
+
+The clients retry what the gateway says is worth retrying soon, after its Retry-After: a
+replica at capacity (``overloaded``) and a budget held by requests in flight
+(``budget_reserved``). Without that, how many of the paid answers were answered depended
+on how fast the 301 requests ran out on a loaded machine (28 to 30).
 """
 
 from __future__ import annotations
@@ -88,7 +93,7 @@ class Replicas:
             )
             for port in self.ports
         ]
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         for port in self.ports:
             while True:
                 try:
@@ -119,6 +124,9 @@ def _setup(tmp_path: Path, pg_url: str, up: Upstream, limits: dict[str, Any]) ->
     return folder, key
 
 
+RETRIED = {"overloaded", "budget_reserved"}
+
+
 async def _load(ports: list[int], key: str, total: int, clients: int) -> list[int]:
     body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 7}
     headers = {"authorization": f"Bearer {key}"}
@@ -131,9 +139,13 @@ async def _load(ports: list[int], key: str, total: int, clients: int) -> list[in
         async def worker() -> None:
             for i in queue:
                 port = ports[i % len(ports)]
-                r = await client.post(
-                    f"http://127.0.0.1:{port}/v1/chat/completions", json=body, headers=headers
-                )
+                while True:
+                    r = await client.post(
+                        f"http://127.0.0.1:{port}/v1/chat/completions", json=body, headers=headers
+                    )
+                    if r.status_code != 429 or r.json()["error"]["code"] not in RETRIED:
+                        break
+                    await asyncio.sleep(float(r.headers["retry-after"]))
                 statuses.append(r.status_code)
 
         await asyncio.gather(*(worker() for _ in range(clients)))
@@ -159,7 +171,7 @@ def test_budget_holds_across_three_replicas(
         f"{statuses.count(429)} refused (429), other {other}"
     )
     assert set(statuses) <= {200, 429}
-    assert PAID_ANSWERS <= answered <= PAID_ANSWERS + 1
+    assert answered == PAID_ANSWERS
 
 
 def test_rate_limit_holds_across_three_replicas(

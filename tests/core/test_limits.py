@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -85,3 +87,34 @@ def test_daily_budget_gives_429(sqlite_url: str, up: Upstream, gateway_factory: 
         gw.url + "/v1/chat/completions", json=body, headers={"authorization": f"Bearer {key}"}
     )
     assert second.status_code == 429 and second.json()["error"]["code"] == "budget_exceeded"
+
+
+def test_budget_held_in_flight_says_retry_shortly(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    """A request refused while the rest of the budget is only reserved (by a request in
+    flight that may ask for 20 tokens at 0.1 each) hears so, with a short Retry-After; once
+    that one settles at its real cost (7 tokens: 0.7 of 1.0) the retry is answered, and the
+    next one hears that the budget is spent, until the day turns."""
+    gw = gateway_factory(
+        sqlite_url,
+        [openai_route(up, price={"input": 0, "output": 100000})],
+        limits={"daily_budget": 1.0, "max_body_bytes": 20000},
+    )
+    key = gw.make_key()
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "x"}], "max_tokens": 20}
+    headers = {"authorization": f"Bearer {key}"}
+    url = gw.url + "/v1/chat/completions"
+    up.script({"delay": 1.0})
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(httpx.post, url, json=body, headers=headers, timeout=10)
+        while not up.requests:
+            time.sleep(0.01)
+        held = httpx.post(url, json=body, headers=headers)
+        assert first.result().status_code == 200
+    assert held.status_code == 429 and held.json()["error"]["code"] == "budget_reserved"
+    assert held.headers["retry-after"] == "1"
+    assert httpx.post(url, json=body, headers=headers).status_code == 200
+    spent = httpx.post(url, json=body, headers=headers)
+    assert spent.status_code == 429 and spent.json()["error"]["code"] == "budget_exceeded"
+    assert int(spent.headers["retry-after"]) > 60

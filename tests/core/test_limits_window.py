@@ -11,7 +11,13 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from stanchion.errors import RateLimited
 from stanchion.limits import Counters, LocalCounters, RedisCounters
+from stanchion.pipeline.exchange import Exchange, Principal
+from stanchion.pipeline.stages.admit import Admit
+from stanchion.providers.base import ChatRequest
+from stanchion.spec.model import AppSpec
+from tests.conftest import BASE_SPEC
 from tests.core.test_limits import REDIS_URL, redis_or_skip
 
 
@@ -123,3 +129,62 @@ async def test_admit_refused_by_rate_holds_no_budget(make: Callable[..., Counter
     assert await c.total("spend", 86_400) == pytest.approx(2.0)
     spent = await c.admit("rpm:other", 0, 60, 9.0, 2.0, 86_400)
     assert spent.wait == 0.0 and spent.reservation is None  # the budget, not the rate
+
+
+ROUTE = {"name": "gpt", "provider": "openai", "model": "m", "base_url": "http://127.0.0.1:9/v1"}
+
+
+def _exchange(i: int) -> Exchange:
+    messages = [{"role": "user", "content": "hi"}]
+    request = ChatRequest(model="m", messages=messages, params={"max_tokens": 7})
+    principal = Principal(key_id=f"k{i}", user="u", role="user")
+    return Exchange(
+        f"x{i}", "demo", 0.0, request, principal=principal, messages=messages, route="gpt"
+    )
+
+
+async def test_budget_held_in_flight_is_not_spent(make: Callable[..., Counters]) -> None:
+    """The 3-replica figure, in process: each request reserves 0.030 (its prompt, the 15
+    tokens the system prompt may add and the 7 it may ask for) and costs 0.018, so the
+    budget for 30 answers is full of estimates after 18. The 182 other callers arrive while
+    those are in flight (the model answers only once every caller has been seen once); a
+    caller retries a 429 whose Retry-After is short, as the SDKs do, and gives up otherwise.
+    A refusal that said "spent until midnight" there left 12 paid answers unanswered."""
+    clock = Clock(40_000.0)
+    route = {**ROUTE, "price": {"input": 1000, "output": 1000}}
+    spec = AppSpec.model_validate(
+        {
+            **BASE_SPEC,
+            "models": {"default": "gpt", "routes": [route]},
+            "limits": {"daily_budget": 30 * 0.018},
+        }
+    )
+    replicas = [make(clock) for _ in range(3)]
+    stages = [Admit(c, spec, clock, context_tokens=15) for c in replicas]
+    assert stages[0].estimate(_exchange(0), 7) == pytest.approx(0.030)
+    seen: set[int] = set()
+    everyone = asyncio.Event()
+
+    async def caller(i: int) -> bool:
+        while True:
+            ex = _exchange(i)
+            try:
+                await stages[i % 3](ex)
+            except RateLimited as err:
+                seen.add(i)
+                if len(seen) == 200:
+                    everyone.set()
+                if (err.retry_after or 0) > 60:
+                    return False
+                await asyncio.sleep(0.001)
+                continue
+            seen.add(i)
+            if len(seen) == 200:
+                everyone.set()
+            await everyone.wait()
+            await replicas[(i + 1) % 3].settle(ex.reservation, 0.018, 18)
+            return True
+
+    answered = await asyncio.gather(*(caller(i) for i in range(200)))
+    assert sum(answered) == 30
+    assert await replicas[1].total("spend", 86_400) == pytest.approx(30 * 0.018)

@@ -115,6 +115,15 @@ class Admit:
                 f"rate limit of {rpm} requests per minute reached for this key",
                 retry_after=round(got.wait, 1),
             )
+        if budget and got.reservation is None and got.in_flight:
+            # Not spent: requests in flight hold their estimates (the output they may ask
+            # for) and settle at their real cost, so this one may fit in a moment.
+            raise RateLimited(
+                f"this app's daily budget of {budget:g} is held by requests in flight; "
+                "retry shortly",
+                code="budget_reserved",
+                retry_after=1,
+            )
         if budget and got.reservation is None:
             raise RateLimited(
                 f"this app's daily budget of {budget:g} is spent",
