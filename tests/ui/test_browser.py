@@ -246,6 +246,7 @@ def _owner_overview_and_traces(
     page.wait_for_selector("svg.waterfall rect")
     assert "What does the warranty not cover?" in page.content()
     expect(page.locator(".passage.cited").first).to_contain_text("power surges")
+    expect(page.locator(".passage.cited mark.cited-span").first).to_contain_text("power surges")
     shots(page, "trace")
     page.goto("/ui/evals")
     shots(page, "evals")
