@@ -65,6 +65,8 @@ class Served:
             "# Loyalty points\n\nEvery order earns one point per dollar.\n"
         )
         (folder / "docs" / "empty-<b>x.md").write_text("")  # an ingest error, named oddly
+        with (folder / "docs" / "shipping.md").open("a") as f:  # a changed document: v2 draft
+            f.write("\nSaturday delivery is available in major cities.\n")
         ingested = subprocess.run(  # a draft: ingested, not approved
             [*cli, "ingest", "--app", str(folder)],
             env=self.env,
@@ -266,6 +268,7 @@ def _reviewer_releases(
     page.wait_for_selector("#claim")
     page.keyboard.press("c")
     page.wait_for_selector("#approve")
+    expect(page.locator("#evidence mark.cited-span").first).to_contain_text("power surges")
     shots(page, "review-claimed")
     page.keyboard.press("a")
     page.wait_for_url(re.compile(r".*/ui/review$"))
@@ -280,6 +283,15 @@ def _prompt_approved_and_label_moved(
     browser: Any, served: Served, shots: Shots, problems: list[str], expect: Any
 ) -> None:
     author = served.key("owner", "olga")
+    first = {
+        "template": "You are the friendly, thorough assistant of {{ company }}.",
+        "variables": {"company": "Lumen Home"},
+    }
+    httpx.post(
+        served.url + "/admin/registry/prompts/versions",
+        headers={"authorization": f"Bearer {author}"},
+        json={"name": "system", "content": first, "message": "friendly"},
+    ).raise_for_status()
     content = {
         "template": "You are the terse assistant of {{ company }}.",
         "variables": {"company": "Lumen Home"},
@@ -308,6 +320,7 @@ def _prompt_approved_and_label_moved(
     shots(admin, "prompts-label-moved")
     admin.locator("#diff").click()
     admin.wait_for_selector("#diff-text")
+    expect(admin.locator("#diff-text")).to_contain_text("terse")
     shots(admin, "prompts-diff")
 
 
@@ -316,15 +329,19 @@ def _draft_document_approved(
 ) -> None:
     page = _sign_in(browser, served.url, served.key("owner", "olga"), problems)
     page.goto("/ui/knowledge?status=draft")
-    expect(page.locator("#drafts")).to_have_text("1")
+    expect(page.locator("#drafts")).to_have_text("2")
     shots(page, "knowledge-drafts")
-    page.locator("a.doc-link").first.click()
+    page.locator("#documents tr", has_text="shipping.md").locator("a.doc-link").click()
+    expect(page.locator("pre.diff .add").last).to_contain_text("Saturday delivery")
+    shots(page, "knowledge-draft-diff")
+    page.goto("/ui/knowledge?status=draft")
+    page.locator("#documents tr", has_text="loyalty.md").locator("a.doc-link").click()
     page.wait_for_selector("#approve-doc")
     shots(page, "knowledge-draft")
     page.click("#approve-doc")
     page.wait_for_url(re.compile(r".*/ui/knowledge$"))
     page.goto("/ui/knowledge?status=draft")
-    expect(page.locator("#drafts")).to_have_text("0")
+    expect(page.locator("#drafts")).to_have_text("1")
     page.goto("/ui/knowledge")
     expect(page.locator("#documents")).to_contain_text("Loyalty points")
     expect(page.locator("#ingest-errors")).to_contain_text("empty-<b>x.md")

@@ -193,7 +193,7 @@ def _message(m: Any) -> dict[str, str]:
     return {"role": str(m.get("role", "?")), "text": message_text(m)}
 
 
-def _with_text(rt: Any, passages: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
+def passages_with_text(rt: Any, passages: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
     """Each passage with its text (cut from the document version it came from), whether the
     answer cites it (``[n]``) and its pieces, the cited spans marked; a document since
     deleted just has no text."""
