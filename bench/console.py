@@ -240,7 +240,7 @@ def parts(url: str, samples: int) -> None:
                     OLD_USERS, a
                 ).one(),
                 f"users {days}d, new (kpi_user_bits)": lambda s=span, p=p0: active_users(
-                    c, "bench", "all", s.first, s.end, p
+                    c, "bench", "all", ["all"], s.first, s.end, p
                 )["all"],
                 f"ratings {days}d, old (feedback rows)": lambda a=rargs: sum(
                     r[1] for r in c.execute(OLD_RATINGS, a)

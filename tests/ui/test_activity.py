@@ -46,7 +46,7 @@ def test_active_users_over_any_period_equal_a_count_of_the_traces(db_url: str) -
                 before = 2 * a - z
                 now_, prev = _users(rows, a, z), _users(rows, before, a)
                 want = (len(now_), len(now_ & prev), len(prev))
-                got = active_users(conn, "demo", "all", a, z, before).get("all", (0, 0, 0))
+                got = active_users(conn, "demo", "all", ["all"], a, z, before).get("all", (0, 0, 0))
                 assert got == want, (a - START, z - START, rebuilt)
     store.dispose()
 

@@ -34,7 +34,6 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -131,21 +130,21 @@ def _hit(masks: Masks) -> Any:
 
 
 def active_users(
-    conn: Connection, app: str, dim: str, first: int, end: int, before: int
+    conn: Connection, app: str, dim: str, keys: list[str], first: int, end: int, before: int
 ) -> dict[str, tuple[int, int, int]]:
     """Per key of ``dim``: users active in the hours [first, end), those of them also active
     in [before, first) (returning), and the users active in [before, first)."""
     now, prev = masks(first, end), masks(before, first)
     t = kpi_user_bits.c
-    blocks: dict[int, set[int]] = defaultdict(set)
-    for u, b in (*now, *prev):
-        blocks[u].add(b)
-    per_user = (
+    blocks = sorted({b for _, b in (*now, *prev)})  # hour and day block numbers never meet,
+    per_user = (  # and a row of neither mask counts for nothing: one index range per key
         select(t.key, func.max(_hit(now)).label("now"), func.max(_hit(prev)).label("prev"))
         .where(
             t.app == app,
             t.dim == dim,
-            or_(*[and_(t.unit == u, t.block.in_(sorted(bs))) for u, bs in blocks.items()]),
+            t.key.in_(keys),
+            t.unit.in_(sorted(UNITS)),
+            t.block.in_(blocks),
         )
         .group_by(t.key, t.user)
         .subquery()

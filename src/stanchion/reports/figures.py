@@ -158,7 +158,7 @@ def _users(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Fig
     and in the one before it) and the users of the period before, from the activity bits
     (``reports/activity.py``): about ten index entries per user, whatever the period."""
     p0 = 2 * span.first - span.end
-    found = active_users(conn, app, dim, span.first, span.end, p0)
+    found = active_users(conn, app, dim, sorted(figs), span.first, span.end, p0)
     for key, fig in figs.items():
         fig.users, fig.returning, fig.users_before = found.get(key, (0, 0, 0))
 

@@ -162,7 +162,7 @@ async def trace_page(ui: Console, request: Request, viewer: Viewer) -> Response:
     answers = response.get("content") or ""
     if item is not None and item.answer and viewer.can("traces.read"):
         answers += "\n" + item.answer  # a held answer's citations count too
-    passages = await rt.store.run(_with_text, rt, response.get("passages") or [], answers)
+    passages = await rt.store.run(passages_with_text, rt, response.get("passages") or [], answers)
     for r in ratings:
         for col in ("comment", "correction"):
             blob = r.pop(f"{col}_enc")
@@ -193,7 +193,9 @@ def _message(m: Any) -> dict[str, str]:
     return {"role": str(m.get("role", "?")), "text": message_text(m)}
 
 
-def passages_with_text(rt: Any, passages: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
+def passages_with_text(
+    rt: Any, passages: list[dict[str, Any]], answer: str
+) -> list[dict[str, Any]]:
     """Each passage with its text (cut from the document version it came from), whether the
     answer cites it (``[n]``) and its pieces, the cited spans marked; a document since
     deleted just has no text."""
