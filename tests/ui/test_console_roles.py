@@ -73,3 +73,13 @@ def test_each_page_as_each_role(db_url: str, up: Upstream, gateway_factory: Any)
                 allowed = "traces.read" in perms
             status = b.get(path.format(held=held, v2=v2)).status_code
             assert status == (ok if allowed else 403), (role, route, status)
+
+
+def test_audit_details_are_shown_opened_not_as_ciphertext(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    page = signed_in(gw, "admin", "ada").get("/ui/audit").text
+    rows = page.split("<tbody>")[1]
+    assert "ui.signin" in rows and "s1:" not in rows
+    assert "&#34;role&#34;:&#34;admin&#34;" in rows  # the sign-in's detail, escaped JSON
