@@ -74,6 +74,7 @@ class Served:
             timeout=120,
         )
         assert ingested.returncode == 1 and b"empty file" in ingested.stdout, ingested
+        self._two_experiments(cli)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -91,6 +92,26 @@ class Served:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("stanchion serve did not start")
+
+    def _two_experiments(self, cli: list[str]) -> None:
+        """Two eval runs of a small dataset, one example the app cannot answer."""
+        lines = (EXAMPLE / "evals" / "questions.jsonl").read_text().splitlines()[:3]
+        lines.append(
+            '{"id": "q99", "question": "Do you ship to the Moon?", "facts": ["lunar"], '
+            '"answerable": true}'
+        )
+        data = self.folder / "evals" / "mini.jsonl"
+        data.write_text("\n".join(lines) + "\n")
+        app = ["--app", str(self.folder)]
+        for cmd in (
+            ["dataset", str(data)],
+            ["run", "--dataset", "mini"],
+            ["run", "--dataset", "mini"],
+        ):
+            done = subprocess.run(
+                [*cli, "eval", *cmd, *app], env=self.env, capture_output=True, timeout=120
+            )
+            assert done.returncode == 0, done
 
     def key(self, role: str, user: str) -> str:
         """A key made as an operator makes one: through the CLI, whose store holds the audit
@@ -251,7 +272,17 @@ def _owner_overview_and_traces(
     expect(page.locator(".passage.cited mark.cited-span").first).to_contain_text("power surges")
     shots(page, "trace")
     page.goto("/ui/evals")
+    expect(page.locator("#experiments tbody tr")).to_have_count(2)
     shots(page, "evals")
+    page.locator("#experiments a").first.click()
+    page.wait_for_load_state()
+    expect(page.locator("body")).to_contain_text("q99")
+    shots(page, "experiment")
+    page.goto("/ui/evals")
+    page.click("#compare")
+    page.wait_for_load_state()
+    expect(page.locator("body")).to_contain_text("q99")
+    shots(page, "experiments-compared")
     page.goto("/ui/audit?verify=1")
     expect(page.locator("#chain")).to_contain_text("Chain intact")
     shots(page, "audit")
