@@ -7,6 +7,7 @@ Every page visited is saved as a screenshot in ``$STANCHION_SCREENSHOTS`` (defau
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -94,24 +95,22 @@ class Served:
         raise RuntimeError("stanchion serve did not start")
 
     def _two_experiments(self, cli: list[str]) -> None:
-        """Two eval runs of a small dataset, one example the app cannot answer."""
-        lines = (EXAMPLE / "evals" / "questions.jsonl").read_text().splitlines()[:3]
-        lines.append(
-            '{"id": "q99", "question": "Do you ship to the Moon?", "facts": ["lunar"], '
-            '"answerable": true}'
-        )
+        """Two eval runs of a small dataset; between them its last example's expected fact
+        is corrected (dataset v2), so that example fails in the first and passes in the
+        second."""
+        head = (EXAMPLE / "evals" / "questions.jsonl").read_text().splitlines()[:3]
         data = self.folder / "evals" / "mini.jsonl"
-        data.write_text("\n".join(lines) + "\n")
-        app = ["--app", str(self.folder)]
-        for cmd in (
-            ["dataset", str(data)],
-            ["run", "--dataset", "mini"],
-            ["run", "--dataset", "mini"],
-        ):
-            done = subprocess.run(
-                [*cli, "eval", *cmd, *app], env=self.env, capture_output=True, timeout=120
-            )
-            assert done.returncode == 0, done
+        for fact in ("lunar", "business days"):
+            q99 = {"id": "q99", "question": "How long do card refunds take?", "facts": [fact]}
+            data.write_text("\n".join([*head, json.dumps(q99)]) + "\n")
+            for cmd in (["dataset", str(data)], ["run", "--dataset", "mini"]):
+                done = subprocess.run(
+                    [*cli, "eval", *cmd, "--app", str(self.folder)],
+                    env=self.env,
+                    capture_output=True,
+                    timeout=120,
+                )
+                assert done.returncode == 0, done
 
     def key(self, role: str, user: str) -> str:
         """A key made as an operator makes one: through the CLI, whose store holds the audit
@@ -281,7 +280,7 @@ def _owner_overview_and_traces(
     page.goto("/ui/evals")
     page.click("#compare")
     page.wait_for_load_state()
-    expect(page.locator("body")).to_contain_text("q99")
+    expect(page.locator("#changed")).to_contain_text("q99")
     shots(page, "experiments-compared")
     page.goto("/ui/audit?verify=1")
     expect(page.locator("#chain")).to_contain_text("Chain intact")
