@@ -30,6 +30,8 @@ import httpx
 import orjson
 from sqlalchemy import create_engine, text
 
+from stanchion.reports.activity import active_users, rating_hours
+from stanchion.reports.figures import Span
 from stanchion.reports.rollup import rebuild
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -168,6 +170,91 @@ def analyze(url: str, tables: tuple[str, ...]) -> None:
     engine.dispose()
 
 
+# The overview's two slow parts as they were before the activity rollups (0012_console), kept
+# here to compare them with their replacements in one run: a skip scan over kpi_users with
+# three probes per user, and the ratings summed from the feedback rows.
+OLD_USERS = text(
+    """
+    WITH RECURSIVE u(name) AS (
+        SELECT (SELECT "user" FROM kpi_users WHERE app = :app AND dim = 'all' AND key = 'all'
+                ORDER BY "user" LIMIT 1)
+        UNION ALL
+        SELECT (SELECT "user" FROM kpi_users
+                WHERE app = :app AND dim = 'all' AND key = 'all' AND "user" > u.name
+                ORDER BY "user" LIMIT 1)
+        FROM u WHERE u.name IS NOT NULL
+    ),
+    seen AS (
+        SELECT
+            EXISTS (SELECT 1 FROM kpi_users t WHERE t.app = :app AND t.dim = 'all'
+                    AND t.key = 'all' AND t."user" = u.name AND t.hour >= :h0 AND t.hour < :h1)
+            AS is_now,
+            EXISTS (SELECT 1 FROM kpi_users t WHERE t.app = :app AND t.dim = 'all'
+                    AND t.key = 'all' AND t."user" = u.name AND t.hour >= :p0 AND t.hour < :h0)
+            AS was_before
+        FROM u WHERE u.name IS NOT NULL
+    )
+    SELECT coalesce(sum(CASE WHEN is_now THEN 1 ELSE 0 END), 0),
+           coalesce(sum(CASE WHEN is_now AND was_before THEN 1 ELSE 0 END), 0),
+           coalesce(sum(CASE WHEN was_before THEN 1 ELSE 0 END), 0)
+    FROM seen
+    """
+)
+OLD_RATINGS = text(
+    """
+    SELECT CAST(floor((updated_at - :t0) / :width) AS INTEGER) AS b, count(*), sum(score),
+           sum(score * score), sum(CASE WHEN score >= 4 THEN 1 ELSE 0 END),
+           sum(CASE WHEN score <= 2 THEN 1 ELSE 0 END)
+    FROM feedback WHERE app = :app AND updated_at >= :since AND updated_at < :until
+    GROUP BY b
+    """
+)
+
+
+def _timed(fn: object, samples: int) -> tuple[float, float, object]:
+    durs, out = [], None
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        out = fn()  # type: ignore[operator]
+        durs.append((time.perf_counter() - t0) * 1000)
+    durs.sort()
+    return statistics.median(durs), durs[min(len(durs) - 1, int(0.95 * len(durs)))], out
+
+
+def parts(url: str, samples: int) -> None:
+    """The old and the new reads of active users and ratings, alternated in one process."""
+    engine = create_engine(url)
+    now = time.time()
+    print(f"\n{'overview part (in process)':40} {'p50 ms':>8} {'p95 ms':>8}  result")
+    with engine.connect() as c:
+        for days in (7, 30):
+            span = Span((now - days * 86400) // 3600 * 3600, now, 14)
+            h0, h1 = span.first, span.end
+            p0 = 2 * h0 - h1
+            args = {"app": "bench", "h0": h0, "h1": h1, "p0": p0}
+            width = (h1 - h0) * 3600 / 14
+            rargs = {"app": "bench", "t0": h0 * 3600, "width": width, "since": h0 * 3600}
+            rargs["until"] = now
+            runs = {
+                f"users {days}d, old (kpi_users probes)": lambda a=args: c.execute(
+                    OLD_USERS, a
+                ).one(),
+                f"users {days}d, new (kpi_user_bits)": lambda s=span, p=p0: active_users(
+                    c, "bench", "all", ["all"], s.first, s.end, p
+                )["all"],
+                f"ratings {days}d, old (feedback rows)": lambda a=rargs: sum(
+                    r[1] for r in c.execute(OLD_RATINGS, a)
+                ),
+                f"ratings {days}d, new (kpi_ratings)": lambda s=span: sum(
+                    r[1] for r in rating_hours(c, "bench", s.first, s.end, s.bucket_of_hour)
+                ),
+            }
+            for label, fn in runs.items():
+                p50, p95_, out = _timed(fn, samples)
+                print(f"{label:40} {p50:8.1f} {p95_:8.1f}  {out}")
+    engine.dispose()
+
+
 def serve(folder: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -233,7 +320,9 @@ def main() -> None:
     store.upgrade()
     if not args.reuse:
         fill(args.db, args.traces, store, key)
-    analyze(args.db, ("kpi_rollup", "kpi_latency", "kpi_latency_days", "kpi_users"))
+    tables = ("kpi_rollup", "kpi_latency", "kpi_latency_days", "kpi_users", "kpi_user_bits")
+    analyze(args.db, (*tables, "kpi_ratings", "feedback"))
+    parts(args.db, args.samples)
     with store.engine.begin() as conn:
         owner, _ = create_key(conn, user="olga", role="owner", actor="bench", app="bench")
     store.dispose()

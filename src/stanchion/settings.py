@@ -74,6 +74,12 @@ class Settings:
         default=50.0,
         metadata=_meta("STANCHION_TRACE_FLUSH_MS", "longest a trace waits before it is written"),
     )
+    ui: bool = field(
+        default=True,
+        metadata=_meta(
+            "STANCHION_UI", "serve the console under /ui (off: an API-only replica, 404 there)"
+        ),
+    )
     ui_idle_seconds: float = field(
         default=1800.0,
         metadata=_meta("STANCHION_UI_IDLE_SECONDS", "a console session ends after this idle"),

@@ -7,6 +7,7 @@ Every page visited is saved as a screenshot in ``$STANCHION_SCREENSHOTS`` (defau
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -65,6 +66,8 @@ class Served:
             "# Loyalty points\n\nEvery order earns one point per dollar.\n"
         )
         (folder / "docs" / "empty-<b>x.md").write_text("")  # an ingest error, named oddly
+        with (folder / "docs" / "shipping.md").open("a") as f:  # a changed document: v2 draft
+            f.write("\nSaturday delivery is available in major cities.\n")
         ingested = subprocess.run(  # a draft: ingested, not approved
             [*cli, "ingest", "--app", str(folder)],
             env=self.env,
@@ -72,6 +75,7 @@ class Served:
             timeout=120,
         )
         assert ingested.returncode == 1 and b"empty file" in ingested.stdout, ingested
+        self._two_experiments(cli)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -89,6 +93,24 @@ class Served:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("stanchion serve did not start")
+
+    def _two_experiments(self, cli: list[str]) -> None:
+        """Two eval runs of a small dataset; between them its last example's expected fact
+        is corrected (dataset v2), so that example fails in the first and passes in the
+        second."""
+        head = (EXAMPLE / "evals" / "questions.jsonl").read_text().splitlines()[:3]
+        data = self.folder / "evals" / "mini.jsonl"
+        for fact in ("lunar", "business days"):
+            q99 = {"id": "q99", "question": "How long do card refunds take?", "facts": [fact]}
+            data.write_text("\n".join([*head, json.dumps(q99)]) + "\n")
+            for cmd in (["dataset", str(data)], ["run", "--dataset", "mini"]):
+                done = subprocess.run(
+                    [*cli, "eval", *cmd, "--app", str(self.folder)],
+                    env=self.env,
+                    capture_output=True,
+                    timeout=120,
+                )
+                assert done.returncode == 0, done
 
     def key(self, role: str, user: str) -> str:
         """A key made as an operator makes one: through the CLI, whose store holds the audit
@@ -246,9 +268,20 @@ def _owner_overview_and_traces(
     page.wait_for_selector("svg.waterfall rect")
     assert "What does the warranty not cover?" in page.content()
     expect(page.locator(".passage.cited").first).to_contain_text("power surges")
+    expect(page.locator(".passage.cited mark.cited-span").first).to_contain_text("power surges")
     shots(page, "trace")
     page.goto("/ui/evals")
+    expect(page.locator("#experiments tbody tr")).to_have_count(2)
     shots(page, "evals")
+    page.locator("#experiments a").first.click()
+    page.wait_for_load_state()
+    expect(page.locator("body")).to_contain_text("q99")
+    shots(page, "experiment")
+    page.goto("/ui/evals")
+    page.click("#compare")
+    page.wait_for_load_state()
+    expect(page.locator("#changed")).to_contain_text("q99")
+    shots(page, "experiments-compared")
     page.goto("/ui/audit?verify=1")
     expect(page.locator("#chain")).to_contain_text("Chain intact")
     shots(page, "audit")
@@ -265,6 +298,7 @@ def _reviewer_releases(
     page.wait_for_selector("#claim")
     page.keyboard.press("c")
     page.wait_for_selector("#approve")
+    expect(page.locator("#evidence mark.cited-span").first).to_contain_text("power surges")
     shots(page, "review-claimed")
     page.keyboard.press("a")
     page.wait_for_url(re.compile(r".*/ui/review$"))
@@ -279,6 +313,15 @@ def _prompt_approved_and_label_moved(
     browser: Any, served: Served, shots: Shots, problems: list[str], expect: Any
 ) -> None:
     author = served.key("owner", "olga")
+    first = {
+        "template": "You are the friendly, thorough assistant of {{ company }}.",
+        "variables": {"company": "Lumen Home"},
+    }
+    httpx.post(
+        served.url + "/admin/registry/prompts/versions",
+        headers={"authorization": f"Bearer {author}"},
+        json={"name": "system", "content": first, "message": "friendly"},
+    ).raise_for_status()
     content = {
         "template": "You are the terse assistant of {{ company }}.",
         "variables": {"company": "Lumen Home"},
@@ -307,6 +350,7 @@ def _prompt_approved_and_label_moved(
     shots(admin, "prompts-label-moved")
     admin.locator("#diff").click()
     admin.wait_for_selector("#diff-text")
+    expect(admin.locator("#diff-text")).to_contain_text("terse")
     shots(admin, "prompts-diff")
 
 
@@ -315,15 +359,19 @@ def _draft_document_approved(
 ) -> None:
     page = _sign_in(browser, served.url, served.key("owner", "olga"), problems)
     page.goto("/ui/knowledge?status=draft")
-    expect(page.locator("#drafts")).to_have_text("1")
+    expect(page.locator("#drafts")).to_have_text("2")
     shots(page, "knowledge-drafts")
-    page.locator("a.doc-link").first.click()
+    page.locator("#documents tr", has_text="shipping.md").locator("a.doc-link").click()
+    expect(page.locator("pre.diff .add").last).to_contain_text("Saturday delivery")
+    shots(page, "knowledge-draft-diff")
+    page.goto("/ui/knowledge?status=draft")
+    page.locator("#documents tr", has_text="loyalty.md").locator("a.doc-link").click()
     page.wait_for_selector("#approve-doc")
     shots(page, "knowledge-draft")
     page.click("#approve-doc")
     page.wait_for_url(re.compile(r".*/ui/knowledge$"))
     page.goto("/ui/knowledge?status=draft")
-    expect(page.locator("#drafts")).to_have_text("0")
+    expect(page.locator("#drafts")).to_have_text("1")
     page.goto("/ui/knowledge")
     expect(page.locator("#documents")).to_contain_text("Loyalty points")
     expect(page.locator("#ingest-errors")).to_contain_text("empty-<b>x.md")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, update
 
 from stanchion.registry.schema import feedback
+from stanchion.reports.activity import rate
 from stanchion.store.crypto import Cipher
 
 LOW_SCORE = 2
@@ -32,25 +33,30 @@ def record(
     """Store a rating; True when it replaced the user's earlier rating of the trace. The
     texts are the rater's: sealed under their own key with subject keys on."""
     sealer = cipher.for_subject(conn, rating.user)
+    at = now()
     values = {
         "score": rating.score,
         "comment_enc": _seal(sealer, rating.comment),
         "correction_enc": _seal(sealer, rating.correction),
         "key_id": rating.key_id,
-        "updated_at": now(),
+        "updated_at": at,
     }
-    done = conn.execute(
-        update(feedback)
-        .where(feedback.c.trace_id == rating.trace_id, feedback.c.user == rating.user)
-        .values(**values)
-    )
-    if done.rowcount:
+    mine = (feedback.c.trace_id == rating.trace_id, feedback.c.user == rating.user)
+    old = conn.execute(
+        select(feedback.c.app, feedback.c.score, feedback.c.updated_at)
+        .where(*mine)
+        .with_for_update()
+    ).first()
+    if old is not None:
+        conn.execute(update(feedback).where(*mine).values(**values))
+        rate(conn, old.app, rating.score, at, (int(old.score), float(old.updated_at)))
         return True
     conn.execute(
         feedback.insert().values(
-            trace_id=rating.trace_id, user=rating.user, app=rating.app, created_at=now(), **values
+            trace_id=rating.trace_id, user=rating.user, app=rating.app, created_at=at, **values
         )
     )
+    rate(conn, rating.app, rating.score, at)
     return False
 
 

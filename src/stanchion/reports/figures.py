@@ -14,9 +14,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Integer, case, cast, func, select, text
+from sqlalchemy import Connection, func, select
 
 from stanchion.registry.schema import feedback
+from stanchion.reports.activity import active_users, rating_hours
 from stanchion.reports.rollup import (
     COUNTS,
     HOUR,
@@ -127,35 +128,6 @@ def _hours(conn: Connection, app: str, dim: str, span: Span) -> dict[str, Figure
     return out
 
 
-USERS = text(
-    """
-    WITH RECURSIVE u(name) AS (
-        SELECT (SELECT "user" FROM kpi_users WHERE app = :app AND dim = :dim AND key = :key
-                ORDER BY "user" LIMIT 1)
-        UNION ALL
-        SELECT (SELECT "user" FROM kpi_users
-                WHERE app = :app AND dim = :dim AND key = :key AND "user" > u.name
-                ORDER BY "user" LIMIT 1)
-        FROM u WHERE u.name IS NOT NULL
-    ),
-    seen AS (
-        SELECT
-            EXISTS (SELECT 1 FROM kpi_users t WHERE t.app = :app AND t.dim = :dim
-                    AND t.key = :key AND t."user" = u.name AND t.hour >= :h0 AND t.hour < :h1)
-            AS is_now,
-            EXISTS (SELECT 1 FROM kpi_users t WHERE t.app = :app AND t.dim = :dim
-                    AND t.key = :key AND t."user" = u.name AND t.hour >= :p0 AND t.hour < :h0)
-            AS was_before
-        FROM u WHERE u.name IS NOT NULL
-    )
-    SELECT coalesce(sum(CASE WHEN is_now THEN 1 ELSE 0 END), 0),
-           coalesce(sum(CASE WHEN is_now AND was_before THEN 1 ELSE 0 END), 0),
-           coalesce(sum(CASE WHEN was_before THEN 1 ELSE 0 END), 0)
-    FROM seen
-    """
-)
-
-
 def _latency(conn: Connection, app: str, dim: str, span: Span) -> list[Any]:
     """(key, bucket, bin, n): whole days from ``kpi_latency_days`` (each in the bucket of
     its first hour), the partial days at either edge from ``kpi_latency``."""
@@ -183,22 +155,19 @@ def _latency(conn: Connection, app: str, dim: str, span: Span) -> list[Any]:
 
 def _users(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Figures]) -> None:
     """Active users per key in the period's hours, returning users (active in the period
-    and in the one before it) and the users of the period before: a skip scan over
-    (key, user), three index probes per user ever seen, however many hours the period
-    holds."""
+    and in the one before it) and the users of the period before, from the activity bits
+    (``reports/activity.py``): about ten index entries per user, whatever the period."""
     p0 = 2 * span.first - span.end
-    for key in list(figs):
-        args = {"app": app, "dim": dim, "key": key, "h0": span.first, "h1": span.end, "p0": p0}
-        active, returning, before = conn.execute(USERS, args).one()
-        fig = figs[key]
-        fig.users, fig.returning, fig.users_before = int(active), int(returning), int(before)
+    found = active_users(conn, app, dim, sorted(figs), span.first, span.end, p0)
+    for key, fig in figs.items():
+        fig.users, fig.returning, fig.users_before = found.get(key, (0, 0, 0))
 
 
 def _ratings(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, Figures]) -> None:
     f = feedback.c
     where = (f.app == app, f.updated_at >= span.since, f.updated_at < span.until)
     if dim == "all":
-        _rating_sums(conn, span, where, figs.setdefault("all", Figures()).ratings)
+        _rating_sums(conn, app, span, figs.setdefault("all", Figures()).ratings)
         return
     t = traces.c
     q2 = select(f.score, f.updated_at, t.prompt_id, t.route, t.model, t.annotations).join(
@@ -209,24 +178,12 @@ def _ratings(conn: Connection, app: str, dim: str, span: Span, figs: dict[str, F
         figs.setdefault(key, Figures()).ratings.add(score, span.bucket_of_time(float(at)))
 
 
-def _rating_sums(conn: Connection, span: Span, where: tuple[Any, ...], into: Ratings) -> None:
-    """Ratings summed per trend bucket in SQL: one row per bucket, whatever their number."""
-    f = feedback.c
-    width = (span.end - span.first) * HOUR / span.n
-    raw = (f.updated_at - span.first * HOUR) / width
-    pg = conn.dialect.name == "postgresql"
-    b = (cast(func.floor(raw), Integer) if pg else cast(raw, Integer)).label("b")
-    q = select(
-        b,
-        func.count(),
-        func.sum(f.score),
-        func.sum(f.score * f.score),
-        func.sum(case((f.score >= 4, 1), else_=0)),
-        func.sum(case((f.score <= 2, 1), else_=0)),
-    ).where(*where)
-    for i, n, total, sq, high, low in conn.execute(q.group_by(b)):
-        bucket = min(max(int(i), 0), span.n - 1)
-        into.merge(bucket, int(n), float(total or 0), float(sq or 0), int(high or 0), int(low or 0))
+def _rating_sums(conn: Connection, app: str, span: Span, into: Ratings) -> None:
+    """Ratings per trend bucket from the hourly ratings rollup: one row per bucket."""
+    for i, n, total, sq, high, low in rating_hours(
+        conn, app, span.first, span.end, span.bucket_of_hour
+    ):
+        into.merge(min(max(i, 0), span.n - 1), n, total, sq, high, low)
 
 
 def _key_of(dim: str, r: Any) -> str:

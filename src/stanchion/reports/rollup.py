@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from stanchion.reports.activity import add_users, kpi_user_bits, rebuild_ratings
 from stanchion.store.crypto import Cipher
 from stanchion.store.schema import metadata, traces
 
@@ -307,6 +308,7 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
         for (h, dim, k, u), n in batch.users.items()
     ]
     _upsert(conn, kpi_users, users, ("n",))
+    add_users(conn, app, batch.users)
     terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms.items()]
     _upsert(conn, kpi_terms, terms, ("n",))
 
@@ -373,8 +375,9 @@ def rebuild(
 ) -> int:
     """Recompute an app's rollups from its stored traces (after a bulk load that bypassed
     the writer, or an upgrade). Query terms cannot be recovered from sealed traces."""
-    for table in (kpi_rollup, kpi_latency, kpi_latency_days, kpi_users):
+    for table in (kpi_rollup, kpi_latency, kpi_latency_days, kpi_users, kpi_user_bits):
         conn.execute(table.delete().where(table.c.app == app))
+    _rebuild_ratings(conn, app)
     cols = [traces.c[c] for c in REBUILD_COLUMNS]
     batch, n, last = Batch(user_key=user_key), 0, ""
     while True:  # keyset pages: no server-side cursor held open; one upsert at the end
@@ -392,6 +395,15 @@ def rebuild(
         n, last = n + len(rows), rows[-1]["id"]
     apply(conn, app, batch)
     return n
+
+
+def _rebuild_ratings(conn: Connection, app: str) -> None:
+    from stanchion.registry.schema import feedback
+
+    f = feedback.c
+    rebuild_ratings(
+        conn, app, conn.execute(select(f.score, f.updated_at).where(f.app == app)).mappings()
+    )
 
 
 def rollup_writer(cipher: Cipher) -> Callable[[Connection, Sequence[dict[str, Any]]], None]:

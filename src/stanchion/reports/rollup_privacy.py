@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Table, delete, update
 
+from stanchion.reports.activity import DAYS_PER_BLOCK, HOURS_PER_BLOCK, kpi_ratings, kpi_user_bits
 from stanchion.reports.rollup import (
     HOUR,
     kpi_latency,
@@ -45,17 +46,19 @@ def erase_rollup_user(
     conn: Connection, app: str, subject: str, user_key: Callable[[str], str]
 ) -> int:
     """Replace a subject's pseudonym (and, in rows from before hashing, their name) in
-    ``kpi_users`` with a tombstone drawn for this erasure; the counts stay."""
+    ``kpi_users`` and the activity bitmaps with a tombstone drawn for this erasure; the
+    counts stay. Returns the ``kpi_users`` rows changed."""
     n = 0
     for name in dict.fromkeys((user_key(subject[:200]), subject[:200])):
         # one tombstone per form: a pseudonym row and a name row of the same hour (written
-        # either side of the upgrade) stay two rows, as they were two users in the counts
-        done = conn.execute(
-            update(kpi_users)
-            .where(kpi_users.c.app == app, kpi_users.c.user == name)
-            .values(user="x" + secrets.token_hex(15))
-        )
-        n += int(done.rowcount or 0)
+        # either side of the upgrade) stay two rows, as they were two users in the counts;
+        # the activity bitmaps take the same tombstone, so their counts stay too
+        tombstone = "x" + secrets.token_hex(15)
+        for table in (kpi_users, kpi_user_bits):
+            done = conn.execute(
+                update(table).where(table.c.app == app, table.c.user == name).values(user=tombstone)
+            )
+            n += int(done.rowcount or 0) if table is kpi_users else 0
     return n
 
 
@@ -67,12 +70,30 @@ def _before(conn: Connection, table: Table, column: str, app: str, limit: int) -
 def prune_rollups(conn: Connection, app: str, cutoff: float) -> int:
     """Delete an app's rollup hours (and whole days) that began before ``cutoff``."""
     hour = int(cutoff // HOUR)
-    tables = (kpi_rollup, kpi_latency, kpi_users, kpi_terms)
+    tables = (kpi_rollup, kpi_latency, kpi_users, kpi_terms, kpi_ratings)
     n = sum(_before(conn, t, "hour", app, hour) for t in tables)
-    return n + _before(conn, kpi_latency_days, "day", app, hour // 24)
+    return (
+        n + _before(conn, kpi_latency_days, "day", app, hour // 24) + _bits_before(conn, app, hour)
+    )
 
 
 def prune_rollup_users(conn: Connection, app: str, cutoff: float) -> int:
     """Delete an app's per-user rollup rows of the hours before ``cutoff`` (they follow the
     traces they came from; the aggregate hours may be kept longer)."""
-    return _before(conn, kpi_users, "hour", app, int(cutoff // HOUR))
+    hour = int(cutoff // HOUR)
+    return _before(conn, kpi_users, "hour", app, hour) + _bits_before(conn, app, hour)
+
+
+def _bits_before(conn: Connection, app: str, hour: int) -> int:
+    """Delete the activity bitmaps whose whole block lies before ``hour``."""
+    n = 0
+    for unit, width in ((1, HOURS_PER_BLOCK), (24, DAYS_PER_BLOCK)):
+        done = conn.execute(
+            delete(kpi_user_bits).where(
+                kpi_user_bits.c.app == app,
+                kpi_user_bits.c.unit == unit,
+                (kpi_user_bits.c.block + 1) * width * unit <= hour,
+            )
+        )
+        n += int(done.rowcount or 0)
+    return n

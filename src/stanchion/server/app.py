@@ -141,7 +141,9 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
 
     table = routes()
     app = Starlette(
-        routes=[*table, console_mount()],  # the console (/ui) is not part of the API document
+        # the console (/ui) is not part of the API document; it is matched after every API
+        # route, so a chat request never reaches it
+        routes=[*table, *([console_mount()] if settings.ui else [])],
         lifespan=lifespan,
         middleware=[Middleware(GateMiddleware)],
         exception_handlers={

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stanchion.store.audit import AuditReport, verify
+from stanchion.errors import CryptoError
+from stanchion.store.audit import AuditReport, open_detail, verify
 from stanchion.store.audit_query import list_events
 from stanchion.ui.web import Console, PageError, Viewer, rt_of
 
@@ -19,6 +21,15 @@ def _before(raw: str | None) -> int | None:
     if not raw.isdigit() or len(raw) > 18:
         raise PageError(400, "the page cursor is malformed")
     return int(raw)
+
+
+def _readable(conn: Any, stored: str) -> str:
+    """An event's detail opened (details are sealed at rest) as compact JSON; one that will
+    not open (a damaged row, a key no longer bound) says so instead of showing ciphertext."""
+    try:
+        return orjson.dumps(open_detail(conn, stored)).decode()
+    except (CryptoError, orjson.JSONDecodeError):
+        return "(sealed: cannot be opened with the bound key)"
 
 
 async def audit_log(ui: Console, request: Request, viewer: Viewer) -> Response:
@@ -32,6 +43,8 @@ async def audit_log(ui: Console, request: Request, viewer: Viewer) -> Response:
     def read() -> tuple[list[dict[str, Any]], int | None, AuditReport | None]:
         with rt.store.engine.connect() as conn:
             rows, cursor = list_events(conn, actor=actor, action=action, before=before)
+            for r in rows:
+                r["detail"] = _readable(conn, r["detail"])
             return rows, cursor, verify(conn) if check else None
 
     rows, cursor, report = await rt.store.run(read)

@@ -104,7 +104,17 @@ async def _show(
         question=question,
         goal=rt.spec.goal.statement,
         description=rt.spec.description,
+        training=_training(rt.spec.rollout.training if rt.spec.rollout else None),
     )
+
+
+def _training(material: str | None) -> dict[str, str] | None:
+    """The rollout's training material for pilot users: a link when it is a web address
+    (http or https only: no ``javascript:``), else its text."""
+    if not material:
+        return None
+    is_link = material.startswith(("https://", "http://")) and " " not in material
+    return {"href": material if is_link else "", "text": material}
 
 
 def _view(trace: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from stanchion.evals import review
 from stanchion.server.registry_routes import in_tx
 from stanchion.store.traces import read_trace
+from stanchion.ui.traces import passages_with_text
 from stanchion.ui.web import HEADERS, Console, PageError, Viewer, form, rt_of
 
 STATUSES = ("open", "approved", "edited", "rejected")
@@ -57,7 +58,8 @@ async def item_page(ui: Console, request: Request, viewer: Viewer) -> Response:
     passages: list[dict[str, Any]] = []
     if viewer.can("traces.read"):
         trace = await rt.store.run(read_trace, rt.store, rt.cipher, trace_id)
-        passages = ((trace or {}).get("response") or {}).get("passages") or []
+        found = ((trace or {}).get("response") or {}).get("passages") or []
+        passages = await rt.store.run(passages_with_text, rt, found, item.answer or "")
     return ui.html(
         request,
         "review_item.html",

@@ -26,6 +26,7 @@ from stanchion.store.trace_query import (
 )
 from stanchion.store.traces import read_trace
 from stanchion.ui.charts import waterfall
+from stanchion.ui.citations import segments
 from stanchion.ui.web import Console, PageError, Viewer, rt_of
 
 TEXT_FIELDS = ("user", "prompt", "model", "finding")
@@ -161,7 +162,7 @@ async def trace_page(ui: Console, request: Request, viewer: Viewer) -> Response:
     answers = response.get("content") or ""
     if item is not None and item.answer and viewer.can("traces.read"):
         answers += "\n" + item.answer  # a held answer's citations count too
-    passages = await rt.store.run(_with_text, rt, response.get("passages") or [], answers)
+    passages = await rt.store.run(passages_with_text, rt, response.get("passages") or [], answers)
     for r in ratings:
         for col in ("comment", "correction"):
             blob = r.pop(f"{col}_enc")
@@ -192,9 +193,12 @@ def _message(m: Any) -> dict[str, str]:
     return {"role": str(m.get("role", "?")), "text": message_text(m)}
 
 
-def _with_text(rt: Any, passages: list[dict[str, Any]], answer: str) -> list[dict[str, Any]]:
-    """Each passage with its text (cut from the document version it came from) and whether
-    the answer cites it (``[n]``); a document since deleted just has no text."""
+def passages_with_text(
+    rt: Any, passages: list[dict[str, Any]], answer: str
+) -> list[dict[str, Any]]:
+    """Each passage with its text (cut from the document version it came from), whether the
+    answer cites it (``[n]``) and its pieces, the cited spans marked; a document since
+    deleted just has no text."""
     texts: dict[tuple[str, int], str | None] = {}
     out = []
     with rt.store.engine.connect() as conn:
@@ -207,5 +211,8 @@ def _with_text(rt: Any, passages: list[dict[str, Any]], answer: str) -> list[dic
                     texts[key] = None
             doc = texts[key]
             start, end = int(p.get("start") or 0), int(p.get("end") or 0)
-            out.append({**p, "text": doc[start:end] if doc else None, "cited": f"[{n}]" in answer})
+            text = doc[start:end] if doc else None
+            cited = f"[{n}]" in answer
+            pieces = segments(text, answer, n) if text and cited else [(text or "", False)]
+            out.append({**p, "text": text, "cited": cited, "pieces": pieces})
     return out
