@@ -85,17 +85,21 @@ def _stop(proc: subprocess.Popen[str], grace: float) -> None:
         proc.communicate()
 
 
+@pytest.fixture()
+def keys(db_url: str, up: Upstream, gateway_factory: Any) -> tuple[Any, str, str]:
+    """An app on ``db_url`` (not served in process) with an admin's key and a user's."""
+    gw = gateway_factory(db_url, [openai_route(up)], start=False)
+    return gw, gw.make_key("admin", "root"), gw.make_key("user", "ana")
+
+
 def models(client: httpx.Client, url: str, key: str) -> httpx.Response:
     return client.get(url + "/v1/models", headers={"authorization": f"Bearer {key}"})
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_revoked_key_stops_on_both_replicas(
-    db_url: str, up: Upstream, gateway_factory: Any, serve: Any
-) -> None:
-    gw = gateway_factory(db_url, [openai_route(up)], start=False)
-    admin, user = gw.make_key("admin", "root"), gw.make_key("user", "ana")
+def test_revoked_key_stops_on_both_replicas(db_url: str, keys: Any, serve: Any) -> None:
+    gw, admin, user = keys
     a = serve(str(gw.folder), gw.key, db_url)
     b = serve(str(gw.folder), gw.key, db_url)
     with httpx.Client(timeout=10) as client:
@@ -168,11 +172,8 @@ def _one_per_worker(port: int, key: str) -> dict[int, http.client.HTTPConnection
 
 @pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_revoked_key_stops_on_both_workers(
-    db_url: str, up: Upstream, gateway_factory: Any, serve: Any
-) -> None:
-    gw = gateway_factory(db_url, [openai_route(up)], start=False)
-    admin, user = gw.make_key("admin", "root"), gw.make_key("user", "ana")
+def test_revoked_key_stops_on_both_workers(db_url: str, keys: Any, serve: Any) -> None:
+    gw, admin, user = keys
     url = serve(str(gw.folder), gw.key, db_url, workers=2)
     port = int(url.rsplit(":", 1)[1])
     with httpx.Client(timeout=10) as client:
