@@ -166,6 +166,23 @@ def test_parts_courtesies_and_statements() -> None:
         ]
 
 
+def test_announcements_counters_and_apologies_are_not_the_questions() -> None:
+    message = (
+        "Hi, two things. First, how long does the speaker battery last? Second, what does "
+        "the lamp cost? Sorry for the many questions! Best, Ana"
+    )
+    assert split_parts(message) == [
+        "how long does the speaker battery last?",
+        "what does the lamp cost?",
+    ]
+    assert split_parts("A few questions before I order: is the lamp dimmable?") == [
+        "is the lamp dimmable?"
+    ]
+    assert split_parts("next day delivery for the lamp?") == ["next day delivery for the lamp?"]
+    told = "Some questions are answered in the manual. Where is it?"
+    assert split_parts(told) == [told]  # a statement about questions stays
+
+
 def test_a_follow_up_part_leans_on_the_subject_not_on_what_was_asked_of_it() -> None:
     vocab = Vocabulary(40, {"lamp": 3, "price": 4, "cost": 4, "much": 6, "bulb": 2, "watt": 2})
     glossary = Glossary({"price": ["cost", "how much"]})

@@ -55,8 +55,19 @@ PRONOUN = re.compile(
 ELLIPSIS = re.compile(r"^\W*(?:and|also|what about|how about|what if|same|then|or)\b", re.I)
 
 
+APOLOGY = re.compile(
+    r"(?:(?<=[.!?])\s+|^)(?:(?:and |also )?(?:i'?m |i am )?(?:so |very )?sorry|apologies)"
+    r"(?: in advance)?"
+    r" (?:for|about) (?:the|my|all the|all these|so many|these|this)?\s*(?:many |long |lengthy "
+    r"|silly |basic |stupid |dumb )?(?:questions?|message|e-?mail|trouble|bother|rant|length"
+    r"|inconvenience|typos?)\b[^.?!]{0,30}[.!]*",
+    re.I,
+)
+
+
 def strip_courtesies(text: str) -> str:
-    """The message without its greeting and sign-off."""
+    """The message without its greeting, apologies for itself and sign-off."""
+    text = APOLOGY.sub(" ", text)
     before = None
     while before != text:
         before = text
@@ -67,10 +78,34 @@ def strip_courtesies(text: str) -> str:
     return text.strip() or before.strip()
 
 
+# how a message announces and counts its questions, not what they ask: "two things.",
+# "a few questions before I order:", "First, ...", "Secondly how..."
+ANNOUNCE = re.compile(
+    r"^\W*(?:i have |i've got |got )?(?:just |only )?(?:(?:a|one|two|three|four|several|some|"
+    r"few|couple|couple of|quick|small|more|other)\s+)*(?:things?|questions?|queries|points?)"
+    r"(?:\s+(?:before|for|about|regarding|on|please)\b[^.?!:\n]{0,40})?\s*[.:!]\s*",
+    re.I,
+)
+ENUMERATOR = re.compile(
+    rf"^\W*(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|finally|lastly|next|also|plus)"
+    rf"(?:\s*[,:]\s*|\s+(?=(?:{_LEADS})\b))",
+    re.I,
+)
+
+
+ENUMERATED = re.compile(r"^\W*(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|finally|lastly)\W*$", re.I)
+
+
+def _unframed(piece: str) -> str:
+    if ENUMERATED.match(piece):  # "First, how long...": the clause split left "First"
+        return ""
+    return ENUMERATOR.sub("", ANNOUNCE.sub("", piece, count=1), count=1)
+
+
 def _pieces(text: str) -> list[str]:
     out: list[str] = []
     for sentence in SENTENCES.split(strip_courtesies(text)):
-        out.extend(p.strip() for p in CLAUSES.split(sentence) if p and p.strip())
+        out.extend(_unframed(p.strip()) for p in CLAUSES.split(sentence) if p and p.strip())
     return [p for p in out if re.search(r"[A-Za-z0-9]", p)]
 
 
