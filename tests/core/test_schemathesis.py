@@ -22,7 +22,7 @@ from stanchion.store.keys import create_key
 from tests.conftest import BASE_SPEC, Gateway, _pg_database, openai_route
 from tests.upstream import Upstream
 
-EXAMPLES = int(os.environ.get("STANCHION_SCHEMATHESIS_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("STANCHION_SCHEMATHESIS_EXAMPLES", "15"))
 CHECKS = ",".join(
     [
         "not_a_server_error",
