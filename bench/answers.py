@@ -58,8 +58,23 @@ from answers_figures import (
     sweep,
 )
 
-SETS = {"messy": "messy-{}.jsonl", "messy2": "messy2-{}.jsonl", "questions": "questions.jsonl"}
 SPLITS = ("dev", "heldout")
+DEFAULT_SETS = "messy,messy2,messy3,questions"
+
+
+def discover(folder: Path) -> dict[str, str]:
+    """The question sets of an app's ``evals/`` folder: ``NAME-dev.jsonl`` with
+    ``NAME-heldout.jsonl`` (split by their authors), or one ``NAME.jsonl`` (split by id)."""
+    sets: dict[str, str] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        name = path.stem
+        for split in SPLITS:
+            if name.endswith(f"-{split}"):
+                sets[name.removesuffix(f"-{split}")] = name.removesuffix(f"-{split}") + "-{}.jsonl"
+                break
+        else:
+            sets.setdefault(name, path.name)
+    return sets
 
 
 def split_of(example_id: str) -> str:
@@ -67,7 +82,7 @@ def split_of(example_id: str) -> str:
 
 
 def load_rows(set_name: str, split: str, folder: Path = EXAMPLE / "evals") -> list[dict[str, Any]]:
-    pattern = SETS[set_name]
+    pattern = discover(folder)[set_name]
     path = folder / pattern.format(split)
     rows = [orjson.loads(line) for line in path.read_text().splitlines() if line.strip()]
     if "{}" not in pattern:  # one file: split it the same way as the others
@@ -104,7 +119,7 @@ async def run_sets(args: argparse.Namespace) -> dict[str, Any]:
     jobs = []
     for set_name in args.sets:
         for split in args.splits:
-            rows = load_rows(set_name, split)[: args.limit or None]
+            rows = load_rows(set_name, split, args.app / "evals")[: args.limit or None]
             jobs += [(row, set_name, split) for row in rows]
     outs, spec = await run_pass(args, jobs, gate_open=False)
     groups = group(outs)
@@ -119,7 +134,7 @@ async def run_sets(args: argparse.Namespace) -> dict[str, Any]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--sets", default="messy,messy2,questions", help="comma-separated")
+    ap.add_argument("--sets", default=None, help="comma-separated (default: the app's own)")
     ap.add_argument("--splits", default="dev,heldout", help="comma-separated")
     ap.add_argument("--limit", type=int, default=0, help="first N examples of each set/split")
     ap.add_argument("--concurrency", type=int, default=4)
@@ -131,9 +146,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--failures", type=int, default=0, help="list the first N failures")
     ap.add_argument("--verbose", action="store_true", help="show the app's error logs")
     args = ap.parse_args(argv)
+    known = discover(args.app / "evals")
+    if args.sets is None:
+        ours = [s for s in DEFAULT_SETS.split(",") if s in known]
+        args.sets = ",".join(ours if args.app == EXAMPLE else known)
     args.sets = [s for s in args.sets.split(",") if s]
     args.splits = [s for s in args.splits.split(",") if s]
-    unknown = [s for s in args.sets if s not in SETS] + [s for s in args.splits if s not in SPLITS]
+    unknown = [s for s in args.sets if s not in known] + [s for s in args.splits if s not in SPLITS]
     if unknown:
         ap.error(f"unknown set or split: {', '.join(unknown)}")
     args.sweep = args.sweep or args.plot is not None

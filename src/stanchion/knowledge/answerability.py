@@ -50,6 +50,7 @@ ADJECTIVE = 3.0  # an "-ly" word whose base is at least this common is an adverb
 NOVEL = 0.25  # rarity of an unseen word that makes it the point (see novel_points)
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+CLOCK = re.compile(r"\d{1,2}(?:[:.]\d\d)?(?:am|pm|h)", re.I)  # "10am", "2:30pm": a time, not a name
 Decision = Literal["answer", "borderline", "refuse"]
 Pair = tuple[str, str]
 
@@ -104,13 +105,16 @@ def _named(word: str, text: str) -> bool:
     return False
 
 
-def novel_points(query: Query) -> list[str]:
+def novel_points(query: Query, present: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Words of the question itself (not its context) that the corpus has never seen and
     that look like its point: rare in English ("refurbished", "60fps"), or written as a name
-    or a code that is not an everyday word ("Bitcoin", "4K"; not "Christmas")."""
+    or a code that is not an everyday word ("Bitcoin", "4K"; not "Christmas"). A time of day
+    ("10am") and a word the passages hold after all (a catalog row's "Mini") are not."""
     out = []
     for c in query.content():
         if c.known or c.words.isdigit() or PLACEHOLDER.fullmatch(c.words):
+            continue
+        if CLOCK.fullmatch(c.words) or c.present(present):
             continue
         rare = rarity(c.words)
         if _manner(c.words):
@@ -234,7 +238,7 @@ def assess(
     for title, text in passages:
         present |= passage_bags(title, text)[0]
     missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
-    missing += novel_points(query)
+    missing += novel_points(query, present)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x), feats)

@@ -64,7 +64,9 @@ _FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt 
     basically just maybe anyway anything something someone somebody anyone anybody
     everything thing things stuff way need needs want wants wanted know knew think
     thought like would could ask asking wondering wonder tell say said sure quick
-    question questions help thanks til till thru cuz coz bc abt"""
+    question questions help thanks til till thru cuz coz bc abt
+    bruh bro dude mate yo omg lol lmao smh tbh ngl fr rn idk imo imho fyi srsly seriously
+    ugh meh welp yup nope yall plz ty"""
 FILLERS = frozenset(_FILLERS.split())
 
 
