@@ -85,8 +85,8 @@ def load_rows(set_name: str, split: str, folder: Path = EXAMPLE / "evals") -> li
     pattern = discover(folder)[set_name]
     path = folder / pattern.format(split)
     rows = [orjson.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    if "{}" not in pattern:  # one file: split it the same way as the others
-        rows = [r for r in rows if split_of(r["id"]) == split]
+    if "{}" not in pattern:  # one file: its rows' own split, or split by id like the others
+        rows = [r for r in rows if r.get("split", split_of(r["id"])) == split]
     return rows
 
 

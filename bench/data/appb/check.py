@@ -35,7 +35,7 @@ SETS = {
         [APP / "evals" / "messy3-dev.jsonl", APP / "evals" / "messy3-heldout.jsonl"],
         [*sorted((APP / "docs").glob("*.md")), APP / "catalog.sql"],
     ),
-    "appb": ([HERE / "questions.jsonl"], sorted((HERE / "docs").glob("*.md"))),
+    "appb": ([HERE / "evals" / "questions.jsonl"], sorted((HERE / "docs").glob("*.md"))),
 }
 
 
