@@ -157,6 +157,9 @@ def test_glossary_phrases_match_as_one_concept() -> None:
         ("is return shipping free", None, True, False),
         ("what is the warranty", None, False, False),
         ("how do i reset the hub", None, False, True),
+        ("how much notice do i give before moving out", "duration", False, False),
+        ("how much power does the kettle draw", "count", False, False),
+        ("how much is the kettle", "price", False, False),
     ],
 )
 def test_intent_survives_lower_case_and_typos(

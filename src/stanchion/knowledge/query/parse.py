@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from stanchion.knowledge.query.english import commonness
+from stanchion.knowledge.query.english import commonness, typo_of
 from stanchion.knowledge.query.gazetteer import city_spans
 from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
 from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
@@ -150,6 +150,9 @@ def _word(raw: str, vocab: Vocabulary) -> _Unit:
     fixed = vocab.correct(term)
     if fixed is not None:
         return _Unit(raw, [(fixed,)], "spelling", True)
+    meant = typo_of(normalize_word(raw))  # "paymnets" stems apart from "payments" -> "pay"
+    if meant is not None and stem(meant) in vocab:
+        return _Unit(raw, [(stem(meant),)], "spelling", True)
     measure = _measure(term, vocab)
     if measure is not None:  # "5ghz" against "2.4 GHz", "24v" against "24-volt": the unit
         return _Unit(raw, [measure], "split", True)

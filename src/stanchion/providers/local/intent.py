@@ -21,6 +21,10 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NUM = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)"
 _UNIT = r"(?:second|minute|hour|day|week|month|year|(?:business|working|calendar) day)s?"
 _DAYS_OF = r"(?:\s+(?:business|working|calendar))?"  # "2 to 4 working days"
+_QUANTITIES = (
+    "power|energy|electricity|water|gas|data|space|storage|memory|light|noise|weight|"
+    "battery|bandwidth|heat|pressure|current|load"
+)
 # What an answer sentence holds, per kind (compiled once).
 ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
@@ -52,6 +56,9 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("duration", True, re.compile(r"\b(?:until|till|til|by) when\b|\bhow much time\b")),
     ("duration", False, re.compile(r"\bhow fast\b|\btime ?frame\b|\bturnaround\b")),
     ("percent", False, re.compile(r"\bhow much\b.*\b(?:save|saving|savings|less|lower)\b")),
+    # "how much" of a quantity that is not money: "how much notice", "how much power"
+    ("duration", True, re.compile(r"\bhow much (?:time|notice|warning|lead time|longer)\b")),
+    ("count", False, re.compile(rf"\bhow much (?:{_QUANTITIES})\b")),
     ("price", True, re.compile(r"\bhow much\b|\b(?:price|cost|pricing) (?:of|for)\b")),
     ("price", True, re.compile(r"\bwhat(?:s| is| does| do| are| will)?\b.*\bcosts?\b")),
     ("price", False, re.compile(r"\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b|\$")),
