@@ -103,7 +103,11 @@ def test_clipped_and_derived_rare_words_find_their_corpus_term() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["bruh can i return the mower", "srsly how long does a charge take", "ordered at 10am, warranty?"],
+    [
+        "bruh can i return the mower",
+        "srsly how long does a charge take",
+        "ordered at 10am, warranty?",
+    ],
 )
 def test_chat_slang_and_times_of_day_are_never_the_point(question: str) -> None:
     assert _q(question) == []
@@ -117,7 +121,7 @@ def test_a_word_the_passages_hold_is_not_novel() -> None:
 
 
 def test_a_typo_whose_stem_differs_from_its_word_is_mended_through_english() -> None:
-    """"paymnets" stems to "paymnet", far from the corpus's "pay" (from "payments")."""
+    """ "paymnets" stems to "paymnet", far from the corpus's "pay" (from "payments")."""
     vocab = Vocabulary(10, {"pay": 3, "card": 2})
     concepts = parse("card paymnets", vocab, Glossary({})).concepts
     assert [(c.how, c.key) for c in concepts] == [("word", "card"), ("spelling", "pay")]
