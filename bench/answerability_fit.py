@@ -43,7 +43,8 @@ from stanchion.store.db import Store
 
 APP = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
 CLAPNQ = Path(__file__).resolve().parents[2] / "shared" / "datasets/retrieval/clapnq"
-SOURCES = ("clapnq", "messy", "messy2")
+APPB = Path(__file__).resolve().parent / "data" / "appb"
+SOURCES = ("clapnq", "messy", "messy2", "messy3", "appb")
 L2_GRID = (0.001, 0.01)
 ALL_FEATURES = (
     "coverage",
@@ -86,28 +87,45 @@ def _rows(planner: Planner, source: str, items: list[tuple[str, list[str], bool]
     return out
 
 
-def example_rows(tmp: Path) -> list[Row]:
-    raw = yaml.safe_load((APP / "stanchion.yaml").read_text())["knowledge"]
+def _questions(path: Path, split: str | None) -> list[tuple[str, list[str], bool]]:
+    items = []
+    for line in path.read_text().splitlines():
+        e = json.loads(line)
+        if split is not None and e.get("split") != split:
+            continue
+        msgs = e.get("messages") or [{"role": "user", "content": e["question"]}]
+        turns = [m["content"] for m in msgs if m["role"] == "user"]
+        items.append((e["id"], turns, bool(e.get("answerable", True))))
+    return items
+
+
+def app_rows(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -> list[Row]:
+    """The app's DEV questions through its own knowledge spec (glossary, catalog)."""
+    raw = yaml.safe_load((app / "stanchion.yaml").read_text())["knowledge"]
     raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
-    raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
+    if "catalog" in raw:
+        raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
     spec = KnowledgeSpec.model_validate(raw)
     store = Store(f"sqlite:///{tmp / 'kn.db'}")
     store.upgrade()
     cipher = Cipher(bytes(32))
-    ingest(spec, APP, store, cipher, "support-assistant", approve_as="bench")
-    knowledge = build_knowledge(spec, APP, store, cipher, app="support-assistant")
+    ingest(spec, app, store, cipher, app.name, approve_as="bench")
+    knowledge = build_knowledge(spec, app, store, cipher, app=app.name)
     asyncio.run(knowledge.start())
     rows = []
-    for name in ("messy", "messy2"):
-        items = []
-        for line in (APP / "evals" / f"{name}-dev.jsonl").read_text().splitlines():
-            e = json.loads(line)
-            msgs = e.get("messages") or [{"role": "user", "content": e["question"]}]
-            turns = [m["content"] for m in msgs if m["role"] == "user"]
-            items.append((e["id"], turns, bool(e.get("answerable", True))))
-        rows += _rows(knowledge.planner, name, items)
+    for name, (path, split) in sets.items():
+        rows += _rows(knowledge.planner, name, _questions(path, split))
     knowledge.close()
     return rows
+
+
+def example_rows(tmp: Path) -> list[Row]:
+    sets = {n: (APP / "evals" / f"{n}-dev.jsonl", None) for n in ("messy", "messy2", "messy3")}
+    return app_rows(tmp, APP, sets)
+
+
+def appb_rows(tmp: Path) -> list[Row]:
+    return app_rows(tmp, APPB, {"appb": (APPB / "evals" / "questions.jsonl", "dev")})
 
 
 def clapnq_rows(tmp: Path) -> list[Row]:
@@ -277,7 +295,7 @@ def report(rows: list[Row], scores: list[float], t: float, label: str) -> None:
 
 def curve(rows: list[Row], scores: list[float], t_mark: float) -> None:
     """The trade-off on the example app's dev sets: answerable served vs unanswerable served."""
-    app = [i for i, r in enumerate(rows) if r.source != "clapnq"]
+    app = [i for i, r in enumerate(rows) if r.source.startswith("messy")]
     sub, sc = [rows[i] for i in app], [scores[i] for i in app]
     print(
         "trade-off (example app dev, out-of-fold): threshold, answerable served, "
@@ -312,7 +330,8 @@ def select(rows: list[Row]) -> tuple[Names, float]:
 
 def main(refit: bool) -> None:
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        rows = clapnq_rows(Path(a)) + example_rows(Path(b))
+        with tempfile.TemporaryDirectory() as c:
+            rows = clapnq_rows(Path(a)) + example_rows(Path(b)) + appb_rows(Path(c))
     vetoed = sum(all(x is None for x in r.parts) for r in rows)
     print(f"{len(rows)} dev questions ({vetoed} vetoed or with nothing to judge)")
     names, l2 = answerability.FEATURES, answerability.L2
@@ -326,7 +345,7 @@ def main(refit: bool) -> None:
     oof = out_of_fold(rows, l2, names)
     t = choose_threshold(rows, oof)
     report(rows, oof, t, "5-fold out-of-fold")
-    app = [i for i, r in enumerate(rows) if r.source != "clapnq"]
+    app = [i for i, r in enumerate(rows) if r.source.startswith("messy")]
     t_app = choose_threshold([rows[i] for i in app], [oof[i] for i in app])
     report(rows, oof, t_app, "the example app's threshold (its own dev sets, out-of-fold)")
     print(

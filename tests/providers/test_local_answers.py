@@ -216,3 +216,62 @@ def test_a_judged_follow_up_whose_own_words_are_nowhere_answers_from_what_it_lea
     assert "Descale the kettle every 4 weeks" in judged.text
     # with no judgement from the caller, a sentence holding only lent words is no answer
     assert answer(question, [CARE], parts=[question], analyzer=Analyzer()).text == NO_ANSWER
+
+
+TARIFF = """# Fees and opening hours
+
+## Water and wastewater
+- Water supply charge: $0.45 per day
+- Water usage: $2.80 per cubic metre
+- Wastewater: $2.10 per cubic metre
+
+## Electricity
+A supply charge of $1.10 per day applies to every plan.
+
+## Riverside office
+- Tuesday and Thursday: 10 am to 4 pm
+- Other days: closed
+
+## Router
+It needs a 2.4 GHz Wi-Fi network. The kettle needs the Orbit Router.
+
+## Cancelling
+An order can be cancelled from the Orders page until it ships.
+"""
+
+
+def test_a_list_answers_as_a_whole_without_its_markup() -> None:
+    got = ask("what days is the riverside office open", TARIFF)
+    assert got.startswith("Tuesday and Thursday: 10 am to 4 pm. [1] Other days: closed. [1]")
+    assert "**" not in got and "- " not in got
+
+
+def test_water_is_not_the_chat_spelling_of_what() -> None:
+    """'wat' (what) stems like 'water': the water charge must still be asked for."""
+    assert ask("water supply charge per day", TARIFF).startswith("Water supply charge: $0.45")
+
+
+def test_a_compound_written_another_way_matches_the_sentence() -> None:
+    (sentence,) = Analyzer().sentences("It needs a 2.4 GHz Wi-Fi network.")
+    assert "wifi" in sentence.terms
+
+
+def test_a_yes_no_question_its_sentence_states_under_a_heading_of_the_same_words() -> None:
+    """ "Cancelling" heads the section, yet the sentence itself says an order can be cancelled."""
+    text = "## Cancelling\nAn order can be cancelled from the Orders page until it ships."
+    parts = ["can i cancel my order", "how much is water usage"]
+    got = answer(
+        "q", [text, TARIFF], parts=parts, titles=["Cancel an order", "Fees"], analyzer=Analyzer()
+    )
+    assert got.text.startswith(
+        "Yes. An order can be cancelled from the Orders page until it ships."
+    )
+
+
+def test_a_counted_noun_in_another_spelling_is_the_count_asked_for() -> None:
+    text = (
+        "The Prism Color lamp costs 30 EUR, or 99 EUR for a pack of four. The Prism Color lamp "
+        "is a smart lamp with 16 million colors and a brightness of 800 lumens."
+    )
+    got = ask("how many colours can the prism color lamp show", text)
+    assert "with 16 million colors" in got

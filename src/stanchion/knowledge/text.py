@@ -191,7 +191,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 5
+TERMS_VERSION = 6
 
 
 @lru_cache(maxsize=200_000)
@@ -278,16 +278,28 @@ _URL = re.compile(r"https?://|www\.")
 _PHONE = re.compile(r"(?<![\w.+-])\+?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]\d{2,4}){1,4}(?![\w.-])")
 _NOT_PHONE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,3}(?:[ .]\d{3})+")
 PHONE_DIGITS = 7
+# units written as symbols, and the words a question uses for them ("per cubic metre")
+_SYMBOLS = (
+    (re.compile(r"\dm(?:³|3\b)|\bm³"), ["cubic", "metr"]),
+    (re.compile(r"\dm(?:²|2\b)|\bm²"), ["squar", "metr"]),
+    (re.compile(r"\d\s*kwh\b|\bkwh\b", re.I), ["kilowatt", "hour"]),
+    (re.compile(r"\d\s*%"), ["percent"]),
+    (re.compile(r"°\s*c\b", re.I), ["degr", "celsius"]),
+)
 
 
 def implied(text: str) -> list[str]:
     """Terms a text answers to without writing them: an address is an email, a URL a link
-    or website, a phone number a phone to call ("who do I email?" -> "billing@shop.example").
+    or website, a phone number a phone to call ("who do I email?" -> "billing@shop.example"),
+    a unit symbol its words ("$2.80 per m³" -> cubic, metre; "kWh" -> kilowatt, hour).
 
     >>> implied("Write to billing@shop.example or call +1 555 010 0199.")
     ['email', 'phon', 'call']
     """
     out = ["email"] if _EMAIL.search(text) else []
+    for symbol, words in _SYMBOLS:
+        if symbol.search(text):
+            out += words
     if _URL.search(text):
         out += ["link", "websit"]
     if any(_is_phone(m.group()) for m in _PHONE.finditer(text)):

@@ -35,9 +35,11 @@ _CONTRAST = re.compile(
 _FRAME_WORDS = (
     "long much many take takes soon quickly fast often also still want know "
     "tell please pls plz thanks thank hi hey hello ok okay u r ur im ya yeah nah tho "
-    "wat whats anyone question get going wondering happen happens"
+    "anyone question get going wondering happen happens"
 )
 _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
+# chat spellings of question words, dropped before stemming: "wat" stems like "water"
+_CHAT = re.compile(r"\b(?:wat|wut|wht|whats|watz)\b", re.I)
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
@@ -83,6 +85,7 @@ class _Part:
     demoted: frozenset[int]  # passages whose sentences lose ties (catalog rows)
     said: str = ""  # what the assistant already answered in earlier turns
     asked: frozenset[str] = frozenset()  # the concepts of the part itself (not lent)
+    target: frozenset[str] = frozenset()  # the counted noun's forms ("colours": "color")
     memo: dict[int, Hits] = field(default_factory=dict)  # per sentence, for this part
 
     def hits(self, s: Sentence) -> Hits:
@@ -108,8 +111,13 @@ class _Part:
 
     def predicates(self, s: Sentence) -> bool:
         """Does the sentence say something of the question beyond naming its subject (a
-        term of the question in the sentence but not in its headings)?"""
-        return any(not found(self.wanted[t], s.context) for t in self.hits(s)[0])
+        term of the question in the sentence but not in its headings), or say in its own
+        words all that the question asks ("An order can be cancelled..." under the
+        heading "Cancelling", for "can I cancel my order")?"""
+        own = self.hits(s)[0]
+        if self.asked and self.asked <= own:
+            return True
+        return any(not found(self.wanted[t], s.context) for t in own)
 
     def lead(self, s: Sentence) -> float:
         """The share of the question the sentence opens with (its subject)."""
@@ -130,7 +138,7 @@ class _Part:
             bonus += WITHOUT_BONUS
         if self.intent.yes_no and s.conditional and not self.intent.lent:
             bonus += CONDITION_BONUS
-        if self.intent.target and self.intent.target in s.counted:
+        if self.target and not self.target.isdisjoint(s.counted):
             bonus += TARGET_BONUS
         bonus += LEAD_BONUS * self.lead(s)
         if c[0] in self.demoted:
@@ -151,7 +159,7 @@ def split_context(part: str) -> tuple[str, str]:
 
 def _terms(text: str) -> list[str]:
     out = []
-    for t in words_of(text):
+    for t in words_of(_CHAT.sub(" ", text)):
         out.append(t)
         letters = "".join(ch for ch in t if ch.isalpha())
         if letters != t and len(letters) >= 3 and not t.isalpha():
@@ -214,6 +222,8 @@ def _part(question: str, candidates: list[Candidate], analyzer: Analyzer, ctx: C
     wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx)
     part = _Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
+    if intent.target:
+        part.target = analyzer.equivalents(intent.target)
     df = dict.fromkeys(wanted, 0)
     for _, s in candidates:
         for t in part.hits(s)[1]:
@@ -251,6 +261,44 @@ def _others(part: _Part, ranked: list[tuple[float, Candidate]]) -> list[Candidat
         if fresh and (cand[0], cand[1].section) == (best[0], best[1].section):
             chosen.append(cand)  # the rest of a short section: "...until it ships. After..."
     return chosen
+
+
+_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
+
+
+def _with_list(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """A list item brings the items next to it ("- Tuesday and Thursday: 10 am to 4 pm",
+    "- Other days: closed"): a short list answers as a whole, up to STEPS_MAX items."""
+    i, best = chosen[0]
+    if not _ITEM.match(best.text):
+        return chosen
+    run = [c for c in candidates if c[0] == i and c[1].section == best.section]
+    run.sort(key=lambda c: c[1].position)
+    at = next(k for k, c in enumerate(run) if c[1] is best)
+    lo = hi = at
+    while (
+        lo > 0
+        and _ITEM.match(run[lo - 1][1].text)
+        and run[lo - 1][1].position == run[lo][1].position - 1
+    ):
+        lo -= 1
+    while (
+        hi + 1 < len(run)
+        and _ITEM.match(run[hi + 1][1].text)
+        and run[hi + 1][1].position == run[hi][1].position + 1
+    ):
+        hi += 1
+    if hi - lo + 1 > STEPS_MAX:
+        return chosen
+    return [*chosen, *(c for c in run[lo : hi + 1] if c not in chosen)]
+
+
+def _display(text: str) -> str:
+    """A sentence as said, not as marked up: no list marker or bold, a list item ended."""
+    item = _ITEM.match(text)
+    text = text[item.end() :] if item else text
+    text = text.replace("**", "").strip()
+    return text if not item or text[-1:] in ".!?" else text + "."
 
 
 def _with_antecedent(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
@@ -309,6 +357,7 @@ def answer_part(
     if part.intent.yes_no and not any(part.predicates(c[1]) for s, c in ranked[:3] if s > 0):
         return None  # "is the bulb dimmable?" against "the bulb is an E26 bulb": no answer
     chosen = _steps(best, candidates) if part.intent.steps else _others(part, ranked)
+    chosen = _with_list(chosen, candidates)
     return _verdict(part, question, best[1]), _with_antecedent(chosen, candidates)
 
 
@@ -378,7 +427,7 @@ def answer(
         fresh = [c for c in chosen if c not in said]
         said.update(chosen)
         if fresh:
-            out.append(lead + " ".join(f"{s.text} [{i + 1}]" for i, s in fresh))
+            out.append(lead + " ".join(f"{_display(s.text)} [{i + 1}]" for i, s in fresh))
     if not answered:
         return Answer(NO_ANSWER, True)
     return Answer(" ".join(t for t in out if t), False)

@@ -62,7 +62,7 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("price", True, re.compile(r"\bhow much\b|\b(?:price|cost|pricing) (?:of|for)\b")),
     ("price", True, re.compile(r"\bwhat(?:s| is| does| do| are| will)?\b.*\bcosts?\b")),
     ("price", False, re.compile(r"\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b|\$")),
-    ("price", False, re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b")),
+    ("price", False, re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b|\brates?\b|\btariffs?\b")),
     ("count", True, re.compile(r"\bhow many\b")),
     ("count", False, re.compile(r"\bnumber of\b|\bmax(?:imum)?\b|\bup to\b")),
     ("place", False, re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),

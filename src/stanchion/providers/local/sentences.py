@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from stanchion.knowledge.catalog_names import close
-from stanchion.knowledge.text import implied, stem, terms
+from stanchion.knowledge.text import compounds, implied, stem, terms
 from stanchion.providers.local.intent import ANSWER_KINDS
 from stanchion.providers.local.units import stated_units
 
@@ -111,7 +111,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             continue
         kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
         main = _CONDITION.split(sentence, maxsplit=1)[0]
-        words = frozenset(words_of(sentence)) | frozenset(implied(sentence))
+        words = frozenset(words_of(sentence)) | frozenset(implied(sentence) + compounds(sentence))
         if _PRONOUN.match(sentence):
             words |= top  # "It needs a C-wire": 'it' is what the document is about
         negated = bool(_NEGATION.search(main))
