@@ -329,9 +329,11 @@ def select(rows: list[Row]) -> tuple[Names, float]:
 
 
 def main(refit: bool) -> None:
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        with tempfile.TemporaryDirectory() as c:
-            rows = clapnq_rows(Path(a)) + example_rows(Path(b)) + appb_rows(Path(c))
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = [Path(tmp) / name for name in ("clapnq", "example", "appb")]
+        for folder in folders:
+            folder.mkdir()
+        rows = clapnq_rows(folders[0]) + example_rows(folders[1]) + appb_rows(folders[2])
     vetoed = sum(all(x is None for x in r.parts) for r in rows)
     print(f"{len(rows)} dev questions ({vetoed} vetoed or with nothing to judge)")
     names, l2 = answerability.FEATURES, answerability.L2
