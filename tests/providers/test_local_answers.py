@@ -275,3 +275,24 @@ def test_a_counted_noun_in_another_spelling_is_the_count_asked_for() -> None:
     )
     got = ask("how many colours can the prism color lamp show", text)
     assert "with 16 million colors" in got
+
+
+def test_a_follow_up_judged_answerable_is_answered_from_the_words_it_leans_on() -> None:
+    """'how long does it take to arrive' after 'bank transfer': no sentence says 'arrive';
+    the gate judged the part answerable, so the duration about transfers answers it."""
+    text = "## Bank transfer\nTransfers take up to 3 business days to reach your account."
+    part = "how long does it take to arrive (bank, transfer)"
+    judged = answer("q", [text], parts=[part], decisions=["answer"], analyzer=Analyzer())
+    assert judged.text.startswith("Transfers take up to 3 business days")
+    unjudged = answer("q", [text], parts=[part], analyzer=Analyzer())
+    assert unjudged.refused
+
+
+def test_a_one_part_message_passes_its_own_decision_to_the_responder() -> None:
+    from stanchion.pipeline.stages.generate import _decisions
+
+    one = {"parts": ["how long?"], "answerability": {"decision": "answer"}}
+    assert _decisions(one) == ["answer"]
+    two = {"parts": ["a", "b"], "part_answerability": [{"decision": "refuse"}, {}]}
+    assert _decisions(two) == ["refuse", ""]
+    assert _decisions({"parts": ["a", "b"], "answerability": {"decision": "answer"}}) == []

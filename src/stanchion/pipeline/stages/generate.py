@@ -92,7 +92,7 @@ class Generate:
             sources=[p.source for p in ex.passages],
             question=str(ex.annotations.get("query") or ""),
             parts=[str(p) for p in ex.annotations.get("parts") or []],
-            part_decisions=_decisions(ex.annotations.get("part_answerability")),
+            part_decisions=_decisions(ex.annotations),
             glossary=self.glossary,
         )
 
@@ -205,7 +205,12 @@ async def _watch(ex: Exchange, chunks: AsyncIterator[Chunk]) -> AsyncIterator[Ch
         yield chunk
 
 
-def _decisions(per_part: Any) -> list[str]:
-    if not isinstance(per_part, list):
-        return []
-    return [str(p.get("decision", "")) if isinstance(p, dict) else "" for p in per_part]
+def _decisions(annotations: dict[str, Any]) -> list[str]:
+    """The planner's decision per part; a one-part message's is its own decision."""
+    per_part = annotations.get("part_answerability")
+    if isinstance(per_part, list):
+        return [str(p.get("decision", "")) if isinstance(p, dict) else "" for p in per_part]
+    whole, parts = annotations.get("answerability"), annotations.get("parts")
+    if isinstance(whole, dict) and isinstance(parts, list) and len(parts) == 1:
+        return [str(whole.get("decision", ""))]
+    return []
