@@ -125,3 +125,12 @@ def test_a_typo_whose_stem_differs_from_its_word_is_mended_through_english() -> 
     vocab = Vocabulary(10, {"pay": 3, "card": 2})
     concepts = parse("card paymnets", vocab, Glossary({})).concepts
     assert [(c.how, c.key) for c in concepts] == [("word", "card"), ("spelling", "pay")]
+
+
+def test_a_numbered_thing_the_passages_number_otherwise_is_missing() -> None:
+    from stanchion.knowledge.answerability import unlisted_numbers
+
+    rules = [("Hose bans", "At Level 1 hoses run on odd days. At Level 2 all hoses are banned.")]
+    assert unlisted_numbers("rules for level 3 restrictions?", rules) == ["level 3"]
+    assert unlisted_numbers("rules for level 2 restrictions?", rules) == []
+    assert unlisted_numbers("I have around 80 hoses", rules) == []  # never numbered there

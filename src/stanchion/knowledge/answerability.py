@@ -220,6 +220,27 @@ def _unknown_after(
     return out
 
 
+LABELLED = re.compile(r"\b([a-z]{3,})[ -](\d{1,3})\b", re.I)  # "level 3", "tier 2", "gen 4"
+
+
+def unlisted_numbers(text: str, passages: list[Pair]) -> list[str]:
+    """A numbered thing the passages number otherwise: "level 3" where they describe Level 1
+    and Level 2 only. A word the passages never number is not a label ("around 80")."""
+    out = []
+    for m in LABELLED.finditer(text):
+        word, number = m.group(1).lower(), m.group(2)
+        if word in STOPWORDS:
+            continue
+        seen = {
+            n.group(1)
+            for _, body in passages
+            for n in re.finditer(rf"\b{word}[ -](\d{{1,3}})\b", body, re.I)
+        }
+        if seen and number not in seen:
+            out.append(f"{word} {number}")
+    return out
+
+
 def probability(x: list[float]) -> float:
     z = WEIGHTS[0] + sum(w * v for w, v in zip(WEIGHTS[1:], x, strict=True))
     return 1.0 / (1.0 + math.exp(-z))
@@ -239,6 +260,7 @@ def assess(
         present |= passage_bags(title, text)[0]
     missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
     missing += novel_points(query, present)
+    missing += unlisted_numbers(query.text, passages)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x), feats)
