@@ -5,10 +5,14 @@
 
 Sources (DEV only; the *-heldout files are never read here):
 - clapnq: the queries of the DEV half (sha256 of the id) over the clapnq corpus;
-- messy, messy2: the example app's dev files (examples/support-assistant/evals/*-dev.jsonl),
-  served by the example's own knowledge spec (glossary, catalog) through ``Planner``.
+- messy, messy2, messy3: the example app's dev files (examples/support-assistant/evals/
+  *-dev.jsonl), served by the example's own knowledge spec (glossary, catalog) through
+  ``Planner``;
+- appb: the DEV split of a second app's questions (bench/data/appb: a utility's help centre,
+  its spec as a new team would start it), so that no source is one app's only.
 
-Leave-one-source-out: fit on two sources, choose the threshold on them, report the third;
+Leave-one-source-out: fit on the other sources, choose the threshold on them, report the
+left-out one;
 the worst source is the figure to quote. Features (subsets of up to three) and the L2
 strength are chosen by the average of the mean and the worst held-out source. The shipped
 threshold is chosen on out-of-fold scores (5 folds stratified by source and label), never
