@@ -296,3 +296,12 @@ def test_a_one_part_message_passes_its_own_decision_to_the_responder() -> None:
     two = {"parts": ["a", "b"], "part_answerability": [{"decision": "refuse"}, {}]}
     assert _decisions(two) == ["refuse", ""]
     assert _decisions({"parts": ["a", "b"], "answerability": {"decision": "answer"}}) == []
+
+
+def test_a_tie_from_another_passage_is_said_too() -> None:
+    """Both sentences say all the question asks: the one retrieved first need not be the
+    one meant, so both are given."""
+    fees = "## Costs\nStandard delivery is free on orders over 40 EUR."
+    returns = "## Returns\nReturn delivery is free within the EU."
+    got = answer_from_passages("is delivery free", [returns, fees])
+    assert "over 40 EUR" in got and "within the EU" in got
