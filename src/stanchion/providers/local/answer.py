@@ -43,7 +43,7 @@ _CHAT = re.compile(r"\b(?:wat|wut|wht|whats|watz)\b", re.I)
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
-EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX, TIE = 2, 0.75, 0.5, 4, 0.9
+EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX, TIE = 2, 0.75, 0.5, 4, 0.85
 KIND_BONUS, WITHOUT_BONUS, CONDITION_BONUS, TARGET_BONUS = 0.25, 0.2, 0.1, 0.3
 DEMOTED, REPEATED, LEAD_BONUS, UNASKED_NEGATION = 0.12, 0.3, 0.15, 0.1
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
@@ -251,8 +251,8 @@ def _others(part: _Part, ranked: list[tuple[float, Candidate]]) -> list[Candidat
             break
         new = part.new_terms(cand[1], seen)
         same_kind = part.intent.kind in cand[1].kinds and cand[0] == best[0]
-        tie = s >= TIE * best_score and cand[0] != best[0] and part.cover(cand[1]) >= 1.0
-        if new or same_kind or tie:  # a tie from another passage: both readings are said
+        tie = part.intent.yes_no and s >= TIE * best_score and cand[0] != best[0]
+        if new or same_kind or (tie and part.cover(cand[1]) >= 1.0):  # both readings said
             chosen.append(cand)
             seen |= new
     for s, cand in ranked[1:]:
