@@ -25,12 +25,15 @@ from stanchion.knowledge.support import (
     aggregate,
     claim_features,
     support,
+    vetoed,
 )
 
 if TYPE_CHECKING:
     from stanchion.knowledge.catalog import Catalog
 
-DETECTOR = "grounding@3"
+DETECTOR = "grounding@4"
+# A vetoed claim's support is scaled below any useful threshold but keeps its order.
+VETO = 0.2
 SOURCES = 1024  # prepared passage sets kept
 CLAIM_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 ACTIONS: dict[GroundingAction, Action] = {
@@ -51,6 +54,7 @@ class Claim:
     unsupported: list[tuple[int, int]] = field(default_factory=list)
     novel_numbers: list[tuple[int, int]] = field(default_factory=list)
     features: list[float] = field(default_factory=list)
+    vetoed: bool = False
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -122,8 +126,9 @@ class Validator:
     def claims(self, answer: str, source: Source) -> list[Claim]:
         out = []
         for s, e in split_claims(answer):
-            feats, (missing, numbers) = claim_features(answer[s:e], source)
-            score = support(aggregate([feats], source))
+            feats, marks = claim_features(answer[s:e], source)
+            veto = vetoed(marks, self.policy.kind)
+            score = support(aggregate([feats], source)) * (VETO if veto else 1.0)
             out.append(
                 Claim(
                     s,
@@ -131,9 +136,10 @@ class Validator:
                     answer[s:e],
                     score,
                     score >= self.policy.threshold,
-                    [(s + a, s + b) for a, b in missing],
-                    [(s + a, s + b) for a, b in numbers],
+                    [(s + a, s + b) for a, b in marks.missing],
+                    [(s + a, s + b) for a, b in marks.numbers],
                     feats,
+                    veto,
                 )
             )
         return out
@@ -145,6 +151,8 @@ class Validator:
         source = self.source(sources)
         claims = self.claims(answer, source)
         score = support(aggregate([c.features for c in claims], source)) if claims else 1.0
+        if any(c.vetoed for c in claims):
+            score *= VETO
         return self._validation(claims, score, answer, "offline")
 
     async def acheck(

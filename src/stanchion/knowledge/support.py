@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
-
 from stanchion.knowledge.antonyms import ANTONYMS
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 NUMBER = re.compile(r"^\d[\d.,]*$")
 TOP = 3
+# The speaker's own voice: "I think...", "my favourite...". Contractions that normalise to
+# words of their own ("I'd" -> "id", "I'll" -> "ill") are left out.
+FIRST_PERSON = frozenset(["i", "me", "my", "myself", "im", "ive"])
 FEATURES = (
     "idf_coverage",
     "align",
@@ -125,6 +126,10 @@ class Window:
             self.terms | other.terms, self.stems | other.stems, self.negated or other.negated
         )
 
+    @property
+    def first_person(self) -> bool:
+        return not FIRST_PERSON.isdisjoint(self.stems)
+
 
 @dataclass(slots=True)
 class Source:
@@ -135,6 +140,7 @@ class Source:
     windows: list[Window]
     df: dict[str, int]
     sentences: int
+    first_person: bool
 
     @classmethod
     def of(cls, texts: list[str], cache: SentenceCache | None = None) -> Source:
@@ -152,7 +158,8 @@ class Source:
                 for t in set(toks):
                     df[t] = df.get(t, 0) + 1
         merged = [a | b for a, b in pairwise(single)]
-        return cls(terms, bigrams, single + merged, df, len(single))
+        voiced = any(w.first_person for w in single)
+        return cls(terms, bigrams, single + merged, df, len(single), voiced)
 
 
 SentenceCache = dict[str, list[tuple[list[str], Window]]]
@@ -186,10 +193,12 @@ def _weighted(
 
 def _alignment(
     claim: str, uniq: set[str], weight: dict[str, float], source: Source, tokens: Words
-) -> tuple[float, float, float, float]:
-    """(best window coverage, top-3 joint coverage, negation mismatch, antonym swap)."""
+) -> tuple[float, float, float, float, set[str]]:
+    """(best window coverage, top-3 joint coverage, negation mismatch, antonym swap, the
+    claim's stems)."""
+    stems = all_stems(claim, tokens)
     if not source.windows:
-        return 0.0, 0.0, float(has_negation(claim, tokens)), 0.0
+        return 0.0, 0.0, float(has_negation(claim, tokens)), 0.0, stems
     total = sum(weight[t] for t in uniq)
     scores = [_weighted(weight, uniq, w.terms, total) for w in source.windows]
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:TOP]
@@ -200,26 +209,54 @@ def _alignment(
     antonym = float(
         any(
             ANTONYMS.get(t, frozenset()) & top_stems and t not in top_stems
-            for t in all_stems(claim, tokens)
+            for t in stems
         )
     )
-    return scores[order[0]], _weighted(weight, uniq, top_terms, total), negation, antonym
+    return scores[order[0]], _weighted(weight, uniq, top_terms, total), negation, antonym, stems
 
 
-def claim_features(claim: str, source: Source) -> tuple[list[float], list[Any]]:
-    """Feature vector of one claim (FEATURES), plus the spans of its unsupported words and
-    numbers. A claim without content words ("So there it is.") gets NEUTRAL, length 0."""
+@dataclass(slots=True)
+class Marks:
+    """What a claim's features do not say by themselves: the spans of its unsupported words
+    and numbers, whether the sources contradict it outright (a number they lack, a word
+    swapped for its antonym) and whether it speaks in the speaker's own voice (first person,
+    or a question) where the sources never do."""
+
+    missing: list[tuple[int, int]] = field(default_factory=list)
+    numbers: list[tuple[int, int]] = field(default_factory=list)
+    contradicted: bool = False
+    personal: bool = False
+
+
+def personal(claim: str, stems: set[str], source: Source) -> bool:
+    """The speaker's opinion, experience or question, not a statement the sources can back
+    ("I love skiing", "have you been?"); unless the sources speak in the first person too."""
+    voiced = claim.rstrip().endswith("?") or not FIRST_PERSON.isdisjoint(stems)
+    return voiced and not source.first_person
+
+
+def vetoed(marks: Marks, kind: str) -> bool:
+    """A claim the sources contradict is unsupported however well its words are covered;
+    so, in dialogue, is the speaker's own voice (a knowledge-grounded turn that adds an
+    opinion, an experience or a question is not attributable to the knowledge). In other
+    kinds of answer a question back ("Which plan are you on?") makes no claim to check."""
+    return marks.contradicted or (kind == "dialogue" and marks.personal)
+
+
+def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
+    """Feature vector of one claim (FEATURES), plus its ``Marks``. A claim without content
+    words ("So there it is.") gets NEUTRAL, length 0."""
     tokens = words(claim)
     toks = content_terms(claim, tokens)
     if not toks:
-        return list(NEUTRAL), [[], []]
+        return list(NEUTRAL), Marks()
     names = {t for t, s, _ in toks if claim[s].isupper() and s > 0}
     n_src = max(source.sentences, 1)
     weight = {t: math.log(1 + n_src / (1 + source.df.get(t, 0))) + 0.5 for t, _, _ in toks}
     terms = [t for t, _, _ in toks]
     uniq = set(terms)
     present = [t in source.terms for t in terms]
-    align, cover, negation, antonym = _alignment(claim, uniq, weight, source, tokens)
+    align, cover, negation, antonym, stems = _alignment(claim, uniq, weight, source, tokens)
     pairs = list(pairwise(terms))
     bigrams = sum(p in source.bigrams for p in pairs) / len(pairs) if pairs else sum(present)
     missing = [(s, e) for (_, s, e), p in zip(toks, present, strict=True) if not p]
@@ -238,7 +275,8 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], list[Any]]:
         antonym,
         math.log1p(len(toks)),
     ]
-    return feats, [missing, numbers]
+    marks = Marks(missing, numbers, bool(numbers) or antonym > 0, personal(claim, stems, source))
+    return feats, marks
 
 
 def aggregate(per_claim: list[list[float]], source: Source) -> list[float]:
