@@ -26,6 +26,13 @@ from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 NUMBER = re.compile(r"^\d[\d.,]*$")
 TOP = 3
+# "one" is left out: it is a pronoun as often as a number ("one of the best").
+NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "two three four five six seven eight nine ten eleven twelve".split(), start=2
+    )
+}
 # The speaker's own voice: "I think...", "my favourite...". Contractions that normalise to
 # words of their own ("I'd" -> "id", "I'll" -> "ill") are left out.
 FIRST_PERSON = frozenset(["i", "me", "my", "myself", "im", "ive"])
@@ -100,12 +107,13 @@ def has_negation(text: str, tokens: Words | None = None) -> bool:
 
 
 def content_terms(text: str, tokens: Words | None = None) -> list[tuple[str, int, int]]:
-    """(stemmed term, start, end) of the words that carry content."""
+    """(stemmed term, start, end) of the words that carry content; a number written as a
+    word is its digits ("five gold albums" is "5 gold albums")."""
     out = []
     for raw, s, e in words(text) if tokens is None else tokens:
         w = normalize_word(raw)
         if w not in STOPWORDS:
-            out.append((stem(w), s, e))
+            out.append((NUMBER_WORDS.get(w) or stem(w), s, e))
     return out
 
 
