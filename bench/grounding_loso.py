@@ -26,19 +26,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from knowledge import DATA, SETS
-from stanchion.knowledge.grounding import VETO, split_claims
-from stanchion.knowledge.support import ANSWER_FEATURES, Source, aggregate, claim_features, vetoed
+from knowledge import DATA, KINDS, SETS, features
+from stanchion.knowledge.grounding import VETO
+from stanchion.knowledge.support import ANSWER_FEATURES
 
 C_GRID = (0.03, 0.1, 0.3, 1.0)
-# The kind of answer each source is, as its app would declare it (``knowledge.grounding.kind``).
-KINDS = {
-    "begin_dev": "dialogue",
-    "halueval_qa_one_turn": "qa",
-    "frank_valid": "summary",
-    "summedits_evaluation": "summary",
-    "wice_dev": "claim",
-}
 
 
 def sample_weights(sets: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -117,18 +109,6 @@ def loso(
         held = sets == s
         out[s] = balanced_accuracy(y[held], (score(beta, x[held]) * scale[held] >= t).astype(int))
     return out
-
-
-def features(row: dict[str, object], kind: str) -> tuple[list[float], bool]:
-    """The answer's features (as ``Validator.validate`` computes them) and its veto."""
-    source = Source.of(list(row["sources"]))  # type: ignore[call-overload]
-    answer = str(row["response"])
-    per, veto = [], False
-    for s, e in split_claims(answer):
-        feats, marks = claim_features(answer[s:e], source)
-        per.append(feats)
-        veto = veto or vetoed(marks, kind)
-    return aggregate(per, source), veto
 
 
 def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
