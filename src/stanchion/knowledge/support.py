@@ -20,6 +20,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from itertools import pairwise
+
 from stanchion.knowledge.antonyms import ANTONYMS
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
@@ -32,7 +33,20 @@ TOP = 3
 NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
-        "two three four five six seven eight nine ten eleven twelve".split(), start=2
+        [
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ],
+        start=2,
     )
 }
 # The speaker's own voice: "I think...", "my favourite...". Contractions that normalise to
@@ -219,10 +233,7 @@ def _alignment(
     top_stems = set().union(*(source.windows[i].stems for i in order))
     negation = float(has_negation(claim, tokens) != best.negated)
     antonym = float(
-        any(
-            ANTONYMS.get(t, frozenset()) & top_stems and t not in top_stems
-            for t in stems
-        )
+        any(ANTONYMS.get(t, frozenset()) & top_stems and t not in top_stems for t in stems)
     )
     return scores[order[0]], _weighted(weight, uniq, top_terms, total), negation, antonym, stems
 
