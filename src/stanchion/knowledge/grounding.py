@@ -10,7 +10,7 @@ coverage, and so, when the spec's ``kind`` is dialogue, is the speaker's own voi
 (``support.vetoed``).
 
     v = Validator(Grounding()).validate("Refunds take 5 days.", ["Refunds take 5 days."])
-    assert v.score > 0.9 and not v.findings
+    assert v.grounded and not v.findings
 """
 
 from __future__ import annotations
