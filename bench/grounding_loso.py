@@ -1,6 +1,6 @@
 """Grounding: leave-one-source-out with the offline checker's weights refitted per fold.
 
-    python bench/grounding_loso.py [--drop max_length] [--fit]
+    python bench/grounding_loso.py [--drop max_length] [--fit] [--no-veto]
 
 For each DEV grounding source, the answer-level logistic model (``support.ANSWER_FEATURES``,
 minus ``--drop``) is fitted on the dev halves of the other sources (every source and label
@@ -26,7 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from knowledge import DATA, SETS, features
+from knowledge import DATA, KINDS, SETS, features
+from stanchion.knowledge.grounding import VETO
 from stanchion.knowledge.support import ANSWER_FEATURES
 
 C_GRID = (0.03, 0.1, 0.3, 1.0)
@@ -81,56 +82,65 @@ def best_threshold(scores: np.ndarray, y: np.ndarray, sets: np.ndarray) -> float
     return best_t
 
 
-def out_of_fold(x: np.ndarray, y: np.ndarray, sets: np.ndarray, c: float) -> np.ndarray:
-    """Each source's scores from a model fitted on the other sources."""
+def out_of_fold(
+    x: np.ndarray, y: np.ndarray, sets: np.ndarray, c: float, scale: np.ndarray
+) -> np.ndarray:
+    """Each source's scores from a model fitted on the other sources (times ``scale``)."""
     scores = np.zeros(len(y))
     for s in np.unique(sets):
         held = sets == s
         beta = fit(x[~held], y[~held], sample_weights(sets[~held], y[~held]), c)
         scores[held] = score(beta, x[held])
-    return scores
+    return scores * scale
 
 
 def loso(
-    x: np.ndarray, y: np.ndarray, sets: np.ndarray, dev: np.ndarray, c: float
+    x: np.ndarray, y: np.ndarray, sets: np.ndarray, dev: np.ndarray, c: float, scale: np.ndarray
 ) -> dict[str, float]:
-    """Balanced accuracy on each source left out (fit and threshold on the others' dev)."""
+    """Balanced accuracy on each source left out (fit and threshold on the others' dev).
+    ``scale``: each answer's veto factor (``VETO`` where a claim is vetoed, else 1); the
+    vetoes are rules, not fitted, so they apply in the inner folds as on the source left out."""
     out = {}
     for s in SETS:
         train = dev & (sets != s)
         xt, yt, st = x[train], y[train], sets[train]
         beta = fit(xt, yt, sample_weights(st, yt), c)
-        t = best_threshold(out_of_fold(xt, yt, st, c), yt, st)
+        t = best_threshold(out_of_fold(xt, yt, st, c, scale[train]), yt, st)
         held = sets == s
-        out[s] = balanced_accuracy(y[held], (score(beta, x[held]) >= t).astype(int))
+        out[s] = balanced_accuracy(y[held], (score(beta, x[held]) * scale[held] >= t).astype(int))
     return out
 
 
-def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    xs, ys, sets, dev = [], [], [], []
+def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    xs, ys, sets, dev, scale = [], [], [], [], []
     for name in SETS:
         with (DATA / "grounding" / f"{name}.jsonl").open(encoding="utf-8") as fh:
             for line in fh:
                 row = json.loads(line)
-                xs.append(features(row))
+                feats, veto = features(row, KINDS[name])
+                xs.append(feats)
+                scale.append(VETO if veto else 1.0)
                 ys.append(int(row["label"]))
                 sets.append(name)
                 dev.append(hashlib.sha256(row["id"].encode()).digest()[0] < 128)
-    return np.array(xs), np.array(ys), np.array(sets), np.array(dev)
+    return np.array(xs), np.array(ys), np.array(sets), np.array(dev), np.array(scale)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--drop", action="append", default=[], choices=ANSWER_FEATURES)
     ap.add_argument("--fit", action="store_true")
+    ap.add_argument("--no-veto", action="store_true", help="the model alone, without vetoes")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
-    x, y, sets, dev = load()
+    x, y, sets, dev, scale = load()
+    if a.no_veto:
+        scale = np.ones(len(y))
     keep = [i for i, f in enumerate(ANSWER_FEATURES) if f not in a.drop]
     lexical = x[:, [ANSWER_FEATURES.index("mean_idf_coverage")]]
-    rows = {"lexical": loso(lexical, y, sets, dev, 1.0)}
+    rows = {"lexical": loso(lexical, y, sets, dev, 1.0, np.ones(len(y)))}
     for c in C_GRID:
-        rows[f"offline C={c}"] = loso(x[:, keep], y, sets, dev, c)
+        rows[f"offline C={c}"] = loso(x[:, keep], y, sets, dev, c, scale)
     print(f"{'model (LOSO)':20}" + "".join(f"{s[:9]:>10}" for s in SETS) + "      mean     worst")
     for name, figures in rows.items():
         vals = [figures[s] for s in SETS]
@@ -141,7 +151,7 @@ def main() -> None:
     if a.fit:
         xd, yd, sd = x[dev][:, keep], y[dev], sets[dev]
         beta = fit(xd, yd, sample_weights(sd, yd), best_c)
-        t = best_threshold(out_of_fold(xd, yd, sd, best_c), yd, sd)
+        t = best_threshold(out_of_fold(xd, yd, sd, best_c, scale[dev]), yd, sd)
         weights = [float(beta[0])] + [0.0] * len(ANSWER_FEATURES)
         for k, i in enumerate(keep):
             weights[i + 1] = float(beta[k + 1])

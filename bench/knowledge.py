@@ -26,7 +26,7 @@ from stanchion.knowledge import grounding, support
 from stanchion.knowledge.evaluation import binary_metrics, percentile, read_jsonl
 from stanchion.knowledge.grounding import split_claims
 from stanchion.knowledge.spec import Grounding
-from stanchion.knowledge.support import Source, aggregate, claim_features
+from stanchion.knowledge.support import Source, aggregate, claim_features, vetoed
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if not DATA.exists():
@@ -35,17 +35,30 @@ SETS = ["begin_dev", "halueval_qa_one_turn", "frank_valid", "wice_dev", "summedi
 # Issue 4: balanced accuracy of a plain lexical-overlap score, one threshold on pooled dev.
 ANCHORS = dict(zip(SETS, (0.85, 0.78, 0.69, 0.70, 0.47), strict=True))
 C_GRID = (0.03, 0.1, 0.3, 1.0)
+# The kind of answer each source is, as its app would declare it (``knowledge.grounding.kind``).
+KINDS = {
+    "begin_dev": "dialogue",
+    "halueval_qa_one_turn": "qa",
+    "frank_valid": "summary",
+    "summedits_evaluation": "summary",
+    "wice_dev": "claim",
+}
 
 
 def half(row_id: str) -> str:
     return "dev" if hashlib.sha256(row_id.encode()).digest()[0] < 128 else "test"
 
 
-def features(row: dict) -> list[float]:
+def features(row: dict, kind: str = "qa") -> tuple[list[float], bool]:
+    """The answer's features (as ``Validator.validate`` computes them) and its veto."""
     source = Source.of(list(row["sources"]))
     answer = row["response"]
-    per = [claim_features(answer[s:e], source)[0] for s, e in split_claims(answer)]
-    return aggregate(per, source)
+    per, veto = [], False
+    for s, e in split_claims(answer):
+        feats, marks = claim_features(answer[s:e], source)
+        per.append(feats)
+        veto = veto or vetoed(marks, kind)
+    return aggregate(per, source), veto
 
 
 def _sample_weights(ys: list[int], sets: list[str]) -> list[float]:
@@ -137,14 +150,19 @@ def best_threshold(scores: list[float], ys: list[int]) -> float:
 
 def run_grounding(refit: bool) -> None:
     data = {name: list(read_jsonl(DATA / "grounding" / f"{name}.jsonl")) for name in SETS}
-    feats = {name: [features(r) for r in rows] for name, rows in data.items()}
-    dev_x, dev_y, dev_set = [], [], []
+    both = {name: [features(r, KINDS[name]) for r in rows] for name, rows in data.items()}
+    feats = {name: [f for f, _ in pairs] for name, pairs in both.items()}
+    scale = {
+        name: [grounding.VETO if veto else 1.0 for _, veto in pairs] for name, pairs in both.items()
+    }
+    dev_x, dev_y, dev_set, dev_scale = [], [], [], []
     for name, rows in data.items():
-        for r, f in zip(rows, feats[name], strict=True):
+        for r, f, k in zip(rows, feats[name], scale[name], strict=True):
             if half(r["id"]) == "dev":
                 dev_x.append(f)
                 dev_y.append(int(r["label"]))
                 dev_set.append(name)
+                dev_scale.append(k)
     if refit:
         cv = {c: cross_validate(dev_x, dev_y, dev_set, c) for c in C_GRID}
         print("cross-validated worst margin over anchors by C:", cv)
@@ -152,17 +170,17 @@ def run_grounding(refit: bool) -> None:
         print("fitted WEIGHTS =", tuple(round(v, 3) for v in w))
         support.WEIGHTS = tuple(w)
     score = support.support
-    chosen = best_threshold([score(x) for x in dev_x], dev_y)
+    chosen = best_threshold([score(x) * k for x, k in zip(dev_x, dev_scale, strict=True)], dev_y)
     threshold = chosen if refit else Grounding().threshold
     print(f"threshold chosen on pooled dev halves: {chosen}; reported at {threshold}")
     print(f"{'set (test half)':24} {'n':>4} {'BA':>6} {'95% CI':>13} {'F1':>6} {'AUROC':>6} anchor")
     for name, rows in data.items():
         pairs = [
-            (f, int(r["label"]))
-            for r, f in zip(rows, feats[name], strict=True)
+            (score(f) * k, int(r["label"]))
+            for r, f, k in zip(rows, feats[name], scale[name], strict=True)
             if half(r["id"]) == "test"
         ]
-        scores = [score(f) for f, _ in pairs]
+        scores = [s for s, _ in pairs]
         ys = [y for _, y in pairs]
         pred = [int(s >= threshold) for s in scores]
         m = binary_metrics(ys, pred, scores)

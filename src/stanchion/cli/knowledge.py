@@ -217,6 +217,12 @@ def ground_check(sources_file: Path, answer_file: Path, as_json: bool) -> None:
 @click.option("--predictions", type=click.Path(path_type=Path), default=None)
 @click.option("--threshold", type=float, default=None, help="default: the shipped one")
 @click.option(
+    "--kind",
+    type=click.Choice(["qa", "dialogue", "summary", "claim"]),
+    default="qa",
+    help="what the answers are, as an app's spec declares it (knowledge.grounding.kind)",
+)
+@click.option(
     "--by",
     help="balanced accuracy per group (source: the dataset field), with the lexical baseline",
 )
@@ -231,11 +237,14 @@ def ground_eval(
     as_json: bool,
     predictions: Path | None,
     threshold: float | None,
+    kind: str = "qa",
     by: str | None = None,
     leave_one_out: bool = False,
 ) -> None:
     """Balanced accuracy, F1, AUROC and latency per normalized grounding file."""
-    policy = Grounding() if threshold is None else Grounding(threshold=threshold)
+    policy = Grounding.model_validate(
+        {"kind": kind} | ({} if threshold is None else {"threshold": threshold})
+    )
     validator = Validator(policy)
     if by is not None or leave_one_out:
         rows = [row for path in files for row in read_jsonl(path)]

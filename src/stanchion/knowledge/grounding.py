@@ -4,10 +4,13 @@ A claim's support is a small logistic model over lexical evidence (``knowledge/s
 coverage of its terms by the sources, by the best-aligned sentence and by the top three,
 bigrams, novel numbers and names, negation and antonym mismatches against the aligned
 sentences). Weights were fitted on the development halves of the public grounding sets
-(``bench/knowledge.py``) and ship as constants: no model, no download.
+(``bench/grounding_loso.py``) and ship as constants: no model, no download. A claim the
+sources contradict outright (a number they lack, an antonym swap) is vetoed whatever its
+coverage, and so, when the spec's ``kind`` is dialogue, is the speaker's own voice
+(``support.vetoed``).
 
     v = Validator(Grounding()).validate("Refunds take 5 days.", ["Refunds take 5 days."])
-    assert v.score > 0.9 and not v.findings
+    assert v.grounded and not v.findings
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ from stanchion.knowledge.support import (
     aggregate,
     claim_features,
     support,
+    vetoed,
 )
 
 if TYPE_CHECKING:
     from stanchion.knowledge.catalog import Catalog
 
-DETECTOR = "grounding@3"
+DETECTOR = "grounding@4"
+# A vetoed claim's support is scaled below any useful threshold but keeps its order.
+VETO = 0.2
 SOURCES = 1024  # prepared passage sets kept
 CLAIM_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 ACTIONS: dict[GroundingAction, Action] = {
@@ -51,6 +57,7 @@ class Claim:
     unsupported: list[tuple[int, int]] = field(default_factory=list)
     novel_numbers: list[tuple[int, int]] = field(default_factory=list)
     features: list[float] = field(default_factory=list)
+    vetoed: bool = False
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -122,8 +129,9 @@ class Validator:
     def claims(self, answer: str, source: Source) -> list[Claim]:
         out = []
         for s, e in split_claims(answer):
-            feats, (missing, numbers) = claim_features(answer[s:e], source)
-            score = support(aggregate([feats], source))
+            feats, marks = claim_features(answer[s:e], source)
+            veto = vetoed(marks, self.policy.kind)
+            score = support(aggregate([feats], source)) * (VETO if veto else 1.0)
             out.append(
                 Claim(
                     s,
@@ -131,9 +139,10 @@ class Validator:
                     answer[s:e],
                     score,
                     score >= self.policy.threshold,
-                    [(s + a, s + b) for a, b in missing],
-                    [(s + a, s + b) for a, b in numbers],
+                    [(s + a, s + b) for a, b in marks.missing],
+                    [(s + a, s + b) for a, b in marks.numbers],
                     feats,
+                    veto,
                 )
             )
         return out
@@ -145,6 +154,8 @@ class Validator:
         source = self.source(sources)
         claims = self.claims(answer, source)
         score = support(aggregate([c.features for c in claims], source)) if claims else 1.0
+        if any(c.vetoed for c in claims):
+            score *= VETO
         return self._validation(claims, score, answer, "offline")
 
     async def acheck(

@@ -206,8 +206,13 @@ class GroundingChecker(_Model):
 
 class Grounding(_Model):
     enabled: bool = True
+    kind: Literal["qa", "dialogue", "summary", "claim"] = Field(
+        default="qa",
+        description="what the app's answers are; dialogue: the speaker's own opinions, "
+        "experiences and questions count as unsupported",
+    )
     threshold: float = Field(
-        default=0.487, ge=0.0, le=1.0, description="least support of the answer and of each claim"
+        default=0.475, ge=0.0, le=1.0, description="least support of the answer and of each claim"
     )
     action: GroundingAction = "caveat"
     number_action: GroundingAction = "caveat"
