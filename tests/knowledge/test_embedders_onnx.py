@@ -119,6 +119,12 @@ async def test_vectors_are_pooled_over_the_mask_unit_and_in_order(app: Path) -> 
     assert batched[1][0] == pytest.approx(batched[1][4]) and batched[1][0] < batched[1][-1]
 
 
+def best_cosine(k: Any, text: str) -> float:
+    """Exact: the set is far smaller than the pre-filter's pool."""
+    vec = k.retriever.dense.embedder.embed_sync([text])[0]
+    return float(k.retriever.dense.vectors.nearest(vec, 100)[0][1])
+
+
 async def test_ingested_documents_get_vectors_and_a_paraphrase_finds_them(
     app: Path, tmp_path: Path
 ) -> None:
@@ -143,6 +149,12 @@ async def test_ingested_documents_get_vectors_and_a_paraphrase_finds_them(
     hits = await hybrid.retriever.search(PARAPHRASE, 3)
     assert hits[0].doc_id == "docs/refunds.md" and hits[0].score >= 0.5
     assert (await hybrid.retriever.search("fast parcel", 3))[0].doc_id == "docs/shipping.md"
+    # the answerability gate weighs the similarity only when the question has a vector
+    asked = "when are refunds reimbursed"
+    dense = (await hybrid.planner.plan([asked], 3)).parts[0].assessment.features
+    lexical = (await words.planner.plan([asked], 3)).parts[0].assessment.features
+    assert dense["dense"] == pytest.approx(best_cosine(hybrid, asked) - 0.5, abs=1e-4)
+    assert lexical and "dense" not in lexical
     await words.aclose()
     await hybrid.aclose()
     store.dispose()

@@ -46,6 +46,12 @@ FEATURES = ("sentence", "ask_specific")
 WEIGHTS = (-3.619, 2.879, 2.047)  # intercept, then one per feature
 L2 = 0.001
 THRESHOLD = 0.45
+# With a sentence-embedding model (retrieval.embeddings), its similarity joins: "dense" is
+# the best cosine of the question to an approved chunk minus the model's min_similarity.
+# Fitted by bench/answers_semantic.py --fit (the same protocol, all-MiniLM-L6-v2); the
+# intercept is shifted so that the cross-validated threshold lands on THRESHOLD.
+DENSE_FEATURES = ("sentence", "ask_specific", "dense")
+DENSE_WEIGHTS = (-3.619, 2.879, 2.047, 0.0)
 ADJECTIVE = 3.0  # an "-ly" word whose base is at least this common is an adverb
 NOVEL = 0.25  # rarity of an unseen word that makes it the point (see novel_points)
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
@@ -216,20 +222,30 @@ def _unknown_after(
     return out
 
 
-def probability(x: list[float]) -> float:
-    z = WEIGHTS[0] + sum(w * v for w, v in zip(WEIGHTS[1:], x, strict=True))
+def probability(x: list[float], weights: tuple[float, ...] = WEIGHTS) -> float:
+    z = weights[0] + sum(w * v for w, v in zip(weights[1:], x, strict=True))
     return 1.0 / (1.0 + math.exp(-z))
 
 
 def assess(
-    query: Query, vocab: Vocabulary, passages: list[Pair], context: tuple[str, ...] = ()
+    query: Query,
+    vocab: Vocabulary,
+    passages: list[Pair],
+    context: tuple[str, ...] = (),
+    dense: float | None = None,
 ) -> Assessment:
     """Answerability of ``query`` from (title, text) passages, best first; ``context``: the
-    texts of earlier turns it leans on (their named things must be covered too)."""
+    texts of earlier turns it leans on (their named things must be covered too); ``dense``:
+    the embedding similarity (see DENSE_FEATURES), None without an embedder."""
     feats = features(query, passages)
     if feats is None:
         return Assessment(0.0)
-    x = [feats[name] for name in FEATURES]
+    names: tuple[str, ...] = FEATURES
+    weights: tuple[float, ...] = WEIGHTS
+    if dense is not None:
+        feats["dense"] = dense
+        names, weights = DENSE_FEATURES, DENSE_WEIGHTS
+    x = [feats[name] for name in names]
     present: set[str] = set()
     for title, text in passages:
         present |= passage_bags(title, text)[0]
@@ -237,4 +253,4 @@ def assess(
     missing += novel_points(query)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
-    return Assessment(probability(x), feats)
+    return Assessment(probability(x, weights), feats)

@@ -173,7 +173,7 @@ class Planner:
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
         evidence = passages + [p for p in rows if p not in passages]
         around = tuple(t for t in (part.context, leaned) if t)
-        assessment = r.assess(query, evidence, around)
+        assessment = r.assess(query, evidence, around, vec)
         unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))

@@ -159,7 +159,11 @@ class KnowledgeRetriever:
     def answerable_search(self, query: str, k: int, vec: Vector | None = None) -> list[Passage]:
         q = self.parse(query)
         passages = self.ranked(q, k, None, vec)
-        if passages and self.threshold > 0 and self.assess(q, passages).score < self.threshold:
+        if (
+            passages
+            and self.threshold > 0
+            and self.assess(q, passages, (), vec).score < self.threshold
+        ):
             return []
         return passages
 
@@ -176,10 +180,17 @@ class KnowledgeRetriever:
         return self.assess(self.parse(query), passages).score
 
     def assess(
-        self, query: Query, passages: list[Passage], context: tuple[str, ...] = ()
+        self,
+        query: Query,
+        passages: list[Passage],
+        context: tuple[str, ...] = (),
+        vec: Vector | None = None,
     ) -> Assessment:
+        """``vec``: the question's embedding; its best cosine then joins the evidence."""
         pairs = [(p.title, p.text) for p in passages]
-        return assess(query, self.vocabulary, pairs, context)
+        best = self.dense.best(vec) if self.dense is not None and vec is not None else None
+        dense = None if best is None else best - self.min_similarity
+        return assess(query, self.vocabulary, pairs, context, dense)
 
     def ranked(
         self, query: Query, k: int, min_score: float | None = None, vec: Vector | None = None
