@@ -93,6 +93,8 @@ def embeddings(args: argparse.Namespace) -> dict[str, Any]:
 def with_embeddings(args: argparse.Namespace) -> Any:
     def edit(spec: dict[str, Any]) -> None:
         spec["knowledge"].setdefault("retrieval", {})["embeddings"] = embeddings(args)
+        if args.threshold is not None:
+            spec["knowledge"].setdefault("answerability", {})["threshold"] = args.threshold
 
     return edit
 
@@ -148,8 +150,9 @@ def embedder(args: argparse.Namespace) -> OnnxEmbedder:
 
 
 def latency(args: argparse.Namespace) -> None:
-    """Per-question embedding cost (one question per call, as a request embeds it) and the
-    bulk rate (clapnq passages in batches, as ingest embeds them)."""
+    """Per-question embedding cost (one question per call, as a request embeds it), the
+    planning stage with and without the embedder (interleaved: the same machine load), and
+    the bulk rate (clapnq passages in batches, as ingest embeds them)."""
     emb = embedder(args)
     questions = [
         r.get("question") or r["messages"][-1]["content"]
@@ -157,15 +160,18 @@ def latency(args: argparse.Namespace) -> None:
         for split in ("dev", "heldout")
         for r in answers.load_rows(s, split)
     ]
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        words = asyncio.run(_plan_times(knowledge_for(args, Path(a), False), questions))
+        hybrid = asyncio.run(_plan_times(knowledge_for(args, Path(b), True), questions))
+    for label, ms in (("words only", words), ("with the embedder", hybrid)):
+        print(f"plan a question, {label}: {_percentiles(ms)}, {1000 / statistics.mean(ms):.1f}/s")
     emb.embed_sync(questions[:5])  # warm up
     ms = []
     for q in questions:
         t0 = time.perf_counter()
         emb.embed_sync([q])
         ms.append((time.perf_counter() - t0) * 1000)
-    ms.sort()
-    p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
-    print(f"query embedding: n={len(ms)} p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms")
+    print(f"query embedding: {_percentiles(ms)}")
     corpus = [json.loads(x)["text"] for x in (fitting.CLAPNQ / "corpus.jsonl").open()]
     t0 = time.perf_counter()
     emb.embed_sync(corpus)
@@ -173,10 +179,28 @@ def latency(args: argparse.Namespace) -> None:
     print(f"bulk embedding: {len(corpus)} clapnq passages, {rate:.1f} passages/s")
 
 
+def _percentiles(ms: list[float]) -> str:
+    ms = sorted(ms)
+    p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+    return f"n={len(ms)} p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms"
+
+
+async def _plan_times(knowledge: Any, questions: list[str]) -> list[float]:
+    await knowledge.start()
+    ms = []
+    for q in questions:
+        t0 = time.perf_counter()
+        await knowledge.planner.plan([q], 4)
+        ms.append((time.perf_counter() - t0) * 1000)
+    knowledge.close()
+    return ms
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(add_help=False)
     ap.add_argument("--model", type=Path, required=True, help="folder with model.onnx")
     ap.add_argument("--min-similarity", type=float, default=0.5)
+    ap.add_argument("--threshold", type=float, default=None, help="the app's, with the model")
     for flag in ("--blind", "--fit", "--latency"):
         ap.add_argument(flag, action="store_true")
     ours, rest = ap.parse_known_args(argv)
@@ -198,12 +222,12 @@ def main(argv: list[str] | None = None) -> None:
 # --- the fit: bench/answerability_fit.py's rows, with the similarity of each part ---
 
 
-def example_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
-    """The example app's dev sets planned with the embedder on: the production path."""
+def knowledge_for(args: argparse.Namespace, tmp: Path, dense: bool) -> Any:
+    """The example app's knowledge (documents ingested and approved), in ``tmp``."""
     folder = tmp / "app"
     copy_example(folder, EXAMPLE)
     install_model(folder, args.model)
-    raw = write_spec(folder, with_embeddings(args))["knowledge"]
+    raw = write_spec(folder, with_embeddings(args) if dense else lambda _: None)["knowledge"]
     raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
     raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
     spec = KnowledgeSpec.model_validate(raw)
@@ -211,7 +235,12 @@ def example_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
     store.upgrade()
     cipher = Cipher(bytes(32))
     ingest(spec, folder, store, cipher, "support-assistant", approve_as="bench")
-    knowledge = build_knowledge(spec, folder, store, cipher, app="support-assistant")
+    return build_knowledge(spec, folder, store, cipher, app="support-assistant")
+
+
+def example_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
+    """The example app's dev sets planned with the embedder on: the production path."""
+    knowledge = knowledge_for(args, tmp, True)
     rows = asyncio.run(_plan_all(knowledge))
     knowledge.close()
     return rows
@@ -301,11 +330,20 @@ def fit_dense(args: argparse.Namespace) -> None:
     oof = fitting.out_of_fold(rows, l2, names)
     t = fitting.choose_threshold(rows, oof)
     fitting.report(rows, oof, t, "dense, 5-fold out-of-fold")
+    app = [i for i, r in enumerate(rows) if r.source != "clapnq"]
+    t_app = fitting.choose_threshold([rows[i] for i in app], [oof[i] for i in app])
+    fitting.report(rows, oof, t_app, "the example app's threshold (its own dev sets)")
     w = fitting.fit(rows, l2, names)
-    logit = lambda p: math.log(p / (1 - p))  # noqa: E731
-    w[0] += logit(answerability.THRESHOLD) - logit(t)
+    shift = _logit(answerability.THRESHOLD) - _logit(t)
+    w[0] += shift
     print(f"DENSE_FEATURES = {names}\nDENSE_WEIGHTS = {tuple(round(v, 3) for v in w)}")
     print(f"(L2 {l2}; out-of-fold threshold {t}, moved to {answerability.THRESHOLD})")
+    app_t = 1 / (1 + math.exp(-(_logit(t_app) + shift)))
+    print(f"example app with this embedder: knowledge.answerability.threshold {app_t:.2f}")
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
 
 
 if __name__ == "__main__":
