@@ -56,13 +56,10 @@ from answers_figures import default_threshold, failure_cause, print_sweep, repor
 from answers_figures import sweep as sweep_curve
 
 from stanchion.knowledge import answerability
-from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.embedders_onnx import OnnxEmbedder
-from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.query import split_asks
-from stanchion.knowledge.spec import Embeddings, KnowledgeSpec
+from stanchion.knowledge.spec import Embeddings
 from stanchion.store.crypto import Cipher
-from stanchion.store.db import Store
 
 BLIND = Path(__file__).parent / "data" / "blind" / "questions.jsonl"
 FILES = ("model.onnx", "tokenizer.json")
@@ -227,15 +224,8 @@ def knowledge_for(args: argparse.Namespace, tmp: Path, dense: bool) -> Any:
     folder = tmp / "app"
     copy_example(folder, EXAMPLE)
     install_model(folder, args.model)
-    raw = write_spec(folder, with_embeddings(args) if dense else lambda _: None)["knowledge"]
-    raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
-    raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
-    spec = KnowledgeSpec.model_validate(raw)
-    store = Store(f"sqlite:///{tmp / 'kn.db'}")
-    store.upgrade()
-    cipher = Cipher(bytes(32))
-    ingest(spec, folder, store, cipher, "support-assistant", approve_as="bench")
-    return build_knowledge(spec, folder, store, cipher, app="support-assistant")
+    write_spec(folder, with_embeddings(args) if dense else lambda _: None)
+    return fitting.example_knowledge(tmp, folder)
 
 
 def example_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
@@ -248,15 +238,13 @@ def example_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
 
 async def _plan_all(knowledge: Any) -> list[fitting.Row]:
     await knowledge.start()
-    dense, planner, rows = knowledge.retriever.dense, knowledge.planner, []
+    rows = []
     for name in ("messy", "messy2"):
         for line in (EXAMPLE / "evals" / f"{name}-dev.jsonl").read_text().splitlines():
             e = json.loads(line)
             msgs = e.get("messages") or [{"role": "user", "content": e["question"]}]
             turns = [m["content"] for m in msgs if m["role"] == "user"]
-            asks = split_asks(turns[-1])
-            vecs = [await dense.query_vector(a.text) for a in asks]
-            plan = planner.plan_sync(turns, asks, 4, vecs)
+            plan = await knowledge.planner.plan(turns, 4)
             rows.append(fitting.Row(name, e["id"], bool(e.get("answerable", True)), _parts(plan)))
     return rows
 
@@ -283,7 +271,10 @@ def clapnq_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
 
     beir = Beir.load(fitting.CLAPNQ)
     emb = embedder(args)
-    corpus = np.array(emb.embed_sync([d["text"] for d in beir.corpus]))
+    cache = Path(tempfile.gettempdir()) / f"clapnq-{emb.model.rsplit('@', 1)[-1]}.npy"
+    if not cache.exists():  # the corpus takes minutes on a busy machine: once per model
+        np.save(cache, np.array(emb.embed_sync([d["text"] for d in beir.corpus])))
+    corpus = np.load(cache)
     cipher = Cipher(bytes(32))
     index = beir_index(beir, tmp, cipher)
     planner = Planner(retriever_over(index, cipher, beir_words(beir)), Answerability())

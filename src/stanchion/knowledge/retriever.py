@@ -162,7 +162,7 @@ class KnowledgeRetriever:
         if (
             passages
             and self.threshold > 0
-            and self.assess(q, passages, (), vec).score < self.threshold
+            and self.assess(q, passages, (), self.similarity(vec)).score < self.threshold
         ):
             return []
         return passages
@@ -184,13 +184,16 @@ class KnowledgeRetriever:
         query: Query,
         passages: list[Passage],
         context: tuple[str, ...] = (),
-        vec: Vector | None = None,
+        dense: float | None = None,
     ) -> Assessment:
-        """``vec``: the question's embedding; its best cosine then joins the evidence."""
+        """``dense``: the question's ``similarity`` (None: the words alone judge)."""
         pairs = [(p.title, p.text) for p in passages]
-        best = self.dense.best(vec) if self.dense is not None and vec is not None else None
-        dense = None if best is None else best - self.min_similarity
         return assess(query, self.vocabulary, pairs, context, dense)
+
+    def similarity(self, vec: Vector | None) -> float | None:
+        """The best cosine of ``vec`` to an approved chunk, less ``min_similarity``."""
+        best = self.dense.best(vec) if self.dense is not None and vec is not None else None
+        return None if best is None else best - self.min_similarity
 
     def ranked(
         self, query: Query, k: int, min_score: float | None = None, vec: Vector | None = None
