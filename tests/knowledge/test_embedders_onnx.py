@@ -22,6 +22,7 @@ from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.embedders import build_embedder
 from stanchion.knowledge.embedders_onnx import OnnxEmbedder
 from stanchion.knowledge.ingest import ingest
+from stanchion.knowledge.query import split_asks
 from stanchion.knowledge.schema import kn_vectors
 from stanchion.knowledge.spec import Embeddings, KnowledgeSpec
 from stanchion.store.crypto import Cipher
@@ -155,6 +156,11 @@ async def test_ingested_documents_get_vectors_and_a_paraphrase_finds_them(
     lexical = (await words.planner.plan([asked], 3)).parts[0].assessment.features
     assert dense["dense"] == pytest.approx(best_cosine(hybrid, asked) - 0.5, abs=1e-4)
     assert lexical and "dense" not in lexical
+    # a follow-up is embedded with the turn it leans on, a new question alone
+    turns = ["how long are refunds processed", "and what about it?"]
+    assert hybrid.planner.standalone(turns, split_asks(turns[-1])) == [" ".join(turns)]
+    fresh = [turns[0], "does express shipping take 1 day"]
+    assert hybrid.planner.standalone(fresh, split_asks(fresh[-1])) == [fresh[-1]]
     await words.aclose()
     await hybrid.aclose()
     store.dispose()
