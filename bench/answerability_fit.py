@@ -33,7 +33,7 @@ from pathlib import Path
 import yaml
 
 from stanchion.knowledge import answerability
-from stanchion.knowledge.build import Knowledge, build_knowledge
+from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.plan import Planner
 from stanchion.knowledge.query import split_asks
@@ -86,21 +86,16 @@ def _rows(planner: Planner, source: str, items: list[tuple[str, list[str], bool]
     return out
 
 
-def example_knowledge(tmp: Path, app: Path = APP) -> Knowledge:
-    """The example app's knowledge (``app``: a copy of it), ingested and approved in ``tmp``."""
-    raw = yaml.safe_load((app / "stanchion.yaml").read_text())["knowledge"]
+def example_rows(tmp: Path) -> list[Row]:
+    raw = yaml.safe_load((APP / "stanchion.yaml").read_text())["knowledge"]
     raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
     raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
     spec = KnowledgeSpec.model_validate(raw)
     store = Store(f"sqlite:///{tmp / 'kn.db'}")
     store.upgrade()
     cipher = Cipher(bytes(32))
-    ingest(spec, app, store, cipher, "support-assistant", approve_as="bench")
-    return build_knowledge(spec, app, store, cipher, app="support-assistant")
-
-
-def example_rows(tmp: Path) -> list[Row]:
-    knowledge = example_knowledge(tmp)
+    ingest(spec, APP, store, cipher, "support-assistant", approve_as="bench")
+    knowledge = build_knowledge(spec, APP, store, cipher, app="support-assistant")
     asyncio.run(knowledge.start())
     rows = []
     for name in ("messy", "messy2"):

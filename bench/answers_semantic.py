@@ -56,11 +56,16 @@ from answers_figures import default_threshold, failure_cause, print_sweep, repor
 from answers_figures import sweep as sweep_curve
 
 from stanchion.knowledge import answerability
+from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.embedders_onnx import OnnxEmbedder
+from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.query import split_asks
-from stanchion.knowledge.spec import Embeddings
+from stanchion.knowledge.spec import Embeddings, KnowledgeSpec
 from stanchion.store.crypto import Cipher
+from stanchion.store.db import Store
 
+Names = tuple[str, ...]
+Figures = tuple[float, float, float]  # threshold, answerable served, unanswerable declined
 BLIND = Path(__file__).parent / "data" / "blind" / "questions.jsonl"
 FILES = ("model.onnx", "tokenizer.json")
 
@@ -224,8 +229,15 @@ def knowledge_for(args: argparse.Namespace, tmp: Path, dense: bool) -> Any:
     folder = tmp / "app"
     copy_example(folder, EXAMPLE)
     install_model(folder, args.model)
-    write_spec(folder, with_embeddings(args) if dense else lambda _: None)
-    return fitting.example_knowledge(tmp, folder)
+    raw = write_spec(folder, with_embeddings(args) if dense else lambda _: None)["knowledge"]
+    raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
+    raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
+    spec = KnowledgeSpec.model_validate(raw)
+    store = Store(f"sqlite:///{tmp / 'kn.db'}")
+    store.upgrade()
+    cipher = Cipher(bytes(32))
+    ingest(spec, folder, store, cipher, "support-assistant", approve_as="bench")
+    return build_knowledge(spec, folder, store, cipher, app="support-assistant")
 
 
 def example_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
@@ -294,13 +306,25 @@ def clapnq_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
     return rows
 
 
+def loso(rows: list[fitting.Row], l2: float, names: Names) -> dict[str, Figures]:
+    """bench/answerability_fit.py's leave-one-source-out over the sources these rows have."""
+    out = {}
+    for held in sorted({r.source for r in rows}):
+        train = [r for r in rows if r.source != held]
+        test = [r for r in rows if r.source == held]
+        w = fitting.fit(train, l2, names)
+        t = fitting.choose_threshold(train, [fitting.score(w, r, names) for r in train])
+        out[held] = (t, *fitting.rates(test, [fitting.score(w, r, names) for r in test], t))
+    return out
+
+
 def choose(rows: list[fitting.Row]) -> tuple[tuple[str, ...], float]:
     """The subsets of up to three features that include ``dense``, each L2, judged by LOSO."""
     best: tuple[float, tuple[str, ...], float] = (-1.0, (), 0.0)
     for size in (0, 1, 2):
         for names in itertools.combinations(fitting.ALL_FEATURES, size):
             for l2 in fitting.L2_GRID:
-                value, mean, low = fitting.merit(fitting.loso(rows, l2, (*names, "dense")))
+                value, mean, low = fitting.merit(loso(rows, l2, (*names, "dense")))
                 if value > best[0] + 1e-9:
                     best = (value, (*names, "dense"), l2)
                     print(f"  {best[1]} l2={l2}: LOSO mean {mean:.3f}, worst source {low:.3f}")
@@ -313,7 +337,7 @@ def fit_dense(args: argparse.Namespace) -> None:
     print(f"{len(rows)} dev questions")
     lexical = (answerability.FEATURES, answerability.L2)
     for label, (names, l2) in (("lexical", lexical), ("dense", choose(rows))):
-        for held, (t, a, u) in fitting.loso(rows, l2, names).items():
+        for held, (t, a, u) in loso(rows, l2, names).items():
             print(
                 f"{label} {names} LOSO held out {held:7}: threshold {t:.2f}, "
                 f"answerable served {a:.3f}, unanswerable declined {u:.3f}"
