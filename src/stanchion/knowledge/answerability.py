@@ -155,6 +155,12 @@ def _ask_features(query: Query, bags: list[frozenset[str]]) -> dict[str, float]:
     }
 
 
+def dense_probability(x: list[float]) -> float:
+    """``probability`` of the model with the similarity (DENSE_FEATURES, DENSE_WEIGHTS)."""
+    z = DENSE_WEIGHTS[0] + sum(w * v for w, v in zip(DENSE_WEIGHTS[1:], x, strict=True))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     """Every candidate feature (the model uses ``FEATURES``); None with nothing to judge."""
     content = query.judged()
@@ -222,8 +228,8 @@ def _unknown_after(
     return out
 
 
-def probability(x: list[float], weights: tuple[float, ...] = WEIGHTS) -> float:
-    z = weights[0] + sum(w * v for w, v in zip(weights[1:], x, strict=True))
+def probability(x: list[float]) -> float:
+    z = WEIGHTS[0] + sum(w * v for w, v in zip(WEIGHTS[1:], x, strict=True))
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -241,10 +247,9 @@ def assess(
     if feats is None:
         return Assessment(0.0)
     names: tuple[str, ...] = FEATURES
-    weights: tuple[float, ...] = WEIGHTS
     if dense is not None:
         feats["dense"] = dense
-        names, weights = DENSE_FEATURES, DENSE_WEIGHTS
+        names = DENSE_FEATURES
     x = [feats[name] for name in names]
     present: set[str] = set()
     for title, text in passages:
@@ -253,4 +258,4 @@ def assess(
     missing += novel_points(query)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
-    return Assessment(probability(x, weights), feats)
+    return Assessment(probability(x) if dense is None else dense_probability(x), feats)
