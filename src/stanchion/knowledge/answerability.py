@@ -46,6 +46,12 @@ FEATURES = ("sentence", "ask_specific")
 WEIGHTS = (-3.619, 2.879, 2.047)  # intercept, then one per feature
 L2 = 0.001
 THRESHOLD = 0.45
+# With a sentence-embedding model (retrieval.embeddings), its similarity joins: "dense" is
+# the best cosine of the question to an approved chunk minus the model's min_similarity.
+# Fitted by bench/answers_semantic.py --fit (the same protocol, all-MiniLM-L6-v2); the
+# intercept is shifted so that the cross-validated threshold lands on THRESHOLD.
+DENSE_FEATURES = ("sentence", "unmatched", "dense")
+DENSE_WEIGHTS = (-2.354, 3.291, -0.054, 7.011)
 ADJECTIVE = 3.0  # an "-ly" word whose base is at least this common is an adverb
 NOVEL = 0.25  # rarity of an unseen word that makes it the point (see novel_points)
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
@@ -153,6 +159,12 @@ def _ask_features(query: Query, bags: list[frozenset[str]]) -> dict[str, float]:
     }
 
 
+def dense_probability(x: list[float]) -> float:
+    """``probability`` of the model with the similarity (DENSE_FEATURES, DENSE_WEIGHTS)."""
+    z = DENSE_WEIGHTS[0] + sum(w * v for w, v in zip(DENSE_WEIGHTS[1:], x, strict=True))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     """Every candidate feature (the model uses ``FEATURES``); None with nothing to judge."""
     content = query.judged()
@@ -247,14 +259,23 @@ def probability(x: list[float]) -> float:
 
 
 def assess(
-    query: Query, vocab: Vocabulary, passages: list[Pair], context: tuple[str, ...] = ()
+    query: Query,
+    vocab: Vocabulary,
+    passages: list[Pair],
+    context: tuple[str, ...] = (),
+    dense: float | None = None,
 ) -> Assessment:
     """Answerability of ``query`` from (title, text) passages, best first; ``context``: the
-    texts of earlier turns it leans on (their named things must be covered too)."""
+    texts of earlier turns it leans on (their named things must be covered too); ``dense``:
+    the embedding similarity (see DENSE_FEATURES), None without an embedder."""
     feats = features(query, passages)
     if feats is None:
         return Assessment(0.0)
-    x = [feats[name] for name in FEATURES]
+    names: tuple[str, ...] = FEATURES
+    if dense is not None:
+        feats["dense"] = dense
+        names = DENSE_FEATURES
+    x = [feats[name] for name in names]
     present: set[str] = set()
     for title, text in passages:
         present |= passage_bags(title, text)[0]
@@ -263,4 +284,4 @@ def assess(
     missing += unlisted_numbers(query.text, passages)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
-    return Assessment(probability(x), feats)
+    return Assessment(probability(x) if dense is None else dense_probability(x), feats)

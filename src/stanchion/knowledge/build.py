@@ -139,7 +139,7 @@ def build_knowledge(
         name,
         min_score=spec.retrieval.min_score,
         refresh_seconds=spec.retrieval.refresh_seconds,
-        dense=_dense(spec, backend, store, name, secret),
+        dense=_dense(spec, app_dir, backend, store, name, secret),
         weight=emb.weight if emb else 0.0,
         min_similarity=emb.min_similarity if emb else 1.0,
         glossary=Glossary(spec.glossary),
@@ -158,12 +158,17 @@ def build_knowledge(
 
 
 def _dense(
-    spec: KnowledgeSpec, backend: Backend, store: Store, app: str, secret: Secret | None
+    spec: KnowledgeSpec,
+    app_dir: Path,
+    backend: Backend,
+    store: Store,
+    app: str,
+    secret: Secret | None,
 ) -> DenseIndex | None:
     emb = spec.retrieval.embeddings
     if emb is None:
         return None
     if not isinstance(backend, ChunkSource):
         raise SpecError([f"retrieval.backend {spec.retrieval.backend!r} cannot serve dense hits"])
-    embedder = build_embedder(emb, secret or Settings().env_value)
+    embedder = build_embedder(emb, secret or Settings().env_value, app_dir)
     return DenseIndex(embedder, backend, store, app, emb.cache_size)

@@ -22,6 +22,7 @@ from stanchion.store.db import Store
 
 log = logging.getLogger("stanchion.knowledge")
 LOAD_BATCH = 500
+BEST_POOL = 8  # the sign-code prefilter keeps 4x this many for exact scoring
 
 
 @runtime_checkable
@@ -78,6 +79,12 @@ class DenseIndex:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return vec
+
+    def best(self, vec: Vector) -> float | None:
+        """The cosine of the approved chunk nearest to ``vec`` (None: no vectors)."""
+        with self._lock:
+            near = self.vectors.nearest(vec, BEST_POOL)
+        return near[0][1] if near else None
 
     def hits(self, vec: Vector, n: int) -> list[tuple[Candidate, float]]:
         """The ``n`` nearest approved chunks with their cosine, best first."""

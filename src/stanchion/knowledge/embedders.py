@@ -4,11 +4,12 @@ A new embedder (an offline package, another API) is a module with a factory and 
 ``register_embedder`` call; the retriever and ingest only see the ``Embedder`` protocol::
 
     @register_embedder("mine")
-    def mine(spec: Embeddings, secret: Secret) -> Embedder:
+    def mine(spec: Embeddings, secret: Secret, app_dir: Path) -> Embedder:
         return MyEmbedder(spec.model)
 
 ``openai`` speaks the OpenAI embeddings API (``POST {base_url}/embeddings``), which most
-servers (vLLM, Ollama, TEI, LiteLLM, Azure's v1 route) also answer.
+servers (vLLM, Ollama, TEI, LiteLLM, Azure's v1 route) also answer; ``onnx``
+(``embedders_onnx``) runs a sentence-embedding model file from the app folder, offline.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import math
 import random
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from stanchion.errors import SpecError, StanchionError
@@ -43,7 +45,7 @@ class Embedder(Protocol):
     async def aclose(self) -> None: ...
 
 
-EmbedderFactory = Callable[[Embeddings, Secret], Embedder]
+EmbedderFactory = Callable[[Embeddings, Secret, Path], Embedder]  # app_dir: for model files
 EMBEDDERS: dict[str, EmbedderFactory] = {}
 
 
@@ -55,11 +57,11 @@ def register_embedder(name: str) -> Callable[[EmbedderFactory], EmbedderFactory]
     return add
 
 
-def build_embedder(spec: Embeddings, secret: Secret) -> Embedder:
+def build_embedder(spec: Embeddings, secret: Secret, app_dir: Path) -> Embedder:
     if spec.provider not in EMBEDDERS:
         known = ", ".join(sorted(EMBEDDERS))
         raise SpecError([f"retrieval.embeddings: unknown provider {spec.provider!r} ({known})"])
-    return EMBEDDERS[spec.provider](spec, secret)
+    return EMBEDDERS[spec.provider](spec, secret, app_dir)
 
 
 def vectors_from(data: Any, expected: int) -> list[Vector]:
@@ -129,10 +131,14 @@ def _backoff(attempt: int, retry_after: float | None) -> float:
 
 
 @register_embedder("openai")
-def openai_embedder(spec: Embeddings, secret: Secret) -> Embedder:
+def openai_embedder(spec: Embeddings, secret: Secret, _app_dir: Path) -> Embedder:
     key = None
     if spec.api_key_env:
         key = secret(spec.api_key_env)
         if not key:
             raise SpecError([f"retrieval.embeddings: env var {spec.api_key_env} is not set"])
     return OpenAIEmbedder(spec, key)
+
+
+# the built-in local embedder registers itself; imported last, as it imports this module
+from stanchion.knowledge import embedders_onnx  # noqa: E402, F401

@@ -214,7 +214,7 @@ def ingest(
     started = time.perf_counter()
     items, failed = collect(spec, app_dir)
     report = IngestReport(list(failed))
-    writer = vector_writer(spec, store, cipher, app, secret)
+    writer = vector_writer(spec, app_dir, store, cipher, app, secret)
     try:
         for item in items:
             result = ingest_item(store, spec, item, cipher, app, approve_as)
@@ -237,12 +237,17 @@ def _announce(progress: Callable[[str], None] | None, doc_id: str) -> Callable[[
 
 
 def vector_writer(
-    spec: KnowledgeSpec, store: Store, cipher: Cipher, app: str, secret: Secret | None
+    spec: KnowledgeSpec,
+    app_dir: Path,
+    store: Store,
+    cipher: Cipher,
+    app: str,
+    secret: Secret | None,
 ) -> VectorWriter:
     emb = spec.retrieval.embeddings
     if emb is None:
         return VectorWriter(store, cipher, app, None)
-    embedder = build_embedder(emb, secret or Settings().env_value)
+    embedder = build_embedder(emb, secret or Settings().env_value, app_dir)
     return VectorWriter(store, cipher, app, embedder, emb.batch_size * emb.concurrency)
 
 

@@ -118,7 +118,10 @@ class Planner:
             return known
         parts = split_asks(turns[-1])
         dense = self.retriever.dense
-        vecs = [await dense.query_vector(p.text) for p in parts] if dense is not None else []
+        vecs = []
+        if dense is not None:
+            texts = await asyncio.to_thread(self.standalone, turns, parts)
+            vecs = [await dense.query_vector(t) for t in texts]
         plan = await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs)
         if synced is not None and self.retriever.synced is synced is self._plans_for:
             if len(self._plans) >= PLANS:
@@ -142,6 +145,20 @@ class Planner:
             decision = "refuse"
         usable = [p for p in planned if ORDER[p.decision] >= max(ORDER[decision], 1)]
         return Plan(planned, decision, _merge(usable))
+
+    def standalone(self, turns: list[str], parts: list[Ask]) -> list[str]:
+        """What each part is embedded as: a follow-up with the turn or part it leans on
+        ("and how much is it?" alone is close to nothing in the documents)."""
+        earlier = self._earlier(turns[:-1])
+        out = []
+        for i, part in enumerate(parts):
+            context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
+            query = self.retriever.parse(part.ask)
+            if part.context:
+                query = query.with_context(self.retriever.parse(part.context))
+            leans = context and is_followup(part.text, query)
+            out.append(f"{context} {part.text}" if leans else part.text)
+        return out
 
     def _earlier(self, turns: list[str]) -> str:
         """The earlier user turns a follow-up may lean on: the last one, and the one before
@@ -173,7 +190,10 @@ class Planner:
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
         evidence = passages + [p for p in rows if p not in passages]
         around = tuple(t for t in (part.context, leaned) if t)
-        assessment = r.assess(query, evidence, around)
+        # the documents are embedded, the catalog is not: beside its rows, no similarity
+        # to the documents says the question is out of scope (0: neutral)
+        dense = r.similarity(vec)
+        assessment = r.assess(query, evidence, around, 0.0 if rows and dense is not None else dense)
         unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))

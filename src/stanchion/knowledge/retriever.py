@@ -159,7 +159,11 @@ class KnowledgeRetriever:
     def answerable_search(self, query: str, k: int, vec: Vector | None = None) -> list[Passage]:
         q = self.parse(query)
         passages = self.ranked(q, k, None, vec)
-        if passages and self.threshold > 0 and self.assess(q, passages).score < self.threshold:
+        if (
+            passages
+            and self.threshold > 0
+            and self.assess(q, passages, (), self.similarity(vec)).score < self.threshold
+        ):
             return []
         return passages
 
@@ -176,10 +180,20 @@ class KnowledgeRetriever:
         return self.assess(self.parse(query), passages).score
 
     def assess(
-        self, query: Query, passages: list[Passage], context: tuple[str, ...] = ()
+        self,
+        query: Query,
+        passages: list[Passage],
+        context: tuple[str, ...] = (),
+        dense: float | None = None,
     ) -> Assessment:
+        """``dense``: the question's ``similarity`` (None: the words alone judge)."""
         pairs = [(p.title, p.text) for p in passages]
-        return assess(query, self.vocabulary, pairs, context)
+        return assess(query, self.vocabulary, pairs, context, dense)
+
+    def similarity(self, vec: Vector | None) -> float | None:
+        """The best cosine of ``vec`` to an approved chunk, less ``min_similarity``."""
+        best = self.dense.best(vec) if self.dense is not None and vec is not None else None
+        return None if best is None else best - self.min_similarity
 
     def ranked(
         self, query: Query, k: int, min_score: float | None = None, vec: Vector | None = None

@@ -62,11 +62,19 @@ class Chunking(_Model):
 
 class Embeddings(_Model):
     """Dense vectors for hybrid retrieval (optional); ``provider`` names a registered embedder
-    (``openai``: any OpenAI-compatible ``POST {base_url}/embeddings``)."""
+    (``openai``: any OpenAI-compatible ``POST {base_url}/embeddings``; ``onnx``: a local
+    sentence-embedding model file, offline, see docs/retrieval.md)."""
 
     provider: str = "openai"
     base_url: str | None = None
     model: str
+    model_path: str | None = Field(
+        default=None, description="onnx: the .onnx file, relative to the app folder"
+    )
+    tokenizer_path: str | None = Field(
+        default=None, description="onnx: its tokenizer.json, relative to the app folder"
+    )
+    max_length: int = Field(default=256, ge=8, le=8192, description="onnx: tokens per text")
     api_key_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
     dimensions: int | None = Field(default=None, ge=1, description="ask for shorter vectors")
     weight: float = Field(
@@ -91,6 +99,12 @@ class Embeddings(_Model):
         if v is not None and not re.match(r"^https?://[^/@]+(/|$)", v):
             raise ValueError("must be http(s)://host/... without credentials (use api_key_env)")
         return v
+
+    @model_validator(mode="after")
+    def _local_files(self) -> Embeddings:
+        if self.provider == "onnx" and not (self.model_path and self.tokenizer_path):
+            raise ValueError("provider 'onnx' needs model_path and tokenizer_path")
+        return self
 
 
 class Retrieval(_Model):
