@@ -95,6 +95,17 @@ def test_onnx_model_path_must_be_an_onnx_file_inside(tmp_path: Path) -> None:
         GroundingChecker(kind="onnx")
 
 
+def test_onnx_model_outside_the_app_folder_is_refused(tmp_path: Path) -> None:
+    """A real model one folder up (or behind a symlink) is still not the app's to load."""
+    app = tmp_path / "app"
+    app.mkdir()
+    model = tiny_nli(tmp_path)
+    (app / "linked.onnx").symlink_to(model)
+    for name in ("../nli.onnx", str(model), "linked.onnx"):
+        with pytest.raises(CheckerError, match="outside the app folder"):
+            OnnxChecker(GroundingChecker(kind="onnx", model_path=name), app)
+
+
 def test_hash_tokenizer_pairs_fit_max_length() -> None:
     tok = HashTokenizer(100, 16)
     ids = tok.pair("word " * 50, "claim words here")

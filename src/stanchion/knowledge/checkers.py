@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from stanchion.errors import StanchionError
+from stanchion.knowledge.app_files import app_file
 from stanchion.knowledge.spec import GroundingChecker
 from stanchion.knowledge.support import content_terms
 from stanchion.providers.base import ChatRequest, Completion
@@ -210,10 +211,10 @@ def parse_scores(content: str, n: int) -> list[float]:
 
 
 def _inside(app_dir: Path, name: str, suffix: str) -> Path:
-    path = (app_dir / name).resolve()
-    if path.suffix != suffix or not path.is_file():
-        raise CheckerError(f"no {suffix} file at {name!r}")
-    return path
+    found = app_file(app_dir, name, suffix)
+    if isinstance(found, str):
+        raise CheckerError(found)
+    return found
 
 
 Factory = Callable[[GroundingChecker, Path, Complete | None], Checker | None]

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from stanchion.errors import SpecError
+from stanchion.knowledge.app_files import app_file
 from stanchion.knowledge.embedders import Embedder, EmbeddingError, Secret, register_embedder
 from stanchion.knowledge.spec import Embeddings
 from stanchion.knowledge.vectors import Vector
@@ -42,13 +43,10 @@ DIGEST_BYTES = 1 << 20  # the digest reads the head and the size: enough to tell
 def inside(app_dir: Path, name: str, suffix: str) -> Path:
     """``name`` resolved under ``app_dir``: an existing ``suffix`` file that does not escape
     the folder (``..``, an absolute path or a symlink out are refused)."""
-    root = app_dir.resolve()
-    path = (root / name).resolve()
-    if not path.is_relative_to(root):
-        raise SpecError([f"retrieval.embeddings: {name!r} is outside the app folder"])
-    if path.suffix != suffix or not path.is_file():
-        raise SpecError([f"retrieval.embeddings: no {suffix} file at {name!r}"])
-    return path
+    found = app_file(app_dir, name, suffix)
+    if isinstance(found, str):
+        raise SpecError([f"retrieval.embeddings: {found}"])
+    return found
 
 
 def file_digest(path: Path) -> str:
