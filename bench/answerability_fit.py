@@ -91,7 +91,7 @@ def _rows(planner: Planner, source: str, items: list[tuple[str, list[str], bool]
     return out
 
 
-def _questions(path: Path, split: str | None) -> list[tuple[str, list[str], bool]]:
+def questions(path: Path, split: str | None) -> list[tuple[str, list[str], bool]]:
     items = []
     for line in path.read_text().splitlines():
         e = json.loads(line)
@@ -118,7 +118,7 @@ def app_rows(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -> 
     asyncio.run(knowledge.start())
     rows = []
     for name, (path, split) in sets.items():
-        rows += _rows(knowledge.planner, name, _questions(path, split))
+        rows += _rows(knowledge.planner, name, questions(path, split))
     knowledge.close()
     return rows
 
@@ -128,8 +128,12 @@ def example_rows(tmp: Path) -> list[Row]:
     return app_rows(tmp, APP, sets)
 
 
+def appb_sets() -> dict[str, tuple[Path, str | None]]:
+    return {"appb": (APPB / "evals" / "questions.jsonl", "dev")}
+
+
 def appb_rows(tmp: Path) -> list[Row]:
-    return app_rows(tmp, APPB, {"appb": (APPB / "evals" / "questions.jsonl", "dev")})
+    return app_rows(tmp, APPB, appb_sets())
 
 
 def clapnq_rows(tmp: Path) -> list[Row]:

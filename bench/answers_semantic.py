@@ -13,10 +13,11 @@ are put in its ``models/`` folder and ``knowledge.retrieval.embeddings`` names t
 answerability gate uses the similarity (``answerability.DENSE_WEIGHTS``).
 
 ``--fit`` follows bench/answerability_fit.py: DEV sources only (clapnq dev, messy-dev,
-messy2-dev), features and L2 chosen by leave-one-source-out among the subsets of up to
-three features that include ``dense``, the threshold on 5-fold out-of-fold scores; it prints
-the weights to ship, with the intercept shifted so that threshold lands on THRESHOLD. The
-held-out splits and the blind set are never read by it.
+messy2-dev, messy3-dev, the second app's DEV split), features and L2 chosen by
+leave-one-source-out among the subsets of up to three features that include ``dense``, the
+threshold on 5-fold out-of-fold scores; it prints the weights to ship, with the intercept
+shifted so that threshold lands on THRESHOLD. The held-out splits and the blind set are never
+read by it.
 """
 
 from __future__ import annotations
@@ -224,14 +225,15 @@ def main(argv: list[str] | None = None) -> None:
 # --- the fit: bench/answerability_fit.py's rows, with the similarity of each part ---
 
 
-def knowledge_for(args: argparse.Namespace, tmp: Path, dense: bool) -> Any:
-    """The example app's knowledge (documents ingested and approved), in ``tmp``."""
+def knowledge_for(args: argparse.Namespace, tmp: Path, dense: bool, app: Path = EXAMPLE) -> Any:
+    """An app's knowledge (documents ingested and approved), in ``tmp``."""
     folder = tmp / "app"
-    copy_example(folder, EXAMPLE)
+    copy_example(folder, app)
     install_model(folder, args.model)
     raw = write_spec(folder, with_embeddings(args) if dense else lambda _: None)["knowledge"]
     raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
-    raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
+    if "catalog" in raw:
+        raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
     spec = KnowledgeSpec.model_validate(raw)
     store = Store(f"sqlite:///{tmp / 'kn.db'}")
     store.upgrade()
@@ -241,23 +243,25 @@ def knowledge_for(args: argparse.Namespace, tmp: Path, dense: bool) -> Any:
 
 
 def example_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
-    """The example app's dev sets planned with the embedder on: the production path."""
-    knowledge = knowledge_for(args, tmp, True)
-    rows = asyncio.run(_plan_all(knowledge))
-    knowledge.close()
+    """The example app's dev sets, and the second app's DEV split, planned with the embedder
+    on: the production path."""
+    sets = {n: (EXAMPLE / "evals" / f"{n}-dev.jsonl", None) for n in ("messy", "messy2", "messy3")}
+    rows = []
+    for app, chosen in ((EXAMPLE, sets), (fitting.APPB, fitting.appb_sets())):
+        (tmp / app.name).mkdir()
+        knowledge = knowledge_for(args, tmp / app.name, True, app)
+        rows += asyncio.run(_plan_all(knowledge, chosen))
+        knowledge.close()
     return rows
 
 
-async def _plan_all(knowledge: Any) -> list[fitting.Row]:
+async def _plan_all(knowledge: Any, sets: dict[str, tuple[Path, str | None]]) -> list[fitting.Row]:
     await knowledge.start()
     rows = []
-    for name in ("messy", "messy2"):
-        for line in (EXAMPLE / "evals" / f"{name}-dev.jsonl").read_text().splitlines():
-            e = json.loads(line)
-            msgs = e.get("messages") or [{"role": "user", "content": e["question"]}]
-            turns = [m["content"] for m in msgs if m["role"] == "user"]
+    for name, (path, split) in sets.items():
+        for ex_id, turns, answerable in fitting.questions(path, split):
             plan = await knowledge.planner.plan(turns, 4)
-            rows.append(fitting.Row(name, e["id"], bool(e.get("answerable", True)), _parts(plan)))
+            rows.append(fitting.Row(name, ex_id, answerable, _parts(plan)))
     return rows
 
 
