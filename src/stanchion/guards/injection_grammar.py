@@ -83,7 +83,7 @@ _ML_ABOVE = r"(?:lo anterior|o acima|quanto sopra|ce qui précède|das obige|上
 # "I am God" / "I am your developer" in other languages (authority claimed to unlock rules).
 _ML_AUTHORITY = r"(?:soy dios|ich bin gott|je suis dieu|sono dio|eu sou deus|я бог|我是神|我是上帝|私は神|나는 신|저는 신|मैं भगवान|আমি ঈশ্বর|আমি ভগবান|tôi là chúa|ben tanrı|aku tuhan|saya tuhan|ako ang diyos|ako ay diyos|ฉันคือพระเจ้า|أنا الله|أنا الإله|soy tu desarrollador|soy su desarrollador|je suis (?:votre|ton) développeur|ich bin (?:dein|ihr) entwickler|sono il tuo sviluppatore|sou (?:seu|o seu) desenvolvedor|я ваш разработчик|я твой разработчик|我是你的开发者|我是您的开发者|私はあなたの開発者|저는 당신의 개발자|मैं आपका डेवलपर|tôi là nhà phát triển của bạn|ben (?:senin|sizin) geliştiricin\w*|saya (?:adalah )?pengembang anda|ako ang (?:iyong )?developer)"
 # A "mode" named in a tag or in quotes: "<SYSTEM MODE>", "<系统模式>", "'mode verifikasi'".
-_MODE_OTHER = r"(?:(?:modus|modo|modu)\b|режим|模式|モード|모드|मोड|मॉडल|chế độ|โหมด|وضع)"
+_MODE_OTHER = r"(?:(?:modus|modo|modu|modalit\w*|modalidad)\b|режим|模式|モード|모드|मोड|मॉडल|chế độ|โหมด|وضع)"
 # (English quoted modes are ``claim_mode``'s.)
 _ML_MODE_TAG = rf"(?:<[^<>\n=/]{{0,30}}(?:mode\b|{_MODE_OTHER})[^<>\n=/]{{0,30}}>|'[^'\n]{{0,30}}{_MODE_OTHER}'|'{_MODE_OTHER}[^'\n]{{0,30}}')"
 # Part one and part two of a request to be put together ("Parte 1 es \"...").
@@ -111,8 +111,10 @@ _QUALIFIED = r"\b(?:purely|solely|only|strictly|just|exclusively)\b"
 _LAUNDER_NEVER = r"never be (?:actually |truly )?(?:used|implemented|carried out|put into (?:practice|action)|acted upon|applied|executed)\b"
 # ... and that it stays out of the real world: "will not be used in real life", "has no
 # basis in reality". No benign source of the DEV inputs says this of its own request.
-_USED = r"(?:used|implemented|applied|carried out|acted (?:up)?on|put into (?:practice|action)|executed|replicated|attempted|published|shared|distributed|recommended|endorsed|condoned)"
-_UNREAL_USE = rf"(?:will|would|shall|is|are|be|being|won'?t) (?:not |never )?(?:be )?(?:actually |truly |ever )?{_USED}\b[^.\n]{{0,60}}\b(?:real life|reality|real world|real-world|in practice)|no basis in reality|(?:will|would) (?:not|never) be (?:used|implemented|acted)"
+_USED = r"(?:used|implemented|applied|misused|misconstrued|carried out|acted (?:up)?on|put into (?:practice|action)|executed|replicated|attempted|published|shared|distributed|taken|recommended|endorsed|condoned)"
+# ("... does not promote or endorse violence" is left out: the fiction requests of wildguard's
+# benign prompts say it of their own stories.)
+_UNREAL_USE = rf"(?:(?:will|would|should|shall|must|can|could|is|are|being) (?:not|never)|won'?t|shouldn'?t|never) (?:be )?(?:actually |truly |ever )?{_USED}\b[^.\n]{{0,60}}\b(?:real[- ]life|reality|real[- ]world|in practice|harm\w*|illegal\w*|malicious\w*|unethical|advoca\w*)|no basis in reality|(?:will|would) (?:not|never) be (?:actually )?(?:used|implemented|acted|executed)"
 # Getting away with it is the goal of a harmful request, not of a fair one.
 _EVADE = r"without (?:getting caught|being (?:caught|detected|traced|noticed)|leaving (?:a |any )?traces?|alerting (?:any |the )?(?:authorities|police)|raising suspicion)|(?:not|never) (?:be )?traced back|untraceable|evad(?:e|ing) (?:detection|taxes|the police|law enforcement|the authorities)|avoid(?:ing)? (?:detection|getting caught|being caught)"
 
@@ -227,7 +229,7 @@ GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
         "developer",
         NON_ASCII,
     ),
-    "mode_tag": ("mode", "modus", "modo", "modu", "chế độ", NON_ASCII),
+    "mode_tag": ("mode", "modus", "modo", "modu", "modalit", "chế độ", NON_ASCII),
     "split_ml": ("part", "teil", "bagian", "bahagi"),
     "might_state": ("might", "could", "would", "can", "may"),
     "extract_ml": _ML_LATIN,
@@ -365,7 +367,17 @@ GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "content_aside": ("ignor", "disregard", "forget", "skip", "set aside"),
     "laundering": ("purpose", "reason", "exercise"),
     "never_used": ("never be",),
-    "unreal_use": ("real", "practice"),
+    "unreal_use": (
+        "real",
+        "practice",
+        "harm",
+        "illegal",
+        "malicious",
+        "unethical",
+        "advoca",
+        "not be",
+        "never be",
+    ),
     "evade": ("without", "traced", "untraceable", "evad", "avoid"),
 }
 
