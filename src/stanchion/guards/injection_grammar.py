@@ -82,10 +82,11 @@ _ML_MATERIAL = r"(?:página web|pagina web|page web|webseite|webpage|веб-ст
 _ML_ABOVE = r"(?:lo anterior|o acima|quanto sopra|ce qui précède|das obige|上記|上述|위의|위 내용|ऊपर|উপরে|ข้างต้น|выше|yukarıdakini|di atas|sa itaas|أعلاه)"
 # "I am God" / "I am your developer" in other languages (authority claimed to unlock rules).
 _ML_AUTHORITY = r"(?:soy dios|ich bin gott|je suis dieu|sono dio|eu sou deus|я бог|我是神|我是上帝|私は神|나는 신|저는 신|मैं भगवान|আমি ঈশ্বর|আমি ভগবান|tôi là chúa|ben tanrı|aku tuhan|saya tuhan|ako ang diyos|ako ay diyos|ฉันคือพระเจ้า|أنا الله|أنا الإله|soy tu desarrollador|soy su desarrollador|je suis (?:votre|ton) développeur|ich bin (?:dein|ihr) entwickler|sono il tuo sviluppatore|sou (?:seu|o seu) desenvolvedor|я ваш разработчик|я твой разработчик|我是你的开发者|我是您的开发者|私はあなたの開発者|저는 당신의 개발자|मैं आपका डेवलपर|tôi là nhà phát triển của bạn|ben (?:senin|sizin) geliştiricin\w*|saya (?:adalah )?pengembang anda|ako ang (?:iyong )?developer)"
-# A "mode" named in a tag or in quotes: "<SYSTEM MODE>", "<系统模式>", "'mode verifikasi'".
+# A "mode" named in a tag or in quotes in another language: "<СИСТЕМНЫЙ РЕЖИМ>", "<系统模式>",
+# "'modalità di verifica'".
 _MODE_OTHER = r"(?:(?:modus|modo|modu|modalit\w*|modalidad)\b|режим|模式|モード|모드|मोड|मॉडल|chế độ|โหมด|وضع)"
-# (English quoted modes are ``claim_mode``'s.)
-_ML_MODE_TAG = rf"(?:<[^<>\n=/]{{0,30}}(?:mode\b|{_MODE_OTHER})[^<>\n=/]{{0,30}}>|'[^'\n]{{0,30}}{_MODE_OTHER}'|'{_MODE_OTHER}[^'\n]{{0,30}}')"
+# (English modes are ``authority``'s and ``claim_mode``'s: "<eco mode>" is fair to write.)
+_ML_MODE_TAG = rf"(?:<[^<>\n=/]{{0,30}}{_MODE_OTHER}[^<>\n=/]{{0,30}}>|'[^'\n]{{0,30}}{_MODE_OTHER}'|'{_MODE_OTHER}[^'\n]{{0,30}}')"
 # Part one and part two of a request to be put together ("Parte 1 es \"...").
 _ML_SPLIT = (
     r"(?:part|parte|teil|partie|bagian|bahagi)\s*1\s*(?:is|es|ist|est|è|é|ay|adalah|là)\s*[\"“«„'‘]"
