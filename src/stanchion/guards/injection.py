@@ -24,7 +24,6 @@ from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_grammar import (
     GRAMMAR,
     GRAMMAR_NEEDLES,
-    NON_ASCII,
     Kind,
     Signal,
     Start,
@@ -226,8 +225,6 @@ NEEDLES: dict[str, tuple[str, ...]] = {
 }
 
 _BEFORE_SENTENCE = frozenset(".!?\n:")
-# Cyrillic and the scripts after it: what a NON_ASCII needle stands for (accents alone do not).
-_OTHER_SCRIPT = re.compile("[\u0400-\uffff]")
 
 
 def _starts_well(text: str, start: int, where: Start) -> bool:
@@ -386,7 +383,6 @@ class InjectionGuard:
 
     def _seen(self, text: str) -> dict[str, re.Match[str]]:
         lower = text.lower()
-        foreign = not lower.isascii() and _OTHER_SCRIPT.search(lower) is not None
         seen: dict[str, re.Match[str]] = {}
         # The text's words are read once; signals share needles ("instruction", "mode", ...).
         present = self._lower.scan(lower)
@@ -396,8 +392,7 @@ class InjectionGuard:
             if signal.cased:
                 found = cased = cased or self._cased.scan(text)
             subject = found.text
-            gated = group is not None and not (foreign and NON_ASCII in group.needles)
-            if gated and not found.any(group):  # type: ignore[arg-type]
+            if group is not None and not found.any(group):
                 continue
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue

@@ -13,6 +13,7 @@ from a small hand-written lexicon, not from the data::
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -74,6 +75,26 @@ def _ML(pattern: str) -> str:
     return unicodedata.normalize("NFKC", pattern).translate(CONFUSABLES)
 
 
+_META = re.compile(r"[\\()\[\]{}?*+|^$.]")
+
+
+def literals(alternation: str) -> tuple[str, ...]:
+    """The needles of a ``(?:a|b\\w*|cd?)`` list of words: each branch's literal start ("c"
+    when a quantifier follows "d"), folded as the text is, so a signal of other languages runs
+    only when one of its words is there, not on every text in another script. (Splitting a
+    nested group at its "|" only adds needles, which is safe.)"""
+    heads: list[str] = []
+    for branch in _ML(alternation)[3:-1].split("|"):
+        found = _META.search(branch)
+        head = branch[: found.start()] if found else branch
+        if found and branch[found.start()] in "?*{":
+            head = head[:-1]
+        heads.append(head)
+    if not all(heads):
+        raise ValueError(f"a branch without a literal start: {alternation[:60]}")
+    return tuple(dict.fromkeys(heads))
+
+
 _ML_PLACE = r"(?:上記|上面|以上の|前面|之前|初始化|最初の|أعلاه|السابقة|выше|предыдущ\w*|ci-dessus|précédentes|oben|vorherige\w*|anteriores|precedenti|sopra|위의|이전|ऊपर|पिछले|উপরের|trên|trước|yukarıdaki|önceki|di atas|sebelumnya|ข้างต้น|ก่อนหน้า)"
 # What an override sets aside besides instructions: the page, the content, the data, the
 # resume, the function (the pasted material that an instruction planted in it dismisses).
@@ -84,7 +105,7 @@ _ML_ABOVE = r"(?:lo anterior|o acima|quanto sopra|ce qui précède|das obige|上
 _ML_AUTHORITY = r"(?:soy dios|ich bin gott|je suis dieu|sono dio|eu sou deus|я бог|我是神|我是上帝|私は神|나는 신|저는 신|मैं भगवान|আমি ঈশ্বর|আমি ভগবান|tôi là chúa|ben tanrı|aku tuhan|saya tuhan|ako ang diyos|ako ay diyos|ฉันคือพระเจ้า|أنا الله|أنا الإله|soy tu desarrollador|soy su desarrollador|je suis (?:votre|ton) développeur|ich bin (?:dein|ihr) entwickler|sono il tuo sviluppatore|sou (?:seu|o seu) desenvolvedor|я ваш разработчик|я твой разработчик|我是你的开发者|我是您的开发者|私はあなたの開発者|저는 당신의 개발자|मैं आपका डेवलपर|tôi là nhà phát triển của bạn|ben (?:senin|sizin) geliştiricin\w*|saya (?:adalah )?pengembang anda|ako ang (?:iyong )?developer)"
 # A "mode" named in a tag or in quotes in another language: "<СИСТЕМНЫЙ РЕЖИМ>", "<系统模式>",
 # "'modalità di verifica'".
-_MODE_OTHER = r"(?:(?:modus|modo|modu|modalit\w*|modalidad)\b|режим|模式|モード|모드|मोड|मॉडल|chế độ|โหมด|وضع)"
+_MODE_OTHER = r"(?:modus\b|modo\b|modu\b|modalit\w*|modalidad\b|режим|模式|モード|모드|मोड|मॉडल|chế độ|โหมด|وضع)"
 # (English modes are ``authority``'s and ``claim_mode``'s: "<eco mode>" is fair to write.)
 _ML_MODE_TAG = rf"(?:<[^<>\n=/]{{0,30}}{_MODE_OTHER}[^<>\n=/]{{0,30}}>|'[^'\n]{{0,30}}{_MODE_OTHER}'|'{_MODE_OTHER}[^'\n]{{0,30}}')"
 # Part one and part two of a request to be put together ("Parte 1 es \"...").
@@ -154,31 +175,6 @@ GRAMMAR: dict[str, Signal] = {
     "regardless_previous": Signal(0.8, "injection", r"(?:regardless of|instead of|no matter) (?:\w+ ){0,2}(?:previous|prior|earlier|above|your|the) (?:tasks?|instructions?|rules|directives|guidelines|prompts?)"),
 }  # fmt: skip
 
-# In a needle list: "or any character of another script" (Cyrillic onwards).
-NON_ASCII = "\x80"
-_ML_LATIN = (
-    "instruc",
-    "consigne",
-    "anweisung",
-    "anleitung",
-    "istruzion",
-    "instruç",
-    "regla",
-    "règle",
-    "regel",
-    "regol",
-    "regra",
-    "talimat",
-    "instruksi",
-    "petunjuk",
-    "tagubilin",
-    "aturan",
-    "kural",
-    "hướng",
-    "chỉ dẫn",
-    "quy tắc",
-    NON_ASCII,
-)
 GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "override_any_order": (
         "instruction",
@@ -190,70 +186,15 @@ GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
         "commands",
         "programming",
     ),
-    "override_ml": _ML_LATIN,
-    "set_aside_ml": (
-        "ignor",
-        "olvid",
-        "oubli",
-        "vergiss",
-        "dimentic",
-        "esque",
-        "quên",
-        "bỏ qua",
-        "unut",
-        "yok say",
-        "görmezden",
-        "abaikan",
-        "lupakan",
-        "pansinin",
-        "kalimutan",
-        NON_ASCII,
-    ),
-    "authority_ml": (
-        "dios",
-        "gott",
-        "dieu",
-        "dio",
-        "deus",
-        "chúa",
-        "tanrı",
-        "tuhan",
-        "diyos",
-        "desarrollador",
-        "développeur",
-        "entwickler",
-        "sviluppatore",
-        "desenvolvedor",
-        "phát triển",
-        "geliştiric",
-        "pengembang",
-        "developer",
-        NON_ASCII,
-    ),
-    "mode_tag": ("mode", "modus", "modo", "modu", "modalit", "chế độ", NON_ASCII),
+    "override_ml": literals(_ML_IGNORE),
+    "set_aside_ml": literals(_ML_IGNORE),
+    "above_ml": literals(_ML_IGNORE),
+    "authority_ml": literals(_ML_AUTHORITY),
+    "mode_tag": literals(_MODE_OTHER),
     "split_ml": ("part", "teil", "bagian", "bahagi"),
     "might_state": ("might", "could", "would", "can", "may"),
-    "extract_ml": _ML_LATIN,
-    "ask_secret_ml": (
-        "mot de passe",
-        "contrase",
-        "passwort",
-        "senha",
-        "parola d",
-        "khẩu",
-        "şifre",
-        "sandi",
-        "clé",
-        "clave",
-        "schlüssel",
-        "chiave",
-        "chave",
-        "khóa",
-        "gizli",
-        "kunci",
-        "lihim",
-        NON_ASCII,
-    ),
+    "extract_ml": literals(_ML_PLACE),
+    "ask_secret_ml": literals(_ML_SECRET),
     "separator": ("new section", "end of", "[end", "---", "===", "###", "***", "begin"),
     "named_persona": (
         "You are",
