@@ -53,6 +53,9 @@ LEARNED_FLOOR = 0.3
 # request); with an instruction inside, or with the model's opinion, it crosses it.
 HIDDEN_SIGNAL = "hidden_text"
 HIDDEN_WEIGHT = 0.4
+# ... and crosses it when what is hidden speaks of instructions, prompts or secrets.
+HIDDEN_ASKS_WEIGHT = 0.6
+_ASKS = re.compile(r"instruction|password|prompt|secret|ignore|disregard")
 
 
 _OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
@@ -340,7 +343,8 @@ class InjectionGuard:
         evidence of its own, added to what the rules find in it."""
         fired.add(HIDDEN_SIGNAL)
         inner = self._evidence(hidden, fired)
-        score = 1.0 - (1.0 - (inner.score if inner else 0.0)) * (1.0 - HIDDEN_WEIGHT)
+        weight = HIDDEN_ASKS_WEIGHT if _ASKS.search(hidden.lower()) else HIDDEN_WEIGHT
+        score = 1.0 - (1.0 - (inner.score if inner else 0.0)) * (1.0 - weight)
         found = Evidence(score, inner.kind if inner else "injection", 0, len(text))
         return _stronger(evidence, found, len(text))
 

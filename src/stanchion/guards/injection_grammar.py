@@ -64,7 +64,7 @@ _ML_IGNORE = r"(?:ignora|ignore[zr]?|olvid|olvíd|missachte|desconsidera|oublie[
 _ML_INSTR = r"(?:instrucciones|instructions|consignes|anweisungen|anleitungen|istruzioni|instruções|instrucoes|инструкци\w*|указани\w*|指令|指示|说明|命令|지시|지침|명령|निर्देश|নির্দেশ|hướng dẫn|chỉ dẫn|talimat\w*|instruksi|petunjuk|tagubilin|คำสั่ง|คำแนะนำ|التعليمات|تعليمات|reglas|règles|regeln|regole|regras|правил\w*|规则|規則|ルール|규칙|नियम|নিয়ম|quy tắc|kural\w*|aturan|panuntunan|กฎ|القواعد)"
 
 _ML_SECRET = r"(?:mot de passe|contraseña|passwort|senha|parola d'ordine|пароль|密码|密碼|パスワード|비밀번호|पासवर्ड|পাসওয়ার্ড|mật khẩu|şifre|kata sandi|รหัสผ่าน|كلمة المرور|كلمة السر|clé secrète|clave secreta|geheimen? schlüssel|chiave segreta|chave secreta|секретн\w* ключ|秘密鍵|秘密の鍵|密钥|秘密钥|비밀 키|गुप्त कुंजी|khóa bí mật|gizli anahtar|kunci rahasia|গোপন কী|lihim na susi|مفتاح\w* السري|กุญแจลับ)"
-_ML_ASK = r"(?:quel|qual|cuál|cual|was ist|wie lautet|какой|какая|что|什么|是啥|何|무엇|뭐|क्या|là gì|nedir|ne\b|apa|ano|อะไร|ما هو|ما هي|কী|কি|confirm|compart|partag|teile|condividi|подтверд|скаж|确认|提供|告诉|確認|教え|확인|알려|पुष्टि|बताओ|xác nhận|cho tôi|onayla|paylaş|konfirmasi|beri|ยืนยัน|บอก|تأكيد|أخبرني)"
+_ML_ASK = r"(?:quel|qual|cuál|cual|was ist|wie lautet|какой|какая|что|什么|是啥|何|무엇|뭐|क्या|là gì|nedir|ne\b|apa|ano|อะไร|ما هو|ما هي|কী|কি|confirm|compart|partag|teile|condividi|подтверд|скаж|确认|提供|告诉|確認|教え|확인|알려|पुष्टि|बताओ|xác nhận|cho tôi|onayla|paylaş|konfirmasi|beri|ยืนยัน|บอก|تأكيد|أخبرني|escreva|escribe|écri|schreib|scrivi|напиши|напишите|写|書|작성|쓰|लिख|viết|yaz|tulis|sumulat|เขียน|اكتب)"
 
 
 # Machine translations of the same attacks carry these words in NFKC and with Cyrillic and
