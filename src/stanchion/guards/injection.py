@@ -35,8 +35,8 @@ from stanchion.guards.injection_suffix import SUFFIX_SIGNAL, suffix_evidence, wa
 from stanchion.guards.needles import Group, NeedleIndex, Present
 from stanchion.guards.normalize import (
     TextView,
-    collapse_spacing,
     caesar_view,
+    collapse_spacing,
     decoded_segments,
     normalize,
     tag_smuggled,
