@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 VERSION = "2"
 # A learned score below this is not reported at all (the policy's cut is 0.5).
 LEARNED_FLOOR = 0.3
+# The model is asked only when the rules' evidence reaches this: a persona or role-play phrase
+# alone (0.2, 0.25) is what fiction requests say, and under leave-one-source-out the model
+# turned 15 of wildguard's benign role-play prompts into attacks from there and no attack.
+MODEL_ASKED_AT = 0.3
 # A Caesar-shifted or invisible passage alone stays under the cut (a cipher puzzle is a fair
 # request); with an instruction inside, or with the model's opinion, it crosses it.
 HIDDEN_SIGNAL = "hidden_text"
@@ -369,9 +373,9 @@ class InjectionGuard:
         seen = self.observe(text)
         evidence, view = seen.evidence, seen.view
         learned = 0.0
-        # The model is a second opinion on texts where some signal fired: most prompts fire
-        # none, and they skip its cost (a few hundred look-ups per 2 KB).
-        if self.model is not None and seen.fired:
+        # The model is a second opinion on texts where the rules saw something: most prompts
+        # fire nothing, and they skip its cost (a few hundred look-ups per 2 KB).
+        if self.model is not None and evidence is not None and evidence.score >= MODEL_ASKED_AT:
             learned = self.model.score(seen.model_text(), sorted(seen.fired))
         if evidence is None or learned > evidence.score:
             if learned < LEARNED_FLOOR:
