@@ -43,7 +43,9 @@ class Signal:
     ends_with: str = ""
 
 
-_EXTRACT_VERB = r"\b(?:repeat|recite|print|output|display|show|reveal|tell|give|list|write|echo|parrot|replay|playback|read (?:back|out|again)|spell|translate|summari[sz]e|encode|paste|dump|copy|return|share|provide|disclose|leak|what (?:is|are|was|were)|what's|remind|mirror|quote|restate|transcribe|reiterate|recap|recount|reproduce|duplicate|narrate|elucidate|inform me|let me know|present|regurgitate|dictate)"
+# A verb whose subject is the user ("the sentences I provide", "I will give you commands") hands
+# material over; it asks for none.
+_EXTRACT_VERB = r"(?<!\bi )(?<!\bi will )(?<!\bi'll )\b(?:repeat|recite|print|output|display|show|reveal|tell|give|list|write|echo|parrot|replay|playback|read (?:back|out|again)|spell|translate|summari[sz]e|encode|paste|dump|copy|return|share|provide|disclose|leak|what (?:is|are|was|were)|what's|remind|mirror|quote|restate|transcribe|reiterate|recap|recount|reproduce|duplicate|narrate|elucidate|inform me|let me know|present|regurgitate|dictate)"
 # What holds the prompt: its sentences, its instructions, the conversation so far.
 _HOLDS_PROMPT = r"(?:sentences?|statements|phrases|directives?|dialogue|exchanges|all (?:the )?text|instructions?|prompts?|commands|directives|guidelines|rules you|(?:our|this|the entire|the whole|entire|previous|earlier|full) (?:conversation|discussion|chat)|chat history|transcript|initiali[sz]ation|configuration|system message|system prompt|starting instructions|first message|messages? (?:above|before)|lines above|words above|text above|everything|the above|entire (?:text|thing)|all (?:of )?the text)"
 # Where it is: before the user's turn, given to the model.
