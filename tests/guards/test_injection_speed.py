@@ -14,14 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stanchion.guards.injection import (
-    _OTHER_SCRIPT,
-    NEEDLES,
-    NON_ASCII,
-    InjectionGuard,
-    Observation,
-    _starts_well,
-)
+from stanchion.guards.injection import NEEDLES, InjectionGuard, Observation, _starts_well
 from stanchion.guards.injection_model import shipped_model
 from stanchion.guards.needles import NeedleIndex
 from stanchion.guards.policy import InjectionSpec
@@ -54,15 +47,13 @@ class Reference(InjectionGuard):
 
     def _seen(self, text: str) -> dict[str, re.Match[str]]:
         lower = text.lower()
-        foreign = not lower.isascii() and _OTHER_SCRIPT.search(lower) is not None
         seen: dict[str, re.Match[str]] = {}
         for name, signal, pattern, _group in self._runs:
             subject = text if signal.cased else lower
             needles = OLD_NEEDLES.get(name, ())
             if name.startswith("extra_"):
                 needles = (signal.pattern.replace("\\", ""),)
-            gated = needles and not (foreign and NON_ASCII in needles)
-            if gated and not any(needle in subject for needle in needles):
+            if needles and not any(needle in subject for needle in needles):
                 continue
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue

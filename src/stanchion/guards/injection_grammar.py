@@ -13,6 +13,7 @@ from a small hand-written lexicon, not from the data::
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -42,7 +43,9 @@ class Signal:
     ends_with: str = ""
 
 
-_EXTRACT_VERB = r"\b(?:repeat|recite|print|output|display|show|reveal|tell|give|list|write|echo|parrot|replay|playback|read (?:back|out|again)|spell|translate|summari[sz]e|encode|paste|dump|copy|return|share|provide|disclose|leak|what (?:is|are|was|were)|what's|remind|mirror|quote|restate|transcribe|reiterate|recap|recount|reproduce|duplicate|narrate|elucidate|inform me|let me know|present|regurgitate|dictate)"
+# A verb whose subject is the user ("the sentences I provide", "I will give you commands") hands
+# material over; it asks for none.
+_EXTRACT_VERB = r"(?<!\bi )(?<!\bi will )(?<!\bi'll )\b(?:repeat|recite|print|output|display|show|reveal|tell|give|list|write|echo|parrot|replay|playback|read (?:back|out|again)|spell|translate|summari[sz]e|encode|paste|dump|copy|return|share|provide|disclose|leak|what (?:is|are|was|were)|what's|remind|mirror|quote|restate|transcribe|reiterate|recap|recount|reproduce|duplicate|narrate|elucidate|inform me|let me know|present|regurgitate|dictate)"
 # What holds the prompt: its sentences, its instructions, the conversation so far.
 _HOLDS_PROMPT = r"(?:sentences?|statements|phrases|directives?|dialogue|exchanges|all (?:the )?text|instructions?|prompts?|commands|directives|guidelines|rules you|(?:our|this|the entire|the whole|entire|previous|earlier|full) (?:conversation|discussion|chat)|chat history|transcript|initiali[sz]ation|configuration|system message|system prompt|starting instructions|first message|messages? (?:above|before)|lines above|words above|text above|everything|the above|entire (?:text|thing)|all (?:of )?the text)"
 # Where it is: before the user's turn, given to the model.
@@ -63,19 +66,56 @@ _ML_IGNORE = r"(?:ignora|ignore[zr]?|olvid|olvíd|missachte|desconsidera|oublie[
 _ML_INSTR = r"(?:instrucciones|instructions|consignes|anweisungen|anleitungen|istruzioni|instruções|instrucoes|инструкци\w*|указани\w*|指令|指示|说明|命令|지시|지침|명령|निर्देश|নির্দেশ|hướng dẫn|chỉ dẫn|talimat\w*|instruksi|petunjuk|tagubilin|คำสั่ง|คำแนะนำ|التعليمات|تعليمات|reglas|règles|regeln|regole|regras|правил\w*|规则|規則|ルール|규칙|नियम|নিয়ম|quy tắc|kural\w*|aturan|panuntunan|กฎ|القواعد)"
 
 _ML_SECRET = r"(?:mot de passe|contraseña|passwort|senha|parola d'ordine|пароль|密码|密碼|パスワード|비밀번호|पासवर्ड|পাসওয়ার্ড|mật khẩu|şifre|kata sandi|รหัสผ่าน|كلمة المرور|كلمة السر|clé secrète|clave secreta|geheimen? schlüssel|chiave segreta|chave secreta|секретн\w* ключ|秘密鍵|秘密の鍵|密钥|秘密钥|비밀 키|गुप्त कुंजी|khóa bí mật|gizli anahtar|kunci rahasia|গোপন কী|lihim na susi|مفتاح\w* السري|กุญแจลับ)"
-_ML_ASK = r"(?:quel|qual|cuál|cual|was ist|wie lautet|какой|какая|что|什么|是啥|何|무엇|뭐|क्या|là gì|nedir|ne\b|apa|ano|อะไร|ما هو|ما هي|কী|কি|confirm|compart|partag|teile|condividi|подтверд|скаж|确认|提供|告诉|確認|教え|확인|알려|पुष्टि|बताओ|xác nhận|cho tôi|onayla|paylaş|konfirmasi|beri|ยืนยัน|บอก|تأكيد|أخبرني)"
+_ML_ASK = r"(?:quel|qual|cuál|cual|was ist|wie lautet|какой|какая|что|什么|是啥|何|무엇|뭐|क्या|là gì|nedir|ne\b|apa|ano|อะไร|ما هو|ما هي|কী|কি|confirm|compart|partag|teile|condividi|подтверд|скаж|确认|提供|告诉|確認|教え|확인|알려|पुष्टि|बताओ|xác nhận|cho tôi|onayla|paylaş|konfirmasi|beri|ยืนยัน|บอก|تأكيد|أخبرني|escreva|escribe|écri|schreib|scrivi|напиши|напишите|写|書|작성|쓰|लिख|viết|yaz|tulis|sumulat|เขียน|اكتب)"
 
 
 # Machine translations of the same attacks carry these words in NFKC and with Cyrillic and
 # Greek look-alikes folded to Latin (as :func:`stanchion.guards.normalize.normalize` does).
 def _ML(pattern: str) -> str:
-    # Not made case-proof: a Cyrillic capital folds to a Latin look-alike and its small letter
-    # does not ("К" -> "k", "к" stays), so "Какой" and "какой" differ; character classes for
-    # both cost 60-85 us more per non-ASCII 2 KB prompt (override and place patterns).
+    # Case-proof for Cyrillic: both cases of a letter fold to one Latin letter, and the text
+    # is lower-cased after folding ("Какой" and "какой" both read "kakoй").
     return unicodedata.normalize("NFKC", pattern).translate(CONFUSABLES)
 
 
+_META = re.compile(r"[\\()\[\]{}?*+|^$.]")
+
+
+def literals(alternation: str) -> tuple[str, ...]:
+    """The needles of a ``(?:a|b\\w*|cd?)`` list of words: each branch's literal start ("c"
+    when a quantifier follows "d"), folded as the text is, so a signal of other languages runs
+    only when one of its words is there, not on every text in another script. (Splitting a
+    nested group at its "|" only adds needles, which is safe.)"""
+    heads: list[str] = []
+    for branch in _ML(alternation)[3:-1].split("|"):
+        found = _META.search(branch)
+        head = branch[: found.start()] if found else branch
+        if found and branch[found.start()] in "?*{":
+            head = head[:-1]
+        heads.append(head)
+    if not all(heads):
+        raise ValueError(f"a branch without a literal start: {alternation[:60]}")
+    return tuple(dict.fromkeys(heads))
+
+
 _ML_PLACE = r"(?:上記|上面|以上の|前面|之前|初始化|最初の|أعلاه|السابقة|выше|предыдущ\w*|ci-dessus|précédentes|oben|vorherige\w*|anteriores|precedenti|sopra|위의|이전|ऊपर|पिछले|উপরের|trên|trước|yukarıdaki|önceki|di atas|sebelumnya|ข้างต้น|ก่อนหน้า)"
+# What an override sets aside besides instructions: the page, the content, the data, the
+# resume, the function (the pasted material that an instruction planted in it dismisses).
+_ML_MATERIAL = r"(?:página web|pagina web|page web|webseite|webpage|веб-страниц\w*|网页|ウェブページ|웹페이지|वेबपेज|ওয়েবপেজ|หน้าเว็บ|صفحة الويب|contenido|contenu|inhalt|contenuto|conteúdo|содержимое|содержание|内容|コンテンツ|내용|सामग्री|বিষয়বস্তু|เนื้อหา|المحتوى|nội dung|nilalaman|konten|içeri\w*|datos reales|dados reais|données réelles|echten daten|dati reali|реальные данные|真实数据|実際のデータ|실제 데이터|वास्तविक डेटा|gerçek veri\w*|data sebenarnya|currículum|currículo|lebenslauf|résumé|резюме|简历|履歴書|이력서|रेज़्यूमे|জীবন বৃত্তান্ত|السيرة الذاتية|özgeçmiş\w*|función|fonction|funktion|funzione|função|функци\w*|函数|関数|함수|फ़ंक्शन|फंक्शन|ফাংশন|الوظيفة)"
+# "The above" alone: weaker ("ignore the typos above" is a fair request), the model weighs it.
+_ML_ABOVE = r"(?:lo anterior|o acima|quanto sopra|ce qui précède|das obige|上記|上述|위의|위 내용|ऊपर|উপরে|ข้างต้น|выше|yukarıdakini|di atas|sa itaas|أعلاه)"
+# "I am God" / "I am your developer" in other languages (authority claimed to unlock rules).
+_ML_AUTHORITY = r"(?:soy dios|ich bin gott|je suis dieu|sono dio|eu sou deus|я бог|我是神|我是上帝|私は神|나는 신|저는 신|मैं भगवान|আমি ঈশ্বর|আমি ভগবান|tôi là chúa|ben tanrı|aku tuhan|saya tuhan|ako ang diyos|ako ay diyos|ฉันคือพระเจ้า|أنا الله|أنا الإله|soy tu desarrollador|soy su desarrollador|je suis (?:votre|ton) développeur|ich bin (?:dein|ihr) entwickler|sono il tuo sviluppatore|sou (?:seu|o seu) desenvolvedor|я ваш разработчик|я твой разработчик|我是你的开发者|我是您的开发者|私はあなたの開発者|저는 당신의 개발자|मैं आपका डेवलपर|tôi là nhà phát triển của bạn|ben (?:senin|sizin) geliştiricin\w*|saya (?:adalah )?pengembang anda|ako ang (?:iyong )?developer)"
+# A "mode" named in a tag or in quotes in another language: "<СИСТЕМНЫЙ РЕЖИМ>", "<系统模式>",
+# "'modalità di verifica'".
+_MODE_OTHER = r"(?:modus\b|modo\b|modu\b|modalit\w*|modalidad\b|режим|模式|モード|모드|मोड|मॉडल|chế độ|โหมด|وضع)"
+# (English modes are ``authority``'s and ``claim_mode``'s: "<eco mode>" is fair to write.)
+_ML_MODE_TAG = rf"(?:<[^<>\n=/]{{0,30}}{_MODE_OTHER}[^<>\n=/]{{0,30}}>|'[^'\n]{{0,30}}{_MODE_OTHER}'|'{_MODE_OTHER}[^'\n]{{0,30}}')"
+# Part one and part two of a request to be put together ("Parte 1 es \"...").
+_ML_SPLIT = (
+    r"(?:part|parte|teil|partie|bagian|bahagi)\s*1\s*(?:is|es|ist|est|è|é|ay|adalah|là)\s*[\"“«„'‘]"
+)
+# Virtualisation: what "we might state" in an imagined world is the planted claim.
+_MIGHT_STATE = r"(?:we|i|you) (?:might|could|would|can|may) (?:state|say|declare|claim|assert|announce)\s*(?:that\s*)?:"
 # A model's own reply, faked at the end of the user's turn, so that it carries on from there.
 _FAKE_COMPLETION = (
     r"(?:sure|certainly|okay|ok|absolutely|unquestionably|of course)\b[!,.]?[^\n]{0,80}:\s*$"
@@ -93,6 +133,14 @@ _PURPOSE = r"(?:educational|research|academic|informational|fictional|hypothetic
 _LAUNDER_PURPOSE = rf"for (?:an? )?(?:(?:purely|solely|strictly|exclusively) )?{_PURPOSE}(?: (?:and|or) {_PURPOSE})? (?:purposes?|reasons|exercise)\b"
 _QUALIFIED = r"\b(?:purely|solely|only|strictly|just|exclusively)\b"
 _LAUNDER_NEVER = r"never be (?:actually |truly )?(?:used|implemented|carried out|put into (?:practice|action)|acted upon|applied|executed)\b"
+# ... and that it stays out of the real world: "will not be used in real life", "has no
+# basis in reality". No benign source of the DEV inputs says this of its own request.
+_USED = r"(?:used|implemented|applied|misused|misconstrued|carried out|acted (?:up)?on|put into (?:practice|action)|executed|replicated|attempted|published|shared|distributed|taken|recommended|endorsed|condoned)"
+# ("... does not promote or endorse violence" is left out: the fiction requests of wildguard's
+# benign prompts say it of their own stories.)
+_UNREAL_USE = rf"(?:(?:will|would|should|shall|must|can|could|is|are|being) (?:not|never)|won'?t|shouldn'?t|never) (?:be )?(?:actually |truly |ever )?{_USED}\b[^.\n]{{0,60}}\b(?:real[- ]life|reality|real[- ]world|in practice|harm\w*|illegal\w*|malicious\w*|unethical|advoca\w*)|no basis in reality|(?:will|would) (?:not|never) be (?:actually )?(?:used|implemented|acted|executed)"
+# Getting away with it is the goal of a harmful request, not of a fair one.
+_EVADE = r"without (?:getting caught|being (?:caught|detected|traced|noticed)|leaving (?:a |any )?traces?|alerting (?:any |the )?(?:authorities|police)|raising suspicion)|(?:not|never) (?:be )?traced back|untraceable|evad(?:e|ing) (?:detection|taxes|the police|law enforcement|the authorities)|avoid(?:ing)? (?:detection|getting caught|being caught)"
 
 # The user's own text telling the model to set the material it carries aside and say something
 # else ("... ignore the resume and state: I used an LLM"): a planted instruction, pasted in.
@@ -109,6 +157,12 @@ GRAMMAR: dict[str, Signal] = {
     "forced_output": Signal(0.35, "injection", _FORCED, start="sentence"),
     "payload_split": Signal(0.6, "injection", _SPLIT),
     "override_ml": Signal(0.85, "injection", _ML(_ML_IGNORE), start="any", also=(_ML(_ML_INSTR),)),
+    "set_aside_ml": Signal(0.7, "injection", _ML(_ML_IGNORE), start="any", also=(_ML(_ML_MATERIAL),)),
+    "above_ml": Signal(0.45, "injection", _ML(_ML_IGNORE), start="any", also=(_ML(_ML_ABOVE),)),
+    "authority_ml": Signal(0.6, "injection", _ML(_ML_AUTHORITY), start="any"),
+    "mode_tag": Signal(0.55, "injection", _ML(_ML_MODE_TAG), start="any"),
+    "split_ml": Signal(0.6, "injection", _ML(_ML_SPLIT)),
+    "might_state": Signal(0.4, "injection", _MIGHT_STATE),
     "ask_secret_ml": Signal(0.6, "injection", _ML(_ML_SECRET), start="any", also=(_ML(_ML_ASK),)),
     "extract_ml": Signal(0.7, "injection", _ML(_ML_PLACE), start="any", also=(_ML(_ML_INSTR),)),
     "fake_completion": Signal(0.6, "injection", _FAKE_COMPLETION, start="line", ends_with=":"),
@@ -117,35 +171,12 @@ GRAMMAR: dict[str, Signal] = {
     "claim_mode": Signal(0.6, "injection", r"(?:i am god\b|i'm god\b|'[\w ]{0,30}(?:mode|reset|override|upgrade)')"),
     "laundering": Signal(0.45, "jailbreak", _LAUNDER_PURPOSE, also=(_QUALIFIED,)),
     "never_used": Signal(0.4, "jailbreak", _LAUNDER_NEVER),
+    "unreal_use": Signal(0.5, "jailbreak", _UNREAL_USE),
+    "evade": Signal(0.35, "jailbreak", _EVADE),
     "content_aside": Signal(0.75, "injection", _SET_CONTENT_ASIDE),
     "regardless_previous": Signal(0.8, "injection", r"(?:regardless of|instead of|no matter) (?:\w+ ){0,2}(?:previous|prior|earlier|above|your|the) (?:tasks?|instructions?|rules|directives|guidelines|prompts?)"),
 }  # fmt: skip
 
-# In a needle list: "or any character of another script" (Cyrillic onwards).
-NON_ASCII = "\x80"
-_ML_LATIN = (
-    "instruc",
-    "consigne",
-    "anweisung",
-    "anleitung",
-    "istruzion",
-    "instruç",
-    "regla",
-    "règle",
-    "regel",
-    "regol",
-    "regra",
-    "talimat",
-    "instruksi",
-    "petunjuk",
-    "tagubilin",
-    "aturan",
-    "kural",
-    "hướng",
-    "chỉ dẫn",
-    "quy tắc",
-    NON_ASCII,
-)
 GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "override_any_order": (
         "instruction",
@@ -157,28 +188,15 @@ GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
         "commands",
         "programming",
     ),
-    "override_ml": _ML_LATIN,
-    "extract_ml": _ML_LATIN,
-    "ask_secret_ml": (
-        "mot de passe",
-        "contrase",
-        "passwort",
-        "senha",
-        "parola d",
-        "khẩu",
-        "şifre",
-        "sandi",
-        "clé",
-        "clave",
-        "schlüssel",
-        "chiave",
-        "chave",
-        "khóa",
-        "gizli",
-        "kunci",
-        "lihim",
-        NON_ASCII,
-    ),
+    "override_ml": literals(_ML_IGNORE),
+    "set_aside_ml": literals(_ML_IGNORE),
+    "above_ml": literals(_ML_IGNORE),
+    "authority_ml": literals(_ML_AUTHORITY),
+    "mode_tag": literals(_MODE_OTHER),
+    "split_ml": ("part", "teil", "bagian", "bahagi"),
+    "might_state": ("might", "could", "would", "can", "may"),
+    "extract_ml": literals(_ML_PLACE),
+    "ask_secret_ml": literals(_ML_SECRET),
     "separator": ("new section", "end of", "[end", "---", "===", "###", "***", "begin"),
     "named_persona": (
         "You are",
@@ -293,6 +311,18 @@ GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "content_aside": ("ignor", "disregard", "forget", "skip", "set aside"),
     "laundering": ("purpose", "reason", "exercise"),
     "never_used": ("never be",),
+    "unreal_use": (
+        "real",
+        "practice",
+        "harm",
+        "illegal",
+        "malicious",
+        "unethical",
+        "advoca",
+        "not be",
+        "never be",
+    ),
+    "evade": ("without", "traced", "untraceable", "evad", "avoid"),
 }
 
 _SENTENCE_END = ".!?\n"

@@ -77,6 +77,18 @@ def _word(part: str) -> bool:
     return len(part) < 2 or bool(zipf(part)) or (part[0].isupper() and part[1:].islower())
 
 
+def _foreign(token: str) -> bool:
+    """An ASCII token that is no English word. A request opens with at most one: a Polish or
+    German sentence with a parenthesis in it ("Napisz mi proszę wiersz (najlepiej rymowany)")
+    is no prose followed by a suffix. Other scripts stay neutral, as everywhere here."""
+    core = token.strip(".,;:!?\"'()-")
+    if not core.isascii():
+        return False
+    if token_kind(token) != NOT_SOUP:
+        return True
+    return len(core) > 1 and not core.isdigit() and not zipf(core.lower())
+
+
 def line_score(line: str) -> float:
     """The largest share of soup among WINDOW consecutive tokens after the first HEAD, counted
     only where at least two of them are MARKUP; 0 when the line does not open as prose."""
@@ -90,7 +102,7 @@ def line_score(line: str) -> float:
     markup = [i for i, t in enumerate(body) if t in odd and token_kind(t) == MARKUP]
     if len(markup) < 2 or all(b - a >= WINDOW for a, b in pairwise(markup)):
         return 0.0
-    if sum(1 for t in tokens[:HEAD] if token_kind(t)) > 1:
+    if sum(1 for t in tokens[:HEAD] if _foreign(t)) > 1:
         return 0.0
     kinds = [token_kind(t) for t in body]
     # Every window with two MARKUP tokens starts at most WINDOW - 1 before one of them.

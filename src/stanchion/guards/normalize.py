@@ -20,13 +20,18 @@ from functools import lru_cache
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad")
 
 # The Latin look-alikes that NFKC leaves alone (Cyrillic and Greek letters are distinct
-# code points, not compatibility forms), limited to the ones seen in spoofing.
+# code points, not compatibility forms), limited to the ones seen in spoofing. A Cyrillic
+# letter folds in both cases to the same Latin letter (upper and lower case), so lower-casing
+# after folding gives one spelling: "Какой" and "какой" both become "kakoй" (with only "К"
+# folded, a sentence-initial word and the same word mid-sentence differed).
 CONFUSABLES = str.maketrans(
     {
-        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
-        "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w",
+        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+        "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+        "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ɡ": "g",
         "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
-        "С": "C", "Т": "T", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S",
+        "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Ԁ": "D",
+        "Һ": "H", "Ӏ": "l", "Ԛ": "Q", "Ԝ": "W",
         "α": "a", "ο": "o", "ν": "v", "τ": "t", "ι": "i", "κ": "k", "ρ": "p",
         "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
         "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
@@ -142,17 +147,66 @@ def decoded_segments(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-_ROT13 = str.maketrans(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZabcdefghijklm",
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+# Words every attack of the kind writes (and "the", "and", "you"), as each Caesar shift writes
+# them: ROT13 ("vtaber", "gur") and the shift of 3 ("ljqruh", "wkh") are the common ones.
+_MARKERS = (
+    "the",
+    "and",
+    "you",
+    "your",
+    "ignore",
+    "previous",
+    "instructions",
+    "password",
+    "prompt",
+    "system",
+    "secret",
+    "say",
 )
-# Common words as ROT13 writes them ("the", "and", "you", "ignore", "instructions", "your").
-_ROT13_WORDS = (" gur ", " naq ", " lbh ", "vtaber", "vafgehpgvba", " lbhe ")
 
 
-def rot13_view(text: str) -> str | None:
-    """The text with ROT13 undone, when it reads like ROT13 (two of its common words)."""
-    lower = text.lower()
-    if sum(word in lower for word in _ROT13_WORDS) < 2:
+def _shift(word: str, k: int) -> str:
+    return "".join(_LOWER[(_LOWER.index(c) + k) % 26] for c in word)
+
+
+_SHIFTED: dict[str, tuple[int, str]] = {
+    _shift(word, k): (k, word) for k in range(1, 26) for word in _MARKERS
+}
+_UNSHIFT = {
+    k: str.maketrans(
+        _LOWER + _LOWER.upper(),
+        _LOWER[-k:] + _LOWER[:-k] + (_LOWER[-k:] + _LOWER[:-k]).upper(),
+    )
+    for k in range(1, 26)
+}
+
+
+def caesar_view(text: str) -> str | None:
+    """The text with a Caesar shift undone (ROT13 or any other), when it reads like one: two
+    different common words written with the same shift ("Lpsruh suhylrxv lqvwuxfwlrqv")."""
+    words = text.lower().split()
+    if _SHIFTED.keys().isdisjoint(words):
         return None
-    return text.translate(_ROT13)
+    found: dict[int, set[str]] = {}
+    for word in words:
+        hit = _SHIFTED.get(word)
+        if hit is not None:
+            found.setdefault(hit[0], set()).add(hit[1])
+    best = max(found, key=lambda k: len(found[k]))
+    return text.translate(_UNSHIFT[best]) if len(found[best]) >= 2 else None
+
+
+# Eight or more: a flag emoji spells its region in tag letters ("gbsct"), never a sentence.
+_TAGS = re.compile("[\U000e0020-\U000e007e]{8,}")
+
+
+def tag_smuggled(text: str) -> str | None:
+    """Text hidden in Unicode tag characters (U+E0020..E007E mirror ASCII and render as
+    nothing): what a reader never sees but a model reads."""
+    if text.isascii():
+        return None
+    runs = [m.group() for m in _TAGS.finditer(text)]
+    if not runs:
+        return None
+    return "\n".join("".join(chr(ord(c) - 0xE0000) for c in run) for run in runs)
