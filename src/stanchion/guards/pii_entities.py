@@ -32,7 +32,18 @@ from stanchion.guards.pii_lexicon import (
     place_prefixes,
 )
 from stanchion.guards.pii_names import COMMON_WORDS, gazetteer
-from stanchion.guards.pii_words import Cues, Token, Words, words
+from stanchion.guards.pii_words import (
+    WORD,
+    Cues,
+    Token,
+    Words,
+    listed,
+    next_word_start,
+    window,
+    word_before,
+    word_end,
+    words,
+)
 
 Match = tuple[int, int, float]
 # Capitalised words that are more often not names; the place names among them stay places.
@@ -159,36 +170,49 @@ class LocationRecogniser:
 
 
 class NrpRecogniser:
-    """Nationalities, religions and political groups ("Norwegian", "saudis", "Sunni")."""
+    """Nationalities, religions and political groups ("Norwegian", "saudis", "Sunni").
+
+    Read from the text next to each listed word (``Listed.at``): the text is not cut into
+    words for it.
+    """
 
     type = "pii.nrp"
 
     def find(self, text: str) -> Iterator[Match]:
-        w = words(text)
-        toks = w.tokens
-        for i in w.hits(NRP):
-            start, _, word = toks[i]
-            bare = word.rstrip(".")
-            lower = w.bares[i]
-            if i + 1 < len(toks) and (_phrase(toks, i, 2, text) or "").lower() in NRP_PAIRS:
-                yield start, toks[i + 1][1], 0.75
+        for start, lower in listed(text).at(NRP):
+            end = start + len(lower)
+            pair = _pair_at(text, start, end)
+            if pair:
+                yield start, pair, 0.75
                 continue
             if lower not in NRP_FORMS:
                 continue
-            if not _capital(bare) and bare.lower() in LOWER_CASE_AMBIGUOUS:
+            capital = text[start].isupper()
+            if not capital and lower in LOWER_CASE_AMBIGUOUS:
                 continue
-            if self._not_a_group(toks, i, text):
-                continue
-            yield start, start + len(bare), 0.7 if _capital(bare) else 0.6
+            if word_before(text, start) in _LANGUAGE_CUES:
+                continue  # a language ("studying English")
+            after = word_end(text, start, lower)
+            if capital and text.startswith(" ", after) and _upper_at(text, after + 1):
+                continue  # part of a name ("European Union")
+            yield start, end, 0.7 if capital else 0.6
 
-    @staticmethod
-    def _not_a_group(toks: tuple[Token, ...], i: int, text: str) -> bool:
-        """A language ("studying English") or part of a name ("European Union")."""
-        if i and _bare(toks[i - 1][2]) in _LANGUAGE_CUES:
-            return True
-        if i + 1 < len(toks) and text[toks[i][1] : toks[i + 1][0]] == " ":
-            return _capital(toks[i][2]) and _capital(toks[i + 1][2])
-        return False
+
+def _pair_at(text: str, start: int, end: int) -> int:
+    """The end of a two-word group ("Costa Rican") starting at ``start``, or 0."""
+    if not text.startswith(" ", end):
+        return 0
+    k = end + 1
+    if next_word_start(text, k, 0) != k:
+        return 0
+    m = WORD.match(text, k)
+    if m is None or f"{text[start:end]} {m.group(0)}".lower() not in NRP_PAIRS:
+        return 0
+    return word_end(text, k, m.group(0))
+
+
+def _upper_at(text: str, index: int) -> bool:
+    return index < len(text) and text[index].isalpha() and text[index].isupper()
 
 
 _LANGUAGE_CUES = frozenset(
@@ -299,18 +323,19 @@ class TitleRecogniser:
     type = "pii.title"
 
     def find(self, text: str) -> Iterator[Match]:
-        w = words(text)
-        toks = w.tokens
-        for i in w.hits(TITLE):
-            start, end, word = toks[i]
-            if len(word) > 18:
+        for start, bare in listed(text).at(TITLE):
+            end = word_end(text, start, bare)
+            if end - start > 18:
                 continue
-            bare = w.bares[i]
-            if bare in HONORIFICS and i + 1 < len(toks) and toks[i + 1][0] - end <= 2:
-                if _capital(toks[i + 1][2]) or not _capital(word):
-                    yield start, end, 0.85
-            else:
-                found = self._job(toks, i, text)
+            if bare in HONORIFICS:
+                following = next_word_start(text, end, 2)
+                if following >= 0:
+                    if text[following].isupper() or not text[start].isupper():
+                        yield start, end, 0.85
+                    continue
+            if _job_may_end(text, end):
+                w, i = window(text, start, end - start)
+                found = self._job(w.tokens, i, text)
                 if found is not None:
                     yield found
 
@@ -336,6 +361,16 @@ class TitleRecogniser:
         ):
             return start, end, 0.65
         return None
+
+
+def _job_may_end(text: str, end: int) -> bool:
+    """What ``_job`` asks of the text after a job title: nothing, a line break, "," or "."."""
+    after = text[end : end + 2]
+    return (
+        not after.strip(" ")
+        or bool(_LINE_BREAK.match(after.lstrip(" ") or "\n"))
+        or (after[:1] in ",.")
+    )
 
 
 class ZipCodeRecogniser:

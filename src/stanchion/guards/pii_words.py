@@ -36,7 +36,7 @@ class Words:
 
     __slots__ = ("_hits", "bares", "capitalised", "tokens")
 
-    def __init__(self, text: str, lexicon: dict[str, int]) -> None:
+    def __init__(self, text: str, lexicon: dict[str, int], offset: int = 0) -> None:
         pieces = _PIECES.findall(text)
         self._hits: dict[int, list[int]] = {}
         if not pieces:
@@ -45,7 +45,7 @@ class Words:
             self.capitalised: tuple[int, ...] = ()
             return
         _, cores, dots = zip(*pieces, strict=True)
-        ends = list(accumulate(map(len, chain.from_iterable(pieces)), initial=0))
+        ends = list(accumulate(map(len, chain.from_iterable(pieces)), initial=offset))
         self.tokens = tuple(zip(ends[1::3], ends[3::3], map(str.__add__, cores, dots), strict=True))
         self.bares = tuple(" ".join(cores).lower().split(" "))
         self.capitalised = tuple(compress(count(), map(str.isupper, map(_FIRST, cores))))
@@ -120,3 +120,118 @@ def _index(items: tuple[str, ...], item: str, start: int) -> int:
 @lru_cache(maxsize=8)
 def words(text: str) -> Words:
     return Words(text, lexicon())
+
+
+WORD = re.compile(_CORE)
+# Characters a word runs through ("o'neil", "rock-and-roll"): a listed word is a word of its
+# own only where no letter of this run comes before it and no letter or digit after it.
+_RUN = frozenset("'’&-_")
+_MARGIN = 120  # characters of context a window keeps on each side of a listed word
+
+
+class Listed:
+    """The listed words of a text, without cutting it into words with offsets (the costly
+    part of ``Words``): one ``findall`` of the lower-cased text and one set intersection.
+
+    Recognisers that look only around listed words (groups, titles) read the text next to
+    each occurrence, and cut a window of it into words only where they need more::
+
+        [(s, word) for s, word in listed("Sam, a Norwegian.").at(NRP)]  # [(7, 'norwegian')]
+    """
+
+    __slots__ = ("_found", "_text")
+
+    def __init__(self, text: str, lexicon: dict[str, int]) -> None:
+        self._text = text
+        found = lexicon.keys() & set(WORD.findall(text.lower()))
+        self._found = {word: lexicon[word] for word in found}
+
+    def at(self, bit: int) -> list[tuple[int, str]]:
+        """(start, lower-cased word) of each word of lexicon ``bit``, in text order."""
+        if not any(bits & bit for bits in self._found.values()):
+            return []
+        text = self._text
+        lower = text.lower()
+        if len(lower) != len(text):  # lower-casing moved the offsets: cut the whole text
+            w = words(text)
+            return [(w.tokens[i][0], w.bares[i]) for i in w.hits(bit)]
+        found: list[tuple[int, str]] = []
+        for word, bits in self._found.items():
+            if bits & bit:
+                index = lower.find(word)
+                while index >= 0:
+                    if _stands_alone(lower, index, index + len(word)):
+                        found.append((index, word))
+                    index = lower.find(word, index + 1)
+        return sorted(found)
+
+
+def _stands_alone(lower: str, start: int, end: int) -> bool:
+    """Whether lower[start:end] is one whole word as ``Words`` cuts them."""
+    k = start - 1
+    while k >= 0 and (lower[k].isalnum() or lower[k] in _RUN):
+        if lower[k].isalpha():
+            return False
+        k -= 1
+    k = end
+    while k < len(lower) and (lower[k].isalnum() or lower[k] in _RUN):
+        if lower[k].isalnum():
+            return False
+        k += 1
+    return True
+
+
+def window(text: str, start: int, length: int) -> tuple[Words, int]:
+    """The words of the text around ``start``, from a space to a space (where no word can
+    run across, so they are cut as in the whole text), and the index of the one at ``start``."""
+    lo = start - _MARGIN
+    lo = 0 if lo <= 0 else _space_before(text, lo)
+    hi = _space_after(text, start + length + _MARGIN)
+    w = Words(text[lo:hi], lexicon(), lo)
+    return w, [tok[0] for tok in w.tokens].index(start)
+
+
+def _space_before(text: str, index: int) -> int:
+    for k in range(index, -1, -1):
+        if text[k].isspace():
+            return k
+    return 0
+
+
+def _space_after(text: str, index: int) -> int:
+    for k in range(index, len(text)):
+        if text[k].isspace():
+            return k
+    return len(text)
+
+
+def word_end(text: str, start: int, bare: str) -> int:
+    """Where the word ``bare`` at ``start`` ends as a token (its trailing period kept)."""
+    end = start + len(bare)
+    return end + 1 if text.startswith(".", end) else end
+
+
+_LAST_WORD = re.compile(rf"({_CORE})\.?[\W\d_]*\Z")
+
+
+def word_before(text: str, start: int) -> str | None:
+    """The word before ``start`` (a token start), lower-cased, without its period."""
+    lo = max(0, start - 40)
+    m = _LAST_WORD.search(text, lo, start)
+    if lo and (m is None or m.start() == lo):  # the word may begin before the 40 characters
+        m = _LAST_WORD.search(text, 0, start)
+    return m.group(1).lower() if m is not None else None
+
+
+def next_word_start(text: str, end: int, within: int) -> int:
+    """Where the next word starts if it starts within ``within`` characters of ``end``
+    (a token end), else -1: the first letter after it, nothing before that being a letter."""
+    for k in range(end, min(end + within + 1, len(text))):
+        if text[k].isalpha():
+            return k
+    return -1
+
+
+@lru_cache(maxsize=8)
+def listed(text: str) -> Listed:
+    return Listed(text, lexicon())
