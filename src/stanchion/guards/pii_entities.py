@@ -28,13 +28,14 @@ from stanchion.guards.pii_lexicon import (
     PLACE_LOWER,
     TITLE,
     kind_of_place,
-    place_heads,
+    place_names_by_head,
     place_prefixes,
 )
 from stanchion.guards.pii_names import COMMON_WORDS, gazetteer
 from stanchion.guards.pii_words import (
     WORD,
     Cues,
+    Listed,
     Token,
     Words,
     listed,
@@ -87,30 +88,64 @@ _STRONG_PLACE_CUES = (
 _PLACE_CUE_WORDS = Cues(_STRONG_PLACE_CUES)
 
 
+def _place_starts(text: str, lst: Listed) -> dict[int, str]:
+    """Start -> first word of each country or region name the text holds ("the" starts
+    "the netherlands": its other occurrences start none)."""
+    if len(lst.lower) != len(text):  # lower-casing moved the offsets
+        return {s: w for s, w in lst.at(PLACE_LOWER)}
+    names = place_names_by_head()
+    return {
+        start: head
+        for head in lst.has(PLACE_LOWER)
+        for name in names.get(head, ())
+        for start in lst.phrase_at(name, alone=True)
+    }
+
+
+def _after_cues(text: str, lst: Listed) -> Iterator[int]:
+    """Starts of capitalised words that follow a strong place cue and spaces."""
+    for phrase in _STRONG_PLACE_CUES:
+        for index in lst.phrase_at(phrase):
+            k = index + len(phrase)
+            while k < len(text) and text[k] in " \t":
+                k += 1
+            if k > index + len(phrase) and k < len(text) and text[k].isupper():
+                yield k
+
+
 class LocationRecogniser:
-    """Countries and regions by name; cities from GeoNames; names after a travel cue."""
+    """Countries and regions by name, in any case; capitalised names after a travel cue.
+
+    Towns are not looked up: on DEV they added as many false positives as places (19 and
+    20), and every capitalised word of a text would be a candidate. Candidates come from the
+    listed words (``Listed``: the first words of country and region names) and the cue
+    phrases the text holds; only those are cut into words.
+    """
 
     type = "pii.location"
 
     def find(self, text: str) -> Iterator[Match]:
-        w = words(text)
-        toks, bare = w.tokens, w.bares
+        lst = listed(text)
+        heads = _place_starts(text, lst)
+        cued = set(_after_cues(text, lst)) if len(lst.lower) == len(text) else set()
+        if not heads and not cued:
+            return
         first_names = gazetteer()[0]
-        heads, cue_ends = place_heads(), _PLACE_CUE_WORDS.by_last
-        lower_case = w.hits(PLACE_LOWER)
-        upper = set(w.capitalised) if lower_case else None
         cursor = 0
-        for i in sorted(upper.union(lower_case)) if upper is not None else w.capitalised:
-            if i < cursor:
+        for start in sorted(heads.keys() | cued):
+            if start < cursor:
                 continue
-            found = self._place(w, i, text) if bare[i] in heads else None
-            if found is None and i and bare[i - 1] in cue_ends and (upper is None or i in upper):
+            head = heads.get(start, "")
+            w, i = window(text, start, len(head), 64)
+            found = self._place(w, i, text) if head else None
+            if found is None and start in cued:
                 found = self._cued(w, i, text, first_names)
             if found is None:
                 continue
             n, score = found
-            yield toks[i][0], toks[i + n - 1][1] - toks[i + n - 1][2].endswith("."), score
-            cursor = i + n
+            toks = w.tokens
+            cursor = toks[i + n - 1][1] - toks[i + n - 1][2].endswith(".")
+            yield start, cursor, score
 
     def _place(self, w: Words, i: int, text: str) -> tuple[int, float] | None:
         """The longest place name (three words at most) starting at word i, and its score."""
@@ -123,34 +158,22 @@ class LocationRecogniser:
                 continue
             phrase = _phrase(toks, i, n, text) if n > 1 else toks[i][2].rstrip(".")
             kind = kind_of_place(phrase) if phrase else None
-            if kind is None or phrase is None:
+            if kind is None or kind == "t" or phrase is None:
                 continue
             score = self._score(kind, phrase, text, toks[i][0])
             if score is not None:
                 return n, score
         return None
 
-    def _score(self, kind: str, phrase: str, text: str, start: int) -> float | None:
-        cased = _capital(phrase)
-        if kind == "t" and (not cased or _bare(phrase) in _ORDINARY):
-            return None
-        if kind != "t" and not cased and _bare(phrase) in COMMON_WORDS:
+    @staticmethod
+    def _score(kind: str, phrase: str, text: str, start: int) -> float | None:
+        if not _capital(phrase) and _bare(phrase) in COMMON_WORDS:
             return None
         before = text[max(0, start - 20) : start].lower().split()
         if before and before[-1] == "the":
             before.pop()
         cue = bool(before) and before[-1] in _PLACE_CUES
-        if kind == "t" and not cue and self._named_like(phrase):
-            return None
-        base = 0.85 if kind != "t" else 0.55
-        return min(1.0, base + 0.25 * cue)
-
-    @staticmethod
-    def _named_like(phrase: str) -> bool:
-        """A town named like a person ("Gary", "Moss") counts only after a place cue."""
-        first, last = gazetteer()
-        lower = phrase.lower()
-        return lower in first or lower in last
+        return min(1.0, 0.85 + 0.25 * cue)
 
     def _cued(
         self, w: Words, i: int, text: str, first_names: frozenset[str]

@@ -139,19 +139,37 @@ class Listed:
         [(s, word) for s, word in listed("Sam, a Norwegian.").at(NRP)]  # [(7, 'norwegian')]
     """
 
-    __slots__ = ("_found", "_text")
+    __slots__ = ("_found", "_text", "lower", "words")
 
     def __init__(self, text: str, lexicon: dict[str, int]) -> None:
         self._text = text
-        found = lexicon.keys() & set(WORD.findall(text.lower()))
-        self._found = {word: lexicon[word] for word in found}
+        self.lower = text.lower()
+        self.words = set(WORD.findall(self.lower))
+        self._found = {word: lexicon[word] for word in lexicon.keys() & self.words}
+
+    def phrase_at(self, phrase: str, alone: bool = False) -> list[int]:
+        """Where ``phrase`` (lower case, words one space apart) may stand: every index of
+        it in the lower-cased text, when each of its words is a word of the text; with
+        ``alone``, only where it is not part of a longer word."""
+        if not self.words.issuperset(phrase.split(" ")):
+            return []
+        found, lower = [], self.lower
+        index = lower.find(phrase)
+        while index >= 0:
+            if not alone or _stands_alone(lower, index, index + len(phrase)):
+                found.append(index)
+            index = lower.find(phrase, index + 1)
+        return found
+
+    def has(self, bit: int) -> list[str]:
+        """The words of lexicon ``bit`` the text holds."""
+        return [word for word, bits in self._found.items() if bits & bit]
 
     def at(self, bit: int) -> list[tuple[int, str]]:
         """(start, lower-cased word) of each word of lexicon ``bit``, in text order."""
         if not any(bits & bit for bits in self._found.values()):
             return []
-        text = self._text
-        lower = text.lower()
+        text, lower = self._text, self.lower
         if len(lower) != len(text):  # lower-casing moved the offsets: cut the whole text
             w = words(text)
             return [(w.tokens[i][0], w.bares[i]) for i in w.hits(bit)]
@@ -169,25 +187,26 @@ class Listed:
 def _stands_alone(lower: str, start: int, end: int) -> bool:
     """Whether lower[start:end] is one whole word as ``Words`` cuts them."""
     k = start - 1
-    while k >= 0 and (lower[k].isalnum() or lower[k] in _RUN):
+    while k >= 0 and _in_run(lower[k]):
         if lower[k].isalpha():
             return False
         k -= 1
     k = end
-    while k < len(lower) and (lower[k].isalnum() or lower[k] in _RUN):
+    while k < len(lower) and _in_run(lower[k]):
         if lower[k].isalnum():
             return False
         k += 1
     return True
 
 
-def window(text: str, start: int, length: int) -> tuple[Words, int]:
+def window(text: str, start: int, length: int, margin: int = _MARGIN) -> tuple[Words, int]:
     """The words of the text around ``start``, from a space to a space (where no word can
-    run across, so they are cut as in the whole text), and the index of the one at ``start``."""
-    lo = start - _MARGIN
+    run across, so they are cut as in the whole text), and the index of the one at ``start``
+    (without lexicon hits: who asks for a window reads the words themselves)."""
+    lo = start - margin
     lo = 0 if lo <= 0 else _space_before(text, lo)
-    hi = _space_after(text, start + length + _MARGIN)
-    w = Words(text[lo:hi], lexicon(), lo)
+    hi = _space_after(text, start + length + margin)
+    w = Words(text[lo:hi], {}, lo)
     return w, [tok[0] for tok in w.tokens].index(start)
 
 
@@ -211,16 +230,26 @@ def word_end(text: str, start: int, bare: str) -> int:
     return end + 1 if text.startswith(".", end) else end
 
 
-_LAST_WORD = re.compile(rf"({_CORE})\.?[\W\d_]*\Z")
+def _in_run(char: str) -> bool:
+    return char.isalnum() or char in _RUN
 
 
 def word_before(text: str, start: int) -> str | None:
-    """The word before ``start`` (a token start), lower-cased, without its period."""
-    lo = max(0, start - 40)
-    m = _LAST_WORD.search(text, lo, start)
-    if lo and (m is None or m.start() == lo):  # the word may begin before the 40 characters
-        m = _LAST_WORD.search(text, 0, start)
-    return m.group(1).lower() if m is not None else None
+    """The word before ``start`` (a token start), lower-cased, without its period: the
+    first letter of the last run of word characters that holds one, to its last letter
+    or digit."""
+    k = start - 1
+    while k >= 0:
+        while k >= 0 and not _in_run(text[k]):
+            k -= 1
+        end = k + 1
+        while k >= 0 and _in_run(text[k]):
+            k -= 1
+        run = text[k + 1 : end]
+        for j, char in enumerate(run):
+            if char.isalpha():
+                return run[j:].rstrip("'’&-_").lower()
+    return None
 
 
 def next_word_start(text: str, end: int, within: int) -> int:
