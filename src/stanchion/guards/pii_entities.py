@@ -42,6 +42,7 @@ from stanchion.guards.pii_words import (
     next_word_start,
     window,
     word_before,
+    word_chain,
     word_end,
     words,
 )
@@ -85,7 +86,6 @@ _STRONG_PLACE_CUES = (
     "based in", "born in", "trip to", "travelled to", "traveled to", "located in", "visit",
     "from the city of", "town of", "city of",
 )  # fmt: skip
-_PLACE_CUE_WORDS = Cues(_STRONG_PLACE_CUES)
 
 
 def _place_starts(text: str, lst: Listed) -> dict[int, str]:
@@ -103,9 +103,12 @@ def _place_starts(text: str, lst: Listed) -> dict[int, str]:
 
 
 def _after_cues(text: str, lst: Listed) -> Iterator[int]:
-    """Starts of capitalised words that follow a strong place cue and spaces."""
+    """Starts of capitalised words after a strong place cue: the cue's words whole, one
+    space apart, then spaces or tabs (what ``Cues.before`` asks of a cue)."""
     for phrase in _STRONG_PLACE_CUES:
         for index in lst.phrase_at(phrase):
+            if index and (text[index - 1].isalnum() or text[index - 1] in "_'"):
+                continue
             k = index + len(phrase)
             while k < len(text) and text[k] in " \t":
                 k += 1
@@ -130,43 +133,40 @@ class LocationRecogniser:
         cued = set(_after_cues(text, lst)) if len(lst.lower) == len(text) else set()
         if not heads and not cued:
             return
-        first_names = gazetteer()[0]
         cursor = 0
         for start in sorted(heads.keys() | cued):
             if start < cursor:
                 continue
-            head = heads.get(start, "")
-            w, i = window(text, start, len(head), 64)
-            found = self._place(w, i, text) if head else None
+            toks = word_chain(text, start, 3)
+            found = self._place(toks, text) if start in heads else None
             if found is None and start in cued:
-                found = self._cued(w, i, text, first_names)
+                found = self._cued(toks)
             if found is None:
                 continue
             n, score = found
-            toks = w.tokens
-            cursor = toks[i + n - 1][1] - toks[i + n - 1][2].endswith(".")
+            cursor = toks[n - 1][1] - toks[n - 1][2].endswith(".")
             yield start, cursor, score
 
-    def _place(self, w: Words, i: int, text: str) -> tuple[int, float] | None:
-        """The longest place name (three words at most) starting at word i, and its score."""
-        toks, bare = w.tokens, w.bares
+    def _place(self, toks: list[Token], text: str) -> tuple[int, float] | None:
+        """The longest place name (three words at most) starting the chain, and its score."""
         two, three = place_prefixes()
-        for n in (3, 2, 1) if bare[i] in two else (1,):
-            if i + n > len(toks):
+        bare = [_bare(tok[2]) for tok in toks]
+        for n in (3, 2, 1) if bare[0] in two else (1,):
+            if n > len(toks):
                 continue
-            if n == 3 and f"{bare[i]} {bare[i + 1]}" not in three:
+            if n == 3 and f"{bare[0]} {bare[1]}" not in three:
                 continue
-            phrase = _phrase(toks, i, n, text) if n > 1 else toks[i][2].rstrip(".")
-            kind = kind_of_place(phrase) if phrase else None
-            if kind is None or kind == "t" or phrase is None:
+            phrase = " ".join(tok[2].rstrip(".") for tok in toks[:n])
+            kind = kind_of_place(phrase)
+            if kind is None or kind == "t":
                 continue
-            score = self._score(kind, phrase, text, toks[i][0])
+            score = self._score(phrase, text, toks[0][0])
             if score is not None:
                 return n, score
         return None
 
     @staticmethod
-    def _score(kind: str, phrase: str, text: str, start: int) -> float | None:
+    def _score(phrase: str, text: str, start: int) -> float | None:
         if not _capital(phrase) and _bare(phrase) in COMMON_WORDS:
             return None
         before = text[max(0, start - 20) : start].lower().split()
@@ -175,19 +175,14 @@ class LocationRecogniser:
         cue = bool(before) and before[-1] in _PLACE_CUES
         return min(1.0, 0.85 + 0.25 * cue)
 
-    def _cued(
-        self, w: Words, i: int, text: str, first_names: frozenset[str]
-    ) -> tuple[int, float] | None:
-        toks = w.tokens
-        word = toks[i][2]
-        if not _capital(word) or not _PLACE_CUE_WORDS.before(text, w, i):
-            return None
+    @staticmethod
+    def _cued(toks: list[Token]) -> tuple[int, float] | None:
+        """A capitalised name after a strong cue (``_after_cues`` found the cue)."""
+        word = toks[0][2]
         n = 1
-        while n < 3 and i + n < len(toks) and _capital(toks[i + n][2]):
-            if _phrase(toks, i, n + 1, text) is None:
-                break
+        while n < len(toks) and _capital(toks[n][2]):
             n += 1
-        if _bare(word) in COMMON_WORDS or (_bare(word) in first_names and n > 1):
+        if _bare(word) in COMMON_WORDS or (_bare(word) in gazetteer()[0] and n > 1):
             return None
         return n, 0.6
 

@@ -224,6 +224,23 @@ def _space_after(text: str, index: int) -> int:
     return len(text)
 
 
+def word_chain(text: str, start: int, most: int) -> list[Token]:
+    """The words from ``start`` (a word's start) on, while one space stands between them,
+    at most ``most``: the words a name of a few words is made of, cut as ``Words`` cuts."""
+    toks: list[Token] = []
+    k = start
+    while len(toks) < most:
+        m = WORD.match(text, k)
+        if m is None:
+            break
+        end = m.end() + text.startswith(".", m.end())
+        toks.append((k, end, text[k:end]))
+        if not (text.startswith(" ", end) and end + 1 < len(text) and text[end + 1].isalpha()):
+            break
+        k = end + 1
+    return toks
+
+
 def word_end(text: str, start: int, bare: str) -> int:
     """Where the word ``bare`` at ``start`` ends as a token (its trailing period kept)."""
     end = start + len(bare)
