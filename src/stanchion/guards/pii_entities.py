@@ -351,7 +351,7 @@ class TitleRecogniser:
                     if text[following].isupper() or not text[start].isupper():
                         yield start, end, 0.85
                     continue
-            if _job_may_end(text, end):
+            if _job_may_stand(text, start, end):
                 w, i = window(text, start, end - start)
                 found = self._job(w.tokens, i, text)
                 if found is not None:
@@ -381,14 +381,20 @@ class TitleRecogniser:
         return None
 
 
-def _job_may_end(text: str, end: int) -> bool:
-    """What ``_job`` asks of the text after a job title: nothing, a line break, "," or "."."""
+_APPOSITION = (", the", "as a", "as the")
+
+
+def _job_may_stand(text: str, start: int, end: int) -> bool:
+    """What ``_job`` asks of the text around a job title, read without cutting words: after
+    it nothing or a line break, or "," or "." with an apposition cue not far before it (the
+    title's modifiers, at most three words, stand between)."""
     after = text[end : end + 2]
-    return (
-        not after.strip(" ")
-        or bool(_LINE_BREAK.match(after.lstrip(" ") or "\n"))
-        or (after[:1] in ",.")
-    )
+    if not after.strip(" ") or _LINE_BREAK.match(after.lstrip(" ") or "\n"):
+        return True
+    if after[:1] not in ",.":
+        return False
+    before = text[max(0, start - 80) : start].lower()
+    return any(cue in before for cue in _APPOSITION)
 
 
 class ZipCodeRecogniser:

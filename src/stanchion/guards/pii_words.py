@@ -126,12 +126,13 @@ WORD = re.compile(_CORE)
 # Characters a word runs through ("o'neil", "rock-and-roll"): a listed word is a word of its
 # own only where no letter of this run comes before it and no letter or digit after it.
 _RUN = frozenset("'’&-_")
+_NOT_LETTERS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalpha()})
 _MARGIN = 120  # characters of context a window keeps on each side of a listed word
 
 
 class Listed:
     """The listed words of a text, without cutting it into words with offsets (the costly
-    part of ``Words``): one ``findall`` of the lower-cased text and one set intersection.
+    part of ``Words``): one pass over the lower-cased text and one set intersection.
 
     Recognisers that look only around listed words (groups, titles) read the text next to
     each occurrence, and cut a window of it into words only where they need more::
@@ -139,19 +140,25 @@ class Listed:
         [(s, word) for s, word in listed("Sam, a Norwegian.").at(NRP)]  # [(7, 'norwegian')]
     """
 
-    __slots__ = ("_found", "_text", "lower", "words")
+    __slots__ = ("_cut", "_found", "_text", "lower", "words")
 
     def __init__(self, text: str, lexicon: dict[str, int]) -> None:
         self._text = text
-        self.lower = text.lower()
-        self.words = set(WORD.findall(self.lower))
+        self.lower = lower = text.lower()
+        # ASCII text is cut at every character but a letter: a few more pieces than words
+        # ("un-american" gives "american"), and ``at`` keeps only whole words; three times
+        # cheaper than the word pattern.
+        self._cut = lower.isascii()
+        cut = lower.translate(_NOT_LETTERS).split() if self._cut else WORD.findall(lower)
+        self.words = set(cut)
         self._found = {word: lexicon[word] for word in lexicon.keys() & self.words}
 
     def phrase_at(self, phrase: str, alone: bool = False) -> list[int]:
         """Where ``phrase`` (lower case, words one space apart) may stand: every index of
         it in the lower-cased text, when each of its words is a word of the text; with
         ``alone``, only where it is not part of a longer word."""
-        if not self.words.issuperset(phrase.split(" ")):
+        parts = phrase.translate(_NOT_LETTERS).split() if self._cut else phrase.split(" ")
+        if not self.words.issuperset(parts):
             return []
         found, lower = [], self.lower
         index = lower.find(phrase)
