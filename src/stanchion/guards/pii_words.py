@@ -157,8 +157,7 @@ class Listed:
         """Where ``phrase`` (lower case, words one space apart) may stand: every index of
         it in the lower-cased text, when each of its words is a word of the text; with
         ``alone``, only where it is not part of a longer word."""
-        parts = phrase.translate(_NOT_LETTERS).split() if self._cut else phrase.split(" ")
-        if not self.words.issuperset(parts):
+        if not self.words.issuperset(_letter_runs(phrase) if self._cut else phrase.split(" ")):
             return []
         found, lower = [], self.lower
         index = lower.find(phrase)
@@ -189,6 +188,12 @@ class Listed:
                         found.append((index, word))
                     index = lower.find(word, index + 1)
         return sorted(found)
+
+
+@lru_cache(maxsize=4096)
+def _letter_runs(phrase: str) -> tuple[str, ...]:
+    """A phrase cut as ``Listed`` cuts ASCII text (remembered: the phrases are a few lists)."""
+    return tuple(phrase.translate(_NOT_LETTERS).split())
 
 
 def _stands_alone(lower: str, start: int, end: int) -> bool:
