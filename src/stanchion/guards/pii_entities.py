@@ -182,7 +182,7 @@ class LocationRecogniser:
         n = 1
         while n < len(toks) and _capital(toks[n][2]):
             n += 1
-        if _bare(word) in COMMON_WORDS or (_bare(word) in gazetteer()[0] and n > 1):
+        if _bare(word) in _ORDINARY or (_bare(word) in gazetteer()[0] and n > 1):
             return None
         return n, 0.6
 

@@ -198,8 +198,9 @@ class Listed:
 
 @lru_cache(maxsize=1)
 def _glued() -> tuple[str, ...]:
-    """Listed words with a character other than a letter ("guinea-bissau")."""
-    return tuple(w for w in lexicon() if not w.isalpha())
+    """Listed words with a character other than a letter that can still be one word
+    ("guinea-bissau"; never "u.s.a": the word pass cuts it at its periods)."""
+    return tuple(w for w in lexicon() if not w.isalpha() and WORD.fullmatch(w))
 
 
 @lru_cache(maxsize=4096)
