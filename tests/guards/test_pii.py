@@ -58,6 +58,7 @@ def test_ignores(engine: GuardEngine, text: str) -> None:
         ("The meeting is on Monday at the United States embassy", ["pii.location"]),
         ("what is the capital of France?", ["pii.location"]),
         ("Do you ship to Canada? I'm a 45 year old teacher", ["pii.location", "pii.age"]),
+        ("What happened in 1990 on March 3?", ["pii.date_time", "pii.date_time"]),
     ],
 )
 def test_contextual_types_are_flagged_by_default(
@@ -66,7 +67,7 @@ def test_contextual_types_are_flagged_by_default(
     """Places, ages and the other contextual types are found by default and flagged: the
     prompt reaches the model as written (it needs "Canada" to answer)."""
     findings = engine.detect(text, "input", None)
-    assert sorted({f.type for f in findings}) == sorted(found)
+    assert sorted(f.type for f in findings) == sorted(found)
     assert {f.action for f in findings} == {"flag"}
     assert engine.scan(text, "input", None).text == text
 

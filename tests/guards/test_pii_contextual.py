@@ -92,12 +92,12 @@ def test_address_lines_join_into_one_span() -> None:
 
 
 def test_default_types() -> None:
-    """Titles, ages, places, postal codes and URLs are on by default; dates, groups and
-    organisations stay opt-in (cost, and NRP's precision: see docs/guards.md)."""
+    """Dates, titles, ages, places, postal codes and URLs are on by default; groups and
+    organisations stay opt-in (NRP's precision, the cost of organisations: docs/guards.md)."""
     default = PiiGuard(PiiSpec())
     text = "Mr. Smith, 45 years old, lives in Oslo since 2019; a Norwegian at Acme Holdings Inc."
     assert {f.type for f in default.check(text, None)} == {
-        "pii.title", "pii.person", "pii.age", "pii.location"
+        "pii.title", "pii.person", "pii.age", "pii.location", "pii.date_time"
     }  # fmt: skip
 
 

@@ -51,7 +51,7 @@ class PiiSpec(DetectorSpec):
     types: list[str] = Field(
         default_factory=lambda: [
             "email", "phone", "credit_card", "iban", "us_ssn", "ip_address", "date_of_birth",
-            "address", "person", "age", "location", "title", "zip_code", "url",
+            "address", "person", "date_time", "age", "location", "title", "zip_code", "url",
         ]
     )  # fmt: skip
     regions: list[str] = Field(default_factory=lambda: ["US", "GB", "DE", "FR", "IN", "AU"])
