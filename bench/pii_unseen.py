@@ -46,7 +46,9 @@ def fillers(fake: Faker) -> dict[str, Callable[[], str]]:
         "PERSON": fake.name,
         "STREET_ADDRESS": lambda: fake.address().replace("\n", ", "),
         "EMAIL_ADDRESS": fake.email,
-        "DATE_TIME": lambda: fake.date(pattern=random.choice(["%d/%m/%Y", "%B %d, %Y", "%Y-%m-%d"])),
+        "DATE_TIME": lambda: fake.date(
+            pattern=random.choice(["%d/%m/%Y", "%B %d, %Y", "%Y-%m-%d"])
+        ),
         "PHONE_NUMBER": fake.phone_number,
         "ZIP_CODE": fake.postcode,
         "AGE": lambda: str(random.randint(18, 90)),

@@ -55,7 +55,10 @@ def test_ignores(engine: GuardEngine, text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "found"),
     [
-        ("The meeting is on Monday at the United States embassy", ["pii.date_time", "pii.location"]),
+        (
+            "The meeting is on Monday at the United States embassy",
+            ["pii.date_time", "pii.location"],
+        ),
         ("what is the capital of France?", ["pii.location"]),
         ("Do you ship to Canada? I'm a 45 year old teacher", ["pii.location", "pii.age"]),
         ("What happened in 1990 on March 3?", ["pii.date_time", "pii.date_time"]),
