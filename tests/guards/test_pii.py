@@ -73,6 +73,7 @@ def test_contextual_types_are_flagged_by_default(
     assert sorted(f.type for f in findings) == sorted(found)
     assert {f.action for f in findings} == {"flag"}
     assert engine.scan(text, "input", None).text == text
+    assert engine.scan(text, "output", None).action == "allow"  # answers are made of these
 
 
 def test_checksums() -> None:

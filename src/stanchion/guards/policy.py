@@ -62,7 +62,8 @@ class PiiSpec(DetectorSpec):
 
 # PII that is personal by what it says about someone, not by its shape: on by default, and
 # flagged (recorded, counted) rather than redacted on input unless a rule says so, because
-# the model needs "ship to Canada" or "in 1990" to answer.
+# the model needs "ship to Canada" or "in 1990" to answer; in answers, where dates and places
+# are the content, found but allowed.
 CONTEXTUAL_PII = ("date_time", "age", "location", "title", "zip_code", "url", "nrp", "organization")
 
 
@@ -132,6 +133,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(match="jailbreak", direction="input", action="block"),
     Rule(match="injection.*", direction="context", action="redact"),
     *(Rule(match=f"pii.{t}", direction="input", action="flag") for t in CONTEXTUAL_PII),
+    *(Rule(match=f"pii.{t}", direction="output", action="allow") for t in CONTEXTUAL_PII),
     Rule(match="pii.*", direction="input", action="redact"),
     Rule(match="toxicity.*", direction="output", action="block"),
     Rule(match="topic.*", action="block"),
