@@ -45,13 +45,35 @@ def test_detects(engine: GuardEngine, text: str, expected: str) -> None:
         "GB82 WEST 1234 5698 7654 33",  # fails mod-97
         "ssn 666-12-3456 and 900-12-3456 and 123-00-4567",  # never issued
         "version 1.2.3 of the library",
-        "The meeting is on Monday at the United States embassy",
-        "what is the capital of France?",
     ],
 )
 def test_ignores(engine: GuardEngine, text: str) -> None:
     assert not [t for t in types(engine, text) if t != "pii.person"], types(engine, text)
     assert "pii.person" not in types(engine, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            "The meeting is on Monday at the United States embassy",
+            ["pii.date_time", "pii.location"],
+        ),
+        ("what is the capital of France?", ["pii.location"]),
+        ("Do you ship to Canada? I'm a 45 year old teacher", ["pii.location", "pii.age"]),
+        ("What happened in 1990 on March 3?", ["pii.date_time", "pii.date_time"]),
+    ],
+)
+def test_contextual_types_are_flagged_by_default(
+    engine: GuardEngine, text: str, found: list[str]
+) -> None:
+    """Places, ages and the other contextual types are found by default and flagged: the
+    prompt reaches the model as written (it needs "Canada" to answer)."""
+    findings = engine.detect(text, "input", None)
+    assert sorted(f.type for f in findings) == sorted(found)
+    assert {f.action for f in findings} == {"flag"}
+    assert engine.scan(text, "input", None).text == text
+    assert engine.scan(text, "output", None).action == "allow"  # answers are made of these
 
 
 def test_checksums() -> None:

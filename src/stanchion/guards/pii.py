@@ -333,12 +333,18 @@ class PiiGuard:
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         view = normalize(text)
-        found: list[Finding] = []
+        span = view.span
+        found: list[Candidate] = []
         for recogniser in self.recognisers:
+            kind = recogniser.type
+            rank = -PRIORITY.get(kind, 0)
             for start, end, score in recogniser.find(view.text):
-                s, e = view.span(start, end)
-                found.append(Finding(recogniser.type, s, e, score, self.detector))
-        return resolve_overlaps(found)
+                s, e = span(start, end)
+                found.append((rank, -score, s - e, len(found), s, e, kind))
+        return [
+            Finding(kind, s, e, -negated, self.detector)
+            for _, negated, _, _, s, e, kind in resolve_overlaps(found)
+        ]
 
 
 HIDDEN = frozenset(r for t, rs in COMPANIONS.items() for r in rs if r != t)
@@ -361,14 +367,23 @@ PRIORITY = {
 }
 
 
-def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
-    """Of overlapping spans keep the surer type, then the higher score, then the longer span."""
-    kept: list[Finding] = []
+# (-priority, -score, start - end, order found, start, end, type): sorted as they stand,
+# the surer type first, then the higher score, then the longer span, then the first found.
+Candidate = tuple[int, float, int, int, int, int, str]
+
+
+def resolve_overlaps(found: list[Candidate]) -> list[Candidate]:
+    """Of overlapping spans keep the surer type, then the higher score, then the longer span
+    (Finding objects are made only for the spans kept)."""
+    kept: list[Candidate] = []
     starts: list[int] = []  # of ``kept``, which never overlap, in text order
-    for f in sorted(findings, key=lambda f: (-PRIORITY.get(f.type, 0), -f.score, f.start - f.end)):
-        i = bisect_right(starts, f.start)
-        if (i and kept[i - 1].end > f.start) or (i < len(kept) and kept[i].start < f.end):
+    ends: list[int] = []
+    for candidate in sorted(found):
+        start, end = candidate[4], candidate[5]
+        i = bisect_right(starts, start)
+        if (i and ends[i - 1] > start) or (i < len(kept) and starts[i] < end):
             continue
-        starts.insert(i, f.start)
-        kept.insert(i, f)
+        starts.insert(i, start)
+        ends.insert(i, end)
+        kept.insert(i, candidate)
     return kept

@@ -28,11 +28,24 @@ from stanchion.guards.pii_lexicon import (
     PLACE_LOWER,
     TITLE,
     kind_of_place,
-    place_heads,
+    place_names_by_head,
     place_prefixes,
 )
 from stanchion.guards.pii_names import COMMON_WORDS, gazetteer
-from stanchion.guards.pii_words import Cues, Token, Words, words
+from stanchion.guards.pii_words import (
+    WORD,
+    Cues,
+    Listed,
+    Token,
+    Words,
+    listed,
+    next_word_start,
+    window,
+    word_before,
+    word_chain,
+    word_end,
+    words,
+)
 
 Match = tuple[int, int, float]
 # Capitalised words that are more often not names; the place names among them stay places.
@@ -73,122 +86,151 @@ _STRONG_PLACE_CUES = (
     "based in", "born in", "trip to", "travelled to", "traveled to", "located in", "visit",
     "from the city of", "town of", "city of",
 )  # fmt: skip
-_PLACE_CUE_WORDS = Cues(_STRONG_PLACE_CUES)
+
+
+def _place_starts(text: str, lst: Listed) -> dict[int, str]:
+    """Start -> first word of each country or region name the text holds ("the" starts
+    "the netherlands": its other occurrences start none)."""
+    if len(lst.lower) != len(text):  # lower-casing moved the offsets
+        return {s: w for s, w in lst.at(PLACE_LOWER)}
+    names = place_names_by_head()
+    return {
+        start: head
+        for head in lst.has(PLACE_LOWER)
+        for name in names.get(head, ())
+        for start in lst.phrase_at(name, alone=True)
+    }
+
+
+def _after_cues(text: str, lst: Listed) -> Iterator[int]:
+    """Starts of capitalised words after a strong place cue: the cue's words whole, one
+    space apart, then spaces or tabs (what ``Cues.before`` asks of a cue)."""
+    for phrase in _STRONG_PLACE_CUES:
+        for index in lst.phrase_at(phrase):
+            if index and (text[index - 1].isalnum() or text[index - 1] in "_'"):
+                continue
+            k = index + len(phrase)
+            while k < len(text) and text[k] in " \t":
+                k += 1
+            if k > index + len(phrase) and k < len(text) and text[k].isupper():
+                yield k
 
 
 class LocationRecogniser:
-    """Countries and regions by name; cities from GeoNames; names after a travel cue."""
+    """Countries and regions by name, in any case; capitalised names after a travel cue.
+
+    Towns are not looked up: on DEV they added as many false positives as places (19 and
+    20), and every capitalised word of a text would be a candidate. Candidates come from the
+    listed words (``Listed``: the first words of country and region names) and the cue
+    phrases the text holds; only those are cut into words.
+    """
 
     type = "pii.location"
 
     def find(self, text: str) -> Iterator[Match]:
-        w = words(text)
-        toks, bare = w.tokens, w.bares
-        first_names = gazetteer()[0]
-        heads, cue_ends = place_heads(), _PLACE_CUE_WORDS.by_last
-        lower_case = w.hits(PLACE_LOWER)
-        upper = set(w.capitalised) if lower_case else None
+        lst = listed(text)
+        heads = _place_starts(text, lst)
+        cued = set(_after_cues(text, lst)) if len(lst.lower) == len(text) else set()
+        if not heads and not cued:
+            return
         cursor = 0
-        for i in sorted(upper.union(lower_case)) if upper is not None else w.capitalised:
-            if i < cursor:
+        for start in sorted(heads.keys() | cued):
+            if start < cursor:
                 continue
-            found = self._place(w, i, text) if bare[i] in heads else None
-            if found is None and i and bare[i - 1] in cue_ends and (upper is None or i in upper):
-                found = self._cued(w, i, text, first_names)
+            toks = word_chain(text, start, 3)
+            found = self._place(toks, text) if start in heads else None
+            if found is None and start in cued:
+                found = self._cued(toks)
             if found is None:
                 continue
             n, score = found
-            yield toks[i][0], toks[i + n - 1][1] - toks[i + n - 1][2].endswith("."), score
-            cursor = i + n
+            cursor = toks[n - 1][1] - toks[n - 1][2].endswith(".")
+            yield start, cursor, score
 
-    def _place(self, w: Words, i: int, text: str) -> tuple[int, float] | None:
-        """The longest place name (three words at most) starting at word i, and its score."""
-        toks, bare = w.tokens, w.bares
+    def _place(self, toks: list[Token], text: str) -> tuple[int, float] | None:
+        """The longest place name (three words at most) starting the chain, and its score."""
         two, three = place_prefixes()
-        for n in (3, 2, 1) if bare[i] in two else (1,):
-            if i + n > len(toks):
+        bare = [_bare(tok[2]) for tok in toks]
+        for n in (3, 2, 1) if bare[0] in two else (1,):
+            if n > len(toks):
                 continue
-            if n == 3 and f"{bare[i]} {bare[i + 1]}" not in three:
+            if n == 3 and f"{bare[0]} {bare[1]}" not in three:
                 continue
-            phrase = _phrase(toks, i, n, text) if n > 1 else toks[i][2].rstrip(".")
-            kind = kind_of_place(phrase) if phrase else None
-            if kind is None or phrase is None:
+            phrase = " ".join(tok[2].rstrip(".") for tok in toks[:n])
+            kind = kind_of_place(phrase)
+            if kind is None or kind == "t":
                 continue
-            score = self._score(kind, phrase, text, toks[i][0])
+            score = self._score(phrase, text, toks[0][0])
             if score is not None:
                 return n, score
         return None
 
-    def _score(self, kind: str, phrase: str, text: str, start: int) -> float | None:
-        cased = _capital(phrase)
-        if kind == "t" and (not cased or _bare(phrase) in _ORDINARY):
-            return None
-        if kind != "t" and not cased and _bare(phrase) in COMMON_WORDS:
+    @staticmethod
+    def _score(phrase: str, text: str, start: int) -> float | None:
+        if not _capital(phrase) and _bare(phrase) in COMMON_WORDS:
             return None
         before = text[max(0, start - 20) : start].lower().split()
         if before and before[-1] == "the":
             before.pop()
         cue = bool(before) and before[-1] in _PLACE_CUES
-        if kind == "t" and not cue and self._named_like(phrase):
-            return None
-        base = 0.85 if kind != "t" else 0.55
-        return min(1.0, base + 0.25 * cue)
+        return min(1.0, 0.85 + 0.25 * cue)
 
     @staticmethod
-    def _named_like(phrase: str) -> bool:
-        """A town named like a person ("Gary", "Moss") counts only after a place cue."""
-        first, last = gazetteer()
-        lower = phrase.lower()
-        return lower in first or lower in last
-
-    def _cued(
-        self, w: Words, i: int, text: str, first_names: frozenset[str]
-    ) -> tuple[int, float] | None:
-        toks = w.tokens
-        word = toks[i][2]
-        if not _capital(word) or not _PLACE_CUE_WORDS.before(text, w, i):
-            return None
+    def _cued(toks: list[Token]) -> tuple[int, float] | None:
+        """A capitalised name after a strong cue (``_after_cues`` found the cue)."""
+        word = toks[0][2]
         n = 1
-        while n < 3 and i + n < len(toks) and _capital(toks[i + n][2]):
-            if _phrase(toks, i, n + 1, text) is None:
-                break
+        while n < len(toks) and _capital(toks[n][2]):
             n += 1
-        if _bare(word) in COMMON_WORDS or (_bare(word) in first_names and n > 1):
+        if _bare(word) in _ORDINARY or (_bare(word) in gazetteer()[0] and n > 1):
             return None
         return n, 0.6
 
 
 class NrpRecogniser:
-    """Nationalities, religions and political groups ("Norwegian", "saudis", "Sunni")."""
+    """Nationalities, religions and political groups ("Norwegian", "saudis", "Sunni").
+
+    Read from the text next to each listed word (``Listed.at``): the text is not cut into
+    words for it.
+    """
 
     type = "pii.nrp"
 
     def find(self, text: str) -> Iterator[Match]:
-        w = words(text)
-        toks = w.tokens
-        for i in w.hits(NRP):
-            start, _, word = toks[i]
-            bare = word.rstrip(".")
-            lower = w.bares[i]
-            if i + 1 < len(toks) and (_phrase(toks, i, 2, text) or "").lower() in NRP_PAIRS:
-                yield start, toks[i + 1][1], 0.75
+        for start, lower in listed(text).at(NRP):
+            end = start + len(lower)
+            pair = _pair_at(text, start, end)
+            if pair:
+                yield start, pair, 0.75
                 continue
             if lower not in NRP_FORMS:
                 continue
-            if not _capital(bare) and bare.lower() in LOWER_CASE_AMBIGUOUS:
+            capital = text[start].isupper()
+            if not capital and lower in LOWER_CASE_AMBIGUOUS:
                 continue
-            if self._not_a_group(toks, i, text):
-                continue
-            yield start, start + len(bare), 0.7 if _capital(bare) else 0.6
+            if word_before(text, start) in _LANGUAGE_CUES:
+                continue  # a language ("studying English")
+            after = word_end(text, start, lower)
+            if capital and text.startswith(" ", after) and _upper_at(text, after + 1):
+                continue  # part of a name ("European Union")
+            yield start, end, 0.7 if capital else 0.6
 
-    @staticmethod
-    def _not_a_group(toks: tuple[Token, ...], i: int, text: str) -> bool:
-        """A language ("studying English") or part of a name ("European Union")."""
-        if i and _bare(toks[i - 1][2]) in _LANGUAGE_CUES:
-            return True
-        if i + 1 < len(toks) and text[toks[i][1] : toks[i + 1][0]] == " ":
-            return _capital(toks[i][2]) and _capital(toks[i + 1][2])
-        return False
+
+def _pair_at(text: str, start: int, end: int) -> int:
+    """The end of a two-word group ("Costa Rican") starting at ``start``, or 0."""
+    if not text.startswith(" ", end):
+        return 0
+    k = end + 1
+    if next_word_start(text, k, 0) != k:
+        return 0
+    m = WORD.match(text, k)
+    if m is None or f"{text[start:end]} {m.group(0)}".lower() not in NRP_PAIRS:
+        return 0
+    return word_end(text, k, m.group(0))
+
+
+def _upper_at(text: str, index: int) -> bool:
+    return index < len(text) and text[index].isalpha() and text[index].isupper()
 
 
 _LANGUAGE_CUES = frozenset(
@@ -299,18 +341,19 @@ class TitleRecogniser:
     type = "pii.title"
 
     def find(self, text: str) -> Iterator[Match]:
-        w = words(text)
-        toks = w.tokens
-        for i in w.hits(TITLE):
-            start, end, word = toks[i]
-            if len(word) > 18:
+        for start, bare in listed(text).at(TITLE):
+            end = word_end(text, start, bare)
+            if end - start > 18:
                 continue
-            bare = w.bares[i]
-            if bare in HONORIFICS and i + 1 < len(toks) and toks[i + 1][0] - end <= 2:
-                if _capital(toks[i + 1][2]) or not _capital(word):
-                    yield start, end, 0.85
-            else:
-                found = self._job(toks, i, text)
+            if bare in HONORIFICS:
+                following = next_word_start(text, end, 2)
+                if following >= 0:
+                    if text[following].isupper() or not text[start].isupper():
+                        yield start, end, 0.85
+                    continue
+            if _job_may_stand(text, start, end):
+                w, i = window(text, start, end - start)
+                found = self._job(w.tokens, i, text)
                 if found is not None:
                     yield found
 
@@ -336,6 +379,22 @@ class TitleRecogniser:
         ):
             return start, end, 0.65
         return None
+
+
+_APPOSITION = (", the", "as a", "as the")
+
+
+def _job_may_stand(text: str, start: int, end: int) -> bool:
+    """What ``_job`` asks of the text around a job title, read without cutting words: after
+    it nothing or a line break, or "," or "." with an apposition cue not far before it (the
+    title's modifiers, at most three words, stand between)."""
+    after = text[end : end + 2]
+    if not after.strip(" ") or _LINE_BREAK.match(after.lstrip(" ") or "\n"):
+        return True
+    if after[:1] not in ",.":
+        return False
+    before = text[max(0, start - 80) : start].lower()
+    return any(cue in before for cue in _APPOSITION)
 
 
 class ZipCodeRecogniser:

@@ -115,6 +115,16 @@ def place_heads(cased: bool = True) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def place_names_by_head() -> dict[str, tuple[str, ...]]:
+    """First word -> the country and region names (and aliases) it starts, lower-cased."""
+    out: dict[str, list[str]] = {}
+    names = [n for n, kind in places().items() if kind != "t"]
+    for name in (*names, *COUNTRY_ALIASES):
+        out.setdefault(name.split(" ")[0], []).append(name)
+    return {head: tuple(found) for head, found in out.items()}
+
+
+@lru_cache(maxsize=1)
 def place_prefixes() -> tuple[frozenset[str], frozenset[str]]:
     """(first words of the place names of two or more words, first two words of those of
     three or more): a phrase is looked up only when its start begins some name that long."""

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from stanchion.guards.numbers import number_runs
+from stanchion.guards.pii_words import listed
 
 Match = tuple[int, int, float]
 
@@ -70,20 +71,42 @@ _FOLDED = tuple(
 )
 
 
+# Every word a written date or day can start with: a month's name or its short form, or a
+# weekday (a date's match ends before a letter, so the word at its start is one of these).
+_DATE_WORDS = frozenset(
+    """jan january feb february mar march apr april may jun june jul july aug august sep sept
+    september oct october nov november dec december monday tuesday wednesday thursday friday
+    saturday sunday""".split()  # noqa: SIM905
+)
+
+
 def _starts(text: str) -> list[int]:
     """Where ``_START`` matches, without trying it at every position: the first digit of
-    each run and every month or weekday prefix at a word start (``str.find`` on the
-    lower-cased copy, when lower-casing keeps every character's index)."""
-    lower = text.lower()
+    each run and every month or weekday at a word start. In ASCII text those words are
+    looked for only when the text holds them (``Listed``), elsewhere every month or weekday
+    prefix is found with ``str.find`` on the lower-cased copy, when lower-casing keeps every
+    character's index."""
+    lst = listed(text)
+    lower = lst.lower
     if len(lower) != len(text):
         return [m.start() for m in _START.finditer(text)]
-    ascii_text = text.isascii()
     starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
-    for needle in _STARTS if ascii_text else (*_STARTS, *_FOLDED):
+    if text.isascii():
+        for word in _DATE_WORDS & lst.words:
+            index = lower.find(word)
+            while index >= 0:
+                after = index + len(word)
+                if (not index or text[index - 1] not in _WORD_BEFORE) and not (
+                    after < len(text) and text[after].isalpha()
+                ):
+                    starts.append(index)
+                index = lower.find(word, index + 1)
+        return sorted(starts)
+    for needle in (*_STARTS, *_FOLDED):
         index = lower.find(needle)
         while index >= 0:
             before = text[index - 1] if index else " "
-            if before not in _WORD_BEFORE and (ascii_text or not before.isalnum()):
+            if not before.isalnum() and before != "_":
                 starts.append(index)
             index = lower.find(needle, index + 3)
     return sorted(starts)

@@ -36,7 +36,7 @@ class Words:
 
     __slots__ = ("_hits", "bares", "capitalised", "tokens")
 
-    def __init__(self, text: str, lexicon: dict[str, int]) -> None:
+    def __init__(self, text: str, lexicon: dict[str, int], offset: int = 0) -> None:
         pieces = _PIECES.findall(text)
         self._hits: dict[int, list[int]] = {}
         if not pieces:
@@ -45,7 +45,7 @@ class Words:
             self.capitalised: tuple[int, ...] = ()
             return
         _, cores, dots = zip(*pieces, strict=True)
-        ends = list(accumulate(map(len, chain.from_iterable(pieces)), initial=0))
+        ends = list(accumulate(map(len, chain.from_iterable(pieces)), initial=offset))
         self.tokens = tuple(zip(ends[1::3], ends[3::3], map(str.__add__, cores, dots), strict=True))
         self.bares = tuple(" ".join(cores).lower().split(" "))
         self.capitalised = tuple(compress(count(), map(str.isupper, map(_FIRST, cores))))
@@ -120,3 +120,189 @@ def _index(items: tuple[str, ...], item: str, start: int) -> int:
 @lru_cache(maxsize=8)
 def words(text: str) -> Words:
     return Words(text, lexicon())
+
+
+WORD = re.compile(_CORE)
+# Characters a word runs through ("o'neil", "rock-and-roll"): a listed word is a word of its
+# own only where no letter of this run comes before it and no letter or digit after it.
+_RUN = frozenset("'’&-_")
+_NOT_LETTERS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalpha()})
+_MARGIN = 120  # characters of context a window keeps on each side of a listed word
+
+
+class Listed:
+    """The listed words of a text, without cutting it into words with offsets (the costly
+    part of ``Words``): one pass over the lower-cased text and one set intersection.
+
+    Recognisers that look only around listed words (groups, titles) read the text next to
+    each occurrence, and cut a window of it into words only where they need more::
+
+        [(s, word) for s, word in listed("Sam, a Norwegian.").at(NRP)]  # [(7, 'norwegian')]
+    """
+
+    __slots__ = ("_found", "_text", "lower", "words")
+
+    def __init__(self, text: str, lexicon: dict[str, int]) -> None:
+        self._text = text
+        self.lower = lower = text.lower()
+        # ASCII text is cut at every character but a letter (one translate and split, three
+        # times cheaper than the word pattern, which cuts other text): a few more pieces than
+        # words ("un-american" gives "american"), and ``at`` keeps only whole words.
+        if lower.isascii():
+            words = set(lower.translate(_NOT_LETTERS).split())
+        else:
+            words = set(WORD.findall(lower))
+        self.words = words
+        found = lexicon.keys() & words
+        found.update(w for w in _glued() if w in lexicon and words.issuperset(_letter_runs(w)))
+        self._found = {word: lexicon[word] for word in found}
+
+    def phrase_at(self, phrase: str, alone: bool = False) -> list[int]:
+        """Where ``phrase`` (lower case, words one space apart) may stand: every index of
+        it in the lower-cased text, when each of its words is a word of the text; with
+        ``alone``, only where it is not part of a longer word."""
+        if not (
+            self.words.issuperset(_letter_runs(phrase)) or self.words.issuperset(phrase.split(" "))
+        ):
+            return []
+        found, lower = [], self.lower
+        index = lower.find(phrase)
+        while index >= 0:
+            if not alone or _stands_alone(lower, index, index + len(phrase)):
+                found.append(index)
+            index = lower.find(phrase, index + 1)
+        return found
+
+    def has(self, bit: int) -> list[str]:
+        """The words of lexicon ``bit`` the text holds."""
+        return [word for word, bits in self._found.items() if bits & bit]
+
+    def at(self, bit: int) -> list[tuple[int, str]]:
+        """(start, lower-cased word) of each word of lexicon ``bit``, in text order."""
+        if not any(bits & bit for bits in self._found.values()):
+            return []
+        text, lower = self._text, self.lower
+        if len(lower) != len(text):  # lower-casing moved the offsets: cut the whole text
+            w = words(text)
+            return [(w.tokens[i][0], w.bares[i]) for i in w.hits(bit)]
+        found: list[tuple[int, str]] = []
+        for word, bits in self._found.items():
+            if bits & bit:
+                index = lower.find(word)
+                while index >= 0:
+                    if _stands_alone(lower, index, index + len(word)):
+                        found.append((index, word))
+                    index = lower.find(word, index + 1)
+        return sorted(found)
+
+
+@lru_cache(maxsize=1)
+def _glued() -> tuple[str, ...]:
+    """Listed words with a character other than a letter that can still be one word
+    ("guinea-bissau"; never "u.s.a": the word pass cuts it at its periods)."""
+    return tuple(w for w in lexicon() if not w.isalpha() and WORD.fullmatch(w))
+
+
+@lru_cache(maxsize=4096)
+def _letter_runs(phrase: str) -> tuple[str, ...]:
+    """A phrase cut as ``Listed`` cuts ASCII text (remembered: the phrases are a few lists)."""
+    return tuple(phrase.translate(_NOT_LETTERS).split())
+
+
+def _stands_alone(lower: str, start: int, end: int) -> bool:
+    """Whether lower[start:end] is one whole word as ``Words`` cuts them."""
+    k = start - 1
+    while k >= 0 and _in_run(lower[k]):
+        if lower[k].isalpha():
+            return False
+        k -= 1
+    k = end
+    while k < len(lower) and _in_run(lower[k]):
+        if lower[k].isalnum():
+            return False
+        k += 1
+    return True
+
+
+def window(text: str, start: int, length: int, margin: int = _MARGIN) -> tuple[Words, int]:
+    """The words of the text around ``start``, from a space to a space (where no word can
+    run across, so they are cut as in the whole text), and the index of the one at ``start``
+    (without lexicon hits: who asks for a window reads the words themselves)."""
+    lo = start - margin
+    lo = 0 if lo <= 0 else _space_before(text, lo)
+    hi = _space_after(text, start + length + margin)
+    w = Words(text[lo:hi], {}, lo)
+    return w, [tok[0] for tok in w.tokens].index(start)
+
+
+def _space_before(text: str, index: int) -> int:
+    for k in range(index, -1, -1):
+        if text[k].isspace():
+            return k
+    return 0
+
+
+def _space_after(text: str, index: int) -> int:
+    for k in range(index, len(text)):
+        if text[k].isspace():
+            return k
+    return len(text)
+
+
+def word_chain(text: str, start: int, most: int) -> list[Token]:
+    """The words from ``start`` (a word's start) on, while one space stands between them,
+    at most ``most``: the words a name of a few words is made of, cut as ``Words`` cuts."""
+    toks: list[Token] = []
+    k = start
+    while len(toks) < most:
+        m = WORD.match(text, k)
+        if m is None:
+            break
+        end = m.end() + text.startswith(".", m.end())
+        toks.append((k, end, text[k:end]))
+        if not (text.startswith(" ", end) and end + 1 < len(text) and text[end + 1].isalpha()):
+            break
+        k = end + 1
+    return toks
+
+
+def word_end(text: str, start: int, bare: str) -> int:
+    """Where the word ``bare`` at ``start`` ends as a token (its trailing period kept)."""
+    end = start + len(bare)
+    return end + 1 if text.startswith(".", end) else end
+
+
+def _in_run(char: str) -> bool:
+    return char.isalnum() or char in _RUN
+
+
+def word_before(text: str, start: int) -> str | None:
+    """The word before ``start`` (a token start), lower-cased, without its period: the
+    first letter of the last run of word characters that holds one, to its last letter
+    or digit."""
+    k = start - 1
+    while k >= 0:
+        while k >= 0 and not _in_run(text[k]):
+            k -= 1
+        end = k + 1
+        while k >= 0 and _in_run(text[k]):
+            k -= 1
+        run = text[k + 1 : end]
+        for j, char in enumerate(run):
+            if char.isalpha():
+                return run[j:].rstrip("'’&-_").lower()
+    return None
+
+
+def next_word_start(text: str, end: int, within: int) -> int:
+    """Where the next word starts if it starts within ``within`` characters of ``end``
+    (a token end), else -1: the first letter after it, nothing before that being a letter."""
+    for k in range(end, min(end + within + 1, len(text))):
+        if text[k].isalpha():
+            return k
+    return -1
+
+
+@lru_cache(maxsize=8)
+def listed(text: str) -> Listed:
+    return Listed(text, lexicon())

@@ -51,13 +51,20 @@ class PiiSpec(DetectorSpec):
     types: list[str] = Field(
         default_factory=lambda: [
             "email", "phone", "credit_card", "iban", "us_ssn", "ip_address", "date_of_birth",
-            "address", "person",
+            "address", "person", "date_time", "age", "location", "title", "zip_code", "url",
         ]
     )  # fmt: skip
     regions: list[str] = Field(default_factory=lambda: ["US", "GB", "DE", "FR", "IN", "AU"])
     context_words: dict[str, list[str]] = Field(
         default_factory=dict, description="Extra words per type (e.g. phone) that raise scores."
     )
+
+
+# PII that is personal by what it says about someone, not by its shape: on by default, and
+# flagged (recorded, counted) rather than redacted on input unless a rule says so, because
+# the model needs "ship to Canada" or "in 1990" to answer; in answers, where dates and places
+# are the content, found but allowed.
+CONTEXTUAL_PII = ("date_time", "age", "location", "title", "zip_code", "url", "nrp", "organization")
 
 
 class SecretsSpec(DetectorSpec):
@@ -125,6 +132,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(match="injection.direct", direction="input", action="block"),
     Rule(match="jailbreak", direction="input", action="block"),
     Rule(match="injection.*", direction="context", action="redact"),
+    *(Rule(match=f"pii.{t}", direction="input", action="flag") for t in CONTEXTUAL_PII),
+    *(Rule(match=f"pii.{t}", direction="output", action="allow") for t in CONTEXTUAL_PII),
     Rule(match="pii.*", direction="input", action="redact"),
     Rule(match="toxicity.*", direction="output", action="block"),
     Rule(match="topic.*", action="block"),
