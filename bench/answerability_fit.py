@@ -33,6 +33,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -103,9 +104,9 @@ def questions(path: Path, split: str | None) -> list[tuple[str, list[str], bool]
     return items
 
 
-def app_rows(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -> list[Row]:
-    """The app's DEV questions through its own knowledge spec (glossary, catalog)."""
-    raw = yaml.safe_load((app / "stanchion.yaml").read_text())["knowledge"]
+def knowledge_at(tmp: Path, app: Path, raw: dict[str, Any], name: str) -> Any:
+    """The knowledge of ``raw`` (a spec's knowledge section) over ``app``'s documents,
+    ingested and approved, its index and catalog in ``tmp`` (not started)."""
     raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
     if "catalog" in raw:
         raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
@@ -113,8 +114,14 @@ def app_rows(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -> 
     store = Store(f"sqlite:///{tmp / 'kn.db'}")
     store.upgrade()
     cipher = Cipher(bytes(32))
-    ingest(spec, app, store, cipher, app.name, approve_as="bench")
-    knowledge = build_knowledge(spec, app, store, cipher, app=app.name)
+    ingest(spec, app, store, cipher, name, approve_as="bench")
+    return build_knowledge(spec, app, store, cipher, app=name)
+
+
+def app_rows(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -> list[Row]:
+    """The app's DEV questions through its own knowledge spec (glossary, catalog)."""
+    raw = yaml.safe_load((app / "stanchion.yaml").read_text())["knowledge"]
+    knowledge = knowledge_at(tmp, app, raw, app.name)
     asyncio.run(knowledge.start())
     rows = []
     for name, (path, split) in sets.items():
@@ -349,7 +356,7 @@ def main(refit: bool) -> None:
         names, l2 = select(rows)
     for held, (t, a, u) in loso(rows, l2, names).items():
         print(
-            f"LOSO held out {held:7}: threshold {t:.2f} (chosen on the other two), "
+            f"LOSO held out {held:7}: threshold {t:.2f} (chosen on the others), "
             f"answerable served {a:.3f}, unanswerable declined {u:.3f}"
         )
     oof = out_of_fold(rows, l2, names)

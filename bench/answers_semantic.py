@@ -57,13 +57,10 @@ from answers_figures import default_threshold, failure_cause, print_sweep, repor
 from answers_figures import sweep as sweep_curve
 
 from stanchion.knowledge import answerability
-from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.embedders_onnx import OnnxEmbedder
-from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.query import split_asks
-from stanchion.knowledge.spec import Embeddings, KnowledgeSpec
+from stanchion.knowledge.spec import Embeddings
 from stanchion.store.crypto import Cipher
-from stanchion.store.db import Store
 
 Names = tuple[str, ...]
 Figures = tuple[float, float, float]  # threshold, answerable served, unanswerable declined
@@ -231,15 +228,7 @@ def knowledge_for(args: argparse.Namespace, tmp: Path, dense: bool, app: Path = 
     copy_example(folder, app)
     install_model(folder, args.model)
     raw = write_spec(folder, with_embeddings(args) if dense else lambda _: None)["knowledge"]
-    raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
-    if "catalog" in raw:
-        raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
-    spec = KnowledgeSpec.model_validate(raw)
-    store = Store(f"sqlite:///{tmp / 'kn.db'}")
-    store.upgrade()
-    cipher = Cipher(bytes(32))
-    ingest(spec, folder, store, cipher, "support-assistant", approve_as="bench")
-    return build_knowledge(spec, folder, store, cipher, app="support-assistant")
+    return fitting.knowledge_at(tmp, folder, raw, "support-assistant")
 
 
 def example_rows(args: argparse.Namespace, tmp: Path) -> list[fitting.Row]:
