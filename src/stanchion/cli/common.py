@@ -10,20 +10,22 @@ from __future__ import annotations
 import asyncio
 import functools
 import getpass
+import importlib
 import json
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from stanchion.errors import StanchionError
-from stanchion.runtime import open_store
 from stanchion.settings import Settings
-from stanchion.spec import AppSpec, load_spec
-from stanchion.store.db import Store
+
+if TYPE_CHECKING:
+    from stanchion.spec import AppSpec
+    from stanchion.store.db import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,6 +37,25 @@ app_option = click.option(
     type=click.Path(path_type=Path),
     help="the app's folder (with stanchion.yaml) or the spec file",
 )
+
+
+class LazyChoice(click.Choice[str]):
+    """One of the names a heavier module declares, imported when a value is checked or the
+    help is shown, not whenever the CLI starts (every command would pay for it).
+
+        @click.option("--by", type=LazyChoice("stanchion.reports.kpis:BY"))
+    """
+
+    def __init__(self, where: str) -> None:  # no super().__init__: it would read the names
+        self.where = where
+        self.case_sensitive = True
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "choices":
+            raise AttributeError(name)
+        module, attr = self.where.split(":")
+        self.choices = tuple(getattr(importlib.import_module(module), attr))
+        return self.choices
 
 
 def fails_cleanly(fn: F) -> F:
@@ -62,6 +83,8 @@ def fails_cleanly(fn: F) -> F:
 
 
 def load_app(app_dir: Path) -> tuple[AppSpec, Path, Settings]:
+    from stanchion.spec import load_spec
+
     spec = load_spec(app_dir)
     folder = (app_dir if app_dir.is_dir() else app_dir.parent).resolve()
     return spec, folder, Settings.from_env()
@@ -70,6 +93,8 @@ def load_app(app_dir: Path) -> tuple[AppSpec, Path, Settings]:
 def app_store(app_dir: Path, *, migrated: bool = True) -> tuple[AppSpec, Store]:
     """The app's spec and store; unless ``migrated=False``, a store that lacks migrations
     this code needs is a one-line error (run `stanchion db upgrade`)."""
+    from stanchion.runtime import open_store
+
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
     if migrated:
