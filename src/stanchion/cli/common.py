@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import getpass
-import importlib
 import json
 import sys
 import unicodedata
@@ -37,25 +36,6 @@ app_option = click.option(
     type=click.Path(path_type=Path),
     help="the app's folder (with stanchion.yaml) or the spec file",
 )
-
-
-class LazyChoice(click.Choice[str]):
-    """One of the names a heavier module declares, imported when a value is checked or the
-    help is shown, not whenever the CLI starts (every command would pay for it).
-
-        @click.option("--by", type=LazyChoice("stanchion.reports.kpis:BY"))
-    """
-
-    def __init__(self, where: str) -> None:  # no super().__init__: it would read the names
-        self.where = where
-        self.case_sensitive = True
-
-    def __getattr__(self, name: str) -> Any:
-        if name != "choices":
-            raise AttributeError(name)
-        module, attr = self.where.split(":")
-        self.choices = tuple(getattr(importlib.import_module(module), attr))
-        return self.choices
 
 
 def fails_cleanly(fn: F) -> F:

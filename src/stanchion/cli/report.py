@@ -11,15 +11,8 @@ from typing import TYPE_CHECKING
 import click
 import orjson
 
-from stanchion.cli.common import (
-    LazyChoice,
-    app_option,
-    app_store,
-    fails_cleanly,
-    load_app,
-    safe,
-    table,
-)
+from stanchion.cli.choices import LazyChoice
+from stanchion.cli.common import app_option, app_store, fails_cleanly, load_app, safe, table
 from stanchion.cli.keys import parse_duration
 
 if TYPE_CHECKING:

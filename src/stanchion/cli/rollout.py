@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from stanchion.cli.common import LazyChoice, actor, app_option, fails_cleanly, load_app, safe, table
+from stanchion.cli.choices import LazyChoice
+from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, table
 from stanchion.errors import CryptoError
 
 if TYPE_CHECKING:
