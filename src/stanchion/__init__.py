@@ -5,10 +5,37 @@ The public surface for extension authors is small and listed in ``__all__``::
     from stanchion import Guard, Finding, Retriever, Passage, Provider, Exchange
 """
 
-from stanchion.guards.base import Finding, Guard
-from stanchion.knowledge.base import Passage, Retriever
-from stanchion.pipeline.exchange import Exchange
-from stanchion.providers.base import Provider
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from stanchion.guards.base import Finding, Guard
+    from stanchion.knowledge.base import Passage, Retriever
+    from stanchion.pipeline.exchange import Exchange
+    from stanchion.providers.base import Provider
 
 __all__ = ["Exchange", "Finding", "Guard", "Passage", "Provider", "Retriever"]
 __version__ = "0.1.0"
+
+# Loaded on first use: every ``stanchion.*`` import runs this file first, and the guards
+# behind ``Finding`` cost each CLI process about a second that most commands never need.
+_WHERE = {
+    "Exchange": "stanchion.pipeline.exchange",
+    "Finding": "stanchion.guards.base",
+    "Guard": "stanchion.guards.base",
+    "Passage": "stanchion.knowledge.base",
+    "Provider": "stanchion.providers.base",
+    "Retriever": "stanchion.knowledge.base",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'stanchion' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import openai_route
+from tests.registry.conftest import PROMPT_V2, api, push
 from tests.ui.conftest import signed_in
 from tests.upstream import Upstream
 
@@ -88,3 +89,31 @@ def test_hostile_parameters_never_break_a_page(
             if not 400 <= r.status_code < 500:
                 broken.append((role, "POST", path, r.status_code))
     assert broken == []
+
+
+# The canary share of a label move, from the prompts page form: anything but a whole number
+# 0..100 is a 400 with the page's message. "9" * 5000 is past the digits Python's int()
+# accepts and "²" is a digit to str.isdigit() that int() refuses: both once gave a 500.
+HOSTILE_PERCENTS = ["-1", "101", "1000", "NaN", "nan", "inf", "1e309", "1e2", "50.5", "0x10"]
+HOSTILE_PERCENTS += ["+5", " 5", "5 ", " ", "\x00", "²", "9" * 5000, "x" * 10_000, "ten"]
+
+
+def test_hostile_canary_percent_is_a_400(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    gw = gateway_factory(sqlite_url, [openai_route(up)])
+    client = api(gw, gw.make_key("owner", user="olga"))
+    version = push(client, PROMPT_V2, msg="two")["id"]
+    ada = signed_in(gw, "admin", "ada")
+    ada.get("/ui/registry/prompts")
+    answers = {
+        value[:12]: ada.post(
+            "/ui/registry/prompts/move",
+            {"label": "staging", "version": version, "canary_percent": value},
+        ).status_code
+        for value in HOSTILE_PERCENTS
+    }
+    assert answers == {value[:12]: 400 for value in HOSTILE_PERCENTS}
+    # an empty field is the form's "no canary": a plain move, not an error
+    plain = {"label": "staging", "version": version, "canary_percent": ""}
+    assert ada.post("/ui/registry/prompts/move", plain).is_redirect

@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import select
 
-from stanchion.alerts.deliver import AlertEvent, Dispatcher, list_events
-from stanchion.alerts.schema import alert_state
 from stanchion.cli.common import (
     actor,
     app_option,
@@ -21,8 +18,6 @@ from stanchion.cli.common import (
     safe,
     table,
 )
-from stanchion.reports.drift import Reader, measure
-from stanchion.store.audit import append_audit
 
 
 @click.group()
@@ -40,6 +35,11 @@ def _num(v: float | None) -> str:
 @fails_cleanly
 def list_cmd(app_dir: Path, limit: int) -> None:
     """Each rule with its state, then the latest alerts raised and their delivery."""
+    from sqlalchemy import select
+
+    from stanchion.alerts.deliver import list_events
+    from stanchion.alerts.schema import alert_state
+
     spec, store = app_store(app_dir)
     with store.engine.connect() as conn:
         state = {
@@ -88,6 +88,8 @@ def _events(events: list[dict[str, Any]]) -> list[list[Any]]:
 def test_cmd(app_dir: Path, send: bool) -> None:
     """Measure every rule now (value, statistic, breached), without raising anything;
     with --send, deliver a test alert to each channel and show how it went."""
+    from stanchion.reports.drift import Reader, measure
+
     spec, store = app_store(app_dir)
     now = time.time()
     with store.engine.connect() as conn:
@@ -112,6 +114,9 @@ def test_cmd(app_dir: Path, send: bool) -> None:
 
 
 def _send_test(app_dir: Path, spec: Any, store: Any) -> None:
+    from stanchion.alerts.deliver import AlertEvent, Dispatcher
+    from stanchion.store.audit import append_audit
+
     _, _, settings = load_app(app_dir)
     event = AlertEvent(
         "test",

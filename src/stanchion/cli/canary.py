@@ -9,8 +9,7 @@ import click
 
 from stanchion.cli.common import app_option, fails_cleanly, safe
 from stanchion.cli.rollout import with_store
-from stanchion.rollout.canary import check_canary
-from stanchion.rollout.sequential import METRICS, CanaryTest
+from stanchion.rollout.sequential import METRICS
 
 
 @click.group()
@@ -34,6 +33,9 @@ def check(
     app_dir: Path,
 ) -> None:  # fmt: skip
     """Compare the canary with production (mSPRT); with --apply, act on the decision."""
+    from stanchion.rollout.canary import check_canary
+    from stanchion.rollout.sequential import CanaryTest
+
     test = CanaryTest(alpha=alpha, metrics=metrics or tuple(METRICS))
     d = with_store(
         app_dir, lambda c, s: check_canary(c, s, kind, name, label, apply=apply, test=test)

@@ -15,15 +15,16 @@ import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from stanchion.errors import StanchionError
-from stanchion.runtime import open_store
 from stanchion.settings import Settings
-from stanchion.spec import AppSpec, load_spec
-from stanchion.store.db import Store
+
+if TYPE_CHECKING:
+    from stanchion.spec import AppSpec
+    from stanchion.store.db import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,6 +63,8 @@ def fails_cleanly(fn: F) -> F:
 
 
 def load_app(app_dir: Path) -> tuple[AppSpec, Path, Settings]:
+    from stanchion.spec import load_spec
+
     spec = load_spec(app_dir)
     folder = (app_dir if app_dir.is_dir() else app_dir.parent).resolve()
     return spec, folder, Settings.from_env()
@@ -70,6 +73,8 @@ def load_app(app_dir: Path) -> tuple[AppSpec, Path, Settings]:
 def app_store(app_dir: Path, *, migrated: bool = True) -> tuple[AppSpec, Store]:
     """The app's spec and store; unless ``migrated=False``, a store that lacks migrations
     this code needs is a one-line error (run `stanchion db upgrade`)."""
+    from stanchion.runtime import open_store
+
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
     if migrated:

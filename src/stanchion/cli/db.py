@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Connection
 
 from stanchion.cli.common import actor, app_option, app_store, fails_cleanly, load_app, safe
 from stanchion.errors import StoreError
-from stanchion.runtime import app_cipher, database_url, open_store
-from stanchion.store.audit import AuditReport, accept_head, append_audit, audit_ready, verify
-from stanchion.store.audit_export import check_checkpoints
-from stanchion.store.db import Store
-from stanchion.store.roles import grant_app_role
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from stanchion.store.audit import AuditReport
+    from stanchion.store.db import Store
 
 
 @click.group()
@@ -26,6 +27,8 @@ def db() -> None:
 def upgrade_audited(store: Store) -> str:
     """Migrate to head; a change of schema is an audit event. Returns a one-line summary.
     Without the key the event cannot be written, so nothing is migrated either."""
+    from stanchion.store.audit import append_audit, audit_ready
+
     with store.engine.connect() as conn:
         audit_ready(conn)
     before = store.current_revision()
@@ -43,6 +46,10 @@ def upgrade(app_dir: Path) -> None:
     """Apply pending migrations (SQLite or PostgreSQL). With STANCHION_OWNER_DATABASE_URL,
     migrate as that owner role, then grant the serving role (STANCHION_DATABASE_URL's)
     INSERT and SELECT only on audit rows (made if missing)."""
+    from stanchion.runtime import database_url, open_store
+    from stanchion.store.audit import append_audit
+    from stanchion.store.roles import grant_app_role
+
     spec, folder, settings = load_app(app_dir)
     if not settings.owner_database_url:
         _, store = app_store(app_dir, migrated=False)
@@ -100,6 +107,8 @@ def describe(report: AuditReport) -> str:
 def verify_cmd(app_dir: Path, checkpoints: Path | None) -> None:
     """Check the chain and its checkpoint: edits, inserts, deletions, reordering,
     truncation and rewrites; exit 1 at the first problem."""
+    from stanchion.store.audit import verify
+
     _, store = app_store(app_dir)
     problems: list[str] = []
     try:
@@ -117,6 +126,9 @@ def verify_cmd(app_dir: Path, checkpoints: Path | None) -> None:
 
 
 def exported_problems(app_dir: Path, store: Store, conn: Connection, folder: Path) -> list[str]:
+    from stanchion.runtime import app_cipher
+    from stanchion.store.audit_export import check_checkpoints
+
     spec, where, settings = load_app(app_dir)
     return check_checkpoints(conn, app_cipher(spec, where, settings, store), folder)
 
@@ -128,6 +140,8 @@ def exported_problems(app_dir: Path, store: Store, conn: Connection, folder: Pat
 def accept_cmd(app_dir: Path, yes: bool) -> None:
     """After restoring the database from a backup on purpose: sign its current head as the
     checkpoint (refused when the chain itself is broken; recorded as an event)."""
+    from stanchion.store.audit import accept_head
+
     if not yes:
         click.echo("error: this re-anchors the audit log at its current head; add --yes", err=True)
         sys.exit(2)

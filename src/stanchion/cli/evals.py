@@ -13,17 +13,16 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, table
 from stanchion.cli.prompts import open_registry, when
-from stanchion.evals import experiments
-from stanchion.evals.datasets import parse_jsonl, push_dataset
-from stanchion.evals.gates import check, parse
-from stanchion.evals.runner import Experiment, Target, run_experiment
-from stanchion.evals.scoring import Result
+
+if TYPE_CHECKING:
+    from stanchion.evals.runner import Experiment
+    from stanchion.evals.scoring import Result
 
 
 @click.group(name="eval")
@@ -39,6 +38,8 @@ def evals() -> None:
 @fails_cleanly
 def dataset(file: Path, name: str | None, message: str, app_dir: Path) -> None:
     """Store a JSONL dataset as a new version (unchanged content stores nothing)."""
+    from stanchion.evals.datasets import parse_jsonl, push_dataset
+
     reg = open_registry(app_dir, "dataset")
     examples = parse_jsonl(file.read_text(encoding="utf-8"), str(file))
     version, created = reg.tx(
@@ -79,6 +80,9 @@ def run(
     as_json: bool,
 ) -> None:
     """Run every example through the real pipeline and store the experiment."""
+    from stanchion.evals.gates import check, parse
+    from stanchion.evals.runner import Target, run_experiment
+
     gates = parse(gate or "")
     settings = load_app(app_dir)[2]
     spec_file = app_dir
@@ -129,6 +133,8 @@ def run(
 
 
 def _load(app_dir: Path, exp_id: str) -> Experiment:
+    from stanchion.evals import experiments
+
     reg = open_registry(app_dir, "experiment")
     return reg.tx(experiments.load, reg.cipher, reg.app, exp_id)
 
@@ -140,6 +146,8 @@ def _load(app_dir: Path, exp_id: str) -> Experiment:
 @fails_cleanly
 def compare(a: str, b: str, app_dir: Path) -> None:
     """Two experiments side by side, and the examples whose result changed."""
+    from stanchion.evals import experiments
+
     ea, eb = _load(app_dir, a), _load(app_dir, b)
     cmp = experiments.compare(ea, eb)
     for tag, e in (("A", ea), ("B", eb)):
@@ -161,6 +169,8 @@ def compare(a: str, b: str, app_dir: Path) -> None:
 @fails_cleanly
 def list_(app_dir: Path) -> None:
     """Recent experiments."""
+    from stanchion.evals import experiments
+
     reg = open_registry(app_dir, "experiment")
     rows = reg.tx(experiments.list_experiments, reg.app)
     click.echo(

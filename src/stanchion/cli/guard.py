@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
 
 from stanchion.cli.common import safe, safe_block
-from stanchion.evals.protocol import group_of, guard_groups
-from stanchion.guards import GuardEngine, GuardPolicySpec, build_guard_engine
-from stanchion.guards.evaluation import evaluate, kind_of, read_jsonl
-from stanchion.guards.refit import refit_leave_one_out
+
+if TYPE_CHECKING:
+    from stanchion.guards import GuardEngine
+
 
 policy_option = click.option(
     "--policy", "policy_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -22,6 +22,8 @@ policy_option = click.option(
 
 
 def load_engine(policy_path: Path | None) -> GuardEngine:
+    from stanchion.guards import GuardPolicySpec, build_guard_engine
+
     if policy_path is None:
         return build_guard_engine(None, Path.cwd())
     raw: Any = yaml.safe_load(policy_path.read_text(encoding="utf-8")) or {}
@@ -104,6 +106,8 @@ def eval_(
     measure_only: tuple[str, ...] = (),
 ) -> None:
     """Measure the guards on FILES (JSONL of the shared datasets' shapes), pooled."""
+    from stanchion.guards.evaluation import evaluate, kind_of, read_jsonl
+
     rows = [{"dataset": path.stem, **row} for path in files for row in read_jsonl(path)]
     if not rows:
         raise click.UsageError("no examples in the files")
@@ -130,6 +134,9 @@ def _refit_leave_one_out(
     rows: list[dict[str, Any]], by: str, measure_only: tuple[str, ...], as_json: bool
 ) -> None:
     """Injection: each group scanned by a model refitted without it, then the thresholds."""
+    from stanchion.evals.protocol import group_of, guard_groups
+    from stanchion.guards.refit import refit_leave_one_out
+
     if any("label" not in r or "text" not in r or "id" not in r for r in rows):
         raise click.UsageError("every row needs id, text and label")
     progress = None if as_json else (lambda line: click.echo(safe(line), err=True))
@@ -155,6 +162,8 @@ def _print_groups(
     kind: str, rows: list[dict[str, Any]], preds: list[dict[str, Any]], by: str, loo: bool,
     as_json: bool,
 ) -> None:  # fmt: skip
+    from stanchion.evals.protocol import guard_groups
+
     try:
         figures = guard_groups(kind, rows, preds, by, loo)
     except ValueError as exc:

@@ -17,7 +17,6 @@ import yaml
 
 from stanchion.cli.common import fails_cleanly, safe
 from stanchion.errors import SpecError
-from stanchion.spec import load_spec
 
 # flag -> (question, default); None means the answer is required
 QUESTIONS: dict[str, tuple[str, Any]] = {
@@ -114,6 +113,8 @@ def build_spec(a: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_app(folder: Path, a: dict[str, Any]) -> Path:
+    from stanchion.spec import load_spec
+
     folder.mkdir(parents=True, exist_ok=True)
     spec_file = folder / "stanchion.yaml"
     if spec_file.exists():

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from stanchion.access import BUILTIN_ROLES
 from stanchion.cli.common import (
     actor,
     app_option,
@@ -19,11 +18,6 @@ from stanchion.cli.common import (
     safe,
     table,
 )
-from stanchion.runtime import master_keys
-from stanchion.store.audit import append_audit
-from stanchion.store.crypto import load_key
-from stanchion.store.keyring import LocalMasterKey, finish_rotation, rewrap
-from stanchion.store.keys import MAX_LIFETIME, create_key, list_keys, revoke_key
 
 _DURATION = re.compile(r"([0-9]{1,9})([smhd])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -34,6 +28,8 @@ def parse_duration(text: str, option: str = "--expires-in") -> float:
 
     Errors name ``option``, the flag the user typed (``report --period`` shares this parser).
     """
+    from stanchion.store.keys import MAX_LIFETIME
+
     m = _DURATION.fullmatch(text.strip())
     if not m:
         raise click.BadParameter("use a number and a unit: 30d, 12h, 15m", param_hint=option)
@@ -48,12 +44,21 @@ def keys() -> None:
     """API keys: printed once, stored hashed."""
 
 
+class _RoleOption(click.Option):
+    """``--role``, whose help names the built-in roles only when it is shown: the module
+    declaring them costs every command a second to import."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from stanchion.access import BUILTIN_ROLES
+
+        self.help = f"one of {', '.join(sorted(BUILTIN_ROLES))} or a spec role"
+        return super().get_help_record(ctx)
+
+
 @keys.command("create")
 @app_option
 @click.option("--user", required=True, help="who the key is for")
-@click.option(
-    "--role", required=True, help=f"one of {', '.join(sorted(BUILTIN_ROLES))} or a spec role"
-)
+@click.option("--role", required=True, cls=_RoleOption)
 @click.option("--expires-in", default=None, help="e.g. 30d, 12h")
 @click.option("--quiet", is_flag=True, help="print only the key")
 @click.option(
@@ -66,6 +71,9 @@ def create(
     app_dir: Path, user: str, role: str, expires_in: str | None, quiet: bool, bound_to: str | None
 ) -> None:
     """Create a key; it is shown once and stored only as a hash."""
+    from stanchion.access import BUILTIN_ROLES
+    from stanchion.store.keys import create_key
+
     spec, store = app_store(app_dir)
     roles = set(BUILTIN_ROLES) | set(spec.roles.extra)
     if role not in roles:
@@ -105,6 +113,8 @@ def _when(ts: float | None) -> str:
 @fails_cleanly
 def list_(app_dir: Path) -> None:
     """List keys (never their secrets)."""
+    from stanchion.store.keys import list_keys
+
     _, store = app_store(app_dir)
     with store.engine.connect() as conn:
         rows = list_keys(conn)
@@ -134,6 +144,8 @@ def list_(app_dir: Path) -> None:
 @fails_cleanly
 def revoke(app_dir: Path, key_id: str) -> None:
     """Revoke a key by id or printed prefix."""
+    from stanchion.store.keys import revoke_key
+
     _, store = app_store(app_dir)
     with store.engine.begin() as conn:
         ok = revoke_key(conn, key_id, actor=actor())
@@ -164,6 +176,11 @@ def rotate_master(app_dir: Path, new_key_file: Path | None, batch: int, finish: 
     Then give replicas the new key (STANCHION_ENCRYPTION_KEY or the key file) and, once all
     have it, run this again with --finish: after that the old key opens nothing.
     """
+    from stanchion.runtime import master_keys
+    from stanchion.store.audit import append_audit
+    from stanchion.store.crypto import load_key
+    from stanchion.store.keyring import LocalMasterKey, finish_rotation, rewrap
+
     spec, folder, settings = load_app(app_dir)
     _, store = app_store(app_dir)
     masters, _ = master_keys(spec, folder, settings)

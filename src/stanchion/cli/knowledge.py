@@ -13,34 +13,18 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, safe_block, table
-from stanchion.knowledge.build import build_knowledge
-from stanchion.knowledge.evaluation import (
-    Beir,
-    grounding_groups,
-    grounding_report,
-    percentile,
-    predict_grounding,
-    read_jsonl,
-    retrieval_metrics,
-)
-from stanchion.knowledge.grounding import Validator
-from stanchion.knowledge.index_local import LocalIndex, beir_words
-from stanchion.knowledge.ingest import count_items
-from stanchion.knowledge.ingest import ingest as run_ingest
-from stanchion.knowledge.retriever import KnowledgeRetriever
-from stanchion.knowledge.spec import Grounding, KnowledgeSpec
-from stanchion.knowledge.text import term_string
-from stanchion.knowledge.versions import approve, list_versions, retire, show
-from stanchion.runtime import app_cipher, audit_keys, open_store
-from stanchion.spec import AppSpec
-from stanchion.store.audit import bind_audit
-from stanchion.store.crypto import Cipher
-from stanchion.store.db import Store
+
+if TYPE_CHECKING:
+    from stanchion.knowledge.spec import KnowledgeSpec
+    from stanchion.spec import AppSpec
+    from stanchion.store.crypto import Cipher
+    from stanchion.store.db import Store
+
 
 db_option = click.option("--db", default=None, help="store URL (default: the spec's storage)")
 
@@ -62,6 +46,10 @@ def knowledge_spec(spec: AppSpec) -> KnowledgeSpec:
 
 
 def open_ctx(app_dir: Path, db: str | None) -> Ctx:
+    from stanchion.runtime import app_cipher, audit_keys, open_store
+    from stanchion.store.audit import bind_audit
+    from stanchion.store.db import Store
+
     spec, folder, settings = load_app(app_dir)
     if db:
         store = Store(db)
@@ -80,6 +68,9 @@ def open_ctx(app_dir: Path, db: str | None) -> Ctx:
 @fails_cleanly
 def ingest(app_dir: Path, db: str | None, approve_all: bool) -> None:
     """Load the spec's sources; changed content becomes a new draft version."""
+    from stanchion.knowledge.ingest import count_items
+    from stanchion.knowledge.ingest import ingest as run_ingest
+
     ctx = open_ctx(app_dir, db)
     ctx.store.upgrade()
     with click.progressbar(
@@ -121,6 +112,8 @@ def docs() -> None:
 @click.option("--status", type=click.Choice(["draft", "approved", "retired"]), default=None)
 @fails_cleanly
 def docs_list(app_dir: Path, db: str | None, status: str | None) -> None:
+    from stanchion.knowledge.versions import list_versions
+
     ctx = open_ctx(app_dir, db)
     with ctx.store.engine.connect() as conn:
         versions = list_versions(conn, ctx.name, status, ctx.cipher)
@@ -139,6 +132,8 @@ def docs_list(app_dir: Path, db: str | None, status: str | None) -> None:
 @db_option
 @fails_cleanly
 def docs_show(doc_id: str, version: int | None, app_dir: Path, db: str | None) -> None:
+    from stanchion.knowledge.versions import show
+
     ctx = open_ctx(app_dir, db)
     with ctx.store.engine.connect() as conn:
         info, text = show(conn, ctx.name, doc_id, version, ctx.cipher)
@@ -160,6 +155,8 @@ def _change(fn: Any, doc_id: str, version: int | None, app_dir: Path, db: str | 
 @db_option
 @fails_cleanly
 def docs_approve(doc_id: str, version: int | None, app_dir: Path, db: str | None) -> None:
+    from stanchion.knowledge.versions import approve
+
     _change(approve, doc_id, version, app_dir, db)
 
 
@@ -170,6 +167,8 @@ def docs_approve(doc_id: str, version: int | None, app_dir: Path, db: str | None
 @db_option
 @fails_cleanly
 def docs_retire(doc_id: str, version: int | None, app_dir: Path, db: str | None) -> None:
+    from stanchion.knowledge.versions import retire
+
     _change(retire, doc_id, version, app_dir, db)
 
 
@@ -193,6 +192,9 @@ def ground() -> None:
 @fails_cleanly
 def ground_check(sources_file: Path, answer_file: Path, as_json: bool) -> None:
     """Score one answer's claims against a sources file."""
+    from stanchion.knowledge.grounding import Validator
+    from stanchion.knowledge.spec import Grounding
+
     sources = [p for p in sources_file.read_text().split("\n\n") if p.strip()]
     answer = answer_file.read_text()
     v = Validator(Grounding()).validate(answer, sources)
@@ -242,6 +244,15 @@ def ground_eval(
     leave_one_out: bool = False,
 ) -> None:
     """Balanced accuracy, F1, AUROC and latency per normalized grounding file."""
+    from stanchion.knowledge.evaluation import (
+        grounding_groups,
+        grounding_report,
+        predict_grounding,
+        read_jsonl,
+    )
+    from stanchion.knowledge.grounding import Validator
+    from stanchion.knowledge.spec import Grounding
+
     policy = Grounding.model_validate(
         {"kind": kind} | ({} if threshold is None else {"threshold": threshold})
     )
@@ -317,6 +328,13 @@ def retrieval() -> None:
 @fails_cleanly
 def retrieval_eval(folder: Path, as_json: bool, predictions: Path | None) -> None:
     """recall@5, recall@10, MRR@10 and latency on a BEIR-style folder."""
+    from stanchion.knowledge.evaluation import Beir, percentile, retrieval_metrics
+    from stanchion.knowledge.index_local import LocalIndex, beir_words
+    from stanchion.knowledge.retriever import KnowledgeRetriever
+    from stanchion.knowledge.text import term_string
+    from stanchion.store.crypto import Cipher
+    from stanchion.store.db import Store
+
     beir = Beir.load(folder)
     cipher = Cipher(bytes(32))
     with tempfile.TemporaryDirectory() as tmp:
@@ -371,4 +389,4 @@ def retrieval_eval(folder: Path, as_json: bool, predictions: Path | None) -> Non
         click.echo(table(["set", *result], [(folder.name, *result.values())]))
 
 
-__all__ = ["build_knowledge", "docs", "ground", "ingest", "retrieval"]
+__all__ = ["docs", "ground", "ingest", "retrieval"]

@@ -14,25 +14,23 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy import Connection
 
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, safe_block, table
 from stanchion.errors import Unauthorized
-from stanchion.providers.registry import egress_for
-from stanchion.registry import labels, versions
-from stanchion.registry.prompts import prompt_content
-from stanchion.registry.validate import stored_verifier
-from stanchion.runtime import app_cipher, open_store
-from stanchion.spec import AppSpec
-from stanchion.store.crypto import Cipher
-from stanchion.store.db import Store
-from stanchion.store.keys import find_key
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from stanchion.registry import labels
+    from stanchion.spec import AppSpec
+    from stanchion.store.crypto import Cipher
+    from stanchion.store.db import Store
 
 T = TypeVar("T")
-Content = Callable[[AppSpec, Path], dict[str, dict[str, Any]]]
+Content = Callable[["AppSpec", Path], dict[str, dict[str, Any]]]
 
 
 @dataclass
@@ -49,6 +47,9 @@ class Registry:
 
     def verifier(self, conn: Connection) -> labels.Verify:
         """Refuse a label move to a version the spec's rules do not let a server load."""
+        from stanchion.providers.registry import egress_for
+        from stanchion.registry.validate import stored_verifier
+
         egress = egress_for(self.spec.models)
         return stored_verifier(conn, self.cipher, self.app, self.kind, egress=egress, secret=None)
 
@@ -62,6 +63,8 @@ class Registry:
 
 
 def open_registry(app_dir: Path, kind: str) -> Registry:
+    from stanchion.runtime import app_cipher, open_store
+
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
     cipher = app_cipher(spec, folder, settings, store)
@@ -71,6 +74,13 @@ def open_registry(app_dir: Path, kind: str) -> Registry:
 
 def when(at: float) -> str:
     return dt.datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
+
+
+def _content(kind: str) -> Content:
+    """What a kind's versions are made of, read from the app's files."""
+    from stanchion.registry.prompts import prompt_content
+
+    return {"prompt": prompt_content, "model": route_content}[kind]
 
 
 def route_content(spec: AppSpec, _folder: Path) -> dict[str, dict[str, Any]]:
@@ -85,8 +95,10 @@ def route_content(spec: AppSpec, _folder: Path) -> dict[str, dict[str, Any]]:
 @fails_cleanly
 def push(kind: str, app_dir: Path, message: str, author: str | None) -> None:
     """Register what changed in the app's files; unchanged content registers nothing."""
+    from stanchion.registry import versions
+
     reg = open_registry(app_dir, kind)
-    for name, body in CONTENT[kind](reg.spec, reg.folder).items():
+    for name, body in _content(kind)(reg.spec, reg.folder).items():
         v, created = reg.tx(
             versions.push,
             reg.cipher,
@@ -108,6 +120,8 @@ def push(kind: str, app_dir: Path, message: str, author: str | None) -> None:
 @fails_cleanly
 def list_(kind: str, app_dir: Path, name: str | None) -> None:
     """Versions with the labels on them."""
+    from stanchion.registry import labels, versions
+
     reg = open_registry(app_dir, kind)
     found = reg.tx(versions.list_versions, reg.cipher, reg.app, kind, name)
     marks: dict[str, list[str]] = {}
@@ -137,6 +151,8 @@ def list_(kind: str, app_dir: Path, name: str | None) -> None:
 @fails_cleanly
 def show(kind: str, ref: str, app_dir: Path) -> None:
     """One version: an id, NAME:N, vN or a label."""
+    from stanchion.registry import versions
+
     reg = open_registry(app_dir, kind)
     v = reg.tx(versions.resolve_ref, reg.cipher, reg.app, kind, ref)
     click.echo(
@@ -153,6 +169,8 @@ def show(kind: str, ref: str, app_dir: Path) -> None:
 @fails_cleanly
 def diff(kind: str, a: str, b: str, app_dir: Path) -> None:
     """What changed from version A to version B."""
+    from stanchion.registry import versions
+
     reg = open_registry(app_dir, kind)
     va = reg.tx(versions.resolve_ref, reg.cipher, reg.app, kind, a)
     vb = reg.tx(versions.resolve_ref, reg.cipher, reg.app, kind, b)
@@ -173,6 +191,8 @@ def diff(kind: str, a: str, b: str, app_dir: Path) -> None:
 @fails_cleanly
 def label(kind: str, label: str, ref: str, canary: int | None, app_dir: Path) -> None:
     """Point LABEL at a version (approvals apply to protected labels)."""
+    from stanchion.registry import labels, versions
+
     reg = open_registry(app_dir, kind)
 
     def run(conn: Connection) -> labels.LabelState:
@@ -202,6 +222,8 @@ def label(kind: str, label: str, ref: str, canary: int | None, app_dir: Path) ->
 @fails_cleanly
 def rollback(kind: str, label: str, name: str | None, app_dir: Path) -> None:
     """Move LABEL back to where it pointed before its last move."""
+    from stanchion.registry import labels
+
     reg = open_registry(app_dir, kind)
     names = sorted({s.name for s in reg.tx(labels.list_labels, reg.app, kind) if s.label == label})
     target = name or (names[0] if len(names) == 1 else None)
@@ -225,6 +247,9 @@ def rollback(kind: str, label: str, name: str | None, app_dir: Path) -> None:
 def _decide(
     kind: str, ref: str, label: str, key: str, comment: str, app_dir: Path, ok: bool
 ) -> None:
+    from stanchion.registry import labels, versions
+    from stanchion.store.keys import find_key
+
     reg = open_registry(app_dir, kind)
     rec = reg.tx(find_key, key)
     if rec is None or rec.usable(dt.datetime.now().timestamp()):
@@ -302,7 +327,6 @@ def models(ctx: click.Context) -> None:
     ctx.obj = "model"
 
 
-CONTENT: dict[str, Content] = {"prompt": prompt_content, "model": route_content}
 for command in COMMANDS:
     prompts.add_command(command)
     models.add_command(command)

@@ -6,19 +6,18 @@ import csv
 import io
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import orjson
 
+from stanchion.cli.choices import LazyChoice
 from stanchion.cli.common import app_option, app_store, fails_cleanly, load_app, safe, table
 from stanchion.cli.keys import parse_duration
-from stanchion.reports.cost import cost_report
-from stanchion.reports.kpis import BY, Kpi, KpiReport, kpi_report
-from stanchion.reports.savings import Saving, savings_report
-from stanchion.reports.topics import topic_report
-from stanchion.reports.versions import version_report
-from stanchion.runtime import key_file, open_store
-from stanchion.store.crypto import load_cipher
+
+if TYPE_CHECKING:
+    from stanchion.reports.kpis import Kpi, KpiReport
+    from stanchion.reports.savings import Saving
 
 
 @click.group()
@@ -36,6 +35,9 @@ def _money(value: float | None, currency: str) -> str:
 @fails_cleanly
 def cost(app_dir: Path, period: str) -> None:
     """Cost per output, per 1,000 requests and tokens per request, against the human cost."""
+    from stanchion.reports.cost import cost_report
+    from stanchion.reports.savings import savings_report
+
     spec, store = app_store(app_dir)
     until = time.time()
     since = until - parse_duration(period, "--period")
@@ -105,6 +107,8 @@ def _savings(saved: list[Saving], cost: float, cur: str) -> None:
 @fails_cleanly
 def versions(app_dir: Path, period: str) -> None:
     """Prompt and model versions side by side (the canary report)."""
+    from stanchion.reports.versions import version_report
+
     spec, store = app_store(app_dir)
     until = time.time()
     with store.engine.connect() as conn:
@@ -185,13 +189,20 @@ def _csv(rep: KpiReport) -> str:
 @report.command("kpis")
 @app_option
 @click.option("--period", default="7d", show_default=True, help="how far back: 24h, 7d, 30d")
-@click.option("--by", type=click.Choice(BY), default=None, help="a group per version/route/cohort")
+@click.option(
+    "--by",
+    type=LazyChoice("stanchion.reports.kpis:BY"),
+    default=None,
+    help="a group per version/route/cohort",
+)
 @click.option("--json", "as_json", is_flag=True, help="the report as JSON")
 @click.option("--csv", "as_csv", is_flag=True, help="one line per group and KPI, as CSV")
 @fails_cleanly
 def kpis(app_dir: Path, period: str, by: str | None, as_json: bool, as_csv: bool) -> None:
     """Each KPI of the spec against its target and the previous period (the console's
     overview, as a table), for the app and, with --by, per version, route or cohort."""
+    from stanchion.reports.kpis import kpi_report
+
     spec, store = app_store(app_dir)
     until = time.time()
     with store.engine.connect() as conn:
@@ -220,6 +231,10 @@ def kpis(app_dir: Path, period: str, by: str | None, as_json: bool, as_csv: bool
 def topics(app_dir: Path, period: str, limit: int, as_json: bool) -> None:
     """Refused and low-rated questions clustered into themes, with counts and examples:
     what users ask that nobody planned for. Shows content (opened with the master key)."""
+    from stanchion.reports.topics import topic_report
+    from stanchion.runtime import key_file, open_store
+    from stanchion.store.crypto import load_cipher
+
     spec, folder, settings = load_app(app_dir)
     cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))
     store = open_store(spec, folder, settings, cipher)

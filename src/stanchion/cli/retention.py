@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from stanchion.cli.common import app_option, app_store, fails_cleanly, safe
-from stanchion.retention.purge import purge_leased
 
 
 @click.group()
@@ -21,6 +20,8 @@ def retention() -> None:
 @fails_cleanly
 def purge(app_dir: Path) -> None:
     """Purge what is past its period now (waits for no schedule; one replica at a time)."""
+    from stanchion.retention.purge import purge_leased
+
     spec, store = app_store(app_dir)
     try:
         if not spec.retention.periods():

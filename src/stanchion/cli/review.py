@@ -10,8 +10,6 @@ import click
 from stanchion.cli.common import actor, app_option, fails_cleanly, safe, table
 from stanchion.cli.prompts import open_registry, when
 from stanchion.errors import NotFound
-from stanchion.evals import review
-from stanchion.evals.datasets import Example, load_dataset, push_dataset
 
 as_option = click.option("--as", "who", default=None, help="reviewer name (default: OS user)")
 
@@ -26,6 +24,8 @@ def review_group() -> None:
 @click.option("--status", default="open", show_default=True)
 @fails_cleanly
 def list_(app_dir: Path, status: str) -> None:
+    from stanchion.evals import review
+
     reg = open_registry(app_dir, "review")
     items = reg.tx(review.list_items, reg.cipher, reg.app, status)
     click.echo(
@@ -52,6 +52,8 @@ def list_(app_dir: Path, status: str) -> None:
 @app_option
 @fails_cleanly
 def show(trace_id: str, app_dir: Path) -> None:
+    from stanchion.evals import review
+
     reg = open_registry(app_dir, "review")
     item = reg.tx(review.get_item, reg.cipher, reg.app, trace_id)
     if item is None:
@@ -66,6 +68,8 @@ def show(trace_id: str, app_dir: Path) -> None:
 @app_option
 @fails_cleanly
 def claim(trace_id: str, who: str | None, app_dir: Path) -> None:
+    from stanchion.evals import review
+
     reg = open_registry(app_dir, "review")
     item = reg.tx(review.claim, reg.cipher, reg.app, trace_id, who or actor())
     click.echo(f"{safe(item.trace_id)}: {item.status} by {safe(item.claimed_by)}")
@@ -83,6 +87,8 @@ def decide(
     action: str, trace_id: str, content: str | None, note: str, who: str | None, app_dir: Path
 ) -> None:
     """approve (release as held), edit --content TEXT (release TEXT), or reject."""
+    from stanchion.evals import review
+
     reg = open_registry(app_dir, "review")
     item = reg.tx(
         review.decide,
@@ -103,6 +109,9 @@ def decide(
 @fails_cleanly
 def promote(dataset: str, app_dir: Path) -> None:
     """Add every edited or approved answer to an eval dataset (a new version)."""
+    from stanchion.evals import review
+    from stanchion.evals.datasets import Example, load_dataset, push_dataset
+
     reg = open_registry(app_dir, "review")
     items = [
         i

@@ -7,26 +7,29 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
-from sqlalchemy import Connection
 
+from stanchion.cli.choices import LazyChoice
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe, table
 from stanchion.errors import CryptoError
-from stanchion.readiness.render import to_html, to_markdown
-from stanchion.readiness.report import Readiness, readiness
-from stanchion.rollout import controller
-from stanchion.rollout.signoff import Signoff, all_signoffs, sign
-from stanchion.rollout.spec import FUNCTIONS
-from stanchion.runtime import key_file, open_store
-from stanchion.spec.model import AppSpec
-from stanchion.store.crypto import Cipher, load_cipher
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from stanchion.readiness.report import Readiness
+    from stanchion.rollout import controller
+    from stanchion.spec.model import AppSpec
+    from stanchion.store.crypto import Cipher
 
 T = TypeVar("T")
 
 
 def _cipher(app_dir: Path) -> Cipher | None:
+    from stanchion.runtime import key_file
+    from stanchion.store.crypto import load_cipher
+
     spec, folder, settings = load_app(app_dir)
     try:
         return load_cipher(settings.encryption_key, key_file(spec, folder, settings))
@@ -35,6 +38,9 @@ def _cipher(app_dir: Path) -> Cipher | None:
 
 
 def build_report(app_dir: Path) -> Readiness:
+    from stanchion.readiness.report import readiness
+    from stanchion.runtime import open_store
+
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
     store.check_current()
@@ -67,6 +73,8 @@ def _echo_check(check: controller.StageCheck) -> None:
 
 
 def with_store(app_dir: Path, fn: Callable[[Connection, AppSpec], T]) -> T:
+    from stanchion.runtime import open_store
+
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
     store.check_current()
@@ -82,6 +90,8 @@ def with_store(app_dir: Path, fn: Callable[[Connection, AppSpec], T]) -> T:
 @fails_cleanly
 def status(app_dir: Path) -> None:
     """The current stage, its cohort's figures, and what stands before the next stage."""
+    from stanchion.rollout import controller
+
     _echo_check(with_store(app_dir, lambda c, s: controller.evaluate(c, s)))
 
 
@@ -90,6 +100,8 @@ def status(app_dir: Path) -> None:
 @fails_cleanly
 def start(app_dir: Path) -> None:
     """Open the first stage (the pilot): its gates are measured from now."""
+    from stanchion.rollout import controller
+
     st = with_store(app_dir, lambda c, s: controller.start(c, s, actor(), time.time()))
     click.echo(f"rollout started at stage {safe(st.stage)}")
 
@@ -99,6 +111,8 @@ def start(app_dir: Path) -> None:
 @fails_cleanly
 def advance(app_dir: Path) -> None:
     """Advance to the next stage: the gates held for the stage's period, approvers signed."""
+    from stanchion.rollout import controller
+
     st = with_store(app_dir, lambda c, s: controller.advance(c, s, actor=actor()))
     click.echo(f"advanced to stage {safe(st.stage)}")
 
@@ -108,19 +122,25 @@ def advance(app_dir: Path) -> None:
 @fails_cleanly
 def tick_cmd(app_dir: Path) -> None:
     """Run the automatic checks once (roll back on a breach, auto-advance); for cron."""
+    from stanchion.rollout import controller
+
     moved = with_store(app_dir, lambda c, s: controller.tick(c, s))
     click.echo(f"moved: {moved}" if moved else "no move")
 
 
 @click.command("signoff")
 @click.argument("subject")
-@click.option("--function", "function", required=True, type=click.Choice(FUNCTIONS))
+@click.option(
+    "--function", "function", required=True, type=LazyChoice("stanchion.rollout.spec:FUNCTIONS")
+)
 @click.option("--comment", default="")
 @app_option
 @fails_cleanly
 def signoff(subject: str, function: str, comment: str, app_dir: Path) -> None:
     """Sign off SUBJECT (goal, go-live or stage:NAME) for an owner function, against the
     readiness report as it stands now (its hash is recorded)."""
+    from stanchion.rollout.signoff import Signoff, sign
+
     rep = build_report(app_dir)
     s = Signoff(subject, function, actor(), rep.hash, comment)
     with_store(app_dir, lambda c, spec: sign(c, spec.app, s))
@@ -132,6 +152,8 @@ def signoff(subject: str, function: str, comment: str, app_dir: Path) -> None:
 @fails_cleanly
 def signoffs_list(app_dir: Path) -> None:
     """Every sign-off: who, when, for which function, against which report."""
+    from stanchion.rollout.signoff import all_signoffs
+
     rows = with_store(app_dir, lambda c, s: all_signoffs(c, s.app))
     click.echo(
         table(
@@ -152,6 +174,8 @@ def signoffs_list(app_dir: Path) -> None:
 @fails_cleanly
 def readiness_cmd(app_dir: Path, fmt: str | None) -> None:
     """Score the app against the production checklist; exit 1 when a required item fails."""
+    from stanchion.readiness.render import to_html, to_markdown
+
     rep = build_report(app_dir)
     if fmt == "json":
         click.echo(json.dumps(rep.to_record(), indent=2))

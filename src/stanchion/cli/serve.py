@@ -12,18 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe
 from stanchion.cli.db import upgrade_audited
 from stanchion.errors import StoreError
-from stanchion.knowledge.ingest import ingest
-from stanchion.runtime import app_cipher, build_runtime, key_file, open_store
 from stanchion.settings import Settings
-from stanchion.spec import load_spec
-from stanchion.store.crypto import new_key_file
-from stanchion.store.keys import create_key
-from stanchion.transport import server_options
 
 EXAMPLE = Path("examples/support-assistant")
 BUNDLED = Path(__file__).resolve().parents[1] / "example"  # ships in the package
@@ -44,6 +37,10 @@ def example_app() -> Path:
 
 def preflight(spec_file: Path, settings: Settings) -> None:
     """Build everything once before binding the port, so a bad setup fails with one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from stanchion.runtime import build_runtime
+
     try:
         rt = build_runtime(spec_file, settings)
     except SQLAlchemyError as exc:
@@ -81,6 +78,9 @@ def run_server(
     settings: Settings,
     tls: tuple[str, str] | None = None,
 ) -> None:
+    from stanchion.spec import load_spec
+    from stanchion.transport import server_options
+
     os.environ["STANCHION_SPEC"] = str(spec_file.resolve())
     edge = server_options(load_spec(spec_file).edge, *(tls or (None, None)))
     with shared_metrics(workers):
@@ -178,6 +178,11 @@ openai SDK:
 @fails_cleanly
 def quickstart(app_dir: Path | None, host: str, port: int, no_serve: bool) -> None:
     """Set up the example app (key file, database, an admin key) and serve it offline."""
+    from stanchion.knowledge.ingest import ingest
+    from stanchion.runtime import app_cipher, key_file, open_store
+    from stanchion.store.crypto import new_key_file
+    from stanchion.store.keys import create_key
+
     app_dir = app_dir or example_app()
     spec, folder, settings = load_app(app_dir)
     kf = key_file(spec, folder, settings)

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from stanchion.cli.common import app_option, fails_cleanly, load_app, safe
-from stanchion.providers.registry import build_provider
 
 
 @click.group()
@@ -20,6 +19,8 @@ def spec() -> None:
 @fails_cleanly
 def check(app_dir: Path) -> None:
     """Validate stanchion.yaml; each problem is one line naming file, line and field."""
+    from stanchion.providers.registry import build_provider
+
     loaded, _, settings = load_app(app_dir)
     missing = [
         f"route {r.name!r}: env var {r.api_key_env} is not set"

@@ -8,11 +8,6 @@ import click
 import orjson
 
 from stanchion.cli.common import actor, app_option, fails_cleanly, load_app, safe
-from stanchion.reports.rollup_privacy import UserKey
-from stanchion.runtime import app_cipher, open_store
-from stanchion.store.audit import append_audit
-from stanchion.store.files import write_private
-from stanchion.store.subjects import erase_subject, export_subject
 
 
 @click.group()
@@ -27,6 +22,11 @@ def subjects() -> None:
 @fails_cleanly
 def export(app_dir: Path, user: str, out: Path | None) -> None:
     """Everything stored about USER in this app, decrypted, as JSON."""
+    from stanchion.runtime import app_cipher, open_store
+    from stanchion.store.audit import append_audit
+    from stanchion.store.files import write_private
+    from stanchion.store.subjects import export_subject
+
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
     try:
@@ -55,6 +55,10 @@ def export(app_dir: Path, user: str, out: Path | None) -> None:
 def erase(app_dir: Path, user: str, yes: bool) -> None:
     """Destroy USER's data keys: their trace content becomes unreadable everywhere it was
     copied; counts, costs and the audit chain stay intact."""
+    from stanchion.reports.rollup_privacy import UserKey
+    from stanchion.runtime import app_cipher, open_store
+    from stanchion.store.subjects import erase_subject
+
     if not yes:
         raise click.UsageError("erasure cannot be undone: add --yes")
     spec, folder, settings = load_app(app_dir)

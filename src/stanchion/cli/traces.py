@@ -10,8 +10,6 @@ import orjson
 
 from stanchion.cli.common import app_option, fails_cleanly, load_app, table
 from stanchion.errors import NotFound
-from stanchion.runtime import app_cipher, open_store
-from stanchion.store.traces import list_dead_letters, open_dead_letter
 
 
 @click.group()
@@ -26,6 +24,9 @@ def traces() -> None:
 @fails_cleanly
 def dead_letters(app_dir: Path, trace_id: str | None, limit: int) -> None:
     """List traces the store refused (newest first), or open one with --show ID."""
+    from stanchion.runtime import app_cipher, open_store
+    from stanchion.store.traces import list_dead_letters, open_dead_letter
+
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
     store.check_current()

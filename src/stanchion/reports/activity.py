@@ -17,6 +17,7 @@ low (1-2); a changed rating moves out of its old hour and into its new one.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -91,16 +92,33 @@ def masks(first: int, end: int) -> Masks:
     return out
 
 
-def _write(conn: Connection, table: Table, rows: list[dict[str, Any]], merge: Any) -> None:
-    """Upsert ``rows`` in primary-key order (one lock order: no deadlocks on PostgreSQL),
-    ``merge(current, excluded)`` giving each non-key column's new value."""
+# How an upsert merges a row into the one already stored, per non-key column: counts and
+# sums add up, activity bitmaps are ORed together.
+_MERGES: dict[str, Any] = {"+": lambda cur, new: cur + new, "|": lambda cur, new: cur.op("|")(new)}
+
+
+@functools.cache
+def _upsert_stmt(dialect: str, table: Table, merge: str) -> tuple[Any, list[str]]:
+    """A table's merging upsert, built once: building it (the ``excluded`` alias, one
+    expression per column) cost more than the upsert itself, on every writer batch."""
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = _INSERTS[dialect](table)
+    how = _MERGES[merge]
+    new = {c.name: how(c, stmt.excluded[c.name]) for c in table.c if not c.primary_key}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=new), keys
+
+
+def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], merge: str = "+") -> None:
+    """Upsert ``rows`` in primary-key order (one lock order: no deadlocks on PostgreSQL), each
+    non-key column merged into the stored one by ``merge`` (``+`` or ``|``).
+
+        upsert(conn, kpi_ratings, [{"app": "demo", "hour": 1, "n": 1, ...}])
+    """
     if not rows:
         return
-    keys = [c.name for c in table.primary_key.columns]
+    stmt, keys = _upsert_stmt(conn.dialect.name, table, merge)
     rows.sort(key=lambda r: tuple(r[k] for k in keys))
-    stmt = _INSERTS[conn.dialect.name](table)
-    new = {c.name: merge(c, stmt.excluded[c.name]) for c in table.c if not c.primary_key}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=new), rows)
+    conn.execute(stmt, rows)
 
 
 def add_users(conn: Connection, app: str, hours: Iterable[tuple[int, str, str, str]]) -> None:
@@ -114,7 +132,7 @@ def add_users(conn: Connection, app: str, hours: Iterable[tuple[int, str, str, s
         {"app": app, "dim": d, "key": k, "unit": u, "block": b, "user": user, "bits": bits}
         for (d, k, u, b, user), bits in acc.items()
     ]
-    _write(conn, kpi_user_bits, rows, lambda cur, new: cur.op("|")(new))
+    upsert(conn, kpi_user_bits, rows, "|")
 
 
 def _hit(masks: Masks) -> Any:
@@ -166,10 +184,6 @@ def _rating_row(app: str, score: int, at: float, sign: int) -> dict[str, Any]:
     }
 
 
-def _add(cur: Any, new: Any) -> Any:
-    return cur + new
-
-
 def _by_hour(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per hour (an upsert may not touch the same row twice)."""
     merged: dict[int, dict[str, Any]] = {}
@@ -189,7 +203,7 @@ def rate(
     rows = [_rating_row(app, score, at, 1)]
     if old is not None:
         rows.append(_rating_row(app, old[0], old[1], -1))
-    _write(conn, kpi_ratings, _by_hour(rows), _add)
+    upsert(conn, kpi_ratings, _by_hour(rows))
 
 
 def rating_hours(
@@ -213,4 +227,4 @@ def rebuild_ratings(conn: Connection, app: str, rows: Iterable[Any]) -> None:
     """Recount an app's ratings from its feedback rows (``score``, ``updated_at``)."""
     conn.execute(kpi_ratings.delete().where(kpi_ratings.c.app == app))
     fresh = (_rating_row(app, int(r["score"]), float(r["updated_at"]), 1) for r in rows)
-    _write(conn, kpi_ratings, _by_hour(fresh), _add)
+    upsert(conn, kpi_ratings, _by_hour(fresh))

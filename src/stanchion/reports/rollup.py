@@ -15,7 +15,6 @@ replicas writing the same hour at once add up.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -33,10 +32,8 @@ from sqlalchemy import (
     Table,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from stanchion.reports.activity import add_users, kpi_user_bits, rebuild_ratings
+from stanchion.reports.activity import add_users, kpi_user_bits, rebuild_ratings, upsert
 from stanchion.store.crypto import Cipher
 from stanchion.store.schema import metadata, traces
 
@@ -109,7 +106,6 @@ kpi_terms = Table(
     Column("term", String(40), primary_key=True),
     Column("n", BigInteger, nullable=False),
 )
-_INSERTS: dict[str, Callable[[Table], Any]] = {"sqlite": sqlite_insert, "postgresql": pg_insert}
 TermHash = Callable[[str], str]
 
 
@@ -256,26 +252,6 @@ class Batch:
                 self.terms[(hour, term_hash(t))] += 1
 
 
-@functools.cache
-def _upsert_stmt(dialect: str, table: Table, add: tuple[str, ...]) -> tuple[Any, list[str]]:
-    """The increment statement of a table, built once: building it (the ``excluded`` alias,
-    one expression per column) cost more than the upsert itself, on every writer batch."""
-    keys = [c.name for c in table.primary_key.columns]
-    stmt = _INSERTS[dialect](table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in add}
-    )
-    return stmt, keys
-
-
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], add: Sequence[str]) -> None:
-    if not rows:
-        return
-    stmt, keys = _upsert_stmt(conn.dialect.name, table, tuple(add))
-    rows.sort(key=lambda r: tuple(r[k] for k in keys))  # one lock order: no deadlocks on PG
-    conn.execute(stmt, rows)
-
-
 def apply(conn: Connection, app: str, batch: Batch) -> None:
     """Add a batch's increments to the rollup tables (in the caller's transaction)."""
     rollup = [
@@ -293,8 +269,8 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
         {"app": app, "hour": hour, "dim": dim, "key": key, "bin": b, "n": n}
         for (hour, dim, key, b), n in batch.bins.items()
     ]
-    _upsert(conn, kpi_rollup, rollup, (*COUNTS, *SUMS))
-    _upsert(conn, kpi_latency, lat, ("n",))
+    upsert(conn, kpi_rollup, rollup)
+    upsert(conn, kpi_latency, lat)
     days: Counter[tuple[int, str, str, int]] = Counter()
     for (hour, dim, key, b), n in batch.bins.items():
         days[(hour // 24, dim, key, b)] += n
@@ -302,15 +278,15 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
         {"app": app, "day": d, "dim": dim, "key": key, "bin": b, "n": n}
         for (d, dim, key, b), n in days.items()
     ]
-    _upsert(conn, kpi_latency_days, lat_days, ("n",))
+    upsert(conn, kpi_latency_days, lat_days)
     users = [
         {"app": app, "hour": h, "dim": dim, "key": k, "user": u, "n": n}
         for (h, dim, k, u), n in batch.users.items()
     ]
-    _upsert(conn, kpi_users, users, ("n",))
+    upsert(conn, kpi_users, users)
     add_users(conn, app, batch.users)
     terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms.items()]
-    _upsert(conn, kpi_terms, terms, ("n",))
+    upsert(conn, kpi_terms, terms)
 
 
 Questions = Callable[[dict[str, Any]], str | None]

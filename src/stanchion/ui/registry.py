@@ -120,7 +120,9 @@ async def decide(ui: Console, request: Request, viewer: Viewer) -> Response:
 def _percent(raw: str | None) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or not 0 <= int(raw) <= 100:
+    # ASCII and at most three digits before int(): str.isdigit() passes "²", which int()
+    # refuses, and int() refuses more than 4300 digits; both were a 500
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or int(raw) > 100:
         raise PageError(400, "The canary share is a whole percentage, 0 to 100.")
     return int(raw)
 
