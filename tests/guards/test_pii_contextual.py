@@ -156,3 +156,23 @@ def test_all_turns_every_type_on_once() -> None:
         for t in ["Mr. Smith is 45 years old"]
         for f in every.check(t, None)
     }
+
+
+def test_types_the_policy_allows_in_answers_are_not_looked_for_there() -> None:
+    """A date or a place in an answer is its content: with the default rules the output
+    scan skips those recognisers (they cost a third of it); a rule that acts on them in
+    answers brings them back."""
+    from stanchion.guards.engine import build_guard_engine
+    from stanchion.guards.policy import GuardPolicySpec
+
+    def pii_types(policy: GuardPolicySpec | None, direction: str) -> set[str]:
+        engine = build_guard_engine(policy, Path("."))
+        (pii,) = [g for g in engine.guards[direction] if g.name == "pii"]  # type: ignore[index]
+        return {r.type for r in pii.recognisers}  # type: ignore[attr-defined]
+
+    assert {"pii.location", "pii.date_time"} <= pii_types(None, "input")
+    out = pii_types(None, "output")
+    assert "pii.location" not in out and "pii.date_time" not in out and "pii.email" in out
+    rule = {"match": "pii.location", "direction": "output", "action": "redact"}
+    redacting = GuardPolicySpec.model_validate({"rules": [rule]})
+    assert "pii.location" in pii_types(redacting, "output")

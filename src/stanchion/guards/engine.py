@@ -221,5 +221,16 @@ def build_guard_engine(policy: GuardPolicySpec | None, app_dir: Path) -> GuardEn
         if spec is None or not spec.enabled:
             continue
         for direction in spec.directions:
-            guards[direction].append(factory(spec, direction, app_dir))
+            guard = factory(spec, direction, app_dir)
+            narrow = getattr(guard, "without", None)
+            if narrow is not None:  # types the policy allows here whatever their score
+                narrow(lambda t, d=direction: _always_allowed(policy, t, d))
+            guards[direction].append(guard)
     return GuardEngine(policy, guards)
+
+
+def _always_allowed(policy: GuardPolicySpec, finding_type: str, direction: Direction) -> bool:
+    """Whether the first rule for this type and direction allows it at any score: finding
+    it would cost a scan of every text for nothing ("3 pm" in an answer)."""
+    rules = policy.candidate_rules(finding_type, direction)
+    return bool(rules) and rules[0] == (0.0, "allow")
