@@ -127,7 +127,7 @@ async def run_sets(args: argparse.Namespace) -> dict[str, Any]:
         jobs = [(row, "blind", "heldout") for row in rows]
     for set_name in [] if args.blind else args.sets:
         for split in args.splits:
-            rows = answers.load_rows(set_name, split)[: args.limit or None]
+            rows = answers.load_rows(set_name, split, args.app / "evals")[: args.limit or None]
             jobs += [(row, set_name, split) for row in rows]
     outs, spec, seconds = await run_pass(args, jobs, gate_open=False)
     ms = sorted(o.ms for o in outs)
