@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (the signal table keeps one regex per line, readable side by side)
 """Prompt injection and jailbreaks, in the user's message and in retrieved content.
 
 A table of weighted signals (phrases of the attacks' grammar, not memorised prompts) is
@@ -22,8 +21,6 @@ from typing import TYPE_CHECKING
 
 from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_grammar import (
-    GRAMMAR,
-    GRAMMAR_NEEDLES,
     Kind,
     Signal,
     Start,
@@ -31,6 +28,7 @@ from stanchion.guards.injection_grammar import (
 )
 from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.injection_model import features as model_features
+from stanchion.guards.injection_signals import NEEDLES, SIGNALS
 from stanchion.guards.injection_suffix import SUFFIX_SIGNAL, suffix_evidence, warm_up
 from stanchion.guards.needles import Group, NeedleIndex, Present
 from stanchion.guards.normalize import (
@@ -61,175 +59,6 @@ HIDDEN_WEIGHT = 0.4
 HIDDEN_ASKS_WEIGHT = 0.6
 _ASKS = re.compile(r"instruction|password|prompt|secret|ignore|disregard")
 
-
-_OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
-_PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
-# What the assistant hands back: a document that talks about "your reply" addresses the model.
-# ("message", "code", "text" are left out: "include your order number in your message" and
-# "add this line to your code" are what documents say to their readers.)
-_REPLY = r"(?:reply|response|answer|output|summary|responses|replies|answers)"
-# Verbs that ask for the assistant's work (text to produce, explain or transform). An
-# imperative alone is ordinary document text ("Use our map", "Contact support"): these only
-# count next to a mention of the assistant's reply, or as a task of their own that no reader
-# of a document is asked to do (write a poem, explain relativity).
-# Leave-one-source-out (bench/indirect_fp.py --loso) decides the words: one whose attack lines
-# come from a single DEV source describes that template, not the attack, and is left out
-# (blend, infuse, meld, jumble, anagram, compose, translate, don't forget, ...). Words no DEV
-# attack uses were not taken from the data and stay.
-_PRODUCING = """explain write provide create generate outline define compare calculate solve teach
-    summarize summarise rewrite suggest recommend"""
-_TASKING = """list tell give show name share replace render use add include insert append integrate
-    modify change scramble introduce augment enhance encode decode reverse promote mention
-    emphasize emphasise direct urge encourage merge incorporate fuse ensure consider remember
-    respond reply answer say print"""
-PRODUCE_VERBS = _PRODUCING.split()
-TASK_VERBS = [*PRODUCE_VERBS, *_TASKING.split(), "make sure"]
-_PRODUCE = "(?:" + "|".join(PRODUCE_VERBS) + ")"
-_TASK_VERB = "(?:" + "|".join(TASK_VERBS) + ")"
-# Rewriting the reply letter by letter is a task on the output, never on the document.
-_UNIT = r"(?:letters?|vowels?|consonants?|words?|characters?|spaces?|sentences?)"
-
-SIGNALS: dict[str, Signal] = {
-    "ignore_previous": Signal(0.9, "injection", rf"(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|erase|discard|disobey|neglect)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
-    "new_instructions": Signal(0.6, "injection", r"(?:new|updated|real|actual|following) (?:instructions?|task|rules)\s*(?::|are\b|is\b)"),
-    "reveal_prompt": Signal(0.85, "injection", r"(?:reveal|show|print|repeat|output|display|leak|tell me|give me|what (?:is|are|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:system prompt|initial (?:prompt|instructions)|original instructions|hidden (?:prompt|instructions)|instructions (?:above|you were given)|prompt above)"),
-    "system_tag": Signal(0.6, "injection", r"(?:\[?(?:system|admin|developer)\]?\s*(?:override|note|message|instruction|prompt)?\s*:|<\|?(?:system|im_start)\|?>|###\s*(?:system|instruction))", start="line"),
-    "dan": Signal(0.85, "jailbreak", r"(?:do anything now|developer mode|jailbroken|evil confidant|betterdan|anti-?gpt|opposite mode|god ?mode|unrestricted mode)"),
-    "jailbreak_word": Signal(0.4, "jailbreak", r"jailbreak"),
-    "dan_name": Signal(0.85, "jailbreak", r"(?:DAN|DUDE|STAN|AIM)\b", cased=True),
-    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)"),
-    "unfiltered": Signal(0.4, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b"),
-    "policy": Signal(0.5, "jailbreak", r"(?:openai|anthropic|content|usage|safety)(?:'s)?\s+(?:content\s+)?polic(?:y|ies)"),
-    "never_refuse": Signal(0.6, "jailbreak", r"(?:never|don'?t|do not|won'?t|will not|cannot|can'?t|must not|shouldn'?t)\s+(?:\w+\s+){0,2}(?:refuse|decline|reject|say (?:no|sorry|that you can'?t)|apologi[sz]e|warn|censor|hold back|include (?:any )?(?:warnings?|disclaimers?))"),
-    "regardless": Signal(0.5, "jailbreak", r"regardless (?:of )?(?:the |how |whether |its |of )?(?:\w+\s+)?(?:content|legal|legality|ethic|moral|harm|danger|dangerous|offensive|illegal|inappropriate)"),
-    "roleplay": Signal(0.25, "jailbreak", r"(?:pretend (?:to be|you are|that you)|act as (?:if|an?|my)|you are (?:now|going to|about to) (?:act|be|play|pretend|simulate)|from now on,? you|role[- ]?play|stay in character|break(?:ing)? character|simulate (?:an?|the)|you will (?:now )?(?:act|respond) as|hypothetical (?:response|scenario|story|world))"),
-    "persona": Signal(0.2, "jailbreak", r"(?:character|persona|alter ego|fictional (?:ai|character|world)|in this (?:story|game|fiction)|two (?:different |separate )?(?:responses|answers|personalities)|dual (?:response|personality))"),
-    "harmful_ask": Signal(0.35, "jailbreak", r"(?:illegal|harmful|dangerous|explicit|offensive|malicious|unethical) (?:content|activities|things|information|requests?|questions?|instructions?)"),
-    "placeholder": Signal(0.8, "jailbreak", r"(?:\[insert prompt here\]|\{(?:prompt|question|query)\})"),
-    "lock_emoji": Signal(0.45, "jailbreak", r"(?:🔓|🔒|\((?:🔓|🔒)?\s*(?:developer mode|normal) output\)|(?:normal|classic|filtered|jailbroken) (?:response|mode|output)\b)"),
-    "obey": Signal(0.3, "jailbreak", r"(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answer (?:every|any|all) (?:question|request)s?)"),
-    # Retrieved content that talks to the assistant about its output is the anomaly itself.
-    "addresses_output": Signal(0.75, "injection", rf"{_TASK_VERB}\b[^.\n]{{0,90}}\b(?:your|the assistant'?s?|ai'?s?)\s+(?:\w+\s+)?{_REPLY}\b", True, "sentence"),
-    "in_your_output": Signal(0.7, "injection", rf"(?:in|to|into|within|throughout|of) your {_REPLY}\b", True),
-    # Content telling its reader to set the content itself aside overrides the user's task.
-    "ignore_content": Signal(0.8, "injection", r"(?:ignore|disregard|forget|skip)\s+(?:all\s+)?(?:the|this|that|these)\s+(?:\w+\s+)?(?:web ?page|page|content|document|email|e-mail|text|article|data|table|code|function|resume|paper|passage|context)\b", True),
-    "merge_code": Signal(0.75, "injection", r"(?:following|subsequent|below|this|next) code\s+(?:block|snippet|excerpt|section|segment|fragment)\b", True),
-    "to_ai": Signal(0.8, "injection", r"(?:ai|assistant|chatbot|language model|llm|gpt|claude|model)\s*[,:]\s*(?:please\s+)?(?:ignore|you must|do not|don'?t|respond|reply|answer|print|say|tell|include)", True),
-    "hide_from_user": Signal(0.9, "injection", r"(?:(?:do not|don'?t|never)\s+(?:tell|inform|mention|reveal|show)\s+(?:this\s+)?(?:to\s+)?the user\b|when (?:you|the (?:assistant|ai|model)) (?:read|summari[sz]e|process|see)s? this\b)", True),
-    "manipulate_text": Signal(0.65, "injection", rf"(?:replace|substitute|swap|scramble|jumble|misspell|rearrange|reverse|remove|capitali[sz]e|render|spell|group|anagram)\s+(?:\w+\s+){{0,3}}?(?:every|each|all|the)\s+(?:\w+\s+){{0,2}}?{_UNIT}\b", True, "sentence"),
-    "task_line": Signal(0.65, "injection", rf"{_PRODUCE}[ \t]+\w+(?:[ \t]+[^\s|`]+){{2,30}}[ \t]*[^:\s](?:\n|$)", True, "line"),
-    # A question on its own line is what FAQs are made of: evidence only beside other signals.
-    "question_line": Signal(0.3, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
-    **GRAMMAR,
-}  # fmt: skip
-
-# Literals every match of a signal contains (in the text it is matched on). A signal's
-# pattern runs only when one of them is there: a pattern costs ten microseconds or more over a
-# 2 KB prompt, and most prompts hold none of them. No entry: always run. All needles are looked
-# up at once from the text's words (:class:`~stanchion.guards.needles.NeedleIndex`), so a
-# needle costs nothing per scan; a common word as a needle ("that", "with") makes its pattern
-# run on most texts: prefer the rarer literal every match also holds.
-NEEDLES: dict[str, tuple[str, ...]] = {
-    "ignore_previous": (
-        "ignore",
-        "disregard",
-        "forget",
-        "override",
-        "bypass",
-        "skip",
-        "drop",
-        "abandon",
-        "erase",
-        "discard",
-        "disobey",
-        "neglect",
-    ),
-    "new_instructions": ("instruction", "task", "rules"),
-    "reveal_prompt": ("prompt", "instructions"),
-    # Every match names a role (or "instruction" after "###"): ":" alone is in most texts.
-    "system_tag": ("system", "admin", "developer", "im_start", "instruction"),
-    "dan": ("anything now", "mode", "jailbr", "confidant", "betterdan", "gpt"),
-    "jailbreak_word": ("jailbreak",),
-    "dan_name": ("DAN", "DUDE", "STAN", "AIM"),
-    "unfiltered": (
-        "unfiltered",
-        "uncensored",
-        "amoral",
-        "unrestricted",
-        "unbound",
-        "lawless",
-        "holds",
-    ),
-    "no_restrictions": (
-        "restrictions",
-        "limit",
-        "filter",
-        "censorship",
-        "boundaries",
-        "constraints",
-        "guidelines",
-        "rules",
-        "moral",
-        "ethics",
-        "principles",
-        "safeguards",
-    ),
-    "policy": ("polic",),
-    "never_refuse": (
-        "refuse",
-        "decline",
-        "reject",
-        "say ",
-        "apologi",
-        "warn",
-        "censor",
-        "hold back",
-        "include",
-    ),
-    "regardless": ("regardless",),
-    "roleplay": (
-        "pretend",
-        "act as",
-        "you are ",
-        "from now on",
-        "role",
-        "character",
-        "simulate",
-        "you will ",
-        "hypothetical",
-    ),
-    "persona": (
-        "character",
-        "persona",
-        "alter ego",
-        "fictional",
-        "in this ",
-        "responses",
-        "answers",
-        "personalities",
-        "dual ",
-    ),
-    "harmful_ask": (
-        "illegal",
-        "harmful",
-        "dangerous",
-        "explicit",
-        "offensive",
-        "malicious",
-        "unethical",
-    ),
-    "placeholder": ("[insert prompt here]", "{"),
-    "lock_emoji": ("🔓", "🔒", "output", "normal", "classic", "filtered", "jailbroken"),
-    "obey": ("you must", "you will", "you shall", "always ", "answer"),
-    "addresses_output": ("your", "assistant", "ai"),
-    "in_your_output": ("your ",),
-    "merge_code": ("code",),
-    "ignore_content": ("ignore", "disregard", "forget", "skip"),
-    "manipulate_text": ("letter", "vowel", "consonant", "word", "character", "space", "sentence"),
-    "to_ai": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "claude"),
-    "hide_from_user": ("the user", "when "),
-    **GRAMMAR_NEEDLES,
-}
 
 _BEFORE_SENTENCE = frozenset(".!?\n:")
 
