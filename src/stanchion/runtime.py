@@ -40,7 +40,7 @@ from stanchion.store.db import Store, resolve_sqlite
 from stanchion.store.keyring import LocalMasterKey, MasterKey, content_cipher, master_from_provider
 from stanchion.store.spool import Spool
 from stanchion.store.subjects import SubjectKeys
-from stanchion.store.traces import TraceWriter
+from stanchion.store.trace_writer import TraceWriter
 from stanchion.telemetry.metrics import Metrics
 from stanchion.telemetry.tracing import Spans, build_spans
 

@@ -22,7 +22,8 @@ from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.schema import trace_dead_letters, traces
 from stanchion.store.spool import Spool
-from stanchion.store.traces import TraceWriter, read_trace
+from stanchion.store.trace_writer import TraceWriter
+from stanchion.store.traces import read_trace
 from stanchion.telemetry.metrics import Metrics
 
 

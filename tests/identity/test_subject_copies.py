@@ -28,7 +28,8 @@ from stanchion.store.keyring import LocalMasterKey
 from stanchion.store.schema import trace_dead_letters, traces
 from stanchion.store.spool import SUFFIX, Spool
 from stanchion.store.subjects import SubjectKeys, erase_subject
-from stanchion.store.traces import TraceWriter, open_record, read_trace
+from stanchion.store.trace_writer import TraceWriter
+from stanchion.store.traces import open_record, read_trace
 from tests.conftest import openai_route
 from tests.core.test_writer import _exchange, _wait
 from tests.identity.test_subjects import chat, stored

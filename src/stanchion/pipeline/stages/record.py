@@ -5,7 +5,7 @@ from typing import Protocol
 from stanchion.errors import ServiceUnavailable, SpoolFull
 from stanchion.limits import Counters
 from stanchion.pipeline.exchange import Exchange
-from stanchion.store.traces import TraceWriter
+from stanchion.store.trace_writer import TraceWriter
 from stanchion.telemetry.metrics import Metrics
 from stanchion.telemetry.observe import observe_exchange
 
