@@ -51,3 +51,20 @@ def test_prepared_sources_are_shared_and_check_the_same() -> None:
     for _ in range(2):
         a, b = kept.validate(answer, texts), fresh.validate(answer, list(texts))
         assert a.to_record() == b.to_record() and a.score == b.score
+
+
+async def test_a_megabyte_message_is_planned_on_its_first_characters_only(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    """A hostile 1 MB message of unknown words (each ~130 us to parse, under the GIL) and
+    one 300,000-letter token (its spelling deletions grow as n^2) plan in well under a
+    second: a turn is read up to QUESTION_CHARS, and no token past 40 letters is mended."""
+    import time
+
+    kn = await knowledge_over(store, cipher, app_dir)
+    words = " ".join(f"zq{i}xv" for i in range(150_000))
+    started = time.process_time()
+    plan = await kn.plan([f"{LAMP} {'k' * 300_000} {words}"], 3)
+    assert time.process_time() - started < 2.0
+    assert plan.parts
+    kn.close()

@@ -238,20 +238,19 @@ LABELLED = re.compile(r"\b([a-z]{3,})[ -](\d{1,3})\b", re.I)  # "level 3", "tier
 
 def unlisted_numbers(text: str, passages: list[Pair]) -> list[str]:
     """A numbered thing the passages number otherwise: "level 3" where they describe Level 1
-    and Level 2 only. A word the passages never number is not a label ("around 80")."""
+    and Level 2 only. A word the passages never number is not a label ("around 80"). One
+    pass over the passages and one over the question, whatever the question's length."""
+    numbered: dict[str, set[str]] = {}
+    for _, body in passages:
+        for m in LABELLED.finditer(body):
+            numbered.setdefault(m.group(1).lower(), set()).add(m.group(2))
     out = []
     for m in LABELLED.finditer(text):
         word, number = m.group(1).lower(), m.group(2)
-        if word in STOPWORDS:
-            continue
-        seen = {
-            n.group(1)
-            for _, body in passages
-            for n in re.finditer(rf"\b{word}[ -](\d{{1,3}})\b", body, re.I)
-        }
-        if seen and number not in seen:
+        seen = numbered.get(word)
+        if seen and number not in seen and word not in STOPWORDS:
             out.append(f"{word} {number}")
-    return out
+    return list(dict.fromkeys(out))
 
 
 def probability(x: list[float]) -> float:

@@ -28,6 +28,9 @@ from stanchion.knowledge.vectors import Vector
 
 ORDER: dict[Decision, int] = {"refuse": 0, "borderline": 1, "answer": 2}
 PLANS = 4096  # plans kept per index generation (the same questions come back)
+# What a turn is read for retrieval and answerability up to: a long e-mail is ~3,000
+# characters; past this, parsing only costs CPU (~130 us a word) while holding the GIL.
+QUESTION_CHARS = 8000
 
 
 class CatalogEvidence(Protocol):
@@ -116,6 +119,7 @@ class Planner:
         known = self._plans.get(key)
         if known is not None:
             return known
+        turns = [t[:QUESTION_CHARS] for t in turns]  # a 1 MB message is not a question
         parts = split_asks(turns[-1])
         dense = self.retriever.dense
         vecs = []

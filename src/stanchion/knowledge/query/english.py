@@ -19,7 +19,7 @@ import gzip
 from functools import lru_cache
 from importlib.resources import files
 
-from stanchion.knowledge.query.spelling import deletions, osa
+from stanchion.knowledge.query.spelling import LONGEST, deletions, osa
 
 FLOOR = 2.5  # the table's lowest entry; a word not in it is at most this common
 TYPO_BASE = 4.5  # a rare word one edit from a word this common is its typo ("whst")...
@@ -60,7 +60,7 @@ def typo_of(word: str) -> str | None:
     """The common English word ``word`` is one edit away from, when it is no common word
     itself ("warrenty" -> "warranty"); None for words, short words and codes ("60fps")."""
     w = word.lower()
-    if len(w) < TYPO_SHORTEST or not w.isalpha() or zipf(w) >= TYPO_MAX:
+    if not TYPO_SHORTEST <= len(w) <= LONGEST or not w.isalpha() or zipf(w) >= TYPO_MAX:
         return None
     index = _typo_keys()
     found = {c for key in deletions(w) | {w} for c in index.get(key, ())}

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from stanchion.knowledge.query.english import commonness, typo_of
 from stanchion.knowledge.query.gazetteer import city_spans
 from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
+from stanchion.knowledge.query.spelling import LONGEST
 from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
@@ -147,6 +148,8 @@ def _word(raw: str, vocab: Vocabulary) -> _Unit:
     term = stem(normalize_word(raw))
     if term in vocab:
         return _Unit(raw, [(term,)], "word", True)
+    if len(term) > LONGEST:  # no word: never mended, split or clipped (each costs n^2)
+        return _Unit(raw, [(term,)], "word", False)
     fixed = vocab.correct(term)
     if fixed is not None:
         return _Unit(raw, [(fixed,)], "spelling", True)

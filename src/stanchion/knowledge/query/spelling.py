@@ -8,11 +8,12 @@ and the English word table.
 from __future__ import annotations
 
 SHORTEST = 5  # shorter words are too often real words the corpus just lacks ("lock", "look")
+LONGEST = 40  # no word is longer; a longer token is never mended (its deletions grow as n^2)
 
 
 def max_distance(term: str) -> int:
     """Edits tolerated in a misspelt term: none under SHORTEST letters, 2 from 9 letters."""
-    if len(term) < SHORTEST:
+    if len(term) < SHORTEST or len(term) > LONGEST:
         return 0
     return 1 if len(term) < 9 else 2
 
