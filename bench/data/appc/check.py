@@ -63,7 +63,8 @@ def _leaked(item: dict[str, object], facts: list[str]) -> list[str]:
     if not isinstance(messages, list):
         return []
     said = " ".join(str(m.get("content", "")) for m in messages[1::2] if isinstance(m, dict))
-    return [f"fact given away by an assistant turn: {f!r}" for f in facts if f.lower() in said.lower()]
+    said = said.lower()
+    return [f"fact given away by an assistant turn: {f!r}" for f in facts if f.lower() in said]
 
 
 def _sources(item: dict[str, object], texts: dict[str, str]) -> tuple[str, list[str]]:
