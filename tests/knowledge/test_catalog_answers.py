@@ -53,6 +53,18 @@ def test_a_product_not_sold_gets_no_neighbours_row() -> None:
     assert titles("what does a microwave cost") == []
 
 
+def test_a_code_in_the_question_names_its_product() -> None:
+    # "how much is OK-BL-2": a SKU names its row (and is no "blender 2" model not sold)
+    spec = SPEC.model_copy(update={"fact_columns": ["price_eur", "sku"]})
+    rows = [{**row, "sku": f"OK-{i}"} for i, row in enumerate(ROWS)]
+    rows[3]["sku"] = "OK-BL-2"
+    catalog = Catalog.from_rows(spec, rows)
+    assert [p.title for p in catalog.passages_for("how much is item ok-bl-2?")] == ["Orbit Blender"]
+    assert catalog.unknown_names("price of OK-BL-2 pls") == []
+    assert catalog.unknown_names("price of the blender 2") == ["blender 2"]
+    assert catalog.passages_for("is OK-BL-9 in stock") == []
+
+
 def test_rows_read_as_cited_sentences() -> None:
     (passage,) = CATALOG.passages_for("orbit blender")
     assert passage.doc_id == "catalog:Orbit Blender" and passage.source == "catalog"

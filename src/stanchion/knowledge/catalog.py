@@ -56,6 +56,7 @@ CURRENCIES = frozenset({"usd", "eur", "gbp", "chf", "cad", "aud", "jpy"})
 PRICE_WORDS = frozenset({"price", "cost", "costs", "priced", "per", "month", "year", "pay"})
 
 SEED_WAIT_S = 10.0
+CODE_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-_./][A-Za-z0-9]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,13 @@ class Catalog:
             t for c in spec.fact_columns for t in terms(c.replace("_", " "))
         }
         self._passages = {p.name: self._passage(p) for p in self.products}
+        # a product's codes (SKU, barcode...) name it as well as its name does
+        self.codes = {
+            str(v).strip().lower(): p.name
+            for p in self.products
+            for c, v in p.facts.items()
+            if c.lower() in COLUMN_WORDS and str(v or "").strip()
+        }
 
     @classmethod
     def from_rows(cls, spec: CatalogSpec, rows: list[dict[str, Any]]) -> Catalog:
@@ -157,13 +165,25 @@ class Catalog:
         >>> catalog.passages_for("how much r the color bulbs 4 pack")[0].text
         'Lumen Bulb Color 4-pack costs 79 USD. ...'
         """
-        return [self._passages[name] for name in self.names.match(question).products]
+        named = self.names.match(question).products + self._coded(question)
+        return [self._passages[name] for name in dict.fromkeys(named)]
+
+    def _coded(self, question: str) -> list[str]:
+        """The products whose code the question writes ("how much is LH-HUB-1")."""
+        if not self.codes:
+            return []
+        found = (self.codes.get(t.lower()) for t in CODE_TOKEN.findall(question))
+        return [name for name in found if name is not None]
 
     def unknown_names(self, question: str) -> list[str]:
         """Phrases of the question that name a model or pack the catalog does not hold
         ("doorbell pro", "hub 2-pack"); a caller may treat one whose words its corpus lacks
         as a reason to decline."""
-        return list(self.names.match(question).unknown)
+        unknown = self.names.match(question).unknown
+        if unknown and self.codes:  # "LH-HUB-1" is the hub's SKU, not a "hub 1" model
+            codes = [t.lower() for t in CODE_TOKEN.findall(question) if t.lower() in self.codes]
+            unknown = [u for u in unknown if not any(u.lower() in c for c in codes)]
+        return list(unknown)
 
     def _passage(self, product: Product) -> Passage:
         sentences = [fact_sentence(product.name, c, v) for c, v in product.facts.items()]

@@ -71,6 +71,10 @@ UNITS = {
     "mp": "megapixel",
     "k": "thousand",
     "fps": "frame",
+    "pk": "pack",
+    "pck": "pack",
+    "pack": "pack",
+    "ct": "count",
 }
 CLIPPED = 3.5  # an English word at least this common is a word, not a clipped one ("door")
 CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
@@ -84,7 +88,9 @@ _FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt 
     thought like would could ask asking wondering wonder tell say said sure quick
     question questions help thanks til till thru cuz coz bc abt
     bruh bro dude mate yo omg lol lmao smh tbh ngl fr rn idk imo imho fyi srsly seriously
-    ugh meh welp yup nope yall plz ty"""
+    ugh meh welp yup nope yall plz ty lmk wtf ffs asap tmrw tmr tmrrw tmw tomoz 2moro
+    thnx thanx tysm np nvm jk irl afaik iirc fwiw ikr ofc obv obvs rly sry soz pls
+    ppl gr8 l8r hmu dm"""
 FILLERS = frozenset(_FILLERS.split())
 
 
