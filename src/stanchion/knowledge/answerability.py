@@ -38,6 +38,7 @@ from stanchion.knowledge.query.gazetteer import named_places, unserved_cities
 from stanchion.knowledge.query.glossary import TOKEN, token_term
 from stanchion.knowledge.query.parse import FILLERS, PLACEHOLDER, Concept, Query
 from stanchion.knowledge.query.vocabulary import Vocabulary
+from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
@@ -83,7 +84,7 @@ def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset
     passages are immutable versions, asked about again and again)."""
     context = frozenset(terms(title))
     bags = []
-    for raw in SENTENCE.split(text):
+    for raw in SENTENCE.split(readable(text)):
         sentence = raw.strip()
         found = frozenset(index_terms(sentence))
         if sentence.startswith("#"):
