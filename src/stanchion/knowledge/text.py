@@ -191,7 +191,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 7
+TERMS_VERSION = 8
 
 
 @lru_cache(maxsize=200_000)
@@ -312,6 +312,10 @@ _AFTER_NUMBER = {
     "ft": "foot feet",
     "dB": "decibel",
 }
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\d(?:[\d,.]*\d)?\s?(?:usd|eur|gbp|chf|cad|aud|jpy|dollars?|euros?|pounds)\b",
+    re.I,
+)
 _UNIT_AFTER = re.compile(
     r"\d\s*(" + "|".join(sorted(map(re.escape, _AFTER_NUMBER), key=len, reverse=True)) + r")(?!\w)"
 )
@@ -331,6 +335,8 @@ def implied(text: str) -> list[str]:
             out += words
     for unit in dict.fromkeys(m.group(1) for m in _UNIT_AFTER.finditer(text)):
         out += terms(_AFTER_NUMBER[unit])
+    if _MONEY.search(text):  # "Second checked bag: $65" answers "what does it cost"
+        out += ["cost", "price", "fee"]
     if _URL.search(text):
         out += ["link", "websit"]
     if any(_is_phone(m.group()) for m in _PHONE.finditer(text)):
