@@ -10,8 +10,11 @@ import sys
 SCRIPT = """
 import json
 from stanchion.knowledge.support import Source, claim_features
-source = Source.of(["charlie golf. charlie delta lima echo juliet. lima alpha juliet. juliet oscar mike alpha."])
-print(json.dumps(claim_features("charlie oscar bravo foxtrot alpha mike kilo echo delta", source)[0]))
+source = Source.of([
+    "charlie golf. charlie delta lima echo juliet. lima alpha juliet. juliet oscar mike alpha."
+])
+claim = "charlie oscar bravo foxtrot alpha mike kilo echo delta"
+print(json.dumps(claim_features(claim, source)[0]))
 """
 
 
