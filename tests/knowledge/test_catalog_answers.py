@@ -57,12 +57,22 @@ def test_rows_read_as_cited_sentences() -> None:
     (passage,) = CATALOG.passages_for("orbit blender")
     assert passage.doc_id == "catalog:Orbit Blender" and passage.source == "catalog"
     assert passage.text == (
-        "Orbit Blender costs 89 EUR. Orbit Blender warranty: 1 month. "
+        "Orbit Blender costs 89 EUR. Orbit Blender warranty: 1 month (1-month warranty). "
         "Orbit Blender features: glass jar."
     )
     assert fact_sentence("Orbit Kettle", "price_eur", 39.5) == "Orbit Kettle costs 39.50 EUR."
     assert fact_sentence("X", "colour", "red") == "X colour: red."
     assert fact_sentence("X", "weight_kg", None) == ""
+
+
+def test_rows_speak_as_customers_and_documents_do() -> None:
+    # a period both ways ("2 years", "a 2-year warranty"); an acronym column with its
+    # everyday name, so "what's the product code" finds the SKU row
+    assert fact_sentence("X", "guarantee_years", 5) == "X guarantee: 5 years (5-year guarantee)."
+    assert fact_sentence("X", "trial_days", 1) == "X trial: 1 day (1-day trial)."
+    assert fact_sentence("X", "sku", "X-1") == "X SKU (product code): X-1."
+    assert fact_sentence("X", "upc", "0123") == "X UPC (barcode): 0123."
+    assert fact_sentence("X", "battery_hours", 7.5) == "X battery: 7.5 hours."
 
 
 def test_the_example_catalog_is_evidence_for_its_own_products(tmp_path: Path) -> None:

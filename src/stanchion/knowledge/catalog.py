@@ -77,25 +77,46 @@ def _feature_terms(raw: str) -> frozenset[str]:
     return frozenset(terms(raw))
 
 
-def _plain(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+def _plain(value: float, money: bool = False) -> str:
+    return f"{value:g}" if value == int(value) or not money else f"{value:.2f}"
+
+
+# what shoppers call the codes and numbers catalog tables name with acronyms
+COLUMN_WORDS = {
+    "sku": "SKU (product code)",
+    "upc": "UPC (barcode)",
+    "ean": "EAN (barcode)",
+    "gtin": "GTIN (barcode)",
+    "mpn": "MPN (model number)",
+    "msrp": "list price",
+}
+PERIODS = frozenset({"hours", "days", "weeks", "months", "years"})
 
 
 def fact_sentence(name: str, column: str, value: Any) -> str:
     """One fact column as a sentence: "Lumen Hub costs 79 USD.", "Lumen Hub warranty: 2
-    years." (the unit is the column name's last word, the label the words before it)."""
+    years (2-year warranty)." (the unit is the column name's last word, the label the words
+    before it; a period is written both ways customers and documents write it).
+
+    >>> fact_sentence("Hub", "sku", "LH-1"), fact_sentence("Hub", "range_ft", 30)
+    ('Hub SKU (product code): LH-1.', 'Hub range: 30 ft.')
+    """
     if value is None or str(value).strip() == "":
         return ""
-    words = column.lower().split("_")
-    number = _num(value) if isinstance(value, int | float) or NUMBER.fullmatch(str(value)) else None
+    words = [COLUMN_WORDS.get(w, w) for w in column.lower().split("_")]
+    code = column.lower() in COLUMN_WORDS or re.fullmatch(r"0\d+", str(value).strip())
+    numeric = isinstance(value, int | float) or NUMBER.fullmatch(str(value))
+    number = _num(value) if numeric and not code else None  # "0123": a code, not 123
     unit = words[-1] if len(words) > 1 else ""
     if number is not None and ({"price", "cost"} & set(words) or unit in CURRENCIES):
         currency = f" {unit.upper()}" if unit in CURRENCIES else ""
-        return f"{name} costs {_plain(number)}{currency}."
+        return f"{name} costs {_plain(number, money=True)}{currency}."
     label = " ".join(words[:-1] if unit else words)
     if number is None:
         return f"{name} {label or unit}: {value}."
     shown = unit[:-1] if number == 1 and unit.endswith("s") else unit
+    if unit in PERIODS and label and number == int(number):
+        return f"{name} {label}: {_plain(number)} {shown} ({_plain(number)}-{unit[:-1]} {label})."
     return f"{name} {label}: {_plain(number)} {shown}".rstrip() + "."
 
 
