@@ -1,6 +1,6 @@
 """Grounding: leave-one-source-out with the offline checker's weights refitted per fold.
 
-    python bench/grounding_loso.py [--drop max_length] [--fit] [--no-veto]
+    python bench/grounding_loso.py [--drop max_length] [--fit] [--no-veto] [--per-kind]
 
 For each DEV grounding source, the answer-level logistic model (``support.ANSWER_FEATURES``,
 minus ``--drop``) is fitted on the dev halves of the other sources (every source and label
@@ -10,7 +10,9 @@ out-of-fold scores); the source left out is scored whole. C is chosen by the mea
 outer folds. The lexical baseline (the answer's IDF coverage by its sources) goes through the
 same protocol. ``--fit`` also prints the weights and threshold to ship: fitted on the dev
 halves of all sources at the chosen C, the threshold from their out-of-fold scores. Needs
-numpy (a bench dependency; the package reads the shipped constants only).
+numpy (a bench dependency; the package reads the shipped constants only). ``--per-kind``
+chooses the threshold of the source left out on the training sources of its own kind (as its
+app declares it, ``knowledge.grounding.kind``) when there are any, else on all of them.
 """
 
 from __future__ import annotations
@@ -95,7 +97,13 @@ def out_of_fold(
 
 
 def loso(
-    x: np.ndarray, y: np.ndarray, sets: np.ndarray, dev: np.ndarray, c: float, scale: np.ndarray
+    x: np.ndarray,
+    y: np.ndarray,
+    sets: np.ndarray,
+    dev: np.ndarray,
+    c: float,
+    scale: np.ndarray,
+    per_kind: bool = False,
 ) -> dict[str, float]:
     """Balanced accuracy on each source left out (fit and threshold on the others' dev).
     ``scale``: each answer's veto factor (``VETO`` where a claim is vetoed, else 1); the
@@ -105,7 +113,9 @@ def loso(
         train = dev & (sets != s)
         xt, yt, st = x[train], y[train], sets[train]
         beta = fit(xt, yt, sample_weights(st, yt), c)
-        t = best_threshold(out_of_fold(xt, yt, st, c, scale[train]), yt, st)
+        oof = out_of_fold(xt, yt, st, c, scale[train])
+        kin = np.array([KINDS[o] == KINDS[s] for o in st]) if per_kind else np.zeros(len(st), bool)
+        t = best_threshold(oof[kin], yt[kin], st[kin]) if kin.any() else best_threshold(oof, yt, st)
         held = sets == s
         out[s] = balanced_accuracy(y[held], (score(beta, x[held]) * scale[held] >= t).astype(int))
     return out
@@ -131,6 +141,7 @@ def main() -> None:
     ap.add_argument("--drop", action="append", default=[], choices=ANSWER_FEATURES)
     ap.add_argument("--fit", action="store_true")
     ap.add_argument("--no-veto", action="store_true", help="the model alone, without vetoes")
+    ap.add_argument("--per-kind", action="store_true", help="thresholds per declared kind")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     x, y, sets, dev, scale = load()
@@ -140,7 +151,7 @@ def main() -> None:
     lexical = x[:, [ANSWER_FEATURES.index("mean_idf_coverage")]]
     rows = {"lexical": loso(lexical, y, sets, dev, 1.0, np.ones(len(y)))}
     for c in C_GRID:
-        rows[f"offline C={c}"] = loso(x[:, keep], y, sets, dev, c, scale)
+        rows[f"offline C={c}"] = loso(x[:, keep], y, sets, dev, c, scale, a.per_kind)
     print(f"{'model (LOSO)':20}" + "".join(f"{s[:9]:>10}" for s in SETS) + "      mean     worst")
     for name, figures in rows.items():
         vals = [figures[s] for s in SETS]
