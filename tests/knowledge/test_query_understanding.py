@@ -199,6 +199,13 @@ def test_placeholders_of_the_input_guard_are_not_words() -> None:
     assert [c.words for c in query.concepts] == ["lamp"]
 
 
+def test_a_mistyped_question_word_is_still_the_frame() -> None:
+    vocab = Vocabulary(10, {"lamp": 2, "much": 3})
+    for typed in ("hwo much is the lamp", "hw much is the lamp", "how much is the lamp"):
+        query = parse(typed, vocab, Glossary({}))
+        assert [c.words for c in query.concepts if not c.frame] == ["lamp"], typed
+
+
 @pytest.mark.parametrize(
     ("message", "words"),
     [

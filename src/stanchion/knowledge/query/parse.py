@@ -299,8 +299,15 @@ def _concept(u: _Unit, vocab: Vocabulary, frame: set[str]) -> Concept:
     return Concept(tuple(u.alts), u.raw, weight, bool(known), u.how, is_frame)
 
 
+# question words as they are mistyped ("hwo much", "wat is"): the frame, not a subject
+_ASKED = {"hwo": "how", "hw": "how", "hoe": "how", "wat": "what", "wht": "what", "whta": "what"}
+_ASKED |= {"wher": "where", "whre": "where", "wen": "when", "whn": "when", "wich": "which"}
+_ASKING = re.compile(r"\b(" + "|".join(_ASKED) + r")\b", re.I)
+
+
 def parse(text: str, vocab: Vocabulary, glossary: Glossary) -> Query:
     """The concepts of ``text`` against the corpus vocabulary and the glossary."""
+    text = _ASKING.sub(lambda m: _ASKED[m.group(1).lower()], text)
     frame = frame_terms(text)
     units = _glossed(_units(WHEN.sub(" ", PLACEHOLDER.sub(" ", text)), vocab), glossary)
     concepts: dict[tuple[Phrase, ...], Concept] = {}
