@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.query import Glossary, Vocabulary, parse, salient_words, split_parts
+from stanchion.knowledge.query.turns import unabbreviate
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -197,6 +198,20 @@ def test_placeholders_of_the_input_guard_are_not_words() -> None:
     vocab = Vocabulary(10, {"lamp": 2})
     query = parse("the lamp please, <PERSON_1>", vocab, Glossary({}))
     assert [c.words for c in query.concepts] == ["lamp"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("lamp w/o the shade?", "lamp without the shade?"),
+        ("lamp w/out a plug", "lamp without a plug"),
+        ("lamp w/bulb & shade", "lamp with bulb and shade"),
+        ("b/c it broke", "because it broke"),
+        ("and/or 1+1 https://x.example/w/o", "and/or 1+1 https://x.example/w/o"),  # left alone
+    ],
+)
+def test_chat_shorthand_is_spelt_out(typed: str, meant: str) -> None:
+    assert unabbreviate(typed) == meant
 
 
 def test_a_mistyped_question_word_is_still_the_frame() -> None:

@@ -22,6 +22,7 @@ from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.query import Ask, Query, is_followup, salient_words, split_asks
 from stanchion.knowledge.query.gazetteer import cities
+from stanchion.knowledge.query.turns import unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
 from stanchion.knowledge.vectors import Vector
@@ -119,7 +120,8 @@ class Planner:
         known = self._plans.get(key)
         if known is not None:
             return known
-        turns = [t[:QUESTION_CHARS] for t in turns]  # a 1 MB message is not a question
+        # a 1 MB message is not a question; "w/o" is "without"
+        turns = [unabbreviate(t[:QUESTION_CHARS]) for t in turns]
         parts = split_asks(turns[-1])
         dense = self.retriever.dense
         vecs = []

@@ -65,6 +65,28 @@ APOLOGY = re.compile(
 )
 
 
+# shorthand of chat and e-mail for words the rest of the reading knows ("cam w/o the sub")
+SHORTHAND = (
+    (re.compile(r"(?<!\S)w/o(?:ut)?\b", re.I), "without"),
+    (re.compile(r"(?<!\S)b/c\b", re.I), "because"),
+    (re.compile(r"(?<!\S)w/(?=\s|[a-z])", re.I), "with "),
+    (re.compile(r"(?<=\s)[&+](?=\s)"), "and"),
+)
+
+
+def unabbreviate(text: str) -> str:
+    """Chat shorthand spelt out: "cam w/o the sub" -> "cam without the sub".
+
+    >>> unabbreviate("cam w/o the sub & w/wifi b/c")
+    'cam without the sub and with wifi because'
+    """
+    if "/" not in text and "&" not in text and "+" not in text:
+        return text
+    for pattern, words in SHORTHAND:
+        text = pattern.sub(words, text)
+    return text
+
+
 def strip_courtesies(text: str) -> str:
     """The message without its greeting, apologies for itself and sign-off."""
     text = APOLOGY.sub(" ", text)
