@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from stanchion.knowledge.answerability import assess, novel_points
+from stanchion.knowledge.answerability import assess, novel_points, unoffered
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.query.english import commonness, rarity, specificity, zipf
 
@@ -139,3 +139,22 @@ def test_a_numbered_thing_the_passages_number_otherwise_is_missing() -> None:
     assert unlisted_numbers("rules for level 3 restrictions?", rules) == ["level 3"]
     assert unlisted_numbers("rules for level 2 restrictions?", rules) == []
     assert unlisted_numbers("I have around 80 hoses", rules) == []  # never numbered there
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("do you offer installation for the mower", ["installation"]),
+        ("is there a student discount on batteries", ["student", "discount"]),
+        ("do u guys have a trade-in scheme", ["trade", "scheme"]),
+        ("do you offer a warranty on the blade", []),  # the corpus names what is asked
+        ("is there something else i need to buy", []),  # an everyday word names no offer
+        ("can i charge the battery overnight", []),  # not asking what is offered
+        ("do you take returns after 30 days", []),
+    ],
+)
+def test_what_an_offer_question_asks_for_must_be_named_somewhere(
+    question: str, missing: list[str]
+) -> None:
+    query = parse(question, VOCAB, Glossary({}))
+    assert unoffered(query, frozenset()) == missing

@@ -245,6 +245,42 @@ def _unknown_after(
     return out
 
 
+# "do you offer X", "is there an X": what is offered is named; if the corpus never names it,
+# nothing in the documents offers it ("do you offer installation", "any student discount")
+OFFER = re.compile(
+    r"\b(?:(?:do|does|will|would|can|could)\s+(?:you|u|ya|they|we)\s+(?:guys\s+)?"
+    r"(?:offer|have|sell|provide|supply|support|accept|take|carry|stock|give|run|do)"
+    r"|(?:is|are)\s+there|any\s+chance\s+of)\s+"
+    r"(?:(?:a|an|any|some|the|your|ur)\s+)?(?P<what>[a-z0-9'-]+(?:\s+[a-z0-9'-]+){0,2})",
+    re.I,
+)
+GENERIC = 5.3  # Zipf of "else", "way", "thing": words that name no particular offer
+_OFFER_END = frozenset(
+    "for with in on to at of if or and but so when that which where who i you we".split()
+)
+
+
+def unoffered(query: Query, present: set[str] | frozenset[str]) -> list[str]:
+    """The words naming what an "is there / do you offer" question asks for that neither the
+    corpus nor the passages hold ("installation" in "do you offer installation?")."""
+    m = OFFER.search(query.text)
+    if m is None:
+        return []
+    words = []
+    for w in m.group("what").split():
+        if w.lower() in _OFFER_END:
+            break
+        words += [normalize_word(part) for part in w.split("-") if part]
+    out = []
+    for c in query.content():
+        key = normalize_word(c.words)
+        if key in words and not c.known and not c.present(present) and key not in FILLERS:
+            generic = zipf(key) >= GENERIC  # "is there something else", "any other way"
+            if not key.isdigit() and not CLOCK.fullmatch(key) and not generic:
+                out.append(key)
+    return out
+
+
 LABELLED = re.compile(r"\b([a-z]{3,})[ -](\d{1,3})\b", re.I)  # "level 3", "tier 2", "gen 4"
 
 
@@ -294,6 +330,7 @@ def assess(
     missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
     missing += novel_points(query, present)
     missing += unlisted_numbers(query.text, passages)
+    missing += unoffered(query, present)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x) if dense is None else dense_probability(x), feats)
