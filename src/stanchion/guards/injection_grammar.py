@@ -114,6 +114,19 @@ _ML_MODE_TAG = rf"(?:<[^<>\n=/]{{0,30}}{_MODE_OTHER}[^<>\n=/]{{0,30}}>|'[^'\n]{{
 _ML_SPLIT = (
     r"(?:part|parte|teil|partie|bagian|bahagi)\s*1\s*(?:is|es|ist|est|è|é|ay|adalah|là)\s*[\"“«„'‘]"
 )
+# Forced output in other languages: a verb of saying or repeating and a quoted string in the
+# same sentence, in either order ("dites « X »", "'X' दोहराएँ", "「X」と言って").
+_ML_SAY = r"(?:dites|diga|digas|dime|dile|répétez|répète|repita|repite|ripeti|wiederhole|sprich|antworte mit|réponds|répondez|rispondi|responda|responde|скажи\w*|повтори\w*|ответь\w*|说|說|重复|重複|回答|言って|言え|繰り返|答えて|말해|말하|반복|대답|कहें|कहो|कहिए|दोहराएँ|दोहराएं|दोहराओ|दोहराइए|जवाब दें|বলুন|বলো|পুনরাবৃত্তি|hãy nói|nhắc lại|lặp lại|trả lời|söyle|tekrarla|yanıtla|katakan|ucapkan|ulangi|jawab|sabihin|ulitin|sagutin|พูดว่า|บอกว่า|พูด|ทวน|ตอบ|قل|كرر|أجب)"
+_QUOTED = r"[\"“«„「『]|(?<!\w)'[^'\n]{1,80}'(?!\w)"
+# "Regardless of the previous tasks" in other languages: the override of ``regardless_previous``.
+_ML_REGARDLESS = r"(?:independientemente de|sin importar|quel que soit|quels que soient|indépendamment d|unabhängig von|ungeachtet|indipendentemente da|a prescindere da|independentemente d|независимо от|无论|不管|不论|に関係なく|にかかわらず|に関わらず|상관없이|관계없이|परवाह किए बिना|परवाह न करते|নির্বিশেষে|তোয়াক্কা না করে|bất kể|bakılmaksızın|ne olursa olsun|terlepas dari|tanpa mempedulikan|anuman ang|ไม่ว่า|โดยไม่คำนึง|بغض النظر|بصرف النظر)"
+# A claim planted in the material to be reported as its content: "let's say the capital is
+# 'Zubrowkaburg'", "we might state that the conclusion of the paper is: ...".
+_PLANTED = r"(?:let'?s|let us|we (?:might|could|can|would|may|will)) (?:just )?(?:say|state|assume|claim|declare|admit|announce|agree)(?: that)? (?:the|this|it) (?:\w+ ){0,6}?(?:is|are|was)\b"
+
+# ... and in other languages: "let's say", "suppose", "we could say" (the claim that follows
+# is not read: these are weak alone, and the model weighs them with the rest).
+_ML_PLANTED = r"(?:digamos que|supongamos que|podríamos decir|podemos decir que|asumamos que|afirmemos que|disons que|supposons que|nous pourrions dire|nous pouvons dire|affirmons que|nous affirmons que|admettons que|sagen wir|lassen sie uns sagen|lass uns sagen|nehmen wir an|wir könnten sagen|könnten wir sagen|diciamo che|supponiamo che|potremmo dire|affermiamo che|assumiamo che|vamos dizer que|suponhamos que|poderíamos dizer|podemos dizer que|vamos supor|vamos afirmar|скажем, что|давайте скажем|давайте предположим|мы могли бы сказать|можно сказать, что|让我们说|我们可以说|我们会说|不妨说|としましょう|と言いましょう|と述べましょう|라고 합시다|라고 말합시다|라고 말할 수 있|चलो कहते हैं|मान लेते हैं|हम कह सकते हैं|हम बताते हैं कि|हम बता सकते हैं|आइए बताते हैं|ধরা যাক|বলা যাক|আমরা বলতে পারি|hãy nói rằng|chúng ta có thể nói|hãy cho rằng|diyelim ki|söyleyebiliriz|diyebiliriz|katakanlah|anggap saja|mari kita katakan|kita bisa mengatakan|kita dapat menyatakan|sabihin nating|masasabi natin|เราอาจกล่าวว่า|เราอาจพูดว่า|เราสามารถพูดได้ว่า|لنقل|دعونا نقول|يمكننا القول|قد نقول)"
 # Virtualisation: what "we might state" in an imagined world is the planted claim.
 _MIGHT_STATE = r"(?:we|i|you) (?:might|could|would|can|may) (?:state|say|declare|claim|assert|announce)\s*(?:that\s*)?:"
 # A model's own reply, faked at the end of the user's turn, so that it carries on from there.
@@ -163,6 +176,10 @@ GRAMMAR: dict[str, Signal] = {
     "mode_tag": Signal(0.55, "injection", _ML(_ML_MODE_TAG), start="any"),
     "split_ml": Signal(0.6, "injection", _ML(_ML_SPLIT)),
     "might_state": Signal(0.4, "injection", _MIGHT_STATE),
+    "forced_output_ml": Signal(0.35, "injection", _ML(_ML_SAY), start="any", also=(_QUOTED,)),
+    "regardless_ml": Signal(0.6, "injection", _ML(_ML_REGARDLESS), start="any", also=(_ML(_ML_PLACE),)),
+    "planted_claim": Signal(0.45, "injection", _PLANTED),
+    "planted_claim_ml": Signal(0.4, "injection", _ML(_ML_PLANTED), start="any"),
     "ask_secret_ml": Signal(0.6, "injection", _ML(_ML_SECRET), start="any", also=(_ML(_ML_ASK),)),
     "extract_ml": Signal(0.7, "injection", _ML(_ML_PLACE), start="any", also=(_ML(_ML_INSTR),)),
     "fake_completion": Signal(0.6, "injection", _FAKE_COMPLETION, start="line", ends_with=":"),
@@ -195,6 +212,10 @@ GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "mode_tag": literals(_MODE_OTHER),
     "split_ml": ("part", "teil", "bagian", "bahagi"),
     "might_state": ("might", "could", "would", "can", "may"),
+    "forced_output_ml": literals(_ML_SAY),
+    "regardless_ml": literals(_ML_REGARDLESS),
+    "planted_claim": ("let", "might", "could", "would", "can", "may", "will"),
+    "planted_claim_ml": literals(_ML_PLANTED),
     "extract_ml": literals(_ML_PLACE),
     "ask_secret_ml": literals(_ML_SECRET),
     "separator": ("new section", "end of", "[end", "---", "===", "###", "***", "begin"),

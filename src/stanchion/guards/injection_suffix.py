@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import accumulate, pairwise
+from itertools import accumulate
 
 from stanchion.knowledge.query.english import zipf
 
@@ -34,6 +34,8 @@ HEAD = 5
 # The shortest suffix looked for is WINDOW tokens after HEAD tokens of request; lines longer
 # than this are documents, not a request plus a suffix, and are not read.
 MAX_LINE = 1200
+# Soup tokens a window needs when it holds a single MARKUP token (two MARKUP: SUFFIX_CUT).
+LONE_MARKUP_SOUP = 4
 # Odd characters: what prose rarely puts inside or around a word.
 _ODD = re.compile(r"[\[\]{}()<>\\$@|~^=`*_#%]")
 _ODD_TOKEN = re.compile(r"\S*[\[\]{}()<>\\$@|~^=`*_#%]\S*")
@@ -100,7 +102,7 @@ def line_score(line: str) -> float:
     odd = {m.group() for m in _ODD_TOKEN.finditer(line)}
     body = tokens[HEAD:]
     markup = [i for i, t in enumerate(body) if t in odd and token_kind(t) == MARKUP]
-    if len(markup) < 2 or all(b - a >= WINDOW for a, b in pairwise(markup)):
+    if not markup:
         return 0.0
     if sum(1 for t in tokens[:HEAD] if _foreign(t)) > 1:
         return 0.0
@@ -114,6 +116,10 @@ def line_score(line: str) -> float:
         (soup[i + WINDOW] - soup[i] for i in starts if marks[i + WINDOW] - marks[i] >= 2),
         default=0,
     )
+    # One MARKUP token is enough where the soup around it is thicker: half the window.
+    thick = max((soup[i + WINDOW] - soup[i] for i in starts), default=0)
+    if thick >= LONE_MARKUP_SOUP:
+        best = max(best, thick)
     return best / WINDOW
 
 
