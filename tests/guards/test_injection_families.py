@@ -54,6 +54,12 @@ def test_token_kinds() -> None:
         token_kind(t) for t in ["(Noun)", "{name},", "similarlyNow", "]](", "café", "1,000", "zqxv"]
     ]
     assert kinds == [0, 0, 1, 2, 0, 0, 1]
+    # words led by marks or jammed by a run of them; brackets jammed against a mark
+    jammed = [token_kind(t) for t in ["!maxim", "!!min", "wait...what", "Spanish:[which", "Here(!"]]
+    assert jammed == [1, 1, 1, 2, 2]
+    # an ellipsis, an exclamation, a call and a bracketed word stay what they were
+    plain = [token_kind(t) for t in ["...", "well...", "Wow!", "print(x)", "(Noun),"]]
+    assert plain == [0, 0, 0, 0, 0]
 
 
 @pytest.mark.parametrize(
