@@ -97,6 +97,13 @@ def literals(alternation: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(heads))
 
 
+def keys(needles: tuple[str, ...]) -> tuple[str, ...]:
+    """Each needle's longest run without white space, once: a gate that a word of the text
+    decides alone (a hundred phrases of several words cost ~30 us per 2 KB text to test one by
+    one; their keys cost nothing). Every match still holds one, so no match is lost."""
+    return tuple(dict.fromkeys(max(n.split(), key=len) for n in needles))
+
+
 _ML_PLACE = r"(?:上記|上面|以上の|前面|之前|初始化|最初の|أعلاه|السابقة|выше|предыдущ\w*|ci-dessus|précédentes|oben|vorherige\w*|anteriores|precedenti|sopra|위의|이전|ऊपर|पिछले|উপরের|trên|trước|yukarıdaki|önceki|di atas|sebelumnya|ข้างต้น|ก่อนหน้า)"
 # What an override sets aside besides instructions: the page, the content, the data, the
 # resume, the function (the pasted material that an instruction planted in it dismisses).
@@ -122,7 +129,7 @@ _QUOTED = r"[\"“«„「『]|(?<!\w)'[^'\n]{1,80}'(?!\w)"
 _ML_REGARDLESS = r"(?:independientemente de|sin importar|quel que soit|quels que soient|indépendamment d|unabhängig von|ungeachtet|indipendentemente da|a prescindere da|independentemente d|независимо от|无论|不管|不论|に関係なく|にかかわらず|に関わらず|상관없이|관계없이|परवाह किए बिना|परवाह न करते|নির্বিশেষে|তোয়াক্কা না করে|bất kể|bakılmaksızın|ne olursa olsun|terlepas dari|tanpa mempedulikan|anuman ang|ไม่ว่า|โดยไม่คำนึง|بغض النظر|بصرف النظر)"
 # A claim planted in the material to be reported as its content: "let's say the capital is
 # 'Zubrowkaburg'", "we might state that the conclusion of the paper is: ...".
-_PLANTED = r"(?:let'?s|let us|we (?:might|could|can|would|may|will)) (?:just )?(?:say|state|assume|claim|declare|admit|announce|agree)(?: that)? (?:the|this|it) (?:\w+ ){0,6}?(?:is|are|was)\b"
+_PLANTED = r"(?:let'?s|let us|we (?:might|could)) (?:just )?(?:say|state|assume|claim|declare|admit|announce|agree)(?: that)? (?:the|this|it) (?:\w+ ){0,6}?(?:is|are|was)\b"
 
 # ... and in other languages: "let's say", "suppose", "we could say" (the claim that follows
 # is not read: these are weak alone, and the model weighs them with the rest).
@@ -184,7 +191,6 @@ GRAMMAR: dict[str, Signal] = {
     "planted_claim": Signal(0.45, "injection", _PLANTED),
     "planted_claim_ml": Signal(0.4, "injection", _ML(_ML_PLANTED), start="any"),
     "planted_in_material": Signal(0.3, "injection", _PLANTED + _IN_MATERIAL),
-    "might_state_in_material": Signal(0.3, "injection", _MIGHT_STATE + _IN_MATERIAL),
     "planted_in_material_ml": Signal(0.3, "injection", _ML(_ML_PLANTED + _IN_MATERIAL), start="any"),
     "ask_secret_ml": Signal(0.6, "injection", _ML(_ML_SECRET), start="any", also=(_ML(_ML_ASK),)),
     "extract_ml": Signal(0.7, "injection", _ML(_ML_PLACE), start="any", also=(_ML(_ML_INSTR),)),
@@ -199,6 +205,16 @@ GRAMMAR: dict[str, Signal] = {
     "content_aside": Signal(0.75, "injection", _SET_CONTENT_ASIDE),
     "regardless_previous": Signal(0.8, "injection", r"(?:regardless of|instead of|no matter) (?:\w+ ){0,2}(?:previous|prior|earlier|above|your|the) (?:tasks?|instructions?|rules|directives|guidelines|prompts?)"),
 }  # fmt: skip
+
+# "let's", "we might", "we could" ("we can", "we will" are in most 2 KB texts, and no attack
+# read here needed them).
+_PLANT_NEEDLES = (
+    "let's",
+    "lets",
+    "let us",
+    "we might",
+    "we could",
+)
 
 GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "override_any_order": (
@@ -217,14 +233,14 @@ GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "authority_ml": literals(_ML_AUTHORITY),
     "mode_tag": literals(_MODE_OTHER),
     "split_ml": ("part", "teil", "bagian", "bahagi"),
-    "might_state": ("might", "could", "would", "can", "may"),
-    "forced_output_ml": literals(_ML_SAY),
-    "regardless_ml": literals(_ML_REGARDLESS),
-    "planted_claim": ("let", "might", "could", "would", "can", "may", "will"),
-    "planted_claim_ml": literals(_ML_PLANTED),
-    "planted_in_material": ("let", "might", "could", "would", "can", "may", "will"),
-    "might_state_in_material": ("might", "could", "would", "can", "may"),
-    "planted_in_material_ml": literals(_ML_PLANTED),
+    # The verb, not the modal ("can", "would": in most texts); every match holds one.
+    "might_state": ("state", "say", "declare", "claim", "assert", "announce"),
+    "forced_output_ml": keys(literals(_ML_SAY)),
+    "regardless_ml": keys(literals(_ML_REGARDLESS)),
+    "planted_claim": _PLANT_NEEDLES,
+    "planted_claim_ml": keys(literals(_ML_PLANTED)),
+    "planted_in_material": _PLANT_NEEDLES,
+    "planted_in_material_ml": keys(literals(_ML_PLANTED)),
     "extract_ml": literals(_ML_PLACE),
     "ask_secret_ml": literals(_ML_SECRET),
     "separator": ("new section", "end of", "[end", "---", "===", "###", "***", "begin"),

@@ -23,12 +23,15 @@ _CODES = {
 MIN_CODES = 5
 # Codes of one to six marks, separated by spaces or slashes; "...", "---" and "--" alone
 # (an ellipsis, a rule, a dash) are prose, so a run needs MIN_CODES codes with both marks.
+_MEETING = re.compile(r"\.-|-\.|\. -|- \.|/ [.-]")
 _RUN = re.compile(r"(?<![\w.-])[.-]{1,6}(?:(?: {1,3}| ?/ ?)[.-]{1,6}){4,}(?![\w.-])")
 
 
 def morse_view(text: str) -> str | None:
     """The decoded Morse runs of ``text`` joined by newlines, or None when there are none."""
-    if "-" not in text or "." not in text:
+    # A run holds both marks, so a dot meeting a dash: one literal-led search costs a third
+    # of the run pattern's over 2 KB of prose.
+    if _MEETING.search(text) is None:
         return None
     found: list[str] = []
     for match in _RUN.finditer(text):
