@@ -54,6 +54,9 @@ def main() -> None:
     ap.add_argument("--l2", type=float, default=1e-4)
     a = ap.parse_args()
     rows = examples(a.datasets / "injection", a.size)
+    if {r.label for r in rows} != {0, 1}:
+        # An empty model would overwrite the shipped one (a path one level off reads no file).
+        raise SystemExit(f"no attacks and benign rows in {a.datasets / 'injection'}/*.jsonl")
     cut = cut_by_cross_validation(rows, a.size, a.l2, a.epochs)
     w, b = fit(rows, a.size, a.l2, a.epochs)
     sources = sorted({r.source for r in rows})

@@ -65,8 +65,8 @@ _SPLIT = r"(?:let'?s (?:assume|say|suppose) (?:we have|that we have) (?:two|thre
 _ML_IGNORE = r"(?:ignora|ignore[zr]?|olvid|olvíd|missachte|desconsidera|oublie[zr]?|ignoriere|vergiss|vergessen|ignorieren|dimentica|esqueça|esqueca|игнорир\w*|забудь\w*|не обращай\w*|忽略|忽视|无视|無視|忘记|忘掉|無視して|忘れ|무시|잊어|अनदेखा|नजरअंदाज|भूल जा|উপেক্ষা|ভুলে যা|bỏ qua|quên|göz ardı|yok say|unut|abaikan|lupakan|huwag pansinin|kalimutan|ละเว้น|เพิกเฉย|ลืม|อย่าไปสนใจ|ไม่ต้องสนใจ|تجاهل|تغاضى|انس)"
 _ML_INSTR = r"(?:instrucciones|instructions|consignes|anweisungen|anleitungen|istruzioni|instruções|instrucoes|инструкци\w*|указани\w*|指令|指示|说明|命令|지시|지침|명령|निर्देश|নির্দেশ|hướng dẫn|chỉ dẫn|talimat\w*|instruksi|petunjuk|tagubilin|คำสั่ง|คำแนะนำ|التعليمات|تعليمات|reglas|règles|regeln|regole|regras|правил\w*|规则|規則|ルール|규칙|नियम|নিয়ম|quy tắc|kural\w*|aturan|panuntunan|กฎ|القواعد)"
 
-_ML_SECRET = r"(?:mot de passe|contraseña|passwort|senha|parola d'ordine|пароль|密码|密碼|パスワード|비밀번호|पासवर्ड|পাসওয়ার্ড|mật khẩu|şifre|kata sandi|รหัสผ่าน|كلمة المرور|كلمة السر|clé secrète|clave secreta|geheimen? schlüssel|chiave segreta|chave secreta|секретн\w* ключ|秘密鍵|秘密の鍵|密钥|秘密钥|비밀 키|गुप्त कुंजी|khóa bí mật|gizli anahtar|kunci rahasia|গোপন কী|lihim na susi|مفتاح\w* السري|กุญแจลับ)"
-_ML_ASK = r"(?:quel|qual|cuál|cual|was ist|wie lautet|какой|какая|что|什么|是啥|何|무엇|뭐|क्या|là gì|nedir|ne\b|apa|ano|อะไร|ما هو|ما هي|কী|কি|confirm|compart|partag|teile|condividi|подтверд|скаж|确认|提供|告诉|確認|教え|확인|알려|पुष्टि|बताओ|xác nhận|cho tôi|onayla|paylaş|konfirmasi|beri|ยืนยัน|บอก|تأكيد|أخبرني|escreva|escribe|écri|schreib|scrivi|напиши|напишите|写|書|작성|쓰|लिख|viết|yaz|tulis|sumulat|เขียน|اكتب)"
+_ML_SECRET = r"(?:la password|tua password|sua password|tu password|su password|iyong password|ang password|votre password|ton password|dein password|deine password|seu password|vostra password|vuestra password|mot de passe|contraseña|passwort|senha|parola d'ordine|пароль|密码|密碼|パスワード|비밀번호|पासवर्ड|পাসওয়ার্ড|mật khẩu|şifre|kata sandi|รหัสผ่าน|كلمة المرور|كلمة السر|clé secrète|clave secreta|geheimen? schlüssel|chiave segreta|chave secreta|секретн\w* ключ|秘密鍵|秘密の鍵|密钥|秘密钥|비밀 키|गुप्त कुंजी|khóa bí mật|gizli anahtar|kunci rahasia|গোপন কী|lihim na susi|مفتاح\w* السري|กุญแจลับ)"
+_ML_ASK = r"(?:condivid|ibahagi|ist das|quel|qual|cuál|cual|was ist|wie lautet|какой|какая|что|什么|是啥|何|무엇|뭐|क्या|là gì|nedir|ne\b|apa|ano|อะไร|ما هو|ما هي|কী|কি|confirm|compart|partag|teile|condividi|подтверд|скаж|确认|提供|告诉|確認|教え|확인|알려|पुष्टि|बताओ|xác nhận|cho tôi|onayla|paylaş|konfirmasi|beri|ยืนยัน|บอก|تأكيد|أخبرني|escreva|escribe|écri|schreib|scrivi|напиши|напишите|写|書|작성|쓰|लिख|viết|yaz|tulis|sumulat|เขียน|اكتب)"
 
 
 # Machine translations of the same attacks carry these words in NFKC and with Cyrillic and
@@ -97,6 +97,13 @@ def literals(alternation: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(heads))
 
 
+def keys(needles: tuple[str, ...]) -> tuple[str, ...]:
+    """Each needle's longest run without white space, once: a gate that a word of the text
+    decides alone (a hundred phrases of several words cost ~30 us per 2 KB text to test one by
+    one; their keys cost nothing). Every match still holds one, so no match is lost."""
+    return tuple(dict.fromkeys(max(n.split(), key=len) for n in needles))
+
+
 _ML_PLACE = r"(?:上記|上面|以上の|前面|之前|初始化|最初の|أعلاه|السابقة|выше|предыдущ\w*|ci-dessus|précédentes|oben|vorherige\w*|anteriores|precedenti|sopra|위의|이전|ऊपर|पिछले|উপরের|trên|trước|yukarıdaki|önceki|di atas|sebelumnya|ข้างต้น|ก่อนหน้า)"
 # What an override sets aside besides instructions: the page, the content, the data, the
 # resume, the function (the pasted material that an instruction planted in it dismisses).
@@ -114,6 +121,22 @@ _ML_MODE_TAG = rf"(?:<[^<>\n=/]{{0,30}}{_MODE_OTHER}[^<>\n=/]{{0,30}}>|'[^'\n]{{
 _ML_SPLIT = (
     r"(?:part|parte|teil|partie|bagian|bahagi)\s*1\s*(?:is|es|ist|est|è|é|ay|adalah|là)\s*[\"“«„'‘]"
 )
+# Forced output in other languages: a verb of saying or repeating and a quoted string in the
+# same sentence, in either order ("dites « X »", "'X' दोहराएँ", "「X」と言って").
+_ML_SAY = r"(?:dites|diga|digas|dime|dile|répétez|répète|repita|repite|ripeti|wiederhole|sprich|antworte mit|réponds|répondez|rispondi|responda|responde|скажи\w*|повтори\w*|ответь\w*|说|說|重复|重複|回答|言って|言え|繰り返|答えて|말해|말하|반복|대답|कहें|कहो|कहिए|दोहराएँ|दोहराएं|दोहराओ|दोहराइए|जवाब दें|বলুন|বলো|পুনরাবৃত্তি|hãy nói|nhắc lại|lặp lại|trả lời|söyle|tekrarla|yanıtla|katakan|ucapkan|ulangi|jawab|sabihin|ulitin|sagutin|พูดว่า|บอกว่า|พูด|ทวน|ตอบ|قل|كرر|أجب)"
+_QUOTED = r"[\"“«„「『]|(?<!\w)'[^'\n]{1,80}'(?!\w)"
+# "Regardless of the previous tasks" in other languages: the override of ``regardless_previous``.
+_ML_REGARDLESS = r"(?:independientemente de|sin importar|quel que soit|quels que soient|indépendamment d|unabhängig von|ungeachtet|indipendentemente da|a prescindere da|independentemente d|независимо от|无论|不管|不论|に関係なく|にかかわらず|に関わらず|상관없이|관계없이|परवाह किए बिना|परवाह न करते|নির্বিশেষে|তোয়াক্কা না করে|bất kể|bakılmaksızın|ne olursa olsun|terlepas dari|tanpa mempedulikan|anuman ang|ไม่ว่า|โดยไม่คำนึง|بغض النظر|بصرف النظر)"
+# A claim planted in the material to be reported as its content: "let's say the capital is
+# 'Zubrowkaburg'", "we might state that the conclusion of the paper is: ...".
+_PLANTED = r"(?:let'?s|let us|we (?:might|could)) (?:just )?(?:say|state|assume|claim|declare|admit|announce|agree)(?: that)? (?:the|this|it) (?:\w+ ){0,6}?(?:is|are|was)\b"
+
+# ... and in other languages: "let's say", "suppose", "we could say" (the claim that follows
+# is not read: these are weak alone, and the model weighs them with the rest).
+_ML_PLANTED = r"(?:digamos que|supongamos que|podríamos decir|podríamos afirmar|podemos afirmar|podemos decir que|asumamos que|afirmemos que|disons que|supposons que|nous pourrions dire|nous pourrions affirmer|nous pouvons affirmer|on pourrait dire|nous pouvons dire|affirmons que|nous affirmons que|admettons que|sagen wir|lassen sie uns sagen|lass uns sagen|nehmen wir an|wir könnten sagen|wir könnten behaupten|könnten wir behaupten|könnten wir sagen|diciamo che|supponiamo che|potremmo dire|potremmo affermare|possiamo affermare|affermiamo che|assumiamo che|vamos dizer que|suponhamos que|poderíamos dizer|poderíamos afirmar|podemos afirmar|podemos dizer que|vamos supor|vamos afirmar|скажем, что|давайте скажем|давайте предположим|мы могли бы сказать|мы можем сказать|мы можем заявить|мы могли бы заявить|мы скажем, что|можно сказать, что|让我们说|我们可以说|我们可以声称|我们可能会说|我们会说|不妨说|としましょう|と言いましょう|と述べましょう|라고 합시다|라고 말합시다|라고 말할 수 있|चलो कहते हैं|मान लेते हैं|हम कह सकते हैं|हम बताते हैं कि|हम बता सकते हैं|आइए बताते हैं|ধরা যাক|বলা যাক|আমরা বলতে পারি|hãy nói rằng|chúng ta có thể nói|chúng ta có thể tuyên bố|chúng ta có thể khẳng định|hãy cho rằng|diyelim ki|söyleyebiliriz|belirtebiliriz|diyebiliriz|katakanlah|anggap saja|mari kita katakan|kita bisa mengatakan|kita bisa menyatakan|kita mungkin menyatakan|kita mungkin mengatakan|kita dapat menyatakan|sabihin nating|masasabi natin|maaari nating sabihin|เราอาจกล่าวว่า|เราอาจพูดว่า|เราสามารถพูดได้ว่า|لنقل|دعونا نقول|يمكننا القول|قد نقول)"
+# ... and stronger where the claim sits in pasted material or is itself quoted: a quote or a
+# closing tag after it on its line ("let's say the capital is 'Zubrowkaburg'</caption>").
+_IN_MATERIAL = r"[^\n]{0,300}?(?:[\"'”’»」』]|</)"
 # Virtualisation: what "we might state" in an imagined world is the planted claim.
 _MIGHT_STATE = r"(?:we|i|you) (?:might|could|would|can|may) (?:state|say|declare|claim|assert|announce)\s*(?:that\s*)?:"
 # A model's own reply, faked at the end of the user's turn, so that it carries on from there.
@@ -163,6 +186,12 @@ GRAMMAR: dict[str, Signal] = {
     "mode_tag": Signal(0.55, "injection", _ML(_ML_MODE_TAG), start="any"),
     "split_ml": Signal(0.6, "injection", _ML(_ML_SPLIT)),
     "might_state": Signal(0.4, "injection", _MIGHT_STATE),
+    "forced_output_ml": Signal(0.35, "injection", _ML(_ML_SAY), start="any", also=(_QUOTED,)),
+    "regardless_ml": Signal(0.6, "injection", _ML(_ML_REGARDLESS), start="any", also=(_ML(_ML_PLACE),)),
+    "planted_claim": Signal(0.45, "injection", _PLANTED),
+    "planted_claim_ml": Signal(0.4, "injection", _ML(_ML_PLANTED), start="any"),
+    "planted_in_material": Signal(0.3, "injection", _PLANTED + _IN_MATERIAL),
+    "planted_in_material_ml": Signal(0.3, "injection", _ML(_ML_PLANTED + _IN_MATERIAL), start="any"),
     "ask_secret_ml": Signal(0.6, "injection", _ML(_ML_SECRET), start="any", also=(_ML(_ML_ASK),)),
     "extract_ml": Signal(0.7, "injection", _ML(_ML_PLACE), start="any", also=(_ML(_ML_INSTR),)),
     "fake_completion": Signal(0.6, "injection", _FAKE_COMPLETION, start="line", ends_with=":"),
@@ -176,6 +205,16 @@ GRAMMAR: dict[str, Signal] = {
     "content_aside": Signal(0.75, "injection", _SET_CONTENT_ASIDE),
     "regardless_previous": Signal(0.8, "injection", r"(?:regardless of|instead of|no matter) (?:\w+ ){0,2}(?:previous|prior|earlier|above|your|the) (?:tasks?|instructions?|rules|directives|guidelines|prompts?)"),
 }  # fmt: skip
+
+# "let's", "we might", "we could" ("we can", "we will" are in most 2 KB texts, and no attack
+# read here needed them).
+_PLANT_NEEDLES = (
+    "let's",
+    "lets",
+    "let us",
+    "we might",
+    "we could",
+)
 
 GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "override_any_order": (
@@ -194,7 +233,14 @@ GRAMMAR_NEEDLES: dict[str, tuple[str, ...]] = {
     "authority_ml": literals(_ML_AUTHORITY),
     "mode_tag": literals(_MODE_OTHER),
     "split_ml": ("part", "teil", "bagian", "bahagi"),
-    "might_state": ("might", "could", "would", "can", "may"),
+    # The verb, not the modal ("can", "would": in most texts); every match holds one.
+    "might_state": ("state", "say", "declare", "claim", "assert", "announce"),
+    "forced_output_ml": keys(literals(_ML_SAY)),
+    "regardless_ml": keys(literals(_ML_REGARDLESS)),
+    "planted_claim": _PLANT_NEEDLES,
+    "planted_claim_ml": keys(literals(_ML_PLANTED)),
+    "planted_in_material": _PLANT_NEEDLES,
+    "planted_in_material_ml": keys(literals(_ML_PLANTED)),
     "extract_ml": literals(_ML_PLACE),
     "ask_secret_ml": literals(_ML_SECRET),
     "separator": ("new section", "end of", "[end", "---", "===", "###", "***", "begin"),

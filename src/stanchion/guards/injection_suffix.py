@@ -2,9 +2,10 @@
 
 Greedy coordinate search (GCG and its successors) appends a string of tokens chosen for what
 they do to a model, not for what they say: fragments of markup and code, words glued together
-("similarlyNow", "isWith"), rare sub-words, brackets in the middle of words. No phrase list can
+("similarlyNow", "isWith") or jammed by marks ("means....for", "!maxim"), rare sub-words,
+brackets in the middle of words ("Spanish:[which"). No phrase list can
 name them, but they look like nothing people write: a line that opens as English prose
-and then carries, within any eight words, several tokens that mix letters with brackets,
+and then carries, within any eight words, a token or more that mixes letters with brackets,
 slashes or braces and few dictionary words. The dictionary is the English word table of
 :mod:`stanchion.knowledge.query.english` (words down to Zipf 2.5)::
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import accumulate, pairwise
+from itertools import accumulate
 
 from stanchion.knowledge.query.english import zipf
 
@@ -34,6 +35,9 @@ HEAD = 5
 # The shortest suffix looked for is WINDOW tokens after HEAD tokens of request; lines longer
 # than this are documents, not a request plus a suffix, and are not read.
 MAX_LINE = 1200
+# Soup tokens (MARKUP included) a window needs when it holds a single MARKUP token: the same
+# share as with two. No benign input row of the DEV sources has such a window (GCG: +8 rows).
+LONE_MARKUP_SOUP = 3
 # Odd characters: what prose rarely puts inside or around a word.
 _ODD = re.compile(r"[\[\]{}()<>\\$@|~^=`*_#%]")
 _ODD_TOKEN = re.compile(r"\S*[\[\]{}()<>\\$@|~^=`*_#%]\S*")
@@ -44,6 +48,13 @@ _GLUED = re.compile(r"[a-z][A-Z]")
 # What words in markup rarely carry: escapes, angle brackets, sigils, or brackets side by side.
 _SYMBOLS = re.compile(r"[\\<>`~^$@|*#%]|[\[\]{}()]{2}")
 _OTHER = re.compile(r"[^A-Za-z0-9'\-]")
+# A word led by "!" or ";" ("!maxim", "!!min"), or two words jammed together by a run of marks
+# ("means....for", "anglais.....WRITE"): prose puts a space there.
+_LED = re.compile(r"[!;]+[A-Za-z]")
+_JAMMED = re.compile(r"[A-Za-z][.!?,;:]{3,}[A-Za-z]")
+# A bracket jammed against another mark inside a token ("Spanish:[which", "Here(!",
+# "According,["): markup shards, where prose and code put a word or a space.
+_BRACKET_JAM = re.compile(r"[A-Za-z][,:;!?][\[({]|[\[({][!?,;:=]")
 NOT_SOUP, SOUP, MARKUP = 0, 1, 2
 
 
@@ -56,12 +67,16 @@ def token_kind(token: str) -> int:
     if _LETTERS.search(token) is None and _STRONG.search(token) is None:
         return NOT_SOUP
     if _ODD.search(token) is not None:
+        if _BRACKET_JAM.search(token) is not None:
+            return MARKUP
         # Markup made of words ("(Noun)", "{name},", "[shape=rectangle]", "'Artist_Name':")
         # is what prompts and templates hold; soup mixes symbols with non-words.
         parts = _ALPHA.findall(token)
         if parts and all(_word(p) for p in parts) and _SYMBOLS.search(token) is None:
             return NOT_SOUP
         return MARKUP
+    if _LED.match(token) is not None or _JAMMED.search(token) is not None:
+        return SOUP
     core = token.strip(".,;:!?\"'-")
     if not core or core.isdigit():
         return NOT_SOUP
@@ -91,7 +106,8 @@ def _foreign(token: str) -> bool:
 
 def line_score(line: str) -> float:
     """The largest share of soup among WINDOW consecutive tokens after the first HEAD, counted
-    only where at least two of them are MARKUP; 0 when the line does not open as prose."""
+    where two of them are MARKUP, or one and LONE_MARKUP_SOUP are soup; 0 when the line does
+    not open as prose."""
     tokens = line.split()
     if len(tokens) < WINDOW + HEAD or line.count('":') > 2:  # too short, or JSON
         return 0.0
@@ -100,7 +116,7 @@ def line_score(line: str) -> float:
     odd = {m.group() for m in _ODD_TOKEN.finditer(line)}
     body = tokens[HEAD:]
     markup = [i for i, t in enumerate(body) if t in odd and token_kind(t) == MARKUP]
-    if len(markup) < 2 or all(b - a >= WINDOW for a, b in pairwise(markup)):
+    if not markup:
         return 0.0
     if sum(1 for t in tokens[:HEAD] if _foreign(t)) > 1:
         return 0.0
@@ -114,6 +130,10 @@ def line_score(line: str) -> float:
         (soup[i + WINDOW] - soup[i] for i in starts if marks[i + WINDOW] - marks[i] >= 2),
         default=0,
     )
+    # One MARKUP token is enough when two more of its window are soup.
+    thick = max((soup[i + WINDOW] - soup[i] for i in starts), default=0)
+    if thick >= LONE_MARKUP_SOUP:
+        best = max(best, thick)
     return best / WINDOW
 
 
