@@ -256,7 +256,10 @@ OFFER = re.compile(
 )
 GENERIC = 5.3  # Zipf of "else", "way", "thing": words that name no particular offer
 _OFFER_END = frozenset(
-    "for with in on to at of if or and but so when that which where who i you we".split()
+    [
+        *("for", "with", "in", "on", "to", "at", "of", "if", "or", "and", "but", "so"),
+        *("when", "that", "which", "where", "who", "i", "you", "we"),
+    ]
 )
 
 
