@@ -162,7 +162,8 @@ def main() -> None:
         for s in systems:
             s.run("c4", 2.0, args.stream)  # warm-up
         if args.direct:
-            direct = request_bytes("/v1/chat/completions", body("mock-gpt", QUESTION, args.stream), {})
+            plain = body("mock-gpt", QUESTION, args.stream)
+            direct = request_bytes("/v1/chat/completions", plain, {})
             tally = asyncio.run(closed_loop(up_port, direct, 1, args.dur))
             print(f"direct c1 p50 ms: {tally.summary()['ok_ms'].get('p50')}", file=sys.stderr)
         for i in range(args.rounds):
