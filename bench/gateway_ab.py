@@ -3,14 +3,15 @@ full pipeline (the example app's own knowledge spec: retrieval, glossary, answer
 grounding, the catalog check, encrypted traces), its model route pointed at the harness's
 fast upstream.
 
-    python bench/gateway_ab.py [--base main] [--cases c1,c10] [--rounds 5] [--dur 8]
-        [--stream] [--json FILE]
+    python bench/gateway_ab.py [--base main] [--cases c1,c10] [--modes json,stream]
+        [--rounds 5] [--dur 8] [--direct] [--json FILE]
 
 ``--base`` is a git ref: its ``src/`` is exported to a temporary folder and served by the
 same interpreter (PYTHONPATH), so both builds share every dependency. The other build is
 this checkout's ``src/``. Both servers stay up for the whole run, pinned to the gateway CPU;
-the load and the upstream run on the other. Each round runs every case on both, the order
-alternating from round to round, so a busy neighbour on a shared machine weighs on both.
+the load and the upstream run on the other. Each round runs every case in every mode (JSON,
+streamed) on both, the order alternating from round to round, so a busy neighbour on a
+shared machine weighs on both.
 CPU per request is the server process tree's CPU time over the answers it gave (robust to
 noise; throughput and latency are not). The table shows the median over rounds and the
 ratio of this checkout to the base.
@@ -101,7 +102,7 @@ class System:
         s = tally.summary()
         return {
             "system": self.name,
-            "case": case,
+            "case": case + (" stream" if stream else " json"),
             "answered": s["answered"],
             "errors": s["errors"],
             "ok_rps": round(s["ok_rps"], 1),
@@ -135,7 +136,7 @@ def main() -> None:
     ap.add_argument("--cases", default="c1,c10")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--dur", type=float, default=8.0)
-    ap.add_argument("--stream", action="store_true")
+    ap.add_argument("--modes", default="json", help="json, stream or both: json,stream")
     ap.add_argument("--direct", action="store_true", help="also load the upstream itself")
     ap.add_argument("--gateway-cpus", default="1")
     ap.add_argument("--other-cpus", default="0")
@@ -143,7 +144,7 @@ def main() -> None:
     args = ap.parse_args()
     os.sched_setaffinity(0, {int(c) for c in args.other_cpus.split(",")})
     tmp = Path(tempfile.mkdtemp(prefix="stanchion-ab-"))
-    cases = args.cases.split(",")
+    modes = [m == "stream" for m in args.modes.split(",")]
     up_port = free_port()
     upstream = Proc(
         [sys.executable, str(ROOT / "bench" / "harness" / "upstream.py"), "--port", str(up_port)],
@@ -160,27 +161,30 @@ def main() -> None:
             System("this checkout", ROOT / "src", tmp / "new", up_port, args.gateway_cpus),
         ]
         for s in systems:
-            s.run("c4", 2.0, args.stream)  # warm-up
+            for stream in modes:
+                s.run("c4", 2.0, stream)  # warm-up
         if args.direct:
-            plain = body("mock-gpt", QUESTION, args.stream)
-            direct = request_bytes("/v1/chat/completions", plain, {})
-            tally = asyncio.run(closed_loop(up_port, direct, 1, args.dur))
-            print(f"direct c1 p50 ms: {tally.summary()['ok_ms'].get('p50')}", file=sys.stderr)
+            for stream in modes:
+                plain = body("mock-gpt", QUESTION, stream)
+                direct = request_bytes("/v1/chat/completions", plain, {})
+                p50 = asyncio.run(closed_loop(up_port, direct, 1, args.dur)).summary()["ok_ms"]
+                print(f"direct c1 stream={stream} p50 ms: {p50.get('p50')}")
         for i in range(args.rounds):
             order = systems if i % 2 == 0 else systems[::-1]
-            for case in cases:
-                for s in order:
-                    row = s.run(case, args.dur, args.stream) | {"round": i}
-                    rows.append(row)
-                    print(json.dumps(row), file=sys.stderr)
+            for case in args.cases.split(","):
+                for stream in modes:
+                    for s in order:
+                        row = s.run(case, args.dur, stream) | {"round": i}
+                        rows.append(row)
+                        print(json.dumps(row), file=sys.stderr)
     finally:
         for s in systems:
             s.proc.stop()
         upstream.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     names = [s.name for s in systems]
-    print(f"stream: {args.stream}, rounds: {args.rounds} x {args.dur:g} s")
-    print(summarise(rows, names, cases))
+    print(f"rounds: {args.rounds} x {args.dur:g} s per case, system and mode")
+    print(summarise(rows, names, list(dict.fromkeys(r["case"] for r in rows))))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 
