@@ -15,6 +15,7 @@ replicas writing the same hour at once add up.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,7 @@ from sqlalchemy import (
 from stanchion.reports.activity import add_users, kpi_user_bits, rebuild_ratings, upsert
 from stanchion.store.crypto import Cipher
 from stanchion.store.schema import metadata, traces
+from stanchion.store.trace_notes import RowNotes
 
 HOUR = 3600
 DAY = 86_400
@@ -207,10 +209,17 @@ def _annotations(row: dict[str, Any]) -> dict[str, Any]:
     return ann if isinstance(ann, dict) else {}
 
 
-def _query_terms(query: Any) -> list[str]:
+def _query_terms(query: Any) -> frozenset[str]:
+    return _terms_of(query) if isinstance(query, str) and query else frozenset()
+
+
+@functools.lru_cache(maxsize=4096)
+def _terms_of(query: str) -> frozenset[str]:
+    """A question's distinct terms, remembered: the same questions come back (as the
+    planner's plans do), and analysing one cost a third of adding its trace to the rollups."""
     from stanchion.knowledge.text import terms  # the index's own analyser
 
-    return terms(query) if isinstance(query, str) and query else []
+    return frozenset(terms(query))
 
 
 @dataclass
@@ -225,11 +234,16 @@ class Batch:
     user_key: Callable[[str], str] | None = None
 
     def add(
-        self, row: dict[str, Any], term_hash: TermHash | None, question: str | None = None
+        self,
+        row: dict[str, Any],
+        term_hash: TermHash | None,
+        question: str | None = None,
+        annotations: dict[str, Any] | None = None,
     ) -> None:
         """``question``: the standalone question, which the trace keeps sealed (a trace
-        stored before it was sealed still has it in its annotations)."""
-        ann = _annotations(row)
+        stored before it was sealed still has it in its annotations). ``annotations``: the
+        row's, when the caller holds them unparsed (the trace writer does)."""
+        ann = _annotations(row) if annotations is None else annotations
         at = float(row["created_at"])
         hour = math.floor(at / HOUR)
         values, bin_ = _figures(row, ann)
@@ -248,7 +262,7 @@ class Batch:
             if user is not None:
                 self.users[(hour, dim, key, user)] += 1
         if term_hash is not None:
-            for t in set(_query_terms(question or ann.get("query"))):
+            for t in _query_terms(question or ann.get("query")):
                 self.terms[(hour, term_hash(t))] += 1
 
 
@@ -289,23 +303,25 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
     upsert(conn, kpi_terms, terms)
 
 
-Questions = Callable[[dict[str, Any]], str | None]
+Questions = Callable[[dict[str, Any], RowNotes | None], str | None]
 
 
 def add_rows(
     conn: Connection,
-    rows: Iterable[dict[str, Any]],
+    rows: Iterable[tuple[dict[str, Any], RowNotes | None]],
     term_hash: TermHash | None = None,
     questions: Questions | None = None,
     user_key: Callable[[str], str] | None = None,
 ) -> None:
-    """Add trace rows (as ``store.traces.trace_row`` makes them) to the rollups;
-    ``questions`` opens a row's sealed question for its term counts."""
+    """Add trace rows (as ``store.traces.trace_row`` makes them, each with its notes when
+    the writer holds them) to the rollups; ``questions`` gives a row's sealed question for
+    its term counts."""
     per_app: dict[str, Batch] = {}
-    for row in rows:
-        question = questions(row) if questions is not None and term_hash is not None else None
+    for row, notes in rows:
+        asked = questions is not None and term_hash is not None
+        question = questions(row, notes) if asked and questions is not None else None
         batch = per_app.setdefault(str(row["app"]), Batch(user_key=user_key))
-        batch.add(row, term_hash, question)
+        batch.add(row, term_hash, question, notes.annotations if notes is not None else None)
     for app, batch in sorted(per_app.items()):
         apply(conn, app, batch)
 
@@ -316,15 +332,18 @@ def store_traces(
     term_hash: TermHash | None = None,
     questions: Questions | None = None,
     user_key: Callable[[str], str] | None = None,
+    notes: Sequence[RowNotes | None] = (),
 ) -> None:
-    """Insert the traces not stored yet and add exactly those to the rollups."""
+    """Insert the traces not stored yet and add exactly those to the rollups; ``notes``,
+    when given, are the rows' ``RowNotes`` (or None), in the rows' order."""
     from stanchion.store.traces import insert_new
 
     ids = [r["id"] for r in rows]
     seen = set(conn.execute(select(traces.c.id).where(traces.c.id.in_(ids))).scalars())
-    fresh = [r for r in rows if r["id"] not in seen]
+    noted = zip(rows, notes, strict=True) if notes else ((r, None) for r in rows)
+    fresh = [(r, n) for r, n in noted if r["id"] not in seen]
     if fresh:
-        insert_new(conn, traces, fresh)
+        insert_new(conn, traces, [r for r, _ in fresh])
         add_rows(conn, fresh, term_hash, questions, user_key)
 
 
@@ -382,7 +401,9 @@ def _rebuild_ratings(conn: Connection, app: str) -> None:
     )
 
 
-def rollup_writer(cipher: Cipher) -> Callable[[Connection, Sequence[dict[str, Any]]], None]:
+def rollup_writer(
+    cipher: Cipher,
+) -> Callable[[Connection, Sequence[dict[str, Any]], Sequence[RowNotes | None]], None]:
     """The trace writer's insert: traces and their rollups in one transaction, the query
     terms counted as keyed hashes (the same keyed hash the index uses, never the words)."""
     from stanchion.knowledge.sealed_terms import TermKey
@@ -391,7 +412,16 @@ def rollup_writer(cipher: Cipher) -> Callable[[Connection, Sequence[dict[str, An
 
     term_hash, user_key = TermKey(cipher), UserKey(cipher)
 
-    def write(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        store_traces(conn, rows, term_hash, lambda row: sealed_question(row, cipher), user_key)
+    def question(row: dict[str, Any], notes: RowNotes | None) -> str | None:
+        if notes is None:  # replayed from the spool: open the sealed response
+            return sealed_question(row, cipher)
+        blob = row.get("response_enc")
+        # as ``sealed_question``: not counted when sealed under a subject's key
+        return notes.question if blob and cipher.holds(blob) else None
+
+    def write(
+        conn: Connection, rows: Sequence[dict[str, Any]], notes: Sequence[RowNotes | None] = ()
+    ) -> None:
+        store_traces(conn, rows, term_hash, question, user_key, notes)
 
     return write

@@ -8,6 +8,7 @@ reading.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -49,6 +50,22 @@ def merge_notes(annotations: dict[str, Any], sealed: dict[str, Any]) -> dict[str
             judged["features"] = {**(judged.get("features") or {}), "missing": sealed["missing"]}
         out["answerability"] = judged
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class RowNotes:
+    """What the rollups read of a trace, kept beside its row on the way to the store: its
+    clear annotations and its sealed question, as the request left them, so the writer
+    neither parses the row's annotations back nor opens its sealed response (a spooled
+    trace replayed after a restart has none, and is read from its row)."""
+
+    annotations: dict[str, Any]
+    question: str | None
+
+    @classmethod
+    def of(cls, clear: dict[str, Any], sealed: dict[str, Any]) -> RowNotes:
+        query = sealed.get("query")
+        return cls(clear, query if isinstance(query, str) else None)
 
 
 def sealed_question(row: dict[str, Any], cipher: Cipher) -> str | None:

@@ -33,7 +33,8 @@ from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store, refused
 from stanchion.store.schema import trace_dead_letters, traces
 from stanchion.store.spool import Segment, Spool
-from stanchion.store.traces import insert_new, open_record, seal_record, trace_row
+from stanchion.store.trace_notes import RowNotes
+from stanchion.store.traces import insert_new, noted_row, open_record, seal_record
 from stanchion.telemetry.metrics import Metrics
 
 log = logging.getLogger("stanchion.traces")
@@ -58,6 +59,7 @@ class Pending:
     record: bytes | None = None
     error: str = ""
     attempts: int = 0
+    notes: RowNotes | None = None  # None for a replayed spool record
 
     @property
     def trace_id(self) -> str:
@@ -66,11 +68,14 @@ class Pending:
         return "unreadable-" + hashlib.sha256(self.record or b"").hexdigest()[:28]
 
 
-def store_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+def store_new(
+    conn: Connection, rows: Sequence[dict[str, Any]], notes: Sequence[RowNotes | None] = ()
+) -> None:
     insert_new(conn, traces, rows)
 
 
-StoreRows = Callable[[Connection, Sequence[dict[str, Any]]], None]
+# (connection, rows, each row's notes or None): inserts the rows
+StoreRows = Callable[[Connection, Sequence[dict[str, Any]], Sequence[RowNotes | None]], None]
 
 
 class _GaveUp(Exception):
@@ -116,11 +121,11 @@ class TraceWriter:
         """Spool the trace (raises ``SpoolFull`` when the spool is at its limit) and queue it.
         With subject keys, the row and its spooled copy are sealed under the user's key."""
         sealer = self.cipher.cached_for(ex.principal.user if ex.principal else None)
-        row = trace_row(ex, sealer)
+        row, notes = noted_row(ex, sealer)
         segment = None
         if self.spool is not None:
             segment, _ = self.spool.append(seal_record(row, sealer))
-        self._q.put(Pending(row, segment))
+        self._q.put(Pending(row, segment, notes=notes))
 
     async def commit(self, ex: Exchange) -> None:
         """``submit``, and with ``durability: fsync`` wait for the group commit to disk."""
@@ -189,9 +194,8 @@ class TraceWriter:
 
     def _write(self, items: list[Pending]) -> None:
         good = [p for p in items if p.row is not None]
-        rows = [p.row for p in good if p.row is not None]
         if good:
-            error = self._attempt(lambda conn: self._insert(conn, rows))
+            error = self._attempt(lambda conn: self._insert(conn, good))
             if error is None:
                 self._stored(good)
             else:
@@ -200,10 +204,11 @@ class TraceWriter:
             if p.row is None:
                 self._dead(p)
 
-    def _insert(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, conn: Connection, items: list[Pending]) -> None:
+        rows = [p.row for p in items if p.row is not None]
         if self.reseal is not None:
             self.reseal(conn, rows)
-        self.store_rows(conn, rows)
+        self.store_rows(conn, rows, [p.notes for p in items if p.row is not None])
 
     def _attempt(self, fn: Callable[[Connection], None]) -> Exception | None:
         """Run ``fn`` in a transaction; an unreachable store is waited for, a refusal returned."""
@@ -236,7 +241,7 @@ class TraceWriter:
         for p in items:
             for _ in range(self.row_attempts):
                 p.attempts += 1
-                error = self._attempt(partial(self._insert, rows=[p.row or {}]))
+                error = self._attempt(partial(self._insert, items=[p]))
                 if error is None:
                     self._stored([p])
                     break

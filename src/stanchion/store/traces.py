@@ -23,7 +23,7 @@ from stanchion.pipeline.exchange import Exchange
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.schema import trace_dead_letters, traces
-from stanchion.store.trace_notes import merge_notes, split_notes
+from stanchion.store.trace_notes import RowNotes, merge_notes, split_notes
 
 _BLOBS = ("request_enc", "response_enc")
 _LENS = struct.Struct(">II")
@@ -47,6 +47,11 @@ def _dumps(value: Any) -> str:
 
 def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
     """The stored form of an exchange: content sealed, findings as offsets only."""
+    return noted_row(ex, cipher)[0]
+
+
+def noted_row(ex: Exchange, cipher: Cipher) -> tuple[dict[str, Any], RowNotes]:
+    """``trace_row``, and what the rollups will read of it (``RowNotes``)."""
     comp = ex.completion
     principal = ex.principal
     request = {"messages": ex.request.messages, "params": ex.request.params}
@@ -59,7 +64,7 @@ def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
     annotations, notes = split_notes(ex.annotations)
     if notes:
         response["notes"] = notes
-    return {
+    row = {
         "id": ex.id,
         "app": ex.app,
         "created_at": ex.started,
@@ -84,6 +89,7 @@ def trace_row(ex: Exchange, cipher: Cipher) -> dict[str, Any]:
         "error": ex.error,
         "cohort": ex.cohort,
     }
+    return row, RowNotes.of(annotations, notes)
 
 
 def seal_record(row: dict[str, Any], cipher: Cipher) -> bytes:
