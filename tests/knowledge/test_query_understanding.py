@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.query import Glossary, Vocabulary, parse, salient_words, split_parts
+from stanchion.knowledge.query.glossary import with_builtin
 from stanchion.knowledge.query.turns import unabbreviate
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.store.crypto import Cipher
@@ -212,6 +213,19 @@ def test_placeholders_of_the_input_guard_are_not_words() -> None:
 )
 def test_chat_shorthand_is_spelt_out(typed: str, meant: str) -> None:
     assert unabbreviate(typed) == meant
+
+
+def test_built_in_abbreviations_stand_for_what_documents_write() -> None:
+    vocab = Vocabulary(10, {"american": 1, "express": 2, "sms": 1, "code": 3})
+    query = parse("do you take amex or sms codes", vocab, Glossary({}))
+    amex = next(c for c in query.concepts if c.words == "amex")
+    assert amex.known and ("american", "express") in amex.alts
+    texts = parse("codes by text message?", vocab, Glossary({}))
+    assert any(("sms",) in c.alts for c in texts.concepts)
+    # the responder is given the same synonyms: the app's beside the built-in ones
+    merged = with_builtin({"sms": ["txt"], "refund": ["money back"]})
+    assert merged["refund"] == ["money back"] and merged["sms"][-1] == "txt"
+    assert "amex" in merged["american express"]
 
 
 def test_a_mistyped_question_word_is_still_the_frame() -> None:

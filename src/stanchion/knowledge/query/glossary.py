@@ -26,7 +26,24 @@ BUILTIN: dict[str, list[str]] = {
     "account": ["acct"],
     "information": ["info"],
     "application": ["app"],
+    "sms": ["text message", "text messages", "texts"],
+    "address": ["addr"],
+    "package": ["pkg"],
+    "message": ["msg"],
+    "quantity": ["qty"],
+    "amount": ["amt"],
+    "american express": ["amex"],
 }
+
+
+def with_builtin(entries: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The app's glossary with the built-in abbreviations beside it (what a model-side
+    reader, such as the ``local`` responder, is given: the same synonyms the retrieval
+    used)."""
+    out = {term: list(synonyms) for term, synonyms in BUILTIN.items()}
+    for term, synonyms in entries.items():
+        out[term] = [*out.get(term, []), *synonyms]
+    return out
 
 
 def token_term(raw: str) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 from stanchion.agents.schemas import check
 from stanchion.cache import ResponseCache
 from stanchion.errors import ApiError
+from stanchion.knowledge.query.glossary import with_builtin
 from stanchion.pipeline.cascade import Cascade
 from stanchion.pipeline.exchange import Exchange
 from stanchion.pipeline.stages.structured import response_schema, retry_messages
@@ -75,7 +76,7 @@ class Generate:
         self.router, self.labels, self.cache, self.cascade = router, labels, cache, cascade
         self.prices = {r.name: (r.price.input, r.price.output) for r in spec.models.routes}
         self.no_evidence = spec.knowledge.no_evidence.reply if spec.knowledge else None
-        self.glossary = spec.knowledge.glossary if spec.knowledge else {}
+        self.glossary = with_builtin(spec.knowledge.glossary) if spec.knowledge else {}
         self.retry_invalid_json = spec.structured_outputs.on_invalid == "retry"
 
     def _request(self, ex: Exchange) -> ChatRequest:
