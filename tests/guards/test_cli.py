@@ -100,5 +100,9 @@ def test_leave_one_out_refits_the_injection_model(tmp_path: Path) -> None:
     assert refit["per_group"]["attacks_b"]["refit"] and not refit["per_group"]["attacks_a"]["refit"]
     assert refit["worst"]["recall"]["source"] in {"attacks_a", "attacks_b"}
     assert refit["pooled"]["recall"] == 1.0 and refit["pooled"]["false_positive_rate"] == 0.0
-    text = CliRunner().invoke(guard, ["eval", str(data), "--leave-one-out"])
+    out = tmp_path / "loo-predictions.jsonl"
+    text = CliRunner().invoke(guard, ["eval", str(data), "--leave-one-out", "--predictions", out])
     assert text.exit_code == 0 and "worst recall" in text.output and "attacks_b" in text.output
+    # each row's prediction, scored by the model refitted without its group, is written
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(p["id"] for p in written) == sorted(r["id"] for r in rows)

@@ -112,13 +112,11 @@ def eval_(
     if not rows:
         raise click.UsageError("no examples in the files")
     if leave_one_out and (kind or kind_of(rows)) == "injection":
-        _refit_leave_one_out(rows, by or "source", measure_only, as_json)
+        _refit_leave_one_out(rows, by or "source", measure_only, as_json, predictions)
         return
     engine = load_engine(policy_path)
     figures, run = evaluate(engine, rows, kind)
-    if predictions is not None:
-        with predictions.open("w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(p) + "\n" for p in run.predictions)
+    _write_predictions(predictions, run.predictions)
     if by is not None or leave_one_out:
         _print_groups(
             figures["kind"], rows, run.predictions, by or "source", leave_one_out, as_json
@@ -130,8 +128,18 @@ def eval_(
     _print_figures(figures)
 
 
+def _write_predictions(path: Path | None, preds: list[dict[str, Any]]) -> None:
+    if path is not None:
+        with path.open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(p) + "\n" for p in preds)
+
+
 def _refit_leave_one_out(
-    rows: list[dict[str, Any]], by: str, measure_only: tuple[str, ...], as_json: bool
+    rows: list[dict[str, Any]],
+    by: str,
+    measure_only: tuple[str, ...],
+    as_json: bool,
+    predictions: Path | None = None,
 ) -> None:
     """Injection: each group scanned by a model refitted without it, then the thresholds."""
     from stanchion.evals.protocol import group_of, guard_groups
@@ -142,6 +150,7 @@ def _refit_leave_one_out(
     progress = None if as_json else (lambda line: click.echo(safe(line), err=True))
     refit = refit_leave_one_out(rows, measure_only, lambda r: group_of(r, by), progress)
     preds = refit.pop("predictions")
+    _write_predictions(predictions, preds)  # each row scored by the model that never saw it
     if as_json:
         figures = guard_groups("injection", rows, preds, by, True)
         click.echo(json.dumps({**figures, "refit": refit}, sort_keys=True))
