@@ -1,0 +1,173 @@
+"""The ``local`` responder alone, replayed on the requests the pipeline handed it (issue 15).
+
+    python bench/responder_replay.py capture            # DEV sets of both apps -> requests
+    python bench/responder_replay.py score [--failures] # replay them with the working tree
+    python bench/responder_replay.py loso               # fit the sentence ranker per source
+
+``capture`` serves each app (as ``bench/answers.py`` does) with the ``local`` provider
+re-registered, through the real registry, as a recording subclass: every request the
+pipeline sends the responder (question, parts, passages, titles, sources, the
+answerability decisions, the conversation, the glossary) is written with its example's
+facts. Examples the gate refuses never reach the responder and are not recorded.
+
+``score`` answers every recorded request again with the working tree's responder and
+checks the facts (``stanchion.evals.scoring.score``; a refused answer counts as the
+decision ``refuse``), per source: what the responder alone is responsible for, in
+milliseconds instead of a served run. ``loso`` fits the ranker's weights (ranker.py)
+leaving each source out in turn, and reports each left-out source with the weights fitted
+on the others. DEV splits only: held-out rows are never captured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from answers import load_rows
+from answers_app import (
+    EXAMPLE,
+    ROOT,
+    copy_example,
+    run_one,
+    say,
+    serve,
+    temp_folder,
+    write_spec,
+)
+
+from stanchion.evals.datasets import parse_example
+from stanchion.evals.scoring import norm, score
+from stanchion.providers.base import ChatRequest, Completion
+from stanchion.providers.local import LocalProvider
+from stanchion.providers.local.answer import answer
+from stanchion.providers.local.sentences import Analyzer
+from stanchion.providers.options import LocalOptions
+from stanchion.providers.registry import register_provider
+
+APPB = ROOT / "bench" / "data" / "appb"
+SOURCES = (
+    ("messy", EXAMPLE, "messy"),
+    ("messy2", EXAMPLE, "messy2"),
+    ("messy3", EXAMPLE, "messy3"),
+    ("appb", APPB, "questions"),
+)
+OUT = Path("/tmp/stanchion-responder-requests.json")
+_SEEN: list[dict[str, Any]] = []
+_CURRENT = [""]  # the example being asked (examples are asked one at a time)
+
+
+class Recording(LocalProvider):
+    async def complete(self, request: ChatRequest) -> Completion:
+        _SEEN.append(
+            {
+                "id": _CURRENT[0],
+                "messages": request.messages,
+                "question": request.question,
+                "context": request.context,
+                "parts": request.parts,
+                "titles": request.titles,
+                "sources": request.sources,
+                "decisions": request.part_decisions,
+                "glossary": request.glossary,
+            }
+        )
+        return await super().complete(request)
+
+
+async def capture(out: Path) -> None:
+    register_provider("local", Recording, needs_url=False, options=LocalOptions)
+    records = []
+    for source, app, set_name in SOURCES:
+        rows = load_rows(set_name, "dev", app / "evals")
+        with temp_folder() as folder:
+            copy_example(folder, app)
+            write_spec(folder, lambda _: None)
+            async with serve(folder) as served:
+                _SEEN.clear()
+                outs = []
+                for row in rows:
+                    _CURRENT[0] = row["id"]
+                    outs.append(await run_one(served, row, set_name, "dev"))
+        say(f"{source}: {len(_SEEN)} requests reached the responder")
+        by_id = {r["id"]: r for r in _SEEN}
+        for row, o in zip(rows, outs, strict=True):
+            req = by_id.get(row["id"])
+            if req is not None:
+                records.append({"source": source, "id": row["id"], "row": row, "request": req})
+                req["online"] = {"passed": o.passed, "decision": o.decision}
+    out.write_bytes(orjson.dumps(records))
+    print(f"{len(records)} requests recorded to {out}")
+
+
+def replay(record: dict[str, Any], analyzer: Analyzer) -> tuple[list[str], str]:
+    req = record["request"]
+    messages = req["messages"]
+    turns = [(m["role"], m["content"]) for m in messages if m["role"] in ("user", "assistant")]
+    last = max(i for i, t in enumerate(turns) if t[0] == "user")
+    got = answer(
+        req["question"] or turns[last][1],
+        req["context"],
+        parts=req["parts"] or None,
+        titles=req["titles"] or None,
+        sources=req["sources"] or None,
+        decisions=req["decisions"] or None,
+        history=turns[:last] or None,
+        glossary=req["glossary"] or None,
+        analyzer=analyzer,
+    )
+    example = parse_example(record["row"], record["id"])
+    return score(example, got.text, "refuse" if got.refused else "pass"), got.text
+
+
+def held(record: dict[str, Any]) -> bool:
+    """Do the passages the responder was given hold every fact (a sentence to find)?"""
+    text = norm(" ".join(record["request"]["context"]))
+    return all(norm(f) in text for f in record["row"].get("facts", []))
+
+
+def score_all(records: list[dict[str, Any]], failures: bool) -> dict[str, list[int]]:
+    """Per source: [passed, requests, passed online, facts held in the passages but missed]."""
+    analyzer = Analyzer()
+    table: dict[str, list[int]] = {}
+    started = time.process_time()
+    for record in records:
+        reasons, text = replay(record, analyzer)
+        row = table.setdefault(record["source"], [0, 0, 0, 0])
+        row[0] += not reasons
+        row[1] += 1
+        row[2] += bool(record["request"]["online"]["passed"])
+        missed = bool(reasons) and record["row"].get("answerable", True) and held(record)
+        row[3] += missed
+        if failures and reasons:
+            q = parse_example(record["row"], record["id"]).messages[-1]["content"]
+            tag = "HELD " if missed else ""
+            print(f"  {tag}{record['source']}/{record['id']} {'; '.join(reasons)}")
+            print(f"    Q: {q}\n    A: {text}")
+    cpu = (time.process_time() - started) * 1000 / max(1, len(records))
+    print(f"{'source':<8} {'passed':>7} {'of':>4} {'online':>7} {'missed':>7}", end="")
+    print(f"   ({cpu:.2f} ms CPU per request)")
+    for source, (ok, n, online, missed) in table.items():
+        print(f"{source:<8} {ok:>7} {n:>4} {online:>7} {missed:>7}")
+    return table
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("command", choices=("capture", "score"))
+    ap.add_argument("--requests", type=Path, default=OUT)
+    ap.add_argument("--failures", action="store_true")
+    args = ap.parse_args()
+    logging.getLogger("stanchion").setLevel(logging.CRITICAL)
+    if args.command == "capture":
+        asyncio.run(capture(args.requests))
+    else:
+        score_all(orjson.loads(args.requests.read_bytes()), args.failures)
+
+
+if __name__ == "__main__":
+    main()
