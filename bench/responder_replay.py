@@ -130,13 +130,22 @@ def held(record: dict[str, Any]) -> bool:
     return all(norm(f) in text for f in record["row"].get("facts", []))
 
 
-def score_all(records: list[dict[str, Any]], failures: bool) -> dict[str, list[int]]:
+def score_all(
+    records: list[dict[str, Any]], failures: bool, diff: Path | None = None
+) -> dict[str, list[int]]:
     """Per source: [passed, requests, passed online, facts held in the passages but missed]."""
     analyzer = Analyzer()
     table: dict[str, list[int]] = {}
+    before = orjson.loads(diff.read_bytes()) if diff and diff.exists() else None
+    texts: dict[str, str] = {}
     started = time.process_time()
     for record in records:
         reasons, text = replay(record, analyzer)
+        key = f"{record['source']}/{record['id']}"
+        texts[key] = text
+        if before is not None and before.get(key) != text:
+            print(f"  CHANGED {key} {'fails' if reasons else 'passes'}\n    was: {before.get(key)}")
+            print(f"    now: {text}")
         row = table.setdefault(record["source"], [0, 0, 0, 0])
         row[0] += not reasons
         row[1] += 1
@@ -148,6 +157,8 @@ def score_all(records: list[dict[str, Any]], failures: bool) -> dict[str, list[i
             tag = "HELD " if missed else ""
             print(f"  {tag}{record['source']}/{record['id']} {'; '.join(reasons)}")
             print(f"    Q: {q}\n    A: {text}")
+    if diff and before is None:
+        diff.write_bytes(orjson.dumps(texts))
     cpu = (time.process_time() - started) * 1000 / max(1, len(records))
     print(f"{'source':<8} {'passed':>7} {'of':>4} {'online':>7} {'missed':>7}", end="")
     print(f"   ({cpu:.2f} ms CPU per request)")
@@ -161,12 +172,13 @@ def main() -> None:
     ap.add_argument("command", choices=("capture", "score"))
     ap.add_argument("--requests", type=Path, default=OUT)
     ap.add_argument("--failures", action="store_true")
+    ap.add_argument("--diff", type=Path, help="answers to compare with (written if missing)")
     args = ap.parse_args()
     logging.getLogger("stanchion").setLevel(logging.CRITICAL)
     if args.command == "capture":
         asyncio.run(capture(args.requests))
     else:
-        score_all(orjson.loads(args.requests.read_bytes()), args.failures)
+        score_all(orjson.loads(args.requests.read_bytes()), args.failures, args.diff)
 
 
 if __name__ == "__main__":

@@ -86,6 +86,7 @@ class _Part:
     said: str = ""  # what the assistant already answered in earlier turns
     asked: frozenset[str] = frozenset()  # the concepts of the part itself (not lent)
     target: frozenset[str] = frozenset()  # the counted noun's forms ("colours": "color")
+    joined: frozenset[str] = frozenset()  # concepts named after "and", "or", "vs"
     memo: dict[int, Hits] = field(default_factory=dict)  # per sentence, for this part
 
     def hits(self, s: Sentence) -> Hits:
@@ -108,6 +109,14 @@ class _Part:
         got = sum(self.weight[t] for t in own)
         got += HEADING * sum(self.weight[t] for t in anywhere - own)
         return got / self.total if self.total else 0.0
+
+    def cover_asked(self, s: Sentence) -> float:
+        """The share of the part's own concepts (not those lent by context) it holds."""
+        own, anywhere, _ = self.hits(s)
+        total = sum(self.weight[t] for t in self.asked)
+        got = sum(self.weight[t] for t in self.asked & own)
+        got += HEADING * sum(self.weight[t] for t in self.asked & (anywhere - own))
+        return got / total if total else self.cover(s)
 
     def predicates(self, s: Sentence) -> bool:
         """Does the sentence say something of the question beyond naming its subject (a
@@ -200,6 +209,14 @@ def _concepts(
     return wanted, weights
 
 
+_JOINED = re.compile(r"\b(?:and|or|vs|versus|plus)\s+(?:(?:the|a|an|my|your|its|their)\s+)?(\w+)")
+
+
+def _joined(text: str) -> set[str]:
+    """The terms that a coordinator brings in ("the fee and the DEPOSIT")."""
+    return {t for m in _JOINED.finditer(text.lower()) for t in _terms(m.group(1))}
+
+
 def focus(text: str) -> tuple[str, str]:
     """(the sentences that ask, the ones that tell) of a part: "My son gave me your hub.
     How long does setup take?" asks the second; the first is its context."""
@@ -224,6 +241,7 @@ def _part(question: str, candidates: list[Candidate], analyzer: Analyzer, ctx: C
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
+    part.joined = part.asked.intersection(*[_joined(main)]) if part.asked else frozenset()
     df = dict.fromkeys(wanted, 0)
     for _, s in candidates:
         for t in part.hits(s)[1]:
@@ -261,6 +279,27 @@ def _others(part: _Part, ranked: list[tuple[float, Candidate]]) -> list[Candidat
         fresh = cand not in chosen and not (part.said and cand[1].text in part.said)
         if fresh and (cand[0], cand[1].section) == (best[0], best[1].section):
             chosen.append(cand)  # the rest of a short section: "...until it ships. After..."
+    return chosen
+
+
+def _completed(
+    part: _Part, chosen: list[Candidate], ranked: list[tuple[float, Candidate]]
+) -> list[Candidate]:
+    """Sentences for the things the part joins ("the connection fee and the deposit") that the
+    chosen ones leave out: the deposit's sentence too, of the kind asked, best first."""
+    if not part.joined:
+        return chosen
+    seen = set().union(*(part.hits(c[1])[1] for c in chosen))
+    for s, cand in ranked:
+        missing = part.joined - seen
+        if not missing or len(chosen) > EXTRA:
+            break
+        if s <= 0 or cand in chosen or missing.isdisjoint(part.hits(cand[1])[0]):
+            continue
+        if part.intent.kind and part.intent.kind not in cand[1].kinds:
+            continue
+        chosen.append(cand)
+        seen |= part.hits(cand[1])[1]
     return chosen
 
 
@@ -351,13 +390,15 @@ def answer_part(
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
     best = ranked[0][1]
-    if part.cover(best[1]) < bar:
+    if part.cover_asked(best[1]) < bar:
         return None
-    if multi and not ctx.judged and part.cover(best[1]) < PART_MIN_COVER:
+    if multi and not ctx.judged and part.cover_asked(best[1]) < PART_MIN_COVER:
         return None
     if part.intent.yes_no and not any(part.predicates(c[1]) for s, c in ranked[:3] if s > 0):
         return None  # "is the bulb dimmable?" against "the bulb is an E26 bulb": no answer
     chosen = _steps(best, candidates) if part.intent.steps else _others(part, ranked)
+    if not part.intent.steps:
+        chosen = _completed(part, chosen, ranked)
     chosen = _with_list(chosen, candidates)
     return _verdict(part, question, best[1]), _with_antecedent(chosen, candidates)
 

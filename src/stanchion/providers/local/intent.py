@@ -38,7 +38,7 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "price": re.compile(
-        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?)\b|[$€£]\s*\d|\bfree\b", re.I
+        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b", re.I
     ),
     "count": re.compile(
         r"\b\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.I
@@ -65,7 +65,7 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("price", False, re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b")),
     ("price", False, re.compile(r"\brates?\b|\btariffs?\b")),
     ("count", True, re.compile(r"\bhow many\b")),
-    ("count", False, re.compile(r"\bnumber of\b|\bmax(?:imum)?\b|\bup to\b")),
+    ("count", False, re.compile(r"\bnumber of\b|\b(?:max|min)(?:imum)?\b|\bup to\b|\bat least\b")),
     ("place", False, re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),
     ("time", False, re.compile(r"\bwhen\b|\bwhat time\b|\bhow late\b|\bdeadline\b")),
 )
