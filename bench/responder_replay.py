@@ -79,7 +79,7 @@ class Recording(LocalProvider):
         return await super().complete(request)
 
 
-async def capture(out: Path) -> None:
+async def capture() -> list[dict[str, Any]]:
     register_provider("local", Recording, needs_url=False, options=LocalOptions)
     records = []
     for source, app, set_name in SOURCES:
@@ -100,8 +100,7 @@ async def capture(out: Path) -> None:
             if req is not None:
                 records.append({"source": source, "id": row["id"], "row": row, "request": req})
                 req["online"] = {"passed": o.passed, "decision": o.decision}
-    out.write_bytes(orjson.dumps(records))
-    print(f"{len(records)} requests recorded to {out}")
+    return records
 
 
 def replay(record: dict[str, Any], analyzer: Analyzer) -> tuple[list[str], str]:
@@ -176,7 +175,9 @@ def main() -> None:
     args = ap.parse_args()
     logging.getLogger("stanchion").setLevel(logging.CRITICAL)
     if args.command == "capture":
-        asyncio.run(capture(args.requests))
+        records = asyncio.run(capture())
+        args.requests.write_bytes(orjson.dumps(records))
+        print(f"{len(records)} requests recorded to {args.requests}")
     else:
         score_all(orjson.loads(args.requests.read_bytes()), args.failures, args.diff)
 
