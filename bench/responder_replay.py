@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 from answers import load_rows
 from answers_app import (
@@ -44,10 +46,13 @@ from stanchion.evals.datasets import parse_example
 from stanchion.evals.scoring import norm, score
 from stanchion.providers.base import ChatRequest, Completion
 from stanchion.providers.local import LocalProvider
-from stanchion.providers.local.answer import answer
+from stanchion.providers.local.answer import answer, pool_of, request_context
+from stanchion.providers.local.part import read_part
 from stanchion.providers.local.sentences import Analyzer
 from stanchion.providers.options import LocalOptions
 from stanchion.providers.registry import register_provider
+
+part_module = importlib.import_module("stanchion.providers.local.part")
 
 APPB = ROOT / "bench" / "data" / "appb"
 SOURCES = (
@@ -57,6 +62,8 @@ SOURCES = (
     ("appb", APPB, "questions"),
 )
 OUT = Path("/tmp/stanchion-responder-requests.json")
+HAND = part_module.WEIGHTS
+L2 = 0.3
 _SEEN: list[dict[str, Any]] = []
 _CURRENT = [""]  # the example being asked (examples are asked one at a time)
 
@@ -105,8 +112,7 @@ async def capture() -> list[dict[str, Any]]:
 
 def replay(record: dict[str, Any], analyzer: Analyzer) -> tuple[list[str], str]:
     req = record["request"]
-    messages = req["messages"]
-    turns = [(m["role"], m["content"]) for m in messages if m["role"] in ("user", "assistant")]
+    turns = _turns(req)
     last = max(i for i, t in enumerate(turns) if t[0] == "user")
     got = answer(
         req["question"] or turns[last][1],
@@ -166,11 +172,95 @@ def score_all(
     return table
 
 
+def groups(records: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
+    """Per answerable part: (source, its candidates' features, which hold a fact). Only
+    parts with both a sentence that holds a fact and one that does not teach a ranking."""
+    analyzer = Analyzer()
+    out = []
+    for record in records:
+        req = record["request"]
+        facts = [norm(f) for f in record["row"].get("facts", [])]
+        if not facts or not record["row"].get("answerable", True):
+            continue
+        turns = _turns(req)
+        last = max(i for i, t in enumerate(turns) if t[0] == "user")
+        ctx, candidates = request_context(
+            req["context"],
+            req["titles"] or None,
+            req["sources"] or None,
+            req["decisions"] or None,
+            turns[:last] or None,
+            req["glossary"] or None,
+            analyzer,
+        )
+        for question in req["parts"] or [req["question"] or turns[last][1]]:
+            part = read_part(question, candidates, analyzer, ctx)
+            pool = [c for c in pool_of(part, question, candidates, ctx) if part.cover(c[1]) > 0]
+            labels = [any(f in norm(c[1].text) for f in facts) for c in pool]
+            if any(labels) and not all(labels):
+                features = np.array([part.features(c) for c in pool])
+                out.append((record["source"], features, np.array(labels, dtype=float)))
+    return out
+
+
+def fit(train: list[tuple[str, Any, Any]], l2: float = L2, steps: int = 3000) -> tuple[float, ...]:
+    """Weights that put a sentence holding a fact first in its part (a softmax over each
+    part's candidates, gradient descent, drawn towards the hand-set weights by ``l2``),
+    scaled so that ``cover`` weighs 1 as in the hand-set weights (the score's thresholds
+    are ratios of it)."""
+    prior = np.array(HAND, dtype=float)
+    w = prior.copy()
+    for _ in range(steps):
+        grad = l2 * (w - prior)
+        for _, x, y in train:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            target = y / y.sum()
+            grad += x.T @ (p - target) / len(train)
+        w -= 0.5 * grad
+    return tuple(float(round(v / w[0], 3)) for v in w)
+
+
+def loso(records: list[dict[str, Any]], l2: float) -> None:
+    """Each source answered with the weights fitted on the others, beside the hand weights."""
+    data = groups(records)
+    hand = part_module.WEIGHTS
+    print(f"{len(data)} parts to learn from; features: {', '.join(part_module.FEATURES)}")
+    rows = []
+    for source, _, _ in SOURCES:
+        weights = fit([g for g in data if g[0] != source], l2)
+        mine = [r for r in records if r["source"] == source]
+        part_module.WEIGHTS = hand
+        before = _quiet_score(mine)
+        part_module.WEIGHTS = weights
+        after = _quiet_score(mine)
+        part_module.WEIGHTS = hand
+        rows.append((source, before, after, weights))
+    print(f"{'left out':<8} {'hand':>5} {'fitted':>7} {'of':>4}  weights fitted on the others")
+    for source, before, after, weights in rows:
+        print(f"{source:<8} {before[0]:>5} {after[0]:>7} {before[1]:>4}  {weights}")
+    print(f"all sources: {fit(data, l2)}")
+
+
+def _quiet_score(records: list[dict[str, Any]]) -> tuple[int, int]:
+    analyzer = Analyzer()
+    passed = sum(not replay(r, analyzer)[0] for r in records)
+    return passed, len(records)
+
+
+def _turns(req: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (m["role"], m["content"]) for m in req["messages"] if m["role"] in ("user", "assistant")
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("command", choices=("capture", "score"))
+    ap.add_argument("command", choices=("capture", "score", "loso"))
     ap.add_argument("--requests", type=Path, default=OUT)
     ap.add_argument("--failures", action="store_true")
+    ap.add_argument("--l2", type=float, default=L2, help="loso: pull towards the hand weights")
     ap.add_argument("--diff", type=Path, help="answers to compare with (written if missing)")
     args = ap.parse_args()
     logging.getLogger("stanchion").setLevel(logging.CRITICAL)
@@ -178,6 +268,8 @@ def main() -> None:
         records = asyncio.run(capture())
         args.requests.write_bytes(orjson.dumps(records))
         print(f"{len(records)} requests recorded to {args.requests}")
+    elif args.command == "loso":
+        loso(orjson.loads(args.requests.read_bytes()), args.l2)
     else:
         score_all(orjson.loads(args.requests.read_bytes()), args.failures, args.diff)
 

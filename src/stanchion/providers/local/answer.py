@@ -164,6 +164,26 @@ def _verdict(part: Part, question: str, best: Sentence) -> str:
     return "No. " if best.negated else "Yes. "
 
 
+def pool_of(
+    part: Part, question: str, candidates: list[Candidate], ctx: Context, bar: float = 0.0
+) -> list[Candidate]:
+    """The candidates that may answer the part: of the kind it asks for (when it asks for
+    one strictly), in the unit asked, holding the part's own words."""
+    pool = candidates
+    if part.intent.strict:
+        pool = [c for c in pool if part.intent.kind in c[1].kinds]
+    unit = asked_unit(split_context(question)[0])
+    if unit:  # "in canadian dollars", "in feet": a sentence stating it, or no answer
+        pool = [c for c in pool if unit in c[1].units]
+    if part.asked:  # not a sentence that only holds the words lent by an earlier turn...
+        own = [c for c in pool if part.speaks_to(c[1])]
+        # ...unless the caller judged the part answerable and none holds its own words
+        # ("where do I get it and in what format? (invoice)": "get" and "format" are in no
+        # sentence; the invoice sentence answers)
+        pool = own or (pool if ctx.judged and not bar else [])
+    return pool
+
+
 def answer_part(
     question: str,
     candidates: list[Candidate],
@@ -177,18 +197,7 @@ def answer_part(
     part = read_part(question, candidates, analyzer, ctx)
     if not part.wanted or not candidates:
         return None
-    pool = candidates
-    if part.intent.strict:
-        pool = [c for c in pool if part.intent.kind in c[1].kinds]
-    unit = asked_unit(split_context(question)[0])
-    if unit:  # "in canadian dollars", "in feet": a sentence stating it, or no answer
-        pool = [c for c in pool if unit in c[1].units]
-    if part.asked:  # not a sentence that only holds the words lent by an earlier turn...
-        own = [c for c in pool if part.speaks_to(c[1])]
-        # ...unless the caller judged the part answerable and none holds its own words
-        # ("where do I get it and in what format? (invoice)": "get" and "format" are in no
-        # sentence; the invoice sentence answers)
-        pool = own or (pool if ctx.judged and not bar else [])
+    pool = pool_of(part, question, candidates, ctx, bar)
     ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
@@ -215,6 +224,32 @@ def topic_of(part: str) -> str:
     return ("..." if len(words) > TOPIC_WORDS else "") + short.strip(" ?.!,;")
 
 
+def request_context(
+    passages: list[str],
+    titles: list[str] | None,
+    sources: list[str] | None,
+    decisions: list[str] | None,
+    history: list[tuple[str, str]] | None,
+    glossary: dict[str, list[str]] | None,
+    analyzer: Analyzer,
+) -> tuple[Context, list[Candidate]]:
+    """What ``answer`` reads besides the question: the context, and every passage's
+    sentences as candidates."""
+    names = titles or [""] * len(passages)
+    turns = history or []
+    ctx = Context(
+        demoted=frozenset(i for i, src in enumerate(sources or []) if src == "catalog"),
+        said=" ".join(t for role, t in turns if role == "assistant"),
+        earlier=next((t for role, t in reversed(turns) if role == "user"), ""),
+        glossary=tuple(analyzer.glossary(glossary)) if glossary else (),
+        judged=bool(decisions),
+    )
+    candidates = [
+        (i, s) for i, text in enumerate(passages) for s in analyzer.sentences(text, names[i])
+    ]
+    return ctx, candidates
+
+
 def answer(
     question: str,
     passages: list[str],
@@ -232,19 +267,10 @@ def answer(
     ``decisions``: the caller's answerability per part ("refuse" ones are not answered);
     ``sources``: each passage's origin (a catalog row loses a tie with a document);
     ``history``: the earlier (role, text) turns; ``glossary``: the app's synonyms."""
-    names = titles or [""] * len(passages)
-    turns = history or []
-    ctx = Context(
-        demoted=frozenset(i for i, src in enumerate(sources or []) if src == "catalog"),
-        said=" ".join(t for role, t in turns if role == "assistant"),
-        earlier=next((t for role, t in reversed(turns) if role == "user"), ""),
-        glossary=tuple(analyzer.glossary(glossary)) if glossary else (),
-        judged=bool(decisions),
+    ctx, candidates = request_context(
+        passages, titles, sources, decisions, history, glossary, analyzer
     )
     declined = {i for i, d in enumerate(decisions or []) if d == "refuse"}
-    candidates = [
-        (i, s) for i, text in enumerate(passages) for s in analyzer.sentences(text, names[i])
-    ]
     asked = [p for p in (parts or []) if p.strip()] or [question]
     multi = len(asked) > 1
     out: list[str] = []

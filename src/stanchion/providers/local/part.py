@@ -29,8 +29,22 @@ _CHAT = re.compile(r"\b(?:wat|wut|wht|whats|watz)\b", re.I)
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
-KIND_BONUS, WITHOUT_BONUS, CONDITION_BONUS, TARGET_BONUS = 0.25, 0.2, 0.1, 0.3
-DEMOTED, REPEATED, LEAD_BONUS, UNASKED_NEGATION = 0.12, 0.3, 0.15, 0.1
+# The sentence score: a weighted sum of these features (``Part.features``), in this order.
+FEATURES = (
+    "cover",  # the IDF-weighted share of the part's concepts it holds (headings: HEADING)
+    "kind",  # it holds the kind of answer asked for (a duration for "how long"...)
+    "without",  # it says what holds "without" something, asked about
+    "condition",  # it states the condition a yes/no question turns on
+    "target",  # it counts the noun counted ("how many COLORS": "16 million colors")
+    "lead",  # the share of the part's concepts in its opening words (its subject)
+    "demoted",  # it is a catalog row (a document's sentence wins a tie)
+    "unasked_negation",  # its main clause is negated and the part is not
+    "repeated",  # the assistant said it already in this conversation
+    "length",  # its length in hundreds of characters
+    "cover_asked",  # the share of the part's own concepts (not the lent ones) it holds
+    "rank",  # 1 / (1 + its passage's place in the retrieved list)
+)
+WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0)
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 
 Candidate = tuple[int, Sentence]
@@ -108,27 +122,31 @@ class Part:
     def new_terms(self, s: Sentence, seen: set[str]) -> set[str]:
         return set(self.hits(s)[1]) - seen
 
+    def features(self, c: Candidate) -> tuple[float, ...]:
+        """What the score weighs (``FEATURES``, in order) for one candidate sentence."""
+        i, s = c
+        intent = self.intent
+        return (
+            self.cover(s),
+            (0.5 if intent.lent else 1.0) * (intent.kind in s.kinds),
+            float(intent.without and bool({"without", "onli"} & s.terms)),
+            float(intent.yes_no and s.conditional and not intent.lent),
+            float(bool(self.target) and not self.target.isdisjoint(s.counted)),
+            self.lead(s),
+            float(i in self.demoted),
+            # "what is covered" wants the coverage, not the exclusions
+            float(s.negated and not intent.negated and not intent.yes_no),
+            # a follow-up rarely wants the answer it just got
+            float(bool(self.said) and s.text in self.said),
+            len(s.text) / 100,
+            self.cover_asked(s),
+            1 / (1 + i),
+        )
+
     def score(self, c: Candidate) -> float:
-        s = c[1]
-        covered = self.cover(s)
-        if covered <= 0:
+        if self.cover(c[1]) <= 0:
             return 0.0
-        bonus = KIND_BONUS if self.intent.kind in s.kinds else 0.0
-        bonus *= 0.5 if self.intent.lent else 1.0
-        if self.intent.without and ({"without", "onli"} & s.terms):
-            bonus += WITHOUT_BONUS
-        if self.intent.yes_no and s.conditional and not self.intent.lent:
-            bonus += CONDITION_BONUS
-        if self.target and not self.target.isdisjoint(s.counted):
-            bonus += TARGET_BONUS
-        bonus += LEAD_BONUS * self.lead(s)
-        if c[0] in self.demoted:
-            bonus -= DEMOTED
-        if s.negated and not self.intent.negated and not self.intent.yes_no:
-            bonus -= UNASKED_NEGATION  # "what is covered" wants the coverage, not exclusions
-        if self.said and s.text in self.said:
-            bonus -= REPEATED  # a follow-up rarely wants the answer it just got
-        return covered + bonus - 0.002 * len(s.text)
+        return sum(w * f for w, f in zip(WEIGHTS, self.features(c), strict=True))
 
 
 def split_context(part: str) -> tuple[str, str]:
