@@ -32,6 +32,7 @@ _COUNTED = re.compile(
 )
 CACHE_SIZE = 4096
 LEAD_WORDS = 4
+ABBREVIATION = 4  # the shortest clipped word read as the word it begins
 
 
 def _counted(sentence: str) -> frozenset[str]:
@@ -175,7 +176,8 @@ class Analyzer:
 
     def equivalents(self, term: str) -> frozenset[str]:
         """The analysed terms a question term stands for: itself, a short extension of the
-        same stem ('wir'/'wire'), or, when it is not a known term, its typo ('pasword')."""
+        same stem ('wir'/'wire'), or, when it is not a known term, its typo ('pasword') or
+        the words it is clipped from ('orig': 'original')."""
         found = self._equivalents.get(term)
         if found is None:
             found = frozenset(v for v in self.vocabulary if _same(term, v, term in self.vocabulary))
@@ -191,4 +193,7 @@ def _same(term: str, known: str, term_is_known: bool) -> bool:
     near = len(term) >= 3 and len(known) >= 3 and 0 < abs(len(known) - len(term)) <= 2
     if near and (known.startswith(term) or term.startswith(known)):
         return True
-    return not term_is_known and close(term, known)
+    if term_is_known:
+        return False
+    # an unknown clipped word stands for the word it begins ("orig" box, "info", "config")
+    return (len(term) >= ABBREVIATION and known.startswith(term)) or close(term, known)
