@@ -30,6 +30,23 @@ _COUNTED = re.compile(
     r"(?:\s+(?:million|thousand|hundred|billion))?[\s-]+([A-Za-z][A-Za-z-]+)",
     re.I,
 )
+# A measure stated in a unit answers for the quantity it measures ("it uses 9 watts" tells
+# "how much power"; "800 lumens" tells "how bright"): (unit after a number, the quantity).
+_MEASURES = tuple(
+    (re.compile(rf"\d\s*(?:{units})\b", re.I), frozenset(terms(quantity)))
+    for units, quantity in (
+        ("w|watts?|kw|kilowatts?", "power"),
+        ("kwh|wh|kilowatt[- ]hours?", "energy electricity"),
+        ("lumens?|lm", "brightness bright"),
+        ("mah", "battery capacity"),
+        ("mbps|gbps|kbps", "speed"),
+        ("db|decibels?", "noise loud"),
+        ("kg|grams?|kilograms?|lbs?|ounces|oz", "weight heavy"),
+        ("°c|°f|degrees", "temperature"),
+        ("v|volts?", "voltage"),
+        ("mm|cm|inch(?:es)?|ft|feet|meters?|metres?", "size long"),
+    )
+)
 CACHE_SIZE = 4096
 LEAD_WORDS = 4
 ABBREVIATION = 4  # the shortest clipped word read as the word it begins
@@ -113,6 +130,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
         kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
         main = _CONDITION.split(sentence, maxsplit=1)[0]
         words = frozenset(words_of(sentence)) | frozenset(implied(sentence) + compounds(sentence))
+        words = words.union(*(q for unit, q in _MEASURES if unit.search(sentence)))
         if _PRONOUN.match(sentence):
             words |= top  # "It needs a C-wire": 'it' is what the document is about
         negated = bool(_NEGATION.search(main))
