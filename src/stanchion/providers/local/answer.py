@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 
 from stanchion.providers.local.part import (
+    FEATURES,
+    WEIGHTS,
     Candidate,
     Context,
     Part,
@@ -47,6 +49,7 @@ PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "
 YES_NO_COVER = 0.75
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 NO_CONTEXT = Context()
+REPEATED_WEIGHT = -WEIGHTS[FEATURES.index("repeated")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +82,34 @@ def _others(part: Part, ranked: list[tuple[float, Candidate]]) -> list[Candidate
     for s, cand in ranked[1:]:
         if len(chosen) > EXTRA or s < SAME_SECTION * best_score:
             break
-        fresh = cand not in chosen and not (part.said and cand[1].text in part.said)
+        fresh = cand not in chosen and not part.repeats(cand[1])
         if fresh and (cand[0], cand[1].section) == (best[0], best[1].section):
             chosen.append(cand)  # the rest of a short section: "...until it ships. After..."
     return chosen
+
+
+def _continued(
+    part: Part, ranked: list[tuple[float, Candidate]], candidates: list[Candidate]
+) -> list[Candidate]:
+    """When the sentence that best answers a follow-up is one the assistant said already,
+    the sentences that come after it in its section (the next step), else nothing."""
+    if not part.said:
+        return []
+    best_score = ranked[0][0]
+    for score, (i, s) in ranked:
+        if score + REPEATED_WEIGHT < best_score:
+            break
+        if not part.repeats(s):
+            continue
+        after = [
+            c
+            for c in candidates
+            if c[0] == i and c[1].section == s.section and c[1].position > s.position
+        ]
+        fresh = [c for c in after if not part.repeats(c[1])][:EXTRA]
+        if fresh:
+            return fresh
+    return []
 
 
 def _completed(
@@ -208,11 +235,16 @@ def answer_part(
         return None
     if part.intent.yes_no and not any(part.predicates(c[1]) for s, c in ranked[:3] if s > 0):
         return None  # "is the bulb dimmable?" against "the bulb is an E26 bulb": no answer
-    chosen = _steps(best, candidates) if part.intent.steps else _others(part, ranked)
-    if not part.intent.steps:
-        chosen = _completed(part, chosen, ranked)
+    after = _continued(part, ranked, candidates)
+    if after:  # a follow-up to what was said ("it's not. now what?"): what comes next
+        chosen = after
+    elif part.intent.steps:
+        chosen = _steps(best, candidates)
+    else:
+        chosen = _completed(part, _others(part, ranked), ranked)
     chosen = _with_list(chosen, candidates)
-    return _verdict(part, question, best[1]), _with_antecedent(chosen, candidates)
+    lead = "" if after else _verdict(part, question, best[1])
+    return lead, _with_antecedent(chosen, candidates)
 
 
 def topic_of(part: str) -> str:

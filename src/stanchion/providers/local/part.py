@@ -45,6 +45,7 @@ FEATURES = (
     "rank",  # 1 / (1 + its passage's place in the retrieved list)
 )
 WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0)
+REPEAT, REPEAT_WORDS = 0.75, 3  # a sentence is repeated when this share of its words was said
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 
 Candidate = tuple[int, Sentence]
@@ -70,6 +71,7 @@ class Part:
     total: float
     demoted: frozenset[int]  # passages whose sentences lose ties (catalog rows)
     said: str = ""  # what the assistant already answered in earlier turns
+    said_terms: frozenset[str] = frozenset()  # its terms
     asked: frozenset[str] = frozenset()  # the concepts of the part itself (not lent)
     target: frozenset[str] = frozenset()  # the counted noun's forms ("colours": "color")
     joined: frozenset[str] = frozenset()  # concepts named after "and", "or", "vs"
@@ -104,6 +106,16 @@ class Part:
         got += HEADING * sum(self.weight[t] for t in self.asked & (anywhere - own))
         return got / total if total else self.cover(s)
 
+    def repeats(self, s: Sentence) -> bool:
+        """Did the assistant say this sentence already, in its words or nearly ("Check that
+        the status light is solid white." for "If a device shows offline, check that...")?"""
+        if not self.said:
+            return False
+        if s.text in self.said:
+            return True
+        words = s.own - s.context
+        return len(words) >= REPEAT_WORDS and len(words & self.said_terms) >= REPEAT * len(words)
+
     def predicates(self, s: Sentence) -> bool:
         """Does the sentence say something of the question beyond naming its subject (a
         term of the question in the sentence but not in its headings), or say in its own
@@ -137,7 +149,7 @@ class Part:
             # "what is covered" wants the coverage, not the exclusions
             float(s.negated and not intent.negated and not intent.yes_no),
             # a follow-up rarely wants the answer it just got
-            float(bool(self.said) and s.text in self.said),
+            float(self.repeats(s)),
             len(s.text) / 100,
             self.cover_asked(s),
             1 / (1 + i),
@@ -228,6 +240,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
     wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx)
     part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
+    part.said_terms = frozenset(words_of(ctx.said)) if ctx.said else frozenset()
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
