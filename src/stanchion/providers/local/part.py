@@ -235,7 +235,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     main, carried = split_context(question)
     main, told = focus(main)
     intent = intent_of(main)
-    if intent.empty and ctx.earlier:
+    if intent.empty and ctx.earlier and not _ASKS.search(main.lower()):
         intent = replace(intent_of(ctx.earlier), lent=True)  # "and to canada?": as before
     lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
     wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx)
