@@ -282,6 +282,20 @@ def request_context(
     return ctx, candidates
 
 
+def _said(
+    found: tuple[str, list[Candidate]], said: set[Candidate], out: list[str], first: bool = False
+) -> bool:
+    """Add a part's answer to ``out`` (at its start with ``first``), without the sentences
+    an earlier part's answer gave."""
+    lead, chosen = found
+    fresh = [c for c in chosen if c not in said]
+    said.update(chosen)
+    if fresh:
+        text = lead + " ".join(f"{_display(s.text)} [{i + 1}]" for i, s in fresh)
+        out.insert(0 if first else len(out), text)
+    return True
+
+
 def answer(
     question: str,
     passages: list[str],
@@ -309,9 +323,10 @@ def answer(
     said: set[Candidate] = set()
     answered = 0
     questions = [asks(focus(split_context(p)[0])[0]) for p in asked]
+    telling = multi and any(questions)  # "I bought a thermostat last week." is context...
     for n, part in enumerate(asked):
-        if multi and any(questions) and not questions[n]:
-            continue  # "I bought a thermostat last week." is context, not a question
+        if telling and not questions[n]:
+            continue
         found = answer_part(
             part, candidates, analyzer, multi, ctx, OVERRIDE if n in declined else 0.0
         )
@@ -319,12 +334,13 @@ def answer(
             if multi and questions[n]:
                 out.append(MISSING.format(part=topic_of(part)))
             continue
-        answered += 1
-        lead, chosen = found
-        fresh = [c for c in chosen if c not in said]
-        said.update(chosen)
-        if fresh:
-            out.append(lead + " ".join(f"{_display(s.text)} [{i + 1}]" for i, s in fresh))
+        answered += _said(found, said, out)
+    if telling and not answered:  # ...unless no question is answered: then what it tells is
+        for n, part in enumerate(asked):  # the problem ("the download button isn't there")
+            if questions[n] or n in declined:
+                continue
+            found = answer_part(part, candidates, analyzer, multi, ctx)
+            answered += found is not None and _said(found, said, out, first=True)
     if not answered:
         return Answer(NO_ANSWER, True)
     return Answer(" ".join(t for t in out if t), False)
