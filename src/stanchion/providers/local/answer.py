@@ -117,19 +117,19 @@ def _completed(
 ) -> list[Candidate]:
     """Sentences for the things the part joins ("the connection fee and the deposit") that the
     chosen ones leave out: the deposit's sentence too, of the kind asked, best first."""
-    if not part.joined:
+    if not part.joined or part.intent.kind is None:  # "and" in a story joins no asked things
         return chosen
-    seen = set().union(*(part.hits(c[1])[1] for c in chosen))
+    seen = set().union(*(part.hits(c[1])[0] for c in chosen))  # in their own words
     for s, cand in ranked:
         missing = part.joined - seen
         if not missing or len(chosen) > EXTRA:
             break
         if s <= 0 or cand in chosen or missing.isdisjoint(part.hits(cand[1])[0]):
             continue
-        if part.intent.kind and part.intent.kind not in cand[1].kinds:
+        if part.intent.kind not in cand[1].kinds:
             continue
         chosen.append(cand)
-        seen |= part.hits(cand[1])[1]
+        seen |= part.hits(cand[1])[0]
     return chosen
 
 

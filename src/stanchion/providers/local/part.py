@@ -113,7 +113,7 @@ class Part:
             return False
         if s.text in self.said:
             return True
-        words = s.own - s.context
+        words = frozenset(words_of(s.text)) - s.context  # as written (not the implied)
         return len(words) >= REPEAT_WORDS and len(words & self.said_terms) >= REPEAT * len(words)
 
     def predicates(self, s: Sentence) -> bool:
@@ -211,12 +211,14 @@ def _concepts(
     return wanted, weights
 
 
-_JOINED = re.compile(r"\b(?:and|or|vs|versus|plus)\s+(?:(?:the|a|an|my|your|its|their)\s+)?(\w+)")
+_JOINED = re.compile(
+    r"(\w+)\s+(?:and|or|vs|versus|plus)\s+(?:(?:the|a|an|my|your|its|their)\s+)?(\w+)"
+)
 
 
 def _joined(text: str) -> set[str]:
-    """The terms that a coordinator brings in ("the fee and the DEPOSIT")."""
-    return {t for m in _JOINED.finditer(text.lower()) for t in _terms(m.group(1))}
+    """The terms on either side of a coordinator ("the FEE and the DEPOSIT")."""
+    return {t for m in _JOINED.finditer(text.lower()) for g in m.groups() for t in _terms(g)}
 
 
 def focus(text: str) -> tuple[str, str]:
