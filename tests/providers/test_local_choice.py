@@ -6,6 +6,8 @@ maker, not the example apps)."""
 
 from __future__ import annotations
 
+import pytest
+
 from stanchion.providers.local.answer import answer
 from stanchion.providers.local.intent import intent_of
 from stanchion.providers.local.sentences import Analyzer
@@ -121,3 +123,20 @@ def test_a_told_problem_the_gate_refused_stays_unanswered() -> None:
     refused = ["refuse", "refuse"]
     got = answer(" ".join(parts), [TRACKING], parts=parts, decisions=refused, analyzer=Analyzer())
     assert got.refused
+
+
+def test_the_score_is_the_weights_times_the_features() -> None:
+    from stanchion.providers.local.answer import request_context
+    from stanchion.providers.local.part import FEATURES, WEIGHTS, read_part
+
+    analyzer = Analyzer()
+    history = [("user", "is delivery free"), ("assistant", "Collection from a shop is free.")]
+    ctx, candidates = request_context(
+        [DELIVERY, EXCHANGES], None, ["doc", "catalog"], None, history, None, analyzer
+    )
+    assert len(FEATURES) == len(WEIGHTS)
+    for question in ("do i need a receipt", "free delivery min?", "how long to exchange"):
+        part = read_part(question, candidates, analyzer, ctx)
+        for c in candidates:
+            weighed = sum(w * f for w, f in zip(WEIGHTS, part.features(c), strict=True))
+            assert part.score(c) == pytest.approx(weighed if part.cover(c[1]) > 0 else 0.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from stanchion.knowledge.text import stem
@@ -72,6 +73,7 @@ class Part:
     demoted: frozenset[int]  # passages whose sentences lose ties (catalog rows)
     said: str = ""  # what the assistant already answered in earlier turns
     said_terms: frozenset[str] = frozenset()  # its terms
+    asked_total: float = 0.0  # the weight of the part's own concepts
     asked: frozenset[str] = frozenset()  # the concepts of the part itself (not lent)
     target: frozenset[str] = frozenset()  # the counted noun's forms ("colours": "color")
     joined: frozenset[str] = frozenset()  # concepts named after "and", "or", "vs"
@@ -101,7 +103,7 @@ class Part:
     def cover_asked(self, s: Sentence) -> float:
         """The share of the part's own concepts (not those lent by context) it holds."""
         own, anywhere, _ = self.hits(s)
-        total = sum(self.weight[t] for t in self.asked)
+        total = self.asked_total
         got = sum(self.weight[t] for t in self.asked & own)
         got += HEADING * sum(self.weight[t] for t in self.asked & (anywhere - own))
         return got / total if total else self.cover(s)
@@ -136,29 +138,31 @@ class Part:
 
     def features(self, c: Candidate) -> tuple[float, ...]:
         """What the score weighs (``FEATURES``, in order) for one candidate sentence."""
-        i, s = c
-        intent = self.intent
-        return (
-            self.cover(s),
-            (0.5 if intent.lent else 1.0) * (intent.kind in s.kinds),
-            float(intent.without and bool({"without", "onli"} & s.terms)),
-            float(intent.yes_no and s.conditional and not intent.lent),
-            float(bool(self.target) and not self.target.isdisjoint(s.counted)),
-            self.lead(s),
-            float(i in self.demoted),
-            # "what is covered" wants the coverage, not the exclusions
-            float(s.negated and not intent.negated and not intent.yes_no),
-            # a follow-up rarely wants the answer it just got
-            float(self.repeats(s)),
-            len(s.text) / 100,
-            self.cover_asked(s),
-            1 / (1 + i),
-        )
+        return (self.cover(c[1]), *(feature(self, c) for feature in _FEATURE_FNS))
 
     def score(self, c: Candidate) -> float:
-        if self.cover(c[1]) <= 0:
+        """``WEIGHTS`` times ``features(c)`` (written out: this runs per sentence and part,
+        and the features that weigh nothing are not computed)."""
+        i, s = c
+        covered = self.cover(s)
+        if covered <= 0:
             return 0.0
-        return sum(w * f for w, f in zip(WEIGHTS, self.features(c), strict=True))
+        w = WEIGHTS
+        intent = self.intent
+        got = w[0] * covered + w[9] * len(s.text) / 100 + w[5] * self.lead(s)
+        if intent.kind in s.kinds:
+            got += w[1] * (0.5 if intent.lent else 1.0)
+        if intent.without or intent.yes_no or self.target:
+            got += w[2] * _without(self, c) + w[3] * _condition(self, c) + w[4] * _target(self, c)
+        if i in self.demoted:
+            got += w[6]
+        if s.negated:
+            got += w[7] * _unasked_negation(self, c)
+        if self.said and self.repeats(s):
+            got += w[8]
+        if w[10]:
+            got += w[10] * self.cover_asked(s)
+        return got + w[11] / (1 + i)
 
 
 def split_context(part: str) -> tuple[str, str]:
@@ -246,7 +250,8 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
-    part.joined = part.asked.intersection(*[_joined(main)]) if part.asked else frozenset()
+    if intent.kind and part.asked:  # (read only for a part that asks for a kind)
+        part.joined = part.asked.intersection(_joined(main))
     df = dict.fromkeys(wanted, 0)
     for _, s in candidates:
         for t in part.hits(s)[1]:
@@ -254,6 +259,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     n = len(candidates)
     part.weight = {t: scale[t] * math.log(1 + n / (1 + df[t])) for t in wanted}
     part.total = sum(part.weight.values())
+    part.asked_total = sum(part.weight[t] for t in part.asked)
     return part
 
 
@@ -261,3 +267,40 @@ def asks(part: str) -> bool:
     """Is this part of a message a question (not "I bought it last week.")?"""
     intent = intent_of(part)
     return "?" in part or not intent.empty or bool(_ASKS.search(part.lower()))
+
+
+def _kind(part: Part, c: Candidate) -> float:
+    return (0.5 if part.intent.lent else 1.0) * (part.intent.kind in c[1].kinds)
+
+
+def _without(part: Part, c: Candidate) -> float:
+    return float(part.intent.without and bool({"without", "onli"} & c[1].terms))
+
+
+def _condition(part: Part, c: Candidate) -> float:
+    return float(part.intent.yes_no and c[1].conditional and not part.intent.lent)
+
+
+def _target(part: Part, c: Candidate) -> float:
+    return float(bool(part.target) and not part.target.isdisjoint(c[1].counted))
+
+
+def _unasked_negation(part: Part, c: Candidate) -> float:
+    """'what is covered' wants the coverage, not the exclusions."""
+    return float(c[1].negated and not part.intent.negated and not part.intent.yes_no)
+
+
+# FEATURES after "cover", in order
+_FEATURE_FNS: tuple[Callable[[Part, Candidate], float], ...] = (
+    _kind,
+    _without,
+    _condition,
+    _target,
+    lambda part, c: part.lead(c[1]),
+    lambda part, c: float(c[0] in part.demoted),
+    _unasked_negation,
+    lambda part, c: float(part.repeats(c[1])),  # a follow-up rarely wants what it just got
+    lambda part, c: len(c[1].text) / 100,
+    lambda part, c: part.cover_asked(c[1]),
+    lambda part, c: 1 / (1 + c[0]),
+)
