@@ -140,3 +140,13 @@ def test_the_score_is_the_weights_times_the_features() -> None:
         for c in candidates:
             weighed = sum(w * f for w, f in zip(WEIGHTS, part.features(c), strict=True))
             assert part.score(c) == pytest.approx(weighed if part.cover(c[1]) > 0 else 0.0)
+
+
+def test_a_yes_no_condition_brings_what_holds_when_it_is_not_met() -> None:
+    policy = (
+        "# Orders\n\n## Cancelling\nA bike order can be cancelled until it leaves the shop. "
+        "After that, send the parcel back unopened.\n"
+    )
+    got = reply("can i still cancel my bike order", policy)
+    assert "until it leaves the shop" in got
+    assert "After that, send the parcel back unopened." in got

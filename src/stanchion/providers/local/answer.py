@@ -112,6 +112,23 @@ def _continued(
     return []
 
 
+_OTHERWISE = re.compile(r"^(?:After|Once|Otherwise|If not|Unless|Before|Past|Beyond|Outside)\b")
+
+
+def _otherwise(
+    part: Part, best: Candidate, candidates: list[Candidate], chosen: list[Candidate]
+) -> list[Candidate]:
+    """A yes/no answer's condition brings the sentence after it that says what holds when
+    the condition is not met ("...can be changed until the order ships. After shipping,
+    contact the carrier.")."""
+    i, s = best
+    if not (part.intent.yes_no and s.conditional):
+        return []
+    after = next((c for c in candidates if c[0] == i and c[1].position == s.position + 1), None)
+    ok = after is not None and after not in chosen and after[1].section == s.section
+    return [after] if ok and after and _OTHERWISE.match(after[1].text) else []
+
+
 def _completed(
     part: Part, chosen: list[Candidate], ranked: list[tuple[float, Candidate]]
 ) -> list[Candidate]:
@@ -242,6 +259,7 @@ def answer_part(
         chosen = _steps(best, candidates)
     else:
         chosen = _completed(part, _others(part, ranked), ranked)
+        chosen += _otherwise(part, best, candidates, chosen)
     chosen = _with_list(chosen, candidates)
     lead = "" if after else _verdict(part, question, best[1])
     return lead, _with_antecedent(chosen, candidates)
