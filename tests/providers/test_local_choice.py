@@ -150,3 +150,23 @@ def test_a_yes_no_condition_brings_what_holds_when_it_is_not_met() -> None:
     got = reply("can i still cancel my bike order", policy)
     assert "until it leaves the shop" in got
     assert "After that, send the parcel back unopened." in got
+
+
+def test_a_yes_you_can_brings_the_instruction_after_it() -> None:
+    policy = (
+        "# Your account\n\n## Someone to help you\nYou can name a friend to speak to us about "
+        "your account. Sign the helper form at any shop. Helpers cannot close the account.\n"
+    )
+    got = reply("can my brother speak to you about my account", policy)
+    assert got.startswith("You can name a friend")
+    assert "Sign the helper form at any shop." in got
+
+
+def test_a_sentence_whose_subject_is_a_pronoun_brings_its_antecedent() -> None:
+    policy = (
+        "# Storms\n\n## Compensation\nIf a storm cuts your supply for over 6 hours, we pay "
+        "20 EUR. If it lasts more than a day, the credit is 50 EUR.\n"
+    )
+    got = reply("what credit do i get when it lasts more than a day", policy)
+    assert got.startswith("If a storm cuts your supply")
+    assert "the credit is 50 EUR" in got

@@ -34,7 +34,12 @@ from stanchion.providers.local.units import asked_unit
 
 NO_ANSWER = "I don't have that in the approved documents."
 MISSING = 'I don\'t have information about "{part}" in the approved documents.'
-_PRONOUN = re.compile(r"^(?:It|They|This|These|That|Those|He|She)\b")
+# A sentence whose subject is a pronoun, after a subordinator or not ("If it lasts longer...")
+_PRONOUN = re.compile(
+    r"^(?:(?:If|When|Once|Unless|While|After|Before|Until)\s+)?"
+    r"(?:It|They|This|These|That|Those|He|She)\b",
+    re.I,
+)
 _CONTRAST = re.compile(
     r"\b(?:after|before|over|under|more|less|longer|later|earlier|outside|instead|still|"
     r"already|\d+)\b"
@@ -113,6 +118,13 @@ def _continued(
 
 
 _OTHERWISE = re.compile(r"^(?:After|Once|Otherwise|If not|Unless|Before|Past|Beyond|Outside)\b")
+# An instruction: a sentence that opens with a verb telling the reader what to do.
+_INSTRUCTION = re.compile(
+    r"^(?:Fill|Send|Call|Email|Write|Open|Go|Click|Tap|Select|Choose|Contact|Visit|Apply|Sign|"
+    r"Bring|Submit|Use|Press|Hold|Enter|Log|Pay|Pack|Print|Download|Upload|Complete|Ask|Tell|"
+    r"Register|Book|Request|Attach|Include|Follow|Give|Keep|Make|Take|Add|Remove|Set|Turn)\b"
+)
+_PERMITS = re.compile(r"\b(?:can|may|are able to|is able to|allowed)\b", re.I)
 
 
 def _otherwise(
@@ -122,11 +134,15 @@ def _otherwise(
     the condition is not met ("...can be changed until the order ships. After shipping,
     contact the carrier.")."""
     i, s = best
-    if not (part.intent.yes_no and s.conditional):
+    if not part.intent.yes_no:
         return []
     after = next((c for c in candidates if c[0] == i and c[1].position == s.position + 1), None)
     ok = after is not None and after not in chosen and after[1].section == s.section
-    return [after] if ok and after and _OTHERWISE.match(after[1].text) else []
+    if not ok or after is None:
+        return []
+    otherwise = s.conditional and _OTHERWISE.match(after[1].text)
+    how = _PERMITS.search(s.text) and _INSTRUCTION.match(after[1].text)
+    return [after] if otherwise or how else []
 
 
 def _completed(
