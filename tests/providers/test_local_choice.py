@@ -170,3 +170,12 @@ def test_a_sentence_whose_subject_is_a_pronoun_brings_its_antecedent() -> None:
     got = reply("what credit do i get when it lasts more than a day", policy)
     assert got.startswith("If a storm cuts your supply")
     assert "the credit is 50 EUR" in got
+
+
+def test_a_long_run_of_letters_is_read_in_linear_time() -> None:
+    import time
+
+    started = time.process_time()
+    got = reply("how much is " + "a" * 40_000, FEES)
+    assert time.process_time() - started < 1.0  # quadratic, it took 7.6 s
+    assert got

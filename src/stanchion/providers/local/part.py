@@ -216,12 +216,14 @@ def _concepts(
 
 
 _JOINED = re.compile(
-    r"(\w+)\s+(?:and|or|vs|versus|plus)\s+(?:(?:the|a|an|my|your|its|their)\s+)?(\w+)"
+    r"\b(\w+)\s+(?:and|or|vs|versus|plus)\s+(?:(?:the|a|an|my|your|its|their)\s+)?(\w+)"
 )
 
 
 def _joined(text: str) -> set[str]:
-    """The terms on either side of a coordinator ("the FEE and the DEPOSIT")."""
+    """The terms on either side of a coordinator ("the FEE and the DEPOSIT"). (The leading
+    ``\b`` keeps a long run of letters linear: without it, every position inside the run
+    tried the whole run again.)"""
     return {t for m in _JOINED.finditer(text.lower()) for g in m.groups() for t in _terms(g)}
 
 
