@@ -3,6 +3,7 @@
     python bench/responder_replay.py capture            # DEV sets of both apps -> requests
     python bench/responder_replay.py score [--failures] # replay them with the working tree
     python bench/responder_replay.py loso               # fit the sentence ranker per source
+    python bench/responder_replay.py cost               # CPU per request (PYTHONPATH: another tree)
 
 ``capture`` serves each app (as ``bench/answers.py`` does) with the ``local`` provider
 re-registered, through the real registry, as a recording subclass: every request the
@@ -46,13 +47,10 @@ from stanchion.evals.datasets import parse_example
 from stanchion.evals.scoring import norm, score
 from stanchion.providers.base import ChatRequest, Completion
 from stanchion.providers.local import LocalProvider
-from stanchion.providers.local.answer import answer, pool_of, request_context
-from stanchion.providers.local.part import read_part
+from stanchion.providers.local.answer import answer
 from stanchion.providers.local.sentences import Analyzer
 from stanchion.providers.options import LocalOptions
 from stanchion.providers.registry import register_provider
-
-part_module = importlib.import_module("stanchion.providers.local.part")
 
 APPB = ROOT / "bench" / "data" / "appb"
 SOURCES = (
@@ -62,7 +60,6 @@ SOURCES = (
     ("appb", APPB, "questions"),
 )
 OUT = Path("/tmp/stanchion-responder-requests.json")
-HAND = part_module.WEIGHTS
 L2 = 0.3
 _SEEN: list[dict[str, Any]] = []
 _CURRENT = [""]  # the example being asked (examples are asked one at a time)
@@ -175,6 +172,9 @@ def score_all(
 def groups(records: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
     """Per answerable part: (source, its candidates' features, which hold a fact). Only
     parts with both a sentence that holds a fact and one that does not teach a ranking."""
+    from stanchion.providers.local.answer import pool_of, request_context
+    from stanchion.providers.local.part import read_part
+
     analyzer = Analyzer()
     out = []
     for record in records:
@@ -208,7 +208,7 @@ def fit(train: list[tuple[str, Any, Any]], l2: float = L2, steps: int = 3000) ->
     part's candidates, gradient descent, drawn towards the hand-set weights by ``l2``),
     scaled so that ``cover`` weighs 1 as in the hand-set weights (the score's thresholds
     are ratios of it)."""
-    prior = np.array(HAND, dtype=float)
+    prior = np.array(_part_module().WEIGHTS, dtype=float)
     w = prior.copy()
     for _ in range(steps):
         grad = l2 * (w - prior)
@@ -224,6 +224,7 @@ def fit(train: list[tuple[str, Any, Any]], l2: float = L2, steps: int = 3000) ->
 
 def loso(records: list[dict[str, Any]], l2: float) -> None:
     """Each source answered with the weights fitted on the others, beside the hand weights."""
+    part_module = _part_module()
     data = groups(records)
     hand = part_module.WEIGHTS
     print(f"{len(data)} parts to learn from; features: {', '.join(part_module.FEATURES)}")
@@ -243,6 +244,28 @@ def loso(records: list[dict[str, Any]], l2: float) -> None:
     print(f"all sources: {fit(data, l2)}")
 
 
+def _part_module() -> Any:
+    """The module whose ``WEIGHTS`` the score reads (set here to replay fitted weights)."""
+    return importlib.import_module("stanchion.providers.local.part")
+
+
+def cost(records: list[dict[str, Any]], rounds: int = 9) -> None:
+    """CPU time per request, warm caches (passages analysed once), the least of ``rounds``
+    passes: run it again with ``PYTHONPATH=<another tree>/src`` for that tree's figure."""
+    analyzer = Analyzer()
+    for record in records:
+        replay(record, analyzer)
+    best = min(_cpu(records, analyzer) for _ in range(rounds))
+    print(f"{len(records)} requests: {best * 1e6:.1f} us CPU per request (least of {rounds})")
+
+
+def _cpu(records: list[dict[str, Any]], analyzer: Analyzer) -> float:
+    started = time.process_time()
+    for record in records:
+        replay(record, analyzer)
+    return (time.process_time() - started) / len(records)
+
+
 def _quiet_score(records: list[dict[str, Any]]) -> tuple[int, int]:
     analyzer = Analyzer()
     passed = sum(not replay(r, analyzer)[0] for r in records)
@@ -257,7 +280,7 @@ def _turns(req: dict[str, Any]) -> list[tuple[str, str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("command", choices=("capture", "score", "loso"))
+    ap.add_argument("command", choices=("capture", "score", "loso", "cost"))
     ap.add_argument("--requests", type=Path, default=OUT)
     ap.add_argument("--failures", action="store_true")
     ap.add_argument("--l2", type=float, default=L2, help="loso: pull towards the hand weights")
@@ -268,6 +291,8 @@ def main() -> None:
         records = asyncio.run(capture())
         args.requests.write_bytes(orjson.dumps(records))
         print(f"{len(records)} requests recorded to {args.requests}")
+    elif args.command == "cost":
+        cost(orjson.loads(args.requests.read_bytes()))
     elif args.command == "loso":
         loso(orjson.loads(args.requests.read_bytes()), args.l2)
     else:
