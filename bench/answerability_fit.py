@@ -5,11 +5,12 @@
 
 Sources (DEV only; the *-heldout files are never read here):
 - clapnq: the queries of the DEV half (sha256 of the id) over the clapnq corpus;
-- messy, messy2, messy3: the example app's dev files (examples/support-assistant/evals/
+- messy, messy2, messy3, messy4: the example app's dev files (examples/support-assistant/evals/
   *-dev.jsonl), served by the example's own knowledge spec (glossary, catalog) through
   ``Planner``;
 - appb: the DEV split of a second app's questions (bench/data/appb: a utility's help centre,
-  its spec as a new team would start it), so that no source is one app's only.
+  its spec as a new team would start it), and of a third (bench/data/appc: an airline's
+  baggage help centre, written blind), so that no source is one app's only.
 
 Leave-one-source-out: fit on the other sources, choose the threshold on them, report the
 left-out one;
@@ -49,7 +50,9 @@ from stanchion.store.db import Store
 APP = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
 CLAPNQ = Path(__file__).resolve().parents[2] / "shared" / "datasets/retrieval/clapnq"
 APPB = Path(__file__).resolve().parent / "data" / "appb"
-SOURCES = ("clapnq", "messy", "messy2", "messy3", "appb")
+APPC = Path(__file__).resolve().parent / "data" / "appc"
+EXAMPLE_SETS = ("messy", "messy2", "messy3", "messy4")
+SOURCES = ("clapnq", *EXAMPLE_SETS, "appb", "appc")
 L2_GRID = (0.001, 0.01)
 ALL_FEATURES = (
     "coverage",
@@ -131,7 +134,7 @@ def app_rows(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -> 
 
 
 def example_rows(tmp: Path) -> list[Row]:
-    sets = {n: (APP / "evals" / f"{n}-dev.jsonl", None) for n in ("messy", "messy2", "messy3")}
+    sets = {n: (APP / "evals" / f"{n}-dev.jsonl", None) for n in EXAMPLE_SETS}
     return app_rows(tmp, APP, sets)
 
 
@@ -141,6 +144,10 @@ def appb_sets() -> dict[str, tuple[Path, str | None]]:
 
 def appb_rows(tmp: Path) -> list[Row]:
     return app_rows(tmp, APPB, appb_sets())
+
+
+def appc_rows(tmp: Path) -> list[Row]:
+    return app_rows(tmp, APPC, {"appc": (APPC / "evals" / "questions.jsonl", "dev")})
 
 
 def clapnq_rows(tmp: Path) -> list[Row]:
@@ -345,10 +352,11 @@ def select(rows: list[Row]) -> tuple[Names, float]:
 
 def main(refit: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        folders = [Path(tmp) / name for name in ("clapnq", "example", "appb")]
+        folders = [Path(tmp) / name for name in ("clapnq", "example", "appb", "appc")]
         for folder in folders:
             folder.mkdir()
         rows = clapnq_rows(folders[0]) + example_rows(folders[1]) + appb_rows(folders[2])
+        rows += appc_rows(folders[3])
     vetoed = sum(all(x is None for x in r.parts) for r in rows)
     print(f"{len(rows)} dev questions ({vetoed} vetoed or with nothing to judge)")
     names, l2 = answerability.FEATURES, answerability.L2

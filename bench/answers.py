@@ -59,7 +59,7 @@ from answers_figures import (
 )
 
 SPLITS = ("dev", "heldout")
-DEFAULT_SETS = "messy,messy2,messy3,questions"
+DEFAULT_SETS = "messy,messy2,messy3,messy4,questions"
 
 
 def discover(folder: Path) -> dict[str, str]:

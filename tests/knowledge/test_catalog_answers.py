@@ -53,16 +53,38 @@ def test_a_product_not_sold_gets_no_neighbours_row() -> None:
     assert titles("what does a microwave cost") == []
 
 
+def test_a_code_in_the_question_names_its_product() -> None:
+    # "how much is OK-BL-2": a SKU names its row (and is no "blender 2" model not sold)
+    spec = SPEC.model_copy(update={"fact_columns": ["price_eur", "sku"]})
+    rows = [{**row, "sku": f"OK-{i}"} for i, row in enumerate(ROWS)]
+    rows[3]["sku"] = "OK-BL-2"
+    catalog = Catalog.from_rows(spec, rows)
+    assert [p.title for p in catalog.passages_for("how much is item ok-bl-2?")] == ["Orbit Blender"]
+    assert catalog.unknown_names("price of OK-BL-2 pls") == []
+    assert catalog.unknown_names("price of the blender 2") == ["blender 2"]
+    assert catalog.passages_for("is OK-BL-9 in stock") == []
+
+
 def test_rows_read_as_cited_sentences() -> None:
     (passage,) = CATALOG.passages_for("orbit blender")
     assert passage.doc_id == "catalog:Orbit Blender" and passage.source == "catalog"
     assert passage.text == (
-        "Orbit Blender costs 89 EUR. Orbit Blender warranty: 1 month. "
+        "Orbit Blender costs 89 EUR. Orbit Blender warranty: 1 month (1-month warranty). "
         "Orbit Blender features: glass jar."
     )
     assert fact_sentence("Orbit Kettle", "price_eur", 39.5) == "Orbit Kettle costs 39.50 EUR."
     assert fact_sentence("X", "colour", "red") == "X colour: red."
     assert fact_sentence("X", "weight_kg", None) == ""
+
+
+def test_rows_speak_as_customers_and_documents_do() -> None:
+    # a period both ways ("2 years", "a 2-year warranty"); an acronym column with its
+    # everyday name, so "what's the product code" finds the SKU row
+    assert fact_sentence("X", "guarantee_years", 5) == "X guarantee: 5 years (5-year guarantee)."
+    assert fact_sentence("X", "trial_days", 1) == "X trial: 1 day (1-day trial)."
+    assert fact_sentence("X", "sku", "X-1") == "X SKU (product code): X-1."
+    assert fact_sentence("X", "upc", "0123") == "X UPC (barcode): 0123."
+    assert fact_sentence("X", "battery_hours", 7.5) == "X battery: 7.5 hours."
 
 
 def test_the_example_catalog_is_evidence_for_its_own_products(tmp_path: Path) -> None:

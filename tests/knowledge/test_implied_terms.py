@@ -23,7 +23,12 @@ from stanchion.store.db import Store
         ("Ring +44 (20) 7946 0958 after 9 am.", ["phon", "call"]),
         ("Frames cost 1 299 000 in total.", []),  # thousands, not a phone
         ("Released 2025-01-02, version 2.4.1.", []),  # a date and a version
-        ("A pack of four costs 79 EUR.", []),
+        ("A pack of four costs 79 EUR.", ["cost", "price", "fee"]),
+        ("Tandem: $65 at the counter.", ["cost", "price", "fee"]),  # what it costs, unsaid
+        # a unit symbol after a number: the words customers ask with ("what amp rating")
+        ("Charger: 2 A output.", ["amp", "amper", "amperag"]),
+        ("Motor 250 W, battery 36V.", ["watt", "wattag", "volt", "voltag"]),
+        ("Grade A steel, a 5-speed hub.", []),  # a letter that is not after a number
     ],
 )
 def test_addresses_links_and_phone_numbers_imply_their_words(text: str, found: list[str]) -> None:

@@ -200,6 +200,25 @@ def test_placeholders_of_the_input_guard_are_not_words() -> None:
 
 
 @pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ("my kettle leaked last week, is it covered", ["kettle", "leaked", "covered"]),
+        ("ordered a kettle 3 weeks ago and it never came", ["ordered", "kettle", "never", "came"]),
+        ("the lamp flickered yesterday and this morning", ["lamp", "flickered"]),
+        ("can a kettle be delivered on saturday", ["kettle", "delivered", "saturday"]),
+        ("how many weeks does a refund take", ["weeks", "refund"]),
+    ],
+)
+def test_when_the_story_happened_is_not_what_is_asked(message: str, words: list[str]) -> None:
+    # "last week", "3 weeks ago", "yesterday": the customer's calendar, which no document
+    # states; a day asked about ("on saturday") and a period asked for ("how many weeks")
+    # stay
+    vocab = Vocabulary(10, {"kettle": 2, "lamp": 2, "refund": 2, "week": 2, "saturday": 1})
+    query = parse(message, vocab, Glossary({}))
+    assert [c.words for c in query.concepts if not c.frame] == words
+
+
+@pytest.mark.parametrize(
     "bad",
     [
         {"glossary": {"refund": [""]}},

@@ -107,6 +107,11 @@ def test_clipped_and_derived_rare_words_find_their_corpus_term() -> None:
         "bruh can i return the mower",
         "srsly how long does a charge take",
         "ordered at 10am, warranty?",
+        "lmk how long a charge takes pls",
+        "need it by tmrw, can i return the mower asap",
+        "wtf the mower died, warranty?",
+        "whats the cheapest battery",  # which of the listed ones: not a thing of its own
+        "fastest way to return the mower",
     ],
 )
 def test_chat_slang_and_times_of_day_are_never_the_point(question: str) -> None:

@@ -36,8 +36,9 @@ from typing import Any, Literal
 from stanchion.knowledge.query.english import rarity, specificity, zipf
 from stanchion.knowledge.query.gazetteer import named_places, unserved_cities
 from stanchion.knowledge.query.glossary import TOKEN, token_term
-from stanchion.knowledge.query.parse import PLACEHOLDER, Concept, Query
+from stanchion.knowledge.query.parse import FILLERS, PLACEHOLDER, Concept, Query
 from stanchion.knowledge.query.vocabulary import Vocabulary
+from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
@@ -83,7 +84,7 @@ def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset
     passages are immutable versions, asked about again and again)."""
     context = frozenset(terms(title))
     bags = []
-    for raw in SENTENCE.split(text):
+    for raw in SENTENCE.split(readable(text)):
         sentence = raw.strip()
         found = frozenset(index_terms(sentence))
         if sentence.startswith("#"):
@@ -124,7 +125,7 @@ def novel_points(query: Query, present: set[str] | frozenset[str] = frozenset())
         if CLOCK.fullmatch(c.words) or c.present(present):
             continue
         rare = rarity(c.words)
-        if _manner(c.words):
+        if _manner(c.words) or _superlative(c.words):
             continue
         if rare >= NOVEL or (rare > 0 and _named(c.words, query.text)):
             out.append(normalize_word(c.words))
@@ -135,6 +136,17 @@ def _manner(word: str) -> bool:
     """An adverb of an English adjective ("vaguely", "honestly") says how, never what."""
     w = word.lower()
     return len(w) > 5 and w.endswith("ly") and w.isalpha() and zipf(w[:-2]) >= ADJECTIVE
+
+
+def _superlative(word: str) -> bool:
+    """The -est of an everyday adjective ("quickest", "cheapest", "latest") asks which of
+    the options the documents list, never for a thing of its own."""
+    w = word.lower()
+    if len(w) < 6 or not w.endswith("est") or not w.isalpha():
+        return False
+    base = w[:-3]
+    forms = (base, base + "e", base[:-1] if base[-1:] == base[-2:-1] else "", base[:-1] + "y")
+    return any(len(f) > 2 and f not in STOPWORDS and zipf(f) >= ADJECTIVE for f in forms)
 
 
 def _specific(concepts: list[Concept], bags: list[frozenset[str]]) -> float:
@@ -226,7 +238,7 @@ def _unknown_after(
         if not key or not raw.isalpha() or (titled and k and raw.islower()):
             break
         titled = titled and raw[:1].isupper()
-        if normalize_word(raw) in STOPWORDS:
+        if normalize_word(raw) in STOPWORDS or normalize_word(raw) in FILLERS:
             break
         if key not in vocab and key not in present and vocab.correct(key) is None:
             out.append(normalize_word(raw))

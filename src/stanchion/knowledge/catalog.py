@@ -56,6 +56,7 @@ CURRENCIES = frozenset({"usd", "eur", "gbp", "chf", "cad", "aud", "jpy"})
 PRICE_WORDS = frozenset({"price", "cost", "costs", "priced", "per", "month", "year", "pay"})
 
 SEED_WAIT_S = 10.0
+CODE_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-_./][A-Za-z0-9]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,25 +78,46 @@ def _feature_terms(raw: str) -> frozenset[str]:
     return frozenset(terms(raw))
 
 
-def _plain(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+def _plain(value: float, money: bool = False) -> str:
+    return f"{value:g}" if value == int(value) or not money else f"{value:.2f}"
+
+
+# what shoppers call the codes and numbers catalog tables name with acronyms
+COLUMN_WORDS = {
+    "sku": "SKU (product code)",
+    "upc": "UPC (barcode)",
+    "ean": "EAN (barcode)",
+    "gtin": "GTIN (barcode)",
+    "mpn": "MPN (model number)",
+    "msrp": "list price",
+}
+PERIODS = frozenset({"hours", "days", "weeks", "months", "years"})
 
 
 def fact_sentence(name: str, column: str, value: Any) -> str:
     """One fact column as a sentence: "Lumen Hub costs 79 USD.", "Lumen Hub warranty: 2
-    years." (the unit is the column name's last word, the label the words before it)."""
+    years (2-year warranty)." (the unit is the column name's last word, the label the words
+    before it; a period is written both ways customers and documents write it).
+
+    >>> fact_sentence("Hub", "sku", "LH-1"), fact_sentence("Hub", "range_ft", 30)
+    ('Hub SKU (product code): LH-1.', 'Hub range: 30 ft.')
+    """
     if value is None or str(value).strip() == "":
         return ""
-    words = column.lower().split("_")
-    number = _num(value) if isinstance(value, int | float) or NUMBER.fullmatch(str(value)) else None
+    words = [COLUMN_WORDS.get(w, w) for w in column.lower().split("_")]
+    code = column.lower() in COLUMN_WORDS or re.fullmatch(r"0\d+", str(value).strip())
+    numeric = isinstance(value, int | float) or NUMBER.fullmatch(str(value))
+    number = _num(value) if numeric and not code else None  # "0123": a code, not 123
     unit = words[-1] if len(words) > 1 else ""
     if number is not None and ({"price", "cost"} & set(words) or unit in CURRENCIES):
         currency = f" {unit.upper()}" if unit in CURRENCIES else ""
-        return f"{name} costs {_plain(number)}{currency}."
+        return f"{name} costs {_plain(number, money=True)}{currency}."
     label = " ".join(words[:-1] if unit else words)
     if number is None:
         return f"{name} {label or unit}: {value}."
     shown = unit[:-1] if number == 1 and unit.endswith("s") else unit
+    if unit in PERIODS and label and number == int(number):
+        return f"{name} {label}: {_plain(number)} {shown} ({_plain(number)}-{unit[:-1]} {label})."
     return f"{name} {label}: {_plain(number)} {shown}".rstrip() + "."
 
 
@@ -111,6 +133,13 @@ class Catalog:
             t for c in spec.fact_columns for t in terms(c.replace("_", " "))
         }
         self._passages = {p.name: self._passage(p) for p in self.products}
+        # a product's codes (SKU, barcode...) name it as well as its name does
+        self.codes = {
+            str(v).strip().lower(): p.name
+            for p in self.products
+            for c, v in p.facts.items()
+            if c.lower() in COLUMN_WORDS and str(v or "").strip()
+        }
 
     @classmethod
     def from_rows(cls, spec: CatalogSpec, rows: list[dict[str, Any]]) -> Catalog:
@@ -136,13 +165,25 @@ class Catalog:
         >>> catalog.passages_for("how much r the color bulbs 4 pack")[0].text
         'Lumen Bulb Color 4-pack costs 79 USD. ...'
         """
-        return [self._passages[name] for name in self.names.match(question).products]
+        named = self.names.match(question).products + self._coded(question)
+        return [self._passages[name] for name in dict.fromkeys(named)]
+
+    def _coded(self, question: str) -> list[str]:
+        """The products whose code the question writes ("how much is LH-HUB-1")."""
+        if not self.codes:
+            return []
+        found = (self.codes.get(t.lower()) for t in CODE_TOKEN.findall(question))
+        return [name for name in found if name is not None]
 
     def unknown_names(self, question: str) -> list[str]:
         """Phrases of the question that name a model or pack the catalog does not hold
         ("doorbell pro", "hub 2-pack"); a caller may treat one whose words its corpus lacks
         as a reason to decline."""
-        return list(self.names.match(question).unknown)
+        unknown = self.names.match(question).unknown
+        if unknown and self.codes:  # "LH-HUB-1" is the hub's SKU, not a "hub 1" model
+            codes = [t.lower() for t in CODE_TOKEN.findall(question) if t.lower() in self.codes]
+            unknown = [u for u in unknown if not any(u.lower() in c for c in codes)]
+        return list(unknown)
 
     def _passage(self, product: Product) -> Passage:
         sentences = [fact_sentence(product.name, c, v) for c, v in product.facts.items()]

@@ -191,7 +191,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 6
+TERMS_VERSION = 8
 
 
 @lru_cache(maxsize=200_000)
@@ -286,6 +286,39 @@ _SYMBOLS = (
     (re.compile(r"\d\s*%"), ["percent"]),
     (re.compile(r"°\s*c\b", re.I), ["degr", "celsius"]),
 )
+# a symbol right after a number, as products and specifications write it ("15 A", "9 W",
+# "24V", "2.4 GHz"), and the words a customer asks with ("what amp rating", "how many watts")
+_AFTER_NUMBER = {
+    "A": "amp ampere amperage",
+    "mA": "milliamp",
+    "mAh": "milliamp hour battery capacity",
+    "V": "volt voltage",
+    "W": "watt wattage",
+    "kW": "kilowatt",
+    "Hz": "hertz",
+    "GHz": "gigahertz",
+    "MHz": "megahertz",
+    "°F": "degree fahrenheit",
+    "mm": "millimetre millimeter",
+    "cm": "centimetre centimeter",
+    "km": "kilometre kilometer",
+    "kg": "kilogram weight",
+    "g": "gram weight",
+    "lb": "pound weight",
+    "lbs": "pound weight",
+    "L": "litre liter",
+    "ml": "millilitre milliliter",
+    "mL": "millilitre milliliter",
+    "ft": "foot feet",
+    "dB": "decibel",
+}
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\d(?:[\d,.]*\d)?\s?(?:usd|eur|gbp|chf|cad|aud|jpy|dollars?|euros?|pounds)\b",
+    re.I,
+)
+_UNIT_AFTER = re.compile(
+    r"\d\s*(" + "|".join(sorted(map(re.escape, _AFTER_NUMBER), key=len, reverse=True)) + r")(?!\w)"
+)
 
 
 def implied(text: str) -> list[str]:
@@ -300,6 +333,10 @@ def implied(text: str) -> list[str]:
     for symbol, words in _SYMBOLS:
         if symbol.search(text):
             out += words
+    for unit in dict.fromkeys(m.group(1) for m in _UNIT_AFTER.finditer(text)):
+        out += terms(_AFTER_NUMBER[unit])
+    if _MONEY.search(text):  # "Second checked bag: $65" answers "what does it cost"
+        out += ["cost", "price", "fee"]
     if _URL.search(text):
         out += ["link", "websit"]
     if any(_is_phone(m.group()) for m in _PHONE.finditer(text)):

@@ -30,6 +30,23 @@ from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 # the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
 FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b|\b(look|looks)\s+like\b", re.I)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")  # what the input guard put for a name or a number
+# When the customer's story happened, not what they ask: "last week", "3 weeks ago",
+# "yesterday", "this morning". Documents state periods ("within 30 days"), never the
+# customer's calendar, so these words would only count against an answerable question.
+_PERIOD = (
+    r"(?:night|morning|afternoon|evening|week|weekend|month|year|summer|winter|spring|autumn"
+    r"|fall|(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+)
+_SPAN = r"(?:minute|hour|day|week|month|year)s?"
+_COUNT = (
+    r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|few|a\s+few"
+    r"|couple(?:\s+of)?|several)"
+)
+WHEN = re.compile(
+    rf"\b(?:(?:last|past|previous|this|yesterday)\s+{_PERIOD}|(?:earlier|yesterday)(?:\s+today)?"
+    rf"|the\s+other\s+day|{_COUNT}\s+{_SPAN}\s+ago|ago)\b",
+    re.I,
+)
 MEASURE = re.compile(r"(\d+(?:[.,]\d+)?)([a-z]{1,5})")  # a number and its unit in one token
 # units written after a number ("24v", "5ghz", "60fps"), in the words documents spell out
 UNITS = {
@@ -54,6 +71,10 @@ UNITS = {
     "mp": "megapixel",
     "k": "thousand",
     "fps": "frame",
+    "pk": "pack",
+    "pck": "pack",
+    "pack": "pack",
+    "ct": "count",
 }
 CLIPPED = 3.5  # an English word at least this common is a word, not a clipped one ("door")
 CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
@@ -67,7 +88,9 @@ _FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt 
     thought like would could ask asking wondering wonder tell say said sure quick
     question questions help thanks til till thru cuz coz bc abt
     bruh bro dude mate yo omg lol lmao smh tbh ngl fr rn idk imo imho fyi srsly seriously
-    ugh meh welp yup nope yall plz ty"""
+    ugh meh welp yup nope yall plz ty lmk wtf ffs asap tmrw tmr tmrrw tmw tomoz 2moro
+    thnx thanx tysm np nvm jk irl afaik iirc fwiw ikr ofc obv obvs rly sry soz pls
+    ppl gr8 l8r hmu dm"""
 FILLERS = frozenset(_FILLERS.split())
 
 
@@ -279,7 +302,7 @@ def _concept(u: _Unit, vocab: Vocabulary, frame: set[str]) -> Concept:
 def parse(text: str, vocab: Vocabulary, glossary: Glossary) -> Query:
     """The concepts of ``text`` against the corpus vocabulary and the glossary."""
     frame = frame_terms(text)
-    units = _glossed(_units(PLACEHOLDER.sub(" ", text), vocab), glossary)
+    units = _glossed(_units(WHEN.sub(" ", PLACEHOLDER.sub(" ", text)), vocab), glossary)
     concepts: dict[tuple[Phrase, ...], Concept] = {}
     for u in units:
         c = _concept(u, vocab, frame)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from stanchion.knowledge.catalog_names import close
+from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import compounds, implied, stem, terms
 from stanchion.providers.local.intent import ANSWER_KINDS
 from stanchion.providers.local.units import stated_units
@@ -95,7 +96,7 @@ def split_sentences(text: str) -> list[str]:
     """Sentences, with lines wrapped inside a paragraph joined; a heading, list item or table
     row is a sentence of its own."""
     blocks: list[list[str]] = []
-    for line in text.splitlines():
+    for line in readable(text).splitlines():
         if not line.strip():
             blocks.append([])
         elif _BLOCK_START.match(line) or not blocks:
