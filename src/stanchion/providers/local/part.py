@@ -115,7 +115,7 @@ class Part:
             return False
         if s.text in self.said:
             return True
-        words = frozenset(words_of(s.text)) - s.context  # as written (not the implied)
+        words = s.written - s.context
         return len(words) >= REPEAT_WORDS and len(words & self.said_terms) >= REPEAT * len(words)
 
     def predicates(self, s: Sentence) -> bool:

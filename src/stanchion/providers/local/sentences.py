@@ -90,6 +90,7 @@ class Sentence:
     lead: frozenset[str]  # the terms of its first words: what it is about
     context: frozenset[str]  # its document's title and section headings
     units: frozenset[str]  # units and currencies it states (units.py)
+    written: frozenset[str] = frozenset()  # the terms written in it (none implied)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -130,7 +131,8 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             continue
         kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
         main = _CONDITION.split(sentence, maxsplit=1)[0]
-        words = frozenset(words_of(sentence)) | frozenset(implied(sentence) + compounds(sentence))
+        written = frozenset(words_of(sentence))
+        words = written | frozenset(implied(sentence) + compounds(sentence))
         words = words.union(*(q for unit, q in _MEASURES if unit.search(sentence)))
         if _PRONOUN.match(sentence):
             words |= top  # "It needs a C-wire": 'it' is what the document is about
@@ -151,6 +153,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 frozenset(terms(" ".join(sentence.split()[:LEAD_WORDS]))),
                 heading,
                 stated_units(sentence),
+                written,
             )
         )
     return tuple(out)
