@@ -38,17 +38,27 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "price": re.compile(
-        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?)\b|[$€£]\s*\d|\bfree\b", re.I
+        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b", re.I
     ),
     "count": re.compile(
         r"\b\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.I
     ),
     "percent": re.compile(r"\d+(?:\s+to\s+\d+)?\s*(?:%|percent)", re.I),
+    # what is required: "do I need the box?" is answered by "it must be in its packaging"
+    "obligation": re.compile(
+        r"\b(?:must|required?|requires|needs? to|needs? (?:a|an|the)|have to|has to|"
+        r"mandatory|necessary|only if|as long as|provided)\b",
+        re.I,
+    ),
     "place": re.compile(
         r"\b(?:on|from|at|under|in|to|via|through)\s+(?:the|your|any|a)\b|@|\bpage\b|"
         r"\bsettings\b|\bapp\b|\bmenu\b|\bemail\b|\b[A-Z][a-z]+,\s+[A-Z][a-z]+",
     ),
 }
+_OBLIGED = (
+    r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b|"
+    r"\bmust (?:i|we|it|they)\b|\b(?:is|are) (?:\w+ ){1,3}(?:required|necessary|mandatory)\b"
+)
 # (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
 # without one cannot answer; a loose cue only prefers it ("do you offer a price match?").
 _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
@@ -65,9 +75,10 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("price", False, re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b")),
     ("price", False, re.compile(r"\brates?\b|\btariffs?\b")),
     ("count", True, re.compile(r"\bhow many\b")),
-    ("count", False, re.compile(r"\bnumber of\b|\bmax(?:imum)?\b|\bup to\b")),
+    ("count", False, re.compile(r"\bnumber of\b|\b(?:max|min)(?:imum)?\b|\bup to\b|\bat least\b")),
     ("place", False, re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),
     ("time", False, re.compile(r"\bwhen\b|\bwhat time\b|\bhow late\b|\bdeadline\b")),
+    ("obligation", False, re.compile(_OBLIGED)),
 )
 _STEPS = re.compile(
     r"\bhow (?:do|can|should|would|to)\b|\bhow i\b|\bsteps?\b|\bwhat (?:do|should|can) i do\b|"

@@ -31,8 +31,26 @@ _COUNTED = re.compile(
     r"(?:\s+(?:million|thousand|hundred|billion))?[\s-]+([A-Za-z][A-Za-z-]+)",
     re.I,
 )
+# A measure stated in a unit answers for the quantity it measures ("it uses 9 watts" tells
+# "how much power"; "800 lumens" tells "how bright"): (unit after a number, the quantity).
+_MEASURES = tuple(
+    (re.compile(rf"\d\s*(?:{units})\b", re.I), frozenset(terms(quantity)))
+    for units, quantity in (
+        ("w|watts?|kw|kilowatts?", "power"),
+        ("kwh|wh|kilowatt[- ]hours?", "energy electricity"),
+        ("lumens?|lm", "brightness bright"),
+        ("mah", "battery capacity"),
+        ("mbps|gbps|kbps", "speed"),
+        ("db|decibels?", "noise loud"),
+        ("kg|grams?|kilograms?|lbs?|ounces|oz", "weight heavy"),
+        ("°c|°f|degrees", "temperature"),
+        ("v|volts?", "voltage"),
+        ("mm|cm|inch(?:es)?|ft|feet|meters?|metres?", "size long"),
+    )
+)
 CACHE_SIZE = 4096
 LEAD_WORDS = 4
+ABBREVIATION = 4  # the shortest clipped word read as the word it begins
 
 
 def _counted(sentence: str) -> frozenset[str]:
@@ -72,6 +90,7 @@ class Sentence:
     lead: frozenset[str]  # the terms of its first words: what it is about
     context: frozenset[str]  # its document's title and section headings
     units: frozenset[str]  # units and currencies it states (units.py)
+    written: frozenset[str] = frozenset()  # the terms written in it (none implied)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -112,7 +131,9 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             continue
         kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
         main = _CONDITION.split(sentence, maxsplit=1)[0]
-        words = frozenset(words_of(sentence)) | frozenset(implied(sentence) + compounds(sentence))
+        written = frozenset(words_of(sentence))
+        words = written | frozenset(implied(sentence) + compounds(sentence))
+        words = words.union(*(q for unit, q in _MEASURES if unit.search(sentence)))
         if _PRONOUN.match(sentence):
             words |= top  # "It needs a C-wire": 'it' is what the document is about
         negated = bool(_NEGATION.search(main))
@@ -132,6 +153,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 frozenset(terms(" ".join(sentence.split()[:LEAD_WORDS]))),
                 heading,
                 stated_units(sentence),
+                written,
             )
         )
     return tuple(out)
@@ -176,7 +198,8 @@ class Analyzer:
 
     def equivalents(self, term: str) -> frozenset[str]:
         """The analysed terms a question term stands for: itself, a short extension of the
-        same stem ('wir'/'wire'), or, when it is not a known term, its typo ('pasword')."""
+        same stem ('wir'/'wire'), or, when it is not a known term, its typo ('pasword') or
+        the words it is clipped from ('orig': 'original')."""
         found = self._equivalents.get(term)
         if found is None:
             found = frozenset(v for v in self.vocabulary if _same(term, v, term in self.vocabulary))
@@ -192,4 +215,7 @@ def _same(term: str, known: str, term_is_known: bool) -> bool:
     near = len(term) >= 3 and len(known) >= 3 and 0 < abs(len(known) - len(term)) <= 2
     if near and (known.startswith(term) or term.startswith(known)):
         return True
-    return not term_is_known and close(term, known)
+    if term_is_known:
+        return False
+    # an unknown clipped word stands for the word it begins ("orig" box, "info", "config")
+    return (len(term) >= ABBREVIATION and known.startswith(term)) or close(term, known)

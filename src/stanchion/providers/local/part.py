@@ -1,0 +1,308 @@
+"""A part of a question as the responder reads it, and how well a sentence answers it.
+
+A part's concepts are its terms (each with the analysed terms that stand for it, and the
+app glossary's phrases as one concept), weighted by IDF over the candidate sentences;
+terms lent by context (earlier turns, the telling sentences of a message) weigh less. A
+sentence is scored by the weighted share of the concepts it covers (its headings count for
+less) plus bonuses for holding the kind of answer asked for, and the like (``Part.score``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from stanchion.knowledge.text import stem
+from stanchion.providers.local.intent import Intent, intent_of
+from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
+
+# Words that frame a question or fill a message but name nothing to look for.
+_FRAME_WORDS = (
+    "long much many take takes soon quickly fast often also still want know "
+    "tell please pls plz thanks thank hi hey hello ok okay u r ur im ya yeah nah tho "
+    "anyone question get going wondering happen happens"
+)
+_FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
+# chat spellings of question words, dropped before stemming: "wat" stems like "water"
+_CHAT = re.compile(r"\b(?:wat|wut|wht|whats|watz)\b", re.I)
+_SPLIT = re.compile(r"(?<=[.!?])\s+")
+_ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
+_CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
+# The sentence score: a weighted sum of these features (``Part.features``), in this order.
+FEATURES = (
+    "cover",  # the IDF-weighted share of the part's concepts it holds (headings: HEADING)
+    "kind",  # it holds the kind of answer asked for (a duration for "how long"...)
+    "without",  # it says what holds "without" something, asked about
+    "condition",  # it states the condition a yes/no question turns on
+    "target",  # it counts the noun counted ("how many COLORS": "16 million colors")
+    "lead",  # the share of the part's concepts in its opening words (its subject)
+    "demoted",  # it is a catalog row (a document's sentence wins a tie)
+    "unasked_negation",  # its main clause is negated and the part is not
+    "repeated",  # the assistant said it already in this conversation
+    "length",  # its length in hundreds of characters
+    "cover_asked",  # the share of the part's own concepts (not the lent ones) it holds
+    "rank",  # 1 / (1 + its passage's place in the retrieved list)
+)
+WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0)
+REPEAT, REPEAT_WORDS = 0.75, 3  # a sentence is repeated when this share of its words was said
+HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
+
+Candidate = tuple[int, Sentence]
+# A concept's ways of being written: any alternative, each a tuple of terms that must all
+# be there, each term given as the analysed terms that stand for it.
+Alts = tuple[tuple[frozenset[str], ...], ...]
+
+
+def found(alts: Alts, bag: frozenset[str]) -> bool:
+    if len(alts) == 1 and len(alts[0]) == 1:
+        return not alts[0][0].isdisjoint(bag)
+    return any(all(not eq.isdisjoint(bag) for eq in alt) for alt in alts)
+
+
+Hits = tuple[frozenset[str], frozenset[str], frozenset[str]]  # in own words, anywhere, lead
+
+
+@dataclass(slots=True)
+class Part:
+    intent: Intent
+    wanted: dict[str, Alts]  # concept -> its ways of being written
+    weight: dict[str, float]  # IDF, halved-and-more for terms carried from earlier turns
+    total: float
+    demoted: frozenset[int]  # passages whose sentences lose ties (catalog rows)
+    said: str = ""  # what the assistant already answered in earlier turns
+    said_terms: frozenset[str] = frozenset()  # its terms
+    asked_total: float = 0.0  # the weight of the part's own concepts
+    asked: frozenset[str] = frozenset()  # the concepts of the part itself (not lent)
+    target: frozenset[str] = frozenset()  # the counted noun's forms ("colours": "color")
+    joined: frozenset[str] = frozenset()  # concepts named after "and", "or", "vs"
+    memo: dict[int, Hits] = field(default_factory=dict)  # per sentence, for this part
+
+    def hits(self, s: Sentence) -> Hits:
+        """The part's concepts the sentence holds: in its own words, anywhere (headings
+        too), in its opening words; computed once per sentence and part."""
+        got = self.memo.get(id(s))
+        if got is None:
+            own = frozenset(t for t, alts in self.wanted.items() if found(alts, s.own))
+            rest = (t for t, alts in self.wanted.items() if t not in own and found(alts, s.terms))
+            lead = frozenset(t for t in own if found(self.wanted[t], s.lead))
+            got = self.memo[id(s)] = (own, own.union(rest), lead)
+        return got
+
+    def speaks_to(self, s: Sentence) -> bool:
+        """Does the sentence hold one of the part's own concepts (not only lent ones)?"""
+        return not self.asked.isdisjoint(self.hits(s)[1])
+
+    def cover(self, s: Sentence) -> float:
+        own, anywhere, _ = self.hits(s)
+        got = sum(self.weight[t] for t in own)
+        got += HEADING * sum(self.weight[t] for t in anywhere - own)
+        return got / self.total if self.total else 0.0
+
+    def cover_asked(self, s: Sentence) -> float:
+        """The share of the part's own concepts (not those lent by context) it holds."""
+        own, anywhere, _ = self.hits(s)
+        total = self.asked_total
+        got = sum(self.weight[t] for t in self.asked & own)
+        got += HEADING * sum(self.weight[t] for t in self.asked & (anywhere - own))
+        return got / total if total else self.cover(s)
+
+    def repeats(self, s: Sentence) -> bool:
+        """Did the assistant say this sentence already, in its words or nearly ("Check that
+        the status light is solid white." for "If a device shows offline, check that...")?"""
+        if not self.said:
+            return False
+        if s.text in self.said:
+            return True
+        words = s.written - s.context
+        return len(words) >= REPEAT_WORDS and len(words & self.said_terms) >= REPEAT * len(words)
+
+    def predicates(self, s: Sentence) -> bool:
+        """Does the sentence say something of the question beyond naming its subject (a
+        term of the question in the sentence but not in its headings), or say in its own
+        words all that the question asks ("An order can be cancelled..." under the
+        heading "Cancelling", for "can I cancel my order")?"""
+        own = self.hits(s)[0]
+        if self.asked and self.asked <= own:
+            return True
+        return any(not found(self.wanted[t], s.context) for t in own)
+
+    def lead(self, s: Sentence) -> float:
+        """The share of the question the sentence opens with (its subject)."""
+        got = sum(self.weight[t] for t in self.hits(s)[2])
+        return got / self.total if self.total else 0.0
+
+    def new_terms(self, s: Sentence, seen: set[str]) -> set[str]:
+        return set(self.hits(s)[1]) - seen
+
+    def features(self, c: Candidate) -> tuple[float, ...]:
+        """What the score weighs (``FEATURES``, in order) for one candidate sentence."""
+        return (self.cover(c[1]), *(feature(self, c) for feature in _FEATURE_FNS))
+
+    def score(self, c: Candidate) -> float:
+        """``WEIGHTS`` times ``features(c)`` (written out: this runs per sentence and part,
+        and the features that weigh nothing are not computed)."""
+        i, s = c
+        covered = self.cover(s)
+        if covered <= 0:
+            return 0.0
+        w = WEIGHTS
+        intent = self.intent
+        got = w[0] * covered + w[9] * len(s.text) / 100 + w[5] * self.lead(s)
+        if intent.kind in s.kinds:
+            got += w[1] * (0.5 if intent.lent else 1.0)
+        if intent.without or intent.yes_no or self.target:
+            got += w[2] * _without(self, c) + w[3] * _condition(self, c) + w[4] * _target(self, c)
+        if i in self.demoted:
+            got += w[6]
+        if s.negated:
+            got += w[7] * _unasked_negation(self, c)
+        if self.said and self.repeats(s):
+            got += w[8]
+        if w[10]:
+            got += w[10] * self.cover_asked(s)
+        return got + w[11] / (1 + i)
+
+
+def split_context(part: str) -> tuple[str, str]:
+    """("warranty on it?", "price, plug") from "warranty on it? (price, plug)": the words an
+    earlier turn lent the question, in the trailing parentheses."""
+    m = _CARRIED.match(part)
+    return (m.group(1), m.group(2)) if m else (part, "")
+
+
+def _terms(text: str) -> list[str]:
+    out = []
+    for t in words_of(_CHAT.sub(" ", text)):
+        out.append(t)
+        letters = "".join(ch for ch in t if ch.isalpha())
+        if letters != t and len(letters) >= 3 and not t.isalpha():
+            out.append(letters)  # "5ghz" also asks about "ghz"
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a request brings besides the question: catalog passages, the conversation so
+    far, the app's glossary, whether the caller judged each part already."""
+
+    demoted: frozenset[int] = frozenset()
+    said: str = ""
+    earlier: str = ""  # the user's previous turn
+    glossary: tuple[tuple[frozenset[str], ...], ...] = ()
+    judged: bool = False
+
+
+def _concepts(
+    scale: dict[str, float], analyzer: Analyzer, ctx: Context
+) -> tuple[dict[str, Alts], dict[str, float]]:
+    """The question's concepts: each term with its equivalents; the terms of a glossary
+    phrase it uses ("money back") as one concept written any of the group's ways."""
+    asked = {t for t in scale if t not in _FRAME} or set(scale)
+    wanted: dict[str, Alts] = {}
+    weights = dict(scale)
+    for forms in ctx.glossary:
+        used = next((f for f in forms if f <= asked), None)
+        if used is None:
+            continue
+        key = " ".join(sorted(used))
+        wanted[key] = tuple(tuple(analyzer.equivalents(t) for t in sorted(f)) for f in forms)
+        weights[key] = max(scale[t] for t in used)
+        asked -= used
+    for t in asked:
+        wanted[t] = ((analyzer.equivalents(t),),)
+    return wanted, weights
+
+
+_JOINED = re.compile(
+    r"\b(\w+)\s+(?:and|or|vs|versus|plus)\s+(?:(?:the|a|an|my|your|its|their)\s+)?(\w+)"
+)
+
+
+def _joined(text: str) -> set[str]:
+    """The terms on either side of a coordinator ("the FEE and the DEPOSIT"). (The leading
+    ``\b`` keeps a long run of letters linear: without it, every position inside the run
+    tried the whole run again.)"""
+    return {t for m in _JOINED.finditer(text.lower()) for g in m.groups() for t in _terms(g)}
+
+
+def focus(text: str) -> tuple[str, str]:
+    """(the sentences that ask, the ones that tell) of a part: "My son gave me your hub.
+    How long does setup take?" asks the second; the first is its context."""
+    sentences = [x for x in _SPLIT.split(text.strip()) if x]
+    if len(sentences) < 2:
+        return text, ""
+    asking = [x for x in sentences if asks(x)]
+    if not asking or len(asking) == len(sentences):
+        return text, ""
+    return " ".join(asking), " ".join(x for x in sentences if x not in asking)
+
+
+def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ctx: Context) -> Part:
+    main, carried = split_context(question)
+    main, told = focus(main)
+    intent = intent_of(main)
+    if intent.empty and ctx.earlier and not _ASKS.search(main.lower()):
+        intent = replace(intent_of(ctx.earlier), lent=True)  # "and to canada?": as before
+    lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
+    wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx)
+    part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
+    part.said_terms = frozenset(words_of(ctx.said)) if ctx.said else frozenset()
+    part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
+    if intent.target:
+        part.target = analyzer.equivalents(intent.target)
+    if intent.kind and part.asked:  # (read only for a part that asks for a kind)
+        part.joined = part.asked.intersection(_joined(main))
+    df = dict.fromkeys(wanted, 0)
+    for _, s in candidates:
+        for t in part.hits(s)[1]:
+            df[t] += 1
+    n = len(candidates)
+    part.weight = {t: scale[t] * math.log(1 + n / (1 + df[t])) for t in wanted}
+    part.total = sum(part.weight.values())
+    part.asked_total = sum(part.weight[t] for t in part.asked)
+    return part
+
+
+def asks(part: str) -> bool:
+    """Is this part of a message a question (not "I bought it last week.")?"""
+    intent = intent_of(part)
+    return "?" in part or not intent.empty or bool(_ASKS.search(part.lower()))
+
+
+def _kind(part: Part, c: Candidate) -> float:
+    return (0.5 if part.intent.lent else 1.0) * (part.intent.kind in c[1].kinds)
+
+
+def _without(part: Part, c: Candidate) -> float:
+    return float(part.intent.without and bool({"without", "onli"} & c[1].terms))
+
+
+def _condition(part: Part, c: Candidate) -> float:
+    return float(part.intent.yes_no and c[1].conditional and not part.intent.lent)
+
+
+def _target(part: Part, c: Candidate) -> float:
+    return float(bool(part.target) and not part.target.isdisjoint(c[1].counted))
+
+
+def _unasked_negation(part: Part, c: Candidate) -> float:
+    """'what is covered' wants the coverage, not the exclusions."""
+    return float(c[1].negated and not part.intent.negated and not part.intent.yes_no)
+
+
+# FEATURES after "cover", in order
+_FEATURE_FNS: tuple[Callable[[Part, Candidate], float], ...] = (
+    _kind,
+    _without,
+    _condition,
+    _target,
+    lambda part, c: part.lead(c[1]),
+    lambda part, c: float(c[0] in part.demoted),
+    _unasked_negation,
+    lambda part, c: float(part.repeats(c[1])),  # a follow-up rarely wants what it just got
+    lambda part, c: len(c[1].text) / 100,
+    lambda part, c: part.cover_asked(c[1]),
+    lambda part, c: 1 / (1 + c[0]),
+)

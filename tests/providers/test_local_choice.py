@@ -1,0 +1,181 @@
+"""Which sentences the local responder chooses: both things a question joins, what is
+required for "do I need...", a measure for the quantity it measures, the next step after
+a follow-up to what was said, and the problem a message tells when its question cannot be
+answered. Documents and questions are written for these tests (a bike shop and a heater
+maker, not the example apps)."""
+
+from __future__ import annotations
+
+import pytest
+
+from stanchion.providers.local.answer import answer
+from stanchion.providers.local.intent import intent_of
+from stanchion.providers.local.sentences import Analyzer
+
+FEES = """# Spoke Club membership
+
+## Joining
+Spoke Club membership costs 30 EUR a year. Members get free tyre checks.
+
+## Lockers
+Lockers are available at every shop. A locker deposit of 10 EUR is refunded when you
+return the key.
+"""
+DELIVERY = """# Delivery
+
+## Costs
+Delivery is free on orders over 80 EUR; below that it costs 6 EUR.
+Collection from a shop is free everywhere.
+"""
+EXCHANGES = """# Exchanges
+
+## Rules
+Bikes can be exchanged within 14 days of purchase.
+The bike must come with its original receipt and all reflectors.
+Exchanged bikes are checked by a mechanic.
+"""
+HEATER = """# Breeze heater
+
+## Overview
+The Breeze heater warms a room of 20 square metres. It uses 1500 watts.
+"""
+TROUBLE = """# Breeze troubleshooting
+
+## Not warming
+If the heater does not warm, check that the dial is above 15 degrees.
+Reset the heater by holding the power button for 5 seconds.
+"""
+FROST = """# Frost warnings
+
+## How we tell you
+If a frost warning is issued, we post it on the website and send a text.
+Keep the heater on its frost setting while it lasts.
+The warning stays in place until we post that it has ended.
+"""
+TRACKING = """# Tracking
+
+## Tracking links
+A tracking link is sent once the parcel leaves our warehouse.
+Parcels leave the warehouse within 2 working days.
+"""
+
+
+def reply(question: str, *passages: str, **kwargs: object) -> str:
+    return answer(question, list(passages), analyzer=Analyzer(), **kwargs).text  # type: ignore[arg-type]
+
+
+def test_both_things_a_question_joins_are_answered() -> None:
+    got = reply("how much is the membership and the locker deposit", FEES)
+    assert "30 EUR a year" in got
+    assert "deposit of 10 EUR" in got
+
+
+def test_a_clipped_minimum_asks_for_the_threshold() -> None:
+    assert intent_of("free delivery min?").kind == "count"
+    got = reply("free delivery min?", DELIVERY)
+    assert got.startswith("Delivery is free on orders over 80 EUR")
+
+
+def test_do_i_need_is_answered_by_what_is_required() -> None:
+    got = reply("do i need the orig receipt to exchange my bike", EXCHANGES)
+    assert got.startswith("The bike must come with its original receipt")
+
+
+def test_a_measure_answers_for_the_quantity_it_measures() -> None:
+    got = reply(
+        "how big a room does the breeze heater warm and how much power does it use",
+        HEATER,
+        parts=["how big a room does the breeze heater warm", "how much power does it use"],
+        decisions=["answer", "refuse"],
+    )
+    assert "1500 watts" in got
+    assert "don't have information" not in got
+
+
+def test_a_follow_up_to_what_was_said_gets_the_next_step() -> None:
+    history = [
+        ("user", "my breeze heater is not warming"),
+        ("assistant", "Check that the dial is above 15 degrees."),
+    ]
+    got = reply("it is. now what (heater, warming)", TROUBLE, history=history)
+    assert got.startswith("Reset the heater by holding the power button for 5 seconds.")
+    assert "dial" not in got
+
+
+def test_a_follow_up_with_its_own_question_word_is_not_the_earlier_yes_no() -> None:
+    history = [
+        ("user", "is there a frost warning"),
+        ("assistant", "When a frost warning is issued, we post it on the website and send a text."),
+    ]
+    got = reply("how will i know it has ended (frost, warning)", FROST, history=history)
+    assert "until we post that it has ended" in got
+
+
+def test_the_problem_a_message_tells_is_answered_when_its_question_cannot_be() -> None:
+    parts = ["I ordered a bell yesterday but the tracking link is not there yet.", "Is it lost?"]
+    got = reply(" ".join(parts), TRACKING, parts=parts, decisions=["borderline", "refuse"])
+    assert got.startswith("A tracking link is sent once the parcel leaves our warehouse.")
+    assert 'I don\'t have information about "Is it lost"' in got
+
+
+def test_a_told_problem_the_gate_refused_stays_unanswered() -> None:
+    parts = ["I ordered a bell yesterday but the tracking link is not there yet.", "Is it lost?"]
+    refused = ["refuse", "refuse"]
+    got = answer(" ".join(parts), [TRACKING], parts=parts, decisions=refused, analyzer=Analyzer())
+    assert got.refused
+
+
+def test_the_score_is_the_weights_times_the_features() -> None:
+    from stanchion.providers.local.answer import request_context
+    from stanchion.providers.local.part import FEATURES, WEIGHTS, read_part
+
+    analyzer = Analyzer()
+    history = [("user", "is delivery free"), ("assistant", "Collection from a shop is free.")]
+    ctx, candidates = request_context(
+        [DELIVERY, EXCHANGES], None, ["doc", "catalog"], None, history, None, analyzer
+    )
+    assert len(FEATURES) == len(WEIGHTS)
+    for question in ("do i need a receipt", "free delivery min?", "how long to exchange"):
+        part = read_part(question, candidates, analyzer, ctx)
+        for c in candidates:
+            weighed = sum(w * f for w, f in zip(WEIGHTS, part.features(c), strict=True))
+            assert part.score(c) == pytest.approx(weighed if part.cover(c[1]) > 0 else 0.0)
+
+
+def test_a_yes_no_condition_brings_what_holds_when_it_is_not_met() -> None:
+    policy = (
+        "# Orders\n\n## Cancelling\nA bike order can be cancelled until it leaves the shop. "
+        "After that, send the parcel back unopened.\n"
+    )
+    got = reply("can i still cancel my bike order", policy)
+    assert "until it leaves the shop" in got
+    assert "After that, send the parcel back unopened." in got
+
+
+def test_a_yes_you_can_brings_the_instruction_after_it() -> None:
+    policy = (
+        "# Your account\n\n## Someone to help you\nYou can name a friend to speak to us about "
+        "your account. Sign the helper form at any shop. Helpers cannot close the account.\n"
+    )
+    got = reply("can my brother speak to you about my account", policy)
+    assert got.startswith("You can name a friend")
+    assert "Sign the helper form at any shop." in got
+
+
+def test_a_sentence_whose_subject_is_a_pronoun_brings_its_antecedent() -> None:
+    policy = (
+        "# Storms\n\n## Compensation\nIf a storm cuts your supply for over 6 hours, we pay "
+        "20 EUR. If it lasts more than a day, the credit is 50 EUR.\n"
+    )
+    got = reply("what credit do i get when it lasts more than a day", policy)
+    assert got.startswith("If a storm cuts your supply")
+    assert "the credit is 50 EUR" in got
+
+
+def test_a_long_run_of_letters_is_read_in_linear_time() -> None:
+    import time
+
+    started = time.process_time()
+    got = reply("how much is " + "a" * 40_000, FEES)
+    assert time.process_time() - started < 1.0  # quadratic, it took 7.6 s
+    assert got
