@@ -321,10 +321,11 @@ _UNIT_AFTER = re.compile(
 )
 
 
-def implied(text: str) -> list[str]:
+def implied(text: str, money: bool = True) -> list[str]:
     """Terms a text answers to without writing them: an address is an email, a URL a link
     or website, a phone number a phone to call ("who do I email?" -> "billing@shop.example"),
-    a unit symbol its words ("$2.80 per m³" -> cubic, metre; "kWh" -> kilowatt, hour).
+    a unit symbol its words ("$2.80 per m³" -> cubic, metre; "kWh" -> kilowatt, hour), an
+    amount of money cost, price and fee (``money``: False for a reader that knows prices).
 
     >>> implied("Write to billing@shop.example or call +1 555 010 0199.")
     ['email', 'phon', 'call']
@@ -335,7 +336,7 @@ def implied(text: str) -> list[str]:
             out += words
     for unit in dict.fromkeys(m.group(1) for m in _UNIT_AFTER.finditer(text)):
         out += terms(_AFTER_NUMBER[unit])
-    if _MONEY.search(text):  # "Second checked bag: $65" answers "what does it cost"
+    if money and _MONEY.search(text):  # "Second checked bag: $65" answers "what does it cost"
         out += ["cost", "price", "fee"]
     if _URL.search(text):
         out += ["link", "websit"]

@@ -132,7 +132,9 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
         kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
         main = _CONDITION.split(sentence, maxsplit=1)[0]
         written = frozenset(words_of(sentence))
-        words = written | frozenset(implied(sentence) + compounds(sentence))
+        # an amount is the price kind's business (ANSWER_KINDS), not a word it writes: "free
+        # over 50 USD" must not answer "what does express cost" by the word "cost"
+        words = written | frozenset(implied(sentence, money=False) + compounds(sentence))
         words = words.union(*(q for unit, q in _MEASURES if unit.search(sentence)))
         if _PRONOUN.match(sentence):
             words |= top  # "It needs a C-wire": 'it' is what the document is about
