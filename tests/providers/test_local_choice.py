@@ -179,3 +179,33 @@ def test_a_long_run_of_letters_is_read_in_linear_time() -> None:
     got = reply("how much is " + "a" * 40_000, FEES)
     assert time.process_time() - started < 1.0  # quadratic, it took 7.6 s
     assert got
+
+
+def test_a_sentence_about_another_titled_thing_loses_to_the_one_asked_about() -> None:
+    # the kettle's guarantee is asked; the guarantee page's sentence about the toaster names
+    # another product a title names, so it is not the answer
+    guarantee = (
+        "# Guarantee\n\nEvery Orbit appliance has a 1-year guarantee. "
+        "The Orbit Toaster has a 3-year guarantee."
+    )
+    row = "Orbit Kettle costs 40 EUR. Orbit Kettle guarantee: 2 years (2-year guarantee)."
+    toaster = "# Orbit Toaster\n\nThe Orbit Toaster has four slots."
+    found = answer(
+        "how much is the orbit kettle and what guarantee does it come with",
+        [guarantee, row, toaster],
+        parts=["how much is the orbit kettle", "what guarantee does it come with"],
+        titles=["Guarantee", "Orbit Kettle", "Orbit Toaster"],
+        sources=["docs/guarantee.md", "catalog", "docs/toaster.md"],
+        analyzer=Analyzer(),
+    )
+    assert "40 EUR" in found.text and "guarantee" in found.text
+    assert "3-year" not in found.text
+    # asked about the toaster, its sentence is the answer
+    toast = answer(
+        "what guarantee does the toaster have",
+        [guarantee, row, toaster],
+        titles=["Guarantee", "Orbit Kettle", "Orbit Toaster"],
+        sources=["docs/guarantee.md", "catalog", "docs/toaster.md"],
+        analyzer=Analyzer(),
+    )
+    assert "3-year" in toast.text

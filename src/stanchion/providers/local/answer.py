@@ -16,8 +16,9 @@ Answer(text='PayPal refunds take 2 to 3 business days. [1]', refused=False)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from stanchion.knowledge.text import terms
 from stanchion.providers.local.part import (
     FEATURES,
     WEIGHTS,
@@ -290,6 +291,20 @@ def topic_of(part: str) -> str:
     return ("..." if len(words) > TOPIC_WORDS else "") + short.strip(" ?.!,;")
 
 
+def title_names(titles: list[str]) -> frozenset[str]:
+    """The words that tell the passages' titles apart ("thermostat", "plug", "mini" of
+    "Lumen Thermostat", "Lumen Plug Mini"; not the brand "lumen" they share), when at least
+    two titles name things."""
+    bags = [frozenset(terms(t)) for t in dict.fromkeys(titles) if t]
+    if len(bags) < 2:
+        return frozenset()
+    seen: dict[str, int] = {}
+    for bag in bags:
+        for t in bag:
+            seen[t] = seen.get(t, 0) + 1
+    return frozenset(t for t, n in seen.items() if n == 1)
+
+
 def request_context(
     passages: list[str],
     titles: list[str] | None,
@@ -309,7 +324,11 @@ def request_context(
         earlier=next((t for role, t in reversed(turns) if role == "user"), ""),
         glossary=tuple(analyzer.glossary(glossary)) if glossary else (),
         judged=bool(decisions),
+        names=title_names(names),
     )
+    if ctx.names:  # a catalog row is there because the message names its product
+        rows = " ".join(names[i] for i, src in enumerate(sources or []) if src == "catalog")
+        ctx = replace(ctx, rows=ctx.names.intersection(terms(rows)))
     candidates = [
         (i, s) for i, text in enumerate(passages) for s in analyzer.sentences(text, names[i])
     ]
@@ -350,6 +369,9 @@ def answer(
     ctx, candidates = request_context(
         passages, titles, sources, decisions, history, glossary, analyzer
     )
+    if ctx.names:  # what the whole message (and the turn before) names, whichever part asks
+        named = ctx.names.intersection(terms(f"{ctx.earlier} {question} {' '.join(parts or [])}"))
+        ctx = replace(ctx, rows=ctx.rows | named)
     declined = {i for i, d in enumerate(decisions or []) if d == "refuse"}
     asked = [p for p in (parts or []) if p.strip()] or [question]
     multi = len(asked) > 1

@@ -44,8 +44,10 @@ FEATURES = (
     "length",  # its length in hundreds of characters
     "cover_asked",  # the share of the part's own concepts (not the lent ones) it holds
     "rank",  # 1 / (1 + its passage's place in the retrieved list)
+    "other_subject",  # its subject is a thing another title names, not the part ("The Lumen
+    # Thermostat has a 3-year warranty" for the plug's warranty)
 )
-WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0)
+WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0, -0.25)
 REPEAT, REPEAT_WORDS = 0.75, 3  # a sentence is repeated when this share of its words was said
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 
@@ -78,6 +80,8 @@ class Part:
     target: frozenset[str] = frozenset()  # the counted noun's forms ("colours": "color")
     joined: frozenset[str] = frozenset()  # concepts named after "and", "or", "vs"
     memo: dict[int, Hits] = field(default_factory=dict)  # per sentence, for this part
+    names: frozenset[str] = frozenset()  # the words telling titles apart (see Context)
+    own_names: frozenset[str] = frozenset()  # those the part names
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -133,6 +137,11 @@ class Part:
         got = sum(self.weight[t] for t in self.hits(s)[2])
         return got / self.total if self.total else 0.0
 
+    def other_subject(self, s: Sentence) -> bool:
+        """Is the sentence about a thing a title names that the part does not name?"""
+        named = self.names.intersection(s.named)
+        return bool(named) and named.isdisjoint(self.own_names)
+
     def new_terms(self, s: Sentence, seen: set[str]) -> set[str]:
         return set(self.hits(s)[1]) - seen
 
@@ -162,6 +171,8 @@ class Part:
             got += w[8]
         if w[10]:
             got += w[10] * self.cover_asked(s)
+        if self.names and self.other_subject(s):
+            got += w[12]
         return got + w[11] / (1 + i)
 
 
@@ -192,6 +203,8 @@ class Context:
     earlier: str = ""  # the user's previous turn
     glossary: tuple[tuple[frozenset[str], ...], ...] = ()
     judged: bool = False
+    names: frozenset[str] = frozenset()  # the words that tell the passages' titles apart
+    rows: frozenset[str] = frozenset()  # those of catalog rows: products the message names
 
 
 def _concepts(
@@ -250,6 +263,8 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
     part.said_terms = frozenset(words_of(ctx.said)) if ctx.said else frozenset()
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
+    part.names = ctx.names
+    part.own_names = ctx.names.intersection(_terms(question)) | ctx.rows
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
     if intent.kind and part.asked:  # (read only for a part that asks for a kind)
@@ -305,4 +320,5 @@ _FEATURE_FNS: tuple[Callable[[Part, Candidate], float], ...] = (
     lambda part, c: len(c[1].text) / 100,
     lambda part, c: part.cover_asked(c[1]),
     lambda part, c: 1 / (1 + c[0]),
+    lambda part, c: float(bool(part.names) and part.other_subject(c[1])),
 )

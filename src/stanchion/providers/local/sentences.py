@@ -91,6 +91,14 @@ class Sentence:
     context: frozenset[str]  # its document's title and section headings
     units: frozenset[str]  # units and currencies it states (units.py)
     written: frozenset[str] = frozenset()  # the terms written in it (none implied)
+    named: frozenset[str] = frozenset()  # capitalised words of its subject ("Lumen Thermostat")
+
+
+def _named(sentence: str) -> frozenset[str]:
+    """The terms of the capitalised words among its first words, past its first word: the
+    thing it is about when that is a name ("The Lumen Thermostat has...")."""
+    lead = sentence.split()[1:LEAD_WORDS]
+    return frozenset(t for w in lead if w[:1].isupper() for t in terms(w))
 
 
 def split_sentences(text: str) -> list[str]:
@@ -156,6 +164,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 heading,
                 stated_units(sentence),
                 written,
+                _named(sentence),
             )
         )
     return tuple(out)
