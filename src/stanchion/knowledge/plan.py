@@ -3,9 +3,13 @@
 The last user turn is split into its questions (``query.split_parts``); a part that leans on
 earlier ones ("can I still send it back?") carries the salient concepts of the turn before;
 each part is retrieved and judged on its own, with the catalog rows of the products it names
-as evidence too; a model or pack the catalog does not hold ("hub pro") vetoes its part. The
-message is answerable when one of its parts is; the parts it cannot answer are reported so
-the responder says so.
+as evidence too; a model or pack the catalog does not hold ("hub pro") vetoes its part.
+A follow-up is judged twice: with the concepts it carries, against all its passages; and by
+its own words alone, against its passages from the documents the earlier turn was retrieved
+from (its subject: "how long do i have to drop it off" after "I want to send my thermostat
+back" needs "drop" on the returns page, not "thermostat" in the same sentence); the better
+judgement stands. The message is answerable when one of its parts is; the parts it cannot
+answer are reported so the responder says so.
 
     planner = Planner(retriever, spec.answerability, catalog)
     plan = await planner.plan(["how long does shipping take? and do you ship to Peru?"], 4)
@@ -15,6 +19,7 @@ the responder says so.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +37,7 @@ PLANS = 4096  # plans kept per index generation (the same questions come back)
 # What a turn is read for retrieval and answerability up to: a long e-mail is ~3,000
 # characters; past this, parsing only costs CPU (~130 us a word) while holding the GIL.
 QUESTION_CHARS = 8000
+SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken to be about
 
 
 class CatalogEvidence(Protocol):
@@ -98,6 +104,7 @@ class Planner:
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
         self._plans: dict[tuple[tuple[str, ...], int], Plan] = {}
+        self._subjects: dict[tuple[tuple[str, ...], int], frozenset[str]] = {}
         self._plans_for: object | None = None  # the index sync the plans were made at
 
     def decide(self, score: float, has_passages: bool) -> Decision:
@@ -116,7 +123,7 @@ class Planner:
         await self.retriever.refresh()
         key, synced = (tuple(turns), k), self.retriever.synced
         if self._plans_for is not synced:
-            self._plans, self._plans_for = {}, synced
+            self._plans, self._subjects, self._plans_for = {}, {}, synced
         known = self._plans.get(key)
         if known is not None:
             return known
@@ -139,13 +146,17 @@ class Planner:
         self, turns: list[str], parts: list[Ask], k: int, vecs: list[Vector | None]
     ) -> Plan:
         earlier = self._earlier(turns[:-1])
+
+        def subject() -> frozenset[str]:
+            return self.subject(turns[:-1], k)
+
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
         for i, ask in enumerate(parts):
             # a follow-up leans on the part before it and on what that part leaned on
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             vec = vecs[i] if i < len(vecs) else None
-            planned.append(self._part(ask, context, per_part, vec))
+            planned.append(self._part(ask, context, per_part, vec, subject))
         decision = max((p.decision for p in planned), key=ORDER.__getitem__)
         if decision == "borderline" and self.policy.borderline_action == "refuse":
             decision = "refuse"
@@ -166,6 +177,27 @@ class Planner:
             out.append(f"{context} {part.text}" if leans else part.text)
         return out
 
+    def subject(self, turns: list[str], k: int) -> frozenset[str]:
+        """The documents the last of ``turns`` was retrieved from, answered or not: what a
+        follow-up to it is about. Retrieved without a subject of its own, so the same
+        whatever plans are kept; kept per index sync like the plans."""
+        if not turns:
+            return frozenset()
+        key = (tuple(turns), k)
+        found = self._subjects.get(key)
+        if found is None:
+            context = self._earlier(turns[:-1])
+            asks = split_asks(unabbreviate(turns[-1][:QUESTION_CHARS]))
+            found = frozenset(
+                p.doc_id
+                for ask in asks
+                for p in self._part(ask, context, k, None).passages[:SUBJECT_PASSAGES]
+            )
+            if len(self._subjects) >= PLANS:
+                self._subjects.clear()
+            self._subjects[key] = found
+        return found
+
     def _earlier(self, turns: list[str]) -> str:
         """The earlier user turns a follow-up may lean on: the last one, and the one before
         it when the last was itself a follow-up."""
@@ -176,7 +208,14 @@ class Planner:
             return turns[-2] + " " + last
         return last
 
-    def _part(self, part: Ask, context: str, k: int, vec: Vector | None) -> PartPlan:
+    def _part(
+        self,
+        part: Ask,
+        context: str,
+        k: int,
+        vec: Vector | None,
+        subject: Callable[[], frozenset[str]] = frozenset,
+    ) -> PartPlan:
         r = self.retriever
         text = part.text
         query = r.parse(part.ask)
@@ -184,6 +223,7 @@ class Planner:
         if part.context:
             query = query.with_context(r.parse(part.context))
         words: list[str] = []
+        own = query
         if context and is_followup(text, query):
             before = r.parse(context)
             query = query.with_context(before)
@@ -200,6 +240,11 @@ class Planner:
         # to the documents says the question is out of scope (0: neutral)
         dense = r.similarity(vec)
         assessment = r.assess(query, evidence, around, 0.0 if rows and dense is not None else dense)
+        on_subject = [p for p in evidence if p.doc_id in subject()] if leaned else []
+        if on_subject:  # the subject is settled by the documents: its words need not recur
+            alone = r.assess(own, on_subject, around, dense)
+            if alone.score > assessment.score:
+                assessment = alone
         unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
