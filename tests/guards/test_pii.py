@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 import unicodedata
 
 import pytest
@@ -157,12 +158,28 @@ def _normalize_per_character(text: str) -> tuple[str, tuple[int, ...]]:
         "pаypal\u200b login\u00ad here ＡＢＣ １２３",
         "e\u0301 combining, Ǆ, ㎏, ﬃ, ² and ³…",
         "\u200bonly a zero width at the start and the end\ufeff",
+        "ผมอยากสอบถาม ทำไม จำนวน, спасибо Ａ！ ﾊﾟ",  # Thai sara am folds to two characters
     ],
 )
 def test_normalize_folds_each_character_on_its_own(text: str) -> None:
     view = normalize(text)
     assert view.offsets is not None
     assert (view.text, tuple(view.offsets)) == _normalize_per_character(text)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_normalize_folds_any_text_as_each_character_on_its_own(seed: int) -> None:
+    rng = random.Random(seed)
+    pool = "ab 1.АрсеіΑορ\u200b\u00adﬁ①ﾊﾟＡ²ทำ한ी्ज़é\u0301ᄀ\U0001d400\U000e0041"
+    for _ in range(2000):
+        size = rng.randint(1, 30)
+        text = "".join(
+            rng.choice(pool) if rng.random() < 0.8 else chr(rng.randrange(0x80, 0x30000))
+            for _ in range(size)
+        )
+        view = normalize(text)
+        offsets = tuple(range(len(text))) if view.offsets is None else tuple(view.offsets)
+        assert (view.text, offsets) == _normalize_per_character(text), repr(text)
 
 
 @pytest.mark.parametrize(
