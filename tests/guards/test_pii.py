@@ -7,7 +7,14 @@ import pytest
 
 from stanchion.guards import GuardEngine
 from stanchion.guards.normalize import CONFUSABLES, ZERO_WIDTH, normalize
-from stanchion.guards.pii import valid_iban, valid_ssn
+from stanchion.guards.numbers import number_windows
+from stanchion.guards.pii import (
+    PhoneRecogniser,
+    RegexRecogniser,
+    _pattern_recognisers,
+    valid_iban,
+    valid_ssn,
+)
 from stanchion.guards.pii_dates import _DATE, _GATE, _GATE_CASED, date_matches
 
 from .conftest import make_exchange
@@ -124,6 +131,29 @@ def test_records_never_hold_the_value(engine: GuardEngine) -> None:
     record = outcome.findings[0].to_record()
     assert "536-22-1234" not in str(record)
     assert record["type"] == "pii.us_ssn" and record["action"] == "redact"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_number_windows_hold_every_match_of_a_whole_text_search(seed: int) -> None:
+    """Windows end at a run's last digit: the card, SSN and IP patterns find there what they
+    find in the whole text, and so does the phone candidate, of those with 7 digits or more
+    (the phone recogniser drops the others), padded with spaces as tables pad their numbers."""
+    recognisers = [r for r in _pattern_recognisers().values() if getattr(r, "numeric", False)]
+    patterns = [r.pattern for r in recognisers if isinstance(r, RegexRecogniser)]
+    phone = PhoneRecogniser._candidate
+    rng = random.Random(seed)
+    alphabet = "0123456789   ..--()++x:/\u0663a\n|"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        windows = number_windows(text)
+        for pattern in patterns:
+            inside = [m.span() for s, e in windows for m in pattern.finditer(text, s, e)]
+            assert inside == [m.span() for m in pattern.finditer(text)], (text, pattern.pattern)
+        inside = [m.span() for s, e in windows for m in phone.finditer(text, s, e)]
+        whole = [
+            m.span() for m in phone.finditer(text) if sum(c.isdigit() for c in m.group(0)) >= 7
+        ]
+        assert set(whole) <= set(inside), text
 
 
 def test_numbers_are_found_only_inside_number_runs(engine: GuardEngine) -> None:
