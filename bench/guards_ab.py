@@ -9,9 +9,9 @@ passes) once with the baseline and once with the working tree, each in a fresh s
 in alternating order; ``--kinds`` names the kinds of 2 KB message that each run measures in
 turn (:func:`bench.guards.kind_texts`; ``all`` for every kind). ``--pii-types`` measures a
 policy whose PII detector runs those types (``all``: the opt-in contextual ones too) instead
-of the default policy. On a loaded
-machine the ratio of the two columns, taken side by side, is the figure to read; the
-medians over the rounds are printed last.
+of the default policy. On a loaded machine the ratio of the two columns, taken side by
+side, is the figure to read (the CPU columns more than the wall-clock ones); the medians
+over the rounds are printed last.
 """
 
 from __future__ import annotations
