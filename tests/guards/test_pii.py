@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import random
 import unicodedata
 
 import pytest
 
 from stanchion.guards import GuardEngine
 from stanchion.guards.normalize import CONFUSABLES, ZERO_WIDTH, normalize
-from stanchion.guards.pii import valid_iban, valid_ssn
+from stanchion.guards.numbers import number_windows
+from stanchion.guards.pii import (
+    PhoneRecogniser,
+    RegexRecogniser,
+    _pattern_recognisers,
+    valid_iban,
+    valid_ssn,
+)
 from stanchion.guards.pii_dates import _DATE, _GATE, _GATE_CASED, date_matches
 
 from .conftest import make_exchange
@@ -125,6 +133,29 @@ def test_records_never_hold_the_value(engine: GuardEngine) -> None:
     assert record["type"] == "pii.us_ssn" and record["action"] == "redact"
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_number_windows_hold_every_match_of_a_whole_text_search(seed: int) -> None:
+    """Windows end at a run's last digit: the card, SSN and IP patterns find there what they
+    find in the whole text, and so does the phone candidate, of those with 7 digits or more
+    (the phone recogniser drops the others), padded with spaces as tables pad their numbers."""
+    recognisers = [r for r in _pattern_recognisers().values() if getattr(r, "numeric", False)]
+    patterns = [r.pattern for r in recognisers if isinstance(r, RegexRecogniser)]
+    phone = PhoneRecogniser._candidate
+    rng = random.Random(seed)
+    alphabet = "0123456789   ..--()++x:/\u0663a\n|"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        windows = number_windows(text)
+        for pattern in patterns:
+            inside = [m.span() for s, e in windows for m in pattern.finditer(text, s, e)]
+            assert inside == [m.span() for m in pattern.finditer(text)], (text, pattern.pattern)
+        inside = [m.span() for s, e in windows for m in phone.finditer(text, s, e)]
+        whole = [
+            m.span() for m in phone.finditer(text) if sum(c.isdigit() for c in m.group(0)) >= 7
+        ]
+        assert set(whole) <= set(inside), text
+
+
 def test_numbers_are_found_only_inside_number_runs(engine: GuardEngine) -> None:
     text = (
         "IBAN DE89 3704 0044 0532 0130 00, card 4111 1111 1111 1111, ip 10.0.0.1, "
@@ -157,12 +188,28 @@ def _normalize_per_character(text: str) -> tuple[str, tuple[int, ...]]:
         "pаypal\u200b login\u00ad here ＡＢＣ １２３",
         "e\u0301 combining, Ǆ, ㎏, ﬃ, ² and ³…",
         "\u200bonly a zero width at the start and the end\ufeff",
+        "ผมอยากสอบถาม ทำไม จำนวน, спасибо Ａ！ ﾊﾟ",  # Thai sara am folds to two characters
     ],
 )
 def test_normalize_folds_each_character_on_its_own(text: str) -> None:
     view = normalize(text)
     assert view.offsets is not None
     assert (view.text, tuple(view.offsets)) == _normalize_per_character(text)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_normalize_folds_any_text_as_each_character_on_its_own(seed: int) -> None:
+    rng = random.Random(seed)
+    pool = "ab 1.АрсеіΑορ\u200b\u00adﬁ①ﾊﾟＡ²ทำ한ी्ज़é\u0301ᄀ\U0001d400\U000e0041"
+    for _ in range(2000):
+        size = rng.randint(1, 30)
+        text = "".join(
+            rng.choice(pool) if rng.random() < 0.8 else chr(rng.randrange(0x80, 0x30000))
+            for _ in range(size)
+        )
+        view = normalize(text)
+        offsets = tuple(range(len(text))) if view.offsets is None else tuple(view.offsets)
+        assert (view.text, offsets) == _normalize_per_character(text), repr(text)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from stanchion.guards.base import ACTION_RANK, Action, Direction, Finding, Guard
 from stanchion.guards.leakage import CANARY_KEY, make_canary
+from stanchion.guards.normalize import folds
 from stanchion.guards.policy import ALL_DIRECTIONS, GuardPolicySpec
 from stanchion.guards.registry import DETECTORS
 
@@ -215,6 +216,7 @@ class _Placeholders:
 def build_guard_engine(policy: GuardPolicySpec | None, app_dir: Path) -> GuardEngine:
     """Build the engine once at start-up: detectors, models and patterns are made here."""
     policy = policy or GuardPolicySpec()
+    folds()  # the first message with a character to fold would otherwise wait ~50 ms
     guards: dict[Direction, list[Guard]] = {d: [] for d in ALL_DIRECTIONS}
     for name, factory in DETECTORS.items():
         spec = getattr(policy.detectors, name, None)

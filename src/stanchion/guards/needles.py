@@ -5,9 +5,11 @@ match contains) is in the text. Testing ``needle in text`` for each of ~290 need
 about a microsecond apiece over 2 KB. This index answers the same question exactly from the
 text's words: a needle's longest run without white space (its *key*) can only occur inside one
 white-space-delimited word of the text, so the text is split once, and each distinct word's
-set of keys (a bit mask) is remembered across texts. A needle that is its key (``"ignore"``,
-``"###"``) is present exactly when its bit is set; any other (``"you are "``) is looked for
-with ``in``, and only when its key is present::
+set of keys (a bit mask) is remembered across texts. A word not seen before is read at C
+speed: its characters and its pairs of characters are intersected with the keys' first
+pairs, and only the keys that start with a pair the word holds are looked for in it. A needle
+that is its key (``"ignore"``, ``"###"``) is present exactly when its bit is set; any other
+(``"you are "``) is looked for with ``in``, and only when its key is present::
 
     index = NeedleIndex(["ignore", "you are ", "###"])
     seen = index.scan("Ignored? You are.".lower())
@@ -18,9 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import add
 
-# Words longer than this are matched key by key instead of slice by slice (base64 runs, URLs).
-MAX_SLICED = 40
 CACHE_LIMIT = 50_000
 
 
@@ -67,12 +68,14 @@ class NeedleIndex:
             key = _key(needle)
             if key is not None:
                 self._bits.setdefault(key, 1 << len(self._bits))
-        # Keys of one character are looked for with ``in``; longer ones by their first two.
-        self._single = [(key, bit) for key, bit in self._bits.items() if len(key) == 1]
+        # Keys of one character are the word's characters; longer ones start with its pairs.
+        self._single = {key: bit for key, bit in self._bits.items() if len(key) == 1}
         self._by_pair: dict[str, list[tuple[str, int]]] = {}
         for key, bit in self._bits.items():
             if len(key) > 1:
                 self._by_pair.setdefault(key[:2], []).append((key, bit))
+        self._singles = frozenset(self._single)
+        self._pairs = frozenset(self._by_pair)
         self._words: dict[str, int] = {}
 
     def group(self, needles: Iterable[str]) -> Group:
@@ -101,20 +104,13 @@ class NeedleIndex:
         return Present(text, mask)
 
     def _word_bits(self, word: str) -> int:
-        """The keys found in one word: at each position, the keys that start with its pair."""
+        """The keys found in one word: its characters, and the keys that start with its pairs."""
         mask = 0
-        if len(word) > MAX_SLICED:
-            for key, bit in self._bits.items():
+        for char in self._singles.intersection(word):
+            mask |= self._single[char]
+        for pair in self._pairs.intersection(map(add, word, word[1:])):
+            for key, bit in self._by_pair[pair]:
                 if key in word:
-                    mask |= bit
-            return mask
-        for key, bit in self._single:
-            if key in word:
-                mask |= bit
-        pairs = self._by_pair
-        for i in range(len(word) - 1):
-            for key, bit in pairs.get(word[i : i + 2], ()):
-                if word.startswith(key, i):
                     mask |= bit
         return mask
 

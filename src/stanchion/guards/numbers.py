@@ -10,7 +10,6 @@ then search only the few long enough to hold a number instead of the whole text:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 
 _NUMBER_RUN = re.compile(r"[+(\d][\d .\-()+]*")
@@ -23,12 +22,22 @@ def number_runs(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(m.span() for m in _NUMBER_RUN.finditer(text))
 
 
-def number_windows(text: str) -> Iterator[tuple[int, int]]:
-    """Runs that can hold a number, widened by the character a look-ahead reads after them.
+# A run up to its last digit: every number pattern ends with a digit, and a table pads its
+# numbers with spaces ("| 86           |" is a run of 13 characters, a number of 2).
+_NUMBER_WINDOW = re.compile(r"[+(\d][\d .\-()+]*\d")
+
+
+@lru_cache(maxsize=8)
+def number_windows(text: str) -> tuple[tuple[int, int], ...]:
+    """Runs that can hold a number, up to their last digit, widened by the character a
+    look-ahead reads after them (once per text: the recognisers of one scan share them).
 
     Searching ``pattern.finditer(text, start, end)`` in these finds exactly the matches a
-    search of the whole text finds, for patterns made of run characters only.
+    search of the whole text finds, for patterns made of run characters only that end with a
+    digit.
     """
-    for start, end in number_runs(text):
-        if end - start >= MIN_NUMBER:
-            yield start, end + 1
+    return tuple(
+        (m.start(), m.end() + 1)
+        for m in _NUMBER_WINDOW.finditer(text)
+        if m.end() - m.start() >= MIN_NUMBER
+    )
