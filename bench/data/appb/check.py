@@ -1,119 +1,16 @@
-"""Check the hand-written question sets: shape, categories, and that every fact is in the sources.
-
-Run from anywhere::
+"""Check this app's question set (and the example sets written with it): shape, categories,
+splits, and facts in their sources. The checks are ``bench/data/check_sets.py``'s.
 
     python bench/data/appb/check.py
-
-It checks the example app's messy3 set against its documents and catalog, and this folder's
-questions against this folder's documents. A fact that is not in the sources would score a
-correct answer as wrong, so every one is looked up (case-insensitively) before a figure is
-taken from the set. Exits 1 on any problem.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
-HERE = Path(__file__).resolve().parent
-APP = ROOT / "examples" / "support-assistant"
-CATEGORIES = {
-    "plain",
-    "typo",
-    "slang",
-    "indirect",
-    "multi_part",
-    "multi_turn",
-    "catalog",
-    "near_miss",
-}
-SETS = {
-    "messy3": (
-        [APP / "evals" / "messy3-dev.jsonl", APP / "evals" / "messy3-heldout.jsonl"],
-        [*sorted((APP / "docs").glob("*.md")), APP / "catalog.sql"],
-    ),
-    "appb": ([HERE / "evals" / "questions.jsonl"], sorted((HERE / "docs").glob("*.md"))),
-}
-
-
-def _turns_problem(item: dict[str, object]) -> str | None:
-    messages = item.get("messages")
-    if messages is None:
-        return None if isinstance(item.get("question"), str) else "no question or messages"
-    if not isinstance(messages, list) or not messages:
-        return "messages must be a non-empty list"
-    for n, message in enumerate(messages):
-        want = "user" if n % 2 == 0 else "assistant"
-        if not isinstance(message, dict) or message.get("role") != want:
-            return f"turn {n} should be {want}"
-        if not isinstance(message.get("content"), str) or not message["content"]:
-            return f"turn {n} has no content"
-    return None if len(messages) % 2 else "the last turn must be the user's"
-
-
-def _problems(item: dict[str, object], corpus: str) -> list[str]:
-    found = [_turns_problem(item)]
-    facts = item.get("facts")
-    if not isinstance(facts, list) or not all(isinstance(f, str) for f in facts):
-        found.append("facts must be a list of strings")
-        facts = []
-    if not isinstance(item.get("answerable"), bool):
-        found.append("answerable must be true or false")
-    if item.get("category") not in CATEGORIES:
-        found.append(f"unknown category {item.get('category')!r}")
-    # A near miss is by definition not answerable; an answerable one needs something to check.
-    if (item.get("category") == "near_miss") == bool(item.get("answerable")):
-        found.append("near_miss and answerable disagree")
-    if item.get("answerable") and not facts:
-        found.append("an answerable item needs facts")
-    if not item.get("answerable") and facts:
-        found.append("an unanswerable item has facts")
-    found += [f"fact not in the sources: {f!r}" for f in facts if f.lower() not in corpus]
-    return [p for p in found if p]
-
-
-def check(name: str, files: list[Path], sources: list[Path]) -> int:
-    corpus = "\n".join(p.read_text() for p in sources).lower()
-    errors, ids = 0, Counter[str]()
-    counts: Counter[tuple[str, str]] = Counter()
-    for path in files:
-        for n, line in enumerate(path.read_text().splitlines(), 1):
-            where = f"{path.relative_to(ROOT)}:{n}"
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                print(f"{where}: not JSON: {exc}")
-                errors += 1
-                continue
-            for problem in _problems(item, corpus):
-                print(f"{where} {item.get('id')}: {problem}")
-                errors += 1
-            ids[str(item.get("id"))] += 1
-            split = item.get("split") or path.stem.rsplit("-", 1)[-1]
-            counts[(str(item.get("category")), str(split))] += 1
-    for dup in (i for i, c in ids.items() if c > 1):
-        print(f"{name}: id {dup} is used {ids[dup]} times")
-        errors += 1
-    _summary(name, counts)
-    return errors
-
-
-def _summary(name: str, counts: Counter[tuple[str, str]]) -> None:
-    splits = sorted({s for _, s in counts})
-    print(f"{name}: {sum(counts.values())} items; per category " + " / ".join(splits))
-    for category in sorted({c for c, _ in counts}):
-        row = " / ".join(str(counts[(category, s)]) for s in splits)
-        print(f"  {category:<11} {row}")
-
-
-def main() -> int:
-    errors = sum(check(name, files, sources) for name, (files, sources) in SETS.items())
-    print("OK" if not errors else f"{errors} problem(s)")
-    return 1 if errors else 0
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from check_sets import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["messy3", "appb"]))
