@@ -144,10 +144,15 @@ def bin_upper(b: int) -> float:
 
 def p95(hist: Counter[int]) -> float | None:
     """The 95th percentile from a histogram: the upper edge of the bin that holds it."""
+    return percentile(hist, 0.95)
+
+
+def percentile(hist: Counter[int], q: float) -> float | None:
+    """The ``q`` quantile (0-1) from a histogram: the upper edge of the bin that holds it."""
     total = sum(hist.values())
     if not total:
         return None
-    rank, seen = math.ceil(0.95 * total), 0
+    rank, seen = max(1, math.ceil(q * total)), 0
     for b in sorted(hist):
         seen += hist[b]
         if seen >= rank:
