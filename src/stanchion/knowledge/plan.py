@@ -25,7 +25,14 @@ from typing import Any, Protocol
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
 from stanchion.knowledge.base import Passage
-from stanchion.knowledge.query import Ask, Query, is_followup, salient_words, split_asks
+from stanchion.knowledge.query import (
+    Ask,
+    Query,
+    is_followup,
+    is_told,
+    salient_words,
+    split_asks,
+)
 from stanchion.knowledge.query.gazetteer import cities
 from stanchion.knowledge.query.turns import unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
@@ -239,10 +246,13 @@ class Planner:
         # the documents are embedded, the catalog is not: beside its rows, no similarity
         # to the documents says the question is out of scope (0: neutral)
         dense = r.similarity(vec)
-        assessment = r.assess(query, evidence, around, 0.0 if rows and dense is not None else dense)
+        told = is_told(part.ask)  # "I left my headphones on the plane.": its things are a story
+        assessment = r.assess(
+            query, evidence, around, 0.0 if rows and dense is not None else dense, told
+        )
         on_subject = [p for p in evidence if p.doc_id in subject()] if leaned else []
         if on_subject:  # the subject is settled by the documents: its words need not recur
-            alone = r.assess(own, on_subject, around, dense)
+            alone = r.assess(own, on_subject, around, dense, told)
             if alone.score > assessment.score:
                 assessment = alone
         unsold = self.catalog.unknown_names(text) if self.catalog is not None else []

@@ -9,6 +9,7 @@ from stanchion.knowledge.query.parse import Concept, Query, parse
 from stanchion.knowledge.query.turns import (
     Ask,
     is_followup,
+    is_told,
     salient_words,
     split_asks,
     split_parts,
@@ -22,6 +23,7 @@ __all__ = [
     "Query",
     "Vocabulary",
     "is_followup",
+    "is_told",
     "parse",
     "salient_words",
     "split_asks",
