@@ -32,6 +32,7 @@ from stanchion.knowledge.query import (
     is_told,
     salient_words,
     split_asks,
+    story_facts,
 )
 from stanchion.knowledge.query.gazetteer import cities
 from stanchion.knowledge.query.turns import unabbreviate
@@ -44,6 +45,7 @@ PLANS = 4096  # plans kept per index generation (the same questions come back)
 # What a turn is read for retrieval and answerability up to: a long e-mail is ~3,000
 # characters; past this, parsing only costs CPU (~130 us a word) while holding the GIL.
 QUESTION_CHARS = 8000
+FACT_CONCEPTS = 2  # a fact of a story judged alone names at least this many corpus concepts
 SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken to be about
 
 
@@ -255,12 +257,39 @@ class Planner:
             alone = r.assess(own, on_subject, around, dense, told)
             if alone.score > assessment.score:
                 assessment = alone
+        if told:  # a story of several facts: the documents cover the situation by one of them
+            assessment, evidence = self._story(part.ask, evidence, around, dense, assessment, k)
         unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
             assessment = Assessment(0.0, assessment.features, missing)
         decision = self.decide(assessment.score, bool(evidence))
         return PartPlan(text, question, query, evidence, assessment, decision)
+
+    def _story(
+        self,
+        story: str,
+        evidence: list[Passage],
+        around: tuple[str, ...],
+        dense: float | None,
+        assessment: Assessment,
+        k: int,
+    ) -> tuple[Assessment, list[Passage]]:
+        """A told situation judged by the best of its facts ("I bought clothes meanwhile"
+        in a story of a late bag), whose passages then come first for the responder."""
+        r, best, whole = self.retriever, None, assessment.score
+        for fact in story_facts(story):
+            one = r.parse(fact)
+            if sum(c.known for c in one.content()) >= FACT_CONCEPTS:
+                judged = r.assess(one, evidence, around, dense, True)
+                # a story is told in order: of facts judged alike, the later is where the
+                # customer stands now ("... so I bought a coat" after "it came late")
+                if judged.score > whole and (best is None or judged.score >= assessment.score):
+                    assessment, best = judged, one
+        if best is None:
+            return assessment, evidence
+        first = r.ranked(best, k)
+        return assessment, first + [p for p in evidence if p not in first]
 
 
 def _merge(parts: list[PartPlan]) -> list[Passage]:

@@ -13,6 +13,7 @@ from stanchion.knowledge.query.turns import (
     salient_words,
     split_asks,
     split_parts,
+    story_facts,
 )
 from stanchion.knowledge.query.vocabulary import Vocabulary
 
@@ -28,4 +29,5 @@ __all__ = [
     "salient_words",
     "split_asks",
     "split_parts",
+    "story_facts",
 ]

@@ -52,7 +52,7 @@ CLOSING = re.compile(
 # a question however it is written: an auxiliary before its subject anywhere in the message
 # ("amazon has it cheaper, will you match", "I manage flats, do you have bulk prices")
 INVERTED = re.compile(
-    r"\b(?:do|does|did|can|could|will|would|is|are|was|were|should|shall|may|must|have|has)"
+    r"\b(?:do|does|did|can|could|will|would|am|is|are|was|were|should|shall|may|must|have|has)"
     r"\s+(?:i|you|u|ya|we|they|it|he|she|there|this|that|these|those|the|my|our|your|ur"
     r"|a|an|any|anyone|someone)\b",
     re.I,
@@ -190,6 +190,18 @@ def is_told(text: str) -> bool:
     (True, False, False)
     """
     return bool(NARRATOR.search(text)) and not ASK.search(text) and not INVERTED.search(text)
+
+
+FACTS = re.compile(r"(?<=[.!?])\s+|\n+|[;,]\s*(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|so)\s+", re.I)
+
+
+def story_facts(text: str) -> list[str]:
+    """The facts of a told situation, one a clause ("my bag came late", "I bought a coat").
+
+    >>> story_facts("My bag came late and I bought a coat. I kept the receipt")
+    ['My bag came late', 'I bought a coat.', 'I kept the receipt']
+    """
+    return [f.strip() for f in FACTS.split(text) if f and f.strip()]
 
 
 def is_followup(text: str, query: Query) -> bool:
