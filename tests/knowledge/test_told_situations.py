@@ -72,10 +72,21 @@ def test_a_told_situation_still_needs_its_named_places() -> None:
     assert assessment.score == 0.0 and assessment.missing == ["australia"]
 
 
-@pytest.mark.parametrize("token", ["i " * 50_000, "do you " * 15_000, "my" * 50_000, "?" * 100_000])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "i " * 50_000,
+        "do you " * 15_000,
+        "my" * 50_000,
+        "?" * 100_000,
+        ", " * 50_000,
+        " and" * 25_000,
+    ],
+)
 def test_telling_is_read_in_linear_time(token: str) -> None:
     started = time.process_time()
     is_told(f"my umbrella {token} broke")
+    story_facts(f"my umbrella {token} broke")
     assert time.process_time() - started < 1.0
 
 

@@ -258,7 +258,8 @@ class Planner:
             if alone.score > assessment.score:
                 assessment = alone
         if told:  # a story of several facts: the documents cover the situation by one of them
-            assessment, evidence = self._story(part.ask, evidence, around, dense, assessment, k)
+            story = self._story(part.ask, leaned, evidence, around, dense, assessment, k)
+            assessment, evidence = story
         unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
@@ -269,6 +270,7 @@ class Planner:
     def _story(
         self,
         story: str,
+        leaned: str,
         evidence: list[Passage],
         around: tuple[str, ...],
         dense: float | None,
@@ -276,10 +278,16 @@ class Planner:
         k: int,
     ) -> tuple[Assessment, list[Passage]]:
         """A told situation judged by the best of its facts ("I bought clothes meanwhile"
-        in a story of a late bag), whose passages then come first for the responder."""
+        in a story of a late bag), whose passages then come first for the responder. A story
+        told as a follow-up ("my order already went out") keeps leaning on the earlier turn."""
         r, best, whole = self.retriever, None, assessment.score
-        for fact in story_facts(story):
+        facts = story_facts(story)
+        if len(facts) < 2:
+            return assessment, evidence
+        for fact in facts:
             one = r.parse(fact)
+            if leaned:
+                one = one.with_context(r.parse(leaned))
             if sum(c.known for c in one.content()) >= FACT_CONCEPTS:
                 judged = r.assess(one, evidence, around, dense, True)
                 # a story is told in order: of facts judged alike, the later is where the
