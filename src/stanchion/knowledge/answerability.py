@@ -16,7 +16,8 @@ A named thing the corpus could plausibly hold but the passages lack vetoes the a
 word right after a brand word that opens several titles: "Lumen Speaker"). A city stands for
 its country: it vetoes when the passages name countries but not its own ("I'm in Sydney"
 against "orders to Canada take..."), never against passages that name no country. Numbers,
-times of day and misspelt corpus words never veto.
+times of day and misspelt corpus words never veto, nor does an unseen word of a situation
+told rather than asked (``told``: its point is the situation, not the customer's things).
 
 >>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
 >>> vocab = Vocabulary(20, {"ship": 4, "canada": 1, "day": 9})
@@ -315,10 +316,14 @@ def assess(
     passages: list[Pair],
     context: tuple[str, ...] = (),
     dense: float | None = None,
+    told: bool = False,
 ) -> Assessment:
     """Answerability of ``query`` from (title, text) passages, best first; ``context``: the
     texts of earlier turns it leans on (their named things must be covered too); ``dense``:
-    the embedding similarity (see DENSE_FEATURES), None without an embedder."""
+    the embedding similarity (see DENSE_FEATURES), None without an embedder; ``told``: the
+    question is a situation told, not asked ("I left my headphones on the plane."): its
+    unseen words are the customer's story, not a point the passages must hold (its named
+    things still must)."""
     feats = features(query, passages)
     if feats is None:
         return Assessment(0.0)
@@ -331,7 +336,8 @@ def assess(
     for title, text in passages:
         present |= passage_bags(title, text)[0]
     missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
-    missing += novel_points(query, present)
+    if not told:
+        missing += novel_points(query, present)
     missing += unlisted_numbers(query.text, passages)
     missing += unoffered(query, present)
     if missing:

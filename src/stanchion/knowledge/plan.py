@@ -25,7 +25,15 @@ from typing import Any, Protocol
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
 from stanchion.knowledge.base import Passage
-from stanchion.knowledge.query import Ask, Query, is_followup, salient_words, split_asks
+from stanchion.knowledge.query import (
+    Ask,
+    Query,
+    is_followup,
+    is_told,
+    salient_words,
+    split_asks,
+    story_facts,
+)
 from stanchion.knowledge.query.gazetteer import cities
 from stanchion.knowledge.query.turns import unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
@@ -37,6 +45,7 @@ PLANS = 4096  # plans kept per index generation (the same questions come back)
 # What a turn is read for retrieval and answerability up to: a long e-mail is ~3,000
 # characters; past this, parsing only costs CPU (~130 us a word) while holding the GIL.
 QUESTION_CHARS = 8000
+FACT_CONCEPTS = 2  # a fact of a story judged alone names at least this many corpus concepts
 SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken to be about
 
 
@@ -239,18 +248,56 @@ class Planner:
         # the documents are embedded, the catalog is not: beside its rows, no similarity
         # to the documents says the question is out of scope (0: neutral)
         dense = r.similarity(vec)
-        assessment = r.assess(query, evidence, around, 0.0 if rows and dense is not None else dense)
+        told = is_told(part.ask)  # "I left my headphones on the plane.": its things are a story
+        assessment = r.assess(
+            query, evidence, around, 0.0 if rows and dense is not None else dense, told
+        )
         on_subject = [p for p in evidence if p.doc_id in subject()] if leaned else []
         if on_subject:  # the subject is settled by the documents: its words need not recur
-            alone = r.assess(own, on_subject, around, dense)
+            alone = r.assess(own, on_subject, around, dense, told)
             if alone.score > assessment.score:
                 assessment = alone
+        if told:  # a story of several facts: the documents cover the situation by one of them
+            story = self._story(part.ask, leaned, evidence, around, dense, assessment, k)
+            assessment, evidence = story
         unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
             assessment = Assessment(0.0, assessment.features, missing)
         decision = self.decide(assessment.score, bool(evidence))
         return PartPlan(text, question, query, evidence, assessment, decision)
+
+    def _story(
+        self,
+        story: str,
+        leaned: str,
+        evidence: list[Passage],
+        around: tuple[str, ...],
+        dense: float | None,
+        assessment: Assessment,
+        k: int,
+    ) -> tuple[Assessment, list[Passage]]:
+        """A told situation judged by the best of its facts ("I bought clothes meanwhile"
+        in a story of a late bag), whose passages then come first for the responder. A story
+        told as a follow-up ("my order already went out") keeps leaning on the earlier turn."""
+        r, best, whole = self.retriever, None, assessment.score
+        facts = story_facts(story)
+        if len(facts) < 2:
+            return assessment, evidence
+        for fact in facts:
+            one = r.parse(fact)
+            if leaned:
+                one = one.with_context(r.parse(leaned))
+            if sum(c.known for c in one.content()) >= FACT_CONCEPTS:
+                judged = r.assess(one, evidence, around, dense, True)
+                # a story is told in order: of facts judged alike, the later is where the
+                # customer stands now ("... so I bought a coat" after "it came late")
+                if judged.score > whole and (best is None or judged.score >= assessment.score):
+                    assessment, best = judged, one
+        if best is None:
+            return assessment, evidence
+        first = r.ranked(best, k)
+        return assessment, first + [p for p in evidence if p not in first]
 
 
 def _merge(parts: list[PartPlan]) -> list[Passage]:

@@ -185,10 +185,12 @@ class KnowledgeRetriever:
         passages: list[Passage],
         context: tuple[str, ...] = (),
         dense: float | None = None,
+        told: bool = False,
     ) -> Assessment:
-        """``dense``: the question's ``similarity`` (None: the words alone judge)."""
+        """``dense``: the question's ``similarity`` (None: the words alone judge); ``told``:
+        a situation told, not asked (see ``answerability.assess``)."""
         pairs = [(p.title, p.text) for p in passages]
-        return assess(query, self.vocabulary, pairs, context, dense)
+        return assess(query, self.vocabulary, pairs, context, dense, told)
 
     def similarity(self, vec: Vector | None) -> float | None:
         """The best cosine of ``vec`` to an approved chunk, less ``min_similarity``."""

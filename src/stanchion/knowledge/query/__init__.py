@@ -9,9 +9,11 @@ from stanchion.knowledge.query.parse import Concept, Query, parse
 from stanchion.knowledge.query.turns import (
     Ask,
     is_followup,
+    is_told,
     salient_words,
     split_asks,
     split_parts,
+    story_facts,
 )
 from stanchion.knowledge.query.vocabulary import Vocabulary
 
@@ -22,8 +24,10 @@ __all__ = [
     "Query",
     "Vocabulary",
     "is_followup",
+    "is_told",
     "parse",
     "salient_words",
     "split_asks",
     "split_parts",
+    "story_facts",
 ]

@@ -49,6 +49,16 @@ CLOSING = re.compile(
     r"[,.!]?\s*(?:[A-Za-z<>_0-9]+\s*){0,3}[.!]?\s*)$",
     re.I,
 )
+# a question however it is written: an auxiliary before its subject anywhere in the message
+# ("amazon has it cheaper, will you match", "I manage flats, do you have bulk prices")
+INVERTED = re.compile(
+    r"\b(?:do|does|did|can|could|will|would|am|is|are|was|were|should|shall|may|must|have|has)"
+    r"\s+(?:i|you|u|ya|we|they|it|he|she|there|this|that|these|those|the|my|our|your|ur"
+    r"|a|an|any|anyone|someone)\b",
+    re.I,
+)
+# who tells a situation: "I left...", "my cart...", "we had a storm..."
+NARRATOR = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|my|me|mine|we|we're|we've|our|us)\b", re.I)
 PRONOUN = re.compile(
     r"\b(?:it|its|it's|they|them|their|that|this|those|these|one|ones|there)\b", re.I
 )
@@ -169,6 +179,29 @@ def split_asks(text: str) -> list[Ask]:
 def split_parts(text: str) -> list[str]:
     """The questions of a message, each with the statements that lead up to it."""
     return [a.text for a in split_asks(text)]
+
+
+def is_told(text: str) -> bool:
+    """A situation the customer tells without asking anything ("I left my headphones in the
+    seat pocket."): what they ask is implied, what the documents say about that situation.
+    A phrase of keywords ("restocking fee for returns") tells nothing; it is a question.
+
+    >>> is_told("My bag came back torn."), is_told("torn bag refund"), is_told("is my bag torn")
+    (True, False, False)
+    """
+    return bool(NARRATOR.search(text)) and not ASK.search(text) and not INVERTED.search(text)
+
+
+FACTS = re.compile(r"(?<=[.!?])\s+|\n+|[;,]\s*(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|so)\s+", re.I)
+
+
+def story_facts(text: str) -> list[str]:
+    """The facts of a told situation, one a clause ("my bag came late", "I bought a coat").
+
+    >>> story_facts("My bag came late and I bought a coat. I kept the receipt")
+    ['My bag came late', 'I bought a coat.', 'I kept the receipt']
+    """
+    return [f.strip() for f in FACTS.split(text) if f and f.strip()]
 
 
 def is_followup(text: str, query: Query) -> bool:
