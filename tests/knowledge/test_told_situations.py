@@ -52,6 +52,8 @@ def test_a_situation_the_customer_tells_is_told(text: str) -> None:
         "how long do umbrellas last",  # a question word
         "umbrella replacement policy",  # keywords: nobody tells anything
         "the umbrella broke",  # nobody tells it: read as the keywords of a question
+        "my sister wants to know whether umbrellas fold",  # asked on someone's behalf
+        "my dad would like to know if the umbrella is covered",
     ],
 )
 def test_a_question_or_keywords_are_not_told(text: str) -> None:

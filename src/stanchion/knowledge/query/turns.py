@@ -32,7 +32,7 @@ CLAUSES = re.compile(
 ASK = re.compile(
     rf"\?\s*$|^\W*(?:(?:ok|okay|so|and|also|hi|hey|hello|thanks|please|pls)\W+)*(?:{_QWORD})\b"
     r"|\b(?:i need|i want|i would like|i'd like|please|pls|tell me|let me know|help me"
-    r"|wondering|wanted to ask|want to know|wanted to know)\b"
+    r"|wondering|wanted to ask|wants? to know|wanted to know|would like to know)\b"
     r"|\b(?:how|what|when|where|which|why)\b",
     re.I,
 )
