@@ -1,4 +1,4 @@
-"""A soak: the full pipeline (bench/gateway.py's app: retrieval, guards, grounding, catalog,
+"""A soak: the full pipeline (bench/gateway.py's app: retrieval, guards, grounding,
 encrypted traces) held at a steady open-loop rate for a long time, in one-minute windows on
 the same server process, to see memory growth, p99 drift and errors.
 
