@@ -277,8 +277,9 @@ def _alignment(
 class Marks:
     """What a claim's features do not say by themselves: the spans of its unsupported words
     and numbers, whether the sources contradict it outright (a number they lack, a word
-    swapped for its antonym) and whether it speaks in the speaker's own voice (first person,
-    or a question) where the sources never do."""
+    swapped for its antonym or negated by a prefix, a denial its best sentence does not
+    make) and whether it speaks in the speaker's own voice (first person, or a question)
+    where the sources never do."""
 
     missing: list[tuple[int, int]] = field(default_factory=list)
     numbers: list[tuple[int, int]] = field(default_factory=list)
