@@ -51,3 +51,48 @@ def test_first_person_sources_excuse_first_person_claims() -> None:
     sources = ["I founded the company in 2001 and I still run it."]
     v = Validator(Grounding(kind="dialogue")).validate("I founded the company in 2001.", sources)
     assert v.grounded and not v.claims[0].vetoed
+
+
+LIBRARY = [
+    "The library opens its new reading room on the 14th of May. "
+    "Visitors say the catalogue is reliable and the staff are helpful."
+]
+
+
+def test_a_denial_its_sentence_does_not_make_vetoes_the_claim() -> None:
+    validator = Validator(Grounding())
+    assert validator.validate("Visitors say the staff are helpful.", LIBRARY).grounded
+    v = validator.validate("Visitors say the staff are not helpful.", LIBRARY)
+    assert not v.grounded and v.claims[0].vetoed
+
+
+def test_not_only_is_no_denial() -> None:
+    answer = "Visitors say not only that the catalogue is reliable but the staff are helpful."
+    assert not Validator(Grounding()).validate(answer, LIBRARY).claims[0].vetoed
+
+
+def test_a_denial_the_sentence_shares_stands() -> None:
+    sources = ["Parcels to Norway are not insured."]
+    v = Validator(Grounding()).validate("Parcels to Norway are not insured.", sources)
+    assert v.grounded and not v.claims[0].vetoed
+
+
+def test_a_prefix_that_negates_the_sources_word_vetoes_the_claim() -> None:
+    v = Validator(Grounding()).validate("Visitors say the catalogue is unreliable.", LIBRARY)
+    assert not v.grounded and v.claims[0].vetoed
+
+
+def test_numbers_with_a_suffix_or_unit_are_numbers() -> None:
+    validator = Validator(Grounding())
+    assert validator.validate("The reading room opens on the 14th of May.", LIBRARY).grounded
+    v = validator.validate("The reading room opens on the 15th of May.", LIBRARY)
+    assert not v.grounded and v.claims[0].vetoed
+    assert "grounding.unsupported_number" in {f.type for f in v.findings}
+
+
+def test_ordinals_match_their_digits() -> None:
+    sources = ["Sales rose in the 3rd quarter for the 4th year running."]
+    v = Validator(Grounding()).validate("Sales rose in the third quarter.", sources)
+    assert v.grounded and not v.claims[0].vetoed
+    swapped = Validator(Grounding()).validate("Sales rose in the fifth quarter.", sources)
+    assert swapped.claims[0].vetoed

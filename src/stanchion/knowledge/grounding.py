@@ -5,9 +5,9 @@ coverage of its terms by the sources, by the best-aligned sentence and by the to
 bigrams, novel numbers and names, negation and antonym mismatches against the aligned
 sentences). Weights were fitted on the development halves of the public grounding sets
 (``bench/grounding_loso.py``) and ship as constants: no model, no download. A claim the
-sources contradict outright (a number they lack, an antonym swap) is vetoed whatever its
-coverage, and so, when the spec's ``kind`` is dialogue, is the speaker's own voice
-(``support.vetoed``).
+sources contradict outright (a number they lack, an antonym or a negating prefix swapped in,
+a denial its best-aligned sentence does not make) is vetoed whatever its coverage, and so,
+when the spec's ``kind`` is dialogue, is the speaker's own voice (``support.vetoed``).
 
     v = Validator(Grounding()).validate("Refunds take 5 days.", ["Refunds take 5 days."])
     assert v.grounded and not v.findings
