@@ -43,7 +43,8 @@ SIGNALS: dict[str, Signal] = {
     "reveal_prompt": Signal(0.85, "injection", r"(?:reveal|show|print|repeat|output|display|leak|tell me|give me|what (?:is|are|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:system prompt|initial (?:prompt|instructions)|original instructions|hidden (?:prompt|instructions)|instructions (?:above|you were given)|prompt above)"),
     "system_tag": Signal(0.6, "injection", r"(?:\[?(?:system|admin|developer)\]?\s*(?:override|note|message|instruction|prompt)?\s*:|<\|?(?:system|im_start)\|?>|###\s*(?:system|instruction))", start="line"),
     "dan": Signal(0.85, "jailbreak", r"(?:do anything now|developer mode|jailbroken|evil confidant|betterdan|anti-?gpt|opposite mode|god ?mode|unrestricted mode)"),
-    "jailbreak_word": Signal(0.4, "jailbreak", r"jailbreak"),
+    # Jailbreaking a thing that is no model (a phone, a console, a game character) is a hobby.
+    "jailbreak_word": Signal(0.4, "jailbreak", r"jailbreak(?!(?:ing)?\s+(?:a|an|my|the|his|her|their|our|your)\s+(?!(?:ai|model|assistant|chatbot|llm|language model|gpt|chatgpt|bot|system)\b)\w)"),
     "dan_name": Signal(0.85, "jailbreak", r"(?:DAN|DUDE|STAN|AIM)\b", cased=True),
     "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)"),
     "unfiltered": Signal(0.4, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b"),
