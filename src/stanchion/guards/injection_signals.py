@@ -46,7 +46,9 @@ SIGNALS: dict[str, Signal] = {
     # Jailbreaking a thing that is no model (a phone, a console, a game character) is a hobby.
     "jailbreak_word": Signal(0.4, "jailbreak", r"jailbreak(?!(?:ing)?\s+(?:a|an|my|the|his|her|their|our|your)\s+(?!(?:ai|model|assistant|chatbot|llm|language model|gpt|chatgpt|bot|system)\b)\w)"),
     "dan_name": Signal(0.85, "jailbreak", r"(?:DAN|DUDE|STAN|AIM)\b", cased=True),
-    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)"),
+    # The rules of someone else ("the constraints of typical teaching norms", "the limits imposed
+    # on them") are a story's, not the model's.
+    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)(?!\s+(?:of|imposed on|placed on)\s+(?![^.\n]{0,30}?\b(?:your|you|ai|openai|anthropic|chatgpt|gpt|model|programming|polic)))"),
     "unfiltered": Signal(0.4, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b"),
     "policy": Signal(0.5, "jailbreak", r"(?:openai|anthropic|content|usage|safety)(?:'s)?\s+(?:content\s+)?polic(?:y|ies)"),
     "never_refuse": Signal(0.6, "jailbreak", r"(?:never|don'?t|do not|won'?t|will not|cannot|can'?t|must not|shouldn'?t)\s+(?:\w+\s+){0,2}(?:refuse|decline|reject|say (?:no|sorry|that you can'?t)|apologi[sz]e|warn|censor|hold back|include (?:any )?(?:warnings?|disclaimers?))"),
