@@ -130,6 +130,9 @@ _ML_SPLIT = (
 # Forced output in other languages: a verb of saying or repeating and a quoted string in the
 # same sentence, in either order ("dites « X »", "'X' दोहराएँ", "「X」と言って").
 _ML_SAY = r"(?:dites|diga|digas|dime|dile|répétez|répète|repita|repite|ripeti|wiederhole|sprich|antworte mit|réponds|répondez|rispondi|responda|responde|скажи\w*|повтори\w*|ответь\w*|说|說|重复|重複|回答|言って|言え|繰り返|答えて|말해|말하|반복|대답|कहें|कहो|कहिए|दोहराएँ|दोहराएं|दोहराओ|दोहराइए|जवाब दें|বলুন|বলো|পুনরাবৃত্তি|hãy nói|nhắc lại|lặp lại|trả lời|söyle|tekrarla|yanıtla|katakan|ucapkan|ulangi|jawab|sabihin|ulitin|sagutin|พูดว่า|บอกว่า|พูด|ทวน|ตอบ|قل|كرر|أجب)"
+# A word of another language is whole where the script has spaces ("dime", not "dimension");
+# scripts without spaces never have ASCII letters around their words.
+_WHOLE = "(?<![a-z]){}(?![a-z])"
 _QUOTED = r"[\"“«„「『]|(?<!\w)'[^'\n]{1,80}'(?!\w)"
 # "Regardless of the previous tasks" in other languages: the override of ``regardless_previous``.
 _ML_REGARDLESS = r"(?:independientemente de|sin importar|quel que soit|quels que soient|indépendamment d|unabhängig von|ungeachtet|indipendentemente da|a prescindere da|independentemente d|независимо от|无论|不管|不论|に関係なく|にかかわらず|に関わらず|상관없이|관계없이|परवाह किए बिना|परवाह न करते|নির্বিশেষে|তোয়াক্কা না করে|bất kể|bakılmaksızın|ne olursa olsun|terlepas dari|tanpa mempedulikan|anuman ang|ไม่ว่า|โดยไม่คำนึง|بغض النظر|بصرف النظر)"
@@ -196,7 +199,7 @@ GRAMMAR: dict[str, Signal] = {
     "mode_tag": Signal(0.55, "injection", _ML(_ML_MODE_TAG), start="any"),
     "split_ml": Signal(0.6, "injection", _ML(_ML_SPLIT)),
     "might_state": Signal(0.4, "injection", _MIGHT_STATE),
-    "forced_output_ml": Signal(0.35, "injection", _ML(_ML_SAY), start="any", also=(_QUOTED,)),
+    "forced_output_ml": Signal(0.35, "injection", _WHOLE.format(_ML(_ML_SAY)), start="any", also=(_QUOTED,)),
     "regardless_ml": Signal(0.6, "injection", _ML(_ML_REGARDLESS), start="any", also=(_ML(_ML_PLACE),)),
     "planted_claim": Signal(0.45, "injection", _PLANTED),
     "planted_claim_ml": Signal(0.4, "injection", _ML(_ML_PLANTED), start="any"),
