@@ -52,6 +52,12 @@ LEARNED_FLOOR = 0.3
 # alone (0.2, 0.25) is what fiction requests say, and under leave-one-source-out the model
 # turned 15 of wildguard's benign role-play prompts into attacks from there and no attack.
 MODEL_ASKED_AT = 0.3
+# A frame is a jailbreak signal weaker than this: role-play, a persona, "harmful content",
+# "unfiltered", "for educational purposes". Fiction and curious requests say them too; what
+# makes an attack is an override, a forced output, an extraction or a removal of the rules.
+# Frames alone are not promoted by the model: under leave-one-source-out it lifted 6 of
+# wildguard's benign fiction prompts over the cut and 10 attacks (8 of gptfuzz, 96% caught).
+FRAME_WEIGHT = 0.5
 # A Caesar-shifted or invisible passage alone stays under the cut (a cipher puzzle is a fair
 # request); with an instruction inside, or with the model's opinion, it crosses it.
 HIDDEN_SIGNAL = "hidden_text"
@@ -127,6 +133,8 @@ class InjectionGuard:
             for n, s in signals.items()
             if in_context or not s.context_only
         }
+        # Decided on the table's weights: in documents every jailbreak signal weighs less.
+        self._frames = frozenset(n for n, s in signals.items() if _is_frame(s))
         self.patterns = {n: re.compile(s.pattern) for n, s in self.signals.items()}
         used = {n: needles.get(n, ()) for n, s in self.signals.items()}
         self._lower = NeedleIndex(x for n, xs in used.items() if not signals[n].cased for x in xs)
@@ -205,7 +213,7 @@ class InjectionGuard:
         learned = 0.0
         # The model is a second opinion on texts where the rules saw something: most prompts
         # fire nothing, and they skip its cost (a few hundred look-ups per 2 KB).
-        if self.model is not None and evidence is not None and evidence.score >= MODEL_ASKED_AT:
+        if self.model is not None and evidence is not None and self._asks_model(seen):
             learned = self.model.score(seen.model_text(), sorted(seen.fired))
         if evidence is None or learned > evidence.score:
             if learned < LEARNED_FLOOR:
@@ -218,6 +226,13 @@ class InjectionGuard:
             kind = "jailbreak"
         start, end = view.span(evidence.start, evidence.end)
         return [Finding(kind, start, end, evidence.score, self.detector)]
+
+    def _asks_model(self, seen: Observation) -> bool:
+        """Whether the rules' evidence is worth a second opinion that may raise it: enough of
+        it, and more than frames (signals outside the table, hidden text or a suffix, count)."""
+        if seen.evidence is None or seen.evidence.score < MODEL_ASKED_AT:
+            return False
+        return not seen.fired <= self._frames
 
     def _seen(self, text: str) -> dict[str, re.Match[str]]:
         lower = text.lower()
@@ -273,6 +288,10 @@ class InjectionGuard:
 # retrieved text a jailbreak signal counts for this much of its weight, so a persona or
 # restriction phrase alone stays under the default threshold (a DAN set-up still crosses it).
 DOCUMENT_JAILBREAK_WEIGHT = 0.6
+
+
+def _is_frame(signal: Signal) -> bool:
+    return signal.kind == "jailbreak" and signal.weight < FRAME_WEIGHT
 
 
 def _in_documents(signal: Signal) -> Signal:

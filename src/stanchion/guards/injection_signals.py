@@ -39,14 +39,20 @@ _UNIT = r"(?:letters?|vowels?|consonants?|words?|characters?|spaces?|sentences?)
 
 SIGNALS: dict[str, Signal] = {
     "ignore_previous": Signal(0.9, "injection", rf"(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|erase|discard|disobey|neglect)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
-    "new_instructions": Signal(0.6, "injection", r"(?:new|updated|real|actual|following) (?:instructions?|task|rules)\s*(?::|are\b|is\b)"),
+    # ("the following instruction:" is how a user hands over a task, not how one replaces it.)
+    "new_instructions": Signal(0.6, "injection", r"(?:new|updated|real|actual) (?:instructions?|task|rules)\s*(?::|are\b|is\b)"),
     "reveal_prompt": Signal(0.85, "injection", r"(?:reveal|show|print|repeat|output|display|leak|tell me|give me|what (?:is|are|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:system prompt|initial (?:prompt|instructions)|original instructions|hidden (?:prompt|instructions)|instructions (?:above|you were given)|prompt above)"),
     "system_tag": Signal(0.6, "injection", r"(?:\[?(?:system|admin|developer)\]?\s*(?:override|note|message|instruction|prompt)?\s*:|<\|?(?:system|im_start)\|?>|###\s*(?:system|instruction))", start="line"),
     "dan": Signal(0.85, "jailbreak", r"(?:do anything now|developer mode|jailbroken|evil confidant|betterdan|anti-?gpt|opposite mode|god ?mode|unrestricted mode)"),
-    "jailbreak_word": Signal(0.4, "jailbreak", r"jailbreak"),
+    # Jailbreaking a thing that is no model (a phone, a console, a game character) is a hobby.
+    "jailbreak_word": Signal(0.4, "jailbreak", r"jailbreak(?!(?:ing)?\s+(?:a|an|my|the|his|her|their|our|your)\s+(?!(?:ai|model|assistant|chatbot|llm|language model|gpt|chatgpt|bot|system)\b)\w)"),
     "dan_name": Signal(0.85, "jailbreak", r"(?:DAN|DUDE|STAN|AIM)\b", cased=True),
-    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)"),
-    "unfiltered": Signal(0.4, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b"),
+    # The rules of someone else ("the constraints of typical teaching norms", "the limits imposed
+    # on them") are a story's, not the model's.
+    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)(?!\s+(?:of|imposed on|placed on)\s+(?![^.\n]{0,30}?\b(?:your|you|ai|openai|anthropic|chatgpt|gpt|model|programming|polic)))"),
+    # ... of a work or an account ("an uncensored version of your story", "an unfiltered review")
+    # the word qualifies what is asked for, not the model that writes it.
+    "unfiltered": Signal(0.4, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b(?!\s+(?:overview|summary|review|account|history|footage|documentary|film|movie|book|story|novel|interview|memoir|cut|edition|version of (?:your|my|the|this|his|her|their) (?!ai\b|model\b|assistant\b|chatbot\b|programming\b)))"),
     "policy": Signal(0.5, "jailbreak", r"(?:openai|anthropic|content|usage|safety)(?:'s)?\s+(?:content\s+)?polic(?:y|ies)"),
     "never_refuse": Signal(0.6, "jailbreak", r"(?:never|don'?t|do not|won'?t|will not|cannot|can'?t|must not|shouldn'?t)\s+(?:\w+\s+){0,2}(?:refuse|decline|reject|say (?:no|sorry|that you can'?t)|apologi[sz]e|warn|censor|hold back|include (?:any )?(?:warnings?|disclaimers?))"),
     "regardless": Signal(0.5, "jailbreak", r"regardless (?:of )?(?:the |how |whether |its |of )?(?:\w+\s+)?(?:content|legal|legality|ethic|moral|harm|danger|dangerous|offensive|illegal|inappropriate)"),
