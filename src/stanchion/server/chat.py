@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from stanchion.agents.schemas import schema_problem
 from stanchion.errors import ApiError, BadRequest, NotFound
@@ -17,7 +17,7 @@ from stanchion.runtime import Runtime
 from stanchion.server.choices import choices_asked, several_choices
 from stanchion.server.http import authenticate, json_response, read_json, runtime
 from stanchion.server.schemas import ChatCompletionRequest, JsonSchemaResponse, parse
-from stanchion.server.sse import ChunkWriter, completion_json
+from stanchion.server.sse import ChunkWriter, EventStream, completion_json
 from stanchion.telemetry.logs import TRACE_ID
 
 # Fields the gateway checks but does not forward: it answers with one plain choice.
@@ -102,7 +102,7 @@ async def chat_completions(request: Request) -> Response:
         return json_response(completion_json(ex, route, int(now)), headers=headers)
     await pipe.prepare(ex)
     writer = ChunkWriter(ex, route, int(now))
-    return StreamingResponse(
+    return EventStream(
         _events(pipe.stream(ex), writer, ex),
         media_type="text/event-stream",
         headers={**headers, "cache-control": "no-cache"},

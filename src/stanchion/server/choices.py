@@ -18,14 +18,14 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from stanchion.errors import ApiError, InternalError
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Chunk, Usage
 from stanchion.runtime import Runtime
 from stanchion.server.http import json_response, new_exchange
-from stanchion.server.sse import completion_json, extension, usage_json
+from stanchion.server.sse import EventStream, completion_json, extension, usage_json
 from stanchion.server.translate import delta_fields
 
 log = logging.getLogger("stanchion.server")
@@ -48,7 +48,7 @@ async def several_choices(
     pipe = request.app.state.pipeline
     if chat.stream:
         await _all(pipe.prepare, exchanges, pipe)
-        return StreamingResponse(
+        return EventStream(
             _interleaved(pipe, exchanges, route, int(now)),
             media_type="text/event-stream",
             headers={"x-stanchion-trace-id": exchanges[0].id, "cache-control": "no-cache"},

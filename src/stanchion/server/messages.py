@@ -6,7 +6,7 @@ Errors carry OpenAI's JSON with Anthropic's ``"type": "error"`` beside it."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from stanchion.errors import ApiError
 from stanchion.pipeline.exchange import Principal
@@ -14,6 +14,7 @@ from stanchion.server.edge import open_exchange, relay
 from stanchion.server.http import error_response, json_response, read_json, runtime
 from stanchion.server.replies import MessageEvents, answer_of, anthropic_error, messages_json
 from stanchion.server.shapes import MessagesRequest, parse_open
+from stanchion.server.sse import EventStream
 from stanchion.server.translate import messages_to_chat, relayed_calls
 
 KEPT_HEADERS = ("retry-after", "connection")
@@ -53,7 +54,7 @@ async def _create(request: Request) -> Response:
         answer = answer_of(ex, relayed_calls(ex.completion, ex.decision))
         return json_response(messages_json(ex, route, answer), headers=headers)
     await pipe.prepare(ex)
-    return StreamingResponse(
+    return EventStream(
         relay(pipe.stream(ex), MessageEvents(ex, route), ex),
         media_type="text/event-stream",
         headers={**headers, "cache-control": "no-cache"},

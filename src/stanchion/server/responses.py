@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from stanchion.server.edge import open_exchange, relay
 from stanchion.server.http import authenticate, json_response, read_json, runtime
 from stanchion.server.replies import ResponseEvents, answer_of, response_json
 from stanchion.server.shapes import ResponsesRequest, parse_open
+from stanchion.server.sse import EventStream
 from stanchion.server.translate import relayed_calls, responses_to_chat
 
 TEXT = {"type": "text"}
@@ -57,7 +58,7 @@ async def create_response(request: Request) -> Response:
         return json_response(response_json(ex, route, created, echo, answer), headers=headers)
     await pipe.prepare(ex)
     events = ResponseEvents(ex, route, created, echo)
-    return StreamingResponse(
+    return EventStream(
         relay(pipe.stream(ex), events, ex),
         media_type="text/event-stream",
         headers={**headers, "cache-control": "no-cache"},

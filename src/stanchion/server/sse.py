@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import anyio
 import orjson
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import Usage
@@ -109,3 +113,32 @@ class ChunkWriter:
     @staticmethod
     def done() -> bytes:
         return b"data: [DONE]\n\n"
+
+
+class EventStream(StreamingResponse):
+    """Starlette's ``StreamingResponse`` where the server speaks ASGI 2.3 (uvicorn does):
+    the body is sent and the connection watched for the client leaving, which cancels the
+    sending (an anyio cancellation, so the stream's shielded cleanup still records it).
+
+    Starlette runs the two in an anyio task group, which cost some 120 us of CPU per stream;
+    here the body is sent by the request's own task inside a cancel scope, and the watcher
+    is one plain task that cancels the scope."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        spec = scope.get("asgi", {}).get("spec_version", "2.0")
+        if scope["type"] != "http" or tuple(map(int, spec.split("."))) >= (2, 4):
+            await super().__call__(scope, receive, send)
+            return
+        with anyio.CancelScope() as sending:
+
+            async def watch() -> None:
+                await self.listen_for_disconnect(receive)
+                sending.cancel()
+
+            watcher = asyncio.ensure_future(watch())
+            try:
+                await self.stream_response(send)
+            finally:
+                watcher.cancel()
+        if self.background is not None:
+            await self.background()

@@ -7,8 +7,10 @@
     m.render()  # the text exposition
 
 A metric is declared the first time it is used, with the label names of that call; a
-series is cached by its label tuple, so an observation is one dict lookup and one locked
-add. Under ``stanchion serve --workers N`` each worker writes its values to files in a
+series is cached by its label tuple with a recorder bound to its values, so an observation
+is two dict lookups and one or two locked adds (the library's own ``observe`` re-checks the
+series and walks the buckets in Python on every call: a request makes some twenty). Under
+``stanchion serve --workers N`` each worker writes its values to files in a
 private directory (``multiproc_dir``) and a scrape on any worker adds up all of them.
 
 Label values come from the spec (app, route, version, stage, finding type) or from small
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
+from bisect import bisect_left
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -53,15 +56,65 @@ OVERFLOW = "__overflow__"
 
 Labels = tuple[tuple[str, str], ...]
 Child = Any  # a prometheus_client child (counter, gauge or histogram series)
+Record = Callable[[float], None]
+
+
+def _observer(child: Child) -> Record:
+    """``child.observe``, its bucket found by bisection: the same sum and bucket counts (a
+    NaN lands in no bucket, as there). The library's own method where its parts differ."""
+    bounds = list(getattr(child, "_upper_bounds", ()))
+    total, buckets = getattr(child, "_sum", None), getattr(child, "_buckets", None)
+    if total is None or not bounds or not isinstance(buckets, list) or len(buckets) != len(bounds):
+        return child.observe  # type: ignore[no-any-return]
+    add_sum, adds, n = total.inc, [b.inc for b in buckets], len(bounds)
+
+    def observe(amount: float) -> None:
+        add_sum(amount)
+        i = bisect_left(bounds, amount)
+        if i < n and amount <= bounds[i]:
+            adds[i](1)
+
+    return observe
+
+
+def _adder(child: Child) -> Record:
+    """``child.inc`` for a counter: a positive amount straight to its value; anything else
+    (a negative amount raises) through the library."""
+    value = getattr(child, "_value", None)
+    if value is None:
+        return child.inc  # type: ignore[no-any-return]
+    add, checked = value.inc, child.inc
+
+    def inc(amount: float) -> None:
+        if amount > 0:
+            add(amount)
+        elif amount:
+            checked(amount)
+
+    return inc
 
 
 class _Family:
-    """One metric and its cached series."""
+    """One metric and its cached series, each with its recorder."""
 
-    def __init__(self, metric: Any, names: tuple[str, ...]) -> None:
-        self.metric, self.names = metric, names
+    def __init__(
+        self, metric: Any, names: tuple[str, ...], bind: Callable[[Child], Record]
+    ) -> None:
+        self.metric, self.names, self.bind = metric, names, bind
         self.children: dict[Labels, Child] = {}
+        self.recorders: dict[Labels, Record] = {}
         self.lock = threading.Lock()
+
+    def recorder(self, labels: Labels) -> Record:
+        found = self.recorders.get(labels)
+        if found is None:
+            child = self.child(labels)
+            # past MAX_SERIES a label set shares the overflow series' recorder
+            key = labels if labels in self.children else tuple((k, OVERFLOW) for k, _ in labels)
+            found = self.recorders.get(key)
+            if found is None:
+                found = self.recorders[key] = self.bind(child)
+        return found
 
     def child(self, labels: Labels) -> Child:
         found = self.children.get(labels)
@@ -88,14 +141,20 @@ class Metrics:
         self._families: dict[str, _Family] = {}
         self._lock = threading.Lock()
 
-    def _family(self, name: str, labels: Labels, make: Callable[..., Any]) -> _Family:
+    def _family(
+        self,
+        name: str,
+        labels: Labels,
+        make: Callable[..., Any],
+        bind: Callable[[Child], Record] = lambda child: child.set,
+    ) -> _Family:
         fam = self._families.get(name)
         if fam is None:
             with self._lock:
                 fam = self._families.get(name)
                 if fam is None:
                     names = tuple(k for k, _ in labels)
-                    fam = _Family(make(name, names), names)
+                    fam = _Family(make(name, names), names, bind)
                     self._families[name] = fam
         return fam
 
@@ -116,15 +175,17 @@ class Metrics:
 
     def inc(self, name: str, labels: Labels = (), value: float = 1.0) -> None:
         """Add ``value``; 0 declares the series, so a scrape shows it before its first event."""
-        child = self._family(name, labels, self._counter).child(labels)
+        fam = self._families.get(name) or self._family(name, labels, self._counter, _adder)
+        add = fam.recorders.get(labels) or fam.recorder(labels)
         if value:
-            child.inc(value)
+            add(value)
 
     def set_gauge(self, name: str, value: float, labels: Labels = ()) -> None:
-        self._family(name, labels, self._gauge).child(labels).set(value)
+        self._family(name, labels, self._gauge).recorder(labels)(value)
 
     def observe(self, name: str, value: float, labels: Labels = ()) -> None:
-        self._family(name, labels, self._histogram).child(labels).observe(value)
+        fam = self._families.get(name) or self._family(name, labels, self._histogram, _observer)
+        (fam.recorders.get(labels) or fam.recorder(labels))(value)
 
     def render(self) -> str:
         """The text exposition: this process's metrics, or every worker's."""

@@ -41,12 +41,16 @@ def public_error(err: ApiError, trace_id: str) -> ApiError:
     )
 
 
-async def _public_stream(chunks: AsyncIterator[Chunk], trace_id: str) -> AsyncIterator[Chunk]:
+async def _public_stream(ex: Exchange, chunks: AsyncIterator[Chunk]) -> AsyncIterator[Chunk]:
+    """Pass a stream through, noting a refusal on its last chunk for ``settle``, with
+    upstream failures made public (one generator: each layer costs every chunk a hop)."""
     try:
         async for chunk in chunks:
+            if chunk.refused:
+                ex.annotations["_refused"] = True
             yield chunk
     except ApiError as err:
-        raise public_error(err, trace_id) from None
+        raise public_error(err, ex.id) from None
     finally:
         close = getattr(chunks, "aclose", None)
         if close is not None:
@@ -195,15 +199,7 @@ class Generate:
 
     def stream(self, ex: Exchange, attempts: list[Attempt]) -> AsyncIterator[Chunk]:
         chunks = self.router.stream(self._target(ex), self._request(ex), attempts)
-        return _watch(ex, _public_stream(chunks, ex.id))
-
-
-async def _watch(ex: Exchange, chunks: AsyncIterator[Chunk]) -> AsyncIterator[Chunk]:
-    """Pass a stream through, noting a refusal on its last chunk for ``settle``."""
-    async for chunk in chunks:
-        if chunk.refused:
-            ex.annotations["_refused"] = True
-        yield chunk
+        return _public_stream(ex, chunks)
 
 
 def _decisions(annotations: dict[str, Any]) -> list[str]:
