@@ -67,8 +67,9 @@ _SPLIT = r"(?:let'?s (?:assume|say|suppose) (?:we have|that we have) (?:two|thre
 
 # Override in other languages: a word for "ignore/forget" and one for "instructions" in the
 # same sentence (Spanish, French, German, Italian, Portuguese, Russian, Chinese, Japanese,
-# Korean, Hindi, Bengali, Vietnamese, Turkish, Indonesian, Tagalog, Thai, Arabic).
-_ML_IGNORE = r"(?:ignora|ignore[zr]?|olvid|olvíd|missachte|desconsidera|oublie[zr]?|ignoriere|vergiss|vergessen|ignorieren|dimentica|esqueça|esqueca|игнорир\w*|забудь\w*|не обращай\w*|忽略|忽视|无视|無視|忘记|忘掉|無視して|忘れ|무시|잊어|अनदेखा|नजरअंदाज|भूल जा|উপেক্ষা|ভুলে যা|bỏ qua|quên|göz ardı|yok say|unut|abaikan|lupakan|huwag pansinin|kalimutan|ละเว้น|เพิกเฉย|ลืม|อย่าไปสนใจ|ไม่ต้องสนใจ|تجاهل|تغاضى|انس)"
+# Korean, Hindi, Bengali, Vietnamese, Turkish, Indonesian, Tagalog, Thai, Arabic). A word
+# that starts English ones ends there: "ignora" is not "ignorant", "unut" not "unutilized".
+_ML_IGNORE = r"(?:ignora[rn]?(?![a-z])|ignore[zr]?|olvid|olvíd|missachte|desconsidera|oublie[zr]?|ignoriere|vergiss|vergessen|ignorieren|dimentica|esqueça|esqueca|игнорир\w*|забудь\w*|не обращай\w*|忽略|忽视|无视|無視|忘记|忘掉|無視して|忘れ|무시|잊어|अनदेखा|नजरअंदाज|भूल जा|উপেক্ষা|ভুলে যা|bỏ qua|quên|göz ardı|yok say|unutu?n?(?![a-z])|abaikan|lupakan|huwag pansinin|kalimutan|ละเว้น|เพิกเฉย|ลืม|อย่าไปสนใจ|ไม่ต้องสนใจ|تجاهل|تغاضى|انس)"
 _ML_INSTR = r"(?:instrucciones|instructions|consignes|anweisungen|anleitungen|istruzioni|instruções|instrucoes|инструкци\w*|указани\w*|指令|指示|说明|命令|지시|지침|명령|निर्देश|নির্দেশ|hướng dẫn|chỉ dẫn|talimat\w*|instruksi|petunjuk|tagubilin|คำสั่ง|คำแนะนำ|التعليمات|تعليمات|reglas|règles|regeln|regole|regras|правил\w*|规则|規則|ルール|규칙|नियम|নিয়ম|quy tắc|kural\w*|aturan|panuntunan|กฎ|القواعد)"
 
 _ML_SECRET = r"(?:la password|tua password|sua password|tu password|su password|iyong password|ang password|votre password|ton password|dein password|deine password|seu password|vostra password|vuestra password|mot de passe|contraseña|passwort|senha|parola d'ordine|пароль|密码|密碼|パスワード|비밀번호|पासवर्ड|পাসওয়ার্ড|mật khẩu|şifre|kata sandi|รหัสผ่าน|كلمة المرور|كلمة السر|clé secrète|clave secreta|geheimen? schlüssel|chiave segreta|chave secreta|секретн\w* ключ|秘密鍵|秘密の鍵|密钥|秘密钥|비밀 키|गुप्त कुंजी|khóa bí mật|gizli anahtar|kunci rahasia|গোপন কী|lihim na susi|مفتاح\w* السري|กุญแจลับ)"
