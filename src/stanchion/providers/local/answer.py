@@ -65,9 +65,13 @@ class Answer:
 
 
 def _steps(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
-    """The best sentence's section from the best sentence on, in order."""
+    """The best sentence's section from the best sentence on, in order; a short section
+    whole (what it says before the best sentence is who may do it: "Account holders who
+    hold a card receive... Apply once with a copy of the card")."""
     i, s = best
     same = [c for c in candidates if c[0] == i and c[1].section == s.section]
+    if len(same) <= STEPS_MAX:
+        return same
     return [c for c in same if c[1].position >= s.position][:STEPS_MAX]
 
 
@@ -80,7 +84,10 @@ def _others(part: Part, ranked: list[tuple[float, Candidate]]) -> list[Candidate
         if len(chosen) > EXTRA or s < CLOSE_TO_BEST * best_score:
             break
         new = part.new_terms(cand[1], seen)
-        same_kind = part.intent.kind in cand[1].kinds and cand[0] == best[0]
+        # of the kind asked, in the same passage, or in any passage when the part compares
+        # two things ("a 4-pack vs one bulb": each side's price may sit in another passage)
+        near = cand[0] == best[0] or part.intent.compares
+        same_kind = part.intent.kind in cand[1].kinds and near
         tie = part.intent.yes_no and s >= TIE * best_score and cand[0] != best[0]
         if new or same_kind or (tie and part.cover(cand[1]) >= 1.0):  # both readings said
             chosen.append(cand)

@@ -161,6 +161,7 @@ _PHRASE_END_WORDS = (
 _PHRASE_END = frozenset(_PHRASE_END_WORDS.split())
 _NOT = re.compile(r"\b(?:not|no|never|cannot|cant|dont|doesnt|isnt|arent|wont|nothing|except)\b")
 _WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
+_COMPARES = re.compile(r"\b(?:vs|versus|compared (?:to|with)|difference between)\b")
 _WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
 # Words after "how" whose typos are worth mending ("how lnog", "how mcuh").
 _HOW_WORDS = ("long", "much", "many", "soon", "often", "quickly")
@@ -176,6 +177,7 @@ class Intent:
     target: str = ""  # the stemmed noun counted ("how many COLORS"), if any
     lent: bool = False  # read from an earlier turn: a preference, never a requirement
     negated: bool = False  # "what is NOT covered", "which items can't be returned"
+    compares: bool = False  # "X vs Y", "compared to": each side wants its own answer
 
     @property
     def empty(self) -> bool:
@@ -231,4 +233,7 @@ def intent_of(question: str) -> Intent:
     target = stem(_counted_noun(counted.group(1))) if counted else ""
     without = bool(_WITHOUT.search(text))
     negated = bool(_NOT.search(text))
-    return Intent(kind, asks_for, yes_no, steps, without, target, negated=negated)
+    compares = bool(_COMPARES.search(text))
+    return Intent(
+        kind, asks_for, yes_no, steps, without, target, negated=negated, compares=compares
+    )

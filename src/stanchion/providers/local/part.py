@@ -23,7 +23,8 @@ from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
 _FRAME_WORDS = (
     "long much many take takes soon quickly fast often also still want know "
     "tell please pls plz thanks thank hi hey hello ok okay u r ur im ya yeah nah tho "
-    "anyone question get going wondering happen happens"
+    "anyone question get going wondering happen happens vs versus compared difference "
+    "isnt dont doesnt cant wont arent anymore"
 )
 _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
 # chat spellings of question words, dropped before stemming: "wat" stems like "water"
@@ -167,7 +168,7 @@ class Part:
         got = w[0] * covered + w[9] * len(s.text) / 100 + w[5] * self.lead(s)
         if intent.kind in s.kinds:
             got += w[1] * (0.5 if intent.lent else 1.0)
-        if intent.without or intent.yes_no or self.target:
+        if intent.without or intent.yes_no or self.target or intent.steps:
             got += w[2] * _without(self, c) + w[3] * _condition(self, c) + w[4] * _target(self, c)
         if i in self.demoted:
             got += w[6]
@@ -316,7 +317,11 @@ def _without(part: Part, c: Candidate) -> float:
 
 
 def _condition(part: Part, c: Candidate) -> float:
-    return float(part.intent.yes_no and c[1].conditional and not part.intent.lent)
+    """A yes/no question turns on a condition; so does a problem to fix ("the light isn't
+    white, what do I do": "If a device shows offline, check that...")."""
+    intent = part.intent
+    asks = intent.yes_no or (intent.steps and intent.negated)
+    return float(asks and c[1].conditional and not intent.lent)
 
 
 def _target(part: Part, c: Candidate) -> float:
