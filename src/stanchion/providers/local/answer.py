@@ -45,6 +45,9 @@ _CONTRAST = re.compile(
     r"\b(?:after|before|over|under|more|less|longer|later|earlier|outside|instead|still|"
     r"already|\d+)\b"
 )
+# Kinds asked loosely that still decide when a sentence holds them: "why" wants the
+# sentence that gives a reason over one that only shares the question's words.
+PREFERRED = frozenset({"reason"})
 EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX, TIE = 2, 0.75, 0.5, 4, 0.85
 TOPIC_WORDS = 14
 # A part the caller judged unanswerable is still answered when one sentence holds this much
@@ -238,8 +241,11 @@ def pool_of(
     """The candidates that may answer the part: of the kind it asks for (when it asks for
     one strictly), in the unit asked, holding the part's own words."""
     pool = candidates
+    kind = part.intent.kind
     if part.intent.strict:
-        pool = [c for c in pool if part.intent.kind in c[1].kinds]
+        pool = [c for c in pool if kind in c[1].kinds]
+    elif kind in PREFERRED and not part.intent.lent:  # "why": a reason, when one is given
+        pool = [c for c in pool if kind in c[1].kinds and part.cover(c[1]) > 0] or pool
     unit = asked_unit(split_context(question)[0])
     if unit:  # "in canadian dollars", "in feet": a sentence stating it, or no answer
         pool = [c for c in pool if unit in c[1].units]
