@@ -177,3 +177,13 @@ def test_the_new_patterns_read_long_tokens_in_linear_time() -> None:
         intent_of.__wrapped__(f"how long can {token} be how much {token} weigh vs {token}")
         reply(f"how many {token} bags does it get", LUGGAGE)
     assert time.process_time() - started < 2.0
+
+
+def test_how_will_i_know_answers_with_what_happens_when() -> None:
+    refunds = (
+        "# Ferry refunds\n\n## Refunds\nRefunds go back to the card you paid with. "
+        "Card refunds take 4 days. You get a text message when the refund is sent.\n"
+    )
+    assert intent_of("how do i know the refund went out").kind == "signal"
+    got = reply("how do i know the refund was sent", refunds)
+    assert got.startswith("You get a text message when the refund is sent.")

@@ -46,8 +46,9 @@ _CONTRAST = re.compile(
     r"already|\d+)\b"
 )
 # Kinds asked loosely that still decide when a sentence holds them: "why" wants the
-# sentence that gives a reason over one that only shares the question's words.
-PREFERRED = frozenset({"reason"})
+# sentence that gives a reason over one that only shares the question's words; "how will I
+# know" the one that says what happens when ("you get an email when...").
+PREFERRED = frozenset({"reason", "signal"})
 EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX, TIE = 2, 0.75, 0.5, 4, 0.85
 TOPIC_WORDS = 14
 # A part the caller judged unanswerable is still answered when one sentence holds this much

@@ -64,6 +64,8 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     "reason": re.compile(
         r"\b(?:because|reasons?|due to|caused by|causes?|as a result|so that)\b", re.I
     ),
+    # a sign that something happened: "you get an email WHEN...", "turns white ONCE..."
+    "signal": re.compile(r"\b(?:when|once|as soon as)\b", re.I),
     "place": re.compile(
         r"\b(?:on|from|at|under|in|to|via|through)\s+(?:the|your|any|a)\b|@|\bpage\b|"
         r"\bsettings\b|\bapp\b|\bmenu\b|\bemail\b|\b[A-Z][a-z]+,\s+[A-Z][a-z]+",
@@ -97,6 +99,10 @@ def kind_marks(sentence: str, kinds: frozenset[str]) -> frozenset[str]:
     return frozenset(marks)
 
 
+_KNOW = (
+    r"\bhow (?:(?:do|will|would|can|could|shall) )?(?:i|we|you|they) (?:(?:will|would|can) )?"
+    r"(?:know|tell|see|find out)\b"
+)
 _OBLIGED = (
     r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b|"
     r"\bmust (?:i|we|it|they)\b|\b(?:is|are) (?:\w+ ){1,3}(?:required|necessary|mandatory)\b"
@@ -130,6 +136,8 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("price", True, re.compile(r"\bwhat (?:do|does|will|would) (?:\w+ ){1,2}pay\b")),
     ("count", True, re.compile(r"\bhow many\b")),
     ("count", False, re.compile(r"\bnumber of\b|\b(?:max|min)(?:imum)?\b|\bup to\b|\bat least\b")),
+    # "how do I know it worked", "how will I know the refund went out": the sign that says so
+    ("signal", False, re.compile(_KNOW)),
     ("size", False, re.compile(r"\bsize\b|\bdimensions?\b|\bmeasurements?\b")),
     ("weight", False, re.compile(r"\bweigh(?:t|s|ing)?\b")),
     ("reason", False, re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:causes|caused)\b")),
@@ -228,7 +236,8 @@ def intent_of(question: str) -> Intent:
     yes_no = not asks_for and (
         first in _YES_NO_START or (not asks_what and bool(_YES_NO_ANY.search(text)))
     )
-    steps = not asks_for and not yes_no and bool(_STEPS.search(text))
+    # "how do I know it worked" asks for a sign, not a procedure
+    steps = not asks_for and not yes_no and kind != "signal" and bool(_STEPS.search(text))
     counted = _TARGET.search(text)
     target = stem(_counted_noun(counted.group(1))) if counted else ""
     without = bool(_WITHOUT.search(text))
