@@ -103,6 +103,8 @@ _KNOW = (
     r"\bhow (?:(?:do|will|would|can|could|shall) )?(?:i|we|you|they) (?:(?:will|would|can) )?"
     r"(?:know|tell|see|find out)\b"
 )
+# Kinds whose patterns need a digit (skipped, once per sentence, when it has none).
+NUMERIC_KINDS = frozenset({"percent", "size", "weight"})
 _OBLIGED = (
     r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b|"
     r"\bmust (?:i|we|it|they)\b|\b(?:is|are) (?:\w+ ){1,3}(?:required|necessary|mandatory)\b"

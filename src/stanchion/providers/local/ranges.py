@@ -29,6 +29,7 @@ _BELOW = r"up to|under|less than|below|at most|max(?:imum)?|no more than|not mor
 _ABOVE = r"over|more than|above|at least|min(?:imum)?|from|beyond|exceeding"
 _CURRENCY = r"(?:[$\u20ac\u00a3]\s?)?"
 _BOUND = re.compile(rf"\b({_BELOW}|{_ABOVE})\s{_CURRENCY}{_NUMBER}\s?{_UNIT}", re.I)
+_MEASURED = re.compile(r"\d\s?[a-z%\u00b0]", re.I)
 _IS_BELOW = re.compile(rf"^(?:{_BELOW})$", re.I)
 # units that are words of a sentence, not of a measure ("3 to 5 business days" is a range in
 # days; "2 to the" is no range)
@@ -53,6 +54,8 @@ def amounts(question: str) -> tuple[tuple[float, str], ...]:
 
 def stated_ranges(sentence: str) -> tuple[Range, ...]:
     """The ranges a sentence states, each (low, high, unit); open ends are infinite."""
+    if not _MEASURED.search(sentence):  # most sentences state no amount in a unit
+        return ()
     out: list[Range] = []
     for m in _BETWEEN.finditer(sentence):
         unit = m.group(4).lower()

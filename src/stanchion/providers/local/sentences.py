@@ -15,10 +15,11 @@ from functools import lru_cache
 from stanchion.knowledge.catalog_names import close
 from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import compounds, implied, stem, terms
-from stanchion.providers.local.intent import ANSWER_KINDS, kind_marks
+from stanchion.providers.local.intent import ANSWER_KINDS, NUMERIC_KINDS, kind_marks
 from stanchion.providers.local.ranges import Range, stated_ranges
 from stanchion.providers.local.units import stated_units
 
+_DIGIT = re.compile(r"\d")
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |\|)")
 _CONDITION = re.compile(r"\b(?:if|unless|as long as|provided|once|except|but|when)\b", re.I)
@@ -139,7 +140,12 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             continue
         if len(sentence) < 3 or sentence.startswith("|---"):
             continue
-        kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
+        numeric = _DIGIT.search(sentence) is not None
+        kinds = frozenset(
+            k
+            for k, pattern in ANSWER_KINDS.items()
+            if (numeric or k not in NUMERIC_KINDS) and pattern.search(sentence)
+        )
         main = _CONDITION.split(sentence, maxsplit=1)[0]
         written = frozenset(words_of(sentence))
         # an amount is the price kind's business (ANSWER_KINDS), not a word it writes: "free
