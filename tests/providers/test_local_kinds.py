@@ -187,3 +187,20 @@ def test_how_will_i_know_answers_with_what_happens_when() -> None:
     assert intent_of("how do i know the refund went out").kind == "signal"
     got = reply("how do i know the refund was sent", refunds)
     assert got.startswith("You get a text message when the refund is sent.")
+
+
+def test_a_sentence_said_before_that_adds_an_amount_is_not_a_repeat() -> None:
+    from stanchion.providers.local.part import Context, read_part
+
+    analyzer = Analyzer()
+    fares = (
+        "# Ferry fares\n\n## Bikes\n"
+        "Bikes ride free on weekday and holiday sailings, at weekends 6 EUR.\n"
+        "Bikes ride free on weekday and holiday sailings, at weekends they pay.\n"
+    )
+    said = "Bikes ride free on weekday and holiday sailings, at weekends they pay."
+    candidates = [(0, s) for s in analyzer.sentences(fares)]
+    part = read_part("and at weekends? (bikes)", candidates, analyzer, Context(said=said))
+    with_amount, as_said = (s for _, s in candidates)
+    assert part.repeats(as_said)
+    assert not part.repeats(with_amount)

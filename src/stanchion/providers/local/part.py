@@ -127,6 +127,8 @@ class Part:
         if s.text in self.said:
             return True
         words = s.written - s.context
+        if any(w[:1].isdigit() for w in words - self.said_terms):
+            return False  # it adds an amount not said ("...; below that it costs 5.99 USD")
         return len(words) >= REPEAT_WORDS and len(words & self.said_terms) >= REPEAT * len(words)
 
     def predicates(self, s: Sentence) -> bool:
