@@ -222,7 +222,10 @@ def _named_kind(t: str, intent: Intent) -> Alts:
     """The other ways a term is covered when it names the kind asked ("the FEE": any price)
     or a limit ("the MAX": "up to 5,000")."""
     alts: Alts = ()
-    if intent.kind and not intent.lent and t in KIND_NAMES.get(intent.kind, ()):
+    # (not for a kind asked strictly: every sentence left holds it, so the word would only
+    # draw the runners-up closer: "free over 50 USD" beside "express costs 14.99 USD")
+    loose = intent.kind and not intent.lent and not intent.asks_for
+    if loose and t in KIND_NAMES.get(intent.kind or "", ()):
         alts += ((frozenset({f"kind:{intent.kind}"}),),)
     if t in LIMIT_NAMES:
         alts += ((frozenset({LIMIT}),),)
