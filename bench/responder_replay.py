@@ -53,11 +53,14 @@ from stanchion.providers.options import LocalOptions
 from stanchion.providers.registry import register_provider
 
 APPB = ROOT / "bench" / "data" / "appb"
+APPC = ROOT / "bench" / "data" / "appc"
 SOURCES = (
     ("messy", EXAMPLE, "messy"),
     ("messy2", EXAMPLE, "messy2"),
     ("messy3", EXAMPLE, "messy3"),
+    ("messy4", EXAMPLE, "messy4"),
     ("appb", APPB, "questions"),
+    ("appc", APPC, "questions"),
 )
 OUT = Path("/tmp/stanchion-responder-requests.json")
 L2 = 0.3

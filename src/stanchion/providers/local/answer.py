@@ -45,6 +45,10 @@ _CONTRAST = re.compile(
     r"\b(?:after|before|over|under|more|less|longer|later|earlier|outside|instead|still|"
     r"already|\d+)\b"
 )
+# Kinds asked loosely that still decide when a sentence holds them: "why" wants the
+# sentence that gives a reason over one that only shares the question's words; "how will I
+# know" the one that says what happens when ("you get an email when...").
+PREFERRED = frozenset({"reason", "signal"})
 EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX, TIE = 2, 0.75, 0.5, 4, 0.85
 TOPIC_WORDS = 14
 # A part the caller judged unanswerable is still answered when one sentence holds this much
@@ -65,9 +69,13 @@ class Answer:
 
 
 def _steps(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
-    """The best sentence's section from the best sentence on, in order."""
+    """The best sentence's section from the best sentence on, in order; a short section
+    whole (what it says before the best sentence is who may do it: "Account holders who
+    hold a card receive... Apply once with a copy of the card")."""
     i, s = best
     same = [c for c in candidates if c[0] == i and c[1].section == s.section]
+    if len(same) <= STEPS_MAX:
+        return same
     return [c for c in same if c[1].position >= s.position][:STEPS_MAX]
 
 
@@ -80,7 +88,10 @@ def _others(part: Part, ranked: list[tuple[float, Candidate]]) -> list[Candidate
         if len(chosen) > EXTRA or s < CLOSE_TO_BEST * best_score:
             break
         new = part.new_terms(cand[1], seen)
-        same_kind = part.intent.kind in cand[1].kinds and cand[0] == best[0]
+        # of the kind asked, in the same passage, or in any passage when the part compares
+        # two things ("a 4-pack vs one bulb": each side's price may sit in another passage)
+        near = cand[0] == best[0] or part.intent.compares
+        same_kind = part.intent.kind in cand[1].kinds and near
         tie = part.intent.yes_no and s >= TIE * best_score and cand[0] != best[0]
         if new or same_kind or (tie and part.cover(cand[1]) >= 1.0):  # both readings said
             chosen.append(cand)
@@ -231,8 +242,11 @@ def pool_of(
     """The candidates that may answer the part: of the kind it asks for (when it asks for
     one strictly), in the unit asked, holding the part's own words."""
     pool = candidates
+    kind = part.intent.kind
     if part.intent.strict:
-        pool = [c for c in pool if part.intent.kind in c[1].kinds]
+        pool = [c for c in pool if kind in c[1].kinds]
+    elif kind in PREFERRED and not part.intent.lent:  # "why": a reason, when one is given
+        pool = [c for c in pool if kind in c[1].kinds and part.cover(c[1]) > 0] or pool
     unit = asked_unit(split_context(question)[0])
     if unit:  # "in canadian dollars", "in feet": a sentence stating it, or no answer
         pool = [c for c in pool if unit in c[1].units]

@@ -50,11 +50,61 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
         r"mandatory|necessary|only if|as long as|provided)\b",
         re.I,
     ),
+    # a measure of size: dimensions ("40 x 30 x 15 cm") or a length in a unit
+    "size": re.compile(
+        r"\b\d+(?:[.,]\d+)?\s*(?:x|×)\s*\d|"
+        r"\b\d+(?:[.,]\d+)?\s*(?:square\s+|sq\s+)?"
+        r"(?:cm|mm|metres?|meters?|inch(?:es)?|ft|feet|foot|m\u00b2|m2)(?!\w)",
+        re.I,
+    ),
+    "weight": re.compile(
+        r"\b\d+(?:[.,]\d+)?\s*(?:kg|kilos?|kilograms?|grams?|g|lbs?|oz|ounces?)\b", re.I
+    ),
+    # a reason given: "because", "due to", "common reasons are..."
+    "reason": re.compile(
+        r"\b(?:because|reasons?|due to|caused by|causes?|as a result|so that)\b", re.I
+    ),
+    # a sign that something happened: "you get an email WHEN...", "turns white ONCE..."
+    "signal": re.compile(r"\b(?:when|once|as soon as)\b", re.I),
     "place": re.compile(
         r"\b(?:on|from|at|under|in|to|via|through)\s+(?:the|your|any|a)\b|@|\bpage\b|"
         r"\bsettings\b|\bapp\b|\bmenu\b|\bemail\b|\b[A-Z][a-z]+,\s+[A-Z][a-z]+",
     ),
 }
+# A sentence that states a limit ("up to 5 days", "at most 2 bags") answers "the max".
+_LIMIT_STATED = re.compile(
+    r"\b(?:up to|at most|no more than|not more than|maximum|max|limited to|not exceed)\b", re.I
+)
+LIMIT = "kind:limit"
+# The words that name the kind of answer asked for ("what's the FEE", "how much NOTICE",
+# "is there a DEADLINE"): a sentence that holds that kind covers them in any words.
+_KIND_WORDS = {
+    "price": "price cost fee charge rate",
+    "duration": "notice time period deadline",
+    "time": "deadline time date",
+    "size": "size dimension big large measure length",
+    "weight": "weight weigh heavy",
+    "reason": "reason cause",
+}
+KIND_NAMES = {k: frozenset(stem(w) for w in words.split()) for k, words in _KIND_WORDS.items()}
+_LIMIT_WORDS = "max maximum limit"
+LIMIT_NAMES = frozenset(stem(w) for w in _LIMIT_WORDS.split())
+
+
+def kind_marks(sentence: str, kinds: frozenset[str]) -> frozenset[str]:
+    """The terms that stand in a sentence for the kinds it holds and a limit it states."""
+    marks = {f"kind:{k}" for k in kinds}
+    if _LIMIT_STATED.search(sentence):
+        marks.add(LIMIT)
+    return frozenset(marks)
+
+
+_KNOW = (
+    r"\bhow (?:(?:do|will|would|can|could|shall) )?(?:i|we|you|they) (?:(?:will|would|can) )?"
+    r"(?:know|tell|see|find out)\b"
+)
+# Kinds whose patterns need a digit (skipped, once per sentence, when it has none).
+NUMERIC_KINDS = frozenset({"percent", "size", "weight"})
 _OBLIGED = (
     r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b|"
     r"\bmust (?:i|we|it|they)\b|\b(?:is|are) (?:\w+ ){1,3}(?:required|necessary|mandatory)\b"
@@ -62,9 +112,19 @@ _OBLIGED = (
 # (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
 # without one cannot answer; a loose cue only prefers it ("do you offer a price match?").
 _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
+    # a measure before a time: "how long can a case BE" asks a length, "how much can it
+    # weigh" a weight, not a duration or a price
+    ("size", True, re.compile(r"\bhow long (?:can|may|must|should|could) (?:\w+ ){1,4}be\b")),
+    ("size", True, re.compile(r"\bwhat size\b")),
+    # "how big" may ask a size or an amount ("how big is the discount"): preferred only
+    ("size", False, re.compile(r"\bhow (?:big|large|wide|tall|deep)\b")),
+    ("size", True, re.compile(r"\bmax(?:imum)? (?:size|dimensions?|length)\b")),
+    ("weight", True, re.compile(r"\bhow heavy\b|\bhow much (?:weight\b|(?:\w+ ){0,5}weigh\b)")),
+    ("weight", True, re.compile(r"\b(?:max(?:imum)?|weight) (?:weight|limit)\b")),
     ("duration", True, re.compile(rf"\bhow (?:long|soon|quickly)\b|\bhow many {_UNIT}\b")),
     ("duration", True, re.compile(r"\b(?:until|till|til|by) when\b|\bhow much time\b")),
     ("duration", False, re.compile(r"\bhow fast\b|\btime ?frame\b|\bturnaround\b")),
+    ("duration", False, re.compile(r"\b(?:quickest|fastest|soonest|earliest)\b")),
     ("percent", False, re.compile(r"\bhow much\b.*\b(?:save|saving|savings|less|lower)\b")),
     # "how much" of a quantity that is not money: "how much notice", "how much power"
     ("duration", True, re.compile(r"\bhow much (?:time|notice|warning|lead time|longer)\b")),
@@ -74,8 +134,15 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("price", False, re.compile(r"\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b|\$")),
     ("price", False, re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b")),
     ("price", False, re.compile(r"\brates?\b|\btariffs?\b")),
+    # what is paid, asked with "what": "what do you pay me for...", "what will I pay"
+    ("price", True, re.compile(r"\bwhat (?:do|does|will|would) (?:\w+ ){1,2}pay\b")),
     ("count", True, re.compile(r"\bhow many\b")),
     ("count", False, re.compile(r"\bnumber of\b|\b(?:max|min)(?:imum)?\b|\bup to\b|\bat least\b")),
+    # "how do I know it worked", "how will I know the refund went out": the sign that says so
+    ("signal", False, re.compile(_KNOW)),
+    ("size", False, re.compile(r"\bsize\b|\bdimensions?\b|\bmeasurements?\b")),
+    ("weight", False, re.compile(r"\bweigh(?:t|s|ing)?\b")),
+    ("reason", False, re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:causes|caused)\b")),
     ("place", False, re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),
     ("time", False, re.compile(r"\bwhen\b|\bwhat time\b|\bhow late\b|\bdeadline\b")),
     ("obligation", False, re.compile(_OBLIGED)),
@@ -95,9 +162,16 @@ _YES_NO_ANY = re.compile(
     r"this|that|these|those))\b"
 )
 _OPENERS = frozenset({"and", "also", "plus", "so", "ok", "okay", "but", "then", "oh", "btw"})
-_TARGET = re.compile(r"\b(?:how many|number of)\s+([a-z]+)")
+_TARGET = re.compile(r"\b(?:how many|number of)((?:\s+[a-z]+){1,3})")
+# Words that end the counted noun phrase: "how many checked BAGS does...", "how many DAYS i"
+_PHRASE_END_WORDS = (
+    "do does did can could will would are is was were may might should shall i we you it "
+    "they he she my your our their at in on for of to per with from"
+)
+_PHRASE_END = frozenset(_PHRASE_END_WORDS.split())
 _NOT = re.compile(r"\b(?:not|no|never|cannot|cant|dont|doesnt|isnt|arent|wont|nothing|except)\b")
 _WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
+_COMPARES = re.compile(r"\b(?:vs|versus|compared (?:to|with)|difference between)\b")
 _WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
 # Words after "how" whose typos are worth mending ("how lnog", "how mcuh").
 _HOW_WORDS = ("long", "much", "many", "soon", "often", "quickly")
@@ -113,6 +187,7 @@ class Intent:
     target: str = ""  # the stemmed noun counted ("how many COLORS"), if any
     lent: bool = False  # read from an earlier turn: a preference, never a requirement
     negated: bool = False  # "what is NOT covered", "which items can't be returned"
+    compares: bool = False  # "X vs Y", "compared to": each side wants its own answer
 
     @property
     def empty(self) -> bool:
@@ -141,6 +216,17 @@ def normalized(question: str) -> str:
     return " ".join(_fix(w) if i and words[i - 1] == "how" else w for i, w in enumerate(words))
 
 
+def _counted_noun(words: str) -> str:
+    """The noun a count asks for: the last word of the phrase after "how many", up to the
+    verb or pronoun that ends it ("checked bags does" -> "bags")."""
+    phrase: list[str] = []
+    for w in words.split():
+        if w in _PHRASE_END:
+            break
+        phrase.append(w)
+    return phrase[-1] if phrase else words.split()[0]
+
+
 @lru_cache(maxsize=4096)
 def intent_of(question: str) -> Intent:
     text = normalized(question)
@@ -152,9 +238,13 @@ def intent_of(question: str) -> Intent:
     yes_no = not asks_for and (
         first in _YES_NO_START or (not asks_what and bool(_YES_NO_ANY.search(text)))
     )
-    steps = not asks_for and not yes_no and bool(_STEPS.search(text))
+    # "how do I know it worked" asks for a sign, not a procedure
+    steps = not asks_for and not yes_no and kind != "signal" and bool(_STEPS.search(text))
     counted = _TARGET.search(text)
-    target = stem(counted.group(1)) if counted else ""
+    target = stem(_counted_noun(counted.group(1))) if counted else ""
     without = bool(_WITHOUT.search(text))
     negated = bool(_NOT.search(text))
-    return Intent(kind, asks_for, yes_no, steps, without, target, negated=negated)
+    compares = bool(_COMPARES.search(text))
+    return Intent(
+        kind, asks_for, yes_no, steps, without, target, negated=negated, compares=compares
+    )

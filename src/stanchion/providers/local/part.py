@@ -15,18 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from stanchion.knowledge.text import stem
-from stanchion.providers.local.intent import Intent, intent_of
+from stanchion.providers.local.intent import KIND_NAMES, LIMIT, LIMIT_NAMES, Intent, intent_of
+from stanchion.providers.local.ranges import amounts, in_range
 from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
 
 # Words that frame a question or fill a message but name nothing to look for.
 _FRAME_WORDS = (
     "long much many take takes soon quickly fast often also still want know "
     "tell please pls plz thanks thank hi hey hello ok okay u r ur im ya yeah nah tho "
-    "anyone question get going wondering happen happens"
+    "anyone question get going wondering happen happens vs versus compared difference "
+    "isnt dont doesnt cant wont arent anymore"
 )
 _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
 # chat spellings of question words, dropped before stemming: "wat" stems like "water"
-_CHAT = re.compile(r"\b(?:wat|wut|wht|whats|watz)\b", re.I)
+_CHAT = re.compile(r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s)(?!\w)", re.I)
+# "at most", "up to": a limit asked in words that are all stopwords, read as "max"
+_AT_MOST = re.compile(r"\b(?:at (?:the )?most|up to|no more than)\b", re.I)
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
@@ -46,8 +50,10 @@ FEATURES = (
     "rank",  # 1 / (1 + its passage's place in the retrieved list)
     "other_subject",  # its subject is a thing another title names, not the part ("The Lumen
     # Thermostat has a 3-year warranty" for the plug's warranty)
+    "in_range",  # 1 when an amount the part gives falls in a range it states, -1 when it
+    # states ranges in that unit that all leave it out (the table row for "130 Wh")
 )
-WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0, -0.25)
+WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0, -0.25, 0.3)
 REPEAT, REPEAT_WORDS = 0.75, 3  # a sentence is repeated when this share of its words was said
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 
@@ -82,6 +88,7 @@ class Part:
     memo: dict[int, Hits] = field(default_factory=dict)  # per sentence, for this part
     names: frozenset[str] = frozenset()  # the words telling titles apart (see Context)
     own_names: frozenset[str] = frozenset()  # those the part names
+    amounts: tuple[tuple[float, str], ...] = ()  # amounts it gives in a unit ("130 Wh")
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -120,6 +127,8 @@ class Part:
         if s.text in self.said:
             return True
         words = s.written - s.context
+        if any(w[:1].isdigit() for w in words - self.said_terms):
+            return False  # it adds an amount not said ("...; below that it costs 5.99 USD")
         return len(words) >= REPEAT_WORDS and len(words & self.said_terms) >= REPEAT * len(words)
 
     def predicates(self, s: Sentence) -> bool:
@@ -161,7 +170,7 @@ class Part:
         got = w[0] * covered + w[9] * len(s.text) / 100 + w[5] * self.lead(s)
         if intent.kind in s.kinds:
             got += w[1] * (0.5 if intent.lent else 1.0)
-        if intent.without or intent.yes_no or self.target:
+        if intent.without or intent.yes_no or self.target or intent.steps:
             got += w[2] * _without(self, c) + w[3] * _condition(self, c) + w[4] * _target(self, c)
         if i in self.demoted:
             got += w[6]
@@ -173,6 +182,8 @@ class Part:
             got += w[10] * self.cover_asked(s)
         if self.names and self.other_subject(s):
             got += w[12]
+        if self.amounts and s.ranges:
+            got += w[13] * in_range(self.amounts, s.ranges)
         return got + w[11] / (1 + i)
 
 
@@ -184,7 +195,7 @@ def split_context(part: str) -> tuple[str, str]:
 
 
 def _terms(text: str) -> list[str]:
-    out = []
+    out = ["max"] if _AT_MOST.search(text) else []
     for t in words_of(_CHAT.sub(" ", text)):
         out.append(t)
         letters = "".join(ch for ch in t if ch.isalpha())
@@ -207,11 +218,26 @@ class Context:
     rows: frozenset[str] = frozenset()  # those of catalog rows: products the message names
 
 
+def _named_kind(t: str, intent: Intent) -> Alts:
+    """The other ways a term is covered when it names the kind asked ("the FEE": any price)
+    or a limit ("the MAX": "up to 5,000")."""
+    alts: Alts = ()
+    # (not for a kind asked strictly: every sentence left holds it, so the word would only
+    # draw the runners-up closer: "free over 50 USD" beside "express costs 14.99 USD")
+    loose = intent.kind and not intent.lent and not intent.asks_for
+    if loose and t in KIND_NAMES.get(intent.kind or "", ()):
+        alts += ((frozenset({f"kind:{intent.kind}"}),),)
+    if t in LIMIT_NAMES:
+        alts += ((frozenset({LIMIT}),),)
+    return alts
+
+
 def _concepts(
-    scale: dict[str, float], analyzer: Analyzer, ctx: Context
+    scale: dict[str, float], analyzer: Analyzer, ctx: Context, intent: Intent
 ) -> tuple[dict[str, Alts], dict[str, float]]:
-    """The question's concepts: each term with its equivalents; the terms of a glossary
-    phrase it uses ("money back") as one concept written any of the group's ways."""
+    """The question's concepts: each term with its equivalents (and the kind it names); the
+    terms of a glossary phrase it uses ("money back") as one concept written any of the
+    group's ways."""
     asked = {t for t in scale if t not in _FRAME} or set(scale)
     wanted: dict[str, Alts] = {}
     weights = dict(scale)
@@ -224,7 +250,7 @@ def _concepts(
         weights[key] = max(scale[t] for t in used)
         asked -= used
     for t in asked:
-        wanted[t] = ((analyzer.equivalents(t),),)
+        wanted[t] = ((analyzer.equivalents(t),), *_named_kind(t, intent))
     return wanted, weights
 
 
@@ -259,12 +285,13 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     if intent.empty and ctx.earlier and not _ASKS.search(main.lower()):
         intent = replace(intent_of(ctx.earlier), lent=True)  # "and to canada?": as before
     lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
-    wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx)
+    wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx, intent)
     part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
     part.said_terms = frozenset(words_of(ctx.said)) if ctx.said else frozenset()
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
     part.names = ctx.names
     part.own_names = ctx.names.intersection(_terms(question)) | ctx.rows
+    part.amounts = amounts(main)
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
     if intent.kind and part.asked:  # (read only for a part that asks for a kind)
@@ -295,7 +322,11 @@ def _without(part: Part, c: Candidate) -> float:
 
 
 def _condition(part: Part, c: Candidate) -> float:
-    return float(part.intent.yes_no and c[1].conditional and not part.intent.lent)
+    """A yes/no question turns on a condition; so does a problem to fix ("the light isn't
+    white, what do I do": "If a device shows offline, check that...")."""
+    intent = part.intent
+    asks = intent.yes_no or (intent.steps and intent.negated)
+    return float(asks and c[1].conditional and not intent.lent)
 
 
 def _target(part: Part, c: Candidate) -> float:
@@ -321,4 +352,5 @@ _FEATURE_FNS: tuple[Callable[[Part, Candidate], float], ...] = (
     lambda part, c: part.cover_asked(c[1]),
     lambda part, c: 1 / (1 + c[0]),
     lambda part, c: float(bool(part.names) and part.other_subject(c[1])),
+    lambda part, c: in_range(part.amounts, c[1].ranges),
 )

@@ -15,9 +15,11 @@ from functools import lru_cache
 from stanchion.knowledge.catalog_names import close
 from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import compounds, implied, stem, terms
-from stanchion.providers.local.intent import ANSWER_KINDS
+from stanchion.providers.local.intent import ANSWER_KINDS, NUMERIC_KINDS, kind_marks
+from stanchion.providers.local.ranges import Range, stated_ranges
 from stanchion.providers.local.units import stated_units
 
+_DIGIT = re.compile(r"\d")
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |\|)")
 _CONDITION = re.compile(r"\b(?:if|unless|as long as|provided|once|except|but|when)\b", re.I)
@@ -92,6 +94,7 @@ class Sentence:
     units: frozenset[str]  # units and currencies it states (units.py)
     written: frozenset[str] = frozenset()  # the terms written in it (none implied)
     named: frozenset[str] = frozenset()  # capitalised words of its subject ("Lumen Thermostat")
+    ranges: tuple[Range, ...] = ()  # ranges it states in a unit ("from 100 to 160 Wh")
 
 
 def _named(sentence: str) -> frozenset[str]:
@@ -137,13 +140,19 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             continue
         if len(sentence) < 3 or sentence.startswith("|---"):
             continue
-        kinds = frozenset(k for k, pattern in ANSWER_KINDS.items() if pattern.search(sentence))
+        numeric = _DIGIT.search(sentence) is not None
+        kinds = frozenset(
+            k
+            for k, pattern in ANSWER_KINDS.items()
+            if (numeric or k not in NUMERIC_KINDS) and pattern.search(sentence)
+        )
         main = _CONDITION.split(sentence, maxsplit=1)[0]
         written = frozenset(words_of(sentence))
         # an amount is the price kind's business (ANSWER_KINDS), not a word it writes: "free
         # over 50 USD" must not answer "what does express cost" by the word "cost"
         words = written | frozenset(implied(sentence, money=False) + compounds(sentence))
         words = words.union(*(q for unit, q in _MEASURES if unit.search(sentence)))
+        words |= kind_marks(sentence, kinds)  # "the fee" is covered by "costs $25"
         if _PRONOUN.match(sentence):
             words |= top  # "It needs a C-wire": 'it' is what the document is about
         negated = bool(_NEGATION.search(main))
@@ -165,6 +174,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 stated_units(sentence),
                 written,
                 _named(sentence),
+                stated_ranges(sentence),
             )
         )
     return tuple(out)
