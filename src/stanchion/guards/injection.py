@@ -38,6 +38,7 @@ from stanchion.guards.normalize import (
     caesar_view,
     collapse_spacing,
     decoded_segments,
+    lowered,
     normalize,
     tag_smuggled,
 )
@@ -229,7 +230,7 @@ class InjectionGuard:
         return [Finding(kind, start, end, evidence.score, self.detector)]
 
     def _seen(self, text: str) -> dict[str, re.Match[str]]:
-        lower = text.lower()
+        lower = lowered(text)
         seen: dict[str, re.Match[str]] = {}
         # The text's words are read once; signals share needles ("instruction", "mode", ...).
         present = self._lower.scan(lower)
