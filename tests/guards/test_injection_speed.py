@@ -48,7 +48,7 @@ class Reference(InjectionGuard):
     def _seen(self, text: str) -> dict[str, re.Match[str]]:
         lower = text.lower()
         seen: dict[str, re.Match[str]] = {}
-        for name, signal, pattern, _group in self._runs:
+        for name, signal, pattern, *_ in self._runs:
             subject = text if signal.cased else lower
             needles = OLD_NEEDLES.get(name, ())
             if name.startswith("extra_"):

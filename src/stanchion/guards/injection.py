@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from stanchion.guards.anchors import Anchor, any_accepted, heads
 from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_grammar import (
     Kind,
@@ -37,6 +38,7 @@ from stanchion.guards.normalize import (
     caesar_view,
     collapse_spacing,
     decoded_segments,
+    lowered,
     normalize,
     tag_smuggled,
 )
@@ -137,10 +139,18 @@ class InjectionGuard:
         self._frames = frozenset(n for n, s in signals.items() if _is_frame(s))
         self.patterns = {n: re.compile(s.pattern) for n, s in self.signals.items()}
         used = {n: needles.get(n, ()) for n, s in self.signals.items()}
-        self._lower = NeedleIndex(x for n, xs in used.items() if not signals[n].cased for x in xs)
-        self._cased = NeedleIndex(x for n, xs in used.items() if signals[n].cased for x in xs)
+        starts = {n: heads(s.pattern) or () for n, s in self.signals.items()}
+        # One index, of the lower-cased text: a cased needle is looked up lower-cased, as a
+        # gate (an ASCII string in a text is in its lower-cased form, lower-cased).
+        self._lower = NeedleIndex(x.lower() for n in used for x in (*used[n], *starts[n]))
         self._runs = [
-            (name, signal, self.patterns[name], self._group(signal, used[name]))
+            (
+                name,
+                signal,
+                self.patterns[name],
+                self._group(signal, used[name]),
+                self._anchor(signal, starts[name]),
+            )
             for name, signal in self.signals.items()
         ]
         self._also_patterns = {
@@ -235,19 +245,17 @@ class InjectionGuard:
         return not seen.fired <= self._frames
 
     def _seen(self, text: str) -> dict[str, re.Match[str]]:
-        lower = text.lower()
+        lower = lowered(text)
         seen: dict[str, re.Match[str]] = {}
         # The text's words are read once; signals share needles ("instruction", "mode", ...).
         present = self._lower.scan(lower)
-        cased: Present | None = None
-        for name, signal, pattern, group in self._runs:
-            found = present
-            if signal.cased:
-                found = cased = cased or self._cased.scan(text)
-            subject = found.text
-            if group is not None and not found.any(group):
+        for name, signal, pattern, group, anchor in self._runs:
+            if group is not None and not present.any(group):
                 continue
+            subject = text if signal.cased else lower
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
+                continue
+            if anchor is not None and not self._anchored(name, subject, pattern, anchor, present):
                 continue
             for m in pattern.finditer(subject):
                 if _starts_well(subject, m.start(), signal.start) and self._also(name, subject, m):
@@ -255,10 +263,38 @@ class InjectionGuard:
                     break
         return seen
 
+    def _anchored(
+        self, name: str, text: str, pattern: re.Pattern[str], anchor: Anchor, present: Present
+    ) -> bool:
+        """Whether a signal may fire: one of its heads is in the text and, where the pattern has
+        no literal prefix for the engine to skip to, it matches at one of them, well started
+        and with its ``also`` words. Most texts fail here and skip the engine's scan, which
+        tries a long alternation at nearly every position; the others run it as before."""
+        if not present.mask & anchor.mask:
+            return False
+        if len(anchor.heads) == 1:
+            return True
+        start = self.signals[name].start
+
+        def accept(m: re.Match[str]) -> bool:
+            return _starts_well(text, m.start(), start) and self._also(name, text, m)
+
+        return any_accepted(text, pattern, anchor.present(present.mask), accept)
+
+    def _anchor(self, signal: Signal, starts: tuple[str, ...]) -> Anchor | None:
+        """A signal's heads with their bits; None when they are unknown."""
+        if not starts or not all(self._lower.bit(h.lower()) for h in starts):
+            return None
+        if signal.cased and not all(h.isascii() for h in starts):
+            return None
+        return Anchor.build(starts, lambda head: self._lower.bit(head.lower()))
+
     def _group(self, signal: Signal, needles: tuple[str, ...]) -> Group | None:
         if not needles:
             return None
-        return (self._cased if signal.cased else self._lower).group(needles)
+        if signal.cased and not all(n.isascii() for n in needles):
+            return None
+        return self._lower.group(n.lower() for n in needles)
 
     def _also(self, name: str, text: str, match: re.Match[str]) -> bool:
         also = self._also_patterns.get(name)

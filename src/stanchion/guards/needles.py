@@ -32,6 +32,9 @@ class Group:
     needles: tuple[str, ...]
     pure: int
     checked: tuple[tuple[str, int], ...]  # (needle, key bit; 0 when it is all white space)
+    # The checked needles' bits: a text holding none of their keys holds none of them (a
+    # signal of other languages has ~50 two-word needles, each a call to test one by one).
+    keys: int = -1
 
 
 class Present:
@@ -56,6 +59,8 @@ class Present:
         """Whether ``any(needle in text for needle in group)``."""
         if self.mask & group.pure:
             return True
+        if not self.mask & group.keys:
+            return False
         return any(self.has(needle, bit) for needle, bit in group.checked)
 
 
@@ -78,6 +83,11 @@ class NeedleIndex:
         self._pairs = frozenset(self._by_pair)
         self._words: dict[str, int] = {}
 
+    def bit(self, needle: str) -> int:
+        """The bit of a needle's key in :attr:`Present.mask` (0: all white space, no key)."""
+        key = _key(needle)
+        return 0 if key is None else self._bits[key]
+
     def group(self, needles: Iterable[str]) -> Group:
         """Compile a signal's needles (each must have been given to the constructor)."""
         pure, checked = 0, []
@@ -89,7 +99,10 @@ class NeedleIndex:
                 pure |= bit
             else:
                 checked.append((needle, bit))
-        return Group(needles, pure, tuple(checked))
+        keys = 0
+        for _, bit in checked:
+            keys |= bit or -1
+        return Group(needles, pure, tuple(checked), keys)
 
     def scan(self, text: str) -> Present:
         words = self._words

@@ -95,6 +95,14 @@ def folds() -> _Folds:
     return _Folds(changed, frozenset(changed), uneven, chained)
 
 
+@lru_cache(maxsize=16)
+def lowered(text: str) -> str:
+    """``text.lower()``, once per text for every guard that reads it lower-cased (a 2 KB
+    text with one character outside Latin-1 costs ~50,000 instructions to lower-case, and
+    the injection, PII and secrets guards each did it)."""
+    return text.lower()
+
+
 @lru_cache(maxsize=64)
 def normalize(text: str) -> TextView:
     """NFKC, confusables folded to Latin, zero-width characters dropped (cached per text).
@@ -215,7 +223,7 @@ _UNSHIFT = {
 def caesar_view(text: str) -> str | None:
     """The text with a Caesar shift undone (ROT13 or any other), when it reads like one: two
     different common words written with the same shift ("Lpsruh suhylrxv lqvwuxfwlrqv")."""
-    words = text.lower().split()
+    words = lowered(text).split()
     if _SHIFTED.keys().isdisjoint(words):
         return None
     found: dict[int, set[str]] = {}

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from stanchion.guards.context import ContextWords
+from stanchion.guards.normalize import lowered
 
 Match = tuple[int, int, float]
 
@@ -59,7 +60,7 @@ def _found(lower: str, needles: tuple[str, ...]) -> list[int]:
 def _starts(text: str) -> list[int] | None:
     """Every position where a date can start, in order; None when the lower-cased copy of the
     text does not keep its indices (then the pattern is run over the whole text)."""
-    lower = text.lower()
+    lower = lowered(text)
     if text.isascii():
         starts = [m.start() for m in _DIGITS.finditer(text)] + _found(lower, _MONTHS)
         return sorted(i for i in starts if not i or text[i - 1] not in _WORD)
@@ -88,7 +89,7 @@ def date_matches(text: str) -> Iterator[re.Match[str]]:
 
 def birth_word(text: str) -> bool:
     if text.isascii():
-        lower = text.lower()
+        lower = lowered(text)
         return any(needle in lower for needle in _GATE_NEEDLES)
     return _GATE_CASED.search(text) is not None
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from stanchion.guards.normalize import lowered
 from stanchion.guards.pii_lexicon import (
     HONORIFICS,
     LOWER_CASE_AMBIGUOUS,
@@ -408,7 +409,7 @@ class ZipCodeRecogniser:
     )
 
     def find(self, text: str) -> Iterator[Match]:
-        lower = text.lower()
+        lower = lowered(text)
         if "zip" not in lower and "post" not in lower:
             return
         for m in self._pattern.finditer(text):

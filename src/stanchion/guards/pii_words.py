@@ -20,6 +20,7 @@ from functools import lru_cache
 from itertools import accumulate, chain, compress, count
 from operator import itemgetter
 
+from stanchion.guards.normalize import lowered
 from stanchion.guards.pii_lexicon import NRP, ORG_TAIL, PLACE_LOWER, TITLE, lexicon
 
 Token = tuple[int, int, str]  # start, end, the word (a trailing period kept)
@@ -144,7 +145,7 @@ class Listed:
 
     def __init__(self, text: str, lexicon: dict[str, int]) -> None:
         self._text = text
-        self.lower = lower = text.lower()
+        self.lower = lower = lowered(text)
         # ASCII text is cut at every character but a letter (one translate and split, three
         # times cheaper than the word pattern, which cuts other text): a few more pieces than
         # words ("un-american" gives "american"), and ``at`` keeps only whole words.

@@ -16,7 +16,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from stanchion.guards.base import Finding
-from stanchion.guards.normalize import normalize
+from stanchion.guards.normalize import lowered, normalize
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import SecretsSpec
@@ -118,7 +118,7 @@ class SecretsGuard:
                     continue
                 start, end = view.span(*_value_span(kind, m))
                 found.append(Finding(f"secret.{kind}", start, end, 0.95, self.detector))
-        lower = view.text.lower()
+        lower = lowered(view.text)
         if not any(needle in lower for needle in _NAME_NEEDLES):
             return found
         taken = [(f.start, f.end) for f in found]

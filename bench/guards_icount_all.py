@@ -1,0 +1,96 @@
+"""Instructions per input scan for every kind of 2 KB message, counted only around the scans.
+
+    python bench/guards_icount_all.py [--baseline main] [--kinds all] [--n 40]
+
+``guards_icount.py`` needs two whole runs under callgrind per kind and tree (start-up, word
+tables and model loading all instrumented: 10-20 minutes each on a loaded machine). Here
+callgrind starts with instrumentation off (``--instr-atstart=no``); a two-line C helper,
+compiled once into a temporary directory, switches it on and off through callgrind's client
+requests around the N measured scans (after the same 20-text warm-up), so start-up runs at
+near native speed and the count is the scans' alone. The figure is instructions per scan
+(divided by the texts actually measured: e-mail and code have fewer than 60), for
+``--baseline`` (a git revision) and the working tree. Needs valgrind, its headers and cc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+KINDS = ("prose", "email", "code", "table", "non_latin", "injection")
+HELPER = """#include <valgrind/callgrind.h>
+void cg_on(void) { CALLGRIND_START_INSTRUMENTATION; CALLGRIND_ZERO_STATS; }
+void cg_off(const char *label) { CALLGRIND_DUMP_STATS_AT(label); CALLGRIND_STOP_INSTRUMENTATION; }
+"""
+SCANS = """
+import ctypes, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from guards import kind_texts
+from stanchion.guards import build_guard_engine
+from stanchion.guards.normalize import normalize
+cg = ctypes.CDLL(sys.argv[2])
+kind, n = sys.argv[3], int(sys.argv[4])
+texts = list(dict.fromkeys(kind_texts(Path(sys.argv[5]))[kind]))
+engine = build_guard_engine(None, Path.cwd())
+for text in texts[:20]:
+    engine.scan(text, "input", None)
+todo = texts[20 : 20 + n]
+cg.cg_on()
+for text in todo:
+    normalize.cache_clear()
+    engine.scan(text, "input", None)
+cg.cg_off(f"scans {len(todo)}".encode())
+"""
+
+
+def count(src: Path, helper: Path, kind: str, n: int, datasets: Path, tmp: Path) -> float:
+    """Instructions per scan of one kind with the guards of ``src``."""
+    out = tmp / f"cg.{kind}.{abs(hash(str(src)))}"
+    cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+    cmd += [sys.executable, "-c", SCANS, str(REPO / "bench"), str(helper), kind, str(n)]
+    cmd.append(str(datasets))
+    env = {"PYTHONPATH": str(src), "PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"}
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    for dump in tmp.glob(out.name + "*"):
+        text = dump.read_text(encoding="utf-8", errors="replace")
+        label = re.search(r"^desc: Trigger: Client Request: scans (\d+)$", text, re.MULTILINE)
+        total = re.search(r"^totals: (\d+)", text, re.MULTILINE)
+        if label and total:
+            return int(total.group(1)) / int(label.group(1))
+    raise RuntimeError(f"no client-request dump for {kind}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--datasets", type=Path, default=Path("../shared/datasets"))
+    ap.add_argument("--baseline", default="main")
+    ap.add_argument("--kinds", default="all")
+    ap.add_argument("--n", type=int, default=40)
+    a = ap.parse_args()
+    kinds = list(KINDS) if a.kinds == "all" else a.kinds.split(",")
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        (tmp / "cg.c").write_text(HELPER, encoding="utf-8")
+        helper = tmp / "libcg.so"
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", helper, tmp / "cg.c"], check=True)
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", a.baseline, "src"], check=True, capture_output=True
+        ).stdout
+        (tmp / "base").mkdir()
+        subprocess.run(["tar", "-x", "-C", str(tmp / "base")], input=archive, check=True)
+        datasets = a.datasets.resolve()
+        print(f"{'kind':>9} {'baseline M':>11} {'working M':>10} {'ratio':>6}")
+        for kind in kinds:
+            before = count(tmp / "base" / "src", helper, kind, a.n, datasets, tmp) / 1e6
+            after = count(REPO / "src", helper, kind, a.n, datasets, tmp) / 1e6
+            print(f"{kind:>9} {before:11.2f} {after:10.2f} {after / before:6.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

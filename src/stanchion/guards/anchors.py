@@ -1,0 +1,178 @@
+"""Where a pattern's matches can start: the literal heads every match begins with.
+
+A signal pattern that opens with a long alternation ("sentences?|statements|...|everything")
+has no literal prefix for the regex engine to skip to: it tries every branch at almost every
+position of the text (about 170 us over a 2 KB e-mail, and most of that for no match).
+Every match of such a pattern begins with one of a finite set of literal strings, its
+*heads*, read here from the pattern's parse tree::
+
+    heads(r"(?:ignore|forget) (?:all |the )?rules")   # ('ignore ', 'forget ')
+    heads(r"[-=]{3,}\\s*end")                         # ('---', '--=', ..., '===')
+    heads(r"\\w+ mode")                               # None: a match may start anywhere
+
+A head runs as far as the pattern is literal (an optional part or a character class of more
+than a few characters ends it), and branches multiply out up to :data:`CAP` heads. Heads are
+exact for a gate, never approximate: a position where no head occurs is a position where the
+pattern cannot match, so trying the pattern only where a head occurs finds every match the
+engine's own scan would find there.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+# The standard library's own parser of regular expressions (``re`` compiles with it; it has
+# no public name or type stubs).
+_parser: Any = importlib.import_module("re._parser")
+c: Any = importlib.import_module("re._constants")
+
+# Heads multiply out across branches ("(?:i am|as) (?:your|the) (?:developer|admin)" has 8)
+# up to this many; past it the heads stop where they were (shorter, still exact).
+CAP = 256
+# A character class of up to this many characters still extends a head ("[-=#*]").
+CLASS_CHARS = 8
+
+Match = re.Match[str]
+_ZERO_WIDTH = frozenset({c.AT, c.ASSERT, c.ASSERT_NOT})
+_IGNORED = c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_VERBOSE
+
+
+def heads(pattern: str) -> tuple[str, ...] | None:
+    """The shortest literal strings some of which every match of ``pattern`` starts with;
+    None when a match may start with an unknown character (or be empty)."""
+    parsed = _parser.parse(pattern)
+    if parsed.state.flags & _IGNORED:
+        return None
+    found, _ = _sequence(list(parsed.data))
+    if not found or "" in found:
+        return None
+    return _minimal(found)
+
+
+def _minimal(found: set[str]) -> tuple[str, ...]:
+    """Drop a head that starts with a shorter one: the shorter one's places cover it."""
+    kept: list[str] = []
+    for head in sorted(found, key=len):
+        if not any(head.startswith(k) for k in kept):
+            kept.append(head)
+    return tuple(sorted(kept))
+
+
+def _sequence(items: list[tuple[Any, Any]]) -> tuple[set[str], bool]:
+    """(prefixes, whole): the literal prefixes of a sequence, and whether each is the whole
+    of what the sequence matches (so what follows can extend them)."""
+    acc = {""}
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        part, whole = _item(op, av)
+        if not part:
+            return acc, False
+        joined = {a + b for a in acc for b in part}
+        if len(joined) > CAP:
+            return acc, False
+        acc = joined
+        if not whole:
+            return acc, False
+    return acc, True
+
+
+def _item(op: Any, av: Any) -> tuple[set[str], bool]:
+    """The literal strings one item of a sequence starts with (an empty set: unknown)."""
+    if op is c.LITERAL:
+        return {chr(av)}, True
+    if op is c.SUBPATTERN:
+        if av[1] & _IGNORED:  # (?i:...): its literals stand for either case
+            return set(), False
+        return _sequence(list(av[-1].data))
+    if op is c.BRANCH:
+        found: set[str] = set()
+        whole = True
+        for branch in av[1]:
+            part, branch_whole = _sequence(list(branch.data))
+            if not part or "" in part:
+                return set(), False
+            found |= part
+            whole = whole and branch_whole
+        return found, whole
+    if op is c.IN:
+        chars = _class_chars(av)
+        return (chars, True) if chars else (set(), False)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+        return _repeat(*av)
+    return set(), False
+
+
+def _repeat(least: int, most: int, item: Any) -> tuple[set[str], bool]:
+    """A repeated item starts with ``least`` copies of it (when it is wholly literal)."""
+    if least == 0:
+        return set(), False
+    part, whole = _sequence(list(item.data))
+    if not part or not whole:
+        return part, False
+    acc = part
+    for _ in range(least - 1):
+        joined = {a + b for a in acc for b in part}
+        if len(joined) > CAP:
+            return acc, False
+        acc = joined
+    return acc, least == most
+
+
+def _class_chars(av: list[tuple[Any, Any]]) -> set[str]:
+    """The characters of a small class of literals and ranges (empty when negated or large)."""
+    chars: set[str] = set()
+    for op, value in av:
+        if op is c.LITERAL:
+            chars.add(chr(value))
+        elif op is c.RANGE and value[1] - value[0] < CLASS_CHARS:
+            chars.update(chr(x) for x in range(value[0], value[1] + 1))
+        else:
+            return set()
+    return chars if len(chars) <= CLASS_CHARS else set()
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A pattern's heads, grouped by the needle-index bit of their key (their longest run
+    without white space), so that a text's bit mask names the heads worth looking for."""
+
+    heads: tuple[str, ...]
+    mask: int
+    by_bit: tuple[tuple[int, tuple[str, ...]], ...]
+
+    @classmethod
+    def build(cls, found: tuple[str, ...], bit_of: Callable[[str], int]) -> Anchor:
+        groups: dict[int, list[str]] = {}
+        for head in found:
+            groups.setdefault(bit_of(head), []).append(head)
+        mask = 0
+        for bit in groups:
+            mask |= bit
+        return cls(found, mask, tuple((bit, tuple(hs)) for bit, hs in groups.items()))
+
+    def present(self, mask: int) -> Iterator[str]:
+        """The heads whose key is in a text of this mask (the others do not occur in it)."""
+        for bit, group in self.by_bit:
+            if mask & bit:
+                yield from group
+
+
+def any_accepted(
+    text: str, pattern: re.Pattern[str], starts: Iterable[str], accept: Callable[[Match], bool]
+) -> bool:
+    """Whether ``pattern`` matches at a place where one of ``starts`` occurs and ``accept``
+    takes the match: a necessary condition for ``accept`` to take a match of
+    ``pattern.finditer(text)`` (each of which starts at a head), tried only where heads are."""
+    for head in starts:
+        at = text.find(head)
+        while at >= 0:
+            found = pattern.match(text, at)
+            if found is not None and accept(found):
+                return True
+            at = text.find(head, at + 1)
+    return False
