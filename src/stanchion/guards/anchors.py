@@ -23,6 +23,7 @@ import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # The standard library's own parser of regular expressions (``re`` compiles with it; it has
@@ -41,9 +42,11 @@ _ZERO_WIDTH = frozenset({c.AT, c.ASSERT, c.ASSERT_NOT})
 _IGNORED = c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_VERBOSE
 
 
+@lru_cache(maxsize=4096)
 def heads(pattern: str) -> tuple[str, ...] | None:
     """The shortest literal strings some of which every match of ``pattern`` starts with;
-    None when a match may start with an unknown character (or be empty)."""
+    None when a match may start with an unknown character (or be empty). Cached: every guard
+    of every app reads the same table of patterns."""
     parsed = _parser.parse(pattern)
     if parsed.state.flags & _IGNORED:
         return None
