@@ -8,6 +8,7 @@ built from the attack grammar (``GRAMMAR_NEEDLES`` are its needles).
 
 from __future__ import annotations
 
+from stanchion.guards.injection_claims import CLAIM_NEEDLES, CLAIMS
 from stanchion.guards.injection_grammar import GRAMMAR, GRAMMAR_NEEDLES, Signal
 
 _OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
@@ -51,7 +52,7 @@ SIGNALS: dict[str, Signal] = {
     # the breach, not of the rules.
     # The rules of someone else ("the constraints of typical teaching norms", "the limits imposed
     # on them") are a story's, not the model's.
-    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|zero|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:moderation|restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)(?!\s+(?:are|is|were|was|will be|get|gets)\s+(?:being\s+)?(?:breached|violated|crossed|broken|exceeded|overstepped|infringed|transgressed)\b)(?!\s+(?:of|imposed on|placed on)\s+(?![^.\n]{0,30}?\b(?:your|you|ai|openai|anthropic|chatgpt|gpt|model|programming|polic)))"),
+    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|zero|without|free of|free (?:\w+ )?from|beyond)\s+(?:\w+\s+){0,2}(?:moderation|restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)(?!\s+(?:are|is|were|was|will be|get|gets)\s+(?:being\s+)?(?:breached|violated|crossed|broken|exceeded|overstepped|infringed|transgressed)\b)(?!\s+(?:of|imposed on|placed on)\s+(?![^.\n]{0,30}?\b(?:your|you|ai|openai|anthropic|chatgpt|gpt|model|programming|polic)))"),
     # ... of a work or an account ("an uncensored version of your story", "an unfiltered review")
     # the word qualifies what is asked for, not the model that writes it.
     "unfiltered": Signal(0.4, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b(?!\s+(?:overview|summary|review|account|history|footage|documentary|film|movie|book|story|novel|interview|memoir|cut|edition|version of (?:your|my|the|this|his|her|their) (?!ai\b|model\b|assistant\b|chatbot\b|programming\b)))"),
@@ -81,6 +82,7 @@ SIGNALS: dict[str, Signal] = {
     # A question on its own line is what FAQs are made of: evidence only beside other signals.
     "question_line": Signal(0.3, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
     **GRAMMAR,
+    **CLAIMS,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -190,4 +192,5 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     "to_ai": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "claude"),
     "hide_from_user": ("the user", "when "),
     **GRAMMAR_NEEDLES,
+    **CLAIM_NEEDLES,
 }
