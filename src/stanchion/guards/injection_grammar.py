@@ -57,7 +57,7 @@ _PLACE = r"(?<!\bhis )(?<!\bher )(?<!\btheir )\b(?:starting (?:instructions?|pro
 # A secret someone else owns ("the access code for the Powerpuff Girls' hideout", "the password
 # of my router") is no secret of the prompt, nor is one being made ("the generated password").
 _SECRET = r"(?:the|your|its) (?:(?!(?:new|generated|random|strong|secure|complex|good|temporary|default|wifi|wi-fi|router) )\w+ )?(?:password|passcode|passphrase|pass code|secret (?:key|code|word|phrase|number)|access code|api key)(?!\s+(?:for|of|to)\s+(?:my|his|her|their|our|an?|someone|(?:the )?(?:\w+ ){0,3}?\w+(?:'s|s'))(?:\W|$))"
-_ASK = r"\b(?:what(?:'s| is| was)|tell|share|reveal|give|confirm|provide|disclose|spell|print|write|show|output|hint|letters?|characters?|send|type|encode|translate|remind|verify|say)\b"
+_ASK = r"\b(?:what(?:'s| is| was| would (?:your|its)\b)|tell|share|reveal|give|confirm|provide|disclose|spell|print|write|show|output|hint|letters?|characters?|send|type|encode|translate|remind|verify|say)\b"
 _PIVOT = r"(?:change of plans?|only joking|just joking|ribbing|pulling your leg|don'?t follow that|disregard that|ignore that|abandon (?:all )?(?:prior|previous|earlier)|erase (?:all )?(?:prior|previous|earlier)|just kidding|never ?mind\b(?! that)|changed my mind|don'?t (?:actually )?do that|do not do that|scratch that|forget (?:about )?(?:that|it|this|what i said|everything|all)|instead,? (?:do|say|print|output|tell|write|repeat|give|respond|answer|please)|rather than (?:answering|doing|summari[sz]ing|translating))"
 _ROLE = r"(?:developer|creator|maintainer|administrator|admin|programmer|operator|technical maintainer|system administrator)"
 # Authority over this model: "I am your developer", "as your creator, I ...", "I'm a developer
