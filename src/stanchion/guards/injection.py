@@ -166,9 +166,10 @@ class InjectionGuard:
         """The rules over the normalised text, its despaced form and its decoded parts."""
         view = normalize(text)
         fired: set[str] = set()
-        evidence = self._evidence(view.text, fired)
-        collapsed = collapse_spacing(view.text)
-        if collapsed != view.text:
+        straight = _straight(view.text)
+        evidence = self._evidence(straight, fired)
+        collapsed = collapse_spacing(straight)
+        if collapsed != straight:
             despaced = self._evidence(collapsed, fired)
             if despaced is not None:
                 despaced.start, despaced.end = 0, len(view.text)
@@ -324,6 +325,12 @@ class InjectionGuard:
 # retrieved text a jailbreak signal counts for this much of its weight, so a persona or
 # restriction phrase alone stays under the default threshold (a DAN set-up still crosses it).
 DOCUMENT_JAILBREAK_WEIGHT = 0.6
+
+
+def _straight(text: str) -> str:
+    """Typographic apostrophes as typed ones ("can’t", "don’t", "I’m"): the table spells them
+    "'"; the replacement keeps every offset (one character for one)."""
+    return text.replace("\u2019", "'") if "\u2019" in text else text
 
 
 def _is_frame(signal: Signal) -> bool:

@@ -8,6 +8,7 @@ built from the attack grammar (``GRAMMAR_NEEDLES`` are its needles).
 
 from __future__ import annotations
 
+from stanchion.guards.injection_claims import CLAIM_NEEDLES, CLAIMS
 from stanchion.guards.injection_grammar import GRAMMAR, GRAMMAR_NEEDLES, Signal
 
 _OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
@@ -47,18 +48,24 @@ SIGNALS: dict[str, Signal] = {
     # Jailbreaking a thing that is no model (a phone, a console, a game character) is a hobby.
     "jailbreak_word": Signal(0.4, "jailbreak", r"jailbreak(?!(?:ing)?\s+(?:a|an|my|the|his|her|their|our|your)\s+(?!(?:ai|model|assistant|chatbot|llm|language model|gpt|chatgpt|bot|system)\b)\w)"),
     "dan_name": Signal(0.85, "jailbreak", r"(?:DAN|DUDE|STAN|AIM)\b", cased=True),
+    # "... while ensuring no legal boundaries are breached" keeps the rules: the negation is of
+    # the breach, not of the rules.
     # The rules of someone else ("the constraints of typical teaching norms", "the limits imposed
     # on them") are a story's, not the model's.
-    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|without|free of|free from|beyond)\s+(?:\w+\s+){0,2}(?:restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)(?!\s+(?:of|imposed on|placed on)\s+(?![^.\n]{0,30}?\b(?:your|you|ai|openai|anthropic|chatgpt|gpt|model|programming|polic)))"),
+    "no_restrictions": Signal(0.6, "jailbreak", r"(?:no|zero|without|free of|free (?:\w+ )?from|beyond)\s+(?:\w+\s+){0,2}(?:moderation|restrictions|limitations|limits|filters|filtering|censorship|boundaries|constraints|guidelines|rules|morals|ethics|moral(?:ity)?|principles|safeguards)(?!\s+(?:are|is|were|was|will be|get|gets)\s+(?:being\s+)?(?:breached|violated|crossed|broken|exceeded|overstepped|infringed|transgressed)\b)(?!\s+(?:of|imposed on|placed on)\s+(?![^.\n]{0,30}?\b(?:your|you|ai|openai|anthropic|chatgpt|gpt|model|programming|polic)))"),
     # ... of a work or an account ("an uncensored version of your story", "an unfiltered review")
     # the word qualifies what is asked for, not the model that writes it.
     "unfiltered": Signal(0.4, "jailbreak", r"(?:unfiltered|uncensored|amoral|unrestricted|unbound|lawless|no[- ]holds[- ]barred)\b(?!\s+(?:overview|summary|review|account|history|footage|documentary|film|movie|book|story|novel|interview|memoir|cut|edition|version of (?:your|my|the|this|his|her|their) (?!ai\b|model\b|assistant\b|chatbot\b|programming\b)))"),
-    "policy": Signal(0.5, "jailbreak", r"(?:openai|anthropic|content|usage|safety)(?:'s)?\s+(?:content\s+)?polic(?:y|ies)"),
+    # A policy the text keeps ("a model strictly following OpenAI's content policies") is no
+    # attack; the attacks set it aside ("you do not need to obey", "while ignoring").
+    "policy": Signal(0.5, "jailbreak", r"(?<!following )(?<!adhering to )(?<!adheres to )(?<!in line with )(?<!in accordance with )(?<!compliant with )(?<!within )(?<!respecting )(?<!openai's )(?<!openai’s )(?<!anthropic's )(?<!anthropic’s )(?:openai|anthropic|content|usage|safety)(?:'s)?\s+(?:content\s+)?polic(?:y|ies)"),
     "never_refuse": Signal(0.6, "jailbreak", r"(?:never|don'?t|do not|won'?t|will not|cannot|can'?t|must not|shouldn'?t)\s+(?:\w+\s+){0,2}(?:refuse|decline|reject|say (?:no|sorry|that you can'?t)|apologi[sz]e|warn|censor|hold back|include (?:any )?(?:warnings?|disclaimers?))"),
     "regardless": Signal(0.5, "jailbreak", r"regardless (?:of )?(?:the |how |whether |its |of )?(?:\w+\s+)?(?:content|legal|legality|ethic|moral|harm|danger|dangerous|offensive|illegal|inappropriate)"),
     "roleplay": Signal(0.25, "jailbreak", r"(?:pretend (?:to be|you are|that you)|act as (?:if|an?|my)|you are (?:now|going to|about to) (?:act|be|play|pretend|simulate)|from now on,? you|role[- ]?play|stay in character|break(?:ing)? character|simulate (?:an?|the)|you will (?:now )?(?:act|respond) as|hypothetical (?:response|scenario|story|world))"),
-    "persona": Signal(0.2, "jailbreak", r"(?:character|persona|alter ego|fictional (?:ai|character|world)|in this (?:story|game|fiction)|two (?:different |separate )?(?:responses|answers|personalities)|dual (?:response|personality))"),
-    "harmful_ask": Signal(0.35, "jailbreak", r"(?:illegal|harmful|dangerous|explicit|offensive|malicious|unethical) (?:content|activities|things|information|requests?|questions?|instructions?)"),
+    # ("character" is in every story request: alone or beside another frame it is no attack.)
+    "persona": Signal(0.1, "jailbreak", r"(?:character|persona|alter ego|fictional (?:ai|character|world)|in this (?:story|game|fiction)|two (?:different |separate )?(?:responses|answers|personalities)|dual (?:response|personality))"),
+    # Content people meet ("individuals exposed to explicit content") is a topic, not an ask.
+    "harmful_ask": Signal(0.35, "jailbreak", r"(?<!exposed to )(?<!exposure to )(?<!viewing )(?<!watching )(?<!encountering )(?:illegal|harmful|dangerous|explicit|offensive|malicious|unethical) (?:content|activities|things|information|requests?|questions?|instructions?)"),
     "placeholder": Signal(0.8, "jailbreak", r"(?:\[insert prompt here\]|\{(?:prompt|question|query)\})"),
     "lock_emoji": Signal(0.45, "jailbreak", r"(?:🔓|🔒|\((?:🔓|🔒)?\s*(?:developer mode|normal) output\)|(?:normal|classic|filtered|jailbroken) (?:response|mode|output)\b)"),
     "obey": Signal(0.3, "jailbreak", r"(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answer (?:every|any|all) (?:question|request)s?)"),
@@ -75,6 +82,7 @@ SIGNALS: dict[str, Signal] = {
     # A question on its own line is what FAQs are made of: evidence only beside other signals.
     "question_line": Signal(0.3, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
     **GRAMMAR,
+    **CLAIMS,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -115,6 +123,7 @@ NEEDLES: dict[str, tuple[str, ...]] = {
         "holds",
     ),
     "no_restrictions": (
+        "moderation",
         "restrictions",
         "limit",
         "filter",
@@ -183,4 +192,5 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     "to_ai": ("ai", "assistant", "chatbot", "model", "llm", "gpt", "claude"),
     "hide_from_user": ("the user", "when "),
     **GRAMMAR_NEEDLES,
+    **CLAIM_NEEDLES,
 }
