@@ -54,7 +54,8 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     "size": re.compile(
         r"\b\d+(?:[.,]\d+)?\s*(?:x|×)\s*\d|"
         r"\b\d+(?:[.,]\d+)?\s*(?:square\s+|sq\s+)?"
-        r"(?:cm|mm|metres?|meters?|inch(?:es)?|ft|feet|foot|m\u00b2|m2)(?!\w)",
+        r"(?:cm|mm|metres?|meters?|inch(?:es)?|ft|feet|foot|m\u00b2|m2|ml|cl|"
+        r"millilit(?:re|er)s?|lit(?:re|er)s?|gallons?)(?!\w)",
         re.I,
     ),
     "weight": re.compile(
@@ -109,6 +110,11 @@ _OBLIGED = (
     r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b|"
     r"\bmust (?:i|we|it|they)\b|\b(?:is|are) (?:\w+ ){1,3}(?:required|necessary|mandatory)\b"
 )
+_NOT_GOODS = (
+    r"(?:money|cash|refund|credit|compensation|is|are|was|does|do|did|will|would|can|could|"
+    r"should|it|this|that|they|i|we|you|extra|more|less|back)"
+)
+_ALLOWED = r"(?:can|may|could|am|are) (?:i|we|you|one|each|a passenger|passengers)"
 # (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
 # without one cannot answer; a loose cue only prefers it ("do you offer a price match?").
 _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
@@ -129,6 +135,8 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     # "how much" of a quantity that is not money: "how much notice", "how much power"
     ("duration", True, re.compile(r"\bhow much (?:time|notice|warning|lead time|longer)\b")),
     ("count", False, re.compile(rf"\bhow much (?:{_QUANTITIES})\b")),
+    # "how much dry ice can I bring": an amount allowed, not a price (unless money is named)
+    ("count", False, re.compile(rf"\bhow much (?!{_NOT_GOODS}\b)(?:\w+ ){{1,2}}{_ALLOWED}\b")),
     ("price", True, re.compile(r"\bhow much\b|\b(?:price|cost|pricing) (?:of|for)\b")),
     ("price", True, re.compile(r"\bwhat(?:s| is| does| do| are| will)?\b.*\bcosts?\b")),
     ("price", False, re.compile(r"\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b|\$")),

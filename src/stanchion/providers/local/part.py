@@ -28,9 +28,16 @@ _FRAME_WORDS = (
 )
 _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
 # chat spellings of question words, dropped before stemming: "wat" stems like "water"
-_CHAT = re.compile(r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s)(?!\w)", re.I)
-# "at most", "up to": a limit asked in words that are all stopwords, read as "max"
-_AT_MOST = re.compile(r"\b(?:at (?:the )?most|up to|no more than)\b", re.I)
+# (and "at the same time", "at once": how, not what, is asked)
+_CHAT = re.compile(
+    r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s|at (?:the same time|once))(?!\w)", re.I
+)
+# "at most", "up to": a limit asked in words that are all stopwords, read as "max"; so is
+# a capacity asked ("how many devices CAN one hub run")
+_AT_MOST = re.compile(
+    r"\b(?:at (?:the )?most|up to|no more than|how many(?: \w+){1,4} (?:can|could))\b",
+    re.I,
+)
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
@@ -89,6 +96,10 @@ class Part:
     names: frozenset[str] = frozenset()  # the words telling titles apart (see Context)
     own_names: frozenset[str] = frozenset()  # those the part names
     amounts: tuple[tuple[float, str], ...] = ()  # amounts it gives in a unit ("130 Wh")
+    # how much a sentence's length weighs: the best cover in the pool (``answer_part``), so
+    # that a long message, whose every sentence covers little, is not answered by the
+    # shortest sentence that shares one word with it
+    brevity: float = 1.0
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -167,7 +178,7 @@ class Part:
             return 0.0
         w = WEIGHTS
         intent = self.intent
-        got = w[0] * covered + w[9] * len(s.text) / 100 + w[5] * self.lead(s)
+        got = w[0] * covered + self.brevity * w[9] * len(s.text) / 100 + w[5] * self.lead(s)
         if intent.kind in s.kinds:
             got += w[1] * (0.5 if intent.lent else 1.0)
         if intent.without or intent.yes_no or self.target or intent.steps:
