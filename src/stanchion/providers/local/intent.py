@@ -180,6 +180,10 @@ _PHRASE_END = frozenset(_PHRASE_END_WORDS.split())
 _NOT = re.compile(r"\b(?:not|no|never|cannot|cant|dont|doesnt|isnt|arent|wont|nothing|except)\b")
 _WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
 _COMPARES = re.compile(r"\b(?:vs|versus|compared (?:to|with)|difference between)\b")
+_SUPPOSES = re.compile(
+    r"\bwhat (?:happens|happen|will happen|would happen|do (?:i|we|you) do|if)\b"
+    r"(?: \w+){0,2} (?:if|when|once)\b|\bwhat if\b"
+)
 _WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
 # Words after "how" whose typos are worth mending ("how lnog", "how mcuh").
 _HOW_WORDS = ("long", "much", "many", "soon", "often", "quickly")
@@ -196,6 +200,7 @@ class Intent:
     lent: bool = False  # read from an earlier turn: a preference, never a requirement
     negated: bool = False  # "what is NOT covered", "which items can't be returned"
     compares: bool = False  # "X vs Y", "compared to": each side wants its own answer
+    supposes: bool = False  # "what happens if...": the sentence stating that condition
 
     @property
     def empty(self) -> bool:
@@ -253,6 +258,15 @@ def intent_of(question: str) -> Intent:
     without = bool(_WITHOUT.search(text))
     negated = bool(_NOT.search(text))
     compares = bool(_COMPARES.search(text))
+    supposes = bool(_SUPPOSES.search(text))
     return Intent(
-        kind, asks_for, yes_no, steps, without, target, negated=negated, compares=compares
+        kind,
+        asks_for,
+        yes_no,
+        steps,
+        without,
+        target,
+        negated=negated,
+        compares=compares,
+        supposes=supposes,
     )

@@ -181,7 +181,7 @@ class Part:
         got = w[0] * covered + self.brevity * w[9] * len(s.text) / 100 + w[5] * self.lead(s)
         if intent.kind in s.kinds:
             got += w[1] * (0.5 if intent.lent else 1.0)
-        if intent.without or intent.yes_no or self.target or intent.steps:
+        if intent.without or intent.yes_no or self.target or intent.steps or intent.supposes:
             got += w[2] * _without(self, c) + w[3] * _condition(self, c) + w[4] * _target(self, c)
         if i in self.demoted:
             got += w[6]
@@ -336,7 +336,7 @@ def _condition(part: Part, c: Candidate) -> float:
     """A yes/no question turns on a condition; so does a problem to fix ("the light isn't
     white, what do I do": "If a device shows offline, check that...")."""
     intent = part.intent
-    asks = intent.yes_no or (intent.steps and intent.negated)
+    asks = intent.yes_no or intent.supposes or (intent.steps and intent.negated)
     return float(asks and c[1].conditional and not intent.lent)
 
 
