@@ -411,6 +411,7 @@ def answer(
                 out.append(MISSING.format(part=topic_of(part)))
             continue
         answered += _said(found, said, out)
+        ctx = replace(ctx, near=ctx.near.union((i, s.section) for i, s in found[1]))
     if telling and not answered:  # ...unless no question is answered: then what it tells is
         for n, part in enumerate(asked):  # the problem ("the download button isn't there")
             if questions[n] or n in declined:

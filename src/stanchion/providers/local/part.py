@@ -62,6 +62,7 @@ FEATURES = (
 )
 WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0, -0.25, 0.3)
 REPEAT, REPEAT_WORDS = 0.75, 3  # a sentence is repeated when this share of its words was said
+NEAR = 0.05  # a sentence in the section that answered an earlier part of the message
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 
 Candidate = tuple[int, Sentence]
@@ -100,6 +101,7 @@ class Part:
     # that a long message, whose every sentence covers little, is not answered by the
     # shortest sentence that shares one word with it
     brevity: float = 1.0
+    near: frozenset[tuple[int, int]] = frozenset()  # see Context.near
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -195,6 +197,8 @@ class Part:
             got += w[12]
         if self.amounts and s.ranges:
             got += w[13] * in_range(self.amounts, s.ranges)
+        if self.near and (i, s.section) in self.near:
+            got += NEAR
         return got + w[11] / (1 + i)
 
 
@@ -227,6 +231,10 @@ class Context:
     judged: bool = False
     names: frozenset[str] = frozenset()  # the words that tell the passages' titles apart
     rows: frozenset[str] = frozenset()  # those of catalog rows: products the message names
+    # (passage, section) of the sentences that answered the message's earlier parts: its
+    # parts are most often about one thing ("how long does setup take, how will I know it
+    # worked": the setup section's sentence over another section's "...when the reset worked")
+    near: frozenset[tuple[int, int]] = frozenset()
 
 
 def _named_kind(t: str, intent: Intent) -> Alts:
@@ -299,6 +307,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx, intent)
     part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
     part.said_terms = frozenset(words_of(ctx.said)) if ctx.said else frozenset()
+    part.near = ctx.near
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
     part.names = ctx.names
     part.own_names = ctx.names.intersection(_terms(question)) | ctx.rows
