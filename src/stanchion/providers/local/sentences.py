@@ -225,8 +225,9 @@ class Analyzer:
 
     def equivalents(self, term: str) -> frozenset[str]:
         """The analysed terms a question term stands for: itself, a short extension of the
-        same stem ('wir'/'wire'), a derivation ('connect'/'connectivity'), or, when it is not a known term, its typo ('pasword') or
-        the words it is clipped from ('orig': 'original')."""
+        same stem ('wir'/'wire'), a derivation ('connect'/'connectivity'), or, when it is not
+        a known term, its typo ('pasword') or the words it is clipped from ('orig':
+        'original')."""
         found = self._equivalents.get(term)
         if found is None:
             found = frozenset(v for v in self.vocabulary if _same(term, v, term in self.vocabulary))
