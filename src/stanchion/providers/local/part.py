@@ -94,6 +94,7 @@ class Part:
     target: frozenset[str] = frozenset()  # the counted noun's forms ("colours": "color")
     joined: frozenset[str] = frozenset()  # concepts named after "and", "or", "vs"
     memo: dict[int, Hits] = field(default_factory=dict)  # per sentence, for this part
+    covers: dict[int, float] = field(default_factory=dict)  # cover per sentence (once weighed)
     names: frozenset[str] = frozenset()  # the words telling titles apart (see Context)
     own_names: frozenset[str] = frozenset()  # those the part names
     amounts: tuple[tuple[float, str], ...] = ()  # amounts it gives in a unit ("130 Wh")
@@ -119,10 +120,13 @@ class Part:
         return not self.asked.isdisjoint(self.hits(s)[1])
 
     def cover(self, s: Sentence) -> float:
-        own, anywhere, _ = self.hits(s)
-        got = sum(self.weight[t] for t in own)
-        got += HEADING * sum(self.weight[t] for t in anywhere - own)
-        return got / self.total if self.total else 0.0
+        got = self.covers.get(id(s))
+        if got is None:
+            own, anywhere, _ = self.hits(s)
+            got = sum(self.weight[t] for t in own)
+            got += HEADING * sum(self.weight[t] for t in anywhere - own)
+            got = self.covers[id(s)] = got / self.total if self.total else 0.0
+        return got
 
     def cover_asked(self, s: Sentence) -> float:
         """The share of the part's own concepts (not those lent by context) it holds."""
