@@ -1,6 +1,6 @@
 """The ``local`` responder alone, replayed on the requests the pipeline handed it (issue 15).
 
-    python bench/responder_replay.py capture            # DEV sets of both apps -> requests
+    python bench/responder_replay.py capture [--open]   # DEV sets of the apps -> requests
     python bench/responder_replay.py score [--failures] # replay them with the working tree
     python bench/responder_replay.py loso               # fit the sentence ranker per source
     python bench/responder_replay.py cost               # CPU per request (PYTHONPATH: another tree)
@@ -36,6 +36,7 @@ from answers_app import (
     EXAMPLE,
     ROOT,
     copy_example,
+    open_gate,
     run_one,
     say,
     serve,
@@ -86,7 +87,7 @@ class Recording(LocalProvider):
         return await super().complete(request)
 
 
-async def capture() -> list[dict[str, Any]]:
+async def capture(gate_open: bool = False) -> list[dict[str, Any]]:
     register_provider("local", Recording, needs_url=False, options=LocalOptions)
     records = []
     for source, app, set_name in SOURCES:
@@ -94,6 +95,8 @@ async def capture() -> list[dict[str, Any]]:
         with temp_folder() as folder:
             copy_example(folder, app)
             write_spec(folder, lambda _: None)
+            if gate_open and open_gate(folder) is None:
+                say(f"{source}: could not open the answerability gate")
             async with serve(folder) as served:
                 _SEEN.clear()
                 outs = []
@@ -286,12 +289,13 @@ def main() -> None:
     ap.add_argument("command", choices=("capture", "score", "loso", "cost"))
     ap.add_argument("--requests", type=Path, default=OUT)
     ap.add_argument("--failures", action="store_true")
+    ap.add_argument("--open", action="store_true", help="capture: with the gate opened")
     ap.add_argument("--l2", type=float, default=L2, help="loso: pull towards the hand weights")
     ap.add_argument("--diff", type=Path, help="answers to compare with (written if missing)")
     args = ap.parse_args()
     logging.getLogger("stanchion").setLevel(logging.CRITICAL)
     if args.command == "capture":
-        records = asyncio.run(capture())
+        records = asyncio.run(capture(args.open))
         args.requests.write_bytes(orjson.dumps(records))
         print(f"{len(records)} requests recorded to {args.requests}")
     elif args.command == "cost":

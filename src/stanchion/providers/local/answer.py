@@ -259,6 +259,11 @@ def pool_of(
     return pool
 
 
+def calibrate(part: Part, pool: list[Candidate]) -> None:
+    """Weigh a sentence's length by the best cover in the pool (``Part.brevity``)."""
+    part.brevity = min(1.0, max((part.cover(c[1]) for c in pool), default=1.0))
+
+
 def answer_part(
     question: str,
     candidates: list[Candidate],
@@ -273,6 +278,7 @@ def answer_part(
     if not part.wanted or not candidates:
         return None
     pool = pool_of(part, question, candidates, ctx, bar)
+    calibrate(part, pool)
     ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
@@ -405,6 +411,7 @@ def answer(
                 out.append(MISSING.format(part=topic_of(part)))
             continue
         answered += _said(found, said, out)
+        ctx = replace(ctx, near=ctx.near.union((i, s.section) for i, s in found[1]))
     if telling and not answered:  # ...unless no question is answered: then what it tells is
         for n, part in enumerate(asked):  # the problem ("the download button isn't there")
             if questions[n] or n in declined:

@@ -54,7 +54,8 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     "size": re.compile(
         r"\b\d+(?:[.,]\d+)?\s*(?:x|×)\s*\d|"
         r"\b\d+(?:[.,]\d+)?\s*(?:square\s+|sq\s+)?"
-        r"(?:cm|mm|metres?|meters?|inch(?:es)?|ft|feet|foot|m\u00b2|m2)(?!\w)",
+        r"(?:cm|mm|metres?|meters?|inch(?:es)?|ft|feet|foot|m\u00b2|m2|ml|cl|"
+        r"millilit(?:re|er)s?|lit(?:re|er)s?|gallons?)(?!\w)",
         re.I,
     ),
     "weight": re.compile(
@@ -109,6 +110,11 @@ _OBLIGED = (
     r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b|"
     r"\bmust (?:i|we|it|they)\b|\b(?:is|are) (?:\w+ ){1,3}(?:required|necessary|mandatory)\b"
 )
+_NOT_GOODS = (
+    r"(?:money|cash|refund|credit|compensation|is|are|was|does|do|did|will|would|can|could|"
+    r"should|it|this|that|they|i|we|you|extra|more|less|back)"
+)
+_ALLOWED = r"(?:can|may|could|am|are) (?:i|we|you|one|each|a passenger|passengers)"
 # (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
 # without one cannot answer; a loose cue only prefers it ("do you offer a price match?").
 _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
@@ -129,6 +135,8 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     # "how much" of a quantity that is not money: "how much notice", "how much power"
     ("duration", True, re.compile(r"\bhow much (?:time|notice|warning|lead time|longer)\b")),
     ("count", False, re.compile(rf"\bhow much (?:{_QUANTITIES})\b")),
+    # "how much dry ice can I bring": an amount allowed, not a price (unless money is named)
+    ("count", False, re.compile(rf"\bhow much (?!{_NOT_GOODS}\b)(?:\w+ ){{1,2}}{_ALLOWED}\b")),
     ("price", True, re.compile(r"\bhow much\b|\b(?:price|cost|pricing) (?:of|for)\b")),
     ("price", True, re.compile(r"\bwhat(?:s| is| does| do| are| will)?\b.*\bcosts?\b")),
     ("price", False, re.compile(r"\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b|\$")),
@@ -172,6 +180,10 @@ _PHRASE_END = frozenset(_PHRASE_END_WORDS.split())
 _NOT = re.compile(r"\b(?:not|no|never|cannot|cant|dont|doesnt|isnt|arent|wont|nothing|except)\b")
 _WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
 _COMPARES = re.compile(r"\b(?:vs|versus|compared (?:to|with)|difference between)\b")
+_SUPPOSES = re.compile(
+    r"\bwhat (?:happens|happen|will happen|would happen|do (?:i|we|you) do|if)\b"
+    r"(?: \w+){0,2} (?:if|when|once)\b|\bwhat if\b"
+)
 _WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
 # Words after "how" whose typos are worth mending ("how lnog", "how mcuh").
 _HOW_WORDS = ("long", "much", "many", "soon", "often", "quickly")
@@ -188,6 +200,7 @@ class Intent:
     lent: bool = False  # read from an earlier turn: a preference, never a requirement
     negated: bool = False  # "what is NOT covered", "which items can't be returned"
     compares: bool = False  # "X vs Y", "compared to": each side wants its own answer
+    supposes: bool = False  # "what happens if...": the sentence stating that condition
 
     @property
     def empty(self) -> bool:
@@ -245,6 +258,15 @@ def intent_of(question: str) -> Intent:
     without = bool(_WITHOUT.search(text))
     negated = bool(_NOT.search(text))
     compares = bool(_COMPARES.search(text))
+    supposes = bool(_SUPPOSES.search(text))
     return Intent(
-        kind, asks_for, yes_no, steps, without, target, negated=negated, compares=compares
+        kind,
+        asks_for,
+        yes_no,
+        steps,
+        without,
+        target,
+        negated=negated,
+        compares=compares,
+        supposes=supposes,
     )

@@ -28,9 +28,16 @@ _FRAME_WORDS = (
 )
 _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
 # chat spellings of question words, dropped before stemming: "wat" stems like "water"
-_CHAT = re.compile(r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s)(?!\w)", re.I)
-# "at most", "up to": a limit asked in words that are all stopwords, read as "max"
-_AT_MOST = re.compile(r"\b(?:at (?:the )?most|up to|no more than)\b", re.I)
+# (and "at the same time", "at once": how, not what, is asked)
+_CHAT = re.compile(
+    r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s|at (?:the same time|once))(?!\w)", re.I
+)
+# "at most", "up to": a limit asked in words that are all stopwords, read as "max"; so is
+# a capacity asked ("how many devices CAN one hub run")
+_AT_MOST = re.compile(
+    r"\b(?:at (?:the )?most|up to|no more than|how many(?: \w+){1,4} (?:can|could))\b",
+    re.I,
+)
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
@@ -55,6 +62,7 @@ FEATURES = (
 )
 WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0, -0.25, 0.3)
 REPEAT, REPEAT_WORDS = 0.75, 3  # a sentence is repeated when this share of its words was said
+NEAR = 0.05  # a sentence in the section that answered an earlier part of the message
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 
 Candidate = tuple[int, Sentence]
@@ -86,9 +94,15 @@ class Part:
     target: frozenset[str] = frozenset()  # the counted noun's forms ("colours": "color")
     joined: frozenset[str] = frozenset()  # concepts named after "and", "or", "vs"
     memo: dict[int, Hits] = field(default_factory=dict)  # per sentence, for this part
+    covers: dict[int, float] = field(default_factory=dict)  # cover per sentence (once weighed)
     names: frozenset[str] = frozenset()  # the words telling titles apart (see Context)
     own_names: frozenset[str] = frozenset()  # those the part names
     amounts: tuple[tuple[float, str], ...] = ()  # amounts it gives in a unit ("130 Wh")
+    # how much a sentence's length weighs: the best cover in the pool (``answer_part``), so
+    # that a long message, whose every sentence covers little, is not answered by the
+    # shortest sentence that shares one word with it
+    brevity: float = 1.0
+    near: frozenset[tuple[int, int]] = frozenset()  # see Context.near
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -106,10 +120,13 @@ class Part:
         return not self.asked.isdisjoint(self.hits(s)[1])
 
     def cover(self, s: Sentence) -> float:
-        own, anywhere, _ = self.hits(s)
-        got = sum(self.weight[t] for t in own)
-        got += HEADING * sum(self.weight[t] for t in anywhere - own)
-        return got / self.total if self.total else 0.0
+        got = self.covers.get(id(s))
+        if got is None:
+            own, anywhere, _ = self.hits(s)
+            got = sum(self.weight[t] for t in own)
+            got += HEADING * sum(self.weight[t] for t in anywhere - own)
+            got = self.covers[id(s)] = got / self.total if self.total else 0.0
+        return got
 
     def cover_asked(self, s: Sentence) -> float:
         """The share of the part's own concepts (not those lent by context) it holds."""
@@ -167,10 +184,10 @@ class Part:
             return 0.0
         w = WEIGHTS
         intent = self.intent
-        got = w[0] * covered + w[9] * len(s.text) / 100 + w[5] * self.lead(s)
+        got = w[0] * covered + self.brevity * w[9] * len(s.text) / 100 + w[5] * self.lead(s)
         if intent.kind in s.kinds:
             got += w[1] * (0.5 if intent.lent else 1.0)
-        if intent.without or intent.yes_no or self.target or intent.steps:
+        if intent.without or intent.yes_no or self.target or intent.steps or intent.supposes:
             got += w[2] * _without(self, c) + w[3] * _condition(self, c) + w[4] * _target(self, c)
         if i in self.demoted:
             got += w[6]
@@ -184,6 +201,8 @@ class Part:
             got += w[12]
         if self.amounts and s.ranges:
             got += w[13] * in_range(self.amounts, s.ranges)
+        if self.near and (i, s.section) in self.near:
+            got += NEAR
         return got + w[11] / (1 + i)
 
 
@@ -216,6 +235,10 @@ class Context:
     judged: bool = False
     names: frozenset[str] = frozenset()  # the words that tell the passages' titles apart
     rows: frozenset[str] = frozenset()  # those of catalog rows: products the message names
+    # (passage, section) of the sentences that answered the message's earlier parts: its
+    # parts are most often about one thing ("how long does setup take, how will I know it
+    # worked": the setup section's sentence over another section's "...when the reset worked")
+    near: frozenset[tuple[int, int]] = frozenset()
 
 
 def _named_kind(t: str, intent: Intent) -> Alts:
@@ -288,6 +311,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx, intent)
     part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
     part.said_terms = frozenset(words_of(ctx.said)) if ctx.said else frozenset()
+    part.near = ctx.near
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
     part.names = ctx.names
     part.own_names = ctx.names.intersection(_terms(question)) | ctx.rows
@@ -325,7 +349,7 @@ def _condition(part: Part, c: Candidate) -> float:
     """A yes/no question turns on a condition; so does a problem to fix ("the light isn't
     white, what do I do": "If a device shows offline, check that...")."""
     intent = part.intent
-    asks = intent.yes_no or (intent.steps and intent.negated)
+    asks = intent.yes_no or intent.supposes or (intent.steps and intent.negated)
     return float(asks and c[1].conditional and not intent.lent)
 
 

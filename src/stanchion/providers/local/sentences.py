@@ -173,7 +173,8 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 heading,
                 stated_units(sentence),
                 written,
-                _named(sentence),
+                # "It does not connect to Wi-Fi": about what its document is about
+                frozenset(terms(title)) if _PRONOUN.match(sentence) else _named(sentence),
                 stated_ranges(sentence),
             )
         )
@@ -188,6 +189,7 @@ class Analyzer:
         self.vocabulary: set[str] = set()
         self._equivalents: dict[str, frozenset[str]] = {}
         self._glossaries: dict[int, tuple[object, list[tuple[frozenset[str], ...]]]] = {}
+        self._by_root: dict[str, set[str]] = {}  # known terms by their first ROOT letters
 
     def sentences(self, text: str, title: str = "") -> tuple[Sentence, ...]:
         key = (text, title)
@@ -197,12 +199,16 @@ class Analyzer:
                 self._texts.clear()
                 self.vocabulary.clear()
                 self._equivalents.clear()
+                self._by_root.clear()
             found = _analyse(text, title)
             self._texts[key] = found
             new = {t for s in found for t in s.terms} - self.vocabulary
             if new:
                 self.vocabulary |= new
                 self._equivalents.clear()
+                for t in new:
+                    if len(t) > ROOT:
+                        self._by_root.setdefault(t[:ROOT], set()).add(t)
         return found
 
     def glossary(self, groups: dict[str, list[str]]) -> list[tuple[frozenset[str], ...]]:
@@ -219,14 +225,33 @@ class Analyzer:
 
     def equivalents(self, term: str) -> frozenset[str]:
         """The analysed terms a question term stands for: itself, a short extension of the
-        same stem ('wir'/'wire'), or, when it is not a known term, its typo ('pasword') or
-        the words it is clipped from ('orig': 'original')."""
+        same stem ('wir'/'wire'), a derivation ('connect'/'connectivity'), or, when it is not
+        a known term, its typo ('pasword') or the words it is clipped from ('orig':
+        'original')."""
         found = self._equivalents.get(term)
         if found is None:
             found = frozenset(v for v in self.vocabulary if _same(term, v, term in self.vocabulary))
+            derived = self._by_root.get(term[:ROOT], ())
+            found |= {v for v in derived if _derived(term, v) or _derived(v, term)}
             self._equivalents[term] = found | {term}
             found = self._equivalents[term]
         return found
+
+
+# Suffixes that derive a noun or adjective from a word the stemmer leaves whole
+# ("connectivity", "cancellation", "compatibility").
+_DERIVATIONS = ("ivity", "ility", "ation", "ition", "ion", "ity", "abl", "ibl")
+ROOT = 5  # the shortest root a derived word is read back to
+
+
+def _derived(word: str, longer: str) -> bool:
+    """Is ``longer`` ``word`` with a derivational suffix ("connect": "connectivity")?"""
+    for suffix in _DERIVATIONS:
+        if longer.endswith(suffix) and len(longer) - len(suffix) >= ROOT:
+            root = longer[: -len(suffix)]
+            short, long_ = sorted((root, word), key=len)
+            return long_.startswith(short) and len(long_) - len(short) <= 2 and len(short) >= ROOT
+    return False
 
 
 @lru_cache(maxsize=65_536)
