@@ -233,8 +233,11 @@ def _unknown_after(
     """Words of a name opened by a brand word at ``i`` that the corpus has never seen. A
     name written in title case ends at its first lower-case word ("the Lumen Thermostat
     installed"); otherwise it runs two words on ("Lumen smart lock")."""
-    out = []
+    out: list[str] = []
     titled = tokens[i][:1].isupper()
+    asked = titled and i and tokens[i - 1].lower() in AUXILIARIES
+    if asked and i + 1 < len(tokens) and tokens[i + 1].islower():
+        return out  # "Does Lumen share my data": the brand's verb, not a product's name
     for k, (raw, key) in enumerate(list(zip(tokens, keys, strict=True))[i + 1 : i + 3]):
         if not key or not raw.isalpha() or (titled and k and raw.islower()):
             break
@@ -285,6 +288,8 @@ def unoffered(query: Query, present: set[str] | frozenset[str]) -> list[str]:
     return out
 
 
+# before a brand, the question asks what the company does: "does Lumen sell...", "can Acme fix"
+AUXILIARIES = frozenset("do does did will would can could should may has have".split())
 LABELLED = re.compile(r"\b([a-z]{3,})[ -](\d{1,3})\b", re.I)  # "level 3", "tier 2", "gen 4"
 
 
