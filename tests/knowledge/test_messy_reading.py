@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from stanchion.knowledge.answerability import missing_names
+from stanchion.knowledge.answerability import missing_names, unoffered
 from stanchion.knowledge.query import Glossary, Vocabulary, is_told, parse, split_asks
 from stanchion.knowledge.text import stem, terms
 
@@ -109,3 +109,31 @@ def test_asks_are_found_in_linear_time(token: str) -> None:
     split_asks(f"Hi, hope you are well {token} how long does it take?")
     is_told(f"my kettle {token} broke")
     assert time.process_time() - started < 1.5
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("what band does the router use", {"use"}),
+        ("which batteries do the sensors require", {"require"}),
+        ("what cards do you support", {"support"}),
+        ("does the router use much power", set()),
+    ],
+)
+def test_the_verb_of_which_thing_is_asked_is_the_frame(question: str, asked: set[str]) -> None:
+    concepts = parse(question, VOCAB, Glossary({})).concepts
+    assert {c.words for c in concepts if c.frame} == asked
+
+
+def _unbrought(question: str) -> list[str]:
+    query = parse(question, VOCAB, Glossary({}))
+    return [m for m in unoffered(query, frozenset()) if m]
+
+
+def test_what_a_customer_would_bring_is_named_by_the_corpus_or_vetoed() -> None:
+    """"can I bring my own hammock" asks about a hammock: a corpus that never names one has
+    no rule for it. An object the corpus names (via a paraphrase too) and whose it is are not
+    the point."""
+    assert _unbrought("can I bring my own hammock on the ferry") == ["hammock"]
+    assert _unbrought("can we take a pushchair on board") == []
+    assert _unbrought("can I take my grandmother's stroller") == []
