@@ -14,7 +14,7 @@ from stanchion.knowledge.text import stem, terms
 
 
 def test_an_er_word_with_a_short_base_is_a_word_of_its_own() -> None:
-    """"offer" is no "off"-er, "water" no "wat"-er, "meter" no "met"-er; their inflections
+    """An "offer" is no "off"-er, "water" no "wat"-er, "meter" no "met"-er; their inflections
     still meet, and comparatives of longer bases still meet their base."""
     assert stem("offer") == stem("offers") == stem("offered") == "offer"
     assert stem("water") != stem("wat") and stem("meters") == stem("meter") != stem("met")
@@ -34,7 +34,8 @@ def test_a_softened_second_question_is_split_off() -> None:
 
 
 def test_an_auxiliary_before_a_person_makes_a_clause_an_ask() -> None:
-    """"And if I move, can I keep my number" asks; it is not the context of the next ask."""
+    """The clause "And if I move, can I keep my number" asks; it is not the context of the
+    next ask."""
     text = "And if I move abroad, can I keep my number, and how long does a transfer take?"
     asks = split_asks(text)
     assert [a.ask for a in asks] == [
@@ -73,9 +74,7 @@ VOCAB = Vocabulary(40, {stem(w): n for w, n in WORDS.items()}, ["Acme Kettle", "
         ("how many gadgets can I pair", "gadgets", "device"),
     ],
 )
-def test_everyday_paraphrases_reach_the_corpus_word(
-    question: str, word: str, meant: str
-) -> None:
+def test_everyday_paraphrases_reach_the_corpus_word(question: str, word: str, meant: str) -> None:
     concept = next(c for c in parse(question, VOCAB, Glossary({})).concepts if c.words == word)
     assert concept.known and (stem(meant),) in concept.alts
 
@@ -86,8 +85,9 @@ def test_built_in_paraphrases_can_be_left_out() -> None:
 
 
 def test_a_brand_after_an_auxiliary_is_followed_by_its_verb() -> None:
-    """"Does Acme share my data" names no product "Acme share"; "the Acme Blender" still
-    names one the corpus lacks, and so does "an Acme Blender" after "do you sell"."""
+    """The question "Does Acme share my data" names no product "Acme share"; "the Acme
+    Blender" still names one the corpus lacks, and so does "an Acme Blender" after "do you
+    sell"."""
     assert missing_names("Does Acme share or sell my data?", VOCAB, set()) == []
     assert missing_names("Can Acme repair it", VOCAB, set()) == []
     assert missing_names("Does the Acme Blender have a timer?", VOCAB, set()) == ["blender"]
@@ -131,9 +131,9 @@ def _unbrought(question: str) -> list[str]:
 
 
 def test_what_a_customer_would_bring_is_named_by_the_corpus_or_vetoed() -> None:
-    """"can I bring my own hammock" asks about a hammock: a corpus that never names one has
-    no rule for it. An object the corpus names (via a paraphrase too) and whose it is are not
-    the point."""
+    """The question "can I bring my own hammock" asks about a hammock: a corpus that never
+    names one has no rule for it. An object the corpus names (via a paraphrase too) and
+    whose it is are not the point."""
     assert _unbrought("can I bring my own hammock on the ferry") == ["hammock"]
     assert _unbrought("can we take a pushchair on board") == []
     assert _unbrought("can I take my grandmother's stroller") == []

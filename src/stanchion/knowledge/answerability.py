@@ -298,7 +298,9 @@ def unoffered(query: Query, present: set[str] | frozenset[str]) -> list[str]:
 
 
 # before a brand, the question asks what the company does: "does Lumen sell...", "can Acme fix"
-AUXILIARIES = frozenset("do does did will would can could should may has have".split())
+AUXILIARIES = frozenset(
+    ["do", "does", "did", "will", "would", "can", "could", "should", "may", "has", "have"]
+)
 LABELLED = re.compile(r"\b([a-z]{3,})[ -](\d{1,3})\b", re.I)  # "level 3", "tier 2", "gen 4"
 
 

@@ -85,8 +85,8 @@ UNITS = {
 CLIPPED = 3.5  # an English word at least this common is a word, not a clipped one ("door")
 CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
 # Words of chat and of asking, not of a subject: dropped from questions (never from the index).
-_FILLERS = """wat wats wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt isnt
-    arent wasnt hasnt havent shouldnt thats whats whos wheres hows theres heres lets u
+_FILLERS = """wat wats wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt
+    isnt arent wasnt hasnt havent shouldnt thats whats whos wheres hows theres heres lets u
     ur ya yeah yes yep ok okay hi hey hello thanks thank thx pls please tho though btw
     lol hmm wanna gonna gotta kinda sorta still already yet even really actually
     basically just maybe anyway anything something someone somebody anyone anybody
