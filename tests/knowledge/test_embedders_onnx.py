@@ -33,7 +33,7 @@ tokenizers = pytest.importorskip("tokenizers")
 onnx = pytest.importorskip("onnx")
 
 MEANINGS = [
-    ["refund", "refunds", "refunded", "reimbursed", "reimbursement", "money"],
+    ["refund", "refunds", "refunded", "reimbursed", "reimbursement", "money", "repaid"],
     ["processed", "process"],
     ["days", "long", "until", "within"],
     ["shipping", "ship", "parcel", "delivery", "arrives"],
@@ -43,7 +43,7 @@ MEANINGS = [
 DIM = len(MEANINGS) + 1  # the last: every other word
 REFUNDS = "# Refunds\n\nRefunds are processed within 5 business days after the item arrives.\n"
 SHIPPING = "# Shipping\n\nStandard shipping takes 3 to 7 days. Express shipping takes 1 day.\n"
-PARAPHRASE = "how long until I am reimbursed"  # no word in common with the refunds page
+PARAPHRASE = "how long until I am repaid"  # no word (nor built-in paraphrase) of the refunds page
 
 
 def tiny_encoder(folder: Path) -> tuple[str, str]:

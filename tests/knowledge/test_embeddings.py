@@ -39,6 +39,7 @@ SYNONYMS = {
     "refunds": "refund",
     "refunded": "refund",
     "money": "refund",
+    "repaid": "refund",
     "processed": "process",
     "parcel": "ship",
     "delivery": "ship",
@@ -137,7 +138,7 @@ Refunds are processed within 5 business days after the returned item arrives.
 Gift cards cannot be refunded.
 """
 SHIPPING = "# Shipping\n\nStandard shipping takes 3 to 7 days. Express shipping takes 1 day.\n"
-SYNONYM_QUERY = "how long until I am reimbursed"  # no term in common with the refunds page
+SYNONYM_QUERY = "how long until I am repaid"  # no term (nor built-in paraphrase) of the page
 KEY = {"EMB_KEY": "sk-embed-test"}
 
 

@@ -11,9 +11,10 @@ import pytest
 from stanchion.knowledge.answerability import assess, novel_points, unoffered
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.query.english import commonness, rarity, specificity, zipf
+from stanchion.knowledge.text import stem
 
 DF = {
-    "mow": 3,
+    stem("mower"): 3,
     "blad": 2,
     "warranty": 2,
     "year": 5,

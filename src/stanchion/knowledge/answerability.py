@@ -233,8 +233,11 @@ def _unknown_after(
     """Words of a name opened by a brand word at ``i`` that the corpus has never seen. A
     name written in title case ends at its first lower-case word ("the Lumen Thermostat
     installed"); otherwise it runs two words on ("Lumen smart lock")."""
-    out = []
+    out: list[str] = []
     titled = tokens[i][:1].isupper()
+    asked = titled and i and tokens[i - 1].lower() in AUXILIARIES
+    if asked and i + 1 < len(tokens) and tokens[i + 1].islower():
+        return out  # "Does Lumen share my data": the brand's verb, not a product's name
     for k, (raw, key) in enumerate(list(zip(tokens, keys, strict=True))[i + 1 : i + 3]):
         if not key or not raw.isalpha() or (titled and k and raw.islower()):
             break
@@ -255,6 +258,14 @@ OFFER = re.compile(
     r"(?:(?:a|an|any|some|the|your|ur)\s+)?(?P<what>[a-z0-9'-]+(?:\s+[a-z0-9'-]+){0,2})",
     re.I,
 )
+# "can I bring my own sandwiches": what the customer would bring is named; if the corpus
+# never names it, no rule of the documents is about it
+BRING = re.compile(
+    r"\b(?:can|could|may)\s+(?:i|we|u|you)\s+(?:bring|take|pack|carry)\s+"
+    r"(?:(?:a|an|my|our|the|his|her|their|some|any|own)\s+){0,2}"
+    r"(?P<what>[a-z0-9'-]+(?:\s+[a-z0-9'-]+)?)",
+    re.I,
+)
 GENERIC = 5.3  # Zipf of "else", "way", "thing": words that name no particular offer
 _OFFER_END = frozenset(
     [
@@ -267,14 +278,15 @@ _OFFER_END = frozenset(
 def unoffered(query: Query, present: set[str] | frozenset[str]) -> list[str]:
     """The words naming what an "is there / do you offer" question asks for that neither the
     corpus nor the passages hold ("installation" in "do you offer installation?")."""
-    m = OFFER.search(query.text)
-    if m is None:
-        return []
     words = []
-    for w in m.group("what").split():
-        if w.lower() in _OFFER_END:
-            break
-        words += [normalize_word(part) for part in w.split("-") if part]
+    for m in (OFFER.search(query.text), BRING.search(query.text)):
+        for w in m.group("what").split() if m else ():
+            if w.lower() in _OFFER_END:
+                break
+            if not w.lower().endswith("'s"):  # "my mother's scooter": whose, not what
+                words += [normalize_word(part) for part in w.split("-") if part]
+    if not words:
+        return []
     out = []
     for c in query.content():
         key = normalize_word(c.words)
@@ -285,6 +297,10 @@ def unoffered(query: Query, present: set[str] | frozenset[str]) -> list[str]:
     return out
 
 
+# before a brand, the question asks what the company does: "does Lumen sell...", "can Acme fix"
+AUXILIARIES = frozenset(
+    ["do", "does", "did", "will", "would", "can", "could", "should", "may", "has", "have"]
+)
 LABELLED = re.compile(r"\b([a-z]{3,})[ -](\d{1,3})\b", re.I)  # "level 3", "tier 2", "gen 4"
 
 

@@ -191,7 +191,10 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 8
+TERMS_VERSION = 9
+# the shortest base an "-er" is stripped from: "smaller" -> "small", "holder" -> "hold", but
+# "offer", "water", "meter", "order", "power", "cover" and "later" are words of their own
+AGENT_BASE = 4
 
 
 @lru_cache(maxsize=200_000)
@@ -202,13 +205,15 @@ def stem(word: str) -> str:
     >>> [stem(w) for w in ("cancel", "cancelled", "retire", "retired", "calls")]
     ['cancel', 'cancel', 'retir', 'retir', 'call']
     >>> {stem(w) for w in ("order", "orders", "ordered", "ordering")}
-    {'ord'}
+    {'order'}
+    >>> [stem(w) for w in ("offer", "offers", "water", "meters", "smaller")]
+    ['offer', 'offer', 'water', 'meter', 'smal']
     """
     if len(word) <= 3 or not word.isalpha():
         return word
     base = _strip(word)
     if base != word and base.endswith("er"):
-        base = _strip(base)  # "ordered" -> "order" -> "ord", as "order" itself stems
+        base = _strip(base)  # "registered" -> "register" -> "regist", as "register" stems
     return _tidy(base)
 
 
@@ -217,6 +222,8 @@ def _strip(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
+            if suffix in ("er", "ers") and len(word) - len(suffix) < AGENT_BASE:
+                continue  # "offer" is no "off"-er, nor "water" a "wat"-er: "offers" -> "offer"
             base = word[: -len(suffix)] + repl
             doubled = len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz"
             if doubled and suffix in ("ing", "ed", "ings", "edly", "ingly"):

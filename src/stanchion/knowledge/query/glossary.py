@@ -34,13 +34,32 @@ BUILTIN: dict[str, list[str]] = {
     "amount": ["amt"],
     "american express": ["amex"],
 }
+# Everyday paraphrases of support questions, written for this list (no source): how a
+# customer says what any support corpus calls a thing, each a near-equivalent in every
+# domain (not a neighbour: "damaged" is "broken", never "lost"), and British / American
+# spellings of one object.
+PARAPHRASES: dict[str, list[str]] = {
+    "return": ["send back", "send it back", "take back", "take it back"],
+    "refund": ["money back", "reimburse", "reimbursement", "reimbursed"],
+    "damaged": ["broken", "faulty", "defective", "busted"],
+    "delete": ["erase", "remove", "removed", "wipe"],
+    "luggage": ["baggage", "suitcase", "suitcases"],
+    "stroller": ["pram", "pushchair", "buggy"],
+    "postcode": ["zip code", "zipcode", "postal code"],
+    "apartment": ["flat"],
+    "mobile phone": ["cell phone", "cellphone"],
+    "cat": ["kitten", "kitty"],
+    "dog": ["puppy"],
+    "device": ["gadget"],
+    "shipping": ["postage"],
+}
 
 
 def with_builtin(entries: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """The app's glossary with the built-in abbreviations beside it (what a model-side
     reader, such as the ``local`` responder, is given: the same synonyms the retrieval
     used)."""
-    out = {term: list(synonyms) for term, synonyms in BUILTIN.items()}
+    out = {term: list(synonyms) for term, synonyms in {**BUILTIN, **PARAPHRASES}.items()}
     for term, synonyms in entries.items():
         out[term] = [*out.get(term, []), *synonyms]
     return out
@@ -63,7 +82,7 @@ class Glossary:
 
     def __init__(self, entries: Mapping[str, Sequence[str]], builtin: bool = True) -> None:
         merged: dict[Phrase, set[Phrase]] = {}
-        for source in (BUILTIN if builtin else {}, entries):
+        for source in ((BUILTIN, PARAPHRASES) if builtin else ()) + (entries,):
             for term, synonyms in source.items():
                 group = {p for p in map(phrase_terms, [term, *synonyms]) if p}
                 for phrase in list(group):

@@ -28,7 +28,13 @@ from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
 # the frame of a question, not its subject: "how LONG does it TAKE", "how MANY", "how MUCH"
-FRAME = re.compile(r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b|\b(look|looks)\s+like\b", re.I)
+FRAME = re.compile(
+    r"\bhow\s+([a-z]+)|\b(take|takes|mean|means)\b|\b(look|looks)\s+like\b"
+    # "what band does the hub USE", "which battery do the sensors NEED": asks which thing
+    r"|\b(?:what|which)\s[^?.!]{0,40}?\b(?:do|does|did|will|would)\s[^?.!]{0,40}?"
+    r"\b(use|uses|need|needs|require|requires|support|supports)\b",
+    re.I,
+)
 PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*_\d+>")  # what the input guard put for a name or a number
 # When the customer's story happened, not what they ask: "last week", "3 weeks ago",
 # "yesterday", "this morning". Documents state periods ("within 30 days"), never the
@@ -79,8 +85,8 @@ UNITS = {
 CLIPPED = 3.5  # an English word at least this common is a word, not a clipped one ("door")
 CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
 # Words of chat and of asking, not of a subject: dropped from questions (never from the index).
-_FILLERS = """wat wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt isnt
-    arent wasnt hasnt havent shouldnt thats whats whos wheres hows theres heres lets u
+_FILLERS = """wat wats wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt
+    isnt arent wasnt hasnt havent shouldnt thats whats whos wheres hows theres heres lets u
     ur ya yeah yes yep ok okay hi hey hello thanks thank thx pls please tho though btw
     lol hmm wanna gonna gotta kinda sorta still already yet even really actually
     basically just maybe anyway anything something someone somebody anyone anybody
@@ -162,7 +168,7 @@ class _Unit:
 
 def frame_terms(question: str) -> set[str]:
     return {
-        stem(normalize_word(m.group(1) or m.group(2) or m.group(3)))
+        stem(normalize_word(m.group(1) or m.group(2) or m.group(3) or m.group(4)))
         for m in FRAME.finditer(question)
     }
 

@@ -7,7 +7,7 @@ that leans on earlier ones ("can I still send it back?", "and to Canada?"); the 
 then carries the salient concepts of the earlier user turns into its query.
 
 >>> split_parts("I ordered a hub monday. Can I still cancel it? also how long do refunds take")
-['I ordered a hub monday. Can I still cancel it?', 'also how long do refunds take']
+['I ordered a hub monday. Can I still cancel it?', 'how long do refunds take']
 """
 
 from __future__ import annotations
@@ -21,11 +21,15 @@ MAX_PARTS = 4
 _QWORD = (
     r"how|what|whats|what's|when|where|which|who|why|can|could|do|does|did|is|are|will|would"
     r"|should|shall|may|am|was|were|have|has|any|tell|explain|show|give|list"
+    # question words as they are mistyped at the start of a message ("dose my cat need...")
+    r"|dose|wat|wht|whta|hw|hwo|wher|whre|wen|whn|wich|cna|wud|shud"
 )
 _LEADS = r"how|what|whats|when|where|which|who|why|can|could|do|does|is|are|will|would|should"
+# how a customer softens the next question ("..., and roughly how long does it take")
+_HEDGES = r"roughly|approximately|about|just|exactly|usually|generally|typically|normally"
 SENTENCES = re.compile(r"(?<=[?!.])\s+|\n+|;\s+|(?<=\?)(?=\S)")
 CLAUSES = re.compile(
-    rf",?\s+(?:and|also|but)\s+(?:also\s+|then\s+)?(?=(?:{_LEADS})\b)"
+    rf",?\s+(?:and|also|but)\s+(?:(?:also|then|{_HEDGES})\s+)?(?=(?:{_LEADS})\b)"
     r"|,\s+(?=(?:how|what|when|where|which|why)\b)",
     re.I,
 )
@@ -33,13 +37,16 @@ ASK = re.compile(
     rf"\?\s*$|^\W*(?:(?:ok|okay|so|and|also|hi|hey|hello|thanks|please|pls)\W+)*(?:{_QWORD})\b"
     r"|\b(?:i need|i want|i would like|i'd like|please|pls|tell me|let me know|help me"
     r"|wondering|wanted to ask|wants? to know|wanted to know|would like to know)\b"
-    r"|\b(?:how|what|when|where|which|why)\b",
+    r"|\b(?:how|what|when|where|which|why)\b"
+    # an auxiliary before a person anywhere in the clause: "And if I leave, can I get..."
+    r"|\b(?:can|could|do|does|will|would|should|am|is|are)\s+(?:i|you|u|we|they)\b",
     re.I,
 )
 # the courtesies of a message, not its questions: "Hi Lumen team,", "Thanks so much, Linda"
 GREETING = re.compile(
     r"^\W*(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^,.!?\n]{0,40}[,.!\n]"
-    r"|i hope (?:you(?:'re| are)|this finds you)[^.!?\n]*[.!\n])\s*",
+    r"|(?:i )?hope (?:you(?:'re| are)|your (?:having|doing|day|week)|this finds you)"
+    r"[^.!?\n]*[.!\n])\s*",
     re.I,
 )
 CLOSING = re.compile(
