@@ -68,7 +68,7 @@ async def run(folder: Path, key: str, args: argparse.Namespace) -> None:
             await load(client, payload, headers, 300, args.conc)  # warm-up
             time.sleep(0.3)
             w0, p0, t0 = thread_cpu(writer._thread.native_id), time.process_time(), writer.written
-            prof = cProfile.Profile() if args.profile else None
+            prof = cProfile.Profile(time.thread_time) if args.profile else None
             wprof = cProfile.Profile(time.thread_time) if args.writer_profile else None
             if wprof:
                 write = writer._write  # the writer thread's flushes, profiled in that thread
