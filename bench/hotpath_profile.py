@@ -89,6 +89,8 @@ async def run(folder: Path, key: str, args: argparse.Namespace) -> None:
           f"({wrote} traces)")
     if prof:
         pstats.Stats(prof).sort_stats("tottime").print_stats(args.profile)
+        if args.dump:
+            prof.dump_stats(args.dump)
     if wprof:
         print("--- the trace writer thread ---")
         pstats.Stats(wprof).sort_stats("tottime").print_stats(args.writer_profile)
@@ -101,6 +103,7 @@ def main() -> None:
     ap.add_argument("--stream", action="store_true")
     ap.add_argument("--profile", type=int, default=0)
     ap.add_argument("--writer-profile", type=int, default=0)
+    ap.add_argument("--dump", help="write the request path's profile here (pstats)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="stanchion-hotpath-"))
     port = free_port()
