@@ -40,8 +40,9 @@ def thread_cpu(native_id: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-async def load(client: httpx.AsyncClient, payload: bytes, headers: dict[str, str], n: int,
-               conc: int) -> int:
+async def load(
+    client: httpx.AsyncClient, payload: bytes, headers: dict[str, str], n: int, conc: int
+) -> int:
     left, ok = n, 0
 
     async def worker() -> None:
@@ -66,7 +67,7 @@ async def run(folder: Path, key: str, args: argparse.Namespace) -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             await load(client, payload, headers, 300, args.conc)  # warm-up
-            time.sleep(0.3)
+            await asyncio.sleep(0.3)
             w0, p0, t0 = thread_cpu(writer._thread.native_id), time.process_time(), writer.written
             prof = cProfile.Profile(time.thread_time) if args.profile else None
             wprof = cProfile.Profile(time.thread_time) if args.writer_profile else None
@@ -78,15 +79,19 @@ async def run(folder: Path, key: str, args: argparse.Namespace) -> None:
             ok = await load(client, payload, headers, args.n, args.conc)
             if prof:
                 prof.disable()
-            while writer.written - t0 < ok:
+            while writer.written - t0 < ok:  # noqa: ASYNC110 (a thread's counter)
                 await asyncio.sleep(0.05)
             p1, w1 = time.process_time(), thread_cpu(writer._thread.native_id)
     wrote = writer.written - t0
     print(f"{ok}/{args.n} answered, stream={args.stream}, conc={args.conc}")
-    print(f"process CPU per request (all threads, incl. the in-process client): "
-          f"{(p1 - p0) / max(ok, 1) * 1e6:.0f} us")
-    print(f"trace writer thread CPU per trace: {(w1 - w0) / max(wrote, 1) * 1e6:.0f} us "
-          f"({wrote} traces)")
+    print(
+        f"process CPU per request (all threads, incl. the in-process client): "
+        f"{(p1 - p0) / max(ok, 1) * 1e6:.0f} us"
+    )
+    print(
+        f"trace writer thread CPU per trace: {(w1 - w0) / max(wrote, 1) * 1e6:.0f} us "
+        f"({wrote} traces)"
+    )
     if prof:
         pstats.Stats(prof).sort_stats("tottime").print_stats(args.profile)
         if args.dump:

@@ -51,10 +51,28 @@ def exchange(i: int, start: float, users: int = 40) -> Exchange:
     )
     ex.messages = ex.request.messages
     ex.passages = [
-        Passage("docs/refund-policy.md", 1, "Refund policy", "How refunds are paid", 244, 435,
-                ANSWER, 0.75, "docs/refund-policy.md"),
-        Passage("docs/returns-process.md", 1, "Returning a product", "After we receive it",
-                382, 503, ANSWER, 0.42, "docs/returns-process.md"),
+        Passage(
+            "docs/refund-policy.md",
+            1,
+            "Refund policy",
+            "How refunds are paid",
+            244,
+            435,
+            ANSWER,
+            0.75,
+            "docs/refund-policy.md",
+        ),
+        Passage(
+            "docs/returns-process.md",
+            1,
+            "Returning a product",
+            "After we receive it",
+            382,
+            503,
+            ANSWER,
+            0.42,
+            "docs/returns-process.md",
+        ),
     ]
     ex.prompt_id, ex.route = "system@c85de32ff674", "mock-gpt"
     ex.completion = Completion(ANSWER, "mock-gpt", Usage(60, 30), provider="openai")
@@ -94,8 +112,9 @@ def setup(folder: Path) -> TraceWriter:
     cipher = Cipher(bytes(range(32)))
     spool = Spool(folder / "spool")
     # a flush interval far longer than the run: its thread never takes a batch here
-    return TraceWriter(store, cipher, spool=spool, flush_ms=3_600_000,
-                       store_rows=rollup_writer(cipher))
+    return TraceWriter(
+        store, cipher, spool=spool, flush_ms=3_600_000, store_rows=rollup_writer(cipher)
+    )
 
 
 def timed(n: int, size: int, users: int) -> tuple[float, float]:

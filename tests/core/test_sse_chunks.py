@@ -41,7 +41,9 @@ async def server(pieces: list[bytes]) -> AsyncIterator[int]:
             int(line.split(b":")[1]) for line in head.lower().split(b"\r\n") if b"length" in line
         )
         await reader.readexactly(length)
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
+        )
         for piece in pieces:
             writer.write(piece)
             await writer.drain()

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import functools
 import math
-from operator import add
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import add
 from typing import Any
 
 import orjson
