@@ -18,6 +18,7 @@ import asyncio
 import cProfile
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -129,6 +130,7 @@ def main() -> None:
         asyncio.run(run(folder, key, args))
     finally:
         upstream.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

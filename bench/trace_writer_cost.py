@@ -16,6 +16,7 @@ instructions per trace: ``(Collected(N) - Collected(0)) / N``.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -132,6 +133,7 @@ def timed(n: int, size: int, users: int) -> tuple[float, float]:
     t2 = time.thread_time()
     assert writer.written == n, writer.written
     writer.store.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
     return (t1 - t0) / n * 1e6, (t2 - t1) / n * 1e6
 
 
