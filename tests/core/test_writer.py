@@ -128,3 +128,31 @@ def test_spool_folder_and_files_are_private(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "sp")
     with pytest.raises(StoreError, match="symlink"):
         Spool(tmp_path / "link")
+
+
+def test_batches_gather_a_flush_interval_of_traces_under_load(tmp_path: Path) -> None:
+    """A store that takes 20 ms a batch, traces arriving every 2 ms or so: batches start once
+    per 100 ms interval (about 50 traces each), not as soon as the last one is written (about
+    10 each), so each batch's fixed cost is paid for many traces."""
+    store = Store(f"sqlite:///{tmp_path}/t.db")
+    store.upgrade()
+    sizes: list[int] = []
+
+    def slow_store(conn: Any, rows: Any, notes: Any = ()) -> None:
+        sizes.append(len(rows))
+        time.sleep(0.02)
+
+    writer = TraceWriter(store, Cipher(os.urandom(32)), flush_ms=100, store_rows=slow_store)
+    t0 = time.monotonic()
+    try:
+        for i in range(300):
+            writer.submit(_exchange(i))
+            time.sleep(0.002)
+        _wait(lambda: writer.written == 300)
+        elapsed = time.monotonic() - t0
+    finally:
+        writer.close()
+        store.dispose()
+    assert sum(sizes) == 300
+    # one batch per 100 ms of arrivals (a busy machine stretches them), not one per 20 ms
+    assert len(sizes) <= elapsed / 0.1 + 2, (elapsed, sizes)

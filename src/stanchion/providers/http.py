@@ -142,7 +142,20 @@ async def sse_lines(
         raise _translate(exc) from None
 
 
+MAX_SSE_LINE = 1 << 20  # an upstream line longer than this is not a chat stream
+
+
 async def _data_lines(resp: aiohttp.ClientResponse) -> AsyncIterator[str]:
-    async for raw in resp.content:
-        if raw.startswith(b"data:"):
-            yield raw[5:].strip().decode("utf-8")
+    """The ``data:`` payloads, read a network chunk at a time and split here: reading the
+    body line by line (aiohttp's ``readline``) cost more than parsing the events."""
+    tail = b""
+    async for chunk in resp.content.iter_any():
+        lines = (tail + chunk if tail else chunk).split(b"\n")
+        tail = lines.pop()
+        if len(tail) > MAX_SSE_LINE:
+            raise ProviderError(502, "upstream stream sent a line too long for an event")
+        for raw in lines:
+            if raw.startswith(b"data:"):
+                yield raw[5:].strip().decode("utf-8")
+    if tail.startswith(b"data:"):
+        yield tail[5:].strip().decode("utf-8")

@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from stanchion.store.bulk import bulk_execute
 from stanchion.store.schema import metadata
 
 HOURS_PER_BLOCK = 48  # bits per row: below 63, so no row's bits ever need a sign
@@ -120,7 +121,7 @@ def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], merge: st
         return
     stmt, key = _upsert_stmt(conn.dialect.name, table, merge)
     rows.sort(key=key)  # a few hundred rows a writer batch: the key is read in C
-    conn.execute(stmt, rows)
+    bulk_execute(conn, stmt, rows)
 
 
 def add_users(conn: Connection, app: str, hours: Iterable[tuple[int, str, str, str]]) -> None:

@@ -20,6 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import add
 from typing import Any
 
 import orjson
@@ -257,11 +258,7 @@ class Batch:
             user = self.user_key(user)
         for dim, key in dim_keys(row, ann):
             acc = self.sums.get((hour, dim, key))
-            if acc is None:
-                self.sums[(hour, dim, key)] = list(values)
-            else:
-                for i, v in enumerate(values):
-                    acc[i] += v
+            self.sums[(hour, dim, key)] = values if acc is None else list(map(add, acc, values))
             if bin_ is not None:
                 self.bins[(hour, dim, key, bin_)] += 1
             if user is not None:

@@ -112,6 +112,7 @@ class TraceWriter:
         self._thread = threading.Thread(target=self._loop, name="stanchion-traces", daemon=True)
         self._closing = False
         self._closed = False
+        self._due = 0.0  # monotonic time before which the next batch is not started
         self.written = self.dead = self.failed = self.replayed = 0
         self.outage = False
         self.replay_done = threading.Event()
@@ -137,7 +138,13 @@ class TraceWriter:
         """The next batch: what arrived during the last flush interval, at most ``batch``.
         The thread polls the queue rather than waiting on it, so a request's ``put`` never
         wakes it: a wake-up per batch (a GIL hand-off in the middle of a request) cost the
-        request path more than writing the traces did."""
+        request path more than writing the traces did. Batches start at most once per
+        interval (unless the last one was full): taking whatever arrived while the last
+        batch was written made batches of a few traces under load, and each batch has a
+        fixed cost (a transaction, the rollup upserts) of several traces' worth."""
+        wait = self._due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         while self._q.empty():
             time.sleep(max(self.flush_s, 0.001))
         items: list[Pending] = []
@@ -149,6 +156,8 @@ class TraceWriter:
             if item is _STOP:
                 return items, True
             items.append(item)
+        full = len(items) >= self.batch
+        self._due = time.monotonic() + (0.0 if full else self.flush_s)
         return items, False
 
     def _loop(self) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from stanchion.errors import CryptoError
 from stanchion.pipeline.exchange import Exchange
+from stanchion.store.bulk import bulk_execute
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.schema import trace_dead_letters, traces
@@ -117,7 +118,7 @@ def _insert_new_stmt(dialect: str, table: Table) -> Any:
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert, skipping rows whose primary key is already stored (replays are no-ops)."""
-    conn.execute(_insert_new_stmt(conn.dialect.name, table), list(rows))
+    bulk_execute(conn, _insert_new_stmt(conn.dialect.name, table), rows)
 
 
 def read_trace(
