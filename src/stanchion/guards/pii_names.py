@@ -240,6 +240,8 @@ def _eu_street_possible(text: str) -> bool:
             before = text[max(0, start - 40) : start].rstrip()
             if not before:
                 return True
+            if not before.endswith(_EU_SUFFIXES):
+                continue
             suffix = _eu_suffix(before)
             if suffix and _capital_before(before, len(before) - len(suffix), start > 40):
                 return True
