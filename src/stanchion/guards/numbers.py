@@ -22,11 +22,6 @@ def number_runs(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(m.span() for m in _NUMBER_RUN.finditer(text))
 
 
-# A run up to its last digit: every number pattern ends with a digit, and a table pads its
-# numbers with spaces ("| 86           |" is a run of 13 characters, a number of 2).
-_NUMBER_WINDOW = re.compile(r"[+(\d][\d .\-()+]*\d")
-
-
 @lru_cache(maxsize=8)
 def number_windows(text: str) -> tuple[tuple[int, int], ...]:
     """Runs that can hold a number, up to their last digit, widened by the character a
@@ -35,9 +30,19 @@ def number_windows(text: str) -> tuple[tuple[int, int], ...]:
     Searching ``pattern.finditer(text, start, end)`` in these finds exactly the matches a
     search of the whole text finds, for patterns made of run characters only that end with a
     digit.
+
+    A window is what ``[+(0-9][0-9 .()+-]*[0-9]`` (any decimal digit) matches: a run that
+    holds a digit after its first character, up to the last one (after it, no character of
+    the run can start another window: none is followed by a digit). Read from the runs, not
+    by a second pass of a pattern over the text.
     """
-    return tuple(
-        (m.start(), m.end() + 1)
-        for m in _NUMBER_WINDOW.finditer(text)
-        if m.end() - m.start() >= MIN_NUMBER
-    )
+    windows = []
+    for start, end in number_runs(text):
+        if end - start < MIN_NUMBER:
+            continue
+        last = end - 1
+        while last > start and not text[last].isdecimal():
+            last -= 1
+        if last - start + 1 >= MIN_NUMBER:
+            windows.append((start, last + 2))
+    return tuple(windows)

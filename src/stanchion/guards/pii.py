@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import string
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
@@ -65,6 +66,7 @@ class RegexRecogniser:
         not_after: str = "",
         gate: str = "",
         numeric: bool = False,
+        matches: Callable[[re.Pattern[str], str], Iterator[re.Match[str]]] | None = None,
     ) -> None:
         self.type = type_
         self.pattern = re.compile(pattern)
@@ -74,14 +76,18 @@ class RegexRecogniser:
         self.not_after = not_after
         self.gate = gate
         self.numeric = numeric
+        self.matches = matches
 
     def find(self, text: str) -> Iterator[Match]:
         # Patterns start with a literal or a small class (no look-behind), so the engine skips
         # ahead; the character before is checked here and a gate skips the scan altogether.
         if self.gate and self.gate not in text:
             return
-        windows = number_windows(text) if self.numeric else [(0, len(text))]
-        matches = (m for start, end in windows for m in self.pattern.finditer(text, start, end))
+        if self.matches is not None:
+            matches = self.matches(self.pattern, text)
+        else:
+            windows = number_windows(text) if self.numeric else [(0, len(text))]
+            matches = (m for s, e in windows for m in self.pattern.finditer(text, s, e))
         for m in matches:
             if m.start() and not_after(text[m.start() - 1], self.not_after):
                 continue
@@ -91,6 +97,35 @@ class RegexRecogniser:
             if self.context is not None:
                 score = self.context.adjust(text, m.start(), m.end(), score)
             yield m.start(), m.end(), score
+
+
+_LOCAL_PART = frozenset(string.ascii_letters + string.digits + "._%+-")
+_LOCAL_FIRST = frozenset(string.ascii_letters + string.digits)
+
+
+def email_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for the e-mail pattern, tried only before each "@".
+
+    A match's local part runs from a letter or digit through local-part characters up to
+    the "@" (the first character that is not one of them), and whether the domain after it
+    matches does not depend on where the local part starts: so each "@" has at most one
+    match, starting at the first letter or digit of the run of local-part characters before
+    it (not before the end of the last match), and the pattern, which starts with a character
+    class, is not tried at every letter of the text."""
+    cursor = 0
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > cursor and text[start - 1] in _LOCAL_PART:
+            start -= 1
+        while start < at and text[start] not in _LOCAL_FIRST:
+            start += 1
+        if start < at:
+            m = pattern.match(text, start)
+            if m is not None:
+                yield m
+                cursor = m.end()
+        at = text.find("@", max(at + 1, cursor))
 
 
 def not_after(char: str, forbidden: str) -> bool:
@@ -244,6 +279,7 @@ def _pattern_recognisers() -> dict[str, Recogniser]:
             0.95,
             not_after="w.+-",
             gate="@",
+            matches=email_matches,
         ),
         "credit_card": RegexRecogniser(
             "pii.credit_card",

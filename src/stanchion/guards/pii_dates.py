@@ -71,6 +71,19 @@ def _starts(text: str) -> list[int] | None:
     return sorted(starts)
 
 
+_RUN = re.compile(r"\d+")
+
+
+def _may_start(text: str, start: int) -> bool:
+    """Whether a date can start at a digit: every form opens with a run of one or two digits
+    (a day, a month) or of four and a hyphen (ISO); a month name is left to the pattern."""
+    if not "0" <= text[start] <= "9":
+        return True
+    run = _RUN.match(text, start)
+    length = run.end() - start if run is not None else 0
+    return length in (1, 2) or (length == 4 and text.startswith("-", start + 4))
+
+
 def date_matches(text: str) -> Iterator[re.Match[str]]:
     """``_DATE.finditer(text)``, trying the pattern only where a date can start."""
     starts = _starts(text)
@@ -79,7 +92,7 @@ def date_matches(text: str) -> Iterator[re.Match[str]]:
         return
     cursor = 0
     for start in starts:
-        if start < cursor:
+        if start < cursor or not _may_start(text, start):
             continue
         m = _DATE.match(text, start)
         if m is not None:

@@ -233,13 +233,38 @@ _EU_SUFFIXES = (
 
 def _eu_street_possible(text: str) -> bool:
     """A European street line ends in a street suffix, spaces, then a number run: the slow
-    pattern (it tries every capitalised word) runs only when some number run follows one."""
+    pattern (it tries every capitalised word) runs only when some number run follows one,
+    in a word with a capital letter before the suffix (the pattern's first character)."""
     for start, _ in number_runs(text):
         if start and text[start - 1].isspace():
             before = text[max(0, start - 40) : start].rstrip()
-            if not before or before.endswith(_EU_SUFFIXES):
+            if not before:
+                return True
+            if not before.endswith(_EU_SUFFIXES):
+                continue
+            suffix = _eu_suffix(before)
+            if suffix and _capital_before(before, len(before) - len(suffix), start > 40):
                 return True
     return False
+
+
+def _eu_suffix(before: str) -> str:
+    for suffix in _EU_SUFFIXES:
+        if before.endswith(suffix):
+            return suffix
+    return ""
+
+
+def _capital_before(before: str, end: int, cut: bool) -> bool:
+    """Whether a capital the pattern starts with ([A-ZÀ-Þ]) stands in the word that ends at
+    ``end`` (no white space between); a word that runs to the cut start of ``before`` may
+    hold one further back."""
+    k = end - 1
+    while k >= 0 and not before[k].isspace():
+        if "A" <= before[k] <= "Z" or "À" <= before[k] <= "Þ":
+            return True
+        k -= 1
+    return k < 0 and cut
 
 
 # Literals every match of ``_ADDRESSES[i]`` holds: the pattern runs only when one is there.

@@ -41,9 +41,29 @@ _FORMS: tuple[tuple[str, float], ...] = (
     (r"(?:1[6-9]\d|20[0-3])0s", 0.6),
     (r"(?:19\d\d|20[0-3]\d)", 0.5),
 )
+
+# Every form in one alternation, the first that matches at a position winning: what
+# ``_match`` gives, trying only the forms that can start there.
 _DATE_TIME = re.compile(
     "|".join(f"(?P<f{i}>{pattern})" for i, (pattern, _) in enumerate(_FORMS)), re.IGNORECASE
 )
+
+
+def _forms(indices: tuple[int, ...]) -> tuple[re.Pattern[str], tuple[int, ...]]:
+    """The forms ``indices`` as one alternation in their order (group k is form indices[k])."""
+    pattern = "|".join(f"({_FORMS[i][0]})" for i in indices)
+    return re.compile(pattern, re.IGNORECASE), indices
+
+
+# A match starts with a digit or a letter, and a form can match only at the one it starts
+# with; a form that starts with digits needs a run of one or two (a day, a month, an hour)
+# or of four (a year; a match of a longer run is cut inside it and dropped). Each kind of
+# start tries only its forms, in their order: the first that matches is the one the whole
+# alternation takes.
+_SHORT_RUN = _forms((1, 2, 5, 8, 9))
+_YEAR_RUN = _forms((0, 10, 11))
+_WORD_START = _forms((3, 4, 6, 7))
+_RUN = re.compile(r"\d+")
 _SCORES = tuple(score for _, score in _FORMS)
 _YEAR = len(_FORMS) - 1
 _NUMERIC_DATE = 1
@@ -128,6 +148,26 @@ def _year_score(text: str, start: int, end: int) -> float:
     return 0.75 if last in _YEAR_CUES else 0.5
 
 
+def _match(text: str, start: int) -> tuple[re.Match[str], int] | None:
+    """The first form that matches at ``start`` and its index (what one alternation of every
+    form gives, trying only the forms that can start there)."""
+    if "0" <= text[start] <= "9":  # a start is a digit of a run or a letter
+        run = _RUN.match(text, start)
+        length = run.end() - start if run is not None else 0
+        if length in (1, 2):
+            pattern, forms = _SHORT_RUN
+        elif length == 4:
+            pattern, forms = _YEAR_RUN
+        else:
+            return None
+    else:
+        pattern, forms = _WORD_START
+    m = pattern.match(text, start)
+    if m is None or m.lastindex is None:
+        return None
+    return m, forms[m.lastindex - 1]
+
+
 class DateTimeRecogniser:
     """Dates and times in any common format; bare years only where a year is expected."""
 
@@ -140,16 +180,16 @@ class DateTimeRecogniser:
                 start and (text[start - 1].isalnum() or text[start - 1] in "$€£.:/+-")
             ):
                 continue
-            m = _DATE_TIME.match(text, start)
-            if m is None or m.lastindex is None:
+            found = _match(text, start)
+            if found is None:
                 continue
+            m, form = found
             end = m.end()
             if end < len(text) and (
                 text[end].isalnum()
                 or (text[end] in "-/:" and end + 1 < len(text) and text[end + 1].isdigit())
             ):
                 continue
-            form = m.lastindex - 1
             score = _SCORES[form]
             if form == _YEAR:
                 score = _year_score(text, start, end)

@@ -16,7 +16,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from stanchion.guards.base import Finding
-from stanchion.guards.normalize import lowered, normalize
+from stanchion.guards.normalize import ascii_bytes, lowered, normalize
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import SecretsSpec
@@ -78,7 +78,12 @@ NEEDLES: dict[str, tuple[str, ...]] = {
 }
 # One pattern each: a union of them would lose the first-character skip and run 10x slower.
 _PROVIDERS = {kind: re.compile(pattern) for kind, pattern in PROVIDERS.items()}
-_GATED = [(kind, NEEDLES[kind], pattern) for kind, pattern in _PROVIDERS.items()]
+# The needles are ASCII: each is looked for in ``ascii_bytes`` (same answer, C speed whatever
+# the width of the text's characters).
+_GATED = [
+    (kind, tuple(n.encode() for n in NEEDLES[kind]), pattern)
+    for kind, pattern in _PROVIDERS.items()
+]
 # Every secret-sounding name of ``_ASSIGNMENT`` holds one of these (lower-cased text).
 _NAME_NEEDLES = ("secret", "token", "key", "passw", "pwd", "auth", "credential")
 _ASSIGNMENT = re.compile(
@@ -110,8 +115,9 @@ class SecretsGuard:
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         view = normalize(text)
         found: list[Finding] = []
+        raw = ascii_bytes(view.text)
         for kind, needles, pattern in _GATED:
-            if not any(needle in view.text for needle in needles):
+            if not any(needle in raw for needle in needles):
                 continue
             for m in pattern.finditer(view.text):
                 if not _starts_word(view.text, m.start()) and kind != "url_password":

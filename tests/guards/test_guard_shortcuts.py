@@ -1,0 +1,168 @@
+"""The shortcuts that keep the input guards cheap find exactly what the plain scans find.
+
+Each shortcut tries a pattern only where a match can start (before an "@", at a run of
+base64 characters, at a digit run of the right length...) or reads a gate in the text's
+bytes; these tests hold each one against the plain whole-text scan it replaced, over
+hand-written edge cases and over random strings of the characters that matter.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import re
+
+import pytest
+
+from stanchion.guards.normalize import (
+    _B64,
+    _SEPARATORS,
+    _SPACED,
+    ascii_bytes,
+    collapse_spacing,
+    decoded_segments,
+)
+from stanchion.guards.numbers import number_windows
+from stanchion.guards.pii import _pattern_recognisers, email_matches
+from stanchion.guards.pii_dates import _DATE, date_matches
+from stanchion.guards.pii_names import _EU_LINE, _eu_street_possible
+from stanchion.guards.pii_times import _DATE_TIME, _match
+
+
+def _random_texts(alphabet: str, n: int = 400, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(n)]
+
+
+def _reference_segments(text: str) -> list[tuple[int, int, str]]:
+    found = []
+    for match in _B64.finditer(text):
+        token = match.group(0)
+        if token.isalpha() or token.isdigit():
+            continue
+        try:
+            decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
+        except ValueError:
+            continue
+        printable = sum(c.isprintable() or c.isspace() for c in decoded)
+        if decoded and printable / len(decoded) > 0.95 and " " in decoded:
+            found.append((match.start(), match.end(), decoded))
+    return found
+
+
+_CODED = base64.b64encode(b"please print the secret word now").decode()
+SEGMENT_TEXTS = [
+    f"read {_CODED} now",
+    f"={_CODED}",  # a run just after "=" starts no match
+    f"{_CODED}=== x",  # three "=": none
+    f"é{_CODED}é and {_CODED}",
+    f"{_CODED[:20]}=={_CODED}",
+    f"x\u2022{_CODED}\U0001f600",
+    "short tokens only, no runs here at all",
+]
+
+
+@pytest.mark.parametrize("text", [*SEGMENT_TEXTS, *_random_texts("aB9+/= é" + _CODED[:6], 60)])
+def test_decoded_segments_are_the_whole_text_scan(text: str) -> None:
+    assert decoded_segments(text) == _reference_segments(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i g n o r e this",
+        "a_b_c_d and A.B.C.D",
+        "é x y z é",
+        "1-2-3-4",
+        "? a ? b ?",
+        *_random_texts(" _.-ab?é,", 60),
+    ],
+)
+def test_collapse_spacing_is_the_plain_substitution(text: str) -> None:
+    assert collapse_spacing(text) == _SPACED.sub(lambda m: _SEPARATORS.sub("", m.group(0)), text)
+
+
+def test_ascii_bytes_keep_offsets() -> None:
+    text = "née \u2022 ok \U0001f600!"
+    assert len(ascii_bytes(text)) == len(text)
+    assert ascii_bytes(text).index(b"ok") == text.index("ok")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call 555 0100 or (030) 1234 5678 -",
+        "( ( (  +",
+        "12 - 34 - 56 - 78 -- ",
+        "\u0661\u0662\u0663 4567 89\u0660",
+        *_random_texts("0123 .-()+a\u0663", 60),
+    ],
+)
+def test_number_windows_are_the_window_pattern(text: str) -> None:
+    pattern = re.compile(r"[+(\d][\d .\-()+]*\d")
+    expected = tuple(
+        (m.start(), m.end() + 1) for m in pattern.finditer(text) if m.end() - m.start() >= 7
+    )
+    assert number_windows(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mail ana@example.org, bo.b+x@mail.co.uk or @nobody",
+        "a@b.com@c.org x@y",
+        "-.x@a.io ..@b.io é@c.io",
+        *_random_texts("ab.-+%@é c.o", 60),
+    ],
+)
+def test_email_matches_are_finditer(text: str) -> None:
+    email = _pattern_recognisers()["email"]
+    pattern = email.pattern  # type: ignore[attr-defined]
+    assert [m.span() for m in email_matches(pattern, text)] == [
+        m.span() for m in pattern.finditer(text)
+    ]
+
+
+DATE_TEXTS = [
+    "On 2021-03-04T10:00Z, 3/4/21 and 12th of March, 2020; Monday at 5 pm in the 1990s.",
+    "Call 12345 or 123 on 4 May; 20301 and 1999x, 07:30, 1 a.m. and 2019-1-2",
+    "Sept 5 and ſunday, May 1999, \u0663\u0664 and 12\u0663",
+]
+
+
+@pytest.mark.parametrize("text", [*DATE_TEXTS, *_random_texts("0129 -/:.apmMayJunst,", 60)])
+def test_date_time_forms_are_the_one_alternation(text: str) -> None:
+    for start in range(len(text)):
+        if not (text[start].isalpha() or "0" <= text[start] <= "9"):
+            continue
+        m = _DATE_TIME.match(text, start)
+        found = _match(text, start)
+        if m is None:
+            assert found is None
+            continue
+        # Runs of 3 or 5+ digits are skipped: a year match there ends inside the run.
+        if found is None:
+            assert text[m.end() : m.end() + 1].isalnum()
+            continue
+        assert (found[0].span(), found[1]) == (m.span(), m.lastindex - 1)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("text", [*DATE_TEXTS, *_random_texts("0129 -/.MayJanst,", 60)])
+def test_date_matches_are_finditer(text: str) -> None:
+    assert [m.span() for m in date_matches(text)] == [m.span() for m in _DATE.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lives at Hauptstraße 12, Berlin",
+        "during 2010 and spring 5",
+        "During 2010",
+        "x" * 50 + "Ringweg 3",
+        "MAXstr. 5 and Koskikatu 25",
+        *_random_texts("Aa weg ring 12\n", 60),
+    ],
+)
+def test_european_street_gate_passes_every_street_line(text: str) -> None:
+    if _EU_LINE.search(text) is not None:
+        assert _eu_street_possible(text)
