@@ -2,6 +2,9 @@
 
     python bench/answerability_fit.py            # LOSO figures, the curve, at the shipped weights
     python bench/answerability_fit.py --fit      # refit: prints WEIGHTS and THRESHOLD to ship
+    python bench/answerability_fit.py --fit --only=coverage,rarest,ask_specific
+        # the same protocol over the named subsets (repeatable) and the shipped one only:
+        # every subset of up to three takes hours on two shared cores
 
 Sources (DEV only; the *-heldout files are never read here):
 - clapnq: the queries of the DEV half (sha256 of the id) over the clapnq corpus;
@@ -337,20 +340,28 @@ def merit(res: dict[str, tuple[float, float, float]]) -> tuple[float, float, flo
     return (mean + low) / 2, mean, low
 
 
-def select(rows: list[Row]) -> tuple[Names, float]:
-    """Every subset of up to three features and each L2 strength, judged by LOSO."""
+def candidates(only: list[Names]) -> list[Names]:
+    """Every subset of up to three features, or (``only`` given) those and the shipped one."""
+    if only:
+        return list(dict.fromkeys([answerability.FEATURES, *only]))
+    return [c for size in (1, 2, 3) for c in itertools.combinations(ALL_FEATURES, size)]
+
+
+def select(rows: list[Row], only: list[Names]) -> tuple[Names, float]:
+    """Each candidate subset of features and each L2 strength, judged by LOSO."""
     best: tuple[float, Names, float] = (-1.0, (), 0.0)
-    for size in (1, 2, 3):
-        for names in itertools.combinations(ALL_FEATURES, size):
-            for l2 in L2_GRID:
-                value, mean, low = merit(loso(rows, l2, names))
-                if value > best[0] + 1e-9:
-                    best = (value, names, l2)
-                    print(f"  {names} l2={l2}: LOSO mean {mean:.3f}, worst source {low:.3f}")
+    for names in candidates(only):
+        for l2 in L2_GRID:
+            res = loso(rows, l2, names)
+            value, mean, low = merit(res)
+            each = " ".join(f"{s} {(a + u) / 2:.3f}" for s, (_, a, u) in res.items())
+            print(f"  tried {names} l2={l2}: LOSO mean {mean:.3f}, worst {low:.3f} ({each})")
+            if value > best[0] + 1e-9:
+                best = (value, names, l2)
     return best[1], best[2]
 
 
-def main(refit: bool) -> None:
+def main(refit: bool, only: list[Names]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folders = [Path(tmp) / name for name in ("clapnq", "example", "appb", "appc")]
         for folder in folders:
@@ -361,7 +372,7 @@ def main(refit: bool) -> None:
     print(f"{len(rows)} dev questions ({vetoed} vetoed or with nothing to judge)")
     names, l2 = answerability.FEATURES, answerability.L2
     if refit:
-        names, l2 = select(rows)
+        names, l2 = select(rows, only)
     for held, (t, a, u) in loso(rows, l2, names).items():
         print(
             f"LOSO held out {held:7}: threshold {t:.2f} (chosen on the others), "
@@ -390,4 +401,9 @@ def main(refit: bool) -> None:
 
 
 if __name__ == "__main__":
-    main("--fit" in sys.argv)
+    args = sys.argv[1:]
+    only = [tuple(a.removeprefix("--only=").split(",")) for a in args if a.startswith("--only=")]
+    wrong = [a for a in args if a != "--fit" and not a.startswith("--only=")]
+    if wrong or any(n not in ALL_FEATURES for c in only for n in c):
+        sys.exit(f"usage: answerability_fit.py [--fit [--only=a,b,c ...]]; in {ALL_FEATURES}")
+    main("--fit" in args, only)
