@@ -209,3 +209,28 @@ def test_a_sentence_about_another_titled_thing_loses_to_the_one_asked_about() ->
         analyzer=Analyzer(),
     )
     assert "3-year" in toast.text
+
+
+def test_the_bundle_a_message_names_is_answered_by_its_own_row() -> None:
+    # the document is about the single mug and mentions the set in passing; the message asks
+    # what the 6-set holds, so the set's catalog row answers, not the single mug's sentence
+    mug = "# Terra Mug\n\nThe Terra Mug costs 12 EUR, or 60 EUR for a set of six."
+    row = "Terra Mug 6-set costs 60 EUR. Terra Mug 6-set features: six stoneware mugs; gift box."
+    found = answer(
+        "what comes inside the mug six-set, the same mugs as the single one?",
+        [mug, row],
+        titles=["Terra Mug", "Terra Mug 6-set"],
+        sources=["docs/mug.md", "catalog"],
+        analyzer=Analyzer(),
+    )
+    assert "stoneware" in found.text
+    assert "12 EUR" not in found.text
+    # asked about the single mug (its own row retrieved), the set's page does not answer
+    single = answer(
+        "how much is one terra mug",
+        [mug, "Terra Mug costs 12 EUR.", "# Terra Mug 6-set\n\nThe set costs 60 EUR."],
+        titles=["Terra Mug", "Terra Mug", "Terra Mug 6-set"],
+        sources=["docs/mug.md", "catalog", "docs/set.md"],
+        analyzer=Analyzer(),
+    )
+    assert "12 EUR" in single.text and "The set costs" not in single.text

@@ -345,6 +345,7 @@ def request_context(
         glossary=tuple(analyzer.glossary(glossary)) if glossary else (),
         judged=bool(decisions),
         names=title_names(names),
+        titles=tuple(dict.fromkeys(t for t in names if t)),
     )
     if ctx.names:  # a catalog row is there because the message names its product
         rows = " ".join(names[i] for i, src in enumerate(sources or []) if src == "catalog")
