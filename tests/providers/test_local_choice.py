@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from stanchion.providers.local.answer import answer
+from stanchion.providers.local.extremes import least_duration, quickest
 from stanchion.providers.local.intent import intent_of
 from stanchion.providers.local.sentences import Analyzer
 
@@ -234,3 +235,20 @@ def test_the_bundle_a_message_names_is_answered_by_its_own_row() -> None:
         analyzer=Analyzer(),
     )
     assert "12 EUR" in single.text and "The set costs" not in single.text
+
+
+def test_the_quickest_is_the_least_time_stated() -> None:
+    # "fastest" names no word of the answer: the sentence stating the least time wins over
+    # one that shares more of the question's words
+    booking = "# Repairs\n\nA repair booking can be moved until the courier arrives."
+    times = (
+        "# Repair times\n\nStandard service takes 10 to 14 days. "
+        "Priority service takes 3 to 4 days."
+    )
+    found = answer("what is your fastest repair option", [booking, times], analyzer=Analyzer())
+    assert "Priority service takes 3 to 4 days" in found.text
+    assert "courier" not in found.text
+    assert least_duration("Standard repair takes 2 weeks.") == 14.0
+    assert least_duration("We answer within 4 hours.") == pytest.approx(4 / 24)
+    assert quickest("how long does it take", [(1, "3 days"), (2, "1 day")]) == frozenset()
+    assert quickest("soonest slot?", [(1, "in 3 days"), (2, "in 1 day")]) == frozenset({2})

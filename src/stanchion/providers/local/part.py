@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from stanchion.knowledge.text import stem, terms
+from stanchion.providers.local.extremes import EXTREME
 from stanchion.providers.local.intent import KIND_NAMES, LIMIT, LIMIT_NAMES, Intent, intent_of
 from stanchion.providers.local.ranges import amounts, in_range
 from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
@@ -107,6 +108,7 @@ class Part:
     # shortest sentence that shares one word with it
     brevity: float = 1.0
     near: frozenset[tuple[int, int]] = frozenset()  # see Context.near
+    quickest: frozenset[int] = frozenset()  # ids of the sentences stating the least time asked
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -216,6 +218,8 @@ class Part:
             got += w[13] * in_range(self.amounts, s.ranges)
         if self.near and (i, s.section) in self.near:
             got += NEAR
+        if self.quickest and id(s) in self.quickest:
+            got += EXTREME
         return got + w[11] / (1 + i)
 
 
