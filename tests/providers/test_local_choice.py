@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from stanchion.providers.local.answer import answer
+from stanchion.providers.local.extremes import least_duration, quickest
 from stanchion.providers.local.intent import intent_of
 from stanchion.providers.local.sentences import Analyzer
 
@@ -209,3 +210,45 @@ def test_a_sentence_about_another_titled_thing_loses_to_the_one_asked_about() ->
         analyzer=Analyzer(),
     )
     assert "3-year" in toast.text
+
+
+def test_the_bundle_a_message_names_is_answered_by_its_own_row() -> None:
+    # the document is about the single mug and mentions the set in passing; the message asks
+    # what the 6-set holds, so the set's catalog row answers, not the single mug's sentence
+    mug = "# Terra Mug\n\nThe Terra Mug costs 12 EUR, or 60 EUR for a set of six."
+    row = "Terra Mug 6-set costs 60 EUR. Terra Mug 6-set features: six stoneware mugs; gift box."
+    found = answer(
+        "what comes inside the mug six-set, the same mugs as the single one?",
+        [mug, row],
+        titles=["Terra Mug", "Terra Mug 6-set"],
+        sources=["docs/mug.md", "catalog"],
+        analyzer=Analyzer(),
+    )
+    assert "stoneware" in found.text
+    assert "12 EUR" not in found.text
+    # asked about the single mug (its own row retrieved), the set's page does not answer
+    single = answer(
+        "how much is one terra mug",
+        [mug, "Terra Mug costs 12 EUR.", "# Terra Mug 6-set\n\nThe set costs 60 EUR."],
+        titles=["Terra Mug", "Terra Mug", "Terra Mug 6-set"],
+        sources=["docs/mug.md", "catalog", "docs/set.md"],
+        analyzer=Analyzer(),
+    )
+    assert "12 EUR" in single.text and "The set costs" not in single.text
+
+
+def test_the_quickest_is_the_least_time_stated() -> None:
+    # "fastest" names no word of the answer: the sentence stating the least time wins over
+    # one that shares more of the question's words
+    booking = "# Repairs\n\nA repair booking can be moved until the courier arrives."
+    times = (
+        "# Repair times\n\nStandard service takes 10 to 14 days. "
+        "Priority service takes 3 to 4 days."
+    )
+    found = answer("what is your fastest repair option", [booking, times], analyzer=Analyzer())
+    assert "Priority service takes 3 to 4 days" in found.text
+    assert "courier" not in found.text
+    assert least_duration("Standard repair takes 2 weeks.") == 14.0
+    assert least_duration("We answer within 4 hours.") == pytest.approx(4 / 24)
+    assert quickest("how long does it take", [(1, "3 days"), (2, "1 day")]) == frozenset()
+    assert quickest("soonest slot?", [(1, "in 3 days"), (2, "in 1 day")]) == frozenset({2})

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, replace
 
 from stanchion.knowledge.text import terms
+from stanchion.providers.local.extremes import quickest
 from stanchion.providers.local.part import (
     FEATURES,
     WEIGHTS,
@@ -259,9 +260,13 @@ def pool_of(
     return pool
 
 
-def calibrate(part: Part, pool: list[Candidate]) -> None:
-    """Weigh a sentence's length by the best cover in the pool (``Part.brevity``)."""
+def calibrate(part: Part, pool: list[Candidate], question: str = "") -> None:
+    """Weigh a sentence's length by the best cover in the pool (``Part.brevity``); mark the
+    sentences stating the least time when the question asks for the quickest."""
     part.brevity = min(1.0, max((part.cover(c[1]) for c in pool), default=1.0))
+    if part.intent.kind == "duration":  # "the quickest delivery": the least time stated
+        kind = [(id(s), s.text) for _, s in pool if "duration" in s.kinds and part.cover(s) > 0]
+        part.quickest = quickest(split_context(question)[0], kind)
 
 
 def answer_part(
@@ -278,7 +283,7 @@ def answer_part(
     if not part.wanted or not candidates:
         return None
     pool = pool_of(part, question, candidates, ctx, bar)
-    calibrate(part, pool)
+    calibrate(part, pool, question)
     ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
@@ -345,6 +350,7 @@ def request_context(
         glossary=tuple(analyzer.glossary(glossary)) if glossary else (),
         judged=bool(decisions),
         names=title_names(names),
+        titles=tuple(dict.fromkeys(t for t in names if t)),
     )
     if ctx.names:  # a catalog row is there because the message names its product
         rows = " ".join(names[i] for i, src in enumerate(sources or []) if src == "catalog")

@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from stanchion.knowledge.text import stem
+from stanchion.knowledge.text import stem, terms
+from stanchion.providers.local.extremes import EXTREME
 from stanchion.providers.local.intent import KIND_NAMES, LIMIT, LIMIT_NAMES, Intent, intent_of
 from stanchion.providers.local.ranges import amounts, in_range
 from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
@@ -97,12 +98,17 @@ class Part:
     covers: dict[int, float] = field(default_factory=dict)  # cover per sentence (once weighed)
     names: frozenset[str] = frozenset()  # the words telling titles apart (see Context)
     own_names: frozenset[str] = frozenset()  # those the part names
+    # the titles (lowercased, with their terms) the part names by a word telling them apart
+    # ("the bulb 4-pack": "lumen bulb color 4-pack"), not when it compares things
+    fuller: tuple[tuple[str, frozenset[str]], ...] = ()
+    shorter: tuple[frozenset[str], ...] = ()  # the other titles' terms
     amounts: tuple[tuple[float, str], ...] = ()  # amounts it gives in a unit ("130 Wh")
     # how much a sentence's length weighs: the best cover in the pool (``answer_part``), so
     # that a long message, whose every sentence covers little, is not answered by the
     # shortest sentence that shares one word with it
     brevity: float = 1.0
     near: frozenset[tuple[int, int]] = frozenset()  # see Context.near
+    quickest: frozenset[int] = frozenset()  # ids of the sentences stating the least time asked
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -164,9 +170,18 @@ class Part:
         return got / self.total if self.total else 0.0
 
     def other_subject(self, s: Sentence) -> bool:
-        """Is the sentence about a thing a title names that the part does not name?"""
+        """Is the sentence about a thing a title names that the part does not name, or
+        about a shorter name than the title the part names ("The Lumen Bulb Color costs..."
+        for what the "bulb 4-pack" holds, when "Lumen Bulb Color 4-pack" titles a passage)?"""
         named = self.names.intersection(s.named)
-        return bool(named) and named.isdisjoint(self.own_names)
+        if named and named.isdisjoint(self.own_names):
+            return True
+        if not self.fuller or not s.named or not s.named.isdisjoint(self.own_names):
+            return False
+        if not any(s.named <= words for words in self.shorter):
+            return False  # its subject is no other title's name ("Water supply charge: ...")
+        text = s.text.lower()
+        return any(s.named < words and title not in text for title, words in self.fuller)
 
     def new_terms(self, s: Sentence, seen: set[str]) -> set[str]:
         return set(self.hits(s)[1]) - seen
@@ -203,6 +218,8 @@ class Part:
             got += w[13] * in_range(self.amounts, s.ranges)
         if self.near and (i, s.section) in self.near:
             got += NEAR
+        if self.quickest and id(s) in self.quickest:
+            got += EXTREME
         return got + w[11] / (1 + i)
 
 
@@ -234,6 +251,7 @@ class Context:
     glossary: tuple[tuple[frozenset[str], ...], ...] = ()
     judged: bool = False
     names: frozenset[str] = frozenset()  # the words that tell the passages' titles apart
+    titles: tuple[str, ...] = ()  # the passages' distinct titles
     rows: frozenset[str] = frozenset()  # those of catalog rows: products the message names
     # (passage, section) of the sentences that answered the message's earlier parts: its
     # parts are most often about one thing ("how long does setup take, how will I know it
@@ -315,6 +333,10 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
     part.names = ctx.names
     part.own_names = ctx.names.intersection(_terms(question)) | ctx.rows
+    if part.own_names and not intent.compares:
+        titled = [(t.lower(), frozenset(terms(t))) for t in ctx.titles]
+        part.fuller = tuple((t, w) for t, w in titled if not w.isdisjoint(part.own_names))
+        part.shorter = tuple(w for _, w in titled if w.isdisjoint(part.own_names))
     part.amounts = amounts(main)
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
