@@ -34,8 +34,8 @@ import yaml
 from stanchion.cli.common import load_app
 from stanchion.evals.datasets import parse_example
 from stanchion.evals.scoring import score
-from stanchion.runtime import open_store
 from stanchion.store.keys import create_key
+from stanchion.store.opening import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "support-assistant"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from stanchion.errors import Forbidden, Unauthorized
-from stanchion.identity.tokens import could_be_jwt
+from stanchion.identity.shape import could_be_jwt
 from stanchion.pipeline.exchange import Principal
 from stanchion.store.db import Store
 from stanchion.store.keys import KEY_PREFIX, KeyRecord, find_key, hash_key

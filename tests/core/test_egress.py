@@ -18,10 +18,11 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from stanchion.errors import SpecError
 from stanchion.providers.base import ChatRequest
-from stanchion.providers.egress import Egress, EgressRefused, GuardedResolver, parse_rule
+from stanchion.providers.egress import Egress, EgressRefused, parse_rule
 from stanchion.providers.errors import ProviderError
 from stanchion.providers.http import HttpClient, post_json
 from stanchion.providers.registry import build_provider, egress_for
+from stanchion.providers.resolver import GuardedResolver
 from stanchion.spec import load_spec
 from stanchion.spec.model import Models, Route
 from tests.registry.test_hardening_secrets import Listener

@@ -31,9 +31,9 @@ def parse_since(text: str) -> float:
 @fails_cleanly
 def export_cmd(app_dir: Path, since: str, out: Path | None) -> None:
     """The events since a time as JSON lines (details opened), oldest first."""
-    from stanchion.runtime import open_store
     from stanchion.store.audit_export import events_since
     from stanchion.store.files import write_private
+    from stanchion.store.opening import open_store
 
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
@@ -62,8 +62,8 @@ def export_cmd(app_dir: Path, since: str, out: Path | None) -> None:
 def checkpoint_cmd(app_dir: Path, out: Path) -> None:
     """Sign the chain's head with the app's Ed25519 audit key and write it to a folder;
     `serve` does this on a schedule when STANCHION_AUDIT_EXPORT_DIR is set."""
-    from stanchion.runtime import app_cipher, open_store
     from stanchion.store.audit_export import signed_head, write_checkpoint
+    from stanchion.store.opening import app_cipher, open_store
 
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)

@@ -73,7 +73,7 @@ def load_app(app_dir: Path) -> tuple[AppSpec, Path, Settings]:
 def app_store(app_dir: Path, *, migrated: bool = True) -> tuple[AppSpec, Store]:
     """The app's spec and store; unless ``migrated=False``, a store that lacks migrations
     this code needs is a one-line error (run `stanchion db upgrade`)."""
-    from stanchion.runtime import open_store
+    from stanchion.store.opening import open_store
 
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)

@@ -46,8 +46,8 @@ def upgrade(app_dir: Path) -> None:
     """Apply pending migrations (SQLite or PostgreSQL). With STANCHION_OWNER_DATABASE_URL,
     migrate as that owner role, then grant the serving role (STANCHION_DATABASE_URL's)
     INSERT and SELECT only on audit rows (made if missing)."""
-    from stanchion.runtime import database_url, open_store
     from stanchion.store.audit import append_audit
+    from stanchion.store.opening import database_url, open_store
     from stanchion.store.roles import grant_app_role
 
     spec, folder, settings = load_app(app_dir)
@@ -126,8 +126,8 @@ def verify_cmd(app_dir: Path, checkpoints: Path | None) -> None:
 
 
 def exported_problems(app_dir: Path, store: Store, conn: Connection, folder: Path) -> list[str]:
-    from stanchion.runtime import app_cipher
     from stanchion.store.audit_export import check_checkpoints
+    from stanchion.store.opening import app_cipher
 
     spec, where, settings = load_app(app_dir)
     return check_checkpoints(conn, app_cipher(spec, where, settings, store), folder)

@@ -176,10 +176,10 @@ def rotate_master(app_dir: Path, new_key_file: Path | None, batch: int, finish: 
     Then give replicas the new key (STANCHION_ENCRYPTION_KEY or the key file) and, once all
     have it, run this again with --finish: after that the old key opens nothing.
     """
-    from stanchion.runtime import master_keys
     from stanchion.store.audit import append_audit
     from stanchion.store.crypto import load_key
     from stanchion.store.keyring import LocalMasterKey, finish_rotation, rewrap
+    from stanchion.store.opening import master_keys
 
     spec, folder, settings = load_app(app_dir)
     _, store = app_store(app_dir)

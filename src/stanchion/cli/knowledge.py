@@ -46,9 +46,9 @@ def knowledge_spec(spec: AppSpec) -> KnowledgeSpec:
 
 
 def open_ctx(app_dir: Path, db: str | None) -> Ctx:
-    from stanchion.runtime import app_cipher, audit_keys, open_store
     from stanchion.store.audit import bind_audit
     from stanchion.store.db import Store
+    from stanchion.store.opening import app_cipher, audit_keys, open_store
 
     spec, folder, settings = load_app(app_dir)
     if db:

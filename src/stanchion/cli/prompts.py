@@ -63,7 +63,7 @@ class Registry:
 
 
 def open_registry(app_dir: Path, kind: str) -> Registry:
-    from stanchion.runtime import app_cipher, open_store
+    from stanchion.store.opening import app_cipher, open_store
 
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)

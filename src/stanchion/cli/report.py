@@ -232,8 +232,8 @@ def topics(app_dir: Path, period: str, limit: int, as_json: bool) -> None:
     """Refused and low-rated questions clustered into themes, with counts and examples:
     what users ask that nobody planned for. Shows content (opened with the master key)."""
     from stanchion.reports.topics import topic_report
-    from stanchion.runtime import key_file, open_store
     from stanchion.store.crypto import load_cipher
+    from stanchion.store.opening import key_file, open_store
 
     spec, folder, settings = load_app(app_dir)
     cipher = load_cipher(settings.encryption_key, key_file(spec, folder, settings))

@@ -27,8 +27,8 @@ T = TypeVar("T")
 
 
 def _cipher(app_dir: Path) -> Cipher | None:
-    from stanchion.runtime import key_file
     from stanchion.store.crypto import load_cipher
+    from stanchion.store.opening import key_file
 
     spec, folder, settings = load_app(app_dir)
     try:
@@ -39,7 +39,7 @@ def _cipher(app_dir: Path) -> Cipher | None:
 
 def build_report(app_dir: Path) -> Readiness:
     from stanchion.readiness.report import readiness
-    from stanchion.runtime import open_store
+    from stanchion.store.opening import open_store
 
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)
@@ -73,7 +73,7 @@ def _echo_check(check: controller.StageCheck) -> None:
 
 
 def with_store(app_dir: Path, fn: Callable[[Connection, AppSpec], T]) -> T:
-    from stanchion.runtime import open_store
+    from stanchion.store.opening import open_store
 
     spec, folder, settings = load_app(app_dir)
     store = open_store(spec, folder, settings)

@@ -179,9 +179,9 @@ openai SDK:
 def quickstart(app_dir: Path | None, host: str, port: int, no_serve: bool) -> None:
     """Set up the example app (key file, database, an admin key) and serve it offline."""
     from stanchion.knowledge.ingest import ingest
-    from stanchion.runtime import app_cipher, key_file, open_store
     from stanchion.store.crypto import new_key_file
     from stanchion.store.keys import create_key
+    from stanchion.store.opening import app_cipher, key_file, open_store
 
     app_dir = app_dir or example_app()
     spec, folder, settings = load_app(app_dir)

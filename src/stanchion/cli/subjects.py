@@ -22,9 +22,9 @@ def subjects() -> None:
 @fails_cleanly
 def export(app_dir: Path, user: str, out: Path | None) -> None:
     """Everything stored about USER in this app, decrypted, as JSON."""
-    from stanchion.runtime import app_cipher, open_store
     from stanchion.store.audit import append_audit
     from stanchion.store.files import write_private
+    from stanchion.store.opening import app_cipher, open_store
     from stanchion.store.subjects import export_subject
 
     spec, folder, settings = load_app(app_dir)
@@ -56,7 +56,7 @@ def erase(app_dir: Path, user: str, yes: bool) -> None:
     """Destroy USER's data keys: their trace content becomes unreadable everywhere it was
     copied; counts, costs and the audit chain stay intact."""
     from stanchion.reports.rollup_privacy import UserKey
-    from stanchion.runtime import app_cipher, open_store
+    from stanchion.store.opening import app_cipher, open_store
     from stanchion.store.subjects import erase_subject
 
     if not yes:

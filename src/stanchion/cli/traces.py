@@ -24,7 +24,7 @@ def traces() -> None:
 @fails_cleanly
 def dead_letters(app_dir: Path, trace_id: str | None, limit: int) -> None:
     """List traces the store refused (newest first), or open one with --show ID."""
-    from stanchion.runtime import app_cipher, open_store
+    from stanchion.store.opening import app_cipher, open_store
     from stanchion.store.traces import list_dead_letters, open_dead_letter
 
     spec, folder, settings = load_app(app_dir)

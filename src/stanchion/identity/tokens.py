@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -31,14 +30,8 @@ from stanchion.identity.spec import SsoSpec
 from stanchion.pipeline.exchange import Principal
 from stanchion.store.sso import sso_key_id
 
-MAX_JWT = 8192
-_JWT = re.compile(r"[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]+")
 KeySource = Callable[[str | None], Awaitable[KeySet]]
 GoneCheck = Callable[[str], Awaitable[str | None]]
-
-
-def could_be_jwt(token: str) -> bool:
-    return len(token) <= MAX_JWT and _JWT.fullmatch(token) is not None
 
 
 def header_kid(token: str) -> str | None:

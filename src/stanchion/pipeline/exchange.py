@@ -6,10 +6,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from stanchion.guards.base import Finding
-from stanchion.knowledge.base import Passage
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: importing the guards package loads their engine
+    from stanchion.guards.base import Finding
+    from stanchion.knowledge.base import Passage
     from stanchion.providers.base import ChatRequest, Completion
 
 Decision = Literal["pass", "redact", "block", "hold", "refuse", "error", "cancelled"]

@@ -8,7 +8,7 @@ The spec (the file an operator controls) names it; the spec's own routes are alw
         hosts: [api.openai.com, "vllm.lan:8000", 10.1.0.0/16, "*.openai.azure.com"]
 
 A route version pushed through the API may name only those secrets and hosts. Addresses are
-checked where the connection is made (``GuardedResolver``, after DNS): link-local and cloud
+checked where the connection is made (``resolver.GuardedResolver``, after DNS): link-local and cloud
 metadata addresses are refused unless a listed network holds them, so a name that resolves
 to 169.254.169.254 is refused like the literal; a name matched only by a ``*.`` rule may not
 resolve to private or loopback addresses either. No ``STANCHION_*`` variable (the encryption
@@ -23,14 +23,10 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
-import socket
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -91,7 +87,7 @@ class HostRule:
         return ip.version == self.net.version and ip in self.net
 
 
-def _ip(text: str) -> IP | None:
+def ip_of(text: str) -> IP | None:
     """An address, IPv4-mapped IPv6 unwrapped (``::ffff:169.254.169.254`` is link-local)."""
     try:
         ip = ipaddress.ip_address(text.strip("[]"))
@@ -117,7 +113,7 @@ def parse_rule(entry: str) -> HostRule:
         port = int(rest) if rest.isdigit() else -1
     if port is not None and not 0 < port < 65536:
         raise ValueError(f"{entry!r}: the port must be 1-65535")
-    ip = _ip(host)
+    ip = ip_of(host)
     if ip is not None:
         return HostRule(net=ipaddress.ip_network(ip), port=port)
     if not _HOST_NAME.match(host):
@@ -150,7 +146,7 @@ class Egress:
             parts = URL(url)
             if parts.host:
                 port = parts.port or 0
-                ip = _ip(parts.host)
+                ip = ip_of(parts.host)
                 rules.append(
                     HostRule(net=ipaddress.ip_network(ip), port=port)
                     if ip is not None
@@ -202,7 +198,7 @@ class Egress:
         host = (parts.host or "").lower().rstrip(".")
         if not host:
             return "base_url has no host"
-        ip = _ip(host)
+        ip = ip_of(host)
         if ip is not None:
             held = self.any_host or any(r.holds(ip, port) for r in self.rules)
             if not held or not self.address_ok(ip, port):
@@ -213,35 +209,3 @@ class Egress:
         if not self.name_listed(host, port):
             return f"host {host}:{port} is not in models.allow.hosts"
         return None
-
-
-class GuardedResolver(AbstractResolver):
-    """DNS through the allowlist: unlisted names and forbidden addresses never connect."""
-
-    def __init__(self, egress: Egress, base: AbstractResolver | None = None) -> None:
-        self.egress = egress
-        self._base = base
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        if not self.egress.name_listed(host, port):
-            raise EgressRefused(f"egress to {host}:{port} is not allowed")
-        if self._base is None:
-            self._base = DefaultResolver()
-        found = await self._base.resolve(host, port, family)
-        exact = self.egress.named_exactly(host, port)
-        kept = [r for r in found if _resolved_ok(self.egress, r, port, exact)]
-        if not kept:
-            raise EgressRefused(f"{host} resolves only to addresses egress does not allow")
-        return kept
-
-    async def close(self) -> None:
-        base, self._base = self._base, None
-        if base is not None:
-            await base.close()
-
-
-def _resolved_ok(egress: Egress, result: Any, port: int, private_ok: bool) -> bool:
-    ip = _ip(str(result["host"]).split("%", 1)[0])
-    return ip is not None and egress.address_ok(ip, port, private_ok)

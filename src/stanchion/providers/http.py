@@ -20,8 +20,9 @@ import orjson
 from aiohttp.abc import AbstractResolver
 
 from stanchion.errors import SpecError
-from stanchion.providers.egress import Egress, EgressRefused, GuardedResolver
+from stanchion.providers.egress import Egress, EgressRefused
 from stanchion.providers.errors import ProviderError, parse_retry_after
+from stanchion.providers.resolver import GuardedResolver
 
 JSON_HEADERS = {"content-type": "application/json"}
 SSE_HEADERS = {"content-type": "application/json", "accept": "text/event-stream"}

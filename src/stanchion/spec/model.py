@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from stanchion.agents.policy import StructuredSpec, ToolsSpec
 from stanchion.alerts.spec import AlertsSpec
-from stanchion.guards.engine import GuardPolicySpec
+from stanchion.guards.policy import GuardPolicySpec
 from stanchion.identity.spec import SsoSpec
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.providers.egress import parse_rule, reserved_secret

@@ -20,7 +20,7 @@ A store gets its keys once, where the process knows them::
         assert verify(conn).ok
 
 An engine without keys (tests, tools that hold no key) writes and checks the old unkeyed
-scheme; the served app and the CLI always bind keys (``runtime.open_store``).
+scheme; the served app and the CLI always bind keys (``store.opening.open_store``).
 """
 
 from __future__ import annotations

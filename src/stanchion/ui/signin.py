@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from stanchion.errors import ApiError
-from stanchion.identity.tokens import could_be_jwt
+from stanchion.identity.shape import could_be_jwt
 from stanchion.pipeline.exchange import Principal
 from stanchion.store.audit import append_audit
 from stanchion.store.sessions import end_session, start_session
