@@ -5,8 +5,9 @@ The public surface for extension authors is small and listed in ``__all__``::
     from stanchion import Guard, Finding, Retriever, Passage, Provider, Exchange
 """
 
-import importlib as _importlib
 import typing as _typing
+
+from stanchion.lazy import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:
     from stanchion.guards.base import Finding, Guard
@@ -29,13 +30,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> object:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'stanchion' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy_names(globals(), _WHERE, __all__)

@@ -7,8 +7,9 @@ opening the store from the CLI does not pay for them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from stanchion.lazy import lazy_names
 
 if TYPE_CHECKING:
     from stanchion.guards.base import ACTION_RANK, Action, Direction, Finding, Guard
@@ -17,17 +18,17 @@ if TYPE_CHECKING:
     from stanchion.guards.stream import StreamGuard
 
 _WHERE = {
-    "ACTION_RANK": "base",
-    "Action": "base",
-    "Direction": "base",
-    "Finding": "base",
-    "Guard": "base",
-    "GuardEngine": "engine",
-    "GuardOutcome": "engine",
-    "build_guard_engine": "engine",
-    "GuardPolicySpec": "policy",
-    "Rule": "policy",
-    "StreamGuard": "stream",
+    "ACTION_RANK": "stanchion.guards.base",
+    "Action": "stanchion.guards.base",
+    "Direction": "stanchion.guards.base",
+    "Finding": "stanchion.guards.base",
+    "Guard": "stanchion.guards.base",
+    "GuardEngine": "stanchion.guards.engine",
+    "GuardOutcome": "stanchion.guards.engine",
+    "build_guard_engine": "stanchion.guards.engine",
+    "GuardPolicySpec": "stanchion.guards.policy",
+    "Rule": "stanchion.guards.policy",
+    "StreamGuard": "stanchion.guards.stream",
 }
 
 __all__ = [
@@ -44,15 +45,4 @@ __all__ = [
     "build_guard_engine",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(globals(), _WHERE, __all__)

@@ -148,15 +148,28 @@ MAX_SSE_LINE = 1 << 20  # an upstream line longer than this is not a chat stream
 
 async def _data_lines(resp: aiohttp.ClientResponse) -> AsyncIterator[str]:
     """The ``data:`` payloads, read a network chunk at a time and split here: reading the
-    body line by line (aiohttp's ``readline``) cost more than parsing the events."""
-    tail = b""
+    body line by line (aiohttp's ``readline``) cost more than parsing the events. A line cut
+    across chunks waits as pieces, joined once its newline comes (linear however small the
+    chunks)."""
+    pieces: list[bytes] = []
+    pending = 0
     async for chunk in resp.content.iter_any():
-        lines = (tail + chunk if tail else chunk).split(b"\n")
+        if b"\n" not in chunk:
+            pieces.append(chunk)
+            pending += len(chunk)
+            if pending > MAX_SSE_LINE:
+                raise ProviderError(502, "upstream stream sent a line too long for an event")
+            continue
+        if pieces:
+            chunk = b"".join((*pieces, chunk))
+        lines = chunk.split(b"\n")
         tail = lines.pop()
-        if len(tail) > MAX_SSE_LINE:
+        pieces, pending = ([tail], len(tail)) if tail else ([], 0)
+        if pending > MAX_SSE_LINE:
             raise ProviderError(502, "upstream stream sent a line too long for an event")
         for raw in lines:
             if raw.startswith(b"data:"):
                 yield raw[5:].strip().decode("utf-8")
+    tail = b"".join(pieces)
     if tail.startswith(b"data:"):
         yield tail[5:].strip().decode("utf-8")
