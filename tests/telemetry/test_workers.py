@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -65,12 +66,20 @@ class Served:
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its workers are killed with it, whatever happens here
         )
+        try:
+            self._wait_ready(log)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, log: Path) -> None:
         deadline = time.time() + 60
         while True:
             try:
                 if httpx.get(self.url + "/readyz").status_code == 200:
-                    break
+                    return
             except httpx.HTTPError:
                 pass
             assert self.proc.poll() is None, log.read_text()
@@ -78,8 +87,15 @@ class Served:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
+        """Drain as a SIGTERM asks; a server that has not stopped in 30 s is killed with its
+        workers (the process group), so that a failed test never leaves one serving."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
         self.log.close()
 
 

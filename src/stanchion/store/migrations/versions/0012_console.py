@@ -3,7 +3,7 @@ users over any period without a probe per user and hour) and ratings per hour; b
 here from what is stored (``kpi_users``, ``feedback``).
 
 Revision ID: 0012_console
-Revises: 0010_identity
+Revises: 0011_identity
 """
 
 import sqlalchemy as sa
