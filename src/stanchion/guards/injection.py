@@ -27,6 +27,7 @@ from stanchion.guards.injection_grammar import (
     Start,
     sentence_around,
 )
+from stanchion.guards.injection_harm import ASKS_MODEL, WITH_HARM_ONLY
 from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.injection_model import features as model_features
 from stanchion.guards.injection_morse import morse_view
@@ -136,7 +137,9 @@ class InjectionGuard:
             if in_context or not s.context_only
         }
         # Decided on the table's weights: in documents every jailbreak signal weighs less.
-        self._frames = frozenset(n for n, s in signals.items() if _is_frame(s))
+        self._frames = frozenset(
+            n for n, s in signals.items() if _is_frame(s) and n not in ASKS_MODEL
+        )
         self.patterns = {n: re.compile(s.pattern) for n, s in self.signals.items()}
         used = {n: needles.get(n, ()) for n, s in self.signals.items()}
         starts = {n: heads(s.pattern) or () for n, s in self.signals.items()}
@@ -307,6 +310,8 @@ class InjectionGuard:
     def _evidence(self, text: str, fired: set[str]) -> Evidence | None:
         seen = self._seen(text)
         fired.update(seen)
+        if seen.keys() & WITH_HARM_ONLY and not seen.keys() & ASKS_MODEL:
+            seen = {n: m for n, m in seen.items() if n not in WITH_HARM_ONLY}
         if not seen:
             return None
         miss = 1.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from stanchion.guards.injection_claims import CLAIM_NEEDLES, CLAIMS
 from stanchion.guards.injection_grammar import GRAMMAR, GRAMMAR_NEEDLES, Signal
+from stanchion.guards.injection_harm import HARM, HARM_NEEDLES
 
 _OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
@@ -83,6 +84,7 @@ SIGNALS: dict[str, Signal] = {
     "question_line": Signal(0.3, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
     **GRAMMAR,
     **CLAIMS,
+    **HARM,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -193,4 +195,5 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     "hide_from_user": ("the user", "when "),
     **GRAMMAR_NEEDLES,
     **CLAIM_NEEDLES,
+    **HARM_NEEDLES,
 }
