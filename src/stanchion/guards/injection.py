@@ -27,12 +27,18 @@ from stanchion.guards.injection_grammar import (
     Start,
     sentence_around,
 )
-from stanchion.guards.injection_harm import ASKS_MODEL, WITH_HARM_ONLY
+from stanchion.guards.injection_harm import (
+    ASKS_MODEL,
+    HARM_SIGNAL,
+    HARM_SOUP,
+    HARM_SOUP_WEIGHT,
+    WITH_HARM_ONLY,
+)
 from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.injection_model import features as model_features
 from stanchion.guards.injection_morse import morse_view
 from stanchion.guards.injection_signals import NEEDLES, SIGNALS
-from stanchion.guards.injection_suffix import SUFFIX_SIGNAL, suffix_evidence, warm_up
+from stanchion.guards.injection_suffix import SUFFIX_SIGNAL, loose_soup, suffix_evidence, warm_up
 from stanchion.guards.needles import Group, NeedleIndex, Present
 from stanchion.guards.normalize import (
     TextView,
@@ -206,11 +212,17 @@ class InjectionGuard:
 
     @staticmethod
     def _suffix(text: str, evidence: Evidence | None, fired: set[str]) -> Evidence | None:
-        """An adversarial suffix adds its weight to the rest of the evidence (noisy OR)."""
+        """An adversarial suffix adds its weight to the rest of the evidence (noisy OR); so
+        does looser soup after a request for harm."""
         weight = suffix_evidence(text)
-        if not weight:
+        if not weight and HARM_SIGNAL in fired and loose_soup(text):
+            # Soup without markup after a request for harm: GCG's shape, weak alone.
+            weight, name = HARM_SOUP_WEIGHT, HARM_SOUP
+        elif weight:
+            name = SUFFIX_SIGNAL
+        else:
             return evidence
-        fired.add(SUFFIX_SIGNAL)
+        fired.add(name)
         if evidence is None:
             return Evidence(weight, "jailbreak", 0, len(text))
         evidence.score = 1.0 - (1.0 - evidence.score) * (1.0 - weight)

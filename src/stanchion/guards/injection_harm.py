@@ -25,7 +25,7 @@ from stanchion.guards.injection_grammar import Signal
 # needle) and ends a word ("the bombing of Hiroshima" is history). Victims are persons
 # ("assassinate a character in the game", "kill the process" ask nothing harmful), drugs are
 # made or smuggled ("the history of cocaine" is a fair question).
-_PERSON = r"(?:someone|somebody|a person|people|him|her|them|(?:a|an|the|my|your|his|her|their) (?:\w+ )?(?:person|man|woman|child|kid|baby|wife|husband|boss|neighbou?r|partner|girlfriend|boyfriend|friend|family|parents?|mother|father|teacher|coworker|colleague|president|politician|official|witness|victim|target)s?)"
+_PERSON = r"(?:someone|somebody|a person|people|him|her|them|(?:a|an|the|my|your|his|her|their) (?:\w+ ){0,2}(?:person|man|woman|child|kid|baby|wife|husband|boss|neighbou?r|partner|girlfriend|boyfriend|friend|family|parents?|mother|father|teacher|coworker|colleague|president|politician|official|witness|victim|target)s?)"
 _DRUG = r"(?:\w+ ){0,2}(?:meth\w*|cocaine|heroin|fentanyl|lsd|mdma|crack|drugs|nerve agents?)"
 HARM_TERMS = (
     "bombs?", "explosives?", "pipe bombs?", "nerve agents?", "bio-?weapons?", "chemical weapons?",
@@ -67,21 +67,45 @@ _ROLES = """researcher writer author novelist screenwriter journalist consultant
     historian scientist professor doctor officer detective strategist analyst anchor advisor agent
     investigator hacker chemist engineer sociologist psychologist marketer"""
 _ROLE_NOUN = "(?:" + "|".join(_ROLES.split()) + ")"
-_WORKS = "novel story screenplay script book movie film thriller simulation exercise project study".split()
+_WORKS = [
+    "novel",
+    "story",
+    "screenplay",
+    "script",
+    "book",
+    "movie",
+    "film",
+    "thriller",
+    "simulation",
+    "exercise",
+    "project",
+    "study",
+]
 _WORK = "(?:" + "|".join(_WORKS) + ")"
 _PRETEXT = rf"(?:imagine (?:you(?:'re| are)|that you|yourself)|(?:you(?:'re| are)|as) an? (?:\w+[ -]){{0,3}}?{_ROLE_NOUN}\b|(?:purely|entirely|completely|strictly) (?:fictional|hypothetical)|for (?:a|my|the|our|an?) (?:\w+ )?{_WORK}\b|(?:in|for) (?:a|this) (?:fictional|hypothetical) (?:world|scenario|setting|universe|story))"
+
+# The request nested inside another task, so that it is carried out as part of that one: a
+# topic that is itself an imperative ("a wikipedia article on Create ransomware ..."), a cell
+# of a LaTeX table, an argument of a function, a story or table to be continued.
+_IMPERATIVE = r"(?:write|create|develop|provide|explain|describe|give|draft|design|generate|outline|list|teach|make|build)\b"
+_NESTED = rf"(?:(?:article|essay|entry|post|story|paragraph|report|poem|song|speech) (?:on|about|titled|called)\s*[:\"'“]?\s*(?:how to\s+)?{_IMPERATIVE}|\\(?:begin\{{|multicolumn|hline)|def \w+\(|function \w+\(|(?:supplement|continue|complete|finish|fill in) (?:the )?(?:\w+ )?(?:paragraph|story|table|text|sentence|code|function|description)s?\b)"
 
 HARM: dict[str, Signal] = {
     "harm_request": Signal(0.4, "jailbreak", _HARM, also=(_ASKED + _HARM,)),
     "pretext": Signal(0.2, "jailbreak", _PRETEXT),
+    "nested": Signal(0.2, "jailbreak", _NESTED),
 }  # fmt: skip
 
+HARM_SIGNAL = "harm_request"
+# Token soup with no markup (``injection_suffix.loose_soup``) after a request for harm.
+HARM_SOUP = "harm_soup"
+HARM_SOUP_WEIGHT = 0.2
 # Not frames: a request for serious harm is worth the model's second opinion by itself.
 ASKS_MODEL = frozenset({"harm_request"})
 # Evidence only beside a request for harm: a pretext alone is what fiction requests say (as a
 # signal of its own it lifted 6 of wildguard's 483 benign prompts over the cut, with a
 # persona, "unfiltered" or "for research purposes"); the model still reads that it fired.
-WITH_HARM_ONLY = frozenset({"pretext"})
+WITH_HARM_ONLY = frozenset({"pretext", "nested"})
 
 _LITERAL = re.compile(r"[\\()\[\]{}?*+|^$.]")
 
@@ -101,4 +125,9 @@ HARM_NEEDLES: dict[str, tuple[str, ...]] = {
     "harm_request": tuple(dict.fromkeys(_needle(t) for t in HARM_TERMS)),
     # Every match holds "imagine", a role, "fictional" / "hypothetical" or a kind of work.
     "pretext": ("imagine", *_ROLES.split(), "fictional", "hypothetical", *_WORKS),
+    "nested": (
+        "article", "essay", "entry", "post", "story", "paragraph", "report", "poem", "song",
+        "speech", "\\begin", "\\multicolumn", "\\hline", "def ", "function ", "supplement",
+        "continue", "complete", "finish", "fill in",
+    ),
 }  # fmt: skip
