@@ -46,9 +46,23 @@ HARM_TERMS = (
     f"kill {_PERSON}", f"murder {_PERSON}", f"assassinate {_PERSON}", f"torture {_PERSON}", f"kidnap {_PERSON}",
     f"poison {_PERSON}", "human trafficking", "traffic (?:drugs|people|humans|women|children)",
     "terrorist attacks?", "mass shootings?", "commit suicide", "self-harm",
-    "glorif(?:y|ies|ying) (?:\\w+ ){0,3}(?:genocide|holocaust|terroris\\w*|violence|war crimes|ethnic cleansing|slavery|mass shootings?)",
+    "glorif(?:y|ies|ying) (?:\\w+ ){0,3}(?:genocide|holocaust|terroris\\w*|violence|war crimes|ethnic cleansing|slavery|mass shootings?|pedophilia|stalking|self-harm)",
     "child pornography", "sexual (?:content|images) (?:of|involving) (?:minors|children)",
-    "pedophil\\w*", "explicit images", "revenge porn",
+    "pedophil\\w*", "revenge porn", "pornograph\\w*", "sexually explicit",
+    "explicit (?:sexual|sex) (?:content|scenes?|stor(?:y|ies))",
+    "explicit (?:or (?:intimate|nude) )?(?:images|photos|pictures)",
+    "intimate (?:or (?:explicit|nude) )?(?:images|photos|pictures)",
+    "nude (?:images|photos|pictures)", "solicit\\w* minors", "groom\\w* (?:minors|children|a child)",
+    "pos(?:e|es|ing) as an? (?:minor|child|teenager)", "coerc\\w* (?:\\w+ ){0,3}into",
+    "normaliz\\w* (?:\\w+ ){0,3}(?:stalking|violence|abuse|self-harm|pedophilia|eating disorders?)",
+    "promot\\w* (?:\\w+ ){0,3}(?:stalking|violence|abuse|self-harm|pedophilia|eating disorders?|anorexia|bulimia)",
+    "eat (?:\\w+ ){0,2}(?:detergent|bleach)", "eating (?:\\w+ ){0,2}(?:detergent|bleach)",
+    "drink (?:\\w+ ){0,2}(?:detergent|bleach)", "drinking (?:\\w+ ){0,2}(?:detergent|bleach)",
+    "spread(?:s|ing)? (?:\\w+ ){0,2}(?:misinformation|disinformation|conspiracy theor\\w+|propaganda)",
+    "misinformation (?:campaign|articles?|posts?|tweets?|thread)", "is a hoax", "was a hoax", "are a hoax",
+    "exploit\\w* (?:\\w+ ){0,2}vulnerabilit\\w+", "bypass\\w* (?:\\w+ ){0,2}security (?:measures|systems|controls)",
+    "manipulat\\w* (?:\\w+ ){0,2}(?:criminal|police|court) records",
+    *(f"{verb} (?:\\w+ ){{0,2}}(?:criminal|police|court) records" for verb in ("alter", "change", "delete", "erase")),
     "racist (?:jokes?|slurs?|propaganda|letters?|rants?|posts?|tweets?|essays?|speech|messages?)",
     "xenophobic (?:speech|essays?|posts?|messages?|propaganda|rants?)", "hate speech",
     "disinformation (?:campaign|articles?|posts?|tweets?)",
@@ -59,13 +73,13 @@ HARM_TERMS = (
 _HARM = "(?:" + "|".join(HARM_TERMS) + r")\b"
 # A verb (or noun) of making, telling or planning, then the harm within eight words, and no
 # defensive or defining word between them ("guide me on reporting tax evasion").
-_ASKED = r"\b(?:write|create|develop|provide|explain|describe|give|draft|design|generate|outline|list|detail|teach|show|compose|craft|produce|build|make|instructions|steps?|step-by-step|guide|tutorial|script|plan|strategy|methods?|ways?|how (?:to|would|could|can|do|does|one))\b(?:\s+(?!(?:against|prevent\w*|avoid\w*|combat\w*|report\w*|detect\w*|recogni[sz]\w*|identify\w*|protect\w*|resist\w*|define|definition|term)\b)\S+){0,8}?\s+"
+_ASKED = r"\b(?:write|create|develop|provide|explain|describe|give|draft|design|generate|outline|list|detail|teach|show|compose|craft|produce|build|make|instructions|steps?|step-by-step|guide|tutorial|script|plan|strategy|(?:methods?|ways?) (?:to|of|for)|how (?:to|would|could|can|do|does|one))\b(?:\s+(?!(?:against|prevent\w*|avoid\w*|combat\w*|report\w*|detect\w*|recogni[sz]\w*|identify\w*|protect\w*|resist\w*|define|definition|term)\b)\S+){0,8}?\s+"
 
 # The wrapper: a role the model is cast in, a hypothetical, fiction, research. Weak: most
 # fiction and role-play requests are fair (wildguard's benign prompts are full of them).
 _ROLES = """researcher writer author novelist screenwriter journalist consultant specialist expert
     historian scientist professor doctor officer detective strategist analyst anchor advisor agent
-    investigator hacker chemist engineer sociologist psychologist marketer"""
+    investigator hacker chemist engineer sociologist psychologist marketer insider source"""
 _ROLE_NOUN = "(?:" + "|".join(_ROLES.split()) + ")"
 _WORKS = [
     "novel",
@@ -82,7 +96,7 @@ _WORKS = [
     "study",
 ]
 _WORK = "(?:" + "|".join(_WORKS) + ")"
-_PRETEXT = rf"(?:imagine (?:you(?:'re| are)|that you|yourself)|(?:you(?:'re| are)|as) an? (?:\w+[ -]){{0,3}}?{_ROLE_NOUN}\b|(?:purely|entirely|completely|strictly) (?:fictional|hypothetical)|for (?:a|my|the|our|an?) (?:\w+ )?{_WORK}\b|(?:in|for) (?:a|this) (?:fictional|hypothetical) (?:world|scenario|setting|universe|story))"
+_PRETEXT = rf"(?:imagine (?:you(?:'re| are)|that you|yourself)|(?:you(?:'re| are)|as) an? (?:\w+[ -]){{0,3}}?{_ROLE_NOUN}\b|(?:purely|entirely|completely|strictly) (?:fictional|hypothetical)|for (?:a|my|the|our|an?) (?:\w+ )?{_WORK}\b|(?:in|for) (?:a|this) (?:fictional|hypothetical) (?:world|scenario|setting|universe|story)|(?:i'm|i am) writing an? (?:\w+ )?{_WORK}\b|(?:working on|conducting|doing) an? (?:\w+ )?(?:research project|study|thesis|research paper))"
 
 # The request nested inside another task, so that it is carried out as part of that one: a
 # topic that is itself an imperative ("a wikipedia article on Create ransomware ..."), a cell
