@@ -25,7 +25,7 @@ from stanchion.guards.injection_grammar import Signal
 # needle) and ends a word ("the bombing of Hiroshima" is history). Victims are persons
 # ("assassinate a character in the game", "kill the process" ask nothing harmful), drugs are
 # made or smuggled ("the history of cocaine" is a fair question).
-_PERSON = r"(?:someone|somebody|a person|people|him|her|them|(?:a|an|the|my|your|his|her|their) (?:\w+ ){0,2}(?:person|man|woman|child|kid|baby|wife|husband|boss|neighbou?r|partner|girlfriend|boyfriend|friend|family|parents?|mother|father|teacher|coworker|colleague|president|politician|official|witness|victim|target)s?)"
+_PERSON = r"(?:someone|somebody|a person|people|him|her|them|(?:a|an|the|my|your|his|her|their) (?:\w+ ){0,2}(?:ex-)?(?:person|man|woman|child|kid|baby|wife|husband|boss|neighbou?r|partner|girlfriend|boyfriend|friend|family|parents?|mother|father|teacher|coworker|colleague|president|politician|official|witness|victim|target)s?)"
 _DRUG = r"(?:\w+ ){0,2}(?:meth\w*|cocaine|heroin|fentanyl|lsd|mdma|crack|drugs|nerve agents?)"
 HARM_TERMS = (
     "bombs?", "explosives?", "pipe bombs?", "nerve agents?", "bio-?weapons?", "chemical weapons?",
@@ -43,8 +43,8 @@ HARM_TERMS = (
     "fake (?:reviews?|charity|news (?:articles?|stor(?:y|ies))|ids?|documents|lottery)",
     "forg(?:e|ing) (?:documents|signatures|checks|prescriptions)",
     "ponzi scheme", "pyramid scheme", "blackmail\\w*", "extort\\w*",
-    f"kill {_PERSON}", f"murder {_PERSON}", f"assassinate {_PERSON}", f"torture {_PERSON}", f"kidnap {_PERSON}",
-    f"poison {_PERSON}", "human trafficking", "traffic (?:drugs|people|humans|women|children)",
+    f"kill\\s+{_PERSON}", f"murder\\s+{_PERSON}", f"assassinate\\s+{_PERSON}", f"torture\\s+{_PERSON}", f"kidnap\\s+{_PERSON}",
+    f"poison\\s+{_PERSON}", "human trafficking", "traffic (?:drugs|people|humans|women|children)",
     "terrorist attacks?", "mass shootings?", "commit suicide", "self-harm",
     "glorif(?:y|ies|ying) (?:\\w+ ){0,3}(?:genocide|holocaust|terroris\\w*|violence|war crimes|ethnic cleansing|slavery|mass shootings?|pedophilia|stalking|self-harm)",
     "child pornography", "sexual (?:content|images) (?:of|involving) (?:minors|children)",
@@ -53,11 +53,11 @@ HARM_TERMS = (
     "explicit (?:or (?:intimate|nude) )?(?:images|photos|pictures)",
     "intimate (?:or (?:explicit|nude) )?(?:images|photos|pictures)",
     "nude (?:images|photos|pictures)", "solicit\\w* minors", "groom\\w* (?:minors|children|a child)",
-    "pos(?:e|es|ing) as an? (?:minor|child|teenager)", "coerc\\w* (?:\\w+ ){0,3}into",
+    *(f"{verb} as an? (?:minor|child|teenager)" for verb in ("pose", "poses", "posing")), "coerc\\w* (?:\\w+ ){0,3}into",
     "normaliz\\w* (?:\\w+ ){0,3}(?:stalking|violence|abuse|self-harm|pedophilia|eating disorders?)",
     "promot\\w* (?:\\w+ ){0,3}(?:stalking|violence|abuse|self-harm|pedophilia|eating disorders?|anorexia|bulimia)",
-    "eat (?:\\w+ ){0,2}(?:detergent|bleach)", "eating (?:\\w+ ){0,2}(?:detergent|bleach)",
-    "drink (?:\\w+ ){0,2}(?:detergent|bleach)", "drinking (?:\\w+ ){0,2}(?:detergent|bleach)",
+    "eat laundry detergent", "eating laundry detergent", "eat detergent", "eating detergent",
+    "drink bleach", "drinking bleach",
     "spread(?:s|ing)? (?:\\w+ ){0,2}(?:misinformation|disinformation|conspiracy theor\\w+|propaganda)",
     "misinformation (?:campaign|articles?|posts?|tweets?|thread)", "is a hoax", "was a hoax", "are a hoax",
     "exploit\\w* (?:\\w+ ){0,2}vulnerabilit\\w+", "bypass\\w* (?:\\w+ ){0,2}security (?:measures|systems|controls)",
@@ -67,8 +67,8 @@ HARM_TERMS = (
     "xenophobic (?:speech|essays?|posts?|messages?|propaganda|rants?)", "hate speech",
     "disinformation (?:campaign|articles?|posts?|tweets?)",
     "tamper(?:ing)? with (?:voting|election|ballots?|evidence)",
-    f"stalk(?:ing)? {_PERSON}", "predatory stalking", f"cyberbully {_PERSON}", "doxx\\w*",
-    f"spy(?:ing)? on {_PERSON}", "cheat(?:ing)? (?:on|in) (?:an? )?(?:online )?(?:exam|test)s?",
+    f"stalk(?:ing)?\\s+{_PERSON}", "predatory stalking", f"cyberbully\\s+{_PERSON}", "doxx\\w*",
+    f"spy(?:ing)? on\\s+{_PERSON}", "cheat(?:ing)? (?:on|in) (?:an? )?(?:online )?(?:exam|test)s?",
 )  # fmt: skip
 _HARM = "(?:" + "|".join(HARM_TERMS) + r")\b"
 # A verb (or noun) of making, telling or planning, then the harm within eight words, and no
@@ -116,9 +116,9 @@ HARM_SOUP = "harm_soup"
 HARM_SOUP_WEIGHT = 0.2
 # Not frames: a request for serious harm is worth the model's second opinion by itself.
 ASKS_MODEL = frozenset({"harm_request"})
-# Evidence only beside a request for harm: a pretext alone is what fiction requests say (as a
-# signal of its own it lifted 6 of wildguard's 483 benign prompts over the cut, with a
-# persona, "unfiltered" or "for research purposes"); the model still reads that it fired.
+# Looked for only beside a request for harm (after it in the table): a pretext alone is what
+# fiction requests say (as a signal of its own it lifted 6 of wildguard's 483 benign prompts
+# over the cut, with a persona, "unfiltered" or "for research purposes").
 WITH_HARM_ONLY = frozenset({"pretext", "nested"})
 
 _LITERAL = re.compile(r"[\\()\[\]{}?*+|^$.]")
