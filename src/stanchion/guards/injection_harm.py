@@ -75,8 +75,9 @@ _HARM = "(?:" + "|".join(HARM_TERMS) + r")\b"
 # defensive or defining word between them ("guide me on reporting tax evasion").
 _ASKED = r"\b(?:write|create|develop|provide|explain|describe|give|draft|design|generate|outline|list|detail|teach|show|compose|craft|produce|build|make|instructions|steps?|step-by-step|guide|tutorial|script|plan|strategy|(?:methods?|ways?) (?:to|of|for)|how (?:to|would|could|can|do|does|one))\b(?:\s+(?!(?:against|prevent\w*|avoid\w*|combat\w*|report\w*|detect\w*|recogni[sz]\w*|identify\w*|protect\w*|resist\w*|define|definition|term)\b)\S+){0,8}?\s+"
 
-# The wrapper: a role the model is cast in, a hypothetical, fiction, research. Weak: most
-# fiction and role-play requests are fair (wildguard's benign prompts are full of them).
+# The wrapper: a role the model is cast in, a hypothetical, fiction (a character, a villain, a
+# scenario), research. Weak, and looked for only beside a request for harm: most fiction and
+# role-play requests are fair (wildguard's benign prompts are full of them).
 _ROLES = """researcher writer author novelist screenwriter journalist consultant specialist expert
     historian scientist professor doctor officer detective strategist analyst anchor advisor agent
     investigator hacker chemist engineer sociologist psychologist marketer insider source"""
@@ -96,7 +97,7 @@ _WORKS = [
     "study",
 ]
 _WORK = "(?:" + "|".join(_WORKS) + ")"
-_PRETEXT = rf"(?:imagine (?:you(?:'re| are)|that you|yourself)|(?:you(?:'re| are)|as) an? (?:\w+[ -]){{0,3}}?{_ROLE_NOUN}\b|(?:purely|entirely|completely|strictly) (?:fictional|hypothetical)|for (?:a|my|the|our|an?) (?:\w+ )?{_WORK}\b|(?:in|for) (?:a|this) (?:fictional|hypothetical) (?:world|scenario|setting|universe|story)|(?:i'm|i am) writing an? (?:\w+ )?{_WORK}\b|(?:working on|conducting|doing) an? (?:\w+ )?(?:research project|study|thesis|research paper))"
+_PRETEXT = rf"(?:imagine (?:you(?:'re| are)|that you|yourself)|(?:you(?:'re| are)|as) an? (?:\w+[ -]){{0,3}}?{_ROLE_NOUN}\b|(?:purely|entirely|completely|strictly) (?:fictional|hypothetical)|for (?:a|my|the|our|an?) (?:\w+ )?{_WORK}\b|(?:in|for) (?:a|this) (?:fictional|hypothetical) (?:world|scenario|setting|universe|story)|(?:i'm|i am) writing an? (?:\w+ )?{_WORK}\b|(?:working on|conducting|doing) an? (?:\w+ )?(?:research project|study|thesis|research paper)|(?:characters?|protagonist|villain|fiction|novel|screenplay|hypothetically|pretend|role-?play|scenario|thought experiment)\b)"
 
 # The request nested inside another task, so that it is carried out as part of that one: a
 # topic that is itself an imperative ("a wikipedia article on Create ransomware ..."), a cell
@@ -138,7 +139,10 @@ def _needle(term: str) -> str:
 HARM_NEEDLES: dict[str, tuple[str, ...]] = {
     "harm_request": tuple(dict.fromkeys(_needle(t) for t in HARM_TERMS)),
     # Every match holds "imagine", a role, "fictional" / "hypothetical" or a kind of work.
-    "pretext": ("imagine", *_ROLES.split(), "fictional", "hypothetical", *_WORKS),
+    "pretext": (
+        "imagine", *_ROLES.split(), "fictional", "hypothetical", *_WORKS, "character",
+        "protagonist", "villain", "fiction", "pretend", "role", "scenario", "thought experiment",
+    ),
     "nested": (
         "article", "essay", "entry", "post", "story", "paragraph", "report", "poem", "song",
         "speech", "\\begin", "\\multicolumn", "\\hline", "def ", "function ", "supplement",

@@ -166,18 +166,30 @@ def warm_up() -> None:
 
 
 def loose_soup(text: str, need: int = LOOSE_SOUP) -> bool:
-    """Whether a line that opens as prose holds ``need`` soup or foreign tokens among some
-    WINDOW consecutive ones after its HEAD (no markup needed). Too weak alone (a German phrase
-    in an English request, a list of names); a request for harm followed by it is GCG's
-    shape, and ``injection_harm`` counts it only there."""
+    """Whether a line that opens as prose holds some markup soup (:func:`suffix_score` above
+    0) or ``need`` soup, foreign or bare punctuation tokens (":(", ";", "=>") among some
+    WINDOW consecutive ones after its HEAD. Too weak alone (a German phrase in an English
+    request, a smiley); a request for harm followed by it is GCG's shape, and the injection
+    guard counts it only there."""
+    if suffix_score(text) > 0:
+        return True
     for line in text.split("\n"):
         tokens = line.split()
         if len(line) > MAX_LINE or len(tokens) < WINDOW + HEAD:
             continue
         if sum(1 for t in tokens[:HEAD] if _foreign(t)) > 1:
             continue
-        odd = [token_kind(t) != NOT_SOUP or _foreign(t) for t in tokens[HEAD:]]
+        odd = [_bare(t) or token_kind(t) != NOT_SOUP or _foreign(t) for t in tokens[HEAD:]]
         run = list(accumulate(odd, initial=0))
         if any(run[i + WINDOW] - run[i] >= need for i in range(len(odd) - WINDOW + 1)):
             return True
     return False
+
+
+# Marks that prose and lists do put between spaces.
+_SPACED_MARKS = frozenset({"-", "–", "—", "&", "/", "•", "*", "...", "…", "+", "=", "|", "·"})
+
+
+def _bare(token: str) -> bool:
+    """A token of punctuation alone, which prose does not set between spaces (":(", "?")."""
+    return token not in _SPACED_MARKS and not any(c.isalnum() for c in token)
