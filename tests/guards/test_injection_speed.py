@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from stanchion.guards.injection import NEEDLES, InjectionGuard, Observation, _starts_well
+from stanchion.guards.injection_harm import HARM_SIGNAL, WITH_HARM_ONLY
 from stanchion.guards.injection_model import shipped_model
 from stanchion.guards.needles import NeedleIndex
 from stanchion.guards.policy import InjectionSpec
@@ -54,6 +55,9 @@ class Reference(InjectionGuard):
             if name.startswith("extra_"):
                 needles = (signal.pattern.replace("\\", ""),)
             if needles and not any(needle in subject for needle in needles):
+                continue
+            # Not a fast path: a pretext is evidence only beside a request for harm.
+            if name in WITH_HARM_ONLY and HARM_SIGNAL not in seen:
                 continue
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue

@@ -179,3 +179,33 @@ def any_accepted(
                 return True
             at = text.find(head, at + 1)
     return False
+
+
+def first_accepted(
+    text: str, pattern: re.Pattern[str], starts: Iterable[str], accept: Callable[[Match], bool]
+) -> Match | None:
+    """The first match of ``pattern.finditer(text)`` that ``accept`` takes, found by trying
+    the pattern only where one of ``starts`` (every head the text may hold) occurs: the
+    leftmost match from a position is at the first head after it where the pattern matches,
+    and the scan goes on from that match's end, as ``finditer`` does. A long alternation
+    without a literal prefix (a lexicon of a hundred phrases) is then tried at a few places,
+    not at every character of the text."""
+    places = sorted({at for head in starts for at in _places(text, head)})
+    resume = 0
+    for at in places:
+        if at < resume:
+            continue
+        found = pattern.match(text, at)
+        if found is None:
+            continue
+        if accept(found):
+            return found
+        resume = found.end() if found.end() > at else at + 1
+    return None
+
+
+def _places(text: str, head: str) -> Iterator[int]:
+    at = text.find(head)
+    while at >= 0:
+        yield at
+        at = text.find(head, at + 1)

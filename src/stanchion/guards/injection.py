@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from stanchion.guards.anchors import Anchor, any_accepted, heads
+from stanchion.guards.anchors import Anchor, first_accepted, heads
 from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_grammar import (
     Kind,
@@ -27,11 +27,18 @@ from stanchion.guards.injection_grammar import (
     Start,
     sentence_around,
 )
+from stanchion.guards.injection_harm import (
+    ASKS_MODEL,
+    HARM_SIGNAL,
+    HARM_SOUP,
+    HARM_SOUP_WEIGHT,
+    WITH_HARM_ONLY,
+)
 from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.injection_model import features as model_features
 from stanchion.guards.injection_morse import morse_view
 from stanchion.guards.injection_signals import NEEDLES, SIGNALS
-from stanchion.guards.injection_suffix import SUFFIX_SIGNAL, suffix_evidence, warm_up
+from stanchion.guards.injection_suffix import SUFFIX_SIGNAL, loose_soup, suffix_evidence, warm_up
 from stanchion.guards.needles import Group, NeedleIndex, Present
 from stanchion.guards.normalize import (
     TextView,
@@ -136,7 +143,9 @@ class InjectionGuard:
             if in_context or not s.context_only
         }
         # Decided on the table's weights: in documents every jailbreak signal weighs less.
-        self._frames = frozenset(n for n, s in signals.items() if _is_frame(s))
+        self._frames = frozenset(
+            n for n, s in signals.items() if _is_frame(s) and n not in ASKS_MODEL
+        )
         self.patterns = {n: re.compile(s.pattern) for n, s in self.signals.items()}
         used = {n: needles.get(n, ()) for n, s in self.signals.items()}
         starts = {n: heads(s.pattern) or () for n, s in self.signals.items()}
@@ -203,11 +212,17 @@ class InjectionGuard:
 
     @staticmethod
     def _suffix(text: str, evidence: Evidence | None, fired: set[str]) -> Evidence | None:
-        """An adversarial suffix adds its weight to the rest of the evidence (noisy OR)."""
+        """An adversarial suffix adds its weight to the rest of the evidence (noisy OR); so
+        does looser soup after a request for harm."""
         weight = suffix_evidence(text)
-        if not weight:
+        if not weight and HARM_SIGNAL in fired and loose_soup(text):
+            # Soup without markup after a request for harm: GCG's shape, weak alone.
+            weight, name = HARM_SOUP_WEIGHT, HARM_SOUP
+        elif weight:
+            name = SUFFIX_SIGNAL
+        else:
             return evidence
-        fired.add(SUFFIX_SIGNAL)
+        fired.add(name)
         if evidence is None:
             return Evidence(weight, "jailbreak", 0, len(text))
         evidence.score = 1.0 - (1.0 - evidence.score) * (1.0 - weight)
@@ -253,34 +268,39 @@ class InjectionGuard:
         for name, signal, pattern, group, anchor in self._runs:
             if group is not None and not present.any(group):
                 continue
+            # A pretext counts only beside a request for harm (read before it in the table),
+            # and is not looked for without one: "as a" and "for a" are in most prompts.
+            if name in WITH_HARM_ONLY and HARM_SIGNAL not in seen:
+                continue
             subject = text if signal.cased else lower
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue
-            if anchor is not None and not self._anchored(name, subject, pattern, anchor, present):
-                continue
+            if anchor is not None:
+                if not present.mask & anchor.mask:
+                    continue
+                if len(anchor.heads) > 1:
+                    found = self._first_at_heads(name, subject, pattern, anchor, present)
+                    if found is not None:
+                        seen[name] = found
+                    continue
             for m in pattern.finditer(subject):
                 if _starts_well(subject, m.start(), signal.start) and self._also(name, subject, m):
                     seen[name] = m
                     break
         return seen
 
-    def _anchored(
+    def _first_at_heads(
         self, name: str, text: str, pattern: re.Pattern[str], anchor: Anchor, present: Present
-    ) -> bool:
-        """Whether a signal may fire: one of its heads is in the text and, where the pattern has
-        no literal prefix for the engine to skip to, it matches at one of them, well started
-        and with its ``also`` words. Most texts fail here and skip the engine's scan, which
-        tries a long alternation at nearly every position; the others run it as before."""
-        if not present.mask & anchor.mask:
-            return False
-        if len(anchor.heads) == 1:
-            return True
+    ) -> re.Match[str] | None:
+        """The match ``finditer`` would accept first, tried only where the signal's heads are:
+        a pattern with no literal prefix for the engine to skip to (a long alternation) is
+        otherwise tried at nearly every position of the text."""
         start = self.signals[name].start
 
         def accept(m: re.Match[str]) -> bool:
             return _starts_well(text, m.start(), start) and self._also(name, text, m)
 
-        return any_accepted(text, pattern, anchor.present(present.mask), accept)
+        return first_accepted(text, pattern, anchor.present(present.mask), accept)
 
     def _anchor(self, signal: Signal, starts: tuple[str, ...]) -> Anchor | None:
         """A signal's heads with their bits; None when they are unknown."""

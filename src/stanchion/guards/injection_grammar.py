@@ -68,7 +68,7 @@ _AUTHORITY = rf"(?:i am|i'm) (?:your (?:{_ROLE}|god)\b(?! of\b)|(?:the|an?) {_RO
 _FAKE_TURN = r"(?:user|assistant|human|ai|system|chatgpt|bot|gpt)\s*:"
 _SEPARATOR = r"(?:new section|end of (?:input|prompt|instructions?|document|text|conversation)|\[end (?:input|of input|prompt)\]|[-=#*]{3,}\s*(?:new|end|begin)\s+(?:of\s+)?(?:instructions?|prompt|input|section|session|conversation|system|task)|begin (?:new )?(?:instructions?|session|prompt))"
 _FORCED = r"(?:respond|reply|answer|output|print|say|write|return|start your (?:answer|reply|response)|begin your (?:answer|reply|response))\s+(?:(?:only|just|exactly|simply|solely|nothing but)\s*(?:with|by saying|the (?:word|phrase|text|string))?|with|by saying|the (?:word|phrase|text|string))\s*[\"'“‘«]"
-_SPLIT = r"(?:let'?s (?:assume|say|suppose) (?:we have|that we have) (?:two|three|four|\d) strings|concatenat\w* (?:the )?(?:strings|parts|variables)|(?:say|output|print|write|combine|concatenate) [a-z]\d?\s*\+\s*[a-z]\d?|part 1 is)"
+_SPLIT = r"(?:let'?s (?:assume|say|suppose) (?:we have|that we have) (?:two|three|four|five|six|seven|eight|nine|ten|several|a few|\d+) strings|concatenat\w* (?:the )?(?:strings|parts|variables)|(?:say|output|print|write|combine|concatenate) [a-z]\d?\s*\+\s*[a-z]\d?|part 1 is)"
 
 # Override in other languages: a word for "ignore/forget" and one for "instructions" in the
 # same sentence (Spanish, French, German, Italian, Portuguese, Russian, Chinese, Japanese,

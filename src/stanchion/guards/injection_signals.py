@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from stanchion.guards.injection_claims import CLAIM_NEEDLES, CLAIMS
 from stanchion.guards.injection_grammar import GRAMMAR, GRAMMAR_NEEDLES, Signal
+from stanchion.guards.injection_harm import HARM, HARM_NEEDLES
 
 _OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
@@ -41,6 +42,9 @@ _UNIT = r"(?:letters?|vowels?|consonants?|words?|characters?|spaces?|sentences?)
 SIGNALS: dict[str, Signal] = {
     "ignore_previous": Signal(0.9, "injection", rf"(?:ignore|disregard|forget|override|bypass|skip|drop|abandon|erase|discard|disobey|neglect)\s+(?:\w+\s+){{0,3}}?{_PREV}\s+(?:\w+\s+)?{_OBJ}"),
     # ("the following instruction:" is how a user hands over a task, not how one replaces it.)
+    # The conversation before this turn set aside ("Disregard previous messages."); a user
+    # taking back their own words says "my".
+    "ignore_messages": Signal(0.8, "injection", r"(?:ignore|disregard|forget)\s+(?:all\s+)?(?:the\s+)?(?:previous|prior|above|earlier|preceding)\s+(?:messages|conversation|responses|replies)\b"),
     "new_instructions": Signal(0.6, "injection", r"(?:new|updated|real|actual) (?:instructions?|task|rules)\s*(?::|are\b|is\b)"),
     "reveal_prompt": Signal(0.85, "injection", r"(?:reveal|show|print|repeat|output|display|leak|tell me|give me|what (?:is|are|were))\s+(?:me\s+)?(?:your|the)\s+(?:\w+\s+)?(?:system prompt|initial (?:prompt|instructions)|original instructions|hidden (?:prompt|instructions)|instructions (?:above|you were given)|prompt above)"),
     "system_tag": Signal(0.6, "injection", r"(?:\[?(?:system|admin|developer)\]?\s*(?:override|note|message|instruction|prompt)?\s*:|<\|?(?:system|im_start)\|?>|###\s*(?:system|instruction))", start="line"),
@@ -66,7 +70,9 @@ SIGNALS: dict[str, Signal] = {
     "persona": Signal(0.1, "jailbreak", r"(?:character|persona|alter ego|fictional (?:ai|character|world)|in this (?:story|game|fiction)|two (?:different |separate )?(?:responses|answers|personalities)|dual (?:response|personality))"),
     # Content people meet ("individuals exposed to explicit content") is a topic, not an ask.
     "harmful_ask": Signal(0.35, "jailbreak", r"(?<!exposed to )(?<!exposure to )(?<!viewing )(?<!watching )(?<!encountering )(?:illegal|harmful|dangerous|explicit|offensive|malicious|unethical) (?:content|activities|things|information|requests?|questions?|instructions?)"),
-    "placeholder": Signal(0.8, "jailbreak", r"(?:\[insert prompt here\]|\{(?:prompt|question|query)\})"),
+    # A template's slot for the payload ("[insert your prompt here]", "[PROMPT]"): a jailbreak
+    # pasted whole, before its user filled it in.
+    "placeholder": Signal(0.8, "jailbreak", r"(?:\[insert (?:[^\]\n]{0,30}? )?(?:prompt|question|request|query|whatever)\b[^\]\n]{0,30}? here\]|\[(?:prompt|question|query|request)\]|\{(?:prompt|question|query)\})"),
     "lock_emoji": Signal(0.45, "jailbreak", r"(?:🔓|🔒|\((?:🔓|🔒)?\s*(?:developer mode|normal) output\)|(?:normal|classic|filtered|jailbroken) (?:response|mode|output)\b)"),
     "obey": Signal(0.3, "jailbreak", r"(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answer (?:every|any|all) (?:question|request)s?)"),
     # Retrieved content that talks to the assistant about its output is the anomaly itself.
@@ -83,6 +89,7 @@ SIGNALS: dict[str, Signal] = {
     "question_line": Signal(0.3, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
     **GRAMMAR,
     **CLAIMS,
+    **HARM,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -106,6 +113,7 @@ NEEDLES: dict[str, tuple[str, ...]] = {
         "disobey",
         "neglect",
     ),
+    "ignore_messages": ("ignore", "disregard", "forget"),
     "new_instructions": ("instruction", "task", "rules"),
     "reveal_prompt": ("prompt", "instructions"),
     # Every match names a role (or "instruction" after "###"): ":" alone is in most texts.
@@ -181,7 +189,7 @@ NEEDLES: dict[str, tuple[str, ...]] = {
         "malicious",
         "unethical",
     ),
-    "placeholder": ("[insert prompt here]", "{"),
+    "placeholder": ("[insert ", "[prompt]", "[question]", "[query]", "[request]", "{"),
     "lock_emoji": ("🔓", "🔒", "output", "normal", "classic", "filtered", "jailbroken"),
     "obey": ("you must", "you will", "you shall", "always ", "answer"),
     "addresses_output": ("your", "assistant", "ai"),
@@ -193,4 +201,5 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     "hide_from_user": ("the user", "when "),
     **GRAMMAR_NEEDLES,
     **CLAIM_NEEDLES,
+    **HARM_NEEDLES,
 }

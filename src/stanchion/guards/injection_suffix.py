@@ -38,6 +38,8 @@ MAX_LINE = 1200
 # Soup tokens (MARKUP included) a window needs when it holds a single MARKUP token: the same
 # share as with two. No benign input row of the DEV sources has such a window (GCG: +8 rows).
 LONE_MARKUP_SOUP = 3
+# Soup or foreign tokens among WINDOW that :func:`loose_soup` asks for (half of them).
+LOOSE_SOUP = 4
 # Odd characters: what prose rarely puts inside or around a word.
 _ODD = re.compile(r"[\[\]{}()<>\\$@|~^=`*_#%]")
 # The white-space-delimited tokens that hold an odd character, tried only where a token
@@ -161,3 +163,33 @@ def suffix_evidence(text: str) -> float:
 def warm_up() -> None:
     """Read the word table now (at start-up), not on the first prompt with a bracket."""
     zipf("the")
+
+
+def loose_soup(text: str, need: int = LOOSE_SOUP) -> bool:
+    """Whether a line that opens as prose holds some markup soup (:func:`suffix_score` above
+    0) or ``need`` soup, foreign or bare punctuation tokens (":(", ";", "=>") among some
+    WINDOW consecutive ones after its HEAD. Too weak alone (a German phrase in an English
+    request, a smiley); a request for harm followed by it is GCG's shape, and the injection
+    guard counts it only there."""
+    if suffix_score(text) > 0:
+        return True
+    for line in text.split("\n"):
+        tokens = line.split()
+        if len(line) > MAX_LINE or len(tokens) < WINDOW + HEAD:
+            continue
+        if sum(1 for t in tokens[:HEAD] if _foreign(t)) > 1:
+            continue
+        odd = [_bare(t) or token_kind(t) != NOT_SOUP or _foreign(t) for t in tokens[HEAD:]]
+        run = list(accumulate(odd, initial=0))
+        if any(run[i + WINDOW] - run[i] >= need for i in range(len(odd) - WINDOW + 1)):
+            return True
+    return False
+
+
+# Marks that prose and lists do put between spaces.
+_SPACED_MARKS = frozenset({"-", "–", "—", "&", "/", "•", "*", "...", "…", "+", "=", "|", "·"})
+
+
+def _bare(token: str) -> bool:
+    """A token of punctuation alone, which prose does not set between spaces (":(", "?")."""
+    return token not in _SPACED_MARKS and not any(c.isalnum() for c in token)
