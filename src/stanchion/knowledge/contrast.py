@@ -14,6 +14,7 @@ write. Both are rules of language, not fitted: they veto the claim (``support.ve
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
@@ -43,6 +44,8 @@ def _classes() -> dict[str, int]:
 
 CLASS_OF = _classes()
 POSSESSIVE = re.compile(r"['’]s?$")
+WORD = re.compile(r"[^\W\d_][\w'’]*")
+OPENERS = (":", ".", "!", "?", '"', "“")
 
 
 def swapped_value(stems: list[str] | set[str], aligned: set[str]) -> bool:
@@ -68,35 +71,53 @@ def is_name(raw: str) -> bool:
     return raw[:1].isupper() and any(c.islower() for c in raw[1:]) and raw.isalpha()
 
 
-def source_names(texts: list[str], terms: set[str]) -> set[str]:
-    """What a claim's name may match: the sources' terms, without dots, and the initials of
-    their runs of capitalised words ("United Kingdom" backs "UK" and "U.K.")."""
+def source_names(texts: tuple[str, ...], terms: set[str]) -> set[str]:
+    """What a claim's name may match: the sources' terms without dots, their capitalised
+    words without a possessive (also where a missing space glues them to the word before:
+    "player.Mary"), and the initials of their runs of capitalised words ("United Kingdom"
+    backs "UK" and "U.K.")."""
     out = {t.replace(".", "") for t in terms}
     for text in texts:
         run: list[str] = []
-        for w in [*text.split(), ""]:
-            if w[:1].isupper() and w.strip(".,;:!?\"'()").isalpha():
+        end = -1
+        for m in WORD.finditer(text):
+            w = m.group()
+            if not (w[0].isupper() and text[end : m.start()] == " "):
+                _initials(run, out)
+            if w[0].isupper():
+                out.add(name_key(w))
                 run.append(w[0].lower())
-            else:
-                if len(run) >= 2:
-                    out.add("".join(run))
-                run = []
+            end = m.end()
+        _initials(run, out)
     return out
 
 
+def _initials(run: list[str], out: set[str]) -> None:
+    if len(run) >= 2:
+        out.add("".join(run))
+    run.clear()
+
+
 def unsupported_names(
-    claim: str, tokens: list[tuple[str, int, int]], known: set[str]
+    claim: str,
+    tokens: list[tuple[str, int, int]],
+    terms: set[str],
+    known: Callable[[], set[str]],
 ) -> list[tuple[int, int]]:
-    """Spans of the claim's proper names the sources never write. The claim's first word and
-    a word after a colon or a sentence end are capitalised by position, not as names."""
+    """Spans of the claim's proper names the sources never write: neither among their
+    ``terms`` nor among the other forms ``known()`` gives (asked only when a name is not a
+    term). A word capitalised by its position (the claim's first, after a colon, a quote or
+    a sentence end) is a name only when a name follows it ("John Smith said", not "Refunds
+    take")."""
     out = []
     for i, (raw, s, e) in enumerate(tokens):
-        if i == 0 or not is_name(POSSESSIVE.sub("", raw)):
+        if not is_name(POSSESSIVE.sub("", raw)):
             continue
-        before = claim[:s].rstrip()
-        if before.endswith((":", ".", "!", "?", '"', "“")):
-            continue
+        if i == 0 or claim[:s].rstrip().endswith(OPENERS):
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            if after is None or after[1] != e + 1 or not is_name(after[0]):
+                continue
         key = name_key(raw)
-        if key not in known and normalize_word(raw) not in STOPWORDS:
+        if key not in terms and key not in known() and normalize_word(raw) not in STOPWORDS:
             out.append((s, e))
     return out

@@ -191,7 +191,15 @@ class Source:
     sentences: int
     first_person: bool
     digits: set[str]
-    names: set[str]
+    texts: tuple[str, ...]
+    _names: set[str] | None = None
+
+    def names(self) -> set[str]:
+        """What a proper name may match (``contrast.source_names``), worked out the first time
+        a claim writes a capitalised word the terms lack: most claims never ask."""
+        if self._names is None:
+            self._names = source_names(self.texts, self.terms)
+        return self._names
 
     @classmethod
     def of(cls, texts: list[str], cache: SentenceCache | None = None) -> Source:
@@ -211,8 +219,8 @@ class Source:
         merged = [a | b for a, b in pairwise(single)]
         voiced = any(w.first_person for w in single)
         digits = {d for t in terms if not t.isalpha() for d in DIGITS.findall(t)}
-        names = source_names(texts, terms)
-        return cls(terms, bigrams, single + merged, df, len(single), voiced, digits, names)
+        kept = tuple(texts)
+        return cls(terms, bigrams, single + merged, df, len(single), voiced, digits, kept)
 
 
 SentenceCache = dict[str, list[tuple[list[str], Window]]]
@@ -361,7 +369,7 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
         antonym,
         math.log1p(len(toks)),
     ]
-    unnamed = unsupported_names(claim, tokens, source.names)
+    unnamed = unsupported_names(claim, tokens, source.terms, source.names)
     contradicted = bool(numbers) or antonym > 0 or denial or value or bool(unnamed)
     marks = Marks(missing, numbers, contradicted, personal(claim, stems, source), unnamed)
     return feats, marks
