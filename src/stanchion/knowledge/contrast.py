@@ -14,7 +14,6 @@ write. Both are rules of language, not fitted: they veto the claim (``support.ve
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
@@ -44,7 +43,6 @@ def _classes() -> dict[str, int]:
 
 CLASS_OF = _classes()
 POSSESSIVE = re.compile(r"['’]s?$")
-WORD = re.compile(r"[^\W\d_][\w'’]*")
 OPENERS = (":", ".", "!", "?", '"', "“")
 
 
@@ -61,8 +59,8 @@ def swapped_value(stems: list[str] | set[str], aligned: set[str]) -> bool:
 
 
 def name_key(raw: str) -> str:
-    """A name's comparable form: no possessive, no dots ("Ross's" -> "ross", "U.K." -> "uk")."""
-    return stem(normalize_word(POSSESSIVE.sub("", raw))).replace(".", "")
+    """A name as a term: without its possessive ("Ross's" -> "ross")."""
+    return stem(normalize_word(POSSESSIVE.sub("", raw)))
 
 
 def is_name(raw: str) -> bool:
@@ -71,53 +69,36 @@ def is_name(raw: str) -> bool:
     return raw[:1].isupper() and any(c.islower() for c in raw[1:]) and raw.isalpha()
 
 
-def source_names(texts: tuple[str, ...], terms: set[str]) -> set[str]:
-    """What a claim's name may match: the sources' terms without dots, their capitalised
-    words without a possessive (also where a missing space glues them to the word before:
-    "player.Mary"), and the initials of their runs of capitalised words ("United Kingdom"
-    backs "UK" and "U.K.")."""
-    out = {t.replace(".", "") for t in terms}
-    for text in texts:
-        run: list[str] = []
-        end = -1
-        for m in WORD.finditer(text):
-            w = m.group()
-            if not (w[0].isupper() and text[end : m.start()] == " "):
-                _initials(run, out)
-            if w[0].isupper():
-                out.add(name_key(w))
-                run.append(w[0].lower())
-            end = m.end()
-        _initials(run, out)
-    return out
-
-
-def _initials(run: list[str], out: set[str]) -> None:
-    if len(run) >= 2:
-        out.add("".join(run))
-    run.clear()
+def written(name: str, texts: tuple[str, ...]) -> bool:
+    """The sources write ``name`` as a word of its own, possessive or glued to the word before
+    by a missing space included ("Ross's", "player.Mary"); "Jane" is not in "Janet"."""
+    near = [t for t in texts if name in t]  # most unsupported names are nowhere at all
+    if not near:
+        return False
+    found = re.compile(rf"(?<![^\W\d_]){re.escape(name)}(?![^\W\d_])")
+    return any(found.search(t) for t in near)
 
 
 def unsupported_names(
     claim: str,
     tokens: list[tuple[str, int, int]],
     terms: set[str],
-    known: Callable[[], set[str]],
+    texts: tuple[str, ...],
 ) -> list[tuple[int, int]]:
     """Spans of the claim's proper names the sources never write: neither among their
-    ``terms`` nor among the other forms ``known()`` gives (asked only when a name is not a
-    term). A word capitalised by its position (the claim's first, after a colon, a quote or
-    a sentence end) is a name only when a name follows it ("John Smith said", not "Refunds
-    take")."""
+    ``terms`` nor (looked for only then) ``written`` in their texts. A word capitalised by
+    its position (the claim's first, after a colon, a quote or a sentence end) is a name only
+    when a name follows it ("John Smith said", not "Refunds take")."""
     out = []
     for i, (raw, s, e) in enumerate(tokens):
-        if not is_name(POSSESSIVE.sub("", raw)):
+        bare = POSSESSIVE.sub("", raw) if raw[:1].isupper() else ""
+        if not is_name(bare):
             continue
         if i == 0 or claim[:s].rstrip().endswith(OPENERS):
             after = tokens[i + 1] if i + 1 < len(tokens) else None
             if after is None or after[1] != e + 1 or not is_name(after[0]):
                 continue
-        key = name_key(raw)
-        if key not in terms and key not in known() and normalize_word(raw) not in STOPWORDS:
-            out.append((s, e))
+        if normalize_word(raw) in STOPWORDS or name_key(raw) in terms or written(bare, texts):
+            continue
+        out.append((s, e))
     return out

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from stanchion.knowledge.antonyms import ANTONYMS
-from stanchion.knowledge.contrast import source_names, swapped_value, unsupported_names
+from stanchion.knowledge.contrast import swapped_value, unsupported_names
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -182,7 +182,8 @@ class Window:
 
 @dataclass(slots=True)
 class Source:
-    """The sources prepared once: term set, bigrams, document frequencies, windows."""
+    """The sources prepared once: term set, bigrams, document frequencies, windows, and the
+    texts themselves (where a claim's proper name is looked for when no term matches it)."""
 
     terms: set[str]
     bigrams: set[tuple[str, str]]
@@ -192,14 +193,6 @@ class Source:
     first_person: bool
     digits: set[str]
     texts: tuple[str, ...]
-    _names: set[str] | None = None
-
-    def names(self) -> set[str]:
-        """What a proper name may match (``contrast.source_names``), worked out the first time
-        a claim writes a capitalised word the terms lack: most claims never ask."""
-        if self._names is None:
-            self._names = source_names(self.texts, self.terms)
-        return self._names
 
     @classmethod
     def of(cls, texts: list[str], cache: SentenceCache | None = None) -> Source:
@@ -369,7 +362,7 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
         antonym,
         math.log1p(len(toks)),
     ]
-    unnamed = unsupported_names(claim, tokens, source.terms, source.names)
+    unnamed = unsupported_names(claim, tokens, source.terms, source.texts)
     contradicted = bool(numbers) or antonym > 0 or denial or value or bool(unnamed)
     marks = Marks(missing, numbers, contradicted, personal(claim, stems, source), unnamed)
     return feats, marks
