@@ -1,6 +1,6 @@
 """Grounding: leave-one-source-out with the offline checker's weights refitted per fold.
 
-    python bench/grounding_loso.py [--drop max_length] [--fit] [--no-veto] [--per-kind]
+    python bench/grounding_loso.py [--drop claims] [--fit] [--no-veto] [--per-kind]
 
 For each DEV grounding source, the answer-level logistic model (``support.ANSWER_FEATURES``,
 minus ``--drop``) is fitted on the dev halves of the other sources (every source and label

@@ -34,7 +34,7 @@ from stanchion.knowledge.support import (
 if TYPE_CHECKING:
     from stanchion.knowledge.catalog import Catalog
 
-DETECTOR = "grounding@4"
+DETECTOR = "grounding@5"
 # A vetoed claim's support is scaled below any useful threshold but keeps its order.
 VETO = 0.2
 SOURCES = 1024  # prepared passage sets kept

@@ -226,7 +226,7 @@ class Grounding(_Model):
         "experiences and questions count as unsupported",
     )
     threshold: float = Field(
-        default=0.475, ge=0.0, le=1.0, description="least support of the answer and of each claim"
+        default=0.433, ge=0.0, le=1.0, description="least support of the answer and of each claim"
     )
     action: GroundingAction = "caveat"
     number_action: GroundingAction = "caveat"
