@@ -77,7 +77,7 @@ def exchange(i: int, start: float, users: int = 40) -> Exchange:
     ]
     ex.prompt_id, ex.route = "system@c85de32ff674", "mock-gpt"
     ex.completion = Completion(ANSWER, "mock-gpt", Usage(60, 30), provider="openai")
-    ex.findings = [Finding("grounding.unsupported", 94, 139, 0.667, "grounding@4", "output")]
+    ex.findings = [Finding("grounding.unsupported", 94, 139, 0.667, "grounding@5", "output")]
     ex.timings = {s: 0.01 * (k + 1) for k, s in enumerate(STAGES)} | {"generate": 3.0 + i % 7}
     ex.cost = 2.7e-05
     ex.annotations = {

@@ -6,8 +6,8 @@ that alignment: the best sentence's coverage, the top-3 sentences' joint coverag
 mismatches against them (negation present on one side only, an antonym of a claim word in
 place of the word). Coverage against all sources grows with their length, so the number of
 source sentences is a feature too. An answer mixes its claims' mean and weakest evidence
-(``aggregate``). Weights are fitted by ``bench/knowledge.py grounding --fit`` on the
-development halves of the public grounding sets and ship as constants.
+(``aggregate``). Weights are fitted leave-one-source-out by ``bench/grounding_loso.py
+--fit`` on the public grounding sets and ship as constants.
 
     s = Source.of(["Refunds take 5 days."])
     feats, _ = claim_features("Refunds take 9 days.", s)
