@@ -38,6 +38,7 @@ from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import index_terms, terms
 from stanchion.knowledge.vetoes import (  # re-exported: callers import the vetoes from here
     missing_names,
+    narrowed,
     novel_points,
     unlisted_numbers,
     unoffered,
@@ -194,6 +195,7 @@ def assess(
         missing += novel_points(query, present)
     missing += unlisted_numbers(query.text, passages)
     missing += unoffered(query, present)
+    missing += narrowed(query, present)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x) if dense is None else dense_probability(x), feats)

@@ -12,12 +12,14 @@ corpus words never veto. ``answerability.assess`` applies them; it re-exports th
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from stanchion.knowledge.query.english import rarity, zipf
 from stanchion.knowledge.query.gazetteer import named_places, unserved_cities
 from stanchion.knowledge.query.glossary import TOKEN, token_term
 from stanchion.knowledge.query.parse import FILLERS, PLACEHOLDER, Query
+from stanchion.knowledge.query.turns import ASK, FACTS, INVERTED, is_told
 from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word
 
@@ -47,10 +49,11 @@ def novel_points(query: Query, present: set[str] | frozenset[str] = frozenset())
     or a code that is not an everyday word ("Bitcoin", "4K"; not "Christmas"). A time of day
     ("10am") and a word the passages hold after all (a catalog row's "Mini") are not."""
     out = []
+    story = _story_words(query.text)
     for c in query.content():
         if c.known or c.words.isdigit() or PLACEHOLDER.fullmatch(c.words):
             continue
-        if CLOCK.fullmatch(c.words) or c.present(present):
+        if CLOCK.fullmatch(c.words) or c.present(present) or c.words.lower() in story:
             continue
         rare = rarity(c.words)
         if _manner(c.words) or _superlative(c.words):
@@ -58,6 +61,28 @@ def novel_points(query: Query, present: set[str] | frozenset[str] = frozenset())
         if rare >= NOVEL or (rare > 0 and _named(c.words, query.text)):
             out.append(normalize_word(c.words))
     return out
+
+
+def _story_words(text: str) -> frozenset[str]:
+    """The words only a told clause of the question holds, when another clause asks in
+    words ("whether it can record in the dark, we have no porch light"; "my handle snapped,
+    will you pay for it"): the customer's circumstances, not what the documents must name.
+    A clause asked by its question mark alone ("..., known issue?") lends its point to the
+    clause before it, so then nothing is set aside."""
+    clauses = [c for c in FACTS.split(text) if c and c.strip()]
+    if len(clauses) < 2:
+        return frozenset()
+    asking = [c for c in clauses if _asks_in_words(c)]
+    if not asking:
+        return frozenset()
+    asked = {t.group().lower() for c in asking for t in TOKEN.finditer(c)}
+    told = {t.group().lower() for c in clauses if is_told(c) for t in TOKEN.finditer(c)}
+    return frozenset(told - asked)
+
+
+def _asks_in_words(clause: str) -> bool:
+    plain = clause.rstrip().rstrip("?").rstrip()
+    return bool(ASK.search(plain) or INVERTED.search(plain))
 
 
 def _manner(word: str) -> bool:
@@ -120,7 +145,9 @@ def _unknown_after(
 OFFER = re.compile(
     r"\b(?:(?:do|does|will|would|can|could)\s+(?:you|u|ya|they|we)\s+(?:guys\s+)?"
     r"(?:offer|have|sell|provide|supply|support|accept|take|carry|stock|give|run|do)"
-    r"|(?:is|are)\s+there|any\s+chance\s+of)\s+"
+    r"|(?:is|are)\s+there|any\s+chance\s+of"
+    # "any discount if I buy two?": "is there" left out, the question opens with "any"
+    r"|(?:^|[,.;!?]\s*)(?:(?:so|ok|okay|and|also|hi|hey)\W+)*(?=any\s))\s*"
     r"(?:(?:a|an|any|some|the|your|ur)\s+)?(?P<what>[a-z0-9'-]+(?:\s+[a-z0-9'-]+){0,2})",
     re.I,
 )
@@ -133,6 +160,42 @@ BRING = re.compile(
     re.I,
 )
 GENERIC = 5.3  # Zipf of "else", "way", "thing": words that name no particular offer
+# what one asks to be told rather than sold: "any figures on...", "any ideas before I call..."
+INFORMATION = frozenset(
+    [
+        "idea",
+        "ideas",
+        "tip",
+        "tips",
+        "advice",
+        "info",
+        "information",
+        "detail",
+        "details",
+        "figure",
+        "figures",
+        "number",
+        "numbers",
+        "stat",
+        "stats",
+        "statistic",
+        "statistics",
+        "data",
+        "suggestion",
+        "suggestions",
+        "recommendation",
+        "recommendations",
+        "guidance",
+        "news",
+        "update",
+        "updates",
+        "word",
+        "clue",
+        "clues",
+        "insight",
+        "insights",
+    ]
+)
 _OFFER_END = frozenset(
     [
         *("for", "with", "in", "on", "to", "at", "of", "if", "or", "and", "but", "so"),
@@ -156,7 +219,8 @@ def unoffered(query: Query, present: set[str] | frozenset[str]) -> list[str]:
     out = []
     for c in query.content():
         key = normalize_word(c.words)
-        if key in words and not c.known and not c.present(present) and key not in FILLERS:
+        told = key in FILLERS or key in INFORMATION
+        if key in words and not c.known and not c.present(present) and not told:
             generic = zipf(key) >= GENERIC  # "is there something else", "any other way"
             if not key.isdigit() and not CLOCK.fullmatch(key) and not generic:
                 out.append(key)
@@ -185,3 +249,74 @@ def unlisted_numbers(text: str, passages: list[Pair]) -> list[str]:
         if seen and number not in seen and word not in STOPWORDS:
             out.append(f"{word} {number}")
     return list(dict.fromkeys(out))
+
+
+EVERYDAY = 5.0  # Zipf: a word this common ("old", "small", "list") describes; it does not narrow
+# before a word, these make it the customer's own thing or a verb, never a kind on offer
+_NOT_NARROWING = frozenset(
+    [
+        *("my", "our", "your", "ur", "his", "her", "their", "its", "to"),
+        *("i", "we", "you", "u", "they", "he", "she", "it", "who", "that", "which"),
+        *AUXILIARIES,
+        *("did", "is", "are", "was", "were", "am", "be", "been", "must", "shall", "might"),
+    ]
+)
+# after a noun phrase, these make its last word a verb ("families GET a discount")
+_OBJECT_START = frozenset(
+    ["a", "an", "the", "my", "our", "your", "this", "that", "any", "some", "me", "it", "us"]
+)
+# "is parking free", "are refunds taxed": the subject of a yes/no question is what it is about
+SUBJECT = re.compile(
+    r"(?:^|[,.;!?]\s*)(?:(?:so|ok|okay|and|also|but)\W+)*(?:is|are)\s+"
+    r"(?:(?:the|a|an|any)\s+)?(?P<what>[a-z]+)\b",
+    re.I,
+)
+
+
+def narrowed(query: Query, present: set[str] | frozenset[str]) -> list[str]:
+    """Unseen words that make a question about a kind the documents never name: a modifier
+    right before a corpus noun ("the baggage allowance in PREMIUM economy", "pay with APPLE
+    pay", "a HEAT PUMP system"), or the subject of a yes/no question ("is PARKING free").
+    The corpus noun alone matches a neighbour's facts; the kind is the point. Not: an
+    everyday adjective ("old clips", "small order"), the customer's own thing ("my banking
+    app"), a verb ("can I store bags"), a word of a clause that only tells."""
+    words = {c.words.lower(): c for c in query.content() if " " not in c.words}
+    story = _story_words(query.text)
+
+    def unseen(word: str) -> bool:
+        c = words.get(word)
+        if c is None or c.known or c.present(present) or word in story:
+            return False
+        common = zipf(word)
+        return word.isalpha() and 0 < common < EVERYDAY and not _inflected(word)
+
+    out = []
+    tokens = [m.group().lower() for m in TOKEN.finditer(query.text)]
+    for i, (word, head) in enumerate(itertools.pairwise(tokens)):
+        c = words.get(head)
+        if c is None or not c.known or not head.isalpha() or not unseen(word):
+            continue
+        if word.endswith("ing") or head.endswith("ing"):
+            continue  # "cheaper than BUYING four", "hub KEEPS dropping": verbs
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 2] if i + 2 < len(tokens) else ""
+        measure = before.replace(".", "").replace(",", "").isdigit()  # "a 20 dollar order"
+        if before not in _NOT_NARROWING and after not in _OBJECT_START and not measure:
+            out.append(normalize_word(word))
+    for m in SUBJECT.finditer(query.text):
+        word = m.group("what").lower()
+        if word not in STOPWORDS and unseen(word):
+            out.append(normalize_word(word))
+    return list(dict.fromkeys(out))
+
+
+def _inflected(word: str) -> bool:
+    """A past form or an adverb of an English word ("dropped", "screwed", "quickly"): it says
+    what happened or how, never which kind."""
+    if _manner(word) or _superlative(word):
+        return True
+    if len(word) > 4 and word.endswith("ed"):
+        stem = word[:-2]
+        forms = (stem, word[:-1], stem[:-1] if stem[-1:] == stem[-2:-1] else "", stem[:-1] + "y")
+        return any(len(f) > 2 and zipf(f) >= ADJECTIVE for f in forms)
+    return False
