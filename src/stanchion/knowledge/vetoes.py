@@ -273,6 +273,19 @@ SUBJECT = re.compile(
 )
 
 
+# "in euros", "in canadian dollars", "for windows pc": a bare noun after a preposition, closing
+# the ask, names a kind (a unit, a currency, a system); "for a kitchen", "in the dark" name a
+# situation, and "on Monday", "on weekends" a time
+BARE = re.compile(
+    r"\b(?:in|for|with)\s+(?P<what>[a-z]+(?:\s+[a-z]+)?)\s*(?=$|[,.;!?]|\s+(?:and|or|but)\b)",
+    re.I,
+)
+
+# a currency as customers name it and as documents write it
+CURRENCY = {"dollars": "usd", "dollar": "usd", "bucks": "usd", "euros": "eur", "euro": "eur"}
+CURRENCY |= {"pounds": "gbp", "quid": "gbp", "francs": "chf", "yen": "jpy"}
+
+
 def narrowed(query: Query, present: set[str] | frozenset[str]) -> list[str]:
     """Unseen words that make a question about a kind the documents never name: a modifier
     right before a corpus noun ("the baggage allowance in PREMIUM economy", "pay with APPLE
@@ -303,6 +316,12 @@ def narrowed(query: Query, present: set[str] | frozenset[str]) -> list[str]:
         measure = before.replace(".", "").replace(",", "").isdigit()  # "a 20 dollar order"
         if before not in _NOT_NARROWING and after not in _OBJECT_START and not measure:
             out.append(normalize_word(word))
+    for m in BARE.finditer(query.text):
+        kind = m.group("what").lower().split()
+        if CURRENCY.get(kind[-1]) in present:
+            kind = kind[:-1]  # "in dollars" where the passages say USD; "in CANADIAN dollars"
+        if kind and all(w not in STOPWORDS and zipf(w) < GENERIC and unseen(w) for w in kind):
+            out += [normalize_word(w) for w in kind]
     for m in SUBJECT.finditer(query.text):
         word = m.group("what").lower()
         if word not in STOPWORDS and unseen(word):
