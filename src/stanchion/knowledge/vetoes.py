@@ -49,7 +49,7 @@ def novel_points(query: Query, present: set[str] | frozenset[str] = frozenset())
     or a code that is not an everyday word ("Bitcoin", "4K"; not "Christmas"). A time of day
     ("10am") and a word the passages hold after all (a catalog row's "Mini") are not."""
     out = []
-    story = _story_words(query.text)
+    story = _story_words(query.text) | _happenings(query)
     for c in query.content():
         if c.known or c.words.isdigit() or PLACEHOLDER.fullmatch(c.words):
             continue
@@ -78,6 +78,47 @@ def _story_words(text: str) -> frozenset[str]:
     asked = {t.group().lower() for c in asking for t in TOKEN.finditer(c)}
     told = {t.group().lower() for c in clauses if is_told(c) for t in TOKEN.finditer(c)}
     return frozenset(told - asked)
+
+
+VERB = 3.5  # Zipf of the base of an inflected word that makes it an English verb
+_COPULA = frozenset(["is", "are", "was", "were", "be", "been", "being", "get", "gets", "got"])
+
+
+def _happenings(query: Query) -> frozenset[str]:
+    """Verbs of what happened to the customer's thing: an inflected English verb right after
+    a corpus noun or a pronoun, its subject ("if my direct debit BOUNCES", "the handle
+    SNAPPED"). The documents tell that event in their own words ("a failed payment"). Not a
+    property asked of it ("is the tap water FLUORIDATED": a copula opens the clause)."""
+    known = {c.words.lower() for c in query.content() if c.known}
+    tokens = [m.group().lower() for m in TOKEN.finditer(query.text)]
+    out = set()
+    for i in range(1, len(tokens)):
+        word, before = tokens[i], tokens[i - 1]
+        if not (before in known or before in _SUBJECTS) or not _verb_form(word):
+            continue
+        opened = next((t for t in reversed(tokens[:i]) if t in _OPENERS), "")
+        # "-s" is a plural as often ("the bulb SOCKETS"): a verb only in a clause of events
+        if opened not in _COPULA and (word.endswith("ed") or opened in _EVENTS):
+            out.add(word)
+    return frozenset(out)
+
+
+_SUBJECTS = frozenset(["it", "they", "he", "she", "this", "that", "mine", "one"])
+_EVENTS = frozenset(["if", "when", "because", "since", "after", "until", "unless"])
+_OPENERS = _COPULA | _EVENTS
+
+
+def _verb_form(word: str) -> bool:
+    """A third-person or past form of an English verb ("bounces", "snapped", "died")."""
+    if not word.isalpha() or len(word) < 4:
+        return False
+    if word.endswith("ed"):
+        bases = (word[:-2], word[:-1], word[:-3] if word[-3:-2] == word[-4:-3] else "")
+    elif word.endswith("es") or word.endswith("s"):
+        bases = (word[:-1], word[:-2])
+    else:
+        return False
+    return any(len(b) > 2 and zipf(b) >= VERB and b not in STOPWORDS for b in bases)
 
 
 def _asks_in_words(clause: str) -> bool:
