@@ -83,3 +83,9 @@ def test_the_words_of_a_told_clause_beside_an_asking_one_are_circumstance() -> N
     assert novel_points(_query(asked)) == []
     assert _score(asked) > 0.3
     assert novel_points(_query("the kennel deck smells of seasickness, known issue?")) != []
+
+
+def test_whose_thing_it_is_never_makes_the_point() -> None:
+    """ "my stepdaughter's cabin": a possessive names whose, not what is asked about."""
+    assert novel_points(_query("can my stepdaughter's cabin be refunded")) == []
+    assert novel_points(_query("can my stepdaughter have a cabin")) == ["stepdaughter"]

@@ -35,7 +35,7 @@ from stanchion.knowledge.query import (
     story_facts,
 )
 from stanchion.knowledge.query.gazetteer import cities
-from stanchion.knowledge.query.turns import unabbreviate
+from stanchion.knowledge.query.turns import PRONOUN, unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
 from stanchion.knowledge.vectors import Vector
@@ -161,16 +161,28 @@ class Planner:
 
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
+        lacks: list[str] = []  # what the part before lacks itself (not what it inherited)
         for i, ask in enumerate(parts):
             # a follow-up leans on the part before it and on what that part leaned on
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             vec = vecs[i] if i < len(vecs) else None
-            planned.append(self._part(ask, context, per_part, vec, subject))
+            part = self._part(ask, context, per_part, vec, subject)
+            own = part.assessment.missing
+            if lacks and self._leans(ask):  # "is there a free trial, how long is IT"
+                part = _vetoed(part, lacks)
+            lacks = own
+            planned.append(part)
         decision = max((p.decision for p in planned), key=ORDER.__getitem__)
         if decision == "borderline" and self.policy.borderline_action == "refuse":
             decision = "refuse"
         usable = [p for p in planned if ORDER[p.decision] >= max(ORDER[decision], 1)]
         return Plan(planned, decision, _merge(usable))
+
+    def _leans(self, part: Ask) -> bool:
+        """Does ``part`` lean on the part before it ("is there a free trial, how long is it")?
+        Then what that part lacks is what this one asks about too."""
+        own = [c for c in self.retriever.parse(part.ask).content() if c.known]
+        return len(own) <= 1 and bool(PRONOUN.search(part.ask))
 
     def standalone(self, turns: list[str], parts: list[Ask]) -> list[str]:
         """What each part is embedded as: a follow-up with the turn or part it leans on
@@ -298,6 +310,13 @@ class Planner:
             return assessment, evidence
         first = r.ranked(best, k)
         return assessment, first + [p for p in evidence if p not in first]
+
+
+def _vetoed(part: PartPlan, missing: list[str]) -> PartPlan:
+    """``part`` refused for what the part it leans on lacks."""
+    lacks = list(dict.fromkeys([*part.assessment.missing, *missing]))
+    judged = Assessment(0.0, part.assessment.features, lacks)
+    return PartPlan(part.text, part.question, part.query, part.passages, judged, "refuse")
 
 
 def _merge(parts: list[PartPlan]) -> list[Passage]:

@@ -55,6 +55,8 @@ def novel_points(query: Query, present: set[str] | frozenset[str] = frozenset())
             continue
         if CLOCK.fullmatch(c.words) or c.present(present) or c.words.lower() in story:
             continue
+        if c.words.lower().endswith(("'s", "’s")):  # "my husband's birthday": whose, not what
+            continue
         rare = rarity(c.words)
         if _manner(c.words) or _superlative(c.words):
             continue
