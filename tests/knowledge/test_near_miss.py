@@ -46,6 +46,8 @@ def _score(text: str) -> float:
         ("is parking free at the port", "parking"),  # the subject of a yes/no question
         ("what does a cabin cost in swiss francs", "swiss"),  # a currency they never use
         ("is there a ferry app for android phones", "android"),  # a system they never name
+        ("how long is the car deck in feet", "feet"),  # a unit they never use
+        ("do retired teachers get a cheaper ticket", "teachers"),  # who asks is the point
     ],
 )
 def test_a_kind_the_documents_never_name_is_the_point(question: str, point: str) -> None:
@@ -63,6 +65,8 @@ def test_a_kind_the_documents_never_name_is_the_point(question: str, point: str)
         "how much is a cabin for a family",  # a situation, with its determiner
         "what time does check-in close on sundays",  # "on" with a bare noun is a time
         "can i store the car ticket",  # a verb after "can i", not a modifier
+        "how many cabins can i book in total",  # an idiom, not a kind
+        "do i get a refund in cash",  # the documents name it
     ],
 )
 def test_everyday_wording_around_a_corpus_noun_is_no_kind(question: str) -> None:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 
 from stanchion.knowledge.query.english import rarity, zipf
 from stanchion.knowledge.query.gazetteer import named_places, unserved_cities
 from stanchion.knowledge.query.glossary import TOKEN, token_term
-from stanchion.knowledge.query.parse import FILLERS, PLACEHOLDER, Query
+from stanchion.knowledge.query.parse import FILLERS, PLACEHOLDER, Concept, Query
 from stanchion.knowledge.query.turns import ASK, FACTS, INVERTED, is_told
 from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word
@@ -308,10 +309,11 @@ _NOT_NARROWING = frozenset(
 _OBJECT_START = frozenset(
     ["a", "an", "the", "my", "our", "your", "this", "that", "any", "some", "me", "it", "us"]
 )
-# "is parking free", "are refunds taxed": the subject of a yes/no question is what it is about
+# "is parking free", "do big families get...": the subject of a yes/no question is what it is
+# about (its words up to the first the corpus knows)
 SUBJECT = re.compile(
-    r"(?:^|[,.;!?]\s*)(?:(?:so|ok|okay|and|also|but)\W+)*(?:is|are)\s+"
-    r"(?:(?:the|a|an|any)\s+)?(?P<what>[a-z]+)\b",
+    r"(?:^|[,.;!?]\s*)(?:(?:so|ok|okay|and|also|but)\W+)*(?:is|are|do|does)\s+"
+    r"(?:(?:the|a|an|any)\s+)?(?P<what>[a-z]+(?:\s+[a-z]+)?)\b",
     re.I,
 )
 
@@ -332,22 +334,42 @@ CURRENCY |= {"pounds": "gbp", "quid": "gbp", "francs": "chf", "yen": "jpy"}
 def narrowed(query: Query, present: set[str] | frozenset[str]) -> list[str]:
     """Unseen words that make a question about a kind the documents never name: a modifier
     right before a corpus noun ("the baggage allowance in PREMIUM economy", "pay with APPLE
-    pay", "a HEAT PUMP system"), or the subject of a yes/no question ("is PARKING free").
-    The corpus noun alone matches a neighbour's facts; the kind is the point. Not: an
-    everyday adjective ("old clips", "small order"), the customer's own thing ("my banking
-    app"), a verb ("can I store bags"), a word of a clause that only tells."""
+    pay", "a HEAT PUMP system"), a bare noun closing the ask ("the price in EUROS"), or the
+    subject of a yes/no question ("is PARKING free"). The corpus noun alone matches a
+    neighbour's facts; the kind is the point. Not: an everyday adjective ("old clips",
+    "small order"), the customer's own thing ("my banking app"), a verb ("can I store
+    bags"), an idiom ("in total"), a word of a clause that only tells."""
     words = {c.words.lower(): c for c in query.content() if " " not in c.words}
     story = _story_words(query.text)
 
-    def unseen(word: str) -> bool:
+    def unseen(word: str, common: float = EVERYDAY) -> bool:
         c = words.get(word)
         if c is None or c.known or c.present(present) or word in story:
             return False
-        common = zipf(word)
-        return word.isalpha() and 0 < common < EVERYDAY and not _inflected(word)
+        return word.isalpha() and 0 < zipf(word) < common and not _inflected(word)
 
+    out = _modifiers(query.text, words, unseen)
+    for m in BARE.finditer(query.text):
+        kind = m.group("what").lower().split()
+        if len(kind) == 1 and not _plural(kind[0]):
+            continue  # "in total", "in practice", "in november": idioms and times
+        if CURRENCY.get(kind[-1]) in present:
+            kind = kind[:-1]  # "in dollars" where the passages say USD; "in CANADIAN dollars"
+        if kind and all(w not in STOPWORDS and unseen(w, GENERIC) for w in kind):
+            out += [normalize_word(w) for w in kind]
+    for m in SUBJECT.finditer(query.text):
+        for word in m.group("what").lower().split():
+            if word in STOPWORDS or word in FILLERS or word not in words or words[word].known:
+                break
+            if unseen(word):
+                out.append(normalize_word(word))
+    return list(dict.fromkeys(out))
+
+
+def _modifiers(text: str, words: dict[str, Concept], unseen: Callable[[str], bool]) -> list[str]:
+    """Unseen words right before a corpus noun that narrow it to a kind (see ``narrowed``)."""
     out = []
-    tokens = [m.group().lower() for m in TOKEN.finditer(query.text)]
+    tokens = [m.group().lower() for m in TOKEN.finditer(text)]
     for i, (word, head) in enumerate(itertools.pairwise(tokens)):
         c = words.get(head)
         if c is None or not c.known or not head.isalpha() or not unseen(word):
@@ -359,17 +381,14 @@ def narrowed(query: Query, present: set[str] | frozenset[str]) -> list[str]:
         measure = before.replace(".", "").replace(",", "").isdigit()  # "a 20 dollar order"
         if before not in _NOT_NARROWING and after not in _OBJECT_START and not measure:
             out.append(normalize_word(word))
-    for m in BARE.finditer(query.text):
-        kind = m.group("what").lower().split()
-        if CURRENCY.get(kind[-1]) in present:
-            kind = kind[:-1]  # "in dollars" where the passages say USD; "in CANADIAN dollars"
-        if kind and all(w not in STOPWORDS and zipf(w) < GENERIC and unseen(w) for w in kind):
-            out += [normalize_word(w) for w in kind]
-    for m in SUBJECT.finditer(query.text):
-        word = m.group("what").lower()
-        if word not in STOPWORDS and unseen(word):
-            out.append(normalize_word(word))
-    return list(dict.fromkeys(out))
+    return out
+
+
+IRREGULAR_PLURALS = frozenset(["feet", "teeth", "people", "children", "men", "women"])
+
+
+def _plural(word: str) -> bool:
+    return word in IRREGULAR_PLURALS or (word.endswith("s") and not word.endswith("ss"))
 
 
 def _inflected(word: str) -> bool:
