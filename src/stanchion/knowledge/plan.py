@@ -272,12 +272,26 @@ class Planner:
         if told:  # a story of several facts: the documents cover the situation by one of them
             story = self._story(part.ask, leaned, evidence, around, dense, assessment, k)
             assessment, evidence = story
-        unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
+        unsold = self._unsold(text, context)
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
             assessment = Assessment(0.0, assessment.features, missing)
         decision = self.decide(assessment.score, bool(evidence))
         return PartPlan(text, question, query, evidence, assessment, decision)
+
+    def _unsold(self, text: str, context: str) -> list[str]:
+        """Models or packs ``text`` names that the catalog does not hold. A pack asked with no
+        product of its own ("do you have an 8-pack") is of the product the turn or the part
+        before named ("eight colour bulbs")."""
+        if self.catalog is None:
+            return []
+        unsold = self.catalog.unknown_names(text)
+        if unsold or not context or self.catalog.passages_for(text):
+            return unsold
+        whole = f"{context} {text}"
+        cut = len(context) + 1  # of a phrase across both, the part this one wrote
+        found = ((whole.find(u), u) for u in self.catalog.unknown_names(whole))
+        return [whole[max(at, cut) : at + len(u)] for at, u in found if at + len(u) > cut]
 
     def _story(
         self,
