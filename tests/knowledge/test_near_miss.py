@@ -87,6 +87,8 @@ def test_the_words_of_a_told_clause_beside_an_asking_one_are_circumstance() -> N
     assert novel_points(_query(asked)) == []
     assert _score(asked) > 0.3
     assert novel_points(_query("the kennel deck smells of seasickness, known issue?")) != []
+    # a name or a code is named however it is told
+    assert novel_points(_query("I drive a Rivian, can i take it on the car deck")) == ["rivian"]
 
 
 def test_whose_thing_it_is_never_makes_the_point() -> None:

@@ -54,8 +54,10 @@ def novel_points(query: Query, present: set[str] | frozenset[str] = frozenset())
     for c in query.content():
         if c.known or c.words.isdigit() or PLACEHOLDER.fullmatch(c.words):
             continue
-        if CLOCK.fullmatch(c.words) or c.present(present) or c.words.lower() in story:
+        if CLOCK.fullmatch(c.words) or c.present(present):
             continue
+        if c.words.lower() in story and not _named(c.words, query.text):
+            continue  # a name or a code ("I use Klarna, can I...") is named however told
         if c.words.lower().endswith(("'s", "’s")):  # "my husband's birthday": whose, not what
             continue
         rare = rarity(c.words)
