@@ -79,6 +79,8 @@ async def test_a_part_leaning_on_a_vetoed_part_asks_about_the_same_missing_thing
     plan = await kn.plan(["is there a kettle descaling service? how much is it"], 3)
     assert [p.decision for p in plan.parts] == ["refuse", "refuse"], plan.annotations()
     assert plan.parts[1].assessment.missing == plan.parts[0].assessment.missing != []
+    plan = await kn.plan(["do you sell a kettle descaling kit? whats the price"], 3)
+    assert plan.parts[1].assessment.missing == plan.parts[0].assessment.missing != []
     # a part with a subject of its own is judged on its own: it inherits nothing
     plan = await kn.plan(["is there a kettle descaling service? how long do parcels take"], 3)
     assert plan.parts[0].assessment.missing and not plan.parts[1].assessment.missing

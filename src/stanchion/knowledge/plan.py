@@ -19,6 +19,7 @@ answer are reported so the responder says so.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -179,10 +180,19 @@ class Planner:
         return Plan(planned, decision, _merge(usable))
 
     def _leans(self, part: Ask) -> bool:
-        """Does ``part`` lean on the part before it ("is there a free trial, how long is it")?
-        Then what that part lacks is what this one asks about too."""
+        """Does ``part`` lean on the part before it ("is there a free trial, how long is it",
+        "do you have an 8-pack, what's the price")? Then what that part lacks is what this
+        one asks about too."""
         own = [c for c in self.retriever.parse(part.ask).content() if c.known]
-        return len(own) <= 1 and bool(PRONOUN.search(part.ask))
+        if len(own) > 1:
+            return False
+        if not own or PRONOUN.search(part.ask):
+            return True
+        # "what's the price?": a property of the thing named before, nothing of its own
+        return (
+            bool(own)
+            and re.search(rf"\bthe\s+{re.escape(own[0].words)}\W*$", part.ask, re.I) is not None
+        )
 
     def standalone(self, turns: list[str], parts: list[Ask]) -> list[str]:
         """What each part is embedded as: a follow-up with the turn or part it leans on
