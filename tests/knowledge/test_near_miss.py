@@ -95,3 +95,11 @@ def test_whose_thing_it_is_never_makes_the_point() -> None:
     """ "my stepdaughter's cabin": a possessive names whose, not what is asked about."""
     assert novel_points(_query("can my stepdaughter's cabin be refunded")) == []
     assert novel_points(_query("can my stepdaughter have a cabin")) == ["stepdaughter"]
+
+
+def test_an_indefinite_place_or_an_adverb_of_manner_is_never_the_point() -> None:
+    assert unoffered(_query("is there somewhere to leave the car overnight"), _present()) == []
+    # "-ably" adverbs come from "-able" adjectives; "assembly" is a noun
+    assert novel_points(_query("is the cabin reasonably quiet")) == []
+    assert novel_points(_query("is the cabin unbelievably quiet")) == []
+    assert unoffered(_query("do you offer assembly"), _present()) == ["assembly"]

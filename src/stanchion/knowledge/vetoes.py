@@ -132,9 +132,15 @@ def _asks_in_words(clause: str) -> bool:
 
 
 def _manner(word: str) -> bool:
-    """An adverb of an English adjective ("vaguely", "honestly") says how, never what."""
+    """An adverb of an English adjective ("vaguely", "honestly", "reasonably" of
+    "reasonable", "happily" of "happy", "basically" of "basic") says how, never what."""
     w = word.lower()
-    return len(w) > 5 and w.endswith("ly") and w.isalpha() and zipf(w[:-2]) >= ADJECTIVE
+    if len(w) <= 5 or not w.endswith("ly") or not w.isalpha():
+        return False
+    base = w[:-2]
+    able = base + "le" if w.endswith(("ably", "ibly")) else ""
+    forms = (base, able, base[:-1] + "y", w[:-4] if w.endswith("ally") else "")
+    return any(len(f) > 2 and zipf(f) >= ADJECTIVE for f in forms)
 
 
 def _superlative(word: str) -> bool:
@@ -242,6 +248,13 @@ INFORMATION = frozenset(
         "insights",
     ]
 )
+# "is there somewhere to leave bags": a place, a way or a time not yet named, not a thing
+INDEFINITE = frozenset(
+    [
+        *("somewhere", "anywhere", "everywhere", "someplace", "anyplace", "elsewhere"),
+        *("sometime", "somehow", "anyhow", "whatever", "whichever", "wherever", "whoever"),
+    ]
+)
 _OFFER_END = frozenset(
     [
         *("for", "with", "in", "on", "to", "at", "of", "if", "or", "and", "but", "so"),
@@ -265,7 +278,7 @@ def unoffered(query: Query, present: set[str] | frozenset[str]) -> list[str]:
     out = []
     for c in query.content():
         key = normalize_word(c.words)
-        told = key in FILLERS or key in INFORMATION
+        told = key in FILLERS or key in INFORMATION or key in INDEFINITE
         if key in words and not c.known and not c.present(present) and not told:
             generic = zipf(key) >= GENERIC  # "is there something else", "any other way"
             if not key.isdigit() and not CLOCK.fullmatch(key) and not generic:
