@@ -16,7 +16,7 @@ import itertools
 import re
 from collections.abc import Callable
 
-from stanchion.knowledge.query.english import rarity, zipf
+from stanchion.knowledge.query.english import rarity, typo_of, zipf
 from stanchion.knowledge.query.gazetteer import named_places, unserved_cities
 from stanchion.knowledge.query.glossary import TOKEN, token_term
 from stanchion.knowledge.query.parse import FILLERS, PLACEHOLDER, Concept, Query
@@ -361,7 +361,9 @@ def narrowed(query: Query, present: set[str] | frozenset[str]) -> list[str]:
         c = words.get(word)
         if c is None or c.known or c.present(present) or word in story:
             return False
-        return word.isalpha() and 0 < zipf(word) < common and not _inflected(word)
+        if not word.isalpha() or not 0 < zipf(word) < common or _inflected(word):
+            return False
+        return typo_of(word) is None  # "teh mower": a typo of "the", not a kind
 
     out = _modifiers(query.text, words, unseen)
     for m in BARE.finditer(query.text):
