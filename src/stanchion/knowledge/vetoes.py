@@ -117,6 +117,7 @@ def _verb_form(word: str) -> bool:
     """A third-person or past form of an English verb ("bounces", "snapped", "died")."""
     if not word.isalpha() or len(word) < 4:
         return False
+    bases: tuple[str, ...]
     if word.endswith("ed"):
         bases = (word[:-2], word[:-1], word[:-3] if word[-3:-2] == word[-4:-3] else "")
     elif word.endswith("es") or word.endswith("s"):
