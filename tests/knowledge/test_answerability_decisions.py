@@ -201,6 +201,15 @@ async def test_a_model_or_pack_the_catalog_does_not_hold_is_declined(
         assert other.decision == "refuse", question
         evidence = other.annotations()["answerability"]
         assert evidence["score"] == 0.0 and name in evidence["features"]["missing"]
+    # a pack asked with no product of its own is of the product the part before named
+    told = "I want to buy six orbit speakers for the flat. Do you sell a 6-pack"
+    last = plan(told).parts[-1]
+    assert last.decision == "refuse" and "Do you sell a 6-pack" in last.assessment.missing
+    # a part that names its own product is read alone
+    last = plan("I want to buy six orbit speakers for the flat. How much is the orbit lamp").parts[
+        -1
+    ]
+    assert last.decision == "answer" and last.assessment.missing == []
     kn.close()
 
 

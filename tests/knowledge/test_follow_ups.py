@@ -70,6 +70,23 @@ async def test_the_subject_does_not_answer_what_its_pages_do_not_say(
     kn.close()
 
 
+async def test_a_part_leaning_on_a_vetoed_part_asks_about_the_same_missing_thing(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    """ "is there a gift wrapping service, how much is it": "it" is the wrapping the
+    documents never name, not the kettle whose price they hold."""
+    kn = await knowledge(store, cipher, app_dir)
+    plan = await kn.plan(["is there a kettle descaling service? how much is it"], 3)
+    assert [p.decision for p in plan.parts] == ["refuse", "refuse"], plan.annotations()
+    assert plan.parts[1].assessment.missing == plan.parts[0].assessment.missing != []
+    plan = await kn.plan(["do you sell a kettle descaling kit? whats the price"], 3)
+    assert plan.parts[1].assessment.missing == plan.parts[0].assessment.missing != []
+    # a part with a subject of its own is judged on its own: it inherits nothing
+    plan = await kn.plan(["is there a kettle descaling service? how long do parcels take"], 3)
+    assert plan.parts[0].assessment.missing and not plan.parts[1].assessment.missing
+    kn.close()
+
+
 def test_a_follow_up_through_the_pipeline(sqlite_url: str, gateway_factory: Any) -> None:
     gw = gateway_factory(
         sqlite_url, [{"name": "offline", "provider": "local"}], start=False, knowledge=KNOWLEDGE

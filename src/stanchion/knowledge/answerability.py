@@ -11,13 +11,10 @@ sentence. Which of them the model uses (``FEATURES``), their weights and the thr
 fitted on answerable and unanswerable DEV questions of several sources with
 leave-one-source-out and cross-validation: ``python bench/answerability_fit.py --fit``.
 
-A named thing the corpus could plausibly hold but the passages lack vetoes the answer (score
-0): a country or carrier ("ship to Australia", "DHL"), or a product-like name (an unknown
-word right after a brand word that opens several titles: "Lumen Speaker"). A city stands for
-its country: it vetoes when the passages name countries but not its own ("I'm in Sydney"
-against "orders to Canada take..."), never against passages that name no country. Numbers,
-times of day and misspelt corpus words never veto, nor does an unseen word of a situation
-told rather than asked (``told``: its point is the situation, not the customer's things).
+A named thing the corpus could plausibly hold but the passages lack, or a word the corpus
+never uses that is the question's point, vetoes the answer (score 0): see ``knowledge.vetoes``
+(re-exported here). An unseen word of a situation told rather than asked never vetoes
+(``told``: its point is the situation, not the customer's things).
 
 >>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
 >>> vocab = Vocabulary(20, {"ship": 4, "canada": 1, "day": 9})
@@ -34,13 +31,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from stanchion.knowledge.query.english import rarity, specificity, zipf
-from stanchion.knowledge.query.gazetteer import named_places, unserved_cities
-from stanchion.knowledge.query.glossary import TOKEN, token_term
-from stanchion.knowledge.query.parse import FILLERS, PLACEHOLDER, Concept, Query
+from stanchion.knowledge.query.english import specificity
+from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.tables import readable
-from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
+from stanchion.knowledge.text import index_terms, terms
+from stanchion.knowledge.vetoes import (  # re-exported: callers import the vetoes from here
+    missing_names,
+    narrowed,
+    novel_points,
+    unlisted_numbers,
+    unoffered,
+)
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
 # over clapnq dev and the example app's dev sets, the threshold by 5-fold cross-validation.
@@ -55,11 +57,8 @@ THRESHOLD = 0.45
 # on THRESHOLD.
 DENSE_FEATURES = ("sentence", "ask_specific", "dense")
 DENSE_WEIGHTS = (-2.952, 2.605, 1.398, 5.294)
-ADJECTIVE = 3.0  # an "-ly" word whose base is at least this common is an adverb
-NOVEL = 0.25  # rarity of an unseen word that makes it the point (see novel_points)
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-CLOCK = re.compile(r"\d{1,2}(?:[:.]\d\d)?(?:am|pm|h)", re.I)  # "10am", "2:30pm": a time, not a name
 Decision = Literal["answer", "borderline", "refuse"]
 Pair = tuple[str, str]
 
@@ -98,56 +97,6 @@ def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset
 
 def _share(concepts: list[Concept], bag: frozenset[str], total: float) -> float:
     return sum(c.weight for c in concepts if c.present(bag)) / total
-
-
-def _named(word: str, text: str) -> bool:
-    """A word written as a name or a code: a capital inside a sentence ("pay with Bitcoin"),
-    or letters and digits in one token ("4K", "60fps")."""
-    if any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word):
-        return True
-    if not word[:1].isupper():
-        return False
-    for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", text):
-        before = text[: m.start()].rstrip()
-        if before and before[-1] not in ".!?:\n\"'(":
-            return True
-    return False
-
-
-def novel_points(query: Query, present: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Words of the question itself (not its context) that the corpus has never seen and
-    that look like its point: rare in English ("refurbished", "60fps"), or written as a name
-    or a code that is not an everyday word ("Bitcoin", "4K"; not "Christmas"). A time of day
-    ("10am") and a word the passages hold after all (a catalog row's "Mini") are not."""
-    out = []
-    for c in query.content():
-        if c.known or c.words.isdigit() or PLACEHOLDER.fullmatch(c.words):
-            continue
-        if CLOCK.fullmatch(c.words) or c.present(present):
-            continue
-        rare = rarity(c.words)
-        if _manner(c.words) or _superlative(c.words):
-            continue
-        if rare >= NOVEL or (rare > 0 and _named(c.words, query.text)):
-            out.append(normalize_word(c.words))
-    return out
-
-
-def _manner(word: str) -> bool:
-    """An adverb of an English adjective ("vaguely", "honestly") says how, never what."""
-    w = word.lower()
-    return len(w) > 5 and w.endswith("ly") and w.isalpha() and zipf(w[:-2]) >= ADJECTIVE
-
-
-def _superlative(word: str) -> bool:
-    """The -est of an everyday adjective ("quickest", "cheapest", "latest") asks which of
-    the options the documents list, never for a thing of its own."""
-    w = word.lower()
-    if len(w) < 6 or not w.endswith("est") or not w.isalpha():
-        return False
-    base = w[:-3]
-    forms = (base, base + "e", base[:-1] if base[-1:] == base[-2:-1] else "", base[:-1] + "y")
-    return any(len(f) > 2 and f not in STOPWORDS and zipf(f) >= ADJECTIVE for f in forms)
 
 
 def _specific(concepts: list[Concept], bags: list[frozenset[str]]) -> float:
@@ -211,116 +160,6 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     }
 
 
-def missing_names(text: str, vocab: Vocabulary, present: set[str]) -> list[str]:
-    """Places, carriers and product-like names of ``text`` the passages do not hold."""
-    tokens = [m.group() for m in TOKEN.finditer(text)]
-    keys = [token_term(t) or "" for t in tokens]
-    out = [
-        name
-        for name, aliases in named_places([k for k in keys if k])
-        if not any(all(t in present for t in alias) for alias in aliases)
-    ]
-    for i, key in enumerate(keys):
-        if key in vocab.names:
-            out.extend(_unknown_after(tokens, keys, i, vocab, present))
-    out.extend(unserved_cities(text, present))
-    return list(dict.fromkeys(out))
-
-
-def _unknown_after(
-    tokens: list[str], keys: list[str], i: int, vocab: Vocabulary, present: set[str]
-) -> list[str]:
-    """Words of a name opened by a brand word at ``i`` that the corpus has never seen. A
-    name written in title case ends at its first lower-case word ("the Lumen Thermostat
-    installed"); otherwise it runs two words on ("Lumen smart lock")."""
-    out: list[str] = []
-    titled = tokens[i][:1].isupper()
-    asked = titled and i and tokens[i - 1].lower() in AUXILIARIES
-    if asked and i + 1 < len(tokens) and tokens[i + 1].islower():
-        return out  # "Does Lumen share my data": the brand's verb, not a product's name
-    for k, (raw, key) in enumerate(list(zip(tokens, keys, strict=True))[i + 1 : i + 3]):
-        if not key or not raw.isalpha() or (titled and k and raw.islower()):
-            break
-        titled = titled and raw[:1].isupper()
-        if normalize_word(raw) in STOPWORDS or normalize_word(raw) in FILLERS:
-            break
-        if key not in vocab and key not in present and vocab.correct(key) is None:
-            out.append(normalize_word(raw))
-    return out
-
-
-# "do you offer X", "is there an X": what is offered is named; if the corpus never names it,
-# nothing in the documents offers it ("do you offer installation", "any student discount")
-OFFER = re.compile(
-    r"\b(?:(?:do|does|will|would|can|could)\s+(?:you|u|ya|they|we)\s+(?:guys\s+)?"
-    r"(?:offer|have|sell|provide|supply|support|accept|take|carry|stock|give|run|do)"
-    r"|(?:is|are)\s+there|any\s+chance\s+of)\s+"
-    r"(?:(?:a|an|any|some|the|your|ur)\s+)?(?P<what>[a-z0-9'-]+(?:\s+[a-z0-9'-]+){0,2})",
-    re.I,
-)
-# "can I bring my own sandwiches": what the customer would bring is named; if the corpus
-# never names it, no rule of the documents is about it
-BRING = re.compile(
-    r"\b(?:can|could|may)\s+(?:i|we|u|you)\s+(?:bring|take|pack|carry)\s+"
-    r"(?:(?:a|an|my|our|the|his|her|their|some|any|own)\s+){0,2}"
-    r"(?P<what>[a-z0-9'-]+(?:\s+[a-z0-9'-]+)?)",
-    re.I,
-)
-GENERIC = 5.3  # Zipf of "else", "way", "thing": words that name no particular offer
-_OFFER_END = frozenset(
-    [
-        *("for", "with", "in", "on", "to", "at", "of", "if", "or", "and", "but", "so"),
-        *("when", "that", "which", "where", "who", "i", "you", "we"),
-    ]
-)
-
-
-def unoffered(query: Query, present: set[str] | frozenset[str]) -> list[str]:
-    """The words naming what an "is there / do you offer" question asks for that neither the
-    corpus nor the passages hold ("installation" in "do you offer installation?")."""
-    words = []
-    for m in (OFFER.search(query.text), BRING.search(query.text)):
-        for w in m.group("what").split() if m else ():
-            if w.lower() in _OFFER_END:
-                break
-            if not w.lower().endswith("'s"):  # "my mother's scooter": whose, not what
-                words += [normalize_word(part) for part in w.split("-") if part]
-    if not words:
-        return []
-    out = []
-    for c in query.content():
-        key = normalize_word(c.words)
-        if key in words and not c.known and not c.present(present) and key not in FILLERS:
-            generic = zipf(key) >= GENERIC  # "is there something else", "any other way"
-            if not key.isdigit() and not CLOCK.fullmatch(key) and not generic:
-                out.append(key)
-    return out
-
-
-# before a brand, the question asks what the company does: "does Lumen sell...", "can Acme fix"
-AUXILIARIES = frozenset(
-    ["do", "does", "did", "will", "would", "can", "could", "should", "may", "has", "have"]
-)
-LABELLED = re.compile(r"\b([a-z]{3,})[ -](\d{1,3})\b", re.I)  # "level 3", "tier 2", "gen 4"
-
-
-def unlisted_numbers(text: str, passages: list[Pair]) -> list[str]:
-    """A numbered thing the passages number otherwise: "level 3" where they describe Level 1
-    and Level 2 only. A word the passages never number is not a label ("around 80"). One
-    pass over the passages and one over the question, whatever the question's length."""
-    numbered: dict[str, set[str]] = {}
-    for _, body in passages:
-        for m in LABELLED.finditer(body):
-            numbered.setdefault(m.group(1).lower(), set()).add(m.group(2))
-    out = []
-    for m in LABELLED.finditer(text):
-        word, number = m.group(1).lower(), m.group(2)
-        seen = numbered.get(word)
-        if seen and number not in seen and word not in STOPWORDS:
-            out.append(f"{word} {number}")
-    return list(dict.fromkeys(out))
-
-
 def probability(x: list[float]) -> float:
     z = WEIGHTS[0] + sum(w * v for w, v in zip(WEIGHTS[1:], x, strict=True))
     return 1.0 / (1.0 + math.exp(-z))
@@ -356,6 +195,7 @@ def assess(
         missing += novel_points(query, present)
     missing += unlisted_numbers(query.text, passages)
     missing += unoffered(query, present)
+    missing += narrowed(query, present)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x) if dense is None else dense_probability(x), feats)

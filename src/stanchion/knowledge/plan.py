@@ -19,6 +19,7 @@ answer are reported so the responder says so.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -35,7 +36,7 @@ from stanchion.knowledge.query import (
     story_facts,
 )
 from stanchion.knowledge.query.gazetteer import cities
-from stanchion.knowledge.query.turns import unabbreviate
+from stanchion.knowledge.query.turns import PRONOUN, unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
 from stanchion.knowledge.vectors import Vector
@@ -161,16 +162,37 @@ class Planner:
 
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
+        lacks: list[str] = []  # what the part before lacks itself (not what it inherited)
         for i, ask in enumerate(parts):
             # a follow-up leans on the part before it and on what that part leaned on
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             vec = vecs[i] if i < len(vecs) else None
-            planned.append(self._part(ask, context, per_part, vec, subject))
+            part = self._part(ask, context, per_part, vec, subject)
+            own = part.assessment.missing
+            if lacks and self._leans(ask):  # "is there a free trial, how long is IT"
+                part = _vetoed(part, lacks)
+            lacks = own
+            planned.append(part)
         decision = max((p.decision for p in planned), key=ORDER.__getitem__)
         if decision == "borderline" and self.policy.borderline_action == "refuse":
             decision = "refuse"
         usable = [p for p in planned if ORDER[p.decision] >= max(ORDER[decision], 1)]
         return Plan(planned, decision, _merge(usable))
+
+    def _leans(self, part: Ask) -> bool:
+        """Does ``part`` lean on the part before it ("is there a free trial, how long is it",
+        "do you have an 8-pack, what's the price")? Then what that part lacks is what this
+        one asks about too."""
+        own = [c for c in self.retriever.parse(part.ask).content() if c.known]
+        if len(own) > 1:
+            return False
+        if not own or PRONOUN.search(part.ask):
+            return True
+        # "what's the price?": a property of the thing named before, nothing of its own
+        return (
+            bool(own)
+            and re.search(rf"\bthe\s+{re.escape(own[0].words)}\W*$", part.ask, re.I) is not None
+        )
 
     def standalone(self, turns: list[str], parts: list[Ask]) -> list[str]:
         """What each part is embedded as: a follow-up with the turn or part it leans on
@@ -260,12 +282,26 @@ class Planner:
         if told:  # a story of several facts: the documents cover the situation by one of them
             story = self._story(part.ask, leaned, evidence, around, dense, assessment, k)
             assessment, evidence = story
-        unsold = self.catalog.unknown_names(text) if self.catalog is not None else []
+        unsold = self._unsold(text, context)
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
             assessment = Assessment(0.0, assessment.features, missing)
         decision = self.decide(assessment.score, bool(evidence))
         return PartPlan(text, question, query, evidence, assessment, decision)
+
+    def _unsold(self, text: str, context: str) -> list[str]:
+        """Models or packs ``text`` names that the catalog does not hold. A pack asked with no
+        product of its own ("do you have an 8-pack") is of the product the turn or the part
+        before named ("eight colour bulbs")."""
+        if self.catalog is None:
+            return []
+        unsold = self.catalog.unknown_names(text)
+        if unsold or not context or self.catalog.passages_for(text):
+            return unsold
+        whole = f"{context} {text}"
+        cut = len(context) + 1  # of a phrase across both, the part this one wrote
+        found = ((whole.find(u), u) for u in self.catalog.unknown_names(whole))
+        return [whole[max(at, cut) : at + len(u)] for at, u in found if at + len(u) > cut]
 
     def _story(
         self,
@@ -298,6 +334,13 @@ class Planner:
             return assessment, evidence
         first = r.ranked(best, k)
         return assessment, first + [p for p in evidence if p not in first]
+
+
+def _vetoed(part: PartPlan, missing: list[str]) -> PartPlan:
+    """``part`` refused for what the part it leans on lacks."""
+    lacks = list(dict.fromkeys([*part.assessment.missing, *missing]))
+    judged = Assessment(0.0, part.assessment.features, lacks)
+    return PartPlan(part.text, part.question, part.query, part.passages, judged, "refuse")
 
 
 def _merge(parts: list[PartPlan]) -> list[Passage]:
