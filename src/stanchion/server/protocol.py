@@ -8,11 +8,11 @@ Here the bytes of each head are counted as they arrive and the parser is never f
 connection is closed. (uvicorn's h11 protocol has its own limit,
 ``h11_max_incomplete_event_size``, which ``serve`` sets to the same figure.)
 
-Two savings per request on the way: a response's head waits for its first body bytes
-written in the same turn of the event loop and leaves with them in one send (uvicorn writes
-them apart: two system calls and two TCP segments for every JSON answer), and a request
-whose body was whole before the app ran is marked in its scope (``BODY_IN``) so that
-``server/http.py: read_body`` takes it in one receive, without arming a timeout.
+Two savings per request on the way: what a response writes in one turn of the event loop
+leaves in one send (uvicorn writes a JSON answer's head and body apart, and a stream's every
+event: a system call and a TCP segment each), and a request whose body was whole before the
+app ran is marked in its scope (``BODY_IN``) so that ``server/http.py: read_body`` takes it
+in one receive, without arming a timeout.
 """
 
 from __future__ import annotations
@@ -52,32 +52,27 @@ REFUSAL = _refusal()
 
 
 class JoinedWrites:
-    """A connection's transport as a response cycle sees it: a response head is held until
-    the next write (its body) and sent with it, or at the end of this turn of the event
-    loop when no body follows at once (a stream waiting for its model). Everything else
-    is the transport's own."""
+    """A connection's transport as a response cycle sees it: what is written in one turn of
+    the event loop leaves in one send at its end (a JSON answer's head and body; a
+    stream's closing events). Nothing waits past the turn it was written in."""
 
     __slots__ = ("_held", "_loop", "_transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport, self._loop = transport, loop
-        self._held: bytes | None = None
+        self._held: list[bytes] | None = None
 
     def write(self, data: bytes) -> None:
-        held = self._held
-        if held is not None:
-            self._held = None
-            self._transport.write(held + data)
-        elif data.startswith(b"HTTP/") and not data.startswith(b"HTTP/1.1 100 "):
-            self._held = data
+        if self._held is None:
+            self._held = [data]
             self._loop.call_soon(self.flush)
         else:
-            self._transport.write(data)
+            self._held.append(data)
 
     def flush(self) -> None:
         held, self._held = self._held, None
-        if held is not None and not self._transport.is_closing():
-            self._transport.write(held)
+        if held and not self._transport.is_closing():
+            self._transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     def close(self) -> None:
         self.flush()
@@ -115,7 +110,21 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if data:
             super().data_received(data)
 
+    def _flush(self) -> None:
+        """What a response wrote this turn, before the protocol writes or closes itself."""
+        if self._joined is not None:
+            self._joined.flush()
+
+    def send_400_response(self, msg: str) -> None:
+        self._flush()
+        super().send_400_response(msg)
+
+    def shutdown(self) -> None:
+        self._flush()
+        super().shutdown()
+
     def _refuse(self) -> None:
+        self._flush()
         if not self.transport.is_closing():
             self.logger.warning("refused a request head over %d bytes", self.max_head)
             self.transport.write(REFUSAL)
