@@ -1,11 +1,12 @@
 """Instructions per request of the full pipeline, counted by callgrind: two builds compared
 by a figure that a busy neighbour on a shared machine does not move.
 
-    python bench/gateway_icount.py [--base main] [--modes json,stream] [--n 200] [--c 10]
+    python bench/gateway_icount.py [--base main] [--new REF] [--modes json,stream] [--n 200]
 
-Each build (``--base``'s ``src/`` exported by ``git archive``, and this checkout's) serves
-the example app, as ``gateway_ab.py`` sets it up, under ``valgrind --tool=callgrind`` with
-collection off. After a warm-up the counters are zeroed, ``--n`` requests are sent with
+Each build (``--base``'s ``src/`` exported by ``git archive``, and this checkout's, or
+``--new``'s) serves the example app, as ``gateway_ab.py`` sets it up, under
+``valgrind --tool=callgrind`` with instrumentation off (start-up runs near native speed).
+After a warm-up instrumentation is switched on, the counters are zeroed, ``--n`` requests are sent with
 ``--c`` connections, and the counters are dumped: instructions over the requests answered
 are the server's whole cost per request (every thread: the event loop, the trace writer,
 the database threads). Wall-clock work (the trace writer's polling) weighs more under
@@ -46,7 +47,7 @@ class Counted:
         self.key = make_app(folder, env, upstream)
         self.port = free_port()
         self.out = folder / "callgrind.out"
-        argv = ["valgrind", "--tool=callgrind", "--collect-atstart=no"]
+        argv = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
         argv += [f"--callgrind-out-file={self.out}", sys.executable, "-m", "stanchion.cli"]
         argv += ["serve", "--app", str(folder), "--host", "127.0.0.1", "--port", str(self.port)]
         self.proc = Proc(argv, folder / "serve.log", env={"PYTHONPATH": str(src)})
@@ -82,12 +83,15 @@ class Counted:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--base", default="main")
+    ap.add_argument("--new", help="a git ref instead of this checkout's src/")
     ap.add_argument("--modes", default="json,stream")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--c", type=int, default=10)
     ap.add_argument("--warm", type=int, default=40)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="stanchion-icount-"))
+    (tmp / "b").mkdir()
+    (tmp / "n").mkdir()
     up_port = free_port()
     upstream = Proc(
         [sys.executable, str(ROOT / "bench" / "harness" / "upstream.py"), "--port", str(up_port)],
@@ -96,10 +100,11 @@ def main() -> None:
     servers: list[Counted] = []
     try:
         wait_ready(f"http://127.0.0.1:{up_port}/health", upstream)
-        base_src = export_src(args.base, tmp)
+        base_src = export_src(args.base, tmp / "b")
+        new_src = export_src(args.new, tmp / "n") if args.new else ROOT / "src"
         servers = [
             Counted(f"base ({args.base})", base_src, tmp / "base", up_port),
-            Counted("this checkout", ROOT / "src", tmp / "new", up_port),
+            Counted(args.new or "this checkout", new_src, tmp / "new", up_port),
         ]
         print("| mode | " + " | ".join(s.name for s in servers) + " | ratio (new/base) |")
         print("|---|" + "---|" * (len(servers) + 1))
