@@ -6,11 +6,12 @@ by a figure that a busy neighbour on a shared machine does not move.
 Each build (``--base``'s ``src/`` exported by ``git archive``, and this checkout's, or
 ``--new``'s) serves the example app, as ``gateway_ab.py`` sets it up, under
 ``valgrind --tool=callgrind`` with instrumentation off (start-up runs near native speed).
-After a warm-up instrumentation is switched on, the counters are zeroed, ``--n`` requests are sent with
-``--c`` connections, and the counters are dumped: instructions over the requests answered
-are the server's whole cost per request (every thread: the event loop, the trace writer,
-the database threads). Wall-clock work (the trace writer's polling) weighs more under
-valgrind's slowdown, so read the ratio between builds, not the absolute figure alone.
+After a warm-up instrumentation is switched on, the counters are zeroed, ``--n`` requests
+are sent with ``--c`` connections, and the counters are dumped: instructions over the
+requests answered are the server's whole cost per request (every thread: the event loop,
+the trace writer, the database threads). Wall-clock work (the trace writer's polling)
+weighs more under valgrind's slowdown, so read the ratio between builds, not the absolute
+figure alone.
 """
 
 from __future__ import annotations
