@@ -140,14 +140,19 @@ async def _one(
     return conn
 
 
-async def closed_loop(port: int, request: bytes, conc: int, dur: float) -> Tally:
+async def closed_loop(
+    port: int, request: bytes, conc: int, dur: float, total: int | None = None
+) -> Tally:
+    """``conc`` connections sending for ``dur`` seconds, or until ``total`` requests went."""
     loop, tally = asyncio.get_running_loop(), Tally()
     tally.started = loop.time()
     end = tally.started + dur
+    left = [total if total is not None else -1]
 
     async def worker() -> None:
         conn: Conn | None = None
-        while loop.time() < end:
+        while loop.time() < end and left[0] != 0:
+            left[0] -= 1
             conn = await _one(conn, port, request, tally, loop.time())
         if conn is not None:
             conn.close()

@@ -10,8 +10,8 @@ runs for every authenticated request, failed ones included.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 
 from stanchion.agents.policy import ToolPolicy
 from stanchion.errors import ApiError
@@ -39,14 +39,30 @@ from stanchion.runtime import Runtime
 _now = time.perf_counter
 
 
-async def run_stages(ex: Exchange, stages: list[Stage]) -> None:
-    for stage in stages:
-        decided = isinstance(stage, Decide) or getattr(stage, "after_decision", False)
-        if ex.decision != "pass" and not decided:
+# A stage, its name, and whether it runs after an early decision (as decide does)
+Step = tuple[Stage, str, bool]
+
+
+def plan(stages: Sequence[Stage]) -> tuple[Step, ...]:
+    """What ``run_stages`` asks of each stage on every request, asked once."""
+    return tuple(
+        (s, s.name, isinstance(s, Decide) or bool(getattr(s, "after_decision", False)))
+        for s in stages
+    )
+
+
+async def run_stages(ex: Exchange, stages: Sequence[Stage]) -> None:
+    await run_plan(ex, plan(stages))
+
+
+async def run_plan(ex: Exchange, steps: tuple[Step, ...]) -> None:
+    starts, timings = ex.stage_starts, ex.timings
+    for stage, name, decided in steps:
+        if not decided and ex.decision != "pass":
             continue
-        t0 = ex.stage_starts[stage.name] = _now()
+        t0 = starts[name] = _now()
         await stage(ex)
-        ex.timings[stage.name] = (_now() - t0) * 1000
+        timings[name] = (_now() - t0) * 1000
 
 
 @dataclass
@@ -56,6 +72,11 @@ class Pipeline:
     after: list[Stage]
     record: Record
     rt: Runtime
+    _before: tuple[Step, ...] = field(init=False, repr=False)
+    _after: tuple[Step, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._before, self._after = plan(self.before), plan(self.after)
 
     async def _fail(self, ex: Exchange, err: ApiError) -> None:
         ex.status, ex.error, ex.decision = err.status, err.message, "error"
@@ -65,12 +86,12 @@ class Pipeline:
     async def run(self, ex: Exchange) -> None:
         """Run every stage for a non-streaming request; raises ``ApiError`` after recording."""
         try:
-            await run_stages(ex, self.before)
+            await run_plan(ex, self._before)
             if ex.decision == "pass":
                 t0 = ex.stage_starts["generate"] = _now()
                 await self.generate(ex)
                 ex.timings["generate"] = (_now() - t0) * 1000
-            await run_stages(ex, self.after)
+            await run_plan(ex, self._after)
         except ApiError as err:
             await self._fail(ex, err)
             raise
@@ -79,7 +100,7 @@ class Pipeline:
     async def prepare(self, ex: Exchange) -> None:
         """The stages before generation, for a stream: errors here are still HTTP errors."""
         try:
-            await run_stages(ex, self.before)
+            await run_plan(ex, self._before)
         except ApiError as err:
             await self._fail(ex, err)
             raise
@@ -90,7 +111,7 @@ class Pipeline:
 
     async def finish(self, ex: Exchange) -> None:
         try:
-            await run_stages(ex, self.after)
+            await run_plan(ex, self._after)
         except ApiError as err:  # e.g. a structured answer that fails its schema
             await self._fail(ex, err)
             raise

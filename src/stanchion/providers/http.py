@@ -18,14 +18,17 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp.abc import AbstractResolver
+from yarl import URL
 
 from stanchion.errors import SpecError
 from stanchion.providers.egress import Egress, EgressRefused
 from stanchion.providers.errors import ProviderError, parse_retry_after
 from stanchion.providers.resolver import GuardedResolver
 
+# Every call posts JSON: the content type is one of the session's own headers, so a call
+# adds none (or only ``accept``) and aiohttp has nothing to merge into its copy of them.
 JSON_HEADERS = {"content-type": "application/json"}
-SSE_HEADERS = {"content-type": "application/json", "accept": "text/event-stream"}
+SSE_HEADERS = {"accept": "text/event-stream"}
 
 
 class HttpClient:
@@ -49,11 +52,12 @@ class HttpClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
         self._session: aiohttp.ClientSession | None = None
         self._resolver = GuardedResolver(self.egress, dns)
+        self._urls: dict[str, URL] = {}  # parsed once per path, not on every call
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                headers=self.headers,
+                headers={**self.headers, **JSON_HEADERS},
                 timeout=self.timeout,
                 trust_env=False,
                 connector=aiohttp.TCPConnector(
@@ -66,8 +70,11 @@ class HttpClient:
             )
         return self._session
 
-    def url(self, path: str) -> str:
-        return self.base + path
+    def url(self, path: str) -> URL:
+        found = self._urls.get(path)
+        if found is None:
+            found = self._urls[path] = URL(self.base + path)
+        return found
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -113,7 +120,6 @@ async def post_json(client: HttpClient, path: str, payload: dict[str, Any]) -> A
         async with client.session().post(
             client.url(path),
             data=orjson.dumps(payload),
-            headers=JSON_HEADERS,
             allow_redirects=False,
         ) as resp:
             body = await resp.read()

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from stanchion.errors import ApiError, BadRequest, PayloadTooLarge, RequestTimeout
@@ -22,6 +22,9 @@ Handler = Callable[[Request, Principal], Awaitable[Response]]
 PUBLIC = "public"
 M = TypeVar("M", bound=BaseModel)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Scope key set by ``server/protocol.py`` when a request's whole body had arrived before
+# the app started.
+BODY_IN = "stanchion.body_in"
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -40,21 +43,38 @@ def error_response(err: ApiError) -> Response:
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refusing (413) as soon as it passes ``limit`` bytes, and (408) when it
     does not arrive in full within the ``body_timeout_seconds`` setting: a client that
-    declares more than it sends does not hold a connection."""
+    declares more than it sends does not hold a connection. A body the protocol had whole
+    before the app started (``BODY_IN``) is one receive that cannot wait: no timeout."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is {declared} bytes; the limit is {limit}")
+    receive = request.receive
+    message = await receive() if request.scope.get(BODY_IN) else None
+    if message is not None and message["type"] == "http.request" and not message.get("more_body"):
+        return _within(message.get("body", b""), 0, limit)
     chunks, size = [], 0
     try:
         async with asyncio.timeout(runtime(request).settings.body_timeout_seconds):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
-                chunks.append(chunk)
+            while True:
+                if message is None:
+                    message = await receive()
+                if message["type"] != "http.request":
+                    raise ClientDisconnect()
+                chunks.append(_within(message.get("body", b""), size, limit))
+                size += len(chunks[-1])
+                if not message.get("more_body", False):
+                    break
+                message = None
     except TimeoutError:
         raise RequestTimeout("the request body did not arrive in time") from None
     return b"".join(chunks)
+
+
+def _within(body: bytes, before: int, limit: int) -> bytes:
+    """``body``, refused when with the ``before`` bytes already read it passes ``limit``."""
+    if before + len(body) > limit:
+        raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+    return body
 
 
 async def read_json(request: Request, limit: int) -> Any:

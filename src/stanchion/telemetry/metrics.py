@@ -140,6 +140,9 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=False)
         self._families: dict[str, _Family] = {}
         self._lock = threading.Lock()
+        # Recorders a caller binds once and reuses (``telemetry/observe.py``, per app and
+        # route), so a request's twenty observations build no label tuples.
+        self.bound: dict[Any, Any] = {}
 
     def _family(
         self,
@@ -173,10 +176,19 @@ class Metrics:
             name, name.replace("_", " "), names, registry=self.registry, buckets=buckets
         )
 
+    def counter(self, name: str, labels: Labels = ()) -> Record:
+        """The series' adder, declaring it: ``inc`` without looking it up again."""
+        fam = self._families.get(name) or self._family(name, labels, self._counter, _adder)
+        return fam.recorders.get(labels) or fam.recorder(labels)
+
+    def histogram(self, name: str, labels: Labels = ()) -> Record:
+        """The series' observer, declaring it: ``observe`` without looking it up again."""
+        fam = self._families.get(name) or self._family(name, labels, self._histogram, _observer)
+        return fam.recorders.get(labels) or fam.recorder(labels)
+
     def inc(self, name: str, labels: Labels = (), value: float = 1.0) -> None:
         """Add ``value``; 0 declares the series, so a scrape shows it before its first event."""
-        fam = self._families.get(name) or self._family(name, labels, self._counter, _adder)
-        add = fam.recorders.get(labels) or fam.recorder(labels)
+        add = self.counter(name, labels)
         if value:
             add(value)
 
@@ -184,8 +196,7 @@ class Metrics:
         self._family(name, labels, self._gauge).recorder(labels)(value)
 
     def observe(self, name: str, value: float, labels: Labels = ()) -> None:
-        fam = self._families.get(name) or self._family(name, labels, self._histogram, _observer)
-        (fam.recorders.get(labels) or fam.recorder(labels))(value)
+        self.histogram(name, labels)(value)
 
     def render(self) -> str:
         """The text exposition: this process's metrics, or every worker's."""
