@@ -99,7 +99,9 @@ def _uvicorn(host: str, port: int, workers: int, settings: Settings, edge: dict[
         host=host,
         port=port,
         workers=workers,
-        loop="uvloop",
+        # uvloop, accepting new connections in batches (libuv takes one per turn of the
+        # loop, so under overload a flood waited seconds in the kernel's accept queue).
+        loop="stanchion.server.accept:new_loop",
         # httptools, with a limit on the request head it lacks (an 8 MB header is a 431).
         http="stanchion.server.protocol:BoundedHttpToolsProtocol",
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
