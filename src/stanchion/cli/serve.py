@@ -101,9 +101,10 @@ def _uvicorn(host: str, port: int, workers: int, settings: Settings, edge: dict[
         workers=workers,
         # uvloop, accepting new connections in batches (libuv takes one per turn of the
         # loop, so under overload a flood waited seconds in the kernel's accept queue).
-        loop="stanchion.server.accept:new_loop",
-        # httptools, with a limit on the request head it lacks (an 8 MB header is a 431).
-        http="stanchion.server.protocol:BoundedHttpToolsProtocol",
+        loop="stanchion.server.intake:new_loop",
+        # httptools, with a limit on the request head it lacks (an 8 MB header is a 431),
+        # and the gate's sure refusals answered as soon as a head is parsed (intake.py).
+        http="stanchion.server.intake:SheddingProtocol",
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         log_config=log_config(settings),
         log_level=None,  # the levels are in log_config
