@@ -84,6 +84,9 @@ class Listener:
             for sock in self.sockets:
                 self.loop.remove_reader(sock.fileno())
 
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self.loop
+
     def is_serving(self) -> bool:
         return self.serving
 
