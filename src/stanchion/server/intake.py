@@ -31,7 +31,6 @@ that waits for ``100-continue`` or a connection not reading its answers, it goes
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import socket
 from collections.abc import Callable
@@ -61,34 +60,41 @@ class Listener:
         factory: Callable[[], asyncio.BaseProtocol],
         backlog: int,
         tls: dict[str, Any],
+        owned: bool = False,
     ) -> None:
         self.loop, self.factory, self.tls = loop, factory, tls
-        self.sockets = tuple(sockets)
-        self.serving = False
+        self.sockets, self.owned = tuple(sockets), owned
+        self.closed = self.reading = False
         self.connections: set[asyncio.Task[Any]] = set()
         for sock in sockets:
             sock.setblocking(False)
             sock.listen(backlog)
-        self.resume()
+        self._read(True)
 
-    def resume(self) -> None:
-        if not self.serving:
-            self.serving = True
+    def _read(self, on: bool) -> None:
+        if on != self.reading and not (on and self.closed):
+            self.reading = on
             for sock in self.sockets:
-                self.loop.add_reader(sock.fileno(), self._accept, sock)
+                if on:
+                    self.loop.add_reader(sock.fileno(), self._accept, sock)
+                else:
+                    self.loop.remove_reader(sock.fileno())
 
     def close(self) -> None:
-        """Stop accepting (the connections already made go on)."""
-        if self.serving:
-            self.serving = False
-            for sock in self.sockets:
-                self.loop.remove_reader(sock.fileno())
+        """Stop accepting (the connections already made go on); the sockets this made
+        itself are closed, the ones it was given are their maker's to close."""
+        if not self.closed:
+            self._read(False)
+            self.closed = True
+            if self.owned:
+                for sock in self.sockets:
+                    sock.close()
 
     def get_loop(self) -> asyncio.AbstractEventLoop:
         return self.loop
 
     def is_serving(self) -> bool:
-        return self.serving
+        return not self.closed
 
     async def wait_closed(self) -> None:
         return None
@@ -101,12 +107,10 @@ class Listener:
                 return
             except ConnectionAbortedError:
                 continue  # the client gave up while it waited in the queue
-            except OSError as exc:
-                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                    raise
+            except OSError as exc:  # out of descriptors or memory: wait, then try again
                 log.warning("cannot accept a connection (%s); pausing accepts", exc.strerror)
-                self.close()
-                self.loop.call_later(RETRY_AFTER_ERROR, self.resume)
+                self._read(False)
+                self.loop.call_later(RETRY_AFTER_ERROR, self._read, True)
                 return
             conn.setblocking(False)
             task = self.loop.create_task(self._connect(conn))
@@ -168,7 +172,7 @@ class Loop(uvloop.Loop):
         tls: dict[str, Any] = {}
         if ssl is not None:
             tls = {"ssl": ssl, "ssl_handshake_timeout": ssl_handshake_timeout}
-        return Listener(self, sockets, protocol_factory, backlog, tls)
+        return Listener(self, sockets, protocol_factory, backlog, tls, owned=sock is None)
 
 
 def new_loop() -> asyncio.AbstractEventLoop:
