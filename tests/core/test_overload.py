@@ -315,8 +315,12 @@ def test_admission_with_the_head() -> None:
     g = Gate(limit=1, max_queue=1, lag_target=0.02)
     assert g.admit_now("k") is True and g.in_flight == 1  # a slot is taken with the head
     assert g.admit_now("k") is False  # may wait in the queue: the middleware decides
-    g.waiting.append(asyncio.Future(loop=asyncio.new_event_loop()))
-    err = g.admit_now("k")  # the queue is full
+    loop = asyncio.new_event_loop()
+    try:
+        g.waiting.append(loop.create_future())
+        err = g.admit_now("k")  # the queue is full
+    finally:
+        loop.close()
     assert isinstance(err, ApiError) and err.status == 429 and err.code == "overloaded"
     g.waiting.clear()
     g.observe_lag(0.05)  # the loop is late: no queueing
