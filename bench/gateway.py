@@ -3,6 +3,7 @@ LiteLLM's proxy side by side when a venv with it is given.
 
     python bench/gateway.py [--cases c1,c10,half,overload] [--dur 10] [--stream] [--direct]
         [--workers 2] [--limits 'max_queue: 64'] [--litellm VENV] [--json FILE]
+        [--versus /work/main/.venv --rounds 3]   # another build side by side, alternating
     python bench/gateway.py --compare [compare.py options]   # ../shared/bench, the reference
 
 Builds a throw-away app whose one route, ``mock-gpt``, points at a mock upstream on
@@ -126,6 +127,10 @@ def main() -> None:
     ap.add_argument(
         "--compare", action="store_true", help="run ../shared/bench/compare.py (the reference)"
     )
+    ap.add_argument(
+        "--versus", type=Path, help="a venv with another build (main's): served side by side"
+    )
+    ap.add_argument("--versus-name", default="main")
     args, rest = ap.parse_known_args()
     folder = Path(tempfile.mkdtemp(prefix="stanchion-bench-"))
     try:
@@ -139,6 +144,9 @@ def main() -> None:
         question = [] if args.no_docs else ["--question", QUESTION]
         # The harness's upstream answers on any port: the spec names it, so it is fixed here.
         target = f"{serve} # {{upstream}}"
+        if args.versus:
+            other = target.replace(stanchion_bin(), str(args.versus / "bin" / "stanchion"), 1)
+            rest = ["--also", f"{args.versus_name}={other}", *rest]
         harness_main(
             ["--target", target, "--key", key, "--name", "stanchion", *question, *rest],
             upstream_port=args.mock_port,

@@ -55,7 +55,7 @@ def wait_ready(url: str, proc: Proc, timeout: float = 180) -> None:
 
 
 def body(model: str, question: str, stream: bool) -> bytes:
-    msg = {"model": model, "messages": [{"role": "user", "content": question}]}
+    msg: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": question}]}
     if stream:
         msg |= {"stream": True, "stream_options": {"include_usage": True}}
     return json.dumps(msg).encode()
@@ -75,9 +75,11 @@ RELATIVE = ("half", "overload")  # rates relative to the system's own c10
 
 
 def measure(
-    name: str, root: int | None, port: int, request: bytes, args: Any
+    name: str, root: int | None, port: int, request: bytes, args: Any, shared: float = 0.0
 ) -> list[dict[str, Any]]:
-    rows, base = [], 0.0
+    """The cases against one system; ``shared`` (when given) is the c10 the relative rates
+    are taken from, so systems side by side in one round get the same offered load."""
+    rows, base = [], shared
     asyncio.run(closed_loop(port, request, 4, 2.0))  # warm-up
     for case in args.cases.split(","):
         if root is None and case in RELATIVE:
@@ -85,7 +87,7 @@ def measure(
         cpu0 = usage(root)[0] if root else 0.0
         tally = asyncio.run(run_case(case, port, request, args.dur, base))
         row = {"system": name, "case": case, **tally.summary()}
-        if case == "c10":
+        if case == "c10" and not shared:
             base = row["ok_rps"]
         if case in ("half", "overload"):
             row["rate"] = round(base * (0.5 if case == "half" else 3.0), 1)
@@ -101,8 +103,8 @@ def measure(
 def table(rows: list[dict[str, Any]]) -> str:
     out = [
         "| system | case | ok/s | ok share | p50 ms | p99 ms | 429 p50/p99 ms | CPU ms/req "
-        "| RSS MB |",
-        "|" + "---|" * 9,
+        "| RSS MB | round |",
+        "|" + "---|" * 10,
     ]
     for r in rows:
         ok, r429 = r["ok_ms"], r.get("ms_429", {})
@@ -111,9 +113,54 @@ def table(rows: list[dict[str, Any]]) -> str:
         out.append(
             f"| {r['system']} | {case} | {r['ok_rps']:.0f} | {r['ok_share']:.1%} | "
             f"{ok.get('p50', '-')} | {ok.get('p99', '-')} | {refused} | "
-            f"{r.get('cpu_ms_per_req', '-')} | {r.get('rss_mb', '-')} |"
+            f"{r.get('cpu_ms_per_req', '-')} | {r.get('rss_mb', '-')} | {r.get('round', 1)} |"
         )
     return "\n".join(out)
+
+
+def rounds(args: Any, upstream: str, folder: Path) -> list[dict[str, Any]]:
+    """The target and each ``--also`` build, ``--rounds`` times, in alternating order; in a
+    round the relative rates (half, overload) come from the first system's c10."""
+    systems = [(args.name, args.target)] + [tuple(a.split("=", 1)) for a in args.also]
+    rows: list[dict[str, Any]] = []
+    for r in range(args.rounds):
+        base = 0.0
+        for name, target in systems if r % 2 == 0 else systems[::-1]:
+            got = run_system(name, target, args.key, upstream, args, folder, base)
+            base = base or next((x["ok_rps"] for x in got if x["case"] == "c10"), 0.0)
+            rows += [{**x, "round": r + 1} for x in got]
+    return rows
+
+
+def summary(rows: list[dict[str, Any]]) -> str:
+    """Medians over the rounds, per system and case."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["system"], r["case"]), []).append(r)
+
+    def med(v: list[float]) -> str:
+        v = sorted(x for x in v if x is not None)
+        return f"{v[len(v) // 2]:g}" if v else "-"
+
+    out = [
+        "| system | case | rounds | ok/s | ok share | ok p50 | ok p99 | 429 p50 | 429 p99 |",
+        "|" + "---|" * 9,
+    ]
+    for (system, case), rs in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        share = [round(r["ok_share"] * 100, 1) for r in rs]
+        p = {
+            k: [r.get(f, {}).get(q) for r in rs]
+            for k, f, q in (
+                ("o50", "ok_ms", "p50"), ("o99", "ok_ms", "p99"),
+                ("r50", "ms_429", "p50"), ("r99", "ms_429", "p99"),
+            )
+        }  # fmt: skip
+        out.append(
+            f"| {system} | {case} | {len(rs)} | {med([round(r['ok_rps']) for r in rs])} | "
+            f"{med(share)}% | {med(p['o50'])} | {med(p['o99'])} | {med(p['r50'])} | "
+            f"{med(p['r99'])} |"
+        )
+    return "median over rounds\n" + "\n".join(out)
 
 
 def litellm_target(venv: Path, upstream: str, folder: Path) -> str:
@@ -127,7 +174,7 @@ def litellm_target(venv: Path, upstream: str, folder: Path) -> str:
 
 
 def run_system(
-    name: str, target: str, key: str, upstream: str, args: Any, folder: Path
+    name: str, target: str, key: str, upstream: str, args: Any, folder: Path, base: float = 0.0
 ) -> list[dict[str, Any]]:
     port = free_port()
     proc = Proc(
@@ -141,7 +188,7 @@ def run_system(
         request = request_bytes(
             "/v1/chat/completions", body(args.model, args.question, args.stream), headers
         )
-        return measure(name, proc.pid, port, request, args)
+        return measure(name, proc.pid, port, request, args, base)
     finally:
         proc.stop()
 
@@ -162,6 +209,16 @@ def main(argv: list[str] | None = None, upstream_port: int | None = None) -> lis
     ap.add_argument("--stream", action="store_true")
     ap.add_argument("--direct", action="store_true", help="also load the upstream itself")
     ap.add_argument("--litellm", type=Path, help="a venv with litellm[proxy]: run it side by side")
+    ap.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="NAME=TARGET",
+        help="another build of the target (same key), run side by side in each round",
+    )
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="rounds of every system, alternating their order"
+    )
     ap.add_argument("--gateway-cpus", default="1")
     ap.add_argument("--other-cpus", default="0")
     ap.add_argument("--ready-path", default="/healthz")
@@ -193,7 +250,7 @@ def main(argv: list[str] | None = None, upstream_port: int | None = None) -> lis
                 "/v1/chat/completions", body(args.model, args.question, args.stream), {}
             )
             rows += measure("direct", None, up_port, request, args)
-        rows += run_system(args.name, args.target, args.key, upstream, args, folder)
+        rows += rounds(args, upstream, folder)
         if args.litellm:
             lite = litellm_target(args.litellm, upstream, folder)
             args.ready_path = "/health/liveliness"
@@ -201,6 +258,8 @@ def main(argv: list[str] | None = None, upstream_port: int | None = None) -> lis
     finally:
         up.stop()
     print(table(rows))
+    if args.rounds > 1:
+        print(summary(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import secrets
 import time
 from pathlib import Path
@@ -192,3 +193,138 @@ def test_the_adaptive_limit_halves_on_lag_and_grows_back() -> None:
     fixed.in_flight = 40
     fixed.observe_lag(1.0)
     assert fixed.limit == 64 and not fixed.lagging
+
+
+# The server `stanchion serve` runs: uvloop accepting in batches, admission with the head.
+def _served(gateway_factory: Any, sqlite_url: str, up: Upstream, **limits: Any) -> Any:
+    from stanchion.cli.serve import SERVER
+
+    gw = gateway_factory(
+        sqlite_url, [openai_route(up)], start=False, limits={"max_body_bytes": 20000, **limits}
+    )
+    gw.start(**SERVER)
+    return gw
+
+
+def _hog(gw: Any, seconds: float) -> None:
+    """Keep the server's loop busy: each turn of it is blocked for ``seconds``, as a worker
+    past its capacity is by its admitted requests' steps (a sleep, not a spin: the server
+    shares this process, and a spin would hold the GIL the test's clients need)."""
+    loop = gw.server.servers[0].get_loop()
+
+    async def hog() -> None:
+        while True:
+            time.sleep(seconds)  # noqa: ASYNC251 (blocking the loop is the point)
+            await asyncio.sleep(0)
+
+    loop.call_soon_threadsafe(lambda: gw.__dict__.setdefault("hog", loop.create_task(hog())))
+
+
+def _request(key: str) -> bytes:
+    body = json.dumps(BODY).encode()
+    return (
+        f"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {key}\r\n"
+        f"content-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+async def _flood_new_connections(url: str, key: str, n: int) -> list[tuple[int, float]]:
+    """``n`` requests at once, each on a new connection (as clients past capacity open
+    them), on bare sockets: an HTTP client library in this process would cost more time
+    than what is measured."""
+    port, request = int(url.rsplit(":", 1)[1]), _request(key)
+
+    async def one() -> tuple[int, float]:
+        t0 = time.perf_counter()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+        await reader.readexactly(length)
+        writer.close()
+        return int(head.split(b" ", 2)[1]), time.perf_counter() - t0
+
+    return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
+def test_a_flood_on_new_connections_gets_fast_429s_while_the_loop_is_busy(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    # Every turn of the server's loop costs 15 ms, and 120 clients connect at once. libuv
+    # accepts one connection per turn (the last would wait ~2 s in the accept queue);
+    # here every one is accepted at the next readiness and the refusals are written as
+    # soon as each head is parsed, while the 4 admitted keep the upstream's latency.
+    gw = _served(
+        gateway_factory, sqlite_url, up, max_in_flight=4, max_queue=0, overload_lag_ms=None
+    )
+    key = gw.make_key()
+    up.default = {"delay": 1.0}
+    _hog(gw, 0.015)
+    alone = max(t for _, t in asyncio.run(_flood_new_connections(gw.url, key, 4)))
+    results = asyncio.run(_flood_new_connections(gw.url, key, 120))
+    ok = sorted(t for s, t in results if s == 200)
+    refused = sorted(t for s, t in results if s == 429)
+    # (uvloop's own accept: the last 429 after ~2 s, and 8 admitted, 4 of them at ~2.5 s)
+    assert len(ok) == 4 and len(refused) == 116, sorted(s for s, _ in results)
+    assert refused[-1] < 0.8, refused[-5:]  # not one turn per connection
+    assert ok[-1] < alone + 0.5, (alone, ok)  # what 4 alone take, not a queue behind the flood
+
+
+def test_a_refusal_with_the_head_keeps_the_connection(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    # Refused before its body arrives: the body is dropped as it comes, and the next
+    # request on the same connection is served once there is room.
+    import socket
+
+    gw = _served(gateway_factory, sqlite_url, up, max_in_flight=1, max_queue=0)
+    key = gw.make_key()
+    up.default = {"delay": 0.8}
+    request = _request(key)
+    body = json.dumps(BODY).encode()
+    head = request[: -len(body)]
+
+    async def go() -> tuple[int, bytes, int]:
+        busy = asyncio.create_task(_flood(gw.url, [key]))
+        await asyncio.sleep(0.3)  # the one slot is taken
+        port = int(gw.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(head)  # the head only: the answer comes before the body is sent
+            first = s.recv(65536)
+            s.sendall(body)
+            first_status = (await busy)[0][0]
+            s.sendall(head + body)
+            second = b""
+            while b'"choices"' not in second:
+                got = s.recv(65536)
+                assert got, second
+                second += got
+        return first_status, first, int(second.split(b" ", 2)[1])
+
+    admitted, refusal, again = asyncio.run(go())
+    assert admitted == 200
+    assert refusal.startswith(b"HTTP/1.1 429 ") and b"retry-after: 1" in refusal
+    assert b'"code":"overloaded"' in refusal and b"connection: close" not in refusal
+    assert again == 200
+
+
+def test_admission_with_the_head() -> None:
+    from stanchion.errors import ApiError
+    from stanchion.server.gate import Gate
+
+    g = Gate(limit=1, max_queue=1, lag_target=0.02)
+    assert g.admit_now("k") is True and g.in_flight == 1  # a slot is taken with the head
+    assert g.admit_now("k") is False  # may wait in the queue: the middleware decides
+    loop = asyncio.new_event_loop()
+    try:
+        g.waiting.append(loop.create_future())
+        err = g.admit_now("k")  # the queue is full
+    finally:
+        loop.close()
+    assert isinstance(err, ApiError) and err.status == 429 and err.code == "overloaded"
+    g.waiting.clear()
+    g.observe_lag(0.05)  # the loop is late: no queueing
+    assert isinstance(g.admit_now("k"), ApiError)
+    g.draining = True
+    err = g.admit_now("k")
+    assert isinstance(err, ApiError) and err.status == 503 and g.refused == 3

@@ -19,6 +19,14 @@ from stanchion.errors import StoreError
 from stanchion.settings import Settings
 
 EXAMPLE = Path("examples/support-assistant")
+SERVER: dict[str, Any] = {
+    # uvloop, accepting new connections in batches (libuv takes one per turn of the loop,
+    # so under overload a flood waited seconds in the kernel's accept queue)
+    "loop": "stanchion.server.intake:new_loop",
+    # httptools with a limit on the request head it lacks (an 8 MB header is a 431), and
+    # admission decided as soon as a chat request's head is parsed (intake.py)
+    "http": "stanchion.server.intake:SheddingProtocol",
+}
 BUNDLED = Path(__file__).resolve().parents[1] / "example"  # ships in the package
 
 
@@ -99,9 +107,7 @@ def _uvicorn(host: str, port: int, workers: int, settings: Settings, edge: dict[
         host=host,
         port=port,
         workers=workers,
-        loop="uvloop",
-        # httptools, with a limit on the request head it lacks (an 8 MB header is a 431).
-        http="stanchion.server.protocol:BoundedHttpToolsProtocol",
+        **SERVER,
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         log_config=log_config(settings),
         log_level=None,  # the levels are in log_config

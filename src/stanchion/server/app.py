@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -120,7 +121,7 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
     """Build the app; the runtime (store, providers, writer) is built when the server starts."""
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         rt = runtime or build_runtime(spec_file, settings)
         await rt.start()
         app.state.runtime = rt
@@ -133,7 +134,8 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         gc.collect()
         gc.freeze()
         try:
-            yield
+            # the server's protocol reads the gate from the lifespan state (intake.py)
+            yield {"gate": app.state.gate}
         finally:
             watcher.cancel()
             await app.state.embeddings.aclose()

@@ -40,6 +40,7 @@ Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 GATED = frozenset({"/v1/chat/completions"})
 TICK = 0.025
+ADMITTED = "stanchion.admitted"  # in a request's state: its slot was taken with its head
 
 
 class Gate:
@@ -90,22 +91,39 @@ class Gate:
         try:
             await self._enter(key)
         except ApiError as err:
-            self.refused += 1
-            if self.metrics is not None:
-                self.metrics.inc("stanchion_admission_refused_total", (("code", str(err.code)),))
+            self._count(err)
             raise
+
+    def _count(self, err: ApiError) -> None:
+        self.refused += 1
+        if self.metrics is not None:
+            self.metrics.inc("stanchion_admission_refused_total", (("code", str(err.code)),))
+
+    def admit_now(self, key: str) -> ApiError | bool:
+        """Admission decided as soon as a request's head is parsed, before any task runs for
+        it (the server's protocol asks, ``intake.py``): True when a slot is taken for it
+        (the middleware then only gives it back), the error to answer at once, or False
+        when it may wait in the queue (the middleware's ``enter`` decides). So a flood past
+        capacity costs the parse of a head, not a turn of the loop behind queued work."""
+        try:
+            if self.draining:
+                raise _draining()
+            if self.try_enter(key):
+                return True
+            if len(self.waiting) >= self.max_queue or self.lagging:
+                raise _overloaded()
+        except ApiError as err:
+            self._count(err)
+            return err
+        return False
 
     async def _enter(self, key: str) -> None:
         if self.draining:
-            raise ServiceUnavailable(
-                "this replica is draining; retry on another", code="draining", retry_after=1
-            )
+            raise _draining()
         if self.try_enter(key):
             return
         if len(self.waiting) >= self.max_queue or self.lagging:
-            raise RateLimited(
-                "the gateway is at capacity; retry shortly", code="overloaded", retry_after=1
-            )
+            raise _overloaded()
         slot = asyncio.get_running_loop().create_future()
         self.waiting.append(slot)
         try:
@@ -117,9 +135,7 @@ class Gate:
             if slot.done() and not slot.cancelled():  # granted just as the wait ended
                 self.leave(key, taken=False)
             if isinstance(exc, TimeoutError):
-                raise RateLimited(
-                    "the gateway is at capacity; retry shortly", code="overloaded", retry_after=1
-                ) from None
+                raise _overloaded() from None
             raise
         if self.per_key is not None:
             self.keys[key] = self.keys.get(key, 0) + 1
@@ -180,7 +196,19 @@ class Gate:
         m.set_gauge("stanchion_event_loop_lag_seconds", self.lag)
 
 
-def _header(scope: Scope, name: bytes) -> str:
+def _overloaded() -> ApiError:
+    return RateLimited(
+        "the gateway is at capacity; retry shortly", code="overloaded", retry_after=1
+    )
+
+
+def _draining() -> ApiError:
+    return ServiceUnavailable(
+        "this replica is draining; retry on another", code="draining", retry_after=1
+    )
+
+
+def header(scope: Scope, name: bytes) -> str:
     for k, v in scope.get("headers") or ():
         if k == name:
             return bytes(v).decode("latin-1")
@@ -200,12 +228,13 @@ class GateMiddleware:
         if gate is None:
             await self.app(scope, receive, send)
             return
-        key = _header(scope, b"authorization")
-        try:
-            await gate.enter(key)
-        except ApiError as err:
-            await error_response(err)(scope, receive, send)
-            return
+        key = header(scope, b"authorization")
+        if not scope.get("state", {}).get(ADMITTED):  # else admitted with its head
+            try:
+                await gate.enter(key)
+            except ApiError as err:
+                await error_response(err)(scope, receive, send)
+                return
         try:
             await self.app(scope, receive, send)
         finally:
