@@ -61,6 +61,11 @@ def server_options(edge: EdgeSpec, cert: str | None, key: str | None) -> dict[st
     return options
 
 
+def hsts_value(seconds: int) -> bytes:
+    """The ``Strict-Transport-Security`` value for ``edge.hsts_seconds``."""
+    return f"max-age={seconds}; includeSubDomains".encode()
+
+
 class Hsts:
     """Adds ``Strict-Transport-Security`` (the spec's ``edge.hsts_seconds``) to every response
     sent over https, directly or as a trusted proxy reported it."""
@@ -74,7 +79,7 @@ class Hsts:
         if scope["type"] != "http" or scope.get("scheme") != "https" or not seconds:
             await self.app(scope, receive, send)
             return
-        value = f"max-age={seconds}; includeSubDomains".encode()
+        value = hsts_value(seconds)
 
         async def send_with(message: Message) -> None:
             if message["type"] == "http.response.start":

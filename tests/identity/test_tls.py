@@ -189,3 +189,37 @@ def test_serve_command_terminates_tls(
         proc.communicate(timeout=30)
     half = subprocess.run([*cmd[:-2]], env=env, capture_output=True, text=True)
     assert half.returncode == 2 and "both --tls-cert and --tls-key" in half.stderr
+
+
+def test_a_refusal_written_with_the_head_carries_hsts(
+    gateway_factory: Any, up: Upstream, ca: CaFiles
+) -> None:
+    # `serve`'s protocol answers a sure 429 before any middleware runs (server/intake.py):
+    # over direct TLS it must still carry the HSTS header that Hsts adds to every response.
+    import threading
+
+    from stanchion.cli.serve import SERVER
+
+    gw = gateway_factory(
+        "sqlite:///" + str(ca.ca.parent / "tls.db"),
+        [openai_route(up)],
+        start=False,
+        limits={"max_in_flight": 1, "max_queue": 0},
+    )
+    gw.start(**server_options(EdgeSpec(), str(ca.cert), str(ca.key)), **SERVER)
+    key, trusting = gw.make_key(), ssl.create_default_context(cafile=str(ca.ca))
+    up.default = {"delay": 1.0}
+    body = {"model": "gpt", "messages": [{"role": "user", "content": "hi"}]}
+    headers = {"authorization": f"Bearer {key}"}
+    slow = threading.Thread(
+        target=lambda: httpx.post(gw.url + "/v1/chat/completions", json=body, headers=headers,
+                                  verify=trusting, timeout=10)
+    )  # fmt: skip
+    slow.start()
+    try:
+        time.sleep(0.4)  # the one slot is taken
+        r = httpx.post(gw.url + "/v1/chat/completions", json=body, headers=headers, verify=trusting)
+    finally:
+        slow.join()
+    assert r.status_code == 429 and r.json()["error"]["code"] == "overloaded"
+    assert r.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"

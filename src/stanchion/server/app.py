@@ -34,7 +34,7 @@ from stanchion.server.openapi import openapi_document
 from stanchion.server.responses import create_response
 from stanchion.settings import Settings
 from stanchion.store.db import unreachable
-from stanchion.transport import Hsts
+from stanchion.transport import Hsts, hsts_value
 from stanchion.ui import console_mount
 
 log = logging.getLogger("stanchion.server")
@@ -135,7 +135,9 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         gc.freeze()
         try:
             # the server's protocol reads the gate from the lifespan state (intake.py)
-            yield {"gate": app.state.gate}
+            # (and the HSTS value its early refusals carry over direct TLS, as Hsts adds it)
+            hsts = rt.spec.edge.hsts_seconds
+            yield {"gate": app.state.gate, "hsts": hsts_value(hsts) if hsts else None}
         finally:
             watcher.cancel()
             await app.state.embeddings.aclose()

@@ -202,7 +202,11 @@ class SheddingProtocol(BoundedHttpToolsProtocol):
         """What ``cycle.send`` does for a complete response, in one write."""
         response = error_response(err)
         head = [STATUS_LINE[response.status_code]]
-        for name, value in [*cycle.default_headers, *response.raw_headers]:
+        headers = [*cycle.default_headers, *response.raw_headers]
+        hsts = self.app_state.get("hsts")
+        if hsts and cycle.scope.get("scheme") == "https":  # direct TLS; Hsts never sees this one
+            headers.append((b"strict-transport-security", hsts))
+        for name, value in headers:
             head += [name, b": ", value, b"\r\n"]
         if not cycle.keep_alive:
             head.append(b"connection: close\r\n")
