@@ -71,6 +71,7 @@ ALL_FEATURES = (
     "ask_coverage",
     "ask_specific",
     "coverage_specific",
+    "sentence_unseen",
 )
 
 
