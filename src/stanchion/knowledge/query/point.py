@@ -76,15 +76,15 @@ VERB = 4.0  # Zipf of a base verb common enough that its -ed / -ing form tells a
 
 
 def telling(word: str) -> bool:
-    """A past or ongoing form of an everyday verb ("tried", "screwed", "thinking"): what
-    the customer did, not what they ask about."""
+    """A past or ongoing form of an everyday verb ("tried", "dropped", "riding"): what
+    the customer did, not what they ask about. "speed" and "bring" are no such forms."""
     w = word.lower()
-    if w.endswith("ed") and len(w) > 4:
-        stem = w[:-2]
-        forms = (stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else "", stem[:-1] + "y")
+    if w.endswith("ied") and len(w) > 4:
+        forms: tuple[str, ...] = (w[:-3] + "y",)
+    elif w.endswith("ed") and len(w) > 4:
+        forms = (w[:-2], w[:-1], w[:-3] if w[-3] == w[-4] else "")
     elif w.endswith("ing") and len(w) > 5:
-        stem = w[:-3]
-        forms = (stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else "")
+        forms = (w[:-3], w[:-3] + "e", w[:-4] if w[-4] == w[-5] else "")
     else:
         return False
     return any(len(f) > 2 and zipf(f) >= VERB for f in forms)

@@ -32,7 +32,7 @@ CLAUSES = re.compile(
     rf",?\s+(?:and|also|but)\s+(?:(?:also|then|{_HEDGES})\s+)?(?=(?:{_LEADS})\b)"
     r"|,\s+(?:so\s+|then\s+)?(?=(?:how|what|when|where|which|why)\b)"
     # "the screen went blank so what do I do": "so" before a question word opens the ask
-    r"|\s+so\s+(?=(?:how|what|when|where|which|why|should|can|could|do)\s)",
+    r"|,?\s+so\s+(?=(?:how|what|when|where|which|why|should|can|could|do)\s)",
     re.I,
 )
 ASK = re.compile(
