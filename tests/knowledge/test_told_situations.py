@@ -156,14 +156,26 @@ def test_a_story_is_read_as_its_facts() -> None:
 @pytest.mark.parametrize(
     ("text", "ask", "story"),
     [
-        ("the zip on my raincoat broke after a week, am i covered", "am i covered",
-         "the zip on my raincoat broke after a week"),
-        ("our courier never rings the bell, can you leave parcels at the back door",
-         "can you leave parcels at the back door", "our courier never rings the bell"),
-        ("my poncho arrived torn so what should i do", "what should i do",
-         "my poncho arrived torn"),
-        ("the boots pinch at the toes, so can I swap them", "can I swap them",
-         "the boots pinch at the toes"),
+        (
+            "the zip on my raincoat broke after a week, am i covered",
+            "am i covered",
+            "the zip on my raincoat broke after a week",
+        ),
+        (
+            "our courier never rings the bell, can you leave parcels at the back door",
+            "can you leave parcels at the back door",
+            "our courier never rings the bell",
+        ),
+        (
+            "my poncho arrived torn so what should i do",
+            "what should i do",
+            "my poncho arrived torn",
+        ),
+        (
+            "the boots pinch at the toes, so can I swap them",
+            "can I swap them",
+            "the boots pinch at the toes",
+        ),
     ],
 )
 def test_a_story_then_its_question_in_one_sentence_are_told_and_asked(
@@ -181,6 +193,7 @@ def test_a_story_then_its_question_in_one_sentence_are_told_and_asked(
         "boot sizes, are they european",  # keywords before the comma, no story
         "which umbrella is lightest, is it the mini",  # asks before the comma
         "I bought boots and I think they are too small",  # no question after a comma
+        "if the boots pinch after a week, can I still swap them",  # a condition, not a story
     ],
 )
 def test_a_question_or_keywords_before_the_comma_stay_one_ask(text: str) -> None:

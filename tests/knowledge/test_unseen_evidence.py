@@ -23,9 +23,7 @@ PASSAGES = [
 
 
 def _unseen(question: str) -> float:
-    return assess(parse(question, VOCAB, Glossary({})), VOCAB, PASSAGES).features[
-        "sentence_unseen"
-    ]
+    return assess(parse(question, VOCAB, Glossary({})), VOCAB, PASSAGES).features["sentence_unseen"]
 
 
 @pytest.mark.parametrize("word", ["take", "run", "showing", "looked", "gets"])
@@ -60,7 +58,7 @@ def test_a_word_that_is_no_verb_form_is_not_telling(word: str) -> None:
 
 
 def test_an_unseen_point_counts_against_the_answer_an_unseen_story_word_does_not() -> None:
-    """"tubeless" (a thing the shop may not do) lowers the evidence; "yesterday's ride" and
+    """ "tubeless" (a thing the shop may not do) lowers the evidence; "yesterday's ride" and
     "tried" (the customer's story) do not; everyday wording weighs little."""
     plain = _unseen("can you repair a bike tyre puncture")
     assert plain == pytest.approx(1.0)

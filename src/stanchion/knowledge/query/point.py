@@ -29,12 +29,17 @@ from stanchion.knowledge.query.english import commonness, zipf
 # The delexical ("light") verbs of English and the verbs of perception and motion used as
 # them: their meaning comes from what follows ("take a look", "run out", "go out").
 LIGHT = frozenset(
-    """be is are was were been get gets got getting go goes going gone went take takes took
-    taking taken make makes made making do does did doing done have has had having give gives
-    gave given giving put puts putting set sets setting keep keeps kept keeping let lets come
-    comes came coming run runs ran running show shows showed shown showing look looks looked
-    looking see sees saw seen seeing say says said saying try tries tried trying happen
-    happens happened""".split()
+    [
+        *("be", "is", "are", "was", "were", "been", "get", "gets", "got", "getting", "go", "goes"),
+        *("going", "gone", "went", "take", "takes", "took", "taking", "taken", "make", "makes"),
+        *("made", "making", "do", "does", "did", "doing", "done", "have", "has", "had", "having"),
+        *("give", "gives", "gave", "given", "giving", "put", "puts", "putting", "set", "sets"),
+        *("setting", "keep", "keeps", "kept", "keeping", "let", "lets", "come", "comes", "came"),
+        *("coming", "run", "runs", "ran", "running", "show", "shows", "showed", "shown", "showing"),
+        *("look", "looks", "looked", "looking", "see", "sees", "saw", "seen", "seeing", "say"),
+        *("says", "said", "saying", "try", "tries", "tried", "trying"),
+        *("happen", "happens", "happened"),
+    ]
 )
 EVERYDAY = 5.8  # Zipf from which a word is among the commonest of English ("time", "back")
 SPECIFIC = 4.5  # Zipf up to which a word counts fully ("refund", "warranty", "meter")
@@ -67,8 +72,7 @@ def near(term: str, bag: frozenset[str]) -> bool:
     if len(term) < ROOT or not term.isalpha():
         return False
     return any(
-        (t.startswith(term) or term.startswith(t)) and min(len(t), len(term)) >= ROOT
-        for t in bag
+        (t.startswith(term) or term.startswith(t)) and min(len(t), len(term)) >= ROOT for t in bag
     )
 
 

@@ -146,6 +146,10 @@ def _unframed(piece: str) -> str:
 # "my bulb died after a year, am i covered": a situation told, then the question asked of
 # it, in one sentence; the comma before an auxiliary and its subject is where the ask opens
 STORY_WORDS = 3  # a subject, a verb and what happened: fewer is a phrase of keywords
+# "if I move abroad, can I keep my number": a condition of the ask, not a story told
+CONDITION = re.compile(
+    r"^\W*(?:(?:and|but|so)\s+)?(?:if|unless|in case|when|whenever|once)\b", re.I
+)
 ASKED_OF = re.compile(
     r",\s+(?:(?:so|then|and|but)\s+)?(?=(?:can|could|do|does|did|will|would|should|am|is|are)"
     r"\s+(?:i|you|u|we|they|it|my|the|this|that)\b)",
@@ -163,7 +167,9 @@ def _told_then_asked(clause: str) -> list[str]:
     if m is None:
         return [clause]
     story = clause[: m.start()].strip()
-    if len(story.split()) < STORY_WORDS or ASK.search(story) or INVERTED.search(story):
+    if len(story.split()) < STORY_WORDS or CONDITION.match(story):
+        return [clause]
+    if ASK.search(story) or INVERTED.search(story):
         return [clause]
     return [story, clause[m.end() :]]
 
