@@ -370,6 +370,7 @@ def select(rows: list[Row], only: list[Names]) -> tuple[Names, float]:
 
 
 def main(refit: bool, only: list[Names]) -> None:
+    answerability.EXPLORE = True  # every candidate feature, not only the shipped model's
     with tempfile.TemporaryDirectory() as tmp:
         folders = [Path(tmp) / name for name in ("clapnq", "example", "appb", "appc")]
         for folder in folders:

@@ -22,6 +22,18 @@ PASSAGES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _explore(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidate is computed only for the fit (EXPLORE) or a model that uses it."""
+    monkeypatch.setattr(answerability, "EXPLORE", True)
+
+
+def test_the_candidate_costs_nothing_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(answerability, "EXPLORE", False)
+    feats = assess(parse("can you repair a bike tyre", VOCAB, Glossary({})), VOCAB, PASSAGES)
+    assert "sentence_unseen" not in feats.features and "sentence" in feats.features
+
+
 def _unseen(question: str) -> float:
     return assess(parse(question, VOCAB, Glossary({})), VOCAB, PASSAGES).features["sentence_unseen"]
 
