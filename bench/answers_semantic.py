@@ -344,7 +344,8 @@ def fit_dense(args: argparse.Namespace) -> None:
     w = fitting.fit(rows, l2, names)
     shift = _logit(answerability.THRESHOLD) - _logit(t)
     w[0] += shift
-    print(f"DENSE_FEATURES = {names}\nDENSE_WEIGHTS = {tuple(round(v, 3) for v in w)}")
+    print(f"DENSE_FEATURES = {names}\nDENSE_FITTED = {tuple(round(v, 3) for v in w)}")
+    print(f"DENSE_AT = {answerability.THRESHOLD}  # DENSE_WEIGHTS follows THRESHOLD from here")
     print(f"(L2 {l2}; out-of-fold threshold {t}, moved to {answerability.THRESHOLD})")
     app_t = 1 / (1 + math.exp(-(_logit(t_app) + shift)))
     print(f"example app with this embedder: knowledge.answerability.threshold {app_t:.2f}")

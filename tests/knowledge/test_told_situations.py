@@ -16,7 +16,15 @@ import pytest
 from stanchion.knowledge.answerability import assess
 from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.query import Glossary, Vocabulary, is_told, parse, split_asks, story_facts
+from stanchion.knowledge.query import (
+    Ask,
+    Glossary,
+    Vocabulary,
+    is_told,
+    parse,
+    split_asks,
+    story_facts,
+)
 from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -142,4 +150,62 @@ def test_a_story_is_read_as_its_facts() -> None:
         "the boots",
         "the hat",
         "not the scarf",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "ask", "story"),
+    [
+        (
+            "the zip on my raincoat broke after a week, am i covered",
+            "am i covered",
+            "the zip on my raincoat broke after a week",
+        ),
+        (
+            "our courier never rings the bell, can you leave parcels at the back door",
+            "can you leave parcels at the back door",
+            "our courier never rings the bell",
+        ),
+        (
+            "my poncho arrived torn so what should i do",
+            "what should i do",
+            "my poncho arrived torn",
+        ),
+        (
+            "the boots pinch at the toes, so can I swap them",
+            "can I swap them",
+            "the boots pinch at the toes",
+        ),
+    ],
+)
+def test_a_story_then_its_question_in_one_sentence_are_told_and_asked(
+    text: str, ask: str, story: str
+) -> None:
+    """A situation told, a comma, then an auxiliary and its subject: the ask opens there,
+    and the story is its context (its words say what happened, not what is asked)."""
+    assert split_asks(text) == [Ask(ask, story)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I return the boots, do I pay the postage",  # a question before the comma
+        "boot sizes, are they european",  # keywords before the comma, no story
+        "which umbrella is lightest, is it the mini",  # asks before the comma
+        "I bought boots and I think they are too small",  # no question after a comma
+        "if the boots pinch after a week, can I still swap them",  # a condition, not a story
+    ],
+)
+def test_a_question_or_keywords_before_the_comma_stay_one_ask(text: str) -> None:
+    assert split_asks(text) == [Ask(text)]
+
+
+def test_the_story_of_a_question_counts_as_its_context() -> None:
+    """Told then asked, the story's words weigh half (context) and are not the ask's own."""
+    part = split_asks("the handle of my umbrella came off, will you replace it")[0]
+    own, story = parse(part.ask, VOCAB, Glossary({})), parse(part.context, VOCAB, Glossary({}))
+    asked = own.with_context(story)
+    assert [c.words for c in asked.content()] == ["replace"]
+    assert [(c.words, c.weight) for c in asked.concepts if c.how == "context"] == [
+        ("umbrella", story.concepts[1].weight / 2)
     ]

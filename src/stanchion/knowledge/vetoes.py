@@ -61,7 +61,7 @@ def novel_points(query: Query, present: set[str] | frozenset[str] = frozenset())
         if c.words.lower().endswith(("'s", "’s")):  # "my husband's birthday": whose, not what
             continue
         rare = rarity(c.words)
-        if _manner(c.words) or _superlative(c.words):
+        if manner(c.words) or superlative(c.words):
             continue
         if rare >= NOVEL or (rare > 0 and _named(c.words, query.text)):
             out.append(normalize_word(c.words))
@@ -132,7 +132,7 @@ def _asks_in_words(clause: str) -> bool:
     return bool(ASK.search(plain) or INVERTED.search(plain))
 
 
-def _manner(word: str) -> bool:
+def manner(word: str) -> bool:
     """An adverb of an English adjective ("vaguely", "honestly", "reasonably" of
     "reasonable", "happily" of "happy", "basically" of "basic") says how, never what."""
     w = word.lower()
@@ -144,7 +144,7 @@ def _manner(word: str) -> bool:
     return any(len(f) > 2 and zipf(f) >= ADJECTIVE for f in forms)
 
 
-def _superlative(word: str) -> bool:
+def superlative(word: str) -> bool:
     """The -est of an everyday adjective ("quickest", "cheapest", "latest") asks which of
     the options the documents list, never for a thing of its own."""
     w = word.lower()
@@ -412,7 +412,7 @@ def _plural(word: str) -> bool:
 def _inflected(word: str) -> bool:
     """A past form or an adverb of an English word ("dropped", "screwed", "quickly"): it says
     what happened or how, never which kind."""
-    if _manner(word) or _superlative(word):
+    if manner(word) or superlative(word):
         return True
     if len(word) > 4 and word.endswith("ed"):
         stem = word[:-2]

@@ -30,7 +30,9 @@ _HEDGES = r"roughly|approximately|about|just|exactly|usually|generally|typically
 SENTENCES = re.compile(r"(?<=[?!.])\s+|\n+|;\s+|(?<=\?)(?=\S)")
 CLAUSES = re.compile(
     rf",?\s+(?:and|also|but)\s+(?:(?:also|then|{_HEDGES})\s+)?(?=(?:{_LEADS})\b)"
-    r"|,\s+(?=(?:how|what|when|where|which|why)\b)",
+    r"|,\s+(?:so\s+|then\s+)?(?=(?:how|what|when|where|which|why)\b)"
+    # "the screen went blank so what do I do": "so" before a question word opens the ask
+    r"|,?\s+so\s+(?=(?:how|what|when|where|which|why|should|can|could|do)\s)",
     re.I,
 )
 ASK = re.compile(
@@ -141,10 +143,43 @@ def _unframed(piece: str) -> str:
     return ENUMERATOR.sub("", ANNOUNCE.sub("", piece, count=1), count=1)
 
 
+# "my bulb died after a year, am i covered": a situation told, then the question asked of
+# it, in one sentence; the comma before an auxiliary and its subject is where the ask opens
+STORY_WORDS = 3  # a subject, a verb and what happened: fewer is a phrase of keywords
+# "if I move abroad, can I keep my number": a condition of the ask, not a story told
+CONDITION = re.compile(
+    r"^\W*(?:(?:and|but|so)\s+)?(?:if|unless|in case|when|whenever|once)\b", re.I
+)
+ASKED_OF = re.compile(
+    r",\s+(?:(?:so|then|and|but)\s+)?(?=(?:can|could|do|does|did|will|would|should|am|is|are)"
+    r"\s+(?:i|you|u|we|they|it|my|the|this|that)\b)",
+    re.I,
+)
+
+
+def _told_then_asked(clause: str) -> list[str]:
+    """A clause cut where the story before a comma ends and its question begins, when the
+    part before the comma tells something and asks nothing itself ("can I return it, do I
+    pay the postage" stays one ask; so does "hub price, is it cheaper": keywords, no story).
+    The story is then the question's context (see ``split_asks``): its words say what
+    happened, the ask says what the documents must answer."""
+    m = ASKED_OF.search(clause)
+    if m is None:
+        return [clause]
+    story = clause[: m.start()].strip()
+    if len(story.split()) < STORY_WORDS or CONDITION.match(story):
+        return [clause]
+    if ASK.search(story) or INVERTED.search(story):
+        return [clause]
+    return [story, clause[m.end() :]]
+
+
 def _pieces(text: str) -> list[str]:
     out: list[str] = []
     for sentence in SENTENCES.split(strip_courtesies(text)):
-        out.extend(_unframed(p.strip()) for p in CLAUSES.split(sentence) if p and p.strip())
+        for p in CLAUSES.split(sentence):
+            if p and p.strip():
+                out.extend(_unframed(c.strip()) for c in _told_then_asked(p.strip()))
     return [p for p in out if re.search(r"[A-Za-z0-9]", p)]
 
 
