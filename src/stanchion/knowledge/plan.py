@@ -169,7 +169,9 @@ class Planner:
         decision = max((p.decision for p in planned), key=ORDER.__getitem__)
         if decision == "borderline" and self.policy.borderline_action == "refuse":
             decision = "refuse"
-        usable = [p for p in planned if ORDER[p.decision] >= max(ORDER[decision], 1)]
+        # the passages of every part not refused: a borderline part of an answered message
+        # is answered too (the responder reads each part's decision), so it needs its own
+        usable = [p for p in planned if ORDER[p.decision] >= 1]
         return Plan(planned, decision, _merge(usable))
 
     def standalone(self, turns: list[str], parts: list[Ask]) -> list[str]:

@@ -67,6 +67,13 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     ),
     # a sign that something happened: "you get an email WHEN...", "turns white ONCE..."
     "signal": re.compile(r"\b(?:when|once|as soon as)\b", re.I),
+    # a designation or technical figure: a code that mixes letters and digits ("E26",
+    # "GU10", "1080p") or a number in a unit of a device's specification ("2.4 GHz")
+    "spec": re.compile(
+        r"\b(?=[a-z]{0,3}\d)[a-z]{1,3}\d{1,4}[a-z]?\b|\b\d{3,4}p\b|\b\d+(?:[.,]\d+)?\s*"
+        r"(?:ghz|mhz|hz|v|volts?|w|watts?|kw|kwh|wh|mah|lumens?|lm|mbps|gbps|db|bit)\b",
+        re.I,
+    ),
     "place": re.compile(
         r"\b(?:on|from|at|under|in|to|via|through)\s+(?:the|your|any|a)\b|@|\bpage\b|"
         r"\bsettings\b|\bapp\b|\bmenu\b|\bemail\b|\b[A-Z][a-z]+,\s+[A-Z][a-z]+",
@@ -105,7 +112,7 @@ _KNOW = (
     r"(?:know|tell|see|find out)\b"
 )
 # Kinds whose patterns need a digit (skipped, once per sentence, when it has none).
-NUMERIC_KINDS = frozenset({"percent", "size", "weight"})
+NUMERIC_KINDS = frozenset({"percent", "size", "weight", "spec"})
 _OBLIGED = (
     r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b|"
     r"\bmust (?:i|we|it|they)\b|\b(?:is|are) (?:\w+ ){1,3}(?:required|necessary|mandatory)\b"
@@ -113,6 +120,11 @@ _OBLIGED = (
 _NOT_GOODS = (
     r"(?:money|cash|refund|credit|compensation|is|are|was|does|do|did|will|would|can|could|"
     r"should|it|this|that|they|i|we|you|extra|more|less|back)"
+)
+_PROPERTY = (
+    r"\b(?:which|what)(?: [a-z]+){1,3} (?:does|do|did|will|would|can) (?:the|its|this|that|"
+    r"these|those|my|your|our|their|a|an|it)\b(?: [a-z]+){0,4} (?:have|has|use|uses|need|take|"
+    r"support|fit|fits|accept|run on|work with|come with)\b"
 )
 _ALLOWED = r"(?:can|may|could|am|are) (?:i|we|you|one|each|a passenger|passengers)"
 # (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
@@ -154,6 +166,9 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("place", False, re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),
     ("time", False, re.compile(r"\bwhen\b|\bwhat time\b|\bhow late\b|\bdeadline\b")),
     ("obligation", False, re.compile(_OBLIGED)),
+    # which of its kind a thing is or has: "which base does the bulb have", "what band does
+    # the hub use" (a thing's property, not "what do I need")
+    ("spec", False, re.compile(_PROPERTY)),
 )
 _STEPS = re.compile(
     r"\bhow (?:do|can|should|would|to)\b|\bhow i\b|\bsteps?\b|\bwhat (?:do|should|can) i do\b|"
