@@ -67,6 +67,12 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     ),
     # a sign that something happened: "you get an email WHEN...", "turns white ONCE..."
     "signal": re.compile(r"\b(?:when|once|as soon as)\b", re.I),
+    # a time of day: "before 2 pm", "from 8:30 to 17:00", "until midnight"
+    "clock": re.compile(
+        r"\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2}:\d{2}\b|"
+        r"\b(?:noon|midday|midnight)\b",
+        re.I,
+    ),
     # a designation or technical figure: a code that mixes letters and digits ("E26",
     # "GU10", "1080p") or a number in a unit of a device's specification ("2.4 GHz")
     "spec": re.compile(
@@ -90,6 +96,7 @@ _KIND_WORDS = {
     "price": "price cost fee charge rate",
     "duration": "notice time period deadline",
     "time": "deadline time date",
+    "clock": "time hour",
     "size": "size dimension big large measure length",
     "weight": "weight weigh heavy",
     "reason": "reason cause",
@@ -121,6 +128,11 @@ _NOT_GOODS = (
     r"(?:money|cash|refund|credit|compensation|is|are|was|does|do|did|will|would|can|could|"
     r"should|it|this|that|they|i|we|you|extra|more|less|back)"
 )
+_CLOCK = (
+    r"\bwhat time\b|\bcut ?off\b|\bhow (?:late|early)\b|\b(?:the )?(?:latest|earliest) (?:i|we|you|"
+    r"one|time)\b|\b(?:opening|open|office|business) hours\b|\bwhen (?:do|does|is|are) "
+    r"(?:\w+ ){0,3}(?:open|close|closed)\b"
+)
 _PROPERTY = (
     r"\b(?:which|what)(?: [a-z]+){1,3} (?:does|do|did|will|would|can) (?:the|its|this|that|"
     r"these|those|my|your|our|their|a|an|it)\b(?: [a-z]+){0,4} (?:have|has|use|uses|need|take|"
@@ -130,6 +142,8 @@ _ALLOWED = r"(?:can|may|could|am|are) (?:i|we|you|one|each|a passenger|passenger
 # (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
 # without one cannot answer; a loose cue only prefers it ("do you offer a price match?").
 _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
+    # a time of day: "what time", "the cutoff", "how late can I", "opening hours"
+    ("clock", False, re.compile(_CLOCK)),
     # a measure before a time: "how long can a case BE" asks a length, "how much can it
     # weigh" a weight, not a duration or a price
     ("size", True, re.compile(r"\bhow long (?:can|may|must|should|could) (?:\w+ ){1,4}be\b")),
