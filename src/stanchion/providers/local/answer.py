@@ -60,6 +60,15 @@ PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "
 YES_NO_COVER = 0.75
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 NO_CONTEXT = Context()
+# Everyday English for what documents say in their own words, in any domain (the app's
+# glossary and the retrieval's paraphrases come with the request): "send a new one first"
+# is "send a replacement before...", "to the plane" is "to the aircraft door", "how much
+# notice" is "3 business days in advance".
+EVERYDAY: dict[str, list[str]] = {
+    "replacement": ["new one"],
+    "aircraft": ["plane", "airplane", "aeroplane"],
+    "in advance": ["notice", "beforehand"],
+}
 REPEATED_WEIGHT = -WEIGHTS[FEATURES.index("repeated")]
 
 
@@ -343,11 +352,12 @@ def request_context(
     sentences as candidates."""
     names = titles or [""] * len(passages)
     turns = history or []
+    everyday = tuple(analyzer.glossary(EVERYDAY))
     ctx = Context(
         demoted=frozenset(i for i, src in enumerate(sources or []) if src == "catalog"),
         said=" ".join(t for role, t in turns if role == "assistant"),
         earlier=next((t for role, t in reversed(turns) if role == "user"), ""),
-        glossary=tuple(analyzer.glossary(glossary)) if glossary else (),
+        glossary=tuple(analyzer.glossary(glossary)) + everyday if glossary else everyday,
         judged=bool(decisions),
         names=title_names(names),
         titles=tuple(dict.fromkeys(t for t in names if t)),
