@@ -46,11 +46,6 @@ PLANS = 4096  # plans kept per index generation (the same questions come back)
 # characters; past this, parsing only costs CPU (~130 us a word) while holding the GIL.
 QUESTION_CHARS = 8000
 FACT_CONCEPTS = 2  # a fact of a story judged alone names at least this many corpus concepts
-# Passages past the k the answerability judged, handed to the responder as well: the
-# relative cut-off keeps passages near the best coverage, and the sentence that answers
-# often sits in a passage that shares fewer of the question's words ("the return window":
-# "can be returned within 30 days" on the policy page, not the returns-process page)
-WIDER = 2
 SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken to be about
 
 
@@ -272,9 +267,9 @@ class Planner:
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
             assessment = Assessment(0.0, assessment.features, missing)
         decision = self.decide(assessment.score, bool(evidence))
-        if WIDER and decision != "refuse":  # judged on the k best; read from a few more
-            more = r.ranked(query, k + WIDER, 0.0, vec)
-            evidence = evidence + [p for p in more if p not in evidence][:WIDER]
+        if len(passages) < k and decision != "refuse":  # judged on those; read up to k
+            more = r.ranked(query, k, 0.0, vec)
+            evidence = evidence + [p for p in more if p not in evidence][: k - len(passages)]
         return PartPlan(text, question, query, evidence, assessment, decision)
 
     def _story(
