@@ -269,6 +269,20 @@ def pool_of(
     return pool
 
 
+def _near_sign(part: Part, candidates: list[Candidate], ctx: Context) -> list[Candidate]:
+    """"How will I know it worked?" after a part that asked how to do something: the signs
+    stated in the section that answered it ("Setup takes about five minutes. The status
+    light turns solid white when the hub is online."), whatever words they use ("online",
+    not "worked"); none when that section states none."""
+    if part.intent.kind != "signal" or not ctx.near:
+        return []
+    return [
+        c
+        for c in candidates
+        if (c[0], c[1].section) in ctx.near and "signal" in c[1].kinds and part.cover(c[1]) > 0
+    ]
+
+
 def calibrate(part: Part, pool: list[Candidate], question: str = "") -> None:
     """Weigh a sentence's length by the best cover in the pool (``Part.brevity``); mark the
     sentences stating the least time when the question asks for the quickest."""
@@ -291,7 +305,7 @@ def answer_part(
     part = read_part(question, candidates, analyzer, ctx)
     if not part.wanted or not candidates:
         return None
-    pool = pool_of(part, question, candidates, ctx, bar)
+    pool = _near_sign(part, candidates, ctx) or pool_of(part, question, candidates, ctx, bar)
     calibrate(part, pool, question)
     ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
     if not ranked or part.cover(ranked[0][1][1]) <= 0:

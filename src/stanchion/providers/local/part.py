@@ -28,11 +28,6 @@ _FRAME_WORDS = (
     "isnt dont doesnt cant wont arent anymore"
 )
 _FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
-# "how will I know it has WORKED / went through": the sign of success is asked, whatever it
-# is written as ("the light turns solid white when the hub is online")
-_SUCCESS = frozenset(
-    stem(w) for w in "work worked succeed succeeded success successful done finished".split()
-)
 # chat spellings of question words, dropped before stemming: "wat" stems like "water"
 # (and "at the same time", "at once": how, not what, is asked)
 _CHAT = re.compile(
@@ -331,10 +326,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     if intent.empty and ctx.earlier and not _ASKS.search(main.lower()):
         intent = replace(intent_of(ctx.earlier), lent=True)  # "and to canada?": as before
     lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
-    own = {t: 1.0 for t in _terms(main)}
-    if intent.kind == "signal" and set(lent) | set(own) - _SUCCESS:
-        own = {t: w for t, w in own.items() if t not in _SUCCESS}  # "...know it WORKED"
-    wanted, scale = _concepts({**lent, **own}, analyzer, ctx, intent)
+    wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx, intent)
     part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
     part.said_terms = frozenset(words_of(ctx.said)) if ctx.said else frozenset()
     part.near = ctx.near
