@@ -305,7 +305,8 @@ def answer_part(
     part = read_part(question, candidates, analyzer, ctx)
     if not part.wanted or not candidates:
         return None
-    pool = _near_sign(part, candidates, ctx) or pool_of(part, question, candidates, ctx, bar)
+    near = _near_sign(part, candidates, ctx)
+    pool = near or pool_of(part, question, candidates, ctx, bar)
     calibrate(part, pool, question)
     ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
@@ -313,7 +314,7 @@ def answer_part(
     best = ranked[0][1]
     if part.cover_asked(best[1]) < bar:
         return None
-    if multi and not ctx.judged and part.cover_asked(best[1]) < PART_MIN_COVER:
+    if multi and not ctx.judged and not near and part.cover_asked(best[1]) < PART_MIN_COVER:
         return None
     if part.intent.yes_no and not any(part.predicates(c[1]) for s, c in ranked[:3] if s > 0):
         return None  # "is the bulb dimmable?" against "the bulb is an E26 bulb": no answer
