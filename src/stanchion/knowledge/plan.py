@@ -113,7 +113,7 @@ class Planner:
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
         self._plans: dict[tuple[tuple[str, ...], int], Plan] = {}
-        self._subjects: dict[tuple[tuple[str, ...], int], tuple[Passage, ...]] = {}
+        self._subjects: dict[tuple[tuple[str, ...], int], frozenset[str]] = {}
         self._plans_for: object | None = None  # the index sync the plans were made at
 
     def decide(self, score: float, has_passages: bool) -> Decision:
@@ -156,8 +156,8 @@ class Planner:
     ) -> Plan:
         earlier = self._earlier(turns[:-1])
 
-        def subject() -> tuple[Passage, ...]:
-            return self.subject_passages(turns[:-1], k)
+        def subject() -> frozenset[str]:
+            return self.subject(turns[:-1], k)
 
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
@@ -189,22 +189,18 @@ class Planner:
         return out
 
     def subject(self, turns: list[str], k: int) -> frozenset[str]:
-        """The documents the last of ``turns`` was retrieved from (``subject_passages``)."""
-        return frozenset(p.doc_id for p in self.subject_passages(turns, k))
-
-    def subject_passages(self, turns: list[str], k: int) -> tuple[Passage, ...]:
-        """The best passages the last of ``turns`` was retrieved, answered or not: what a
+        """The documents the last of ``turns`` was retrieved from, answered or not: what a
         follow-up to it is about. Retrieved without a subject of its own, so the same
         whatever plans are kept; kept per index sync like the plans."""
         if not turns:
-            return ()
+            return frozenset()
         key = (tuple(turns), k)
         found = self._subjects.get(key)
         if found is None:
             context = self._earlier(turns[:-1])
             asks = split_asks(unabbreviate(turns[-1][:QUESTION_CHARS]))
-            found = tuple(
-                p
+            found = frozenset(
+                p.doc_id
                 for ask in asks
                 for p in self._part(ask, context, k, None).passages[:SUBJECT_PASSAGES]
             )
@@ -229,7 +225,7 @@ class Planner:
         context: str,
         k: int,
         vec: Vector | None,
-        subject: Callable[[], tuple[Passage, ...]] = tuple,
+        subject: Callable[[], frozenset[str]] = frozenset,
     ) -> PartPlan:
         r = self.retriever
         text = part.text
@@ -258,8 +254,7 @@ class Planner:
         assessment = r.assess(
             query, evidence, around, 0.0 if rows and dense is not None else dense, told
         )
-        docs = {p.doc_id for p in subject()} if leaned else set()
-        on_subject = [p for p in evidence if p.doc_id in docs]
+        on_subject = [p for p in evidence if p.doc_id in subject()] if leaned else []
         if on_subject:  # the subject is settled by the documents: its words need not recur
             alone = r.assess(own, on_subject, around, dense, told)
             if alone.score > assessment.score:
@@ -272,33 +267,10 @@ class Planner:
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
             assessment = Assessment(0.0, assessment.features, missing)
         decision = self.decide(assessment.score, bool(evidence))
-        if decision != "refuse":
-            evidence = self._window(query, k, vec, passages, evidence, subject() if leaned else ())
+        if len(passages) < k and decision != "refuse":  # judged on those; read up to k
+            more = r.ranked(query, k, 0.0, vec)
+            evidence = evidence + [p for p in more if p not in evidence][: k - len(passages)]
         return PartPlan(text, question, query, evidence, assessment, decision)
-
-    def _window(
-        self,
-        query: Query,
-        k: int,
-        vec: Vector | None,
-        kept: list[Passage],
-        evidence: list[Passage],
-        earlier: tuple[Passage, ...],
-    ) -> list[Passage]:
-        """What the responder reads besides the evidence judged: up to k passages where the
-        relative cut-off kept fewer (the next ranked), and for a follow-up the passages its
-        earlier turn was answered from ("and when we land?" after "can I keep my wheelchair
-        until I board": the wheelchair's passage goes on, "...returned to you at the
-        aircraft door on arrival")."""
-        more = list(earlier)
-        if len(kept) < k:
-            more = _next(self.retriever.ranked(query, k, 0.0, vec), kept, k) + more
-        seen = {_key(p) for p in evidence}
-        for p in more:
-            if _key(p) not in seen:
-                seen.add(_key(p))
-                evidence = [*evidence, p]
-        return evidence
 
     def _story(
         self,
@@ -333,16 +305,6 @@ class Planner:
         return assessment, first + [p for p in evidence if p not in first]
 
 
-def _key(p: Passage) -> tuple[str, int, int]:
-    return p.doc_id, p.version, p.start
-
-
-def _next(ranked: list[Passage], kept: list[Passage], k: int) -> list[Passage]:
-    """The ranked passages past those ``kept``, up to k in all."""
-    keys = {_key(p) for p in kept}
-    return [p for p in ranked if _key(p) not in keys][: k - len(kept)]
-
-
 def _merge(parts: list[PartPlan]) -> list[Passage]:
     """The parts' passages interleaved best first, each span once."""
     seen: set[tuple[str, int, int]] = set()
@@ -351,7 +313,7 @@ def _merge(parts: list[PartPlan]) -> list[Passage]:
         for part in parts:
             if rank < len(part.passages):
                 p = part.passages[rank]
-                key = _key(p)
+                key = (p.doc_id, p.version, p.start)
                 if key not in seen:
                     seen.add(key)
                     out.append(p)
