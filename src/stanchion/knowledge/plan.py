@@ -243,7 +243,7 @@ class Planner:
         words += [c.country for c in cities(f"{part.context} {leaned} {text}")]  # "Toronto": Canada
         if words:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
-        passages = r.ranked(query, k, None, vec)
+        passages, window = r.window(query, k, None, vec, fill=True)
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
         evidence = passages + [p for p in rows if p not in passages]
         around = tuple(t for t in (part.context, leaned) if t)
@@ -267,9 +267,8 @@ class Planner:
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
             assessment = Assessment(0.0, assessment.features, missing)
         decision = self.decide(assessment.score, bool(evidence))
-        if len(passages) < k and decision != "refuse":  # judged on those; read up to k
-            more = r.ranked(query, k, 0.0, vec)
-            evidence = evidence + [p for p in more if p not in evidence][: k - len(passages)]
+        if decision != "refuse":  # judged on those kept; read k where the cut-off kept fewer
+            evidence = evidence + [p for p in window if p not in evidence]
         return PartPlan(text, question, query, evidence, assessment, decision)
 
     def _story(
