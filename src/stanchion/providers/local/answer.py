@@ -31,7 +31,7 @@ from stanchion.providers.local.part import (
     read_part,
     split_context,
 )
-from stanchion.providers.local.sentences import Analyzer, Sentence
+from stanchion.providers.local.sentences import EVERYDAY, Analyzer, Sentence
 from stanchion.providers.local.units import asked_unit
 
 NO_ANSWER = "I don't have that in the approved documents."
@@ -60,15 +60,6 @@ PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "
 YES_NO_COVER = 0.75
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 NO_CONTEXT = Context()
-# Everyday English for what documents say in their own words, in any domain (the app's
-# glossary and the retrieval's paraphrases come with the request): "send a new one first"
-# is "send a replacement before...", "to the plane" is "to the aircraft door", "how much
-# notice" is "3 business days in advance".
-EVERYDAY: dict[str, list[str]] = {
-    "replacement": ["new one"],
-    "aircraft": ["plane", "airplane", "aeroplane"],
-    "in advance": ["notice", "beforehand"],
-}
 REPEATED_WEIGHT = -WEIGHTS[FEATURES.index("repeated")]
 
 
@@ -270,7 +261,7 @@ def pool_of(
 
 
 def _near_sign(part: Part, candidates: list[Candidate], ctx: Context) -> list[Candidate]:
-    """"How will I know it worked?" after a part that asked how to do something: the signs
+    """The signs a "how will I know it worked?" asks for, after a part that asked how: those
     stated in the section that answered it ("Setup takes about five minutes. The status
     light turns solid white when the hub is online."), whatever words they use ("online",
     not "worked"); none when that section states none."""
