@@ -176,7 +176,9 @@ class Planner:
         decision = max((p.decision for p in planned), key=ORDER.__getitem__)
         if decision == "borderline" and self.policy.borderline_action == "refuse":
             decision = "refuse"
-        usable = [p for p in planned if ORDER[p.decision] >= max(ORDER[decision], 1)]
+        # the passages of every part not refused: a borderline part of an answered message
+        # is answered too (the responder reads each part's decision), so it needs its own
+        usable = [p for p in planned if ORDER[p.decision] >= 1]
         return Plan(planned, decision, _merge(usable))
 
     def _leans(self, part: Ask) -> bool:
@@ -263,7 +265,7 @@ class Planner:
         words += [c.country for c in cities(f"{part.context} {leaned} {text}")]  # "Toronto": Canada
         if words:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
-        passages = r.ranked(query, k, None, vec)
+        passages, window = r.window(query, k, None, vec, fill=True)
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
         evidence = passages + [p for p in rows if p not in passages]
         around = tuple(t for t in (part.context, leaned) if t)
@@ -287,6 +289,8 @@ class Planner:
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
             assessment = Assessment(0.0, assessment.features, missing)
         decision = self.decide(assessment.score, bool(evidence))
+        if decision != "refuse":  # judged on those kept; read k where the cut-off kept fewer
+            evidence = evidence + [p for p in window if p not in evidence]
         return PartPlan(text, question, query, evidence, assessment, decision)
 
     def _unsold(self, text: str, context: str) -> list[str]:

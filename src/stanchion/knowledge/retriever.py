@@ -200,12 +200,24 @@ class KnowledgeRetriever:
     def ranked(
         self, query: Query, k: int, min_score: float | None = None, vec: Vector | None = None
     ) -> list[Passage]:
+        return self.window(query, k, min_score, vec)[0]
+
+    def window(
+        self,
+        query: Query,
+        k: int,
+        min_score: float | None = None,
+        vec: Vector | None = None,
+        fill: bool = False,
+    ) -> tuple[list[Passage], list[Passage]]:
+        """(the passages ``ranked`` returns; with ``fill``, the next ones in rank order that
+        the cut-off left out, up to k in all): ranked once, only those returned decrypted."""
         pool = max(CANDIDATES, 4 * k)
         asked = {self.key(t): t for t in query.terms()}
         cands = self.backend.candidates(list(asked), pool)
         dense = self.dense.hits(vec, pool) if self.dense is not None and vec is not None else []
         if not cands and not dense:
-            return []
+            return [], []
         total = query.total
         scored = [(c, coverage(query, self._bag(c, asked), total), 0.0) for c in cands]
         top = max((c.rank for c in cands), default=0.0) or 1.0
@@ -214,11 +226,16 @@ class KnowledgeRetriever:
         scored.sort(key=lambda cs: -(lexical * cs[0].rank / top + (1 - lexical) * cs[1]))
         if dense:
             scored = self._fused(scored, dense, query, asked)
-        kept = [
-            self._passage(c, max(cov, sim if sim >= self.min_similarity else 0.0))
-            for c, cov, sim in self._cut(scored, min_score, bool(dense))
-        ]
-        return kept[:k]
+        kept = self._cut(scored, min_score, bool(dense))[:k]
+        more: list[Scored] = []
+        if fill and len(kept) < k:
+            ids = {c.chunk_id for c, _, _ in kept}
+            more = [s for s in scored if s[0].chunk_id not in ids][: k - len(kept)]
+        return [self._scored_passage(s) for s in kept], [self._scored_passage(s) for s in more]
+
+    def _scored_passage(self, scored: Scored) -> Passage:
+        c, cov, sim = scored
+        return self._passage(c, max(cov, sim if sim >= self.min_similarity else 0.0))
 
     def _cut(self, scored: list[Scored], min_score: float | None, dense: bool) -> list[Scored]:
         """An explicit floor keeps what reaches it; otherwise the first hit always stays

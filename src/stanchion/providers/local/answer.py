@@ -31,7 +31,7 @@ from stanchion.providers.local.part import (
     read_part,
     split_context,
 )
-from stanchion.providers.local.sentences import Analyzer, Sentence
+from stanchion.providers.local.sentences import EVERYDAY, Analyzer, Sentence
 from stanchion.providers.local.units import asked_unit
 
 NO_ANSWER = "I don't have that in the approved documents."
@@ -260,6 +260,20 @@ def pool_of(
     return pool
 
 
+def _near_sign(part: Part, candidates: list[Candidate], ctx: Context) -> list[Candidate]:
+    """The signs a "how will I know it worked?" asks for, after a part that asked how: those
+    stated in the section that answered it ("Setup takes about five minutes. The status
+    light turns solid white when the hub is online."), whatever words they use ("online",
+    not "worked"); none when that section states none."""
+    if part.intent.kind != "signal" or not ctx.near:
+        return []
+    return [
+        c
+        for c in candidates
+        if (c[0], c[1].section) in ctx.near and "signal" in c[1].kinds and part.cover(c[1]) > 0
+    ]
+
+
 def calibrate(part: Part, pool: list[Candidate], question: str = "") -> None:
     """Weigh a sentence's length by the best cover in the pool (``Part.brevity``); mark the
     sentences stating the least time when the question asks for the quickest."""
@@ -282,7 +296,8 @@ def answer_part(
     part = read_part(question, candidates, analyzer, ctx)
     if not part.wanted or not candidates:
         return None
-    pool = pool_of(part, question, candidates, ctx, bar)
+    near = _near_sign(part, candidates, ctx)
+    pool = near or pool_of(part, question, candidates, ctx, bar)
     calibrate(part, pool, question)
     ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
@@ -290,7 +305,7 @@ def answer_part(
     best = ranked[0][1]
     if part.cover_asked(best[1]) < bar:
         return None
-    if multi and not ctx.judged and part.cover_asked(best[1]) < PART_MIN_COVER:
+    if multi and not ctx.judged and not near and part.cover_asked(best[1]) < PART_MIN_COVER:
         return None
     if part.intent.yes_no and not any(part.predicates(c[1]) for s, c in ranked[:3] if s > 0):
         return None  # "is the bulb dimmable?" against "the bulb is an E26 bulb": no answer
@@ -343,11 +358,12 @@ def request_context(
     sentences as candidates."""
     names = titles or [""] * len(passages)
     turns = history or []
+    everyday = tuple(analyzer.glossary(EVERYDAY))
     ctx = Context(
         demoted=frozenset(i for i, src in enumerate(sources or []) if src == "catalog"),
         said=" ".join(t for role, t in turns if role == "assistant"),
         earlier=next((t for role, t in reversed(turns) if role == "user"), ""),
-        glossary=tuple(analyzer.glossary(glossary)) if glossary else (),
+        glossary=tuple(analyzer.glossary(glossary)) + everyday if glossary else everyday,
         judged=bool(decisions),
         names=title_names(names),
         titles=tuple(dict.fromkeys(t for t in names if t)),

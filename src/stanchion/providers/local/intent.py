@@ -67,6 +67,19 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     ),
     # a sign that something happened: "you get an email WHEN...", "turns white ONCE..."
     "signal": re.compile(r"\b(?:when|once|as soon as)\b", re.I),
+    # a time of day: "before 2 pm", "from 8:30 to 17:00", "until midnight"
+    "clock": re.compile(
+        r"\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2}:\d{2}\b|"
+        r"\b(?:noon|midday|midnight)\b",
+        re.I,
+    ),
+    # a designation or technical figure: a code that mixes letters and digits ("E26",
+    # "GU10", "1080p") or a number in a unit of a device's specification ("2.4 GHz")
+    "spec": re.compile(
+        r"\b(?=[a-z]{0,3}\d)[a-z]{1,3}\d{1,4}[a-z]?\b|\b\d{3,4}p\b|\b\d+(?:[.,]\d+)?\s*"
+        r"(?:ghz|mhz|hz|v|volts?|w|watts?|kw|kwh|wh|mah|lumens?|lm|mbps|gbps|db|bit)\b",
+        re.I,
+    ),
     "place": re.compile(
         r"\b(?:on|from|at|under|in|to|via|through)\s+(?:the|your|any|a)\b|@|\bpage\b|"
         r"\bsettings\b|\bapp\b|\bmenu\b|\bemail\b|\b[A-Z][a-z]+,\s+[A-Z][a-z]+",
@@ -83,6 +96,7 @@ _KIND_WORDS = {
     "price": "price cost fee charge rate",
     "duration": "notice time period deadline",
     "time": "deadline time date",
+    "clock": "time hour",
     "size": "size dimension big large measure length",
     "weight": "weight weigh heavy",
     "reason": "reason cause",
@@ -105,7 +119,7 @@ _KNOW = (
     r"(?:know|tell|see|find out)\b"
 )
 # Kinds whose patterns need a digit (skipped, once per sentence, when it has none).
-NUMERIC_KINDS = frozenset({"percent", "size", "weight"})
+NUMERIC_KINDS = frozenset({"percent", "size", "weight", "spec"})
 _OBLIGED = (
     r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b|"
     r"\bmust (?:i|we|it|they)\b|\b(?:is|are) (?:\w+ ){1,3}(?:required|necessary|mandatory)\b"
@@ -114,10 +128,22 @@ _NOT_GOODS = (
     r"(?:money|cash|refund|credit|compensation|is|are|was|does|do|did|will|would|can|could|"
     r"should|it|this|that|they|i|we|you|extra|more|less|back)"
 )
+_CLOCK = (
+    r"\bwhat time\b|\bcut ?off\b|\bhow (?:late|early)\b|\b(?:the )?(?:latest|earliest) (?:i|we|you|"
+    r"one|time)\b|\b(?:opening|open|office|business) hours\b|\bwhen (?:do|does|is|are) "
+    r"(?:\w+ ){0,3}(?:open|close|closed)\b"
+)
+_PROPERTY = (
+    r"\b(?:which|what)(?: [a-z]+){1,3} (?:does|do|did|will|would|can) (?:the|its|this|that|"
+    r"these|those|my|your|our|their|a|an|it)\b(?: [a-z]+){0,4} (?:have|has|use|uses|need|take|"
+    r"support|fit|fits|accept|run on|work with|come with)\b"
+)
 _ALLOWED = r"(?:can|may|could|am|are) (?:i|we|you|one|each|a passenger|passengers)"
 # (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
 # without one cannot answer; a loose cue only prefers it ("do you offer a price match?").
 _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
+    # a time of day: "what time", "the cutoff", "how late can I", "opening hours"
+    ("clock", False, re.compile(_CLOCK)),
     # a measure before a time: "how long can a case BE" asks a length, "how much can it
     # weigh" a weight, not a duration or a price
     ("size", True, re.compile(r"\bhow long (?:can|may|must|should|could) (?:\w+ ){1,4}be\b")),
@@ -154,6 +180,9 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("place", False, re.compile(r"\bwhere\b|\bwhich (?:page|menu|screen|tab|address)\b|\bwho\b")),
     ("time", False, re.compile(r"\bwhen\b|\bwhat time\b|\bhow late\b|\bdeadline\b")),
     ("obligation", False, re.compile(_OBLIGED)),
+    # which of its kind a thing is or has: "which base does the bulb have", "what band does
+    # the hub use" (a thing's property, not "what do I need")
+    ("spec", False, re.compile(_PROPERTY)),
 )
 _STEPS = re.compile(
     r"\bhow (?:do|can|should|would|to)\b|\bhow i\b|\bsteps?\b|\bwhat (?:do|should|can) i do\b|"

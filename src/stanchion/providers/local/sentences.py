@@ -69,6 +69,15 @@ _IRREGULAR_FORMS = (
     "wrote:write written:write ran:run stolen:steal stole:steal fell:fall fallen:fall "
     "won:win spent:spend put:put"
 )
+# Everyday English for what documents say in their own words, in any domain (the app's
+# glossary and the retrieval's paraphrases come with the request): "send a new one first"
+# is "send a replacement before...", "to the plane" is "to the aircraft door", "how much
+# notice" is "3 business days in advance".
+EVERYDAY: dict[str, list[str]] = {
+    "replacement": ["new one"],
+    "aircraft": ["plane", "airplane", "aeroplane"],
+    "in advance": ["notice", "beforehand"],
+}
 IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULAR_FORMS.split())}
 
 
