@@ -104,6 +104,13 @@ def lowered(text: str) -> str:
 
 
 @lru_cache(maxsize=16)
+def distinct_chunks(text: str) -> frozenset[str]:
+    """The text's distinct white-space-delimited chunks, once per text: the injection guard's
+    needle index and the PII guard's word sets both start from them (``lowered`` text)."""
+    return frozenset(text.split())
+
+
+@lru_cache(maxsize=16)
 def ascii_bytes(text: str) -> bytes:
     """The text as bytes, one per character: ASCII as is, any other character as "?".
 
