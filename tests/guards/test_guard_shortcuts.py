@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from stanchion.guards import pii_times
 from stanchion.guards.normalize import (
     _B64,
     _SEPARATORS,
@@ -21,12 +22,14 @@ from stanchion.guards.normalize import (
     ascii_bytes,
     collapse_spacing,
     decoded_segments,
+    lowered,
 )
 from stanchion.guards.numbers import number_windows
 from stanchion.guards.pii import _pattern_recognisers, email_matches
-from stanchion.guards.pii_dates import _DATE, date_matches
+from stanchion.guards.pii_dates import _DATE, _GATE_CASED, birth_word, date_matches
 from stanchion.guards.pii_names import _EU_LINE, _eu_street_possible
-from stanchion.guards.pii_times import _DATE_TIME, _match
+from stanchion.guards.pii_times import _DATE_TIME, _START, DateTimeRecogniser, _match
+from stanchion.guards.pii_words import listed
 
 
 def _random_texts(alphabet: str, n: int = 400, seed: int = 7) -> list[str]:
@@ -166,3 +169,42 @@ def test_date_matches_are_finditer(text: str) -> None:
 def test_european_street_gate_passes_every_street_line(text: str) -> None:
     if _EU_LINE.search(text) is not None:
         assert _eu_street_possible(text)
+
+
+def _reference_date_times(text: str) -> list[tuple[int, int, float]]:
+    """``DateTimeRecogniser`` trying the pattern at every position ``_START`` matches."""
+    starts = [m.start() for m in _START.finditer(text)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pii_times, "_starts", lambda _: starts)
+        return list(DateTimeRecogniser().find(text))
+
+
+DATE_WORD_TEXTS = [
+    "Seen on Monday, 2/19/1956 • and January-March, Mondays, dismay, MAY 4 2020 ²",
+    "Élan: March 3, 1990 and éJanuary 5 and Tuesday² and Sept. 9 — Friday!",
+    "Kelvin \u212a, ſeptember 5 1990, frıday, FRİDAY and Sunday 5 pm in Αθήνα",
+    "ſeptember 5 1990 • frıday and Sunday",
+    "Дата: 12 марта; June 2021 and jUnE 7th, 2001",
+]
+
+
+@pytest.mark.parametrize(
+    "text", [*DATE_WORD_TEXTS, *_random_texts("MayJunedaySept 5,.-é•²ıſ_", 120, seed=11)]
+)
+def test_date_time_starts_keep_every_match(text: str) -> None:
+    for variant in (text, text + "\u2022", text + "İ", text.replace("ı", "").replace("ſ", "")):
+        lowered.cache_clear()
+        listed.cache_clear()
+        assert list(DateTimeRecogniser().find(variant)) == _reference_date_times(variant)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Born in", "BIRTH", "d.o.b.", "Rob. Smith", "bırth", "BİRTH", "b.\n", "DoB \u2022",
+        *_random_texts("bornBORNitThHdD. İıKö•\u0307", 300, seed=13),
+    ],
+)  # fmt: skip
+def test_birth_word_gate_is_the_cased_pattern(text: str) -> None:
+    lowered.cache_clear()
+    assert birth_word(text) == (_GATE_CASED.search(text) is not None)

@@ -101,7 +101,11 @@ def date_matches(text: str) -> Iterator[re.Match[str]]:
 
 
 def birth_word(text: str) -> bool:
-    if text.isascii():
+    """Whether ``_GATE_CASED`` finds a birth word: as ``str.find`` on the lower-cased copy
+    (C speed, against a pattern tried at every position of 2 KB) unless the text holds one
+    of the two characters it takes for "i" that lower-case to something else ("ı" stays
+    itself, "İ" becomes two characters); no other character lower-cases to a needle's."""
+    if text.isascii() or not ("\u0131" in text or "\u0130" in text):
         lower = lowered(text)
         return any(needle in lower for needle in _GATE_NEEDLES)
     return _GATE_CASED.search(text) is not None
