@@ -29,7 +29,8 @@ from stanchion.guards.pii import _pattern_recognisers, email_matches
 from stanchion.guards.pii_dates import _DATE, _GATE_CASED, birth_word, date_matches
 from stanchion.guards.pii_names import _EU_LINE, _eu_street_possible
 from stanchion.guards.pii_times import _DATE_TIME, _START, DateTimeRecogniser, _match
-from stanchion.guards.pii_words import listed
+from stanchion.guards.pii_entities import ZipCodeRecogniser
+from stanchion.guards.pii_words import cue_matches, listed
 
 
 def _random_texts(alphabet: str, n: int = 400, seed: int = 7) -> list[str]:
@@ -208,3 +209,19 @@ def test_date_time_starts_keep_every_match(text: str) -> None:
 def test_birth_word_gate_is_the_cased_pattern(text: str) -> None:
     lowered.cache_clear()
     assert birth_word(text) == (_GATE_CASED.search(text) is not None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zip 94105, Zip code: 10001 and POSTAL CODE SW1A 1AA; postcode is 75001 (zipzip 12345)",
+        "ZıP 94105 and ſpost 1234 • Post code 12345",
+        "İ zip 94105",
+        *_random_texts("zip ZIPpostPOSTal code is:#9 12 AB1C 2D3 ıſ•_", 300, seed=17),
+    ],
+)
+def test_zip_code_cues_are_finditer(text: str) -> None:
+    lowered.cache_clear()
+    pattern = ZipCodeRecogniser._pattern
+    found = cue_matches(pattern, text, lowered(text), ("zip", "post"))
+    assert [m.span() for m in found] == [m.span() for m in pattern.finditer(text)]

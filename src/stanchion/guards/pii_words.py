@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import accumulate, chain, compress, count
 from operator import itemgetter
@@ -354,3 +354,30 @@ def next_word_start(text: str, end: int, within: int) -> int:
 @lru_cache(maxsize=8)
 def listed(text: str) -> Listed:
     return Listed(text, lexicon())
+
+
+def cue_matches(
+    pattern: re.Pattern[str], text: str, lower: str, cues: tuple[str, ...]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a case-insensitive pattern whose every match starts with
+    one of ``cues`` (lower case, ASCII): tried only where ``lower`` holds one, not at every
+    position (a leading ``\\b`` makes the engine try them all). Where lower-casing moves the
+    offsets, or the text holds a character the pattern takes for an "s" or an "i" ("ſ", "ı",
+    "İ"), the plain scan."""
+    if len(lower) != len(text) or any(char in text for char in "\u017f\u0131\u0130"):
+        yield from pattern.finditer(text)
+        return
+    starts = []
+    for cue in cues:
+        index = lower.find(cue)
+        while index >= 0:
+            starts.append(index)
+            index = lower.find(cue, index + 1)
+    cursor = 0
+    for start in sorted(starts):
+        if start < cursor:
+            continue
+        m = pattern.match(text, start)
+        if m is not None:
+            cursor = m.end()
+            yield m
