@@ -27,9 +27,9 @@ from stanchion.guards.normalize import (
 from stanchion.guards.numbers import number_windows
 from stanchion.guards.pii import _pattern_recognisers, email_matches
 from stanchion.guards.pii_dates import _DATE, _GATE_CASED, birth_word, date_matches
+from stanchion.guards.pii_entities import ZipCodeRecogniser
 from stanchion.guards.pii_names import _EU_LINE, _eu_street_possible
 from stanchion.guards.pii_times import _DATE_TIME, _START, DateTimeRecogniser, _match
-from stanchion.guards.pii_entities import ZipCodeRecogniser
 from stanchion.guards.pii_words import cue_matches, listed
 
 

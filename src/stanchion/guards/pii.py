@@ -273,8 +273,10 @@ class IbanRecogniser:
 
 # The patterns ``parse`` and ``is_valid_number`` compile from a region's metadata.
 _META_PATTERNS = ("leading_digits", "international_prefix", "national_prefix_for_parsing")
-_DESCS = ("general_desc", "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
-          "personal_number", "voip", "pager", "uan", "voicemail", "no_international_dialling")  # fmt: skip
+_DESCS = (
+    "general_desc", "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
+    "personal_number", "voip", "pager", "uan", "voicemail", "no_international_dialling",
+)  # fmt: skip
 
 
 @lru_cache(maxsize=8)

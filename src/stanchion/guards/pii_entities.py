@@ -417,7 +417,6 @@ class ZipCodeRecogniser:
             yield m.start("z"), m.end("z"), 0.8
 
 
-
 class UrlRecogniser:
     """Web addresses (``http(s)://`` or ``www.``): they often name a person's site."""
 
