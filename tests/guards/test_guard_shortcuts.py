@@ -28,7 +28,12 @@ from stanchion.guards.numbers import number_windows
 from stanchion.guards.pii import _pattern_recognisers, email_matches
 from stanchion.guards.pii_dates import _DATE, _GATE_CASED, birth_word, date_matches
 from stanchion.guards.pii_entities import ZipCodeRecogniser
-from stanchion.guards.pii_names import _EU_LINE, _eu_street_possible
+from stanchion.guards.pii_names import (
+    _EU_LINE,
+    _HOUSE_NUMBER,
+    _eu_street_possible,
+    _house_numbers,
+)
 from stanchion.guards.pii_times import _DATE_TIME, _START, DateTimeRecogniser, _match
 from stanchion.guards.pii_words import cue_matches, listed
 
@@ -225,3 +230,16 @@ def test_zip_code_cues_are_finditer(text: str) -> None:
     pattern = ZipCodeRecogniser._pattern
     found = cue_matches(pattern, text, lowered(text), ("zip", "post"))
     assert [m.span() for m in found] == [m.span() for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12 Main Street, 1234567 Road, 12A3 x, 5B\n7 C, 1234567890A \t",
+        "+(1) 2-3.4 5A 6 \u0663\u0664 Z 12a3 x",
+        *_random_texts("0123 Aa\n\t(+-.)x\u0663", 300, seed=19),
+    ],
+)
+def test_house_numbers_are_finditer(text: str) -> None:
+    found = [m.span() for m in _house_numbers(text)]
+    assert found == [m.span() for m in _HOUSE_NUMBER.finditer(text)]
