@@ -24,7 +24,7 @@ from stanchion.guards.normalize import (
     decoded_segments,
     lowered,
 )
-from stanchion.guards.numbers import number_windows
+from stanchion.guards.numbers import _NUMBER_RUN, number_runs, number_windows
 from stanchion.guards.pii import _pattern_recognisers, email_matches
 from stanchion.guards.pii_dates import _DATE, _GATE_CASED, birth_word, date_matches
 from stanchion.guards.pii_entities import ZipCodeRecogniser
@@ -243,3 +243,9 @@ def test_zip_code_cues_are_finditer(text: str) -> None:
 def test_house_numbers_are_finditer(text: str) -> None:
     found = [m.span() for m in _house_numbers(text)]
     assert found == [m.span() for m in _HOUSE_NUMBER.finditer(text)]
+
+
+@pytest.mark.parametrize("text", _random_texts("0129 .-()+x\n", 300, seed=23))
+def test_ascii_number_runs_are_the_digit_pattern(text: str) -> None:
+    number_runs.cache_clear()
+    assert number_runs(text) == tuple(m.span() for m in _NUMBER_RUN.finditer(text))
