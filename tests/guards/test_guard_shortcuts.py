@@ -190,6 +190,7 @@ DATE_WORD_TEXTS = [
     "Élan: March 3, 1990 and éJanuary 5 and Tuesday² and Sept. 9 — Friday!",
     "Kelvin \u212a, ſeptember 5 1990, frıday, FRİDAY and Sunday 5 pm in Αθήνα",
     "ſeptember 5 1990 • frıday and Sunday",
+    "Monday-Friday • x_Tuesday's and Wednesday’s &Thursday, é-Friday",
     "Дата: 12 марта; June 2021 and jUnE 7th, 2001",
 ]
 

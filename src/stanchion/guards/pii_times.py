@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 
 from stanchion.guards.numbers import number_runs
-from stanchion.guards.pii_words import alpha_runs, listed
+from stanchion.guards.pii_words import listed
 
 Match = tuple[int, int, float]
 
@@ -107,8 +107,8 @@ def _starts(text: str) -> list[int]:
     A written date's match starts where no letter or digit stands before it and ends its
     month before a period or white space, its weekday before a character that is not a
     letter or digit: the run of letters at its start is a month or weekday. Those words are
-    looked for only when the text's runs of letters hold them (``Listed`` for ASCII text,
-    ``alpha_runs`` for other text). Text where lower-casing moves the offsets, or that holds a
+    looked for only when the text's runs of letters (``Listed``: ASCII text) or the pieces of
+    its words (other text) hold them. Text where lower-casing moves the offsets, or that holds a
     character the case-insensitive pattern takes for a needle's "s" or "i" ("ſ", "ı", "İ"),
     is searched for every month or weekday prefix instead."""
     lst = listed(text)
@@ -119,7 +119,7 @@ def _starts(text: str) -> list[int]:
     if text.isascii():
         words, before_word = lst.words, _WORD_BEFORE.__contains__
     elif not any(char in text for char in _ODD_LETTERS):
-        words, before_word = alpha_runs(lower), _word_char
+        words, before_word = _word_pieces(lst.words), _word_char
     else:
         return sorted(starts + _prefix_starts(text, lower))
     for word in _DATE_WORDS & words:
@@ -137,6 +137,22 @@ def _starts(text: str) -> list[int]:
 # Characters the case-insensitive pattern takes for an ASCII letter of a month or weekday
 # and that lower-case to something else ("ſ" for "s"; "ı" and "İ" for "i").
 _ODD_LETTERS = ("\u017f", "\u0131", "\u0130")
+
+
+_PIECE_CUT = str.maketrans({char: " " for char in "_'’&-"})
+
+
+def _word_pieces(words: set[str]) -> set[str]:
+    """The pieces of the text's words (``Listed.words`` of non-ASCII text: ``WORD``'s
+    matches) between the word characters that are not letters or digits. A month or weekday
+    at a start has no letter or digit on either side, so it is a word or such a piece of one
+    ("monday-friday", "x_monday")."""
+    pieces = {piece for word in words if not word.isalpha() for piece in _pieces(word)}
+    return words | pieces if pieces else words
+
+
+def _pieces(word: str) -> list[str]:
+    return word.translate(_PIECE_CUT).split()
 
 
 def _word_char(char: str) -> bool:

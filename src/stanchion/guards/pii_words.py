@@ -217,16 +217,6 @@ def letter_runs(text: str) -> set[str]:
     return _from_chunks(text, lambda chunk: chunk.translate(_NOT_LETTERS).split(), _RUNS_OF)
 
 
-_ALPHA_RUN = re.compile(r"[^\W\d_]+")
-_ALPHA_RUNS_OF: dict[str, tuple[str, ...]] = {}  # chunk -> its runs of letters
-
-
-def alpha_runs(text: str) -> set[str]:
-    """``set(_ALPHA_RUN.findall(text))`` (runs of letters in any script), from the text's
-    chunks as ``word_set``."""
-    return _from_chunks(text, _ALPHA_RUN.findall, _ALPHA_RUNS_OF)
-
-
 def _from_chunks(
     text: str, cut: Callable[[str], list[str]], cache: dict[str, tuple[str, ...]]
 ) -> set[str]:
