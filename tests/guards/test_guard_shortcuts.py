@@ -19,9 +19,11 @@ from stanchion.guards.normalize import (
     _B64,
     _SEPARATORS,
     _SPACED,
+    _present,
     ascii_bytes,
     collapse_spacing,
     decoded_segments,
+    folds,
     lowered,
 )
 from stanchion.guards.numbers import _NUMBER_RUN, number_runs, number_windows
@@ -250,3 +252,11 @@ def test_house_numbers_are_finditer(text: str) -> None:
 def test_ascii_number_runs_are_the_digit_pattern(text: str) -> None:
     number_runs.cache_clear()
     assert number_runs(text) == tuple(m.span() for m in _NUMBER_RUN.finditer(text))
+
+
+@pytest.mark.parametrize(
+    "text", _random_texts("аеорсКΑο \u00a0\u3000\u200b\nxyz?ำ！", 300, seed=29)
+)
+def test_fold_keys_by_chunk_are_the_intersection(text: str) -> None:
+    keys = folds().keys
+    assert _present(text, keys) == keys.intersection(text)
