@@ -260,3 +260,20 @@ def test_ascii_number_runs_are_the_digit_pattern(text: str) -> None:
 def test_fold_keys_by_chunk_are_the_intersection(text: str) -> None:
     keys = folds().keys
     assert _present(text, keys) == keys.intersection(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12 • 3",
+        "\u0663 12",
+        "é?12?\u0660",
+        "?" * 40 + "\u0661",
+        "–" * 40 + "1",
+        *_random_texts("01 ?é•\u0663\u0966–x(+", 300, seed=31),
+    ],
+)
+def test_number_runs_of_mostly_ascii_text_are_the_digit_pattern(text: str) -> None:
+    number_runs.cache_clear()
+    ascii_bytes.cache_clear()
+    assert number_runs(text) == tuple(m.span() for m in _NUMBER_RUN.finditer(text))
