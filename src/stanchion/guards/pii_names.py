@@ -17,6 +17,7 @@ from importlib import resources
 
 from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii_address import extend_address, widen_start
+from stanchion.guards.pii_words import matches_at
 
 Match = tuple[int, int, float]
 
@@ -282,15 +283,7 @@ _HOUSE_NUMBER = re.compile(r"\d{1,6}(?=[A-Z]?\s)")
 
 
 def _street_lines(text: str) -> Iterator[re.Match[str]]:
-    cursor = 0
-    for candidate in _house_numbers(text):
-        start = candidate.start()
-        if start < cursor:
-            continue
-        m = _STREET_LINE.match(text, start)
-        if m is not None:
-            cursor = m.end()
-            yield m
+    return matches_at(_STREET_LINE, text, (m.start() for m in _house_numbers(text)))
 
 
 def _house_numbers(text: str) -> Iterator[re.Match[str]]:

@@ -355,17 +355,30 @@ def cue_matches(
     if len(lower) != len(text) or any(char in text for char in "\u017f\u0131\u0130"):
         yield from pattern.finditer(text)
         return
-    starts = []
-    for cue in cues:
-        index = lower.find(cue)
-        while index >= 0:
-            starts.append(index)
-            index = lower.find(cue, index + 1)
+    yield from matches_at(pattern, text, sorted(every_index(lower, cues)))
+
+
+def matches_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` when every match starts at one of ``starts`` (in order):
+    the pattern is tried there, skipping the starts inside the last match."""
     cursor = 0
-    for start in sorted(starts):
+    for start in starts:
         if start < cursor:
             continue
         m = pattern.match(text, start)
         if m is not None:
             cursor = m.end()
             yield m
+
+
+def every_index(lower: str, needles: Iterable[str]) -> list[int]:
+    """Every index of each needle (``str.find`` in C: far cheaper than a pattern over 2 KB)."""
+    found = []
+    for needle in needles:
+        index = lower.find(needle)
+        while index >= 0:
+            found.append(index)
+            index = lower.find(needle, index + 1)
+    return found
