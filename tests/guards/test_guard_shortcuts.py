@@ -14,19 +14,30 @@ import re
 
 import pytest
 
+from stanchion.guards import pii_times
 from stanchion.guards.normalize import (
     _B64,
     _SEPARATORS,
     _SPACED,
+    _present,
     ascii_bytes,
     collapse_spacing,
     decoded_segments,
+    folds,
+    lowered,
 )
-from stanchion.guards.numbers import number_windows
+from stanchion.guards.numbers import _NUMBER_RUN, number_runs, number_windows
 from stanchion.guards.pii import _pattern_recognisers, email_matches
-from stanchion.guards.pii_dates import _DATE, date_matches
-from stanchion.guards.pii_names import _EU_LINE, _eu_street_possible
-from stanchion.guards.pii_times import _DATE_TIME, _match
+from stanchion.guards.pii_dates import _DATE, _GATE_CASED, birth_word, date_matches
+from stanchion.guards.pii_entities import ZipCodeRecogniser
+from stanchion.guards.pii_names import (
+    _EU_LINE,
+    _HOUSE_NUMBER,
+    _eu_street_possible,
+    _house_numbers,
+)
+from stanchion.guards.pii_times import _DATE_TIME, _START, DateTimeRecogniser, _match
+from stanchion.guards.pii_words import cue_matches, listed
 
 
 def _random_texts(alphabet: str, n: int = 400, seed: int = 7) -> list[str]:
@@ -166,3 +177,103 @@ def test_date_matches_are_finditer(text: str) -> None:
 def test_european_street_gate_passes_every_street_line(text: str) -> None:
     if _EU_LINE.search(text) is not None:
         assert _eu_street_possible(text)
+
+
+def _reference_date_times(text: str) -> list[tuple[int, int, float]]:
+    """``DateTimeRecogniser`` trying the pattern at every position ``_START`` matches."""
+    starts = [m.start() for m in _START.finditer(text)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pii_times, "_starts", lambda _: starts)
+        return list(DateTimeRecogniser().find(text))
+
+
+DATE_WORD_TEXTS = [
+    "Seen on Monday, 2/19/1956 • and January-March, Mondays, dismay, MAY 4 2020 ²",
+    "Élan: March 3, 1990 and éJanuary 5 and Tuesday² and Sept. 9 — Friday!",
+    "Kelvin \u212a, ſeptember 5 1990, frıday, FRİDAY and Sunday 5 pm in Αθήνα",
+    "ſeptember 5 1990 • frıday and Sunday",
+    "Monday-Friday • x_Tuesday's and Wednesday’s &Thursday, é-Friday",
+    "Дата: 12 марта; June 2021 and jUnE 7th, 2001",
+]
+
+
+@pytest.mark.parametrize(
+    "text", [*DATE_WORD_TEXTS, *_random_texts("MayJunedaySept 5,.-é•²ıſ_", 120, seed=11)]
+)
+def test_date_time_starts_keep_every_match(text: str) -> None:
+    for variant in (text, text + "\u2022", text + "İ", text.replace("ı", "").replace("ſ", "")):
+        lowered.cache_clear()
+        listed.cache_clear()
+        assert list(DateTimeRecogniser().find(variant)) == _reference_date_times(variant)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Born in", "BIRTH", "d.o.b.", "Rob. Smith", "bırth", "BİRTH", "b.\n", "DoB \u2022",
+        *_random_texts("bornBORNitThHdD. İıKö•\u0307", 300, seed=13),
+    ],
+)  # fmt: skip
+def test_birth_word_gate_is_the_cased_pattern(text: str) -> None:
+    lowered.cache_clear()
+    assert birth_word(text) == (_GATE_CASED.search(text) is not None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zip 94105, Zip code: 10001 and POSTAL CODE SW1A 1AA; postcode is 75001 (zipzip 12345)",
+        "ZıP 94105 and ſpost 1234 • Post code 12345",
+        "İ zip 94105",
+        *_random_texts("zip ZIPpostPOSTal code is:#9 12 AB1C 2D3 ıſ•_", 300, seed=17),
+    ],
+)
+def test_zip_code_cues_are_finditer(text: str) -> None:
+    lowered.cache_clear()
+    pattern = ZipCodeRecogniser._pattern
+    found = cue_matches(pattern, text, lowered(text), ("zip", "post"))
+    assert [m.span() for m in found] == [m.span() for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12 Main Street, 1234567 Road, 12A3 x, 5B\n7 C, 1234567890A \t",
+        "+(1) 2-3.4 5A 6 \u0663\u0664 Z 12a3 x",
+        *_random_texts("0123 Aa\n\t(+-.)x\u0663", 300, seed=19),
+    ],
+)
+def test_house_numbers_are_finditer(text: str) -> None:
+    found = [m.span() for m in _house_numbers(text)]
+    assert found == [m.span() for m in _HOUSE_NUMBER.finditer(text)]
+
+
+@pytest.mark.parametrize("text", _random_texts("0129 .-()+x\n", 300, seed=23))
+def test_ascii_number_runs_are_the_digit_pattern(text: str) -> None:
+    number_runs.cache_clear()
+    assert number_runs(text) == tuple(m.span() for m in _NUMBER_RUN.finditer(text))
+
+
+@pytest.mark.parametrize(
+    "text", _random_texts("аеорсКΑο \u00a0\u3000\u200b\nxyz?ำ！", 300, seed=29)
+)
+def test_fold_keys_by_chunk_are_the_intersection(text: str) -> None:
+    keys = folds().keys
+    assert _present(text, keys) == keys.intersection(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12 • 3",
+        "\u0663 12",
+        "é?12?\u0660",
+        "?" * 40 + "\u0661",
+        "–" * 40 + "1",
+        *_random_texts("01 ?é•\u0663\u0966–x(+", 300, seed=31),
+    ],
+)
+def test_number_runs_of_mostly_ascii_text_are_the_digit_pattern(text: str) -> None:
+    number_runs.cache_clear()
+    ascii_bytes.cache_clear()
+    assert number_runs(text) == tuple(m.span() for m in _NUMBER_RUN.finditer(text))

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import add
 
+from stanchion.guards.normalize import distinct_chunks
+
 CACHE_LIMIT = 50_000
 
 
@@ -109,7 +111,7 @@ class NeedleIndex:
         if len(words) > CACHE_LIMIT:
             words.clear()
         mask = 0
-        for word in set(text.split()):
+        for word in distinct_chunks(text):
             bits = words.get(word)
             if bits is None:
                 bits = words[word] = self._word_bits(word)

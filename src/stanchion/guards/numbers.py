@@ -12,14 +12,40 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from stanchion.guards.normalize import ascii_bytes
+
 _NUMBER_RUN = re.compile(r"[+(\d][\d .\-()+]*")
+# The same in ASCII text, where a digit is one of 0-9: a class of ranges is tested at half the
+# cost of one holding the Unicode digit category (~50,000 instructions a 2 KB text).
+_ASCII_NUMBER_RUN = re.compile(r"[+(0-9][0-9 .\-()+]*")
 MIN_NUMBER = 7  # "1.1.1.1"; phones need 7 digits, SSNs 9, cards 12
 
 
 @lru_cache(maxsize=8)
 def number_runs(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each run, once per text (the recognisers of one scan share it)."""
-    return tuple(m.span() for m in _NUMBER_RUN.finditer(text))
+    pattern = _ASCII_NUMBER_RUN if ascii_digits(text) else _NUMBER_RUN
+    return tuple(m.span() for m in pattern.finditer(text))
+
+
+FEW = 32  # characters outside ASCII worth looking at one by one
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether every decimal digit of the text (``\\d``) is one of 0-9: ASCII text, or text
+    whose few other characters ("•", "–", "é") are no digits; they stand where its
+    ``ascii_bytes`` hold a "?" that the text does not."""
+    if text.isascii():
+        return True
+    raw = ascii_bytes(text)
+    if raw.count(b"?") - text.count("?") > FEW:
+        return False
+    index = raw.find(b"?")
+    while index >= 0:
+        if text[index].isdecimal():
+            return False
+        index = raw.find(b"?", index + 1)
+    return True
 
 
 @lru_cache(maxsize=8)

@@ -39,6 +39,7 @@ from stanchion.guards.pii_words import (
     Listed,
     Token,
     Words,
+    cue_matches,
     listed,
     next_word_start,
     window,
@@ -412,7 +413,7 @@ class ZipCodeRecogniser:
         lower = lowered(text)
         if "zip" not in lower and "post" not in lower:
             return
-        for m in self._pattern.finditer(text):
+        for m in cue_matches(self._pattern, text, lower, ("zip", "post")):
             yield m.start("z"), m.end("z"), 0.8
 
 

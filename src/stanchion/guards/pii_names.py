@@ -17,6 +17,7 @@ from importlib import resources
 
 from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii_address import extend_address, widen_start
+from stanchion.guards.pii_words import matches_at
 
 Match = tuple[int, int, float]
 
@@ -282,19 +283,24 @@ _HOUSE_NUMBER = re.compile(r"\d{1,6}(?=[A-Z]?\s)")
 
 
 def _street_lines(text: str) -> Iterator[re.Match[str]]:
-    cursor = 0
-    for candidate in _HOUSE_NUMBER.finditer(text):
-        start = candidate.start()
-        if start < cursor:
-            continue
-        m = _STREET_LINE.match(text, start)
-        if m is not None:
-            cursor = m.end()
-            yield m
+    return matches_at(_STREET_LINE, text, (m.start() for m in _house_numbers(text)))
+
+
+def _house_numbers(text: str) -> Iterator[re.Match[str]]:
+    """``_HOUSE_NUMBER.finditer(text)``, searched in the number runs only: its digits lie in
+    one run (every digit is a run character), and its look-ahead reads at most the two
+    characters after them; no match can start in those two (a run ends before a character
+    that is not a digit, and one digit there has no room left for its look-ahead)."""
+    size = len(text)
+    for start, end in number_runs(text):
+        yield from _HOUSE_NUMBER.finditer(text, start, min(end + 2, size))
 
 
 def _address_matches(text: str) -> Iterator[re.Match[str]]:
-    """Each pattern's ``finditer`` in turn, skipping those that cannot match."""
+    """Each pattern's ``finditer`` in turn, skipping those that cannot match: every pattern
+    holds a digit, so none can without a number run."""
+    if not number_runs(text):
+        return
     yield from _street_lines(text)
     for index, pattern in enumerate(_ADDRESSES[1:], 1):
         needles = _ADDRESS_NEEDLES.get(index)

@@ -101,35 +101,74 @@ _DATE_WORDS = frozenset(
 
 
 def _starts(text: str) -> list[int]:
-    """Where ``_START`` matches, without trying it at every position: the first digit of
-    each run and every month or weekday at a word start. In ASCII text those words are
-    looked for only when the text holds them (``Listed``), elsewhere every month or weekday
-    prefix is found with ``str.find`` on the lower-cased copy, when lower-casing keeps every
-    character's index."""
+    """Where a date or time can start, without trying ``_START`` at every position: the first
+    digit of each run and every month or weekday written whole at a word start.
+
+    A written date's match starts where no letter or digit stands before it and ends its
+    month before a period or white space, its weekday before a character that is not a
+    letter or digit: the run of letters at its start is a month or weekday. Those words are
+    looked for only when the text's runs of letters (``Listed``: ASCII text) or the pieces of
+    its words (other text) hold them. Text where lower-casing moves the offsets, or that holds a
+    character the case-insensitive pattern takes for a needle's "s" or "i" ("ſ", "ı", "İ"),
+    is searched for every month or weekday prefix instead."""
     lst = listed(text)
     lower = lst.lower
     if len(lower) != len(text):
         return [m.start() for m in _START.finditer(text)]
     starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
     if text.isascii():
-        for word in _DATE_WORDS & lst.words:
-            index = lower.find(word)
-            while index >= 0:
-                after = index + len(word)
-                if (not index or text[index - 1] not in _WORD_BEFORE) and not (
-                    after < len(text) and text[after].isalpha()
-                ):
-                    starts.append(index)
-                index = lower.find(word, index + 1)
-        return sorted(starts)
+        words, before_word = lst.words, _WORD_BEFORE.__contains__
+    elif not any(char in text for char in _ODD_LETTERS):
+        words, before_word = _word_pieces(lst.words), _word_char
+    else:
+        return sorted(starts + _prefix_starts(text, lower))
+    for word in _DATE_WORDS & words:
+        index = lower.find(word)
+        while index >= 0:
+            after = index + len(word)
+            if (not index or not before_word(text[index - 1])) and not (
+                after < len(text) and text[after].isalpha()
+            ):
+                starts.append(index)
+            index = lower.find(word, index + 1)
+    return sorted(starts)
+
+
+# Characters the case-insensitive pattern takes for an ASCII letter of a month or weekday
+# and that lower-case to something else ("ſ" for "s"; "ı" and "İ" for "i").
+_ODD_LETTERS = ("\u017f", "\u0131", "\u0130")
+
+
+_PIECE_CUT = str.maketrans({char: " " for char in "_'’&-"})
+
+
+def _word_pieces(words: set[str]) -> set[str]:
+    """The pieces of the text's words (``Listed.words`` of non-ASCII text: ``WORD``'s
+    matches) between the word characters that are not letters or digits. A month or weekday
+    at a start has no letter or digit on either side, so it is a word or such a piece of one
+    ("monday-friday", "x_monday")."""
+    pieces = {piece for word in words if not word.isalpha() for piece in _pieces(word)}
+    return words | pieces if pieces else words
+
+
+def _pieces(word: str) -> list[str]:
+    return word.translate(_PIECE_CUT).split()
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _prefix_starts(text: str, lower: str) -> list[int]:
+    """Every month or weekday prefix at a word start, found with ``str.find``."""
+    starts = []
     for needle in (*_STARTS, *_FOLDED):
         index = lower.find(needle)
         while index >= 0:
-            before = text[index - 1] if index else " "
-            if not before.isalnum() and before != "_":
+            if not index or not _word_char(text[index - 1]):
                 starts.append(index)
             index = lower.find(needle, index + 3)
-    return sorted(starts)
+    return starts
 
 
 def _valid_numeric(value: str) -> bool:

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import accumulate, chain, compress, count
 from operator import itemgetter
 
-from stanchion.guards.normalize import lowered
+from stanchion.guards.normalize import distinct_chunks, lowered
 from stanchion.guards.pii_lexicon import NRP, ORG_TAIL, PLACE_LOWER, TITLE, lexicon
 
 Token = tuple[int, int, str]  # start, end, the word (a trailing period kept)
@@ -146,13 +146,11 @@ class Listed:
     def __init__(self, text: str, lexicon: dict[str, int]) -> None:
         self._text = text
         self.lower = lower = lowered(text)
-        # ASCII text is cut at every character but a letter (one translate and split, three
-        # times cheaper than the word pattern, which cuts other text): a few more pieces than
-        # words ("un-american" gives "american"), and ``at`` keeps only whole words.
-        if lower.isascii():
-            words = set(lower.translate(_NOT_LETTERS).split())
-        else:
-            words = set(WORD.findall(lower))
+        # ASCII text is cut at every character but a letter (``letter_runs``), other text by
+        # the word pattern (``word_set``), both a white-space chunk at a time: ASCII gives a
+        # few more pieces than words ("un-american" gives "american"), and ``at`` keeps only
+        # whole words.
+        words = letter_runs(lower) if lower.isascii() else word_set(lower)
         self.words = words
         found = lexicon.keys() & words
         found.update(w for w in _glued() if w in lexicon and words.issuperset(_letter_runs(w)))
@@ -195,6 +193,43 @@ class Listed:
                         found.append((index, word))
                     index = lower.find(word, index + 1)
         return sorted(found)
+
+
+CACHE_LIMIT = 50_000
+_WORDS_OF: dict[str, tuple[str, ...]] = {}  # chunk -> its words (``WORD.findall``)
+_RUNS_OF: dict[str, tuple[str, ...]] = {}  # chunk -> its letter runs (ASCII)
+
+
+def word_set(text: str) -> set[str]:
+    """``set(WORD.findall(text))`` from the text's white-space-delimited chunks, without
+    running the pattern over the whole text (~35 instructions a character).
+
+    No word holds white space and the pattern looks at nothing outside its match, so the
+    words of a text are those of its chunks, each cut alone; a chunk of letters only is one
+    word (it starts and ends with a letter, and every letter is a word character); the words
+    of the others ("word,", "(o'neil)", "2024-05") are remembered across texts."""
+    return _from_chunks(text, WORD.findall, _WORDS_OF)
+
+
+def letter_runs(text: str) -> set[str]:
+    """``set(text.translate(_NOT_LETTERS).split())`` for ASCII text, from its chunks as
+    ``word_set`` (white space is cut there too, and a chunk of letters is one run)."""
+    return _from_chunks(text, lambda chunk: chunk.translate(_NOT_LETTERS).split(), _RUNS_OF)
+
+
+def _from_chunks(
+    text: str, cut: Callable[[str], list[str]], cache: dict[str, tuple[str, ...]]
+) -> set[str]:
+    chunks = distinct_chunks(text)
+    found = {chunk for chunk in chunks if chunk.isalpha()}
+    if len(cache) > CACHE_LIMIT:
+        cache.clear()
+    for chunk in chunks.difference(found):
+        pieces = cache.get(chunk)
+        if pieces is None:
+            pieces = cache[chunk] = tuple(cut(chunk))
+        found.update(pieces)
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -307,3 +342,43 @@ def next_word_start(text: str, end: int, within: int) -> int:
 @lru_cache(maxsize=8)
 def listed(text: str) -> Listed:
     return Listed(text, lexicon())
+
+
+def cue_matches(
+    pattern: re.Pattern[str], text: str, lower: str, cues: tuple[str, ...]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a case-insensitive pattern whose every match starts with
+    one of ``cues`` (lower case, ASCII): tried only where ``lower`` holds one, not at every
+    position (a leading ``\\b`` makes the engine try them all). Where lower-casing moves the
+    offsets, or the text holds a character the pattern takes for an "s" or an "i" ("ſ", "ı",
+    "İ"), the plain scan."""
+    if len(lower) != len(text) or any(char in text for char in "\u017f\u0131\u0130"):
+        yield from pattern.finditer(text)
+        return
+    yield from matches_at(pattern, text, sorted(every_index(lower, cues)))
+
+
+def matches_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` when every match starts at one of ``starts`` (in order):
+    the pattern is tried there, skipping the starts inside the last match."""
+    cursor = 0
+    for start in starts:
+        if start < cursor:
+            continue
+        m = pattern.match(text, start)
+        if m is not None:
+            cursor = m.end()
+            yield m
+
+
+def every_index(lower: str, needles: Iterable[str]) -> list[int]:
+    """Every index of each needle (``str.find`` in C: far cheaper than a pattern over 2 KB)."""
+    found = []
+    for needle in needles:
+        index = lower.find(needle)
+        while index >= 0:
+            found.append(index)
+            index = lower.find(needle, index + 1)
+    return found
