@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tests.knowledge.test_query_understanding import knowledge_over
 
+from stanchion.knowledge import plan as plan_module
 from stanchion.knowledge.base import Passage
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
 
 async def test_the_responder_reads_k_passages_where_the_cut_off_kept_fewer(
-    store: Store, cipher: Cipher, app_dir: Path
+    store: Store, cipher: Cipher, app_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(plan_module, "FILL", True)  # off by default (measured: plan.FILL)
     kn = await knowledge_over(store, cipher, app_dir)
     plan = await kn.plan(["how long does the orbit speaker battery last"], 3)
     part = plan.parts[0]
