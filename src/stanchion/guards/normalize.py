@@ -14,6 +14,7 @@ import binascii
 import re
 import unicodedata
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -153,7 +154,7 @@ _CHUNK_KEYS: dict[str, frozenset[str]] = {}
 CACHE_LIMIT = 50_000
 
 
-def _present(text: str, keys: frozenset[str]) -> set[str]:
+def _present(text: str, keys: frozenset[str]) -> AbstractSet[str]:
     """``keys.intersection(text)``; in a text of mostly other characters than ASCII, a
     space-delimited chunk at a time, each chunk's keys remembered across texts: iterating the
     text makes a string of each character outside Latin-1 (~100 us for 2 KB of Cyrillic),

@@ -12,7 +12,7 @@ An age is a number of years said of a person ("a 19 year old", "aged 45", "I'll 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii_words import listed
@@ -116,6 +116,7 @@ def _starts(text: str) -> list[int]:
     if len(lower) != len(text):
         return [m.start() for m in _START.finditer(text)]
     starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
+    before_word: Callable[[str], bool]
     if text.isascii():
         words, before_word = lst.words, _WORD_BEFORE.__contains__
     elif not any(char in text for char in _ODD_LETTERS):
