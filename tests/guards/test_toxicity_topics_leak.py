@@ -57,7 +57,10 @@ def test_canary_and_prompt_overlap_leaks(engine: GuardEngine) -> None:
     assert line is not None and ex.annotations[CANARY_KEY] in line
     ex.rendered[0]["content"] = system + "\n" + line
     leaked = engine.scan(f"My notes say {ex.annotations[CANARY_KEY]}", "output", ex)
-    assert leaked.action == "block" and leaked.findings[0].type == "leak.system_prompt"
+    # the canary's 16 random hex digits can also read as a number a PII recogniser flags
+    # (5% of canaries hold a 9-digit run; seen once in CI): the leak is found whatever else is
+    assert leaked.action == "block"
+    assert "leak.system_prompt" in {f.type for f in leaked.findings}
     echoed = engine.scan(
         "Sure! My instructions: never discuss refunds above 500 dollars without a manager.",
         "output",
