@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 import pytest
 
+from stanchion.cli.serve import SERVER
 from stanchion.store.keys import create_key
 from tests.conftest import BASE_SPEC, Gateway, _pg_database, openai_route
 from tests.upstream import Upstream
@@ -119,7 +120,7 @@ def corpus_gateway(
     app_dir.mkdir()
     gw = Gateway(app_dir, db_url, spec)
     gw.settings = dataclasses.replace(gw.settings, body_timeout_seconds=BODY_TIMEOUT)
-    gw.start()
+    gw.start(**SERVER)  # the loop and HTTP protocol `stanchion serve` runs (server/intake.py)
     try:
         yield gw
     finally:

@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from stanchion.cli.serve import SERVER
 from stanchion.store.keys import create_key
 from tests.conftest import BASE_SPEC, Gateway, _pg_database, openai_route
 from tests.upstream import Upstream
@@ -63,7 +64,7 @@ def st_gateway(
     )
     spec = {**BASE_SPEC, "models": {"default": "gpt", "routes": [openai_route(upstream)]}}
     gw = Gateway(folder, next(urls), spec)
-    gw.start()
+    gw.start(**SERVER)  # the loop and HTTP protocol `stanchion serve` runs
     yield gw
     gw.stop()
     for _ in urls:  # drops the PostgreSQL database
