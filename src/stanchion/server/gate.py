@@ -106,24 +106,25 @@ class Gate:
         when it may wait in the queue (the middleware's ``enter`` decides). So a flood past
         capacity costs the parse of a head, not a turn of the loop behind queued work."""
         try:
-            if self.draining:
-                raise _draining()
-            if self.try_enter(key):
-                return True
-            if len(self.waiting) >= self.max_queue or self.lagging:
-                raise _overloaded()
+            return self._at_once(key)
         except ApiError as err:
             self._count(err)
             return err
-        return False
 
-    async def _enter(self, key: str) -> None:
+    def _at_once(self, key: str) -> bool:
+        """What can be decided without waiting: True when a slot is taken, False when the
+        request may queue; the refusal is raised."""
         if self.draining:
             raise _draining()
         if self.try_enter(key):
-            return
+            return True
         if len(self.waiting) >= self.max_queue or self.lagging:
             raise _overloaded()
+        return False
+
+    async def _enter(self, key: str) -> None:
+        if self._at_once(key):
+            return
         slot = asyncio.get_running_loop().create_future()
         self.waiting.append(slot)
         try:
