@@ -86,6 +86,8 @@ ALL_FEATURES = (
     "coverage_specific",
     "sentence_unseen",
     *evidence.CANDIDATES,
+    "sentence_tied",
+    "ask_tied",
 )
 
 
