@@ -86,8 +86,6 @@ ALL_FEATURES = (
     "coverage_specific",
     "sentence_unseen",
     *evidence.CANDIDATES,
-    "sentence_tied",
-    "ask_tied",
 )
 
 

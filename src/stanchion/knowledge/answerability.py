@@ -32,7 +32,6 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from stanchion.knowledge import evidence
-from stanchion.knowledge.cooccurrence import Ties
 from stanchion.knowledge.query.english import commonness, specificity
 from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
@@ -188,29 +187,8 @@ def dense_probability(x: list[float]) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _tied(
-    concepts: list[Concept], bags: list[frozenset[str]], ties: Ties | None, specific: bool
-) -> float:
-    """Coverage of the best bag where a concept it lacks counts by its tie to the bag in the
-    app's own chunks (``cooccurrence``); ``specific``: weights times English specificity."""
-    weights = [(c, c.weight * (specificity(c.words) if specific else 1.0)) for c in concepts]
-    total = sum(w for _, w in weights)
-    if not total:
-        return 1.0
-
-    def held(c: Concept, bag: frozenset[str]) -> float:
-        if c.present(bag):
-            return 1.0
-        return ties.tie(c.key, bag) if ties is not None and len(c.alts[0]) == 1 else 0.0
-
-    return max((sum(w * held(c, b) for c, w in weights) / total for b in bags), default=0.0)
-
-
-def features(
-    query: Query, passages: list[Pair], ties: Ties | None = None
-) -> dict[str, float] | None:
-    """Every candidate feature (the model uses ``FEATURES``); None with nothing to judge.
-    ``ties``: the app's word ties (None: a lacking word counts nothing, as in ``sentence``)."""
+def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
+    """Every candidate feature (the model uses ``FEATURES``); None with nothing to judge."""
     content = query.judged()
     known = [c for c in content if c.known]
     if not known or not passages:
@@ -246,10 +224,6 @@ def features(
         feats["heading"] = evidence.heading(known, passages)
     if EXPLORE or "document" in used:
         feats["document"] = evidence.document(known, passages)
-    if EXPLORE or "sentence_tied" in used:
-        feats["sentence_tied"] = _tied(known, [best], ties, False)
-    if EXPLORE or "ask_tied" in used:
-        feats["ask_tied"] = _tied([c for c in query.content() if c.known], bags, ties, True)
     return feats
 
 
@@ -265,15 +239,14 @@ def assess(
     context: tuple[str, ...] = (),
     dense: float | None = None,
     told: bool = False,
-    ties: Ties | None = None,
 ) -> Assessment:
     """Answerability of ``query`` from (title, text) passages, best first; ``context``: the
     texts of earlier turns it leans on (their named things must be covered too); ``dense``:
     the embedding similarity (see DENSE_FEATURES), None without an embedder; ``told``: the
     question is a situation told, not asked ("I left my headphones on the plane."): its
     unseen words are the customer's story, not a point the passages must hold (its named
-    things still must); ``ties``: the app's word ties (``cooccurrence``)."""
-    feats = features(query, passages, ties)
+    things still must)."""
+    feats = features(query, passages)
     if feats is None:
         return Assessment(0.0)
     names: tuple[str, ...] = FEATURES

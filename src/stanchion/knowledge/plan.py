@@ -24,13 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision, assess
+from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
 from stanchion.knowledge.base import Passage
-from stanchion.knowledge.cooccurrence import POOL, Ties
 from stanchion.knowledge.query import (
     Ask,
     Query,
-    Vocabulary,
     is_followup,
     is_told,
     salient_words,
@@ -122,7 +120,6 @@ class Planner:
         self._plans: dict[tuple[tuple[str, ...], int], Plan] = {}
         self._subjects: dict[tuple[tuple[str, ...], int], frozenset[str]] = {}
         self._plans_for: object | None = None  # the index sync the plans were made at
-        self._ties: Ties | None = None
 
     def decide(self, score: float, has_passages: bool) -> Decision:
         if not has_passages:
@@ -280,12 +277,12 @@ class Planner:
         # to the documents says the question is out of scope (0: neutral)
         dense = r.similarity(vec)
         told = is_told(part.ask)  # "I left my headphones on the plane.": its things are a story
-        assessment = self._assess(
+        assessment = r.assess(
             query, evidence, around, 0.0 if rows and dense is not None else dense, told
         )
         on_subject = [p for p in evidence if p.doc_id in subject()] if leaned else []
         if on_subject:  # the subject is settled by the documents: its words need not recur
-            alone = self._assess(own, on_subject, around, dense, told)
+            alone = r.assess(own, on_subject, around, dense, told)
             if alone.score > assessment.score:
                 assessment = alone
         if told:  # a story of several facts: the documents cover the situation by one of them
@@ -299,31 +296,6 @@ class Planner:
         if decision != "refuse":  # judged on those kept; read k where the cut-off kept fewer
             evidence = evidence + [p for p in window if p not in evidence]
         return PartPlan(text, question, query, evidence, assessment, decision)
-
-    def _assess(
-        self,
-        query: Query,
-        passages: list[Passage],
-        around: tuple[str, ...],
-        dense: float | None,
-        told: bool,
-    ) -> Assessment:
-        """The gate on ``passages``, with the app's word ties as evidence."""
-        pairs = [(p.title, p.text) for p in passages]
-        vocab = self.retriever.vocabulary
-        return assess(query, vocab, pairs, around, dense, told, self._word_ties(vocab))
-
-    def _word_ties(self, vocab: Vocabulary) -> Ties:
-        """The served corpus's ties, kept while its vocabulary (index generation) is."""
-        if self._ties is None or self._ties.vocab is not vocab:
-            r = self.retriever
-
-            def chunks(term: str) -> list[frozenset[str]]:
-                found = r.backend.candidates([r.key(term)], POOL)
-                return [frozenset(c.terms.split()) for c in found]
-
-            self._ties = Ties(chunks, vocab, r.key)
-        return self._ties
 
     def _unsold(self, text: str, context: str) -> list[str]:
         """Models or packs ``text`` names that the catalog does not hold. A pack asked with no
@@ -361,7 +333,7 @@ class Planner:
             if leaned:
                 one = one.with_context(r.parse(leaned))
             if sum(c.known for c in one.content()) >= FACT_CONCEPTS:
-                judged = self._assess(one, evidence, around, dense, True)
+                judged = r.assess(one, evidence, around, dense, True)
                 # a story is told in order: of facts judged alike, the later is where the
                 # customer stands now ("... so I bought a coat" after "it came late")
                 if judged.score > whole and (best is None or judged.score >= assessment.score):
