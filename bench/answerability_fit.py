@@ -29,10 +29,12 @@ labelled questions) is chosen on the same out-of-fold scores of its four sources
 (messy, messy2, messy3, messy4).
 
 ``sentence_unseen`` (the words the corpus never saw counted against the answer, each word
-weighed by how much it could name a point) wins this protocol over the shipped pair
-(criterion 0.760 vs 0.750: the worst source, clapnq, 0.687 -> 0.713) but at its
-out-of-fold threshold (0.49) end to end it answers fewer answerable DEV questions of the
-example app and appc: it is a candidate, not shipped (docs/grounding.md, "Open").
+weighed by how much it could name a point) with ``matched`` and ``ask_specific`` ranks first
+by leave-one-app-out at L2 0.01 (mean 0.808, worst 0.720 vs the shipped pair's 0.793,
+0.687) but not at L2 0.001 (0.786, 0.708), and appc loses at both: a candidate, not shipped.
+The other candidates (``heading``, ``document``) and those measured and dropped (the answer
+kind, the retrieval margin, word ties from the app's chunks) are in docs/grounding.md,
+"Evidence that holds across apps".
 """
 
 from __future__ import annotations
