@@ -5,7 +5,7 @@
     python bench/answerability_fit.py --fit --only=coverage,rarest,ask_specific
         # the same protocol over the named subsets (repeatable) and the shipped one only:
         # every subset of up to three takes about 10 minutes on two shared cores
-    python bench/answerability_fit.py --auc      # and each candidate's AUC per app
+    python bench/answerability_loao.py --auc     # each candidate's AUC per app; see there
 
 Sources (DEV only; the *-heldout files are never read here):
 - clapnq: the queries of the DEV half (sha256 of the id) over the clapnq corpus;
@@ -383,39 +383,19 @@ def select(rows: list[Row], only: list[Names]) -> tuple[Names, float]:
     return best[1], best[2]
 
 
-def auc_of(pos: list[float], neg: list[float]) -> float:
-    """The chance an answerable question scores above an unanswerable one (ties half)."""
-    if not pos or not neg:
-        return float("nan")
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
-
-
-def print_auc(rows: list[Row]) -> None:
-    """Each candidate feature's AUC per app (the best part of a message; vetoed left out)."""
-    apps = list(dict.fromkeys(APPS.values()))
-    print("feature AUC per app: " + " ".join(f"{a:>8}" for a in apps))
-    for name in ALL_FEATURES:
-        cells = []
-        for app in apps:
-            xs = [
-                (max(x[name] for x in r.parts if x is not None), r.answerable)
-                for r in rows
-                if APPS[r.source] == app and any(x is not None for x in r.parts)
-            ]
-            pos = [v for v, ok in xs if ok]
-            cells.append(auc_of(pos, [v for v, ok in xs if not ok]))
-        print(f"  {name:18} " + " ".join(f"{c:8.3f}" for c in cells))
-
-
-def main(refit: bool, only: list[Names], auc: bool = False) -> None:
+def dev_rows() -> list[Row]:
+    """Every DEV question of the four apps, with every candidate feature of each part."""
     answerability.EXPLORE = True  # every candidate feature, not only the shipped model's
     with tempfile.TemporaryDirectory() as tmp:
         folders = [Path(tmp) / name for name in ("clapnq", "example", "appb", "appc")]
         for folder in folders:
             folder.mkdir()
         rows = clapnq_rows(folders[0]) + example_rows(folders[1]) + appb_rows(folders[2])
-        rows += appc_rows(folders[3])
+        return rows + appc_rows(folders[3])
+
+
+def main(refit: bool, only: list[Names]) -> None:
+    rows = dev_rows()
     vetoed = sum(all(x is None for x in r.parts) for r in rows)
     print(f"{len(rows)} dev questions ({vetoed} vetoed or with nothing to judge)")
     names, l2 = answerability.FEATURES, answerability.L2
@@ -430,8 +410,6 @@ def main(refit: bool, only: list[Names], auc: bool = False) -> None:
             )
         _, mean, low = merit(res)
         print(f"  balanced mean {mean:.3f}, worst {low:.3f}")
-    if auc:
-        print_auc(rows)
     oof = out_of_fold(rows, l2, names)
     t = choose_threshold(rows, oof)
     report(rows, oof, t, "5-fold out-of-fold")
@@ -457,8 +435,8 @@ def main(refit: bool, only: list[Names], auc: bool = False) -> None:
 if __name__ == "__main__":
     args = sys.argv[1:]
     only = [tuple(a.removeprefix("--only=").split(",")) for a in args if a.startswith("--only=")]
-    wrong = [a for a in args if a not in ("--fit", "--auc") and not a.startswith("--only=")]
+    wrong = [a for a in args if a != "--fit" and not a.startswith("--only=")]
     if wrong or any(n not in ALL_FEATURES for c in only for n in c):
-        usage = "usage: answerability_fit.py [--auc] [--fit [--only=a,b,c ...]]"
+        usage = "usage: answerability_fit.py [--fit [--only=a,b,c ...]]"
         sys.exit(f"{usage}; features in {ALL_FEATURES}")
-    main("--fit" in args, only, "--auc" in args)
+    main("--fit" in args, only)
