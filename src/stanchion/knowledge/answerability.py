@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
+from stanchion.knowledge import evidence
 from stanchion.knowledge.query.english import commonness, specificity
 from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
@@ -218,6 +219,11 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     }
     if EXPLORE or "sentence_unseen" in (*FEATURES, *DENSE_FEATURES):  # +28% per assess
         feats["sentence_unseen"] = _unseen_coverage(content, sentences)
+    used = (*FEATURES, *DENSE_FEATURES)
+    if EXPLORE or "heading" in used:
+        feats["heading"] = evidence.heading(known, passages)
+    if EXPLORE or "document" in used:
+        feats["document"] = evidence.document(known, passages)
     return feats
 
 
