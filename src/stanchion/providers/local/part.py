@@ -40,6 +40,10 @@ _AT_MOST = re.compile(
     re.I,
 )
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
+# What the input guards put where they redacted a name or a number ("<PERSON_1>", the form
+# guards/engine.py writes): it names nothing the documents could hold, and its two terms
+# ("person", "1") would outweigh every word the sentences share with the message.
+_REDACTED = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
 # The sentence score: a weighted sum of these features (``Part.features``), in this order.
@@ -183,6 +187,14 @@ class Part:
         text = s.text.lower()
         return any(s.named < words and title not in text for title, words in self.fuller)
 
+    def elsewhere(self, s: Sentence) -> bool:
+        """Is the sentence about another thing than the part (``other_subject``) or about
+        amounts the part's amount is not among (the table row for "over 750 Wh" when
+        "620 Wh" is given)?"""
+        if self.amounts and s.ranges and in_range(self.amounts, s.ranges) < 0:
+            return True
+        return bool(self.names) and self.other_subject(s)
+
     def new_terms(self, s: Sentence, seen: set[str]) -> set[str]:
         return set(self.hits(s)[1]) - seen
 
@@ -232,7 +244,7 @@ def split_context(part: str) -> tuple[str, str]:
 
 def _terms(text: str) -> list[str]:
     out = ["max"] if _AT_MOST.search(text) else []
-    for t in words_of(_CHAT.sub(" ", text)):
+    for t in words_of(_CHAT.sub(" ", _REDACTED.sub(" ", text))):
         out.append(t)
         letters = "".join(ch for ch in t if ch.isalpha())
         if letters != t and len(letters) >= 3 and not t.isalpha():
