@@ -10,7 +10,7 @@ import pytest
 from stanchion.knowledge.text import stem
 from stanchion.providers.local.answer import answer
 from stanchion.providers.local.part import Context, read_part
-from stanchion.providers.local.section import what_to_do
+from stanchion.providers.local.section import what_to_do, with_lead_in
 from stanchion.providers.local.sentences import Analyzer, instruction
 
 FERRY = """# Tickets
@@ -119,3 +119,46 @@ def test_redaction_placeholders_are_not_words_of_the_question() -> None:
     assert "person" not in part.wanted
     assert "1" not in part.wanted
     assert stem("bikes") in part.wanted
+
+
+PACKING = """# Packing
+
+## On board
+Cabin bags may weigh up to 8 kg. Always carry these with you on board:
+- passports and tickets;
+- medicines;
+- keys.
+
+## Bring to the desk
+Have these ready:
+- your booking number;
+- a photo of the damage;
+- the bag itself.
+"""
+
+
+def test_a_list_item_comes_with_the_lead_in_that_says_what_the_list_is() -> None:
+    got = answer("can my medicines go in the hold?", [PACKING], analyzer=Analyzer())
+    assert "Always carry these with you on board:" in got.text
+    assert "medicines." in got.text  # an item said as a sentence
+    assert got.text.index("Always carry") < got.text.index("medicines")
+
+
+def test_a_lead_in_comes_with_its_items() -> None:
+    analyzer = Analyzer()
+    candidates = [(0, s) for s in analyzer.sentences(PACKING)]
+    lead = next(c for c in candidates if c[1].text == "Have these ready:")
+    got = [c[1].text for c in with_lead_in([lead], candidates)]
+    assert got == [
+        "Have these ready:",
+        "- your booking number;",
+        "- a photo of the damage;",
+        "- the bag itself.",
+    ]
+
+
+def test_a_sentence_that_leads_into_nothing_brings_nothing() -> None:
+    analyzer = Analyzer()
+    candidates = [(0, s) for s in analyzer.sentences(CONNECTIONS)]
+    first = candidates[:1]
+    assert with_lead_in(first, candidates) == first

@@ -37,6 +37,7 @@ from stanchion.providers.local.section import (
     steps_of,
     what_to_do,
     with_antecedent,
+    with_lead_in,
     with_list,
 )
 from stanchion.providers.local.sentences import EVERYDAY, Analyzer, Sentence
@@ -128,7 +129,7 @@ def _display(text: str) -> str:
     item = ITEM.match(text)
     text = text[item.end() :] if item else text
     text = text.replace("**", "").strip()
-    return text if not item or text[-1:] in ".!?" else text + "."
+    return text if not item or text[-1:] in ".!?" else text.rstrip(";,") + "."
 
 
 def _verdict(part: Part, question: str, best: Sentence) -> str:
@@ -221,7 +222,7 @@ def answer_part(
         chosen = _completed(part, _others(part, ranked), ranked)
         chosen += otherwise(part, best, candidates, chosen)
         chosen += what_to_do(question, best, candidates, chosen)
-    chosen = with_list(chosen, candidates)
+    chosen = with_lead_in(with_list(chosen, candidates), candidates)
     lead = "" if after else _verdict(part, question, best[1])
     return lead, with_antecedent(chosen, candidates)
 

@@ -18,6 +18,7 @@ from stanchion.providers.local.part import (
 )
 
 EXTRA, STEPS_MAX = 2, 4
+LIST_MAX = 8  # the most items a lead-in brings
 REPEATED_WEIGHT = -WEIGHTS[FEATURES.index("repeated")]
 # A sentence whose subject is a pronoun, after a subordinator or not ("If it lasts longer...")
 _PRONOUN = re.compile(
@@ -131,6 +132,34 @@ def with_list(chosen: list[Candidate], candidates: list[Candidate]) -> list[Cand
     if hi - lo + 1 > STEPS_MAX:
         return chosen
     return [*chosen, *(c for c in run[lo : hi + 1] if c not in chosen)]
+
+
+def with_lead_in(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """A list and the sentence that leads into it ("Have these ready:") go together: a chosen
+    lead-in brings its items (up to LIST_MAX; a lead-in alone says nothing), a chosen item
+    the lead-in that says what the list is ("- medicines;" under "Always carry these in the
+    cabin:")."""
+    by_place = {(c[0], c[1].position): c for c in candidates}
+    out = list(chosen)
+    for i, s in chosen:
+        if s.text.rstrip().endswith(":"):
+            at, items = s.position + 1, []
+            while len(items) < LIST_MAX:
+                nxt = by_place.get((i, at))
+                if nxt is None or nxt[1].section != s.section or not ITEM.match(nxt[1].text):
+                    break
+                items.append(nxt)
+                at += 1
+            out += [c for c in items if c not in out]
+        elif ITEM.match(s.text):
+            at = s.position - 1
+            while (before := by_place.get((i, at))) is not None and ITEM.match(before[1].text):
+                at -= 1
+            lead = by_place.get((i, at))
+            ok = lead is not None and lead[1].section == s.section
+            if ok and lead is not None and lead[1].text.rstrip().endswith(":") and lead not in out:
+                out.append(lead)
+    return out
 
 
 def with_antecedent(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
