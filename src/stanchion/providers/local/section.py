@@ -143,7 +143,7 @@ def with_lead_in(chosen: list[Candidate], candidates: list[Candidate]) -> list[C
     out = list(chosen)
     for i, s in chosen:
         if s.text.rstrip().endswith(":"):
-            at, items = s.position + 1, []
+            at, items = s.position + 1, list[Candidate]()
             while len(items) < LIST_MAX:
                 nxt = by_place.get((i, at))
                 if nxt is None or nxt[1].section != s.section or not ITEM.match(nxt[1].text):
