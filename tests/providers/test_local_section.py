@@ -162,3 +162,20 @@ def test_a_sentence_that_leads_into_nothing_brings_nothing() -> None:
     candidates = [(0, s) for s in analyzer.sentences(CONNECTIONS)]
     first = candidates[:1]
     assert with_lead_in(first, candidates) == first
+
+
+LOCKERS = """# Lockers
+
+## Day lockers
+Day lockers at the terminal hold one suitcase each. They are emptied every night.
+Lockers take coins and cards. Prices are shown on each door.
+Bring the key back to the ticket office.
+"""
+
+
+def test_an_instruction_far_from_the_situation_is_not_brought() -> None:
+    analyzer = Analyzer()
+    candidates = [(0, s) for s in analyzer.sentences(LOCKERS)]
+    best = candidates[0]
+    told = "I have one suitcase and a day to kill at the terminal."
+    assert what_to_do(told, best, candidates, [best]) == []

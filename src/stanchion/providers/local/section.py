@@ -90,15 +90,17 @@ def what_to_do(
 ) -> list[Candidate]:
     """A message that tells a situation and asks nothing ("I have two tickets on two
     airlines.") asks what to do in it: the instruction that follows the sentence that
-    matches the situation, in its section ("...on separate tickets with our partners. Show
-    both tickets at check-in.")."""
+    matches the situation, in its section and at most EXTRA sentences on ("...on separate
+    tickets with our partners. Show both tickets at check-in.")."""
     if asks(focus(split_context(question)[0])[0]):
         return []
     i, s = best
     after = (
         c
         for c in candidates
-        if c[0] == i and c[1].section == s.section and c[1].position > s.position
+        if c[0] == i
+        and c[1].section == s.section
+        and s.position < c[1].position <= s.position + EXTRA
     )
     step = next((c for c in after if c[1].instruction), None)
     return [step] if step is not None and step not in chosen else []
