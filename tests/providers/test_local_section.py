@@ -9,7 +9,7 @@ import pytest
 
 from stanchion.knowledge.text import stem
 from stanchion.providers.local.answer import answer
-from stanchion.providers.local.part import Context, read_part
+from stanchion.providers.local.part import Context, asks, contrasted, read_part
 from stanchion.providers.local.section import what_to_do, with_lead_in
 from stanchion.providers.local.sentences import Analyzer, instruction
 
@@ -179,3 +179,43 @@ def test_an_instruction_far_from_the_situation_is_not_brought() -> None:
     best = candidates[0]
     told = "I have one suitcase and a day to kill at the terminal."
     assert what_to_do(told, best, candidates, [best]) == []
+
+
+GUARANTEE = """# Guarantee
+
+## What it covers
+Every Nordling bike carries a 5-year guarantee on the frame and the fork.
+
+## What it does not cover
+The guarantee does not cover wear parts such as tyres, chains and brake pads.
+"""
+
+
+def test_the_affirmative_part_of_a_contrast_is_not_answered_with_the_exclusions() -> None:
+    parts = ["what does the guarantee cover", "and what not (cover, guarantee)"]
+    got = answer(" ".join(parts), [GUARANTEE], parts=parts, analyzer=Analyzer())
+    assert "frame and the fork" in got.text
+    assert "wear parts" in got.text
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (["what does the guarantee cover", "and what not (cover, guarantee)"], {0: False, 1: True}),
+        (["what does the guarantee cover", "how long is it (guarantee)"], {}),
+        (["which parts are not covered", "how do I claim (guarantee)"], {}),
+        (["what is covered", "what is not (frame)"], {}),  # leans on another thing
+    ],
+)
+def test_a_part_is_contrasted_when_another_asks_its_negated_side(
+    parts: list[str], expected: dict[int, bool]
+) -> None:
+    assert contrasted(parts) == expected
+
+
+@pytest.mark.parametrize(
+    ("part", "expected"),
+    [("and what not", True), ("but how long", True), ("and my receipt", False)],
+)
+def test_a_question_word_after_a_joining_word_asks(part: str, expected: bool) -> None:
+    assert asks(part) is expected

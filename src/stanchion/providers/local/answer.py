@@ -25,6 +25,7 @@ from stanchion.providers.local.part import (
     Context,
     Part,
     asks,
+    contrasted,
     focus,
     read_part,
     split_context,
@@ -152,6 +153,9 @@ def pool_of(
         pool = [c for c in pool if kind in c[1].kinds]
     elif kind in PREFERRED and not part.intent.lent:  # "why": a reason, when one is given
         pool = [c for c in pool if kind in c[1].kinds and part.cover(c[1]) > 0] or pool
+    side = ctx.negated_side
+    if side is not None:  # "what's covered" and "what's not": each its own side
+        pool = [c for c in pool if c[1].negated == side] or pool
     unit = asked_unit(split_context(question)[0])
     if unit:  # "in canadian dollars", "in feet": a sentence stating it, or no answer
         pool = [c for c in pool if unit in c[1].units]
@@ -327,11 +331,13 @@ def answer(
     answered = 0
     questions = [asks(focus(split_context(p)[0])[0]) for p in asked]
     telling = multi and any(questions)  # "I bought a thermostat last week." is context...
+    sides = contrasted(asked)
     for n, part in enumerate(asked):
         if telling and not questions[n]:
             continue
+        own = replace(ctx, negated_side=sides.get(n))
         found = answer_part(
-            part, candidates, analyzer, multi, ctx, OVERRIDE if n in declined else 0.0
+            part, candidates, analyzer, multi, own, OVERRIDE if n in declined else 0.0
         )
         if found is None:
             if multi and questions[n]:

@@ -44,7 +44,11 @@ _SPLIT = re.compile(r"(?<=[.!?])\s+")
 # guards/engine.py writes): it names nothing the documents could hold, and its two terms
 # ("person", "1") would outweigh every word the sentences share with the message.
 _REDACTED = re.compile(r"<[A-Z][A-Z_]*_\d+>")
-_ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
+# a question word opens the part, after a word joining it to the one before ("and what's
+# not", "but how long")
+_ASKS = re.compile(
+    r"^\W*(?:(?:and|but|also|so|or|then|plus)\s+)?(?:what|which|who|where|when|why|how|wat|whats)\b"
+)
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
 # The sentence score: a weighted sum of these features (``Part.features``), in this order.
 FEATURES = (
@@ -269,6 +273,27 @@ class Context:
     # parts are most often about one thing ("how long does setup take, how will I know it
     # worked": the setup section's sentence over another section's "...when the reset worked")
     near: frozenset[tuple[int, int]] = frozenset()
+    # the side of a contrast the part asks ("what's covered by the warranty and what's
+    # not"): False, what holds (not the exclusions); True, the exclusions; None, no contrast
+    negated_side: bool | None = None
+
+
+def contrasted(parts: list[str]) -> dict[int, bool]:
+    """The parts of a contrast, each with whether it asks the negated side: "what's not
+    (covered, warranty)" leaning on "what's covered by the warranty" (split_context)."""
+    out: dict[int, bool] = {}
+    for n, part in enumerate(parts):
+        main, carried = split_context(part)
+        lent = set(_terms(carried))
+        # it asks nothing of its own but the negation ("and what's not"), not a message
+        # that tells something negated ("I don't want to give my number. which methods...")
+        if not intent_of(main).negated or not lent or not set(_terms(main)) <= lent:
+            continue
+        for m, other in enumerate(parts):
+            own = split_context(other)[0]
+            if m != n and not intent_of(own).negated and lent & set(_terms(own)):
+                out[m], out[n] = False, True
+    return out
 
 
 def _named_kind(t: str, intent: Intent) -> Alts:
