@@ -2,6 +2,7 @@
 
     python bench/responder_replay.py capture [--open]   # DEV sets of the apps -> requests
     python bench/responder_replay.py score [--failures] # replay them with the working tree
+    python bench/responder_replay.py score --against P  # gained / lost against passes P
     python bench/responder_replay.py loso               # fit the sentence ranker per source
     python bench/responder_replay.py cost               # CPU per request (PYTHONPATH: another tree)
 
@@ -139,18 +140,24 @@ def held(record: dict[str, Any]) -> bool:
 
 
 def score_all(
-    records: list[dict[str, Any]], failures: bool, diff: Path | None = None
+    records: list[dict[str, Any]],
+    failures: bool,
+    diff: Path | None = None,
+    against: Path | None = None,
 ) -> dict[str, list[int]]:
-    """Per source: [passed, requests, passed online, facts held in the passages but missed]."""
+    """Per source: [passed, requests, passed online, facts held in the passages but missed].
+    ``against``: which requests passed, written when missing, else compared (gained, lost)."""
     analyzer = Analyzer()
     table: dict[str, list[int]] = {}
     before = orjson.loads(diff.read_bytes()) if diff and diff.exists() else None
     texts: dict[str, str] = {}
+    passed: dict[str, bool] = {}
     started = time.process_time()
     for record in records:
         reasons, text = replay(record, analyzer)
         key = f"{record['source']}/{record['id']}"
         texts[key] = text
+        passed[key] = not reasons
         if before is not None and before.get(key) != text:
             print(f"  CHANGED {key} {'fails' if reasons else 'passes'}\n    was: {before.get(key)}")
             print(f"    now: {text}")
@@ -167,12 +174,26 @@ def score_all(
             print(f"    Q: {q}\n    A: {text}")
     if diff and before is None:
         diff.write_bytes(orjson.dumps(texts))
+    if against is not None:
+        _compare(passed, against)
     cpu = (time.process_time() - started) * 1000 / max(1, len(records))
     print(f"{'source':<8} {'passed':>7} {'of':>4} {'online':>7} {'missed':>7}", end="")
     print(f"   ({cpu:.2f} ms CPU per request)")
     for source, (ok, n, online, missed) in table.items():
         print(f"{source:<8} {ok:>7} {n:>4} {online:>7} {missed:>7}")
     return table
+
+
+def _compare(passed: dict[str, bool], against: Path) -> None:
+    """Write which requests passed, or say which pass and fail now that did not before (the
+    same keys: replay the same capture, or one captured with another window)."""
+    if not against.exists():
+        against.write_bytes(orjson.dumps(passed))
+        return
+    was: dict[str, bool] = orjson.loads(against.read_bytes())
+    gained = [k for k, ok in passed.items() if ok and not was.get(k, False)]
+    lost = [k for k, ok in passed.items() if not ok and was.get(k, False)]
+    print(f"against {against}: gained {len(gained)} {gained}, lost {len(lost)} {lost}")
 
 
 def groups(records: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
@@ -292,6 +313,7 @@ def main() -> None:
     ap.add_argument("--open", action="store_true", help="capture: with the gate opened")
     ap.add_argument("--l2", type=float, default=L2, help="loso: pull towards the hand weights")
     ap.add_argument("--diff", type=Path, help="answers to compare with (written if missing)")
+    ap.add_argument("--against", type=Path, help="passes to compare with (written if missing)")
     args = ap.parse_args()
     logging.getLogger("stanchion").setLevel(logging.CRITICAL)
     if args.command == "capture":
@@ -303,7 +325,8 @@ def main() -> None:
     elif args.command == "loso":
         loso(orjson.loads(args.requests.read_bytes()), args.l2)
     else:
-        score_all(orjson.loads(args.requests.read_bytes()), args.failures, args.diff)
+        records = orjson.loads(args.requests.read_bytes())
+        score_all(records, args.failures, args.diff, args.against)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,14 @@ SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken
 # fewer than k. Off: on DEV it answered 3 more questions (messy4), on the held-out splits and
 # the independent app it answered 3 fewer (docs/grounding.md, "the window").
 FILL = False
+# Fill it instead with the best hit's own document: its other sections, in rank order, up to
+# k. A document is about one thing, so its other sections hold what the question's words
+# missed ("how long til the thermostat figures out my routine": the thermostat page's
+# "learns your schedule in about a week", not the price section the words found), where the
+# next-ranked passages of other documents were distractors as often as answers. DEV (the
+# responder replayed on the passages it would be handed): +2 -0 against FILL's +2 -1.
+FILL_FROM_DOCUMENT = True
+WIDE = 3  # ranks read for the document's other sections: WIDE * k
 
 
 class CatalogEvidence(Protocol):
@@ -269,7 +277,7 @@ class Planner:
         words += [c.country for c in cities(f"{part.context} {leaned} {text}")]  # "Toronto": Canada
         if words:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
-        passages, window = r.window(query, k, None, vec, fill=FILL)
+        passages, window = _window(r, query, k, vec)
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
         evidence = passages + [p for p in rows if p not in passages]
         around = tuple(t for t in (part.context, leaned) if t)
@@ -342,6 +350,20 @@ class Planner:
             return assessment, evidence
         first = r.ranked(best, k)
         return assessment, first + [p for p in evidence if p not in first]
+
+
+def _window(
+    r: KnowledgeRetriever, query: Query, k: int, vec: Vector | None
+) -> tuple[list[Passage], list[Passage]]:
+    """(the passages the cut-off keeps, up to k; those the responder reads besides: see
+    FILL and FILL_FROM_DOCUMENT), from one ranking."""
+    if FILL or not FILL_FROM_DOCUMENT:
+        return r.window(query, k, None, vec, fill=FILL)
+    kept, more = r.window(query, WIDE * k, None, vec, fill=True)
+    if len(kept) >= k or not kept:
+        return kept[:k], []
+    same = [p for p in more if p.doc_id == kept[0].doc_id]
+    return kept, same[: k - len(kept)]
 
 
 def _vetoed(part: PartPlan, missing: list[str]) -> PartPlan:

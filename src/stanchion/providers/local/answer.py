@@ -21,27 +21,31 @@ from dataclasses import dataclass, replace
 from stanchion.knowledge.text import terms
 from stanchion.providers.local.extremes import quickest
 from stanchion.providers.local.part import (
-    FEATURES,
-    WEIGHTS,
     Candidate,
     Context,
     Part,
     asks,
+    contrasted,
     focus,
     read_part,
     split_context,
+)
+from stanchion.providers.local.section import (
+    EXTRA,
+    ITEM,
+    continued,
+    otherwise,
+    steps_of,
+    what_to_do,
+    with_antecedent,
+    with_lead_in,
+    with_list,
 )
 from stanchion.providers.local.sentences import EVERYDAY, Analyzer, Sentence
 from stanchion.providers.local.units import asked_unit
 
 NO_ANSWER = "I don't have that in the approved documents."
 MISSING = 'I don\'t have information about "{part}" in the approved documents.'
-# A sentence whose subject is a pronoun, after a subordinator or not ("If it lasts longer...")
-_PRONOUN = re.compile(
-    r"^(?:(?:If|When|Once|Unless|While|After|Before|Until)\s+)?"
-    r"(?:It|They|This|These|That|Those|He|She)\b",
-    re.I,
-)
 _CONTRAST = re.compile(
     r"\b(?:after|before|over|under|more|less|longer|later|earlier|outside|instead|still|"
     r"already|\d+)\b"
@@ -50,7 +54,7 @@ _CONTRAST = re.compile(
 # sentence that gives a reason over one that only shares the question's words; "how will I
 # know" the one that says what happens when ("you get an email when...").
 PREFERRED = frozenset({"reason", "signal"})
-EXTRA, CLOSE_TO_BEST, SAME_SECTION, STEPS_MAX, TIE = 2, 0.75, 0.5, 4, 0.85
+CLOSE_TO_BEST, SAME_SECTION, TIE = 0.75, 0.5, 0.85
 TOPIC_WORDS = 14
 # A part the caller judged unanswerable is still answered when one sentence holds this much
 # of it (and the kind it asks for): the rest of its message was answerable, so the gate's
@@ -60,24 +64,12 @@ PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "
 YES_NO_COVER = 0.75
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
 NO_CONTEXT = Context()
-REPEATED_WEIGHT = -WEIGHTS[FEATURES.index("repeated")]
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     text: str
     refused: bool
-
-
-def _steps(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
-    """The best sentence's section from the best sentence on, in order; a short section
-    whole (what it says before the best sentence is who may do it: "Account holders who
-    hold a card receive... Apply once with a copy of the card")."""
-    i, s = best
-    same = [c for c in candidates if c[0] == i and c[1].section == s.section]
-    if len(same) <= STEPS_MAX:
-        return same
-    return [c for c in same if c[1].position >= s.position][:STEPS_MAX]
 
 
 def _others(part: Part, ranked: list[tuple[float, Candidate]]) -> list[Candidate]:
@@ -97,65 +89,19 @@ def _others(part: Part, ranked: list[tuple[float, Candidate]]) -> list[Candidate
         if new or same_kind or (tie and part.cover(cand[1]) >= 1.0):  # both readings said
             chosen.append(cand)
             seen |= new
+    best_cover = part.cover(best[1])
     for s, cand in ranked[1:]:
-        if len(chosen) > EXTRA or s < SAME_SECTION * best_score:
+        if len(chosen) > EXTRA:
             break
+        # the rest of a short section ("...until it ships. After..."), or a sentence of it
+        # as much about the part as the best, which won on a bonus ("Invoices are on the
+        # Orders page." beside "An invoice appears once the order has shipped.")
+        alike = part.cover(cand[1]) >= best_cover and not part.elsewhere(cand[1])
+        close = s >= SAME_SECTION * best_score or alike
         fresh = cand not in chosen and not part.repeats(cand[1])
-        if fresh and (cand[0], cand[1].section) == (best[0], best[1].section):
-            chosen.append(cand)  # the rest of a short section: "...until it ships. After..."
+        if close and fresh and (cand[0], cand[1].section) == (best[0], best[1].section):
+            chosen.append(cand)
     return chosen
-
-
-def _continued(
-    part: Part, ranked: list[tuple[float, Candidate]], candidates: list[Candidate]
-) -> list[Candidate]:
-    """When the sentence that best answers a follow-up is one the assistant said already,
-    the sentences that come after it in its section (the next step), else nothing."""
-    if not part.said:
-        return []
-    best_score = ranked[0][0]
-    for score, (i, s) in ranked:
-        if score + REPEATED_WEIGHT < best_score:
-            break
-        if not part.repeats(s):
-            continue
-        after = [
-            c
-            for c in candidates
-            if c[0] == i and c[1].section == s.section and c[1].position > s.position
-        ]
-        fresh = [c for c in after if not part.repeats(c[1])][:EXTRA]
-        if fresh:
-            return fresh
-    return []
-
-
-_OTHERWISE = re.compile(r"^(?:After|Once|Otherwise|If not|Unless|Before|Past|Beyond|Outside)\b")
-# An instruction: a sentence that opens with a verb telling the reader what to do.
-_INSTRUCTION = re.compile(
-    r"^(?:Fill|Send|Call|Email|Write|Open|Go|Click|Tap|Select|Choose|Contact|Visit|Apply|Sign|"
-    r"Bring|Submit|Use|Press|Hold|Enter|Log|Pay|Pack|Print|Download|Upload|Complete|Ask|Tell|"
-    r"Register|Book|Request|Attach|Include|Follow|Give|Keep|Make|Take|Add|Remove|Set|Turn)\b"
-)
-_PERMITS = re.compile(r"\b(?:can|may|are able to|is able to|allowed)\b", re.I)
-
-
-def _otherwise(
-    part: Part, best: Candidate, candidates: list[Candidate], chosen: list[Candidate]
-) -> list[Candidate]:
-    """A yes/no answer's condition brings the sentence after it that says what holds when
-    the condition is not met ("...can be changed until the order ships. After shipping,
-    contact the carrier.")."""
-    i, s = best
-    if not part.intent.yes_no:
-        return []
-    after = next((c for c in candidates if c[0] == i and c[1].position == s.position + 1), None)
-    ok = after is not None and after not in chosen and after[1].section == s.section
-    if not ok or after is None:
-        return []
-    otherwise = s.conditional and _OTHERWISE.match(after[1].text)
-    how = _PERMITS.search(s.text) and _INSTRUCTION.match(after[1].text)
-    return [after] if otherwise or how else []
 
 
 def _completed(
@@ -179,53 +125,12 @@ def _completed(
     return chosen
 
 
-_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
-
-
-def _with_list(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
-    """A list item brings the items next to it ("- Tuesday and Thursday: 10 am to 4 pm",
-    "- Other days: closed"): a short list answers as a whole, up to STEPS_MAX items."""
-    i, best = chosen[0]
-    if not _ITEM.match(best.text):
-        return chosen
-    run = [c for c in candidates if c[0] == i and c[1].section == best.section]
-    run.sort(key=lambda c: c[1].position)
-    at = next(k for k, c in enumerate(run) if c[1] is best)
-    lo = hi = at
-    while (
-        lo > 0
-        and _ITEM.match(run[lo - 1][1].text)
-        and run[lo - 1][1].position == run[lo][1].position - 1
-    ):
-        lo -= 1
-    while (
-        hi + 1 < len(run)
-        and _ITEM.match(run[hi + 1][1].text)
-        and run[hi + 1][1].position == run[hi][1].position + 1
-    ):
-        hi += 1
-    if hi - lo + 1 > STEPS_MAX:
-        return chosen
-    return [*chosen, *(c for c in run[lo : hi + 1] if c not in chosen)]
-
-
 def _display(text: str) -> str:
     """A sentence as said, not as marked up: no list marker or bold, a list item ended."""
-    item = _ITEM.match(text)
+    item = ITEM.match(text)
     text = text[item.end() :] if item else text
     text = text.replace("**", "").strip()
-    return text if not item or text[-1:] in ".!?" else text + "."
-
-
-def _with_antecedent(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
-    """A sentence opening with a pronoun ('It does not...') brings the one before it."""
-    by_place = {(c[0], c[1].position): c for c in candidates}
-    out = list(chosen)
-    for i, s in chosen:
-        before = by_place.get((i, s.position - 1))
-        if _PRONOUN.match(s.text) and before is not None and before not in out:
-            out.append(before)
-    return sorted(out, key=lambda c: (c[0], c[1].position))
+    return text if not item or text[-1:] in ".!?" else text.rstrip(";,") + "."
 
 
 def _verdict(part: Part, question: str, best: Sentence) -> str:
@@ -248,6 +153,9 @@ def pool_of(
         pool = [c for c in pool if kind in c[1].kinds]
     elif kind in PREFERRED and not part.intent.lent:  # "why": a reason, when one is given
         pool = [c for c in pool if kind in c[1].kinds and part.cover(c[1]) > 0] or pool
+    side = ctx.negated_side
+    if side is not None:  # "what's covered" and "what's not": each its own side
+        pool = [c for c in pool if c[1].negated == side] or pool
     unit = asked_unit(split_context(question)[0])
     if unit:  # "in canadian dollars", "in feet": a sentence stating it, or no answer
         pool = [c for c in pool if unit in c[1].units]
@@ -309,17 +217,18 @@ def answer_part(
         return None
     if part.intent.yes_no and not any(part.predicates(c[1]) for s, c in ranked[:3] if s > 0):
         return None  # "is the bulb dimmable?" against "the bulb is an E26 bulb": no answer
-    after = _continued(part, ranked, candidates)
+    after = continued(part, ranked, candidates)
     if after:  # a follow-up to what was said ("it's not. now what?"): what comes next
         chosen = after
     elif part.intent.steps:
-        chosen = _steps(best, candidates)
+        chosen = steps_of(best, candidates)
     else:
         chosen = _completed(part, _others(part, ranked), ranked)
-        chosen += _otherwise(part, best, candidates, chosen)
-    chosen = _with_list(chosen, candidates)
+        chosen += otherwise(part, best, candidates, chosen)
+        chosen += what_to_do(question, best, candidates, chosen)
+    chosen = with_lead_in(with_list(chosen, candidates), candidates)
     lead = "" if after else _verdict(part, question, best[1])
-    return lead, _with_antecedent(chosen, candidates)
+    return lead, with_antecedent(chosen, candidates)
 
 
 def topic_of(part: str) -> str:
@@ -422,11 +331,13 @@ def answer(
     answered = 0
     questions = [asks(focus(split_context(p)[0])[0]) for p in asked]
     telling = multi and any(questions)  # "I bought a thermostat last week." is context...
+    sides = contrasted(asked)
     for n, part in enumerate(asked):
         if telling and not questions[n]:
             continue
+        own = replace(ctx, negated_side=sides.get(n))
         found = answer_part(
-            part, candidates, analyzer, multi, ctx, OVERRIDE if n in declined else 0.0
+            part, candidates, analyzer, multi, own, OVERRIDE if n in declined else 0.0
         )
         if found is None:
             if multi and questions[n]:

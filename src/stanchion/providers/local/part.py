@@ -40,7 +40,15 @@ _AT_MOST = re.compile(
     re.I,
 )
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
-_ASKS = re.compile(r"^\W*(?:what|which|who|where|when|why|how|wat|whats)\b")
+# What the input guards put where they redacted a name or a number ("<PERSON_1>", the form
+# guards/engine.py writes): it names nothing the documents could hold, and its two terms
+# ("person", "1") would outweigh every word the sentences share with the message.
+_REDACTED = re.compile(r"<[A-Z][A-Z_]*_\d+>")
+# a question word opens the part, after a word joining it to the one before ("and what's
+# not", "but how long")
+_ASKS = re.compile(
+    r"^\W*(?:(?:and|but|also|so|or|then|plus)\s+)?(?:what|which|who|where|when|why|how|wat|whats)\b"
+)
 _CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
 # The sentence score: a weighted sum of these features (``Part.features``), in this order.
 FEATURES = (
@@ -183,6 +191,14 @@ class Part:
         text = s.text.lower()
         return any(s.named < words and title not in text for title, words in self.fuller)
 
+    def elsewhere(self, s: Sentence) -> bool:
+        """Is the sentence about another thing than the part (``other_subject``) or about
+        amounts the part's amount is not among (the table row for "over 750 Wh" when
+        "620 Wh" is given)?"""
+        if self.amounts and s.ranges and in_range(self.amounts, s.ranges) < 0:
+            return True
+        return bool(self.names) and self.other_subject(s)
+
     def new_terms(self, s: Sentence, seen: set[str]) -> set[str]:
         return set(self.hits(s)[1]) - seen
 
@@ -232,7 +248,7 @@ def split_context(part: str) -> tuple[str, str]:
 
 def _terms(text: str) -> list[str]:
     out = ["max"] if _AT_MOST.search(text) else []
-    for t in words_of(_CHAT.sub(" ", text)):
+    for t in words_of(_CHAT.sub(" ", _REDACTED.sub(" ", text))):
         out.append(t)
         letters = "".join(ch for ch in t if ch.isalpha())
         if letters != t and len(letters) >= 3 and not t.isalpha():
@@ -257,6 +273,27 @@ class Context:
     # parts are most often about one thing ("how long does setup take, how will I know it
     # worked": the setup section's sentence over another section's "...when the reset worked")
     near: frozenset[tuple[int, int]] = frozenset()
+    # the side of a contrast the part asks ("what's covered by the warranty and what's
+    # not"): False, what holds (not the exclusions); True, the exclusions; None, no contrast
+    negated_side: bool | None = None
+
+
+def contrasted(parts: list[str]) -> dict[int, bool]:
+    """The parts of a contrast, each with whether it asks the negated side: "what's not
+    (covered, warranty)" leaning on "what's covered by the warranty" (split_context)."""
+    out: dict[int, bool] = {}
+    for n, part in enumerate(parts):
+        main, carried = split_context(part)
+        lent = set(_terms(carried))
+        # it asks nothing of its own but the negation ("and what's not"), not a message
+        # that tells something negated ("I don't want to give my number. which methods...")
+        if not intent_of(main).negated or not lent or not set(_terms(main)) <= lent:
+            continue
+        for m, other in enumerate(parts):
+            own = split_context(other)[0]
+            if m != n and not intent_of(own).negated and lent & set(_terms(own)):
+                out[m], out[n] = False, True
+    return out
 
 
 def _named_kind(t: str, intent: Intent) -> Alts:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from stanchion.knowledge.catalog_names import close
 from stanchion.knowledge.tables import readable
-from stanchion.knowledge.text import compounds, implied, stem, terms
+from stanchion.knowledge.text import STOPWORDS, compounds, implied, stem, terms
 from stanchion.providers.local.intent import ANSWER_KINDS, NUMERIC_KINDS, kind_marks
 from stanchion.providers.local.ranges import Range, stated_ranges
 from stanchion.providers.local.units import stated_units
@@ -50,6 +50,39 @@ _MEASURES = tuple(
         ("mm|cm|inch(?:es)?|ft|feet|meters?|metres?", "size long"),
     )
 )
+# An instruction: a sentence (or list item) that opens with a verb telling the reader what
+# to do. Known verbs ("Call 555-0100", "Ask for a refund"), or any capitalised word that is
+# not a plural, a gerund, a stopword or a preposition, followed by what a verb takes: a
+# determiner or an object pronoun ("Show both tickets", "Loosen the strings", "Tell us").
+_ORDER = re.compile(
+    r"^(?:[-*+]\s+|\d+[.)]\s+)?(?:Fill|Send|Call|Email|Write|Open|Go|Click|Tap|Select|Choose|"
+    r"Contact|Visit|Apply|Sign|Bring|Submit|Use|Press|Hold|Enter|Log|Pay|Pack|Print|Download|"
+    r"Upload|Complete|Ask|Tell|Register|Book|Request|Attach|Include|Follow|Give|Keep|Make|Take|"
+    r"Add|Remove|Set|Turn)\b"
+)
+_VERB_FIRST = re.compile(
+    r"^(?:[-*+]\s+|\d+[.)]\s+)?([A-Z][a-z]+)\s+(?:the|a|an|your|our|its|their|this|that|these|"
+    r"those|both|all|each|every|any|it|them|us|me|him|her)\b"
+)
+_NOT_VERBS = frozenset(["without", "within", "unless", "upon", "across", "along", "via", "per"])
+
+
+def instruction(sentence: str) -> bool:
+    """Does the sentence tell the reader what to do ("Show both tickets at check-in.")?
+
+    >>> instruction("Show both tickets at check-in."), instruction("Bags can go through.")
+    (True, False)
+    """
+    if _ORDER.match(sentence):
+        return True
+    m = _VERB_FIRST.match(sentence)
+    if m is None:
+        return False
+    word = m.group(1).lower()
+    plural_or_gerund = word.endswith(("s", "ing"))
+    return not plural_or_gerund and word not in STOPWORDS and word not in _NOT_VERBS
+
+
 CACHE_SIZE = 4096
 LEAD_WORDS = 4
 ABBREVIATION = 4  # the shortest clipped word read as the word it begins
@@ -104,6 +137,7 @@ class Sentence:
     written: frozenset[str] = frozenset()  # the terms written in it (none implied)
     named: frozenset[str] = frozenset()  # capitalised words of its subject ("Lumen Thermostat")
     ranges: tuple[Range, ...] = ()  # ranges it states in a unit ("from 100 to 160 Wh")
+    instruction: bool = False  # it tells the reader what to do (``instruction``)
 
 
 def _named(sentence: str) -> frozenset[str]:
@@ -185,6 +219,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 # "It does not connect to Wi-Fi": about what its document is about
                 frozenset(terms(title)) if _PRONOUN.match(sentence) else _named(sentence),
                 stated_ranges(sentence),
+                instruction(sentence),
             )
         )
     return tuple(out)

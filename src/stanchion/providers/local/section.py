@@ -1,0 +1,175 @@
+"""Where a chosen sentence sits in its section, and what comes with it for that: the rest
+of a procedure's steps, the list a list item belongs to, the sentence a pronoun leans on,
+what holds when a yes/no answer's condition is not met, the next step of a follow-up, and
+the instruction that answers a situation told rather than asked."""
+
+from __future__ import annotations
+
+import re
+
+from stanchion.providers.local.part import (
+    FEATURES,
+    WEIGHTS,
+    Candidate,
+    Part,
+    asks,
+    focus,
+    split_context,
+)
+
+EXTRA, STEPS_MAX = 2, 4
+LIST_MAX = 8  # the most items a lead-in brings
+REPEATED_WEIGHT = -WEIGHTS[FEATURES.index("repeated")]
+# A sentence whose subject is a pronoun, after a subordinator or not ("If it lasts longer...")
+_PRONOUN = re.compile(
+    r"^(?:(?:If|When|Once|Unless|While|After|Before|Until)\s+)?"
+    r"(?:It|They|This|These|That|Those|He|She)\b",
+    re.I,
+)
+
+
+def steps_of(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
+    """The best sentence's section from the best sentence on, in order; a short section
+    whole (what it says before the best sentence is who may do it: "Account holders who
+    hold a card receive... Apply once with a copy of the card")."""
+    i, s = best
+    same = [c for c in candidates if c[0] == i and c[1].section == s.section]
+    if len(same) <= STEPS_MAX:
+        return same
+    return [c for c in same if c[1].position >= s.position][:STEPS_MAX]
+
+
+def continued(
+    part: Part, ranked: list[tuple[float, Candidate]], candidates: list[Candidate]
+) -> list[Candidate]:
+    """When the sentence that best answers a follow-up is one the assistant said already,
+    the sentences that come after it in its section (the next step), else nothing."""
+    if not part.said:
+        return []
+    best_score = ranked[0][0]
+    for score, (i, s) in ranked:
+        if score + REPEATED_WEIGHT < best_score:
+            break
+        if not part.repeats(s):
+            continue
+        after = [
+            c
+            for c in candidates
+            if c[0] == i and c[1].section == s.section and c[1].position > s.position
+        ]
+        fresh = [c for c in after if not part.repeats(c[1])][:EXTRA]
+        if fresh:
+            return fresh
+    return []
+
+
+_OTHERWISE = re.compile(r"^(?:After|Once|Otherwise|If not|Unless|Before|Past|Beyond|Outside)\b")
+_PERMITS = re.compile(r"\b(?:can|may|are able to|is able to|allowed)\b", re.I)
+
+
+def otherwise(
+    part: Part, best: Candidate, candidates: list[Candidate], chosen: list[Candidate]
+) -> list[Candidate]:
+    """A yes/no answer's condition brings the sentence after it that says what holds when
+    the condition is not met ("...can be changed until the order ships. After shipping,
+    contact the carrier.")."""
+    i, s = best
+    if not part.intent.yes_no:
+        return []
+    after = next((c for c in candidates if c[0] == i and c[1].position == s.position + 1), None)
+    ok = after is not None and after not in chosen and after[1].section == s.section
+    if not ok or after is None:
+        return []
+    otherwise = s.conditional and _OTHERWISE.match(after[1].text)
+    how = _PERMITS.search(s.text) and after[1].instruction
+    return [after] if otherwise or how else []
+
+
+def what_to_do(
+    question: str, best: Candidate, candidates: list[Candidate], chosen: list[Candidate]
+) -> list[Candidate]:
+    """A message that tells a situation and asks nothing ("I have two tickets on two
+    airlines.") asks what to do in it: the instruction that follows the sentence that
+    matches the situation, in its section and at most EXTRA sentences on ("...on separate
+    tickets with our partners. Show both tickets at check-in.")."""
+    if asks(focus(split_context(question)[0])[0]):
+        return []
+    i, s = best
+    after = (
+        c
+        for c in candidates
+        if c[0] == i
+        and c[1].section == s.section
+        and s.position < c[1].position <= s.position + EXTRA
+    )
+    step = next((c for c in after if c[1].instruction), None)
+    return [step] if step is not None and step not in chosen else []
+
+
+ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
+
+
+def with_list(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """A list item brings the items next to it ("- Tuesday and Thursday: 10 am to 4 pm",
+    "- Other days: closed"): a short list answers as a whole, up to STEPS_MAX items."""
+    i, best = chosen[0]
+    if not ITEM.match(best.text):
+        return chosen
+    run = [c for c in candidates if c[0] == i and c[1].section == best.section]
+    run.sort(key=lambda c: c[1].position)
+    at = next(k for k, c in enumerate(run) if c[1] is best)
+    lo = hi = at
+    while (
+        lo > 0
+        and ITEM.match(run[lo - 1][1].text)
+        and run[lo - 1][1].position == run[lo][1].position - 1
+    ):
+        lo -= 1
+    while (
+        hi + 1 < len(run)
+        and ITEM.match(run[hi + 1][1].text)
+        and run[hi + 1][1].position == run[hi][1].position + 1
+    ):
+        hi += 1
+    if hi - lo + 1 > STEPS_MAX:
+        return chosen
+    return [*chosen, *(c for c in run[lo : hi + 1] if c not in chosen)]
+
+
+def with_lead_in(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """A list and the sentence that leads into it ("Have these ready:") go together: a chosen
+    lead-in brings its items (up to LIST_MAX; a lead-in alone says nothing), a chosen item
+    the lead-in that says what the list is ("- medicines;" under "Always carry these in the
+    cabin:")."""
+    by_place = {(c[0], c[1].position): c for c in candidates}
+    out = list(chosen)
+    for i, s in chosen:
+        if s.text.rstrip().endswith(":"):
+            at, items = s.position + 1, list[Candidate]()
+            while len(items) < LIST_MAX:
+                nxt = by_place.get((i, at))
+                if nxt is None or nxt[1].section != s.section or not ITEM.match(nxt[1].text):
+                    break
+                items.append(nxt)
+                at += 1
+            out += [c for c in items if c not in out]
+        elif ITEM.match(s.text):
+            at = s.position - 1
+            while (before := by_place.get((i, at))) is not None and ITEM.match(before[1].text):
+                at -= 1
+            lead = by_place.get((i, at))
+            ok = lead is not None and lead[1].section == s.section
+            if ok and lead is not None and lead[1].text.rstrip().endswith(":") and lead not in out:
+                out.append(lead)
+    return out
+
+
+def with_antecedent(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """A sentence opening with a pronoun ('It does not...') brings the one before it."""
+    by_place = {(c[0], c[1].position): c for c in candidates}
+    out = list(chosen)
+    for i, s in chosen:
+        before = by_place.get((i, s.position - 1))
+        if _PRONOUN.match(s.text) and before is not None and before not in out:
+            out.append(before)
+    return sorted(out, key=lambda c: (c[0], c[1].position))
