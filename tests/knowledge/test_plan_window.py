@@ -68,8 +68,9 @@ Six browning levels take from one to four minutes.
 
 
 async def test_the_responder_also_reads_the_best_hits_document_where_the_cut_off_kept_fewer(
-    store: Store, cipher: Cipher, app_dir: Path
+    store: Store, cipher: Cipher, app_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(plan_module, "FILL_FROM_DOCUMENT", True)
     # the descaling section holds the question; the cut-off keeps it alone, and the rest of
     # the window is the kettle page's other section, not the toaster's vinegar
     kn = await knowledge_from(store, cipher, app_dir, KETTLE_DOCS, k=3)
