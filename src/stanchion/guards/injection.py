@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from stanchion.guards.anchors import Anchor, first_accepted, heads
 from stanchion.guards.base import Direction, Finding
+from stanchion.guards.injection_edge import edge_task
 from stanchion.guards.injection_grammar import (
     Kind,
     Signal,
@@ -196,6 +197,8 @@ class InjectionGuard:
                 evidence = self._hidden(hidden, view.text, evidence, fired)
         if self.direction == "input":
             evidence = self._suffix(view.text, evidence, fired)
+        else:
+            evidence = _at_edge(lowered(straight), evidence, fired)
         return Observation(view, evidence, fired, decoded_parts, collapsed)
 
     def _hidden(
@@ -370,6 +373,25 @@ def _line_of(text: str, start: int, end: int) -> tuple[int, int]:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end if end > start and text[end - 1] != "\n" else end - 1)
     return line_start, len(text) if line_end < 0 else line_end
+
+
+# A request of its own on a line of a document, unrelated to the rest (see injection_edge):
+# a task for the assistant crosses the cut alone; a question, a little weaker, does too.
+EDGE_WEIGHTS = {"unrelated_task": 0.6, "unrelated_question": 0.55}
+
+
+def _at_edge(lower: str, evidence: Evidence | None, fired: set[str]) -> Evidence | None:
+    """A task planted on a line of a document adds its weight to the rest (noisy OR)."""
+    found = edge_task(lower)
+    if found is None:
+        return evidence
+    name, start, end = found
+    fired.add(name)
+    weight = EDGE_WEIGHTS[name]
+    if evidence is None:
+        return Evidence(weight, "injection", start, end)
+    evidence.score = 1.0 - (1.0 - evidence.score) * (1.0 - weight)
+    return evidence
 
 
 def _stronger(a: Evidence | None, b: Evidence | None, limit: int) -> Evidence | None:
