@@ -11,6 +11,7 @@ from __future__ import annotations
 from stanchion.guards.injection_claims import CLAIM_NEEDLES, CLAIMS
 from stanchion.guards.injection_grammar import GRAMMAR, GRAMMAR_NEEDLES, Signal
 from stanchion.guards.injection_harm import HARM, HARM_NEEDLES
+from stanchion.guards.injection_lang import LANG, LANG_NEEDLES
 
 _OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
@@ -91,6 +92,7 @@ SIGNALS: dict[str, Signal] = {
     **GRAMMAR,
     **CLAIMS,
     **HARM,
+    **LANG,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -203,4 +205,5 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     **GRAMMAR_NEEDLES,
     **CLAIM_NEEDLES,
     **HARM_NEEDLES,
+    **LANG_NEEDLES,
 }
