@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from stanchion.guards.anchors import Anchor, first_accepted, heads
 from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_edge import edge_task
+from stanchion.guards.injection_gapped import gapped
 from stanchion.guards.injection_grammar import (
     Kind,
     Signal,
@@ -195,10 +196,14 @@ class InjectionGuard:
             if hidden is not None:
                 decoded_parts.append(hidden)
                 evidence = self._hidden(hidden, view.text, evidence, fired)
+        lower = lowered(straight)
+        if gapped(lower):
+            evidence = _added(evidence, GAPPED_SIGNAL, GAPPED_WEIGHT, (0, len(view.text)), fired)
         if self.direction == "input":
             evidence = self._suffix(view.text, evidence, fired)
-        else:
-            evidence = _at_edge(lowered(straight), evidence, fired)
+        elif (found := edge_task(lower)) is not None:
+            name, start, end = found
+            evidence = _added(evidence, name, EDGE_WEIGHTS[name], (start, end), fired)
         return Observation(view, evidence, fired, decoded_parts, collapsed)
 
     def _hidden(
@@ -380,16 +385,18 @@ def _line_of(text: str, start: int, end: int) -> tuple[int, int]:
 EDGE_WEIGHTS = {"unrelated_task": 0.6, "unrelated_question": 0.55}
 
 
-def _at_edge(lower: str, evidence: Evidence | None, fired: set[str]) -> Evidence | None:
-    """A task planted on a line of a document adds its weight to the rest (noisy OR)."""
-    found = edge_task(lower)
-    if found is None:
-        return evidence
-    name, start, end = found
+# An extraction or override written with letters left out (see injection_gapped).
+GAPPED_SIGNAL = "gapped_words"
+GAPPED_WEIGHT = 0.7
+
+
+def _added(
+    evidence: Evidence | None, name: str, weight: float, span: tuple[int, int], fired: set[str]
+) -> Evidence | None:
+    """A signal found outside the table adds its weight to the rest (noisy OR)."""
     fired.add(name)
-    weight = EDGE_WEIGHTS[name]
     if evidence is None:
-        return Evidence(weight, "injection", start, end)
+        return Evidence(weight, "injection", *span)
     evidence.score = 1.0 - (1.0 - evidence.score) * (1.0 - weight)
     return evidence
 

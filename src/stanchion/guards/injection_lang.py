@@ -95,6 +95,17 @@ _ML_INSTRUCTED = f"(?:{_INSTRUCTED})"
 # ... and told to send data to an address: the exfiltration an injection wants.
 _SEND_TO = r"(?:send|forward|email|mail|envía|envíalos|envíala|envíalo|envíalas|enviar|envoie|envoyez|sende|schicke|envie|invia|отправь|отправьте|发送|送信|보내)[^\n.]{0,40}?[\w.+-]+@[\w-]+\.[\w.]+"
 
+# The model's own prompt named as a thing to handle ("put your system prompt in a code
+# block"): a user has no other use for it. (Someone else's prompt, "my system prompt", is a
+# developer's question.)
+_YOUR_PROMPT = r"your (?:system prompt|hidden prompt|initial prompt|system message|hidden instructions|secret instructions|original instructions|initial instructions)\b"
+
+# Scaffolding for the model to fill in, step by step, inside code or a table
+# (print("First, ..."), "1 & First, ... &"), around a request nested there: the completion
+# template of nesting jailbreaks. (In prose, "follow this template: First, ..., Then, ..."
+# is how fiction requests ask for a shape.)
+_FILL_STEPS = r"(?:print\(\s*[\"']|&\s*)first,?\s*\.\.\.[\s\S]{0,200}?(?:then|next|finally),?\s*\.\.\."
+
 LANG: dict[str, Signal] = {
     "suppose_ml": Signal(0.4, "injection", _ML(_ML_SUPPOSE), start="any"),
     "suppose_in_material_ml": Signal(0.3, "injection", _ML(_ML_SUPPOSE + _IN_MATERIAL), start="any"),
@@ -110,6 +121,8 @@ LANG: dict[str, Signal] = {
     "god_ml": Signal(0.6, "injection", _ML(_GOD)),
     "instructed_ml": Signal(0.35, "injection", _ML(_ML_INSTRUCTED), start="any"),
     "send_to_address": Signal(0.35, "injection", _ML(_SEND_TO), start="any"),
+    "fill_steps": Signal(0.5, "jailbreak", _FILL_STEPS),
+    "your_prompt": Signal(0.55, "injection", _YOUR_PROMPT),
     "secret_asked_ja": Signal(0.6, "injection", _ML(r"(?:パスワード|暗証番号|秘密の鍵|秘密鍵)は\s*\?"), start="any"),
 }  # fmt: skip
 
@@ -128,5 +141,7 @@ LANG_NEEDLES: dict[str, tuple[str, ...]] = {
     "god_ml": keys(literals(_GOD)),
     "instructed_ml": keys(literals(_ML_INSTRUCTED)),
     "send_to_address": ("@",),
+    "fill_steps": ("print(", "&"),
+    "your_prompt": ("your system", "your hidden", "your initial", "your secret", "your original"),
     "secret_asked_ja": ("パスワード", "暗証番号", "秘密"),
 }
