@@ -40,6 +40,10 @@ _OPENER = re.compile(
     rf"(?m)^[ \t]*(?:please\s+)?(?:{'|'.join(_WORK)}|{_PHRASAL}|what|what's|how|why|who|whom|"
     r"which|when|where|can you|could you|would you|will you|is there|are there|is it true)\b"
 )
+# A line about the reader's own things ("Create your account", "Describe your issue below",
+# an FAQ's "How do I change my password?") or labelling what follows ("Describe the
+# problem:") is the document's own; a planted task asks for general work or knowledge.
+_READER = re.compile(r"\b(?:yours?|my|mine)\b|\byou'(?:re|ll|ve)\b")
 # A line this long is a paragraph of the document, not a planted request.
 _MAX_LINE = 220
 # Below this much document around it, there is no document to tell the line apart from.
@@ -81,7 +85,7 @@ def edge_task(lower: str) -> tuple[str, int, int] | None:
         return None
     for start, end in _lines(lower):
         line = lower[start:end].strip()
-        if len(line) > _MAX_LINE or "|" in line:
+        if len(line) > _MAX_LINE or "|" in line or line.endswith(":") or _READER.search(line):
             continue
         if TASK.fullmatch(line):
             name = "unrelated_task"

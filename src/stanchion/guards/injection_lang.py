@@ -22,6 +22,7 @@ from stanchion.guards.injection_grammar import (
     _ML_INSTR,
     _ML_MATERIAL,
     _ML_PLACE,
+    _ML_PLANTED,
     _ML_SAY,
     Signal,
     keys,
@@ -49,12 +50,20 @@ _SUPPOSE = (
     "สมมติว่า|สมมุติว่า|ลองนึกภาพ|ลองยอมรับ|เราอาจบอกว่า|เราอาจจะบอกว่า|เราอาจระบุว่า|ให้เราบอกว่า|"
     "لنفترض|لنتخيل|لنعترف|دعونا نتخيل|دعونا نفترض"
 )
-_ML_SUPPOSE = f"(?:{_SUPPOSE})"
+# A phrasing ``planted_claim_ml`` already knows would count twice ("supongamos que" is both):
+# those are left to it.
+_KNOWN = _ML_PLANTED[3:-1].split("|")
+_ML_SUPPOSE = (
+    "(?:"
+    + "|".join(w for w in _SUPPOSE.split("|") if not any(w in k or k in w for k in _KNOWN))
+    + ")"
+)
 
 # ... and in English: a confession or a supposition the reader is invited into ("let's admit to
 # using an LLM", "a scenario where we state that the conclusion is: ..."). Not "let's imagine"
 # or "let's pretend": fiction requests open with them.
-_SUPPOSE_EN = r"(?:let'?s|let us) (?:just )?(?:admit|confess|suppose|assume)\b|where we (?:state|say|declare|claim|assert)\b"
+# ("let's assume / admit that the total is" is ``planted_claim``'s.)
+_SUPPOSE_EN = r"(?:let'?s|let us) (?:just )?(?:admit to|confess|suppose)\b|where we (?:state|say|declare|claim|assert)\b"
 
 # More words for "ignore" (a verb phrase per language, from the languages, not from attacks):
 # what ``override_ml`` lacks. With "instructions" or with the pasted material, an override.
