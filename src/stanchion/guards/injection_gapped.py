@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import re
 
-# A text worth a skeleton: a word with a gap ("s_st_m") or with no vowel after its first
-# letter ("abv", "rpt"); one compiled search decides.
-_GAPS = re.compile(r"[a-z]_+[a-z]|\b[aeiou]?[b-df-hj-np-tv-xz]{2,}\b")
+# Where a skeleton is worth reading: a word with two gaps ("s_st_m", "pr_m_t"; one underscore
+# is an identifier's), a word of three or more consonants and no vowel ("rpt", "prvs",
+# "nstrctns"), or "abv" (above: the short word whose skeleton starts after a vowel). One
+# compiled search finds them; abbreviations ("BBC", "HTML") hit too, so only a window around
+# each of the first few is read, never the whole text.
+_GAPS = re.compile(r"[a-z]_+[a-z]{1,2}_+[a-z]|\b[aeiou]?[b-df-hj-np-tv-xz]{3,}\b|\babv\b")
+_WINDOW = 120
+_MAX_WINDOWS = 3
 _VOWELS = re.compile(r"[aeiouy_]+")
 # What the prompt is, as skeletons: "system prompt", "instructions above", "above
 # instructions", "previous / initial / original instructions", "hidden prompt".
@@ -41,7 +46,10 @@ _PLAIN = re.compile(
 def gapped(lower: str) -> bool:
     """Whether a lower-cased text asks for the prompt (or to ignore it) with letters left
     out of the words that say so."""
-    if not _GAPS.search(lower):
-        return False
-    found = SKELETON.search(_VOWELS.sub("", lower))
-    return found is not None and not _PLAIN.search(lower)
+    for i, m in enumerate(_GAPS.finditer(lower)):
+        if i == _MAX_WINDOWS:
+            return False
+        window = lower[max(0, m.start() - _WINDOW) : m.end() + _WINDOW]
+        if SKELETON.search(_VOWELS.sub("", window)) and not _PLAIN.search(window):
+            return True
+    return False

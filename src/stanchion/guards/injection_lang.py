@@ -86,7 +86,7 @@ _PART = r"(?:1부|제1부|भाग 1|অংশ 1|phần 1|bölüm 1|kısım 1|�
 _PART_TWO = r"(?:2부|제2부|भाग 2|অংশ 2|phần 2|bölüm 2|kısım 2|ส่วนที่ 2|الجزء 2|部分2|第2部分|パート2|часть 2)"
 # A mode named head first in quotes ("'mode verifikasi'", "'chế độ gỡ lỗi'"): what
 # ``mode_tag`` reads for languages that put the noun last.
-_MODE_FIRST = r"(?:'(?:mode|mod|chế độ) [^'\n]{1,30}'|<\s*(?:mode|modo|modus|modalità|режим) [^<>\n]{1,30}>)"
+_MODE_FIRST = r"(?:'(?:mode|mod|chế độ) [^'\n]{1,30}'|<(?:mode|modo|modus|modalità|режим) [^<>\n]{1,30}>)"
 # "Regardless of the previous ..." and "I am God", where ``regardless_ml`` and
 # ``authority_ml`` lack a common phrasing.
 _REGARDLESS_MORE = r"(?:bağımsız olarak|sin tener en cuenta|sans tenir compte|ohne rücksicht auf|senza tener conto|sem levar em conta|без учета|bất chấp|tanpa memperhatikan)"
@@ -102,7 +102,7 @@ _INSTRUCTED = (
 )
 _ML_INSTRUCTED = f"(?:{_INSTRUCTED})"
 # ... and told to send data to an address: the exfiltration an injection wants.
-_SEND_TO = r"(?:send|forward|email|mail|envía|envíalos|envíala|envíalo|envíalas|enviar|envoie|envoyez|sende|schicke|envie|invia|отправь|отправьте|发送|送信|보내)[^\n.]{0,40}?[\w.+-]+@[\w-]+\.[\w.]+"
+_SEND_TO = r"(?:send|forward|envía|envíalos|envíala|envíalo|envíalas|enviar|envoie|envoyez|sende|schicke|envie|invia|отправь|отправьте|发送|送信|보내)[^\n.]{0,40}?[\w.+-]+@[\w-]+\.[\w.]+"
 
 # The model's own prompt named as a thing to handle ("put your system prompt in a code
 # block"): a user has no other use for it. (Someone else's prompt, "my system prompt", is a
@@ -135,22 +135,29 @@ LANG: dict[str, Signal] = {
     "secret_asked_ja": Signal(0.6, "injection", _ML(r"(?:パスワード|暗証番号|秘密の鍵|秘密鍵)は\s*\?"), start="any"),
 }  # fmt: skip
 
+_MODE_TAGS = tuple(_ML(f"<{w} ") for w in ("mode", "modo", "modus", "modalità", "режим"))
+
 LANG_NEEDLES: dict[str, tuple[str, ...]] = {
     "suppose_ml": keys(literals(_ML_SUPPOSE)),
     "suppose_in_material_ml": keys(literals(_ML_SUPPOSE)),
     "suppose_en": ("let's", "lets", "let us", "where we"),
     "suppose_in_material": ("let's", "lets", "let us", "where we"),
-    "might_state_in_material": ("state", "say", "declare", "claim", "assert", "announce"),
+    # Every match holds a modal and its verb: rarer than the verb alone ("state", "say").
+    "might_state_in_material": tuple(
+        f"{modal} {verb}"
+        for modal in ("might", "could", "would", "can", "may")
+        for verb in ("state", "say", "declare", "claim", "assert", "announce")
+    ),
     "override_more_ml": keys(literals(_ML_IGNORE_MORE)),
     "set_aside_more_ml": keys(literals(_ML_IGNORE_MORE)),
     "ignore_and_state_ml": keys(literals(_ML_IGNORE_MORE)),
     "parts_ml": keys(literals(_PART)),
-    "mode_first": ("mode", "mod", "chế độ", "modo", "modus", "modalità", "режим"),
+    "mode_first": ("'mode ", "'mod ", "'chế độ ", *_MODE_TAGS),
     "regardless_more_ml": keys(literals(_REGARDLESS_MORE)),
     "god_ml": keys(literals(_GOD)),
     "instructed_ml": keys(literals(_ML_INSTRUCTED)),
     "send_to_address": ("@",),
-    "fill_steps": ("print(", "&"),
+    "fill_steps": ("...",),
     "your_prompt": ("your system", "your hidden", "your initial", "your secret", "your original"),
     "secret_asked_ja": ("パスワード", "暗証番号", "秘密"),
 }
