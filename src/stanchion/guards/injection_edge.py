@@ -19,14 +19,18 @@ import re
 # Verbs that open a request for a piece of work, written from what people ask assistants for
 # (not from any data set's attacks); a document's closing line says "contact", "visit",
 # "unsubscribe", "reply", none of these.
-_WORK = """describe develop draft compose write explain summarize summarise translate outline
+_WORK_WORDS = """describe develop draft compose write explain summarize summarise translate outline
     define compare contrast calculate solve teach list name give provide suggest recommend
     create generate produce design plan propose brainstorm elaborate illustrate discuss analyze
     analyse evaluate assess critique review rewrite paraphrase convert classify predict imagine
-    invent craft prepare formulate construct compute estimate identify recite narrate""".split()
+    invent craft prepare formulate construct compute estimate identify recite narrate"""
+_WORK = _WORK_WORDS.split()
 # A phrasal opener: the verb needs a particle or a pronoun to be a request ("break down the
 # plot", "tell me", "show me", "help me", "walk me through").
-_PHRASAL = r"break down|sum up|come up with|tell me|show me|help me|teach me|walk me through|give me|remind me"
+_PHRASAL = (
+    r"break down|sum up|come up with|tell me|show me|help me|teach me|walk me through|give me|"
+    r"remind me"
+)
 TASK = re.compile(
     rf"(?:please\s+)?(?:{'|'.join(_WORK)}|{_PHRASAL})\b(?:\s+[^\s|]+){{2,40}}\s*[.!?]?"
 )
@@ -49,11 +53,10 @@ _MAX_LINE = 220
 # Below this much document around it, there is no document to tell the line apart from.
 _MIN_REST = 80
 _WORD = re.compile(r"[^\W\d_]{4,}")
-_COMMON = frozenset(
-    """what which where when that this there these those with from your have does about into
-    over their them they then than some more most much many very also just only such like
-    would could should will shall been being were following sentence word words""".split()
-)
+_COMMON_WORDS = """what which where when that this there these those with from your have does
+    about into over their them they then than some more most much many very also just only such like
+    would could should will shall been being were following sentence word words"""
+_COMMON = frozenset(_COMMON_WORDS.split())
 # A line with fewer content words ("Why does this happen?") is the document's own rhetoric.
 _MIN_WORDS = 2
 # At most this share of the line's content words may occur elsewhere in the document.

@@ -13,13 +13,20 @@ extraction or an override is found again. It counts only when the plain words ar
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import islice
+
+from stanchion.guards.needles import NeedleIndex
 
 # Where a skeleton is worth reading: a word with two gaps ("s_st_m", "pr_m_t"; one underscore
-# is an identifier's), a word of three or more consonants and no vowel ("rpt", "prvs",
-# "nstrctns"), or "abv" (above: the short word whose skeleton starts after a vowel). One
-# compiled search finds them; abbreviations ("BBC", "HTML") hit too, so only a window around
-# each of the first few is read, never the whole text.
-_GAPS = re.compile(r"[a-z]_+[a-z]{1,2}_+[a-z]|\b[aeiou]?[b-df-hj-np-tv-xz]{3,}\b|\babv\b")
+# is an identifier's), found by a search that skips to each underscore; or a word holding a
+# skeleton of the attack's words ("nstrctns", "prvs", "abv", "prmpt"), found from the text's
+# words by a needle index (each distinct word is read once and remembered). Only a window
+# around each of the first few is read, never the whole text.
+_GAP = re.compile(r"_+[a-z]{1,2}_+[a-z]")
+_TOKENS = ("nstrctn", "nstrct", "prmpt", "sstm", "systm", "abv", "prvs", "ignr", "rpt", "prnt")
+_INDEX = NeedleIndex(_TOKENS)
+_BITS = tuple((token, _INDEX.bit(token)) for token in _TOKENS)
 _WINDOW = 120
 _MAX_WINDOWS = 3
 _VOWELS = re.compile(r"[aeiouy_]+")
@@ -28,14 +35,15 @@ _VOWELS = re.compile(r"[aeiouy_]+")
 # A gap may hide a consonant too ("pr_m_t"): the skeletons allow that.
 _PROMPT = r"prm?p?t"
 _INSTRUCTIONS = r"n?str?ct?ns"
-_OBJECT = rf"(?:s?st?m {_PROMPT}|{_INSTRUCTIONS} bv|bv {_INSTRUCTIONS}|(?:prvs|ntl|rgnl) {_INSTRUCTIONS}|hdd?n {_PROMPT})"
+_OBJECT = (
+    rf"(?:s?st?m {_PROMPT}|{_INSTRUCTIONS} bv|bv {_INSTRUCTIONS}|"
+    rf"(?:prvs|ntl|rgnl) {_INSTRUCTIONS}|hdd?n {_PROMPT})"
+)
 # Verbs of extraction (repeat, print, output, show, reveal, display, write, give, tell, copy,
 # spell, dump, recite) and of override (ignore, disregard, forget).
 _EXTRACT = r"(?:rpt|prnt|tpt|shw|rvl|dsply|wrt|gv|tll|cp|spll|dmp|rct)"
 _OVERRIDE = r"(?:gnr|dsrgrd|frgt)"
-SKELETON = re.compile(
-    rf"\b(?:{_EXTRACT}|{_OVERRIDE})\b[^.\n]{{0,60}}?\b{_OBJECT}\b"
-)
+SKELETON = re.compile(rf"\b(?:{_EXTRACT}|{_OVERRIDE})\b[^.\n]{{0,60}}?\b{_OBJECT}\b")
 # The same words written out: then the signal table has read them.
 _PLAIN = re.compile(
     r"system prompt|instructions above|above instructions|previous instructions|"
@@ -43,13 +51,22 @@ _PLAIN = re.compile(
 )
 
 
+def _suspects(lower: str) -> Iterator[int]:
+    """Where the text may hold a word with letters left out."""
+    for m in _GAP.finditer(lower):
+        if m.start() and lower[m.start() - 1].isalpha():
+            yield m.start()
+    present = _INDEX.scan(lower)
+    for token, bit in _BITS:
+        if present.mask & bit:
+            yield lower.find(token)
+
+
 def gapped(lower: str) -> bool:
     """Whether a lower-cased text asks for the prompt (or to ignore it) with letters left
     out of the words that say so."""
-    for i, m in enumerate(_GAPS.finditer(lower)):
-        if i == _MAX_WINDOWS:
-            return False
-        window = lower[max(0, m.start() - _WINDOW) : m.end() + _WINDOW]
+    for at in islice(_suspects(lower), _MAX_WINDOWS):
+        window = lower[max(0, at - _WINDOW) : at + _WINDOW]
         if SKELETON.search(_VOWELS.sub("", window)) and not _PLAIN.search(window):
             return True
     return False

@@ -82,11 +82,17 @@ _STATE = (
 )
 _ML_STATE = f"(?:{_STATE})"
 # Part one of a request to be put together, in other languages ("1부는", "भाग 1", "部分1").
-_PART = r"(?:1부|제1부|भाग 1|অংশ 1|phần 1|bölüm 1|kısım 1|ส่วนที่ 1|الجزء 1|部分1|第1部分|パート1|часть 1)"
-_PART_TWO = r"(?:2부|제2부|भाग 2|অংশ 2|phần 2|bölüm 2|kısım 2|ส่วนที่ 2|الجزء 2|部分2|第2部分|パート2|часть 2)"
+_PART = (
+    r"(?:1부|제1부|भाग 1|অংশ 1|phần 1|bölüm 1|kısım 1|ส่วนที่ 1|الجزء 1|部分1|第1部分|パート1|часть 1)"
+)
+_PART_TWO = (
+    r"(?:2부|제2부|भाग 2|অংশ 2|phần 2|bölüm 2|kısım 2|ส่วนที่ 2|الجزء 2|部分2|第2部分|パート2|часть 2)"
+)
 # A mode named head first in quotes ("'mode verifikasi'", "'chế độ gỡ lỗi'"): what
 # ``mode_tag`` reads for languages that put the noun last.
-_MODE_FIRST = r"(?:'(?:mode|mod|chế độ) [^'\n]{1,30}'|<(?:mode|modo|modus|modalità|режим) [^<>\n]{1,30}>)"
+_MODE_FIRST = (
+    r"(?:'(?:mode|mod|chế độ) [^'\n]{1,30}'|<(?:mode|modo|modus|modalità|режим) [^<>\n]{1,30}>)"
+)
 # "Regardless of the previous ..." and "I am God", where ``regardless_ml`` and
 # ``authority_ml`` lack a common phrasing.
 _REGARDLESS_MORE = r"(?:bağımsız olarak|sin tener en cuenta|sans tenir compte|ohne rücksicht auf|senza tener conto|sem levar em conta|без учета|bất chấp|tanpa memperhatikan)"
@@ -113,7 +119,9 @@ _YOUR_PROMPT = r"your (?:system prompt|hidden prompt|initial prompt|system messa
 # (print("First, ..."), "1 & First, ... &"), around a request nested there: the completion
 # template of nesting jailbreaks. (In prose, "follow this template: First, ..., Then, ..."
 # is how fiction requests ask for a shape.)
-_FILL_STEPS = r"(?:print\(\s*[\"']|&\s*)first,?\s*\.\.\.[\s\S]{0,200}?(?:then|next|finally),?\s*\.\.\."
+_FILL_STEPS = (
+    r"(?:print\(\s*[\"']|&\s*)first,?\s*\.\.\.[\s\S]{0,200}?(?:then|next|finally),?\s*\.\.\."
+)
 
 LANG: dict[str, Signal] = {
     "suppose_ml": Signal(0.4, "injection", _ML(_ML_SUPPOSE), start="any"),
