@@ -16,17 +16,15 @@ import re
 from collections.abc import Iterator
 from itertools import islice
 
-from stanchion.guards.needles import NeedleIndex
-
 # Where a skeleton is worth reading: a word with two gaps ("s_st_m", "pr_m_t"; one underscore
 # is an identifier's), found by a search that skips to each underscore; or a word holding a
-# skeleton of the attack's words ("nstrctns", "prvs", "abv", "prmpt"), found from the text's
-# words by a needle index (each distinct word is read once and remembered). Only a window
-# around each of the first few is read, never the whole text.
+# skeleton of the attack's words ("nstrctns", "prvs", "abv", "prmpt"), found by one substring
+# search each (C speed: a Python loop over the text's words cost ten times more). Only a
+# window around each of the first few is read, never the whole text.
 _GAP = re.compile(r"_+[a-z]{1,2}_+[a-z]")
-_TOKENS = ("nstrctn", "nstrct", "prmpt", "sstm", "systm", "abv", "prvs", "ignr", "rpt", "prnt")
-_INDEX = NeedleIndex(_TOKENS)
-_BITS = tuple((token, _INDEX.bit(token)) for token in _TOKENS)
+# (An object of the skeleton always has one of these when its vowels are dropped; the verbs
+# need not be looked for: "rpt the instructions above" has its plain words.)
+_TOKENS = ("nstrct", "prmpt", "sstm", "systm", "abv", "prvs")
 _WINDOW = 120
 _MAX_WINDOWS = 3
 _VOWELS = re.compile(r"[aeiouy_]+")
@@ -53,12 +51,12 @@ _PLAIN = re.compile(
 
 def _suspects(lower: str) -> Iterator[int]:
     """Where the text may hold a word with letters left out."""
-    for m in _GAP.finditer(lower):
-        if m.start() and lower[m.start() - 1].isalpha():
-            yield m.start()
-    present = _INDEX.scan(lower)
-    for token, bit in _BITS:
-        if present.mask & bit:
+    if "_" in lower:
+        for m in _GAP.finditer(lower):
+            if m.start() and lower[m.start() - 1].isalpha():
+                yield m.start()
+    for token in _TOKENS:
+        if token in lower:
             yield lower.find(token)
 
 
