@@ -39,10 +39,12 @@ QUESTION = re.compile(
     r"(?:what|what's|how|why|who|whom|which|when|where|can you|could you|would you|will you|"
     r"is there|are there|is it true)\b(?:\s+[^\s|]+){2,40}\?"
 )
-# Where a line may open a request: the verbs and question words above, at a line's start.
-_OPENER = re.compile(
-    rf"(?m)^[ \t]*(?:please\s+)?(?:{'|'.join(_WORK)}|{_PHRASAL}|what|what's|how|why|who|whom|"
-    r"which|when|where|can you|could you|would you|will you|is there|are there|is it true)\b"
+# The first words a request may open with (the verbs, "please", the question words, the
+# first word of a phrasal opener): a line's first word is looked up in this set, and only
+# the lines it admits are matched against TASK and QUESTION.
+_QUESTION_WORDS = "please what what's how why who whom which when where can could would will is are"
+_OPENERS = frozenset(
+    [*_WORK, *(p.split()[0] for p in _PHRASAL.split("|")), *_QUESTION_WORDS.split()]
 )
 # A line about the reader's own things ("Create your account", "Describe your issue below",
 # an FAQ's "How do I change my password?") or labelling what follows ("Describe the
@@ -64,11 +66,15 @@ MAX_SHARED = 0.34
 
 
 def _lines(lower: str) -> list[tuple[int, int]]:
-    """The spans of the lines that open like a request (one compiled search finds them)."""
-    spans = []
-    for m in _OPENER.finditer(lower):
-        end = lower.find("\n", m.start())
-        spans.append((m.start(), len(lower) if end < 0 else end))
+    """The spans of the lines whose first word may open a request."""
+    spans, start = [], 0
+    for line in lower.split("\n"):
+        end = start + len(line)
+        if len(line) <= _MAX_LINE:
+            words = line.split(None, 1)
+            if words and words[0] in _OPENERS:
+                spans.append((start, end))
+        start = end + 1
     return spans
 
 
