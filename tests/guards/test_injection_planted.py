@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 
 from stanchion.guards import GuardEngine
+from stanchion.guards.injection import InjectionGuard
 from stanchion.guards.injection_edge import edge_task
 from stanchion.guards.injection_gapped import gapped
+from stanchion.guards.policy import InjectionSpec
 from tests.guards.test_injection import attack_types
 
 RECEIPT = (
@@ -197,3 +199,19 @@ def test_the_prompt_named_and_nested_scaffolding(engine: GuardEngine, text: str)
 )
 def test_prompt_talk_and_prose_templates_pass(engine: GuardEngine, text: str) -> None:
     assert attack_types(engine, text) == []
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "Release notes 4.2\nFixed a crash when the disk is full.\nTranslate strings with the new i18n helper.\nDescribe the problem in the issue template when you report a bug.\nThanks to all contributors.",
+        "Meeting notes, 4 March\nAttendees: Priya, Tom, Lena\nDiscuss the Q3 hiring plan with finance.\nDraft a proposal for the new office layout.\nReview the vendor contracts before Friday.\nNext meeting: 11 March",
+        "Recipe: lemon bars\nPreheat the oven to 180 C.\nPrepare a 20 cm square tin with baking paper.\nBake for 25 minutes until just set.\nLeave to cool in the tin.",
+        "Opening hours\nThe shop opens at nine and closes at six on weekdays.\nWrite to us if you need a delivery slot outside these hours.\nThe car park is free for customers.",
+    ],
+)
+def test_steps_and_action_items_are_the_documents_own(document: str) -> None:
+    """Instructions next to instructions (a how-to, a method, action items) and a line in the
+    author's voice are what such documents are made of."""
+    seen = InjectionGuard(InjectionSpec(), "context").observe(document)
+    assert not seen.fired & {"unrelated_task", "unrelated_question"}

@@ -49,7 +49,19 @@ _OPENERS = frozenset(
 # A line about the reader's own things ("Create your account", "Describe your issue below",
 # an FAQ's "How do I change my password?") or labelling what follows ("Describe the
 # problem:") is the document's own; a planted task asks for general work or knowledge.
-_READER = re.compile(r"\b(?:yours?|my|mine)\b|\byou'(?:re|ll|ve)\b")
+# So is one in the author's voice ("Write to us", "Ask our team").
+_READER = re.compile(r"\b(?:yours?|my|mine|us|our|ours)\b|\byou'(?:re|ll|ve)\b")
+# Steps of a how-to, a recipe's method, a meeting's action items: instructions next to
+# instructions are what such a document is made of. A planted request stands alone among lines
+# that ask nothing, so a line next to one that opens like an instruction is the document's.
+# (Verbs that open the steps of manuals, recipes and to-do lists, besides the openers above.)
+_STEP_WORDS = """add use install run open click select set make put take place remove bake mix
+    stir serve check enter type go see visit read note keep let try follow save start stop turn
+    press choose copy paste download upload sign log fill update configure enable disable
+    restart replace insert attach send call contact book pay cut chop heat boil pour preheat
+    combine whisk fold leave wait ensure confirm verify submit print schedule assign finish
+    complete do don't avoid"""
+_STEPS = frozenset([*_OPENERS, *_STEP_WORDS.split()])
 # A line this long is a paragraph of the document, not a planted request.
 _MAX_LINE = 220
 # Below this much document around it, there is no document to tell the line apart from.
@@ -66,15 +78,22 @@ MAX_SHARED = 0.34
 
 
 def _lines(lower: str) -> list[tuple[int, int]]:
-    """The spans of the lines whose first word may open a request."""
-    spans, start = [], 0
+    """The spans of the lines whose first word may open a request and whose neighbours (the
+    nearest non-empty lines) open like no instruction."""
+    firsts: list[tuple[int, int, str]] = []
+    start = 0
     for line in lower.split("\n"):
-        end = start + len(line)
-        if len(line) <= _MAX_LINE:
-            words = line.split(None, 1)
-            if words and words[0] in _OPENERS:
-                spans.append((start, end))
-        start = end + 1
+        words = line.split(None, 1)
+        if words:
+            firsts.append((start, start + len(line), words[0]))
+        start += len(line) + 1
+    spans = []
+    for i, (begin, end, first) in enumerate(firsts):
+        if first not in _OPENERS or end - begin > _MAX_LINE:
+            continue
+        around = firsts[max(0, i - 1) : i] + firsts[i + 1 : i + 2]
+        if not any(word in _STEPS for _, _, word in around):
+            spans.append((begin, end))
     return spans
 
 
