@@ -21,7 +21,7 @@ from itertools import islice
 # skeleton of the attack's words ("nstrctns", "prvs", "abv", "prmpt"), found by one substring
 # search each (C speed: a Python loop over the text's words cost ten times more). Only a
 # window around each of the first few is read, never the whole text.
-_GAP = re.compile(r"_+[a-z]{1,2}_+[a-z]")
+_GAP = re.compile(r"__*[a-z]{1,2}_+[a-z]")
 # (An object of the skeleton always has one of these when its vowels are dropped; the verbs
 # need not be looked for: "rpt the instructions above" has its plain words.)
 _TOKENS = ("nstrct", "prmpt", "sstm", "systm", "abv", "prvs")

@@ -25,7 +25,6 @@ from stanchion.guards.injection_grammar import (
     _ML_PLANTED,
     _ML_SAY,
     Signal,
-    keys,
     literals,
 )
 
@@ -108,7 +107,8 @@ _INSTRUCTED = (
 )
 _ML_INSTRUCTED = f"(?:{_INSTRUCTED})"
 # ... and told to send data to an address: the exfiltration an injection wants.
-_SEND_TO = r"(?:send|forward|envía|envíalos|envíala|envíalo|envíalas|enviar|envoie|envoyez|sende|schicke|envie|invia|отправь|отправьте|发送|送信|보내)[^\n.]{0,40}?[\w.+-]+@[\w-]+\.[\w.]+"
+# (The address is found without backtracking: the words up to the "@" are read once.)
+_SEND_TO = r"(?:send|forward|envía|envíalos|envíala|envíalo|envíalas|enviar|envoie|envoyez|sende|schicke|envie|invia|отправь|отправьте|发送|送信|보내)[^\n@]{1,40}(?<=[\w.+-])@[\w-]+\.[a-z]"
 
 # The model's own prompt named as a thing to handle ("put your system prompt in a code
 # block"): a user has no other use for it. (Someone else's prompt, "my system prompt", is a
@@ -146,8 +146,8 @@ LANG: dict[str, Signal] = {
 _MODE_TAGS = tuple(_ML(f"<{w} ") for w in ("mode", "modo", "modus", "modalità", "режим"))
 
 LANG_NEEDLES: dict[str, tuple[str, ...]] = {
-    "suppose_ml": keys(literals(_ML_SUPPOSE)),
-    "suppose_in_material_ml": keys(literals(_ML_SUPPOSE)),
+    "suppose_ml": literals(_ML_SUPPOSE),
+    "suppose_in_material_ml": literals(_ML_SUPPOSE),
     "suppose_en": ("let's", "lets", "let us", "where we"),
     "suppose_in_material": ("let's", "lets", "let us", "where we"),
     # Every match holds a modal and its verb: rarer than the verb alone ("state", "say").
@@ -156,14 +156,14 @@ LANG_NEEDLES: dict[str, tuple[str, ...]] = {
         for modal in ("might", "could", "would", "can", "may")
         for verb in ("state", "say", "declare", "claim", "assert", "announce")
     ),
-    "override_more_ml": keys(literals(_ML_IGNORE_MORE)),
-    "set_aside_more_ml": keys(literals(_ML_IGNORE_MORE)),
-    "ignore_and_state_ml": keys(literals(_ML_IGNORE_MORE)),
-    "parts_ml": keys(literals(_PART)),
+    "override_more_ml": literals(_ML_IGNORE_MORE),
+    "set_aside_more_ml": literals(_ML_IGNORE_MORE),
+    "ignore_and_state_ml": literals(_ML_IGNORE_MORE),
+    "parts_ml": literals(_PART),
     "mode_first": ("'mode ", "'mod ", "'chế độ ", *_MODE_TAGS),
-    "regardless_more_ml": keys(literals(_REGARDLESS_MORE)),
-    "god_ml": keys(literals(_GOD)),
-    "instructed_ml": keys(literals(_ML_INSTRUCTED)),
+    "regardless_more_ml": literals(_REGARDLESS_MORE),
+    "god_ml": literals(_GOD),
+    "instructed_ml": literals(_ML_INSTRUCTED),
     "send_to_address": ("@",),
     "fill_steps": ("...",),
     "your_prompt": ("your system", "your hidden", "your initial", "your secret", "your original"),
