@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from stanchion.guards.anchors import Anchor, first_accepted, heads
 from stanchion.guards.base import Direction, Finding
+from stanchion.guards.injection_edge import edge_task
+from stanchion.guards.injection_gapped import gapped
 from stanchion.guards.injection_grammar import (
     Kind,
     Signal,
@@ -194,8 +196,14 @@ class InjectionGuard:
             if hidden is not None:
                 decoded_parts.append(hidden)
                 evidence = self._hidden(hidden, view.text, evidence, fired)
+        lower = lowered(straight)
+        if gapped(lower):
+            evidence = _added(evidence, GAPPED_SIGNAL, GAPPED_WEIGHT, (0, len(view.text)), fired)
         if self.direction == "input":
             evidence = self._suffix(view.text, evidence, fired)
+        elif (found := edge_task(lower)) is not None:
+            name, start, end = found
+            evidence = _added(evidence, name, EDGE_WEIGHTS[name], (start, end), fired)
         return Observation(view, evidence, fired, decoded_parts, collapsed)
 
     def _hidden(
@@ -370,6 +378,27 @@ def _line_of(text: str, start: int, end: int) -> tuple[int, int]:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end if end > start and text[end - 1] != "\n" else end - 1)
     return line_start, len(text) if line_end < 0 else line_end
+
+
+# A request of its own on a line of a document, unrelated to the rest (see injection_edge):
+# a task for the assistant crosses the cut alone; a question, a little weaker, does too.
+EDGE_WEIGHTS = {"unrelated_task": 0.6, "unrelated_question": 0.55}
+
+
+# An extraction or override written with letters left out (see injection_gapped).
+GAPPED_SIGNAL = "gapped_words"
+GAPPED_WEIGHT = 0.7
+
+
+def _added(
+    evidence: Evidence | None, name: str, weight: float, span: tuple[int, int], fired: set[str]
+) -> Evidence | None:
+    """A signal found outside the table adds its weight to the rest (noisy OR)."""
+    fired.add(name)
+    if evidence is None:
+        return Evidence(weight, "injection", *span)
+    evidence.score = 1.0 - (1.0 - evidence.score) * (1.0 - weight)
+    return evidence
 
 
 def _stronger(a: Evidence | None, b: Evidence | None, limit: int) -> Evidence | None:

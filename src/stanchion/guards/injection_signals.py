@@ -11,6 +11,7 @@ from __future__ import annotations
 from stanchion.guards.injection_claims import CLAIM_NEEDLES, CLAIMS
 from stanchion.guards.injection_grammar import GRAMMAR, GRAMMAR_NEEDLES, Signal
 from stanchion.guards.injection_harm import HARM, HARM_NEEDLES
+from stanchion.guards.injection_lang import LANG, LANG_NEEDLES
 
 _OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
@@ -36,7 +37,8 @@ PRODUCE_VERBS = _PRODUCING.split()
 TASK_VERBS = [*PRODUCE_VERBS, *_TASKING.split(), "make sure"]
 _PRODUCE = "(?:" + "|".join(PRODUCE_VERBS) + ")"
 _TASK_VERB = "(?:" + "|".join(TASK_VERBS) + ")"
-# Rewriting the reply letter by letter is a task on the output, never on the document.
+# Rewriting the reply letter by letter is a task on the output, never on the document
+# ("replace every vowel", "remove spaces from", "replace vowels with").
 _UNIT = r"(?:letters?|vowels?|consonants?|words?|characters?|spaces?|sentences?)"
 
 SIGNALS: dict[str, Signal] = {
@@ -83,13 +85,14 @@ SIGNALS: dict[str, Signal] = {
     "merge_code": Signal(0.75, "injection", r"(?:following|subsequent|below|this|next) code\s+(?:block|snippet|excerpt|section|segment|fragment)\b", True),
     "to_ai": Signal(0.8, "injection", r"(?:ai|assistant|chatbot|language model|llm|gpt|claude|model)\s*[,:]\s*(?:please\s+)?(?:ignore|you must|do not|don'?t|respond|reply|answer|print|say|tell|include)", True),
     "hide_from_user": Signal(0.9, "injection", r"(?:(?:do not|don'?t|never)\s+(?:tell|inform|mention|reveal|show)\s+(?:this\s+)?(?:to\s+)?the user\b|when (?:you|the (?:assistant|ai|model)) (?:read|summari[sz]e|process|see)s? this\b)", True),
-    "manipulate_text": Signal(0.65, "injection", rf"(?:replace|substitute|swap|scramble|jumble|misspell|rearrange|reverse|remove|capitali[sz]e|render|spell|group|anagram)\s+(?:\w+\s+){{0,3}}?(?:every|each|all|the)\s+(?:\w+\s+){{0,2}}?{_UNIT}\b", True, "sentence"),
+    "manipulate_text": Signal(0.65, "injection", rf"(?:replace|substitute|swap|scramble|jumble|misspell|rearrange|reverse|remove|capitali[sz]e|render|spell|group|anagram)\s+(?:(?:\w+\s+){{0,3}}?(?:every|each|all|the)\s+(?:\w+\s+){{0,2}}?{_UNIT}\b|{_UNIT}\s+(?:with|from|in|into|by)\b)", True, "sentence"),
     "task_line": Signal(0.65, "injection", rf"{_PRODUCE}[ \t]+\w+(?:[ \t]+[^\s|`]+){{2,30}}[ \t]*[^:\s](?:\n|$)", True, "line"),
     # A question on its own line is what FAQs are made of: evidence only beside other signals.
     "question_line": Signal(0.3, "injection", r"(?:what|who|how|why|when|where|which|can you|could you|is there|are there|do you|does)\b[^\n|?]{3,140}\?[ \t]*(?:\n|$)", True, "line"),
     **GRAMMAR,
     **CLAIMS,
     **HARM,
+    **LANG,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -202,4 +205,5 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     **GRAMMAR_NEEDLES,
     **CLAIM_NEEDLES,
     **HARM_NEEDLES,
+    **LANG_NEEDLES,
 }
