@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 
 from stanchion.knowledge.antonyms import ANTONYMS
@@ -306,7 +306,9 @@ def _alignment(
 
 def _covered(uniq: list[str], weights: list[float], within: set[str], total: float) -> float:
     """The share of the claim's term weight that ``within`` covers."""
-    return sum(w for t, w in zip(uniq, weights, strict=True) if t in within) / total if total else 1.0
+    if not total:
+        return 1.0
+    return sum(w for t, w in zip(uniq, weights, strict=True) if t in within) / total
 
 
 @dataclass(slots=True)
