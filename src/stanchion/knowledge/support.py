@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
+from operator import mul
 
 from stanchion.knowledge.antonyms import ANTONYMS
 from stanchion.knowledge.contrast import swapped_value, unsupported_names
@@ -98,6 +99,7 @@ WEIGHTS: tuple[float, ...] = (
     *(-2.178, 1.159, 0.282, 0.084, 1.314, -0.374, 0.759, -0.39, 0.727),
     *(-2.592, -1.885, -0.529, -1.16, 0.32, -0.324),
 )
+SLOPES = WEIGHTS[1:]
 NEGATIONS = frozenset(
     [
         "not",
@@ -297,7 +299,10 @@ def _alignment(
     top_terms = set().union(*(windows[i].terms for i in order))
     top_stems = set().union(*(windows[i].stems for i in order))
     negation = float(negated != best.negated)
-    antonym = float(any(swapped(t, top_stems) for t in stems))
+    # ``swapped`` inlined: a call per claim word cost more than the test itself
+    antonym = float(
+        any(not opposites(t).isdisjoint(top_stems) for t in stems if t not in top_stems)
+    )
     denial = not best.negated and _denies(read)
     cover = _covered(uniq, weights, top_terms, total)
     value = swapped_value(stems, top_stems)
@@ -399,6 +404,16 @@ def aggregate(per_claim: list[list[float]], source: Source) -> list[float]:
     its strongest contradiction of each kind, the size of its sources and its claim count.
     Claims without content words (length 0) do not count unless no claim has any."""
     claims = [f for f in per_claim if f[LENGTH] > 0] or [list(NEUTRAL)]
+    if len(claims) == 1:  # each claim's own score: the same figures without the columns
+        (one,) = claims
+        means = [0.0 + v for v in one[:EVIDENCE]]  # what sum((v,)) / 1 gives, -0.0 included
+        return [
+            *means,
+            *one[:EVIDENCE],
+            *(one[i] for i in CONTRADICTIONS),
+            math.log1p(source.sentences),
+            0.0,  # log(1)
+        ]
     cols = list(zip(*claims, strict=True))
     return (
         [sum(c) / len(c) for c in cols[:EVIDENCE]]
@@ -409,5 +424,7 @@ def aggregate(per_claim: list[list[float]], source: Source) -> list[float]:
 
 
 def support(feats: list[float]) -> float:
-    z = WEIGHTS[0] + sum(w * f for w, f in zip(WEIGHTS[1:], feats, strict=True))
+    if len(feats) != len(SLOPES):
+        raise ValueError(f"{len(feats)} features for {len(SLOPES)} weights")
+    z = WEIGHTS[0] + sum(map(mul, SLOPES, feats))  # the products added in the same order
     return 1.0 / (1.0 + math.exp(-z))
