@@ -63,8 +63,8 @@ def test_split_claims_on_written_cases() -> None:
 def test_reading_is_the_word_analysis_it_caches() -> None:
     for raw in ["Refunds", "don't", "1,000", "the", "Five", "NOT", "isn't", "x", "Wi"]:
         w = normalize_word(raw)
-        norm, stemmed, term, negates = reading(raw)
-        assert (norm, stemmed) == (w, stem(w))
+        norm, stemmed, term, negates, opposite = reading(raw)
+        assert (norm, stemmed, opposite) == (w, stem(w), opposites(stem(w)))
         assert (term is None) == (w in STOPWORDS)
         assert negates == has_negation(raw)
     claim = "Refunds don't take five days, not only cards."

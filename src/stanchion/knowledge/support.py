@@ -20,8 +20,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
-from operator import mul
+from itertools import compress, pairwise
+from operator import itemgetter, mul
 
 from stanchion.knowledge.antonyms import ANTONYMS
 from stanchion.knowledge.contrast import swapped_value, unsupported_names
@@ -129,15 +129,18 @@ NEGATIONS = frozenset(
 
 Words = list[tuple[str, int, int]]
 # A raw word's reading: (normalised, its stem, its content term or None for a stop word,
-# whether it negates). One lookup per word instead of four passes over a claim's words.
-Reading = tuple[str, str, str | None, bool]
+# whether it negates, what its stem swaps with: ``opposites``). One lookup per word instead
+# of four passes over a claim's words.
+Reading = tuple[str, str, str | None, bool, frozenset[str]]
+_NEGATES = itemgetter(3)
 
 
 @lru_cache(maxsize=65_536)
 def reading(raw: str) -> Reading:
     w = normalize_word(raw)
     term = None if w in STOPWORDS else (NUMBER_WORDS.get(w) or stem(w))
-    return w, stem(w), term, w in NEGATIONS or raw.lower().endswith("n't")
+    stemmed = stem(w)
+    return w, stemmed, term, w in NEGATIONS or raw.lower().endswith("n't"), opposites(stemmed)
 
 
 def has_negation(text: str, tokens: Words | None = None) -> bool:
@@ -281,7 +284,7 @@ def _alignment(
     another value of a closed class where they write one: ``contrast.swapped_value``).
     ``weights``: the IDF weight of each of ``uniq``'s terms."""
     stems = {r[1] for r in read}
-    negated = any(r[3] for r in read)
+    negated = any(map(_NEGATES, read))
     windows = source.windows
     if not windows:
         return 0.0, 0.0, float(negated), 0.0, stems, False, False
@@ -299,11 +302,11 @@ def _alignment(
     top_terms = set().union(*(windows[i].terms for i in order))
     top_stems = set().union(*(windows[i].stems for i in order))
     negation = float(negated != best.negated)
-    # ``swapped`` inlined: a call per claim word cost more than the test itself
+    # ``swapped`` for each claim word, from its reading (most words have no opposite)
     antonym = float(
-        any(not opposites(t).isdisjoint(top_stems) for t in stems if t not in top_stems)
+        any(r[1] not in top_stems and not r[4].isdisjoint(top_stems) for r in read if r[4])
     )
-    denial = not best.negated and _denies(read)
+    denial = not best.negated and negated and _denies(read)
     cover = _covered(uniq, weights, top_terms, total)
     value = swapped_value(stems, top_stems)
     return scores[order[0]], cover, negation, antonym, stems, denial, value
@@ -313,7 +316,7 @@ def _covered(uniq: list[str], weights: list[float], within: set[str], total: flo
     """The share of the claim's term weight that ``within`` covers."""
     if not total:
         return 1.0
-    return sum(w for t, w in zip(uniq, weights, strict=True) if t in within) / total
+    return sum(compress(weights, map(within.__contains__, uniq))) / total
 
 
 @dataclass(slots=True)
@@ -371,10 +374,11 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
     uniq = sorted(set(terms))
     df = source.df
     weights = [math.log(1 + n_src / (1 + df.get(t, 0))) + 0.5 for t in uniq]
-    present = [t in source.terms for t in terms]
+    present = list(map(source.terms.__contains__, terms))
     align, cover, negation, antonym, stems, denial, value = _alignment(read, uniq, weights, source)
     pairs = list(pairwise(terms))
-    bigrams = sum(p in source.bigrams for p in pairs) / len(pairs) if pairs else sum(present)
+    found = sum(map(source.bigrams.__contains__, pairs)) if pairs else 0
+    bigrams = found / len(pairs) if pairs else sum(present)
     missing = [(s, e) for (_, s, e), p in zip(toks, present, strict=True) if not p]
     numbers = [
         (s, e)
