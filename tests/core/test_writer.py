@@ -138,7 +138,7 @@ def test_batches_gather_a_flush_interval_of_traces_under_load(tmp_path: Path) ->
     store.upgrade()
     sizes: list[int] = []
 
-    def slow_store(conn: Any, rows: Any, notes: Any = ()) -> None:
+    def slow_store(conn: Any, rows: Any, notes: Any = (), fresh: bool = False) -> None:
         sizes.append(len(rows))
         time.sleep(0.02)
 

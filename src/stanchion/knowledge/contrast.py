@@ -91,7 +91,9 @@ def unsupported_names(
     when a name follows it ("John Smith said", not "Refunds take")."""
     out = []
     for i, (raw, s, e) in enumerate(tokens):
-        bare = POSSESSIVE.sub("", raw) if raw[:1].isupper() else ""
+        if not raw[:1].isupper():
+            continue  # most words: no name, and no possessive to strip
+        bare = POSSESSIVE.sub("", raw)
         if not is_name(bare):
             continue
         if i == 0 or claim[:s].rstrip().endswith(OPENERS):

@@ -38,7 +38,10 @@ DETECTOR = "grounding@5"
 # A vetoed claim's support is scaled below any useful threshold but keeps its order.
 VETO = 0.2
 SOURCES = 1024  # prepared passage sets kept
-CLAIM_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+# A claim ends at the spaces after a stop (the stop itself is the claim's: the match starts
+# one after it) or at a line break. Written without a look-behind so the regex engine skips
+# to the next stop or line break instead of trying the pattern at every character.
+CLAIM_END = re.compile(r"[.!?;]\s+|\n+")
 ACTIONS: dict[GroundingAction, Action] = {
     "flag": "flag",
     "caveat": "flag",
@@ -99,8 +102,9 @@ class Validation:
 def split_claims(text: str) -> list[tuple[int, int]]:
     spans, pos = [], 0
     for m in CLAIM_END.finditer(text):
-        if text[pos : m.start()].strip():
-            spans.append((pos, m.start()))
+        start = m.start() + (text[m.start()] != "\n")
+        if text[pos:start].strip():
+            spans.append((pos, start))
         pos = m.end()
     if text[pos:].strip():
         spans.append((pos, len(text)))

@@ -19,7 +19,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from itertools import pairwise
+from functools import lru_cache
+from itertools import compress, pairwise
+from operator import itemgetter, mul
 
 from stanchion.knowledge.antonyms import ANTONYMS
 from stanchion.knowledge.contrast import swapped_value, unsupported_names
@@ -97,6 +99,7 @@ WEIGHTS: tuple[float, ...] = (
     *(-2.178, 1.159, 0.282, 0.084, 1.314, -0.374, 0.759, -0.39, 0.727),
     *(-2.592, -1.885, -0.529, -1.16, 0.32, -0.324),
 )
+SLOPES = WEIGHTS[1:]
 NEGATIONS = frozenset(
     [
         "not",
@@ -125,25 +128,37 @@ NEGATIONS = frozenset(
 
 
 Words = list[tuple[str, int, int]]
+# A raw word's reading: (normalised, its stem, its content term or None for a stop word,
+# whether it negates, what its stem swaps with: ``opposites``). One lookup per word instead
+# of four passes over a claim's words.
+Reading = tuple[str, str, str | None, bool, frozenset[str]]
+_NEGATES = itemgetter(3)
+
+
+@lru_cache(maxsize=65_536)
+def reading(raw: str) -> Reading:
+    w = normalize_word(raw)
+    term = None if w in STOPWORDS else (NUMBER_WORDS.get(w) or stem(w))
+    stemmed = stem(w)
+    return w, stemmed, term, w in NEGATIONS or raw.lower().endswith("n't"), opposites(stemmed)
 
 
 def has_negation(text: str, tokens: Words | None = None) -> bool:
     """``tokens``: ``words(text)`` when the caller has them already (each pass over a
     claim's words costs; a claim is read once)."""
-    return any(
-        normalize_word(w) in NEGATIONS or w.lower().endswith("n't")
-        for w, _, _ in (words(text) if tokens is None else tokens)
-    )
+    return any(reading(w)[3] for w, _, _ in (words(text) if tokens is None else tokens))
 
 
 def denies(tokens: Words) -> bool:
     """The claim says something is not so: a negation word other than the additive "not
     only" ("not only A but B" asserts both)."""
-    low = [normalize_word(w) for w, _, _ in tokens]
+    return _denies([reading(w) for w, _, _ in tokens])
+
+
+def _denies(read: list[Reading]) -> bool:
     return any(
-        (w in NEGATIONS or raw.lower().endswith("n't"))
-        and not (w == "not" and low[i + 1 : i + 2] == ["only"])
-        for i, (w, (raw, _, _)) in enumerate(zip(low, tokens, strict=True))
+        r[3] and not (r[0] == "not" and i + 1 < len(read) and read[i + 1][0] == "only")
+        for i, r in enumerate(read)
     )
 
 
@@ -152,14 +167,14 @@ def content_terms(text: str, tokens: Words | None = None) -> list[tuple[str, int
     word is its digits ("five gold albums" is "5 gold albums")."""
     out = []
     for raw, s, e in words(text) if tokens is None else tokens:
-        w = normalize_word(raw)
-        if w not in STOPWORDS:
-            out.append((NUMBER_WORDS.get(w) or stem(w), s, e))
+        term = reading(raw)[2]
+        if term is not None:
+            out.append((term, s, e))
     return out
 
 
 def all_stems(text: str, tokens: Words | None = None) -> set[str]:
-    return {stem(normalize_word(w)) for w, _, _ in (words(text) if tokens is None else tokens)}
+    return {reading(w)[1] for w, _, _ in (words(text) if tokens is None else tokens)}
 
 
 @dataclass(slots=True)
@@ -193,6 +208,9 @@ class Source:
     first_person: bool
     digits: set[str]
     texts: tuple[str, ...]
+    # The windows each term is in, in window order: a claim's coverage of every window is
+    # added up term by term from here (the same sums, in the same order, as window by window).
+    where: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, texts: list[str], cache: SentenceCache | None = None) -> Source:
@@ -213,7 +231,12 @@ class Source:
         voiced = any(w.first_person for w in single)
         digits = {d for t in terms if not t.isalpha() for d in DIGITS.findall(t)}
         kept = tuple(texts)
-        return cls(terms, bigrams, single + merged, df, len(single), voiced, digits, kept)
+        windows = single + merged
+        where: dict[str, list[int]] = {}
+        for i, w in enumerate(windows):
+            for t in w.terms:
+                where.setdefault(t, []).append(i)
+        return cls(terms, bigrams, windows, df, len(single), voiced, digits, kept, where)
 
 
 SentenceCache = dict[str, list[tuple[list[str], Window]]]
@@ -235,16 +258,6 @@ def _sentences(text: str, cache: SentenceCache | None) -> list[tuple[list[str], 
     return found
 
 
-def _weighted(
-    weight: dict[str, float], terms: list[str], within: set[str], total: float | None = None
-) -> float:
-    """``total``: the sum of the terms' weights, when the caller has it (one claim is
-    weighed against every window: it is the same sum each time)."""
-    if total is None:
-        total = sum(weight[t] for t in terms)
-    return sum(weight[t] for t in terms if t in within) / total if total else 1.0
-
-
 PREFIXES = ("un", "dis", "non", "in", "im", "ir", "il")
 
 
@@ -252,37 +265,58 @@ def swapped(term: str, within: set[str]) -> bool:
     """``term`` stands where the aligned sentences say the opposite: its antonym, or the
     word it negates by a prefix ("disagrees" for "agrees", "unreliable" for "reliable"),
     is there and it is not."""
-    if term in within:
-        return False
-    if ANTONYMS.get(term, frozenset()) & within:
-        return True
-    return any(
-        term.startswith(p) and len(term) - len(p) >= 4 and term[len(p) :] in within
-        for p in PREFIXES
-    )
+    return term not in within and not opposites(term).isdisjoint(within)
+
+
+@lru_cache(maxsize=65_536)
+def opposites(term: str) -> frozenset[str]:
+    """The words whose presence in place of ``term`` is a swap: its antonyms and what it
+    negates by a prefix."""
+    bases = (term[len(p) :] for p in PREFIXES if term.startswith(p) and len(term) - len(p) >= 4)
+    return ANTONYMS.get(term, frozenset()).union(bases)
 
 
 def _alignment(
-    claim: str, uniq: list[str], weight: dict[str, float], source: Source, tokens: Words
+    read: list[Reading], uniq: list[str], weights: list[float], source: Source
 ) -> tuple[float, float, float, float, set[str], bool, bool]:
     """(best window coverage, top-3 joint coverage, negation mismatch, antonym swap, the
     claim's stems, whether the claim denies what its best sentence states, whether it puts
-    another value of a closed class where they write one: ``contrast.swapped_value``)."""
-    stems = all_stems(claim, tokens)
-    if not source.windows:
-        return 0.0, 0.0, float(has_negation(claim, tokens)), 0.0, stems, False, False
-    total = sum(weight[t] for t in uniq)
-    scores = [_weighted(weight, uniq, w.terms, total) for w in source.windows]
+    another value of a closed class where they write one: ``contrast.swapped_value``).
+    ``weights``: the IDF weight of each of ``uniq``'s terms."""
+    stems = {r[1] for r in read}
+    negated = any(map(_NEGATES, read))
+    windows = source.windows
+    if not windows:
+        return 0.0, 0.0, float(negated), 0.0, stems, False, False
+    total = sum(weights)
+    # Each window's covered weight, its terms' weights added in ``uniq``'s order (the order
+    # fixes the float sum's last bits, and so which window wins a tie).
+    covered = [0.0] * len(windows)
+    where = source.where
+    for t, w in zip(uniq, weights, strict=True):
+        for i in where.get(t, ()):
+            covered[i] += w
+    scores = [c / total if total else 1.0 for c in covered]
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:TOP]
-    best = source.windows[order[0]]
-    top_terms = set().union(*(source.windows[i].terms for i in order))
-    top_stems = set().union(*(source.windows[i].stems for i in order))
-    negation = float(has_negation(claim, tokens) != best.negated)
-    antonym = float(any(swapped(t, top_stems) for t in stems))
-    denial = not best.negated and denies(tokens)
-    cover = _weighted(weight, uniq, top_terms, total)
+    best = windows[order[0]]
+    top_terms = set().union(*(windows[i].terms for i in order))
+    top_stems = set().union(*(windows[i].stems for i in order))
+    negation = float(negated != best.negated)
+    # ``swapped`` for each claim word, from its reading (most words have no opposite)
+    antonym = float(
+        any(r[1] not in top_stems and not r[4].isdisjoint(top_stems) for r in read if r[4])
+    )
+    denial = not best.negated and negated and _denies(read)
+    cover = _covered(uniq, weights, top_terms, total)
     value = swapped_value(stems, top_stems)
     return scores[order[0]], cover, negation, antonym, stems, denial, value
+
+
+def _covered(uniq: list[str], weights: list[float], within: set[str], total: float) -> float:
+    """The share of the claim's term weight that ``within`` covers."""
+    if not total:
+        return 1.0
+    return sum(compress(weights, map(within.__contains__, uniq))) / total
 
 
 @dataclass(slots=True)
@@ -328,22 +362,23 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
     """Feature vector of one claim (FEATURES), plus its ``Marks``. A claim without content
     words ("So there it is.") gets NEUTRAL, length 0."""
     tokens = words(claim)
-    toks = content_terms(claim, tokens)
+    read = [reading(raw) for raw, _, _ in tokens]
+    toks = [(r[2], s, e) for r, (_, s, e) in zip(read, tokens, strict=True) if r[2] is not None]
     if not toks:
         return list(NEUTRAL), Marks()
     names = {t for t, s, _ in toks if claim[s].isupper() and s > 0}
     n_src = max(source.sentences, 1)
-    weight = {t: math.log(1 + n_src / (1 + source.df.get(t, 0))) + 0.5 for t, _, _ in toks}
     terms = [t for t, _, _ in toks]
     # Sorted: a set's order changes with the process's hash seed, and with it the last bits of
     # the float sums, which window wins a tie and so the top-3 coverage (up to 0.06 apart).
     uniq = sorted(set(terms))
-    present = [t in source.terms for t in terms]
-    align, cover, negation, antonym, stems, denial, value = _alignment(
-        claim, uniq, weight, source, tokens
-    )
+    df = source.df
+    weights = [math.log(1 + n_src / (1 + df.get(t, 0))) + 0.5 for t in uniq]
+    present = list(map(source.terms.__contains__, terms))
+    align, cover, negation, antonym, stems, denial, value = _alignment(read, uniq, weights, source)
     pairs = list(pairwise(terms))
-    bigrams = sum(p in source.bigrams for p in pairs) / len(pairs) if pairs else sum(present)
+    found = sum(map(source.bigrams.__contains__, pairs)) if pairs else 0
+    bigrams = found / len(pairs) if pairs else sum(present)
     missing = [(s, e) for (_, s, e), p in zip(toks, present, strict=True) if not p]
     numbers = [
         (s, e)
@@ -351,7 +386,7 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
         if not p and novel_number(t, source.digits)
     ]
     feats = [
-        _weighted(weight, uniq, source.terms),
+        _covered(uniq, weights, source.terms, sum(weights)),
         align,
         cover,
         min(bigrams, 1.0),
@@ -373,6 +408,16 @@ def aggregate(per_claim: list[list[float]], source: Source) -> list[float]:
     its strongest contradiction of each kind, the size of its sources and its claim count.
     Claims without content words (length 0) do not count unless no claim has any."""
     claims = [f for f in per_claim if f[LENGTH] > 0] or [list(NEUTRAL)]
+    if len(claims) == 1:  # each claim's own score: the same figures without the columns
+        (one,) = claims
+        means = [0.0 + v for v in one[:EVIDENCE]]  # what sum((v,)) / 1 gives, -0.0 included
+        return [
+            *means,
+            *one[:EVIDENCE],
+            *(one[i] for i in CONTRADICTIONS),
+            math.log1p(source.sentences),
+            0.0,  # log(1)
+        ]
     cols = list(zip(*claims, strict=True))
     return (
         [sum(c) / len(c) for c in cols[:EVIDENCE]]
@@ -383,5 +428,7 @@ def aggregate(per_claim: list[list[float]], source: Source) -> list[float]:
 
 
 def support(feats: list[float]) -> float:
-    z = WEIGHTS[0] + sum(w * f for w, f in zip(WEIGHTS[1:], feats, strict=True))
+    if len(feats) != len(SLOPES):
+        raise ValueError(f"{len(feats)} features for {len(SLOPES)} weights")
+    z = WEIGHTS[0] + sum(map(mul, SLOPES, feats))  # the products added in the same order
     return 1.0 / (1.0 + math.exp(-z))

@@ -335,18 +335,23 @@ def store_traces(
     questions: Questions | None = None,
     user_key: Callable[[str], str] | None = None,
     notes: Sequence[RowNotes | None] = (),
+    fresh: bool = False,
 ) -> None:
     """Insert the traces not stored yet and add exactly those to the rollups; ``notes``,
-    when given, are the rows' ``RowNotes`` (or None), in the rows' order."""
+    when given, are the rows' ``RowNotes`` (or None), in the rows' order. ``fresh``: the
+    caller knows none of the rows can be stored already (the trace writer's first try of
+    traces it was handed), so the look-up of stored ids is skipped."""
     from stanchion.store.traces import insert_new
 
-    ids = [r["id"] for r in rows]
-    seen = set(conn.execute(select(traces.c.id).where(traces.c.id.in_(ids))).scalars())
+    seen: set[str] = set()
+    if not fresh:
+        ids = [r["id"] for r in rows]
+        seen = set(conn.execute(select(traces.c.id).where(traces.c.id.in_(ids))).scalars())
     noted = zip(rows, notes, strict=True) if notes else ((r, None) for r in rows)
-    fresh = [(r, n) for r, n in noted if r["id"] not in seen]
-    if fresh:
-        insert_new(conn, traces, [r for r, _ in fresh])
-        add_rows(conn, fresh, term_hash, questions, user_key)
+    new = [(r, n) for r, n in noted if r["id"] not in seen]
+    if new:
+        insert_new(conn, traces, [r for r, _ in new])
+        add_rows(conn, new, term_hash, questions, user_key)
 
 
 REBUILD_COLUMNS = (
@@ -405,7 +410,7 @@ def _rebuild_ratings(conn: Connection, app: str) -> None:
 
 def rollup_writer(
     cipher: Cipher,
-) -> Callable[[Connection, Sequence[dict[str, Any]], Sequence[RowNotes | None]], None]:
+) -> Callable[[Connection, Sequence[dict[str, Any]], Sequence[RowNotes | None], bool], None]:
     """The trace writer's insert: traces and their rollups in one transaction, the query
     terms counted as keyed hashes (the same keyed hash the index uses, never the words)."""
     from stanchion.knowledge.sealed_terms import TermKey
@@ -422,8 +427,11 @@ def rollup_writer(
         return notes.question if blob and cipher.holds(blob) else None
 
     def write(
-        conn: Connection, rows: Sequence[dict[str, Any]], notes: Sequence[RowNotes | None] = ()
+        conn: Connection,
+        rows: Sequence[dict[str, Any]],
+        notes: Sequence[RowNotes | None] = (),
+        fresh: bool = False,
     ) -> None:
-        store_traces(conn, rows, term_hash, question, user_key, notes)
+        store_traces(conn, rows, term_hash, question, user_key, notes, fresh)
 
     return write

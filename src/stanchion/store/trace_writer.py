@@ -60,6 +60,7 @@ class Pending:
     error: str = ""
     attempts: int = 0
     notes: RowNotes | None = None  # None for a replayed spool record
+    tried: bool = False  # handed to the store once already (it may hold the row now)
 
     @property
     def trace_id(self) -> str:
@@ -69,13 +70,17 @@ class Pending:
 
 
 def store_new(
-    conn: Connection, rows: Sequence[dict[str, Any]], notes: Sequence[RowNotes | None] = ()
+    conn: Connection,
+    rows: Sequence[dict[str, Any]],
+    notes: Sequence[RowNotes | None] = (),
+    fresh: bool = False,
 ) -> None:
     insert_new(conn, traces, rows)
 
 
-# (connection, rows, each row's notes or None): inserts the rows
-StoreRows = Callable[[Connection, Sequence[dict[str, Any]], Sequence[RowNotes | None]], None]
+# (connection, rows, each row's notes or None, whether no row can be stored already):
+# inserts the rows
+StoreRows = Callable[[Connection, Sequence[dict[str, Any]], Sequence[RowNotes | None], bool], None]
 
 
 class _GaveUp(Exception):
@@ -215,9 +220,15 @@ class TraceWriter:
 
     def _insert(self, conn: Connection, items: list[Pending]) -> None:
         rows = [p.row for p in items if p.row is not None]
+        # Fresh: submitted by this process and never handed to the store, so none of the
+        # rows can be stored yet (a replayed record, or a batch retried after an error that
+        # may have come after its commit, may be).
+        fresh = all(p.notes is not None and not p.tried for p in items)
+        for p in items:
+            p.tried = True
         if self.reseal is not None:
             self.reseal(conn, rows)
-        self.store_rows(conn, rows, [p.notes for p in items if p.row is not None])
+        self.store_rows(conn, rows, [p.notes for p in items if p.row is not None], fresh)
 
     def _attempt(self, fn: Callable[[Connection], None]) -> Exception | None:
         """Run ``fn`` in a transaction; an unreachable store is waited for, a refusal returned."""
