@@ -113,6 +113,30 @@ def test_a_silent_connection_and_a_trickled_head_get_408(
     assert time.monotonic() - started < 2
 
 
+def test_a_head_held_back_by_pipelining_is_not_timed_out(
+    sqlite_url: str, up: Upstream, gateway_factory: Any
+) -> None:
+    # Requests pipelined behind a slow one wait with reading paused (uvicorn resumes it
+    # when the running request reads its body): the fourth head, begun in the read that
+    # completed the third, cannot finish before the second is answered, after the first
+    # (1 s). The wait is the server's, not a slow client's: no 408 at the head's 0.5 s.
+    gw = _served(gateway_factory, sqlite_url, up)
+    key = gw.make_key()
+    up.default = {"delay": 1.0}
+    begun = b"GET /healthz HTTP/1.1\r\nho"
+    parts = [
+        _head(key, len(CHAT)) + CHAT + b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n" + begun,
+        b"st: x\r\n\r\n" + begun,
+        b"st: x\r\nconnection: close\r\n\r\n",
+    ]
+    with socket.create_connection(("127.0.0.1", _port(gw)), timeout=5) as s:
+        for part in parts:
+            s.sendall(part)
+            time.sleep(0.1)
+        got = _until_closed(s)
+    assert _statuses(got) == [200, 200, 200, 200], got[-300:]
+
+
 def test_a_body_that_never_comes_after_an_early_answer_is_cut_off(
     sqlite_url: str, up: Upstream, gateway_factory: Any
 ) -> None:

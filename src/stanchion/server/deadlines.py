@@ -111,11 +111,20 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._phase = BODY
+        if self._timer_phase == HEAD:  # this head's bound is met; a body's starts now
+            self._disarm()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         self._phase = IDLE
+        if self._timer_phase == BODY:  # the next request pipelined in this read gets its own
+            self._disarm()
         super().on_message_complete()
+
+    def handle_websocket_upgrade(self) -> None:
+        self._phase = IDLE  # the connection is the WebSocket protocol's from here
+        self._disarm()
+        super().handle_websocket_upgrade()
 
     def _arm(self) -> None:
         self._disarm()
