@@ -12,7 +12,13 @@ from pydantic import BaseModel
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from stanchion.errors import ApiError, BadRequest, PayloadTooLarge, RequestTimeout
+from stanchion.errors import (
+    ApiError,
+    BadRequest,
+    PayloadTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest
 from stanchion.runtime import Runtime, new_trace_id
@@ -89,13 +95,19 @@ def _within(body: bytes, before: int, limit: int) -> bytes:
 
 
 async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON: valid, and nested no deeper than ``schemas.MAX_DEPTH`` (400)."""
+    """The body as JSON: valid, and nested no deeper than ``schemas.MAX_DEPTH`` (400); a
+    compressed one, which is never decoded, is a 415 rather than a puzzling parse error."""
     body = await read_body(request, limit)
     if not body:
         raise BadRequest("the request body is empty; send a JSON object")
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if request.headers.get("content-encoding", "identity").strip().lower() != "identity":
+            raise UnsupportedMediaType(
+                "a compressed request body (Content-Encoding) is not supported; send it as is",
+                code="unsupported_content_encoding",
+            ) from None
         raise BadRequest(
             f"the request body is not valid JSON: {exc}", code="invalid_json"
         ) from None
