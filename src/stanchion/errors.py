@@ -10,6 +10,7 @@ StanchionError
     ├── Unauthorized (401)     ├── PayloadTooLarge (413) ├── UpstreamError (502)
     ├── Forbidden (403)        ├── Unprocessable (422)   ├── UpstreamTimeout (504)
     ├── RequestTimeout (408)   ├── InternalError (500)
+    ├── UnsupportedMediaType (415)
     │                          └── ServiceUnavailable (503)
 """
 
@@ -91,6 +92,10 @@ class RequestTimeout(ApiError):
 
 class PayloadTooLarge(ApiError):
     status, type, code = 413, "invalid_request_error", "request_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, type, code = 415, "invalid_request_error", "unsupported_media_type"
 
 
 class Unprocessable(ApiError):

@@ -70,6 +70,13 @@ class Settings:
         default=10.0,
         metadata=_meta("STANCHION_BODY_TIMEOUT_SECONDS", "longest a request body may take (408)"),
     )
+    head_timeout_seconds: float = field(
+        default=10.0,
+        metadata=_meta(
+            "STANCHION_HEAD_TIMEOUT_SECONDS",
+            "longest a request's line and headers may take, or a new connection its first (408)",
+        ),
+    )
     trace_flush_ms: float = field(
         default=50.0,
         metadata=_meta("STANCHION_TRACE_FLUSH_MS", "longest a trace waits before it is written"),

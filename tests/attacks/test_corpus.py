@@ -9,17 +9,21 @@ Each ``tests/attacks/<area>.jsonl`` line is one request::
 
 Optional fields: ``"time_limit"`` (seconds, default 5), ``"socket": true`` (send ``raw``
 byte for byte on a plain socket, for requests an HTTP client refuses to send, such as a
-Content-Length larger than the body), ``"openai_shape": false`` (the answer comes from
-the HTTP server layer, before the app, so it is not JSON).
+Content-Length larger than the body), ``"wire": true`` (with ``socket``: ``raw`` is the
+whole request, its line and headers included, sent as given: a head that never ends, two
+lengths), ``"closes": true`` (with ``socket``: after its answer the server closes the
+connection within the time limit: a body that never comes does not hold it),
+``"openai_shape": false`` (the answer is not JSON).
 
 Every answer must be in ``expect``, never 5xx, within the time limit; a 4xx carries
-OpenAI's error JSON; a redirect never names a host (no Host-header reflection). A line that
-breaks this format fails on its own, by its id.
+OpenAI's error JSON and the ``x-stanchion-trace-id`` header; a redirect never names a host
+(no Host-header reflection). A line that breaks this format fails on its own, by its id.
 
 The gateway: ``tests/conftest.py``'s ``BASE_SPEC`` (app ``demo``, 20 KB bodies) with one
-OpenAI-compatible route ``gpt`` on the local upstream, a body read timeout of 1 s, one
-database per backend for the whole corpus, and fresh keys for every request, for the user
-``corpus-<id>`` (``other_app_user`` is a key of app ``other`` in the same database).
+OpenAI-compatible route ``gpt`` on the local upstream, a body read timeout of 1 s, a head
+timeout of 1 s, one database per backend for the whole corpus, and fresh keys for every
+request, for the user ``corpus-<id>`` (``other_app_user`` is a key of app ``other`` in the
+same database).
 """
 
 from __future__ import annotations
@@ -55,11 +59,15 @@ FIELDS = {
     "time_limit",
     "socket",
     "openai_shape",
+    "wire",
+    "closes",
     "note",
     "description",
 }
 DEFAULT_LIMIT = 5.0
 BODY_TIMEOUT = 1.0  # the gateway's body read timeout here, well under DEFAULT_LIMIT
+HEAD_TIMEOUT = 1.0  # and its head timeout
+TRACE_HEADER = "x-stanchion-trace-id"
 
 
 def _problem(case: Any, seen: set[str]) -> str | None:
@@ -74,6 +82,10 @@ def _problem(case: Any, seen: set[str]) -> str | None:
         return f"auth must be one of {AUTHS}"
     if "json" in case and "raw" in case:
         return "json or raw, not both"
+    if (case.get("wire") or case.get("closes")) and not case.get("socket"):
+        return "wire and closes are for socket rows"
+    if case.get("wire") and ("raw" not in case or case.get("headers")):
+        return "a wire row sends raw as the whole request: no headers field"
     expect = case["expect"]
     if not expect or not all(isinstance(s, int) and 100 <= s < 500 for s in expect):
         return "expect lists the allowed statuses, all below 500"
@@ -119,7 +131,9 @@ def corpus_gateway(
     app_dir = folder / "app"
     app_dir.mkdir()
     gw = Gateway(app_dir, db_url, spec)
-    gw.settings = dataclasses.replace(gw.settings, body_timeout_seconds=BODY_TIMEOUT)
+    gw.settings = dataclasses.replace(
+        gw.settings, body_timeout_seconds=BODY_TIMEOUT, head_timeout_seconds=HEAD_TIMEOUT
+    )
     gw.start(**SERVER)  # the loop and HTTP protocol `stanchion serve` runs (server/intake.py)
     try:
         yield gw
@@ -164,19 +178,30 @@ def _send_http(url: str, case: dict[str, Any], headers: dict[str, str], limit: f
 
 
 def _send_socket(port: int, case: dict[str, Any], headers: dict[str, str], limit: float) -> Any:
-    """Byte for byte: the head as given (no Content-Length computed), then ``raw``."""
-    head = [f"{case['method']} {case['path']} HTTP/1.1", "host: 127.0.0.1"]
-    head += [f"{k}: {v}" for k, v in headers.items()]
+    """Byte for byte: the head as given (no Content-Length computed), then ``raw``; or,
+    for a ``wire`` row, ``raw`` alone. With ``closes``, the server must then close the
+    connection within ``limit`` (the status is 0 when it answers nothing)."""
     body = json.dumps(case["json"]) if "json" in case else case.get("raw", "")
-    data = ("\r\n".join(head) + "\r\n\r\n").encode() + body.encode("utf-8", "surrogatepass")
+    data = body.encode("utf-8", "surrogatepass")
+    if not case.get("wire"):
+        head = [f"{case['method']} {case['path']} HTTP/1.1", "host: 127.0.0.1"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        data = ("\r\n".join(head) + "\r\n\r\n").encode() + data
     with socket.create_connection(("127.0.0.1", port), timeout=limit + 2) as sock:
         sock.sendall(data)
         received = b""
-        while b"\r\n\r\n" not in received or not _complete(received):
-            chunk = sock.recv(65536)
+        while b"\r\n\r\n" not in received or not _complete(received) or case.get("closes"):
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                chunk = b""
+            except TimeoutError:
+                pytest.fail(f"{case['id']}: the connection was held open; got {received[:200]!r}")
             if not chunk:
                 break
             received += chunk
+    if not received:
+        return 0, {}, b""
     head_bytes, _, rest = received.partition(b"\r\n\r\n")
     lines = head_bytes.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
@@ -226,3 +251,4 @@ def test_attack(corpus_gateway: Gateway, up: Upstream, case: dict[str, Any]) -> 
     assert "://" not in location and not location.startswith("//"), f"{where}: to {location}"
     if 400 <= status < 500 and case.get("openai_shape", True):
         _check_error_shape(body, where)
+        assert got.get(TRACE_HEADER), f"{where}: no {TRACE_HEADER} header"

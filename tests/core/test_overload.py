@@ -79,6 +79,8 @@ def test_a_queued_request_is_refused_after_the_queue_timeout(
     assert codes == [200, 429, 429]
     waited = [t for s, t, _ in results if s == 429]
     assert all(0.15 < t < 0.6 for t in waited), waited
+    # refused by the middleware, after a wait: a trace id the caller can quote, as ever
+    assert all(r.headers.get("x-stanchion-trace-id") for _, _, r in results)
 
 
 def test_per_key_concurrency(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
@@ -113,7 +115,7 @@ def test_a_draining_worker_answers_503_and_is_not_ready(
         time.sleep(0.1)
     status, _, r = asyncio.run(_flood(gw.url, [key]))[0]
     assert status == 503 and r.json()["error"]["code"] == "draining"
-    assert r.headers["retry-after"] == "1"
+    assert r.headers["retry-after"] == "1" and len(r.headers["x-stanchion-trace-id"]) == 32
 
 
 def test_tokens_per_minute_end_to_end(sqlite_url: str, up: Upstream, gateway_factory: Any) -> None:
@@ -304,6 +306,7 @@ def test_a_refusal_with_the_head_keeps_the_connection(
     admitted, refusal, again = asyncio.run(go())
     assert admitted == 200
     assert refusal.startswith(b"HTTP/1.1 429 ") and b"retry-after: 1" in refusal
+    assert b"x-stanchion-trace-id: " in refusal  # refused by the protocol, with the head
     assert b'"code":"overloaded"' in refusal and b"connection: close" not in refusal
     assert again == 200
 

@@ -14,18 +14,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from stanchion import __version__
-from stanchion.errors import ApiError, InternalError, NotFound, ServiceUnavailable
+from stanchion.errors import ApiError, BadRequest, InternalError, NotFound, ServiceUnavailable
 from stanchion.pipeline.pipeline import build_pipeline
 from stanchion.providers.embedding import Embeddings
 from stanchion.runtime import Runtime, build_runtime, new_trace_id
 from stanchion.server import admin, misc, rollout_routes, versioning
 from stanchion.server import reports as report_routes
 from stanchion.server.chat import chat_completions
+from stanchion.server.deadlines import DEADLINES
 from stanchion.server.embeddings import create_embeddings
 from stanchion.server.gate import GateMiddleware, build_gate
 from stanchion.server.http import error_response, json_response, public
@@ -98,6 +99,14 @@ def _allowed(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+async def _gone(request: Request, exc: Exception) -> Response:
+    """The client went away before its body was read: nothing to log as a fault (an
+    error with a stack per dropped connection is a log flood anyone can cause), and an
+    answer nobody reads."""
+    log.info("client disconnected before its request was read: %s", request.url.path)
+    return error_response(BadRequest("the client disconnected", code="client_disconnected"))
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     """500, or 503 when the store is away; either way with an id that the log line carries."""
     rt = getattr(request.app.state, "runtime", None)
@@ -112,9 +121,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     else:
         log.exception("unhandled error on %s (trace id %s)", where, trace_id)
         err = InternalError(f"internal error (trace id {trace_id}, in the server log)")
-    response = error_response(err)
-    response.headers["x-stanchion-trace-id"] = trace_id
-    return response
+    return error_response(err, trace_id)
 
 
 def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = None) -> Starlette:
@@ -136,8 +143,16 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         try:
             # the server's protocol reads the gate from the lifespan state (intake.py)
             # (and the HSTS value its early refusals carry over direct TLS, as Hsts adds it)
+            # and the bounds on a request's head and body it enforces (deadlines.py)
             hsts = rt.spec.edge.hsts_seconds
-            yield {"gate": app.state.gate, "hsts": hsts_value(hsts) if hsts else None}
+            yield {
+                "gate": app.state.gate,
+                "hsts": hsts_value(hsts) if hsts else None,
+                DEADLINES: {
+                    "head": rt.settings.head_timeout_seconds,
+                    "body": rt.settings.body_timeout_seconds,
+                },
+            }
         finally:
             watcher.cancel()
             await app.state.embeddings.aclose()
@@ -152,6 +167,7 @@ def create_app(spec_file: Path, settings: Settings, runtime: Runtime | None = No
         middleware=[Middleware(GateMiddleware)],
         exception_handlers={
             ApiError: _api_error,
+            ClientDisconnect: _gone,
             HTTPException: _http_error,
             # Handled here, not re-raised to the server (which would log it twice and
             # close the connection): a store that went away is an expected condition.

@@ -12,11 +12,18 @@ from pydantic import BaseModel
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from stanchion.errors import ApiError, BadRequest, PayloadTooLarge, RequestTimeout
+from stanchion.errors import (
+    ApiError,
+    BadRequest,
+    PayloadTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest
-from stanchion.runtime import Runtime
+from stanchion.runtime import Runtime, new_trace_id
 from stanchion.server.schemas import MAX_DEPTH, check_depth, parse
+from stanchion.telemetry.logs import TRACE_ID
 
 Handler = Callable[[Request, Principal], Awaitable[Response]]
 PUBLIC = "public"
@@ -25,14 +32,24 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Scope key set by ``server/protocol.py`` when a request's whole body had arrived before
 # the app started.
 BODY_IN = "stanchion.body_in"
+# On every answer, errors included, so a caller can quote it (``error_response``).
+TRACE_HEADER = "x-stanchion-trace-id"
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """``data`` as JSON, with the trace id header (the request's once its exchange exists,
+    else a fresh one) unless ``headers`` name it already."""
+    if headers is None or TRACE_HEADER not in headers:
+        headers = {TRACE_HEADER: TRACE_ID.get() or new_trace_id(), **(headers or {})}
     return Response(orjson.dumps(data), status, headers, media_type="application/json")
 
 
-def error_response(err: ApiError) -> Response:
-    headers = {}
+def error_response(err: ApiError, trace_id: str | None = None) -> Response:
+    """The error in OpenAI's shape, with the trace id header every answer carries
+    (``json_response``; ``trace_id`` names it when the caller logged one). Every error the
+    app and the server's protocol answer is made here (``deadlines.wire_error`` writes the
+    protocol's)."""
+    headers = {TRACE_HEADER: trace_id} if trace_id else {}
     if err.retry_after is not None:
         headers["retry-after"] = str(max(int(err.retry_after + 0.999), 0))
     if isinstance(err, RequestTimeout):
@@ -78,13 +95,19 @@ def _within(body: bytes, before: int, limit: int) -> bytes:
 
 
 async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON: valid, and nested no deeper than ``schemas.MAX_DEPTH`` (400)."""
+    """The body as JSON: valid, and nested no deeper than ``schemas.MAX_DEPTH`` (400); a
+    compressed one, which is never decoded, is a 415 rather than a puzzling parse error."""
     body = await read_body(request, limit)
     if not body:
         raise BadRequest("the request body is empty; send a JSON object")
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if request.headers.get("content-encoding", "identity").strip().lower() != "identity":
+            raise UnsupportedMediaType(
+                "a compressed request body (Content-Encoding) is not supported; send it as is",
+                code="unsupported_content_encoding",
+            ) from None
         raise BadRequest(
             f"the request body is not valid JSON: {exc}", code="invalid_json"
         ) from None

@@ -20,12 +20,15 @@ the socket is closed by whoever made it.
 as a chat request's head is parsed. A slot free: it is taken there (the gate's middleware
 only gives it back). A refusal (draining; every slot taken and the queue full or the loop
 late; the key's cap): the 429 (503) is written there and then and the body is dropped as it
-arrives; no task is made, so the refusal does not wait behind the work already queued in
-the loop (measured: once the accept queue was gone, that wait was a 429's p99), and the
-slots counted are exact even when many heads arrive in one turn of the loop. Otherwise
-(it may queue) the middleware decides as before. The refusal is the middleware's
-(``error_response``) with the server's default headers. With the access log on, a request
-that waits for ``100-continue`` or a connection not reading its answers, it goes the usual way.
+arrives (within the body deadline, ``deadlines.py``, else the connection is closed); no
+task is made, so the refusal does not wait behind the work already queued in the loop
+(measured: once the accept queue was gone, that wait was a 429's p99), and the slots
+counted are exact even when many heads arrive in one turn of the loop. Otherwise (it may
+queue) the middleware decides as before. The refusal is the middleware's
+(``error_response``, written by ``deadlines.wire_error``) with the server's default
+headers. Requests pipelined behind a refused one are started (or refused) in turn by one
+loop, not by nested calls. With the access log on, a request that waits for
+``100-continue`` or a connection not reading its answers, it goes the usual way.
 """
 
 from __future__ import annotations
@@ -33,16 +36,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 import uvloop
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
 from stanchion.errors import ApiError
+from stanchion.server.deadlines import DeadlineProtocol, wire_error
 from stanchion.server.gate import ADMITTED, GATED, header
-from stanchion.server.http import error_response
-from stanchion.server.protocol import BoundedHttpToolsProtocol
 
 log = logging.getLogger("stanchion.server")
 ACCEPT_BATCH = 128  # per readiness: a turn of the loop never runs more connection set-ups
@@ -180,10 +183,30 @@ def new_loop() -> asyncio.AbstractEventLoop:
     return Loop()
 
 
-class SheddingProtocol(BoundedHttpToolsProtocol):
-    """The bounded httptools protocol, with the gate's sure refusals answered in it."""
+class SheddingProtocol(DeadlineProtocol):
+    """The bounded httptools protocol with deadlines (``deadlines.py``), and the gate's
+    sure refusals answered in it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._starting = False
+        self._next: deque[tuple[RequestResponseCycle, Any]] = deque()
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        # A refusal's ``on_response`` starts the next pipelined request, whose refusal
+        # starts the next...: taken in turn by one loop here, not by a deeper call each
+        # (a thousand small requests pipelined behind a busy one overflowed the stack).
+        self._next.append((cycle, app))
+        if self._starting:
+            return
+        self._starting = True
+        try:
+            while self._next:
+                self._start_one(*self._next.popleft())
+        finally:
+            self._starting = False
+
+    def _start_one(self, cycle: RequestResponseCycle, app: Any) -> None:
         gate = self.app_state.get("gate")
         if (
             gate is not None
@@ -199,21 +222,9 @@ class SheddingProtocol(BoundedHttpToolsProtocol):
         super()._start_asgi_task(cycle, app)
 
     def _answer_now(self, cycle: RequestResponseCycle, err: ApiError) -> None:
-        """What ``cycle.send`` does for a complete response, in one write."""
-        response = error_response(err)
-        head = [STATUS_LINE[response.status_code]]
-        headers = [*cycle.default_headers, *response.raw_headers]
-        hsts = self.app_state.get("hsts")
-        if hsts and cycle.scope.get("scheme") == "https":  # direct TLS; Hsts never sees this one
-            headers.append((b"strict-transport-security", hsts))
-        for name, value in headers:
-            head += [name, b": ", value, b"\r\n"]
-        if not cycle.keep_alive:
-            head.append(b"connection: close\r\n")
-        head.append(b"\r\n")
-        cycle.response_started = cycle.response_complete = True  # the body is dropped
-        self.transport.write(b"".join(head) + response.body)
+        """What ``cycle.send`` does for a complete response, in one write; the body is
+        dropped as it arrives (within the body deadline)."""
+        cycle.response_started = cycle.response_complete = True
+        wire_error(self, err, cycle, close=False)
         cycle.message_event.set()
-        if not cycle.keep_alive:
-            self.transport.close()
         cycle.on_response()

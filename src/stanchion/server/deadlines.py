@@ -1,0 +1,185 @@
+"""Bounds on how long a client may take to send a request, and the errors the server's
+protocol writes itself, in OpenAI's shape with the trace id header.
+
+uvicorn's httptools protocol has one timer, the keep-alive one, armed only between
+requests and cancelled by any byte that arrives; so a client that connects and sends
+nothing, or sends a head a byte at a time (slowloris), or a body slower than it declared
+after its answer was written (an early 429, a 401: the body is then only dropped as it
+comes), holds its connection and its buffers for as long as it likes. Here:
+
+- **the head** (request line and headers) must arrive within ``head_timeout`` of the
+  connection being made or of the head's first byte: else a ``408`` and the connection
+  is closed. A head that waits because this connection's previous request is still being
+  answered (pipelining: reading is paused then) is not the client's delay and waits on;
+- **the body** must arrive within ``body_timeout`` of its head (the
+  ``body_timeout_seconds`` setting, as the app's own ``read_body`` bound): else, when
+  nothing was answered yet, a ``408``; when the answer was already written (the body
+  dropped as it comes), the connection is closed.
+
+The timer is armed only when a head or a body is left unfinished by what arrived, so a
+request that comes whole in one read arms none. The bounds come from the app's lifespan
+state (``DEADLINES``), set from the settings; without it, the defaults.
+
+Every error the protocol writes (these, the early refusal, a request httptools cannot
+parse, a head over the size limit) is ``error_response``'s, with the server's default
+headers, so it is the same JSON and carries the trace id header as the app's errors do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCycle
+
+from stanchion.errors import ApiError, BadRequest, RequestTimeout
+from stanchion.server.http import error_response
+from stanchion.server.protocol import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
+
+HEAD_TIMEOUT = 10.0
+BODY_TIMEOUT = 10.0
+DEADLINES = "deadlines"  # lifespan state: {"head": seconds, "body": seconds}
+IDLE, HEAD, BODY = 0, 1, 2
+
+
+class HeadersTooLarge(ApiError):
+    status, type, code = 431, "invalid_request_error", "headers_too_large"
+
+
+def wire_error(
+    protocol: BoundedHttpToolsProtocol,
+    err: ApiError,
+    cycle: RequestResponseCycle | None = None,
+    close: bool = True,
+) -> None:
+    """Write ``err`` as a complete response on ``protocol``'s transport, in one write; the
+    connection is closed after it when ``close`` (or the request asked for it)."""
+    response = error_response(err)
+    keep = not close and cycle is not None and cycle.keep_alive
+    head = [STATUS_LINE[response.status_code]]
+    headers = [*protocol.server_state.default_headers, *response.raw_headers]
+    hsts = protocol.app_state.get("hsts")
+    if hsts and protocol.scheme == "https":  # direct TLS; the Hsts middleware never sees it
+        headers.append((b"strict-transport-security", hsts))
+    for name, value in headers:
+        if name != b"connection":
+            head += [name, b": ", value, b"\r\n"]
+    if not keep:
+        head.append(b"connection: close\r\n")
+    head.append(b"\r\n")
+    transport = protocol.transport
+    # what a response wrote this turn first: a refusal written straight to the transport
+    # went out before the answer it was pipelined behind (JoinedWrites holds it to the
+    # turn's end), and a client matching answers to requests in order got them crossed
+    protocol._flush()
+    if not transport.is_closing():
+        transport.write(b"".join(head) + response.body)
+        if not keep:
+            transport.close()
+
+
+class DeadlineProtocol(BoundedHttpToolsProtocol):
+    """``BoundedHttpToolsProtocol`` with the head and body deadlines, and its own errors
+    in OpenAI's shape."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._phase = IDLE
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_phase = IDLE
+        bounds = self.app_state.get(DEADLINES) or {}
+        self.head_timeout = float(bounds.get("head", HEAD_TIMEOUT))
+        self.body_timeout = float(bounds.get("body", BODY_TIMEOUT))
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._phase = HEAD  # a connection that sends nothing is a head that never came
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._phase != self._timer_phase:
+            self._arm() if self._phase != IDLE else self._disarm()
+
+    def on_message_begin(self) -> None:
+        self._phase = HEAD
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._phase = BODY
+        if self._timer_phase == HEAD:  # this head's bound is met; a body's starts now
+            self._disarm()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._phase = IDLE
+        if self._timer_phase == BODY:  # the next request pipelined in this read gets its own
+            self._disarm()
+        super().on_message_complete()
+
+    def handle_websocket_upgrade(self) -> None:
+        self._phase = IDLE  # the connection is the WebSocket protocol's from here
+        self._disarm()
+        super().handle_websocket_upgrade()
+
+    def _arm(self) -> None:
+        self._disarm()
+        if self.transport.is_closing():
+            return
+        delay = self.head_timeout if self._phase == HEAD else self.body_timeout
+        self._timer = self.loop.call_later(delay, self._expire)
+        self._timer_phase = self._phase
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_phase = IDLE
+
+    def _expire(self) -> None:
+        self._timer, phase = None, self._timer_phase
+        self._timer_phase = IDLE
+        cycle = self.cycle
+        if self.transport.is_closing() or phase != self._phase:
+            return
+        answering = cycle is not None and cycle.response_started and not cycle.response_complete
+        if answering or (phase == HEAD and cycle is not None and not cycle.response_complete):
+            # the previous answer is still being written (reading is paused meanwhile), or
+            # this request's own answer is: the delay is not the client's; look again later
+            self._arm()
+            return
+        self._flush()
+        if phase == BODY and cycle is not None and cycle.response_started:
+            self.logger.info("closed a connection whose request body did not arrive in time")
+            self.transport.close()  # answered already; the body was only being dropped
+            return
+        what = "request headers" if phase == HEAD else "request body"
+        self.logger.info("the %s did not arrive in time (408)", what)
+        if cycle is not None and phase == BODY:  # the app, reading or not yet, is told
+            cycle.response_started = cycle.response_complete = cycle.disconnected = True
+            cycle.message_event.set()
+        wire_error(self, RequestTimeout(f"the {what} did not arrive in time"))
+
+    def send_400_response(self, msg: str) -> None:
+        """A request httptools cannot parse (two lengths, a length and chunked, a bad chunk
+        size...): 400 in OpenAI's shape, and the connection closed."""
+        self._flush()
+        self._disarm()
+        err = BadRequest(
+            "the request is not valid HTTP/1.1 (a malformed request line, header or chunk,"
+            " or a Content-Length that is repeated, negative or sent with Transfer-Encoding)",
+            code="invalid_http_request",
+        )
+        wire_error(self, err)
+
+    def _refuse(self) -> None:
+        self._flush()
+        self._disarm()
+        if not self.transport.is_closing():
+            self.logger.warning("refused a request head over %d bytes", self.max_head)
+            message = f"the request line and headers are over {MAX_HEAD_BYTES} bytes"
+            wire_error(self, HeadersTooLarge(message))
