@@ -265,8 +265,12 @@ class InjectionGuard:
         seen: dict[str, re.Match[str]] = {}
         # The text's words are read once; signals share needles ("instruction", "mode", ...).
         present = self._lower.scan(lower)
+        mask = present.mask
         for name, signal, pattern, group, anchor in self._runs:
-            if group is not None and not present.any(group):
+            # ``present.any(group)``, its two mask tests first (most signals stop at them).
+            if group is not None and not (
+                mask & group.pure or (mask & group.keys and present.any(group))
+            ):
                 continue
             # A pretext counts only beside a request for harm (read before it in the table),
             # and is not looked for without one: "as a" and "for a" are in most prompts.
@@ -276,7 +280,7 @@ class InjectionGuard:
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue
             if anchor is not None:
-                if not present.mask & anchor.mask:
+                if not mask & anchor.mask:
                     continue
                 if len(anchor.heads) > 1:
                     found = self._first_at_heads(name, subject, pattern, anchor, present)

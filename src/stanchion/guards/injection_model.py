@@ -37,9 +37,19 @@ MAX_CHARS = 6000
 CACHE_LIMIT = 50_000
 
 
+# ``_WORD`` for ASCII text: a class of ranges costs the engine less than "not \W, not _".
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)?")
+# The digits ``LEET`` turns into letters: a text without one has no word to undo.
+_LEET_DIGIT = re.compile(r"[013457]")
+
+
 def words_of(text: str) -> list[str]:
     """The lower-cased words of a normalised text, leetspeak inside a word undone ("1gn0r3")."""
-    words = _WORD.findall(text[:MAX_CHARS].lower())
+    lower = text[:MAX_CHARS].lower()
+    words = (_ASCII_WORD if lower.isascii() else _WORD).findall(lower)
+    # Words are letters and digits (and an apostrophe): only a digit of LEET changes one.
+    if _LEET_DIGIT.search(lower) is None:
+        return words
     for i, word in enumerate(words):
         if not word.isalpha() and not word.isdigit() and any(c.isalpha() for c in word):
             words[i] = word.translate(LEET)
@@ -74,6 +84,9 @@ class InjectionModel:
         self.meta = meta
         self._words: dict[str, tuple[float, int]] = {}
         self._pairs: dict[tuple[str, str], float] = {}
+        # A piece's bucket: a new word's pieces are mostly pieces of words seen before
+        # ("c:tion ", "c: the"), and hashing each cost more than the rest of the word.
+        self._buckets: dict[str, int] = {}
 
     @classmethod
     def load(cls, path: Path | None = None) -> InjectionModel:
@@ -102,13 +115,15 @@ class InjectionModel:
         if len(known) > CACHE_LIMIT or len(pairs) > CACHE_LIMIT:
             known.clear()
             pairs.clear()
+        if len(self._buckets) > CACHE_LIMIT:
+            self._buckets.clear()
         total, count = 0.0, 0
         for word in dict.fromkeys(words):
             found = known.get(word)
             if found is None:
                 # Sorted: a float sum in set order would vary in its last bit with the
                 # interpreter's hash seed, and so could a verdict at the cut.
-                pieces = [bucket(f, self.size) for f in sorted(set(word_pieces(word)))]
+                pieces = self._pieces(word)
                 found = known[word] = (sum(self.weights[i] for i in pieces), len(pieces))
             total += found[0]
             count += found[1]
@@ -122,6 +137,16 @@ class InjectionModel:
             total += self.weights[bucket(f"r:{signal}", self.size)]
             count += 1
         return _sigmoid(self.bias + total / math.sqrt(count)) if count else _sigmoid(self.bias)
+
+    def _pieces(self, word: str) -> list[int]:
+        """The buckets of a word's pieces, in the sorted order of the pieces."""
+        buckets, out = self._buckets, []
+        for feature in sorted(set(word_pieces(word))):
+            index = buckets.get(feature)
+            if index is None:
+                index = buckets[feature] = bucket(feature, self.size)
+            out.append(index)
+        return out
 
 
 def _sigmoid(x: float) -> float:
