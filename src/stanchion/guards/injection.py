@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from stanchion.guards.anchors import Anchor, first_accepted, heads
+from stanchion.guards.anchors import Anchor, any_accepted, first_accepted, heads
 from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_grammar import (
     Kind,
@@ -165,6 +165,10 @@ class InjectionGuard:
         self._also_patterns = {
             n: [re.compile(p) for p in s.also] for n, s in self.signals.items() if s.also
         }
+        # A condition is looked for only where one of its heads stands: one that opens with
+        # look-behinds and a long alternation of verbs was tried at every position of the
+        # sentence (~0.3 M instructions a window; a million per attack text).
+        self._also_heads = {n: [heads(p) for p in s.also] for n, s in self.signals.items()}
         self.detector = f"{self.name}@{self.version}"
         self.direction = direction
         self.model = model
@@ -326,7 +330,10 @@ class InjectionGuard:
         if not also:
             return True
         window = sentence_around(text, match.start(), match.end())
-        return all(pattern.search(window) for pattern in also)
+        return all(
+            _occurs(window, pattern, found)
+            for pattern, found in zip(also, self._also_heads[name], strict=True)
+        )
 
     def _evidence(self, text: str, fired: set[str]) -> Evidence | None:
         seen = self._seen(text)
@@ -355,6 +362,18 @@ def _straight(text: str) -> str:
     """Typographic apostrophes as typed ones ("can’t", "don’t", "I’m"): the table spells them
     "'"; the replacement keeps every offset (one character for one)."""
     return text.replace("\u2019", "'") if "\u2019" in text else text
+
+
+def _occurs(text: str, pattern: re.Pattern[str], starts: tuple[str, ...] | None) -> bool:
+    """``pattern.search(text) is not None``: every match starts at one of ``starts`` (its
+    heads; None when unknown), so the pattern is tried only where one of them stands."""
+    if starts is None:
+        return pattern.search(text) is not None
+    return any_accepted(text, pattern, starts, _any_match)
+
+
+def _any_match(match: re.Match[str]) -> bool:
+    return True
 
 
 def _is_frame(signal: Signal) -> bool:
