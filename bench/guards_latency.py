@@ -132,8 +132,8 @@ def main() -> None:
         finally:
             for worker in workers.values():
                 worker.close()
-    head = f"{'kind':>9} {'tree':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu p50':>8} {'cpu p99':>8} {'n':>6}"
-    print(head)
+    print(f"{'kind':>9} {'tree':>8} {'p50 ms':>7} {'p99 ms':>7}", end=" ")
+    print(f"{'cpu p50':>8} {'cpu p99':>8} {'n':>6}")
     for kind in kinds:
         for label in trees:
             f = figures(pooled[label, kind])

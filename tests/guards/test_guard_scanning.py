@@ -31,7 +31,8 @@ def test_heads_of_written_patterns() -> None:
 
 
 @pytest.mark.parametrize(
-    "pattern", [r"\w+ mode", r"(?:a|)b", r"x?", r"x?\w", r"[^a]b", r"(?i)abc", r".abc", r"(?:ab|\d)c"]
+    "pattern",
+    [r"\w+ mode", r"(?:a|)b", r"x?", r"x?\w", r"[^a]b", r"(?i)abc", r".abc", r"(?:ab|\d)c"],
 )
 def test_no_heads_where_a_match_may_start_anywhere(pattern: str) -> None:
     assert heads(pattern) is None

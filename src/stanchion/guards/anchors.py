@@ -123,7 +123,8 @@ def _item(op: Any, av: Any, optional: bool) -> tuple[set[str], bool]:
         chars = _class_chars(av)
         return (chars, True) if chars else (set(), False)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT):
-        return _repeat(*av, optional)
+        least, most, item = av
+        return _repeat(least, most, item, optional)
     return set(), False
 
 

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from stanchion.guards.toxicity import LEET
-from stanchion.knowledge.query.english import common_words
 from stanchion.guards.toxicity import word_features as word_pieces
+from stanchion.knowledge.query.english import common_words
 
 MODEL_FILE = "injection.json.gz"
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
