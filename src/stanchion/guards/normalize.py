@@ -335,7 +335,10 @@ _TAGS = re.compile("[\U000e0020-\U000e007e]{8,}")
 def tag_smuggled(text: str) -> str | None:
     """Text hidden in Unicode tag characters (U+E0020..E007E mirror ASCII and render as
     nothing): what a reader never sees but a model reads."""
-    if text.isascii():
+    # Tag characters lie past U+FFFF, which UTF-16 writes as two units: a text without one
+    # is told apart by one encoding in C (the pattern cost ~0.2 M instructions over 2 KB of
+    # text stored two bytes a character).
+    if text.isascii() or len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
         return None
     runs = [m.group() for m in _TAGS.finditer(text)]
     if not runs:
