@@ -31,10 +31,25 @@ def test_heads_of_written_patterns() -> None:
 
 
 @pytest.mark.parametrize(
-    "pattern", [r"\w+ mode", r"(?:a|)b", r"x?yz", r"[^a]b", r"(?i)abc", r".abc", r"(?:ab|\d)c"]
+    "pattern",
+    [r"\w+ mode", r"(?:a|)b", r"x?", r"x?\w", r"[^a]b", r"(?i)abc", r".abc", r"(?:ab|\d)c"],
 )
 def test_no_heads_where_a_match_may_start_anywhere(pattern: str) -> None:
     assert heads(pattern) is None
+
+
+def test_heads_of_an_optional_opening() -> None:
+    # only a pattern with no heads otherwise reads an optional part as "nothing or this"
+    assert heads(r"x?yz") == ("xyz", "yz")
+    assert heads(r"\[?(?:system|admin)\]?\s*:") == ("[admin", "[system", "admin", "system")
+    assert heads(r"(?:ab)?c(?:de)?") == ("abc", "c")
+    assert heads(r"ab?c") == ("a",)
+
+
+def test_heads_after_a_group_of_assertions() -> None:
+    # a group or alternation of look-arounds consumes nothing: the heads follow it
+    assert heads(r"(?:(?<!a )|(?<=b ))\b(?:cd|ef)") == ("cd", "ef")
+    assert heads(r"(?<!x)(?:)yz") == ("yz",)
 
 
 def test_heads_stop_at_the_cap() -> None:

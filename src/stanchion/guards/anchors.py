@@ -50,9 +50,14 @@ def heads(pattern: str) -> tuple[str, ...] | None:
     parsed = _parser.parse(pattern)
     if parsed.state.flags & _IGNORED:
         return None
-    found, _ = _sequence(list(parsed.data))
+    found, _ = _sequence(list(parsed.data), False)
     if not found or "" in found:
-        return None
+        # A pattern that opens with an optional literal ("\\[?system") has heads once the
+        # optional parts are read as "nothing or this" (not done for every pattern: more
+        # heads are more searches, and a long alternation would pass ``CAP``).
+        found, _ = _sequence(list(parsed.data), True)
+        if not found or "" in found:
+            return None
     return _minimal(found)
 
 
@@ -65,14 +70,14 @@ def _minimal(found: set[str]) -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
-def _sequence(items: list[tuple[Any, Any]]) -> tuple[set[str], bool]:
+def _sequence(items: list[tuple[Any, Any]], optional: bool) -> tuple[set[str], bool]:
     """(prefixes, whole): the literal prefixes of a sequence, and whether each is the whole
     of what the sequence matches (so what follows can extend them)."""
     acc = {""}
     for op, av in items:
-        if op in _ZERO_WIDTH:
+        if _zero_width(op, av):
             continue
-        part, whole = _item(op, av)
+        part, whole = _item(op, av, optional)
         if not part:
             return acc, False
         joined = {a + b for a in acc for b in part}
@@ -84,19 +89,31 @@ def _sequence(items: list[tuple[Any, Any]]) -> tuple[set[str], bool]:
     return acc, True
 
 
-def _item(op: Any, av: Any) -> tuple[set[str], bool]:
+def _zero_width(op: Any, av: Any) -> bool:
+    """An assertion, or a group or alternation of nothing but assertions ("(?:(?<!a)|(?<=b))"):
+    it consumes no character, so the heads of what follows are the heads of the match."""
+    if op in _ZERO_WIDTH:
+        return True
+    if op is c.SUBPATTERN:
+        return all(_zero_width(o, a) for o, a in av[-1].data)
+    if op is c.BRANCH:
+        return all(all(_zero_width(o, a) for o, a in branch.data) for branch in av[1])
+    return False
+
+
+def _item(op: Any, av: Any, optional: bool) -> tuple[set[str], bool]:
     """The literal strings one item of a sequence starts with (an empty set: unknown)."""
     if op is c.LITERAL:
         return {chr(av)}, True
     if op is c.SUBPATTERN:
         if av[1] & _IGNORED:  # (?i:...): its literals stand for either case
             return set(), False
-        return _sequence(list(av[-1].data))
+        return _sequence(list(av[-1].data), optional)
     if op is c.BRANCH:
         found: set[str] = set()
         whole = True
         for branch in av[1]:
-            part, branch_whole = _sequence(list(branch.data))
+            part, branch_whole = _sequence(list(branch.data), optional)
             if not part or "" in part:
                 return set(), False
             found |= part
@@ -106,15 +123,20 @@ def _item(op: Any, av: Any) -> tuple[set[str], bool]:
         chars = _class_chars(av)
         return (chars, True) if chars else (set(), False)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT):
-        return _repeat(*av)
+        least, most, item = av
+        return _repeat(least, most, item, optional)
     return set(), False
 
 
-def _repeat(least: int, most: int, item: Any) -> tuple[set[str], bool]:
-    """A repeated item starts with ``least`` copies of it (when it is wholly literal)."""
+def _repeat(least: int, most: int, item: Any, optional: bool) -> tuple[set[str], bool]:
+    """A repeated item starts with ``least`` copies of it (when it is wholly literal); an
+    optional one ("\\[?") with nothing, or with what the item starts with."""
     if least == 0:
-        return set(), False
-    part, whole = _sequence(list(item.data))
+        if most != 1 or not optional:
+            return set(), False
+        part, whole = _sequence(list(item.data), optional)
+        return (part | {""}, whole) if part and "" not in part else (set(), False)
+    part, whole = _sequence(list(item.data), optional)
     if not part or not whole:
         return part, False
     acc = part
@@ -190,7 +212,18 @@ def first_accepted(
     and the scan goes on from that match's end, as ``finditer`` does. A long alternation
     without a literal prefix (a lexicon of a hundred phrases) is then tried at a few places,
     not at every character of the text."""
-    places = sorted({at for head in starts for at in _places(text, head)})
+    # No two heads occur at one place (of two heads at a place one would start with the
+    # other, and ``_minimal`` kept only the shorter), so the places need no set; a flat loop
+    # of ``str.find`` costs a third of a generator per head.
+    places: list[int] = []
+    for head in starts:
+        at = text.find(head)
+        while at >= 0:
+            places.append(at)
+            at = text.find(head, at + 1)
+    if not places:
+        return None
+    places.sort()
     resume = 0
     for at in places:
         if at < resume:
@@ -202,10 +235,3 @@ def first_accepted(
             return found
         resume = found.end() if found.end() > at else at + 1
     return None
-
-
-def _places(text: str, head: str) -> Iterator[int]:
-    at = text.find(head)
-    while at >= 0:
-        yield at
-        at = text.find(head, at + 1)

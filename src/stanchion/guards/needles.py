@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import add
+from functools import reduce
+from itertools import filterfalse
+from operator import add, or_
 
 from stanchion.guards.normalize import distinct_chunks
 
@@ -110,13 +112,12 @@ class NeedleIndex:
         words = self._words
         if len(words) > CACHE_LIMIT:
             words.clear()
-        mask = 0
-        for word in distinct_chunks(text):
-            bits = words.get(word)
-            if bits is None:
-                bits = words[word] = self._word_bits(word)
-            mask |= bits
-        return Present(text, mask)
+        chunks = distinct_chunks(text)
+        for word in list(filterfalse(words.__contains__, chunks)):
+            words[word] = self._word_bits(word)
+        # The chunks' masks are a few distinct values (most chunks hold no key): OR-ing those
+        # alone, in C, spares a Python loop of a few hundred big-integer ORs.
+        return Present(text, reduce(or_, set(map(words.__getitem__, chunks)), 0))
 
     def _word_bits(self, word: str) -> int:
         """The keys found in one word: its characters, and the keys that start with its pairs."""

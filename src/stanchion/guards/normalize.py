@@ -302,6 +302,7 @@ def _shift(word: str, k: int) -> str:
 _SHIFTED: dict[str, tuple[int, str]] = {
     _shift(word, k): (k, word) for k in range(1, 26) for word in _MARKERS
 }
+_SHIFTED_WORDS = frozenset(_SHIFTED)
 _UNSHIFT = {
     k: str.maketrans(
         _LOWER + _LOWER.upper(),
@@ -314,11 +315,12 @@ _UNSHIFT = {
 def caesar_view(text: str) -> str | None:
     """The text with a Caesar shift undone (ROT13 or any other), when it reads like one: two
     different common words written with the same shift ("Lpsruh suhylrxv lqvwuxfwlrqv")."""
-    words = lowered(text).split()
-    if _SHIFTED.keys().isdisjoint(words):
+    # The text's distinct words are cut once for the injection guard's needles; two sets
+    # meet at C speed (the split and a look-up per word cost ~0.1 M instructions a scan).
+    if _SHIFTED_WORDS.isdisjoint(distinct_chunks(lowered(text))):
         return None
     found: dict[int, set[str]] = {}
-    for word in words:
+    for word in lowered(text).split():
         hit = _SHIFTED.get(word)
         if hit is not None:
             found.setdefault(hit[0], set()).add(hit[1])
@@ -333,7 +335,10 @@ _TAGS = re.compile("[\U000e0020-\U000e007e]{8,}")
 def tag_smuggled(text: str) -> str | None:
     """Text hidden in Unicode tag characters (U+E0020..E007E mirror ASCII and render as
     nothing): what a reader never sees but a model reads."""
-    if text.isascii():
+    # Tag characters lie past U+FFFF, which UTF-16 writes as two units: a text without one
+    # is told apart by one encoding in C (the pattern cost ~0.2 M instructions over 2 KB of
+    # text stored two bytes a character).
+    if text.isascii() or len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
         return None
     runs = [m.group() for m in _TAGS.finditer(text)]
     if not runs:

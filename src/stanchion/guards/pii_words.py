@@ -17,7 +17,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
-from itertools import accumulate, chain, compress, count
+from itertools import accumulate, chain, compress, count, filterfalse
 from operator import itemgetter
 
 from stanchion.guards.normalize import distinct_chunks, lowered
@@ -221,14 +221,15 @@ def _from_chunks(
     text: str, cut: Callable[[str], list[str]], cache: dict[str, tuple[str, ...]]
 ) -> set[str]:
     chunks = distinct_chunks(text)
-    found = {chunk for chunk in chunks if chunk.isalpha()}
+    found = set(filter(str.isalpha, chunks))
     if len(cache) > CACHE_LIMIT:
         cache.clear()
-    for chunk in chunks.difference(found):
-        pieces = cache.get(chunk)
-        if pieces is None:
-            pieces = cache[chunk] = tuple(cut(chunk))
-        found.update(pieces)
+    others = chunks.difference(found)
+    for chunk in list(filterfalse(cache.__contains__, others)):
+        cache[chunk] = tuple(cut(chunk))
+    # Filters, look-ups and the union run in C: a Python loop over a few hundred chunks
+    # cost as much as cutting the new ones.
+    found.update(chain.from_iterable(map(cache.__getitem__, others)))
     return found
 
 

@@ -68,6 +68,11 @@ def typo_of(word: str) -> str | None:
     return best
 
 
+def common_words(least: float) -> list[str]:
+    """The table's words at least this common (Zipf), most common first."""
+    return [word for word, z in _table().items() if z >= least]
+
+
 def zipf(word: str) -> float:
     """The word's Zipf frequency, 0 when it is rarer than the table's floor."""
     return _table().get(word.lower(), 0.0)
