@@ -15,7 +15,7 @@ from stanchion.pipeline.exchange import Exchange
 from stanchion.providers.base import ChatRequest, Chunk
 from stanchion.runtime import Runtime
 from stanchion.server.choices import choices_asked, several_choices
-from stanchion.server.http import authenticate, json_response, read_json, runtime
+from stanchion.server.http import authenticate, json_response, read_json, runtime, trace_headers
 from stanchion.server.schemas import ChatCompletionRequest, JsonSchemaResponse, parse
 from stanchion.server.sse import ChunkWriter, EventStream, completion_json
 from stanchion.telemetry.logs import TRACE_ID
@@ -96,7 +96,7 @@ async def chat_completions(request: Request) -> Response:
     )
     TRACE_ID.set(ex.id)  # on every log line of this request
     pipe = request.app.state.pipeline
-    headers = {"x-stanchion-trace-id": ex.id}
+    headers = trace_headers(ex.id)
     if not chat.stream:
         await pipe.run(ex)
         return json_response(completion_json(ex, route, int(now)), headers=headers)

@@ -24,7 +24,7 @@ from stanchion.errors import ApiError, InternalError
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Chunk, Usage
 from stanchion.runtime import Runtime
-from stanchion.server.http import json_response, new_exchange
+from stanchion.server.http import json_response, new_exchange, trace_headers
 from stanchion.server.sse import EventStream, completion_json, extension, usage_json
 from stanchion.server.translate import delta_fields
 
@@ -51,7 +51,7 @@ async def several_choices(
         return EventStream(
             _interleaved(pipe, exchanges, route, int(now)),
             media_type="text/event-stream",
-            headers={"x-stanchion-trace-id": exchanges[0].id, "cache-control": "no-cache"},
+            headers={**trace_headers(exchanges[0].id), "cache-control": "no-cache"},
         )
     await _all(pipe.run, exchanges)
     answers = [completion_json(ex, route, int(now)) for ex in exchanges]
@@ -59,7 +59,7 @@ async def several_choices(
     body["choices"] = [{**a["choices"][0], "index": i} for i, a in enumerate(answers)]
     body["usage"] = _usage(exchanges)
     body["stanchion"] = {**extension(exchanges[0]), "choices": [extension(ex) for ex in exchanges]}
-    return json_response(body, headers={"x-stanchion-trace-id": exchanges[0].id})
+    return json_response(body, headers=trace_headers(exchanges[0].id))
 
 
 async def _all(step: Any, exchanges: list[Exchange], pipe: Any = None) -> None:

@@ -23,7 +23,7 @@ from stanchion.providers.embedding import Embedded, Embeddings
 from stanchion.providers.router import Attempt
 from stanchion.providers.tokens import count_tokens, message_text
 from stanchion.runtime import Runtime
-from stanchion.server.http import authenticate, json_response, read_json, runtime
+from stanchion.server.http import authenticate, json_response, read_json, runtime, trace_headers
 from stanchion.server.shapes import EmbeddingsRequest, parse_open
 from stanchion.telemetry.logs import TRACE_ID
 
@@ -125,7 +125,7 @@ async def create_embeddings(request: Request) -> Response:
             "findings": [f.to_record() for f in ex.findings],
         },
     }
-    return json_response(body, headers={"x-stanchion-trace-id": ex.id})
+    return json_response(body, headers=trace_headers(ex.id))
 
 
 create_embeddings.permission = "chat"  # type: ignore[attr-defined]

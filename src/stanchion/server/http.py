@@ -34,13 +34,21 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 BODY_IN = "stanchion.body_in"
 # On every answer, errors included, so a caller can quote it (``error_response``).
 TRACE_HEADER = "x-stanchion-trace-id"
+# The same id under the name OpenAI's SDKs read (``completion._request_id``, an
+# ``APIStatusError``'s ``request_id``), so a user of the official client can quote it too.
+REQUEST_ID_HEADER = "x-request-id"
+
+
+def trace_headers(trace_id: str) -> dict[str, str]:
+    """The headers that name an answer's trace: ours and the SDKs' request id."""
+    return {TRACE_HEADER: trace_id, REQUEST_ID_HEADER: trace_id}
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """``data`` as JSON, with the trace id header (the request's once its exchange exists,
     else a fresh one) unless ``headers`` name it already."""
     if headers is None or TRACE_HEADER not in headers:
-        headers = {TRACE_HEADER: TRACE_ID.get() or new_trace_id(), **(headers or {})}
+        headers = {**trace_headers(TRACE_ID.get() or new_trace_id()), **(headers or {})}
     return Response(orjson.dumps(data), status, headers, media_type="application/json")
 
 
@@ -49,7 +57,7 @@ def error_response(err: ApiError, trace_id: str | None = None) -> Response:
     (``json_response``; ``trace_id`` names it when the caller logged one). Every error the
     app and the server's protocol answer is made here (``deadlines.wire_error`` writes the
     protocol's)."""
-    headers = {TRACE_HEADER: trace_id} if trace_id else {}
+    headers = trace_headers(trace_id) if trace_id else {}
     if err.retry_after is not None:
         headers["retry-after"] = str(max(int(err.retry_after + 0.999), 0))
     if isinstance(err, RequestTimeout):

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from stanchion.errors import ApiError
 from stanchion.pipeline.exchange import Principal
 from stanchion.server.edge import open_exchange, relay
-from stanchion.server.http import error_response, json_response, read_json, runtime
+from stanchion.server.http import error_response, json_response, read_json, runtime, trace_headers
 from stanchion.server.replies import MessageEvents, answer_of, anthropic_error, messages_json
 from stanchion.server.shapes import MessagesRequest, parse_open
 from stanchion.server.sse import EventStream
@@ -48,7 +48,7 @@ async def _create(request: Request) -> Response:
     ex = open_exchange(request, rt, principal, messages_to_chat(req), "messages")
     route = ex.route or req.model
     pipe = request.app.state.pipeline
-    headers = {"x-stanchion-trace-id": ex.id}
+    headers = trace_headers(ex.id)
     if not req.stream:
         await pipe.run(ex)
         answer = answer_of(ex, relayed_calls(ex.completion, ex.decision))

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stanchion.server.edge import open_exchange, relay
-from stanchion.server.http import authenticate, json_response, read_json, runtime
+from stanchion.server.http import authenticate, json_response, read_json, runtime, trace_headers
 from stanchion.server.replies import ResponseEvents, answer_of, response_json
 from stanchion.server.shapes import ResponsesRequest, parse_open
 from stanchion.server.sse import EventStream
@@ -50,7 +50,7 @@ async def create_response(request: Request) -> Response:
     ex = open_exchange(request, rt, principal, responses_to_chat(req), "responses")
     route, created = ex.route or req.model, int(ex.started)
     pipe = request.app.state.pipeline
-    headers = {"x-stanchion-trace-id": ex.id}
+    headers = trace_headers(ex.id)
     echo = _echo(req)
     if not req.stream:
         await pipe.run(ex)
