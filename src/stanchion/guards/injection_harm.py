@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from stanchion.guards.injection_grammar import Signal
+from stanchion.guards.injection_harm_goals import GOAL_TERMS
 
 # Serious harm, as what a request makes happen. Each branch opens with a literal word (its
 # needle) and ends a word ("the bombing of Hiroshima" is history). Victims are persons
@@ -69,11 +70,13 @@ HARM_TERMS = (
     "tamper(?:ing)? with (?:voting|election|ballots?|evidence)",
     f"stalk(?:ing)?\\s+{_PERSON}", "predatory stalking", f"cyberbully\\s+{_PERSON}", "doxx\\w*",
     f"spy(?:ing)? on\\s+{_PERSON}", "cheat(?:ing)? (?:on|in) (?:an? )?(?:online )?(?:exam|test)s?",
+    *GOAL_TERMS,
 )  # fmt: skip
 _HARM = "(?:" + "|".join(HARM_TERMS) + r")\b"
-# A verb (or noun) of making, telling or planning, then the harm within eight words, and no
-# defensive or defining word between them ("guide me on reporting tax evasion").
-_ASKED = r"\b(?:write|create|develop|provide|explain|describe|give|draft|design|generate|outline|list|detail|teach|show|compose|craft|produce|build|make|instructions|steps?|step-by-step|guide|tutorial|script|plan|strategy|(?:methods?|ways?) (?:to|of|for)|how (?:to|would|could|can|do|does|one))\b(?:\s+(?!(?:against|prevent\w*|avoid\w*|combat\w*|report\w*|detect\w*|recogni[sz]\w*|identify\w*|protect\w*|resist\w*|define|definition|term)\b)\S+){0,8}?\s+"
+# A verb (or noun) of making, telling or planning, then the harm within twelve words (a role-play
+# rewrite says "write the initial email that starts the scam"), and no defensive, defining or
+# safety word between them ("guide me on reporting tax evasion", "to ensure it's not counterfeit").
+_ASKED = r"\b(?:write|create|develop|provide|explain|describe|give|draft|design|generate|outline|list|detail|teach|show|compose|craft|produce|build|make|instructions|steps?|step-by-step|guide|tutorial|script|plan|strategy|(?:methods?|ways?) (?:to|of|for)|how (?:to|would|could|can|do|does|one))\b(?:\s+(?!(?:against|prevent\w*|avoid\w*|combat\w*|report\w*|detect\w*|recogni[sz]\w*|identify\w*|protect\w*|resist\w*|reduc\w*|risks?|safe\w*|ensur\w*|verif\w*|authenticat\w*|spot\w*|harmless|theoretical\w*|define|definition|term)\b)\S+){0,12}?\s+"
 
 # The wrapper: a role the model is cast in, a hypothetical, fiction (a character, a villain, a
 # scenario), research. Weak, and looked for only beside a request for harm: most fiction and
