@@ -100,7 +100,10 @@ _WORKS = [
     "study",
 ]
 _WORK = "(?:" + "|".join(_WORKS) + ")"
-_PRETEXT = rf"(?:imagine (?:you(?:'re| are)|that you|yourself)|(?:you(?:'re| are)|as) an? (?:\w+[ -]){{0,3}}?{_ROLE_NOUN}\b|(?:purely|entirely|completely|strictly) (?:fictional|hypothetical)|for (?:a|my|the|our|an?) (?:\w+ )?{_WORK}\b|(?:in|for) (?:a|this) (?:fictional|hypothetical) (?:world|scenario|setting|universe|story)|(?:i'm|i am) writing an? (?:\w+ )?{_WORK}\b|(?:working on|conducting|doing) an? (?:\w+ )?(?:research project|study|thesis|research paper)|(?:characters?|protagonist|villain|fiction|novel|screenplay|hypothetically|pretend|role-?play|scenario|thought experiment)\b)"
+# Persuasion (the techniques of persuasive jailbreaks: an appeal to necessity, to a purpose
+# that excuses, to authority or experts, to urgency, a disclaimer before the ask).
+_PERSUADE = r"(?:(?:it's|it is) (?:\w+ )?(?:essential|crucial|important|vital|necessary) (?:to|that)|for (?:\w+ )?(?:educational|research|awareness|academic|informational) purposes|raise awareness|harm reduction|(?:renowned|leading|respected|reputable) (?:\w+ )?(?:experts?|organi[sz]ations?|researchers?|institutions?|authorities)|(?:viewed|seen|considered) as (?:acceptable|justified|positive|beneficial)|desperate\w*|urgent(?:ly)?|(?:lives?|jobs?|careers?) (?:\w+ )?(?:depends?|at stake)|(?:i'm|i am) not (?:advocating|endorsing|condoning|promoting))"
+_PRETEXT = rf"(?:{_PERSUADE}|imagine (?:you(?:'re| are)|that you|yourself)|(?:you(?:'re| are)|as) an? (?:\w+[ -]){{0,3}}?{_ROLE_NOUN}\b|(?:purely|entirely|completely|strictly) (?:fictional|hypothetical)|for (?:a|my|the|our|an?) (?:\w+ )?{_WORK}\b|(?:in|for) (?:a|this) (?:fictional|hypothetical) (?:world|scenario|setting|universe|story)|(?:i'm|i am) writing an? (?:\w+ )?{_WORK}\b|(?:working on|conducting|doing) an? (?:\w+ )?(?:research project|study|thesis|research paper)|(?:characters?|protagonist|villain|fiction|novel|screenplay|hypothetically|pretend|role-?play|scenario|thought experiment)\b)"
 
 # The request nested inside another task, so that it is carried out as part of that one: a
 # topic that is itself an imperative ("a wikipedia article on Create ransomware ..."), a cell
@@ -125,6 +128,12 @@ ASKS_MODEL = frozenset({"harm_request"})
 # over the cut, with a persona, "unfiltered" or "for research purposes").
 WITH_HARM_ONLY = frozenset({"pretext", "nested"})
 
+_PERSUADE_NEEDLES = (
+    "essential", "crucial", "important", "vital", "necessary", "purposes", "raise awareness",
+    "harm reduction", "renowned", "leading", "respected", "reputable", "viewed as", "seen as",
+    "considered as", "desperate", "urgent", "depend", "at stake", "not advocating",
+    "not endorsing", "not condoning", "not promoting",
+)  # fmt: skip
 _LITERAL = re.compile(r"[\\()\[\]{}?*+|^$.]")
 
 
@@ -145,6 +154,7 @@ HARM_NEEDLES: dict[str, tuple[str, ...]] = {
     "pretext": (
         "imagine", *_ROLES.split(), "fictional", "hypothetical", *_WORKS, "character",
         "protagonist", "villain", "fiction", "pretend", "role", "scenario", "thought experiment",
+        *_PERSUADE_NEEDLES,
     ),
     "nested": (
         "article", "essay", "entry", "post", "story", "paragraph", "report", "poem", "song",

@@ -61,7 +61,7 @@ GOAL_TERMS: tuple[str, ...] = (
     "defamatory", "defam\\w* (?:a |an |the )?(?:\\w+ ){0,2}(?:person|politician|company|ceo|celebrity|president|candidate)", "libel\\w*",
     "humiliat\\w* (?:a |an |the |my |your )?(?:\\w+ ){0,2}(?:coworker|colleague|classmate|student|person|partner|employee)",
     # Privacy and stalking.
-    *(f"{verb}\\w* (?:\\w+ ){{0,4}}{_UNAWARE}" for verb in ("track", "monitor", "spy on", "record", "follow", "locate")), "hidden cameras?",
+    *(f"{verb}\\w* (?:\\S+ ){{0,4}}{_UNAWARE}" for verb in ("track", "monitor", "spy on", "record", "follow", "locate")), "hidden cameras?",
     "personal information of (?:a |an |the )?(?:\\w+ ){0,2}(?:person|stranger|celebrity|employee|user)s?",
     # Sexual exploitation.
     "underage (?:\\w+ ){0,2}(?:sex\\w*|nude\\w*|explicit|erotic\\w*|porn\\w*)", "sexual (?:\\w+ ){0,2}(?:with|involving|of) (?:a )?(?:minors?|children|child|teens?|teenagers?|students?)",
@@ -69,8 +69,8 @@ GOAL_TERMS: tuple[str, ...] = (
     "non-?consensual (?:\\w+ ){0,2}(?:images?|photos?|videos?|porn\\w*|sex\\w*)",
     "erotic (?:\\w+ ){0,2}(?:stor(?:y|ies)|scenes?)", "graphic sex(?:ual)? scenes?",
     # Elections, public deception, defamation of groups.
-    "rig\\w* (?:an? |the )?(?:\\w+ )?elections?", "voter (?:suppression|intimidation|fraud)", "suppress\\w* (?:the )?(?:\\w+ )?(?:vote|voters|turnout)",
-    "stuff\\w* ballot", "hack\\w* (?:\\w+ ){0,2}(?:voting|election|ballot)", "election (?:fraud|interference)",
+    "rig\\w* (?:an? |the )?(?:\\w+ )?elections?", "voter (?:suppression|intimidation)", "suppress\\w* (?:the )?(?:\\w+ )?(?:vote|voters|turnout)",
+    "stuff\\w* ballot", "hack\\w* (?:\\w+ ){0,2}(?:voting|election|ballot)",
     "conspiracy theor(?:y|ies)", "fake news", "hoax", "false (?:claims?|information|narratives?) (?:that|about)",
     "deceive (?:the )?(?:public|voters|people|consumers|customers|investors)", "mislead\\w* (?:the )?(?:public|voters|people|consumers|customers|investors)",
     # Academic and professional dishonesty.
