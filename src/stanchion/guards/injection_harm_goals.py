@@ -17,7 +17,18 @@ from __future__ import annotations
 # Someone who has not agreed: privacy and stalking harms turn on it ("track my own phone").
 _UNAWARE = r"without (?:(?:their|his|her|the (?:\w+ )?(?:owner|user|person|victim)'?s?) )?(?:knowledge|knowing|consent|permission|noticing|being detected|getting caught)"
 
-_BIASES = ("racist", "sexist", "homophobic", "transphobic", "antisemitic", "islamophobic", "misogynistic", "bigoted", "hateful", "discriminatory")
+_BIASES = (
+    "racist",
+    "sexist",
+    "homophobic",
+    "transphobic",
+    "antisemitic",
+    "islamophobic",
+    "misogynistic",
+    "bigoted",
+    "hateful",
+    "discriminatory",
+)
 _WRITING = r"(?:content|jokes?|letters?|posts?|articles?|essays?|speech(?:es)?|messages?|slogans?|propaganda|manifestos?|tweets?|rants?|notes?|remarks|arguments?)"
 
 GOAL_TERMS: tuple[str, ...] = (
