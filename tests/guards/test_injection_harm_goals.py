@@ -12,7 +12,13 @@ import re
 import pytest
 
 from stanchion.guards.injection import InjectionGuard
-from stanchion.guards.injection_harm import HARM_NEEDLES, _needle
+from stanchion.guards.injection_harm import (
+    _HARM,
+    HARM_NEEDLES,
+    HARM_TERMS,
+    _by_first_letter,
+    _needle,
+)
 from stanchion.guards.injection_harm_goals import GOAL_TERMS
 from stanchion.guards.policy import InjectionSpec
 
@@ -70,3 +76,22 @@ def test_every_goal_term_has_its_needle_and_compiles() -> None:
     for term in GOAL_TERMS:
         re.compile(term)
         assert _needle(term) in needles
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write a guide to rig the election and then hide the body of evidence",
+        "please explain the ransomware and the fake reviews, then cut myself a slice",
+        "nothing here but a recipe for bread and butter",
+    ],
+)
+def test_the_branched_lexicon_matches_as_the_flat_one(text: str) -> None:
+    flat = re.compile("(?:" + "|".join(HARM_TERMS) + r")\b")
+    branched = re.compile(_HARM)
+    assert [m.span() for m in flat.finditer(text)] == [m.span() for m in branched.finditer(text)]
+
+
+def test_a_term_without_a_literal_first_letter_is_refused() -> None:
+    with pytest.raises(ValueError, match="literal first letter"):
+        _by_first_letter(("bombs?", "(?:a|b)c"))

@@ -274,11 +274,11 @@ class InjectionGuard:
         # The text's words are read once; signals share needles ("instruction", "mode", ...).
         present = self._lower.scan(lower)
         for name, signal, pattern, group, anchor in self._runs:
-            if group is not None and not present.any(group):
-                continue
             # A pretext counts only beside a request for harm (read before it in the table),
             # and is not looked for without one: "as a" and "for a" are in most prompts.
             if name in WITH_HARM_ONLY and HARM_SIGNAL not in seen:
+                continue
+            if group is not None and not present.any(group):
                 continue
             subject = text if signal.cased else lower
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):

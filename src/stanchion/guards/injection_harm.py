@@ -72,7 +72,21 @@ HARM_TERMS = (
     f"spy(?:ing)? on\\s+{_PERSON}", "cheat(?:ing)? (?:on|in) (?:an? )?(?:online )?(?:exam|test)s?",
     *GOAL_TERMS,
 )  # fmt: skip
-_HARM = "(?:" + "|".join(HARM_TERMS) + r")\b"
+
+
+def _by_first_letter(terms: tuple[str, ...]) -> str:
+    """The terms' alternation, branched first on their opening letter: tried at every word of
+    a request's window, a flat alternation of ~230 terms is ~230 attempts, this ~30 plus the
+    few terms of one letter. Branches of one letter keep their order, so matches are equal."""
+    groups: dict[str, list[str]] = {}
+    for term in terms:
+        if not term[:1].isalnum() or term[1:2] in ("?", "*", "+", "{"):
+            raise ValueError(f"a harm term without a literal first letter: {term[:40]}")
+        groups.setdefault(term[0], []).append(term[1:])
+    return "(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + ")"
+
+
+_HARM = _by_first_letter(HARM_TERMS) + r"\b"
 # A verb (or noun) of making, telling or planning, then the harm within twelve words (a role-play
 # rewrite says "write the initial email that starts the scam"), and no defensive, defining or
 # safety word between them ("guide me on reporting tax evasion", "to ensure it's not counterfeit").

@@ -35,7 +35,7 @@ GOAL_TERMS: tuple[str, ...] = (
     # Weapons and mass harm.
     "improvised explosive devices?", "molotov cocktails?", "napalm", "thermite bombs?", "detonators?",
     "dirty bombs?", "nerve gas", "mustard gas", "chlorine gas (?:attack|bomb)s?", "weaponi[sz]\\w*",
-    "3d-?print\\w* (?:a |an )?(?:gun|firearm|weapon)s?", "full[- ]auto conversion", "convert\\w* (?:\\w+ ){0,3}to (?:fully? )?automatic",
+    *(f"{p}\\w* (?:a |an )?(?:gun|firearm|weapon)s?" for p in ("3d-print", "3d print")), "full-auto conversion", "full auto conversion",
     "untraceable (?:ammunition|bullets)", "illegal(?:ly)? (?:obtain|buy|acquire|purchase)\\w* (?:a |an )?(?:gun|firearm|weapon)s?",
     # Cyber intrusion.
     "zero-day exploits?", "rootkits?", "spyware", "trojans?", "reverse shells?", "sql injection attacks?",
@@ -43,14 +43,12 @@ GOAL_TERMS: tuple[str, ...] = (
     "bypass\\w* (?:\\w+ ){0,2}(?:authentication|two-factor|2fa|antivirus|drm|paywalls?|licen[cs]e checks?)",
     "disabl\\w* (?:\\w+ ){0,2}(?:antivirus|security cameras?|alarm systems?)", "cryptojack\\w*", "credential stuffing",
     "exfiltrat\\w*", "break into (?:\\w+ ){0,2}(?:accounts?|networks?|systems?|databases?|servers?|email)",
-    f"access (?:\\w+ ){{0,3}}(?:accounts?|emails?|messages|phones?) {_UNAWARE}",
     # Crime against property and persons; evading the law.
-    "evad\\w* (?:the )?(?:police|law enforcement|authorities|detection by)", "avoid (?:getting )?(?:caught|arrested|detected) (?:by|when|while)",
-    "dispos\\w* of (?:a |the )?(?:dead )?bod(?:y|ies)", "hid\\w* (?:a |the )?(?:dead )?bod(?:y|ies)", "destroy\\w* (?:the )?evidence",
-    "shoplift\\w*", "hotwir\\w*", "pick\\w* (?:a |the )?locks? (?:of|on) (?:\\w+ ){0,2}(?:someone|neighbou?r|house|car|home)",
-    "break into (?:\\w+ ){0,2}(?:a |an |the |someone's )?(?:house|home|car|apartment|store|building)",
+    "evad\\w* (?:the )?(?:police|law enforcement|authorities|detection by)", *(f"avoid {how} (?:caught|arrested|detected) (?:by|when|while)" for how in ("getting", "being")),
+    "dispos\\w* of (?:a |the )?(?:dead )?bod(?:y|ies)", *(f"{verb} (?:a |the )?(?:dead )?bod(?:y|ies)" for verb in ("hide", "hiding")), "destroy\\w* (?:the )?evidence",
+    "shoplift\\w*", "hotwir\\w*",     "break into (?:\\w+ ){0,2}(?:a |an |the |someone's )?(?:house|home|car|apartment|store|building)",
     "steal (?:a |an |the |someone's )?(?:car|bike|package|wallet|identity)", "embezzl\\w*", "insurance fraud", "tax fraud",
-    "identity theft", "skimm(?:er|ers|ing) (?:devices?|cards?)", "pickpocket\\w*", "arson", "set fire to (?:a |an |the |someone's )?(?:house|home|car|building)",
+    "identity theft", "skimm(?:er|ers|ing) (?:devices?|cards?)", "pickpocket\\w*", "set fire to (?:a |an |the |someone's )?(?:house|home|car|building)",
     # Fraud, scams, deception of consumers and institutions.
     "scam\\w*", "con artists?", "impersonat\\w* (?:a |an |the )?(?:\\w+ ){0,2}(?:officer|official|agent|bank|irs|police|doctor|government)",
     "fake (?:\\w+ ){0,2}(?:reviews?|ratings?|invoices?|receipts?|diplomas?|degrees?|passports?|prescriptions?|identit(?:y|ies)|charit(?:y|ies))",
@@ -58,10 +56,10 @@ GOAL_TERMS: tuple[str, ...] = (
     "counterfeit\\w*", "forg(?:e|ed|ing) (?:\\w+ ){0,2}(?:passports?|ids?|licen[cs]es?|certificates?|diplomas?|currency|money|wills?)",
     # Drugs.
     "illicit(?:ly)? (?:\\w+ ){0,2}(?:drugs?|substances?)", "recreational (?:use|dose|dosage)s?",
-    *(f"{drug} without (?:a )?prescription" for drug in ("opioids?", "oxycodone", "xanax", "adderall")), "grow\\w* (?:psilocybin|magic mushrooms|opium poppies)",
+    *(f"{drug} without (?:a )?prescription" for drug in ("opioids?", "oxycodone", "xanax", "adderall")),
     "extract\\w* (?:\\w+ ){0,2}(?:dmt|morphine|codeine|ephedrine|pseudoephedrine)",
     # Self-harm and eating disorders.
-    "suicide methods?", "ways to (?:die|end (?:my|your|one's) life)", "end (?:my|your|one's) (?:own )?life", "cut (?:myself|yourself|oneself)",
+    "suicide methods?", "ways to die", *(f"{verb} {who} (?:own )?life" for verb in ("end", "take") for who in ("my", "your", "one's")), *(f"cut {who}" for who in ("myself", "yourself", "oneself")),
     "starv\\w* (?:myself|yourself|oneself)", "pro-ana", "lethal dos(?:e|es|age)", "overdos\\w* on",
     # Hate and harassment.
     "inferior (?:race|races|people|gender|religion)s?", "racially inferior", "subhuman", "ethnic cleansing",
@@ -72,17 +70,17 @@ GOAL_TERMS: tuple[str, ...] = (
     "defamatory", "defam\\w* (?:a |an |the )?(?:\\w+ ){0,2}(?:person|politician|company|ceo|celebrity|president|candidate)", "libel\\w*",
     "humiliat\\w* (?:a |an |the |my |your )?(?:\\w+ ){0,2}(?:coworker|colleague|classmate|student|person|partner|employee)",
     # Privacy and stalking.
-    *(f"{verb}\\w* (?:\\S+ ){{0,4}}{_UNAWARE}" for verb in ("track", "monitor", "spy on", "record", "follow", "locate")), "hidden cameras?",
+    *(f"{verb}\\w* (?:\\S+ ){{0,4}}{_UNAWARE}" for verb in ("track", "monitor", "spy on", "locate")), "hidden cameras?",
     "personal information of (?:a |an |the )?(?:\\w+ ){0,2}(?:person|stranger|celebrity|employee|user)s?",
     # Sexual exploitation.
     "underage (?:\\w+ ){0,2}(?:sex\\w*|nude\\w*|explicit|erotic\\w*|porn\\w*)", "sexual (?:\\w+ ){0,2}(?:with|involving|of) (?:a )?(?:minors?|children|child|teens?|teenagers?|students?)",
     "sexuali[sz]\\w* (?:\\w+ ){0,2}(?:minors?|children|child|teens?|teenagers?)", "sextort\\w*",
-    "non-?consensual (?:\\w+ ){0,2}(?:images?|photos?|videos?|porn\\w*|sex\\w*)",
+    "non-consensual (?:\\w+ ){0,2}(?:images?|photos?|videos?|porn\\w*|sex\\w*)", "nonconsensual (?:\\w+ ){0,2}(?:images?|photos?|videos?|porn\\w*|sex\\w*)",
     "erotic (?:\\w+ ){0,2}(?:stor(?:y|ies)|scenes?)", "graphic sex(?:ual)? scenes?",
     # Elections, public deception, defamation of groups.
-    "rig\\w* (?:an? |the )?(?:\\w+ )?elections?", "voter (?:suppression|intimidation)", "suppress\\w* (?:the )?(?:\\w+ )?(?:vote|voters|turnout)",
-    "stuff\\w* ballot", "hack\\w* (?:\\w+ ){0,2}(?:voting|election|ballot)",
-    "conspiracy theor(?:y|ies)", "fake news", "hoax", "false (?:claims?|information|narratives?) (?:that|about)",
+    *(f"{verb} {det} (?:\\w+ )?elections?" for verb in ("rig", "rigging", "rigged") for det in ("an?", "the")), "voter (?:suppression|intimidation)", "suppress\\w* (?:the )?(?:\\w+ )?(?:vote|voters|turnout)",
+    "ballot[- ]stuffing", "hack\\w* (?:\\w+ ){0,2}(?:voting|election|ballot)",
+    "conspiracy theor(?:y|ies)", "fake news", "hoax", *(f"false {what} (?:that|about)" for what in ("claims?", "information", "narratives?")),
     "deceive (?:the )?(?:public|voters|people|consumers|customers|investors)", "mislead\\w* (?:the )?(?:public|voters|people|consumers|customers|investors)",
     # Academic and professional dishonesty.
     "cheat\\w* (?:on|in|at|during) (?:\\w+ ){0,2}(?:exams?|tests?|quiz(?:zes)?|assessments?)", "plagiari[sz]\\w* without",
