@@ -279,14 +279,14 @@ class InjectionGuard:
         present = self._lower.scan(lower)
         mask = present.mask
         for name, signal, pattern, group, anchor in self._runs:
+            # A pretext counts only beside a request for harm (read before it in the table),
+            # and is not looked for without one: "as a" and "for a" are in most prompts.
+            if name in WITH_HARM_ONLY and HARM_SIGNAL not in seen:
+                continue
             # ``present.any(group)``, its two mask tests first (most signals stop at them).
             if group is not None and not (
                 mask & group.pure or (mask & group.keys and present.any(group))
             ):
-                continue
-            # A pretext counts only beside a request for harm (read before it in the table),
-            # and is not looked for without one: "as a" and "for a" are in most prompts.
-            if name in WITH_HARM_ONLY and HARM_SIGNAL not in seen:
                 continue
             subject = text if signal.cased else lower
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from stanchion.guards.injection_grammar import Signal
+from stanchion.guards.injection_harm_goals import GOAL_TERMS
 
 # Serious harm, as what a request makes happen. Each branch opens with a literal word (its
 # needle) and ends a word ("the bombing of Hiroshima" is history). Victims are persons
@@ -69,11 +70,27 @@ HARM_TERMS = (
     "tamper(?:ing)? with (?:voting|election|ballots?|evidence)",
     f"stalk(?:ing)?\\s+{_PERSON}", "predatory stalking", f"cyberbully\\s+{_PERSON}", "doxx\\w*",
     f"spy(?:ing)? on\\s+{_PERSON}", "cheat(?:ing)? (?:on|in) (?:an? )?(?:online )?(?:exam|test)s?",
+    *GOAL_TERMS,
 )  # fmt: skip
-_HARM = "(?:" + "|".join(HARM_TERMS) + r")\b"
-# A verb (or noun) of making, telling or planning, then the harm within eight words, and no
-# defensive or defining word between them ("guide me on reporting tax evasion").
-_ASKED = r"\b(?:write|create|develop|provide|explain|describe|give|draft|design|generate|outline|list|detail|teach|show|compose|craft|produce|build|make|instructions|steps?|step-by-step|guide|tutorial|script|plan|strategy|(?:methods?|ways?) (?:to|of|for)|how (?:to|would|could|can|do|does|one))\b(?:\s+(?!(?:against|prevent\w*|avoid\w*|combat\w*|report\w*|detect\w*|recogni[sz]\w*|identify\w*|protect\w*|resist\w*|define|definition|term)\b)\S+){0,8}?\s+"
+
+
+def _by_first_letter(terms: tuple[str, ...]) -> str:
+    """The terms' alternation, branched first on their opening letter: tried at every word of
+    a request's window, a flat alternation of ~230 terms is ~230 attempts, this ~30 plus the
+    few terms of one letter. Branches of one letter keep their order, so matches are equal."""
+    groups: dict[str, list[str]] = {}
+    for term in terms:
+        if not term[:1].isalnum() or term[1:2] in ("?", "*", "+", "{"):
+            raise ValueError(f"a harm term without a literal first letter: {term[:40]}")
+        groups.setdefault(term[0], []).append(term[1:])
+    return "(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + ")"
+
+
+_HARM = _by_first_letter(HARM_TERMS) + r"\b"
+# A verb (or noun) of making, telling or planning, then the harm within twelve words (a role-play
+# rewrite says "write the initial email that starts the scam"), and no defensive, defining or
+# safety word between them ("guide me on reporting tax evasion", "to ensure it's not counterfeit").
+_ASKED = r"\b(?:write|create|develop|provide|explain|describe|give|draft|design|generate|outline|list|detail|teach|show|compose|craft|produce|build|make|explaining|describing|providing|writing|creating|developing|detailing|outlining|teaching|learn (?:about|how)|(?:the )?process of|techniques?|tips|instructions|steps?|step-by-step|guide|tutorial|script|plan|strategy|(?:methods?|ways?) (?:to|of|for)|how (?:to|would|could|can|do|does|one))\b(?:\s+(?!(?:against|prevent\w*|avoid\w*|combat\w*|report\w*|detect\w*|recogni[sz]\w*|identify\w*|protect\w*|resist\w*|reduc\w*|risks?|safe\w*|ensur\w*|verif\w*|authenticat\w*|spot\w*|harmless|theoretical\w*|define|definition|term)\b)\S+){0,12}?\s+[\x27\x22\u2018\u201c]?"
 
 # The wrapper: a role the model is cast in, a hypothetical, fiction (a character, a villain, a
 # scenario), research. Weak, and looked for only beside a request for harm: most fiction and
@@ -97,7 +114,10 @@ _WORKS = [
     "study",
 ]
 _WORK = "(?:" + "|".join(_WORKS) + ")"
-_PRETEXT = rf"(?:imagine (?:you(?:'re| are)|that you|yourself)|(?:you(?:'re| are)|as) an? (?:\w+[ -]){{0,3}}?{_ROLE_NOUN}\b|(?:purely|entirely|completely|strictly) (?:fictional|hypothetical)|for (?:a|my|the|our|an?) (?:\w+ )?{_WORK}\b|(?:in|for) (?:a|this) (?:fictional|hypothetical) (?:world|scenario|setting|universe|story)|(?:i'm|i am) writing an? (?:\w+ )?{_WORK}\b|(?:working on|conducting|doing) an? (?:\w+ )?(?:research project|study|thesis|research paper)|(?:characters?|protagonist|villain|fiction|novel|screenplay|hypothetically|pretend|role-?play|scenario|thought experiment)\b)"
+# Persuasion (the techniques of persuasive jailbreaks: an appeal to necessity, to a purpose
+# that excuses, to authority or experts, to urgency, a disclaimer before the ask).
+_PERSUADE = r"(?:(?:it's|it is) (?:\w+ )?(?:essential|crucial|important|vital|necessary) (?:to|that)|for (?:\w+ )?(?:educational|research|awareness|academic|informational) purposes|raise awareness|harm reduction|(?:renowned|leading|respected|reputable) (?:\w+ )?(?:experts?|organi[sz]ations?|researchers?|institutions?|authorities)|(?:viewed|seen|considered) as (?:acceptable|justified|positive|beneficial)|desperate\w*|urgent(?:ly)?|(?:lives?|jobs?|careers?) (?:\w+ )?(?:depends?|at stake)|(?:i'm|i am) not (?:advocating|endorsing|condoning|promoting))"
+_PRETEXT = rf"(?:{_PERSUADE}|imagine (?:you(?:'re| are)|that you|yourself)|(?:you(?:'re| are)|as) an? (?:\w+[ -]){{0,3}}?{_ROLE_NOUN}\b|(?:purely|entirely|completely|strictly) (?:fictional|hypothetical)|for (?:a|my|the|our|an?) (?:\w+ )?{_WORK}\b|(?:in|for) (?:a|this) (?:fictional|hypothetical) (?:world|scenario|setting|universe|story)|(?:i'm|i am) writing an? (?:\w+ )?{_WORK}\b|(?:working on|conducting|doing) an? (?:\w+ )?(?:research project|study|thesis|research paper)|(?:characters?|protagonist|villain|fiction|novel|screenplay|hypothetically|pretend|role-?play|scenario|thought experiment)\b)"
 
 # The request nested inside another task, so that it is carried out as part of that one: a
 # topic that is itself an imperative ("a wikipedia article on Create ransomware ..."), a cell
@@ -122,6 +142,12 @@ ASKS_MODEL = frozenset({"harm_request"})
 # over the cut, with a persona, "unfiltered" or "for research purposes").
 WITH_HARM_ONLY = frozenset({"pretext", "nested"})
 
+_PERSUADE_NEEDLES = (
+    "essential", "crucial", "important", "vital", "necessary", "purposes", "raise awareness",
+    "harm reduction", "renowned", "leading", "respected", "reputable", "viewed as", "seen as",
+    "considered as", "desperate", "urgent", "depend", "at stake", "not advocating",
+    "not endorsing", "not condoning", "not promoting",
+)  # fmt: skip
 _LITERAL = re.compile(r"[\\()\[\]{}?*+|^$.]")
 
 
@@ -142,6 +168,7 @@ HARM_NEEDLES: dict[str, tuple[str, ...]] = {
     "pretext": (
         "imagine", *_ROLES.split(), "fictional", "hypothetical", *_WORKS, "character",
         "protagonist", "villain", "fiction", "pretend", "role", "scenario", "thought experiment",
+        *_PERSUADE_NEEDLES,
     ),
     "nested": (
         "article", "essay", "entry", "post", "story", "paragraph", "report", "poem", "song",
