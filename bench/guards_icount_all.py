@@ -17,16 +17,13 @@ from __future__ import annotations
 import argparse
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from callgrind_client import helper_library, labelled_totals
+
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("prose", "email", "code", "table", "non_latin", "injection")
-HELPER = """#include <valgrind/callgrind.h>
-void cg_on(void) { CALLGRIND_START_INSTRUMENTATION; CALLGRIND_ZERO_STATS; }
-void cg_off(const char *label) { CALLGRIND_DUMP_STATS_AT(label); CALLGRIND_STOP_INSTRUMENTATION; }
-"""
 SCANS = """
 import ctypes, sys
 from pathlib import Path
@@ -52,17 +49,11 @@ cg.cg_off(f"scans {len(todo)}".encode())
 def count(src: Path, helper: Path, kind: str, n: int, datasets: Path, tmp: Path) -> float:
     """Instructions per scan of one kind with the guards of ``src``."""
     out = tmp / f"cg.{kind}.{abs(hash(str(src)))}"
-    cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
-    cmd += [sys.executable, "-c", SCANS, str(REPO / "bench"), str(helper), kind, str(n)]
-    cmd.append(str(datasets))
-    env = {"PYTHONPATH": str(src), "PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"}
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
-    for dump in tmp.glob(out.name + "*"):
-        text = dump.read_text(encoding="utf-8", errors="replace")
-        label = re.search(r"^desc: Trigger: Client Request: scans (\d+)$", text, re.MULTILINE)
-        total = re.search(r"^totals: (\d+)", text, re.MULTILINE)
-        if label and total:
-            return int(total.group(1)) / int(label.group(1))
+    args = [str(REPO / "bench"), str(helper), kind, str(n), str(datasets)]
+    for label, total in labelled_totals(SCANS, args, src, out):
+        scans = re.fullmatch(r"scans (\d+)", label)
+        if scans:
+            return total / int(scans.group(1))
     raise RuntimeError(f"no client-request dump for {kind}")
 
 
@@ -76,9 +67,7 @@ def main() -> None:
     kinds = list(KINDS) if a.kinds == "all" else a.kinds.split(",")
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        (tmp / "cg.c").write_text(HELPER, encoding="utf-8")
-        helper = tmp / "libcg.so"
-        subprocess.run(["cc", "-shared", "-fPIC", "-o", helper, tmp / "cg.c"], check=True)
+        helper = helper_library(tmp)
         archive = subprocess.run(
             ["git", "-C", str(REPO), "archive", a.baseline, "src"], check=True, capture_output=True
         ).stdout

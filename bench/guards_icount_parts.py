@@ -17,19 +17,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from callgrind_client import helper_library, labelled_totals
+
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("prose", "email", "code", "table", "non_latin", "injection")
-HELPER = """#include <valgrind/callgrind.h>
-void cg_start(void) { CALLGRIND_START_INSTRUMENTATION; }
-void cg_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; }
-void cg_zero(void) { CALLGRIND_ZERO_STATS; }
-void cg_dump(const char *label) { CALLGRIND_DUMP_STATS_AT(label); }
-"""
 PARTS = """
 import ctypes, sys
 from pathlib import Path
@@ -108,20 +102,12 @@ def parts(
     src: Path, helper: Path, kind: str, n: int, datasets: Path, tmp: Path
 ) -> dict[str, float]:
     """Instructions per scan of each part, for one kind of text and the guards of ``src``."""
-    out = tmp / f"cg.{kind}"
-    cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
-    cmd += [sys.executable, "-c", PARTS, str(REPO / "bench"), str(helper), kind, str(n)]
-    cmd.append(str(datasets))
-    env = {"PYTHONPATH": str(src), "PYTHONHASHSEED": "0", "PATH": "/usr/bin:/bin"}
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    args = [str(REPO / "bench"), str(helper), kind, str(n), str(datasets)]
     found: dict[str, float] = {}
-    for dump in sorted(tmp.glob(out.name + ".*"), key=lambda p: int(p.suffix[1:] or 0)):
-        text = dump.read_text(encoding="utf-8", errors="replace")
-        label = re.search(r"^desc: Trigger: Client Request: part (\S+) (\d+)$", text, re.M)
-        total = re.search(r"^totals: (\d+)", text, re.MULTILINE)
-        if label and total:
-            found[label.group(1)] = int(total.group(1)) / int(label.group(2))
-        dump.unlink()
+    for label, total in labelled_totals(PARTS, args, src, tmp / f"cg.{kind}"):
+        part = re.fullmatch(r"part (\S+) (\d+)", label)
+        if part:
+            found[part.group(1)] = total / int(part.group(2))
     return found
 
 
@@ -135,9 +121,7 @@ def main() -> None:
     kinds = list(KINDS) if a.kinds == "all" else a.kinds.split(",")
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        (tmp / "cg.c").write_text(HELPER, encoding="utf-8")
-        helper = tmp / "libcg.so"
-        subprocess.run(["cc", "-shared", "-fPIC", "-o", helper, tmp / "cg.c"], check=True)
+        helper = helper_library(tmp)
         for kind in kinds:
             found = parts(a.src.resolve(), helper, kind, a.n, a.datasets.resolve(), tmp)
             print(f"{kind}: thousands of instructions per scan")
