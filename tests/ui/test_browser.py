@@ -285,6 +285,11 @@ def _owner_overview_and_traces(
     page.goto("/ui/audit?verify=1")
     expect(page.locator("#chain")).to_contain_text("Chain intact")
     shots(page, "audit")
+    missing = page.goto("/ui/traces/" + "0" * 32)
+    assert missing is not None and missing.status == 404
+    reference = missing.headers["x-stanchion-trace-id"]
+    expect(page.locator(".reference code")).to_have_text(reference)
+    shots(page, "error-page")
 
 
 def _reviewer_releases(

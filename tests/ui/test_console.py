@@ -61,6 +61,10 @@ def test_bad_keys_and_stale_sign_in_forms_are_refused(
     assert r.status_code == 403 and "stn_session" not in r.headers.get("set-cookie", "")
     r = b.http.post("/ui/login", content=b"{}", headers={"content-type": "application/json"})
     assert r.status_code == 415
+    # the page names its id, as the API's errors do, in the header and on the page
+    reference = r.headers["x-stanchion-trace-id"]
+    assert len(reference) == 32 and r.headers["x-request-id"] == reference
+    assert f"<code>{reference}</code>" in r.text
 
 
 def test_state_changes_without_the_csrf_token_are_refused(
