@@ -20,8 +20,12 @@ The timer is armed only when a head or a body is left unfinished by what arrived
 request that comes whole in one read arms none. The bounds come from the app's lifespan
 state (``DEADLINES``), set from the settings; without it, the defaults.
 
+A head of more than ``MAX_HEADER_FIELDS`` fields is refused ``431`` too, as one over the
+byte limit is: 32 KB holds thousands of tiny fields, and every header look-up of the app
+walks them all.
+
 Every error the protocol writes (these, the early refusal, a request httptools cannot
-parse, a head over the size limit) is ``error_response``'s, with the server's default
+parse, a head over either limit) is ``error_response``'s, with the server's default
 headers, so it is the same JSON and carries the trace id header as the app's errors do.
 """
 
@@ -37,6 +41,7 @@ from stanchion.server.http import error_response
 from stanchion.server.protocol import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
 
 HEAD_TIMEOUT = 10.0
+MAX_HEADER_FIELDS = 100  # Apache's LimitRequestFields; a browser sends 10-20
 BODY_TIMEOUT = 10.0
 DEADLINES = "deadlines"  # lifespan state: {"head": seconds, "body": seconds}
 IDLE, HEAD, BODY = 0, 1, 2
@@ -78,6 +83,11 @@ def wire_error(
             transport.close()
 
 
+class _TooManyFields(Exception):
+    """Raised in the parser's callback: httptools stops and reports a parse error, which
+    ``send_400_response`` answers with the refusal it was given."""
+
+
 class DeadlineProtocol(BoundedHttpToolsProtocol):
     """``BoundedHttpToolsProtocol`` with the head and body deadlines, and its own errors
     in OpenAI's shape."""
@@ -87,6 +97,7 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         self._phase = IDLE
         self._timer: asyncio.TimerHandle | None = None
         self._timer_phase = IDLE
+        self._refusal: ApiError | None = None
         bounds = self.app_state.get(DEADLINES) or {}
         self.head_timeout = float(bounds.get("head", HEAD_TIMEOUT))
         self.body_timeout = float(bounds.get("body", BODY_TIMEOUT))
@@ -110,6 +121,11 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         super().on_message_begin()
 
     def on_headers_complete(self) -> None:
+        if len(self.headers) > MAX_HEADER_FIELDS:
+            self.logger.warning("refused a request head of %d fields", len(self.headers))
+            message = f"the request has more than {MAX_HEADER_FIELDS} header fields"
+            self._refusal = HeadersTooLarge(message)
+            raise _TooManyFields
         self._phase = BODY
         if self._timer_phase == HEAD:  # this head's bound is met; a body's starts now
             self._disarm()
@@ -169,6 +185,9 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         size...): 400 in OpenAI's shape, and the connection closed."""
         self._flush()
         self._disarm()
+        if self._refusal is not None:
+            wire_error(self, self._refusal)
+            return
         err = BadRequest(
             "the request is not valid HTTP/1.1 (a malformed request line, header or chunk,"
             " or a Content-Length that is repeated, negative or sent with Transfer-Encoding)",
