@@ -7,7 +7,7 @@ class Fixed:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -24,8 +24,20 @@ class Passage:
     text: str
     score: float
     source: str = ""
+    # to_record's answer, made once: the answer's citations and the trace both want it, and
+    # a plan (with its passages) is kept and served again for the same question.
+    _record: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_record(self) -> dict[str, Any]:
+        """The passage as the answer cites it and the trace keeps it. Shared between
+        callers (computed once per passage): read it, copy it before changing it."""
+        record = self._record
+        if record is None:
+            record = self._make_record()
+            object.__setattr__(self, "_record", record)
+        return record
+
+    def _make_record(self) -> dict[str, Any]:
         return {
             "doc_id": self.doc_id,
             "version": self.version,

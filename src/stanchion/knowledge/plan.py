@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
@@ -90,6 +90,9 @@ class Plan:
     parts: list[PartPlan]
     decision: Decision
     passages: list[Passage]
+    _annotations: tuple[float | None, dict[str, Any]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def question(self) -> str:
@@ -100,6 +103,15 @@ class Plan:
         return max((p.assessment.score for p in self.parts), default=0.0)
 
     def annotations(self, threshold: float | None = None) -> dict[str, Any]:
+        """What the trace records of the plan. Made once per threshold and shared (the
+        planner keeps plans and serves them again): read it, copy it before changing it."""
+        made = self._annotations
+        if made is None or made[0] != threshold:
+            made = (threshold, self._make_annotations(threshold))
+            object.__setattr__(self, "_annotations", made)
+        return made[1]
+
+    def _make_annotations(self, threshold: float | None) -> dict[str, Any]:
         best = max(self.parts, key=lambda p: p.assessment.score, default=None)
         record = best.record() if best else {"score": 0.0, "features": {}}
         record["decision"] = self.decision
