@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from stanchion.guards.normalize import every_index
+
 # The standard library's own parser of regular expressions (``re`` compiles with it; it has
 # no public name or type stubs).
 _parser: Any = importlib.import_module("re._parser")
@@ -213,14 +215,8 @@ def first_accepted(
     without a literal prefix (a lexicon of a hundred phrases) is then tried at a few places,
     not at every character of the text."""
     # No two heads occur at one place (of two heads at a place one would start with the
-    # other, and ``_minimal`` kept only the shorter), so the places need no set; a flat loop
-    # of ``str.find`` costs a third of a generator per head.
-    places: list[int] = []
-    for head in starts:
-        at = text.find(head)
-        while at >= 0:
-            places.append(at)
-            at = text.find(head, at + 1)
+    # other, and ``_minimal`` kept only the shorter), so the places need no set.
+    places = every_index(text, starts)
     if not places:
         return None
     places.sort()

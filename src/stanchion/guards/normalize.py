@@ -13,7 +13,7 @@ import base64
 import binascii
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
@@ -175,18 +175,23 @@ def _present(text: str, keys: frozenset[str]) -> AbstractSet[str]:
     return present
 
 
+def every_index(lower: str, needles: Iterable[str]) -> list[int]:
+    """Every index of each needle (``str.find`` in C: far cheaper than a pattern over 2 KB)."""
+    found = []
+    for needle in needles:
+        index = lower.find(needle)
+        while index >= 0:
+            found.append(index)
+            index = lower.find(needle, index + 1)
+    return found
+
+
 def _offsets(text: str, uneven: dict[str, str]) -> tuple[int, ...]:
     """The original index of each folded character, where the ``uneven`` characters fold to
     none or several."""
-    positions: list[int] = []
-    for char in uneven:
-        index = text.find(char)
-        while index >= 0:
-            positions.append(index)
-            index = text.find(char, index + 1)
     offsets: list[int] = []
     cursor = 0
-    for index in sorted(positions):
+    for index in sorted(every_index(text, uneven)):
         offsets.extend(range(cursor, index))
         offsets.extend([index] * len(uneven[text[index]]))
         cursor = index + 1

@@ -15,8 +15,7 @@ import re
 from collections.abc import Iterator
 
 from stanchion.guards.context import ContextWords
-from stanchion.guards.normalize import lowered
-from stanchion.guards.pii_words import every_index
+from stanchion.guards.normalize import every_index, lowered
 
 Match = tuple[int, int, float]
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import accumulate, chain, compress, count, filterfalse
 from operator import itemgetter
 
-from stanchion.guards.normalize import distinct_chunks, lowered
+from stanchion.guards.normalize import distinct_chunks, every_index, lowered
 from stanchion.guards.pii_lexicon import NRP, ORG_TAIL, PLACE_LOWER, TITLE, lexicon
 
 Token = tuple[int, int, str]  # start, end, the word (a trailing period kept)
@@ -372,14 +372,3 @@ def matches_at(
         if m is not None:
             cursor = m.end()
             yield m
-
-
-def every_index(lower: str, needles: Iterable[str]) -> list[int]:
-    """Every index of each needle (``str.find`` in C: far cheaper than a pattern over 2 KB)."""
-    found = []
-    for needle in needles:
-        index = lower.find(needle)
-        while index >= 0:
-            found.append(index)
-            index = lower.find(needle, index + 1)
-    return found
