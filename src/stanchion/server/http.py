@@ -44,11 +44,17 @@ def trace_headers(trace_id: str) -> dict[str, str]:
     return {TRACE_HEADER: trace_id, REQUEST_ID_HEADER: trace_id}
 
 
+def answer_id() -> str:
+    """The id an answer names: the request's trace once its exchange exists, else a fresh
+    one (an error before the pipeline ran)."""
+    return TRACE_ID.get() or new_trace_id()
+
+
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """``data`` as JSON, with the trace id header (the request's once its exchange exists,
     else a fresh one) unless ``headers`` name it already."""
     if headers is None or TRACE_HEADER not in headers:
-        headers = {**trace_headers(TRACE_ID.get() or new_trace_id()), **(headers or {})}
+        headers = {**trace_headers(answer_id()), **(headers or {})}
     return Response(orjson.dumps(data), status, headers, media_type="application/json")
 
 

@@ -21,10 +21,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from stanchion.errors import ApiError
 from stanchion.pipeline.exchange import Principal
-from stanchion.runtime import Runtime, new_trace_id
-from stanchion.server.http import read_body, runtime, trace_headers
+from stanchion.runtime import Runtime
+from stanchion.server.http import answer_id, read_body, runtime, trace_headers
 from stanchion.store.sessions import Session, Timeouts, live_session
-from stanchion.telemetry.logs import TRACE_ID
 
 COOKIE = "stn_session"
 PRE_COOKIE = "stn_pre"  # CSRF for the sign-in form, before there is a session
@@ -134,7 +133,7 @@ class Console:
     def error(self, request: Request, status: int, message: str, viewer: Any = None) -> Response:
         """An error page naming its id, as the API's errors do (header and page), so a user
         can quote it to whoever reads the logs."""
-        reference = TRACE_ID.get() or new_trace_id()
+        reference = answer_id()
         page = self.html(
             request,
             "error.html",
