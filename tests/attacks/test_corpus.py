@@ -252,3 +252,5 @@ def test_attack(corpus_gateway: Gateway, up: Upstream, case: dict[str, Any]) -> 
     if 400 <= status < 500 and case.get("openai_shape", True):
         _check_error_shape(body, where)
         assert got.get(TRACE_HEADER), f"{where}: no {TRACE_HEADER} header"
+        # the SDKs' request id is ours, never a client's header echoed back
+        assert got.get("x-request-id") == got[TRACE_HEADER], f"{where}: x-request-id"
