@@ -172,21 +172,27 @@ def test_a_body_that_never_comes_after_an_early_answer_is_cut_off(
 def test_a_thousand_requests_pipelined_behind_a_busy_one_are_all_answered(
     sqlite_url: str, up: Upstream, gateway_factory: Any
 ) -> None:
-    # The first is admitted; the rest arrive with it and wait (reading paused). When it
+    # The first is admitted; the rest that arrived with it wait (reading paused). When it
     # ends, each is refused with its head in turn: one loop, not a call per request
-    # nested in the one before (which overflowed the stack after ~300).
+    # nested in the one before (which overflowed the stack after ~300). What the server
+    # had not read by then comes after the slot is free: the first of it is admitted (no
+    # key: a 401) and the rest wait behind that one and are refused in turn. Where that
+    # read boundary falls is the kernel's (CI saw it after ~128 KB), so the requests are
+    # small (57 bytes: 16 KB holds ~290) and the test asserts the answers, not the split.
     gw = _served(gateway_factory, sqlite_url, up, max_in_flight=1, max_queue=0)
     key = gw.make_key()
     up.default = {"delay": 0.3}
-    tiny = f"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {key}\r\n"
-    tiny += "content-length: 0\r\n\r\n"
+    tiny = "POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 0\r\n\r\n"
     n = 1200
     last = tiny.replace("\r\n\r\n", "\r\nconnection: close\r\n\r\n")
     with socket.create_connection(("127.0.0.1", _port(gw)), timeout=5) as s:
         s.sendall(_head(key, len(CHAT)) + CHAT + tiny.encode() * (n - 1) + last.encode())
         got = _until_closed(s)
     statuses = _statuses(got)
-    assert statuses[0] == 200 and statuses[1:] == [429] * n, statuses[:5]
+    assert len(statuses) == n + 1 and statuses[0] == 200, statuses[:5]
+    assert set(statuses[1:]) <= {429, 401}, sorted(set(statuses))
+    first_chain = (statuses[1:] + [401]).index(401)
+    assert first_chain >= 250, statuses[:first_chain + 2]
     assert got.count(TRACE) == n + 1
 
 
