@@ -191,8 +191,8 @@ def test_a_thousand_requests_pipelined_behind_a_busy_one_are_all_answered(
     statuses = _statuses(got)
     assert len(statuses) == n + 1 and statuses[0] == 200, statuses[:5]
     assert set(statuses[1:]) <= {429, 401}, sorted(set(statuses))
-    first_chain = (statuses[1:] + [401]).index(401)
-    assert first_chain >= 250, statuses[:first_chain + 2]
+    first_chain = [*statuses[1:], 401].index(401)
+    assert first_chain >= 250, statuses[: first_chain + 2]
     assert got.count(TRACE) == n + 1
 
 
