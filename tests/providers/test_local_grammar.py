@@ -5,7 +5,7 @@ written for these tests (a bike-repair shop), not taken from any evaluation set.
 
 from __future__ import annotations
 
-from stanchion.providers.local.answer import answer
+from stanchion.providers.local.answer import NO_ANSWER, answer
 from stanchion.providers.local.intent import intent_of
 from stanchion.providers.local.sentences import Analyzer
 
@@ -39,3 +39,25 @@ def test_being_without_something_is_not_what_holds_without_it() -> None:
     assert intent_of("what works if I am without a booking").without
     got = ask("Will I be without a bike while you repair mine, or do you lend one?", [REPAIRS])
     assert "loan bike" in got
+
+
+KETTLE = "# Brightwave Kettle\n\nThe Brightwave Kettle costs 40 EUR. It boils a litre fast.\n"
+TOASTER = "# Brightwave Toaster\n\nThe Brightwave Toaster costs 55 EUR.\n"
+DELIVERY = "# Delivery\n\nDelivery costs 5 EUR and is free over 60 EUR.\n"
+TITLES = ["Brightwave Kettle", "Brightwave Toaster", "Delivery"]
+
+
+def ask_titled(question: str) -> str:
+    passages = [KETTLE, TOASTER, DELIVERY]
+    return answer(question, passages, titles=TITLES, analyzer=Analyzer()).text
+
+
+def test_a_thing_no_passage_names_is_not_answered_with_a_neighbours_fact() -> None:
+    assert ask_titled("how much is the brightwave blender") == NO_ANSWER
+    assert ask_titled("whats the price of your coffee grinder") == NO_ANSWER
+    assert "55 EUR" in ask_titled("how much is the brightwave toaster")
+    assert "5 EUR" in ask_titled("how much is delivery")
+    # a word no passage holds, answered by a sentence about no titled thing
+    assert "5 EUR" in ask_titled("how much does shipping cost")
+    # a part that names none of the things and no word the passages lack
+    assert ask_titled("what does a brightwave cost") != NO_ANSWER
