@@ -61,3 +61,50 @@ def test_a_thing_no_passage_names_is_not_answered_with_a_neighbours_fact() -> No
     assert "5 EUR" in ask_titled("how much does shipping cost")
     # a part that names none of the things and no word the passages lack
     assert ask_titled("what does a brightwave cost") != NO_ANSWER
+
+
+MOVING = """# Moving out
+
+## Notice
+Tell us your move-out date at least 5 working days in advance.
+
+## Final invoice
+Your final invoice is posted within 10 working days of the move-out date.
+
+## Shipping your boxes
+We ship boxes within the country in 3 to 4 working days.
+"""
+
+
+def ask_parts(parts: list[str], decisions: list[str]) -> str:
+    question = " ".join(parts)
+    got = answer(question, [MOVING], parts=parts, decisions=decisions, analyzer=Analyzer())
+    return got.text
+
+
+def test_a_refused_part_is_answered_by_the_kind_it_asks_for_strictly() -> None:
+    parts = ["how much notice must we give before we leave the flat", "when is the final invoice sent"]
+    got = ask_parts(parts, ["refuse", "answer"])
+    assert "5 working days in advance" in got
+    assert "10 working days" in got
+
+
+def test_a_vetoed_part_is_never_answered() -> None:
+    parts = ["how long does shipping boxes to Portugal take", "when is the final invoice sent"]
+    got = ask_parts(parts, ["veto", "answer"])
+    assert "3 to 4 working days" not in got
+    assert "I don't have information about" in got
+    assert "10 working days" in got
+    # judged "refuse" (no veto), the part is weighed against the sentences as before
+    assert "3 to 4 working days" in ask_parts(parts, ["refuse", "answer"])
+
+
+def test_the_responder_is_told_which_refused_parts_were_vetoed() -> None:
+    from stanchion.pipeline.stages.generate import _decisions
+
+    parts = [
+        {"decision": "refuse", "features": {"missing": ["portugal"]}},
+        {"decision": "refuse", "features": {"sentence": 0.2}},
+        {"decision": "answer", "features": {}},
+    ]
+    assert _decisions({"part_answerability": parts}) == ["veto", "refuse", "answer"]
