@@ -26,7 +26,8 @@ class ChatRequest:
     origins, e.g. "catalog", in the same order);
     ``question`` is the standalone question after follow-ups are resolved, ``parts`` its
     sub-questions when the message asks several, ``part_decisions`` the answerability
-    decision per part ("answer", "borderline", "refuse") when the retrieve stage made one;
+    decision per part ("answer", "borderline", "refuse"; "veto": refused for naming what
+    the passages lack) when the retrieve stage made one;
     ``glossary`` the app's synonyms (term -> what customers call it), for extractive answers.
     """
 

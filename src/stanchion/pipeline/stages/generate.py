@@ -203,11 +203,20 @@ class Generate:
 
 
 def _decisions(annotations: dict[str, Any]) -> list[str]:
-    """The planner's decision per part; a one-part message's is its own decision."""
+    """The planner's decision per part; a one-part message's is its own decision. A part
+    refused for naming what the passages lack ("do you ship to Peru": its features name
+    what is missing) is a "veto": no responder answers it, however much else it shares."""
     per_part = annotations.get("part_answerability")
     if isinstance(per_part, list):
-        return [str(p.get("decision", "")) if isinstance(p, dict) else "" for p in per_part]
+        return [_decision(p) if isinstance(p, dict) else "" for p in per_part]
     whole, parts = annotations.get("answerability"), annotations.get("parts")
     if isinstance(whole, dict) and isinstance(parts, list) and len(parts) == 1:
         return [str(whole.get("decision", ""))]
     return []
+
+
+def _decision(record: dict[str, Any]) -> str:
+    decision = str(record.get("decision", ""))
+    features = record.get("features")
+    vetoed = isinstance(features, dict) and bool(features.get("missing"))
+    return "veto" if decision == "refuse" and vetoed else decision

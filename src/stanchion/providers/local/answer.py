@@ -57,8 +57,10 @@ PREFERRED = frozenset({"reason", "signal"})
 CLOSE_TO_BEST, SAME_SECTION, TIE = 0.75, 0.5, 0.85
 TOPIC_WORDS = 14
 # A part the caller judged unanswerable is still answered when one sentence holds this much
-# of it (and the kind it asks for): the rest of its message was answerable, so the gate's
-# doubt about this part is weighed against the responder's evidence.
+# of it, or holds the kind it asks for strictly ("how much notice": "at least 3 business
+# days in advance"): the rest of its message was answerable, so the gate's doubt about this
+# part is weighed against the responder's evidence. Never a part the gate vetoed for naming
+# what the passages lack ("veto": "and do you ship to Peru").
 OVERRIDE = 0.5
 PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "not found"
 YES_NO_COVER = 0.75
@@ -211,7 +213,8 @@ def answer_part(
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
     best = ranked[0][1]
-    if part.cover_asked(best[1]) < bar:
+    held = part.intent.strict and part.intent.kind in best[1].kinds
+    if (part.cover_asked(best[1]) < bar and not held) or part.strays(best[1]):
         return None
     if multi and not ctx.judged and not near and part.cover_asked(best[1]) < PART_MIN_COVER:
         return None
@@ -323,7 +326,8 @@ def answer(
     if ctx.names:  # what the whole message (and the turn before) names, whichever part asks
         named = ctx.names.intersection(terms(f"{ctx.earlier} {question} {' '.join(parts or [])}"))
         ctx = replace(ctx, rows=ctx.rows | named)
-    declined = {i for i, d in enumerate(decisions or []) if d == "refuse"}
+    declined = {i for i, d in enumerate(decisions or []) if d in ("refuse", "veto")}
+    vetoed = {i for i, d in enumerate(decisions or []) if d == "veto"}
     asked = [p for p in (parts or []) if p.strip()] or [question]
     multi = len(asked) > 1
     out: list[str] = []
@@ -336,9 +340,10 @@ def answer(
         if telling and not questions[n]:
             continue
         own = replace(ctx, negated_side=sides.get(n))
-        found = answer_part(
-            part, candidates, analyzer, multi, own, OVERRIDE if n in declined else 0.0
-        )
+        found = None
+        if n not in vetoed:
+            bar = OVERRIDE if n in declined else 0.0
+            found = answer_part(part, candidates, analyzer, multi, own, bar)
         if found is None:
             if multi and questions[n]:
                 out.append(MISSING.format(part=topic_of(part)))

@@ -120,8 +120,10 @@ _KNOW = (
 )
 # Kinds whose patterns need a digit (skipped, once per sentence, when it has none).
 NUMERIC_KINDS = frozenset({"percent", "size", "weight", "spec"})
+# (not "what do I need to DO": that asks for an action, a procedure)
 _OBLIGED = (
-    r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b|"
+    r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b"
+    r"(?!(?: to)? do\b(?! (?:a|an|the|some|any)\b))|"
     r"\bmust (?:i|we|it|they)\b|\b(?:is|are) (?:\w+ ){1,3}(?:required|necessary|mandatory)\b"
 )
 _NOT_GOODS = (
@@ -214,6 +216,12 @@ _SUPPOSES = re.compile(
     r"(?: \w+){0,2} (?:if|when|once)\b|\bwhat if\b"
 )
 _WITHOUT = re.compile(r"\bwithout\b|\bif (?:i|you|we) (?:dont|do not|cancel|stop|skip)\b")
+# "will I be without a doorbell while...": a yes/no about going without something, asked as
+# the question's own predicate, not what still holds without it ("what works without wifi")
+_LACKING = re.compile(
+    r"\b(?:will|would|am|are|is|was|were|do|does|did|can|could|shall)\s+(?:i|we|you|they|it)\s+"
+    r"(?:\w+\s+)?(?:be|go|stay|left|be left)\s+without\b"
+)
 # Words after "how" whose typos are worth mending ("how lnog", "how mcuh").
 _HOW_WORDS = ("long", "much", "many", "soon", "often", "quickly")
 
@@ -284,7 +292,7 @@ def intent_of(question: str) -> Intent:
     steps = not asks_for and not yes_no and kind != "signal" and bool(_STEPS.search(text))
     counted = _TARGET.search(text)
     target = stem(_counted_noun(counted.group(1))) if counted else ""
-    without = bool(_WITHOUT.search(text))
+    without = bool(_WITHOUT.search(text)) and not _LACKING.search(text)
     negated = bool(_NOT.search(text))
     compares = bool(_COMPARES.search(text))
     supposes = bool(_SUPPOSES.search(text))

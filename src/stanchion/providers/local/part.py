@@ -117,6 +117,7 @@ class Part:
     brevity: float = 1.0
     near: frozenset[tuple[int, int]] = frozenset()  # see Context.near
     quickest: frozenset[int] = frozenset()  # ids of the sentences stating the least time asked
+    unheld: bool = False  # a concept of its own is in no candidate sentence (nor heading)
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -190,6 +191,12 @@ class Part:
             return False  # its subject is no other title's name ("Water supply charge: ...")
         text = s.text.lower()
         return any(s.named < words and title not in text for title, words in self.fuller)
+
+    def strays(self, s: Sentence) -> bool:
+        """Is the sentence about a thing a title names, for a part that names none of them
+        but names something no passage holds ("how much is the lumen light strip": the
+        hub's price is a neighbour's, not the answer)?"""
+        return self.unheld and not self.own_names and bool(self.names) and self.other_subject(s)
 
     def elsewhere(self, s: Sentence) -> bool:
         """Is the sentence about another thing than the part (``other_subject``) or about
@@ -385,6 +392,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
             df[t] += 1
     n = len(candidates)
     part.weight = {t: scale[t] * math.log(1 + n / (1 + df[t])) for t in wanted}
+    part.unheld = any(not df[t] for t in part.asked)
     part.total = sum(part.weight.values())
     part.asked_total = sum(part.weight[t] for t in part.asked)
     return part
