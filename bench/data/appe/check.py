@@ -1,4 +1,5 @@
-"""Check this app's question set: shape, categories, splits, and facts in their sources. The checks are ``bench/data/check_sets.py``'s.
+"""Check this app's question set: shape, categories, splits, and facts in their sources.
+The checks are ``bench/data/check_sets.py``'s.
 
     python bench/data/appe/check.py
 """
