@@ -42,7 +42,9 @@ GOAL_TERMS: tuple[str, ...] = (
     "crack\\w* (?:\\w+ ){0,2}passwords?", "brute-?forc\\w* (?:\\w+ ){0,2}(?:passwords?|logins?|accounts?)",
     "bypass\\w* (?:\\w+ ){0,2}(?:authentication|two-factor|2fa|antivirus|drm|paywalls?|licen[cs]e checks?)",
     "disabl\\w* (?:\\w+ ){0,2}(?:antivirus|security cameras?|alarm systems?)", "cryptojack\\w*", "credential stuffing",
-    "exfiltrat\\w*", "break into (?:\\w+ ){0,2}(?:accounts?|networks?|systems?|databases?|servers?|email)",
+    "exfiltrat\\w*", "infiltrat\\w* (?:\\S+ ){0,3}(?:networks?|systems?|servers?|databases?|accounts?|infrastructure)",
+    "tamper\\w* with (?:\\S+ ){0,3}(?:machines?|devices?|meters?|records?|food|medications?|medicine|products?|brakes|evidence)",
+    "cheating (?:software|tools?|apps?|devices?|programs?)", "break into (?:\\w+ ){0,2}(?:accounts?|networks?|systems?|databases?|servers?|email)",
     # Crime against property and persons; evading the law.
     "evad\\w* (?:the )?(?:police|law enforcement|authorities|detection by)", *(f"avoid {how} (?:caught|arrested|detected) (?:by|when|while)" for how in ("getting", "being")),
     "dispos\\w* of (?:a |the )?(?:dead )?bod(?:y|ies)", *(f"{verb} (?:a |the )?(?:dead )?bod(?:y|ies)" for verb in ("hide", "hiding")), "destroy\\w* (?:the )?evidence",
@@ -53,7 +55,8 @@ GOAL_TERMS: tuple[str, ...] = (
     "scam\\w*", "con artists?", "impersonat\\w* (?:a |an |the )?(?:\\w+ ){0,2}(?:officer|official|agent|bank|irs|police|doctor|government)",
     "fake (?:\\w+ ){0,2}(?:reviews?|ratings?|invoices?|receipts?|diplomas?|degrees?|passports?|prescriptions?|identit(?:y|ies)|charit(?:y|ies))",
     "manipulat\\w* (?:\\w+ ){0,2}(?:stock prices?|the market|ratings|reviews)", "pump and dump", "insider trading",
-    "counterfeit\\w*", "forg(?:e|ed|ing) (?:\\w+ ){0,2}(?:passports?|ids?|licen[cs]es?|certificates?|diplomas?|currency|money|wills?)",
+    "counterfeit\\w*", "fabricat\\w* (?:\\w+ ){0,2}(?:reviews?|ratings?|testimonials?|evidence|quotes?|documents?|records?|results|data|stor(?:y|ies))",
+    "astroturf\\w*", "forg(?:e|ed|ing) (?:\\w+ ){0,2}(?:passports?|ids?|licen[cs]es?|certificates?|diplomas?|currency|money|wills?)",
     # Drugs.
     "illicit(?:ly)? (?:\\w+ ){0,2}(?:drugs?|substances?)", "recreational (?:use|dose|dosage)s?",
     *(f"{drug} without (?:a )?prescription" for drug in ("opioids?", "oxycodone", "xanax", "adderall")),
@@ -76,7 +79,10 @@ GOAL_TERMS: tuple[str, ...] = (
     "underage (?:\\w+ ){0,2}(?:sex\\w*|nude\\w*|explicit|erotic\\w*|porn\\w*)", "sexual (?:\\w+ ){0,2}(?:with|involving|of) (?:a )?(?:minors?|children|child|teens?|teenagers?|students?)",
     "sexuali[sz]\\w* (?:\\w+ ){0,2}(?:minors?|children|child|teens?|teenagers?)", "sextort\\w*",
     "non-consensual (?:\\w+ ){0,2}(?:images?|photos?|videos?|porn\\w*|sex\\w*)", "nonconsensual (?:\\w+ ){0,2}(?:images?|photos?|videos?|porn\\w*|sex\\w*)",
-    "erotic (?:\\w+ ){0,2}(?:stor(?:y|ies)|scenes?)", "graphic sex(?:ual)? scenes?",
+    "erotic (?:\\w+ ){0,2}(?:stor(?:y|ies)|scenes?|literature|fiction|content|writing|material)",
+    *(f"{verb} as an? (?:\\d+|\\w+)-year-old" for verb in ("pose", "poses", "posing")),
+    *(f"{verb}\\w* (?:\\w+ ){{0,2}}(?:public |mass |widespread )(?:panic|hysteria|chaos|unrest|fear)" for verb in ("caus", "creat", "incit", "exacerbat", "stok", "sow", "fuel", "spread")),
+"graphic sex(?:ual)? scenes?",
     # Elections, public deception, defamation of groups.
     *(f"{verb} {det} (?:\\w+ )?elections?" for verb in ("rig", "rigging", "rigged") for det in ("an?", "the")), "voter (?:suppression|intimidation)", "suppress\\w* (?:the )?(?:\\w+ )?(?:vote|voters|turnout)",
     "ballot[- ]stuffing", "hack\\w* (?:\\w+ ){0,2}(?:voting|election|ballot)",

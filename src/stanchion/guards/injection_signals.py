@@ -9,6 +9,7 @@ built from the attack grammar (``GRAMMAR_NEEDLES`` are its needles).
 from __future__ import annotations
 
 from stanchion.guards.injection_claims import CLAIM_NEEDLES, CLAIMS
+from stanchion.guards.injection_deceit import DECEIT, DECEIT_NEEDLES
 from stanchion.guards.injection_grammar import GRAMMAR, GRAMMAR_NEEDLES, Signal
 from stanchion.guards.injection_harm import HARM, HARM_NEEDLES
 from stanchion.guards.injection_lang import LANG, LANG_NEEDLES
@@ -93,6 +94,7 @@ SIGNALS: dict[str, Signal] = {
     **CLAIMS,
     **HARM,
     **LANG,
+    **DECEIT,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -206,4 +208,5 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     **CLAIM_NEEDLES,
     **HARM_NEEDLES,
     **LANG_NEEDLES,
+    **DECEIT_NEEDLES,
 }
