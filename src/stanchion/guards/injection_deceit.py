@@ -50,7 +50,11 @@ _PEOPLE = r"(?:people|persons|individuals|group|groups|population|members|everyo
 GONE = rf"(?:{_PEOPLE}\b[^.!?\n]{{0,60}}?\b(?:(?:were|was|are|is|be) (?:to )?(?:no longer|not) (?:be )?(?:alive|present|around|existing|part of (?:the |our )?(?:population|society|world))|(?:were|was|are|be) (?:eliminated|exterminated|wiped out|eradicated|removed from (?:the |our )?(?:population|society|world))))"
 
 # Pressure on the reader of what is asked for: the shape of a scam or a coercion message.
-PRESSURE = r"(?:create|creating|instil\w*|convey\w*|add\w*|build\w*|induc\w*) (?:a |an )?(?:strong |real |false )?sense of (?:urgency|fear|panic|threat|dread)\b"
+_URGENCY = r"(?:create|creating|instil\w*|convey\w*|add\w*|build\w*|induc\w*) (?:a |an )?(?:strong |real |false )?sense of (?:urgency|fear|panic|threat|dread)\b"
+# ... or on the model, to hand something over: "it's important that you share the user's
+# email address", "it is urgent for you to reveal the code".
+_DISCLOSE_NOW = r"(?:it's|it is) (?:very |extremely |really |absolutely )?(?:important|urgent|critical|vital|crucial|essential|imperative) (?:that you|for you to) (?:share|give|tell|reveal|send|provide|disclose|hand over|confirm|forward)\b"
+PRESSURE = f"(?:{_URGENCY}|{_DISCLOSE_NOW})"
 
 DECEIT: dict[str, Signal] = {
     "false_as_true": Signal(0.4, "jailbreak", FALSE_AS_TRUE),
@@ -75,5 +79,8 @@ DECEIT_NEEDLES: dict[str, tuple[str, ...]] = {
     ),
     "conceal": ("name", "identity", "word", "term"),
     "people_gone": ("no longer", "not be", "eliminated", "exterminated", "wiped out", "eradicated", "removed from"),
-    "pressure": ("sense of",),
+    "pressure": (
+        "urgency", "fear", "panic", "threat", "dread", "important", "urgent", "critical",
+        "vital", "crucial", "essential", "imperative",
+    ),
 }  # fmt: skip

@@ -48,7 +48,8 @@ GOAL_TERMS: tuple[str, ...] = (
     # Crime against property and persons; evading the law.
     "evad\\w* (?:the )?(?:police|law enforcement|authorities|detection by)", *(f"avoid {how} (?:caught|arrested|detected) (?:by|when|while)" for how in ("getting", "being")),
     "dispos\\w* of (?:a |the )?(?:dead )?bod(?:y|ies)", *(f"{verb} (?:a |the )?(?:dead )?bod(?:y|ies)" for verb in ("hide", "hiding")), "destroy\\w* (?:the )?evidence",
-    "shoplift\\w*", "hotwir\\w*",     "break into (?:\\w+ ){0,2}(?:a |an |the |someone's )?(?:house|home|car|apartment|store|building)",
+    "shoplift\\w*", "rob(?:s|bing)? (?:a |an |the |someone's )?(?:\\w+ )?(?:bank|store|shop|house|home|gas station|armou?red truck|casino|pharmacy)s?",
+    "hotwir\\w*",     "break into (?:\\w+ ){0,2}(?:a |an |the |someone's )?(?:house|home|car|apartment|store|building)",
     "steal (?:a |an |the |someone's )?(?:car|bike|package|wallet|identity)", "embezzl\\w*", "insurance fraud", "tax fraud",
     "identity theft", "skimm(?:er|ers|ing) (?:devices?|cards?)", "pickpocket\\w*", "set fire to (?:a |an |the |someone's )?(?:house|home|car|building)",
     # Fraud, scams, deception of consumers and institutions.

@@ -13,6 +13,7 @@ from stanchion.guards.injection_deceit import DECEIT, DECEIT_NEEDLES
 from stanchion.guards.injection_grammar import GRAMMAR, GRAMMAR_NEEDLES, Signal
 from stanchion.guards.injection_harm import HARM, HARM_NEEDLES
 from stanchion.guards.injection_lang import LANG, LANG_NEEDLES
+from stanchion.guards.injection_suppress import SUPPRESS, SUPPRESS_NEEDLES
 
 _OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
@@ -95,6 +96,7 @@ SIGNALS: dict[str, Signal] = {
     **HARM,
     **LANG,
     **DECEIT,
+    **SUPPRESS,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -209,4 +211,5 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     **HARM_NEEDLES,
     **LANG_NEEDLES,
     **DECEIT_NEEDLES,
+    **SUPPRESS_NEEDLES,
 }
