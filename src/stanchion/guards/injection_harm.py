@@ -22,6 +22,7 @@ import re
 from stanchion.guards.injection_deceit import ASKS_MODEL as DECEIT_ASKS_MODEL
 from stanchion.guards.injection_grammar import Signal
 from stanchion.guards.injection_harm_goals import GOAL_TERMS
+from stanchion.guards.injection_hijack import ASKS_MODEL as HIJACK_ASKS_MODEL
 from stanchion.guards.injection_suppress import ASKS_MODEL as SUPPRESS_ASKS_MODEL
 
 # Serious harm, as what a request makes happen. Each branch opens with a literal word (its
@@ -139,7 +140,9 @@ HARM_SIGNAL = "harm_request"
 HARM_SOUP = "harm_soup"
 HARM_SOUP_WEIGHT = 0.2
 # Not frames: a request for serious harm is worth the model's second opinion by itself.
-ASKS_MODEL = frozenset({"harm_request", *DECEIT_ASKS_MODEL, *SUPPRESS_ASKS_MODEL})
+ASKS_MODEL = frozenset(
+    {"harm_request", *DECEIT_ASKS_MODEL, *SUPPRESS_ASKS_MODEL, *HIJACK_ASKS_MODEL}
+)
 # Looked for only beside a request for harm (after it in the table): a pretext alone is what
 # fiction requests say (as a signal of its own it lifted 6 of wildguard's 483 benign prompts
 # over the cut, with a persona, "unfiltered" or "for research purposes").

@@ -33,11 +33,14 @@ _WRITING = r"(?:content|jokes?|letters?|posts?|articles?|essays?|speech(?:es)?|m
 
 GOAL_TERMS: tuple[str, ...] = (
     # Weapons and mass harm.
+    *(f"{verb}\\w* (?:\\S+ ){{0,3}}(?:power grids?|water (?:supply|supplies|treatment)|critical infrastructure|air traffic control)" for verb in ("attack", "sabotag", "disabl", "disrupt", "knock\\w* out", "take down", "shut\\w* down")),
+    "arson\\w*", "start\\w* (?:a |an )?(?:\\w+ )?(?:wildfires?|forest fires?)",
     "improvised explosive devices?", "molotov cocktails?", "napalm", "thermite bombs?", "detonators?",
     "dirty bombs?", "nerve gas", "mustard gas", "chlorine gas (?:attack|bomb)s?", "weaponi[sz]\\w*",
     *(f"{p}\\w* (?:a |an )?(?:gun|firearm|weapon)s?" for p in ("3d-print", "3d print")), "full-auto conversion", "full auto conversion",
     "untraceable (?:ammunition|bullets)", "illegal(?:ly)? (?:obtain|buy|acquire|purchase)\\w* (?:a |an )?(?:gun|firearm|weapon)s?",
     # Cyber intrusion.
+    "hijack\\w* (?:\\S+ ){0,3}(?:cars?|vehicles?|planes?|aircraft|drones?|accounts?|sessions?|routers?|servers?)",
     "zero-day exploits?", "rootkits?", "spyware", "trojans?", "reverse shells?", "sql injection attacks?",
     "crack\\w* (?:\\w+ ){0,2}passwords?", "brute-?forc\\w* (?:\\w+ ){0,2}(?:passwords?|logins?|accounts?)",
     "bypass\\w* (?:\\w+ ){0,2}(?:authentication|two-factor|2fa|antivirus|drm|paywalls?|licen[cs]e checks?)",
@@ -46,6 +49,13 @@ GOAL_TERMS: tuple[str, ...] = (
     "tamper\\w* with (?:\\S+ ){0,3}(?:machines?|devices?|meters?|records?|food|medications?|medicine|products?|brakes|evidence)",
     "cheating (?:software|tools?|apps?|devices?|programs?)", "break into (?:\\w+ ){0,2}(?:accounts?|networks?|systems?|databases?|servers?|email)",
     # Crime against property and persons; evading the law.
+    "brib(?:e|es|ed|ing) (?:a |an |the )?(?:\\w+ ){0,2}(?:officials?|judges?|police|officers?|inspectors?|politicians?|customs|admissions?|university|clerks?|jur(?:y|ors?)|witness\\w*)",
+    "hid(?:e|ing) (?:\\w+ ){0,2}(?:income|money|assets|earnings|profits|revenue) from (?:the )?(?:tax|irs|government|authorities|creditors)",
+    "dump\\w* (?:\\w+ ){0,2}(?:hazardous|toxic|medical|chemical|nuclear|radioactive) (?:\\w+ )?(?:waste|chemicals|materials)",
+    "overstay\\w* (?:a |my |your |the |their )?visas?", "vigilante (?:justice|attacks?|violence|killings?)",
+    *(f"{verb}\\w* (?:\\w+ ){{0,3}}on the black market" for verb in ("buy", "sell", "bought", "sold", "traffick")), *(f"{verb}\\w* (?:\\w+ )?child labou?r" for verb in ("us", "employ", "exploit", "hir")),
+    "smuggl\\w* (?:\\w+ ){0,3}(?:contraband|weapons?|guns?|firearms?|migrants|people|into (?:a |the )?prison)",
+    *(f"{verb}\\w* (?:\\S+ ){{0,3}}(?:emissions?|smog|drug|breathalyz\\w*|breathalys\\w*) tests?" for verb in ("cheat", "fool", "trick", "defeat", "beat", "pass")),
     "evad\\w* (?:the )?(?:police|law enforcement|authorities|detection by)", *(f"avoid {how} (?:caught|arrested|detected) (?:by|when|while)" for how in ("getting", "being")),
     "dispos\\w* of (?:a |the )?(?:dead )?bod(?:y|ies)", *(f"{verb} (?:a |the )?(?:dead )?bod(?:y|ies)" for verb in ("hide", "hiding")), "destroy\\w* (?:the )?evidence",
     "shoplift\\w*", "rob(?:s|bing)? (?:a |an |the |someone's )?(?:\\w+ )?(?:bank|store|shop|house|home|gas station|armou?red truck|casino|pharmacy)s?",
@@ -59,6 +69,7 @@ GOAL_TERMS: tuple[str, ...] = (
     "counterfeit\\w*", "fabricat\\w* (?:\\w+ ){0,2}(?:reviews?|ratings?|testimonials?|evidence|quotes?|documents?|records?|results|data|stor(?:y|ies))",
     "astroturf\\w*", "forg(?:e|ed|ing) (?:\\w+ ){0,2}(?:passports?|ids?|licen[cs]es?|certificates?|diplomas?|currency|money|wills?)",
     # Drugs.
+    "encourag\\w* (?:\\w+ ){0,3}(?:people|users|readers|teens?|teenagers?|children|kids|minors|students|others|followers) to (?:\\w+ ){0,2}(?:drink and drive|self-harm|harm themselves|starve|use drugs|try drugs|vape|try vaping|smoke|binge|skip (?:their )?medications?)",
     "illicit(?:ly)? (?:\\w+ ){0,2}(?:drugs?|substances?)", "recreational (?:use|dose|dosage)s?",
     *(f"{drug} without (?:a )?prescription" for drug in ("opioids?", "oxycodone", "xanax", "adderall")),
     "extract\\w* (?:\\w+ ){0,2}(?:dmt|morphine|codeine|ephedrine|pseudoephedrine)",
@@ -66,10 +77,13 @@ GOAL_TERMS: tuple[str, ...] = (
     "suicide methods?", "ways to die", *(f"{verb} {who} (?:own )?life" for verb in ("end", "take") for who in ("my", "your", "one's")), *(f"cut {who}" for who in ("myself", "yourself", "oneself")),
     "starv\\w* (?:myself|yourself|oneself)", "pro-ana", "lethal dos(?:e|es|age)", "overdos\\w* on",
     # Hate and harassment.
+    "body-?sham\\w*", "fat-?sham\\w*", "indoctrinat\\w* (?:\\w+ ){0,3}into (?:a |the )?(?:cult|sect|extremis\\w*)",
+    *(f"{verb}\\w* (?:a |an |the |my |someone's |their )?(?:\\w+ )?(?:animals?|pets?|dogs?|cats?|horses?|puppies|kittens)" for verb in ("tortur", "abus", "poison", "mutilat")),
+    "deepfake (?:\\w+ ){0,2}(?:videos?|images?|photos?|porn\\w*|nudes?|audio)", *(f"{verb}\\w* (?:\\w+ ){{0,3}}(?:to have|into having) (?:unprotected )?sex" for verb in ("convinc", "pressur", "persuad", "coerc")),
     "inferior (?:race|races|people|gender|religion)s?", "racially inferior", "subhuman", "ethnic cleansing",
     *(f"{bias} (?:\\w+ ){{0,2}}{_WRITING}" for bias in _BIASES),
     "discriminat\\w* against", "harass\\w* (?:\\w+ ){0,2}(?:online|coworkers?|colleagues?|classmates?|women|them|her|him|someone|people)",
-    "bully(?:ing)? (?:\\w+ ){0,2}(?:online|classmates?|coworkers?|someone|a child|a kid|a student)",
+    "bull(?:y|ies|ying|ied) (?:\\w+ ){0,2}(?:online|classmates?|coworkers?|someone|a child|a kid|a student)",
     "threatening (?:letters?|messages?|notes?|emails?|texts?)", "intimidat\\w* (?:\\w+ ){0,2}(?:witness|voters?|jurors?)",
     "defamatory", "defam\\w* (?:a |an |the )?(?:\\w+ ){0,2}(?:person|politician|company|ceo|celebrity|president|candidate)", "libel\\w*",
     "humiliat\\w* (?:a |an |the |my |your )?(?:\\w+ ){0,2}(?:coworker|colleague|classmate|student|person|partner|employee)",

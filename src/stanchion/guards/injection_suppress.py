@@ -38,7 +38,7 @@ SAY_ANYTHING = r"(?:can|could|will|may|is (?:free|able|allowed) to|are (?:free|a
 # An offensive voice asked for: "respond in a highly offensive tone", "answer in a rude and
 # insulting manner", "you must insult me in every reply".
 _OFFENSIVE = r"(?:offensive|insulting|rude|vulgar|profane|obscene|toxic|abusive|demeaning|degrading|hateful|derogatory)"
-OFFENSIVE_VOICE = rf"(?:respond|reply|answer|speak|talk|write|communicate|converse)\w*\s+(?:to me\s+)?(?:in|with)\s+(?:an?\s+)?(?:\w+\s+){{0,2}}?{_OFFENSIVE}\s+(?:and\s+\w+\s+)?(?:tone|manner|way|style|language|voice)\b"
+OFFENSIVE_VOICE = rf"(?:respond|reply|answer|speak|talk|write|communicate|converse)\w*\s+(?:to me\s+)?(?:in|with)\s+(?:an?\s+)?(?:\w+\s+){{0,2}}?{_OFFENSIVE}\s+(?:and\s+\w+\s+)?(?:tone|manner|way|style|language|voice)\b|(?:insult|mock|belittle|humiliate|demean|curse at|swear at|berate)\w* (?:the user|users|the person (?:asking|talking)|whoever (?:asks|talks))\b"
 
 SUPPRESS: dict[str, Signal] = {
     "unfiltered_voice": Signal(0.4, "jailbreak", UNFILTERED_VOICE),
@@ -62,7 +62,7 @@ SUPPRESS_NEEDLES: dict[str, tuple[str, ...]] = {
     "defy_rules": ("defy", "defies", "defied", "break", "violat", "circumvent", "disregard", "transgress"),
     "say_anything": ("whatever", "anything"),
     "offensive_voice": (
-        "offensive", "insulting", "rude", "vulgar", "profane", "obscene", "toxic", "abusive",
+        "user", "whoever", "person", "offensive", "insulting", "rude", "vulgar", "profane", "obscene", "toxic", "abusive",
         "demeaning", "degrading", "hateful", "derogatory",
     ),
 }  # fmt: skip
