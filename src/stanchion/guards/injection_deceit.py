@@ -77,7 +77,7 @@ DECEIT_NEEDLES: dict[str, tuple[str, ...]] = {
         "audience", "readers", "viewers", "listeners", "public", "people", "voters",
         "followers", "users", "customers", "masses", "population", "citizens",
     ),
-    "conceal": ("name", "identity", "word", "term"),
+    "conceal": ("word", "term", "infer", "deduce", "guess", "figure out"),
     "people_gone": ("no longer", "not be", "eliminated", "exterminated", "wiped out", "eradicated", "removed from"),
     "pressure": (
         "urgency", "fear", "panic", "threat", "dread", "important", "urgent", "critical",

@@ -23,7 +23,7 @@ UNFILTERED_VOICE = rf"(?:do not|don't|never|no need to|without|stop|refrain from
 # No regard for what restrains speech: "without any regard for social norms or political
 # correctness", "with no regard for the consequences or the law".
 _NORMS = r"(?:social norms|norms|political correctness|ethics|morals|morality|laws?|legality|rules|consequences|safety|decency|feelings|guidelines|polic(?:y|ies)|boundaries)"
-NO_REGARD = rf"(?:without|with no|no|zero|has no|have no)\s+(?:any\s+)?(?:regard|concern|care|respect)\s+(?:for|to|about)\s+(?:\w+\s+){{0,2}}?{_NORMS}\b"
+NO_REGARD = rf"(?:without|with no|no|zero|has no|have no)\s+(?:any\s+)?(?:regard|concern|respect)\s+(?:for|to|about)\s+(?:\w+\s+){{0,2}}?{_NORMS}\b"
 
 # The vendor's conventions defied: "even if it defies normal AI conventions set down by
 # OpenAI", "breaking the rules OpenAI gave you", "violate your programming".
@@ -58,7 +58,7 @@ SUPPRESS_NEEDLES: dict[str, tuple[str, ...]] = {
         "filter", "censor", "sanitiz", "sanitis", "soften", "tone down", "water down",
         "moderat", "restrain", "restrict",
     ),
-    "no_regard": ("regard", "concern", "care", "respect"),
+    "no_regard": ("regard", "concern", "respect"),
     "defy_rules": ("defy", "defies", "defied", "break", "violat", "circumvent", "disregard", "transgress"),
     "say_anything": ("whatever", "anything"),
     "offensive_voice": (
