@@ -1,6 +1,7 @@
 """Issue 14: deceit asked for (a falsehood passed off as true, an audience made to believe it,
-the subject never named, people gone from the world as the good outcome, pressure on a reader)
-and the harmful goals the persuasion rewrites name (intrusion, tampering, fabricated reviews).
+the subject never named, people gone from the world as the good outcome, pressure on a reader),
+the model's restraint taken off (``injection_suppress``), hijacks without "ignore"
+(``injection_hijack``), and goals of the hazard taxonomy the persuasion rewrites name.
 
 Every text here was written for the test, none taken from a dataset: the grammar is what is
 tested, not a source's phrasings. The fair texts use the same words for a fair purpose.
