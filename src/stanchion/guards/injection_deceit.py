@@ -69,7 +69,7 @@ ASKS_MODEL = frozenset({"false_as_true", "make_believe", "conceal", "people_gone
 
 DECEIT_NEEDLES: dict[str, tuple[str, ...]] = {
     "false_as_true": (
-        "as if", "as though", "fact", "truth", "check", "even though", "even if", "although",
+        "as if", "as though", "fact", "truth", "even though", "even if", "although",
         "despite", "regardless", "irrefutable", "undeniable",
         "indisputable", "incontrovertible", "narrative",
     ),
