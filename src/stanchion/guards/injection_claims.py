@@ -30,8 +30,9 @@ _OTHERS_DATA = r"(?:share|give|tell|reveal|send|provide|disclose|leak|forward)\s
 # The model's rules declared not to bind it ("not bound by any restrictions", "no longer
 # confined to OpenAI policy"): the objects are a model's rules, not the laws of physics.
 _UNBOUND = r"(?:not|never|no longer|no long|isn'?t|aren'?t|is not|are not) (?:be |being )?(?:bound|restrained|restricted|limited|confined|constrained|held back|governed|tied)\s+(?:by|to)\s+(?:\w+\s+){0,3}?(?:restrictions|rules|morals|morality|ethics|polic(?:y|ies)|guidelines|filters|limitations|principles|programming|conventions|safeguards|censorship|virtues)\b"
-# What the rules forbid, declared allowed ("nsfw is allowed", "illegal acts are permitted").
-_ALLOWED = r"(?:nsfw|illegal|unethical|immoral|explicit|offensive|harmful|profanity|swearing|cursing|gore)(?: \w+)?(?: \([^)\n]{0,60}\))? (?:is|are) (?:now |also )?(?:allowed|permitted|enabled|acceptable)\b"
+# What the rules forbid, declared allowed ("nsfw is allowed", "illegal acts are permitted",
+# "immorality is considered legal", "unethical things is completely acceptable").
+_ALLOWED = r"(?:nsfw|illegal|unethical|immoral\w*|explicit|offensive|harmful|profanity|swearing|cursing|gore)(?: \w+)?(?: \([^)\n]{0,60}\))? (?:is|are) (?:(?:now|also|completely|totally|perfectly|fully|entirely|considered|deemed) ){0,2}(?:allowed|permitted|enabled|acceptable|legal)\b"
 # The model cast as a wrongdoer ("You are a cybercriminal who...", "Imagine you are a master
 # con artist"): a frame, weighed with the rest (a villain in a story alone is fair fiction).
 _WRONGDOER = r"(?:you are|you're|imagine you are|imagine you're|pretend you are|act as|as) an? (?:\w+ )?(?:cybercriminal|criminal|con artist|con man|scammer|fraudster|black-hat hacker|villain|terrorist|drug dealer|stalker|thief|burglar|smuggler|hitman|extortionist|counterfeiter|arms dealer)\b"
@@ -93,7 +94,7 @@ CLAIM_NEEDLES: dict[str, tuple[str, ...]] = {
         "governed",
         "tied",
     ),
-    "allowed": ("allowed", "permitted", "enabled", "acceptable"),
+    "allowed": ("allowed", "permitted", "enabled", "acceptable", "legal"),
     "control": ("under my",),
     "continue_prompt": ("complete", "continue", "finish", "carry on"),
     "forbidden_ask": (

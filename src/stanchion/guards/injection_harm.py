@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import re
 
+from stanchion.guards.injection_deceit import ASKS_MODEL as DECEIT_ASKS_MODEL
 from stanchion.guards.injection_grammar import Signal
 from stanchion.guards.injection_harm_goals import GOAL_TERMS
+from stanchion.guards.injection_hijack import ASKS_MODEL as HIJACK_ASKS_MODEL
+from stanchion.guards.injection_suppress import ASKS_MODEL as SUPPRESS_ASKS_MODEL
 
 # Serious harm, as what a request makes happen. Each branch opens with a literal word (its
 # needle) and ends a word ("the bombing of Hiroshima" is history). Victims are persons
@@ -98,7 +101,8 @@ _ASKED = r"\b(?:write|create|develop|provide|explain|describe|give|draft|design|
 _ROLES = """researcher writer author novelist screenwriter journalist consultant specialist expert
     historian scientist professor doctor officer detective strategist analyst anchor advisor agent
     investigator hacker chemist engineer sociologist psychologist marketer insider source"""
-_ROLE_NOUN = "(?:" + "|".join(_ROLES.split()) + ")"
+ROLES = tuple(_ROLES.split())
+_ROLE_NOUN = "(?:" + "|".join(ROLES) + ")"
 _WORKS = [
     "novel",
     "story",
@@ -136,7 +140,9 @@ HARM_SIGNAL = "harm_request"
 HARM_SOUP = "harm_soup"
 HARM_SOUP_WEIGHT = 0.2
 # Not frames: a request for serious harm is worth the model's second opinion by itself.
-ASKS_MODEL = frozenset({"harm_request"})
+ASKS_MODEL = frozenset(
+    {"harm_request", *DECEIT_ASKS_MODEL, *SUPPRESS_ASKS_MODEL, *HIJACK_ASKS_MODEL}
+)
 # Looked for only beside a request for harm (after it in the table): a pretext alone is what
 # fiction requests say (as a signal of its own it lifted 6 of wildguard's 483 benign prompts
 # over the cut, with a persona, "unfiltered" or "for research purposes").
@@ -166,7 +172,7 @@ HARM_NEEDLES: dict[str, tuple[str, ...]] = {
     "harm_request": tuple(dict.fromkeys(_needle(t) for t in HARM_TERMS)),
     # Every match holds "imagine", a role, "fictional" / "hypothetical" or a kind of work.
     "pretext": (
-        "imagine", *_ROLES.split(), "fictional", "hypothetical", *_WORKS, "character",
+        "imagine", *ROLES, "fictional", "hypothetical", *_WORKS, "character",
         "protagonist", "villain", "fiction", "pretend", "role", "scenario", "thought experiment",
         *_PERSUADE_NEEDLES,
     ),

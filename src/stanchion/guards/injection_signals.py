@@ -9,9 +9,12 @@ built from the attack grammar (``GRAMMAR_NEEDLES`` are its needles).
 from __future__ import annotations
 
 from stanchion.guards.injection_claims import CLAIM_NEEDLES, CLAIMS
+from stanchion.guards.injection_deceit import DECEIT, DECEIT_NEEDLES
 from stanchion.guards.injection_grammar import GRAMMAR, GRAMMAR_NEEDLES, Signal
 from stanchion.guards.injection_harm import HARM, HARM_NEEDLES
+from stanchion.guards.injection_hijack import HIJACK, HIJACK_NEEDLES
 from stanchion.guards.injection_lang import LANG, LANG_NEEDLES
+from stanchion.guards.injection_suppress import SUPPRESS, SUPPRESS_NEEDLES
 
 _OBJ = r"(?:instructions?|orders|tasks?|rules|guidelines|prompts?|directives|programming|restrictions|policies|context|commands)"
 _PREV = r"(?:previous|prior|above|earlier|preceding|initial|original|old|all|any|your|the|system)"
@@ -76,7 +79,7 @@ SIGNALS: dict[str, Signal] = {
     # pasted whole, before its user filled it in.
     "placeholder": Signal(0.8, "jailbreak", r"(?:\[insert (?:[^\]\n]{0,30}? )?(?:prompt|question|request|query|whatever)\b[^\]\n]{0,30}? here\]|\[(?:prompt|question|query|request)\]|\{(?:prompt|question|query)\})"),
     "lock_emoji": Signal(0.45, "jailbreak", r"(?:🔓|🔒|\((?:🔓|🔒)?\s*(?:developer mode|normal) output\)|(?:normal|classic|filtered|jailbroken) (?:response|mode|output)\b)"),
-    "obey": Signal(0.3, "jailbreak", r"(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answer (?:every|any|all) (?:question|request)s?)"),
+    "obey": Signal(0.3, "jailbreak", r"(?:you (?:must|will|shall) (?:always )?(?:answer|comply|obey|respond|do (?:whatever|anything|everything))|always (?:answer|comply|obey|provide)|answers? (?:every|any|all) (?:question|request|prompt)s?)"),
     # Retrieved content that talks to the assistant about its output is the anomaly itself.
     "addresses_output": Signal(0.75, "injection", rf"{_TASK_VERB}\b[^.\n]{{0,90}}\b(?:your|the assistant'?s?|ai'?s?)\s+(?:\w+\s+)?{_REPLY}\b", True, "sentence"),
     "in_your_output": Signal(0.7, "injection", rf"(?:in|to|into|within|throughout|of) your {_REPLY}\b", True),
@@ -93,6 +96,9 @@ SIGNALS: dict[str, Signal] = {
     **CLAIMS,
     **HARM,
     **LANG,
+    **DECEIT,
+    **SUPPRESS,
+    **HIJACK,
 }  # fmt: skip
 
 # Literals every match of a signal contains (in the text it is matched on). A signal's
@@ -206,4 +212,7 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     **CLAIM_NEEDLES,
     **HARM_NEEDLES,
     **LANG_NEEDLES,
+    **DECEIT_NEEDLES,
+    **SUPPRESS_NEEDLES,
+    **HIJACK_NEEDLES,
 }
