@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from stanchion.errors import ApiError, RateLimited, ServiceUnavailable
+from stanchion.pipeline.after import deferred
 from stanchion.server.http import error_response
 from stanchion.telemetry.metrics import Metrics
 
@@ -217,14 +218,22 @@ def header(scope: Scope, name: bytes) -> str:
 
 
 class GateMiddleware:
-    """Pure ASGI: the slot is held until the response (a stream included) has been sent."""
+    """Pure ASGI: the slot is held until the response (a stream included) has been sent;
+    then what the request deferred past its answer (``pipeline/after.py``) runs."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with deferred():  # what the answer does not wait for runs once it is sent
+            await self._gated(scope, receive, send)
+
+    async def _gated(self, scope: Scope, receive: Any, send: Any) -> None:
         gate: Gate | None = None
-        if scope["type"] == "http" and scope["path"] in GATED:
+        if scope["path"] in GATED:
             gate = getattr(scope["app"].state, "gate", None)
         if gate is None:
             await self.app(scope, receive, send)

@@ -10,7 +10,8 @@ connection is closed. (uvicorn's h11 protocol has its own limit,
 
 Two savings per request on the way: what a response writes in one turn of the event loop
 leaves in one send (uvicorn writes a JSON answer's head and body apart, and a stream's every
-event: a system call and a TCP segment each), and a request whose body was whole before the
+event: a system call and a TCP segment each), sent as soon as the response's last message
+is written, and a request whose body was whole before the
 app ran is marked in its scope (``BODY_IN``) so that ``server/http.py: read_body`` takes it
 in one receive, without arming a timeout.
 """
@@ -114,6 +115,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         """What a response wrote this turn, before the protocol writes or closes itself."""
         if self._joined is not None:
             self._joined.flush()
+
+    def on_response_complete(self) -> None:
+        # The last body message was just written: it leaves now, not at the end of the
+        # turn, after the rest of its task (the middleware unwinding, the work deferred
+        # past the answer).
+        self._flush()
+        super().on_response_complete()
 
     def send_400_response(self, msg: str) -> None:
         self._flush()

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import time
 from typing import Protocol
 
 from stanchion.errors import ServiceUnavailable, SpoolFull
 from stanchion.limits import Counters
+from stanchion.pipeline.after import after_answer
 from stanchion.pipeline.exchange import Exchange
 from stanchion.store.trace_writer import TraceWriter
 from stanchion.telemetry.metrics import Metrics
@@ -20,7 +22,8 @@ class Record:
     """Hand the exchange to the trace writer (and the span exporter, when one is configured)
     and count it. Runs for every authenticated call.
 
-    The trace is in the local spool when this returns, so before the answer leaves."""
+    The trace is in the local spool when this returns, so before the answer leaves; the
+    metrics are counted after it has left (``after_answer``), timed as of now."""
 
     name = "record"
 
@@ -34,7 +37,7 @@ class Record:
         self.traces, self.metrics, self.counters, self.spans = traces, metrics, counters, spans
 
     async def __call__(self, ex: Exchange) -> None:
-        observe_exchange(self.metrics, ex)
+        after_answer(observe_exchange, self.metrics, ex, time.perf_counter())
         if ex.reservation is not None:
             reservation, ex.reservation = ex.reservation, None
             used = ex.completion.usage if ex.completion is not None else None
