@@ -82,13 +82,6 @@ def ask_parts(parts: list[str], decisions: list[str]) -> str:
     return got.text
 
 
-def test_a_refused_part_is_answered_by_the_kind_it_asks_for_strictly() -> None:
-    parts = ["how much notice must we give before we leave", "when is the final invoice sent"]
-    got = ask_parts(parts, ["refuse", "answer"])
-    assert "5 working days in advance" in got
-    assert "10 working days" in got
-
-
 def test_a_vetoed_part_is_never_answered() -> None:
     parts = ["how long does shipping boxes to Portugal take", "when is the final invoice sent"]
     got = ask_parts(parts, ["veto", "answer"])
