@@ -9,7 +9,10 @@ compiled once into a temporary directory, switches it on and off through callgri
 requests around the N measured scans (after the same 20-text warm-up), so start-up runs at
 near native speed and the count is the scans' alone. The figure is instructions per scan
 (divided by the texts actually measured: e-mail and code have fewer than 60), for
-``--baseline`` (a git revision) and the working tree. Needs valgrind, its headers and cc.
+``--baseline`` (a git revision) and the working tree. After the warm-up the heap is frozen
+(``gc.freeze()``, as the server does after start-up; ``--no-gc-freeze`` to leave it): a full
+collection that walks the models and tables inside the window swung a kind by ~7%. Needs
+valgrind, its headers and cc.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from callgrind_client import helper_library, labelled_totals
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("prose", "email", "code", "table", "non_latin", "injection")
 SCANS = """
-import ctypes, sys
+import ctypes, gc, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from guards import kind_texts
@@ -33,10 +36,14 @@ from stanchion.guards import build_guard_engine
 from stanchion.guards.normalize import normalize
 cg = ctypes.CDLL(sys.argv[2])
 kind, n = sys.argv[3], int(sys.argv[4])
+gc_freeze = sys.argv[6] == "freeze"
 texts = list(dict.fromkeys(kind_texts(Path(sys.argv[5]))[kind]))
 engine = build_guard_engine(None, Path.cwd())
 for text in texts[:20]:
     engine.scan(text, "input", None)
+if gc_freeze:
+    gc.collect()
+    gc.freeze()
 todo = texts[20 : 20 + n]
 cg.cg_on()
 for text in todo:
@@ -46,10 +53,13 @@ cg.cg_off(f"scans {len(todo)}".encode())
 """
 
 
-def count(src: Path, helper: Path, kind: str, n: int, datasets: Path, tmp: Path) -> float:
+def count(
+    src: Path, helper: Path, kind: str, n: int, datasets: Path, tmp: Path, freeze: bool
+) -> float:
     """Instructions per scan of one kind with the guards of ``src``."""
     out = tmp / f"cg.{kind}.{abs(hash(str(src)))}"
     args = [str(REPO / "bench"), str(helper), kind, str(n), str(datasets)]
+    args.append("freeze" if freeze else "gc")
     for label, total in labelled_totals(SCANS, args, src, out):
         scans = re.fullmatch(r"scans (\d+)", label)
         if scans:
@@ -63,6 +73,13 @@ def main() -> None:
     ap.add_argument("--baseline", default="main")
     ap.add_argument("--kinds", default="all")
     ap.add_argument("--n", type=int, default=40)
+    ap.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="leave the start-up heap to the collector (by default gc.freeze() after the "
+        "warm-up, as the server and guards_latency.py do: a full collection walking the "
+        "models and tables inside the window swung a kind by ~7%%)",
+    )
     a = ap.parse_args()
     kinds = list(KINDS) if a.kinds == "all" else a.kinds.split(",")
     with tempfile.TemporaryDirectory() as name:
@@ -76,8 +93,9 @@ def main() -> None:
         datasets = a.datasets.resolve()
         print(f"{'kind':>9} {'baseline M':>11} {'working M':>10} {'ratio':>6}")
         for kind in kinds:
-            before = count(tmp / "base" / "src", helper, kind, a.n, datasets, tmp) / 1e6
-            after = count(REPO / "src", helper, kind, a.n, datasets, tmp) / 1e6
+            freeze = not a.no_gc_freeze
+            before = count(tmp / "base" / "src", helper, kind, a.n, datasets, tmp, freeze) / 1e6
+            after = count(REPO / "src", helper, kind, a.n, datasets, tmp, freeze) / 1e6
             print(f"{kind:>9} {before:11.2f} {after:10.2f} {after / before:6.2f}", flush=True)
 
 
