@@ -21,9 +21,11 @@ from answerability_ce_rows import (
 )
 
 
-def probe(rows: list[TextRow], epochs: int, max_len: int, trainable: int, lr: float) -> None:
-    """Under-training or no signal? One model (appc left out) at the given settings: its AUC
-    on the rows it was trained on (in-sample) and on appc, after each epoch."""
+def probe(
+    rows: list[TextRow], epochs: int, max_len: int, trainable: int, lr: float, app: str
+) -> None:
+    """Under-training or no signal? One model (``app`` left out) at the given settings: its
+    AUC on the rows it was trained on (in-sample) and on ``app``, after each epoch."""
     import crossencoder as ce
     import torch
 
@@ -31,8 +33,8 @@ def probe(rows: list[TextRow], epochs: int, max_len: int, trainable: int, lr: fl
     folder = ce.model_dir()
     assert folder is not None
     model = ce.CrossEncoder(folder, max_len, trainable)
-    train_i = [i for i, r in enumerate(rows) if APPS[r.source] != APP_NAMES[3]]
-    test_i = [i for i, r in enumerate(rows) if APPS[r.source] == APP_NAMES[3]]
+    train_i = [i for i, r in enumerate(rows) if APPS[r.source] != app]
+    test_i = [i for i, r in enumerate(rows) if APPS[r.source] == app]
     pick = model.frozen([rows[i].texts[judged_part(rows[i])] for i in train_i])
     tests = model.frozen([t for i in test_i for t in rows[i].texts])
     train = [rows[i] for i in train_i]
@@ -45,7 +47,7 @@ def probe(rows: list[TextRow], epochs: int, max_len: int, trainable: int, lr: fl
         per_row = [max(next(it) for _ in r.texts) for r in held]
         print(
             f"  probe lr {lr} epoch {epoch}: AUC in-sample {auc(train, fitted, False):.3f}, "
-            f"{APP_NAMES[3]} {auc(held, per_row, False):.3f}",
+            f"{app} {auc(held, per_row, False):.3f}",
             flush=True,
         )
 
