@@ -16,9 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guards import kind_texts  # noqa: E402
-
-from stanchion.guards.injection_suffix import line_score, scanned_lines, suffix_evidence  # noqa: E402
+from guards import kind_texts
+from stanchion.guards.injection_suffix import line_score, scanned_lines, suffix_evidence
 
 
 def main() -> None:
