@@ -38,7 +38,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, RequestResponseCy
 
 from stanchion.errors import ApiError, BadRequest, RequestTimeout
 from stanchion.server.http import error_response
-from stanchion.server.protocol import MAX_HEAD_BYTES, BoundedHttpToolsProtocol
+from stanchion.server.protocol import HEAD_TOO_LARGE, BoundedHttpToolsProtocol
 
 HEAD_TIMEOUT = 10.0
 MAX_HEADER_FIELDS = 100  # Apache's LimitRequestFields; a browser sends 10-20
@@ -195,10 +195,6 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         )
         wire_error(self, err)
 
-    def _refuse(self) -> None:
-        self._flush()
+    def _write_refusal(self) -> None:
         self._disarm()
-        if not self.transport.is_closing():
-            self.logger.warning("refused a request head over %d bytes", self.max_head)
-            message = f"the request line and headers are over {MAX_HEAD_BYTES} bytes"
-            wire_error(self, HeadersTooLarge(message))
+        wire_error(self, HeadersTooLarge(HEAD_TOO_LARGE))

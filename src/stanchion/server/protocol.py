@@ -27,13 +27,14 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from stanchion.server.http import BODY_IN
 
 MAX_HEAD_BYTES = 32 * 1024
+HEAD_TOO_LARGE = f"the request line and headers are over {MAX_HEAD_BYTES} bytes"
 
 
 def _refusal() -> bytes:
     body = orjson.dumps(
         {
             "error": {
-                "message": f"the request line and headers are over {MAX_HEAD_BYTES} bytes",
+                "message": HEAD_TOO_LARGE,
                 "type": "invalid_request_error",
                 "param": None,
                 "code": "headers_too_large",
@@ -135,8 +136,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._flush()
         if not self.transport.is_closing():
             self.logger.warning("refused a request head over %d bytes", self.max_head)
-            self.transport.write(REFUSAL)
-            self.transport.close()
+            self._write_refusal()
+
+    def _write_refusal(self) -> None:
+        """The 431 for a head over the limit, and the connection closed."""
+        self.transport.write(REFUSAL)
+        self.transport.close()
 
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes = False, 0
