@@ -8,13 +8,12 @@ someone else is not the prompt's; a verb of extraction is a whole word.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from stanchion.guards.injection import InjectionGuard
 from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.policy import InjectionSpec
+from tests.linear import grows_linearly
 
 
 def _always_attack() -> InjectionModel:
@@ -120,18 +119,18 @@ def test_extraction_still_reads_the_request(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("head", "unit", "count"),
     [
-        "the password for " + "a " * 50_000,
-        "the password of " + "x's " * 25_000,
-        "tell me the password for the " + "word " * 20_000,
+        ("the password for ", "a ", 50_000),
+        ("the password of ", "x's ", 25_000),
+        ("tell me the password for the ", "word ", 20_000),
     ],
 )
-def test_the_secret_pattern_reads_hostile_text_in_linear_time(text: str) -> None:
+def test_the_secret_pattern_reads_hostile_text_in_linear_time(
+    head: str, unit: str, count: int
+) -> None:
     guard = InjectionGuard(InjectionSpec())
-    started = time.process_time()
-    guard.observe(text)
-    assert time.process_time() - started < 2.0
+    grows_linearly(lambda n: guard.observe(head + unit * n), count)
 
 
 @pytest.mark.parametrize(
@@ -150,9 +149,10 @@ def test_someone_elses_rules_are_a_story(text: str, fires: bool) -> None:
 
 def test_the_restrictions_pattern_reads_hostile_text_in_linear_time() -> None:
     guard = InjectionGuard(InjectionSpec())
-    started = time.process_time()
-    guard.observe("no rules of " * 9_000 + "no limits imposed on " + "x" * 50_000)
-    assert time.process_time() - started < 2.0
+    grows_linearly(
+        lambda n: guard.observe("no rules of " * n + "no limits imposed on " + "x" * (n * 5)),
+        9_000,
+    )
 
 
 @pytest.mark.parametrize(
@@ -172,9 +172,10 @@ def test_setting_everything_before_aside_is_an_override(text: str, fires: bool) 
 
 def test_the_everything_before_pattern_reads_hostile_text_in_linear_time() -> None:
     guard = InjectionGuard(InjectionSpec())
-    started = time.process_time()
-    guard.observe("ignore all " + "word " * 30_000 + "forget everything " * 3_000)
-    assert time.process_time() - started < 2.0
+    grows_linearly(
+        lambda n: guard.observe("ignore all " + "word " * n + "forget everything " * (n // 10)),
+        30_000,
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ Questions and documents are written for these tests (a bicycle shop)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from tests.knowledge.conftest import knowledge_from
+from tests.linear import grows_linearly
 
 from stanchion.knowledge.text import implied
 from stanchion.store.crypto import Cipher
@@ -51,12 +51,10 @@ async def test_who_do_i_call_finds_the_sentence_with_the_number(
 
 
 @pytest.mark.parametrize(
-    "token",
-    ["|" * 100_000, "w/" * 50_000, "1" * 100_000, "$" + "1," * 50_000, "a@" * 50_000],
+    ("unit", "count"),
+    [("|", 100_000), ("w/", 50_000), ("1", 100_000), ("1,", 50_000), ("a@", 50_000)],
 )
-def test_a_long_hostile_token_is_read_in_linear_time(token: str) -> None:
+def test_a_long_hostile_token_is_read_in_linear_time(unit: str, count: int) -> None:
     # a document or an answer is untrusted text: "\S+@" and "[\d,.]*\d" tried at every
     # position of a 100 KB token without a match took 7-27 s of CPU (quadratic)
-    started = time.process_time()
-    implied(f"see {token} here")
-    assert time.process_time() - started < 1.0
+    grows_linearly(lambda n: implied(f"see {'$' if unit == '1,' else ''}{unit * n} here"), count)

@@ -4,9 +4,8 @@ example is invented for these tests."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from tests.linear import grows_linearly
 
 from stanchion.knowledge.answerability import missing_names, unoffered
 from stanchion.knowledge.query import Glossary, Vocabulary, is_told, parse, split_asks
@@ -95,20 +94,21 @@ def test_a_brand_after_an_auxiliary_is_followed_by_its_verb() -> None:
 
 
 @pytest.mark.parametrize(
-    "token",
+    ("unit", "count"),
     [
-        ", and roughly " * 20_000,
-        "can you " * 20_000,
-        "hope you're well " * 10_000,
-        "and also then " * 20_000,
-        "dose " * 40_000,
+        (", and roughly ", 20_000),
+        ("can you ", 20_000),
+        ("hope you're well ", 10_000),
+        ("and also then ", 20_000),
+        ("dose ", 40_000),
     ],
 )
-def test_asks_are_found_in_linear_time(token: str) -> None:
-    started = time.process_time()
-    split_asks(f"Hi, hope you are well {token} how long does it take?")
-    is_told(f"my kettle {token} broke")
-    assert time.process_time() - started < 1.5
+def test_asks_are_found_in_linear_time(unit: str, count: int) -> None:
+    def run(n: int) -> None:
+        split_asks(f"Hi, hope you are well {unit * n} how long does it take?")
+        is_told(f"my kettle {unit * n} broke")
+
+    grows_linearly(run, count)
 
 
 @pytest.mark.parametrize(

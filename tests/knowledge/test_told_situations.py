@@ -8,10 +8,10 @@ tests (a shop of rain gear), not taken from any evaluation set.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from tests.linear import grows_linearly
 
 from stanchion.knowledge.answerability import assess
 from stanchion.knowledge.build import build_knowledge
@@ -83,21 +83,22 @@ def test_a_told_situation_still_needs_its_named_places() -> None:
 
 
 @pytest.mark.parametrize(
-    "token",
+    ("unit", "count"),
     [
-        "i " * 50_000,
-        "do you " * 15_000,
-        "my" * 50_000,
-        "?" * 100_000,
-        ", " * 50_000,
-        " and" * 25_000,
+        ("i ", 50_000),
+        ("do you ", 15_000),
+        ("my", 50_000),
+        ("?", 100_000),
+        (", ", 50_000),
+        (" and", 25_000),
     ],
 )
-def test_telling_is_read_in_linear_time(token: str) -> None:
-    started = time.process_time()
-    is_told(f"my umbrella {token} broke")
-    story_facts(f"my umbrella {token} broke")
-    assert time.process_time() - started < 1.0
+def test_telling_is_read_in_linear_time(unit: str, count: int) -> None:
+    def run(n: int) -> None:
+        is_told(f"my umbrella {unit * n} broke")
+        story_facts(f"my umbrella {unit * n} broke")
+
+    grows_linearly(run, count)
 
 
 RAIN_DOCS = {
