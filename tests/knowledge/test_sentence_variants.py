@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from stanchion.knowledge import answerability
+from stanchion.knowledge import answerability, evidence
 from stanchion.knowledge.answerability import assess
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.text import stem
@@ -75,3 +75,25 @@ def test_the_variants_cost_nothing_unless_the_fit_asks(
     passages = [("Repairs", "We fix a puncture while you wait.")]
     judged = assess(parse("puncture repair", VOCAB, Glossary({})), VOCAB, passages)
     assert ("sentence_pair" in judged.features) is explore
+
+
+def test_without_a_thesaurus_sentence_related_is_sentence() -> None:
+    passages = [("Brakes", "We repair a brake cable in an hour.")]
+    f = _variants("can you mend a brake cable", passages)
+    assert f["sentence_related"] == f["sentence"]
+
+
+def test_a_relative_in_the_thesaurus_counts_for_the_word_it_stands_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vocab = Vocabulary(30, {stem(w): n for w, n in {**WORDS, "mend": 1}.items()})
+    passages = [("Brakes", "We repair a brake cable in an hour.")]
+    query = parse("can you mend a brake cable", vocab, Glossary({}))
+    monkeypatch.setattr(evidence, "RELATED", {"mend": frozenset({"repair"})})
+    feats = answerability.features(query, passages)
+    assert feats is not None
+    assert feats["sentence"] < feats["sentence_related"] == 1.0
+    monkeypatch.setattr(evidence, "RELATED_CREDIT", 0.5)
+    half = answerability.features(query, passages)
+    assert half is not None
+    assert feats["sentence"] < half["sentence_related"] < 1.0

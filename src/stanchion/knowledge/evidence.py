@@ -33,7 +33,19 @@ from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import index_terms
 
 CANDIDATES = ("heading", "document")
-VARIANTS = ("sentence_pair", "sentence_lean", "sentence_near", "sentence_point", "sentence_every")
+VARIANTS = (
+    "sentence_pair",
+    "sentence_lean",
+    "sentence_near",
+    "sentence_point",
+    "sentence_every",
+    "sentence_related",
+)
+# A thesaurus a study installs (bench/answerability_wordnet.py): a stem to the stems of
+# related words; with it a concept a sentence lacks counts RELATED when a relative is there.
+# Empty: ``sentence_related`` is ``sentence``.
+RELATED: dict[str, frozenset[str]] = {}
+RELATED_CREDIT = 1.0
 NEAR = 0.5  # what a derivation of a concept counts for (as answerability.NEAR)
 Bags = tuple[frozenset[str], tuple[frozenset[str], ...]]  # a passage's terms, its sentences'
 Weighed = list[tuple[Concept, float]]
@@ -78,19 +90,27 @@ def document(concepts: list[Concept], passages: list[Pair]) -> float:
     return _best_share(concepts, [frozenset(b) for b in docs.values()])
 
 
-def _held(c: Concept, bag: Bag, whole: Bag, lean: bool, derive: bool) -> float:
+def _held(c: Concept, bag: Bag, whole: Bag, lean: bool, derive: bool | None) -> float:
     if lean and c.how == "context":
         return float(c.present(whole))
     if c.present(bag):
         return 1.0
+    if derive is None:  # a relative in the thesaurus
+        kin = [RELATED.get(alt[0], frozenset()) for alt in c.alts if len(alt) == 1]
+        return RELATED_CREDIT if any(not k.isdisjoint(bag) for k in kin) else 0.0
     return NEAR if derive and len(c.alts[0]) == 1 and near(c.key, bag) else 0.0
 
 
 def _cover(
-    weighed: Weighed, bags: list[frozenset[str]], whole: frozenset[str], lean: bool, derive: bool
+    weighed: Weighed,
+    bags: list[frozenset[str]],
+    whole: frozenset[str],
+    lean: bool,
+    derive: bool | None,
 ) -> float:
     """The best bag's weighted share of the concepts (``lean``: an earlier turn's concept
-    counts when any passage holds it; ``derive``: a derivation counts NEAR)."""
+    counts when any passage holds it; ``derive``: a derivation counts NEAR; None: a relative
+    in RELATED counts RELATED_CREDIT)."""
     total = sum(w for _, w in weighed)
     if not total:
         return 1.0
@@ -113,4 +133,5 @@ def variants(
         "sentence_near": _cover(plain, sentences, whole, False, True),
         "sentence_point": _cover(pointed, sentences, whole, False, False),
         "sentence_every": _cover(pointed, pairs, whole, True, True),
+        "sentence_related": _cover(plain, sentences, whole, False, None),
     }
