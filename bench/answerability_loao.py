@@ -5,6 +5,8 @@
     python bench/answerability_loao.py --compare=matched,ask_specific,sentence_unseen@0.01
         # a paired bootstrap of leave-one-app-out: the named features (L2 after @) against
         # the shipped model, on the same resampled questions (repeatable; --rounds=200)
+    python bench/answerability_loao.py --models --compare=sentence_pair,ask_specific
+        # instead of the bootstrap: each model's LOAO AUC and balanced accuracy per app
 
 The DEV questions and their features are those of ``answerability_fit.py`` (never a held-out
 split). ``--compare`` resamples the questions within each app with replacement, runs
