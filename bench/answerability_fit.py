@@ -88,6 +88,7 @@ ALL_FEATURES = (
     "coverage_specific",
     "sentence_unseen",
     *evidence.CANDIDATES,
+    *evidence.VARIANTS,
 )
 
 

@@ -5,6 +5,8 @@
     python bench/answerability_loao.py --compare=matched,ask_specific,sentence_unseen@0.01
         # a paired bootstrap of leave-one-app-out: the named features (L2 after @) against
         # the shipped model, on the same resampled questions (repeatable; --rounds=200)
+    python bench/answerability_loao.py --models --compare=sentence_pair,ask_specific
+        # instead of the bootstrap: each model's LOAO AUC and balanced accuracy per app
 
 The DEV questions and their features are those of ``answerability_fit.py`` (never a held-out
 split). ``--compare`` resamples the questions within each app with replacement, runs
@@ -19,7 +21,7 @@ from __future__ import annotations
 import random
 import sys
 
-from answerability_fit import ALL_FEATURES, APPS, Names, Row, dev_rows, loso, merit
+from answerability_fit import ALL_FEATURES, APPS, Names, Row, dev_rows, fit, loso, merit, score
 
 from stanchion.knowledge import answerability
 
@@ -49,6 +51,35 @@ def print_auc(rows: list[Row]) -> None:
             pos = [v for v, ok in xs if ok]
             cells.append(auc_of(pos, [v for v, ok in xs if not ok]))
         print(f"  {name:18} " + " ".join(f"{c:8.3f}" for c in cells))
+
+
+def loao_auc(rows: list[Row], names: Names, l2: float) -> dict[str, tuple[float, float]]:
+    """Each app left out: the model fitted on the others, (AUC of its score on the left-out
+    app's judged messages, balanced accuracy at the threshold chosen on the others)."""
+    out = {}
+    for held, (_, a, u) in loso(rows, l2, names).items():
+        train = [r for r in rows if APPS[r.source] != held]
+        w = fit(train, l2, names)
+        test = [r for r in rows if APPS[r.source] == held and any(x for x in r.parts)]
+        pos = [score(w, r, names) for r in test if r.answerable]
+        neg = [score(w, r, names) for r in test if not r.answerable]
+        out[held] = (auc_of(pos, neg), (a + u) / 2)
+    return out
+
+
+def print_models(rows: list[Row], models: list[tuple[Names, float]]) -> None:
+    """LOAO AUC and balanced accuracy per app of the shipped model and each challenger."""
+    apps = list(dict.fromkeys(APPS.values()))
+    print("LOAO per app (AUC judged / balanced at the others' threshold): " + " ".join(apps))
+    shipped = (answerability.FEATURES, answerability.L2)
+    for names, l2 in dict.fromkeys([shipped, *models]):
+        res = loao_auc(rows, names, l2)
+        aucs = [res[a][0] for a in apps]
+        cells = " ".join(f"{res[a][0]:.3f}/{res[a][1]:.3f}" for a in apps)
+        print(
+            f"  {','.join(names)}@{l2}: {cells}  AUC mean {sum(aucs) / len(aucs):.3f} "
+            f"worst {min(aucs):.3f}"
+        )
 
 
 def _spread(diffs: list[float]) -> str:
@@ -85,7 +116,7 @@ def parse_model(arg: str) -> tuple[Names, float]:
 def main(args: list[str]) -> None:
     models = [parse_model(a) for a in args if a.startswith("--compare=")]
     rounds = next((int(a.split("=")[1]) for a in args if a.startswith("--rounds=")), ROUNDS)
-    known = ("--auc", "--compare=", "--rounds=")
+    known = ("--auc", "--compare=", "--rounds=", "--models")
     if not args or any(not a.startswith(known) for a in args):
         sys.exit("usage: answerability_loao.py [--auc] [--compare=a,b[@l2] ...] [--rounds=N]")
     if any(n not in ALL_FEATURES for names, _ in models for n in names):
@@ -93,6 +124,9 @@ def main(args: list[str]) -> None:
     rows = dev_rows()
     if "--auc" in args:
         print_auc(rows)
+    if "--models" in args:
+        print_models(rows, models)
+        return
     for names, l2 in models:
         compare(rows, names, l2, rounds)
 

@@ -220,6 +220,8 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     if EXPLORE or "sentence_unseen" in (*FEATURES, *DENSE_FEATURES):  # +28% per assess
         feats["sentence_unseen"] = _unseen_coverage(content, sentences)
     used = (*FEATURES, *DENSE_FEATURES)
+    if EXPLORE:  # candidates measured and not taken (evidence.variants)
+        feats.update(evidence.variants(query.judged(), cached, sentences))
     if EXPLORE or "heading" in used:
         feats["heading"] = evidence.heading(known, passages)
     if EXPLORE or "document" in used:
