@@ -22,6 +22,7 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
@@ -36,7 +37,8 @@ from stanchion.knowledge.query import (
     story_facts,
 )
 from stanchion.knowledge.query.gazetteer import cities
-from stanchion.knowledge.query.turns import PRONOUN, unabbreviate
+from stanchion.knowledge.query.parse import CONTEXT_WEIGHT
+from stanchion.knowledge.query.turns import PRONOUN, elliptic, unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
 from stanchion.knowledge.vectors import Vector
@@ -141,8 +143,8 @@ class Planner:
         chosen = policy.threshold if policy.threshold is not None else THRESHOLD
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
-        self._plans: dict[tuple[tuple[str, ...], int], Plan] = {}
-        self._subjects: dict[tuple[tuple[str, ...], int], frozenset[str]] = {}
+        self._plans: dict[tuple[tuple[str, ...], int, str], Plan] = {}
+        self._subjects: dict[tuple[tuple[str, ...], int], tuple[Passage, ...]] = {}
         self._plans_for: object | None = None  # the index sync the plans were made at
 
     def decide(self, score: float, has_passages: bool) -> Decision:
@@ -152,14 +154,16 @@ class Planner:
             return "answer"
         return "borderline" if score >= self.low else "refuse"
 
-    async def plan(self, turns: list[str], k: int) -> Plan:
-        """The plan for the last of ``turns`` (the user's messages, oldest first).
+    async def plan(self, turns: list[str], k: int, reply: str = "") -> Plan:
+        """The plan for the last of ``turns`` (the user's messages, oldest first);
+        ``reply``: what the assistant answered between the last two of them.
 
         Plans are kept per index sync (a plan is a pure function of the turns, the
         served versions and the catalog): a question asked again is answered from memory,
         on the loop, without a worker thread."""
         await self.retriever.refresh()
-        key, synced = (tuple(turns), k), self.retriever.synced
+        reply = reply[:QUESTION_CHARS] if len(turns) > 1 else ""
+        key, synced = (tuple(turns), k, reply), self.retriever.synced
         if self._plans_for is not synced:
             self._plans, self._subjects, self._plans_for = {}, {}, synced
         known = self._plans.get(key)
@@ -173,7 +177,7 @@ class Planner:
         if dense is not None:
             texts = await asyncio.to_thread(self.standalone, turns, parts)
             vecs = [await dense.query_vector(t) for t in texts]
-        plan = await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs)
+        plan = await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs, reply)
         if synced is not None and self.retriever.synced is synced is self._plans_for:
             if len(self._plans) >= PLANS:
                 self._plans.clear()
@@ -181,12 +185,21 @@ class Planner:
         return plan
 
     def plan_sync(
-        self, turns: list[str], parts: list[Ask], k: int, vecs: list[Vector | None]
+        self,
+        turns: list[str],
+        parts: list[Ask],
+        k: int,
+        vecs: list[Vector | None],
+        reply: str = "",
     ) -> Plan:
         earlier = self._earlier(turns[:-1])
+        told = _told(turns)
+        said = frozenset(self.retriever.parse(reply).terms()) if reply else frozenset()
 
-        def subject() -> frozenset[str]:
-            return self.subject(turns[:-1], k)
+        @cache
+        def subject() -> tuple[Passage, ...]:
+            found = self.subject_passages(turns[:-1], k)
+            return found + tuple(p for p in self.grounded(reply) if p not in found)
 
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
@@ -195,7 +208,7 @@ class Planner:
             # a follow-up leans on the part before it and on what that part leaned on
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             vec = vecs[i] if i < len(vecs) else None
-            part = self._part(ask, context, per_part, vec, subject)
+            part = self._part(ask, context, per_part, vec, subject, (told, said))
             own = part.assessment.missing
             if lacks and self._leans(ask):  # "is there a free trial, how long is IT"
                 part = _vetoed(part, lacks)
@@ -228,36 +241,59 @@ class Planner:
         """What each part is embedded as: a follow-up with the turn or part it leans on
         ("and how much is it?" alone is close to nothing in the documents)."""
         earlier = self._earlier(turns[:-1])
+        told = _told(turns)
         out = []
         for i, part in enumerate(parts):
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             query = self.retriever.parse(part.ask)
             if part.context:
                 query = query.with_context(self.retriever.parse(part.context))
-            leans = context and is_followup(part.text, query)
+            leans = context and is_followup(part.text, query, told)
             out.append(f"{context} {part.text}" if leans else part.text)
         return out
 
     def subject(self, turns: list[str], k: int) -> frozenset[str]:
         """The documents the last of ``turns`` was retrieved from, answered or not: what a
-        follow-up to it is about. Retrieved without a subject of its own, so the same
-        whatever plans are kept; kept per index sync like the plans."""
+        follow-up to it is about."""
+        return frozenset(p.doc_id for p in self.subject_passages(turns, k))
+
+    def subject_passages(self, turns: list[str], k: int) -> tuple[Passage, ...]:
+        """The best passages of each part of the last of ``turns``: what a follow-up to it
+        is about. Retrieved without a subject of its own, so the same whatever plans are
+        kept; kept per index sync like the plans."""
         if not turns:
-            return frozenset()
+            return ()
         key = (tuple(turns), k)
         found = self._subjects.get(key)
         if found is None:
             context = self._earlier(turns[:-1])
             asks = split_asks(unabbreviate(turns[-1][:QUESTION_CHARS]))
-            found = frozenset(
-                p.doc_id
+            before = (_told(turns), frozenset[str]())
+            found = tuple(
+                p
                 for ask in asks
-                for p in self._part(ask, context, k, None).passages[:SUBJECT_PASSAGES]
+                for p in self._part(ask, context, k, None, before=before).passages[
+                    :SUBJECT_PASSAGES
+                ]
             )
             if len(self._subjects) >= PLANS:
                 self._subjects.clear()
             self._subjects[key] = found
         return found
+
+    def grounded(self, reply: str) -> tuple[Passage, ...]:
+        """The passages the assistant's ``reply`` was answered from: those that hold it as
+        a question would be answered (an extractive reply is their own sentence; a refusal
+        or small talk is held by none)."""
+        if not reply:
+            return ()
+        r = self.retriever
+        query = r.parse(reply)
+        return tuple(
+            p
+            for p in r.ranked(query, SUBJECT_PASSAGES)
+            if self.decide(r.assess(query, [p], (), None, False).score, True) == "answer"
+        )
 
     def _earlier(self, turns: list[str]) -> str:
         """The earlier user turns a follow-up may lean on: the last one, and the one before
@@ -265,7 +301,7 @@ class Planner:
         if not turns:
             return ""
         last = turns[-1]
-        if len(turns) > 1 and is_followup(last, self.retriever.parse(last)):
+        if len(turns) > 1 and is_followup(last, self.retriever.parse(last), _told(turns)):
             return turns[-2] + " " + last
         return last
 
@@ -275,8 +311,11 @@ class Planner:
         context: str,
         k: int,
         vec: Vector | None,
-        subject: Callable[[], frozenset[str]] = frozenset,
+        subject: Callable[[], tuple[Passage, ...]] = tuple,
+        before: tuple[bool, frozenset[str]] = (False, frozenset()),
     ) -> PartPlan:
+        """``before``: whether the earlier user turn told a situation, and the terms of
+        the assistant's reply to it (see ``is_followup``)."""
         r = self.retriever
         text = part.text
         query = r.parse(part.ask)
@@ -285,17 +324,19 @@ class Planner:
             query = query.with_context(r.parse(part.context))
         words: list[str] = []
         own = query
-        if context and is_followup(text, query):
-            before = r.parse(context)
-            query = query.with_context(before)
-            words = salient_words(before)
+        if context and is_followup(text, query, *before):
+            lent = r.parse(context)
+            query = query.with_context(lent, 1.0 if elliptic(part.ask, own) else CONTEXT_WEIGHT)
+            words = salient_words(lent)
             leaned = context
         words += [c.country for c in cities(f"{part.context} {leaned} {text}")]  # "Toronto": Canada
         if words:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
         passages, window = _window(r, query, k, vec)
+        if leaned:  # a follow-up is about what the turn before it was answered from
+            passages = _unique([*passages, *subject()])
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
-        evidence = passages + [p for p in rows if p not in passages]
+        evidence = _unique(passages + rows)
         around = tuple(t for t in (part.context, leaned) if t)
         # the documents are embedded, the catalog is not: beside its rows, no similarity
         # to the documents says the question is out of scope (0: neutral)
@@ -304,7 +345,8 @@ class Planner:
         assessment = r.assess(
             query, evidence, around, 0.0 if rows and dense is not None else dense, told
         )
-        on_subject = [p for p in evidence if p.doc_id in subject()] if leaned else []
+        docs = {p.doc_id for p in subject()} if leaned else set()
+        on_subject = [p for p in evidence if p.doc_id in docs]
         if on_subject:  # the subject is settled by the documents: its words need not recur
             alone = r.assess(own, on_subject, around, dense, told)
             if alone.score > assessment.score:
@@ -366,6 +408,24 @@ class Planner:
             return assessment, evidence
         first = r.ranked(best, k)
         return assessment, first + [p for p in evidence if p not in first]
+
+
+def _unique(passages: list[Passage]) -> list[Passage]:
+    """Each span once, at its first place."""
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for p in passages:
+        key = (p.doc_id, p.version, p.start)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _told(turns: list[str]) -> bool:
+    """Did the user turn before the last tell a situation and ask nothing ("my bag is
+    lost")? Then the last turn asks about it, however much it names of its own."""
+    return len(turns) > 1 and is_told(turns[-2])
 
 
 def _window(
