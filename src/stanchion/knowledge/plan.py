@@ -41,6 +41,8 @@ from stanchion.knowledge.query.parse import CONTEXT_WEIGHT
 from stanchion.knowledge.query.turns import PRONOUN, elliptic, unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
+from stanchion.knowledge.subject import grounded, told_before, unique
+from stanchion.knowledge.text import terms
 from stanchion.knowledge.vectors import Vector
 
 ORDER: dict[Decision, int] = {"refuse": 0, "borderline": 1, "answer": 2}
@@ -48,6 +50,9 @@ PLANS = 4096  # plans kept per index generation (the same questions come back)
 # What a turn is read for retrieval and answerability up to: a long e-mail is ~3,000
 # characters; past this, parsing only costs CPU (~130 us a word) while holding the GIL.
 QUESTION_CHARS = 8000
+# What of the assistant's reply is read for the subject of a follow-up: its opening, where
+# an answer says what it is about (a model's long reply is otherwise parsed for nothing).
+REPLY_CHARS = 1000
 FACT_CONCEPTS = 2  # a fact of a story judged alone names at least this many corpus concepts
 SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken to be about
 # Fill the responder's window with the next-ranked passages when the relative cut-off keeps
@@ -147,6 +152,9 @@ class Planner:
         self._subjects: dict[tuple[tuple[str, ...], int], tuple[Passage, ...]] = {}
         self._plans_for: object | None = None  # the index sync the plans were made at
 
+    def _answers(self, score: float) -> bool:
+        return self.decide(score, True) == "answer"
+
     def decide(self, score: float, has_passages: bool) -> Decision:
         if not has_passages:
             return "refuse"
@@ -162,7 +170,7 @@ class Planner:
         served versions and the catalog): a question asked again is answered from memory,
         on the loop, without a worker thread."""
         await self.retriever.refresh()
-        reply = reply[:QUESTION_CHARS] if len(turns) > 1 else ""
+        reply = reply[:REPLY_CHARS] if len(turns) > 1 else ""
         key, synced = (tuple(turns), k, reply), self.retriever.synced
         if self._plans_for is not synced:
             self._plans, self._subjects, self._plans_for = {}, {}, synced
@@ -175,7 +183,7 @@ class Planner:
         dense = self.retriever.dense
         vecs = []
         if dense is not None:
-            texts = await asyncio.to_thread(self.standalone, turns, parts)
+            texts = await asyncio.to_thread(self.standalone, turns, parts, reply)
             vecs = [await dense.query_vector(t) for t in texts]
         plan = await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs, reply)
         if synced is not None and self.retriever.synced is synced is self._plans_for:
@@ -193,13 +201,13 @@ class Planner:
         reply: str = "",
     ) -> Plan:
         earlier = self._earlier(turns[:-1])
-        told = _told(turns)
-        said = frozenset(self.retriever.parse(reply).terms()) if reply else frozenset()
+        told = told_before(turns)
+        said = frozenset(terms(reply))
 
         @cache
         def subject() -> tuple[Passage, ...]:
             found = self.subject_passages(turns[:-1], k)
-            return found + tuple(p for p in self.grounded(reply) if p not in found)
+            return tuple(unique([*found, *grounded(self.retriever, reply, self._answers)]))
 
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
@@ -237,18 +245,18 @@ class Planner:
             and re.search(rf"\bthe\s+{re.escape(own[0].words)}\W*$", part.ask, re.I) is not None
         )
 
-    def standalone(self, turns: list[str], parts: list[Ask]) -> list[str]:
+    def standalone(self, turns: list[str], parts: list[Ask], reply: str = "") -> list[str]:
         """What each part is embedded as: a follow-up with the turn or part it leans on
         ("and how much is it?" alone is close to nothing in the documents)."""
         earlier = self._earlier(turns[:-1])
-        told = _told(turns)
+        told, said = told_before(turns), frozenset(terms(reply))
         out = []
         for i, part in enumerate(parts):
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             query = self.retriever.parse(part.ask)
             if part.context:
                 query = query.with_context(self.retriever.parse(part.context))
-            leans = context and is_followup(part.text, query, told)
+            leans = context and is_followup(part.text, query, told, said)
             out.append(f"{context} {part.text}" if leans else part.text)
         return out
 
@@ -268,7 +276,7 @@ class Planner:
         if found is None:
             context = self._earlier(turns[:-1])
             asks = split_asks(unabbreviate(turns[-1][:QUESTION_CHARS]))
-            before = (_told(turns), frozenset[str]())
+            before = (told_before(turns), frozenset[str]())
             found = tuple(
                 p
                 for ask in asks
@@ -281,27 +289,13 @@ class Planner:
             self._subjects[key] = found
         return found
 
-    def grounded(self, reply: str) -> tuple[Passage, ...]:
-        """The passages the assistant's ``reply`` was answered from: those that hold it as
-        a question would be answered (an extractive reply is their own sentence; a refusal
-        or small talk is held by none)."""
-        if not reply:
-            return ()
-        r = self.retriever
-        query = r.parse(reply)
-        return tuple(
-            p
-            for p in r.ranked(query, SUBJECT_PASSAGES)
-            if self.decide(r.assess(query, [p], (), None, False).score, True) == "answer"
-        )
-
     def _earlier(self, turns: list[str]) -> str:
         """The earlier user turns a follow-up may lean on: the last one, and the one before
         it when the last was itself a follow-up."""
         if not turns:
             return ""
         last = turns[-1]
-        if len(turns) > 1 and is_followup(last, self.retriever.parse(last), _told(turns)):
+        if len(turns) > 1 and is_followup(last, self.retriever.parse(last), told_before(turns)):
             return turns[-2] + " " + last
         return last
 
@@ -334,9 +328,9 @@ class Planner:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
         passages, window = _window(r, query, k, vec)
         if leaned:  # a follow-up is about what the turn before it was answered from
-            passages = _unique([*passages, *subject()])
+            passages = unique([*passages, *subject()])
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
-        evidence = _unique(passages + rows)
+        evidence = unique(passages + rows)
         around = tuple(t for t in (part.context, leaned) if t)
         # the documents are embedded, the catalog is not: beside its rows, no similarity
         # to the documents says the question is out of scope (0: neutral)
@@ -408,24 +402,6 @@ class Planner:
             return assessment, evidence
         first = r.ranked(best, k)
         return assessment, first + [p for p in evidence if p not in first]
-
-
-def _unique(passages: list[Passage]) -> list[Passage]:
-    """Each span once, at its first place."""
-    seen: set[tuple[str, int, int]] = set()
-    out = []
-    for p in passages:
-        key = (p.doc_id, p.version, p.start)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
-
-
-def _told(turns: list[str]) -> bool:
-    """Did the user turn before the last tell a situation and ask nothing ("my bag is
-    lost")? Then the last turn asks about it, however much it names of its own."""
-    return len(turns) > 1 and is_told(turns[-2])
 
 
 def _window(

@@ -97,7 +97,9 @@ _FILLERS = """wat wats wut wht im ive id youre dont doesnt didnt cant cannot cou
     bruh bro dude mate yo omg lol lmao smh tbh ngl fr rn idk imo imho fyi srsly seriously
     ugh meh welp yup nope yall plz ty lmk wtf ffs asap tmrw tmr tmrrw tmw tomoz 2moro
     thnx thanx tysm np nvm jk irl afaik iirc fwiw ikr ofc obv obvs rly sry soz pls
-    ppl gr8 l8r hmu dm instead otherwise guys"""
+    ppl gr8 l8r hmu dm instead otherwise guys
+    youve weve theyve youd theyd youll theyll itll shes hes theyre whatll thatll wouldve
+    couldve shouldve mustnt neednt hadnt werent aint"""
 FILLERS = frozenset(_FILLERS.split())
 
 

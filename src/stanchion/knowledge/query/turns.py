@@ -248,11 +248,13 @@ def is_told(text: str) -> bool:
     """
     if not NARRATOR.search(text) or ASK.search(text):
         return False
-    return not any(not SUBJECT.search(text, 0, m.start()) for m in INVERTED.finditer(text))
+    return all(
+        SUBJECT.search(text, max(0, m.start() - 12), m.start()) for m in INVERTED.finditer(text)
+    )
 
 
 # a person just before an auxiliary makes it a statement: "WE have a power cut", "I have a
-# question about shipping", not "have you..."
+# question about shipping", not "have you..." (read in the few characters before it only)
 SUBJECT = re.compile(r"\b(?:i|we|you|u|they|he|she)\s+$", re.I)
 
 
