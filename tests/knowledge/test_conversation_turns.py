@@ -68,6 +68,9 @@ def test_an_elliptic_follow_up_repeats_the_question_with_one_thing_changed() -> 
     assert elides("and for carbon?")
     assert elides("what about carbon?")
     assert not elides("and how much does a chain repair cost")
+    # a condition added, not a thing swapped: the earlier subject is background
+    assert not elides("what if it's carbon?")
+    assert not elides("and if it's carbon?")
     assert not elides("tubeless tyres?")
 
 
