@@ -13,8 +13,6 @@ from tests.knowledge.conftest import knowledge_from
 from tests.linear import grows_linearly
 
 from stanchion.knowledge.query import Glossary, Vocabulary, is_followup, is_told, parse
-from stanchion.knowledge.query.turns import elliptic
-from stanchion.knowledge.subject import grounded
 from stanchion.knowledge.text import stem
 from stanchion.pipeline.stages.retrieve import _reply
 from stanchion.store.crypto import Cipher
@@ -59,19 +57,6 @@ def test_a_statement_is_told_even_with_an_auxiliary_after_its_subject() -> None:
     assert is_told("I have a question about the workshop")
     assert not is_told("do we have a flat tyre")
     assert not is_told("have you got tubeless tyres")
-
-
-def test_an_elliptic_follow_up_repeats_the_question_with_one_thing_changed() -> None:
-    def elides(text: str) -> bool:
-        return elliptic(text, parse(text, VOCAB, Glossary({})))
-
-    assert elides("and for carbon?")
-    assert elides("what about carbon?")
-    assert not elides("and how much does a chain repair cost")
-    # a condition added, not a thing swapped: the earlier subject is background
-    assert not elides("what if it's carbon?")
-    assert not elides("and if it's carbon?")
-    assert not elides("tubeless tyres?")
 
 
 def test_an_earlier_turn_lends_its_subject_not_its_light_verbs() -> None:
@@ -126,21 +111,6 @@ async def test_a_follow_up_after_a_told_situation_is_read_with_it(
     # what the told turn's pages do not say is still declined
     plan = await kn.plan([told, "do you deliver by drone"], 3)
     assert plan.decision == "refuse", plan.annotations()
-    kn.close()
-
-
-async def test_the_passages_a_reply_was_answered_from_join_the_follow_ups_evidence(
-    store: Store, cipher: Cipher, app_dir: Path
-) -> None:
-    kn = await knowledge_from(store, cipher, app_dir, DOCS)
-    reply = "Book a service on the Workshop page; slots open two weeks ahead."
-    answers = kn.planner._answers
-    assert grounded(kn.retriever, reply, answers)[0].doc_id == "docs/workshop.md"
-    # a refusal or small talk is held by no passage: it grounds nothing
-    assert grounded(kn.retriever, "I don't have that in the approved documents.", answers) == ()
-    plan = await kn.plan(["can i get a service", "and how long do you keep it"], 3, reply)
-    texts = [p.text for p in plan.passages]
-    assert any("Book a service" in t for t in texts), texts
     kn.close()
 
 

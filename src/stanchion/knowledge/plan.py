@@ -22,7 +22,6 @@ import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Protocol
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
@@ -37,11 +36,9 @@ from stanchion.knowledge.query import (
     story_facts,
 )
 from stanchion.knowledge.query.gazetteer import cities
-from stanchion.knowledge.query.parse import CONTEXT_WEIGHT
-from stanchion.knowledge.query.turns import PRONOUN, elliptic, unabbreviate
+from stanchion.knowledge.query.turns import PRONOUN, unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
-from stanchion.knowledge.subject import grounded, told_before, unique
 from stanchion.knowledge.text import terms
 from stanchion.knowledge.vectors import Vector
 
@@ -50,8 +47,8 @@ PLANS = 4096  # plans kept per index generation (the same questions come back)
 # What a turn is read for retrieval and answerability up to: a long e-mail is ~3,000
 # characters; past this, parsing only costs CPU (~130 us a word) while holding the GIL.
 QUESTION_CHARS = 8000
-# What of the assistant's reply is read for the subject of a follow-up: its opening, where
-# an answer says what it is about (a model's long reply is otherwise parsed for nothing).
+# What of the assistant's reply is read for the words a follow-up takes up from it: its
+# opening, where an answer says what it is about.
 REPLY_CHARS = 1000
 FACT_CONCEPTS = 2  # a fact of a story judged alone names at least this many corpus concepts
 SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken to be about
@@ -149,11 +146,8 @@ class Planner:
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
         self._plans: dict[tuple[tuple[str, ...], int, str], Plan] = {}
-        self._subjects: dict[tuple[tuple[str, ...], int], tuple[Passage, ...]] = {}
+        self._subjects: dict[tuple[tuple[str, ...], int], frozenset[str]] = {}
         self._plans_for: object | None = None  # the index sync the plans were made at
-
-    def _answers(self, score: float) -> bool:
-        return self.decide(score, True) == "answer"
 
     def decide(self, score: float, has_passages: bool) -> Decision:
         if not has_passages:
@@ -201,13 +195,10 @@ class Planner:
         reply: str = "",
     ) -> Plan:
         earlier = self._earlier(turns[:-1])
-        told = told_before(turns)
-        said = frozenset(terms(reply))
+        before = (told_before(turns), frozenset(terms(reply)))
 
-        @cache
-        def subject() -> tuple[Passage, ...]:
-            found = self.subject_passages(turns[:-1], k)
-            return tuple(unique([*found, *grounded(self.retriever, reply, self._answers)]))
+        def subject() -> frozenset[str]:
+            return self.subject(turns[:-1], k)
 
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
@@ -216,7 +207,7 @@ class Planner:
             # a follow-up leans on the part before it and on what that part leaned on
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             vec = vecs[i] if i < len(vecs) else None
-            part = self._part(ask, context, per_part, vec, subject, (told, said))
+            part = self._part(ask, context, per_part, vec, subject, before)
             own = part.assessment.missing
             if lacks and self._leans(ask):  # "is there a free trial, how long is IT"
                 part = _vetoed(part, lacks)
@@ -249,40 +240,33 @@ class Planner:
         """What each part is embedded as: a follow-up with the turn or part it leans on
         ("and how much is it?" alone is close to nothing in the documents)."""
         earlier = self._earlier(turns[:-1])
-        told, said = told_before(turns), frozenset(terms(reply))
+        before = (told_before(turns), frozenset(terms(reply)))
         out = []
         for i, part in enumerate(parts):
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             query = self.retriever.parse(part.ask)
             if part.context:
                 query = query.with_context(self.retriever.parse(part.context))
-            leans = context and is_followup(part.text, query, told, said)
+            leans = context and is_followup(part.text, query, *before)
             out.append(f"{context} {part.text}" if leans else part.text)
         return out
 
     def subject(self, turns: list[str], k: int) -> frozenset[str]:
         """The documents the last of ``turns`` was retrieved from, answered or not: what a
-        follow-up to it is about."""
-        return frozenset(p.doc_id for p in self.subject_passages(turns, k))
-
-    def subject_passages(self, turns: list[str], k: int) -> tuple[Passage, ...]:
-        """The best passages of each part of the last of ``turns``: what a follow-up to it
-        is about. Retrieved without a subject of its own, so the same whatever plans are
-        kept; kept per index sync like the plans."""
+        follow-up to it is about. Retrieved without a subject of its own, so the same
+        whatever plans are kept; kept per index sync like the plans."""
         if not turns:
-            return ()
+            return frozenset()
         key = (tuple(turns), k)
         found = self._subjects.get(key)
         if found is None:
             context = self._earlier(turns[:-1])
             asks = split_asks(unabbreviate(turns[-1][:QUESTION_CHARS]))
-            before = (told_before(turns), frozenset[str]())
-            found = tuple(
-                p
+            told = (told_before(turns), frozenset[str]())
+            found = frozenset(
+                p.doc_id
                 for ask in asks
-                for p in self._part(ask, context, k, None, before=before).passages[
-                    :SUBJECT_PASSAGES
-                ]
+                for p in self._part(ask, context, k, None, prior=told).passages[:SUBJECT_PASSAGES]
             )
             if len(self._subjects) >= PLANS:
                 self._subjects.clear()
@@ -305,11 +289,11 @@ class Planner:
         context: str,
         k: int,
         vec: Vector | None,
-        subject: Callable[[], tuple[Passage, ...]] = tuple,
-        before: tuple[bool, frozenset[str]] = (False, frozenset()),
+        subject: Callable[[], frozenset[str]] = frozenset,
+        prior: tuple[bool, frozenset[str]] = (False, frozenset()),
     ) -> PartPlan:
-        """``before``: whether the earlier user turn told a situation, and the terms of
-        the assistant's reply to it (see ``is_followup``)."""
+        """``prior``: whether the user turn before told a situation, and the terms of the
+        assistant's reply to it (see ``is_followup``)."""
         r = self.retriever
         text = part.text
         query = r.parse(part.ask)
@@ -318,19 +302,17 @@ class Planner:
             query = query.with_context(r.parse(part.context))
         words: list[str] = []
         own = query
-        if context and is_followup(text, query, *before):
-            lent = r.parse(context)
-            query = query.with_context(lent, 1.0 if elliptic(part.ask, own) else CONTEXT_WEIGHT)
-            words = salient_words(lent)
+        if context and is_followup(text, query, *prior):
+            before = r.parse(context)
+            query = query.with_context(before)
+            words = salient_words(before)
             leaned = context
         words += [c.country for c in cities(f"{part.context} {leaned} {text}")]  # "Toronto": Canada
         if words:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
         passages, window = _window(r, query, k, vec)
-        if leaned:  # a follow-up is about what the turn before it was answered from
-            passages = unique([*passages, *subject()])
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
-        evidence = unique(passages + rows)
+        evidence = passages + [p for p in rows if p not in passages]
         around = tuple(t for t in (part.context, leaned) if t)
         # the documents are embedded, the catalog is not: beside its rows, no similarity
         # to the documents says the question is out of scope (0: neutral)
@@ -339,8 +321,7 @@ class Planner:
         assessment = r.assess(
             query, evidence, around, 0.0 if rows and dense is not None else dense, told
         )
-        docs = {p.doc_id for p in subject()} if leaned else set()
-        on_subject = [p for p in evidence if p.doc_id in docs]
+        on_subject = [p for p in evidence if p.doc_id in subject()] if leaned else []
         if on_subject:  # the subject is settled by the documents: its words need not recur
             alone = r.assess(own, on_subject, around, dense, told)
             if alone.score > assessment.score:
@@ -402,6 +383,12 @@ class Planner:
             return assessment, evidence
         first = r.ranked(best, k)
         return assessment, first + [p for p in evidence if p not in first]
+
+
+def told_before(turns: list[str]) -> bool:
+    """Did the user turn before the last tell a situation and ask nothing ("my bag is
+    lost")? Then the last turn asks about it, however much it names of its own."""
+    return len(turns) > 1 and is_told(turns[-2])
 
 
 def _window(

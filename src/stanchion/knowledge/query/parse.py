@@ -149,13 +149,13 @@ class Query:
         """What answerability weighs: every concept but the frame, earlier turns' included."""
         return [c for c in self.concepts if not c.frame]
 
-    def with_context(self, context: Query, weight: float = CONTEXT_WEIGHT) -> Query:
+    def with_context(self, context: Query) -> Query:
         """This query leaning on ``context``: its subject, not what it asked of it ("how much
         is the hub" lends the hub, not the price) nor its light verbs ("i want to GO on the
-        night plan" lends the plan); each concept carried at ``weight`` of its own."""
+        night plan" lends the plan)."""
         asked = frame_terms(context.text)
         carried = [
-            replace(c, how="context", weight=c.weight * weight)
+            replace(c, how="context", weight=c.weight * CONTEXT_WEIGHT)
             for c in context.content()
             if c.known
             and c.key not in asked

@@ -305,19 +305,6 @@ def is_followup(
     return (len(own) <= 2 and signs >= 1) or (len(own) <= LEANING and signs >= 2)
 
 
-def elliptic(text: str, query: Query) -> bool:
-    """A follow-up that repeats the earlier question with one thing changed ("and on
-    Flex?", "what about Canada?", "and when we land?"): the earlier question's subject is
-    this one's whole subject, not a hint beside its own."""
-    return bool(SWAP.match(text)) and sum(c.known for c in query.content()) <= 1
-
-
-# the openers of a question asked again of another thing, not under a condition added to
-# it: "what if i'm renting?" and "and if it's broken?" ask about the renting, the breakage,
-# with the earlier subject as background
-SWAP = re.compile(r"^\W*(?:and|or|also|what about|how about|same)\b(?!\W+(?:if|unless)\b)", re.I)
-
-
 def salient_words(query: Query, limit: int = 4) -> list[str]:
     """The raw words of the heaviest known concepts, in the order the turn wrote them; not
     what the turn asked of its subject ("how MUCH is the hub" lends "hub", not "much", even
