@@ -6,16 +6,21 @@ for these tests, about a bicycle workshop."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from tests.knowledge.conftest import knowledge_from
 from tests.linear import grows_linearly
 
+from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.query import Glossary, Vocabulary, is_followup, is_told, parse
+from stanchion.knowledge.spec import KnowledgeSpec
 from stanchion.knowledge.text import stem
 from stanchion.pipeline.stages.retrieve import _reply
-from stanchion.store.crypto import Cipher
+from stanchion.store.crypto import Cipher, parse_key
 from stanchion.store.db import Store
 
 # document frequencies of a small workshop corpus, by stem ("get" is in it: a light verb)
@@ -112,6 +117,64 @@ async def test_a_follow_up_after_a_told_situation_is_read_with_it(
     plan = await kn.plan([told, "do you deliver by drone"], 3)
     assert plan.decision == "refuse", plan.annotations()
     kn.close()
+
+
+async def test_a_word_of_the_reply_taken_up_makes_the_turn_lean_through_the_planner(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge_from(store, cipher, app_dir, DOCS)
+    turns = ["my bike needs a service", "how long do you hold the bikes"]
+    reply = "Book a service on the Workshop page; slots open two weeks ahead."
+    # told, then asked: leans with or without the reply
+    assert (await kn.plan(turns, 3, reply)).parts[0].query.leans
+    asked = ["can i book a service online", "when is the workshop open"]
+    assert not (await kn.plan(asked, 3)).parts[0].query.leans
+    plan = await kn.plan(asked, 3, reply)
+    assert plan.parts[0].query.leans, plan.annotations()
+    assert await kn.plan(asked, 3) is not plan  # the reply is part of what a plan is kept by
+    kn.close()
+
+
+def test_the_served_pipeline_reads_the_assistants_reply(
+    sqlite_url: str, gateway_factory: Any
+) -> None:
+    """ "when is the workshop open" after a reply naming the workshop: the trace's query
+    carries the earlier turn's subject, which it would not without the reply."""
+    knowledge = {"sources": [{"files": ["docs/*.md"]}]}
+    gw = gateway_factory(
+        sqlite_url, [{"name": "offline", "provider": "local"}], start=False, knowledge=knowledge
+    )
+    (gw.folder / "docs").mkdir()
+    for name, body in DOCS.items():
+        (gw.folder / "docs" / name).write_text(body)
+    spec = KnowledgeSpec.model_validate(knowledge)
+    ingest(spec, gw.folder, gw.store, Cipher(parse_key(gw.key)), "demo", approve_as="owner")
+    gw.start()
+    key = gw.make_key("user")
+    messages = [
+        {"role": "user", "content": "can i book a bike service online"},
+        {"role": "assistant", "content": "Book a service on the Workshop page."},
+        {"role": "user", "content": "when is the workshop open"},
+    ]
+
+    def query(messages: list[dict[str, str]]) -> str:
+        r = httpx.post(
+            gw.url + "/v1/chat/completions",
+            json={"model": "offline", "messages": messages},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert r.status_code == 200, r.text
+        trace = r.json()["stanchion"]["trace_id"]
+        auth = {"Authorization": f"Bearer {key}"}
+        for _ in range(50):
+            got = httpx.get(gw.url + f"/v1/traces/{trace}", headers=auth)
+            if got.status_code == 200:
+                return str(got.json()["annotations"]["query"])
+            time.sleep(0.05)
+        raise AssertionError("no trace")
+
+    assert query(messages).endswith("(book, bike, service)")
+    assert query([messages[0], messages[2]]) == "when is the workshop open"
 
 
 @pytest.mark.parametrize(
