@@ -64,6 +64,15 @@ def test_a_statement_is_told_even_with_an_auxiliary_after_its_subject() -> None:
     assert not is_told("have you got tubeless tyres")
 
 
+def test_a_request_in_chat_spelling_is_asked_not_told() -> None:
+    """ "i wanna ..." asks like "i want ...": the next turn is not read as a question about
+    a situation told, and its own unseen words are not a story's."""
+    for text in ("i wanna get my chain fixed", "id like to book a service", "r u open sunday"):
+        assert not is_told(text), text
+    assert not is_told("lmk when my bike is ready")
+    assert is_told("my chain snapped")
+
+
 def test_an_earlier_turn_lends_its_subject_not_its_light_verbs() -> None:
     earlier = parse("i want to get my bike serviced", VOCAB, Glossary({}))
     asked = parse("when can you do it", VOCAB, Glossary({}))

@@ -37,11 +37,12 @@ CLAUSES = re.compile(
 )
 ASK = re.compile(
     rf"\?\s*$|^\W*(?:(?:ok|okay|so|and|also|hi|hey|hello|thanks|please|pls)\W+)*(?:{_QWORD})\b"
-    r"|\b(?:i need|i want|i would like|i'd like|please|pls|tell me|let me know|help me"
+    r"|\b(?:i need|i want|i wanna|i would like|i'?d like|i'?d love|please|pls|plz|tell me"
+    r"|let me know|lemme know|lmk|help me"
     r"|wondering|wanted to ask|wants? to know|wanted to know|would like to know)\b"
     r"|\b(?:how|what|when|where|which|why)\b"
     # an auxiliary before a person anywhere in the clause: "And if I leave, can I get..."
-    r"|\b(?:can|could|do|does|will|would|should|am|is|are)\s+(?:i|you|u|we|they)\b",
+    r"|\b(?:can|could|do|does|will|would|should|am|is|are|r)\s+(?:i|you|u|ya|we|they)\b",
     re.I,
 )
 # the courtesies of a message, not its questions: "Hi Lumen team,", "Thanks so much, Linda"
