@@ -54,9 +54,10 @@ class Knowledge:
     def no_evidence_reply(self) -> str:
         return self.spec.no_evidence.reply
 
-    async def plan(self, turns: list[str], k: int) -> Plan:
-        """Passages and the answerability decision for the last of the user's ``turns``."""
-        return await self.planner.plan(turns, k)
+    async def plan(self, turns: list[str], k: int, reply: str = "") -> Plan:
+        """Passages and the answerability decision for the last of the user's ``turns``;
+        ``reply``: the assistant's answer to the turn before it."""
+        return await self.planner.plan(turns, k, reply)
 
     async def start(self) -> None:
         """Bring the index up to date with the store (call once at start-up); term bags

@@ -39,6 +39,7 @@ from stanchion.knowledge.query.gazetteer import cities
 from stanchion.knowledge.query.turns import PRONOUN, unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
+from stanchion.knowledge.text import terms
 from stanchion.knowledge.vectors import Vector
 
 ORDER: dict[Decision, int] = {"refuse": 0, "borderline": 1, "answer": 2}
@@ -46,6 +47,9 @@ PLANS = 4096  # plans kept per index generation (the same questions come back)
 # What a turn is read for retrieval and answerability up to: a long e-mail is ~3,000
 # characters; past this, parsing only costs CPU (~130 us a word) while holding the GIL.
 QUESTION_CHARS = 8000
+# What of the assistant's reply is read for the words a follow-up takes up from it: its
+# opening, where an answer says what it is about.
+REPLY_CHARS = 1000
 FACT_CONCEPTS = 2  # a fact of a story judged alone names at least this many corpus concepts
 SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken to be about
 # Fill the responder's window with the next-ranked passages when the relative cut-off keeps
@@ -141,7 +145,7 @@ class Planner:
         chosen = policy.threshold if policy.threshold is not None else THRESHOLD
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
-        self._plans: dict[tuple[tuple[str, ...], int], Plan] = {}
+        self._plans: dict[tuple[tuple[str, ...], int, str], Plan] = {}
         self._subjects: dict[tuple[tuple[str, ...], int], frozenset[str]] = {}
         self._plans_for: object | None = None  # the index sync the plans were made at
 
@@ -152,14 +156,16 @@ class Planner:
             return "answer"
         return "borderline" if score >= self.low else "refuse"
 
-    async def plan(self, turns: list[str], k: int) -> Plan:
-        """The plan for the last of ``turns`` (the user's messages, oldest first).
+    async def plan(self, turns: list[str], k: int, reply: str = "") -> Plan:
+        """The plan for the last of ``turns`` (the user's messages, oldest first);
+        ``reply``: what the assistant answered between the last two of them.
 
         Plans are kept per index sync (a plan is a pure function of the turns, the
         served versions and the catalog): a question asked again is answered from memory,
         on the loop, without a worker thread."""
         await self.retriever.refresh()
-        key, synced = (tuple(turns), k), self.retriever.synced
+        reply = reply[:REPLY_CHARS] if len(turns) > 1 else ""
+        key, synced = (tuple(turns), k, reply), self.retriever.synced
         if self._plans_for is not synced:
             self._plans, self._subjects, self._plans_for = {}, {}, synced
         known = self._plans.get(key)
@@ -171,9 +177,9 @@ class Planner:
         dense = self.retriever.dense
         vecs = []
         if dense is not None:
-            texts = await asyncio.to_thread(self.standalone, turns, parts)
+            texts = await asyncio.to_thread(self.standalone, turns, parts, reply)
             vecs = [await dense.query_vector(t) for t in texts]
-        plan = await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs)
+        plan = await asyncio.to_thread(self.plan_sync, turns, parts, k, vecs, reply)
         if synced is not None and self.retriever.synced is synced is self._plans_for:
             if len(self._plans) >= PLANS:
                 self._plans.clear()
@@ -181,9 +187,15 @@ class Planner:
         return plan
 
     def plan_sync(
-        self, turns: list[str], parts: list[Ask], k: int, vecs: list[Vector | None]
+        self,
+        turns: list[str],
+        parts: list[Ask],
+        k: int,
+        vecs: list[Vector | None],
+        reply: str = "",
     ) -> Plan:
         earlier = self._earlier(turns[:-1])
+        before = (told_before(turns), frozenset(terms(reply)))
 
         def subject() -> frozenset[str]:
             return self.subject(turns[:-1], k)
@@ -195,7 +207,7 @@ class Planner:
             # a follow-up leans on the part before it and on what that part leaned on
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             vec = vecs[i] if i < len(vecs) else None
-            part = self._part(ask, context, per_part, vec, subject)
+            part = self._part(ask, context, per_part, vec, subject, before)
             own = part.assessment.missing
             if lacks and self._leans(ask):  # "is there a free trial, how long is IT"
                 part = _vetoed(part, lacks)
@@ -224,17 +236,18 @@ class Planner:
             and re.search(rf"\bthe\s+{re.escape(own[0].words)}\W*$", part.ask, re.I) is not None
         )
 
-    def standalone(self, turns: list[str], parts: list[Ask]) -> list[str]:
+    def standalone(self, turns: list[str], parts: list[Ask], reply: str = "") -> list[str]:
         """What each part is embedded as: a follow-up with the turn or part it leans on
         ("and how much is it?" alone is close to nothing in the documents)."""
         earlier = self._earlier(turns[:-1])
+        before = (told_before(turns), frozenset(terms(reply)))
         out = []
         for i, part in enumerate(parts):
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
             query = self.retriever.parse(part.ask)
             if part.context:
                 query = query.with_context(self.retriever.parse(part.context))
-            leans = context and is_followup(part.text, query)
+            leans = context and is_followup(part.text, query, *before)
             out.append(f"{context} {part.text}" if leans else part.text)
         return out
 
@@ -249,10 +262,11 @@ class Planner:
         if found is None:
             context = self._earlier(turns[:-1])
             asks = split_asks(unabbreviate(turns[-1][:QUESTION_CHARS]))
+            told = (told_before(turns), frozenset[str]())
             found = frozenset(
                 p.doc_id
                 for ask in asks
-                for p in self._part(ask, context, k, None).passages[:SUBJECT_PASSAGES]
+                for p in self._part(ask, context, k, None, prior=told).passages[:SUBJECT_PASSAGES]
             )
             if len(self._subjects) >= PLANS:
                 self._subjects.clear()
@@ -265,7 +279,7 @@ class Planner:
         if not turns:
             return ""
         last = turns[-1]
-        if len(turns) > 1 and is_followup(last, self.retriever.parse(last)):
+        if len(turns) > 1 and is_followup(last, self.retriever.parse(last), told_before(turns)):
             return turns[-2] + " " + last
         return last
 
@@ -276,7 +290,10 @@ class Planner:
         k: int,
         vec: Vector | None,
         subject: Callable[[], frozenset[str]] = frozenset,
+        prior: tuple[bool, frozenset[str]] = (False, frozenset()),
     ) -> PartPlan:
+        """``prior``: whether the user turn before told a situation, and the terms of the
+        assistant's reply to it (see ``is_followup``)."""
         r = self.retriever
         text = part.text
         query = r.parse(part.ask)
@@ -285,7 +302,7 @@ class Planner:
             query = query.with_context(r.parse(part.context))
         words: list[str] = []
         own = query
-        if context and is_followup(text, query):
+        if context and is_followup(text, query, *prior):
             before = r.parse(context)
             query = query.with_context(before)
             words = salient_words(before)
@@ -366,6 +383,12 @@ class Planner:
             return assessment, evidence
         first = r.ranked(best, k)
         return assessment, first + [p for p in evidence if p not in first]
+
+
+def told_before(turns: list[str]) -> bool:
+    """Did the user turn before the last tell a situation and ask nothing ("my bag is
+    lost")? Then the last turn asks about it, however much it names of its own."""
+    return len(turns) > 1 and is_told(turns[-2])
 
 
 def _window(

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from stanchion.knowledge.query.english import commonness, typo_of
 from stanchion.knowledge.query.gazetteer import city_spans
 from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
+from stanchion.knowledge.query.point import LIGHT
 from stanchion.knowledge.query.spelling import LONGEST
 from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
@@ -96,7 +97,9 @@ _FILLERS = """wat wats wut wht im ive id youre dont doesnt didnt cant cannot cou
     bruh bro dude mate yo omg lol lmao smh tbh ngl fr rn idk imo imho fyi srsly seriously
     ugh meh welp yup nope yall plz ty lmk wtf ffs asap tmrw tmr tmrrw tmw tomoz 2moro
     thnx thanx tysm np nvm jk irl afaik iirc fwiw ikr ofc obv obvs rly sry soz pls
-    ppl gr8 l8r hmu dm"""
+    ppl gr8 l8r hmu dm instead otherwise guys
+    youve weve theyve youd theyd youll theyll itll shes hes theyre whatll thatll wouldve
+    couldve shouldve mustnt neednt hadnt werent aint"""
 FILLERS = frozenset(_FILLERS.split())
 
 
@@ -148,12 +151,16 @@ class Query:
 
     def with_context(self, context: Query) -> Query:
         """This query leaning on ``context``: its subject, not what it asked of it ("how much
-        is the hub" lends the hub, not the price)."""
+        is the hub" lends the hub, not the price) nor its light verbs ("i want to GO on the
+        night plan" lends the plan)."""
         asked = frame_terms(context.text)
         carried = [
             replace(c, how="context", weight=c.weight * CONTEXT_WEIGHT)
             for c in context.content()
-            if c.known and c.key not in asked and not any(c.alts == o.alts for o in self.concepts)
+            if c.known
+            and c.key not in asked
+            and lends(c)
+            and not any(c.alts == o.alts for o in self.concepts)
         ]
         return Query(self.text, self.concepts + tuple(carried))
 
@@ -164,6 +171,12 @@ class _Unit:
     alts: list[Phrase]
     how: str
     known: bool
+
+
+def lends(c: Concept) -> bool:
+    """Whether an earlier turn's concept names its subject: a light verb ("go", "keep",
+    "get") takes its meaning from what follows it, so it says nothing of the subject."""
+    return c.words.lower() not in LIGHT
 
 
 def frame_terms(question: str) -> set[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stanchion.knowledge.query.parse import Query, frame_terms
+from stanchion.knowledge.query.parse import Query, frame_terms, lends
 
 MAX_PARTS = 4
 _QWORD = (
@@ -37,11 +37,12 @@ CLAUSES = re.compile(
 )
 ASK = re.compile(
     rf"\?\s*$|^\W*(?:(?:ok|okay|so|and|also|hi|hey|hello|thanks|please|pls)\W+)*(?:{_QWORD})\b"
-    r"|\b(?:i need|i want|i would like|i'd like|please|pls|tell me|let me know|help me"
+    r"|\b(?:i need|i want|i wanna|i would like|i'?d like|i'?d love|please|pls|plz|tell me"
+    r"|let me know|lemme know|lmk|help me"
     r"|wondering|wanted to ask|wants? to know|wanted to know|would like to know)\b"
     r"|\b(?:how|what|when|where|which|why)\b"
     # an auxiliary before a person anywhere in the clause: "And if I leave, can I get..."
-    r"|\b(?:can|could|do|does|will|would|should|am|is|are)\s+(?:i|you|u|we|they)\b",
+    r"|\b(?:can|could|do|does|will|would|should|am|is|are|r)\s+(?:i|you|u|ya|we|they)\b",
     re.I,
 )
 # the courtesies of a message, not its questions: "Hi Lumen team,", "Thanks so much, Linda"
@@ -72,6 +73,19 @@ PRONOUN = re.compile(
     r"\b(?:it|its|it's|they|them|their|that|this|those|these|one|ones|there)\b", re.I
 )
 ELLIPSIS = re.compile(r"^\W*(?:and|also|what about|how about|what if|same|then|or)\b", re.I)
+# how a turn takes up the reply before it, then asks on: "thanks!", "ok but", "good to hear."
+TAKES_UP = re.compile(
+    r"^\W*(?:ok(?:ay)?|k|alright|right|great|cool|perfect|got it|i see|good to (?:hear|know)"
+    r"|thanks?|thank you|thx|ty|done|hmm+|but|so)\b",
+    re.I,
+)
+# a word that sets the turn against the one before: "can i pack it in my suitcase INSTEAD"
+CONTINUES = re.compile(r"\b(?:instead|too|as well|either|else|otherwise|again)\b", re.I)
+# Own concepts a turn may name and still lean on the earlier one, when two signs say it
+# does ("ok but how long do you take to look at the item once it arrives": an opener that
+# takes up the reply, and a pronoun): a turn that names this much of its own with one sign
+# ("is there a fee for paper bills") is a new question.
+LEANING = 4
 
 
 APOLOGY = re.compile(
@@ -230,8 +244,19 @@ def is_told(text: str) -> bool:
 
     >>> is_told("My bag came back torn."), is_told("torn bag refund"), is_told("is my bag torn")
     (True, False, False)
+    >>> is_told("we have a power cut"), is_told("do we have a power cut")
+    (True, False)
     """
-    return bool(NARRATOR.search(text)) and not ASK.search(text) and not INVERTED.search(text)
+    if not NARRATOR.search(text) or ASK.search(text):
+        return False
+    return all(
+        SUBJECT.search(text, max(0, m.start() - 12), m.start()) for m in INVERTED.finditer(text)
+    )
+
+
+# a person just before an auxiliary makes it a statement: "WE have a power cut", "I have a
+# question about shipping", not "have you..." (read in the few characters before it only)
+SUBJECT = re.compile(r"\b(?:i|we|you|u|they|he|she)\s+$", re.I)
 
 
 FACTS = re.compile(r"(?<=[.!?])\s+|\n+|[;,]\s*(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|so)\s+", re.I)
@@ -246,13 +271,39 @@ def story_facts(text: str) -> list[str]:
     return [f.strip() for f in FACTS.split(text) if f and f.strip()]
 
 
-def is_followup(text: str, query: Query) -> bool:
-    """A turn that needs earlier ones: a pronoun or ellipsis with few concepts of its own, or
-    almost no concept at all ("and for express?", "can I still send it back?")."""
+def is_followup(
+    text: str, query: Query, told: bool = False, said: frozenset[str] = frozenset()
+) -> bool:
+    """A turn that needs earlier ones: almost no concept of its own ("and for express?"), a
+    sign that it leans (a pronoun, an opener that takes up the reply or elides the
+    question, a word such as "instead") with few concepts of its own, two signs with a
+    few more; or any turn after one that ``told`` a situation and asked nothing ("my bill
+    is wrong" then "how quickly will someone get back to me"): the situation is its
+    subject, as a statement before a question in one message is (``split_asks``). A
+    concept the assistant's reply ``said`` (its terms) taken up again is a sign too ("how
+    up to date is the map" after "... or see it on the outage map").
+
+    >>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
+    >>> vocab = Vocabulary(9, {"cash": 2, "back": 3, "bill": 2, "paper": 1, "fee": 1})
+    >>> def follows(text, told=False):
+    ...     return is_followup(text, parse(text, vocab, Glossary({})), told)
+    >>> follows("can i have it back in cash instead"), follows("is there a fee for paper bills")
+    (True, False)
+    >>> follows("is there a fee for paper bills", told=True)
+    True
+    """
     own = [c for c in query.content() if c.known]
-    if len(own) <= 1:
+    if len(own) <= 1 or told:
         return True
-    return len(own) <= 2 and bool(PRONOUN.search(text) or ELLIPSIS.search(text))
+    signs = sum(
+        (
+            bool(PRONOUN.search(text)),
+            bool(ELLIPSIS.match(text) or TAKES_UP.match(text)),
+            bool(CONTINUES.search(text)),
+            bool(said) and any(c.present(said) for c in own),
+        )
+    )
+    return (len(own) <= 2 and signs >= 1) or (len(own) <= LEANING and signs >= 2)
 
 
 def salient_words(query: Query, limit: int = 4) -> list[str]:
@@ -260,7 +311,7 @@ def salient_words(query: Query, limit: int = 4) -> list[str]:
     what the turn asked of its subject ("how MUCH is the hub" lends "hub", not "much", even
     where a glossary makes "how much" a concept)."""
     asked = frame_terms(query.text)
-    subject = [c for c in query.content() if c.known and c.key not in asked]
+    subject = [c for c in query.content() if c.known and c.key not in asked and lends(c)]
     ranked = sorted(subject, key=lambda c: -c.weight)[:limit]
     keep = {id(c) for c in ranked}
     return [c.words for c in query.concepts if id(c) in keep]

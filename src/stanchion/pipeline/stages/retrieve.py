@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from stanchion.guards import Finding, GuardEngine
 from stanchion.knowledge.base import Passage
@@ -54,7 +55,7 @@ class Retrieve:
         kept: list[Passage] = []
         plan: Plan | None = None
         if turns and turns[-1].strip():
-            plan = await self.knowledge.plan(turns, self.k)
+            plan = await self.knowledge.plan(turns, self.k, _reply(ex.messages))
             ex.annotations.update(plan.annotations(self.knowledge.planner.threshold))
             for passage in plan.passages:
                 findings, drop, redacted = self._verdict(passage, ex)
@@ -79,3 +80,18 @@ class Retrieve:
             )
         else:
             ex.annotations["caveat"] = self.policy.caveat
+
+
+def _reply(messages: list[dict[str, Any]]) -> str:
+    """What the assistant answered between the last two user turns ("" if nothing)."""
+    said: list[str] = []
+    users = 0
+    for m in reversed(messages):
+        role = m.get("role")
+        if role == "user":
+            users += 1
+            if users == 2:
+                break
+        elif role == "assistant" and users == 1:
+            said.append(message_text(m))
+    return " ".join(reversed(said)) if users == 2 else ""
