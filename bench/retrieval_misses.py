@@ -66,12 +66,16 @@ def _part(planner: Planner, part: Any, facts: list[str]) -> dict[str, Any]:
     }
 
 
+ASKED: dict[str, int] = {}  # answerable DEV questions with facts, by set
+
+
 def misses(planner: Planner, source: str, path: Path, split: str | None) -> list[Any]:
     facts = facts_of(path, split)
     out = []
     for ex_id, turns, ok in fit.questions(path, split):
         if not ok or not facts[ex_id]:
             continue
+        ASKED[source] = ASKED.get(source, 0) + 1
         turns = [unabbreviate(t) for t in turns]  # as ``Planner.plan`` reads them
         plan = planner.plan_sync(turns, split_asks(turns[-1]), K, [])
         got = [p for part in plan.parts for p in part.passages]
@@ -129,6 +133,7 @@ def main(args: list[str]) -> None:
         by[c["source"]] = by.get(c["source"], 0) + 1
         ranks = [p["gold"]["rank"] for p in c["parts"] if p["gold"]]
         cut += bool(ranks) and min(ranks) <= K
+    print("asked:", ASKED)
     print("misses:", by, f"(the fact's passage ranked within k={K} but cut off: {cut})")
 
 
