@@ -67,7 +67,7 @@ FILL = False
 # it the rest of the responder's changes gained 1 and lost none (counts only; the same
 # trade as FILL's: more passages, and a near miss finds a sentence to answer with).
 FILL_FROM_DOCUMENT = False
-OWN = 2  # passages a follow-up's own words add from its subject's documents
+OWN = 1  # passage(s) a follow-up's own words add from its subject's documents
 WIDE = 3  # ranks read for the document's other sections: WIDE * k
 
 
