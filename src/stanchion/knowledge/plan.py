@@ -67,6 +67,7 @@ FILL = False
 # it the rest of the responder's changes gained 1 and lost none (counts only; the same
 # trade as FILL's: more passages, and a near miss finds a sentence to answer with).
 FILL_FROM_DOCUMENT = False
+OWN = 1  # passage(s) a follow-up's own words add from its subject's documents
 WIDE = 3  # ranks read for the document's other sections: WIDE * k
 
 
@@ -311,6 +312,8 @@ class Planner:
         if words:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
         passages, window = _window(r, query, k, vec)
+        if leaned:  # the earlier turn's words crowd out what its own words find
+            passages += self._own(own, subject(), passages, k)
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
         evidence = passages + [p for p in rows if p not in passages]
         around = tuple(t for t in (part.context, leaned) if t)
@@ -337,6 +340,19 @@ class Planner:
         if decision != "refuse":  # judged on those kept; read k where the cut-off kept fewer
             evidence = evidence + [p for p in window if p not in evidence]
         return PartPlan(text, question, query, evidence, assessment, decision)
+
+    def _own(
+        self, own: Query, subject: frozenset[str], have: list[Passage], k: int
+    ) -> list[Passage]:
+        """A follow-up's own words ranked within its subject's documents ("when would it
+        start" after "the time of use plan": the plans page's "Changing plan", which the
+        carried words rank under every other section naming a plan)."""
+        if not subject:
+            return []
+        seen = {(p.doc_id, p.start) for p in have}
+        ranked = self.retriever.ranked(own, WIDE * k)
+        found = [p for p in ranked if p.doc_id in subject and (p.doc_id, p.start) not in seen]
+        return found[:OWN]
 
     def _unsold(self, text: str, context: str) -> list[str]:
         """Models or packs ``text`` names that the catalog does not hold. A pack asked with no

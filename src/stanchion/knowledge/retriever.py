@@ -44,6 +44,18 @@ def coverage(query: Query, chunk_terms: set[str], total: float | None = None) ->
     return sum(c.weight for c in query.concepts if c.present(chunk_terms)) / total
 
 
+def coverable(query: Query) -> float:
+    """The share of the query's weight the corpus can cover at all: its known concepts. A
+    word no approved document uses ("bedroom", "tuesday" in a told story) weighs in every
+    coverage yet no passage can hold it, so a floor on coverage must shrink with it, or
+    a story's long wording leaves only the first hit (the passage with the answer ranked
+    second, under the floor)."""
+    total = query.total
+    if total <= 0:
+        return 1.0
+    return sum(c.weight for c in query.concepts if c.known) / total
+
+
 class KnowledgeRetriever:
     """``Retriever`` over one backend; ``search`` returns at most k passages, or none when
     they cannot answer the question (below ``threshold`` answerability)."""
@@ -226,7 +238,7 @@ class KnowledgeRetriever:
         scored.sort(key=lambda cs: -(lexical * cs[0].rank / top + (1 - lexical) * cs[1]))
         if dense:
             scored = self._fused(scored, dense, query, asked)
-        kept = self._cut(scored, min_score, bool(dense))[:k]
+        kept = self._cut(scored, min_score, bool(dense), coverable(query))[:k]
         more: list[Scored] = []
         if fill and len(kept) < k:
             ids = {c.chunk_id for c, _, _ in kept}
@@ -237,9 +249,12 @@ class KnowledgeRetriever:
         c, cov, sim = scored
         return self._passage(c, max(cov, sim if sim >= self.min_similarity else 0.0))
 
-    def _cut(self, scored: list[Scored], min_score: float | None, dense: bool) -> list[Scored]:
+    def _cut(
+        self, scored: list[Scored], min_score: float | None, dense: bool, reach: float = 1.0
+    ) -> list[Scored]:
         """An explicit floor keeps what reaches it; otherwise the first hit always stays
-        (answerability decides whether it answers) with those near the best coverage."""
+        (answerability decides whether it answers) with those near the best coverage, and
+        ``min_score`` is a share of what a passage can cover (``reach``: see ``coverable``)."""
         if min_score is not None:
             return [
                 s for s in scored if s[1] >= min_score or (dense and s[2] >= self.min_similarity)
@@ -247,7 +262,7 @@ class KnowledgeRetriever:
         if not scored:
             return []
         best = max(cov for _, cov, _ in scored)
-        floor = max(self.min_score, self.relative_cutoff * best)
+        floor = max(self.min_score * reach, self.relative_cutoff * best)
         head, rest = scored[0], scored[1:]
         return [head] + [
             s for s in rest if s[1] >= floor or (dense and s[2] >= self.min_similarity)
