@@ -100,31 +100,11 @@ WEIGHTS: tuple[float, ...] = (
     *(-2.592, -1.885, -0.529, -1.16, 0.32, -0.324),
 )
 SLOPES = WEIGHTS[1:]
-NEGATIONS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "without",
-        "nor",
-        "none",
-        "cannot",
-        "excluding",
-        "neither",
-        "nothing",
-        "dont",
-        "doesnt",
-        "didnt",
-        "isnt",
-        "wasnt",
-        "arent",
-        "werent",
-        "wont",
-        "cant",
-        "couldnt",
-        "shouldnt",
-    ]
-)
+NEGATIONS = frozenset([
+    "not", "no", "never", "without", "nor", "none", "cannot", "excluding", "neither", "nothing",
+    "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "wont", "cant", "couldnt",
+    "shouldnt"
+])  # fmt: skip
 
 
 Words = list[tuple[str, int, int]]
@@ -211,6 +191,16 @@ class Source:
     # The windows each term is in, in window order: a claim's coverage of every window is
     # added up term by term from here (the same sums, in the same order, as window by window).
     where: dict[str, list[int]] = field(default_factory=dict)
+    # Each source term's IDF weight, and an unseen term's: made once per passage set, not
+    # once per claim term (the same expression, so the same floats).
+    idf: dict[str, float] = field(init=False)
+    unseen: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = max(self.sentences, 1)
+        by_count = {c: math.log(1 + n / (1 + c)) + 0.5 for c in {0, *self.df.values()}}
+        self.idf = {t: by_count[c] for t, c in self.df.items()}
+        self.unseen = by_count[0]
 
     @classmethod
     def of(cls, texts: list[str], cache: SentenceCache | None = None) -> Source:
@@ -277,18 +267,17 @@ def opposites(term: str) -> frozenset[str]:
 
 
 def _alignment(
-    read: list[Reading], uniq: list[str], weights: list[float], source: Source
+    read: list[Reading], uniq: list[str], weights: list[float], total: float, source: Source
 ) -> tuple[float, float, float, float, set[str], bool, bool]:
     """(best window coverage, top-3 joint coverage, negation mismatch, antonym swap, the
     claim's stems, whether the claim denies what its best sentence states, whether it puts
     another value of a closed class where they write one: ``contrast.swapped_value``).
-    ``weights``: the IDF weight of each of ``uniq``'s terms."""
+    ``weights``: the IDF weight of each of ``uniq``'s terms, ``total`` their sum."""
     stems = {r[1] for r in read}
     negated = any(map(_NEGATES, read))
     windows = source.windows
     if not windows:
         return 0.0, 0.0, float(negated), 0.0, stems, False, False
-    total = sum(weights)
     # Each window's covered weight, its terms' weights added in ``uniq``'s order (the order
     # fixes the float sum's last bits, and so which window wins a tie).
     covered = [0.0] * len(windows)
@@ -363,41 +352,50 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
     words ("So there it is.") gets NEUTRAL, length 0."""
     tokens = words(claim)
     read = [reading(raw) for raw, _, _ in tokens]
-    toks = [(r[2], s, e) for r, (_, s, e) in zip(read, tokens, strict=True) if r[2] is not None]
-    if not toks:
+    # One pass over the words: the content terms, and the spans of those the sources lack
+    # (of which the numbers they never write, and whether a capitalised one is a name).
+    terms: list[str] = []
+    missing: list[tuple[int, int]] = []
+    numbers: list[tuple[int, int]] = []
+    known, digits, novel_name = source.terms, source.digits, False
+    for (raw, s, e), r in zip(tokens, read, strict=True):
+        t = r[2]
+        if t is None:
+            continue
+        terms.append(t)
+        if t not in known:
+            missing.append((s, e))
+            if novel_number(t, digits):
+                numbers.append((s, e))
+            novel_name = novel_name or (s > 0 and raw[0].isupper())
+    if not terms:
         return list(NEUTRAL), Marks()
-    names = {t for t, s, _ in toks if claim[s].isupper() and s > 0}
-    n_src = max(source.sentences, 1)
-    terms = [t for t, _, _ in toks]
     # Sorted: a set's order changes with the process's hash seed, and with it the last bits of
     # the float sums, which window wins a tie and so the top-3 coverage (up to 0.06 apart).
     uniq = sorted(set(terms))
-    df = source.df
-    weights = [math.log(1 + n_src / (1 + df.get(t, 0))) + 0.5 for t in uniq]
-    present = list(map(source.terms.__contains__, terms))
-    align, cover, negation, antonym, stems, denial, value = _alignment(read, uniq, weights, source)
-    pairs = list(pairwise(terms))
-    found = sum(map(source.bigrams.__contains__, pairs)) if pairs else 0
-    bigrams = found / len(pairs) if pairs else sum(present)
-    missing = [(s, e) for (_, s, e), p in zip(toks, present, strict=True) if not p]
-    numbers = [
-        (s, e)
-        for (t, s, e), p in zip(toks, present, strict=True)
-        if not p and novel_number(t, source.digits)
-    ]
+    idf, unseen = source.idf, source.unseen
+    weights = [idf.get(t, unseen) for t in uniq]
+    total = sum(weights)
+    align, cover, negation, antonym, stems, denial, value = _alignment(
+        read, uniq, weights, total, source
+    )
+    if len(terms) > 1:
+        bigrams = sum(map(source.bigrams.__contains__, pairwise(terms))) / (len(terms) - 1)
+    else:
+        bigrams = len(terms) - len(missing)  # whether its one term is the sources'
     feats = [
-        _covered(uniq, weights, source.terms, sum(weights)),
+        _covered(uniq, weights, known, total),
         align,
         cover,
         min(bigrams, 1.0),
         float(bool(numbers)),
-        float(any(t not in source.terms for t in names)),
+        float(novel_name),
         math.log1p(len(missing)),
         negation,
         antonym,
-        math.log1p(len(toks)),
+        math.log1p(len(terms)),
     ]
-    unnamed = unsupported_names(claim, tokens, source.terms, source.texts)
+    unnamed = unsupported_names(claim, tokens, known, source.texts)
     contradicted = bool(numbers) or antonym > 0 or denial or value or bool(unnamed)
     marks = Marks(missing, numbers, contradicted, personal(claim, stems, source), unnamed)
     return feats, marks
