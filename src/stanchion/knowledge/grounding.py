@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from stanchion.guards.base import Action, Finding
 from stanchion.knowledge.checkers import Checker, CheckerError
+from stanchion.knowledge.sources import FactsCache, Source
 from stanchion.knowledge.spec import Grounding, GroundingAction
 from stanchion.knowledge.support import (
-    SentenceCache,
-    Source,
     aggregate,
     claim_features,
     support,
@@ -116,7 +115,7 @@ class Validator:
 
     def __init__(self, policy: Grounding, catalog: Catalog | None = None) -> None:
         self.policy, self.catalog = policy, catalog
-        self._sentences: SentenceCache = {}
+        self._facts: FactsCache = {}
         self._sources: dict[tuple[str, ...], Source] = {}
         self._caveats: dict[str, str] = {
             "grounding.unsupported": policy.action,
@@ -132,7 +131,7 @@ class Validator:
         if found is None:
             if len(self._sources) >= SOURCES:
                 self._sources.clear()
-            found = self._sources[key] = Source.of(sources, self._sentences)
+            found = self._sources[key] = Source.of(sources, self._facts)
         return found
 
     def claims(

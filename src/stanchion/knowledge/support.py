@@ -19,49 +19,23 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import compress, pairwise
-from operator import itemgetter, mul
+from operator import mul
 
-from stanchion.knowledge.antonyms import ANTONYMS
 from stanchion.knowledge.contrast import swapped_value, unsupported_names
-from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
+from stanchion.knowledge.sources import (
+    DIGITS,
+    FIRST_PERSON,
+    NEGATES,
+    Reading,
+    Source,
+    read_denies,
+    reading,
+)
+from stanchion.knowledge.text import words
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 NUMBER = re.compile(r"^\d[\d.,]*$")
-# The numbers inside a source's words: "9pm", "1st" and "2018-2019" back "9", "1" and "2019".
-DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 TOP = 3
-# "one" is left out: it is a pronoun as often as a number ("one of the best"). An ordinal is
-# its number ("the fifth day" against "the 5th day").
-NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        [
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-        ],
-        start=2,
-    )
-} | {
-    w: str(i)
-    for i, w in enumerate(
-        ["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], start=3
-    )
-}
-# "first" and "second" are left out for the same reason ("first of all", "a second look").
-# The speaker's own voice: "I think...", "my favourite...". Contractions that normalise to
-# words of their own ("I'd" -> "id", "I'll" -> "ill") are left out.
-FIRST_PERSON = frozenset(["i", "me", "my", "myself", "im", "ive"])
 FEATURES = (
     "idf_coverage",
     "align",
@@ -100,170 +74,6 @@ WEIGHTS: tuple[float, ...] = (
     *(-2.592, -1.885, -0.529, -1.16, 0.32, -0.324),
 )
 SLOPES = WEIGHTS[1:]
-NEGATIONS = frozenset([
-    "not", "no", "never", "without", "nor", "none", "cannot", "excluding", "neither", "nothing",
-    "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "wont", "cant", "couldnt",
-    "shouldnt"
-])  # fmt: skip
-
-
-Words = list[tuple[str, int, int]]
-# A raw word's reading: (normalised, its stem, its content term or None for a stop word,
-# whether it negates, what its stem swaps with: ``opposites``). One lookup per word instead
-# of four passes over a claim's words.
-Reading = tuple[str, str, str | None, bool, frozenset[str]]
-_NEGATES = itemgetter(3)
-
-
-@lru_cache(maxsize=65_536)
-def reading(raw: str) -> Reading:
-    w = normalize_word(raw)
-    term = None if w in STOPWORDS else (NUMBER_WORDS.get(w) or stem(w))
-    stemmed = stem(w)
-    return w, stemmed, term, w in NEGATIONS or raw.lower().endswith("n't"), opposites(stemmed)
-
-
-def has_negation(text: str, tokens: Words | None = None) -> bool:
-    """``tokens``: ``words(text)`` when the caller has them already (each pass over a
-    claim's words costs; a claim is read once)."""
-    return any(reading(w)[3] for w, _, _ in (words(text) if tokens is None else tokens))
-
-
-def denies(tokens: Words) -> bool:
-    """The claim says something is not so: a negation word other than the additive "not
-    only" ("not only A but B" asserts both)."""
-    return _denies([reading(w) for w, _, _ in tokens])
-
-
-def _denies(read: list[Reading]) -> bool:
-    return any(
-        r[3] and not (r[0] == "not" and i + 1 < len(read) and read[i + 1][0] == "only")
-        for i, r in enumerate(read)
-    )
-
-
-def content_terms(text: str, tokens: Words | None = None) -> list[tuple[str, int, int]]:
-    """(stemmed term, start, end) of the words that carry content; a number written as a
-    word is its digits ("five gold albums" is "5 gold albums")."""
-    out = []
-    for raw, s, e in words(text) if tokens is None else tokens:
-        term = reading(raw)[2]
-        if term is not None:
-            out.append((term, s, e))
-    return out
-
-
-def all_stems(text: str, tokens: Words | None = None) -> set[str]:
-    return {reading(w)[1] for w, _, _ in (words(text) if tokens is None else tokens)}
-
-
-@dataclass(slots=True)
-class Window:
-    """One source sentence, or two adjacent ones."""
-
-    terms: set[str]
-    stems: set[str]
-    negated: bool
-
-    def __or__(self, other: Window) -> Window:
-        return Window(
-            self.terms | other.terms, self.stems | other.stems, self.negated or other.negated
-        )
-
-    @property
-    def first_person(self) -> bool:
-        return not FIRST_PERSON.isdisjoint(self.stems)
-
-
-@dataclass(slots=True)
-class Source:
-    """The sources prepared once: term set, bigrams, document frequencies, windows, and the
-    texts themselves (where a claim's proper name is looked for when no term matches it)."""
-
-    terms: set[str]
-    bigrams: set[tuple[str, str]]
-    windows: list[Window]
-    df: dict[str, int]
-    sentences: int
-    first_person: bool
-    digits: set[str]
-    texts: tuple[str, ...]
-    # The windows each term is in, in window order: a claim's coverage of every window is
-    # added up term by term from here (the same sums, in the same order, as window by window).
-    where: dict[str, list[int]] = field(default_factory=dict)
-    # Each source term's IDF weight, and an unseen term's: made once per passage set, not
-    # once per claim term (the same expression, so the same floats).
-    idf: dict[str, float] = field(init=False)
-    unseen: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        n = max(self.sentences, 1)
-        by_count = {c: math.log(1 + n / (1 + c)) + 0.5 for c in {0, *self.df.values()}}
-        self.idf = {t: by_count[c] for t, c in self.df.items()}
-        self.unseen = by_count[0]
-
-    @classmethod
-    def of(cls, texts: list[str], cache: SentenceCache | None = None) -> Source:
-        """``cache`` keeps each text's analysed sentences: retrieved passages are immutable
-        versions and come back request after request, so they are analysed once."""
-        terms: set[str] = set()
-        bigrams: set[tuple[str, str]] = set()
-        single: list[Window] = []
-        df: dict[str, int] = {}
-        for text in texts:
-            for toks, window in _sentences(text, cache):
-                terms.update(toks)
-                bigrams.update(pairwise(toks))
-                single.append(window)
-                for t in set(toks):
-                    df[t] = df.get(t, 0) + 1
-        merged = [a | b for a, b in pairwise(single)]
-        voiced = any(w.first_person for w in single)
-        digits = {d for t in terms if not t.isalpha() for d in DIGITS.findall(t)}
-        kept = tuple(texts)
-        windows = single + merged
-        where: dict[str, list[int]] = {}
-        for i, w in enumerate(windows):
-            for t in w.terms:
-                where.setdefault(t, []).append(i)
-        return cls(terms, bigrams, windows, df, len(single), voiced, digits, kept, where)
-
-
-SentenceCache = dict[str, list[tuple[list[str], Window]]]
-SENTENCE_CACHE_SIZE = 4096
-
-
-def _sentences(text: str, cache: SentenceCache | None) -> list[tuple[list[str], Window]]:
-    found = cache.get(text) if cache is not None else None
-    if found is None:
-        found = []
-        for sentence in SENTENCE_END.split(text):
-            if sentence.strip():
-                toks = [t for t, _, _ in content_terms(sentence)]
-                found.append((toks, Window(set(toks), all_stems(sentence), has_negation(sentence))))
-        if cache is not None:
-            if len(cache) >= SENTENCE_CACHE_SIZE:
-                cache.clear()
-            cache[text] = found
-    return found
-
-
-PREFIXES = ("un", "dis", "non", "in", "im", "ir", "il")
-
-
-def swapped(term: str, within: set[str]) -> bool:
-    """``term`` stands where the aligned sentences say the opposite: its antonym, or the
-    word it negates by a prefix ("disagrees" for "agrees", "unreliable" for "reliable"),
-    is there and it is not."""
-    return term not in within and not opposites(term).isdisjoint(within)
-
-
-@lru_cache(maxsize=65_536)
-def opposites(term: str) -> frozenset[str]:
-    """The words whose presence in place of ``term`` is a swap: its antonyms and what it
-    negates by a prefix."""
-    bases = (term[len(p) :] for p in PREFIXES if term.startswith(p) and len(term) - len(p) >= 4)
-    return ANTONYMS.get(term, frozenset()).union(bases)
 
 
 def _alignment(
@@ -274,7 +84,7 @@ def _alignment(
     another value of a closed class where they write one: ``contrast.swapped_value``).
     ``weights``: the IDF weight of each of ``uniq``'s terms, ``total`` their sum."""
     stems = {r[1] for r in read}
-    negated = any(map(_NEGATES, read))
+    negated = any(map(NEGATES, read))
     windows = source.windows
     if not windows:
         return 0.0, 0.0, float(negated), 0.0, stems, False, False
@@ -295,7 +105,7 @@ def _alignment(
     antonym = float(
         any(r[1] not in top_stems and not r[4].isdisjoint(top_stems) for r in read if r[4])
     )
-    denial = not best.negated and negated and _denies(read)
+    denial = not best.negated and negated and read_denies(read)
     cover = _covered(uniq, weights, top_terms, total)
     value = swapped_value(stems, top_stems)
     return scores[order[0]], cover, negation, antonym, stems, denial, value
@@ -373,8 +183,7 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
     # Sorted: a set's order changes with the process's hash seed, and with it the last bits of
     # the float sums, which window wins a tie and so the top-3 coverage (up to 0.06 apart).
     uniq = sorted(set(terms))
-    idf, unseen = source.idf, source.unseen
-    weights = [idf.get(t, unseen) for t in uniq]
+    weights = source.weights(uniq)
     total = sum(weights)
     align, cover, negation, antonym, stems, denial, value = _alignment(
         read, uniq, weights, total, source
