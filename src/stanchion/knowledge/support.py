@@ -95,11 +95,12 @@ def _alignment(
     for t, w in zip(uniq, weights, strict=True):
         for i in where.get(t, ()):
             covered[i] += w
-    scores = [c / total if total else 1.0 for c in covered]
+    scores = [c / total for c in covered] if total else [1.0] * len(covered)
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:TOP]
-    best = windows[order[0]]
-    top_terms = set().union(*(windows[i].terms for i in order))
-    top_stems = set().union(*(windows[i].stems for i in order))
+    top = [windows[i] for i in order]
+    best = top[0]
+    top_terms = set().union(*[w.terms for w in top])
+    top_stems = set().union(*[w.stems for w in top])
     negation = float(negated != best.negated)
     # ``swapped`` for each claim word, from its reading (most words have no opposite)
     antonym = float(
