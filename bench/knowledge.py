@@ -25,8 +25,9 @@ from pathlib import Path
 from stanchion.knowledge import grounding, support
 from stanchion.knowledge.evaluation import binary_metrics, percentile, read_jsonl
 from stanchion.knowledge.grounding import split_claims
+from stanchion.knowledge.sources import Source
 from stanchion.knowledge.spec import Grounding
-from stanchion.knowledge.support import Source, aggregate, claim_features, vetoed
+from stanchion.knowledge.support import aggregate, claim_features, vetoed
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if not DATA.exists():

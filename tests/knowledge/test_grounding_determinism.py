@@ -9,7 +9,8 @@ import sys
 
 SCRIPT = """
 import json
-from stanchion.knowledge.support import Source, claim_features
+from stanchion.knowledge.sources import Source
+from stanchion.knowledge.support import claim_features
 source = Source.of([
     "charlie golf. charlie delta lima echo juliet. lima alpha juliet. juliet oscar mike alpha."
 ])

@@ -7,22 +7,24 @@ import random
 import re
 
 from stanchion.knowledge.grounding import split_claims
-from stanchion.knowledge.support import (
-    CONTRADICTIONS,
-    EVIDENCE,
-    NEUTRAL,
-    WEIGHTS,
+from stanchion.knowledge.sources import (
     Source,
-    aggregate,
     all_stems,
-    claim_features,
     content_terms,
     denies,
     has_negation,
     opposites,
     reading,
-    support,
     swapped,
+)
+from stanchion.knowledge.support import (
+    CONTRADICTIONS,
+    EVIDENCE,
+    NEUTRAL,
+    WEIGHTS,
+    aggregate,
+    claim_features,
+    support,
 )
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 

@@ -74,6 +74,17 @@ def _num(value: Any) -> float | None:
     return float(m.group().replace(",", "")) if m else None
 
 
+LETTERS = re.compile(r"[a-z]+")
+
+
+def _column(column: str) -> tuple[bool, frozenset[str], bool, frozenset[str]]:
+    """(a price?, the words naming it, a recurring price?, its own terms) of a fact column."""
+    is_price = "price" in column.lower() or "cost" in column.lower()
+    own = frozenset(terms(column.replace("_", " ")))
+    named = own | ({"price"} if is_price else set())
+    return is_price, named, RECURRING.search(column) is not None, own
+
+
 def _feature_terms(raw: str) -> frozenset[str]:
     return frozenset(terms(raw))
 
@@ -133,6 +144,8 @@ class Catalog:
             t for c in spec.fact_columns for t in terms(c.replace("_", " "))
         }
         self._passages = {p.name: self._passage(p) for p in self.products}
+        # per fact column, read once: is it a price, the words that name it, its own terms
+        self._columns = {c: _column(c) for p in self.products for c in p.facts}
         # a product's codes (SKU, barcode...) name it as well as its name does
         self.codes = {
             str(v).strip().lower(): p.name
@@ -203,9 +216,10 @@ class Catalog:
             "catalog",
         )
 
-    def check(self, answer: str) -> list[Finding]:
+    def check(self, answer: str, spans: list[tuple[int, int]] | None = None) -> list[Finding]:
+        """``spans``: the answer's sentences (``split_claims``) when the caller has them."""
         out: list[Finding] = []
-        for s, e in split_claims(answer):
+        for s, e in split_claims(answer) if spans is None else spans:
             sentence = answer[s:e]
             named = self.names.match(sentence).products
             if not named:
@@ -267,15 +281,16 @@ class Catalog:
     def _wrong_numbers(self, product: Product, clause: str) -> list[re.Match[str]]:
         out = []
         lowered = clause.lower()
+        recurring = RECURRING.search(lowered) is not None
+        stems = {stem(w) for w in LETTERS.findall(lowered)}
         for column, value in product.facts.items():
             expected = _num(value)
             if expected is None:
                 continue
-            is_price = "price" in column.lower() or "cost" in column.lower()
-            if is_price and RECURRING.search(lowered) and not RECURRING.search(column):
+            is_price, words, recurring_column, _ = self._columns[column]
+            if is_price and recurring and not recurring_column:
                 continue  # "3.99 USD per month" is a subscription, not the product's price
-            words = set(terms(column.replace("_", " "))) | ({"price"} if is_price else set())
-            near = any(stem(w) in words for w in re.findall(r"[a-z]+", lowered))
+            near = not words.isdisjoint(stems)
             if not (near or (is_price and MONEY.search(clause))):
                 continue
             for m in NUMBER.finditer(clause):
@@ -288,14 +303,13 @@ class Catalog:
                     out.append(m)
         return out
 
-    @staticmethod
-    def _about(column: str, sentence: str, m: re.Match[str], is_price: bool) -> bool:
+    def _about(self, column: str, sentence: str, m: re.Match[str], is_price: bool) -> bool:
         """Is this number stated as the column's value (currency, or the column's word
         right after it, or right before it)?"""
         if is_price:
             before = sentence[max(0, m.start() - 2) : m.start()]
             return bool(re.search(r"[$€£]", before) or MONEY.match(sentence[m.start() :]))
-        names = set(terms(column.replace("_", " ")))
+        names = self._columns[column][3]
         after = terms(" ".join(sentence[m.end() :].split()[:2]))
         before_words = terms(" ".join(sentence[: m.start()].split()[-2:]))
         return bool(names & set(after)) or bool(names & set(before_words))

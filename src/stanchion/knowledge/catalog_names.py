@@ -161,6 +161,12 @@ class NameIndex:
         self.names = [self._name(n, ts) for n, ts in toks.items()]
         self.vocab = frozenset(t for n in self.names for t in n.ident)
         self.match = lru_cache(maxsize=4096)(self._match)
+        self.near = lru_cache(maxsize=16_384)(self._near)
+
+    def _near(self, token: str) -> tuple[str, ...]:
+        """The name tokens ``token`` is close to, in ``vocab``'s order: one lookup per word
+        of a new sentence instead of one per word and name token."""
+        return tuple(v for v in self.vocab if close(token, v))
 
     def _name(self, name: str, toks: Sequence[str]) -> Name:
         ident = frozenset(t for t in toks if t not in self.brand and t not in STOPWORDS)
@@ -175,9 +181,8 @@ class NameIndex:
         for i, t in enumerate(toks):
             if t in STOPWORDS or t in self.brand:
                 continue
-            for v in self.vocab:
-                if close(t, v):
-                    hits.setdefault(v, set()).add(i)
+            for v in self.near(t):
+                hits.setdefault(v, set()).add(i)
         return hits
 
     def _match(self, text: str) -> Match:

@@ -26,8 +26,8 @@ from typing import Any, Protocol
 
 from stanchion.errors import StanchionError
 from stanchion.knowledge.app_files import app_file
+from stanchion.knowledge.sources import content_terms
 from stanchion.knowledge.spec import GroundingChecker
-from stanchion.knowledge.support import content_terms
 from stanchion.providers.base import ChatRequest, Completion
 from stanchion.providers.errors import ProviderError
 

@@ -42,6 +42,9 @@ def _classes() -> dict[str, int]:
 
 
 CLASS_OF = _classes()
+MEMBERS: dict[int, frozenset[str]] = {
+    k: frozenset(t for t, c in CLASS_OF.items() if c == k) for k in set(CLASS_OF.values())
+}
 POSSESSIVE = re.compile(r"['’]s?$")
 OPENERS = (":", ".", "!", "?", '"', "“")
 
@@ -49,12 +52,9 @@ OPENERS = (":", ".", "!", "?", '"', "“")
 def swapped_value(stems: list[str] | set[str], aligned: set[str]) -> bool:
     """A claim word of a closed class stands where the aligned sentences write another value
     of that class and not this one ("second" against "third", "million" against "billion")."""
-    for t in stems:
-        k = CLASS_OF.get(t)
-        if k is None or t in aligned:
-            continue
-        if any(CLASS_OF.get(o) == k for o in aligned if o != t):
-            return True
+    for t in CLASS_OF.keys() & stems:  # most claims have no such word: one set operation
+        if t not in aligned and not MEMBERS[CLASS_OF[t]].isdisjoint(aligned):
+            return True  # another member is there ("t" itself is not)
     return False
 
 
@@ -89,6 +89,11 @@ def unsupported_names(
     ``terms`` nor (looked for only then) ``written`` in their texts. A word capitalised by
     its position (the claim's first, after a colon, a quote or a sentence end) is a name only
     when a name follows it ("John Smith said", not "Refunds take")."""
+    rest = claim[1:]
+    if rest == rest.lower():
+        # No capital after the claim's first character: no word is a name (one opening the
+        # claim is one only when a capitalised name follows it). Words are ASCII.
+        return []
     out = []
     for i, (raw, s, e) in enumerate(tokens):
         if not raw[:1].isupper():

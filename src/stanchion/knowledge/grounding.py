@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from stanchion.guards.base import Action, Finding
 from stanchion.knowledge.checkers import Checker, CheckerError
+from stanchion.knowledge.sources import FactsCache, Source
 from stanchion.knowledge.spec import Grounding, GroundingAction
 from stanchion.knowledge.support import (
-    SentenceCache,
-    Source,
     aggregate,
     claim_features,
     support,
@@ -116,8 +115,13 @@ class Validator:
 
     def __init__(self, policy: Grounding, catalog: Catalog | None = None) -> None:
         self.policy, self.catalog = policy, catalog
-        self._sentences: SentenceCache = {}
+        self._facts: FactsCache = {}
         self._sources: dict[tuple[str, ...], Source] = {}
+        self._caveats: dict[str, str] = {
+            "grounding.unsupported": policy.action,
+            "grounding.unsupported_number": policy.number_action,
+            **(catalog.policy_actions() if catalog is not None else {}),
+        }
 
     def source(self, sources: list[str]) -> Source:
         """The prepared sources of a passage set, kept (a Source is never changed): the
@@ -127,12 +131,16 @@ class Validator:
         if found is None:
             if len(self._sources) >= SOURCES:
                 self._sources.clear()
-            found = self._sources[key] = Source.of(sources, self._sentences)
+            found = self._sources[key] = Source.of(sources, self._facts)
         return found
 
-    def claims(self, answer: str, source: Source) -> list[Claim]:
+    def claims(
+        self, answer: str, source: Source, spans: list[tuple[int, int]] | None = None
+    ) -> list[Claim]:
+        """``spans``: ``split_claims(answer)`` when the caller has them already (the answer is
+        split once, for the claims, a model checker and the catalog alike)."""
         out = []
-        for s, e in split_claims(answer):
+        for s, e in split_claims(answer) if spans is None else spans:
             feats, marks = claim_features(answer[s:e], source)
             veto = vetoed(marks, self.policy.kind)
             score = support(aggregate([feats], source)) * (VETO if veto else 1.0)
@@ -155,12 +163,20 @@ class Validator:
         """``question`` does not excuse answer words missing from the sources: words echoed
         from the question but absent from the passages are as unsupported as any other
         (excusing them cost 2-3 points of balanced accuracy on begin and halueval)."""
+        return self._validate(answer, sources, split_claims(answer))
+
+    def _validate(
+        self, answer: str, sources: list[str], spans: list[tuple[int, int]]
+    ) -> Validation:
         source = self.source(sources)
-        claims = self.claims(answer, source)
-        score = support(aggregate([c.features for c in claims], source)) if claims else 1.0
-        if any(c.vetoed for c in claims):
-            score *= VETO
-        return self._validation(claims, score, answer, "offline")
+        claims = self.claims(answer, source, spans)
+        if len(claims) == 1:  # the answer's figures are its claim's: the same score
+            score = claims[0].score
+        else:
+            score = support(aggregate([c.features for c in claims], source)) if claims else 1.0
+            if any(c.vetoed for c in claims):
+                score *= VETO
+        return self._validation(claims, score, answer, "offline", spans)
 
     async def acheck(
         self, answer: str, sources: list[str], question: str = "", checker: Checker | None = None
@@ -169,26 +185,31 @@ class Validator:
         none or it fails (then ``checker`` says "offline (fallback)")."""
         spans = split_claims(answer)
         if checker is None or not spans:
-            return self.validate(answer, sources, question)
+            return self._validate(answer, sources, spans)
         try:
             scores = await checker.score([answer[s:e] for s, e in spans], sources, question)
         except (CheckerError, TimeoutError):
-            fallback = self.validate(answer, sources, question)
+            fallback = self._validate(answer, sources, spans)
             fallback.checker = "offline (fallback)"
             return fallback
-        claims = self.claims(answer, self.source(sources))
+        claims = self.claims(answer, self.source(sources), spans)
         for claim, score in zip(claims, scores, strict=True):
             claim.score, claim.supported = score, score >= self.policy.threshold
-        return self._validation(claims, min(scores), answer, checker.name)
+        return self._validation(claims, min(scores), answer, checker.name, spans)
 
     def _validation(
-        self, claims: list[Claim], score: float, answer: str, checker: str
+        self,
+        claims: list[Claim],
+        score: float,
+        answer: str,
+        checker: str,
+        spans: list[tuple[int, int]],
     ) -> Validation:
         findings: list[Finding] = []
         if self.policy.enabled:
             findings += self._findings(claims)
         if self.catalog is not None:
-            findings += self.catalog.check(answer)
+            findings += self.catalog.check(answer, spans)
         caveat = self.policy.caveat if findings and self._wants_caveat(findings) else None
         return Validation(score, claims, findings, caveat, self.policy.threshold, checker)
 
@@ -215,10 +236,5 @@ class Validator:
         return out
 
     def _wants_caveat(self, findings: list[Finding]) -> bool:
-        caveats: dict[str, str] = {
-            "grounding.unsupported": self.policy.action,
-            "grounding.unsupported_number": self.policy.number_action,
-        }
-        if self.catalog is not None:
-            caveats.update(self.catalog.policy_actions())
+        caveats = self._caveats
         return any(caveats.get(f.type) == "caveat" for f in findings)

@@ -19,49 +19,23 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import compress, pairwise
-from operator import itemgetter, mul
+from operator import mul
 
-from stanchion.knowledge.antonyms import ANTONYMS
 from stanchion.knowledge.contrast import swapped_value, unsupported_names
-from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
+from stanchion.knowledge.sources import (
+    DIGITS,
+    FIRST_PERSON,
+    NEGATES,
+    Reading,
+    Source,
+    read_denies,
+    reading,
+)
+from stanchion.knowledge.text import words
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 NUMBER = re.compile(r"^\d[\d.,]*$")
-# The numbers inside a source's words: "9pm", "1st" and "2018-2019" back "9", "1" and "2019".
-DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 TOP = 3
-# "one" is left out: it is a pronoun as often as a number ("one of the best"). An ordinal is
-# its number ("the fifth day" against "the 5th day").
-NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        [
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-        ],
-        start=2,
-    )
-} | {
-    w: str(i)
-    for i, w in enumerate(
-        ["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], start=3
-    )
-}
-# "first" and "second" are left out for the same reason ("first of all", "a second look").
-# The speaker's own voice: "I think...", "my favourite...". Contractions that normalise to
-# words of their own ("I'd" -> "id", "I'll" -> "ill") are left out.
-FIRST_PERSON = frozenset(["i", "me", "my", "myself", "im", "ive"])
 FEATURES = (
     "idf_coverage",
     "align",
@@ -100,195 +74,20 @@ WEIGHTS: tuple[float, ...] = (
     *(-2.592, -1.885, -0.529, -1.16, 0.32, -0.324),
 )
 SLOPES = WEIGHTS[1:]
-NEGATIONS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "without",
-        "nor",
-        "none",
-        "cannot",
-        "excluding",
-        "neither",
-        "nothing",
-        "dont",
-        "doesnt",
-        "didnt",
-        "isnt",
-        "wasnt",
-        "arent",
-        "werent",
-        "wont",
-        "cant",
-        "couldnt",
-        "shouldnt",
-    ]
-)
-
-
-Words = list[tuple[str, int, int]]
-# A raw word's reading: (normalised, its stem, its content term or None for a stop word,
-# whether it negates, what its stem swaps with: ``opposites``). One lookup per word instead
-# of four passes over a claim's words.
-Reading = tuple[str, str, str | None, bool, frozenset[str]]
-_NEGATES = itemgetter(3)
-
-
-@lru_cache(maxsize=65_536)
-def reading(raw: str) -> Reading:
-    w = normalize_word(raw)
-    term = None if w in STOPWORDS else (NUMBER_WORDS.get(w) or stem(w))
-    stemmed = stem(w)
-    return w, stemmed, term, w in NEGATIONS or raw.lower().endswith("n't"), opposites(stemmed)
-
-
-def has_negation(text: str, tokens: Words | None = None) -> bool:
-    """``tokens``: ``words(text)`` when the caller has them already (each pass over a
-    claim's words costs; a claim is read once)."""
-    return any(reading(w)[3] for w, _, _ in (words(text) if tokens is None else tokens))
-
-
-def denies(tokens: Words) -> bool:
-    """The claim says something is not so: a negation word other than the additive "not
-    only" ("not only A but B" asserts both)."""
-    return _denies([reading(w) for w, _, _ in tokens])
-
-
-def _denies(read: list[Reading]) -> bool:
-    return any(
-        r[3] and not (r[0] == "not" and i + 1 < len(read) and read[i + 1][0] == "only")
-        for i, r in enumerate(read)
-    )
-
-
-def content_terms(text: str, tokens: Words | None = None) -> list[tuple[str, int, int]]:
-    """(stemmed term, start, end) of the words that carry content; a number written as a
-    word is its digits ("five gold albums" is "5 gold albums")."""
-    out = []
-    for raw, s, e in words(text) if tokens is None else tokens:
-        term = reading(raw)[2]
-        if term is not None:
-            out.append((term, s, e))
-    return out
-
-
-def all_stems(text: str, tokens: Words | None = None) -> set[str]:
-    return {reading(w)[1] for w, _, _ in (words(text) if tokens is None else tokens)}
-
-
-@dataclass(slots=True)
-class Window:
-    """One source sentence, or two adjacent ones."""
-
-    terms: set[str]
-    stems: set[str]
-    negated: bool
-
-    def __or__(self, other: Window) -> Window:
-        return Window(
-            self.terms | other.terms, self.stems | other.stems, self.negated or other.negated
-        )
-
-    @property
-    def first_person(self) -> bool:
-        return not FIRST_PERSON.isdisjoint(self.stems)
-
-
-@dataclass(slots=True)
-class Source:
-    """The sources prepared once: term set, bigrams, document frequencies, windows, and the
-    texts themselves (where a claim's proper name is looked for when no term matches it)."""
-
-    terms: set[str]
-    bigrams: set[tuple[str, str]]
-    windows: list[Window]
-    df: dict[str, int]
-    sentences: int
-    first_person: bool
-    digits: set[str]
-    texts: tuple[str, ...]
-    # The windows each term is in, in window order: a claim's coverage of every window is
-    # added up term by term from here (the same sums, in the same order, as window by window).
-    where: dict[str, list[int]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, texts: list[str], cache: SentenceCache | None = None) -> Source:
-        """``cache`` keeps each text's analysed sentences: retrieved passages are immutable
-        versions and come back request after request, so they are analysed once."""
-        terms: set[str] = set()
-        bigrams: set[tuple[str, str]] = set()
-        single: list[Window] = []
-        df: dict[str, int] = {}
-        for text in texts:
-            for toks, window in _sentences(text, cache):
-                terms.update(toks)
-                bigrams.update(pairwise(toks))
-                single.append(window)
-                for t in set(toks):
-                    df[t] = df.get(t, 0) + 1
-        merged = [a | b for a, b in pairwise(single)]
-        voiced = any(w.first_person for w in single)
-        digits = {d for t in terms if not t.isalpha() for d in DIGITS.findall(t)}
-        kept = tuple(texts)
-        windows = single + merged
-        where: dict[str, list[int]] = {}
-        for i, w in enumerate(windows):
-            for t in w.terms:
-                where.setdefault(t, []).append(i)
-        return cls(terms, bigrams, windows, df, len(single), voiced, digits, kept, where)
-
-
-SentenceCache = dict[str, list[tuple[list[str], Window]]]
-SENTENCE_CACHE_SIZE = 4096
-
-
-def _sentences(text: str, cache: SentenceCache | None) -> list[tuple[list[str], Window]]:
-    found = cache.get(text) if cache is not None else None
-    if found is None:
-        found = []
-        for sentence in SENTENCE_END.split(text):
-            if sentence.strip():
-                toks = [t for t, _, _ in content_terms(sentence)]
-                found.append((toks, Window(set(toks), all_stems(sentence), has_negation(sentence))))
-        if cache is not None:
-            if len(cache) >= SENTENCE_CACHE_SIZE:
-                cache.clear()
-            cache[text] = found
-    return found
-
-
-PREFIXES = ("un", "dis", "non", "in", "im", "ir", "il")
-
-
-def swapped(term: str, within: set[str]) -> bool:
-    """``term`` stands where the aligned sentences say the opposite: its antonym, or the
-    word it negates by a prefix ("disagrees" for "agrees", "unreliable" for "reliable"),
-    is there and it is not."""
-    return term not in within and not opposites(term).isdisjoint(within)
-
-
-@lru_cache(maxsize=65_536)
-def opposites(term: str) -> frozenset[str]:
-    """The words whose presence in place of ``term`` is a swap: its antonyms and what it
-    negates by a prefix."""
-    bases = (term[len(p) :] for p in PREFIXES if term.startswith(p) and len(term) - len(p) >= 4)
-    return ANTONYMS.get(term, frozenset()).union(bases)
 
 
 def _alignment(
-    read: list[Reading], uniq: list[str], weights: list[float], source: Source
+    read: list[Reading], uniq: list[str], weights: list[float], total: float, source: Source
 ) -> tuple[float, float, float, float, set[str], bool, bool]:
     """(best window coverage, top-3 joint coverage, negation mismatch, antonym swap, the
     claim's stems, whether the claim denies what its best sentence states, whether it puts
     another value of a closed class where they write one: ``contrast.swapped_value``).
-    ``weights``: the IDF weight of each of ``uniq``'s terms."""
+    ``weights``: the IDF weight of each of ``uniq``'s terms, ``total`` their sum."""
     stems = {r[1] for r in read}
-    negated = any(map(_NEGATES, read))
+    negated = any(map(NEGATES, read))
     windows = source.windows
     if not windows:
         return 0.0, 0.0, float(negated), 0.0, stems, False, False
-    total = sum(weights)
     # Each window's covered weight, its terms' weights added in ``uniq``'s order (the order
     # fixes the float sum's last bits, and so which window wins a tie).
     covered = [0.0] * len(windows)
@@ -296,17 +95,18 @@ def _alignment(
     for t, w in zip(uniq, weights, strict=True):
         for i in where.get(t, ()):
             covered[i] += w
-    scores = [c / total if total else 1.0 for c in covered]
+    scores = [c / total for c in covered] if total else [1.0] * len(covered)
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:TOP]
-    best = windows[order[0]]
-    top_terms = set().union(*(windows[i].terms for i in order))
-    top_stems = set().union(*(windows[i].stems for i in order))
+    top = [windows[i] for i in order]
+    best = top[0]
+    top_terms = set().union(*[w.terms for w in top])
+    top_stems = set().union(*[w.stems for w in top])
     negation = float(negated != best.negated)
     # ``swapped`` for each claim word, from its reading (most words have no opposite)
     antonym = float(
         any(r[1] not in top_stems and not r[4].isdisjoint(top_stems) for r in read if r[4])
     )
-    denial = not best.negated and negated and _denies(read)
+    denial = not best.negated and negated and read_denies(read)
     cover = _covered(uniq, weights, top_terms, total)
     value = swapped_value(stems, top_stems)
     return scores[order[0]], cover, negation, antonym, stems, denial, value
@@ -363,41 +163,49 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
     words ("So there it is.") gets NEUTRAL, length 0."""
     tokens = words(claim)
     read = [reading(raw) for raw, _, _ in tokens]
-    toks = [(r[2], s, e) for r, (_, s, e) in zip(read, tokens, strict=True) if r[2] is not None]
-    if not toks:
+    # One pass over the words: the content terms, and the spans of those the sources lack
+    # (of which the numbers they never write, and whether a capitalised one is a name).
+    terms: list[str] = []
+    missing: list[tuple[int, int]] = []
+    numbers: list[tuple[int, int]] = []
+    known, digits, novel_name = source.terms, source.digits, False
+    for (raw, s, e), r in zip(tokens, read, strict=True):
+        t = r[2]
+        if t is None:
+            continue
+        terms.append(t)
+        if t not in known:
+            missing.append((s, e))
+            if novel_number(t, digits):
+                numbers.append((s, e))
+            novel_name = novel_name or (s > 0 and raw[0].isupper())
+    if not terms:
         return list(NEUTRAL), Marks()
-    names = {t for t, s, _ in toks if claim[s].isupper() and s > 0}
-    n_src = max(source.sentences, 1)
-    terms = [t for t, _, _ in toks]
     # Sorted: a set's order changes with the process's hash seed, and with it the last bits of
     # the float sums, which window wins a tie and so the top-3 coverage (up to 0.06 apart).
     uniq = sorted(set(terms))
-    df = source.df
-    weights = [math.log(1 + n_src / (1 + df.get(t, 0))) + 0.5 for t in uniq]
-    present = list(map(source.terms.__contains__, terms))
-    align, cover, negation, antonym, stems, denial, value = _alignment(read, uniq, weights, source)
-    pairs = list(pairwise(terms))
-    found = sum(map(source.bigrams.__contains__, pairs)) if pairs else 0
-    bigrams = found / len(pairs) if pairs else sum(present)
-    missing = [(s, e) for (_, s, e), p in zip(toks, present, strict=True) if not p]
-    numbers = [
-        (s, e)
-        for (t, s, e), p in zip(toks, present, strict=True)
-        if not p and novel_number(t, source.digits)
-    ]
+    weights = source.weights(uniq)
+    total = sum(weights)
+    align, cover, negation, antonym, stems, denial, value = _alignment(
+        read, uniq, weights, total, source
+    )
+    if len(terms) > 1:
+        bigrams = sum(map(source.bigrams.__contains__, pairwise(terms))) / (len(terms) - 1)
+    else:
+        bigrams = len(terms) - len(missing)  # whether its one term is the sources'
     feats = [
-        _covered(uniq, weights, source.terms, sum(weights)),
+        _covered(uniq, weights, known, total),
         align,
         cover,
         min(bigrams, 1.0),
         float(bool(numbers)),
-        float(any(t not in source.terms for t in names)),
+        float(novel_name),
         math.log1p(len(missing)),
         negation,
         antonym,
-        math.log1p(len(toks)),
+        math.log1p(len(terms)),
     ]
-    unnamed = unsupported_names(claim, tokens, source.terms, source.texts)
+    unnamed = unsupported_names(claim, tokens, known, source.texts)
     contradicted = bool(numbers) or antonym > 0 or denial or value or bool(unnamed)
     marks = Marks(missing, numbers, contradicted, personal(claim, stems, source), unnamed)
     return feats, marks
