@@ -27,6 +27,24 @@ walks them all.
 Every error the protocol writes (these, the early refusal, a request httptools cannot
 parse, a head over either limit) is ``error_response``'s, with the server's default
 headers, so it is the same JSON and carries the trace id header as the app's errors do.
+
+**Answers owed before a refusal.** A request refused by the parser (garbage, a head over
+a limit) after requests of the same connection that are still being answered (pipelined)
+is answered after them, in order, and the connection is closed then: uvicorn writes the
+parser's 400 at once and closes, so the answers before it were lost (nginx answers them
+first too). Nothing after the refused bytes is read. The wait is bounded by the body
+deadline: past it the refusal is written and the connection closed, or, when an answer is
+half written, the connection is only closed (the app sees its client gone).
+
+**A client that half-closes** (``shutdown(SHUT_WR)`` after its request, as HTTP/1.0 style
+clients do) still gets the answers to the requests it sent whole: RFC 9112 9.6 (from
+httpwg/http-core#431) says a half-close "does not imply that the client is no longer
+interested in a response"; uvicorn, like nginx's proxy without
+``proxy_ignore_client_abort``, treats the end of input as the client gone. Here the
+connection is closed after the last answer owed. An end of input with nothing whole to
+answer (between requests, or inside a head or a body) is still the client gone: the
+connection is closed and the work for it stops. A client gone for good after its half-close
+is found when a write to it fails (a stream's next event), which cancels the stream.
 """
 
 from __future__ import annotations
@@ -44,7 +62,7 @@ HEAD_TIMEOUT = 10.0
 MAX_HEADER_FIELDS = 100  # Apache's LimitRequestFields; a browser sends 10-20
 BODY_TIMEOUT = 10.0
 DEADLINES = "deadlines"  # lifespan state: {"head": seconds, "body": seconds}
-IDLE, HEAD, BODY = 0, 1, 2
+IDLE, HEAD, BODY, HELD = 0, 1, 2, 3  # HELD: a refusal waits for the answers before it
 
 
 class HeadersTooLarge(ApiError):
@@ -98,6 +116,9 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         self._timer: asyncio.TimerHandle | None = None
         self._timer_phase = IDLE
         self._refusal: ApiError | None = None
+        self._held: ApiError | None = None  # a refusal owed after the answers before it
+        self._owed = self._answered = 0  # answers owed before it; answers complete
+        self._running: RequestResponseCycle | None = None
         bounds = self.app_state.get(DEADLINES) or {}
         self.head_timeout = float(bounds.get("head", HEAD_TIMEOUT))
         self.body_timeout = float(bounds.get("body", BODY_TIMEOUT))
@@ -112,9 +133,35 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._held is not None:
+            return  # nothing after a refused request is read
         super().data_received(data)
         if self._phase != self._timer_phase:
             self._arm() if self._phase != IDLE else self._disarm()
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        """The client's end of input (a half-close): the requests it sent whole are answered
+        and the connection closed after the last (True keeps the transport open to write);
+        with nothing whole to answer the client is gone (None: the transport closes)."""
+        if self._held is not None:
+            return True
+        cycle = self.cycle
+        if self._phase != IDLE or cycle is None or cycle.response_complete:
+            return None
+        cycle.keep_alive = False  # the newest request's answer is the last one owed
+        return True
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        self._running = cycle
+        super()._start_asgi_task(cycle, app)
+
+    def on_response_complete(self) -> None:
+        self._answered += 1
+        super().on_response_complete()
+        if self._held is not None and self._answered == self._owed:
+            self._owed = -1  # written once, after the last answer owed
+            self._disarm()
+            wire_error(self, self._held)
 
     def on_message_begin(self) -> None:
         self._phase = HEAD
@@ -162,6 +209,9 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         cycle = self.cycle
         if self.transport.is_closing() or phase != self._phase:
             return
+        if phase == HELD:
+            self._give_up()
+            return
         answering = cycle is not None and cycle.response_started and not cycle.response_complete
         if answering or (phase == HEAD and cycle is not None and not cycle.response_complete):
             # the previous answer is still being written (reading is paused meanwhile), or
@@ -183,18 +233,46 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         """A request httptools cannot parse (two lengths, a length and chunked, a bad chunk
         size...): 400 in OpenAI's shape, and the connection closed."""
-        self._flush()
-        self._disarm()
-        if self._refusal is not None:
-            wire_error(self, self._refusal)
-            return
-        err = BadRequest(
+        err = self._refusal or BadRequest(
             "the request is not valid HTTP/1.1 (a malformed request line, header or chunk,"
             " or a Content-Length that is repeated, negative or sent with Transfer-Encoding)",
             code="invalid_http_request",
         )
-        wire_error(self, err)
+        self._refuse_in_turn(err)
 
     def _write_refusal(self) -> None:
+        self._refuse_in_turn(HeadersTooLarge(HEAD_TOO_LARGE))
+
+    def _refuse_in_turn(self, err: ApiError) -> None:
+        """``err`` written now, or, when requests before the refused one are still being
+        answered, held until they are (within the body deadline)."""
+        self._flush()
         self._disarm()
-        wire_error(self, HeadersTooLarge(HEAD_TOO_LARGE))
+        owed, cycle = self._heads, self.cycle
+        if cycle is not None and not cycle.response_complete and cycle.more_body:
+            if not (self.pipeline and self.pipeline[0][0] is cycle):
+                wire_error(self, err)  # the refused bytes are in the body being answered
+                return
+            self.pipeline.popleft()  # refused in its body before it started: never runs
+            owed -= 1
+        if owed <= self._answered:
+            wire_error(self, err)
+            return
+        self._held, self._owed, self._phase = err, owed, HELD
+        self._arm()
+
+    def _give_up(self) -> None:
+        """The answers owed before a held refusal took longer than the body deadline: the
+        refusal is written unless an answer is half written, and the connection closed."""
+        running, err = self._running, self._held
+        self._owed = -1
+        self.logger.info("closed a connection whose answers before a refusal took too long")
+        self._flush()
+        if running is not None and not running.response_complete:
+            running.disconnected = True  # its app is told (a stream stops), its writes dropped
+            running.message_event.set()
+            if running.response_started:
+                self.transport.close()
+                return
+        if err is not None:
+            wire_error(self, err)
