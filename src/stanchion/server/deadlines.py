@@ -119,8 +119,8 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         self._timer_phase = IDLE
         self._refusal: ApiError | None = None
         self._held: ApiError | None = None  # a refusal owed after the answers before it
-        self._owed = self._answered = 0  # answers owed before it; answers complete
-        self._running: RequestResponseCycle | None = None
+        self._last: RequestResponseCycle | None = None  # the last answer it waits for
+        self._previous: RequestResponseCycle | None = None  # the cycle before self.cycle
         bounds = self.app_state.get(DEADLINES) or {}
         self.head_timeout = float(bounds.get("head", HEAD_TIMEOUT))
         self.body_timeout = float(bounds.get("body", BODY_TIMEOUT))
@@ -153,18 +153,6 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         cycle.keep_alive = False  # the newest request's answer is the last one owed
         return True
 
-    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
-        self._running = cycle
-        super()._start_asgi_task(cycle, app)
-
-    def on_response_complete(self) -> None:
-        self._answered += 1
-        super().on_response_complete()
-        if self._held is not None and self._answered == self._owed:
-            self._owed = -1  # written once, after the last answer owed
-            self._disarm()
-            wire_error(self, self._held)
-
     def on_message_begin(self) -> None:
         self._phase = HEAD
         super().on_message_begin()
@@ -178,6 +166,7 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         self._phase = BODY
         if self._timer_phase == HEAD:  # this head's bound is met; a body's starts now
             self._disarm()
+        self._previous = self.cycle
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -247,34 +236,44 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
 
     def _refuse_in_turn(self, err: ApiError) -> None:
         """``err`` written now, or, when requests before the refused one are still being
-        answered, held until they are (within the body deadline)."""
+        answered, held until the last of them is (within the body deadline)."""
         self._flush()
         self._disarm()
-        owed, cycle = self._heads, self.cycle
-        if cycle is not None and not cycle.response_complete and cycle.more_body:
-            if not (self.pipeline and self.pipeline[0][0] is cycle):
+        last: RequestResponseCycle | None = self.cycle
+        if last is not None and not last.response_complete and last.more_body:
+            if not (self.pipeline and self.pipeline[0][0] is last):
                 wire_error(self, err)  # the refused bytes are in the body being answered
                 return
             self.pipeline.popleft()  # refused in its body before it started: never runs
-            owed -= 1
-        if owed <= self._answered:
+            last = self._previous
+        if last is None or last.response_complete:
             wire_error(self, err)
             return
-        self._held, self._owed, self._phase = err, owed, HELD
+        self._held, self._last, self._phase = err, last, HELD
+        answered = last.on_response  # the protocol's on_response_complete
+
+        def then_refuse() -> None:
+            answered()
+            if self._last is last:
+                self._last = None
+                self._disarm()
+                wire_error(self, err)
+
+        last.on_response = then_refuse
         self._arm()
 
     def _give_up(self) -> None:
         """The answers owed before a held refusal took longer than the body deadline: the
-        refusal is written unless an answer is half written, and the connection closed."""
-        running, err = self._running, self._held
-        self._owed = -1
+        refusal is written unless an answer is (or may be) half written, and the connection
+        is closed; the app of the last answer is told its client is gone."""
+        last, self._last = self._last, None
         self.logger.info("closed a connection whose answers before a refusal took too long")
         self._flush()
-        if running is not None and not running.response_complete:
-            running.disconnected = True  # its app is told (a stream stops), its writes dropped
-            running.message_event.set()
-            if running.response_started:
-                self.transport.close()
-                return
-        if err is not None:
-            wire_error(self, err)
+        if last is None or self._held is None:
+            return
+        last.disconnected = True  # its app is told (a stream stops), its writes dropped
+        last.message_event.set()
+        if self.pipeline or last.response_started:  # one before it may be the one writing
+            self.transport.close()
+        else:
+            wire_error(self, self._held)
