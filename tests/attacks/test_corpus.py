@@ -13,7 +13,10 @@ Content-Length larger than the body), ``"wire": true`` (with ``socket``: ``raw``
 whole request, its line and headers included, sent as given: a head that never ends, two
 lengths), ``"closes": true`` (with ``socket``: after its answer the server closes the
 connection within the time limit: a body that never comes does not hold it),
-``"openai_shape": false`` (the answer is not JSON).
+``"half_close": true`` (with ``socket``: the client then shuts down its sending side, as an
+HTTP/1.0 style client does, and reads on), ``"sequence": [200, 400]`` (with ``socket``: the
+statuses of every answer on the connection, in order, until the server closes it; each is
+checked as the first is), ``"openai_shape": false`` (the answer is not JSON).
 
 Every answer must be in ``expect``, never 5xx, within the time limit; a 4xx carries
 OpenAI's error JSON and the ``x-stanchion-trace-id`` header; a redirect never names a host
@@ -61,6 +64,8 @@ FIELDS = {
     "openai_shape",
     "wire",
     "closes",
+    "half_close",
+    "sequence",
     "note",
     "description",
 }
@@ -82,8 +87,14 @@ def _problem(case: Any, seen: set[str]) -> str | None:
         return f"auth must be one of {AUTHS}"
     if "json" in case and "raw" in case:
         return "json or raw, not both"
-    if (case.get("wire") or case.get("closes")) and not case.get("socket"):
-        return "wire and closes are for socket rows"
+    socket_only = ("wire", "closes", "half_close", "sequence")
+    if any(case.get(name) for name in socket_only) and not case.get("socket"):
+        return f"{', '.join(socket_only)} are for socket rows"
+    sequence = case.get("sequence", [])
+    if not isinstance(sequence, list) or not all(isinstance(s, int) for s in sequence):
+        return "sequence lists the statuses of the answers, in order"
+    if sequence and sequence[0] not in case["expect"]:
+        return "the first status of sequence is one expect allows"
     if case.get("wire") and ("raw" not in case or case.get("headers")):
         return "a wire row sends raw as the whole request: no headers field"
     expect = case["expect"]
@@ -179,18 +190,22 @@ def _send_http(url: str, case: dict[str, Any], headers: dict[str, str], limit: f
 
 def _send_socket(port: int, case: dict[str, Any], headers: dict[str, str], limit: float) -> Any:
     """Byte for byte: the head as given (no Content-Length computed), then ``raw``; or,
-    for a ``wire`` row, ``raw`` alone. With ``closes``, the server must then close the
-    connection within ``limit`` (the status is 0 when it answers nothing)."""
+    for a ``wire`` row, ``raw`` alone; then, with ``half_close``, the end of input. With
+    ``closes`` or ``sequence``, the server must then close the connection within ``limit``
+    (the status is 0 when it answers nothing). The first answer, and every answer."""
     body = json.dumps(case["json"]) if "json" in case else case.get("raw", "")
     data = body.encode("utf-8", "surrogatepass")
     if not case.get("wire"):
         head = [f"{case['method']} {case['path']} HTTP/1.1", "host: 127.0.0.1"]
         head += [f"{k}: {v}" for k, v in headers.items()]
         data = ("\r\n".join(head) + "\r\n\r\n").encode() + data
+    until_closed = case.get("closes") or case.get("sequence")
     with socket.create_connection(("127.0.0.1", port), timeout=limit + 2) as sock:
         sock.sendall(data)
+        if case.get("half_close"):
+            sock.shutdown(socket.SHUT_WR)
         received = b""
-        while b"\r\n\r\n" not in received or not _complete(received) or case.get("closes"):
+        while b"\r\n\r\n" not in received or not _complete(received) or until_closed:
             try:
                 chunk = sock.recv(65536)
             except ConnectionResetError:
@@ -200,13 +215,23 @@ def _send_socket(port: int, case: dict[str, Any], headers: dict[str, str], limit
             if not chunk:
                 break
             received += chunk
-    if not received:
-        return 0, {}, b""
-    head_bytes, _, rest = received.partition(b"\r\n\r\n")
-    lines = head_bytes.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    got = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
-    return status, got, rest
+    answers = _answers(received)
+    return (*(answers[0] if answers else (0, {}, b"")), answers)
+
+
+def _answers(received: bytes) -> list[tuple[int, dict[str, str], bytes]]:
+    """Every answer in ``received``, in order: status, headers, body (by its length; the
+    rest of the bytes when it has none)."""
+    out = []
+    while received:
+        head_bytes, _, rest = received.partition(b"\r\n\r\n")
+        lines = head_bytes.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        got = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+        size = int(got.get("content-length", len(rest)))
+        out.append((status, got, rest[:size]))
+        received = rest[size:]
+    return out
 
 
 def _complete(received: bytes) -> bool:
@@ -239,14 +264,26 @@ def test_attack(corpus_gateway: Gateway, up: Upstream, case: dict[str, Any]) -> 
     limit = float(case.get("time_limit", DEFAULT_LIMIT))
     started = time.perf_counter()
     if case.get("socket"):
-        status, got, body = _send_socket(int(gw.url.rsplit(":", 1)[1]), case, headers, limit)
+        port = int(gw.url.rsplit(":", 1)[1])
+        status, got, body, answers = _send_socket(port, case, headers, limit)
     else:
         status, got, body = _send_http(gw.url, case, headers, limit)
+        answers = [(status, got, body)]
     elapsed = time.perf_counter() - started
     where = f"{case['id']}: {case['method']} {case['path']} -> {status} {body[:300]!r}"
     assert status < 500, where
     assert status in case["expect"], where
     assert elapsed < limit, f"{where}: took {elapsed:.2f}s (limit {limit}s)"
+    if "sequence" in case:
+        assert [a[0] for a in answers] == case["sequence"], f"{where}: answers {answers!r:.600}"
+    for i, answer in enumerate(answers if "sequence" in case else answers[:1]):
+        _check_answer(case, *answer, f"{where} (answer {i + 1}: {answer[2][:200]!r})")
+
+
+def _check_answer(
+    case: dict[str, Any], status: int, got: dict[str, str], body: bytes, where: str
+) -> None:
+    assert status < 500, where
     location = got.get("location", "")
     assert "://" not in location and not location.startswith("//"), f"{where}: to {location}"
     if 400 <= status < 500 and case.get("openai_shape", True):

@@ -27,6 +27,26 @@ walks them all.
 Every error the protocol writes (these, the early refusal, a request httptools cannot
 parse, a head over either limit) is ``error_response``'s, with the server's default
 headers, so it is the same JSON and carries the trace id header as the app's errors do.
+
+**Answers owed before a refusal.** A request refused by the parser (garbage, a head over
+a limit) after requests of the same connection that are still being answered (pipelined)
+is answered after them, in order, and the connection is closed then: uvicorn writes the
+parser's 400 at once and closes, so the answers before it were lost (nginx parses a
+pipelined request only once the one before it is answered). Nothing after the refused
+bytes is read. The wait is bounded by the body
+deadline: past it the refusal is written and the connection closed, or, when an answer is
+half written, the connection is only closed (the app sees its client gone).
+
+**A client that half-closes** (``shutdown(SHUT_WR)`` after its request, as HTTP/1.0 style
+clients do) still gets the answers to the requests it sent whole: RFC 9112 9.6 (from
+httpwg/http-core#431) says a half-close "does not imply that the client is no longer
+interested in a response"; uvicorn (encode/uvicorn#1264), like nginx's proxy without
+``proxy_ignore_client_abort`` and Go's net/http (golang/go#18527), treats the end of input
+as the client gone. Here the
+connection is closed after the last answer owed. An end of input with nothing whole to
+answer (between requests, or inside a head or a body) is still the client gone: the
+connection is closed and the work for it stops. A client gone for good after its half-close
+is found when a write to it fails (a stream's next event), which cancels the stream.
 """
 
 from __future__ import annotations
@@ -44,7 +64,7 @@ HEAD_TIMEOUT = 10.0
 MAX_HEADER_FIELDS = 100  # Apache's LimitRequestFields; a browser sends 10-20
 BODY_TIMEOUT = 10.0
 DEADLINES = "deadlines"  # lifespan state: {"head": seconds, "body": seconds}
-IDLE, HEAD, BODY = 0, 1, 2
+IDLE, HEAD, BODY, HELD = 0, 1, 2, 3  # HELD: a refusal waits for the answers before it
 
 
 class HeadersTooLarge(ApiError):
@@ -98,6 +118,9 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         self._timer: asyncio.TimerHandle | None = None
         self._timer_phase = IDLE
         self._refusal: ApiError | None = None
+        self._held: ApiError | None = None  # a refusal owed after the answers before it
+        self._last: RequestResponseCycle | None = None  # the last answer it waits for
+        self._previous: RequestResponseCycle | None = None  # the cycle before self.cycle
         bounds = self.app_state.get(DEADLINES) or {}
         self.head_timeout = float(bounds.get("head", HEAD_TIMEOUT))
         self.body_timeout = float(bounds.get("body", BODY_TIMEOUT))
@@ -112,9 +135,23 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._held is not None:
+            return  # nothing after a refused request is read
         super().data_received(data)
         if self._phase != self._timer_phase:
             self._arm() if self._phase != IDLE else self._disarm()
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        """The client's end of input (a half-close): the requests it sent whole are answered
+        and the connection closed after the last (True keeps the transport open to write);
+        with nothing whole to answer the client is gone (None: the transport closes)."""
+        if self._held is not None:
+            return True
+        cycle = self.cycle
+        if self._phase != IDLE or cycle is None or cycle.response_complete:
+            return None
+        cycle.keep_alive = False  # the newest request's answer is the last one owed
+        return True
 
     def on_message_begin(self) -> None:
         self._phase = HEAD
@@ -129,6 +166,7 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         self._phase = BODY
         if self._timer_phase == HEAD:  # this head's bound is met; a body's starts now
             self._disarm()
+        self._previous = self.cycle
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -162,6 +200,9 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
         cycle = self.cycle
         if self.transport.is_closing() or phase != self._phase:
             return
+        if phase == HELD:
+            self._give_up()
+            return
         answering = cycle is not None and cycle.response_started and not cycle.response_complete
         if answering or (phase == HEAD and cycle is not None and not cycle.response_complete):
             # the previous answer is still being written (reading is paused meanwhile), or
@@ -183,18 +224,56 @@ class DeadlineProtocol(BoundedHttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         """A request httptools cannot parse (two lengths, a length and chunked, a bad chunk
         size...): 400 in OpenAI's shape, and the connection closed."""
-        self._flush()
-        self._disarm()
-        if self._refusal is not None:
-            wire_error(self, self._refusal)
-            return
-        err = BadRequest(
+        err = self._refusal or BadRequest(
             "the request is not valid HTTP/1.1 (a malformed request line, header or chunk,"
             " or a Content-Length that is repeated, negative or sent with Transfer-Encoding)",
             code="invalid_http_request",
         )
-        wire_error(self, err)
+        self._refuse_in_turn(err)
 
     def _write_refusal(self) -> None:
+        self._refuse_in_turn(HeadersTooLarge(HEAD_TOO_LARGE))
+
+    def _refuse_in_turn(self, err: ApiError) -> None:
+        """``err`` written now, or, when requests before the refused one are still being
+        answered, held until the last of them is (within the body deadline)."""
+        self._flush()
         self._disarm()
-        wire_error(self, HeadersTooLarge(HEAD_TOO_LARGE))
+        last: RequestResponseCycle | None = self.cycle
+        if last is not None and not last.response_complete and last.more_body:
+            if not (self.pipeline and self.pipeline[0][0] is last):
+                wire_error(self, err)  # the refused bytes are in the body being answered
+                return
+            self.pipeline.popleft()  # refused in its body before it started: never runs
+            last = self._previous
+        if last is None or last.response_complete:
+            wire_error(self, err)
+            return
+        self._held, self._last, self._phase = err, last, HELD
+        answered = last.on_response  # the protocol's on_response_complete
+
+        def then_refuse() -> None:
+            answered()
+            if self._last is last:
+                self._last = None
+                self._disarm()
+                wire_error(self, err)
+
+        last.on_response = then_refuse
+        self._arm()
+
+    def _give_up(self) -> None:
+        """The answers owed before a held refusal took longer than the body deadline: the
+        refusal is written unless an answer is (or may be) half written, and the connection
+        is closed; the app of the last answer is told its client is gone."""
+        last, self._last = self._last, None
+        self.logger.info("closed a connection whose answers before a refusal took too long")
+        self._flush()
+        if last is None or self._held is None:
+            return
+        last.disconnected = True  # its app is told (a stream stops), its writes dropped
+        last.message_event.set()
+        if self.pipeline or last.response_started:  # one before it may be the one writing
+            self.transport.close()
+        else:
+            wire_error(self, self._held)

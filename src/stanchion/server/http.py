@@ -29,6 +29,9 @@ Handler = Callable[[Request, Principal], Awaitable[Response]]
 PUBLIC = "public"
 M = TypeVar("M", bound=BaseModel)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What clients send for a JSON body, taken without parsing (the SDKs send the first)
+JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8"})
+JSON_SUFFIX = re.compile(r"application/[!#$&^_.+\w-]+\+json", re.ASCII)
 # Scope key set by ``server/protocol.py`` when a request's whole body had arrived before
 # the app started.
 BODY_IN = "stanchion.body_in"
@@ -108,9 +111,36 @@ def _within(body: bytes, before: int, limit: int) -> bytes:
     return body
 
 
+def check_json_type(headers: list[tuple[bytes, bytes]]) -> None:
+    """A body declared (in a scope's raw ``headers``) as anything but JSON is refused (415,
+    with OpenAI's code for it, ``unsupported_content_type``), before it is read: a form or
+    text parsed as JSON anyway hides the client's mistake (``curl -d`` sends a form unless
+    told otherwise). A missing type is taken as JSON, as an HTTP client given raw bytes
+    sends none; ``application/json`` with parameters (``charset=utf-8``) and
+    ``application/*+json`` are JSON."""
+    for name, value in headers:
+        if name == b"content-type":
+            if value not in JSON_TYPES:
+                _refuse_unless_json(value.decode("latin-1"))
+            return
+
+
+def _refuse_unless_json(declared: str) -> None:
+    media = declared.partition(";")[0].strip().lower()
+    if not media or media == "application/json" or JSON_SUFFIX.fullmatch(media):
+        return
+    raise UnsupportedMediaType(
+        f"Unsupported content type: {declared[:100]!r}. This route only accepts"
+        " 'application/json' requests: send the header 'Content-Type: application/json'",
+        code="unsupported_content_type",
+    )
+
+
 async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON: valid, and nested no deeper than ``schemas.MAX_DEPTH`` (400); a
-    compressed one, which is never decoded, is a 415 rather than a puzzling parse error."""
+    """The body as JSON (``check_json_type``): valid, and nested no deeper than
+    ``schemas.MAX_DEPTH`` (400); a compressed one, which is never decoded, is a 415 rather
+    than a puzzling parse error."""
+    check_json_type(request.scope["headers"])
     body = await read_body(request, limit)
     if not body:
         raise BadRequest("the request body is empty; send a JSON object")

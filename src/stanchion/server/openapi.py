@@ -223,6 +223,10 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
             "required": route.name not in OPTIONAL_BODIES,
             "content": _json({"$ref": REF.format(model=model.__name__)}),
         }
+        op["responses"]["415"] = {
+            "description": "the body is declared as other than JSON, or compressed",
+            "content": _json({"$ref": REF.format(model="Error")}),
+        }
     if permission != "public":
         op["security"] = [{"bearer": []}]
         if route.name == "messages":  # Anthropic clients send the key as x-api-key

@@ -97,9 +97,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._joined: JoinedWrites | None = None
 
     def data_received(self, data: bytes) -> None:
-        if self._in_head and self._head_bytes + len(data) > self.max_head:
-            # Feed only what the limit allows: if the head ends inside it, go on as usual
-            # (the rest is body); if not, refuse without ever buffering the remainder.
+        while self._in_head and self._head_bytes + len(data) > self.max_head:
+            # Feed only what the limit allows: if the head ends inside it, go on with the
+            # rest (body, or the next head pipelined in the same read, which is bounded in
+            # turn); if not, refuse without ever buffering the remainder.
             budget, heads = self.max_head - self._head_bytes, self._heads
             self._head_bytes = self.max_head
             super().data_received(data[:budget])
@@ -107,7 +108,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 self._refuse()
                 return
             data = data[budget:]
-        elif self._in_head:
+        if self._in_head:
             self._head_bytes += len(data)
         if data:
             super().data_received(data)
