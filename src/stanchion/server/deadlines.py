@@ -28,21 +28,19 @@ Every error the protocol writes (these, the early refusal, a request httptools c
 parse, a head over either limit) is ``error_response``'s, with the server's default
 headers, so it is the same JSON and carries the trace id header as the app's errors do.
 
-**Answers owed before a refusal.** A request refused by the parser (garbage, a head over
-a limit) after requests of the same connection that are still being answered (pipelined)
-is answered after them, in order, and the connection is closed then: uvicorn writes the
-parser's 400 at once and closes, so the answers before it were lost (nginx parses a
-pipelined request only once the one before it is answered). Nothing after the refused
-bytes is read. The wait is bounded by the body
-deadline: past it the refusal is written and the connection closed, or, when an answer is
-half written, the connection is only closed (the app sees its client gone).
+**Answers owed before a refusal.** A request refused by the parser (garbage, a head over a
+limit) after requests of the same connection that are still being answered (pipelined) is
+answered after them, in order, and the connection is closed then: uvicorn writes the
+parser's 400 at once and closes, so the answers before it were lost. Nothing after the
+refused bytes is read. The wait is bounded by the body deadline: past it the refusal is
+written and the connection closed, or, when an answer is half written, the connection is
+only closed (the app sees its client gone).
 
 **A client that half-closes** (``shutdown(SHUT_WR)`` after its request, as HTTP/1.0 style
-clients do) still gets the answers to the requests it sent whole: RFC 9112 9.6 (from
-httpwg/http-core#431) says a half-close "does not imply that the client is no longer
-interested in a response"; uvicorn (encode/uvicorn#1264), like nginx's proxy without
-``proxy_ignore_client_abort`` and Go's net/http (golang/go#18527), treats the end of input
-as the client gone. Here the
+clients do) still gets the answers to the requests it sent whole, as HTTP/1.1's connection
+tear-down text asks since httpwg/http-core#431 (RFC 9112, section 9.6: a half-close alone
+does not mean the client has lost interest in the response). uvicorn (encode/uvicorn#1264)
+and Go's net/http (golang/go#18527) treat the end of input as the client gone. Here the
 connection is closed after the last answer owed. An end of input with nothing whole to
 answer (between requests, or inside a head or a body) is still the client gone: the
 connection is closed and the work for it stops. A client gone for good after its half-close
