@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from stanchion.guards.context import ContextWords
 from stanchion.guards.normalize import every_index, lowered
+from stanchion.guards.pii_digits import digit_starts
 
 Match = tuple[int, int, float]
 
@@ -51,7 +52,7 @@ def _starts(text: str) -> list[int] | None:
     text does not keep its indices (then the pattern is run over the whole text)."""
     lower = lowered(text)
     if text.isascii():
-        starts = [m.start() for m in _DIGITS.finditer(text)] + every_index(lower, _MONTHS)
+        starts = [*digit_starts(text), *every_index(lower, _MONTHS)]
         return sorted(i for i in starts if not i or text[i - 1] not in _WORD)
     if len(lower) != len(text):
         return None

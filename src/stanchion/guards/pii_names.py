@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
+from stanchion.guards.normalize import every_index
 from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii_address import extend_address, widen_start
+from stanchion.guards.pii_digits import blank_run
 from stanchion.guards.pii_words import matches_at
 
 Match = tuple[int, int, float]
@@ -235,18 +237,32 @@ _EU_SUFFIXES = (
 def _eu_street_possible(text: str) -> bool:
     """A European street line ends in a street suffix, spaces, then a number run: the slow
     pattern (it tries every capitalised word) runs only when some number run follows one,
-    in a word with a capital letter before the suffix (the pattern's first character)."""
+    in a word with a capital letter before the suffix (the pattern's first character).
+
+    The runs are looked at one by one (~9,000 instructions each) only where the text holds a
+    suffix, or may hold a run with only white space in the 40 characters before it."""
+    present = tuple(suffix for suffix in _eu_suffixes(text) if suffix in text)
+    if not present and not blank_run(text, 40):
+        return False
     for start, _ in number_runs(text):
         if start and text[start - 1].isspace():
             before = text[max(0, start - 40) : start].rstrip()
             if not before:
                 return True
-            if not before.endswith(_EU_SUFFIXES):
+            if not present or not before.endswith(present):
                 continue
             suffix = _eu_suffix(before)
             if suffix and _capital_before(before, len(before) - len(suffix), start > 40):
                 return True
     return False
+
+
+_ASCII_SUFFIXES = tuple(suffix for suffix in _EU_SUFFIXES if suffix.isascii())
+
+
+def _eu_suffixes(text: str) -> tuple[str, ...]:
+    """The suffixes an ASCII text may hold (the others each hold a letter outside ASCII)."""
+    return _ASCII_SUFFIXES if text.isascii() else _EU_SUFFIXES
 
 
 def _eu_suffix(before: str) -> str:
@@ -275,6 +291,9 @@ _ADDRESS_NEEDLES: dict[int, tuple[str, ...]] = {
     4: ("PSC", "Unit"),
     5: ("Box",),
 }
+# The patterns whose every match starts with one of their needles (an alternation of words
+# the engine tries at every position of the text otherwise).
+_NEEDLE_STARTS = {i: _ADDRESS_NEEDLES[i] for i in (1, 3, 4)}
 _STREET_LINE = _ADDRESSES[0]
 # Where a street line can start: its house number (at most six digits) ends a digit run that
 # a space or a letter and a space follows. Trying the pattern only there gives the matches of
@@ -308,7 +327,10 @@ def _address_matches(text: str) -> Iterator[re.Match[str]]:
             continue
         if pattern is _EU_LINE and not _eu_street_possible(text):
             continue
-        yield from pattern.finditer(text)
+        if index in _NEEDLE_STARTS:  # every match starts with a needle: tried only there
+            yield from matches_at(pattern, text, sorted(every_index(text, _NEEDLE_STARTS[index])))
+        else:
+            yield from pattern.finditer(text)
 
 
 class AddressRecogniser:
