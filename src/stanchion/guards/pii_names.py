@@ -305,14 +305,27 @@ def _street_lines(text: str) -> Iterator[re.Match[str]]:
     return matches_at(_STREET_LINE, text, (m.start() for m in _house_numbers(text)))
 
 
+def _street_may_follow(text: str, end: int, size: int) -> bool:
+    """Whether a street line can start in the number run that ends at ``end``: after its
+    house number come spaces (run characters) or a letter, then white space and a capital
+    letter, which is no run character: so white space or a capital stands just after the
+    run (after most runs of a table or listing: neither)."""
+    if end >= size:
+        return False
+    after = text[end]
+    return after.isspace() or "A" <= after <= "Z"
+
+
 def _house_numbers(text: str) -> Iterator[re.Match[str]]:
-    """``_HOUSE_NUMBER.finditer(text)``, searched in the number runs only: its digits lie in
-    one run (every digit is a run character), and its look-ahead reads at most the two
-    characters after them; no match can start in those two (a run ends before a character
-    that is not a digit, and one digit there has no room left for its look-ahead)."""
+    """The matches of ``_HOUSE_NUMBER`` where a street line may start: searched in the number
+    runs only (its digits lie in one run, every digit being a run character, and its
+    look-ahead reads at most the two characters after them; no match can start in those
+    two: a run ends before a character that is not a digit, and one digit there has no room
+    left for its look-ahead), and only in the runs ``_street_may_follow``."""
     size = len(text)
     for start, end in number_runs(text):
-        yield from _HOUSE_NUMBER.finditer(text, start, min(end + 2, size))
+        if _street_may_follow(text, end, size):
+            yield from _HOUSE_NUMBER.finditer(text, start, min(end + 2, size))
 
 
 def _address_matches(text: str) -> Iterator[re.Match[str]]:
