@@ -39,7 +39,6 @@ _GATE_CASED = re.compile(
 _GATE_NEEDLES = ("born", "birth", "dob", "d.o.b", "b. ")
 # Where a date can start: the first digit of a run, the first letter of a month name (in ASCII
 # text only after a character that is not a word character: the pattern's ``\b``).
-_DIGITS = re.compile(r"[0-9]+")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _ANY_DIGITS = re.compile(r"\d+")

@@ -83,7 +83,6 @@ _START = re.compile(
 # Month and weekday prefixes: where a written date or day can start.
 _STARTS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
            "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # fmt: skip
-_DIGIT_RUN = re.compile(r"[0-9]+")
 _WORD_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
