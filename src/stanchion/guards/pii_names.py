@@ -239,12 +239,16 @@ def _eu_street_possible(text: str) -> bool:
     pattern (it tries every capitalised word) runs only when some number run follows one,
     in a word with a capital letter before the suffix (the pattern's first character).
 
-    The runs are looked at one by one (~9,000 instructions each) only where the text holds a
-    suffix, or may hold a run with only white space in the 40 characters before it."""
-    present = tuple(suffix for suffix in _eu_suffixes(text) if suffix in text)
-    if not present and not blank_run(text, 40):
-        return False
-    for start, _ in number_runs(text):
+    The runs of a text with many (a table, a listing) are looked at one by one (~9,000
+    instructions each) only where the text holds a suffix, or may hold a run with only white
+    space in the 40 characters before it: looking for the suffixes costs ~140,000."""
+    runs = number_runs(text)
+    present = _EU_SUFFIXES
+    if len(runs) > _FEW_RUNS:
+        present = tuple(suffix for suffix in _eu_suffixes(text) if suffix in text)
+        if not present and not blank_run(text, 40):
+            return False
+    for start, _ in runs:
         if start and text[start - 1].isspace():
             before = text[max(0, start - 40) : start].rstrip()
             if not before:
@@ -257,6 +261,7 @@ def _eu_street_possible(text: str) -> bool:
     return False
 
 
+_FEW_RUNS = 16  # the suffixes are looked for in texts with more number runs
 _ASCII_SUFFIXES = tuple(suffix for suffix in _EU_SUFFIXES if suffix.isascii())
 
 
