@@ -243,7 +243,7 @@ def _eu_street_possible(text: str) -> bool:
     instructions each) only where the text holds a suffix, or may hold a run with only white
     space in the 40 characters before it: looking for the suffixes costs ~140,000."""
     runs = number_runs(text)
-    present = _EU_SUFFIXES
+    present: tuple[str, ...] = _EU_SUFFIXES
     if len(runs) > _FEW_RUNS:
         present = tuple(suffix for suffix in _eu_suffixes(text) if suffix in text)
         if not present and not blank_run(text, 40):
