@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -307,7 +307,11 @@ _HOUSE_NUMBER = re.compile(r"\d{1,6}(?=[A-Z]?\s)")
 
 
 def _street_lines(text: str) -> Iterator[re.Match[str]]:
-    return matches_at(_STREET_LINE, text, (m.start() for m in _house_numbers(text)))
+    """``_STREET_LINE.finditer(text)``: tried at the house numbers of the runs a street
+    line may follow (``_street_may_follow``), as a street line starts at a house number."""
+    size = len(text)
+    runs = [run for run in number_runs(text) if _street_may_follow(text, run[1], size)]
+    return matches_at(_STREET_LINE, text, (m.start() for m in _house_numbers(text, runs)))
 
 
 def _street_may_follow(text: str, end: int, size: int) -> bool:
@@ -321,16 +325,17 @@ def _street_may_follow(text: str, end: int, size: int) -> bool:
     return after.isspace() or "A" <= after <= "Z"
 
 
-def _house_numbers(text: str) -> Iterator[re.Match[str]]:
-    """The matches of ``_HOUSE_NUMBER`` where a street line may start: searched in the number
-    runs only (its digits lie in one run, every digit being a run character, and its
-    look-ahead reads at most the two characters after them; no match can start in those
-    two: a run ends before a character that is not a digit, and one digit there has no room
-    left for its look-ahead), and only in the runs ``_street_may_follow``."""
+def _house_numbers(
+    text: str, runs: Iterable[tuple[int, int]] | None = None
+) -> Iterator[re.Match[str]]:
+    """``_HOUSE_NUMBER.finditer(text)``, searched in the number runs only (or in ``runs``,
+    some of them): its digits lie in one run (every digit is a run character), and its
+    look-ahead reads at most the two characters after them; no match can start in those two
+    (a run ends before a character that is not a digit, and one digit there has no room
+    left for its look-ahead)."""
     size = len(text)
-    for start, end in number_runs(text):
-        if _street_may_follow(text, end, size):
-            yield from _HOUSE_NUMBER.finditer(text, start, min(end + 2, size))
+    for start, end in number_runs(text) if runs is None else runs:
+        yield from _HOUSE_NUMBER.finditer(text, start, min(end + 2, size))
 
 
 def _address_matches(text: str) -> Iterator[re.Match[str]]:
