@@ -93,13 +93,30 @@ _DIGITS = re.compile(r"\d+")
 _MONTH_WORDS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())  # noqa: SIM905
 
 
+def _may_name_street(text: str, run_end: int, size: int) -> bool:
+    """Whether a house line can start in the number run that ends at ``run_end``: its
+    number's digits end the run's last group, and only white space stands between them
+    and the street's capital letter; the only white space inside a run is a space, and a
+    capital letter is no run character. So after the run comes white space, or a capital
+    letter after a space that ends the run (most runs of a table or listing: neither)."""
+    if run_end >= size:
+        return False
+    after = text[run_end]
+    return after.isspace() or (
+        text[run_end - 1] == " " and ("A" <= after <= "Z" or "\u00c0" <= after <= "\u00de")
+    )
+
+
 class HouseNumberLine:
     type = "pii.address"
 
     def find(self, text: str) -> Iterator[Match]:
         # A line starts at a number run (shared with the other recognisers of the scan).
         cursor = 0
+        size = len(text)
         for run_start, run_end in number_runs(text):
+            if not _may_name_street(text, run_end, size):
+                continue
             m = None
             for group in _DIGITS.finditer(text, run_start, run_end):
                 start = group.start()

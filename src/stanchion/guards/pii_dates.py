@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from stanchion.guards.context import ContextWords
 from stanchion.guards.normalize import every_index, lowered
+from stanchion.guards.pii_digits import digit_starts
 
 Match = tuple[int, int, float]
 
@@ -38,7 +39,6 @@ _GATE_CASED = re.compile(
 _GATE_NEEDLES = ("born", "birth", "dob", "d.o.b", "b. ")
 # Where a date can start: the first digit of a run, the first letter of a month name (in ASCII
 # text only after a character that is not a word character: the pattern's ``\b``).
-_DIGITS = re.compile(r"[0-9]+")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _ANY_DIGITS = re.compile(r"\d+")
@@ -51,7 +51,7 @@ def _starts(text: str) -> list[int] | None:
     text does not keep its indices (then the pattern is run over the whole text)."""
     lower = lowered(text)
     if text.isascii():
-        starts = [m.start() for m in _DIGITS.finditer(text)] + every_index(lower, _MONTHS)
+        starts = [*digit_starts(text), *every_index(lower, _MONTHS)]
         return sorted(i for i in starts if not i or text[i - 1] not in _WORD)
     if len(lower) != len(text):
         return None

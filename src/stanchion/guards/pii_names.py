@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 
+from stanchion.guards.normalize import every_index
 from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii_address import extend_address, widen_start
+from stanchion.guards.pii_digits import blank_run
 from stanchion.guards.pii_words import matches_at
 
 Match = tuple[int, int, float]
@@ -235,18 +237,37 @@ _EU_SUFFIXES = (
 def _eu_street_possible(text: str) -> bool:
     """A European street line ends in a street suffix, spaces, then a number run: the slow
     pattern (it tries every capitalised word) runs only when some number run follows one,
-    in a word with a capital letter before the suffix (the pattern's first character)."""
-    for start, _ in number_runs(text):
+    in a word with a capital letter before the suffix (the pattern's first character).
+
+    The runs of a text with many (a table, a listing) are looked at one by one (~9,000
+    instructions each) only where the text holds a suffix, or may hold a run with only white
+    space in the 40 characters before it: looking for the suffixes costs ~140,000."""
+    runs = number_runs(text)
+    present: tuple[str, ...] = _EU_SUFFIXES
+    if len(runs) > _FEW_RUNS:
+        present = tuple(suffix for suffix in _eu_suffixes(text) if suffix in text)
+        if not present and not blank_run(text, 40):
+            return False
+    for start, _ in runs:
         if start and text[start - 1].isspace():
             before = text[max(0, start - 40) : start].rstrip()
             if not before:
                 return True
-            if not before.endswith(_EU_SUFFIXES):
+            if not present or not before.endswith(present):
                 continue
             suffix = _eu_suffix(before)
             if suffix and _capital_before(before, len(before) - len(suffix), start > 40):
                 return True
     return False
+
+
+_FEW_RUNS = 16  # the suffixes are looked for in texts with more number runs
+_ASCII_SUFFIXES = tuple(suffix for suffix in _EU_SUFFIXES if suffix.isascii())
+
+
+def _eu_suffixes(text: str) -> tuple[str, ...]:
+    """The suffixes an ASCII text may hold (the others each hold a letter outside ASCII)."""
+    return _ASCII_SUFFIXES if text.isascii() else _EU_SUFFIXES
 
 
 def _eu_suffix(before: str) -> str:
@@ -275,6 +296,9 @@ _ADDRESS_NEEDLES: dict[int, tuple[str, ...]] = {
     4: ("PSC", "Unit"),
     5: ("Box",),
 }
+# The patterns whose every match starts with one of their needles (an alternation of words
+# the engine tries at every position of the text otherwise).
+_NEEDLE_STARTS = {i: _ADDRESS_NEEDLES[i] for i in (1, 3, 4)}
 _STREET_LINE = _ADDRESSES[0]
 # Where a street line can start: its house number (at most six digits) ends a digit run that
 # a space or a letter and a space follows. Trying the pattern only there gives the matches of
@@ -283,16 +307,34 @@ _HOUSE_NUMBER = re.compile(r"\d{1,6}(?=[A-Z]?\s)")
 
 
 def _street_lines(text: str) -> Iterator[re.Match[str]]:
-    return matches_at(_STREET_LINE, text, (m.start() for m in _house_numbers(text)))
-
-
-def _house_numbers(text: str) -> Iterator[re.Match[str]]:
-    """``_HOUSE_NUMBER.finditer(text)``, searched in the number runs only: its digits lie in
-    one run (every digit is a run character), and its look-ahead reads at most the two
-    characters after them; no match can start in those two (a run ends before a character
-    that is not a digit, and one digit there has no room left for its look-ahead)."""
+    """``_STREET_LINE.finditer(text)``: tried at the house numbers of the runs a street
+    line may follow (``_street_may_follow``), as a street line starts at a house number."""
     size = len(text)
-    for start, end in number_runs(text):
+    runs = [run for run in number_runs(text) if _street_may_follow(text, run[1], size)]
+    return matches_at(_STREET_LINE, text, (m.start() for m in _house_numbers(text, runs)))
+
+
+def _street_may_follow(text: str, end: int, size: int) -> bool:
+    """Whether a street line can start in the number run that ends at ``end``: after its
+    house number come spaces (run characters) or a letter, then white space and a capital
+    letter, which is no run character: so white space or a capital stands just after the
+    run (after most runs of a table or listing: neither)."""
+    if end >= size:
+        return False
+    after = text[end]
+    return after.isspace() or "A" <= after <= "Z"
+
+
+def _house_numbers(
+    text: str, runs: Iterable[tuple[int, int]] | None = None
+) -> Iterator[re.Match[str]]:
+    """``_HOUSE_NUMBER.finditer(text)``, searched in the number runs only (or in ``runs``,
+    some of them): its digits lie in one run (every digit is a run character), and its
+    look-ahead reads at most the two characters after them; no match can start in those two
+    (a run ends before a character that is not a digit, and one digit there has no room
+    left for its look-ahead)."""
+    size = len(text)
+    for start, end in number_runs(text) if runs is None else runs:
         yield from _HOUSE_NUMBER.finditer(text, start, min(end + 2, size))
 
 
@@ -308,7 +350,10 @@ def _address_matches(text: str) -> Iterator[re.Match[str]]:
             continue
         if pattern is _EU_LINE and not _eu_street_possible(text):
             continue
-        yield from pattern.finditer(text)
+        if index in _NEEDLE_STARTS:  # every match starts with a needle: tried only there
+            yield from matches_at(pattern, text, sorted(every_index(text, _NEEDLE_STARTS[index])))
+        else:
+            yield from pattern.finditer(text)
 
 
 class AddressRecogniser:

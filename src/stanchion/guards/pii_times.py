@@ -12,9 +12,12 @@ An age is a number of years said of a person ("a 19 year old", "aged 45", "I'll 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 
+from stanchion.guards.normalize import every_index, lowered
 from stanchion.guards.numbers import number_runs
+from stanchion.guards.pii_digits import digit_starts
 from stanchion.guards.pii_words import listed
 
 Match = tuple[int, int, float]
@@ -80,7 +83,6 @@ _START = re.compile(
 # Month and weekday prefixes: where a written date or day can start.
 _STARTS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
            "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # fmt: skip
-_DIGIT_RUN = re.compile(r"[0-9]+")
 _WORD_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -115,7 +117,7 @@ def _starts(text: str) -> list[int]:
     lower = lst.lower
     if len(lower) != len(text):
         return [m.start() for m in _START.finditer(text)]
-    starts = [m.start() for m in _DIGIT_RUN.finditer(text)]
+    starts = list(digit_starts(text))
     before_word: Callable[[str], bool]
     if text.isascii():
         words, before_word = lst.words, _WORD_BEFORE.__contains__
@@ -188,15 +190,51 @@ def _year_score(text: str, start: int, end: int) -> float:
     return 0.75 if last in _YEAR_CUES else 0.5
 
 
+# What may follow a day, a month or an hour (a run of one or two digits) in a form of
+# ``_SHORT_RUN``: a date's separator or a time's colon before a digit, an ordinal's suffix
+# ("st", "th"; "ſ" is an "s" to the case-insensitive pattern), "am"/"pm", or white space
+# before a letter (a month's name, "of", "am"/"pm"). Most numbers of a table or a listing
+# ("| 12    |", "3 x 4", "212.5") are followed by none, and the five forms (~14,000
+# instructions a try) are not tried there.
+_BEFORE_DIGIT = frozenset("/.-:")
+_LETTER_AFTER = frozenset("snrtapSNRTAP\u017f")
+
+
+def _short_may_follow(text: str, after: str, end: int) -> bool:
+    if after in _BEFORE_DIGIT:
+        return text[end + 1 : end + 2].isdecimal()
+    if after in _LETTER_AFTER:
+        return True
+    if not after.isspace():
+        return False
+    rest = text[end : end + 24].lstrip()
+    return not rest or rest[0].isalpha()
+
+
+def _year_may_follow(text: str, start: int, after: str) -> bool:
+    """Whether a form of ``_YEAR_RUN`` may match the four digits at ``start``: an ISO date
+    (a hyphen after them), a decade ("1980s") or a year of 1900-2039."""
+    return (
+        after == "-"
+        or text.startswith("19", start)
+        or text[start : start + 3] in _CENTURY_2000
+        or (text[start + 3] == "0" and after in ("s", "S", "\u017f"))
+    )
+
+
+_CENTURY_2000 = frozenset(["200", "201", "202", "203"])
+
+
 def _match(text: str, start: int) -> tuple[re.Match[str], int] | None:
     """The first form that matches at ``start`` and its index (what one alternation of every
     form gives, trying only the forms that can start there)."""
     if "0" <= text[start] <= "9":  # a start is a digit of a run or a letter
         run = _RUN.match(text, start)
-        length = run.end() - start if run is not None else 0
-        if length in (1, 2):
+        end = run.end() if run is not None else start
+        after = text[end : end + 1]
+        if end - start in (1, 2) and _short_may_follow(text, after, end):
             pattern, forms = _SHORT_RUN
-        elif length == 4:
+        elif end - start == 4 and _year_may_follow(text, start, after):
             pattern, forms = _YEAR_RUN
         else:
             return None
@@ -255,14 +293,33 @@ class AgeRecogniser:
     type = "pii.age"
 
     def find(self, text: str) -> Iterator[Match]:
-        # Every age is a number of one to three digits: only those are looked around.
+        # Every age is a number of one to three digits: only those are looked around. A word
+        # before one ("aged", "turn") holds "age" or "turn": where none stands in the 16
+        # characters before a number, that number is not looked at for one.
+        lower = lowered(text)
+        cues = sorted(every_index(lower, ("age", "turn"))) if len(lower) == len(text) else None
         for start, end in number_runs(text):
+            if cues is not None and not _age_may_stand(text, start, end, cues):
+                continue
             for m in _SHORT_NUMBER.finditer(text, start, end):
                 if not 0 < int(m.group(0)) < 125:
                     continue
                 s, e = m.span()
                 if _AGE_AFTER.match(text, e) or _age_before(text, s):
                     yield s, e, 0.85
+
+
+def _age_may_stand(text: str, start: int, end: int, cues: list[int]) -> bool:
+    """Whether an age can be in the number run text[start:end]. ``_AGE_AFTER`` starts with
+    white space, "-" or "y" and reaches a "y" through white space and "-" only, and "y" is no
+    run character: so it needs a "y" or white space just after the run. A word before
+    (``_AGE_BEFORE``) holds "age" or "turn" (``cues``: where the lower-cased text does) within
+    the 16 characters before the number."""
+    after = text[end : end + 1]
+    if after and (after in "yY" or after.isspace()):
+        return True
+    k = bisect_left(cues, start - 16)
+    return k < len(cues) and cues[k] < end
 
 
 def _age_before(text: str, start: int) -> bool:

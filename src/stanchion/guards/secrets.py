@@ -16,7 +16,8 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from stanchion.guards.base import Finding
-from stanchion.guards.normalize import ascii_bytes, lowered, normalize
+from stanchion.guards.normalize import ascii_bytes, every_index, lowered, normalize
+from stanchion.guards.pii_words import matches_at
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import SecretsSpec
@@ -90,6 +91,10 @@ _ASSIGNMENT = re.compile(
     r"(secret|token|api[_-]?key|apikey|access[_-]?key|passw(?:or)?d|passwd|pwd|auth|credential"
     r"|private[_-]?key|client[_-]?secret)[\w.-]*[\"']?\s*(?::=|=>|[:=])\s*[\"']?([^\s\"',;}{)<>]{6,})"
 )
+# What every match of ``_ASSIGNMENT`` starts with.
+_NAME_STARTS = (
+    "secret", "token", "api", "access", "passw", "pwd", "auth", "credential", "private", "client",
+)  # fmt: skip
 _PLACEHOLDER = re.compile(
     r"(?i)^(?:\$|<|\{|%|x{4,}|\*{3,}|your|example|changeme|none|null|true|false)"
 )
@@ -128,7 +133,9 @@ class SecretsGuard:
         if not any(needle in lower for needle in _NAME_NEEDLES):
             return found
         taken = [(f.start, f.end) for f in found]
-        for m in _ASSIGNMENT.finditer(lower):
+        # Every match starts with a name's first word: tried there, not at every position
+        # (the pattern over 2 KB cost ~300,000 instructions).
+        for m in matches_at(_ASSIGNMENT, lower, sorted(every_index(lower, _NAME_STARTS))):
             score = self._assignment_score(m.group(1), view.text[m.start(2) : m.end(2)])
             start, end = view.span(m.start(2), m.end(2))
             if score and all(end <= s or start >= e for s, e in taken):
