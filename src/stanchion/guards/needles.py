@@ -39,6 +39,9 @@ class Group:
     # The checked needles' bits: a text holding none of their keys holds none of them (a
     # signal of other languages has ~50 two-word needles, each a call to test one by one).
     keys: int = -1
+    # The checked needles by their key's bit, so that only the needles
+    # whose key the text holds are tested (the harm lexicon has a hundred, most never there).
+    by_bit: dict[int, tuple[str, ...]] | None = None
 
 
 class Present:
@@ -65,7 +68,15 @@ class Present:
             return True
         if not self.mask & group.keys:
             return False
-        return any(self.has(needle, bit) for needle, bit in group.checked)
+        if group.by_bit is None:
+            return any(self.has(needle, bit) for needle, bit in group.checked)
+        found = self.mask & group.keys
+        while found:
+            bit = found & -found
+            if any(self.has(needle, bit) for needle in group.by_bit[bit]):
+                return True
+            found ^= bit
+        return False
 
 
 class NeedleIndex:
@@ -104,9 +115,16 @@ class NeedleIndex:
             else:
                 checked.append((needle, bit))
         keys = 0
-        for _, bit in checked:
+        by_bit: dict[int, list[str]] = {}
+        for needle, bit in checked:
             keys |= bit or -1
-        return Group(needles, pure, tuple(checked), keys)
+            by_bit.setdefault(bit, []).append(needle)
+        # Few needles are cheaper tested in turn than found bit by bit (and a needle of white
+        # space alone has no bit to be found by).
+        grouped = {bit: tuple(found) for bit, found in by_bit.items()}
+        if len(checked) <= 8 or 0 in grouped:
+            return Group(needles, pure, tuple(checked), keys)
+        return Group(needles, pure, tuple(checked), keys, grouped)
 
     def scan(self, text: str) -> Present:
         words = self._words
