@@ -25,6 +25,7 @@ headers and code answers read as soup before (half the bench's e-mails and code 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import accumulate
 
@@ -134,7 +135,7 @@ def line_score(line: str) -> float:
     # Each distinct odd token is judged once, and the line's tokens are walked only when one
     # of them is MARKUP (a Python loop over every token of every line with a bracket was a
     # tenth of the suffix scan's cost).
-    marked = {t for t in set(tokens) if _ODD.search(t) is not None and token_kind(t) == MARKUP}
+    marked = {t for t in odd_tokens(tokens) if token_kind(t) == MARKUP}
     if not marked or sum(map(_foreign, tokens[:HEAD])) > 1:
         return 0.0
     body = tokens[HEAD:]
@@ -156,6 +157,11 @@ def line_score(line: str) -> float:
     if thick >= LONE_MARKUP_SOUP:
         best = max(best, thick)
     return best / WINDOW
+
+
+def odd_tokens(tokens: Iterable[str]) -> set[str]:
+    """The distinct tokens that hold an odd character."""
+    return {t for t in set(tokens) if _ODD.search(t) is not None}
 
 
 def suffix_score(text: str) -> float:
