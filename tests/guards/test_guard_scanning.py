@@ -96,6 +96,21 @@ def test_checked_needles_answer_from_their_keys() -> None:
         assert index.scan(text).any(group) == any(n in text for n in group.needles)
 
 
+def test_index_finds_every_key_as_in_does() -> None:
+    # Keys of one, two, three and more characters; eleven checked needles (found bit by bit).
+    needles = ["+", "ai", "abc", "abcd", "bcd", "cab", "dab x", "x ab", "ca b", "b c", "a bc"]
+    needles += ["bb a", "c ab", "d d", "ab ab"]
+    index = NeedleIndex(needles)
+    group = index.group(needles[5:])
+    rng = random.Random(3)
+    for _ in range(2000):
+        text = "".join(rng.choice("abcdi+ x") for _ in range(rng.randint(0, 12)))
+        seen = index.scan(text)
+        for needle in needles:
+            assert seen.any(index.group([needle])) == (needle in text), (needle, text)
+        assert seen.any(group) == any(n in text for n in group.needles), text
+
+
 OLD_ODD_TOKEN = re.compile(r"\S*[\[\]{}()<>\\$@|~^=`*_#%]\S*")
 
 

@@ -6,8 +6,9 @@ about a microsecond apiece over 2 KB. This index answers the same question exact
 text's words: a needle's longest run without white space (its *key*) can only occur inside one
 white-space-delimited word of the text, so the text is split once, and each distinct word's
 set of keys (a bit mask) is remembered across texts. A word not seen before is read at C
-speed: its characters and its pairs of characters are intersected with the keys' first
-pairs, and only the keys that start with a pair the word holds are looked for in it. A needle
+speed: its characters, pairs and triples of characters are intersected with the keys (of
+one and two characters) and the keys' first triples, and only the keys that start with a
+triple the word holds are looked for in it. A needle
 that is its key (``"ignore"``, ``"###"``) is present exactly when its bit is set; any other
 (``"you are "``) is looked for with ``in``, and only when its key is present::
 
@@ -88,14 +89,18 @@ class NeedleIndex:
             key = _key(needle)
             if key is not None:
                 self._bits.setdefault(key, 1 << len(self._bits))
-        # Keys of one character are the word's characters; longer ones start with its pairs.
+        # Keys of one character are the word's characters, of two its pairs of characters;
+        # longer ones start with one of its triples (a pair starts a few dozen keys, a triple
+        # a few: each is then looked for in the word).
         self._single = {key: bit for key, bit in self._bits.items() if len(key) == 1}
-        self._by_pair: dict[str, list[tuple[str, int]]] = {}
+        self._double = {key: bit for key, bit in self._bits.items() if len(key) == 2}
+        self._by_triple: dict[str, list[tuple[str, int]]] = {}
         for key, bit in self._bits.items():
-            if len(key) > 1:
-                self._by_pair.setdefault(key[:2], []).append((key, bit))
+            if len(key) > 2:
+                self._by_triple.setdefault(key[:3], []).append((key, bit))
         self._singles = frozenset(self._single)
-        self._pairs = frozenset(self._by_pair)
+        self._doubles = frozenset(self._double)
+        self._triples = frozenset(self._by_triple)
         self._words: dict[str, int] = {}
 
     def bit(self, needle: str) -> int:
@@ -138,12 +143,18 @@ class NeedleIndex:
         return Present(text, reduce(or_, set(map(words.__getitem__, chunks)), 0))
 
     def _word_bits(self, word: str) -> int:
-        """The keys found in one word: its characters, and the keys that start with its pairs."""
+        """The keys found in one word: its characters, its pairs, and the keys that start
+        with its triples."""
         mask = 0
         for char in self._singles.intersection(word):
             mask |= self._single[char]
-        for pair in self._pairs.intersection(map(add, word, word[1:])):
-            for key, bit in self._by_pair[pair]:
+        if len(word) < 2:
+            return mask
+        pairs = list(map(add, word, word[1:]))
+        for pair in self._doubles.intersection(pairs):
+            mask |= self._double[pair]
+        for triple in self._triples.intersection(map(add, pairs, word[2:])):
+            for key, bit in self._by_triple[triple]:
                 if key in word:
                     mask |= bit
         return mask
