@@ -141,3 +141,10 @@ def test_odd_tokens_in_linear_time_on_a_long_token() -> None:
 def test_lowered_is_lower() -> None:
     for text in ["İstanbul ΣΑΣ", "ABC", "Straße", ""]:
         assert lowered(text) == text.lower()
+
+
+@pytest.mark.parametrize("mark", ["-", "=", "#", "*", "-="])
+def test_a_long_rule_of_marks_scans_in_linear_time(mark: str) -> None:
+    # A separator was tried at every mark of a rule, each try going over the rest of it.
+    guard = InjectionGuard(InjectionSpec())
+    grows_linearly(lambda n: guard.check(f"intro {mark * n} end of", None), 20_000)
