@@ -14,7 +14,7 @@ import pytest
 
 from stanchion.guards.anchors import any_accepted, heads
 from stanchion.guards.injection import InjectionGuard, _starts_well
-from stanchion.guards.injection_suffix import _ODD_TOKEN
+from stanchion.guards.injection_suffix import odd_tokens
 from stanchion.guards.needles import NeedleIndex
 from stanchion.guards.normalize import lowered
 from stanchion.guards.policy import InjectionSpec
@@ -96,6 +96,21 @@ def test_checked_needles_answer_from_their_keys() -> None:
         assert index.scan(text).any(group) == any(n in text for n in group.needles)
 
 
+def test_index_finds_every_key_as_in_does() -> None:
+    # Keys of one, two, three and more characters; eleven checked needles (found bit by bit).
+    needles = ["+", "ai", "abc", "abcd", "bcd", "cab", "dab x", "x ab", "ca b", "b c", "a bc"]
+    needles += ["bb a", "c ab", "d d", "ab ab"]
+    index = NeedleIndex(needles)
+    group = index.group(needles[5:])
+    rng = random.Random(3)
+    for _ in range(2000):
+        text = "".join(rng.choice("abcdi+ x") for _ in range(rng.randint(0, 12)))
+        seen = index.scan(text)
+        for needle in needles:
+            assert seen.any(index.group([needle])) == (needle in text), (needle, text)
+        assert seen.any(group) == any(n in text for n in group.needles), text
+
+
 OLD_ODD_TOKEN = re.compile(r"\S*[\[\]{}()<>\\$@|~^=`*_#%]\S*")
 
 
@@ -110,16 +125,14 @@ OLD_ODD_TOKEN = re.compile(r"\S*[\[\]{}()<>\\$@|~^=`*_#%]\S*")
     ],
 )
 def test_odd_tokens_as_before(line: str) -> None:
-    assert {m.group() for m in _ODD_TOKEN.finditer(line)} == {
-        m.group() for m in OLD_ODD_TOKEN.finditer(line)
-    }
+    assert odd_tokens(line.split()) == {m.group() for m in OLD_ODD_TOKEN.finditer(line)}
 
 
 def test_odd_tokens_in_linear_time_on_a_long_token() -> None:
     for tail, head in (("", ""), ("(", ""), ("", "(")):
         grows_linearly(
             lambda n, tail=tail, head=head: list(
-                _ODD_TOKEN.finditer(f"{head}{'a' * n}{tail} {head}{'a' * n}{tail}")
+                odd_tokens(f"{head}{'a' * n}{tail} {head}{'a' * n}{tail}".split())
             ),
             100_000,
         )
@@ -128,3 +141,10 @@ def test_odd_tokens_in_linear_time_on_a_long_token() -> None:
 def test_lowered_is_lower() -> None:
     for text in ["İstanbul ΣΑΣ", "ABC", "Straße", ""]:
         assert lowered(text) == text.lower()
+
+
+@pytest.mark.parametrize("mark", ["-", "=", "#", "*", "-="])
+def test_a_long_rule_of_marks_scans_in_linear_time(mark: str) -> None:
+    # A separator was tried at every mark of a rule, each try going over the rest of it.
+    guard = InjectionGuard(InjectionSpec())
+    grows_linearly(lambda n: guard.check(f"intro {mark * n} end of", None), 20_000)

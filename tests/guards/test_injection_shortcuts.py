@@ -154,6 +154,10 @@ def test_conditions_found_where_their_heads_stand() -> None:
                 assert _occurs(window, pattern, found) == (pattern.search(window) is not None)
 
 
+# The tokens that hold an odd character, as the suffix scan first found them (one pattern).
+_ODD_TOKEN = re.compile(r"(?<!\S)\S*?[\[\]{}()<>\\$@|~^=`*_#%]\S*")
+
+
 def _plain_line_score(line: str) -> float:
     """The suffix scan's markup step as it was (every body token tested in turn, the head's
     foreign words after it), then the unchanged windows."""
@@ -162,7 +166,7 @@ def _plain_line_score(line: str) -> float:
     tokens = line.split()
     if len(tokens) < s.WINDOW + s.HEAD or line.count('":') > 2:
         return 0.0
-    odd = {m.group() for m in s._ODD_TOKEN.finditer(line)}
+    odd = {m.group() for m in _ODD_TOKEN.finditer(line)}
     body = tokens[s.HEAD :]
     markup = [i for i, t in enumerate(body) if t in odd and s.token_kind(t) == s.MARKUP]
     if not markup:
@@ -242,3 +246,31 @@ def test_tag_smuggled_gate_is_the_plain_pattern(text: str) -> None:
     runs = [m.group() for m in _TAG_RUN.finditer(text)]
     plain = "\n".join("".join(chr(ord(c) - 0xE0000) for c in run) for run in runs) or None
     assert tag_smuggled(text) == plain
+
+
+def _plain_scanned_lines(text: str) -> list[str]:
+    """The suffix scan's lines as they were: every form rewritten in every line."""
+    from stanchion.guards import injection_suffix as s
+
+    lines = []
+    for line in s._FIELD.sub("\n", text).split("\n"):
+        if len(line) > s.MAX_LINE or s._ODD.search(line) is None or line.lstrip().startswith("|"):
+            continue
+        line = s._CODE_SPAN.sub(s._code_span, s._ADDRESS.sub("address", line))
+        if s._ODD.search(line) is not None:
+            lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "by ACH|EMAIL_FROM: Mercury <hello@mercury.com> `set.union()` x",
+        "| a | b |\nplain (x) line\n`[intro('#]` and a@b.co",
+        *_random("ab@.`|()[]{}<> \nAB_:", seed=5, count=300, longest=60),
+    ],
+)
+def test_scanned_lines_are_the_plain_ones(text: str) -> None:
+    from stanchion.guards.injection_suffix import scanned_lines
+
+    assert scanned_lines(text) == _plain_scanned_lines(text)

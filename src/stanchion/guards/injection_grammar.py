@@ -66,7 +66,9 @@ _ROLE = r"(?:developer|creator|maintainer|administrator|admin|programmer|operato
 # wished" claim nothing over it.
 _AUTHORITY = rf"(?:i am|i'm) (?:your (?:{_ROLE}|god)\b(?! of\b)|(?:the|an?) {_ROLE} (?:of|for|at|on|debugging|testing|maintaining|working on|running) (?:this|you\b|the (?:system|model|assistant|bot|ai)\b|openai|anthropic))|as your {_ROLE}(?:\s*,|\s+i\b)|<\s*(?:system|god|admin|developer|debug)\s+mode\s*>|(?:maintenance|debug|admin|administrator|god|sudo|root|system) (?:mode|override|access)\b|administrator override|system (?:reset|upgrade|override)"
 _FAKE_TURN = r"(?:user|assistant|human|ai|system|chatgpt|bot|gpt)\s*:"
-_SEPARATOR = r"(?:new section|end of (?:input|prompt|instructions?|document|text|conversation)|\[end (?:input|of input|prompt)\]|[-=#*]{3,}\s*(?:new|end|begin)\s+(?:of\s+)?(?:instructions?|prompt|input|section|session|conversation|system|task)|begin (?:new )?(?:instructions?|session|prompt))"
+# (A rule of marks is tried from its first mark only: from inside it, the rest of it and what
+# follows are the same, and each try went back over the rest: quadratic in its length.)
+_SEPARATOR = r"(?:new section|end of (?:input|prompt|instructions?|document|text|conversation)|\[end (?:input|of input|prompt)\]|(?<![-=#*])[-=#*]{3,}\s*(?:new|end|begin)\s+(?:of\s+)?(?:instructions?|prompt|input|section|session|conversation|system|task)|begin (?:new )?(?:instructions?|session|prompt))"
 _FORCED = r"(?:respond|reply|answer|output|print|say|write|return|start your (?:answer|reply|response)|begin your (?:answer|reply|response))\s+(?:(?:only|just|exactly|simply|solely|nothing but)\s*(?:with|by saying|the (?:word|phrase|text|string))?|with|by saying|the (?:word|phrase|text|string))\s*[\"'“‘«]"
 _SPLIT = r"(?:let'?s (?:assume|say|suppose) (?:we have|that we have) (?:two|three|four|five|six|seven|eight|nine|ten|several|a few|\d+) strings|concatenat\w* (?:the )?(?:strings|parts|variables)|(?:say|output|print|write|combine|concatenate) [a-z]\d?\s*\+\s*[a-z]\d?|part 1 is)"
 

@@ -25,6 +25,7 @@ headers and code answers read as soup before (half the bench's e-mails and code 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import accumulate
 
@@ -46,10 +47,6 @@ LONE_MARKUP_SOUP = 3
 LOOSE_SOUP = 4
 # Odd characters: what prose rarely puts inside or around a word.
 _ODD = re.compile(r"[\[\]{}()<>\\$@|~^=`*_#%]")
-# The white-space-delimited tokens that hold an odd character, tried only where a token
-# starts: ``\S*[...]\S*`` tried at every position of a token without one went back over the
-# rest of it each time (quadratic in its length; a third of the time over a 2 KB e-mail).
-_ODD_TOKEN = re.compile(r"(?<!\S)\S*?[\[\]{}()<>\\$@|~^=`*_#%]\S*")
 _STRONG = re.compile(r"[\\{}\[\]<>|`~^$@]")
 _LETTERS = re.compile(r"[A-Za-z]{2}")
 _ALPHA = re.compile(r"[A-Za-z]+")
@@ -132,12 +129,13 @@ def line_score(line: str) -> float:
     tokens = line.split()
     if len(tokens) < WINDOW + HEAD or line.count('":') > 2:  # too short, or JSON
         return 0.0
-    # Markup first, from the tokens that hold an odd character (one regex pass): prose with a
+    # Markup first, from the distinct tokens that hold an odd character (a pattern for them
+    # tried at every position of the line cost ~150 instructions a character): prose with a
     # parenthesis or two never needs the word table for its other words.
     # Each distinct odd token is judged once, and the line's tokens are walked only when one
     # of them is MARKUP (a Python loop over every token of every line with a bracket was a
     # tenth of the suffix scan's cost).
-    marked = {t for t in {m.group() for m in _ODD_TOKEN.finditer(line)} if token_kind(t) == MARKUP}
+    marked = {t for t in odd_tokens(tokens) if token_kind(t) == MARKUP}
     if not marked or sum(map(_foreign, tokens[:HEAD])) > 1:
         return 0.0
     body = tokens[HEAD:]
@@ -161,6 +159,11 @@ def line_score(line: str) -> float:
     return best / WINDOW
 
 
+def odd_tokens(tokens: Iterable[str]) -> set[str]:
+    """The distinct tokens that hold an odd character."""
+    return {t for t in set(tokens) if _ODD.search(t) is not None}
+
+
 def suffix_score(text: str) -> float:
     """The best :func:`line_score` over the lines that hold an odd character (most prompts
     hold none, and cost one regex scan)."""
@@ -174,10 +177,15 @@ def scanned_lines(text: str) -> list[str]:
     :func:`token_kind`) made plain: the fields of a pipe-joined record split, addresses and
     paired code spans one word each; table rows and over-long lines dropped."""
     lines = []
-    for line in _FIELD.sub("\n", text).split("\n"):
+    # Each form is rewritten only where its mark is: an address pattern tried at every word
+    # of a line went over each word once for each of its letters.
+    for line in (_FIELD.sub("\n", text) if "|" in text else text).split("\n"):
         if len(line) > MAX_LINE or _ODD.search(line) is None or line.lstrip().startswith("|"):
             continue
-        line = _CODE_SPAN.sub(_code_span, _ADDRESS.sub("address", line))
+        if "@" in line:
+            line = _ADDRESS.sub("address", line)
+        if "`" in line:
+            line = _CODE_SPAN.sub(_code_span, line)
         if _ODD.search(line) is not None:
             lines.append(line)
     return lines

@@ -6,8 +6,9 @@ about a microsecond apiece over 2 KB. This index answers the same question exact
 text's words: a needle's longest run without white space (its *key*) can only occur inside one
 white-space-delimited word of the text, so the text is split once, and each distinct word's
 set of keys (a bit mask) is remembered across texts. A word not seen before is read at C
-speed: its characters and its pairs of characters are intersected with the keys' first
-pairs, and only the keys that start with a pair the word holds are looked for in it. A needle
+speed: its characters, pairs and triples of characters are intersected with the keys (of
+one and two characters) and the keys' first triples, and only the keys that start with a
+triple the word holds are looked for in it. A needle
 that is its key (``"ignore"``, ``"###"``) is present exactly when its bit is set; any other
 (``"you are "``) is looked for with ``in``, and only when its key is present::
 
@@ -39,6 +40,9 @@ class Group:
     # The checked needles' bits: a text holding none of their keys holds none of them (a
     # signal of other languages has ~50 two-word needles, each a call to test one by one).
     keys: int = -1
+    # The checked needles by their key's bit, so that only the needles
+    # whose key the text holds are tested (the harm lexicon has a hundred, most never there).
+    by_bit: dict[int, tuple[str, ...]] | None = None
 
 
 class Present:
@@ -65,7 +69,15 @@ class Present:
             return True
         if not self.mask & group.keys:
             return False
-        return any(self.has(needle, bit) for needle, bit in group.checked)
+        if group.by_bit is None:
+            return any(self.has(needle, bit) for needle, bit in group.checked)
+        found = self.mask & group.keys
+        while found:
+            bit = found & -found
+            if any(self.has(needle, bit) for needle in group.by_bit[bit]):
+                return True
+            found ^= bit
+        return False
 
 
 class NeedleIndex:
@@ -77,15 +89,24 @@ class NeedleIndex:
             key = _key(needle)
             if key is not None:
                 self._bits.setdefault(key, 1 << len(self._bits))
-        # Keys of one character are the word's characters; longer ones start with its pairs.
+        # Keys of one character are the word's characters, of two its pairs of characters;
+        # longer ones start with one of its triples (a pair starts a few dozen keys, a triple
+        # a few: each is then looked for in the word).
         self._single = {key: bit for key, bit in self._bits.items() if len(key) == 1}
-        self._by_pair: dict[str, list[tuple[str, int]]] = {}
+        self._double = {key: bit for key, bit in self._bits.items() if len(key) == 2}
+        self._by_triple: dict[str, list[tuple[str, int]]] = {}
         for key, bit in self._bits.items():
-            if len(key) > 1:
-                self._by_pair.setdefault(key[:2], []).append((key, bit))
+            if len(key) > 2:
+                self._by_triple.setdefault(key[:3], []).append((key, bit))
         self._singles = frozenset(self._single)
-        self._pairs = frozenset(self._by_pair)
+        self._doubles = frozenset(self._double)
+        self._triples = frozenset(self._by_triple)
+        # Each word seen, with the number of its set of keys: words hold a few hundred sets,
+        # and a text's set of small numbers is built at C speed (a set of the masks themselves
+        # hashed an integer of ~1,500 bits per word: ~180k instructions a 2 KB text).
         self._words: dict[str, int] = {}
+        self._masks: list[int] = []
+        self._numbers: dict[int, int] = {}
 
     def bit(self, needle: str) -> int:
         """The bit of a needle's key in :attr:`Present.mask` (0: all white space, no key)."""
@@ -104,28 +125,49 @@ class NeedleIndex:
             else:
                 checked.append((needle, bit))
         keys = 0
-        for _, bit in checked:
+        by_bit: dict[int, list[str]] = {}
+        for needle, bit in checked:
             keys |= bit or -1
-        return Group(needles, pure, tuple(checked), keys)
+            by_bit.setdefault(bit, []).append(needle)
+        # Few needles are cheaper tested in turn than found bit by bit (and a needle of white
+        # space alone has no bit to be found by).
+        grouped = {bit: tuple(found) for bit, found in by_bit.items()}
+        if len(checked) <= 8 or 0 in grouped:
+            return Group(needles, pure, tuple(checked), keys)
+        return Group(needles, pure, tuple(checked), keys, grouped)
 
     def scan(self, text: str) -> Present:
-        words = self._words
+        words, masks, numbers = self._words, self._masks, self._numbers
         if len(words) > CACHE_LIMIT:
             words.clear()
+            masks.clear()
+            numbers.clear()
         chunks = distinct_chunks(text)
         for word in list(filterfalse(words.__contains__, chunks)):
-            words[word] = self._word_bits(word)
+            mask = self._word_bits(word)
+            number = numbers.get(mask)
+            if number is None:
+                number = numbers[mask] = len(masks)
+                masks.append(mask)
+            words[word] = number
         # The chunks' masks are a few distinct values (most chunks hold no key): OR-ing those
         # alone, in C, spares a Python loop of a few hundred big-integer ORs.
-        return Present(text, reduce(or_, set(map(words.__getitem__, chunks)), 0))
+        found = set(map(words.__getitem__, chunks))
+        return Present(text, reduce(or_, map(masks.__getitem__, found), 0))
 
     def _word_bits(self, word: str) -> int:
-        """The keys found in one word: its characters, and the keys that start with its pairs."""
+        """The keys found in one word: its characters, its pairs, and the keys that start
+        with its triples."""
         mask = 0
         for char in self._singles.intersection(word):
             mask |= self._single[char]
-        for pair in self._pairs.intersection(map(add, word, word[1:])):
-            for key, bit in self._by_pair[pair]:
+        if len(word) < 2:
+            return mask
+        pairs = list(map(add, word, word[1:]))
+        for pair in self._doubles.intersection(pairs):
+            mask |= self._double[pair]
+        for triple in self._triples.intersection(map(add, pairs, word[2:])):
+            for key, bit in self._by_triple[triple]:
                 if key in word:
                     mask |= bit
         return mask
