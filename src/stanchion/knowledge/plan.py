@@ -196,7 +196,7 @@ class Planner:
         reply: str = "",
     ) -> Plan:
         earlier = self._earlier(turns[:-1])
-        before = (told_before(turns), frozenset(terms(reply)))
+        before = prior(turns, reply)
 
         def subject() -> frozenset[str]:
             return self.subject(turns[:-1], k)
@@ -241,7 +241,7 @@ class Planner:
         """What each part is embedded as: a follow-up with the turn or part it leans on
         ("and how much is it?" alone is close to nothing in the documents)."""
         earlier = self._earlier(turns[:-1])
-        before = (told_before(turns), frozenset(terms(reply)))
+        before = prior(turns, reply)
         out = []
         for i, part in enumerate(parts):
             context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
@@ -263,7 +263,7 @@ class Planner:
         if found is None:
             context = self._earlier(turns[:-1])
             asks = split_asks(unabbreviate(turns[-1][:QUESTION_CHARS]))
-            told = (told_before(turns), frozenset[str]())
+            told = prior(turns)
             found = frozenset(
                 p.doc_id
                 for ask in asks
@@ -405,6 +405,12 @@ def told_before(turns: list[str]) -> bool:
     """Did the user turn before the last tell a situation and ask nothing ("my bag is
     lost")? Then the last turn asks about it, however much it names of its own."""
     return len(turns) > 1 and is_told(turns[-2])
+
+
+def prior(turns: list[str], reply: str = "") -> tuple[bool, frozenset[str]]:
+    """What the last turn may lean on (``is_followup``): whether the turn before told a
+    situation, and the terms of the assistant's ``reply`` to it."""
+    return told_before(turns), frozenset(terms(reply))
 
 
 def _window(
