@@ -62,7 +62,8 @@ CLOSING = re.compile(
 # a question however it is written: an auxiliary before its subject anywhere in the message
 # ("amazon has it cheaper, will you match", "I manage flats, do you have bulk prices")
 INVERTED = re.compile(
-    r"\b(?:do|does|did|can|could|will|would|am|is|are|was|were|should|shall|may|must|have|has)"
+    r"\b(?:do|does|did|can|could|will|would|am|is|are|was|were|should|shall|may|must|have|has"
+    r"|dose|deos|cna)"  # as they are mistyped: "my cat, dose she need..." asks
     r"\s+(?:i|you|u|ya|we|they|it|he|she|there|this|that|these|those|the|my|our|your|ur"
     r"|a|an|any|anyone|someone)\b",
     re.I,
