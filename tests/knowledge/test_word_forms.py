@@ -4,7 +4,7 @@ words that keep their final "e", a mistyped auxiliary. Every example is invented
 from __future__ import annotations
 
 from stanchion.knowledge.followup import prior, told_before
-from stanchion.knowledge.query import is_told
+from stanchion.knowledge.query import is_told, split_asks
 from stanchion.knowledge.text import stem, terms
 
 
@@ -47,3 +47,14 @@ def test_what_a_follow_up_may_lean_on() -> None:
     assert not told_before(["how do i reset the lamp", "and the dimmer?"])
     told, said = prior(["how much is the lamp", "and the dimmer?"], "The lamp costs 30 USD.")
     assert not told and {"lamp", stem("costs")} <= said
+
+
+def test_a_comparison_is_told_not_asked() -> None:
+    """ "cheaper than what I paid" tells what happened; the question is the sentence after
+    it, and the comparison is its context."""
+    asks = split_asks(
+        "I got the lamp on Monday and now it's cheaper than what I paid. Can you help?"
+    )
+    assert [a.ask for a in asks] == ["Can you help?"]
+    assert "cheaper than what I paid" in asks[0].context
+    assert [a.ask for a in split_asks("what does the lamp cost")] == ["what does the lamp cost"]

@@ -40,7 +40,8 @@ ASK = re.compile(
     r"|\b(?:i need|i want|i wanna|i would like|i'?d like|i'?d love|please|pls|plz|tell me"
     r"|let me know|lemme know|lmk|help me"
     r"|wondering|wanted to ask|wants? to know|wanted to know|would like to know)\b"
-    r"|\b(?:how|what|when|where|which|why)\b"
+    # a question word anywhere, but not one that compares ("cheaper than what I paid")
+    r"|(?<!\bthan )\b(?:how|what|when|where|which|why)\b"
     # an auxiliary before a person anywhere in the clause: "And if I leave, can I get..."
     r"|\b(?:can|could|do|does|will|would|should|am|is|are|r)\s+(?:i|you|u|ya|we|they)\b",
     re.I,
