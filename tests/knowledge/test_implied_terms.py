@@ -20,8 +20,8 @@ from stanchion.store.db import Store
     [
         ("Write to repairs@bikes.example for a quote.", ["email"]),
         ("Book online at https://bikes.example/book.", ["link", "websit"]),
-        ("Call the workshop on 0800 123 456.", ["phon", "call"]),
-        ("Ring +44 (20) 7946 0958 after 9 am.", ["phon", "call"]),
+        ("Call the workshop on 0800 123 456.", ["phone", "call"]),
+        ("Ring +44 (20) 7946 0958 after 9 am.", ["phone", "call"]),
         ("Frames cost 1 299 000 in total.", []),  # thousands, not a phone
         ("Released 2025-01-02, version 2.4.1.", []),  # a date and a version
         ("A pack of four costs 79 EUR.", ["cost", "price", "fee"]),

@@ -19,13 +19,21 @@ answer are reported so the responder says so.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
 from stanchion.knowledge.base import Passage
+from stanchion.knowledge.followup import (
+    QUESTION_CHARS,
+    Subjects,
+    earlier,
+    leans_on_part,
+    own,
+    prior,
+    standalone,
+)
 from stanchion.knowledge.query import (
     Ask,
     Query,
@@ -36,22 +44,17 @@ from stanchion.knowledge.query import (
     story_facts,
 )
 from stanchion.knowledge.query.gazetteer import cities
-from stanchion.knowledge.query.turns import PRONOUN, unabbreviate
+from stanchion.knowledge.query.turns import unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
-from stanchion.knowledge.text import terms
 from stanchion.knowledge.vectors import Vector
 
 ORDER: dict[Decision, int] = {"refuse": 0, "borderline": 1, "answer": 2}
 PLANS = 4096  # plans kept per index generation (the same questions come back)
-# What a turn is read for retrieval and answerability up to: a long e-mail is ~3,000
-# characters; past this, parsing only costs CPU (~130 us a word) while holding the GIL.
-QUESTION_CHARS = 8000
 # What of the assistant's reply is read for the words a follow-up takes up from it: its
 # opening, where an answer says what it is about.
 REPLY_CHARS = 1000
 FACT_CONCEPTS = 2  # a fact of a story judged alone names at least this many corpus concepts
-SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken to be about
 # Fill the responder's window with the next-ranked passages when the relative cut-off keeps
 # fewer than k. Off: on DEV it answered 3 more questions (messy4), on the held-out splits and
 # the independent app it answered 3 fewer (docs/grounding.md, "the window").
@@ -67,7 +70,6 @@ FILL = False
 # it the rest of the responder's changes gained 1 and lost none (counts only; the same
 # trade as FILL's: more passages, and a near miss finds a sentence to answer with).
 FILL_FROM_DOCUMENT = False
-OWN = 1  # passage(s) a follow-up's own words add from its subject's documents
 WIDE = 3  # ranks read for the document's other sections: WIDE * k
 
 
@@ -147,7 +149,7 @@ class Planner:
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
         self._plans: dict[tuple[tuple[str, ...], int, str], Plan] = {}
-        self._subjects: dict[tuple[tuple[str, ...], int], frozenset[str]] = {}
+        self.subject = Subjects(retriever, self._passages)
         self._plans_for: object | None = None  # the index sync the plans were made at
 
     def decide(self, score: float, has_passages: bool) -> Decision:
@@ -168,7 +170,8 @@ class Planner:
         reply = reply[:REPLY_CHARS] if len(turns) > 1 else ""
         key, synced = (tuple(turns), k, reply), self.retriever.synced
         if self._plans_for is not synced:
-            self._plans, self._subjects, self._plans_for = {}, {}, synced
+            self._plans, self._plans_for = {}, synced
+            self.subject.clear()
         known = self._plans.get(key)
         if known is not None:
             return known
@@ -195,7 +198,7 @@ class Planner:
         vecs: list[Vector | None],
         reply: str = "",
     ) -> Plan:
-        earlier = self._earlier(turns[:-1])
+        context0 = earlier(self.retriever, turns[:-1])
         before = prior(turns, reply)
 
         def subject() -> frozenset[str]:
@@ -206,13 +209,14 @@ class Planner:
         lacks: list[str] = []  # what the part before lacks itself (not what it inherited)
         for i, ask in enumerate(parts):
             # a follow-up leans on the part before it and on what that part leaned on
-            context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
+            context = f"{context0} {parts[i - 1].text}".strip() if i else context0
             vec = vecs[i] if i < len(vecs) else None
             part = self._part(ask, context, per_part, vec, subject, before)
-            own = part.assessment.missing
-            if lacks and self._leans(ask):  # "is there a free trial, how long is IT"
+            lacks_here = part.assessment.missing
+            # "is there a free trial, how long is IT": what the part before lacks, it lacks
+            if lacks and leans_on_part(self.retriever, ask):
                 part = _vetoed(part, lacks)
-            lacks = own
+            lacks = lacks_here
             planned.append(part)
         decision = max((p.decision for p in planned), key=ORDER.__getitem__)
         if decision == "borderline" and self.policy.borderline_action == "refuse":
@@ -222,67 +226,15 @@ class Planner:
         usable = [p for p in planned if ORDER[p.decision] >= 1]
         return Plan(planned, decision, _merge(usable))
 
-    def _leans(self, part: Ask) -> bool:
-        """Does ``part`` lean on the part before it ("is there a free trial, how long is it",
-        "do you have an 8-pack, what's the price")? Then what that part lacks is what this
-        one asks about too."""
-        own = [c for c in self.retriever.parse(part.ask).content() if c.known]
-        if len(own) > 1:
-            return False
-        if not own or PRONOUN.search(part.ask):
-            return True
-        # "what's the price?": a property of the thing named before, nothing of its own
-        return (
-            bool(own)
-            and re.search(rf"\bthe\s+{re.escape(own[0].words)}\W*$", part.ask, re.I) is not None
-        )
-
     def standalone(self, turns: list[str], parts: list[Ask], reply: str = "") -> list[str]:
-        """What each part is embedded as: a follow-up with the turn or part it leans on
-        ("and how much is it?" alone is close to nothing in the documents)."""
-        earlier = self._earlier(turns[:-1])
-        before = prior(turns, reply)
-        out = []
-        for i, part in enumerate(parts):
-            context = f"{earlier} {parts[i - 1].text}".strip() if i else earlier
-            query = self.retriever.parse(part.ask)
-            if part.context:
-                query = query.with_context(self.retriever.parse(part.context))
-            leans = context and is_followup(part.text, query, *before)
-            out.append(f"{context} {part.text}" if leans else part.text)
-        return out
+        """What each part is embedded as (``followup.standalone``)."""
+        return standalone(self.retriever, turns, parts, reply)
 
-    def subject(self, turns: list[str], k: int) -> frozenset[str]:
-        """The documents the last of ``turns`` was retrieved from, answered or not: what a
-        follow-up to it is about. Retrieved without a subject of its own, so the same
-        whatever plans are kept; kept per index sync like the plans."""
-        if not turns:
-            return frozenset()
-        key = (tuple(turns), k)
-        found = self._subjects.get(key)
-        if found is None:
-            context = self._earlier(turns[:-1])
-            asks = split_asks(unabbreviate(turns[-1][:QUESTION_CHARS]))
-            told = prior(turns)
-            found = frozenset(
-                p.doc_id
-                for ask in asks
-                for p in self._part(ask, context, k, None, prior=told).passages[:SUBJECT_PASSAGES]
-            )
-            if len(self._subjects) >= PLANS:
-                self._subjects.clear()
-            self._subjects[key] = found
-        return found
-
-    def _earlier(self, turns: list[str]) -> str:
-        """The earlier user turns a follow-up may lean on: the last one, and the one before
-        it when the last was itself a follow-up."""
-        if not turns:
-            return ""
-        last = turns[-1]
-        if len(turns) > 1 and is_followup(last, self.retriever.parse(last), told_before(turns)):
-            return turns[-2] + " " + last
-        return last
+    def _passages(
+        self, part: Ask, context: str, k: int, told: tuple[bool, frozenset[str]]
+    ) -> list[Passage]:
+        """An earlier turn's part retrieved without a subject of its own (``Subjects``)."""
+        return self._part(part, context, k, None, prior=told).passages
 
     def _part(
         self,
@@ -302,7 +254,7 @@ class Planner:
         if part.context:
             query = query.with_context(r.parse(part.context))
         words: list[str] = []
-        own = query
+        alone = query
         if context and is_followup(text, query, *prior):
             before = r.parse(context)
             query = query.with_context(before)
@@ -313,7 +265,7 @@ class Planner:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
         passages, window = _window(r, query, k, vec)
         if leaned:  # the earlier turn's words crowd out what its own words find
-            passages += self._own(own, subject(), passages, k)
+            passages += own(r, alone, subject(), passages, k)
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
         evidence = passages + [p for p in rows if p not in passages]
         around = tuple(t for t in (part.context, leaned) if t)
@@ -326,9 +278,9 @@ class Planner:
         )
         on_subject = [p for p in evidence if p.doc_id in subject()] if leaned else []
         if on_subject:  # the subject is settled by the documents: its words need not recur
-            alone = r.assess(own, on_subject, around, dense, told)
-            if alone.score > assessment.score:
-                assessment = alone
+            alone_judged = r.assess(alone, on_subject, around, dense, told)
+            if alone_judged.score > assessment.score:
+                assessment = alone_judged
         if told:  # a story of several facts: the documents cover the situation by one of them
             story = self._story(part.ask, leaned, evidence, around, dense, assessment, k)
             assessment, evidence = story
@@ -340,19 +292,6 @@ class Planner:
         if decision != "refuse":  # judged on those kept; read k where the cut-off kept fewer
             evidence = evidence + [p for p in window if p not in evidence]
         return PartPlan(text, question, query, evidence, assessment, decision)
-
-    def _own(
-        self, own: Query, subject: frozenset[str], have: list[Passage], k: int
-    ) -> list[Passage]:
-        """A follow-up's own words ranked within its subject's documents ("when would it
-        start" after "the time of use plan": the plans page's "Changing plan", which the
-        carried words rank under every other section naming a plan)."""
-        if not subject:
-            return []
-        seen = {(p.doc_id, p.start) for p in have}
-        ranked = self.retriever.ranked(own, WIDE * k)
-        found = [p for p in ranked if p.doc_id in subject and (p.doc_id, p.start) not in seen]
-        return found[:OWN]
 
     def _unsold(self, text: str, context: str) -> list[str]:
         """Models or packs ``text`` names that the catalog does not hold. A pack asked with no
@@ -399,18 +338,6 @@ class Planner:
             return assessment, evidence
         first = r.ranked(best, k)
         return assessment, first + [p for p in evidence if p not in first]
-
-
-def told_before(turns: list[str]) -> bool:
-    """Did the user turn before the last tell a situation and ask nothing ("my bag is
-    lost")? Then the last turn asks about it, however much it names of its own."""
-    return len(turns) > 1 and is_told(turns[-2])
-
-
-def prior(turns: list[str], reply: str = "") -> tuple[bool, frozenset[str]]:
-    """What the last turn may lean on (``is_followup``): whether the turn before told a
-    situation, and the terms of the assistant's ``reply`` to it."""
-    return told_before(turns), frozenset(terms(reply))
 
 
 def _window(

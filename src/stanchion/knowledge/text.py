@@ -191,16 +191,36 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 9
+TERMS_VERSION = 10
 # the shortest base an "-er" is stripped from: "smaller" -> "small", "holder" -> "hold", but
 # "offer", "water", "meter", "order", "power", "cover" and "later" are words of their own
 AGENT_BASE = 4
+# Irregular verb forms as their base, so "found" meets "find" and "sent" meets "send". Only
+# forms that are no common word of their own in support text ("saw", "rose", "ground",
+# "bound", "led", "fed", "won" and "left", which merged with "leave" drowned "items left on
+# board" under every page that says "leave", are left alone; "lost" is mostly the verb),
+# and not of the light verbs ("went", "gone", "took", "made", "kept"), which say nothing of
+# a subject (``query.point.LIGHT``: "gone for good" is no "go").
+_IRREGULAR_BASES = """
+    bought:buy brought:bring built:build caught:catch chose:choose chosen:choose drove:drive
+    driven:drive fell:fall fallen:fall felt:feel flew:fly flown:fly forgot:forget
+    forgotten:forget found:find froze:freeze frozen:freeze grew:grow grown:grow heard:hear
+    held:hold hid:hide hidden:hide lent:lend lost:lose meant:mean met:meet
+    paid:pay sent:send sold:sell spent:spend spoke:speak spoken:speak stole:steal
+    stolen:steal stood:stand taught:teach told:tell thought:think threw:throw thrown:throw
+    understood:understand woke:wake woken:wake wore:wear worn:wear wrote:write
+    written:write broke:break
+"""
+IRREGULAR = dict(pair.split(":") for pair in _IRREGULAR_BASES.split())
+# suffixes after which a short base gets its "e" back ("cared" -> "care", not "car")
+_INFLECTIONS = ("ing", "ed", "ings", "edly", "ingly", "es")
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to join 'refunds'/'refunded'/'refund' and
-    'cancel'/'cancelled', 'retire'/'retired'.
+    'cancel'/'cancelled', 'retire'/'retired', 'sent'/'send'; a short word keeps its final
+    'e' ('care' is no 'car', 'plane' no 'plan'), as Porter's stemmer keeps it.
 
     >>> [stem(w) for w in ("cancel", "cancelled", "retire", "retired", "calls")]
     ['cancel', 'cancel', 'retir', 'retir', 'call']
@@ -208,13 +228,49 @@ def stem(word: str) -> str:
     {'order'}
     >>> [stem(w) for w in ("offer", "offers", "water", "meters", "smaller")]
     ['offer', 'offer', 'water', 'meter', 'smal']
+    >>> [stem(w) for w in ("care", "cared", "car", "cars", "plane", "planned", "sent")]
+    ['care', 'care', 'car', 'car', 'plane', 'plan', 'send']
     """
+    base_form = IRREGULAR.get(word)
+    if base_form is not None:
+        word = base_form
     if len(word) <= 3 or not word.isalpha():
         return word
     base = _strip(word)
     if base != word and base.endswith("er"):
         base = _strip(base)  # "registered" -> "register" -> "regist", as "register" stems
     return _tidy(base)
+
+
+def _consonant(w: str, i: int) -> bool:
+    ch = w[i]
+    if ch in "aeiou":
+        return False
+    return ch != "y" or i == 0 or not _consonant(w, i - 1)
+
+
+def _measure(w: str) -> int:
+    """Porter's m: the number of vowel-consonant sequences ("car" 1, "retir" 2)."""
+    m, vowel = 0, False
+    for i in range(len(w)):
+        if _consonant(w, i):
+            m += vowel
+            vowel = False
+        else:
+            vowel = True
+    return m
+
+
+def _short(w: str) -> bool:
+    """A one-syllable base ending consonant-vowel-consonant (not w, x or y): "car", "plan"."""
+    return (
+        len(w) >= 3
+        and _measure(w) == 1
+        and _consonant(w, -3 + len(w))
+        and not _consonant(w, len(w) - 2)
+        and _consonant(w, len(w) - 1)
+        and w[-1] not in "wxy"
+    )
 
 
 def _strip(word: str) -> str:
@@ -227,15 +283,18 @@ def _strip(word: str) -> str:
             base = word[: -len(suffix)] + repl
             doubled = len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz"
             if doubled and suffix in ("ing", "ed", "ings", "edly", "ingly"):
-                base = base[:-1]
+                return base[:-1]
+            if suffix in _INFLECTIONS and _short(base):
+                return base + "e"  # "cared", "caring" -> "care"; "rates" -> "rate"
             return base
     return word
 
 
 def _tidy(base: str) -> str:
     """Join what the suffix strip leaves apart: a final 'e' ('retire' vs 'retir(ed)') and a
-    final 'll' after a longer stem ('cancel' vs 'cancell(ed)'), as Porter's step 5 does."""
-    if len(base) > 3 and base.endswith("e"):
+    final 'll' after a longer stem ('cancel' vs 'cancell(ed)'), as Porter's step 5 does; a
+    short word keeps its 'e' ('care', 'plane')."""
+    if len(base) > 3 and base.endswith("e") and not _short(base[:-1]):
         return base[:-1]
     if len(base) > 4 and base.endswith("ll"):
         return base[:-1]
@@ -338,7 +397,7 @@ def implied(text: str, money: bool = True) -> list[str]:
     amount of money cost, price and fee (``money``: False for a reader that knows prices).
 
     >>> implied("Write to billing@shop.example or call +1 555 010 0199.")
-    ['email', 'phon', 'call']
+    ['email', 'phone', 'call']
     """
     out = ["email"] if _EMAIL.search(text) else []
     for symbol, words in _SYMBOLS:
@@ -349,10 +408,14 @@ def implied(text: str, money: bool = True) -> list[str]:
     if money and _MONEY.search(text):  # "Second checked bag: $65" answers "what does it cost"
         out += ["cost", "price", "fee"]
     if _URL.search(text):
-        out += ["link", "websit"]
+        out += _LINK
     if any(_is_phone(m.group()) for m in _PHONE.finditer(text)):
-        out += ["phon", "call"]
+        out += _PHONE_TERMS
     return out
+
+
+_LINK = [stem("link"), stem("website")]
+_PHONE_TERMS = [stem("phone"), stem("call")]
 
 
 def _is_phone(found: str) -> bool:

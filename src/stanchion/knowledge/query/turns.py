@@ -40,7 +40,8 @@ ASK = re.compile(
     r"|\b(?:i need|i want|i wanna|i would like|i'?d like|i'?d love|please|pls|plz|tell me"
     r"|let me know|lemme know|lmk|help me"
     r"|wondering|wanted to ask|wants? to know|wanted to know|would like to know)\b"
-    r"|\b(?:how|what|when|where|which|why)\b"
+    # a question word anywhere, but not one that compares ("cheaper than what I paid")
+    r"|(?<!\bthan )\b(?:how|what|when|where|which|why)\b"
     # an auxiliary before a person anywhere in the clause: "And if I leave, can I get..."
     r"|\b(?:can|could|do|does|will|would|should|am|is|are|r)\s+(?:i|you|u|ya|we|they)\b",
     re.I,
@@ -62,7 +63,8 @@ CLOSING = re.compile(
 # a question however it is written: an auxiliary before its subject anywhere in the message
 # ("amazon has it cheaper, will you match", "I manage flats, do you have bulk prices")
 INVERTED = re.compile(
-    r"\b(?:do|does|did|can|could|will|would|am|is|are|was|were|should|shall|may|must|have|has)"
+    r"\b(?:do|does|did|can|could|will|would|am|is|are|was|were|should|shall|may|must|have|has"
+    r"|dose|deos|cna)"  # as they are mistyped: "my cat, dose she need..." asks
     r"\s+(?:i|you|u|ya|we|they|it|he|she|there|this|that|these|those|the|my|our|your|ur"
     r"|a|an|any|anyone|someone)\b",
     re.I,
