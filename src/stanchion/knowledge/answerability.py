@@ -224,6 +224,9 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
         feats.update(evidence.variants(query.judged(), cached, sentences))
     if EXPLORE or "heading" in used:
         feats["heading"] = evidence.heading(known, passages)
+    if EXPLORE or any(n in used for n in evidence.POINTED):
+        whole = frozenset().union(*bags)
+        feats.update(evidence.pointed(query.text, query.judged(), sentences, whole))
     if EXPLORE or "document" in used:
         feats["document"] = evidence.document(known, passages)
     return feats

@@ -24,13 +24,18 @@ taken (docs/grounding.md, "Causes of the gate's misses").
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from itertools import pairwise
 
 from stanchion.knowledge.query.parse import Concept
-from stanchion.knowledge.query.point import near, point
+from stanchion.knowledge.query.english import commonness, typo_of
+from stanchion.knowledge.query.glossary import TOKEN
+from stanchion.knowledge.query.turns import ASK, INVERTED
+from stanchion.knowledge.query.point import FLOOR, near, point, telling
 from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import index_terms
+from stanchion.knowledge.vetoes import _story_words, manner, superlative
 
 CANDIDATES = ("heading", "document")
 VARIANTS = (
@@ -135,3 +140,84 @@ def variants(
         "sentence_every": _cover(pointed, pairs, whole, True, True),
         "sentence_related": _cover(plain, sentences, whole, False, None),
     }
+
+
+# The question's point: the last noun phrase of its first asking clause, the words it is
+# about ("what is the allowance in PREMIUM ECONOMY", "do you take APPLE PAY"), not its
+# background ("my flight", "for a trip"). Light verbs, the commonest words, adverbs and the
+# customer's past verbs close no phrase. Candidates (``POINTED``), measured by
+# bench/answerability_loao.py.
+POINTED = ("point_sentence", "point_passage", "point_novel", "point_modifier")
+_CLAUSE_END = re.compile(r"[?.!;]|,\s+(?:and|but|or|also|plus)\b|\s+(?:and|but)\s+(?=\w+\s+\w)")
+_BREAK = frozenset(
+    [
+        *("a", "an", "the", "my", "our", "your", "ur", "his", "her", "their", "its", "this"),
+        *("that", "these", "those", "some", "any", "of", "for", "in", "on", "at", "to", "with"),
+        *("from", "by", "about", "is", "are", "was", "were", "do", "does", "did", "can"),
+        *("could", "will", "would", "i", "you", "we", "it", "they", "if", "when", "or", "and"),
+    ]
+)
+
+# before the phrase, the customer's own thing ("for my EXPENSE report"), not a kind asked for
+_OWN = frozenset(["my", "our", "his", "her", "their", "mine"])
+
+
+def point_phrase(text: str, concepts: list[Concept]) -> list[Concept]:
+    """The concepts of the question's point phrase (see POINTED); [] when none is read."""
+    clauses = [c for c in _CLAUSE_END.split(text) if c and c.strip()] or [text]
+    first = next((c for c in clauses if ASK.search(c) or INVERTED.search(c)), clauses[-1])
+    tokens = [m.group().lower() for m in TOKEN.finditer(first)]
+    by_word: dict[str, Concept] = {}
+    for c in concepts:
+        for w in c.words.lower().split():
+            by_word.setdefault(w, c)
+    phrase: list[Concept] = []
+    for i in range(len(tokens) - 1, -1, -1):
+        tok = tokens[i]
+        c = by_word.get(tok)
+        pointless = c is None or point(tok) <= FLOOR or telling(tok)
+        if pointless or tok in _BREAK:
+            if phrase:
+                return [] if tok in _OWN else phrase
+            continue
+        if c is not None and c not in phrase:
+            phrase.append(c)
+    return phrase
+
+
+def pointed(
+    text: str, judged: list[Concept], sentences: list[Bag], whole: Bag
+) -> dict[str, float]:
+    """``point_sentence``: the best sentence's share of the known concepts, counted only in
+    sentences that hold every word of the point phrase (0 in none); ``point_passage``: the
+    point phrase's share the passages hold anywhere; ``point_novel``: 1 when a word of it is
+    one the corpus never saw nor the passages hold (a near miss's kind)."""
+    phrase = point_phrase(text, [c for c in judged if c.how != "context"])
+    if not phrase:
+        return {"point_sentence": 0.0, "point_passage": 1.0, "point_novel": 0.0, "point_modifier": 0.0}
+    known = [c for c in judged if c.known]
+    total = sum(c.weight for c in known) or 1.0
+    holding = [b for b in sentences if all(c.present(b) for c in phrase)]
+    share = max((sum(c.weight for c in known if c.present(b)) for b in holding), default=0.0)
+    novel = any(not c.known and not c.present(whole) for c in phrase)
+    head = phrase[0]
+    story = _story_words(text)
+    modifier = head.known and any(_kind(c, whole, story) for c in phrase[1:])
+    return {
+        "point_sentence": share / total,
+        "point_passage": sum(c.present(whole) for c in phrase) / len(phrase),
+        "point_novel": float(novel),
+        "point_modifier": float(modifier),
+    }
+
+
+KIND_Z = 5.0  # Zipf from which an unseen modifier is everyday wording ("list price", "plus")
+
+
+def _kind(c: Concept, whole: Bag, story: frozenset[str]) -> bool:
+    """An unseen word that could name a kind of the head it modifies ("PREMIUM economy",
+    "APPLE pay"): a rarer English word, not a number, a typo, an adverb or a superlative."""
+    w = c.words.lower()
+    if c.known or c.present(whole) or w in story or not w.isalpha() or commonness(w) >= KIND_Z:
+        return False
+    return not (superlative(w) or manner(w) or telling(w)) and typo_of(w) is None
