@@ -75,6 +75,10 @@ EXPLORE = False  # compute candidates no model uses (bench/answerability_fit.py 
 # questions, on the held-out splits and the independent app it declined none more and
 # refused 2 answerable ones (docs/grounding.md, "Near misses").
 NARROW_KINDS = False
+# The point-kind veto (evidence.narrowed_point): an unseen word narrowing the head of what is
+# asked ("premium economy", "apple pay"). Leave-one-app-out as a third feature its fitted
+# weight is a veto's (docs/grounding.md, "The question's point").
+POINT_KINDS = True
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
@@ -269,6 +273,8 @@ def assess(
     missing += unoffered(query, present)
     if NARROW_KINDS:
         missing += narrowed(query, present)
+    if POINT_KINDS and not told:
+        missing += evidence.narrowed_point(query.text, query.content(), frozenset(present))
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x) if dense is None else dense_probability(x), feats)

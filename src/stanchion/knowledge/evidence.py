@@ -34,7 +34,7 @@ from stanchion.knowledge.query.glossary import TOKEN
 from stanchion.knowledge.query.turns import ASK, INVERTED
 from stanchion.knowledge.query.point import FLOOR, near, point, telling
 from stanchion.knowledge.tables import readable
-from stanchion.knowledge.text import index_terms
+from stanchion.knowledge.text import index_terms, normalize_word
 from stanchion.knowledge.vetoes import _story_words, manner, superlative
 
 CANDIDATES = ("heading", "document")
@@ -191,24 +191,34 @@ def pointed(
     """``point_sentence``: the best sentence's share of the known concepts, counted only in
     sentences that hold every word of the point phrase (0 in none); ``point_passage``: the
     point phrase's share the passages hold anywhere; ``point_novel``: 1 when a word of it is
-    one the corpus never saw nor the passages hold (a near miss's kind)."""
-    phrase = point_phrase(text, [c for c in judged if c.how != "context"])
+    one the corpus never saw nor the passages hold; ``point_modifier``: 1 when that word
+    narrows a known head to a kind (``narrowed_point``)."""
+    content = [c for c in judged if c.how != "context"]
+    phrase = point_phrase(text, content)
     if not phrase:
-        return {"point_sentence": 0.0, "point_passage": 1.0, "point_novel": 0.0, "point_modifier": 0.0}
+        return dict.fromkeys(POINTED, 0.0) | {"point_passage": 1.0}
     known = [c for c in judged if c.known]
     total = sum(c.weight for c in known) or 1.0
     holding = [b for b in sentences if all(c.present(b) for c in phrase)]
     share = max((sum(c.weight for c in known if c.present(b)) for b in holding), default=0.0)
-    novel = any(not c.known and not c.present(whole) for c in phrase)
-    head = phrase[0]
-    story = _story_words(text)
-    modifier = head.known and any(_kind(c, whole, story) for c in phrase[1:])
     return {
         "point_sentence": share / total,
         "point_passage": sum(c.present(whole) for c in phrase) / len(phrase),
-        "point_novel": float(novel),
-        "point_modifier": float(modifier),
+        "point_novel": float(any(not c.known and not c.present(whole) for c in phrase)),
+        "point_modifier": float(bool(narrowed_point(text, content, whole))),
     }
+
+
+def narrowed_point(text: str, content: list[Concept], present: Bag) -> list[str]:
+    """The unseen words of the question's point phrase that narrow its known head to a kind
+    the corpus never names ("the allowance in PREMIUM economy", "pay with APPLE pay"): the
+    head alone matches a neighbour's facts, the kind is the point (a veto: see
+    ``answerability.POINT_KINDS``)."""
+    phrase = point_phrase(text, content)
+    if len(phrase) < 2 or not phrase[0].known:
+        return []
+    story = _story_words(text)
+    return [normalize_word(c.words) for c in phrase[1:] if _kind(c, present, story)]
 
 
 KIND_Z = 5.0  # Zipf from which an unseen modifier is everyday wording ("list price", "plus")
