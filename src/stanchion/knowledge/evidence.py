@@ -28,11 +28,11 @@ import re
 from functools import lru_cache
 from itertools import pairwise
 
-from stanchion.knowledge.query.parse import Concept
 from stanchion.knowledge.query.english import commonness, typo_of
 from stanchion.knowledge.query.glossary import TOKEN
-from stanchion.knowledge.query.turns import ASK, INVERTED
+from stanchion.knowledge.query.parse import Concept
 from stanchion.knowledge.query.point import FLOOR, near, point, telling
+from stanchion.knowledge.query.turns import ASK, INVERTED
 from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import index_terms, normalize_word
 from stanchion.knowledge.vetoes import _story_words, manner, superlative
@@ -160,6 +160,14 @@ _BREAK = frozenset(
 
 # before the phrase, the customer's own thing ("for my EXPENSE report"), not a kind asked for
 _OWN = frozenset(["my", "our", "his", "her", "their", "mine"])
+_DO = frozenset(["do", "does", "did"])
+# verbs a do-support question ends on
+_ENDING = frozenset(
+    [
+        *("cost", "take", "weigh", "mean", "work", "last", "include", "cover", "need"),
+        *("charge", "apply", "require", "allow", "offer", "support", "accept", "matter"),
+    ]
+)
 
 
 def point_phrase(text: str, concepts: list[Concept]) -> list[Concept]:
@@ -172,22 +180,26 @@ def point_phrase(text: str, concepts: list[Concept]) -> list[Concept]:
         for w in c.words.lower().split():
             by_word.setdefault(w, c)
     phrase: list[Concept] = []
-    for i in range(len(tokens) - 1, -1, -1):
+    last = len(tokens) - 1 if _verb_last(tokens) else len(tokens)
+    for i in range(last - 1, -1, -1):
         tok = tokens[i]
-        c = by_word.get(tok)
-        pointless = c is None or point(tok) <= FLOOR or telling(tok)
-        if pointless or tok in _BREAK:
+        hit = by_word.get(tok)
+        if hit is None or tok in _BREAK or point(tok) <= FLOOR or telling(tok):
             if phrase:
                 return [] if tok in _OWN else phrase
             continue
-        if c is not None and c not in phrase:
-            phrase.append(c)
+        if hit not in phrase:
+            phrase.append(hit)
     return phrase
 
 
-def pointed(
-    text: str, judged: list[Concept], sentences: list[Bag], whole: Bag
-) -> dict[str, float]:
+def _verb_last(tokens: list[str]) -> bool:
+    """Whether the clause ends on the verb of a do-support question ("what does a late
+    return COST", "how much do the bikes WEIGH"): its last word is not its point."""
+    return len(tokens) > 3 and tokens[-1] in _ENDING and any(t in _DO for t in tokens[:-2])
+
+
+def pointed(text: str, judged: list[Concept], sentences: list[Bag], whole: Bag) -> dict[str, float]:
     """``point_sentence``: the best sentence's share of the known concepts, counted only in
     sentences that hold every word of the point phrase (0 in none); ``point_passage``: the
     point phrase's share the passages hold anywhere; ``point_novel``: 1 when a word of it is
