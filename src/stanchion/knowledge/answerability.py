@@ -14,8 +14,9 @@ leave-one-source-out and cross-validation: ``python bench/answerability_fit.py -
 A named thing the corpus could plausibly hold but the passages lack, or a word the corpus
 never uses that is the question's point, vetoes the answer (score 0): see ``knowledge.vetoes``
 (re-exported here), and an unseen word narrowing the known head of the question's point
-phrase to a kind the corpus never names ("premium economy", ``evidence.narrowed_point``). An unseen word of a situation told rather than asked never vetoes
-(``told``: its point is the situation, not the customer's things).
+phrase to a kind the corpus never names ("premium economy", ``evidence.narrowed_point``).
+An unseen word of a situation told rather than asked never vetoes (``told``: its point is
+the situation, not the customer's things).
 
 >>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
 >>> vocab = Vocabulary(20, {"ship": 4, "canada": 1, "day": 9})
