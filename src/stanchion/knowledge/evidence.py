@@ -226,11 +226,16 @@ def narrowed_point(text: str, content: list[Concept], present: Bag) -> list[str]
     the corpus never names ("the allowance in PREMIUM economy", "pay with APPLE pay"): the
     head alone matches a neighbour's facts, the kind is the point (a veto: see
     ``answerability.POINT_KINDS``)."""
+    if not any(_kind(c, present, frozenset()) for c in content):
+        return []  # no unseen word could name a kind (most questions): no phrase to read
     phrase = point_phrase(text, content)
     if len(phrase) < 2 or not phrase[0].known:
         return []
-    story = _story_words(text)
-    return [normalize_word(c.words) for c in phrase[1:] if _kind(c, present, story)]
+    unseen = [c for c in phrase[1:] if _kind(c, present, frozenset())]
+    if not unseen:
+        return []
+    story = _story_words(text)  # the costliest reading, only for a candidate
+    return [normalize_word(c.words) for c in unseen if c.words.lower() not in story]
 
 
 KIND_Z = 5.0  # Zipf from which an unseen modifier is everyday wording ("list price", "plus")
