@@ -17,7 +17,7 @@ import pytest
 
 from stanchion.knowledge import answerability
 from stanchion.knowledge.answerability import assess
-from stanchion.knowledge.evidence import narrowed_point, point_phrase, pointed
+from stanchion.knowledge.evidence import foreign_currency, narrowed_point, point_phrase, pointed
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.text import index_terms
 
@@ -115,3 +115,25 @@ def test_the_point_features_are_recorded_for_the_fit() -> None:
         "how much is a city bike", _query("how much is a city bike").judged(), sentences, PRESENT
     )
     assert plain["point_modifier"] == 0.0 and plain["point_sentence"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("what does a city bike cost in euros", ["euros"]),  # the shop prices in USD
+        ("how much is a day in canadian dollars?", ["canadian dollars"]),
+        ("is a late hour 10 quid", ["quid"]),
+        ("what does a city bike cost", []),
+        ("is it 15 dollars a day", []),  # dollars are USD
+        ("under 20 bucks for a day?", []),
+    ],
+)
+def test_a_price_asked_in_a_currency_the_shop_never_names(question: str, named: list[str]) -> None:
+    assert foreign_currency(question, lambda t: t in VOCAB or t in PRESENT) == named
+    assert (assess(_query(question), VOCAB, SHOP).score == 0.0) == bool(named)
+
+
+def test_a_currency_the_documents_name_or_no_code_at_all_is_not_foreign() -> None:
+    euro = frozenset(["usd", "euro"])
+    assert foreign_currency("when did the euro replace the mark", euro.__contains__) == []
+    assert foreign_currency("what is that in euros", frozenset(["price"]).__contains__) == []

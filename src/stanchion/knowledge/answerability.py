@@ -81,6 +81,7 @@ NARROW_KINDS = False
 # asked ("premium economy", "apple pay"). Leave-one-app-out as a third feature its fitted
 # weight is a veto's (docs/grounding.md, "The question's point").
 POINT_KINDS = True
+CURRENCIES = True  # a price asked in a currency a corpus pricing in others never names
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
@@ -277,6 +278,8 @@ def assess(
         missing += narrowed(query, present)
     if POINT_KINDS and not told:
         missing += evidence.narrowed_point(query.text, query.content(), frozenset(present))
+    if CURRENCIES:
+        missing += evidence.foreign_currency(query.text, lambda t: t in vocab or t in present)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x) if dense is None else dense_probability(x), feats)

@@ -25,6 +25,7 @@ taken (docs/grounding.md, "Causes of the gate's misses").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import pairwise
 
@@ -34,7 +35,7 @@ from stanchion.knowledge.query.parse import Concept
 from stanchion.knowledge.query.point import FLOOR, near, point, telling
 from stanchion.knowledge.query.turns import ASK, INVERTED
 from stanchion.knowledge.tables import readable
-from stanchion.knowledge.text import index_terms, normalize_word
+from stanchion.knowledge.text import index_terms, normalize_word, stem
 from stanchion.knowledge.vetoes import _story_words, manner, superlative
 
 CANDIDATES = ("heading", "document")
@@ -248,3 +249,40 @@ def _kind(c: Concept, whole: Bag, story: frozenset[str]) -> bool:
     if c.known or c.present(whole) or w in story or not w.isalpha() or commonness(w) >= KIND_Z:
         return False
     return not (superlative(w) or manner(w) or telling(w)) and typo_of(w) is None
+
+
+# A currency as customers name it, to the code documents write ("in euros" -> eur). "pound"
+# is left out: as often a weight.
+_CURRENCY = {
+    **dict.fromkeys(("usd", "dollar", "dollars", "buck", "bucks"), "usd"),
+    **dict.fromkeys(("eur", "euro", "euros"), "eur"),
+    **dict.fromkeys(("gbp", "quid", "sterling"), "gbp"),
+    **dict.fromkeys(("chf", "franc", "francs"), "chf"),
+    **dict.fromkeys(("jpy", "yen"), "jpy"),
+    **dict.fromkeys(("cad", "aud", "nzd", "sek", "nok", "dkk", "inr"), ""),
+}
+_NATIONAL = {"canadian": "cad", "australian": "aud", "swiss": "chf", "zealand": "nzd"}
+CODES = frozenset([*(c for c in _CURRENCY.values() if c), "cad", "aud", "nzd", "sek", "nok"])
+
+
+def foreign_currency(text: str, corpus: Callable[[str], bool]) -> list[str]:
+    """Currencies the question asks in that a corpus pricing in others never names ("what
+    does it cost in EUROS" where every price is in USD): the price found is not the answer.
+    ``corpus``: whether the corpus holds a term. Nothing when the corpus names no code."""
+    tokens = [m.group().lower() for m in TOKEN.finditer(text)]
+    asked: dict[str, str] = {}
+    for i, tok in enumerate(tokens):
+        code = _CURRENCY.get(tok)
+        if code is None:
+            continue
+        before = _NATIONAL.get(tokens[i - 1], "") if i else ""
+        code = before or code or tok
+        asked.setdefault(code, f"{tokens[i - 1]} {tok}" if before else tok)
+    if not asked:
+        return []
+    held = {c for c in CODES if corpus(c)}
+    return [
+        word
+        for code, word in asked.items()
+        if held and code not in held and not any(corpus(stem(w)) for w in word.split())
+    ]
