@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from tests.linear import grows_linearly
 
 from stanchion.knowledge import answerability
 from stanchion.knowledge.answerability import assess
@@ -137,3 +138,17 @@ def test_a_currency_the_documents_name_or_no_code_at_all_is_not_foreign() -> Non
     euro = frozenset(["usd", "euro"])
     assert foreign_currency("when did the euro replace the mark", euro.__contains__) == []
     assert foreign_currency("what is that in euros", frozenset(["price"]).__contains__) == []
+
+
+@pytest.mark.parametrize(
+    "filler",
+    [" ", " and", ", and", "and ", "x", "\n ", "\n"],
+)
+def test_the_point_phrase_is_read_in_linear_time(filler: str) -> None:
+    concepts = _query("how much is an electric bike").content()
+
+    def run(size: int) -> object:
+        text = "how much is an electric" + filler * size + " bike and the helmet"
+        return narrowed_point(text, concepts, PRESENT)
+
+    grows_linearly(run, 40_000)

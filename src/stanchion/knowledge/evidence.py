@@ -149,7 +149,11 @@ def variants(
 # customer's past verbs close no phrase. Candidates (``POINTED``), measured by
 # bench/answerability_loao.py.
 POINTED = ("point_sentence", "point_passage", "point_novel", "point_modifier")
-_CLAUSE_END = re.compile(r"[?.!;]|,\s+(?:and|but|or|also|plus)\b|\s+(?:and|but)\s+(?=\w+\s+\w)")
+# a clause ends at a mark, at ", and" or at "and" before two words; "(?<!\s)": a run of white
+# space is tried from its start only (else every position of a long run: quadratic)
+_CLAUSE_END = re.compile(
+    r"[?.!;]|,\s+(?:and|but|or|also|plus)\b|(?<!\s)\s+(?:and|but)\s+(?=\w+\s+\w)"
+)
 _BREAK = frozenset(
     [
         *("a", "an", "the", "my", "our", "your", "ur", "his", "her", "their", "its", "this"),
@@ -162,6 +166,7 @@ _BREAK = frozenset(
 # before the phrase, the customer's own thing ("for my EXPENSE report"), not a kind asked for
 _OWN = frozenset(["my", "our", "his", "her", "their", "mine"])
 _DO = frozenset(["do", "does", "did"])
+_SPACE = re.compile(r"\s+")
 # verbs a do-support question ends on
 _ENDING = frozenset(
     [
@@ -235,7 +240,9 @@ def narrowed_point(text: str, content: list[Concept], present: Bag) -> list[str]
     unseen = [c for c in phrase[1:] if _kind(c, present, frozenset())]
     if not unseen:
         return []
-    story = _story_words(text)  # the costliest reading, only for a candidate
+    # the costliest reading, only for a candidate; white space collapsed first (query.turns'
+    # FACTS pattern is quadratic in a long run of it)
+    story = _story_words(_SPACE.sub(lambda m: "\n" if "\n" in m.group() else " ", text))
     return [normalize_word(c.words) for c in unseen if c.words.lower() not in story]
 
 
