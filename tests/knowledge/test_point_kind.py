@@ -17,7 +17,7 @@ import pytest
 from tests.linear import grows_linearly
 
 from stanchion.knowledge import answerability
-from stanchion.knowledge.answerability import assess
+from stanchion.knowledge.answerability import assess, novel_points
 from stanchion.knowledge.evidence import foreign_currency, narrowed_point, point_phrase, pointed
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.text import index_terms
@@ -152,3 +152,12 @@ def test_the_point_phrase_is_read_in_linear_time(filler: str) -> None:
         return narrowed_point(text, concepts, PRESENT)
 
     grows_linearly(run, 40_000)
+
+
+@pytest.mark.parametrize("run_of", [" ", "\n ", " \t"])
+def test_unseen_points_are_read_in_linear_time_whatever_the_white_space(run_of: str) -> None:
+    def run(size: int) -> object:
+        q = _query("how much is an electric" + run_of * size + " bike, and the helmet")
+        return novel_points(q, PRESENT)
+
+    grows_linearly(run, 20_000)

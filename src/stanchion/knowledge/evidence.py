@@ -166,7 +166,6 @@ _BREAK = frozenset(
 # before the phrase, the customer's own thing ("for my EXPENSE report"), not a kind asked for
 _OWN = frozenset(["my", "our", "his", "her", "their", "mine"])
 _DO = frozenset(["do", "does", "did"])
-_SPACE = re.compile(r"\s+")
 # verbs a do-support question ends on
 _ENDING = frozenset(
     [
@@ -240,9 +239,7 @@ def narrowed_point(text: str, content: list[Concept], present: Bag) -> list[str]
     unseen = [c for c in phrase[1:] if _kind(c, present, frozenset())]
     if not unseen:
         return []
-    # the costliest reading, only for a candidate; white space collapsed first (query.turns'
-    # FACTS pattern is quadratic in a long run of it)
-    story = _story_words(_SPACE.sub(lambda m: "\n" if "\n" in m.group() else " ", text))
+    story = _story_words(text)  # the costliest reading, only for a candidate
     return [normalize_word(c.words) for c in unseen if c.words.lower() not in story]
 
 
