@@ -89,6 +89,7 @@ ALL_FEATURES = (
     "sentence_unseen",
     *evidence.CANDIDATES,
     *evidence.VARIANTS,
+    *evidence.POINTED,
 )
 
 

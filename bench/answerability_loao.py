@@ -7,6 +7,12 @@
         # the shipped model, on the same resampled questions (repeatable; --rounds=200)
     python bench/answerability_loao.py --models --compare=sentence_pair,ask_specific
         # instead of the bootstrap: each model's LOAO AUC and balanced accuracy per app
+    python bench/answerability_loao.py --no-point-veto --models \
+        --compare=sentence,ask_specific,point_modifier
+        # the point-kind veto off, so that its evidence (point_modifier) can be a feature
+    python bench/answerability_loao.py --no-point-veto --veto=point_modifier --rounds=100
+        # the shipped model with and without a part vetoed where the feature is 1: LOAO per
+        # app, then a paired bootstrap of the difference
 
 The DEV questions and their features are those of ``answerability_fit.py`` (never a held-out
 split). ``--compare`` resamples the questions within each app with replacement, runs
@@ -108,6 +114,37 @@ def compare(rows: list[Row], names: Names, l2: float, rounds: int) -> None:
     print(f"  LOAO worst {_spread(worsts)}")
 
 
+def _vetoed(rows: list[Row], feature: str) -> list[Row]:
+    return [
+        Row(r.source, r.id, r.answerable, [None if x and x[feature] else x for x in r.parts])
+        for r in rows
+    ]
+
+
+def compare_veto(rows: list[Row], feature: str, rounds: int) -> None:
+    """The shipped model's LOAO without and with a veto where ``feature`` is 1 (thresholds
+    chosen on the other apps as ever), then a paired bootstrap of the difference."""
+    names, l2 = answerability.FEATURES, answerability.L2
+    vetoed = _vetoed(rows, feature)
+    for label, group in (("without", rows), ("with", vetoed)):
+        res = loso(group, l2, names)
+        cells = " ".join(f"{a} {(s + d) / 2:.3f} ({s:.3f}/{d:.3f})" for a, (_, s, d) in res.items())
+        _, mean, low = merit(res)
+        print(f"  {label} the {feature} veto: {cells}; mean {mean:.3f}, worst {low:.3f}")
+    by_app: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_app.setdefault(APPS[r.source], []).append(i)
+    rng = random.Random(15)
+    means, worsts = [], []
+    for _ in range(rounds):
+        idx = [rng.choice(group) for group in by_app.values() for _ in group]
+        _, m0, w0 = merit(loso([rows[i] for i in idx], l2, names))
+        _, m1, w1 = merit(loso([vetoed[i] for i in idx], l2, names))
+        means.append(m1 - m0)
+        worsts.append(w1 - w0)
+    print(f"  with minus without, {rounds} samples: mean {_spread(means)}; worst {_spread(worsts)}")
+
+
 def parse_model(arg: str) -> tuple[Names, float]:
     features, _, l2 = arg.removeprefix("--compare=").partition("@")
     return tuple(features.split(",")), float(l2) if l2 else answerability.L2
@@ -116,12 +153,20 @@ def parse_model(arg: str) -> tuple[Names, float]:
 def main(args: list[str]) -> None:
     models = [parse_model(a) for a in args if a.startswith("--compare=")]
     rounds = next((int(a.split("=")[1]) for a in args if a.startswith("--rounds=")), ROUNDS)
-    known = ("--auc", "--compare=", "--rounds=", "--models")
+    vetoes = [a.removeprefix("--veto=") for a in args if a.startswith("--veto=")]
+    known = ("--auc", "--compare=", "--rounds=", "--models", "--no-point-veto", "--veto=")
     if not args or any(not a.startswith(known) for a in args):
-        sys.exit("usage: answerability_loao.py [--auc] [--compare=a,b[@l2] ...] [--rounds=N]")
-    if any(n not in ALL_FEATURES for names, _ in models for n in names):
+        sys.exit(
+            "usage: answerability_loao.py [--auc] [--compare=a,b[@l2] ...] [--rounds=N]"
+            " [--no-point-veto] [--veto=feature]"
+        )
+    if any(n not in ALL_FEATURES for names, _ in models for n in (*names, *vetoes)):
         sys.exit(f"features are among {ALL_FEATURES}")
+    if "--no-point-veto" in args:
+        answerability.POINT_KINDS = False
     rows = dev_rows()
+    for feature in vetoes:
+        compare_veto(rows, feature, rounds)
     if "--auc" in args:
         print_auc(rows)
     if "--models" in args:

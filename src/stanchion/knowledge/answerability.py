@@ -13,8 +13,10 @@ leave-one-source-out and cross-validation: ``python bench/answerability_fit.py -
 
 A named thing the corpus could plausibly hold but the passages lack, or a word the corpus
 never uses that is the question's point, vetoes the answer (score 0): see ``knowledge.vetoes``
-(re-exported here). An unseen word of a situation told rather than asked never vetoes
-(``told``: its point is the situation, not the customer's things).
+(re-exported here), and an unseen word narrowing the known head of the question's point
+phrase to a kind the corpus never names ("premium economy", ``evidence.narrowed_point``).
+An unseen word of a situation told rather than asked never vetoes (``told``: its point is
+the situation, not the customer's things).
 
 >>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
 >>> vocab = Vocabulary(20, {"ship": 4, "canada": 1, "day": 9})
@@ -75,6 +77,11 @@ EXPLORE = False  # compute candidates no model uses (bench/answerability_fit.py 
 # questions, on the held-out splits and the independent app it declined none more and
 # refused 2 answerable ones (docs/grounding.md, "Near misses").
 NARROW_KINDS = False
+# The point-kind veto (evidence.narrowed_point): an unseen word narrowing the head of what is
+# asked ("premium economy", "apple pay"). Leave-one-app-out as a third feature its fitted
+# weight is a veto's (docs/grounding.md, "The question's point").
+POINT_KINDS = True
+CURRENCIES = True  # a price asked in a currency a corpus pricing in others never names
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
@@ -224,6 +231,9 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
         feats.update(evidence.variants(query.judged(), cached, sentences))
     if EXPLORE or "heading" in used:
         feats["heading"] = evidence.heading(known, passages)
+    if EXPLORE or any(n in used for n in evidence.POINTED):
+        whole = frozenset().union(*bags)
+        feats.update(evidence.pointed(query.text, query.judged(), sentences, whole))
     if EXPLORE or "document" in used:
         feats["document"] = evidence.document(known, passages)
     return feats
@@ -266,6 +276,10 @@ def assess(
     missing += unoffered(query, present)
     if NARROW_KINDS:
         missing += narrowed(query, present)
+    if POINT_KINDS and not told:
+        missing += evidence.narrowed_point(query.text, query.content(), frozenset(present))
+    if CURRENCIES:
+        missing += evidence.foreign_currency(query.text, lambda t: t in vocab or t in present)
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)))
     return Assessment(probability(x) if dense is None else dense_probability(x), feats)
