@@ -70,7 +70,10 @@ def test_the_point_phrase_is_the_last_phrase_of_the_asking_clause(
         ("what does a cargo bike cost", "cargo"),
     ],
 )
-def test_an_unseen_kind_of_a_known_head_is_the_point(question: str, kind: str) -> None:
+def test_an_unseen_kind_of_a_known_head_is_the_point(
+    question: str, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(answerability, "POINT_KINDS", True)  # off by default: see its comment
     assert kind in _narrowed(question)
     assert assess(_query(question), VOCAB, SHOP).score == 0.0
     assert kind in assess(_query(question), VOCAB, SHOP).missing
@@ -100,7 +103,10 @@ def test_a_told_story_does_not_narrow() -> None:
     assert assess(told, VOCAB, SHOP, told=True).missing == []
 
 
-def test_the_veto_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_veto_is_off_by_default_and_can_be_switched_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert answerability.POINT_KINDS is False
     monkeypatch.setattr(answerability, "POINT_KINDS", False)
     result = assess(_query("how much is an electric bike"), VOCAB, SHOP)
     assert result.missing == [] and result.score > 0
