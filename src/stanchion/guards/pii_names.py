@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 
-from stanchion.guards.normalize import every_index
+from stanchion.guards.literals import Literals
 from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii_address import extend_address, widen_start
 from stanchion.guards.pii_digits import blank_run
@@ -245,7 +245,7 @@ def _eu_street_possible(text: str) -> bool:
     runs = number_runs(text)
     present: tuple[str, ...] = _EU_SUFFIXES
     if len(runs) > _FEW_RUNS:
-        present = tuple(suffix for suffix in _eu_suffixes(text) if suffix in text)
+        present = _LITERALS.present(_literals(text), _EU_SUFFIXES)
         if not present and not blank_run(text, 40):
             return False
     for start, _ in runs:
@@ -262,12 +262,6 @@ def _eu_street_possible(text: str) -> bool:
 
 
 _FEW_RUNS = 16  # the suffixes are looked for in texts with more number runs
-_ASCII_SUFFIXES = tuple(suffix for suffix in _EU_SUFFIXES if suffix.isascii())
-
-
-def _eu_suffixes(text: str) -> tuple[str, ...]:
-    """The suffixes an ASCII text may hold (the others each hold a letter outside ASCII)."""
-    return _ASCII_SUFFIXES if text.isascii() else _EU_SUFFIXES
 
 
 def _eu_suffix(before: str) -> str:
@@ -299,6 +293,16 @@ _ADDRESS_NEEDLES: dict[int, tuple[str, ...]] = {
 # The patterns whose every match starts with one of their needles (an alternation of words
 # the engine tries at every position of the text otherwise).
 _NEEDLE_STARTS = {i: _ADDRESS_NEEDLES[i] for i in (1, 3, 4)}
+# The needles and the street suffixes, found in one pass (``Literals``) per text.
+_LITERALS = Literals((*(n for ns in _ADDRESS_NEEDLES.values() for n in ns), *_EU_SUFFIXES))
+_NEEDLE_BITS = {i: _LITERALS.any_of(needles) for i, needles in _ADDRESS_NEEDLES.items()}
+
+
+@lru_cache(maxsize=8)
+def _literals(text: str) -> int:
+    return _LITERALS.mask(text)
+
+
 _STREET_LINE = _ADDRESSES[0]
 # Where a street line can start: its house number (at most six digits) ends a digit run that
 # a space or a letter and a space follows. Trying the pattern only there gives the matches of
@@ -344,14 +348,16 @@ def _address_matches(text: str) -> Iterator[re.Match[str]]:
     if not number_runs(text):
         return
     yield from _street_lines(text)
+    found = _literals(text)
     for index, pattern in enumerate(_ADDRESSES[1:], 1):
-        needles = _ADDRESS_NEEDLES.get(index)
-        if needles is not None and not any(needle in text for needle in needles):
+        needles = _NEEDLE_BITS.get(index)
+        if needles is not None and not found & needles:
             continue
         if pattern is _EU_LINE and not _eu_street_possible(text):
             continue
         if index in _NEEDLE_STARTS:  # every match starts with a needle: tried only there
-            yield from matches_at(pattern, text, sorted(every_index(text, _NEEDLE_STARTS[index])))
+            starts = _LITERALS.every_index(found, text, _NEEDLE_STARTS[index])
+            yield from matches_at(pattern, text, sorted(starts))
         else:
             yield from pattern.finditer(text)
 
