@@ -171,6 +171,10 @@ _NAMING_CUES = (
 )  # fmt: skip
 
 
+# The last two characters of every cue (each has at least two).
+_CUE_ENDINGS = frozenset(cue[-2:] for cue in (*_NAMING_CUES, *_CUES))
+
+
 def _context(before: str) -> int:
     """What the words just before a run are: a title, a cue phrase, or neither (0)
     (remembered per string: the same few words come before many runs)."""
@@ -178,6 +182,8 @@ def _context(before: str) -> int:
     last_word = tail.rsplit(None, 1)[-1] if tail else ""
     if last_word in _TITLES:
         return _TITLE
+    if tail[-2:] not in _CUE_ENDINGS:  # no cue can end the tail (most runs)
+        return 0
     if tail.endswith(_NAMING_CUES):
         return _NAMING
     return _CUE if tail.endswith(_CUES) else 0
