@@ -137,23 +137,29 @@ class PersonRecogniser:
             words = words[1:]
         if not words:
             return None
-        lower = [w.lower().strip(".’'") for w in words]
-        known_first = lower[0] in self.first and lower[0] not in COMMON_WORDS
-        known_last = lower[-1] in self.last and lower[-1] not in COMMON_WORDS
-        has_initial = any(
-            (len(w) == 2 and w.endswith(".")) or (len(w) == 1 and w.isupper()) for w in words[1:-1]
-        )
-        if lower[-1] in NOT_PERSON_TAIL:
+        first, last = words[0].lower().strip(".’'"), words[-1].lower().strip(".’'")
+        if last in NOT_PERSON_TAIL:
             return None
+        known_first = first in self.first and first not in COMMON_WORDS
+        known_last = last in self.last and last not in COMMON_WORDS
         base = 0.0
         if len(words) >= 2:
+            has_initial = False
+            for w in words[1:-1]:
+                if (len(w) == 2 and w.endswith(".")) or (len(w) == 1 and w.isupper()):
+                    has_initial = True
+                    break
             base = 0.3 + 0.3 * known_first + 0.15 * known_last + 0.25 * has_initial
         elif known_first:
             base = 0.55
         elif known_last:
             base = 0.3
-        penalty = any(w.lower() in COMMON_WORDS for w in words[1:])
-        return skip, len(" ".join(words)), base, penalty
+        penalty = False
+        for w in words[1:]:
+            if w.lower() in COMMON_WORDS:
+                penalty = True
+                break
+        return skip, len(run) - skip, base, penalty
 
 
 # (characters skipped at the start, length, score before context, common word inside)
