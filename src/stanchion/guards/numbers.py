@@ -4,7 +4,7 @@ Every card, SSN, IPv4 and phone match is made of digits and the characters numbe
 written with, and starts with a digit, "+" or "(". One scan finds those runs; the recognisers
 then search only the few long enough to hold a number instead of the whole text::
 
-    number_runs("call 555-0100 or (030) 1234")   # ((5, 13), (17, 27))
+    number_runs("call 555-0100 or (030) 1234")   # ((5, 14), (17, 27))
 """
 
 from __future__ import annotations
