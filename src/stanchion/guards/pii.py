@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import string
-from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,6 +33,7 @@ from stanchion.guards.pii_entities import (
     ZipCodeRecogniser,
 )
 from stanchion.guards.pii_names import AddressRecogniser, PersonRecogniser
+from stanchion.guards.pii_overlaps import Candidate, resolve_overlaps
 from stanchion.guards.pii_phone import load_regions
 from stanchion.guards.pii_times import AgeRecogniser, DateTimeRecogniser
 
@@ -380,6 +380,12 @@ class PiiGuard:
         for recogniser in self.recognisers:
             kind = recogniser.type
             rank = -PRIORITY.get(kind, 0)
+            if view.offsets is None:  # the spans are the original text's (most texts)
+                found += [
+                    (rank, -score, s - e, n, s, e, kind)
+                    for n, (s, e, score) in enumerate(recogniser.find(view.text), len(found))
+                ]
+                continue
             for start, end, score in recogniser.find(view.text):
                 s, e = span(start, end)
                 found.append((rank, -score, s - e, len(found), s, e, kind))
@@ -407,25 +413,3 @@ PRIORITY = {
     "pii.zip_code": 1,
     "pii.url": 1,
 }
-
-
-# (-priority, -score, start - end, order found, start, end, type): sorted as they stand,
-# the surer type first, then the higher score, then the longer span, then the first found.
-Candidate = tuple[int, float, int, int, int, int, str]
-
-
-def resolve_overlaps(found: list[Candidate]) -> list[Candidate]:
-    """Of overlapping spans keep the surer type, then the higher score, then the longer span
-    (Finding objects are made only for the spans kept)."""
-    kept: list[Candidate] = []
-    starts: list[int] = []  # of ``kept``, which never overlap, in text order
-    ends: list[int] = []
-    for candidate in sorted(found):
-        start, end = candidate[4], candidate[5]
-        i = bisect_right(starts, start)
-        if (i and ends[i - 1] > start) or (i < len(kept) and starts[i] < end):
-            continue
-        starts.insert(i, start)
-        ends.insert(i, end)
-        kept.insert(i, candidate)
-    return kept

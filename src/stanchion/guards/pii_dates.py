@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from stanchion.guards.context import ContextWords
-from stanchion.guards.normalize import every_index, lowered
+from stanchion.guards.literals import Literals
+from stanchion.guards.normalize import lowered
 from stanchion.guards.pii_digits import digit_starts
 
 Match = tuple[int, int, float]
@@ -44,6 +46,14 @@ _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 _ANY_DIGITS = re.compile(r"\d+")
 # The only other character the case-insensitive pattern takes for a month's letter ("ſep").
 _LONG_S = "\u017f"
+# The birth words and the months, found in the lower-cased text in one pass.
+_LITERALS = Literals((*_GATE_NEEDLES, *_MONTHS, _LONG_S))
+_ANY_GATE = _LITERALS.any_of(_GATE_NEEDLES)
+
+
+@lru_cache(maxsize=8)
+def _literals(lower: str) -> int:
+    return _LITERALS.mask(lower)
 
 
 def _starts(text: str) -> list[int] | None:
@@ -51,13 +61,14 @@ def _starts(text: str) -> list[int] | None:
     text does not keep its indices (then the pattern is run over the whole text)."""
     lower = lowered(text)
     if text.isascii():
-        starts = [*digit_starts(text), *every_index(lower, _MONTHS)]
+        months = _LITERALS.every_index(_literals(lower), lower, _MONTHS)
+        starts = [*digit_starts(text), *months]
         return sorted(i for i in starts if not i or text[i - 1] not in _WORD)
     if len(lower) != len(text):
         return None
     # Each character lower-cased alone, as the pattern compares them; no word-boundary filter.
-    starts = [m.start() for m in _ANY_DIGITS.finditer(text)] + every_index(
-        lower, (*_MONTHS, _LONG_S)
+    starts = [m.start() for m in _ANY_DIGITS.finditer(text)] + _LITERALS.every_index(
+        _literals(lower), lower, (*_MONTHS, _LONG_S)
     )
     return sorted(starts)
 
@@ -97,8 +108,7 @@ def birth_word(text: str) -> bool:
     of the two characters it takes for "i" that lower-case to something else ("ı" stays
     itself, "İ" becomes two characters); no other character lower-cases to a needle's."""
     if text.isascii() or not ("\u0131" in text or "\u0130" in text):
-        lower = lowered(text)
-        return any(needle in lower for needle in _GATE_NEEDLES)
+        return bool(_literals(lowered(text)) & _ANY_GATE)
     return _GATE_CASED.search(text) is not None
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 
-from stanchion.guards.normalize import every_index
+from stanchion.guards.literals import Literals
 from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii_address import extend_address, widen_start
 from stanchion.guards.pii_digits import blank_run
@@ -137,23 +137,29 @@ class PersonRecogniser:
             words = words[1:]
         if not words:
             return None
-        lower = [w.lower().strip(".’'") for w in words]
-        known_first = lower[0] in self.first and lower[0] not in COMMON_WORDS
-        known_last = lower[-1] in self.last and lower[-1] not in COMMON_WORDS
-        has_initial = any(
-            (len(w) == 2 and w.endswith(".")) or (len(w) == 1 and w.isupper()) for w in words[1:-1]
-        )
-        if lower[-1] in NOT_PERSON_TAIL:
+        first, last = words[0].lower().strip(".’'"), words[-1].lower().strip(".’'")
+        if last in NOT_PERSON_TAIL:
             return None
+        known_first = first in self.first and first not in COMMON_WORDS
+        known_last = last in self.last and last not in COMMON_WORDS
         base = 0.0
         if len(words) >= 2:
+            has_initial = False
+            for w in words[1:-1]:
+                if (len(w) == 2 and w.endswith(".")) or (len(w) == 1 and w.isupper()):
+                    has_initial = True
+                    break
             base = 0.3 + 0.3 * known_first + 0.15 * known_last + 0.25 * has_initial
         elif known_first:
             base = 0.55
         elif known_last:
             base = 0.3
-        penalty = any(w.lower() in COMMON_WORDS for w in words[1:])
-        return skip, len(" ".join(words)), base, penalty
+        penalty = False
+        for w in words[1:]:
+            if w.lower() in COMMON_WORDS:
+                penalty = True
+                break
+        return skip, len(run) - skip, base, penalty
 
 
 # (characters skipped at the start, length, score before context, common word inside)
@@ -171,6 +177,10 @@ _NAMING_CUES = (
 )  # fmt: skip
 
 
+# The last two characters of every cue (each has at least two).
+_CUE_ENDINGS = frozenset(cue[-2:] for cue in (*_NAMING_CUES, *_CUES))
+
+
 def _context(before: str) -> int:
     """What the words just before a run are: a title, a cue phrase, or neither (0)
     (remembered per string: the same few words come before many runs)."""
@@ -178,6 +188,8 @@ def _context(before: str) -> int:
     last_word = tail.rsplit(None, 1)[-1] if tail else ""
     if last_word in _TITLES:
         return _TITLE
+    if tail[-2:] not in _CUE_ENDINGS:  # no cue can end the tail (most runs)
+        return 0
     if tail.endswith(_NAMING_CUES):
         return _NAMING
     return _CUE if tail.endswith(_CUES) else 0
@@ -245,7 +257,7 @@ def _eu_street_possible(text: str) -> bool:
     runs = number_runs(text)
     present: tuple[str, ...] = _EU_SUFFIXES
     if len(runs) > _FEW_RUNS:
-        present = tuple(suffix for suffix in _eu_suffixes(text) if suffix in text)
+        present = _LITERALS.present(_literals(text), _EU_SUFFIXES)
         if not present and not blank_run(text, 40):
             return False
     for start, _ in runs:
@@ -262,12 +274,6 @@ def _eu_street_possible(text: str) -> bool:
 
 
 _FEW_RUNS = 16  # the suffixes are looked for in texts with more number runs
-_ASCII_SUFFIXES = tuple(suffix for suffix in _EU_SUFFIXES if suffix.isascii())
-
-
-def _eu_suffixes(text: str) -> tuple[str, ...]:
-    """The suffixes an ASCII text may hold (the others each hold a letter outside ASCII)."""
-    return _ASCII_SUFFIXES if text.isascii() else _EU_SUFFIXES
 
 
 def _eu_suffix(before: str) -> str:
@@ -299,6 +305,16 @@ _ADDRESS_NEEDLES: dict[int, tuple[str, ...]] = {
 # The patterns whose every match starts with one of their needles (an alternation of words
 # the engine tries at every position of the text otherwise).
 _NEEDLE_STARTS = {i: _ADDRESS_NEEDLES[i] for i in (1, 3, 4)}
+# The needles and the street suffixes, found in one pass (``Literals``) per text.
+_LITERALS = Literals((*(n for ns in _ADDRESS_NEEDLES.values() for n in ns), *_EU_SUFFIXES))
+_NEEDLE_BITS = {i: _LITERALS.any_of(needles) for i, needles in _ADDRESS_NEEDLES.items()}
+
+
+@lru_cache(maxsize=8)
+def _literals(text: str) -> int:
+    return _LITERALS.mask(text)
+
+
 _STREET_LINE = _ADDRESSES[0]
 # Where a street line can start: its house number (at most six digits) ends a digit run that
 # a space or a letter and a space follows. Trying the pattern only there gives the matches of
@@ -344,14 +360,16 @@ def _address_matches(text: str) -> Iterator[re.Match[str]]:
     if not number_runs(text):
         return
     yield from _street_lines(text)
+    found = _literals(text)
     for index, pattern in enumerate(_ADDRESSES[1:], 1):
-        needles = _ADDRESS_NEEDLES.get(index)
-        if needles is not None and not any(needle in text for needle in needles):
+        needles = _NEEDLE_BITS.get(index)
+        if needles is not None and not found & needles:
             continue
         if pattern is _EU_LINE and not _eu_street_possible(text):
             continue
         if index in _NEEDLE_STARTS:  # every match starts with a needle: tried only there
-            yield from matches_at(pattern, text, sorted(every_index(text, _NEEDLE_STARTS[index])))
+            starts = _LITERALS.every_index(found, text, _NEEDLE_STARTS[index])
+            yield from matches_at(pattern, text, sorted(starts))
         else:
             yield from pattern.finditer(text)
 
