@@ -225,7 +225,7 @@ def collapse_spacing(text: str) -> str:
     # Every run holds a match of the gate; the gate is looked for with one translation and
     # one search instead of being tried at every position of the text.
     raw = ascii_bytes(text)
-    if b"_" not in raw and b"swsws" not in raw.translate(_SPACED_CLASSES):
+    if raw.find(b"_") < 0 and raw.translate(_SPACED_CLASSES).find(b"swsws") < 0:
         return text
     if _SPACED_GATE.search(text) is None:
         return text

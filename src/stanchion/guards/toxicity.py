@@ -66,7 +66,7 @@ def _may_repeat(text: str) -> bool:
     if len(raw) < 3:
         return False
     diff = int.from_bytes(raw[1:], "big") ^ int.from_bytes(raw[:-1], "big")
-    return b"\0\0" in diff.to_bytes(len(raw) - 1, "big")
+    return diff.to_bytes(len(raw) - 1, "big").find(b"\0\0") >= 0
 
 
 def word_features(word: str) -> list[str]:

@@ -160,7 +160,7 @@ async def _data_lines(resp: aiohttp.ClientResponse) -> AsyncIterator[str]:
     pieces: list[bytes] = []
     pending = 0
     async for chunk in resp.content.iter_any():
-        if b"\n" not in chunk:
+        if chunk.find(b"\n") < 0:  # (bytes "in" bytes first tries the needle as an int)
             pieces.append(chunk)
             pending += len(chunk)
             if pending > MAX_SSE_LINE:
