@@ -65,6 +65,8 @@ OVERRIDE = 0.5
 PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "not found"
 YES_NO_COVER = 0.75
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
+# a title's words that must be capitalised for it to name a thing (not its small words)
+_TITLE_WORD = re.compile(r"\b(?!(?:a|an|the|and|or|of|for|with|in|on|to|by|at)\b)\w[\w-]*")
 NO_CONTEXT = Context()
 
 
@@ -242,18 +244,30 @@ def topic_of(part: str) -> str:
     return ("..." if len(words) > TOPIC_WORDS else "") + short.strip(" ?.!,;")
 
 
+def names_thing(title: str) -> bool:
+    """Does a title name a thing (a product, a place: "Lumen Plug Mini", "Terra Mug 6-set"),
+    every word of it capitalised or a figure, rather than a topic ("Cabin bags", "Returning
+    a product")? A topic's words tell nothing apart: with more passages retrieved, more topic
+    titles come in, and a sentence about "cabin bags" is not about another product."""
+    words = _TITLE_WORD.findall(title)
+    return len(words) >= 2 and all(w[0].isupper() or w[0].isdigit() for w in words)
+
+
 def title_names(titles: list[str]) -> frozenset[str]:
     """The words that tell the passages' titles apart ("thermostat", "plug", "mini" of
     "Lumen Thermostat", "Lumen Plug Mini"; not the brand "lumen" they share), when at least
-    two titles name things."""
-    bags = [frozenset(terms(t)) for t in dict.fromkeys(titles) if t]
+    two titles name things; only the words of titles that name a thing (``names_thing``:
+    "Warranty" beside "Lumen Thermostat" tells the thermostat apart, but names nothing)."""
+    distinct = [t for t in dict.fromkeys(titles) if t]
+    bags = [frozenset(terms(t)) for t in distinct]
     if len(bags) < 2:
         return frozenset()
     seen: dict[str, int] = {}
     for bag in bags:
         for t in bag:
             seen[t] = seen.get(t, 0) + 1
-    return frozenset(t for t, n in seen.items() if n == 1)
+    things = frozenset().union(*(b for t, b in zip(distinct, bags, strict=True) if names_thing(t)))
+    return frozenset(t for t, n in seen.items() if n == 1 and t in things)
 
 
 def request_context(

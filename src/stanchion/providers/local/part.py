@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.extremes import EXTREME
+from stanchion.providers.local.features import (
+    FEATURE_FNS,
+    condition,
+    target,
+    unasked_negation,
+    without,
+)
 from stanchion.providers.local.intent import KIND_NAMES, LIMIT, LIMIT_NAMES, Intent, intent_of
 from stanchion.providers.local.ranges import amounts, in_range
 from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
@@ -211,7 +217,7 @@ class Part:
 
     def features(self, c: Candidate) -> tuple[float, ...]:
         """What the score weighs (``FEATURES``, in order) for one candidate sentence."""
-        return (self.cover(c[1]), *(feature(self, c) for feature in _FEATURE_FNS))
+        return (self.cover(c[1]), *(feature(self, c) for feature in FEATURE_FNS))
 
     def score(self, c: Candidate) -> float:
         """``WEIGHTS`` times ``features(c)`` (written out: this runs per sentence and part,
@@ -226,11 +232,11 @@ class Part:
         if intent.kind in s.kinds:
             got += w[1] * (0.5 if intent.lent else 1.0)
         if intent.without or intent.yes_no or self.target or intent.steps or intent.supposes:
-            got += w[2] * _without(self, c) + w[3] * _condition(self, c) + w[4] * _target(self, c)
+            got += w[2] * without(self, c) + w[3] * condition(self, c) + w[4] * target(self, c)
         if i in self.demoted:
             got += w[6]
         if s.negated:
-            got += w[7] * _unasked_negation(self, c)
+            got += w[7] * unasked_negation(self, c)
         if self.said and self.repeats(s):
             got += w[8]
         if w[10]:
@@ -402,46 +408,3 @@ def asks(part: str) -> bool:
     """Is this part of a message a question (not "I bought it last week.")?"""
     intent = intent_of(part)
     return "?" in part or not intent.empty or bool(_ASKS.search(part.lower()))
-
-
-def _kind(part: Part, c: Candidate) -> float:
-    return (0.5 if part.intent.lent else 1.0) * (part.intent.kind in c[1].kinds)
-
-
-def _without(part: Part, c: Candidate) -> float:
-    return float(part.intent.without and bool({"without", "onli"} & c[1].terms))
-
-
-def _condition(part: Part, c: Candidate) -> float:
-    """A yes/no question turns on a condition; so does a problem to fix ("the light isn't
-    white, what do I do": "If a device shows offline, check that...")."""
-    intent = part.intent
-    asks = intent.yes_no or intent.supposes or (intent.steps and intent.negated)
-    return float(asks and c[1].conditional and not intent.lent)
-
-
-def _target(part: Part, c: Candidate) -> float:
-    return float(bool(part.target) and not part.target.isdisjoint(c[1].counted))
-
-
-def _unasked_negation(part: Part, c: Candidate) -> float:
-    """'what is covered' wants the coverage, not the exclusions."""
-    return float(c[1].negated and not part.intent.negated and not part.intent.yes_no)
-
-
-# FEATURES after "cover", in order
-_FEATURE_FNS: tuple[Callable[[Part, Candidate], float], ...] = (
-    _kind,
-    _without,
-    _condition,
-    _target,
-    lambda part, c: part.lead(c[1]),
-    lambda part, c: float(c[0] in part.demoted),
-    _unasked_negation,
-    lambda part, c: float(part.repeats(c[1])),  # a follow-up rarely wants what it just got
-    lambda part, c: len(c[1].text) / 100,
-    lambda part, c: part.cover_asked(c[1]),
-    lambda part, c: 1 / (1 + c[0]),
-    lambda part, c: float(bool(part.names) and part.other_subject(c[1])),
-    lambda part, c: in_range(part.amounts, c[1].ranges),
-)
