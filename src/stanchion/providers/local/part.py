@@ -112,6 +112,8 @@ class Part:
     covers: dict[int, float] = field(default_factory=dict)  # cover per sentence (once weighed)
     names: frozenset[str] = frozenset()  # the words telling titles apart (see Context)
     own_names: frozenset[str] = frozenset()  # those the part names
+    asks_name: bool = False  # the part's own words name a title's thing
+    titled: frozenset[str] = frozenset()  # every word of the passages' titles
     # the titles (lowercased, with their terms) the part names by a word telling them apart
     # ("the bulb 4-pack": "lumen bulb color 4-pack"), not when it compares things
     fuller: tuple[tuple[str, frozenset[str]], ...] = ()
@@ -191,6 +193,11 @@ class Part:
         named = self.names.intersection(s.named)
         if named and named.isdisjoint(self.own_names):
             return True
+        # a name of the titles' kind for what no title and not the part names ("Reset a
+        # Lumen Bulb Color..." for the doorbell the part names)
+        if self.asks_name and not self.titled.isdisjoint(s.named):
+            if not s.named <= self.titled.union(self.wanted):
+                return True
         if not self.fuller or not s.named or not s.named.isdisjoint(self.own_names):
             return False
         if not any(s.named <= words for words in self.shorter):
@@ -383,6 +390,9 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
     part.names = ctx.names
     part.own_names = ctx.names.intersection(_terms(question)) | ctx.rows
+    if ctx.names:
+        part.asks_name = not ctx.names.isdisjoint(_terms(main))
+        part.titled = frozenset(t for title in ctx.titles for t in terms(title))
     if part.own_names and not intent.compares:
         titled = [(t.lower(), frozenset(terms(t))) for t in ctx.titles]
         part.fuller = tuple((t, w) for t, w in titled if not w.isdisjoint(part.own_names))

@@ -144,7 +144,8 @@ def _named(sentence: str) -> frozenset[str]:
     """The terms of the capitalised words among its first words, past its first word: the
     thing it is about when that is a name ("The Lumen Thermostat has...")."""
     lead = sentence.split()[1:LEAD_WORDS]
-    return frozenset(t for w in lead if w[:1].isupper() for t in terms(w))
+    # (not an acronym or code: "SKU", "LH-PLG-M" name no thing of their own)
+    return frozenset(t for w in lead if w[:1].isupper() and not w.isupper() for t in terms(w))
 
 
 def split_sentences(text: str) -> list[str]:
