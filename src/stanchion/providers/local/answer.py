@@ -54,6 +54,8 @@ _CONTRAST = re.compile(
 # sentence that gives a reason over one that only shares the question's words; "how will I
 # know" the one that says what happens when ("you get an email when...").
 PREFERRED = frozenset({"reason", "signal"})
+_RULE_KINDS = frozenset({"obligation"})  # besides a negated or conditional sentence
+RULE = 0.15  # the bonus of a rule for a "why" no sentence gives a reason for (``rules``)
 CLOSE_TO_BEST, SAME_SECTION, TIE = 0.75, 0.5, 0.85
 TOPIC_WORDS = 14
 # A part the caller judged unanswerable is still answered when one sentence holds this much
@@ -146,6 +148,18 @@ def _verdict(part: Part, question: str, best: Sentence) -> str:
     return "No. " if best.negated else "Yes. "
 
 
+def rules(part: Part, pool: list[Candidate]) -> frozenset[int]:
+    """A "why" that no sentence gives a reason for is answered by the rule that applies:
+    the sentences (ids) that say what is excluded, required or conditional ("Gift cards
+    cannot be refunded." for "why was my refund refused", over "Refunds go back to the
+    original payment method."); none when a sentence gives a reason or it is no "why"."""
+    if part.intent.kind != "reason" or part.intent.lent:
+        return frozenset()
+    if any("reason" in s.kinds and part.cover(s) > 0 for _, s in pool):
+        return frozenset()
+    return frozenset(id(s) for _, s in pool if _RULE_KINDS & s.kinds or s.negated or s.conditional)
+
+
 def pool_of(
     part: Part, question: str, candidates: list[Candidate], ctx: Context, bar: float = 0.0
 ) -> list[Candidate]:
@@ -211,7 +225,10 @@ def answer_part(
     near = _near_sign(part, candidates, ctx)
     pool = near or pool_of(part, question, candidates, ctx, bar)
     calibrate(part, pool, question)
-    ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
+    ruling = rules(part, pool)
+    ranked = sorted(
+        ((part.score(c) + RULE * (id(c[1]) in ruling), c) for c in pool), key=lambda x: -x[0]
+    )
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
     best = ranked[0][1]
