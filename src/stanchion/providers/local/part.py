@@ -195,9 +195,9 @@ class Part:
             return True
         # a name of the titles' kind for what no title and not the part names ("Reset a
         # Lumen Bulb Color..." for the doorbell the part names)
-        if self.asks_name and not self.titled.isdisjoint(s.named):
-            if not s.named <= self.titled.union(self.wanted):
-                return True
+        branded = self.asks_name and not self.titled.isdisjoint(s.named)
+        if branded and not s.named <= self.titled.union(self.wanted):
+            return True
         if not self.fuller or not s.named or not s.named.isdisjoint(self.own_names):
             return False
         if not any(s.named <= words for words in self.shorter):
