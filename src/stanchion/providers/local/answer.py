@@ -54,6 +54,8 @@ _CONTRAST = re.compile(
 # sentence that gives a reason over one that only shares the question's words; "how will I
 # know" the one that says what happens when ("you get an email when...").
 PREFERRED = frozenset({"reason", "signal"})
+_RULE_KINDS = frozenset({"obligation"})  # besides a negated or conditional sentence
+RULE = 0.15  # the bonus of a rule for a "why" no sentence gives a reason for (``rules``)
 CLOSE_TO_BEST, SAME_SECTION, TIE = 0.75, 0.5, 0.85
 TOPIC_WORDS = 14
 # A part the caller judged unanswerable is still answered when one sentence holds this much
@@ -65,6 +67,8 @@ OVERRIDE = 0.5
 PART_MIN_COVER = 0.25  # a part of a multi-part message answered below this is "not found"
 YES_NO_COVER = 0.75
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
+# a title's words that must be capitalised for it to name a thing (not its small words)
+_TITLE_WORD = re.compile(r"\b(?!(?:a|an|the|and|or|of|for|with|in|on|to|by|at)\b)\w[\w-]*")
 NO_CONTEXT = Context()
 
 
@@ -144,6 +148,18 @@ def _verdict(part: Part, question: str, best: Sentence) -> str:
     return "No. " if best.negated else "Yes. "
 
 
+def rules(part: Part, pool: list[Candidate]) -> frozenset[int]:
+    """A "why" that no sentence gives a reason for is answered by the rule that applies:
+    the sentences (ids) that say what is excluded, required or conditional ("Gift cards
+    cannot be refunded." for "why was my refund refused", over "Refunds go back to the
+    original payment method."); none when a sentence gives a reason or it is no "why"."""
+    if part.intent.kind != "reason" or part.intent.lent:
+        return frozenset()
+    if any("reason" in s.kinds and part.cover(s) > 0 for _, s in pool):
+        return frozenset()
+    return frozenset(id(s) for _, s in pool if _RULE_KINDS & s.kinds or s.negated or s.conditional)
+
+
 def pool_of(
     part: Part, question: str, candidates: list[Candidate], ctx: Context, bar: float = 0.0
 ) -> list[Candidate]:
@@ -209,7 +225,10 @@ def answer_part(
     near = _near_sign(part, candidates, ctx)
     pool = near or pool_of(part, question, candidates, ctx, bar)
     calibrate(part, pool, question)
-    ranked = sorted(((part.score(c), c) for c in pool), key=lambda x: -x[0])
+    ruling = rules(part, pool)
+    ranked = sorted(
+        ((part.score(c) + RULE * (id(c[1]) in ruling), c) for c in pool), key=lambda x: -x[0]
+    )
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
     best = ranked[0][1]
@@ -242,18 +261,30 @@ def topic_of(part: str) -> str:
     return ("..." if len(words) > TOPIC_WORDS else "") + short.strip(" ?.!,;")
 
 
+def names_thing(title: str) -> bool:
+    """Does a title name a thing (a product, a place: "Lumen Plug Mini", "Terra Mug 6-set"),
+    every word of it capitalised or a figure, rather than a topic ("Cabin bags", "Returning
+    a product")? A topic's words tell nothing apart: with more passages retrieved, more topic
+    titles come in, and a sentence about "cabin bags" is not about another product."""
+    words = _TITLE_WORD.findall(title)
+    return len(words) >= 2 and all(w[0].isupper() or w[0].isdigit() for w in words)
+
+
 def title_names(titles: list[str]) -> frozenset[str]:
     """The words that tell the passages' titles apart ("thermostat", "plug", "mini" of
     "Lumen Thermostat", "Lumen Plug Mini"; not the brand "lumen" they share), when at least
-    two titles name things."""
-    bags = [frozenset(terms(t)) for t in dict.fromkeys(titles) if t]
+    two titles name things; only the words of titles that name a thing (``names_thing``:
+    "Warranty" beside "Lumen Thermostat" tells the thermostat apart, but names nothing)."""
+    distinct = [t for t in dict.fromkeys(titles) if t]
+    bags = [frozenset(terms(t)) for t in distinct]
     if len(bags) < 2:
         return frozenset()
     seen: dict[str, int] = {}
     for bag in bags:
         for t in bag:
             seen[t] = seen.get(t, 0) + 1
-    return frozenset(t for t, n in seen.items() if n == 1)
+    things = frozenset().union(*(b for t, b in zip(distinct, bags, strict=True) if names_thing(t)))
+    return frozenset(t for t, n in seen.items() if n == 1 and t in things)
 
 
 def request_context(

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.extremes import EXTREME
+from stanchion.providers.local.features import (
+    FEATURE_FNS,
+    condition,
+    target,
+    unasked_negation,
+    without,
+)
 from stanchion.providers.local.intent import KIND_NAMES, LIMIT, LIMIT_NAMES, Intent, intent_of
 from stanchion.providers.local.ranges import amounts, in_range
 from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
@@ -106,6 +112,8 @@ class Part:
     covers: dict[int, float] = field(default_factory=dict)  # cover per sentence (once weighed)
     names: frozenset[str] = frozenset()  # the words telling titles apart (see Context)
     own_names: frozenset[str] = frozenset()  # those the part names
+    asks_name: bool = False  # the part's own words name a title's thing
+    titled: frozenset[str] = frozenset()  # every word of the passages' titles
     # the titles (lowercased, with their terms) the part names by a word telling them apart
     # ("the bulb 4-pack": "lumen bulb color 4-pack"), not when it compares things
     fuller: tuple[tuple[str, frozenset[str]], ...] = ()
@@ -185,6 +193,11 @@ class Part:
         named = self.names.intersection(s.named)
         if named and named.isdisjoint(self.own_names):
             return True
+        # a name of the titles' kind for what no title and not the part names ("Reset a
+        # Lumen Bulb Color..." for the doorbell the part names)
+        branded = self.asks_name and not self.titled.isdisjoint(s.named)
+        if branded and not s.named <= self.titled.union(self.wanted):
+            return True
         if not self.fuller or not s.named or not s.named.isdisjoint(self.own_names):
             return False
         if not any(s.named <= words for words in self.shorter):
@@ -211,7 +224,7 @@ class Part:
 
     def features(self, c: Candidate) -> tuple[float, ...]:
         """What the score weighs (``FEATURES``, in order) for one candidate sentence."""
-        return (self.cover(c[1]), *(feature(self, c) for feature in _FEATURE_FNS))
+        return (self.cover(c[1]), *(feature(self, c) for feature in FEATURE_FNS))
 
     def score(self, c: Candidate) -> float:
         """``WEIGHTS`` times ``features(c)`` (written out: this runs per sentence and part,
@@ -226,11 +239,11 @@ class Part:
         if intent.kind in s.kinds:
             got += w[1] * (0.5 if intent.lent else 1.0)
         if intent.without or intent.yes_no or self.target or intent.steps or intent.supposes:
-            got += w[2] * _without(self, c) + w[3] * _condition(self, c) + w[4] * _target(self, c)
+            got += w[2] * without(self, c) + w[3] * condition(self, c) + w[4] * target(self, c)
         if i in self.demoted:
             got += w[6]
         if s.negated:
-            got += w[7] * _unasked_negation(self, c)
+            got += w[7] * unasked_negation(self, c)
         if self.said and self.repeats(s):
             got += w[8]
         if w[10]:
@@ -377,6 +390,9 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     part.asked = frozenset(t for t in wanted if scale[t] >= 1.0)
     part.names = ctx.names
     part.own_names = ctx.names.intersection(_terms(question)) | ctx.rows
+    if ctx.names:
+        part.asks_name = not ctx.names.isdisjoint(_terms(main))
+        part.titled = frozenset(t for title in ctx.titles for t in terms(title))
     if part.own_names and not intent.compares:
         titled = [(t.lower(), frozenset(terms(t))) for t in ctx.titles]
         part.fuller = tuple((t, w) for t, w in titled if not w.isdisjoint(part.own_names))
@@ -402,46 +418,3 @@ def asks(part: str) -> bool:
     """Is this part of a message a question (not "I bought it last week.")?"""
     intent = intent_of(part)
     return "?" in part or not intent.empty or bool(_ASKS.search(part.lower()))
-
-
-def _kind(part: Part, c: Candidate) -> float:
-    return (0.5 if part.intent.lent else 1.0) * (part.intent.kind in c[1].kinds)
-
-
-def _without(part: Part, c: Candidate) -> float:
-    return float(part.intent.without and bool({"without", "onli"} & c[1].terms))
-
-
-def _condition(part: Part, c: Candidate) -> float:
-    """A yes/no question turns on a condition; so does a problem to fix ("the light isn't
-    white, what do I do": "If a device shows offline, check that...")."""
-    intent = part.intent
-    asks = intent.yes_no or intent.supposes or (intent.steps and intent.negated)
-    return float(asks and c[1].conditional and not intent.lent)
-
-
-def _target(part: Part, c: Candidate) -> float:
-    return float(bool(part.target) and not part.target.isdisjoint(c[1].counted))
-
-
-def _unasked_negation(part: Part, c: Candidate) -> float:
-    """'what is covered' wants the coverage, not the exclusions."""
-    return float(c[1].negated and not part.intent.negated and not part.intent.yes_no)
-
-
-# FEATURES after "cover", in order
-_FEATURE_FNS: tuple[Callable[[Part, Candidate], float], ...] = (
-    _kind,
-    _without,
-    _condition,
-    _target,
-    lambda part, c: part.lead(c[1]),
-    lambda part, c: float(c[0] in part.demoted),
-    _unasked_negation,
-    lambda part, c: float(part.repeats(c[1])),  # a follow-up rarely wants what it just got
-    lambda part, c: len(c[1].text) / 100,
-    lambda part, c: part.cover_asked(c[1]),
-    lambda part, c: 1 / (1 + c[0]),
-    lambda part, c: float(bool(part.names) and part.other_subject(c[1])),
-    lambda part, c: in_range(part.amounts, c[1].ranges),
-)

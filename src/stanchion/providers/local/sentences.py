@@ -144,7 +144,8 @@ def _named(sentence: str) -> frozenset[str]:
     """The terms of the capitalised words among its first words, past its first word: the
     thing it is about when that is a name ("The Lumen Thermostat has...")."""
     lead = sentence.split()[1:LEAD_WORDS]
-    return frozenset(t for w in lead if w[:1].isupper() for t in terms(w))
+    # (not an acronym or code: "SKU", "LH-PLG-M" name no thing of their own)
+    return frozenset(t for w in lead if w[:1].isupper() and not w.isupper() for t in terms(w))
 
 
 def split_sentences(text: str) -> list[str]:
@@ -171,6 +172,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     top = heading = frozenset(terms(title))
     section = 0
+    before, before_section = frozenset[str](), -1  # what the sentence before is about
     for position, raw in enumerate(split_sentences(text)):
         sentence = raw.strip()
         if sentence.startswith("#"):
@@ -200,6 +202,13 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             words |= top  # "It needs a C-wire": 'it' is what the document is about
         negated = bool(_NEGATION.search(main))
         conditional = bool(_LIMIT.search(sentence))
+        # "It does not connect to Wi-Fi": about what its document is about, or about the
+        # thing the sentence before it names ("Reset a Lumen Bulb Color by... It blinks")
+        if _PRONOUN.match(sentence):
+            named = before if before and section == before_section else frozenset(terms(title))
+        else:
+            named = _named(sentence)
+        before, before_section = named, section
         out.append(
             Sentence(
                 0,
@@ -216,8 +225,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 heading,
                 stated_units(sentence),
                 written,
-                # "It does not connect to Wi-Fi": about what its document is about
-                frozenset(terms(title)) if _PRONOUN.match(sentence) else _named(sentence),
+                named,
                 stated_ranges(sentence),
                 instruction(sentence),
             )

@@ -1,0 +1,55 @@
+"""What the sentence score weighs besides cover (``part.FEATURES`` after "cover", in order):
+each a function of the part and one candidate sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from stanchion.providers.local.ranges import in_range
+
+if TYPE_CHECKING:
+    from stanchion.providers.local.part import Candidate, Part
+
+
+def kind(part: Part, c: Candidate) -> float:
+    return (0.5 if part.intent.lent else 1.0) * (part.intent.kind in c[1].kinds)
+
+
+def without(part: Part, c: Candidate) -> float:
+    return float(part.intent.without and bool({"without", "onli"} & c[1].terms))
+
+
+def condition(part: Part, c: Candidate) -> float:
+    """A yes/no question turns on a condition; so does a problem to fix ("the light isn't
+    white, what do I do": "If a device shows offline, check that...")."""
+    intent = part.intent
+    asks = intent.yes_no or intent.supposes or (intent.steps and intent.negated)
+    return float(asks and c[1].conditional and not intent.lent)
+
+
+def target(part: Part, c: Candidate) -> float:
+    return float(bool(part.target) and not part.target.isdisjoint(c[1].counted))
+
+
+def unasked_negation(part: Part, c: Candidate) -> float:
+    """'what is covered' wants the coverage, not the exclusions."""
+    return float(c[1].negated and not part.intent.negated and not part.intent.yes_no)
+
+
+# FEATURES after "cover", in order
+FEATURE_FNS: tuple[Callable[[Part, Candidate], float], ...] = (
+    kind,
+    without,
+    condition,
+    target,
+    lambda part, c: part.lead(c[1]),
+    lambda part, c: float(c[0] in part.demoted),
+    unasked_negation,
+    lambda part, c: float(part.repeats(c[1])),  # a follow-up rarely wants what it just got
+    lambda part, c: len(c[1].text) / 100,
+    lambda part, c: part.cover_asked(c[1]),
+    lambda part, c: 1 / (1 + c[0]),
+    lambda part, c: float(bool(part.names) and part.other_subject(c[1])),
+    lambda part, c: in_range(part.amounts, c[1].ranges),
+)
