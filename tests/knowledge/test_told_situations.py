@@ -91,6 +91,8 @@ def test_a_told_situation_still_needs_its_named_places() -> None:
         ("?", 100_000),
         (", ", 50_000),
         (" and", 25_000),
+        (" ", 8_000),  # a run of white space: FACTS tried from each of its characters
+        ("\t\n ", 4_000),
     ],
 )
 def test_telling_is_read_in_linear_time(unit: str, count: int) -> None:

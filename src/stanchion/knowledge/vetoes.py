@@ -20,7 +20,7 @@ from stanchion.knowledge.query.english import rarity, typo_of, zipf
 from stanchion.knowledge.query.gazetteer import named_places, unserved_cities
 from stanchion.knowledge.query.glossary import TOKEN, token_term
 from stanchion.knowledge.query.parse import FILLERS, PLACEHOLDER, Concept, Query
-from stanchion.knowledge.query.turns import ASK, FACTS, INVERTED, is_told
+from stanchion.knowledge.query.turns import ASK, INVERTED, is_told, split_facts
 from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word
 
@@ -28,7 +28,6 @@ ADJECTIVE = 3.0  # an "-ly" word whose base is at least this common is an adverb
 NOVEL = 0.25  # rarity of an unseen word that makes it the point (see novel_points)
 CLOCK = re.compile(r"\d{1,2}(?:[:.]\d\d)?(?:am|pm|h)", re.I)  # "10am", "2:30pm": a time, not a name
 Pair = tuple[str, str]
-SPACE = re.compile(r"\s+")  # a run of white space, one character for query.turns.FACTS
 
 
 def _named(word: str, text: str) -> bool:
@@ -75,8 +74,7 @@ def _story_words(text: str) -> frozenset[str]:
     will you pay for it"): the customer's circumstances, not what the documents must name.
     A clause asked by its question mark alone ("..., known issue?") lends its point to the
     clause before it, so then nothing is set aside."""
-    text = SPACE.sub(lambda m: "\n" if "\n" in m.group() else " ", text)  # FACTS: quadratic
-    clauses = [c for c in FACTS.split(text) if c and c.strip()]
+    clauses = [c for c in split_facts(text) if c and c.strip()]
     if len(clauses) < 2:
         return frozenset()
     asking = [c for c in clauses if _asks_in_words(c)]
