@@ -166,7 +166,8 @@ class Part:
         own, anywhere, _ = self.hits(s)
         w = self.pointed
         total = sum(w.values())
-        got = sum(w[t] for t in own if t in w) + HEADING * sum(w[t] for t in anywhere - own if t in w)
+        got = sum(w[t] for t in own if t in w)
+        got += HEADING * sum(w[t] for t in anywhere - own if t in w)
         return got / total if total else self.cover_asked(s)
 
     def repeats(self, s: Sentence) -> bool:

@@ -13,10 +13,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from stanchion.knowledge.catalog_names import close
-from stanchion.knowledge.tables import readable
 from stanchion.knowledge.query.parse import FILLERS
 from stanchion.knowledge.query.point import point
-from stanchion.knowledge.text import STOPWORDS, WORD, compounds, implied, normalize_word, stem, terms
+from stanchion.knowledge.tables import readable
+from stanchion.knowledge.text import (
+    STOPWORDS,
+    WORD,
+    compounds,
+    implied,
+    normalize_word,
+    stem,
+    terms,
+)
 from stanchion.providers.local.intent import ANSWER_KINDS, NUMERIC_KINDS, kind_marks
 from stanchion.providers.local.ranges import Range, stated_ranges
 from stanchion.providers.local.units import stated_units
