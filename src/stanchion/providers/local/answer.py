@@ -232,7 +232,7 @@ def answer_part(
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)
     best = ranked[0][1]
-    if part.cover_asked(best[1]) < bar or part.strays(best[1]):
+    if part.cover_point(best[1]) < bar or part.strays(best[1]):
         return None
     if multi and not ctx.judged and not near and part.cover_asked(best[1]) < PART_MIN_COVER:
         return None

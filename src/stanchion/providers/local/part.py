@@ -24,7 +24,7 @@ from stanchion.providers.local.features import (
 )
 from stanchion.providers.local.intent import KIND_NAMES, LIMIT, LIMIT_NAMES, Intent, intent_of
 from stanchion.providers.local.ranges import amounts, in_range
-from stanchion.providers.local.sentences import Analyzer, Sentence, words_of
+from stanchion.providers.local.sentences import Analyzer, Sentence, points, words_of
 
 # Words that frame a question or fill a message but name nothing to look for.
 _FRAME_WORDS = (
@@ -106,6 +106,7 @@ class Part:
     said_terms: frozenset[str] = frozenset()  # its terms
     asked_total: float = 0.0  # the weight of the part's own concepts
     asked: frozenset[str] = frozenset()  # the concepts of the part itself (not lent)
+    pointed: dict[str, float] = field(default_factory=dict)  # their weights times ``points``
     target: frozenset[str] = frozenset()  # the counted noun's forms ("colours": "color")
     joined: frozenset[str] = frozenset()  # concepts named after "and", "or", "vs"
     memo: dict[int, Hits] = field(default_factory=dict)  # per sentence, for this part
@@ -158,6 +159,16 @@ class Part:
         got = sum(self.weight[t] for t in self.asked & own)
         got += HEADING * sum(self.weight[t] for t in self.asked & (anywhere - own))
         return got / total if total else self.cover(s)
+
+    def cover_point(self, s: Sentence) -> float:
+        """``cover_asked`` with each concept weighed by how much its words could name the
+        point: "how much notice do i NEED to GIVE" is answered by the sentence on notice."""
+        own, anywhere, _ = self.hits(s)
+        w = self.pointed
+        total = sum(w.values())
+        got = sum(w[t] for t in own if t in w)
+        got += HEADING * sum(w[t] for t in anywhere - own if t in w)
+        return got / total if total else self.cover_asked(s)
 
     def repeats(self, s: Sentence) -> bool:
         """Did the assistant say this sentence already, in its words or nearly ("Check that
@@ -411,6 +422,9 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     part.unheld = any(not df[t] for t in part.asked)
     part.total = sum(part.weight.values())
     part.asked_total = sum(part.weight[t] for t in part.asked)
+    said = points(main)
+    for t in part.asked:  # (a glossary phrase's key is its terms, space-separated)
+        part.pointed[t] = part.weight[t] * max(said.get(x, 1.0) for x in t.split())
     return part
 
 

@@ -13,8 +13,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from stanchion.knowledge.catalog_names import close
+from stanchion.knowledge.query.parse import FILLERS
+from stanchion.knowledge.query.point import point
 from stanchion.knowledge.tables import readable
-from stanchion.knowledge.text import STOPWORDS, compounds, implied, stem, terms
+from stanchion.knowledge.text import (
+    STOPWORDS,
+    WORD,
+    compounds,
+    implied,
+    normalize_word,
+    stem,
+    terms,
+)
 from stanchion.providers.local.intent import ANSWER_KINDS, NUMERIC_KINDS, kind_marks
 from stanchion.providers.local.ranges import Range, stated_ranges
 from stanchion.providers.local.units import stated_units
@@ -117,6 +127,21 @@ IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULA
 def words_of(text: str) -> list[str]:
     """The text's terms, irregular verb forms as their base ("sold" -> "sell")."""
     return [IRREGULAR.get(t, t) for t in terms(text)]
+
+
+def points(text: str) -> dict[str, float]:
+    """Per term of the text, how much its words could name the point (as the answerability
+    gate weighs them, ``query.point``): a word of chat or asking ("need", "please") 0, a
+    light verb ("give", "get") or one of the commonest words little, a rare word 1."""
+    out: dict[str, float] = {}
+    for m in WORD.finditer(text):
+        w = normalize_word(m.group())
+        if w in STOPWORDS:
+            continue
+        t = stem(w)
+        t = IRREGULAR.get(t, t)
+        out[t] = max(out.get(t, 0.0), 0.0 if w in FILLERS else point(w))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
