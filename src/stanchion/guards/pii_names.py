@@ -127,8 +127,17 @@ class PersonRecogniser:
                 yield start, start + length, score
 
     def _shape(self, run: str) -> Shape | None:
-        """What a run scores by itself (remembered: capitalised runs repeat across texts);
-        the words just before it (a title, a cue) are looked at per match."""
+        """What a run scores by itself, in each context (remembered: capitalised runs repeat
+        across texts); the words just before it (a title, a cue) are looked at per match."""
+        found = self.base_score(run)
+        if found is None:
+            return None
+        skip, length, base, penalty = found
+        return skip, length, _scores(base, penalty)
+
+    def base_score(self, run: str) -> tuple[int, int, float, bool] | None:
+        """(characters skipped at the start, length, score before context, whether a common
+        word stands inside), or None for a run that names no one."""
         words = run.split(" ")
         skip = 0
         while words and words[0].lower().strip(".") in COMMON_WORDS:
@@ -158,7 +167,7 @@ class PersonRecogniser:
             if w.lower() in COMMON_WORDS:
                 penalty = True
                 break
-        return skip, len(run) - skip, _scores(base, penalty)
+        return skip, len(run) - skip, base, penalty
 
 
 # (characters skipped at the start, length, the score after each context: none, a title, a
@@ -192,8 +201,10 @@ def _context(before: str) -> int:
     ending = tail[-2:]
     if ending not in _ENDINGS and not ending[-1:].isspace():
         return 0  # neither a title nor a cue ends the tail (most runs)
-    last_word = tail.rsplit(None, 1)[-1] if tail else ""
-    if last_word in _TITLES:
+    # A tail of white space only ("  ." before the run) has no last word (main raised
+    # IndexError on it, failing the whole scan).
+    split = tail.rsplit(None, 1)
+    if split and split[-1] in _TITLES:
         return _TITLE
     if ending not in _CUE_ENDINGS:
         return 0
