@@ -9,7 +9,10 @@ from itertools import product
 
 import pytest
 
+from stanchion.guards import pii_entities
 from stanchion.guards import pii_names as pn
+from stanchion.guards.pii_lexicon import PLACE_CUE_KEYS, STRONG_PLACE_CUES
+from stanchion.guards.pii_words import letter_runs, listed
 from tests.linear import grows_linearly
 
 
@@ -117,3 +120,43 @@ def test_find_grows_linearly() -> None:
         return list(pn.PersonRecogniser().find(text[:size]))
 
     grows_linearly(run, len(text))
+
+
+def _reference_after_cues(text: str) -> list[int]:
+    """``pii_entities._after_cues`` without the key-word filter: every strong cue looked for."""
+    lst, found = listed(text), []
+    for phrase in STRONG_PLACE_CUES:
+        for index in lst.phrase_at(phrase):
+            if index and (text[index - 1].isalnum() or text[index - 1] in "_'"):
+                continue
+            k = index + len(phrase)
+            while k < len(text) and text[k] in " \t":
+                k += 1
+            if k > index + len(phrase) and k < len(text) and text[k].isupper():
+                found.append(k)
+    return found
+
+
+CUE_PIECES = [
+    *STRONG_PLACE_CUES, "Flew To", "I'M IN", "i’m in", "livesin", "visiting",
+    "Oslo", "İstanbul", "東京", "\ud800", "x" * 50, "moved-to", "city-of", "to", "in", "of",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_place_cues_same_as_the_reference(seed: int) -> None:
+    state, out = seed, []
+    for _ in range(120):
+        state = (state * 1103515245 + 12345) % 2**31
+        out.append(CUE_PIECES[state % len(CUE_PIECES)])
+        out.append(WHITE[(state >> 8) % len(WHITE)] if state & 256 else " ")
+    text = "".join(out)
+    assert list(pii_entities._after_cues(text, listed(text))) == _reference_after_cues(text)
+
+
+def test_every_strong_cue_has_a_key_word() -> None:
+    keyed = [cue for cues in PLACE_CUE_KEYS.values() for cue in cues]
+    assert sorted(keyed) == sorted(STRONG_PLACE_CUES)
+    for key, cues in PLACE_CUE_KEYS.items():
+        for cue in cues:
+            assert key in cue.split(" ") and key in letter_runs(cue)
