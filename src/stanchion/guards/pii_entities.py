@@ -26,7 +26,10 @@ from stanchion.guards.pii_lexicon import (
     NRP_PAIRS,
     ORG_TAIL,
     ORG_TAILS,
+    PLACE_CUE_KEY_SET,
+    PLACE_CUE_KEYS,
     PLACE_LOWER,
+    STRONG_PLACE_CUES,
     TITLE,
     kind_of_place,
     lexicon,
@@ -82,13 +85,6 @@ _PLACE_CUES = frozenset(
     """in from to at near visit visited visiting flew moved arrived live lives lived living
     based born located headquartered via across""".split()  # noqa: SIM905
 )
-# Cues strong enough to make an unknown capitalised name a place.
-_STRONG_PLACE_CUES = (
-    "flew to", "grew up in", "moved here from", "moved to", "moved from", "arrived at",
-    "arrived in", "coming to", "i'm in", "i am in", "live in", "lives in", "lived in",
-    "based in", "born in", "trip to", "travelled to", "traveled to", "located in", "visit",
-    "from the city of", "town of", "city of",
-)  # fmt: skip
 
 
 def _place_starts(text: str, lst: Listed) -> dict[int, str]:
@@ -108,7 +104,13 @@ def _place_starts(text: str, lst: Listed) -> dict[int, str]:
 def _after_cues(text: str, lst: Listed) -> Iterator[int]:
     """Starts of capitalised words after a strong place cue: the cue's words whole, one
     space apart, then spaces or tabs (what ``Cues.before`` asks of a cue)."""
-    for phrase in _STRONG_PLACE_CUES:
+    keys = PLACE_CUE_KEY_SET & lst.words
+    if not keys:
+        return
+    present = {cue for key in keys for cue in PLACE_CUE_KEYS[key]}
+    for phrase in STRONG_PLACE_CUES:
+        if phrase not in present:
+            continue
         for index in lst.phrase_at(phrase):
             if index and (text[index - 1].isalnum() or text[index - 1] in "_'"):
                 continue

@@ -14,6 +14,28 @@ import gzip
 from functools import lru_cache
 from importlib import resources
 
+# Cues strong enough to make an unknown capitalised name a place.
+STRONG_PLACE_CUES = (
+    "flew to", "grew up in", "moved here from", "moved to", "moved from", "arrived at",
+    "arrived in", "coming to", "i'm in", "i am in", "live in", "lives in", "lived in",
+    "based in", "born in", "trip to", "travelled to", "traveled to", "located in", "visit",
+    "from the city of", "town of", "city of",
+)  # fmt: skip
+
+
+# A word of each strong cue that stands in it both as a word and as a letter run: a text
+# without it holds the cue nowhere (``Listed.phrase_at`` finds nothing), so one intersection
+# with the text's words leaves the few cues worth looking for.
+PLACE_CUE_KEYS = {
+    "flew": ("flew to",), "grew": ("grew up in",), "moved": ("moved here from", "moved to",
+    "moved from"), "arrived": ("arrived at", "arrived in"), "coming": ("coming to",),
+    "in": ("i'm in",), "am": ("i am in",), "live": ("live in",), "lives": ("lives in",),
+    "lived": ("lived in",), "based": ("based in",), "born": ("born in",), "trip": ("trip to",),
+    "travelled": ("travelled to",), "traveled": ("traveled to",), "located": ("located in",),
+    "visit": ("visit",), "city": ("from the city of", "city of"), "town": ("town of",),
+}  # fmt: skip
+PLACE_CUE_KEY_SET = frozenset(key for key, cues in PLACE_CUE_KEYS.items() if cues)
+
 # Nationalities and peoples (adjective or noun); a trailing "s"/"es" plural is accepted.
 NATIONALITIES = frozenset(
     """afghan albanian algerian american andorran angolan argentine argentinian armenian

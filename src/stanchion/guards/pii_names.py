@@ -111,25 +111,33 @@ class PersonRecogniser:
             if start and text[start - 1].isalnum():
                 continue
             run = m.group(0)
-            if run in shapes:
-                shape = shapes[run]
-            else:
+            shape = shapes.get(run, _UNSEEN)
+            if shape is _UNSEEN:
                 shape = shapes[run] = self._shape(run)
             if shape is None:
                 continue
-            skip, length, base, penalty = shape
+            skip, length, scores = shape
             start += skip
-            before = text[max(0, start - 24) : start]
+            before = text[start - 24 if start > 24 else 0 : start]
             context = contexts.get(before)
             if context is None:
                 context = contexts[before] = _context(before)
-            score = _adjust(base, penalty, context)
+            score = scores[context]
             if score > 0:
                 yield start, start + length, score
 
     def _shape(self, run: str) -> Shape | None:
-        """What a run scores by itself (remembered: capitalised runs repeat across texts);
-        the words just before it (a title, a cue) are looked at per match."""
+        """What a run scores by itself, in each context (remembered: capitalised runs repeat
+        across texts); the words just before it (a title, a cue) are looked at per match."""
+        found = self.base_score(run)
+        if found is None:
+            return None
+        skip, length, base, penalty = found
+        return skip, length, _scores(base, penalty)
+
+    def base_score(self, run: str) -> tuple[int, int, float, bool] | None:
+        """(characters skipped at the start, length, score before context, whether a common
+        word stands inside), or None for a run that names no one."""
         words = run.split(" ")
         skip = 0
         while words and words[0].lower().strip(".") in COMMON_WORDS:
@@ -162,8 +170,10 @@ class PersonRecogniser:
         return skip, len(run) - skip, base, penalty
 
 
-# (characters skipped at the start, length, score before context, common word inside)
-Shape = tuple[int, int, float, bool]
+# (characters skipped at the start, length, the score after each context: none, a title, a
+# cue, a naming cue), the scores worked out once per run rather than once per match
+Shape = tuple[int, int, tuple[float, float, float, float]]
+_UNSEEN: Shape = (0, 0, (0.0, 0.0, 0.0, 0.0))  # a run not looked at yet (``shapes.get``)
 
 
 _TITLE, _CUE, _NAMING = 1, 2, 3
@@ -179,20 +189,47 @@ _NAMING_CUES = (
 
 # The last two characters of every cue (each has at least two).
 _CUE_ENDINGS = frozenset(cue[-2:] for cue in (*_NAMING_CUES, *_CUES))
+# ... and of every title (each has at least two): a tail whose last word is a title ends so,
+# unless white space ends it (a dot stripped before a space: "Mr . ").
+_ENDINGS = _CUE_ENDINGS | {title[-2:] for title in _TITLES}
 
 
 def _context(before: str) -> int:
     """What the words just before a run are: a title, a cue phrase, or neither (0)
     (remembered per string: the same few words come before many runs)."""
     tail = before.rstrip().rstrip(".").lower()
-    last_word = tail.rsplit(None, 1)[-1] if tail else ""
-    if last_word in _TITLES:
+    ending = tail[-2:]
+    if ending not in _ENDINGS and not ending[-1:].isspace():
+        return 0  # neither a title nor a cue ends the tail (most runs)
+    # A tail of white space only ("  ." before the run) has no last word (main raised
+    # IndexError on it, failing the whole scan).
+    split = tail.rsplit(None, 1)
+    if split and split[-1] in _TITLES:
         return _TITLE
-    if tail[-2:] not in _CUE_ENDINGS:  # no cue can end the tail (most runs)
+    if ending not in _CUE_ENDINGS:
         return 0
     if tail.endswith(_NAMING_CUES):
         return _NAMING
     return _CUE if tail.endswith(_CUES) else 0
+
+
+def _scores(base: float, penalty: bool) -> tuple[float, float, float, float]:
+    """``_adjust(base, penalty, context)`` for each context (indexed by it), worked out as
+    ``_adjust`` does, in one call."""
+    cut = 0.3 if penalty else 0.0
+    title = (base if base > 0.6 else 0.6) + 0.3
+    cue = base + 0.15 if base else base
+    naming = base + 0.15
+    if naming < 0.6:
+        naming = 0.6
+    if penalty:
+        base, title, cue, naming = base - cut, title - cut, cue - cut, naming - cut
+    return (
+        base if base <= 1.0 else 1.0,
+        title if title <= 1.0 else 1.0,
+        cue if cue <= 1.0 else 1.0,
+        naming if naming <= 1.0 else 1.0,
+    )
 
 
 def _adjust(score: float, penalty: bool, context: int) -> float:
