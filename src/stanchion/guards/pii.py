@@ -154,7 +154,9 @@ def valid_card(value: str) -> bool:
 
 def valid_iban(value: str) -> bool:
     compact = re.sub(r"\s", "", value).upper()
-    if not 15 <= len(compact) <= 34:
+    # ASCII letters and digits only: the candidate pattern ignores case, so "İ", "ſ" and the
+    # Kelvin sign pass for i, s and k there, and int(c, 36) refused them (a 500).
+    if not 15 <= len(compact) <= 34 or not (compact.isascii() and compact.isalnum()):
         return False
     moved = compact[4:] + compact[:4]
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
