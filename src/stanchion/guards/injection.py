@@ -40,7 +40,13 @@ from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.injection_model import features as model_features
 from stanchion.guards.injection_morse import morse_view
 from stanchion.guards.injection_signals import NEEDLES, SIGNALS
-from stanchion.guards.injection_suffix import SUFFIX_SIGNAL, loose_soup, suffix_evidence, warm_up
+from stanchion.guards.injection_suffix import (
+    SUFFIX_SIGNAL,
+    loose_soup,
+    suffix_score,
+    suffix_weight,
+    warm_up,
+)
 from stanchion.guards.needles import Group, NeedleIndex
 from stanchion.guards.normalize import (
     TextView,
@@ -233,8 +239,8 @@ class InjectionGuard:
     def _suffix(text: str, evidence: Evidence | None, fired: set[str]) -> Evidence | None:
         """An adversarial suffix adds its weight to the rest of the evidence (noisy OR); so
         does looser soup after a request for harm."""
-        weight = suffix_evidence(text)
-        if not weight and HARM_SIGNAL in fired and loose_soup(text):
+        weight = suffix_weight(score := suffix_score(text))
+        if not weight and HARM_SIGNAL in fired and loose_soup(text, score=score):
             # Soup without markup after a request for harm: GCG's shape, weak alone.
             weight, name = HARM_SOUP_WEIGHT, HARM_SOUP
         elif weight:
