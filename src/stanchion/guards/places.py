@@ -1,0 +1,116 @@
+"""Where the heads of many patterns stand in a text, found in one pass.
+
+A signal whose pattern opens with a long alternation is tried only where one of its heads
+(:mod:`stanchion.guards.anchors`) stands. Finding those places with ``str.find``, head after
+head, cost ~20 searches of the whole text for each signal a text's words let through: some
+300 searches and ~1 M instructions on a 2 KB attack text. Here every ASCII head of every such
+signal is one literal of a ``hyperscan`` database, and one scan of the text's ASCII bytes
+(:func:`~stanchion.guards.normalize.ascii_bytes`: one byte a character, so a byte offset is a
+character offset) reports each place once, filed under the signals whose head it is::
+
+    places = HeadPlaces({"override": ("ignore ", "forget "), "persona": ("act as",)})
+    places.find("please ignore this, then ignore that")   # {'override': [7, 24]}
+
+A head outside ASCII is not in the database (the bytes hold "?" for its characters): the
+caller looks for those with ``str.find``. A place where an ASCII head stands is a place where
+its bytes stand, and the other way round (no head holds "?"; one that did would only add
+places where the pattern is tried and fails). Without ``hyperscan`` (wheels exist for Linux on
+x86-64) :func:`head_places` gives None and the heads are looked for one by one, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+
+from stanchion.guards.anchors import Anchor
+from stanchion.guards.needles import hyperscan
+from stanchion.guards.normalize import ascii_bytes, every_index
+
+
+class HeadPlaces:
+    """The ASCII heads of named patterns, compiled into one database of literals."""
+
+    def __init__(self, heads: Mapping[str, tuple[str, ...]]) -> None:
+        ids: dict[str, int] = {}
+        owners: list[list[str]] = []
+        for name, found in heads.items():
+            for head in found:
+                if not head.isascii() or not head:
+                    continue
+                key = ids.setdefault(head, len(ids))
+                if key == len(owners):
+                    owners.append([])
+                owners[key].append(name)
+        self.names = frozenset(name for names in owners for name in names)
+        self._starts = [(len(head), tuple(owners[key])) for head, key in ids.items()]
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(
+            expressions=[head.encode("ascii") for head in ids],
+            ids=list(range(len(ids))),
+            elements=len(ids),
+            flags=[0] * len(ids),
+            literal=True,
+        )
+        self._local = threading.local()
+
+    def find(self, text: str) -> dict[str, list[int]]:
+        """Every index where one of a pattern's ASCII heads starts, by the pattern's name
+        (``normalize.every_index(text, ascii_heads)``; unsorted)."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._db)
+        found: dict[str, list[int]] = {}
+        starts = self._starts
+
+        def on_match(key: int, _from: int, end: int, _flags: int, _context: object) -> None:
+            length, names = starts[key]
+            for name in names:
+                at = found.get(name)
+                if at is None:
+                    found[name] = [end - length]
+                else:
+                    at.append(end - length)
+
+        self._db.scan(ascii_bytes(text), match_event_handler=on_match, scratch=scratch)
+        return found
+
+
+class AnchorPlaces:
+    """The places of the heads of named anchors: the ASCII ones from one :class:`HeadPlaces`
+    pass (when ``hyperscan`` is there), the others with ``str.find``."""
+
+    def __init__(self, anchors: Mapping[str, Anchor], bit_of: Callable[[str], int]) -> None:
+        ascii_heads = {n: a.heads for n, a in anchors.items() if any(h.isascii() for h in a.heads)}
+        self.heads = HeadPlaces(ascii_heads) if hyperscan is not None and ascii_heads else None
+        self._foreign = {
+            name: Anchor.build(odd, bit_of)
+            for name, anchor in anchors.items()
+            if (odd := tuple(h for h in anchor.heads if not h.isascii()))
+        }
+
+    def find(self, text: str) -> dict[str, list[int]] | None:
+        """The ASCII heads' places in ``text`` by name; None without the pass."""
+        return None if self.heads is None else self.heads.find(text)
+
+    def at(
+        self,
+        name: str,
+        text: str,
+        anchor: Anchor,
+        mask: int,
+        found: dict[str, list[int]] | None,
+        scanned: str,
+    ) -> list[int]:
+        """Every index of ``anchor``'s heads in ``text`` (``every_index`` of the heads whose
+        key bit is in ``mask``, the text's needle mask), from ``found`` (what :meth:`find`
+        gave for ``scanned``) when it holds this anchor and was read from this text."""
+        if found is None or text is not scanned or self.heads is None:
+            return every_index(text, anchor.present(mask))
+        if name not in self.heads.names:
+            return every_index(text, anchor.present(mask))
+        places = found.get(name, [])
+        foreign = self._foreign.get(name)
+        if foreign is None:
+            return places
+        return places + every_index(text, foreign.present(mask))
