@@ -291,7 +291,7 @@ class InjectionGuard:
         # The text's words are read once; signals share needles ("instruction", "mode", ...).
         present = self._lower.scan(lower)
         mask = present.mask
-        places: dict[str, list[int]] | None = None
+        places = self._places.of(lower, mask)
         for name, signal, pattern, group, anchor in self._runs:
             # A pretext counts only beside a request for harm (read before it in the table),
             # and is not looked for without one: "as a" and "for a" are in most prompts.
@@ -309,9 +309,7 @@ class InjectionGuard:
                 if not mask & anchor.mask:
                     continue
                 if len(anchor.heads) > 1:
-                    if places is None and subject is lower:
-                        places = self._places.find(lower)
-                    at = self._places.at(name, subject, anchor, mask, places, lower)
+                    at = places.at(name, subject, anchor)
                     found = self._first_at_heads(name, subject, pattern, at)
                     if found is not None:
                         seen[name] = found

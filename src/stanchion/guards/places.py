@@ -27,6 +27,15 @@ from stanchion.guards.anchors import Anchor
 from stanchion.guards.needles import hyperscan
 from stanchion.guards.normalize import ascii_bytes, every_index
 
+# The pass costs a text ~50 k instructions and a Python call for each place of every head
+# (~80 on 2 KB of prose: "the ", "(", "can"), whether or not the signals that own them ask;
+# ``str.find`` costs a search of the text for each head a signal's mask lets through. How
+# many of the heads' key bits a text's needle mask holds tells the two apart before any
+# signal asks: 4-26 on 2 KB of prose, tables or other scripts (2-7 signals ask; ``str.find``
+# is cheaper), 28-94 on e-mail, code and attack texts (8-39 ask; the pass is). A text of at
+# least PASS_AT of them gets the pass (chosen by callgrind on every kind).
+PASS_AT = 32
+
 
 class HeadPlaces:
     """The ASCII heads of named patterns, compiled into one database of literals."""
@@ -83,34 +92,51 @@ class AnchorPlaces:
     def __init__(self, anchors: Mapping[str, Anchor], bit_of: Callable[[str], int]) -> None:
         ascii_heads = {n: a.heads for n, a in anchors.items() if any(h.isascii() for h in a.heads)}
         self.heads = HeadPlaces(ascii_heads) if hyperscan is not None and ascii_heads else None
+        self.pass_at = PASS_AT
+        # Every key bit of the heads in the pass.
+        self.mask = 0
+        for name, anchor in anchors.items():
+            if self.heads is not None and name in self.heads.names:
+                self.mask |= anchor.mask
         self._foreign = {
             name: Anchor.build(odd, bit_of)
             for name, anchor in anchors.items()
             if (odd := tuple(h for h in anchor.heads if not h.isascii()))
         }
 
-    def find(self, text: str) -> dict[str, list[int]] | None:
-        """The ASCII heads' places in ``text`` by name; None without the pass."""
-        return None if self.heads is None else self.heads.find(text)
+    def of(self, lower: str, mask: int) -> TextPlaces:
+        """The places in ``lower`` (a lower-cased text of needle mask ``mask``), found as the
+        signals ask for them."""
+        return TextPlaces(self, lower, mask)
 
-    def at(
-        self,
-        name: str,
-        text: str,
-        anchor: Anchor,
-        mask: int,
-        found: dict[str, list[int]] | None,
-        scanned: str,
-    ) -> list[int]:
+
+class TextPlaces:
+    """The places of the heads in one text: from the pass, run when the first signal asks,
+    on a text of at least :data:`PASS_AT` of the heads' key bits; head by head with
+    ``str.find`` (only the heads whose key bit the text's mask holds) on the others."""
+
+    __slots__ = ("_found", "_lower", "_mask", "_pass", "_source")
+
+    def __init__(self, source: AnchorPlaces, lower: str, mask: int) -> None:
+        self._source = source
+        self._lower = lower
+        self._mask = mask
+        self._found: dict[str, list[int]] | None = None
+        self._pass = (mask & source.mask).bit_count() >= source.pass_at
+
+    def at(self, name: str, text: str, anchor: Anchor) -> list[int]:
         """Every index of ``anchor``'s heads in ``text`` (``every_index`` of the heads whose
-        key bit is in ``mask``, the text's needle mask), from ``found`` (what :meth:`find`
-        gave for ``scanned``) when it holds this anchor and was read from this text."""
-        if found is None or text is not scanned or self.heads is None:
-            return every_index(text, anchor.present(mask))
-        if name not in self.heads.names:
-            return every_index(text, anchor.present(mask))
+        key bit is in the mask): from the pass when ``text`` is the text it reads and the
+        anchor is in it."""
+        source = self._source
+        heads = source.heads
+        if not self._pass or text is not self._lower or heads is None or name not in heads.names:
+            return every_index(text, anchor.present(self._mask))
+        found = self._found
+        if found is None:
+            found = self._found = heads.find(text)
         places = found.get(name, [])
-        foreign = self._foreign.get(name)
+        foreign = source._foreign.get(name)
         if foreign is None:
             return places
-        return places + every_index(text, foreign.present(mask))
+        return places + every_index(text, foreign.present(self._mask))
