@@ -11,6 +11,10 @@ character offset) reports each place once, filed under the signals whose head it
     places = HeadPlaces({"override": ("ignore ", "forget "), "persona": ("act as",)})
     places.find("please ignore this, then ignore that")   # {'override': [7, 24]}
 
+The pass is paid for only by a text that holds many of the heads' key bits (:data:`PASS_AT`):
+on one that holds few, a few signals ask and ``str.find`` for their heads costs less than a
+Python call for every place of every head.
+
 A head outside ASCII is not in the database (the bytes hold "?" for its characters): the
 caller looks for those with ``str.find``. A place where an ASCII head stands is a place where
 its bytes stand, and the other way round (no head holds "?"; one that did would only add
