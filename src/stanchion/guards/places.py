@@ -39,6 +39,16 @@ from stanchion.guards.normalize import ascii_bytes, every_index
 # is cheaper), 28-94 on e-mail, code and attack texts (8-39 ask; the pass is). A text of at
 # least PASS_AT of them gets the pass (chosen by callgrind on every kind).
 PASS_AT = 32
+# Heads found in most texts ("the " ~15 times in 2 KB of prose or e-mail, "(" and "'" ~20 in
+# code) that only a signal or two own, and those seldom ask: each place would be a Python
+# call in the pass, where ``str.find`` for the few signals that ask costs less. Left out of
+# the database and looked for head by head, like the heads outside ASCII.
+COMMON = frozenset({"the ", "(", "'", "---", "for "})
+
+
+def _in_pass(head: str) -> bool:
+    """Whether the pass looks for ``head`` (an ASCII head that is not too common)."""
+    return head.isascii() and head not in COMMON
 
 
 class HeadPlaces:
@@ -90,22 +100,23 @@ class HeadPlaces:
 
 
 class AnchorPlaces:
-    """The places of the heads of named anchors: the ASCII ones from one :class:`HeadPlaces`
-    pass (when ``hyperscan`` is there), the others with ``str.find``."""
+    """The places of the heads of named anchors: the ASCII ones (but :data:`COMMON`) from one
+    :class:`HeadPlaces` pass (when ``hyperscan`` is there), the others with ``str.find``."""
 
     def __init__(self, anchors: Mapping[str, Anchor], bit_of: Callable[[str], int]) -> None:
-        ascii_heads = {n: a.heads for n, a in anchors.items() if any(h.isascii() for h in a.heads)}
-        self.heads = HeadPlaces(ascii_heads) if hyperscan is not None and ascii_heads else None
+        passed = {n: kept for n, a in anchors.items() if (kept := tuple(filter(_in_pass, a.heads)))}
+        self.heads = HeadPlaces(passed) if hyperscan is not None and passed else None
         self.pass_at = PASS_AT
-        # Every key bit of the heads in the pass.
+        # Every key bit of the anchors in the pass.
         self.mask = 0
         for name, anchor in anchors.items():
             if self.heads is not None and name in self.heads.names:
                 self.mask |= anchor.mask
-        self._foreign = {
+        # The heads left out of the pass, looked for with ``str.find``.
+        self._by_find = {
             name: Anchor.build(odd, bit_of)
             for name, anchor in anchors.items()
-            if (odd := tuple(h for h in anchor.heads if not h.isascii()))
+            if (odd := tuple(h for h in anchor.heads if not _in_pass(h)))
         }
 
     def of(self, lower: str, mask: int) -> TextPlaces:
@@ -140,7 +151,7 @@ class TextPlaces:
         if found is None:
             found = self._found = heads.find(text)
         places = found.get(name, [])
-        foreign = source._foreign.get(name)
-        if foreign is None:
+        by_find = source._by_find.get(name)
+        if by_find is None:
             return places
-        return places + every_index(text, foreign.present(self._mask))
+        return places + every_index(text, by_find.present(self._mask))
