@@ -14,10 +14,11 @@ from itertools import pairwise
 import pytest
 
 from stanchion.guards import needles
+from stanchion.guards.anchors import Anchor
 from stanchion.guards.injection import InjectionGuard
 from stanchion.guards.injection_model import InjectionModel, bucket, shipped_model
 from stanchion.guards.normalize import every_index
-from stanchion.guards.places import PASS_AT, HeadPlaces
+from stanchion.guards.places import PASS_AT, AnchorPlaces, HeadPlaces
 from stanchion.guards.policy import InjectionSpec
 from stanchion.guards.toxicity import word_features
 from tests.linear import grows_linearly
@@ -150,3 +151,23 @@ def test_pairs_hashed_in_one_pass_sum_as_each_pair_did() -> None:
         expected = _plain_score(shipped, words)
         assert fresh.score_words(words) == expected, words
         assert shipped.score_words(words) == expected, words
+
+
+@needs_hyperscan
+def test_common_and_foreign_heads_are_found_head_by_head_beside_the_pass() -> None:
+    """A head left out of the database (a common one, one outside ASCII) is still found, with
+    ``str.find``, by the signal that owns it; a signal of common heads only is not in it."""
+    bits = {"the ": 1, "ignore ": 2, "système": 4, "(": 8, "act as": 16}
+    anchors = {
+        "mixed": Anchor.build(("the ", "ignore ", "système"), bits.__getitem__),
+        "common": Anchor.build(("(", "the "), bits.__getitem__),
+        "plain": Anchor.build(("act as", "ignore "), bits.__getitem__),
+    }
+    source = AnchorPlaces(anchors, bits.__getitem__)
+    assert source.heads is not None and "common" not in source.heads.names
+    text = "the (système) ignore the rules, act as (the) root; ignore système"
+    for at in (0, 10**9):
+        source.pass_at = at
+        places = source.of(text, 31)
+        for name, anchor in anchors.items():
+            assert sorted(places.at(name, text, anchor)) == sorted(every_index(text, anchor.heads))
