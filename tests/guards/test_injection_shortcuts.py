@@ -105,7 +105,7 @@ def test_remembered_words_outlive_an_emptied_memo() -> None:
     shipped = shipped_model()
     model = InjectionModel(shipped.size, shipped.bias, shipped.weights, shipped.meta)
     model.remember(["instructions"])
-    model._words.update({f"w{i}": (0.0, 1) for i in range(60_000)})
+    model._words.update({f"w{i}": (0.0, 1, 0, b"") for i in range(60_000)})
     model.score_words(["hello"])
     assert "instructions" in model._words and "w1" not in model._words
 

@@ -220,9 +220,15 @@ def first_accepted(
     and the scan goes on from that match's end, as ``finditer`` does. A long alternation
     without a literal prefix (a lexicon of a hundred phrases) is then tried at a few places,
     not at every character of the text."""
+    return accepted_at(text, pattern, every_index(text, starts), accept)
+
+
+def accepted_at(
+    text: str, pattern: re.Pattern[str], places: list[int], accept: Callable[[Match], bool]
+) -> Match | None:
+    """:func:`first_accepted` from the places of the heads (in any order; sorted here)."""
     # No two heads occur at one place (of two heads at a place one would start with the
     # other, and ``_minimal`` kept only the shorter), so the places need no set.
-    places = every_index(text, starts)
     if not places:
         return None
     places.sort()

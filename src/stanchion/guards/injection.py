@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from stanchion.guards.anchors import Anchor, any_accepted, first_accepted, heads
+from stanchion.guards.anchors import Anchor, accepted_at, any_accepted, heads
 from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_edge import edge_task
 from stanchion.guards.injection_gapped import gapped
@@ -40,8 +40,14 @@ from stanchion.guards.injection_model import InjectionModel
 from stanchion.guards.injection_model import features as model_features
 from stanchion.guards.injection_morse import morse_view
 from stanchion.guards.injection_signals import NEEDLES, SIGNALS
-from stanchion.guards.injection_suffix import SUFFIX_SIGNAL, loose_soup, suffix_evidence, warm_up
-from stanchion.guards.needles import Group, NeedleIndex, Present
+from stanchion.guards.injection_suffix import (
+    SUFFIX_SIGNAL,
+    loose_soup,
+    suffix_score,
+    suffix_weight,
+    warm_up,
+)
+from stanchion.guards.needles import Group, NeedleIndex
 from stanchion.guards.normalize import (
     TextView,
     caesar_view,
@@ -51,6 +57,7 @@ from stanchion.guards.normalize import (
     normalize,
     tag_smuggled,
 )
+from stanchion.guards.places import AnchorPlaces
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import InjectionSpec
@@ -164,6 +171,12 @@ class InjectionGuard:
             )
             for name, signal in self.signals.items()
         ]
+        # The places of the heads of the signals tried head by head, found in one pass (a
+        # cased signal reads the text as written, and looks for its own).
+        self._places = AnchorPlaces(
+            {n: a for n, s, _, _, a in self._runs if a and len(a.heads) > 1 and not s.cased},
+            lambda head: self._lower.bit(head.lower()),
+        )
         self._also_patterns = {
             n: [re.compile(p) for p in s.also] for n, s in self.signals.items() if s.also
         }
@@ -226,8 +239,8 @@ class InjectionGuard:
     def _suffix(text: str, evidence: Evidence | None, fired: set[str]) -> Evidence | None:
         """An adversarial suffix adds its weight to the rest of the evidence (noisy OR); so
         does looser soup after a request for harm."""
-        weight = suffix_evidence(text)
-        if not weight and HARM_SIGNAL in fired and loose_soup(text):
+        weight = suffix_weight(score := suffix_score(text))
+        if not weight and HARM_SIGNAL in fired and loose_soup(text, score=score):
             # Soup without markup after a request for harm: GCG's shape, weak alone.
             weight, name = HARM_SOUP_WEIGHT, HARM_SOUP
         elif weight:
@@ -278,6 +291,7 @@ class InjectionGuard:
         # The text's words are read once; signals share needles ("instruction", "mode", ...).
         present = self._lower.scan(lower)
         mask = present.mask
+        places = self._places.of(lower, mask)
         for name, signal, pattern, group, anchor in self._runs:
             # A pretext counts only beside a request for harm (read before it in the table),
             # and is not looked for without one: "as a" and "for a" are in most prompts.
@@ -295,7 +309,8 @@ class InjectionGuard:
                 if not mask & anchor.mask:
                     continue
                 if len(anchor.heads) > 1:
-                    found = self._first_at_heads(name, subject, pattern, anchor, present)
+                    at = places.at(name, subject, anchor)
+                    found = self._first_at_heads(name, subject, pattern, at)
                     if found is not None:
                         seen[name] = found
                     continue
@@ -306,7 +321,7 @@ class InjectionGuard:
         return seen
 
     def _first_at_heads(
-        self, name: str, text: str, pattern: re.Pattern[str], anchor: Anchor, present: Present
+        self, name: str, text: str, pattern: re.Pattern[str], places: list[int]
     ) -> re.Match[str] | None:
         """The match ``finditer`` would accept first, tried only where the signal's heads are:
         a pattern with no literal prefix for the engine to skip to (a long alternation) is
@@ -316,7 +331,7 @@ class InjectionGuard:
         def accept(m: re.Match[str]) -> bool:
             return _starts_well(text, m.start(), start) and self._also(name, text, m)
 
-        return first_accepted(text, pattern, anchor.present(present.mask), accept)
+        return accepted_at(text, pattern, places, accept)
 
     def _anchor(self, signal: Signal, starts: tuple[str, ...]) -> Anchor | None:
         """A signal's heads with their bits; None when they are unknown."""

@@ -20,9 +20,10 @@ import math
 import re
 import zlib
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import lru_cache, reduce
 from importlib import resources
 from itertools import filterfalse, pairwise
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,14 @@ def bucket(feature: str, size: int) -> int:
     return zlib.crc32(feature.encode("utf-8")) % size
 
 
+# What the model remembers of a word: its pieces' summed weights, their number, and for the
+# pairs it is in, the CRC-32 of "b:<word> " (a pair's feature "b:<a> <b>" is then hashed by
+# continuing the first word's CRC over the second word's UTF-8 bytes, the last field).
+Known = tuple[float, int, int, bytes]
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+_PAIR_CRC, _RAW = itemgetter(2), itemgetter(3)
+
+
 class InjectionModel:
     """Binary logistic regression over hashed, L2-normalised binary features.
 
@@ -121,10 +130,9 @@ class InjectionModel:
         self.bias = bias
         self.weights = weights
         self.meta = meta
-        self._words: dict[str, tuple[float, int]] = {}
+        self._words: dict[str, Known] = {}
         # Words worked out at start-up (``remember``), kept when the memo table is emptied.
-        self._common: dict[str, tuple[float, int]] = {}
-        self._pairs: dict[tuple[str, str], float] = {}
+        self._common: dict[str, Known] = {}
         # A piece's bucket: a new word's pieces are mostly pieces of words seen before
         # ("c:tion ", "c: the"), and hashing each cost more than the rest of the word.
         self._buckets: dict[str, int] = {}
@@ -150,13 +158,14 @@ class InjectionModel:
         return self.score_words(words_of(text), signals)
 
     def score_words(self, words: list[str], signals: Iterable[str] = ()) -> float:
-        """Each distinct word's summed piece weights and each pair's weight are remembered:
-        a 2 KB prompt costs a few hundred dictionary look-ups."""
-        known, pairs = self._words, self._pairs
-        if len(known) > CACHE_LIMIT + len(self._common) or len(pairs) > CACHE_LIMIT:
+        """Each distinct word's summed piece weights are remembered (a 2 KB prompt costs a few
+        hundred dictionary look-ups), and its pairs hashed from the CRC-32 states of its words
+        in one pass in C: a new message's pairs are nearly all new, and a memo table of pairs
+        missed and filled ~150 of them a message (~0.5 M instructions)."""
+        known = self._words
+        if len(known) > CACHE_LIMIT + len(self._common):
             known.clear()
             known.update(self._common)
-            pairs.clear()
         if len(self._buckets) > CACHE_LIMIT:
             self._buckets.clear()
         total, count = 0.0, 0
@@ -166,12 +175,18 @@ class InjectionModel:
                 found = known[word] = self._word(word)
             total += found[0]
             count += found[1]
-        for pair in dict.fromkeys(pairwise(words)):
-            weight = pairs.get(pair)
-            if weight is None:
-                weight = pairs[pair] = self.weights[bucket(f"b:{pair[0]} {pair[1]}", self.size)]
-            total += weight
-            count += 1
+        pairs = dict.fromkeys(pairwise(words))
+        if pairs:
+            lookup, size = known.__getitem__, self.size
+            crcs = map(
+                zlib.crc32,
+                map(_RAW, map(lookup, map(_SECOND, pairs))),
+                map(_PAIR_CRC, map(lookup, map(_FIRST, pairs))),
+            )
+            # Added one by one, left to right, as the loop over the pairs did (``sum`` of
+            # floats is compensated and could differ in the last bit).
+            total = reduce(add, map(self.weights.__getitem__, map(size.__rmod__, crcs)), total)
+            count += len(pairs)
         for signal in sorted(signals):
             total += self.weights[bucket(f"r:{signal}", self.size)]
             count += 1
@@ -186,8 +201,8 @@ class InjectionModel:
         self._words.update(self._common)
         self._buckets.clear()
 
-    def _word(self, word: str) -> tuple[float, int]:
-        """A word's summed piece weights and its number of pieces."""
+    def _word(self, word: str) -> Known:
+        """What the model remembers of a word (:data:`Known`)."""
         buckets, weights, pieces = self._buckets, self.weights, []
         # Sorted: a float sum in set order would vary in its last bit with the interpreter's
         # hash seed, and so could a verdict at the cut.
@@ -196,7 +211,12 @@ class InjectionModel:
             if index is None:
                 index = buckets[feature] = bucket(feature, self.size)
             pieces.append(index)
-        return sum(weights[i] for i in pieces), len(pieces)
+        raw = word.encode("utf-8")
+        pair_crc = zlib.crc32(b" ", zlib.crc32(raw, _PAIR_HEAD))
+        return sum(weights[i] for i in pieces), len(pieces), pair_crc, raw
+
+
+_PAIR_HEAD = zlib.crc32(b"b:")
 
 
 def _sigmoid(x: float) -> float:

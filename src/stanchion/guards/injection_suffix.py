@@ -216,7 +216,11 @@ def _code_span(match: re.Match[str]) -> str:
 
 def suffix_evidence(text: str) -> float:
     """The weight of the suffix signal in a normalised text: 0 under :data:`SUFFIX_CUT`."""
-    score = suffix_score(text)
+    return suffix_weight(suffix_score(text))
+
+
+def suffix_weight(score: float) -> float:
+    """:func:`suffix_evidence` from the text's :func:`suffix_score`."""
     return 0.5 + 0.45 * score if score >= SUFFIX_CUT else 0.0
 
 
@@ -225,13 +229,13 @@ def warm_up() -> None:
     zipf("the")
 
 
-def loose_soup(text: str, need: int = LOOSE_SOUP) -> bool:
+def loose_soup(text: str, need: int = LOOSE_SOUP, score: float | None = None) -> bool:
     """Whether a line that opens as prose holds some markup soup (:func:`suffix_score` above
     0) or ``need`` soup, foreign or bare punctuation tokens (":(", ";", "=>") among some
     WINDOW consecutive ones after its HEAD. Too weak alone (a German phrase in an English
     request, a smiley); a request for harm followed by it is GCG's shape, and the injection
-    guard counts it only there."""
-    if suffix_score(text) > 0:
+    guard counts it only there. ``score``: the text's :func:`suffix_score`, when known."""
+    if (suffix_score(text) if score is None else score) > 0:
         return True
     for line in text.split("\n"):
         tokens = line.split()

@@ -41,6 +41,8 @@ try:
 except ImportError:  # no wheel for this platform: the index reads the words itself
     hyperscan = None  # type: ignore[assignment]
 
+__all__ = ["CACHE_LIMIT", "Automaton", "Group", "NeedleIndex", "Present", "hyperscan"]
+
 CACHE_LIMIT = 50_000
 
 
