@@ -107,7 +107,7 @@ def load_cases() -> list[Any]:
     cases: list[Any] = []
     for file in sorted(HERE.glob("*.jsonl")):
         seen: set[str] = set()
-        for n, line in enumerate(file.read_text().splitlines(), 1):
+        for n, line in enumerate(file.read_text(encoding="utf-8").split("\n"), 1):  # not U+2028
             if not line.strip():
                 continue
             try:
