@@ -69,7 +69,7 @@ def test_review_items_notes_and_feedback_follow_the_subject(
 ) -> None:
     gw = gateway_factory(db_url, [openai_route(up)], retention={"subject_keys": True})
     admin, dana, eli = gw.make_key("admin"), gw.make_key(user="dana"), gw.make_key(user="eli")
-    ids = {"dana": chat(gw, dana, "dana's card ends 9911"), "eli": chat(gw, eli, "eli asks")}
+    ids = {"dana": chat(gw, dana, "dana's wombat card"), "eli": chat(gw, eli, "eli asks")}
     for who, key in (("dana", dana), ("eli", eli)):
         stored(gw, ids[who], admin)
         r = httpx.post(
@@ -93,7 +93,7 @@ def test_review_items_notes_and_feedback_follow_the_subject(
             Cipher(master).decrypt(blob)
     reader = _reader(gw.store, master)
     opened = [reader.decrypt(b) for b in backup]
-    assert any(b"9911" in o for o in opened) and any(b"card noted" in o for o in opened)
+    assert any(b"wombat" in o for o in opened) and any(b"card noted" in o for o in opened)
     with gw.store.engine.begin() as conn:
         erase_subject(conn, "demo", "dana", "test", lambda u: "u" + u)
     still = []
@@ -102,7 +102,7 @@ def test_review_items_notes_and_feedback_follow_the_subject(
             still.append(reader.decrypt(blob))
         except CryptoError:
             assert b"eli" not in was
-    assert still and all(b"dana" not in s and b"9911" not in s for s in still)
+    assert still and all(b"dana" not in s and b"wombat" not in s for s in still)
     assert any(b"eli says" in s for s in still)
     item = httpx.get(f"{gw.url}/admin/review/{ids['dana']}", headers=head)
     assert item.status_code == 200, item.text
