@@ -91,7 +91,7 @@ def test_a_told_situation_still_needs_its_named_places() -> None:
         ("?", 100_000),
         (", ", 50_000),
         (" and", 25_000),
-        (" ", 8_000),  # a run of white space: FACTS tried from each of its characters
+        (" ", 8_000),  # a run of white space: the clause pattern tried from each of its characters
         ("\t\n ", 4_000),
     ],
 )

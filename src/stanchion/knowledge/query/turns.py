@@ -261,17 +261,17 @@ def is_told(text: str) -> bool:
 SUBJECT = re.compile(r"\b(?:i|we|you|u|they|he|she)\s+$", re.I)
 
 
-FACTS = re.compile(r"(?<=[.!?])\s+|\n+|[;,]\s*(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|so)\s+", re.I)
+_FACTS = re.compile(r"(?<=[.!?])\s+|\n+|[;,]\s*(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|so)\s+", re.I)
 _SPACE = re.compile(r"\s{2,}")
 
 
 def split_facts(text: str) -> list[str]:
-    """``FACTS.split`` of ``text`` with each run of white space made one character (a line
+    """``_FACTS.split`` of ``text`` with each run of white space made one character (a line
     break when it holds one): ``\\s+(?:and|but|so)`` is tried from every character of a
     run, quadratic in a run's length (8,000 spaces took a second), and one character reads
     the same clauses."""
     text = _SPACE.sub(lambda m: "\n" if "\n" in m.group() else " ", text)
-    return FACTS.split(text)
+    return _FACTS.split(text)
 
 
 def story_facts(text: str) -> list[str]:
