@@ -53,6 +53,11 @@ def test_a_product_not_sold_gets_no_neighbours_row() -> None:
     assert titles("what does a microwave cost") == []
 
 
+def test_the_unknown_name_is_quoted_from_the_question_after_a_dotted_capital_i() -> None:
+    # "İ" lower-cases to two characters: the spans were the lowered text's, one off per "İ"
+    assert CATALOG.unknown_names("İİİ İstanbul: how much is the orbit kettle pro") == ["kettle pro"]
+
+
 def test_a_code_in_the_question_names_its_product() -> None:
     # "how much is OK-BL-2": a SKU names its row (and is no "blender 2" model not sold)
     spec = SPEC.model_copy(update={"fact_columns": ["price_eur", "sku"]})

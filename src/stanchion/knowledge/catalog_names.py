@@ -66,9 +66,14 @@ def singular(word: str) -> str:
 
 def spans(text: str) -> list[tuple[str, int, int]]:
     """(token, start, end): lower-cased, singular, number words as digits; letters and
-    digits split ("4pack")."""
+    digits split ("4pack"). The indices are the text's own: "İ" lower-cases to two
+    characters (an "i" and a combining dot), which would shift every span after it, so it is
+    read as a plain "i"."""
+    low = text.lower()
+    if len(low) != len(text):
+        low = text.replace("\u0130", "i").lower()
     out = []
-    for m in _TOKEN.finditer(text.lower()):
+    for m in _TOKEN.finditer(low):
         word = NUMBER_WORDS.get(m.group(), m.group())
         out.append((singular(word) if word.isalpha() else word, m.start(), m.end()))
     return out
