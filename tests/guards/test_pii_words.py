@@ -10,6 +10,7 @@ import pytest
 from stanchion.guards.pii_lexicon import NRP, ORG_TAIL, PLACE_LOWER, TITLE
 from stanchion.guards.pii_times import _DATE_TIME, _START, _starts
 from stanchion.guards.pii_words import Cues, listed, word_before, word_chain, words
+from tests.linear import grows_linearly
 
 # The tokenizer the shared pass replaced (one match object per word).
 _WORD = re.compile(r"[^\W\d_](?:[\w'’&-]*[^\W_])?\.?")
@@ -120,3 +121,11 @@ def test_phrases_are_found_only_when_their_words_are_there() -> None:
     assert lst.phrase_at("i'm in") == [0]
     assert lst.phrase_at("moved to") == []
     assert lst.phrase_at("grew", alone=True) == [17]  # not "grown"
+
+
+@pytest.mark.parametrize("run", ["$1,000.00", "'", "555-0177 ", "\u2028", "<<", "-0"])
+def test_a_long_run_without_a_word_is_read_in_linear_time(run: str) -> None:
+    # With no word to end on, the pass tried the run from each of its characters to the end
+    # (a pasted price 300 times: a quarter of a second for 3 KB).
+    grows_linearly(lambda n: words(f"Oslo {run * n}"), 20_000)
+    assert [t[2] for t in words(f"Oslo {run * 50}").tokens] == ["Oslo"]

@@ -27,7 +27,11 @@ Token = tuple[int, int, str]  # start, end, the word (a trailing period kept)
 
 _CORE = r"[^\W\d_](?:[\w'’&-]*[^\W_])?"
 # Everything up to a word (nothing there can start one), the word, its trailing period.
+# The text is read with ``_SENTINEL`` after it, a word that is then dropped: without a word
+# to end on, a run of characters that starts none ("$1,000.00" pasted 300 times) made
+# ``findall`` try the run from each of its characters to the end, quadratic in its length.
 _PIECES = re.compile(rf"([\W\d_]*)({_CORE})(\.?)")
+_SENTINEL = " a"
 _FIRST = itemgetter(0)
 
 
@@ -38,7 +42,8 @@ class Words:
     __slots__ = ("_hits", "bares", "capitalised", "tokens")
 
     def __init__(self, text: str, lexicon: dict[str, int], offset: int = 0) -> None:
-        pieces = _PIECES.findall(text)
+        pieces = _PIECES.findall(text + _SENTINEL)
+        pieces.pop()
         self._hits: dict[int, list[int]] = {}
         if not pieces:
             self.tokens: tuple[Token, ...] = ()
