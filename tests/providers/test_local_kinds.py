@@ -203,3 +203,26 @@ def test_a_sentence_said_before_that_adds_an_amount_is_not_a_repeat() -> None:
     with_amount, as_said = (s for _, s in candidates)
     assert part.repeats(as_said)
     assert not part.repeats(with_amount)
+
+
+BAKER = """# Bread maker
+
+## About it
+The Crumb Oven kneads, proves and bakes a loaf in about four hours. The Crumb Oven has a
+2-year guarantee.
+
+## Care
+Wipe the pan after each loaf.
+"""
+
+
+def test_a_duration_bound_to_an_unasked_noun_does_not_answer_how_long_until() -> None:
+    """ "a 2-year guarantee" is the guarantee's time: "how long til it bakes" wants the
+    sentence stating the baking time, whatever else it says."""
+    got = answer("how long til the crumb oven finishes a loaf", [BAKER], analyzer=Analyzer())
+    assert "four hours" in got.text and "guarantee" not in got.text
+
+
+def test_a_duration_bound_to_the_asked_noun_still_answers() -> None:
+    got = answer("how long is the guarantee on the crumb oven", [BAKER], analyzer=Analyzer())
+    assert "2-year guarantee" in got.text

@@ -106,6 +106,22 @@ _LIMIT_WORDS = "max maximum limit"
 LIMIT_NAMES = frozenset(stem(w) for w in _LIMIT_WORDS.split())
 
 
+# A duration written as a compound modifier ("a 3-YEAR WARRANTY", "the 30-day window"):
+# the time of the noun it qualifies, which answers "how long" only for that noun.
+_BOUND = re.compile(rf"\b{_NUM}-(?:second|minute|hour|day|week|month|year)s?\s+([a-z]+)", re.I)
+
+
+@lru_cache(maxsize=8192)
+def bound_times(sentence: str) -> frozenset[str] | None:
+    """The stems of the nouns every duration of the sentence qualifies ("warranty" of "The
+    thermostat has a 3-year warranty."), or None when it states one on its own ("learns
+    your schedule in about a week"): a "how long until it learns" is not asked of them."""
+    nouns = frozenset(stem(m.group(1).lower()) for m in _BOUND.finditer(sentence))
+    if not nouns:
+        return None
+    return None if ANSWER_KINDS["duration"].search(_BOUND.sub(" ", sentence)) else nouns
+
+
 def kind_marks(sentence: str, kinds: frozenset[str]) -> frozenset[str]:
     """The terms that stand in a sentence for the kinds it holds and a limit it states."""
     marks = {f"kind:{k}" for k in kinds}
