@@ -226,3 +226,20 @@ def test_a_duration_bound_to_an_unasked_noun_does_not_answer_how_long_until() ->
 def test_a_duration_bound_to_the_asked_noun_still_answers() -> None:
     got = answer("how long is the guarantee on the crumb oven", [BAKER], analyzer=Analyzer())
     assert "2-year guarantee" in got.text
+
+
+KAYAK_HIRE = """# Kayak hire
+
+## Bookings
+Book a kayak at the boathouse desk or online. Bookings can be changed free of charge up to
+48 hours before the start. Changing a booking is done from the confirmation email.
+"""
+
+
+def test_a_window_to_act_asks_for_a_duration() -> None:
+    """ "the change window" names a period: the sentence stating one answers it, not the one
+    that only shares "change" and "booking"."""
+    assert intent_of("whats the change window for a booking").kind == "duration"
+    assert intent_of("is there an app for windows").kind is None
+    got = answer("whats the change window for a booking", [KAYAK_HIRE], analyzer=Analyzer())
+    assert got.text == "Bookings can be changed free of charge up to 48 hours before the start. [1]"
