@@ -243,3 +243,21 @@ def test_a_window_to_act_asks_for_a_duration() -> None:
     assert intent_of("is there an app for windows").kind is None
     got = answer("whats the change window for a booking", [KAYAK_HIRE], analyzer=Analyzer())
     assert got.text == "Bookings can be changed free of charge up to 48 hours before the start. [1]"
+
+
+TRADE_IN = """# Phone trade-in
+
+## Sending a phone in
+Trade-in phones are sent in with a prepaid sleeve. A replacement sleeve costs 4 USD and a
+courier pickup for trade-in phones costs 9 USD.
+
+## Value
+A working phone you trade in is credited at 60 USD to your account.
+"""
+
+
+def test_what_is_paid_to_the_asker_is_the_sentence_saying_it_is_credited() -> None:
+    """ "what do you pay me" asks what the asker receives: "credited at 60 USD", not the
+    price the asker pays for a pickup, which shares more of the question's words."""
+    got = answer("what do u pay me for trade-in phones i send in", [TRADE_IN], analyzer=Analyzer())
+    assert got.text.startswith("A working phone you trade in is credited at 60 USD")
