@@ -203,3 +203,61 @@ def test_a_sentence_said_before_that_adds_an_amount_is_not_a_repeat() -> None:
     with_amount, as_said = (s for _, s in candidates)
     assert part.repeats(as_said)
     assert not part.repeats(with_amount)
+
+
+BAKER = """# Bread maker
+
+## About it
+The Crumb Oven kneads, proves and bakes a loaf in about four hours. The Crumb Oven has a
+2-year guarantee.
+
+## Care
+Wipe the pan after each loaf.
+"""
+
+
+def test_a_duration_bound_to_an_unasked_noun_does_not_answer_how_long_until() -> None:
+    """ "a 2-year guarantee" is the guarantee's time: "how long til it bakes" wants the
+    sentence stating the baking time, whatever else it says."""
+    got = answer("how long til the crumb oven finishes a loaf", [BAKER], analyzer=Analyzer())
+    assert "four hours" in got.text and "guarantee" not in got.text
+
+
+def test_a_duration_bound_to_the_asked_noun_still_answers() -> None:
+    got = answer("how long is the guarantee on the crumb oven", [BAKER], analyzer=Analyzer())
+    assert "2-year guarantee" in got.text
+
+
+KAYAK_HIRE = """# Kayak hire
+
+## Bookings
+Book a kayak at the boathouse desk or online. Bookings can be changed free of charge up to
+48 hours before the start. Changing a booking is done from the confirmation email.
+"""
+
+
+def test_a_window_to_act_asks_for_a_duration() -> None:
+    """ "the change window" names a period: the sentence stating one answers it, not the one
+    that only shares "change" and "booking"."""
+    assert intent_of("whats the change window for a booking").kind == "duration"
+    assert intent_of("is there an app for windows").kind is None
+    got = answer("whats the change window for a booking", [KAYAK_HIRE], analyzer=Analyzer())
+    assert got.text == "Bookings can be changed free of charge up to 48 hours before the start. [1]"
+
+
+TRADE_IN = """# Phone trade-in
+
+## Sending a phone in
+Trade-in phones are sent in with a prepaid sleeve. A replacement sleeve costs 4 USD and a
+courier pickup for trade-in phones costs 9 USD.
+
+## Value
+A working phone you trade in is credited at 60 USD to your account.
+"""
+
+
+def test_what_is_paid_to_the_asker_is_the_sentence_saying_it_is_credited() -> None:
+    """ "what do you pay me" asks what the asker receives: "credited at 60 USD", not the
+    price the asker pays for a pickup, which shares more of the question's words."""
+    got = answer("what do u pay me for trade-in phones i send in", [TRADE_IN], analyzer=Analyzer())
+    assert got.text.startswith("A working phone you trade in is credited at 60 USD")

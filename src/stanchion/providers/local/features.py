@@ -6,14 +6,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from stanchion.providers.local.intent import bound_times
 from stanchion.providers.local.ranges import in_range
 
 if TYPE_CHECKING:
     from stanchion.providers.local.part import Candidate, Part
+    from stanchion.providers.local.sentences import Sentence
+
+
+def holds_kind(part: Part, s: Sentence) -> bool:
+    """Does the sentence hold the kind asked, for what the part asks? Not a duration that
+    only qualifies a thing the part does not name ("a 3-year warranty" for "how long until
+    it learns my schedule")."""
+    asked = part.intent.kind
+    if asked not in s.kinds:
+        return False
+    if asked != "duration":
+        return True
+    nouns = bound_times(s.text)
+    return nouns is None or not nouns.isdisjoint(part.wanted)
 
 
 def kind(part: Part, c: Candidate) -> float:
-    return (0.5 if part.intent.lent else 1.0) * (part.intent.kind in c[1].kinds)
+    return (0.5 if part.intent.lent else 1.0) * holds_kind(part, c[1])
 
 
 def without(part: Part, c: Candidate) -> float:

@@ -94,7 +94,7 @@ LIMIT = "kind:limit"
 # "is there a DEADLINE"): a sentence that holds that kind covers them in any words.
 _KIND_WORDS = {
     "price": "price cost fee charge rate",
-    "duration": "notice time period deadline",
+    "duration": "notice time period deadline window",
     "time": "deadline time date",
     "clock": "time hour",
     "size": "size dimension big large measure length",
@@ -104,6 +104,22 @@ _KIND_WORDS = {
 KIND_NAMES = {k: frozenset(stem(w) for w in words.split()) for k, words in _KIND_WORDS.items()}
 _LIMIT_WORDS = "max maximum limit"
 LIMIT_NAMES = frozenset(stem(w) for w in _LIMIT_WORDS.split())
+
+
+# A duration written as a compound modifier ("a 3-YEAR WARRANTY", "the 30-day window"):
+# the time of the noun it qualifies, which answers "how long" only for that noun.
+_BOUND = re.compile(rf"\b{_NUM}-(?:second|minute|hour|day|week|month|year)s?\s+([a-z]+)", re.I)
+
+
+@lru_cache(maxsize=8192)
+def bound_times(sentence: str) -> frozenset[str] | None:
+    """The stems of the nouns every duration of the sentence qualifies ("warranty" of "The
+    thermostat has a 3-year warranty."), or None when it states one on its own ("learns
+    your schedule in about a week"): a "how long until it learns" is not asked of them."""
+    nouns = frozenset(stem(m.group(1).lower()) for m in _BOUND.finditer(sentence))
+    if not nouns:
+        return None
+    return None if ANSWER_KINDS["duration"].search(_BOUND.sub(" ", sentence)) else nouns
 
 
 def kind_marks(sentence: str, kinds: frozenset[str]) -> frozenset[str]:
@@ -141,6 +157,10 @@ _PROPERTY = (
     r"support|fit|fits|accept|run on|work with|come with)\b"
 )
 _ALLOWED = r"(?:can|may|could|am|are) (?:i|we|you|one|each|a passenger|passengers)"
+_WINDOW = (
+    r"\b(?:return|refund|exchange|cancell?ation|delivery|grace|claims?|booking|change|time) "
+    r"window\b|\bwindow (?:to|for) (?:return|refund|exchange|cancel|claim|change|book)"
+)
 # (kind, strict, cue): a strict cue asks FOR that kind ("how much is it"), so passages
 # without one cannot answer; a loose cue only prefers it ("do you offer a price match?").
 _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
@@ -158,6 +178,8 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("duration", True, re.compile(rf"\bhow (?:long|soon|quickly)\b|\bhow many {_UNIT}\b")),
     ("duration", True, re.compile(r"\b(?:until|till|til|by) when\b|\bhow much time\b")),
     ("duration", False, re.compile(r"\bhow fast\b|\btime ?frame\b|\bturnaround\b")),
+    # a period to act in: "the return window", "the window to cancel"
+    ("duration", False, re.compile(_WINDOW)),
     ("duration", False, re.compile(r"\b(?:quickest|fastest|soonest|earliest)\b")),
     ("percent", False, re.compile(r"\bhow much\b.*\b(?:save|saving|savings|less|lower)\b")),
     # "how much" of a quantity that is not money: "how much notice", "how much power"

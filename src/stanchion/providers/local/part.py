@@ -18,6 +18,7 @@ from stanchion.providers.local.extremes import EXTREME
 from stanchion.providers.local.features import (
     FEATURE_FNS,
     condition,
+    holds_kind,
     target,
     unasked_negation,
     without,
@@ -46,6 +47,11 @@ _AT_MOST = re.compile(
     re.I,
 )
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
+# What is paid to the one asking ("what do u PAY ME for...", "will you pay us back") is
+# written as what they receive: a sentence saying it is credited or refunded states it.
+_PAID_TO = re.compile(r"\bpay (?:me|us)\b")
+_PAY = stem("pay")
+_RECEIVED = ("credited", "credit", "refunded", "refund", "compensation", "reimbursed")
 # What the input guards put where they redacted a name or a number ("<PERSON_1>", the form
 # guards/engine.py writes): it names nothing the documents could hold, and its two terms
 # ("person", "1") would outweigh every word the sentences share with the message.
@@ -247,7 +253,7 @@ class Part:
         w = WEIGHTS
         intent = self.intent
         got = w[0] * covered + self.brevity * w[9] * len(s.text) / 100 + w[5] * self.lead(s)
-        if intent.kind in s.kinds:
+        if intent.kind in s.kinds and holds_kind(self, s):
             got += w[1] * (0.5 if intent.lent else 1.0)
         if intent.without or intent.yes_no or self.target or intent.steps or intent.supposes:
             got += w[2] * without(self, c) + w[3] * condition(self, c) + w[4] * target(self, c)
@@ -395,6 +401,8 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
         intent = replace(intent_of(ctx.earlier), lent=True)  # "and to canada?": as before
     lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
     wanted, scale = _concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx, intent)
+    if _PAID_TO.search(main.lower()) and _PAY in wanted:  # "what do you pay me": credited
+        wanted[_PAY] += tuple((analyzer.equivalents(stem(w)),) for w in _RECEIVED)
     part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
     part.said_terms = frozenset(words_of(ctx.said)) if ctx.said else frozenset()
     part.near = ctx.near
