@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from tests.linear import grows_linearly
 
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.knowledge.ingest import ingest
@@ -295,3 +296,15 @@ def test_a_typo_of_a_stop_word_is_wording_not_an_unknown_subject() -> None:
     # a real word near a stop word stays ("came" is one edit from "come"), known or not
     query = parse("the senate came", vocab, Glossary({}))
     assert [c.words for c in query.concepts] == ["senate", "came"]
+
+
+def test_mending_typos_costs_the_same_per_word() -> None:
+    # every word a different non-word whose stem is too short to correct: each is mended
+    vocab = Vocabulary(20, {"pony": 3, "stabl": 2})
+    letters = "bcdfghjklmnpqrstvwxz"
+
+    def run(n: int) -> None:
+        typed = (f"p{letters[i % 20]}{letters[i // 20 % 20]}kes" for i in range(n))
+        parse(" ".join(typed), vocab, Glossary({}))
+
+    grows_linearly(run, 200)

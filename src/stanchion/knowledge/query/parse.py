@@ -25,7 +25,7 @@ from stanchion.knowledge.query.english import TYPO_MAX, commonness, typo_of, zip
 from stanchion.knowledge.query.gazetteer import city_spans
 from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
 from stanchion.knowledge.query.point import LIGHT
-from stanchion.knowledge.query.spelling import LONGEST, deletions, osa
+from stanchion.knowledge.query.spelling import LONGEST, SHORTEST, deletions, osa
 from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
@@ -200,7 +200,9 @@ def _word(raw: str, vocab: Vocabulary) -> _Unit:
     meant = typo_of(normalize_word(raw))  # "paymnets" stems apart from "payments" -> "pay"
     if meant is not None and stem(meant) in vocab:
         return _Unit(raw, [(stem(meant),)], "spelling", True)
-    mended = vocab.mend(normalize_word(raw)) if commonness(raw) < TYPO_MAX else None
+    # a term too short to correct (stems under SHORTEST letters): the typed word's edits
+    short = len(term) < SHORTEST and commonness(raw) < TYPO_MAX
+    mended = vocab.mend(normalize_word(raw)) if short else None
     if mended is not None:
         return _Unit(raw, [(mended,)], "spelling", True)
     measure = _measure(term, vocab)

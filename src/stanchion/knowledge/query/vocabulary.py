@@ -21,7 +21,7 @@ from stanchion.knowledge.query.spelling import SHORTEST, deletions, max_distance
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
 SPELL_TERMS = 50_000  # the most frequent terms a typo may be corrected to
-MENDED = 20  # the longest word whose one-letter edits are stemmed to find its corpus term
+MENDED = 9  # the longest word whose one-letter edits are stemmed to find its corpus term
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 ABBREVIATION = 4  # the shortest clipped word expanded to the one corpus term it starts
 
@@ -87,12 +87,13 @@ class Vocabulary:
         """The corpus term a misspelt *word* (before stemming) is one edit from, the most
         frequent when several are: a typo can stem apart from its word ("torses" -> "tors",
         "horses" -> "hors"; "izxie" -> "izxi", "izzie" -> "izzi"), too short then to correct
-        as a term. None for short, long or non-alphabetic words."""
+        as a term. None for short, long or non-alphabetic words (at most 54 * MENDED + 25
+        stems a word)."""
         if not SHORTEST <= len(word) <= MENDED or not word.isalpha():
             return None
         best: tuple[int, str] | None = None
         for edit in edits(word):
-            term = stem(edit)
+            term = _stem(edit)  # uncached: the edits are no words, they would evict words
             df = self.df.get(term, 0)
             if df and term not in STOPWORDS and (best is None or (-df, term) < best):
                 best = (-df, term)
@@ -110,6 +111,9 @@ class Vocabulary:
                 found.append(self._sorted[i])
             i += 1
         return found[0] if len(found) == 1 else None
+
+
+_stem = stem.__wrapped__
 
 
 def edits(word: str) -> set[str]:
