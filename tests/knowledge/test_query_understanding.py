@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from tests.linear import grows_linearly
 
 from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.knowledge.ingest import ingest
@@ -270,3 +271,40 @@ def test_when_the_story_happened_is_not_what_is_asked(message: str, words: list[
 def test_spec_rejects_bad_glossaries_and_bands(bad: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         KnowledgeSpec.model_validate(bad)
+
+
+def test_a_typo_that_stems_apart_from_its_word_is_mended_against_the_corpus() -> None:
+    # "ponies" stems to "pony", its typo "ponkes" to "ponk": the stemmed term is too short to
+    # correct, the typed word one edit from a word whose stem the corpus holds is mended
+    vocab = Vocabulary(20, {"pony": 3, "stabl": 2, "kenni": 1, "feed": 4})
+    query = parse("where do the ponkes sleep in the stabels", vocab, Glossary({}))
+    assert [(c.words, c.alts, c.how) for c in query.concepts if c.words != "sleep"] == [
+        ("ponkes", (("pony",),), "spelling"),
+        ("stabels", (("stabl",),), "spelling"),
+    ]
+    # the commonest of several candidates wins; an English word is never mended ("feel")
+    vocab = Vocabulary(20, {"kenni": 1, "kenny": 5, "feed": 4})
+    assert parse("kennu", vocab, Glossary({})).concepts[0].alts == (("kenny",),)
+    assert parse("how does it feel", vocab, Glossary({})).concepts[0].alts == (("feel",),)
+    assert vocab.mend("qzxvw") is None and vocab.mend("kenn2") is None
+
+
+def test_a_typo_of_a_stop_word_is_wording_not_an_unknown_subject() -> None:
+    vocab = Vocabulary(20, {"treati": 2, "senat": 2, "vote": 3})
+    query = parse("differense betweem the senate vote and the treaty, wherr?", vocab, Glossary({}))
+    assert [c.words for c in query.concepts] == ["differense", "senate", "vote", "treaty"]
+    # a real word near a stop word stays ("came" is one edit from "come"), known or not
+    query = parse("the senate came", vocab, Glossary({}))
+    assert [c.words for c in query.concepts] == ["senate", "came"]
+
+
+def test_mending_typos_costs_the_same_per_word() -> None:
+    # every word a different non-word whose stem is too short to correct: each is mended
+    vocab = Vocabulary(20, {"pony": 3, "stabl": 2})
+    letters = "bcdfghjklmnpqrstvwxz"
+
+    def run(n: int) -> None:
+        typed = (f"p{letters[i % 20]}{letters[i // 20 % 20]}kes" for i in range(n))
+        parse(" ".join(typed), vocab, Glossary({}))
+
+    grows_linearly(run, 200)

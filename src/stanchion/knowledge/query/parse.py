@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from stanchion.knowledge.query.english import commonness, typo_of
+from stanchion.knowledge.query.english import TYPO_MAX, commonness, typo_of, zipf
 from stanchion.knowledge.query.gazetteer import city_spans
 from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
 from stanchion.knowledge.query.point import LIGHT
-from stanchion.knowledge.query.spelling import LONGEST
+from stanchion.knowledge.query.spelling import LONGEST, SHORTEST, deletions, osa
 from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
@@ -83,6 +84,7 @@ UNITS = {
     "pack": "pack",
     "ct": "count",
 }
+FILLER_TYPO = 4  # the shortest stop word or filler whose typos are dropped ("betweeg")
 CLIPPED = 3.5  # an English word at least this common is a word, not a clipped one ("door")
 CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
 # Words of chat and of asking, not of a subject: dropped from questions (never from the index).
@@ -198,6 +200,11 @@ def _word(raw: str, vocab: Vocabulary) -> _Unit:
     meant = typo_of(normalize_word(raw))  # "paymnets" stems apart from "payments" -> "pay"
     if meant is not None and stem(meant) in vocab:
         return _Unit(raw, [(stem(meant),)], "spelling", True)
+    # a term too short to correct (stems under SHORTEST letters): the typed word's edits
+    short = len(term) < SHORTEST and commonness(raw) < TYPO_MAX
+    mended = vocab.mend(normalize_word(raw)) if short else None
+    if mended is not None:
+        return _Unit(raw, [(mended,)], "spelling", True)
     measure = _measure(term, vocab)
     if measure is not None:  # "5ghz" against "2.4 GHz", "24v" against "24-volt": the unit
         return _Unit(raw, [measure], "split", True)
@@ -264,9 +271,33 @@ def _units(text: str, vocab: Vocabulary) -> list[_Unit]:
             units.append(pair)
             i += 1
         elif normalize_word(raw) not in STOPWORDS and normalize_word(raw) not in FILLERS:
-            units.append(_word(raw, vocab))
+            unit = _word(raw, vocab)
+            if unit.known or not _filler_typo(normalize_word(raw)):
+                units.append(unit)
         i += 1
     return units
+
+
+@lru_cache(maxsize=1)
+def _filler_keys() -> dict[str, tuple[str, ...]]:
+    """Stop words and chat fillers of four letters or more, and their one-letter deletions."""
+    keys: dict[str, list[str]] = {}
+    for word in STOPWORDS | FILLERS:
+        if len(word) >= FILLER_TYPO and word.isalpha():
+            for key in deletions(word) | {word}:
+                keys.setdefault(key, []).append(word)
+    return {k: tuple(v) for k, v in keys.items()}
+
+
+def _filler_typo(word: str) -> bool:
+    """Whether a word the corpus lacks is one edit from a stop word or a filler ("betweeg",
+    "therr", "whsre"): the wording of the question, not its subject, so it must not weigh
+    as an unknown subject would."""
+    if not FILLER_TYPO <= len(word) <= LONGEST or not word.isalpha() or zipf(word) >= TYPO_MAX:
+        return False  # a word of its own ("came" is no typo of "come")
+    index = _filler_keys()
+    found = {c for key in deletions(word) | {word} for c in index.get(key, ())}
+    return any(osa(word, c, 1) <= 1 for c in found)
 
 
 def _hyphenated(raw: str, vocab: Vocabulary) -> list[_Unit]:

@@ -21,6 +21,8 @@ from stanchion.knowledge.query.spelling import SHORTEST, deletions, max_distance
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
 SPELL_TERMS = 50_000  # the most frequent terms a typo may be corrected to
+MENDED = 9  # the longest word whose one-letter edits are stemmed to find its corpus term
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
 ABBREVIATION = 4  # the shortest clipped word expanded to the one corpus term it starts
 
 
@@ -81,6 +83,22 @@ class Vocabulary:
                 best = (dist, -self.df[cand], cand)
         return best[2] if best else None
 
+    def mend(self, word: str) -> str | None:
+        """The corpus term a misspelt *word* (before stemming) is one edit from, the most
+        frequent when several are: a typo can stem apart from its word ("torses" -> "tors",
+        "horses" -> "hors"; "izxie" -> "izxi", "izzie" -> "izzi"), too short then to correct
+        as a term. None for short, long or non-alphabetic words (at most 54 * MENDED + 25
+        stems a word)."""
+        if not SHORTEST <= len(word) <= MENDED or not word.isalpha():
+            return None
+        best: tuple[int, str] | None = None
+        for edit in edits(word):
+            term = _stem(edit)  # uncached: the edits are no words, they would evict words
+            df = self.df.get(term, 0)
+            if df and term not in STOPWORDS and (best is None or (-df, term) < best):
+                best = (-df, term)
+        return best[1] if best else None
+
     def expand(self, term: str) -> str | None:
         """The corpus term a clipped word abbreviates ("orig" -> "origin"), when exactly one
         term of at least two more letters starts with it; None otherwise."""
@@ -93,3 +111,17 @@ class Vocabulary:
                 found.append(self._sorted[i])
             i += 1
         return found[0] if len(found) == 1 else None
+
+
+_stem = stem.__wrapped__
+
+
+def edits(word: str) -> set[str]:
+    """Every word one deletion, transposition, substitution or insertion from ``word``."""
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in cuts if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in cuts if b for c in LETTERS}
+    out |= {a + c + b for a, b in cuts for c in LETTERS}
+    out.discard(word)
+    return out
