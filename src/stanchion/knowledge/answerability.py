@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -37,6 +37,7 @@ from stanchion.knowledge import evidence
 from stanchion.knowledge.query.english import commonness, specificity
 from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
+from stanchion.knowledge.query.turns import implied, shape_words
 from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import index_terms, terms
@@ -97,11 +98,14 @@ class Assessment:
     score: float
     features: dict[str, float] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    implied: str = ""  # the ask a told situation implies (``query.turns.implied``)
 
     def record(self, decision: Decision) -> dict[str, Any]:
         feats: dict[str, Any] = {k: round(v, 4) for k, v in self.features.items()}
         if self.missing:
             feats["missing"] = self.missing
+        if self.implied:
+            feats["implied"] = self.implied
         return {"score": round(self.score, 4), "decision": decision, "features": feats}
 
 
@@ -241,6 +245,26 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     return feats
 
 
+IMPLIED = True  # a told situation is judged by its point as well, its shape's words aside
+
+
+def storyless_query(query: Query) -> Query | None:
+    """``query`` with the words of its story's shape and time (``query.turns.shape_words``),
+    its numbers and the verbs of what the customer did made frame: what a told situation
+    implies is asked of its things ("the hub", "my return"), not of "still", "tuesday" or
+    "sent". None when that leaves no known concept, or nothing changes."""
+    shape = shape_words(query.text)
+    concepts = tuple(
+        replace(c, frame=True)
+        if not c.frame and (c.words.lower() in shape or _storyless(c.words) or c.key in shape)
+        else c
+        for c in query.concepts
+    )
+    if concepts == query.concepts or not any(c.known for c in concepts if not c.frame):
+        return None
+    return Query(query.text, concepts)
+
+
 def probability(x: list[float]) -> float:
     z = WEIGHTS[0] + sum(w * v for w, v in zip(WEIGHTS[1:], x, strict=True))
     return 1.0 / (1.0 + math.exp(-z))
@@ -268,6 +292,19 @@ def assess(
         feats["dense"] = dense
         names = DENSE_FEATURES
     x = [feats[name] for name in names]
+    kind = implied(query.text) if told and IMPLIED else ""
+    point_query = storyless_query(query) if kind else None
+    pointed = features(point_query, passages) if point_query is not None else None
+    if pointed is not None:
+        if dense is not None:
+            pointed["dense"] = dense
+        y = [pointed[name] for name in names]
+        if _score(y, dense) > _score(x, dense):
+            feats, x = pointed, y
+        else:
+            kind = ""
+    else:
+        kind = ""
     present: set[str] = set()
     for title, text in passages:
         present |= passage_bags(title, text)[0]
@@ -283,5 +320,9 @@ def assess(
     if CURRENCIES:
         missing += evidence.foreign_currency(query.text, lambda t: t in vocab or t in present)
     if missing:
-        return Assessment(0.0, feats, list(dict.fromkeys(missing)))
-    return Assessment(probability(x) if dense is None else dense_probability(x), feats)
+        return Assessment(0.0, feats, list(dict.fromkeys(missing)), kind)
+    return Assessment(_score(x, dense), feats, implied=kind)
+
+
+def _score(x: list[float], dense: float | None) -> float:
+    return probability(x) if dense is None else dense_probability(x)

@@ -44,7 +44,7 @@ from stanchion.knowledge.query import (
     story_facts,
 )
 from stanchion.knowledge.query.gazetteer import cities
-from stanchion.knowledge.query.turns import unabbreviate
+from stanchion.knowledge.query.turns import IMPLIED_ASKS, implied, unabbreviate
 from stanchion.knowledge.retriever import KnowledgeRetriever
 from stanchion.knowledge.spec import Answerability
 from stanchion.knowledge.vectors import Vector
@@ -284,6 +284,9 @@ class Planner:
         if told:  # a story of several facts: the documents cover the situation by one of them
             story = self._story(part.ask, leaned, evidence, around, dense, assessment, k)
             assessment, evidence = story
+            kind = implied(part.ask)
+            if kind:  # the ask the story's shape implies, for the responder to read
+                question = f"{question} ({IMPLIED_ASKS[kind]})"
         unsold = self._unsold(text, context)
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))

@@ -327,3 +327,71 @@ def salient_words(query: Query, limit: int = 4) -> list[str]:
     ranked = sorted(subject, key=lambda c: -c.weight)[:limit]
     keep = {id(c) for c in ranked}
     return [c.words for c in query.concepts if id(c) in keep]
+
+
+# The ask a told situation implies, read from the shape of the story, not its topic:
+# waiting ("haven't heard", "still says", "4 days ago") asks how long / when; a fault or a
+# danger ("is dead", "not working", "lying across the road", "counting too fast") asks what
+# to do or whom to call; a plan ("flying at Easter with...", "planning to put...") asks what
+# is allowed. The words that make the shape are the story's, not the point.
+WAITING = re.compile(
+    r"\b(?:still|yet|since|ago|(?:have|has|had)n'?t (?:heard|received|got|gotten|arrived|come)"
+    r"|nothing (?:yet|since|back)|no (?:word|news|reply|answer|update)|nobody|no one|haven'?t"
+    r"|waiting|waited|been \d+|(?:last|this) (?:week|night|month|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday))\b",
+    re.I,
+)
+FAULT = re.compile(
+    r"\b(?:broken|broke|dead|died|stopped|won'?t|doesn'?t|does not|isn'?t|not (?:working|on"
+    r"|turning|connecting|responding)|offline|flicker\w*|fault\w*|wrong|twice|too (?:fast|slow"
+    r"|high|much|hot|cold|loud)|lying|down|leak\w*|sparking|smell\w*|burn\w*|damaged|missing"
+    r"|again|hate|don'?t like)\b",
+    re.I,
+)
+PLAN = re.compile(
+    r"\b(?:planning|plan to|thinking of|going to|about to|(?:i'?m|we'?re|i am|we are)"
+    r" (?:flying|travel+ing|moving|buying|ordering|getting|taking|bringing))\b",
+    re.I,
+)
+# words of a story's time and manner: when it happened says nothing the documents hold
+_STORY_TIME = """monday tuesday wednesday thursday friday saturday sunday today yesterday tonight
+    morning afternoon evening night week weekend weeks days day hours hour ago since still
+    yet last again anything nothing nobody someone anyone everything am pm"""
+STORY_TIME = frozenset(_STORY_TIME.split())
+
+
+def implied(text: str) -> str:
+    """The kind of answer a told situation asks for ("when", "remedy", "rule"), "" when its
+    shape says none.
+
+    >>> implied("my parcel still says processing and I paid on friday")
+    'when'
+    >>> implied("the kettle is dead since the storm"), implied("we're flying to Rome in May")
+    ('remedy', 'rule')
+    >>> implied("I like the blue one")
+    ''
+    """
+    if PLAN.search(text):
+        return "rule"
+    if FAULT.search(text):
+        return "remedy"
+    if WAITING.search(text):
+        return "when"
+    return ""
+
+
+# how the responder is told what a told situation implies: the wording of the question
+# the story leaves unasked, which its reading of a question's kind knows ("how long")
+IMPLIED_ASKS = {"when": "how long", "remedy": "what should I do", "rule": "is it allowed"}
+
+
+def shape_words(text: str) -> frozenset[str]:
+    """The words of ``text`` that make its shape (``implied``) or tell its time: the story's
+    wording, which the answering sentence has no reason to repeat."""
+    found = {
+        w.lower()
+        for p in (WAITING, FAULT, PLAN)
+        for m in p.finditer(text)
+        for w in re.findall(r"[a-z']+", m.group().lower())
+    }
+    return frozenset(found | STORY_TIME)
