@@ -293,18 +293,11 @@ def assess(
         names = DENSE_FEATURES
     x = [feats[name] for name in names]
     kind = implied(query.text) if told and IMPLIED else ""
-    point_query = storyless_query(query) if kind else None
-    pointed = features(point_query, passages) if point_query is not None else None
-    if pointed is not None:
-        if dense is not None:
-            pointed["dense"] = dense
-        y = [pointed[name] for name in names]
-        if _score(y, dense) > _score(x, dense):
-            feats, x = pointed, y
-        else:
-            kind = ""
-    else:
+    better = _storyless_reading(query, passages, names, dense, x) if kind else None
+    if better is None:
         kind = ""
+    else:
+        feats, x = better
     present: set[str] = set()
     for title, text in passages:
         present |= passage_bags(title, text)[0]
@@ -322,6 +315,21 @@ def assess(
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)), kind)
     return Assessment(_score(x, dense), feats, implied=kind)
+
+
+def _storyless_reading(
+    query: Query, passages: list[Pair], names: tuple[str, ...], dense: float | None, x: list[float]
+) -> tuple[dict[str, float], list[float]] | None:
+    """The features of a told situation's second reading (``storyless_query``) when it
+    scores above the message's own (``x``); None otherwise."""
+    point_query = storyless_query(query)
+    pointed = features(point_query, passages) if point_query is not None else None
+    if pointed is None:
+        return None
+    if dense is not None:
+        pointed["dense"] = dense
+    y = [pointed[name] for name in names]
+    return (pointed, y) if _score(y, dense) > _score(x, dense) else None
 
 
 def _score(x: list[float], dense: float | None) -> float:

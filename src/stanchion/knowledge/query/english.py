@@ -19,7 +19,7 @@ import gzip
 from functools import lru_cache
 from importlib.resources import files
 
-from stanchion.knowledge.query.spelling import LONGEST, deletions, osa
+from stanchion.knowledge.query.spelling import LONGEST, one_edit_from, one_edit_index
 
 FLOOR = 2.5  # the table's lowest entry; a word not in it is at most this common
 TYPO_BASE = 4.5  # a rare word one edit from a word this common is its typo ("whst")...
@@ -42,12 +42,11 @@ def _table() -> dict[str, float]:
 @lru_cache(maxsize=1)
 def _typo_keys() -> dict[str, tuple[str, ...]]:
     """Every common word and its one-letter deletions, pointing at the word (SymSpell)."""
-    keys: dict[str, list[str]] = {}
-    for word, z in _table().items():
-        if z >= TYPO_BASE and word.isalpha() and len(word) >= TYPO_SHORTEST:
-            for key in deletions(word) | {word}:
-                keys.setdefault(key, []).append(word)
-    return {k: tuple(v) for k, v in keys.items()}
+    return one_edit_index(
+        word
+        for word, z in _table().items()
+        if z >= TYPO_BASE and word.isalpha() and len(word) >= TYPO_SHORTEST
+    )
 
 
 def load() -> None:
@@ -62,10 +61,7 @@ def typo_of(word: str) -> str | None:
     w = word.lower()
     if not TYPO_SHORTEST <= len(w) <= LONGEST or not w.isalpha() or zipf(w) >= TYPO_MAX:
         return None
-    index = _typo_keys()
-    found = {c for key in deletions(w) | {w} for c in index.get(key, ())}
-    best = min((c for c in found if osa(w, c, 1) <= 1), key=lambda c: -zipf(c), default=None)
-    return best
+    return min(one_edit_from(w, _typo_keys()), key=lambda c: -zipf(c), default=None)
 
 
 def common_words(least: float) -> list[str]:

@@ -25,7 +25,7 @@ from stanchion.knowledge.query.english import TYPO_MAX, commonness, typo_of, zip
 from stanchion.knowledge.query.gazetteer import city_spans
 from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
 from stanchion.knowledge.query.point import LIGHT
-from stanchion.knowledge.query.spelling import LONGEST, SHORTEST, deletions, osa
+from stanchion.knowledge.query.spelling import LONGEST, SHORTEST, one_edit_from, one_edit_index
 from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
@@ -281,12 +281,7 @@ def _units(text: str, vocab: Vocabulary) -> list[_Unit]:
 @lru_cache(maxsize=1)
 def _filler_keys() -> dict[str, tuple[str, ...]]:
     """Stop words and chat fillers of four letters or more, and their one-letter deletions."""
-    keys: dict[str, list[str]] = {}
-    for word in STOPWORDS | FILLERS:
-        if len(word) >= FILLER_TYPO and word.isalpha():
-            for key in deletions(word) | {word}:
-                keys.setdefault(key, []).append(word)
-    return {k: tuple(v) for k, v in keys.items()}
+    return one_edit_index(w for w in STOPWORDS | FILLERS if len(w) >= FILLER_TYPO and w.isalpha())
 
 
 def _filler_typo(word: str) -> bool:
@@ -295,9 +290,7 @@ def _filler_typo(word: str) -> bool:
     as an unknown subject would."""
     if not FILLER_TYPO <= len(word) <= LONGEST or not word.isalpha() or zipf(word) >= TYPO_MAX:
         return False  # a word of its own ("came" is no typo of "come")
-    index = _filler_keys()
-    found = {c for key in deletions(word) | {word} for c in index.get(key, ())}
-    return any(osa(word, c, 1) <= 1 for c in found)
+    return bool(one_edit_from(word, _filler_keys()))
 
 
 def _hyphenated(raw: str, vocab: Vocabulary) -> list[_Unit]:

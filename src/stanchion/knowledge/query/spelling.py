@@ -7,6 +7,8 @@ and the English word table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 SHORTEST = 5  # shorter words are too often real words the corpus just lacks ("lock", "look")
 LONGEST = 40  # no word is longer; a longer token is never mended (its deletions grow as n^2)
 
@@ -20,6 +22,21 @@ def max_distance(term: str) -> int:
 
 def deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def one_edit_index(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Each word and its one-letter deletions, pointing at the word (SymSpell's lookup)."""
+    keys: dict[str, list[str]] = {}
+    for word in words:
+        for key in deletions(word) | {word}:
+            keys.setdefault(key, []).append(word)
+    return {k: tuple(v) for k, v in keys.items()}
+
+
+def one_edit_from(word: str, index: dict[str, tuple[str, ...]]) -> set[str]:
+    """The words of ``index`` (``one_edit_index``) at most one edit from ``word``."""
+    found = {c for key in deletions(word) | {word} for c in index.get(key, ())}
+    return {c for c in found if osa(word, c, 1) <= 1}
 
 
 def osa(a: str, b: str, limit: int) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from string import ascii_lowercase
 
 from stanchion.knowledge.backends import idf
 from stanchion.knowledge.query import english, gazetteer
@@ -22,7 +23,6 @@ from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
 SPELL_TERMS = 50_000  # the most frequent terms a typo may be corrected to
 MENDED = 9  # the longest word whose one-letter edits are stemmed to find its corpus term
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 ABBREVIATION = 4  # the shortest clipped word expanded to the one corpus term it starts
 
 
@@ -121,7 +121,7 @@ def edits(word: str) -> set[str]:
     cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     out = {a + b[1:] for a, b in cuts if b}
     out |= {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
-    out |= {a + c + b[1:] for a, b in cuts if b for c in LETTERS}
-    out |= {a + c + b for a, b in cuts for c in LETTERS}
+    out |= {a + c + b[1:] for a, b in cuts if b for c in ascii_lowercase}
+    out |= {a + c + b for a, b in cuts for c in ascii_lowercase}
     out.discard(word)
     return out

@@ -253,7 +253,7 @@ class Part:
         w = WEIGHTS
         intent = self.intent
         got = w[0] * covered + self.brevity * w[9] * len(s.text) / 100 + w[5] * self.lead(s)
-        if intent.kind in s.kinds and holds_kind(self, s):
+        if holds_kind(self, s):
             got += w[1] * (0.5 if intent.lent else 1.0)
         if intent.without or intent.yes_no or self.target or intent.steps or intent.supposes:
             got += w[2] * without(self, c) + w[3] * condition(self, c) + w[4] * target(self, c)
