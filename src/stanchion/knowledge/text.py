@@ -216,13 +216,8 @@ IRREGULAR = dict(pair.split(":") for pair in _IRREGULAR_BASES.split())
 # "prepaid" "prepay", "resold" "resell"); not words of their own ("present", "resent")
 _PREFIXES = ("over", "under", "pre", "re", "mis", "out")
 _UNPREFIXED = frozenset({"present", "resent", "relent"})
-
-
-def _irregular(word: str) -> str | None:
-    if word in IRREGULAR or word in _UNPREFIXED:
-        return IRREGULAR.get(word)
-    rest = (p for p in _PREFIXES if word.startswith(p) and word[len(p) :] in IRREGULAR)
-    return next((p + IRREGULAR[word[len(p) :]] for p in rest), None)
+_FORMS = {p + form: p + base for p in _PREFIXES for form, base in IRREGULAR.items()}
+_FORMS = {w: b for w, b in _FORMS.items() if w not in _UNPREFIXED} | IRREGULAR
 
 
 # suffixes after which a short base gets its "e" back ("cared" -> "care", not "car")
@@ -244,7 +239,7 @@ def stem(word: str) -> str:
     >>> [stem(w) for w in ("care", "cared", "car", "cars", "plane", "planned", "sent")]
     ['care', 'care', 'car', 'car', 'plane', 'plan', 'send']
     """
-    base_form = _irregular(word)
+    base_form = _FORMS.get(word)
     if base_form is not None:
         word = base_form
     if len(word) <= 3 or not word.isalpha():
