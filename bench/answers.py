@@ -129,6 +129,7 @@ async def run_sets(args: argparse.Namespace) -> dict[str, Any]:
         defaults = default_threshold(outs, spec)
         opened, _ = await run_pass(args, jobs, gate_open=True)
         result["sweep"] = {k: sweep(v, defaults) for k, v in group(opened).items()}
+        result["opened"] = [o.__dict__ for o in opened]  # per question, gate open
     return result
 
 

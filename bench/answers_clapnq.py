@@ -211,4 +211,5 @@ async def run_clapnq(args: argparse.Namespace) -> dict[str, Any]:
         defaults = default_threshold(outs, spec)
         opened, _ = await clapnq_pass(args, jobs, gate_open=True)
         result["sweep"] = {k: sweep(v, defaults) for k, v in by_wording(opened, False).items()}
+        result["opened"] = [o.__dict__ for o in opened]  # per question, gate open
     return result

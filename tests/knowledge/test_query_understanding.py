@@ -289,6 +289,16 @@ def test_a_typo_that_stems_apart_from_its_word_is_mended_against_the_corpus() ->
     assert vocab.mend("qzxvw") is None and vocab.mend("kenn2") is None
 
 
+def test_a_slipped_key_is_the_likeliest_typo() -> None:
+    # "jamke": k for its neighbour i ("jamie"), before a deletion ("jame") or a far key
+    # ("jacke" -> "jack"), however frequent those are in the corpus
+    vocab = Vocabulary(40, {"jami": 1, "jame": 9, "jack": 20, "demand": 3, "remand": 8})
+    assert vocab.mend("jamke") == "jami"
+    # the same in the stem correction: "dwmand" (w for e) is "demand", not "remand"
+    assert vocab.correct("dwmand") == "demand"
+    assert vocab.correct("pemand") == "remand"  # no slip either way: the most frequent
+
+
 def test_a_typo_of_a_stop_word_is_wording_not_an_unknown_subject() -> None:
     vocab = Vocabulary(20, {"treati": 2, "senat": 2, "vote": 3})
     query = parse("differense betweem the senate vote and the treaty, wherr?", vocab, Glossary({}))
@@ -308,3 +318,39 @@ def test_mending_typos_costs_the_same_per_word() -> None:
         parse(" ".join(typed), vocab, Glossary({}))
 
     grows_linearly(run, 200)
+
+
+def test_a_set_phrase_is_searched_by_the_words_documents_write() -> None:
+    # "showed up", "on hold", "the power's been out", "hold on to", "charged twice": their
+    # particles are stop words, what is left names something else ("show", "hold")
+    vocab = Vocabulary(
+        20, {"arriv": 2, "bag": 4, "wait": 2, "outag": 3, "keep": 2, "duplicat": 1, "hold": 5}
+    )
+    glossary = Glossary({})
+
+    def alts(text: str) -> list[tuple[str, tuple[tuple[str, ...], ...]]]:
+        return [(c.words, c.alts) for c in parse(text, vocab, glossary).concepts]
+
+    assert alts("my bag showed up late")[1] == ("showed up", (("arriv",),))
+    assert alts("stuck on hold")[1] == ("on hold", (("wait",),))
+    assert alts("power's been out since")[0] == ("power's been out", (("outag",),))
+    assert alts("how long do you hold on to bags")[1] == ("hold on to", (("keep",),))
+    assert alts("charged me twice") == [("charged me twice", (("duplicat",),))]
+    # a device switched off is no outage; "hold" alone is the word it is
+    assert [c.words for c in parse("power off the hub", vocab, glossary).concepts] == [
+        "power",
+        "hub",
+    ]
+    assert alts("pets in the hold") == [("pets", (("pet",),)), ("hold", (("hold",),))]
+    # a corpus that writes none of the phrase's words reads it word by word
+    alone = parse("never showed up", Vocabulary(5, {"x": 1}), glossary)
+    assert [c.words for c in alone.concepts] == ["never", "showed"]
+
+
+def test_set_phrases_cost_the_same_per_word() -> None:
+    vocab = Vocabulary(20, {"outag": 3, "wait": 2})
+
+    def run(n: int) -> None:
+        parse("power's  been  " * n + "x" + " " * n, vocab, Glossary({}))
+
+    grows_linearly(run, 4000)

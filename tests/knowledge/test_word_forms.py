@@ -18,6 +18,15 @@ def test_an_irregular_past_meets_its_base() -> None:
     assert set(terms("Most scarves are found within a week")) >= {stem("find"), "week"}
 
 
+def test_an_irregular_past_after_a_prefix_meets_the_prefixed_base() -> None:
+    """ "I overpaid my bill" answers the page on overpayments; "prepaid" meets "prepay"."""
+    assert stem("overpaid") == stem("overpay") == stem("overpayments")
+    assert stem("prepaid") == stem("prepay") and stem("resold") == stem("resell")
+    assert stem("rebuilt") == stem("rebuild") and stem("underpaid") == stem("underpay")
+    # words of their own are not a prefix and a past form
+    assert stem("present") != "presend" and stem("resent") != stem("resend")
+
+
 def test_a_light_verb_keeps_its_own_form() -> None:
     """ "gone for good" is no "go": the light verbs' irregular forms are left alone."""
     assert stem("gone") != stem("go") and stem("went") != stem("go")

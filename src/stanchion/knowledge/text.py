@@ -191,7 +191,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 10
+TERMS_VERSION = 11
 # the shortest base an "-er" is stripped from: "smaller" -> "small", "holder" -> "hold", but
 # "offer", "water", "meter", "order", "power", "cover" and "later" are words of their own
 AGENT_BASE = 4
@@ -212,6 +212,14 @@ _IRREGULAR_BASES = """
     written:write broke:break
 """
 IRREGULAR = dict(pair.split(":") for pair in _IRREGULAR_BASES.split())
+# ...and after a prefix, as the documents' nouns stem ("overpaid" meets "overpayment",
+# "prepaid" "prepay", "resold" "resell"); not words of their own ("present", "resent")
+_PREFIXES = ("over", "under", "pre", "re", "mis", "out")
+_UNPREFIXED = frozenset({"present", "resent", "relent"})
+_FORMS = {p + form: p + base for p in _PREFIXES for form, base in IRREGULAR.items()}
+_FORMS = {w: b for w, b in _FORMS.items() if w not in _UNPREFIXED} | IRREGULAR
+
+
 # suffixes after which a short base gets its "e" back ("cared" -> "care", not "car")
 _INFLECTIONS = ("ing", "ed", "ings", "edly", "ingly", "es")
 
@@ -231,7 +239,7 @@ def stem(word: str) -> str:
     >>> [stem(w) for w in ("care", "cared", "car", "cars", "plane", "planned", "sent")]
     ['care', 'care', 'car', 'car', 'plane', 'plan', 'send']
     """
-    base_form = IRREGULAR.get(word)
+    base_form = _FORMS.get(word)
     if base_form is not None:
         word = base_form
     if len(word) <= 3 or not word.isalpha():

@@ -52,6 +52,7 @@ PARAPHRASES: dict[str, list[str]] = {
     "dog": ["puppy"],
     "device": ["gadget"],
     "shipping": ["postage"],
+    "aircraft": ["plane", "airplane", "aeroplane"],
 }
 
 

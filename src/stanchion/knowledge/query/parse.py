@@ -23,7 +23,8 @@ from functools import lru_cache
 
 from stanchion.knowledge.query.english import TYPO_MAX, commonness, typo_of, zipf
 from stanchion.knowledge.query.gazetteer import city_spans
-from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, token_term
+from stanchion.knowledge.query.glossary import TOKEN, Glossary, Phrase, phrase_terms, token_term
+from stanchion.knowledge.query.idioms import idioms
 from stanchion.knowledge.query.point import LIGHT
 from stanchion.knowledge.query.spelling import LONGEST, SHORTEST, one_edit_from, one_edit_index
 from stanchion.knowledge.query.vocabulary import ABBREVIATION, Vocabulary
@@ -301,6 +302,20 @@ def _hyphenated(raw: str, vocab: Vocabulary) -> list[_Unit]:
     return [_word(p, vocab) for p in parts]
 
 
+def _phrased(text: str, vocab: Vocabulary) -> list[_Unit]:
+    """``_units`` of the text, a set phrase the corpus writes in its own words ("showed up":
+    arrive) as one concept of those words (``idioms``); one it has none of, word by word."""
+    units: list[_Unit] = []
+    at = 0
+    for m, words in idioms(text):
+        known = [p for p in map(phrase_terms, words) if p and all(t in vocab for t in p)]
+        if known:
+            units += _units(text[at : m.start()], vocab)
+            units.append(_Unit(m.group(), known, "glossary", True))
+            at = m.end()
+    return units + _units(text[at:], vocab)
+
+
 def _pair(a: str, b: str, vocab: Vocabulary) -> _Unit | None:
     if "-" in b or not (a + b).isalnum():
         return None
@@ -352,7 +367,7 @@ def parse(text: str, vocab: Vocabulary, glossary: Glossary) -> Query:
     """The concepts of ``text`` against the corpus vocabulary and the glossary."""
     text = _ASKING.sub(lambda m: _ASKED[m.group(1).lower()], text)
     frame = frame_terms(text)
-    units = _glossed(_units(WHEN.sub(" ", PLACEHOLDER.sub(" ", text)), vocab), glossary)
+    units = _glossed(_phrased(WHEN.sub(" ", PLACEHOLDER.sub(" ", text)), vocab), glossary)
     concepts: dict[tuple[Phrase, ...], Concept] = {}
     for u in units:
         c = _concept(u, vocab, frame)

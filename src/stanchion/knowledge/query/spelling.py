@@ -3,6 +3,8 @@ and the English word table.
 
 >>> osa("warrenty", "warranty", 2), sorted(deletions("abc"))
 (1, ['ab', 'ac', 'bc'])
+>>> slip("jamke", "jamie"), slip("jamke", "jame"), slip("teh", "the")
+(True, False, True)
 """
 
 from __future__ import annotations
@@ -11,6 +13,56 @@ from collections.abc import Iterable
 
 SHORTEST = 5  # shorter words are too often real words the corpus just lacks ("lock", "look")
 LONGEST = 40  # no word is longer; a longer token is never mended (its deletions grow as n^2)
+
+
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_AT = {ch: (r, c) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+
+
+def _near(a: str, b: str) -> bool:
+    """Whether two letters are neighbouring keys of a QWERTY keyboard (rows staggered)."""
+    if a not in _AT or b not in _AT:
+        return False
+    (ra, ca), (rb, cb) = _AT[a], _AT[b]
+    if ra == rb:
+        return abs(ca - cb) == 1
+    if abs(ra - rb) != 1:
+        return False
+    top, low = (ca, cb) if ra < rb else (cb, ca)  # the upper row's column, the lower's
+    return low in (top - 1, top)
+
+
+_NEIGHBOURS = {a: "".join(b for b in _AT if _near(a, b)) for a in _AT}
+
+
+def slip(typed: str, word: str) -> bool:
+    """Whether ``typed`` is ``word`` with one key slipped to its neighbour or two letters
+    swapped: the commonest typos, so of candidates one edit away they are the likeliest
+    ("jamke" is "jamie", k for i, before "jame" or "jacke")."""
+    if len(typed) != len(word):
+        return False
+    diff = [i for i in range(len(typed)) if typed[i] != word[i]]
+    if len(diff) == 1:
+        return _near(typed[diff[0]], word[diff[0]])
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and typed[diff[0]] == word[diff[1]]
+        and typed[diff[1]] == word[diff[0]]
+    )
+
+
+def slips(typed: str) -> set[str]:
+    """Every word ``typed`` may be with one key slipped or two letters swapped (``slip``).
+
+    >>> "the" in slips("teh"), "jamie" in slips("jamke"), "jame" in slips("jamke")
+    (True, True, False)
+    """
+    out = {typed[:i] + typed[i + 1] + typed[i] + typed[i + 2 :] for i in range(len(typed) - 1)}
+    for i, ch in enumerate(typed):
+        out.update(typed[:i] + n + typed[i + 1 :] for n in _NEIGHBOURS.get(ch, ""))
+    out.discard(typed)
+    return out
 
 
 def max_distance(term: str) -> int:

@@ -18,7 +18,14 @@ from string import ascii_lowercase
 
 from stanchion.knowledge.backends import idf
 from stanchion.knowledge.query import english, gazetteer
-from stanchion.knowledge.query.spelling import SHORTEST, deletions, max_distance, osa
+from stanchion.knowledge.query.spelling import (
+    SHORTEST,
+    deletions,
+    max_distance,
+    osa,
+    slip,
+    slips,
+)
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
 SPELL_TERMS = 50_000  # the most frequent terms a typo may be corrected to
@@ -67,8 +74,9 @@ class Vocabulary:
         return 1.0 + idf(self.n, df) if df else self._max_weight
 
     def correct(self, term: str) -> str | None:
-        """The corpus term ``term`` is most likely a misspelling of (fewest edits, then the most
-        frequent), or None: known terms, numbers and short words are left alone."""
+        """The corpus term ``term`` is most likely a misspelling of (fewest edits, then a slipped
+        key or swapped letters, then the most frequent), or None: known terms, numbers and
+        short words are left alone."""
         limit = max_distance(term)
         if not limit or term in self.df or not term.isalpha():
             return None
@@ -76,28 +84,34 @@ class Vocabulary:
         if limit > 1:
             keys |= {d2 for d1 in list(keys) for d2 in deletions(d1)}
         found = {c for key in keys for c in self._deletes.get(key, ())}
-        best: tuple[int, int, str] | None = None
+        best: tuple[int, bool, int, str] | None = None
         for cand in found:
             dist = osa(term, cand, limit)
-            if dist <= limit and (best is None or (dist, -self.df[cand], cand) < best):
-                best = (dist, -self.df[cand], cand)
-        return best[2] if best else None
+            if dist > limit:
+                continue
+            rank = (dist, not slip(term, cand), -self.df[cand], cand)
+            if best is None or rank < best:
+                best = rank
+        return best[3] if best else None
 
     def mend(self, word: str) -> str | None:
-        """The corpus term a misspelt *word* (before stemming) is one edit from, the most
-        frequent when several are: a typo can stem apart from its word ("torses" -> "tors",
-        "horses" -> "hors"; "izxie" -> "izxi", "izzie" -> "izzi"), too short then to correct
-        as a term. None for short, long or non-alphabetic words (at most 54 * MENDED + 25
-        stems a word)."""
+        """The corpus term a misspelt *word* (before stemming) is one edit from, a slipped key
+        or swapped letters first, then the most frequent, when several are: a typo can stem
+        apart from its word ("torses" -> "tors", "horses" -> "hors"; "izxie" -> "izxi",
+        "izzie" -> "izzi"), too short then to correct as a term. None for short, long or
+        non-alphabetic words (at most 54 * MENDED + 25 stems a word)."""
         if not SHORTEST <= len(word) <= MENDED or not word.isalpha():
             return None
-        best: tuple[int, str] | None = None
-        for edit in edits(word):
-            term = _stem(edit)  # uncached: the edits are no words, they would evict words
-            df = self.df.get(term, 0)
-            if df and term not in STOPWORDS and (best is None or (-df, term) < best):
-                best = (-df, term)
-        return best[1] if best else None
+        for pool in (slips(word), edits(word)):  # a slipped key first, then any edit
+            best: tuple[int, str] | None = None
+            for edit in pool:
+                term = _stem(edit)  # uncached: the edits are no words, they would evict words
+                df = self.df.get(term, 0)
+                if df and term not in STOPWORDS and (best is None or (-df, term) < best):
+                    best = (-df, term)
+            if best is not None:
+                return best[1]
+        return None
 
     def expand(self, term: str) -> str | None:
         """The corpus term a clipped word abbreviates ("orig" -> "origin"), when exactly one
