@@ -77,3 +77,13 @@ def test_reading_typos_grows_linearly() -> None:
         read_typos(query, frozenset({"storm", "drain", "rain", "river", "water", "nearest"}))
 
     grows_linearly(run, 8000)
+
+
+def test_a_hedge_is_wording_however_written() -> None:
+    """'usually' (or its typo 'usualy', mended to the corpus's 'usual') is not asked: the
+    answering sentence states the period, not the hedge."""
+    vocab = Vocabulary(30, {"usual": 1, "delay": 3, "bag": 8, "find": 4, "hour": 6})
+    passages = [("Delayed bags", "Most delayed bags are found within 48 hours.")]
+    clean = _score("how long does it take to find a delayed bag", passages, vocab)
+    assert _score("how long does it usualy take to find a delayd bag", passages, vocab) == clean
+    assert _score("how long does it usually take to find a delayed bag", passages, vocab) == clean

@@ -5,7 +5,8 @@ only the message's wording but that the corpus happens to hold rarely weighs the
 all and no answering sentence holds it. Three kinds of such wording, each a reading of the
 parsed ``Query`` (the parse itself, and so retrieval, is unchanged):
 
-- a typo mended into a stop word or a chat filler ("whzt" -> "what"): frame (``unworded``);
+- a typo mended into a stop word or a chat filler ("whzt" -> "what"), and a hedge
+  ("usually", "roughly"): frame (``unworded``);
 - a short label opening the message ("random q:", "quick question -"): its known words
   frame when the rest is a question of its own (``lead_in``);
 - a typo mended to the corpus's commonest neighbour: also read as the passages' words one
@@ -25,14 +26,27 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from stanchion.knowledge.query.english import typo_of
 from stanchion.knowledge.query.parse import FILLERS, Concept, Query
 from stanchion.knowledge.query.spelling import osa
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
+# Adverbs that hedge how often or how exactly, never what is asked ("how long does it
+# USUALLY take"): an answer states the period, not the hedge. The chat fillers hold the
+# others ("really", "actually", "basically").
+HEDGES = frozenset(
+    ["usually", "normally", "typically", "generally", "roughly", "approximately", "exactly"]
+)
+
 
 def _misspelt_wording(c: Concept) -> bool:
     """A typo mended into a stop word or a chat filler ("whzt" -> "what", "dant" -> "want",
-    "kones" -> "one"): the wording of the question, as the stop word itself would be."""
+    "kones" -> "one"), or a hedge however written ("usualy"): the wording of the question,
+    as the stop word itself would be."""
+    if c.how == "word" or c.how == "spelling":
+        typed = normalize_word(c.words)
+        if typed in HEDGES or typo_of(typed) in HEDGES:
+            return True
     return c.how == "spelling" and all(
         len(alt) == 1 and (alt[0] in STOPWORDS or alt[0] in FILLERS) for alt in c.alts
     )
