@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from tests.linear import grows_linearly
 
-from stanchion.knowledge.answerability import assess
+from stanchion.knowledge.answerability import assess, missing_names
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
+from stanchion.knowledge.text import stem
 from stanchion.knowledge.wording import lead_in, read_typos, unworded
 
 # "what" and "random" are indexed but rare, as in a corpus of encyclopaedia passages
@@ -87,3 +88,12 @@ def test_a_hedge_is_wording_however_written() -> None:
     clean = _score("how long does it take to find a delayed bag", passages, vocab)
     assert _score("how long does it usualy take to find a delayd bag", passages, vocab) == clean
     assert _score("how long does it usually take to find a delayed bag", passages, vocab) == clean
+
+
+def test_a_typo_after_a_brand_word_names_no_product() -> None:
+    """'Lumen locatec' is a typo of 'located' beside the brand, as the parse mends it, not
+    a product the corpus lacks; an unseen name still is one."""
+    titles = ["Lumen Hub", "Lumen Bulb"]
+    vocab = Vocabulary(20, {"lumen": 5, "hub": 3, "bulb": 3, stem("located"): 2}, titles)
+    assert missing_names("where is the Lumen locatec", vocab, {"lumen", "hub"}) == []
+    assert missing_names("does the Lumen Zorbax work", vocab, {"lumen", "hub"}) == ["zorbax"]
