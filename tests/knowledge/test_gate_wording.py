@@ -97,3 +97,13 @@ def test_a_typo_after_a_brand_word_names_no_product() -> None:
     vocab = Vocabulary(20, {"lumen": 5, "hub": 3, "bulb": 3, stem("located"): 2}, titles)
     assert missing_names("where is the Lumen locatec", vocab, {"lumen", "hub"}) == []
     assert missing_names("does the Lumen Zorbax work", vocab, {"lumen", "hub"}) == ["zorbax"]
+
+
+def test_a_typo_is_read_as_the_stem_of_the_english_word_meant() -> None:
+    """The corpus mends 'familu' to a term 'family' of its own; the passages index the stem
+    'fami', two edits from what was typed and the stem of the English word meant."""
+    vocab = Vocabulary(30, {"family": 1, "fami": 2, "guy": 2, "episod": 3})
+    query = parse("what episode of familu guy", vocab, Glossary({}))
+    assert next(c for c in query.concepts if c.words == "familu").alts == (("family",),)
+    read = read_typos(query, {"fami", "guy", "episod"})
+    assert ("fami",) in next(c for c in read.concepts if c.words == "familu").alts

@@ -112,13 +112,16 @@ def read_typos(query: Query, words: set[str] | frozenset[str]) -> Query:
 
 
 def _neighbours(c: Concept, words: set[str] | frozenset[str]) -> list[str]:
+    """The passage words one edit from the typed word or its stem, and the stem of the
+    English word it is a typo of ("familu": "family", indexed as its stem)."""
     typed = normalize_word(c.words)
-    forms = {typed, stem(typed)}
     if len(typed) < TYPO_READ or not typed.isalpha():
         return []
+    forms = {typed, stem(typed)}
     held = {alt[0] for alt in c.alts if len(alt) == 1}
-    return sorted(
-        w
-        for w in words
-        if w not in held and any(abs(len(w) - len(f)) <= 1 and osa(f, w, 1) <= 1 for f in forms)
-    )
+    meant = typo_of(typed)
+    found = {stem(meant)} & words if meant is not None else set()
+    found |= {
+        w for w in words if any(abs(len(w) - len(f)) <= 1 and osa(f, w, 1) <= 1 for f in forms)
+    }
+    return sorted(found - held)
