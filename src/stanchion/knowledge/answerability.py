@@ -50,6 +50,7 @@ from stanchion.knowledge.vetoes import (  # re-exported: callers import the veto
     unlisted_numbers,
     unoffered,
 )
+from stanchion.knowledge.wording import lead_in, read_typos, unworded
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
 # over the DEV sources (clapnq, the example app's four sets, appb, appc), the threshold by
@@ -284,6 +285,10 @@ def assess(
     question is a situation told, not asked ("I left my headphones on the plane."): its
     unseen words are the customer's story, not a point the passages must hold (its named
     things still must)."""
+    words: set[str] = set()
+    for title, text in passages:
+        words |= passage_bags(title, text)[0]
+    query = read_typos(lead_in(unworded(query)), words)
     feats = features(query, passages)
     if feats is None:
         return Assessment(0.0)
@@ -298,9 +303,7 @@ def assess(
         kind = ""
     else:
         feats, x = better
-    present: set[str] = set()
-    for title, text in passages:
-        present |= passage_bags(title, text)[0]
+    present = words
     missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
     if not told:
         missing += novel_points(query, present)

@@ -22,7 +22,7 @@ from stanchion.knowledge.query.glossary import TOKEN, token_term
 from stanchion.knowledge.query.parse import FILLERS, PLACEHOLDER, Concept, Query
 from stanchion.knowledge.query.turns import ASK, INVERTED, is_told, split_facts
 from stanchion.knowledge.query.vocabulary import Vocabulary
-from stanchion.knowledge.text import STOPWORDS, normalize_word
+from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
 ADJECTIVE = 3.0  # an "-ly" word whose base is at least this common is an adverb
 NOVEL = 0.25  # rarity of an unseen word that makes it the point (see novel_points)
@@ -188,9 +188,18 @@ def _unknown_after(
         titled = titled and raw[:1].isupper()
         if normalize_word(raw) in STOPWORDS or normalize_word(raw) in FILLERS:
             break
-        if key not in vocab and key not in present and vocab.correct(key) is None:
+        if key in vocab or key in present or _mended(raw, vocab):
+            continue
+        if vocab.correct(key) is None:
             out.append(normalize_word(raw))
     return out
+
+
+def _mended(raw: str, vocab: Vocabulary) -> bool:
+    """A typo of an English word the corpus holds ("heart locatec"), as the parse mends
+    it: no part of a name."""
+    meant = typo_of(normalize_word(raw))
+    return meant is not None and stem(meant) in vocab
 
 
 # "do you offer X", "is there an X": what is offered is named; if the corpus never names it,

@@ -1,0 +1,127 @@
+"""How a messy message's wording is read before the answerability gate weighs it (issue 15).
+
+The gate weighs each concept of the question by its IDF in the corpus, so a word that is
+only the message's wording but that the corpus happens to hold rarely weighs the most of
+all and no answering sentence holds it. Three kinds of such wording, each a reading of the
+parsed ``Query`` (the parse itself, and so retrieval, is unchanged):
+
+- a typo mended into a stop word or a chat filler ("whzt" -> "what"), and a hedge
+  ("usually", "roughly"): frame (``unworded``);
+- a short label opening the message ("random q:", "quick question -"): its known words
+  frame when the rest is a question of its own (``lead_in``);
+- a typo mended to the corpus's commonest neighbour: also read as the passages' words one
+  edit from what was typed ("storh" beside "storm drain", ``read_typos``).
+
+>>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
+>>> vocab = Vocabulary(20, {"random": 1, "q": 1, "storm": 3, "drain": 2, "story": 9})
+>>> q = lead_in(parse("random q: where does a storh drain go", vocab, Glossary({})))
+>>> [(c.words, c.frame) for c in q.concepts][:4]
+[('random', True), ('q', True), ('storh', False), ('drain', False)]
+>>> [c.alts for c in read_typos(q, {"storm", "drain"}).concepts][2]
+(('story',), ('storm',))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from stanchion.knowledge.query.english import typo_of
+from stanchion.knowledge.query.parse import FILLERS, Concept, Query
+from stanchion.knowledge.query.spelling import osa
+from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
+
+# Adverbs that hedge how often or how exactly, never what is asked ("how long does it
+# USUALLY take"): an answer states the period, not the hedge. The chat fillers hold the
+# others ("really", "actually", "basically").
+HEDGES = frozenset(
+    ["usually", "normally", "typically", "generally", "roughly", "approximately", "exactly"]
+)
+
+
+def _misspelt_wording(c: Concept) -> bool:
+    """A typo mended into a stop word or a chat filler ("whzt" -> "what", "dant" -> "want",
+    "kones" -> "one"), or a hedge however written ("usualy"): the wording of the question,
+    as the stop word itself would be."""
+    if c.how == "word" or c.how == "spelling":
+        typed = normalize_word(c.words)
+        if typed in HEDGES or typo_of(typed) in HEDGES:
+            return True
+    return c.how == "spelling" and all(
+        len(alt) == 1 and (alt[0] in STOPWORDS or alt[0] in FILLERS) for alt in c.alts
+    )
+
+
+def unworded(query: Query) -> Query:
+    """``query`` with its typos of stop words and fillers made frame: a concept weighs in
+    coverage by its IDF, and a corpus that indexes "what" but rarely gives the mended
+    "whzt" the heaviest weight of the question, which no answering sentence holds."""
+    if not any(_misspelt_wording(c) for c in query.concepts if not c.frame):
+        return query
+    concepts = tuple(replace(c, frame=True) if _misspelt_wording(c) else c for c in query.concepts)
+    return Query(query.text, concepts)
+
+
+# A short label before a colon or a dash that opens a message ("random q:", "quick question
+# -"): how the customer introduces the question, not what it asks.
+LEAD_IN = re.compile(
+    r"^\W*((?:[a-z']+\s+){0,2}[a-z']+)\s*(?::|\s[-\u2013\u2014])\s+(.*\S)", re.I | re.S
+)
+LEAD_REST = 3  # words: what follows a lead-in must be a question of its own
+
+
+def lead_in(query: Query) -> Query:
+    """``query`` with the known words of its opening label (``LEAD_IN``) made frame when
+    the rest of the message does not use them and still has a known word of its own; a
+    word the corpus never saw stays (a veto may need it: "Klarna: do you take it?")."""
+    m = LEAD_IN.match(query.text)
+    if m is None or len(m.group(2).split()) < LEAD_REST:
+        return query
+    label = set(m.group(1).lower().split())
+    rest = set(re.findall(r"[a-z0-9']+", m.group(2).lower()))
+    concepts = tuple(
+        replace(c, frame=True)
+        if c.known and not c.frame and set(c.words.lower().split()) <= label - rest
+        else c
+        for c in query.concepts
+    )
+    if concepts == query.concepts or not any(c.known and not c.frame for c in concepts):
+        return query  # the label was the subject ("my order - where is it?")
+    return Query(query.text, concepts)
+
+
+TYPO_READ = 4  # letters from which a typo is read against the passages' words
+
+
+def read_typos(query: Query, words: set[str] | frozenset[str]) -> Query:
+    """``query`` with each mended typo also read as the passages' words one edit from what
+    was typed: the corpus mends "torses" to its commonest neighbour, the passage on wild
+    horses says which one was meant ("wqter", "storh", "coudt"); a typo of the question's
+    point finds no such word and counts as absent as before."""
+    typos = [c for c in query.concepts if c.how == "spelling" and not c.frame]
+    if not typos:
+        return query
+    read = {c: _neighbours(c, words) for c in typos}
+    if not any(read.values()):
+        return query
+    concepts = tuple(
+        replace(c, alts=(*c.alts, *((t,) for t in read[c]))) if read.get(c) else c
+        for c in query.concepts
+    )
+    return Query(query.text, concepts)
+
+
+def _neighbours(c: Concept, words: set[str] | frozenset[str]) -> list[str]:
+    """The passage words one edit from the typed word or its stem, and the stem of the
+    English word it is a typo of ("familu": "family", indexed as its stem)."""
+    typed = normalize_word(c.words)
+    if len(typed) < TYPO_READ or not typed.isalpha():
+        return []
+    forms = {typed, stem(typed)}
+    held = {alt[0] for alt in c.alts if len(alt) == 1}
+    meant = typo_of(typed)
+    found = {stem(meant)} & words if meant is not None else set()
+    found |= {
+        w for w in words if any(abs(len(w) - len(f)) <= 1 and osa(f, w, 1) <= 1 for f in forms)
+    }
+    return sorted(found - held)
