@@ -40,10 +40,10 @@ Tickets bought before 3 pm sail the same day.
 GAS = """# Gas safety
 
 ## Contact
-Call our customer line on 0800 222 for bills and meter readings.
+Our office is on Station Street. Gas bills are sent every two months.
 
 ## Emergencies
-If you smell gas or see a damaged gas pipe, leave the building and call 0800 111.
+If you see a damaged gas pipe, leave the building at once and call our emergency number, 0800 111.
 """
 
 
@@ -80,9 +80,10 @@ def test_a_time_of_day_given_is_weighed_against_the_cutoff() -> None:
 
 
 def test_two_words_side_by_side_tell_the_thing_apart() -> None:
-    """ "a gas pipe" is the damaged pipe's sentence, not the one holding only "gas"."""
-    got = answer("there's a gas pipe broken outside on the street", [GAS], analyzer=Analyzer())
-    assert got.text.startswith("If you smell gas or see a damaged gas pipe")
+    """ "a gas pipe" is the damaged pipe's sentence, not the office's on "Station Street",
+    shorter and sharing a word as rare: "gas" alone is in the bills' sentence too."""
+    got = answer("there's a gas pipe lying in our street", [GAS], analyzer=Analyzer())
+    assert got.text.startswith("If you see a damaged gas pipe")
 
 
 def test_side_by_side_words_are_read_in_linear_time() -> None:
