@@ -93,3 +93,32 @@ def test_side_by_side_words_are_read_in_linear_time() -> None:
         answer("gas pipe line " * (n // 14), [GAS], analyzer=analyzer)
 
     grows_linearly(run, 200_000)
+
+
+CAMERA = """# Garden Cam
+
+## About it
+The Garden Cam costs 80 USD.
+The Garden Cam records 2K video with night vision.
+"""
+PRINTER = """# Office printer
+
+## Requirements
+The printer needs a router with a 2.4 GHz network.
+
+## Reconnecting
+After a new router is installed, press the printer's Wi-Fi button for 3 seconds to join
+its network again.
+"""
+
+
+def test_in_the_dark_is_at_night() -> None:
+    got = answer("does the garden cam see in the dark", [CAMERA], analyzer=Analyzer())
+    assert "night vision" in got.text
+
+
+def test_what_one_needs_to_do_asks_a_procedure_not_a_need() -> None:
+    """ "what do I NEED TO DO": "need" names nothing; the printer's need is no answer."""
+    question = "we got a new router, what do i need to do to get the printer back on the network?"
+    got = answer(question, [PRINTER], analyzer=Analyzer())
+    assert got.text.startswith("After a new router is installed")

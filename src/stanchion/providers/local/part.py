@@ -30,9 +30,13 @@ from stanchion.providers.local.ranges import amounts, in_range
 from stanchion.providers.local.sentences import Analyzer, Sentence, points, words_of
 
 # chat spellings of question words, dropped before stemming: "wat" stems like "water"
-# (and "at the same time", "at once": how, not what, is asked)
+# (and "at the same time", "at once": how, not what, is asked; "what do I NEED TO DO to get
+# the hub back online": a procedure is asked, "need" names nothing a sentence should hold,
+# and "It needs a 2.4 GHz network" is not the answer)
 _CHAT = re.compile(
-    r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s|at (?:the same time|once))(?!\w)", re.I
+    r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s|at (?:the same time|once)|"
+    r"(?:need|have) to do)(?!\w)",
+    re.I,
 )
 # "at most", "up to": a limit asked in words that are all stopwords, read as "max"; so is
 # a capacity asked ("how many devices CAN one hub run")

@@ -123,6 +123,7 @@ EVERYDAY: dict[str, list[str]] = {
     "in advance": ["notice", "beforehand"],
     "age": ["old"],
     "luggage": ["bag"],
+    "night": ["dark"],
 }
 IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULAR_FORMS.split())}
 
