@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from stanchion.knowledge.catalog_names import close
 from stanchion.knowledge.query.parse import FILLERS
@@ -120,6 +121,9 @@ EVERYDAY: dict[str, list[str]] = {
     "replacement": ["new one"],
     "aircraft": ["plane", "airplane", "aeroplane"],
     "in advance": ["notice", "beforehand"],
+    "age": ["old"],
+    "luggage": ["bag"],
+    "night": ["dark"],
 }
 IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULAR_FORMS.split())}
 
@@ -163,6 +167,7 @@ class Sentence:
     named: frozenset[str] = frozenset()  # capitalised words of its subject ("Lumen Thermostat")
     ranges: tuple[Range, ...] = ()  # ranges it states in a unit ("from 100 to 160 Wh")
     instruction: bool = False  # it tells the reader what to do (``instruction``)
+    pairs: frozenset[tuple[str, str]] = frozenset()  # two of its terms next to each other
 
 
 def _named(sentence: str) -> frozenset[str]:
@@ -217,7 +222,8 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             if (numeric or k not in NUMERIC_KINDS) and pattern.search(sentence)
         )
         main = _CONDITION.split(sentence, maxsplit=1)[0]
-        written = frozenset(words_of(sentence))
+        ordered = words_of(sentence)
+        written = frozenset(ordered)
         # an amount is the price kind's business (ANSWER_KINDS), not a word it writes: "free
         # over 50 USD" must not answer "what does express cost" by the word "cost"
         words = written | frozenset(implied(sentence, money=False) + compounds(sentence))
@@ -253,6 +259,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 named,
                 stated_ranges(sentence),
                 instruction(sentence),
+                frozenset(pairwise(ordered)),
             )
         )
     return tuple(out)
