@@ -11,7 +11,7 @@ from __future__ import annotations
 from stanchion.knowledge.text import stem
 from stanchion.providers.local.answer import answer
 from stanchion.providers.local.concepts import BROADER
-from stanchion.providers.local.sentences import Analyzer
+from stanchion.providers.local.sentences import Analyzer, word_pairs, words_of
 from tests.linear import grows_linearly
 
 FERRY = """# Travelling with animals
@@ -122,3 +122,15 @@ def test_what_one_needs_to_do_asks_a_procedure_not_a_need() -> None:
     question = "we got a new router, what do i need to do to get the printer back on the network?"
     got = answer(question, [PRINTER], analyzer=Analyzer())
     assert got.text.startswith("After a new router is installed")
+
+
+def test_words_across_a_clause_boundary_are_not_side_by_side() -> None:
+    """ "location; Business" crosses a semicolon: the two are not written as one thing, and
+    the message's "locations ... on Business" is no pair either (words between them)."""
+    pairs = word_pairs("Team plans keep 10 templates per location; Business has no limit.")
+    (location, business) = words_of("location business")
+    assert (location, business) not in pairs
+    assert (location, business) in word_pairs(
+        "per location, Business has no limit".replace(",", "")
+    )
+    assert word_pairs("a gas pipe, then a main") == word_pairs("a gas pipe") | word_pairs("main")

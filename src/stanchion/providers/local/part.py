@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.concepts import FRAME, Alts, concepts
@@ -27,7 +26,7 @@ from stanchion.providers.local.features import (
 )
 from stanchion.providers.local.intent import ANSWER_KINDS, Intent, intent_of
 from stanchion.providers.local.ranges import amounts, in_range
-from stanchion.providers.local.sentences import Analyzer, Sentence, points, words_of
+from stanchion.providers.local.sentences import Analyzer, Sentence, points, word_pairs, words_of
 
 # chat spellings of question words, dropped before stemming: "wat" stems like "water"
 # (and "at the same time", "at once": how, not what, is asked; "what do I NEED TO DO to get
@@ -421,8 +420,7 @@ def side_by_side(main: str, candidates: list[Candidate]) -> frozenset[tuple[str,
     from those sharing a word with it. Not when every sentence holding one holds both ("The
     Crumb Oven kneads...", "The Crumb Oven has...", "a phone you trade in"): all alike, the
     pair would only draw the runners-up closer to the best."""
-    own = [t for t in words_of(_CHAT.sub(" ", _REDACTED.sub(" ", main))) if t not in FRAME]
-    pairs = {p for p in pairwise(own) if p[0] != p[1]}
+    pairs = word_pairs(_CHAT.sub(" ", _REDACTED.sub(" ", main)), FRAME)
     if not pairs:
         return frozenset()
     held = {p for _, s in candidates for p in pairs & s.pairs}

@@ -133,6 +133,20 @@ def words_of(text: str) -> list[str]:
     return [IRREGULAR.get(t, t) for t in terms(text)]
 
 
+# Where a clause ends: two words either side of it are not side by side ("10 templates per
+# location; Business and Enterprise have no limit" writes no "location business").
+_CLAUSE = re.compile(r"[;:,()\[\]?!.]\s|[;:()\[\]?!]|\s[-\u2013\u2014]\s")
+
+
+def word_pairs(text: str, drop: frozenset[str] = frozenset()) -> frozenset[tuple[str, str]]:
+    """Two different terms written next to each other within one clause (words of ``drop``
+    set aside first)."""
+    pairs: set[tuple[str, str]] = set()
+    for clause in _CLAUSE.split(text):
+        pairs.update(pairwise(t for t in words_of(clause) if t not in drop))
+    return frozenset(p for p in pairs if p[0] != p[1])
+
+
 def points(text: str) -> dict[str, float]:
     """Per term of the text, how much its words could name the point (as the answerability
     gate weighs them, ``query.point``): a word of chat or asking ("need", "please") 0, a
@@ -259,7 +273,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 named,
                 stated_ranges(sentence),
                 instruction(sentence),
-                frozenset(pairwise(ordered)),
+                word_pairs(sentence),
             )
         )
     return tuple(out)
