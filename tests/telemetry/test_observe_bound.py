@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from stanchion.guards.base import Finding
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Completion, Usage
 from stanchion.telemetry.metrics import Metrics
@@ -40,6 +41,16 @@ def _plain(m: Metrics, ex: Exchange, end: float) -> None:
         )
     if ex.cost:
         m.inc("stanchion_cost_total", (app, route, version), ex.cost)
+    ann = ex.annotations
+    if "grounded" in ann:
+        m.inc(
+            "stanchion_grounding_checks_total",
+            (app, ("grounded", "yes" if ann["grounded"] else "no")),
+        )
+        if not ann["grounded"]:
+            m.inc("stanchion_unsupported_answers_total", (app,))
+    if isinstance(ann.get("groundedness"), (int, float)):
+        m.observe("stanchion_groundedness_score", float(ann["groundedness"]), (app,))
     for f in ex.findings:
         m.inc("stanchion_findings_total", (("type", f.type), ("action", f.action)))
 
@@ -73,6 +84,13 @@ def _exchanges() -> list[Exchange]:
             ex.annotations["model_version"] = version
         ex.cost, ex.status, ex.decision = cost, status, decision  # type: ignore[assignment]
         ex.first_token = 100.004 if streamed else None
+        if i % 3 != 2:  # grounded, ungrounded, or not checked
+            ex.annotations["grounded"] = bool(i % 3)
+            ex.annotations["groundedness"] = 0.2 * i
+        for kind in ("pii.email", "grounding.unsupported")[: i % 3]:
+            ex.findings.append(
+                Finding(kind, 0, 3, 0.9, kind, "output", "flag" if i % 2 else "redact")
+            )
         out.append(ex)
     return out
 
