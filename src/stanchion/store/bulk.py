@@ -20,7 +20,6 @@ and ints of booleans); else ``conn.execute``.
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
@@ -32,7 +31,6 @@ from sqlalchemy.sql.dml import ValuesBase
 
 Compiled = tuple[str, Callable[[dict[str, Any]], Any]] | None
 _PLAIN = (LargeBinary, Float, Boolean)  # processors SQLite's affinity makes redundant
-VARIABLES = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
 
 
 def _processed(table: Table, dialect: Dialect) -> bool:
@@ -76,30 +74,9 @@ def bulk_execute(conn: Connection, stmt: ValuesBase, rows: Sequence[dict[str, An
         conn.execute(stmt, list(rows))
         return
     dbapi = conn.dialect.loaded_dbapi
-    driver = conn.connection.driver_connection
-    sql = plan[0]
     try:
-        if len(params) == 1:
-            driver.execute(sql, params[0])  # type: ignore[union-attr]
-        else:
-            width = len(params[0])
-            per = max(1, min(len(params), driver.getlimit(VARIABLES) // width))  # type: ignore[union-attr]
-            for i in range(0, len(params), per):
-                part = params[i : i + per]
-                sql = _rows_sql(plan[0], width, len(part))
-                driver.execute(sql, [v for row in part for v in row])  # type: ignore[union-attr]
+        conn.connection.driver_connection.executemany(plan[0], params)  # type: ignore[union-attr]
     except dbapi.Error as exc:
         raise sa_exc.DBAPIError.instance(
-            sql, params, exc, dbapi.Error, dialect=conn.dialect
+            plan[0], params, exc, dbapi.Error, dialect=conn.dialect
         ) from exc
-
-
-@functools.lru_cache(maxsize=256)
-def _rows_sql(sql: str, width: int, n: int) -> str:
-    """``sql``, a one-row ``INSERT ... VALUES (?, ...)``, with ``n`` rows of values: one
-    statement and one step for the rows (an ``executemany`` steps each row on its own)."""
-    one = "(" + ", ".join(["?"] * width) + ")"
-    head, found, tail = sql.partition(" VALUES " + one)
-    if not found:
-        raise ValueError("not a one-row insert")
-    return f"{head} VALUES {', '.join([one] * n)}{tail}"
