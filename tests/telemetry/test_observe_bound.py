@@ -102,3 +102,39 @@ def test_bound_recorders_give_the_plain_exposition() -> None:
         _plain(plain, ex, 100.02)
     assert bound.render() == plain.render()
     assert 'stanchion_cost_total{app="demo",route="gpt",version=""}' not in bound.render()
+
+
+def test_counts_from_several_threads_are_all_kept() -> None:
+    """The held recorders write under the metrics' one lock, which the plain recorders take
+    too: threads writing the same series at once lose no increment and never wait on each
+    other for good (on CPython 3.11 an attribute ``+=`` is rarely split by a thread switch,
+    so this guards the deadlock and the totals more than it provokes the race)."""
+    import sys
+    import threading
+
+    m, ex, n = Metrics(), _exchanges()[0], 400
+    labels = (("app", ex.app), ("route", ex.route or ""), ("decision", "pass"), ("status", "200"))
+
+    def observe() -> None:
+        for _ in range(n):
+            observe_exchange(m, ex, now=100.02)
+
+    def plain() -> None:
+        for _ in range(n):
+            m.inc("stanchion_requests_total", labels)
+            m.observe("stanchion_request_seconds", 0.001, labels[:2])
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=f) for f in (observe, plain, observe, plain)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(before)
+    lines = set(m.render().splitlines())
+    series = 'app="other",decision="pass",route="gpt",status="200"'
+    assert f"stanchion_requests_total{{{series}}} {4 * n}.0" in lines
+    assert f'stanchion_request_seconds_count{{app="other",route="gpt"}} {4 * n}.0' in lines

@@ -32,21 +32,23 @@ class _Route:
         found = self.requests.get((decision, status))
         if found is None:
             labels = (*self.pair, ("decision", decision), ("status", str(status)))
-            found = self.m.counter("stanchion_requests_total", labels)
+            found = self.m.counter("stanchion_requests_total", labels, held=True)
             self.requests[(decision, status)] = found
         return found
 
     def latencies(self) -> tuple[Record, Record]:
         if self.seconds is None or self.duration is None:
-            self.seconds = self.m.histogram("stanchion_request_seconds", self.pair)
-            self.duration = self.m.histogram("stanchion_request_duration_seconds", self.pair)
+            m, pair = self.m, self.pair
+            self.seconds = m.histogram("stanchion_request_seconds", pair, held=True)
+            self.duration = m.histogram("stanchion_request_duration_seconds", pair, held=True)
         return self.seconds, self.duration
 
     def stage(self, name: str) -> Record:
         found = self.stages.get(name)
         if found is None:
             labels = (self.app, ("stage", name))
-            found = self.stages[name] = self.m.histogram("stanchion_stage_seconds", labels)
+            found = self.m.histogram("stanchion_stage_seconds", labels, held=True)
+            self.stages[name] = found
         return found
 
     def series(self, name: str, extra: object, labels: Labels, counter: bool = True) -> Record:
@@ -55,7 +57,7 @@ class _Route:
         found = self.bound.get((name, extra))
         if found is None:
             make = self.m.counter if counter else self.m.histogram
-            found = self.bound[(name, extra)] = make(name, labels)
+            found = self.bound[(name, extra)] = make(name, labels, held=True)
         return found
 
     def tokens(self, version: str) -> tuple[Record, Record]:
@@ -64,8 +66,8 @@ class _Route:
         if found is None:
             at = (*self.pair, ("version", version))
             found = self.usage[version] = (
-                self.m.counter("stanchion_tokens_total", (*at, ("kind", "prompt"))),
-                self.m.counter("stanchion_tokens_total", (*at, ("kind", "completion"))),
+                self.m.counter("stanchion_tokens_total", (*at, ("kind", "prompt")), held=True),
+                self.m.counter("stanchion_tokens_total", (*at, ("kind", "completion")), held=True),
             )
         return found
 
@@ -73,7 +75,7 @@ class _Route:
         found = self.costs.get(version)
         if found is None:
             at = (*self.pair, ("version", version))
-            found = self.costs[version] = self.m.counter("stanchion_cost_total", at)
+            found = self.costs[version] = self.m.counter("stanchion_cost_total", at, held=True)
         return found
 
 
@@ -84,6 +86,14 @@ def observe_exchange(m: Metrics, ex: Exchange, now: float | None = None) -> None
     series: _Route | None = m.bound.get(key)
     if series is None:
         series = m.bound[key] = _Route(m, key[1], key[2])
+    with m.lock:  # the series below are bound ``held``: written under this one lock
+        _counts(series, ex, end)
+        _usage(series, ex)
+        _quality(series, ex)
+    _agents(m, ex, series.app)
+
+
+def _counts(series: _Route, ex: Exchange, end: float) -> None:
     series.request(ex.decision, ex.status)(1)
     timings = ex.timings
     seconds, duration = series.latencies()
@@ -100,9 +110,6 @@ def observe_exchange(m: Metrics, ex: Exchange, now: float | None = None) -> None
         series.series("stanchion_errors_total", ex.status, labels)(1)
     if ex.decision == "refuse":
         series.series("stanchion_refusals_total", None, pair)(1)
-    _usage(series, ex)
-    _quality(series, ex)
-    _agents(m, ex, series.app)
 
 
 def _usage(series: _Route, ex: Exchange) -> None:
