@@ -8,8 +8,10 @@
 
 A metric is declared the first time it is used, with the label names of that call; a
 series is cached by its label tuple with a recorder bound to its values, so an observation
-is two dict lookups and one or two locked adds (the library's own ``observe`` re-checks the
-series and walks the buckets in Python on every call: a request makes some twenty). Under
+is two dict lookups and one or two adds under the metrics' one write lock (the library's
+own ``observe`` re-checks the series and walks the buckets in Python on every call, each
+value taking its own lock). A caller that writes many series at once (a request makes some
+twenty) takes ``Metrics.lock`` once and writes through recorders bound ``held``. Under
 ``stanchion serve --workers N`` each worker writes its values to files in a
 private directory (``multiproc_dir``) and a scrape on any worker adds up all of them.
 
