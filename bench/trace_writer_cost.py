@@ -26,7 +26,7 @@ from stanchion.guards.base import Finding
 from stanchion.knowledge.base import Passage
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Completion, Usage
-from stanchion.reports.rollup import rollup_writer
+from stanchion.reports.rollup_writer import rollup_writer
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.spool import Spool

@@ -26,7 +26,7 @@ from stanchion.providers.router import Breaker, Router, RouteState
 from stanchion.registry.cache import LabelCache
 from stanchion.registry.prompts import PromptVersion, load_system_prompt
 from stanchion.registry.versions import route_version_id
-from stanchion.reports.rollup import rollup_writer
+from stanchion.reports.rollup_writer import rollup_writer
 from stanchion.retention.purge import purge_forever
 from stanchion.rollout.gate import Cohorts
 from stanchion.settings import Settings

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Completion, Usage
-from stanchion.reports.rollup import kpi_rollup, rollup_writer
+from stanchion.reports.rollup import kpi_rollup
+from stanchion.reports.rollup_writer import rollup_writer
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.schema import traces

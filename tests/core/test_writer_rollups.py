@@ -15,7 +15,8 @@ from stanchion.knowledge.sealed_terms import TermKey
 from stanchion.knowledge.text import terms
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Completion, Usage
-from stanchion.reports.rollup import kpi_rollup, kpi_terms, rollup_writer
+from stanchion.reports.rollup import kpi_rollup, kpi_terms
+from stanchion.reports.rollup_writer import rollup_writer
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 from stanchion.store.trace_writer import TraceWriter

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from stanchion.guards.base import Finding
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Completion, Usage
 from stanchion.telemetry.metrics import Metrics
@@ -40,6 +41,16 @@ def _plain(m: Metrics, ex: Exchange, end: float) -> None:
         )
     if ex.cost:
         m.inc("stanchion_cost_total", (app, route, version), ex.cost)
+    ann = ex.annotations
+    if "grounded" in ann:
+        m.inc(
+            "stanchion_grounding_checks_total",
+            (app, ("grounded", "yes" if ann["grounded"] else "no")),
+        )
+        if not ann["grounded"]:
+            m.inc("stanchion_unsupported_answers_total", (app,))
+    if isinstance(ann.get("groundedness"), (int, float)):
+        m.observe("stanchion_groundedness_score", float(ann["groundedness"]), (app,))
     for f in ex.findings:
         m.inc("stanchion_findings_total", (("type", f.type), ("action", f.action)))
 
@@ -73,6 +84,13 @@ def _exchanges() -> list[Exchange]:
             ex.annotations["model_version"] = version
         ex.cost, ex.status, ex.decision = cost, status, decision  # type: ignore[assignment]
         ex.first_token = 100.004 if streamed else None
+        if i % 3 != 2:  # grounded, ungrounded, or not checked
+            ex.annotations["grounded"] = bool(i % 3)
+            ex.annotations["groundedness"] = 0.2 * i
+        for kind in ("pii.email", "grounding.unsupported")[: i % 3]:
+            ex.findings.append(
+                Finding(kind, 0, 3, 0.9, kind, "output", "flag" if i % 2 else "redact")
+            )
         out.append(ex)
     return out
 
@@ -84,3 +102,39 @@ def test_bound_recorders_give_the_plain_exposition() -> None:
         _plain(plain, ex, 100.02)
     assert bound.render() == plain.render()
     assert 'stanchion_cost_total{app="demo",route="gpt",version=""}' not in bound.render()
+
+
+def test_counts_from_several_threads_are_all_kept() -> None:
+    """The held recorders write under the metrics' one lock, which the plain recorders take
+    too: threads writing the same series at once lose no increment and never wait on each
+    other for good (on CPython 3.11 an attribute ``+=`` is rarely split by a thread switch,
+    so this guards the deadlock and the totals more than it provokes the race)."""
+    import sys
+    import threading
+
+    m, ex, n = Metrics(), _exchanges()[0], 400
+    labels = (("app", ex.app), ("route", ex.route or ""), ("decision", "pass"), ("status", "200"))
+
+    def observe() -> None:
+        for _ in range(n):
+            observe_exchange(m, ex, now=100.02)
+
+    def plain() -> None:
+        for _ in range(n):
+            m.inc("stanchion_requests_total", labels)
+            m.observe("stanchion_request_seconds", 0.001, labels[:2])
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=f) for f in (observe, plain, observe, plain)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(before)
+    lines = set(m.render().splitlines())
+    series = 'app="other",decision="pass",route="gpt",status="200"'
+    assert f"stanchion_requests_total{{{series}}} {4 * n}.0" in lines
+    assert f'stanchion_request_seconds_count{{app="other",route="gpt"}} {4 * n}.0' in lines

@@ -36,7 +36,6 @@ from sqlalchemy import (
 )
 
 from stanchion.reports.activity import add_users, kpi_user_bits, rebuild_ratings, upsert
-from stanchion.store.crypto import Cipher
 from stanchion.store.schema import metadata, traces
 from stanchion.store.trace_notes import RowNotes
 
@@ -228,13 +227,18 @@ def _terms_of(query: str) -> frozenset[str]:
     return frozenset(terms(query))
 
 
+Dims = tuple[tuple[str, str], ...]
+
+
 @dataclass
 class Batch:
-    """Rollup increments for a batch of traces, grouped in memory before one upsert each."""
+    """Rollup increments for a batch of traces, grouped in memory before one upsert each.
+    Traces are summed per hour and set of dimension keys (the traces of a batch mostly share
+    theirs), and each group is spread over its dimensions once, when the batch is applied."""
 
-    sums: dict[tuple[int, str, str], list[float]] = field(default_factory=dict)
-    bins: Counter[tuple[int, str, str, int]] = field(default_factory=Counter)
-    users: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
+    groups: dict[tuple[int, Dims], list[float]] = field(default_factory=dict)
+    group_bins: Counter[tuple[int, Dims, Any]] = field(default_factory=Counter)  # latency bins
+    group_users: Counter[tuple[int, Dims, Any]] = field(default_factory=Counter)
     terms: Counter[tuple[int, str]] = field(default_factory=Counter)
     # users are counted by a keyed pseudonym (rollup_privacy.UserKey), never by name
     user_key: Callable[[str], str] | None = None
@@ -250,26 +254,43 @@ class Batch:
         stored before it was sealed still has it in its annotations). ``annotations``: the
         row's, when the caller holds them unparsed (the trace writer does)."""
         ann = _annotations(row) if annotations is None else annotations
-        at = float(row["created_at"])
-        hour = math.floor(at / HOUR)
+        hour = math.floor(float(row["created_at"]) / HOUR)
         values, bin_ = _figures(row, ann)
         user = str(row["user"])[:200] if row.get("user") else None
         if user is not None and self.user_key is not None:
             user = self.user_key(user)
-        for dim, key in dim_keys(row, ann):
-            acc = self.sums.get((hour, dim, key))
-            self.sums[(hour, dim, key)] = values if acc is None else list(map(add, acc, values))
-            if bin_ is not None:
-                self.bins[(hour, dim, key, bin_)] += 1
-            if user is not None:
-                self.users[(hour, dim, key, user)] += 1
+        group = (hour, tuple(dim_keys(row, ann)))
+        acc = self.groups.get(group)
+        self.groups[group] = values if acc is None else list(map(add, acc, values))
+        if bin_ is not None:
+            self.group_bins[(*group, bin_)] += 1
+        if user is not None:
+            self.group_users[(*group, user)] += 1
         if term_hash is not None:
             for t in _query_terms(question or ann.get("query")):
                 self.terms[(hour, term_hash(t))] += 1
 
+    def sums(self) -> dict[tuple[int, str, str], list[float]]:
+        out: dict[tuple[int, str, str], list[float]] = {}
+        for (hour, dims), values in self.groups.items():
+            for dim, key in dims:
+                acc = out.get((hour, dim, key))
+                out[(hour, dim, key)] = values if acc is None else list(map(add, acc, values))
+        return out
+
+
+def _spread(groups: Counter[tuple[int, Dims, Any]]) -> Counter[tuple[int, str, str, Any]]:
+    """Per-group counts as counts per (hour, dimension, key, ...)."""
+    out: Counter[tuple[int, str, str, Any]] = Counter()
+    for (hour, dims, extra), n in groups.items():
+        for dim, key in dims:
+            out[(hour, dim, key, extra)] += n
+    return out
+
 
 def apply(conn: Connection, app: str, batch: Batch) -> None:
     """Add a batch's increments to the rollup tables (in the caller's transaction)."""
+    sums, bins, users = batch.sums(), _spread(batch.group_bins), _spread(batch.group_users)
     rollup = [
         {
             "app": app,
@@ -279,28 +300,28 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
             **{c: int(v) for c, v in zip(COUNTS, values[: len(COUNTS)], strict=True)},
             **dict(zip(SUMS, values[len(COUNTS) :], strict=True)),
         }
-        for (hour, dim, key), values in batch.sums.items()
+        for (hour, dim, key), values in sums.items()
     ]
     lat = [
         {"app": app, "hour": hour, "dim": dim, "key": key, "bin": b, "n": n}
-        for (hour, dim, key, b), n in batch.bins.items()
+        for (hour, dim, key, b), n in bins.items()
     ]
     upsert(conn, kpi_rollup, rollup)
     upsert(conn, kpi_latency, lat)
     days: Counter[tuple[int, str, str, int]] = Counter()
-    for (hour, dim, key, b), n in batch.bins.items():
+    for (hour, dim, key, b), n in bins.items():
         days[(hour // 24, dim, key, b)] += n
     lat_days = [
         {"app": app, "day": d, "dim": dim, "key": key, "bin": b, "n": n}
         for (d, dim, key, b), n in days.items()
     ]
     upsert(conn, kpi_latency_days, lat_days)
-    users = [
+    user_rows = [
         {"app": app, "hour": h, "dim": dim, "key": k, "user": u, "n": n}
-        for (h, dim, k, u), n in batch.users.items()
+        for (h, dim, k, u), n in users.items()
     ]
-    upsert(conn, kpi_users, users)
-    add_users(conn, app, batch.users)
+    upsert(conn, kpi_users, user_rows)
+    add_users(conn, app, users)
     terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms.items()]
     upsert(conn, kpi_terms, terms)
 
@@ -406,32 +427,3 @@ def _rebuild_ratings(conn: Connection, app: str) -> None:
     rebuild_ratings(
         conn, app, conn.execute(select(f.score, f.updated_at).where(f.app == app)).mappings()
     )
-
-
-def rollup_writer(
-    cipher: Cipher,
-) -> Callable[[Connection, Sequence[dict[str, Any]], Sequence[RowNotes | None], bool], None]:
-    """The trace writer's insert: traces and their rollups in one transaction, the query
-    terms counted as keyed hashes (the same keyed hash the index uses, never the words)."""
-    from stanchion.knowledge.sealed_terms import TermKey
-    from stanchion.reports.rollup_privacy import UserKey
-    from stanchion.store.trace_notes import sealed_question
-
-    term_hash, user_key = TermKey(cipher), UserKey(cipher)
-
-    def question(row: dict[str, Any], notes: RowNotes | None) -> str | None:
-        if notes is None:  # replayed from the spool: open the sealed response
-            return sealed_question(row, cipher)
-        blob = row.get("response_enc")
-        # as ``sealed_question``: not counted when sealed under a subject's key
-        return notes.question if blob and cipher.holds(blob) else None
-
-    def write(
-        conn: Connection,
-        rows: Sequence[dict[str, Any]],
-        notes: Sequence[RowNotes | None] = (),
-        fresh: bool = False,
-    ) -> None:
-        store_traces(conn, rows, term_hash, question, user_key, notes, fresh)
-
-    return write

@@ -8,8 +8,10 @@
 
 A metric is declared the first time it is used, with the label names of that call; a
 series is cached by its label tuple with a recorder bound to its values, so an observation
-is two dict lookups and one or two locked adds (the library's own ``observe`` re-checks the
-series and walks the buckets in Python on every call: a request makes some twenty). Under
+is two dict lookups and one or two adds under the metrics' one write lock (the library's
+own ``observe`` re-checks the series and walks the buckets in Python on every call, each
+value taking its own lock). A caller that writes many series at once (a request makes some
+twenty) takes ``Metrics.lock`` once and writes through recorders bound ``held``. Under
 ``stanchion serve --workers N`` each worker writes its values to files in a
 private directory (``multiproc_dir``) and a scrape on any worker adds up all of them.
 
@@ -25,6 +27,7 @@ import threading
 from bisect import bisect_left
 from collections.abc import Callable
 from pathlib import Path
+from threading import Lock
 from typing import Any, Literal
 
 from prometheus_client import (
@@ -36,6 +39,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client import multiprocess as mp
+from prometheus_client.values import MutexValue
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
@@ -59,14 +63,27 @@ Child = Any  # a prometheus_client child (counter, gauge or histogram series)
 Record = Callable[[float], None]
 
 
-def _observer(child: Child) -> Record:
+def _observer(child: Child, lock: Lock | None) -> Record:
     """``child.observe``, its bucket found by bisection: the same sum and bucket counts (a
-    NaN lands in no bucket, as there). The library's own method where its parts differ."""
+    NaN lands in no bucket, as there). In one process the sum and the bucket are added under
+    ``lock``, the metrics' one lock that every write of a bound series takes, or with no
+    lock taken here when ``lock`` is None: the caller holds it (``Metrics.raw``). The
+    library's own method where its parts differ (its values then lock themselves)."""
     bounds = list(getattr(child, "_upper_bounds", ()))
     total, buckets = getattr(child, "_sum", None), getattr(child, "_buckets", None)
     if total is None or not bounds or not isinstance(buckets, list) or len(buckets) != len(bounds):
         return child.observe  # type: ignore[no-any-return]
-    add_sum, adds, n = total.inc, [b.inc for b in buckets], len(bounds)
+    n = len(bounds)
+    if type(total) is MutexValue and all(type(b) is MutexValue for b in buckets):
+
+        def observe_held(amount: float) -> None:
+            i = bisect_left(bounds, amount)
+            total._value += amount
+            if i < n and amount <= bounds[i]:
+                buckets[i]._value += 1
+
+        return observe_held if lock is None else _locked(observe_held, lock)
+    add_sum, adds = total.inc, [b.inc for b in buckets]
 
     def observe(amount: float) -> None:
         add_sum(amount)
@@ -77,13 +94,23 @@ def _observer(child: Child) -> Record:
     return observe
 
 
-def _adder(child: Child) -> Record:
-    """``child.inc`` for a counter: a positive amount straight to its value; anything else
-    (a negative amount raises) through the library."""
+def _adder(child: Child, lock: Lock | None) -> Record:
+    """``child.inc`` for a counter: a positive amount straight to its value (in one process,
+    under ``lock`` as for ``_observer``); anything else (a negative amount raises) through
+    the library."""
     value = getattr(child, "_value", None)
     if value is None:
         return child.inc  # type: ignore[no-any-return]
     add, checked = value.inc, child.inc
+    if type(value) is MutexValue:
+
+        def inc_held(amount: float) -> None:
+            if amount > 0:
+                value._value += amount
+            elif amount:
+                checked(amount)
+
+        return inc_held if lock is None else _locked(inc_held, lock)
 
     def inc(amount: float) -> None:
         if amount > 0:
@@ -94,26 +121,45 @@ def _adder(child: Child) -> Record:
     return inc
 
 
+def _locked(record: Record, lock: Lock) -> Record:
+    def under_lock(amount: float) -> None:
+        with lock:
+            record(amount)
+
+    return under_lock
+
+
+def _setter(child: Child, lock: Lock | None) -> Record:
+    return child.set  # type: ignore[no-any-return]
+
+
 class _Family:
-    """One metric and its cached series, each with its recorder."""
+    """One metric and its cached series, each with its recorder (and its recorder for a
+    caller that holds the metrics' lock already)."""
 
     def __init__(
-        self, metric: Any, names: tuple[str, ...], bind: Callable[[Child], Record]
+        self,
+        metric: Any,
+        names: tuple[str, ...],
+        bind: Callable[[Child, Lock | None], Record],
+        lock: Lock,
     ) -> None:
-        self.metric, self.names, self.bind = metric, names, bind
+        self.metric, self.names, self.bind, self.writes = metric, names, bind, lock
         self.children: dict[Labels, Child] = {}
         self.recorders: dict[Labels, Record] = {}
+        self.held: dict[Labels, Record] = {}
         self.lock = threading.Lock()
 
-    def recorder(self, labels: Labels) -> Record:
-        found = self.recorders.get(labels)
+    def recorder(self, labels: Labels, held: bool = False) -> Record:
+        cache = self.held if held else self.recorders
+        found = cache.get(labels)
         if found is None:
             child = self.child(labels)
             # past MAX_SERIES a label set shares the overflow series' recorder
             key = labels if labels in self.children else tuple((k, OVERFLOW) for k, _ in labels)
-            found = self.recorders.get(key)
+            found = cache.get(key)
             if found is None:
-                found = self.recorders[key] = self.bind(child)
+                found = cache[key] = self.bind(child, None if held else self.writes)
         return found
 
     def child(self, labels: Labels) -> Child:
@@ -140,6 +186,10 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=False)
         self._families: dict[str, _Family] = {}
         self._lock = threading.Lock()
+        # Taken by every write of a counter or histogram series bound here; a caller holding
+        # it writes through ``held`` recorders, which take no lock (one per request's twenty
+        # observations rather than one each).
+        self.lock = threading.Lock()
         # Recorders a caller binds once and reuses (``telemetry/observe.py``, per app and
         # route), so a request's twenty observations build no label tuples.
         self.bound: dict[Any, Any] = {}
@@ -149,7 +199,7 @@ class Metrics:
         name: str,
         labels: Labels,
         make: Callable[..., Any],
-        bind: Callable[[Child], Record] = lambda child: child.set,
+        bind: Callable[[Child, Lock | None], Record] = _setter,
     ) -> _Family:
         fam = self._families.get(name)
         if fam is None:
@@ -157,7 +207,7 @@ class Metrics:
                 fam = self._families.get(name)
                 if fam is None:
                     names = tuple(k for k, _ in labels)
-                    fam = _Family(make(name, names), names, bind)
+                    fam = _Family(make(name, names), names, bind, self.lock)
                     self._families[name] = fam
         return fam
 
@@ -176,15 +226,17 @@ class Metrics:
             name, name.replace("_", " "), names, registry=self.registry, buckets=buckets
         )
 
-    def counter(self, name: str, labels: Labels = ()) -> Record:
-        """The series' adder, declaring it: ``inc`` without looking it up again."""
+    def counter(self, name: str, labels: Labels = (), held: bool = False) -> Record:
+        """The series' adder, declaring it: ``inc`` without looking it up again. ``held``:
+        an adder to call only while holding ``self.lock``."""
         fam = self._families.get(name) or self._family(name, labels, self._counter, _adder)
-        return fam.recorders.get(labels) or fam.recorder(labels)
+        return (fam.recorders.get(labels) if not held else None) or fam.recorder(labels, held)
 
-    def histogram(self, name: str, labels: Labels = ()) -> Record:
-        """The series' observer, declaring it: ``observe`` without looking it up again."""
+    def histogram(self, name: str, labels: Labels = (), held: bool = False) -> Record:
+        """The series' observer, declaring it: ``observe`` without looking it up again.
+        ``held``: an observer to call only while holding ``self.lock``."""
         fam = self._families.get(name) or self._family(name, labels, self._histogram, _observer)
-        return fam.recorders.get(labels) or fam.recorder(labels)
+        return (fam.recorders.get(labels) if not held else None) or fam.recorder(labels, held)
 
     def inc(self, name: str, labels: Labels = (), value: float = 1.0) -> None:
         """Add ``value``; 0 declares the series, so a scrape shows it before its first event."""
