@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import ge, sub
 
 from stanchion.knowledge.query.english import zipf
 
@@ -241,13 +242,21 @@ def loose_soup(text: str, need: int = LOOSE_SOUP, score: float | None = None) ->
         tokens = line.split()
         if len(line) > MAX_LINE or len(tokens) < WINDOW + HEAD:
             continue
-        if sum(1 for t in tokens[:HEAD] if _foreign(t)) > 1:
+        if sum(map(_foreign, tokens[:HEAD])) > 1:
             continue
-        odd = [_bare(t) or token_kind(t) != NOT_SOUP or _foreign(t) for t in tokens[HEAD:]]
-        run = list(accumulate(odd, initial=0))
-        if any(run[i + WINDOW] - run[i] >= need for i in range(len(odd) - WINDOW + 1)):
+        # Judged once per distinct token (remembered, as ``token_kind`` is), and the windows
+        # counted in C: a loop of three calls a token was most of this function's cost.
+        run = list(accumulate(map(_loose, tokens[HEAD:]), initial=0))
+        if any(map(ge, map(sub, run[WINDOW:], run), repeat(need))):
             return True
     return False
+
+
+@lru_cache(maxsize=65_536)
+def _loose(token: str) -> bool:
+    """A token that counts towards :func:`loose_soup`: bare punctuation, soup or markup, or
+    an ASCII word that is no English one."""
+    return _bare(token) or token_kind(token) != NOT_SOUP or _foreign(token)
 
 
 # Marks that prose and lists do put between spaces.
