@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, count, repeat
 from operator import ge, sub
 
 from stanchion.knowledge.query.english import zipf
@@ -140,13 +140,14 @@ def line_score(line: str) -> float:
     if not marked or sum(map(_foreign, tokens[:HEAD])) > 1:
         return 0.0
     body = tokens[HEAD:]
-    markup = [i for i, t in enumerate(body) if t in marked]
+    # The tokens' kinds (remembered) and their running counts are read in C.
+    markup = list(compress(count(), map(marked.__contains__, body)))
     if not markup:
         return 0.0
-    kinds = [token_kind(t) for t in body]
+    kinds = list(map(token_kind, body))
     # Every window with two MARKUP tokens starts at most WINDOW - 1 before one of them.
-    soup = list(accumulate((k != NOT_SOUP for k in kinds), initial=0))
-    marks = list(accumulate((k == MARKUP for k in kinds), initial=0))
+    soup = list(accumulate(map(NOT_SOUP.__ne__, kinds), initial=0))
+    marks = list(accumulate(map(MARKUP.__eq__, kinds), initial=0))
     last = len(kinds) - WINDOW
     starts = {i for m in markup for i in range(max(0, m - WINDOW + 1), min(m, last) + 1)}
     best = max(
@@ -162,7 +163,7 @@ def line_score(line: str) -> float:
 
 def odd_tokens(tokens: Iterable[str]) -> set[str]:
     """The distinct tokens that hold an odd character."""
-    return {t for t in set(tokens) if _ODD.search(t) is not None}
+    return set(filter(_ODD.search, set(tokens)))
 
 
 def suffix_score(text: str) -> float:
