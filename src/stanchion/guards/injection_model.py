@@ -22,10 +22,10 @@ import zlib
 from collections.abc import Iterable
 from functools import lru_cache, reduce
 from importlib import resources
-from itertools import compress, filterfalse, pairwise, repeat
-from operator import add, is_, itemgetter
+from itertools import filterfalse, pairwise
+from operator import add, itemgetter
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from stanchion.guards.toxicity import LEET
 from stanchion.guards.toxicity import word_features as word_pieces
@@ -168,15 +168,13 @@ class InjectionModel:
             known.update(self._common)
         if len(self._buckets) > CACHE_LIMIT:
             self._buckets.clear()
-        # Each distinct word's entry looked up in C, the new ones worked out here; then the
-        # weights added one by one, left to right, as a loop over the words did.
-        distinct = list(dict.fromkeys(words))
-        found = list(map(known.get, distinct))
-        for k in compress(range(len(found)), map(is_, found, repeat(None))):
-            found[k] = known[distinct[k]] = self._word(distinct[k])
-        entries = cast("list[Known]", found)
-        total = reduce(add, map(_FIRST, entries), 0.0)
-        count = sum(map(_SECOND, entries))
+        total, count = 0.0, 0
+        for word in dict.fromkeys(words):
+            found = known.get(word)
+            if found is None:
+                found = known[word] = self._word(word)
+            total += found[0]
+            count += found[1]
         pairs = dict.fromkeys(pairwise(words))
         if pairs:
             lookup, size = known.__getitem__, self.size
@@ -205,19 +203,17 @@ class InjectionModel:
 
     def _word(self, word: str) -> Known:
         """What the model remembers of a word (:data:`Known`)."""
-        buckets = self._buckets
+        buckets, weights, pieces = self._buckets, self.weights, []
         # Sorted: a float sum in set order would vary in its last bit with the interpreter's
         # hash seed, and so could a verdict at the cut.
-        features = sorted(set(word_pieces(word)))
-        # The pieces' buckets looked up, and the pieces never met hashed (``bucket``), in C.
-        missing = list(compress(features, map(is_, map(buckets.get, features), repeat(None))))
-        if missing:
-            hashes = map(zlib.crc32, map(str.encode, missing))
-            buckets.update(zip(missing, map(self.size.__rmod__, hashes), strict=True))
-        pieces = list(map(buckets.__getitem__, features))
+        for feature in sorted(set(word_pieces(word))):
+            index = buckets.get(feature)
+            if index is None:
+                index = buckets[feature] = bucket(feature, self.size)
+            pieces.append(index)
         raw = word.encode("utf-8")
         pair_crc = zlib.crc32(b" ", zlib.crc32(raw, _PAIR_HEAD))
-        return sum(map(self.weights.__getitem__, pieces)), len(pieces), pair_crc, raw
+        return sum(weights[i] for i in pieces), len(pieces), pair_crc, raw
 
 
 _PAIR_HEAD = zlib.crc32(b"b:")
