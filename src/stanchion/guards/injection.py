@@ -23,6 +23,7 @@ from stanchion.guards.anchors import Anchor, accepted_at, any_accepted, heads
 from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_edge import edge_task
 from stanchion.guards.injection_gapped import gapped
+from stanchion.guards.injection_gates import Gates
 from stanchion.guards.injection_grammar import (
     Kind,
     Signal,
@@ -171,6 +172,7 @@ class InjectionGuard:
             )
             for name, signal in self.signals.items()
         ]
+        self._gates = Gates(self._runs, self._lower.size)
         # The places of the heads of the signals tried head by head, found in one pass (a
         # cased signal reads the text as written, and looks for its own).
         self._places = AnchorPlaces(
@@ -292,7 +294,7 @@ class InjectionGuard:
         present = self._lower.scan(lower)
         mask = present.mask
         places = self._places.of(lower, mask)
-        for name, signal, pattern, group, anchor in self._runs:
+        for name, signal, pattern, group, anchor in self._gates.runs(present):
             # A pretext counts only beside a request for harm (read before it in the table),
             # and is not looked for without one: "as a" and "for a" are in most prompts.
             if name in WITH_HARM_ONLY and HARM_SIGNAL not in seen:

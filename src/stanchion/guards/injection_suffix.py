@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress, count, repeat
+from operator import ge, sub
 
 from stanchion.knowledge.query.english import zipf
 
@@ -139,13 +140,14 @@ def line_score(line: str) -> float:
     if not marked or sum(map(_foreign, tokens[:HEAD])) > 1:
         return 0.0
     body = tokens[HEAD:]
-    markup = [i for i, t in enumerate(body) if t in marked]
+    # The tokens' kinds (remembered) and their running counts are read in C.
+    markup = list(compress(count(), map(marked.__contains__, body)))
     if not markup:
         return 0.0
-    kinds = [token_kind(t) for t in body]
+    kinds = list(map(token_kind, body))
     # Every window with two MARKUP tokens starts at most WINDOW - 1 before one of them.
-    soup = list(accumulate((k != NOT_SOUP for k in kinds), initial=0))
-    marks = list(accumulate((k == MARKUP for k in kinds), initial=0))
+    soup = list(accumulate(map(NOT_SOUP.__ne__, kinds), initial=0))
+    marks = list(accumulate(map(MARKUP.__eq__, kinds), initial=0))
     last = len(kinds) - WINDOW
     starts = {i for m in markup for i in range(max(0, m - WINDOW + 1), min(m, last) + 1)}
     best = max(
@@ -161,7 +163,7 @@ def line_score(line: str) -> float:
 
 def odd_tokens(tokens: Iterable[str]) -> set[str]:
     """The distinct tokens that hold an odd character."""
-    return {t for t in set(tokens) if _ODD.search(t) is not None}
+    return set(filter(_ODD.search, set(tokens)))
 
 
 def suffix_score(text: str) -> float:
@@ -241,13 +243,21 @@ def loose_soup(text: str, need: int = LOOSE_SOUP, score: float | None = None) ->
         tokens = line.split()
         if len(line) > MAX_LINE or len(tokens) < WINDOW + HEAD:
             continue
-        if sum(1 for t in tokens[:HEAD] if _foreign(t)) > 1:
+        if sum(map(_foreign, tokens[:HEAD])) > 1:
             continue
-        odd = [_bare(t) or token_kind(t) != NOT_SOUP or _foreign(t) for t in tokens[HEAD:]]
-        run = list(accumulate(odd, initial=0))
-        if any(run[i + WINDOW] - run[i] >= need for i in range(len(odd) - WINDOW + 1)):
+        # Judged once per distinct token (remembered, as ``token_kind`` is), and the windows
+        # counted in C: a loop of three calls a token was most of this function's cost.
+        run = list(accumulate(map(_loose, tokens[HEAD:]), initial=0))
+        if any(map(ge, map(sub, run[WINDOW:], run), repeat(need))):
             return True
     return False
+
+
+@lru_cache(maxsize=65_536)
+def _loose(token: str) -> bool:
+    """A token that counts towards :func:`loose_soup`: bare punctuation, soup or markup, or
+    an ASCII word that is no English one."""
+    return _bare(token) or token_kind(token) != NOT_SOUP or _foreign(token)
 
 
 # Marks that prose and lists do put between spaces.

@@ -64,11 +64,14 @@ class Group:
 class Present:
     """The needles of one text: a bit mask of keys, and the ``in`` tests done so far."""
 
-    __slots__ = ("_found", "mask", "text")
+    __slots__ = ("_found", "keys", "mask", "text")
 
-    def __init__(self, text: str, mask: int) -> None:
+    def __init__(self, text: str, mask: int, keys: list[int] | None = None) -> None:
         self.text = text
         self.mask = mask
+        # The numbers of the keys found (bit ``1 << k`` of the mask each), when the automaton
+        # found them: a caller maps them to what they gate without testing the mask bit by bit.
+        self.keys = keys
         self._found: dict[str, bool] = {}
 
     def has(self, needle: str, bit: int) -> bool:
@@ -125,6 +128,11 @@ class NeedleIndex:
         self._numbers: dict[int, int] = {}
         self._automaton = Automaton(self._bits) if hyperscan is not None and self._bits else None
 
+    @property
+    def size(self) -> int:
+        """How many keys there are (their numbers run from 0)."""
+        return len(self._bits)
+
     def bit(self, needle: str) -> int:
         """The bit of a needle's key in :attr:`Present.mask` (0: all white space, no key)."""
         key = _key(needle)
@@ -155,7 +163,8 @@ class NeedleIndex:
 
     def scan(self, text: str) -> Present:
         if self._automaton is not None:
-            return Present(text, self._automaton.mask(text))
+            keys = self._automaton.keys(text)
+            return Present(text, self._automaton.mask_of(keys), keys)
         return self.scan_words(text)
 
     def scan_words(self, text: str) -> Present:
@@ -214,6 +223,14 @@ class Automaton:
         self._local = threading.local()
 
     def mask(self, text: str) -> int:
+        return self.mask_of(self.keys(text))
+
+    def mask_of(self, keys: list[int]) -> int:
+        bits = self._bits
+        return reduce(or_, (bits[i] for i in keys), 0)
+
+    def keys(self, text: str) -> list[int]:
+        """The numbers of the keys in ``text`` (their order in ``bits``), each once."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = hyperscan.Scratch(self._db)
@@ -225,8 +242,7 @@ class Automaton:
             context=found,
             scratch=scratch,
         )
-        bits = self._bits
-        return reduce(or_, (bits[i] for i in found), 0)
+        return found
 
 
 def _collect(key: int, _start: int, _end: int, _flags: int, found: object) -> None:

@@ -28,7 +28,6 @@ from stanchion.guards.pii_entities import (
     LocationRecogniser,
     NrpRecogniser,
     OrganizationRecogniser,
-    TitleRecogniser,
     UrlRecogniser,
     ZipCodeRecogniser,
 )
@@ -36,6 +35,7 @@ from stanchion.guards.pii_names import AddressRecogniser, PersonRecogniser
 from stanchion.guards.pii_overlaps import Candidate, resolve_overlaps
 from stanchion.guards.pii_phone import load_regions
 from stanchion.guards.pii_times import AgeRecogniser, DateTimeRecogniser
+from stanchion.guards.pii_titles import TitleRecogniser
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import PiiSpec

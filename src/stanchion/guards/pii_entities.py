@@ -1,12 +1,11 @@
-"""Places, organisations, groups (NRP), titles, postal codes and web addresses.
+"""Places, organisations, groups (NRP), postal codes and web addresses (titles: ``pii_titles``).
 
 The text is cut into words once (``pii_words.words``, shared by the recognisers of one scan,
 with the lexicon hits of every word from one pass); each recogniser visits only the words it
 could start at and looks at the words around them:
 a country or region by name in any case, a city with a capital letter, an unknown capitalised
 name after "flew to" or "grew up in", an organisation by its legal form or after "work for",
-a nationality, religion or political group, an honorific before a name or a job title on a
-line of its own::
+a nationality, religion or political group::
 
     [text[s:e] for s, e, _ in LocationRecogniser().find(text := "She grew up in Kajaani, Finland")]
     # ['Kajaani', 'Finland']
@@ -19,7 +18,6 @@ from collections.abc import Iterator
 
 from stanchion.guards.normalize import lowered
 from stanchion.guards.pii_lexicon import (
-    HONORIFICS,
     LOWER_CASE_AMBIGUOUS,
     NRP,
     NRP_FORMS,
@@ -30,7 +28,6 @@ from stanchion.guards.pii_lexicon import (
     PLACE_CUE_KEYS,
     PLACE_LOWER,
     STRONG_PLACE_CUES,
-    TITLE,
     kind_of_place,
     lexicon,
     place_names_by_head,
@@ -46,7 +43,6 @@ from stanchion.guards.pii_words import (
     cue_matches,
     listed,
     next_word_start,
-    window,
     word_before,
     word_chain,
     word_end,
@@ -162,7 +158,7 @@ class LocationRecogniser:
     def _place(self, toks: list[Token], text: str) -> tuple[int, float] | None:
         """The longest place name (three words at most) starting the chain, and its score."""
         two, three = place_prefixes()
-        bare = [_bare(tok[2]) for tok in toks]
+        bare = [tok[2].rstrip(".").lower() for tok in toks]  # ``_bare``, for each place
         for n in (3, 2, 1) if bare[0] in two else (1,):
             if n > len(toks):
                 continue
@@ -341,72 +337,6 @@ def _listed_surnames(toks: tuple[Token, ...], i: int, text: str, surnames: froze
         return 0
     names = (words[0], words[1], words[3])
     return 4 if all(w.lower() in surnames for w in names) else 0
-
-
-_LINE_BREAK = re.compile(r"[\n|]")
-
-
-class TitleRecogniser:
-    """An honorific before a name ("Mr.", "Dr"), a job title on a line of its own or in
-    ", the <title>," apposition."""
-
-    type = "pii.title"
-
-    def find(self, text: str) -> Iterator[Match]:
-        for start, bare in listed(text).at(TITLE):
-            end = word_end(text, start, bare)
-            if end - start > 18:
-                continue
-            if bare in HONORIFICS:
-                following = next_word_start(text, end, 2)
-                if following >= 0:
-                    if text[following].isupper() or not text[start].isupper():
-                        yield start, end, 0.85
-                    continue
-            if _job_may_stand(text, start, end):
-                w, i = window(text, start, end - start)
-                found = self._job(w.tokens, i, text)
-                if found is not None:
-                    yield found
-
-    @staticmethod
-    def _job(toks: tuple[Token, ...], i: int, text: str) -> Match | None:
-        first = i
-        while first > i - 4 and first > 0:
-            gap = text[toks[first - 1][1] : toks[first][0]]
-            if gap != " " or _bare(toks[first - 1][2]) in COMMON_WORDS - {"assistant"}:
-                break
-            first -= 1
-        start, end = toks[first][0], toks[i][1]
-        before = text[max(0, start - 8) : start]
-        after = text[end : end + 2]
-        on_own_line = (not before.strip(" ") or _LINE_BREAK.search(before[-2:])) and (
-            not after.strip(" ") or _LINE_BREAK.match(after.lstrip(" ") or "\n")
-        )
-        if on_own_line:
-            return start, end, 0.7
-        if (
-            before.rstrip().lower().endswith((", the", "as a", "as an", "as the"))
-            and after[:1] in ",."
-        ):
-            return start, end, 0.65
-        return None
-
-
-_APPOSITION = (", the", "as a", "as the")
-
-
-def _job_may_stand(text: str, start: int, end: int) -> bool:
-    """What ``_job`` asks of the text around a job title, read without cutting words: after
-    it nothing or a line break, or "," or "." with an apposition cue not far before it (the
-    title's modifiers, at most three words, stand between)."""
-    after = text[end : end + 2]
-    if not after.strip(" ") or _LINE_BREAK.match(after.lstrip(" ") or "\n"):
-        return True
-    if after[:1] not in ",.":
-        return False
-    before = text[max(0, start - 80) : start].lower()
-    return any(cue in before for cue in _APPOSITION)
 
 
 class ZipCodeRecogniser:

@@ -253,15 +253,23 @@ def _letter_runs(phrase: str) -> tuple[str, ...]:
 
 def _stands_alone(lower: str, start: int, end: int) -> bool:
     """Whether lower[start:end] is one whole word as ``Words`` cuts them."""
+    # ``_in_run`` written out: most words stand between spaces, and this runs for each
+    # listed word of a text.
     k = start - 1
-    while k >= 0 and _in_run(lower[k]):
-        if lower[k].isalpha():
+    while k >= 0:
+        char = lower[k]
+        if not (char.isalnum() or char in _RUN):
+            break
+        if char.isalpha():
             return False
         k -= 1
-    k = end
-    while k < len(lower) and _in_run(lower[k]):
-        if lower[k].isalnum():
+    k, size = end, len(lower)
+    while k < size:
+        char = lower[k]
+        if char.isalnum():
             return False
+        if char not in _RUN:
+            break
         k += 1
     return True
 
@@ -270,11 +278,16 @@ def window(text: str, start: int, length: int, margin: int = _MARGIN) -> tuple[W
     """The words of the text around ``start``, from a space to a space (where no word can
     run across, so they are cut as in the whole text), and the index of the one at ``start``
     (without lexicon hits: who asks for a window reads the words themselves)."""
-    lo = start - margin
-    lo = 0 if lo <= 0 else _space_before(text, lo)
-    hi = _space_after(text, start + length + margin)
+    lo, hi = window_bounds(text, start, length, margin)
     w = Words(text[lo:hi], {}, lo)
     return w, [tok[0] for tok in w.tokens].index(start)
+
+
+def window_bounds(text: str, start: int, length: int, margin: int = _MARGIN) -> tuple[int, int]:
+    """Where ``window`` cuts the text: what it reads is ``text[lo:hi]``."""
+    lo = start - margin
+    lo = 0 if lo <= 0 else _space_before(text, lo)
+    return lo, _space_after(text, start + length + margin)
 
 
 def _space_before(text: str, index: int) -> int:

@@ -1,0 +1,109 @@
+"""Titles: an honorific before a name ("Mr.", "Dr") and a job title where a title stands.
+
+Read from the text next to each listed title word (``Listed.at``); a job title is cut into
+words (``window``) only where the text around it allows a match, and the words before it
+that modify it are remembered by the window they were read from::
+
+    [text[s:e] for s, e, _ in TitleRecogniser().find(text := "Anna Berg, the film director,")]
+    # ['film director']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from stanchion.guards.pii_lexicon import HONORIFICS, TITLE
+from stanchion.guards.pii_names import COMMON_WORDS
+from stanchion.guards.pii_words import (
+    listed,
+    next_word_start,
+    window,
+    window_bounds,
+    word_end,
+)
+
+Match = tuple[int, int, float]
+
+_LINE_BREAK = re.compile(r"[\n|]")
+
+
+class TitleRecogniser:
+    """An honorific before a name ("Mr.", "Dr"), a job title on a line of its own or in
+    ", the <title>," apposition."""
+
+    type = "pii.title"
+
+    def __init__(self) -> None:
+        self._spans: dict[tuple[str, int], tuple[int, int]] = {}
+
+    def find(self, text: str) -> Iterator[Match]:
+        for start, bare in listed(text).at(TITLE):
+            end = word_end(text, start, bare)
+            if end - start > 18:
+                continue
+            if bare in HONORIFICS:
+                following = next_word_start(text, end, 2)
+                if following >= 0:
+                    if text[following].isupper() or not text[start].isupper():
+                        yield start, end, 0.85
+                    continue
+            if _job_may_stand(text, start, end):
+                found = self._job(*self._modified(text, start, end - start), text)
+                if found is not None:
+                    yield found
+
+    def _modified(self, text: str, start: int, length: int) -> tuple[int, int]:
+        """The span of the job title at ``start`` with the words before it that modify it
+        (at most three, one space apart, none of them common): read from the words of its
+        ``window``, and remembered by what the window holds (a text names the same job in the
+        same words again: "film director" in each copy of a passage)."""
+        lo, hi = window_bounds(text, start, length)
+        key = (text[lo:hi], start - lo)
+        known = self._spans.get(key)
+        if known is None:
+            if len(self._spans) > 20_000:
+                self._spans.clear()
+            w, i = window(text, start, length)
+            toks = w.tokens
+            first = i
+            while first > i - 4 and first > 0:
+                gap = text[toks[first - 1][1] : toks[first][0]]
+                if gap != " " or toks[first - 1][2].rstrip(".").lower() in _MODIFIER_STOPS:
+                    break
+                first -= 1
+            known = self._spans[key] = (toks[first][0] - lo, toks[i][1] - lo)
+        return lo + known[0], lo + known[1]
+
+    @staticmethod
+    def _job(start: int, end: int, text: str) -> Match | None:
+        before = text[max(0, start - 8) : start]
+        after = text[end : end + 2]
+        on_own_line = (not before.strip(" ") or _LINE_BREAK.search(before[-2:])) and (
+            not after.strip(" ") or _LINE_BREAK.match(after.lstrip(" ") or "\n")
+        )
+        if on_own_line:
+            return start, end, 0.7
+        if (
+            before.rstrip().lower().endswith((", the", "as a", "as an", "as the"))
+            and after[:1] in ",."
+        ):
+            return start, end, 0.65
+        return None
+
+
+_APPOSITION = (", the", "as a", "as the")
+_MODIFIER_STOPS = COMMON_WORDS - {"assistant"}
+
+
+def _job_may_stand(text: str, start: int, end: int) -> bool:
+    """What ``_job`` asks of the text around a job title, read without cutting words: after
+    it nothing or a line break, or "," or "." with an apposition cue not far before it (the
+    title's modifiers, at most three words, stand between)."""
+    after = text[end : end + 2]
+    if not after.strip(" ") or _LINE_BREAK.match(after.lstrip(" ") or "\n"):
+        return True
+    if after[:1] not in ",.":
+        return False
+    before = text[max(0, start - 80) : start].lower()
+    return any(cue in before for cue in _APPOSITION)
