@@ -136,6 +136,13 @@ def test_a_light_verb_stays_beside_an_unseen_point() -> None:
     assert light_wording(parsed, lambda c: False) == parsed
 
 
+def test_a_told_light_verb_stays() -> None:
+    """'went' tells what happened: how the question is put is its present form."""
+    vocab = Vocabulary(40, {**dict(VOCAB_LIGHT.df), "went": 1})
+    parsed = parse("the night ferry went where", vocab, Glossary({}))
+    assert light_wording(parsed, lambda c: True) == parsed
+
+
 def test_a_light_verb_alone_stays_the_point() -> None:
     """Nothing rarer is known: the light word is all the question names."""
     query = parse("does it run", VOCAB_LIGHT, Glossary({}))

@@ -132,10 +132,22 @@ def _neighbours(c: Concept, words: set[str] | frozenset[str]) -> list[str]:
     return sorted(found - held)
 
 
+# The past forms of the light verbs: a told event ("when it CAME to mind", "it WENT
+# offline"), not how the question is put ("will it GO out", "can one hub RUN").
+TOLD = frozenset(
+    [
+        *("was", "were", "been", "got", "went", "gone", "took", "taken", "made", "did", "done"),
+        *("had", "gave", "given", "kept", "came", "ran", "shown", "saw", "seen", "said"),
+    ]
+)
+
+
 def _light(c: Concept) -> bool:
-    """A known light verb of the question typed as itself ("go", "run", "happens";
-    ``query.point.LIGHT``): its meaning comes from what follows it."""
-    return c.known and c.how == "word" and c.words.lower() in LIGHT
+    """A known light verb of the question typed as itself, in the form a question puts it
+    ("go", "run", "happens"; ``query.point.LIGHT``): its meaning comes from what follows it.
+    A past form tells what happened, and stays."""
+    w = c.words.lower()
+    return c.known and c.how == "word" and w in LIGHT and w not in TOLD and not w.endswith("ed")
 
 
 def light_wording(query: Query, wording: Callable[[Concept], bool]) -> Query:
