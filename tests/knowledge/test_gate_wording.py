@@ -9,7 +9,7 @@ from tests.linear import grows_linearly
 from stanchion.knowledge.answerability import assess, missing_names
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.text import stem
-from stanchion.knowledge.wording import lead_in, read_typos, unworded
+from stanchion.knowledge.wording import lead_in, light_wording, read_typos, unworded
 
 # "what" and "random" are indexed but rare, as in a corpus of encyclopaedia passages
 VOCAB = Vocabulary(
@@ -111,3 +111,39 @@ def test_a_typo_is_read_as_the_stem_of_the_english_word_meant() -> None:
     assert next(c for c in query.concepts if c.words == "familu").alts == (("family",),)
     read = read_typos(query, {"fami", "guy", "episod"})
     assert ("fami",) in next(c for c in read.concepts if c.words == "familu").alts
+
+
+# "go" and "run" are indexed but rare, as in a corpus that seldom writes them
+VOCAB_LIGHT = Vocabulary(40, {"ferry": 3, "go": 1, "run": 1, "night": 4, "harbour": 5})
+FERRY = [("Ferries", "The night ferry leaves the harbour at ten.")]
+
+
+def test_a_light_verb_is_wording_when_a_rarer_word_is_the_point() -> None:
+    """'go' is a light verb the corpus writes rarely: by its IDF it would weigh the most of
+    the question, and the sentence that answers has no reason to repeat it."""
+    parsed = parse("does the night ferry still go", VOCAB_LIGHT, Glossary({}))
+    query = light_wording(parsed, lambda c: True)
+    assert [c.words for c in query.content()] == ["night", "ferry"]
+    assert _score("does the night ferry still go", FERRY, VOCAB_LIGHT) == _score(
+        "does the night ferry still", FERRY, VOCAB_LIGHT
+    )
+
+
+def test_a_light_verb_stays_beside_an_unseen_point() -> None:
+    """'monorail' is unseen and could be what is asked: the light verb's absence from the
+    passages is still evidence they do not answer."""
+    parsed = parse("does the night monorail still go", VOCAB_LIGHT, Glossary({}))
+    assert light_wording(parsed, lambda c: False) == parsed
+
+
+def test_a_told_light_verb_stays() -> None:
+    """'went' tells what happened: how the question is put is its present form."""
+    vocab = Vocabulary(40, {**dict(VOCAB_LIGHT.df), "went": 1})
+    parsed = parse("the night ferry went where", vocab, Glossary({}))
+    assert light_wording(parsed, lambda c: True) == parsed
+
+
+def test_a_light_verb_alone_stays_the_point() -> None:
+    """Nothing rarer is known: the light word is all the question names."""
+    query = parse("does it run", VOCAB_LIGHT, Glossary({}))
+    assert light_wording(query, lambda c: True) == query

@@ -50,7 +50,7 @@ from stanchion.knowledge.vetoes import (  # re-exported: callers import the veto
     unlisted_numbers,
     unoffered,
 )
-from stanchion.knowledge.wording import lead_in, read_typos, unworded
+from stanchion.knowledge.wording import lead_in, light_wording, read_typos, unworded
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
 # over the DEV sources (clapnq, the example app's four sets, appb, appc), the threshold by
@@ -86,6 +86,7 @@ NARROW_KINDS = False
 # and the independent apps it declined none more and refused 2 answerable ones.
 POINT_KINDS = False
 CURRENCIES = True  # a price asked in a currency a corpus pricing in others never names
+LIGHT_WORDING = True  # a light verb is frame beside a known point (wording.light_wording)
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
@@ -169,6 +170,12 @@ def _storyless(word: str) -> bool:
     if any(ch.isdigit() for ch in w) or manner(w) or superlative(w):
         return True
     return w.isalpha() and telling(w)
+
+
+def _unseen_wording(c: Concept) -> bool:
+    """An unseen word that is only the message's wording, never its point (everyday, a
+    number or time, an adverb, a superlative, a verb of the customer's story)."""
+    return commonness(c.words) >= UNSEEN_Z or _storyless(c.words)
 
 
 def _unseen_coverage(concepts: list[Concept], bags: list[frozenset[str]]) -> float:
@@ -289,6 +296,8 @@ def assess(
     for title, text in passages:
         words |= passage_bags(title, text)[0]
     query = read_typos(lead_in(unworded(query)), words)
+    if LIGHT_WORDING:
+        query = light_wording(query, _unseen_wording)
     feats = features(query, passages)
     if feats is None:
         return Assessment(0.0)

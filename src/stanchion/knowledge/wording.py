@@ -10,7 +10,10 @@ parsed ``Query`` (the parse itself, and so retrieval, is unchanged):
 - a short label opening the message ("random q:", "quick question -"): its known words
   frame when the rest is a question of its own (``lead_in``);
 - a typo mended to the corpus's commonest neighbour: also read as the passages' words one
-  edit from what was typed ("storh" beside "storm drain", ``read_typos``).
+  edit from what was typed ("storh" beside "storm drain", ``read_typos``);
+- a light verb as the question types it ("will it GO out today", "how many can one hub RUN
+  at once"): frame when another known word is the question's point and no word the corpus
+  never saw could be (``light_wording``).
 
 >>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
 >>> vocab = Vocabulary(20, {"random": 1, "q": 1, "storm": 3, "drain": 2, "story": 9})
@@ -24,10 +27,12 @@ parsed ``Query`` (the parse itself, and so retrieval, is unchanged):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from stanchion.knowledge.query.english import typo_of
 from stanchion.knowledge.query.parse import FILLERS, Concept, Query
+from stanchion.knowledge.query.point import LIGHT
 from stanchion.knowledge.query.spelling import osa
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
@@ -125,3 +130,43 @@ def _neighbours(c: Concept, words: set[str] | frozenset[str]) -> list[str]:
         w for w in words if any(abs(len(w) - len(f)) <= 1 and osa(f, w, 1) <= 1 for f in forms)
     }
     return sorted(found - held)
+
+
+# The past forms of the light verbs: a told event ("when it CAME to mind", "it WENT
+# offline"), not how the question is put ("will it GO out", "can one hub RUN").
+TOLD = frozenset(
+    [
+        *("was", "were", "been", "got", "went", "gone", "took", "taken", "made", "did", "done"),
+        *("had", "gave", "given", "kept", "came", "ran", "shown", "saw", "seen", "said"),
+    ]
+)
+
+
+def _light(c: Concept) -> bool:
+    """A known light verb of the question typed as itself, in the form a question puts it
+    ("go", "run", "happens"; ``query.point.LIGHT``): its meaning comes from what follows it.
+    A past form tells what happened, and stays."""
+    w = c.words.lower()
+    return c.known and c.how == "word" and w in LIGHT and w not in TOLD and not w.endswith("ed")
+
+
+def light_wording(query: Query, wording: Callable[[Concept], bool]) -> Query:
+    """``query`` with its light verbs made frame when a known word of its own remains its
+    point and every word the corpus never saw is only wording (``wording``: everyday, a
+    number, a superlative): the corpus weighs "go" or "run" by IDF, and a corpus that rarely
+    writes them gives them more weight than the thing asked about, which the answering
+    sentence ("orders placed before 2pm ship the same day") has no reason to repeat. An
+    unseen word that could be the point ("which bus goes to the office") is what the
+    passages must hold, and the light verb's absence still says they may not."""
+    content = query.content()
+    if not any(_light(c) for c in content):
+        return query
+    if not any(c.known and not _light(c) for c in content):
+        return query  # nothing else names the point: the light verb is all there is
+    if any(not c.known and not wording(c) for c in content):
+        return query
+    concepts = tuple(
+        replace(c, frame=True) if not c.frame and c.how != "context" and _light(c) else c
+        for c in query.concepts
+    )
+    return Query(query.text, concepts)
