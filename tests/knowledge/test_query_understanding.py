@@ -308,6 +308,22 @@ def test_a_typo_of_a_stop_word_is_wording_not_an_unknown_subject() -> None:
     assert [c.words for c in query.concepts] == ["senate", "came"]
 
 
+def test_a_typo_mended_into_a_stop_word_the_corpus_indexes_is_dropped() -> None:
+    # a corpus that indexes "what" and "one": "whzt", "whar" and "kones" are the wording,
+    # not subjects retrieval should search for
+    vocab = Vocabulary(20, {"what": 5, "one": 3, "treati": 2})
+    for message in ("whzt is the treaty", "whar treaty", "the kones treaty"):
+        assert [c.words for c in parse(message, vocab, Glossary({})).concepts] == ["treaty"]
+
+
+def test_two_grammar_words_are_no_compound() -> None:
+    # "with in" is no "within", "in to" no "into": only a pair with a word of its own joins
+    vocab = Vocabulary(20, {"within": 4, "glee": 2, "login": 3, "log": 1, "santana": 1})
+    query = parse("who does santana end up with in glee", vocab, Glossary({}))
+    assert "within" not in query.terms()
+    assert parse("log in", vocab, Glossary({})).concepts[0].alts == (("login",), ("log",))
+
+
 def test_mending_typos_costs_the_same_per_word() -> None:
     # every word a different non-word whose stem is too short to correct: each is mended
     vocab = Vocabulary(20, {"pony": 3, "stabl": 2})
