@@ -16,6 +16,7 @@ from stanchion.knowledge.query import Glossary, Vocabulary, parse, salient_words
 from stanchion.knowledge.query.glossary import with_builtin
 from stanchion.knowledge.query.turns import unabbreviate
 from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.knowledge.text import stem, terms
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
@@ -306,6 +307,31 @@ def test_a_typo_of_a_stop_word_is_wording_not_an_unknown_subject() -> None:
     # a real word near a stop word stays ("came" is one edit from "come"), known or not
     query = parse("the senate came", vocab, Glossary({}))
     assert [c.words for c in query.concepts] == ["senate", "came"]
+
+
+def test_a_typo_mended_into_a_stop_word_the_corpus_indexes_is_dropped() -> None:
+    # a corpus that indexes "what" and "one": "whzt", "whar" and "kones" are the wording,
+    # not subjects retrieval should search for
+    vocab = Vocabulary(20, {"what": 5, "one": 3, "treati": 2})
+    for message in ("whzt is the treaty", "whar treaty", "the kones treaty"):
+        assert [c.words for c in parse(message, vocab, Glossary({})).concepts] == ["treaty"]
+
+
+def test_a_typo_lands_on_the_term_the_passages_index() -> None:
+    # "family" and "families" are one term: "familu" is mended to what every passage holds
+    # (when "family" stemmed to "fami", it was mended to the plural's "family" alone)
+    passage = "Family plans: two families may share one plan. The family owner pays."
+    vocab = Vocabulary(30, dict.fromkeys(terms(passage), 1))
+    assert parse("familu plan", vocab, Glossary({})).concepts[0].alts == ((stem("family"),),)
+    assert stem("family") in terms("family") and stem("family") in terms("families")
+
+
+def test_two_grammar_words_are_no_compound() -> None:
+    # "with in" is no "within", "in to" no "into": only a pair with a word of its own joins
+    vocab = Vocabulary(20, {"within": 4, "glee": 2, "login": 3, "log": 1, "santana": 1})
+    query = parse("who does santana end up with in glee", vocab, Glossary({}))
+    assert "within" not in query.terms()
+    assert parse("log in", vocab, Glossary({})).concepts[0].alts == (("login",), ("log",))
 
 
 def test_mending_typos_costs_the_same_per_word() -> None:

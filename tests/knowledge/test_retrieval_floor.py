@@ -86,3 +86,48 @@ async def test_the_floor_still_drops_what_covers_too_little(
     best = max(h.score for h in hits)
     assert all(h.score >= 0.5 * best for h in hits[1:])
     knowledge.close()
+
+
+BILLS = """# Paying your bill
+
+## Overpayments
+
+If you overpay a bill, the credit stays on your account and pays towards your next bill.
+
+## Direct debit
+
+Set up a direct debit to pay each bill on its due date.
+"""
+SOLAR = """# Solar panels
+
+## Selling power back
+
+Power your panels send back to the grid is bought back at 8 cents per kWh, paid in cash
+back or as credit each quarter.
+"""
+
+
+async def test_a_follow_up_keeps_the_passage_on_its_earlier_subject(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    """ "can I have it back in cash" after "I overpaid my bill": its own words find the solar
+    page best; the overpayment section, holding the earlier turn's words, stays under the
+    relative cut-off as long as it reaches ``min_score``."""
+    (app_dir / "docs" / "bills.md").write_text(BILLS)
+    (app_dir / "docs" / "solar.md").write_text(SOLAR)
+    spec = spec_for(store)
+    ingest(spec, app_dir, store, cipher, app="shop", approve_as="owner")
+    knowledge = build_knowledge(spec, app_dir, store, cipher, app="shop")
+    await knowledge.start()
+    r = knowledge.retriever
+    alone = r.parse("can i have it back in cash instead")
+    query = alone.with_context(r.parse("I overpaid my bill"))
+    hits = r.ranked(query, 4)
+    assert hits[0].section == "Solar panels > Selling power back"
+    over = [h for h in hits if h.section.endswith("Overpayments")]
+    assert over and 0.2 <= over[0].score < 0.5 * hits[0].score  # under the relative cut-off
+    # the direct debit section holds "bill" but not "overpaid": not the subject, cut off
+    assert not any(h.section.endswith("Direct debit") for h in hits)
+    # without the earlier turn, the cut-off is as before
+    assert all(h.score >= 0.5 * hits[0].score for h in r.ranked(alone, 4)[1:])
+    knowledge.close()

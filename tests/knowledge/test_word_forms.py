@@ -45,6 +45,19 @@ def test_a_short_word_keeps_its_final_e() -> None:
     assert stem("boxes") == stem("box") and stem("watches") == stem("watch")
 
 
+def test_a_word_ending_in_ly_is_no_adverb_unless_its_base_says_so() -> None:
+    """ "how do I apply" is no question about the app; "family" meets "families", "supply"
+    "supplies"; real adverbs still meet their base ("quickly", "usually", "heavily")."""
+    assert stem("apply") == stem("applied") == stem("applies") != stem("app")
+    assert stem("family") == stem("families") and stem("supply") == stem("supplied")
+    assert stem("reply") == stem("replies") != stem("rep") and stem("daily") != "dai"
+    assert stem("assembly") == stem("assemblies") and stem("butterfly") == stem("butterflies")
+    assert stem("quickly") == stem("quick") and stem("usually") == stem("usual")
+    assert stem("slowly") == stem("slow") and stem("obviously") == stem("obvious")
+    assert stem("heavily") == stem("heavier") and stem("deeply") == stem("deep")
+    assert stem("briefly") == stem("brief") and stem("truly") == stem("true")
+
+
 def test_a_mistyped_auxiliary_still_asks() -> None:
     """ "dose it work offline" asks; it does not tell a situation."""
     assert not is_told("my lamp is new, dose it work without the app")

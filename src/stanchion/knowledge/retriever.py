@@ -56,6 +56,15 @@ def coverable(query: Query) -> float:
     return sum(c.weight for c in query.concepts if c.known) / total
 
 
+def _subject(query: Query, asked: dict[str, str]) -> Callable[[Candidate], bool] | None:
+    """Whether a candidate holds every concept a follow-up carries from earlier turns; None
+    for a question that carries none."""
+    carried = [c for c in query.concepts if c.how == "context"]
+    if not carried:
+        return None
+    return lambda c: all(x.present(KnowledgeRetriever._bag(c, asked)) for x in carried)
+
+
 class KnowledgeRetriever:
     """``Retriever`` over one backend; ``search`` returns at most k passages, or none when
     they cannot answer the question (below ``threshold`` answerability)."""
@@ -238,7 +247,8 @@ class KnowledgeRetriever:
         scored.sort(key=lambda cs: -(lexical * cs[0].rank / top + (1 - lexical) * cs[1]))
         if dense:
             scored = self._fused(scored, dense, query, asked)
-        kept = self._cut(scored, min_score, bool(dense), coverable(query))[:k]
+        kept = self._cut(scored, min_score, bool(dense), coverable(query), _subject(query, asked))
+        kept = kept[:k]
         more: list[Scored] = []
         if fill and len(kept) < k:
             ids = {c.chunk_id for c, _, _ in kept}
@@ -250,11 +260,19 @@ class KnowledgeRetriever:
         return self._passage(c, max(cov, sim if sim >= self.min_similarity else 0.0))
 
     def _cut(
-        self, scored: list[Scored], min_score: float | None, dense: bool, reach: float = 1.0
+        self,
+        scored: list[Scored],
+        min_score: float | None,
+        dense: bool,
+        reach: float = 1.0,
+        on_subject: Callable[[Candidate], bool] | None = None,
     ) -> list[Scored]:
         """An explicit floor keeps what reaches it; otherwise the first hit always stays
         (answerability decides whether it answers) with those near the best coverage, and
-        ``min_score`` is a share of what a passage can cover (``reach``: see ``coverable``)."""
+        ``min_score`` is a share of what a passage can cover (``reach``: see ``coverable``).
+        A follow-up's passage holding all the earlier turns' concepts (``on_subject``) needs
+        only ``min_score``: its own words may find another subject's passage best ("can I
+        have it BACK in cash" after "I overpaid my bill": selling power BACK)."""
         if min_score is not None:
             return [
                 s for s in scored if s[1] >= min_score or (dense and s[2] >= self.min_similarity)
@@ -263,9 +281,14 @@ class KnowledgeRetriever:
             return []
         best = max(cov for _, cov, _ in scored)
         floor = max(self.min_score * reach, self.relative_cutoff * best)
+        least = self.min_score * reach
         head, rest = scored[0], scored[1:]
         return [head] + [
-            s for s in rest if s[1] >= floor or (dense and s[2] >= self.min_similarity)
+            s
+            for s in rest
+            if s[1] >= floor
+            or (dense and s[2] >= self.min_similarity)
+            or (on_subject is not None and s[1] >= least and on_subject(s[0]))
         ]
 
     def _labels(self, c: Candidate) -> tuple[str, str]:

@@ -191,7 +191,12 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 11
+TERMS_VERSION = 12
+# the last letters of a base "-ly" is stripped from (Porter2's valid li-endings, with "l",
+# "s", "u" and "w" for "usually", "obviously", "truly" and "slowly"): "quickly" -> "quick",
+# but "apply", "supply", "family", "anomaly", "assembly" and "butterfly" stem as their
+# "-ies"/"-ied" forms do, not as "app", "fami" or "assemb"
+ADVERB_BASE_ENDS = frozenset("cdeghklmnrstuw")
 # the shortest base an "-er" is stripped from: "smaller" -> "small", "holder" -> "hold", but
 # "offer", "water", "meter", "order", "power", "cover" and "later" are words of their own
 AGENT_BASE = 4
@@ -288,6 +293,8 @@ def _strip(word: str) -> str:
                 return word
             if suffix in ("er", "ers") and len(word) - len(suffix) < AGENT_BASE:
                 continue  # "offer" is no "off"-er, nor "water" a "wat"-er: "offers" -> "offer"
+            if suffix == "ly" and not _adverb(word[:-2]):
+                return word  # "apply" is no "app"-ly, nor "family" a "fami"-ly: as "applied"
             base = word[: -len(suffix)] + repl
             doubled = len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz"
             if doubled and suffix in ("ing", "ed", "ings", "edly", "ingly"):
@@ -296,6 +303,20 @@ def _strip(word: str) -> str:
                 return base + "e"  # "cared", "caring" -> "care"; "rates" -> "rate"
             return base
     return word
+
+
+def _adverb(base: str) -> bool:
+    """Whether ``base`` + "ly" is an adverb of it (``ADVERB_BASE_ENDS``), or one of an "-y"
+    word ("heavily" as "heavier"), or of a "-p"/"-f" word ("deeply", "sharply", "briefly"),
+    rather than a word of its own ("family", "daily", "apply", "reply", "butterfly")."""
+    end = base[-1]
+    if end in ADVERB_BASE_ENDS:
+        return True
+    if end == "i":
+        return len(base) >= 5
+    if end == "p":
+        return len(base) >= 4 and base[-2] in "aer"
+    return base.endswith("ief")
 
 
 def _tidy(base: str) -> str:

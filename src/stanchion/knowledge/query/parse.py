@@ -273,7 +273,7 @@ def _units(text: str, vocab: Vocabulary) -> list[_Unit]:
             i += 1
         elif normalize_word(raw) not in STOPWORDS and normalize_word(raw) not in FILLERS:
             unit = _word(raw, vocab)
-            if unit.known or not _filler_typo(normalize_word(raw)):
+            if not _wording(unit) and (unit.known or not _filler_typo(normalize_word(raw))):
                 units.append(unit)
         i += 1
     return units
@@ -292,6 +292,14 @@ def _filler_typo(word: str) -> bool:
     if not FILLER_TYPO <= len(word) <= LONGEST or not word.isalpha() or zipf(word) >= TYPO_MAX:
         return False  # a word of its own ("came" is no typo of "come")
     return bool(one_edit_from(word, _filler_keys()))
+
+
+def _wording(unit: _Unit) -> bool:
+    """Whether a typo was mended into a stop word or a filler the corpus happens to index
+    ("whzt" -> "what"): the question's wording, dropped as the stop word itself is."""
+    return unit.how == "spelling" and all(
+        len(alt) == 1 and (alt[0] in STOPWORDS or alt[0] in FILLERS) for alt in unit.alts
+    )
 
 
 def _hyphenated(raw: str, vocab: Vocabulary) -> list[_Unit]:
@@ -323,8 +331,9 @@ def _pair(a: str, b: str, vocab: Vocabulary) -> _Unit | None:
     if term not in vocab:
         return None
     parts = tuple(stem(normalize_word(w)) for w in (a, b) if normalize_word(w) not in STOPWORDS)
-    alts: list[Phrase] = [(term,), parts] if parts else [(term,)]
-    return _Unit(f"{a} {b}", alts, "compound", True)
+    if not parts:  # "with in", "in to": two words of grammar, no compound ("log in" is)
+        return None
+    return _Unit(f"{a} {b}", [(term,), parts], "compound", True)
 
 
 def _glossed(units: list[_Unit], glossary: Glossary) -> list[_Unit]:
