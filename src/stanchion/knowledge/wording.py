@@ -5,8 +5,7 @@ only the message's wording but that the corpus happens to hold rarely weighs the
 all and no answering sentence holds it. Three kinds of such wording, each a reading of the
 parsed ``Query`` (the parse itself, and so retrieval, is unchanged):
 
-- a typo mended into a stop word or a chat filler ("whzt" -> "what"), and a hedge
-  ("usually", "roughly"): frame (``unworded``);
+- a hedge ("usually", "roughly", typed "usualy" too): frame (``unworded``);
 - a short label opening the message ("random q:", "quick question -"): its known words
   frame when the rest is a question of its own (``lead_in``);
 - a typo mended to the corpus's commonest neighbour: also read as the passages' words one
@@ -31,10 +30,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from stanchion.knowledge.query.english import typo_of
-from stanchion.knowledge.query.parse import FILLERS, Concept, Query
+from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import LIGHT
 from stanchion.knowledge.query.spelling import osa
-from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
+from stanchion.knowledge.text import normalize_word, stem
 
 # Adverbs that hedge how often or how exactly, never what is asked ("how long does it
 # USUALLY take"): an answer states the period, not the hedge. The chat fillers hold the
@@ -45,22 +44,19 @@ HEDGES = frozenset(
 
 
 def _misspelt_wording(c: Concept) -> bool:
-    """A typo mended into a stop word or a chat filler ("whzt" -> "what", "dant" -> "want",
-    "kones" -> "one"), or a hedge however written ("usualy"): the wording of the question,
-    as the stop word itself would be."""
-    if c.how == "word" or c.how == "spelling":
-        typed = normalize_word(c.words)
-        if typed in HEDGES or typo_of(typed) in HEDGES:
-            return True
-    return c.how == "spelling" and all(
-        len(alt) == 1 and (alt[0] in STOPWORDS or alt[0] in FILLERS) for alt in c.alts
-    )
+    """A hedge however written ("usually", "usualy"): the wording of the question, as a stop
+    word is. (A typo mended into a stop word or a filler, "whzt" -> "what", the parse
+    already drops: ``query.parse``.)"""
+    if c.how != "word" and c.how != "spelling":
+        return False
+    typed = normalize_word(c.words)
+    return typed in HEDGES or typo_of(typed) in HEDGES
 
 
 def unworded(query: Query) -> Query:
-    """``query`` with its typos of stop words and fillers made frame: a concept weighs in
-    coverage by its IDF, and a corpus that indexes "what" but rarely gives the mended
-    "whzt" the heaviest weight of the question, which no answering sentence holds."""
+    """``query`` with its hedges made frame: a concept weighs in coverage by its IDF, and a
+    corpus that rarely writes "usually" gives it the heaviest weight of the question, which
+    no answering sentence holds."""
     if not any(_misspelt_wording(c) for c in query.concepts if not c.frame):
         return query
     concepts = tuple(replace(c, frame=True) if _misspelt_wording(c) else c for c in query.concepts)
