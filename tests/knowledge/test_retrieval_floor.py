@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stanchion.knowledge.build import build_knowledge
+from stanchion.knowledge.build import Knowledge, build_knowledge
 from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.retriever import coverable
 from stanchion.knowledge.spec import KnowledgeSpec
@@ -47,14 +47,21 @@ def spec_for(store: Store) -> KnowledgeSpec:
     )
 
 
-async def test_a_story_keeps_the_answer_behind_the_first_hit(
-    store: Store, cipher: Cipher, app_dir: Path
-) -> None:
-    (app_dir / "docs" / "kettle.md").write_text(KETTLE)
+async def served(store: Store, cipher: Cipher, app_dir: Path, **docs: str) -> Knowledge:
+    """The documents (file stem: text) ingested, approved and served; started."""
+    for name, text in docs.items():
+        (app_dir / "docs" / f"{name}.md").write_text(text)
     spec = spec_for(store)
     ingest(spec, app_dir, store, cipher, app="shop", approve_as="owner")
     knowledge = build_knowledge(spec, app_dir, store, cipher, app="shop")
     await knowledge.start()
+    return knowledge
+
+
+async def test_a_story_keeps_the_answer_behind_the_first_hit(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    knowledge = await served(store, cipher, app_dir, kettle=KETTLE)
     r = knowledge.retriever
     query = r.parse(STORY)
     reach = coverable(query)
@@ -73,11 +80,7 @@ async def test_the_floor_still_drops_what_covers_too_little(
     store: Store, cipher: Cipher, app_dir: Path
 ) -> None:
     """Every word known: ``coverable`` is 1 and the floor is ``min_score`` as before."""
-    (app_dir / "docs" / "kettle.md").write_text(KETTLE)
-    spec = spec_for(store)
-    ingest(spec, app_dir, store, cipher, app="shop", approve_as="owner")
-    knowledge = build_knowledge(spec, app_dir, store, cipher, app="shop")
-    await knowledge.start()
+    knowledge = await served(store, cipher, app_dir, kettle=KETTLE)
     r = knowledge.retriever
     question = "does the kettle warranty cover the heating plate when limescale trips the sensor"
     assert coverable(r.parse(question)) == 1.0
@@ -113,12 +116,7 @@ async def test_a_follow_up_keeps_the_passage_on_its_earlier_subject(
     """ "can I have it back in cash" after "I overpaid my bill": its own words find the solar
     page best; the overpayment section, holding the earlier turn's words, stays under the
     relative cut-off as long as it reaches ``min_score``."""
-    (app_dir / "docs" / "bills.md").write_text(BILLS)
-    (app_dir / "docs" / "solar.md").write_text(SOLAR)
-    spec = spec_for(store)
-    ingest(spec, app_dir, store, cipher, app="shop", approve_as="owner")
-    knowledge = build_knowledge(spec, app_dir, store, cipher, app="shop")
-    await knowledge.start()
+    knowledge = await served(store, cipher, app_dir, bills=BILLS, solar=SOLAR)
     r = knowledge.retriever
     alone = r.parse("can i have it back in cash instead")
     query = alone.with_context(r.parse("I overpaid my bill"))

@@ -332,15 +332,13 @@ def caesar_view(text: str) -> str | None:
     different common words written with the same shift ("Lpsruh suhylrxv lqvwuxfwlrqv")."""
     # The text's distinct words are cut once for the injection guard's needles; two sets
     # meet at C speed (the split and a look-up per word cost ~0.1 M instructions a scan).
-    hits = _SHIFTED_WORDS.intersection(distinct_chunks(lowered(text)))
-    if not hits:
+    if _SHIFTED_WORDS.isdisjoint(distinct_chunks(lowered(text))):
         return None
-    # The shifted words the text holds, in the order they first stand in it: a shift is
-    # counted where its first word stands (ties go to the shift read first).
     found: dict[int, set[str]] = {}
-    for word in sorted(hits, key=lowered(text).split().index):
-        shift, marker = _SHIFTED[word]
-        found.setdefault(shift, set()).add(marker)
+    for word in lowered(text).split():
+        hit = _SHIFTED.get(word)
+        if hit is not None:
+            found.setdefault(hit[0], set()).add(hit[1])
     best = max(found, key=lambda k: len(found[k]))
     return text.translate(_UNSHIFT[best]) if len(found[best]) >= 2 else None
 

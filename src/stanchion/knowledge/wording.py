@@ -2,7 +2,7 @@
 
 The gate weighs each concept of the question by its IDF in the corpus, so a word that is
 only the message's wording but that the corpus happens to hold rarely weighs the most of
-all and no answering sentence holds it. Three kinds of such wording, each a reading of the
+all and no answering sentence holds it. Four kinds of such wording, each a reading of the
 parsed ``Query`` (the parse itself, and so retrieval, is unchanged):
 
 - a hedge ("usually", "roughly", typed "usualy" too): frame (``unworded``);
@@ -43,7 +43,7 @@ HEDGES = frozenset(
 )
 
 
-def _misspelt_wording(c: Concept) -> bool:
+def _hedge(c: Concept) -> bool:
     """A hedge however written ("usually", "usualy"): the wording of the question, as a stop
     word is. (A typo mended into a stop word or a filler, "whzt" -> "what", the parse
     already drops: ``query.parse``.)"""
@@ -57,9 +57,9 @@ def unworded(query: Query) -> Query:
     """``query`` with its hedges made frame: a concept weighs in coverage by its IDF, and a
     corpus that rarely writes "usually" gives it the heaviest weight of the question, which
     no answering sentence holds."""
-    if not any(_misspelt_wording(c) for c in query.concepts if not c.frame):
+    if not any(_hedge(c) for c in query.concepts if not c.frame):
         return query
-    concepts = tuple(replace(c, frame=True) if _misspelt_wording(c) else c for c in query.concepts)
+    concepts = tuple(replace(c, frame=True) if _hedge(c) else c for c in query.concepts)
     return Query(query.text, concepts)
 
 

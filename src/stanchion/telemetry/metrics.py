@@ -230,13 +230,13 @@ class Metrics:
         """The series' adder, declaring it: ``inc`` without looking it up again. ``held``:
         an adder to call only while holding ``self.lock``."""
         fam = self._families.get(name) or self._family(name, labels, self._counter, _adder)
-        return (fam.recorders.get(labels) if not held else None) or fam.recorder(labels, held)
+        return (fam.held if held else fam.recorders).get(labels) or fam.recorder(labels, held)
 
     def histogram(self, name: str, labels: Labels = (), held: bool = False) -> Record:
         """The series' observer, declaring it: ``observe`` without looking it up again.
         ``held``: an observer to call only while holding ``self.lock``."""
         fam = self._families.get(name) or self._family(name, labels, self._histogram, _observer)
-        return (fam.recorders.get(labels) if not held else None) or fam.recorder(labels, held)
+        return (fam.held if held else fam.recorders).get(labels) or fam.recorder(labels, held)
 
     def inc(self, name: str, labels: Labels = (), value: float = 1.0) -> None:
         """Add ``value``; 0 declares the series, so a scrape shows it before its first event."""
