@@ -9,6 +9,9 @@
 
 Sources (DEV only; the *-heldout files are never read here):
 - clapnq: the queries of the DEV half (sha256 of the id) over the clapnq corpus;
+- clapnq_messy: the same corpus asked as customers type (bench/data/clapnq/queries-dev.jsonl:
+  lower case, typos, articles dropped, chatty prefixes, two questions joined), its DEV file
+  only; it shares clapnq's corpus, so leaving the clapnq app out leaves out both;
 - messy, messy2, messy3, messy4: the example app's dev files (examples/support-assistant/evals/
   *-dev.jsonl), served by the example's own knowledge spec (glossary, catalog) through
   ``Planner``;
@@ -64,13 +67,20 @@ from stanchion.store.db import Store
 
 APP = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
 CLAPNQ = Path(__file__).resolve().parents[2] / "shared" / "datasets/retrieval/clapnq"
+CLAPNQ_MESSY = Path(__file__).resolve().parent / "data" / "clapnq" / "queries-dev.jsonl"
 APPB = Path(__file__).resolve().parent / "data" / "appb"
 APPC = Path(__file__).resolve().parent / "data" / "appc"
 EXAMPLE_SETS = ("messy", "messy2", "messy3", "messy4")
-SOURCES = ("clapnq", *EXAMPLE_SETS, "appb", "appc")
+SOURCES = ("clapnq", "clapnq_messy", *EXAMPLE_SETS, "appb", "appc")
 # The apps whose generalisation is judged: the example's four sets share one corpus, so
 # leaving one of them out still trains on its documents; leave-one-APP-out does not.
-APPS = {"clapnq": "clapnq", **{s: "example" for s in EXAMPLE_SETS}, "appb": "appb", "appc": "appc"}
+APPS = {
+    "clapnq": "clapnq",
+    "clapnq_messy": "clapnq",
+    **{s: "example" for s in EXAMPLE_SETS},
+    "appb": "appb",
+    "appc": "appc",
+}
 L2_GRID = (0.001, 0.01)
 ALL_FEATURES = (
     "coverage",
@@ -172,7 +182,14 @@ def appc_rows(tmp: Path) -> list[Row]:
     return app_rows(tmp, APPC, {"appc": (APPC / "evals" / "questions.jsonl", "dev")})
 
 
-def clapnq_rows(tmp: Path) -> list[Row]:
+def messy_clapnq() -> list[tuple[str, list[str], bool]]:
+    """The messy wording of clapnq's DEV questions (bench/data/clapnq/queries-dev.jsonl)."""
+    rows = [json.loads(line) for line in CLAPNQ_MESSY.read_text().splitlines() if line.strip()]
+    return [(r["id"], [r["text"]], bool(r["answerable"])) for r in rows]
+
+
+def clapnq_planner(tmp: Path) -> tuple[Planner, Any, Any]:
+    """A planner over the clapnq corpus (default answerability), its BEIR set and index."""
     sys.path.insert(0, str(Path(__file__).parent))
     from retrieval_size import beir_index, retriever_over
 
@@ -182,13 +199,18 @@ def clapnq_rows(tmp: Path) -> list[Row]:
     beir = Beir.load(CLAPNQ)
     cipher = Cipher(bytes(32))
     index = beir_index(beir, tmp, cipher)
-    planner = Planner(retriever_over(index, cipher, beir_words(beir)), Answerability())
+    return Planner(retriever_over(index, cipher, beir_words(beir)), Answerability()), beir, index
+
+
+def clapnq_rows(tmp: Path) -> list[Row]:
+    """clapnq's DEV half as written, and its DEV file's messy wording (``clapnq_messy``)."""
+    planner, beir, index = clapnq_planner(tmp)
     items = [
         (str(q["_id"]), [q["text"]], bool(q["answerable"]))
         for q in beir.queries
         if half(str(q["_id"])) == "dev"
     ]
-    rows = _rows(planner, "clapnq", items)
+    rows = _rows(planner, "clapnq", items) + _rows(planner, "clapnq_messy", messy_clapnq())
     index.close()
     return rows
 

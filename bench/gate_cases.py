@@ -207,18 +207,8 @@ def app_cases(tmp: Path, app: Path, sets: Sets) -> list[Any]:
 
 
 def clapnq_cases(tmp: Path) -> list[Any]:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from retrieval_size import beir_index, retriever_over
-
-    from stanchion.knowledge.evaluation import Beir
-    from stanchion.knowledge.index_local import beir_words
-    from stanchion.knowledge.spec import Answerability
-    from stanchion.store.crypto import Cipher
-
-    beir = Beir.load(fit.CLAPNQ)
-    cipher = Cipher(bytes(32))
-    index = beir_index(beir, tmp, cipher)
-    planner = Planner(retriever_over(index, cipher, beir_words(beir)), Answerability())
+    """clapnq's DEV half as written and its DEV file's messy wording (``clapnq_messy``)."""
+    planner, beir, index = fit.clapnq_planner(tmp)
     out = [
         _case(
             planner,
@@ -232,6 +222,10 @@ def clapnq_cases(tmp: Path) -> list[Any]:
         for q in beir.queries
         if fit.half(str(q["_id"])) == "dev"
     ]
+    lines = fit.CLAPNQ_MESSY.read_text().splitlines()
+    for r in (json.loads(line) for line in lines if line.strip()):
+        gold = set(r["relevant"])
+        out.append(_case(planner, "clapnq_messy", r["id"], [r["text"]], r["answerable"], [], gold))
     index.close()
     return [c for c in out if c is not None]
 

@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from stanchion.knowledge import evidence
+from stanchion.knowledge.asking import answer_wording
 from stanchion.knowledge.query.english import commonness, specificity
 from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
@@ -87,6 +88,7 @@ NARROW_KINDS = False
 POINT_KINDS = False
 CURRENCIES = True  # a price asked in a currency a corpus pricing in others never names
 LIGHT_WORDING = True  # a light verb is frame beside a known point (wording.light_wording)
+ANSWER_WORDING = True  # words of asking, particles, set phrases are frame (asking.answer_wording)
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
@@ -296,6 +298,8 @@ def assess(
     for title, text in passages:
         words |= passage_bags(title, text)[0]
     query = read_typos(lead_in(unworded(query)), words)
+    if ANSWER_WORDING:
+        query = answer_wording(query)
     if LIGHT_WORDING:
         query = light_wording(query, _unseen_wording)
     feats = features(query, passages)

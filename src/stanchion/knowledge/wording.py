@@ -36,10 +36,13 @@ from stanchion.knowledge.query.spelling import osa
 from stanchion.knowledge.text import normalize_word, stem
 
 # Adverbs that hedge how often or how exactly, never what is asked ("how long does it
-# USUALLY take"): an answer states the period, not the hedge. The chat fillers hold the
-# others ("really", "actually", "basically").
+# USUALLY take", "my bag NEVER showed up"): an answer states the period, not the hedge. The
+# chat fillers hold the others ("really", "actually", "basically").
 HEDGES = frozenset(
-    ["usually", "normally", "typically", "generally", "roughly", "approximately", "exactly"]
+    [
+        *("usually", "normally", "typically", "generally", "roughly", "approximately"),
+        *("exactly", "never", "always", "ever", "often", "sometimes", "rarely", "seldom"),
+    ]
 )
 
 
@@ -91,6 +94,7 @@ def lead_in(query: Query) -> Query:
     return Query(query.text, concepts)
 
 
+USE_VERB = True  # "use" read as a light verb (``_light``)
 TYPO_READ = 4  # letters from which a typo is read against the passages' words
 
 
@@ -138,12 +142,19 @@ TOLD = frozenset(
 )
 
 
+# "use" as a verb ("can I still USE it"): its meaning is its object's, as a light verb's
+# is; "used" tells ("I used it once") or qualifies ("a used item") and stays.
+USE = frozenset(["use", "uses", "using"])
+
+
 def _light(c: Concept) -> bool:
     """A known light verb of the question typed as itself, in the form a question puts it
-    ("go", "run", "happens"; ``query.point.LIGHT``): its meaning comes from what follows it.
-    A past form tells what happened, and stays."""
+    ("go", "run", "happens"; ``query.point.LIGHT``; and "use"): its meaning comes from what
+    follows it. A past form tells what happened, and stays."""
     w = c.words.lower()
-    return c.known and c.how == "word" and w in LIGHT and w not in TOLD and not w.endswith("ed")
+    if not c.known or c.how != "word" or w in TOLD or w.endswith("ed"):
+        return False
+    return w in LIGHT or (USE_VERB and w in USE)
 
 
 def light_wording(query: Query, wording: Callable[[Concept], bool]) -> Query:
