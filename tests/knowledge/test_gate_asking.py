@@ -21,7 +21,8 @@ VOCAB = Vocabulary(
         **dict.fromkeys(["date", "never", "use", "1", "type"], 1),
         **{"kettle": 3, "boil": 4, "lantern": 3, "wick": 2, "parcel": 6, "refund": 5},
         **{"tram": 4, "timetabl": 3, "updat": 6, "light": 8, "charg": 5, "order": 9},
-        **{"harbour": 4, "toll": 3, "fee": 6},
+        **{"harbour": 4, "toll": 3, "fee": 6, "cost": 1, "charg": 1, "ship": 5, "bring": 1},
+        **{"arbour": 1},
     },
 )
 KETTLE = [("Kettles", "The travel kettle boils a litre in four minutes.")]
@@ -32,8 +33,12 @@ ORDER = [("Billing", "If an order was charged twice, the extra charge is refunde
 
 
 def _frames(text: str) -> list[str]:
-    query = answer_wording(parse(text, VOCAB, Glossary({})))
-    return [c.words for c in query.concepts if c.frame]
+    """The words the reading makes frame (the parse's own frame, "how much", aside)."""
+    parsed = parse(text, VOCAB, Glossary({}))
+    read = answer_wording(parsed)
+    return [
+        c.words for c, p in zip(read.concepts, parsed.concepts, strict=True) if c.frame > p.frame
+    ]
 
 
 def _score(text: str, passages: list[tuple[str, str]]) -> float:
@@ -51,6 +56,8 @@ def _score(text: str, passages: list[tuple[str, str]]) -> float:
         ("can the kettle boil two litres at the same time", ["time"]),
         ("how up to date is the tram timetable", ["date"]),
         ("charged twice for 1 order", ["1"]),
+        ("how much does it cost to ship a lantern", ["cost"]),
+        ("how much do you charge for a kettle", ["charge"]),
     ],
 )
 def test_a_word_of_asking_is_frame(text: str, framed: list[str]) -> None:
@@ -68,6 +75,7 @@ def test_a_word_of_asking_is_frame(text: str, framed: list[str]) -> None:
         "what is the time limit for a refund",  # "time limit": the point
         "what date is the tram timetable updated",  # a calendar date
         "is 1 enough",  # a number asked about
+        "what is the cost of a lantern",  # a noun the answer may name
     ],
 )
 def test_the_same_word_as_the_point_stays(text: str) -> None:
@@ -100,9 +108,21 @@ def test_a_frequency_adverb_is_a_hedge() -> None:
     assert [c.words for c in query.concepts if c.frame] == ["never"]
 
 
-def test_use_is_a_light_verb_beside_a_known_point() -> None:
+def test_a_typo_of_a_grammar_word_is_wording() -> None:
+    """The corpus mends 'abour' to its 'arbour'; English reads it 'about', a stop word."""
+    query = parse("is the lantern abour the harbour", VOCAB, Glossary({}))
+    typo = next(c for c in query.concepts if c.words == "abour")
+    assert typo.how == "spelling" and typo.alts == (("arbour",),)
+    assert [c.words for c in unworded(query).concepts if c.frame] == ["abour"]
+
+
+@pytest.mark.parametrize(
+    ("text", "point"),
+    [("can i still use the kettle", ["kettle"]), ("can i bring the lantern", ["lantern"])],
+)
+def test_use_and_bring_are_light_verbs_beside_a_known_point(text: str, point: list[str]) -> None:
     """'can i still use the kettle': the kettle is what the answer is about."""
-    query = light_wording(parse("can i still use the kettle", VOCAB, Glossary({})), lambda c: True)
-    assert [c.words for c in query.content()] == ["kettle"]
+    query = light_wording(parse(text, VOCAB, Glossary({})), lambda c: True)
+    assert [c.words for c in query.content()] == point
     told = parse("i used the kettle", VOCAB, Glossary({}))
     assert light_wording(told, lambda c: True) == told

@@ -6,9 +6,10 @@ of English grammar rather than of one app's vocabulary (the parse, and so retrie
 unchanged; ``answer_wording`` makes them frame for the gate only):
 
 - a noun naming the kind of answer wanted, before what it is of ("what is the MEANING of
-  ayes", "the DIFFERENCE between a and b", "the REASON for the delay"), and an imperative
-  verb of asking opening a clause ("DESCRIBE the parts of", "EXPLAIN how"): the sentence
-  that answers gives the meaning, the difference, the reason, in its own words, as the
+  ayes", "the DIFFERENCE between a and b", "the REASON for the delay"), an imperative verb
+  of asking opening a clause ("DESCRIBE the parts of", "EXPLAIN how") and the verb of a
+  "how much" question ("how much does it COST to bring a bike"): the sentence that answers
+  gives the meaning, the difference, the reason, the amount, in its own words, as the
   parse already reads "what does it MEAN" and "how long does it TAKE";
 - a particle or a set phrase built of the commonest words: "send it BACK" (not "my back"),
   "at the same TIME", "on TIME", "this TIME", "up to DATE", "out of DATE", the numeral
@@ -53,6 +54,9 @@ KINDS = frozenset(
     ]
 )
 KIND_AFTER = frozenset(["of", "between", "for", "behind", "why"])
+# The verb of a "how much" question ("how much does it COST to bring a bike"): the answer
+# states the amount, as "how long does it TAKE" is answered by the period (query.parse FRAME).
+AMOUNT = frozenset(["cost", "costs", "charge", "charges"])
 # Imperative verbs of asking that open a clause: "describe the parts of a transistor".
 ASKING = frozenset(["describe", "explain", "define", "list", "name", "summarize", "summarise"])
 CLAUSE_OPEN = frozenset(["please", "pls", "plz", "can", "could", "you", "u", "and", "also", "so"])
@@ -99,6 +103,18 @@ def _asking_verb(word: str, tokens: list[str]) -> bool:
     return any(all(t in CLAUSE_OPEN for t in tokens[:i]) for i in _positions(tokens, word))
 
 
+def _amount_verb(word: str, tokens: list[str]) -> bool:
+    """ "cost" as the verb of a "how much" question: "how much does it cost", "how much do
+    you charge" (not "the cost of", a noun the answer may name)."""
+    if word not in AMOUNT:
+        return False
+    asked = [j for j in range(len(tokens) - 1) if tokens[j : j + 2] == ["how", "much"]]
+    return any(
+        asked and asked[0] < i - 1 and tokens[i - 1] not in NOUN_BEFORE
+        for i in _positions(tokens, word)
+    )
+
+
 def _particle(word: str, tokens: list[str]) -> bool:
     """ "back" after a verb or a pronoun; "time" in an adverbial set phrase."""
     at = _positions(tokens, word)
@@ -129,7 +145,9 @@ def wording_of(c: Concept, tokens: list[str]) -> bool:
     if not c.known or c.frame or c.how not in ("word", "spelling") or " " in c.words:
         return False
     w = _typed(c)
-    return _kind_noun(w, tokens) or _asking_verb(w, tokens) or _particle(w, tokens)
+    if _kind_noun(w, tokens) or _asking_verb(w, tokens) or _amount_verb(w, tokens):
+        return True
+    return _particle(w, tokens)
 
 
 def answer_wording(query: Query) -> Query:

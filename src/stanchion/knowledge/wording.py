@@ -30,10 +30,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from stanchion.knowledge.query.english import typo_of
-from stanchion.knowledge.query.parse import Concept, Query
+from stanchion.knowledge.query.parse import FILLERS, Concept, Query
 from stanchion.knowledge.query.point import LIGHT
 from stanchion.knowledge.query.spelling import osa
-from stanchion.knowledge.text import normalize_word, stem
+from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
 
 # Adverbs that hedge how often or how exactly, never what is asked ("how long does it
 # USUALLY take", "my bag NEVER showed up"): an answer states the period, not the hedge. The
@@ -48,12 +48,16 @@ HEDGES = frozenset(
 
 def _hedge(c: Concept) -> bool:
     """A hedge however written ("usually", "usualy"): the wording of the question, as a stop
-    word is. (A typo mended into a stop word or a filler, "whzt" -> "what", the parse
-    already drops: ``query.parse``.)"""
+    word is; and a typo of a stop word or a filler the corpus mended into a word of its own
+    ("tgey" -> "grey": English reads it "they"). (A typo mended into a stop word or a
+    filler, "whzt" -> "what", the parse already drops: ``query.parse``.)"""
     if c.how != "word" and c.how != "spelling":
         return False
     typed = normalize_word(c.words)
-    return typed in HEDGES or typo_of(typed) in HEDGES
+    meant = typo_of(typed)
+    if typed in HEDGES or meant in HEDGES:
+        return True
+    return c.how == "spelling" and meant is not None and (meant in STOPWORDS or meant in FILLERS)
 
 
 def unworded(query: Query) -> Query:
@@ -94,7 +98,7 @@ def lead_in(query: Query) -> Query:
     return Query(query.text, concepts)
 
 
-USE_VERB = True  # "use" read as a light verb (``_light``)
+USE_VERB = True  # "use" and "bring" read as light verbs (``_light``)
 TYPO_READ = 4  # letters from which a typo is read against the passages' words
 
 
@@ -142,15 +146,16 @@ TOLD = frozenset(
 )
 
 
-# "use" as a verb ("can I still USE it"): its meaning is its object's, as a light verb's
-# is; "used" tells ("I used it once") or qualifies ("a used item") and stays.
-USE = frozenset(["use", "uses", "using"])
+# "use" and "bring" as verbs ("can I still USE it", "how much to BRING my bike"): their
+# meaning is their object's, as a light verb's is ("bring" is "take" seen from where the
+# thing arrives); "used" tells ("I used it once") or qualifies ("a used item") and stays.
+USE = frozenset(["use", "uses", "using", "bring", "brings", "bringing"])
 
 
 def _light(c: Concept) -> bool:
     """A known light verb of the question typed as itself, in the form a question puts it
-    ("go", "run", "happens"; ``query.point.LIGHT``; and "use"): its meaning comes from what
-    follows it. A past form tells what happened, and stays."""
+    ("go", "run", "happens"; ``query.point.LIGHT``; "use", "bring"): its meaning comes from
+    what follows it. A past form tells what happened, and stays."""
     w = c.words.lower()
     if not c.known or c.how != "word" or w in TOLD or w.endswith("ed"):
         return False
