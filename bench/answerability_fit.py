@@ -3,41 +3,32 @@
     python bench/answerability_fit.py            # LOSO figures, the curve, at the shipped weights
     python bench/answerability_fit.py --fit      # refit: prints WEIGHTS and THRESHOLD to ship
     python bench/answerability_fit.py --fit --only=coverage,rarest,ask_specific
-        # the same protocol over the named subsets (repeatable) and the shipped one only:
-        # every subset of up to three takes about 10 minutes on two shared cores
+        # the same protocol over the named subsets (repeatable) and the shipped one only;
+        # every subset of up to three of all candidates takes over an hour on two shared cores
     python bench/answerability_loao.py --auc     # each candidate's AUC per app; see there
 
 Sources (DEV only; the *-heldout files are never read here):
-- clapnq: the queries of the DEV half (sha256 of the id) over the clapnq corpus;
-- clapnq_messy: the same corpus asked as customers type (bench/data/clapnq/queries-dev.jsonl:
-  lower case, typos, articles dropped, chatty prefixes, two questions joined), its DEV file
-  only; it shares clapnq's corpus, so leaving the clapnq app out leaves out both;
+- clapnq: the queries of the DEV half (sha256 of the id) over the clapnq corpus, and
+  clapnq_messy: the same corpus asked as customers type (bench/data/clapnq/queries-dev.jsonl:
+  typos, no articles, chatty prefixes, two questions joined), its DEV file only;
 - messy, messy2, messy3, messy4: the example app's dev files (examples/support-assistant/evals/
   *-dev.jsonl), served by the example's own knowledge spec (glossary, catalog) through
   ``Planner``;
-- appb: the DEV split of a second app's questions (bench/data/appb: a utility's help centre,
-  its spec as a new team would start it), and of a third (bench/data/appc: an airline's
-  baggage help centre, written blind), so that no source is one app's only.
+- appb, appc: the DEV split of a second app's questions (bench/data/appb: a utility's help
+  centre, its spec as a new team would start it) and of a third (bench/data/appc: an
+  airline's baggage help centre, written blind), so that no source is one app's only.
 
 Leave-one-APP-out (LOAO): fit on the other apps, choose the threshold on them, report the
-left-out one. The apps are clapnq, the example (its four messy sets share one corpus, so
-leaving one of them out still trains on its documents), appb and appc; the worst app is the
-figure to quote. Features (subsets of up to three) and the L2 strength are chosen by the
-average of the mean and the worst held-out app. Leave-one-source-out (the seven sources)
-is printed beside it for comparison with earlier sessions. The shipped
+left-out one. The apps are clapnq (both wordings: one corpus), the example (its four sets
+share one corpus), appb and appc; the worst app is the figure to quote. Features (subsets of
+up to three) and the L2 strength are chosen by the average of the mean and the worst
+held-out app. Leave-one-source-out (the eight sources) is printed beside it. The shipped
 threshold is chosen on out-of-fold scores (5 folds stratified by source and label), never
 on held-out data. The example app's own threshold (its spec's
 ``knowledge.answerability.threshold``: the per-app calibration a team does with its
-labelled questions) is chosen on the same out-of-fold scores of its four sources only
-(messy, messy2, messy3, messy4).
-
-``sentence_unseen`` (the words the corpus never saw counted against the answer, each word
-weighed by how much it could name a point) with ``matched`` and ``ask_specific`` ranks first
-by leave-one-app-out at L2 0.01 (mean 0.808, worst 0.720 vs the shipped pair's 0.793,
-0.687) but not at L2 0.001 (0.786, 0.708), and appc loses at both: a candidate, not shipped.
-The other candidates (``heading``, ``document``) and those measured and dropped (the answer
-kind, the retrieval margin, word ties from the app's chunks) are in docs/grounding.md,
-"Evidence that holds across apps".
+labelled questions) is chosen on the same out-of-fold scores of its four sources only.
+Candidates measured and not shipped, with their figures: docs/grounding.md ("Evidence that
+holds across apps", "How a question asks").
 """
 
 from __future__ import annotations
@@ -55,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from answerability_clapnq import CLAPNQ, clapnq_planner, messy_clapnq
 
 from stanchion.knowledge import answerability, evidence
 from stanchion.knowledge.build import build_knowledge
@@ -66,8 +58,6 @@ from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
 APP = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
-CLAPNQ = Path(__file__).resolve().parents[2] / "shared" / "datasets/retrieval/clapnq"
-CLAPNQ_MESSY = Path(__file__).resolve().parent / "data" / "clapnq" / "queries-dev.jsonl"
 APPB = Path(__file__).resolve().parent / "data" / "appb"
 APPC = Path(__file__).resolve().parent / "data" / "appc"
 EXAMPLE_SETS = ("messy", "messy2", "messy3", "messy4")
@@ -182,35 +172,16 @@ def appc_rows(tmp: Path) -> list[Row]:
     return app_rows(tmp, APPC, {"appc": (APPC / "evals" / "questions.jsonl", "dev")})
 
 
-def messy_clapnq() -> list[tuple[str, list[str], bool]]:
-    """The messy wording of clapnq's DEV questions (bench/data/clapnq/queries-dev.jsonl)."""
-    rows = [json.loads(line) for line in CLAPNQ_MESSY.read_text().splitlines() if line.strip()]
-    return [(r["id"], [r["text"]], bool(r["answerable"])) for r in rows]
-
-
-def clapnq_planner(tmp: Path) -> tuple[Planner, Any, Any]:
-    """A planner over the clapnq corpus (default answerability), its BEIR set and index."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from retrieval_size import beir_index, retriever_over
-
-    from stanchion.knowledge.evaluation import Beir
-    from stanchion.knowledge.index_local import beir_words
-
-    beir = Beir.load(CLAPNQ)
-    cipher = Cipher(bytes(32))
-    index = beir_index(beir, tmp, cipher)
-    return Planner(retriever_over(index, cipher, beir_words(beir)), Answerability()), beir, index
-
-
 def clapnq_rows(tmp: Path) -> list[Row]:
     """clapnq's DEV half as written, and its DEV file's messy wording (``clapnq_messy``)."""
-    planner, beir, index = clapnq_planner(tmp)
+    planner, beir, index = clapnq_planner(tmp, Answerability())
     items = [
         (str(q["_id"]), [q["text"]], bool(q["answerable"]))
         for q in beir.queries
         if half(str(q["_id"])) == "dev"
     ]
-    rows = _rows(planner, "clapnq", items) + _rows(planner, "clapnq_messy", messy_clapnq())
+    messy = [(i, turns, ok) for i, turns, ok, _ in messy_clapnq()]
+    rows = _rows(planner, "clapnq", items) + _rows(planner, "clapnq_messy", messy)
     index.close()
     return rows
 

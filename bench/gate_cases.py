@@ -23,6 +23,7 @@ from typing import Any
 
 import answerability_fit as fit
 import yaml
+from answerability_clapnq import clapnq_planner, messy_clapnq
 
 from stanchion.knowledge import answerability
 from stanchion.knowledge.base import Passage
@@ -208,7 +209,9 @@ def app_cases(tmp: Path, app: Path, sets: Sets) -> list[Any]:
 
 def clapnq_cases(tmp: Path) -> list[Any]:
     """clapnq's DEV half as written and its DEV file's messy wording (``clapnq_messy``)."""
-    planner, beir, index = fit.clapnq_planner(tmp)
+    from stanchion.knowledge.spec import Answerability
+
+    planner, beir, index = clapnq_planner(tmp, Answerability())
     out = [
         _case(
             planner,
@@ -222,10 +225,8 @@ def clapnq_cases(tmp: Path) -> list[Any]:
         for q in beir.queries
         if fit.half(str(q["_id"])) == "dev"
     ]
-    lines = fit.CLAPNQ_MESSY.read_text().splitlines()
-    for r in (json.loads(line) for line in lines if line.strip()):
-        gold = set(r["relevant"])
-        out.append(_case(planner, "clapnq_messy", r["id"], [r["text"]], r["answerable"], [], gold))
+    for ex_id, turns, ok, gold in messy_clapnq():
+        out.append(_case(planner, "clapnq_messy", ex_id, turns, ok, [], gold))
     index.close()
     return [c for c in out if c is not None]
 

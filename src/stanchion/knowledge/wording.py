@@ -5,14 +5,19 @@ only the message's wording but that the corpus happens to hold rarely weighs the
 all and no answering sentence holds it. Four kinds of such wording, each a reading of the
 parsed ``Query`` (the parse itself, and so retrieval, is unchanged):
 
-- a hedge ("usually", "roughly", typed "usualy" too): frame (``unworded``);
+- a hedge ("usually", "roughly", "never", typed "usualy" too), and a typo the corpus mended
+  into a word of its own that English reads as a stop word ("abour" -> "arbour", meant
+  "about"): frame (``unworded``);
 - a short label opening the message ("random q:", "quick question -"): its known words
   frame when the rest is a question of its own (``lead_in``);
 - a typo mended to the corpus's commonest neighbour: also read as the passages' words one
   edit from what was typed ("storh" beside "storm drain", ``read_typos``);
 - a light verb as the question types it ("will it GO out today", "how many can one hub RUN
-  at once"): frame when another known word is the question's point and no word the corpus
-  never saw could be (``light_wording``).
+  at once"), and "use" and "bring": frame when another known word is the question's point
+  and no word the corpus never saw could be (``light_wording``).
+
+The words of asking themselves ("the MEANING of", "DESCRIBE", "how much does it COST"),
+particles and set phrases ("send it BACK", "at the same TIME") are ``knowledge.asking``'s.
 
 >>> from stanchion.knowledge.query import Glossary, Vocabulary, parse
 >>> vocab = Vocabulary(20, {"random": 1, "q": 1, "storm": 3, "drain": 2, "story": 9})
