@@ -89,10 +89,12 @@ POINT_KINDS = False
 CURRENCIES = True  # a price asked in a currency a corpus pricing in others never names
 LIGHT_WORDING = True  # a light verb is frame beside a known point (wording.light_wording)
 ANSWER_WORDING = True  # words of asking, particles, set phrases are frame (asking.answer_wording)
+LEAN = True  # an earlier turn's concept counts in a sentence when its passage holds it
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
 Pair = tuple[str, str]
+Bags = tuple[frozenset[str], tuple[frozenset[str], ...]]  # a passage's terms, its sentences'
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,21 @@ def _ask_features(query: Query, bags: list[frozenset[str]]) -> dict[str, float]:
     }
 
 
+def _sentence_bags(cached: list[Bags], leaning: list[Concept]) -> list[frozenset[str]]:
+    """Each sentence's terms (with its title and heading), and with ``LEAN``, the terms of
+    the earlier turns' or the told story's concepts (``leaning``) its own passage holds:
+    the answering sentence need not name again the subject the conversation already named
+    ("(the bulb) is that still allowed since the box has been opened"), but its passage must
+    be about it."""
+    if not (LEAN and leaning):
+        return [b for _, sents in cached for b in sents] or [frozenset()]
+    out = []
+    for whole, sents in cached:
+        held = frozenset(t for c in leaning if c.present(whole) for alt in c.alts for t in alt)
+        out += [b | (held & whole) for b in sents]
+    return out or [frozenset()]
+
+
 def dense_probability(x: list[float]) -> float:
     """``probability`` of the model with the similarity (DENSE_FEATURES, DENSE_WEIGHTS)."""
     z = DENSE_WEIGHTS[0] + sum(w * v for w, v in zip(DENSE_WEIGHTS[1:], x, strict=True))
@@ -220,7 +237,7 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     heaviest = max(c.weight for c in content)
     cached = [passage_bags(title, text) for title, text in passages]
     bags = [whole for whole, _ in cached]
-    sentences = [b for _, sents in cached for b in sents] or [frozenset()]
+    sentences = _sentence_bags(cached, [c for c in known if c.how == "context"])
     best = max(sentences, key=lambda b: _share(known, b, total))
     rare = max(known, key=lambda c: c.weight)
     unknown = sum(c.weight for c in content if not c.known)
