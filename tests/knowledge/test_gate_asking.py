@@ -126,3 +126,23 @@ def test_use_and_bring_are_light_verbs_beside_a_known_point(text: str, point: li
     assert [c.words for c in query.content()] == point
     told = parse("i used the kettle", VOCAB, Glossary({}))
     assert light_wording(told, lambda c: True) == told
+
+
+LEAN_VOCAB = Vocabulary(
+    60, {"bulb": 2, "box": 3, "open": 3, "return": 5, "kettle": 2, "ship": 6, "day": 9}
+)
+
+
+def _leaning(passages: list[tuple[str, str]]) -> float:
+    earlier = parse("I bought a bulb last week", LEAN_VOCAB, Glossary({}))
+    query = parse("can I return it if the box is opened", LEAN_VOCAB, Glossary({}))
+    return assess(query.with_context(earlier), LEAN_VOCAB, passages).score
+
+
+def test_an_earlier_turns_subject_need_not_recur_in_the_answering_sentence() -> None:
+    """The conversation named the bulb; the sentence that answers ("an opened box can still
+    be returned") does not name it again, its passage does. A passage on another product
+    with the same sentence lends nothing."""
+    bulbs = [("Returns", "Each bulb ships in a box. An opened box can still be returned.")]
+    kettles = [("Returns", "Each kettle ships in a box. An opened box can still be returned.")]
+    assert _leaning(bulbs) > _leaning(kettles)
