@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from answerability_clapnq import CLAPNQ, clapnq_planner, messy_clapnq
+from answerability_clapnq import CLAPNQ as CLAPNQ  # re-exported: answers_semantic reads it
+from answerability_clapnq import clapnq_planner, messy_clapnq
 
 from stanchion.knowledge import answerability, evidence
 from stanchion.knowledge.build import build_knowledge
