@@ -44,13 +44,13 @@ from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.stopwords import STOPWORDS
 
 # Nouns that name the kind of answer wanted, not its subject: "the X of / between / for /
-# behind ...". (Price, size and the like are left out: documents name them as such.)
+# behind ...". (Price, size, "type", "kind" and "example" are left out: documents name them
+# as such, "there are three types of plan", "for example".)
 KINDS = frozenset(
     [
         *("meaning", "meanings", "purpose", "purposes", "difference", "differences"),
         *("reason", "reasons", "definition", "significance", "importance", "role", "roles"),
         *("function", "functions", "origin", "origins", "cause", "causes", "effect", "effects"),
-        *("type", "types", "kind", "kinds", "sort", "sorts", "example", "examples"),
     ]
 )
 KIND_AFTER = frozenset(["of", "between", "for", "behind", "why"])
