@@ -55,7 +55,8 @@ from stanchion.knowledge.wording import lead_in, light_wording, read_typos, unwo
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
 # over the DEV sources (clapnq, the example app's four sets, appb, appc), the threshold by
-# 5-fold cross-validation.
+# 5-fold cross-validation. With clapnq's messy wording added as a source the protocol keeps
+# these features; refitted weights only moved along the trade-off (docs/grounding.md, gate6).
 FEATURES = ("sentence", "ask_specific")
 WEIGHTS = (-3.619, 2.879, 2.047)  # intercept, then one per feature
 L2 = 0.001
