@@ -1,0 +1,169 @@
+"""Two more vetoes of things a question names that the passages must name too (issue 15).
+
+A **named service**: a platform, a smart-home assistant, a payment service, a marketplace or
+a social network ("is there an app for Windows", "does the hub work with Alexa", "can I pay
+with Apple Pay", "do you sell on eBay"). Like a country or a carrier (``query.gazetteer``) it
+is an entity a help centre names when it supports it, so passages that never name it cannot
+say that it is supported; the everyday words around it ("app", "pay") match a neighbour's
+facts. A name that is also an everyday word ("windows", "apple", "echo") counts only written
+as a name (a capital inside a sentence) or in one of its set phrases ("windows pc", "apple
+pay"); a name only the customer's story holds ("I bought it on Amazon, can I return it
+here?") is not what is asked.
+
+A **measure**: a quantity asked in a unit ("how many lumens", "the range in feet", "what
+wattage") where no passage states any number in a unit of that dimension: "how many lumens is
+the bulb" against passages that give its watts and its colours. A passage giving the range in
+metres answers "in feet" (a fixed conversion), so only the dimension must be stated.
+
+>>> missing_services("is there an app for windows pc", frozenset({"app"}))
+['windows pc']
+>>> unmeasured("how many lumens is the bulb", ["The bulb uses 9 W."])
+['lumens']
+>>> unmeasured("how many watts is the bulb", ["The bulb uses 9 W."])
+[]
+"""
+
+from __future__ import annotations
+
+import re
+
+from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms
+from stanchion.knowledge.vetoes import _story_words
+
+Pair = tuple[str, str]
+
+
+def named_kinds(text: str, passages: list[Pair], present: set[str] | frozenset[str]) -> list[str]:
+    """What ``answerability.assess`` vetoes for: named services the passages lack (only
+    those of a clause that asks), and units of a dimension no passage states a number in."""
+    services = missing_services(text, present)
+    if services:  # the story's words are the costlier reading: only for a candidate
+        services = missing_services(text, present, _story_words(text))
+    return services + unmeasured(text, [b for _, b in passages])
+
+
+# one group a line: the ways it is written (a set phrase first where the bare word is ambiguous)
+SERVICES = """windows,microsoft windows,windows pc,windows laptop,windows computer,windows 10,
+windows 11|macos,mac os,os x,macbook,imac|linux,ubuntu|chromebook,chrome os,chromeos|
+android|ios,iphone,ipad|apple watch|apple tv|kindle|fire tv,firestick,fire stick|roku|
+chromecast|xbox|playstation,ps4,ps5|nintendo switch,nintendo|
+alexa,amazon alexa,amazon echo,echo dot|google home,google assistant,google nest,nest hub|
+siri,homekit,apple home|smartthings|ifttt|zigbee|z-wave,zwave|
+paypal|apple pay|google pay,gpay|samsung pay|klarna|afterpay|venmo|zelle|cash app|
+amazon|ebay|walmart|best buy|costco|etsy|aliexpress|home depot|
+facebook|instagram|whatsapp|twitter|tiktok|wechat|snapchat|
+google chrome|firefox|microsoft edge"""
+# a bare word that is also an everyday word counts only written as a name
+EVERYDAY_NAMES = frozenset(phrase_terms("windows apple echo nest switch kindle edge"))
+
+
+def _groups() -> list[tuple[Phrase, ...]]:
+    out = []
+    for entry in SERVICES.replace("\n", "").split("|"):
+        phrases = tuple(p for p in (phrase_terms(n) for n in entry.split(",")) if p)
+        if phrases:
+            out.append(phrases)
+    return out
+
+
+GROUPS = _groups()
+_BY_FIRST: dict[str, list[tuple[Phrase, int]]] = {}
+for _i, _group in enumerate(GROUPS):
+    for _phrase in _group:
+        _BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _i))
+for _phrases in _BY_FIRST.values():
+    _phrases.sort(key=lambda p: -len(p[0]))  # the longest set phrase first ("windows pc")
+
+
+def _as_name(raw: str, text: str, start: int) -> bool:
+    """Written with a capital inside a sentence ("an app for Windows"), not opening one."""
+    before = text[:start].rstrip()
+    return raw[:1].isupper() and bool(before) and before[-1] not in ".!?:\n\"'("
+
+
+def missing_services(
+    text: str, present: set[str] | frozenset[str], told: frozenset[str] = frozenset()
+) -> list[str]:
+    """Named services of ``text`` (see SERVICES) of which no way of writing is in
+    ``present`` (the passages' terms); ``told``: words of clauses that only tell."""
+    matches = list(TOKEN.finditer(text))
+    keys = [phrase_terms(m.group()) for m in matches]
+    flat = [k[0] if len(k) == 1 else "" for k in keys]
+    out = []
+    for i, key in enumerate(flat):
+        for phrase, group in _BY_FIRST.get(key, ()):
+            if tuple(flat[i : i + len(phrase)]) != phrase:
+                continue
+            raw = matches[i].group()
+            bare = len(phrase) == 1 and key in EVERYDAY_NAMES
+            if (bare and not _as_name(raw, text, matches[i].start())) or raw.lower() in told:
+                break
+            if not any(all(t in present for t in alias) for alias in GROUPS[group]):
+                out.append(" ".join(m.group().lower() for m in matches[i : i + len(phrase)]))
+            break
+    return list(dict.fromkeys(out))
+
+
+# dimension -> the ways a unit of it is written after a number (lower case)
+DIMENSIONS = {
+    "length": r"feet|foot|ft|inch(?:es)?|in|yards?|yds?|miles?|mi|meters?|metres?|m|"
+    r"centimet(?:er|re)s?|cm|millimet(?:er|re)s?|mm|kilomet(?:er|re)s?|km",
+    "mass": r"pounds?|lbs?|ounces?|oz|grams?|g|kilo(?:gram)?s?|kg|tons?|tonnes?",
+    "volume": r"lit(?:er|re)s?|l|millilit(?:er|re)s?|ml|gallons?|gal|fl\.? ?oz|cups?",
+    "power": r"watts?|w|kilowatts?|kw",
+    "energy": r"kilowatt[- ]hours?|kwh|watt[- ]hours?|wh|joules?|j|calories?|kcal|btus?",
+    "light": r"lumens?|lm",
+    "voltage": r"volts?|v",
+    "current": r"amps?|amperes?|a|milliamps?|ma",
+    "charge": r"mah|milliamp[- ]hours?",
+    "frequency": r"hertz|hz|khz|mhz|ghz",
+    "data": r"bytes?|kb|mb|gb|tb|megabytes?|gigabytes?|terabytes?",
+    "rate": r"mbps|gbps|kbps|megabits?|gigabits?",
+    "loudness": r"decibels?|db",
+    "temperature": r"degrees?|°|celsius|fahrenheit|°c|°f",
+    "speed": r"mph|km/h|kph|kmh|knots?",
+    "area": r"square (?:feet|foot|met(?:er|re)s?)|sq\.? ?(?:ft|m)|m2|acres?|hectares?",
+}
+# the ways a question names a unit it asks in (a symbol or a one-letter unit is no ask)
+_ASKED_UNITS = {
+    "length": r"feet|foot|inch(?:es)?|yards|miles|met(?:er|re)s|centimet(?:er|re)s|"
+    r"millimet(?:er|re)s|kilomet(?:er|re)s",
+    "mass": r"lbs|ounces|grams|kilos|kilograms|tons|tonnes",
+    "volume": r"lit(?:er|re)s|millilit(?:er|re)s|gallons",
+    "power": r"watts|wattage|kilowatts",
+    "energy": r"kilowatt[- ]hours|kwh|joules|calories|btus",
+    "light": r"lumens",
+    "voltage": r"volts|voltage",
+    "current": r"amps|amperes|amperage",
+    "charge": r"mah",
+    "frequency": r"hertz|hz|ghz|mhz",
+    "data": r"megabytes|gigabytes|terabytes|gb|mb|tb",
+    "rate": r"mbps|gbps|megabits",
+    "loudness": r"decibels|db",
+    "temperature": r"degrees|celsius|fahrenheit",
+    "speed": r"mph|kph",
+    "area": r"square (?:feet|met(?:er|re)s)|sq ft|acres|hectares",
+}
+_NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred)"
+STATED = {
+    dim: re.compile(rf"{_NUMBER}\s?-?\s?(?:{units})(?![a-z])", re.I)
+    for dim, units in DIMENSIONS.items()
+}
+_ASK_UNIT = "|".join(f"(?P<{dim}>{units})" for dim, units in _ASKED_UNITS.items())
+# "how many lumens", "range in feet", "what wattage" ("in pounds" is a currency as often)
+ASKED = re.compile(
+    rf"\b(?:how\s+(?:many|much)|in|into|what(?:'s|\s+is)?(?:\s+the)?|which)\s+"
+    rf"(?:{_ASK_UNIT})\b",
+    re.I,
+)
+
+
+def unmeasured(text: str, bodies: list[str]) -> list[str]:
+    """The units ``text`` asks a quantity in (see ASKED) whose dimension no passage states a
+    number in. One pass over the question, one per asked dimension over the passages."""
+    out = []
+    for m in ASKED.finditer(text):
+        dim = next(k for k, v in m.groupdict().items() if v)
+        if not any(STATED[dim].search(body) for body in bodies):
+            out.append(m.group(dim).lower())
+    return list(dict.fromkeys(out))
