@@ -14,7 +14,12 @@ import pytest
 from tests.linear import grows_linearly
 
 from stanchion.knowledge.answerability import assess
-from stanchion.knowledge.named_kinds import missing_services, named_kinds, unmeasured
+from stanchion.knowledge.named_kinds import (
+    missing_languages,
+    missing_services,
+    named_kinds,
+    unmeasured,
+)
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.text import index_terms
 
@@ -56,6 +61,27 @@ def test_a_named_service_the_passages_lack_vetoes(question: str, named: str | No
 
 
 @pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("is the P2 manual available in spanish", "spanish"),  # asked in a language
+        ("does the app have a german version", "german"),  # the language of a version
+        ("inkwell p2 setup video hindi", "hindi"),  # closing a search-like question
+        ("is there support in mandarin", None),  # "Chinese" is named: the same language
+        ("what does 'jam' mean in english", None),  # the documents' own language
+        ("can i use a french press near the printer", None),  # a nationality, no language
+        ("my husband only speaks polish, how much is the P2", None),  # only the story names it
+    ],
+)
+def test_a_language_the_passages_never_name_vetoes(question: str, language: str | None) -> None:
+    present = PRESENT | {"chines"}
+    assert named_kinds(question, PRINTER, present) == ([language] if language else [])
+
+
+def test_a_language_told_of_is_still_found_without_the_story() -> None:
+    assert missing_languages("my husband only speaks polish, how much is it", PRESENT) == ["polish"]
+
+
+@pytest.mark.parametrize(
     ("question", "unit"),
     [
         ("how many watts does the P2 use", "watts"),  # no power stated at all
@@ -83,7 +109,7 @@ def test_a_name_opening_a_sentence_is_not_read_as_the_service() -> None:
     assert missing_services("clean the Windows of the tray", PRESENT) == ["windows"]
 
 
-@pytest.mark.parametrize("filler", [" ", " how many", " in", " 5"])
+@pytest.mark.parametrize("filler", [" ", " how many", " in", " 5", " how many watts", " hindi"])
 def test_named_kinds_are_read_in_linear_time(filler: str) -> None:
     def run(size: int) -> object:
         return named_kinds("is there an app" + filler * size + " for alexa", PRINTER, PRESENT)

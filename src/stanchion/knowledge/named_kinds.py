@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms
+from stanchion.knowledge.text import stem
 from stanchion.knowledge.vetoes import _story_words
 
 Pair = tuple[str, str]
@@ -36,10 +37,11 @@ Pair = tuple[str, str]
 def named_kinds(text: str, passages: list[Pair], present: set[str] | frozenset[str]) -> list[str]:
     """What ``answerability.assess`` vetoes for: named services the passages lack (only
     those of a clause that asks), and units of a dimension no passage states a number in."""
-    services = missing_services(text, present)
-    if services:  # the story's words are the costlier reading: only for a candidate
-        services = missing_services(text, present, _story_words(text))
-    return services + unmeasured(text, [b for _, b in passages])
+    named = missing_services(text, present) + missing_languages(text, present)
+    if named:  # the story's words are the costlier reading: only for a candidate
+        told = _story_words(text)
+        named = missing_services(text, present, told) + missing_languages(text, present, told)
+    return named + unmeasured(text, [f"{title} {body}" for title, body in passages])
 
 
 # one group a line: the ways it is written (a set phrase first where the bare word is ambiguous)
@@ -104,6 +106,63 @@ def missing_services(
     return list(dict.fromkeys(out))
 
 
+# one group a line; English left out: the documents' own language goes without saying
+LANGUAGES = """spanish|french|german|italian|portuguese|dutch|russian|chinese,mandarin,cantonese|
+japanese|korean|arabic|hindi|urdu|bengali|punjabi|tamil|telugu|marathi|gujarati|turkish|greek|
+polish|swedish|danish|norwegian|finnish|czech|hungarian|romanian|ukrainian|hebrew|persian,farsi|
+thai|vietnamese|indonesian|malay|tagalog,filipino|swahili|welsh|irish,gaelic|latin|catalan|
+afrikaans|zulu"""
+_LANGUAGE = {
+    name: tuple(group.split(","))
+    for group in LANGUAGES.replace("\n", "").split("|")
+    for name in group.split(",")
+}
+# a language word is the language (not a nationality: "a french press") after these...
+_INTO = frozenset(["in", "into", "speak", "speaks", "speaking", "translate", "translated"])
+# ...or before these, or closing the question ("the film hindi")
+_OF_LANGUAGE = frozenset(
+    [
+        "version",
+        "versions",
+        "subtitles",
+        "subtitle",
+        "subtitled",
+        "dub",
+        "dubbed",
+        "translation",
+        "language",
+        "speakers",
+        "speaking",
+        "spoken",
+        "edition",
+        "audio",
+        "manual",
+        "manuals",
+        "support",
+        "menu",
+        "menus",
+        "interface",
+    ]
+)
+
+
+def missing_languages(
+    text: str, present: set[str] | frozenset[str], told: frozenset[str] = frozenset()
+) -> list[str]:
+    """Languages ``text`` asks in or about ("is the manual in Spanish", "the film's hindi
+    version") that the passages never name (any of its names: "mandarin" is "chinese")."""
+    words = [m.group().lower() for m in TOKEN.finditer(text)]
+    out = []
+    for i, word in enumerate(words):
+        names = _LANGUAGE.get(word)
+        if names is None or word in told or any(stem(n) in present for n in names):
+            continue
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if (i and words[i - 1] in _INTO) or after in _OF_LANGUAGE or not after:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
 # dimension -> the ways a unit of it is written after a number (lower case)
 DIMENSIONS = {
     "length": r"feet|foot|ft|inch(?:es)?|in|yards?|yds?|miles?|mi|meters?|metres?|m|"
@@ -162,8 +221,11 @@ def unmeasured(text: str, bodies: list[str]) -> list[str]:
     """The units ``text`` asks a quantity in (see ASKED) whose dimension no passage states a
     number in. One pass over the question, one per asked dimension over the passages."""
     out = []
+    stated: dict[str, bool] = {}
     for m in ASKED.finditer(text):
         dim = next(k for k, v in m.groupdict().items() if v)
-        if not any(STATED[dim].search(body) for body in bodies):
+        if dim not in stated:
+            stated[dim] = any(STATED[dim].search(body) for body in bodies)
+        if not stated[dim]:
             out.append(m.group(dim).lower())
     return list(dict.fromkeys(out))
