@@ -18,6 +18,7 @@ from stanchion.knowledge.named_kinds import (
     missing_languages,
     missing_services,
     named_kinds,
+    unlisted_phone,
     unmeasured,
 )
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
@@ -96,6 +97,22 @@ def test_a_unit_of_a_dimension_no_passage_states_vetoes(question: str, unit: str
     assert unmeasured(question, BODIES) == ([unit] if unit else [])
     if unit:
         assert _score(question) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "bodies", "vetoed"),
+    [
+        ("what's the inkwell phone number", BODIES, True),  # no number to call anywhere
+        ("do you have a support hotline number i can ring", BODIES, True),
+        ("what's the phone number", [*BODIES, "Call us on 0800 123 456, 8 am to 6 pm."], False),
+        ("what's the phone number", [*BODIES, "We have no phone line: use the chat."], False),
+        ("can i change the phone number on my order", BODIES, False),  # a field, not an ask
+    ],
+)
+def test_a_phone_number_is_answered_only_by_a_number_to_call(
+    question: str, bodies: list[str], vetoed: bool
+) -> None:
+    assert unlisted_phone(question, bodies) == (["phone number"] if vetoed else [])
 
 
 def test_answerable_questions_about_named_services_and_measures_still_answer() -> None:

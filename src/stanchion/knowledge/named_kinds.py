@@ -41,7 +41,8 @@ def named_kinds(text: str, passages: list[Pair], present: set[str] | frozenset[s
     if named:  # the story's words are the costlier reading: only for a candidate
         told = _story_words(text)
         named = missing_services(text, present, told) + missing_languages(text, present, told)
-    return named + unmeasured(text, [f"{title} {body}" for title, body in passages])
+    bodies = [f"{title} {body}" for title, body in passages]
+    return named + unmeasured(text, bodies) + unlisted_phone(text, bodies)
 
 
 # one group a line: the ways it is written (a set phrase first where the bare word is ambiguous)
@@ -229,3 +230,23 @@ def unmeasured(text: str, bodies: list[str]) -> list[str]:
         if not stated[dim]:
             out.append(m.group(dim).lower())
     return list(dict.fromkeys(out))
+
+
+# "what's your phone number", "do you have a support hotline number": asked to be told one
+PHONE_ASKED = re.compile(
+    r"\b(?:what(?:'s|s|\s+is|\s+are)?|which|give\s+me|send\s+me|need|get|find|have|know)\s+"
+    r"(?:(?:the|your|ur|a|an|any|ya)\s+)?(?:[a-z]+\s+){0,2}?"
+    r"(?:phone|telephone|tel|contact|hotline|helpline)\s+(?:number|no|nr|#)",
+    re.I,
+)
+# a number to call as documents write one ("555-0140", "0800 123 456", "+44 20 7946 0000"),
+# or the word itself (a passage saying there is no phone line answers too)
+PHONE_GIVEN = re.compile(r"\+?\d[\d ().-]{4,}\d|\b(?:tele)?phon(?:e|es|ed|ing)\b", re.I)
+
+
+def unlisted_phone(text: str, bodies: list[str]) -> list[str]:
+    """ "phone number" when ``text`` asks to be told one and no passage gives a number to call
+    or speaks of the phone at all: a contact detail is answered by its own kind of text."""
+    if PHONE_ASKED.search(text) and not any(PHONE_GIVEN.search(body) for body in bodies):
+        return ["phone number"]
+    return []
