@@ -52,6 +52,7 @@ def _score(text: str) -> float:
         ("can i pay with paypal", None),  # the passages name it
         ("how do I clean the windows of the tray", None),  # the everyday word
         ("i saw it cheaper on amazon, how much is the P2", None),  # only the story names it
+        ("how do i return a P2 i bought on ebay", None),  # where it was bought: the story
     ],
 )
 def test_a_named_service_the_passages_lack_vetoes(question: str, named: str | None) -> None:

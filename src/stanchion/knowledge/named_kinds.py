@@ -58,6 +58,27 @@ facebook|instagram|whatsapp|twitter|tiktok|wechat|snapchat|
 google chrome|firefox|microsoft edge"""
 # a bare word that is also an everyday word counts only written as a name
 EVERYDAY_NAMES = frozenset(phrase_terms("windows apple echo nest switch kindle edge"))
+# where the customer bought it is the story, not an ask ("how do I return what I BOUGHT ON
+# eBay"): a marketplace right after these words is not what is asked
+MARKETPLACES = frozenset(phrase_terms("amazon ebay walmart best costco etsy aliexpress home"))
+_BOUGHT = frozenset(
+    [
+        "bought",
+        "buy",
+        "ordered",
+        "order",
+        "purchased",
+        "purchase",
+        "got",
+        "get",
+        "from",
+        "on",
+        "at",
+        "through",
+        "via",
+        "off",
+    ]
+)
 
 
 def _groups() -> list[tuple[Phrase, ...]]:
@@ -101,10 +122,19 @@ def missing_services(
             bare = len(phrase) == 1 and key in EVERYDAY_NAMES
             if (bare and not _as_name(raw, text, matches[i].start())) or raw.lower() in told:
                 break
+            if key in MARKETPLACES and _bought(matches, i):
+                break
             if not any(all(t in present for t in alias) for alias in GROUPS[group]):
                 out.append(" ".join(m.group().lower() for m in matches[i : i + len(phrase)]))
             break
     return list(dict.fromkeys(out))
+
+
+def _bought(matches: list[re.Match[str]], i: int) -> bool:
+    """A purchase verb and its preposition before token ``i`` ("bought it on", "ordered
+    from"): the place of purchase."""
+    before = [m.group().lower() for m in matches[max(0, i - 3) : i]]
+    return len(before) >= 2 and before[-1] in _BOUGHT and any(w in _BOUGHT for w in before[:-1])
 
 
 # one group a line; English left out: the documents' own language goes without saying
