@@ -20,6 +20,7 @@ from stanchion.knowledge.named_kinds import (
     named_kinds,
     unlisted_phone,
     unmeasured,
+    unnumbered,
 )
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.text import index_terms
@@ -116,6 +117,26 @@ def test_a_phone_number_is_answered_only_by_a_number_to_call(
     assert unlisted_phone(question, bodies) == (["phone number"] if vetoed else [])
 
 
+SHOW = ["The third season of the show began in 2019. Each episode runs for an hour."]
+
+
+@pytest.mark.parametrize(
+    ("question", "numbered"),
+    [
+        ("what happens in season 3 episode 12", "episode 12"),  # episodes, never the 12th
+        ("who directed season 3", None),  # "the third season": in words
+        ("which actors joined in season 4", None),  # no passage says "season" at all
+        ("who directed the 3rd season", None),  # no label number asked
+        ("i watched episode 2 weeks ago", None),  # a count of weeks, not an episode number
+    ],
+)
+def test_a_numbered_thing_the_passages_tell_otherwise_vetoes(
+    question: str, numbered: str | None
+) -> None:
+    bodies = SHOW if "season 4" not in question else ["The show began in 2019."]
+    assert unnumbered(question, bodies) == ([numbered] if numbered else [])
+
+
 def test_answerable_questions_about_named_services_and_measures_still_answer() -> None:
     assert _score("does the inkwell app work on iphone") > 0.0
     assert _score("can i pay the printer with paypal") > 0.0
@@ -127,7 +148,9 @@ def test_a_name_opening_a_sentence_is_not_read_as_the_service() -> None:
     assert missing_services("clean the Windows of the tray", PRESENT) == ["windows"]
 
 
-@pytest.mark.parametrize("filler", [" ", " how many", " in", " 5", " how many watts", " hindi"])
+@pytest.mark.parametrize(
+    "filler", [" ", " how many", " in", " 5", " how many watts", " hindi", " part 7"]
+)
 def test_named_kinds_are_read_in_linear_time(filler: str) -> None:
     def run(size: int) -> object:
         return named_kinds("is there an app" + filler * size + " for alexa", PRINTER, PRESENT)

@@ -28,8 +28,8 @@ from __future__ import annotations
 import re
 
 from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms
-from stanchion.knowledge.text import stem
-from stanchion.knowledge.vetoes import _story_words
+from stanchion.knowledge.text import STOPWORDS, stem
+from stanchion.knowledge.vetoes import LABELLED, _story_words
 
 Pair = tuple[str, str]
 
@@ -42,7 +42,9 @@ def named_kinds(text: str, passages: list[Pair], present: set[str] | frozenset[s
         told = _story_words(text)
         named = missing_services(text, present, told) + missing_languages(text, present, told)
     bodies = [f"{title} {body}" for title, body in passages]
-    return named + unmeasured(text, bodies) + unlisted_phone(text, bodies)
+    return (
+        named + unmeasured(text, bodies) + unlisted_phone(text, bodies) + unnumbered(text, bodies)
+    )
 
 
 # one group a line: the ways it is written (a set phrase first where the bare word is ambiguous)
@@ -95,8 +97,18 @@ _BY_FIRST: dict[str, list[tuple[Phrase, int]]] = {}
 for _i, _group in enumerate(GROUPS):
     for _phrase in _group:
         _BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _i))
+FIRST_WORDS = frozenset(
+    m.group().lower() for entry in re.split(r"[|,]", SERVICES) for m in [TOKEN.search(entry)] if m
+)
 for _phrases in _BY_FIRST.values():
     _phrases.sort(key=lambda p: -len(p[0]))  # the longest set phrase first ("windows pc")
+
+
+def _first(raw: str) -> str:
+    """A token as the first word of a service is looked up: lower case, without its
+    possessive or plural ("Alexa's", "iPhones")."""
+    word = raw.lower().split("'")[0]
+    return word[:-1] if word.endswith("s") and word[:-1] in FIRST_WORDS else word
 
 
 def _as_name(raw: str, text: str, start: int) -> bool:
@@ -111,6 +123,8 @@ def missing_services(
     """Named services of ``text`` (see SERVICES) of which no way of writing is in
     ``present`` (the passages' terms); ``told``: words of clauses that only tell."""
     matches = list(TOKEN.finditer(text))
+    if not any(_first(m.group()) in FIRST_WORDS for m in matches):
+        return []  # the common case, without stemming every word
     keys = [phrase_terms(m.group()) for m in matches]
     flat = [k[0] if len(k) == 1 else "" for k in keys]
     out = []
@@ -280,3 +294,84 @@ def unlisted_phone(text: str, bodies: list[str]) -> list[str]:
     if PHONE_ASKED.search(text) and not any(PHONE_GIVEN.search(body) for body in bodies):
         return ["phone number"]
     return []
+
+
+_ORDINALS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+]
+_CARDINALS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+# after the number, a count's noun: "the label 3 WEEKS ago" counts weeks, it numbers no label
+LABELS = 8  # numbered labels read per question (a message naming more is no question)
+_COUNTED = frozenset(["day", "week", "month", "year", "hour", "minute", "second", "time", "night"])
+
+
+def unnumbered(text: str, bodies: list[str]) -> list[str]:
+    """A numbered thing ("season 3 episode 12", "part 2") whose word the passages use but
+    never with that number, in figures or words ("episode 12", "12th episode", "twelfth
+    episode", "episode twelve"): they tell of other episodes. ``vetoes.unlisted_numbers``
+    needs them to number the word otherwise; this needs them to name it. A number followed
+    by a plural or a unit of time counts ("the label 3 weeks ago")."""
+    out: list[str] = []
+    joined = "\n".join(bodies).lower()
+    asked: set[tuple[str, str]] = set()
+    for m in LABELLED.finditer(text):
+        word, number = m.group(1).lower(), m.group(2)
+        if (word, number) in asked or len(asked) >= LABELS:
+            continue  # each label once, a few per question: a passage scan each
+        asked.add((word, number))
+        nxt = re.match(r"\s*([a-z]+)", text[m.end() :].lower())
+        counted = nxt is not None and (
+            (nxt.group(1).endswith("s") and not nxt.group(1).endswith("ss"))
+            or nxt.group(1) in _COUNTED
+        )
+        if counted or word in STOPWORDS or not re.search(rf"\b{word}", joined):
+            continue
+        n = int(number)
+        forms = [number, f"{number}(?:st|nd|rd|th)"]
+        if 0 < n <= len(_ORDINALS):
+            forms += [_ORDINALS[n - 1], _CARDINALS[n - 1]]
+        alt = "|".join(forms)
+        near = rf"\b{word}\w*\W{{1,3}}(?:{alt})\b|\b(?:{alt})\W{{1,3}}{word}"
+        if not re.search(near, joined):
+            out.append(f"{word} {number}")
+    return list(dict.fromkeys(out))
