@@ -117,17 +117,23 @@ def test_a_phone_number_is_answered_only_by_a_number_to_call(
     assert unlisted_phone(question, bodies) == (["phone number"] if vetoed else [])
 
 
-SHOW = ["The third season of the show began in 2019. Each episode runs for an hour."]
+SHOW = [
+    "The third season of the show began in 2019. Each episode runs for an hour.",
+    "Episode IV of the third season was filmed during the war, in World War II.",
+]
 
 
 @pytest.mark.parametrize(
     ("question", "numbered"),
     [
         ("what happens in season 3 episode 12", "episode 12"),  # episodes, never the 12th
+        ("where was season 3 part 2 filmed", None),  # no passage says "part"
         ("who directed season 3", None),  # "the third season": in words
         ("which actors joined in season 4", None),  # no passage says "season" at all
         ("who directed the 3rd season", None),  # no label number asked
         ("i watched episode 2 weeks ago", None),  # a count of weeks, not an episode number
+        ("what is in the episode 4 of season 3", None),  # "Episode IV" (the SHOW below)
+        ("where was the show filmed in war 2", None),  # "World War II": no instalment word
     ],
 )
 def test_a_numbered_thing_the_passages_tell_otherwise_vetoes(
@@ -141,6 +147,13 @@ def test_answerable_questions_about_named_services_and_measures_still_answer() -
     assert _score("does the inkwell app work on iphone") > 0.0
     assert _score("can i pay the printer with paypal") > 0.0
     assert _score("how many grams can the paper weigh") > 0.0
+
+
+def test_a_store_names_its_platform() -> None:
+    stores = frozenset(index_terms("Get the app from the App Store or Google Play."))
+    assert missing_services("is there an android app", stores) == []
+    assert missing_services("is there an iphone app", stores) == []
+    assert missing_services("is there an app for windows pc", stores) == ["windows pc"]
 
 
 def test_a_name_opening_a_sentence_is_not_read_as_the_service() -> None:

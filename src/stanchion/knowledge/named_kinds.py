@@ -25,33 +25,47 @@ metres answers "in feet" (a fixed conversion), so only the dimension must be sta
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms
-from stanchion.knowledge.text import STOPWORDS, stem
+from stanchion.knowledge.text import stem
 from stanchion.knowledge.vetoes import LABELLED, _story_words
 
 Pair = tuple[str, str]
 
 
 def named_kinds(text: str, passages: list[Pair], present: set[str] | frozenset[str]) -> list[str]:
-    """What ``answerability.assess`` vetoes for: named services the passages lack (only
-    those of a clause that asks), and units of a dimension no passage states a number in."""
-    named = missing_services(text, present) + missing_languages(text, present)
+    """What ``answerability.assess`` vetoes for: named services and languages the passages
+    lack (only those of a clause that asks), units of a dimension no passage states a number
+    in, a phone number none gives, a numbered instalment none names. Each reading only when
+    the question's words could make it fire (most questions pass by on a set look-up)."""
+    named: list[str] = []
+    services = languages = phone = False
+    if not _TRIGGERS.isdisjoint(_WORD.findall(text.lower())):  # one scan, in C
+        tokens = [_first(m.group()) for m in TOKEN.finditer(text)]
+        words = set(tokens)
+        services = not words.isdisjoint(SINGLE_WORDS) or any(
+            pair in FIRST_PAIRS for pair in itertools.pairwise(tokens)
+        )
+        languages = not words.isdisjoint(_LANGUAGE)
+        phone = not words.isdisjoint(_PHONE_WORDS)
+    named += missing_services(text, present) if services else []
+    named += missing_languages(text, present) if languages else []
     if named:  # the story's words are the costlier reading: only for a candidate
         told = _story_words(text)
         named = missing_services(text, present, told) + missing_languages(text, present, told)
     bodies = [f"{title} {body}" for title, body in passages]
-    return (
-        named + unmeasured(text, bodies) + unlisted_phone(text, bodies) + unnumbered(text, bodies)
-    )
+    named += unmeasured(text, bodies)
+    named += unlisted_phone(text, bodies) if phone else []
+    return named + (unnumbered(text, bodies) if any(ch.isdigit() for ch in text) else [])
 
 
 # one group a line: the ways it is written (a set phrase first where the bare word is ambiguous)
 SERVICES = """windows,microsoft windows,windows pc,windows laptop,windows computer,windows 10,
 windows 11|macos,mac os,os x,macbook,imac|linux,ubuntu|chromebook,chrome os,chromeos|
-android|ios,iphone,ipad|apple watch|apple tv|kindle|fire tv,firestick,fire stick|roku|
-chromecast|xbox|playstation,ps4,ps5|nintendo switch,nintendo|
+android,google play,play store|ios,iphone,ipad,app store|apple watch|apple tv|kindle|
+fire tv,firestick,fire stick|roku|chromecast|xbox|playstation,ps4,ps5|nintendo switch,nintendo|
 alexa,amazon alexa,amazon echo,echo dot|google home,google assistant,google nest,nest hub|
 siri,homekit,apple home|smartthings|ifttt|zigbee|z-wave,zwave|
 paypal|apple pay|google pay,gpay|samsung pay|klarna|afterpay|venmo|zelle|cash app|
@@ -100,6 +114,9 @@ for _i, _group in enumerate(GROUPS):
 FIRST_WORDS = frozenset(
     m.group().lower() for entry in re.split(r"[|,]", SERVICES) for m in [TOKEN.search(entry)] if m
 )
+_RAW = [[m.group().lower() for m in TOKEN.finditer(n)] for n in re.split(r"[|,]", SERVICES)]
+SINGLE_WORDS = frozenset(raw[0] for raw in _RAW if len(raw) == 1)  # a name of its own
+FIRST_PAIRS = frozenset((raw[0], raw[1]) for raw in _RAW if len(raw) > 1)  # "apple pay"
 for _phrases in _BY_FIRST.values():
     _phrases.sort(key=lambda p: -len(p[0]))  # the longest set phrase first ("windows pc")
 
@@ -285,6 +302,7 @@ PHONE_ASKED = re.compile(
 )
 # a number to call as documents write one ("555-0140", "0800 123 456", "+44 20 7946 0000"),
 # or the word itself (a passage saying there is no phone line answers too)
+_PHONE_WORDS = frozenset(["phone", "telephone", "tel", "contact", "hotline", "helpline"])
 PHONE_GIVEN = re.compile(r"\+?\d[\d ().-]{4,}\d|\b(?:tele)?phon(?:e|es|ed|ing)\b", re.I)
 
 
@@ -345,12 +363,49 @@ LABELS = 8  # numbered labels read per question (a message naming more is no que
 _COUNTED = frozenset(["day", "week", "month", "year", "hour", "minute", "second", "time", "night"])
 
 
+# words that number the instalments of a sequence: a number after another word is as often
+# a name ("world war 2" is World War II, "super bowl 51"), an age or a place ("gate 12")
+INSTALMENTS = frozenset(
+    [
+        "season",
+        "seasons",
+        "episode",
+        "episodes",
+        "part",
+        "chapter",
+        "volume",
+        "vol",
+        "book",
+        "series",
+        "level",
+        "stage",
+        "tier",
+        "round",
+        "act",
+        "scene",
+        "phase",
+        "version",
+        "edition",
+        "generation",
+        "gen",
+    ]
+)
+
+
+def _roman(n: int) -> str:
+    """1-39 in Roman numerals ("Part II", "Episode IV"), lower case."""
+    tens, units = divmod(n, 10)
+    ones = ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"]
+    return "x" * tens + ones[units]
+
+
 def unnumbered(text: str, bodies: list[str]) -> list[str]:
     """A numbered thing ("season 3 episode 12", "part 2") whose word the passages use but
     never with that number, in figures or words ("episode 12", "12th episode", "twelfth
     episode", "episode twelve"): they tell of other episodes. ``vetoes.unlisted_numbers``
-    needs them to number the word otherwise; this needs them to name it. A number followed
-    by a plural or a unit of time counts ("the label 3 weeks ago")."""
+    needs them to number the word otherwise; this needs them to name it. Only words that
+    number instalments (INSTALMENTS; Roman numerals too: "Part II"). A number followed by a
+    plural or a unit of time counts ("the label 3 weeks ago")."""
     out: list[str] = []
     joined = "\n".join(bodies).lower()
     asked: set[tuple[str, str]] = set()
@@ -364,14 +419,24 @@ def unnumbered(text: str, bodies: list[str]) -> list[str]:
             (nxt.group(1).endswith("s") and not nxt.group(1).endswith("ss"))
             or nxt.group(1) in _COUNTED
         )
-        if counted or word in STOPWORDS or not re.search(rf"\b{word}", joined):
+        if counted or word not in INSTALMENTS or not re.search(rf"\b{word}", joined):
             continue
         n = int(number)
         forms = [number, f"{number}(?:st|nd|rd|th)"]
         if 0 < n <= len(_ORDINALS):
             forms += [_ORDINALS[n - 1], _CARDINALS[n - 1]]
+        if 0 < n < 40:
+            forms.append(_roman(n))
         alt = "|".join(forms)
         near = rf"\b{word}\w*\W{{1,3}}(?:{alt})\b|\b(?:{alt})\W{{1,3}}{word}"
         if not re.search(near, joined):
             out.append(f"{word} {number}")
     return list(dict.fromkeys(out))
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# any word that could start a reading, and the plural of a name ("iphones")
+_TRIGGERS = frozenset(
+    {*SINGLE_WORDS, *(w + "s" for w in SINGLE_WORDS), *(a for a, _ in FIRST_PAIRS)}
+    | {*_LANGUAGE, *_PHONE_WORDS}
+)
