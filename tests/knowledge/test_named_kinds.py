@@ -156,6 +156,12 @@ def test_a_store_names_its_platform() -> None:
     assert missing_services("is there an app for windows pc", stores) == ["windows pc"]
 
 
+def test_a_told_situation_names_the_customers_own_things() -> None:
+    told = "My Android tablet can't find the printer."
+    assert named_kinds(told, PRINTER, PRESENT - {"android"}) == ["android"]
+    assert named_kinds(told, PRINTER, PRESENT - {"android"}, told=True) == []
+
+
 def test_a_name_opening_a_sentence_is_not_read_as_the_service() -> None:
     assert missing_services("Windows of the tray: how do I clean them", PRESENT) == []
     assert missing_services("clean the Windows of the tray", PRESENT) == ["windows"]

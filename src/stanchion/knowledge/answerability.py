@@ -319,7 +319,7 @@ def assess(
         missing += novel_points(query, present)
     missing += unlisted_numbers(query.text, passages)
     missing += unoffered(query, present)
-    missing += named_kinds(query.text, passages, present)  # services, units
+    missing += named_kinds(query.text, passages, present, told)  # services, units...
     if NARROW_KINDS:
         missing += narrowed(query, present)
     if POINT_KINDS and not told:

@@ -35,14 +35,18 @@ from stanchion.knowledge.vetoes import LABELLED, _story_words
 Pair = tuple[str, str]
 
 
-def named_kinds(text: str, passages: list[Pair], present: set[str] | frozenset[str]) -> list[str]:
+def named_kinds(
+    text: str, passages: list[Pair], present: set[str] | frozenset[str], told: bool = False
+) -> list[str]:
     """What ``answerability.assess`` vetoes for: named services and languages the passages
     lack (only those of a clause that asks), units of a dimension no passage states a number
     in, a phone number none gives, a numbered instalment none names. Each reading only when
-    the question's words could make it fire (most questions pass by on a set look-up)."""
+    the question's words could make it fire (most questions pass by on a set look-up).
+    ``told``: the message tells a situation ("My Android phone can't find the hub."): its
+    names are the customer's own things, not what the documents must name."""
     named: list[str] = []
     services = languages = phone = False
-    if not _TRIGGERS.isdisjoint(_WORD.findall(text.lower())):  # one scan, in C
+    if not told and not _TRIGGERS.isdisjoint(_WORD.findall(text.lower())):  # one scan, in C
         tokens = [_first(m.group()) for m in TOKEN.finditer(text)]
         words = set(tokens)
         services = not words.isdisjoint(SINGLE_WORDS) or any(
@@ -53,8 +57,8 @@ def named_kinds(text: str, passages: list[Pair], present: set[str] | frozenset[s
     named += missing_services(text, present) if services else []
     named += missing_languages(text, present) if languages else []
     if named:  # the story's words are the costlier reading: only for a candidate
-        told = _story_words(text)
-        named = missing_services(text, present, told) + missing_languages(text, present, told)
+        story = _story_words(text)
+        named = missing_services(text, present, story) + missing_languages(text, present, story)
     bodies = [f"{title} {body}" for title, body in passages]
     named += unmeasured(text, bodies)
     named += unlisted_phone(text, bodies) if phone else []
