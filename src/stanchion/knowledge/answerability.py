@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from stanchion.knowledge import evidence
 from stanchion.knowledge.asking import answer_wording
+from stanchion.knowledge.named_kinds import named_kinds
 from stanchion.knowledge.query.english import commonness, specificity
 from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
@@ -340,6 +341,7 @@ def assess(
         missing += novel_points(query, present)
     missing += unlisted_numbers(query.text, passages)
     missing += unoffered(query, present)
+    missing += named_kinds(query.text, passages, present, told)  # services, units...
     if NARROW_KINDS:
         missing += narrowed(query, present)
     if POINT_KINDS and not told:

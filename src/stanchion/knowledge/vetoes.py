@@ -7,7 +7,9 @@ its country: it vetoes when the passages name countries but not its own ("I'm in
 against "orders to Canada take..."), never against passages that name no country. A word of
 the question the corpus never uses vetoes when it is the question's point (``novel_points``,
 ``unoffered``), never when it is incidental wording. Numbers, times of day and misspelt
-corpus words never veto. ``answerability.assess`` applies them; it re-exports them.
+corpus words never veto. ``answerability.assess`` applies them; it re-exports them. Named
+services, languages, measures, phone numbers and numbered instalments are in
+``knowledge.named_kinds``.
 """
 
 from __future__ import annotations
