@@ -177,10 +177,6 @@ def _annotations(row: dict[str, Any]) -> dict[str, Any]:
     return ann if isinstance(ann, dict) else {}
 
 
-def _query_terms(query: Any) -> frozenset[str]:
-    return _terms_of(query) if isinstance(query, str) and query else frozenset()
-
-
 @functools.lru_cache(maxsize=4096)
 def _terms_of(query: str) -> frozenset[str]:
     """A question's distinct terms, remembered: the same questions come back (as the
@@ -202,7 +198,10 @@ class Batch:
     groups: dict[tuple[int, Dims], list[float]] = field(default_factory=dict)
     group_bins: Counter[tuple[int, Dims, Any]] = field(default_factory=Counter)  # latency bins
     group_users: Counter[tuple[int, Dims, Any]] = field(default_factory=Counter)
-    terms: Counter[tuple[int, str]] = field(default_factory=Counter)
+    # questions per hour, made terms when applied: the same questions come back, and a
+    # buffer holds many batches of them
+    questions: Counter[tuple[int, str]] = field(default_factory=Counter)
+    term_hash: TermHash | None = None
     # users are counted by a keyed pseudonym (rollup_privacy.UserKey), never by name
     user_key: Callable[[str], str] | None = None
 
@@ -230,8 +229,19 @@ class Batch:
         if user is not None:
             self.group_users[(*group, user)] += 1
         if term_hash is not None:
-            for t in _query_terms(question or ann.get("query")):
-                self.terms[(hour, term_hash(t))] += 1
+            asked = question or ann.get("query")
+            if isinstance(asked, str) and asked:
+                self.term_hash = term_hash
+                self.questions[(hour, asked)] += 1
+
+    def terms(self) -> Counter[tuple[int, str]]:
+        """Questions per (hour, keyed term hash)."""
+        out: Counter[tuple[int, str]] = Counter()
+        if self.term_hash is not None:
+            for (hour, asked), n in self.questions.items():
+                for t in _terms_of(asked):
+                    out[(hour, self.term_hash(t))] += n
+        return out
 
     def sums(self) -> dict[tuple[int, str, str], list[float]]:
         out: dict[tuple[int, str, str], list[float]] = {}
@@ -285,7 +295,7 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
     ]
     upsert(conn, kpi_users, user_rows)
     add_users(conn, app, users)
-    terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms.items()]
+    terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms().items()]
     upsert(conn, kpi_terms, terms)
 
 

@@ -39,6 +39,7 @@ from sqlalchemy import (
     select,
 )
 
+from stanchion.store.bulk import bulk_execute
 from stanchion.store.schema import metadata
 
 rollup_writers = Table(
@@ -95,9 +96,11 @@ def register(conn: Connection, writer: Writer) -> None:
     conn.execute(insert(rollup_writers), [row])
 
 
+_NOTE = insert(rollup_pending)  # one statement object: its compiled form is kept
+
+
 def note(conn: Connection, writer_id: str, seq: int, trace_ids: Iterable[str]) -> None:
-    row = {"writer": writer_id, "seq": seq, "ids": "\n".join(trace_ids)}
-    conn.execute(insert(rollup_pending), [row])
+    bulk_execute(conn, _NOTE, [{"writer": writer_id, "seq": seq, "ids": "\n".join(trace_ids)}])
 
 
 def _take(conn: Connection, writer_id: str) -> dict[int, list[str]]:
