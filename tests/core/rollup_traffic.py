@@ -73,25 +73,25 @@ def exchange(i: int, start: float, tag: str = "", span: float = 7200.0, n: int =
     return ex
 
 
-def _table(conn: Connection, table: Table) -> list[tuple[Any, ...]]:
+def _table(conn: Connection, table: Table, app: str) -> list[tuple[Any, ...]]:
     """The app's rows, floats rounded: sums added in another order differ in the last bits."""
-    rows = conn.execute(select(table).where(table.c.app == APP)).all()
+    rows = conn.execute(select(table).where(table.c.app == app)).all()
     return sorted(tuple(round(v, 9) if isinstance(v, float) else v for v in r) for r in rows)
 
 
-def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
-    return {t.name: _table(conn, t) for t in (*RECOUNTED, kpi_terms)}
+def snapshot(conn: Connection, app: str = APP) -> dict[str, list[tuple[Any, ...]]]:
+    return {t.name: _table(conn, t, app) for t in (*RECOUNTED, kpi_terms)}
 
 
-def recount(store: Store, cipher: Cipher) -> tuple[dict[str, Any], dict[str, Any]]:
+def recount(store: Store, cipher: Cipher, app: str = APP) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the rollups as stored, as a full recount of the traces makes them), the recount
     rolled back. Terms are not recounted (sealed traces): ``expected_terms`` gives them."""
     with store.engine.connect() as conn:
-        stored = snapshot(conn)
+        stored = snapshot(conn, app)
         conn.rollback()
         with conn.begin() as tx:
-            rebuild(conn, APP, user_key=UserKey(cipher))
-            recounted = snapshot(conn)
+            rebuild(conn, app, user_key=UserKey(cipher))
+            recounted = snapshot(conn, app)
             tx.rollback()
     return stored, recounted
 
@@ -105,9 +105,9 @@ def expected_terms(cipher: Cipher, exchanges: list[Exchange]) -> list[tuple[Any,
     return sorted((APP, h, t, n) for (h, t), n in counts.items())
 
 
-def requests(store: Store) -> int:
+def requests(store: Store, app: str = APP) -> int:
     with store.engine.connect() as conn:
-        q = select(kpi_rollup.c.requests).where(kpi_rollup.c.app == APP, kpi_rollup.c.dim == "all")
+        q = select(kpi_rollup.c.requests).where(kpi_rollup.c.app == app, kpi_rollup.c.dim == "all")
         return int(sum(conn.execute(q).scalars()))
 
 
