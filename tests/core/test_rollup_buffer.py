@@ -213,3 +213,29 @@ def test_two_processes_writing_the_same_hours_add_up(db_url: str) -> None:
     assert requests(store) == 400
     _assert_recounted(store, cipher, made)
     store.dispose()
+
+
+def test_a_flush_that_fails_keeps_the_buffer_for_the_next(sqlite_url: str, tmp_path: Path) -> None:
+    """The store away at the flush (here: a database file that cannot be opened): nothing
+    is lost, the next flush adds it all."""
+    from sqlalchemy import create_engine
+
+    store, cipher, clock = _store(sqlite_url), Cipher(os.urandom(32)), Clock()
+    sink = RollupBuffer(folder(cipher), interval=5.0, clock=clock)
+    made = [exchange(i, start_of_traffic(), n=8) for i in range(8)]
+    noted = [noted_row(ex, cipher) for ex in made]
+    with store.engine.begin() as conn:
+        sink.write(conn, [r for r, _ in noted], [n for _, n in noted], True)
+    sink.committed()
+    away = create_engine(f"sqlite:///{tmp_path}/missing/folder/t.db")
+    clock.now += 5
+    sink.tick(away)
+    assert sink.failing and sink.buffered == 8 and requests(store) == 0
+    sink.tick(store.engine)  # retried no sooner than a second later
+    assert requests(store) == 0
+    clock.now += 1
+    sink.tick(store.engine)
+    assert not sink.failing and requests(store) == 8
+    away.dispose()
+    _assert_recounted(store, cipher, made)
+    store.dispose()

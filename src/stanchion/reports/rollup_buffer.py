@@ -77,6 +77,7 @@ class RollupBuffer:
         self.writer: Writer | None = None  # registered while it holds increments
         self.buffered = 0  # traces in memory, not in the rollups yet
         self.recounted = 0  # traces of stopped writers counted from the store
+        self.failing = False  # the last flush or look-up failed
         self._mem: dict[str, Batch] = {}
         self._held: set[int] = set()
         self._seq = 0
@@ -133,7 +134,11 @@ class RollupBuffer:
             fn(engine)
         except Exception as exc:  # the store away: the ledger keeps it all, try again later
             self._due = self.clock() + min(self.interval, 1.0)
-            log.warning("%s failed (%s: %s); trying again", what, type(exc).__name__, exc)
+            if not self.failing:  # once per outage, as the trace writer says it
+                log.warning("%s failed (%s: %s); trying again", what, type(exc).__name__, exc)
+            self.failing = True
+        else:
+            self.failing = False
 
     def flush(self, engine: Engine) -> None:
         """Add the buffer to the rollups and end the registration, in one transaction."""
