@@ -10,7 +10,9 @@ it). Every figure is additive (counts, sums, a log-scale latency histogram with 
 bins, distinct users per day, keyed term hashes of the questions), so any period is a sum of
 hours and its p95 comes from the merged histogram. Replays of already stored traces are
 skipped (only the rows actually inserted are counted), and increments are upserts, so
-replicas writing the same hour at once add up.
+replicas writing the same hour at once add up. The trace writer keeps a process's increments
+in memory between flushes (``reports/rollup_buffer.py``); ``store_traces`` adds them in the
+caller's transaction.
 """
 
 from __future__ import annotations
