@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ from stanchion.store.schema import traces
 from stanchion.store.spool import Spool
 from stanchion.store.trace_writer import TraceWriter
 from stanchion.store.traces import noted_row
+from tests.conftest import openai_route
 from tests.core.rollup_traffic import (
     exchange,
     expected_terms,
@@ -32,6 +34,8 @@ from tests.core.rollup_traffic import (
     start_of_traffic,
     wait,
 )
+from tests.identity.test_subjects import chat
+from tests.upstream import Upstream
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -239,3 +243,27 @@ def test_a_flush_that_fails_keeps_the_buffer_for_the_next(sqlite_url: str, tmp_p
     away.dispose()
     _assert_recounted(store, cipher, made)
     store.dispose()
+
+
+def test_the_served_kpi_report_lags_by_at_most_the_interval(
+    gateway_factory: Any, sqlite_url: str, up: Upstream
+) -> None:
+    """Through a real gateway and its reader (``GET /admin/reports/kpis``), buffered."""
+    import dataclasses
+
+    import httpx
+
+    gw = gateway_factory(sqlite_url, [openai_route(up)], start=False)
+    gw.settings = dataclasses.replace(gw.settings, rollup_flush_seconds=0.5)
+    gw.start()
+    admin = {"authorization": f"Bearer {gw.make_key('admin', user='root')}"}
+
+    def reported() -> int:
+        r = httpx.get(gw.url + "/admin/reports/kpis?period=1d", headers=admin)
+        return int(r.json()["requests"])
+
+    key = gw.make_key()
+    for text in ("refunds?", "returns?"):
+        chat(gw, key, text)
+    wait(lambda: _count(gw.store, traces) == 2, what="stored")  # the lag counts from here
+    assert wait(lambda: reported() == 2, what="reported") < 0.5 + 1.5
