@@ -71,7 +71,7 @@ class RollupBuffer:
     ) -> None:
         self.folder, self.interval, self.clock = folder, interval, clock
         self.stale = stale if stale is not None else max(30.0, 10 * interval)
-        self.recover_every = self.stale / 3
+        self.recover_every = self.stale / 2
         self.instance = f"{PROCESS}.{secrets.token_hex(6)}"
         self.host, self.pid = here()
         self.writer: Writer | None = None  # registered while it holds increments

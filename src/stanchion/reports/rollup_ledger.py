@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     delete,
     exists,
     insert,
@@ -85,6 +86,19 @@ def alive(pid: int) -> bool:
     return True
 
 
+# Statements built once, their values bound per call: building and keying a statement cost
+# more than running it, and the flush runs these every interval.
+_REGISTER = insert(rollup_writers)
+_NOTE = insert(rollup_pending)
+_W, _P = rollup_writers.c, rollup_pending.c
+_RELEASE = delete(rollup_writers).where(_W.id == bindparam("w"))
+_TAKE = (
+    delete(rollup_pending)
+    .where(_P.writer == bindparam("w"), ~exists().where(_W.id == bindparam("w")))
+    .returning(_P.seq, _P.ids)
+)
+
+
 def register(conn: Connection, writer: Writer) -> None:
     row = {
         "id": writer.id,
@@ -93,10 +107,7 @@ def register(conn: Connection, writer: Writer) -> None:
         "pid": writer.pid,
         "since": writer.since,
     }
-    conn.execute(insert(rollup_writers), [row])
-
-
-_NOTE = insert(rollup_pending)  # one statement object: its compiled form is kept
+    bulk_execute(conn, _REGISTER, [row])
 
 
 def note(conn: Connection, writer_id: str, seq: int, trace_ids: Iterable[str]) -> None:
@@ -106,16 +117,13 @@ def note(conn: Connection, writer_id: str, seq: int, trace_ids: Iterable[str]) -
 def _take(conn: Connection, writer_id: str) -> dict[int, list[str]]:
     """Delete the writer's noted batches, if its row is gone (deleted by the caller's
     transaction or before it), and return them."""
-    p, w = rollup_pending.c, rollup_writers.c
-    gone = ~exists().where(w.id == writer_id)
-    stmt = delete(rollup_pending).where(p.writer == writer_id, gone).returning(p.seq, p.ids)
-    return {int(seq): ids.split("\n") for seq, ids in conn.execute(stmt)}
+    return {int(seq): ids.split("\n") for seq, ids in conn.execute(_TAKE, {"w": writer_id})}
 
 
 def release(conn: Connection, writer_id: str) -> dict[int, list[str]] | None:
     """The writer's own flush: its row and noted batches deleted, the batches returned;
     None when another process claimed it (the caller's buffer is counted already)."""
-    done = conn.execute(delete(rollup_writers).where(rollup_writers.c.id == writer_id))
+    done = conn.execute(_RELEASE, {"w": writer_id})
     if done.rowcount != 1:
         return None
     return _take(conn, writer_id)
