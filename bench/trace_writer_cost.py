@@ -1,9 +1,14 @@
 """What a trace costs: on the request path (the row sealed, the spool append) and on the
 writer thread (the insert and the rollups, per batch size), SQLite, in this one thread.
 
-    python bench/trace_writer_cost.py [--n 2000] [--batches 5,25,100]
+    python bench/trace_writer_cost.py [--n 2000] [--batches 5,25,100] [--flush-every 1000]
     PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
-        .venv/bin/python bench/trace_writer_cost.py --icount N --batches 25
+        .venv/bin/python bench/trace_writer_cost.py --icount N --batches 25 [--flush-every 0]
+
+The writer's figure is given twice: with the rollups added in each batch's transaction
+(``STANCHION_ROLLUP_FLUSH_SECONDS=0``) and buffered, flushed once per ``--flush-every``
+traces (the default 1,000: the 2 s default interval at 500 req/s), the flushes' cost
+included. ``--icount`` uses the buffer unless ``--flush-every 0``.
 
 The exchanges are the example app's (one question, two passages, a grounding finding, the
 answerability plan in the annotations), each with its own id, from ``--users`` users (40;
@@ -26,6 +31,7 @@ from stanchion.guards.base import Finding
 from stanchion.knowledge.base import Passage
 from stanchion.pipeline.exchange import Exchange, Principal
 from stanchion.providers.base import ChatRequest, Completion, Usage
+from stanchion.reports.rollup_buffer import RollupBuffer
 from stanchion.reports.rollup_writer import rollup_writer
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -107,20 +113,32 @@ def submit(writer: TraceWriter, ex: Exchange) -> Pending:
     return Pending(row, segment, notes=notes)
 
 
-def setup(folder: Path) -> TraceWriter:
+def setup(folder: Path, buffered: bool) -> TraceWriter:
     store = Store(f"sqlite:///{folder}/t.db")
     store.upgrade()
     cipher = Cipher(bytes(range(32)))
     spool = Spool(folder / "spool")
-    # a flush interval far longer than the run: its thread never takes a batch here
-    return TraceWriter(
-        store, cipher, spool=spool, flush_ms=3_600_000, store_rows=rollup_writer(cipher)
-    )
+    # intervals far longer than the run: its thread never takes a batch nor flushes here
+    sink = rollup_writer(cipher, 3600.0 if buffered else 0.0)
+    return TraceWriter(store, cipher, spool=spool, flush_ms=3_600_000, store_rows=sink)
 
 
-def timed(n: int, size: int, users: int) -> tuple[float, float]:
+def write(writer: TraceWriter, items: list[Pending], size: int, every: int) -> None:
+    """Batches of ``size``, and a flush of the buffer once per ``every`` traces and last."""
+    sink = writer.sink
+    flushed = 0
+    for i in range(0, len(items), size):
+        writer._write(items[i : i + size])
+        if isinstance(sink, RollupBuffer) and (
+            i + size - flushed >= every or i + size >= len(items)
+        ):
+            sink.flush(writer.store.engine)
+            flushed = i + size
+
+
+def timed(n: int, size: int, users: int, every: int) -> tuple[float, float]:
     folder = Path(tempfile.mkdtemp(prefix="stn-trace-cost-"))
-    writer = setup(folder)
+    writer = setup(folder, every > 0)
     start = time.time() - 7200
     exchanges = [exchange(i, start, users) for i in range(n)]
     for i, ex in enumerate(exchanges):
@@ -128,8 +146,7 @@ def timed(n: int, size: int, users: int) -> tuple[float, float]:
     t0 = time.thread_time()
     items = [submit(writer, ex) for ex in exchanges]
     t1 = time.thread_time()
-    for i in range(0, n, size):
-        writer._write(items[i : i + size])
+    write(writer, items, size, every)
     t2 = time.thread_time()
     assert writer.written == n, writer.written
     writer.store.dispose()
@@ -137,15 +154,14 @@ def timed(n: int, size: int, users: int) -> tuple[float, float]:
     return (t1 - t0) / n * 1e6, (t2 - t1) / n * 1e6
 
 
-def icount(n: int, size: int) -> None:
+def icount(n: int, size: int, every: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="stn-trace-icount-"))
-    writer = setup(folder)
+    writer = setup(folder, every > 0)
     warm = [submit(writer, exchange(i, time.time() - 7200)) for i in range(size)]
-    writer._write(warm)  # statements compiled, tables created, caches warm
+    write(writer, warm, size, size)  # statements compiled, tables created, caches warm
     start = time.time() - 7200
     items = [submit(writer, exchange(size + i, start)) for i in range(n)]
-    for i in range(0, n, size):
-        writer._write(items[i : i + size])
+    write(writer, items, size, every)
 
 
 def main() -> None:
@@ -154,17 +170,22 @@ def main() -> None:
     ap.add_argument("--batches", default="5,25,100")
     ap.add_argument("--icount", type=int)
     ap.add_argument("--users", type=int, default=40, help="distinct users in the traffic")
+    ap.add_argument("--flush-every", type=int, default=1000, help="traces per buffer flush")
     args = ap.parse_args()
     sizes = [int(b) for b in args.batches.split(",")]
     if args.icount is not None:
-        icount(args.icount, sizes[0])
+        icount(args.icount, sizes[0], args.flush_every)
         return
-    print(f"{'batch':>6} {'request path us/trace':>22} {'writer us/trace':>16}")
+    every = args.flush_every
+    head = f"writer, buffered per {every}"
+    print(f"{'batch':>6} {'request path us/trace':>22} {'writer, in batch':>17} {head:>26}")
     for size in sizes:
-        runs = [timed(args.n, size, args.users) for _ in range(5)]
-        req = statistics.median(r[0] for r in runs)
+        runs = [timed(args.n, size, args.users, 0) for _ in range(5)]
+        held = [timed(args.n, size, args.users, every) for _ in range(5)]
+        req = statistics.median(r[0] for r in runs + held)
         wrt = statistics.median(r[1] for r in runs)
-        print(f"{size:>6} {req:>22.1f} {wrt:>16.1f}")
+        buf = statistics.median(r[1] for r in held)
+        print(f"{size:>6} {req:>22.1f} {wrt:>17.1f} {buf:>26.1f}")
 
 
 if __name__ == "__main__":

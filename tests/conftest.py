@@ -99,8 +99,14 @@ class Gateway:
         (folder / "stanchion.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
         self.spec_file = folder / "stanchion.yaml"
         self.key = base64.b64encode(secrets.token_bytes(32)).decode()
+        # rollups added with each batch: a test reads them as soon as its traces are stored
+        # (the buffered default is tested in tests/core/test_rollup_buffer*.py)
         self.settings = Settings(
-            encryption_key=self.key, database_url=db_url, auth_cache_seconds=0.0, trace_flush_ms=5.0
+            encryption_key=self.key,
+            database_url=db_url,
+            auth_cache_seconds=0.0,
+            trace_flush_ms=5.0,
+            rollup_flush_seconds=0.0,
         )
         self.store = Store(db_url)
         self.store.upgrade()

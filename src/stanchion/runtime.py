@@ -291,7 +291,7 @@ def build_runtime(spec_file: Path, settings: Settings, *, check_db: bool = True)
             metrics=metrics,
             batch=settings.trace_batch,
             flush_ms=settings.trace_flush_ms,
-            store_rows=rollup_writer(cipher),
+            store_rows=rollup_writer(cipher, settings.rollup_flush_seconds),
             reseal=subjects.reseal(cipher) if subjects is not None else None,
         ),
         metrics=metrics,

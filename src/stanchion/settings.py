@@ -81,6 +81,15 @@ class Settings:
         default=50.0,
         metadata=_meta("STANCHION_TRACE_FLUSH_MS", "longest a trace waits before it is written"),
     )
+    rollup_flush_seconds: float = field(
+        default=2.0,
+        metadata=_meta(
+            "STANCHION_ROLLUP_FLUSH_SECONDS",
+            "how long the trace writer keeps report rollup increments in memory before adding"
+            " them to the store (the reports lag by at most this; 0: in each batch's"
+            " transaction)",
+        ),
+    )
     ui: bool = field(
         default=True,
         metadata=_meta(

@@ -72,7 +72,7 @@ def test_notes_and_replayed_rows_add_the_same_rollups(db_url: str) -> None:
         writer.close()
         row, _ = noted_row(_exchange("replayed", "t-replayed"), cipher)
         with store.engine.begin() as conn:  # as a spool replay hands it over: no notes
-            rollup_writer(cipher)(conn, [row], [None])
+            rollup_writer(cipher).write(conn, [row], [None])
         live_terms, live_sums = _rollups(store, "live")
         replayed_terms, replayed_sums = _rollups(store, "replayed")
     finally:
@@ -93,7 +93,7 @@ def test_a_question_sealed_under_a_subject_key_is_not_counted(db_url: str) -> No
     assert notes.question == QUESTION  # the writer holds it, yet must not count it
     try:
         with store.engine.begin() as conn:
-            rollup_writer(cipher)(conn, [row], [notes])
+            rollup_writer(cipher).write(conn, [row], [notes])
         counted, sums = _rollups(store, "erasable")
     finally:
         store.dispose()

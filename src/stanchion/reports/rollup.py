@@ -10,7 +10,9 @@ it). Every figure is additive (counts, sums, a log-scale latency histogram with 
 bins, distinct users per day, keyed term hashes of the questions), so any period is a sum of
 hours and its p95 comes from the merged histogram. Replays of already stored traces are
 skipped (only the rows actually inserted are counted), and increments are upserts, so
-replicas writing the same hour at once add up.
+replicas writing the same hour at once add up. The trace writer keeps a process's increments
+in memory between flushes (``reports/rollup_buffer.py``); ``store_traces`` adds them in the
+caller's transaction.
 """
 
 from __future__ import annotations
@@ -24,90 +26,53 @@ from operator import add
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Double,
-    Integer,
-    String,
-    Table,
-    select,
-)
+from sqlalchemy import Connection, select
 
 from stanchion.reports.activity import add_users, kpi_user_bits, rebuild_ratings, upsert
-from stanchion.store.schema import metadata, traces
+from stanchion.reports.rollup_tables import (
+    BINS_PER_E,
+    COUNTS,
+    DAY,
+    DIMS,
+    HOUR,
+    KEY_LEN,
+    SUMS,
+    kpi_latency,
+    kpi_latency_days,
+    kpi_rollup,
+    kpi_terms,
+    kpi_users,
+)
+from stanchion.store.schema import traces
 from stanchion.store.trace_notes import RowNotes
 
-HOUR = 3600
-DAY = 86_400
-BINS_PER_E = 40  # histogram resolution: bin width is e**(1/40), about 2.5%
-DIMS = ("all", "version", "route", "cohort")
-COUNTS = (
-    "requests",
-    "answered",
-    "block",
-    "hold",
-    "refuse",
-    "error",
-    "grounded",
-    "ungrounded",
-    "unanswerable",
-    "prompt_tokens",
-    "completion_tokens",
-)
-SUMS = ("cost", "cost_sq", "latency_sum")
-KEY_LEN = 200
-
-
-def _cols(*names: str) -> list[Column[Any]]:
-    """Primary-key columns in this order: (app, dim, ...) keeps each dimension's rows
-    together, so a period of one dimension is one index range."""
-    types: dict[str, Any] = {
-        "app": String(100),
-        "dim": String(16),
-        "hour": Integer,
-        "day": Integer,
-        "key": String(KEY_LEN),
-        "bin": Integer,
-        "user": String(200),
-    }
-    return [Column(n, types[n], primary_key=True) for n in names]
-
-
-kpi_rollup = Table(
-    "kpi_rollup",
-    metadata,
-    *_cols("app", "dim", "hour", "key"),
-    *(Column(n, BigInteger, nullable=False) for n in COUNTS),
-    *(Column(n, Double, nullable=False) for n in SUMS),
-)
-kpi_latency = Table(
+__all__ = [
+    "BINS_PER_E",
+    "COUNTS",
+    "DAY",
+    "DIMS",
+    "HOUR",
+    "KEY_LEN",
+    "SUMS",
+    "Batch",
+    "Folder",
+    "Hour",
+    "add_rows",
+    "apply",
+    "apply_all",
+    "insert_traces",
     "kpi_latency",
-    metadata,
-    *_cols("app", "dim", "hour", "key", "bin"),
-    Column("n", BigInteger, nullable=False),
-)
-kpi_latency_days = Table(  # the same per UTC day: a long period reads whole days from here
     "kpi_latency_days",
-    metadata,
-    *_cols("app", "dim", "day", "key", "bin"),
-    Column("n", BigInteger, nullable=False),
-)
-kpi_users = Table(  # (key, user) first: active users are one index probe per known user
-    "kpi_users",
-    metadata,
-    *_cols("app", "dim", "key", "user", "hour"),
-    Column("n", BigInteger, nullable=False),
-)
-kpi_terms = Table(
+    "kpi_rollup",
     "kpi_terms",
-    metadata,
-    Column("app", String(100), primary_key=True),
-    Column("hour", Integer, primary_key=True),
-    Column("term", String(40), primary_key=True),
-    Column("n", BigInteger, nullable=False),
-)
+    "kpi_users",
+    "latency_bin",
+    "p95",
+    "percentile",
+    "rebuild",
+    "store_traces",
+]
+
 TermHash = Callable[[str], str]
 
 
@@ -214,10 +179,6 @@ def _annotations(row: dict[str, Any]) -> dict[str, Any]:
     return ann if isinstance(ann, dict) else {}
 
 
-def _query_terms(query: Any) -> frozenset[str]:
-    return _terms_of(query) if isinstance(query, str) and query else frozenset()
-
-
 @functools.lru_cache(maxsize=4096)
 def _terms_of(query: str) -> frozenset[str]:
     """A question's distinct terms, remembered: the same questions come back (as the
@@ -239,7 +200,10 @@ class Batch:
     groups: dict[tuple[int, Dims], list[float]] = field(default_factory=dict)
     group_bins: Counter[tuple[int, Dims, Any]] = field(default_factory=Counter)  # latency bins
     group_users: Counter[tuple[int, Dims, Any]] = field(default_factory=Counter)
-    terms: Counter[tuple[int, str]] = field(default_factory=Counter)
+    # questions per hour, made terms when applied: the same questions come back, and a
+    # buffer holds many batches of them
+    questions: Counter[tuple[int, str]] = field(default_factory=Counter)
+    term_hash: TermHash | None = None
     # users are counted by a keyed pseudonym (rollup_privacy.UserKey), never by name
     user_key: Callable[[str], str] | None = None
 
@@ -267,8 +231,19 @@ class Batch:
         if user is not None:
             self.group_users[(*group, user)] += 1
         if term_hash is not None:
-            for t in _query_terms(question or ann.get("query")):
-                self.terms[(hour, term_hash(t))] += 1
+            asked = question or ann.get("query")
+            if isinstance(asked, str) and asked:
+                self.term_hash = term_hash
+                self.questions[(hour, asked)] += 1
+
+    def terms(self) -> Counter[tuple[int, str]]:
+        """Questions per (hour, keyed term hash)."""
+        out: Counter[tuple[int, str]] = Counter()
+        if self.term_hash is not None:
+            for (hour, asked), n in self.questions.items():
+                for t in _terms_of(asked):
+                    out[(hour, self.term_hash(t))] += n
+        return out
 
     def sums(self) -> dict[tuple[int, str, str], list[float]]:
         out: dict[tuple[int, str, str], list[float]] = {}
@@ -322,31 +297,74 @@ def apply(conn: Connection, app: str, batch: Batch) -> None:
     ]
     upsert(conn, kpi_users, user_rows)
     add_users(conn, app, users)
-    terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms.items()]
+    terms = [{"app": app, "hour": h, "term": t, "n": n} for (h, t), n in batch.terms().items()]
     upsert(conn, kpi_terms, terms)
 
 
 Questions = Callable[[dict[str, Any], RowNotes | None], str | None]
+Noted = tuple[dict[str, Any], RowNotes | None]
+
+
+@dataclass
+class Folder:
+    """How trace rows become increments: the term hash, the sealed-question reader and the
+    user pseudonym of the app's key (all None: no terms, users by name)."""
+
+    term_hash: TermHash | None = None
+    questions: Questions | None = None
+    user_key: Callable[[str], str] | None = None
+
+    def fold(self, per_app: dict[str, Batch], rows: Iterable[Noted]) -> None:
+        """Add trace rows (as ``store.traces.trace_row`` makes them, each with its notes
+        when the writer holds them) to ``per_app``'s batches."""
+        asked = self.questions if self.term_hash is not None else None
+        for row, notes in rows:
+            question = asked(row, notes) if asked is not None else None
+            batch = per_app.get(str(row["app"]))
+            if batch is None:
+                batch = per_app[str(row["app"])] = Batch(user_key=self.user_key)
+            batch.add(row, self.term_hash, question, notes.annotations if notes else None)
+
+
+def apply_all(conn: Connection, per_app: dict[str, Batch]) -> None:
+    for app, batch in sorted(per_app.items()):
+        apply(conn, app, batch)
 
 
 def add_rows(
     conn: Connection,
-    rows: Iterable[tuple[dict[str, Any], RowNotes | None]],
+    rows: Iterable[Noted],
     term_hash: TermHash | None = None,
     questions: Questions | None = None,
     user_key: Callable[[str], str] | None = None,
 ) -> None:
-    """Add trace rows (as ``store.traces.trace_row`` makes them, each with its notes when
-    the writer holds them) to the rollups; ``questions`` gives a row's sealed question for
-    its term counts."""
+    """Add trace rows to the rollups now (in the caller's transaction); ``questions`` gives
+    a row's sealed question for its term counts."""
     per_app: dict[str, Batch] = {}
-    for row, notes in rows:
-        asked = questions is not None and term_hash is not None
-        question = questions(row, notes) if asked and questions is not None else None
-        batch = per_app.setdefault(str(row["app"]), Batch(user_key=user_key))
-        batch.add(row, term_hash, question, notes.annotations if notes is not None else None)
-    for app, batch in sorted(per_app.items()):
-        apply(conn, app, batch)
+    Folder(term_hash, questions, user_key).fold(per_app, rows)
+    apply_all(conn, per_app)
+
+
+def insert_traces(
+    conn: Connection,
+    rows: Sequence[dict[str, Any]],
+    notes: Sequence[RowNotes | None] = (),
+    fresh: bool = False,
+) -> list[Noted]:
+    """Insert the traces not stored yet and return exactly those, each with its notes (or
+    None). ``fresh``: the caller knows none of the rows can be stored already (the trace
+    writer's first try of traces it was handed), so the look-up of stored ids is skipped."""
+    from stanchion.store.traces import insert_new
+
+    seen: set[str] = set()
+    if not fresh:
+        ids = [r["id"] for r in rows]
+        seen = set(conn.execute(select(traces.c.id).where(traces.c.id.in_(ids))).scalars())
+    noted = zip(rows, notes, strict=True) if notes else ((r, None) for r in rows)
+    new = [(r, n) for r, n in noted if r["id"] not in seen]
+    if new:
+        insert_new(conn, traces, [r for r, _ in new])
+    return new
 
 
 def store_traces(
@@ -358,20 +376,11 @@ def store_traces(
     notes: Sequence[RowNotes | None] = (),
     fresh: bool = False,
 ) -> None:
-    """Insert the traces not stored yet and add exactly those to the rollups; ``notes``,
-    when given, are the rows' ``RowNotes`` (or None), in the rows' order. ``fresh``: the
-    caller knows none of the rows can be stored already (the trace writer's first try of
-    traces it was handed), so the look-up of stored ids is skipped."""
-    from stanchion.store.traces import insert_new
-
-    seen: set[str] = set()
-    if not fresh:
-        ids = [r["id"] for r in rows]
-        seen = set(conn.execute(select(traces.c.id).where(traces.c.id.in_(ids))).scalars())
-    noted = zip(rows, notes, strict=True) if notes else ((r, None) for r in rows)
-    new = [(r, n) for r, n in noted if r["id"] not in seen]
+    """Insert the traces not stored yet and add exactly those to the rollups, in the
+    caller's transaction; ``notes``, when given, are the rows' ``RowNotes`` (or None), in
+    the rows' order (``insert_traces``)."""
+    new = insert_traces(conn, rows, notes, fresh)
     if new:
-        insert_new(conn, traces, [r for r, _ in new])
         add_rows(conn, new, term_hash, questions, user_key)
 
 

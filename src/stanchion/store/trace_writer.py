@@ -24,9 +24,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from stanchion.pipeline.exchange import Exchange
 from stanchion.store.crypto import Cipher
@@ -83,6 +83,46 @@ def store_new(
 StoreRows = Callable[[Connection, Sequence[dict[str, Any]], Sequence[RowNotes | None], bool], None]
 
 
+class Sink(Protocol):
+    """Where batches go: ``write`` in each batch's transaction, ``committed`` once it has
+    committed, ``tick`` on the writer thread between batches and once more when closing
+    (work kept past a batch's transaction: the rollup buffer, ``reports/rollup_buffer.py``)."""
+
+    def write(
+        self,
+        conn: Connection,
+        rows: Sequence[dict[str, Any]],
+        notes: Sequence[RowNotes | None],
+        fresh: bool,
+    ) -> None: ...
+
+    def committed(self) -> None: ...
+
+    def tick(self, engine: Engine, closing: bool = False) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Plain:
+    """A sink whose writes are whole in their transaction."""
+
+    fn: StoreRows = store_new
+
+    def write(
+        self,
+        conn: Connection,
+        rows: Sequence[dict[str, Any]],
+        notes: Sequence[RowNotes | None],
+        fresh: bool,
+    ) -> None:
+        self.fn(conn, rows, notes, fresh)
+
+    def committed(self) -> None:
+        """Nothing waits for the commit."""
+
+    def tick(self, engine: Engine, closing: bool = False) -> None:
+        """Nothing to flush."""
+
+
 class _GaveUp(Exception):
     """Closing while the store is unreachable: what is left stays in the spool."""
 
@@ -102,7 +142,7 @@ class TraceWriter:
         row_attempts: int = 3,
         max_backoff: float = 2.0,
         on_written: Callable[[int], None] | None = None,
-        store_rows: StoreRows = store_new,
+        store_rows: StoreRows | Sink = store_new,
         reseal: Callable[[Connection, list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.store, self.cipher, self.spool, self.metrics = store, cipher, spool, metrics
@@ -110,7 +150,8 @@ class TraceWriter:
         self.batch, self.flush_s = batch, flush_ms / 1000
         self.row_attempts, self.max_backoff = row_attempts, max_backoff
         self.on_written = on_written
-        self.store_rows = store_rows  # the runtime's also maintains the report rollups
+        # the runtime's also maintains the report rollups
+        self.sink: Sink = Plain(store_rows) if callable(store_rows) else store_rows
         if metrics is not None:  # present from the first scrape, before any trace is written
             metrics.inc("stanchion_traces_written_total", (), 0)
         self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -152,6 +193,7 @@ class TraceWriter:
             time.sleep(wait)
         while self._q.empty():
             time.sleep(max(self.flush_s, 0.001))
+            self.sink.tick(self.store.engine)
         items: list[Pending] = []
         while len(items) < self.batch:
             try:
@@ -174,6 +216,7 @@ class TraceWriter:
             log.exception("replaying the trace spool failed; its segments stay for the next start")
         finally:
             self.replay_done.set()
+        self.sink.tick(self.store.engine)  # a stopped writer's rollups counted at start
         stop = False
         while not stop:
             items, stop = self._take()
@@ -185,6 +228,7 @@ class TraceWriter:
             except Exception:
                 self.failed += len(items)
                 log.exception("writing %d traces failed; they stay in the spool", len(items))
+            self.sink.tick(self.store.engine, closing=stop)
 
     def _replay(self) -> None:
         """Write what dead processes left in the spool (already stored ids are skipped)."""
@@ -194,6 +238,7 @@ class TraceWriter:
             items = [self._reopen(r, segment) for r in records]
             for i in range(0, len(items), self.batch):
                 self._write(items[i : i + self.batch])
+                self.sink.tick(self.store.engine)
             self.replayed += len(items)
         if self.replayed:
             log.warning("replayed %d traces from the spool", self.replayed)
@@ -211,6 +256,7 @@ class TraceWriter:
         if good:
             error = self._attempt(lambda conn: self._insert(conn, good))
             if error is None:
+                self.sink.committed()
                 self._stored(good)
             else:
                 self._isolate(good)
@@ -228,7 +274,7 @@ class TraceWriter:
             p.tried = True
         if self.reseal is not None:
             self.reseal(conn, rows)
-        self.store_rows(conn, rows, [p.notes for p in items if p.row is not None], fresh)
+        self.sink.write(conn, rows, [p.notes for p in items if p.row is not None], fresh)
 
     def _attempt(self, fn: Callable[[Connection], None]) -> Exception | None:
         """Run ``fn`` in a transaction; an unreachable store is waited for, a refusal returned."""
@@ -263,6 +309,7 @@ class TraceWriter:
                 p.attempts += 1
                 error = self._attempt(partial(self._insert, items=[p]))
                 if error is None:
+                    self.sink.committed()
                     self._stored([p])
                     break
                 p.error = _reason(error)
