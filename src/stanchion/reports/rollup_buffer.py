@@ -36,6 +36,7 @@ from stanchion.reports.rollup import (
     insert_traces,
 )
 from stanchion.reports.rollup_ledger import Writer, claim, claimable, here, note, register, release
+from stanchion.reports.rollup_privacy import forget_erased
 from stanchion.store.schema import traces
 from stanchion.store.trace_notes import RowNotes
 
@@ -150,6 +151,7 @@ class RollupBuffer:
                 noted = release(conn, writer.id)
                 if noted is None or self._held - noted.keys():
                     raise _TakenOver
+                forget_erased(conn, self._mem, self.folder.user_key, writer.since)
                 apply_all(conn, self._mem)
                 extra = [i for seq in sorted(noted.keys() - self._held) for i in noted[seq]]
                 self._recount(conn, extra)
@@ -179,9 +181,15 @@ class RollupBuffer:
                 )
 
     def _recount(self, conn: Connection, ids: list[str]) -> None:
+        if not ids:
+            return
         per_app: dict[str, Batch] = {}
         cols = [traces.c[c] for c in (*REBUILD_COLUMNS, "response_enc")]
+        oldest = float("inf")
         for i in range(0, len(ids), CHUNK):
             found = conn.execute(select(*cols).where(traces.c.id.in_(ids[i : i + CHUNK])))
-            self.folder.fold(per_app, ((dict(r), None) for r in found.mappings()))
+            rows = [dict(r) for r in found.mappings()]
+            oldest = min([oldest, *(float(r["created_at"]) for r in rows)])
+            self.folder.fold(per_app, ((r, None) for r in rows))
+        forget_erased(conn, per_app, self.folder.user_key, oldest)
         apply_all(conn, per_app)

@@ -17,11 +17,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Table, delete, update
+from sqlalchemy import Connection, Table, delete, func, select, update
 
 from stanchion.reports.activity import DAYS_PER_BLOCK, HOURS_PER_BLOCK, kpi_ratings, kpi_user_bits
 from stanchion.reports.rollup import (
     HOUR,
+    Batch,
     kpi_latency,
     kpi_latency_days,
     kpi_rollup,
@@ -29,6 +30,7 @@ from stanchion.reports.rollup import (
     kpi_users,
 )
 from stanchion.store.crypto import Cipher, KeyedHash
+from stanchion.store.schema import audit_events
 
 PURPOSE = b"stanchion/kpi-user/v1"
 MEMO = 50_000
@@ -60,6 +62,43 @@ def erase_rollup_user(
             )
             n += int(done.rowcount or 0) if table is kpi_users else 0
     return n
+
+
+ERASED_MARGIN = 60.0  # clock skew between replicas, on the side of forgetting
+
+
+def forget_erased(
+    conn: Connection,
+    per_app: dict[str, Batch],
+    user_key: Callable[[str], str] | None,
+    since: float,
+) -> int:
+    """Subjects erased since ``since`` (a buffer's oldest trace) lose their pseudonym in
+    increments held in memory as ``erase_rollup_user`` cut it in the stored rows: a
+    buffered trace, or one of a stopped writer counted from the store, must not bring an
+    erased user's pseudonym back. One look at ``subject_erasures`` unless one happened;
+    returns the subjects forgotten."""
+    from stanchion.store.subjects import subject_erasures  # store.subjects imports us
+
+    last = conn.execute(select(func.max(subject_erasures.c.changed_at))).scalar()
+    if last is None or float(last) < since - ERASED_MARGIN:
+        return 0
+    found = conn.execute(
+        select(audit_events.c.target).where(
+            audit_events.c.action == "subject.erase", audit_events.c.at >= since - ERASED_MARGIN
+        )
+    )
+    names = {str(name) for (name,) in found}
+    forms = {form: "x" + secrets.token_hex(15) for name in names for form in _forms(name, user_key)}
+    for batch in per_app.values():
+        users = batch.group_users
+        for key in [k for k in users if k[-1] in forms]:
+            users[(*key[:-1], forms[key[-1]])] += users.pop(key)
+    return len(names)
+
+
+def _forms(name: str, user_key: Callable[[str], str] | None) -> set[str]:
+    return {name, user_key(name)} if user_key is not None else {name}
 
 
 def _before(conn: Connection, table: Table, column: str, app: str, limit: int) -> int:
