@@ -34,7 +34,7 @@ from stanchion.providers.local.sentences import Analyzer, Sentence, points, word
 # and "It needs a 2.4 GHz network" is not the answer)
 _CHAT = re.compile(
     r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s|at (?:the same time|once)|"
-    r"(?:need|have) to do)(?!\w)",
+    r"(?:need|have) to do|whether|(?:ask|know|tell me|wondering|wonder) if)(?!\w)",
     re.I,
 )
 # "at most", "up to": a limit asked in words that are all stopwords, read as "max"; so is

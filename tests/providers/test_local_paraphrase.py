@@ -1,0 +1,38 @@
+"""The local responder finds the sentence that answers when the customer's words are not the
+document's: a story told before the question, a relative clause that describes rather than
+asks. Documents and questions are written for these tests (a lending library), not taken
+from any evaluation set."""
+
+from __future__ import annotations
+
+from stanchion.providers.local.answer import answer
+from stanchion.providers.local.intent import intent_of
+from stanchion.providers.local.sentences import Analyzer
+
+LIBRARY = """# Riverside Library
+
+## Branches
+The Leeds branch is open on Mondays and Thursdays from 9 am to 6 pm.
+Visitors can use the reading room without a card.
+
+## Borrowing
+Members can borrow e-books from the library app for 21 days.
+A library card is free for residents over 16.
+"""
+
+
+def ask(question: str, passages: list[str], **kwargs: object) -> str:
+    return answer(question, passages, analyzer=Analyzer(), **kwargs).text  # type: ignore[arg-type]
+
+
+def test_a_relative_clause_describes_and_asks_nothing() -> None:
+    assert intent_of("I am writing for my aunt, who lives in Leeds.").empty
+    assert not intent_of("the drain is blocked, who do I call").empty
+    assert not intent_of("hi, which card do I need").empty
+    assert not intent_of("my card is lost, who is responsible?").empty
+    got = ask(
+        "I'm writing for my aunt, who visits the Leeds branch on Mondays and Thursdays from 9 "
+        "to 6. Can she borrow e-books?",
+        [LIBRARY],
+    )
+    assert got.startswith("Members can borrow e-books"), got
