@@ -36,3 +36,21 @@ def test_a_relative_clause_describes_and_asks_nothing() -> None:
         [LIBRARY],
     )
     assert got.startswith("Members can borrow e-books"), got
+
+
+FINES = """# Fines
+
+## How fines are paid
+Fines are paid at the desk or in the app. Fines under 1 EUR are waived. Fines are shown in the app.
+"""
+RENEWALS = """# Renewals
+
+## Renewing a loan
+Renew twice online to avoid fines.
+"""
+
+
+def test_a_topic_named_alone_is_answered_from_each_close_section() -> None:
+    got = ask("fines?", [FINES, RENEWALS])
+    assert "Renew twice" in got, got  # not only the payment section's every sentence
+    assert got.count("[1]") == 1, got
