@@ -54,3 +54,33 @@ def test_a_topic_named_alone_is_answered_from_each_close_section() -> None:
     got = ask("fines?", [FINES, RENEWALS])
     assert "Renew twice" in got, got  # not only the payment section's every sentence
     assert got.count("[1]") == 1, got
+
+
+DESK = """# Loans
+
+## Paying fines
+Fines are paid at the desk or with a card in the app.
+
+## Loan limits
+E-books do not count towards the loan limit.
+
+## Renewals
+Renewals are answered within a day by email.
+
+## How to renew
+Start a renewal from the Loans page.
+"""
+
+
+def test_a_question_embedded_in_a_story_is_what_is_asked() -> None:
+    got = ask(
+        "Before I pay my fine at the desk with my card in the app I wanted to ask whether "
+        "e-books count, since the app shows them.",
+        [DESK],
+    )
+    assert got.startswith("E-books do not count"), got
+
+
+def test_everyday_words_for_what_the_documents_say() -> None:
+    got = ask("where do I begin a renewal", [DESK])
+    assert got == "Start a renewal from the Loans page. [1]", got

@@ -19,16 +19,14 @@ import re
 from dataclasses import dataclass, replace
 
 from stanchion.knowledge.text import terms
+from stanchion.providers.local.asking import asks, focus, split_context
 from stanchion.providers.local.extremes import quickest
 from stanchion.providers.local.part import (
     Candidate,
     Context,
     Part,
-    asks,
     contrasted,
-    focus,
     read_part,
-    split_context,
 )
 from stanchion.providers.local.section import (
     EXTRA,
