@@ -84,3 +84,26 @@ def test_a_question_embedded_in_a_story_is_what_is_asked() -> None:
 def test_everyday_words_for_what_the_documents_say() -> None:
     got = ask("where do I begin a renewal", [DESK])
     assert got == "Start a renewal from the Loans page. [1]", got
+
+
+RESERVATIONS = """# Reservations
+
+## If a reserved book does not arrive
+Ask at the front desk after 5 days.
+
+## Your first visit
+On your first visit, show an ID at the front desk.
+
+## Membership
+The membership costs 20 EUR a year.
+
+## Print discount
+Members save 2 EUR on every print job.
+"""
+
+
+def test_phrasal_verbs_and_chat_words_are_read_for_what_they_mean() -> None:
+    got = ask("my reserved book never showed up smh, what do i do first", [RESERVATIONS])
+    assert got == "Ask at the front desk after 5 days. [1]", got
+    got = ask("would the membership pay for itself?", [RESERVATIONS])
+    assert "Members save 2 EUR" in got, got

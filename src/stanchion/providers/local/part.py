@@ -35,7 +35,7 @@ from stanchion.providers.local.sentences import Analyzer, Sentence, points, word
 # and "It needs a 2.4 GHz network" is not the answer)
 _CHAT = re.compile(
     r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s|at (?:the same time|once)|"
-    r"(?:need|have) to do|whether|(?:ask|know|tell me|wondering|wonder) if)(?!\w)",
+    r"(?:need|have) to do|do first|whether|(?:ask|know|tell me|wondering|wonder) if)(?!\w)",
     re.I,
 )
 # "at most", "up to": a limit asked in words that are all stopwords, read as "max"; so is
@@ -278,9 +278,29 @@ class Part:
         return got
 
 
+# Phrasal verbs whose words name nothing alone ("show", "get"), read as the verb they
+# mean in any domain: a bag that "never showed up" did not arrive; "get back to me" is a
+# reply; a purchase that "pays for itself" saves.
+_PHRASAL = tuple(
+    (re.compile(pattern, re.I), meaning)
+    for pattern, meaning in (
+        (r"\b(?:show|shows|showed|shown|showing|turn|turns|turned|turning) up\b", "arrive"),
+        (r"\b(?:get|gets|got|getting) back to (?:me|us|you)\b", "reply"),
+        (r"\b(?:pay|pays|paid|paying) for (?:itself|themselves)\b", "save"),
+    )
+)
+
+
+def _plain(text: str) -> str:
+    """The text with its phrasal verbs as the verbs they mean (``_PHRASAL``)."""
+    for pattern, meaning in _PHRASAL:
+        text = pattern.sub(meaning, text)
+    return text
+
+
 def _terms(text: str) -> list[str]:
     out = ["max"] if _AT_MOST.search(text) else []
-    for t in words_of(_CHAT.sub(" ", _REDACTED.sub(" ", text))):
+    for t in words_of(_plain(_CHAT.sub(" ", _REDACTED.sub(" ", text)))):
         out.append(t)
         letters = "".join(ch for ch in t if ch.isalpha())
         if letters != t and len(letters) >= 3 and not t.isalpha():
