@@ -107,3 +107,18 @@ def test_phrasal_verbs_and_chat_words_are_read_for_what_they_mean() -> None:
     assert got == "Ask at the front desk after 5 days. [1]", got
     got = ask("would the membership pay for itself?", [RESERVATIONS])
     assert "Members save 2 EUR" in got, got
+
+
+PHONE = """# Contact
+
+## Phone line
+The average waiting time on the phone line is 4 minutes.
+
+## Reserved books
+Reserved books are kept on hold for 7 days.
+"""
+
+
+def test_a_caller_stuck_on_hold_asks_the_waiting_time() -> None:
+    got = ask("how long am I usually stuck on hold", [PHONE])
+    assert got == "The average waiting time on the phone line is 4 minutes. [1]", got

@@ -280,13 +280,14 @@ class Part:
 
 # Phrasal verbs whose words name nothing alone ("show", "get"), read as the verb they
 # mean in any domain: a bag that "never showed up" did not arrive; "get back to me" is a
-# reply; a purchase that "pays for itself" saves.
+# reply; a purchase that "pays for itself" saves; a caller "stuck on hold" is waiting.
 _PHRASAL = tuple(
     (re.compile(pattern, re.I), meaning)
     for pattern, meaning in (
         (r"\b(?:show|shows|showed|shown|showing|turn|turns|turned|turning) up\b", "arrive"),
         (r"\b(?:get|gets|got|getting) back to (?:me|us|you)\b", "reply"),
         (r"\b(?:pay|pays|paid|paying) for (?:itself|themselves)\b", "save"),
+        (r"\b(?:stuck|kept|left|held|waiting|wait) on hold\b", "waiting"),
     )
 )
 
