@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from stanchion.knowledge.text import terms
+from stanchion.providers.local.concepts import FRAME
 from stanchion.providers.local.intent import intent_of
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
@@ -28,7 +29,8 @@ def split_context(part: str) -> tuple[str, str]:
 # A question asked inside a sentence that tells ("Before I buy a new one I wanted to ask
 # WHETHER this would still be covered, since I remember..."; "I've looked around but I'm not
 # sure WHERE to begin"): the embedded question is the ask, up to a clause that gives a
-# reason; what comes before it, and that clause, are its context.
+# reason; what comes before it, and that clause, are its context. Not when nothing but a
+# frame comes before it ("can u tell me who..."): that is the question as a whole.
 _EMBEDDED = re.compile(
     r"\b(?:ask(?:ing)?|know|wonder(?:ing)?|tell (?:me|us)|find out|sure|unsure|check|confirm)"
     r"\s+(whether|if|how|what|when|where|which|who|why)\b",
@@ -40,7 +42,7 @@ _REASON = re.compile(r",?\s+\b(?:since|because|as i|as we|so that|given that)\b"
 def _embedded(sentence: str) -> tuple[str, str]:
     """(the question a telling sentence embeds, the rest of it), or (sentence, "")."""
     m = _EMBEDDED.search(sentence)
-    if m is None or not terms(sentence[: m.start()]):
+    if m is None or set(terms(sentence[: m.start()])) <= FRAME:  # "can u tell me who..."
         return sentence, ""
     asked = sentence[m.start(1) :]
     cut = _REASON.search(asked)
