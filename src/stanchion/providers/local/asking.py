@@ -56,6 +56,8 @@ def focus(text: str) -> tuple[str, str]:
     How long does setup take?" asks the second; the first is its context. A question
     embedded in a telling sentence is asked alone (``_embedded``)."""
     sentences = [x for x in _SPLIT.split(text.strip()) if x]
+    if len(sentences) < 2 and not _EMBEDDED.search(text):
+        return text, ""
     asking = [x for x in sentences if asks(x)]
     if len(sentences) > 1 and asking and len(asking) < len(sentences):
         told = [x for x in sentences if x not in asking]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.asking import ASKS, focus, split_context
@@ -294,19 +295,28 @@ _PHRASAL = re.compile(
 _MEANING = {f"v{i}": meaning for i, (_, meaning) in enumerate(_PHRASAL_VERBS)}
 
 
+_PHRASAL_HINTS = (" up", " back to ", "itself", "themselves", " hold")
+
+
 def _plain(text: str) -> str:
     """The text with its phrasal verbs as the verbs they mean (``_PHRASAL``)."""
+    low = text.lower()
+    if not any(h in low for h in _PHRASAL_HINTS):
+        return text
     return _PHRASAL.sub(lambda m: _MEANING[m.lastgroup or ""], text)
 
 
-def _terms(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _terms(text: str) -> tuple[str, ...]:
+    """The terms a part's text asks about (read once per text: a request reads its parts'
+    texts several times, for the contrast, the joined things and the concepts)."""
     out = ["max"] if _AT_MOST.search(text) else []
     for t in words_of(_plain(_CHAT.sub(" ", _REDACTED.sub(" ", text)))):
         out.append(t)
         letters = "".join(ch for ch in t if ch.isalpha())
         if letters != t and len(letters) >= 3 and not t.isalpha():
             out.append(letters)  # "5ghz" also asks about "ghz"
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
