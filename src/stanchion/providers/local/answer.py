@@ -19,16 +19,14 @@ import re
 from dataclasses import dataclass, replace
 
 from stanchion.knowledge.text import terms
+from stanchion.providers.local.asking import asks, focus, split_context
 from stanchion.providers.local.extremes import quickest
 from stanchion.providers.local.part import (
     Candidate,
     Context,
     Part,
-    asks,
     contrasted,
-    focus,
     read_part,
-    split_context,
 )
 from stanchion.providers.local.section import (
     EXTRA,
@@ -78,9 +76,29 @@ class Answer:
     refused: bool
 
 
+def _bare(part: Part) -> bool:
+    """Does the part name one topic and ask nothing of it ("refund?", "warranty")?"""
+    return part.intent.empty and len(part.wanted) == 1 and not part.said
+
+
+def _overview(ranked: list[tuple[float, Candidate]]) -> list[Candidate]:
+    """A topic named and nothing asked of it: the best sentence of each section close to the
+    best, up to EXTRA more (what holds, how it is paid, when: "refund?" wants the refund
+    window as much as how refunds are paid), not one section's every sentence."""
+    best_score = ranked[0][0]
+    chosen: dict[tuple[int, int], Candidate] = {}
+    for s, cand in ranked:
+        if len(chosen) > EXTRA or s < CLOSE_TO_BEST * best_score:
+            break
+        chosen.setdefault((cand[0], cand[1].section), cand)
+    return list(chosen.values())
+
+
 def _others(part: Part, ranked: list[tuple[float, Candidate]]) -> list[Candidate]:
     """Close runners-up that add the part's terms, or hold the asked kind in the same
     passage ('card ... PayPal refunds take')."""
+    if _bare(part):
+        return _overview(ranked)
     best_score, best = ranked[0]
     chosen, seen = [best], part.new_terms(best[1], set())
     for s, cand in ranked[1 : 1 + 2 * EXTRA]:

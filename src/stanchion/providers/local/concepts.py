@@ -25,7 +25,7 @@ _FRAME_WORDS = (
     "long much many take takes soon quickly fast often also still want know "
     "tell please pls plz thanks thank hi hey hello ok okay u r ur im ya yeah nah tho "
     "anyone question get going wondering happen happens vs versus compared difference "
-    "isnt dont doesnt cant wont arent anymore"
+    "isnt dont doesnt cant wont arent anymore never smh lol omg tbh fr ngl idk"
 )
 FRAME = frozenset(stem(w) for w in _FRAME_WORDS.split())
 

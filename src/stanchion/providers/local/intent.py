@@ -299,9 +299,36 @@ def _counted_noun(words: str) -> str:
     return phrase[-1] if phrase else words.split()[0]
 
 
+# A relative clause after a comma ("my father, WHO IS 82 and flies next week.") describes
+# what the message tells; its "who" or "which" asks nothing. Not after an opener or a
+# greeting ("ok, which one do I need"), not before a verb and its subject ("the drain is
+# blocked, who do I call"), and not when it ends the message or a question ("..., who
+# is responsible?"): those ask.
+_RELATIVE = re.compile(r"\b([a-z]+),\s+(?:who|whom|whose|which)\b([^,.;!?]*)(.?)", re.I)
+_GREETINGS = "hi hey hello thanks thank you yes no yeah right sorry well also question please"
+_NOT_NOUNS = _OPENERS | frozenset(_GREETINGS.split())
+_INVERTED = re.compile(
+    r"^\s+(?:do|does|did|can|could|should|would|will|shall|must|may|is|are|am|was|were)\s+"
+    r"(?:i|we|you|they|he|she|it|my|our|your|the|this|that)\b",
+    re.I,
+)
+
+
+def _relative(m: re.Match[str]) -> str:
+    noun, clause, end = m.groups()
+    if noun.lower() in _NOT_NOUNS or end in ("", "?") or _INVERTED.match(clause):
+        return m.group(0)
+    return noun + end
+
+
+def _unrelated(question: str) -> str:
+    """The question without its relative clauses (``_RELATIVE``)."""
+    return _RELATIVE.sub(_relative, question) if "," in question else question
+
+
 @lru_cache(maxsize=4096)
 def intent_of(question: str) -> Intent:
-    text = normalized(question)
+    text = normalized(_unrelated(question))
     kind, asks_for = next(
         ((k, strict) for k, strict, cue in _CUES if cue.search(text)), (None, False)
     )

@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from stanchion.knowledge.text import stem, terms
+from stanchion.providers.local.asking import ASKS, focus, split_context
 from stanchion.providers.local.concepts import FRAME, Alts, concepts
 from stanchion.providers.local.extremes import EXTREME
 from stanchion.providers.local.features import (
@@ -34,7 +36,7 @@ from stanchion.providers.local.sentences import Analyzer, Sentence, points, word
 # and "It needs a 2.4 GHz network" is not the answer)
 _CHAT = re.compile(
     r"\b(?:wat|wut|wht|whats|watz|what['\u2019]s|at (?:the same time|once)|"
-    r"(?:need|have) to do)(?!\w)",
+    r"(?:need|have) to do|do first|whether|(?:ask|know|tell me|wondering|wonder) if)(?!\w)",
     re.I,
 )
 # "at most", "up to": a limit asked in words that are all stopwords, read as "max"; so is
@@ -43,7 +45,6 @@ _AT_MOST = re.compile(
     r"\b(?:at (?:the )?most|up to|no more than|how many(?: \w+){1,4} (?:can|could))\b",
     re.I,
 )
-_SPLIT = re.compile(r"(?<=[.!?])\s+")
 # What is paid to the one asking ("what do u PAY ME for...", "will you pay us back") is
 # written as what they receive: a sentence saying it is credited or refunded states it.
 _PAID_TO = re.compile(r"\bpay (?:me|us)\b")
@@ -53,12 +54,6 @@ _RECEIVED = ("credited", "credit", "refunded", "refund", "compensation", "reimbu
 # guards/engine.py writes): it names nothing the documents could hold, and its two terms
 # ("person", "1") would outweigh every word the sentences share with the message.
 _REDACTED = re.compile(r"<[A-Z][A-Z_]*_\d+>")
-# a question word opens the part, after a word joining it to the one before ("and what's
-# not", "but how long")
-_ASKS = re.compile(
-    r"^\W*(?:(?:and|but|also|so|or|then|plus)\s+)?(?:what|which|who|where|when|why|how|wat|whats)\b"
-)
-_CARRIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$", re.S)
 # A time of day the message gives ("i ordered at 10am", "it's around noon here") is weighed
 # against the times of day the documents state: the cutoff or opening hours it falls before
 # or after, not a sentence that only shares "order" with it.
@@ -284,21 +279,44 @@ class Part:
         return got
 
 
-def split_context(part: str) -> tuple[str, str]:
-    """("warranty on it?", "price, plug") from "warranty on it? (price, plug)": the words an
-    earlier turn lent the question, in the trailing parentheses."""
-    m = _CARRIED.match(part)
-    return (m.group(1), m.group(2)) if m else (part, "")
+# Phrasal verbs whose words name nothing alone ("show", "get"), read as the verb they
+# mean in any domain: a bag that "never showed up" did not arrive; "get back to me" is a
+# reply; a purchase that "pays for itself" saves; a caller "stuck on hold" is waiting.
+_PHRASAL_VERBS = (
+    (r"(?:show|shows|showed|shown|showing|turn|turns|turned|turning) up", "arrive"),
+    (r"(?:get|gets|got|getting) back to (?:me|us|you)", "reply"),
+    (r"(?:pay|pays|paid|paying) for (?:itself|themselves)", "save"),
+    (r"(?:stuck|kept|left|held|waiting|wait) on hold", "waiting"),
+)
+# one pass over the text: the alternatives as numbered groups, each with its meaning
+_PHRASAL = re.compile(
+    "|".join(rf"\b(?P<v{i}>{p})\b" for i, (p, _) in enumerate(_PHRASAL_VERBS)), re.I
+)
+_MEANING = {f"v{i}": meaning for i, (_, meaning) in enumerate(_PHRASAL_VERBS)}
 
 
-def _terms(text: str) -> list[str]:
+_PHRASAL_HINTS = (" up", " back to ", "itself", "themselves", " hold")
+
+
+def _plain(text: str) -> str:
+    """The text with its phrasal verbs as the verbs they mean (``_PHRASAL``)."""
+    low = text.lower()
+    if not any(h in low for h in _PHRASAL_HINTS):
+        return text
+    return _PHRASAL.sub(lambda m: _MEANING[m.lastgroup or ""], text)
+
+
+@lru_cache(maxsize=4096)
+def _terms(text: str) -> tuple[str, ...]:
+    """The terms a part's text asks about (read once per text: a request reads its parts'
+    texts several times, for the contrast, the joined things and the concepts)."""
     out = ["max"] if _AT_MOST.search(text) else []
-    for t in words_of(_CHAT.sub(" ", _REDACTED.sub(" ", text))):
+    for t in words_of(_plain(_CHAT.sub(" ", _REDACTED.sub(" ", text)))):
         out.append(t)
         letters = "".join(ch for ch in t if ch.isalpha())
         if letters != t and len(letters) >= 3 and not t.isalpha():
             out.append(letters)  # "5ghz" also asks about "ghz"
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,23 +371,11 @@ def _joined(text: str) -> set[str]:
     return {t for m in _JOINED.finditer(text.lower()) for g in m.groups() for t in _terms(g)}
 
 
-def focus(text: str) -> tuple[str, str]:
-    """(the sentences that ask, the ones that tell) of a part: "My son gave me your hub.
-    How long does setup take?" asks the second; the first is its context."""
-    sentences = [x for x in _SPLIT.split(text.strip()) if x]
-    if len(sentences) < 2:
-        return text, ""
-    asking = [x for x in sentences if asks(x)]
-    if not asking or len(asking) == len(sentences):
-        return text, ""
-    return " ".join(asking), " ".join(x for x in sentences if x not in asking)
-
-
 def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ctx: Context) -> Part:
     main, carried = split_context(question)
     main, told = focus(main)
     intent = intent_of(main)
-    if intent.empty and ctx.earlier and not _ASKS.search(main.lower()):
+    if intent.empty and ctx.earlier and not ASKS.search(main.lower()):
         intent = replace(intent_of(ctx.earlier), lent=True)  # "and to canada?": as before
     if intent.kind is None and _GIVEN_CLOCK.search(f"{main} {told}"):
         intent = replace(intent, kind="clock")  # preferred, never required (asks_for False)
@@ -426,9 +432,3 @@ def side_by_side(main: str, candidates: list[Candidate]) -> frozenset[tuple[str,
     held = {p for _, s in candidates for p in pairs & s.pairs}
     alone = {p for p in held for _, s in candidates if len(s.own.intersection(p)) == 1}
     return frozenset(alone)
-
-
-def asks(part: str) -> bool:
-    """Is this part of a message a question (not "I bought it last week.")?"""
-    intent = intent_of(part)
-    return "?" in part or not intent.empty or bool(_ASKS.search(part.lower()))

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import re
 
+from stanchion.providers.local.asking import asks, focus, split_context
 from stanchion.providers.local.part import (
     FEATURES,
     WEIGHTS,
     Candidate,
     Part,
-    asks,
-    focus,
-    split_context,
 )
 
 EXTRA, STEPS_MAX = 2, 4

@@ -124,6 +124,7 @@ EVERYDAY: dict[str, list[str]] = {
     "age": ["old"],
     "luggage": ["bag"],
     "night": ["dark"],
+    "start": ["begin"],
 }
 IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULAR_FORMS.split())}
 
