@@ -22,10 +22,10 @@ import zlib
 from collections.abc import Iterable
 from functools import lru_cache, reduce
 from importlib import resources
-from itertools import filterfalse, pairwise
-from operator import add, itemgetter
+from itertools import compress, filterfalse, pairwise
+from operator import add, itemgetter, not_
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from stanchion.guards.toxicity import LEET
 from stanchion.guards.toxicity import word_features as word_pieces
@@ -136,6 +136,8 @@ class InjectionModel:
         # A piece's bucket: a new word's pieces are mostly pieces of words seen before
         # ("c:tion ", "c: the"), and hashing each cost more than the rest of the word.
         self._buckets: dict[str, int] = {}
+        # A rule signal's bucket (a few dozen names).
+        self._signals: dict[str, int] = {}
 
     @classmethod
     def load(cls, path: Path | None = None) -> InjectionModel:
@@ -168,13 +170,17 @@ class InjectionModel:
             known.update(self._common)
         if len(self._buckets) > CACHE_LIMIT:
             self._buckets.clear()
-        total, count = 0.0, 0
-        for word in dict.fromkeys(words):
-            found = known.get(word)
-            if found is None:
-                found = known[word] = self._word(word)
-            total += found[0]
-            count += found[1]
+        distinct = list(dict.fromkeys(words))
+        # The words' Known in C; a word met for the first time is worked out in Python.
+        maybe = list(map(known.get, distinct))
+        if not all(maybe):
+            for word in compress(distinct, map(not_, maybe)):
+                known[word] = self._word(word)
+            maybe = list(map(known.get, distinct))
+        founds = cast(list[Known], maybe)
+        # Added one by one, in the words' order, from 0.0 (as a loop over them did).
+        total = reduce(add, map(_FIRST, founds), 0.0)
+        count = sum(map(_SECOND, founds))
         pairs = dict.fromkeys(pairwise(words))
         if pairs:
             lookup, size = known.__getitem__, self.size
@@ -188,7 +194,10 @@ class InjectionModel:
             total = reduce(add, map(self.weights.__getitem__, map(size.__rmod__, crcs)), total)
             count += len(pairs)
         for signal in sorted(signals):
-            total += self.weights[bucket(f"r:{signal}", self.size)]
+            index = self._signals.get(signal)
+            if index is None:
+                index = self._signals[signal] = bucket(f"r:{signal}", self.size)
+            total += self.weights[index]
             count += 1
         return _sigmoid(self.bias + total / math.sqrt(count)) if count else _sigmoid(self.bias)
 
