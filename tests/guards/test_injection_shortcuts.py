@@ -30,7 +30,7 @@ from stanchion.guards.needles import NeedleIndex
 from stanchion.guards.normalize import caesar_view, distinct_chunks, tag_smuggled
 from stanchion.guards.pii_words import WORD, letter_runs, word_set
 from stanchion.guards.policy import InjectionSpec
-from stanchion.guards.toxicity import LEET
+from stanchion.guards.toxicity import LEET, word_grams
 from stanchion.guards.toxicity import word_features as word_pieces
 
 
@@ -100,6 +100,29 @@ def test_model_score_is_the_plain_sum_with_remembered_words(text: str) -> None:
     expected = _plain_score(fresh, words, signals)
     assert fresh.score_words(words, signals) == expected
     assert shipped.score_words(words, signals) == expected
+
+
+@pytest.mark.parametrize("word", ["a", "ab", "abc", "ignore", "1gn0r3", "don't", "中文字", "ж"])
+def test_word_grams_are_the_word_features_n_grams(word: str) -> None:
+    expected = {f[2:] for f in word_pieces(word) if f.startswith("c:")}
+    assert word_grams(word) == expected
+    assert set(word_pieces(word)) == {f"c:{g}" for g in word_grams(word)} | {f"w:{word}"}
+
+
+def test_new_words_weigh_what_their_hashed_pieces_do() -> None:
+    """A word met for the first time: its pieces hashed in C, summed in the sorted order."""
+    shipped = shipped_model()
+    fresh = InjectionModel(shipped.size, shipped.bias, shipped.weights, shipped.meta)
+    for word in _random("abcdeé中ж'1xyz", seed=21, count=3000, longest=20):
+        if not word:
+            continue
+        pieces = [bucket(f, fresh.size) for f in sorted(set(word_pieces(word)))]
+        total, count, _, raw = fresh._word(word)
+        assert (total, count, raw) == (
+            sum(fresh.weights[i] for i in pieces),
+            len(pieces),
+            word.encode(),
+        )
 
 
 def test_remembered_words_outlive_an_emptied_memo() -> None:
