@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from functools import lru_cache, reduce
 from importlib import resources
 from itertools import compress, filterfalse, pairwise, repeat
-from operator import add, not_
+from operator import add, itemgetter, not_
 from pathlib import Path
 from typing import Any, cast
 
@@ -115,6 +115,8 @@ def bucket(feature: str, size: int) -> int:
 # pairs it is in, the CRC-32 of "b:<word> " (a pair's feature "b:<a> <b>" is then hashed by
 # continuing the first word's CRC over the second word's UTF-8 bytes, the last field).
 Known = tuple[float, int, int, bytes]
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+_PAIR_CRC, _RAW = itemgetter(2), itemgetter(3)
 
 
 class InjectionModel:
@@ -171,28 +173,19 @@ class InjectionModel:
                 known[word] = self._word(word)
             maybe = list(map(known.get, distinct))
         founds = cast(list[Known], maybe)
-        if not founds:
-            total, count = 0.0, 0
-        else:
-            # Each field of the words' Known, transposed in one call (Python 3.11 calls an
-            # itemgetter the old way, a tuple of arguments built for each word and field).
-            sums, counts, pair_crcs, raws = zip(*founds, strict=True)
-            # Added one by one, in the words' order, from 0.0 (as a loop over them did).
-            total = reduce(add, sums, 0.0)
-            count = sum(counts)
+        # Added one by one, in the words' order, from 0.0 (as a loop over them did).
+        total = reduce(add, map(_FIRST, founds), 0.0)
+        count = sum(map(_SECOND, founds))
         pairs = dict.fromkeys(pairwise(words))
         if pairs:
-            firsts, seconds = zip(*pairs, strict=True)
-            raw_of, crc_of = (
-                dict(zip(distinct, raws, strict=True)),
-                dict(zip(distinct, pair_crcs, strict=True)),
-            )
+            lookup, size = known.__getitem__, self.size
             crcs = map(
-                zlib.crc32, map(raw_of.__getitem__, seconds), map(crc_of.__getitem__, firsts)
+                zlib.crc32,
+                map(_RAW, map(lookup, map(_SECOND, pairs))),
+                map(_PAIR_CRC, map(lookup, map(_FIRST, pairs))),
             )
             # Added one by one, left to right, as the loop over the pairs did (``sum`` of
             # floats is compensated and could differ in the last bit).
-            size = self.size
             total = reduce(add, map(self.weights.__getitem__, map(size.__rmod__, crcs)), total)
             count += len(pairs)
         for signal in sorted(signals):
