@@ -14,8 +14,8 @@ from itertools import pairwise
 
 import pytest
 
-from stanchion.guards.anchors import heads
-from stanchion.guards.injection import _occurs
+from stanchion.guards.anchors import Anchor, heads
+from stanchion.guards.injection import InjectionGuard, _occurs
 from stanchion.guards.injection_model import (
     _WORD,
     MAX_CHARS,
@@ -29,7 +29,8 @@ from stanchion.guards.injection_suffix import line_score
 from stanchion.guards.needles import NeedleIndex
 from stanchion.guards.normalize import caesar_view, distinct_chunks, tag_smuggled
 from stanchion.guards.pii_words import WORD, letter_runs, word_set
-from stanchion.guards.toxicity import LEET
+from stanchion.guards.policy import InjectionSpec
+from stanchion.guards.toxicity import LEET, word_grams
 from stanchion.guards.toxicity import word_features as word_pieces
 
 
@@ -101,6 +102,29 @@ def test_model_score_is_the_plain_sum_with_remembered_words(text: str) -> None:
     assert shipped.score_words(words, signals) == expected
 
 
+@pytest.mark.parametrize("word", ["a", "ab", "abc", "ignore", "1gn0r3", "don't", "中文字", "ж"])
+def test_word_grams_are_the_word_features_n_grams(word: str) -> None:
+    expected = {f[2:] for f in word_pieces(word) if f.startswith("c:")}
+    assert word_grams(word) == expected
+    assert set(word_pieces(word)) == {f"c:{g}" for g in word_grams(word)} | {f"w:{word}"}
+
+
+def test_new_words_weigh_what_their_hashed_pieces_do() -> None:
+    """A word met for the first time: its pieces hashed in C, summed in the sorted order."""
+    shipped = shipped_model()
+    fresh = InjectionModel(shipped.size, shipped.bias, shipped.weights, shipped.meta)
+    for word in _random("abcdeé中ж'1xyz", seed=21, count=3000, longest=20):
+        if not word:
+            continue
+        pieces = [bucket(f, fresh.size) for f in sorted(set(word_pieces(word)))]
+        total, count, _, raw = fresh._word(word)
+        assert (total, count, raw) == (
+            sum(fresh.weights[i] for i in pieces),
+            len(pieces),
+            word.encode(),
+        )
+
+
 def test_remembered_words_outlive_an_emptied_memo() -> None:
     shipped = shipped_model()
     model = InjectionModel(shipped.size, shipped.bias, shipped.weights, shipped.meta)
@@ -152,6 +176,34 @@ def test_conditions_found_where_their_heads_stand() -> None:
             found = heads(also)
             for window in windows:
                 assert _occurs(window, pattern, found) == (pattern.search(window) is not None)
+
+
+def test_conditions_looked_for_by_the_heads_a_text_holds() -> None:
+    """A condition's heads by key bit: a sentence is searched only for the heads whose key
+    the whole text holds, and finds what a search of the sentence finds."""
+    guard = InjectionGuard(InjectionSpec())
+    rng = random.Random(9)
+    verbs = ["repeat", "print", "show me", "reveal", "let's recap", "what were", "tell"]
+    objects = ["the instructions", "your prompt", "everything", "the password", "rules you"]
+    places = ["above", "so far", "you were given", "before this", "verbatim", "initially"]
+    texts = [
+        ". ".join(rng.choice(verbs + objects + places + ["and", "the cat", "\n"]) for _ in range(9))
+        for _ in range(400)
+    ]
+    anchored = 0
+    for name, patterns in guard._also_patterns.items():
+        for pattern, condition in zip(patterns, guard._also_heads[name], strict=True):
+            if not isinstance(condition, Anchor):
+                continue
+            anchored += 1
+            for text in texts:
+                lower = text.lower()
+                mask = guard._lower.scan(lower).mask
+                for left in range(0, len(lower), 37):
+                    window = lower[left : left + 90]
+                    expected = pattern.search(window) is not None
+                    assert _occurs(window, pattern, condition, mask) == expected, (name, window)
+    assert anchored >= 15  # the conditions of the grammar, not only a few
 
 
 # The tokens that hold an odd character, as the suffix scan first found them (one pattern).

@@ -19,15 +19,20 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from stanchion.guards.anchors import Anchor, accepted_at, any_accepted, heads
+from stanchion.guards.anchors import Anchor, accepted_at, heads
 from stanchion.guards.base import Direction, Finding
 from stanchion.guards.injection_edge import edge_task
+from stanchion.guards.injection_evidence import Condition, Evidence
+from stanchion.guards.injection_evidence import added as _added
+from stanchion.guards.injection_evidence import line_of as _line_of
+from stanchion.guards.injection_evidence import occurs as _occurs
+from stanchion.guards.injection_evidence import starts_well as _starts_well
+from stanchion.guards.injection_evidence import stronger as _stronger
 from stanchion.guards.injection_gapped import gapped
 from stanchion.guards.injection_gates import Gates
 from stanchion.guards.injection_grammar import (
     Kind,
     Signal,
-    Start,
     sentence_around,
 )
 from stanchion.guards.injection_harm import (
@@ -86,33 +91,6 @@ HIDDEN_ASKS_WEIGHT = 0.6
 _ASKS = re.compile(r"instruction|password|prompt|secret|ignore|disregard")
 
 
-_BEFORE_SENTENCE = frozenset(".!?\n:")
-
-
-def _starts_well(text: str, start: int, where: Start) -> bool:
-    """Whether a match begins a word, a sentence or a line (an optional 'please' allowed)."""
-    if where == "any":
-        return True
-    if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-        return False
-    if where == "word":
-        return True
-    before = text[max(0, start - 80) : start].rstrip(" \t")
-    if before.endswith("please"):
-        before = before[:-6].rstrip(" \t")
-    if not before:
-        return True
-    return before[-1] == "\n" or (where == "sentence" and before[-1] in _BEFORE_SENTENCE)
-
-
-@dataclass(slots=True)
-class Evidence:
-    score: float
-    kind: Kind
-    start: int
-    end: int
-
-
 @dataclass(slots=True)
 class Observation:
     """What the rules saw in a text: the strongest evidence, every signal that fired, and
@@ -161,7 +139,12 @@ class InjectionGuard:
         starts = {n: heads(s.pattern) or () for n, s in self.signals.items()}
         # One index, of the lower-cased text: a cased needle is looked up lower-cased, as a
         # gate (an ASCII string in a text is in its lower-cased form, lower-cased).
-        self._lower = NeedleIndex(x.lower() for n in used for x in (*used[n], *starts[n]))
+        # The heads of the conditions too: a sentence is searched only for the heads of a
+        # condition the text holds (a verb of extraction has ~60, most never there).
+        also_heads = {n: [heads(p) for p in s.also] for n, s in self.signals.items()}
+        needed = (x for n in used for x in (*used[n], *starts[n]))
+        conditions = (h for found in also_heads.values() for hs in found for h in hs or ())
+        self._lower = NeedleIndex(x.lower() for x in (*needed, *conditions))
         self._runs = [
             (
                 name,
@@ -185,7 +168,15 @@ class InjectionGuard:
         # A condition is looked for only where one of its heads stands: one that opens with
         # look-behinds and a long alternation of verbs was tried at every position of the
         # sentence (~0.3 M instructions a window; a million per attack text).
-        self._also_heads = {n: [heads(p) for p in s.also] for n, s in self.signals.items()}
+        self._also_heads = {
+            n: [self._condition(s, found) for found in also_heads[n]]
+            for n, s in self.signals.items()
+        }
+        # A signal whose condition has none of its heads' keys in a text cannot fire there.
+        self._needs = {
+            n: [c.mask for c in conditions if isinstance(c, Anchor)]
+            for n, conditions in self._also_heads.items()
+        }
         self.detector = f"{self.name}@{self.version}"
         self.direction = direction
         self.model = model
@@ -304,6 +295,9 @@ class InjectionGuard:
                 mask & group.pure or (mask & group.keys and present.any(group))
             ):
                 continue
+            needs = self._needs.get(name)
+            if needs and not all(mask & need for need in needs):
+                continue
             subject = text if signal.cased else lower
             if signal.ends_with and not subject.rstrip().endswith(signal.ends_with):
                 continue
@@ -312,18 +306,20 @@ class InjectionGuard:
                     continue
                 if len(anchor.heads) > 1:
                     at = places.at(name, subject, anchor)
-                    found = self._first_at_heads(name, subject, pattern, at)
+                    found = self._first_at_heads(name, subject, pattern, at, mask)
                     if found is not None:
                         seen[name] = found
                     continue
             for m in pattern.finditer(subject):
-                if _starts_well(subject, m.start(), signal.start) and self._also(name, subject, m):
+                if _starts_well(subject, m.start(), signal.start) and self._also(
+                    name, subject, m, mask
+                ):
                     seen[name] = m
                     break
         return seen
 
     def _first_at_heads(
-        self, name: str, text: str, pattern: re.Pattern[str], places: list[int]
+        self, name: str, text: str, pattern: re.Pattern[str], places: list[int], mask: int
     ) -> re.Match[str] | None:
         """The match ``finditer`` would accept first, tried only where the signal's heads are:
         a pattern with no literal prefix for the engine to skip to (a long alternation) is
@@ -331,7 +327,7 @@ class InjectionGuard:
         start = self.signals[name].start
 
         def accept(m: re.Match[str]) -> bool:
-            return _starts_well(text, m.start(), start) and self._also(name, text, m)
+            return _starts_well(text, m.start(), start) and self._also(name, text, m, mask)
 
         return accepted_at(text, pattern, places, accept)
 
@@ -350,15 +346,24 @@ class InjectionGuard:
             return None
         return self._lower.group(n.lower() for n in needles)
 
-    def _also(self, name: str, text: str, match: re.Match[str]) -> bool:
+    def _also(self, name: str, text: str, match: re.Match[str], mask: int = -1) -> bool:
+        """Whether each condition of the signal matches in the sentence of ``match`` (in
+        ``text``, a lower-cased text of needle mask ``mask``, or a cased one and -1)."""
         also = self._also_patterns.get(name)
         if not also:
             return True
         window = sentence_around(text, match.start(), match.end())
         return all(
-            _occurs(window, pattern, found)
+            _occurs(window, pattern, found, mask)
             for pattern, found in zip(also, self._also_heads[name], strict=True)
         )
+
+    def _condition(self, signal: Signal, found: tuple[str, ...] | None) -> Condition:
+        """A condition's heads, by key bit when each has one (a sentence is then searched
+        only for the heads whose key the text holds); as they are otherwise."""
+        if found is None or signal.cased or not all(self._lower.bit(h.lower()) for h in found):
+            return found
+        return Anchor.build(found, lambda head: self._lower.bit(head.lower()))
 
     def _evidence(self, text: str, fired: set[str]) -> Evidence | None:
         seen = self._seen(text)
@@ -389,18 +394,6 @@ def _straight(text: str) -> str:
     return text.replace("\u2019", "'") if "\u2019" in text else text
 
 
-def _occurs(text: str, pattern: re.Pattern[str], starts: tuple[str, ...] | None) -> bool:
-    """``pattern.search(text) is not None``: every match starts at one of ``starts`` (its
-    heads; None when unknown), so the pattern is tried only where one of them stands."""
-    if starts is None:
-        return pattern.search(text) is not None
-    return any_accepted(text, pattern, starts, _any_match)
-
-
-def _any_match(match: re.Match[str]) -> bool:
-    return True
-
-
 def _is_frame(signal: Signal) -> bool:
     return signal.kind == "jailbreak" and signal.weight < FRAME_WEIGHT
 
@@ -411,15 +404,6 @@ def _in_documents(signal: Signal) -> Signal:
     return replace(signal, weight=signal.weight * DOCUMENT_JAILBREAK_WEIGHT)
 
 
-def _line_of(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a match to its line: redacting an injection removes the whole instruction."""
-    while start < end and text[start] in "\n .!?":
-        start += 1
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end if end > start and text[end - 1] != "\n" else end - 1)
-    return line_start, len(text) if line_end < 0 else line_end
-
-
 # A request of its own on a line of a document, unrelated to the rest (see injection_edge):
 # a task for the assistant crosses the cut alone; a question, a little weaker, does too.
 EDGE_WEIGHTS = {"unrelated_task": 0.6, "unrelated_question": 0.55}
@@ -428,22 +412,3 @@ EDGE_WEIGHTS = {"unrelated_task": 0.6, "unrelated_question": 0.55}
 # An extraction or override written with letters left out (see injection_gapped).
 GAPPED_SIGNAL = "gapped_words"
 GAPPED_WEIGHT = 0.7
-
-
-def _added(
-    evidence: Evidence | None, name: str, weight: float, span: tuple[int, int], fired: set[str]
-) -> Evidence | None:
-    """A signal found outside the table adds its weight to the rest (noisy OR)."""
-    fired.add(name)
-    if evidence is None:
-        return Evidence(weight, "injection", *span)
-    evidence.score = 1.0 - (1.0 - evidence.score) * (1.0 - weight)
-    return evidence
-
-
-def _stronger(a: Evidence | None, b: Evidence | None, limit: int) -> Evidence | None:
-    if b is not None:
-        b.start, b.end = min(b.start, limit), min(b.end, limit)
-    if a is None or (b is not None and b.score > a.score):
-        return b
-    return a

@@ -84,6 +84,20 @@ def word_features(word: str) -> list[str]:
     return out
 
 
+def word_grams(word: str) -> set[str]:
+    """The character n-grams of :func:`word_features` (its features but the word's own, with
+    their "c:" left off), as a set: the slices made in C, for a caller that hashes them in C
+    too (``crc32("c:" + gram)`` continues ``crc32("c:")`` over the gram)."""
+    padded = f" {word} "
+    size = len(padded)
+    grams = set(map(padded.__getitem__, map(slice, range(size - 4), range(5, size + 1))))
+    for n in (3, 4):
+        if size >= n:
+            grams.add(padded[:n])
+            grams.add(padded[size - n :])
+    return grams
+
+
 def features(text: str) -> list[str]:
     """Word unigrams and bigrams and each word's :func:`word_features` (training and tests)."""
     words = _TOKEN.findall(clean(text))
