@@ -29,6 +29,7 @@ import itertools
 import re
 
 from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms
+from stanchion.knowledge.sources import CARDINALS, ORDINALS
 from stanchion.knowledge.text import stem
 from stanchion.knowledge.vetoes import LABELLED, _story_words
 
@@ -318,50 +319,6 @@ def unlisted_phone(text: str, bodies: list[str]) -> list[str]:
     return []
 
 
-_ORDINALS = [
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "sixth",
-    "seventh",
-    "eighth",
-    "ninth",
-    "tenth",
-    "eleventh",
-    "twelfth",
-    "thirteenth",
-    "fourteenth",
-    "fifteenth",
-    "sixteenth",
-    "seventeenth",
-    "eighteenth",
-    "nineteenth",
-    "twentieth",
-]
-_CARDINALS = [
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-]
 # after the number, a count's noun: "the label 3 WEEKS ago" counts weeks, it numbers no label
 LABELS = 8  # numbered labels read per question (a message naming more is no question)
 _COUNTED = frozenset(["day", "week", "month", "year", "hour", "minute", "second", "time", "night"])
@@ -427,8 +384,8 @@ def unnumbered(text: str, bodies: list[str]) -> list[str]:
             continue
         n = int(number)
         forms = [number, f"{number}(?:st|nd|rd|th)"]
-        if 0 < n <= len(_ORDINALS):
-            forms += [_ORDINALS[n - 1], _CARDINALS[n - 1]]
+        if 0 < n <= len(ORDINALS):
+            forms += [ORDINALS[n - 1], CARDINALS[n - 1]]
         if 0 < n < 40:
             forms.append(_roman(n))
         alt = "|".join(forms)

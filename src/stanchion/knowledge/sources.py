@@ -26,31 +26,55 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # The numbers inside a source's words: "9pm", "1st" and "2018-2019" back "9", "1" and "2019".
 DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
+# English number names from 1 (shared with ``named_kinds``'s numbered instalments).
+CARDINALS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+ORDINALS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+]
 # "one" is left out: it is a pronoun as often as a number ("one of the best"). An ordinal is
 # its number ("the fifth day" against "the 5th day").
-NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        [
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-        ],
-        start=2,
-    )
-} | {
-    w: str(i)
-    for i, w in enumerate(
-        ["third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"], start=3
-    )
+NUMBER_WORDS = {w: str(i) for i, w in enumerate(CARDINALS[1:12], start=2)} | {
+    w: str(i) for i, w in enumerate(ORDINALS[2:10], start=3)
 }
 # "first" and "second" are left out for the same reason ("first of all", "a second look").
 # The speaker's own voice: "I think...", "my favourite...". Contractions that normalise to
