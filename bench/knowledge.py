@@ -335,7 +335,7 @@ if __name__ == "__main__":
     elif what == "answerability":
         from answerability_fit import main as fit_answerability
 
-        fit_answerability("--fit" in sys.argv)
+        fit_answerability("--fit" in sys.argv, [])
     elif what == "example":
         run_example()
     elif what == "query-speed":
