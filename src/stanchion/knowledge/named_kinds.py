@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from stanchion.knowledge.query.gazetteer import name_groups
 from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms
 from stanchion.knowledge.sources import CARDINALS, ORDINALS
 from stanchion.knowledge.text import stem
@@ -60,10 +61,13 @@ def named_kinds(
     if named:  # the story's words are the costlier reading: only for a candidate
         story = _story_words(text)
         named = missing_services(text, present, story) + missing_languages(text, present, story)
+    numbered = any(ch.isdigit() for ch in text)
+    if not (phone or numbered or ASKED.search(text)):  # most questions: no passage is read
+        return named
     bodies = [f"{title} {body}" for title, body in passages]
     named += unmeasured(text, bodies)
     named += unlisted_phone(text, bodies) if phone else []
-    return named + (unnumbered(text, bodies) if any(ch.isdigit() for ch in text) else [])
+    return named + (unnumbered(text, bodies) if numbered else [])
 
 
 # one group a line: the ways it is written (a set phrase first where the bare word is ambiguous)
@@ -102,16 +106,7 @@ _BOUGHT = frozenset(
 )
 
 
-def _groups() -> list[tuple[Phrase, ...]]:
-    out = []
-    for entry in SERVICES.replace("\n", "").split("|"):
-        phrases = tuple(p for p in (phrase_terms(n) for n in entry.split(",")) if p)
-        if phrases:
-            out.append(phrases)
-    return out
-
-
-GROUPS = _groups()
+GROUPS = name_groups(SERVICES)
 _BY_FIRST: dict[str, list[tuple[Phrase, int]]] = {}
 for _i, _group in enumerate(GROUPS):
     for _phrase in _group:

@@ -40,7 +40,8 @@ ontrac|lasership|tnt|hermes,evri|dpd|gls|la poste|deutsche post|japan post|arame
 amazon logistics"""
 
 
-def _groups(table: str) -> list[tuple[Phrase, ...]]:
+def name_groups(table: str) -> list[tuple[Phrase, ...]]:
+    """A table of names, one group a '|' entry, its ways of writing split by ',', as phrases."""
     out = []
     for entry in table.replace("\n", "").split("|"):
         phrases = tuple(p for p in (phrase_terms(n) for n in entry.split(",")) if p)
@@ -49,8 +50,8 @@ def _groups(table: str) -> list[tuple[Phrase, ...]]:
     return out
 
 
-COUNTRY_GROUPS = _groups(COUNTRIES)
-GROUPS = COUNTRY_GROUPS + _groups(CARRIERS)
+COUNTRY_GROUPS = name_groups(COUNTRIES)
+GROUPS = COUNTRY_GROUPS + name_groups(CARRIERS)
 _BY_FIRST: dict[str, list[tuple[Phrase, int]]] = {}
 for _i, _group in enumerate(GROUPS):
     for _phrase in _group:
