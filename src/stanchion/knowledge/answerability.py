@@ -41,6 +41,7 @@ from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
 from stanchion.knowledge.query.turns import implied, shape_words
 from stanchion.knowledge.query.vocabulary import Vocabulary
+from stanchion.knowledge.table_rows import unlisted_row
 from stanchion.knowledge.tables import readable
 from stanchion.knowledge.text import index_terms, terms
 from stanchion.knowledge.vetoes import (  # re-exported: callers import the vetoes from here
@@ -342,6 +343,7 @@ def assess(
     missing += unlisted_numbers(query.text, passages)
     missing += unoffered(query, present)
     missing += named_kinds(query.text, passages, present, told)  # services, units...
+    missing += unlisted_row(query, passages, told)  # a table row asked what it never says
     if NARROW_KINDS:
         missing += narrowed(query, present)
     if POINT_KINDS and not told:
