@@ -31,6 +31,7 @@ import re
 from stanchion.knowledge.query.gazetteer import name_groups
 from stanchion.knowledge.query.glossary import TOKEN, Phrase, phrase_terms
 from stanchion.knowledge.sources import CARDINALS, ORDINALS
+from stanchion.knowledge.supported import uncounted, unsupported
 from stanchion.knowledge.text import stem
 from stanchion.knowledge.vetoes import LABELLED, _story_words
 
@@ -61,6 +62,8 @@ def named_kinds(
     if named:  # the story's words are the costlier reading: only for a candidate
         story = _story_words(text)
         named = missing_services(text, present, story) + missing_languages(text, present, story)
+    if not told:  # what a compatibility names, a count no sentence gives (``supported``)
+        named += unsupported(text, present) + uncounted(text, passages)
     numbered = any(ch.isdigit() for ch in text)
     if not (phone or numbered or ASKED.search(text)):  # most questions: no passage is read
         return named

@@ -1,0 +1,106 @@
+"""Two vetoes of a question whose point the passages never give (issue 15).
+
+**What a compatibility question names**: "will the thermostat work with a heat pump", "is
+the bulb compatible with my dimmer switch", "does it integrate with my alarm panel". A help
+centre names what its products work with, so passages that never name the thing (any of
+its words other than everyday ones) cannot say it works; "system" or "switch" match a
+neighbour's facts ("supports most 24-volt heating and cooling systems"). A word with a
+figure ("5ghz", "iPhone 12") is a value, which the passages answer with another ("needs
+2.4 GHz"), and an everyday word ("my phone", "the wall") is left to the other evidence.
+
+**A count of a thing no sentence counts**: "how many hoarders are there" when every
+sentence naming hoarders states no number, no number word and no quantity ("twice",
+"several", "no limit"): they tell of hoarders, never how many. A thing no sentence names
+(a paraphrase: "gadgets" for "devices") is left to the other evidence.
+
+>>> unsupported("will it work with a heat pump", frozenset({"heat", "work"}))
+['pump']
+>>> uncounted("how many desks are there", [("Desks", "The desk is by gate 4.")])
+[]
+"""
+
+from __future__ import annotations
+
+import re
+
+from stanchion.knowledge.query.english import zipf
+from stanchion.knowledge.sources import CARDINALS
+from stanchion.knowledge.tables import readable
+from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, stem
+
+# "works with", "compatible with", "integrate with": the thing after is what is asked about
+COMPATIBLE = re.compile(
+    r"\b(?:work|works|working|compatible|integrate|integrates|pair|pairs|sync|syncs)\s+"
+    r"with\s+(?:(?:a|an|the|my|our|your|ur|any|some|this|that|these|those|other)\s+)?"
+    r"(?P<what>[a-z0-9'-]+(?:\s+[a-z0-9'-]+){0,2})",
+    re.I,
+)
+EVERYDAY = 5.0  # Zipf from which a word names too common a thing to be a product's partner
+# a word that ends the object: what follows is another clause or a manner ("...with it too")
+_END = frozenset(
+    [
+        *("and", "or", "but", "if", "so", "too", "as", "at", "in", "on", "for", "to", "of"),
+        *("without", "directly", "still", "yet", "out", "when", "while", "because", "then"),
+        *("anymore", "again", "now", "already", "properly", "either", "also", "though"),
+    ]
+)
+
+
+def unsupported(text: str, present: set[str] | frozenset[str]) -> list[str]:
+    """The words naming what ``text`` asks a compatibility with (see the module) that no
+    passage holds; ``present``: the passages' terms."""
+    out = []
+    for m in COMPATIBLE.finditer(text):
+        for word in m.group("what").lower().split():
+            if word in _END:
+                break
+            key = normalize_word(word)
+            if key in STOPWORDS or not key.isalpha() or key.endswith("'s"):
+                continue
+            if zipf(key) < EVERYDAY and stem(key) not in present:
+                out.append(key)
+    return list(dict.fromkeys(out))
+
+
+# "how many checked bags can I", "how many hoarders are there": the counted thing is the first
+# plural of the next three words ("checked BAGS"), else the first word ("how many people")
+HOW_MANY = re.compile(r"\bhow\s+many\s+(?P<what>[a-z'-]+(?:\s+[a-z'-]+){0,2})", re.I)
+IRREGULAR = frozenset(["people", "children", "men", "women", "feet", "teeth", "mice", "geese"])
+
+
+def _counted(words: list[str]) -> str:
+    for word in words:
+        plural = word.endswith("s") and not word.endswith(("ss", "us", "is"))
+        if plural or word in IRREGULAR:
+            return word
+    return words[0]
+
+
+QUANTITY = re.compile(
+    r"\d|\b(?:"
+    + "|".join(CARDINALS[:20])
+    + r"|dozens?|hundreds?|thousands?|millions?|billions?|no|none|unlimited|any|single|both|"
+    r"several|few|many|multiple|number|limit|often|every|each|all)\b",
+    re.I,
+)
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")  # as ``answerability.SENTENCE``
+
+
+def uncounted(text: str, passages: list[tuple[str, str]]) -> list[str]:
+    """ "how many <thing>" when sentences of the (title, text) ``passages`` name the thing
+    but none states a quantity (see the module); titles and headings are no sentence. One
+    pass over the passages, only for a count asked."""
+    m = HOW_MANY.search(text)
+    if m is None:
+        return []
+    asked = _counted(m.group("what").lower().split())
+    thing = stem(normalize_word(asked))
+    named = False
+    for _, body in passages:
+        for sentence in SENTENCE.split(readable(body)):
+            if sentence.lstrip().startswith("#") or thing not in index_terms(sentence):
+                continue
+            if QUANTITY.search(sentence):
+                return []
+            named = True
+    return [f"how many {asked}"] if named else []
