@@ -63,7 +63,9 @@ def named_kinds(
         story = _story_words(text)
         named = missing_services(text, present, story) + missing_languages(text, present, story)
     if not told:  # what a compatibility names, a count no sentence gives (``supported``)
-        named += unsupported(text, present) + uncounted(text, passages)
+        named += [
+            w for w in unsupported(text, present) + uncounted(text, passages) if w not in named
+        ]
     numbered = any(ch.isdigit() for ch in text)
     if not (phone or numbered or ASKED.search(text)):  # most questions: no passage is read
         return named

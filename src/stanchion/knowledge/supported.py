@@ -22,6 +22,7 @@ sentence naming hoarders states no number, no number word and no quantity ("twic
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from stanchion.knowledge.query.english import zipf
 from stanchion.knowledge.sources import CARDINALS
@@ -49,6 +50,8 @@ _END = frozenset(
 def unsupported(text: str, present: set[str] | frozenset[str]) -> list[str]:
     """The words naming what ``text`` asks a compatibility with (see the module) that no
     passage holds; ``present``: the passages' terms."""
+    if "with" not in text.lower():
+        return []  # most questions: one substring look-up
     out = []
     for m in COMPATIBLE.finditer(text):
         for word in m.group("what").lower().split():
@@ -86,21 +89,31 @@ QUANTITY = re.compile(
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")  # as ``answerability.SENTENCE``
 
 
+@lru_cache(maxsize=4096)
+def _sentences(body: str) -> tuple[tuple[frozenset[str], bool], ...]:
+    """Each sentence's terms and whether it states a quantity (titles and headings are no
+    sentence; cached: passages are immutable versions, asked about again and again)."""
+    return tuple(
+        (frozenset(index_terms(s)), bool(QUANTITY.search(s)))
+        for s in SENTENCE.split(readable(body))
+        if not s.lstrip().startswith("#")
+    )
+
+
 def uncounted(text: str, passages: list[tuple[str, str]]) -> list[str]:
     """ "how many <thing>" when sentences of the (title, text) ``passages`` name the thing
     but none states a quantity (see the module); titles and headings are no sentence. One
     pass over the passages, only for a count asked."""
-    m = HOW_MANY.search(text)
+    m = HOW_MANY.search(text) if "many" in text.lower() else None
     if m is None:
         return []
     asked = _counted(m.group("what").lower().split())
     thing = stem(normalize_word(asked))
     named = False
     for _, body in passages:
-        for sentence in SENTENCE.split(readable(body)):
-            if sentence.lstrip().startswith("#") or thing not in index_terms(sentence):
-                continue
-            if QUANTITY.search(sentence):
-                return []
-            named = True
+        for words, counts in _sentences(body):
+            if thing in words:
+                if counts:
+                    return []
+                named = True
     return [f"how many {asked}"] if named else []
