@@ -23,15 +23,17 @@ _CODES = {
 MIN_CODES = 5
 # Codes of one to six marks, separated by spaces or slashes; "...", "---" and "--" alone
 # (an ellipsis, a rule, a dash) are prose, so a run needs MIN_CODES codes with both marks.
-_MEETING = re.compile(r"\.-|-\.|\. -|- \.|/ [.-]")
+# (Looked for as literals: ``str`` searches skip to a candidate in C, where the alternation
+# was tried at every position, ~50 instructions a character.)
+_MEETING = (".-", "-.", ". -", "- .", "/ .", "/ -")
 _RUN = re.compile(r"(?<![\w.-])[.-]{1,6}(?:(?: {1,3}| ?/ ?)[.-]{1,6}){4,}(?![\w.-])")
 
 
 def morse_view(text: str) -> str | None:
     """The decoded Morse runs of ``text`` joined by newlines, or None when there are none."""
-    # A run holds both marks, so a dot meeting a dash: one literal-led search costs a third
+    # A run holds both marks, so a dot meeting a dash: a few literal searches cost a fraction
     # of the run pattern's over 2 KB of prose.
-    if _MEETING.search(text) is None:
+    if not any(meeting in text for meeting in _MEETING):
         return None
     found: list[str] = []
     for match in _RUN.finditer(text):
