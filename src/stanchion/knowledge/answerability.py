@@ -270,7 +270,8 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     if EXPLORE:  # candidates measured and not taken (evidence.variants)
         feats.update(evidence.variants(query.judged(), cached, sentences))
     if EXPLORE or "sentence_verb" in used:
-        feats["sentence_verb"] = evidence.verb_cover(query.text, known, sentences)
+        verb = evidence.verb_cover(query.text, known, sentences)
+        feats["sentence_verb"] = feats["sentence"] if verb is None else verb
     if EXPLORE or "heading" in used:
         feats["heading"] = evidence.heading(known, passages)
     if EXPLORE or any(n in used for n in evidence.POINTED):

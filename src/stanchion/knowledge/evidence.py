@@ -191,9 +191,12 @@ def verb_places(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def verb_cover(text: str, known: list[Concept], sentences: list[Bag]) -> float:
-    """``sentence`` with a concept in a verb's place (``verb_places``) weighing VERB_WEIGHT."""
+def verb_cover(text: str, known: list[Concept], sentences: list[Bag]) -> float | None:
+    """``sentence`` with a concept in a verb's place (``verb_places``) weighing VERB_WEIGHT;
+    None when no concept is in one (it is ``sentence`` then: most questions)."""
     verbs = verb_places(text)
+    if not any(c.key in verbs for c in known):
+        return None
     weighed = [(c, c.weight * (VERB_WEIGHT if c.key in verbs else 1.0)) for c in known]
     return _cover(weighed, sentences, frozenset(), False, False)
 
