@@ -54,8 +54,10 @@ def _unleet(m: re.Match[str]) -> str:
 
 def clean(text: str) -> str:
     """Lower-case, undo confusables, leetspeak, spacing and stretched letters."""
-    text = _MENTION.sub(" ", normalize(text).text).lower()
-    text = collapse_spacing(text)
+    text = normalize(text).text
+    if "@" in text or "&" in text or "http" in text:  # what every mention starts with
+        text = _MENTION.sub(" ", text)
+    text = collapse_spacing(text.lower())
     text = _LEET_CHAR.sub(_unleet, text)
     return _REPEAT.sub(r"\1\1", text) if _may_repeat(text) else text
 
