@@ -24,11 +24,21 @@ if TYPE_CHECKING:
 CANARY_KEY = "guards.canary"
 _CANARY = re.compile(r"sc-[0-9a-f]{16}")
 _WORD = re.compile(r"\w+")
+# Every ASCII byte ``\w`` does not match, as a space: an ASCII text's words are then its
+# runs between spaces (what ``_WORD`` finds, split in C rather than matched).
+_NOT_WORD = bytes(c if chr(c).isalnum() or c == 95 else 32 for c in range(128)) + b" " * 128
 
 
 def make_canary(secret: bytes, exchange_id: str) -> str:
     """A token unique to the exchange that no honest answer contains."""
     return "sc-" + hmac.new(secret, exchange_id.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def lower_words(text: str) -> list[str]:
+    """``[w.lower() for w in _WORD.findall(text)]``; an ASCII text lowered and split in C."""
+    if not text.isascii():
+        return [w.lower() for w in _WORD.findall(text)]
+    return text.lower().encode("ascii").translate(_NOT_WORD).decode("ascii").split()
 
 
 def system_prompt(rendered: list[dict[str, Any]]) -> str:
@@ -93,7 +103,7 @@ class LeakageGuard:
         if not shingles:
             return None
         firsts = self._firsts(shingles)
-        lowered = [w.lower() for w in _WORD.findall(text)]
+        lowered = lower_words(text)
         hits = [
             i
             for i in range(len(lowered) - self.n + 1)
