@@ -2,7 +2,7 @@
 
     apt-get install wordnet-base       # WordNet 3.0's database files (/usr/share/wordnet)
     python bench/answerability_wordnet.py [--relations=syn,deriv,hyper] [--credit=0.5]
-        [--pos=verb,adj] [--rounds=100]  # parts of speech read; the paired bootstrap
+        [--rounds=100]                 # and the paired bootstrap against the shipped model
 
 Paraphrase is the main cause of the gate's refusals of answerable DEV questions
 (``bench/gate_cases.py --tally``): the answering sentence says "fee" where the question
@@ -38,10 +38,10 @@ def _key(offset: str, pos: str) -> str:
     return offset + ("a" if pos == "s" else pos)
 
 
-def _synsets(parts: tuple[str, ...] = POS) -> dict[str, tuple[list[str], list[tuple[str, str]]]]:
+def _synsets() -> dict[str, tuple[list[str], list[tuple[str, str]]]]:
     """A synset's key -> (its words, (pointer symbol, target synset key) of each link)."""
     out: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
-    for pos in parts:
+    for pos in POS:
         for line in (WORDNET / f"data.{pos}").read_text(errors="replace").splitlines():
             if line.startswith(" "):
                 continue
@@ -57,8 +57,8 @@ def _synsets(parts: tuple[str, ...] = POS) -> dict[str, tuple[list[str], list[tu
     return out
 
 
-def related(relations: set[str], parts: tuple[str, ...] = POS) -> dict[str, frozenset[str]]:
-    synsets = _synsets(parts)
+def related(relations: set[str]) -> dict[str, frozenset[str]]:
+    synsets = _synsets()
     table: dict[str, set[str]] = {}
 
     def usable(word: str) -> str | None:
@@ -87,8 +87,7 @@ def main(args: list[str]) -> None:
     evidence.RELATED_CREDIT = float(
         next((a.split("=")[1] for a in args if a.startswith("--credit=")), "1.0")
     )
-    parts = next((a.split("=")[1] for a in args if a.startswith("--pos=")), ",".join(POS))
-    evidence.RELATED.update(related(set(rel.split(",")), tuple(parts.split(","))))
+    evidence.RELATED.update(related(set(rel.split(","))))
     print(f"relations {rel}, credit {evidence.RELATED_CREDIT}: {len(evidence.RELATED)} stems")
     rows = dev_rows()
     print_auc(rows)

@@ -59,12 +59,7 @@ from stanchion.knowledge.wording import lead_in, light_wording, read_typos, unwo
 # over the DEV sources (clapnq, the example app's four sets, appb, appc), the threshold by
 # 5-fold cross-validation. With clapnq's messy wording added as a source the protocol keeps
 # these features; refitted weights only moved along the trade-off (docs/grounding.md, gate6).
-# gate7: ``sentence_verb`` (``sentence`` with a word in a verb's place after a subject
-# pronoun weighing evidence.VERB_WEIGHT: "can I still SWITCH the address" is answered by
-# "the address can be changed") in place of ``sentence``, at the same weights: it equals
-# ``sentence`` for a question without such a word, so only those move (refitted weights
-# moved the operating point for every question: docs/grounding.md, gate7).
-FEATURES = ("sentence_verb", "ask_specific")
+FEATURES = ("sentence", "ask_specific")
 WEIGHTS = (-3.619, 2.879, 2.047)  # intercept, then one per feature
 L2 = 0.001
 THRESHOLD = 0.45
@@ -270,9 +265,6 @@ def features(query: Query, passages: list[Pair]) -> dict[str, float] | None:
     used = (*FEATURES, *DENSE_FEATURES)
     if EXPLORE:  # candidates measured and not taken (evidence.variants)
         feats.update(evidence.variants(query.judged(), cached, sentences))
-    if EXPLORE or "sentence_verb" in used:
-        verb = evidence.verb_cover(query.text, known, sentences)
-        feats["sentence_verb"] = feats["sentence"] if verb is None else verb
     if EXPLORE or "heading" in used:
         feats["heading"] = evidence.heading(known, passages)
     if EXPLORE or any(n in used for n in evidence.POINTED):

@@ -35,7 +35,7 @@ from stanchion.knowledge.query.parse import Concept
 from stanchion.knowledge.query.point import FLOOR, near, point, telling
 from stanchion.knowledge.query.turns import ASK, INVERTED
 from stanchion.knowledge.tables import readable
-from stanchion.knowledge.text import IRREGULAR, STOPWORDS, index_terms, normalize_word, stem
+from stanchion.knowledge.text import index_terms, normalize_word, stem
 from stanchion.knowledge.vetoes import _story_words, manner, superlative
 
 CANDIDATES = ("heading", "document")
@@ -46,7 +46,6 @@ VARIANTS = (
     "sentence_point",
     "sentence_every",
     "sentence_related",
-    "sentence_verb",
 )
 # A thesaurus a study installs (bench/answerability_wordnet.py): a stem to the stems of
 # related words; with it a concept a sentence lacks counts RELATED when a relative is there.
@@ -142,63 +141,6 @@ def variants(
         "sentence_every": _cover(pointed, pairs, whole, True, True),
         "sentence_related": _cover(plain, sentences, whole, False, None),
     }
-
-
-# A word in a verb's place: after a subject pronoun, past the modals, "not" and the adverbs
-# that sit between ("can I still SWITCH", "do I PAY", "until you CHECK it", "can it RECORD").
-# The customer's, the company's or the thing's doing; not a third person's ("where did THEY
-# FIND it"): a narrative's event is what the answer must state.
-# The answering sentence names what is asked about and often says the doing otherwise
-# ("switch" / "change", "pay" / "free", "check" / "inspect"). The shipped model's
-# ``sentence_verb`` (answerability.FEATURES): such a concept weighs VERB_WEIGHT, chosen of
-# 0.5 and 0.25 by bench/answerability_loao.py (docs/grounding.md, gate7).
-VERB_WEIGHT = 0.25
-_SUBJECTS = frozenset(["i", "we", "you", "u", "it"])
-_BETWEEN = frozenset(
-    [
-        *("can", "could", "will", "would", "should", "shall", "may", "might", "must", "do"),
-        *("does", "did", "dont", "doesnt", "didnt", "cant", "cannot", "wont", "not", "still"),
-        *("just", "also", "even", "ever", "really", "only", "actually", "already", "then"),
-        *("need", "have", "has", "want", "guys", "all"),
-    ]
-)
-# past forms that ``telling`` and text.IRREGULAR leave alone (light verbs, "left")
-_PAST = frozenset(["left", "went", "gone", "took", "taken", "made", "got", "came", "kept"])
-_PAST |= frozenset(["gave", "given", "saw", "seen", "had", "said", "ran", "won", "ate"])
-
-
-def verb_places(text: str) -> frozenset[str]:
-    """The stems of words in a verb's place after a subject pronoun; not a past form ("I
-    BOUGHT it at a market", "I TRIED"): what the customer did is the story, often the point
-    of a near miss, not the doing asked about."""
-    tokens = [m.group().lower().replace("'", "") for m in TOKEN.finditer(text)]
-    out = set()
-    for i, t in enumerate(tokens):
-        if t not in _SUBJECTS:
-            continue
-        j = i + 1
-        while j < len(tokens) and tokens[j] in _BETWEEN:
-            j += 1
-        if j + 1 < len(tokens) and tokens[j] == "to" and j > i + 1:  # "need to CALL"
-            j += 1
-        word = tokens[j] if j < len(tokens) else ""
-        if (
-            word.isalpha()
-            and word not in STOPWORDS
-            and not (telling(word) or word in IRREGULAR or word in _PAST)
-        ):
-            out.add(stem(normalize_word(word)))
-    return frozenset(out)
-
-
-def verb_cover(text: str, known: list[Concept], sentences: list[Bag]) -> float | None:
-    """``sentence`` with a concept in a verb's place (``verb_places``) weighing VERB_WEIGHT;
-    None when no concept is in one (it is ``sentence`` then: most questions)."""
-    verbs = verb_places(text)
-    if not any(c.key in verbs for c in known):
-        return None
-    weighed = [(c, c.weight * (VERB_WEIGHT if c.key in verbs else 1.0)) for c in known]
-    return _cover(weighed, sentences, frozenset(), False, False)
 
 
 # The question's point: the last noun phrase of its first asking clause, the words it is
