@@ -119,6 +119,8 @@ _IRREGULAR_FORMS = (
 # notice" is "3 business days in advance".
 EVERYDAY: dict[str, list[str]] = {
     "replacement": ["new one"],
+    "return": ["send back", "bring back", "take back", "give back"],
+    "refund": ["money back"],
     "aircraft": ["plane", "airplane", "aeroplane"],
     "in advance": ["notice", "beforehand"],
     "age": ["old"],
