@@ -27,6 +27,7 @@ We send a reminder by text 1 day before the wetsuit is due.
 Return a rented wetsuit within 3 days, rinsed in fresh water.
 """
 
+
 def ask(question: str, passages: list[str]) -> str:
     return answer(question, passages, analyzer=Analyzer()).text
 
