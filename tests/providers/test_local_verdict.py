@@ -1,6 +1,7 @@
 """A yes/no answer is led by "Yes." or "No." only when its sentence's main clause decides:
 when the sentence's condition names what the customer tells of their case, the condition
-decides, and the sentence is said as it is. "Keep" is read as "store". Documents and
+decides, and the sentence is said as it is; a place named ("at Northgate Mall") is not
+what a yes/no asks of it. "Keep" is read as "store". Documents and
 questions are written for these tests (a shop selling a portable speaker), not taken from
 any evaluation set."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from stanchion.providers.local.answer import answer
 from stanchion.providers.local.sentences import Analyzer
+from tests.linear import grows_linearly
 
 RETURNS = """# Orbit Audio
 
@@ -57,3 +59,33 @@ def test_keeping_something_is_storing_it() -> None:
     ).text
     want = "Orbit Plus costs 3 GBP per month. [1] Yes. Party videos are stored for 90 days with"
     assert got == want + " an Orbit Plus plan. [1]", got
+
+
+SHOPS = """# Orbit Audio
+
+## Shops
+Shop: Northgate Mall; Open: 9 am to 6 pm.
+Shop: Quay Street; Open: 10 am to 4 pm.
+"""
+
+PARKING = """# Orbit Audio
+
+## Parking
+Parking at the Quay Street shop is free for 2 hours.
+"""
+
+
+def test_a_yes_no_asked_at_a_named_place_wants_more_than_the_place() -> None:
+    # the row names the mall and says nothing of parking or of what is free: no answer
+    got = ask_shops("is parking free at Northgate Mall", [SHOPS])
+    assert got == "I don't have that in the approved documents.", got
+    got = ask_shops("is parking free at Quay Street", [SHOPS, PARKING])
+    assert got == "Yes. Parking at the Quay Street shop is free for 2 hours. [2]", got
+
+
+def ask_shops(question: str, passages: list[str]) -> str:
+    return answer(question, passages, analyzer=Analyzer()).text
+
+
+def test_the_place_named_is_read_in_linear_time() -> None:
+    grows_linearly(lambda n: ask_shops("is it free at " + "Ab " * n, [SHOPS]), 20_000)

@@ -129,6 +129,7 @@ class Part:
     quickest: frozenset[int] = frozenset()  # ids of the sentences stating the least time asked
     unheld: bool = False  # a concept of its own is in no candidate sentence (nor heading)
     pairs: frozenset[tuple[str, str]] = frozenset()  # see ``side_by_side``
+    proper: frozenset[str] = frozenset()  # the place it names ("at Harlow Bay"): ``_proper``
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -192,7 +193,7 @@ class Part:
         own = self.hits(s)[0]
         if self.asked and self.asked <= own:
             return True
-        return any(not found(self.wanted[t], s.context) for t in own)
+        return any(not found(self.wanted[t], s.context) and t not in self.proper for t in own)
 
     def lead(self, s: Sentence) -> float:
         """The share of the question the sentence opens with (its subject)."""
@@ -396,6 +397,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
         part.shorter = tuple(w for _, w in titled if w.isdisjoint(part.own_names))
     part.amounts = amounts(main)
     part.pairs = side_by_side(main, candidates)
+    part.proper = _proper(main)
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
     if intent.kind and part.asked:  # (read only for a part that asks for a kind)
@@ -413,6 +415,17 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     for t in part.asked:  # (a glossary phrase's key is its terms, space-separated)
         part.pointed[t] = part.weight[t] * max(said.get(x, 1.0) for x in t.split())
     return part
+
+
+_NAME = re.compile(r"\b(?:at|in|near|from)\s+(?:the\s+)?([A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)")
+
+
+def _proper(main: str) -> frozenset[str]:
+    """The terms of the place a text names after "at", "in", "near" or "from", capitalised
+    ("is parking free AT HARLOW BAY AIRPORT"): where it asks, not what it asks of it."""
+    if main.islower():
+        return frozenset()
+    return frozenset(t for m in _NAME.finditer(main) for t in words_of(m.group(1)))
 
 
 def side_by_side(main: str, candidates: list[Candidate]) -> frozenset[tuple[str, str]]:
