@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
-from stanchion.guards.literals import Literals
 from stanchion.guards.normalize import every_index, lowered
 from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii_digits import digit_starts
@@ -110,12 +109,8 @@ def _starts(text: str) -> list[int]:
     A written date's match starts where no letter or digit stands before it and ends its
     month before a period or white space, its weekday before a character that is not a
     letter or digit: the run of letters at its start is a month or weekday. Those words are
-    looked for only when the text's runs of letters (``Listed``: ASCII text) hold them, or
-    (other text) its lower-cased copy holds them anywhere (``_DATE_LITERALS``, one pass: an
-    occurrence inside a longer word fails the tests around it, and one that passes stands
-    before a period, white space or no letter, so it is the word a match starts with; the
-    words' pieces were cut for it, ~50,000 instructions a text of e-mail with a curly
-    apostrophe). Text where lower-casing moves the offsets, or that holds a
+    looked for only when the text's runs of letters (``Listed``: ASCII text) or the pieces of
+    its words (other text) hold them. Text where lower-casing moves the offsets, or that holds a
     character the case-insensitive pattern takes for a needle's "s" or "i" ("ſ", "ı", "İ"),
     is searched for every month or weekday prefix instead."""
     lst = listed(text)
@@ -124,15 +119,13 @@ def _starts(text: str) -> list[int]:
         return [m.start() for m in _START.finditer(text)]
     starts = list(digit_starts(text))
     before_word: Callable[[str], bool]
-    present: Iterable[str]
     if text.isascii():
-        present, before_word = _DATE_WORDS & lst.words, _WORD_BEFORE.__contains__
+        words, before_word = lst.words, _WORD_BEFORE.__contains__
     elif not any(char in text for char in _ODD_LETTERS):
-        present = _DATE_LITERALS.present(_DATE_LITERALS.mask(lower), _DATE_WORD_LIST)
-        before_word = _word_char
+        words, before_word = _word_pieces(lst.words), _word_char
     else:
         return sorted(starts + _prefix_starts(text, lower))
-    for word in present:
+    for word in _DATE_WORDS & words:
         index = lower.find(word)
         while index >= 0:
             after = index + len(word)
@@ -149,8 +142,20 @@ def _starts(text: str) -> list[int]:
 _ODD_LETTERS = ("\u017f", "\u0131", "\u0130")
 
 
-_DATE_WORD_LIST = tuple(sorted(_DATE_WORDS))
-_DATE_LITERALS = Literals(_DATE_WORD_LIST)
+_PIECE_CUT = str.maketrans({char: " " for char in "_'’&-"})
+
+
+def _word_pieces(words: set[str]) -> set[str]:
+    """The pieces of the text's words (``Listed.words`` of non-ASCII text: ``WORD``'s
+    matches) between the word characters that are not letters or digits. A month or weekday
+    at a start has no letter or digit on either side, so it is a word or such a piece of one
+    ("monday-friday", "x_monday")."""
+    pieces = {piece for word in words if not word.isalpha() for piece in _pieces(word)}
+    return words | pieces if pieces else words
+
+
+def _pieces(word: str) -> list[str]:
+    return word.translate(_PIECE_CUT).split()
 
 
 def _word_char(char: str) -> bool:
