@@ -24,7 +24,7 @@ from stanchion.guards.pii_times import (
     _YEAR_RUN,
     _age_before,
     _age_may_stand,
-    _short_may_follow,
+    _short_forms,
     _year_may_follow,
 )
 from stanchion.guards.policy import PiiSpec, SecretsSpec
@@ -51,13 +51,29 @@ def test_blank_run_never_misses_one() -> None:
         assert blank_run(text, 5) or not runs
 
 
+def _form(found: re.Match[str] | None, forms: tuple[int, ...]) -> tuple[int, int, int] | None:
+    if found is None or found.lastindex is None:
+        return None
+    return found.start(), found.end(), forms[found.lastindex - 1]
+
+
 def test_a_date_or_time_form_matches_only_where_one_may_follow() -> None:
-    for text in _texts(3000):
+    words = " May mAR Sept of OF often 12 people am P.M. ſep \u0131"
+    rng = random.Random(11)
+    texts = [*_texts(3000), *_texts(3000, 8)]
+    pieces = [*words.split(" "), "1", "12", "3rd"]
+    texts += [
+        "".join(rng.choice(pieces) + rng.choice(" \t:/") for _ in range(9)) for _ in range(2000)
+    ]
+    texts += ["3 May 2020", "5 of the best", "12 of  June", "7 pm", "2nd of may", "4 " + " " * 30]
+    for text in texts:
         for run in re.finditer(r"\d+", text):
             start, end = run.span()
             after = text[end : end + 1]
-            if end - start in (1, 2) and _SHORT_RUN[0].match(text, start):
-                assert _short_may_follow(text, after, end), (text, start)
+            if end - start in (1, 2):
+                pattern, forms = _short_forms(text, after, end)
+                whole = _form(_SHORT_RUN[0].match(text, start), _SHORT_RUN[1])
+                assert _form(pattern.match(text, start), forms) == whole, (text, start)
             if end - start == 4 and _YEAR_RUN[0].match(text, start):
                 assert _year_may_follow(text, start, after), (text, start)
 

@@ -200,15 +200,42 @@ _BEFORE_DIGIT = frozenset("/.-:")
 _LETTER_AFTER = frozenset("snrtapSNRTAP\u017f")
 
 
-def _short_may_follow(text: str, after: str, end: int) -> bool:
+def _short_forms(text: str, after: str, end: int) -> tuple[re.Pattern[str], tuple[int, ...]]:
+    """The forms of ``_SHORT_RUN`` that can match at a run of one or two digits ending at
+    ``end``, by what follows it (``after``; ``_NO_FORMS`` when none can): a date's separator
+    (form 1), a clock's colon (form 8), or a letter or white space (forms 2, 5 and 9: a day
+    before "of" or a month, an hour before "am"/"pm"). After white space, the word that
+    follows must start so: "3 people", "5 of the best", "12 months" (~14,000 instructions a
+    failed try of three forms) are no longer tried."""
     if after in _BEFORE_DIGIT:
-        return text[end + 1 : end + 2].isdecimal()
+        if not text[end + 1 : end + 2].isdecimal():
+            return _NO_FORMS
+        return _CLOCK if after == ":" else _SEPARATED
     if after in _LETTER_AFTER:
-        return True
+        return _WORDED
     if not after.isspace():
-        return False
-    rest = text[end : end + 24].lstrip()
-    return not rest or rest[0].isalpha()
+        return _NO_FORMS
+    window = text[end : end + 24]
+    rest = window.lstrip()
+    if not rest:
+        return _WORDED
+    if not rest[0].isalpha():
+        return _NO_FORMS
+    k = end + len(window) - len(rest)
+    head = text[k : k + 3]
+    if not head.isascii():  # a letter the case-insensitive pattern may take for another
+        return _WORDED
+    head = head.lower()
+    if head in _MONTH_HEADS or head[0] in "ap" or (head[:2] == "of" and head[2:3].isspace()):
+        return _WORDED
+    return _NO_FORMS
+
+
+_SEPARATED = _forms((1,))
+_CLOCK = _forms((8,))
+_WORDED = _forms((2, 5, 9))
+_NO_FORMS: tuple[re.Pattern[str], tuple[int, ...]] = (re.compile("(?!)"), ())
+_MONTH_HEADS = frozenset(_STARTS[:12])
 
 
 def _year_may_follow(text: str, start: int, after: str) -> bool:
@@ -232,8 +259,10 @@ def _match(text: str, start: int) -> tuple[re.Match[str], int] | None:
         run = _RUN.match(text, start)
         end = run.end() if run is not None else start
         after = text[end : end + 1]
-        if end - start in (1, 2) and _short_may_follow(text, after, end):
-            pattern, forms = _SHORT_RUN
+        if end - start in (1, 2):
+            pattern, forms = _short_forms(text, after, end)
+            if not forms:
+                return None
         elif end - start == 4 and _year_may_follow(text, start, after):
             pattern, forms = _YEAR_RUN
         else:
