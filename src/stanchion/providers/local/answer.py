@@ -26,7 +26,6 @@ from stanchion.providers.local.part import (
     Context,
     Part,
     contrasted,
-    found,
     read_part,
 )
 from stanchion.providers.local.section import (
@@ -40,7 +39,7 @@ from stanchion.providers.local.section import (
     with_lead_in,
     with_list,
 )
-from stanchion.providers.local.sentences import CONDITION, EVERYDAY, Analyzer, Sentence, words_of
+from stanchion.providers.local.sentences import EVERYDAY, Analyzer, Sentence
 from stanchion.providers.local.units import asked_unit
 
 NO_ANSWER = "I don't have that in the approved documents."
@@ -158,20 +157,9 @@ def _display(text: str) -> str:
     return text if not item or text[-1:] in ".!?" else text.rstrip(";,") + "."
 
 
-def _turns_on(part: Part, s: Sentence) -> bool:
-    """Does the sentence's condition name what the part tells of its case ("my speaker is
-    FAULTY, do I pay to send it back": "Return postage is paid by you unless the item is
-    faulty")? Then the condition, not the main clause, says yes or no."""
-    cut = CONDITION.search(s.text)
-    if cut is None:
-        return False
-    clause = frozenset(words_of(s.text[cut.end() :]))
-    return any(found(part.wanted[t], clause) for t in part.asked)
-
-
 def _verdict(part: Part, question: str, best: Sentence) -> str:
     """'Yes. ' or 'No. ' before the condition when it answers the whole question."""
-    if not part.intent.yes_no or part.cover(best) < YES_NO_COVER or _turns_on(part, best):
+    if not part.intent.yes_no or part.cover(best) < YES_NO_COVER:
         return ""
     if _CONTRAST.search(split_context(question)[0].lower()):
         return ""

@@ -37,12 +37,8 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
         r"before|when|immediately|same day|as soon as)\b|\b\d{1,2}\s*(?:am|pm)\b",
         re.I,
     ),
-    # (a share of a price is one too: "charged 50 percent of the fare")
     "price": re.compile(
-        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b|"
-        r"\d\s*(?:%|percent)\s+of\s+(?:the\s+|your\s+|its\s+)?(?:\w+\s+)?"
-        r"(?:price|fare|cost|fee|total|amount|value|bill|charge)s?\b",
-        re.I,
+        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b", re.I
     ),
     "count": re.compile(
         r"\b\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.I

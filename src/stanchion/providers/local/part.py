@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from stanchion.knowledge.query.idioms import idioms
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.asking import ASKS, focus, split_context
 from stanchion.providers.local.concepts import FRAME, Alts, concepts
@@ -129,7 +128,6 @@ class Part:
     quickest: frozenset[int] = frozenset()  # ids of the sentences stating the least time asked
     unheld: bool = False  # a concept of its own is in no candidate sentence (nor heading)
     pairs: frozenset[tuple[str, str]] = frozenset()  # see ``side_by_side``
-    proper: frozenset[str] = frozenset()  # the place it names ("at Harlow Bay"): ``_proper``
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -193,7 +191,7 @@ class Part:
         own = self.hits(s)[0]
         if self.asked and self.asked <= own:
             return True
-        return any(not found(self.wanted[t], s.context) and t not in self.proper for t in own)
+        return any(not found(self.wanted[t], s.context) for t in own)
 
     def lead(self, s: Sentence) -> float:
         """The share of the question the sentence opens with (its subject)."""
@@ -281,26 +279,31 @@ class Part:
         return got
 
 
+# Phrasal verbs whose words name nothing alone ("show", "get"), read as the verb they
+# mean in any domain: a bag that "never showed up" did not arrive; "get back to me" is a
+# reply; a purchase that "pays for itself" saves; a caller "stuck on hold" is waiting.
+_PHRASAL_VERBS = (
+    (r"(?:show|shows|showed|shown|showing|turn|turns|turned|turning) up", "arrive"),
+    (r"(?:get|gets|got|getting) back to (?:me|us|you)", "reply"),
+    (r"(?:pay|pays|paid|paying) for (?:itself|themselves)", "save"),
+    (r"(?:stuck|kept|left|held|waiting|wait) on hold", "waiting"),
+)
+# one pass over the text: the alternatives as numbered groups, each with its meaning
+_PHRASAL = re.compile(
+    "|".join(rf"\b(?P<v{i}>{p})\b" for i, (p, _) in enumerate(_PHRASAL_VERBS)), re.I
+)
+_MEANING = {f"v{i}": meaning for i, (_, meaning) in enumerate(_PHRASAL_VERBS)}
+
+
+_PHRASAL_HINTS = (" up", " back to ", "itself", "themselves", " hold")
+
+
 def _plain(text: str) -> str:
-    """The text with its set phrases as the word documents write them in (the query's
-    table, ``idioms``): a bag that "never showed up" did not arrive; "get back to me" is a
-    reply; a caller "stuck on hold" is waiting. (Their words name nothing alone: "show",
-    "get", "hold".)"""
-    pieces: list[str] = []
-    at = 0
-    for m, words in idioms(text):
-        pieces += [text[at : m.start()], f" {words[0]} "]
-        at = m.end()
-    return "".join(pieces) + text[at:] if pieces else text
-
-
-@lru_cache(maxsize=4096)
-def _idiom_groups(text: str) -> tuple[tuple[frozenset[str], ...], ...]:
-    """The text's set phrases as glossary groups: the word ``_plain`` wrote for each, with
-    the other words documents write it as ("reply": "respond", "response", "contact")."""
-    return tuple(
-        tuple(f for f in (frozenset(words_of(w)) for w in words) if f) for _, words in idioms(text)
-    )
+    """The text with its phrasal verbs as the verbs they mean (``_PHRASAL``)."""
+    low = text.lower()
+    if not any(h in low for h in _PHRASAL_HINTS):
+        return text
+    return _PHRASAL.sub(lambda m: _MEANING[m.lastgroup or ""], text)
 
 
 @lru_cache(maxsize=4096)
@@ -377,9 +380,9 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     if intent.kind is None and _GIVEN_CLOCK.search(f"{main} {told}"):
         intent = replace(intent, kind="clock")  # preferred, never required (asks_for False)
     lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
-    phrases = _idiom_groups(question)
-    glossary = ctx.glossary + phrases if phrases else ctx.glossary
-    wanted, scale = concepts({**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, glossary, intent)
+    wanted, scale = concepts(
+        {**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx.glossary, intent
+    )
     if _PAID_TO.search(main.lower()) and _PAY in wanted:  # "what do you pay me": credited
         wanted[_PAY] += tuple((analyzer.equivalents(stem(w)),) for w in _RECEIVED)
     part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
@@ -397,7 +400,6 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
         part.shorter = tuple(w for _, w in titled if w.isdisjoint(part.own_names))
     part.amounts = amounts(main)
     part.pairs = side_by_side(main, candidates)
-    part.proper = _proper(main)
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
     if intent.kind and part.asked:  # (read only for a part that asks for a kind)
@@ -415,17 +417,6 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     for t in part.asked:  # (a glossary phrase's key is its terms, space-separated)
         part.pointed[t] = part.weight[t] * max(said.get(x, 1.0) for x in t.split())
     return part
-
-
-_NAME = re.compile(r"\b(?:at|in|near|from)\s+(?:the\s+)?([A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)")
-
-
-def _proper(main: str) -> frozenset[str]:
-    """The terms of the place a text names after "at", "in", "near" or "from", capitalised
-    ("is parking free AT HARLOW BAY AIRPORT"): where it asks, not what it asks of it."""
-    if main.islower():
-        return frozenset()
-    return frozenset(t for m in _NAME.finditer(main) for t in words_of(m.group(1)))
 
 
 def side_by_side(main: str, candidates: list[Candidate]) -> frozenset[tuple[str, str]]:

@@ -33,7 +33,7 @@ from stanchion.providers.local.units import stated_units
 _DIGIT = re.compile(r"\d")
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |\|)")
-CONDITION = re.compile(r"\b(?:if|unless|as long as|provided|once|except|but|when)\b", re.I)
+_CONDITION = re.compile(r"\b(?:if|unless|as long as|provided|once|except|but|when)\b", re.I)
 _NEGATION = re.compile(
     r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|none|nothing)\b", re.I
 )
@@ -119,9 +119,6 @@ _IRREGULAR_FORMS = (
 # notice" is "3 business days in advance".
 EVERYDAY: dict[str, list[str]] = {
     "replacement": ["new one"],
-    "return": ["send back", "bring back", "take back", "give back"],
-    "refund": ["money back"],
-    "store": ["keep"],
     "aircraft": ["plane", "airplane", "aeroplane"],
     "in advance": ["notice", "beforehand"],
     "age": ["old"],
@@ -239,7 +236,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
             for k, pattern in ANSWER_KINDS.items()
             if (numeric or k not in NUMERIC_KINDS) and pattern.search(sentence)
         )
-        main = CONDITION.split(sentence, maxsplit=1)[0]
+        main = _CONDITION.split(sentence, maxsplit=1)[0]
         ordered = words_of(sentence)
         written = frozenset(ordered)
         # an amount is the price kind's business (ANSWER_KINDS), not a word it writes: "free
