@@ -346,10 +346,15 @@ def serve_in_thread(app: Any, port: int = 0, **options: Any) -> tuple[uvicorn.Se
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.time() + 10
+    # the app's start-up (documents indexed, guard engine built) takes a second alone and
+    # far more on a shared, loaded machine: the deadline only bounds a hang, a start-up that
+    # failed ends the thread and is reported at once
+    deadline = time.time() + 60
     while not server.started:
-        if time.time() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
+        if not thread.is_alive():
+            raise RuntimeError("test server did not start: its thread ended")
+        if time.time() > deadline:
+            raise RuntimeError("test server did not start within 60 s")
         time.sleep(0.01)
     server.thread = thread  # type: ignore[attr-defined]
     return server, port
