@@ -31,7 +31,7 @@ from stanchion.knowledge.plan import Planner
 from stanchion.knowledge.query import split_asks
 from stanchion.knowledge.query.parse import Concept
 from stanchion.knowledge.query.point import near, point
-from stanchion.knowledge.tables import readable
+from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import index_terms, terms
 
 SHOWN = 2  # passages printed per case
@@ -60,7 +60,7 @@ def gold_sentence(pairs: list[tuple[str, str]], facts: list[str]) -> Bags | None
     holding one of ``facts`` and of its passage, None when no retrieved sentence holds one."""
     for title, text in pairs:
         context = frozenset(terms(title))
-        for raw in answerability.SENTENCE.split(readable(text)):
+        for raw in readable_sentences(text):
             sentence = raw.strip()
             found = frozenset(index_terms(sentence))
             if sentence.startswith("#"):

@@ -28,7 +28,6 @@ the situation, not the customer's things).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -42,7 +41,7 @@ from stanchion.knowledge.query.point import near, point, telling
 from stanchion.knowledge.query.turns import implied, shape_words
 from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.table_rows import unlisted_row
-from stanchion.knowledge.tables import readable
+from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import index_terms, terms
 from stanchion.knowledge.vetoes import (  # re-exported: callers import the vetoes from here
     manner,
@@ -94,7 +93,6 @@ LIGHT_WORDING = True  # a light verb is frame beside a known point (wording.ligh
 ANSWER_WORDING = True  # words of asking, particles, set phrases are frame (asking.answer_wording)
 LEAN = True  # an earlier turn's concept counts in a sentence when its passage holds it
 TERSE = 4  # concepts: in a question this short, a word the corpus lacks is likely its point
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 Decision = Literal["answer", "borderline", "refuse"]
 Pair = tuple[str, str]
 Bags = tuple[frozenset[str], tuple[frozenset[str], ...]]  # a passage's terms, its sentences'
@@ -124,7 +122,7 @@ def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset
     passages are immutable versions, asked about again and again)."""
     context = frozenset(terms(title))
     bags = []
-    for raw in SENTENCE.split(readable(text)):
+    for raw in readable_sentences(text):
         sentence = raw.strip()
         found = frozenset(index_terms(sentence))
         if sentence.startswith("#"):

@@ -26,8 +26,9 @@ from functools import lru_cache
 
 from stanchion.knowledge.query.english import zipf
 from stanchion.knowledge.sources import CARDINALS
-from stanchion.knowledge.tables import readable
+from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, stem
+from stanchion.knowledge.vetoes import IRREGULAR_PLURALS
 
 # "works with", "compatible with", "integrate with": the thing after is what is asked about
 COMPATIBLE = re.compile(
@@ -68,7 +69,7 @@ def unsupported(text: str, present: set[str] | frozenset[str]) -> list[str]:
 # "how many checked bags can I", "how many hoarders are there": the counted thing is the first
 # plural of the next three words ("checked BAGS"), else the first word ("how many people")
 HOW_MANY = re.compile(r"\bhow\s+many\s+(?P<what>[a-z'-]+(?:\s+[a-z'-]+){0,2})", re.I)
-IRREGULAR = frozenset(["people", "children", "men", "women", "feet", "teeth", "mice", "geese"])
+IRREGULAR = IRREGULAR_PLURALS | {"mice", "geese"}  # plurals without an s
 
 
 def _counted(words: list[str]) -> str:
@@ -86,7 +87,6 @@ QUANTITY = re.compile(
     r"several|few|many|multiple|number|limit|often|every|each|all)\b",
     re.I,
 )
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")  # as ``answerability.SENTENCE``
 
 
 @lru_cache(maxsize=4096)
@@ -95,7 +95,7 @@ def _sentences(body: str) -> tuple[tuple[frozenset[str], bool], ...]:
     sentence; cached: passages are immutable versions, asked about again and again)."""
     return tuple(
         (frozenset(index_terms(s)), bool(QUANTITY.search(s)))
-        for s in SENTENCE.split(readable(body))
+        for s in readable_sentences(body)
         if not s.lstrip().startswith("#")
     )
 

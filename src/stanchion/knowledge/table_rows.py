@@ -27,12 +27,11 @@ from functools import lru_cache
 from stanchion.knowledge.query.english import commonness
 from stanchion.knowledge.query.glossary import TOKEN
 from stanchion.knowledge.query.parse import Concept, Query
-from stanchion.knowledge.tables import readable
+from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
 # a row as ``tables.readable`` writes it: "Header: value; Header: value."
 ROW = re.compile(r"^[^:;\n]{1,60}: [^;\n]*(?:; [^:;\n]{1,60}: [^;\n]*)+$")
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")  # as ``answerability.SENTENCE``
 EVERYDAY = 5.0  # Zipf from which a word the corpus lacks is wording, not the point
 Sentence = tuple[frozenset[str], bool]  # its terms (title and heading as context), a row?
 
@@ -46,7 +45,7 @@ def sentences(title: str, text: str) -> tuple[Sentence, ...]:
         return ((frozenset(terms(title)) | frozenset(index_terms(text)), False),)
     context = frozenset(terms(title))
     out = []
-    for raw in SENTENCE.split(readable(text)):
+    for raw in readable_sentences(text):
         sentence = raw.strip().rstrip(".")
         found = frozenset(index_terms(sentence))
         if sentence.startswith("#"):
@@ -62,7 +61,7 @@ def key_words(text: str) -> list[frozenset[str]]:
     if "|" not in text:
         return []
     out = []
-    for raw in SENTENCE.split(readable(text)):
+    for raw in readable_sentences(text):
         sentence = raw.strip().rstrip(".")
         if not ROW.match(sentence):
             continue

@@ -58,3 +58,12 @@ def readable(text: str) -> str:
         else:
             out.append(_sentence(row, header))
     return "\n".join(out)
+
+
+# A sentence ends at . ! or ? before white space, or at a line break (a row, a heading).
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def readable_sentences(text: str) -> list[str]:
+    """The sentences of ``readable(text)``: each table row one, headings their own."""
+    return SENTENCE.split(readable(text))
