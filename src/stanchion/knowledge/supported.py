@@ -70,7 +70,7 @@ def unsupported(text: str, present: set[str] | frozenset[str]) -> list[str]:
 # "how many checked bags can I", "how many hoarders are there": the counted thing is the first
 # plural of the next three words ("checked BAGS"), else the first word ("how many people").
 # "many" may be mistyped by one letter ("how hany hoarders"): see ``_many``.
-HOW_MANY = re.compile(r"\bhow\s+(?P<many>[a-z]{4})\s+(?P<what>[a-z'-]+(?:\s+[a-z'-]+){0,2})", re.I)
+HOW_MANY = re.compile(r"how\s+(?P<many>[a-z]{4})\s+(?P<what>[a-z'-]+(?:\s+[a-z'-]+){0,2})")
 WORD = 3.5  # Zipf from which a word one letter off "many" is meant ("mary", "mans"): no slip
 IRREGULAR = IRREGULAR_PLURALS | {"mice", "geese"}  # plurals without an s
 
@@ -78,9 +78,8 @@ IRREGULAR = IRREGULAR_PLURALS | {"mice", "geese"}  # plurals without an s
 def _many(word: str) -> bool:
     """ "many", or a slip of one letter of it that is no word of its own ("hany", "mant";
     not "mary"): a count asked as customers type it."""
-    w = word.lower()
-    slip = sum(a != b for a, b in zip(w, "many", strict=True)) == 1 and zipf(w) < WORD
-    return w == "many" or slip
+    slip = sum(a != b for a, b in zip(word, "many", strict=True)) == 1 and zipf(word) < WORD
+    return word == "many" or slip
 
 
 def _counted(words: list[str]) -> str:
@@ -115,10 +114,15 @@ def uncounted(text: str, passages: list[tuple[str, str]]) -> list[str]:
     """ "how many <thing>" when sentences of the (title, text) ``passages`` name the thing
     but none states a quantity (see the module); titles and headings are no sentence. One
     pass over the passages, only for a count asked."""
-    m = next((m for m in HOW_MANY.finditer(text) if _many(m.group("many"))), None)
-    if m is None:
+    lower = text.lower()
+    if "how" not in lower:
+        return []  # most questions: one substring look-up
+    for m in HOW_MANY.finditer(lower):  # a literal first: the regex engine skips to each "how"
+        if (not m.start() or not lower[m.start() - 1].isalnum()) and _many(m.group("many")):
+            break
+    else:
         return []
-    asked = _counted(m.group("what").lower().split())
+    asked = _counted(m.group("what").split())
     thing = stem(normalize_word(asked))
     named = False
     for _, body in passages:
