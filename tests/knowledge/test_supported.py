@@ -59,6 +59,11 @@ def test_what_a_compatibility_question_names_must_be_named(question: str, named:
         ("how many sensors does it need", "how many sensors"),  # "sold separately": no count
         ("how many gnomes are included", None),  # no sentence names gnomes: a paraphrase?
         ("how much is the controller", None),  # no count asked
+        ("how hany hoses are there in a pack", "how many hoses"),  # "many" mistyped
+        ("how mant sensors does it need", "how many sensors"),
+        ("how hany zones can one controller water", None),  # mistyped, and counted
+        ("how mary sensors does it need", None),  # a word of its own, not a slip of "many"
+        ("how much sensors does it need", None),  # two letters off: no count asked
     ],
 )
 def test_a_count_no_sentence_gives_vetoes(question: str, counted: str | None) -> None:

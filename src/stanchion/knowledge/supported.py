@@ -11,7 +11,8 @@ figure ("5ghz", "iPhone 12") is a value, which the passages answer with another 
 **A count of a thing no sentence counts**: "how many hoarders are there" when every
 sentence naming hoarders states no number, no number word and no quantity ("twice",
 "several", "no limit"): they tell of hoarders, never how many. A thing no sentence names
-(a paraphrase: "gadgets" for "devices") is left to the other evidence.
+(a paraphrase: "gadgets" for "devices") is left to the other evidence. The count is asked
+as typed: "how hany hoarders" asks it too (one letter off "many", and no word of its own).
 
 >>> unsupported("will it work with a heat pump", frozenset({"heat", "work"}))
 ['pump']
@@ -67,9 +68,18 @@ def unsupported(text: str, present: set[str] | frozenset[str]) -> list[str]:
 
 
 # "how many checked bags can I", "how many hoarders are there": the counted thing is the first
-# plural of the next three words ("checked BAGS"), else the first word ("how many people")
-HOW_MANY = re.compile(r"\bhow\s+many\s+(?P<what>[a-z'-]+(?:\s+[a-z'-]+){0,2})", re.I)
+# plural of the next three words ("checked BAGS"), else the first word ("how many people").
+# "many" may be mistyped by one letter ("how hany hoarders"): see ``_many``.
+HOW_MANY = re.compile(r"how\s+(?P<many>[a-z]{4})\s+(?P<what>[a-z'-]+(?:\s+[a-z'-]+){0,2})")
+WORD = 3.5  # Zipf from which a word one letter off "many" is meant ("mary", "mans"): no slip
 IRREGULAR = IRREGULAR_PLURALS | {"mice", "geese"}  # plurals without an s
+
+
+def _many(word: str) -> bool:
+    """ "many", or a slip of one letter of it that is no word of its own ("hany", "mant";
+    not "mary"): a count asked as customers type it."""
+    slip = sum(a != b for a, b in zip(word, "many", strict=True)) == 1 and zipf(word) < WORD
+    return word == "many" or slip
 
 
 def _counted(words: list[str]) -> str:
@@ -104,10 +114,15 @@ def uncounted(text: str, passages: list[tuple[str, str]]) -> list[str]:
     """ "how many <thing>" when sentences of the (title, text) ``passages`` name the thing
     but none states a quantity (see the module); titles and headings are no sentence. One
     pass over the passages, only for a count asked."""
-    m = HOW_MANY.search(text) if "many" in text.lower() else None
-    if m is None:
+    lower = text.lower()
+    if "how" not in lower:
+        return []  # most questions: one substring look-up
+    for m in HOW_MANY.finditer(lower):  # a literal first: the regex engine skips to each "how"
+        if (not m.start() or not lower[m.start() - 1].isalnum()) and _many(m.group("many")):
+            break
+    else:
         return []
-    asked = _counted(m.group("what").lower().split())
+    asked = _counted(m.group("what").split())
     thing = stem(normalize_word(asked))
     named = False
     for _, body in passages:
