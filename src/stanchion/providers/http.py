@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp.abc import AbstractResolver
+from multidict import CIMultiDict
 from yarl import URL
 
 from stanchion.errors import SpecError
@@ -27,9 +28,10 @@ from stanchion.providers.errors import ProviderError, parse_retry_after
 from stanchion.providers.resolver import GuardedResolver
 
 # Every call posts JSON: the content type is one of the session's own headers, so a call
-# adds none (or only ``accept``) and aiohttp has nothing to merge into its copy of them.
+# adds none (or only ``accept``) and aiohttp has nothing to merge into its copy of them;
+# ``accept`` is a multidict already, which aiohttp merges without converting it first.
 JSON_HEADERS = {"content-type": "application/json"}
-SSE_HEADERS = {"accept": "text/event-stream"}
+SSE_HEADERS: CIMultiDict[str] = CIMultiDict(accept="text/event-stream")
 
 
 class HttpClient:
