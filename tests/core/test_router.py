@@ -3,6 +3,7 @@ fallbacks, the circuit breaker, timeouts, Anthropic translation, offline token c
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -10,10 +11,12 @@ import httpx
 import openai
 import pytest
 
+from stanchion.errors import UpstreamTimeout
 from stanchion.providers.base import ChatRequest
 from stanchion.providers.errors import ProviderError, parse_retry_after
-from stanchion.providers.router import Breaker
+from stanchion.providers.router import Breaker, Router, RouteState
 from stanchion.providers.tokens import count_tokens
+from stanchion.spec.model import Route
 from tests.conftest import openai_route
 from tests.upstream import Upstream
 
@@ -190,3 +193,62 @@ async def test_openai_provider_unreachable() -> None:
         await p.complete(ChatRequest(model="m", messages=MSG))
     assert info.value.status == 0 and info.value.retryable
     await p.aclose()
+
+
+async def test_openai_provider_bounds_its_own_calls(up: Upstream) -> None:
+    """The client's total timeout ends a slow answer and a slow stream at the route's timeout:
+    the router counts on it and sets no timer of its own around such a provider."""
+    from stanchion.providers.openai_http import OpenAIProvider
+
+    p = OpenAIProvider(base_url=up.base_url, model="m", api_key=None, timeout=0.3, options={})
+    assert p.bound == 0.3
+    up.script({"delay": 2.0}, {"chunk_delay": 2.0})
+    t0 = time.monotonic()
+    with pytest.raises(ProviderError) as info:
+        await p.complete(ChatRequest(model="m", messages=MSG))
+    assert info.value.status == -1 and time.monotonic() - t0 < 1.5
+    t0 = time.monotonic()
+    with pytest.raises(ProviderError) as info:
+        async for _ in p.stream(ChatRequest(model="m", messages=MSG, stream=True)):
+            pass
+    assert info.value.status == -1 and time.monotonic() - t0 < 1.5
+    await p.aclose()
+
+
+class _Slow:
+    """A provider that takes a second, raising its own timeout error after ``bound``."""
+
+    name = "slow"
+
+    def __init__(self, bound: float | None) -> None:
+        self.bound = bound
+
+    async def complete(self, request: ChatRequest) -> Any:
+        await asyncio.sleep(min(self.bound or 1.0, 1.0))
+        raise ProviderError(-1, "the provider's own timeout")
+
+    def stream(self, request: ChatRequest) -> Any:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("bound", "deadline", "message"),
+    [
+        (0.2, None, "the provider's own timeout"),  # as tight as the route's: no second timer
+        (5.0, None, "route 'r' timed out after 0.2s"),  # looser than the route's timeout
+        (None, None, "route 'r' timed out after 0.2s"),  # no bound of its own
+        (0.2, 0.1, "route 'r' timed out after 0."),  # the deadline leaves less
+    ],
+)
+async def test_the_router_times_out_what_the_provider_does_not(
+    bound: float | None, deadline: float | None, message: str
+) -> None:
+    route = Route(name="r", provider="scripted", timeout=0.2, retries=0, deadline=deadline)
+    router = Router({"r": RouteState(route, _Slow(bound), Breaker(5, 30, time.monotonic))})
+    t0 = time.monotonic()
+    with pytest.raises(UpstreamTimeout) as info:
+        await router.complete("r", ChatRequest(model="m", messages=MSG), [])
+    assert info.value.message.startswith(message) and time.monotonic() - t0 < 0.9

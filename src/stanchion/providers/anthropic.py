@@ -42,6 +42,7 @@ class AnthropicProvider:
         self.model = model
         self.default_max_tokens = int(options.get("max_tokens", 1024))
         self.client = make_client(base_url, headers, timeout, egress)
+        self.bound = self.client.bound  # each call, a stream to its end, ends within this
 
     def _payload(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
         system, turns = to_messages(request)

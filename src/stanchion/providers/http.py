@@ -11,6 +11,7 @@ half of the gateway's CPU time per request; aiohttp's client costs a fraction of
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp.abc import AbstractResolver
+from multidict import CIMultiDict
 from yarl import URL
 
 from stanchion.errors import SpecError
@@ -26,14 +28,16 @@ from stanchion.providers.errors import ProviderError, parse_retry_after
 from stanchion.providers.resolver import GuardedResolver
 
 # Every call posts JSON: the content type is one of the session's own headers, so a call
-# adds none (or only ``accept``) and aiohttp has nothing to merge into its copy of them.
+# adds none (or only ``accept``) and aiohttp has nothing to merge into its copy of them;
+# ``accept`` is a multidict already, which aiohttp merges without converting it first.
 JSON_HEADERS = {"content-type": "application/json"}
-SSE_HEADERS = {"accept": "text/event-stream"}
+SSE_HEADERS: CIMultiDict[str] = CIMultiDict(accept="text/event-stream")
 
 
 class HttpClient:
     """A base URL, default headers and a timeout; the session opens on first use, inside
-    the event loop that will run it."""
+    the event loop that will run it. Upstream cookies are not kept: the session is shared by
+    every user of the route."""
 
     def __init__(
         self,
@@ -49,7 +53,12 @@ class HttpClient:
             raise SpecError([f"{base_url}: {problem}"])
         self.base = base_url.rstrip("/") + "/"
         self.headers = headers
-        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0))
+        # ``total`` bounds every call, a stream to its end, at exactly ``timeout`` (no rounding
+        # up to the loop's next second), so the router needs no timer of its own around it
+        self.bound = timeout
+        self.timeout = aiohttp.ClientTimeout(
+            total=timeout, connect=min(timeout, 10.0), ceil_threshold=math.inf
+        )
         self._session: aiohttp.ClientSession | None = None
         self._resolver = GuardedResolver(self.egress, dns)
         self._urls: dict[str, URL] = {}  # parsed once per path, not on every call
@@ -67,6 +76,7 @@ class HttpClient:
                     ssl=self.egress.tls if self.egress.tls is not None else True,
                 ),
                 auto_decompress=True,
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 

@@ -44,6 +44,7 @@ class OpenAIProvider:
             headers["authorization"] = f"Bearer {api_key}"
         self.model, self.path = model, path
         self.client = make_client(base_url, headers, timeout, egress)
+        self.bound = self.client.bound  # each call, a stream to its end, ends within this
 
     def _payload(self, request: ChatRequest, stream: bool) -> dict[str, Any]:
         payload: dict[str, Any] = {
