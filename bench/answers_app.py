@@ -131,6 +131,8 @@ class Outcome:
     ms: float
     annotations: dict[str, Any] = field(default_factory=dict)
     cause: str = ""
+    # the passages handed to the responder: [doc_id, start, end] (the citations' spans)
+    spans: list[list[Any]] = field(default_factory=list)
 
     def evidence(self, name: str) -> float | None:
         """A number of the trace's answerability evidence: ``score``, ``threshold``."""
@@ -156,10 +158,12 @@ async def ask(served: Served, messages: list[dict[str, Any]]) -> tuple[dict[str,
         err = (body.get("error") or {}).get("message", r.text[:200])
         return {"decision": "error", "answer": f"{r.status_code}: {err}", "cited": []}, ms
     ext = body.get("stanchion") or {}
+    found = ext.get("citations", [])
     return {
         "decision": ext.get("decision", "pass"),
         "answer": body["choices"][0]["message"]["content"] or "",
-        "cited": [c.get("doc_id", "") for c in ext.get("citations", [])],
+        "cited": [c.get("doc_id", "") for c in found],
+        "spans": [[c.get("doc_id", ""), c.get("start", 0), c.get("end", 0)] for c in found],
         "trace_id": ext.get("trace_id"),
     }, ms
 
@@ -199,6 +203,7 @@ async def run_one(served: Served, row: dict[str, Any], set_name: str, split: str
         got["cited"],
         got.get("trace_id"),
         round(ms, 2),
+        spans=got.get("spans", []),
     )
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from answers_app import Outcome, say, spec_values
 
+from stanchion.knowledge.chunking import chunk_text
+
 COLUMNS = ("n", "answerable_correct", "unanswerable_declined", "accuracy")
 MIN_CATEGORY = 3  # a category needs this many examples to be called the worst
 
@@ -64,8 +66,37 @@ def failure_cause(o: Outcome, texts: dict[str, str]) -> str:
         return "missing fact: said in other words ('2 years' for '2-year', '79.00' for '79')"
     cited = " ".join(texts.get(d, "") for d in o.cited).lower()
     if missing and all(f.lower() in cited for f in missing):
-        return "missing fact: a cited source holds it (wrong sentence)"
+        return WRONG_SENTENCE[max(handed(o, f.lower(), texts) for f in missing)]
     return "missing fact: not in the cited sources (retrieval)"
+
+
+# A cited source holds the missing fact: how much of it the responder was handed.
+WRONG_SENTENCE = (
+    "missing fact: handed over, another sentence chosen (wrong sentence)",
+    "missing fact: its section handed over, not its passage (wrong sentence)",
+    "missing fact: its document handed over, not its section (wrong sentence)",
+)
+ALL_OF_IT = 10**9  # a chunk size that keeps every section whole
+
+
+def handed(o: Outcome, fact: str, texts: dict[str, str]) -> int:
+    """How near to the responder ``fact`` (lower case) came: 0 inside a passage it was
+    handed, 1 in the section of one (the section was cut into several passages), 2 only in
+    a handed document. A catalog row is handed whole; without spans (an older run) 0."""
+    spans = o.spans or [[d, 0, len(texts.get(d, ""))] for d in o.cited]
+    best = 2
+    for doc, start, end in spans:
+        text = texts.get(doc, "")
+        low = text.lower()
+        if doc.startswith("catalog:"):
+            start, end = 0, len(text)
+        at = [m.start() for m in re.finditer(re.escape(fact), low)]
+        if any(start <= i and i + len(fact) <= end for i in at):
+            return 0
+        around = [c for c in chunk_text(text, ALL_OF_IT, 0) if c.start <= start < c.end]
+        if any(c.start <= i < c.end for c in around for i in at):
+            best = 1
+    return best
 
 
 def summarize(outs: list[Outcome]) -> dict[str, Any]:

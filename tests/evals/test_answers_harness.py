@@ -67,3 +67,35 @@ def test_harness_runs_examples_through_the_pipeline(tmp_path: Path) -> None:
         assert "trace_error" not in outcome["annotations"], outcome
         assert outcome["annotations"].get("model_version") or outcome["decision"] == "refuse"
     assert orjson.loads(out.read_bytes())["summaries"]["questions/dev"]["n"] == 2
+
+
+def test_a_wrong_sentence_says_how_much_of_its_source_was_handed_over() -> None:
+    from answers_app import Outcome
+    from answers_figures import WRONG_SENTENCE, failure_cause
+
+    doc = "# Returns\n\n## Window\nReturn within 30 days.\n\n## After\nWe inspect in 3 days.\n"
+    after = doc.index("## After")
+
+    def cause(fact: str, spans: list[list[Any]]) -> str:
+        o = Outcome(
+            "x",
+            "s",
+            "dev",
+            "c",
+            True,
+            False,
+            [f"missing fact: {fact}"],
+            "pass",
+            "",
+            ["d.md"],
+            None,
+            0.0,
+            spans=spans,
+        )
+        return failure_cause(o, {"d.md": doc})
+
+    window = [["d.md", doc.index("## Window"), after - 2]]
+    assert cause("30 days", window) == WRONG_SENTENCE[0]  # handed, another sentence chosen
+    assert cause("3 days", window) == WRONG_SENTENCE[2]  # only its document was handed
+    head = [["d.md", after, after + len("## After")]]  # a passage cut from its section
+    assert cause("3 days", head) == WRONG_SENTENCE[1]
