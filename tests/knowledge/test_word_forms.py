@@ -80,3 +80,26 @@ def test_a_comparison_is_told_not_asked() -> None:
     assert [a.ask for a in asks] == ["Can you help?"]
     assert "cheaper than what I paid" in asks[0].context
     assert [a.ask for a in split_asks("what does the lamp cost")] == ["what does the lamp cost"]
+
+
+def test_every_inflection_of_a_word_meets_its_base() -> None:
+    """ "the drone flies" answers "can it fly"; "I used the code" the page on using codes;
+    plurals stem as their singular; "-ee" words keep their "ee" ("agreed", "degrees")."""
+    assert stem("fly") == stem("flies") == stem("flying") and stem("dry") == stem("dried")
+    assert stem("try") == stem("tried") == stem("tries") == stem("trying")
+    assert stem("use") == stem("used") == stem("uses") == stem("using")
+    assert stem("die") == stem("died") == stem("dying") and stem("tie") == stem("tied")
+    assert stem("age") == stem("aged") == stem("aging") and stem("owe") == stem("owed")
+    assert stem("agree") == stem("agreed") == stem("agrees") == stem("agreeing")
+    assert stem("degree") == stem("degrees") and stem("guarantee") == stem("guaranteed")
+    assert stem("speed") == stem("speeds") and stem("proceed") == stem("proceeds")
+    assert stem("succeed") == stem("succeeded") and stem("need") != stem("ne")
+    assert stem("hundred") == stem("hundreds") and stem("business") == stem("businesses")
+    assert stem("organization") == stem("organizations")
+    assert stem("movie") == stem("movies") and stem("cookie") == stem("cookies")
+    assert stem("document") == stem("documented") and stem("comment") == stem("commented")
+    assert stem("stuff") == stem("stuffed") and stem("staff") == stem("staffing")
+    # what stays apart: a short word of its own, a light verb, a word that is no inflection
+    assert stem("being") != stem("be") and stem("going") != stem("go")
+    assert stem("shed") != stem("she") and stem("seed") != stem("see")
+    assert stem("employee") != stem("employ") and stem("since") != stem("sincerely")

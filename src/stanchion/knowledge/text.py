@@ -23,11 +23,14 @@ _SUFFIXES = (
     ("ements", ""),
     ("ement", ""),
     ("ments", ""),
+    ("mented", ""),
+    ("menting", ""),
     ("ment", ""),
     ("ingly", ""),
     ("edly", ""),
     ("ies", "y"),
     ("ied", "y"),
+    ("nesses", ""),
     ("sses", "ss"),
     ("ness", ""),
     ("ings", ""),
@@ -43,7 +46,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 12
+TERMS_VERSION = 13
 # the last letters of a base "-ly" is stripped from (Porter2's valid li-endings, with "l",
 # "s", "u" and "w" for "usually", "obviously", "truly" and "slowly"): "quickly" -> "quick",
 # but "apply", "supply", "family", "anomaly", "assembly" and "butterfly" stem as their
@@ -95,15 +98,22 @@ def stem(word: str) -> str:
     ['offer', 'offer', 'water', 'meter', 'smal']
     >>> [stem(w) for w in ("care", "cared", "car", "cars", "plane", "planned", "sent")]
     ['care', 'care', 'car', 'car', 'plane', 'plan', 'send']
+
+    Every inflection meets its base, a short one too, and a plural stems as its singular:
+
+    >>> [stem(w) for w in ("flies", "tried", "used", "using", "agreed", "hundreds")]
+    ['fly', 'try', 'use', 'use', 'agre', 'hundr']
     """
     base_form = _FORMS.get(word)
     if base_form is not None:
         word = base_form
     if len(word) <= 3 or not word.isalpha():
         return word
-    base = _strip(word)
+    base, suffix = _strip(word)
+    if suffix == "s":
+        return stem(base)  # a plural stems as its singular: "hundreds", "organizations"
     if base != word and base.endswith("er"):
-        base = _strip(base)  # "registered" -> "register" -> "regist", as "register" stems
+        base = _strip(base)[0]  # "registered" -> "register" -> "regist", as "register" stems
     return _tidy(base)
 
 
@@ -138,23 +148,59 @@ def _short(w: str) -> bool:
     )
 
 
-def _strip(word: str) -> str:
+def _strip(word: str) -> tuple[str, str]:
+    """``word`` without its suffix, and the suffix ("" when none is stripped)."""
     for suffix, repl in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            if suffix in ("er", "ers") and len(word) - len(suffix) < AGENT_BASE:
-                continue  # "offer" is no "off"-er, nor "water" a "wat"-er: "offers" -> "offer"
-            if suffix == "ly" and not _adverb(word[:-2]):
-                return word  # "apply" is no "app"-ly, nor "family" a "fami"-ly: as "applied"
-            base = word[: -len(suffix)] + repl
-            doubled = len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz"
-            if doubled and suffix in ("ing", "ed", "ings", "edly", "ingly"):
-                return base[:-1]
-            if suffix in _INFLECTIONS and _short(base):
-                return base + "e"  # "cared", "caring" -> "care"; "rates" -> "rate"
-            return base
-    return word
+        if not word.endswith(suffix):
+            continue
+        if len(word) - len(suffix) < 3:
+            short = _short_base(word, suffix)
+            if short:
+                return short, suffix
+            continue
+        if suffix == "s" and word.endswith(("ss", "us", "is")):
+            return word, ""
+        if suffix == "es" and word.endswith("ees"):
+            continue  # "agrees", "degrees", "employees": the "-ee" word and its "s"
+        if suffix == "ed" and word.endswith("eed"):
+            return _eed(word), suffix
+        if suffix in ("er", "ers") and len(word) - len(suffix) < AGENT_BASE:
+            continue  # "offer" is no "off"-er, nor "water" a "wat"-er: "offers" -> "offer"
+        if suffix == "ly" and not _adverb(word[:-2]):
+            return word, ""  # "apply" is no "app"-ly, nor "family" a "fami"-ly: as "applied"
+        base = word[: -len(suffix)] + repl
+        doubled = len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsfzaeiou"
+        if doubled and suffix in ("ing", "ed", "ings", "edly", "ingly"):
+            return base[:-1], suffix  # "planned" -> "plan"; "stuffed", "agreeing" keep theirs
+        if suffix in _INFLECTIONS and _short(base):
+            return base + "e", suffix  # "cared", "caring" -> "care"; "rates" -> "rate"
+        return base, suffix
+    return word, ""
+
+
+def _short_base(word: str, suffix: str) -> str:
+    """The base of a short inflected word, one or two letters before its suffix: "tried" and
+    "flies" as "try" and "fly", "died" and "dying" as "die", "used" and "using" as "use",
+    "sued" as "sue"; "" when there is none ("need", "being", "going", "shed")."""
+    rest = word[: -len(suffix)]
+    if suffix in ("ies", "ied"):
+        return rest + ("y" if len(rest) == 2 else "ie")
+    if suffix == "ing" and len(rest) == 2 and rest[1] == "y" and rest[0] not in _VOWELS:
+        return rest[0] + "ie"
+    if suffix in ("ed", "ing") and len(rest) == 2:
+        vowel_consonant = rest[0] in _VOWELS and rest[1] not in _VOWELS
+        if vowel_consonant or rest[1] == "u":
+            return rest + "e"
+    return ""
+
+
+def _eed(word: str) -> str:
+    """A word ending "-eed" as its "-ee" verb ("agreed", "guaranteed"), or as itself when
+    it is a word of its own ("speed", "breed", "proceed", "succeed": no vowel before the
+    "eed", or "-ceed")."""
+    if _measure(word[:-3]) == 0 or word.endswith("ceed"):
+        return word
+    return word[:-1]
 
 
 def _adverb(base: str) -> bool:
@@ -171,10 +217,15 @@ def _adverb(base: str) -> bool:
     return base.endswith("ief")
 
 
+_VOWELS = "aeiou"
+
+
 def _tidy(base: str) -> str:
     """Join what the suffix strip leaves apart: a final 'e' ('retire' vs 'retir(ed)') and a
     final 'll' after a longer stem ('cancel' vs 'cancell(ed)'), as Porter's step 5 does; a
     short word keeps its 'e' ('care', 'plane')."""
+    if len(base) > 4 and base.endswith("ie"):
+        return base[:-2] + "y"  # "movie" as "movies" ("-ies" -> "-y"), "cookie", "calorie"
     if len(base) > 3 and base.endswith("e") and not _short(base[:-1]):
         return base[:-1]
     if len(base) > 4 and base.endswith("ll"):
