@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from gateway_ab import QUESTION, make_app  # noqa: E402
-from harness.procs import TICK, Proc  # noqa: E402
-from harness.run import body, free_port, wait_ready  # noqa: E402
+from harness.procs import TICK  # noqa: E402
+from harness.run import body, fast_upstream  # noqa: E402
 
 from stanchion.server.app import create_app  # noqa: E402
 from stanchion.settings import Settings  # noqa: E402
@@ -115,21 +115,15 @@ def main() -> None:
     ap.add_argument("--dump", help="write the request path's profile here (pstats)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="stanchion-hotpath-"))
-    port = free_port()
-    upstream = Proc(
-        [sys.executable, str(ROOT / "bench" / "harness" / "upstream.py"), "--port", str(port)],
-        tmp / "upstream.log",
-    )
     try:
-        wait_ready(f"http://127.0.0.1:{port}/health", upstream)
-        folder = tmp / "app"
-        folder.mkdir()
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-        key = make_app(folder, env, port)
-        os.chdir(folder)
-        asyncio.run(run(folder, key, args))
+        with fast_upstream(tmp / "upstream.log") as port:
+            folder = tmp / "app"
+            folder.mkdir()
+            env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+            key = make_app(folder, env, port)
+            os.chdir(folder)
+            asyncio.run(run(folder, key, args))
     finally:
-        upstream.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

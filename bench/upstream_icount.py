@@ -25,8 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from callgrind_client import helper_library, labelled_totals  # noqa: E402
 from gateway_ab import export_src  # noqa: E402
-from harness.procs import Proc  # noqa: E402
-from harness.run import free_port, wait_ready  # noqa: E402
+from harness.run import fast_upstream  # noqa: E402
 
 CALLS = """
 import asyncio, ctypes, sys
@@ -84,27 +83,21 @@ def main() -> None:
     ap.add_argument("--warm", type=int, default=50)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="stanchion-upstream-icount-"))
-    port = free_port()
-    upstream = Proc(
-        [sys.executable, str(ROOT / "bench" / "harness" / "upstream.py"), "--port", str(port)],
-        tmp / "upstream.log",
-    )
     try:
-        wait_ready(f"http://127.0.0.1:{port}/health", upstream)
-        helper = helper_library(tmp)
-        (tmp / "b").mkdir()
-        (tmp / "n").mkdir()
-        base = export_src(args.base, tmp / "b")
-        new = export_src(args.new, tmp / "n") if args.new else ROOT / "src"
-        before = counted(base, helper, port, args.n, args.warm, tmp)
-        after = counted(new, helper, port, args.n, args.warm, tmp)
-        print(f"| mode | {args.base} | {args.new or 'this checkout'} | ratio |")
-        print("|---|---|---|---|")
-        for mode, b in before.items():
-            a = after[mode]
-            print(f"| {mode} | {b / 1e3:.1f} K | {a / 1e3:.1f} K | {a / b:.3f} |")
+        with fast_upstream(tmp / "upstream.log") as port:
+            helper = helper_library(tmp)
+            (tmp / "b").mkdir()
+            (tmp / "n").mkdir()
+            base = export_src(args.base, tmp / "b")
+            new = export_src(args.new, tmp / "n") if args.new else ROOT / "src"
+            before = counted(base, helper, port, args.n, args.warm, tmp)
+            after = counted(new, helper, port, args.n, args.warm, tmp)
+            print(f"| mode | {args.base} | {args.new or 'this checkout'} | ratio |")
+            print("|---|---|---|---|")
+            for mode, b in before.items():
+                a = after[mode]
+                print(f"| {mode} | {b / 1e3:.1f} K | {a / 1e3:.1f} K | {a / b:.3f} |")
     finally:
-        upstream.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,18 @@ def wait_ready(url: str, proc: Proc, timeout: float = 180) -> None:
         except OSError:
             time.sleep(0.2)
     sys.exit(f"{url} did not answer in {timeout}s:\n{proc.tail()}")
+
+
+@contextmanager
+def fast_upstream(log: Path) -> Iterator[int]:
+    """The harness's fast upstream on a free port, ready; its port. Stopped on leaving."""
+    port = free_port()
+    proc = Proc([sys.executable, str(HERE / "upstream.py"), "--port", str(port)], log)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/health", proc)
+        yield port
+    finally:
+        proc.stop()
 
 
 def body(model: str, question: str, stream: bool) -> bytes:
