@@ -64,7 +64,7 @@ from stanchion.guards.normalize import (
     tag_smuggled,
 )
 from stanchion.guards.places import AnchorPlaces
-from stanchion.guards.prefilter import shared
+from stanchion.guards.prefilter import Renumbered, shared
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import InjectionSpec
@@ -159,10 +159,11 @@ class InjectionGuard:
         self._gates = Gates(self._runs, self._lower.size)
         # Which patterns can match a text at all, in one pass (a cased one reads the text as
         # written, and is always tried): most signals a text's needles let through match
-        # nowhere in it, and each cost a full search of the text.
-        self._possible = shared(
-            tuple(None if s.cased else s.pattern for _, s, _, _, _ in self._runs)
-        )
+        # nowhere in it, and each cost a full search of the text. One database of the whole
+        # table (every direction runs part of it), read with the bits of this guard's runs.
+        table = shared(tuple(None if s.cased else s.pattern for s in signals.values()))
+        index = {name: i for i, (name, _, _, _, _) in enumerate(self._runs)}
+        self._possible = Renumbered(table, [1 << index[n] if n in index else 0 for n in signals])
         # The places of the heads of the signals tried head by head, found in one pass (a
         # cased signal reads the text as written, and looks for its own).
         self._places = AnchorPlaces(

@@ -25,13 +25,15 @@ import functools
 import re
 import threading
 from collections.abc import Mapping
+from functools import reduce
+from operator import or_
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from stanchion.guards.needles import hyperscan
 
-__all__ = ["Possible", "loosen", "shared"]
+__all__ = ["Possible", "Renumbered", "loosen", "shared"]
 
 # One character outside ASCII: 2-4 bytes at or above 0x80 (a lone surrogate, encoded with
 # ``surrogatepass``, is three of them too). A run of them is looser still, and a repeat of
@@ -250,29 +252,47 @@ class Possible:
         the pass is not usable)."""
         if not self.usable:
             return -1
+        return reduce(or_, (1 << bit for bit in self.reported(text)), self.always)
+
+    def reported(self, text: str) -> list[int]:
+        """The numbers of the patterns of the database that may match ``text``, each once
+        (not those of :attr:`always`)."""
         if self._db is None:
-            return self.always
+            return []
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = hyperscan.Scratch(self._db)
-        found = [self.always]
+        found: list[int] = []
         self._db.scan(
             text.encode("utf-8", "surrogatepass"),
             match_event_handler=_collect,
             context=found,
             scratch=scratch,
         )
-        mask = 0
-        for bit in found[1:]:
-            mask |= 1 << bit
-        return mask | found[0]
+        return found
+
+
+class Renumbered:
+    """A shared :class:`Possible` read with other bits: pattern i stands for ``bits[i]``
+    (0: for nothing), so that guards running subsets of one table share its database."""
+
+    def __init__(self, possible: Possible, bits: list[int]) -> None:
+        self._possible = possible
+        self._bits = bits
+        self._always = reduce(or_, (b for i, b in enumerate(bits) if possible.always >> i & 1), 0)
+
+    def mask(self, text: str) -> int:
+        if not self._possible.usable:
+            return -1
+        found = self._possible.reported(text)
+        return reduce(or_, map(self._bits.__getitem__, found), self._always)
 
 
 @functools.lru_cache(maxsize=8)
 def shared(patterns: tuple[str | None, ...]) -> Possible:
     """One :class:`Possible` of ``patterns`` (bit i: ``patterns[i]``; None: possible on every
-    text) per process: building one takes hyperscan a second or two, and the guards of the
-    input and the output directions run the same signals."""
+    text) per process: building one takes hyperscan a second or two, and the guards of every
+    direction run signals of the same table."""
     found = Possible({i: p for i, p in enumerate(patterns) if p is not None})
     found.always |= sum(1 << i for i, p in enumerate(patterns) if p is None)
     return found
