@@ -64,6 +64,7 @@ from stanchion.guards.normalize import (
     tag_smuggled,
 )
 from stanchion.guards.places import AnchorPlaces
+from stanchion.guards.prefilter import Renumbered, shared
 
 if TYPE_CHECKING:
     from stanchion.guards.policy import InjectionSpec
@@ -156,6 +157,13 @@ class InjectionGuard:
             for name, signal in self.signals.items()
         ]
         self._gates = Gates(self._runs, self._lower.size)
+        # Which patterns can match a text at all, in one pass (a cased one reads the text as
+        # written, and is always tried): most signals a text's needles let through match
+        # nowhere in it, and each cost a full search of the text. One database of the whole
+        # table (every direction runs part of it), read with the bits of this guard's runs.
+        table = shared(tuple(None if s.cased else s.pattern for s in signals.values()))
+        index = {name: i for i, (name, _, _, _, _) in enumerate(self._runs)}
+        self._possible = Renumbered(table, [1 << index[n] if n in index else 0 for n in signals])
         # The places of the heads of the signals tried head by head, found in one pass (a
         # cased signal reads the text as written, and looks for its own).
         self._places = AnchorPlaces(
@@ -285,7 +293,8 @@ class InjectionGuard:
         present = self._lower.scan(lower)
         mask = present.mask
         places = self._places.of(lower, mask)
-        for name, signal, pattern, group, anchor in self._gates.runs(present):
+        possible = self._possible.mask(lower)
+        for name, signal, pattern, group, anchor in self._gates.runs(present, possible):
             # A pretext counts only beside a request for harm (read before it in the table),
             # and is not looked for without one: "as a" and "for a" are in most prompts.
             if name in WITH_HARM_ONLY and HARM_SIGNAL not in seen:

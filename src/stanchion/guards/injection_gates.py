@@ -50,11 +50,13 @@ class Gates:
                 gate >>= 1
                 key += 1
 
-    def runs(self, present: Present) -> Iterable[Run]:
-        """The signals ``present`` (the needles of one text) may let through, in order; all
-        of them when the keys found are not known (no automaton)."""
+    def runs(self, present: Present, possible: int = -1) -> Iterable[Run]:
+        """The signals ``present`` (the needles of one text) may let through, in order, of
+        those whose bit ``possible`` holds (the ones that may match the text); all of them
+        when the keys found are not known (no automaton)."""
         if present.keys is None:
             return self._runs
         chosen = reduce(or_, map(self._by_key.__getitem__, present.keys), self._always)
+        chosen &= possible
         # The mask's binary digits, lowest first, select the signals.
         return compress(self._runs, map("1".__eq__, reversed(bin(chosen))))
