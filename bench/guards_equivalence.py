@@ -118,14 +118,15 @@ def corpus(root: Path) -> Iterator[tuple[str, str]]:
 
 def dump(root: Path, out: Path, only: str | None) -> None:
     import stanchion.guards
-    from stanchion.guards import GuardPolicySpec, build_guard_engine
+    from guards import steady_engine
+    from stanchion.guards import GuardPolicySpec
     from stanchion.pipeline.exchange import Exchange
     from stanchion.providers.base import ChatRequest
 
     print("scanning with", stanchion.guards.__file__, file=sys.stderr)
     request = ChatRequest(model="m", messages=[{"role": "user", "content": "hi"}])
     policies = {"default": None, "custom": GuardPolicySpec.model_validate(CUSTOM_POLICY)}
-    engines = {name: build_guard_engine(p, Path.cwd()) for name, p in policies.items()}
+    engines = {name: steady_engine(p) for name, p in policies.items()}
     with out.open("w", encoding="utf-8") as fh:
         for key, text in corpus(root):
             for variant, disguised in variants(key, text):

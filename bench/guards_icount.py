@@ -16,15 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guards import kind_texts
-from stanchion.guards import build_guard_engine
+from guards import kind_texts, steady_engine
 from stanchion.guards.normalize import normalize
 
 
 def main() -> None:
     kind, n = sys.argv[1], int(sys.argv[2])
     texts = list(dict.fromkeys(kind_texts(Path("../shared/datasets"))[kind]))
-    engine = build_guard_engine(None, Path.cwd())
+    engine = steady_engine()
     for text in texts[:20]:
         engine.scan(text, "input", None)
     for text in texts[20 : 20 + n]:

@@ -31,14 +31,13 @@ SCANS = """
 import ctypes, gc, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from guards import kind_texts
-from stanchion.guards import build_guard_engine
+from guards import kind_texts, steady_engine
 from stanchion.guards.normalize import normalize
 cg = ctypes.CDLL(sys.argv[2])
 kind, n = sys.argv[3], int(sys.argv[4])
 gc_freeze = sys.argv[6] == "freeze"
 texts = list(dict.fromkeys(kind_texts(Path(sys.argv[5]))[kind]))
-engine = build_guard_engine(None, Path.cwd())
+engine = steady_engine()
 for text in texts[:20]:
     engine.scan(text, "input", None)
 if gc_freeze:

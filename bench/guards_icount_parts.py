@@ -28,12 +28,12 @@ PARTS = """
 import ctypes, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from guards import kind_texts
-from stanchion.guards import build_guard_engine, injection, normalize as nm, numbers, pii_words
+from guards import kind_texts, steady_engine
+from stanchion.guards import injection, normalize as nm, numbers, pii_words
 cg = ctypes.CDLL(sys.argv[2])
 kind, n = sys.argv[3], int(sys.argv[4])
 texts = list(dict.fromkeys(kind_texts(Path(sys.argv[5]))[kind]))
-engine = build_guard_engine(None, Path.cwd())
+engine = steady_engine()
 guards = engine.guards["input"]
 for text in texts[:20]:
     engine.scan(text, "input", None)

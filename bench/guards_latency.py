@@ -31,11 +31,10 @@ WORKER = """
 import gc, json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from guards import kind_texts, two_kb_texts
-from stanchion.guards import build_guard_engine
+from guards import kind_texts, steady_engine, two_kb_texts
 from stanchion.guards.normalize import normalize
 root = Path(sys.argv[2])
-engine = build_guard_engine(None, Path.cwd())
+engine = steady_engine()
 texts = kind_texts(root)
 texts["prose"] = two_kb_texts(root)
 texts = {kind: list(dict.fromkeys(found)) for kind, found in texts.items()}

@@ -91,6 +91,7 @@ def test_the_guard_sees_the_same_without_the_pass(direction: str) -> None:
     with_pass = InjectionGuard(spec, direction)  # type: ignore[arg-type]
     without = InjectionGuard(spec, direction)  # type: ignore[arg-type]
     without._possible = Possible({}, enabled=False)
+    with_pass._possible.wait()  # built now, not after prefilter.AFTER texts
     for text in [*TEXTS, *(_hostile(seed) for seed in range(100))]:
         seen, plain = with_pass._seen(text), without._seen(text)
         assert {n: m.span() for n, m in seen.items()} == {n: m.span() for n, m in plain.items()}
@@ -98,3 +99,29 @@ def test_the_guard_sees_the_same_without_the_pass(direction: str) -> None:
 
 def test_without_hyperscan_every_pattern_runs() -> None:
     assert Possible({0: "abc"}, enabled=False).mask("xyz") == -1
+
+
+@needs_hyperscan
+def test_the_database_is_built_after_enough_texts_and_off_the_caller() -> None:
+    patterns = {0: r"ignore\s+(?:all\s+)?previous", 1: r"(?<!not )jailbreak", 2: r"dan\b"}
+    eager = Possible(patterns)
+    lazy = Possible(patterns, after=3)
+    text = "please ignore   previous orders"
+    assert [lazy.mask(text), lazy.mask(text)] == [-1, -1]  # any pattern may: all are run
+    assert lazy._builder is None
+    assert lazy.mask(text) == -1  # the third text starts the build in its own thread
+    assert lazy._builder is not None and lazy._builder.name == "prefilter"
+    lazy.wait()
+    assert lazy.mask(text) == eager.mask(text) == 0b001
+    assert lazy.mask("a jailbreak, dan") == eager.mask("a jailbreak, dan") == 0b110
+
+
+@needs_hyperscan
+def test_waiting_builds_at_once_and_the_shared_table_starts_lazy() -> None:
+    lazy = Possible({0: "abc"}, after=1_000)
+    lazy.wait()  # no thread: built in the caller
+    assert lazy._builder is None and lazy.mask("xabcx") == 1 and lazy.mask("xyz") == 0
+    table = prefilter.shared(("zzz-never-a-signal", None))
+    assert table.mask("zzz-never-a-signal") == -1  # a process's first texts: no database yet
+    prefilter.wait_shared()
+    assert table.mask("zzz-never-a-signal") == 0b11 and table.mask("xyz") == 0b10

@@ -33,7 +33,7 @@ from typing import Any
 
 from stanchion.guards.needles import hyperscan
 
-__all__ = ["Possible", "Renumbered", "loosen", "shared"]
+__all__ = ["Possible", "Renumbered", "loosen", "shared", "wait_shared"]
 
 # One character outside ASCII: 2-4 bytes at or above 0x80 (a lone surrogate, encoded with
 # ``surrogatepass``, is three of them too). A run of them is looser still, and a repeat of
@@ -227,36 +227,70 @@ _FLAGS = hyperscan.HS_FLAG_SINGLEMATCH if hyperscan else 0
 
 
 class Possible:
-    """Patterns by bit number; :meth:`mask` holds the bits of those that may match a text."""
+    """Patterns by bit number; :meth:`mask` holds the bits of those that may match a text.
 
-    def __init__(self, patterns: Mapping[int, str], enabled: bool = True) -> None:
+    Building the database costs hyperscan a second or two of CPU. With ``after`` > 0 it is
+    built in a thread of its own once that many texts have been asked about (hyperscan lets
+    go of the GIL while it compiles): a process that scans a handful of texts (a CLI command,
+    a test's server) never pays it, a server pays it once, off the request path. Until it is
+    ready every pattern is possible, which gives the same results, only slower."""
+
+    def __init__(self, patterns: Mapping[int, str], enabled: bool = True, after: int = 0) -> None:
         self.always = 0  # patterns reported possible on every text
         self.usable = enabled and hyperscan is not None
         self._local = threading.local()
+        self._patterns = dict(patterns) if self.usable else {}
+        self._db: Any = None
+        self._ready = threading.Event()
+        self._left = after  # texts to be asked about before the database is built
+        self._lock = threading.Lock()
+        self._builder: threading.Thread | None = None
+        if self.usable and after <= 0:
+            self._build()
+
+    def _build(self) -> None:
+        always = 0
         loose: list[tuple[int, bytes]] = []
-        for bit, pattern in patterns.items() if self.usable else ():
+        for bit, pattern in self._patterns.items():
             try:
                 loose += [(bit, p.encode("ascii")) for p in loosen(pattern)]
             except (Unloosenable, re.error):
-                self.always |= 1 << bit
-        self._db = _compiled(loose) if loose else None
-        if self._db is None and loose:
+                always |= 1 << bit
+        db = _compiled(loose) if loose else None
+        if db is None and loose:
             # One refused (an empty match, say): find which, and run those on every text.
             taken = [(bit, p) for bit, p in loose if _compiled([(bit, p)]) is not None]
-            self.always |= sum({1 << bit for bit, _ in loose} - {1 << bit for bit, _ in taken})
-            taken = [(bit, p) for bit, p in taken if not self.always >> bit & 1]
-            self._db = _compiled(taken) if taken else None
+            always |= sum({1 << bit for bit, _ in loose} - {1 << bit for bit, _ in taken})
+            taken = [(bit, p) for bit, p in taken if not always >> bit & 1]
+            db = _compiled(taken) if taken else None
+        self.always |= always
+        self._db = db
+        self._ready.set()
+
+    def wait(self) -> None:
+        """Build the database now if it is not built (or wait for the thread building it)."""
+        if not self.usable or self._ready.is_set():
+            return
+        with self._lock:
+            builder, self._left = self._builder, 0
+            if builder is None:
+                self._build()
+        if builder is not None:
+            builder.join()
 
     def mask(self, text: str) -> int:
         """The bits of the patterns that may match somewhere in ``text`` (all of them when
-        the pass is not usable)."""
-        if not self.usable:
-            return -1
-        return reduce(or_, (1 << bit for bit in self.reported(text)), self.always)
+        the pass is not usable, or its database not built yet)."""
+        found = self.reported(text)
+        return -1 if found is None else reduce(or_, (1 << bit for bit in found), self.always)
 
-    def reported(self, text: str) -> list[int]:
+    def reported(self, text: str) -> list[int] | None:
         """The numbers of the patterns of the database that may match ``text``, each once
-        (not those of :attr:`always`)."""
+        (not those of :attr:`always`); None while any pattern may (no database)."""
+        if not self._ready.is_set():
+            if self.usable:
+                self._count()
+            return None
         if self._db is None:
             return []
         scratch = getattr(self._local, "scratch", None)
@@ -271,6 +305,14 @@ class Possible:
         )
         return found
 
+    def _count(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left != 0 or self._builder is not None:
+                return
+            self._builder = threading.Thread(target=self._build, name="prefilter", daemon=True)
+        self._builder.start()
+
 
 class Renumbered:
     """A shared :class:`Possible` read with other bits: pattern i stands for ``bits[i]``
@@ -279,23 +321,44 @@ class Renumbered:
     def __init__(self, possible: Possible, bits: list[int]) -> None:
         self._possible = possible
         self._bits = bits
-        self._always = reduce(or_, (b for i, b in enumerate(bits) if possible.always >> i & 1), 0)
+        self._always: int | None = None  # known once the database is
+
+    def wait(self) -> None:
+        self._possible.wait()
 
     def mask(self, text: str) -> int:
-        if not self._possible.usable:
-            return -1
         found = self._possible.reported(text)
+        if found is None:
+            return -1
+        if self._always is None:
+            always = self._possible.always
+            self._always = reduce(or_, (b for i, b in enumerate(self._bits) if always >> i & 1), 0)
         return reduce(or_, map(self._bits.__getitem__, found), self._always)
+
+
+# Texts a process scans before the shared database is built (see Possible): a server's
+# first minute of traffic, never a CLI command's few texts.
+AFTER = 256
 
 
 @functools.lru_cache(maxsize=8)
 def shared(patterns: tuple[str | None, ...]) -> Possible:
     """One :class:`Possible` of ``patterns`` (bit i: ``patterns[i]``; None: possible on every
-    text) per process: building one takes hyperscan a second or two, and the guards of every
-    direction run signals of the same table."""
-    found = Possible({i: p for i, p in enumerate(patterns) if p is not None})
+    text) per process, built after ``AFTER`` texts: the guards of every direction run signals
+    of the same table."""
+    found = Possible({i: p for i, p in enumerate(patterns) if p is not None}, after=AFTER)
     found.always |= sum(1 << i for i, p in enumerate(patterns) if p is None)
+    _SHARED.append(found)
     return found
+
+
+_SHARED: list[Possible] = []
+
+
+def wait_shared() -> None:
+    """Build the shared databases now (benchmarks and tests measure the steady state)."""
+    for possible in list(_SHARED):
+        possible.wait()
 
 
 def _compiled(loose: list[tuple[int, bytes]]) -> Any:
