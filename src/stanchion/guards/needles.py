@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import reduce
 from itertools import filterfalse
 from operator import add, or_
+from typing import Any
 
 from stanchion.guards.normalize import distinct_chunks
 
@@ -231,18 +232,24 @@ class Automaton:
 
     def keys(self, text: str) -> list[int]:
         """The numbers of the keys in ``text`` (their order in ``bits``), each once."""
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self._db)
-        found: list[int] = []
-        # surrogatepass: a lone surrogate (JSON allows one) is bytes no valid key matches
-        self._db.scan(
-            text.encode("utf-8", "surrogatepass"),
-            match_event_handler=_collect,
-            context=found,
-            scratch=scratch,
-        )
-        return found
+        return reported(self._db, self._local, text)
+
+
+def reported(db: Any, local: threading.local, text: str) -> list[int]:
+    """The ids hyperscan's ``db`` reports in ``text`` (each once: its patterns match once),
+    with the scratch space of the calling thread, kept in ``local``."""
+    scratch = getattr(local, "scratch", None)
+    if scratch is None:
+        scratch = local.scratch = hyperscan.Scratch(db)
+    found: list[int] = []
+    # surrogatepass: a lone surrogate (JSON allows one) is bytes no valid key matches
+    db.scan(
+        text.encode("utf-8", "surrogatepass"),
+        match_event_handler=_collect,
+        context=found,
+        scratch=scratch,
+    )
+    return found
 
 
 def _collect(key: int, _start: int, _end: int, _flags: int, found: object) -> None:

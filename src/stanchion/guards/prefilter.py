@@ -31,7 +31,7 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-from stanchion.guards.needles import hyperscan
+from stanchion.guards.needles import hyperscan, reported
 
 __all__ = ["Possible", "Renumbered", "loosen", "shared", "wait_shared"]
 
@@ -293,17 +293,7 @@ class Possible:
             return None
         if self._db is None:
             return []
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self._db)
-        found: list[int] = []
-        self._db.scan(
-            text.encode("utf-8", "surrogatepass"),
-            match_event_handler=_collect,
-            context=found,
-            scratch=scratch,
-        )
-        return found
+        return reported(self._db, self._local, text)
 
     def _count(self) -> None:
         with self._lock:
@@ -374,7 +364,3 @@ def _compiled(loose: list[tuple[int, bytes]]) -> Any:
     except hyperscan.error:
         return None
     return db
-
-
-def _collect(bit: int, _start: int, _end: int, _flags: int, found: object) -> None:
-    found.append(bit)  # type: ignore[attr-defined]  # the list given as the scan's context
