@@ -7,7 +7,6 @@ injection guard must see the same signals with the pass as without it.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 
@@ -114,7 +113,6 @@ def test_the_database_is_built_after_enough_texts_and_off_the_caller() -> None:
     assert lazy._builder is not None and lazy._builder.name == "prefilter"
     lazy.wait()
     assert lazy.mask(text) == eager.mask(text) == 0b001
-    assert os.getpriority(os.PRIO_PROCESS, 0) < 19  # only the builder thread was niced
     assert lazy.mask("a jailbreak, dan") == eager.mask("a jailbreak, dan") == 0b110
 
 

@@ -21,9 +21,7 @@ are built for Linux on x86-64) :attr:`Possible.usable` is False and every patter
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
 import re
 import threading
 from collections.abc import Mapping
@@ -302,15 +300,8 @@ class Possible:
             self._left -= 1
             if self._left != 0 or self._builder is not None:
                 return
-            self._builder = threading.Thread(target=self._background, name="prefilter", daemon=True)
+            self._builder = threading.Thread(target=self._build, name="prefilter", daemon=True)
         self._builder.start()
-
-    def _background(self) -> None:
-        """The build at the lowest priority (Linux sets it per thread): a server pinned to one
-        core keeps its requests' latency, and the database is ready when the core has time."""
-        with contextlib.suppress(AttributeError, OSError):  # no per-thread priority there
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        self._build()
 
 
 class Renumbered:
