@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from harness.load import closed_loop, request_bytes  # noqa: E402
 from harness.procs import Proc, usage  # noqa: E402
-from harness.run import body, free_port, wait_ready  # noqa: E402
+from harness.run import body, fast_upstream, free_port, wait_ready  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "support-assistant"
 QUESTION = "How long do card refunds take after you receive my return?"
@@ -145,42 +145,35 @@ def main() -> None:
     os.sched_setaffinity(0, {int(c) for c in args.other_cpus.split(",")})
     tmp = Path(tempfile.mkdtemp(prefix="stanchion-ab-"))
     modes = [m == "stream" for m in args.modes.split(",")]
-    up_port = free_port()
-    upstream = Proc(
-        [sys.executable, str(ROOT / "bench" / "harness" / "upstream.py"), "--port", str(up_port)],
-        tmp / "upstream.log",
-        cpus=args.other_cpus,
-    )
     systems: list[System] = []
     rows: list[dict[str, Any]] = []
     try:
-        wait_ready(f"http://127.0.0.1:{up_port}/health", upstream)
-        base_src = export_src(args.base, tmp)
-        systems = [
-            System(f"base ({args.base})", base_src, tmp / "base", up_port, args.gateway_cpus),
-            System("this checkout", ROOT / "src", tmp / "new", up_port, args.gateway_cpus),
-        ]
-        for s in systems:
-            for stream in modes:
-                s.run("c4", 2.0, stream)  # warm-up
-        if args.direct:
-            for stream in modes:
-                plain = body("mock-gpt", QUESTION, stream)
-                direct = request_bytes("/v1/chat/completions", plain, {})
-                p50 = asyncio.run(closed_loop(up_port, direct, 1, args.dur)).summary()["ok_ms"]
-                print(f"direct c1 stream={stream} p50 ms: {p50.get('p50')}")
-        for i in range(args.rounds):
-            order = systems if i % 2 == 0 else systems[::-1]
-            for case in args.cases.split(","):
+        with fast_upstream(tmp / "upstream.log", args.other_cpus) as up_port:
+            base_src = export_src(args.base, tmp)
+            systems = [
+                System(f"base ({args.base})", base_src, tmp / "base", up_port, args.gateway_cpus),
+                System("this checkout", ROOT / "src", tmp / "new", up_port, args.gateway_cpus),
+            ]
+            for s in systems:
                 for stream in modes:
-                    for s in order:
-                        row = s.run(case, args.dur, stream) | {"round": i}
-                        rows.append(row)
-                        print(json.dumps(row), file=sys.stderr)
+                    s.run("c4", 2.0, stream)  # warm-up
+            if args.direct:
+                for stream in modes:
+                    plain = body("mock-gpt", QUESTION, stream)
+                    direct = request_bytes("/v1/chat/completions", plain, {})
+                    p50 = asyncio.run(closed_loop(up_port, direct, 1, args.dur)).summary()["ok_ms"]
+                    print(f"direct c1 stream={stream} p50 ms: {p50.get('p50')}")
+            for i in range(args.rounds):
+                order = systems if i % 2 == 0 else systems[::-1]
+                for case in args.cases.split(","):
+                    for stream in modes:
+                        for s in order:
+                            row = s.run(case, args.dur, stream) | {"round": i}
+                            rows.append(row)
+                            print(json.dumps(row), file=sys.stderr)
     finally:
         for s in systems:
             s.proc.stop()
-        upstream.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     names = [s.name for s in systems]
     print(f"rounds: {args.rounds} x {args.dur:g} s per case, system and mode")

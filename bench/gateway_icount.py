@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from gateway_ab import QUESTION, export_src, make_app  # noqa: E402
 from harness.load import closed_loop, request_bytes  # noqa: E402
 from harness.procs import Proc  # noqa: E402
-from harness.run import body, free_port, wait_ready  # noqa: E402
+from harness.run import body, fast_upstream, free_port, wait_ready  # noqa: E402
 
 TOTALS = re.compile(rb"^(?:summary|totals): (\d+)", re.M)
 DUMP = re.compile(r"callgrind\.out\.(\d+)-(\d+)")
@@ -113,37 +113,31 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="stanchion-icount-"))
     (tmp / "b").mkdir()
     (tmp / "n").mkdir()
-    up_port = free_port()
-    upstream = Proc(
-        [sys.executable, str(ROOT / "bench" / "harness" / "upstream.py"), "--port", str(up_port)],
-        tmp / "upstream.log",
-    )
     servers: list[Counted] = []
     try:
-        wait_ready(f"http://127.0.0.1:{up_port}/health", upstream)
-        base_src = export_src(args.base, tmp / "b")
-        new_src = export_src(args.new, tmp / "n") if args.new else ROOT / "src"
-        servers = [
-            Counted(f"base ({args.base})", base_src, tmp / "base", up_port),
-            Counted(args.new or "this checkout", new_src, tmp / "new", up_port),
-        ]
-        names = " | ".join(s.name for s in servers)
-        print(f"| mode | {names} | ratio | event loop: {names} | ratio |")
-        print("|---|" + "---|" * 6)
-        for mode in args.modes.split(","):
-            stream = mode == "stream"
-            for s in servers:
-                s.load(args.warm, args.c, stream)
-            (all0, loop0), (all1, loop1) = (s.measure(args.n, args.c, stream) for s in servers)
-            print(
-                f"| {mode} | {all0 / 1e6:.2f} M | {all1 / 1e6:.2f} M | {all1 / all0:.3f} "
-                f"| {loop0 / 1e6:.2f} M | {loop1 / 1e6:.2f} M | {loop1 / loop0:.3f} |",
-                flush=True,
-            )
+        with fast_upstream(tmp / "upstream.log") as up_port:
+            base_src = export_src(args.base, tmp / "b")
+            new_src = export_src(args.new, tmp / "n") if args.new else ROOT / "src"
+            servers = [
+                Counted(f"base ({args.base})", base_src, tmp / "base", up_port),
+                Counted(args.new or "this checkout", new_src, tmp / "new", up_port),
+            ]
+            names = " | ".join(s.name for s in servers)
+            print(f"| mode | {names} | ratio | event loop: {names} | ratio |")
+            print("|---|" + "---|" * 6)
+            for mode in args.modes.split(","):
+                stream = mode == "stream"
+                for s in servers:
+                    s.load(args.warm, args.c, stream)
+                (all0, loop0), (all1, loop1) = (s.measure(args.n, args.c, stream) for s in servers)
+                print(
+                    f"| {mode} | {all0 / 1e6:.2f} M | {all1 / 1e6:.2f} M | {all1 / all0:.3f} "
+                    f"| {loop0 / 1e6:.2f} M | {loop1 / 1e6:.2f} M | {loop1 / loop0:.3f} |",
+                    flush=True,
+                )
     finally:
         for s in servers:
             s.proc.stop()
-        upstream.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

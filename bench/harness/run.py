@@ -57,10 +57,11 @@ def wait_ready(url: str, proc: Proc, timeout: float = 180) -> None:
 
 
 @contextmanager
-def fast_upstream(log: Path) -> Iterator[int]:
-    """The harness's fast upstream on a free port, ready; its port. Stopped on leaving."""
+def fast_upstream(log: Path, cpus: str | None = None) -> Iterator[int]:
+    """The harness's fast upstream on a free port (on ``cpus``), ready; its port. Stopped
+    on leaving."""
     port = free_port()
-    proc = Proc([sys.executable, str(HERE / "upstream.py"), "--port", str(port)], log)
+    proc = Proc([sys.executable, str(HERE / "upstream.py"), "--port", str(port)], log, cpus)
     try:
         wait_ready(f"http://127.0.0.1:{port}/health", proc)
         yield port

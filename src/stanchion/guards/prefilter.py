@@ -21,7 +21,6 @@ are built for Linux on x86-64) :attr:`Possible.usable` is False and every patter
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from collections.abc import Mapping
@@ -331,23 +330,29 @@ class Renumbered:
 AFTER = 256
 
 
-@functools.lru_cache(maxsize=8)
+# The tables of the process's guards (the default's, a custom policy's with extra phrases):
+# each built once, the oldest dropped past SHARED_MAX.
+_SHARED: dict[tuple[str | None, ...], Possible] = {}
+SHARED_MAX = 8
+
+
 def shared(patterns: tuple[str | None, ...]) -> Possible:
     """One :class:`Possible` of ``patterns`` (bit i: ``patterns[i]``; None: possible on every
     text) per process, built after ``AFTER`` texts: the guards of every direction run signals
     of the same table."""
-    found = Possible({i: p for i, p in enumerate(patterns) if p is not None}, after=AFTER)
-    found.always |= sum(1 << i for i, p in enumerate(patterns) if p is None)
-    _SHARED.append(found)
+    found = _SHARED.get(patterns)
+    if found is None:
+        found = Possible({i: p for i, p in enumerate(patterns) if p is not None}, after=AFTER)
+        found.always |= sum(1 << i for i, p in enumerate(patterns) if p is None)
+        if len(_SHARED) >= SHARED_MAX:
+            del _SHARED[next(iter(_SHARED))]
+        _SHARED[patterns] = found
     return found
-
-
-_SHARED: list[Possible] = []
 
 
 def wait_shared() -> None:
     """Build the shared databases now (benchmarks and tests measure the steady state)."""
-    for possible in list(_SHARED):
+    for possible in list(_SHARED.values()):
         possible.wait()
 
 
