@@ -109,6 +109,7 @@ _KIND_WORDS = {
     "size": "size dimension big large measure length",
     "weight": "weight weigh heavy",
     "reason": "reason cause",
+    "means": "money method form",
 }
 KIND_NAMES = {k: frozenset(stem(w) for w in words.split()) for k, words in _KIND_WORDS.items()}
 _LIMIT_WORDS = "max maximum limit"
@@ -146,6 +147,10 @@ _KNOW = (
 # Kinds whose patterns need a digit (skipped, once per sentence, when it has none).
 NUMERIC_KINDS = frozenset({"percent", "size", "weight", "spec"})
 # (not "what do I need to DO": that asks for an action, a procedure)
+_MEANS = (
+    rf"\b(?:in|by|as|via) (?:{_INSTRUMENTS})\b|\bhow (?:do|will|would|is|are) "
+    r"(?:i|we|you|it|they) (?:get )?(?:be )?(?:paid|refunded|reimbursed)\b"
+)
 _OBLIGED = (
     r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b"
     r"(?!(?: to)? do\b(?! (?:a|an|the|some|any)\b))|"
@@ -199,13 +204,7 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("price", True, re.compile(r"\bhow much\b|\b(?:price|cost|pricing) (?:of|for)\b")),
     ("price", True, re.compile(r"\bwhat(?:s| is| does| do| are| will)?\b.*\bcosts?\b")),
     # how it is paid: "do you pay me in money or what", "can I have it back in cash"
-    (
-        "means",
-        False,
-        re.compile(
-            rf"\b(?:in|by|as|via) (?:{_INSTRUMENTS})\b|\bhow (?:do|will|would|is|are) (?:i|we|you|it|they) (?:get )?(?:be )?(?:paid|refunded|reimbursed)\b"
-        ),
-    ),
+    ("means", False, re.compile(_MEANS)),
     ("price", False, re.compile(r"\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b|\$")),
     ("price", False, re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b")),
     ("price", False, re.compile(r"\brates?\b|\btariffs?\b")),
