@@ -70,3 +70,12 @@ def test_a_follow_up_asking_for_an_alternative_gets_the_one_beside_what_was_said
 def test_instead_without_anything_said_is_answered_as_asked() -> None:
     got = reply("can i pay for a day pass by card instead", GYM)
     assert "Day passes can be paid by card or in cash at the desk." in got
+
+
+def test_instead_after_an_answer_the_documents_do_not_hold_is_answered_as_asked() -> None:
+    history = [
+        ("user", "can i buy a day pass online"),
+        ("assistant", "Sorry, I can only tell you what the gym's pages say."),
+    ]
+    got = reply("can i pay for it by card instead (day, pass)", GYM, history=history)
+    assert "Day passes can be paid by card or in cash at the desk." in got

@@ -44,8 +44,9 @@ def continued(
     the sentences that come after it in its section (the next step), else nothing."""
     if not part.said:
         return []
-    if part.intent.alternative:
-        return _instead(part, candidates)
+    alternative = _instead(part, candidates) if part.intent.alternative else []
+    if alternative:
+        return alternative
     best_score = ranked[0][0]
     for score, (i, s) in ranked:
         if score + REPEATED_WEIGHT < best_score:
