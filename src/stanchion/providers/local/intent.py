@@ -25,6 +25,12 @@ _QUANTITIES = (
     "power|energy|electricity|water|gas|data|space|storage|memory|light|noise|weight|"
     "battery|bandwidth|heat|pressure|current|load"
 )
+_INSTRUMENTS = (
+    r"cash|money|cards?|credit cards?|debit cards?|cheques?|checks?|bank account|"
+    r"bank transfer|transfer|vouchers?|store credit|gift cards?|paypal|direct debit"
+)
+# a means of payment, after up to two words of its own ("as a Kestrel travel voucher")
+_INSTRUMENT = rf"(?:(?:a|an|the|your|our|their|its)\s+)?(?:[\w-]+\s+){{0,2}}?(?:{_INSTRUMENTS})\b"
 # What an answer sentence holds, per kind (compiled once).
 ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
@@ -80,6 +86,9 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
         r"(?:ghz|mhz|hz|v|volts?|w|watts?|kw|kwh|wh|mah|lumens?|lm|mbps|gbps|db|bit)\b",
         re.I,
     ),
+    # how money is paid or paid back: "refunded to your bank account", "as a voucher",
+    # "by cash, card or cheque"
+    "means": re.compile(rf"\b(?:by|to|into|as|in|via|with|through)\s+{_INSTRUMENT}", re.I),
     "place": re.compile(
         r"\b(?:on|from|at|under|in|to|via|through)\s+(?:the|your|any|a)\b|@|\bpage\b|"
         r"\bsettings\b|\bapp\b|\bmenu\b|\bemail\b|\b[A-Z][a-z]+,\s+[A-Z][a-z]+",
@@ -100,6 +109,7 @@ _KIND_WORDS = {
     "size": "size dimension big large measure length",
     "weight": "weight weigh heavy",
     "reason": "reason cause",
+    "means": "money method form",
 }
 KIND_NAMES = {k: frozenset(stem(w) for w in words.split()) for k, words in _KIND_WORDS.items()}
 _LIMIT_WORDS = "max maximum limit"
@@ -137,6 +147,10 @@ _KNOW = (
 # Kinds whose patterns need a digit (skipped, once per sentence, when it has none).
 NUMERIC_KINDS = frozenset({"percent", "size", "weight", "spec"})
 # (not "what do I need to DO": that asks for an action, a procedure)
+_MEANS = (
+    rf"\b(?:in|by|as|via) (?:{_INSTRUMENTS})\b|\bhow (?:do|will|would|is|are) "
+    r"(?:i|we|you|it|they) (?:get )?(?:be )?(?:paid|refunded|reimbursed)\b"
+)
 _OBLIGED = (
     r"\b(?:do|does|did|will|would|should) (?:i|we|you|it|they) (?:\w+ )?(?:need|have to)\b"
     r"(?!(?: to)? do\b(?! (?:a|an|the|some|any)\b))|"
@@ -189,6 +203,8 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     ("count", False, re.compile(rf"\bhow much (?!{_NOT_GOODS}\b)(?:\w+ ){{1,2}}{_ALLOWED}\b")),
     ("price", True, re.compile(r"\bhow much\b|\b(?:price|cost|pricing) (?:of|for)\b")),
     ("price", True, re.compile(r"\bwhat(?:s| is| does| do| are| will)?\b.*\bcosts?\b")),
+    # how it is paid: "do you pay me in money or what", "can I have it back in cash"
+    ("means", False, re.compile(_MEANS)),
     ("price", False, re.compile(r"\bprice[sd]?\b|\bcosts?\b|\bpricing\b|\bfees?\b|\$")),
     ("price", False, re.compile(r"\bcharge[sd]?\b|\bexpensive\b|\bcheap\b|\bdollars?\b")),
     ("price", False, re.compile(r"\brates?\b|\btariffs?\b")),
@@ -233,6 +249,12 @@ _PHRASE_END = frozenset(_PHRASE_END_WORDS.split())
 _NOT = re.compile(r"\b(?:not|no|never|cannot|cant|dont|doesnt|isnt|arent|wont|nothing|except)\b")
 _WH = re.compile(r"\b(?:what|wat|whats|which|who|where|when|why|how)\b")
 _COMPARES = re.compile(r"\b(?:vs|versus|compared (?:to|with)|difference between)\b")
+# "can I have it back in cash INSTEAD", "is there ANOTHER WAY": an alternative to what was
+# said, which the documents state beside it
+_ALTERNATIVE = re.compile(
+    r"\binstead\b|\brather than\b|\b(?:any|some) ?other (?:way|option|choice)s?\b|"
+    r"\banother (?:way|option|choice)\b"
+)
 _SUPPOSES = re.compile(
     r"\bwhat (?:happens|happen|will happen|would happen|do (?:i|we|you) do|if)\b"
     r"(?: \w+){0,2} (?:if|when|once)\b|\bwhat if\b"
@@ -260,6 +282,7 @@ class Intent:
     negated: bool = False  # "what is NOT covered", "which items can't be returned"
     compares: bool = False  # "X vs Y", "compared to": each side wants its own answer
     supposes: bool = False  # "what happens if...": the sentence stating that condition
+    alternative: bool = False  # "...instead", "another way": other than what was said
 
     @property
     def empty(self) -> bool:
@@ -355,4 +378,5 @@ def intent_of(question: str) -> Intent:
         negated=negated,
         compares=compares,
         supposes=supposes,
+        alternative=bool(_ALTERNATIVE.search(text)),
     )

@@ -44,6 +44,9 @@ def continued(
     the sentences that come after it in its section (the next step), else nothing."""
     if not part.said:
         return []
+    alternative = _instead(part, candidates) if part.intent.alternative else []
+    if alternative:
+        return alternative
     best_score = ranked[0][0]
     for score, (i, s) in ranked:
         if score + REPEATED_WEIGHT < best_score:
@@ -58,6 +61,30 @@ def continued(
         fresh = [c for c in after if not part.repeats(c[1])][:EXTRA]
         if fresh:
             return fresh
+    return []
+
+
+def _instead(part: Part, candidates: list[Candidate]) -> list[Candidate]:
+    """What a follow-up asking for an alternative ("can I have it back in cash instead")
+    gets: the sentences after the one the assistant said, in its section, that speak to
+    the part and hold the kind it asks for ("...the credit stays on your account. You can
+    ask for a credit over $20 to be refunded to your bank account.")."""
+    kind = part.intent.kind
+    for i, s in candidates:
+        if not part.repeats(s):
+            continue
+        fresh = [
+            c
+            for c in candidates
+            if c[0] == i
+            and c[1].section == s.section
+            and c[1].position > s.position
+            and not part.repeats(c[1])
+            and part.cover(c[1]) > 0
+            and (kind is None or kind in c[1].kinds)
+        ]
+        if fresh:
+            return fresh[:EXTRA]
     return []
 
 
