@@ -79,6 +79,14 @@ def written(name: str, texts: tuple[str, ...]) -> bool:
     return any(found.search(t) for t in near)
 
 
+def may_name(claim: str) -> bool:
+    """Whether the claim can hold a name: a capital after its first character. Without one
+    no word is a name (one opening the claim is one only when a capitalised name follows
+    it); words are ASCII. A caller that tests this first need not split the claim."""
+    rest = claim[1:]
+    return rest != rest.lower()
+
+
 def unsupported_names(
     claim: str,
     tokens: list[tuple[str, int, int]],
@@ -89,10 +97,7 @@ def unsupported_names(
     ``terms`` nor (looked for only then) ``written`` in their texts. A word capitalised by
     its position (the claim's first, after a colon, a quote or a sentence end) is a name only
     when a name follows it ("John Smith said", not "Refunds take")."""
-    rest = claim[1:]
-    if rest == rest.lower():
-        # No capital after the claim's first character: no word is a name (one opening the
-        # claim is one only when a capitalised name follows it). Words are ASCII.
+    if not may_name(claim):
         return []
     out = []
     for i, (raw, s, e) in enumerate(tokens):

@@ -20,9 +20,9 @@ import math
 import re
 from dataclasses import dataclass, field
 from itertools import compress, pairwise
-from operator import mul
+from operator import itemgetter, mul
 
-from stanchion.knowledge.contrast import swapped_value, unsupported_names
+from stanchion.knowledge.contrast import may_name, swapped_value, unsupported_names
 from stanchion.knowledge.sources import (
     DIGITS,
     FIRST_PERSON,
@@ -32,9 +32,10 @@ from stanchion.knowledge.sources import (
     read_denies,
     reading,
 )
-from stanchion.knowledge.text import words
+from stanchion.knowledge.text import WORD, words
 
 NUMBER = re.compile(r"^\d[\d.,]*$")
+_TEXT = itemgetter(0)  # a match's text
 TOP = 3
 FEATURES = (
     "idf_coverage",
@@ -161,24 +162,27 @@ def novel_number(term: str, digits: set[str]) -> bool:
 def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
     """Feature vector of one claim (FEATURES), plus its ``Marks``. A claim without content
     words ("So there it is.") gets NEUTRAL, length 0."""
-    tokens = words(claim)
-    read = [reading(raw) for raw, _, _ in tokens]
+    # The words' matches, their texts and readings taken in C; a word's span is made only
+    # for the words the sources lack (``words`` made a tuple of three for every word).
+    found = list(WORD.finditer(claim))
+    read = list(map(reading, map(_TEXT, found)))
     # One pass over the words: the content terms, and the spans of those the sources lack
     # (of which the numbers they never write, and whether a capitalised one is a name).
     terms: list[str] = []
     missing: list[tuple[int, int]] = []
     numbers: list[tuple[int, int]] = []
     known, digits, novel_name = source.terms, source.digits, False
-    for (raw, s, e), r in zip(tokens, read, strict=True):
+    for m, r in zip(found, read, strict=True):
         t = r[2]
         if t is None:
             continue
         terms.append(t)
         if t not in known:
-            missing.append((s, e))
+            span = m.span()
+            missing.append(span)
             if novel_number(t, digits):
-                numbers.append((s, e))
-            novel_name = novel_name or (s > 0 and raw[0].isupper())
+                numbers.append(span)
+            novel_name = novel_name or (span[0] > 0 and m[0][0].isupper())
     if not terms:
         return list(NEUTRAL), Marks()
     # Sorted: a set's order changes with the process's hash seed, and with it the last bits of
@@ -205,7 +209,7 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
         antonym,
         math.log1p(len(terms)),
     ]
-    unnamed = unsupported_names(claim, tokens, known, source.texts)
+    unnamed = unsupported_names(claim, words(claim), known, source.texts) if may_name(claim) else []
     contradicted = bool(numbers) or antonym > 0 or denial or value or bool(unnamed)
     marks = Marks(missing, numbers, contradicted, personal(claim, stems, source), unnamed)
     return feats, marks
