@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from stanchion.knowledge.derivation import base_of
 from stanchion.knowledge.stopwords import STOPWORDS as STOPWORDS
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'][A-Za-z0-9]+)*")
@@ -46,7 +47,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 13
+TERMS_VERSION = 14
 # the last letters of a base "-ly" is stripped from (Porter2's valid li-endings, with "l",
 # "s", "u" and "w" for "usually", "obviously", "truly" and "slowly"): "quickly" -> "quick",
 # but "apply", "supply", "family", "anomaly", "assembly" and "butterfly" stem as their
@@ -107,6 +108,9 @@ def stem(word: str) -> str:
     base_form = _FORMS.get(word)
     if base_form is not None:
         word = base_form
+    derived = _derived(word)
+    if derived is not None:
+        return stem(derived)
     if len(word) <= 3 or not word.isalpha():
         return word
     base, suffix = _strip(word)
@@ -117,6 +121,20 @@ def stem(word: str) -> str:
     return _tidy(base)
 
 
+def _derived(word: str) -> str | None:
+    """The word a derived word or its plural is read as (``derivation.base_of``):
+    "coverage" and "deliveries" as "cover" and "deliver"."""
+    if len(word) <= 3 or not word.isalpha():
+        return None
+    if word.endswith("ies"):
+        singular = word[:-3] + "y"
+    elif word.endswith("s"):
+        singular = word[:-1]
+    else:
+        return base_of(word)
+    return base_of(word) or (base_of(singular) and singular)
+
+
 def _consonant(w: str, i: int) -> bool:
     ch = w[i]
     if ch in "aeiou":
@@ -124,7 +142,7 @@ def _consonant(w: str, i: int) -> bool:
     return ch != "y" or i == 0 or not _consonant(w, i - 1)
 
 
-def _measure(w: str) -> int:
+def measure(w: str) -> int:
     """Porter's m: the number of vowel-consonant sequences ("car" 1, "retir" 2)."""
     m, vowel = 0, False
     for i in range(len(w)):
@@ -140,7 +158,7 @@ def _short(w: str) -> bool:
     """A one-syllable base ending consonant-vowel-consonant (not w, x or y): "car", "plan"."""
     return (
         len(w) >= 3
-        and _measure(w) == 1
+        and measure(w) == 1
         and _consonant(w, -3 + len(w))
         and not _consonant(w, len(w) - 2)
         and _consonant(w, len(w) - 1)
@@ -198,7 +216,7 @@ def _eed(word: str) -> str:
     """A word ending "-eed" as its "-ee" verb ("agreed", "guaranteed"), or as itself when
     it is a word of its own ("speed", "breed", "proceed", "succeed": no vowel before the
     "eed", or "-ceed")."""
-    if _measure(word[:-3]) == 0 or word.endswith("ceed"):
+    if measure(word[:-3]) == 0 or word.endswith("ceed"):
         return word
     return word[:-1]
 
