@@ -41,8 +41,6 @@ def base_of(word: str) -> str | None:
         return _vowel_plural(word)
     if word.endswith("age"):
         return _age(word)
-    if word.endswith("ery"):
-        return _ery(word)
     if word.endswith("ation"):
         return _ation(word[:-5])
     return None
@@ -69,14 +67,6 @@ def _age(word: str) -> str | None:
             return None  # "package", "hostage", "bandage", "savage" are no "pack", "host"...
         return base if _verb(base) and _zipf(base) > _zipf(word) else None
     return None
-
-
-def _ery(word: str) -> str | None:
-    """ "delivery", "recovery", "discovery" as their "-er" verb; "battery", "bakery" stay."""
-    from stanchion.knowledge.text import measure
-
-    base = word[:-1]
-    return base if measure(word[:-3]) >= 2 and _zipf(base) > 0 else None
 
 
 def _vowel_plural(word: str) -> str | None:

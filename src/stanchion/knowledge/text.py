@@ -56,6 +56,9 @@ ADVERB_BASE_ENDS = frozenset("cdeghklmnrstuw")
 # the shortest base an "-er" is stripped from: "smaller" -> "small", "holder" -> "hold", but
 # "offer", "water", "meter", "order", "power", "cover" and "later" are words of their own
 AGENT_BASE = 4
+# an "-ere" word longer than this is read as its "-er" inflections are ("interfere" as "interfered",
+# "atmosphere" as "atmospheres"); "sincere" and "austere" are no "since" and "aust"
+LONG_ERE = 8
 # Irregular verb forms as their base, so "found" meets "find" and "sent" meets "send". Only
 # forms that are no common word of their own in support text ("saw", "rose", "ground",
 # "bound", "led", "fed", "won" and "left", which merged with "leave" drowned "items left on
@@ -116,23 +119,22 @@ def stem(word: str) -> str:
     base, suffix = _strip(word)
     if suffix == "s":
         return stem(base)  # a plural stems as its singular: "hundreds", "organizations"
-    if base != word and base.endswith("er"):
-        base = _strip(base)[0]  # "registered" -> "register" -> "regist", as "register" stems
+    if base != word and base.endswith("er") or base.endswith("ere") and len(base) > LONG_ERE:
+        base = _strip(base.removesuffix("e"))[0]  # "registered" -> "register" -> "regist", as "register" stems
     return _tidy(base)
 
 
 def _derived(word: str) -> str | None:
     """The word a derived word or its plural is read as (``derivation.base_of``):
-    "coverage" and "deliveries" as "cover" and "deliver"."""
+    "coverage" and "cancellations" as "cover" and "cancel"; not an irregular form's base
+    ("foundation" is no "found", which is "find")."""
     if len(word) <= 3 or not word.isalpha():
         return None
-    if word.endswith("ies"):
-        singular = word[:-3] + "y"
-    elif word.endswith("s"):
-        singular = word[:-1]
-    else:
-        return base_of(word)
-    return base_of(word) or (base_of(singular) and singular)
+    found = base_of(word)
+    if found is None and word.endswith("s"):
+        singular = word[:-3] + "y" if word.endswith("ies") else word[:-1]
+        found = singular if base_of(singular) else None
+    return None if found in _FORMS else found
 
 
 def _consonant(w: str, i: int) -> bool:
