@@ -81,8 +81,8 @@ def _vowel_plural(word: str) -> str | None:
 
 def _ation(rest: str) -> str | None:
     """ "confirmation" as "confirm", "cancellation" as "cancel", "preparation" as "prepare"."""
-    undoubled = (rest[:-1],) if rest[-2:] == "ll" else ()
-    for base in (rest, rest + "e", *undoubled):
+    bases = [rest, rest + "e"] + ([rest[:-1]] if rest.endswith("ll") else [])
+    for base in bases:
         if len(base) >= SHORTEST_ATION_BASE and _zipf(base) > 0 and _verb(base):
             return base
     return None

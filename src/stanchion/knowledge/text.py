@@ -119,8 +119,9 @@ def stem(word: str) -> str:
     base, suffix = _strip(word)
     if suffix == "s":
         return stem(base)  # a plural stems as its singular: "hundreds", "organizations"
-    if base != word and base.endswith("er") or base.endswith("ere") and len(base) > LONG_ERE:
-        base = _strip(base.removesuffix("e"))[0]  # "registered" -> "register" -> "regist", as "register" stems
+    # "registered" -> "register" -> "regist", as "register" stems; "interfere" as "interfered"
+    if (base != word and base.endswith("er")) or (base.endswith("ere") and len(base) > LONG_ERE):
+        base = _strip(base.removesuffix("e"))[0]
     return _tidy(base)
 
 
