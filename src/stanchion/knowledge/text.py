@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from stanchion.knowledge.derivation import base_of
 from stanchion.knowledge.stopwords import STOPWORDS as STOPWORDS
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'][A-Za-z0-9]+)*")
@@ -46,7 +47,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 13
+TERMS_VERSION = 14
 # the last letters of a base "-ly" is stripped from (Porter2's valid li-endings, with "l",
 # "s", "u" and "w" for "usually", "obviously", "truly" and "slowly"): "quickly" -> "quick",
 # but "apply", "supply", "family", "anomaly", "assembly" and "butterfly" stem as their
@@ -55,6 +56,9 @@ ADVERB_BASE_ENDS = frozenset("cdeghklmnrstuw")
 # the shortest base an "-er" is stripped from: "smaller" -> "small", "holder" -> "hold", but
 # "offer", "water", "meter", "order", "power", "cover" and "later" are words of their own
 AGENT_BASE = 4
+# an "-ere" word longer than this is read as its "-er" inflections are ("interfere" as "interfered",
+# "atmosphere" as "atmospheres"); "sincere" and "austere" are no "since" and "aust"
+LONG_ERE = 8
 # Irregular verb forms as their base, so "found" meets "find" and "sent" meets "send". Only
 # forms that are no common word of their own in support text ("saw", "rose", "ground",
 # "bound", "led", "fed", "won" and "left", which merged with "leave" drowned "items left on
@@ -107,14 +111,31 @@ def stem(word: str) -> str:
     base_form = _FORMS.get(word)
     if base_form is not None:
         word = base_form
+    derived = _derived(word)
+    if derived is not None:
+        return stem(derived)
     if len(word) <= 3 or not word.isalpha():
         return word
     base, suffix = _strip(word)
     if suffix == "s":
         return stem(base)  # a plural stems as its singular: "hundreds", "organizations"
-    if base != word and base.endswith("er"):
-        base = _strip(base)[0]  # "registered" -> "register" -> "regist", as "register" stems
+    # "registered" -> "register" -> "regist", as "register" stems; "interfere" as "interfered"
+    if (base != word and base.endswith("er")) or (base.endswith("ere") and len(base) > LONG_ERE):
+        base = _strip(base.removesuffix("e"))[0]
     return _tidy(base)
+
+
+def _derived(word: str) -> str | None:
+    """The word a derived word or its plural is read as (``derivation.base_of``):
+    "coverage" and "cancellations" as "cover" and "cancel"; not an irregular form's base
+    ("foundation" is no "found", which is "find")."""
+    if len(word) <= 3 or not word.isalpha():
+        return None
+    found = base_of(word)
+    if found is None and word.endswith("s"):
+        singular = word[:-3] + "y" if word.endswith("ies") else word[:-1]
+        found = singular if base_of(singular) else None
+    return None if found in _FORMS else found
 
 
 def _consonant(w: str, i: int) -> bool:
@@ -124,7 +145,7 @@ def _consonant(w: str, i: int) -> bool:
     return ch != "y" or i == 0 or not _consonant(w, i - 1)
 
 
-def _measure(w: str) -> int:
+def measure(w: str) -> int:
     """Porter's m: the number of vowel-consonant sequences ("car" 1, "retir" 2)."""
     m, vowel = 0, False
     for i in range(len(w)):
@@ -140,7 +161,7 @@ def _short(w: str) -> bool:
     """A one-syllable base ending consonant-vowel-consonant (not w, x or y): "car", "plan"."""
     return (
         len(w) >= 3
-        and _measure(w) == 1
+        and measure(w) == 1
         and _consonant(w, -3 + len(w))
         and not _consonant(w, len(w) - 2)
         and _consonant(w, len(w) - 1)
@@ -198,7 +219,7 @@ def _eed(word: str) -> str:
     """A word ending "-eed" as its "-ee" verb ("agreed", "guaranteed"), or as itself when
     it is a word of its own ("speed", "breed", "proceed", "succeed": no vowel before the
     "eed", or "-ceed")."""
-    if _measure(word[:-3]) == 0 or word.endswith("ceed"):
+    if measure(word[:-3]) == 0 or word.endswith("ceed"):
         return word
     return word[:-1]
 
