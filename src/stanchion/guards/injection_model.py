@@ -230,13 +230,15 @@ class InjectionModel:
         """What the model remembers of a word (:data:`Known`): the weights of its pieces
         (``word_pieces``), summed in the order of the sorted features, so the "c:" n-grams
         (sorted) and then "w:<word>"; each hashed by continuing the CRC-32 of its prefix, in
-        C (a Python loop over the pieces cost ~40,000 instructions a new word)."""
+        C (a Python loop over the pieces cost ~40,000 instructions a new word), each piece's
+        weight remembered (:meth:`_gram`)."""
         # Sorted: a float sum in set order would vary in its last bit with the interpreter's
         # hash seed, and so could a verdict at the cut.
         grams = sorted(_grams(word))
-        found = list(map(self._grams.get, grams))
-        if None in found:
-            found = [self._gram(g) if w is None else w for g, w in zip(grams, found, strict=True)]
+        maybe = list(map(self._grams.get, grams))
+        if None in maybe:
+            maybe = [self._gram(g) if w is None else w for g, w in zip(grams, maybe, strict=True)]
+        found = cast(list[float], maybe)
         raw = word.encode("utf-8")
         found.append(self.weights[zlib.crc32(raw, _WORD_HEAD) % self.size])
         pair_crc = zlib.crc32(b" ", zlib.crc32(raw, _PAIR_HEAD))
