@@ -40,7 +40,7 @@ def test_the_words_are_the_patterns_words() -> None:
 
 def test_the_grams_are_word_grams() -> None:
     rng = random.Random(3)
-    words = ["a", "ab", "abc", "abcd", "日本語", "x" * 40]
+    words = ["", "a", "ab", "abc", "abcd", "日本語", "x" * 40, "x y"]
     words += [
         "".join(rng.choice("abé日z'0") for _ in range(rng.randint(1, 14))) for _ in range(3000)
     ]

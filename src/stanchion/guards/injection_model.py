@@ -260,11 +260,10 @@ def _grams(word: str) -> set[str]:
     padded = f" {word} "
     size = len(padded)
     grams = {padded[i : i + 5] for i in range(size - 4)}
-    grams.add(padded[:3])
-    grams.add(padded[size - 3 :])
-    if size >= 4:
-        grams.add(padded[:4])
-        grams.add(padded[size - 4 :])
+    for n in (3, 4):
+        if size >= n:
+            grams.add(padded[:n])
+            grams.add(padded[size - n :])
     return grams
 
 
