@@ -83,11 +83,11 @@ def load(folder: Path, key: str) -> tuple[int, Any] | None:
 
 def store(folder: Path, key: str, always: int, db: Any) -> bool:
     """Write the database under ``key`` atomically; False when it could not be."""
-    payload = hyperscan.dumpb(db)
-    head = f"{key}\n{always}\n{_digest(key, always, payload)}\n\n".encode("ascii")
     try:
+        payload = hyperscan.dumpb(db)
+        head = f"{key}\n{always}\n{_digest(key, always, payload)}\n\n".encode("ascii")
         return _write(folder, key + _SUFFIX, _MAGIC + head + payload)
-    except OSError:
+    except (OSError, hyperscan.error):
         return False
 
 
