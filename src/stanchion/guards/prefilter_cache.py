@@ -76,7 +76,10 @@ def load(folder: Path, key: str) -> tuple[int, Any] | None:
         return None
     try:
         db = hyperscan.loadb(payload, hyperscan.HS_MODE_BLOCK)
-    except (hyperscan.error, TypeError, ValueError):  # another platform's, say
+        # Scratch space is made only for a database hyperscan holds valid here (its own
+        # checksum, version and this CPU's features): a scan would otherwise raise later.
+        hyperscan.Scratch(db)
+    except (hyperscan.error, TypeError, ValueError):
         return None
     return bits, db
 
