@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Iterable
 from functools import lru_cache, reduce
 from importlib import resources
-from itertools import chain, compress, filterfalse, pairwise
+from itertools import chain, compress, filterfalse, pairwise, repeat
 from operator import add, itemgetter, not_
 from pathlib import Path
 from typing import Any, cast
@@ -231,27 +231,28 @@ class InjectionModel:
         (``word_pieces``), summed in the order of the sorted features, so the "c:" n-grams
         (sorted) and then "w:<word>"; each hashed by continuing the CRC-32 of its prefix, in
         C (a Python loop over the pieces cost ~40,000 instructions a new word), each piece's
-        weight remembered (:meth:`_gram`)."""
+        weight remembered (:meth:`_new_grams`)."""
         # Sorted: a float sum in set order would vary in its last bit with the interpreter's
         # hash seed, and so could a verdict at the cut.
         grams = sorted(_grams(word))
         maybe = list(map(self._grams.get, grams))
-        if None in maybe:
-            maybe = [self._gram(g) if w is None else w for g, w in zip(grams, maybe, strict=True)]
-        found = cast(list[float], maybe)
+        # One new piece: all hashed again, in C (most of a novel word's pieces are new).
+        found = self._new_grams(grams) if None in maybe else cast(list[float], maybe)
         raw = word.encode("utf-8")
         found.append(self.weights[zlib.crc32(raw, _WORD_HEAD) % self.size])
         pair_crc = zlib.crc32(b" ", zlib.crc32(raw, _PAIR_HEAD))
         return sum(found), len(found), pair_crc, raw
 
-    def _gram(self, gram: str) -> float:
-        """An n-gram's weight (its feature "c:<gram>" hashed), remembered."""
-        grams = self._grams
-        if len(grams) > GRAM_LIMIT + len(self._common_grams):
-            grams.clear()
-            grams.update(self._common_grams)
-        weight = grams[gram] = self.weights[zlib.crc32(gram.encode(), _GRAM_HEAD) % self.size]
-        return weight
+    def _new_grams(self, grams: list[str]) -> list[float]:
+        """The weights of ``grams`` (their features "c:<gram>" hashed), remembered."""
+        table = self._grams
+        if len(table) > GRAM_LIMIT + len(self._common_grams):
+            table.clear()
+            table.update(self._common_grams)
+        crcs = map(zlib.crc32, map(str.encode, grams), repeat(_GRAM_HEAD))
+        weights = list(map(self.weights.__getitem__, map(self.size.__rmod__, crcs)))
+        table.update(zip(grams, weights, strict=True))
+        return weights
 
 
 def _grams(word: str) -> set[str]:
