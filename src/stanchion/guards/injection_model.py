@@ -22,12 +22,12 @@ import zlib
 from collections.abc import Iterable
 from functools import lru_cache, reduce
 from importlib import resources
-from itertools import chain, compress, filterfalse, pairwise, repeat
+from itertools import compress, filterfalse, pairwise, repeat
 from operator import add, itemgetter, not_
 from pathlib import Path
 from typing import Any, cast
 
-from stanchion.guards.toxicity import LEET
+from stanchion.guards.toxicity import LEET, word_grams
 from stanchion.guards.toxicity import word_features as word_pieces
 from stanchion.knowledge.query.english import common_words
 
@@ -37,7 +37,6 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 # its first few hundred words, and the cost of a scan stays flat past 2 KB.
 MAX_CHARS = 6000
 CACHE_LIMIT = 50_000
-GRAM_LIMIT = 100_000
 
 
 # ``_WORD`` for ASCII text: a class of ranges costs the engine less than "not \W, not _".
@@ -69,38 +68,23 @@ _CUT = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() o
 # An apostrophe that does not join two runs of letters and digits into one word: where one
 # stands, a run of word characters and apostrophes may hold several words or none.
 _LOOSE_APOSTROPHE = re.compile(r"'(?:(?![A-Za-z0-9])|(?<![A-Za-z0-9]')|[A-Za-z0-9]*')")
-_APOSTROPHE = re.compile("'")
-_DIGITS = "0123456789"
 
 
-def _ascii_findall(plain: str, chunks: list[str]) -> list[str]:
-    """``_ASCII_WORD.findall(plain)``: the runs between the characters no word holds
-    (``chunks``), each one word when every apostrophe in it joins two runs (as in "don't");
-    one translation and a split in C instead of one regex match and one string per word. A
-    match never crosses a cut, so a run with a loose apostrophe is matched on its own."""
-    if "'" not in plain or _LOOSE_APOSTROPHE.search(plain) is None:
-        return chunks
-    loose = filter(_LOOSE_APOSTROPHE.search, filter(_APOSTROPHE.search, set(chunks)))
-    split = {chunk: _ASCII_WORD.findall(chunk) for chunk in loose}
-    # Each run as its words: the loose ones' found, any other as itself (a 1-tuple, in C).
-    return list(chain.from_iterable(map(split.get, chunks, zip(chunks))))
-
-
-def _leet_free(text: str) -> bool:
-    """``_DIGIT_IN_WORD.search(text) is None``, at once when the text holds no ASCII digit (ten
-    searches for one character, in C, instead of the pattern tried at every character)."""
-    return not any(map(text.__contains__, _DIGITS)) or _DIGIT_IN_WORD.search(text) is None
+def _ascii_findall(plain: str) -> list[str]:
+    """``_ASCII_WORD.findall(plain)``: the runs between the characters no word holds, each
+    one word when every apostrophe joins two runs (as in "don't"); one translation and a
+    split in C instead of one regex match and one string per word."""
+    if "'" in plain and _LOOSE_APOSTROPHE.search(plain) is not None:
+        return _ASCII_WORD.findall(plain)
+    return plain.translate(_CUT).split()
 
 
 def words_of(text: str) -> list[str]:
     """The lower-cased words of a normalised text, leetspeak inside a word undone ("1gn0r3")."""
     lower = text[:MAX_CHARS].lower()
     plain = _ascii_words(lower)
-    if plain is None:
-        words = _WORD.findall(lower)
-    else:
-        words = _ascii_findall(plain, plain.translate(_CUT).split())
-    if _leet_free(lower if plain is None else plain):
+    words = _WORD.findall(lower) if plain is None else _ascii_findall(plain)
+    if _DIGIT_IN_WORD.search(lower if plain is None else plain) is None:
         return words
     # Each distinct word that is not all letters is looked at once (numbers, "don't", "1gn0r3").
     undone = {}
@@ -151,11 +135,6 @@ class InjectionModel:
         self._common: dict[str, Known] = {}
         # A rule signal's bucket (a few dozen names).
         self._signals: dict[str, int] = {}
-        # Each character n-gram's weight (the pieces of a new word are mostly pieces of words
-        # seen before: a look-up instead of encoding and hashing it), and those of the
-        # remembered words, kept when the table is emptied.
-        self._grams: dict[str, float] = {}
-        self._common_grams: dict[str, float] = {}
 
     @classmethod
     def load(cls, path: Path | None = None) -> InjectionModel:
@@ -224,48 +203,20 @@ class InjectionModel:
         brings that 20 texts before it did not)."""
         self._common = {word: self._word(word) for word in words}
         self._words.update(self._common)
-        self._common_grams = dict(self._grams)
 
     def _word(self, word: str) -> Known:
         """What the model remembers of a word (:data:`Known`): the weights of its pieces
         (``word_pieces``), summed in the order of the sorted features, so the "c:" n-grams
         (sorted) and then "w:<word>"; each hashed by continuing the CRC-32 of its prefix, in
-        C (a Python loop over the pieces cost ~40,000 instructions a new word), each piece's
-        weight remembered (:meth:`_new_grams`)."""
+        C (a Python loop over the pieces cost ~40,000 instructions a new word)."""
         # Sorted: a float sum in set order would vary in its last bit with the interpreter's
         # hash seed, and so could a verdict at the cut.
-        grams = sorted(_grams(word))
-        maybe = list(map(self._grams.get, grams))
-        # One new piece: all hashed again, in C (most of a novel word's pieces are new).
-        found = self._new_grams(grams) if None in maybe else cast(list[float], maybe)
+        grams = sorted(word_grams(word))
         raw = word.encode("utf-8")
-        found.append(self.weights[zlib.crc32(raw, _WORD_HEAD) % self.size])
-        pair_crc = zlib.crc32(b" ", zlib.crc32(raw, _PAIR_HEAD))
-        return sum(found), len(found), pair_crc, raw
-
-    def _new_grams(self, grams: list[str]) -> list[float]:
-        """The weights of ``grams`` (their features "c:<gram>" hashed), remembered."""
-        table = self._grams
-        if len(table) > GRAM_LIMIT + len(self._common_grams):
-            table.clear()
-            table.update(self._common_grams)
         crcs = map(zlib.crc32, map(str.encode, grams), repeat(_GRAM_HEAD))
-        weights = list(map(self.weights.__getitem__, map(self.size.__rmod__, crcs)))
-        table.update(zip(grams, weights, strict=True))
-        return weights
-
-
-def _grams(word: str) -> set[str]:
-    """``word_grams(word)``, sliced by the interpreter rather than by ``slice`` objects made
-    one call each (a third of the cost of a new word)."""
-    padded = f" {word} "
-    size = len(padded)
-    grams = {padded[i : i + 5] for i in range(size - 4)}
-    for n in (3, 4):
-        if size >= n:
-            grams.add(padded[:n])
-            grams.add(padded[size - n :])
-    return grams
+        indices = [*map(self.size.__rmod__, crcs), zlib.crc32(raw, _WORD_HEAD) % self.size]
+        pair_crc = zlib.crc32(b" ", zlib.crc32(raw, _PAIR_HEAD))
+        return sum(map(self.weights.__getitem__, indices)), len(indices), pair_crc, raw
 
 
 _PAIR_HEAD = zlib.crc32(b"b:")
