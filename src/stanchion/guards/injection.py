@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stanchion.guards.anchors import Anchor, accepted_at, heads
@@ -119,6 +120,7 @@ class InjectionGuard:
         spec: InjectionSpec,
         direction: Direction = "input",
         model: InjectionModel | None = None,
+        cache: Path | None = None,
     ) -> None:
         signals = dict(SIGNALS)
         needles = dict(NEEDLES)
@@ -161,7 +163,8 @@ class InjectionGuard:
         # written, and is always tried): most signals a text's needles let through match
         # nowhere in it, and each cost a full search of the text. One database of the whole
         # table (every direction runs part of it), read with the bits of this guard's runs.
-        table = shared(tuple(None if s.cased else s.pattern for s in signals.values()))
+        # ``cache``: a folder of the app's state where the table's database is kept.
+        table = shared(tuple(None if s.cased else s.pattern for s in signals.values()), cache)
         index = {name: i for i, (name, _, _, _, _) in enumerate(self._runs)}
         self._possible = Renumbered(table, [1 << index[n] if n in index else 0 for n in signals])
         # The places of the heads of the signals tried head by head, found in one pass (a

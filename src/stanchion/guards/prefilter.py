@@ -24,13 +24,15 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
-from functools import reduce
+from functools import cache, lru_cache, reduce
 from operator import or_
+from pathlib import Path
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from stanchion.guards.needles import hyperscan, reported
+from stanchion.guards.prefilter_cache import cache_key, load, store
 
 __all__ = ["Possible", "Renumbered", "loosen", "shared", "wait_shared"]
 
@@ -160,6 +162,7 @@ def _unit(op: Any, av: Any) -> tuple[frozenset[int], bool] | None:
     return None
 
 
+@cache
 def _byte(code: int) -> str:
     char = chr(code)
     return char if char.isascii() and char.isalnum() else f"\\x{code:02x}"
@@ -209,6 +212,7 @@ def _class(items: Any) -> tuple[frozenset[int], bool]:
     return frozenset(members), high
 
 
+@lru_cache(maxsize=1024)
 def _chars(members: frozenset[int], high: bool) -> str:
     """One character: one of the ASCII ``members``, or (``high``) any outside ASCII."""
     if not members and not high:
@@ -232,9 +236,17 @@ class Possible:
     built in a thread of its own once that many texts have been asked about (hyperscan lets
     go of the GIL while it compiles): a process that scans a handful of texts (a CLI command,
     a test's server) never pays it, a server pays it once, off the request path. Until it is
-    ready every pattern is possible, which gives the same results, only slower."""
+    ready every pattern is possible, which gives the same results, only slower. With a
+    ``cache`` folder, a database an earlier process built there is read at once, and one
+    built here is stored there (see :mod:`stanchion.guards.prefilter_cache`)."""
 
-    def __init__(self, patterns: Mapping[int, str], enabled: bool = True, after: int = 0) -> None:
+    def __init__(
+        self,
+        patterns: Mapping[int, str],
+        enabled: bool = True,
+        after: int = 0,
+        cache: Path | None = None,
+    ) -> None:
         self.always = 0  # patterns reported possible on every text
         self.usable = enabled and hyperscan is not None
         self._local = threading.local()
@@ -244,10 +256,33 @@ class Possible:
         self._left = after  # texts to be asked about before the database is built
         self._lock = threading.Lock()
         self._builder: threading.Thread | None = None
+        self._cache = cache if self.usable else None
+        self._key = cache_key(self._patterns) if self._cache is not None else ""
+        if self._cache is not None and self._loaded(self._cache):
+            return
         if self.usable and after <= 0:
             self._build()
 
+    def _loaded(self, folder: Path) -> bool:
+        """Whether the database was read from ``folder`` (milliseconds: ready at once)."""
+        stored = load(folder, self._key)
+        if stored is None:
+            return False
+        self.always |= stored[0]
+        self._db = stored[1]
+        self._ready.set()
+        return True
+
     def _build(self) -> None:
+        db, always = self._compile()
+        self.always |= always
+        self._db = db
+        self._ready.set()
+        if self._cache is not None and db is not None:
+            store(self._cache, self._key, always, db)
+
+    def _compile(self) -> tuple[Any, int]:
+        """The database of the loosened patterns, and the bits of those left out of it."""
         always = 0
         loose: list[tuple[int, bytes]] = []
         for bit, pattern in self._patterns.items():
@@ -262,9 +297,7 @@ class Possible:
             always |= sum({1 << bit for bit, _ in loose} - {1 << bit for bit, _ in taken})
             taken = [(bit, p) for bit, p in taken if not always >> bit & 1]
             db = _compiled(taken) if taken else None
-        self.always |= always
-        self._db = db
-        self._ready.set()
+        return db, always
 
     def wait(self) -> None:
         """Build the database now if it is not built (or wait for the thread building it)."""
@@ -336,13 +369,15 @@ _SHARED: dict[tuple[str | None, ...], Possible] = {}
 SHARED_MAX = 8
 
 
-def shared(patterns: tuple[str | None, ...]) -> Possible:
+def shared(patterns: tuple[str | None, ...], cache: Path | None = None) -> Possible:
     """One :class:`Possible` of ``patterns`` (bit i: ``patterns[i]``; None: possible on every
-    text) per process, built after ``AFTER`` texts: the guards of every direction run signals
-    of the same table."""
+    text) per process, built after ``AFTER`` texts, or read at once from ``cache`` (a folder
+    of the app's state) where an earlier process stored it: the guards of every direction run
+    signals of the same table."""
     found = _SHARED.get(patterns)
     if found is None:
-        found = Possible({i: p for i, p in enumerate(patterns) if p is not None}, after=AFTER)
+        table = {i: p for i, p in enumerate(patterns) if p is not None}
+        found = Possible(table, after=AFTER, cache=cache)
         found.always |= sum(1 << i for i, p in enumerate(patterns) if p is None)
         if len(_SHARED) >= SHARED_MAX:
             del _SHARED[next(iter(_SHARED))]

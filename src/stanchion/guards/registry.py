@@ -37,7 +37,11 @@ def register(name: str) -> Callable[[Factory], Factory]:
 register("secrets")(lambda spec, direction, app_dir: SecretsGuard(spec))
 register("injection")(
     lambda spec, direction, app_dir: InjectionGuard(
-        spec, direction, shipped_injection_model() if direction in spec.learned else None
+        spec,
+        direction,
+        shipped_injection_model() if direction in spec.learned else None,
+        # Created only inside an existing state folder (a serving app's, not a CLI's cwd).
+        cache=app_dir / ".stanchion" / "prefilter",
     )
 )
 register("pii")(lambda spec, direction, app_dir: PiiGuard(spec))
