@@ -1,5 +1,6 @@
 """What the PII recognisers remember across texts (a person's run and the characters before
-it, a place's start and the characters around it) never changes what they find: a recogniser
+it, a place's start and the characters around it, a number where no date can start) never
+changes what they find: a recogniser
 used for many texts finds what a new one finds in each; and the runs a character follows,
 filtered at C speed, are those the per-run tests keep."""
 
@@ -12,6 +13,7 @@ import pytest
 from stanchion.guards import pii_names as pn
 from stanchion.guards.numbers import SPACES, number_runs, runs_before
 from stanchion.guards.pii_entities import LocationRecogniser
+from stanchion.guards.pii_times import DateTimeRecogniser
 from tests.guards.test_pii_names_fast import _hostile, _reference
 
 
@@ -62,3 +64,19 @@ def test_a_location_recogniser_used_for_many_texts_finds_what_a_new_one_finds() 
     texts += [t[: rng.randint(0, len(t))] for t in texts[:200]]  # windows cut at the end
     for text in [*texts, *reversed(texts)]:
         assert list(used.find(text)) == list(LocationRecogniser().find(text)), text
+
+
+DATE_PIECES = [
+    "| ", "12", "3", "2001", "1999", "12345", "1:51", "4/5/2020", "of", "May", "June", "am",
+    "pm", "st", "th", "s", "-", "/", ":", ".", " ", "   ", "\t", "\n", "x", "people", "\u0663",
+    "ſ", "Monday", "in", "the",
+]  # fmt: skip
+
+
+def test_a_date_recogniser_used_for_many_texts_finds_what_a_new_one_finds() -> None:
+    rng = random.Random(5)
+    used = DateTimeRecogniser()
+    texts = ["".join(rng.choices(DATE_PIECES, k=rng.randint(0, 50))) for _ in range(600)]
+    texts += [t[: rng.randint(0, len(t))] for t in texts[:300]]  # read up to the end
+    for text in [*texts, *reversed(texts)]:
+        assert list(used.find(text)) == list(DateTimeRecogniser().find(text)), text
