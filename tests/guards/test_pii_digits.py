@@ -8,15 +8,15 @@ import re
 
 from stanchion.guards.numbers import number_runs
 from stanchion.guards.pii import PiiGuard
-from stanchion.guards.pii_address import _HOUSE_LINE, _may_name_street
+from stanchion.guards.pii_address import _HOUSE_LINE, _MAY_FOLLOW, _may_name_street
 from stanchion.guards.pii_digits import blank_run, digit_starts
 from stanchion.guards.pii_names import (
     _EU_SUFFIXES,
     _STREET_LINE,
+    _STREET_MAY_FOLLOW,
     _capital_before,
     _eu_street_possible,
     _eu_suffix,
-    _street_may_follow,
 )
 from stanchion.guards.pii_times import (
     _AGE_AFTER,
@@ -93,10 +93,12 @@ def test_house_and_street_lines_start_only_where_they_may() -> None:
         for start, end in number_runs(text):
             for m in re.finditer(r"\d+", text[start:end]):
                 at = start + m.start()
+                follows = text[end : end + 1]
                 if _HOUSE_LINE.match(text, at):
                     assert _may_name_street(text, end, len(text)), (text, at)
+                    assert follows and follows in _MAY_FOLLOW, (text, at)
                 if _STREET_LINE.match(text, at):
-                    assert _street_may_follow(text, end, len(text)), (text, at)
+                    assert follows and follows in _STREET_MAY_FOLLOW, (text, at)
 
 
 def _eu_street_possible_before(text: str) -> bool:

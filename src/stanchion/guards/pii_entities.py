@@ -40,6 +40,7 @@ from stanchion.guards.pii_words import (
     Listed,
     Token,
     Words,
+    chain_reach,
     cue_matches,
     listed,
     next_word_start,
@@ -50,6 +51,8 @@ from stanchion.guards.pii_words import (
 )
 
 Match = tuple[int, int, float]
+_REACH = 64  # characters after a place's start that key what it gives
+_UNSEEN = (0, 0.0)  # a start not looked at yet (``dict.get``)
 # Capitalised words that are more often not names; the place names among them stay places.
 _ORDINARY = COMMON_WORDS - frozenset(
     "paris london berlin sydney dallas houston phoenix denver orlando".split()  # noqa: SIM905
@@ -134,6 +137,7 @@ class LocationRecogniser:
         place_names_by_head()
         place_prefixes()
         lexicon()
+        self._known: dict[tuple[bool, bool, str, str], tuple[int, float] | None] = {}
 
     def find(self, text: str) -> Iterator[Match]:
         lst = listed(text)
@@ -141,19 +145,49 @@ class LocationRecogniser:
         cued = set(_after_cues(text, lst)) if len(lst.lower) == len(text) else set()
         if not heads and not cued:
             return
+        known = self._known
+        if len(known) > 20_000:
+            known.clear()
         cursor = 0
         for start in sorted(heads.keys() | cued):
             if start < cursor:
                 continue
-            toks = word_chain(text, start, 3)
-            found = self._place(toks, text) if start in heads else None
-            if found is None and start in cued:
-                found = self._cued(toks)
+            # What a start gives is read from the 20 characters before it (``_score``) and
+            # its chain of words (``word_chain``): remembered by those characters and the
+            # _REACH after the start, when the chain's reading ended inside them (a text
+            # names its places again: each such name was ~40,000 instructions).
+            key = (
+                start in heads,
+                start in cued,
+                text[max(0, start - 20) : start],
+                text[start : start + _REACH],
+            )
+            found = known.get(key, _UNSEEN)
+            if found is _UNSEEN:
+                found, reach = self._at(text, start, key[0], key[1])
+                if reach <= start + _REACH or start + _REACH >= len(text):
+                    known[key] = found
             if found is None:
                 continue
+            cursor = start + found[0]
+            yield start, cursor, found[1]
+
+    def _at(
+        self, text: str, start: int, head: bool, cue: bool
+    ) -> tuple[tuple[int, float] | None, int]:
+        """The place at ``start`` (its length and score, or None), and the index before
+        which everything the chain of words read lies."""
+        toks = word_chain(text, start, 3)
+        if not toks:
+            return None, len(text) + _REACH  # never remembered
+        found = self._place(toks, text) if head else None
+        if found is None and cue:
+            found = self._cued(toks)
+        place = None
+        if found is not None:
             n, score = found
-            cursor = toks[n - 1][1] - toks[n - 1][2].endswith(".")
-            yield start, cursor, score
+            place = toks[n - 1][1] - toks[n - 1][2].endswith(".") - start, score
+        return place, chain_reach(text, toks[-1][1])
 
     def _place(self, toks: list[Token], text: str) -> tuple[int, float] | None:
         """The longest place name (three words at most) starting the chain, and its score."""

@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from stanchion.guards.literals import Literals
-from stanchion.guards.numbers import number_runs
+from stanchion.guards.numbers import SPACES, number_runs, runs_before
 from stanchion.guards.pii_address import extend_address, widen_start
 from stanchion.guards.pii_digits import blank_run
 from stanchion.guards.pii_words import matches_at
@@ -99,32 +99,46 @@ class PersonRecogniser:
         self.first, self.last = gazetteer()
         self._shapes: dict[str, Shape | None] = {}
         self._contexts: dict[str, int] = {}
+        self._runs: dict[str, Found] = {}
 
     def find(self, text: str) -> Iterator[Match]:
-        shapes, contexts = self._shapes, self._contexts
-        if len(shapes) > 20_000:
-            shapes.clear()
-        if len(contexts) > 20_000:
-            contexts.clear()
+        runs = self._runs
+        for cache in (runs, self._shapes, self._contexts):
+            if len(cache) > 20_000:
+                cache.clear()
         for m in _NAME_RUN.finditer(text):
-            start = m.start()
-            if start and text[start - 1].isalnum():
-                continue
-            run = m.group(0)
-            shape = shapes.get(run, _UNSEEN)
-            if shape is _UNSEEN:
-                shape = shapes[run] = self._shape(run)
-            if shape is None:
-                continue
-            skip, length, scores = shape
-            start += skip
-            before = text[start - 24 if start > 24 else 0 : start]
-            context = contexts.get(before)
-            if context is None:
-                context = contexts[before] = _context(before)
-            score = scores[context]
-            if score > 0:
-                yield start, start + length, score
+            start, end = m.span()
+            if start < _BEFORE:
+                found = self._look(text, start, end)
+            else:
+                # What a run gives is read from it and the characters before it: remembered
+                # by those (one look-up where a run seen in the same place again took two).
+                key = text[start - _BEFORE : end]
+                found = runs.get(key, _NOT_LOOKED)
+                if found is _NOT_LOOKED:
+                    found = runs[key] = self._look(text, start, end)
+            if found is not None:
+                yield start + found[0], start + found[1], found[2]
+
+    def _look(self, text: str, start: int, end: int) -> Found:
+        """(start, end relative to the run's, score) of the name in the run at ``start``,
+        read from the run and the ``_BEFORE`` characters before it, or None."""
+        if start and text[start - 1].isalnum():
+            return None
+        run = text[start:end]
+        shape = self._shapes.get(run, _UNSEEN)
+        if shape is _UNSEEN:
+            shape = self._shapes[run] = self._shape(run)
+        if shape is None:
+            return None
+        skip, length, scores = shape
+        start += skip
+        before = text[start - _BEFORE if start > _BEFORE else 0 : start]
+        context = self._contexts.get(before)
+        if context is None:
+            context = self._contexts[before] = _context(before)
+        score = scores[context]
+        return (skip, skip + length, score) if score > 0 else None
 
     def _shape(self, run: str) -> Shape | None:
         """What a run scores by itself, in each context (remembered: capitalised runs repeat
@@ -174,6 +188,9 @@ class PersonRecogniser:
 # cue, a naming cue), the scores worked out once per run rather than once per match
 Shape = tuple[int, int, tuple[float, float, float, float]]
 _UNSEEN: Shape = (0, 0, (0.0, 0.0, 0.0, 0.0))  # a run not looked at yet (``shapes.get``)
+Found = tuple[int, int, float] | None
+_NOT_LOOKED: Found = (0, 0, 0.0)  # a run in a place not looked at yet (``runs.get``)
+_BEFORE = 24  # characters before a run that its context is read from
 
 
 _TITLE, _CUE, _NAMING = 1, 2, 3
@@ -361,21 +378,15 @@ _HOUSE_NUMBER = re.compile(r"\d{1,6}(?=[A-Z]?\s)")
 
 def _street_lines(text: str) -> Iterator[re.Match[str]]:
     """``_STREET_LINE.finditer(text)``: tried at the house numbers of the runs a street
-    line may follow (``_street_may_follow``), as a street line starts at a house number."""
-    size = len(text)
-    runs = [run for run in number_runs(text) if _street_may_follow(text, run[1], size)]
+    line may follow (``_STREET_MAY_FOLLOW``), as a street line starts at a house number."""
+    runs = runs_before(text, _STREET_MAY_FOLLOW)
     return matches_at(_STREET_LINE, text, (m.start() for m in _house_numbers(text, runs)))
 
 
-def _street_may_follow(text: str, end: int, size: int) -> bool:
-    """Whether a street line can start in the number run that ends at ``end``: after its
-    house number come spaces (run characters) or a letter, then white space and a capital
-    letter, which is no run character: so white space or a capital stands just after the
-    run (after most runs of a table or listing: neither)."""
-    if end >= size:
-        return False
-    after = text[end]
-    return after.isspace() or "A" <= after <= "Z"
+# Whether a street line can start in a number run: after its house number come spaces (run
+# characters) or a letter, then white space and a capital letter, which is no run character:
+# so white space or a capital stands just after the run (after most runs of a table: neither).
+_STREET_MAY_FOLLOW = SPACES | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _house_numbers(

@@ -321,6 +321,17 @@ def word_chain(text: str, start: int, most: int) -> list[Token]:
     return toks
 
 
+def chain_reach(text: str, end: int) -> int:
+    """Where what ``word_chain`` read ends (exclusive), for a chain whose last word ends at
+    ``end``: the pattern read up to the first character after the word's core that is no
+    word character (only those of ``_RUN`` but letters and digits can stand between, or the
+    word's period), and the chain looked at ``end`` and ``end + 1`` (a space, a letter)."""
+    stop, size = end, len(text)
+    while stop < size and text[stop] in _RUN:
+        stop += 1
+    return max(stop + 1, end + 2)
+
+
 def word_end(text: str, start: int, bare: str) -> int:
     """Where the word ``bare`` at ``start`` ends as a token (its trailing period kept)."""
     end = start + len(bare)
