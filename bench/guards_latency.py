@@ -1,7 +1,7 @@
 """Issue 14's figure in one command: p50 and p99 of the default input scan of each kind of
 2 KB message, for a baseline revision and this working tree, measured alternately.
 
-    python bench/guards_latency.py [--baseline main] [--kinds all] [--rounds 6]
+    python bench/guards_latency.py [--baseline main] [--kinds all] [--rounds 6] [--fresh]
 
 Two worker processes, one per tree (``--baseline``'s ``src`` from ``git archive``, and this
 tree's), each build the default engine once. The parent then asks them in turn, kind by kind
@@ -10,6 +10,12 @@ and round by round (A, B, B, A, ...), to scan every text of a kind once, as ``la
 per-text cache of ``normalize`` emptied before each scan), and pools the scan times of all
 rounds: load on the machine falls on both trees alike. Both workers are pinned to the same
 core when the platform allows it. Wall time and CPU time (``time.process_time``) are given.
+
+Scanning the same texts round after round lets anything remembered per text (or per window
+of text) answer from the second round on. ``--fresh`` measures what a new message costs
+instead: each worker first scans the even-numbered texts of every kind twice (the word
+caches a running server has), then each odd-numbered text is scanned exactly once, a
+``1/rounds`` share of them per round.
 """
 
 from __future__ import annotations
@@ -38,14 +44,17 @@ engine = steady_engine()
 texts = kind_texts(root)
 texts["prose"] = two_kb_texts(root)
 texts = {kind: list(dict.fromkeys(found)) for kind, found in texts.items()}
+fresh = sys.argv[3] == "fresh"
 for found in texts.values():
-    engine.scan(found[0], "input", None)
+    for text in (found[0::2] * 2) if fresh else found[:1]:
+        engine.scan(text, "input", None)
 gc.collect()
 gc.freeze()
 print("ready", flush=True)
 for line in sys.stdin:
+    kind, r, rounds = line.split()
     lat, cpu = [], []
-    for text in texts[line.strip()]:
+    for text in texts[kind][1::2][int(r)::int(rounds)] if fresh else texts[kind]:
         normalize.cache_clear()
         started, cpu_started = time.perf_counter(), time.process_time()
         engine.scan(text, "input", None)
@@ -58,9 +67,10 @@ for line in sys.stdin:
 class Worker:
     """One tree's engine in a subprocess, scanning a kind's texts on request."""
 
-    def __init__(self, src: Path, datasets: Path, core: int | None) -> None:
+    def __init__(self, src: Path, datasets: Path, core: int | None, fresh: bool = False) -> None:
         env = {**os.environ, "PYTHONPATH": str(src), "PYTHONHASHSEED": "0"}
-        cmd = [sys.executable, "-c", WORKER, str(REPO / "bench"), str(datasets)]
+        mode = "fresh" if fresh else "same"
+        cmd = [sys.executable, "-c", WORKER, str(REPO / "bench"), str(datasets), mode]
         self.proc = subprocess.Popen(
             cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO
         )
@@ -74,9 +84,9 @@ class Worker:
         assert out is not None
         return out.readline().strip()
 
-    def scan(self, kind: str) -> tuple[list[float], list[float]]:
+    def scan(self, kind: str, r: int = 0, rounds: int = 1) -> tuple[list[float], list[float]]:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(kind + "\n")
+        self.proc.stdin.write(f"{kind} {r} {rounds}\n")
         self.proc.stdin.flush()
         lat, cpu = json.loads(self._read())
         return lat, cpu
@@ -105,6 +115,7 @@ def main() -> None:
     ap.add_argument("--kinds", default="all")
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--core", type=int, default=None, help="pin both workers to this core")
+    ap.add_argument("--fresh", action="store_true", help="every text scanned once, warm caches")
     a = ap.parse_args()
     kinds = list(KINDS) if a.kinds == "all" else a.kinds.split(",")
     core = a.core
@@ -118,14 +129,14 @@ def main() -> None:
         subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
         datasets = a.datasets.resolve()
         trees = {a.baseline: base / "src", "working": REPO / "src"}
-        workers = {label: Worker(src, datasets, core) for label, src in trees.items()}
+        workers = {label: Worker(src, datasets, core, a.fresh) for label, src in trees.items()}
         pooled = {(label, k): ([], []) for label in trees for k in kinds}
         try:
             for r in range(a.rounds):
                 order = list(workers) if r % 2 == 0 else list(reversed(workers))
                 for kind in kinds:
                     for label in order:
-                        lat, cpu = workers[label].scan(kind)
+                        lat, cpu = workers[label].scan(kind, r, a.rounds)
                         pooled[label, kind][0].extend(lat)
                         pooled[label, kind][1].extend(cpu)
         finally:
