@@ -39,18 +39,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from harness.load import closed_loop, request_bytes  # noqa: E402
 from harness.procs import Proc, usage  # noqa: E402
 from harness.run import body, fast_upstream, free_port, wait_ready  # noqa: E402
+from trees import export_src  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "support-assistant"
 QUESTION = "How long do card refunds take after you receive my return?"
-
-
-def export_src(ref: str, dest: Path) -> Path:
-    """``ref``'s ``src/`` under ``dest``."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
-    return dest / "src"
 
 
 def make_app(folder: Path, env: dict[str, str], upstream_port: int) -> str:

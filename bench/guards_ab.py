@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from trees import export_src
+
 REPO = Path(__file__).resolve().parents[1]
 FIELDS = ("cpu_ms", "cpu_p50_ms", "cpu_p99_ms", "p50_ms", "p99_ms")
 KINDS = ("prose", "email", "code", "table", "non_latin", "injection")
@@ -72,11 +74,7 @@ def main() -> None:
     kinds = list(KINDS) if a.kinds == "all" else a.kinds.split(",")
     root = a.datasets.resolve()
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", a.baseline, "src"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        sides = {"baseline": Path(tmp) / "src", "working": REPO / "src"}
+        sides = {"baseline": export_src(a.baseline, Path(tmp)), "working": REPO / "src"}
         runs: dict[str, list[dict[str, dict[str, float]]]] = {name: [] for name in sides}
         print(_row("kind", "round", "side", *FIELDS))
         for i in range(a.rounds):

@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from trees import export_src
+
 Row = dict[str, Any]
 DIRECTIONS = ("input", "context", "output")
 SYSTEM_PROMPT = (
@@ -193,12 +195,7 @@ def main() -> None:
         return
     repo = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "baseline"
-        base.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(repo), "archive", a.baseline, "src"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        base = export_src(a.baseline, Path(tmp) / "baseline").parent
         root = a.datasets.resolve()
         seconds_before = run_side(base / "src", root, Path(tmp) / "before.jsonl", a.only)
         seconds_after = run_side(repo / "src", root, Path(tmp) / "after.jsonl", a.only)

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 
 from callgrind_client import helper_library, labelled_totals
+from trees import export_src
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("prose", "email", "code", "table", "non_latin", "injection")
@@ -84,11 +84,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         helper = helper_library(tmp)
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", a.baseline, "src"], check=True, capture_output=True
-        ).stdout
-        (tmp / "base").mkdir()
-        subprocess.run(["tar", "-x", "-C", str(tmp / "base")], input=archive, check=True)
+        export_src(a.baseline, tmp / "base")
         datasets = a.datasets.resolve()
         print(f"{'kind':>9} {'baseline M':>11} {'working M':>10} {'ratio':>6}")
         for kind in kinds:

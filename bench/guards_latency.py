@@ -29,6 +29,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
+from trees import export_src
+
 from stanchion.guards.evaluation import percentile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,11 +124,7 @@ def main() -> None:
     if core is None and hasattr(os, "sched_getaffinity"):
         core = max(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory() as name:
-        base = Path(name)
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", a.baseline, "src"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        base = export_src(a.baseline, Path(name)).parent
         datasets = a.datasets.resolve()
         trees = {a.baseline: base / "src", "working": REPO / "src"}
         workers = {label: Worker(src, datasets, core, a.fresh) for label, src in trees.items()}

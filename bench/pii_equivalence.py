@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from guards_equivalence import variants
+from trees import export_src
 
 
 def texts(root: Path) -> Iterator[tuple[str, str]]:
@@ -110,12 +111,7 @@ def main() -> None:
         return
     repo = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "baseline"
-        base.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(repo), "archive", a.baseline, "src"], check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        base = export_src(a.baseline, Path(tmp) / "baseline").parent
         root = a.datasets.resolve()
         seconds_before = run_side(base / "src", root, Path(tmp) / "before.jsonl")
         seconds_after = run_side(repo / "src", root, Path(tmp) / "after.jsonl")
