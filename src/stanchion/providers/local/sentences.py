@@ -125,6 +125,7 @@ EVERYDAY: dict[str, list[str]] = {
     "luggage": ["bag"],
     "night": ["dark"],
     "start": ["begin"],
+    "store": ["keep", "retain"],
 }
 IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULAR_FORMS.split())}
 
