@@ -1,4 +1,4 @@
-""""How many X" wants the sentence that counts X ("500 lux"), not one that names a product
+""" "How many X" wants the sentence that counts X ("500 lux"), not one that names a product
 called X after "a" ("Reset a Lux Desk Lamp"): an article before a name introduces the thing
 and counts nothing. Documents and questions are written for these tests (a lamp maker)."""
 
