@@ -62,3 +62,36 @@ def test_points_weigh_the_words_of_a_question_as_the_gate_does() -> None:
     assert got["membership"] == 1.0 and got["cancel"] > got["give"]
     assert "what" not in got  # stop words are no terms
     assert points("they gave it back")["give"] == pytest.approx(0.25)  # "gave" is "give"
+
+
+POOL = """# Harbour Gym pool
+
+## Guest passes
+A guest pass costs 8 EUR at the desk. It lets one guest swim with a member, up to 6 visits a
+month.
+
+## Lanes
+Lanes are booked in the app.
+"""
+
+
+def _pool_second(part: str) -> str:
+    return answer(
+        "q",
+        [POOL],
+        parts=["how much is a guest pass", part],
+        decisions=["answer", "refuse"],
+        analyzer=Analyzer(),
+    ).text
+
+
+def test_a_declined_part_saying_it_is_about_the_thing_lent_for_it() -> None:
+    # "it" is the guest pass the first part named: the limit of the guest pass answers
+    got = _pool_second("what's the max it allows (guest, pass)")
+    assert "up to 6 visits a month" in got, got
+    assert MISSING not in got
+
+
+def test_lent_words_without_a_pronoun_do_not_lift_a_declined_part() -> None:
+    got = _pool_second("what's the max a lane allows (guest, pass)")
+    assert got.endswith(f'{MISSING} "what\'s the max a lane allows" in the approved documents.')

@@ -58,6 +58,9 @@ _REDACTED = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 # against the times of day the documents state: the cutoff or opening hours it falls before
 # or after, not a sentence that only shares "order" with it.
 _GIVEN_CLOCK = ANSWER_KINDS["clock"]
+# A part that refers by a pronoun to what an earlier part named ("and what's the max IT
+# covers", "do THEY ship abroad"): the words lent for the pronoun name what it asks about.
+_REFERS = re.compile(r"\b(?:it|its|they|them|their)\b", re.I)
 # The sentence score: a weighted sum of these features (``Part.features``), in this order.
 FEATURES = (
     "cover",  # the IDF-weighted share of the part's concepts it holds (headings: HEADING)
@@ -413,10 +416,19 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     part.unheld = any(not df[t] for t in part.asked)
     part.total = sum(part.weight.values())
     part.asked_total = sum(part.weight[t] for t in part.asked)
-    said = points(main)
-    for t in part.asked:  # (a glossary phrase's key is its terms, space-separated)
-        part.pointed[t] = part.weight[t] * max(said.get(x, 1.0) for x in t.split())
+    part.pointed = _pointed(part, main, carried)
     return part
+
+
+def _pointed(part: Part, main: str, carried: str) -> dict[str, float]:
+    """The part's own concepts weighed by ``points`` (a glossary phrase's key is its terms,
+    space-separated); when it refers by a pronoun, the concepts lent for it too."""
+    said = points(main)
+    out = {t: part.weight[t] * max(said.get(x, 1.0) for x in t.split()) for t in part.asked}
+    if carried and _REFERS.search(main):  # "what's the max IT covers": the thing lent is
+        for t in set(_terms(carried)).intersection(part.wanted).difference(part.asked):
+            out[t] = part.weight[t]  # its point
+    return out
 
 
 def side_by_side(main: str, candidates: list[Candidate]) -> frozenset[tuple[str, str]]:
