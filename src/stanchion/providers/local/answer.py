@@ -109,8 +109,6 @@ def _others(part: Part, ranked: list[tuple[float, Candidate]]) -> list[Candidate
         # two things ("a 4-pack vs one bulb": each side's price may sit in another passage)
         near = cand[0] == best[0] or part.intent.compares
         same_kind = part.intent.kind in cand[1].kinds and near
-        if part.target and part.target.isdisjoint(cand[1].counted):
-            same_kind = False  # "how many lux": a count of something else ("four times") is not
         tie = part.intent.yes_no and s >= TIE * best_score and cand[0] != best[0]
         if new or same_kind or (tie and part.cover(cand[1]) >= 1.0):  # both readings said
             chosen.append(cand)

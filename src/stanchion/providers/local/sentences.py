@@ -100,14 +100,9 @@ ABBREVIATION = 4  # the shortest clipped word read as the word it begins
 
 
 def _counted(sentence: str) -> frozenset[str]:
-    """The nouns the sentence counts; not a name after "a" ("Reset a Lumen Bulb" counts no
-    lumens): an article before a capitalised word introduces the thing, not one of many."""
     out: set[str] = set()
     for m in _COUNTED.finditer(sentence):
-        word = m.group(1)
-        if word[0].isupper() and m.group().split()[0].lower() in ("a", "an"):
-            continue
-        out.update(terms(word)[:1])
+        out.update(terms(m.group(1))[:1])
     return frozenset(out)
 
 
