@@ -1,0 +1,53 @@
+"""What a sentence states by the form of its figures, not by its words (read by the gate).
+
+Help centres state hours and prices in tables and lists whose cells hold only the figure:
+"Saturday: 10:00 to 17:00", "Businesses: $90 per hour". A question asks in words ("what
+time does it CLOSE on Saturdays", "what is the business RATE for the auditorium") that such
+a row never writes, though it answers them: a range of clock times is when a place opens
+and closes (shuts), its hours; an amount of money is a price, a cost, a fee, a rate. So a
+sentence holding such a figure holds those words as well, for the answerability evidence
+only (the index, retrieval and the responder read the text as written).
+
+A clock time is written with minutes ("9:30") or with am / pm ("9am", "5 p.m."); a bare
+count ("2 to 4 weeks") is none. An amount of money is a currency sign or code beside a
+number ("$5", "£2.50", "25 USD").
+
+>>> sorted(stated("Saturday: 10:00 to 17:00."))
+['close', 'hour', 'open', 'shut']
+>>> sorted(stated("Businesses: $90 per hour."))
+['cost', 'fee', 'price', 'rate']
+>>> stated("Allow 2 to 4 weeks for delivery.")
+frozenset()
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from stanchion.knowledge.text import terms
+
+_CLOCK = r"\d{1,2}(?::[0-5]\d\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?)"
+HOURS = re.compile(
+    rf"(?<![\d:]){_CLOCK}\s*(?:to|-|–|—|until|till)\s*{_CLOCK}(?![\d:])",
+    re.I,
+)
+MONEY = re.compile(
+    r"[$£€]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|cad|aud|dollars?|euros?|pounds)\b", re.I
+)
+HOURS_TERMS = frozenset(terms("open close shut hours"))
+# not "charge", which is a battery's as often ("how long does it take to charge")
+MONEY_TERMS = frozenset(terms("price cost fee rate"))
+
+
+@lru_cache(maxsize=16384)
+def stated(sentence: str) -> frozenset[str]:
+    """The terms ``sentence`` states by its figures' form (see the module), else none."""
+    if not any(ch.isdigit() for ch in sentence):
+        return frozenset()  # most sentences: one scan
+    found: frozenset[str] = frozenset()
+    if HOURS.search(sentence):
+        found |= HOURS_TERMS
+    if MONEY.search(sentence):
+        found |= MONEY_TERMS
+    return found
