@@ -45,8 +45,15 @@ def base_of(word: str) -> str | None:
         return _age(word)
     if word.endswith("ation"):
         return _ation(word[:-5])
-    if word.endswith("al") and not word.endswith(ADJECTIVE_AL):
-        return _al(word[:-2])
+    return None
+
+
+def verb_of(noun: str) -> str | None:
+    """The verb an "-al" noun is made of ("renewal" -> "renew"; see the module), else None.
+    Read by the answerability gate only (``stated.derived_verbs``): joined in the stemmer,
+    the nouns moved retrieval and the responder's sentences on DEV for no answer gained."""
+    if noun.endswith("al") and not noun.endswith(ADJECTIVE_AL):
+        return _al(noun[:-2])
     return None
 
 

@@ -18,6 +18,12 @@ number ("$5", "£2.50", "25 USD").
 ['cost', 'fee', 'price', 'rate']
 >>> stated("Allow 2 to 4 weeks for delivery.")
 frozenset()
+
+A noun made of a verb states the verb too: "Renewals: 3" says how often one can renew
+(``derivation.verb_of``; "signal", "rental" and "personal" are no such nouns).
+
+>>> sorted(derived_verbs("Item: DVDs; Renewals: 2; Approval: needed."))
+['approv', 'renew']
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from stanchion.knowledge.text import terms
+from stanchion.knowledge.derivation import verb_of
+from stanchion.knowledge.text import WORD, normalize_word, stem, terms
 
 _CLOCK = r"\d{1,2}(?::[0-5]\d\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?)"
 HOURS = re.compile(
@@ -43,11 +50,24 @@ MONEY_TERMS = frozenset(terms("price cost fee rate"))
 @lru_cache(maxsize=16384)
 def stated(sentence: str) -> frozenset[str]:
     """The terms ``sentence`` states by its figures' form (see the module), else none."""
+    found = derived_verbs(sentence)
     if not any(ch.isdigit() for ch in sentence):
-        return frozenset()  # most sentences: one scan
-    found: frozenset[str] = frozenset()
+        return found  # most sentences: one scan
     if HOURS.search(sentence):
         found |= HOURS_TERMS
     if MONEY.search(sentence):
         found |= MONEY_TERMS
     return found
+
+
+@lru_cache(maxsize=16384)
+def derived_verbs(sentence: str) -> frozenset[str]:
+    """The stems of the verbs the sentence's "-al" nouns are made of ("renewals": renew)."""
+    found = set()
+    for m in WORD.finditer(sentence):
+        word = normalize_word(m.group())
+        if len(word) > 4 and word.endswith(("al", "als")):
+            verb = verb_of(word.removesuffix("s"))
+            if verb is not None:
+                found.add(stem(verb))
+    return frozenset(found)

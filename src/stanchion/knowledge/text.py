@@ -47,7 +47,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 15
+TERMS_VERSION = 14
 # the last letters of a base "-ly" is stripped from (Porter2's valid li-endings, with "l",
 # "s", "u" and "w" for "usually", "obviously", "truly" and "slowly"): "quickly" -> "quick",
 # but "apply", "supply", "family", "anomaly", "assembly" and "butterfly" stem as their
