@@ -13,8 +13,8 @@ unchanged; ``answer_wording`` makes them frame for the gate only):
   parse already reads "what does it MEAN" and "how long does it TAKE";
 - a particle or a set phrase built of the commonest words: "send it BACK" (not "my back"),
   "at the same TIME", "on TIME", "this TIME", "up to DATE", "out of DATE", "how many
-  TIMES" (how often: the answer is the count), the numeral "1" as an article ("charged twice for 1 order"): how, when, which direction or how many,
-  never the thing asked about;
+  TIMES" (how often: the answer is the count), the numeral "1" as an article ("charged
+  twice for 1 order"): how, when, which direction or how many, never the thing asked about;
 - (in ``wording.light_wording``) "use" as a verb ("can I still USE the thermostat"): its
   meaning is its object's, as a light verb's is.
 
