@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from tests.linear import grows_linearly
 
 from stanchion.knowledge.answerability import assess
 from stanchion.knowledge.asking import answer_wording
@@ -32,6 +33,11 @@ PRICES = """## Lane hire
 |---|---|---|
 | Swimming clubs | $30 per hour | $18 per hour |
 | Private coaches | $55 per hour | $35 per hour |"""
+RULES = """## Bringing things
+
+- Floats and fins are welcome in the teaching pool.
+- A swim bag may weigh up to 8 kg in the poolside racks.
+- Glass bottles are not allowed anywhere on poolside."""
 PASSES = """## Passes
 
 | Pass | Valid for | Renewals | Guest visits |
@@ -44,12 +50,13 @@ OTHER = (
     "minutes, and a lesson missed can be made up within four weeks. A coach is booked at "
     "reception; coaching sessions are for members only. The hourly coach pays to hire lanes. "
     "Changing rooms close ten minutes before the pool does, and the lido shuts in storms. "
-    "Members pay a lower rate."
+    "Members pay a lower rate. Family passes have no limit on children's visits."
 )
 POOL = [
     ("Opening times", TIMES),
     ("Prices", PRICES),
     ("Membership passes", PASSES),
+    ("Pool rules", RULES),
     ("Visiting", OTHER),
 ]
 DF = Counter(t for title, text in POOL for t in set(index_terms(f"{title} {text}")))
@@ -136,3 +143,21 @@ def test_hrs_alone_is_hours() -> None:
     assert [set(c.alts) for c in hrs.content()] == [set(c.alts) for c in hours.content()]
     mins = parse("free lane hire min", VOCAB, glossary)  # "min" is a minimum as often
     assert not any("minut" in t for c in mins.content() for alt in c.alts for t in alt)
+
+
+def test_a_figure_up_to_a_maximum_states_a_limit() -> None:
+    for line in ("may weigh up to 8 kg", "at most 3 guests", "maximum of 2 bags", "4 max"):
+        assert {stem("limit"), stem("maximum")} <= stated(line), line
+    for line in ("up to you", "the maximum stay is long", "8 kg bags"):
+        assert not stated(line) & {stem("limit")}, line
+    # "limit" is the corpus's word (the passes), never the rack rule's
+    assert _best_sentence("swim bag weight limit in the poolside racks") == 1.0
+
+
+@pytest.mark.parametrize("filler", [" ", "1 ", "1:", "up to ", "$", "9am "])
+def test_the_figures_are_read_in_linear_time(filler: str) -> None:
+    def run(n: int) -> None:
+        stated.cache_clear()
+        stated(filler * n + "x")
+
+    grows_linearly(run, 40_000)

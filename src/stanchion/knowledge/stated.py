@@ -1,12 +1,15 @@
 """What a sentence states by the form of its figures, not by its words (read by the gate).
 
-Help centres state hours and prices in tables and lists whose cells hold only the figure:
-"Saturday: 10:00 to 17:00", "Businesses: $90 per hour". A question asks in words ("what
-time does it CLOSE on Saturdays", "what is the business RATE for the auditorium") that such
-a row never writes, though it answers them: a range of clock times is when a place opens
-and closes (shuts), its hours; an amount of money is a price, a cost, a fee, a rate. So a
-sentence holding such a figure holds those words as well, for the answerability evidence
-only (the index, retrieval and the responder read the text as written).
+Help centres state hours, prices and limits in tables and lists whose cells hold only the
+figure: "Saturday: 10:00 to 17:00", "Businesses: $90 per hour", "up to 45 kg". A question
+asks in words ("what time does it CLOSE on Saturdays", "the business RATE for the
+auditorium", "the crate weight LIMIT") that such a row never writes, though it answers
+them: a range of clock times is when a place opens and closes (shuts), its hours; an amount
+of money is a price, a cost, a fee, a rate (not a "charge", which is a battery's as often);
+a figure "up to", "at most" or "maximum" is a limit. So a sentence holding such a figure
+holds those words as well, for the answerability evidence only: the index, retrieval, the
+responder and the table-row veto read the text as written (a desk's opening hours in a row
+are no check-in desk's opening).
 
 A clock time is written with minutes ("9:30") or with am / pm ("9am", "5 p.m."); a bare
 count ("2 to 4 weeks") is none. An amount of money is a currency sign or code beside a
@@ -16,6 +19,8 @@ number ("$5", "£2.50", "25 USD").
 ['close', 'hour', 'open', 'shut']
 >>> sorted(stated("Businesses: $90 per hour."))
 ['cost', 'fee', 'price', 'rate']
+>>> sorted(stated("The pet and its crate may weigh up to 30 kg."))
+['limit', 'max', 'maximum']
 >>> stated("Allow 2 to 4 weeks for delivery.")
 frozenset()
 
@@ -42,8 +47,13 @@ HOURS = re.compile(
 MONEY = re.compile(
     r"[$£€]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|cad|aud|dollars?|euros?|pounds)\b", re.I
 )
+LIMIT = re.compile(
+    r"\b(?:up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|maximum(?:\s+of)?|max\.?)"
+    r"\s+[$£€]?\d|\d\s*(?:[a-z]+\s+)?(?:maximum|max)\b",
+    re.I,
+)
 HOURS_TERMS = frozenset(terms("open close shut hours"))
-# not "charge", which is a battery's as often ("how long does it take to charge")
+LIMIT_TERMS = frozenset(terms("limit maximum max"))
 MONEY_TERMS = frozenset(terms("price cost fee rate"))
 
 
@@ -57,6 +67,8 @@ def stated(sentence: str) -> frozenset[str]:
         found |= HOURS_TERMS
     if MONEY.search(sentence):
         found |= MONEY_TERMS
+    if LIMIT.search(sentence):
+        found |= LIMIT_TERMS
     return found
 
 
