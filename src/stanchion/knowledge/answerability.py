@@ -121,7 +121,7 @@ class Assessment:
 def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
     """A passage's terms, and each sentence's with its title and heading as context (cached:
     passages are immutable versions, asked about again and again), with what its figures
-    state (``stated``: a range of clock times its hours, an amount of money its price)."""
+    and nouns state (``stated``: clock times its hours, money its price, "renewals" renew)."""
     context = frozenset(terms(title))
     bags = []
     figures: frozenset[str] = frozenset()

@@ -51,7 +51,7 @@ def base_of(word: str) -> str | None:
 def verb_of(noun: str) -> str | None:
     """The verb an "-al" noun is made of ("renewal" -> "renew"; see the module), else None.
     Read by the answerability gate only (``stated.derived_verbs``): joined in the stemmer,
-    the nouns moved retrieval and the responder's sentences on DEV for no answer gained."""
+    the nouns moved retrieval and the responder's chosen sentences (an answer lost on DEV)."""
     if noun.endswith("al") and not noun.endswith(ADJECTIVE_AL):
         return _al(noun[:-2])
     return None
