@@ -40,6 +40,7 @@ from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
 from stanchion.knowledge.query.turns import implied, shape_words
 from stanchion.knowledge.query.vocabulary import Vocabulary
+from stanchion.knowledge.stated import stated
 from stanchion.knowledge.table_rows import unlisted_row
 from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import index_terms, terms
@@ -119,17 +120,20 @@ class Assessment:
 @lru_cache(maxsize=4096)
 def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
     """A passage's terms, and each sentence's with its title and heading as context (cached:
-    passages are immutable versions, asked about again and again)."""
+    passages are immutable versions, asked about again and again), with what its figures
+    and nouns state (``stated``: clock times its hours, money its price, "renewals" renew)."""
     context = frozenset(terms(title))
     bags = []
+    figures: frozenset[str] = frozenset()
     for raw in readable_sentences(text):
         sentence = raw.strip()
         found = frozenset(index_terms(sentence))
         if sentence.startswith("#"):
             context = frozenset(terms(title)) | found
             continue
-        bags.append(found | context)
-    whole = frozenset(index_terms(title)) | frozenset(index_terms(text))
+        figures |= stated(sentence)  # "10:00 to 17:00" opens and closes; "$5" is a fee
+        bags.append(found | stated(sentence) | context)
+    whole = frozenset(index_terms(title)) | frozenset(index_terms(text)) | figures
     return whole, tuple(bags)
 
 

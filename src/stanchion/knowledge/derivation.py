@@ -26,6 +26,9 @@ COMMON_SINGULAR = 3.3
 COMMON_SHORT_SINGULAR = 3.6  # ...and a three-letter one ("api" 3.7, "ski" 4.1; not "ari" 3.5)
 # the shortest "-ation" base ("situ", "loc", "rel", "dur" are no verbs of their nouns)
 SHORTEST_ATION_BASE = 5
+# "-al" words that are adjectives of nouns, never nouns of verbs ("optional", "critical",
+# "natural", "partial")
+ADJECTIVE_AL = ("ional", "ical", "ural", "ial")
 
 
 def _zipf(word: str) -> float:
@@ -42,6 +45,15 @@ def base_of(word: str) -> str | None:
         return _age(word)
     if word.endswith("ation"):
         return _ation(word[:-5])
+    return None
+
+
+def verb_of(noun: str) -> str | None:
+    """The verb an "-al" noun is made of ("renewal" -> "renew"; see the module), else None.
+    Read by the answerability gate only (``stated.derived_verbs``): joined in the stemmer,
+    the nouns moved retrieval and the responder's chosen sentences (an answer lost on DEV)."""
+    if noun.endswith("al") and not noun.endswith(ADJECTIVE_AL):
+        return _al(noun[:-2])
     return None
 
 
@@ -86,3 +98,22 @@ def _ation(rest: str) -> str | None:
         if len(base) >= SHORTEST_ATION_BASE and _zipf(base) > 0 and _verb(base):
             return base
     return None
+
+
+def _al(rest: str) -> str | None:
+    """ "renewal", "arrival", "referral" as "renew", "arrive", "refer"; not "signal",
+    "rental", "personal", "hospital", "several"."""
+    from stanchion.knowledge.text import measure
+
+    if rest.endswith(("w", "y", "ss")):
+        base = rest
+    elif len(rest) > 2 and rest[-1] == rest[-2]:
+        base = rest[:-1]  # "referral", "acquittal": a doubled consonant
+    else:
+        base = rest + "e"  # "arrival", "approval": the verb's "e" dropped
+    if base in STOPWORDS or not _zipf(base) > 0 or measure(base.removesuffix("e")) < 2:
+        return None
+    adverb = base.removesuffix("e") + "ly" if base.endswith("le") else base + "ly"
+    if _zipf(adverb) > 0:
+        return None  # an adjective: "severe" ("several"), never a verb's noun
+    return base if _verb(base) or _zipf(base.removesuffix("e") + "ing") > 0 else None

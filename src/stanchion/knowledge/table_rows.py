@@ -27,6 +27,7 @@ from functools import lru_cache
 from stanchion.knowledge.query.english import commonness
 from stanchion.knowledge.query.glossary import TOKEN
 from stanchion.knowledge.query.parse import Concept, Query
+from stanchion.knowledge.stated import derived_verbs
 from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
@@ -51,7 +52,7 @@ def sentences(title: str, text: str) -> tuple[Sentence, ...]:
         if sentence.startswith("#"):
             context = frozenset(terms(title)) | found
             continue
-        out.append((found | context, bool(ROW.match(sentence))))
+        out.append((found | derived_verbs(sentence) | context, bool(ROW.match(sentence))))
     return tuple(out)
 
 

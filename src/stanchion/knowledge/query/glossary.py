@@ -33,6 +33,15 @@ BUILTIN: dict[str, list[str]] = {
     "quantity": ["qty"],
     "amount": ["amt"],
     "american express": ["amex"],
+    # units of time written short without a number ("opening hrs", "how many yrs"); a unit
+    # after a number is read in ``parse.UNITS``. Not "hr", "min", "mins", "sec" or "mo":
+    # "HR", "minimum" (which "mins" stems as), "security" and "Mo" are words of their own.
+    "hours": ["hrs"],
+    "weeks": ["wks"],
+    "months": ["mths"],
+    "years": ["yrs"],
+    "appointment": ["appt"],
+    "department": ["dept"],
 }
 # Everyday paraphrases of support questions, written for this list (no source): how a
 # customer says what any support corpus calls a thing, each a near-equivalent in every

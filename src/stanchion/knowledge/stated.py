@@ -1,0 +1,85 @@
+"""What a sentence states by the form of its figures, not by its words (read by the gate).
+
+Help centres state hours, prices and limits in tables and lists whose cells hold only the
+figure: "Saturday: 10:00 to 17:00", "Businesses: $90 per hour", "up to 45 kg". A question
+asks in words ("what time does it CLOSE on Saturdays", "the business RATE for the
+auditorium", "the crate weight LIMIT") that such a row never writes, though it answers
+them: a range of clock times is when a place opens and closes (shuts), its hours; an amount
+of money is a price, a cost, a fee, a rate (not a "charge", which is a battery's as often);
+a figure "up to", "at most" or "maximum" is a limit. So a sentence holding such a figure
+holds those words as well, for the answerability evidence only: the index, retrieval, the
+responder and the table-row veto read the text as written (a desk's opening hours in a row
+are no check-in desk's opening).
+
+A clock time is written with minutes ("9:30") or with am / pm ("9am", "5 p.m."); a bare
+count ("2 to 4 weeks") is none. An amount of money is a currency sign or code beside a
+number ("$5", "£2.50", "25 USD").
+
+>>> sorted(stated("Saturday: 10:00 to 17:00."))
+['close', 'hour', 'open', 'shut']
+>>> sorted(stated("Businesses: $90 per hour."))
+['cost', 'fee', 'price', 'rate']
+>>> sorted(stated("The pet and its crate may weigh up to 30 kg."))
+['limit', 'max', 'maximum']
+>>> stated("Allow 2 to 4 weeks for delivery.")
+frozenset()
+
+A noun made of a verb states the verb too: "Renewals: 3" says how often one can renew
+(``derivation.verb_of``; "signal", "rental" and "personal" are no such nouns).
+
+>>> sorted(derived_verbs("Item: DVDs; Renewals: 2; Approval: needed."))
+['approv', 'renew']
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from stanchion.knowledge.derivation import verb_of
+from stanchion.knowledge.text import WORD, normalize_word, stem, terms
+
+_CLOCK = r"\d{1,2}(?::[0-5]\d\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?)"
+HOURS = re.compile(
+    rf"(?<![\d:]){_CLOCK}\s*(?:to|-|–|—|until|till)\s*{_CLOCK}(?![\d:])",
+    re.I,
+)
+MONEY = re.compile(
+    r"[$£€]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|cad|aud|dollars?|euros?|pounds)\b", re.I
+)
+LIMIT = re.compile(
+    r"\b(?:up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|maximum(?:\s+of)?|max\.?)"
+    r"\s+[$£€]?\d|\d\s*(?:[a-z]+\s+)?(?:maximum|max)\b",
+    re.I,
+)
+HOURS_TERMS = frozenset(terms("open close shut hours"))
+LIMIT_TERMS = frozenset(terms("limit maximum max"))
+MONEY_TERMS = frozenset(terms("price cost fee rate"))
+
+
+@lru_cache(maxsize=16384)
+def stated(sentence: str) -> frozenset[str]:
+    """The terms ``sentence`` states by its figures' form (see the module), else none."""
+    found = derived_verbs(sentence)
+    if not any(ch.isdigit() for ch in sentence):
+        return found  # most sentences: one scan
+    if HOURS.search(sentence):
+        found |= HOURS_TERMS
+    if MONEY.search(sentence):
+        found |= MONEY_TERMS
+    if LIMIT.search(sentence):
+        found |= LIMIT_TERMS
+    return found
+
+
+@lru_cache(maxsize=16384)
+def derived_verbs(sentence: str) -> frozenset[str]:
+    """The stems of the verbs the sentence's "-al" nouns are made of ("renewals": renew)."""
+    found = set()
+    for m in WORD.finditer(sentence):
+        word = normalize_word(m.group())
+        if len(word) > 4 and word.endswith(("al", "als")):
+            verb = verb_of(word.removesuffix("s"))
+            if verb is not None:
+                found.add(stem(verb))
+    return frozenset(found)
