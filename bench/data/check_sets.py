@@ -53,6 +53,7 @@ SETS = {
     "appd": _app("appd"),
     "appe": _app("appe"),
     "appf": _app("appf"),
+    "appg": _app("appg"),
 }
 
 
