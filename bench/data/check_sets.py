@@ -3,13 +3,14 @@
     python bench/data/check_sets.py [NAME ...]      # every set, or the ones named
     python bench/data/appc/check.py                  # (each app's check.py: its own sets)
 
-Sets: the example app's messy3 and messy4 (against its documents and catalog) and the apps
-appb to appg (against their own documents). An item may name the documents its facts come from (``source_docs``); every fact must then occur verbatim (case-insensitively) in one of
-them: a fact that is not in its source would score a correct answer as wrong, and a fact found
-only in some other document would mean the question was written from the wrong page. An item
-without ``source_docs`` is looked up in all its set's sources. No assistant turn may contain a
-fact (an answer that echoes the conversation would pass); a set whose items carry a split must
-split them evenly overall and within one item of even in every category. Exits 1 on any problem.
+Sets: the example app's messy3 and messy4 (against its documents and catalog) and the apps appb to
+appg (against their own documents). An item may name the documents its facts come from
+(``source_docs``); every fact must then occur verbatim (case-insensitively) in one of them: a fact
+that is not in its source would score a correct answer as wrong, and a fact found only in some
+other document would mean the question was written from the wrong page. An item without
+``source_docs`` is looked up in all its set's sources. No assistant turn may contain a fact (an
+answer that echoes the conversation would pass); a set whose items carry a split must split them
+evenly overall and within one item of even in every category. Exits 1 on any problem.
 """
 
 from __future__ import annotations
