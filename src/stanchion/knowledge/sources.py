@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, repeat
 from operator import itemgetter
 
 from stanchion.knowledge.antonyms import ANTONYMS
@@ -25,6 +25,7 @@ from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # The numbers inside a source's words: "9pm", "1st" and "2018-2019" back "9", "1" and "2019".
 DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+TOPS = 512  # sets of top windows kept per source
 
 # English number names from 1 (shared with ``named_kinds``'s numbered instalments).
 CARDINALS = [
@@ -172,13 +173,19 @@ class Source:
     # The windows each term is in, in window order: a claim's coverage of every window is
     # added up term by term from here (the same sums, in the same order, as window by window).
     where: dict[str, list[int]] = field(default_factory=dict)
-    # IDF weights made so far (``weights``), and an unseen term's
+    # Each source term's IDF weight, and an unseen term's: made once per passage set, so a
+    # claim's weights are looked up in C (``weights``)
     idf: dict[str, float] = field(init=False)
     unseen: float = field(init=False)
+    # The terms and stems of the top windows of a claim's alignment, by the windows' indices:
+    # the claims of a passage set keep landing on the same few sentences
+    tops: dict[tuple[int, ...], tuple[set[str], set[str]]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.idf = {}
-        self.unseen = math.log(1 + max(self.sentences, 1) / 1) + 0.5
+        n = max(self.sentences, 1)
+        self.idf = {t: math.log(1 + n / (1 + d)) + 0.5 for t, d in self.df.items()}
+        self.unseen = math.log(1 + n / 1) + 0.5
+        self.tops = {}
 
     @classmethod
     def of(cls, texts: list[str], cache: FactsCache | None = None) -> Source:
@@ -206,19 +213,24 @@ class Source:
         return cls(terms, bigrams, windows, df, len(single), voiced, digits, tuple(texts), where)
 
     def weights(self, uniq: list[str]) -> list[float]:
-        """The IDF weight of each term: a source term's is kept once made (a passage set's
-        terms come back claim after claim), an unseen term's is the same for all."""
-        idf, df, unseen = self.idf, self.df, self.unseen
-        out = []
-        for t in uniq:
-            w = idf.get(t)
-            if w is None:
-                if t not in df:
-                    w = unseen
-                else:
-                    w = idf[t] = math.log(1 + max(self.sentences, 1) / (1 + df[t])) + 0.5
-            out.append(w)
-        return out
+        """The IDF weight of each term: a source term's made with the source, an unseen
+        term's the same for all."""
+        return list(map(self.idf.get, uniq, repeat(self.unseen)))
+
+    def top(self, order: list[int]) -> tuple[set[str], set[str]]:
+        """The terms and the stems of the windows ``order`` together (shared: not to be
+        changed), made once per set of windows."""
+        key = tuple(order)
+        found = self.tops.get(key)
+        if found is None:
+            if len(self.tops) >= TOPS:
+                self.tops.clear()
+            windows = [self.windows[i] for i in order]
+            found = self.tops[key] = (
+                set().union(*[w.terms for w in windows]),
+                set().union(*[w.stems for w in windows]),
+            )
+        return found
 
 
 # A passage's sentences: each one's content terms, and its window. A function of the text
