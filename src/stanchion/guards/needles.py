@@ -89,13 +89,19 @@ class Present:
             return True
         if not self.mask & group.keys:
             return False
+        # Loops in this frame rather than ``any`` over a generator (a frame per call).
+        has = self.has
         if group.by_bit is None:
-            return any(self.has(needle, bit) for needle, bit in group.checked)
+            for needle, bit in group.checked:
+                if has(needle, bit):
+                    return True
+            return False
         found = self.mask & group.keys
         while found:
             bit = found & -found
-            if any(self.has(needle, bit) for needle in group.by_bit[bit]):
-                return True
+            for needle in group.by_bit[bit]:
+                if has(needle, bit):
+                    return True
             found ^= bit
         return False
 
@@ -227,8 +233,7 @@ class Automaton:
         return self.mask_of(self.keys(text))
 
     def mask_of(self, keys: list[int]) -> int:
-        bits = self._bits
-        return reduce(or_, (bits[i] for i in keys), 0)
+        return reduce(or_, map(self._bits.__getitem__, keys), 0)
 
     def keys(self, text: str) -> list[int]:
         """The numbers of the keys in ``text`` (their order in ``bits``), each once."""

@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise, repeat
+from itertools import pairwise
 from operator import itemgetter
 
 from stanchion.knowledge.antonyms import ANTONYMS
@@ -173,8 +173,7 @@ class Source:
     # The windows each term is in, in window order: a claim's coverage of every window is
     # added up term by term from here (the same sums, in the same order, as window by window).
     where: dict[str, list[int]] = field(default_factory=dict)
-    # Each source term's IDF weight, and an unseen term's: made once per passage set, so a
-    # claim's weights are looked up in C (``weights``)
+    # IDF weights made so far (``weights``), and an unseen term's
     idf: dict[str, float] = field(init=False)
     unseen: float = field(init=False)
     # The terms and stems of the top windows of a claim's alignment, by the windows' indices:
@@ -182,9 +181,8 @@ class Source:
     tops: dict[tuple[int, ...], tuple[set[str], set[str]]] = field(init=False)
 
     def __post_init__(self) -> None:
-        n = max(self.sentences, 1)
-        self.idf = {t: math.log(1 + n / (1 + d)) + 0.5 for t, d in self.df.items()}
-        self.unseen = math.log(1 + n / 1) + 0.5
+        self.idf = {}
+        self.unseen = math.log(1 + max(self.sentences, 1) / 1) + 0.5
         self.tops = {}
 
     @classmethod
@@ -213,9 +211,19 @@ class Source:
         return cls(terms, bigrams, windows, df, len(single), voiced, digits, tuple(texts), where)
 
     def weights(self, uniq: list[str]) -> list[float]:
-        """The IDF weight of each term: a source term's made with the source, an unseen
-        term's the same for all."""
-        return list(map(self.idf.get, uniq, repeat(self.unseen)))
+        """The IDF weight of each term: a source term's is kept once made (a passage set's
+        terms come back claim after claim), an unseen term's is the same for all."""
+        idf, df, unseen = self.idf, self.df, self.unseen
+        out = []
+        for t in uniq:
+            w = idf.get(t)
+            if w is None:
+                if t not in df:
+                    w = unseen
+                else:
+                    w = idf[t] = math.log(1 + max(self.sentences, 1) / (1 + df[t])) + 0.5
+            out.append(w)
+        return out
 
     def top(self, order: list[int]) -> tuple[set[str], set[str]]:
         """The terms and the stems of the windows ``order`` together (shared: not to be
