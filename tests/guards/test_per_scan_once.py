@@ -10,6 +10,7 @@ import random
 
 from stanchion.guards.base import Finding
 from stanchion.guards.leakage import Canaries, make_canary
+from stanchion.guards.needles import NeedleIndex
 from stanchion.guards.normalize import normalize
 from stanchion.guards.pii import PRIORITY, PiiGuard
 from stanchion.guards.pii_overlaps import Candidate, resolve_overlaps
@@ -21,7 +22,8 @@ TEXTS = [
     "Dr. Maria Garcia was born on 14/03/1985 in Madrid and works for Acme Corp.",
     "Server 192.168.0.12 and fe80::1ff:fe23:4567:890a answered at 10:45 pm yesterday.",
     "IBAN GB82 WEST 1234 5698 7654 32, zip 94105, see https://example.org/u/ana.",
-    "A\u200bna's e\u200bmail is a\u200bna@exam\u200bple.org and her phone ０２０ ７９４６ ０９５８.",
+    "A\u200bna's e\u200bmail is a\u200bna@exam\u200bple.org,"
+    " and her phone ０２０ ７９４６ ０９５８.",
     "How long do card refunds take after you receive my return?",
     "",
 ]
@@ -86,3 +88,28 @@ def test_the_canary_is_the_hmac_of_the_exchange_id() -> None:
         for exchange_id in ("a", "ex-1", "0193a8f2-6c1e-7b3a-9d2f-4e5a6b7c8d9e", "é" * 70):
             assert canaries.token(exchange_id) == make_canary(secret, exchange_id)
             assert canaries.token(exchange_id) == canaries.token(exchange_id)  # states unspent
+
+
+def test_a_needle_group_is_present_when_one_of_its_needles_is() -> None:
+    words = ["ignore", "previous", "system", "you are", "act as", "developer mode", "no rules"]
+    words += ["mot de passe", "ignore all", "system prompt", "from now", "do anything"]
+    words += ["pretend to", "you will", "as an ai", "reveal your"]
+    index = NeedleIndex(words)
+    rng = random.Random(3)
+    few = index.group(words[:5])  # tested in turn
+    many = index.group(words)  # tested by the bits of their keys
+    assert few.by_bit is None and many.by_bit is not None
+    pieces = [*words, "ignor", "rule", "system's", "act", "as", " ", ". ", "promp", "you", "t"]
+    tried = 0
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        for scan in (index.scan, index.scan_words):
+            present = scan(text)
+            for group, needles in ((few, words[:5]), (many, words)):
+                want = any(n in text for n in needles)
+                if present.mask & group.pure or present.mask & group.keys:
+                    assert present.any(group) == want, (text, needles)
+                    tried += 1
+                else:
+                    assert not want, text
+    assert tried > 1000

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
-from itertools import filterfalse
+from itertools import filterfalse, repeat, starmap
 from operator import add, or_
 from typing import Any
 
@@ -89,19 +89,15 @@ class Present:
             return True
         if not self.mask & group.keys:
             return False
-        # Loops in this frame rather than ``any`` over a generator (a frame per call).
-        has = self.has
+        # ``has`` mapped in C rather than called from a generator (a frame per call); ``any``
+        # stops at the first needle found, as before.
         if group.by_bit is None:
-            for needle, bit in group.checked:
-                if has(needle, bit):
-                    return True
-            return False
+            return any(starmap(self.has, group.checked))
         found = self.mask & group.keys
         while found:
             bit = found & -found
-            for needle in group.by_bit[bit]:
-                if has(needle, bit):
-                    return True
+            if any(map(self.has, group.by_bit[bit], repeat(bit))):
+                return True
             found ^= bit
         return False
 
