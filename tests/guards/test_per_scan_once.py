@@ -15,6 +15,7 @@ from stanchion.guards.normalize import normalize
 from stanchion.guards.pii import PRIORITY, PiiGuard
 from stanchion.guards.pii_overlaps import Candidate, resolve_overlaps
 from stanchion.guards.policy import PiiSpec
+from stanchion.guards.toxicity import clean, exact_sums, shipped_model
 
 TEXTS = [
     "Call me on +44 20 7946 0958 or write to ana.lopez@example.org, Ana.",
@@ -113,3 +114,50 @@ def test_a_needle_group_is_present_when_one_of_its_needles_is() -> None:
                 else:
                     assert not want, text
     assert tried > 1000
+
+
+def test_toxicity_scores_the_same_with_word_sets_merged() -> None:
+    """The shipped weights are quantised, so a text's buckets summed in any order give the
+    same floats: the merged word sets score exactly as the buckets added one by one."""
+    model = shipped_model()
+    assert model._exact
+    rng = random.Random(9)
+    vocab = [
+        "you",
+        "are",
+        "a",
+        "stupid",
+        "idiot",
+        "and",
+        "I",
+        "hate",
+        "all",
+        "of",
+        "the",
+        "people",
+        "here",
+        "lovely",
+        "day",
+        "refund",
+    ]
+    vocab += ["sh1t", "f*ck", "st00pid", "b!tch", "don't", "won't", "café", "naïve", "ok"]
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 60))) for _ in range(400)]
+    texts += TEXTS
+    for text in texts:
+        cleaned = clean(text)
+        model._exact = True
+        merged, got = model.buckets(cleaned), model.predict_clean(cleaned)
+        model._exact = False
+        added, want = model.buckets(cleaned), model.predict_clean(cleaned)
+        model._exact = True
+        assert merged == added, text
+        assert {k: repr(v) for k, v in got.items()} == {k: repr(v) for k, v in want.items()}
+
+
+def test_full_precision_weights_keep_one_order_of_addition() -> None:
+    rng = random.Random(1)
+    rows = [[rng.uniform(-3, 3) for _ in range(64)] for _ in range(3)]
+    assert not exact_sums(rows, 64)  # 53-bit weights: the order of the sum would show
+    quantised = [[float(rng.randint(-127, 127)) * 0.0625 for _ in range(64)] for _ in range(3)]
+    assert exact_sums(quantised, 64)
+    assert exact_sums([[0.0] * 64], 64)
