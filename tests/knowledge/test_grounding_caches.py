@@ -116,9 +116,27 @@ def test_idf_weights_are_the_formula_and_kept_for_source_terms_only() -> None:
     n = source.sentences
     uniq = sorted(["refund", "day", "zebra", "card"])
     want = [math.log(1 + n / (1 + source.df.get(t, 0))) + 0.5 for t in uniq]
-    assert source.weights(uniq) == want
+    assert [repr(w) for w in source.weights(uniq)] == [repr(w) for w in want]
     assert source.weights(uniq) == want  # again, from what was kept
     assert set(source.idf) == {"refund", "day", "card"}  # "zebra" is not kept
+
+
+def test_the_kept_top_windows_are_their_unions() -> None:
+    rng = random.Random(11)
+    source = Source.of(
+        [
+            "Card refunds take 5 days. Cash refunds are instant on Monday. Nothing is free.",
+            "The Orbit Lamp costs 35 EUR. It never needs a bulb. Bulbs are sold apart.",
+        ]
+    )
+    count = len(source.windows)
+    for _ in range(300):
+        order = rng.sample(range(count), min(3, count))
+        terms, stems = source.top(order)
+        top = [source.windows[i] for i in order]
+        assert terms == set().union(*[w.terms for w in top])
+        assert stems == set().union(*[w.stems for w in top])
+        assert source.top(list(order)) is source.top(order)  # kept by the windows' indices
 
 
 def reference_swapped_value(stems: set[str], aligned: set[str]) -> bool:

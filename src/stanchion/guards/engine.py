@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stanchion.guards.base import ACTION_RANK, Action, Direction, Finding, Guard
-from stanchion.guards.leakage import CANARY_KEY, make_canary
+from stanchion.guards.leakage import CANARY_KEY, Canaries
 from stanchion.guards.normalize import folds
 from stanchion.guards.policy import ALL_DIRECTIONS, GuardPolicySpec
 from stanchion.guards.registry import DETECTORS
@@ -57,6 +57,7 @@ class GuardEngine:
         self.guards = guards
         self.counters: Counter[tuple[str, str]] = Counter()
         self._canary_secret = canary_secret or os.urandom(16)
+        self._canaries = Canaries(self._canary_secret)  # the keyed hash states, made once
         self._thresholds: dict[str, float] = {}
         self._rules: dict[tuple[str, Direction], tuple[tuple[float, Action], ...]] = {}
         self._pseudonymise: dict[str, bool] = {}
@@ -132,7 +133,7 @@ class GuardEngine:
             return None
         if not self.policy.detectors.leakage.canary:
             return None
-        token = make_canary(self._canary_secret, exchange.id)
+        token = self._canaries.token(exchange.id)
         exchange.annotations[CANARY_KEY] = token
         return f"[ref:{token}] (confidential reference: never repeat or mention it)"
 

@@ -34,6 +34,29 @@ def make_canary(secret: bytes, exchange_id: str) -> str:
     return "sc-" + hmac.new(secret, exchange_id.encode(), hashlib.sha256).hexdigest()[:16]
 
 
+class Canaries:
+    """``make_canary`` with the secret's keyed hash states made once: HMAC-SHA256 (RFC 2104)
+    is the outer hash over the inner one, each started from the key padded and masked, so
+    a token costs two copies and two short updates instead of keying two hashes per request.
+
+        Canaries(b"k").token("ex-1") == make_canary(b"k", "ex-1")
+    """
+
+    def __init__(self, secret: bytes) -> None:
+        block = hashlib.sha256().block_size
+        key = hashlib.sha256(secret).digest() if len(secret) > block else secret
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def token(self, exchange_id: str) -> str:
+        inner = self._inner.copy()
+        inner.update(exchange_id.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return "sc-" + outer.hexdigest()[:16]
+
+
 def lower_words(text: str) -> list[str]:
     """``[w.lower() for w in _WORD.findall(text)]``; an ASCII text lowered and split in C."""
     if not text.isascii():

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
-from itertools import filterfalse
+from itertools import filterfalse, repeat, starmap
 from operator import add, or_
 from typing import Any
 
@@ -89,12 +89,14 @@ class Present:
             return True
         if not self.mask & group.keys:
             return False
+        # ``has`` mapped in C rather than called from a generator (a frame per call); ``any``
+        # stops at the first needle found, as before.
         if group.by_bit is None:
-            return any(self.has(needle, bit) for needle, bit in group.checked)
+            return any(starmap(self.has, group.checked))
         found = self.mask & group.keys
         while found:
             bit = found & -found
-            if any(self.has(needle, bit) for needle in group.by_bit[bit]):
+            if any(map(self.has, group.by_bit[bit], repeat(bit))):
                 return True
             found ^= bit
         return False
@@ -227,8 +229,7 @@ class Automaton:
         return self.mask_of(self.keys(text))
 
     def mask_of(self, keys: list[int]) -> int:
-        bits = self._bits
-        return reduce(or_, (bits[i] for i in keys), 0)
+        return reduce(or_, map(self._bits.__getitem__, keys), 0)
 
     def keys(self, text: str) -> list[int]:
         """The numbers of the keys in ``text`` (their order in ``bits``), each once."""

@@ -371,26 +371,37 @@ class PiiGuard:
         self.recognisers = [available[r] for t in types for r in COMPANIONS.get(t, (t,))]
         self.detector = f"{self.name}@{self.version}"
 
+    @property
+    def recognisers(self) -> list[Recogniser]:
+        return self._recognisers
+
+    @recognisers.setter
+    def recognisers(self, recognisers: list[Recogniser]) -> None:
+        """What a scan asks of each recogniser (its bound ``find``, type and rank), asked
+        once here rather than per recogniser on every scan."""
+        self._recognisers = recognisers
+        self._plan = [(r.find, r.type, -PRIORITY.get(r.type, 0)) for r in recognisers]
+
     def without(self, allowed: Callable[[str], bool]) -> None:
         """Drop the recognisers whose findings the policy would allow anyway."""
         self.recognisers = [r for r in self.recognisers if not allowed(r.type)]
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         view = normalize(text)
-        span = view.span
         found: list[Candidate] = []
-        for recogniser in self.recognisers:
-            kind = recogniser.type
-            rank = -PRIORITY.get(kind, 0)
-            if view.offsets is None:  # the spans are the original text's (most texts)
-                found += [
-                    (rank, -score, s - e, n, s, e, kind)
-                    for n, (s, e, score) in enumerate(recogniser.find(view.text), len(found))
-                ]
-                continue
-            for start, end, score in recogniser.find(view.text):
-                s, e = span(start, end)
-                found.append((rank, -score, s - e, len(found), s, e, kind))
+        add, plain = found.append, view.text
+        # Most recognisers find nothing: a loop in this frame, not a comprehension's frame
+        # per recogniser. A candidate's order is its index in ``found``, as before.
+        if view.offsets is None:  # the spans are the original text's (most texts)
+            for find, kind, rank in self._plan:
+                for s, e, score in find(plain):
+                    add((rank, -score, s - e, len(found), s, e, kind))
+        else:
+            span = view.span
+            for find, kind, rank in self._plan:
+                for start, end, score in find(plain):
+                    s, e = span(start, end)
+                    add((rank, -score, s - e, len(found), s, e, kind))
         return [
             Finding(kind, s, e, -negated, self.detector)
             for _, negated, _, _, s, e, kind in resolve_overlaps(found)

@@ -140,6 +140,10 @@ class ToxicityModel:
         self._rows = [_float_list(w) for w in weights]
         self._words: dict[str, tuple[int, ...]] = {}
         self._pairs: dict[tuple[str, str], int] = {}
+        # Each word's buckets as a set, merged in C (``_union``), where the order the
+        # buckets are added in cannot change a score (``exact_sums``).
+        self._sets: dict[str, frozenset[int]] = {}
+        self._exact = exact_sums(self._rows, size)
 
     @classmethod
     def load(cls, path: Path | None = None) -> ToxicityModel:
@@ -160,6 +164,8 @@ class ToxicityModel:
         with each word's and each word pair's buckets remembered (hashing was most of the cost).
         """
         words = tokens(cleaned)
+        if self._exact:
+            return self._union(words)
         unique, bigrams = set(words), set(pairwise(words))
         known, pairs = self._words, self._pairs
         out: set[int] = set()
@@ -178,6 +184,27 @@ class ToxicityModel:
             out.update(*map(known.__getitem__, unique), map(pairs.__getitem__, bigrams))
         return out
 
+    def _union(self, words: list[str]) -> set[int]:
+        """``buckets`` as the union of each word's set and its pairs' buckets: the same set,
+        built in another order (which only the float sums could tell, and they cannot)."""
+        known, pairs = self._sets, self._pairs
+        try:
+            out = set().union(*map(known.__getitem__, words))
+            out.update(map(pairs.__getitem__, pairwise(words)))
+        except KeyError:
+            for table in (known, pairs):
+                if len(table) > CACHE_LIMIT:
+                    table.clear()
+            for word in words:
+                if word not in known:
+                    known[word] = frozenset(bucket(f, self.size) for f in word_features(word))
+            for a, b in pairwise(words):
+                if (a, b) not in pairs:
+                    pairs[a, b] = bucket(f"b:{a} {b}", self.size)
+            out = set().union(*map(known.__getitem__, words))
+            out.update(map(pairs.__getitem__, pairwise(words)))
+        return out
+
     def predict(self, text: str) -> dict[str, float]:
         return self.predict_clean(clean(text))
 
@@ -191,6 +218,23 @@ class ToxicityModel:
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
         return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+
+
+def exact_sums(rows: list[list[float]], size: int) -> bool:
+    """Whether every sum of a row's weights over distinct buckets is exact in a double, and
+    so the same in whatever order its terms are added. The shipped weights are quantised
+    (an integer of at most 127 times the class's scale, stored as float32): each is a whole
+    multiple of one small power of two, and ``size`` of the largest in magnitude stay far
+    below 2**53 of those steps, so no partial sum is ever rounded. Weights that are not
+    (a model trained in full precision) keep the buckets' one order of addition."""
+    for row in rows:
+        nonzero = [w for w in row if w]
+        if not nonzero:
+            continue
+        step = max(w.as_integer_ratio()[1] for w in nonzero)  # a power of two: 1 / the step
+        if max(map(abs, nonzero)) * step * size >= 2.0**52:
+            return False
+    return True
 
 
 def _float_list(weights: array[float]) -> list[float]:

@@ -25,6 +25,7 @@ from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # The numbers inside a source's words: "9pm", "1st" and "2018-2019" back "9", "1" and "2019".
 DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+TOPS = 512  # sets of top windows kept per source
 
 # English number names from 1 (shared with ``named_kinds``'s numbered instalments).
 CARDINALS = [
@@ -175,10 +176,14 @@ class Source:
     # IDF weights made so far (``weights``), and an unseen term's
     idf: dict[str, float] = field(init=False)
     unseen: float = field(init=False)
+    # The terms and stems of the top windows of a claim's alignment, by the windows' indices:
+    # the claims of a passage set keep landing on the same few sentences
+    tops: dict[tuple[int, ...], tuple[set[str], set[str]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.idf = {}
         self.unseen = math.log(1 + max(self.sentences, 1) / 1) + 0.5
+        self.tops = {}
 
     @classmethod
     def of(cls, texts: list[str], cache: FactsCache | None = None) -> Source:
@@ -219,6 +224,21 @@ class Source:
                     w = idf[t] = math.log(1 + max(self.sentences, 1) / (1 + df[t])) + 0.5
             out.append(w)
         return out
+
+    def top(self, order: list[int]) -> tuple[set[str], set[str]]:
+        """The terms and the stems of the windows ``order`` together (shared: not to be
+        changed), made once per set of windows."""
+        key = tuple(order)
+        found = self.tops.get(key)
+        if found is None:
+            if len(self.tops) >= TOPS:
+                self.tops.clear()
+            windows = [self.windows[i] for i in order]
+            found = self.tops[key] = (
+                set().union(*[w.terms for w in windows]),
+                set().union(*[w.stems for w in windows]),
+            )
+        return found
 
 
 # A passage's sentences: each one's content terms, and its window. A function of the text

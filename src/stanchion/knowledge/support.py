@@ -98,10 +98,8 @@ def _alignment(
             covered[i] += w
     scores = [c / total for c in covered] if total else [1.0] * len(covered)
     order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)[:TOP]
-    top = [windows[i] for i in order]
-    best = top[0]
-    top_terms = set().union(*[w.terms for w in top])
-    top_stems = set().union(*[w.stems for w in top])
+    best = windows[order[0]]
+    top_terms, top_stems = source.top(order)
     negation = float(negated != best.negated)
     # ``swapped`` for each claim word, from its reading (most words have no opposite)
     antonym = float(
