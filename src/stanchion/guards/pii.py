@@ -14,6 +14,7 @@ import ipaddress
 import re
 import string
 from collections.abc import Callable, Iterator
+from itertools import repeat
 from typing import TYPE_CHECKING, Protocol
 
 import phonenumbers
@@ -32,7 +33,7 @@ from stanchion.guards.pii_entities import (
     ZipCodeRecogniser,
 )
 from stanchion.guards.pii_names import AddressRecogniser, PersonRecogniser
-from stanchion.guards.pii_overlaps import Candidate, resolve_overlaps
+from stanchion.guards.pii_overlaps import kept_spans
 from stanchion.guards.pii_phone import load_regions
 from stanchion.guards.pii_times import AgeRecogniser, DateTimeRecogniser
 from stanchion.guards.pii_titles import TitleRecogniser
@@ -376,24 +377,24 @@ class PiiGuard:
         self.recognisers = [r for r in self.recognisers if not allowed(r.type)]
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
+        # The spans and their types in two lists, extended in C; the choice among overlaps
+        # makes candidates only for the few spans that overlap, and a Finding only for each
+        # span kept (~2,500 instructions a span saved on a text's ~50).
         view = normalize(text)
-        span = view.span
-        found: list[Candidate] = []
+        spans: list[Match] = []
+        kinds: list[str] = []
         for recogniser in self.recognisers:
-            kind = recogniser.type
-            rank = -PRIORITY.get(kind, 0)
-            if view.offsets is None:  # the spans are the original text's (most texts)
-                found += [
-                    (rank, -score, s - e, n, s, e, kind)
-                    for n, (s, e, score) in enumerate(recogniser.find(view.text), len(found))
-                ]
-                continue
-            for start, end, score in recogniser.find(view.text):
-                s, e = span(start, end)
-                found.append((rank, -score, s - e, len(found), s, e, kind))
+            size = len(spans)
+            spans += recogniser.find(view.text)
+            if len(spans) > size:
+                kinds += repeat(recogniser.type, len(spans) - size)
+        if view.offsets is not None:  # the spans are the original text's only for most texts
+            span = view.span
+            spans = [(*span(start, end), score) for start, end, score in spans]
+        detector = self.detector
         return [
-            Finding(kind, s, e, -negated, self.detector)
-            for _, negated, _, _, s, e, kind in resolve_overlaps(found)
+            Finding(kind, start, end, score, detector)
+            for _, _, (start, end, score), kind in kept_spans(spans, kinds, PRIORITY)
         ]
 
 
