@@ -377,15 +377,18 @@ class PiiGuard:
         self.recognisers = [r for r in self.recognisers if not allowed(r.type)]
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
-        # The spans and their types in two lists, extended in C; the choice among overlaps
-        # makes candidates only for the few spans that overlap, and a Finding only for each
-        # span kept (~2,500 instructions a span saved on a text's ~50).
+        # The spans and their types in two lists; the choice among overlaps makes candidates
+        # only for the few spans that overlap, and a Finding only for each span kept (~140,000
+        # instructions a 2 KB prose text). ``list += generator`` sizes the list up and back
+        # down for each recogniser, most of which find nothing: appended one by one instead.
         view = normalize(text)
         spans: list[Match] = []
         kinds: list[str] = []
+        add = spans.append
         for recogniser in self.recognisers:
             size = len(spans)
-            spans += recogniser.find(view.text)
+            for found in recogniser.find(view.text):
+                add(found)
             if len(spans) > size:
                 kinds += repeat(recogniser.type, len(spans) - size)
         if view.offsets is not None:  # the spans are the original text's only for most texts
