@@ -158,6 +158,32 @@ def test_date_time_forms_are_the_one_alternation(text: str) -> None:
         assert (found[0].span(), found[1]) == (m.span(), m.lastindex - 1)  # type: ignore[operator]
 
 
+YEAR_TEXTS = ["in 1990, 2003s 2019-1-2 1980s 1980S 1980\u017f 2040 1899 2031x 19\u0663\u0664"]
+
+
+@pytest.mark.parametrize("text", [*YEAR_TEXTS, *_random_texts("0129 3sS\u017f-x\u0663", 300, 17)])
+def test_a_bare_year_is_what_the_year_forms_match_there(text: str) -> None:
+    """Four digits that no hyphen or "s" follows, starting 19 or 200-203, are taken for a
+    bare year without running the pattern: the year forms' alternation matches them so."""
+    for start in range(len(text)):
+        if not "0" <= text[start] <= "9":
+            continue
+        pattern, forms, _ = pii_times._forms_at(text, start)
+        if forms is not pii_times._BARE_YEAR_FORMS:
+            continue
+        m = pii_times._YEAR_RUN[0].match(text, start)
+        assert m is not None and m.span() == (start, start + 4), text
+        assert pii_times._YEAR_RUN[1][m.lastindex - 1] == pii_times._YEAR  # type: ignore[operator]
+        assert pii_times._form_and_end(text, start, pattern, forms) == (pii_times._YEAR, start + 4)
+
+
+def test_the_bare_years_are_found_in_the_year_texts() -> None:
+    text = YEAR_TEXTS[0]
+    bare = [s for s in range(len(text)) if text[s].isdigit()
+            and pii_times._forms_at(text, s)[1] is pii_times._BARE_YEAR_FORMS]  # fmt: skip
+    assert [text[s : s + 4] for s in bare] == ["1990", "2031", "19\u0663\u0664"]
+
+
 @pytest.mark.parametrize("text", [*DATE_TEXTS, *_random_texts("0129 -/.MayJanst,", 60)])
 def test_date_matches_are_finditer(text: str) -> None:
     assert [m.span() for m in date_matches(text)] == [m.span() for m in _DATE.finditer(text)]

@@ -305,16 +305,14 @@ def _eu_street_possible(text: str) -> bool:
     pattern (it tries every capitalised word) runs only when some number run follows one,
     in a word with a capital letter before the suffix (the pattern's first character).
 
-    The runs of a text with many (a table, a listing) are looked at one by one (~9,000
-    instructions each) only where the text holds a suffix, or may hold a run with only white
-    space in the 40 characters before it: looking for the suffixes costs ~140,000."""
-    runs = number_runs(text)
-    present: tuple[str, ...] = _EU_SUFFIXES
-    if len(runs) > _FEW_RUNS:
-        present = _LITERALS.present(_literals(text), _EU_SUFFIXES)
-        if not present and not blank_run(text, 40):
-            return False
-    for start, _ in runs:
+    The runs are looked at one by one (~1,500 instructions each) only where the text holds
+    a suffix (the text's literals, read once for the address patterns), or may hold a run
+    with only white space in the 40 characters before it; a run's 40 characters are tested
+    only for the suffixes the text holds (all 27 took ~2,000 instructions a run)."""
+    present = _suffixes(_literals(text) & _EU_BITS)
+    if not present and not blank_run(text, 40):
+        return False
+    for start, _ in number_runs(text):
         if start and text[start - 1].isspace():
             before = text[max(0, start - 40) : start].rstrip()
             if not before:
@@ -327,7 +325,10 @@ def _eu_street_possible(text: str) -> bool:
     return False
 
 
-_FEW_RUNS = 16  # the suffixes are looked for in texts with more number runs
+@lru_cache(maxsize=256)
+def _suffixes(found: int) -> tuple[str, ...]:
+    """The street suffixes of the mask ``found`` (a few sets recur: "ring", "tie", "weg")."""
+    return _LITERALS.present(found, _EU_SUFFIXES)
 
 
 def _eu_suffix(before: str) -> str:
@@ -362,6 +363,7 @@ _NEEDLE_STARTS = {i: _ADDRESS_NEEDLES[i] for i in (1, 3, 4)}
 # The needles and the street suffixes, found in one pass (``Literals``) per text.
 _LITERALS = Literals((*(n for ns in _ADDRESS_NEEDLES.values() for n in ns), *_EU_SUFFIXES))
 _NEEDLE_BITS = {i: _LITERALS.any_of(needles) for i, needles in _ADDRESS_NEEDLES.items()}
+_EU_BITS = _LITERALS.any_of(_EU_SUFFIXES)
 
 
 @lru_cache(maxsize=8)
