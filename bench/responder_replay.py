@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import importlib
 import logging
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,7 @@ from stanchion.providers.registry import register_provider
 
 APPB = ROOT / "bench" / "data" / "appb"
 APPC = ROOT / "bench" / "data" / "appc"
+APPF = ROOT / "bench" / "data" / "appf"
 SOURCES = (
     ("messy", EXAMPLE, "messy"),
     ("messy2", EXAMPLE, "messy2"),
@@ -63,8 +66,12 @@ SOURCES = (
     ("messy4", EXAMPLE, "messy4"),
     ("appb", APPB, "questions"),
     ("appc", APPC, "questions"),
+    ("appf", APPF, "questions"),
 )
-OUT = Path("/tmp/stanchion-responder-requests.json")
+# one file per checkout: two worktrees capturing at once must not overwrite each other's
+OUT = Path(tempfile.gettempdir()) / (
+    f"stanchion-responder-requests-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}.json"
+)
 L2 = 0.3
 _SEEN: list[dict[str, Any]] = []
 _CURRENT = [""]  # the example being asked (examples are asked one at a time)
