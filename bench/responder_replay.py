@@ -56,6 +56,7 @@ from stanchion.providers.registry import register_provider
 
 APPB = ROOT / "bench" / "data" / "appb"
 APPC = ROOT / "bench" / "data" / "appc"
+APPF = ROOT / "bench" / "data" / "appf"
 SOURCES = (
     ("messy", EXAMPLE, "messy"),
     ("messy2", EXAMPLE, "messy2"),
@@ -63,6 +64,7 @@ SOURCES = (
     ("messy4", EXAMPLE, "messy4"),
     ("appb", APPB, "questions"),
     ("appc", APPC, "questions"),
+    ("appf", APPF, "questions"),
 )
 OUT = Path("/tmp/stanchion-responder-requests.json")
 L2 = 0.3

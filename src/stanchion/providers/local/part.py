@@ -17,6 +17,7 @@ from functools import lru_cache
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.asking import ASKS, focus, split_context
 from stanchion.providers.local.concepts import FRAME, Alts, concepts
+from stanchion.providers.local.context import Context
 from stanchion.providers.local.extremes import EXTREME
 from stanchion.providers.local.features import (
     FEATURE_FNS,
@@ -84,6 +85,10 @@ WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0, -0
 REPEAT, REPEAT_WORDS = 0.75, 3  # a sentence is repeated when this share of its words was said
 NEAR = 0.05  # a sentence in the section that answered an earlier part of the message
 PHRASE = 0.075  # (left-one-source-out over the six DEV sources: 0.075 chosen for 5 of 6)
+# A follow-up's answer among sentences alike for it ("how much for black and white": every
+# row of the price table) is the one about what the previous turn named ("print").
+RECALLED = 0.05
+CELL = 0.25  # a table row named by the part, in a column it asks (``Part.cell``)
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 
 Candidate = tuple[int, Sentence]
@@ -131,6 +136,7 @@ class Part:
     quickest: frozenset[int] = frozenset()  # ids of the sentences stating the least time asked
     unheld: bool = False  # a concept of its own is in no candidate sentence (nor heading)
     pairs: frozenset[tuple[str, str]] = frozenset()  # see ``side_by_side``
+    recalled: frozenset[str] = frozenset()  # the previous turn's words the part does not say
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -279,7 +285,19 @@ class Part:
             got += EXTREME
         if self.pairs and not self.pairs.isdisjoint(s.pairs):
             got += PHRASE
+        if self.recalled and not self.recalled.isdisjoint(s.own):
+            got += RECALLED
+        if s.labels and self.cell(s):
+            got += CELL
         return got
+
+    def cell(self, s: Sentence) -> bool:
+        """Is the sentence the table row the part names, read in a column it asks for ("is
+        the central library open on sunday": "Branch: Central Library; ...; Sunday: 13:00 to
+        17:00")?"""
+        lead = self.hits(s)[2]
+        column = any(found(self.wanted[t], s.labels) for t in self.asked - lead)
+        return column and any(found(self.wanted[t], s.lead) for t in self.wanted)
 
 
 # Phrasal verbs whose words name nothing alone ("show", "get"), read as the verb they
@@ -320,28 +338,6 @@ def _terms(text: str) -> tuple[str, ...]:
         if letters != t and len(letters) >= 3 and not t.isalpha():
             out.append(letters)  # "5ghz" also asks about "ghz"
     return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What a request brings besides the question: catalog passages, the conversation so
-    far, the app's glossary, whether the caller judged each part already."""
-
-    demoted: frozenset[int] = frozenset()
-    said: str = ""
-    earlier: str = ""  # the user's previous turn
-    glossary: tuple[tuple[frozenset[str], ...], ...] = ()
-    judged: bool = False
-    names: frozenset[str] = frozenset()  # the words that tell the passages' titles apart
-    titles: tuple[str, ...] = ()  # the passages' distinct titles
-    rows: frozenset[str] = frozenset()  # those of catalog rows: products the message names
-    # (passage, section) of the sentences that answered the message's earlier parts: its
-    # parts are most often about one thing ("how long does setup take, how will I know it
-    # worked": the setup section's sentence over another section's "...when the reset worked")
-    near: frozenset[tuple[int, int]] = frozenset()
-    # the side of a contrast the part asks ("what's covered by the warranty and what's
-    # not"): False, what holds (not the exclusions); True, the exclusions; None, no contrast
-    negated_side: bool | None = None
 
 
 def contrasted(parts: list[str]) -> dict[int, bool]:
@@ -403,6 +399,8 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
         part.shorter = tuple(w for _, w in titled if w.isdisjoint(part.own_names))
     part.amounts = amounts(main)
     part.pairs = side_by_side(main, candidates)
+    if ctx.earlier:  # "I need to print a few forms" / "how much for black and white"
+        part.recalled = frozenset(words_of(ctx.earlier)).difference(wanted, FRAME)
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
     if intent.kind and part.asked:  # (read only for a part that asks for a kind)
