@@ -285,7 +285,7 @@ class Part:
             got += EXTREME
         if self.pairs and not self.pairs.isdisjoint(s.pairs):
             got += PHRASE
-        if self.recalled and not self.recalled.isdisjoint(s.own):
+        if self.recalled and not self.recalled.isdisjoint(s.own - s.labels):
             got += RECALLED
         if s.labels and self.cell(s):
             got += CELL
@@ -296,7 +296,9 @@ class Part:
         the central library open on sunday": "Branch: Central Library; ...; Sunday: 13:00 to
         17:00")?"""
         lead = self.hits(s)[2]
-        column = any(found(self.wanted[t], s.labels) for t in self.asked - lead)
+        # (not the first column's name: "Shop" of "Shop: Old Town" says what a row is)
+        columns = s.labels.difference(terms(s.text.split(":", 1)[0]))
+        column = any(found(self.wanted[t], columns) for t in self.asked - lead)
         return column and any(found(self.wanted[t], s.lead) for t in self.wanted)
 
 

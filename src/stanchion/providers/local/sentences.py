@@ -184,7 +184,7 @@ class Sentence:
     ranges: tuple[Range, ...] = ()  # ranges it states in a unit ("from 100 to 160 Wh")
     instruction: bool = False  # it tells the reader what to do (``instruction``)
     pairs: frozenset[tuple[str, str]] = frozenset()  # two of its terms next to each other
-    labels: frozenset[str] = frozenset()  # a table row's column names past its first (``_row``)
+    labels: frozenset[str] = frozenset()  # a table row's column names (``_row``)
 
 
 def _named(sentence: str) -> frozenset[str]:
@@ -220,11 +220,11 @@ _LABEL = re.compile(r"(?:^|; )([^:;]{1,40}): ")
 
 def _row(sentence: str) -> tuple[frozenset[str], frozenset[str]]:
     """The terms of the sentence's first words (a table row's: its first value's), and a
-    row's column names past the first ("Sunday" of "Branch: Central; Sunday: 13:00")."""
+    row's column names ("Branch", "Sunday" of "Branch: Central; Sunday: 13:00")."""
     row = _ROW.match(sentence)
     if row is None:
         return frozenset(terms(" ".join(sentence.split()[:LEAD_WORDS]))), frozenset()
-    labels = frozenset(t for m in list(_LABEL.finditer(sentence))[1:] for t in terms(m.group(1)))
+    labels = frozenset(t for m in _LABEL.finditer(sentence) for t in terms(m.group(1)))
     return frozenset(terms(" ".join(row.group(1).split()[:LEAD_WORDS]))), labels
 
 
