@@ -8,6 +8,7 @@ written for these tests (a bicycle hire shop), not taken from any evaluation set
 from __future__ import annotations
 
 from stanchion.providers.local.answer import answer, request_context
+from stanchion.providers.local.features import cell
 from stanchion.providers.local.part import read_part
 from stanchion.providers.local.sentences import Analyzer, split_sentences
 
@@ -103,10 +104,10 @@ def test_a_cell_is_the_named_row_in_an_asked_column() -> None:
     ctx, candidates = request_context([HIRE_TABLE], None, None, None, None, None, analyzer)
     rows = {s.text.split(";")[0]: s for _, s in candidates if s.labels}
     part = read_part("is the old town shop open on sunday", candidates, analyzer, ctx)
-    assert part.cell(rows["Shop: Old Town"])
-    assert not part.cell(rows["Shop: Harbour"])  # another row
+    assert cell(part, rows["Shop: Old Town"])
+    assert not cell(part, rows["Shop: Harbour"])  # another row
     part = read_part("where is the old town shop", candidates, analyzer, ctx)
-    assert not part.cell(rows["Shop: Old Town"])  # no column asked
+    assert not cell(part, rows["Shop: Old Town"])  # no column asked
 
 
 def test_a_follow_up_naming_a_column_takes_the_row_of_the_previous_turn() -> None:

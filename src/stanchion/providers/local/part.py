@@ -16,13 +16,15 @@ from functools import lru_cache
 
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.asking import ASKS, focus, split_context
-from stanchion.providers.local.concepts import FRAME, Alts, concepts
+from stanchion.providers.local.concepts import FRAME, Alts, concepts, found
 from stanchion.providers.local.context import Context
 from stanchion.providers.local.extremes import EXTREME
 from stanchion.providers.local.features import (
     FEATURE_FNS,
+    cell,
     condition,
     holds_kind,
+    refers,
     target,
     unasked_negation,
     without,
@@ -88,16 +90,11 @@ PHRASE = 0.075  # (left-one-source-out over the six DEV sources: 0.075 chosen fo
 # A follow-up's answer among sentences alike for it ("how much for black and white": every
 # row of the price table) is the one about what the previous turn named ("print").
 RECALLED = 0.05
-CELL = 0.25  # a table row named by the part, in a column it asks (``Part.cell``)
+CELL = 0.25  # a table row named by the part, in a column it asks (``features.cell``)
+REFERS = -0.2  # it sends the reader to a page handed over too (``features.refers``)
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 
 Candidate = tuple[int, Sentence]
-
-
-def found(alts: Alts, bag: frozenset[str]) -> bool:
-    if len(alts) == 1 and len(alts[0]) == 1:
-        return not alts[0][0].isdisjoint(bag)
-    return any(all(not eq.isdisjoint(bag) for eq in alt) for alt in alts)
 
 
 Hits = tuple[frozenset[str], frozenset[str], frozenset[str]]  # in own words, anywhere, lead
@@ -137,6 +134,7 @@ class Part:
     unheld: bool = False  # a concept of its own is in no candidate sentence (nor heading)
     pairs: frozenset[tuple[str, str]] = frozenset()  # see ``side_by_side``
     recalled: frozenset[str] = frozenset()  # the previous turn's words the part does not say
+    handed: frozenset[str] = frozenset()  # the passages' titles, lowercased
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -287,19 +285,11 @@ class Part:
             got += PHRASE
         if self.recalled and not self.recalled.isdisjoint(s.own - s.labels):
             got += RECALLED
-        if s.labels and self.cell(s):
+        if s.labels and cell(self, s):
             got += CELL
+        if self.handed and "*" in s.text and refers(self, s):
+            got += REFERS
         return got
-
-    def cell(self, s: Sentence) -> bool:
-        """Is the sentence the table row the part names, read in a column it asks for ("is
-        the central library open on sunday": "Branch: Central Library; ...; Sunday: 13:00 to
-        17:00")?"""
-        lead = self.hits(s)[2]
-        # (not the first column's name: "Shop" of "Shop: Old Town" says what a row is)
-        columns = s.labels.difference(terms(s.text.split(":", 1)[0]))
-        column = any(found(self.wanted[t], columns) for t in self.asked - lead)
-        return column and any(found(self.wanted[t], s.lead) for t in self.wanted)
 
 
 # Phrasal verbs whose words name nothing alone ("show", "get"), read as the verb they
@@ -400,6 +390,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
         part.fuller = tuple((t, w) for t, w in titled if not w.isdisjoint(part.own_names))
         part.shorter = tuple(w for _, w in titled if w.isdisjoint(part.own_names))
     part.amounts = amounts(main)
+    part.handed = frozenset(t.lower() for t in ctx.titles)
     part.pairs = side_by_side(main, candidates)
     if ctx.earlier:  # "I need to print a few forms" / "how much for black and white"
         part.recalled = frozenset(words_of(ctx.earlier)).difference(wanted, FRAME)

@@ -31,7 +31,8 @@ from stanchion.providers.local.ranges import Range, stated_ranges
 from stanchion.providers.local.units import stated_units
 
 _DIGIT = re.compile(r"\d")
-SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# (not after a numbered step's marker: "1. On the sign-in page..." is one sentence)
+SENTENCE = re.compile(r"(?<=[.!?])(?<!^\d\.)(?<!^\d\d\.)\s+")
 _BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |\|)")
 _CONDITION = re.compile(r"\b(?:if|unless|as long as|provided|once|except|but|when)\b", re.I)
 _NEGATION = re.compile(
