@@ -58,7 +58,8 @@ The Old Town shop opens on Sundays in summer only.
 
 
 def reply(question: str, *docs: str, history: list[tuple[str, str]] | None = None) -> str:
-    return answer(question, list(docs), history=history, analyzer=Analyzer()).text
+    titles = [d.splitlines()[0].lstrip("# ") for d in docs]
+    return answer(question, list(docs), titles=titles, history=history, analyzer=Analyzer()).text
 
 
 def test_a_bold_question_line_is_a_heading_not_a_sentence() -> None:
@@ -118,3 +119,34 @@ def test_a_follow_up_naming_a_column_takes_the_row_of_the_previous_turn() -> Non
     # the column names every row shares name no row ("bike" of "Bike: ...")
     history = [("user", "I want a bike tomorrow"), ("assistant", "We hire bikes.")]
     assert not best("how much per day", HIRE_TABLE, history).startswith("Bike: City bike")
+
+
+UNLOCK = """# Your hire account
+
+## If you forgot your password
+
+1. On the sign-in page, choose **New password**.
+2. Enter your e-mail address. We send you a link to set a new password.
+3. The link works for **20 minutes**. Open it and type the new password twice.
+
+If you no longer use that e-mail address, bring your hire card to any shop.
+"""
+APP = """# The hire app
+
+## Problems with the app
+
+- If you forgot your password, set a new one as described in *Your hire account*.
+- The app needs a phone made in the last five years.
+"""
+
+
+def test_a_numbered_step_keeps_its_marker() -> None:
+    said = split_sentences("1. Open the box. Then read.\n2. Fit the seat.\n\nWe sold 2. Then 3.")
+    assert said == ["1. Open the box.", "Then read.", "2. Fit the seat.", "We sold 2.", "Then 3."]
+
+
+def test_steps_are_given_from_the_first_and_a_pointer_loses_to_the_page() -> None:
+    got = reply("I forgot my password. How do I get a new one?", UNLOCK, APP)
+    assert got.startswith("On the sign-in page, choose New password.")
+    assert "20 minutes" in got
+    assert "as described in" not in got
