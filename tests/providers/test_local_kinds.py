@@ -189,7 +189,8 @@ def test_how_will_i_know_answers_with_what_happens_when() -> None:
 
 
 def test_a_sentence_said_before_that_adds_an_amount_is_not_a_repeat() -> None:
-    from stanchion.providers.local.part import Context, read_part
+    from stanchion.providers.local.context import Context
+    from stanchion.providers.local.part import read_part
 
     analyzer = Analyzer()
     fares = (

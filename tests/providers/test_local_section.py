@@ -10,7 +10,8 @@ import pytest
 from stanchion.knowledge.text import stem
 from stanchion.providers.local.answer import answer
 from stanchion.providers.local.asking import asks
-from stanchion.providers.local.part import Context, contrasted, read_part
+from stanchion.providers.local.context import Context
+from stanchion.providers.local.part import contrasted, read_part
 from stanchion.providers.local.section import what_to_do, with_lead_in
 from stanchion.providers.local.sentences import Analyzer, instruction
 

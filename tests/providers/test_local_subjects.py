@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from stanchion.providers.local.answer import answer, names_thing, title_names
-from stanchion.providers.local.part import Context, read_part
+from stanchion.providers.local.context import Context
+from stanchion.providers.local.part import read_part
 from stanchion.providers.local.sentences import Analyzer
 
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, replace
 
 from stanchion.knowledge.text import terms
 from stanchion.providers.local.asking import asks, focus, split_context
+from stanchion.providers.local.context import Context
 from stanchion.providers.local.extremes import quickest
 from stanchion.providers.local.part import (
     Candidate,
-    Context,
     Part,
     contrasted,
     read_part,

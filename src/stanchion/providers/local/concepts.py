@@ -87,3 +87,10 @@ def concepts(
     for t in asked:
         wanted[t] = ((analyzer.equivalents(t),), *named_kind(t, intent), *broader([t], analyzer))
     return wanted, weights
+
+
+def found(alts: Alts, bag: frozenset[str]) -> bool:
+    """Is one of a concept's ways of being written (each of its terms) in ``bag``?"""
+    if len(alts) == 1 and len(alts[0]) == 1:
+        return not alts[0][0].isdisjoint(bag)
+    return any(all(not eq.isdisjoint(bag) for eq in alt) for alt in alts)

@@ -3,9 +3,12 @@ each a function of the part and one candidate sentence."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from stanchion.knowledge.text import terms
+from stanchion.providers.local.concepts import found
 from stanchion.providers.local.intent import bound_times
 from stanchion.providers.local.ranges import in_range
 
@@ -50,6 +53,26 @@ def target(part: Part, c: Candidate) -> float:
 def unasked_negation(part: Part, c: Candidate) -> float:
     """'what is covered' wants the coverage, not the exclusions."""
     return float(c[1].negated and not part.intent.negated and not part.intent.yes_no)
+
+
+def cell(part: Part, s: Sentence) -> bool:
+    """Is the sentence the table row the part names, read in a column it asks for ("is
+    the central library open on sunday": "Branch: Central Library; ...; Sunday: 13:00 to
+    17:00")? Not the first column's name: "Branch" of "Branch: ..." says what a row is."""
+    lead = part.hits(s)[2]
+    columns = s.labels.difference(terms(s.text.split(":", 1)[0]))
+    column = any(found(part.wanted[t], columns) for t in part.asked - lead)
+    return column and any(found(part.wanted[t], s.lead) for t in part.wanted)
+
+
+_CITED = re.compile(r"\*([^*]{3,80})\*")
+
+
+def refers(part: Part, s: Sentence) -> bool:
+    """Does the sentence send the reader to a page by its title, in italics, when that page
+    was handed over too ("reset it as described in *Your account and PIN*"): the page says
+    it, the pointer does not."""
+    return any(m.group(1).strip().lower() in part.handed for m in _CITED.finditer(s.text))
 
 
 # FEATURES after "cover", in order

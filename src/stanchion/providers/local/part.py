@@ -16,12 +16,15 @@ from functools import lru_cache
 
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.asking import ASKS, focus, split_context
-from stanchion.providers.local.concepts import FRAME, Alts, concepts
+from stanchion.providers.local.concepts import FRAME, Alts, concepts, found
+from stanchion.providers.local.context import Context
 from stanchion.providers.local.extremes import EXTREME
 from stanchion.providers.local.features import (
     FEATURE_FNS,
+    cell,
     condition,
     holds_kind,
+    refers,
     target,
     unasked_negation,
     without,
@@ -84,15 +87,14 @@ WEIGHTS = (1.0, 0.25, 0.2, 0.1, 0.3, 0.15, -0.12, -0.1, -0.3, -0.2, 0.0, 0.0, -0
 REPEAT, REPEAT_WORDS = 0.75, 3  # a sentence is repeated when this share of its words was said
 NEAR = 0.05  # a sentence in the section that answered an earlier part of the message
 PHRASE = 0.075  # (left-one-source-out over the six DEV sources: 0.075 chosen for 5 of 6)
+# A follow-up's answer among sentences alike for it ("how much for black and white": every
+# row of the price table) is the one about what the previous turn named ("print").
+RECALLED = 0.05
+CELL = 0.25  # a table row named by the part, in a column it asks (``features.cell``)
+REFERS = -0.2  # it sends the reader to a page handed over too (``features.refers``)
 HEADING, CARRIED = 0.5, 0.4  # weights of a term found only in headings / lent by a turn
 
 Candidate = tuple[int, Sentence]
-
-
-def found(alts: Alts, bag: frozenset[str]) -> bool:
-    if len(alts) == 1 and len(alts[0]) == 1:
-        return not alts[0][0].isdisjoint(bag)
-    return any(all(not eq.isdisjoint(bag) for eq in alt) for alt in alts)
 
 
 Hits = tuple[frozenset[str], frozenset[str], frozenset[str]]  # in own words, anywhere, lead
@@ -131,6 +133,8 @@ class Part:
     quickest: frozenset[int] = frozenset()  # ids of the sentences stating the least time asked
     unheld: bool = False  # a concept of its own is in no candidate sentence (nor heading)
     pairs: frozenset[tuple[str, str]] = frozenset()  # see ``side_by_side``
+    recalled: frozenset[str] = frozenset()  # the previous turn's words the part does not say
+    handed: frozenset[str] = frozenset()  # the passages' titles, lowercased
 
     def hits(self, s: Sentence) -> Hits:
         """The part's concepts the sentence holds: in its own words, anywhere (headings
@@ -279,6 +283,12 @@ class Part:
             got += EXTREME
         if self.pairs and not self.pairs.isdisjoint(s.pairs):
             got += PHRASE
+        if self.recalled and not self.recalled.isdisjoint(s.own - s.labels):
+            got += RECALLED
+        if s.labels and cell(self, s):
+            got += CELL
+        if self.handed and "*" in s.text and refers(self, s):
+            got += REFERS
         return got
 
 
@@ -320,28 +330,6 @@ def _terms(text: str) -> tuple[str, ...]:
         if letters != t and len(letters) >= 3 and not t.isalpha():
             out.append(letters)  # "5ghz" also asks about "ghz"
     return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What a request brings besides the question: catalog passages, the conversation so
-    far, the app's glossary, whether the caller judged each part already."""
-
-    demoted: frozenset[int] = frozenset()
-    said: str = ""
-    earlier: str = ""  # the user's previous turn
-    glossary: tuple[tuple[frozenset[str], ...], ...] = ()
-    judged: bool = False
-    names: frozenset[str] = frozenset()  # the words that tell the passages' titles apart
-    titles: tuple[str, ...] = ()  # the passages' distinct titles
-    rows: frozenset[str] = frozenset()  # those of catalog rows: products the message names
-    # (passage, section) of the sentences that answered the message's earlier parts: its
-    # parts are most often about one thing ("how long does setup take, how will I know it
-    # worked": the setup section's sentence over another section's "...when the reset worked")
-    near: frozenset[tuple[int, int]] = frozenset()
-    # the side of a contrast the part asks ("what's covered by the warranty and what's
-    # not"): False, what holds (not the exclusions); True, the exclusions; None, no contrast
-    negated_side: bool | None = None
 
 
 def contrasted(parts: list[str]) -> dict[int, bool]:
@@ -402,7 +390,10 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
         part.fuller = tuple((t, w) for t, w in titled if not w.isdisjoint(part.own_names))
         part.shorter = tuple(w for _, w in titled if w.isdisjoint(part.own_names))
     part.amounts = amounts(main)
+    part.handed = frozenset(t.lower() for t in ctx.titles)
     part.pairs = side_by_side(main, candidates)
+    if ctx.earlier:  # "I need to print a few forms" / "how much for black and white"
+        part.recalled = frozenset(words_of(ctx.earlier)).difference(wanted, FRAME)
     if intent.target:
         part.target = analyzer.equivalents(intent.target)
     if intent.kind and part.asked:  # (read only for a part that asks for a kind)

@@ -26,6 +26,9 @@ _PRONOUN = re.compile(
 )
 
 
+_FIRST_STEP = re.compile(r"^1[.)]\s")
+
+
 def steps_of(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     """The best sentence's section from the best sentence on, in order; a short section
     whole (what it says before the best sentence is who may do it: "Account holders who
@@ -34,7 +37,11 @@ def steps_of(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
     same = [c for c in candidates if c[0] == i and c[1].section == s.section]
     if len(same) <= STEPS_MAX:
         return same
-    return [c for c in same if c[1].position >= s.position][:STEPS_MAX]
+    # a sentence inside numbered steps: the steps from the first ("2. Enter your card
+    # number. We send a reset link..." is answered from "1. On the sign-in page...")
+    first = next((c[1].position for c in same if _FIRST_STEP.match(c[1].text)), None)
+    start = first if first is not None and first < s.position else s.position
+    return [c for c in same if c[1].position >= start][:STEPS_MAX]
 
 
 def continued(

@@ -31,7 +31,8 @@ from stanchion.providers.local.ranges import Range, stated_ranges
 from stanchion.providers.local.units import stated_units
 
 _DIGIT = re.compile(r"\d")
-SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# (not after a numbered step's marker: "1. On the sign-in page..." is one sentence)
+SENTENCE = re.compile(r"(?<=[.!?])(?<!^\d\.)(?<!^\d\d\.)\s+")
 _BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |\|)")
 _CONDITION = re.compile(r"\b(?:if|unless|as long as|provided|once|except|but|when)\b", re.I)
 _NEGATION = re.compile(
@@ -184,6 +185,7 @@ class Sentence:
     ranges: tuple[Range, ...] = ()  # ranges it states in a unit ("from 100 to 160 Wh")
     instruction: bool = False  # it tells the reader what to do (``instruction``)
     pairs: frozenset[tuple[str, str]] = frozenset()  # two of its terms next to each other
+    labels: frozenset[str] = frozenset()  # a table row's column names (``_row``)
 
 
 def _named(sentence: str) -> frozenset[str]:
@@ -194,11 +196,49 @@ def _named(sentence: str) -> frozenset[str]:
     return frozenset(t for w in lead if w[:1].isupper() and not w.isupper() for t in terms(w))
 
 
+# A line wholly in bold with no full stop is a heading ("**How long can I keep it?**" in a
+# FAQ, "**Opening hours:**"): the paragraph below it answers it, one level below the heading
+# it sits under.
+_BOLD_LINE = re.compile(r"^\s*\*\*([^*]+?)\*\*\s*$")
+_HASHES = re.compile(r"^(#+)\s")
+
+
+def _as_heading(line: str, level: int) -> str:
+    m = _BOLD_LINE.match(line)
+    if m is None or m.group(1).rstrip().endswith("."):
+        return line
+    return "#" * min(6, level + 1) + " " + m.group(1).strip()
+
+
+# A table row as ``readable`` writes it ("Service: Fax, receiving; Black and white: $0.50;
+# Colour: n/a."): its first cell's value is what the row is about; the header names before
+# the values are the same in every row and tell none apart.
+_ROW = re.compile(r"^[^:;]{1,40}: ([^;]+);(?: [^:;]{1,40}: [^;]*;?)+$")
+
+
+_LABEL = re.compile(r"(?:^|; )([^:;]{1,40}): ")
+
+
+def _row(sentence: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The terms of the sentence's first words (a table row's: its first value's), and a
+    row's column names ("Branch", "Sunday" of "Branch: Central; Sunday: 13:00")."""
+    row = _ROW.match(sentence)
+    if row is None:
+        return frozenset(terms(" ".join(sentence.split()[:LEAD_WORDS]))), frozenset()
+    labels = frozenset(t for m in _LABEL.finditer(sentence) for t in terms(m.group(1)))
+    return frozenset(terms(" ".join(row.group(1).split()[:LEAD_WORDS]))), labels
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences, with lines wrapped inside a paragraph joined; a heading, list item or table
     row is a sentence of its own."""
     blocks: list[list[str]] = []
+    level = 1
     for line in readable(text).splitlines():
+        if (m := _HASHES.match(line)) is not None:
+            level = len(m.group(1))
+        else:
+            line = _as_heading(line, level)
         if not line.strip():
             blocks.append([])
         elif _BLOCK_START.match(line) or not blocks:
@@ -219,6 +259,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
     top = heading = frozenset(terms(title))
     section = 0
     before, before_section = frozenset[str](), -1  # what the sentence before is about
+    asked = frozenset[str]()
     for position, raw in enumerate(split_sentences(text)):
         sentence = raw.strip()
         if sentence.startswith("#"):
@@ -227,6 +268,9 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 top = heading = found | frozenset(terms(title))
             else:
                 heading = top | found
+            # a FAQ's question is the heading of its answer, whose first sentence leaves the
+            # question's words unsaid ("How long will you keep it?" / "Holds wait 7 days")
+            asked = found if sentence.rstrip().endswith("?") else frozenset()
             section += 1
             continue
         if len(sentence) < 3 or sentence.startswith("|---"):
@@ -245,6 +289,8 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
         words = written | frozenset(implied(sentence, money=False) + compounds(sentence))
         words = words.union(*(q for unit, q in _MEASURES if unit.search(sentence)))
         words |= kind_marks(sentence, kinds)  # "the fee" is covered by "costs $25"
+        words |= asked
+        asked = frozenset()
         if _PRONOUN.match(sentence):
             words |= top  # "It needs a C-wire": 'it' is what the document is about
         negated = bool(_NEGATION.search(main))
@@ -256,6 +302,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
         else:
             named = _named(sentence)
         before, before_section = named, section
+        lead, labels = _row(sentence)
         out.append(
             Sentence(
                 0,
@@ -268,7 +315,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 negated,
                 conditional,
                 _counted(sentence),
-                frozenset(terms(" ".join(sentence.split()[:LEAD_WORDS]))),
+                lead,
                 heading,
                 stated_units(sentence),
                 written,
@@ -276,6 +323,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 stated_ranges(sentence),
                 instruction(sentence),
                 word_pairs(sentence),
+                labels,
             )
         )
     return tuple(out)
