@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+# (not after a numbered step's marker at a line's start: "1. Open the app." is one unit)
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!^\d\.)(?<!^\d\d\.)\s+(?=[A-Z0-9\"'(\[])", re.M)
 WORDS = re.compile(r"\S+")
 
 

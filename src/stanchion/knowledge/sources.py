@@ -22,7 +22,8 @@ from operator import itemgetter
 from stanchion.knowledge.antonyms import ANTONYMS
 from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# (not after a numbered step's marker at a line's start: "1. Open the app." is one sentence)
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!^\d\.)(?<!^\d\d\.)\s+|\n+", re.M)
 # The numbers inside a source's words: "9pm", "1st" and "2018-2019" back "9", "1" and "2019".
 DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 TOPS = 512  # sets of top windows kept per source

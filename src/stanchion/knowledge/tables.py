@@ -60,10 +60,52 @@ def readable(text: str) -> str:
     return "\n".join(out)
 
 
-# A sentence ends at . ! or ? before white space, or at a line break (a row, a heading).
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence ends at . ! or ? before white space, not after a numbered step's marker at the
+# start of a line ("1. Open the app." is one sentence, its step; the marker alone was one).
+SENTENCE = re.compile(r"(?<=[.!?])(?<!^\d\.)(?<!^\d\d\.)\s+")
+# A line that opens a block of its own: a heading, a list item ("- ", "* ", "1. ", "a) ") or
+# a table row.
+BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |[a-z]\) |\|)")
+# A line wholly in bold with no full stop is a heading ("**How long can I keep it?**" in a
+# FAQ, "**Opening hours:**"): the paragraph below it answers it, one level below the heading
+# it sits under.
+_BOLD_LINE = re.compile(r"^\s*\*\*([^*]+?)\*\*\s*$")
+_HASHES = re.compile(r"^(#+)\s")
+
+
+def _as_heading(line: str, level: int) -> str:
+    m = _BOLD_LINE.match(line)
+    if m is None or m.group(1).rstrip().endswith("."):
+        return line
+    return "#" * min(6, level + 1) + " " + m.group(1).strip()
+
+
+@lru_cache(maxsize=4096)
+def _split(text: str) -> tuple[str, ...]:
+    blocks: list[list[str]] = []
+    level = 1
+    for line in readable(text).splitlines():
+        if (m := _HASHES.match(line)) is not None:
+            level = len(m.group(1))
+        else:
+            line = _as_heading(line, level)
+        if not line.strip():
+            blocks.append([])
+        elif BLOCK_START.match(line) or not blocks:
+            blocks.append([line.strip()])
+        else:
+            blocks[-1].append(line.strip())
+        if blocks and blocks[-1] and blocks[-1][0].startswith("#"):
+            blocks.append([])
+    return tuple(s for block in blocks if block for s in SENTENCE.split(" ".join(block)))
 
 
 def readable_sentences(text: str) -> list[str]:
-    """The sentences of ``readable(text)``: each table row one, headings their own."""
-    return SENTENCE.split(readable(text))
+    """The sentences of ``readable(text)``: lines wrapped inside a paragraph joined; each
+    heading, list item (with its marker) and table row one; a bold line without a full stop
+    a heading one level below the one it sits under.
+
+    >>> readable_sentences("**Can I return it?**\\n1. Bring it\\nback.\\n2. Pay.")
+    ['## Can I return it?', '1. Bring it back.', '2. Pay.']
+    """
+    return list(_split(text))

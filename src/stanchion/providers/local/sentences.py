@@ -16,7 +16,7 @@ from itertools import pairwise
 from stanchion.knowledge.catalog_names import close
 from stanchion.knowledge.query.parse import FILLERS
 from stanchion.knowledge.query.point import point
-from stanchion.knowledge.tables import readable
+from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import (
     STOPWORDS,
     WORD,
@@ -31,9 +31,6 @@ from stanchion.providers.local.ranges import Range, stated_ranges
 from stanchion.providers.local.units import stated_units
 
 _DIGIT = re.compile(r"\d")
-# (not after a numbered step's marker: "1. On the sign-in page..." is one sentence)
-SENTENCE = re.compile(r"(?<=[.!?])(?<!^\d\.)(?<!^\d\d\.)\s+")
-_BLOCK_START = re.compile(r"^\s*(?:#|[-*+] |\d+[.)] |\|)")
 _CONDITION = re.compile(r"\b(?:if|unless|as long as|provided|once|except|but|when)\b", re.I)
 _NEGATION = re.compile(
     r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|none|nothing)\b", re.I
@@ -196,20 +193,6 @@ def _named(sentence: str) -> frozenset[str]:
     return frozenset(t for w in lead if w[:1].isupper() and not w.isupper() for t in terms(w))
 
 
-# A line wholly in bold with no full stop is a heading ("**How long can I keep it?**" in a
-# FAQ, "**Opening hours:**"): the paragraph below it answers it, one level below the heading
-# it sits under.
-_BOLD_LINE = re.compile(r"^\s*\*\*([^*]+?)\*\*\s*$")
-_HASHES = re.compile(r"^(#+)\s")
-
-
-def _as_heading(line: str, level: int) -> str:
-    m = _BOLD_LINE.match(line)
-    if m is None or m.group(1).rstrip().endswith("."):
-        return line
-    return "#" * min(6, level + 1) + " " + m.group(1).strip()
-
-
 # A table row as ``readable`` writes it ("Service: Fax, receiving; Black and white: $0.50;
 # Colour: n/a."): its first cell's value is what the row is about; the header names before
 # the values are the same in every row and tell none apart.
@@ -231,27 +214,9 @@ def _row(sentence: str) -> tuple[frozenset[str], frozenset[str]]:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences, with lines wrapped inside a paragraph joined; a heading, list item or table
-    row is a sentence of its own."""
-    blocks: list[list[str]] = []
-    level = 1
-    for line in readable(text).splitlines():
-        if (m := _HASHES.match(line)) is not None:
-            level = len(m.group(1))
-        else:
-            line = _as_heading(line, level)
-        if not line.strip():
-            blocks.append([])
-        elif _BLOCK_START.match(line) or not blocks:
-            blocks.append([line.strip()])
-        else:
-            blocks[-1].append(line.strip())
-        if blocks and blocks[-1] and blocks[-1][0].startswith("#"):
-            blocks.append([])
-    out = []
-    for block in blocks:
-        if block:
-            out.extend(SENTENCE.split(" ".join(block)))
-    return out
+    row is a sentence of its own (``tables.readable_sentences``, shared with the knowledge
+    side)."""
+    return readable_sentences(text)
 
 
 def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
