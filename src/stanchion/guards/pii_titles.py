@@ -58,6 +58,8 @@ class TitleRecogniser:
         (at most three, one space apart, none of them common): read from the words of its
         ``window``, and remembered by what the window holds (a text names the same job in the
         same words again: "film director" in each copy of a passage)."""
+        if not _may_be_modified(text, start):
+            return start, start + length
         lo, hi = window_bounds(text, start, length)
         key = (text[lo:hi], start - lo)
         known = self._spans.get(key)
@@ -94,6 +96,29 @@ class TitleRecogniser:
 
 _APPOSITION = (", the", "as a", "as the")
 _MODIFIER_STOPS = COMMON_WORDS - {"assistant"}
+
+
+def _may_be_modified(text: str, start: int) -> bool:
+    """Whether a word can modify the job title at ``start``, read without cutting words.
+
+    ``_modified`` takes the word before only when exactly one space lies between: so the
+    character before must be a space and the one before that the end of a word (a letter or
+    digit, or its trailing period). When that word is plain ASCII letters after a space or
+    the text's start, it is the whole token, and a common one stops the span there too
+    ("actor, director" and "the director" end here: most job titles of a text)."""
+    if start < 2 or text[start - 1] != " ":
+        return False
+    k = start - 2
+    if not (text[k].isalnum() or text[k] == "."):
+        return False
+    while k >= 0 and text[k] in _ASCII_LETTERS:
+        k -= 1
+    if k == start - 2 or (k >= 0 and text[k] != " "):
+        return True
+    return text[k + 1 : start - 1].lower() not in _MODIFIER_STOPS
+
+
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _job_may_stand(text: str, start: int, end: int) -> bool:
