@@ -44,12 +44,12 @@ for t, text in enumerate(texts[20 : 20 + n]):
     view = nm.normalize(text)
     nm.lowered(view.text); numbers.number_runs(view.text); numbers.number_windows(view.text)
     pii_words.listed(view.text)
-    for r in pii.recognisers:
+    for i, r in enumerate(pii.recognisers):
         cg.cg_zero()
         cg.cg_start()
         list(r.find(view.text))
         cg.cg_stop()
-        cg.cg_dump(f"text {t} {type(r).__name__}".encode())
+        cg.cg_dump(f"text {t} {i:02d}.{type(r).__name__}".encode())
 """
 
 
@@ -94,9 +94,8 @@ def main() -> None:
                 for counts in (r[rec] for r in runs.values()):
                     top = max(range(len(counts)), key=counts.__getitem__)
                     mean = sum(counts) / len(counts)
-                    cells.append(
-                        f"{mean / 1e3:7.0f} {_p99(counts) / 1e3:7.0f} {counts[top] / 1e3:7.0f} @{top:<3}"
-                    )
+                    p99, most = _p99(counts) / 1e3, counts[top] / 1e3
+                    cells.append(f"{mean / 1e3:7.0f} {p99:7.0f} {most:7.0f} @{top:<3}")
                 print(f"  {rec:<28} " + " | ".join(cells), flush=True)
 
 

@@ -39,9 +39,13 @@ TEXTS = [
     "  director\tdirector\ndirector -director 'director co-director",
     "and director, of director, the. director, a.b director",
     "The assistant director, an assistant director and the film's director.",
+    "x " * 30 + "Extraordinarily Overcomplicated Interdepartmental director, then more",
+    "Extraordinarily Overcomplicated Interdepartmental Superintendent director,",
+    "y Extraordinarily Overcomplicated Interdepartmental Superintendent director,",
+    "an Internationally Acclaimed director, " * 3,
 ]
 
-_PIECES = ["director", "actor", "artist", "the", "film", "art", "a", "5", "é", "Zoë", "Dr."]
+_PIECES = ["director", "actor", "the", "film", "a", "5", "é", "Zoë", "Dr.", "Interdepartmental"]
 
 
 def _random_texts(n: int = 300, seed: int = 11) -> list[str]:

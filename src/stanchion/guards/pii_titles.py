@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from stanchion.guards.pii_lexicon import HONORIFICS, TITLE
 from stanchion.guards.pii_names import COMMON_WORDS
 from stanchion.guards.pii_words import (
+    _MARGIN,
     listed,
     next_word_start,
     window,
@@ -35,7 +36,7 @@ class TitleRecogniser:
     type = "pii.title"
 
     def __init__(self) -> None:
-        self._spans: dict[tuple[str, int], tuple[int, int]] = {}
+        self._spans: dict[tuple[int, str, int], tuple[int, int]] = {}
 
     def find(self, text: str) -> Iterator[Match]:
         for start, bare in listed(text).at(TITLE):
@@ -60,22 +61,26 @@ class TitleRecogniser:
         same words again: "film director" in each copy of a passage)."""
         if not _may_be_modified(text, start):
             return start, start + length
-        lo, hi = window_bounds(text, start, length)
-        key = (text[lo:hi], start - lo)
-        known = self._spans.get(key)
-        if known is None:
-            if len(self._spans) > 20_000:
-                self._spans.clear()
-            w, i = window(text, start, length)
-            toks = w.tokens
-            first = i
-            while first > i - 4 and first > 0:
-                gap = text[toks[first - 1][1] : toks[first][0]]
-                if gap != " " or toks[first - 1][2].rstrip(".").lower() in _MODIFIER_STOPS:
-                    break
-                first -= 1
-            known = self._spans[key] = (toks[first][0] - lo, toks[i][1] - lo)
-        return lo + known[0], lo + known[1]
+        for margin in (_NEAR, _MARGIN):
+            lo, hi = window_bounds(text, start, length, margin)
+            key = (margin, text[lo:hi], start - lo)
+            known = self._spans.get(key)
+            if known is None:
+                if len(self._spans) > 20_000:
+                    self._spans.clear()
+                w, i = window(text, start, length, margin)
+                toks = w.tokens
+                first = i
+                while first > i - 4 and first > 0:
+                    gap = text[toks[first - 1][1] : toks[first][0]]
+                    if gap != " " or toks[first - 1][2].rstrip(".").lower() in _MODIFIER_STOPS:
+                        break
+                    first -= 1
+                if margin == _NEAR and first == 0:
+                    continue  # the walk reached the near window's edge: read the wide one
+                known = self._spans[key] = (toks[first][0] - lo, toks[i][1] - lo)
+            return lo + known[0], lo + known[1]
+        raise AssertionError("the wide window always gives a span")
 
     @staticmethod
     def _job(start: int, end: int, text: str) -> Match | None:
@@ -96,6 +101,9 @@ class TitleRecogniser:
 
 _APPOSITION = (", the", "as a", "as the")
 _MODIFIER_STOPS = COMMON_WORDS - {"assistant"}
+# The near window (characters each side) holds the three modifiers of most job titles; where
+# the walk over them reaches its first word, the wide window (``pii_words._MARGIN``) is read.
+_NEAR = 40
 
 
 def _may_be_modified(text: str, start: int) -> bool:
