@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from stanchion.guards.pii_lexicon import HONORIFICS, TITLE
 from stanchion.guards.pii_names import COMMON_WORDS
 from stanchion.guards.pii_words import (
+    _MARGIN,
     listed,
     next_word_start,
     window,
@@ -35,7 +36,7 @@ class TitleRecogniser:
     type = "pii.title"
 
     def __init__(self) -> None:
-        self._spans: dict[tuple[str, int], tuple[int, int]] = {}
+        self._spans: dict[tuple[int, str, int], tuple[int, int]] = {}
 
     def find(self, text: str) -> Iterator[Match]:
         for start, bare in listed(text).at(TITLE):
@@ -58,22 +59,28 @@ class TitleRecogniser:
         (at most three, one space apart, none of them common): read from the words of its
         ``window``, and remembered by what the window holds (a text names the same job in the
         same words again: "film director" in each copy of a passage)."""
-        lo, hi = window_bounds(text, start, length)
-        key = (text[lo:hi], start - lo)
-        known = self._spans.get(key)
-        if known is None:
-            if len(self._spans) > 20_000:
-                self._spans.clear()
-            w, i = window(text, start, length)
-            toks = w.tokens
-            first = i
-            while first > i - 4 and first > 0:
-                gap = text[toks[first - 1][1] : toks[first][0]]
-                if gap != " " or toks[first - 1][2].rstrip(".").lower() in _MODIFIER_STOPS:
-                    break
-                first -= 1
-            known = self._spans[key] = (toks[first][0] - lo, toks[i][1] - lo)
-        return lo + known[0], lo + known[1]
+        if not _may_be_modified(text, start):
+            return start, start + length
+        for margin in (_NEAR, _MARGIN):
+            lo, hi = window_bounds(text, start, length, margin)
+            key = (margin, text[lo:hi], start - lo)
+            known = self._spans.get(key)
+            if known is None:
+                if len(self._spans) > 20_000:
+                    self._spans.clear()
+                w, i = window(text, start, length, margin)
+                toks = w.tokens
+                first = i
+                while first > i - 4 and first > 0:
+                    gap = text[toks[first - 1][1] : toks[first][0]]
+                    if gap != " " or toks[first - 1][2].rstrip(".").lower() in _MODIFIER_STOPS:
+                        break
+                    first -= 1
+                if margin == _NEAR and first == 0:
+                    continue  # the walk reached the near window's edge: read the wide one
+                known = self._spans[key] = (toks[first][0] - lo, toks[i][1] - lo)
+            return lo + known[0], lo + known[1]
+        raise AssertionError("the wide window always gives a span")
 
     @staticmethod
     def _job(start: int, end: int, text: str) -> Match | None:
@@ -94,6 +101,32 @@ class TitleRecogniser:
 
 _APPOSITION = (", the", "as a", "as the")
 _MODIFIER_STOPS = COMMON_WORDS - {"assistant"}
+# The near window (characters each side) holds the three modifiers of most job titles; where
+# the walk over them reaches its first word, the wide window (``pii_words._MARGIN``) is read.
+_NEAR = 40
+
+
+def _may_be_modified(text: str, start: int) -> bool:
+    """Whether a word can modify the job title at ``start``, read without cutting words.
+
+    ``_modified`` takes the word before only when exactly one space lies between: so the
+    character before must be a space and the one before that the end of a word (a letter or
+    digit, or its trailing period). When that word is plain ASCII letters after a space or
+    the text's start, it is the whole token, and a common one stops the span there too
+    ("actor, director" and "the director" end here: most job titles of a text)."""
+    if start < 2 or text[start - 1] != " ":
+        return False
+    k = start - 2
+    if not (text[k].isalnum() or text[k] == "."):
+        return False
+    while k >= 0 and text[k] in _ASCII_LETTERS:
+        k -= 1
+    if k == start - 2 or (k >= 0 and text[k] != " "):
+        return True
+    return text[k + 1 : start - 1].lower() not in _MODIFIER_STOPS
+
+
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _job_may_stand(text: str, start: int, end: int) -> bool:
