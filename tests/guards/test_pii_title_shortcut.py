@@ -13,20 +13,14 @@ import random
 import pytest
 
 from stanchion.guards.pii_lexicon import TITLE
-from stanchion.guards.pii_titles import _MODIFIER_STOPS, TitleRecogniser
+from stanchion.guards.pii_titles import TitleRecogniser, modifiers_start
 from stanchion.guards.pii_words import listed, window, word_end
 
 
 def _plain_span(text: str, start: int, end: int) -> tuple[int, int]:
     w, i = window(text, start, end - start)
     toks = w.tokens
-    first = i
-    while first > i - 4 and first > 0:
-        gap = text[toks[first - 1][1] : toks[first][0]]
-        if gap != " " or toks[first - 1][2].rstrip(".").lower() in _MODIFIER_STOPS:
-            break
-        first -= 1
-    return toks[first][0], toks[i][1]
+    return toks[modifiers_start(text, toks, i)][0], toks[i][1]
 
 
 TEXTS = [

@@ -11,7 +11,7 @@ that modify it are remembered by the window they were read from::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from stanchion.guards.pii_lexicon import HONORIFICS, TITLE
 from stanchion.guards.pii_names import COMMON_WORDS
@@ -27,6 +27,18 @@ from stanchion.guards.pii_words import (
 Match = tuple[int, int, float]
 
 _LINE_BREAK = re.compile(r"[\n|]")
+
+
+def modifiers_start(text: str, toks: Sequence[tuple[int, int, str]], i: int) -> int:
+    """The first of up to three words before token ``i`` that modify it: each one space
+    before the next, none a stop word ("the film director", not "the")."""
+    first = i
+    while first > i - 4 and first > 0:
+        gap = text[toks[first - 1][1] : toks[first][0]]
+        if gap != " " or toks[first - 1][2].rstrip(".").lower() in _MODIFIER_STOPS:
+            break
+        first -= 1
+    return first
 
 
 class TitleRecogniser:
@@ -70,12 +82,7 @@ class TitleRecogniser:
                     self._spans.clear()
                 w, i = window(text, start, length, margin)
                 toks = w.tokens
-                first = i
-                while first > i - 4 and first > 0:
-                    gap = text[toks[first - 1][1] : toks[first][0]]
-                    if gap != " " or toks[first - 1][2].rstrip(".").lower() in _MODIFIER_STOPS:
-                        break
-                    first -= 1
+                first = modifiers_start(text, toks, i)
                 if margin == _NEAR and first == 0:
                     continue  # the walk reached the near window's edge: read the wide one
                 known = self._spans[key] = (toks[first][0] - lo, toks[i][1] - lo)
