@@ -14,15 +14,17 @@ Sources (DEV only; the *-heldout files are never read here):
 - messy, messy2, messy3, messy4: the example app's dev files (examples/support-assistant/evals/
   *-dev.jsonl), served by the example's own knowledge spec (glossary, catalog) through
   ``Planner``;
-- appb, appc: the DEV split of a second app's questions (bench/data/appb: a utility's help
-  centre, its spec as a new team would start it) and of a third (bench/data/appc: an
-  airline's baggage help centre, written blind), so that no source is one app's only.
+- appb, appc, appf, appg: the DEV split of a second app's questions (bench/data/appb: a
+  utility's help centre, its spec as a new team would start it), of a third (bench/data/appc:
+  an airline's baggage help centre, written blind), a fifth (appf: a library network) and a
+  sixth (appg: a mobile carrier), so that no source is one app's only. appd, appe and the
+  blind set are never read: they are the unseen apps.
 
 Leave-one-APP-out (LOAO): fit on the other apps, choose the threshold on them, report the
 left-out one. The apps are clapnq (both wordings: one corpus), the example (its four sets
-share one corpus), appb and appc; the worst app is the figure to quote. Features (subsets of
-up to three) and the L2 strength are chosen by the average of the mean and the worst
-held-out app. Leave-one-source-out (the eight sources) is printed beside it. The shipped
+share one corpus), appb, appc, appf and appg; the worst app is the figure to quote. Features
+(subsets of up to three) and the L2 strength are chosen by the average of the mean and the
+worst held-out app. Leave-one-source-out (the ten sources) is printed beside it. The shipped
 threshold is chosen on out-of-fold scores (5 folds stratified by source and label), never
 on held-out data. The example app's own threshold (its spec's
 ``knowledge.answerability.threshold``: the per-app calibration a team does with its
@@ -59,18 +61,19 @@ from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
 APP = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
-APPB = Path(__file__).resolve().parent / "data" / "appb"
-APPC = Path(__file__).resolve().parent / "data" / "appc"
+DATA = Path(__file__).resolve().parent / "data"
+APPB = DATA / "appb"
 EXAMPLE_SETS = ("messy", "messy2", "messy3", "messy4")
-SOURCES = ("clapnq", "clapnq_messy", *EXAMPLE_SETS, "appb", "appc")
+# The apps whose DEV split is read (each its own questions.jsonl); their held-out split never is
+DEV_APPS = ("appb", "appc", "appf", "appg")
+SOURCES = ("clapnq", "clapnq_messy", *EXAMPLE_SETS, *DEV_APPS)
 # The apps whose generalisation is judged: the example's four sets share one corpus, so
 # leaving one of them out still trains on its documents; leave-one-APP-out does not.
 APPS = {
     "clapnq": "clapnq",
     "clapnq_messy": "clapnq",
     **{s: "example" for s in EXAMPLE_SETS},
-    "appb": "appb",
-    "appc": "appc",
+    **{a: a for a in DEV_APPS},
 }
 L2_GRID = (0.001, 0.01)
 ALL_FEATURES = (
@@ -156,21 +159,28 @@ def app_rows(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -> 
     return rows
 
 
-def example_rows(tmp: Path) -> list[Row]:
-    sets = {n: (APP / "evals" / f"{n}-dev.jsonl", None) for n in EXAMPLE_SETS}
-    return app_rows(tmp, APP, sets)
+Sets = dict[str, tuple[Path, str | None]]  # set name: (questions file, split or all)
 
 
-def appb_sets() -> dict[str, tuple[Path, str | None]]:
-    return {"appb": (APPB / "evals" / "questions.jsonl", "dev")}
+def app_sets(name: str) -> Sets:
+    """A DEV app's questions: its dev split only."""
+    return {name: (DATA / name / "evals" / "questions.jsonl", "dev")}
 
 
-def appb_rows(tmp: Path) -> list[Row]:
-    return app_rows(tmp, APPB, appb_sets())
+def appb_sets() -> Sets:
+    return app_sets("appb")
 
 
-def appc_rows(tmp: Path) -> list[Row]:
-    return app_rows(tmp, APPC, {"appc": (APPC / "evals" / "questions.jsonl", "dev")})
+def dev_apps(tmp: Path) -> list[tuple[str, Path, Path, Sets]]:
+    """Every app with DEV questions but clapnq, the example first: (name, a new empty folder
+    in ``tmp`` for its index and store, the app's folder, its DEV sets)."""
+    example: Sets = {n: (APP / "evals" / f"{n}-dev.jsonl", None) for n in EXAMPLE_SETS}
+    apps = [("example", APP, example)] + [(a, DATA / a, app_sets(a)) for a in DEV_APPS]
+    out = []
+    for name, folder, sets in apps:
+        (tmp / name).mkdir()
+        out.append((name, tmp / name, folder, sets))
+    return out
 
 
 def clapnq_rows(tmp: Path) -> list[Row]:
@@ -380,14 +390,14 @@ def select(rows: list[Row], only: list[Names]) -> tuple[Names, float]:
 
 
 def dev_rows() -> list[Row]:
-    """Every DEV question of the four apps, with every candidate feature of each part."""
+    """Every DEV question of every app, with every candidate feature of each part."""
     answerability.EXPLORE = True  # every candidate feature, not only the shipped model's
-    with tempfile.TemporaryDirectory() as tmp:
-        folders = [Path(tmp) / name for name in ("clapnq", "example", "appb", "appc")]
-        for folder in folders:
-            folder.mkdir()
-        rows = clapnq_rows(folders[0]) + example_rows(folders[1]) + appb_rows(folders[2])
-        return rows + appc_rows(folders[3])
+    with tempfile.TemporaryDirectory() as t:
+        (Path(t) / "clapnq").mkdir()
+        rows = clapnq_rows(Path(t) / "clapnq")
+        for _, tmp, folder, sets in dev_apps(Path(t)):
+            rows += app_rows(tmp, folder, sets)
+        return rows
 
 
 def main(refit: bool, only: list[Names]) -> None:

@@ -1,7 +1,7 @@
 """Does a candidate's gain hold across apps, or is it the search's luck? (issue 15)
 
     python bench/answerability_loao.py --auc
-        # each candidate feature's AUC per app (clapnq, example, appb, appc)
+        # each candidate feature's AUC per app (clapnq, the example and each DEV app)
     python bench/answerability_loao.py --compare=matched,ask_specific,sentence_unseen@0.01
         # a paired bootstrap of leave-one-app-out: the named features (L2 after @) against
         # the shipped model, on the same resampled questions (repeatable; --rounds=200)

@@ -235,13 +235,10 @@ def main(args: list[str]) -> None:
     answerability.EXPLORE = True
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        for name in ("clapnq", "example", "appb", "appc"):
-            (tmp / name).mkdir()
-        example: Sets = {n: (fit.APP / "evals" / f"{n}-dev.jsonl", None) for n in fit.EXAMPLE_SETS}
-        cases = clapnq_cases(tmp / "clapnq") + app_cases(tmp / "example", fit.APP, example)
-        cases += app_cases(tmp / "appb", fit.APPB, fit.appb_sets())
-        appc: Sets = {"appc": (fit.APPC / "evals" / "questions.jsonl", "dev")}
-        cases += app_cases(tmp / "appc", fit.APPC, appc)
+        (tmp / "clapnq").mkdir()
+        cases = clapnq_cases(tmp / "clapnq")
+        for _, folder, app, sets in fit.dev_apps(tmp):
+            cases += app_cases(folder, app, sets)
     out = next((a.split("=", 1)[1] for a in args if a.startswith("--json=")), None)
     if out:
         Path(out).write_text(json.dumps(cases, indent=1))

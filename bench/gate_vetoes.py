@@ -78,12 +78,9 @@ def sources(tmp: Path) -> Iterator[tuple[Planner, list[Question]]]:
     qs += [("clapnq_messy", i, turns, ok) for i, turns, ok, _ in messy_clapnq()]
     yield planner, qs
     index.close()
-    example = {n: (fit.APP / "evals" / f"{n}-dev.jsonl", None) for n in fit.EXAMPLE_SETS}
-    appc = {"appc": (fit.APPC / "evals" / "questions.jsonl", "dev")}
-    for app, sets in ((fit.APP, example), (fit.APPB, fit.appb_sets()), (fit.APPC, appc)):
+    for _, folder, app, sets in fit.dev_apps(tmp):
         raw = yaml.safe_load((app / "stanchion.yaml").read_text())["knowledge"]
-        (tmp / app.name).mkdir()
-        knowledge = fit.knowledge_at(tmp / app.name, app, raw, app.name)
+        knowledge = fit.knowledge_at(folder, app, raw, app.name)
         asyncio.run(knowledge.start())
         qs = [(s, i, t, ok) for s, (p, sp) in sets.items() for i, t, ok in fit.questions(p, sp)]
         yield knowledge.planner, qs

@@ -68,16 +68,8 @@ def main(args: list[str]) -> None:
     rounds = int(next((a.split("=", 1)[1] for a in args if a.startswith("--rounds=")), "5"))
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        for name in ("example", "appb", "appc"):
-            (tmp / name).mkdir()
-        example = {n: (fit.APP / "evals" / f"{n}-dev.jsonl", None) for n in fit.EXAMPLE_SETS}
-        appc = {"appc": (fit.APPC / "evals" / "questions.jsonl", "dev")}
-        for name, app, sets in (
-            ("example", fit.APP, example),
-            ("appb", fit.APPB, fit.appb_sets()),
-            ("appc", fit.APPC, appc),
-        ):
-            print(f"{name:8} {cost(tmp / name, app, sets, rounds):8.0f} us/request")
+        for name, folder, app, sets in fit.dev_apps(tmp):
+            print(f"{name:8} {cost(folder, app, sets, rounds):8.0f} us/request")
 
 
 if __name__ == "__main__":

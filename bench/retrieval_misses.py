@@ -108,14 +108,9 @@ def app_misses(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -
 def main(args: list[str]) -> None:
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        for name in ("example", "appb", "appc"):
-            (tmp / name).mkdir()
-        example = {n: (fit.APP / "evals" / f"{n}-dev.jsonl", None) for n in fit.EXAMPLE_SETS}
-        cases = app_misses(tmp / "example", fit.APP, example)
-        cases += app_misses(tmp / "appb", fit.APPB, fit.appb_sets())
-        cases += app_misses(
-            tmp / "appc", fit.APPC, {"appc": (fit.APPC / "evals" / "questions.jsonl", "dev")}
-        )
+        cases = []
+        for _, folder, app, sets in fit.dev_apps(tmp):
+            cases += app_misses(folder, app, sets)
     out = next((a.split("=", 1)[1] for a in args if a.startswith("--json=")), None)
     if out:
         Path(out).write_text(json.dumps(cases, indent=1))
