@@ -22,12 +22,14 @@ from importlib import resources
 from itertools import pairwise
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from stanchion.guards.base import Finding
 from stanchion.guards.normalize import collapse_spacing, normalize
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from stanchion.guards.policy import ToxicitySpec
     from stanchion.pipeline.exchange import Exchange
 
@@ -172,15 +174,7 @@ class ToxicityModel:
         try:
             out.update(*map(known.__getitem__, unique), map(pairs.__getitem__, bigrams))
         except KeyError:
-            for table in (known, pairs):
-                if len(table) > CACHE_LIMIT:
-                    table.clear()
-            for word in unique:
-                if word not in known:
-                    known[word] = tuple({bucket(f, self.size) for f in word_features(word)})
-            for a, b in bigrams:
-                if (a, b) not in pairs:
-                    pairs[a, b] = bucket(f"b:{a} {b}", self.size)
+            self._remember(known, words, _set_tuple)
             out.update(*map(known.__getitem__, unique), map(pairs.__getitem__, bigrams))
         return out
 
@@ -192,18 +186,26 @@ class ToxicityModel:
             out = set().union(*map(known.__getitem__, words))
             out.update(map(pairs.__getitem__, pairwise(words)))
         except KeyError:
-            for table in (known, pairs):
-                if len(table) > CACHE_LIMIT:
-                    table.clear()
-            for word in words:
-                if word not in known:
-                    known[word] = frozenset(bucket(f, self.size) for f in word_features(word))
-            for a, b in pairwise(words):
-                if (a, b) not in pairs:
-                    pairs[a, b] = bucket(f"b:{a} {b}", self.size)
+            self._remember(known, words, frozenset)
             out = set().union(*map(known.__getitem__, words))
             out.update(map(pairs.__getitem__, pairwise(words)))
         return out
+
+    def _remember(
+        self, known: dict[str, Any], words: list[str], collect: Callable[[Iterable[int]], Any]
+    ) -> None:
+        """Fill ``known`` (one of the word tables, each word's buckets as ``collect`` keeps
+        them) and the pair table for ``words``, each table emptied first once it is full."""
+        pairs = self._pairs
+        for table in (known, pairs):
+            if len(table) > CACHE_LIMIT:
+                table.clear()
+        for word in words:
+            if word not in known:
+                known[word] = collect(bucket(f, self.size) for f in word_features(word))
+        for a, b in pairwise(words):
+            if (a, b) not in pairs:
+                pairs[a, b] = bucket(f"b:{a} {b}", self.size)
 
     def predict(self, text: str) -> dict[str, float]:
         return self.predict_clean(clean(text))
@@ -235,6 +237,11 @@ def exact_sums(rows: list[list[float]], size: int) -> bool:
         if max(map(abs, nonzero)) * step * size >= 2.0**52:
             return False
     return True
+
+
+def _set_tuple(buckets: Iterable[int]) -> tuple[int, ...]:
+    """A word's buckets in the order its set iterates, which the inexact sums keep."""
+    return tuple(set(buckets))
 
 
 def _float_list(weights: array[float]) -> list[float]:
