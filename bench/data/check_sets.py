@@ -54,6 +54,7 @@ SETS = {
     "appe": _app("appe"),
     "appf": _app("appf"),
     "appg": _app("appg"),
+    "apph": _app("apph"),
 }
 
 
