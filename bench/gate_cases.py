@@ -105,12 +105,12 @@ def cause(c: dict[str, Any]) -> str:
 
 def tally(cases: list[dict[str, Any]]) -> None:
     """Refused answerable questions by main cause, per app."""
-    apps = list(dict.fromkeys(fit.APPS.values()))
+    apps = list(dict.fromkeys([*fit.APPS.values(), "appf", "appg"]))
     counts: dict[str, dict[str, int]] = {}
     for c in cases:
         if c["answerable"]:
             row = counts.setdefault(cause(c), dict.fromkeys(apps, 0))
-            row[fit.APPS[c["source"]]] += 1
+            row[fit.APPS.get(c["source"], c["source"])] += 1
     print("refused answerable, by main cause: " + " ".join(f"{a:>7}" for a in apps))
     for name, row in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
         print(f"  {name:58} " + " ".join(f"{row[a]:7}" for a in apps))
@@ -235,13 +235,16 @@ def main(args: list[str]) -> None:
     answerability.EXPLORE = True
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        for name in ("clapnq", "example", "appb", "appc"):
+        for name in ("clapnq", "example", "appb", "appc", "appf", "appg"):
             (tmp / name).mkdir()
         example: Sets = {n: (fit.APP / "evals" / f"{n}-dev.jsonl", None) for n in fit.EXAMPLE_SETS}
         cases = clapnq_cases(tmp / "clapnq") + app_cases(tmp / "example", fit.APP, example)
         cases += app_cases(tmp / "appb", fit.APPB, fit.appb_sets())
         appc: Sets = {"appc": (fit.APPC / "evals" / "questions.jsonl", "dev")}
         cases += app_cases(tmp / "appc", fit.APPC, appc)
+        for name in ("appf", "appg"):
+            app = fit.APPC.parent / name
+            cases += app_cases(tmp / name, app, {name: (app / "evals" / "questions.jsonl", "dev")})
     out = next((a.split("=", 1)[1] for a in args if a.startswith("--json=")), None)
     if out:
         Path(out).write_text(json.dumps(cases, indent=1))
