@@ -28,6 +28,7 @@ the situation, not the customer's things).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -117,22 +118,36 @@ class Assessment:
         return {"score": round(self.score, 4), "decision": decision, "features": feats}
 
 
+# a sentence opening on a pronoun ("If it is still out after 3 days, we add a £40 charge")
+# is about what the sentence before named ("If a kayak rental is returned late..."): its
+# terms join the sentence's own
+PRONOUN_OPENS = re.compile(
+    r"(?:(?:if|when|once|while|after|before|unless|until|and|but|so)\s+)?(?:it|they|this|these)\b",
+    re.I,
+)
+
+
 @lru_cache(maxsize=4096)
 def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
     """A passage's terms, and each sentence's with its title and heading as context (cached:
     passages are immutable versions, asked about again and again), with what its figures
-    and nouns state (``stated``: clock times its hours, money its price, "renewals" renew)."""
+    and nouns state (``stated``: clock times its hours, money its price, "renewals" renew),
+    and a sentence opening on a pronoun with the terms of the one before (``PRONOUN_OPENS``)."""
     context = frozenset(terms(title))
     bags = []
     figures: frozenset[str] = frozenset()
+    before: frozenset[str] = frozenset()
     for raw in readable_sentences(text):
         sentence = raw.strip()
         found = frozenset(index_terms(sentence))
         if sentence.startswith("#"):
             context = frozenset(terms(title)) | found
+            before = frozenset()
             continue
         figures |= stated(sentence)  # "10:00 to 17:00" opens and closes; "$5" is a fee
-        bags.append(found | stated(sentence) | context)
+        lent = before if PRONOUN_OPENS.match(sentence) else frozenset()
+        bags.append(found | stated(sentence) | context | lent)
+        before = found
     whole = frozenset(index_terms(title)) | frozenset(index_terms(text)) | figures
     return whole, tuple(bags)
 

@@ -1,0 +1,42 @@
+"""What the passages hold that the gate did not see (issue 15): a sentence opening with a
+pronoun is about the sentence before it. The questions and documents (a kayak club)
+are written for these tests, not taken from any evaluation set."""
+
+from __future__ import annotations
+
+from stanchion.knowledge.answerability import THRESHOLD, Assessment, assess, passage_bags
+from stanchion.knowledge.query import Glossary, Vocabulary, parse
+
+WORDS = ["kayak", "rental", "return", "late", "phone", "still", "day", "overdu", "charg"]
+WORDS += ["loan", "borrow", "repair", "deposit", "club", "store", "open", "sunday", "ship"]
+WORDS += ["canoe", "tax", "seat", "ticket", "parcel", "countri", "eu", "norway", "canada"]
+VOCAB = Vocabulary(60, {w: 3 for w in WORDS})
+LATE = (
+    "Fees",
+    "## Keeping it longer\nIf a kayak rental is returned late we phone you. If it is still out "
+    "after 3 days, we add a £40 overdue charge.",
+)
+
+
+def _assess(
+    text: str, passages: list[tuple[str, str]], context: tuple[str, ...] = ()
+) -> Assessment:
+    return assess(parse(text, VOCAB, Glossary({})), VOCAB, passages, context)
+
+
+def test_a_sentence_opening_with_a_pronoun_holds_the_sentence_before() -> None:
+    """'If it is still out...' is about the kayak rental the sentence before names: the
+    charge answers "late kayak rental overdue charge", though its sentence never names them."""
+    second = passage_bags(*LATE)[1][1]
+    assert {"kayak", "rental", "overdu", "charg"} <= second
+    assert _assess("late kayak rental overdue charge?", [LATE]).score >= THRESHOLD
+
+
+def test_a_pronoun_later_in_the_sentence_lends_nothing() -> None:
+    """'Taxes are not charged on it' names its own subject; the seat of the sentence before
+    is what 'it' is, not what the sentence is about."""
+    seat = (
+        "Canoe seats",
+        "A second canoe seat costs the same as your ticket. Tax is not charged on it.",
+    )
+    assert "ticket" not in passage_bags(*seat)[1][1]
