@@ -1,11 +1,14 @@
 """What the passages hold that the gate did not see (issue 15): a sentence opening with a
-pronoun is about the sentence before it. The questions and documents (a kayak club)
-are written for these tests, not taken from any evaluation set."""
+pronoun is about the sentence before it; a city's address speaks of its country. The
+questions and documents (a kayak club) are written for these tests, not taken from any
+evaluation set."""
 
 from __future__ import annotations
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, assess, passage_bags
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
+from stanchion.knowledge.query.gazetteer import city_countries
+from stanchion.knowledge.vetoes import missing_names
 
 WORDS = ["kayak", "rental", "return", "late", "phone", "still", "day", "overdu", "charg"]
 WORDS += ["loan", "borrow", "repair", "deposit", "club", "store", "open", "sunday", "ship"]
@@ -40,3 +43,24 @@ def test_a_pronoun_later_in_the_sentence_lends_nothing() -> None:
         "A second canoe seat costs the same as your ticket. Tax is not charged on it.",
     )
     assert "ticket" not in passage_bags(*seat)[1][1]
+
+
+STORES = (
+    "Our stores",
+    "| Store | Address | Hours |\n|---|---|---|\n| Harbour | 2 Quay Road, Galway | "
+    "Mon-Sat 9am-5pm, Sunday closed |",
+)
+
+
+def test_a_city_of_the_passages_holds_its_country() -> None:
+    """The store's address names Galway: the passage speaks of Ireland, asked by name in
+    the earlier turn ('have you got a store in ireland')."""
+    assert "ireland" in city_countries(STORES[1])
+    found = _assess("is it open on sundays", [STORES], ("have you got a store in ireland",))
+    assert found.missing == [] and found.score >= THRESHOLD
+
+
+def test_a_city_of_another_country_does_not() -> None:
+    found = _assess("is it open on sundays", [STORES], ("have you got a store in spain",))
+    assert found.missing == ["spain"]
+    assert missing_names("a store in ireland?", VOCAB, {"store"}) == ["ireland"]

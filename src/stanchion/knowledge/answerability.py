@@ -37,6 +37,7 @@ from stanchion.knowledge import evidence
 from stanchion.knowledge.asking import answer_wording
 from stanchion.knowledge.named_kinds import named_kinds
 from stanchion.knowledge.query.english import commonness, specificity
+from stanchion.knowledge.query.gazetteer import city_countries
 from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
 from stanchion.knowledge.query.turns import implied, shape_words
@@ -354,7 +355,7 @@ def assess(
     else:
         feats, x = better
     present = words
-    missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
+    missing = _named_missing((query.text, *context), vocab, present, passages)
     if not told:
         missing += novel_points(query, present)
     missing += unlisted_numbers(query.text, passages)
@@ -370,6 +371,15 @@ def assess(
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)), kind)
     return Assessment(_score(x, dense), feats, implied=kind)
+
+
+def _named_missing(
+    texts: tuple[str, ...], vocab: Vocabulary, present: set[str], passages: list[Pair]
+) -> list[str]:
+    """``missing_names`` of each text, a country held by the passages' cities as well as by
+    its name (``gazetteer.city_countries``)."""
+    places = frozenset().union(*(city_countries(text) for _, text in passages))
+    return [m for t in texts for m in missing_names(t, vocab, present, places)]
 
 
 def _storyless_reading(

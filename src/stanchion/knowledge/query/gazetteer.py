@@ -150,6 +150,14 @@ def _meant(tokens: list[str], i: int, raw: list[str]) -> bool:
     return capital and i > 0 and commonness(word) < EVERYDAY
 
 
+@lru_cache(maxsize=4096)
+def city_countries(text: str) -> frozenset[str]:
+    """The terms of the countries whose cities ``text`` names as places: a passage giving a
+    store's address "102 Queen Street, Cardiff" speaks of the United Kingdom (and so of
+    Wales), as one naming "UK" would. Cached: passages are immutable versions."""
+    return frozenset(t for c in cities(text) for alias in c.aliases[1:] for t in alias)
+
+
 def _held(phrase: Phrase, bag: set[str] | frozenset[str]) -> bool:
     return all(t in bag for t in phrase)
 
