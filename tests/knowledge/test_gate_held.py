@@ -1,13 +1,13 @@
 """What the passages hold that the gate did not see (issue 15): a sentence opening with a
-pronoun is about the sentence before it; a city's address speaks of its country. The
-questions and documents (a kayak club) are written for these tests, not taken from any
-evaluation set."""
+pronoun is about the sentence before it; a city's address speaks of its country, a country
+of its region. The questions and documents (a kayak club)
+are written for these tests, not taken from any evaluation set."""
 
 from __future__ import annotations
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, assess, passage_bags
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
-from stanchion.knowledge.query.gazetteer import city_countries
+from stanchion.knowledge.query.gazetteer import city_countries, held_regions
 from stanchion.knowledge.vetoes import missing_names
 
 WORDS = ["kayak", "rental", "return", "late", "phone", "still", "day", "overdu", "charg"]
@@ -64,3 +64,14 @@ def test_a_city_of_another_country_does_not() -> None:
     found = _assess("is it open on sundays", [STORES], ("have you got a store in spain",))
     assert found.missing == ["spain"]
     assert missing_names("a store in ireland?", VOCAB, {"store"}) == ["ireland"]
+
+
+SHIPPING = ("Shipping", "We ship kayaks to EU countries and Norway in 5 days.")
+
+
+def test_a_country_of_the_passages_holds_its_region() -> None:
+    """'EU countries and Norway' answer what is asked of Europe; Canada does not."""
+    assert held_regions({"eu", "countri"}) == {"europ"}
+    assert _assess("do you ship kayaks outside europe?", [SHIPPING]).missing == []
+    canada = ("Shipping", "We ship kayaks to Canada in 5 days.")
+    assert _assess("do you ship kayaks outside europe?", [canada]).missing == ["europ"]

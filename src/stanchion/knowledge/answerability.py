@@ -37,7 +37,7 @@ from stanchion.knowledge import evidence
 from stanchion.knowledge.asking import answer_wording
 from stanchion.knowledge.named_kinds import named_kinds
 from stanchion.knowledge.query.english import commonness, specificity
-from stanchion.knowledge.query.gazetteer import city_countries
+from stanchion.knowledge.query.gazetteer import city_countries, held_regions
 from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
 from stanchion.knowledge.query.turns import implied, shape_words
@@ -377,8 +377,9 @@ def _named_missing(
     texts: tuple[str, ...], vocab: Vocabulary, present: set[str], passages: list[Pair]
 ) -> list[str]:
     """``missing_names`` of each text, a country held by the passages' cities as well as by
-    its name (``gazetteer.city_countries``)."""
+    its name, a region by its countries (``gazetteer.city_countries``, ``held_regions``)."""
     places = frozenset().union(*(city_countries(text) for _, text in passages))
+    places |= held_regions(present | places)
     return [m for t in texts for m in missing_names(t, vocab, present, places)]
 
 
