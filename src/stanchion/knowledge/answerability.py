@@ -55,7 +55,13 @@ from stanchion.knowledge.vetoes import (  # re-exported: callers import the veto
     unlisted_numbers,
     unoffered,
 )
-from stanchion.knowledge.wording import lead_in, light_wording, read_typos, unworded
+from stanchion.knowledge.wording import (
+    lead_in,
+    light_wording,
+    read_typos,
+    slipped_words,
+    unworded,
+)
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
 # over the DEV sources (clapnq, the example app's four sets, appb, appc), the threshold by
@@ -336,6 +342,7 @@ def assess(
     for title, text in passages:
         words |= passage_bags(title, text)[0]
     query = read_typos(lead_in(unworded(query)), words)
+    query = slipped_words(query, [f"{title}\n{text}" for title, text in passages])
     if ANSWER_WORDING:
         query = answer_wording(query)
     if LIGHT_WORDING:
