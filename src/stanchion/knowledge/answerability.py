@@ -28,6 +28,7 @@ the situation, not the customer's things).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal
@@ -36,6 +37,7 @@ from stanchion.knowledge import evidence
 from stanchion.knowledge.asking import answer_wording
 from stanchion.knowledge.named_kinds import named_kinds
 from stanchion.knowledge.query.english import commonness, specificity
+from stanchion.knowledge.query.gazetteer import city_countries, held_regions
 from stanchion.knowledge.query.parse import Concept, Query
 from stanchion.knowledge.query.point import near, point, telling
 from stanchion.knowledge.query.turns import implied, shape_words
@@ -53,7 +55,13 @@ from stanchion.knowledge.vetoes import (  # re-exported: callers import the veto
     unlisted_numbers,
     unoffered,
 )
-from stanchion.knowledge.wording import lead_in, light_wording, read_typos, unworded
+from stanchion.knowledge.wording import (
+    lead_in,
+    light_wording,
+    read_typos,
+    slipped_words,
+    unworded,
+)
 
 # Fitted by bench/answerability_fit.py --fit: features and L2 chosen by leave-one-source-out
 # over the DEV sources (clapnq, the example app's four sets, appb, appc), the threshold by
@@ -117,22 +125,36 @@ class Assessment:
         return {"score": round(self.score, 4), "decision": decision, "features": feats}
 
 
+# a sentence opening on a pronoun ("If it is still out after 3 days, we add a £40 charge")
+# is about what the sentence before named ("If a kayak rental is returned late..."): its
+# terms join the sentence's own
+PRONOUN_OPENS = re.compile(
+    r"(?:(?:if|when|once|while|after|before|unless|until|and|but|so)\s+)?(?:it|they|this|these)\b",
+    re.I,
+)
+
+
 @lru_cache(maxsize=4096)
 def passage_bags(title: str, text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
     """A passage's terms, and each sentence's with its title and heading as context (cached:
     passages are immutable versions, asked about again and again), with what its figures
-    and nouns state (``stated``: clock times its hours, money its price, "renewals" renew)."""
+    and nouns state (``stated``: clock times its hours, money its price, "renewals" renew),
+    and a sentence opening on a pronoun with the terms of the one before (``PRONOUN_OPENS``)."""
     context = frozenset(terms(title))
     bags = []
     figures: frozenset[str] = frozenset()
+    before: frozenset[str] = frozenset()
     for raw in readable_sentences(text):
         sentence = raw.strip()
         found = frozenset(index_terms(sentence))
         if sentence.startswith("#"):
             context = frozenset(terms(title)) | found
+            before = frozenset()
             continue
         figures |= stated(sentence)  # "10:00 to 17:00" opens and closes; "$5" is a fee
-        bags.append(found | stated(sentence) | context)
+        lent = before if PRONOUN_OPENS.match(sentence) else frozenset()
+        bags.append(found | stated(sentence) | context | lent)
+        before = found
     whole = frozenset(index_terms(title)) | frozenset(index_terms(text)) | figures
     return whole, tuple(bags)
 
@@ -320,6 +342,7 @@ def assess(
     for title, text in passages:
         words |= passage_bags(title, text)[0]
     query = read_typos(lead_in(unworded(query)), words)
+    query = slipped_words(query, [f"{title}\n{text}" for title, text in passages])
     if ANSWER_WORDING:
         query = answer_wording(query)
     if LIGHT_WORDING:
@@ -339,7 +362,7 @@ def assess(
     else:
         feats, x = better
     present = words
-    missing = [m for t in (query.text, *context) for m in missing_names(t, vocab, present)]
+    missing = _named_missing((query.text, *context), vocab, present, passages)
     if not told:
         missing += novel_points(query, present)
     missing += unlisted_numbers(query.text, passages)
@@ -355,6 +378,16 @@ def assess(
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)), kind)
     return Assessment(_score(x, dense), feats, implied=kind)
+
+
+def _named_missing(
+    texts: tuple[str, ...], vocab: Vocabulary, present: set[str], passages: list[Pair]
+) -> list[str]:
+    """``missing_names`` of each text, a country held by the passages' cities as well as by
+    its name, a region by its countries (``gazetteer.city_countries``, ``held_regions``)."""
+    places = frozenset().union(*(city_countries(text) for _, text in passages))
+    places |= held_regions(present | places)
+    return [m for t in texts for m in missing_names(t, vocab, present, places)]
 
 
 def _storyless_reading(

@@ -157,14 +157,18 @@ def superlative(word: str) -> bool:
     return any(len(f) > 2 and f not in STOPWORDS and zipf(f) >= ADJECTIVE for f in forms)
 
 
-def missing_names(text: str, vocab: Vocabulary, present: set[str]) -> list[str]:
-    """Places, carriers and product-like names of ``text`` the passages do not hold."""
+def missing_names(
+    text: str, vocab: Vocabulary, present: set[str], places: frozenset[str] = frozenset()
+) -> list[str]:
+    """Places, carriers and product-like names of ``text`` the passages do not hold;
+    ``places``: the terms of the countries the passages' cities stand for
+    (``gazetteer.city_countries``), which hold a country asked about as its name would."""
     tokens = [m.group() for m in TOKEN.finditer(text)]
     keys = [token_term(t) or "" for t in tokens]
     out = [
         name
         for name, aliases in named_places([k for k in keys if k])
-        if not any(all(t in present for t in alias) for alias in aliases)
+        if not any(all(t in present or t in places for t in alias) for alias in aliases)
     ]
     for i, key in enumerate(keys):
         if key in vocab.names:

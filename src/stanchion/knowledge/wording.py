@@ -12,6 +12,9 @@ parsed ``Query`` (the parse itself, and so retrieval, is unchanged):
   frame when the rest is a question of its own (``lead_in``);
 - a typo mended to the corpus's commonest neighbour: also read as the passages' words one
   edit from what was typed ("storh" beside "storm drain", ``read_typos``);
+- an English word the corpus never uses, one edit from a word the passages write beside
+  the same neighbour ("a LONE phone" where they say "a loan phone"): also read as that
+  word (``slipped_words``);
 - a light verb as the question types it ("will it GO out today", "how many can one hub RUN
   at once"), and "use" and "bring": frame when another known word is the question's point
   and no word the corpus never saw could be (``light_wording``).
@@ -30,15 +33,17 @@ particles and set phrases ("send it BACK", "at the same TIME") are ``knowledge.a
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 
 from stanchion.knowledge.query.english import typo_of
 from stanchion.knowledge.query.parse import FILLERS, Concept, Query
 from stanchion.knowledge.query.point import LIGHT
 from stanchion.knowledge.query.spelling import osa
-from stanchion.knowledge.text import STOPWORDS, normalize_word, stem
+from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, stem, terms
 
 # Adverbs that hedge how often or how exactly, never what is asked ("how long does it
 # USUALLY take", "my bag NEVER showed up"): an answer states the period, not the hedge. The
@@ -139,6 +144,55 @@ def _neighbours(c: Concept, words: set[str] | frozenset[str]) -> list[str]:
         w for w in words if any(abs(len(w) - len(f)) <= 1 and osa(f, w, 1) <= 1 for f in forms)
     }
     return sorted(found - held)
+
+
+@lru_cache(maxsize=4096)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """The adjacent terms of a passage (cached: passages are immutable versions)."""
+    found = index_terms(text)
+    return frozenset(itertools.pairwise(found))
+
+
+def slipped_words(query: Query, texts: list[str]) -> Query:
+    """``query`` with each word the corpus never uses also read as the passages' word one
+    edit from it that they write beside the same neighbour as the question does: a slip
+    onto another English word ("the deposit for a LONE phone", the passage's "loan phone"),
+    which no spelling check catches since the word is one. A word with no such neighbour in
+    the passages stays as typed, absent from them."""
+    odd = {c.key: c for c in query.concepts if c.how == "word" and not c.known and not c.frame}
+    odd = {k: c for k, c in odd.items() if len(k) >= TYPO_READ and k.isalpha()}
+    if not odd:
+        return query
+    asked = terms(query.text)
+    pairs = frozenset().union(*(_pairs(t) for t in texts))
+    read: dict[str, set[str]] = {}
+    for i, term in enumerate(asked):
+        if term not in odd:
+            continue
+        before, after = asked[i - 1] if i else "", asked[i + 1] if i + 1 < len(asked) else ""
+        for a, b in pairs:
+            if b == after and _slip(term, a):
+                read.setdefault(term, set()).add(a)
+            if a == before and _slip(term, b):
+                read.setdefault(term, set()).add(b)
+    if not read:
+        return query
+    concepts = tuple(
+        replace(c, alts=(*c.alts, *((t,) for t in sorted(read[c.key]))))
+        if c.key in read and c.key in odd
+        else c
+        for c in query.concepts
+    )
+    return Query(query.text, concepts)
+
+
+SLIP = 2  # edits: a homophone ("lone" for "loan") is two
+
+
+def _slip(typed: str, written: str) -> bool:
+    """``written`` is a slip's target: a different word with the same first letter, at most
+    SLIP edits away."""
+    return written != typed and written[:1] == typed[:1] and osa(typed, written, SLIP) <= SLIP
 
 
 # The past forms of the light verbs: a told event ("when it CAME to mind", "it WENT

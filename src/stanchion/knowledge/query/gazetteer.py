@@ -35,6 +35,32 @@ turkmenistan|tuvalu|uganda|ukraine|united arab emirates,uae|united kingdom,uk,br
 great britain,england,scotland,wales|united states,usa,u.s,u.s.a,america|uruguay|uzbekistan|
 vanuatu|venezuela|vietnam|yemen|zambia|zimbabwe|puerto rico|hawaii,alaska|hong kong|
 greenland|europe|asia|africa|south america|latin america"""
+# The countries of each region the table names (by their first way of being written): a
+# passage naming one of them speaks of its region ("EU countries, Norway" of Europe)
+REGIONS = {
+    "europe": """eu|european union|albania|andorra|austria|belarus|belgium|bosnia|bulgaria|
+croatia|cyprus|czechia|denmark|estonia|finland|france|germany|greece|hungary|iceland|ireland|
+italy|kosovo|latvia|liechtenstein|lithuania|luxembourg|malta|moldova|monaco|montenegro|
+netherlands|north macedonia|norway|poland|portugal|romania|russia|serbia|slovakia|slovenia|
+spain|sweden|switzerland|ukraine|united kingdom""",
+    "asia": """afghanistan|armenia|azerbaijan|bahrain|bangladesh|bhutan|brunei|cambodia|china|
+hong kong|india|indonesia|iran|iraq|israel|japan|kazakhstan|kuwait|kyrgyzstan|laos|lebanon|
+malaysia|maldives|mongolia|myanmar|nepal|north korea|oman|pakistan|philippines|qatar|
+saudi arabia|singapore|south korea|sri lanka|syria|taiwan|tajikistan|thailand|turkmenistan|
+united arab emirates|uzbekistan|vietnam|yemen""",
+    "africa": """algeria|angola|benin|botswana|burkina faso|burundi|cameroon|cape verde|comoros|
+congo|djibouti|egypt|eritrea|eswatini|ethiopia|gabon|gambia|ghana|ivory coast|kenya|lesotho|
+liberia|libya|madagascar|malawi|mali|mauritania|mauritius|morocco|mozambique|namibia|nigeria|
+rwanda|senegal|seychelles|sierra leone|somalia|south africa|south sudan|sudan|tanzania|togo|
+tunisia|uganda|zambia|zimbabwe""",
+    "south america": """argentina|bolivia|brazil|chile|colombia|ecuador|guyana|paraguay|peru|
+suriname|uruguay|venezuela""",
+}
+REGIONS["latin america"] = (
+    REGIONS["south america"]
+    + """|mexico|guatemala|honduras|
+el salvador|nicaragua|costa rica|panama|cuba|dominican republic|haiti|puerto rico"""
+)
 CARRIERS = """ups|fedex|dhl|usps,postal service|royal mail|canada post|australia post|purolator|
 ontrac|lasership|tnt|hermes,evri|dpd|gls|la poste|deutsche post|japan post|aramex|
 amazon logistics"""
@@ -148,6 +174,34 @@ def _meant(tokens: list[str], i: int, raw: list[str]) -> bool:
     if i and tokens[i - 1].lower() in LOCATIVE:
         return capital or len(raw) > 1 or commonness(word) < EVERYDAY
     return capital and i > 0 and commonness(word) < EVERYDAY
+
+
+@lru_cache(maxsize=4096)
+def city_countries(text: str) -> frozenset[str]:
+    """The terms of the countries whose cities ``text`` names as places: a passage giving a
+    store's address "102 Queen Street, Cardiff" speaks of the United Kingdom (and so of
+    Wales), as one naming "UK" would. Cached: passages are immutable versions."""
+    return frozenset(t for c in cities(text) for alias in c.aliases[1:] for t in alias)
+
+
+@lru_cache(maxsize=1)
+def _regions() -> tuple[tuple[Phrase, tuple[Phrase, ...]], ...]:
+    """Each region's phrase and every way of writing its countries (and the EU's)."""
+    groups = {group[0]: group for group in COUNTRY_GROUPS}
+    out = []
+    for region, table in REGIONS.items():
+        members = [phrase_terms(n) for n in table.replace("\n", "").split("|")]
+        ways = [p for m in members if m for p in groups.get(m, (m,))]
+        out.append((phrase_terms(region), tuple(ways)))
+    return tuple(out)
+
+
+def held_regions(bag: set[str] | frozenset[str]) -> frozenset[str]:
+    """The terms of the regions ``bag`` speaks of by naming one of their countries: passages
+    listing "EU countries, Iceland, Norway" answer what is asked of Europe."""
+    return frozenset(
+        t for region, ways in _regions() if any(_held(p, bag) for p in ways) for t in region
+    )
 
 
 def _held(phrase: Phrase, bag: set[str] | frozenset[str]) -> bool:
