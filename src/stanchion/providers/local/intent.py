@@ -195,7 +195,12 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     # a period to act in: "the return window", "the window to cancel"
     ("duration", False, re.compile(_WINDOW)),
     ("duration", False, re.compile(r"\b(?:quickest|fastest|soonest|earliest)\b")),
+    # what comes off a price ("how much off", "how much is the discount") is a share as
+    # often as an amount: preferred, never required ("20% off the monthly price")
     ("percent", False, re.compile(r"\bhow much\b.*\b(?:save|saving|savings|less|lower)\b")),
+    ("percent", False, re.compile(r"\bhow much (?:off|discount)\b|\bhow much\b.*\bdiscount\b")),
+    # "how much OF my data can I share": a share of a quantity the message names, not a price
+    ("count", False, re.compile(r"\bhow much of\b")),
     # "how much" of a quantity that is not money: "how much notice", "how much power"
     ("duration", True, re.compile(r"\bhow much (?:time|notice|warning|lead time|longer)\b")),
     ("count", False, re.compile(rf"\bhow much (?:{_QUANTITIES})\b")),
