@@ -47,3 +47,9 @@ def test_how_much_of_a_quantity_is_no_price() -> None:
     got = ask("how much of my credits can I pass to a friend?", CLUB)
     assert got.startswith("You can pass up to half"), got
 
+
+def test_the_most_that_can_be_done_asks_for_the_limit() -> None:
+    got = ask("what is the most films I can book this week?", BOOKING)
+    assert "up to 4 films" in got
+    # a superlative that is no limit asks none ("the most popular")
+    assert "Each member" not in ask("which films are the most popular this week?", BOOKING)
