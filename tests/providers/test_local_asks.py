@@ -53,3 +53,8 @@ def test_the_most_that_can_be_done_asks_for_the_limit() -> None:
     assert "up to 4 films" in got
     # a superlative that is no limit asks none ("the most popular")
     assert "Each member" not in ask("which films are the most popular this week?", BOOKING)
+
+
+def test_a_share_of_a_price_states_a_price() -> None:
+    got = ask("what does the membership cost for students?", CLUB)
+    assert "25% off the monthly price" in got

@@ -43,8 +43,11 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
         r"before|when|immediately|same day|as soon as)\b|\b\d{1,2}\s*(?:am|pm)\b",
         re.I,
     ),
+    # (a price stated as a share of another, "minus 4% of the monthly price", is one too)
     "price": re.compile(
-        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b", re.I
+        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b|"
+        r"\b(?:price|cost|fee|charge)s?\b[^.;]{0,80}?\d\s*%|\d\s*%[^.;]{0,80}?\b(?:price|cost|fee|charge)",
+        re.I,
     ),
     "count": re.compile(
         r"\b\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.I
