@@ -186,7 +186,7 @@ def with_named_row(
         key=lambda c: c[1].position,
     )
     after = [c for c in rows if c[1].position > best.position]
-    table = []
+    table: list[Candidate] = []
     for c in after:
         if not c[1].labels or c[1].position != best.position + 1 + len(table):
             break
