@@ -46,3 +46,27 @@ def test_a_row_is_not_the_lead_in_of_the_rows_after_it() -> None:
     got = ask("what do junior skis cost with a helmet?", PRICES)
     assert "Junior skis" in got
     assert "Adult" not in got
+
+
+ZONES = """# Bus zones
+
+## Towns by zone
+| Zone | Towns |
+|---|---|
+| Zone A | Ashford, Millbrook, Kelso |
+| Zone B | Dunmore, Hatley, Orrin |
+"""
+FARES = """# Bus fares
+
+## Fares by zone
+| Zone | Single ticket | Student card |
+|---|---|---|
+| Zone A | 2 EUR | free travel |
+| Zone B | 3 EUR | half price |
+"""
+
+
+def test_a_row_brings_the_row_of_another_table_with_the_same_first_value() -> None:
+    got = ask("does my student card give free travel to Millbrook?", FARES, ZONES)
+    assert "Millbrook" in got and "free travel" in got
+    assert "Dunmore" not in got

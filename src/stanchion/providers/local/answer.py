@@ -36,6 +36,7 @@ from stanchion.providers.local.section import (
     steps_of,
     what_to_do,
     with_antecedent,
+    with_joined_row,
     with_lead_in,
     with_list,
     with_named_row,
@@ -266,9 +267,8 @@ def answer_part(
         chosen = _completed(part, _others(part, ranked), ranked)
         chosen += otherwise(part, best, candidates, chosen)
         chosen += what_to_do(question, best, candidates, chosen)
-    chosen = with_lead_in(
-        with_list(with_named_row(part, chosen, candidates), candidates), candidates
-    )
+    chosen = with_joined_row(part, with_named_row(part, chosen, candidates), candidates)
+    chosen = with_lead_in(with_list(chosen, candidates), candidates)
     lead = "" if after else _verdict(part, question, best[1])
     return lead, with_antecedent(chosen, candidates)
 

@@ -198,6 +198,26 @@ def with_named_row(
     return [*chosen, *named] if 0 < len(named) <= EXTRA else chosen
 
 
+def with_joined_row(
+    part: Part, chosen: list[Candidate], candidates: list[Candidate]
+) -> list[Candidate]:
+    """A table row chosen brings the row of another table that has the same first value
+    and holds what the part asks that the chosen sentences leave out: two tables keyed
+    alike are one table ("Zone 1: included (Roam Free)" and "Zone 1: ..., Switzerland, ..."
+    for "is Switzerland included in Roam Free")."""
+    _, best = chosen[0]
+    if not best.labels:
+        return chosen
+    seen = frozenset().union(*(part.hits(s)[0] for _, s in chosen))
+    for c in candidates:
+        s = c[1]
+        if not s.labels or s.labels == best.labels or s.lead != best.lead or c in chosen:
+            continue
+        if part.hits(s)[0] & part.asked - seen:
+            return [*chosen, c]
+    return chosen
+
+
 def with_lead_in(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
     """A list and the sentence that leads into it ("Have these ready:") go together: a chosen
     lead-in brings its items (up to LIST_MAX; a lead-in alone says nothing), a chosen item
