@@ -59,6 +59,7 @@ from stanchion.providers.registry import register_provider
 APPB = ROOT / "bench" / "data" / "appb"
 APPC = ROOT / "bench" / "data" / "appc"
 APPF = ROOT / "bench" / "data" / "appf"
+APPG = ROOT / "bench" / "data" / "appg"
 SOURCES = (
     ("messy", EXAMPLE, "messy"),
     ("messy2", EXAMPLE, "messy2"),
@@ -67,6 +68,7 @@ SOURCES = (
     ("appb", APPB, "questions"),
     ("appc", APPC, "questions"),
     ("appf", APPF, "questions"),
+    ("appg", APPG, "questions"),
 )
 # one file per checkout: two worktrees capturing at once must not overwrite each other's
 OUT = Path(tempfile.gettempdir()) / (

@@ -36,8 +36,10 @@ from stanchion.providers.local.section import (
     steps_of,
     what_to_do,
     with_antecedent,
+    with_joined_row,
     with_lead_in,
     with_list,
+    with_named_row,
 )
 from stanchion.providers.local.sentences import EVERYDAY, Analyzer, Sentence
 from stanchion.providers.local.units import asked_unit
@@ -265,6 +267,7 @@ def answer_part(
         chosen = _completed(part, _others(part, ranked), ranked)
         chosen += otherwise(part, best, candidates, chosen)
         chosen += what_to_do(question, best, candidates, chosen)
+    chosen = with_joined_row(part, with_named_row(part, chosen, candidates), candidates)
     chosen = with_lead_in(with_list(chosen, candidates), candidates)
     lead = "" if after else _verdict(part, question, best[1])
     return lead, with_antecedent(chosen, candidates)

@@ -43,8 +43,11 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
         r"before|when|immediately|same day|as soon as)\b|\b\d{1,2}\s*(?:am|pm)\b",
         re.I,
     ),
+    # (a price stated as a share of another, "minus 4% of the monthly price", is one too)
     "price": re.compile(
-        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b", re.I
+        r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b|"
+        r"\b(?:price|cost|fee|charge)s?\b[^.;]{0,80}?\d\s*%|\d\s*%[^.;]{0,80}?\b(?:price|cost|fee|charge)",
+        re.I,
     ),
     "count": re.compile(
         r"\b\d+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b", re.I
@@ -195,7 +198,12 @@ _CUES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     # a period to act in: "the return window", "the window to cancel"
     ("duration", False, re.compile(_WINDOW)),
     ("duration", False, re.compile(r"\b(?:quickest|fastest|soonest|earliest)\b")),
+    # what comes off a price ("how much off", "how much is the discount") is a share as
+    # often as an amount: preferred, never required ("20% off the monthly price")
     ("percent", False, re.compile(r"\bhow much\b.*\b(?:save|saving|savings|less|lower)\b")),
+    ("percent", False, re.compile(r"\bhow much (?:off|discount)\b|\bhow much\b.*\bdiscount\b")),
+    # "how much OF my data can I share": a share of a quantity the message names, not a price
+    ("count", False, re.compile(r"\bhow much of\b")),
     # "how much" of a quantity that is not money: "how much notice", "how much power"
     ("duration", True, re.compile(r"\bhow much (?:time|notice|warning|lead time|longer)\b")),
     ("count", False, re.compile(rf"\bhow much (?:{_QUANTITIES})\b")),

@@ -43,9 +43,9 @@ _CHAT = re.compile(
     re.I,
 )
 # "at most", "up to": a limit asked in words that are all stopwords, read as "max"; so is
-# a capacity asked ("how many devices CAN one hub run")
+# a capacity asked ("how many devices CAN one hub run", "the most data that CAN roll over")
 _AT_MOST = re.compile(
-    r"\b(?:at (?:the )?most|up to|no more than|how many(?: \w+){1,4} (?:can|could))\b",
+    r"\b(?:at (?:the )?most|up to|no more than|(?:how many|the most)(?: \w+){1,4} (?:can|could))\b",
     re.I,
 )
 # What is paid to the one asking ("what do u PAY ME for...", "will you pay us back") is

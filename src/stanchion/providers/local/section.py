@@ -168,6 +168,56 @@ def with_list(chosen: list[Candidate], candidates: list[Candidate]) -> list[Cand
     return [*chosen, *(c for c in run[lo : hi + 1] if c not in chosen)]
 
 
+_ROW_LIKE = re.compile(r"^[^:;]{1,40}: [^;]*; [^:;]{1,40}: ")
+
+
+def with_named_row(
+    part: Part, chosen: list[Candidate], candidates: list[Candidate]
+) -> list[Candidate]:
+    """A sentence that introduces a table ("You can share your data by tethering on every
+    plan." over a table of allowances by plan) brings the rows right after it that the part
+    names by their first value ("my UNLIMITED data": the row "Tidewell Unlimited"), at most
+    EXTRA of them: the sentence says what the table is, the row what holds for the asker."""
+    i, best = chosen[0]
+    if best.labels or _ROW_LIKE.match(best.text):  # a row whose last cell defeats ``_row``
+        return chosen
+    rows = sorted(
+        (c for c in candidates if c[0] == i and c[1].section == best.section),
+        key=lambda c: c[1].position,
+    )
+    after = [c for c in rows if c[1].position > best.position]
+    table: list[Candidate] = []
+    for c in after:
+        if not c[1].labels or c[1].position != best.position + 1 + len(table):
+            break
+        table.append(c)
+    # by a word of its first value that not every row's first value holds ("Day pass",
+    # "Season pass": "season", not "pass")
+    shared = frozenset.intersection(*(part.hits(c[1])[2] for c in table)) if table else None
+    named = [c for c in table if part.hits(c[1])[2] - (shared or frozenset()) and c not in chosen]
+    return [*chosen, *named] if 0 < len(named) <= EXTRA else chosen
+
+
+def with_joined_row(
+    part: Part, chosen: list[Candidate], candidates: list[Candidate]
+) -> list[Candidate]:
+    """A table row chosen brings the row of another table that has the same first value
+    and holds what the part asks that the chosen sentences leave out: two tables keyed
+    alike are one table ("Zone 1: included (Roam Free)" and "Zone 1: ..., Switzerland, ..."
+    for "is Switzerland included in Roam Free")."""
+    _, best = chosen[0]
+    if not best.labels:
+        return chosen
+    seen = frozenset().union(*(part.hits(s)[0] for _, s in chosen))
+    for c in candidates:
+        s = c[1]
+        if not s.labels or s.labels == best.labels or s.lead != best.lead or c in chosen:
+            continue
+        if part.hits(s)[0] & part.asked - seen:
+            return [*chosen, c]
+    return chosen
+
+
 def with_lead_in(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
     """A list and the sentence that leads into it ("Have these ready:") go together: a chosen
     lead-in brings its items (up to LIST_MAX; a lead-in alone says nothing), a chosen item
