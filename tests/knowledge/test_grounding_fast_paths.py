@@ -1,12 +1,13 @@
 """The grounding check's fast paths give what the plain computations they replace give: the
-claim split without a look-behind, the per-word readings, the term->windows index, a single
-claim's answer figures and the model's score."""
+claim split without a look-behind or an alternation, the possessive word pattern, the
+per-word readings, the term->windows index, a single claim's answer figures and the model's
+score (a claim's and an answer's, without the lists)."""
 
 import math
 import random
 import re
 
-from stanchion.knowledge.grounding import split_claims
+from stanchion.knowledge.grounding import CLAIM_END, split_claims
 from stanchion.knowledge.sources import (
     Source,
     all_stems,
@@ -23,12 +24,16 @@ from stanchion.knowledge.support import (
     NEUTRAL,
     WEIGHTS,
     aggregate,
+    answer_score,
     claim_features,
+    claim_score,
     support,
 )
-from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
+from stanchion.knowledge.text import STOPWORDS, WORD, normalize_word, stem, words
 
 LOOK_BEHIND = re.compile(r"(?<=[.!?;])\s+|\n+")
+ALTERNATION = re.compile(r"[.!?;]\s+|\n+")
+BACKTRACKING_WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'][A-Za-z0-9]+)*")
 
 
 def reference_split(text: str) -> list[tuple[int, int]]:
@@ -117,3 +122,38 @@ def test_one_claims_figures_and_score_are_the_generic_ones() -> None:
         assert support(got) == 1.0 / (1.0 + math.exp(-z))
     odd = [-0.0, 0.5, 0.25, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
     assert str(aggregate([odd], source)[0]) == str(generic_aggregate([odd], source.sentences)[0])
+
+
+def test_claim_end_matches_the_alternation_it_replaces() -> None:
+    rng = random.Random(7)
+    alphabet = ["a", " ", ".", "!", "?", ";", "\n", "\n\n", "\t", "\r", "\u00a0", "\u2028", ". "]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        got = [m.span() for m in CLAIM_END.finditer(text)]
+        assert got == [m.span() for m in ALTERNATION.finditer(text)], repr(text)
+
+
+def test_possessive_word_pattern_matches_the_backtracking_one() -> None:
+    rng = random.Random(8)
+    alphabet = ["a", "Z", "9", ".", ",", "'", " ", "-", "\u00e9", "ab", "1,000", "U.S.", "..", ",'"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        got = [m.span() for m in WORD.finditer(text)]
+        assert got == [m.span() for m in BACKTRACKING_WORD.finditer(text)], repr(text)
+
+
+def test_claim_and_answer_scores_are_support_of_the_aggregate() -> None:
+    source = Source.of(["Card refunds take 5 to 7 business days. PayPal takes 2 days."])
+    claims = [
+        "Card refunds take 9 days.",
+        "So there it is.",
+        "PayPal takes 2 days.",
+        "Refunds don't take long on Monday.",
+    ]
+    per = [claim_features(c, source)[0] for c in claims]
+    odd = [-0.0, 0.5, 0.25, -0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    for feats in [*per, odd, list(NEUTRAL)]:
+        assert repr(claim_score(feats, source)) == repr(support(aggregate([feats], source)))
+    for group in ([per[0], per[2]], per, [per[1]], [per[1], per[1]], [odd, per[3]], []):
+        want = support(aggregate(group, source))
+        assert repr(answer_score(group, source)) == repr(want)

@@ -23,12 +23,7 @@ from stanchion.guards.base import Action, Finding
 from stanchion.knowledge.checkers import Checker, CheckerError
 from stanchion.knowledge.sources import FactsCache, Source
 from stanchion.knowledge.spec import Grounding, GroundingAction
-from stanchion.knowledge.support import (
-    aggregate,
-    claim_features,
-    support,
-    vetoed,
-)
+from stanchion.knowledge.support import answer_score, claim_features, claim_score, vetoed
 
 if TYPE_CHECKING:
     from stanchion.knowledge.catalog import Catalog
@@ -38,9 +33,12 @@ DETECTOR = "grounding@5"
 VETO = 0.2
 SOURCES = 1024  # prepared passage sets kept
 # A claim ends at the spaces after a stop (the stop itself is the claim's: the match starts
-# one after it) or at a line break. Written without a look-behind so the regex engine skips
-# to the next stop or line break instead of trying the pattern at every character.
-CLAIM_END = re.compile(r"[.!?;]\s+|\n+")
+# one after it) or at a line break. Written as one character set first (which of the two
+# ends it is, the look-behinds tell from the character just read): a pattern that opens
+# with a set lets the regex engine skip to the next stop or line break in one scan, where
+# an alternation (``[.!?;]\s+|\n+``) tries both branches at every character (3.3x the
+# instructions on the gateway bench's answer).
+CLAIM_END = re.compile(r"[.!?;\n](?:(?<=\n)\n*|(?<=[^\n])\s+)")
 ACTIONS: dict[GroundingAction, Action] = {
     "flag": "flag",
     "caveat": "flag",
@@ -141,18 +139,19 @@ class Validator:
         split once, for the claims, a model checker and the catalog alike)."""
         out = []
         for s, e in split_claims(answer) if spans is None else spans:
-            feats, marks = claim_features(answer[s:e], source)
+            text = answer[s:e]
+            feats, marks = claim_features(text, source)
             veto = vetoed(marks, self.policy.kind)
-            score = support(aggregate([feats], source)) * (VETO if veto else 1.0)
+            score = claim_score(feats, source) * (VETO if veto else 1.0)
             out.append(
                 Claim(
                     s,
                     e,
-                    answer[s:e],
+                    text,
                     score,
                     score >= self.policy.threshold,
-                    [(s + a, s + b) for a, b in marks.missing],
-                    [(s + a, s + b) for a, b in marks.numbers],
+                    [(s + a, s + b) for a, b in marks.missing] if marks.missing else [],
+                    [(s + a, s + b) for a, b in marks.numbers] if marks.numbers else [],
                     feats,
                     veto,
                 )
@@ -173,7 +172,7 @@ class Validator:
         if len(claims) == 1:  # the answer's figures are its claim's: the same score
             score = claims[0].score
         else:
-            score = support(aggregate([c.features for c in claims], source)) if claims else 1.0
+            score = answer_score([c.features for c in claims], source) if claims else 1.0
             if any(c.vetoed for c in claims):
                 score *= VETO
         return self._validation(claims, score, answer, "offline", spans)

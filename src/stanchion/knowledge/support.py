@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress, pairwise
-from operator import itemgetter, mul
+from operator import add, is_not, itemgetter, mul
 
 from stanchion.knowledge.contrast import may_name, swapped_value, unsupported_names
 from stanchion.knowledge.sources import (
@@ -32,10 +33,14 @@ from stanchion.knowledge.sources import (
     read_denies,
     reading,
 )
-from stanchion.knowledge.text import WORD, words
+from stanchion.knowledge.text import WORD
 
 NUMBER = re.compile(r"^\d[\d.,]*$")
-_TEXT = itemgetter(0)  # a match's text
+# Taken in C (``map``, ``filter``, ``compress``): a match's text; a reading's stem, content
+# term and opposites; whether a reading's term is one (stop words have none).
+_TEXT = itemgetter(0)
+_STEM, _TERM, _OPPOSED = itemgetter(1), itemgetter(2), itemgetter(4)
+_IS_TERM = partial(is_not, None)
 TOP = 3
 FEATURES = (
     "idf_coverage",
@@ -75,6 +80,8 @@ WEIGHTS: tuple[float, ...] = (
     *(-2.592, -1.885, -0.529, -1.16, 0.32, -0.324),
 )
 SLOPES = WEIGHTS[1:]
+_PICK = itemgetter(*CONTRADICTIONS)
+_ZERO = (0.0,) * EVIDENCE
 
 
 def _alignment(
@@ -84,7 +91,7 @@ def _alignment(
     claim's stems, whether the claim denies what its best sentence states, whether it puts
     another value of a closed class where they write one: ``contrast.swapped_value``).
     ``weights``: the IDF weight of each of ``uniq``'s terms, ``total`` their sum."""
-    stems = {r[1] for r in read}
+    stems = set(map(_STEM, read))
     negated = any(map(NEGATES, read))
     windows = source.windows
     if not windows:
@@ -101,10 +108,9 @@ def _alignment(
     best = windows[order[0]]
     top_terms, top_stems = source.top(order)
     negation = float(negated != best.negated)
-    # ``swapped`` for each claim word, from its reading (most words have no opposite)
-    antonym = float(
-        any(r[1] not in top_stems and not r[4].isdisjoint(top_stems) for r in read if r[4])
-    )
+    # ``swapped`` for each claim word with an opposite, from its reading (most have none)
+    opposed = list(compress(read, map(_OPPOSED, read)))
+    antonym = float(any(r[1] not in top_stems and not r[4].isdisjoint(top_stems) for r in opposed))
     denial = not best.negated and negated and read_denies(read)
     cover = _covered(uniq, weights, top_terms, total)
     value = swapped_value(stems, top_stems)
@@ -160,29 +166,29 @@ def novel_number(term: str, digits: set[str]) -> bool:
 def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
     """Feature vector of one claim (FEATURES), plus its ``Marks``. A claim without content
     words ("So there it is.") gets NEUTRAL, length 0."""
-    # The words' matches, their texts and readings taken in C; a word's span is made only
-    # for the words the sources lack (``words`` made a tuple of three for every word).
+    # The words' matches, their texts, readings and content terms taken in C; a word's span
+    # is made only for the words the sources lack (``words`` made a tuple of three for
+    # every word).
     found = list(WORD.finditer(claim))
     read = list(map(reading, map(_TEXT, found)))
-    # One pass over the words: the content terms, and the spans of those the sources lack
-    # (of which the numbers they never write, and whether a capitalised one is a name).
-    terms: list[str] = []
+    terms = list(filter(_IS_TERM, map(_TERM, read)))
+    if not terms:
+        return list(NEUTRAL), Marks()
+    # The spans of the words the sources lack (of which the numbers they never write, and
+    # whether a capitalised one is a name): one pass over the words, only when there are any.
     missing: list[tuple[int, int]] = []
     numbers: list[tuple[int, int]] = []
     known, digits, novel_name = source.terms, source.digits, False
-    for m, r in zip(found, read, strict=True):
-        t = r[2]
-        if t is None:
-            continue
-        terms.append(t)
-        if t not in known:
+    if not known.issuperset(terms):
+        for m, r in zip(found, read, strict=True):
+            t = r[2]
+            if t is None or t in known:
+                continue
             span = m.span()
             missing.append(span)
             if novel_number(t, digits):
                 numbers.append(span)
             novel_name = novel_name or (span[0] > 0 and m[0][0].isupper())
-    if not terms:
-        return list(NEUTRAL), Marks()
     # Sorted: a set's order changes with the process's hash seed, and with it the last bits of
     # the float sums, which window wins a tie and so the top-3 coverage (up to 0.06 apart).
     uniq = sorted(set(terms))
@@ -196,7 +202,8 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
     else:
         bigrams = len(terms) - len(missing)  # whether its one term is the sources'
     feats = [
-        _covered(uniq, weights, known, total),
+        # every term the sources': the whole weight over itself (x / x is 1.0 exactly)
+        _covered(uniq, weights, known, total) if missing else 1.0,
         align,
         cover,
         min(bigrams, 1.0),
@@ -207,7 +214,10 @@ def claim_features(claim: str, source: Source) -> tuple[list[float], Marks]:
         antonym,
         math.log1p(len(terms)),
     ]
-    unnamed = unsupported_names(claim, words(claim), known, source.texts) if may_name(claim) else []
+    unnamed: list[tuple[int, int]] = []
+    if may_name(claim):  # the words as ``words`` gives them, from the matches already made
+        tokens = [(m[0], *m.span()) for m in found]
+        unnamed = unsupported_names(claim, tokens, known, source.texts)
     contradicted = bool(numbers) or antonym > 0 or denial or value or bool(unnamed)
     marks = Marks(missing, numbers, contradicted, personal(claim, stems, source), unnamed)
     return feats, marks
@@ -217,23 +227,21 @@ def aggregate(per_claim: list[list[float]], source: Source) -> list[float]:
     """An answer's features (ANSWER_FEATURES): mean and weakest evidence over its claims,
     its strongest contradiction of each kind, the size of its sources and its claim count.
     Claims without content words (length 0) do not count unless no claim has any."""
-    claims = [f for f in per_claim if f[LENGTH] > 0] or [list(NEUTRAL)]
-    if len(claims) == 1:  # each claim's own score: the same figures without the columns
+    if len(per_claim) == 1 and per_claim[0][LENGTH] > 0:
+        claims = per_claim  # each claim's own score: no list to filter
+    else:
+        claims = [f for f in per_claim if f[LENGTH] > 0] or [list(NEUTRAL)]
+    if len(claims) == 1:  # the same figures without the columns
         (one,) = claims
-        means = [0.0 + v for v in one[:EVIDENCE]]  # what sum((v,)) / 1 gives, -0.0 included
-        return [
-            *means,
-            *one[:EVIDENCE],
-            *(one[i] for i in CONTRADICTIONS),
-            math.log1p(source.sentences),
-            0.0,  # log(1)
-        ]
+        evidence = one[:EVIDENCE]
+        # the means: 0.0 + v is what sum((v,)) / 1 gives, -0.0 included; log(1) claims
+        return [*map(add, _ZERO, evidence), *evidence, *_PICK(one), source.spread, 0.0]
     cols = list(zip(*claims, strict=True))
     return (
         [sum(c) / len(c) for c in cols[:EVIDENCE]]
         + [min(c) for c in cols[:EVIDENCE]]
         + [max(cols[i]) for i in CONTRADICTIONS]
-        + [math.log1p(source.sentences), math.log(len(claims))]
+        + [source.spread, math.log(len(claims))]
     )
 
 
@@ -241,4 +249,63 @@ def support(feats: list[float]) -> float:
     if len(feats) != len(SLOPES):
         raise ValueError(f"{len(feats)} features for {len(SLOPES)} weights")
     z = WEIGHTS[0] + sum(map(mul, SLOPES, feats))  # the products added in the same order
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+_W = WEIGHTS[0]
+_A, _B, _C, _D, _E, _F, _G, _H, _I, _J, _K, _L, _M, _N = SLOPES
+
+
+def claim_score(feats: list[float], source: Source) -> float:
+    """``support(aggregate([feats], source))``, one claim's score, without the lists: the
+    same products added in the same order (``sum`` adds floats left to right from its first),
+    so the same float to the last bit. A claim's score is made for every claim of every
+    answer; this is a third of what the two calls cost."""
+    if not feats[LENGTH] > 0:
+        feats = list(NEUTRAL)
+    e0, e1, e2, e3, n0, n1, _, n2, n3, _ = feats
+    z = _W + (
+        _A * (0.0 + e0)
+        + _B * (0.0 + e1)
+        + _C * (0.0 + e2)
+        + _D * (0.0 + e3)
+        + _E * e0
+        + _F * e1
+        + _G * e2
+        + _H * e3
+        + _I * n0
+        + _J * n1
+        + _K * n2
+        + _L * n3
+        + _M * source.spread
+        + _N * 0.0
+    )
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def answer_score(per_claim: list[list[float]], source: Source) -> float:
+    """``support(aggregate(per_claim, source))`` without the lists, as ``claim_score``: the
+    means (``sum(c) / len(c)``), minimums and maximums of the same columns, in the same
+    order. An answer of one claim (with content words) scores as that claim."""
+    claims = [f for f in per_claim if f[LENGTH] > 0] or [list(NEUTRAL)]
+    if len(claims) == 1:
+        return claim_score(claims[0], source)
+    e0, e1, e2, e3, n0, n1, _, n2, n3, _ = zip(*claims, strict=True)
+    k = len(claims)
+    z = _W + (
+        _A * (sum(e0) / k)
+        + _B * (sum(e1) / k)
+        + _C * (sum(e2) / k)
+        + _D * (sum(e3) / k)
+        + _E * min(e0)
+        + _F * min(e1)
+        + _G * min(e2)
+        + _H * min(e3)
+        + _I * max(n0)
+        + _J * max(n1)
+        + _K * max(n2)
+        + _L * max(n3)
+        + _M * source.spread
+        + _N * math.log(k)
+    )
     return 1.0 / (1.0 + math.exp(-z))
