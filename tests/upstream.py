@@ -43,7 +43,8 @@ class Upstream:
     ``retry_after``, ``delay``, ``content``, ``no_usage``, ``tool_calls`` (a list of
     ``{"name", "arguments", "id"?}``, answered with ``finish_reason: tool_calls`` / Anthropic
     ``tool_use`` blocks) and ``fragment`` (characters per streamed argument piece, default
-    3); when empty it echoes."""
+    3), ``break_after`` (a stream sends that many words, then an event that is not JSON);
+    when empty it echoes."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
@@ -187,6 +188,9 @@ class Upstream:
             )
             if step.get("chunk_delay"):
                 await asyncio.sleep(step["chunk_delay"])
+            if i + 1 == step.get("break_after"):  # an upstream that fails mid-stream
+                yield "data: {not json\n\n"
+                return
         calls = _calls(step)
         for delta in _openai_call_deltas(calls, int(step.get("fragment", 3))):
             choice = {"index": 0, "delta": {"tool_calls": [delta]}, "finish_reason": None}

@@ -9,6 +9,7 @@ its end. Latencies are kept per status, so a 429's latency is reported apart fro
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,11 +23,16 @@ class Tally:
     by_status: dict[int, list[float]] = field(default_factory=dict)
     failed: Counter[str] = field(default_factory=Counter)
     retried: int = 0  # sent again on a new connection: the kept-alive one had been closed
+    # non-2xx answers by status and the error code in their body ("429 overloaded"): what
+    # refused them, not only how many
+    refusals: Counter[str] = field(default_factory=Counter)
     started: float = 0.0
     ended: float = 0.0
 
-    def add(self, status: int, ms: float) -> None:
+    def add(self, status: int, ms: float, body: bytes = b"") -> None:
         self.by_status.setdefault(status, []).append(ms)
+        if not 200 <= status < 300:
+            self.refusals[f"{status} {error_code(body)}"] += 1
 
     def summary(self) -> dict[str, Any]:
         every = [ms for v in self.by_status.values() for ms in v]
@@ -44,12 +50,24 @@ class Tally:
             "failed": dict(self.failed),
             "retried": self.retried,
             "status": {str(s): len(v) for s, v in sorted(self.by_status.items())},
+            "refusals": dict(self.refusals),
             "ok_ms": percentiles(ok),
         }
         for status, v in self.by_status.items():
             if not 200 <= status < 300:
                 out[f"ms_{status}"] = percentiles(v)
         return out
+
+
+def error_code(body: bytes) -> str:
+    """The ``error.code`` (else ``type``) of an OpenAI-shaped error body; "-" without one."""
+    try:
+        err = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return "-"
+    if not isinstance(err, dict):
+        return "-"
+    return str(err.get("code") or err.get("type") or "-")
 
 
 def percentiles(v: list[float]) -> dict[str, float]:
@@ -79,8 +97,9 @@ class Conn:
         reader, writer = await asyncio.open_connection(HOST, port, limit=1 << 20)
         return cls(reader, writer)
 
-    async def roundtrip(self, request: bytes) -> tuple[int, bool]:
-        """Send, read the whole answer: (status, the connection can be used again)."""
+    async def roundtrip(self, request: bytes) -> tuple[int, bool, bytes]:
+        """Send, read the whole answer: (status, the connection can be used again, the body
+        of a non-2xx answer)."""
         self.writer.write(request)
         head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
         status, length, chunked, keep = int(head[0].split(" ", 2)[1]), -1, False, True
@@ -93,16 +112,17 @@ class Conn:
                 chunked = "chunked" in value
             elif name == "connection":
                 keep = value != "close"
+        body = b""
         if chunked:
             while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
                 await self.reader.readexactly(size + 2)
             await self.reader.readuntil(b"\r\n")
         elif length >= 0:
-            await self.reader.readexactly(length)
+            body = await self.reader.readexactly(length)
         else:
-            await self.reader.read()
+            body = await self.reader.read()
             keep = False
-        return status, keep
+        return status, keep, body if not 200 <= status < 300 else b""
 
     def close(self) -> None:
         self.writer.close()
@@ -116,7 +136,7 @@ async def _one(
     try:
         if conn is not None:
             try:
-                status, keep = await conn.roundtrip(request)
+                status, keep, body = await conn.roundtrip(request)
             except (ConnectionError, asyncio.IncompleteReadError) as e:
                 if getattr(e, "partial", b""):
                     raise
@@ -127,13 +147,13 @@ async def _one(
                 conn = None
         if conn is None:
             conn = await Conn.open(port)
-            status, keep = await conn.roundtrip(request)
+            status, keep, body = await conn.roundtrip(request)
     except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as e:
         tally.failed[type(e).__name__] += 1
         if conn is not None:
             conn.close()
         return None
-    tally.add(status, (loop.time() - t0) * 1000)
+    tally.add(status, (loop.time() - t0) * 1000, body)
     if not keep:
         conn.close()
         return None

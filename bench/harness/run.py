@@ -6,9 +6,10 @@ write JSON.
         [--litellm /path/to/venv]
 
 Cases: ``cN`` closed loop with N connections; ``R/s`` open loop at R requests a second;
-``half`` open loop at half the last ``c10``'s throughput; ``overload`` open loop at three
-times it (share answered, p99 of those answered, the latency of the 429s). ``direct`` runs
-the same cases against the upstream itself: the floor the gateway's latency adds to.
+``half`` open loop at half the last ``c10``'s throughput (``0.66x`` at that share of it);
+``overload`` open loop at three times it (share answered, p99 of those answered, the latency
+of the 429s). A non-2xx answer is counted by its status and error code ("429 overloaded").
+``direct`` runs the same cases against the upstream itself: the floor the gateway's latency adds to.
 The gateway's process tree is pinned to CPU ``--gateway-cpus`` (default 1), the load and
 upstream to the others, and measured: CPU ms per request and peak resident memory.
 """
@@ -76,17 +77,23 @@ def body(model: str, question: str, stream: bool) -> bytes:
     return json.dumps(msg).encode()
 
 
+RELATIVE = {"half": 0.5, "overload": 3.0}  # rates relative to the system's own c10
+
+
+def share(case: str) -> float | None:
+    """The share of the c10 throughput a relative case offers: ``half``, ``overload``,
+    ``0.66x``; None for an absolute case."""
+    if case in RELATIVE:
+        return RELATIVE[case]
+    return float(case[:-1]) if case.endswith("x") else None
+
+
 async def run_case(case: str, port: int, request: bytes, dur: float, base: float) -> Tally:
     if case.startswith("c"):
         return await closed_loop(port, request, int(case[1:]), dur)
-    if case in ("half", "overload"):
-        rate = base * (0.5 if case == "half" else 3.0)
-    else:
-        rate = float(case.removesuffix("/s"))
+    part = share(case)
+    rate = base * part if part is not None else float(case.removesuffix("/s"))
     return await open_loop(port, request, rate, dur)
-
-
-RELATIVE = ("half", "overload")  # rates relative to the system's own c10
 
 
 def measure(
@@ -97,21 +104,23 @@ def measure(
     rows, base = [], shared
     asyncio.run(closed_loop(port, request, 4, 2.0))  # warm-up
     for case in args.cases.split(","):
-        if root is None and case in RELATIVE:
+        if root is None and share(case) is not None:
             continue  # the upstream's own capacity is the load generator's, not a figure
         cpu0 = usage(root)[0] if root else 0.0
         tally = asyncio.run(run_case(case, port, request, args.dur, base))
         row = {"system": name, "case": case, **tally.summary()}
         if case == "c10" and not shared:
             base = row["ok_rps"]
-        if case in ("half", "overload"):
-            row["rate"] = round(base * (0.5 if case == "half" else 3.0), 1)
+        if (part := share(case)) is not None:
+            row["rate"] = round(base * part, 1)
         if root:
             cpu, rss = usage(root)
             row["cpu_ms_per_req"] = round((cpu - cpu0) * 1000 / max(row["answered"], 1), 3)
             row["rss_mb"] = round(rss, 1)
         rows.append(row)
         print(f"  {name} {case}: {row['ok_rps']:.0f} ok/s {row['ok_ms']}", file=sys.stderr)
+        if row["refusals"] or row["failed"]:
+            print(f"    not 2xx: {row['refusals']} failed: {row['failed']}", file=sys.stderr)
     return rows
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import anyio
 
-from stanchion.server.sse import EventStream
+from stanchion.server.sse import EventStream, Last
 
 Message = dict[str, Any]
 
@@ -98,3 +98,33 @@ def test_asgi_2_4_servers_get_starlettes_own_path() -> None:
     sent = asyncio.run(run())
     assert len([m for m in sent if m.get("more_body")]) == 5
     assert sent[-1]["more_body"] is False
+
+
+def test_a_bodys_last_bytes_end_it_in_one_send() -> None:
+    """The finish, usage and [DONE] leave with the end of the body (``Last``), not as an
+    empty send of their own; a body without them still gets its empty end."""
+
+    async def tail() -> AsyncIterator[bytes]:
+        yield b"data: 0\n\n"
+        yield Last(b"data: finish\n\ndata: [DONE]\n\n")
+
+    async def run(spec: str) -> list[Message]:
+        sent: list[Message] = []
+        stay = asyncio.Event()
+
+        async def receive() -> Message:
+            await stay.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await EventStream(tail(), media_type="text/event-stream")(scope(spec), receive, send)
+        return sent
+
+    for spec in ("2.3", "2.4"):
+        sent = asyncio.run(run(spec))
+        assert [(m.get("body"), m.get("more_body")) for m in sent[1:]] == [
+            (b"data: 0\n\n", True),
+            (b"data: finish\n\ndata: [DONE]\n\n", False),
+        ]

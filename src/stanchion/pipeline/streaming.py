@@ -17,11 +17,14 @@ import anyio
 from stanchion.errors import ApiError, Forbidden
 from stanchion.guards import GuardEngine, GuardOutcome
 from stanchion.pipeline.exchange import Exchange
+from stanchion.pipeline.stages.generate import public_error
 from stanchion.providers.base import Chunk, Completion, Usage
-from stanchion.providers.router import Attempt
+from stanchion.providers.errors import ProviderError
+from stanchion.providers.router import Attempt, translate
 from stanchion.providers.toolcalls import CallAssembler, stream_deltas
 
 if TYPE_CHECKING:
+    from stanchion.guards.stream import StreamGuard
     from stanchion.pipeline.pipeline import Pipeline
 
 STOPS = ("block", "hold")
@@ -37,6 +40,7 @@ class _Collected:
     usage: Usage | None = None
     finish: str = "stop"
     model: str = ""
+    refused: bool = False  # the provider found nothing to answer with (settle declines)
     calls: CallAssembler = field(default_factory=CallAssembler)
 
     def absorb(self, chunk: Chunk, ex: Exchange) -> None:
@@ -46,6 +50,8 @@ class _Collected:
         self.finish = chunk.finish_reason or self.finish
         if chunk.content:
             self.parts.append(chunk.content)
+        if chunk.refused:
+            self.refused = True
         for delta in chunk.tool_calls:  # held back until the whole call is checked
             self.calls.feed(delta)
 
@@ -56,6 +62,7 @@ class _Collected:
             usage=self.usage or Usage(),
             finish_reason=self.finish,
             route=route,
+            refused=self.refused,
             tool_calls=self.calls.calls(),
         )
 
@@ -85,33 +92,94 @@ def _stopped(ex: Exchange, outcome: GuardOutcome | None) -> ApiError | None:
 
 
 def _emit(engine: GuardEngine, ex: Exchange, text: str) -> Chunk:
+    ex.first_token = ex.first_token or time.perf_counter()
     return Chunk(content=engine.restore(text, ex) if ex.pseudonyms else text)
 
 
-async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | ApiError]:
-    """Yield chunks for the caller; the last item may be an ``ApiError`` (sent as an event).
+def _tail(engine: GuardEngine, guard: StreamGuard, ex: Exchange, got: _Collected) -> list[Chunk]:
+    """What the guard held back at the end of a stream that ran to its end (raises the
+    output policy's stop), and a borderline answer's caveat (known before the answer)."""
+    safe, outcome = guard.flush()
+    failure = _stopped(ex, outcome)
+    if failure is not None:
+        raise failure
+    out = [_emit(engine, ex, safe)] if safe else []
+    borderline = ex.annotations.get("caveat")
+    if borderline and got.parts:
+        out.append(Chunk(content="\n\n" + str(borderline)))
+    return out
 
-    A caller that goes away mid-stream still leaves a trace and its spend: the exchange is
-    recorded as ``cancelled`` with the tokens the model produced so far and their cost.
+
+def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | ApiError]:
+    """The chunks for the caller; the last item may be an ``ApiError`` (sent as an event).
+
+    Each upstream chunk passes through one loop (``_relay``): read from the provider (past
+    the router's first chunk), gathered for the trace, released through the output stream
+    guard. A caller that goes away mid-stream still leaves a trace and its spend: the
+    exchange is recorded as ``cancelled`` with the tokens the model produced so far and
+    their cost.
     """
-    if ex.decision != "pass":
-        await pipe.finish(ex)
-        yield Chunk(content=ex.response_text, model=ex.route or "")
-        yield Chunk(finish_reason="stop")
-        return
+    return _relay(pipe, ex) if ex.decision == "pass" else _decided(pipe, ex)
+
+
+async def _decided(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | ApiError]:
+    """The app's own reply to a request decided before generation (refused, blocked)."""
+    await pipe.finish(ex)
+    yield Chunk(content=ex.response_text, model=ex.route or "")
+    yield Chunk(finish_reason="stop")
+
+
+async def _relay(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | ApiError]:
     ex.annotations["streamed"] = True
     ex.stage_starts["generate"] = time.perf_counter()
     got, attempts = _Collected(), list[Attempt]()
+    engine = pipe.rt.guards
+    guard = engine.stream_guard(ex)
+    failure: ApiError | None = None
+    chunks: AsyncIterator[Chunk] | None = None
     try:
-        failure: ApiError | None = None
-        async for item in _relay(pipe, ex, got, attempts):
-            if isinstance(item, ApiError):
-                failure = item
+        chunks, chunk = await pipe.generate.open_stream(ex, attempts)
+        while True:
+            got.absorb(chunk, ex)
+            if chunk.content:
+                safe, outcome = guard.feed(chunk.content)
+                if safe:
+                    yield _emit(engine, ex, safe)
+                if outcome is not None and (failure := _stopped(ex, outcome)):
+                    break
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
                 break
-            yield item
+        if failure is None:
+            for held in _tail(engine, guard, ex, got):
+                yield held
+    except ProviderError as exc:
+        failure = public_error(translate(exc), ex.id)
+    except ApiError as err:  # the stream did not open (made public), or the policy's stop
+        failure = err
     except (asyncio.CancelledError, GeneratorExit):
         await _record_cancelled(pipe, ex, got, attempts)
         raise
+    finally:
+        await _release(chunks)
+    for item in await _finish(pipe, ex, got, attempts, failure):
+        yield item
+
+
+async def _release(chunks: AsyncIterator[Chunk] | None) -> None:
+    """Close the provider's stream now (a stop, an error, the caller gone): its upstream
+    response is released at once, not when the collector finalises the generator."""
+    close = getattr(chunks, "aclose", None)
+    if close is not None:
+        await close()
+
+
+async def _finish(
+    pipe: Pipeline, ex: Exchange, got: _Collected, attempts: list[Attempt], failure: ApiError | None
+) -> list[Chunk | ApiError]:
+    """Price the answer, run the remaining stages and record it (shielded: the client
+    leaving now does not stop the record); the items that end the stream."""
     pipe.generate.settle(ex, got.completion(ex.route or ""), attempts)
     if failure is not None:
         ex.status, ex.error = failure.status, failure.message
@@ -122,43 +190,8 @@ async def stream_answer(pipe: Pipeline, ex: Exchange) -> AsyncIterator[Chunk | A
     except ApiError as err:
         failure = err
     if failure is not None:
-        yield failure
-        return
-    for chunk in got.ending(ex):
-        yield chunk
-
-
-async def _relay(
-    pipe: Pipeline, ex: Exchange, got: _Collected, attempts: list[Attempt]
-) -> AsyncIterator[Chunk | ApiError]:
-    """The upstream stream through the output guard; an ``ApiError`` item ends it."""
-    engine = pipe.rt.guards
-    guard = engine.stream_guard(ex)
-    try:
-        async for chunk in pipe.generate.stream(ex, attempts):
-            got.absorb(chunk, ex)
-            if not chunk.content:
-                continue
-            safe, outcome = guard.feed(chunk.content)
-            if safe:
-                ex.first_token = ex.first_token or time.perf_counter()
-                yield _emit(engine, ex, safe)
-            failure = _stopped(ex, outcome)
-            if failure:
-                yield failure
-                return
-        safe, outcome = guard.flush()
-        failure = _stopped(ex, outcome)
-        if safe and failure is None:
-            ex.first_token = ex.first_token or time.perf_counter()
-            yield _emit(engine, ex, safe)
-        borderline = ex.annotations.get("caveat")
-        if borderline and failure is None and got.parts:  # known before the answer: sent too
-            yield Chunk(content="\n\n" + str(borderline))
-        if failure is not None:
-            yield failure
-    except ApiError as err:
-        yield err
+        return [failure]
+    return list(got.ending(ex))
 
 
 async def _record_cancelled(

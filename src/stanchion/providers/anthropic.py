@@ -12,7 +12,7 @@ from stanchion.providers.anthropic_shapes import ToolStream, from_blocks, to_mes
 from stanchion.providers.base import ChatRequest, Chunk, Completion, Usage
 from stanchion.providers.egress import Egress
 from stanchion.providers.errors import ProviderError
-from stanchion.providers.http import make_client, post_json, sse_lines
+from stanchion.providers.http import each_line, make_client, post_json, sse_lines
 
 STOP_REASONS = {
     "end_turn": "stop",
@@ -85,8 +85,8 @@ class AnthropicProvider:
         usage = Usage()
         model = self.model
         tools = ToolStream()
-        async with sse_lines(self.client, "v1/messages", self._payload(request, True)) as lines:
-            async for data in lines:
+        async with sse_lines(self.client, "v1/messages", self._payload(request, True)) as batches:
+            async for data in each_line(batches):
                 try:
                     event = orjson.loads(data)
                 except orjson.JSONDecodeError:

@@ -146,8 +146,10 @@ async def post_json(client: HttpClient, path: str, payload: dict[str, Any]) -> A
 @asynccontextmanager
 async def sse_lines(
     client: HttpClient, path: str, payload: dict[str, Any]
-) -> AsyncIterator[AsyncIterator[str]]:
-    """Open a streaming POST and yield an iterator over its ``data:`` payloads."""
+) -> AsyncIterator[AsyncIterator[list[str]]]:
+    """Open a streaming POST and yield an iterator over its ``data:`` payloads, in batches:
+    those that arrived together (one read of the network). A provider loops over each batch
+    itself, so an event costs no generator hop of its own, only a read does."""
     try:
         async with client.session().post(
             client.url(path), data=orjson.dumps(payload), headers=SSE_HEADERS, allow_redirects=False
@@ -162,11 +164,11 @@ async def sse_lines(
 MAX_SSE_LINE = 1 << 20  # an upstream line longer than this is not a chat stream
 
 
-async def _data_lines(resp: aiohttp.ClientResponse) -> AsyncIterator[str]:
-    """The ``data:`` payloads, read a network chunk at a time and split here: reading the
-    body line by line (aiohttp's ``readline``) cost more than parsing the events. A line cut
-    across chunks waits as pieces, joined once its newline comes (linear however small the
-    chunks)."""
+async def _data_lines(resp: aiohttp.ClientResponse) -> AsyncIterator[list[str]]:
+    """The ``data:`` payloads of each network chunk, read a chunk at a time and split here:
+    reading the body line by line (aiohttp's ``readline``) cost more than parsing the
+    events. A line cut across chunks waits as pieces, joined once its newline comes (linear
+    however small the chunks)."""
     pieces: list[bytes] = []
     pending = 0
     async for chunk in resp.content.iter_any():
@@ -183,9 +185,15 @@ async def _data_lines(resp: aiohttp.ClientResponse) -> AsyncIterator[str]:
         pieces, pending = ([tail], len(tail)) if tail else ([], 0)
         if pending > MAX_SSE_LINE:
             raise ProviderError(502, "upstream stream sent a line too long for an event")
-        for raw in lines:
-            if raw.startswith(b"data:"):
-                yield raw[5:].strip().decode("utf-8")
+        if batch := [raw[5:].strip().decode("utf-8") for raw in lines if raw.startswith(b"data:")]:
+            yield batch
     tail = b"".join(pieces)
     if tail.startswith(b"data:"):
-        yield tail[5:].strip().decode("utf-8")
+        yield [tail[5:].strip().decode("utf-8")]
+
+
+async def each_line(batches: AsyncIterator[list[str]]) -> AsyncIterator[str]:
+    """The payloads one at a time, for a reader that keeps its own state across events."""
+    async for batch in batches:
+        for data in batch:
+            yield data

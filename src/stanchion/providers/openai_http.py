@@ -74,15 +74,16 @@ class OpenAIProvider:
         )
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[Chunk]:
-        async with sse_lines(self.client, self.path, self._payload(request, True)) as lines:
-            async for data in lines:
-                if data == "[DONE]":
-                    break
-                try:
-                    event = orjson.loads(data)
-                except orjson.JSONDecodeError:
-                    raise ProviderError(502, "upstream stream sent invalid JSON") from None
-                yield self._chunk(event)
+        async with sse_lines(self.client, self.path, self._payload(request, True)) as batches:
+            async for batch in batches:
+                for data in batch:
+                    if data == "[DONE]":
+                        return
+                    try:
+                        event = orjson.loads(data)
+                    except orjson.JSONDecodeError:
+                        raise ProviderError(502, "upstream stream sent invalid JSON") from None
+                    yield self._chunk(event)
 
     def _chunk(self, event: dict[str, Any]) -> Chunk:
         chunk = Chunk(model=str(event.get("model") or self.model), usage=_usage(event.get("usage")))

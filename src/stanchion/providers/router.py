@@ -1,7 +1,8 @@
 """The router: per-route timeout, retries with jittered backoff, fallbacks, circuit breaker,
 and a deadline for the whole chain (``route.deadline``: no retry starts that cannot end in it).
 
-Upstream errors become ``ApiError`` here and nowhere else.
+Upstream errors become ``ApiError`` here (``translate``) and nowhere else; a stream's reader
+translates what the stream raises after its first chunk with the same function.
 """
 
 from __future__ import annotations
@@ -187,10 +188,14 @@ class Router:
             return completion
         raise translate(last) if last else UpstreamError(f"every route for {name!r} is unavailable")
 
-    async def stream(
+    async def open_stream(
         self, name: str, request: ChatRequest, attempts: list[Attempt]
-    ) -> AsyncIterator[Chunk]:
-        """Retries and fallbacks apply until the first chunk; after that errors surface."""
+    ) -> tuple[AsyncIterator[Chunk], Chunk]:
+        """The provider's stream and its first chunk (``route`` set on it): retries and
+        fallbacks apply until the first chunk. The rest is read by the caller straight from
+        the provider (a generator here would cost every chunk one more hop), so what it
+        raises after the first chunk is a ``ProviderError``, for the caller to ``translate``
+        and to ``aclose`` the stream when it stops early."""
         last: ProviderError | None = None
         end = self._end(name)
         for i, st in enumerate(self.chain(name)):
@@ -209,13 +214,7 @@ class Router:
             first.route = st.route.name
             if i:
                 self._count("stanchion_upstream_fallbacks_total", st)
-            yield first
-            try:
-                async for chunk in gen:
-                    yield chunk
-            except ProviderError as exc:
-                raise translate(exc) from None
-            return
+            return gen, first
         raise translate(last) if last else UpstreamError(f"every route for {name!r} is unavailable")
 
     async def aclose(self) -> None:

@@ -16,6 +16,7 @@ from stanchion.providers.base import Chunk, Usage
 from stanchion.runtime import Runtime
 from stanchion.server.chat import parse_chat
 from stanchion.server.http import new_exchange
+from stanchion.server.sse import Last
 from stanchion.server.translate import delta_fields
 from stanchion.telemetry.logs import TRACE_ID
 
@@ -45,16 +46,23 @@ def open_exchange(
 async def relay(
     items: AsyncIterator[Chunk | ApiError], events: Events, ex: Exchange
 ) -> AsyncIterator[bytes]:
-    """The pipeline's stream in the route's event shape; an error ends it with an event."""
+    """The pipeline's stream in the route's event shape; an error ends it with an event. The
+    finish (the last item) and the error are the body's ``Last`` bytes."""
     yield events.start()
+    end = b""
     async for item in items:
         if isinstance(item, ApiError):
-            yield events.error(item.body())
+            yield Last(end + events.error(item.body()))
             return
+        out, end = end, b""
         if item.content:
-            yield events.delta(item.content)
+            out += events.delta(item.content)
         for delta in getattr(item, "tool_calls", None) or []:
-            yield events.tool_delta(delta_fields(delta))
+            out += events.tool_delta(delta_fields(delta))
         if item.finish_reason:
             usage = ex.completion.usage if ex.completion is not None else Usage()
-            yield events.finish(item.finish_reason, usage)
+            end = events.finish(item.finish_reason, usage)
+        if out:
+            yield out
+    if end:
+        yield Last(end)

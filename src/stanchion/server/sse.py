@@ -115,6 +115,12 @@ class ChunkWriter:
         return b"data: [DONE]\n\n"
 
 
+class Last(bytes):
+    """A stream's last bytes: ``EventStream`` sends them as the end of the body, so they and
+    the chunked encoding's end leave in one write (one send through the middleware and one
+    system call fewer than an empty end of their own)."""
+
+
 class EventStream(StreamingResponse):
     """Starlette's ``StreamingResponse`` where the server speaks ASGI 2.3 (uvicorn does):
     the body is sent and the connection watched for the client leaving, which cancels the
@@ -122,7 +128,17 @@ class EventStream(StreamingResponse):
 
     Starlette runs the two in an anyio task group, which cost some 120 us of CPU per stream;
     here the body is sent by the request's own task inside a cancel scope, and the watcher
-    is one plain task that cancels the scope."""
+    is one plain task that cancels the scope. A body's ``Last`` bytes end it."""
+
+    async def stream_response(self, send: Send) -> None:
+        start = {"type": "http.response.start", "status": self.status_code}
+        await send({**start, "headers": self.raw_headers})
+        last = False
+        async for chunk in self.body_iterator:
+            last = type(chunk) is Last
+            await send({"type": "http.response.body", "body": chunk, "more_body": not last})
+        if not last:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         spec = scope.get("asgi", {}).get("spec_version", "2.0")

@@ -41,22 +41,6 @@ def public_error(err: ApiError, trace_id: str) -> ApiError:
     )
 
 
-async def _public_stream(ex: Exchange, chunks: AsyncIterator[Chunk]) -> AsyncIterator[Chunk]:
-    """Pass a stream through, noting a refusal on its last chunk for ``settle``, with
-    upstream failures made public (one generator: each layer costs every chunk a hop)."""
-    try:
-        async for chunk in chunks:
-            if chunk.refused:
-                ex.annotations["_refused"] = True
-            yield chunk
-    except ApiError as err:
-        raise public_error(err, ex.id) from None
-    finally:
-        close = getattr(chunks, "aclose", None)
-        if close is not None:
-            await close()
-
-
 class Generate:
     """Call the route the request resolved to, through the router (retries, fallbacks).
 
@@ -120,7 +104,7 @@ class Generate:
                 count_message_tokens(ex.rendered), count_tokens(completion.content), counted=True
             )
         ex.completion = completion
-        if completion.refused or ex.annotations.pop("_refused", False):
+        if completion.refused:
             self._decline(ex)
         if completion.route and completion.route != ex.route:
             fallback = self.labels.models.get(completion.route)
@@ -197,9 +181,16 @@ class Generate:
         if self.no_evidence and not ex.annotations.get("streamed"):
             ex.reply = self.no_evidence
 
-    def stream(self, ex: Exchange, attempts: list[Attempt]) -> AsyncIterator[Chunk]:
-        chunks = self.router.stream(self._target(ex), self._request(ex), attempts)
-        return _public_stream(ex, chunks)
+    async def open_stream(
+        self, ex: Exchange, attempts: list[Attempt]
+    ) -> tuple[AsyncIterator[Chunk], Chunk]:
+        """The upstream stream and its first chunk (``Router.open_stream``); a failure to
+        open it is made public. What the stream raises later is the reader's to translate
+        (``streaming.py``)."""
+        try:
+            return await self.router.open_stream(self._target(ex), self._request(ex), attempts)
+        except ApiError as err:
+            raise public_error(err, ex.id) from None
 
 
 def _decisions(annotations: dict[str, Any]) -> list[str]:
