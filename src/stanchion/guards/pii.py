@@ -371,6 +371,7 @@ class PiiGuard:
             raise ValueError(f"unknown PII types: {sorted(unknown)}")
         self.recognisers = [available[r] for t in types for r in COMPANIONS.get(t, (t,))]
         self.detector = f"{self.name}@{self.version}"
+        self._floors: dict[str, float] = {}
 
     @property
     def recognisers(self) -> list[Recogniser]:
@@ -386,6 +387,11 @@ class PiiGuard:
     def without(self, allowed: Callable[[str], bool]) -> None:
         """Drop the recognisers whose findings the policy would allow anyway."""
         self.recognisers = [r for r in self.recognisers if not allowed(r.type)]
+
+    def keep_above(self, threshold: Callable[[str], float]) -> None:
+        """Make no Finding scored under its type's threshold: the engine drops them (most
+        names a prose text gives score 0.3); the overlaps are chosen among all spans first."""
+        self._floors = {r.type: threshold(r.type) for r in self.recognisers}
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         # The spans and their types in two lists; the choice among overlaps makes candidates
@@ -406,10 +412,11 @@ class PiiGuard:
         if view.offsets is not None:  # the spans are the original text's only for most texts
             span = view.span
             spans = [(*span(start, end), score) for start, end, score in spans]
-        detector = self.detector
+        detector, floors = self.detector, self._floors
         return [
             Finding(kind, start, end, score, detector)
             for _, _, (start, end, score), kind in kept_spans(spans, kinds, PRIORITY)
+            if score >= floors.get(kind, 0.0)
         ]
 
 
