@@ -96,6 +96,17 @@ def test_no_finding_under_its_threshold_is_made(tmp_path: object) -> None:
     engine = build_guard_engine(None, tmp_path)  # type: ignore[arg-type]
     pii = next(g for g in engine.guards["input"] if isinstance(g, PiiGuard))
     assert [f for f in pii.check(text, None) if f.score < 0.5] == []
+    person = next(r for r in pii.recognisers if isinstance(r, pn.PersonRecogniser))
+    assert list(person.find(text)) == []  # the span under every threshold is not even made
+    assert list(pn.PersonRecogniser().find(text)) == [(7, 13, 0.3)]
+
+
+def test_a_floor_keeps_every_span_a_lower_threshold_would_need() -> None:
+    guard = PiiGuard(PiiSpec())
+    thresholds = {"pii.location": 0.2}
+    guard.keep_above(lambda finding_type: thresholds.get(finding_type, 0.5))
+    person = next(r for r in guard.recognisers if isinstance(r, pn.PersonRecogniser))
+    assert person.floor == 0.2  # a 0.3 name may crowd out a 0.25 place, which is kept
 
 
 def test_the_gate_pattern_needs_b_dot_to_start_a_word() -> None:

@@ -389,9 +389,16 @@ class PiiGuard:
         self.recognisers = [r for r in self.recognisers if not allowed(r.type)]
 
     def keep_above(self, threshold: Callable[[str], float]) -> None:
-        """Make no Finding scored under its type's threshold: the engine drops them (most
-        names a prose text gives score 0.3); the overlaps are chosen among all spans first."""
-        self._floors = {r.type: threshold(r.type) for r in self.recognisers}
+        """Make no Finding scored under its type's threshold: the engine drops them. Of the
+        overlaps, the surest span is kept first (``kept_spans``), so a span can only crowd
+        out spans of its priority or lower and of its score or lower: a recogniser with a
+        ``floor`` skips the spans under every such type's threshold (a prose text gives ~20
+        names under 0.5, all of which the engine dropped)."""
+        floors = self._floors = {r.type: threshold(r.type) for r in self.recognisers}
+        for r in self.recognisers:
+            if hasattr(r, "floor"):
+                rank = PRIORITY.get(r.type, 0)
+                r.floor = min(f for t, f in floors.items() if PRIORITY.get(t, 0) <= rank)
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         # The spans and their types in two lists; the choice among overlaps makes candidates

@@ -106,6 +106,7 @@ class PersonRecogniser:
         self._shapes: dict[str, Shape | None] = {}
         self._contexts: dict[str, int] = {}
         self._runs: dict[str, Found] = {}
+        self.floor = 0.0  # no name under it is given; set before the first scan (``_runs``)
 
     def find(self, text: str) -> Iterator[Match]:
         runs = self._runs
@@ -144,7 +145,7 @@ class PersonRecogniser:
         if context is None:
             context = self._contexts[before] = _context(before)
         score = scores[context]
-        return (skip, skip + length, score) if score > 0 else None
+        return (skip, skip + length, score) if score > 0 and score >= self.floor else None
 
     def _shape(self, run: str) -> Shape | None:
         """What a run scores by itself, in each context (remembered: capitalised runs repeat
