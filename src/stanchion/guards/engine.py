@@ -228,6 +228,9 @@ def build_guard_engine(policy: GuardPolicySpec | None, app_dir: Path) -> GuardEn
             narrow = getattr(guard, "without", None)
             if narrow is not None:  # types the policy allows here whatever their score
                 narrow(lambda t, d=direction: _always_allowed(policy, t, d))
+            floor = getattr(guard, "keep_above", None)
+            if floor is not None:  # findings under their threshold, made only to be dropped
+                floor(policy.threshold)
             guards[direction].append(guard)
     return GuardEngine(policy, guards)
 

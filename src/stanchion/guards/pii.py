@@ -371,6 +371,7 @@ class PiiGuard:
             raise ValueError(f"unknown PII types: {sorted(unknown)}")
         self.recognisers = [available[r] for t in types for r in COMPANIONS.get(t, (t,))]
         self.detector = f"{self.name}@{self.version}"
+        self._floors: dict[str, float] = {}
 
     @property
     def recognisers(self) -> list[Recogniser]:
@@ -386,6 +387,18 @@ class PiiGuard:
     def without(self, allowed: Callable[[str], bool]) -> None:
         """Drop the recognisers whose findings the policy would allow anyway."""
         self.recognisers = [r for r in self.recognisers if not allowed(r.type)]
+
+    def keep_above(self, threshold: Callable[[str], float]) -> None:
+        """Make no Finding scored under its type's threshold: the engine drops them. Of the
+        overlaps, the surest span is kept first (``kept_spans``), so a span can only crowd
+        out spans of its priority or lower and of its score or lower: a recogniser with a
+        ``floor`` skips the spans under every such type's threshold (a prose text gives ~20
+        names under 0.5, all of which the engine dropped)."""
+        floors = self._floors = {r.type: threshold(r.type) for r in self.recognisers}
+        for r in self.recognisers:
+            if hasattr(r, "floor"):
+                rank = PRIORITY.get(r.type, 0)
+                r.floor = min(f for t, f in floors.items() if PRIORITY.get(t, 0) <= rank)
 
     def check(self, text: str, exchange: Exchange | None) -> list[Finding]:
         # The spans and their types in two lists; the choice among overlaps makes candidates
@@ -406,10 +419,11 @@ class PiiGuard:
         if view.offsets is not None:  # the spans are the original text's only for most texts
             span = view.span
             spans = [(*span(start, end), score) for start, end, score in spans]
-        detector = self.detector
+        detector, floors = self.detector, self._floors
         return [
             Finding(kind, start, end, score, detector)
             for _, _, (start, end, score), kind in kept_spans(spans, kinds, PRIORITY)
+            if score >= floors.get(kind, 0.0)
         ]
 
 
