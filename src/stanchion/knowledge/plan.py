@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
@@ -28,6 +29,7 @@ from stanchion.knowledge.base import Passage
 from stanchion.knowledge.followup import (
     QUESTION_CHARS,
     Subjects,
+    answered_from,
     earlier,
     leans_on_part,
     own,
@@ -204,6 +206,10 @@ class Planner:
         def subject() -> frozenset[str]:
             return self.subject(turns[:-1], k)
 
+        @cache
+        def said() -> frozenset[str]:
+            return answered_from(self.retriever, reply)
+
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
         lacks: list[str] = []  # what the part before lacks itself (not what it inherited)
@@ -211,7 +217,7 @@ class Planner:
             # a follow-up leans on the part before it and on what that part leaned on
             context = f"{context0} {parts[i - 1].text}".strip() if i else context0
             vec = vecs[i] if i < len(vecs) else None
-            part = self._part(ask, context, per_part, vec, subject, before)
+            part = self._part(ask, context, per_part, vec, subject, before, said)
             lacks_here = part.assessment.missing
             # "is there a free trial, how long is IT": what the part before lacks, it lacks
             if lacks and leans_on_part(self.retriever, ask):
@@ -244,9 +250,11 @@ class Planner:
         vec: Vector | None,
         subject: Callable[[], frozenset[str]] = frozenset,
         prior: tuple[bool, frozenset[str]] = (False, frozenset()),
+        said: Callable[[], frozenset[str]] = frozenset,
     ) -> PartPlan:
         """``prior``: whether the user turn before told a situation, and the terms of the
-        assistant's reply to it (see ``is_followup``)."""
+        assistant's reply to it (see ``is_followup``); ``said``: the documents that reply
+        reads as (``answered_from``)."""
         r = self.retriever
         text = part.text
         query = r.parse(part.ask)
@@ -263,7 +271,7 @@ class Planner:
         words += [c.country for c in cities(f"{part.context} {leaned} {text}")]  # "Toronto": Canada
         if words:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
-        passages, window = _window(r, query, k, vec)
+        passages, window = _window(r, query, k, vec, said() if leaned else frozenset())
         if leaned:  # the earlier turn's words crowd out what its own words find
             passages += own(r, alone, subject(), passages, k)
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
@@ -344,12 +352,16 @@ class Planner:
 
 
 def _window(
-    r: KnowledgeRetriever, query: Query, k: int, vec: Vector | None
+    r: KnowledgeRetriever,
+    query: Query,
+    k: int,
+    vec: Vector | None,
+    prefer: frozenset[str] = frozenset(),
 ) -> tuple[list[Passage], list[Passage]]:
     """(the passages the cut-off keeps, up to k; those the responder reads besides: see
     FILL and FILL_FROM_DOCUMENT), from one ranking."""
     if FILL or not FILL_FROM_DOCUMENT:
-        return r.window(query, k, None, vec, fill=FILL)
+        return r.window(query, k, None, vec, fill=FILL, prefer=prefer)
     kept, more = r.window(query, WIDE * k, None, vec, fill=True)
     if len(kept) >= k or not kept:
         return kept[:k], []
