@@ -30,6 +30,7 @@ DOCS = {
 ASKED = "can my dog stay in the car during the crossing"
 REPLY = "No, dogs travel in the kennels on deck 3."
 THEN = "and when we arrive?"
+REFUSAL = "I don't have that. Ask a crew member at the kennels on deck 3."
 
 
 async def knowledge(store: Store, cipher: Cipher, app_dir: Path) -> Knowledge:
@@ -37,7 +38,11 @@ async def knowledge(store: Store, cipher: Cipher, app_dir: Path) -> Knowledge:
         (app_dir / "docs" / name).write_text(body)
     backend = "local" if store.is_sqlite else "postgres"
     spec = KnowledgeSpec.model_validate(
-        {"sources": [{"files": ["docs/*.md"]}], "retrieval": {"backend": backend, "k": 2}}
+        {
+            "sources": [{"files": ["docs/*.md"]}],
+            "retrieval": {"backend": backend, "k": 2},
+            "no_evidence": {"reply": REFUSAL},
+        }
     )
     ingest(spec, app_dir, store, cipher, app="ferry", approve_as="owner")
     kn = build_knowledge(spec, app_dir, store, cipher, app="ferry")
@@ -68,5 +73,16 @@ async def test_a_question_of_its_own_reads_no_reply_documents(
     question = "how long before we arrive in port should i leave my cabin"
     alone = await kn.plan([question], 2)
     after = await kn.plan([ASKED, question], 2, REPLY)
+    assert [p.section for p in after.passages] == [p.section for p in alone.passages]
+    kn.close()
+
+
+async def test_a_refusal_is_read_as_no_document(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    """The no-evidence reply came from no document, whatever words it shares with one."""
+    kn = await knowledge(store, cipher, app_dir)
+    alone = await kn.plan([ASKED, THEN], 2)
+    after = await kn.plan([ASKED, THEN], 2, REFUSAL)
     assert [p.section for p in after.passages] == [p.section for p in alone.passages]
     kn.close()

@@ -146,8 +146,11 @@ class Planner:
         policy: Answerability,
         catalog: CatalogEvidence | None = None,
         legacy_threshold: float | None = None,
+        refusal: str = "",
     ) -> None:
+        """``refusal``: the app's no-evidence reply, which is from no document."""
         self.retriever, self.policy, self.catalog = retriever, policy, catalog
+        self.refusal = refusal.strip()
         chosen = policy.threshold if policy.threshold is not None else THRESHOLD
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
@@ -209,6 +212,8 @@ class Planner:
 
         @cache
         def said() -> frozenset[str]:
+            if self.refusal and self.refusal in reply:  # answered from nothing
+                return frozenset()
             return answered_from(self.retriever, reply)
 
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
