@@ -148,7 +148,13 @@ def build_knowledge(
     )
     catalog: Catalog | None = load_catalog(spec.catalog, store, app_dir) if spec.catalog else None
     evidence = catalog if hasattr(catalog, "passages_for") else None
-    planner = Planner(retriever, spec.answerability, evidence, spec.retrieval.min_answerability)
+    planner = Planner(
+        retriever,
+        spec.answerability,
+        evidence,
+        spec.retrieval.min_answerability,
+        refusal=spec.no_evidence.reply,
+    )
     retriever.threshold = planner.threshold
     validator = Validator(spec.grounding, catalog)
     try:

@@ -3,7 +3,8 @@ documents it is taken to be about (its subject), and its own words ranked within
 
 A follow-up ("can I still send it back?") names too little of its own; the planner carries
 the salient concepts of the turn before (``earlier``), and judges it a second time by its
-own words against the documents the earlier turn was retrieved from (``Subjects``, ``own``).
+own words against the documents the earlier turn was retrieved from (``Subjects``, ``own``);
+its ranking also reads the document the assistant's reply came from (``answered_from``).
 
 >>> told_before(["my bag is lost", "how long do you look for it"])
 True
@@ -29,6 +30,7 @@ QUESTION_CHARS = 8000
 SUBJECT_PASSAGES = 2  # of each earlier part: the documents a follow-up is taken to be about
 OWN = 1  # passage(s) a follow-up's own words add from its subject's documents
 WIDE = 3  # ranks read for the subject's documents: WIDE * k
+REPLY_PASSAGES = 1  # of the assistant's reply: its document is what a follow-up reads
 
 
 def told_before(turns: list[str]) -> bool:
@@ -52,6 +54,17 @@ def earlier(r: KnowledgeRetriever, turns: list[str]) -> str:
     if len(turns) > 1 and is_followup(last, r.parse(last), told_before(turns)):
         return turns[-2] + " " + last
     return last
+
+
+def answered_from(r: KnowledgeRetriever, reply: str) -> frozenset[str]:
+    """The document the assistant's ``reply`` reads as (its best passage's): what a
+    follow-up to it is about. The reply is written in the documents' words, where the
+    customer's turn before it named the situation in theirs ("can I keep my wheelchair
+    until I board" finds the cabin-bag rules; the reply "up to the aircraft door", the
+    mobility-aids page that "and when we land?" asks about)."""
+    if not reply.strip():
+        return frozenset()
+    return frozenset(p.doc_id for p in r.ranked(r.parse(reply), REPLY_PASSAGES))
 
 
 def leans_on_part(r: KnowledgeRetriever, part: Ask) -> bool:

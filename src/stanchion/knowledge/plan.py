@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol
 
 from stanchion.knowledge.answerability import THRESHOLD, Assessment, Decision
@@ -28,6 +29,7 @@ from stanchion.knowledge.base import Passage
 from stanchion.knowledge.followup import (
     QUESTION_CHARS,
     Subjects,
+    answered_from,
     earlier,
     leans_on_part,
     own,
@@ -55,6 +57,7 @@ PLANS = 4096  # plans kept per index generation (the same questions come back)
 # opening, where an answer says what it is about.
 REPLY_CHARS = 1000
 FACT_CONCEPTS = 2  # a fact of a story judged alone names at least this many corpus concepts
+STORY_FACTS = 4  # facts of a story whose best passage is read besides the best fact's
 # Fill the responder's window with the next-ranked passages when the relative cut-off keeps
 # fewer than k. Off: on DEV it answered 3 more questions (messy4), on the held-out splits and
 # the independent app it answered 3 fewer (docs/grounding.md, "the window").
@@ -143,8 +146,11 @@ class Planner:
         policy: Answerability,
         catalog: CatalogEvidence | None = None,
         legacy_threshold: float | None = None,
+        refusal: str = "",
     ) -> None:
+        """``refusal``: the app's no-evidence reply, which is from no document."""
         self.retriever, self.policy, self.catalog = retriever, policy, catalog
+        self.refusal = refusal.strip()
         chosen = policy.threshold if policy.threshold is not None else THRESHOLD
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
@@ -204,6 +210,12 @@ class Planner:
         def subject() -> frozenset[str]:
             return self.subject(turns[:-1], k)
 
+        @cache
+        def said() -> frozenset[str]:
+            if self.refusal and self.refusal in reply:  # answered from nothing
+                return frozenset()
+            return answered_from(self.retriever, reply)
+
         per_part = k if len(parts) == 1 else max(2, -(-k // len(parts)) + 1)
         planned: list[PartPlan] = []
         lacks: list[str] = []  # what the part before lacks itself (not what it inherited)
@@ -211,7 +223,7 @@ class Planner:
             # a follow-up leans on the part before it and on what that part leaned on
             context = f"{context0} {parts[i - 1].text}".strip() if i else context0
             vec = vecs[i] if i < len(vecs) else None
-            part = self._part(ask, context, per_part, vec, subject, before)
+            part = self._part(ask, context, per_part, vec, subject, before, said)
             lacks_here = part.assessment.missing
             # "is there a free trial, how long is IT": what the part before lacks, it lacks
             if lacks and leans_on_part(self.retriever, ask):
@@ -244,9 +256,11 @@ class Planner:
         vec: Vector | None,
         subject: Callable[[], frozenset[str]] = frozenset,
         prior: tuple[bool, frozenset[str]] = (False, frozenset()),
+        said: Callable[[], frozenset[str]] = frozenset,
     ) -> PartPlan:
         """``prior``: whether the user turn before told a situation, and the terms of the
-        assistant's reply to it (see ``is_followup``)."""
+        assistant's reply to it (see ``is_followup``); ``said``: the documents that reply
+        reads as (``answered_from``)."""
         r = self.retriever
         text = part.text
         query = r.parse(part.ask)
@@ -263,7 +277,7 @@ class Planner:
         words += [c.country for c in cities(f"{part.context} {leaned} {text}")]  # "Toronto": Canada
         if words:
             question = f"{text} ({', '.join(dict.fromkeys(words))})"
-        passages, window = _window(r, query, k, vec)
+        passages, window = _window(r, query, k, vec, said() if leaned else frozenset())
         if leaned:  # the earlier turn's words crowd out what its own words find
             passages += own(r, alone, subject(), passages, k)
         rows = self.catalog.passages_for(question) if self.catalog is not None else []
@@ -327,11 +341,13 @@ class Planner:
         facts = story_facts(story)
         if len(facts) < 2:
             return assessment, evidence
+        named: list[Query] = []  # the facts that name enough of the corpus to be judged
         for fact in facts:
             one = r.parse(fact)
             if leaned:
                 one = one.with_context(r.parse(leaned))
             if sum(c.known for c in one.content()) >= FACT_CONCEPTS:
+                named.append(one)
                 judged = r.assess(one, evidence, around, dense, True)
                 # a story is told in order: of facts judged alike, the later is where the
                 # customer stands now ("... so I bought a coat" after "it came late")
@@ -340,16 +356,26 @@ class Planner:
         if best is None:
             return assessment, evidence
         first = r.ranked(best, k)
+        # each other fact's best passage too: the one the documents answer may be judged
+        # no better than the one told last ("I opened the box of bulbs" before "I hate
+        # the colours": the returns rule for opened bulbs, not the bulb's colours)
+        for one in named[:STORY_FACTS]:
+            if one is not best:
+                first += [p for p in r.ranked(one, 1) if p not in first]
         return assessment, first + [p for p in evidence if p not in first]
 
 
 def _window(
-    r: KnowledgeRetriever, query: Query, k: int, vec: Vector | None
+    r: KnowledgeRetriever,
+    query: Query,
+    k: int,
+    vec: Vector | None,
+    prefer: frozenset[str] = frozenset(),
 ) -> tuple[list[Passage], list[Passage]]:
     """(the passages the cut-off keeps, up to k; those the responder reads besides: see
     FILL and FILL_FROM_DOCUMENT), from one ranking."""
     if FILL or not FILL_FROM_DOCUMENT:
-        return r.window(query, k, None, vec, fill=FILL)
+        return r.window(query, k, None, vec, fill=FILL, prefer=prefer)
     kept, more = r.window(query, WIDE * k, None, vec, fill=True)
     if len(kept) >= k or not kept:
         return kept[:k], []

@@ -31,6 +31,7 @@ from stanchion.store.db import Store
 CANDIDATES = 40
 RRF_K = 60
 RELATIVE_CUTOFF = 0.5
+PREFERRED = 2  # passages a follow-up adds from the documents it is about
 PARSED = 10_000  # parsed questions kept per index generation
 OPENED = 100_000  # chunks whose sealed title and section are kept open in memory
 Scored = tuple[Candidate, float, float]  # candidate, coverage, cosine (0 if unknown)
@@ -230,9 +231,12 @@ class KnowledgeRetriever:
         min_score: float | None = None,
         vec: Vector | None = None,
         fill: bool = False,
+        prefer: frozenset[str] = frozenset(),
     ) -> tuple[list[Passage], list[Passage]]:
         """(the passages ``ranked`` returns; with ``fill``, the next ones in rank order that
-        the cut-off left out, up to k in all): ranked once, only those returned decrypted."""
+        the cut-off left out, up to k in all): ranked once, only those returned decrypted.
+        ``prefer``: documents a follow-up is about; up to ``PREFERRED`` of their passages
+        reaching ``min_score`` join those kept, after them."""
         pool = max(CANDIDATES, 4 * k)
         asked = {self.key(t): t for t in query.terms()}
         cands = self.backend.candidates(list(asked), pool)
@@ -247,13 +251,30 @@ class KnowledgeRetriever:
         scored.sort(key=lambda cs: -(lexical * cs[0].rank / top + (1 - lexical) * cs[1]))
         if dense:
             scored = self._fused(scored, dense, query, asked)
-        kept = self._cut(scored, min_score, bool(dense), coverable(query), _subject(query, asked))
+        reach = coverable(query)
+        kept = self._cut(scored, min_score, bool(dense), reach, _subject(query, asked))
         kept = kept[:k]
+        if prefer:
+            kept += self._preferred(scored, kept, prefer, self.min_score * reach)
         more: list[Scored] = []
         if fill and len(kept) < k:
             ids = {c.chunk_id for c, _, _ in kept}
             more = [s for s in scored if s[0].chunk_id not in ids][: k - len(kept)]
         return [self._scored_passage(s) for s in kept], [self._scored_passage(s) for s in more]
+
+    @staticmethod
+    def _preferred(
+        scored: list[Scored], kept: list[Scored], prefer: frozenset[str], least: float
+    ) -> list[Scored]:
+        """The best passages of ``prefer``'s documents not kept: a follow-up's own words
+        rank another document's sections above them ("and when we land?" after the
+        wheelchair rules: baggage that lands late), the relative cut or k leaves them out."""
+        ids = {c.chunk_id for c, _, _ in kept}
+        return [
+            s
+            for s in scored
+            if s[0].doc_id in prefer and s[1] >= least and s[0].chunk_id not in ids
+        ][:PREFERRED]
 
     def _scored_passage(self, scored: Scored) -> Passage:
         c, cov, sim = scored

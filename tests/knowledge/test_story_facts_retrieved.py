@@ -1,0 +1,63 @@
+"""A told situation of several facts hands over each fact's best passage: the fact the
+documents answer ("I have ridden the bike twice") may be judged no better than the one told
+last ("I hate the frame colour"), whose passages alone fill the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stanchion.knowledge.build import Knowledge, build_knowledge
+from stanchion.knowledge.ingest import ingest
+from stanchion.knowledge.spec import KnowledgeSpec
+from stanchion.store.crypto import Cipher
+from stanchion.store.db import Store
+
+DOCS = {
+    "returns.md": "# Returns\n\n## Ridden bikes\nA bike that has been ridden can be returned "
+    "within 14 days if it has no scratches.\n\n## Refunds\nRefunds reach your card within 5 "
+    "days.\n",
+    "city-bike.md": "# City bike\n\n## Frame colours\nThe city bike frame comes in red, green "
+    "and blue colours.\n\n## Price\nThe city bike costs 400 EUR.\n\n## Gears\nThe city bike "
+    "has 7 gears.\n",
+    "bags.md": "# Frame bags\n\n## For the city bike\nFrame bags for the city bike come in "
+    "every frame colour, red paint included.\n",
+    "paint.md": "# Paint care\n\n## Frame colour fading\nA red or orange frame colour stays "
+    "bright for years; wash the paint with soap, not solvents.\n",
+}
+STORY = (
+    "I have ridden the bike twice and I hate the red frame colour of my city bike, the paint "
+    "looks orange in daylight."
+)
+
+
+async def knowledge(store: Store, cipher: Cipher, app_dir: Path) -> Knowledge:
+    for name, body in DOCS.items():
+        (app_dir / "docs" / name).write_text(body)
+    backend = "local" if store.is_sqlite else "postgres"
+    spec = KnowledgeSpec.model_validate(
+        {"sources": [{"files": ["docs/*.md"]}], "retrieval": {"backend": backend, "k": 2}}
+    )
+    ingest(spec, app_dir, store, cipher, app="bikes", approve_as="owner")
+    kn = build_knowledge(spec, app_dir, store, cipher, app="bikes")
+    await kn.start()
+    return kn
+
+
+async def test_each_fact_of_a_story_hands_over_its_best_passage(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge(store, cipher, app_dir)
+    plan = await kn.plan([STORY], 2)
+    sections = [p.section for p in plan.parts[0].passages]
+    assert "Returns > Ridden bikes" in sections, sections
+    kn.close()
+
+
+async def test_a_story_of_one_fact_is_retrieved_as_before(
+    store: Store, cipher: Cipher, app_dir: Path
+) -> None:
+    kn = await knowledge(store, cipher, app_dir)
+    plan = await kn.plan(["I hate the frame colour of my city bike in daylight."], 2)
+    sections = [p.section for p in plan.parts[0].passages]
+    assert "Returns > Ridden bikes" not in sections, sections
+    kn.close()
