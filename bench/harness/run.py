@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -267,6 +268,7 @@ def main(argv: list[str] | None = None, upstream_port: int | None = None) -> lis
     )
     upstream = f"http://127.0.0.1:{up_port}/v1"
     rows: list[dict[str, Any]] = []
+    done = False
     try:
         wait_ready(f"http://127.0.0.1:{up_port}/health", up)
         if args.direct:
@@ -279,8 +281,13 @@ def main(argv: list[str] | None = None, upstream_port: int | None = None) -> lis
             lite = litellm_target(args.litellm, upstream, folder)
             args.ready_path = "/health/liveliness"
             rows += run_system("litellm", lite, "sk-bench", upstream, args, folder)
+        done = True
     finally:
         up.stop()
+        if done:  # the state folders and logs of a run that finished are not needed again
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            print(f"logs and state kept in {folder}", file=sys.stderr)
     print(table(rows))
     if args.rounds > 1:
         print(summary(rows))
