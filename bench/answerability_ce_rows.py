@@ -17,7 +17,6 @@ from answerability_fit import APPS, Row
 from answerability_loao import auc_of
 
 from stanchion.knowledge import answerability
-from stanchion.knowledge.query import split_asks
 
 GATE = answerability.FEATURES
 TOP = 3  # passages of a part given to the cross-encoder (the window is cut at max_len)
@@ -42,12 +41,10 @@ def _passage(p: Any) -> str:
     return f"{head}: {p.text}" if head else p.text
 
 
-def _rows_with_text(
-    planner: Any, source: str, items: list[tuple[str, list[str], bool]]
-) -> list[Row]:
+def _rows_with_text(planner: Any, source: str, items: list[fit_mod.Item]) -> list[Row]:
     out: list[Row] = []
-    for ex_id, turns, ok in items:
-        plan = planner.plan_sync(turns, split_asks(turns[-1]), 4, [])
+    for ex_id, turns, ok, reply in items:
+        plan = fit_mod.as_served(planner, turns, reply)
         parts: list[dict[str, float] | None] = []
         texts = []
         for p in plan.parts:

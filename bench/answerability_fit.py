@@ -53,9 +53,11 @@ from answerability_clapnq import clapnq_planner, messy_clapnq
 
 from stanchion.knowledge import answerability, evidence
 from stanchion.knowledge.build import build_knowledge
+from stanchion.knowledge.followup import QUESTION_CHARS
 from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.plan import Planner
+from stanchion.knowledge.plan import REPLY_CHARS, Plan, Planner
 from stanchion.knowledge.query import split_asks
+from stanchion.knowledge.query.turns import unabbreviate
 from stanchion.knowledge.spec import Answerability, KnowledgeSpec
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -109,10 +111,23 @@ def half(row_id: str) -> str:
     return "dev" if hashlib.sha256(row_id.encode()).digest()[0] < 128 else "test"
 
 
-def _rows(planner: Planner, source: str, items: list[tuple[str, list[str], bool]]) -> list[Row]:
+# A DEV question: its id, the user's turns, answerable, the assistant's last reply (or "")
+Item = tuple[str, list[str], bool, str]
+
+
+def as_served(planner: Planner, turns: list[str], reply: str = "", k: int = 4) -> Plan:
+    """``Planner.plan``'s reading of a conversation (each turn cut and unabbreviated, the
+    assistant's reply read after an earlier turn) without its memory of plans, which would
+    answer a rule switched off with the plan made while it was on."""
+    reply = reply[:REPLY_CHARS] if len(turns) > 1 else ""
+    turns = [unabbreviate(t[:QUESTION_CHARS]) for t in turns]
+    return planner.plan_sync(turns, split_asks(turns[-1]), k, [], reply)
+
+
+def _rows(planner: Planner, source: str, items: list[Item]) -> list[Row]:
     out = []
-    for ex_id, turns, ok in items:
-        plan = planner.plan_sync(turns, split_asks(turns[-1]), 4, [])
+    for ex_id, turns, ok, reply in items:
+        plan = as_served(planner, turns, reply)
         parts = []
         for p in plan.parts:
             vetoed = p.assessment.missing or not p.assessment.features
@@ -121,7 +136,7 @@ def _rows(planner: Planner, source: str, items: list[tuple[str, list[str], bool]
     return out
 
 
-def questions(path: Path, split: str | None) -> list[tuple[str, list[str], bool]]:
+def questions(path: Path, split: str | None) -> list[Item]:
     items = []
     for line in path.read_text().splitlines():
         e = json.loads(line)
@@ -129,7 +144,8 @@ def questions(path: Path, split: str | None) -> list[tuple[str, list[str], bool]
             continue
         msgs = e.get("messages") or [{"role": "user", "content": e["question"]}]
         turns = [m["content"] for m in msgs if m["role"] == "user"]
-        items.append((e["id"], turns, bool(e.get("answerable", True))))
+        replies = [m["content"] for m in msgs if m["role"] == "assistant"]
+        items.append((e["id"], turns, bool(e.get("answerable", True)), (replies or [""])[-1]))
     return items
 
 
@@ -187,11 +203,11 @@ def clapnq_rows(tmp: Path) -> list[Row]:
     """clapnq's DEV half as written, and its DEV file's messy wording (``clapnq_messy``)."""
     planner, beir, index = clapnq_planner(tmp, Answerability())
     items = [
-        (str(q["_id"]), [q["text"]], bool(q["answerable"]))
+        (str(q["_id"]), [q["text"]], bool(q["answerable"]), "")
         for q in beir.queries
         if half(str(q["_id"])) == "dev"
     ]
-    messy = [(i, turns, ok) for i, turns, ok, _ in messy_clapnq()]
+    messy = [(i, turns, ok, "") for i, turns, ok, _ in messy_clapnq()]
     rows = _rows(planner, "clapnq", items) + _rows(planner, "clapnq_messy", messy)
     index.close()
     return rows

@@ -248,8 +248,8 @@ async def _plan_all(knowledge: Any, sets: dict[str, tuple[Path, str | None]]) ->
     await knowledge.start()
     rows = []
     for name, (path, split) in sets.items():
-        for ex_id, turns, answerable in fitting.questions(path, split):
-            plan = await knowledge.planner.plan(turns, 4)
+        for ex_id, turns, answerable, reply in fitting.questions(path, split):
+            plan = await knowledge.planner.plan(turns, 4, reply)
             rows.append(fitting.Row(name, ex_id, answerable, _parts(plan)))
     return rows
 

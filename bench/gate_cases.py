@@ -28,7 +28,6 @@ from answerability_clapnq import clapnq_planner, messy_clapnq
 from stanchion.knowledge import answerability
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.plan import Planner
-from stanchion.knowledge.query import split_asks
 from stanchion.knowledge.query.parse import Concept
 from stanchion.knowledge.query.point import near, point
 from stanchion.knowledge.tables import readable_sentences
@@ -148,8 +147,9 @@ def _case(
     ok: bool,
     facts: list[str],
     gold_ids: set[str] | None = None,
+    reply: str = "",
 ) -> Any:
-    plan = planner.plan_sync(turns, split_asks(turns[-1]), 4, [])
+    plan = fit.as_served(planner, turns, reply)
     best = max(plan.parts, key=lambda p: p.assessment.score, default=None)
     if best is None:
         return None
@@ -201,8 +201,8 @@ def app_cases(tmp: Path, app: Path, sets: Sets) -> list[Any]:
     out = []
     for name, (path, split) in sets.items():
         facts = facts_of(path, split)
-        for ex_id, turns, ok in fit.questions(path, split):
-            out.append(_case(knowledge.planner, name, ex_id, turns, ok, facts[ex_id]))
+        for ex_id, turns, ok, reply in fit.questions(path, split):
+            out.append(_case(knowledge.planner, name, ex_id, turns, ok, facts[ex_id], None, reply))
     knowledge.close()
     return [c for c in out if c is not None]
 

@@ -33,10 +33,9 @@ from answerability_clapnq import clapnq_planner, messy_clapnq
 
 from stanchion.knowledge import answerability, evidence, plan
 from stanchion.knowledge.plan import Planner
-from stanchion.knowledge.query import split_asks
 from stanchion.knowledge.spec import Answerability
 
-Question = tuple[str, str, list[str], bool]  # source, id, the user's turns, answerable
+Question = tuple[str, str, list[str], bool, str]  # source, id, user turns, answerable, reply
 # (module, attribute, what stands in for it while the veto is off)
 NOTHING: Callable[..., list[str]] = lambda *_a, **_k: []  # noqa: E731
 VETOES: dict[str, tuple[Any, str, Callable[..., Any]]] = {
@@ -63,39 +62,39 @@ def off(name: str) -> Iterator[None]:
         setattr(owner, attr, kept)
 
 
-def refused(planner: Planner, turns: list[str]) -> bool:
-    return planner.plan_sync(turns, split_asks(turns[-1]), 4, []).decision == "refuse"
+def refused(planner: Planner, q: Question) -> bool:
+    return fit.as_served(planner, q[2], q[4]).decision == "refuse"
 
 
 def sources(tmp: Path) -> Iterator[tuple[Planner, list[Question]]]:
     """Each DEV app's planner with its questions (the planner closed after use)."""
     planner, beir, index = clapnq_planner(tmp / "clapnq", Answerability())
     qs: list[Question] = [
-        ("clapnq", str(q["_id"]), [q["text"]], bool(q["answerable"]))
+        ("clapnq", str(q["_id"]), [q["text"]], bool(q["answerable"]), "")
         for q in beir.queries
         if fit.half(str(q["_id"])) == "dev"
     ]
-    qs += [("clapnq_messy", i, turns, ok) for i, turns, ok, _ in messy_clapnq()]
+    qs += [("clapnq_messy", i, turns, ok, "") for i, turns, ok, _ in messy_clapnq()]
     yield planner, qs
     index.close()
     for _, folder, app, sets in fit.dev_apps(tmp):
         raw = yaml.safe_load((app / "stanchion.yaml").read_text())["knowledge"]
         knowledge = fit.knowledge_at(folder, app, raw, app.name)
         asyncio.run(knowledge.start())
-        qs = [(s, i, t, ok) for s, (p, sp) in sets.items() for i, t, ok in fit.questions(p, sp)]
+        qs = [(s, *q) for s, (p, sp) in sets.items() for q in fit.questions(p, sp)]
         yield knowledge.planner, qs
         knowledge.close()
 
 
 def ablate(planner: Planner, qs: list[Question]) -> dict[str, list[tuple[str, str, bool]]]:
     """Per veto, the questions (source, id, answerable) refused with it and not without it."""
-    base = [refused(planner, turns) for _, _, turns, _ in qs]
+    base = [refused(planner, q) for q in qs]
     changed: dict[str, list[tuple[str, str, bool]]] = {}
     for name in VETOES:
         with off(name):
-            now = [refused(planner, turns) for _, _, turns, _ in qs]
+            now = [refused(planner, q) for q in qs]
         changed[name] = [
-            (s, i, ok) for (s, i, _, ok), b, n in zip(qs, base, now, strict=True) if b and not n
+            (s, i, ok) for (s, i, _, ok, _), b, n in zip(qs, base, now, strict=True) if b and not n
         ]
     return changed
 

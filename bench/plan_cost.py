@@ -23,9 +23,6 @@ from typing import Any
 import answerability_fit as fit
 import yaml
 
-from stanchion.knowledge.query import split_asks
-from stanchion.knowledge.query.turns import unabbreviate
-
 K = 4
 
 
@@ -49,16 +46,16 @@ def cost(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]], rounds:
     asyncio.run(knowledge.start())
     planner = knowledge.planner
     convs = [
-        [unabbreviate(t) for t in turns]
+        (turns, reply)
         for path, split in sets.values()
-        for _, turns, _ in fit.questions(path, split)
+        for _, turns, _, reply in fit.questions(path, split)
     ]
     per: list[float] = []
     for _ in range(rounds):
         _clear(planner)
         start = time.process_time()
-        for turns in convs:
-            planner.plan_sync(turns, split_asks(turns[-1]), K, [])
+        for turns, reply in convs:  # as served: the turns cut and unabbreviated, the reply read
+            fit.as_served(planner, turns, reply, K)
         per.append((time.process_time() - start) / len(convs) * 1e6)
     knowledge.close()
     return statistics.median(per)

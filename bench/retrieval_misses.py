@@ -28,8 +28,6 @@ from gate_cases import facts_of
 
 from stanchion.knowledge.base import Passage
 from stanchion.knowledge.plan import Planner
-from stanchion.knowledge.query import split_asks
-from stanchion.knowledge.query.turns import unabbreviate
 from stanchion.knowledge.tables import readable
 
 WIDE = 200  # candidates ranked when looking for the passage that holds the fact
@@ -72,12 +70,11 @@ ASKED: dict[str, int] = {}  # answerable DEV questions with facts, by set
 def misses(planner: Planner, source: str, path: Path, split: str | None) -> list[Any]:
     facts = facts_of(path, split)
     out = []
-    for ex_id, turns, ok in fit.questions(path, split):
+    for ex_id, turns, ok, reply in fit.questions(path, split):
         if not ok or not facts[ex_id]:
             continue
         ASKED[source] = ASKED.get(source, 0) + 1
-        turns = [unabbreviate(t) for t in turns]  # as ``Planner.plan`` reads them
-        plan = planner.plan_sync(turns, split_asks(turns[-1]), K, [])
+        plan = fit.as_served(planner, turns, reply, K)
         got = [p for part in plan.parts for p in part.passages]
         if any(holds(p, facts[ex_id]) for p in got):
             continue
