@@ -55,6 +55,7 @@ SETS = {
     "appf": _app("appf"),
     "appg": _app("appg"),
     "apph": _app("apph"),
+    "appj": _app("appj"),
 }
 
 
