@@ -4,7 +4,7 @@
     python bench/data/appc/check.py                  # (each app's check.py: its own sets)
 
 Sets: the example app's messy3 and messy4 (against its documents and catalog) and the apps appb to
-appg (against their own documents). An item may name the documents its facts come from
+appj (against their own documents). An item may name the documents its facts come from
 (``source_docs``); every fact must then occur verbatim (case-insensitively) in one of them: a fact
 that is not in its source would score a correct answer as wrong, and a fact found only in some
 other document would mean the question was written from the wrong page. An item without
@@ -56,6 +56,7 @@ SETS = {
     "appg": _app("appg"),
     "apph": _app("apph"),
     "appi": _app("appi"),
+    "appj": _app("appj"),
 }
 
 
