@@ -6,7 +6,9 @@ asks in words ("what time does it CLOSE on Saturdays", "the business RATE for th
 auditorium", "the crate weight LIMIT") that such a row never writes, though it answers
 them: a range of clock times is when a place opens and closes (shuts), its hours; an amount
 of money is a price, a cost, a fee, a rate (not a "charge", which is a battery's as often);
-a figure "up to", "at most" or "maximum" is a limit. So a sentence holding such a figure
+a figure "up to", "at most" or "maximum" is a limit, one "at least", "a minimum of" or "or
+more" a minimum; a figure "long", "wide", "high", "deep" or "old" a length, width, height,
+depth or age. So a sentence holding such a figure
 holds those words as well, for the answerability evidence only: the index, retrieval, the
 responder and the table-row veto read the text as written (a desk's opening hours in a row
 are no check-in desk's opening).
@@ -20,7 +22,9 @@ number ("$5", "£2.50", "25 USD").
 >>> sorted(stated("Businesses: $90 per hour."))
 ['cost', 'fee', 'price', 'rate']
 >>> sorted(stated("The pet and its crate may weigh up to 30 kg."))
-['limit', 'max', 'maximum']
+['allow', 'limit', 'max', 'maximum']
+>>> sorted(stated("Passwords must be at least 10 characters long."))
+['least', 'length', 'min', 'minimum']
 >>> stated("Allow 2 to 4 weeks for delivery.")
 frozenset()
 
@@ -45,15 +49,35 @@ HOURS = re.compile(
     re.I,
 )
 MONEY = re.compile(
-    r"[$£€]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|cad|aud|dollars?|euros?|pounds)\b", re.I
+    r"[$£€]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|cad|aud|dollars?|euros?|pounds)\b|"
+    r"\b\d{1,2}p\b|\d\s?¢",  # "15p", "99¢": pence and cents written short
+    re.I,
 )
 LIMIT = re.compile(
     r"\b(?:up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|maximum(?:\s+of)?|max\.?)"
     r"\s+[$£€]?\d|\d\s*(?:[a-z]+\s+)?(?:maximum|max)\b",
     re.I,
 )
+# a floor: "at least 10 characters", "a minimum of 5 users", "18 or over", "5 or more"
+FLOOR = re.compile(
+    r"\b(?:at\s+least|minimum(?:\s+of)?|min\.?|no\s+(?:less|fewer)\s+than|"
+    r"not\s+(?:less|fewer)\s+than)\s+[$£€]?\d|\d\s*(?:[a-z]+\s+)?(?:minimum|min)\b|"
+    r"\d\s*(?:[a-z]+\s+)?or\s+(?:more|over|above|older)\b",
+    re.I,
+)
+# a measure by its adjective: "16 hours long" states a length, "2 m wide" a width
+MEASURE = re.compile(r"\d[\d.,]*\s*(?:[a-z]+\s+)?(long|wide|tall|high|deep|old)\b", re.I)
+MEASURE_TERMS = {
+    "long": frozenset(terms("length")),
+    "wide": frozenset(terms("width")),
+    "tall": frozenset(terms("height")),
+    "high": frozenset(terms("height")),
+    "deep": frozenset(terms("depth")),
+    "old": frozenset(terms("age")),
+}
 HOURS_TERMS = frozenset(terms("open close shut hours"))
-LIMIT_TERMS = frozenset(terms("limit maximum max"))
+LIMIT_TERMS = frozenset(terms("limit maximum max allow"))  # "up to 10 users" is what is allowed
+FLOOR_TERMS = frozenset(terms("minimum min least"))
 MONEY_TERMS = frozenset(terms("price cost fee rate"))
 
 
@@ -69,6 +93,10 @@ def stated(sentence: str) -> frozenset[str]:
         found |= MONEY_TERMS
     if LIMIT.search(sentence):
         found |= LIMIT_TERMS
+    if FLOOR.search(sentence):
+        found |= FLOOR_TERMS
+    for m in MEASURE.finditer(sentence):
+        found |= MEASURE_TERMS[m.group(1).lower()]
     return found
 
 

@@ -40,6 +40,7 @@ from stanchion.providers.local.section import (
     with_lead_in,
     with_list,
     with_named_row,
+    with_tied_rows,
 )
 from stanchion.providers.local.sentences import EVERYDAY, Analyzer, Sentence
 from stanchion.providers.local.units import asked_unit
@@ -268,6 +269,7 @@ def answer_part(
         chosen += otherwise(part, best, candidates, chosen)
         chosen += what_to_do(question, best, candidates, chosen)
     chosen = with_joined_row(part, with_named_row(part, chosen, candidates), candidates)
+    chosen = with_tied_rows(part, chosen, candidates)
     chosen = with_lead_in(with_list(chosen, candidates), candidates)
     lead = "" if after else _verdict(part, question, best[1])
     return lead, with_antecedent(chosen, candidates)

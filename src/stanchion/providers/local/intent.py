@@ -46,6 +46,8 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     # (a price stated as a share of another, "minus 4% of the monthly price", is one too)
     "price": re.compile(
         r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b|"
+        # pence and cents written short ("15p a page", "99¢"); a video resolution is 3-4 digits
+        r"\b\d{1,2}p\b|\d\s?¢|"
         r"\b(?:price|cost|fee|charge)s?\b[^.;]{0,80}?\d\s*%|\d\s*%[^.;]{0,80}?\b(?:price|cost|fee|charge)",
         re.I,
     ),

@@ -218,6 +218,38 @@ def with_joined_row(
     return chosen
 
 
+TIED_ROWS = 3  # the most rows of one table a part cannot tell apart that are given together
+TIED = 0.95  # of the chosen row's score: a row the part's figures pick (``ranges``) stands out
+
+
+def with_tied_rows(
+    part: Part, chosen: list[Candidate], candidates: list[Candidate]
+) -> list[Candidate]:
+    """A table row chosen brings the other rows of its table that hold just the same of the
+    part's concepts, when there are at most TIED_ROWS of them: the message tells them apart
+    by nothing ("how much to replace a lost card" against an adult and a junior row), so no
+    one row is its answer; "an A4 copy" names its row's first value and takes that row only.
+    A longer table is left to the ranking (a dozen tied rows are a list, not an answer)."""
+    out = list(chosen)
+    for i, s in chosen:
+        if not s.labels:
+            continue
+        own = part.hits(s)[0]
+        tied = [
+            c
+            for c in candidates
+            if c[0] == i
+            and c[1].section == s.section
+            and c[1].labels == s.labels
+            and c[1] is not s
+            and part.hits(c[1])[0] == own
+            and part.score(c) >= TIED * part.score((i, s))  # no amount of it picks one
+        ]
+        if len(tied) < TIED_ROWS:  # with the chosen row, at most TIED_ROWS
+            out += [c for c in tied if c not in out]
+    return out
+
+
 def with_lead_in(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
     """A list and the sentence that leads into it ("Have these ready:") go together: a chosen
     lead-in brings its items (up to LIST_MAX; a lead-in alone says nothing), a chosen item
