@@ -89,3 +89,20 @@ def test_pence_are_a_price() -> None:
 def test_rows_the_question_cannot_tell_apart_come_together() -> None:
     got = _reply("how much to replace my lost card", [LOST, CARDS])
     assert "£4" in got and "£2" in got
+
+
+SESSIONS = """## Booking
+
+Sessions are booked online or at reception. Groups book sessions by phone. Members see
+their booked sessions in the app.
+
+## Session rules
+
+A session can be at most 3 hours long. Chalk is used in a chalk ball on every wall."""
+
+
+def test_the_longest_asks_the_limit_stated() -> None:
+    assert {stem("longest"), stem("biggest"), stem("max")} <= stated("Files up to 25 MB.")
+    assert stem("youngest") in stated("Climbers must be at least 14 years old.")
+    got = _reply("whats the longest session i can book", [SESSIONS])
+    assert "at most 3 hours" in got

@@ -22,9 +22,9 @@ number ("$5", "£2.50", "25 USD").
 >>> sorted(stated("Businesses: $90 per hour."))
 ['cost', 'fee', 'price', 'rate']
 >>> sorted(stated("The pet and its crate may weigh up to 30 kg."))
-['allow', 'limit', 'max', 'maximum']
+['allow', 'biggest', 'heaviest', 'highest', 'largest', 'limit', 'longest', 'max', 'maximum']
 >>> sorted(stated("Passwords must be at least 10 characters long."))
-['least', 'length', 'min', 'minimum']
+['least', 'length', 'lowest', 'min', 'minimum', 'shortest', 'smallest', 'youngest']
 >>> stated("Allow 2 to 4 weeks for delivery.")
 frozenset()
 
@@ -76,8 +76,9 @@ MEASURE_TERMS = {
     "old": frozenset(terms("age")),
 }
 HOURS_TERMS = frozenset(terms("open close shut hours"))
-LIMIT_TERMS = frozenset(terms("limit maximum max allow"))  # "up to 10 users" is what is allowed
-FLOOR_TERMS = frozenset(terms("minimum min least"))
+# "up to 10 users" is what is allowed; "at most 16 hours" the longest, "up to 25 MB" the biggest
+LIMIT_TERMS = frozenset(terms("limit maximum max allow longest biggest largest highest heaviest"))
+FLOOR_TERMS = frozenset(terms("minimum min least shortest smallest lowest youngest"))
 MONEY_TERMS = frozenset(terms("price cost fee rate"))
 
 

@@ -117,7 +117,7 @@ _KIND_WORDS = {
     "means": "money method form",
 }
 KIND_NAMES = {k: frozenset(stem(w) for w in words.split()) for k, words in _KIND_WORDS.items()}
-_LIMIT_WORDS = "max maximum limit"
+_LIMIT_WORDS = "max maximum limit longest biggest largest highest heaviest"  # the longest: the max
 LIMIT_NAMES = frozenset(stem(w) for w in _LIMIT_WORDS.split())
 
 
