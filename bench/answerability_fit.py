@@ -67,7 +67,7 @@ DATA = Path(__file__).resolve().parent / "data"
 APPB = DATA / "appb"
 EXAMPLE_SETS = ("messy", "messy2", "messy3", "messy4")
 # The apps whose DEV split is read (each its own questions.jsonl); their held-out split never is
-DEV_APPS = ("appb", "appc", "appf", "appg")
+DEV_APPS = ("appb", "appc", "appd", "appe", "appf", "appg")
 SOURCES = ("clapnq", "clapnq_messy", *EXAMPLE_SETS, *DEV_APPS)
 # The apps whose generalisation is judged: the example's four sets share one corpus, so
 # leaving one of them out still trains on its documents; leave-one-APP-out does not.
