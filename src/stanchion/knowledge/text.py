@@ -364,6 +364,8 @@ def implied(text: str, money: bool = True) -> list[str]:
         out += terms(_AFTER_NUMBER[unit])
     if money and _MONEY.search(text):  # "Second checked bag: $65" answers "what does it cost"
         out += ["cost", "price", "fee"]
+    if _OFF.search(text):  # "30% off", "half price": a discount in other words
+        out += _DISCOUNT
     if _URL.search(text):
         out += _LINK
     if any(_is_phone(m.group()) for m in _PHONE.finditer(text)):
@@ -372,6 +374,8 @@ def implied(text: str, money: bool = True) -> list[str]:
 
 
 _LINK = [stem("link"), stem("website")]
+_OFF = re.compile(r"\d\s*(?:%|per\s?cent)\s+(?:off|reduction|less)\b|\bhalf[- ]price\b", re.I)
+_DISCOUNT = [stem("discount")]
 _PHONE_TERMS = [stem("phone"), stem("call")]
 
 

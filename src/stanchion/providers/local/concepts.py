@@ -11,7 +11,10 @@ classes it is a kind of ("my kitten": the rule on pets), and the app glossary's 
 
 from __future__ import annotations
 
-from stanchion.knowledge.text import stem, terms
+import re
+from itertools import pairwise
+
+from stanchion.knowledge.text import joined, stem, terms
 from stanchion.providers.local.intent import KIND_NAMES, LIMIT, LIMIT_NAMES, Intent
 from stanchion.providers.local.sentences import Analyzer
 
@@ -87,6 +90,33 @@ def concepts(
     for t in asked:
         wanted[t] = ((analyzer.equivalents(t),), *named_kind(t, intent), *broader([t], analyzer))
     return wanted, weights
+
+
+_RAW_WORD = re.compile(r"[a-z0-9]+")
+
+
+def split_compounds(
+    text: str, wanted: dict[str, Alts], weights: dict[str, float], analyzer: Analyzer
+) -> None:
+    """Two words of ``text`` that the documents write as one ("non profit": "nonprofits",
+    "sign up": "signup") become one concept, held by the joined word or by both words (in
+    place): apart, each half is a concept no sentence holds and the sentence that answers
+    covers none of them."""
+    words = _RAW_WORD.findall(text.lower())
+    for a, b in pairwise(words):
+        first, second = stem(a), stem(b)
+        if first == second or first not in wanted or second not in wanted:
+            continue
+        whole = joined(a + b)
+        if whole not in analyzer.vocabulary:
+            continue
+        key = f"{first} {second}"
+        wanted[key] = (
+            (analyzer.equivalents(whole),),
+            (analyzer.equivalents(first), analyzer.equivalents(second)),
+        )
+        weights[key] = max(weights.pop(first), weights.pop(second))
+        del wanted[first], wanted[second]
 
 
 def found(alts: Alts, bag: frozenset[str]) -> bool:
