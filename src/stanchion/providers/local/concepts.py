@@ -104,6 +104,8 @@ def split_compounds(
     covers none of them."""
     words = _RAW_WORD.findall(text.lower())
     for a, b in pairwise(words):
+        if not (a.isalpha() and b.isalpha()):  # "4 pack" is a count of packs, not "4-pack"
+            continue
         first, second = stem(a), stem(b)
         if first == second or first not in wanted or second not in wanted:
             continue
