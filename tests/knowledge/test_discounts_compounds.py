@@ -13,6 +13,7 @@ from stanchion.knowledge.answerability import assess
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
 from stanchion.knowledge.text import implied, index_terms, stem
 from stanchion.providers.local.answer import answer
+from stanchion.providers.local.concepts import split_compounds
 from stanchion.providers.local.sentences import Analyzer
 
 PRICES = """## Prices
@@ -49,3 +50,13 @@ def test_a_discount_asked_is_held_by_the_share_off(question: str) -> None:
 def test_a_compound_written_apart_is_the_documents_word() -> None:
     got = answer("can a non profit hire the workshop", [CLUBS], analyzer=Analyzer()).text
     assert got.startswith("Yes. Registered nonprofits can hire the workshop")
+
+
+def test_a_number_and_a_word_are_no_compound() -> None:
+    analyzer = Analyzer()
+    analyzer.sentences("The Glow 4-pack is sold online, as are nonprofit club kits.", "Packs")
+    wanted = {stem(w): ((frozenset({stem(w)}),),) for w in ("4", "pack", "non", "profit")}
+    weights = dict.fromkeys(wanted, 1.0)
+    split_compounds("a 4 pack for a non profit", wanted, weights, analyzer)
+    assert stem("pack") in wanted and "4" in wanted  # "4 pack" is four packs, not "4-pack"
+    assert f"{stem('non')} {stem('profit')}" in wanted
