@@ -148,6 +148,13 @@ class Answerability(_Model):
     )
     borderline_action: BorderlineAction = "caveat"
     caveat: str = "I may not have the full answer to this in the approved documents."
+    told: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1.0,
+        description="a situation told, not asked, is borderline from this score up to the "
+        "band (null: the default); never a vetoed one",
+    )
 
     @field_validator("borderline")
     @classmethod
