@@ -1,8 +1,8 @@
-"""A situation told, not asked, is borderline from a lower score than a question (issue 15):
-the rule that answers "the cake was ready on monday and I came on thursday" is written in the
-help pages' words, the story in the customer's. Its band's floor is the spec's
-``answerability.told`` (default ``plan.TOLD``); a vetoed story (score 0) is refused whatever
-the floor, and so is a question however it scores."""
+"""A situation told, not asked, may be borderline from a lower score than a question (issue
+15): the rule that answers "the cake was ready on monday and I came on thursday" is written
+in the help pages' words, the story in the customer's. Its band's floor is the spec's
+``answerability.told`` (off unless set); a vetoed story (score 0) is refused whatever the
+floor, and so is a question however it scores."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from stanchion.knowledge.build import build_knowledge
 from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.plan import TOLD, Planner
+from stanchion.knowledge.plan import Planner
 from stanchion.knowledge.spec import Answerability, KnowledgeSpec
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
@@ -24,10 +24,10 @@ def _planner(**policy: object) -> Planner:
 
 
 def test_a_told_situation_under_the_threshold_is_borderline() -> None:
-    p = _planner(threshold=0.45, borderline=0.05)
+    p = _planner(threshold=0.45, borderline=0.05, told=0.3)
     assert p.decide(0.35, True, told=True) == "borderline"
     assert p.decide(0.35, True) == "refuse"  # a question at the same score
-    assert p.decide(TOLD - 0.01, True, told=True) == "refuse"
+    assert p.decide(0.29, True, told=True) == "refuse"
     assert p.decide(0.0, True, told=True) == "refuse"  # a veto
     assert p.decide(0.35, False, told=True) == "refuse"  # nothing retrieved
     assert p.decide(0.6, True, told=True) == "answer"
@@ -37,6 +37,7 @@ def test_the_spec_sets_the_floor_and_it_never_rises_above_the_band() -> None:
     assert _planner(threshold=0.45, told=0.4).decide(0.35, True, told=True) == "refuse"
     assert _planner(threshold=0.2, told=0.4).told_low == 0.2  # the band's own floor
     assert _planner(threshold=0.0).decide(0.01, True, told=True) == "answer"  # never refuses
+    assert _planner(threshold=0.45).decide(0.35, True, told=True) == "refuse"  # off unless set
     with pytest.raises(ValidationError):
         Answerability.model_validate({"told": 0.0})
 

@@ -153,7 +153,7 @@ class Answerability(_Model):
         gt=0.0,
         le=1.0,
         description="a situation told, not asked, is borderline from this score up to the "
-        "band (null: the default); never a vetoed one",
+        "band (null: as a question); never a vetoed one",
     )
 
     @field_validator("borderline")
