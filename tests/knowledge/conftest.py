@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -74,14 +75,20 @@ def app_dir(tmp_path: Path) -> Path:
 
 
 async def knowledge_from(
-    store: Store, cipher: Cipher, app_dir: Path, docs: dict[str, str], k: int = 3
+    store: Store,
+    cipher: Cipher,
+    app_dir: Path,
+    docs: dict[str, str],
+    k: int = 3,
+    extra: dict[str, Any] | None = None,
 ) -> Knowledge:
-    """A started Knowledge over ``docs`` (name -> markdown), ingested and approved."""
+    """A started Knowledge over ``docs`` (name -> markdown), ingested and approved;
+    ``extra``: more of the knowledge section (``answerability``, ``no_evidence``...)."""
     for name, body in docs.items():
         (app_dir / "docs" / name).write_text(body)
     retrieval = {"backend": "local" if store.is_sqlite else "postgres", "k": k}
     spec = KnowledgeSpec.model_validate(
-        {"sources": [{"files": ["docs/*.md"]}], "retrieval": retrieval}
+        {"sources": [{"files": ["docs/*.md"]}], "retrieval": retrieval, **(extra or {})}
     )
     ingest(spec, app_dir, store, cipher, app="shop", approve_as="owner")
     knowledge = build_knowledge(spec, app_dir, store, cipher, app="shop")

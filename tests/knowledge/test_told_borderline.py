@@ -10,17 +10,16 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from tests.knowledge.conftest import knowledge_from
 
-from stanchion.knowledge.build import build_knowledge
-from stanchion.knowledge.ingest import ingest
 from stanchion.knowledge.plan import Planner
-from stanchion.knowledge.spec import Answerability, KnowledgeSpec
+from stanchion.knowledge.spec import Answerability
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
 
 def _planner(**policy: object) -> Planner:
-    return Planner(None, Answerability.model_validate(policy))  # type: ignore[arg-type]
+    return Planner(None, Answerability.model_validate(policy))
 
 
 def test_a_told_situation_under_the_threshold_is_borderline() -> None:
@@ -54,23 +53,11 @@ STORY = "my birthday cake was ready on monday but i only got to the shop on thur
 
 
 async def _plan(app_dir: Path, store: Store, cipher: Cipher, text: str, **policy: float) -> str:
-    for name, body in DOCS.items():
-        (app_dir / "docs" / name).write_text(body)
-    backend = "local" if store.is_sqlite else "postgres"
-    spec = KnowledgeSpec.model_validate(
-        {
-            "sources": [{"files": ["docs/*.md"]}],
-            "retrieval": {"backend": backend, "k": 2},
-            "answerability": policy,
-        }
-    )
-    ingest(spec, app_dir, store, cipher, app="bakery", approve_as="owner")
-    kn = build_knowledge(spec, app_dir, store, cipher, app="bakery")
-    await kn.start()
+    kn = await knowledge_from(store, cipher, app_dir, DOCS, k=2, extra={"answerability": policy})
     try:
         plan = await kn.plan([text], 2)
         assert 0.3 < plan.parts[0].assessment.score < 0.9  # between the floor and the threshold
-        return plan.decision
+        return str(plan.decision)
     finally:
         kn.close()
 
