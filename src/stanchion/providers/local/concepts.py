@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from stanchion.knowledge.query.gazetteer import cities
 from stanchion.knowledge.text import joined, stem, terms
 from stanchion.providers.local.intent import KIND_NAMES, LIMIT, LIMIT_NAMES, Intent
 from stanchion.providers.local.sentences import Analyzer
@@ -119,6 +120,20 @@ def split_compounds(
         )
         weights[key] = max(weights.pop(first), weights.pop(second))
         del wanted[first], wanted[second]
+
+
+def placed(text: str, wanted: dict[str, Alts], analyzer: Analyzer) -> None:
+    """A city the message names as a place ("we're based in Manchester") is held by a
+    sentence naming its country as well ("Regions: United Kingdom"), as the gate reads a
+    passage's cities (``gazetteer.city_countries``); in place, one-word cities."""
+    for city in cities(text):
+        own = city.aliases[0] if city.aliases else ()
+        if len(own) != 1 or own[0] not in wanted:
+            continue
+        countries = tuple(
+            tuple(analyzer.equivalents(t) for t in phrase) for phrase in city.aliases[1:] if phrase
+        )
+        wanted[own[0]] = (*wanted[own[0]], *countries)
 
 
 def found(alts: Alts, bag: frozenset[str]) -> bool:

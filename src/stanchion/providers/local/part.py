@@ -16,7 +16,14 @@ from functools import lru_cache
 
 from stanchion.knowledge.text import stem, terms
 from stanchion.providers.local.asking import ASKS, focus, split_context
-from stanchion.providers.local.concepts import FRAME, Alts, concepts, found, split_compounds
+from stanchion.providers.local.concepts import (
+    FRAME,
+    Alts,
+    concepts,
+    found,
+    placed,
+    split_compounds,
+)
 from stanchion.providers.local.context import Context
 from stanchion.providers.local.extremes import EXTREME
 from stanchion.providers.local.features import (
@@ -375,6 +382,7 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
         {**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx.glossary, intent
     )
     split_compounds(main, wanted, scale, analyzer)
+    placed(main, wanted, analyzer)
     if _PAID_TO.search(main.lower()) and _PAY in wanted:  # "what do you pay me": credited
         wanted[_PAY] += tuple((analyzer.equivalents(stem(w)),) for w in _RECEIVED)
     part = Part(intent, wanted, {}, 0.0, ctx.demoted, ctx.said)
