@@ -14,15 +14,14 @@ Sources (DEV only; the *-heldout files are never read here):
 - messy, messy2, messy3, messy4: the example app's dev files (examples/support-assistant/evals/
   *-dev.jsonl), served by the example's own knowledge spec (glossary, catalog) through
   ``Planner``;
-- appb, appc, appf, appg: the DEV split of a second app's questions (bench/data/appb: a
-  utility's help centre, its spec as a new team would start it), of a third (bench/data/appc:
-  an airline's baggage help centre, written blind), a fifth (appf: a library network) and a
-  sixth (appg: a mobile carrier), so that no source is one app's only. appd, appe and the
-  blind set are never read: they are the unseen apps.
+- appb, appc, appd, appe, appf, appg: the DEV split of each other app's questions (a utility,
+  an airline's baggage desk, a scheduling SaaS, two library networks, a mobile carrier;
+  ``dev_sets.DEV_APPS``), so that no source is one app's only. apph, appi, appj and the blind
+  set are never read: they are the unseen apps.
 
 Leave-one-APP-out (LOAO): fit on the other apps, choose the threshold on them, report the
 left-out one. The apps are clapnq (both wordings: one corpus), the example (its four sets
-share one corpus), appb, appc, appf and appg; the worst app is the figure to quote. Features
+share one corpus) and the DEV apps; the worst app is the figure to quote. Features
 (subsets of up to three) and the L2 strength are chosen by the average of the mean and the
 worst held-out app. Leave-one-source-out (the ten sources) is printed beside it. The shipped
 threshold is chosen on out-of-fold scores (5 folds stratified by source and label), never
@@ -36,38 +35,64 @@ holds across apps", "How a question asks").
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
-import json
 import math
 import random
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 from answerability_clapnq import CLAPNQ as CLAPNQ  # re-exported: answers_semantic reads it
 from answerability_clapnq import clapnq_planner, messy_clapnq
+from dev_sets import (  # re-exported: the gate benches read them as fit.<name>
+    APP as APP,
+)
+from dev_sets import (
+    APPB as APPB,
+)
+from dev_sets import (
+    DATA as DATA,
+)
+from dev_sets import (
+    DEV_APPS as DEV_APPS,
+)
+from dev_sets import (
+    EXAMPLE_SETS as EXAMPLE_SETS,
+)
+from dev_sets import (
+    Item as Item,
+)
+from dev_sets import (
+    Sets as Sets,
+)
+from dev_sets import (
+    app_sets as app_sets,
+)
+from dev_sets import (
+    appb_sets as appb_sets,
+)
+from dev_sets import (
+    as_served as as_served,
+)
+from dev_sets import (
+    dev_apps as dev_apps,
+)
+from dev_sets import (
+    half as half,
+)
+from dev_sets import (
+    knowledge_at as knowledge_at,
+)
+from dev_sets import (
+    questions as questions,
+)
 
 from stanchion.knowledge import answerability, evidence
-from stanchion.knowledge.build import build_knowledge
-from stanchion.knowledge.followup import QUESTION_CHARS
-from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.plan import REPLY_CHARS, Plan, Planner
-from stanchion.knowledge.query import split_asks
-from stanchion.knowledge.query.turns import unabbreviate
-from stanchion.knowledge.spec import Answerability, KnowledgeSpec
-from stanchion.store.crypto import Cipher
-from stanchion.store.db import Store
+from stanchion.knowledge.plan import Planner
+from stanchion.knowledge.spec import Answerability
 
-APP = Path(__file__).resolve().parents[1] / "examples" / "support-assistant"
-DATA = Path(__file__).resolve().parent / "data"
-APPB = DATA / "appb"
-EXAMPLE_SETS = ("messy", "messy2", "messy3", "messy4")
-# The apps whose DEV split is read (each its own questions.jsonl); their held-out split never is
-DEV_APPS = ("appb", "appc", "appd", "appe", "appf", "appg")
 SOURCES = ("clapnq", "clapnq_messy", *EXAMPLE_SETS, *DEV_APPS)
 # The apps whose generalisation is judged: the example's four sets share one corpus, so
 # leaving one of them out still trains on its documents; leave-one-APP-out does not.
@@ -107,23 +132,6 @@ class Row:
     parts: list[dict[str, float] | None]  # None: nothing to judge, or a named thing missing
 
 
-def half(row_id: str) -> str:
-    return "dev" if hashlib.sha256(row_id.encode()).digest()[0] < 128 else "test"
-
-
-# A DEV question: its id, the user's turns, answerable, the assistant's last reply (or "")
-Item = tuple[str, list[str], bool, str]
-
-
-def as_served(planner: Planner, turns: list[str], reply: str = "", k: int = 4) -> Plan:
-    """``Planner.plan``'s reading of a conversation (each turn cut and unabbreviated, the
-    assistant's reply read after an earlier turn) without its memory of plans, which would
-    answer a rule switched off with the plan made while it was on."""
-    reply = reply[:REPLY_CHARS] if len(turns) > 1 else ""
-    turns = [unabbreviate(t[:QUESTION_CHARS]) for t in turns]
-    return planner.plan_sync(turns, split_asks(turns[-1]), k, [], reply)
-
-
 def _rows(planner: Planner, source: str, items: list[Item]) -> list[Row]:
     out = []
     for ex_id, turns, ok, reply in items:
@@ -136,33 +144,6 @@ def _rows(planner: Planner, source: str, items: list[Item]) -> list[Row]:
     return out
 
 
-def questions(path: Path, split: str | None) -> list[Item]:
-    items = []
-    for line in path.read_text().splitlines():
-        e = json.loads(line)
-        if split is not None and e.get("split") != split:
-            continue
-        msgs = e.get("messages") or [{"role": "user", "content": e["question"]}]
-        turns = [m["content"] for m in msgs if m["role"] == "user"]
-        replies = [m["content"] for m in msgs if m["role"] == "assistant"]
-        items.append((e["id"], turns, bool(e.get("answerable", True)), (replies or [""])[-1]))
-    return items
-
-
-def knowledge_at(tmp: Path, app: Path, raw: dict[str, Any], name: str) -> Any:
-    """The knowledge of ``raw`` (a spec's knowledge section) over ``app``'s documents,
-    ingested and approved, its index and catalog in ``tmp`` (not started)."""
-    raw["retrieval"]["index_path"] = str(tmp / "index.sqlite")
-    if "catalog" in raw:
-        raw["catalog"]["url"] = f"sqlite:///{tmp / 'catalog.db'}"
-    spec = KnowledgeSpec.model_validate(raw)
-    store = Store(f"sqlite:///{tmp / 'kn.db'}")
-    store.upgrade()
-    cipher = Cipher(bytes(32))
-    ingest(spec, app, store, cipher, name, approve_as="bench")
-    return build_knowledge(spec, app, store, cipher, app=name)
-
-
 def app_rows(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -> list[Row]:
     """The app's DEV questions through its own knowledge spec (glossary, catalog)."""
     raw = yaml.safe_load((app / "stanchion.yaml").read_text())["knowledge"]
@@ -173,30 +154,6 @@ def app_rows(tmp: Path, app: Path, sets: dict[str, tuple[Path, str | None]]) -> 
         rows += _rows(knowledge.planner, name, questions(path, split))
     knowledge.close()
     return rows
-
-
-Sets = dict[str, tuple[Path, str | None]]  # set name: (questions file, split or all)
-
-
-def app_sets(name: str) -> Sets:
-    """A DEV app's questions: its dev split only."""
-    return {name: (DATA / name / "evals" / "questions.jsonl", "dev")}
-
-
-def appb_sets() -> Sets:
-    return app_sets("appb")
-
-
-def dev_apps(tmp: Path) -> list[tuple[str, Path, Path, Sets]]:
-    """Every app with DEV questions but clapnq, the example first: (name, a new empty folder
-    in ``tmp`` for its index and store, the app's folder, its DEV sets)."""
-    example: Sets = {n: (APP / "evals" / f"{n}-dev.jsonl", None) for n in EXAMPLE_SETS}
-    apps = [("example", APP, example)] + [(a, DATA / a, app_sets(a)) for a in DEV_APPS]
-    out = []
-    for name, folder, sets in apps:
-        (tmp / name).mkdir()
-        out.append((name, tmp / name, folder, sets))
-    return out
 
 
 def clapnq_rows(tmp: Path) -> list[Row]:
