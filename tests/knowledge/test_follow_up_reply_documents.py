@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stanchion.knowledge.build import Knowledge, build_knowledge
-from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.spec import KnowledgeSpec
+from tests.knowledge.conftest import knowledge_from
+
+from stanchion.knowledge.build import Knowledge
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
@@ -34,20 +34,9 @@ REFUSAL = "I don't have that. Ask a crew member at the kennels on deck 3."
 
 
 async def knowledge(store: Store, cipher: Cipher, app_dir: Path) -> Knowledge:
-    for name, body in DOCS.items():
-        (app_dir / "docs" / name).write_text(body)
-    backend = "local" if store.is_sqlite else "postgres"
-    spec = KnowledgeSpec.model_validate(
-        {
-            "sources": [{"files": ["docs/*.md"]}],
-            "retrieval": {"backend": backend, "k": 2},
-            "no_evidence": {"reply": REFUSAL},
-        }
+    return await knowledge_from(
+        store, cipher, app_dir, DOCS, k=2, extra={"no_evidence": {"reply": REFUSAL}}
     )
-    ingest(spec, app_dir, store, cipher, app="ferry", approve_as="owner")
-    kn = build_knowledge(spec, app_dir, store, cipher, app="ferry")
-    await kn.start()
-    return kn
 
 
 async def test_a_follow_up_reads_the_documents_the_reply_came_from(

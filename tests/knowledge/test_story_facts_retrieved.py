@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stanchion.knowledge.build import Knowledge, build_knowledge
-from stanchion.knowledge.ingest import ingest
-from stanchion.knowledge.spec import KnowledgeSpec
+from tests.knowledge.conftest import knowledge_from
+
+from stanchion.knowledge.build import Knowledge
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
 
@@ -31,16 +31,7 @@ STORY = (
 
 
 async def knowledge(store: Store, cipher: Cipher, app_dir: Path) -> Knowledge:
-    for name, body in DOCS.items():
-        (app_dir / "docs" / name).write_text(body)
-    backend = "local" if store.is_sqlite else "postgres"
-    spec = KnowledgeSpec.model_validate(
-        {"sources": [{"files": ["docs/*.md"]}], "retrieval": {"backend": backend, "k": 2}}
-    )
-    ingest(spec, app_dir, store, cipher, app="bikes", approve_as="owner")
-    kn = build_knowledge(spec, app_dir, store, cipher, app="bikes")
-    await kn.start()
-    return kn
+    return await knowledge_from(store, cipher, app_dir, DOCS, k=2)
 
 
 async def test_each_fact_of_a_story_hands_over_its_best_passage(

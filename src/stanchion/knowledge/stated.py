@@ -41,7 +41,7 @@ import re
 from functools import lru_cache
 
 from stanchion.knowledge.derivation import verb_of
-from stanchion.knowledge.text import WORD, normalize_word, stem, terms
+from stanchion.knowledge.text import PENCE, WORD, normalize_word, stem, terms
 
 _CLOCK = r"\d{1,2}(?::[0-5]\d\s*(?:[ap]\.?m\.?)?|\s*[ap]\.?m\.?)"
 HOURS = re.compile(
@@ -50,7 +50,7 @@ HOURS = re.compile(
 )
 MONEY = re.compile(
     r"[$£€]\s?\d|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|cad|aud|dollars?|euros?|pounds)\b|"
-    r"\b\d{1,2}p\b|\d\s?¢",  # "15p", "99¢": pence and cents written short
+    rf"{PENCE}",
     re.I,
 )
 LIMIT = re.compile(

@@ -336,10 +336,12 @@ _AFTER_NUMBER = {
     "ft": "foot feet",
     "dB": "decibel",
 }
+# pence and cents written short ("15p", "99¢"); "1080p" is a resolution (3-4 digits)
+PENCE = r"\b\d{1,2}p\b|\d\s?¢"
 # (an amount's digits bounded: "[\d,.]*\d" tried at every digit of a long run is quadratic)
 _MONEY = re.compile(
     r"[$€£¥]\s?\d|\d[\d,.]{0,20}\s?(?:usd|eur|gbp|chf|cad|aud|jpy|dollars?|euros?|pounds)\b|"
-    r"\b\d{1,2}p\b|\d\s?¢",  # pence and cents written short ("15p"; "1080p" is a resolution)
+    rf"{PENCE}",
     re.I,
 )
 _UNIT_AFTER = re.compile(

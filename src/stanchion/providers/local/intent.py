@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from stanchion.knowledge.catalog_names import within_edits
-from stanchion.knowledge.text import stem
+from stanchion.knowledge.text import PENCE, stem
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NUM = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)"
@@ -46,8 +46,7 @@ ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     # (a price stated as a share of another, "minus 4% of the monthly price", is one too)
     "price": re.compile(
         r"\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|cents?|pence)\b|[$€£]\s*\d|\bfree\b|"
-        # pence and cents written short ("15p a page", "99¢"); a video resolution is 3-4 digits
-        r"\b\d{1,2}p\b|\d\s?¢|"
+        rf"{PENCE}|"
         r"\b(?:price|cost|fee|charge)s?\b[^.;]{0,80}?\d\s*%|\d\s*%[^.;]{0,80}?\b(?:price|cost|fee|charge)",
         re.I,
     ),
