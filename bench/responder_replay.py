@@ -60,6 +60,8 @@ APPB = ROOT / "bench" / "data" / "appb"
 APPC = ROOT / "bench" / "data" / "appc"
 APPF = ROOT / "bench" / "data" / "appf"
 APPG = ROOT / "bench" / "data" / "appg"
+# appd and appe are read whole (their failures were read, both splits: answers_all.READ_WHOLE)
+WHOLE = ("appd", "appe")
 SOURCES = (
     ("messy", EXAMPLE, "messy"),
     ("messy2", EXAMPLE, "messy2"),
@@ -69,6 +71,7 @@ SOURCES = (
     ("appc", APPC, "questions"),
     ("appf", APPF, "questions"),
     ("appg", APPG, "questions"),
+    *((name, ROOT / "bench" / "data" / name, "questions") for name in WHOLE),
 )
 # one file per checkout: two worktrees capturing at once must not overwrite each other's
 OUT = Path(tempfile.gettempdir()) / (
@@ -101,7 +104,8 @@ async def capture(gate_open: bool = False) -> list[dict[str, Any]]:
     register_provider("local", Recording, needs_url=False, options=LocalOptions)
     records = []
     for source, app, set_name in SOURCES:
-        rows = load_rows(set_name, "dev", app / "evals")
+        splits = ("dev", "heldout") if source in WHOLE else ("dev",)
+        rows = [r for split in splits for r in load_rows(set_name, split, app / "evals")]
         with temp_folder() as folder:
             copy_example(folder, app)
             write_spec(folder, lambda _: None)

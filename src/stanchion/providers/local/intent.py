@@ -165,7 +165,7 @@ _NOT_GOODS = (
     r"should|it|this|that|they|i|we|you|extra|more|less|back)"
 )
 _CLOCK = (
-    r"\bwhat time\b|\bcut ?off\b|\bhow (?:late|early)\b|\b(?:the )?(?:latest|earliest) (?:i|we|you|"
+    r"\b(?:what|which) times?\b|\bcut ?off\b|\bhow (?:late|early)\b|\b(?:the )?(?:latest|earliest) (?:i|we|you|"
     r"one|time)\b|\b(?:opening|open|office|business) hours\b|\bwhen (?:do|does|is|are) "
     r"(?:\w+ ){0,3}(?:open|close|closed)\b"
 )

@@ -124,6 +124,9 @@ EVERYDAY: dict[str, list[str]] = {
     "night": ["dark"],
     "start": ["begin"],
     "store": ["keep", "retain"],
+    # a rate per day as an adverb ("is there a daily limit": "Requests per day: 10,000");
+    # "weekly", "monthly" and "yearly" stem to their noun already
+    "daily": ["per day"],
 }
 IRREGULAR = {stem(a): stem(b) for a, b in (pair.split(":") for pair in _IRREGULAR_FORMS.split())}
 
