@@ -186,6 +186,7 @@ class Sentence:
     instruction: bool = False  # it tells the reader what to do (``instruction``)
     pairs: frozenset[tuple[str, str]] = frozenset()  # two of its terms next to each other
     labels: frozenset[str] = frozenset()  # a table row's column names (``_row``)
+    titled: frozenset[str] = frozenset()  # terms only its document's title holds
 
 
 def _named(sentence: str) -> frozenset[str]:
@@ -224,18 +225,23 @@ def split_sentences(text: str) -> list[str]:
 
 def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
-    top = heading = frozenset(terms(title))
+    # a heading's compounds count as the sentences' do ("Inter-library loans": "interlibrary")
+    titled = frozenset(terms(title) + compounds(title))
+    top = heading = titled
+    sub = frozenset[str]()  # the headings' terms, not the title's
     section = 0
     before, before_section = frozenset[str](), -1  # what the sentence before is about
     asked = frozenset[str]()
     for position, raw in enumerate(split_sentences(text)):
         sentence = raw.strip()
         if sentence.startswith("#"):
-            found = frozenset(terms(sentence))
+            found = frozenset(terms(sentence) + compounds(sentence))
             if sentence.startswith("# "):
-                top = heading = found | frozenset(terms(title))
+                top = heading = found | titled
+                sub = found
             else:
                 heading = top | found
+                sub = found | (top - titled)
             # a FAQ's question is the heading of its answer, whose first sentence leaves the
             # question's words unsaid ("How long will you keep it?" / "Holds wait 7 days")
             asked = found if sentence.rstrip().endswith("?") else frozenset()
@@ -292,6 +298,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
                 instruction(sentence),
                 word_pairs(sentence),
                 labels,
+                titled - words - sub,
             )
         )
     return tuple(out)
