@@ -245,9 +245,13 @@ class Planner:
         decision = max((p.decision for p in planned), key=ORDER.__getitem__)
         if decision == "borderline" and self.policy.borderline_action == "refuse":
             decision = "refuse"
-        # the passages of every part not refused: a borderline part of an answered message
-        # is answered too (the responder reads each part's decision), so it needs its own
-        usable = [p for p in planned if ORDER[p.decision] >= 1]
+        # the passages of every part not vetoed: a borderline part of an answered message is
+        # answered too (the responder reads each part's decision), so it needs its own; so
+        # does a part refused by its score, which the responder answers only when one of its
+        # sentences holds most of it ("can my managers see what people are paid": "Managers
+        # cannot see pay rates unless..."), and says it has nothing on otherwise. A vetoed
+        # part names what the passages lack: nothing of them answers it.
+        usable = [p for p in planned if ORDER[p.decision] >= 1 or not p.assessment.missing]
         return Plan(planned, decision, _merge(usable))
 
     def standalone(self, turns: list[str], parts: list[Ask], reply: str = "") -> list[str]:
