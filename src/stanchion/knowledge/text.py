@@ -50,7 +50,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 14
+TERMS_VERSION = 15
 # the last letters of a base "-ly" is stripped from (Porter2's valid li-endings, with "l",
 # "s", "u" and "w" for "usually", "obviously", "truly" and "slowly"): "quickly" -> "quick",
 # but "apply", "supply", "family", "anomaly", "assembly" and "butterfly" stem as their
@@ -370,12 +370,47 @@ def implied(text: str, money: bool = True) -> list[str]:
         out += _DISCOUNT
     if _URL.search(text):
         out += _LINK
+    if _DAY_SHORT.search(text):
+        out += days_written_short(text)
     if any(_is_phone(m.group()) for m in _PHONE.finditer(text)):
         out += _PHONE_TERMS
     return out
 
 
 _LINK = [stem("link"), stem("website")]
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_INDEX = {day[:3]: i for i, day in enumerate(_DAYS)}
+# a day written short ("Tues", "Thurs."): one written whole is a term of its own
+_DAY = r"(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?"
+_DAY_SHORT = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)")
+# A day written short in a timetable, capitalised, before a time, "closed", a colon or
+# another day ("Mon-Sat 9am-6pm, Sun closed", "Sat & Sun: 10:00-16:00"); "Sun" and "Sat"
+# alone are words ("sun cream", "she sat down"). A range ("Mon-Fri", "Tue to Thu") holds
+# the days between. (Ranges of whole names, "Monday to Friday", are left as written: their
+# days between, as index terms, moved retrieval and lost a DEV question, appf-098.)
+_TIMETABLE_DAY = re.compile(
+    rf"\b({_DAY})\s*(?:-|\u2013|to)\s*({_DAY})(?!\w)|"
+    rf"\b({_DAY})(?=\s*(?:[:,;&/]|and\b)?\s*(?:\d|closed\b|{_DAY}(?!\w)))"
+)
+
+
+def days_written_short(text: str) -> list[str]:
+    """The days of the week a timetable writes short ("Mon-Sat 9am-6pm, Sun closed": monday
+    to saturday, sunday), as the terms of their names: a customer asks "open on sundays?".
+    Days the text writes whole are left out (their terms are there already).
+
+    >>> days_written_short("Mon-Wed 9am-5pm, Sun closed")
+    ['monday', 'tuesday', 'wednesday', 'sunday']
+    """
+    out: dict[str, None] = {}
+    written = text.lower()  # a day written whole is a term already: not counted twice
+    for m in _TIMETABLE_DAY.finditer(text):
+        first = _DAY_INDEX[(m.group(1) or m.group(3))[:3].lower()]
+        last = first if m.group(2) is None else _DAY_INDEX[m.group(2)[:3].lower()]
+        for i in range(first, first + (last - first) % 7 + 1):
+            if _DAYS[i % 7] not in written:
+                out[_DAYS[i % 7]] = None
+    return list(out)
 _OFF = re.compile(r"\d\s*(?:%|per\s?cent)\s+(?:off|reduction|less)\b|\bhalf[- ]price\b", re.I)
 _DISCOUNT = [stem("discount")]
 _PHONE_TERMS = [stem("phone"), stem("call")]
