@@ -16,6 +16,7 @@ import pytest
 from stanchion.knowledge.answerability import assess, unoffered
 from stanchion.knowledge.named_kinds import named_kinds, unmeasured
 from stanchion.knowledge.query import Glossary, Vocabulary, parse
+from stanchion.knowledge.query.parse import Query
 from stanchion.knowledge.text import index_terms
 
 COWORK = [
@@ -30,7 +31,7 @@ PRESENT = frozenset(t for title, text in COWORK for t in index_terms(f"{title} {
 BODIES = [f"{title} {text}" for title, text in COWORK]
 
 
-def _query(text: str):  # noqa: ANN202
+def _query(text: str) -> Query:
     return parse(text, VOCAB, Glossary({}))
 
 
