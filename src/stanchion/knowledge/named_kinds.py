@@ -67,7 +67,7 @@ def named_kinds(
             w for w in unsupported(text, present) + uncounted(text, passages) if w not in named
         ]
     numbered = any(ch.isdigit() for ch in text)
-    if not (phone or numbered or ASKED.search(text)):  # most questions: no passage is read
+    if not (phone or numbered or ASKED.search(text) or SPEED_ASKED.search(text)):
         return named
     bodies = [f"{title} {body}" for title, body in passages]
     named += unmeasured(text, bodies)
@@ -284,11 +284,25 @@ ASKED = re.compile(
 )
 
 
+# a connection's speed asked without a unit ("what's the wifi speed", "how fast is the
+# internet"): a rate in Mbps the documents must state, as "how many mbps" asks; "how fast will
+# I get it" (a delivery) names no connection
+_LINK = r"(?:wi-?fi|internet|broadband|connection|download|upload|network|hotspot)"
+SPEED_ASKED = re.compile(
+    rf"\b{_LINK}\s+speeds?\b|\bspeeds?\s+of\s+(?:the\s+|your\s+|ur\s+)?{_LINK}\b"
+    rf"|\bhow\s+fast\s+(?:is|are)\s+(?:the\s+|your\s+|ur\s+)?{_LINK}\b",
+    re.I,
+)
+
+
 def unmeasured(text: str, bodies: list[str]) -> list[str]:
-    """The units ``text`` asks a quantity in (see ASKED) whose dimension no passage states a
-    number in. One pass over the question, one per asked dimension over the passages."""
+    """The units ``text`` asks a quantity in (see ASKED, SPEED_ASKED) whose dimension no
+    passage states a number in. One pass over the question, one per asked dimension over the
+    passages."""
     out = []
     stated: dict[str, bool] = {}
+    if SPEED_ASKED.search(text) and not any(STATED["rate"].search(body) for body in bodies):
+        out.append("speed")
     for m in ASKED.finditer(text):
         dim = next(k for k, v in m.groupdict().items() if v)
         if dim not in stated:

@@ -227,6 +227,15 @@ BRING = re.compile(
     r"(?P<what>[a-z0-9'-]+(?:\s+[a-z0-9'-]+)?)",
     re.I,
 )
+# "can I borrow a guitar", "can we hire a projector": what the customer would get is named;
+# a help centre names what it lends, hires, books or sells, so a corpus never naming it
+# offers no such thing (the neighbour it matches, "a large-print keyboard", is another)
+OBTAIN = re.compile(
+    r"\b(?:can|could|may)\s+(?:i|we|u|you)\s+(?:borrow|hire|rent|book|buy|order|reserve|get)\s+"
+    r"(?:(?:a|an|my|our|the|his|her|their|some|any|own|one|two)\s+){0,2}"
+    r"(?P<what>[a-z0-9'-]+(?:\s+[a-z0-9'-]+){0,2})",
+    re.I,
+)
 GENERIC = 5.3  # Zipf of "else", "way", "thing": words that name no particular offer
 # what one asks to be told rather than sold: "any figures on...", "any ideas before I call..."
 INFORMATION = frozenset(
@@ -280,10 +289,11 @@ _OFFER_END = frozenset(
 
 
 def unoffered(query: Query, present: set[str] | frozenset[str]) -> list[str]:
-    """The words naming what an "is there / do you offer" question asks for that neither the
-    corpus nor the passages hold ("installation" in "do you offer installation?")."""
+    """The words naming what an "is there / do you offer / can I borrow" question asks for
+    that neither the corpus nor the passages hold ("installation" in "do you offer
+    installation?")."""
     words = []
-    for m in (OFFER.search(query.text), BRING.search(query.text)):
+    for m in (OFFER.search(query.text), BRING.search(query.text), OBTAIN.search(query.text)):
         for w in m.group("what").split() if m else ():
             if w.lower() in _OFFER_END:
                 break
