@@ -58,10 +58,12 @@ def unasked_negation(part: Part, c: Candidate) -> float:
 def cell(part: Part, s: Sentence) -> bool:
     """Is the sentence the table row the part names, read in a column it asks for ("is
     the central library open on sunday": "Branch: Central Library; ...; Sunday: 13:00 to
-    17:00")? Not the first column's name: "Branch" of "Branch: ..." says what a row is."""
-    lead = part.hits(s)[2]
+    17:00")? Not the first column's name: "Branch" of "Branch: ..." says what a row is. A
+    column is read in the named row too when the row's name shares its word ("Central
+    Library, Community Room" under "Community rate"): else every other row gets the bonus
+    the named one is denied."""
     columns = s.labels.difference(terms(s.text.split(":", 1)[0]))
-    column = any(found(part.wanted[t], columns) for t in part.asked - lead)
+    column = any(found(part.wanted[t], columns) for t in part.asked)
     return column and any(found(part.wanted[t], s.lead) for t in part.wanted)
 
 

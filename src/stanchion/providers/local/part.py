@@ -37,6 +37,7 @@ from stanchion.providers.local.features import (
     without,
 )
 from stanchion.providers.local.intent import ANSWER_KINDS, Intent, intent_of
+from stanchion.providers.local.phrasal import plain
 from stanchion.providers.local.ranges import amounts, in_range
 from stanchion.providers.local.sentences import Analyzer, Sentence, points, word_pairs, words_of
 
@@ -312,39 +313,12 @@ class Part:
         return got
 
 
-# Phrasal verbs whose words name nothing alone ("show", "get"), read as the verb they
-# mean in any domain: a bag that "never showed up" did not arrive; "get back to me" is a
-# reply; a purchase that "pays for itself" saves; a caller "stuck on hold" is waiting.
-_PHRASAL_VERBS = (
-    (r"(?:show|shows|showed|shown|showing|turn|turns|turned|turning) up", "arrive"),
-    (r"(?:get|gets|got|getting) back to (?:me|us|you)", "reply"),
-    (r"(?:pay|pays|paid|paying) for (?:itself|themselves)", "save"),
-    (r"(?:stuck|kept|left|held|waiting|wait) on hold", "waiting"),
-)
-# one pass over the text: the alternatives as numbered groups, each with its meaning
-_PHRASAL = re.compile(
-    "|".join(rf"\b(?P<v{i}>{p})\b" for i, (p, _) in enumerate(_PHRASAL_VERBS)), re.I
-)
-_MEANING = {f"v{i}": meaning for i, (_, meaning) in enumerate(_PHRASAL_VERBS)}
-
-
-_PHRASAL_HINTS = (" up", " back to ", "itself", "themselves", " hold")
-
-
-def _plain(text: str) -> str:
-    """The text with its phrasal verbs as the verbs they mean (``_PHRASAL``)."""
-    low = text.lower()
-    if not any(h in low for h in _PHRASAL_HINTS):
-        return text
-    return _PHRASAL.sub(lambda m: _MEANING[m.lastgroup or ""], text)
-
-
 @lru_cache(maxsize=4096)
 def _terms(text: str) -> tuple[str, ...]:
     """The terms a part's text asks about (read once per text: a request reads its parts'
     texts several times, for the contrast, the joined things and the concepts)."""
     out = ["max"] if _AT_MOST.search(text) else []
-    for t in words_of(_plain(_CHAT.sub(" ", _REDACTED.sub(" ", text)))):
+    for t in words_of(plain(_CHAT.sub(" ", _REDACTED.sub(" ", text)))):
         out.append(t)
         letters = "".join(ch for ch in t if ch.isalpha())
         if letters != t and len(letters) >= 3 and not t.isalpha():
