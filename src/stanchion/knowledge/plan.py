@@ -81,6 +81,12 @@ WIDE = 3  # ranks read for the document's other sections: WIDE * k
 # by the one fact they do ("my neighbour's dog chewed my rain boots": 0.43 on the boots
 # page), and the DEV sets hold one told unanswerable to weigh that against (docs/grounding.md,
 # "A situation told").
+# A story whose shape implies its ask (``query.turns.implied``: waiting, a fault, a plan) is
+# borderline from this score whatever the spec says: it asks for the rule that applies to
+# it ("the invites went out ten days ago and half never signed up": how long an invite
+# lasts), where a story of no shape may ask nothing the documents hold ("my neighbour's dog
+# chewed my rain boots": the boots page scores 0.43). None: off.
+SHAPED: float | None = 0.3
 
 
 class CatalogEvidence(Protocol):
@@ -162,18 +168,23 @@ class Planner:
         self.threshold = legacy_threshold if legacy_threshold is not None else chosen
         self.low, self.high = policy.band(self.threshold) if self.threshold > 0 else (0.0, 0.0)
         self.told_low = self.low if policy.told is None else min(self.low, policy.told)
+        self.shaped_low = self.told_low if SHAPED is None else min(self.told_low, SHAPED)
         self._plans: dict[tuple[tuple[str, ...], int, str], Plan] = {}
         self.subject = Subjects(retriever, self._passages)
         self._plans_for: object | None = None  # the index sync the plans were made at
 
-    def decide(self, score: float, has_passages: bool, told: bool = False) -> Decision:
+    def decide(
+        self, score: float, has_passages: bool, told: bool = False, shaped: bool = False
+    ) -> Decision:
         """``told``: the part tells a situation and asks nothing ("my invites went out ten
-        days ago"): from ``told_low`` it is borderline (the spec's borderline action)."""
+        days ago"): from ``told_low`` it is borderline (the spec's borderline action);
+        ``shaped``: its shape implies what it asks (``implied``), from ``shaped_low``."""
         if not has_passages:
             return "refuse"
         if self.threshold <= 0 or score >= self.high:
             return "answer"
-        if score >= self.low or (told and 0.0 < self.told_low <= score):
+        floor = self.shaped_low if shaped else self.told_low
+        if score >= self.low or (told and 0.0 < floor <= score):
             return "borderline"
         return "refuse"
 
@@ -311,17 +322,18 @@ class Planner:
             alone_judged = r.assess(alone, on_subject, around, dense, told)
             if alone_judged.score > assessment.score:
                 assessment = alone_judged
+        kind = implied(part.ask) if told else ""
         if told:  # a story of several facts: the documents cover the situation by one of them
             story = self._story(part.ask, leaned, evidence, around, dense, assessment, k)
             assessment, evidence = story
-            kind = implied(part.ask)
             if kind:  # the ask the story's shape implies, for the responder to read
                 question = f"{question} ({IMPLIED_ASKS[kind]})"
         unsold = self._unsold(text, context)
         if unsold:  # a model or pack the catalog does not hold: its facts are no one's
             missing = list(dict.fromkeys([*assessment.missing, *unsold]))
             assessment = Assessment(0.0, assessment.features, missing)
-        decision = self.decide(assessment.score, bool(evidence), told and not assessment.missing)
+        told = told and not assessment.missing
+        decision = self.decide(assessment.score, bool(evidence), told, bool(kind))
         if decision != "refuse":  # judged on those kept; read k where the cut-off kept fewer
             evidence = evidence + [p for p in window if p not in evidence]
         return PartPlan(text, question, query, evidence, assessment, decision)
