@@ -50,7 +50,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 15
+TERMS_VERSION = 16
 # the last letters of a base "-ly" is stripped from (Porter2's valid li-endings, with "l",
 # "s", "u" and "w" for "usually", "obviously", "truly" and "slowly"): "quickly" -> "quick",
 # but "apply", "supply", "family", "anomaly", "assembly" and "butterfly" stem as their
@@ -110,6 +110,8 @@ def stem(word: str) -> str:
 
     >>> [stem(w) for w in ("flies", "tried", "used", "using", "agreed", "hundreds")]
     ['fly', 'try', 'use', 'use', 'agre', 'hundr']
+    >>> [stem(w) for w in ("429s", "1990s", "5s", "4x4s")]
+    ['429', '1990', '5s', '4x4s']
     """
     base_form = _FORMS.get(word)
     if base_form is not None:
@@ -118,7 +120,8 @@ def stem(word: str) -> str:
     if derived is not None:
         return stem(derived)
     if len(word) <= 3 or not word.isalpha():
-        return word
+        # a number in the plural is the number ("getting 429s": "status 429"; "the 1990s")
+        return word[:-1] if word[-1] == "s" and word[:-1].isdigit() and len(word) > 2 else word
     base, suffix = _strip(word)
     if suffix == "s":
         return stem(base)  # a plural stems as its singular: "hundreds", "organizations"
