@@ -50,7 +50,7 @@ _SUFFIXES = (
 
 # Bump when ``stem`` or ``terms`` change: stored term bags made by another version are
 # rebuilt (the local index file, and the store's chunk terms at start-up).
-TERMS_VERSION = 16
+TERMS_VERSION = 17
 # the last letters of a base "-ly" is stripped from (Porter2's valid li-endings, with "l",
 # "s", "u" and "w" for "usually", "obviously", "truly" and "slowly"): "quickly" -> "quick",
 # but "apply", "supply", "family", "anomaly", "assembly" and "butterfly" stem as their
@@ -375,12 +375,18 @@ def implied(text: str, money: bool = True) -> list[str]:
         out += _LINK
     if _DAY_SHORT.search(text):
         out += days_written_short(text)
+    for m in _WHOLE_UNIT.finditer(text):  # "in any 24 hours" is a day, "12 months" a year
+        out.append(_WHOLE_UNITS[m.group(1).lower()])
     if any(_is_phone(m.group()) for m in _PHONE.finditer(text)):
         out += _PHONE_TERMS
     return out
 
 
 _LINK = [stem("link"), stem("website")]
+# A span written in a smaller unit that makes one larger unit: what a customer asks by the
+# larger one ("the most I can add in one day": "no more than £250 in any 24 hours").
+_WHOLE_UNITS = {"24 hours": "day", "7 days": "week", "12 months": "year", "365 days": "year"}
+_WHOLE_UNIT = re.compile(r"(?<![\d.,])(24 hours|7 days|12 months|365 days)\b", re.I)
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_INDEX = {day[:3]: i for i, day in enumerate(_DAYS)}
 # a day written short ("Tues", "Thurs."): one written whole is a term of its own
