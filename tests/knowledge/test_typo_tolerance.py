@@ -91,3 +91,13 @@ def test_a_typo_of_the_frame_word_is_the_frame(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(parse_module, "TYPED_FRAME", False)
     assert not _concept(typo, "meny").frame
     assert assess(parse(typo, VOCAB, GLOSSARY), VOCAB, passages).score < score
+
+
+def test_a_unit_abbreviated_apart_from_its_number_is_the_unit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "a 2 yr membership" reads as "2yr" does: the corpus writes "years"."""
+    found = _concept("is there a 2 yr membership for the log", "yr")
+    assert found.known and found.alts == (("year",),)
+    monkeypatch.setattr(parse_module, "UNIT_APART", False)
+    assert not _concept("is there a 2 yr membership for the log", "yr").known

@@ -87,6 +87,7 @@ UNITS = {
 }
 FILLER_TYPO = 4  # the shortest stop word or filler whose typos are dropped ("betweeg")
 CLIPPED = 3.5  # an English word at least this common is a word, not a clipped one ("door")
+UNIT_APART = True  # "4 yr": a unit's abbreviation after its number, as "4yr" is read
 TYPED_FRAME = True  # a mended typo after "how" is the frame, as the word it mends is
 REDOUBLE = True  # a word with a doubled letter written once, or a letter twice ("loged")
 CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
@@ -236,6 +237,16 @@ def _measure(term: str, vocab: Vocabulary) -> Phrase | None:
     return None
 
 
+def _unit_after(raw: str, vocab: Vocabulary) -> _Unit | None:
+    """A unit's abbreviation written apart from its number ("4 yr", "10 mins"), read as the
+    unit the corpus spells out when it lacks the abbreviation itself."""
+    word = normalize_word(raw)
+    if not UNIT_APART or word in vocab or stem(word) in vocab or word not in UNITS:
+        return None
+    unit = stem(UNITS[word])
+    return _Unit(raw, [(unit,)], "split", True) if unit in vocab else None
+
+
 def _base(word: str, vocab: Vocabulary) -> str | None:
     """The longest corpus term that starts a rare derived word and is at least half of it
     ("wattage" -> "watt")."""
@@ -276,6 +287,8 @@ def _units(text: str, vocab: Vocabulary) -> list[_Unit]:
         elif i + 1 < len(tokens) and (pair := _pair(raw, tokens[i + 1], vocab)) is not None:
             units.append(pair)
             i += 1
+        elif i and tokens[i - 1].isdigit() and (unit := _unit_after(raw, vocab)) is not None:
+            units.append(unit)  # "a 4 yr old": the unit as the documents spell it
         elif normalize_word(raw) not in STOPWORDS and normalize_word(raw) not in FILLERS:
             unit = _word(raw, vocab)
             if not _wording(unit) and (unit.known or not _filler_typo(normalize_word(raw))):
