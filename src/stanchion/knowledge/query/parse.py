@@ -87,6 +87,9 @@ UNITS = {
 }
 FILLER_TYPO = 4  # the shortest stop word or filler whose typos are dropped ("betweeg")
 CLIPPED = 3.5  # an English word at least this common is a word, not a clipped one ("door")
+UNIT_APART = True  # "4 yr": a unit's abbreviation after its number, as "4yr" is read
+TYPED_FRAME = True  # a mended typo after "how" is the frame, as the word it mends is
+REDOUBLE = True  # a word with a doubled letter written once, or a letter twice ("loged")
 CONTEXT_WEIGHT = 0.5  # a term carried over from an earlier turn counts half
 # Words of chat and of asking, not of a subject: dropped from questions (never from the index).
 _FILLERS = """wat wats wut wht im ive id youre dont doesnt didnt cant cannot couldnt wont wouldnt
@@ -198,6 +201,9 @@ def _word(raw: str, vocab: Vocabulary) -> _Unit:
     fixed = vocab.correct(term)
     if fixed is not None:
         return _Unit(raw, [(fixed,)], "spelling", True)
+    doubled = vocab.redouble(normalize_word(raw)) if REDOUBLE and zipf(raw) < TYPO_MAX else None
+    if doubled is not None:  # "loged": stems to "loge", too short to correct
+        return _Unit(raw, [(doubled,)], "spelling", True)
     meant = typo_of(normalize_word(raw))  # "paymnets" stems apart from "payments" -> "pay"
     if meant is not None and stem(meant) in vocab:
         return _Unit(raw, [(stem(meant),)], "spelling", True)
@@ -229,6 +235,16 @@ def _measure(term: str, vocab: Vocabulary) -> Phrase | None:
         if form and stem(form) in vocab:
             return (stem(form),)
     return None
+
+
+def _unit_after(raw: str, vocab: Vocabulary) -> _Unit | None:
+    """A unit's abbreviation written apart from its number ("4 yr", "10 mins"), read as the
+    unit the corpus spells out when it lacks the abbreviation itself."""
+    word = normalize_word(raw)
+    if not UNIT_APART or word in vocab or stem(word) in vocab or word not in UNITS:
+        return None
+    unit = stem(UNITS[word])
+    return _Unit(raw, [(unit,)], "split", True) if unit in vocab else None
 
 
 def _base(word: str, vocab: Vocabulary) -> str | None:
@@ -271,6 +287,8 @@ def _units(text: str, vocab: Vocabulary) -> list[_Unit]:
         elif i + 1 < len(tokens) and (pair := _pair(raw, tokens[i + 1], vocab)) is not None:
             units.append(pair)
             i += 1
+        elif i and tokens[i - 1].isdigit() and (unit := _unit_after(raw, vocab)) is not None:
+            units.append(unit)  # "a 4 yr old": the unit as the documents spell it
         elif normalize_word(raw) not in STOPWORDS and normalize_word(raw) not in FILLERS:
             unit = _word(raw, vocab)
             if not _wording(unit) and (unit.known or not _filler_typo(normalize_word(raw))):
@@ -362,7 +380,9 @@ def _concept(u: _Unit, vocab: Vocabulary, frame: set[str]) -> Concept:
     weight = min((max(vocab.weight(t) for t in alt) for alt in known), default=None)
     if weight is None:
         weight = vocab.weight(u.alts[0][0])
-    is_frame = u.how == "word" and u.alts[0][0] in frame
+    typed = u.alts[0][0] if u.how == "word" else stem(normalize_word(u.raw))
+    # "how lond", "how meny": the typo is the frame as the word it mends would be
+    is_frame = (u.how == "word" or (TYPED_FRAME and u.how == "spelling")) and typed in frame
     return Concept(tuple(u.alts), u.raw, weight, bool(known), u.how, is_frame)
 
 

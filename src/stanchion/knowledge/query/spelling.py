@@ -5,6 +5,8 @@ and the English word table.
 (1, ['ab', 'ac', 'bc'])
 >>> slip("jamke", "jamie"), slip("jamke", "jame"), slip("teh", "the")
 (True, False, True)
+>>> doubled("acount", "account"), doubled("acount", "count"), doubled("untill", "until")
+(True, False, True)
 """
 
 from __future__ import annotations
@@ -63,6 +65,36 @@ def slips(typed: str) -> set[str]:
         out.update(typed[:i] + n + typed[i + 1 :] for n in _NEIGHBOURS.get(ch, ""))
     out.discard(typed)
     return out
+
+
+def doubled(typed: str, word: str) -> bool:
+    """Whether ``typed`` is ``word`` with a doubled letter written once ("acount",
+    "bigest") or a letter written twice ("untill"): as common a typo as a slipped key, and
+    likelier than dropping or adding any other letter ("acount" is "account", not "count")."""
+    if abs(len(typed) - len(word)) != 1:
+        return False
+    long, short = (typed, word) if len(typed) > len(word) else (word, typed)
+    return any(
+        long[i] == long[i + 1] and long[:i] + long[i + 1 :] == short for i in range(len(short))
+    )
+
+
+def doublings(typed: str) -> set[str]:
+    """Every word ``typed`` may be with one letter doubled or one doubled letter single.
+
+    >>> "logged" in doublings("loged"), "until" in doublings("untill")
+    (True, True)
+    """
+    out = {typed[: i + 1] + typed[i:] for i in range(len(typed)) if typed[i].isalpha()}
+    out |= {typed[:i] + typed[i + 1 :] for i in range(len(typed) - 1) if typed[i] == typed[i + 1]}
+    out.discard(typed)
+    return out
+
+
+def likely(typed: str, word: str) -> bool:
+    """Whether ``typed`` is ``word`` by one of the commonest typos: a slipped key, two letters
+    swapped (``slip``), a doubled letter written once or a letter written twice (``doubled``)."""
+    return slip(typed, word) or doubled(typed, word)
 
 
 def max_distance(term: str) -> int:

@@ -19,8 +19,11 @@ from string import ascii_lowercase
 from stanchion.knowledge.backends import idf
 from stanchion.knowledge.query import english, gazetteer
 from stanchion.knowledge.query.spelling import (
+    LONGEST,
     SHORTEST,
     deletions,
+    doublings,
+    likely,
     max_distance,
     osa,
     slip,
@@ -30,6 +33,7 @@ from stanchion.knowledge.text import STOPWORDS, normalize_word, stem, words
 
 SPELL_TERMS = 50_000  # the most frequent terms a typo may be corrected to
 MENDED = 9  # the longest word whose one-letter edits are stemmed to find its corpus term
+DOUBLED = True  # a doubled letter written once ranks as likely a typo as a slipped key
 ABBREVIATION = 4  # the shortest clipped word expanded to the one corpus term it starts
 
 
@@ -75,7 +79,8 @@ class Vocabulary:
 
     def correct(self, term: str) -> str | None:
         """The corpus term ``term`` is most likely a misspelling of (fewest edits, then a slipped
-        key or swapped letters, then the most frequent), or None: known terms, numbers and
+        key, swapped letters or a doubled letter, then the most frequent), or None: known
+        terms, numbers and
         short words are left alone."""
         limit = max_distance(term)
         if not limit or term in self.df or not term.isalpha():
@@ -89,7 +94,7 @@ class Vocabulary:
             dist = osa(term, cand, limit)
             if dist > limit:
                 continue
-            rank = (dist, not slip(term, cand), -self.df[cand], cand)
+            rank = (dist, not _likely(term, cand), -self.df[cand], cand)
             if best is None or rank < best:
                 best = rank
         return best[3] if best else None
@@ -113,6 +118,21 @@ class Vocabulary:
                 return best[1]
         return None
 
+    def redouble(self, word: str) -> str | None:
+        """The commonest corpus term a misspelt *word* (before stemming) is with one letter
+        doubled or one doubled letter single ("loged" -> "log", stemmed from "logged"), or
+        None: a word whose stem is too short to ``correct`` and that English reads as a form
+        of another word ("loged" as "log" + "ed") is never ``mend``-ed."""
+        if not SHORTEST - 1 <= len(word) <= LONGEST or not word.isalpha():
+            return None
+        best: tuple[int, str] | None = None
+        for form in doublings(word):
+            term = _stem(form)
+            df = self.df.get(term, 0)
+            if df and term not in STOPWORDS and (best is None or (-df, term) < best):
+                best = (-df, term)
+        return best[1] if best else None
+
     def expand(self, term: str) -> str | None:
         """The corpus term a clipped word abbreviates ("orig" -> "origin"), when exactly one
         term of at least two more letters starts with it; None otherwise."""
@@ -128,6 +148,10 @@ class Vocabulary:
 
 
 _stem = stem.__wrapped__
+
+
+def _likely(typed: str, word: str) -> bool:
+    return likely(typed, word) if DOUBLED else slip(typed, word)
 
 
 def edits(word: str) -> set[str]:
