@@ -117,6 +117,13 @@ def otherwise(
     return [after] if otherwise or how else []
 
 
+# what to do told as a duty rather than by an imperative ("Within 24 hours, employees MUST
+# ASK their Manager", "you SHOULD CONTACT us"): a duty to act, not a state ("must be")
+_TELLS_TO = re.compile(
+    r"\b(?:must|should|needs? to|ha(?:ve|s) to)\s+(?!be\b|not\b|have\b)[a-z]+", re.I
+)
+
+
 def what_to_do(
     question: str, best: Candidate, candidates: list[Candidate], chosen: list[Candidate]
 ) -> list[Candidate]:
@@ -134,7 +141,7 @@ def what_to_do(
         and c[1].section == s.section
         and s.position < c[1].position <= s.position + EXTRA
     )
-    step = next((c for c in after if c[1].instruction), None)
+    step = next((c for c in after if c[1].instruction or _TELLS_TO.search(c[1].text)), None)
     return [step] if step is not None and step not in chosen else []
 
 
@@ -278,12 +285,26 @@ def with_lead_in(chosen: list[Candidate], candidates: list[Candidate]) -> list[C
     return out
 
 
+# a list's lead-in that names its subject by a pronoun ("You can get IT if you receive:"):
+# the list says who qualifies for what the sentence before names ("Tidewell Essentials is a
+# cheaper plan..."); a story matched by an item ("my mum gets Pension Credit") is answered
+# by that, not by "You can get it if you receive: Pension Credit."
+_REFERS = re.compile(r"\b(?:it|them|this|these|they)\b", re.I)
+
+
+def _leads_by_pronoun(text: str) -> bool:
+    return text.rstrip().endswith(":") and bool(_REFERS.search(text))
+
+
 def with_antecedent(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
-    """A sentence opening with a pronoun ('It does not...') brings the one before it."""
+    """A sentence opening with a pronoun ('It does not...') brings the one before it, as a
+    list's lead-in naming its subject by a pronoun does (``_leads_by_pronoun``)."""
     by_place = {(c[0], c[1].position): c for c in candidates}
     out = list(chosen)
     for i, s in chosen:
         before = by_place.get((i, s.position - 1))
-        if _PRONOUN.match(s.text) and before is not None and before not in out:
+        if before is None or before in out:
+            continue
+        if _PRONOUN.match(s.text) or (_leads_by_pronoun(s.text) and before[1].section == s.section):
             out.append(before)
     return sorted(out, key=lambda c: (c[0], c[1].position))
