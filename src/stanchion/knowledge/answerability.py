@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from stanchion.knowledge import evidence
 from stanchion.knowledge.asking import answer_wording
+from stanchion.knowledge.clippings import clipped
 from stanchion.knowledge.named_kinds import named_kinds
 from stanchion.knowledge.query.english import commonness, specificity
 from stanchion.knowledge.query.gazetteer import city_countries, held_regions
@@ -43,7 +44,7 @@ from stanchion.knowledge.query.point import near, point, telling
 from stanchion.knowledge.query.turns import implied, shape_words
 from stanchion.knowledge.query.vocabulary import Vocabulary
 from stanchion.knowledge.stated import stated
-from stanchion.knowledge.table_rows import unlisted_row
+from stanchion.knowledge.table_rows import unlisted_period, unlisted_row
 from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import index_terms, terms
 from stanchion.knowledge.vetoes import (  # re-exported: callers import the vetoes from here
@@ -341,7 +342,7 @@ def assess(
     words: set[str] = set()
     for title, text in passages:
         words |= passage_bags(title, text)[0]
-    query = read_typos(lead_in(unworded(query)), words)
+    query = clipped(read_typos(lead_in(unworded(query)), words), words)  # "admin" fee
     query = slipped_words(query, [f"{title}\n{text}" for title, text in passages])
     if ANSWER_WORDING:
         query = answer_wording(query)
@@ -369,6 +370,7 @@ def assess(
     missing += unoffered(query, present)
     missing += named_kinds(query.text, passages, present, told)  # services, units...
     missing += unlisted_row(query, passages, told)  # a table row asked what it never says
+    missing += unlisted_period(query, passages)  # a column per a period it lacks
     if NARROW_KINDS:
         missing += narrowed(query, present)
     if POINT_KINDS and not told:

@@ -102,6 +102,7 @@ COLUMN_WORDS = {
     "mpn": "MPN (model number)",
     "msrp": "list price",
 }
+CODE_COLUMNS = frozenset(COLUMN_WORDS) - {"msrp"}
 PERIODS = frozenset({"hours", "days", "weeks", "months", "years"})
 
 
@@ -130,6 +131,20 @@ def fact_sentence(name: str, column: str, value: Any) -> str:
     if unit in PERIODS and label and number == int(number):
         return f"{name} {label}: {_plain(number)} {shown} ({_plain(number)}-{unit[:-1]} {label})."
     return f"{name} {label}: {_plain(number)} {shown}".rstrip() + "."
+
+
+def row_section(product: Product) -> str:
+    """What names a catalog row besides its product's name, as its passage's section: it is a
+    product sold, and its codes name it ("how much for item LH-HUB-1" asks the row whose
+    SKU sentence is not its price sentence). The gate reads it as each sentence's context
+    (``retriever.gate_title``).
+
+    >>> row_section(Product("Hub", {"sku": "LH-1", "price": 9}, ()))
+    'Catalog: LH-1'
+    """
+    codes = [str(v).strip() for c, v in product.facts.items() if c.lower() in CODE_COLUMNS]
+    codes = [c for c in codes if c]
+    return f"Catalog: {', '.join(codes)}" if codes else "Catalog"
 
 
 class Catalog:
@@ -208,7 +223,7 @@ class Catalog:
             f"catalog:{product.name}",
             1,
             product.name,
-            "Catalog",
+            row_section(product),
             0,
             len(body),
             body,

@@ -66,6 +66,12 @@ def _subject(query: Query, asked: dict[str, str]) -> Callable[[Candidate], bool]
     return lambda c: all(x.present(KnowledgeRetriever._bag(c, asked)) for x in carried)
 
 
+def gate_title(p: Passage) -> str:
+    """The title the gate reads a passage's sentences with: a catalog row's section joins
+    it (``catalog.row_section``: the product is sold, its codes name it)."""
+    return f"{p.title} ({p.section})" if p.source == "catalog" else p.title
+
+
 class KnowledgeRetriever:
     """``Retriever`` over one backend; ``search`` returns at most k passages, or none when
     they cannot answer the question (below ``threshold`` answerability)."""
@@ -211,7 +217,7 @@ class KnowledgeRetriever:
     ) -> Assessment:
         """``dense``: the question's ``similarity`` (None: the words alone judge); ``told``:
         a situation told, not asked (see ``answerability.assess``)."""
-        pairs = [(p.title, p.text) for p in passages]
+        pairs = [(gate_title(p), p.text) for p in passages]
         return assess(query, self.vocabulary, pairs, context, dense, told)
 
     def similarity(self, vec: Vector | None) -> float | None:

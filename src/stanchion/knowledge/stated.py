@@ -20,13 +20,21 @@ number ("$5", "£2.50", "25 USD").
 >>> sorted(stated("Saturday: 10:00 to 17:00."))
 ['close', 'hour', 'open', 'shut']
 >>> sorted(stated("Businesses: $90 per hour."))
-['cost', 'fee', 'price', 'rate']
+['cost', 'fee', 'hour', 'price', 'rate']
 >>> sorted(stated("The pet and its crate may weigh up to 30 kg."))
 ['allow', 'biggest', 'heaviest', 'highest', 'largest', 'limit', 'longest', 'max', 'maximum']
 >>> sorted(stated("Passwords must be at least 10 characters long."))
 ['least', 'length', 'lowest', 'min', 'minimum', 'shortest', 'smallest', 'youngest']
 >>> stated("Allow 2 to 4 weeks for delivery.")
 frozenset()
+
+A figure per period states the period's adjective, and a count per period (not money) an
+allowance: "Requests per day: 10,000" is the daily request allowance. A span of time done
+within or taken, in a table row, is its time ("First response: within 1 hour"). Saturday and
+Sunday named together are the weekend, Monday to Friday the weekdays (no figure needed).
+
+>>> sorted(stated("Plan: Team; Requests per day: 10,000."))
+['allowanc', 'daily', 'quota']
 
 A noun made of a verb states the verb too: "Renewals: 3" says how often one can renew
 (``derivation.verb_of``; "signal", "rental" and "personal" are no such nouns).
@@ -75,6 +83,31 @@ MEASURE_TERMS = {
     "deep": frozenset(terms("depth")),
     "old": frozenset(terms("age")),
 }
+# "per day" states "daily": "Requests per day: 100,000" is the daily request allowance; a
+# count per period (not money) is an allowance, a quota
+PER_PERIOD = re.compile(r"\b(?:per|a|an|each|every)\s+(hour|day|night|week|month|year)\b", re.I)
+PERIOD_TERMS = {
+    "hour": frozenset(terms("hourly")),
+    "day": frozenset(terms("daily")),
+    "night": frozenset(terms("nightly")),
+    "week": frozenset(terms("weekly")),
+    "month": frozenset(terms("monthly")),
+    "year": frozenset(terms("yearly annual annually")),
+}
+QUOTA_TERMS = frozenset(terms("allowance quota"))
+# a span of time something is done within or takes, in a table row, is its time: "First
+# response: within 1 hour" is the response time. In prose it is as often a deadline
+# ("return it within 3 months of payment" is no time of paying) and "6 weeks overdue" none.
+CELLS = re.compile(r"^[^:;\n]{1,60}: [^;\n]*(?:; [^:;\n]{1,60}: [^;\n]*)+$")  # tables.readable's
+DURATION = re.compile(
+    r"\b(?:within|takes?|taking)\s+(?:about\s+|around\s+|up\s+to\s+)?\d+(?:\.\d+)?\s*"
+    r"(?:to\s+\d+\s*)?(?:business\s+|working\s+)?(?:minute|hour|day|week|month)s?\b",
+    re.I,
+)
+TIME_TERMS = frozenset(terms("time"))
+# days named for what they make: "Saturday and Sunday" is the weekend
+WEEKEND = re.compile(r"\bsaturdays?\s*(?:and|to|&|-|–|or)\s*sundays?\b", re.I)
+WEEKDAYS = re.compile(r"\bmondays?\s*(?:to|-|–|through|until|till)\s*fridays?\b", re.I)
 HOURS_TERMS = frozenset(terms("open close shut hours"))
 # "up to 10 users" is what is allowed; "at most 16 hours" the longest, "up to 25 MB" the biggest
 LIMIT_TERMS = frozenset(terms("limit maximum max allow longest biggest largest highest heaviest"))
@@ -85,9 +118,12 @@ MONEY_TERMS = frozenset(terms("price cost fee rate"))
 @lru_cache(maxsize=16384)
 def stated(sentence: str) -> frozenset[str]:
     """The terms ``sentence`` states by its figures' form (see the module), else none."""
-    found = derived_verbs(sentence)
+    found = derived_verbs(sentence) | named_days(sentence)
     if not any(ch.isdigit() for ch in sentence):
         return found  # most sentences: one scan
+    found |= per_period(sentence)
+    if DURATION.search(sentence) and CELLS.match(sentence.strip().rstrip(".")):
+        found |= TIME_TERMS
     if HOURS.search(sentence):
         found |= HOURS_TERMS
     if MONEY.search(sentence):
@@ -111,4 +147,31 @@ def derived_verbs(sentence: str) -> frozenset[str]:
             verb = verb_of(word.removesuffix("s"))
             if verb is not None:
                 found.add(stem(verb))
+    return frozenset(found)
+
+
+@lru_cache(maxsize=16384)
+def per_period(sentence: str) -> frozenset[str]:
+    """What a figure per period states: "Requests per day: 100,000" the daily allowance (a
+    count per period, not money, is an allowance, a quota); read by the table-row veto too,
+    since they name the row's column, not a neighbour's fact."""
+    if not any(ch.isdigit() for ch in sentence):
+        return frozenset()
+    periods = {m.group(1).lower() for m in PER_PERIOD.finditer(sentence)}
+    found = frozenset().union(*(PERIOD_TERMS[p] for p in periods))
+    return found | QUOTA_TERMS if periods and not MONEY.search(sentence) else found
+
+
+@lru_cache(maxsize=16384)
+def named_days(sentence: str) -> frozenset[str]:
+    """ "weekend" for a sentence naming Saturday and Sunday, "weekday" for Monday to Friday
+    (read by the table-row veto too: a row keyed "Activity Room (Saturday and Sunday)" is
+    the weekend's)."""
+    if "day" not in sentence.lower():
+        return frozenset()
+    found: set[str] = set()
+    if WEEKEND.search(sentence):  # a corpus that never writes it parses it "week end"
+        found.update(terms("weekend weekends week end"))
+    if WEEKDAYS.search(sentence):
+        found.update(terms("weekday weekdays week day"))
     return frozenset(found)

@@ -10,6 +10,11 @@ the passages naming that key is a table row, and the question's weightiest point
 words other than the key, the frame and earlier turns) is in none of them, the documents
 say nothing of it there.
 
+A column is asked the same way: a question asking a period's figure ("the weekly request
+allowance") of passages whose tables count by other periods in their column names
+("Requests per minute", "Requests per day") and never state one per week is vetoed too
+(``unlisted_period``).
+
 A key is named when the question holds two of the capitalised words of a row's first cell
 ("Harlow Bay"), or a one-word key ("Silver", "Flex") written as a name. A key the passages
 also name in prose is left to the other evidence: prose can say anything of it.
@@ -27,8 +32,8 @@ from functools import lru_cache
 from stanchion.knowledge.query.english import commonness
 from stanchion.knowledge.query.glossary import TOKEN
 from stanchion.knowledge.query.parse import Concept, Query
-from stanchion.knowledge.stated import derived_verbs
-from stanchion.knowledge.tables import readable_sentences
+from stanchion.knowledge.stated import derived_verbs, named_days, per_period
+from stanchion.knowledge.tables import RULE, cells, readable_sentences
 from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
 # a row as ``tables.readable`` writes it: "Header: value; Header: value."
@@ -52,7 +57,8 @@ def sentences(title: str, text: str) -> tuple[Sentence, ...]:
         if sentence.startswith("#"):
             context = frozenset(terms(title)) | found
             continue
-        out.append((found | derived_verbs(sentence) | context, bool(ROW.match(sentence))))
+        said = derived_verbs(sentence) | named_days(sentence) | per_period(sentence)
+        out.append((found | said | context, bool(ROW.match(sentence))))
     return tuple(out)
 
 
@@ -135,3 +141,49 @@ def unlisted_row(query: Query, passages: list[tuple[str, str]], told: bool = Fal
         if point is not None and not any(point.present(bag) for bag, _ in holding):
             out.append(normalize_word(point.words))
     return list(dict.fromkeys(out))
+
+
+# the period a question's adjective asks ("the weekly allowance"), by the word a figure per
+# period is written with ("per week")
+PERIOD_OF = {
+    "hourly": "hour",
+    "daily": "day",
+    "nightly": "night",
+    "weekly": "week",
+    "monthly": "month",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+}
+HEADER_PERIOD = re.compile(
+    r"\b(?:per|a|an|each|every)\s+(minute|hour|day|night|week|month|year)\b", re.I
+)
+
+
+@lru_cache(maxsize=4096)
+def header_periods(text: str) -> frozenset[str]:
+    """The periods a table's column names count by ("Requests per minute", "per day")."""
+    lines = text.split("\n")
+    out: set[str] = set()
+    for i, line in enumerate(lines[:-1]):
+        row = cells(line)
+        if row is not None and not RULE.match(line) and RULE.match(lines[i + 1]):
+            out.update(m.group(1).lower() for c in row for m in HEADER_PERIOD.finditer(c))
+    return frozenset(out)
+
+
+def unlisted_period(query: Query, passages: list[tuple[str, str]]) -> list[str]:
+    """The period adjective of ``query`` ("weekly") when the passages' tables count by the
+    period in their column names ("Requests per minute", "Requests per day") and no passage
+    states a figure per that period: a column the table does not have. (Read as a column,
+    "per day" answers "daily", see ``stated.per_period``.)"""
+    asked = {
+        PERIOD_OF[c.words.lower()]: c.words for c in query.content() if c.words.lower() in PERIOD_OF
+    }
+    if not asked:
+        return []
+    counted = frozenset().union(*(header_periods(b) for _, b in passages if "|" in b))
+    if not counted:
+        return []
+    said = {m.group(1).lower() for _, b in passages for m in HEADER_PERIOD.finditer(b)}
+    return [normalize_word(w) for p, w in asked.items() if p not in counted and p not in said]
