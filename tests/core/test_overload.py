@@ -180,12 +180,7 @@ def test_the_adaptive_limit_halves_on_lag_and_grows_back() -> None:
 
     g = Gate(limit=64, max_queue=8, lag_target=0.02, min_limit=16)
     g.in_flight = 40
-    g.observe_lag(0.05)  # one late reading (a collection, one slow request): nothing yet
-    assert g.limit == 64 and not g.lagging
-    g.observe_lag(0.001)  # on time again: the count starts over
     g.observe_lag(0.05)
-    assert g.limit == 64 and not g.lagging
-    g.observe_lag(0.05)  # two in a row: late
     assert g.limit == 20 and g.lagging
     g.observe_lag(0.05)
     assert g.limit == 16  # the floor
@@ -331,8 +326,6 @@ def test_admission_with_the_head() -> None:
         loop.close()
     assert isinstance(err, ApiError) and err.status == 429 and err.code == "overloaded"
     g.waiting.clear()
-    g.observe_lag(0.05)
-    assert g.admit_now("k") is False  # one late reading: it may still queue
     g.observe_lag(0.05)  # the loop is late: no queueing
     assert isinstance(g.admit_now("k"), ApiError)
     g.draining = True

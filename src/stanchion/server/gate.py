@@ -41,10 +41,6 @@ Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 GATED = frozenset({"/v1/chat/completions"})
 TICK = 0.025
-# The loop is late when this many readings in a row are over the target: one reading is a
-# garbage collection or one slow request, and refusing on it turned away a burst at 66% of
-# capacity (the stream at 500 req/s, issue 12); two are 50 ms of a loop behind its work.
-LATE_READINGS = 2
 ADMITTED = "stanchion.admitted"  # in a request's state: its slot was taken with its head
 
 
@@ -72,7 +68,6 @@ class Gate:
         self.draining = False
         self.refused = 0
         self.lag = 0.0
-        self.late = 0  # readings in a row over the target
 
     def try_enter(self, key: str) -> bool:
         """Take a slot now if one is free and the key is under its cap."""
@@ -149,9 +144,8 @@ class Gate:
 
     @property
     def lagging(self) -> bool:
-        """The loop is late (``LATE_READINGS`` in a row): a queue would only add to every
-        answer's latency."""
-        return self.late >= LATE_READINGS
+        """The loop is late: a queue would only add to every answer's latency."""
+        return self.lag_target is not None and self.lag > self.lag_target
 
     def leave(self, key: str, taken: bool = True) -> None:
         """Give the slot back: to the first waiter when the limit allows, else free it."""
@@ -172,16 +166,13 @@ class Gate:
                 slot.set_result(None)
 
     def observe_lag(self, lag: float) -> None:
-        """AIMD on the loop's lag: halve the limit when late (``LATE_READINGS`` in a row),
-        grow it (by an eighth) while the loop keeps up and the limit is what binds."""
+        """AIMD on the loop's lag: halve the limit when late, grow it (by an eighth) while
+        the loop keeps up and the limit is what binds."""
         self.lag = lag
         if self.lag_target is None:
             return
-        self.late = self.late + 1 if lag > self.lag_target else 0
-        if self.late >= LATE_READINGS:
+        if lag > self.lag_target:
             self.limit = max(self.min_limit, min(self.limit, self.in_flight) // 2)
-        elif lag > self.lag_target:
-            return  # one late reading: wait for the next
         elif self.limit < self.max_limit and (self.in_flight >= self.limit - 1 or self.waiting):
             self.limit = min(self.max_limit, self.limit + max(1, self.limit // 8))
             self._wake()
