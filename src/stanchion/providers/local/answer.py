@@ -328,6 +328,7 @@ def request_context(
         demoted=frozenset(i for i, src in enumerate(sources or []) if src == "catalog"),
         said=" ".join(t for role, t in turns if role == "assistant"),
         earlier=next((t for role, t in reversed(turns) if role == "user"), ""),
+        reply=next((t for role, t in reversed(turns) if role == "assistant"), ""),
         glossary=tuple(analyzer.glossary(glossary)) + everyday if glossary else everyday,
         judged=bool(decisions),
         names=title_names(names),

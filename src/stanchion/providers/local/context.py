@@ -13,6 +13,7 @@ class Context:
     demoted: frozenset[int] = frozenset()
     said: str = ""
     earlier: str = ""  # the user's previous turn
+    reply: str = ""  # the assistant's last turn (replied.py)
     glossary: tuple[tuple[frozenset[str], ...], ...] = ()
     judged: bool = False
     names: frozenset[str] = frozenset()  # the words that tell the passages' titles apart

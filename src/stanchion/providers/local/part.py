@@ -39,6 +39,7 @@ from stanchion.providers.local.features import (
 from stanchion.providers.local.intent import ANSWER_KINDS, Intent, intent_of
 from stanchion.providers.local.phrasal import plain
 from stanchion.providers.local.ranges import amounts, in_range
+from stanchion.providers.local.replied import row_named
 from stanchion.providers.local.sentences import Analyzer, Sentence, points, word_pairs, words_of
 
 # chat spellings of question words, dropped before stemming: "wat" stems like "water"
@@ -365,6 +366,8 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     if intent.kind is None and _GIVEN_CLOCK.search(f"{main} {told}"):
         intent = replace(intent, kind="clock")  # preferred, never required (asks_for False)
     lent = {t: CARRIED for t in _terms(f"{carried} {told}")}
+    if _REFERS.search(main):  # "is IT open sundays": the row the reply just named
+        lent.update((t, CARRIED) for t in row_named(ctx.reply, candidates) if t not in lent)
     wanted, scale = concepts(
         {**lent, **{t: 1.0 for t in _terms(main)}}, analyzer, ctx.glossary, intent
     )
