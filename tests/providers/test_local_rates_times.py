@@ -19,7 +19,9 @@ CLUB = """# Memberships
 | Tide | no daily limit | 4 |
 
 ## Junior squad
-Members may book up to 2 lane swims per day, online or at reception.\nOne booking can hold up to 4 lane swims for a family.\nJunior squad training is for swimmers aged 8 to 16 and needs a coach's assessment first.
+Members may book up to 2 lane swims per day, online or at reception.
+One booking can hold up to 4 lane swims for a family.
+Junior squad training is for swimmers aged 8 to 16 and needs a coach's assessment first.
 Sessions run on Tuesdays and Thursdays, 17:30 to 19:00, in the learner pool.
 Squad swimmers need a Splash or Wave membership at the junior price.
 """

@@ -420,6 +420,8 @@ def days_written_short(text: str) -> list[str]:
             if _DAYS[i % 7] not in written:
                 out[_DAYS[i % 7]] = None
     return list(out)
+
+
 _OFF = re.compile(r"\d\s*(?:%|per\s?cent)\s+(?:off|reduction|less)\b|\bhalf[- ]price\b", re.I)
 _DISCOUNT = [stem("discount")]
 _PHONE_TERMS = [stem("phone"), stem("call")]

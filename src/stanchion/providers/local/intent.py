@@ -165,9 +165,10 @@ _NOT_GOODS = (
     r"should|it|this|that|they|i|we|you|extra|more|less|back)"
 )
 _CLOCK = (
-    r"\b(?:what|which) times?\b|\bcut ?off\b|\bhow (?:late|early)\b|\b(?:the )?(?:latest|earliest) (?:i|we|you|"
-    r"one|time)\b|\b(?:opening|open|office|business) hours\b|\bwhen (?:do|does|is|are) "
-    r"(?:\w+ ){0,3}(?:open|close|closed)\b"
+    r"\b(?:what|which) times?\b|\bcut ?off\b|\bhow (?:late|early)\b|"
+    r"\b(?:the )?(?:latest|earliest) (?:i|we|you|one|time)\b|"
+    r"\b(?:opening|open|office|business) hours\b|"
+    r"\bwhen (?:do|does|is|are) (?:\w+ ){0,3}(?:open|close|closed)\b"
 )
 _PROPERTY = (
     r"\b(?:which|what)(?: [a-z]+){1,3} (?:does|do|did|will|would|can) (?:the|its|this|that|"
