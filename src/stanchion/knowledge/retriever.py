@@ -32,6 +32,11 @@ CANDIDATES = 40
 RRF_K = 60
 RELATIVE_CUTOFF = 0.5
 PREFERRED = 2  # passages a follow-up adds from the documents it is about
+# The best passage's document intro (the text under its title, before any section) joins
+# those kept: an intro states what holds for every section ("You can top up no more than
+# £250 in any 24 hours" above "Auto top-up"; "Payroll integrations need the Team plan"
+# above "Payroll"), so the question's words find the section, not the rule over it.
+INTRO = True
 PARSED = 10_000  # parsed questions kept per index generation
 OPENED = 100_000  # chunks whose sealed title and section are kept open in memory
 Scored = tuple[Candidate, float, float]  # candidate, coverage, cosine (0 if unknown)
@@ -260,6 +265,10 @@ class KnowledgeRetriever:
         reach = coverable(query)
         kept = self._cut(scored, min_score, bool(dense), reach, _subject(query, asked))
         kept = kept[:k]
+        if INTRO and min_score is None and scored:
+            best = max(cov for _, cov, _ in scored)
+            floor = max(self.min_score * reach, self.relative_cutoff * best)
+            kept += [s for s in self._intro(scored, kept) if s[1] >= floor]
         if prefer:
             kept += self._preferred(scored, kept, prefer, self.min_score * reach)
         more: list[Scored] = []
@@ -281,6 +290,25 @@ class KnowledgeRetriever:
             for s in scored
             if s[0].doc_id in prefer and s[1] >= least and s[0].chunk_id not in ids
         ][:PREFERRED]
+
+    def _intro(self, scored: list[Scored], kept: list[Scored]) -> list[Scored]:
+        """The first chunk of the intro of the best kept passage's document, when that
+        passage is one of its sections and the intro shares a word with the question."""
+        if not kept:
+            return []
+        head = kept[0][0]
+        title, section = self._labels(head)
+        if section == title:
+            return []
+        ids = {c.chunk_id for c, _, _ in kept}
+        intro = [
+            s
+            for s in scored
+            if s[0].doc_id == head.doc_id
+            and s[0].chunk_id not in ids
+            and self._labels(s[0])[1] == title
+        ]
+        return sorted(intro, key=lambda s: s[0].start)[:1]
 
     def _scored_passage(self, scored: Scored) -> Passage:
         c, cov, sim = scored
