@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from stanchion.knowledge.text import terms
 from stanchion.providers.local.asking import asks, focus, split_context
+from stanchion.providers.local.bound import reads_duration
 from stanchion.providers.local.context import Context
 from stanchion.providers.local.extremes import quickest
 from stanchion.providers.local.part import (
@@ -243,6 +244,8 @@ def answer_part(
     part = read_part(question, candidates, analyzer, ctx)
     if not part.wanted or not candidates:
         return None
+    if reads_duration(part.intent, split_context(question)[0], (s.text for _, s in candidates), part.asked):
+        part.intent = replace(part.intent, kind="duration")  # "trial length?": preferred only
     near = _near_sign(part, candidates, ctx)
     pool = near or pool_of(part, question, candidates, ctx, bar)
     calibrate(part, pool, question)

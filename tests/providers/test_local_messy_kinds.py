@@ -1,0 +1,37 @@
+"""Messy questions whose kind of answer is read from the documents or the message: a
+thing's "length" where a duration is bound to it, a wait named by its unit, a message that
+denies what a sentence assumes. The documents are written for these tests (a bike-share
+scheme, not the example app)."""
+
+from __future__ import annotations
+
+from stanchion.providers.local import answer_from_passages
+
+TRIAL = (
+    "# Free trial\n\nEach rider can have one trial. Opening new accounts to get another trial "
+    "may lead to those accounts being closed.",
+    "# Free trial\n\nDuring a trial you can unlock up to 3 bikes at once.",
+    "# Free trial\n\nEvery new rider starts with a 10-day trial of the Plus plan.",
+)
+API = """# Partner API
+
+Keys are issued per partner, not per developer. When you go over a limit the API returns
+status 429 with a Retry-After header giving the number of seconds to wait.
+"""
+REFUNDS = """# Refunds
+
+Refunds go back to the original card and take 3 to 5 business days to appear.
+"""
+
+
+def ask(question: str, *passages: str) -> str:
+    return answer_from_passages(question, list(passages))
+
+
+def test_a_things_length_asks_the_duration_bound_to_it() -> None:
+    assert "10-day trial" in ask("trial length?", *TRIAL)
+
+
+def test_a_wait_named_by_its_unit_is_a_duration() -> None:
+    got = ask("getting 429s from the api, how long do i back off", API, REFUNDS)
+    assert "Retry-After" in got
