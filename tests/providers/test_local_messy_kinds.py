@@ -35,3 +35,16 @@ def test_a_things_length_asks_the_duration_bound_to_it() -> None:
 def test_a_wait_named_by_its_unit_is_a_duration() -> None:
     got = ask("getting 429s from the api, how long do i back off", API, REFUNDS)
     assert "Retry-After" in got
+
+
+COVER = (
+    "# Ride Cover (theft and damage cover)\n\nClaim: Stolen bike; Excess: 40 EUR.\n"
+    "Claim: Bent wheel only; Excess: 15 EUR.",
+    "# Bike repairs at our depots\n\nRepair: Bent wheel truing; Price from: 60 EUR.\n"
+    "Repair: Brake cables; Price from: 20 EUR.",
+)
+
+
+def test_a_sentence_assuming_what_the_message_denies_loses() -> None:
+    got = ask("My wheel got bent and I don't have cover, the bike is out of warranty.", *COVER)
+    assert got.startswith("Repair: Bent wheel truing")
