@@ -48,3 +48,17 @@ COVER = (
 def test_a_sentence_assuming_what_the_message_denies_loses() -> None:
     got = ask("My wheel got bent and I don't have cover, the bike is out of warranty.", *COVER)
     assert got.startswith("Repair: Bent wheel truing")
+
+
+PASSES = (
+    "# Your rider account\n\nIf your key fob is lost or stolen, or your account shows rides you "
+    "do not recognise, tell us straight away by calling 0300 555 0199. We will block the fob "
+    "at once and investigate.",
+    "# Joining the scheme and your key fob\n\n## Day riders\nA day pass costs 5 EUR and allows "
+    "up to 2 bikes at a time. It lasts 24 hours and does not include e-bikes or group rides.",
+)
+
+
+def test_a_pronoun_takes_the_subject_of_the_sentence_before_it() -> None:
+    got = ask("There are rides on my fob that I never took.", *PASSES)
+    assert got.startswith("If your key fob is lost")
