@@ -20,7 +20,9 @@ from dataclasses import dataclass, replace
 
 from stanchion.knowledge.text import terms
 from stanchion.providers.local.asking import asks, focus, split_context
+from stanchion.providers.local.bound import reads_duration
 from stanchion.providers.local.context import Context
+from stanchion.providers.local.denied import ASSUMED, assumes, denied
 from stanchion.providers.local.extremes import quickest
 from stanchion.providers.local.part import (
     Candidate,
@@ -230,6 +232,12 @@ def calibrate(part: Part, pool: list[Candidate], question: str = "") -> None:
         part.quickest = quickest(split_context(question)[0], kind)
 
 
+def _assumed(lacking: frozenset[str], c: Candidate) -> float:
+    """``ASSUMED`` for a sentence assuming what the message says it lacks (``denied``)."""
+    s = c[1]
+    return ASSUMED if lacking and assumes(lacking, s.text, s.terms) else 0.0
+
+
 def answer_part(
     question: str,
     candidates: list[Candidate],
@@ -243,12 +251,16 @@ def answer_part(
     part = read_part(question, candidates, analyzer, ctx)
     if not part.wanted or not candidates:
         return None
+    if reads_duration(part.intent, split_context(question)[0], (s.text for _, s in candidates), part.asked):
+        part.intent = replace(part.intent, kind="duration")  # "trial length?": preferred only
     near = _near_sign(part, candidates, ctx)
     pool = near or pool_of(part, question, candidates, ctx, bar)
     calibrate(part, pool, question)
     ruling = rules(part, pool)
+    lacking = denied(split_context(question)[0])
     ranked = sorted(
-        ((part.score(c) + RULE * (id(c[1]) in ruling), c) for c in pool), key=lambda x: -x[0]
+        ((part.score(c) + RULE * (id(c[1]) in ruling) + _assumed(lacking, c), c) for c in pool),
+        key=lambda x: -x[0],
     )
     if not ranked or part.cover(ranked[0][1][1]) <= 0:
         return None  # (a long message's score can be below 0 from its length alone)

@@ -35,7 +35,10 @@ _INSTRUMENT = rf"(?:(?:a|an|the|your|our|their|its)\s+)?(?:[\w-]+\s+){{0,2}}?(?:
 ANSWER_KINDS: dict[str, re.Pattern[str]] = {
     "duration": re.compile(
         rf"\b{_NUM}(?:\s+to\s+\d+)?{_DAYS_OF}[\s-]+{_UNIT}\b|\b(?:within|until|"
-        r"immediately|same day|overnight)\b",
+        r"immediately|same day|overnight)\b|"
+        # a duration given elsewhere, named by its unit: "a header giving the number of
+        # seconds to wait"
+        r"\bnumber of (?:seconds|minutes|hours|days|weeks|months|years)\b",
         re.I,
     ),
     "time": re.compile(

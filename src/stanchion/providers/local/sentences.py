@@ -197,6 +197,18 @@ def _named(sentence: str) -> frozenset[str]:
     return frozenset(t for w in lead if w[:1].isupper() and not w.isupper() for t in terms(w))
 
 
+def _referent(out: list[Sentence], section: int, top: frozenset[str]) -> frozenset[str]:
+    """What a sentence opening with a pronoun is about: the subject of the sentence before
+    it in its section ("Visitor membership costs 5.00. It lasts 12 months": the membership,
+    not the card the page is about), else what its document is about ("It needs a C-wire").
+    Not after an instruction: "Turn the phone on and wait. This can take up to 24 hours" is
+    about the step's doing, not the phone."""
+    before = out[-1] if out else None
+    if before and before.section == section and before.lead and not before.instruction:
+        return before.lead
+    return top
+
+
 # A table row as ``readable`` writes it ("Service: Fax, receiving; Black and white: $0.50;
 # Colour: n/a."): its first cell's value is what the row is about; the header names before
 # the values are the same in every row and tell none apart.
@@ -266,7 +278,7 @@ def _analyse(text: str, title: str) -> tuple[Sentence, ...]:
         words |= asked
         asked = frozenset()
         if _PRONOUN.match(sentence):
-            words |= top  # "It needs a C-wire": 'it' is what the document is about
+            words |= _referent(out, section, top)
         negated = bool(_NEGATION.search(main))
         conditional = bool(_LIMIT.search(sentence))
         # "It does not connect to Wi-Fi": about what its document is about, or about the
