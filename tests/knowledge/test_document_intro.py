@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.knowledge.test_retrieval_floor import served
+
 from stanchion.knowledge import retriever as retriever_module
 from stanchion.store.crypto import Cipher
 from stanchion.store.db import Store
-from tests.knowledge.test_retrieval_floor import served
 
 WATERING = """# Watering your allotment
 
@@ -55,6 +56,8 @@ async def test_an_intro_under_the_floor_stays_out(
     store: Store, cipher: Cipher, app_dir: Path
 ) -> None:
     knowledge = await served(store, cipher, app_dir, watering=WATERING, sheds=SHEDS)
-    hits = knowledge.retriever.search_sync("does the shared tap use a brass click fitting for a hose", 1)
+    hits = knowledge.retriever.search_sync(
+        "does the shared tap use a brass click fitting for a hose", 1
+    )
     assert [h.section for h in hits] == ["Watering your allotment > Shared taps"]
     knowledge.close()

@@ -251,7 +251,9 @@ def answer_part(
     part = read_part(question, candidates, analyzer, ctx)
     if not part.wanted or not candidates:
         return None
-    if reads_duration(part.intent, split_context(question)[0], (s.text for _, s in candidates), part.asked):
+    if reads_duration(
+        part.intent, split_context(question)[0], (s.text for _, s in candidates), part.asked
+    ):
         part.intent = replace(part.intent, kind="duration")  # "trial length?": preferred only
     near = _near_sign(part, candidates, ctx)
     pool = near or pool_of(part, question, candidates, ctx, bar)

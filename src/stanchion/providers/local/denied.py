@@ -5,9 +5,10 @@ case ("If you have not added a card, ...", the repair price).
 
 >>> sorted(denied("Our trial ends tomorrow, we never added a card."))
 ['card']
->>> assumes(frozenset({"card"}), "If you have added a card, the plan starts.", frozenset({"card"}))
+>>> card = frozenset({"card"})
+>>> assumes(card, "If you have added a card, the plan starts.", card)
 True
->>> assumes(frozenset({"card"}), "If you have not added a card, you move to Free.", frozenset({"card"}))
+>>> assumes(card, "If you have not added a card, you move to Free.", card)
 False
 """
 
@@ -28,7 +29,9 @@ _DENIES = re.compile(
     rf"\b(?:never|not|dont|didnt|doesnt|havent|hasnt|no longer)\s+(?:\w+\s+)?(?:{_VERBS})\s+"
     rf"{_DETERMINERS}([a-z]+)\b|\b(?:have|has|had|with)\s+no\s+([a-z]+)\b"
 )
-_NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|haven't|hasn't|without)\b", re.I)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot|can't|don't|doesn't|haven't|hasn't|without)\b", re.I
+)
 # the score of a sentence assuming what the message denies: on the responder replay of every
 # DEV source -0.1 gains none, -0.2 and -0.3 gain appg g-043 and lose none (-0.3 lost messy3
 # m3-046 before single letters were left out: "i dont have a c wire")
