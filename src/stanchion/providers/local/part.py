@@ -37,6 +37,7 @@ from stanchion.providers.local.features import (
     without,
 )
 from stanchion.providers.local.intent import ANSWER_KINDS, Intent, intent_of
+from stanchion.providers.local.particulars import TOLD, particulars
 from stanchion.providers.local.phrasal import plain
 from stanchion.providers.local.ranges import amounts, in_range
 from stanchion.providers.local.replied import row_named
@@ -405,9 +406,17 @@ def read_part(question: str, candidates: list[Candidate], analyzer: Analyzer, ct
     part.weight = {t: scale[t] * math.log(1 + n / (1 + df[t])) for t in wanted}
     part.unheld = any(not df[t] for t in part.asked)
     part.total = sum(part.weight.values())
+    _credit_told(part, main)
     part.asked_total = sum(part.weight[t] for t in part.asked)
     part.pointed = _pointed(part, main, carried)
     return part
+
+
+def _credit_told(part: Part, main: str) -> None:
+    """A sentence's credit for the numbers and dates the part tells (``particulars``: "our
+    club is 12 people") cut to ``TOLD``, after the part's total has counted them in full."""
+    for t in particulars(main).intersection(part.wanted):
+        part.weight[t] *= TOLD
 
 
 def _pointed(part: Part, main: str, carried: str) -> dict[str, float]:
