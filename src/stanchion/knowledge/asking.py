@@ -13,8 +13,9 @@ unchanged; ``answer_wording`` makes them frame for the gate only):
   parse already reads "what does it MEAN" and "how long does it TAKE";
 - a particle or a set phrase built of the commonest words: "send it BACK" (not "my back"),
   "at the same TIME", "on TIME", "this TIME", "up to DATE", "out of DATE", "how many
-  TIMES" (how often: the answer is the count), the numeral "1" as an article ("charged
-  twice for 1 order"): how, when, which direction or how many, never the thing asked about;
+  TIMES" (how often: the answer is the count), "as WELL" (also), the numeral "1" as an
+  article ("charged twice for 1 order"): how, when, which direction or how many, never the
+  thing asked about;
 - (in ``wording.light_wording``) "use" as a verb ("can I still USE the thermostat"): its
   meaning is its object's, as a light verb's is.
 
@@ -130,6 +131,8 @@ def _particle(word: str, tokens: list[str]) -> bool:
         return bool(at) and all(tokens[max(0, i - 2) : i] == ["how", "many"] for i in at)
     if word == "1":  # "for 1 order": an article, as "one" (a stop word) is
         return bool(at) and all(i + 1 < len(tokens) and tokens[i + 1].isalpha() for i in at)
+    if word == "well":  # "as well" (as): also, never the well being asked about
+        return bool(at) and all(i > 0 and tokens[i - 1] == "as" for i in at)
     if word == "time":  # "time limit", "time zone": a kind of limit, the point
         return bool(at) and all(
             i > 0 and tokens[i - 1] in TIME_BEFORE and _ends(tokens, i) for i in at
