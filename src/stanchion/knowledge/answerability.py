@@ -47,6 +47,7 @@ from stanchion.knowledge.stated import stated
 from stanchion.knowledge.table_rows import unlisted_period, unlisted_row
 from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import index_terms, terms
+from stanchion.knowledge.unmet import unlisted_plan, unmet
 from stanchion.knowledge.vetoes import (  # re-exported: callers import the vetoes from here
     manner,
     missing_names,
@@ -371,6 +372,8 @@ def assess(
     missing += named_kinds(query.text, passages, present, told)  # services, units...
     missing += unlisted_row(query, passages, told)  # a table row asked what it never says
     missing += unlisted_period(query, passages)  # a column per a period it lacks
+    missing += unmet(query, passages, _sentences(passages), present, told)  # words never met
+    missing += unlisted_plan(query, passages)  # "on Starter": a row no table has
     if NARROW_KINDS:
         missing += narrowed(query, present)
     if POINT_KINDS and not told:
@@ -380,6 +383,10 @@ def assess(
     if missing:
         return Assessment(0.0, feats, list(dict.fromkeys(missing)), kind)
     return Assessment(_score(x, dense), feats, implied=kind)
+
+
+def _sentences(passages: list[Pair]) -> list[frozenset[str]]:
+    return [bag for title, text in passages for bag in passage_bags(title, text)[1]]
 
 
 def _named_missing(

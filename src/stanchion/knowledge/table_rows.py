@@ -85,7 +85,7 @@ def key_words(text: str) -> list[frozenset[str]]:
     return out
 
 
-def _as_names(text: str) -> set[str]:
+def as_names(text: str) -> set[str]:
     """The terms of words written with a capital inside a sentence ("on Flex")."""
     out = set()
     for m in TOKEN.finditer(text):
@@ -107,7 +107,7 @@ def _named_keys(text: str, passages: list[tuple[str, str]]) -> list[frozenset[st
         for key in key_words(body):
             hit = key & asked
             if len(hit) == 1 and len(key) == 1:
-                written = _as_names(text) if written is None else written
+                written = as_names(text) if written is None else written
                 hit = hit & written
             if hit and (len(hit) >= 2 or len(key) == 1) and frozenset(hit) not in named:
                 named.append(frozenset(hit))
