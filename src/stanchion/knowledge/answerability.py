@@ -372,7 +372,7 @@ def assess(
     missing += named_kinds(query.text, passages, present, told)  # services, units...
     missing += unlisted_row(query, passages, told)  # a table row asked what it never says
     missing += unlisted_period(query, passages)  # a column per a period it lacks
-    missing += unmet(query, passages, _sentences(passages), present, told)  # words never met
+    missing += unmet(query, passages, lambda: _sentences(passages), present, told)  # never met
     missing += unlisted_plan(query, passages)  # "on Starter": a row no table has
     if NARROW_KINDS:
         missing += narrowed(query, present)

@@ -293,7 +293,7 @@ class KnowledgeRetriever:
 
     def _intro(self, scored: list[Scored], kept: list[Scored]) -> list[Scored]:
         """The first chunk of the intro of the best kept passage's document, when that
-        passage is one of its sections and the intro shares a word with the question."""
+        passage is one of its sections (the caller keeps it only above the coverage floor)."""
         if not kept:
             return []
         head = kept[0][0]
@@ -308,7 +308,7 @@ class KnowledgeRetriever:
             and s[0].chunk_id not in ids
             and self._labels(s[0])[1] == title
         ]
-        return sorted(intro, key=lambda s: s[0].start)[:1]
+        return [min(intro, key=lambda s: s[0].start)] if intro else []
 
     def _scored_passage(self, scored: Scored) -> Passage:
         c, cov, sim = scored

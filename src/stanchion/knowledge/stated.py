@@ -84,8 +84,11 @@ MEASURE_TERMS = {
     "old": frozenset(terms("age")),
 }
 # "per day" states "daily": "Requests per day: 100,000" is the daily request allowance; a
-# count per period (not money) is an allowance, a quota
-PER_PERIOD = re.compile(r"\b(?:per|a|an|each|every)\s+(hour|day|night|week|month|year)\b", re.I)
+# count per period (not money) is an allowance, a quota. (A minute has no adjective: it is
+# read only as a period a table's columns count by, ``table_rows.header_periods``.)
+PER_PERIOD = re.compile(
+    r"\b(?:per|a|an|each|every)\s+(minute|hour|day|night|week|month|year)\b", re.I
+)
 PERIOD_TERMS = {
     "hour": frozenset(terms("hourly")),
     "day": frozenset(terms("daily")),
@@ -157,7 +160,8 @@ def per_period(sentence: str) -> frozenset[str]:
     since they name the row's column, not a neighbour's fact."""
     if not any(ch.isdigit() for ch in sentence):
         return frozenset()
-    periods = {m.group(1).lower() for m in PER_PERIOD.finditer(sentence)}
+    said = (m.group(1).lower() for m in PER_PERIOD.finditer(sentence))
+    periods = {p for p in said if p in PERIOD_TERMS}
     found = frozenset().union(*(PERIOD_TERMS[p] for p in periods))
     return found | QUOTA_TERMS if periods and not MONEY.search(sentence) else found
 

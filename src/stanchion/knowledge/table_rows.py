@@ -32,7 +32,7 @@ from functools import lru_cache
 from stanchion.knowledge.query.english import commonness
 from stanchion.knowledge.query.glossary import TOKEN
 from stanchion.knowledge.query.parse import Concept, Query
-from stanchion.knowledge.stated import derived_verbs, named_days, per_period
+from stanchion.knowledge.stated import PER_PERIOD, derived_verbs, named_days, per_period
 from stanchion.knowledge.tables import RULE, cells, readable_sentences
 from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, terms
 
@@ -155,9 +155,6 @@ PERIOD_OF = {
     "annual": "year",
     "annually": "year",
 }
-HEADER_PERIOD = re.compile(
-    r"\b(?:per|a|an|each|every)\s+(minute|hour|day|night|week|month|year)\b", re.I
-)
 
 
 @lru_cache(maxsize=4096)
@@ -168,7 +165,7 @@ def header_periods(text: str) -> frozenset[str]:
     for i, line in enumerate(lines[:-1]):
         row = cells(line)
         if row is not None and not RULE.match(line) and RULE.match(lines[i + 1]):
-            out.update(m.group(1).lower() for c in row for m in HEADER_PERIOD.finditer(c))
+            out.update(m.group(1).lower() for c in row for m in PER_PERIOD.finditer(c))
     return frozenset(out)
 
 
@@ -185,5 +182,5 @@ def unlisted_period(query: Query, passages: list[tuple[str, str]]) -> list[str]:
     counted = frozenset().union(*(header_periods(b) for _, b in passages if "|" in b))
     if not counted:
         return []
-    said = {m.group(1).lower() for _, b in passages for m in HEADER_PERIOD.finditer(b)}
+    said = {m.group(1).lower() for _, b in passages for m in PER_PERIOD.finditer(b)}
     return [normalize_word(w) for p, w in asked.items() if p not in counted and p not in said]

@@ -24,6 +24,7 @@ write, while their tables key rows by one-word names, is a row the table does no
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import combinations
 
 from stanchion.knowledge.query.english import commonness
@@ -82,14 +83,15 @@ def _within(concept: Concept, span: str) -> bool:
 def unmet(
     query: Query,
     passages: list[tuple[str, str]],
-    sentences: list[frozenset[str]],
+    sentences: Callable[[], list[frozenset[str]]],
     present: set[str] | frozenset[str],
     told: bool,
 ) -> list[str]:
     """The rarer of two words of a yes/no question's object that the passages hold apart
     but in no one of their ``sentences`` (each one's terms, its title and heading included;
-    see the module): ["instalments"]. A word of a sentence that opens on the asked verb
-    ("Pay by card or with PayPal.") meets every thing. A told situation: never."""
+    read only for a yes/no with two such words; see the module): ["instalments"]. A word of
+    a sentence that opens on the asked verb ("Pay by card or with PayPal.") meets every
+    thing. A told situation: never."""
     verb, span = ("", "") if told else asked(query.text)
     if not span:
         return []
@@ -105,10 +107,11 @@ def unmet(
     if len(words) < 2:
         return []
     general = _general(verb, passages)
+    bags = sentences()
     for a, b in combinations(words, 2):
         if a.present(general) or b.present(general):
             continue
-        if not any(a.present(bag) and b.present(bag) for bag in sentences):
+        if not any(a.present(bag) and b.present(bag) for bag in bags):
             rarer = min((a, b), key=lambda c: commonness(c.words))
             return [normalize_word(rarer.words)]
     return []

@@ -251,15 +251,14 @@ def answer_part(
     part = read_part(question, candidates, analyzer, ctx)
     if not part.wanted or not candidates:
         return None
-    if reads_duration(
-        part.intent, split_context(question)[0], (s.text for _, s in candidates), part.asked
-    ):
+    main = split_context(question)[0]
+    if reads_duration(part.intent, main, (s.text for _, s in candidates), part.asked):
         part.intent = replace(part.intent, kind="duration")  # "trial length?": preferred only
     near = _near_sign(part, candidates, ctx)
     pool = near or pool_of(part, question, candidates, ctx, bar)
     calibrate(part, pool, question)
     ruling = rules(part, pool)
-    lacking = denied(split_context(question)[0])
+    lacking = denied(main)
     ranked = sorted(
         ((part.score(c) + RULE * (id(c[1]) in ruling) + _assumed(lacking, c), c) for c in pool),
         key=lambda x: -x[0],
