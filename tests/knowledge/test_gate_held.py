@@ -96,3 +96,16 @@ def test_a_slip_onto_another_word_is_read_as_the_passage_word_beside_it() -> Non
 def test_a_word_with_no_such_neighbour_stays_unseen() -> None:
     found = _assess("how much is the deposit for a lone trip", [LOAN])
     assert found.missing == ["lone"]
+
+
+BOATHOUSE = ("Finding us", "The boathouse is at 3 Harbour Parade, Quay Street, open every day.")
+
+
+def test_a_slip_is_measured_on_the_words_as_written_not_their_stems() -> None:
+    """'parking' stems to 'park', two edits from 'Parade''s stem 'parad', and the passage
+    writes 'Parade' before 'Quay' as the question writes 'parking': but 'parking' is four
+    edits from 'parade', no slip. The question asks for parking the passages never name."""
+    vocab = Vocabulary(60, {w: 3 for w in [*WORDS, "boathous", "harbour", "parad", "quay"]})
+    query = parse("Is there parking at Quay Street?", vocab, Glossary({}))
+    found = assess(query, vocab, [BOATHOUSE])
+    assert found.missing == ["parking"]

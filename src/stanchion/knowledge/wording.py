@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
 
@@ -43,7 +43,7 @@ from stanchion.knowledge.query.english import typo_of
 from stanchion.knowledge.query.parse import FILLERS, Concept, Query
 from stanchion.knowledge.query.point import LIGHT
 from stanchion.knowledge.query.spelling import osa
-from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, stem, terms
+from stanchion.knowledge.text import STOPWORDS, index_terms, normalize_word, stem, terms, words
 
 # Adverbs that hedge how often or how exactly, never what is asked ("how long does it
 # USUALLY take", "my bag NEVER showed up"): an answer states the period, not the hedge. The
@@ -165,15 +165,17 @@ def slipped_words(query: Query, texts: list[str]) -> Query:
         return query
     asked = terms(query.text)
     pairs = frozenset().union(*(_pairs(t) for t in texts))
+    written = _written(tuple(texts))
     read: dict[str, set[str]] = {}
     for i, term in enumerate(asked):
         if term not in odd:
             continue
+        typed = normalize_word(odd[term].words)
         before, after = asked[i - 1] if i else "", asked[i + 1] if i + 1 < len(asked) else ""
         for a, b in pairs:
-            if b == after and _slip(term, a):
+            if b == after and _slip(term, a) and _slip_as_typed(typed, written.get(a, ())):
                 read.setdefault(term, set()).add(a)
-            if a == before and _slip(term, b):
+            if a == before and _slip(term, b) and _slip_as_typed(typed, written.get(b, ())):
                 read.setdefault(term, set()).add(b)
     if not read:
         return query
@@ -193,6 +195,25 @@ def _slip(typed: str, written: str) -> bool:
     """``written`` is a slip's target: a different word with the same first letter, at most
     SLIP edits away."""
     return written != typed and written[:1] == typed[:1] and osa(typed, written, SLIP) <= SLIP
+
+
+def _slip_as_typed(typed: str, forms: Iterable[str]) -> bool:
+    """The slip holds between the words as written, not only their stems: a slip is made on
+    a whole word ("lone" for "loan"); the stems of two words far apart can be close
+    ("parking" is "park", two edits from "Parade"'s "parad")."""
+    return any(osa(typed, form, SLIP) <= SLIP for form in forms)
+
+
+@lru_cache(maxsize=512)
+def _written(texts: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Each term of the passages with the words they write it as ("parad": "parade")."""
+    forms: dict[str, set[str]] = {}
+    for text in texts:
+        for raw, _, _ in words(text):
+            word = normalize_word(raw)
+            if word not in STOPWORDS:
+                forms.setdefault(stem(word), set()).add(word)
+    return {term: frozenset(found) for term, found in forms.items()}
 
 
 # The past forms of the light verbs: a told event ("when it CAME to mind", "it WENT
