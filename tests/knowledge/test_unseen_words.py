@@ -56,6 +56,7 @@ def test_the_english_table_orders_everyday_specific_and_coded_words() -> None:
         ("can I pay with Venmo for the mower", "venmo"),
         ("does the mower have a 4K camera", "4k"),
         ("is the blade made of titanium", "titanium"),
+        ("can i see the battery charge on my iPad", "ipad"),  # a capital after a small letter
     ],
 )
 def test_an_unseen_specific_word_of_the_question_is_its_point(question: str, point: str) -> None:

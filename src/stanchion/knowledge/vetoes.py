@@ -34,8 +34,11 @@ Pair = tuple[str, str]
 
 def _named(word: str, text: str) -> bool:
     """A word written as a name or a code: a capital inside a sentence ("pay with Bitcoin"),
-    or letters and digits in one token ("4K", "60fps")."""
+    or letters and digits in one token ("4K", "60fps"), or a capital after a small letter
+    ("iPad", "eBay": a brand's spelling, wherever it stands)."""
     if any(ch.isdigit() for ch in word) and any(ch.isalpha() for ch in word):
+        return True
+    if re.search(r"[a-z][A-Z]", word):
         return True
     if not word[:1].isupper():
         return False
