@@ -59,6 +59,21 @@ def test_a_mistyped_question_word_still_asks(text: str) -> None:
     assert not is_told(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        ("the kiosk says i still have a kayak i returned last week", True),
+        ("we already have an account from the old shop, annoying", True),
+        ("do i still have a kayak on my card", False),
+        ("still have a kayak out?", False),
+    ],
+)
+def test_an_adverb_between_the_teller_and_the_verb_still_tells(text: str, told: bool) -> None:
+    """ "i STILL have a kayak" tells, as "i have a kayak" does: "have a" after a person and
+    an adverb of time or degree is no inverted question."""
+    assert is_told(text) is told
+
+
 WORDS = {"return": 5, "refund": 4, "stroller": 2, "damaged": 3, "device": 6, "shipping": 8}
 VOCAB = Vocabulary(40, {stem(w): n for w, n in WORDS.items()}, ["Acme Kettle", "Acme Toaster"])
 

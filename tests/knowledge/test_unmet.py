@@ -97,3 +97,32 @@ def test_a_row_the_table_holds_or_a_date_is_no_unlisted_plan(question: str) -> N
 def test_names_are_only_rows_where_tables_key_rows_by_one_word_names() -> None:
     prose = [(t, x) for t, x in WALL if "|" not in x]
     assert unlisted_plan(parse("allowance on Starter", VOCAB, Glossary({})), prose) == []
+
+
+def _judged_in(question: str, passages: list[tuple[str, str]]) -> Assessment:
+    df = Counter(t for title, text in passages for t in set(index_terms(f"{title} {text}")))
+    vocab = Vocabulary(len(passages), dict(df))
+    return assess(parse(question, vocab, Glossary({})), vocab, passages)
+
+
+def test_a_yes_no_asked_of_a_thing_is_no_unmet_option() -> None:
+    """ "does THE mini plug work with my router": a determiner opens a thing's name, so the
+    next word is no verb and what follows is no option offered to the customer."""
+    passages = [
+        ("Smart plugs", "## Setup\nThe Mini Plug joins your home network. It needs no hub."),
+        ("Router tips", "## Range\nPlace your router in the middle of the house."),
+    ]
+    judged = _judged_in("Does the mini plug work with my router?", passages)
+    assert not {"plug", "router", "mini"} & set(judged.missing)
+    assert asked_object("does the mini plug work with my router") == ""
+
+
+def test_a_word_the_sentence_holds_in_another_form_meets_it() -> None:
+    """ "get audiobooks delivered" is met by the "Home delivery" page's sentence about
+    audiobooks, though only another page writes "delivered" itself."""
+    passages = [
+        ("Home delivery", "## Who can use it\nAudiobooks are brought to members at home."),
+        ("Parcels", "Parcels are delivered on weekdays."),
+    ]
+    judged = _judged_in("can i get audiobooks delivered to my house?", passages)
+    assert not {"delivered", "audiobooks"} & set(judged.missing)

@@ -30,6 +30,7 @@ from itertools import combinations
 from stanchion.knowledge.query.english import commonness
 from stanchion.knowledge.query.gazetteer import CALENDAR
 from stanchion.knowledge.query.parse import Concept, Query
+from stanchion.knowledge.query.point import near
 from stanchion.knowledge.table_rows import as_names, key_words
 from stanchion.knowledge.tables import readable_sentences
 from stanchion.knowledge.text import index_terms, normalize_word, terms
@@ -38,19 +39,28 @@ EVERYDAY = 5.0  # Zipf from which a word describes the thing rather than names i
 # "can I ...", "do you ...", "is there ...": the yes/no, its subject, then its verb
 YES_NO = re.compile(
     r"^\W*(?:(?:hi|hey|hello|so|ok|okay|and|also)\W+)*"
-    r"(?:can|could|may|do|does|will|would|is|are)\s+[a-z']+\s+(?P<what>[^?.!,;]+)",
+    r"(?:can|could|may|do|does|will|would|is|are)\s+(?P<subject>[a-z']+)\s+(?P<what>[^?.!,;]+)",
     re.I,
 )
 POLITE = re.compile(r"(?:tell|explain|show|let)\b")  # "can you tell me what...": a wh-ask
+# a subject these open is a thing, not the customer or the company: "does THE mini plug
+# connect to my router" asks what the plug does, not whether an option is offered, and its
+# next word is no verb
+THING_SUBJECT = frozenset(
+    [
+        *("the", "a", "an", "this", "that", "these", "those", "my", "your", "ur", "our"),
+        *("his", "her", "their", "its"),
+    ]
+)
 # where the thing asked about ends: a new clause ("do I get any if my transfer is late")
 CLAUSE = re.compile(r"\b(?:if|when|because|since|and|or|but|so|after|before|while|unless)\b")
 
 
 def asked(text: str) -> tuple[str, str]:
     """A yes/no question's verb and what it asks about: after the verb, up to the next
-    clause (("", "") when it is no yes/no, or a polite wh-question)."""
+    clause (("", "") when it is no yes/no, a polite wh-question, or one asked of a thing)."""
     m = YES_NO.search(text)
-    if m is None:
+    if m is None or m.group("subject").lower() in THING_SUBJECT:
         return "", ""
     verb_on = m.group("what").lower().split(None, 1)
     if len(verb_on) < 2 or POLITE.match(verb_on[0]):
@@ -78,6 +88,14 @@ def _general(verb: str, passages: list[tuple[str, str]]) -> frozenset[str]:
 
 def _within(concept: Concept, span: str) -> bool:
     return re.search(rf"\b{re.escape(concept.words.lower())}\b", span) is not None
+
+
+def _said(concept: Concept, bag: frozenset[str]) -> bool:
+    """Whether a sentence holds the word, or another form of it: "get books delivered" is
+    met by a "Home delivery" page's sentence about books (``query.point.near``)."""
+    if concept.present(bag):
+        return True
+    return len(concept.alts[0]) == 1 and near(concept.key, bag)
 
 
 def unmet(
@@ -111,7 +129,7 @@ def unmet(
     for a, b in combinations(words, 2):
         if a.present(general) or b.present(general):
             continue
-        if not any(a.present(bag) and b.present(bag) for bag in bags):
+        if not any(_said(a, bag) and _said(b, bag) for bag in bags):
             rarer = min((a, b), key=lambda c: commonness(c.words))
             return [normalize_word(rarer.words)]
     return []

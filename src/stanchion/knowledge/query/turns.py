@@ -248,17 +248,27 @@ def is_told(text: str) -> bool:
     (True, False, False)
     >>> is_told("we have a power cut"), is_told("do we have a power cut")
     (True, False)
+    >>> is_told("it says i still have a book i returned"), is_told("do i still have a book")
+    (True, False)
     """
     if not NARRATOR.search(text) or ASK.search(text):
         return False
     return all(
-        SUBJECT.search(text, max(0, m.start() - 12), m.start()) for m in INVERTED.finditer(text)
+        SUBJECT.search(text, max(0, m.start() - BEFORE), m.start()) for m in INVERTED.finditer(text)
     )
 
 
 # a person just before an auxiliary makes it a statement: "WE have a power cut", "I have a
-# question about shipping", not "have you..." (read in the few characters before it only)
-SUBJECT = re.compile(r"\b(?:i|we|you|u|they|he|she)\s+$", re.I)
+# question about shipping", not "have you..." (read in the few characters before it only);
+# an adverb of time or degree may stand between them: "i STILL have a book I returned",
+# "we ALREADY have an account" tell, as "i have" does
+SUBJECT = re.compile(
+    r"\b(?:i|we|you|u|they|he|she)\s+"
+    r"(?:(?:still|already|just|also|never|really|only|even|actually|definitely|always"
+    r"|usually|sometimes|now)\s+)?$",
+    re.I,
+)
+BEFORE = 24  # characters read before an auxiliary: a person and one adverb
 
 
 _FACTS = re.compile(r"(?<=[.!?])\s+|\n+|[;,]\s*(?:and\s+|but\s+|so\s+)?|\s+(?:and|but|so)\s+", re.I)
