@@ -159,6 +159,30 @@ def test_a_lead_in_comes_with_its_items() -> None:
     ]
 
 
+SWAP = """# Seed swap
+
+## What we take
+We are glad of seeds from home gardens. We take:
+- tomato and pepper seeds saved this year;
+- bean and pea seeds in paper envelopes;
+- herb seeds of any kind;
+- flower seeds, labelled with the colour;
+- bulbs that are firm and dry;
+- cuttings wrapped in damp paper.
+"""
+
+
+def test_an_item_brings_the_lead_in_and_the_rest_of_its_list() -> None:
+    """ "We take: - herb seeds of any kind" alone says only herbs are taken: an item that
+    brings its lead-in brings the list's other items, even a list too long to answer
+    with as a whole from an item alone (``with_list``)."""
+    got = answer("can i give you my herb seeds?", [SWAP], analyzer=Analyzer())
+    assert "We take:" in got.text
+    assert "herb seeds of any kind" in got.text
+    assert "tomato and pepper seeds saved this year" in got.text
+    assert "cuttings wrapped in damp paper" in got.text
+
+
 def test_a_sentence_that_leads_into_nothing_brings_nothing() -> None:
     analyzer = Analyzer()
     candidates = [(0, s) for s in analyzer.sentences(CONNECTIONS)]

@@ -261,28 +261,37 @@ def with_lead_in(chosen: list[Candidate], candidates: list[Candidate]) -> list[C
     """A list and the sentence that leads into it ("Have these ready:") go together: a chosen
     lead-in brings its items (up to LIST_MAX; a lead-in alone says nothing), a chosen item
     the lead-in that says what the list is ("- medicines;" under "Always carry these in the
-    cabin:")."""
+    cabin:") and, with it, the list's other items: "We accept: - books about the county"
+    says that only those are accepted, when the next item accepts recent novels too."""
     by_place = {(c[0], c[1].position): c for c in candidates}
     out = list(chosen)
     for i, s in chosen:
-        if s.text.rstrip().endswith(":"):
-            at, items = s.position + 1, list[Candidate]()
-            while len(items) < LIST_MAX:
-                nxt = by_place.get((i, at))
-                if nxt is None or nxt[1].section != s.section or not ITEM.match(nxt[1].text):
-                    break
-                items.append(nxt)
-                at += 1
-            out += [c for c in items if c not in out]
-        elif ITEM.match(s.text):
+        lead: Candidate | None = (i, s) if s.text.rstrip().endswith(":") else None
+        if lead is None and ITEM.match(s.text):
             at = s.position - 1
             while (before := by_place.get((i, at))) is not None and ITEM.match(before[1].text):
                 at -= 1
-            lead = by_place.get((i, at))
-            ok = lead is not None and lead[1].section == s.section
-            if ok and lead is not None and lead[1].text.rstrip().endswith(":") and lead not in out:
+            above = by_place.get((i, at))
+            if above is not None and above[1].section == s.section:
+                lead = above if above[1].text.rstrip().endswith(":") else None
+            if lead is not None and lead not in out:
                 out.append(lead)
+        if lead is not None:
+            out += [c for c in _items(lead, by_place) if c not in out]
     return out
+
+
+def _items(lead: Candidate, by_place: dict[tuple[int, int], Candidate]) -> list[Candidate]:
+    """The list items right after a lead-in, in its section, up to LIST_MAX."""
+    i, s = lead
+    at, items = s.position + 1, list[Candidate]()
+    while len(items) < LIST_MAX:
+        nxt = by_place.get((i, at))
+        if nxt is None or nxt[1].section != s.section or not ITEM.match(nxt[1].text):
+            break
+        items.append(nxt)
+        at += 1
+    return items
 
 
 # a list's lead-in that names its subject by a pronoun ("You can get IT if you receive:"):
